@@ -1,0 +1,76 @@
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+from fastapi import APIRouter, FastAPI
+from fastapi.responses import FileResponse
+from fastapi.staticfiles import StaticFiles
+
+from api import errors
+from api.middleware import BodySizeLimit, RequestContext
+from api.openapi import operation_id
+from api.routers import accounts, audit, auth, me, organisation, roles, system, users
+from domain.common.db import create_engine, create_sessionmaker
+from domain.common.logging import configure_logging
+from domain.common.settings import Settings, get_settings
+from workers import queue
+
+SPA_DIST = Path(__file__).resolve().parent.parent / "frontend" / "dist"
+MAX_BODY_BYTES = 10_000_000
+
+
+def create_app(settings: Settings | None = None, *, serve_spa: bool = True) -> FastAPI:
+    settings = settings or get_settings()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        configure_logging(settings.log_level, as_json=settings.log_json)
+        app.state.engine = create_engine(settings.async_database_url)
+        app.state.sessionmaker = create_sessionmaker(app.state.engine)
+        app.state.redis = await queue.connect(settings.redis_url)
+        yield
+        await app.state.redis.aclose()
+        await app.state.engine.dispose()
+
+    app = FastAPI(
+        title="Tenure API",
+        version="1.0.0",
+        summary="Customer-success platform: accounts, health, alerts, tasks and the data behind them.",
+        lifespan=lifespan,
+        generate_unique_id_function=operation_id,
+        separate_input_output_schemas=False,
+        openapi_url="/api/v1/openapi.json",
+        docs_url="/api/docs",
+        redoc_url=None,
+    )
+    app.state.settings = settings
+    errors.install(app)
+    app.add_middleware(BodySizeLimit, max_bytes=MAX_BODY_BYTES)
+    app.add_middleware(RequestContext)
+
+    api = APIRouter(prefix="/api/v1")
+    for router in (auth, me, users, roles, organisation, accounts, audit):
+        api.include_router(router.router)
+    app.include_router(api)
+    app.include_router(system.router)
+
+    if serve_spa and (SPA_DIST / "index.html").exists():
+        _serve_spa(app)
+    return app
+
+
+def _serve_spa(app: FastAPI) -> None:
+    """The built SPA on `/`; any unknown non-API path gets index.html so client routes work."""
+    app.mount("/assets", StaticFiles(directory=SPA_DIST / "assets"), name="assets")
+    index = SPA_DIST / "index.html"
+
+    @app.get("/{path:path}", include_in_schema=False)
+    async def spa(path: str) -> FileResponse:
+        if path.startswith("api/"):
+            from starlette.exceptions import HTTPException
+
+            raise HTTPException(404)
+        candidate = (SPA_DIST / path).resolve()
+        if path and candidate.is_file() and candidate.is_relative_to(SPA_DIST):
+            return FileResponse(candidate)
+        return FileResponse(index, headers={"Cache-Control": "no-cache"})

@@ -1,0 +1,137 @@
+"""Dependencies declared once and used as plain parameters: Session, CurrentUser, Actor, ..."""
+
+from collections.abc import AsyncIterator
+from datetime import timedelta
+from typing import Annotated
+
+from fastapi import Depends, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from redis.asyncio import Redis
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from domain.common.errors import DomainError
+from domain.common.settings import Settings
+from domain.orgs.models import Organisation
+from domain.users import auth, tokens
+from domain.users import service as users
+from domain.users.actor import Actor
+from domain.users.auth import AuthConfig
+from domain.users.errors import MfaEnrolmentRequired
+from domain.users.models import User
+from domain.users.throttle import LoginThrottle
+from workers import queue
+
+
+def get_settings(request: Request) -> Settings:
+    settings: Settings = request.app.state.settings
+    return settings
+
+
+SettingsDep = Annotated[Settings, Depends(get_settings)]
+
+
+async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
+    """One transaction per request: committed after the handler returns and before the response
+    is sent (scope="function"), rolled back on error; jobs go to the queue only after commit."""
+    async with request.app.state.sessionmaker() as session:
+        try:
+            yield session
+        except DomainError as exc:
+            if exc.keeps_changes:
+                await session.commit()
+                await queue.flush(request.app.state.redis, session)
+            else:
+                await session.rollback()
+                queue.discard(session)
+            raise
+        except BaseException:
+            await session.rollback()
+            queue.discard(session)
+            raise
+        else:
+            await session.commit()
+            await queue.flush(request.app.state.redis, session)
+
+
+Session = Annotated[AsyncSession, Depends(get_session, scope="function")]
+
+
+def get_redis(request: Request) -> Redis:
+    redis: Redis = request.app.state.redis
+    return redis
+
+
+RedisDep = Annotated[Redis, Depends(get_redis)]
+
+
+def get_auth_config(settings: SettingsDep) -> AuthConfig:
+    a = settings.auth
+    return AuthConfig(
+        secret_key=a.secret_key.get_secret_value(),
+        access_token_ttl=timedelta(minutes=a.access_token_minutes),
+        refresh_token_ttl=timedelta(days=a.refresh_token_days),
+        mfa_challenge_ttl=timedelta(minutes=a.mfa_challenge_minutes),
+        password_reset_ttl=timedelta(minutes=a.password_reset_minutes),
+        invitation_ttl=timedelta(days=a.invitation_days),
+        public_url=settings.public_url.rstrip("/"),
+    )
+
+
+AuthConfigDep = Annotated[AuthConfig, Depends(get_auth_config)]
+
+
+def get_login_throttle(settings: SettingsDep, redis: RedisDep) -> LoginThrottle:
+    a = settings.auth
+    return LoginThrottle(
+        redis,
+        per_email=a.max_failures_per_email,
+        per_ip=a.max_failures_per_ip,
+        window_seconds=a.failure_window_seconds,
+    )
+
+
+LoginThrottleDep = Annotated[LoginThrottle, Depends(get_login_throttle)]
+
+
+def client_ip(request: Request) -> str:
+    return request.client.host if request.client else "unknown"
+
+
+ClientIp = Annotated[str, Depends(client_ip)]
+
+_bearer = HTTPBearer(auto_error=False, description="Access token from /api/v1/auth/login")
+
+
+async def _authenticated_user(
+    session: Session,
+    config: AuthConfigDep,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+) -> User:
+    if credentials is None:
+        raise tokens.InvalidToken("Sign in to continue")
+    claims = tokens.decode(credentials.credentials, secret=config.secret_key, purpose="access")
+    return await auth.load_principal(session, claims)
+
+
+async def _enrolled_user(
+    session: Session, user: Annotated[User, Depends(_authenticated_user)]
+) -> User:
+    """Users of an organisation that requires 2FA may only enrol until they have."""
+    if not user.mfa_enabled:
+        org = await session.get_one(Organisation, user.org_id)
+        if org.requires_mfa:
+            raise MfaEnrolmentRequired()
+    return user
+
+
+# The signed-in user, even if they still have to enrol in 2FA (profile and enrolment routes).
+EnrollingUser = Annotated[User, Depends(_authenticated_user)]
+# The signed-in user, fully authorised.
+CurrentUser = Annotated[User, Depends(_enrolled_user)]
+
+
+def _actor(user: CurrentUser) -> Actor:
+    return users.actor_for(user)
+
+
+CurrentActor = Annotated[Actor, Depends(_actor)]

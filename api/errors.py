@@ -1,0 +1,133 @@
+"""Every error leaves as RFC 9457 application/problem+json with a stable machine `code`."""
+
+import logging
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel, Field
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from domain.common.errors import DomainError, TooManyRequests
+
+log = logging.getLogger(__name__)
+
+PROBLEM_JSON = "application/problem+json"
+
+_HTTP_CODES = {
+    400: ("bad_request", "Bad request"),
+    401: ("unauthorized", "Not authenticated"),
+    403: ("forbidden", "Forbidden"),
+    404: ("not_found", "Not found"),
+    405: ("method_not_allowed", "Method not allowed"),
+    409: ("conflict", "Conflict"),
+    413: ("payload_too_large", "Payload too large"),
+    415: ("unsupported_media_type", "Unsupported media type"),
+    422: ("validation_error", "Invalid request"),
+    429: ("too_many_requests", "Too many requests"),
+    500: ("internal_error", "Internal server error"),
+}
+
+
+class FieldError(BaseModel):
+    loc: list[str | int] = Field(description="Where the error is, e.g. ['body', 'email']")
+    msg: str
+    type: str
+
+
+class ProblemDetail(BaseModel):
+    """An RFC 9457 problem document."""
+
+    type: str = "about:blank"
+    title: str
+    status: int
+    detail: str
+    code: str = Field(description="Stable machine-readable error code")
+    errors: list[FieldError] | None = None
+
+
+def problem(*statuses: int) -> dict[int | str, dict[str, Any]]:
+    """The `responses=` entry for a route's possible problems, so generated clients type them."""
+    return {
+        status: {
+            "model": ProblemDetail,
+            "content": {PROBLEM_JSON: {}},
+            "description": _HTTP_CODES.get(status, ("", "Error"))[1],
+        }
+        for status in statuses
+    }
+
+
+def problem_response(
+    status: int,
+    *,
+    code: str | None = None,
+    title: str | None = None,
+    detail: str | None = None,
+    errors: list[FieldError] | None = None,
+    headers: dict[str, str] | None = None,
+) -> JSONResponse:
+    default_code, default_title = _HTTP_CODES.get(status, ("error", "Error"))
+    body = ProblemDetail(
+        title=title or default_title,
+        status=status,
+        detail=detail or title or default_title,
+        code=code or default_code,
+        errors=errors,
+    )
+    return JSONResponse(
+        body.model_dump(exclude_none=True),
+        status_code=status,
+        media_type=PROBLEM_JSON,
+        headers=headers,
+    )
+
+
+async def _domain_error(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, DomainError)
+    headers = {}
+    if isinstance(exc, TooManyRequests):
+        headers["Retry-After"] = str(exc.retry_after)
+    if exc.status == 401:
+        headers["WWW-Authenticate"] = "Bearer"
+    if exc.status >= 500:
+        log.error("domain error", exc_info=exc)
+    return problem_response(
+        exc.status, code=exc.code, title=exc.title, detail=exc.detail, headers=headers or None
+    )
+
+
+def _json_safe_loc(loc: tuple[Any, ...]) -> list[str | int]:
+    return [part if isinstance(part, int) else str(part) for part in loc]
+
+
+async def _validation_error(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, RequestValidationError)
+    errors = [
+        FieldError(loc=_json_safe_loc(tuple(e.get("loc", ()))), msg=str(e.get("msg", "")),
+                   type=str(e.get("type", "")))
+        for e in exc.errors()
+    ]
+    summary = "; ".join(
+        f"{'.'.join(str(p) for p in e.loc)}: {e.msg}" for e in errors[:5]
+    )
+    return problem_response(422, detail=summary or "Invalid request", errors=errors)
+
+
+async def _http_error(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, StarletteHTTPException)
+    detail = exc.detail if isinstance(exc.detail, str) else None
+    return problem_response(exc.status_code, detail=detail, headers=exc.headers)
+
+
+async def _unexpected_error(request: Request, exc: Exception) -> JSONResponse:
+    log.error("unhandled error", exc_info=exc)
+    return problem_response(500, detail="Something went wrong on our side; it has been logged.")
+
+
+def install(app: FastAPI) -> None:
+    app.add_exception_handler(DomainError, _domain_error)
+    app.add_exception_handler(RequestValidationError, _validation_error)
+    app.add_exception_handler(StarletteHTTPException, _http_error)
+    app.add_exception_handler(Exception, _unexpected_error)

@@ -1,0 +1,141 @@
+from typing import Annotated
+
+from fastapi import APIRouter, Cookie, Response, status
+
+from api.deps import AuthConfigDep, ClientIp, LoginThrottleDep, Session, SettingsDep
+from api.errors import problem
+from domain.users import auth
+from domain.users.auth import SignedIn
+from domain.users.schemas import (
+    InvitationAccept,
+    InvitationPreview,
+    LoginRequest,
+    LoginResult,
+    MfaLoginRequest,
+    PasswordResetConfirm,
+    PasswordResetRequest,
+)
+from domain.users.tokens import InvalidToken
+
+router = APIRouter(prefix="/auth", tags=["auth"])
+
+REFRESH_COOKIE = "tenure_refresh"
+REFRESH_COOKIE_PATH = "/api/v1/auth"
+
+
+def _answer(response: Response, signed_in: SignedIn, settings: SettingsDep) -> LoginResult:
+    if signed_in.refresh_token:
+        response.set_cookie(
+            REFRESH_COOKIE,
+            signed_in.refresh_token,
+            max_age=settings.auth.refresh_token_days * 86400,
+            path=REFRESH_COOKIE_PATH,
+            httponly=True,
+            secure=settings.auth.refresh_cookie_secure,
+            samesite="strict",
+        )
+    return signed_in.result
+
+
+@router.post("/login", response_model=LoginResult, responses=problem(401, 422, 429))
+async def login(
+    data: LoginRequest,
+    response: Response,
+    session: Session,
+    config: AuthConfigDep,
+    throttle: LoginThrottleDep,
+    ip: ClientIp,
+    settings: SettingsDep,
+) -> LoginResult:
+    """Sign in with email and password. Answers `mfa_required` with an `mfa_token` when the
+    user has two-factor authentication; finish with `/auth/login/mfa`."""
+    signed_in = await auth.login(
+        session, config, throttle, email=data.email, password=data.password, ip=ip
+    )
+    return _answer(response, signed_in, settings)
+
+
+@router.post("/login/mfa", response_model=LoginResult, responses=problem(401, 422, 429))
+async def login_mfa(
+    data: MfaLoginRequest,
+    response: Response,
+    session: Session,
+    config: AuthConfigDep,
+    throttle: LoginThrottleDep,
+    ip: ClientIp,
+    settings: SettingsDep,
+) -> LoginResult:
+    """Finish signing in with a TOTP code or a single-use recovery code."""
+    signed_in = await auth.login_mfa(
+        session, config, throttle, mfa_token=data.mfa_token, code=data.code,
+        recovery_code=data.recovery_code, ip=ip,
+    )
+    return _answer(response, signed_in, settings)
+
+
+@router.post("/refresh", response_model=LoginResult, responses=problem(401))
+async def refresh_session(
+    response: Response,
+    session: Session,
+    config: AuthConfigDep,
+    settings: SettingsDep,
+    tenure_refresh: Annotated[str | None, Cookie(max_length=200)] = None,
+) -> LoginResult:
+    """Exchange the refresh cookie for a new access token (and a new refresh cookie).
+    A refresh token works once; presenting it again signs out every session of that login."""
+    if not tenure_refresh:
+        raise InvalidToken("No refresh token")
+    signed_in = await auth.refresh(session, config, refresh_token=tenure_refresh)
+    return _answer(response, signed_in, settings)
+
+
+@router.post("/logout", status_code=status.HTTP_204_NO_CONTENT)
+async def logout(
+    response: Response,
+    session: Session,
+    tenure_refresh: Annotated[str | None, Cookie(max_length=200)] = None,
+) -> None:
+    """Sign out: the refresh token and every token rotated from it stop working."""
+    await auth.logout(session, refresh_token=tenure_refresh)
+    response.delete_cookie(REFRESH_COOKIE, path=REFRESH_COOKIE_PATH)
+
+
+@router.post("/password-reset", status_code=status.HTTP_202_ACCEPTED, responses=problem(422))
+async def request_password_reset(
+    data: PasswordResetRequest, session: Session, config: AuthConfigDep
+) -> None:
+    """Email a single-use reset link if the address belongs to an active user.
+    Always answers 202, so it does not reveal which addresses exist."""
+    await auth.request_password_reset(session, config, email=data.email)
+
+
+@router.post(
+    "/password-reset/confirm", status_code=status.HTTP_204_NO_CONTENT, responses=problem(422)
+)
+async def confirm_password_reset(data: PasswordResetConfirm, session: Session) -> None:
+    """Set a new password with the token from the emailed link; signs out every session."""
+    await auth.confirm_password_reset(session, token=data.token, new_password=data.new_password)
+
+
+@router.get("/invitations/{token}", response_model=InvitationPreview, responses=problem(422))
+async def get_invitation(token: str, session: Session) -> InvitationPreview:
+    """Who an invitation link is for, to greet them before they choose a password."""
+    user, org = await auth.preview_invitation(session, token=token)
+    return InvitationPreview(
+        email=user.email, full_name=user.full_name, organisation_name=org.name
+    )
+
+
+@router.post("/invitations/accept", response_model=LoginResult, responses=problem(422))
+async def accept_invitation(
+    data: InvitationAccept,
+    response: Response,
+    session: Session,
+    config: AuthConfigDep,
+    settings: SettingsDep,
+) -> LoginResult:
+    """Accept an invitation: choose a password and sign in."""
+    signed_in = await auth.accept_invitation(
+        session, config, token=data.token, password=data.password, full_name=data.full_name
+    )
+    return _answer(response, signed_in, settings)

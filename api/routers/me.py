@@ -1,0 +1,58 @@
+from fastapi import APIRouter, status
+
+from api.deps import EnrollingUser, Session
+from api.errors import problem
+from domain.users import service as users
+from domain.users.schemas import (
+    MeRead,
+    MfaConfirm,
+    MfaDisable,
+    MfaEnrolment,
+    PasswordChange,
+    RecoveryCodes,
+)
+
+router = APIRouter(prefix="/me", tags=["me"])
+
+
+@router.get("", response_model=MeRead, responses=problem(401))
+async def get_me(user: EnrollingUser, session: Session) -> MeRead:
+    """The signed-in user, their role, permissions and organisation."""
+    return await users.describe_me(session, user)
+
+
+@router.post("/password", status_code=status.HTTP_204_NO_CONTENT, responses=problem(401, 422))
+async def change_my_password(data: PasswordChange, user: EnrollingUser, session: Session) -> None:
+    """Change your password; requires the current one."""
+    await users.change_password(
+        session, user, current_password=data.current_password, new_password=data.new_password
+    )
+
+
+@router.post("/mfa/enrolment", response_model=MfaEnrolment, responses=problem(401, 409))
+async def start_mfa_enrolment(user: EnrollingUser, session: Session) -> MfaEnrolment:
+    """Start enrolling in two-factor authentication: scan the otpauth URI (as a QR code) in an
+    authenticator app, then confirm with a code."""
+    secret, uri = await users.start_mfa_enrolment(session, user)
+    return MfaEnrolment(secret=secret, otpauth_uri=uri)
+
+
+@router.post("/mfa/confirm", response_model=RecoveryCodes, responses=problem(401, 409, 422))
+async def confirm_mfa_enrolment(data: MfaConfirm, user: EnrollingUser, session: Session) -> RecoveryCodes:
+    """Confirm enrolment with a code from the app. Answers the single-use recovery codes,
+    shown this once."""
+    codes = await users.confirm_mfa_enrolment(session, user, code=data.code)
+    return RecoveryCodes(recovery_codes=codes)
+
+
+@router.post("/mfa/recovery-codes", response_model=RecoveryCodes, responses=problem(401, 409, 422))
+async def regenerate_recovery_codes(data: MfaConfirm, user: EnrollingUser, session: Session) -> RecoveryCodes:
+    """Replace your recovery codes (the old ones stop working); needs a current code."""
+    codes = await users.regenerate_recovery_codes(session, user, code=data.code)
+    return RecoveryCodes(recovery_codes=codes)
+
+
+@router.post("/mfa/disable", status_code=status.HTTP_204_NO_CONTENT, responses=problem(401, 409, 422))
+async def disable_mfa(data: MfaDisable, user: EnrollingUser, session: Session) -> None:
+    """Turn off two-factor authentication; needs your password and a current code."""
+    await users.disable_mfa(session, user, password=data.password, code=data.code)

@@ -1,0 +1,22 @@
+from fastapi import APIRouter
+
+from api.deps import CurrentActor, Session
+from api.errors import problem
+from domain.orgs import service as orgs
+from domain.orgs.schemas import OrganisationRead, OrganisationUpdate
+
+router = APIRouter(prefix="/organisation", tags=["organisation"])
+
+
+@router.get("", response_model=OrganisationRead, responses=problem(401))
+async def get_organisation(actor: CurrentActor, session: Session) -> OrganisationRead:
+    """Your organisation's settings."""
+    return OrganisationRead.model_validate(await orgs.get_organisation(session, actor))
+
+
+@router.patch("", response_model=OrganisationRead, responses=problem(401, 403, 422))
+async def update_organisation(
+    data: OrganisationUpdate, actor: CurrentActor, session: Session
+) -> OrganisationRead:
+    """Change the organisation's name, currency, time zone or 2FA requirement."""
+    return OrganisationRead.model_validate(await orgs.update_organisation(session, actor, data))

@@ -1,0 +1,32 @@
+import uuid
+
+from sqlalchemy import Select, func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from domain.audit.models import AuditEntry
+from domain.common.pagination import PageParams
+
+
+class AuditRepository:
+    def __init__(self, session: AsyncSession, org_id: uuid.UUID) -> None:
+        self.session = session
+        self.org_id = org_id
+
+    def _scoped(self) -> Select[tuple[AuditEntry]]:
+        return select(AuditEntry).where(AuditEntry.org_id == self.org_id)
+
+    async def page(
+        self, *, page: PageParams, entity_type: str | None, entity_id: uuid.UUID | None
+    ) -> tuple[list[AuditEntry], int]:
+        stmt = self._scoped()
+        if entity_type:
+            stmt = stmt.where(AuditEntry.entity_type == entity_type)
+        if entity_id:
+            stmt = stmt.where(AuditEntry.entity_id == entity_id)
+        total = await self.session.scalar(select(func.count()).select_from(stmt.subquery()))
+        rows = await self.session.scalars(
+            stmt.order_by(AuditEntry.created_at.desc(), AuditEntry.id.desc())
+            .limit(page.limit)
+            .offset(page.offset)
+        )
+        return list(rows), total or 0

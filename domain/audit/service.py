@@ -1,0 +1,71 @@
+import uuid
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from domain.audit.models import AuditEntry
+from domain.audit.repository import AuditRepository
+from domain.common.pagination import PageParams, Paged
+from domain.users.actor import Actor, require
+from domain.users.permissions import Permission
+
+
+def record(
+    session: AsyncSession,
+    *,
+    org_id: uuid.UUID,
+    actor_user_id: uuid.UUID | None,
+    action: str,
+    entity_type: str,
+    entity_id: uuid.UUID | None,
+    before: dict[str, Any] | None = None,
+    after: dict[str, Any] | None = None,
+) -> None:
+    session.add(
+        AuditEntry(
+            org_id=org_id,
+            actor_user_id=actor_user_id,
+            action=action,
+            entity_type=entity_type,
+            entity_id=entity_id,
+            before=before,
+            after=after,
+        )
+    )
+
+
+def record_for(
+    session: AsyncSession,
+    actor: Actor,
+    action: str,
+    entity_type: str,
+    entity_id: uuid.UUID | None,
+    *,
+    before: dict[str, Any] | None = None,
+    after: dict[str, Any] | None = None,
+) -> None:
+    record(
+        session,
+        org_id=actor.org_id,
+        actor_user_id=actor.user_id,
+        action=action,
+        entity_type=entity_type,
+        entity_id=entity_id,
+        before=before,
+        after=after,
+    )
+
+
+async def list_entries(
+    session: AsyncSession,
+    actor: Actor,
+    *,
+    page: PageParams,
+    entity_type: str | None = None,
+    entity_id: uuid.UUID | None = None,
+) -> Paged[AuditEntry]:
+    require(actor, Permission.MANAGE_USERS)
+    items, total = await AuditRepository(session, actor.org_id).page(
+        page=page, entity_type=entity_type, entity_id=entity_id
+    )
+    return Paged(items=items, total=total, limit=page.limit, offset=page.offset)

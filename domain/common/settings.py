@@ -1,0 +1,76 @@
+"""The one settings class, read once. api/ and workers/ pass values into domain services;
+domain code never calls get_settings() itself."""
+
+from functools import lru_cache
+from typing import Literal
+
+from pydantic import AliasChoices, BaseModel, Field, SecretStr, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+PLACEHOLDER_SECRET = "change-me-in-production"
+
+
+class AuthSettings(BaseModel):
+    secret_key: SecretStr = SecretStr(PLACEHOLDER_SECRET)
+    access_token_minutes: int = 15
+    refresh_token_days: int = 30
+    mfa_challenge_minutes: int = 5
+    password_reset_minutes: int = 60
+    invitation_days: int = 7
+    # Failed logins allowed in the window before answering 429.
+    max_failures_per_email: int = 5
+    max_failures_per_ip: int = 30
+    failure_window_seconds: int = 900
+    refresh_cookie_secure: bool = False
+
+
+class EmailSettings(BaseModel):
+    smtp_host: str = "127.0.0.1"
+    smtp_port: int = 1025
+    smtp_username: str | None = None
+    smtp_password: SecretStr | None = None
+    smtp_starttls: bool = False
+    from_address: str = "Tenure <no-reply@tenure.localhost>"
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(
+        env_prefix="TENURE_", env_nested_delimiter="__", env_file=".env", extra="ignore"
+    )
+
+    environment: Literal["development", "test", "production"] = "development"
+    database_url: str = Field(
+        "postgresql+asyncpg://postgres@127.0.0.1:5432/tenure",
+        validation_alias=AliasChoices("DATABASE_URL", "TENURE_DATABASE_URL"),
+    )
+    redis_url: str = Field(
+        "redis://127.0.0.1:6379/0", validation_alias=AliasChoices("REDIS_URL", "TENURE_REDIS_URL")
+    )
+    # Where the SPA is reachable; links in emails point here.
+    public_url: str = "http://127.0.0.1:8000"
+    log_level: str = "INFO"
+    log_json: bool = True
+    auth: AuthSettings = AuthSettings()
+    email: EmailSettings = EmailSettings()
+
+    @model_validator(mode="after")
+    def _refuse_placeholder_secret(self) -> "Settings":
+        if (
+            self.environment == "production"
+            and self.auth.secret_key.get_secret_value() == PLACEHOLDER_SECRET
+        ):
+            raise ValueError("TENURE_AUTH__SECRET_KEY must be set in production")
+        return self
+
+    @property
+    def async_database_url(self) -> str:
+        url = self.database_url
+        for prefix in ("postgresql://", "postgres://"):
+            if url.startswith(prefix):
+                return "postgresql+asyncpg://" + url[len(prefix) :]
+        return url
+
+
+@lru_cache
+def get_settings() -> Settings:
+    return Settings()

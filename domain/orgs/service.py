@@ -1,0 +1,70 @@
+import uuid
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from domain.audit import service as audit
+from domain.orgs.models import Organisation
+from domain.orgs.schemas import OrganisationRead, OrganisationUpdate
+from domain.users import service as users
+from domain.users.actor import Actor, require
+from domain.users.models import Role, User, UserStatus
+from domain.users.passwords import hash_password
+from domain.users.permissions import Permission
+from domain.users.repository import RoleRepository
+
+
+async def create_organisation(
+    session: AsyncSession,
+    *,
+    name: str,
+    admin_email: str,
+    admin_name: str,
+    admin_password: str,
+    base_currency: str = "USD",
+    time_zone: str = "UTC",
+) -> tuple[Organisation, User]:
+    """A new workspace with its built-in roles and a first admin."""
+    org = Organisation(id=uuid.uuid4(), name=name, base_currency=base_currency, time_zone=time_zone)
+    session.add(org)
+    await session.flush()
+    roles = users.builtin_roles(org.id)
+    session.add_all(roles)
+    await session.flush()
+    admin_role = next(r for r in roles if r.name == "Admin")
+    admin = User(
+        org_id=org.id,
+        email=admin_email,
+        full_name=admin_name,
+        password_hash=hash_password(admin_password),
+        role_id=admin_role.id,
+        status=UserStatus.ACTIVE,
+    )
+    session.add(admin)
+    await session.flush()
+    return org, admin
+
+
+async def role_named(session: AsyncSession, org_id: uuid.UUID, name: str) -> Role:
+    role = await RoleRepository(session, org_id).get_by_name(name)
+    assert role is not None, f"built-in role {name} missing"
+    return role
+
+
+async def get_organisation(session: AsyncSession, actor: Actor) -> Organisation:
+    return await session.get_one(Organisation, actor.org_id)
+
+
+async def update_organisation(
+    session: AsyncSession, actor: Actor, data: OrganisationUpdate
+) -> Organisation:
+    require(actor, Permission.MANAGE_ORGANISATION)
+    org = await get_organisation(session, actor)
+    before = OrganisationRead.model_validate(org).model_dump(mode="json")
+    for field, value in data.model_dump(exclude_unset=True, exclude_none=True).items():
+        setattr(org, field, value)
+    await session.flush()
+    audit.record_for(
+        session, actor, "organisation.updated", "organisation", org.id, before=before,
+        after=OrganisationRead.model_validate(org).model_dump(mode="json"),
+    )
+    return org

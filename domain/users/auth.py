@@ -1,0 +1,310 @@
+"""Signing in and out: passwords, the second factor, rotating refresh tokens, emailed links."""
+
+import uuid
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from domain.common import clock
+from domain.emails import service as emails
+from domain.orgs.models import Organisation
+from domain.users import mfa, repository, tokens
+from domain.users.errors import (
+    InvalidCredentials,
+    InvalidLinkToken,
+    InvalidMfaCode,
+    RefreshTokenReused,
+    UserNotFound,
+)
+from domain.users.models import (
+    OneTimeToken,
+    OneTimeTokenPurpose,
+    RefreshToken,
+    User,
+    UserStatus,
+)
+from domain.users.passwords import hash_password, verify_password
+from domain.users.repository import UserRepository
+from domain.users.schemas import LoginResult
+from domain.users.throttle import LoginThrottle
+
+
+@dataclass(frozen=True)
+class AuthConfig:
+    secret_key: str
+    access_token_ttl: timedelta
+    refresh_token_ttl: timedelta
+    mfa_challenge_ttl: timedelta
+    password_reset_ttl: timedelta
+    invitation_ttl: timedelta
+    public_url: str
+
+
+@dataclass(frozen=True)
+class SignedIn:
+    result: LoginResult
+    refresh_token: str | None
+
+
+def _access_token(config: AuthConfig, user: User, *, now: datetime) -> str:
+    claims = tokens.TokenClaims(user_id=user.id, org_id=user.org_id, purpose="access")
+    return tokens.encode(claims, secret=config.secret_key, now=now, ttl=config.access_token_ttl)
+
+
+async def _start_session(
+    session: AsyncSession, config: AuthConfig, user: User, *, now: datetime
+) -> SignedIn:
+    org = await session.get_one(Organisation, user.org_id)
+    enrol = org.requires_mfa and not user.mfa_enabled
+    refresh = tokens.new_opaque_token()
+    session.add(
+        RefreshToken(
+            org_id=user.org_id,
+            user_id=user.id,
+            family_id=uuid.uuid4(),
+            token_hash=tokens.hash_opaque_token(refresh),
+            created_at=now,
+            expires_at=now + config.refresh_token_ttl,
+        )
+    )
+    user.last_login_at = now
+    return SignedIn(
+        result=LoginResult(
+            status="authenticated",
+            access_token=_access_token(config, user, now=now),
+            expires_in=int(config.access_token_ttl.total_seconds()),
+            mfa_enrolment_required=enrol,
+        ),
+        refresh_token=refresh,
+    )
+
+
+async def login(
+    session: AsyncSession,
+    config: AuthConfig,
+    throttle: LoginThrottle,
+    *,
+    email: str,
+    password: str,
+    ip: str,
+) -> SignedIn:
+    await throttle.check(email, ip)
+    now = clock.now()
+    user = await repository.find_user_by_email(session, email)
+    if (
+        not verify_password(user.password_hash if user else None, password)
+        or user is None
+        or user.status != UserStatus.ACTIVE
+    ):
+        await throttle.record_failure(email, ip)
+        raise InvalidCredentials()
+    if user.mfa_enabled:
+        challenge = tokens.encode(
+            tokens.TokenClaims(user_id=user.id, org_id=user.org_id, purpose="mfa"),
+            secret=config.secret_key,
+            now=now,
+            ttl=config.mfa_challenge_ttl,
+        )
+        return SignedIn(
+            result=LoginResult(status="mfa_required", mfa_token=challenge), refresh_token=None
+        )
+    await throttle.reset(email)
+    return await _start_session(session, config, user, now=now)
+
+
+async def login_mfa(
+    session: AsyncSession,
+    config: AuthConfig,
+    throttle: LoginThrottle,
+    *,
+    mfa_token: str,
+    code: str | None,
+    recovery_code: str | None,
+    ip: str,
+) -> SignedIn:
+    claims = tokens.decode(mfa_token, secret=config.secret_key, purpose="mfa")
+    user = await UserRepository(session, claims.org_id).get(claims.user_id)
+    if user is None or user.status != UserStatus.ACTIVE or not user.mfa_secret:
+        raise tokens.InvalidToken()
+    await throttle.check(user.email, ip)
+    if not await _second_factor_ok(session, user, code=code, recovery_code=recovery_code):
+        await throttle.record_failure(user.email, ip)
+        raise InvalidMfaCode()
+    await throttle.reset(user.email)
+    return await _start_session(session, config, user, now=clock.now())
+
+
+async def _second_factor_ok(
+    session: AsyncSession, user: User, *, code: str | None, recovery_code: str | None
+) -> bool:
+    if code and user.mfa_secret:
+        return mfa.verify(user.mfa_secret, code)
+    if recovery_code:
+        wanted = tokens.hash_opaque_token(mfa.normalise_recovery_code(recovery_code))
+        for stored in await UserRepository(session, user.org_id).unused_recovery_codes(user.id):
+            if stored.code_hash == wanted:
+                stored.used_at = clock.now()
+                return True
+    return False
+
+
+async def refresh(session: AsyncSession, config: AuthConfig, *, refresh_token: str) -> SignedIn:
+    """Rotate a refresh token. Presenting an already-rotated token revokes its whole family,
+    because one of the two holders is a thief and we cannot tell which."""
+    now = clock.now()
+    stored = await repository.find_refresh_token(session, tokens.hash_opaque_token(refresh_token))
+    if stored is None or stored.expires_at <= now:
+        raise tokens.InvalidToken()
+    users = UserRepository(session, stored.org_id)
+    if stored.rotated_at is not None or stored.revoked_at is not None:
+        if stored.rotated_at is not None:
+            await users.revoke_family(stored.family_id, now)
+            raise RefreshTokenReused()
+        raise tokens.InvalidToken()
+    user = await users.get(stored.user_id)
+    if user is None or user.status != UserStatus.ACTIVE:
+        raise tokens.InvalidToken()
+    org = await session.get_one(Organisation, user.org_id)
+    stored.rotated_at = now
+    new_refresh = tokens.new_opaque_token()
+    session.add(
+        RefreshToken(
+            org_id=stored.org_id,
+            user_id=stored.user_id,
+            family_id=stored.family_id,
+            token_hash=tokens.hash_opaque_token(new_refresh),
+            created_at=now,
+            expires_at=stored.expires_at,
+        )
+    )
+    enrol = org.requires_mfa and not user.mfa_enabled
+    return SignedIn(
+        result=LoginResult(
+            status="authenticated",
+            access_token=_access_token(config, user, now=now),
+            expires_in=int(config.access_token_ttl.total_seconds()),
+            mfa_enrolment_required=enrol,
+        ),
+        refresh_token=new_refresh,
+    )
+
+
+async def logout(session: AsyncSession, *, refresh_token: str | None) -> None:
+    if not refresh_token:
+        return
+    stored = await repository.find_refresh_token(session, tokens.hash_opaque_token(refresh_token))
+    if stored is not None:
+        await UserRepository(session, stored.org_id).revoke_family(stored.family_id, clock.now())
+
+
+async def issue_link(
+    session: AsyncSession,
+    config: AuthConfig,
+    user: User,
+    purpose: OneTimeTokenPurpose,
+    *,
+    now: datetime,
+) -> str:
+    """Create a single-use link token (earlier unused ones for the same purpose stop working)."""
+    await UserRepository(session, user.org_id).expire_link_tokens(user.id, purpose, now)
+    token = tokens.new_opaque_token()
+    ttl = (
+        config.password_reset_ttl
+        if purpose == OneTimeTokenPurpose.PASSWORD_RESET
+        else config.invitation_ttl
+    )
+    session.add(
+        OneTimeToken(
+            org_id=user.org_id,
+            user_id=user.id,
+            purpose=purpose,
+            token_hash=tokens.hash_opaque_token(token),
+            created_at=now,
+            expires_at=now + ttl,
+        )
+    )
+    return token
+
+
+async def send_password_reset(session: AsyncSession, config: AuthConfig, user: User) -> None:
+    token = await issue_link(
+        session, config, user, OneTimeTokenPurpose.PASSWORD_RESET, now=clock.now()
+    )
+    link = f"{config.public_url}/reset-password?token={token}"
+    minutes = int(config.password_reset_ttl.total_seconds() // 60)
+    await emails.queue_email(
+        session,
+        org_id=user.org_id,
+        to=user.email,
+        subject="Reset your Tenure password",
+        text=(
+            f"Hello {user.full_name},\n\nSomeone asked to reset the password of your Tenure "
+            f"account. Open this link within {minutes} minutes to choose a new one:\n\n{link}\n\n"
+            "If it was not you, ignore this email; your password stays as it is.\n"
+        ),
+    )
+
+
+async def request_password_reset(session: AsyncSession, config: AuthConfig, *, email: str) -> None:
+    """Always succeeds for the caller, so the endpoint does not reveal which emails exist."""
+    user = await repository.find_user_by_email(session, email)
+    if user is not None and user.status == UserStatus.ACTIVE:
+        await send_password_reset(session, config, user)
+
+
+async def _redeem_link(
+    session: AsyncSession, token: str, purpose: OneTimeTokenPurpose, *, consume: bool
+) -> User:
+    now = clock.now()
+    stored = await repository.find_link_token(session, tokens.hash_opaque_token(token), purpose)
+    if stored is None or stored.used_at is not None or stored.expires_at <= now:
+        raise InvalidLinkToken()
+    user = await UserRepository(session, stored.org_id).get(stored.user_id)
+    if user is None:
+        raise InvalidLinkToken()
+    if consume:
+        stored.used_at = now
+    return user
+
+
+async def confirm_password_reset(session: AsyncSession, *, token: str, new_password: str) -> None:
+    user = await _redeem_link(session, token, OneTimeTokenPurpose.PASSWORD_RESET, consume=True)
+    if user.status != UserStatus.ACTIVE:
+        raise InvalidLinkToken()
+    user.password_hash = hash_password(new_password)
+    await UserRepository(session, user.org_id).revoke_refresh_tokens(user.id, clock.now())
+
+
+async def preview_invitation(session: AsyncSession, *, token: str) -> tuple[User, Organisation]:
+    user = await _redeem_link(session, token, OneTimeTokenPurpose.INVITATION, consume=False)
+    if user.status != UserStatus.INVITED:
+        raise InvalidLinkToken()
+    return user, await session.get_one(Organisation, user.org_id)
+
+
+async def accept_invitation(
+    session: AsyncSession,
+    config: AuthConfig,
+    *,
+    token: str,
+    password: str,
+    full_name: str | None,
+) -> SignedIn:
+    user = await _redeem_link(session, token, OneTimeTokenPurpose.INVITATION, consume=True)
+    if user.status != UserStatus.INVITED:
+        raise InvalidLinkToken()
+    user.password_hash = hash_password(password)
+    user.status = UserStatus.ACTIVE
+    if full_name:
+        user.full_name = full_name
+    return await _start_session(session, config, user, now=clock.now())
+
+
+async def load_principal(session: AsyncSession, claims: tokens.TokenClaims) -> User:
+    user = await UserRepository(session, claims.org_id).get(claims.user_id)
+    if user is None:
+        raise UserNotFound()
+    if user.status != UserStatus.ACTIVE:
+        raise tokens.InvalidToken()
+    return user

@@ -1,0 +1,92 @@
+from domain.common.errors import Conflict, Forbidden, NotFound, RuleViolation, Unauthorized
+
+
+class InvalidCredentials(Unauthorized):
+    code = "invalid_credentials"
+    title = "Email or password is incorrect"
+
+
+class InvalidMfaCode(Unauthorized):
+    code = "invalid_mfa_code"
+    title = "The authentication code is not valid"
+
+
+class RefreshTokenReused(Unauthorized):
+    code = "refresh_token_reused"
+    title = "This session was signed out because its refresh token was used twice"
+    keeps_changes = True
+
+
+class MfaEnrolmentRequired(Forbidden):
+    code = "mfa_enrolment_required"
+    title = "Your organisation requires two-factor authentication; enrol to continue"
+
+
+class PermissionDenied(Forbidden):
+    code = "permission_denied"
+    title = "You do not have permission to do this"
+
+
+class UserNotFound(NotFound):
+    code = "user_not_found"
+    title = "User not found"
+
+
+class RoleNotFound(NotFound):
+    code = "role_not_found"
+    title = "Role not found"
+
+
+class EmailTaken(Conflict):
+    code = "email_taken"
+    title = "A user with this email already exists"
+
+
+class RoleNameTaken(Conflict):
+    code = "role_name_taken"
+    title = "A role with this name already exists"
+
+
+class BuiltinRoleImmutable(Conflict):
+    code = "builtin_role_immutable"
+    title = "Built-in roles cannot be changed or deleted"
+
+
+class RoleInUse(Conflict):
+    code = "role_in_use"
+    title = "The role is assigned to users"
+
+
+class InvalidLinkToken(RuleViolation):
+    code = "invalid_link_token"
+    title = "This link is invalid, already used or expired"
+
+
+class WeakPassword(RuleViolation):
+    code = "weak_password"
+    title = "Password too weak"
+
+
+class MfaAlreadyEnabled(Conflict):
+    code = "mfa_already_enabled"
+    title = "Two-factor authentication is already enabled"
+
+
+class MfaNotEnrolling(Conflict):
+    code = "mfa_not_enrolling"
+    title = "Start two-factor enrolment first"
+
+
+class MfaNotEnabled(Conflict):
+    code = "mfa_not_enabled"
+    title = "Two-factor authentication is not enabled"
+
+
+class CannotChangeSelf(Conflict):
+    code = "cannot_change_self"
+    title = "You cannot deactivate yourself or remove your own admin rights"
+
+
+class UserNotActive(Conflict):
+    code = "user_not_active"
+    title = "The user is not active"

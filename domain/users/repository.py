@@ -1,0 +1,170 @@
+import uuid
+from datetime import datetime
+
+from sqlalchemy import Select, func, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import selectinload
+
+from domain.users.models import (
+    OneTimeToken,
+    OneTimeTokenPurpose,
+    RecoveryCode,
+    RefreshToken,
+    Role,
+    User,
+    UserStatus,
+)
+
+
+async def find_user_by_email(session: AsyncSession, email: str) -> User | None:
+    """Unscoped on purpose: sign-in is where the organisation is not yet known."""
+    return await session.scalar(
+        select(User).options(selectinload(User.role)).where(func.lower(User.email) == email.lower())
+    )
+
+
+async def find_refresh_token(session: AsyncSession, token_hash: str) -> RefreshToken | None:
+    """Unscoped on purpose: the token itself identifies its organisation."""
+    return await session.scalar(
+        select(RefreshToken).where(RefreshToken.token_hash == token_hash).with_for_update()
+    )
+
+
+async def find_link_token(
+    session: AsyncSession, token_hash: str, purpose: OneTimeTokenPurpose
+) -> OneTimeToken | None:
+    return await session.scalar(
+        select(OneTimeToken)
+        .where(OneTimeToken.token_hash == token_hash, OneTimeToken.purpose == purpose)
+        .with_for_update()
+    )
+
+
+class UserRepository:
+    def __init__(self, session: AsyncSession, org_id: uuid.UUID) -> None:
+        self.session = session
+        self.org_id = org_id
+
+    def _scoped(self) -> Select[tuple[User]]:
+        return select(User).options(selectinload(User.role)).where(User.org_id == self.org_id)
+
+    async def get(self, user_id: uuid.UUID) -> User | None:
+        return await self.session.scalar(self._scoped().where(User.id == user_id))
+
+    async def search(self, *, status: UserStatus | None, q: str | None) -> list[User]:
+        stmt = self._scoped()
+        if status:
+            stmt = stmt.where(User.status == status)
+        if q:
+            pattern = f"%{q.lower()}%"
+            stmt = stmt.where(
+                func.lower(User.email).like(pattern) | func.lower(User.full_name).like(pattern)
+            )
+        return list(await self.session.scalars(stmt.order_by(func.lower(User.full_name))))
+
+    async def ids_with_permission(self, user_ids: list[uuid.UUID], permission: str) -> set[uuid.UUID]:
+        rows = await self.session.scalars(
+            select(User.id)
+            .join(Role, Role.id == User.role_id)
+            .where(
+                User.org_id == self.org_id,
+                User.id.in_(user_ids),
+                User.status != UserStatus.INACTIVE,
+                Role.permissions.any(permission),
+            )
+        )
+        return set(rows)
+
+    async def count_active_with_role(self, role_id: uuid.UUID) -> int:
+        return (
+            await self.session.scalar(
+                select(func.count())
+                .select_from(User)
+                .where(
+                    User.org_id == self.org_id,
+                    User.role_id == role_id,
+                    User.status != UserStatus.INACTIVE,
+                )
+            )
+            or 0
+        )
+
+    async def revoke_refresh_tokens(self, user_id: uuid.UUID, now: datetime) -> None:
+        await self.session.execute(
+            update(RefreshToken)
+            .where(
+                RefreshToken.org_id == self.org_id,
+                RefreshToken.user_id == user_id,
+                RefreshToken.revoked_at.is_(None),
+            )
+            .values(revoked_at=now)
+        )
+
+    async def revoke_family(self, family_id: uuid.UUID, now: datetime) -> None:
+        await self.session.execute(
+            update(RefreshToken)
+            .where(
+                RefreshToken.org_id == self.org_id,
+                RefreshToken.family_id == family_id,
+                RefreshToken.revoked_at.is_(None),
+            )
+            .values(revoked_at=now)
+        )
+
+    async def unused_recovery_codes(self, user_id: uuid.UUID) -> list[RecoveryCode]:
+        rows = await self.session.scalars(
+            select(RecoveryCode)
+            .where(
+                RecoveryCode.org_id == self.org_id,
+                RecoveryCode.user_id == user_id,
+                RecoveryCode.used_at.is_(None),
+            )
+            .with_for_update()
+        )
+        return list(rows)
+
+    async def delete_recovery_codes(self, user_id: uuid.UUID) -> None:
+        for code in await self.session.scalars(
+            select(RecoveryCode).where(
+                RecoveryCode.org_id == self.org_id, RecoveryCode.user_id == user_id
+            )
+        ):
+            await self.session.delete(code)
+
+    async def expire_link_tokens(
+        self, user_id: uuid.UUID, purpose: OneTimeTokenPurpose, now: datetime
+    ) -> None:
+        await self.session.execute(
+            update(OneTimeToken)
+            .where(
+                OneTimeToken.org_id == self.org_id,
+                OneTimeToken.user_id == user_id,
+                OneTimeToken.purpose == purpose,
+                OneTimeToken.used_at.is_(None),
+            )
+            .values(used_at=now)
+        )
+
+
+class RoleRepository:
+    def __init__(self, session: AsyncSession, org_id: uuid.UUID) -> None:
+        self.session = session
+        self.org_id = org_id
+
+    def _scoped(self) -> Select[tuple[Role]]:
+        return select(Role).where(Role.org_id == self.org_id)
+
+    async def get(self, role_id: uuid.UUID) -> Role | None:
+        return await self.session.scalar(self._scoped().where(Role.id == role_id))
+
+    async def get_by_name(self, name: str) -> Role | None:
+        return await self.session.scalar(
+            self._scoped().where(func.lower(Role.name) == name.lower())
+        )
+
+    async def all(self) -> list[Role]:
+        return list(
+            await self.session.scalars(
+                self._scoped().order_by(Role.is_builtin.desc(), func.lower(Role.name))
+            )
+        )

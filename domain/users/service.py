@@ -1,0 +1,404 @@
+"""Users, roles and a user's own profile (password, two-factor)."""
+
+import uuid
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from domain.audit import service as audit
+from domain.common import clock
+from domain.emails import service as emails
+from domain.orgs.models import Organisation
+from domain.users import mfa, tokens
+from domain.users.actor import Actor, require
+from domain.users.auth import AuthConfig, issue_link, send_password_reset
+from domain.users.errors import (
+    BuiltinRoleImmutable,
+    CannotChangeSelf,
+    EmailTaken,
+    InvalidCredentials,
+    InvalidMfaCode,
+    MfaAlreadyEnabled,
+    MfaNotEnabled,
+    MfaNotEnrolling,
+    RoleInUse,
+    RoleNameTaken,
+    RoleNotFound,
+    UserNotActive,
+    UserNotFound,
+)
+from domain.users.models import OneTimeTokenPurpose, RecoveryCode, Role, User, UserStatus
+from domain.users.passwords import hash_password, verify_password
+from domain.users.permissions import BUILTIN_ROLES, Permission
+from domain.users.repository import RoleRepository, UserRepository, find_user_by_email
+from domain.users.schemas import (
+    InvitationCreate,
+    MeRead,
+    RoleCreate,
+    RoleRead,
+    RoleUpdate,
+    UserRead,
+    UserUpdate,
+)
+
+
+def actor_for(user: User) -> Actor:
+    return Actor(
+        org_id=user.org_id,
+        user_id=user.id,
+        permissions=frozenset(Permission(p) for p in user.role.permissions),
+    )
+
+
+def _user_snapshot(user: User) -> dict[str, Any]:
+    return {
+        "email": user.email,
+        "full_name": user.full_name,
+        "role_id": str(user.role_id),
+        "status": str(user.status),
+        "mfa_enabled": user.mfa_enabled,
+    }
+
+
+def _role_snapshot(role: Role) -> dict[str, Any]:
+    return {
+        "name": role.name,
+        "description": role.description,
+        "permissions": sorted(role.permissions),
+        "landing_page": role.landing_page,
+    }
+
+
+# --- users ------------------------------------------------------------------------------------
+
+
+async def get_user(session: AsyncSession, actor: Actor, user_id: uuid.UUID) -> User:
+    user = await UserRepository(session, actor.org_id).get(user_id)
+    if user is None:
+        raise UserNotFound()
+    return user
+
+
+async def list_users(
+    session: AsyncSession, actor: Actor, *, status: UserStatus | None = None, q: str | None = None
+) -> list[User]:
+    return await UserRepository(session, actor.org_id).search(status=status, q=q)
+
+
+async def _get_role(session: AsyncSession, actor: Actor, role_id: uuid.UUID) -> Role:
+    role = await RoleRepository(session, actor.org_id).get(role_id)
+    if role is None:
+        raise RoleNotFound()
+    return role
+
+
+async def invite_user(
+    session: AsyncSession, actor: Actor, config: AuthConfig, data: InvitationCreate
+) -> User:
+    require(actor, Permission.MANAGE_USERS)
+    role = await _get_role(session, actor, data.role_id)
+    if await find_user_by_email(session, data.email) is not None:
+        raise EmailTaken()
+    now = clock.now()
+    user = User(
+        org_id=actor.org_id,
+        email=data.email,
+        full_name=data.full_name,
+        role_id=role.id,
+        status=UserStatus.INVITED,
+        invited_at=now,
+    )
+    session.add(user)
+    await session.flush()
+    await _send_invitation(session, actor, config, user, now=now)
+    audit.record_for(session, actor, "user.invited", "user", user.id, after=_user_snapshot(user))
+    return await get_user(session, actor, user.id)
+
+
+async def _send_invitation(
+    session: AsyncSession, actor: Actor, config: AuthConfig, user: User, *, now: Any
+) -> None:
+    org = await session.get_one(Organisation, actor.org_id)
+    token = await issue_link(session, config, user, OneTimeTokenPurpose.INVITATION, now=now)
+    link = f"{config.public_url}/accept-invitation?token={token}"
+    days = config.invitation_ttl.days
+    await emails.queue_email(
+        session,
+        org_id=actor.org_id,
+        to=user.email,
+        subject=f"You are invited to {org.name} on Tenure",
+        text=(
+            f"Hello {user.full_name},\n\nYou have been invited to join {org.name} on Tenure. "
+            f"Open this link within {days} days to choose your password:\n\n{link}\n"
+        ),
+    )
+
+
+async def resend_invitation(
+    session: AsyncSession, actor: Actor, config: AuthConfig, user_id: uuid.UUID
+) -> User:
+    require(actor, Permission.MANAGE_USERS)
+    user = await get_user(session, actor, user_id)
+    if user.status != UserStatus.INVITED:
+        raise UserNotActive("Only pending invitations can be resent")
+    user.invited_at = clock.now()
+    await _send_invitation(session, actor, config, user, now=user.invited_at)
+    audit.record_for(session, actor, "user.invitation_resent", "user", user.id)
+    return user
+
+
+async def update_user(
+    session: AsyncSession, actor: Actor, user_id: uuid.UUID, data: UserUpdate
+) -> User:
+    require(actor, Permission.MANAGE_USERS)
+    user = await get_user(session, actor, user_id)
+    before = _user_snapshot(user)
+    if data.role_id is not None and data.role_id != user.role_id:
+        role = await _get_role(session, actor, data.role_id)
+        if user.id == actor.user_id and Permission.MANAGE_USERS not in role.permissions:
+            raise CannotChangeSelf()
+        user.role_id = role.id
+    if data.full_name is not None:
+        user.full_name = data.full_name
+    await session.flush()
+    audit.record_for(
+        session, actor, "user.updated", "user", user.id, before=before, after=_user_snapshot(user)
+    )
+    session.expire(user, ["role"])
+    return await get_user(session, actor, user.id)
+
+
+async def deactivate_user(session: AsyncSession, actor: Actor, user_id: uuid.UUID) -> User:
+    """Deactivated users cannot sign in; their history (accounts, notes, tasks) stays."""
+    require(actor, Permission.MANAGE_USERS)
+    user = await get_user(session, actor, user_id)
+    if user.id == actor.user_id:
+        raise CannotChangeSelf()
+    before = _user_snapshot(user)
+    now = clock.now()
+    user.status = UserStatus.INACTIVE
+    user.deactivated_at = now
+    await UserRepository(session, actor.org_id).revoke_refresh_tokens(user.id, now)
+    audit.record_for(
+        session, actor, "user.deactivated", "user", user.id, before=before,
+        after=_user_snapshot(user),
+    )
+    return user
+
+
+async def reactivate_user(session: AsyncSession, actor: Actor, user_id: uuid.UUID) -> User:
+    require(actor, Permission.MANAGE_USERS)
+    user = await get_user(session, actor, user_id)
+    if user.status != UserStatus.INACTIVE:
+        return user
+    before = _user_snapshot(user)
+    # A user deactivated before accepting an invitation goes back to pending.
+    user.status = UserStatus.ACTIVE if user.password_hash else UserStatus.INVITED
+    user.deactivated_at = None
+    audit.record_for(
+        session, actor, "user.reactivated", "user", user.id, before=before,
+        after=_user_snapshot(user),
+    )
+    return user
+
+
+async def admin_reset_password(
+    session: AsyncSession, actor: Actor, config: AuthConfig, user_id: uuid.UUID
+) -> User:
+    """Email the user a reset link and sign them out everywhere."""
+    require(actor, Permission.MANAGE_USERS)
+    user = await get_user(session, actor, user_id)
+    if user.status != UserStatus.ACTIVE:
+        raise UserNotActive()
+    await send_password_reset(session, config, user)
+    await UserRepository(session, actor.org_id).revoke_refresh_tokens(user.id, clock.now())
+    audit.record_for(session, actor, "user.password_reset_sent", "user", user.id)
+    return user
+
+
+async def admin_reset_mfa(session: AsyncSession, actor: Actor, user_id: uuid.UUID) -> User:
+    """Turn off a user's two-factor (lost phone); they enrol again at next sign-in if required."""
+    require(actor, Permission.MANAGE_USERS)
+    user = await get_user(session, actor, user_id)
+    before = _user_snapshot(user)
+    await _clear_mfa(session, user)
+    audit.record_for(
+        session, actor, "user.mfa_reset", "user", user.id, before=before,
+        after=_user_snapshot(user),
+    )
+    return user
+
+
+async def _clear_mfa(session: AsyncSession, user: User) -> None:
+    user.mfa_secret = None
+    user.mfa_enabled_at = None
+    await UserRepository(session, user.org_id).delete_recovery_codes(user.id)
+
+
+# --- roles ------------------------------------------------------------------------------------
+
+
+async def list_roles(session: AsyncSession, actor: Actor) -> list[Role]:
+    return await RoleRepository(session, actor.org_id).all()
+
+
+async def create_role(session: AsyncSession, actor: Actor, data: RoleCreate) -> Role:
+    require(actor, Permission.MANAGE_USERS)
+    roles = RoleRepository(session, actor.org_id)
+    if await roles.get_by_name(data.name) is not None:
+        raise RoleNameTaken()
+    role = Role(
+        org_id=actor.org_id,
+        name=data.name,
+        description=data.description,
+        permissions=sorted({str(p) for p in data.permissions}),
+        landing_page=data.landing_page,
+    )
+    session.add(role)
+    await session.flush()
+    audit.record_for(session, actor, "role.created", "role", role.id, after=_role_snapshot(role))
+    return role
+
+
+async def update_role(
+    session: AsyncSession, actor: Actor, role_id: uuid.UUID, data: RoleUpdate
+) -> Role:
+    require(actor, Permission.MANAGE_USERS)
+    roles = RoleRepository(session, actor.org_id)
+    role = await _get_role(session, actor, role_id)
+    if role.is_builtin:
+        raise BuiltinRoleImmutable()
+    before = _role_snapshot(role)
+    if data.name is not None and data.name.lower() != role.name.lower():
+        if await roles.get_by_name(data.name) is not None:
+            raise RoleNameTaken()
+        role.name = data.name
+    if data.description is not None:
+        role.description = data.description
+    if data.permissions is not None:
+        role.permissions = sorted({str(p) for p in data.permissions})
+    if data.landing_page is not None:
+        role.landing_page = data.landing_page
+    await session.flush()
+    audit.record_for(
+        session, actor, "role.updated", "role", role.id, before=before, after=_role_snapshot(role)
+    )
+    return role
+
+
+async def delete_role(session: AsyncSession, actor: Actor, role_id: uuid.UUID) -> None:
+    require(actor, Permission.MANAGE_USERS)
+    role = await _get_role(session, actor, role_id)
+    if role.is_builtin:
+        raise BuiltinRoleImmutable()
+    if await UserRepository(session, actor.org_id).count_active_with_role(role.id):
+        raise RoleInUse()
+    audit.record_for(session, actor, "role.deleted", "role", role.id, before=_role_snapshot(role))
+    await session.delete(role)
+
+
+def builtin_roles(org_id: uuid.UUID) -> list[Role]:
+    return [
+        Role(
+            org_id=org_id,
+            name=name,
+            permissions=sorted(str(p) for p in perms),
+            landing_page=landing,
+            is_builtin=True,
+            description="Built-in role",
+        )
+        for name, (perms, landing) in BUILTIN_ROLES.items()
+    ]
+
+
+# --- my profile -------------------------------------------------------------------------------
+
+
+async def change_password(
+    session: AsyncSession, user: User, *, current_password: str, new_password: str
+) -> None:
+    if not verify_password(user.password_hash, current_password):
+        raise InvalidCredentials("The current password is incorrect")
+    user.password_hash = hash_password(new_password)
+    audit.record(
+        session, org_id=user.org_id, actor_user_id=user.id, action="user.password_changed",
+        entity_type="user", entity_id=user.id,
+    )
+
+
+async def start_mfa_enrolment(session: AsyncSession, user: User) -> tuple[str, str]:
+    """Give the user a fresh secret to scan; it takes effect only once confirmed with a code."""
+    if user.mfa_enabled:
+        raise MfaAlreadyEnabled()
+    user.mfa_secret = mfa.new_secret()
+    return user.mfa_secret, mfa.provisioning_uri(user.mfa_secret, email=user.email)
+
+
+async def _replace_recovery_codes(session: AsyncSession, user: User) -> list[str]:
+    await UserRepository(session, user.org_id).delete_recovery_codes(user.id)
+    codes = mfa.new_recovery_codes()
+    for code in codes:
+        session.add(
+            RecoveryCode(org_id=user.org_id, user_id=user.id, code_hash=tokens.hash_opaque_token(code))
+        )
+    return codes
+
+
+async def confirm_mfa_enrolment(session: AsyncSession, user: User, *, code: str) -> list[str]:
+    if user.mfa_enabled:
+        raise MfaAlreadyEnabled()
+    if not user.mfa_secret:
+        raise MfaNotEnrolling()
+    if not mfa.verify(user.mfa_secret, code):
+        raise InvalidMfaCode()
+    user.mfa_enabled_at = clock.now()
+    codes = await _replace_recovery_codes(session, user)
+    audit.record(
+        session, org_id=user.org_id, actor_user_id=user.id, action="user.mfa_enabled",
+        entity_type="user", entity_id=user.id,
+    )
+    return codes
+
+
+async def regenerate_recovery_codes(session: AsyncSession, user: User, *, code: str) -> list[str]:
+    if not user.mfa_enabled or not user.mfa_secret:
+        raise MfaNotEnabled()
+    if not mfa.verify(user.mfa_secret, code):
+        raise InvalidMfaCode()
+    return await _replace_recovery_codes(session, user)
+
+
+async def disable_mfa(session: AsyncSession, user: User, *, password: str, code: str) -> None:
+    if not user.mfa_enabled or not user.mfa_secret:
+        raise MfaNotEnabled()
+    if not verify_password(user.password_hash, password):
+        raise InvalidCredentials("The password is incorrect")
+    if not mfa.verify(user.mfa_secret, code):
+        raise InvalidMfaCode()
+    await _clear_mfa(session, user)
+    audit.record(
+        session, org_id=user.org_id, actor_user_id=user.id, action="user.mfa_disabled",
+        entity_type="user", entity_id=user.id,
+    )
+
+
+async def describe_me(session: AsyncSession, user: User) -> MeRead:
+    org = await session.get_one(Organisation, user.org_id)
+    return MeRead.model_validate(
+        {
+            **UserRead.model_validate(user).model_dump(),
+            "org_id": user.org_id,
+            "organisation_name": org.name,
+            "organisation_requires_mfa": org.requires_mfa,
+            "role": RoleRead.model_validate(user.role),
+            "permissions": sorted(Permission(p) for p in user.role.permissions),
+            "mfa_enrolment_required": org.requires_mfa and not user.mfa_enabled,
+        }
+    )
+
+
+async def csm_ids_among(
+    session: AsyncSession, org_id: uuid.UUID, user_ids: list[uuid.UUID]
+) -> set[uuid.UUID]:
+    """Which of these users may be assigned accounts (active or invited, with a CSM seat)."""
+    return await UserRepository(session, org_id).ids_with_permission(user_ids, Permission.CSM_SEAT)

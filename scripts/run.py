@@ -1,0 +1,49 @@
+"""`make run`: the API, one worker and the built SPA on one port, with the demo organisation."""
+
+import os
+import signal
+import sys
+import time
+from types import FrameType
+
+from scripts import demo
+from scripts.stack import free_port, running
+
+
+class _Stop(Exception):
+    pass
+
+
+def _raise_stop(signum: int, frame: FrameType | None) -> None:
+    raise _Stop()
+
+
+def main() -> None:
+    port = int(os.environ.get("PORT", "8000"))
+    if free_port(port) != port:
+        sys.exit(f"port {port} is in use; set PORT=... to use another")
+    signal.signal(signal.SIGTERM, _raise_stop)
+    signal.signal(signal.SIGINT, _raise_stop)
+    try:
+        with running(database="tenure", port=port) as (url, procs):
+            print(
+                f"\n  Tenure is running at {url}\n"
+                f"  Admin:       {demo.ADMIN_EMAIL} / {demo.ADMIN_PASSWORD}\n"
+                f"  CSM (2FA):   {demo.CSM_EMAIL} / {demo.CSM_PASSWORD}"
+                f"  (TOTP secret {demo.CSM_TOTP_SECRET})\n"
+                f"  Manager:     {demo.MANAGER_EMAIL} / {demo.MANAGER_PASSWORD}\n"
+                f"  API docs:    {url}/api/docs\n"
+                f"  Emails are saved under .data/mail/ and their links printed here.\n"
+                f"  Press Ctrl-C to stop.\n",
+                flush=True,
+            )
+            while not procs.any_exited():
+                time.sleep(0.5)
+            print("A Tenure process exited; stopping the rest.", flush=True)
+    except _Stop:
+        print("\nStopping Tenure...", flush=True)
+    print("Stopped.", flush=True)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,158 @@
+"""Start the whole product locally: database, migrations, demo data, SMTP sink, API and worker.
+Shared by `make run` (scripts/run.py) and the browser tests (scripts/e2e.py)."""
+
+import asyncio
+import contextlib
+import os
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+
+import httpx
+from sqlalchemy.engine import make_url
+
+from scripts import demo, mailsink, services
+from scripts.services import DATA, ROOT
+
+
+def free_port(preferred: int | None = None) -> int:
+    for candidate in ([preferred] if preferred else []) + [0]:
+        with socket.socket() as s:
+            try:
+                s.bind(("127.0.0.1", candidate))
+            except OSError:
+                continue
+            return int(s.getsockname()[1])
+    raise RuntimeError("no free port")
+
+
+def database_url(server_url: str, name: str) -> str:
+    return make_url(server_url).set(database=name).render_as_string(hide_password=False)
+
+
+async def _ensure_database(url: str, *, fresh: bool) -> None:
+    import asyncpg
+
+    u = make_url(url)
+    conn = await asyncpg.connect(
+        host=u.query.get("host") or u.host, port=u.port, user=u.username,
+        password=u.password, database="postgres",
+    )
+    try:
+        exists = await conn.fetchval("SELECT 1 FROM pg_database WHERE datname = $1", u.database)
+        if exists and fresh:
+            await conn.execute(f'DROP DATABASE "{u.database}" WITH (FORCE)')
+            exists = False
+        if not exists:
+            await conn.execute(f'CREATE DATABASE "{u.database}"')
+    finally:
+        await conn.close()
+
+
+def ensure_database(url: str, *, fresh: bool = False) -> None:
+    asyncio.run(_ensure_database(url, fresh=fresh))
+
+
+def migrate(url: str) -> None:
+    subprocess.run(
+        [sys.executable, "-m", "alembic", "upgrade", "head"],
+        cwd=ROOT, env={**os.environ, "DATABASE_URL": url}, check=True,
+    )
+
+
+async def _seed(url: str) -> bool:
+    from domain.common.db import create_engine, create_sessionmaker
+
+    engine = create_engine(url, pool_size=1)
+    try:
+        async with create_sessionmaker(engine)() as session:
+            if not await demo.is_empty(session):
+                return False
+            await demo.load(session)
+            await session.commit()
+            return True
+    finally:
+        await engine.dispose()
+
+
+def seed_demo(url: str) -> bool:
+    """Load the demo organisation, only into an empty database."""
+    return asyncio.run(_seed(url))
+
+
+class Processes:
+    def __init__(self) -> None:
+        self.children: list[subprocess.Popen[bytes]] = []
+
+    def start(self, args: list[str], env: dict[str, str]) -> subprocess.Popen[bytes]:
+        child = subprocess.Popen(args, cwd=ROOT, env=env)
+        self.children.append(child)
+        return child
+
+    def stop(self) -> None:
+        for child in self.children:
+            if child.poll() is None:
+                child.terminate()
+        deadline = time.monotonic() + 10
+        for child in self.children:
+            try:
+                child.wait(timeout=max(deadline - time.monotonic(), 0.1))
+            except subprocess.TimeoutExpired:
+                child.kill()
+                child.wait()
+
+    def any_exited(self) -> bool:
+        return any(child.poll() is not None for child in self.children)
+
+
+def wait_until_ready(base_url: str, timeout: float = 60) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        with contextlib.suppress(httpx.HTTPError):
+            if httpx.get(f"{base_url}/readyz", timeout=2).status_code == 200:
+                return
+        time.sleep(0.3)
+    raise RuntimeError(f"the API at {base_url} did not become ready")
+
+
+@contextlib.contextmanager
+def running(
+    *, database: str, port: int, fresh: bool = False
+) -> Iterator[tuple[str, Processes]]:
+    """Everything up, yielding the base URL; everything down (no orphans) on exit."""
+    svc = services.up()
+    procs = Processes()
+    sink = None
+    try:
+        db_url = (
+            database_url(svc.database_url, database)
+            if svc.embedded_postgres or fresh
+            else svc.database_url
+        )
+        ensure_database(db_url, fresh=fresh)
+        migrate(db_url)
+        seed_demo(db_url)
+        env = {**os.environ, "DATABASE_URL": db_url, "REDIS_URL": svc.redis_url}
+        base_url = f"http://127.0.0.1:{port}"
+        env.setdefault("TENURE_PUBLIC_URL", base_url)
+        if "TENURE_EMAIL__SMTP_HOST" not in os.environ:
+            smtp_port = free_port(1025)
+            sink = mailsink.start(DATA / "mail", smtp_port)
+            env["TENURE_EMAIL__SMTP_HOST"] = "127.0.0.1"
+            env["TENURE_EMAIL__SMTP_PORT"] = str(smtp_port)
+        procs.start(
+            [sys.executable, "-m", "uvicorn", "api.app:create_app", "--factory",
+             "--host", "127.0.0.1", "--port", str(port), "--no-access-log"],
+            env,
+        )
+        procs.start([sys.executable, "-m", "workers"], env)
+        wait_until_ready(base_url)
+        yield base_url, procs
+    finally:
+        procs.stop()
+        if sink is not None:
+            sink.stop()
+        services.down(svc)
+

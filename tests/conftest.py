@@ -1,0 +1,136 @@
+"""Real PostgreSQL and Redis (embedded unless DATABASE_URL/REDIS_URL are set), one database built
+by the migrations per session, and a rolled-back transaction per test."""
+
+import os
+import uuid
+from collections.abc import AsyncIterator, Iterator
+from typing import Any
+from urllib.parse import urlsplit, urlunsplit
+
+import pytest
+from httpx import ASGITransport, AsyncClient
+from redis.asyncio import Redis
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession, async_sessionmaker
+
+from api.app import create_app
+from domain.common.db import create_engine
+from domain.common.settings import AuthSettings, EmailSettings, Settings
+from domain.orgs.models import Organisation
+from domain.users.models import User
+from scripts import services, stack
+from workers import queue
+
+TEST_DB = f"tenure_test_{os.environ.get('PYTEST_XDIST_WORKER', 'main')}"
+
+
+def _with_redis_db(url: str, db: int) -> str:
+    parts = urlsplit(url)
+    if parts.scheme == "unix":
+        return urlunsplit(parts._replace(query=f"db={db}"))
+    return urlunsplit(parts._replace(path=f"/{db}"))
+
+
+@pytest.fixture(scope="session")
+def service_urls() -> Iterator[tuple[str, str]]:
+    svc = services.up()
+    db_url = stack.database_url(svc.database_url, TEST_DB)
+    stack.ensure_database(db_url, fresh=True)
+    stack.migrate(db_url)
+    # Tests use their own Redis database so they never touch a running `make run`.
+    yield db_url, _with_redis_db(svc.redis_url, 1)
+    services.down(svc)
+
+
+@pytest.fixture(scope="session")
+def settings(service_urls: tuple[str, str]) -> Settings:
+    db_url, redis_url = service_urls
+    return Settings(
+        environment="test",
+        database_url=db_url,
+        redis_url=redis_url,
+        public_url="http://tenure.test",
+        log_json=False,
+        auth=AuthSettings(max_failures_per_email=5, max_failures_per_ip=20),
+        email=EmailSettings(smtp_host="127.0.0.1", smtp_port=1),
+    )
+
+
+@pytest.fixture(scope="session")
+async def engine(settings: Settings) -> AsyncIterator[AsyncEngine]:
+    engine = create_engine(settings.async_database_url, pool_size=5)
+    yield engine
+    await engine.dispose()
+
+
+@pytest.fixture
+async def connection(engine: AsyncEngine) -> AsyncIterator[AsyncConnection]:
+    async with engine.connect() as conn:
+        transaction = await conn.begin()
+        yield conn
+        await transaction.rollback()
+
+
+@pytest.fixture
+def sessionmaker(connection: AsyncConnection) -> async_sessionmaker[AsyncSession]:
+    # create_savepoint: the app's commit() releases a savepoint inside the test's transaction,
+    # which the test rolls back at the end.
+    return async_sessionmaker(
+        bind=connection, join_transaction_mode="create_savepoint", expire_on_commit=False
+    )
+
+
+@pytest.fixture
+async def session(sessionmaker: async_sessionmaker[AsyncSession]) -> AsyncIterator[AsyncSession]:
+    async with sessionmaker() as session:
+        yield session
+
+
+@pytest.fixture
+async def redis(settings: Settings) -> AsyncIterator[Redis]:
+    client = await queue.connect(settings.redis_url)
+    await client.flushdb()
+    yield client
+    await client.flushdb()
+    await client.aclose()
+
+
+@pytest.fixture
+async def app(
+    settings: Settings,
+    engine: AsyncEngine,
+    sessionmaker: async_sessionmaker[AsyncSession],
+    redis: Redis,
+) -> Any:
+    app = create_app(settings, serve_spa=False)
+    # What the lifespan would set up, but on the test's connection and Redis.
+    app.state.engine = engine
+    app.state.sessionmaker = sessionmaker
+    app.state.redis = redis
+    return app
+
+
+@pytest.fixture
+async def client(app: Any) -> AsyncIterator[AsyncClient]:
+    async with AsyncClient(
+        transport=ASGITransport(app=app), base_url="http://tenure.test"
+    ) as client:
+        yield client
+
+
+@pytest.fixture
+async def org(session: AsyncSession) -> Organisation:
+    from tests.factories import create_org
+
+    organisation, _ = await create_org(session)
+    return organisation
+
+
+@pytest.fixture
+async def admin(session: AsyncSession, org: Organisation) -> User:
+    from tests.factories import user_by_role
+
+    return await user_by_role(session, org, "Admin")
+
+
+def unique_email(prefix: str = "user") -> str:
+    return f"{prefix}-{uuid.uuid4().hex[:8]}@example.com"

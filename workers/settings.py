@@ -1,0 +1,48 @@
+"""arq WorkerSettings: the functions, the cron schedule and the resources jobs share."""
+
+from typing import Any, ClassVar
+
+from domain.common.db import create_engine, create_sessionmaker
+from domain.common.logging import configure_logging
+from domain.common.settings import Settings, get_settings
+from domain.emails.service import SmtpConfig
+from workers import queue
+from workers.jobs import emails  # noqa: F401  # registers the area's jobs
+
+
+def smtp_config(settings: Settings) -> SmtpConfig:
+    e = settings.email
+    return SmtpConfig(
+        host=e.smtp_host,
+        port=e.smtp_port,
+        from_address=e.from_address,
+        username=e.smtp_username,
+        password=e.smtp_password.get_secret_value() if e.smtp_password else None,
+        starttls=e.smtp_starttls,
+    )
+
+
+async def startup(ctx: dict[str, Any]) -> None:
+    settings: Settings = ctx.get("settings") or get_settings()
+    configure_logging(settings.log_level, as_json=settings.log_json)
+    ctx["settings"] = settings
+    ctx["engine"] = create_engine(settings.async_database_url, pool_size=5)
+    ctx["sessionmaker"] = create_sessionmaker(ctx["engine"])
+    ctx["smtp"] = smtp_config(settings)
+
+
+async def shutdown(ctx: dict[str, Any]) -> None:
+    await ctx["engine"].dispose()
+
+
+class WorkerSettings:
+    functions: ClassVar[list[Any]] = queue.worker_functions()
+    cron_jobs: ClassVar[list[Any]] = [
+        queue.cron_schedule("emails.sweep_outbox", minute={0, 15, 30, 45}),
+    ]
+    on_startup = startup
+    on_shutdown = shutdown
+    redis_settings = queue.redis_settings(get_settings().redis_url)
+    max_jobs = 20
+    job_timeout = 300
+    keep_result = 3600
