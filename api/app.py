@@ -35,7 +35,7 @@ def create_app(settings: Settings | None = None, *, serve_spa: bool = True) -> F
     app = FastAPI(
         title="Tenure API",
         version="1.0.0",
-        summary="Customer-success platform: accounts, health, alerts, tasks and the data behind them.",
+        summary="Customer-success platform: accounts, health, alerts, tasks and their data.",
         lifespan=lifespan,
         generate_unique_id_function=operation_id,
         separate_input_output_schemas=False,

@@ -1,6 +1,7 @@
 """Every error leaves as RFC 9457 application/problem+json with a stable machine `code`."""
 
 import logging
+from collections.abc import Mapping
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -66,7 +67,7 @@ def problem_response(
     title: str | None = None,
     detail: str | None = None,
     errors: list[FieldError] | None = None,
-    headers: dict[str, str] | None = None,
+    headers: Mapping[str, str] | None = None,
 ) -> JSONResponse:
     default_code, default_title = _HTTP_CODES.get(status, ("error", "Error"))
     body = ProblemDetail(
@@ -105,13 +106,14 @@ def _json_safe_loc(loc: tuple[Any, ...]) -> list[str | int]:
 async def _validation_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, RequestValidationError)
     errors = [
-        FieldError(loc=_json_safe_loc(tuple(e.get("loc", ()))), msg=str(e.get("msg", "")),
-                   type=str(e.get("type", "")))
+        FieldError(
+            loc=_json_safe_loc(tuple(e.get("loc", ()))),
+            msg=str(e.get("msg", "")),
+            type=str(e.get("type", "")),
+        )
         for e in exc.errors()
     ]
-    summary = "; ".join(
-        f"{'.'.join(str(p) for p in e.loc)}: {e.msg}" for e in errors[:5]
-    )
+    summary = "; ".join(f"{'.'.join(str(p) for p in e.loc)}: {e.msg}" for e in errors[:5])
     return problem_response(422, detail=summary or "Invalid request", errors=errors)
 
 

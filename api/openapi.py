@@ -33,7 +33,7 @@ def main() -> None:
         return
     SCHEMA_PATH.parent.mkdir(exist_ok=True)
     SCHEMA_PATH.write_text(text)
-    print(f"wrote {SCHEMA_PATH.relative_to(Path.cwd()) if SCHEMA_PATH.is_relative_to(Path.cwd()) else SCHEMA_PATH}")
+    print(f"wrote {SCHEMA_PATH}")
 
 
 if __name__ == "__main__":

@@ -23,12 +23,55 @@ CSM_TOTP_SECRET = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
 MANAGER_EMAIL = "manager@demo.example.com"
 MANAGER_PASSWORD = "tenure-demo-manager"
 
-_PREFIXES = ["Acme", "Globex", "Initech", "Umbrella", "Stark", "Wayne", "Hooli", "Vandelay",
-             "Wonka", "Tyrell", "Cyberdyne", "Soylent", "Aperture", "Massive", "Pied Piper",
-             "Gringotts", "Monarch", "Oscorp", "Nakatomi", "Bluth", "Dunder", "Prestige",
-             "Sterling", "Gekko", "Vehement", "Krusty", "Duff", "Olivia", "Zorg", "Lacuna"]
-_SUFFIXES = ["Corp", "Labs", "Systems", "Analytics", "Logistics", "Health", "Retail", "Media",
-             "Energy", "Foods", "Robotics", "Capital", "Cloud", "Studios", "Works"]
+_PREFIXES = [
+    "Acme",
+    "Globex",
+    "Initech",
+    "Umbrella",
+    "Stark",
+    "Wayne",
+    "Hooli",
+    "Vandelay",
+    "Wonka",
+    "Tyrell",
+    "Cyberdyne",
+    "Soylent",
+    "Aperture",
+    "Massive",
+    "Pied Piper",
+    "Gringotts",
+    "Monarch",
+    "Oscorp",
+    "Nakatomi",
+    "Bluth",
+    "Dunder",
+    "Prestige",
+    "Sterling",
+    "Gekko",
+    "Vehement",
+    "Krusty",
+    "Duff",
+    "Olivia",
+    "Zorg",
+    "Lacuna",
+]
+_SUFFIXES = [
+    "Corp",
+    "Labs",
+    "Systems",
+    "Analytics",
+    "Logistics",
+    "Health",
+    "Retail",
+    "Media",
+    "Energy",
+    "Foods",
+    "Robotics",
+    "Capital",
+    "Cloud",
+    "Studios",
+    "Works",
+]
 
 
 def _account_names(count: int) -> list[str]:
@@ -60,17 +103,29 @@ async def load(session: AsyncSession, *, accounts: int = 150) -> Organisation:
     csm_role = await orgs.role_named(session, org.id, "CSM")
     manager_role = await orgs.role_named(session, org.id, "CSM Manager")
     csm = User(
-        org_id=org.id, email=CSM_EMAIL, full_name="Casey CSM", role_id=csm_role.id,
-        password_hash=hash_password(CSM_PASSWORD), status=UserStatus.ACTIVE,
-        mfa_secret=CSM_TOTP_SECRET, mfa_enabled_at=clock.now(),
+        org_id=org.id,
+        email=CSM_EMAIL,
+        full_name="Casey CSM",
+        role_id=csm_role.id,
+        password_hash=hash_password(CSM_PASSWORD),
+        status=UserStatus.ACTIVE,
+        mfa_secret=CSM_TOTP_SECRET,
+        mfa_enabled_at=clock.now(),
     )
     manager = User(
-        org_id=org.id, email=MANAGER_EMAIL, full_name="Morgan Manager", role_id=manager_role.id,
-        password_hash=hash_password(MANAGER_PASSWORD), status=UserStatus.ACTIVE,
+        org_id=org.id,
+        email=MANAGER_EMAIL,
+        full_name="Morgan Manager",
+        role_id=manager_role.id,
+        password_hash=hash_password(MANAGER_PASSWORD),
+        status=UserStatus.ACTIVE,
     )
     second_csm = User(
-        org_id=org.id, email="sam@demo.example.com", full_name="Sam Second",
-        role_id=csm_role.id, password_hash=hash_password("tenure-demo-sam"),
+        org_id=org.id,
+        email="sam@demo.example.com",
+        full_name="Sam Second",
+        role_id=csm_role.id,
+        password_hash=hash_password("tenure-demo-sam"),
         status=UserStatus.ACTIVE,
     )
     session.add_all([csm, manager, second_csm])

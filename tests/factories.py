@@ -113,4 +113,3 @@ async def login(client: AsyncClient, user: User, password: str = PASSWORD) -> di
         assert response.status_code == 200, response.text
         body = response.json()
     return {"Authorization": f"Bearer {body['access_token']}"}
-

@@ -61,7 +61,9 @@ async def connect(url: str) -> ArqRedis:
     return await create_pool(redis_settings(url))
 
 
-def job(name: str, *, max_tries: int = 5) -> Callable[[Callable[P, Awaitable[R]]], Callable[P, Awaitable[R]]]:
+def job(
+    name: str, *, max_tries: int = 5
+) -> Callable[[Callable[P, Awaitable[R]]], Callable[P, Awaitable[R]]]:
     """Register a job under a stable "<area>.<verb>" name, with a log context for its run."""
 
     def decorate(fn: Callable[P, Awaitable[R]]) -> Callable[P, Awaitable[R]]:
@@ -73,7 +75,7 @@ def job(name: str, *, max_tries: int = 5) -> Callable[[Callable[P, Awaitable[R]]
             ):
                 return await fn(*args, **kwargs)
 
-        REGISTRY[name] = (run, max_tries)  # type: ignore[assignment]  # ctx-first coroutine
+        REGISTRY[name] = (run, max_tries)
         return run
 
     return decorate
@@ -103,9 +105,19 @@ async def job_status(redis: ArqRedis, job_id: str) -> JobStatus:
 
 
 def cron_schedule(
-    name: str, *, minute: set[int] | int | None = None, hour: set[int] | int | None = None,
+    name: str,
+    *,
+    minute: set[int] | int | None = None,
+    hour: set[int] | int | None = None,
     run_at_startup: bool = False,
 ) -> CronJob:
     fn, _ = REGISTRY[name]
-    return cron(fn, name=name, minute=minute, hour=hour, run_at_startup=run_at_startup,
-                unique=True, timeout=timedelta(minutes=30))
+    return cron(
+        fn,
+        name=name,
+        minute=minute,
+        hour=hour,
+        run_at_startup=run_at_startup,
+        unique=True,
+        timeout=timedelta(minutes=30),
+    )

@@ -29,7 +29,13 @@ async def list_accounts(
 ) -> Page[AccountRead]:
     """Accounts the caller may see (all, or only those assigned to them), one page at a time."""
     paged = await accounts.list_accounts(
-        session, actor, q=q, sort=sort, descending=descending, limit=limit, offset=offset,
+        session,
+        actor,
+        q=q,
+        sort=sort,
+        descending=descending,
+        limit=limit,
+        offset=offset,
         deleted=deleted,
     )
     return Page[AccountRead].model_validate(paged)

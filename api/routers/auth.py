@@ -67,8 +67,13 @@ async def login_mfa(
 ) -> LoginResult:
     """Finish signing in with a TOTP code or a single-use recovery code."""
     signed_in = await auth.login_mfa(
-        session, config, throttle, mfa_token=data.mfa_token, code=data.code,
-        recovery_code=data.recovery_code, ip=ip,
+        session,
+        config,
+        throttle,
+        mfa_token=data.mfa_token,
+        code=data.code,
+        recovery_code=data.recovery_code,
+        ip=ip,
     )
     return _answer(response, signed_in, settings)
 
@@ -121,9 +126,7 @@ async def confirm_password_reset(data: PasswordResetConfirm, session: Session) -
 async def get_invitation(token: str, session: Session) -> InvitationPreview:
     """Who an invitation link is for, to greet them before they choose a password."""
     user, org = await auth.preview_invitation(session, token=token)
-    return InvitationPreview(
-        email=user.email, full_name=user.full_name, organisation_name=org.name
-    )
+    return InvitationPreview(email=user.email, full_name=user.full_name, organisation_name=org.name)
 
 
 @router.post("/invitations/accept", response_model=LoginResult, responses=problem(422))

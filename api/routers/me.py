@@ -38,7 +38,9 @@ async def start_mfa_enrolment(user: EnrollingUser, session: Session) -> MfaEnrol
 
 
 @router.post("/mfa/confirm", response_model=RecoveryCodes, responses=problem(401, 409, 422))
-async def confirm_mfa_enrolment(data: MfaConfirm, user: EnrollingUser, session: Session) -> RecoveryCodes:
+async def confirm_mfa_enrolment(
+    data: MfaConfirm, user: EnrollingUser, session: Session
+) -> RecoveryCodes:
     """Confirm enrolment with a code from the app. Answers the single-use recovery codes,
     shown this once."""
     codes = await users.confirm_mfa_enrolment(session, user, code=data.code)
@@ -46,13 +48,17 @@ async def confirm_mfa_enrolment(data: MfaConfirm, user: EnrollingUser, session: 
 
 
 @router.post("/mfa/recovery-codes", response_model=RecoveryCodes, responses=problem(401, 409, 422))
-async def regenerate_recovery_codes(data: MfaConfirm, user: EnrollingUser, session: Session) -> RecoveryCodes:
+async def regenerate_recovery_codes(
+    data: MfaConfirm, user: EnrollingUser, session: Session
+) -> RecoveryCodes:
     """Replace your recovery codes (the old ones stop working); needs a current code."""
     codes = await users.regenerate_recovery_codes(session, user, code=data.code)
     return RecoveryCodes(recovery_codes=codes)
 
 
-@router.post("/mfa/disable", status_code=status.HTTP_204_NO_CONTENT, responses=problem(401, 409, 422))
+@router.post(
+    "/mfa/disable", status_code=status.HTTP_204_NO_CONTENT, responses=problem(401, 409, 422)
+)
 async def disable_mfa(data: MfaDisable, user: EnrollingUser, session: Session) -> None:
     """Turn off two-factor authentication; needs your password and a current code."""
     await users.disable_mfa(session, user, password=data.password, code=data.code)

@@ -52,7 +52,9 @@ async def update_user(
     return UserRead.model_validate(await users.update_user(session, actor, user_id, data))
 
 
-@router.post("/{user_id}/deactivate", response_model=UserRead, responses=problem(401, 403, 404, 409))
+@router.post(
+    "/{user_id}/deactivate", response_model=UserRead, responses=problem(401, 403, 404, 409)
+)
 async def deactivate_user(user_id: uuid.UUID, actor: CurrentActor, session: Session) -> UserRead:
     """Stop a user from signing in; their history stays."""
     return UserRead.model_validate(await users.deactivate_user(session, actor, user_id))

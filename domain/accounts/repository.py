@@ -17,7 +17,7 @@ class AccountRepository:
         self.session = session
         self.actor = actor
 
-    def _scoped(self, *, deleted: bool = False) -> Select[tuple[Account]]:
+    def _scoped(self, *, deleted: bool = False) -> Select[Account]:
         stmt = (
             select(Account)
             .options(selectinload(Account.csm_assignments))

@@ -69,15 +69,14 @@ async def create_account(session: AsyncSession, actor: Actor, data: AccountCreat
         id=uuid.uuid4(),
         org_id=actor.org_id,
         **data.model_dump(exclude={"csm_ids"}),
-        csm_assignments=[
-            AccountCsm(org_id=actor.org_id, user_id=user_id) for user_id in csm_ids
-        ],
+        csm_assignments=[AccountCsm(org_id=actor.org_id, user_id=user_id) for user_id in csm_ids],
     )
     session.add(account)
     await session.flush()
     await session.refresh(account)
-    audit.record_for(session, actor, "account.created", "account", account.id,
-                     after=_snapshot(account))
+    audit.record_for(
+        session, actor, "account.created", "account", account.id, after=_snapshot(account)
+    )
     return account
 
 
@@ -106,8 +105,15 @@ async def update_account(
         ]
     account.updated_at = clock.now()
     await session.flush()
-    audit.record_for(session, actor, "account.updated", "account", account.id, before=before,
-                     after=_snapshot(account))
+    audit.record_for(
+        session,
+        actor,
+        "account.updated",
+        "account",
+        account.id,
+        before=before,
+        after=_snapshot(account),
+    )
     return account
 
 
@@ -116,8 +122,9 @@ async def delete_account(session: AsyncSession, actor: Actor, account_id: uuid.U
     require(actor, Permission.DELETE_ACCOUNTS)
     account = await get_account(session, actor, account_id)
     account.deleted_at = clock.now()
-    audit.record_for(session, actor, "account.deleted", "account", account.id,
-                     before=_snapshot(account))
+    audit.record_for(
+        session, actor, "account.deleted", "account", account.id, before=_snapshot(account)
+    )
 
 
 async def restore_account(session: AsyncSession, actor: Actor, account_id: uuid.UUID) -> Account:
@@ -133,6 +140,7 @@ async def restore_account(session: AsyncSession, actor: Actor, account_id: uuid.
             "A live account now has this external id; change one of them before restoring"
         )
     account.deleted_at = None
-    audit.record_for(session, actor, "account.restored", "account", account.id,
-                     after=_snapshot(account))
+    audit.record_for(
+        session, actor, "account.restored", "account", account.id, after=_snapshot(account)
+    )
     return account

@@ -12,7 +12,7 @@ class AuditRepository:
         self.session = session
         self.org_id = org_id
 
-    def _scoped(self) -> Select[tuple[AuditEntry]]:
+    def _scoped(self) -> Select[AuditEntry]:
         return select(AuditEntry).where(AuditEntry.org_id == self.org_id)
 
     async def page(

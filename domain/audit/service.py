@@ -5,7 +5,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain.audit.models import AuditEntry
 from domain.audit.repository import AuditRepository
-from domain.common.pagination import PageParams, Paged
+from domain.common.pagination import Paged, PageParams
 from domain.users.actor import Actor, require
 from domain.users.permissions import Permission
 

@@ -36,7 +36,11 @@ async def queue_email(
     html: str | None = None,
 ) -> OutboundEmail:
     email = OutboundEmail(
-        id=uuid.uuid4(), org_id=org_id, to_address=to, subject=subject, text_body=text,
+        id=uuid.uuid4(),
+        org_id=org_id,
+        to_address=to,
+        subject=subject,
+        text_body=text,
         html_body=html,
     )
     session.add(email)

@@ -25,7 +25,10 @@ class OrganisationRead(BaseModel):
 
 
 class OrganisationUpdate(BaseModel):
-    name: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)] | None = None
+    name: (
+        Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+        | None
+    ) = None
     base_currency: Currency | None = None
     time_zone: str | None = Field(None, examples=["Europe/London"])
     fiscal_year_start_month: int | None = Field(None, ge=1, le=12)

@@ -64,7 +64,12 @@ async def update_organisation(
         setattr(org, field, value)
     await session.flush()
     audit.record_for(
-        session, actor, "organisation.updated", "organisation", org.id, before=before,
+        session,
+        actor,
+        "organisation.updated",
+        "organisation",
+        org.id,
+        before=before,
         after=OrganisationRead.model_validate(org).model_dump(mode="json"),
     )
     return org

@@ -45,7 +45,7 @@ class UserRepository:
         self.session = session
         self.org_id = org_id
 
-    def _scoped(self) -> Select[tuple[User]]:
+    def _scoped(self) -> Select[User]:
         return select(User).options(selectinload(User.role)).where(User.org_id == self.org_id)
 
     async def get(self, user_id: uuid.UUID) -> User | None:
@@ -62,7 +62,9 @@ class UserRepository:
             )
         return list(await self.session.scalars(stmt.order_by(func.lower(User.full_name))))
 
-    async def ids_with_permission(self, user_ids: list[uuid.UUID], permission: str) -> set[uuid.UUID]:
+    async def ids_with_permission(
+        self, user_ids: list[uuid.UUID], permission: str
+    ) -> set[uuid.UUID]:
         rows = await self.session.scalars(
             select(User.id)
             .join(Role, Role.id == User.role_id)
@@ -70,7 +72,7 @@ class UserRepository:
                 User.org_id == self.org_id,
                 User.id.in_(user_ids),
                 User.status != UserStatus.INACTIVE,
-                Role.permissions.any(permission),
+                Role.permissions.contains([permission]),
             )
         )
         return set(rows)
@@ -151,7 +153,7 @@ class RoleRepository:
         self.session = session
         self.org_id = org_id
 
-    def _scoped(self) -> Select[tuple[Role]]:
+    def _scoped(self) -> Select[Role]:
         return select(Role).where(Role.org_id == self.org_id)
 
     async def get(self, role_id: uuid.UUID) -> Role | None:

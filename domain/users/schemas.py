@@ -25,7 +25,7 @@ class MfaLoginRequest(BaseModel):
 
 
 class LoginResult(BaseModel):
-    """Either a signed-in session (`authenticated`) or a second-factor challenge (`mfa_required`)."""
+    """A signed-in session (`authenticated`) or a second-factor challenge (`mfa_required`)."""
 
     status: Literal["authenticated", "mfa_required"]
     access_token: str | None = None

@@ -180,7 +180,12 @@ async def deactivate_user(session: AsyncSession, actor: Actor, user_id: uuid.UUI
     user.deactivated_at = now
     await UserRepository(session, actor.org_id).revoke_refresh_tokens(user.id, now)
     audit.record_for(
-        session, actor, "user.deactivated", "user", user.id, before=before,
+        session,
+        actor,
+        "user.deactivated",
+        "user",
+        user.id,
+        before=before,
         after=_user_snapshot(user),
     )
     return user
@@ -196,7 +201,12 @@ async def reactivate_user(session: AsyncSession, actor: Actor, user_id: uuid.UUI
     user.status = UserStatus.ACTIVE if user.password_hash else UserStatus.INVITED
     user.deactivated_at = None
     audit.record_for(
-        session, actor, "user.reactivated", "user", user.id, before=before,
+        session,
+        actor,
+        "user.reactivated",
+        "user",
+        user.id,
+        before=before,
         after=_user_snapshot(user),
     )
     return user
@@ -223,7 +233,12 @@ async def admin_reset_mfa(session: AsyncSession, actor: Actor, user_id: uuid.UUI
     before = _user_snapshot(user)
     await _clear_mfa(session, user)
     audit.record_for(
-        session, actor, "user.mfa_reset", "user", user.id, before=before,
+        session,
+        actor,
+        "user.mfa_reset",
+        "user",
+        user.id,
+        before=before,
         after=_user_snapshot(user),
     )
     return user
@@ -321,8 +336,12 @@ async def change_password(
         raise InvalidCredentials("The current password is incorrect")
     user.password_hash = hash_password(new_password)
     audit.record(
-        session, org_id=user.org_id, actor_user_id=user.id, action="user.password_changed",
-        entity_type="user", entity_id=user.id,
+        session,
+        org_id=user.org_id,
+        actor_user_id=user.id,
+        action="user.password_changed",
+        entity_type="user",
+        entity_id=user.id,
     )
 
 
@@ -339,7 +358,9 @@ async def _replace_recovery_codes(session: AsyncSession, user: User) -> list[str
     codes = mfa.new_recovery_codes()
     for code in codes:
         session.add(
-            RecoveryCode(org_id=user.org_id, user_id=user.id, code_hash=tokens.hash_opaque_token(code))
+            RecoveryCode(
+                org_id=user.org_id, user_id=user.id, code_hash=tokens.hash_opaque_token(code)
+            )
         )
     return codes
 
@@ -354,8 +375,12 @@ async def confirm_mfa_enrolment(session: AsyncSession, user: User, *, code: str)
     user.mfa_enabled_at = clock.now()
     codes = await _replace_recovery_codes(session, user)
     audit.record(
-        session, org_id=user.org_id, actor_user_id=user.id, action="user.mfa_enabled",
-        entity_type="user", entity_id=user.id,
+        session,
+        org_id=user.org_id,
+        actor_user_id=user.id,
+        action="user.mfa_enabled",
+        entity_type="user",
+        entity_id=user.id,
     )
     return codes
 
@@ -377,8 +402,12 @@ async def disable_mfa(session: AsyncSession, user: User, *, password: str, code:
         raise InvalidMfaCode()
     await _clear_mfa(session, user)
     audit.record(
-        session, org_id=user.org_id, actor_user_id=user.id, action="user.mfa_disabled",
-        entity_type="user", entity_id=user.id,
+        session,
+        org_id=user.org_id,
+        actor_user_id=user.id,
+        action="user.mfa_disabled",
+        entity_type="user",
+        entity_id=user.id,
     )
 
 

@@ -11,9 +11,7 @@ class LoginThrottled(TooManyRequests):
 
 
 class LoginThrottle:
-    def __init__(
-        self, redis: Redis, *, per_email: int, per_ip: int, window_seconds: int
-    ) -> None:
+    def __init__(self, redis: Redis, *, per_email: int, per_ip: int, window_seconds: int) -> None:
         self.redis = redis
         self.per_email = per_email
         self.per_ip = per_ip
