@@ -30,7 +30,7 @@ class EmailSettings(BaseModel):
     smtp_username: str | None = None
     smtp_password: SecretStr | None = None
     smtp_starttls: bool = False
-    from_address: str = "Tenure <no-reply@tenure.localhost>"
+    from_address: str = "Tenure <no-reply@example.com>"
 
 
 class Settings(BaseSettings):

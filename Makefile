@@ -1,0 +1,85 @@
+# Tenure: the only entry point for people and CI. `make help` lists the targets.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+PY      := .venv/bin/python
+UV      := .tools/bin/uv
+UV_ENV  := UV_PROJECT_ENVIRONMENT=.venv UV_PYTHON_DOWNLOADS=never
+NPM     := npm --prefix frontend
+
+help: ## List the targets
+	@grep -E '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*?## "}; {printf "  %-16s %s\n", $$1, $$2}'
+
+# --- set-up -----------------------------------------------------------------------------------
+
+$(UV):
+	python3 -m venv .tools
+	.tools/bin/pip install --quiet uv==0.13.8
+
+.venv/.synced: $(UV) pyproject.toml uv.lock
+	$(UV_ENV) $(UV) sync --frozen --python python3
+	touch $@
+
+frontend/node_modules/.installed: frontend/package.json frontend/package-lock.json
+	$(NPM) ci --no-audit --no-fund
+	touch $@
+
+install: .venv/.synced frontend/node_modules/.installed ## Python venv and SPA dependencies (pinned)
+
+chromium: ## Debian's Chromium for the browser tests (Playwright's own download cannot work here)
+	@command -v chromium >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
+
+spa: frontend/node_modules/.installed ## Build the SPA into frontend/dist
+	$(NPM) run build
+
+# --- the two commands ---------------------------------------------------------------------------
+
+run: install spa ## Serve API, worker and SPA on one port with the demo organisation
+	$(PY) -m scripts.run
+
+test: install chromium lint typecheck drift-check test-python test-spa e2e ## Everything CI checks
+
+# --- checks -------------------------------------------------------------------------------------
+
+lint: .venv/.synced ## ruff (lint + format) and import-linter
+	.venv/bin/ruff check api domain workers scripts tests migrations
+	.venv/bin/ruff format --check api domain workers scripts tests migrations
+	.venv/bin/lint-imports
+
+typecheck: install ## mypy on api/domain/workers and tsc on the SPA
+	.venv/bin/mypy api domain workers
+	$(NPM) run typecheck
+
+openapi: .venv/.synced frontend/node_modules/.installed ## Regenerate openapi/openapi.json and the SPA's typed client
+	$(PY) -m api.openapi
+	$(NPM) run gen
+
+drift-check: install ## Fail when openapi.json or the generated client is out of date
+	$(PY) -m api.openapi --check
+	cd frontend && node_modules/.bin/openapi-typescript ../openapi/openapi.json -o /tmp/tenure-schema-check.d.ts >/dev/null
+	@diff -q /tmp/tenure-schema-check.d.ts frontend/src/api/gen/schema.d.ts >/dev/null \
+		|| { echo "frontend/src/api/gen is out of date: run 'make openapi'"; exit 1; }
+
+test-python: .venv/.synced ## pytest against real PostgreSQL and Redis
+	$(PY) -m pytest -q
+
+test-spa: frontend/node_modules/.installed ## Vitest unit tests of the SPA
+	$(NPM) run test:unit
+
+e2e: install chromium spa ## Browser tests in Chromium against a real API, worker and database
+	$(PY) -m scripts.e2e
+
+bench: .venv/.synced ## Benchmarks on generated data (prints figures)
+	$(PY) -m pytest -q -s tests/benchmarks -p no:cacheprovider
+
+fmt: .venv/.synced ## Format Python code
+	.venv/bin/ruff format api domain workers scripts tests migrations
+	.venv/bin/ruff check --fix api domain workers scripts tests migrations
+
+migration: .venv/.synced ## New alembic revision: make migration name=add_things
+	$(PY) -m scripts.migration "$(name)"
+
+services-down: .venv/.synced ## Stop the embedded PostgreSQL and Redis
+	$(PY) -m scripts.services down
+
+.PHONY: help install chromium spa run test lint typecheck openapi drift-check test-python test-spa e2e bench fmt migration services-down

@@ -1,0 +1,23 @@
+"""`make e2e`: the browser tests in Chromium against a real API, worker and fresh database."""
+
+import os
+import subprocess
+import sys
+
+from scripts.services import ROOT
+from scripts.stack import free_port, running
+
+
+def main() -> None:
+    with running(database="tenure_e2e", port=free_port(), fresh=True) as (url, _):
+        result = subprocess.run(
+            ["npm", "run", "test:e2e", "--", *sys.argv[1:]],
+            cwd=ROOT / "frontend",
+            env={**os.environ, "E2E_BASE_URL": url},
+            check=False,
+        )
+    sys.exit(result.returncode)
+
+
+if __name__ == "__main__":
+    main()
