@@ -5,6 +5,7 @@ import time
 import uuid
 
 import structlog
+from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from api.errors import problem_response
@@ -74,7 +75,7 @@ class BodySizeLimit:
             if message["type"] == "http.request":
                 received += len(message.get("body", b""))
                 if received > self.max_bytes:
-                    raise _TooLarge()
+                    raise _TooLarge(self._detail())
             return message
 
         try:
@@ -82,12 +83,16 @@ class BodySizeLimit:
         except _TooLarge:
             await self._refuse(scope, receive, send)
 
+    def _detail(self) -> str:
+        return f"Request bodies are limited to {self.max_bytes // 1_000_000} MB"
+
     async def _refuse(self, scope: Scope, receive: Receive, send: Send) -> None:
-        response = problem_response(
-            413, detail=f"Request bodies are limited to {self.max_bytes // 1_000_000} MB"
-        )
-        await response(scope, receive, send)
+        await problem_response(413, detail=self._detail())(scope, receive, send)
 
 
-class _TooLarge(Exception):
-    pass
+class _TooLarge(HTTPException):
+    """An HTTPException, because FastAPI turns any other error raised while it reads the body
+    into a 400; this one it re-raises, and the handler renders the 413."""
+
+    def __init__(self, detail: str) -> None:
+        super().__init__(413, detail)

@@ -94,14 +94,20 @@ async def redis(settings: Settings) -> AsyncIterator[Redis]:
     await client.aclose()
 
 
+@pytest.fixture(scope="session")
+def app_instance(settings: Settings) -> Any:
+    # Built once: building the routes and their schemas costs more than most tests.
+    return create_app(settings, serve_spa=False)
+
+
 @pytest.fixture
 async def app(
-    settings: Settings,
+    app_instance: Any,
     engine: AsyncEngine,
     sessionmaker: async_sessionmaker[AsyncSession],
     redis: Redis,
 ) -> Any:
-    app = create_app(settings, serve_spa=False)
+    app = app_instance
     # What the lifespan would set up, but on the test's connection and Redis.
     app.state.engine = engine
     app.state.sessionmaker = sessionmaker
@@ -130,6 +136,30 @@ async def admin(session: AsyncSession, org: Organisation) -> User:
     from tests.factories import user_by_role
 
     return await user_by_role(session, org, "Admin")
+
+
+@pytest.fixture
+async def other_org(session: AsyncSession) -> Organisation:
+    """A second tenant, whose ids must answer 404 to the first one."""
+    from tests.factories import create_org
+
+    organisation, _ = await create_org(session, name="Other Org")
+    return organisation
+
+
+@pytest.fixture
+def job_ctx(
+    settings: Settings, sessionmaker: async_sessionmaker[AsyncSession], redis: Redis
+) -> dict[str, Any]:
+    """What arq hands a job, with the test's sessionmaker, so jobs can be called directly."""
+    from workers.settings import smtp_config
+
+    return {
+        "sessionmaker": sessionmaker,
+        "redis": redis,
+        "smtp": smtp_config(settings),
+        "job_try": 1,
+    }
 
 
 def unique_email(prefix: str = "user") -> str:

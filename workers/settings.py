@@ -2,6 +2,7 @@
 
 from typing import Any, ClassVar
 
+import domain.models  # noqa: F401  # every mapper, so cross-area foreign keys resolve
 from domain.common.db import create_engine, create_sessionmaker
 from domain.common.logging import configure_logging
 from domain.common.settings import Settings, get_settings

@@ -46,5 +46,5 @@ async def update_role(
     "/{role_id}", status_code=status.HTTP_204_NO_CONTENT, responses=problem(401, 403, 404, 409)
 )
 async def delete_role(role_id: uuid.UUID, actor: CurrentActor, session: Session) -> None:
-    """Delete a custom role no active user holds."""
+    """Delete a custom role that no user (of any status) holds."""
     await users.delete_role(session, actor, role_id)

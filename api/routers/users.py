@@ -11,14 +11,15 @@ from domain.users.schemas import InvitationCreate, UserRead, UserUpdate
 router = APIRouter(prefix="/users", tags=["users"])
 
 
-@router.get("", response_model=list[UserRead], responses=problem(401, 403))
+@router.get("", response_model=list[UserRead], responses=problem(401))
 async def list_users(
     actor: CurrentActor,
     session: Session,
     status: UserStatus | None = None,
     q: str | None = None,
 ) -> list[UserRead]:
-    """The organisation's team: active, pending (invited) and inactive users."""
+    """The organisation's team: active, pending (invited) and inactive users. Every signed-in
+    member may read it (to pick CSMs and see who did what); changing it needs "manage users"."""
     return [
         UserRead.model_validate(u)
         for u in await users.list_users(session, actor, status=status, q=q)

@@ -73,7 +73,8 @@ async def create_account(session: AsyncSession, actor: Actor, data: AccountCreat
     )
     session.add(account)
     await session.flush()
-    await session.refresh(account)
+    # Only the server-set timestamps: a full refresh would unload the (lazy="raise") CSMs.
+    await session.refresh(account, ["created_at", "updated_at"])
     audit.record_for(
         session, actor, "account.created", "account", account.id, after=_snapshot(account)
     )

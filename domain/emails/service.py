@@ -3,7 +3,6 @@
 import uuid
 from dataclasses import dataclass
 from email.message import EmailMessage
-from email.utils import make_msgid
 from enum import StrEnum
 
 import aiosmtplib
@@ -55,7 +54,8 @@ def build_message(email: OutboundEmail, smtp: SmtpConfig) -> EmailMessage:
     msg["To"] = email.to_address
     msg["Subject"] = email.subject
     # A stable Message-ID lets receivers discard a duplicate if a retried job resends.
-    msg["Message-ID"] = make_msgid(idstring=str(email.id), domain="tenure")
+    # (make_msgid would add a timestamp and randomness, a new id on every attempt.)
+    msg["Message-ID"] = f"<{email.id}@tenure>"
     msg.set_content(email.text_body)
     if email.html_body:
         msg.add_alternative(email.html_body, subtype="html")

@@ -15,7 +15,6 @@ from domain.users.errors import (
     InvalidLinkToken,
     InvalidMfaCode,
     RefreshTokenReused,
-    UserNotFound,
 )
 from domain.users.models import (
     OneTimeToken,
@@ -302,9 +301,9 @@ async def accept_invitation(
 
 
 async def load_principal(session: AsyncSession, claims: tokens.TokenClaims) -> User:
+    """The user a valid access token names; a vanished or inactive user is a bad token (401),
+    never a 404."""
     user = await UserRepository(session, claims.org_id).get(claims.user_id)
-    if user is None:
-        raise UserNotFound()
-    if user.status != UserStatus.ACTIVE:
+    if user is None or user.status != UserStatus.ACTIVE:
         raise tokens.InvalidToken()
     return user

@@ -2,7 +2,8 @@ import uuid
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import ARRAY, ForeignKey, Index, String, UniqueConstraint, func
+from sqlalchemy import ForeignKey, Index, String, UniqueConstraint, func
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from domain.common.base import Base, IdMixin, TimestampMixin
@@ -21,6 +22,7 @@ class Role(IdMixin, TimestampMixin, Base):
     org_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("organisations.id", ondelete="CASCADE"))
     name: Mapped[str] = mapped_column(String(100))
     description: Mapped[str] = mapped_column(String(500), default="")
+    # PostgreSQL's ARRAY, not the generic one: only it has contains() (`@>`) for permission checks.
     permissions: Mapped[list[str]] = mapped_column(ARRAY(String(64)), default=list)
     landing_page: Mapped[str] = mapped_column(String(200), default="/accounts")
     is_builtin: Mapped[bool] = mapped_column(default=False)

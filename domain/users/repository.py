@@ -77,16 +77,12 @@ class UserRepository:
         )
         return set(rows)
 
-    async def count_active_with_role(self, role_id: uuid.UUID) -> int:
+    async def count_with_role(self, role_id: uuid.UUID) -> int:
         return (
             await self.session.scalar(
                 select(func.count())
                 .select_from(User)
-                .where(
-                    User.org_id == self.org_id,
-                    User.role_id == role_id,
-                    User.status != UserStatus.INACTIVE,
-                )
+                .where(User.org_id == self.org_id, User.role_id == role_id)
             )
             or 0
         )

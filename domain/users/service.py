@@ -284,8 +284,9 @@ async def update_role(
     if role.is_builtin:
         raise BuiltinRoleImmutable()
     before = _role_snapshot(role)
-    if data.name is not None and data.name.lower() != role.name.lower():
-        if await roles.get_by_name(data.name) is not None:
+    if data.name is not None:
+        # Only another role's name is taken; changing the case of this one's is fine.
+        if data.name.lower() != role.name.lower() and await roles.get_by_name(data.name):
             raise RoleNameTaken()
         role.name = data.name
     if data.description is not None:
@@ -306,7 +307,8 @@ async def delete_role(session: AsyncSession, actor: Actor, role_id: uuid.UUID) -
     role = await _get_role(session, actor, role_id)
     if role.is_builtin:
         raise BuiltinRoleImmutable()
-    if await UserRepository(session, actor.org_id).count_active_with_role(role.id):
+    # Deactivated users count too: they keep their history, and their role with it.
+    if await UserRepository(session, actor.org_id).count_with_role(role.id):
         raise RoleInUse()
     audit.record_for(session, actor, "role.deleted", "role", role.id, before=_role_snapshot(role))
     await session.delete(role)

@@ -36,8 +36,10 @@ class LoginThrottle:
     async def record_failure(self, email: str, ip: str) -> None:
         async with self.redis.pipeline(transaction=True) as pipe:
             for key, _ in self._keys(email, ip):
+                # The first failure starts the window; INCR keeps the TTL. (Not EXPIRE NX:
+                # that needs Redis 7, and the embedded Redis is 6.2.)
+                pipe.set(key, 0, ex=self.window, nx=True)
                 pipe.incr(key)
-                pipe.expire(key, self.window, nx=True)
             await pipe.execute()
 
     async def reset(self, email: str) -> None:

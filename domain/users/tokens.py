@@ -51,7 +51,7 @@ def decode(token: str, *, secret: str, purpose: TokenPurpose) -> TokenClaims:
             org_id=uuid.UUID(payload["org"]),
             purpose=payload["pur"],
         )
-    except (JWTError, KeyError, ValueError, TypeError) as exc:
+    except (JWTError, KeyError, ValueError, TypeError, AttributeError) as exc:
         raise InvalidToken() from exc
     if claims.purpose != purpose:
         raise InvalidToken()

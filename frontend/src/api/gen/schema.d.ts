@@ -462,7 +462,7 @@ export interface paths {
         post?: never;
         /**
          * Delete Role
-         * @description Delete a custom role no active user holds.
+         * @description Delete a custom role that no user (of any status) holds.
          */
         delete: operations["deleteRole"];
         options?: never;
@@ -483,7 +483,8 @@ export interface paths {
         };
         /**
          * List Users
-         * @description The organisation's team: active, pending (invited) and inactive users.
+         * @description The organisation's team: active, pending (invited) and inactive users. Every signed-in
+         *     member may read it (to pick CSMs and see who did what); changing it needs "manage users".
          */
         get: operations["listUsers"];
         put?: never;
@@ -864,7 +865,7 @@ export interface components {
             /**
              * Email
              * Format: email
-             * @example admin@demo.tenure.localhost
+             * @example admin@demo.example.com
              */
             email: string;
             /** Password */
@@ -872,7 +873,7 @@ export interface components {
         };
         /**
          * LoginResult
-         * @description Either a signed-in session (`authenticated`) or a second-factor challenge (`mfa_required`).
+         * @description A signed-in session (`authenticated`) or a second-factor challenge (`mfa_required`).
          */
         LoginResult: {
             /** Access Token */
@@ -2609,16 +2610,6 @@ export interface operations {
             };
             /** @description Not authenticated */
             401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ProblemDetail"];
-                    "application/problem+json": unknown;
-                };
-            };
-            /** @description Forbidden */
-            403: {
                 headers: {
                     [name: string]: unknown;
                 };

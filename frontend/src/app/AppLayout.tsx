@@ -1,0 +1,173 @@
+import {
+  AppShell,
+  Avatar,
+  Burger,
+  Container,
+  Group,
+  Menu,
+  NavLink,
+  ScrollArea,
+  Stack,
+  Text,
+  UnstyledButton,
+} from "@mantine/core";
+import { useDisclosure } from "@mantine/hooks";
+import {
+  IconBuildingSkyscraper,
+  IconChevronDown,
+  IconHistory,
+  IconLogout,
+  IconShieldLock,
+  IconUser,
+  IconUsers,
+  IconUsersGroup,
+} from "@tabler/icons-react";
+import type { ReactNode } from "react";
+import { Link, NavLink as RouterNavLink, Outlet, useLocation, useNavigate } from "react-router";
+import type { Permission } from "../api/types";
+import { Logo } from "../components/Logo";
+import { useCan, useLogout, useMe } from "../features/auth/queries";
+
+interface NavItem {
+  to: string;
+  label: string;
+  icon: ReactNode;
+  permission?: Permission;
+}
+
+const MAIN_NAV: NavItem[] = [{ to: "/accounts", label: "Accounts", icon: <IconBuildingSkyscraper size={18} /> }];
+
+const ADMIN_NAV: NavItem[] = [
+  { to: "/admin/users", label: "Users", icon: <IconUsers size={18} />, permission: "manage_users" },
+  { to: "/admin/roles", label: "Roles", icon: <IconShieldLock size={18} />, permission: "manage_users" },
+  {
+    to: "/admin/organisation",
+    label: "Organisation",
+    icon: <IconUsersGroup size={18} />,
+    permission: "manage_organisation",
+  },
+  { to: "/admin/audit-log", label: "Audit log", icon: <IconHistory size={18} />, permission: "manage_users" },
+];
+
+function initials(name: string): string {
+  return name
+    .split(/\s+/)
+    .filter(Boolean)
+    .slice(0, 2)
+    .map((part) => part[0]!.toUpperCase())
+    .join("");
+}
+
+function NavSection({ items, onNavigate }: { items: NavItem[]; onNavigate: () => void }) {
+  const { pathname } = useLocation();
+  return (
+    <>
+      {items.map((item) => (
+        <NavLink
+          key={item.to}
+          component={RouterNavLink}
+          to={item.to}
+          label={item.label}
+          leftSection={item.icon}
+          active={pathname === item.to || pathname.startsWith(`${item.to}/`)}
+          onClick={onNavigate}
+          variant="light"
+          style={{ borderRadius: "var(--mantine-radius-md)" }}
+        />
+      ))}
+    </>
+  );
+}
+
+export function AppLayout() {
+  const [opened, { toggle, close }] = useDisclosure();
+  const me = useMe();
+  const can = useCan();
+  const logout = useLogout();
+  const navigate = useNavigate();
+  const adminItems = ADMIN_NAV.filter((item) => !item.permission || can(item.permission));
+  const user = me.data;
+
+  const signOut = () => {
+    logout.mutate(undefined, { onSettled: () => navigate("/login", { replace: true }) });
+  };
+
+  return (
+    <AppShell
+      header={{ height: 60 }}
+      navbar={{ width: 244, breakpoint: "sm", collapsed: { mobile: !opened } }}
+      padding="lg"
+      styles={{ main: { background: "var(--mantine-color-gray-0)" } }}
+    >
+      <AppShell.Header>
+        <Group h="100%" px="md" justify="space-between" wrap="nowrap">
+          <Group gap="sm" wrap="nowrap">
+            <Burger opened={opened} onClick={toggle} hiddenFrom="sm" size="sm" aria-label="Toggle navigation" />
+            <Link to="/" style={{ color: "inherit", textDecoration: "none" }}>
+              <Logo />
+            </Link>
+            {user && (
+              <Text size="sm" c="dimmed" visibleFrom="sm" ml="md" data-testid="organisation-name">
+                {user.organisation_name}
+              </Text>
+            )}
+          </Group>
+          {user && (
+            <Menu position="bottom-end" width={220} shadow="md">
+              <Menu.Target>
+                <UnstyledButton aria-label="User menu" data-testid="user-menu">
+                  <Group gap={8} wrap="nowrap">
+                    <Avatar radius="xl" size={32} color="tenure" variant="filled">
+                      {initials(user.full_name)}
+                    </Avatar>
+                    <Stack gap={0} visibleFrom="sm">
+                      <Text size="sm" fw={600} lh={1.2}>
+                        {user.full_name}
+                      </Text>
+                      <Text size="xs" c="dimmed" lh={1.2}>
+                        {user.role.name}
+                      </Text>
+                    </Stack>
+                    <IconChevronDown size={14} />
+                  </Group>
+                </UnstyledButton>
+              </Menu.Target>
+              <Menu.Dropdown>
+                <Menu.Label>{user.email}</Menu.Label>
+                <Menu.Item component={Link} to="/profile" leftSection={<IconUser size={16} />}>
+                  Profile
+                </Menu.Item>
+                <Menu.Divider />
+                <Menu.Item color="red" leftSection={<IconLogout size={16} />} onClick={signOut}>
+                  Sign out
+                </Menu.Item>
+              </Menu.Dropdown>
+            </Menu>
+          )}
+        </Group>
+      </AppShell.Header>
+
+      <AppShell.Navbar p="sm" aria-label="Main navigation">
+        <ScrollArea>
+          <Stack gap={2}>
+            <NavSection items={MAIN_NAV} onNavigate={close} />
+            {adminItems.length > 0 && (
+              <>
+                <Text size="xs" fw={700} c="dimmed" tt="uppercase" mt="lg" mb={4} px="sm">
+                  Admin
+                </Text>
+                <NavSection items={adminItems} onNavigate={close} />
+              </>
+            )}
+          </Stack>
+        </ScrollArea>
+      </AppShell.Navbar>
+
+      <AppShell.Main>
+        <Container size="xl" px={0}>
+          <Outlet />
+        </Container>
+      </AppShell.Main>
+    </AppShell>
+  );
+}

@@ -1,0 +1,56 @@
+import { createBrowserRouter } from "react-router";
+import { AccountDetailPage } from "../features/accounts/AccountDetailPage";
+import { AccountsPage } from "../features/accounts/AccountsPage";
+import { AuditLogPage } from "../features/audit/AuditLogPage";
+import { AcceptInvitationPage } from "../features/auth/AcceptInvitationPage";
+import { ForgotPasswordPage } from "../features/auth/ForgotPasswordPage";
+import { LoginPage } from "../features/auth/LoginPage";
+import { ResetPasswordPage } from "../features/auth/ResetPasswordPage";
+import { OrganisationPage } from "../features/organisation/OrganisationPage";
+import { MfaSetupPage } from "../features/profile/MfaSetupPage";
+import { ProfilePage } from "../features/profile/ProfilePage";
+import { RolesPage } from "../features/roles/RolesPage";
+import { UsersPage } from "../features/users/UsersPage";
+import { AppLayout } from "./AppLayout";
+import { LandingRedirect, MFA_SETUP_PATH, PublicOnly, RequirePermission, RequireSession, SessionRoot } from "./guards";
+import { NotFoundPage } from "./NotFoundPage";
+
+export const routes = [
+  {
+    element: <SessionRoot />,
+    children: [
+      { path: "/login", element: <PublicOnly><LoginPage /></PublicOnly> },
+      { path: "/forgot-password", element: <ForgotPasswordPage /> },
+      { path: "/reset-password", element: <ResetPasswordPage /> },
+      { path: "/accept-invitation", element: <AcceptInvitationPage /> },
+      {
+        element: <RequireSession />,
+        children: [
+          { path: MFA_SETUP_PATH, element: <MfaSetupPage /> },
+          {
+            path: "/",
+            element: <AppLayout />,
+            children: [
+              { index: true, element: <LandingRedirect /> },
+              { path: "accounts", element: <AccountsPage /> },
+              { path: "accounts/:accountId", element: <AccountDetailPage /> },
+              { path: "profile", element: <ProfilePage /> },
+              { path: "admin/users", element: <RequirePermission permission="manage_users"><UsersPage /></RequirePermission> },
+              { path: "admin/roles", element: <RequirePermission permission="manage_users"><RolesPage /></RequirePermission> },
+              {
+                path: "admin/organisation",
+                element: <RequirePermission permission="manage_organisation"><OrganisationPage /></RequirePermission>,
+              },
+              { path: "admin/audit-log", element: <RequirePermission permission="manage_users"><AuditLogPage /></RequirePermission> },
+              { path: "*", element: <NotFoundPage /> },
+            ],
+          },
+        ],
+      },
+    ],
+  },
+];
+
+export function createRouter() {
+  return createBrowserRouter(routes);
+}

@@ -1,0 +1,406 @@
+import {
+  Anchor,
+  Badge,
+  Box,
+  Button,
+  Card,
+  Group,
+  Loader,
+  Pagination,
+  Select,
+  Switch,
+  Table,
+  Text,
+  TextInput,
+  Tooltip,
+  UnstyledButton,
+} from "@mantine/core";
+import { useDebouncedValue, useDisclosure } from "@mantine/hooks";
+import { notifications } from "@mantine/notifications";
+import {
+  IconArrowBackUp,
+  IconChevronDown,
+  IconChevronUp,
+  IconPlus,
+  IconSearch,
+  IconSelector,
+  IconX,
+} from "@tabler/icons-react";
+import { useEffect, useState, type MouseEvent } from "react";
+import { Link, useNavigate, useSearchParams } from "react-router";
+import { errorMessage } from "../../api/errors";
+import type { Account, AccountSort } from "../../api/types";
+import { PageHeader } from "../../components/PageHeader";
+import { formatDate, plural } from "../../components/format";
+import { EmptyState, ErrorState, TableSkeletonRows } from "../../components/states";
+import { useCan, useMe } from "../auth/queries";
+import { AccountFormModal } from "./AccountFormModal";
+import { useCsmNames } from "./csms";
+import { useAccounts, useRestoreAccount } from "./queries";
+
+export const PAGE_SIZES = [10, 25, 50, 100] as const;
+const DEFAULT_PAGE_SIZE = 25;
+const SORTS: AccountSort[] = ["name", "external_id", "domain", "joined_on", "renewal_on", "created_at", "updated_at"];
+
+/** The list's state lives in the URL, so a view can be bookmarked, shared and navigated back to. */
+export function readListState(params: URLSearchParams) {
+  const sortParam = params.get("sort") as AccountSort | null;
+  const size = Number(params.get("size"));
+  const page = Number(params.get("page"));
+  return {
+    q: params.get("q") ?? "",
+    sort: sortParam && SORTS.includes(sortParam) ? sortParam : ("name" as AccountSort),
+    descending: params.get("desc") === "1",
+    size: (PAGE_SIZES as readonly number[]).includes(size) ? size : DEFAULT_PAGE_SIZE,
+    page: Number.isInteger(page) && page > 0 ? page : 1,
+    deleted: params.get("deleted") === "1",
+  };
+}
+
+type ListState = ReturnType<typeof readListState>;
+
+function writeListState(state: ListState): URLSearchParams {
+  const params = new URLSearchParams();
+  if (state.q) params.set("q", state.q);
+  if (state.sort !== "name") params.set("sort", state.sort);
+  if (state.descending) params.set("desc", "1");
+  if (state.page > 1) params.set("page", String(state.page));
+  if (state.size !== DEFAULT_PAGE_SIZE) params.set("size", String(state.size));
+  if (state.deleted) params.set("deleted", "1");
+  return params;
+}
+
+const COLUMNS: { key: AccountSort | null; label: string; width?: number | string }[] = [
+  { key: "name", label: "Name" },
+  { key: "external_id", label: "External ID" },
+  { key: "domain", label: "Domain" },
+  { key: null, label: "CSMs" },
+  { key: "joined_on", label: "Joined" },
+  { key: "renewal_on", label: "Renewal" },
+];
+
+function SortHeader({
+  column,
+  state,
+  onSort,
+}: {
+  column: (typeof COLUMNS)[number];
+  state: ListState;
+  onSort: (key: AccountSort) => void;
+}) {
+  if (!column.key) return <Table.Th>{column.label}</Table.Th>;
+  const active = state.sort === column.key;
+  const Icon = active ? (state.descending ? IconChevronDown : IconChevronUp) : IconSelector;
+  return (
+    <Table.Th aria-sort={active ? (state.descending ? "descending" : "ascending") : "none"} style={{ whiteSpace: "nowrap" }}>
+      <UnstyledButton onClick={() => onSort(column.key!)} data-testid={`sort-${column.key}`} aria-label={column.label}>
+        <Group gap={4} wrap="nowrap">
+          <Text fw={active ? 700 : 600} size="sm" c={active ? undefined : "dimmed"}>
+            {column.label}
+          </Text>
+          <Icon size={14} stroke={2} color={active ? "var(--mantine-color-tenure-filled)" : "var(--mantine-color-gray-5)"} />
+        </Group>
+      </UnstyledButton>
+    </Table.Th>
+  );
+}
+
+function RenewalCell({ value }: { value: string | null }) {
+  if (!value) return <Text size="sm" c="dimmed">—</Text>;
+  const days = Math.round((new Date(`${value}T00:00:00`).getTime() - new Date().setHours(0, 0, 0, 0)) / 86_400_000);
+  return (
+    <Group gap={6} wrap="nowrap" style={{ whiteSpace: "nowrap" }}>
+      <Text size="sm">{formatDate(value)}</Text>
+      {days < 0 ? (
+        <Badge size="xs" color="red" variant="light" tt="none">
+          overdue
+        </Badge>
+      ) : days <= 30 ? (
+        <Tooltip label={days === 0 ? "Renews today" : `Renews in ${plural(days, "day")}`}>
+          <Badge size="xs" color="orange" variant="light" tt="none">
+            {days === 0 ? "today" : `in ${days}d`}
+          </Badge>
+        </Tooltip>
+      ) : null}
+    </Group>
+  );
+}
+
+export function AccountsPage() {
+  const [params, setParams] = useSearchParams();
+  const state = readListState(params);
+  const navigate = useNavigate();
+  const can = useCan();
+  const me = useMe();
+  const csmNames = useCsmNames();
+  const [createOpened, createModal] = useDisclosure(false);
+  const restore = useRestoreAccount();
+
+  const update = (patch: Partial<ListState>, replace = false) => {
+    setParams(writeListState({ ...state, ...patch }), { replace });
+  };
+
+  // Search as the user types, a moment after they stop.
+  const [search, setSearch] = useState(state.q);
+  const [debouncedSearch] = useDebouncedValue(search, 300);
+  useEffect(() => {
+    const q = debouncedSearch.trim();
+    if (q !== state.q) update({ q, page: 1 }, true);
+  }, [debouncedSearch]); // eslint-disable-line react-hooks/exhaustive-deps
+  useEffect(() => {
+    // Back/forward changed the URL: show its search in the box.
+    if (state.q !== debouncedSearch.trim()) setSearch(state.q);
+  }, [state.q]); // eslint-disable-line react-hooks/exhaustive-deps
+
+  const query = useAccounts({
+    q: state.q,
+    sort: state.sort,
+    descending: state.descending,
+    limit: state.size,
+    offset: (state.page - 1) * state.size,
+    deleted: state.deleted,
+  });
+  const data = query.data;
+  const total = data?.total ?? 0;
+  const pages = Math.max(1, Math.ceil(total / state.size));
+
+  // A page past the end (after deletes, or an edited URL): go to the last page instead.
+  useEffect(() => {
+    if (data && !query.isPlaceholderData && state.page > pages) update({ page: pages }, true);
+  }, [data, pages]); // eslint-disable-line react-hooks/exhaustive-deps
+
+  const onSort = (key: AccountSort) => {
+    update({ sort: key, descending: state.sort === key ? !state.descending : false, page: 1 });
+  };
+
+  const onRestore = (event: MouseEvent, account: Account) => {
+    event.stopPropagation();
+    restore.mutate(account.id, {
+      onSuccess: () => notifications.show({ color: "tenure", title: "Account restored", message: account.name }),
+      onError: (error) => notifications.show({ color: "red", title: "Could not restore the account", message: errorMessage(error) }),
+    });
+  };
+
+  const canEdit = can("update_accounts");
+  const canDelete = can("delete_accounts");
+  const first = total === 0 ? 0 : (state.page - 1) * state.size + 1;
+  const last = Math.min(state.page * state.size, total);
+
+  const csmCell = (account: Account) => {
+    if (!account.csm_ids.length) return <Text size="sm" c="dimmed">Unassigned</Text>;
+    const names = csmNames(account.csm_ids);
+    if (!names.length) return <Text size="sm" c="dimmed">{plural(account.csm_ids.length, "CSM")}</Text>;
+    const extra = account.csm_ids.length - names.length;
+    return (
+      <Text size="sm" lineClamp={1}>
+        {names.map((name) => (name === me.data?.full_name ? "You" : name)).join(", ")}
+        {extra > 0 ? ` +${extra}` : ""}
+      </Text>
+    );
+  };
+
+  let body;
+  if (query.isPending) {
+    body = <TableSkeletonRows columns={COLUMNS.length + (state.deleted ? 1 : 0)} rows={Math.min(state.size, 10)} />;
+  } else if (query.isError) {
+    body = null;
+  } else if (data && data.items.length > 0) {
+    body = data.items.map((account) => (
+      <Table.Tr
+        key={account.id}
+        onClick={() => navigate(`/accounts/${account.id}`)}
+        style={{ cursor: "pointer" }}
+        data-testid="account-row"
+      >
+        <Table.Td>
+          <Anchor
+            component={Link}
+            to={`/accounts/${account.id}`}
+            fw={600}
+            size="sm"
+            c="inherit"
+            onClick={(event: MouseEvent) => event.stopPropagation()}
+            data-testid="account-name"
+          >
+            {account.name}
+          </Anchor>
+        </Table.Td>
+        <Table.Td>
+          <Text size="sm" ff="monospace" c="dimmed">
+            {account.external_id}
+          </Text>
+        </Table.Td>
+        <Table.Td>
+          <Text size="sm">{account.domain ?? "—"}</Text>
+        </Table.Td>
+        <Table.Td maw={220}>{csmCell(account)}</Table.Td>
+        <Table.Td style={{ whiteSpace: "nowrap" }}>
+          <Text size="sm">{formatDate(account.joined_on)}</Text>
+        </Table.Td>
+        <Table.Td>
+          <RenewalCell value={account.renewal_on} />
+        </Table.Td>
+        {state.deleted && (
+          <Table.Td ta="right">
+            <Button
+              size="xs"
+              variant="light"
+              leftSection={<IconArrowBackUp size={14} />}
+              onClick={(event) => onRestore(event, account)}
+              loading={restore.isPending && restore.variables === account.id}
+            >
+              Restore
+            </Button>
+          </Table.Td>
+        )}
+      </Table.Tr>
+    ));
+  }
+
+  const empty =
+    data && data.items.length === 0 && total === 0 ? (
+      state.q ? (
+        <EmptyState
+          title="No accounts match"
+          description={`Nothing matches “${state.q}”. Try another name, domain or external ID.`}
+          action={
+            <Button variant="default" onClick={() => setSearch("")}>
+              Clear search
+            </Button>
+          }
+        />
+      ) : state.deleted ? (
+        <EmptyState title="No deleted accounts" description="Accounts you delete appear here, so you can restore them." />
+      ) : (
+        <EmptyState
+          title="No accounts yet"
+          description="Accounts are your customers. Add one here, or push them in through the API or a CRM connector."
+          action={
+            canEdit && (
+              <Button leftSection={<IconPlus size={16} />} onClick={createModal.open}>
+                New account
+              </Button>
+            )
+          }
+        />
+      )
+    ) : null;
+
+  return (
+    <>
+      <PageHeader
+        title="Accounts"
+        description={
+          data ? (
+            <span data-testid="accounts-total">
+              {plural(total, state.deleted ? "deleted account" : "account")}
+              {state.q ? " matching your search" : ""}
+            </span>
+          ) : (
+            "Your customers at a glance."
+          )
+        }
+        actions={
+          canEdit && !state.deleted && (
+            <Button leftSection={<IconPlus size={16} />} onClick={createModal.open}>
+              New account
+            </Button>
+          )
+        }
+      />
+
+      <Card withBorder radius="lg" p={0}>
+        <Group justify="space-between" p="md" gap="sm" wrap="wrap">
+          <TextInput
+            placeholder="Search by name, domain or external ID"
+            aria-label="Search accounts"
+            leftSection={<IconSearch size={16} />}
+            rightSection={
+              query.isFetching && !query.isPending ? (
+                <Loader size={14} />
+              ) : search ? (
+                <IconX size={14} style={{ cursor: "pointer" }} onClick={() => setSearch("")} aria-label="Clear search" />
+              ) : null
+            }
+            value={search}
+            onChange={(event) => setSearch(event.currentTarget.value)}
+            w={{ base: "100%", sm: 360 }}
+            data-testid="accounts-search"
+          />
+          {canDelete && (
+            <Switch
+              label="Show deleted"
+              checked={state.deleted}
+              onChange={(event) => update({ deleted: event.currentTarget.checked, page: 1 })}
+            />
+          )}
+        </Group>
+
+        {query.isError ? (
+          <Box p="md">
+            <ErrorState error={query.error} onRetry={() => void query.refetch()} title="Could not load accounts" />
+          </Box>
+        ) : empty ? (
+          empty
+        ) : (
+          <Table.ScrollContainer minWidth={860}>
+            <Table
+              highlightOnHover
+              verticalSpacing="sm"
+              horizontalSpacing="md"
+              style={{ opacity: query.isPlaceholderData ? 0.6 : 1, transition: "opacity 120ms" }}
+              data-testid="accounts-table"
+            >
+              <Table.Thead bg="gray.0">
+                <Table.Tr>
+                  {COLUMNS.map((column) => (
+                    <SortHeader key={column.label} column={column} state={state} onSort={onSort} />
+                  ))}
+                  {state.deleted && <Table.Th />}
+                </Table.Tr>
+              </Table.Thead>
+              <Table.Tbody>{body}</Table.Tbody>
+            </Table>
+          </Table.ScrollContainer>
+        )}
+
+        {data && total > 0 && (
+          <Group justify="space-between" p="md" gap="sm" wrap="wrap" style={{ borderTop: "1px solid var(--mantine-color-gray-2)" }}>
+            <Group gap="sm">
+              <Text size="sm" c="dimmed" data-testid="accounts-range">
+                Showing {first.toLocaleString()}–{last.toLocaleString()} of {total.toLocaleString()}
+              </Text>
+              <Tooltip label="Rows per page">
+                <Select
+                  aria-label="Rows per page"
+                  data={PAGE_SIZES.map((size) => ({ value: String(size), label: `${size} per page` }))}
+                  value={String(state.size)}
+                  onChange={(value) => value && update({ size: Number(value), page: 1 })}
+                  allowDeselect={false}
+                  w={130}
+                  size="xs"
+                  data-testid="page-size"
+                />
+              </Tooltip>
+            </Group>
+            <Pagination
+              total={pages}
+              value={Math.min(state.page, pages)}
+              onChange={(page) => update({ page })}
+              size="sm"
+              withEdges
+              getControlProps={(control) => ({ "aria-label": `${control} page` })}
+              data-testid="accounts-pagination"
+            />
+          </Group>
+        )}
+      </Card>
+
+      <AccountFormModal
+        opened={createOpened}
+        onClose={createModal.close}
+        onSaved={(account) => navigate(`/accounts/${account.id}`)}
+      />
+    </>
+  );
+}

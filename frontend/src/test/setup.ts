@@ -1,0 +1,43 @@
+import "@testing-library/jest-dom/vitest";
+import { cleanup } from "@testing-library/react";
+import { afterEach, vi } from "vitest";
+
+afterEach(() => {
+  cleanup();
+});
+
+if (typeof window !== "undefined") {
+  // Mantine reads these browser APIs, which jsdom lacks.
+  Object.defineProperty(window, "matchMedia", {
+    writable: true,
+    value: vi.fn().mockImplementation((query: string) => ({
+      matches: false,
+      media: query,
+      onchange: null,
+      addListener: vi.fn(),
+      removeListener: vi.fn(),
+      addEventListener: vi.fn(),
+      removeEventListener: vi.fn(),
+      dispatchEvent: vi.fn(),
+    })),
+  });
+  class ResizeObserver {
+    observe() {}
+    unobserve() {}
+    disconnect() {}
+  }
+  window.ResizeObserver = ResizeObserver;
+  window.HTMLElement.prototype.scrollIntoView = () => {};
+  Object.defineProperty(window, "getComputedStyle", { value: window.getComputedStyle, writable: true });
+
+  // The app's client uses relative URLs (same origin); Node's Request, which jsdom tests get,
+  // needs absolute ones, and rejects jsdom's AbortSignal.
+  const NodeRequest = globalThis.Request;
+  globalThis.Request = class extends NodeRequest {
+    constructor(input: RequestInfo | URL, init?: RequestInit) {
+      const url = typeof input === "string" && input.startsWith("/") ? new URL(input, window.location.href).toString() : input;
+      const { signal: _signal, ...rest } = init ?? {};
+      super(url, rest);
+    }
+  } as typeof Request;
+}

@@ -1,0 +1,255 @@
+"""Every refusal is application/problem+json with a stable code, and changes nothing."""
+
+from collections.abc import AsyncIterator
+from typing import Any
+
+import pytest
+from httpx import AsyncClient
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from api.app import MAX_BODY_BYTES
+from domain.accounts.models import Account
+from domain.audit.models import AuditEntry
+from domain.common.settings import Settings
+from domain.users.models import User
+from tests.factories import auth_headers
+from tests.helpers import assert_problem
+
+
+@pytest.fixture
+def headers(settings: Settings, admin: User) -> dict[str, str]:
+    return auth_headers(settings, admin)
+
+
+async def _rows(session: AsyncSession) -> tuple[int, int]:
+    accounts = await session.scalar(select(func.count()).select_from(Account))
+    audit = await session.scalar(select(func.count()).select_from(AuditEntry))
+    return accounts or 0, audit or 0
+
+
+class TestValidationErrors:
+    async def test_malformed_json_is_422_with_errors(
+        self, client: AsyncClient, session: AsyncSession, headers: dict[str, str]
+    ) -> None:
+        before = await _rows(session)
+
+        response = await client.post(
+            "/api/v1/accounts",
+            headers={**headers, "Content-Type": "application/json"},
+            content=b'{"external_id": "x", "name": ',
+        )
+
+        body = assert_problem(response, 422, "validation_error")
+        assert body["errors"][0]["type"] == "json_invalid"
+        assert body["errors"][0]["loc"][0] == "body"
+        assert await _rows(session) == before
+
+    async def test_wrong_types_name_each_field(
+        self, client: AsyncClient, session: AsyncSession, headers: dict[str, str]
+    ) -> None:
+        before = await _rows(session)
+
+        response = await client.post(
+            "/api/v1/accounts",
+            headers=headers,
+            json={"external_id": 5, "name": ["x"], "joined_on": "soon", "csm_ids": ["nope"]},
+        )
+
+        body = assert_problem(response, 422, "validation_error")
+        locations = {tuple(e["loc"]) for e in body["errors"]}
+        assert locations == {
+            ("body", "external_id"),
+            ("body", "name"),
+            ("body", "joined_on"),
+            ("body", "csm_ids", 0),
+        }
+        assert all(e["msg"] and e["type"] for e in body["errors"])
+        assert "body.external_id" in body["detail"]
+        assert await _rows(session) == before
+
+    async def test_missing_body_is_422(self, client: AsyncClient, headers: dict[str, str]) -> None:
+        response = await client.post("/api/v1/accounts", headers=headers)
+
+        body = assert_problem(response, 422, "validation_error")
+        assert body["errors"][0]["loc"] == ["body"]
+
+    async def test_a_json_array_instead_of_an_object_is_422(
+        self, client: AsyncClient, headers: dict[str, str]
+    ) -> None:
+        response = await client.post("/api/v1/accounts", headers=headers, json=[1, 2])
+
+        assert_problem(response, 422, "validation_error")
+
+    async def test_unknown_query_enum_is_422(
+        self, client: AsyncClient, headers: dict[str, str]
+    ) -> None:
+        response = await client.get(
+            "/api/v1/accounts", headers=headers, params={"sort": "name; drop table accounts"}
+        )
+
+        body = assert_problem(response, 422, "validation_error")
+        assert body["errors"][0]["loc"] == ["query", "sort"]
+
+    @pytest.mark.parametrize(
+        "path",
+        [
+            "/api/v1/accounts/not-a-uuid",
+            "/api/v1/users/123",
+            "/api/v1/accounts/00000000-0000-0000-0000-00000000000g/restore",
+        ],
+    )
+    async def test_bad_uuid_in_the_path_is_422(
+        self, client: AsyncClient, headers: dict[str, str], path: str
+    ) -> None:
+        response = (
+            await client.get(path, headers=headers)
+            if "restore" not in path
+            else (await client.post(path, headers=headers))
+        )
+
+        body = assert_problem(response, 422, "validation_error")
+        assert body["errors"][0]["loc"][0] == "path"
+
+    async def test_overlong_query_string_is_422(
+        self, client: AsyncClient, headers: dict[str, str]
+    ) -> None:
+        response = await client.get("/api/v1/accounts", headers=headers, params={"q": "x" * 201})
+
+        body = assert_problem(response, 422, "validation_error")
+        assert body["errors"][0]["loc"] == ["query", "q"]
+
+    async def test_nul_characters_are_refused_not_a_500(
+        self, client: AsyncClient, session: AsyncSession, headers: dict[str, str]
+    ) -> None:
+        before = await _rows(session)
+
+        response = await client.post(
+            "/api/v1/accounts", headers=headers, json={"external_id": "a\x00b", "name": "N"}
+        )
+
+        assert_problem(response, 422, "validation_error")
+        assert await _rows(session) == before
+        searched = await client.get("/api/v1/accounts", headers=headers, params={"q": "a\x00"})
+        assert_problem(searched, 422, "validation_error")
+
+
+class TestBodySizeLimit:
+    async def test_a_declared_oversized_body_is_413(
+        self, client: AsyncClient, session: AsyncSession, headers: dict[str, str]
+    ) -> None:
+        before = await _rows(session)
+        body = b'{"external_id": "x", "name": "' + b"x" * MAX_BODY_BYTES + b'"}'
+
+        response = await client.post(
+            "/api/v1/accounts",
+            headers={**headers, "Content-Type": "application/json"},
+            content=body,
+        )
+
+        assert_problem(response, 413, "payload_too_large")
+        assert await _rows(session) == before
+
+    async def test_a_streamed_oversized_body_is_413(
+        self, client: AsyncClient, session: AsyncSession, headers: dict[str, str]
+    ) -> None:
+        # No Content-Length: the limit has to be enforced while reading.
+        before = await _rows(session)
+
+        async def chunks() -> AsyncIterator[bytes]:
+            yield b'{"external_id": "x", "name": "'
+            for _ in range(11):
+                yield b"x" * 1_000_000
+            yield b'"}'
+
+        response = await client.post(
+            "/api/v1/accounts",
+            headers={**headers, "Content-Type": "application/json"},
+            content=chunks(),
+        )
+
+        assert_problem(response, 413, "payload_too_large")
+        assert await _rows(session) == before
+
+    async def test_a_body_just_under_the_limit_is_read(
+        self, client: AsyncClient, headers: dict[str, str]
+    ) -> None:
+        padding = b" " * (MAX_BODY_BYTES - 100)
+        body = b'{"external_id": "x", "name": "N"' + padding + b"}"
+
+        response = await client.post(
+            "/api/v1/accounts",
+            headers={**headers, "Content-Type": "application/json"},
+            content=body,
+        )
+
+        assert response.status_code == 201, response.text
+
+    async def test_a_non_numeric_content_length_is_refused(
+        self, client: AsyncClient, headers: dict[str, str]
+    ) -> None:
+        response = await client.post(
+            "/api/v1/accounts",
+            headers={**headers, "Content-Type": "application/json", "Content-Length": "lots"},
+            content=b"{}",
+        )
+
+        assert_problem(response, 413, "payload_too_large")
+
+
+class TestHttpErrors:
+    @pytest.mark.parametrize(
+        ("method", "path", "status", "code"),
+        [
+            ("GET", "/api/v1/nowhere", 404, "not_found"),
+            ("PUT", "/api/v1/accounts", 405, "method_not_allowed"),
+            ("DELETE", "/api/v1/me", 405, "method_not_allowed"),
+            ("GET", "/api/v1/accounts", 401, "invalid_token"),
+        ],
+    )
+    async def test_are_problem_json(
+        self, client: AsyncClient, method: str, path: str, status: int, code: str
+    ) -> None:
+        response = await client.request(method, path)
+
+        assert_problem(response, status, code)
+
+    async def test_a_domain_error_carries_its_code_and_detail(
+        self, client: AsyncClient, headers: dict[str, str], admin: User
+    ) -> None:
+        response = await client.get(f"/api/v1/accounts/{admin.id}", headers=headers)
+
+        body = assert_problem(response, 404, "account_not_found")
+        assert body == {
+            "type": "about:blank",
+            "title": "Account not found",
+            "status": 404,
+            "detail": "Account not found",
+            "code": "account_not_found",
+        }
+
+
+class TestRefusedRequestsChangeNothing:
+    @pytest.mark.parametrize(
+        "payload",
+        [
+            {"external_id": "", "name": "N"},
+            {"external_id": "x" * 201, "name": "N"},
+            {"external_id": "x", "name": "N", "csm_ids": ["00000000-0000-0000-0000-000000000000"]},
+            {"external_id": "x", "name": "N", "csm_ids": [f"{n:032x}" for n in range(21)]},
+        ],
+    )
+    async def test_on_create(
+        self,
+        client: AsyncClient,
+        session: AsyncSession,
+        headers: dict[str, str],
+        payload: dict[str, Any],
+    ) -> None:
+        before = await _rows(session)
+
+        response = await client.post("/api/v1/accounts", headers=headers, json=payload)
+
+        assert response.status_code == 422
+        assert response.headers["content-type"] == "application/problem+json"
+        assert await _rows(session) == before

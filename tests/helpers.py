@@ -1,0 +1,55 @@
+"""Assertions and readers the API and worker tests share."""
+
+import re
+from typing import Any
+
+from httpx import Response
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from domain.emails.models import OutboundEmail
+
+PROBLEM_JSON = "application/problem+json"
+
+
+def assert_problem(response: Response, status: int, code: str | None = None) -> dict[str, Any]:
+    """An RFC 9457 problem with this status (and code); returns the body."""
+    assert response.status_code == status, response.text
+    assert response.headers["content-type"] == PROBLEM_JSON
+    body: dict[str, Any] = response.json()
+    assert body["status"] == status
+    assert body["title"] and body["detail"] and body["code"]
+    if code is not None:
+        assert body["code"] == code, body
+    return body
+
+
+async def emails_to(session: AsyncSession, address: str) -> list[OutboundEmail]:
+    """The outbox rows addressed to `address`, freshly read (the app writes them in its own
+    sessions)."""
+    rows = await session.scalars(
+        select(OutboundEmail)
+        .where(func.lower(OutboundEmail.to_address) == address.lower())
+        .execution_options(populate_existing=True)
+    )
+    return list(rows)
+
+
+async def outbox_count(session: AsyncSession) -> int:
+    return await session.scalar(select(func.count()).select_from(OutboundEmail)) or 0
+
+
+def link_token(email: OutboundEmail, path: str) -> str:
+    """The token of the `<public_url><path>?token=...` link in an email's text."""
+    match = re.search(
+        rf"http://tenure\.test{re.escape(path)}\?token=([A-Za-z0-9_-]+)", email.text_body
+    )
+    assert match, f"no {path} link in: {email.text_body}"
+    return match.group(1)
+
+
+async def only_link_token(session: AsyncSession, address: str, path: str) -> str:
+    """The link token of the one email sent to `address`."""
+    sent = await emails_to(session, address)
+    assert len(sent) == 1, [e.subject for e in sent]
+    return link_token(sent[0], path)

@@ -1,0 +1,50 @@
+"""Building the MIME message for an outbox email."""
+
+import uuid
+
+from domain.emails.models import OutboundEmail
+from domain.emails.service import SmtpConfig, build_message
+
+SMTP = SmtpConfig(host="localhost", port=25, from_address="Tenure <no-reply@tenure.test>")
+
+
+def _email(html: str | None = None) -> OutboundEmail:
+    return OutboundEmail(
+        id=uuid.uuid4(),
+        org_id=uuid.uuid4(),
+        to_address="ada@example.com",
+        subject="Hello",
+        text_body="Plain body\n",
+        html_body=html,
+    )
+
+
+class TestBuildMessage:
+    def test_plain_text_email(self) -> None:
+        email = _email()
+
+        message = build_message(email, SMTP)
+
+        assert (message["From"], message["To"], message["Subject"]) == (
+            "Tenure <no-reply@tenure.test>",
+            "ada@example.com",
+            "Hello",
+        )
+        assert message.get_content_type() == "text/plain"
+        assert message.get_content() == "Plain body\n"
+
+    def test_html_becomes_an_alternative(self) -> None:
+        message = build_message(_email(html="<p>Hi</p>"), SMTP)
+
+        assert message.get_content_type() == "multipart/alternative"
+        html = message.get_body(preferencelist=("html",))
+        assert html is not None and "<p>Hi</p>" in html.get_content()
+
+    def test_message_id_is_stable_per_email(self) -> None:
+        # Receivers can drop a duplicate if a retried job sends twice.
+        email = _email()
+
+        first, again = build_message(email, SMTP), build_message(email, SMTP)
+
+        assert first["Message-ID"] == again["Message-ID"] == f"<{email.id}@tenure>"
+        assert build_message(_email(), SMTP)["Message-ID"] != first["Message-ID"]

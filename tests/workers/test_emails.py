@@ -1,0 +1,348 @@
+"""Email delivery through the outbox: a real arq worker, a real Redis and a real SMTP server."""
+
+import socket
+import time
+import uuid
+from collections.abc import Iterator
+from email import message_from_bytes, policy
+from email.message import EmailMessage
+from typing import Any
+
+import pytest
+from aiosmtpd.controller import Controller
+from arq.worker import Worker
+from fastapi import FastAPI
+from httpx import AsyncClient
+from redis.asyncio import Redis
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from api.deps import Session
+from domain.common.errors import Conflict
+from domain.common.settings import Settings
+from domain.emails import service as emails
+from domain.emails.models import OutboundEmail, OutboxStatus
+from domain.emails.service import SmtpConfig
+from domain.orgs.models import Organisation
+from domain.users.models import User
+from tests.helpers import emails_to, outbox_count
+from workers import queue
+from workers.jobs import emails as email_jobs
+
+
+class _Inbox:
+    """An aiosmtpd handler that keeps every message it accepts."""
+
+    def __init__(self) -> None:
+        self.messages: list[EmailMessage] = []
+        self.recipients: list[list[str]] = []
+
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
+        message = message_from_bytes(envelope.content, policy=policy.default)
+        assert isinstance(message, EmailMessage)
+        self.messages.append(message)
+        self.recipients.append(list(envelope.rcpt_tos))
+        return "250 Message accepted"
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@pytest.fixture
+def smtp_server() -> Iterator[tuple[_Inbox, SmtpConfig]]:
+    inbox = _Inbox()
+    controller = Controller(inbox, hostname="127.0.0.1", port=_free_port())
+    controller.start()
+    try:
+        yield (
+            inbox,
+            SmtpConfig(
+                host="127.0.0.1", port=controller.port, from_address="Tenure <no-reply@tenure.test>"
+            ),
+        )
+    finally:
+        controller.stop()
+
+
+@pytest.fixture
+def closed_smtp() -> SmtpConfig:
+    # Nothing listens here: every delivery attempt is refused.
+    return SmtpConfig(host="127.0.0.1", port=_free_port(), from_address="no-reply@tenure.test")
+
+
+async def _run_worker(
+    settings: Settings,
+    sessionmaker: async_sessionmaker[AsyncSession],
+    smtp: SmtpConfig,
+    **options: Any,
+) -> Any:
+    """Run a real burst worker until the queue is empty (or `max_burst_jobs` have started)."""
+    worker = Worker(
+        functions=queue.worker_functions(),
+        redis_settings=queue.redis_settings(settings.redis_url),
+        burst=True,
+        handle_signals=False,
+        poll_delay=0.01,
+        ctx={"sessionmaker": sessionmaker, "smtp": smtp},
+        **options,
+    )
+    try:
+        await worker.main()
+    finally:
+        await worker.close()
+    return worker
+
+
+async def _queue_and_commit(
+    session: AsyncSession, redis: Redis, org: Organisation, **fields: Any
+) -> OutboundEmail:
+    email = await emails.queue_email(
+        session,
+        org_id=org.id,
+        to=fields.get("to", "csm@example.com"),
+        subject=fields.get("subject", "Your weekly digest"),
+        text=fields.get("text", "Three accounts need you this week.\n"),
+        html=fields.get("html"),
+    )
+    await session.commit()
+    await queue.flush(redis, session)
+    return email
+
+
+async def _reload(session: AsyncSession, email_id: uuid.UUID) -> OutboundEmail:
+    return await session.get_one(OutboundEmail, email_id, populate_existing=True)
+
+
+class TestDeliver:
+    async def test_a_real_worker_sends_the_email_and_marks_it_sent(
+        self,
+        session: AsyncSession,
+        sessionmaker: async_sessionmaker[AsyncSession],
+        redis: Redis,
+        settings: Settings,
+        org: Organisation,
+        smtp_server: tuple[_Inbox, SmtpConfig],
+    ) -> None:
+        inbox, smtp = smtp_server
+        email = await _queue_and_commit(
+            session, redis, org, to="ada@example.com", html="<p>Three accounts</p>"
+        )
+
+        worker = await _run_worker(settings, sessionmaker, smtp)
+
+        assert worker.jobs_complete == 1 and worker.jobs_failed == 0
+        [message] = inbox.messages
+        assert inbox.recipients == [["ada@example.com"]]
+        assert message["To"] == "ada@example.com"
+        assert message["From"] == "Tenure <no-reply@tenure.test>"
+        assert message["Subject"] == "Your weekly digest"
+        assert str(email.id) in message["Message-ID"]
+        plain = message.get_body(preferencelist=("plain",))
+        html = message.get_body(preferencelist=("html",))
+        assert plain is not None
+        assert plain.get_content().replace("\r\n", "\n") == "Three accounts need you this week.\n"
+        assert html is not None and "<p>Three accounts</p>" in html.get_content()
+        sent = await _reload(session, email.id)
+        assert (sent.status, sent.attempts) == (OutboxStatus.SENT, 1)
+        assert sent.sent_at is not None and sent.last_error is None
+
+    async def test_running_the_job_again_sends_nothing(
+        self,
+        session: AsyncSession,
+        sessionmaker: async_sessionmaker[AsyncSession],
+        redis: Redis,
+        settings: Settings,
+        org: Organisation,
+        smtp_server: tuple[_Inbox, SmtpConfig],
+    ) -> None:
+        inbox, smtp = smtp_server
+        email = await _queue_and_commit(session, redis, org)
+        await _run_worker(settings, sessionmaker, smtp)
+
+        # A retry after a crash arrives under a new job id; the outbox row stops it.
+        await redis.enqueue_job("emails.deliver", email_id=str(email.id), _job_id="again")
+        worker = await _run_worker(settings, sessionmaker, smtp)
+
+        assert worker.jobs_complete == 1
+        assert len(inbox.messages) == 1
+        assert (await _reload(session, email.id)).attempts == 1
+
+    async def test_the_same_email_is_queued_once(
+        self, session: AsyncSession, redis: Redis, org: Organisation
+    ) -> None:
+        email = await _queue_and_commit(session, redis, org)
+
+        # A second enqueue under the deterministic job id collapses into the first.
+        await redis.enqueue_job(
+            "emails.deliver", email_id=str(email.id), _job_id=f"email:{email.id}"
+        )
+
+        assert [j.job_id for j in await redis.queued_jobs()] == [f"email:{email.id}"]
+
+    async def test_a_failing_server_records_the_attempt_and_retries(
+        self,
+        session: AsyncSession,
+        sessionmaker: async_sessionmaker[AsyncSession],
+        redis: Redis,
+        settings: Settings,
+        org: Organisation,
+        closed_smtp: SmtpConfig,
+    ) -> None:
+        email = await _queue_and_commit(session, redis, org)
+
+        worker = await _run_worker(settings, sessionmaker, closed_smtp, max_burst_jobs=1)
+
+        assert worker.jobs_retried == 1
+        failed = await _reload(session, email.id)
+        assert (failed.status, failed.attempts) == (OutboxStatus.PENDING, 1)
+        assert failed.last_error
+        [retry] = await redis.queued_jobs()
+        assert (retry.job_id, retry.function) == (f"email:{email.id}", "emails.deliver")
+        # Backed off 10 s after the first attempt, not retried at once.
+        assert retry.score and retry.score > (time.time() + 5) * 1000
+
+    async def test_gives_up_after_max_attempts(
+        self,
+        session: AsyncSession,
+        redis: Redis,
+        org: Organisation,
+        job_ctx: dict[str, Any],
+        closed_smtp: SmtpConfig,
+    ) -> None:
+        email = await _queue_and_commit(session, redis, org)
+        ctx = {**job_ctx, "smtp": closed_smtp}
+
+        for attempt in range(1, emails.MAX_ATTEMPTS):
+            with pytest.raises(queue.RetryLater):
+                await email_jobs.deliver({**ctx, "job_try": attempt}, str(email.id))
+            assert (await _reload(session, email.id)).attempts == attempt
+        outcome = await email_jobs.deliver({**ctx, "job_try": emails.MAX_ATTEMPTS}, str(email.id))
+
+        assert outcome == "failed"
+        failed = await _reload(session, email.id)
+        assert (failed.status, failed.attempts) == (OutboxStatus.FAILED, emails.MAX_ATTEMPTS)
+        # A failed email is left alone from then on.
+        assert await email_jobs.deliver(ctx, str(email.id)) == "nothing_to_do"
+
+    async def test_an_unknown_email_is_nothing_to_do(
+        self, job_ctx: dict[str, Any], closed_smtp: SmtpConfig
+    ) -> None:
+        outcome = await email_jobs.deliver({**job_ctx, "smtp": closed_smtp}, str(uuid.uuid4()))
+
+        assert outcome == "nothing_to_do"
+
+
+class TestSweepOutbox:
+    async def test_re_enqueues_only_pending_emails(
+        self,
+        session: AsyncSession,
+        redis: Redis,
+        org: Organisation,
+        job_ctx: dict[str, Any],
+    ) -> None:
+        pending = await emails.queue_email(
+            session, org_id=org.id, to="a@example.com", subject="S", text="T"
+        )
+        sent = await emails.queue_email(
+            session, org_id=org.id, to="b@example.com", subject="S", text="T"
+        )
+        sent.status = OutboxStatus.SENT
+        await session.commit()
+        # The request's own enqueue was lost (say the API died right after its commit).
+        queue.discard(session)
+
+        count = await email_jobs.sweep_outbox(job_ctx)
+
+        assert count == 1
+        jobs = await redis.queued_jobs()
+        assert [(j.job_id, j.kwargs) for j in jobs] == [
+            (f"email:{pending.id}", {"email_id": str(pending.id)})
+        ]
+
+
+class TestEnqueuedOnlyAfterCommit:
+    async def test_a_password_reset_queues_one_delivery(
+        self, client: AsyncClient, session: AsyncSession, redis: Redis, admin: User
+    ) -> None:
+        response = await client.post("/api/v1/auth/password-reset", json={"email": admin.email})
+
+        assert response.status_code == 202
+        [email] = await emails_to(session, admin.email)
+        [job] = await redis.queued_jobs()
+        assert (job.function, job.job_id, job.kwargs) == (
+            "emails.deliver",
+            f"email:{email.id}",
+            {"email_id": str(email.id)},
+        )
+
+    async def test_a_refused_request_queues_nothing(
+        self, client: AsyncClient, redis: Redis
+    ) -> None:
+        response = await client.post(
+            "/api/v1/auth/password-reset/confirm",
+            json={"token": "x" * 40, "new_password": "y" * 12},
+        )
+
+        assert response.status_code == 422
+        assert await redis.queued_jobs() == []
+
+    async def test_an_error_after_queueing_drops_the_email_and_its_job(
+        self,
+        app: FastAPI,
+        client: AsyncClient,
+        session: AsyncSession,
+        redis: Redis,
+        org: Organisation,
+    ) -> None:
+        # A route that writes an email and then fails, to prove the session dependency's
+        # contract: roll back, and send no job for the row that never existed.
+        class Refused(Conflict):
+            code = "refused"
+
+        async def queue_then_fail(session: Session) -> None:
+            await emails.queue_email(
+                session, org_id=org.id, to="ghost@example.com", subject="S", text="T"
+            )
+            raise Refused()
+
+        app.add_api_route("/test/queue-then-fail", queue_then_fail, methods=["POST"])
+        before = await outbox_count(session)
+        try:
+            response = await client.post("/test/queue-then-fail")
+        finally:
+            app.router.routes.pop()
+
+        assert response.status_code == 409
+        assert await outbox_count(session) == before
+        assert await redis.queued_jobs() == []
+
+    async def test_an_error_that_keeps_its_changes_sends_its_jobs(
+        self,
+        app: FastAPI,
+        client: AsyncClient,
+        session: AsyncSession,
+        redis: Redis,
+        org: Organisation,
+    ) -> None:
+        class RefusedButKept(Conflict):
+            code = "refused_but_kept"
+            keeps_changes = True
+
+        async def queue_then_fail(session: Session) -> None:
+            await emails.queue_email(
+                session, org_id=org.id, to="kept@example.com", subject="S", text="T"
+            )
+            raise RefusedButKept()
+
+        app.add_api_route("/test/queue-then-fail", queue_then_fail, methods=["POST"])
+        try:
+            response = await client.post("/test/queue-then-fail")
+        finally:
+            app.router.routes.pop()
+
+        assert response.status_code == 409
+        [email] = await emails_to(session, "kept@example.com")
+        assert [j.job_id for j in await redis.queued_jobs()] == [f"email:{email.id}"]
+        assert email.status == OutboxStatus.PENDING
