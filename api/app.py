@@ -9,7 +9,20 @@ from fastapi.staticfiles import StaticFiles
 from api import errors
 from api.middleware import BodySizeLimit, RequestContext
 from api.openapi import operation_id
-from api.routers import accounts, audit, auth, me, organisation, roles, system, users
+from api.routers import (
+    account_settings,
+    account_views,
+    accounts,
+    attribute_triggers,
+    audit,
+    auth,
+    interactions,
+    me,
+    organisation,
+    roles,
+    system,
+    users,
+)
 from domain.common.db import create_engine, create_sessionmaker
 from domain.common.logging import configure_logging
 from domain.common.settings import Settings, get_settings
@@ -49,7 +62,19 @@ def create_app(settings: Settings | None = None, *, serve_spa: bool = True) -> F
     app.add_middleware(RequestContext)
 
     api = APIRouter(prefix="/api/v1")
-    for router in (auth, me, users, roles, organisation, accounts, audit):
+    for router in (
+        auth,
+        me,
+        users,
+        roles,
+        organisation,
+        accounts,
+        account_settings,
+        account_views,
+        attribute_triggers,
+        interactions,
+        audit,
+    ):
         api.include_router(router.router)
     app.include_router(api)
     app.include_router(system.router)

@@ -1,22 +1,51 @@
 """Import hub: every area's models, so alembic and the mapper see the whole schema."""
 
-from domain.accounts.models import Account, AccountCsm
+from domain.accounts.models import (
+    Account,
+    AccountCsm,
+    AccountView,
+    AttributeTrigger,
+    ChurnEvent,
+    CsmAssignmentPeriod,
+    CsmScoreEntry,
+    CustomField,
+    LifecycleStage,
+    NpsResponse,
+    StagePeriod,
+    StatusUpdate,
+    Tier,
+)
 from domain.audit.models import AuditEntry
 from domain.common.base import Base
 from domain.emails.models import OutboundEmail
+from domain.interactions.models import Interaction, Note, Ticket
 from domain.orgs.models import Organisation
 from domain.users.models import OneTimeToken, RecoveryCode, RefreshToken, Role, User
 
 __all__ = [
     "Account",
     "AccountCsm",
+    "AccountView",
+    "AttributeTrigger",
     "AuditEntry",
     "Base",
+    "ChurnEvent",
+    "CsmAssignmentPeriod",
+    "CsmScoreEntry",
+    "CustomField",
+    "Interaction",
+    "LifecycleStage",
+    "Note",
+    "NpsResponse",
     "OneTimeToken",
     "Organisation",
     "OutboundEmail",
     "RecoveryCode",
     "RefreshToken",
     "Role",
+    "StagePeriod",
+    "StatusUpdate",
+    "Ticket",
+    "Tier",
     "User",
 ]

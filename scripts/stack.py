@@ -9,6 +9,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from typing import Any
 
 import httpx
 from sqlalchemy.engine import make_url
@@ -32,17 +33,23 @@ def database_url(server_url: str, name: str) -> str:
     return make_url(server_url).set(database=name).render_as_string(hide_password=False)
 
 
-async def _ensure_database(url: str, *, fresh: bool) -> None:
+async def _server_connection(url: str) -> Any:
+    """A connection to the server's maintenance database, to create or drop `url`'s."""
     import asyncpg
 
     u = make_url(url)
-    conn = await asyncpg.connect(
+    return await asyncpg.connect(
         host=u.query.get("host") or u.host,
         port=u.port,
         user=u.username,
         password=u.password,
         database="postgres",
     )
+
+
+async def _ensure_database(url: str, *, fresh: bool) -> None:
+    u = make_url(url)
+    conn = await _server_connection(url)
     try:
         exists = await conn.fetchval("SELECT 1 FROM pg_database WHERE datname = $1", u.database)
         if exists and fresh:
@@ -56,6 +63,19 @@ async def _ensure_database(url: str, *, fresh: bool) -> None:
 
 def ensure_database(url: str, *, fresh: bool = False) -> None:
     asyncio.run(_ensure_database(url, fresh=fresh))
+
+
+async def _drop_database(url: str) -> None:
+    u = make_url(url)
+    conn = await _server_connection(url)
+    try:
+        await conn.execute(f'DROP DATABASE IF EXISTS "{u.database}" WITH (FORCE)')
+    finally:
+        await conn.close()
+
+
+def drop_database(url: str) -> None:
+    asyncio.run(_drop_database(url))
 
 
 def migrate(url: str) -> None:

@@ -20,7 +20,9 @@ from domain.users.models import User
 from scripts import services, stack
 from workers import queue
 
-TEST_DB = f"tenure_test_{os.environ.get('PYTEST_XDIST_WORKER', 'main')}"
+# Per process, so two test runs on one machine (or beside `make run`) never share state.
+TEST_DB = f"tenure_test_{os.getpid()}"
+TEST_REDIS_DB = 1 + os.getpid() % 15
 
 
 def _with_redis_db(url: str, db: int) -> str:
@@ -37,7 +39,8 @@ def service_urls() -> Iterator[tuple[str, str]]:
     stack.ensure_database(db_url, fresh=True)
     stack.migrate(db_url)
     # Tests use their own Redis database so they never touch a running `make run`.
-    yield db_url, _with_redis_db(svc.redis_url, 1)
+    yield db_url, _with_redis_db(svc.redis_url, TEST_REDIS_DB)
+    stack.drop_database(db_url)
     services.down(svc)
 
 

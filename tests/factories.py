@@ -10,6 +10,7 @@ from httpx import AsyncClient
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from domain.accounts import service as accounts
 from domain.accounts.models import Account, AccountCsm
 from domain.common import clock
 from domain.common.settings import Settings
@@ -39,6 +40,8 @@ async def create_org(
     """What orgs.create_organisation builds (tested on its own), without hashing every time."""
     org = Organisation(id=uuid.uuid4(), name=name, **overrides)
     session.add(org)
+    await session.flush()
+    accounts.add_default_configuration(session, org.id)
     roles = users.builtin_roles(org.id)
     session.add_all(roles)
     await session.flush()

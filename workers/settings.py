@@ -8,7 +8,7 @@ from domain.common.logging import configure_logging
 from domain.common.settings import Settings, get_settings
 from domain.emails.service import SmtpConfig
 from workers import queue
-from workers.jobs import emails  # noqa: F401  # registers the area's jobs
+from workers.jobs import accounts, emails  # noqa: F401  # registers the areas' jobs
 
 
 def smtp_config(settings: Settings) -> SmtpConfig:
@@ -40,6 +40,7 @@ class WorkerSettings:
     functions: ClassVar[list[Any]] = queue.worker_functions()
     cron_jobs: ClassVar[list[Any]] = [
         queue.cron_schedule("emails.sweep_outbox", minute={0, 15, 30, 45}),
+        queue.cron_schedule("accounts.schedule_attribute_triggers", minute=5),
     ]
     on_startup = startup
     on_shutdown = shutdown

@@ -1,12 +1,28 @@
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, Query, status
+from fastapi import APIRouter, Query, Response, status
 
 from api.deps import CurrentActor, Session
 from api.errors import problem
+from domain.accounts import bulk
 from domain.accounts import service as accounts
-from domain.accounts.schemas import AccountCreate, AccountRead, AccountSort, AccountUpdate
+from domain.accounts.schemas import (
+    AccountCreate,
+    AccountExport,
+    AccountHistoryRead,
+    AccountQuery,
+    AccountRead,
+    AccountSort,
+    AccountUpdate,
+    BulkEdit,
+    BulkEditResult,
+    ChildAccountRead,
+    ChurnCreate,
+    FieldRead,
+    NpsResponseCreate,
+    StatusUpdateCreate,
+)
 from domain.common.pagination import MAX_LIMIT, Page
 
 router = APIRouter(prefix="/accounts", tags=["accounts"])
@@ -52,6 +68,45 @@ async def create_account(data: AccountCreate, actor: CurrentActor, session: Sess
     return AccountRead.model_validate(await accounts.create_account(session, actor, data))
 
 
+@router.get("/fields", response_model=list[FieldRead], responses=problem(401))
+async def list_account_fields(actor: CurrentActor, session: Session) -> list[FieldRead]:
+    """Fields a filter can use: built-in ones and the organisation's custom fields."""
+    fields = await accounts.filter_fields(session, actor)
+    return [
+        FieldRead(key=f.key, label=f.label, type=f.type.value, options=list(f.options))
+        for f in fields.values()
+    ]
+
+
+@router.post("/bulk-edit", response_model=BulkEditResult, responses=problem(401, 403, 404, 422))
+async def bulk_edit_accounts(
+    data: BulkEdit, actor: CurrentActor, session: Session
+) -> BulkEditResult:
+    """Apply the same changes (tier, stage, CSMs, score, renewal, custom fields) to the selected
+    accounts or to every account matching a filter. Histories are written as for single edits;
+    this is also how accounts are assigned to CSMs in bulk."""
+    matched, updated = await bulk.bulk_edit(session, actor, data)
+    return BulkEditResult(matched=matched, updated=updated)
+
+
+@router.post(
+    "/export",
+    response_class=Response,
+    responses={
+        200: {"content": {"text/csv": {}}, "description": "The accounts as CSV"},
+        **problem(401, 422),
+    },
+)
+async def export_accounts(data: AccountExport, actor: CurrentActor, session: Session) -> Response:
+    """Every account of a selection (or view) the caller may see, as CSV in the chosen columns."""
+    text = await bulk.export_csv(session, actor, data)
+    return Response(
+        text,
+        media_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": 'attachment; filename="accounts.csv"'},
+    )
+
+
 @router.get("/{account_id}", response_model=AccountRead, responses=problem(401, 404))
 async def get_account(account_id: uuid.UUID, actor: CurrentActor, session: Session) -> AccountRead:
     """One account."""
@@ -87,3 +142,87 @@ async def restore_account(
 ) -> AccountRead:
     """Bring back a deleted account."""
     return AccountRead.model_validate(await accounts.restore_account(session, actor, account_id))
+
+
+@router.post("/query", response_model=Page[AccountRead], responses=problem(401, 403, 422))
+async def query_accounts(
+    data: AccountQuery, actor: CurrentActor, session: Session
+) -> Page[AccountRead]:
+    """Accounts matching a filter-language condition, searched, sorted and paginated in one
+    query. Fields are listed by `listAccountFields`."""
+    paged = await accounts.list_accounts(
+        session,
+        actor,
+        q=data.q,
+        condition=data.filter,
+        churned=data.churned,
+        sort=data.sort,
+        descending=data.descending,
+        limit=data.limit,
+        offset=data.offset,
+    )
+    return Page[AccountRead].model_validate(paged)
+
+
+@router.post(
+    "/{account_id}/status", response_model=AccountRead, responses=problem(401, 403, 404, 422)
+)
+async def post_account_status(
+    account_id: uuid.UUID, data: StatusUpdateCreate, actor: CurrentActor, session: Session
+) -> AccountRead:
+    """Post the account's latest status (title and details); earlier ones stay in history."""
+    return AccountRead.model_validate(await accounts.post_status(session, actor, account_id, data))
+
+
+@router.post("/{account_id}/nps", response_model=AccountRead, responses=problem(401, 403, 404, 422))
+async def record_account_nps(
+    account_id: uuid.UUID, data: NpsResponseCreate, actor: CurrentActor, session: Session
+) -> AccountRead:
+    """Record an NPS response (0-10). The account's NPS is the average of every response
+    within 30 days of the latest one."""
+    return AccountRead.model_validate(await accounts.record_nps(session, actor, account_id, data))
+
+
+@router.post(
+    "/{account_id}/churn", response_model=AccountRead, responses=problem(401, 403, 404, 409, 422)
+)
+async def churn_account(
+    account_id: uuid.UUID, data: ChurnCreate, actor: CurrentActor, session: Session
+) -> AccountRead:
+    """Mark the account churned with a date and reason. It leaves the active book and stays in
+    churn reporting (unlike delete, which removes it from every report)."""
+    return AccountRead.model_validate(
+        await accounts.churn_account(session, actor, account_id, data)
+    )
+
+
+@router.post(
+    "/{account_id}/reactivate", response_model=AccountRead, responses=problem(401, 403, 404, 409)
+)
+async def reactivate_account(
+    account_id: uuid.UUID, actor: CurrentActor, session: Session
+) -> AccountRead:
+    """Reactivate a churned account (a reactivation, not new business)."""
+    return AccountRead.model_validate(await accounts.reactivate_account(session, actor, account_id))
+
+
+@router.get("/{account_id}/history", response_model=AccountHistoryRead, responses=problem(401, 404))
+async def get_account_history(
+    account_id: uuid.UUID, actor: CurrentActor, session: Session
+) -> AccountHistoryRead:
+    """Lifecycle stages (with time in each), CSM assignments with effective dates, CSM scores
+    and NPS responses, newest first."""
+    return await accounts.account_history(session, actor, account_id)
+
+
+@router.get(
+    "/{account_id}/children", response_model=list[ChildAccountRead], responses=problem(401, 404)
+)
+async def list_child_accounts(
+    account_id: uuid.UUID, actor: CurrentActor, session: Session
+) -> list[ChildAccountRead]:
+    """Direct child accounts, each with how many descendants it has."""
+    return [
+        ChildAccountRead(account=AccountRead.model_validate(a), descendants=n)
+        for a, n in await accounts.account_children(session, actor, account_id)
+    ]

@@ -19,3 +19,48 @@ class NotACsm(RuleViolation):
 class AccountNotDeleted(Conflict):
     code = "account_not_deleted"
     title = "The account is not deleted"
+
+
+class HierarchyCycle(RuleViolation):
+    code = "hierarchy_cycle"
+    title = "An account cannot be its own ancestor"
+
+
+class ParentNotFound(RuleViolation):
+    code = "parent_not_found"
+    title = "The parent account does not exist"
+
+
+class TierNotFound(NotFound):
+    code = "tier_not_found"
+    title = "Tier not found"
+
+
+class StageNotFound(NotFound):
+    code = "stage_not_found"
+    title = "Lifecycle stage not found"
+
+
+class ConfigNameTaken(Conflict):
+    code = "name_taken"
+    title = "That name is already used"
+
+
+class CustomFieldNotFound(NotFound):
+    code = "custom_field_not_found"
+    title = "Custom field not found"
+
+
+class InvalidCustomValue(RuleViolation):
+    code = "invalid_custom_value"
+    title = "A custom field value does not match its type"
+
+
+class AlreadyChurned(Conflict):
+    code = "already_churned"
+    title = "The account is already churned"
+
+
+class NotChurned(Conflict):
+    code = "not_churned"
+    title = "The account is not churned"

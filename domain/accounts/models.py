@@ -1,10 +1,36 @@
 import uuid
 from datetime import date, datetime
+from decimal import Decimal
+from enum import StrEnum
+from typing import Any
 
-from sqlalchemy import ForeignKey, Index, String, UniqueConstraint, text
+from sqlalchemy import ForeignKey, Index, Numeric, String, Text, UniqueConstraint, func, text
+from sqlalchemy.dialects.postgresql import ARRAY, JSONB
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from domain.common.base import Base, IdMixin, TimestampMixin
+
+
+class Tier(IdMixin, Base):
+    """A configurable account tier (Tier 1, Tier 2, ...); position orders them."""
+
+    __tablename__ = "tiers"
+    __table_args__ = (UniqueConstraint("org_id", "name"),)
+
+    org_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("organisations.id", ondelete="CASCADE"))
+    name: Mapped[str] = mapped_column(String(100))
+    position: Mapped[int] = mapped_column(default=0)
+
+
+class LifecycleStage(IdMixin, Base):
+    """A configurable lifecycle stage (Trial, Onboarding, Established, Renewal, ...)."""
+
+    __tablename__ = "lifecycle_stages"
+    __table_args__ = (UniqueConstraint("org_id", "name"),)
+
+    org_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("organisations.id", ondelete="CASCADE"))
+    name: Mapped[str] = mapped_column(String(100))
+    position: Mapped[int] = mapped_column(default=0)
 
 
 class Account(IdMixin, TimestampMixin, Base):
@@ -19,14 +45,41 @@ class Account(IdMixin, TimestampMixin, Base):
             postgresql_where=text("deleted_at IS NULL"),
         ),
         Index("ix_accounts_org_id_name", "org_id", "name"),
+        Index("ix_accounts_parent_id", "parent_id"),
     )
 
     org_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("organisations.id", ondelete="CASCADE"))
     external_id: Mapped[str] = mapped_column(String(200))
+    # The same account's ids in other systems, so their records resolve to it.
+    crm_id: Mapped[str | None] = mapped_column(String(200))
+    billing_id: Mapped[str | None] = mapped_column(String(200))
+    support_id: Mapped[str | None] = mapped_column(String(200))
     name: Mapped[str] = mapped_column(String(300))
     domain: Mapped[str | None] = mapped_column(String(300))
     joined_on: Mapped[date | None]
     renewal_on: Mapped[date | None]
+    parent_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("accounts.id", ondelete="SET NULL")
+    )
+    tier_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("tiers.id", ondelete="SET NULL"))
+    stage_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("lifecycle_stages.id", ondelete="SET NULL")
+    )
+    # Latest status: the newest of the account's status updates.
+    status_title: Mapped[str | None] = mapped_column(String(300))
+    status_details: Mapped[str | None] = mapped_column(Text)
+    status_at: Mapped[datetime | None]
+    status_author_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL")
+    )
+    csm_score: Mapped[int | None]
+    # Average of every NPS response within 30 days of the latest one.
+    nps: Mapped[Decimal | None] = mapped_column(Numeric(4, 1))
+    churned_on: Mapped[date | None]
+    churn_reason: Mapped[str | None] = mapped_column(Text)
+    custom_values: Mapped[dict[str, Any]] = mapped_column(
+        JSONB, default=dict, server_default=text("'{}'::jsonb")
+    )
     deleted_at: Mapped[datetime | None]
 
     csm_assignments: Mapped[list["AccountCsm"]] = relationship(
@@ -50,3 +103,148 @@ class AccountCsm(Base):
     user_id: Mapped[uuid.UUID] = mapped_column(
         ForeignKey("users.id", ondelete="CASCADE"), index=True
     )
+
+
+class _AccountHistory(IdMixin):
+    org_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("organisations.id", ondelete="CASCADE"))
+    account_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("accounts.id", ondelete="CASCADE"), index=True
+    )
+    changed_by_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL")
+    )
+
+
+class CsmAssignmentPeriod(_AccountHistory, Base):
+    """One CSM's assignment to an account, from its effective date until unassigned."""
+
+    __tablename__ = "csm_assignment_history"
+
+    user_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), index=True
+    )
+    assigned_at: Mapped[datetime]
+    unassigned_at: Mapped[datetime | None]
+
+
+class StagePeriod(_AccountHistory, Base):
+    """An account's time in one lifecycle stage."""
+
+    __tablename__ = "stage_history"
+
+    stage_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("lifecycle_stages.id", ondelete="SET NULL")
+    )
+    stage_name: Mapped[str] = mapped_column(String(100))
+    entered_at: Mapped[datetime]
+    left_at: Mapped[datetime | None]
+
+
+class CsmScoreEntry(_AccountHistory, Base):
+    __tablename__ = "csm_score_history"
+
+    score: Mapped[int]
+    recorded_at: Mapped[datetime]
+
+
+class NpsResponse(_AccountHistory, Base):
+    """One NPS answer (0-10), optionally from a named contact."""
+
+    __tablename__ = "nps_responses"
+
+    score: Mapped[int]
+    contact: Mapped[str | None] = mapped_column(String(300))
+    responded_at: Mapped[datetime]
+
+
+class StatusUpdate(_AccountHistory, Base):
+    __tablename__ = "status_updates"
+
+    title: Mapped[str] = mapped_column(String(300))
+    details: Mapped[str | None] = mapped_column(Text)
+    posted_at: Mapped[datetime]
+
+
+class ChurnEvent(_AccountHistory, Base):
+    """A churn (date, reason) and, if it happened, the reactivation that ended it."""
+
+    __tablename__ = "churn_events"
+
+    churned_on: Mapped[date]
+    reason: Mapped[str] = mapped_column(Text)
+    reactivated_on: Mapped[date | None]
+
+
+class CustomFieldType(StrEnum):
+    TEXT = "text"
+    CATEGORY = "category"
+    NUMBER = "number"
+    DATE = "date"
+    BOOLEAN = "boolean"
+
+
+class CustomFieldKind(StrEnum):
+    DIMENSION = "dimension"
+    METRIC = "metric"
+
+
+class CustomField(IdMixin, TimestampMixin, Base):
+    """An organisation's own account attribute: a dimension (categorical, text, boolean, date)
+    or a metric (numeric). Values live in accounts.custom_values under `key`."""
+
+    __tablename__ = "custom_fields"
+    __table_args__ = (UniqueConstraint("org_id", "key"),)
+
+    org_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("organisations.id", ondelete="CASCADE"))
+    key: Mapped[str] = mapped_column(String(64))
+    label: Mapped[str] = mapped_column(String(200))
+    kind: Mapped[CustomFieldKind] = mapped_column(String(16))
+    type: Mapped[CustomFieldType] = mapped_column(String(16))
+    format: Mapped[str | None] = mapped_column(String(32))
+    options: Mapped[list[str]] = mapped_column(ARRAY(String(200)), default=list)
+    source: Mapped[str] = mapped_column(String(32), default="manual")
+
+
+Index("ix_accounts_custom_values", Account.custom_values, postgresql_using="gin")
+Index("ix_accounts_org_id_lower_name", Account.org_id, func.lower(Account.name))
+
+
+class AccountView(IdMixin, TimestampMixin, Base):
+    """A saved account list: columns, filter and sort; personal, or shared with the org."""
+
+    __tablename__ = "account_views"
+
+    org_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("organisations.id", ondelete="CASCADE"))
+    owner_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    name: Mapped[str] = mapped_column(String(200))
+    is_shared: Mapped[bool] = mapped_column(default=False)
+    columns: Mapped[list[str]] = mapped_column(ARRAY(String(120)), default=list)
+    filter: Mapped[dict[str, Any] | None] = mapped_column(JSONB)
+    sort: Mapped[str] = mapped_column(String(32), default="name")
+    descending: Mapped[bool] = mapped_column(default=False)
+
+
+class TriggerTarget(StrEnum):
+    TIER = "tier"
+    STAGE = "stage"
+    CHURNED = "churned"
+
+
+class AttributeTrigger(IdMixin, TimestampMixin, Base):
+    """A rule that sets an account's tier, stage or churned status when it matches a filter."""
+
+    __tablename__ = "attribute_triggers"
+
+    org_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("organisations.id", ondelete="CASCADE"))
+    name: Mapped[str] = mapped_column(String(200))
+    target: Mapped[TriggerTarget] = mapped_column(String(16))
+    tier_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("tiers.id", ondelete="CASCADE"))
+    stage_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("lifecycle_stages.id", ondelete="CASCADE")
+    )
+    churn_reason: Mapped[str | None] = mapped_column(Text)
+    condition: Mapped[dict[str, Any]] = mapped_column(JSONB)
+    position: Mapped[int] = mapped_column(default=0)
+    is_active: Mapped[bool] = mapped_column(default=True)
+    last_run_at: Mapped[datetime | None]
+    last_changed: Mapped[int] = mapped_column(default=0)

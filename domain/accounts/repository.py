@@ -1,12 +1,33 @@
 import uuid
+from datetime import timedelta
+from typing import Any, TypeVar
 
-from sqlalchemy import Select, exists, func, or_, select
+from sqlalchemy import ColumnElement, Select, exists, func, literal, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
-from domain.accounts.models import Account, AccountCsm
+from domain.accounts.models import (
+    Account,
+    AccountCsm,
+    CsmAssignmentPeriod,
+    CsmScoreEntry,
+    CustomField,
+    LifecycleStage,
+    NpsResponse,
+    StagePeriod,
+    Tier,
+)
 from domain.accounts.schemas import AccountSort
 from domain.users.actor import Actor
+
+ConfigModel = TypeVar("ConfigModel", Tier, LifecycleStage, CustomField)
+
+
+def _ordered(stmt: Select[Account], sort: AccountSort, descending: bool) -> Select[Account]:
+    """Sort on a column with empty values last either way, and the id as a stable tie-break."""
+    column = getattr(Account, sort.value)
+    order = column.desc().nulls_last() if descending else column.asc().nulls_last()
+    return stmt.order_by(order, Account.id)
 
 
 class AccountRepository:
@@ -34,6 +55,19 @@ class AccountRepository:
             )
         return stmt
 
+    def visible_ids(self) -> Select[uuid.UUID]:
+        """Ids of the live accounts the actor may see, for other areas to filter by."""
+        stmt = select(Account.id).where(
+            Account.org_id == self.actor.org_id, Account.deleted_at.is_(None)
+        )
+        if not self.actor.sees_all_accounts:
+            stmt = stmt.where(
+                exists().where(
+                    AccountCsm.account_id == Account.id, AccountCsm.user_id == self.actor.user_id
+                )
+            )
+        return stmt
+
     async def get(self, account_id: uuid.UUID, *, deleted: bool = False) -> Account | None:
         return await self.session.scalar(
             self._scoped(deleted=deleted).where(Account.id == account_id)
@@ -50,17 +84,24 @@ class AccountRepository:
             stmt = stmt.where(Account.id != except_id)
         return (await self.session.scalar(stmt)) is not None
 
-    async def page(
+    def _filtered(
         self,
         *,
         q: str | None,
-        sort: AccountSort,
-        descending: bool,
-        limit: int,
-        offset: int,
-        deleted: bool,
-    ) -> tuple[list[Account], int]:
+        condition: ColumnElement[bool] | None,
+        churned: bool | None,
+        deleted: bool = False,
+        account_ids: list[uuid.UUID] | None = None,
+    ) -> Select[Account]:
         stmt = self._scoped(deleted=deleted)
+        if account_ids is not None:
+            stmt = stmt.where(Account.id.in_(account_ids))
+        if condition is not None:
+            stmt = stmt.where(condition)
+        if churned is not None:
+            stmt = stmt.where(
+                Account.churned_on.is_not(None) if churned else Account.churned_on.is_(None)
+            )
         if q:
             pattern = "%" + q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
             stmt = stmt.where(
@@ -70,10 +111,189 @@ class AccountRepository:
                     Account.external_id.ilike(pattern),
                 )
             )
+        return stmt
+
+    async def matching(
+        self,
+        *,
+        q: str | None,
+        condition: ColumnElement[bool] | None,
+        churned: bool | None,
+        account_ids: list[uuid.UUID] | None,
+        sort: AccountSort = AccountSort.NAME,
+        descending: bool = False,
+        limit: int,
+    ) -> list[Account]:
+        """Every visible account matching (at most `limit`), for bulk edits and exports."""
+        stmt = self._filtered(q=q, condition=condition, churned=churned, account_ids=account_ids)
+        return list(await self.session.scalars(_ordered(stmt, sort, descending).limit(limit)))
+
+    async def page(
+        self,
+        *,
+        q: str | None,
+        condition: ColumnElement[bool] | None = None,
+        churned: bool | None = None,
+        sort: AccountSort,
+        descending: bool,
+        limit: int,
+        offset: int,
+        deleted: bool,
+    ) -> tuple[list[Account], int]:
+        stmt = self._filtered(q=q, condition=condition, churned=churned, deleted=deleted)
         total = await self.session.scalar(select(func.count()).select_from(stmt.subquery()))
-        column = getattr(Account, sort.value)
-        order = column.desc().nulls_last() if descending else column.asc().nulls_last()
         rows = await self.session.scalars(
-            stmt.order_by(order, Account.id).limit(limit).offset(offset)
+            _ordered(stmt, sort, descending).limit(limit).offset(offset)
         )
         return list(rows), total or 0
+
+    async def get_in_org(self, account_id: uuid.UUID) -> Account | None:
+        """Any live account of the organisation, visible to the actor or not (parent links)."""
+        return await self.session.scalar(
+            select(Account).where(
+                Account.org_id == self.actor.org_id,
+                Account.id == account_id,
+                Account.deleted_at.is_(None),
+            )
+        )
+
+    async def ancestor_ids(self, account_id: uuid.UUID) -> list[uuid.UUID]:
+        """`account_id` and every ancestor above it, nearest first (one recursive query)."""
+        chain = (
+            select(Account.id, Account.parent_id, literal(0).label("depth"))
+            .where(Account.org_id == self.actor.org_id, Account.id == account_id)
+            .cte("chain", recursive=True)
+        )
+        parent = (
+            select(Account.id, Account.parent_id, (chain.c.depth + 1).label("depth"))
+            .join(chain, Account.id == chain.c.parent_id)
+            .where(Account.org_id == self.actor.org_id, chain.c.depth < 1000)
+        )
+        chain = chain.union(parent)
+        rows = await self.session.scalars(select(chain.c.id).order_by(chain.c.depth))
+        return list(rows)
+
+    async def children(self, account_id: uuid.UUID) -> list[tuple[Account, int]]:
+        """Visible direct children with how many descendants each has (any depth)."""
+        tree = (
+            select(Account.id.label("root"), Account.id.label("node"))
+            .where(
+                Account.org_id == self.actor.org_id,
+                Account.parent_id == account_id,
+                Account.deleted_at.is_(None),
+            )
+            .cte("tree", recursive=True)
+        )
+        below = (
+            select(tree.c.root, Account.id)
+            .join(tree, Account.parent_id == tree.c.node)
+            .where(Account.org_id == self.actor.org_id, Account.deleted_at.is_(None))
+        )
+        tree = tree.union_all(below)
+        counts = (
+            select(tree.c.root, (func.count() - 1).label("descendants"))
+            .group_by(tree.c.root)
+            .subquery()
+        )
+        rows = await self.session.execute(
+            self._scoped()
+            .add_columns(counts.c.descendants)
+            .join(counts, counts.c.root == Account.id)
+            .order_by(Account.name)
+        )
+        return [(account, int(n)) for account, n in rows]
+
+    async def history(
+        self, account_id: uuid.UUID
+    ) -> tuple[
+        list[StagePeriod], list[CsmAssignmentPeriod], list[CsmScoreEntry], list[NpsResponse]
+    ]:
+        org = self.actor.org_id
+
+        async def rows(model: Any, order: Any) -> list[Any]:
+            return list(
+                await self.session.scalars(
+                    select(model)
+                    .where(model.org_id == org, model.account_id == account_id)
+                    .order_by(order.desc())
+                )
+            )
+
+        return (
+            await rows(StagePeriod, StagePeriod.entered_at),
+            await rows(CsmAssignmentPeriod, CsmAssignmentPeriod.assigned_at),
+            await rows(CsmScoreEntry, CsmScoreEntry.recorded_at),
+            await rows(NpsResponse, NpsResponse.responded_at),
+        )
+
+    async def open_periods(
+        self, account_id: uuid.UUID
+    ) -> tuple[StagePeriod | None, list[CsmAssignmentPeriod]]:
+        org = self.actor.org_id
+        stage = await self.session.scalar(
+            select(StagePeriod).where(
+                StagePeriod.org_id == org,
+                StagePeriod.account_id == account_id,
+                StagePeriod.left_at.is_(None),
+            )
+        )
+        csms = await self.session.scalars(
+            select(CsmAssignmentPeriod).where(
+                CsmAssignmentPeriod.org_id == org,
+                CsmAssignmentPeriod.account_id == account_id,
+                CsmAssignmentPeriod.unassigned_at.is_(None),
+            )
+        )
+        return stage, list(csms)
+
+    async def nps_scores_since_latest_window(self, account_id: uuid.UUID) -> list[int]:
+        """Every NPS score within 30 days of the account's latest one."""
+        latest = (
+            select(func.max(NpsResponse.responded_at))
+            .where(NpsResponse.org_id == self.actor.org_id, NpsResponse.account_id == account_id)
+            .scalar_subquery()
+        )
+        rows = await self.session.scalars(
+            select(NpsResponse.score).where(
+                NpsResponse.org_id == self.actor.org_id,
+                NpsResponse.account_id == account_id,
+                NpsResponse.responded_at >= latest - timedelta(days=30),
+            )
+        )
+        return list(rows)
+
+
+class ConfigRepository:
+    """Tiers, lifecycle stages and custom fields of one organisation."""
+
+    def __init__(self, session: AsyncSession, org_id: uuid.UUID) -> None:
+        self.session = session
+        self.org_id = org_id
+
+    async def all(self, model: type[ConfigModel]) -> list[ConfigModel]:
+        order = model.key if model is CustomField else model.position  # type: ignore[attr-defined]
+        return list(
+            await self.session.scalars(
+                select(model).where(model.org_id == self.org_id).order_by(order, model.id)
+            )
+        )
+
+    async def get(self, model: type[ConfigModel], item_id: uuid.UUID) -> ConfigModel | None:
+        return await self.session.scalar(
+            select(model).where(model.org_id == self.org_id, model.id == item_id)
+        )
+
+    async def name_taken(
+        self, model: type[Tier] | type[LifecycleStage], name: str, except_id: uuid.UUID | None
+    ) -> bool:
+        stmt = select(model.id).where(
+            model.org_id == self.org_id, func.lower(model.name) == name.lower()
+        )
+        if except_id:
+            stmt = stmt.where(model.id != except_id)
+        return (await self.session.scalar(stmt)) is not None
+
+    async def custom_field_by_key(self, key: str) -> CustomField | None:
+        return await self.session.scalar(
+            select(CustomField).where(CustomField.org_id == self.org_id, CustomField.key == key)
+        )

@@ -1,13 +1,19 @@
 import uuid
 from datetime import date, datetime
+from decimal import Decimal
 from enum import StrEnum
-from typing import Annotated
+from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+
+from domain.accounts.models import CustomFieldKind, CustomFieldType, TriggerTarget
+from domain.filters.schemas import Condition
 
 ExternalId = Annotated[str, StringConstraints(min_length=1, max_length=200)]
 AccountName = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=300)]
 Domain = Annotated[str, StringConstraints(strip_whitespace=True, max_length=300)]
+ConfigName = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
+CustomValue = str | float | int | bool | date | None
 
 
 class AccountSort(StrEnum):
@@ -16,6 +22,9 @@ class AccountSort(StrEnum):
     DOMAIN = "domain"
     JOINED_ON = "joined_on"
     RENEWAL_ON = "renewal_on"
+    CSM_SCORE = "csm_score"
+    NPS = "nps"
+    CHURNED_ON = "churned_on"
     CREATED_AT = "created_at"
     UPDATED_AT = "updated_at"
 
@@ -25,32 +34,310 @@ class AccountRead(BaseModel):
 
     id: uuid.UUID
     external_id: str = Field(examples=["acme-001"])
+    crm_id: str | None
+    billing_id: str | None
+    support_id: str | None
     name: str = Field(examples=["Acme Corp"])
     domain: str | None = Field(examples=["acme.com"])
     joined_on: date | None
     renewal_on: date | None
+    parent_id: uuid.UUID | None
+    tier_id: uuid.UUID | None
+    stage_id: uuid.UUID | None
     csm_ids: list[uuid.UUID]
+    status_title: str | None
+    status_details: str | None
+    status_at: datetime | None
+    status_author_id: uuid.UUID | None
+    csm_score: int | None
+    nps: Decimal | None
+    churned_on: date | None
+    churn_reason: str | None
+    custom_values: dict[str, Any]
     created_at: datetime
     updated_at: datetime
     deleted_at: datetime | None
 
 
-class AccountCreate(BaseModel):
+class _AccountFields(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    crm_id: ExternalId | None = None
+    billing_id: ExternalId | None = None
+    support_id: ExternalId | None = None
+    domain: Domain | None = Field(None, examples=["acme.com"])
+    joined_on: date | None = None
+    renewal_on: date | None = None
+    parent_id: uuid.UUID | None = None
+    tier_id: uuid.UUID | None = None
+    stage_id: uuid.UUID | None = None
+    csm_score: Annotated[int, Field(ge=0, le=100)] | None = None
+    custom_values: dict[str, CustomValue] | None = Field(
+        None, description="Values of the organisation's custom fields, by key", max_length=200
+    )
+
+
+class AccountCreate(_AccountFields):
     external_id: ExternalId = Field(
         description="The integrator's key for this account: exact, case-sensitive, unique",
         examples=["acme-001"],
     )
     name: AccountName = Field(examples=["Acme Corp"])
-    domain: Domain | None = Field(None, examples=["acme.com"])
-    joined_on: date | None = None
-    renewal_on: date | None = None
     csm_ids: list[uuid.UUID] = Field(default_factory=list, max_length=20)
 
 
-class AccountUpdate(BaseModel):
+class AccountUpdate(_AccountFields):
+    """Only the fields sent change; send null to clear one."""
+
     external_id: ExternalId | None = None
     name: AccountName | None = None
-    domain: Domain | None = None
-    joined_on: date | None = None
-    renewal_on: date | None = None
     csm_ids: list[uuid.UUID] | None = Field(None, max_length=20)
+
+
+class AccountQuery(BaseModel):
+    """A filtered, sorted page of accounts: the account list and custom views use it."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    filter: Condition | None = None
+    q: Annotated[str, Field(max_length=200)] | None = None
+    sort: AccountSort = AccountSort.NAME
+    descending: bool = False
+    limit: Annotated[int, Field(ge=1, le=200)] = 50
+    offset: Annotated[int, Field(ge=0, le=10_000_000)] = 0
+    churned: bool | None = Field(
+        None, description="true: only churned accounts; false: only active; omitted: both"
+    )
+
+
+class StatusUpdateCreate(BaseModel):
+    title: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=300)]
+    details: Annotated[str, Field(max_length=20_000)] | None = None
+
+
+class NpsResponseCreate(BaseModel):
+    score: Annotated[int, Field(ge=0, le=10)]
+    contact: Annotated[str, Field(max_length=300)] | None = None
+    responded_at: datetime | None = Field(None, description="Defaults to now")
+
+
+class ChurnCreate(BaseModel):
+    churned_on: date
+    reason: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=2000)]
+
+
+class TierRead(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: uuid.UUID
+    name: str
+    position: int
+
+
+class TierWrite(BaseModel):
+    name: ConfigName
+    position: Annotated[int, Field(ge=0, le=1000)] = 0
+
+
+class StageRead(TierRead):
+    pass
+
+
+class StageWrite(TierWrite):
+    pass
+
+
+class StagePeriodRead(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    stage_id: uuid.UUID | None
+    stage_name: str
+    entered_at: datetime
+    left_at: datetime | None
+    days: float = Field(description="Days in the stage (until now if still in it)")
+
+
+class CsmPeriodRead(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    user_id: uuid.UUID
+    assigned_at: datetime
+    unassigned_at: datetime | None
+    changed_by_id: uuid.UUID | None
+
+
+class ScoreEntryRead(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    score: int
+    recorded_at: datetime
+    changed_by_id: uuid.UUID | None
+
+
+class NpsResponseRead(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: uuid.UUID
+    score: int
+    contact: str | None
+    responded_at: datetime
+
+
+class AccountHistoryRead(BaseModel):
+    stages: list[StagePeriodRead]
+    csms: list[CsmPeriodRead]
+    csm_scores: list[ScoreEntryRead]
+    nps: list[NpsResponseRead]
+
+
+class CustomFieldRead(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: uuid.UUID
+    key: str
+    label: str
+    kind: CustomFieldKind
+    type: CustomFieldType
+    format: str | None
+    options: list[str]
+
+
+class CustomFieldCreate(BaseModel):
+    key: Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]{0,63}$", examples=["plan_seats"])]
+    label: ConfigName
+    type: CustomFieldType
+    format: Annotated[str, Field(max_length=32)] | None = None
+    options: list[Annotated[str, Field(min_length=1, max_length=200)]] = Field(
+        default_factory=list, max_length=500
+    )
+
+
+class CustomFieldUpdate(BaseModel):
+    label: ConfigName | None = None
+    format: Annotated[str, Field(max_length=32)] | None = None
+    options: list[Annotated[str, Field(min_length=1, max_length=200)]] | None = Field(
+        None, max_length=500
+    )
+
+
+class FieldRead(BaseModel):
+    """A field the filter language (and list columns) can use."""
+
+    key: str
+    label: str
+    type: str
+    options: list[str]
+
+
+class ChildAccountRead(BaseModel):
+    account: AccountRead
+    descendants: int = Field(description="Accounts below this one, at any depth")
+
+
+class AccountSelection(BaseModel):
+    """Which accounts: the listed ids, or every account matching the filter (and search)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    account_ids: list[uuid.UUID] | None = Field(None, max_length=10_000)
+    filter: Condition | None = None
+    q: Annotated[str, Field(max_length=200)] | None = None
+    churned: bool | None = None
+
+
+class BulkChanges(BaseModel):
+    """Fields to set on every selected account (only those sent; null clears)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    tier_id: uuid.UUID | None = None
+    stage_id: uuid.UUID | None = None
+    csm_score: Annotated[int, Field(ge=0, le=100)] | None = None
+    renewal_on: date | None = None
+    custom_values: dict[str, CustomValue] | None = Field(None, max_length=200)
+    set_csm_ids: list[uuid.UUID] | None = Field(None, max_length=20)
+    add_csm_ids: list[uuid.UUID] | None = Field(None, max_length=20)
+    remove_csm_ids: list[uuid.UUID] | None = Field(None, max_length=20)
+
+
+class BulkEdit(BaseModel):
+    selection: AccountSelection
+    changes: BulkChanges
+
+
+class BulkEditResult(BaseModel):
+    matched: int
+    updated: int
+
+
+class AccountExport(BaseModel):
+    selection: AccountSelection = Field(default_factory=AccountSelection)
+    columns: list[Annotated[str, Field(max_length=120)]] = Field(
+        default_factory=lambda: ["external_id", "name", "domain", "tier", "stage", "csm"],
+        min_length=1,
+        max_length=100,
+    )
+    sort: AccountSort = AccountSort.NAME
+    descending: bool = False
+
+
+class AccountViewRead(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: uuid.UUID
+    owner_id: uuid.UUID
+    name: str
+    is_shared: bool
+    columns: list[str]
+    filter: Condition | None
+    sort: AccountSort
+    descending: bool
+
+
+class AccountViewWrite(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    name: ConfigName
+    is_shared: bool = False
+    columns: list[Annotated[str, Field(max_length=120)]] = Field(
+        default_factory=list, max_length=100
+    )
+    filter: Condition | None = None
+    sort: AccountSort = AccountSort.NAME
+    descending: bool = False
+
+
+class AttributeTriggerRead(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: uuid.UUID
+    name: str
+    target: TriggerTarget
+    tier_id: uuid.UUID | None
+    stage_id: uuid.UUID | None
+    churn_reason: str | None
+    condition: Condition
+    position: int
+    is_active: bool
+    last_run_at: datetime | None
+    last_changed: int
+
+
+class AttributeTriggerWrite(BaseModel):
+    """Set `tier_id` for a tier trigger, `stage_id` for a stage trigger, `churn_reason` for a
+    churn trigger."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    name: ConfigName
+    target: TriggerTarget
+    tier_id: uuid.UUID | None = None
+    stage_id: uuid.UUID | None = None
+    churn_reason: Annotated[str, Field(max_length=2000)] | None = None
+    condition: Condition
+    position: Annotated[int, Field(ge=0, le=1000)] = 0
+    is_active: bool = True
+
+
+class TriggerRunResult(BaseModel):
+    changed: dict[str, int] = Field(description="Accounts changed, by trigger id")

@@ -2,6 +2,7 @@ import uuid
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from domain.accounts import service as accounts
 from domain.audit import service as audit
 from domain.orgs.models import Organisation
 from domain.orgs.schemas import OrganisationRead, OrganisationUpdate
@@ -27,6 +28,7 @@ async def create_organisation(
     org = Organisation(id=uuid.uuid4(), name=name, base_currency=base_currency, time_zone=time_zone)
     session.add(org)
     await session.flush()
+    accounts.add_default_configuration(session, org.id)
     roles = users.builtin_roles(org.id)
     session.add_all(roles)
     await session.flush()

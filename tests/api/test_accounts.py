@@ -2,6 +2,7 @@
 searchable list."""
 
 from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
 from typing import Any
 
 import pytest
@@ -378,13 +379,16 @@ T0 = datetime(2024, 1, 1, tzinfo=UTC)
 SORTABLE = [
     dict(name="bbb", external_id="ccc", domain="aaa.io", joined_on=date(2024, 3, 1),
          renewal_on=date(2025, 2, 1), created_at=T0 + timedelta(days=2),
-         updated_at=T0 + timedelta(days=1)),
+         updated_at=T0 + timedelta(days=1), csm_score=50, nps=Decimal("9.0"),
+         churned_on=date(2025, 6, 1)),
     dict(name="aaa", external_id="bbb", domain="ccc.io", joined_on=date(2024, 1, 1),
          renewal_on=date(2025, 3, 1), created_at=T0 + timedelta(days=3),
-         updated_at=T0 + timedelta(days=2)),
+         updated_at=T0 + timedelta(days=2), csm_score=90, nps=Decimal("3.5"),
+         churned_on=date(2025, 4, 1)),
     dict(name="ccc", external_id="aaa", domain="bbb.io", joined_on=date(2024, 2, 1),
          renewal_on=date(2025, 1, 1), created_at=T0 + timedelta(days=1),
-         updated_at=T0 + timedelta(days=3)),
+         updated_at=T0 + timedelta(days=3), csm_score=10, nps=Decimal("7.2"),
+         churned_on=date(2025, 5, 1)),
     dict(name="ddd", external_id="ddd", domain=None, joined_on=None, renewal_on=None,
          created_at=T0, updated_at=T0 + timedelta(days=4)),
 ]  # fmt: skip

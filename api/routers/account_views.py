@@ -1,0 +1,45 @@
+import uuid
+
+from fastapi import APIRouter, status
+
+from api.deps import CurrentActor, Session
+from api.errors import problem
+from domain.accounts import views
+from domain.accounts.schemas import AccountViewRead, AccountViewWrite
+
+router = APIRouter(prefix="/account-views", tags=["account views"])
+
+
+@router.get("", response_model=list[AccountViewRead], responses=problem(401))
+async def list_account_views(actor: CurrentActor, session: Session) -> list[AccountViewRead]:
+    """Your views and the organisation's shared views of the account list."""
+    return [AccountViewRead.model_validate(v) for v in await views.list_views(session, actor)]
+
+
+@router.post(
+    "",
+    response_model=AccountViewRead,
+    status_code=status.HTTP_201_CREATED,
+    responses=problem(401, 403, 422),
+)
+async def create_account_view(
+    data: AccountViewWrite, actor: CurrentActor, session: Session
+) -> AccountViewRead:
+    """Save columns, a filter and a sort as a view (shared views need "configure product")."""
+    return AccountViewRead.model_validate(await views.create_view(session, actor, data))
+
+
+@router.put("/{view_id}", response_model=AccountViewRead, responses=problem(401, 403, 404, 422))
+async def update_account_view(
+    view_id: uuid.UUID, data: AccountViewWrite, actor: CurrentActor, session: Session
+) -> AccountViewRead:
+    """Replace a view's name, columns, filter and sort."""
+    return AccountViewRead.model_validate(await views.update_view(session, actor, view_id, data))
+
+
+@router.delete(
+    "/{view_id}", status_code=status.HTTP_204_NO_CONTENT, responses=problem(401, 403, 404)
+)
+async def delete_account_view(view_id: uuid.UUID, actor: CurrentActor, session: Session) -> None:
+    """Delete a view."""
+    await views.delete_view(session, actor, view_id)

@@ -1,0 +1,62 @@
+import uuid
+
+from fastapi import APIRouter, status
+
+from api.deps import CurrentActor, Session
+from api.errors import problem
+from domain.accounts import triggers
+from domain.accounts.schemas import AttributeTriggerRead, AttributeTriggerWrite
+
+router = APIRouter(prefix="/attribute-triggers", tags=["attribute triggers"])
+
+
+@router.get("", response_model=list[AttributeTriggerRead], responses=problem(401))
+async def list_attribute_triggers(
+    actor: CurrentActor, session: Session
+) -> list[AttributeTriggerRead]:
+    """Rules that set tier, stage or churned status automatically, in the order they run."""
+    return [
+        AttributeTriggerRead.model_validate(t) for t in await triggers.list_triggers(session, actor)
+    ]
+
+
+@router.post(
+    "",
+    response_model=AttributeTriggerRead,
+    status_code=status.HTTP_201_CREATED,
+    responses=problem(401, 403, 422),
+)
+async def create_attribute_trigger(
+    data: AttributeTriggerWrite, actor: CurrentActor, session: Session
+) -> AttributeTriggerRead:
+    """Create a rule, e.g. Tier 1 when `custom.mrr gte 1000`, or Onboarding when
+    `joined_on within_last_days 30`."""
+    return AttributeTriggerRead.model_validate(await triggers.create_trigger(session, actor, data))
+
+
+@router.post("/run", status_code=status.HTTP_202_ACCEPTED, responses=problem(401, 403))
+async def run_attribute_triggers(actor: CurrentActor, session: Session) -> None:
+    """Run every active trigger now, in a worker."""
+    triggers.request_run(session, actor)
+
+
+@router.put(
+    "/{trigger_id}", response_model=AttributeTriggerRead, responses=problem(401, 403, 404, 422)
+)
+async def update_attribute_trigger(
+    trigger_id: uuid.UUID, data: AttributeTriggerWrite, actor: CurrentActor, session: Session
+) -> AttributeTriggerRead:
+    """Replace a trigger."""
+    return AttributeTriggerRead.model_validate(
+        await triggers.update_trigger(session, actor, trigger_id, data)
+    )
+
+
+@router.delete(
+    "/{trigger_id}", status_code=status.HTTP_204_NO_CONTENT, responses=problem(401, 403, 404)
+)
+async def delete_attribute_trigger(
+    trigger_id: uuid.UUID, actor: CurrentActor, session: Session
+) -> None:
+    """Delete a trigger (accounts keep what it set)."""
+    await triggers.delete_trigger(session, actor, trigger_id)

@@ -1,0 +1,312 @@
+import uuid
+from typing import Annotated
+
+from fastapi import APIRouter, Query, status
+from pydantic import AwareDatetime
+
+from api.deps import CurrentActor, Session
+from api.errors import problem
+from domain.common.pagination import MAX_LIMIT, Page
+from domain.interactions import service as interactions
+from domain.interactions.models import InteractionType
+from domain.interactions.schemas import (
+    InteractionCreate,
+    InteractionRead,
+    InteractionUpdate,
+    NoteCreate,
+    NoteRead,
+    NoteUpdate,
+    SearchResult,
+    TicketCreate,
+    TicketRead,
+    TicketUpdate,
+    TimelineItem,
+    TimelineKind,
+)
+
+# Interactions, notes, tickets, their search and the account timeline: the account's history.
+router = APIRouter()
+
+Limit = Annotated[int, Query(ge=1, le=MAX_LIMIT)]
+Offset = Annotated[int, Query(ge=0, le=10_000_000)]
+
+
+# Search first: "/interactions/search" must not be read as an interaction id.
+@router.get(
+    "/interactions/search",
+    tags=["interactions"],
+    response_model=Page[SearchResult],
+    responses=problem(401, 422),
+)
+async def search_interactions(
+    actor: CurrentActor,
+    session: Session,
+    q: Annotated[
+        str | None,
+        Query(
+            max_length=500,
+            description='Words to find (web-search syntax: "exact phrase", -excluded, or)',
+        ),
+    ] = None,
+    type: Annotated[
+        InteractionType | None, Query(description="Only this type (`note` includes notes)")
+    ] = None,
+    account_id: uuid.UUID | None = None,
+    author_id: uuid.UUID | None = None,
+    since: Annotated[AwareDatetime | None, Query(description="From this time (inclusive)")] = None,
+    until: Annotated[AwareDatetime | None, Query(description="Before this time")] = None,
+    limit: Limit = 50,
+    offset: Offset = 0,
+) -> Page[SearchResult]:
+    """Search the interactions and notes of every account the caller may see, best match first
+    (newest first without `q`). Each result carries a highlighted snippet."""
+    paged = await interactions.search_interactions(
+        session,
+        actor,
+        q=q,
+        type=type,
+        account_id=account_id,
+        author_id=author_id,
+        since=since,
+        until=until,
+        limit=limit,
+        offset=offset,
+    )
+    return Page[SearchResult].model_validate(paged)
+
+
+@router.get(
+    "/accounts/{account_id}/interactions",
+    tags=["interactions"],
+    response_model=Page[InteractionRead],
+    responses=problem(401, 404, 422),
+)
+async def list_account_interactions(
+    account_id: uuid.UUID,
+    actor: CurrentActor,
+    session: Session,
+    type: InteractionType | None = None,
+    limit: Limit = 50,
+    offset: Offset = 0,
+) -> Page[InteractionRead]:
+    """An account's interactions, newest first."""
+    paged = await interactions.list_account_interactions(
+        session, actor, account_id, type=type, limit=limit, offset=offset
+    )
+    return Page[InteractionRead].model_validate(paged)
+
+
+@router.post(
+    "/accounts/{account_id}/interactions",
+    tags=["interactions"],
+    response_model=InteractionRead,
+    status_code=status.HTTP_201_CREATED,
+    responses=problem(401, 403, 404, 422),
+)
+async def create_interaction(
+    account_id: uuid.UUID, data: InteractionCreate, actor: CurrentActor, session: Session
+) -> InteractionRead:
+    """Log a call, meeting, email, QBR or other interaction on an account; the caller is its
+    author."""
+    return InteractionRead.model_validate(
+        await interactions.create_interaction(session, actor, account_id, data)
+    )
+
+
+@router.get(
+    "/interactions/{interaction_id}",
+    tags=["interactions"],
+    response_model=InteractionRead,
+    responses=problem(401, 404),
+)
+async def get_interaction(
+    interaction_id: uuid.UUID, actor: CurrentActor, session: Session
+) -> InteractionRead:
+    """One interaction."""
+    return InteractionRead.model_validate(
+        await interactions.get_interaction(session, actor, interaction_id)
+    )
+
+
+@router.patch(
+    "/interactions/{interaction_id}",
+    tags=["interactions"],
+    response_model=InteractionRead,
+    responses=problem(401, 403, 404, 422),
+)
+async def update_interaction(
+    interaction_id: uuid.UUID, data: InteractionUpdate, actor: CurrentActor, session: Session
+) -> InteractionRead:
+    """Change an interaction's fields or participants."""
+    return InteractionRead.model_validate(
+        await interactions.update_interaction(session, actor, interaction_id, data)
+    )
+
+
+@router.delete(
+    "/interactions/{interaction_id}",
+    tags=["interactions"],
+    status_code=status.HTTP_204_NO_CONTENT,
+    responses=problem(401, 403, 404),
+)
+async def delete_interaction(
+    interaction_id: uuid.UUID, actor: CurrentActor, session: Session
+) -> None:
+    """Delete an interaction."""
+    await interactions.delete_interaction(session, actor, interaction_id)
+
+
+@router.get(
+    "/accounts/{account_id}/notes",
+    tags=["notes"],
+    response_model=Page[NoteRead],
+    responses=problem(401, 404, 422),
+)
+async def list_account_notes(
+    account_id: uuid.UUID,
+    actor: CurrentActor,
+    session: Session,
+    limit: Limit = 50,
+    offset: Offset = 0,
+) -> Page[NoteRead]:
+    """An account's notes: pinned first, then newest first."""
+    paged = await interactions.list_account_notes(
+        session, actor, account_id, limit=limit, offset=offset
+    )
+    return Page[NoteRead].model_validate(paged)
+
+
+@router.post(
+    "/accounts/{account_id}/notes",
+    tags=["notes"],
+    response_model=NoteRead,
+    status_code=status.HTTP_201_CREATED,
+    responses=problem(401, 403, 404, 422),
+)
+async def create_note(
+    account_id: uuid.UUID, data: NoteCreate, actor: CurrentActor, session: Session
+) -> NoteRead:
+    """Write a note on an account. The body is HTML; scripts and other unsafe markup are
+    removed before it is stored."""
+    return NoteRead.model_validate(await interactions.create_note(session, actor, account_id, data))
+
+
+@router.patch(
+    "/notes/{note_id}",
+    tags=["notes"],
+    response_model=NoteRead,
+    responses=problem(401, 403, 404, 422),
+)
+async def update_note(
+    note_id: uuid.UUID, data: NoteUpdate, actor: CurrentActor, session: Session
+) -> NoteRead:
+    """Edit a note's body, or pin or unpin it."""
+    return NoteRead.model_validate(await interactions.update_note(session, actor, note_id, data))
+
+
+@router.delete(
+    "/notes/{note_id}",
+    tags=["notes"],
+    status_code=status.HTTP_204_NO_CONTENT,
+    responses=problem(401, 403, 404),
+)
+async def delete_note(note_id: uuid.UUID, actor: CurrentActor, session: Session) -> None:
+    """Delete a note."""
+    await interactions.delete_note(session, actor, note_id)
+
+
+@router.get(
+    "/accounts/{account_id}/tickets",
+    tags=["tickets"],
+    response_model=Page[TicketRead],
+    responses=problem(401, 404, 422),
+)
+async def list_account_tickets(
+    account_id: uuid.UUID,
+    actor: CurrentActor,
+    session: Session,
+    limit: Limit = 50,
+    offset: Offset = 0,
+) -> Page[TicketRead]:
+    """An account's support tickets, most recently opened first."""
+    paged = await interactions.list_account_tickets(
+        session, actor, account_id, limit=limit, offset=offset
+    )
+    return Page[TicketRead].model_validate(paged)
+
+
+@router.post(
+    "/accounts/{account_id}/tickets",
+    tags=["tickets"],
+    response_model=TicketRead,
+    status_code=status.HTTP_201_CREATED,
+    responses=problem(401, 403, 404, 409, 422),
+)
+async def create_ticket(
+    account_id: uuid.UUID, data: TicketCreate, actor: CurrentActor, session: Session
+) -> TicketRead:
+    """Record a support ticket on an account. `external_id` is unique per source."""
+    return TicketRead.model_validate(
+        await interactions.create_ticket(session, actor, account_id, data)
+    )
+
+
+@router.get(
+    "/tickets/{ticket_id}",
+    tags=["tickets"],
+    response_model=TicketRead,
+    responses=problem(401, 404),
+)
+async def get_ticket(ticket_id: uuid.UUID, actor: CurrentActor, session: Session) -> TicketRead:
+    """One support ticket."""
+    return TicketRead.model_validate(await interactions.get_ticket(session, actor, ticket_id))
+
+
+@router.patch(
+    "/tickets/{ticket_id}",
+    tags=["tickets"],
+    response_model=TicketRead,
+    responses=problem(401, 403, 404, 422),
+)
+async def update_ticket(
+    ticket_id: uuid.UUID, data: TicketUpdate, actor: CurrentActor, session: Session
+) -> TicketRead:
+    """Change a ticket. Solving or closing it sets `closed_at`; reopening clears it."""
+    return TicketRead.model_validate(
+        await interactions.update_ticket(session, actor, ticket_id, data)
+    )
+
+
+@router.delete(
+    "/tickets/{ticket_id}",
+    tags=["tickets"],
+    status_code=status.HTTP_204_NO_CONTENT,
+    responses=problem(401, 403, 404),
+)
+async def delete_ticket(ticket_id: uuid.UUID, actor: CurrentActor, session: Session) -> None:
+    """Delete a support ticket."""
+    await interactions.delete_ticket(session, actor, ticket_id)
+
+
+@router.get(
+    "/accounts/{account_id}/timeline",
+    tags=["accounts"],
+    response_model=Page[TimelineItem],
+    responses=problem(401, 404, 422),
+)
+async def get_account_timeline(
+    account_id: uuid.UUID,
+    actor: CurrentActor,
+    session: Session,
+    kinds: Annotated[
+        list[TimelineKind] | None, Query(max_length=20, description="Only these kinds of item")
+    ] = None,
+    limit: Limit = 50,
+    offset: Offset = 0,
+) -> Page[TimelineItem]:
+    """Everything that happened to an account, newest first: interactions, notes, tickets,
+    status updates, stage and CSM changes, CSM scores, NPS responses and churn."""
+    paged = await interactions.get_account_timeline(
+        session, actor, account_id, kinds=kinds, limit=limit, offset=offset
+    )
+    return Page[TimelineItem].model_validate(paged)

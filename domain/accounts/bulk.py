@@ -1,0 +1,130 @@
+"""Bulk edit and CSV export of selected or all-matching accounts."""
+
+import csv
+import io
+import uuid
+from collections.abc import Callable
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from domain.accounts import service
+from domain.accounts.models import Account, CustomField, LifecycleStage, Tier
+from domain.accounts.repository import AccountRepository, ConfigRepository
+from domain.accounts.schemas import AccountExport, AccountSelection, AccountUpdate, BulkEdit
+from domain.common.errors import RuleViolation
+from domain.users import service as users
+from domain.users.actor import Actor, require
+from domain.users.permissions import Permission
+
+MAX_BULK = 10_000
+MAX_EXPORT = 200_000
+
+
+class TooManyAccounts(RuleViolation):
+    code = "too_many_accounts"
+    title = f"Select at most {MAX_BULK:,} accounts for a bulk edit"
+
+
+async def _select(
+    session: AsyncSession, actor: Actor, selection: AccountSelection, *, limit: int, **order: Any
+) -> list[Account]:
+    return await AccountRepository(session, actor).matching(
+        q=selection.q,
+        condition=await service.compile_filter(session, actor, selection.filter),
+        churned=selection.churned,
+        account_ids=selection.account_ids,
+        limit=limit,
+        **order,
+    )
+
+
+async def bulk_edit(session: AsyncSession, actor: Actor, data: BulkEdit) -> tuple[int, int]:
+    """Apply the same changes to every selected account, through the same path as a single
+    edit, so histories (stage, CSMs, score) and the audit log are written the same way.
+    Returns (matched, updated)."""
+    require(actor, Permission.UPDATE_ACCOUNTS)
+    accounts = await _select(session, actor, data.selection, limit=MAX_BULK + 1)
+    if len(accounts) > MAX_BULK:
+        raise TooManyAccounts()
+    changes = data.changes
+    fields = changes.model_dump(
+        exclude_unset=True, exclude={"set_csm_ids", "add_csm_ids", "remove_csm_ids"}
+    )
+    updated = 0
+    for account in accounts:
+        update = AccountUpdate.model_validate(fields)
+        csm_ids = _new_csms(
+            account.csm_ids, changes.set_csm_ids, changes.add_csm_ids, changes.remove_csm_ids
+        )
+        if csm_ids != account.csm_ids:
+            update.csm_ids = csm_ids
+        if update.model_fields_set or update.csm_ids is not None:
+            await service.update_account(session, actor, account.id, update)
+            updated += 1
+    return len(accounts), updated
+
+
+def _new_csms(
+    current: list[uuid.UUID],
+    replace: list[uuid.UUID] | None,
+    add: list[uuid.UUID] | None,
+    remove: list[uuid.UUID] | None,
+) -> list[uuid.UUID]:
+    result = list(replace) if replace is not None else list(current)
+    result += [u for u in add or [] if u not in result]
+    return [u for u in result if u not in set(remove or [])]
+
+
+def _safe_cell(value: Any) -> str:
+    """Text for a CSV cell; formulas are defused so a spreadsheet never executes them."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    text = str(value)
+    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+
+
+async def export_csv(session: AsyncSession, actor: Actor, data: AccountExport) -> str:
+    """Every matching account the caller may see, one row each, in the chosen columns."""
+    fields = await service.filter_fields(session, actor)
+    if unknown := [c for c in data.columns if c not in fields]:
+        raise RuleViolation(f"Unknown columns: {', '.join(unknown)}")
+    config = ConfigRepository(session, actor.org_id)
+    tiers = {t.id: t.name for t in await config.all(Tier)}
+    stages = {s.id: s.name for s in await config.all(LifecycleStage)}
+    custom = {f.key for f in await config.all(CustomField)}
+    people = {u.id: u.email for u in await users.list_users(session, actor)}
+    today = await service.org_today(session, actor.org_id)
+    derived: dict[str, Callable[[Account], Any]] = {
+        "tier": lambda a: tiers.get(a.tier_id) if a.tier_id else None,
+        "stage": lambda a: stages.get(a.stage_id) if a.stage_id else None,
+        "csm": lambda a: "; ".join(people.get(u, str(u)) for u in a.csm_ids),
+        "churned": lambda a: a.churned_on is not None,
+        "has_parent": lambda a: a.parent_id is not None,
+        "days_to_renewal": lambda a: (a.renewal_on - today).days if a.renewal_on else None,
+        "days_since_joined": lambda a: (today - a.joined_on).days if a.joined_on else None,
+    }
+
+    def cell(account: Account, column: str) -> str:
+        if column in derived:
+            return _safe_cell(derived[column](account))
+        if column.startswith("custom.") and column[7:] in custom:
+            return _safe_cell(account.custom_values.get(column[7:]))
+        return _safe_cell(getattr(account, column))
+
+    accounts = await _select(
+        session,
+        actor,
+        data.selection,
+        limit=MAX_EXPORT,
+        sort=data.sort,
+        descending=data.descending,
+    )
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow([fields[c].label for c in data.columns])
+    for account in accounts:
+        writer.writerow([cell(account, c) for c in data.columns])
+    return out.getvalue()

@@ -1,0 +1,178 @@
+"""Per-organisation account configuration: tiers, lifecycle stages and custom fields."""
+
+import uuid
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from domain.accounts.errors import (
+    ConfigNameTaken,
+    CustomFieldNotFound,
+    StageNotFound,
+    TierNotFound,
+)
+from domain.accounts.models import (
+    CustomField,
+    CustomFieldKind,
+    CustomFieldType,
+    LifecycleStage,
+    Tier,
+)
+from domain.accounts.repository import ConfigRepository
+from domain.accounts.schemas import CustomFieldCreate, CustomFieldUpdate, TierWrite
+from domain.audit import service as audit
+from domain.users.actor import Actor, require
+from domain.users.permissions import Permission
+
+_NOT_FOUND = {Tier: TierNotFound, LifecycleStage: StageNotFound}
+
+
+async def list_items(
+    session: AsyncSession, actor: Actor, model: type[Tier] | type[LifecycleStage]
+) -> list[Any]:
+    return await ConfigRepository(session, actor.org_id).all(model)
+
+
+async def create_item(
+    session: AsyncSession, actor: Actor, model: type[Tier] | type[LifecycleStage], data: TierWrite
+) -> Any:
+    require(actor, Permission.CONFIGURE_PRODUCT)
+    config = ConfigRepository(session, actor.org_id)
+    if await config.name_taken(model, data.name, None):
+        raise ConfigNameTaken()
+    item = model(org_id=actor.org_id, name=data.name, position=data.position)
+    session.add(item)
+    await session.flush()
+    audit.record_for(
+        session,
+        actor,
+        f"{model.__tablename__}.created",
+        model.__tablename__,
+        item.id,
+        after=data.model_dump(),
+    )
+    return item
+
+
+async def update_item(
+    session: AsyncSession,
+    actor: Actor,
+    model: Any,  # Tier or LifecycleStage
+    item_id: uuid.UUID,
+    data: TierWrite,
+) -> Any:
+    require(actor, Permission.CONFIGURE_PRODUCT)
+    config = ConfigRepository(session, actor.org_id)
+    item = await config.get(model, item_id)
+    if item is None:
+        raise _NOT_FOUND[model]()
+    if await config.name_taken(model, data.name, item.id):
+        raise ConfigNameTaken()
+    before = {"name": item.name, "position": item.position}
+    item.name, item.position = data.name, data.position
+    audit.record_for(
+        session,
+        actor,
+        f"{model.__tablename__}.updated",
+        model.__tablename__,
+        item.id,
+        before=before,
+        after=data.model_dump(),
+    )
+    return item
+
+
+async def delete_item(
+    session: AsyncSession,
+    actor: Actor,
+    model: Any,  # Tier or LifecycleStage
+    item_id: uuid.UUID,
+) -> None:
+    """Accounts with this tier or stage keep their history and are left without one."""
+    require(actor, Permission.CONFIGURE_PRODUCT)
+    item = await ConfigRepository(session, actor.org_id).get(model, item_id)
+    if item is None:
+        raise _NOT_FOUND[model]()
+    audit.record_for(
+        session,
+        actor,
+        f"{model.__tablename__}.deleted",
+        model.__tablename__,
+        item.id,
+        before={"name": item.name},
+    )
+    await session.delete(item)
+
+
+async def list_custom_fields(session: AsyncSession, actor: Actor) -> list[CustomField]:
+    return await ConfigRepository(session, actor.org_id).all(CustomField)
+
+
+async def create_custom_field(
+    session: AsyncSession, actor: Actor, data: CustomFieldCreate
+) -> CustomField:
+    require(actor, Permission.CONFIGURE_PRODUCT)
+    config = ConfigRepository(session, actor.org_id)
+    if await config.custom_field_by_key(data.key) is not None:
+        raise ConfigNameTaken("A custom field with this key exists")
+    field = CustomField(
+        org_id=actor.org_id,
+        key=data.key,
+        label=data.label,
+        type=data.type,
+        # A metric is numeric; every other type is a dimension.
+        kind=CustomFieldKind.METRIC
+        if data.type == CustomFieldType.NUMBER
+        else CustomFieldKind.DIMENSION,
+        format=data.format,
+        options=data.options if data.type == CustomFieldType.CATEGORY else [],
+    )
+    session.add(field)
+    await session.flush()
+    audit.record_for(
+        session,
+        actor,
+        "custom_field.created",
+        "custom_field",
+        field.id,
+        after=data.model_dump(mode="json"),
+    )
+    return field
+
+
+async def update_custom_field(
+    session: AsyncSession, actor: Actor, field_id: uuid.UUID, data: CustomFieldUpdate
+) -> CustomField:
+    """Key and type are fixed once created (stored values and filters depend on them)."""
+    require(actor, Permission.CONFIGURE_PRODUCT)
+    field = await ConfigRepository(session, actor.org_id).get(CustomField, field_id)
+    if field is None:
+        raise CustomFieldNotFound()
+    for name, value in data.model_dump(exclude_unset=True).items():
+        if value is not None:
+            setattr(field, name, value)
+    audit.record_for(
+        session,
+        actor,
+        "custom_field.updated",
+        "custom_field",
+        field.id,
+        after=data.model_dump(mode="json", exclude_unset=True),
+    )
+    return field
+
+
+async def delete_custom_field(session: AsyncSession, actor: Actor, field_id: uuid.UUID) -> None:
+    require(actor, Permission.CONFIGURE_PRODUCT)
+    field = await ConfigRepository(session, actor.org_id).get(CustomField, field_id)
+    if field is None:
+        raise CustomFieldNotFound()
+    audit.record_for(
+        session,
+        actor,
+        "custom_field.deleted",
+        "custom_field",
+        field.id,
+        before={"key": field.key, "label": field.label},
+    )
+    await session.delete(field)

@@ -1,0 +1,126 @@
+"""The account fields the filter language, list columns and sorting can use: built-in columns,
+derived values and the organisation's custom fields. Pure: built from data, returns data."""
+
+import datetime as dt
+import uuid
+from collections.abc import Sequence
+from typing import Any
+
+from sqlalchemy import (
+    Boolean,
+    ColumnElement,
+    Date,
+    Numeric,
+    SQLColumnExpression,
+    cast,
+    exists,
+    not_,
+    select,
+)
+
+from domain.accounts.models import (
+    Account,
+    AccountCsm,
+    CustomField,
+    CustomFieldType,
+    LifecycleStage,
+    Tier,
+)
+from domain.filters.compile import FieldDef, FieldType, InvalidFilter
+from domain.filters.schemas import CompareOp
+
+_CUSTOM_TYPES = {
+    CustomFieldType.TEXT: FieldType.TEXT,
+    CustomFieldType.CATEGORY: FieldType.CATEGORY,
+    CustomFieldType.NUMBER: FieldType.NUMBER,
+    CustomFieldType.DATE: FieldType.DATE,
+    CustomFieldType.BOOLEAN: FieldType.BOOLEAN,
+}
+
+
+def custom_value_expression(field: CustomField) -> SQLColumnExpression[Any]:
+    text: ColumnElement[Any] = Account.custom_values[field.key].astext
+    match field.type:
+        case CustomFieldType.NUMBER:
+            return cast(text, Numeric)
+        case CustomFieldType.DATE:
+            return cast(text, Date)
+        case CustomFieldType.BOOLEAN:
+            return cast(text, Boolean)
+    return text
+
+
+def _csm_matcher(op: CompareOp, value: Any) -> ColumnElement[bool]:
+    def assigned(user_ids: list[str]) -> ColumnElement[bool]:
+        try:
+            ids = [uuid.UUID(str(v)) for v in user_ids]
+        except ValueError:
+            raise InvalidFilter("csm values are user ids") from None
+        return exists().where(AccountCsm.account_id == Account.id, AccountCsm.user_id.in_(ids))
+
+    anyone = exists().where(AccountCsm.account_id == Account.id)
+    match op:
+        case CompareOp.EQ:
+            return assigned([value])
+        case CompareOp.NE:
+            return not_(assigned([value]))
+        case CompareOp.IN:
+            return assigned(value)
+        case CompareOp.NOT_IN:
+            return not_(assigned(value))
+        case CompareOp.IS_EMPTY:
+            return not_(anyone)
+        case _:
+            return anyone
+
+
+def account_fields(
+    *,
+    custom_fields: Sequence[CustomField],
+    tiers: Sequence[Tier],
+    stages: Sequence[LifecycleStage],
+    today: dt.date,
+) -> dict[str, FieldDef]:
+    tier_name = select(Tier.name).where(Tier.id == Account.tier_id).scalar_subquery()
+    stage_name = (
+        select(LifecycleStage.name).where(LifecycleStage.id == Account.stage_id).scalar_subquery()
+    )
+    T = FieldType
+    builtin = [
+        FieldDef("name", "Name", T.TEXT, Account.name),
+        FieldDef("external_id", "External id", T.TEXT, Account.external_id),
+        FieldDef("crm_id", "CRM id", T.TEXT, Account.crm_id),
+        FieldDef("billing_id", "Billing id", T.TEXT, Account.billing_id),
+        FieldDef("support_id", "Support id", T.TEXT, Account.support_id),
+        FieldDef("domain", "Domain", T.TEXT, Account.domain),
+        FieldDef("joined_on", "Join date", T.DATE, Account.joined_on),
+        FieldDef("renewal_on", "Renewal date", T.DATE, Account.renewal_on),
+        FieldDef("days_to_renewal", "Days to renewal", T.NUMBER, Account.renewal_on - today),
+        FieldDef("days_since_joined", "Days since joined", T.NUMBER, today - Account.joined_on),
+        FieldDef("tier", "Tier", T.CATEGORY, tier_name, options=tuple(t.name for t in tiers)),
+        FieldDef(
+            "stage",
+            "Lifecycle stage",
+            T.CATEGORY,
+            stage_name,
+            options=tuple(s.name for s in stages),
+        ),
+        FieldDef("csm", "CSM", T.USERS, matcher=_csm_matcher),
+        FieldDef("csm_score", "CSM score", T.NUMBER, Account.csm_score),
+        FieldDef("nps", "NPS", T.NUMBER, Account.nps),
+        FieldDef("status_title", "Latest status", T.TEXT, Account.status_title),
+        FieldDef("churned", "Churned", T.BOOLEAN, Account.churned_on.is_not(None)),
+        FieldDef("churned_on", "Churn date", T.DATE, Account.churned_on),
+        FieldDef("has_parent", "Has a parent account", T.BOOLEAN, Account.parent_id.is_not(None)),
+    ]
+    fields = {f.key: f for f in builtin}
+    for cf in custom_fields:
+        key = f"custom.{cf.key}"
+        fields[key] = FieldDef(
+            key,
+            cf.label,
+            _CUSTOM_TYPES[cf.type],
+            custom_value_expression(cf),
+            options=tuple(cf.options),
+        )
+    return fields

@@ -1,0 +1,207 @@
+"""Attribute triggers: rules in the filter language that set an account's tier, stage or churned
+status. Run by a worker on a schedule and on demand; each run is idempotent (an account already
+in the target state is not touched, so histories record real changes only)."""
+
+import uuid
+
+from pydantic import TypeAdapter
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from domain.accounts import service
+from domain.accounts.models import Account, AttributeTrigger, LifecycleStage, Tier, TriggerTarget
+from domain.accounts.repository import AccountRepository, ConfigRepository
+from domain.accounts.schemas import AccountUpdate, AttributeTriggerWrite, ChurnCreate
+from domain.audit import service as audit
+from domain.common import clock, jobs
+from domain.common.errors import NotFound, RuleViolation
+from domain.filters.schemas import Condition
+from domain.users.actor import Actor, require
+from domain.users.permissions import Permission
+
+_CONDITION: TypeAdapter[Condition] = TypeAdapter(Condition)
+MAX_CHANGES_PER_RUN = 10_000
+
+
+class AttributeTriggerNotFound(NotFound):
+    code = "attribute_trigger_not_found"
+    title = "Attribute trigger not found"
+
+
+class InvalidTrigger(RuleViolation):
+    code = "invalid_trigger"
+    title = "The trigger is not valid"
+
+
+def system_actor(org_id: uuid.UUID) -> Actor:
+    """The organisation acting on its own rules: sees every account, changes like an admin."""
+    return Actor(org_id=org_id, user_id=None, permissions=frozenset(Permission))
+
+
+async def list_triggers(session: AsyncSession, actor: Actor) -> list[AttributeTrigger]:
+    rows = await session.scalars(
+        select(AttributeTrigger)
+        .where(AttributeTrigger.org_id == actor.org_id)
+        .order_by(AttributeTrigger.position, AttributeTrigger.name)
+    )
+    return list(rows)
+
+
+async def _get(session: AsyncSession, actor: Actor, trigger_id: uuid.UUID) -> AttributeTrigger:
+    trigger = await session.scalar(
+        select(AttributeTrigger).where(
+            AttributeTrigger.org_id == actor.org_id, AttributeTrigger.id == trigger_id
+        )
+    )
+    if trigger is None:
+        raise AttributeTriggerNotFound()
+    return trigger
+
+
+async def _validate(session: AsyncSession, actor: Actor, data: AttributeTriggerWrite) -> None:
+    config = ConfigRepository(session, actor.org_id)
+    if data.target == TriggerTarget.TIER and (
+        data.tier_id is None or await config.get(Tier, data.tier_id) is None
+    ):
+        raise InvalidTrigger("A tier trigger needs a tier of this organisation")
+    if data.target == TriggerTarget.STAGE and (
+        data.stage_id is None or await config.get(LifecycleStage, data.stage_id) is None
+    ):
+        raise InvalidTrigger("A stage trigger needs a lifecycle stage of this organisation")
+    if data.target == TriggerTarget.CHURNED and not data.churn_reason:
+        raise InvalidTrigger("A churn trigger needs the churn reason to record")
+    await service.compile_filter(session, actor, data.condition)
+
+
+def _apply(trigger: AttributeTrigger, data: AttributeTriggerWrite) -> None:
+    trigger.name = data.name
+    trigger.target = data.target
+    trigger.tier_id = data.tier_id if data.target == TriggerTarget.TIER else None
+    trigger.stage_id = data.stage_id if data.target == TriggerTarget.STAGE else None
+    trigger.churn_reason = data.churn_reason if data.target == TriggerTarget.CHURNED else None
+    trigger.condition = _CONDITION.dump_python(data.condition, mode="json")
+    trigger.position = data.position
+    trigger.is_active = data.is_active
+
+
+async def create_trigger(
+    session: AsyncSession, actor: Actor, data: AttributeTriggerWrite
+) -> AttributeTrigger:
+    require(actor, Permission.CONFIGURE_PRODUCT)
+    await _validate(session, actor, data)
+    trigger = AttributeTrigger(org_id=actor.org_id)
+    _apply(trigger, data)
+    session.add(trigger)
+    await session.flush()
+    audit.record_for(
+        session,
+        actor,
+        "attribute_trigger.created",
+        "attribute_trigger",
+        trigger.id,
+        after=data.model_dump(mode="json"),
+    )
+    return trigger
+
+
+async def update_trigger(
+    session: AsyncSession, actor: Actor, trigger_id: uuid.UUID, data: AttributeTriggerWrite
+) -> AttributeTrigger:
+    require(actor, Permission.CONFIGURE_PRODUCT)
+    trigger = await _get(session, actor, trigger_id)
+    await _validate(session, actor, data)
+    _apply(trigger, data)
+    audit.record_for(
+        session,
+        actor,
+        "attribute_trigger.updated",
+        "attribute_trigger",
+        trigger.id,
+        after=data.model_dump(mode="json"),
+    )
+    return trigger
+
+
+async def delete_trigger(session: AsyncSession, actor: Actor, trigger_id: uuid.UUID) -> None:
+    require(actor, Permission.CONFIGURE_PRODUCT)
+    trigger = await _get(session, actor, trigger_id)
+    audit.record_for(
+        session,
+        actor,
+        "attribute_trigger.deleted",
+        "attribute_trigger",
+        trigger.id,
+        before={"name": trigger.name},
+    )
+    await session.delete(trigger)
+
+
+def request_run(session: AsyncSession, actor: Actor) -> None:
+    """Ask a worker to run the organisation's triggers now (after this transaction commits)."""
+    require(actor, Permission.CONFIGURE_PRODUCT)
+    jobs.enqueue(
+        session,
+        "accounts.run_attribute_triggers",
+        job_id=f"triggers:{actor.org_id}:{clock.now():%Y%m%d%H%M}",
+        org_id=str(actor.org_id),
+    )
+
+
+async def run_triggers(session: AsyncSession, org_id: uuid.UUID) -> dict[str, int]:
+    """Apply every active trigger, in position order, to the accounts it matches that are not
+    already in its target state. Changes go through the account service, so stage history,
+    churn events and the audit log are written as for a manual edit."""
+    actor = system_actor(org_id)
+    accounts = AccountRepository(session, actor)
+    changed: dict[str, int] = {}
+    for trigger in await list_triggers(session, actor):
+        if not trigger.is_active:
+            continue
+        condition = await service.compile_filter(
+            session, actor, _CONDITION.validate_python(trigger.condition)
+        )
+        match trigger.target:
+            case TriggerTarget.TIER:
+                pending = Account.tier_id.is_distinct_from(trigger.tier_id)
+            case TriggerTarget.STAGE:
+                pending = Account.stage_id.is_distinct_from(trigger.stage_id)
+            case _:
+                pending = Account.churned_on.is_(None)
+        assert condition is not None
+        targets = await accounts.matching(
+            q=None,
+            condition=condition & pending,
+            churned=None,
+            account_ids=None,
+            limit=MAX_CHANGES_PER_RUN,
+        )
+        for account in targets:
+            if trigger.target == TriggerTarget.TIER:
+                await service.update_account(
+                    session, actor, account.id, AccountUpdate(tier_id=trigger.tier_id)
+                )
+            elif trigger.target == TriggerTarget.STAGE:
+                await service.update_account(
+                    session, actor, account.id, AccountUpdate(stage_id=trigger.stage_id)
+                )
+            else:
+                await service.churn_account(
+                    session,
+                    actor,
+                    account.id,
+                    ChurnCreate(
+                        churned_on=await service.org_today(session, org_id),
+                        reason=trigger.churn_reason or trigger.name,
+                    ),
+                )
+        trigger.last_run_at = clock.now()
+        trigger.last_changed = len(targets)
+        changed[str(trigger.id)] = len(targets)
+    return changed
+
+
+async def organisations_with_triggers(session: AsyncSession) -> list[uuid.UUID]:
+    rows = await session.scalars(
+        select(AttributeTrigger.org_id).where(AttributeTrigger.is_active.is_(True)).distinct()
+    )
+    return list(rows)

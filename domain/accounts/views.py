@@ -1,0 +1,110 @@
+"""Custom views of the account list: saved columns, filter and sort, personal or shared."""
+
+import uuid
+
+from sqlalchemy import ColumnElement, and_, or_, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from domain.accounts import service
+from domain.accounts.models import AccountView
+from domain.accounts.schemas import AccountViewWrite
+from domain.audit import service as audit
+from domain.common.errors import NotFound
+from domain.filters.compile import InvalidFilter
+from domain.users.actor import Actor, require
+from domain.users.permissions import Permission
+
+
+class AccountViewNotFound(NotFound):
+    code = "account_view_not_found"
+    title = "View not found"
+
+
+def _visible(actor: Actor) -> ColumnElement[bool]:
+    return and_(
+        AccountView.org_id == actor.org_id,
+        or_(AccountView.is_shared.is_(True), AccountView.owner_id == actor.user_id),
+    )
+
+
+async def list_views(session: AsyncSession, actor: Actor) -> list[AccountView]:
+    rows = await session.scalars(
+        select(AccountView).where(_visible(actor)).order_by(AccountView.name)
+    )
+    return list(rows)
+
+
+async def _editable(session: AsyncSession, actor: Actor, view_id: uuid.UUID) -> AccountView:
+    view = await session.scalar(
+        select(AccountView).where(_visible(actor), AccountView.id == view_id)
+    )
+    if view is None:
+        raise AccountViewNotFound()
+    # Anyone edits their own views; shared views of others need "configure product settings".
+    if view.owner_id != actor.user_id:
+        require(actor, Permission.CONFIGURE_PRODUCT)
+    return view
+
+
+async def _validate(session: AsyncSession, actor: Actor, data: AccountViewWrite) -> None:
+    # Compiling proves every field in the filter exists and fits its type (422 otherwise).
+    await service.compile_filter(session, actor, data.filter)
+    fields = await service.filter_fields(session, actor)
+    if unknown := [c for c in data.columns if c not in fields]:
+        raise InvalidFilter(f"Unknown columns: {', '.join(unknown)}")
+
+
+def _apply(view: AccountView, data: AccountViewWrite) -> None:
+    view.name = data.name
+    view.is_shared = data.is_shared
+    view.columns = list(data.columns)
+    view.filter = data.filter.model_dump(mode="json") if data.filter else None
+    view.sort = data.sort.value
+    view.descending = data.descending
+
+
+async def create_view(session: AsyncSession, actor: Actor, data: AccountViewWrite) -> AccountView:
+    if data.is_shared:
+        require(actor, Permission.CONFIGURE_PRODUCT)
+    await _validate(session, actor, data)
+    assert actor.user_id is not None
+    view = AccountView(org_id=actor.org_id, owner_id=actor.user_id)
+    _apply(view, data)
+    session.add(view)
+    await session.flush()
+    audit.record_for(
+        session,
+        actor,
+        "account_view.created",
+        "account_view",
+        view.id,
+        after=data.model_dump(mode="json"),
+    )
+    return view
+
+
+async def update_view(
+    session: AsyncSession, actor: Actor, view_id: uuid.UUID, data: AccountViewWrite
+) -> AccountView:
+    view = await _editable(session, actor, view_id)
+    if data.is_shared and not view.is_shared:
+        require(actor, Permission.CONFIGURE_PRODUCT)
+    await _validate(session, actor, data)
+    _apply(view, data)
+    audit.record_for(
+        session,
+        actor,
+        "account_view.updated",
+        "account_view",
+        view.id,
+        after=data.model_dump(mode="json"),
+    )
+    return view
+
+
+async def delete_view(session: AsyncSession, actor: Actor, view_id: uuid.UUID) -> None:
+    view = await _editable(session, actor, view_id)
+    audit.record_for(
+        session, actor, "account_view.deleted", "account_view", view.id, before={"name": view.name}
+    )
+    await session.delete(view)

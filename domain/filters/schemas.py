@@ -1,0 +1,108 @@
+"""The filter language: a typed JSON condition tree shared by account lists, custom views, bulk
+edits, attribute triggers and (later) alert rules, health-score scopes and workflow triggers.
+
+    {"kind": "all", "conditions": [
+        {"kind": "compare", "field": "tier", "op": "eq", "value": "Tier 1"},
+        {"kind": "date", "field": "renewal_on", "op": "within_next_days", "days": 60},
+        {"kind": "not", "condition": {"kind": "compare", "field": "churned", "op": "eq",
+                                      "value": true}}]}
+
+It compiles to one SQL expression (domain/filters/compile.py), never a Python loop.
+"""
+
+import datetime as dt
+from enum import StrEnum
+from typing import Annotated, Literal, Union
+
+from pydantic import BaseModel, ConfigDict, Field
+
+FieldKey = Annotated[
+    str, Field(min_length=1, max_length=120, pattern=r"^[a-z][a-z0-9_]*(\.[a-z0-9_]+)?$")
+]
+Scalar = str | float | int | bool | dt.date | None
+
+MAX_DEPTH = 8
+MAX_CONDITIONS = 100
+
+
+class CompareOp(StrEnum):
+    EQ = "eq"
+    NE = "ne"
+    GT = "gt"
+    GTE = "gte"
+    LT = "lt"
+    LTE = "lte"
+    IN = "in"
+    NOT_IN = "not_in"
+    CONTAINS = "contains"
+    NOT_CONTAINS = "not_contains"
+    STARTS_WITH = "starts_with"
+    IS_EMPTY = "is_empty"
+    IS_NOT_EMPTY = "is_not_empty"
+
+
+class DateOp(StrEnum):
+    WITHIN_LAST_DAYS = "within_last_days"
+    WITHIN_NEXT_DAYS = "within_next_days"
+    MORE_THAN_DAYS_AGO = "more_than_days_ago"
+    MORE_THAN_DAYS_AHEAD = "more_than_days_ahead"
+    BEFORE = "before"
+    AFTER = "after"
+    ON = "on"
+
+
+class _Node(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class Compare(_Node):
+    """A field against a value: `mrr gte 1000`, `tier in [...]`, `domain is_empty`."""
+
+    kind: Literal["compare"] = "compare"
+    field: FieldKey
+    op: CompareOp
+    value: Scalar | list[str | float | int] = None
+
+
+class CompareFields(_Node):
+    """A field against another field of the same type: `csm_score lt nps`."""
+
+    kind: Literal["compare_fields"] = "compare_fields"
+    field: FieldKey
+    op: Literal["eq", "ne", "gt", "gte", "lt", "lte"]
+    other: FieldKey
+
+
+class DateWindow(_Node):
+    """A date field against today (in the organisation's time zone) or a fixed date."""
+
+    kind: Literal["date"] = "date"
+    field: FieldKey
+    op: DateOp
+    days: Annotated[int, Field(ge=0, le=36500)] | None = None
+    date: dt.date | None = None
+
+
+class All(_Node):
+    kind: Literal["all"] = "all"
+    conditions: Annotated[list["Condition"], Field(max_length=MAX_CONDITIONS)]
+
+
+class Any_(_Node):
+    kind: Literal["any"] = "any"
+    conditions: Annotated[list["Condition"], Field(max_length=MAX_CONDITIONS)]
+
+
+class Not(_Node):
+    kind: Literal["not"] = "not"
+    condition: "Condition"
+
+
+Condition = Annotated[
+    Union[All, Any_, Not, Compare, CompareFields, DateWindow],  # noqa: UP007  # recursive alias
+    Field(discriminator="kind"),
+]
+
+All.model_rebuild()
+Any_.model_rebuild()
+Not.model_rebuild()

@@ -1,0 +1,41 @@
+from domain.common.errors import Conflict, NotFound, RuleViolation
+
+
+class InteractionNotFound(NotFound):
+    code = "interaction_not_found"
+    title = "Interaction not found"
+
+
+class NoteNotFound(NotFound):
+    code = "note_not_found"
+    title = "Note not found"
+
+
+class TicketNotFound(NotFound):
+    code = "ticket_not_found"
+    title = "Ticket not found"
+
+
+class NotATeamUser(RuleViolation):
+    code = "not_a_team_user"
+    title = "Participants must be users of this organisation"
+
+
+class EmptyNote(RuleViolation):
+    code = "empty_note"
+    title = "The note has no content once unsafe markup is removed"
+
+
+class TicketExternalIdTaken(Conflict):
+    code = "ticket_external_id_taken"
+    title = "Another ticket from this source already has this external id"
+
+
+class TicketClosedBeforeOpened(RuleViolation):
+    code = "ticket_closed_before_opened"
+    title = "A ticket cannot be closed before it was opened"
+
+
+class OpenTicketHasNoCloseTime(RuleViolation):
+    code = "open_ticket_has_no_close_time"
+    title = "Only a solved or closed ticket has a closed time"

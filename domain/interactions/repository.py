@@ -1,0 +1,221 @@
+import uuid
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Row, Select, Text, and_, func, literal, select, union_all
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from domain.accounts.models import Account
+from domain.interactions.models import Interaction, InteractionType, Note, Ticket
+from domain.users.models import User
+
+# Marks around matches in ts_headline output; the service escapes the text, then turns them
+# into <mark> tags, so a stored "<script>" can never reach a consumer as markup.
+HIT_START = "\x01"
+HIT_END = "\x02"
+_HEADLINE_OPTIONS = (
+    f"StartSel={HIT_START}, StopSel={HIT_END}, MaxWords=35, MinWords=15, MaxFragments=2"
+)
+
+
+class InteractionRepository:
+    """Interactions, notes and tickets of one organisation, and only on the accounts in
+    `visible` (the caller's live, visible accounts)."""
+
+    def __init__(
+        self, session: AsyncSession, org_id: uuid.UUID, visible: Select[uuid.UUID]
+    ) -> None:
+        self.session = session
+        self.org_id = org_id
+        self.visible = visible
+
+    async def get_interaction(self, interaction_id: uuid.UUID) -> Interaction | None:
+        return await self.session.scalar(
+            select(Interaction).where(
+                Interaction.org_id == self.org_id,
+                Interaction.id == interaction_id,
+                Interaction.account_id.in_(self.visible),
+            )
+        )
+
+    async def page_interactions(
+        self, account_id: uuid.UUID, *, type: InteractionType | None, limit: int, offset: int
+    ) -> tuple[list[Interaction], int]:
+        stmt = select(Interaction).where(
+            Interaction.org_id == self.org_id, Interaction.account_id == account_id
+        )
+        if type:
+            stmt = stmt.where(Interaction.type == type)
+        total = await self.session.scalar(select(func.count()).select_from(stmt.subquery()))
+        rows = await self.session.scalars(
+            stmt.order_by(Interaction.occurred_at.desc(), Interaction.id.desc())
+            .limit(limit)
+            .offset(offset)
+        )
+        return list(rows), total or 0
+
+    async def get_note(self, note_id: uuid.UUID) -> Note | None:
+        return await self.session.scalar(
+            select(Note).where(
+                Note.org_id == self.org_id, Note.id == note_id, Note.account_id.in_(self.visible)
+            )
+        )
+
+    async def page_notes(
+        self, account_id: uuid.UUID, *, limit: int, offset: int
+    ) -> tuple[list[Note], int]:
+        stmt = select(Note).where(Note.org_id == self.org_id, Note.account_id == account_id)
+        total = await self.session.scalar(select(func.count()).select_from(stmt.subquery()))
+        rows = await self.session.scalars(
+            stmt.order_by(Note.is_pinned.desc(), Note.created_at.desc(), Note.id.desc())
+            .limit(limit)
+            .offset(offset)
+        )
+        return list(rows), total or 0
+
+    async def get_ticket(self, ticket_id: uuid.UUID) -> Ticket | None:
+        return await self.session.scalar(
+            select(Ticket).where(
+                Ticket.org_id == self.org_id,
+                Ticket.id == ticket_id,
+                Ticket.account_id.in_(self.visible),
+            )
+        )
+
+    async def page_tickets(
+        self, account_id: uuid.UUID, *, limit: int, offset: int
+    ) -> tuple[list[Ticket], int]:
+        stmt = select(Ticket).where(Ticket.org_id == self.org_id, Ticket.account_id == account_id)
+        total = await self.session.scalar(select(func.count()).select_from(stmt.subquery()))
+        rows = await self.session.scalars(
+            stmt.order_by(Ticket.opened_at.desc(), Ticket.id.desc()).limit(limit).offset(offset)
+        )
+        return list(rows), total or 0
+
+    async def ticket_external_id_taken(
+        self, source: str, external_id: str, *, except_id: uuid.UUID | None
+    ) -> bool:
+        # The whole organisation, not just what the caller may see: the unique index is.
+        stmt = select(Ticket.id).where(
+            Ticket.org_id == self.org_id,
+            Ticket.source == source,
+            Ticket.external_id == external_id,
+        )
+        if except_id:
+            stmt = stmt.where(Ticket.id != except_id)
+        return (await self.session.scalar(stmt)) is not None
+
+    async def team_user_ids_among(self, user_ids: list[uuid.UUID]) -> set[uuid.UUID]:
+        """Which of these ids are users of this organisation (any status: history keeps
+        deactivated colleagues)."""
+        rows = await self.session.scalars(
+            select(User.id).where(User.org_id == self.org_id, User.id.in_(user_ids))
+        )
+        return set(rows)
+
+    async def search(
+        self,
+        *,
+        q: str | None,
+        type: InteractionType | None,
+        account_id: uuid.UUID | None,
+        author_id: uuid.UUID | None,
+        since: datetime | None,
+        until: datetime | None,
+        limit: int,
+        offset: int,
+    ) -> tuple[list[Row[Any]], int]:
+        """Interactions and notes in one ranked list; notes count as type `note`."""
+        query = func.websearch_to_tsquery("english", q) if q else None
+
+        def branch(
+            kind: str,
+            model: Any,  # Interaction or Note (`type` is a parameter here)
+            type_: Any,
+            occurred_at: Any,
+            subject: Any,
+            text: Any,
+        ) -> Select[Any]:
+            stmt = (
+                select(
+                    literal(kind, Text).label("kind"),
+                    model.id.label("id"),
+                    model.account_id.label("account_id"),
+                    Account.name.label("account_name"),
+                    type_.label("type"),
+                    occurred_at.label("occurred_at"),
+                    model.author_id.label("author_id"),
+                    subject.label("subject"),
+                    text.label("text"),
+                    (
+                        func.ts_rank(model.search, query) if query is not None else literal(0.0)
+                    ).label("rank"),
+                )
+                .join(Account, Account.id == model.account_id)
+                .where(model.org_id == self.org_id, model.account_id.in_(self.visible))
+            )
+            if query is not None:
+                stmt = stmt.where(model.search.bool_op("@@")(query))
+            if account_id:
+                stmt = stmt.where(model.account_id == account_id)
+            if author_id:
+                stmt = stmt.where(model.author_id == author_id)
+            if since:
+                stmt = stmt.where(occurred_at >= since)
+            if until:
+                stmt = stmt.where(occurred_at < until)
+            return stmt
+
+        interactions = branch(
+            "interaction",
+            Interaction,
+            Interaction.type,
+            Interaction.occurred_at,
+            Interaction.subject,
+            func.concat_ws(" ", Interaction.subject, Interaction.body, Interaction.outcome),
+        )
+        if type:
+            interactions = interactions.where(Interaction.type == type)
+        branches = [interactions]
+        if type in (None, InteractionType.NOTE):
+            branches.append(
+                branch(
+                    "note",
+                    Note,
+                    literal(InteractionType.NOTE.value, Text),
+                    Note.created_at,
+                    literal(None, Text),
+                    # Tags are not words: headlines are made from the note's text.
+                    func.regexp_replace(Note.body, "<[^>]+>", " ", "g"),
+                )
+            )
+        results = union_all(*branches).subquery("results")
+        total = await self.session.scalar(select(func.count()).select_from(results))
+        order = [results.c.occurred_at.desc(), results.c.id]
+        if query is not None:
+            order.insert(0, results.c.rank.desc())
+        snippet = (
+            func.ts_headline("english", results.c.text, query, _HEADLINE_OPTIONS)
+            if query is not None
+            else func.left(results.c.text, 300)
+        )
+        rows = await self.session.execute(
+            select(
+                results.c.kind,
+                results.c.id,
+                results.c.account_id,
+                results.c.account_name,
+                results.c.type,
+                results.c.occurred_at,
+                results.c.author_id,
+                User.full_name.label("author_name"),
+                results.c.subject,
+                snippet.label("headline"),
+                results.c.rank,
+            )
+            .outerjoin(User, and_(User.id == results.c.author_id, User.org_id == self.org_id))
+            .order_by(*order)
+            .limit(limit)
+            .offset(offset)
+        )
+        return list(rows), total or 0

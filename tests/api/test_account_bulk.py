@@ -1,0 +1,363 @@
+"""Bulk edit, CSV export, custom views and attribute triggers."""
+
+import csv
+import io
+from datetime import date, timedelta
+from typing import Any
+
+import pytest
+from httpx import AsyncClient
+from redis.asyncio import Redis
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from domain.accounts.models import Account, LifecycleStage, StagePeriod, Tier
+from domain.common.settings import Settings
+from domain.orgs.models import Organisation
+from domain.users.models import User
+from tests.factories import auth_headers, create_account, create_user
+from tests.helpers import assert_problem
+from workers.jobs.accounts import run_attribute_triggers
+
+API = "/api/v1"
+
+
+@pytest.fixture
+def headers(settings: Settings, admin: User) -> dict[str, str]:
+    return auth_headers(settings, admin)
+
+
+async def _named(session: AsyncSession, model: Any, org: Organisation, name: str) -> Any:
+    return await session.scalar(select(model).where(model.org_id == org.id, model.name == name))
+
+
+class TestBulkEdit:
+    async def test_assigns_all_matching_accounts_to_a_csm_with_history(
+        self,
+        client: AsyncClient,
+        session: AsyncSession,
+        org: Organisation,
+        headers: dict[str, str],
+    ) -> None:
+        csm = await create_user(session, org, role_name="CSM")
+        other = await create_user(session, org, role_name="CSM")
+        a = await create_account(session, org, name="A")
+        b = await create_account(session, org, name="B", csms=[other])
+        c = await create_account(session, org, name="C")
+        onboarding = await _named(session, LifecycleStage, org, "Onboarding")
+
+        response = await client.post(
+            f"{API}/accounts/bulk-edit",
+            headers=headers,
+            json={
+                "selection": {"filter": {"kind": "compare", "field": "csm", "op": "is_empty"}},
+                "changes": {"add_csm_ids": [str(csm.id)], "stage_id": str(onboarding.id)},
+            },
+        )
+        assert response.json() == {"matched": 2, "updated": 2}
+        for account in (a, c):
+            got = (await client.get(f"{API}/accounts/{account.id}", headers=headers)).json()
+            assert got["csm_ids"] == [str(csm.id)]
+            assert got["stage_id"] == str(onboarding.id)
+        untouched = (await client.get(f"{API}/accounts/{b.id}", headers=headers)).json()
+        assert untouched["csm_ids"] == [str(other.id)]
+        periods = (
+            await session.scalars(
+                select(StagePeriod).where(StagePeriod.account_id.in_([a.id, c.id]))
+            )
+        ).all()
+        assert len(periods) == 2
+
+    async def test_selected_ids_and_removal(
+        self,
+        client: AsyncClient,
+        session: AsyncSession,
+        org: Organisation,
+        headers: dict[str, str],
+    ) -> None:
+        csm = await create_user(session, org, role_name="CSM")
+        a = await create_account(session, org, csms=[csm])
+        b = await create_account(session, org, csms=[csm])
+        response = await client.post(
+            f"{API}/accounts/bulk-edit",
+            headers=headers,
+            json={
+                "selection": {"account_ids": [str(a.id)]},
+                "changes": {"remove_csm_ids": [str(csm.id)], "csm_score": 70},
+            },
+        )
+        assert response.json() == {"matched": 1, "updated": 1}
+        got_a = (await client.get(f"{API}/accounts/{a.id}", headers=headers)).json()
+        got_b = (await client.get(f"{API}/accounts/{b.id}", headers=headers)).json()
+        assert (got_a["csm_ids"], got_a["csm_score"]) == ([], 70)
+        assert (got_b["csm_ids"], got_b["csm_score"]) == ([str(csm.id)], None)
+
+    async def test_a_csm_cannot_bulk_edit_accounts_they_cannot_see(
+        self, client: AsyncClient, session: AsyncSession, org: Organisation, settings: Settings
+    ) -> None:
+        csm = await create_user(session, org, role_name="CSM")
+        mine = await create_account(session, org, csms=[csm])
+        theirs = await create_account(session, org)
+        response = await client.post(
+            f"{API}/accounts/bulk-edit",
+            headers=auth_headers(settings, csm),
+            json={
+                "selection": {"account_ids": [str(mine.id), str(theirs.id)]},
+                "changes": {"csm_score": 10},
+            },
+        )
+        assert response.json() == {"matched": 1, "updated": 1}
+        await session.refresh(theirs)
+        assert theirs.csm_score is None
+
+    async def test_invalid_change_changes_nothing(
+        self,
+        client: AsyncClient,
+        session: AsyncSession,
+        org: Organisation,
+        headers: dict[str, str],
+    ) -> None:
+        await create_account(session, org)
+        response = await client.post(
+            f"{API}/accounts/bulk-edit",
+            headers=headers,
+            json={
+                "selection": {},
+                "changes": {"custom_values": {"nope": 1}},
+            },
+        )
+        assert_problem(response, 422, "invalid_custom_value")
+
+
+class TestExport:
+    async def test_csv_of_a_filtered_selection_in_chosen_columns(
+        self,
+        client: AsyncClient,
+        session: AsyncSession,
+        org: Organisation,
+        headers: dict[str, str],
+        admin: User,
+    ) -> None:
+        tier1 = await _named(session, Tier, org, "Tier 1")
+        csm = await create_user(session, org, role_name="CSM", email="casey@example.com")
+        await create_account(
+            session, org, name="Alpha", external_id="a", tier_id=tier1.id, csms=[csm]
+        )
+        await create_account(session, org, name="=HYPERLINK(1)", external_id="b", tier_id=tier1.id)
+        await create_account(session, org, name="Gamma", external_id="c")
+
+        response = await client.post(
+            f"{API}/accounts/export",
+            headers=headers,
+            json={
+                "selection": {
+                    "filter": {"kind": "compare", "field": "tier", "op": "eq", "value": "Tier 1"}
+                },
+                "columns": ["external_id", "name", "tier", "csm"],
+            },
+        )
+        assert response.headers["content-type"].startswith("text/csv")
+        rows = list(csv.reader(io.StringIO(response.text)))
+        assert rows == [
+            ["External id", "Name", "Tier", "CSM"],
+            ["b", "'=HYPERLINK(1)", "Tier 1", ""],
+            ["a", "Alpha", "Tier 1", "casey@example.com"],
+        ]
+
+    async def test_unknown_column_is_422(
+        self, client: AsyncClient, headers: dict[str, str]
+    ) -> None:
+        response = await client.post(
+            f"{API}/accounts/export", headers=headers, json={"columns": ["password"]}
+        )
+        assert_problem(response, 422)
+
+
+class TestViews:
+    async def test_personal_and_shared_views(
+        self,
+        client: AsyncClient,
+        session: AsyncSession,
+        org: Organisation,
+        headers: dict[str, str],
+        settings: Settings,
+    ) -> None:
+        body = {
+            "name": "Renewing soon",
+            "columns": ["name", "renewal_on", "tier"],
+            "filter": {"kind": "date", "field": "renewal_on", "op": "within_next_days", "days": 90},
+            "sort": "renewal_on",
+        }
+        mine = await client.post(f"{API}/account-views", headers=headers, json=body)
+        assert mine.status_code == 201, mine.text
+        shared = await client.post(
+            f"{API}/account-views",
+            headers=headers,
+            json={**body, "name": "Team view", "is_shared": True},
+        )
+        assert shared.status_code == 201
+        csm = await create_user(session, org, role_name="CSM")
+        csm_headers = auth_headers(settings, csm)
+        seen = (await client.get(f"{API}/account-views", headers=csm_headers)).json()
+        assert [v["name"] for v in seen] == ["Team view"]
+        assert seen[0]["filter"]["days"] == 90
+        # A CSM may not share views or change someone else's shared view.
+        denied = await client.post(
+            f"{API}/account-views", headers=csm_headers, json={**body, "is_shared": True}
+        )
+        assert_problem(denied, 403)
+        edit = await client.put(
+            f"{API}/account-views/{shared.json()['id']}", headers=csm_headers, json=body
+        )
+        assert_problem(edit, 403)
+        hidden = await client.delete(
+            f"{API}/account-views/{mine.json()['id']}", headers=csm_headers
+        )
+        assert_problem(hidden, 404)
+
+    async def test_view_with_bad_filter_or_column_is_422(
+        self, client: AsyncClient, headers: dict[str, str]
+    ) -> None:
+        bad_filter = await client.post(
+            f"{API}/account-views",
+            headers=headers,
+            json={
+                "name": "x",
+                "filter": {"kind": "compare", "field": "nope", "op": "eq", "value": 1},
+            },
+        )
+        assert_problem(bad_filter, 422, "invalid_filter")
+        bad_column = await client.post(
+            f"{API}/account-views", headers=headers, json={"name": "x", "columns": ["nope"]}
+        )
+        assert_problem(bad_column, 422, "invalid_filter")
+
+
+class TestAttributeTriggers:
+    async def test_tier_stage_and_churn_triggers_run_idempotently(
+        self,
+        client: AsyncClient,
+        session: AsyncSession,
+        org: Organisation,
+        headers: dict[str, str],
+        job_ctx: dict[str, Any],
+    ) -> None:
+        tier1 = await _named(session, Tier, org, "Tier 1")
+        onboarding = await _named(session, LifecycleStage, org, "Onboarding")
+        await client.post(
+            f"{API}/custom-fields",
+            headers=headers,
+            json={"key": "mrr", "label": "MRR", "type": "number"},
+        )
+        big = await create_account(
+            session,
+            org,
+            name="Big",
+            custom_values={"mrr": 2000},
+            joined_on=date.today() - timedelta(days=400),
+        )
+        new = await create_account(
+            session,
+            org,
+            name="New",
+            custom_values={"mrr": 10},
+            joined_on=date.today() - timedelta(days=3),
+        )
+        dead = await create_account(
+            session,
+            org,
+            name="Dead",
+            custom_values={"mrr": 0},
+            joined_on=date.today() - timedelta(days=900),
+        )
+        for body in (
+            {
+                "name": "Tier 1 at 1k",
+                "target": "tier",
+                "tier_id": str(tier1.id),
+                "condition": {"kind": "compare", "field": "custom.mrr", "op": "gte", "value": 1000},
+            },
+            {
+                "name": "New is onboarding",
+                "target": "stage",
+                "stage_id": str(onboarding.id),
+                "condition": {
+                    "kind": "date",
+                    "field": "joined_on",
+                    "op": "within_last_days",
+                    "days": 30,
+                },
+            },
+            {
+                "name": "No revenue",
+                "target": "churned",
+                "churn_reason": "No revenue",
+                "condition": {"kind": "compare", "field": "custom.mrr", "op": "eq", "value": 0},
+            },
+        ):
+            created = await client.post(f"{API}/attribute-triggers", headers=headers, json=body)
+            assert created.status_code == 201, created.text
+
+        first = await run_attribute_triggers(job_ctx, str(org.id))
+        second = await run_attribute_triggers(job_ctx, str(org.id))
+
+        assert sorted(first.values()) == [1, 1, 1]
+        assert sorted(second.values()) == [0, 0, 0]
+        for account in (big, new, dead):
+            await session.refresh(account)
+        assert big.tier_id == tier1.id and new.tier_id is None
+        assert new.stage_id == onboarding.id
+        assert (dead.churned_on is not None, dead.churn_reason) == (True, "No revenue")
+        assert big.churned_on is None
+
+    async def test_invalid_triggers_are_422(
+        self, client: AsyncClient, headers: dict[str, str]
+    ) -> None:
+        cond = {"kind": "compare", "field": "csm_score", "op": "gt", "value": 1}
+        no_tier = await client.post(
+            f"{API}/attribute-triggers",
+            headers=headers,
+            json={"name": "x", "target": "tier", "condition": cond},
+        )
+        assert_problem(no_tier, 422, "invalid_trigger")
+        bad_cond = await client.post(
+            f"{API}/attribute-triggers",
+            headers=headers,
+            json={
+                "name": "x",
+                "target": "churned",
+                "churn_reason": "r",
+                "condition": {"kind": "compare", "field": "nope", "op": "eq", "value": 1},
+            },
+        )
+        assert_problem(bad_cond, 422, "invalid_filter")
+
+    async def test_run_now_enqueues_a_job_after_commit(
+        self, client: AsyncClient, headers: dict[str, str], redis: Redis
+    ) -> None:
+        response = await client.post(f"{API}/attribute-triggers/run", headers=headers)
+        assert response.status_code == 202
+        jobs = await redis.queued_jobs()  # type: ignore[attr-defined]  # ArqRedis
+        assert [j.function for j in jobs] == ["accounts.run_attribute_triggers"]
+
+    async def test_csm_cannot_manage_triggers(
+        self, client: AsyncClient, session: AsyncSession, org: Organisation, settings: Settings
+    ) -> None:
+        csm = await create_user(session, org, role_name="CSM")
+        response = await client.post(
+            f"{API}/attribute-triggers/run", headers=auth_headers(settings, csm)
+        )
+        assert_problem(response, 403, "permission_denied")
+
+
+async def test_export_only_rows_the_user_sees(
+    client: AsyncClient, session: AsyncSession, org: Organisation, settings: Settings
+) -> None:
+    csm = await create_user(session, org, role_name="CSM")
+    await create_account(session, org, name="Mine", csms=[csm])
+    await create_account(session, org, name="Theirs")
+    response = await client.post(
+        f"{API}/accounts/export", headers=auth_headers(settings, csm), json={"columns": ["name"]}
+    )
+    assert response.text.splitlines() == ["Name", "Mine"]
+    assert await session.scalar(select(Account.id).where(Account.name == "Theirs"))

@@ -1,0 +1,532 @@
+"""The full account record: configuration, histories, churn vs reactivate, hierarchy,
+custom fields and the filter language on the account list."""
+
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+
+import pytest
+from httpx import AsyncClient
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from domain.accounts.models import (
+    CsmAssignmentPeriod,
+    LifecycleStage,
+    StagePeriod,
+    Tier,
+)
+from domain.common.settings import Settings
+from domain.orgs.models import Organisation
+from domain.users.models import User
+from tests.factories import auth_headers, create_account, create_user
+from tests.helpers import assert_problem
+
+API = "/api/v1"
+
+
+@pytest.fixture
+def headers(settings: Settings, admin: User) -> dict[str, str]:
+    return auth_headers(settings, admin)
+
+
+async def _named(session: AsyncSession, model: Any, org: Organisation, name: str) -> Any:
+    return await session.scalar(select(model).where(model.org_id == org.id, model.name == name))
+
+
+async def _query(client: AsyncClient, headers: dict[str, str], **body: Any) -> dict[str, Any]:
+    response = await client.post(f"{API}/accounts/query", headers=headers, json=body)
+    assert response.status_code == 200, response.text
+    result: dict[str, Any] = response.json()
+    return result
+
+
+class TestConfiguration:
+    async def test_new_org_has_default_stages_and_tiers(
+        self, client: AsyncClient, headers: dict[str, str]
+    ) -> None:
+        stages = (await client.get(f"{API}/lifecycle-stages", headers=headers)).json()
+        tiers = (await client.get(f"{API}/tiers", headers=headers)).json()
+
+        assert [s["name"] for s in stages] == ["Trial", "Onboarding", "Established", "Renewal"]
+        assert [t["name"] for t in tiers] == ["Tier 1", "Tier 2", "Tier 3"]
+
+    async def test_create_rename_delete_tier(
+        self, client: AsyncClient, headers: dict[str, str]
+    ) -> None:
+        created = await client.post(
+            f"{API}/tiers", headers=headers, json={"name": "Strategic", "position": 0}
+        )
+        assert created.status_code == 201
+        tier_id = created.json()["id"]
+        dup = await client.post(f"{API}/tiers", headers=headers, json={"name": "strategic"})
+        assert_problem(dup, 409, "name_taken")
+        renamed = await client.put(
+            f"{API}/tiers/{tier_id}", headers=headers, json={"name": "Enterprise", "position": 1}
+        )
+        assert renamed.json()["name"] == "Enterprise"
+        assert (await client.delete(f"{API}/tiers/{tier_id}", headers=headers)).status_code == 204
+        gone = await client.delete(f"{API}/tiers/{tier_id}", headers=headers)
+        assert_problem(gone, 404, "tier_not_found")
+
+    async def test_csm_cannot_configure(
+        self, client: AsyncClient, session: AsyncSession, org: Organisation, settings: Settings
+    ) -> None:
+        csm = await create_user(session, org, role_name="CSM")
+        response = await client.post(
+            f"{API}/lifecycle-stages", headers=auth_headers(settings, csm), json={"name": "X"}
+        )
+        assert_problem(response, 403, "permission_denied")
+
+    async def test_another_orgs_tier_is_not_found(
+        self,
+        client: AsyncClient,
+        session: AsyncSession,
+        headers: dict[str, str],
+        other_org: Organisation,
+    ) -> None:
+        foreign = await _named(session, Tier, other_org, "Tier 1")
+        account = await create_account(session, await _org_of(session, headers, client))
+        response = await client.patch(
+            f"{API}/accounts/{account.id}", headers=headers, json={"tier_id": str(foreign.id)}
+        )
+        assert_problem(response, 404, "tier_not_found")
+        response = await client.delete(f"{API}/tiers/{foreign.id}", headers=headers)
+        assert_problem(response, 404, "tier_not_found")
+
+
+async def _org_of(session: AsyncSession, headers: dict[str, str], client: AsyncClient) -> Any:
+    me = (await client.get(f"{API}/me", headers=headers)).json()
+    return await session.get(Organisation, me["org_id"])
+
+
+class TestHistories:
+    async def test_stage_changes_write_entered_and_left(
+        self,
+        client: AsyncClient,
+        session: AsyncSession,
+        org: Organisation,
+        headers: dict[str, str],
+    ) -> None:
+        trial = await _named(session, LifecycleStage, org, "Trial")
+        onboarding = await _named(session, LifecycleStage, org, "Onboarding")
+        created = await client.post(
+            f"{API}/accounts",
+            headers=headers,
+            json={"external_id": "a1", "name": "A1", "stage_id": str(trial.id)},
+        )
+        account_id = created.json()["id"]
+        await client.patch(
+            f"{API}/accounts/{account_id}",
+            headers=headers,
+            json={"stage_id": str(onboarding.id)},
+        )
+        # Setting the same stage again writes nothing.
+        await client.patch(
+            f"{API}/accounts/{account_id}",
+            headers=headers,
+            json={"stage_id": str(onboarding.id)},
+        )
+
+        history = (await client.get(f"{API}/accounts/{account_id}/history", headers=headers)).json()
+        assert [(s["stage_name"], s["left_at"] is None) for s in history["stages"]] == [
+            ("Onboarding", True),
+            ("Trial", False),
+        ]
+        assert history["stages"][1]["days"] >= 0
+
+    async def test_csm_changes_keep_effective_dates(
+        self,
+        client: AsyncClient,
+        session: AsyncSession,
+        org: Organisation,
+        headers: dict[str, str],
+    ) -> None:
+        first = await create_user(session, org, role_name="CSM")
+        second = await create_user(session, org, role_name="CSM")
+        created = await client.post(
+            f"{API}/accounts",
+            headers=headers,
+            json={"external_id": "a2", "name": "A2", "csm_ids": [str(first.id)]},
+        )
+        account_id = created.json()["id"]
+        await client.patch(
+            f"{API}/accounts/{account_id}", headers=headers, json={"csm_ids": [str(second.id)]}
+        )
+
+        periods = (
+            await session.scalars(
+                select(CsmAssignmentPeriod).where(CsmAssignmentPeriod.account_id == account_id)
+            )
+        ).all()
+        by_user = {p.user_id: p for p in periods}
+        assert by_user[first.id].unassigned_at is not None
+        assert by_user[second.id].unassigned_at is None
+        assert by_user[second.id].assigned_at >= by_user[first.id].assigned_at
+
+    async def test_csm_score_history_and_range(
+        self,
+        client: AsyncClient,
+        session: AsyncSession,
+        org: Organisation,
+        headers: dict[str, str],
+    ) -> None:
+        account = await create_account(session, org)
+        for score in (40, 75):
+            response = await client.patch(
+                f"{API}/accounts/{account.id}", headers=headers, json={"csm_score": score}
+            )
+            assert response.json()["csm_score"] == score
+        too_high = await client.patch(
+            f"{API}/accounts/{account.id}", headers=headers, json={"csm_score": 101}
+        )
+        assert_problem(too_high, 422)
+        history = (await client.get(f"{API}/accounts/{account.id}/history", headers=headers)).json()
+        assert [e["score"] for e in history["csm_scores"]] == [75, 40]
+
+    async def test_nps_is_the_average_within_30_days_of_the_latest(
+        self,
+        client: AsyncClient,
+        session: AsyncSession,
+        org: Organisation,
+        headers: dict[str, str],
+    ) -> None:
+        account = await create_account(session, org)
+        latest = datetime(2026, 6, 30, tzinfo=UTC)
+        for score, days_before in ((2, 45), (10, 20), (7, 0)):
+            response = await client.post(
+                f"{API}/accounts/{account.id}/nps",
+                headers=headers,
+                json={
+                    "score": score,
+                    "responded_at": (latest - timedelta(days=days_before)).isoformat(),
+                },
+            )
+        # 2 is more than 30 days before the latest answer: (10 + 7) / 2.
+        assert response.json()["nps"] == "8.5"
+        bad = await client.post(
+            f"{API}/accounts/{account.id}/nps", headers=headers, json={"score": 11}
+        )
+        assert_problem(bad, 422)
+
+    async def test_status_update_sets_latest_status(
+        self,
+        client: AsyncClient,
+        session: AsyncSession,
+        org: Organisation,
+        headers: dict[str, str],
+        admin: User,
+    ) -> None:
+        account = await create_account(session, org)
+        response = await client.post(
+            f"{API}/accounts/{account.id}/status",
+            headers=headers,
+            json={"title": "Expansion talks", "details": "Wants 50 more seats"},
+        )
+        body = response.json()
+        assert (body["status_title"], body["status_details"]) == (
+            "Expansion talks",
+            "Wants 50 more seats",
+        )
+        assert body["status_author_id"] == str(admin.id)
+
+
+class TestChurn:
+    async def test_churned_account_leaves_active_book_but_stays_listed_as_churned(
+        self,
+        client: AsyncClient,
+        session: AsyncSession,
+        org: Organisation,
+        headers: dict[str, str],
+    ) -> None:
+        churned = await create_account(session, org, name="Gone Co")
+        await create_account(session, org, name="Live Co")
+        response = await client.post(
+            f"{API}/accounts/{churned.id}/churn",
+            headers=headers,
+            json={"churned_on": "2026-10-31", "reason": "Budget cut"},
+        )
+        assert response.json()["churned_on"] == "2026-10-31"
+        again = await client.post(
+            f"{API}/accounts/{churned.id}/churn",
+            headers=headers,
+            json={"churned_on": "2026-10-31", "reason": "x"},
+        )
+        assert_problem(again, 409, "already_churned")
+
+        active = await _query(client, headers, churned=False)
+        only_churned = await _query(client, headers, churned=True)
+        assert [a["name"] for a in active["items"]] == ["Live Co"]
+        assert [a["name"] for a in only_churned["items"]] == ["Gone Co"]
+        # Churned is not deleted: the account is still readable.
+        assert (
+            await client.get(f"{API}/accounts/{churned.id}", headers=headers)
+        ).status_code == 200
+
+    async def test_reactivate(
+        self,
+        client: AsyncClient,
+        session: AsyncSession,
+        org: Organisation,
+        headers: dict[str, str],
+    ) -> None:
+        account = await create_account(session, org)
+        not_churned = await client.post(f"{API}/accounts/{account.id}/reactivate", headers=headers)
+        assert_problem(not_churned, 409, "not_churned")
+        await client.post(
+            f"{API}/accounts/{account.id}/churn",
+            headers=headers,
+            json={"churned_on": "2026-01-31", "reason": "Moved to competitor"},
+        )
+        response = await client.post(f"{API}/accounts/{account.id}/reactivate", headers=headers)
+        assert (response.json()["churned_on"], response.json()["churn_reason"]) == (None, None)
+
+
+class TestHierarchy:
+    async def test_cycle_is_refused(
+        self,
+        client: AsyncClient,
+        session: AsyncSession,
+        org: Organisation,
+        headers: dict[str, str],
+    ) -> None:
+        top = await create_account(session, org)
+        middle = await create_account(session, org, parent_id=top.id)
+        bottom = await create_account(session, org, parent_id=middle.id)
+
+        for parent, child in ((bottom, top), (top, top)):
+            response = await client.patch(
+                f"{API}/accounts/{child.id}", headers=headers, json={"parent_id": str(parent.id)}
+            )
+            assert_problem(response, 422, "hierarchy_cycle")
+
+    async def test_unknown_or_foreign_parent_is_refused(
+        self,
+        client: AsyncClient,
+        session: AsyncSession,
+        org: Organisation,
+        other_org: Organisation,
+        headers: dict[str, str],
+    ) -> None:
+        foreign = await create_account(session, other_org)
+        response = await client.post(
+            f"{API}/accounts",
+            headers=headers,
+            json={"external_id": "x", "name": "X", "parent_id": str(foreign.id)},
+        )
+        assert_problem(response, 422, "parent_not_found")
+
+    async def test_children_with_descendant_counts(
+        self,
+        client: AsyncClient,
+        session: AsyncSession,
+        org: Organisation,
+        headers: dict[str, str],
+    ) -> None:
+        top = await create_account(session, org, name="Top")
+        left = await create_account(session, org, name="Left", parent_id=top.id)
+        await create_account(session, org, name="Right", parent_id=top.id)
+        leaf = await create_account(session, org, name="Leaf", parent_id=left.id)
+        await create_account(session, org, name="Leaf 2", parent_id=leaf.id)
+
+        children = (await client.get(f"{API}/accounts/{top.id}/children", headers=headers)).json()
+        assert [(c["account"]["name"], c["descendants"]) for c in children] == [
+            ("Left", 2),
+            ("Right", 0),
+        ]
+
+
+class TestCustomFields:
+    async def _define(self, client: AsyncClient, headers: dict[str, str], **body: Any) -> None:
+        response = await client.post(f"{API}/custom-fields", headers=headers, json=body)
+        assert response.status_code == 201, response.text
+
+    async def test_typed_values(
+        self,
+        client: AsyncClient,
+        session: AsyncSession,
+        org: Organisation,
+        headers: dict[str, str],
+    ) -> None:
+        await self._define(client, headers, key="seats", label="Seats", type="number")
+        await self._define(
+            client, headers, key="region", label="Region", type="category", options=["EMEA", "AMER"]
+        )
+        await self._define(client, headers, key="signed", label="Signed", type="date")
+        account = await create_account(session, org)
+        url = f"{API}/accounts/{account.id}"
+
+        ok = await client.patch(
+            url,
+            headers=headers,
+            json={"custom_values": {"seats": 120, "region": "EMEA", "signed": "2026-02-01"}},
+        )
+        assert ok.json()["custom_values"] == {
+            "seats": 120,
+            "region": "EMEA",
+            "signed": "2026-02-01",
+        }
+        for bad in (
+            {"seats": "lots"},
+            {"seats": True},
+            {"region": "APAC"},
+            {"signed": "yesterday"},
+            {"unknown": 1},
+        ):
+            response = await client.patch(url, headers=headers, json={"custom_values": bad})
+            assert_problem(response, 422, "invalid_custom_value")
+        cleared = await client.patch(url, headers=headers, json={"custom_values": {"seats": None}})
+        assert cleared.json()["custom_values"] == {"region": "EMEA", "signed": "2026-02-01"}
+
+    async def test_key_is_unique_and_well_formed(
+        self, client: AsyncClient, headers: dict[str, str]
+    ) -> None:
+        await self._define(client, headers, key="seats", label="Seats", type="number")
+        dup = await client.post(
+            f"{API}/custom-fields",
+            headers=headers,
+            json={"key": "seats", "label": "Seats", "type": "number"},
+        )
+        assert_problem(dup, 409)
+        bad = await client.post(
+            f"{API}/custom-fields",
+            headers=headers,
+            json={"key": "Bad Key", "label": "x", "type": "text"},
+        )
+        assert_problem(bad, 422)
+        fields = (await client.get(f"{API}/custom-fields", headers=headers)).json()
+        assert [(f["key"], f["kind"]) for f in fields] == [("seats", "metric")]
+
+
+class TestFilterLanguage:
+    async def test_filters_by_tier_date_window_custom_metric_and_csm(
+        self,
+        client: AsyncClient,
+        session: AsyncSession,
+        org: Organisation,
+        headers: dict[str, str],
+    ) -> None:
+        await client.post(
+            f"{API}/custom-fields",
+            headers=headers,
+            json={"key": "seats", "label": "Seats", "type": "number"},
+        )
+        tier1 = await _named(session, Tier, org, "Tier 1")
+        csm = await create_user(session, org, role_name="CSM")
+        today = date.today()
+        await create_account(
+            session,
+            org,
+            name="Renewing big",
+            tier_id=tier1.id,
+            renewal_on=today + timedelta(days=30),
+            custom_values={"seats": 500},
+            csms=[csm],
+        )
+        await create_account(
+            session,
+            org,
+            name="Renewing small",
+            tier_id=tier1.id,
+            renewal_on=today + timedelta(days=20),
+            custom_values={"seats": 5},
+        )
+        await create_account(
+            session,
+            org,
+            name="Renewing later",
+            renewal_on=today + timedelta(days=200),
+            custom_values={"seats": 900},
+        )
+
+        def names(result: dict[str, Any]) -> list[str]:
+            return [a["name"] for a in result["items"]]
+
+        renewing = {"kind": "date", "field": "renewal_on", "op": "within_next_days", "days": 60}
+        assert names(await _query(client, headers, filter=renewing)) == [
+            "Renewing big",
+            "Renewing small",
+        ]
+        big_tier1 = {
+            "kind": "all",
+            "conditions": [
+                {"kind": "compare", "field": "tier", "op": "eq", "value": "Tier 1"},
+                {"kind": "compare", "field": "custom.seats", "op": "gte", "value": 100},
+            ],
+        }
+        assert names(await _query(client, headers, filter=big_tier1)) == ["Renewing big"]
+        unassigned = {"kind": "compare", "field": "csm", "op": "is_empty"}
+        assert names(await _query(client, headers, filter=unassigned, sort="name")) == [
+            "Renewing later",
+            "Renewing small",
+        ]
+        not_tier1 = {
+            "kind": "not",
+            "condition": {"kind": "compare", "field": "tier", "op": "eq", "value": "Tier 1"},
+        }
+        result = await _query(client, headers, filter=not_tier1)
+        assert (names(result), result["total"]) == (["Renewing later"], 1)
+        soon = {"kind": "compare", "field": "days_to_renewal", "op": "lt", "value": 25}
+        assert names(await _query(client, headers, filter=soon)) == ["Renewing small"]
+
+    @pytest.mark.parametrize(
+        ("condition", "why"),
+        [
+            ({"kind": "compare", "field": "nope", "op": "eq", "value": 1}, "unknown field"),
+            ({"kind": "compare", "field": "csm_score", "op": "gt", "value": "high"}, "number"),
+            ({"kind": "compare", "field": "tier", "op": "eq", "value": "Tier 9"}, "not one of"),
+            ({"kind": "compare", "field": "name", "op": "gt", "value": "a"}, "does not apply"),
+            ({"kind": "date", "field": "name", "op": "within_next_days", "days": 3}, "not a date"),
+            ({"kind": "compare", "field": "tier", "op": "in", "value": []}, "non-empty list"),
+        ],
+    )
+    async def test_invalid_filters_are_422(
+        self, client: AsyncClient, headers: dict[str, str], condition: dict[str, Any], why: str
+    ) -> None:
+        response = await client.post(
+            f"{API}/accounts/query", headers=headers, json={"filter": condition}
+        )
+        body = assert_problem(response, 422, "invalid_filter")
+        assert why in body["detail"]
+
+    async def test_malformed_tree_is_422(
+        self, client: AsyncClient, headers: dict[str, str]
+    ) -> None:
+        response = await client.post(
+            f"{API}/accounts/query",
+            headers=headers,
+            json={"filter": {"kind": "xor", "conditions": []}},
+        )
+        assert_problem(response, 422, "validation_error")
+
+    async def test_csm_query_is_scoped_to_their_accounts(
+        self, client: AsyncClient, session: AsyncSession, org: Organisation, settings: Settings
+    ) -> None:
+        csm = await create_user(session, org, role_name="CSM")
+        await create_account(session, org, name="Mine", csms=[csm])
+        await create_account(session, org, name="Theirs")
+        result = await _query(
+            client,
+            auth_headers(settings, csm),
+            filter={"kind": "compare", "field": "name", "op": "is_not_empty"},
+        )
+        assert ([a["name"] for a in result["items"]], result["total"]) == (["Mine"], 1)
+
+    async def test_fields_list_includes_custom_fields(
+        self, client: AsyncClient, headers: dict[str, str]
+    ) -> None:
+        await client.post(
+            f"{API}/custom-fields",
+            headers=headers,
+            json={"key": "seats", "label": "Seats", "type": "number"},
+        )
+        fields = {
+            f["key"]: f
+            for f in (await client.get(f"{API}/accounts/fields", headers=headers)).json()
+        }
+        assert fields["custom.seats"]["type"] == "number"
+        assert fields["tier"]["options"] == ["Tier 1", "Tier 2", "Tier 3"]
+
+
+async def test_stage_period_rows_are_scoped(session: AsyncSession, org: Organisation) -> None:
+    rows = (await session.scalars(select(StagePeriod).where(StagePeriod.org_id == org.id))).all()
+    assert rows == []

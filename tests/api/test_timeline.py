@@ -1,0 +1,174 @@
+"""The account timeline: every kind of history in one newest-first, paginated feed."""
+
+import uuid
+from datetime import UTC, date, datetime
+from typing import Any
+
+import pytest
+from httpx import AsyncClient
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from domain.accounts.models import (
+    Account,
+    ChurnEvent,
+    CsmAssignmentPeriod,
+    CsmScoreEntry,
+    NpsResponse,
+    StagePeriod,
+    StatusUpdate,
+)
+from domain.common.settings import Settings
+from domain.orgs.models import Organisation
+from domain.users.models import User
+from tests.factories import auth_headers, create_account, create_user
+from tests.helpers import assert_problem
+from tests.interaction_factories import create_interaction, create_note, create_ticket
+
+
+@pytest.fixture
+def headers(settings: Settings, admin: User) -> dict[str, str]:
+    return auth_headers(settings, admin)
+
+
+def _at(day: int) -> datetime:
+    return datetime(2025, 1, day, 12, tzinfo=UTC)
+
+
+async def _history(session: AsyncSession, account: Account, admin: User, csm: User) -> None:
+    """One of each kind, a day apart: day 1 is the oldest."""
+    common = {"org_id": account.org_id, "account_id": account.id, "changed_by_id": admin.id}
+    await create_interaction(session, account, author=admin, subject="Kick-off", occurred_at=_at(1))
+    session.add_all(
+        [
+            StagePeriod(stage_name="Onboarding", entered_at=_at(2), **common),
+            CsmAssignmentPeriod(user_id=csm.id, assigned_at=_at(3), unassigned_at=_at(8), **common),
+            StatusUpdate(title="On track", details="Go-live next week", posted_at=_at(5), **common),
+            CsmScoreEntry(score=80, recorded_at=_at(6), **common),
+            NpsResponse(score=9, contact="Jane", responded_at=_at(7), **common),
+            ChurnEvent(churned_on=date(2025, 1, 10), reason="Budget cuts", **common),
+        ]
+    )
+    await create_ticket(session, account, subject="SSO broken", opened_at=_at(4))
+    await create_note(session, account, author=admin, body="<p>Hi</p>", created_at=_at(9))
+    await session.flush()
+
+
+async def _timeline(
+    client: AsyncClient, headers: dict[str, str], account: Account, **params: Any
+) -> dict[str, Any]:
+    response = await client.get(
+        f"/api/v1/accounts/{account.id}/timeline", headers=headers, params=params
+    )
+    assert response.status_code == 200, response.text
+    body: dict[str, Any] = response.json()
+    return body
+
+
+class TestTimeline:
+    async def test_merges_every_kind_newest_first(
+        self,
+        client: AsyncClient,
+        session: AsyncSession,
+        org: Organisation,
+        admin: User,
+        headers: dict[str, str],
+    ) -> None:
+        account = await create_account(session, org)
+        csm = await create_user(session, org, full_name="Casey CSM")
+        await _history(session, account, admin, csm)
+        # Another account's history stays out.
+        await create_interaction(session, await create_account(session, org), occurred_at=_at(5))
+
+        body = await _timeline(client, headers, account)
+
+        assert body["total"] == 10
+        assert [i["kind"] for i in body["items"]] == [
+            "churn",
+            "note",
+            "csm_unassigned",
+            "nps_response",
+            "csm_score",
+            "status_update",
+            "ticket",
+            "csm_assigned",
+            "stage_change",
+            "interaction",
+        ]
+        by_kind = {i["kind"]: i for i in body["items"]}
+        assert by_kind["churn"]["occurred_at"] == "2025-01-10T00:00:00Z"
+        assert by_kind["churn"]["detail"] == "Budget cuts"
+        assert by_kind["csm_assigned"]["title"] == "CSM assigned: Casey CSM"
+        assert by_kind["stage_change"]["title"] == "Stage: Onboarding"
+        assert by_kind["status_update"]["detail"] == "Go-live next week"
+        assert by_kind["ticket"]["title"] == "Ticket opened: SSO broken"
+        assert by_kind["interaction"]["title"] == "Kick-off"
+        assert by_kind["interaction"]["author_id"] == str(admin.id)
+        assert by_kind["note"]["detail"] == "<p>Hi</p>"
+
+    async def test_paginates_in_the_database_with_a_total(
+        self,
+        client: AsyncClient,
+        session: AsyncSession,
+        org: Organisation,
+        admin: User,
+        headers: dict[str, str],
+    ) -> None:
+        account = await create_account(session, org)
+        await _history(session, account, admin, await create_user(session, org))
+
+        first = await _timeline(client, headers, account, limit=4)
+        second = await _timeline(client, headers, account, limit=4, offset=4)
+        last = await _timeline(client, headers, account, limit=4, offset=8)
+
+        assert first["total"] == second["total"] == last["total"] == 10
+        kinds = [i["kind"] for page in (first, second, last) for i in page["items"]]
+        assert len(kinds) == len(set(kinds)) == 10
+        assert [i["kind"] for i in last["items"]] == ["stage_change", "interaction"]
+
+    async def test_filters_by_kind(
+        self,
+        client: AsyncClient,
+        session: AsyncSession,
+        org: Organisation,
+        admin: User,
+        headers: dict[str, str],
+    ) -> None:
+        account = await create_account(session, org)
+        await _history(session, account, admin, await create_user(session, org))
+
+        body = await _timeline(client, headers, account, kinds=["note", "ticket"])
+
+        assert body["total"] == 2
+        assert [i["kind"] for i in body["items"]] == ["note", "ticket"]
+
+    async def test_bad_kind_is_422(
+        self, client: AsyncClient, session: AsyncSession, org: Organisation, headers: dict[str, str]
+    ) -> None:
+        account = await create_account(session, org)
+
+        response = await client.get(
+            f"/api/v1/accounts/{account.id}/timeline", headers=headers, params={"kinds": "alert"}
+        )
+
+        assert_problem(response, 422, "validation_error")
+
+    async def test_an_invisible_or_foreign_account_is_404(
+        self,
+        client: AsyncClient,
+        session: AsyncSession,
+        settings: Settings,
+        org: Organisation,
+        other_org: Organisation,
+        headers: dict[str, str],
+    ) -> None:
+        csm_headers = auth_headers(settings, await create_user(session, org))
+        unassigned = await create_account(session, org)
+        foreign = await create_account(session, other_org)
+
+        for h, account_id in (
+            (csm_headers, unassigned.id),
+            (headers, foreign.id),
+            (headers, uuid.uuid4()),
+        ):
+            response = await client.get(f"/api/v1/accounts/{account_id}/timeline", headers=h)
+            assert_problem(response, 404, "account_not_found")
