@@ -10,6 +10,7 @@ from api import errors
 from api.middleware import BodySizeLimit, RequestContext
 from api.openapi import operation_id
 from api.routers import (
+    account_imports,
     account_settings,
     account_views,
     accounts,
@@ -71,6 +72,7 @@ def create_app(settings: Settings | None = None, *, serve_spa: bool = True) -> F
         accounts,
         account_settings,
         account_views,
+        account_imports,
         attribute_triggers,
         interactions,
         audit,

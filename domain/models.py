@@ -3,6 +3,7 @@
 from domain.accounts.models import (
     Account,
     AccountCsm,
+    AccountImport,
     AccountView,
     AttributeTrigger,
     ChurnEvent,
@@ -25,6 +26,7 @@ from domain.users.models import OneTimeToken, RecoveryCode, RefreshToken, Role, 
 __all__ = [
     "Account",
     "AccountCsm",
+    "AccountImport",
     "AccountView",
     "AttributeTrigger",
     "AuditEntry",

@@ -141,8 +141,9 @@ def start_postgres() -> str:
                 "-l",
                 log,
                 "-o",
-                f"-h '' -k {run} -c max_connections=200 -c fsync=off -c synchronous_commit=off"
-                " -c full_page_writes=off",
+                f"-h '' -k {run} -c max_connections=200 -c shared_buffers=512MB"
+                # A development and test server: durability is traded for speed.
+                " -c fsync=off -c synchronous_commit=off -c full_page_writes=off",
                 "start",
             ],
             check=True,

@@ -25,8 +25,8 @@ JobFunction = Callable[..., Coroutine[Any, Any, Any]]
 
 log = logging.getLogger(__name__)
 
-# name -> (function, max_tries); filled by @job at import time of workers/jobs/*.
-REGISTRY: dict[str, tuple[JobFunction, int]] = {}
+# name -> (function, max_tries, timeout); filled by @job at import time of workers/jobs/*.
+REGISTRY: dict[str, tuple[JobFunction, int, int | None]] = {}
 
 __all__ = [
     "REGISTRY",
@@ -62,7 +62,7 @@ async def connect(url: str) -> ArqRedis:
 
 
 def job(
-    name: str, *, max_tries: int = 5
+    name: str, *, max_tries: int = 5, timeout_seconds: int | None = None
 ) -> Callable[[Callable[P, Awaitable[R]]], Callable[P, Awaitable[R]]]:
     """Register a job under a stable "<area>.<verb>" name, with a log context for its run."""
 
@@ -75,7 +75,7 @@ def job(
             ):
                 return await fn(*args, **kwargs)
 
-        REGISTRY[name] = (run, max_tries)
+        REGISTRY[name] = (run, max_tries, timeout_seconds)
         return run
 
     return decorate
@@ -89,7 +89,10 @@ async def flush(redis: ArqRedis, session: AsyncSession) -> None:
 
 
 def worker_functions() -> list[Function]:
-    return [func(fn, name=name, max_tries=tries) for name, (fn, tries) in REGISTRY.items()]
+    return [
+        func(fn, name=name, max_tries=tries, timeout=timeout)
+        for name, (fn, tries, timeout) in REGISTRY.items()
+    ]
 
 
 def run_worker(settings_cls: type) -> None:
@@ -111,7 +114,7 @@ def cron_schedule(
     hour: set[int] | int | None = None,
     run_at_startup: bool = False,
 ) -> CronJob:
-    fn, _ = REGISTRY[name]
+    fn, _, _ = REGISTRY[name]
     return cron(
         fn,
         name=name,

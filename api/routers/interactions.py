@@ -16,7 +16,7 @@ from domain.interactions.schemas import (
     NoteCreate,
     NoteRead,
     NoteUpdate,
-    SearchResult,
+    SearchPage,
     TicketCreate,
     TicketRead,
     TicketUpdate,
@@ -35,7 +35,7 @@ Offset = Annotated[int, Query(ge=0, le=10_000_000)]
 @router.get(
     "/interactions/search",
     tags=["interactions"],
-    response_model=Page[SearchResult],
+    response_model=SearchPage,
     responses=problem(401, 422),
 )
 async def search_interactions(
@@ -57,9 +57,10 @@ async def search_interactions(
     until: Annotated[AwareDatetime | None, Query(description="Before this time")] = None,
     limit: Limit = 50,
     offset: Offset = 0,
-) -> Page[SearchResult]:
+) -> SearchPage:
     """Search the interactions and notes of every account the caller may see, best match first
-    (newest first without `q`). Each result carries a highlighted snippet."""
+    (newest first without `q`), among the newest 1,000 matches of each; each result carries a
+    highlighted snippet."""
     paged = await interactions.search_interactions(
         session,
         actor,
@@ -72,7 +73,7 @@ async def search_interactions(
         limit=limit,
         offset=offset,
     )
-    return Page[SearchResult].model_validate(paged)
+    return paged
 
 
 @router.get(

@@ -15,7 +15,7 @@ from sqlalchemy import (
     cast,
     exists,
     not_,
-    select,
+    or_,
 )
 
 from domain.accounts.models import (
@@ -26,7 +26,7 @@ from domain.accounts.models import (
     LifecycleStage,
     Tier,
 )
-from domain.filters.compile import FieldDef, FieldType, InvalidFilter
+from domain.filters.compile import FieldDef, FieldType, InvalidFilter, Matcher
 from domain.filters.schemas import CompareOp
 
 _CUSTOM_TYPES = {
@@ -74,6 +74,31 @@ def _csm_matcher(op: CompareOp, value: Any) -> ColumnElement[bool]:
             return anyone
 
 
+def _by_name(column: SQLColumnExpression[Any], ids_by_name: dict[str, uuid.UUID]) -> Matcher:
+    """Tier and stage are filtered by name but stored as ids: translate the names once, so the
+    query compares ids (indexable, no per-row lookup of the name)."""
+
+    def ids(names: list[str]) -> list[uuid.UUID]:
+        return [ids_by_name[n] for n in names if n in ids_by_name]
+
+    def match(op: CompareOp, value: Any) -> ColumnElement[bool]:
+        match op:
+            case CompareOp.EQ:
+                return column.in_(ids([value]))
+            case CompareOp.NE:
+                return or_(column.is_(None), column.not_in(ids([value])))
+            case CompareOp.IN:
+                return column.in_(ids(value))
+            case CompareOp.NOT_IN:
+                return or_(column.is_(None), column.not_in(ids(value)))
+            case CompareOp.IS_EMPTY:
+                return column.is_(None)
+            case _:
+                return column.is_not(None)
+
+    return match
+
+
 def account_fields(
     *,
     custom_fields: Sequence[CustomField],
@@ -81,10 +106,6 @@ def account_fields(
     stages: Sequence[LifecycleStage],
     today: dt.date,
 ) -> dict[str, FieldDef]:
-    tier_name = select(Tier.name).where(Tier.id == Account.tier_id).scalar_subquery()
-    stage_name = (
-        select(LifecycleStage.name).where(LifecycleStage.id == Account.stage_id).scalar_subquery()
-    )
     T = FieldType
     builtin = [
         FieldDef("name", "Name", T.TEXT, Account.name),
@@ -97,12 +118,18 @@ def account_fields(
         FieldDef("renewal_on", "Renewal date", T.DATE, Account.renewal_on),
         FieldDef("days_to_renewal", "Days to renewal", T.NUMBER, Account.renewal_on - today),
         FieldDef("days_since_joined", "Days since joined", T.NUMBER, today - Account.joined_on),
-        FieldDef("tier", "Tier", T.CATEGORY, tier_name, options=tuple(t.name for t in tiers)),
+        FieldDef(
+            "tier",
+            "Tier",
+            T.CATEGORY,
+            matcher=_by_name(Account.tier_id, {t.name: t.id for t in tiers}),
+            options=tuple(t.name for t in tiers),
+        ),
         FieldDef(
             "stage",
             "Lifecycle stage",
             T.CATEGORY,
-            stage_name,
+            matcher=_by_name(Account.stage_id, {s.name: s.id for s in stages}),
             options=tuple(s.name for s in stages),
         ),
         FieldDef("csm", "CSM", T.USERS, matcher=_csm_matcher),

@@ -207,6 +207,15 @@ class CustomField(IdMixin, TimestampMixin, Base):
 
 Index("ix_accounts_custom_values", Account.custom_values, postgresql_using="gin")
 Index("ix_accounts_org_id_lower_name", Account.org_id, func.lower(Account.name))
+# Trigram indexes make the list's "contains" search (ILIKE '%q%') an index scan.
+for _column in ("name", "domain", "external_id"):
+    Index(
+        f"ix_accounts_{_column}_trgm",
+        getattr(Account, _column),
+        postgresql_using="gin",
+        postgresql_ops={_column: "gin_trgm_ops"},
+    )
+Index("ix_accounts_org_id_renewal_on", Account.org_id, Account.renewal_on)
 
 
 class AccountView(IdMixin, TimestampMixin, Base):
@@ -248,3 +257,40 @@ class AttributeTrigger(IdMixin, TimestampMixin, Base):
     is_active: Mapped[bool] = mapped_column(default=True)
     last_run_at: Mapped[datetime | None]
     last_changed: Mapped[int] = mapped_column(default=0)
+
+
+class ImportStatus(StrEnum):
+    QUEUED = "queued"
+    RUNNING = "running"
+    SUCCEEDED = "succeeded"
+    FAILED = "failed"
+
+
+class AccountImport(IdMixin, Base):
+    """One CSV upload of accounts: the file, its column mapping, and the run's outcome. The file
+    is kept so the job (and a retry of it) reads exactly what was uploaded."""
+
+    __tablename__ = "account_imports"
+    __table_args__ = (Index("ix_account_imports_org_id_created_at", "org_id", "created_at"),)
+
+    org_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("organisations.id", ondelete="CASCADE"))
+    created_by_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL")
+    )
+    file_name: Mapped[str] = mapped_column(String(300))
+    csv_text: Mapped[str] = mapped_column(Text)
+    # CSV column -> field key (external_id, name, ..., custom.<key>).
+    mapping: Mapped[dict[str, str]] = mapped_column(JSONB)
+    dry_run: Mapped[bool]
+    status: Mapped[ImportStatus] = mapped_column(String(16), default=ImportStatus.QUEUED)
+    total_rows: Mapped[int] = mapped_column(default=0)
+    processed_rows: Mapped[int] = mapped_column(default=0)
+    created_count: Mapped[int] = mapped_column(default=0)
+    updated_count: Mapped[int] = mapped_column(default=0)
+    # The first errors ({row, column, message}); error_count counts them all.
+    errors: Mapped[list[dict[str, Any]]] = mapped_column(
+        JSONB, default=list, server_default=text("'[]'::jsonb")
+    )
+    error_count: Mapped[int] = mapped_column(default=0)
+    created_at: Mapped[datetime] = mapped_column(server_default=func.now())
+    finished_at: Mapped[datetime | None]

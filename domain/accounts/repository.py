@@ -20,10 +20,11 @@ from domain.accounts.models import (
 from domain.accounts.schemas import AccountSort
 from domain.users.actor import Actor
 
+SelectT = TypeVar("SelectT", bound=Select[Any])
 ConfigModel = TypeVar("ConfigModel", Tier, LifecycleStage, CustomField)
 
 
-def _ordered(stmt: Select[Account], sort: AccountSort, descending: bool) -> Select[Account]:
+def _ordered(stmt: SelectT, sort: AccountSort, descending: bool) -> SelectT:
     """Sort on a column with empty values last either way, and the id as a stable tie-break."""
     column = getattr(Account, sort.value)
     order = column.desc().nulls_last() if descending else column.asc().nulls_last()

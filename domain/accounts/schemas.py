@@ -6,7 +6,7 @@ from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
-from domain.accounts.models import CustomFieldKind, CustomFieldType, TriggerTarget
+from domain.accounts.models import CustomFieldKind, CustomFieldType, ImportStatus, TriggerTarget
 from domain.filters.schemas import Condition
 
 ExternalId = Annotated[str, StringConstraints(min_length=1, max_length=200)]
@@ -341,3 +341,31 @@ class AttributeTriggerWrite(BaseModel):
 
 class TriggerRunResult(BaseModel):
     changed: dict[str, int] = Field(description="Accounts changed, by trigger id")
+
+
+class ImportErrorRead(BaseModel):
+    row: int = Field(description="Row number in the file; the header is row 1")
+    column: str | None = Field(description="The CSV column at fault, if one is")
+    message: str
+
+
+class AccountImportRead(BaseModel):
+    """A CSV import of accounts. While it runs, `processed_rows` of `total_rows` is its progress;
+    a dry run reports what a real run would create and update without writing anything."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+    id: uuid.UUID
+    file_name: str
+    status: ImportStatus
+    dry_run: bool
+    mapping: dict[str, str] = Field(description="CSV column -> field key")
+    total_rows: int
+    processed_rows: int
+    created_count: int
+    updated_count: int
+    error_count: int = Field(description="Every invalid row's error, even beyond `errors`")
+    errors: list[ImportErrorRead] = Field(description="The first 1,000 errors")
+    created_by_id: uuid.UUID | None
+    created_at: datetime
+    finished_at: datetime | None

@@ -11,6 +11,8 @@ from domain.users.models import User
 
 # Marks around matches in ts_headline output; the service escapes the text, then turns them
 # into <mark> tags, so a stored "<script>" can never reach a consumer as markup.
+# How many of the newest matches (per interactions and per notes) a search ranks and counts.
+SEARCH_CANDIDATES = 1000
 HIT_START = "\x01"
 HIT_END = "\x02"
 _HEADLINE_OPTIONS = (
@@ -164,7 +166,9 @@ class InteractionRepository:
                 stmt = stmt.where(occurred_at >= since)
             if until:
                 stmt = stmt.where(occurred_at < until)
-            return stmt
+            # Rank and count among the newest matches only: ranking every match of a common
+            # word means reading each one (about 100 ms per 100k); the cap keeps it a few ms.
+            return stmt.order_by(occurred_at.desc()).limit(SEARCH_CANDIDATES)
 
         interactions = branch(
             "interaction",

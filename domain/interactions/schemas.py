@@ -155,6 +155,17 @@ class SearchResult(BaseModel):
     rank: float = Field(description="Text relevance; 0 when listing without a query")
 
 
+class SearchPage(BaseModel):
+    """One page of search results. Search ranks and counts the newest 1,000 matches of
+    interactions and of notes; `total_capped` says the real number may be larger."""
+
+    items: list[SearchResult]
+    total: int
+    total_capped: bool
+    limit: int
+    offset: int
+
+
 class TimelineKind(StrEnum):
     INTERACTION = "interaction"
     NOTE = "note"

@@ -22,7 +22,12 @@ from domain.interactions.errors import (
     TicketNotFound,
 )
 from domain.interactions.models import Interaction, InteractionType, Note, Ticket, TicketStatus
-from domain.interactions.repository import HIT_END, HIT_START, InteractionRepository
+from domain.interactions.repository import (
+    HIT_END,
+    HIT_START,
+    SEARCH_CANDIDATES,
+    InteractionRepository,
+)
 from domain.interactions.richtext import sanitise_html
 from domain.interactions.schemas import (
     InteractionCreate,
@@ -32,6 +37,7 @@ from domain.interactions.schemas import (
     NoteRead,
     NoteUpdate,
     SearchKind,
+    SearchPage,
     SearchResult,
     TicketCreate,
     TicketRead,
@@ -390,7 +396,7 @@ async def search_interactions(
     until: datetime | None = None,
     limit: int = 50,
     offset: int = 0,
-) -> Paged[SearchResult]:
+) -> SearchPage:
     """Full-text search over the interactions and notes of every account the actor may see,
     best match first; without `q`, newest first."""
     q = q.strip() if q else None
@@ -420,7 +426,13 @@ async def search_interactions(
         )
         for row in rows
     ]
-    return Paged(items=items, total=total, limit=limit, offset=offset)
+    return SearchPage(
+        items=items,
+        total=total,
+        total_capped=total >= SEARCH_CANDIDATES,
+        limit=limit,
+        offset=offset,
+    )
 
 
 async def get_account_timeline(

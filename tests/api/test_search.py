@@ -228,3 +228,35 @@ class TestScoping:
         await client.delete(f"/api/v1/accounts/{account.id}", headers=headers)
 
         assert (await _search(client, headers, q="escalation"))["total"] == 0
+
+
+class TestCandidateCap:
+    async def test_ranks_and_counts_only_the_newest_matches(
+        self,
+        client: AsyncClient,
+        session: AsyncSession,
+        org: Organisation,
+        headers: dict[str, str],
+        monkeypatch: pytest.MonkeyPatch,
+    ) -> None:
+        from domain.interactions import repository, service
+
+        monkeypatch.setattr(repository, "SEARCH_CANDIDATES", 3)
+        monkeypatch.setattr(service, "SEARCH_CANDIDATES", 3)
+        account = await create_account(session, org)
+        made = [
+            await create_interaction(
+                session,
+                account,
+                body="renewal talk",
+                occurred_at=datetime(2025, 1, day, tzinfo=UTC),
+            )
+            for day in range(1, 6)
+        ]
+
+        body = await _search(client, headers, q="renewal", type="call")
+
+        assert (body["total"], body["total_capped"]) == (3, True)
+        assert {r["id"] for r in body["items"]} == {str(i.id) for i in made[-3:]}
+        few = await _search(client, headers, q="renewal", type="call", since="2025-01-04T00:00:00Z")
+        assert (few["total"], few["total_capped"]) == (2, False)

@@ -1,7 +1,7 @@
 import uuid
 from typing import Any
 
-from domain.accounts import triggers
+from domain.accounts import imports, triggers
 from domain.common import clock
 from workers import queue
 from workers.context import transaction
@@ -26,3 +26,29 @@ async def schedule_attribute_triggers(ctx: dict[str, Any]) -> int:
             org_id=str(org_id),
         )
     return len(org_ids)
+
+
+IMPORT_MAX_TRIES = 3
+
+
+# Large files go through the full edit path row by row: allow an hour.
+@queue.job("accounts.run_import", max_tries=IMPORT_MAX_TRIES, timeout_seconds=3600)
+async def run_import(ctx: dict[str, Any], import_id: str) -> str:
+    """Validate and apply one CSV import; a re-run of a finished import does nothing."""
+    key = uuid.UUID(import_id)
+    # Committed on its own so the SPA sees "running" while the long transaction works.
+    async with transaction(ctx) as session:
+        if not await imports.begin_import(session, key):
+            return "skipped"
+    try:
+        async with transaction(ctx) as session:
+            account_import = await imports.run_import(session, ctx["redis"], key)
+            status = str(account_import.status)
+    except Exception:
+        if ctx.get("job_try", 1) >= IMPORT_MAX_TRIES:
+            async with transaction(ctx) as session:
+                await imports.fail_import(
+                    session, key, "The import stopped unexpectedly; nothing was written"
+                )
+        raise
+    return status

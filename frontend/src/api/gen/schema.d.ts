@@ -4,6 +4,74 @@
  */
 
 export interface paths {
+    "/api/v1/account-imports": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List Account Imports
+         * @description The organisation's most recent imports (the caller's own, unless they see all accounts),
+         *     newest first.
+         */
+        get: operations["listAccountImports"];
+        put?: never;
+        /**
+         * Start Account Import
+         * @description Upload a CSV of accounts and queue its import. Rows are matched to accounts by external
+         *     id (exact, case-sensitive): a match is updated, anything else is created. Every row is
+         *     validated first; if any row is invalid, a real run writes nothing and reports every error.
+         *     Blank cells leave a field unchanged. Poll the import for progress and its report.
+         */
+        post: operations["startAccountImport"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/account-imports/template": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get Account Import Template
+         * @description A CSV header row of every field an import can map, custom fields included.
+         */
+        get: operations["getAccountImportTemplate"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/account-imports/{import_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get Account Import
+         * @description One import: its status, progress while it runs, counts, and every invalid row's error.
+         */
+        get: operations["getAccountImport"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/account-views": {
         parameters: {
             query?: never;
@@ -737,7 +805,8 @@ export interface paths {
         /**
          * Search Interactions
          * @description Search the interactions and notes of every account the caller may see, best match first
-         *     (newest first without `q`). Each result carries a highlighted snippet.
+         *     (newest first without `q`), among the newest 1,000 matches of each; each result carries a
+         *     highlighted snippet.
          */
         get: operations["searchInteractions"];
         put?: never;
@@ -1418,6 +1487,57 @@ export interface components {
             stages: components["schemas"]["StagePeriodRead"][];
         };
         /**
+         * AccountImportRead
+         * @description A CSV import of accounts. While it runs, `processed_rows` of `total_rows` is its progress;
+         *     a dry run reports what a real run would create and update without writing anything.
+         */
+        AccountImportRead: {
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /** Created By Id */
+            created_by_id: string | null;
+            /** Created Count */
+            created_count: number;
+            /** Dry Run */
+            dry_run: boolean;
+            /**
+             * Error Count
+             * @description Every invalid row's error, even beyond `errors`
+             */
+            error_count: number;
+            /**
+             * Errors
+             * @description The first 1,000 errors
+             */
+            errors: components["schemas"]["ImportErrorRead"][];
+            /** File Name */
+            file_name: string;
+            /** Finished At */
+            finished_at: string | null;
+            /**
+             * Id
+             * Format: uuid
+             */
+            id: string;
+            /**
+             * Mapping
+             * @description CSV column -> field key
+             */
+            mapping: {
+                [key: string]: string;
+            };
+            /** Processed Rows */
+            processed_rows: number;
+            status: components["schemas"]["ImportStatus"];
+            /** Total Rows */
+            total_rows: number;
+            /** Updated Count */
+            updated_count: number;
+        };
+        /**
          * AccountQuery
          * @description A filtered, sorted page of accounts: the account list and custom views use it.
          */
@@ -1732,6 +1852,25 @@ export interface components {
              */
             id: string;
         };
+        /** Body_startAccountImport */
+        Body_startAccountImport: {
+            /**
+             * Dry Run
+             * @description Validate and report only; write nothing
+             * @default false
+             */
+            dry_run: boolean;
+            /**
+             * File
+             * @description The CSV (UTF-8, header row first, ≤ 10 MB)
+             */
+            file: string;
+            /**
+             * Mapping
+             * @description JSON object of CSV column -> field key, e.g. {"Id": "external_id", "Company": "name", "Seats": "custom.seats"}
+             */
+            mapping: string;
+        };
         /**
          * BulkChanges
          * @description Fields to set on every selected account (only those sent; null clears).
@@ -1963,6 +2102,26 @@ export interface components {
             /** Status */
             status: string;
         };
+        /** ImportErrorRead */
+        ImportErrorRead: {
+            /**
+             * Column
+             * @description The CSV column at fault, if one is
+             */
+            column: string | null;
+            /** Message */
+            message: string;
+            /**
+             * Row
+             * @description Row number in the file; the header is row 1
+             */
+            row: number;
+        };
+        /**
+         * ImportStatus
+         * @enum {string}
+         */
+        ImportStatus: "queued" | "running" | "succeeded" | "failed";
         /** InteractionCreate */
         InteractionCreate: {
             /** Body */
@@ -2411,17 +2570,6 @@ export interface components {
             /** Total */
             total: number;
         };
-        /** Page[SearchResult] */
-        Page_SearchResult_: {
-            /** Items */
-            items: components["schemas"]["SearchResult"][];
-            /** Limit */
-            limit: number;
-            /** Offset */
-            offset: number;
-            /** Total */
-            total: number;
-        };
         /** Page[TicketRead] */
         Page_TicketRead_: {
             /** Items */
@@ -2570,6 +2718,23 @@ export interface components {
          * @enum {string}
          */
         SearchKind: "interaction" | "note";
+        /**
+         * SearchPage
+         * @description One page of search results. Search ranks and counts the newest 1,000 matches of
+         *     interactions and of notes; `total_capped` says the real number may be larger.
+         */
+        SearchPage: {
+            /** Items */
+            items: components["schemas"]["SearchResult"][];
+            /** Limit */
+            limit: number;
+            /** Offset */
+            offset: number;
+            /** Total */
+            total: number;
+            /** Total Capped */
+            total_capped: boolean;
+        };
         /** SearchResult */
         SearchResult: {
             /**
@@ -2877,6 +3042,181 @@ export interface components {
 }
 export type $defs = Record<string, never>;
 export interface operations {
+    listAccountImports: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AccountImportRead"][];
+                };
+            };
+            /** @description Not authenticated */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProblemDetail"];
+                    "application/problem+json": unknown;
+                };
+            };
+        };
+    };
+    startAccountImport: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "multipart/form-data": components["schemas"]["Body_startAccountImport"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AccountImportRead"];
+                };
+            };
+            /** @description Not authenticated */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProblemDetail"];
+                    "application/problem+json": unknown;
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProblemDetail"];
+                    "application/problem+json": unknown;
+                };
+            };
+            /** @description Payload too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProblemDetail"];
+                    "application/problem+json": unknown;
+                };
+            };
+            /** @description Invalid request */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProblemDetail"];
+                    "application/problem+json": unknown;
+                };
+            };
+        };
+    };
+    getAccountImportTemplate: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A CSV header row */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/csv": unknown;
+                };
+            };
+            /** @description Not authenticated */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProblemDetail"];
+                    "application/problem+json": unknown;
+                };
+            };
+        };
+    };
+    getAccountImport: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                import_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AccountImportRead"];
+                };
+            };
+            /** @description Not authenticated */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProblemDetail"];
+                    "application/problem+json": unknown;
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProblemDetail"];
+                    "application/problem+json": unknown;
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
     listAccountViews: {
         parameters: {
             query?: never;
@@ -5331,7 +5671,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Page_SearchResult_"];
+                    "application/json": components["schemas"]["SearchPage"];
                 };
             };
             /** @description Not authenticated */
