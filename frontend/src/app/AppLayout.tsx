@@ -13,10 +13,12 @@ import {
 } from "@mantine/core";
 import { useDisclosure } from "@mantine/hooks";
 import {
+  IconAdjustments,
   IconBuildingSkyscraper,
   IconChevronDown,
   IconHistory,
   IconLogout,
+  IconMessages,
   IconShieldLock,
   IconUser,
   IconUsers,
@@ -35,7 +37,10 @@ interface NavItem {
   permission?: Permission;
 }
 
-const MAIN_NAV: NavItem[] = [{ to: "/accounts", label: "Accounts", icon: <IconBuildingSkyscraper size={18} /> }];
+const MAIN_NAV: NavItem[] = [
+  { to: "/accounts", label: "Accounts", icon: <IconBuildingSkyscraper size={18} /> },
+  { to: "/interactions", label: "Interactions", icon: <IconMessages size={18} /> },
+];
 
 const ADMIN_NAV: NavItem[] = [
   { to: "/admin/users", label: "Users", icon: <IconUsers size={18} />, permission: "manage_users" },
@@ -45,6 +50,12 @@ const ADMIN_NAV: NavItem[] = [
     label: "Organisation",
     icon: <IconUsersGroup size={18} />,
     permission: "manage_organisation",
+  },
+  {
+    to: "/admin/account-settings",
+    label: "Account settings",
+    icon: <IconAdjustments size={18} />,
+    permission: "configure_product",
   },
   { to: "/admin/audit-log", label: "Audit log", icon: <IconHistory size={18} />, permission: "manage_users" },
 ];

@@ -1,6 +1,8 @@
 import { createBrowserRouter } from "react-router";
 import { AccountDetailPage } from "../features/accounts/AccountDetailPage";
 import { AccountsPage } from "../features/accounts/AccountsPage";
+import { InteractionsPage } from "../features/interactions/InteractionsPage";
+import { AccountSettingsPage } from "../features/settings/AccountSettingsPage";
 import { AuditLogPage } from "../features/audit/AuditLogPage";
 import { AcceptInvitationPage } from "../features/auth/AcceptInvitationPage";
 import { ForgotPasswordPage } from "../features/auth/ForgotPasswordPage";
@@ -34,7 +36,12 @@ export const routes = [
               { index: true, element: <LandingRedirect /> },
               { path: "accounts", element: <AccountsPage /> },
               { path: "accounts/:accountId", element: <AccountDetailPage /> },
+              { path: "interactions", element: <InteractionsPage /> },
               { path: "profile", element: <ProfilePage /> },
+              {
+                path: "admin/account-settings",
+                element: <RequirePermission permission="configure_product"><AccountSettingsPage /></RequirePermission>,
+              },
               { path: "admin/users", element: <RequirePermission permission="manage_users"><UsersPage /></RequirePermission> },
               { path: "admin/roles", element: <RequirePermission permission="manage_users"><RolesPage /></RequirePermission> },
               {

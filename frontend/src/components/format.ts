@@ -24,3 +24,10 @@ export function formatDateTime(value: string | null | undefined): string {
 export function plural(count: number, one: string, many = `${one}s`): string {
   return `${count.toLocaleString()} ${count === 1 ? one : many}`;
 }
+
+/** NPS comes as a decimal (a number or a string); show it with at most one decimal. */
+export function formatNps(value: number | string | null | undefined): string {
+  if (value === null || value === undefined || value === "") return "—";
+  const n = Number(value);
+  return Number.isFinite(n) ? (Math.round(n * 10) / 10).toLocaleString() : String(value);
+}

@@ -1,42 +1,55 @@
-import { Alert, Anchor, Badge, Breadcrumbs, Button, Card, Group, SimpleGrid, Stack, Text } from "@mantine/core";
+import { Alert, Anchor, Breadcrumbs, Button, Card, Menu, Tabs, Text } from "@mantine/core";
 import { useDisclosure } from "@mantine/hooks";
 import { notifications } from "@mantine/notifications";
-import { IconArrowBackUp, IconEdit, IconExternalLink, IconTrash } from "@tabler/icons-react";
-import type { ReactNode } from "react";
-import { Link, useNavigate, useParams } from "react-router";
+import {
+  IconArrowBackUp,
+  IconChevronDown,
+  IconEdit,
+  IconMoodSmile,
+  IconPlayerPlay,
+  IconTrash,
+  IconUserOff,
+} from "@tabler/icons-react";
+import { Link, useNavigate, useParams, useSearchParams } from "react-router";
 import { errorMessage, isApiError } from "../../api/errors";
 import { ConfirmModal } from "../../components/ConfirmModal";
-import { PageHeader } from "../../components/PageHeader";
-import { formatDate, formatDateTime } from "../../components/format";
+import { formatDateTime } from "../../components/format";
 import { CardSkeleton, EmptyState, ErrorState } from "../../components/states";
 import { useCan } from "../auth/queries";
+import { useStages, useTiers } from "../settings/queries";
+import { useUserDirectory } from "../users/queries";
+import { ChurnModal, PostStatusModal, RecordNpsModal } from "./AccountActionModals";
 import { AccountFormModal } from "./AccountFormModal";
+import { AccountHeader } from "./AccountHeader";
+import { HistoryTab, InteractionsTab, NotesTab, OverviewTab, TicketsTab, TimelineTab } from "./AccountTabs";
 import { useCsmNames } from "./csms";
-import { useAccount, useDeleteAccount, useRestoreAccount } from "./queries";
+import { useAccount, useDeleteAccount, useReactivateAccount, useRestoreAccount } from "./queries";
 
-function Field({ label, children, testId }: { label: string; children: ReactNode; testId?: string }) {
-  return (
-    <Stack gap={2}>
-      <Text size="xs" tt="uppercase" fw={700} c="dimmed" lts={0.4}>
-        {label}
-      </Text>
-      <Text size="sm" component="div" data-testid={testId}>
-        {children}
-      </Text>
-    </Stack>
-  );
-}
+const TABS = ["overview", "timeline", "notes", "interactions", "tickets", "history"] as const;
+type Tab = (typeof TABS)[number];
 
 export function AccountDetailPage() {
   const { accountId = "" } = useParams();
   const navigate = useNavigate();
+  const [params, setParams] = useSearchParams();
+  const tab: Tab = (TABS as readonly string[]).includes(params.get("tab") ?? "") ? (params.get("tab") as Tab) : "overview";
   const can = useCan();
   const account = useAccount(accountId);
   const csmNames = useCsmNames();
+  const tiers = useTiers();
+  const stages = useStages();
+  const directory = useUserDirectory(true);
   const [editOpened, editModal] = useDisclosure(false);
   const [deleteOpened, deleteModal] = useDisclosure(false);
+  const [statusOpened, statusModal] = useDisclosure(false);
+  const [npsOpened, npsModal] = useDisclosure(false);
+  const [churnOpened, churnModal] = useDisclosure(false);
+  const [reactivateOpened, reactivateModal] = useDisclosure(false);
   const remove = useDeleteAccount();
   const restore = useRestoreAccount();
+  const reactivate = useReactivateAccount(accountId);
+
+  const userName = (id: string | null | undefined) => (id ? (directory.byId.get(id)?.full_name ?? null) : null);
 
   const breadcrumbs = (
     <Breadcrumbs mb="xs">
@@ -83,7 +96,8 @@ export function AccountDetailPage() {
 
   const data = account.data;
   const deleted = Boolean(data.deleted_at);
-  const names = csmNames(data.csm_ids);
+  const churned = Boolean(data.churned_on);
+  const canUpdate = can("update_accounts") && !deleted;
 
   const onDelete = () =>
     remove.mutate(data.id, {
@@ -101,48 +115,69 @@ export function AccountDetailPage() {
       onError: (error) => notifications.show({ color: "red", title: "Could not restore the account", message: errorMessage(error) }),
     });
 
+  const onReactivate = () =>
+    reactivate.mutate(undefined, {
+      onSuccess: () => {
+        reactivateModal.close();
+        notifications.show({ color: "tenure", title: "Account reactivated", message: data.name });
+      },
+      onError: (error) => notifications.show({ color: "red", title: "Could not reactivate the account", message: errorMessage(error) }),
+    });
+
+  const actions = (
+    <>
+      {canUpdate && (
+        <Button variant="default" leftSection={<IconEdit size={16} />} onClick={editModal.open}>
+          Edit
+        </Button>
+      )}
+      {canUpdate && (
+        <Menu position="bottom-end" shadow="md">
+          <Menu.Target>
+            <Button variant="default" rightSection={<IconChevronDown size={14} />}>
+              More
+            </Button>
+          </Menu.Target>
+          <Menu.Dropdown>
+            <Menu.Item leftSection={<IconMoodSmile size={16} />} onClick={npsModal.open}>
+              Record NPS
+            </Menu.Item>
+            {churned ? (
+              <Menu.Item leftSection={<IconPlayerPlay size={16} />} onClick={reactivateModal.open}>
+                Reactivate
+              </Menu.Item>
+            ) : (
+              <Menu.Item color="red" leftSection={<IconUserOff size={16} />} onClick={churnModal.open}>
+                Mark churned
+              </Menu.Item>
+            )}
+          </Menu.Dropdown>
+        </Menu>
+      )}
+      {can("delete_accounts") &&
+        (deleted ? (
+          <Button leftSection={<IconArrowBackUp size={16} />} onClick={onRestore} loading={restore.isPending}>
+            Restore
+          </Button>
+        ) : (
+          <Button color="red" variant="light" leftSection={<IconTrash size={16} />} onClick={deleteModal.open}>
+            Delete
+          </Button>
+        ))}
+    </>
+  );
+
   return (
     <>
-      <PageHeader
+      <AccountHeader
         before={breadcrumbs}
-        title={
-          <Group gap="sm">
-            <span data-testid="account-title">{data.name}</span>
-            {deleted && (
-              <Badge color="red" variant="light">
-                Deleted
-              </Badge>
-            )}
-          </Group>
-        }
-        description={
-          data.domain ? (
-            <Anchor href={`https://${data.domain}`} target="_blank" rel="noreferrer" size="sm">
-              <Group gap={4} component="span">
-                {data.domain} <IconExternalLink size={12} />
-              </Group>
-            </Anchor>
-          ) : undefined
-        }
-        actions={
-          <>
-            {can("update_accounts") && !deleted && (
-              <Button variant="default" leftSection={<IconEdit size={16} />} onClick={editModal.open}>
-                Edit
-              </Button>
-            )}
-            {can("delete_accounts") &&
-              (deleted ? (
-                <Button leftSection={<IconArrowBackUp size={16} />} onClick={onRestore} loading={restore.isPending}>
-                  Restore
-                </Button>
-              ) : (
-                <Button color="red" variant="light" leftSection={<IconTrash size={16} />} onClick={deleteModal.open}>
-                  Delete
-                </Button>
-              ))}
-          </>
-        }
+        account={data}
+        tierName={(tiers.data ?? []).find((t) => t.id === data.tier_id)?.name ?? (data.tier_id ? "…" : null)}
+        stageName={(stages.data ?? []).find((s) => s.id === data.stage_id)?.name ?? (data.stage_id ? "…" : null)}
+        csmNames={csmNames(data.csm_ids)}
+        statusAuthor={userName(data.status_author_id)}
+        actions={actions}
+        onPostStatus={canUpdate ? statusModal.open : undefined}
       />
 
       {deleted && (
@@ -152,25 +187,58 @@ export function AccountDetailPage() {
         </Alert>
       )}
 
-      <Card withBorder radius="lg" p="xl">
-        <SimpleGrid cols={{ base: 1, xs: 2, md: 3 }} spacing="xl" verticalSpacing="lg">
-          <Field label="External ID" testId="account-external-id">
-            <Text span ff="monospace" size="sm">
-              {data.external_id}
-            </Text>
-          </Field>
-          <Field label="Domain">{data.domain ?? "—"}</Field>
-          <Field label="CSMs">
-            {data.csm_ids.length === 0 ? "Unassigned" : names.length ? names.join(", ") : `${data.csm_ids.length} assigned`}
-          </Field>
-          <Field label="Joined on">{formatDate(data.joined_on)}</Field>
-          <Field label="Renewal on">{formatDate(data.renewal_on)}</Field>
-          <Field label="Created">{formatDateTime(data.created_at)}</Field>
-          <Field label="Last updated">{formatDateTime(data.updated_at)}</Field>
-        </SimpleGrid>
-      </Card>
+      <Tabs
+        value={tab}
+        onChange={(value) => {
+          const next = new URLSearchParams(params);
+          if (!value || value === "overview") next.delete("tab");
+          else next.set("tab", value);
+          setParams(next, { replace: true });
+        }}
+        keepMounted={false}
+      >
+        <Tabs.List mb="md">
+          <Tabs.Tab value="overview">Overview</Tabs.Tab>
+          <Tabs.Tab value="timeline">Timeline</Tabs.Tab>
+          <Tabs.Tab value="notes">Notes</Tabs.Tab>
+          <Tabs.Tab value="interactions">Interactions</Tabs.Tab>
+          <Tabs.Tab value="tickets">Tickets</Tabs.Tab>
+          <Tabs.Tab value="history">History</Tabs.Tab>
+        </Tabs.List>
+        <Tabs.Panel value="overview">
+          <OverviewTab account={data} />
+        </Tabs.Panel>
+        <Tabs.Panel value="timeline">
+          <TimelineTab accountId={data.id} userName={userName} />
+        </Tabs.Panel>
+        <Tabs.Panel value="notes">
+          <NotesTab accountId={data.id} userName={userName} canWrite={canUpdate} />
+        </Tabs.Panel>
+        <Tabs.Panel value="interactions">
+          <InteractionsTab accountId={data.id} userName={userName} />
+        </Tabs.Panel>
+        <Tabs.Panel value="tickets">
+          <TicketsTab accountId={data.id} />
+        </Tabs.Panel>
+        <Tabs.Panel value="history">
+          <HistoryTab accountId={data.id} userName={userName} />
+        </Tabs.Panel>
+      </Tabs>
 
       <AccountFormModal opened={editOpened} onClose={editModal.close} account={data} />
+      <PostStatusModal account={data} opened={statusOpened} onClose={statusModal.close} />
+      <RecordNpsModal account={data} opened={npsOpened} onClose={npsModal.close} />
+      <ChurnModal account={data} opened={churnOpened} onClose={churnModal.close} />
+      <ConfirmModal
+        opened={reactivateOpened}
+        onClose={reactivateModal.close}
+        title="Reactivate this account?"
+        confirmLabel="Reactivate"
+        loading={reactivate.isPending}
+        onConfirm={onReactivate}
+      >
+        {`“${data.name}” returns to the active book. It counts as a reactivation, not new business.`}
+      </ConfirmModal>
       <ConfirmModal
         opened={deleteOpened}
         onClose={deleteModal.close}

@@ -1,12 +1,29 @@
-import { Alert, Button, Group, Modal, MultiSelect, SimpleGrid, Stack, TextInput } from "@mantine/core";
+import {
+  Alert,
+  Button,
+  Divider,
+  Group,
+  Modal,
+  MultiSelect,
+  NumberInput,
+  Select,
+  SimpleGrid,
+  Stack,
+  Text,
+  TextInput,
+} from "@mantine/core";
 import { useForm } from "@mantine/form";
+import { useDebouncedValue } from "@mantine/hooks";
 import { notifications } from "@mantine/notifications";
 import { IconAlertCircle } from "@tabler/icons-react";
-import { useEffect } from "react";
+import { useEffect, useState } from "react";
 import { errorMessage, isApiError } from "../../api/errors";
-import type { Account } from "../../api/types";
+import type { Account, CustomField } from "../../api/types";
+import { useCustomFields, useStages, useTiers } from "../settings/queries";
 import { useCsmOptions } from "./csms";
-import { useCreateAccount, useUpdateAccount } from "./queries";
+import { useAccount, useAccounts, useCreateAccount, useUpdateAccount } from "./queries";
+
+type CustomValue = string | number | boolean | null;
 
 interface Values {
   name: string;
@@ -15,6 +32,14 @@ interface Values {
   joined_on: string;
   renewal_on: string;
   csm_ids: string[];
+  crm_id: string;
+  billing_id: string;
+  support_id: string;
+  parent_id: string | null;
+  tier_id: string | null;
+  stage_id: string | null;
+  csm_score: number | string;
+  custom_values: Record<string, CustomValue>;
 }
 
 function initialValues(account?: Account): Values {
@@ -25,10 +50,26 @@ function initialValues(account?: Account): Values {
     joined_on: account?.joined_on ?? "",
     renewal_on: account?.renewal_on ?? "",
     csm_ids: account?.csm_ids ?? [],
+    crm_id: account?.crm_id ?? "",
+    billing_id: account?.billing_id ?? "",
+    support_id: account?.support_id ?? "",
+    parent_id: account?.parent_id ?? null,
+    tier_id: account?.tier_id ?? null,
+    stage_id: account?.stage_id ?? null,
+    csm_score: account?.csm_score ?? "",
+    custom_values: { ...((account?.custom_values ?? {}) as Record<string, CustomValue>) },
   };
 }
 
-function toBody(values: Values) {
+function toBody(values: Values, customFields: CustomField[], account?: Account) {
+  const custom: Record<string, CustomValue> = {};
+  for (const field of customFields) {
+    const raw = values.custom_values[field.key];
+    const value = raw === "" || raw === undefined ? null : typeof raw === "string" ? raw.trim() || null : raw;
+    const before = (account?.custom_values as Record<string, CustomValue> | undefined)?.[field.key] ?? null;
+    // Only what changed: a value nobody touched is left as the API has it.
+    if (!account || value !== before) custom[field.key] = value;
+  }
   return {
     name: values.name.trim(),
     external_id: values.external_id.trim(),
@@ -36,7 +77,152 @@ function toBody(values: Values) {
     joined_on: values.joined_on || null,
     renewal_on: values.renewal_on || null,
     csm_ids: values.csm_ids,
+    crm_id: values.crm_id.trim() || null,
+    billing_id: values.billing_id.trim() || null,
+    support_id: values.support_id.trim() || null,
+    parent_id: values.parent_id,
+    tier_id: values.tier_id,
+    stage_id: values.stage_id,
+    csm_score: typeof values.csm_score === "number" ? values.csm_score : null,
+    custom_values: Object.keys(custom).length ? custom : undefined,
   };
+}
+
+/** Which form field a problem+json error code is about, when it is about one. */
+function fieldForCode(code: string, detail: string, customFields: CustomField[]): string | null {
+  switch (code) {
+    case "hierarchy_cycle":
+    case "parent_not_found":
+      return "parent_id";
+    case "tier_not_found":
+      return "tier_id";
+    case "stage_not_found":
+      return "stage_id";
+    case "not_a_csm":
+      return "csm_ids";
+    case "external_id_taken":
+      return "external_id";
+    case "invalid_custom_value": {
+      const field = customFields.find((f) => detail.startsWith(`${f.key} `) || detail.includes(`'${f.key}'`));
+      return field ? `custom_values.${field.key}` : null;
+    }
+  }
+  return null;
+}
+
+function CustomFieldInput({
+  field,
+  value,
+  error,
+  setValue,
+}: {
+  field: CustomField;
+  value: CustomValue;
+  error?: React.ReactNode;
+  setValue: (value: CustomValue) => void;
+}) {
+  const props = { error };
+  const form = { setFieldValue: (_path: string, v: CustomValue) => setValue(v) };
+  const path = field.key;
+  switch (field.type) {
+    case "number":
+      return (
+        <NumberInput
+          label={field.label}
+          {...props}
+          value={typeof value === "number" ? value : typeof value === "string" && value !== "" ? Number(value) : ""}
+          onChange={(v) => form.setFieldValue(path, typeof v === "number" ? v : null)}
+        />
+      );
+    case "category":
+      return (
+        <Select
+          label={field.label}
+          data={field.options}
+          clearable
+          {...props}
+          value={typeof value === "string" ? value : null}
+          onChange={(v) => form.setFieldValue(path, v)}
+        />
+      );
+    case "boolean":
+      return (
+        <Select
+          label={field.label}
+          data={[
+            { value: "true", label: "Yes" },
+            { value: "false", label: "No" },
+          ]}
+          clearable
+          {...props}
+          value={value === true ? "true" : value === false ? "false" : null}
+          onChange={(v) => form.setFieldValue(path, v === null ? null : v === "true")}
+        />
+      );
+    case "date":
+      return (
+        <TextInput
+          label={field.label}
+          type="date"
+          {...props}
+          value={typeof value === "string" ? value : ""}
+          onChange={(e) => form.setFieldValue(path, e.currentTarget.value || null)}
+        />
+      );
+    default:
+      return (
+        <TextInput
+          label={field.label}
+          {...props}
+          value={value === null ? "" : String(value)}
+          onChange={(e) => form.setFieldValue(path, e.currentTarget.value)}
+        />
+      );
+  }
+}
+
+/** A searchable picker over the accounts the user can see (server-side search). */
+function ParentPicker({
+  accountId,
+  value,
+  onChange,
+  error,
+  enabled,
+}: {
+  accountId?: string;
+  value: string | null;
+  onChange: (id: string | null) => void;
+  error?: React.ReactNode;
+  enabled: boolean;
+}) {
+  const [search, setSearch] = useState("");
+  const [debounced] = useDebouncedValue(search, 250);
+  const results = useAccounts(
+    { q: debounced.trim(), sort: "name", descending: false, limit: 20, offset: 0, deleted: false },
+    enabled,
+  );
+  const current = useAccount(value ?? "", Boolean(value));
+  const options = (results.data?.items ?? []).filter((a) => a.id !== accountId).map((a) => ({ value: a.id, label: a.name }));
+  if (value && current.data && !options.some((o) => o.value === value)) {
+    options.unshift({ value, label: current.data.name });
+  }
+  return (
+    <Select
+      label="Parent account"
+      description="The account this one belongs to"
+      placeholder="No parent"
+      data={options}
+      searchable
+      clearable
+      searchValue={search}
+      onSearchChange={setSearch}
+      value={value}
+      onChange={onChange}
+      error={error}
+      nothingFoundMessage={results.isFetching ? "Searching…" : "No accounts found"}
+      filter={({ options: o }) => o}
+    />
+  );
 }
 
 /** Create an account, or edit one when `account` is given. */
@@ -56,6 +242,10 @@ export function AccountFormModal({
   const update = useUpdateAccount(account?.id ?? "");
   const mutation = editing ? update : create;
   const csmOptions = useCsmOptions(opened, account?.csm_ids);
+  const tiers = useTiers();
+  const stages = useStages();
+  const customFields = useCustomFields();
+  const fields = customFields.data ?? [];
 
   const form = useForm<Values>({
     initialValues: initialValues(account),
@@ -65,6 +255,10 @@ export function AccountFormModal({
       domain: (value) => (!value.trim() || /^[^\s/]+\.[^\s/]+$/.test(value.trim()) ? null : "Enter a domain like acme.com"),
       renewal_on: (value, values) =>
         value && values.joined_on && value < values.joined_on ? "The renewal date is before the join date" : null,
+      csm_score: (value) =>
+        value === "" || (typeof value === "number" && Number.isInteger(value) && value >= 0 && value <= 100)
+          ? null
+          : "A whole number from 0 to 100",
     },
   });
 
@@ -79,7 +273,7 @@ export function AccountFormModal({
   }, [opened, account?.id]); // eslint-disable-line react-hooks/exhaustive-deps
 
   const submit = form.onSubmit((values) => {
-    mutation.mutate(toBody(values), {
+    mutation.mutate(toBody(values, fields, account), {
       onSuccess: (saved) => {
         notifications.show({
           color: "tenure",
@@ -90,22 +284,27 @@ export function AccountFormModal({
         onSaved?.(saved);
       },
       onError: (error) => {
-        if (isApiError(error)) {
-          const fields = error.fieldErrorMap();
-          if (error.status === 409 && !Object.keys(fields).length) {
-            form.setFieldError("external_id", error.detail || "Another account already has this external ID");
-          } else {
-            form.setErrors(fields);
-          }
+        if (!isApiError(error)) return;
+        const map = error.fieldErrorMap();
+        const target = fieldForCode(error.code, error.detail, fields);
+        if (target) map[target] = error.detail || error.title;
+        else if (error.status === 409 && !Object.keys(map).length) {
+          map.external_id = error.detail || "Another account already has this external ID";
         }
+        form.setErrors(map);
       },
     });
   });
 
-  const showGeneralError = mutation.isError && !(isApiError(mutation.error) && (mutation.error.status === 409 || mutation.error.fieldErrors.length));
+  const handled =
+    isApiError(mutation.error) &&
+    (mutation.error.status === 409 ||
+      mutation.error.fieldErrors.length > 0 ||
+      fieldForCode(mutation.error.code, mutation.error.detail, fields) !== null);
+  const showGeneralError = mutation.isError && !handled;
 
   return (
-    <Modal opened={opened} onClose={onClose} title={editing ? "Edit account" : "New account"} size="lg" centered>
+    <Modal opened={opened} onClose={onClose} title={editing ? "Edit account" : "New account"} size="xl" centered>
       <form onSubmit={submit} noValidate>
         <Stack>
           {showGeneralError && (
@@ -130,6 +329,35 @@ export function AccountFormModal({
             />
             <TextInput label="Joined on" type="date" {...form.getInputProps("joined_on")} />
             <TextInput label="Renewal on" type="date" {...form.getInputProps("renewal_on")} />
+            <Select
+              label="Tier"
+              placeholder="No tier"
+              data={(tiers.data ?? []).map((t) => ({ value: t.id, label: t.name }))}
+              clearable
+              {...form.getInputProps("tier_id")}
+            />
+            <Select
+              label="Lifecycle stage"
+              placeholder="No stage"
+              data={(stages.data ?? []).map((s) => ({ value: s.id, label: s.name }))}
+              clearable
+              {...form.getInputProps("stage_id")}
+            />
+            <NumberInput
+              label="CSM score"
+              description="0–100, your judgement of the account"
+              min={0}
+              max={100}
+              allowDecimal={false}
+              {...form.getInputProps("csm_score")}
+            />
+            <ParentPicker
+              accountId={account?.id}
+              enabled={opened}
+              value={form.values.parent_id}
+              onChange={(id) => form.setFieldValue("parent_id", id)}
+              error={form.errors.parent_id}
+            />
           </SimpleGrid>
           {csmOptions.available && (
             <MultiSelect
@@ -142,6 +370,33 @@ export function AccountFormModal({
               nothingFoundMessage="No CSMs found"
               {...form.getInputProps("csm_ids")}
             />
+          )}
+          <Divider label="IDs in other systems" labelPosition="left" />
+          <SimpleGrid cols={{ base: 1, sm: 3 }}>
+            <TextInput label="CRM ID" {...form.getInputProps("crm_id")} />
+            <TextInput label="Billing ID" {...form.getInputProps("billing_id")} />
+            <TextInput label="Support ID" {...form.getInputProps("support_id")} />
+          </SimpleGrid>
+          {fields.length > 0 && (
+            <>
+              <Divider label="Custom fields" labelPosition="left" />
+              <SimpleGrid cols={{ base: 1, sm: 2 }}>
+                {fields.map((field) => (
+                  <CustomFieldInput
+                    key={field.id}
+                    field={field}
+                    value={form.values.custom_values[field.key] ?? null}
+                    error={form.errors[`custom_values.${field.key}`]}
+                    setValue={(v) => form.setFieldValue(`custom_values.${field.key}`, v)}
+                  />
+                ))}
+              </SimpleGrid>
+            </>
+          )}
+          {customFields.isError && (
+            <Text size="sm" c="red">
+              Could not load the custom fields: {errorMessage(customFields.error)}
+            </Text>
           )}
           <Group justify="flex-end" mt="sm">
             <Button variant="default" onClick={onClose}>

@@ -44,12 +44,20 @@ function signedInApi(accounts: (request: Request) => Response | Promise<Response
   return fakeApi({
     "GET /api/v1/me": () => json(meFixture()),
     "GET /api/v1/users": () => json([]),
-    "GET /api/v1/accounts": accounts,
+    "GET /api/v1/roles": () => json([]),
+    "GET /api/v1/tiers": () => json([]),
+    "GET /api/v1/lifecycle-stages": () => json([]),
+    "GET /api/v1/accounts/fields": () => json([]),
+    "POST /api/v1/accounts/query": accounts,
   });
 }
 
-function query(request: Request) {
-  return new URL(request.url).searchParams;
+/** The explorer's query body, as URL-style params so the assertions read the same. */
+async function query(request: Request) {
+  const body = (await request.clone().json()) as Record<string, unknown>;
+  const params = new URLSearchParams();
+  for (const [k, v] of Object.entries(body)) if (v !== null && v !== undefined) params.set(k, String(v));
+  return params;
 }
 
 describe("the accounts list", () => {
@@ -64,6 +72,20 @@ describe("the accounts list", () => {
     expect(screen.getByTestId("accounts-range")).toHaveTextContent("Showing 1–25 of 120");
   });
 
+  it("asks for active accounts by default, and churned ones from the segmented control", async () => {
+    const mock = signedInApi(() => json({ items: ACCOUNTS, total: 3, limit: 25, offset: 0 }));
+    const { router } = renderApp("/accounts");
+    await screen.findAllByTestId("account-row");
+    const first = await query(requestsTo(mock, "POST", "/api/v1/accounts/query")[0]!);
+    expect(first.get("churned")).toBe("false");
+    await userEvent.setup().click(screen.getByRole("radio", { name: "Churned" }));
+    await waitFor(() => expect(router.state.location.search).toBe("?segment=churned"));
+    await waitFor(async () => {
+      const bodies = await Promise.all(requestsTo(mock, "POST", "/api/v1/accounts/query").map(query));
+      expect(bodies.some((b) => b.get("churned") === "true")).toBe(true);
+    });
+  });
+
   it("sorts by a column header, and toggles the direction on a second click", async () => {
     const mock = signedInApi(() => json({ items: ACCOUNTS, total: 3, limit: 25, offset: 0 }));
     const { router } = renderApp("/accounts");
@@ -72,7 +94,10 @@ describe("the accounts list", () => {
 
     await user.click(screen.getByTestId("sort-name"));
     await waitFor(() => expect(router.state.location.search).toBe("?desc=1"));
-    await waitFor(() => expect(requestsTo(mock, "GET", "/api/v1/accounts").some((r) => query(r).get("descending") === "true")).toBe(true));
+    await waitFor(async () => {
+      const bodies = await Promise.all(requestsTo(mock, "POST", "/api/v1/accounts/query").map(query));
+      expect(bodies.some((b) => b.get("descending") === "true")).toBe(true);
+    });
     expect(screen.getByRole("columnheader", { name: "Name" })).toHaveAttribute("aria-sort", "descending");
 
     await user.click(screen.getByTestId("sort-renewal_on"));
@@ -80,19 +105,19 @@ describe("the accounts list", () => {
   });
 
   it("searches as you type (debounced) and says when nothing matches", async () => {
-    const mock = signedInApi((request) =>
-      query(request).get("q") ? json({ items: [], total: 0, limit: 25, offset: 0 }) : json({ items: ACCOUNTS, total: 3, limit: 25, offset: 0 }),
+    const mock = signedInApi(async (request) =>
+      (await query(request)).get("q") ? json({ items: [], total: 0, limit: 25, offset: 0 }) : json({ items: ACCOUNTS, total: 3, limit: 25, offset: 0 }),
     );
     const { router } = renderApp("/accounts");
     const user = userEvent.setup();
     await screen.findAllByTestId("account-row");
 
     await user.type(screen.getByLabelText("Search accounts"), "zzz");
-    expect(await screen.findByText("No accounts match")).toBeInTheDocument();
+    expect(await screen.findByText("No accounts match", undefined, { timeout: 4000 })).toBeInTheDocument();
     expect(router.state.location.search).toBe("?q=zzz");
-    const searches = requestsTo(mock, "GET", "/api/v1/accounts").filter((r) => query(r).get("q"));
+    const bodies = await Promise.all(requestsTo(mock, "POST", "/api/v1/accounts/query").map(query));
     // One request for the whole word, not one per keystroke.
-    expect(searches.map((r) => query(r).get("q"))).toEqual(["zzz"]);
+    expect(bodies.filter((b) => b.get("q")).map((b) => b.get("q"))).toEqual(["zzz"]);
   });
 
   it("has an empty state for an organisation without accounts", async () => {
@@ -123,6 +148,8 @@ describe("readListState", () => {
       size: 25,
       page: 1,
       deleted: false,
+      segment: "active",
+      filter: null,
     });
     expect(readListState(new URLSearchParams("q=acme&sort=renewal_on&desc=1&size=50&page=3&deleted=1"))).toEqual({
       q: "acme",
@@ -131,6 +158,14 @@ describe("readListState", () => {
       size: 50,
       page: 3,
       deleted: true,
+      segment: "active",
+      filter: null,
     });
+    const filter = { kind: "all", conditions: [{ kind: "compare", field: "tier", op: "eq", value: "Gold" }] };
+    expect(readListState(new URLSearchParams({ segment: "churned", filter: JSON.stringify(filter) }))).toMatchObject({
+      segment: "churned",
+      filter,
+    });
+    expect(readListState(new URLSearchParams("segment=bogus&filter=%7Bnot-json")).filter).toBeNull();
   });
 });

@@ -7,7 +7,9 @@ import {
   Group,
   Loader,
   Pagination,
+  SegmentedControl,
   Select,
+  Skeleton,
   Switch,
   Table,
   Text,
@@ -31,16 +33,33 @@ import { Link, useNavigate, useSearchParams } from "react-router";
 import { errorMessage } from "../../api/errors";
 import type { Account, AccountSort } from "../../api/types";
 import { PageHeader } from "../../components/PageHeader";
-import { formatDate, plural } from "../../components/format";
+import { formatDate, formatNps, plural } from "../../components/format";
 import { EmptyState, ErrorState, TableSkeletonRows } from "../../components/states";
 import { useCan, useMe } from "../auth/queries";
 import { AccountFormModal } from "./AccountFormModal";
 import { useCsmNames } from "./csms";
-import { useAccounts, useRestoreAccount } from "./queries";
+import { useCsmOptions } from "./csms";
+import { FilterBuilder } from "./FilterBuilder";
+import { decodeFilter, encodeFilter } from "./filters";
+import { useAccountFields, useAccountQuery, useAccounts, useRestoreAccount } from "./queries";
+import { useStages, useTiers } from "../settings/queries";
 
 export const PAGE_SIZES = [10, 25, 50, 100] as const;
 const DEFAULT_PAGE_SIZE = 25;
-const SORTS: AccountSort[] = ["name", "external_id", "domain", "joined_on", "renewal_on", "created_at", "updated_at"];
+const SORTS: AccountSort[] = [
+  "name",
+  "external_id",
+  "domain",
+  "joined_on",
+  "renewal_on",
+  "csm_score",
+  "nps",
+  "churned_on",
+  "created_at",
+  "updated_at",
+];
+export const SEGMENTS = ["active", "churned", "all"] as const;
+export type Segment = (typeof SEGMENTS)[number];
 
 /** The list's state lives in the URL, so a view can be bookmarked, shared and navigated back to. */
 export function readListState(params: URLSearchParams) {
@@ -54,6 +73,8 @@ export function readListState(params: URLSearchParams) {
     size: (PAGE_SIZES as readonly number[]).includes(size) ? size : DEFAULT_PAGE_SIZE,
     page: Number.isInteger(page) && page > 0 ? page : 1,
     deleted: params.get("deleted") === "1",
+    segment: (SEGMENTS as readonly string[]).includes(params.get("segment") ?? "") ? (params.get("segment") as Segment) : "active",
+    filter: decodeFilter(params.get("filter")),
   };
 }
 
@@ -67,16 +88,22 @@ function writeListState(state: ListState): URLSearchParams {
   if (state.page > 1) params.set("page", String(state.page));
   if (state.size !== DEFAULT_PAGE_SIZE) params.set("size", String(state.size));
   if (state.deleted) params.set("deleted", "1");
+  if (state.segment !== "active") params.set("segment", state.segment);
+  const filter = encodeFilter(state.filter);
+  if (filter) params.set("filter", filter);
   return params;
 }
 
 const COLUMNS: { key: AccountSort | null; label: string; width?: number | string }[] = [
   { key: "name", label: "Name" },
   { key: "external_id", label: "External ID" },
-  { key: "domain", label: "Domain" },
+  { key: null, label: "Tier" },
+  { key: null, label: "Stage" },
   { key: null, label: "CSMs" },
-  { key: "joined_on", label: "Joined" },
   { key: "renewal_on", label: "Renewal" },
+  { key: "csm_score", label: "CSM score" },
+  { key: "nps", label: "NPS" },
+  { key: "churned_on", label: "Churned" },
 ];
 
 function SortHeader({
@@ -152,14 +179,38 @@ export function AccountsPage() {
     if (state.q !== debouncedSearch.trim()) setSearch(state.q);
   }, [state.q]); // eslint-disable-line react-hooks/exhaustive-deps
 
-  const query = useAccounts({
-    q: state.q,
-    sort: state.sort,
-    descending: state.descending,
-    limit: state.size,
-    offset: (state.page - 1) * state.size,
-    deleted: state.deleted,
-  });
+  const fields = useAccountFields();
+  const tiers = useTiers();
+  const stages = useStages();
+  const csmOptions = useCsmOptions(true);
+  const tierNames = new Map((tiers.data ?? []).map((t) => [t.id, t.name]));
+  const stageNames = new Map((stages.data ?? []).map((t) => [t.id, t.name]));
+
+  // Deleted accounts are only listed (and restored) through the plain list; the explorer is the rest.
+  const deletedQuery = useAccounts(
+    {
+      q: state.q,
+      sort: state.sort,
+      descending: state.descending,
+      limit: state.size,
+      offset: (state.page - 1) * state.size,
+      deleted: true,
+    },
+    state.deleted,
+  );
+  const explorerQuery = useAccountQuery(
+    {
+      q: state.q || null,
+      sort: state.sort,
+      descending: state.descending,
+      limit: state.size,
+      offset: (state.page - 1) * state.size,
+      churned: state.segment === "active" ? false : state.segment === "churned" ? true : null,
+      filter: state.filter,
+    },
+    !state.deleted,
+  );
+  const query = state.deleted ? deletedQuery : explorerQuery;
   const data = query.data;
   const total = data?.total ?? 0;
   const pages = Math.max(1, Math.ceil(total / state.size));
@@ -185,6 +236,9 @@ export function AccountsPage() {
   const canDelete = can("delete_accounts");
   const first = total === 0 ? 0 : (state.page - 1) * state.size + 1;
   const last = Math.min(state.page * state.size, total);
+
+  const nameCell = (map: Map<string, string>, id: string | null) =>
+    id ? <Text size="sm">{map.get(id) ?? "…"}</Text> : <Text size="sm" c="dimmed">—</Text>;
 
   const csmCell = (account: Account) => {
     if (!account.csm_ids.length) return <Text size="sm" c="dimmed">Unassigned</Text>;
@@ -230,15 +284,28 @@ export function AccountsPage() {
             {account.external_id}
           </Text>
         </Table.Td>
-        <Table.Td>
-          <Text size="sm">{account.domain ?? "—"}</Text>
-        </Table.Td>
+        <Table.Td data-testid="account-tier">{nameCell(tierNames, account.tier_id)}</Table.Td>
+        <Table.Td data-testid="account-stage">{nameCell(stageNames, account.stage_id)}</Table.Td>
         <Table.Td maw={220}>{csmCell(account)}</Table.Td>
-        <Table.Td style={{ whiteSpace: "nowrap" }}>
-          <Text size="sm">{formatDate(account.joined_on)}</Text>
-        </Table.Td>
         <Table.Td>
           <RenewalCell value={account.renewal_on} />
+        </Table.Td>
+        <Table.Td>
+          <Text size="sm">{account.csm_score ?? "—"}</Text>
+        </Table.Td>
+        <Table.Td>
+          <Text size="sm">{account.nps === null ? "—" : formatNps(account.nps)}</Text>
+        </Table.Td>
+        <Table.Td style={{ whiteSpace: "nowrap" }}>
+          {account.churned_on ? (
+            <Tooltip label={account.churn_reason ?? "Churned"}>
+              <Badge size="sm" color="red" variant="light" tt="none">
+                {formatDate(account.churned_on)}
+              </Badge>
+            </Tooltip>
+          ) : (
+            <Text size="sm" c="dimmed">—</Text>
+          )}
         </Table.Td>
         {state.deleted && (
           <Table.Td ta="right">
@@ -259,7 +326,17 @@ export function AccountsPage() {
 
   const empty =
     data && data.items.length === 0 && total === 0 ? (
-      state.q ? (
+      state.filter && !state.deleted ? (
+        <EmptyState
+          title="No accounts match these filters"
+          description="Change or remove a condition to see more accounts."
+          action={
+            <Button variant="default" onClick={() => update({ filter: null, page: 1 })}>
+              Clear filters
+            </Button>
+          }
+        />
+      ) : state.q ? (
         <EmptyState
           title="No accounts match"
           description={`Nothing matches “${state.q}”. Try another name, domain or external ID.`}
@@ -271,6 +348,8 @@ export function AccountsPage() {
         />
       ) : state.deleted ? (
         <EmptyState title="No deleted accounts" description="Accounts you delete appear here, so you can restore them." />
+      ) : state.segment === "churned" ? (
+        <EmptyState title="No churned accounts" description="Accounts marked as churned appear here." />
       ) : (
         <EmptyState
           title="No accounts yet"
@@ -293,8 +372,9 @@ export function AccountsPage() {
         description={
           data ? (
             <span data-testid="accounts-total">
-              {plural(total, state.deleted ? "deleted account" : "account")}
+              {plural(total, state.deleted ? "deleted account" : state.segment === "churned" ? "churned account" : "account")}
               {state.q ? " matching your search" : ""}
+              {state.filter && !state.deleted ? (state.q ? " and filters" : " matching your filters") : ""}
             </span>
           ) : (
             "Your customers at a glance."
@@ -327,6 +407,20 @@ export function AccountsPage() {
             w={{ base: "100%", sm: 360 }}
             data-testid="accounts-search"
           />
+          <Group gap="md">
+          {!state.deleted && (
+            <SegmentedControl
+              aria-label="Which accounts"
+              data={[
+                { value: "active", label: "Active" },
+                { value: "churned", label: "Churned" },
+                { value: "all", label: "All" },
+              ]}
+              value={state.segment}
+              onChange={(segment) => update({ segment: segment as Segment, page: 1 })}
+              data-testid="segment"
+            />
+          )}
           {canDelete && (
             <Switch
               label="Show deleted"
@@ -334,7 +428,24 @@ export function AccountsPage() {
               onChange={(event) => update({ deleted: event.currentTarget.checked, page: 1 })}
             />
           )}
+          </Group>
         </Group>
+        {!state.deleted && (
+          <Box px="md" pb="md">
+            {fields.isError ? (
+              <ErrorState error={fields.error} onRetry={() => void fields.refetch()} title="Could not load the filter fields" />
+            ) : fields.isPending ? (
+              <Skeleton height={30} width={160} />
+            ) : (
+              <FilterBuilder
+                fields={fields.data}
+                value={state.filter}
+                users={csmOptions.options}
+                onChange={(filter) => update({ filter, page: 1 }, true)}
+              />
+            )}
+          </Box>
+        )}
 
         {query.isError ? (
           <Box p="md">

@@ -1,6 +1,13 @@
 import { keepPreviousData, useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { api, unwrap } from "../../api/client";
-import type { AccountCreate, AccountSort, AccountUpdate } from "../../api/types";
+import type {
+  AccountCreate,
+  AccountQuery,
+  AccountSort,
+  AccountUpdate,
+  Account,
+  InteractionType,
+} from "../../api/types";
 
 export interface AccountListParams {
   q?: string;
@@ -15,10 +22,20 @@ export const accountKeys = {
   lists: ["listAccounts"] as const,
   list: (params: AccountListParams) => ["listAccounts", params] as const,
   detail: (accountId: string) => ["getAccount", { account_id: accountId }] as const,
+  queries: ["queryAccounts"] as const,
+  query: (body: AccountQuery) => ["queryAccounts", body] as const,
+  fields: ["listAccountFields"] as const,
+  history: (accountId: string) => ["getAccountHistory", { account_id: accountId }] as const,
+  children: (accountId: string) => ["listChildAccounts", { account_id: accountId }] as const,
+  timeline: (accountId: string) => ["getAccountTimeline", { account_id: accountId }] as const,
+  notes: (accountId: string) => ["listAccountNotes", { account_id: accountId }] as const,
+  interactions: (accountId: string) => ["listAccountInteractions", { account_id: accountId }] as const,
+  tickets: (accountId: string) => ["listAccountTickets", { account_id: accountId }] as const,
 };
 
-export function useAccounts(params: AccountListParams) {
+export function useAccounts(params: AccountListParams, enabled = true) {
   return useQuery({
+    enabled,
     queryKey: accountKeys.list(params),
     queryFn: ({ signal }) =>
       unwrap(
@@ -32,8 +49,28 @@ export function useAccounts(params: AccountListParams) {
   });
 }
 
-export function useAccount(accountId: string) {
+/** The account explorer: the filter language, search, sort and the churned segment in one POST. */
+export function useAccountQuery(body: AccountQuery, enabled = true) {
   return useQuery({
+    enabled,
+    queryKey: accountKeys.query(body),
+    queryFn: ({ signal }) => unwrap(api.POST("/api/v1/accounts/query", { body, signal })),
+    placeholderData: keepPreviousData,
+  });
+}
+
+/** Fields a filter can use (built-in and custom). */
+export function useAccountFields() {
+  return useQuery({
+    queryKey: accountKeys.fields,
+    queryFn: ({ signal }) => unwrap(api.GET("/api/v1/accounts/fields", { signal })),
+    staleTime: 60_000,
+  });
+}
+
+export function useAccount(accountId: string, enabled = true) {
+  return useQuery({
+    enabled: enabled && Boolean(accountId),
     queryKey: accountKeys.detail(accountId),
     queryFn: ({ signal }) =>
       unwrap(api.GET("/api/v1/accounts/{account_id}", { params: { path: { account_id: accountId } }, signal })),
@@ -47,6 +84,7 @@ export function useCreateAccount() {
     onSuccess: (account) => {
       queryClient.setQueryData(accountKeys.detail(account.id), account);
       void queryClient.invalidateQueries({ queryKey: accountKeys.lists });
+      void queryClient.invalidateQueries({ queryKey: accountKeys.queries });
     },
   });
 }
@@ -58,7 +96,11 @@ export function useUpdateAccount(accountId: string) {
       unwrap(api.PATCH("/api/v1/accounts/{account_id}", { params: { path: { account_id: accountId } }, body })),
     onSuccess: (account) => {
       queryClient.setQueryData(accountKeys.detail(accountId), account);
+      void queryClient.invalidateQueries({ queryKey: accountKeys.history(accountId) });
+      void queryClient.invalidateQueries({ queryKey: accountKeys.timeline(accountId) });
+      void queryClient.invalidateQueries({ queryKey: ["listChildAccounts"] });
       void queryClient.invalidateQueries({ queryKey: accountKeys.lists });
+      void queryClient.invalidateQueries({ queryKey: accountKeys.queries });
     },
   });
 }
@@ -71,6 +113,7 @@ export function useDeleteAccount() {
     onSuccess: (_data, accountId) => {
       void queryClient.invalidateQueries({ queryKey: accountKeys.detail(accountId) });
       void queryClient.invalidateQueries({ queryKey: accountKeys.lists });
+      void queryClient.invalidateQueries({ queryKey: accountKeys.queries });
     },
   });
 }
@@ -83,6 +126,186 @@ export function useRestoreAccount() {
     onSuccess: (account) => {
       queryClient.setQueryData(accountKeys.detail(account.id), account);
       void queryClient.invalidateQueries({ queryKey: accountKeys.lists });
+      void queryClient.invalidateQueries({ queryKey: accountKeys.queries });
     },
+  });
+}
+
+/** Everything an account change can make stale: its page, its lists, its history and timeline. */
+function useAccountChanged() {
+  const queryClient = useQueryClient();
+  return (account: Account) => {
+    queryClient.setQueryData(accountKeys.detail(account.id), account);
+    void queryClient.invalidateQueries({ queryKey: accountKeys.lists });
+    void queryClient.invalidateQueries({ queryKey: accountKeys.queries });
+    void queryClient.invalidateQueries({ queryKey: accountKeys.history(account.id) });
+    void queryClient.invalidateQueries({ queryKey: accountKeys.timeline(account.id) });
+    if (account.parent_id) void queryClient.invalidateQueries({ queryKey: accountKeys.children(account.parent_id) });
+  };
+}
+
+export function usePostStatus(accountId: string) {
+  const changed = useAccountChanged();
+  return useMutation({
+    mutationFn: (body: { title: string; details?: string | null }) =>
+      unwrap(api.POST("/api/v1/accounts/{account_id}/status", { params: { path: { account_id: accountId } }, body })),
+    onSuccess: changed,
+  });
+}
+
+export function useRecordNps(accountId: string) {
+  const changed = useAccountChanged();
+  return useMutation({
+    mutationFn: (body: { score: number; contact?: string | null }) =>
+      unwrap(api.POST("/api/v1/accounts/{account_id}/nps", { params: { path: { account_id: accountId } }, body })),
+    onSuccess: changed,
+  });
+}
+
+export function useChurnAccount(accountId: string) {
+  const changed = useAccountChanged();
+  return useMutation({
+    mutationFn: (body: { churned_on: string; reason: string }) =>
+      unwrap(api.POST("/api/v1/accounts/{account_id}/churn", { params: { path: { account_id: accountId } }, body })),
+    onSuccess: changed,
+  });
+}
+
+export function useReactivateAccount(accountId: string) {
+  const changed = useAccountChanged();
+  return useMutation({
+    mutationFn: () =>
+      unwrap(api.POST("/api/v1/accounts/{account_id}/reactivate", { params: { path: { account_id: accountId } } })),
+    onSuccess: changed,
+  });
+}
+
+export function useAccountHistory(accountId: string, enabled = true) {
+  return useQuery({
+    queryKey: accountKeys.history(accountId),
+    queryFn: ({ signal }) =>
+      unwrap(api.GET("/api/v1/accounts/{account_id}/history", { params: { path: { account_id: accountId } }, signal })),
+    enabled,
+  });
+}
+
+export function useChildAccounts(accountId: string) {
+  return useQuery({
+    queryKey: accountKeys.children(accountId),
+    queryFn: ({ signal }) =>
+      unwrap(api.GET("/api/v1/accounts/{account_id}/children", { params: { path: { account_id: accountId } }, signal })),
+  });
+}
+
+const FEED_LIMIT = 100;
+
+export function useAccountTimeline(accountId: string, enabled = true) {
+  return useQuery({
+    queryKey: accountKeys.timeline(accountId),
+    queryFn: ({ signal }) =>
+      unwrap(
+        api.GET("/api/v1/accounts/{account_id}/timeline", {
+          params: { path: { account_id: accountId }, query: { limit: FEED_LIMIT } },
+          signal,
+        }),
+      ),
+    enabled,
+  });
+}
+
+export function useAccountNotes(accountId: string, enabled = true) {
+  return useQuery({
+    queryKey: accountKeys.notes(accountId),
+    queryFn: ({ signal }) =>
+      unwrap(
+        api.GET("/api/v1/accounts/{account_id}/notes", {
+          params: { path: { account_id: accountId }, query: { limit: FEED_LIMIT } },
+          signal,
+        }),
+      ),
+    enabled,
+  });
+}
+
+function useNotesChanged(accountId: string) {
+  const queryClient = useQueryClient();
+  return () => {
+    void queryClient.invalidateQueries({ queryKey: accountKeys.notes(accountId) });
+    void queryClient.invalidateQueries({ queryKey: accountKeys.timeline(accountId) });
+  };
+}
+
+export function useCreateNote(accountId: string) {
+  const changed = useNotesChanged(accountId);
+  return useMutation({
+    mutationFn: (body: { body: string; is_pinned: boolean }) =>
+      unwrap(api.POST("/api/v1/accounts/{account_id}/notes", { params: { path: { account_id: accountId } }, body })),
+    onSuccess: changed,
+  });
+}
+
+export function useUpdateNote(accountId: string) {
+  const changed = useNotesChanged(accountId);
+  return useMutation({
+    mutationFn: ({ noteId, body }: { noteId: string; body: { body?: string; is_pinned?: boolean } }) =>
+      unwrap(api.PATCH("/api/v1/notes/{note_id}", { params: { path: { note_id: noteId } }, body })),
+    onSuccess: changed,
+  });
+}
+
+export function useDeleteNote(accountId: string) {
+  const changed = useNotesChanged(accountId);
+  return useMutation({
+    mutationFn: (noteId: string) => unwrap(api.DELETE("/api/v1/notes/{note_id}", { params: { path: { note_id: noteId } } })),
+    onSuccess: changed,
+  });
+}
+
+export function useAccountInteractions(accountId: string, type: InteractionType | null, enabled = true) {
+  return useQuery({
+    queryKey: [...accountKeys.interactions(accountId), { type }],
+    queryFn: ({ signal }) =>
+      unwrap(
+        api.GET("/api/v1/accounts/{account_id}/interactions", {
+          params: { path: { account_id: accountId }, query: { limit: FEED_LIMIT, type: type ?? undefined } },
+          signal,
+        }),
+      ),
+    enabled,
+  });
+}
+
+export function useAccountTickets(accountId: string, enabled = true) {
+  return useQuery({
+    queryKey: accountKeys.tickets(accountId),
+    queryFn: ({ signal }) =>
+      unwrap(
+        api.GET("/api/v1/accounts/{account_id}/tickets", {
+          params: { path: { account_id: accountId }, query: { limit: FEED_LIMIT } },
+          signal,
+        }),
+      ),
+    enabled,
+  });
+}
+
+export interface InteractionSearchParams {
+  q?: string;
+  type?: InteractionType;
+  limit: number;
+  offset: number;
+}
+
+export function useInteractionSearch(params: InteractionSearchParams) {
+  return useQuery({
+    queryKey: ["searchInteractions", params],
+    queryFn: ({ signal }) =>
+      unwrap(
+        api.GET("/api/v1/interactions/search", {
+          params: { query: { ...params, q: params.q || undefined } },
+          signal,
+        }),
+      ),
+    placeholderData: keepPreviousData,
   });
 }

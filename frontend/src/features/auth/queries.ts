@@ -31,7 +31,9 @@ export function useCan(): (permission: Permission) => boolean {
 /** Pages the SPA has; a role's landing page outside this list falls back to the accounts list. */
 const KNOWN_PAGES = [
   "/accounts",
+  "/interactions",
   "/profile",
+  "/admin/account-settings",
   "/admin/users",
   "/admin/roles",
   "/admin/organisation",

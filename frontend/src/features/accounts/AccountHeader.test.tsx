@@ -1,0 +1,77 @@
+import { MantineProvider } from "@mantine/core";
+import { render, screen } from "@testing-library/react";
+import userEvent from "@testing-library/user-event";
+import { describe, expect, it, vi } from "vitest";
+import type { Account } from "../../api/types";
+import { theme } from "../../app/theme";
+import { AccountHeader } from "./AccountHeader";
+
+const ACCOUNT: Account = {
+  id: "00000000-0000-0000-0000-000000000101",
+  external_id: "acme",
+  name: "Acme Corp",
+  domain: "acme.example",
+  joined_on: "2024-01-15",
+  renewal_on: "2030-03-01",
+  csm_ids: ["u1"],
+  crm_id: null,
+  billing_id: null,
+  support_id: null,
+  parent_id: null,
+  tier_id: "t1",
+  stage_id: "s1",
+  status_title: "Expansion talks",
+  status_details: "They want 20 more seats.",
+  status_at: "2025-05-01T10:00:00Z",
+  status_author_id: "u1",
+  csm_score: 82,
+  nps: "8.50",
+  churned_on: null,
+  churn_reason: null,
+  custom_values: {},
+  created_at: "2024-01-15T00:00:00Z",
+  updated_at: "2024-01-15T00:00:00Z",
+  deleted_at: null,
+};
+
+function renderHeader(account: Account, onPostStatus?: () => void) {
+  return render(
+    <MantineProvider theme={theme}>
+      <AccountHeader
+        account={account}
+        tierName="Gold"
+        stageName="Established"
+        csmNames={["Casey CSM"]}
+        statusAuthor="Casey CSM"
+        onPostStatus={onPostStatus}
+      />
+    </MantineProvider>,
+  );
+}
+
+describe("the account header", () => {
+  it("shows who looks after the account and how it is doing", async () => {
+    const onPostStatus = vi.fn();
+    renderHeader(ACCOUNT, onPostStatus);
+    expect(screen.getByTestId("account-title")).toHaveTextContent("Acme Corp");
+    expect(screen.getByTestId("account-csms")).toHaveTextContent("Casey CSM");
+    expect(screen.getByTestId("account-tier")).toHaveTextContent("Gold");
+    expect(screen.getByTestId("account-stage")).toHaveTextContent("Established");
+    expect(screen.getByTestId("account-csm-score")).toHaveTextContent("82");
+    expect(screen.getByTestId("account-nps")).toHaveTextContent("8.5");
+    expect(screen.getByTestId("account-status-title")).toHaveTextContent("Expansion talks");
+    expect(screen.getByText("They want 20 more seats.")).toBeInTheDocument();
+    expect(screen.queryByTestId("churned-badge")).not.toBeInTheDocument();
+    await userEvent.setup().click(screen.getByRole("button", { name: "Post status" }));
+    expect(onPostStatus).toHaveBeenCalledOnce();
+  });
+
+  it("marks a churned account, and says when there is no status or CSM", () => {
+    renderHeader({ ...ACCOUNT, churned_on: "2025-04-30", churn_reason: "Budget cuts", csm_ids: [], status_title: null, nps: null });
+    expect(screen.getByTestId("churned-badge")).toHaveTextContent("Churned");
+    expect(screen.getByTestId("account-csms")).toHaveTextContent("Unassigned");
+    expect(screen.getByText("No status posted yet.")).toBeInTheDocument();
+    expect(screen.getByTestId("account-nps")).toHaveTextContent("—");
+    expect(screen.queryByRole("button", { name: "Post status" })).not.toBeInTheDocument();
+  });
+});

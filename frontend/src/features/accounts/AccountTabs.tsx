@@ -1,0 +1,571 @@
+import {
+  ActionIcon,
+  Anchor,
+  Badge,
+  Box,
+  Button,
+  Card,
+  Group,
+  SegmentedControl,
+  SimpleGrid,
+  Stack,
+  Switch,
+  Table,
+  Text,
+  Textarea,
+  Timeline,
+  Title,
+  Tooltip,
+} from "@mantine/core";
+import { notifications } from "@mantine/notifications";
+import { IconPin, IconPinnedOff, IconTrash } from "@tabler/icons-react";
+import { useState, type ReactNode } from "react";
+import { Link } from "react-router";
+import { errorMessage, isApiError } from "../../api/errors";
+import type { Account, InteractionType, TimelineKind } from "../../api/types";
+import { formatDate, formatDateTime, plural } from "../../components/format";
+import { htmlToText, textToHtml } from "../../components/richtext";
+import { CardSkeleton, EmptyState, ErrorState, TableSkeletonRows } from "../../components/states";
+import { useCustomFields } from "../settings/queries";
+import {
+  useAccount,
+  useAccountHistory,
+  useAccountInteractions,
+  useAccountNotes,
+  useAccountTickets,
+  useAccountTimeline,
+  useChildAccounts,
+  useCreateNote,
+  useDeleteNote,
+  useUpdateNote,
+} from "./queries";
+
+type NameOf = (id: string | null | undefined) => string | null;
+
+function Field({ label, children, testId }: { label: string; children: ReactNode; testId?: string }) {
+  return (
+    <Stack gap={2}>
+      <Text size="xs" tt="uppercase" fw={700} c="dimmed" lts={0.4}>
+        {label}
+      </Text>
+      <Text size="sm" component="div" data-testid={testId}>
+        {children}
+      </Text>
+    </Stack>
+  );
+}
+
+function Section({ title, children }: { title: string; children: ReactNode }) {
+  return (
+    <Card withBorder radius="lg" p="lg">
+      <Title order={5} mb="md">
+        {title}
+      </Title>
+      {children}
+    </Card>
+  );
+}
+
+function customValue(value: unknown): string {
+  if (value === null || value === undefined || value === "") return "—";
+  if (typeof value === "boolean") return value ? "Yes" : "No";
+  return String(value);
+}
+
+export function OverviewTab({ account }: { account: Account }) {
+  const customFields = useCustomFields();
+  const children = useChildAccounts(account.id);
+  const parent = useAccount(account.parent_id ?? "", Boolean(account.parent_id));
+  const values = (account.custom_values ?? {}) as Record<string, unknown>;
+
+  return (
+    <Stack>
+      <Section title="Details">
+        <SimpleGrid cols={{ base: 1, xs: 2, md: 3 }} spacing="xl" verticalSpacing="lg">
+          <Field label="External ID" testId="account-external-id">
+            <Text span ff="monospace" size="sm">
+              {account.external_id}
+            </Text>
+          </Field>
+          <Field label="CRM ID">{account.crm_id ?? "—"}</Field>
+          <Field label="Billing ID">{account.billing_id ?? "—"}</Field>
+          <Field label="Support ID">{account.support_id ?? "—"}</Field>
+          <Field label="Domain">{account.domain ?? "—"}</Field>
+          <Field label="Joined on">{formatDate(account.joined_on)}</Field>
+          <Field label="Parent account" testId="account-parent">
+            {account.parent_id ? (
+              <Anchor component={Link} to={`/accounts/${account.parent_id}`} size="sm">
+                {parent.data?.name ?? "Parent account"}
+              </Anchor>
+            ) : (
+              "—"
+            )}
+          </Field>
+          {account.churned_on && <Field label="Churn reason">{account.churn_reason ?? "—"}</Field>}
+          <Field label="Created">{formatDateTime(account.created_at)}</Field>
+          <Field label="Last updated">{formatDateTime(account.updated_at)}</Field>
+        </SimpleGrid>
+      </Section>
+
+      <Section title="Custom fields">
+        {customFields.isPending ? (
+          <CardSkeleton lines={2} />
+        ) : customFields.isError ? (
+          <ErrorState error={customFields.error} onRetry={() => void customFields.refetch()} title="Could not load custom fields" />
+        ) : customFields.data.length === 0 ? (
+          <Text size="sm" c="dimmed">
+            Your organisation has no custom fields yet.
+          </Text>
+        ) : (
+          <SimpleGrid cols={{ base: 1, xs: 2, md: 3 }} spacing="xl" verticalSpacing="lg" data-testid="custom-fields">
+            {customFields.data.map((field) => (
+              <Field key={field.id} label={field.label}>
+                {field.type === "date" ? formatDate(values[field.key] as string | null) : customValue(values[field.key])}
+              </Field>
+            ))}
+          </SimpleGrid>
+        )}
+      </Section>
+
+      <Section title="Child accounts">
+        {children.isPending ? (
+          <CardSkeleton lines={2} />
+        ) : children.isError ? (
+          <ErrorState error={children.error} onRetry={() => void children.refetch()} title="Could not load child accounts" />
+        ) : children.data.length === 0 ? (
+          <Text size="sm" c="dimmed">
+            No accounts belong to this one.
+          </Text>
+        ) : (
+          <Stack gap="xs" data-testid="child-accounts">
+            {children.data.map((child) => (
+              <Group key={child.account.id} justify="space-between">
+                <Anchor component={Link} to={`/accounts/${child.account.id}`} size="sm" fw={600}>
+                  {child.account.name}
+                </Anchor>
+                <Text size="xs" c="dimmed">
+                  {child.descendants ? plural(child.descendants, "descendant") : "no descendants"}
+                </Text>
+              </Group>
+            ))}
+          </Stack>
+        )}
+      </Section>
+    </Stack>
+  );
+}
+
+export function HistoryTab({ accountId, userName }: { accountId: string; userName: NameOf }) {
+  const history = useAccountHistory(accountId);
+  if (history.isPending) {
+    return (
+      <Card withBorder radius="lg" p="lg">
+        <CardSkeleton lines={6} />
+      </Card>
+    );
+  }
+  if (history.isError) {
+    return <ErrorState error={history.error} onRetry={() => void history.refetch()} title="Could not load the history" />;
+  }
+  const { stages, csms, csm_scores: scores, nps } = history.data;
+  return (
+    <SimpleGrid cols={{ base: 1, md: 2 }}>
+      <Section title="Lifecycle stages">
+        {stages.length === 0 ? (
+          <Text size="sm" c="dimmed">No stage history.</Text>
+        ) : (
+          <Table data-testid="stage-history">
+            <Table.Thead>
+              <Table.Tr>
+                <Table.Th>Stage</Table.Th>
+                <Table.Th>Entered</Table.Th>
+                <Table.Th>Left</Table.Th>
+                <Table.Th ta="right">Days</Table.Th>
+              </Table.Tr>
+            </Table.Thead>
+            <Table.Tbody>
+              {stages.map((period) => (
+                <Table.Tr key={period.entered_at + period.stage_name}>
+                  <Table.Td>{period.stage_name}</Table.Td>
+                  <Table.Td>{formatDate(period.entered_at)}</Table.Td>
+                  <Table.Td>{period.left_at ? formatDate(period.left_at) : <Badge size="xs" variant="light">current</Badge>}</Table.Td>
+                  <Table.Td ta="right">{Math.floor(period.days).toLocaleString()}</Table.Td>
+                </Table.Tr>
+              ))}
+            </Table.Tbody>
+          </Table>
+        )}
+      </Section>
+      <Section title="CSM assignments">
+        {csms.length === 0 ? (
+          <Text size="sm" c="dimmed">Never assigned.</Text>
+        ) : (
+          <Table data-testid="csm-history">
+            <Table.Thead>
+              <Table.Tr>
+                <Table.Th>CSM</Table.Th>
+                <Table.Th>From</Table.Th>
+                <Table.Th>Until</Table.Th>
+              </Table.Tr>
+            </Table.Thead>
+            <Table.Tbody>
+              {csms.map((period) => (
+                <Table.Tr key={period.user_id + period.assigned_at}>
+                  <Table.Td>{userName(period.user_id) ?? "Unknown user"}</Table.Td>
+                  <Table.Td>{formatDate(period.assigned_at)}</Table.Td>
+                  <Table.Td>{period.unassigned_at ? formatDate(period.unassigned_at) : <Badge size="xs" variant="light">current</Badge>}</Table.Td>
+                </Table.Tr>
+              ))}
+            </Table.Tbody>
+          </Table>
+        )}
+      </Section>
+      <Section title="CSM scores">
+        {scores.length === 0 ? (
+          <Text size="sm" c="dimmed">No scores recorded.</Text>
+        ) : (
+          <Table data-testid="score-history">
+            <Table.Tbody>
+              {scores.map((entry) => (
+                <Table.Tr key={entry.recorded_at}>
+                  <Table.Td>{formatDateTime(entry.recorded_at)}</Table.Td>
+                  <Table.Td fw={600}>{entry.score}</Table.Td>
+                  <Table.Td c="dimmed">{userName(entry.changed_by_id) ?? ""}</Table.Td>
+                </Table.Tr>
+              ))}
+            </Table.Tbody>
+          </Table>
+        )}
+      </Section>
+      <Section title="NPS responses">
+        {nps.length === 0 ? (
+          <Text size="sm" c="dimmed">No NPS responses.</Text>
+        ) : (
+          <Table data-testid="nps-history">
+            <Table.Tbody>
+              {nps.map((entry) => (
+                <Table.Tr key={entry.id}>
+                  <Table.Td>{formatDateTime(entry.responded_at)}</Table.Td>
+                  <Table.Td fw={600}>{entry.score}</Table.Td>
+                  <Table.Td c="dimmed">{entry.contact ?? ""}</Table.Td>
+                </Table.Tr>
+              ))}
+            </Table.Tbody>
+          </Table>
+        )}
+      </Section>
+    </SimpleGrid>
+  );
+}
+
+const KIND_LABEL: Record<TimelineKind, { label: string; color: string }> = {
+  interaction: { label: "Interaction", color: "blue" },
+  note: { label: "Note", color: "yellow" },
+  ticket: { label: "Ticket", color: "orange" },
+  status_update: { label: "Status", color: "tenure" },
+  stage_change: { label: "Stage", color: "grape" },
+  csm_assigned: { label: "CSM assigned", color: "teal" },
+  csm_unassigned: { label: "CSM unassigned", color: "gray" },
+  csm_score: { label: "CSM score", color: "indigo" },
+  nps_response: { label: "NPS", color: "cyan" },
+  churn: { label: "Churn", color: "red" },
+  reactivation: { label: "Reactivation", color: "green" },
+};
+
+export function TimelineTab({ accountId, userName }: { accountId: string; userName: NameOf }) {
+  const timeline = useAccountTimeline(accountId);
+  if (timeline.isPending) return <Card withBorder radius="lg" p="lg"><CardSkeleton lines={6} /></Card>;
+  if (timeline.isError) return <ErrorState error={timeline.error} onRetry={() => void timeline.refetch()} title="Could not load the timeline" />;
+  if (timeline.data.items.length === 0) return <EmptyState title="Nothing has happened yet" description="Interactions, notes, tickets and changes show up here." />;
+  return (
+    <Card withBorder radius="lg" p="lg">
+      <Timeline bulletSize={14} lineWidth={2} data-testid="timeline">
+        {timeline.data.items.map((item) => {
+          const kind = KIND_LABEL[item.kind] ?? { label: item.kind, color: "gray" };
+          return (
+            <Timeline.Item
+              key={`${item.kind}-${item.id}`}
+              color={kind.color}
+              data-testid="timeline-item"
+              title={
+                <Group gap="xs">
+                  <Badge size="xs" variant="light" color={kind.color}>
+                    {kind.label}
+                  </Badge>
+                  <Text size="sm" fw={600}>
+                    {item.title}
+                  </Text>
+                </Group>
+              }
+            >
+              {item.detail && (
+                <Text size="sm" c="dimmed" lineClamp={3} style={{ whiteSpace: "pre-wrap" }}>
+                  {htmlToText(item.detail)}
+                </Text>
+              )}
+              <Text size="xs" c="dimmed" mt={4}>
+                {formatDateTime(item.occurred_at)}
+                {item.author_id && userName(item.author_id) ? ` · ${userName(item.author_id)}` : ""}
+              </Text>
+            </Timeline.Item>
+          );
+        })}
+      </Timeline>
+      {timeline.data.total > timeline.data.items.length && (
+        <Text size="xs" c="dimmed" mt="md">
+          Showing the latest {timeline.data.items.length} of {timeline.data.total.toLocaleString()} events.
+        </Text>
+      )}
+    </Card>
+  );
+}
+
+export function NotesTab({ accountId, userName, canWrite }: { accountId: string; userName: NameOf; canWrite: boolean }) {
+  const notes = useAccountNotes(accountId);
+  const create = useCreateNote(accountId);
+  const update = useUpdateNote(accountId);
+  const remove = useDeleteNote(accountId);
+  const [body, setBody] = useState("");
+  const [pinned, setPinned] = useState(false);
+  const fieldError = isApiError(create.error) ? create.error.fieldErrorMap().body : undefined;
+
+  const add = () => {
+    if (!body.trim()) return;
+    create.mutate(
+      { body: textToHtml(body.trim()), is_pinned: pinned },
+      {
+        onSuccess: () => {
+          setBody("");
+          setPinned(false);
+          notifications.show({ color: "tenure", title: "Note added", message: "" });
+        },
+      },
+    );
+  };
+  const failed = (title: string) => (error: Error) => notifications.show({ color: "red", title, message: errorMessage(error) });
+
+  return (
+    <Stack>
+      {canWrite && (
+        <Card withBorder radius="lg" p="lg">
+          <Stack gap="sm">
+            <Textarea
+              label="New note"
+              placeholder="What should the team know about this account?"
+              autosize
+              minRows={3}
+              value={body}
+              onChange={(e) => setBody(e.currentTarget.value)}
+              error={fieldError ?? (create.isError && !fieldError ? errorMessage(create.error) : undefined)}
+              data-testid="note-input"
+            />
+            <Group justify="space-between">
+              <Switch label="Pin to the top" checked={pinned} onChange={(e) => setPinned(e.currentTarget.checked)} />
+              <Button onClick={add} loading={create.isPending} disabled={!body.trim()}>
+                Add note
+              </Button>
+            </Group>
+          </Stack>
+        </Card>
+      )}
+      {notes.isPending ? (
+        <Card withBorder radius="lg" p="lg"><CardSkeleton lines={4} /></Card>
+      ) : notes.isError ? (
+        <ErrorState error={notes.error} onRetry={() => void notes.refetch()} title="Could not load notes" />
+      ) : notes.data.items.length === 0 ? (
+        <EmptyState title="No notes yet" description="Notes are for context the whole team should see." />
+      ) : (
+        notes.data.items.map((note) => (
+          <Card key={note.id} withBorder radius="lg" p="md" data-testid="note" bg={note.is_pinned ? "yellow.0" : undefined}>
+            <Group justify="space-between" align="flex-start" wrap="nowrap">
+              <Box style={{ minWidth: 0 }}>
+                {note.is_pinned && (
+                  <Badge size="xs" color="yellow" variant="light" mb={4} leftSection={<IconPin size={10} />}>
+                    Pinned
+                  </Badge>
+                )}
+                <Text size="sm" style={{ whiteSpace: "pre-wrap" }} data-testid="note-body">
+                  {htmlToText(note.body)}
+                </Text>
+                <Text size="xs" c="dimmed" mt={4}>
+                  {formatDateTime(note.created_at)}
+                  {userName(note.author_id) ? ` · ${userName(note.author_id)}` : ""}
+                </Text>
+              </Box>
+              {canWrite && (
+                <Group gap={4} wrap="nowrap">
+                  <Tooltip label={note.is_pinned ? "Unpin" : "Pin"}>
+                    <ActionIcon
+                      variant="subtle"
+                      color="gray"
+                      aria-label={note.is_pinned ? "Unpin note" : "Pin note"}
+                      onClick={() =>
+                        update.mutate({ noteId: note.id, body: { is_pinned: !note.is_pinned } }, { onError: failed("Could not update the note") })
+                      }
+                    >
+                      {note.is_pinned ? <IconPinnedOff size={16} /> : <IconPin size={16} />}
+                    </ActionIcon>
+                  </Tooltip>
+                  <Tooltip label="Delete">
+                    <ActionIcon
+                      variant="subtle"
+                      color="red"
+                      aria-label="Delete note"
+                      onClick={() => remove.mutate(note.id, { onError: failed("Could not delete the note") })}
+                    >
+                      <IconTrash size={16} />
+                    </ActionIcon>
+                  </Tooltip>
+                </Group>
+              )}
+            </Group>
+          </Card>
+        ))
+      )}
+    </Stack>
+  );
+}
+
+export const INTERACTION_TYPES: { value: InteractionType; label: string }[] = [
+  { value: "call", label: "Call" },
+  { value: "meeting", label: "Meeting" },
+  { value: "email", label: "Email" },
+  { value: "qbr", label: "QBR" },
+  { value: "note", label: "Note" },
+  { value: "other", label: "Other" },
+];
+
+export function InteractionsTab({ accountId, userName }: { accountId: string; userName: NameOf }) {
+  const [type, setType] = useState<InteractionType | "all">("all");
+  const interactions = useAccountInteractions(accountId, type === "all" ? null : type);
+  return (
+    <Card withBorder radius="lg" p={0}>
+      <Group p="md">
+        <SegmentedControl
+          size="xs"
+          aria-label="Interaction type"
+          data={[{ value: "all", label: "All" }, ...INTERACTION_TYPES]}
+          value={type}
+          onChange={(v) => setType(v as InteractionType | "all")}
+        />
+      </Group>
+      {interactions.isError ? (
+        <Box p="md">
+          <ErrorState error={interactions.error} onRetry={() => void interactions.refetch()} title="Could not load interactions" />
+        </Box>
+      ) : interactions.data && interactions.data.items.length === 0 ? (
+        <EmptyState title="No interactions" description="Calls, meetings, emails and QBRs with this customer appear here." />
+      ) : (
+        <Table.ScrollContainer minWidth={700}>
+          <Table verticalSpacing="sm" horizontalSpacing="md" data-testid="interactions-table">
+            <Table.Thead bg="gray.0">
+              <Table.Tr>
+                <Table.Th>When</Table.Th>
+                <Table.Th>Type</Table.Th>
+                <Table.Th>Subject</Table.Th>
+                <Table.Th>Participants</Table.Th>
+                <Table.Th>Outcome</Table.Th>
+              </Table.Tr>
+            </Table.Thead>
+            <Table.Tbody>
+              {interactions.isPending ? (
+                <TableSkeletonRows columns={5} rows={5} />
+              ) : (
+                interactions.data.items.map((item) => (
+                  <Table.Tr key={item.id} data-testid="interaction-row">
+                    <Table.Td style={{ whiteSpace: "nowrap" }}>{formatDateTime(item.occurred_at)}</Table.Td>
+                    <Table.Td>
+                      <Badge size="sm" variant="light" tt="none">
+                        {INTERACTION_TYPES.find((t) => t.value === item.type)?.label ?? item.type}
+                      </Badge>
+                    </Table.Td>
+                    <Table.Td>
+                      <Text size="sm" fw={600}>
+                        {item.subject ?? "(no subject)"}
+                      </Text>
+                      {item.body && (
+                        <Text size="xs" c="dimmed" lineClamp={2}>
+                          {item.body}
+                        </Text>
+                      )}
+                    </Table.Td>
+                    <Table.Td>
+                      <Text size="sm">
+                        {[...item.participant_user_ids.map((id) => userName(id) ?? "Team member"), ...item.participant_contacts].join(", ") || "—"}
+                      </Text>
+                    </Table.Td>
+                    <Table.Td>
+                      <Text size="sm">{item.outcome ?? "—"}</Text>
+                    </Table.Td>
+                  </Table.Tr>
+                ))
+              )}
+            </Table.Tbody>
+          </Table>
+        </Table.ScrollContainer>
+      )}
+    </Card>
+  );
+}
+
+const TICKET_COLORS: Record<string, string> = { open: "red", pending: "orange", solved: "green", closed: "gray" };
+const PRIORITY_COLORS: Record<string, string> = { low: "gray", normal: "blue", high: "orange", urgent: "red" };
+
+export function TicketsTab({ accountId }: { accountId: string }) {
+  const tickets = useAccountTickets(accountId);
+  if (tickets.isError) return <ErrorState error={tickets.error} onRetry={() => void tickets.refetch()} title="Could not load tickets" />;
+  if (tickets.data && tickets.data.items.length === 0) {
+    return <EmptyState title="No support tickets" description="Tickets from your support system appear here." />;
+  }
+  return (
+    <Card withBorder radius="lg" p={0}>
+      <Table.ScrollContainer minWidth={700}>
+        <Table verticalSpacing="sm" horizontalSpacing="md" data-testid="tickets-table">
+          <Table.Thead bg="gray.0">
+            <Table.Tr>
+              <Table.Th>Subject</Table.Th>
+              <Table.Th>Status</Table.Th>
+              <Table.Th>Priority</Table.Th>
+              <Table.Th>Opened</Table.Th>
+              <Table.Th>Closed</Table.Th>
+              <Table.Th>Source</Table.Th>
+            </Table.Tr>
+          </Table.Thead>
+          <Table.Tbody>
+            {tickets.isPending ? (
+              <TableSkeletonRows columns={6} rows={5} />
+            ) : (
+              tickets.data.items.map((ticket) => (
+                <Table.Tr key={ticket.id} data-testid="ticket-row">
+                  <Table.Td>
+                    <Text size="sm" fw={600}>
+                      {ticket.subject}
+                    </Text>
+                    {ticket.external_id && (
+                      <Text size="xs" c="dimmed" ff="monospace">
+                        {ticket.external_id}
+                      </Text>
+                    )}
+                  </Table.Td>
+                  <Table.Td>
+                    <Badge size="sm" variant="light" color={TICKET_COLORS[ticket.status] ?? "gray"}>
+                      {ticket.status}
+                    </Badge>
+                  </Table.Td>
+                  <Table.Td>
+                    <Badge size="sm" variant="dot" color={PRIORITY_COLORS[ticket.priority] ?? "gray"}>
+                      {ticket.priority}
+                    </Badge>
+                  </Table.Td>
+                  <Table.Td style={{ whiteSpace: "nowrap" }}>{formatDateTime(ticket.opened_at)}</Table.Td>
+                  <Table.Td style={{ whiteSpace: "nowrap" }}>{formatDateTime(ticket.closed_at)}</Table.Td>
+                  <Table.Td>{ticket.source}</Table.Td>
+                </Table.Tr>
+              ))
+            )}
+          </Table.Tbody>
+        </Table>
+      </Table.ScrollContainer>
+    </Card>
+  );
+}

@@ -1,0 +1,154 @@
+import { MantineProvider } from "@mantine/core";
+import { render, screen, within } from "@testing-library/react";
+import userEvent from "@testing-library/user-event";
+import { describe, expect, it, vi } from "vitest";
+import type { AccountField, FilterCondition } from "../../api/types";
+import { theme } from "../../app/theme";
+import { FilterBuilder } from "./FilterBuilder";
+import { filterToRows, operatorsFor, rowsToFilter, type FilterRow } from "./filters";
+
+const FIELDS: AccountField[] = [
+  { key: "name", label: "Name", type: "text", options: [] },
+  { key: "tier", label: "Tier", type: "category", options: ["Gold", "Silver", "Bronze"] },
+  { key: "csm_score", label: "CSM score", type: "number", options: [] },
+  { key: "renewal_on", label: "Renewal date", type: "date", options: [] },
+  { key: "churned", label: "Churned", type: "boolean", options: [] },
+  { key: "csm", label: "CSM", type: "users", options: [] },
+];
+
+function renderBuilder(value: FilterCondition | null = null) {
+  const onChange = vi.fn();
+  render(
+    <MantineProvider theme={theme} env="test">
+      <FilterBuilder fields={FIELDS} value={value} onChange={onChange} users={[{ value: "u1", label: "Casey CSM" }]} />
+    </MantineProvider>,
+  );
+  return { onChange, user: userEvent.setup() };
+}
+
+async function pick(user: ReturnType<typeof userEvent.setup>, input: HTMLElement, option: string) {
+  await user.click(input);
+  await user.click(await screen.findByRole("option", { name: option }));
+}
+
+function optionNames(): string[] {
+  return screen.getAllByRole("option").map((o) => o.textContent ?? "");
+}
+
+describe("operatorsFor", () => {
+  it("offers only the operators that apply to each field type", () => {
+    const ops = (type: Parameters<typeof operatorsFor>[0]) => operatorsFor(type).map((o) => o.value);
+    expect(ops("text")).toEqual(["eq", "ne", "contains", "not_contains", "starts_with", "is_empty", "is_not_empty"]);
+    expect(ops("category")).toEqual(["eq", "ne", "in", "not_in", "is_empty", "is_not_empty"]);
+    expect(ops("number")).not.toContain("contains");
+    expect(ops("number")).toContain("gte");
+    expect(ops("date")).toEqual(expect.arrayContaining(["within_next_days", "within_last_days", "before", "after", "on"]));
+    expect(ops("date")).not.toContain("contains");
+    expect(ops("boolean")).toEqual(["eq", "is_empty", "is_not_empty"]);
+    expect(ops("users")).not.toContain("gt");
+  });
+});
+
+describe("rowsToFilter", () => {
+  const row = (r: Omit<FilterRow, "id">): FilterRow => ({ id: Math.random().toString(), ...r });
+
+  it("turns rows into the typed condition tree, leaving out incomplete ones", () => {
+    const rows = [
+      row({ field: "tier", op: "in", value: ["Gold", "Silver"] }),
+      row({ field: "csm_score", op: "gte", value: 70 }),
+      row({ field: "renewal_on", op: "within_next_days", value: 90 }),
+      row({ field: "renewal_on", op: "before", value: "2030-01-01" }),
+      row({ field: "churned", op: "eq", value: false }),
+      row({ field: "csm", op: "is_empty", value: null }),
+      row({ field: "name", op: "contains", value: "  acme " }),
+      row({ field: "name", op: "eq", value: "" }), // incomplete: no value
+      row({ field: "csm_score", op: "gt", value: null }), // incomplete
+    ];
+    expect(rowsToFilter("any", rows, FIELDS)).toEqual({
+      kind: "any",
+      conditions: [
+        { kind: "compare", field: "tier", op: "in", value: ["Gold", "Silver"] },
+        { kind: "compare", field: "csm_score", op: "gte", value: 70 },
+        { kind: "date", field: "renewal_on", op: "within_next_days", days: 90 },
+        { kind: "date", field: "renewal_on", op: "before", date: "2030-01-01" },
+        { kind: "compare", field: "churned", op: "eq", value: false },
+        { kind: "compare", field: "csm", op: "is_empty" },
+        { kind: "compare", field: "name", op: "contains", value: "acme" },
+      ],
+    });
+    expect(rowsToFilter("all", [row({ field: "name", op: "eq", value: "" })], FIELDS)).toBeNull();
+  });
+
+  it("reads back what it wrote", () => {
+    const filter: FilterCondition = {
+      kind: "any",
+      conditions: [
+        { kind: "compare", field: "tier", op: "eq", value: "Gold" },
+        { kind: "date", field: "renewal_on", op: "within_next_days", days: 30 },
+      ],
+    };
+    const { mode, rows } = filterToRows(filter);
+    expect(rowsToFilter(mode, rows, FIELDS)).toEqual(filter);
+  });
+});
+
+describe("the filter builder", () => {
+  it("builds a category condition and emits its JSON", async () => {
+    const { onChange, user } = renderBuilder();
+    await user.click(screen.getByRole("button", { name: "Add condition" }));
+    const row = screen.getByTestId("filter-row");
+    await pick(user, within(row).getByRole("combobox", { name: "Field" }), "Tier");
+
+    // Only the category operators are offered.
+    await user.click(within(row).getByRole("combobox", { name: "Operator" }));
+    expect(optionNames()).toEqual(["is", "is not", "is any of", "is none of", "is empty", "is not empty"]);
+    await user.click(screen.getByRole("option", { name: "is" }));
+
+    await pick(user, within(row).getByRole("combobox", { name: "Value for Tier" }), "Gold");
+    expect(onChange).toHaveBeenLastCalledWith({
+      kind: "all",
+      conditions: [{ kind: "compare", field: "tier", op: "eq", value: "Gold" }],
+    });
+  });
+
+  it("offers date windows for a date field and sends the number of days", async () => {
+    const { onChange, user } = renderBuilder();
+    await user.click(screen.getByRole("button", { name: "Add condition" }));
+    const row = screen.getByTestId("filter-row");
+    await pick(user, within(row).getByRole("combobox", { name: "Field" }), "Renewal date");
+    await user.click(within(row).getByRole("combobox", { name: "Operator" }));
+    const names = optionNames();
+    expect(names).toContain("within the next … days");
+    expect(names).not.toContain("contains");
+    await user.click(screen.getByRole("option", { name: "within the next … days" }));
+    await user.type(within(row).getByRole("textbox", { name: "Days for Renewal date" }), "60");
+    expect(onChange).toHaveBeenLastCalledWith({
+      kind: "all",
+      conditions: [{ kind: "date", field: "renewal_on", op: "within_next_days", days: 60 }],
+    });
+  });
+
+  it("joins conditions with Any when asked", async () => {
+    const { onChange, user } = renderBuilder({
+      kind: "all",
+      conditions: [
+        { kind: "compare", field: "csm", op: "is_empty" },
+        { kind: "compare", field: "csm_score", op: "lt", value: 40 },
+      ],
+    });
+    expect(screen.getAllByTestId("filter-row")).toHaveLength(2);
+    await user.click(screen.getByRole("radio", { name: "Any" }));
+    expect(onChange).toHaveBeenLastCalledWith({
+      kind: "any",
+      conditions: [
+        { kind: "compare", field: "csm", op: "is_empty" },
+        { kind: "compare", field: "csm_score", op: "lt", value: 40 },
+      ],
+    });
+    await user.click(screen.getAllByRole("button", { name: "Remove condition" })[0]!);
+    expect(onChange).toHaveBeenLastCalledWith({
+      kind: "any",
+      conditions: [{ kind: "compare", field: "csm_score", op: "lt", value: 40 }],
+    });
+  });
+});

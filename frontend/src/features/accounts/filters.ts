@@ -1,0 +1,191 @@
+import type { AccountField, CompareOp, DateOp, FilterCondition } from "../../api/types";
+
+/** The field types /accounts/fields reports. */
+export type FieldType = "text" | "category" | "number" | "date" | "boolean" | "users";
+
+export type RowOp = CompareOp | DateOp;
+
+/** One condition as the builder edits it: a field, an operator and (maybe) a value. */
+export interface FilterRow {
+  id: string;
+  field: string;
+  op: RowOp | null;
+  /** A string for text/category/date/users, a string[] for in/not_in, a number, or a boolean. */
+  value: string | string[] | number | boolean | null;
+}
+
+export type FilterMode = "all" | "any";
+
+export interface OperatorInfo {
+  value: RowOp;
+  label: string;
+  /** What the value input is: none, one value, several, a date, a number of days. */
+  input: "none" | "single" | "multi" | "date" | "days";
+}
+
+const DATE_OPS: DateOp[] = [
+  "within_last_days",
+  "within_next_days",
+  "more_than_days_ago",
+  "more_than_days_ahead",
+  "before",
+  "after",
+  "on",
+];
+
+const OPERATORS: Record<FieldType, OperatorInfo[]> = {
+  text: [
+    { value: "eq", label: "is", input: "single" },
+    { value: "ne", label: "is not", input: "single" },
+    { value: "contains", label: "contains", input: "single" },
+    { value: "not_contains", label: "does not contain", input: "single" },
+    { value: "starts_with", label: "starts with", input: "single" },
+    { value: "is_empty", label: "is empty", input: "none" },
+    { value: "is_not_empty", label: "is not empty", input: "none" },
+  ],
+  category: [
+    { value: "eq", label: "is", input: "single" },
+    { value: "ne", label: "is not", input: "single" },
+    { value: "in", label: "is any of", input: "multi" },
+    { value: "not_in", label: "is none of", input: "multi" },
+    { value: "is_empty", label: "is empty", input: "none" },
+    { value: "is_not_empty", label: "is not empty", input: "none" },
+  ],
+  number: [
+    { value: "eq", label: "=", input: "single" },
+    { value: "ne", label: "≠", input: "single" },
+    { value: "gt", label: ">", input: "single" },
+    { value: "gte", label: "≥", input: "single" },
+    { value: "lt", label: "<", input: "single" },
+    { value: "lte", label: "≤", input: "single" },
+    { value: "is_empty", label: "is empty", input: "none" },
+    { value: "is_not_empty", label: "is not empty", input: "none" },
+  ],
+  date: [
+    { value: "within_last_days", label: "within the last … days", input: "days" },
+    { value: "within_next_days", label: "within the next … days", input: "days" },
+    { value: "more_than_days_ago", label: "more than … days ago", input: "days" },
+    { value: "more_than_days_ahead", label: "more than … days ahead", input: "days" },
+    { value: "on", label: "is on", input: "date" },
+    { value: "before", label: "is before", input: "date" },
+    { value: "after", label: "is after", input: "date" },
+    { value: "is_empty", label: "is empty", input: "none" },
+    { value: "is_not_empty", label: "is not empty", input: "none" },
+  ],
+  boolean: [
+    { value: "eq", label: "is", input: "single" },
+    { value: "is_empty", label: "is unknown", input: "none" },
+    { value: "is_not_empty", label: "is known", input: "none" },
+  ],
+  users: [
+    { value: "eq", label: "includes", input: "single" },
+    { value: "ne", label: "does not include", input: "single" },
+    { value: "in", label: "includes any of", input: "multi" },
+    { value: "not_in", label: "includes none of", input: "multi" },
+    { value: "is_empty", label: "is unassigned", input: "none" },
+    { value: "is_not_empty", label: "is assigned", input: "none" },
+  ],
+};
+
+export function fieldType(field: AccountField | undefined): FieldType {
+  const type = field?.type as FieldType | undefined;
+  return type && type in OPERATORS ? type : "text";
+}
+
+/** The operators that make sense for a field of this type (the backend refuses the others). */
+export function operatorsFor(type: FieldType): OperatorInfo[] {
+  return OPERATORS[type];
+}
+
+export function operatorInfo(type: FieldType, op: RowOp | null): OperatorInfo | undefined {
+  return OPERATORS[type].find((o) => o.value === op);
+}
+
+let nextId = 0;
+export function newRowId(): string {
+  nextId += 1;
+  return `row-${nextId}`;
+}
+
+/** A fresh row for a field, with its type's first operator. */
+export function newRow(field: AccountField): FilterRow {
+  const type = fieldType(field);
+  const op = operatorsFor(type)[0]!.value;
+  return { id: newRowId(), field: field.key, op, value: type === "boolean" ? true : null };
+}
+
+function isComplete(row: FilterRow, type: FieldType): boolean {
+  const info = operatorInfo(type, row.op);
+  if (!info) return false;
+  const v = row.value;
+  switch (info.input) {
+    case "none":
+      return true;
+    case "multi":
+      return Array.isArray(v) && v.length > 0;
+    case "days":
+      return typeof v === "number" && Number.isFinite(v) && v >= 0;
+    case "date":
+      return typeof v === "string" && /^\d{4}-\d{2}-\d{2}$/.test(v);
+    case "single":
+      if (type === "number") return typeof v === "number" && Number.isFinite(v);
+      if (type === "boolean") return typeof v === "boolean";
+      return typeof v === "string" && v.trim() !== "";
+  }
+}
+
+/** One row as an API condition, or null while it is incomplete. */
+export function rowToCondition(row: FilterRow, fields: AccountField[]): FilterCondition | null {
+  const field = fields.find((f) => f.key === row.field);
+  if (!field || !row.op) return null;
+  const type = fieldType(field);
+  if (!isComplete(row, type)) return null;
+  const info = operatorInfo(type, row.op)!;
+  if ((DATE_OPS as string[]).includes(row.op)) {
+    const op = row.op as DateOp;
+    return info.input === "days"
+      ? { kind: "date", field: row.field, op, days: row.value as number }
+      : { kind: "date", field: row.field, op, date: row.value as string };
+  }
+  const op = row.op as CompareOp;
+  if (info.input === "none") return { kind: "compare", field: row.field, op };
+  const value = typeof row.value === "string" ? row.value.trim() : row.value;
+  return { kind: "compare", field: row.field, op, value: value as string | number | boolean | string[] };
+}
+
+/** The builder's rows as the API's filter tree; null when no row is complete. */
+export function rowsToFilter(mode: FilterMode, rows: FilterRow[], fields: AccountField[]): FilterCondition | null {
+  const conditions = rows.map((row) => rowToCondition(row, fields)).filter((c): c is FilterCondition => c !== null);
+  if (!conditions.length) return null;
+  return { kind: mode, conditions };
+}
+
+/** Rows back from a filter tree (a flat all/any of comparisons, as the builder writes them). */
+export function filterToRows(filter: FilterCondition | null): { mode: FilterMode; rows: FilterRow[] } {
+  if (!filter) return { mode: "all", rows: [] };
+  const top = filter.kind === "all" || filter.kind === "any" ? filter : { kind: "all" as const, conditions: [filter] };
+  const rows: FilterRow[] = [];
+  for (const c of top.conditions) {
+    if (c.kind === "compare") {
+      rows.push({ id: newRowId(), field: c.field, op: c.op, value: (c.value ?? null) as FilterRow["value"] });
+    } else if (c.kind === "date") {
+      rows.push({ id: newRowId(), field: c.field, op: c.op, value: (c.days ?? c.date ?? null) as FilterRow["value"] });
+    }
+  }
+  return { mode: top.kind, rows };
+}
+
+/** The filter as a URL parameter value, and back (a bad value is no filter). */
+export function encodeFilter(filter: FilterCondition | null): string | null {
+  return filter ? JSON.stringify(filter) : null;
+}
+
+export function decodeFilter(value: string | null): FilterCondition | null {
+  if (!value) return null;
+  try {
+    const parsed = JSON.parse(value) as FilterCondition;
+    return parsed && typeof parsed === "object" && "kind" in parsed ? parsed : null;
+  } catch {
+    return null;
+  }
+}
