@@ -1,6 +1,7 @@
 import { createBrowserRouter } from "react-router";
 import { AccountDetailPage } from "../features/accounts/AccountDetailPage";
 import { AccountsPage } from "../features/accounts/AccountsPage";
+import { AccountImportPage } from "../features/imports/AccountImportPage";
 import { InteractionsPage } from "../features/interactions/InteractionsPage";
 import { AccountSettingsPage } from "../features/settings/AccountSettingsPage";
 import { AuditLogPage } from "../features/audit/AuditLogPage";
@@ -35,6 +36,10 @@ export const routes = [
             children: [
               { index: true, element: <LandingRedirect /> },
               { path: "accounts", element: <AccountsPage /> },
+              {
+                path: "accounts/import",
+                element: <RequirePermission permission="update_accounts"><AccountImportPage /></RequirePermission>,
+              },
               { path: "accounts/:accountId", element: <AccountDetailPage /> },
               { path: "interactions", element: <InteractionsPage /> },
               { path: "profile", element: <ProfilePage /> },

@@ -215,10 +215,10 @@ export function AccountDetailPage() {
           <NotesTab accountId={data.id} userName={userName} canWrite={canUpdate} />
         </Tabs.Panel>
         <Tabs.Panel value="interactions">
-          <InteractionsTab accountId={data.id} userName={userName} />
+          <InteractionsTab accountId={data.id} userName={userName} canWrite={canUpdate} />
         </Tabs.Panel>
         <Tabs.Panel value="tickets">
-          <TicketsTab accountId={data.id} />
+          <TicketsTab accountId={data.id} canWrite={canUpdate} />
         </Tabs.Panel>
         <Tabs.Panel value="history">
           <HistoryTab accountId={data.id} userName={userName} />

@@ -27,6 +27,7 @@ import { formatDate, formatDateTime, plural } from "../../components/format";
 import { htmlToText, textToHtml } from "../../components/richtext";
 import { CardSkeleton, EmptyState, ErrorState, TableSkeletonRows } from "../../components/states";
 import { useCustomFields } from "../settings/queries";
+import { LogInteractionModal, NewTicketModal } from "./ActivityForms";
 import {
   useAccount,
   useAccountHistory,
@@ -435,8 +436,17 @@ export const INTERACTION_TYPES: { value: InteractionType; label: string }[] = [
   { value: "other", label: "Other" },
 ];
 
-export function InteractionsTab({ accountId, userName }: { accountId: string; userName: NameOf }) {
+export function InteractionsTab({
+  accountId,
+  userName,
+  canWrite = false,
+}: {
+  accountId: string;
+  userName: NameOf;
+  canWrite?: boolean;
+}) {
   const [type, setType] = useState<InteractionType | "all">("all");
+  const [logOpened, setLogOpened] = useState(false);
   const interactions = useAccountInteractions(accountId, type === "all" ? null : type);
   return (
     <Card withBorder radius="lg" p={0}>
@@ -448,7 +458,13 @@ export function InteractionsTab({ accountId, userName }: { accountId: string; us
           value={type}
           onChange={(v) => setType(v as InteractionType | "all")}
         />
+        {canWrite && (
+          <Button size="xs" ml="auto" onClick={() => setLogOpened(true)} data-testid="log-interaction">
+            Log interaction
+          </Button>
+        )}
       </Group>
+      <LogInteractionModal accountId={accountId} opened={logOpened} onClose={() => setLogOpened(false)} />
       {interactions.isError ? (
         <Box p="md">
           <ErrorState error={interactions.error} onRetry={() => void interactions.refetch()} title="Could not load interactions" />
@@ -511,14 +527,32 @@ export function InteractionsTab({ accountId, userName }: { accountId: string; us
 const TICKET_COLORS: Record<string, string> = { open: "red", pending: "orange", solved: "green", closed: "gray" };
 const PRIORITY_COLORS: Record<string, string> = { low: "gray", normal: "blue", high: "orange", urgent: "red" };
 
-export function TicketsTab({ accountId }: { accountId: string }) {
+export function TicketsTab({ accountId, canWrite = false }: { accountId: string; canWrite?: boolean }) {
   const tickets = useAccountTickets(accountId);
+  const [newOpened, setNewOpened] = useState(false);
+  const newTicket = canWrite && (
+    <>
+      <Button size="xs" onClick={() => setNewOpened(true)} data-testid="new-ticket">
+        New ticket
+      </Button>
+      <NewTicketModal accountId={accountId} opened={newOpened} onClose={() => setNewOpened(false)} />
+    </>
+  );
   if (tickets.isError) return <ErrorState error={tickets.error} onRetry={() => void tickets.refetch()} title="Could not load tickets" />;
   if (tickets.data && tickets.data.items.length === 0) {
-    return <EmptyState title="No support tickets" description="Tickets from your support system appear here." />;
+    return (
+      <>
+        <EmptyState title="No support tickets" description="Tickets from your support system appear here." action={newTicket} />
+      </>
+    );
   }
   return (
     <Card withBorder radius="lg" p={0}>
+      {newTicket && (
+        <Group p="md" justify="flex-end">
+          {newTicket}
+        </Group>
+      )}
       <Table.ScrollContainer minWidth={700}>
         <Table verticalSpacing="sm" horizontalSpacing="md" data-testid="tickets-table">
           <Table.Thead bg="gray.0">

@@ -4,6 +4,7 @@ import {
   Box,
   Button,
   Card,
+  Checkbox,
   Group,
   Loader,
   Pagination,
@@ -23,7 +24,10 @@ import {
   IconArrowBackUp,
   IconChevronDown,
   IconChevronUp,
+  IconDownload,
+  IconEdit,
   IconPlus,
+  IconUpload,
   IconSearch,
   IconSelector,
   IconX,
@@ -41,7 +45,9 @@ import { useCsmNames } from "./csms";
 import { useCsmOptions } from "./csms";
 import { FilterBuilder } from "./FilterBuilder";
 import { decodeFilter, encodeFilter } from "./filters";
-import { useAccountFields, useAccountQuery, useAccounts, useRestoreAccount } from "./queries";
+import { BulkEditModal } from "./BulkEditModal";
+import { useAccountFields, useAccountQuery, useAccounts, useExportAccounts, useRestoreAccount } from "./queries";
+import { ViewPicker } from "./ViewPicker";
 import { useStages, useTiers } from "../settings/queries";
 
 export const PAGE_SIZES = [10, 25, 50, 100] as const;
@@ -94,17 +100,32 @@ function writeListState(state: ListState): URLSearchParams {
   return params;
 }
 
-const COLUMNS: { key: AccountSort | null; label: string; width?: number | string }[] = [
-  { key: "name", label: "Name" },
-  { key: "external_id", label: "External ID" },
-  { key: null, label: "Tier" },
-  { key: null, label: "Stage" },
-  { key: null, label: "CSMs" },
-  { key: "renewal_on", label: "Renewal" },
-  { key: "csm_score", label: "CSM score" },
-  { key: "nps", label: "NPS" },
-  { key: "churned_on", label: "Churned" },
+/** The explorer's columns; `field` is the /accounts/fields key (for export and saved views). */
+const COLUMNS: { key: AccountSort | null; field: string; label: string; width?: number | string }[] = [
+  { key: "name", field: "name", label: "Name" },
+  { key: "external_id", field: "external_id", label: "External ID" },
+  { key: null, field: "tier", label: "Tier" },
+  { key: null, field: "stage", label: "Stage" },
+  { key: null, field: "csm", label: "CSMs" },
+  { key: "renewal_on", field: "renewal_on", label: "Renewal" },
+  { key: "csm_score", field: "csm_score", label: "CSM score" },
+  { key: "nps", field: "nps", label: "NPS" },
+  { key: "churned_on", field: "churned_on", label: "Churned" },
 ];
+
+export const COLUMN_FIELDS = COLUMNS.map((column) => column.field);
+
+/** Trigger a browser download of some text. */
+function downloadText(text: string, fileName: string, type: string) {
+  const url = URL.createObjectURL(new Blob([text], { type }));
+  const link = document.createElement("a");
+  link.href = url;
+  link.download = fileName;
+  document.body.appendChild(link);
+  link.click();
+  link.remove();
+  setTimeout(() => URL.revokeObjectURL(url), 1000);
+}
 
 function SortHeader({
   column,
@@ -162,6 +183,10 @@ export function AccountsPage() {
   const csmNames = useCsmNames();
   const [createOpened, createModal] = useDisclosure(false);
   const restore = useRestoreAccount();
+  const exportCsv = useExportAccounts();
+  const [bulkOpened, bulkModal] = useDisclosure(false);
+  const [selected, setSelected] = useState<string[]>([]);
+  const [allMatching, setAllMatching] = useState(false);
 
   const update = (patch: Partial<ListState>, replace = false) => {
     setParams(writeListState({ ...state, ...patch }), { replace });
@@ -211,6 +236,15 @@ export function AccountsPage() {
     !state.deleted,
   );
   const query = state.deleted ? deletedQuery : explorerQuery;
+  const churned = state.segment === "active" ? false : state.segment === "churned" ? true : null;
+  const listSelection = { filter: state.filter, q: state.q, churned };
+
+  // A new search, filter or segment is a new set of accounts: start the selection again.
+  const selectionScope = JSON.stringify([state.q, state.segment, state.filter, state.deleted]);
+  useEffect(() => {
+    setSelected([]);
+    setAllMatching(false);
+  }, [selectionScope]);
   const data = query.data;
   const total = data?.total ?? 0;
   const pages = Math.max(1, Math.ceil(total / state.size));
@@ -233,6 +267,32 @@ export function AccountsPage() {
   };
 
   const canEdit = can("update_accounts");
+  const selectable = canEdit && !state.deleted;
+  const pageIds = (data?.items ?? []).map((account) => account.id);
+  const pageAllSelected = pageIds.length > 0 && pageIds.every((id) => selected.includes(id));
+  const pageSomeSelected = pageIds.some((id) => selected.includes(id));
+  const selectionCount = allMatching ? total : selected.length;
+
+  const toggleRow = (id: string, checked: boolean) => {
+    setAllMatching(false);
+    setSelected(checked ? [...selected, id] : selected.filter((other) => other !== id));
+  };
+  const togglePage = (checked: boolean) => {
+    setAllMatching(false);
+    setSelected(checked ? [...new Set([...selected, ...pageIds])] : selected.filter((id) => !pageIds.includes(id)));
+  };
+
+  const onExport = () => {
+    const available = new Set((fields.data ?? []).map((field) => field.key));
+    const columns = COLUMN_FIELDS.filter((field) => available.size === 0 || available.has(field));
+    exportCsv.mutate(
+      { selection: listSelection, columns, sort: state.sort, descending: state.descending },
+      {
+        onSuccess: (text) => downloadText(text, "accounts.csv", "text/csv"),
+        onError: (error) => notifications.show({ color: "red", title: "Could not export", message: errorMessage(error) }),
+      },
+    );
+  };
   const canDelete = can("delete_accounts");
   const first = total === 0 ? 0 : (state.page - 1) * state.size + 1;
   const last = Math.min(state.page * state.size, total);
@@ -255,7 +315,12 @@ export function AccountsPage() {
 
   let body;
   if (query.isPending) {
-    body = <TableSkeletonRows columns={COLUMNS.length + (state.deleted ? 1 : 0)} rows={Math.min(state.size, 10)} />;
+    body = (
+      <TableSkeletonRows
+        columns={COLUMNS.length + (state.deleted ? 1 : 0) + (selectable ? 1 : 0)}
+        rows={Math.min(state.size, 10)}
+      />
+    );
   } else if (query.isError) {
     body = null;
   } else if (data && data.items.length > 0) {
@@ -266,6 +331,16 @@ export function AccountsPage() {
         style={{ cursor: "pointer" }}
         data-testid="account-row"
       >
+        {selectable && (
+          <Table.Td w={40} onClick={(event: MouseEvent) => event.stopPropagation()}>
+            <Checkbox
+              aria-label={`Select ${account.name}`}
+              checked={allMatching || selected.includes(account.id)}
+              onChange={(event) => toggleRow(account.id, event.currentTarget.checked)}
+              data-testid="account-select"
+            />
+          </Table.Td>
+        )}
         <Table.Td>
           <Anchor
             component={Link}
@@ -381,10 +456,28 @@ export function AccountsPage() {
           )
         }
         actions={
-          canEdit && !state.deleted && (
-            <Button leftSection={<IconPlus size={16} />} onClick={createModal.open}>
-              New account
-            </Button>
+          !state.deleted && (
+            <>
+              <Button
+                variant="default"
+                leftSection={<IconDownload size={16} />}
+                onClick={onExport}
+                loading={exportCsv.isPending}
+                data-testid="export-csv"
+              >
+                Export CSV
+              </Button>
+              {canEdit && (
+                <Button component={Link} to="/accounts/import" variant="default" leftSection={<IconUpload size={16} />}>
+                  Import CSV
+                </Button>
+              )}
+              {canEdit && (
+                <Button leftSection={<IconPlus size={16} />} onClick={createModal.open}>
+                  New account
+                </Button>
+              )}
+            </>
           )
         }
       />
@@ -408,6 +501,12 @@ export function AccountsPage() {
             data-testid="accounts-search"
           />
           <Group gap="md">
+          {!state.deleted && (
+            <ViewPicker
+              current={{ filter: state.filter, sort: state.sort, descending: state.descending, columns: COLUMN_FIELDS }}
+              onOpen={(view) => update({ filter: view.filter ?? null, sort: view.sort, descending: view.descending, page: 1 })}
+            />
+          )}
           {!state.deleted && (
             <SegmentedControl
               aria-label="Which accounts"
@@ -447,6 +546,32 @@ export function AccountsPage() {
           </Box>
         )}
 
+        {selectable && selectionCount > 0 && (
+          <Group px="md" pb="sm" gap="sm" data-testid="selection-bar">
+            <Text size="sm" fw={600} data-testid="selection-count">
+              {allMatching ? `All ${plural(total, "matching account")} selected` : `${plural(selected.length, "account")} selected`}
+            </Text>
+            {!allMatching && pageAllSelected && total > selected.length && (
+              <Anchor component="button" size="sm" onClick={() => setAllMatching(true)} data-testid="select-all-matching">
+                Select all {total.toLocaleString()} matching
+              </Anchor>
+            )}
+            <Button size="xs" leftSection={<IconEdit size={14} />} onClick={bulkModal.open} data-testid="bulk-edit">
+              Bulk edit
+            </Button>
+            <Anchor
+              component="button"
+              size="sm"
+              c="dimmed"
+              onClick={() => {
+                setSelected([]);
+                setAllMatching(false);
+              }}
+            >
+              Clear selection
+            </Anchor>
+          </Group>
+        )}
         {query.isError ? (
           <Box p="md">
             <ErrorState error={query.error} onRetry={() => void query.refetch()} title="Could not load accounts" />
@@ -464,6 +589,17 @@ export function AccountsPage() {
             >
               <Table.Thead bg="gray.0">
                 <Table.Tr>
+                  {selectable && (
+                    <Table.Th w={40}>
+                      <Checkbox
+                        aria-label="Select all on this page"
+                        checked={allMatching || pageAllSelected}
+                        indeterminate={!allMatching && !pageAllSelected && pageSomeSelected}
+                        onChange={(event) => togglePage(event.currentTarget.checked)}
+                        data-testid="select-page"
+                      />
+                    </Table.Th>
+                  )}
                   {COLUMNS.map((column) => (
                     <SortHeader key={column.label} column={column} state={state} onSort={onSort} />
                   ))}
@@ -507,6 +643,18 @@ export function AccountsPage() {
         )}
       </Card>
 
+      <BulkEditModal
+        opened={bulkOpened}
+        onClose={bulkModal.close}
+        ids={selected}
+        allMatching={allMatching}
+        count={selectionCount}
+        list={listSelection}
+        onDone={() => {
+          setSelected([]);
+          setAllMatching(false);
+        }}
+      />
       <AccountFormModal
         opened={createOpened}
         onClose={createModal.close}

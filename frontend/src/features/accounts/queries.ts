@@ -6,8 +6,15 @@ import type {
   AccountSort,
   AccountUpdate,
   Account,
+  AccountViewWrite,
+  BulkEdit,
   InteractionType,
 } from "../../api/types";
+import type { components } from "../../api/gen/schema";
+
+type AccountExport = components["schemas"]["AccountExport"];
+type InteractionCreate = components["schemas"]["InteractionCreate"];
+type TicketCreate = components["schemas"]["TicketCreate"];
 
 export interface AccountListParams {
   q?: string;
@@ -307,5 +314,88 @@ export function useInteractionSearch(params: InteractionSearchParams) {
         }),
       ),
     placeholderData: keepPreviousData,
+  });
+}
+
+/** Set fields on many accounts at once (also how accounts are assigned to CSMs). */
+export function useBulkEditAccounts() {
+  const queryClient = useQueryClient();
+  return useMutation({
+    mutationFn: (body: BulkEdit) => unwrap(api.POST("/api/v1/accounts/bulk-edit", { body })),
+    onSuccess: () => {
+      void queryClient.invalidateQueries({ queryKey: accountKeys.lists });
+      void queryClient.invalidateQueries({ queryKey: accountKeys.queries });
+      void queryClient.invalidateQueries({ queryKey: ["getAccount"] });
+    },
+  });
+}
+
+/** The selected accounts as CSV text. */
+export function useExportAccounts() {
+  return useMutation({
+    mutationFn: async (body: AccountExport) =>
+      String(await unwrap(api.POST("/api/v1/accounts/export", { body, parseAs: "text" }))),
+  });
+}
+
+export const viewKeys = { list: ["listAccountViews"] as const };
+
+export function useAccountViews() {
+  return useQuery({
+    queryKey: viewKeys.list,
+    queryFn: ({ signal }) => unwrap(api.GET("/api/v1/account-views", { signal })),
+  });
+}
+
+export function useCreateAccountView() {
+  const queryClient = useQueryClient();
+  return useMutation({
+    mutationFn: (body: AccountViewWrite) => unwrap(api.POST("/api/v1/account-views", { body })),
+    onSuccess: () => void queryClient.invalidateQueries({ queryKey: viewKeys.list }),
+  });
+}
+
+export function useUpdateAccountView() {
+  const queryClient = useQueryClient();
+  return useMutation({
+    mutationFn: ({ viewId, body }: { viewId: string; body: AccountViewWrite }) =>
+      unwrap(api.PUT("/api/v1/account-views/{view_id}", { params: { path: { view_id: viewId } }, body })),
+    onSuccess: () => void queryClient.invalidateQueries({ queryKey: viewKeys.list }),
+  });
+}
+
+export function useDeleteAccountView() {
+  const queryClient = useQueryClient();
+  return useMutation({
+    mutationFn: (viewId: string) =>
+      unwrap(api.DELETE("/api/v1/account-views/{view_id}", { params: { path: { view_id: viewId } } })),
+    onSuccess: () => void queryClient.invalidateQueries({ queryKey: viewKeys.list }),
+  });
+}
+
+function useActivityChanged(accountId: string) {
+  const queryClient = useQueryClient();
+  return () => {
+    void queryClient.invalidateQueries({ queryKey: accountKeys.interactions(accountId) });
+    void queryClient.invalidateQueries({ queryKey: accountKeys.tickets(accountId) });
+    void queryClient.invalidateQueries({ queryKey: accountKeys.timeline(accountId) });
+  };
+}
+
+export function useCreateInteraction(accountId: string) {
+  const changed = useActivityChanged(accountId);
+  return useMutation({
+    mutationFn: (body: InteractionCreate) =>
+      unwrap(api.POST("/api/v1/accounts/{account_id}/interactions", { params: { path: { account_id: accountId } }, body })),
+    onSuccess: changed,
+  });
+}
+
+export function useCreateTicket(accountId: string) {
+  const changed = useActivityChanged(accountId);
+  return useMutation({
+    mutationFn: (body: TicketCreate) =>
+      unwrap(api.POST("/api/v1/accounts/{account_id}/tickets", { params: { path: { account_id: accountId } }, body })),
+    onSuccess: changed,
   });
 }

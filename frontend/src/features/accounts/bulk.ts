@@ -1,0 +1,57 @@
+import type { AccountSelection, BulkChanges, BulkEdit, FilterCondition } from "../../api/types";
+
+/** What the bulk-edit form holds: "" for a field left alone. */
+export interface BulkForm {
+  tierId: string;
+  stageId: string;
+  csmScore: number | "";
+  addCsmIds: string[];
+  removeCsmIds: string[];
+  /** null: leave the CSMs alone; a list (maybe empty): replace them with it. */
+  setCsmIds: string[] | null;
+}
+
+export const EMPTY_BULK_FORM: BulkForm = {
+  tierId: "",
+  stageId: "",
+  csmScore: "",
+  addCsmIds: [],
+  removeCsmIds: [],
+  setCsmIds: null,
+};
+
+/** The explorer's current query, for "every matching account". */
+export interface ListSelection {
+  filter: FilterCondition | null;
+  q: string;
+  churned: boolean | null;
+}
+
+/** Either the ticked ids, or every account the current filter/search/segment matches. */
+export function selectionFor(ids: string[], allMatching: boolean, list: ListSelection): AccountSelection {
+  if (!allMatching) return { account_ids: ids };
+  return { filter: list.filter, q: list.q || null, churned: list.churned };
+}
+
+/** Only the fields the user changed: the API leaves the others alone. */
+export function bulkChanges(form: BulkForm): BulkChanges {
+  const changes: BulkChanges = {};
+  if (form.tierId) changes.tier_id = form.tierId;
+  if (form.stageId) changes.stage_id = form.stageId;
+  if (form.csmScore !== "") changes.csm_score = form.csmScore;
+  if (form.setCsmIds !== null) {
+    changes.set_csm_ids = form.setCsmIds;
+  } else {
+    if (form.addCsmIds.length) changes.add_csm_ids = form.addCsmIds;
+    if (form.removeCsmIds.length) changes.remove_csm_ids = form.removeCsmIds;
+  }
+  return changes;
+}
+
+export function bulkEditBody(ids: string[], allMatching: boolean, list: ListSelection, form: BulkForm): BulkEdit {
+  return { selection: selectionFor(ids, allMatching, list), changes: bulkChanges(form) };
+}
+
+export function hasChanges(changes: BulkChanges): boolean {
+  return Object.keys(changes).length > 0;
+}

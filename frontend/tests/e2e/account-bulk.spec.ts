@@ -1,0 +1,125 @@
+import { expect, test, type Page } from "@playwright/test";
+import { readFileSync } from "node:fs";
+import { DEMO, signInViaApi, unique } from "./demo";
+
+test("an admin bulk-assigns two accounts to a CSM", async ({ page }) => {
+  const login = await page.request.post("/api/v1/auth/login", { data: DEMO.admin });
+  expect(login.status()).toBe(200);
+  const token = (await login.json()).access_token as string;
+  const id = unique();
+  const names = [`Bulk ${id} A`, `Bulk ${id} B`];
+  for (const [n, name] of names.entries()) {
+    const created = await page.request.post("/api/v1/accounts", {
+      headers: { Authorization: `Bearer ${token}` },
+      data: { name, external_id: `bulk-${id}-${n}` },
+    });
+    expect(created.status(), await created.text()).toBe(201);
+  }
+
+  await signInViaApi(page, DEMO.admin);
+  await page.goto("/accounts");
+  await page.getByLabel("Search accounts").fill(`Bulk ${id}`);
+  await expect(page.getByTestId("accounts-total")).toHaveText("2 accounts matching your search");
+  await expect(page.getByTestId("account-row")).toHaveCount(2);
+
+  await page.getByRole("checkbox", { name: `Select ${names[0]}` }).check();
+  await page.getByRole("checkbox", { name: `Select ${names[1]}` }).check();
+  await expect(page.getByTestId("selection-count")).toHaveText("2 accounts selected");
+  await page.getByTestId("bulk-edit").click();
+
+  const dialog = page.getByRole("dialog", { name: "Bulk edit 2 accounts" });
+  await dialog.getByRole("combobox", { name: "Add CSMs" }).click();
+  await page.getByRole("option", { name: "Sam Second" }).click();
+  // Close the dropdown (it covers the buttons).
+  await dialog.getByRole("heading", { name: "Bulk edit 2 accounts" }).click();
+  await dialog.getByTestId("bulk-apply").click();
+  await expect(dialog.getByTestId("bulk-result")).toHaveText("2 updated");
+  await dialog.getByRole("button", { name: "Close" }).first().click();
+
+  const rows = page.getByTestId("account-row");
+  await expect(rows.nth(0)).toContainText("Sam Second");
+  await expect(rows.nth(1)).toContainText("Sam Second");
+});
+
+async function createAccounts(page: Page, names: string[], prefix: string): Promise<string[]> {
+  const login = await page.request.post("/api/v1/auth/login", { data: DEMO.admin });
+  expect(login.status()).toBe(200);
+  const token = (await login.json()).access_token as string;
+  const ids: string[] = [];
+  for (const [n, name] of names.entries()) {
+    const created = await page.request.post("/api/v1/accounts", {
+      headers: { Authorization: `Bearer ${token}` },
+      data: { name, external_id: `${prefix}-${n}` },
+    });
+    expect(created.status(), await created.text()).toBe(201);
+    ids.push((await created.json()).id as string);
+  }
+  return ids;
+}
+
+test("an admin exports the matching accounts as CSV, and saves and reopens a view", async ({ page }) => {
+  const id = unique();
+  const names = [`Export ${id} A`, `Export ${id} B`];
+  await createAccounts(page, names, `exp-${id}`);
+  await signInViaApi(page, DEMO.admin);
+  await page.goto("/accounts?sort=external_id&desc=1");
+  await page.getByLabel("Search accounts").fill(`Export ${id}`);
+  await expect(page.getByTestId("accounts-total")).toHaveText("2 accounts matching your search");
+
+  const download = page.waitForEvent("download");
+  await page.getByTestId("export-csv").click();
+  const file = await download;
+  expect(file.suggestedFilename()).toBe("accounts.csv");
+  const text = readFileSync(await file.path(), "utf8");
+  const lines = text.trim().split(/\r?\n/);
+  expect(lines).toHaveLength(3);
+  expect(lines[1]).toContain(names[1]);
+  expect(lines[2]).toContain(names[0]);
+
+  // Save the sort as a view, go back to the default list, then open the view again.
+  const viewName = `View ${id}`;
+  await page.getByTestId("views-menu").click();
+  await page.getByTestId("save-view").click();
+  const dialog = page.getByRole("dialog", { name: "Save view" });
+  await dialog.getByLabel("Name").fill(viewName);
+  await dialog.getByRole("button", { name: "Save view" }).click();
+  await expect(dialog).toHaveCount(0);
+
+  await page.goto("/accounts");
+  await expect(page).not.toHaveURL(/sort=/);
+  await page.getByTestId("views-menu").click();
+  await page.getByTestId("view-item").filter({ hasText: viewName }).click();
+  await expect(page).toHaveURL(/sort=external_id/);
+  await expect(page).toHaveURL(/desc=1/);
+
+  await page.getByTestId("views-menu").click();
+  await expect(page.getByTestId("view-item").filter({ hasText: viewName })).toHaveCount(1);
+  await page.getByLabel(`Delete view ${viewName}`).click();
+  await expect(page.getByText("View deleted")).toBeVisible();
+  await expect(page.getByTestId("view-item").filter({ hasText: viewName })).toHaveCount(0);
+});
+
+test("an admin logs an interaction and adds a ticket on an account", async ({ page }) => {
+  const id = unique();
+  const [accountId] = await createAccounts(page, [`Activity ${id}`], `act-${id}`);
+  await signInViaApi(page, DEMO.admin);
+
+  await page.goto(`/accounts/${accountId}?tab=interactions`);
+  await page.getByTestId("log-interaction").click();
+  const log = page.getByRole("dialog", { name: "Log interaction" });
+  await log.getByLabel("Subject").fill(`Kickoff ${id}`);
+  await log.getByLabel("Outcome").fill("Agreed next steps");
+  await log.getByRole("button", { name: "Log interaction" }).click();
+  await expect(log).toHaveCount(0);
+  await expect(page.getByTestId("interaction-row")).toHaveCount(1);
+  await expect(page.getByTestId("interaction-row")).toContainText(`Kickoff ${id}`);
+
+  await page.getByRole("tab", { name: "Tickets" }).click();
+  await page.getByTestId("new-ticket").click();
+  const ticket = page.getByRole("dialog", { name: "New ticket" });
+  await ticket.getByLabel("Subject").fill(`Login broken ${id}`);
+  await ticket.getByRole("button", { name: "Add ticket" }).click();
+  await expect(ticket).toHaveCount(0);
+  await expect(page.getByTestId("ticket-row")).toHaveCount(1);
+  await expect(page.getByTestId("ticket-row")).toContainText(`Login broken ${id}`);
+});
