@@ -57,3 +57,6 @@ export type AccountViewWrite = Schemas["AccountViewWrite"];
 export type AccountSelection = Schemas["AccountSelection"];
 export type BulkEdit = Schemas["BulkEdit"];
 export type BulkChanges = Schemas["BulkChanges"];
+export type AttributeTrigger = Schemas["AttributeTriggerRead"];
+export type AttributeTriggerWrite = Schemas["AttributeTriggerWrite"];
+export type TriggerTarget = Schemas["TriggerTarget"];

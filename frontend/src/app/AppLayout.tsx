@@ -14,6 +14,7 @@ import {
 import { useDisclosure } from "@mantine/hooks";
 import {
   IconAdjustments,
+  IconBolt,
   IconBuildingSkyscraper,
   IconChevronDown,
   IconHistory,
@@ -55,6 +56,12 @@ const ADMIN_NAV: NavItem[] = [
     to: "/admin/account-settings",
     label: "Account settings",
     icon: <IconAdjustments size={18} />,
+    permission: "configure_product",
+  },
+  {
+    to: "/admin/attribute-triggers",
+    label: "Attribute triggers",
+    icon: <IconBolt size={18} />,
     permission: "configure_product",
   },
   { to: "/admin/audit-log", label: "Audit log", icon: <IconHistory size={18} />, permission: "manage_users" },

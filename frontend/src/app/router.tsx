@@ -4,6 +4,7 @@ import { AccountsPage } from "../features/accounts/AccountsPage";
 import { AccountImportPage } from "../features/imports/AccountImportPage";
 import { InteractionsPage } from "../features/interactions/InteractionsPage";
 import { AccountSettingsPage } from "../features/settings/AccountSettingsPage";
+import { AttributeTriggersPage } from "../features/triggers/AttributeTriggersPage";
 import { AuditLogPage } from "../features/audit/AuditLogPage";
 import { AcceptInvitationPage } from "../features/auth/AcceptInvitationPage";
 import { ForgotPasswordPage } from "../features/auth/ForgotPasswordPage";
@@ -46,6 +47,10 @@ export const routes = [
               {
                 path: "admin/account-settings",
                 element: <RequirePermission permission="configure_product"><AccountSettingsPage /></RequirePermission>,
+              },
+              {
+                path: "admin/attribute-triggers",
+                element: <RequirePermission permission="configure_product"><AttributeTriggersPage /></RequirePermission>,
               },
               { path: "admin/users", element: <RequirePermission permission="manage_users"><UsersPage /></RequirePermission> },
               { path: "admin/roles", element: <RequirePermission permission="manage_users"><RolesPage /></RequirePermission> },
