@@ -9,7 +9,9 @@ from scripts.stack import free_port, running
 
 
 def main() -> None:
-    with running(database="tenure_e2e", port=free_port(), fresh=True) as (url, _):
+    # Its own database name lets several runs share one server at once.
+    database = os.environ.get("TENURE_E2E_DATABASE", "tenure_e2e")
+    with running(database=database, port=free_port(), fresh=True) as (url, _):
         result = subprocess.run(
             ["npm", "run", "test:e2e", "--", *sys.argv[1:]],
             cwd=ROOT / "frontend",
