@@ -2,13 +2,12 @@
 
 import csv
 import io
-import uuid
 from collections.abc import Callable
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from domain.accounts import service
+from domain.accounts import bulk_writes, service
 from domain.accounts.models import Account, CustomField, LifecycleStage, Tier
 from domain.accounts.repository import AccountRepository, ConfigRepository
 from domain.accounts.schemas import AccountExport, AccountSelection, AccountUpdate, BulkEdit
@@ -40,40 +39,42 @@ async def _select(
 
 
 async def bulk_edit(session: AsyncSession, actor: Actor, data: BulkEdit) -> tuple[int, int]:
-    """Apply the same changes to every selected account, through the same path as a single
-    edit, so histories (stage, CSMs, score) and the audit log are written the same way.
-    Returns (matched, updated)."""
+    """Apply the same changes to every selected account through the same write path as a single
+    edit, so histories (stage, CSMs, score) and the audit log are written the same way, in a
+    few statements per chunk of accounts. Returns (matched, updated)."""
     require(actor, Permission.UPDATE_ACCOUNTS)
-    accounts = await _select(session, actor, data.selection, limit=MAX_BULK + 1)
-    if len(accounts) > MAX_BULK:
+    selection = data.selection
+    account_ids = await AccountRepository(session, actor).matching_ids(
+        q=selection.q,
+        condition=await service.compile_filter(session, actor, selection.filter),
+        churned=selection.churned,
+        account_ids=selection.account_ids,
+        limit=MAX_BULK + 1,
+    )
+    if len(account_ids) > MAX_BULK:
         raise TooManyAccounts()
     changes = data.changes
-    fields = changes.model_dump(
-        exclude_unset=True, exclude={"set_csm_ids", "add_csm_ids", "remove_csm_ids"}
-    )
-    updated = 0
-    for account in accounts:
-        update = AccountUpdate.model_validate(fields)
-        csm_ids = _new_csms(
-            account.csm_ids, changes.set_csm_ids, changes.add_csm_ids, changes.remove_csm_ids
+    update = AccountUpdate.model_validate(
+        changes.model_dump(
+            exclude_unset=True, exclude={"set_csm_ids", "add_csm_ids", "remove_csm_ids"}
         )
-        if csm_ids != account.csm_ids:
-            update.csm_ids = csm_ids
-        if update.model_fields_set or update.csm_ids is not None:
-            await service.update_account(session, actor, account.id, update)
-            updated += 1
-    return len(accounts), updated
-
-
-def _new_csms(
-    current: list[uuid.UUID],
-    replace: list[uuid.UUID] | None,
-    add: list[uuid.UUID] | None,
-    remove: list[uuid.UUID] | None,
-) -> list[uuid.UUID]:
-    result = list(replace) if replace is not None else list(current)
-    result += [u for u in add or [] if u not in result]
-    return [u for u in result if u not in set(remove or [])]
+    )
+    csms = None
+    if any(
+        c is not None for c in (changes.set_csm_ids, changes.add_csm_ids, changes.remove_csm_ids)
+    ):
+        csms = bulk_writes.CsmChange(
+            replace=changes.set_csm_ids,
+            add=changes.add_csm_ids or (),
+            remove=changes.remove_csm_ids or (),
+            only_if_different=True,
+        )
+    # An account is written when a field is set, or else only when its CSMs change.
+    edits = bulk_writes.same_edit(
+        account_ids, update, csms=csms, always=bool(update.model_fields_set)
+    )
+    updated = await bulk_writes.write_accounts(session, actor, edits)
+    return len(account_ids), len(updated)
 
 
 def _safe_cell(value: Any) -> str:

@@ -1,6 +1,6 @@
 """CSV import of accounts: map columns to fields, validate every row, then upsert all rows by
-external id in one transaction (or write nothing), through the same service functions as manual
-edits so histories and the audit log are written alike."""
+external id in one transaction (or write nothing), through the same write path as manual edits
+(bulk_writes.py) so histories and the audit log are written alike."""
 
 import csv
 import datetime as dt
@@ -16,7 +16,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import defer
 
-from domain.accounts import custom_values, service
+from domain.accounts import bulk_writes, custom_values
 from domain.accounts.models import (
     Account,
     AccountImport,
@@ -38,7 +38,6 @@ from domain.users.permissions import Permission
 MAX_CSV_BYTES = 10_000_000
 MAX_STORED_ERRORS = 1000
 MAX_LISTED = 50
-PROGRESS_EVERY = 200
 PROGRESS_TTL_SECONDS = 86_400
 _LOOKUP_CHUNK = 5000
 
@@ -624,24 +623,31 @@ async def _write(
     rows: list[_Row],
     lookups: _Lookups,
 ) -> None:
+    """Every row in one batch through the accounts' write path; progress is published after
+    each chunk of it."""
     ids = dict(lookups.existing)
-    total = len(rows)
-    for done, row in enumerate(rows, start=1):
+    ids.update({r.external_id: uuid.uuid4() for r in rows if r.account_id is None})
+    batch: list[bulk_writes.NewAccount | bulk_writes.AccountEdit] = []
+    for row in rows:
         data = _schema_data(row)
         if row.parent_external_id is not None:
             data["parent_id"] = ids[row.parent_external_id]
-        try:
-            if row.account_id is None:
-                account = await service.create_account(
-                    session, actor, AccountCreate(external_id=row.external_id, **data)
+        if row.account_id is None:
+            batch.append(
+                bulk_writes.NewAccount(
+                    AccountCreate(external_id=row.external_id, **data), id=ids[row.external_id]
                 )
-                ids[row.external_id] = account.id
-            else:
-                await service.update_account(session, actor, row.account_id, AccountUpdate(**data))
-        except DomainError as exc:
-            raise _RowFailed(row.number, exc.detail) from exc
-        if done % PROGRESS_EVERY == 0:
-            await _publish(redis, account_import.id, done, total)
+            )
+        else:
+            batch.append(bulk_writes.AccountEdit.of(row.account_id, AccountUpdate(**data)))
+
+    async def progress(done: int) -> None:
+        await _publish(redis, account_import.id, done, len(rows))
+
+    try:
+        await bulk_writes.write_accounts(session, actor, batch, on_progress=progress)
+    except DomainError as exc:
+        raise _RowFailed(rows[exc.extra.get("index", 0)].number, exc.detail) from exc
 
 
 async def fail_import(session: AsyncSession, import_id: uuid.UUID, message: str) -> None:

@@ -1,8 +1,21 @@
 import uuid
-from datetime import timedelta
+from collections.abc import Iterable
+from datetime import date, datetime, timedelta
 from typing import Any, TypeVar
 
-from sqlalchemy import ColumnElement, Select, exists, func, literal, or_, select
+from sqlalchemy import (
+    ColumnElement,
+    Row,
+    RowMapping,
+    Select,
+    delete,
+    exists,
+    func,
+    literal,
+    or_,
+    select,
+    update,
+)
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
@@ -18,6 +31,8 @@ from domain.accounts.models import (
     Tier,
 )
 from domain.accounts.schemas import AccountSort
+from domain.common.base import Base
+from domain.common.bulk_sql import among, insert_rows, table_of, unnest_rows
 from domain.users.actor import Actor
 
 SelectT = TypeVar("SelectT", bound=Select[Any])
@@ -68,6 +83,15 @@ class AccountRepository:
                 )
             )
         return stmt
+
+    async def visible_id_list(self, *, at_most: int) -> list[uuid.UUID] | None:
+        """The visible account ids as a list when the actor is scoped to at most `at_most`
+        of them, else None. A list lets PostgreSQL intersect index bitmaps (e.g. a CSM's
+        accounts with a full-text match) instead of probing each account in turn."""
+        if self.actor.sees_all_accounts:
+            return None
+        ids = list(await self.session.scalars(self.visible_ids().limit(at_most + 1)))
+        return ids if len(ids) <= at_most else None
 
     async def get(self, account_id: uuid.UUID, *, deleted: bool = False) -> Account | None:
         return await self.session.scalar(
@@ -204,6 +228,35 @@ class AccountRepository:
         )
         return [(account, int(n)) for account, n in rows]
 
+    async def subtree_ids(self, account_id: uuid.UUID) -> list[uuid.UUID]:
+        """`account_id` and its live descendants (any depth) that the actor may see, in one
+        recursive query. The walk goes through live accounts only, as `children` counts them,
+        and through accounts the actor cannot see: a CSM still gets a grandchild of theirs
+        below someone else's child. UNION stops on a loop already in the data."""
+        tree = (
+            select(Account.id, literal(0).label("depth"))
+            .where(
+                Account.org_id == self.actor.org_id,
+                Account.id == account_id,
+                Account.deleted_at.is_(None),
+            )
+            .cte("tree", recursive=True)
+        )
+        below = (
+            select(Account.id, (tree.c.depth + 1).label("depth"))
+            .join(tree, Account.parent_id == tree.c.id)
+            .where(
+                Account.org_id == self.actor.org_id,
+                Account.deleted_at.is_(None),
+                tree.c.depth < 1000,
+            )
+        )
+        tree = tree.union(below)
+        rows = await self.session.scalars(
+            select(tree.c.id).distinct().where(tree.c.id.in_(self.visible_ids()))
+        )
+        return list(rows)
+
     async def history(
         self, account_id: uuid.UUID
     ) -> tuple[
@@ -263,6 +316,21 @@ class AccountRepository:
         )
         return list(rows)
 
+    async def matching_ids(
+        self,
+        *,
+        q: str | None,
+        condition: ColumnElement[bool] | None,
+        churned: bool | None,
+        account_ids: list[uuid.UUID] | None,
+        limit: int,
+    ) -> list[uuid.UUID]:
+        """The ids of the accounts `matching` would return (the first `limit` by name),
+        without loading them: bulk writes read what they need themselves."""
+        stmt = self._filtered(q=q, condition=condition, churned=churned, account_ids=account_ids)
+        chosen = _ordered(stmt, AccountSort.NAME, False).limit(limit).subquery()
+        return list(await self.session.scalars(select(chosen.c.id)))
+
 
 class ConfigRepository:
     """Tiers, lifecycle stages and custom fields of one organisation."""
@@ -298,3 +366,185 @@ class ConfigRepository:
         return await self.session.scalar(
             select(CustomField).where(CustomField.org_id == self.org_id, CustomField.key == key)
         )
+
+
+class AccountBatchRepository:
+    """Set-based reads and writes for batches of accounts (bulk_writes.py): each method is one
+    statement, however many accounts it covers. Accounts are read through the actor's scope;
+    history rows are written for accounts already read that way."""
+
+    def __init__(self, session: AsyncSession, actor: Actor) -> None:
+        self.session = session
+        self.actor = actor
+        self.org_id = actor.org_id
+
+    async def rows(self, account_ids: Iterable[uuid.UUID]) -> list[RowMapping]:
+        """The live accounts among `account_ids` the actor may see, as plain rows."""
+        stmt = select(table_of(Account)).where(
+            Account.org_id == self.org_id,
+            among(Account.id, account_ids),
+            Account.deleted_at.is_(None),
+        )
+        if not self.actor.sees_all_accounts:
+            # Only then: for everyone else the subquery would be the whole organisation.
+            stmt = stmt.where(
+                Account.id.in_(AccountRepository(self.session, self.actor).visible_ids())
+            )
+        return list((await self.session.execute(stmt)).mappings())
+
+    async def csm_rows(
+        self, account_ids: Iterable[uuid.UUID]
+    ) -> list[Row[uuid.UUID, uuid.UUID, uuid.UUID]]:
+        """(id, account_id, user_id) of the accounts' current CSM assignments."""
+        result = await self.session.execute(
+            select(AccountCsm.id, AccountCsm.account_id, AccountCsm.user_id).where(
+                AccountCsm.org_id == self.org_id, among(AccountCsm.account_id, account_ids)
+            )
+        )
+        return list(result.all())
+
+    async def open_stage_periods(
+        self, account_ids: Iterable[uuid.UUID]
+    ) -> list[Row[uuid.UUID, uuid.UUID, uuid.UUID | None]]:
+        """(id, account_id, stage_id) of the accounts' open stage periods."""
+        result = await self.session.execute(
+            select(StagePeriod.id, StagePeriod.account_id, StagePeriod.stage_id).where(
+                StagePeriod.org_id == self.org_id,
+                among(StagePeriod.account_id, account_ids),
+                StagePeriod.left_at.is_(None),
+            )
+        )
+        return list(result.all())
+
+    async def open_csm_periods(
+        self, account_ids: Iterable[uuid.UUID]
+    ) -> list[Row[uuid.UUID, uuid.UUID, uuid.UUID]]:
+        """(id, account_id, user_id) of the accounts' open CSM assignment periods."""
+        period = CsmAssignmentPeriod
+        result = await self.session.execute(
+            select(period.id, period.account_id, period.user_id).where(
+                period.org_id == self.org_id,
+                among(period.account_id, account_ids),
+                period.unassigned_at.is_(None),
+            )
+        )
+        return list(result.all())
+
+    async def external_ids_in_use(self, external_ids: Iterable[str]) -> dict[str, uuid.UUID]:
+        """Live accounts of the whole organisation (not only what the actor may see) holding
+        any of these external ids."""
+        result = await self.session.execute(
+            select(Account.external_id, Account.id).where(
+                Account.org_id == self.org_id,
+                among(Account.external_id, external_ids),
+                Account.deleted_at.is_(None),
+            )
+        )
+        return {external_id: account_id for external_id, account_id in result}
+
+    async def live_ids_among(self, account_ids: Iterable[uuid.UUID]) -> set[uuid.UUID]:
+        """Which of these are live accounts of the organisation, visible to the actor or not
+        (parent links)."""
+        rows = await self.session.scalars(
+            select(Account.id).where(
+                Account.org_id == self.org_id,
+                among(Account.id, account_ids),
+                Account.deleted_at.is_(None),
+            )
+        )
+        return set(rows)
+
+    async def parent_links(
+        self, account_ids: Iterable[uuid.UUID]
+    ) -> dict[uuid.UUID, uuid.UUID | None]:
+        """account id -> parent id for these accounts and every ancestor above them (one
+        recursive query; UNION stops on a loop already in the data)."""
+        chain = (
+            select(Account.id, Account.parent_id)
+            .where(Account.org_id == self.org_id, among(Account.id, account_ids))
+            .cte("chain", recursive=True)
+        )
+        chain = chain.union(
+            select(Account.id, Account.parent_id)
+            .join(chain, Account.id == chain.c.parent_id)
+            .where(Account.org_id == self.org_id)
+        )
+        result = await self.session.execute(select(chain.c.id, chain.c.parent_id))
+        return {account_id: parent_id for account_id, parent_id in result}
+
+    async def insert(self, model: type[Base], rows: list[dict[str, Any]]) -> None:
+        """Many rows of one table in one statement."""
+        await insert_rows(self.session, model, rows)
+
+    async def update_accounts(
+        self, keys: list[str], rows: list[dict[str, Any]], *, updated_at: datetime
+    ) -> None:
+        """Set the columns `keys` of each row's account (`id`) to the row's values, in one
+        UPDATE ... FROM unnest(...)."""
+        table = table_of(Account)
+        values = unnest_rows(table, ["id", *keys], rows)
+        await self.session.execute(
+            update(table)
+            .values(
+                {**{table.c[key]: values.c[key] for key in keys}, table.c.updated_at: updated_at}
+            )
+            .where(table.c.org_id == self.org_id, table.c.id == values.c.id)
+        )
+
+    async def close_stage_periods(self, period_ids: list[uuid.UUID], at: datetime) -> None:
+        if period_ids:
+            await self.session.execute(
+                update(table_of(StagePeriod))
+                .values(left_at=at)
+                .where(StagePeriod.org_id == self.org_id, among(StagePeriod.id, period_ids))
+            )
+
+    async def close_csm_periods(self, period_ids: list[uuid.UUID], at: datetime) -> None:
+        if period_ids:
+            period = CsmAssignmentPeriod
+            await self.session.execute(
+                update(table_of(period))
+                .values(unassigned_at=at)
+                .where(period.org_id == self.org_id, among(period.id, period_ids))
+            )
+
+    async def delete_csm_rows(self, row_ids: list[uuid.UUID]) -> None:
+        if row_ids:
+            await self.session.execute(
+                delete(table_of(AccountCsm)).where(
+                    AccountCsm.org_id == self.org_id, among(AccountCsm.id, row_ids)
+                )
+            )
+
+    async def set_churned(
+        self, account_ids: list[uuid.UUID], *, on: date, reason: str, updated_at: datetime
+    ) -> None:
+        await self.session.execute(
+            update(table_of(Account))
+            .values(churned_on=on, churn_reason=reason, updated_at=updated_at)
+            .where(Account.org_id == self.org_id, among(Account.id, account_ids))
+        )
+
+    async def reload(self, account_ids: list[uuid.UUID]) -> list[Account]:
+        """The accounts as ORM objects, refreshed in place if the session already holds them
+        (after Core writes). By organisation, not visibility: a CSM who just unassigned
+        themselves still gets the account they edited back."""
+        rows = await self.session.scalars(
+            select(Account)
+            .options(selectinload(Account.csm_assignments))
+            .where(Account.org_id == self.org_id, among(Account.id, account_ids))
+            .execution_options(populate_existing=True)
+        )
+        return list(rows)
+
+    async def reload_held(self, account_ids: list[uuid.UUID]) -> None:
+        """Refresh the ORM objects this session already holds for these accounts, so nothing
+        reads values that Core writes have made stale."""
+        wanted = set(account_ids)
+        held = [
+            obj.id
+            for obj in list(self.session.identity_map.values())
+            if isinstance(obj, Account) and obj.id in wanted
+        ]
+        if held:
+            await self.reload(held)

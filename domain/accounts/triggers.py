@@ -1,6 +1,7 @@
 """Attribute triggers: rules in the filter language that set an account's tier, stage or churned
 status. Run by a worker on a schedule and on demand; each run is idempotent (an account already
-in the target state is not touched, so histories record real changes only)."""
+in the target state is not touched, so histories record real changes only). A trigger's changes
+are one batch through the accounts' write path (bulk_writes.py)."""
 
 import uuid
 
@@ -8,7 +9,7 @@ from pydantic import TypeAdapter
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from domain.accounts import service
+from domain.accounts import bulk_writes, service
 from domain.accounts.models import Account, AttributeTrigger, LifecycleStage, Tier, TriggerTarget
 from domain.accounts.repository import AccountRepository, ConfigRepository
 from domain.accounts.schemas import AccountUpdate, AttributeTriggerWrite, ChurnCreate
@@ -149,7 +150,7 @@ def request_run(session: AsyncSession, actor: Actor) -> None:
 
 async def run_triggers(session: AsyncSession, org_id: uuid.UUID) -> dict[str, int]:
     """Apply every active trigger, in position order, to the accounts it matches that are not
-    already in its target state. Changes go through the account service, so stage history,
+    already in its target state. Changes go through the accounts' write path, so stage history,
     churn events and the audit log are written as for a manual edit."""
     actor = system_actor(org_id)
     accounts = AccountRepository(session, actor)
@@ -168,27 +169,31 @@ async def run_triggers(session: AsyncSession, org_id: uuid.UUID) -> dict[str, in
             case _:
                 pending = Account.churned_on.is_(None)
         assert condition is not None
-        targets = await accounts.matching(
+        targets = await accounts.matching_ids(
             q=None,
             condition=condition & pending,
             churned=None,
             account_ids=None,
             limit=MAX_CHANGES_PER_RUN,
         )
-        for account in targets:
-            if trigger.target == TriggerTarget.TIER:
-                await service.update_account(
-                    session, actor, account.id, AccountUpdate(tier_id=trigger.tier_id)
-                )
-            elif trigger.target == TriggerTarget.STAGE:
-                await service.update_account(
-                    session, actor, account.id, AccountUpdate(stage_id=trigger.stage_id)
-                )
-            else:
-                await service.churn_account(
+        match trigger.target:
+            case TriggerTarget.TIER:
+                await bulk_writes.write_accounts(
                     session,
                     actor,
-                    account.id,
+                    bulk_writes.same_edit(targets, AccountUpdate(tier_id=trigger.tier_id)),
+                )
+            case TriggerTarget.STAGE:
+                await bulk_writes.write_accounts(
+                    session,
+                    actor,
+                    bulk_writes.same_edit(targets, AccountUpdate(stage_id=trigger.stage_id)),
+                )
+            case _ if targets:
+                await bulk_writes.churn_accounts(
+                    session,
+                    actor,
+                    targets,
                     ChurnCreate(
                         churned_on=await service.org_today(session, org_id),
                         reason=trigger.churn_reason or trigger.name,

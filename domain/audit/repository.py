@@ -1,9 +1,11 @@
 import uuid
+from typing import Any
 
 from sqlalchemy import Select, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain.audit.models import AuditEntry
+from domain.common.bulk_sql import insert_rows
 from domain.common.pagination import PageParams
 
 
@@ -30,3 +32,7 @@ class AuditRepository:
             .offset(page.offset)
         )
         return list(rows), total or 0
+
+    async def add_many(self, entries: list[dict[str, Any]]) -> None:
+        """Many entries in one statement (created_at from the column's server default)."""
+        await insert_rows(self.session, AuditEntry, [{**e, "org_id": self.org_id} for e in entries])

@@ -56,6 +56,31 @@ def record_for(
     )
 
 
+async def record_many_for(
+    session: AsyncSession,
+    actor: Actor,
+    action: str,
+    entity_type: str,
+    changes: list[tuple[uuid.UUID, dict[str, Any] | None, dict[str, Any] | None]],
+) -> None:
+    """One entry per (entity id, before, after), as `record_for` writes them, in one statement:
+    a bulk change is audited record by record, so each record's log reads the same whichever
+    path changed it."""
+    await AuditRepository(session, actor.org_id).add_many(
+        [
+            {
+                "actor_user_id": actor.user_id,
+                "action": action,
+                "entity_type": entity_type,
+                "entity_id": entity_id,
+                "before": before,
+                "after": after,
+            }
+            for entity_id, before, after in changes
+        ]
+    )
+
+
 async def list_entries(
     session: AsyncSession,
     actor: Actor,

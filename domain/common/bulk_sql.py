@@ -1,0 +1,62 @@
+"""Set-based SQL for batches of rows (bulk writes): one array parameter a column instead of one
+parameter a value, so a statement covers thousands of rows and stays one statement."""
+
+from collections.abc import Iterable
+from typing import Any, cast
+
+from sqlalchemy import Column, ColumnElement, Table, any_, bindparam, column, func, insert, select
+from sqlalchemy.dialects.postgresql import ARRAY
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.sql.schema import CallableColumnDefault, ScalarElementColumnDefault
+
+from domain.common.base import Base
+
+
+def table_of(model: type[Base]) -> Table:
+    table = model.__table__
+    assert isinstance(table, Table)
+    return table
+
+
+def among(column: Any, values: Iterable[Any]) -> ColumnElement[bool]:
+    """`column = ANY(:array)`: one parameter however many values (an IN list has one each)."""
+    return cast(
+        ColumnElement[bool], column == any_(bindparam(None, list(values), type_=ARRAY(column.type)))
+    )
+
+
+def unnest_rows(table: Table, keys: list[str], rows: list[dict[str, Any]]) -> Any:
+    """`unnest(:a, :b, ...) AS v(a, b, ...)`: the rows as a derived table (for UPDATE ... FROM
+    and INSERT ... SELECT), typed like `table`'s columns."""
+    arrays = [
+        bindparam(None, [row[key] for row in rows], type_=ARRAY(table.c[key].type)) for key in keys
+    ]
+    return (
+        func.unnest(*arrays)
+        .table_valued(*(column(key, table.c[key].type) for key in keys))
+        .render_derived(name="v")
+    )
+
+
+def _default(column: Column[Any]) -> Any:
+    default = column.default
+    assert isinstance(default, ScalarElementColumnDefault | CallableColumnDefault)
+    # A callable default is wrapped to take the execution context; ids do not use it.
+    if isinstance(default, CallableColumnDefault):
+        return default.arg(None)  # type: ignore[arg-type]  # uuid4 and the like ignore it
+    return default.arg
+
+
+async def insert_rows(session: AsyncSession, model: type[Base], rows: list[dict[str, Any]]) -> None:
+    """Rows of one table (each with the same keys) in one INSERT ... SELECT FROM unnest(...).
+    Python-side column defaults (ids) are filled in here, as the ORM would."""
+    if not rows:
+        return
+    table = table_of(model)
+    keys = list(rows[0])
+    defaults = [c for c in table.c if c.key not in rows[0] and c.default is not None]
+    if defaults:
+        keys += [c.key for c in defaults]
+        rows = [{**row, **{c.key: _default(c) for c in defaults}} for row in rows]
+    values = unnest_rows(table, keys, rows)
+    await session.execute(insert(table).from_select(keys, select(*(values.c[k] for k in keys))))

@@ -1,0 +1,172 @@
+"""Writes at scale: a 20,000-row CSV import (creates, then the same file again as updates) through
+the real import service, and a bulk edit of 10,000 accounts (stage, CSM, score), each in its own
+organisation of the benchmark database, removed afterwards. Prints rows/s and statements sent.
+
+BENCH_IMPORT_ROWS sets the file's size (the bulk edit takes half of them), to measure a slower
+path on fewer rows."""
+
+import csv
+import io
+import os
+import time
+import uuid
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from sqlalchemy import event, text
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
+
+from domain.accounts import bulk, imports
+from domain.accounts.models import CustomField, CustomFieldKind, CustomFieldType
+from domain.accounts.schemas import AccountSelection, BulkChanges, BulkEdit
+from domain.common.db import create_sessionmaker
+from domain.common.settings import Settings
+from domain.users import service as users
+from domain.users.actor import Actor
+from tests.factories import create_org, create_user
+from workers import queue
+
+ROWS = int(os.environ.get("BENCH_IMPORT_ROWS", "20000"))
+CSMS = 10
+FEWER_THAN_500_SEATS = {"kind": "compare", "field": "custom.seats", "op": "lt", "value": 500}
+MAPPING = {
+    "Id": "external_id",
+    "Company": "name",
+    "Domain": "domain",
+    "Joined": "joined_on",
+    "Tier": "tier",
+    "Stage": "stage",
+    "CSM": "csm",
+    "Score": "csm_score",
+    "Parent": "parent_external_id",
+    "Seats": "custom.seats",
+}
+
+
+def _csv(emails: list[str], *, stage: str, score_shift: int) -> str:
+    """Every tenth account has the one before it as parent; seats run 0-999, so half the
+    accounts have fewer than 500."""
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(list(MAPPING))
+    for i in range(ROWS):
+        writer.writerow(
+            [
+                f"bulk-{i:06d}",
+                f"Account {i}",
+                f"a{i}.example",
+                f"2024-{1 + i % 12:02d}-{1 + i % 28:02d}",
+                f"Tier {1 + i % 3}",
+                stage,
+                emails[i % len(emails)],
+                (i * 7 + score_shift) % 101,
+                f"bulk-{i - 1:06d}" if i % 10 == 9 else "",
+                i % 1000,
+            ]
+        )
+    return out.getvalue()
+
+
+class _Statements:
+    """Counts what is sent to PostgreSQL (an executemany counts once)."""
+
+    def __init__(self, engine: AsyncEngine) -> None:
+        self.count = 0
+        event.listen(engine.sync_engine, "before_cursor_execute", self._seen)
+        self._engine = engine
+
+    def _seen(self, *_: Any) -> None:
+        self.count += 1
+
+    def close(self) -> None:
+        event.remove(self._engine.sync_engine, "before_cursor_execute", self._seen)
+
+
+async def _timed(
+    label: str,
+    rows: int,
+    statements: _Statements,
+    session: AsyncSession,
+    call: Callable[[], Awaitable[Any]],
+) -> Any:
+    before = statements.count
+    started = time.perf_counter()
+    result = await call()
+    await session.commit()
+    seconds = time.perf_counter() - started
+    print(
+        f"  {label:<44} {rows:>7,} rows  {seconds:7.2f} s  {rows / seconds:9,.0f} rows/s"
+        f"  {statements.count - before:>7,} statements"
+    )
+    return result
+
+
+async def test_import_and_bulk_edit(bench_engine: AsyncEngine, bench_settings: Settings) -> None:
+    sessionmaker = create_sessionmaker(bench_engine)
+    redis = await queue.connect(bench_settings.redis_url)
+    statements = _Statements(bench_engine)
+    async with sessionmaker() as session:
+        org, admin = await create_org(session, name=f"bench-bulk-writes-{uuid.uuid4().hex[:8]}")
+        csms = [await create_user(session, org, role_name="CSM") for _ in range(CSMS)]
+        session.add(
+            CustomField(
+                org_id=org.id,
+                key="seats",
+                label="Seats",
+                kind=CustomFieldKind.METRIC,
+                type=CustomFieldType.NUMBER,
+                options=[],
+            )
+        )
+        await session.commit()
+        org_id, emails = org.id, [c.email for c in csms]
+        nobody = Actor(org_id=org_id, user_id=None, permissions=frozenset())
+        actor = users.actor_for(await users.get_user(session, nobody, admin.id))
+    print(f"\n  Account writes ({ROWS:,}-row CSV, bulk edit of {ROWS // 2:,} accounts)")
+    try:
+        for label, content in (
+            ("CSV import, new accounts", _csv(emails, stage="Trial", score_shift=0)),
+            ("CSV import, same file as updates", _csv(emails, stage="Renewal", score_shift=3)),
+        ):
+            async with sessionmaker() as session:
+                started = await imports.start_import(
+                    session,
+                    actor,
+                    file_name="bench.csv",
+                    csv_text=content,
+                    mapping=MAPPING,
+                    dry_run=False,
+                )
+                await imports.begin_import(session, started.id)
+                await session.commit()
+                done = await _timed(
+                    label,
+                    ROWS,
+                    statements,
+                    session,
+                    lambda: imports.run_import(session, redis, started.id),  # noqa: B023  # awaited at once
+                )
+                assert done.status == "succeeded", done.errors[:3]
+
+        async with sessionmaker() as session:
+            onboarding = await session.scalar(
+                text("SELECT id FROM lifecycle_stages WHERE org_id = :org AND name = 'Onboarding'"),
+                {"org": org_id},
+            )
+            edit = BulkEdit(
+                selection=AccountSelection.model_validate({"filter": FEWER_THAN_500_SEATS}),
+                changes=BulkChanges(stage_id=onboarding, csm_score=80, add_csm_ids=[csms[0].id]),
+            )
+            matched, updated = await _timed(
+                "bulk edit: stage, score, add a CSM",
+                ROWS // 2,
+                statements,
+                session,
+                lambda: bulk.bulk_edit(session, actor, edit),
+            )
+            assert (matched, updated) == (ROWS // 2, ROWS // 2)
+    finally:
+        statements.close()
+        async with bench_engine.begin() as conn:
+            await conn.execute(text("DELETE FROM organisations WHERE id = :org"), {"org": org_id})
+        await redis.aclose()

@@ -1,0 +1,463 @@
+"""The set-based write path: a batch of accounts gets the same history rows and audit entries as
+the same changes made one account at a time, and a bulk edit sends a number of statements that
+does not grow with the number of accounts."""
+
+import uuid
+from datetime import date
+from typing import Any
+
+import pytest
+from sqlalchemy import event, select
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
+
+from domain.accounts import bulk, bulk_writes
+from domain.accounts import service as accounts
+from domain.accounts.errors import ExternalIdTaken, HierarchyCycle, NotACsm
+from domain.accounts.models import (
+    Account,
+    AccountCsm,
+    ChurnEvent,
+    CsmAssignmentPeriod,
+    CsmScoreEntry,
+    CustomField,
+    CustomFieldKind,
+    CustomFieldType,
+    LifecycleStage,
+    StagePeriod,
+    Tier,
+)
+from domain.accounts.schemas import (
+    AccountCreate,
+    AccountSelection,
+    AccountUpdate,
+    BulkChanges,
+    BulkEdit,
+    ChurnCreate,
+)
+from domain.audit.models import AuditEntry
+from domain.orgs.models import Organisation
+from domain.users.actor import Actor
+from domain.users.models import User
+from domain.users.permissions import Permission
+from tests.factories import create_account, create_user
+
+
+@pytest.fixture
+def actor(org: Organisation, admin: User) -> Actor:
+    return Actor(org_id=org.id, user_id=admin.id, permissions=frozenset(Permission))
+
+
+@pytest.fixture
+async def config(session: AsyncSession, org: Organisation) -> dict[str, Any]:
+    """The organisation's stages and tiers by name, three CSMs, and two custom fields."""
+    session.add_all(
+        [
+            CustomField(
+                org_id=org.id,
+                key="seats",
+                label="Seats",
+                kind=CustomFieldKind.METRIC,
+                type=CustomFieldType.NUMBER,
+                options=[],
+            ),
+            CustomField(
+                org_id=org.id,
+                key="plan",
+                label="Plan",
+                kind=CustomFieldKind.DIMENSION,
+                type=CustomFieldType.CATEGORY,
+                options=["basic", "pro"],
+            ),
+        ]
+    )
+    await session.flush()
+    found: dict[str, Any] = {}
+    for model in (LifecycleStage, Tier):
+        for item in await session.scalars(select(model).where(model.org_id == org.id)):
+            found[item.name] = item.id
+    for n in (1, 2, 3):
+        found[f"csm{n}"] = (await create_user(session, org, role_name="CSM")).id
+    return found
+
+
+def _creates(c: dict[str, Any], prefix: str) -> list[AccountCreate]:
+    return [
+        AccountCreate(
+            external_id=f"{prefix}-0",
+            name="Zero",
+            stage_id=c["Trial"],
+            tier_id=c["Tier 1"],
+            csm_ids=[c["csm1"]],
+            csm_score=10,
+            custom_values={"seats": 5, "plan": "basic"},
+        ),
+        AccountCreate(
+            external_id=f"{prefix}-1",
+            name="One",
+            stage_id=c["Onboarding"],
+            csm_ids=[c["csm1"], c["csm2"]],
+            custom_values={"seats": 1},
+        ),
+        AccountCreate(external_id=f"{prefix}-2", name="Two", csm_score=50),
+    ]
+
+
+def _updates(c: dict[str, Any], parent: uuid.UUID) -> list[AccountUpdate]:
+    return [
+        AccountUpdate(
+            stage_id=c["Onboarding"],
+            csm_ids=[c["csm2"]],
+            csm_score=20,
+            custom_values={"plan": None, "seats": 7},
+        ),
+        AccountUpdate(stage_id=None, csm_ids=[c["csm2"], c["csm3"]], csm_score=40, tier_id=None),
+        AccountUpdate(
+            stage_id=c["Trial"],
+            csm_score=50,
+            custom_values={"plan": "pro"},
+            renewal_on=date(2027, 1, 31),
+            parent_id=parent,
+            name=None,
+        ),
+    ]
+
+
+async def _recorded(session: AsyncSession, ids: list[uuid.UUID]) -> list[dict[str, Any]]:
+    """Per account: its row and every history row and audit entry written for it, with what
+    differs between two runs of the same changes (ids, times) left out: each account id is
+    replaced by its place in `ids`, and a time by whether it is set."""
+    labels = {str(account_id): f"account-{i}" for i, account_id in enumerate(ids)}
+
+    def plain(value: Any) -> Any:
+        if isinstance(value, dict):
+            return {k: plain(v) for k, v in value.items() if k not in ("external_id",)}
+        if isinstance(value, list):
+            return sorted(plain(v) for v in value)
+        return labels.get(str(value), value)
+
+    recorded = []
+    for account_id in ids:
+        account = await session.scalar(
+            select(Account)
+            .where(Account.id == account_id)
+            .execution_options(populate_existing=True)
+        )
+        assert account is not None
+
+        async def rows(model: Any, order: Any, account_id: uuid.UUID = account_id) -> list[Any]:
+            return list(
+                await session.scalars(
+                    select(model).where(model.account_id == account_id).order_by(order)
+                )
+            )
+
+        stages = await rows(StagePeriod, StagePeriod.entered_at)
+        periods = await rows(CsmAssignmentPeriod, CsmAssignmentPeriod.assigned_at)
+        scores = await rows(CsmScoreEntry, CsmScoreEntry.recorded_at)
+        csms = await rows(AccountCsm, AccountCsm.user_id)
+        audit = await session.scalars(
+            select(AuditEntry).where(AuditEntry.entity_id == account_id).order_by(AuditEntry.action)
+        )
+        recorded.append(
+            {
+                "account": plain(
+                    {
+                        c: getattr(account, c)
+                        for c in (
+                            "name",
+                            "tier_id",
+                            "stage_id",
+                            "csm_score",
+                            "custom_values",
+                            "renewal_on",
+                            "parent_id",
+                        )
+                    }
+                ),
+                "csms": [c.user_id for c in csms],
+                "stages": sorted(
+                    (str(p.stage_id), p.stage_name, p.left_at is None, p.changed_by_id)
+                    for p in stages
+                ),
+                "csm_periods": sorted(
+                    (str(p.user_id), p.unassigned_at is None, p.changed_by_id) for p in periods
+                ),
+                "scores": [(e.score, e.changed_by_id) for e in scores],
+                "audit": [
+                    (e.action, e.actor_user_id, plain(e.before), plain(e.after)) for e in audit
+                ],
+            }
+        )
+    return recorded
+
+
+@pytest.mark.parametrize("chunk", [bulk_writes.CHUNK, 2], ids=["one-chunk", "chunks-of-2"])
+async def test_a_batch_writes_what_single_edits_write(
+    session: AsyncSession,
+    actor: Actor,
+    config: dict[str, Any],
+    monkeypatch: pytest.MonkeyPatch,
+    chunk: int,
+) -> None:
+    monkeypatch.setattr(bulk_writes, "CHUNK", chunk)
+    single = [(await accounts.create_account(session, actor, d)).id for d in _creates(config, "s")]
+    for account_id, data in zip(single, _updates(config, single[0]), strict=True):
+        await accounts.update_account(session, actor, account_id, data)
+
+    new = [bulk_writes.NewAccount(d) for d in _creates(config, "b")]
+    batch = [n.id for n in new]
+    assert await bulk_writes.write_accounts(session, actor, new) == batch
+    edits = [
+        bulk_writes.AccountEdit.of(account_id, data)
+        for account_id, data in zip(batch, _updates(config, batch[0]), strict=True)
+    ]
+    assert await bulk_writes.write_accounts(session, actor, edits) == batch
+
+    by_single, by_batch = await _recorded(session, single), await _recorded(session, batch)
+    assert by_batch == by_single
+    # The histories really were written (not two empty lists compared).
+    assert [len(r["stages"]) for r in by_batch] == [2, 1, 1]
+    assert [len(r["csm_periods"]) for r in by_batch] == [2, 3, 0]
+    assert [len(r["scores"]) for r in by_batch] == [2, 1, 1]
+    assert [[a[0] for a in r["audit"]] for r in by_batch] == [
+        ["account.created", "account.updated"]
+    ] * 3
+    # One batch, one effective time.
+    times = await session.scalars(
+        select(StagePeriod.entered_at).where(
+            StagePeriod.account_id.in_(batch), StagePeriod.left_at.is_(None)
+        )
+    )
+    assert len(set(times)) == 1
+
+
+async def test_a_bulk_edit_writes_what_single_edits_write(
+    session: AsyncSession, org: Organisation, actor: Actor, config: dict[str, Any]
+) -> None:
+    csm1, csm2 = [await session.get_one(User, config[k]) for k in ("csm1", "csm2")]
+    twins: list[list[uuid.UUID]] = [[], []]
+    for twin in twins:
+        for csms, score in (([csm1], 10), ([], None), ([csm1, csm2], 30)):
+            created = await accounts.create_account(
+                session,
+                actor,
+                AccountCreate(
+                    external_id=uuid.uuid4().hex,
+                    name="Twin",
+                    stage_id=config["Trial"],
+                    csm_ids=[c.id for c in csms],
+                    csm_score=score,
+                ),
+            )
+            twin.append(created.id)
+    single, batch = twins
+    for account_id in single:
+        account = await accounts.get_account(session, actor, account_id)
+        await accounts.update_account(
+            session,
+            actor,
+            account_id,
+            AccountUpdate(
+                stage_id=config["Renewal"],
+                csm_score=30,
+                custom_values={"seats": 3},
+                csm_ids=[u for u in account.csm_ids if u != csm1.id] + [config["csm3"]],
+            ),
+        )
+
+    matched, updated = await bulk.bulk_edit(
+        session,
+        actor,
+        BulkEdit(
+            selection=AccountSelection(account_ids=batch),
+            changes=BulkChanges(
+                stage_id=config["Renewal"],
+                csm_score=30,
+                custom_values={"seats": 3},
+                add_csm_ids=[config["csm3"]],
+                remove_csm_ids=[csm1.id],
+            ),
+        ),
+    )
+
+    assert (matched, updated) == (3, 3)
+    assert await _recorded(session, batch) == await _recorded(session, single)
+
+
+async def test_a_bulk_csm_change_only_writes_accounts_whose_csms_change(
+    session: AsyncSession, org: Organisation, actor: Actor, config: dict[str, Any]
+) -> None:
+    csm = await session.get_one(User, config["csm1"])
+    has_it = await create_account(session, org, csms=[csm])
+    lacks_it = await create_account(session, org)
+
+    matched, updated = await bulk.bulk_edit(
+        session,
+        actor,
+        BulkEdit(
+            selection=AccountSelection(account_ids=[has_it.id, lacks_it.id]),
+            changes=BulkChanges(add_csm_ids=[csm.id]),
+        ),
+    )
+
+    assert (matched, updated) == (2, 1)
+    audited = await session.scalars(select(AuditEntry.entity_id).where(AuditEntry.org_id == org.id))
+    assert list(audited) == [lacks_it.id]
+    # The session's own objects were refreshed, not left stale.
+    assert lacks_it.csm_ids == [csm.id]
+
+
+async def test_churning_a_batch_records_an_event_and_an_audit_entry_each(
+    session: AsyncSession, org: Organisation, actor: Actor
+) -> None:
+    targets = [(await create_account(session, org)).id for _ in range(3)]
+
+    await bulk_writes.churn_accounts(
+        session, actor, targets, ChurnCreate(churned_on=date(2026, 3, 1), reason="Budget")
+    )
+
+    events = await session.scalars(select(ChurnEvent).where(ChurnEvent.account_id.in_(targets)))
+    assert sorted((e.account_id, e.reason) for e in events) == sorted(
+        (t, "Budget") for t in targets
+    )
+    entries = (
+        await session.scalars(select(AuditEntry).where(AuditEntry.entity_id.in_(targets)))
+    ).all()
+    assert {(e.action, e.before["churned_on"], e.after["churned_on"]) for e in entries} == {
+        ("account.churned", None, "2026-03-01")
+    }
+    assert len(entries) == 3
+
+
+class TestRefusals:
+    async def test_a_cycle_made_by_two_edits_of_one_batch(
+        self, session: AsyncSession, org: Organisation, actor: Actor
+    ) -> None:
+        a, b = await create_account(session, org), await create_account(session, org)
+
+        with pytest.raises(HierarchyCycle) as refused:
+            await bulk_writes.write_accounts(
+                session,
+                actor,
+                [
+                    bulk_writes.AccountEdit(a.id, {"parent_id": b.id}),
+                    bulk_writes.AccountEdit(b.id, {"parent_id": a.id}),
+                ],
+            )
+
+        assert refused.value.extra["index"] == 1
+
+    async def test_a_cycle_through_new_and_existing_accounts(
+        self, session: AsyncSession, org: Organisation, actor: Actor
+    ) -> None:
+        top = await create_account(session, org)
+        new = bulk_writes.NewAccount(AccountCreate(external_id="new", name="New", parent_id=top.id))
+
+        with pytest.raises(HierarchyCycle) as refused:
+            await bulk_writes.write_accounts(
+                session, actor, [new, bulk_writes.AccountEdit(top.id, {"parent_id": new.id})]
+            )
+
+        assert refused.value.extra["index"] == 1
+
+    async def test_the_same_external_id_twice_in_a_batch(
+        self, session: AsyncSession, actor: Actor
+    ) -> None:
+        with pytest.raises(ExternalIdTaken) as refused:
+            await bulk_writes.write_accounts(
+                session,
+                actor,
+                [
+                    bulk_writes.NewAccount(AccountCreate(external_id="x", name="X")),
+                    bulk_writes.NewAccount(AccountCreate(external_id="y", name="Y")),
+                    bulk_writes.NewAccount(AccountCreate(external_id="x", name="X again")),
+                ],
+            )
+
+        assert refused.value.extra["index"] == 2
+
+    async def test_a_csm_who_lost_their_seat_is_named_in_a_later_chunk(
+        self,
+        session: AsyncSession,
+        org: Organisation,
+        actor: Actor,
+        monkeypatch: pytest.MonkeyPatch,
+    ) -> None:
+        monkeypatch.setattr(bulk_writes, "CHUNK", 2)
+        analyst = await create_user(session, org, role_name="Analyst")
+        targets = [await create_account(session, org) for _ in range(3)]
+        # Assigned before they lost the seat: a single edit keeping them is refused too.
+        session.add(AccountCsm(org_id=org.id, account_id=targets[2].id, user_id=analyst.id))
+        await session.flush()
+
+        with pytest.raises(NotACsm) as refused:
+            await bulk.bulk_edit(
+                session,
+                actor,
+                BulkEdit(
+                    selection=AccountSelection(account_ids=[t.id for t in targets]),
+                    changes=BulkChanges(add_csm_ids=[actor.user_id]),
+                ),
+            )
+
+        assert str(analyst.id) in refused.value.detail
+
+
+async def test_a_bulk_edit_sends_the_same_statements_for_50_or_500_accounts(
+    session: AsyncSession,
+    connection: AsyncConnection,
+    org: Organisation,
+    actor: Actor,
+    config: dict[str, Any],
+) -> None:
+    csm = await session.get_one(User, config["csm1"])
+    created = [
+        Account(
+            id=uuid.uuid4(),
+            org_id=org.id,
+            external_id=f"acc-{i}",
+            name=f"Account {i}",
+            stage_id=config["Trial"],
+            csm_score=i % 100,
+            csm_assignments=[AccountCsm(org_id=org.id, user_id=csm.id)],
+        )
+        for i in range(550)
+    ]
+    session.add_all(created)
+    await session.flush()
+    statements: list[str] = []
+
+    def seen(_conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
+        statements.append(statement)
+
+    sent = {}
+    event.listen(connection.sync_connection, "before_cursor_execute", seen)
+    try:
+        for name, selected in (("50", created[:50]), ("500", created[50:])):
+            statements.clear()
+            matched, updated = await bulk.bulk_edit(
+                session,
+                actor,
+                BulkEdit(
+                    selection=AccountSelection(account_ids=[a.id for a in selected]),
+                    changes=BulkChanges(
+                        stage_id=config["Onboarding"],
+                        csm_score=100,
+                        custom_values={"seats": 9},
+                        set_csm_ids=[config["csm2"]],
+                    ),
+                ),
+            )
+            assert matched == updated == len(selected)
+            sent[name] = list(statements)
+    finally:
+        event.remove(connection.sync_connection, "before_cursor_execute", seen)
+
+    assert len(sent["500"]) == len(sent["50"])
+    assert len(sent["500"]) <= 30, "\n".join(sent["500"])
+    written = await session.scalar(
+        select(StagePeriod.id).where(
+            StagePeriod.account_id == created[-1].id, StagePeriod.left_at.is_(None)
+        )
+    )
+    assert written is not None
