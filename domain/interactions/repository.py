@@ -2,10 +2,24 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Row, Select, Text, and_, func, literal, select, union_all
+from sqlalchemy import (
+    ARRAY,
+    Row,
+    Select,
+    Text,
+    Uuid,
+    and_,
+    any_,
+    bindparam,
+    func,
+    literal,
+    select,
+    union_all,
+)
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain.accounts.models import Account
+from domain.common.bulk_sql import among
 from domain.interactions.models import Interaction, InteractionType, Note, Ticket
 from domain.users.models import User
 
@@ -41,20 +55,28 @@ class InteractionRepository:
         )
 
     async def page_interactions(
-        self, account_id: uuid.UUID, *, type: InteractionType | None, limit: int, offset: int
-    ) -> tuple[list[Interaction], int]:
+        self,
+        account_ids: list[uuid.UUID],
+        *,
+        type: InteractionType | None,
+        limit: int,
+        offset: int,
+    ) -> tuple[list[Row[Interaction, str]], int]:
+        """The interactions of these accounts, each with its account's name."""
         stmt = select(Interaction).where(
-            Interaction.org_id == self.org_id, Interaction.account_id == account_id
+            Interaction.org_id == self.org_id, among(Interaction.account_id, account_ids)
         )
         if type:
             stmt = stmt.where(Interaction.type == type)
         total = await self.session.scalar(select(func.count()).select_from(stmt.subquery()))
-        rows = await self.session.scalars(
-            stmt.order_by(Interaction.occurred_at.desc(), Interaction.id.desc())
+        rows = await self.session.execute(
+            stmt.add_columns(Account.name)
+            .join(Account, Account.id == Interaction.account_id)
+            .order_by(Interaction.occurred_at.desc(), Interaction.id.desc())
             .limit(limit)
             .offset(offset)
         )
-        return list(rows), total or 0
+        return list(rows.all()), total or 0
 
     async def get_note(self, note_id: uuid.UUID) -> Note | None:
         return await self.session.scalar(
@@ -64,16 +86,19 @@ class InteractionRepository:
         )
 
     async def page_notes(
-        self, account_id: uuid.UUID, *, limit: int, offset: int
-    ) -> tuple[list[Note], int]:
-        stmt = select(Note).where(Note.org_id == self.org_id, Note.account_id == account_id)
+        self, account_ids: list[uuid.UUID], *, limit: int, offset: int
+    ) -> tuple[list[Row[Note, str]], int]:
+        """The notes of these accounts, each with its account's name."""
+        stmt = select(Note).where(Note.org_id == self.org_id, among(Note.account_id, account_ids))
         total = await self.session.scalar(select(func.count()).select_from(stmt.subquery()))
-        rows = await self.session.scalars(
-            stmt.order_by(Note.is_pinned.desc(), Note.created_at.desc(), Note.id.desc())
+        rows = await self.session.execute(
+            stmt.add_columns(Account.name)
+            .join(Account, Account.id == Note.account_id)
+            .order_by(Note.is_pinned.desc(), Note.created_at.desc(), Note.id.desc())
             .limit(limit)
             .offset(offset)
         )
-        return list(rows), total or 0
+        return list(rows.all()), total or 0
 
     async def get_ticket(self, ticket_id: uuid.UUID) -> Ticket | None:
         return await self.session.scalar(
@@ -85,14 +110,21 @@ class InteractionRepository:
         )
 
     async def page_tickets(
-        self, account_id: uuid.UUID, *, limit: int, offset: int
-    ) -> tuple[list[Ticket], int]:
-        stmt = select(Ticket).where(Ticket.org_id == self.org_id, Ticket.account_id == account_id)
-        total = await self.session.scalar(select(func.count()).select_from(stmt.subquery()))
-        rows = await self.session.scalars(
-            stmt.order_by(Ticket.opened_at.desc(), Ticket.id.desc()).limit(limit).offset(offset)
+        self, account_ids: list[uuid.UUID], *, limit: int, offset: int
+    ) -> tuple[list[Row[Ticket, str]], int]:
+        """The tickets of these accounts, each with its account's name."""
+        stmt = select(Ticket).where(
+            Ticket.org_id == self.org_id, among(Ticket.account_id, account_ids)
         )
-        return list(rows), total or 0
+        total = await self.session.scalar(select(func.count()).select_from(stmt.subquery()))
+        rows = await self.session.execute(
+            stmt.add_columns(Account.name)
+            .join(Account, Account.id == Ticket.account_id)
+            .order_by(Ticket.opened_at.desc(), Ticket.id.desc())
+            .limit(limit)
+            .offset(offset)
+        )
+        return list(rows.all()), total or 0
 
     async def ticket_external_id_taken(
         self, source: str, external_id: str, *, except_id: uuid.UUID | None
@@ -126,9 +158,18 @@ class InteractionRepository:
         until: datetime | None,
         limit: int,
         offset: int,
+        visible_ids: list[uuid.UUID] | None = None,
     ) -> tuple[list[Row[Any]], int]:
-        """Interactions and notes in one ranked list; notes count as type `note`."""
+        """Interactions and notes in one ranked list; notes count as type `note`.
+        `visible_ids`, when given, are the visible accounts as a list (see
+        `AccountRepository.visible_id_list`): the same scope, a faster plan."""
         query = func.websearch_to_tsquery("english", q) if q else None
+        # One parameter for both branches: the id list is sent to the server once.
+        scope = (
+            None
+            if visible_ids is None
+            else bindparam("visible_ids", visible_ids, type_=ARRAY(Uuid))
+        )
 
         def branch(
             kind: str,
@@ -136,7 +177,7 @@ class InteractionRepository:
             type_: Any,
             occurred_at: Any,
             subject: Any,
-            text: Any,
+            searchable: Any,
         ) -> Select[Any]:
             stmt = (
                 select(
@@ -148,13 +189,18 @@ class InteractionRepository:
                     occurred_at.label("occurred_at"),
                     model.author_id.label("author_id"),
                     subject.label("subject"),
-                    text.label("text"),
+                    searchable.label("text"),
                     (
                         func.ts_rank(model.search, query) if query is not None else literal(0.0)
                     ).label("rank"),
                 )
                 .join(Account, Account.id == model.account_id)
-                .where(model.org_id == self.org_id, model.account_id.in_(self.visible))
+                .where(
+                    model.org_id == self.org_id,
+                    model.account_id.in_(self.visible)
+                    if scope is None
+                    else model.account_id == any_(scope),
+                )
             )
             if query is not None:
                 stmt = stmt.where(model.search.bool_op("@@")(query))
@@ -194,7 +240,6 @@ class InteractionRepository:
                 )
             )
         results = union_all(*branches).subquery("results")
-        total = await self.session.scalar(select(func.count()).select_from(results))
         order = [results.c.occurred_at.desc(), results.c.id]
         if query is not None:
             order.insert(0, results.c.rank.desc())
@@ -216,10 +261,17 @@ class InteractionRepository:
                 results.c.subject,
                 snippet.label("headline"),
                 results.c.rank,
+                # Counted in the same pass: a second query would search all over again.
+                func.count().over().label("total"),
             )
             .outerjoin(User, and_(User.id == results.c.author_id, User.org_id == self.org_id))
             .order_by(*order)
             .limit(limit)
             .offset(offset)
         )
-        return list(rows), total or 0
+        found = list(rows)
+        if found or offset == 0:
+            return found, found[0].total if found else 0
+        # A page past the end has no row to carry the total.
+        total = await self.session.scalar(select(func.count()).select_from(results))
+        return found, total or 0

@@ -42,6 +42,13 @@ class InteractionRead(BaseModel):
     updated_at: datetime
 
 
+class AccountInteractionRead(InteractionRead):
+    """An interaction in an account's list, with the name of the account it is on: a child
+    account's, when the list rolls up the hierarchy."""
+
+    account_name: str
+
+
 class InteractionCreate(BaseModel):
     type: InteractionType
     occurred_at: AwareDatetime = Field(description="When it happened, with a time zone")
@@ -84,6 +91,12 @@ class NoteRead(BaseModel):
     updated_at: datetime
 
 
+class AccountNoteRead(NoteRead):
+    """A note in an account's list, with the name of the account it is on."""
+
+    account_name: str
+
+
 class NoteCreate(BaseModel):
     body: NoteBody = Field(description="Rich text as HTML; unsafe markup is removed")
     is_pinned: bool = False
@@ -108,6 +121,12 @@ class TicketRead(BaseModel):
     closed_at: datetime | None
     created_at: datetime
     updated_at: datetime
+
+
+class AccountTicketRead(TicketRead):
+    """A ticket in an account's list, with the name of the account it is on."""
+
+    account_name: str
 
 
 class TicketCreate(BaseModel):
@@ -191,3 +210,7 @@ class TimelineItem(BaseModel):
     title: str
     detail: str | None = Field(description="More text; for notes, their sanitised HTML")
     author_id: uuid.UUID | None
+    account_id: uuid.UUID = Field(
+        description="The account it happened on: a child account, when the timeline rolls up"
+    )
+    account_name: str

@@ -6,6 +6,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from domain.accounts import hierarchy
 from domain.accounts import service as accounts
 from domain.audit import service as audit
 from domain.common import clock
@@ -30,6 +31,9 @@ from domain.interactions.repository import (
 )
 from domain.interactions.richtext import sanitise_html
 from domain.interactions.schemas import (
+    AccountInteractionRead,
+    AccountNoteRead,
+    AccountTicketRead,
     InteractionCreate,
     InteractionRead,
     InteractionUpdate,
@@ -55,6 +59,17 @@ def _repo(session: AsyncSession, actor: Actor) -> InteractionRepository:
     return InteractionRepository(
         session, actor.org_id, accounts.visible_account_ids(session, actor)
     )
+
+
+async def _listed_account_ids(
+    session: AsyncSession, actor: Actor, account_id: uuid.UUID, *, rollup: bool
+) -> list[uuid.UUID]:
+    """The account whose lists are asked for; with `rollup`, also every live descendant
+    the actor may see (a parent's view of its whole hierarchy)."""
+    account = await accounts.get_account(session, actor, account_id)
+    if not rollup:
+        return [account.id]
+    return await hierarchy.rollup_account_ids(session, actor, account.id)
 
 
 async def _refresh_timestamps(session: AsyncSession, row: Interaction | Note | Ticket) -> None:
@@ -98,13 +113,20 @@ async def list_account_interactions(
     account_id: uuid.UUID,
     *,
     type: InteractionType | None = None,
+    rollup: bool = False,
     limit: int = 50,
     offset: int = 0,
-) -> Paged[Interaction]:
-    account = await accounts.get_account(session, actor, account_id)
-    items, total = await _repo(session, actor).page_interactions(
-        account.id, type=type, limit=limit, offset=offset
+) -> Paged[AccountInteractionRead]:
+    account_ids = await _listed_account_ids(session, actor, account_id, rollup=rollup)
+    rows, total = await _repo(session, actor).page_interactions(
+        account_ids, type=type, limit=limit, offset=offset
     )
+    items = [
+        AccountInteractionRead(
+            **InteractionRead.model_validate(row).model_dump(), account_name=name
+        )
+        for row, name in rows
+    ]
     return Paged(items=items, total=total, limit=limit, offset=offset)
 
 
@@ -204,10 +226,20 @@ async def get_note(session: AsyncSession, actor: Actor, note_id: uuid.UUID) -> N
 
 
 async def list_account_notes(
-    session: AsyncSession, actor: Actor, account_id: uuid.UUID, *, limit: int = 50, offset: int = 0
-) -> Paged[Note]:
-    account = await accounts.get_account(session, actor, account_id)
-    items, total = await _repo(session, actor).page_notes(account.id, limit=limit, offset=offset)
+    session: AsyncSession,
+    actor: Actor,
+    account_id: uuid.UUID,
+    *,
+    rollup: bool = False,
+    limit: int = 50,
+    offset: int = 0,
+) -> Paged[AccountNoteRead]:
+    account_ids = await _listed_account_ids(session, actor, account_id, rollup=rollup)
+    rows, total = await _repo(session, actor).page_notes(account_ids, limit=limit, offset=offset)
+    items = [
+        AccountNoteRead(**NoteRead.model_validate(row).model_dump(), account_name=name)
+        for row, name in rows
+    ]
     return Paged(items=items, total=total, limit=limit, offset=offset)
 
 
@@ -292,10 +324,20 @@ async def get_ticket(session: AsyncSession, actor: Actor, ticket_id: uuid.UUID) 
 
 
 async def list_account_tickets(
-    session: AsyncSession, actor: Actor, account_id: uuid.UUID, *, limit: int = 50, offset: int = 0
-) -> Paged[Ticket]:
-    account = await accounts.get_account(session, actor, account_id)
-    items, total = await _repo(session, actor).page_tickets(account.id, limit=limit, offset=offset)
+    session: AsyncSession,
+    actor: Actor,
+    account_id: uuid.UUID,
+    *,
+    rollup: bool = False,
+    limit: int = 50,
+    offset: int = 0,
+) -> Paged[AccountTicketRead]:
+    account_ids = await _listed_account_ids(session, actor, account_id, rollup=rollup)
+    rows, total = await _repo(session, actor).page_tickets(account_ids, limit=limit, offset=offset)
+    items = [
+        AccountTicketRead(**TicketRead.model_validate(row).model_dump(), account_name=name)
+        for row, name in rows
+    ]
     return Paged(items=items, total=total, limit=limit, offset=offset)
 
 
@@ -401,6 +443,7 @@ async def search_interactions(
     best match first; without `q`, newest first."""
     q = q.strip() if q else None
     rows, total = await _repo(session, actor).search(
+        visible_ids=await accounts.visible_account_id_list(session, actor),
         q=q or None,
         type=type,
         account_id=account_id,
@@ -441,12 +484,13 @@ async def get_account_timeline(
     account_id: uuid.UUID,
     *,
     kinds: Collection[TimelineKind] | None = None,
+    rollup: bool = False,
     limit: int = 50,
     offset: int = 0,
 ) -> Paged[TimelineItem]:
-    account = await accounts.get_account(session, actor, account_id)
+    account_ids = await _listed_account_ids(session, actor, account_id, rollup=rollup)
     rows, total = await timeline.page(
-        session, actor.org_id, account.id, kinds=kinds, limit=limit, offset=offset
+        session, actor.org_id, account_ids, kinds=kinds, limit=limit, offset=offset
     )
     items = [TimelineItem.model_validate(row, from_attributes=True) for row in rows]
     return Paged(items=items, total=total, limit=limit, offset=offset)

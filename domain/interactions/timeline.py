@@ -9,6 +9,7 @@ from sqlalchemy import TIMESTAMP, Select, Text, Uuid, cast, func, literal, null,
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain.accounts.models import (
+    Account,
     ChurnEvent,
     CsmAssignmentPeriod,
     CsmScoreEntry,
@@ -16,6 +17,7 @@ from domain.accounts.models import (
     StagePeriod,
     StatusUpdate,
 )
+from domain.common.bulk_sql import among
 from domain.interactions.models import Interaction, Note, Ticket
 from domain.interactions.schemas import TimelineKind
 from domain.orgs.models import Organisation
@@ -25,15 +27,16 @@ _DETAIL_CHARS = 2000
 
 
 def _item(
-    kind: TimelineKind, id: Any, occurred_at: Any, title: Any, detail: Any, author_id: Any
+    kind: TimelineKind, model: Any, occurred_at: Any, title: Any, detail: Any, author_id: Any
 ) -> Select[Any]:
     return select(
         literal(kind.value, Text).label("kind"),
-        id.label("id"),
+        model.id.label("id"),
         occurred_at.label("occurred_at"),
         cast(title, Text).label("title"),
         cast(detail, Text).label("detail"),
         cast(author_id, Uuid).label("author_id"),
+        model.account_id.label("account_id"),
     )
 
 
@@ -41,9 +44,11 @@ def _user_name(user_id: Any) -> Any:
     return select(User.full_name).where(User.id == user_id).correlate_except(User).scalar_subquery()
 
 
-def _branches(org_id: uuid.UUID, account_id: uuid.UUID) -> dict[TimelineKind, Callable[[], Any]]:
+def _branches(
+    org_id: uuid.UUID, account_ids: list[uuid.UUID]
+) -> dict[TimelineKind, Callable[[], Any]]:
     def of(model: Any) -> Any:
-        return (model.org_id == org_id) & (model.account_id == account_id)
+        return (model.org_id == org_id) & among(model.account_id, account_ids)
 
     # Churn dates are days in the organisation's time zone: midnight there.
     org_tz = select(Organisation.time_zone).where(Organisation.id == org_id).scalar_subquery()
@@ -54,7 +59,7 @@ def _branches(org_id: uuid.UUID, account_id: uuid.UUID) -> dict[TimelineKind, Ca
     return {
         TimelineKind.INTERACTION: lambda: _item(
             TimelineKind.INTERACTION,
-            Interaction.id,
+            Interaction,
             Interaction.occurred_at,
             func.coalesce(Interaction.subject, func.initcap(Interaction.type)),
             func.left(func.coalesce(Interaction.outcome, Interaction.body), _DETAIL_CHARS),
@@ -62,7 +67,7 @@ def _branches(org_id: uuid.UUID, account_id: uuid.UUID) -> dict[TimelineKind, Ca
         ).where(of(Interaction)),
         TimelineKind.NOTE: lambda: _item(
             TimelineKind.NOTE,
-            Note.id,
+            Note,
             Note.created_at,
             literal("Note"),
             Note.body,
@@ -70,7 +75,7 @@ def _branches(org_id: uuid.UUID, account_id: uuid.UUID) -> dict[TimelineKind, Ca
         ).where(of(Note)),
         TimelineKind.TICKET: lambda: _item(
             TimelineKind.TICKET,
-            Ticket.id,
+            Ticket,
             Ticket.opened_at,
             "Ticket opened: " + Ticket.subject,
             Ticket.priority + " priority, " + Ticket.status,
@@ -78,7 +83,7 @@ def _branches(org_id: uuid.UUID, account_id: uuid.UUID) -> dict[TimelineKind, Ca
         ).where(of(Ticket)),
         TimelineKind.STATUS_UPDATE: lambda: _item(
             TimelineKind.STATUS_UPDATE,
-            StatusUpdate.id,
+            StatusUpdate,
             StatusUpdate.posted_at,
             StatusUpdate.title,
             StatusUpdate.details,
@@ -86,7 +91,7 @@ def _branches(org_id: uuid.UUID, account_id: uuid.UUID) -> dict[TimelineKind, Ca
         ).where(of(StatusUpdate)),
         TimelineKind.STAGE_CHANGE: lambda: _item(
             TimelineKind.STAGE_CHANGE,
-            StagePeriod.id,
+            StagePeriod,
             StagePeriod.entered_at,
             "Stage: " + StagePeriod.stage_name,
             null(),
@@ -94,7 +99,7 @@ def _branches(org_id: uuid.UUID, account_id: uuid.UUID) -> dict[TimelineKind, Ca
         ).where(of(StagePeriod)),
         TimelineKind.CSM_ASSIGNED: lambda: _item(
             TimelineKind.CSM_ASSIGNED,
-            CsmAssignmentPeriod.id,
+            CsmAssignmentPeriod,
             CsmAssignmentPeriod.assigned_at,
             "CSM assigned: " + func.coalesce(_user_name(CsmAssignmentPeriod.user_id), "a user"),
             null(),
@@ -102,7 +107,7 @@ def _branches(org_id: uuid.UUID, account_id: uuid.UUID) -> dict[TimelineKind, Ca
         ).where(of(CsmAssignmentPeriod)),
         TimelineKind.CSM_UNASSIGNED: lambda: _item(
             TimelineKind.CSM_UNASSIGNED,
-            CsmAssignmentPeriod.id,
+            CsmAssignmentPeriod,
             CsmAssignmentPeriod.unassigned_at,
             "CSM unassigned: " + func.coalesce(_user_name(CsmAssignmentPeriod.user_id), "a user"),
             null(),
@@ -110,7 +115,7 @@ def _branches(org_id: uuid.UUID, account_id: uuid.UUID) -> dict[TimelineKind, Ca
         ).where(of(CsmAssignmentPeriod), CsmAssignmentPeriod.unassigned_at.is_not(None)),
         TimelineKind.CSM_SCORE: lambda: _item(
             TimelineKind.CSM_SCORE,
-            CsmScoreEntry.id,
+            CsmScoreEntry,
             CsmScoreEntry.recorded_at,
             "CSM score: " + cast(CsmScoreEntry.score, Text),
             null(),
@@ -118,7 +123,7 @@ def _branches(org_id: uuid.UUID, account_id: uuid.UUID) -> dict[TimelineKind, Ca
         ).where(of(CsmScoreEntry)),
         TimelineKind.NPS_RESPONSE: lambda: _item(
             TimelineKind.NPS_RESPONSE,
-            NpsResponse.id,
+            NpsResponse,
             NpsResponse.responded_at,
             "NPS: " + cast(NpsResponse.score, Text),
             NpsResponse.contact,
@@ -126,7 +131,7 @@ def _branches(org_id: uuid.UUID, account_id: uuid.UUID) -> dict[TimelineKind, Ca
         ).where(of(NpsResponse)),
         TimelineKind.CHURN: lambda: _item(
             TimelineKind.CHURN,
-            ChurnEvent.id,
+            ChurnEvent,
             day_start(ChurnEvent.churned_on),
             literal("Churned"),
             ChurnEvent.reason,
@@ -134,7 +139,7 @@ def _branches(org_id: uuid.UUID, account_id: uuid.UUID) -> dict[TimelineKind, Ca
         ).where(of(ChurnEvent)),
         TimelineKind.REACTIVATION: lambda: _item(
             TimelineKind.REACTIVATION,
-            ChurnEvent.id,
+            ChurnEvent,
             day_start(ChurnEvent.reactivated_on),
             literal("Reactivated"),
             null(),
@@ -146,20 +151,22 @@ def _branches(org_id: uuid.UUID, account_id: uuid.UUID) -> dict[TimelineKind, Ca
 async def page(
     session: AsyncSession,
     org_id: uuid.UUID,
-    account_id: uuid.UUID,
+    account_ids: list[uuid.UUID],
     *,
     kinds: Collection[TimelineKind] | None,
     limit: int,
     offset: int,
 ) -> tuple[list[Any], int]:
-    """One page of the account's timeline, newest first, and how many items it has.
-    The caller has checked that the account is visible."""
-    branches = _branches(org_id, account_id)
+    """One page of the timeline of these accounts (one, or a parent and its descendants),
+    newest first, and how many items it has. Each item names its account.
+    The caller has checked that the accounts are visible."""
+    branches = _branches(org_id, account_ids)
     wanted = [build() for kind, build in branches.items() if not kinds or kind in kinds]
     feed = union_all(*wanted).subquery("timeline")
     total = await session.scalar(select(func.count()).select_from(feed))
     rows = await session.execute(
-        select(feed)
+        select(feed, Account.name.label("account_name"))
+        .join(Account, Account.id == feed.c.account_id)
         .order_by(feed.c.occurred_at.desc(), feed.c.kind, feed.c.id)
         .limit(limit)
         .offset(offset)

@@ -204,6 +204,40 @@ class TestScoping:
         assert body["total"] == 1
         assert [r["id"] for r in body["items"]] == [str(hit.id)]
 
+    @pytest.mark.parametrize("as_list", [True, False], ids=["ids-as-list", "ids-as-subquery"])
+    async def test_a_csm_scope_is_the_same_however_it_is_sent(
+        self,
+        client: AsyncClient,
+        session: AsyncSession,
+        settings: Settings,
+        org: Organisation,
+        headers: dict[str, str],
+        monkeypatch: pytest.MonkeyPatch,
+        as_list: bool,
+    ) -> None:
+        from domain.accounts import service
+
+        if not as_list:
+            monkeypatch.setattr(service, "VISIBLE_LIST_AT_MOST", 1)
+        csm = await create_user(session, org)
+        mine = [await create_account(session, org, csms=[csm]) for _ in range(2)]
+        gone = await create_account(session, org, csms=[csm])
+        theirs = await create_account(session, org)
+        hits = [await create_interaction(session, a, body="escalation") for a in mine]
+        hits.append(await create_note(session, mine[0], body="escalation"))
+        for account in (gone, theirs):
+            await create_interaction(session, account, body="escalation")
+        await client.delete(f"/api/v1/accounts/{gone.id}", headers=headers)
+        csm_headers = auth_headers(settings, csm)
+
+        body = await _search(client, csm_headers, q="escalation", limit=2)
+        beyond = await _search(client, csm_headers, q="escalation", offset=10)
+
+        assert body["total"] == beyond["total"] == 3
+        assert len(body["items"]) == 2 and beyond["items"] == []
+        everything = await _search(client, csm_headers, q="escalation")
+        assert {r["id"] for r in everything["items"]} == {str(h.id) for h in hits}
+
     async def test_other_orgs_are_never_found(
         self,
         client: AsyncClient,
