@@ -123,3 +123,116 @@ test("an admin logs an interaction and adds a ticket on an account", async ({ pa
   await expect(page.getByTestId("ticket-row")).toHaveCount(1);
   await expect(page.getByTestId("ticket-row")).toContainText(`Login broken ${id}`);
 });
+
+test("an admin bulk-sets a renewal date", async ({ page }) => {
+  const id = unique();
+  const names = [`Renew ${id} A`, `Renew ${id} B`];
+  await createAccounts(page, names, `ren-${id}`);
+  await signInViaApi(page, DEMO.admin);
+  await page.goto(`/accounts?q=${encodeURIComponent(`Renew ${id}`)}`);
+  await expect(page.getByTestId("accounts-total")).toHaveText("2 accounts matching your search");
+
+  await page.getByRole("checkbox", { name: `Select ${names[0]}` }).check();
+  await page.getByRole("checkbox", { name: `Select ${names[1]}` }).check();
+  await expect(page.getByTestId("selection-count")).toHaveText("2 accounts selected");
+  await page.getByTestId("bulk-edit").click();
+  const dialog = page.getByRole("dialog", { name: "Bulk edit 2 accounts" });
+  await dialog.getByLabel("Renewal date", { exact: true }).fill("2031-05-20");
+  await dialog.getByTestId("bulk-apply").click();
+  await expect(dialog.getByTestId("bulk-result")).toHaveText("2 updated");
+  await dialog.getByRole("button", { name: "Close" }).first().click();
+
+  const rows = page.getByTestId("account-row");
+  await expect(rows.nth(0).getByTestId("cell-renewal_on")).toContainText("2031");
+  await expect(rows.nth(1).getByTestId("cell-renewal_on")).toContainText("2031");
+});
+
+test("an admin picks columns, saves them with a view and sees them after a reload", async ({ page }) => {
+  const id = unique();
+  await createAccounts(page, [`Columns ${id}`], `col-${id}`);
+  await signInViaApi(page, DEMO.admin);
+  await page.goto(`/accounts?q=${encodeURIComponent(`Columns ${id}`)}`);
+  await expect(page.getByTestId("accounts-total")).toHaveText("1 account matching your search");
+  await expect(page.getByRole("columnheader", { name: "External ID" })).toBeVisible();
+  await expect(page.getByRole("columnheader", { name: "Domain" })).toHaveCount(0);
+
+  // Swap External ID for Domain and Days to renewal, and move Domain first.
+  await page.getByTestId("columns-menu").click();
+  const picker = page.getByTestId("column-picker");
+  await picker.getByRole("button", { name: "Remove column External ID" }).click();
+  await picker.getByRole("combobox", { name: "Add column" }).click();
+  await picker.getByRole("option", { name: "Domain", exact: true }).click();
+  await picker.getByRole("combobox", { name: "Add column" }).click();
+  await picker.getByRole("option", { name: "Days to renewal", exact: true }).click();
+  // The nine default columns, less External ID, plus two: Domain is ninth.
+  await expect(picker.getByTestId("picked-column")).toHaveCount(10);
+  for (let i = 0; i < 8; i++) await picker.getByRole("button", { name: "Move Domain up" }).click();
+  await expect(picker.getByTestId("picked-column").first()).toHaveText("Domain");
+  // Close the picker (Escape would only close the Select's own dropdown).
+  await page.getByTestId("columns-menu").click();
+  await expect(picker).toBeHidden();
+  const headers = page.getByRole("columnheader");
+  await expect(page.getByRole("columnheader", { name: "Domain" })).toBeVisible();
+  await expect(page.getByRole("columnheader", { name: "Days to renewal" })).toBeVisible();
+  await expect(page.getByRole("columnheader", { name: "External ID" })).toHaveCount(0);
+
+  const viewName = `Columns view ${id}`;
+  await page.getByTestId("views-menu").click();
+  await page.getByTestId("save-view").click();
+  const dialog = page.getByRole("dialog", { name: "Save view" });
+  await dialog.getByLabel("Name").fill(viewName);
+  await dialog.getByRole("button", { name: "Save view" }).click();
+  await expect(dialog).toHaveCount(0);
+  await expect(page).toHaveURL(/view=/);
+  await expect(page).not.toHaveURL(/cols=/);
+  await expect(page.getByTestId("views-menu")).toHaveText(viewName);
+
+  // The columns come from the saved view now: a reload shows them.
+  await page.reload();
+  await expect(page.getByTestId("views-menu")).toHaveText(viewName);
+  await expect(page.getByRole("columnheader", { name: "Domain" })).toBeVisible();
+  await expect(headers.filter({ hasText: /\S/ }).first()).toHaveText("Domain");
+  await expect(page.getByRole("columnheader", { name: "Days to renewal" })).toBeVisible();
+  await expect(page.getByRole("columnheader", { name: "External ID" })).toHaveCount(0);
+
+  // Without the view, the default columns; opening it applies its columns again.
+  await page.goto("/accounts");
+  await expect(page.getByRole("columnheader", { name: "External ID" })).toBeVisible();
+  await page.getByTestId("views-menu").click();
+  await page.getByTestId("view-item").filter({ hasText: viewName }).click();
+  await expect(page.getByRole("columnheader", { name: "Domain" })).toBeVisible();
+  await expect(page.getByRole("columnheader", { name: "External ID" })).toHaveCount(0);
+});
+
+test("an admin renames a saved view", async ({ page }) => {
+  const login = await page.request.post("/api/v1/auth/login", { data: DEMO.admin });
+  expect(login.status()).toBe(200);
+  const token = (await login.json()).access_token as string;
+  const viewName = `Rename me ${unique()}`;
+  const created = await page.request.post("/api/v1/account-views", {
+    headers: { Authorization: `Bearer ${token}` },
+    data: { name: viewName, columns: ["name", "domain"], sort: "name" },
+  });
+  expect(created.status(), await created.text()).toBe(201);
+  const viewId = (await created.json()).id as string;
+
+  await signInViaApi(page, DEMO.admin);
+  await page.goto(`/accounts?view=${viewId}`);
+  await expect(page.getByTestId("views-menu")).toHaveText(viewName);
+  await expect(page.getByRole("columnheader", { name: "Domain" })).toBeVisible();
+
+  const renamed = `${viewName} renamed`;
+  await page.getByTestId("views-menu").click();
+  await page.getByLabel(`Rename view ${viewName}`).click();
+  const edit = page.getByRole("dialog", { name: "Edit view" });
+  await edit.getByLabel("Name").fill(renamed);
+  await edit.getByRole("button", { name: "Save" }).click();
+  await expect(edit).toHaveCount(0);
+  await expect(page.getByTestId("views-menu")).toHaveText(renamed);
+
+  // Renamed, not changed: the API has the new name and the same columns.
+  const view = (await (await page.request.get("/api/v1/account-views", { headers: { Authorization: `Bearer ${token}` } })).json()).find(
+    (v: { id: string }) => v.id === viewId,
+  );
+  expect(view).toMatchObject({ name: renamed, columns: ["name", "domain"] });
+});

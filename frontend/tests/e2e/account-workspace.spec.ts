@@ -177,3 +177,62 @@ test("an admin adds, renames and deletes a tier under Account settings", async (
   await page.getByRole("dialog").getByRole("button", { name: "Delete" }).click();
   await expect(card.getByText(`${name} renamed`, { exact: true })).toHaveCount(0);
 });
+
+test("an admin edits the text of a note", async ({ page }) => {
+  const token = await signIn(page);
+  const account = await createAccount(page, token);
+  await page.goto(`/accounts/${account.id}?tab=notes`);
+  const text = `First draft ${unique()}`;
+  await page.getByTestId("note-input").fill(text);
+  await page.getByRole("button", { name: "Add note" }).click();
+  // A fresh account: this is its only note.
+  const note = page.getByTestId("note");
+  await expect(note.getByTestId("note-body")).toHaveText(text);
+
+  await note.getByRole("button", { name: "Edit note" }).click();
+  const input = note.getByTestId("note-edit-input");
+  await expect(input).toHaveValue(text);
+  const edited = `Edited ${unique()}\nSecond line`;
+  await input.fill(edited);
+  await note.getByRole("button", { name: "Save note" }).click();
+  await expect(page.getByTestId("note-edit-input")).toHaveCount(0);
+  await expect(page.getByTestId("note-body")).toHaveText([edited]);
+
+  await page.reload();
+  await expect(page.getByTestId("note-body")).toHaveText([edited]);
+});
+
+test("an admin excludes accounts with a \"not\" group", async ({ page }) => {
+  const token = await signIn(page);
+  const id = unique();
+  for (const name of ["Alpha", "Beta"]) {
+    const response = await page.request.post("/api/v1/accounts", {
+      data: { name: `Not ${id} ${name}`, external_id: `not-${id}-${name}` },
+      headers: { Authorization: `Bearer ${token}` },
+    });
+    expect(response.status(), await response.text()).toBe(201);
+  }
+  await page.goto(`/accounts?q=${encodeURIComponent(`Not ${id}`)}`);
+  const total = page.getByTestId("accounts-total");
+  await expect(total).toHaveText("2 accounts matching your search");
+
+  await page.getByRole("button", { name: "Add group" }).click();
+  const group = page.getByTestId("filter-group");
+  const row = group.getByTestId("filter-row");
+  await row.getByRole("combobox", { name: "Field" }).click();
+  await page.getByRole("option", { name: "Name", exact: true }).click();
+  await row.getByRole("combobox", { name: "Operator" }).click();
+  await page.getByRole("option", { name: "contains", exact: true }).click();
+  await row.getByRole("textbox", { name: "Value for Name" }).fill("Alpha");
+  await expect(total).toHaveText("1 account matching your search and filters");
+  await expect(page.getByTestId("account-name")).toHaveText([`Not ${id} Alpha`]);
+
+  await group.getByRole("checkbox", { name: /^Not/ }).check();
+  await expect(page.getByTestId("account-name")).toHaveText([`Not ${id} Beta`]);
+  await expect(total).toHaveText("1 account matching your search and filters");
+
+  // The negated group is in the URL: a reload shows it.
+  await page.reload();
+  await expect(page.getByTestId("account-name")).toHaveText([`Not ${id} Beta`]);
+  await expect(page.getByTestId("filter-group").getByRole("checkbox", { name: /^Not/ })).toBeChecked();
+});

@@ -16,16 +16,21 @@ import { ConfirmModal } from "../../components/ConfirmModal";
 import { formatDateTime } from "../../components/format";
 import { CardSkeleton, EmptyState, ErrorState } from "../../components/states";
 import { useCan } from "../auth/queries";
+import { ContactsTab } from "../contacts/ContactsTab";
+import { AccountMetricsCard } from "../metrics/AccountMetricsCard";
+import { FinancialsTab } from "../revenue/FinancialsTab";
 import { useStages, useTiers } from "../settings/queries";
+import { UsageTab } from "../usage/UsageTab";
 import { useUserDirectory } from "../users/queries";
 import { ChurnModal, PostStatusModal, RecordNpsModal } from "./AccountActionModals";
 import { AccountFormModal } from "./AccountFormModal";
 import { AccountHeader } from "./AccountHeader";
 import { HistoryTab, InteractionsTab, NotesTab, OverviewTab, TicketsTab, TimelineTab } from "./AccountTabs";
 import { useCsmNames } from "./csms";
-import { useAccount, useDeleteAccount, useReactivateAccount, useRestoreAccount } from "./queries";
+import { useAccount, useChildAccounts, useDeleteAccount, useReactivateAccount, useRestoreAccount } from "./queries";
+import { ROLLUP_TABS, RollupSwitch } from "./rollup";
 
-const TABS = ["overview", "timeline", "notes", "interactions", "tickets", "history"] as const;
+const TABS = ["overview", "timeline", "notes", "interactions", "tickets", "financials", "usage", "contacts", "history"] as const;
 type Tab = (typeof TABS)[number];
 
 export function AccountDetailPage() {
@@ -35,6 +40,8 @@ export function AccountDetailPage() {
   const tab: Tab = (TABS as readonly string[]).includes(params.get("tab") ?? "") ? (params.get("tab") as Tab) : "overview";
   const can = useCan();
   const account = useAccount(accountId);
+  const children = useChildAccounts(accountId);
+  const rollup = params.get("rollup") === "1";
   const csmNames = useCsmNames();
   const tiers = useTiers();
   const stages = useStages();
@@ -203,22 +210,46 @@ export function AccountDetailPage() {
           <Tabs.Tab value="notes">Notes</Tabs.Tab>
           <Tabs.Tab value="interactions">Interactions</Tabs.Tab>
           <Tabs.Tab value="tickets">Tickets</Tabs.Tab>
+          <Tabs.Tab value="financials">Financials</Tabs.Tab>
+          <Tabs.Tab value="usage">Usage</Tabs.Tab>
+          <Tabs.Tab value="contacts">Contacts</Tabs.Tab>
           <Tabs.Tab value="history">History</Tabs.Tab>
         </Tabs.List>
+        {Boolean(children.data?.length) && ROLLUP_TABS.includes(tab) && (
+          <RollupSwitch
+            checked={rollup}
+            onChange={(checked) => {
+              const next = new URLSearchParams(params);
+              if (checked) next.set("rollup", "1");
+              else next.delete("rollup");
+              setParams(next, { replace: true });
+            }}
+          />
+        )}
         <Tabs.Panel value="overview">
           <OverviewTab account={data} />
+          <AccountMetricsCard accountId={data.id} />
         </Tabs.Panel>
         <Tabs.Panel value="timeline">
-          <TimelineTab accountId={data.id} userName={userName} />
+          <TimelineTab accountId={data.id} userName={userName} rollup={rollup} />
         </Tabs.Panel>
         <Tabs.Panel value="notes">
-          <NotesTab accountId={data.id} userName={userName} canWrite={canUpdate} />
+          <NotesTab accountId={data.id} userName={userName} canWrite={canUpdate} rollup={rollup} />
         </Tabs.Panel>
         <Tabs.Panel value="interactions">
-          <InteractionsTab accountId={data.id} userName={userName} canWrite={canUpdate} />
+          <InteractionsTab accountId={data.id} userName={userName} canWrite={canUpdate} rollup={rollup} />
         </Tabs.Panel>
         <Tabs.Panel value="tickets">
-          <TicketsTab accountId={data.id} canWrite={canUpdate} />
+          <TicketsTab accountId={data.id} canWrite={canUpdate} rollup={rollup} />
+        </Tabs.Panel>
+        <Tabs.Panel value="financials">
+          <FinancialsTab accountId={data.id} />
+        </Tabs.Panel>
+        <Tabs.Panel value="usage">
+          <UsageTab accountId={data.id} />
+        </Tabs.Panel>
+        <Tabs.Panel value="contacts">
+          <ContactsTab accountId={data.id} />
         </Tabs.Panel>
         <Tabs.Panel value="history">
           <HistoryTab accountId={data.id} userName={userName} />

@@ -110,7 +110,7 @@ function fieldForCode(code: string, detail: string, customFields: CustomField[])
   return null;
 }
 
-function CustomFieldInput({
+export function CustomFieldInput({
   field,
   value,
   error,

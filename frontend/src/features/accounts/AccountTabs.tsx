@@ -18,7 +18,7 @@ import {
   Tooltip,
 } from "@mantine/core";
 import { notifications } from "@mantine/notifications";
-import { IconPin, IconPinnedOff, IconTrash } from "@tabler/icons-react";
+import { IconPencil, IconPin, IconPinnedOff, IconTrash } from "@tabler/icons-react";
 import { useState, type ReactNode } from "react";
 import { Link } from "react-router";
 import { errorMessage, isApiError } from "../../api/errors";
@@ -28,6 +28,7 @@ import { htmlToText, textToHtml } from "../../components/richtext";
 import { CardSkeleton, EmptyState, ErrorState, TableSkeletonRows } from "../../components/states";
 import { useCustomFields } from "../settings/queries";
 import { LogInteractionModal, NewTicketModal } from "./ActivityForms";
+import { FromChildAccount } from "./rollup";
 import {
   useAccount,
   useAccountHistory,
@@ -273,8 +274,8 @@ const KIND_LABEL: Record<TimelineKind, { label: string; color: string }> = {
   reactivation: { label: "Reactivation", color: "green" },
 };
 
-export function TimelineTab({ accountId, userName }: { accountId: string; userName: NameOf }) {
-  const timeline = useAccountTimeline(accountId);
+export function TimelineTab({ accountId, userName, rollup = false }: { accountId: string; userName: NameOf; rollup?: boolean }) {
+  const timeline = useAccountTimeline(accountId, true, rollup);
   if (timeline.isPending) return <Card withBorder radius="lg" p="lg"><CardSkeleton lines={6} /></Card>;
   if (timeline.isError) return <ErrorState error={timeline.error} onRetry={() => void timeline.refetch()} title="Could not load the timeline" />;
   if (timeline.data.items.length === 0) return <EmptyState title="Nothing has happened yet" description="Interactions, notes, tickets and changes show up here." />;
@@ -296,6 +297,7 @@ export function TimelineTab({ accountId, userName }: { accountId: string; userNa
                   <Text size="sm" fw={600}>
                     {item.title}
                   </Text>
+                  <FromChildAccount accountId={accountId} item={item} />
                 </Group>
               }
             >
@@ -321,14 +323,40 @@ export function TimelineTab({ accountId, userName }: { accountId: string; userNa
   );
 }
 
-export function NotesTab({ accountId, userName, canWrite }: { accountId: string; userName: NameOf; canWrite: boolean }) {
-  const notes = useAccountNotes(accountId);
+export function NotesTab({
+  accountId,
+  userName,
+  canWrite,
+  rollup = false,
+}: {
+  accountId: string;
+  userName: NameOf;
+  canWrite: boolean;
+  rollup?: boolean;
+}) {
+  const notes = useAccountNotes(accountId, true, rollup);
   const create = useCreateNote(accountId);
   const update = useUpdateNote(accountId);
   const remove = useDeleteNote(accountId);
   const [body, setBody] = useState("");
   const [pinned, setPinned] = useState(false);
   const fieldError = isApiError(create.error) ? create.error.fieldErrorMap().body : undefined;
+  // The note being edited (one at a time) and its text.
+  const [editing, setEditing] = useState<{ id: string; text: string } | null>(null);
+  const editError = isApiError(update.error) ? update.error.fieldErrorMap().body : undefined;
+
+  const saveEdit = () => {
+    if (!editing || !editing.text.trim()) return;
+    update.mutate(
+      { noteId: editing.id, body: { body: textToHtml(editing.text.trim()) } },
+      {
+        onSuccess: () => {
+          setEditing(null);
+          notifications.show({ color: "tenure", title: "Note updated", message: "" });
+        },
+      },
+    );
+  };
 
   const add = () => {
     if (!body.trim()) return;
@@ -385,16 +413,32 @@ export function NotesTab({ accountId, userName, canWrite }: { accountId: string;
                     Pinned
                   </Badge>
                 )}
-                <Text size="sm" style={{ whiteSpace: "pre-wrap" }} data-testid="note-body">
-                  {htmlToText(note.body)}
-                </Text>
+                {editing?.id === note.id ? null : (
+                  <Text size="sm" style={{ whiteSpace: "pre-wrap" }} data-testid="note-body">
+                    {htmlToText(note.body)}
+                  </Text>
+                )}
                 <Text size="xs" c="dimmed" mt={4}>
                   {formatDateTime(note.created_at)}
                   {userName(note.author_id) ? ` · ${userName(note.author_id)}` : ""}
                 </Text>
+                <FromChildAccount accountId={accountId} item={note} />
               </Box>
-              {canWrite && (
+              {canWrite && editing?.id !== note.id && (
                 <Group gap={4} wrap="nowrap">
+                  <Tooltip label="Edit">
+                    <ActionIcon
+                      variant="subtle"
+                      color="gray"
+                      aria-label="Edit note"
+                      onClick={() => {
+                        update.reset();
+                        setEditing({ id: note.id, text: htmlToText(note.body) });
+                      }}
+                    >
+                      <IconPencil size={16} />
+                    </ActionIcon>
+                  </Tooltip>
                   <Tooltip label={note.is_pinned ? "Unpin" : "Pin"}>
                     <ActionIcon
                       variant="subtle"
@@ -420,6 +464,28 @@ export function NotesTab({ accountId, userName, canWrite }: { accountId: string;
                 </Group>
               )}
             </Group>
+            {editing?.id === note.id && (
+              <Stack gap="sm" mt="xs">
+                <Textarea
+                  aria-label="Note text"
+                  autosize
+                  minRows={3}
+                  value={editing.text}
+                  onChange={(e) => setEditing({ id: note.id, text: e.currentTarget.value })}
+                  error={editError ?? (update.isError && !editError ? errorMessage(update.error) : undefined)}
+                  data-testid="note-edit-input"
+                  autoFocus
+                />
+                <Group justify="flex-end" gap="xs">
+                  <Button variant="default" size="xs" onClick={() => setEditing(null)}>
+                    Cancel
+                  </Button>
+                  <Button size="xs" onClick={saveEdit} loading={update.isPending} disabled={!editing.text.trim()}>
+                    Save note
+                  </Button>
+                </Group>
+              </Stack>
+            )}
           </Card>
         ))
       )}
@@ -440,14 +506,16 @@ export function InteractionsTab({
   accountId,
   userName,
   canWrite = false,
+  rollup = false,
 }: {
   accountId: string;
   userName: NameOf;
   canWrite?: boolean;
+  rollup?: boolean;
 }) {
   const [type, setType] = useState<InteractionType | "all">("all");
   const [logOpened, setLogOpened] = useState(false);
-  const interactions = useAccountInteractions(accountId, type === "all" ? null : type);
+  const interactions = useAccountInteractions(accountId, type === "all" ? null : type, true, rollup);
   return (
     <Card withBorder radius="lg" p={0}>
       <Group p="md">
@@ -499,6 +567,7 @@ export function InteractionsTab({
                       <Text size="sm" fw={600}>
                         {item.subject ?? "(no subject)"}
                       </Text>
+                      <FromChildAccount accountId={accountId} item={item} />
                       {item.body && (
                         <Text size="xs" c="dimmed" lineClamp={2}>
                           {item.body}
@@ -527,8 +596,16 @@ export function InteractionsTab({
 const TICKET_COLORS: Record<string, string> = { open: "red", pending: "orange", solved: "green", closed: "gray" };
 const PRIORITY_COLORS: Record<string, string> = { low: "gray", normal: "blue", high: "orange", urgent: "red" };
 
-export function TicketsTab({ accountId, canWrite = false }: { accountId: string; canWrite?: boolean }) {
-  const tickets = useAccountTickets(accountId);
+export function TicketsTab({
+  accountId,
+  canWrite = false,
+  rollup = false,
+}: {
+  accountId: string;
+  canWrite?: boolean;
+  rollup?: boolean;
+}) {
+  const tickets = useAccountTickets(accountId, true, rollup);
   const [newOpened, setNewOpened] = useState(false);
   const newTicket = canWrite && (
     <>
@@ -575,6 +652,7 @@ export function TicketsTab({ accountId, canWrite = false }: { accountId: string;
                     <Text size="sm" fw={600}>
                       {ticket.subject}
                     </Text>
+                    <FromChildAccount accountId={accountId} item={ticket} />
                     {ticket.external_id && (
                       <Text size="xs" c="dimmed" ff="monospace">
                         {ticket.external_id}

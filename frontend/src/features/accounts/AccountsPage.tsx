@@ -37,7 +37,7 @@ import { Link, useNavigate, useSearchParams } from "react-router";
 import { errorMessage } from "../../api/errors";
 import type { Account, AccountSort } from "../../api/types";
 import { PageHeader } from "../../components/PageHeader";
-import { formatDate, formatNps, plural } from "../../components/format";
+import { formatDate, plural } from "../../components/format";
 import { EmptyState, ErrorState, TableSkeletonRows } from "../../components/states";
 import { useCan, useMe } from "../auth/queries";
 import { AccountFormModal } from "./AccountFormModal";
@@ -46,7 +46,18 @@ import { useCsmOptions } from "./csms";
 import { FilterBuilder } from "./FilterBuilder";
 import { decodeFilter, encodeFilter } from "./filters";
 import { BulkEditModal } from "./BulkEditModal";
-import { useAccountFields, useAccountQuery, useAccounts, useExportAccounts, useRestoreAccount } from "./queries";
+import { ColumnPicker } from "./ColumnPicker";
+import {
+  chosenColumns,
+  columnValue,
+  formatCell,
+  readColumnState,
+  resolveColumns,
+  writeColumnState,
+  type Column,
+  type ColumnState,
+} from "./columns";
+import { useAccountFields, useAccountQuery, useAccounts, useAccountViews, useExportAccounts, useRestoreAccount } from "./queries";
 import { ViewPicker } from "./ViewPicker";
 import { useStages, useTiers } from "../settings/queries";
 
@@ -100,21 +111,6 @@ function writeListState(state: ListState): URLSearchParams {
   return params;
 }
 
-/** The explorer's columns; `field` is the /accounts/fields key (for export and saved views). */
-const COLUMNS: { key: AccountSort | null; field: string; label: string; width?: number | string }[] = [
-  { key: "name", field: "name", label: "Name" },
-  { key: "external_id", field: "external_id", label: "External ID" },
-  { key: null, field: "tier", label: "Tier" },
-  { key: null, field: "stage", label: "Stage" },
-  { key: null, field: "csm", label: "CSMs" },
-  { key: "renewal_on", field: "renewal_on", label: "Renewal" },
-  { key: "csm_score", field: "csm_score", label: "CSM score" },
-  { key: "nps", field: "nps", label: "NPS" },
-  { key: "churned_on", field: "churned_on", label: "Churned" },
-];
-
-export const COLUMN_FIELDS = COLUMNS.map((column) => column.field);
-
 /** Trigger a browser download of some text. */
 function downloadText(text: string, fileName: string, type: string) {
   const url = URL.createObjectURL(new Blob([text], { type }));
@@ -127,21 +123,13 @@ function downloadText(text: string, fileName: string, type: string) {
   setTimeout(() => URL.revokeObjectURL(url), 1000);
 }
 
-function SortHeader({
-  column,
-  state,
-  onSort,
-}: {
-  column: (typeof COLUMNS)[number];
-  state: ListState;
-  onSort: (key: AccountSort) => void;
-}) {
-  if (!column.key) return <Table.Th>{column.label}</Table.Th>;
-  const active = state.sort === column.key;
+function SortHeader({ column, state, onSort }: { column: Column; state: ListState; onSort: (key: AccountSort) => void }) {
+  if (!column.sort) return <Table.Th style={{ whiteSpace: "nowrap" }}>{column.label}</Table.Th>;
+  const active = state.sort === column.sort;
   const Icon = active ? (state.descending ? IconChevronDown : IconChevronUp) : IconSelector;
   return (
     <Table.Th aria-sort={active ? (state.descending ? "descending" : "ascending") : "none"} style={{ whiteSpace: "nowrap" }}>
-      <UnstyledButton onClick={() => onSort(column.key!)} data-testid={`sort-${column.key}`} aria-label={column.label}>
+      <UnstyledButton onClick={() => onSort(column.sort!)} data-testid={`sort-${column.sort}`} aria-label={column.label}>
         <Group gap={4} wrap="nowrap">
           <Text fw={active ? 700 : 600} size="sm" c={active ? undefined : "dimmed"}>
             {column.label}
@@ -177,6 +165,7 @@ function RenewalCell({ value }: { value: string | null }) {
 export function AccountsPage() {
   const [params, setParams] = useSearchParams();
   const state = readListState(params);
+  const columnState = readColumnState(params);
   const navigate = useNavigate();
   const can = useCan();
   const me = useMe();
@@ -188,8 +177,8 @@ export function AccountsPage() {
   const [selected, setSelected] = useState<string[]>([]);
   const [allMatching, setAllMatching] = useState(false);
 
-  const update = (patch: Partial<ListState>, replace = false) => {
-    setParams(writeListState({ ...state, ...patch }), { replace });
+  const update = (patch: Partial<ListState>, replace = false, columnPatch: Partial<ColumnState> = {}) => {
+    setParams(writeColumnState(writeListState({ ...state, ...patch }), { ...columnState, ...columnPatch }), { replace });
   };
 
   // Search as the user types, a moment after they stop.
@@ -210,6 +199,17 @@ export function AccountsPage() {
   const csmOptions = useCsmOptions(true);
   const tierNames = new Map((tiers.data ?? []).map((t) => [t.id, t.name]));
   const stageNames = new Map((stages.data ?? []).map((t) => [t.id, t.name]));
+
+  // The columns: picked in the URL, else the open view's, else the defaults.
+  const views = useAccountViews();
+  const openView = views.data?.find((view) => view.id === columnState.viewId);
+  const columnKeys = chosenColumns(columnState, openView?.columns);
+  const columns = resolveColumns(columnKeys, fields.data);
+  const cellNames = {
+    tier: (id: string) => tierNames.get(id),
+    stage: (id: string) => stageNames.get(id),
+    users: (ids: string[]) => csmNames(ids).map((name) => (name === me.data?.full_name ? "You" : name)),
+  };
 
   // Deleted accounts are only listed (and restored) through the plain list; the explorer is the rest.
   const deletedQuery = useAccounts(
@@ -283,10 +283,8 @@ export function AccountsPage() {
   };
 
   const onExport = () => {
-    const available = new Set((fields.data ?? []).map((field) => field.key));
-    const columns = COLUMN_FIELDS.filter((field) => available.size === 0 || available.has(field));
     exportCsv.mutate(
-      { selection: listSelection, columns, sort: state.sort, descending: state.descending },
+      { selection: listSelection, columns: columns.map((column) => column.key), sort: state.sort, descending: state.descending },
       {
         onSuccess: (text) => downloadText(text, "accounts.csv", "text/csv"),
         onError: (error) => notifications.show({ color: "red", title: "Could not export", message: errorMessage(error) }),
@@ -313,11 +311,70 @@ export function AccountsPage() {
     );
   };
 
+  /** Test ids and widths of the cells the journeys and the layout rely on. */
+  const cellProps = (column: Column) => {
+    if (column.key === "tier") return { "data-testid": "account-tier" };
+    if (column.key === "stage") return { "data-testid": "account-stage" };
+    if (column.key === "csm") return { maw: 220, "data-testid": "cell-csm" };
+    return { "data-testid": `cell-${column.key}`, style: column.type === "date" ? { whiteSpace: "nowrap" as const } : undefined };
+  };
+
+  const cell = (account: Account, column: Column) => {
+    switch (column.key) {
+      case "name":
+        return (
+          <Anchor
+            component={Link}
+            to={`/accounts/${account.id}`}
+            fw={600}
+            size="sm"
+            c="inherit"
+            onClick={(event: MouseEvent) => event.stopPropagation()}
+            data-testid="account-name"
+          >
+            {account.name}
+          </Anchor>
+        );
+      case "external_id":
+        return (
+          <Text size="sm" ff="monospace" c="dimmed">
+            {account.external_id}
+          </Text>
+        );
+      case "tier":
+        return nameCell(tierNames, account.tier_id);
+      case "stage":
+        return nameCell(stageNames, account.stage_id);
+      case "csm":
+        return csmCell(account);
+      case "renewal_on":
+        return <RenewalCell value={account.renewal_on} />;
+      case "churned_on":
+        return account.churned_on ? (
+          <Tooltip label={account.churn_reason ?? "Churned"}>
+            <Badge size="sm" color="red" variant="light" tt="none">
+              {formatDate(account.churned_on)}
+            </Badge>
+          </Tooltip>
+        ) : (
+          <Text size="sm" c="dimmed">—</Text>
+        );
+    }
+    const text = formatCell(column, columnValue(account, column.key), cellNames);
+    return text === null ? (
+      <Text size="sm" c="dimmed">—</Text>
+    ) : (
+      <Text size="sm" lineClamp={1}>
+        {text}
+      </Text>
+    );
+  };
+
   let body;
   if (query.isPending) {
     body = (
       <TableSkeletonRows
-        columns={COLUMNS.length + (state.deleted ? 1 : 0) + (selectable ? 1 : 0)}
+        columns={columns.length + (state.deleted ? 1 : 0) + (selectable ? 1 : 0)}
         rows={Math.min(state.size, 10)}
       />
     );
@@ -341,47 +398,11 @@ export function AccountsPage() {
             />
           </Table.Td>
         )}
-        <Table.Td>
-          <Anchor
-            component={Link}
-            to={`/accounts/${account.id}`}
-            fw={600}
-            size="sm"
-            c="inherit"
-            onClick={(event: MouseEvent) => event.stopPropagation()}
-            data-testid="account-name"
-          >
-            {account.name}
-          </Anchor>
-        </Table.Td>
-        <Table.Td>
-          <Text size="sm" ff="monospace" c="dimmed">
-            {account.external_id}
-          </Text>
-        </Table.Td>
-        <Table.Td data-testid="account-tier">{nameCell(tierNames, account.tier_id)}</Table.Td>
-        <Table.Td data-testid="account-stage">{nameCell(stageNames, account.stage_id)}</Table.Td>
-        <Table.Td maw={220}>{csmCell(account)}</Table.Td>
-        <Table.Td>
-          <RenewalCell value={account.renewal_on} />
-        </Table.Td>
-        <Table.Td>
-          <Text size="sm">{account.csm_score ?? "—"}</Text>
-        </Table.Td>
-        <Table.Td>
-          <Text size="sm">{account.nps === null ? "—" : formatNps(account.nps)}</Text>
-        </Table.Td>
-        <Table.Td style={{ whiteSpace: "nowrap" }}>
-          {account.churned_on ? (
-            <Tooltip label={account.churn_reason ?? "Churned"}>
-              <Badge size="sm" color="red" variant="light" tt="none">
-                {formatDate(account.churned_on)}
-              </Badge>
-            </Tooltip>
-          ) : (
-            <Text size="sm" c="dimmed">—</Text>
-          )}
-        </Table.Td>
+        {columns.map((column) => (
+          <Table.Td key={column.key} {...cellProps(column)}>
+            {cell(account, column)}
+          </Table.Td>
+        ))}
         {state.deleted && (
           <Table.Td ta="right">
             <Button
@@ -502,9 +523,26 @@ export function AccountsPage() {
           />
           <Group gap="md">
           {!state.deleted && (
+            <ColumnPicker
+              fields={fields.data}
+              value={columnKeys}
+              onChange={(keys) => update({}, true, { columns: keys })}
+            />
+          )}
+          {!state.deleted && (
             <ViewPicker
-              current={{ filter: state.filter, sort: state.sort, descending: state.descending, columns: COLUMN_FIELDS }}
-              onOpen={(view) => update({ filter: view.filter ?? null, sort: view.sort, descending: view.descending, page: 1 })}
+              current={{ filter: state.filter, sort: state.sort, descending: state.descending, columns: columns.map((column) => column.key) }}
+              selectedId={columnState.viewId}
+              onOpen={(view) =>
+                update({ filter: view.filter ?? null, sort: view.sort, descending: view.descending, page: 1 }, false, {
+                  viewId: view.id,
+                  columns: null,
+                })
+              }
+              onSaved={(view) => update({}, true, { viewId: view.id, columns: null })}
+              onDeleted={(view) => {
+                if (view.id === columnState.viewId) update({}, true, { viewId: null });
+              }}
             />
           )}
           {!state.deleted && (
@@ -600,8 +638,8 @@ export function AccountsPage() {
                       />
                     </Table.Th>
                   )}
-                  {COLUMNS.map((column) => (
-                    <SortHeader key={column.label} column={column} state={state} onSort={onSort} />
+                  {columns.map((column) => (
+                    <SortHeader key={column.key} column={column} state={state} onSort={onSort} />
                   ))}
                   {state.deleted && <Table.Th />}
                 </Table.Tr>

@@ -1,12 +1,92 @@
-import { Alert, Button, Group, Modal, MultiSelect, NumberInput, Select, Stack, Switch, Text } from "@mantine/core";
+import {
+  ActionIcon,
+  Alert,
+  Box,
+  Button,
+  Checkbox,
+  Divider,
+  Group,
+  Modal,
+  MultiSelect,
+  NumberInput,
+  Select,
+  Stack,
+  Switch,
+  Text,
+  TextInput,
+} from "@mantine/core";
 import { notifications } from "@mantine/notifications";
+import { IconX } from "@tabler/icons-react";
 import { useState } from "react";
 import { errorMessage } from "../../api/errors";
 import { plural } from "../../components/format";
-import { useStages, useTiers } from "../settings/queries";
-import { EMPTY_BULK_FORM, bulkEditBody, hasChanges, type BulkForm, type ListSelection } from "./bulk";
+import { useCustomFields, useStages, useTiers } from "../settings/queries";
+import { CustomFieldInput } from "./AccountFormModal";
+import { EMPTY_BULK_FORM, bulkEditBody, hasChanges, type BulkForm, type CustomValue, type ListSelection } from "./bulk";
 import { useCsmOptions } from "./csms";
 import { useBulkEditAccounts } from "./queries";
+
+/** The custom fields to change: pick a field, then its typed value (empty clears it). */
+function CustomFieldChanges({
+  values,
+  onChange,
+}: {
+  values: Record<string, CustomValue>;
+  onChange: (values: Record<string, CustomValue>) => void;
+}) {
+  const customFields = useCustomFields();
+  if (customFields.isError) {
+    return (
+      <Text size="sm" c="red">
+        Could not load the custom fields: {errorMessage(customFields.error)}
+      </Text>
+    );
+  }
+  const fields = customFields.data ?? [];
+  if (customFields.isSuccess && fields.length === 0) return null;
+  const picked = fields.filter((field) => field.key in values);
+  const rest = fields.filter((field) => !(field.key in values));
+  return (
+    <>
+      <Divider label="Custom fields" labelPosition="left" />
+      {picked.map((field) => (
+        <Group key={field.key} gap="xs" align="flex-end" wrap="nowrap" data-testid="bulk-custom-field">
+          <Box style={{ flex: 1 }}>
+            <CustomFieldInput
+              field={field}
+              value={values[field.key] ?? null}
+              setValue={(value) => onChange({ ...values, [field.key]: value })}
+            />
+          </Box>
+          <ActionIcon
+            variant="subtle"
+            color="gray"
+            mb={4}
+            aria-label={`Leave ${field.label} as is`}
+            onClick={() => onChange(Object.fromEntries(Object.entries(values).filter(([key]) => key !== field.key)))}
+          >
+            <IconX size={16} />
+          </ActionIcon>
+        </Group>
+      ))}
+      {picked.length > 0 && (
+        <Text size="xs" c="dimmed">
+          A custom field left empty is cleared on every selected account.
+        </Text>
+      )}
+      {rest.length > 0 && (
+        <Select
+          aria-label="Change a custom field"
+          placeholder="Change a custom field…"
+          data={rest.map((field) => ({ value: field.key, label: field.label }))}
+          value={null}
+          onChange={(key) => key && onChange({ ...values, [key]: null })}
+          searchable
+        />
+      )}
+    </>
+  );
+}
 
 export function BulkEditModal({
   opened,
@@ -80,6 +160,22 @@ export function BulkEditModal({
           value={form.csmScore}
           onChange={(value) => set({ csmScore: typeof value === "number" ? value : "" })}
         />
+        <Group gap="md" align="flex-end">
+          <TextInput
+            label="Renewal date"
+            type="date"
+            value={form.clearRenewal ? "" : form.renewalOn}
+            onChange={(event) => set({ renewalOn: event.currentTarget.value })}
+            disabled={form.clearRenewal}
+            style={{ flex: 1 }}
+          />
+          <Checkbox
+            label="Clear the renewal date"
+            checked={form.clearRenewal}
+            onChange={(event) => set({ clearRenewal: event.currentTarget.checked })}
+            mb={8}
+          />
+        </Group>
         <Switch
           label="Replace CSMs"
           checked={form.setCsmIds !== null}
@@ -112,6 +208,7 @@ export function BulkEditModal({
             />
           </>
         )}
+        <CustomFieldChanges values={form.customValues} onChange={(customValues) => set({ customValues })} />
         {bulk.isError && (
           <Alert color="red" title="Could not update the accounts">
             {errorMessage(bulk.error)}

@@ -5,7 +5,7 @@ import { describe, expect, it, vi } from "vitest";
 import type { AccountField, FilterCondition } from "../../api/types";
 import { theme } from "../../app/theme";
 import { FilterBuilder } from "./FilterBuilder";
-import { filterToRows, operatorsFor, rowsToFilter, type FilterRow } from "./filters";
+import { comparableFields, filterToRows, operatorsFor, rowsToFilter, stateToFilter, type FilterRow } from "./filters";
 
 const FIELDS: AccountField[] = [
   { key: "name", label: "Name", type: "text", options: [] },
@@ -14,6 +14,8 @@ const FIELDS: AccountField[] = [
   { key: "renewal_on", label: "Renewal date", type: "date", options: [] },
   { key: "churned", label: "Churned", type: "boolean", options: [] },
   { key: "csm", label: "CSM", type: "users", options: [] },
+  { key: "joined_on", label: "Join date", type: "date", options: [] },
+  { key: "nps", label: "NPS", type: "number", options: [] },
 ];
 
 function renderBuilder(value: FilterCondition | null = null) {
@@ -92,6 +94,81 @@ describe("rowsToFilter", () => {
   });
 });
 
+describe("not groups and field comparisons", () => {
+  const row = (r: Omit<FilterRow, "id">): FilterRow => ({ id: Math.random().toString(), ...r });
+
+  it("negates a group with a not around its all/any, and leaves out empty groups", () => {
+    const filter = rowsToFilter("all", [row({ field: "csm", op: "is_not_empty", value: null })], FIELDS, [
+      { id: "g1", negate: true, mode: "any", rows: [row({ field: "tier", op: "eq", value: "Gold" }), row({ field: "csm_score", op: "lt", value: 40 })] },
+      { id: "g2", negate: false, mode: "all", rows: [row({ field: "name", op: "contains", value: "acme" })] },
+      { id: "g3", negate: true, mode: "all", rows: [row({ field: "name", op: "eq", value: "" })] },
+    ]);
+    expect(filter).toEqual({
+      kind: "all",
+      conditions: [
+        { kind: "compare", field: "csm", op: "is_not_empty" },
+        {
+          kind: "not",
+          condition: {
+            kind: "any",
+            conditions: [
+              { kind: "compare", field: "tier", op: "eq", value: "Gold" },
+              { kind: "compare", field: "csm_score", op: "lt", value: 40 },
+            ],
+          },
+        },
+        { kind: "all", conditions: [{ kind: "compare", field: "name", op: "contains", value: "acme" }] },
+      ],
+    });
+    // And reads it back into the same rows and groups.
+    const state = filterToRows(filter);
+    expect(state.rows).toHaveLength(1);
+    expect(state.groups.map((g) => [g.negate, g.mode, g.rows.length])).toEqual([
+      [true, "any", 2],
+      [false, "all", 1],
+    ]);
+    expect(stateToFilter(state, FIELDS)).toEqual(filter);
+  });
+
+  it("reads a negated single condition, or a not at the top, as a negated group", () => {
+    const state = filterToRows({ kind: "not", condition: { kind: "compare", field: "tier", op: "eq", value: "Gold" } });
+    expect(state.rows).toEqual([]);
+    expect(state.groups).toHaveLength(1);
+    expect(stateToFilter(state, FIELDS)).toEqual({
+      kind: "all",
+      conditions: [{ kind: "not", condition: { kind: "all", conditions: [{ kind: "compare", field: "tier", op: "eq", value: "Gold" }] } }],
+    });
+  });
+
+  it("compares a field with another field of its type, and round-trips it", () => {
+    const rows = [
+      row({ field: "renewal_on", op: "lt", value: null, against: "field", other: "joined_on" }),
+      row({ field: "csm_score", op: "gte", value: null, against: "field", other: "nps" }),
+      row({ field: "csm_score", op: "gte", value: null, against: "field", other: "joined_on" }), // another type
+      row({ field: "renewal_on", op: "within_next_days", value: null, against: "field", other: "joined_on" }), // not a field operator
+      row({ field: "name", op: "eq", value: null, against: "field", other: null }), // incomplete
+    ];
+    const filter = rowsToFilter("all", rows, FIELDS);
+    expect(filter).toEqual({
+      kind: "all",
+      conditions: [
+        { kind: "compare_fields", field: "renewal_on", op: "lt", other: "joined_on" },
+        { kind: "compare_fields", field: "csm_score", op: "gte", other: "nps" },
+      ],
+    });
+    const { mode, rows: back } = filterToRows(filter);
+    expect(rowsToFilter(mode, back, FIELDS)).toEqual(filter);
+  });
+
+  it("offers only same-typed fields with a column to compare with", () => {
+    const keys = (key: string) => comparableFields(FIELDS.find((f) => f.key === key), FIELDS).map((f) => f.key);
+    expect(keys("renewal_on")).toEqual(["joined_on"]);
+    expect(keys("csm_score")).toEqual(["nps"]);
+    expect(keys("tier")).toEqual([]);
+    expect(keys("csm")).toEqual([]);
+  });
+});
+
 describe("the filter builder", () => {
   it("builds a category condition and emits its JSON", async () => {
     const { onChange, user } = renderBuilder();
@@ -149,6 +226,44 @@ describe("the filter builder", () => {
     expect(onChange).toHaveBeenLastCalledWith({
       kind: "any",
       conditions: [{ kind: "compare", field: "csm_score", op: "lt", value: 40 }],
+    });
+  });
+
+  it("negates a group of conditions", async () => {
+    const { onChange, user } = renderBuilder();
+    await user.click(screen.getByRole("button", { name: "Add group" }));
+    const group = screen.getByTestId("filter-group");
+    const row = within(group).getByTestId("filter-row");
+    await pick(user, within(row).getByRole("combobox", { name: "Field" }), "Tier");
+    await pick(user, within(row).getByRole("combobox", { name: "Value for Tier" }), "Gold");
+    expect(onChange).toHaveBeenLastCalledWith({
+      kind: "all",
+      conditions: [{ kind: "all", conditions: [{ kind: "compare", field: "tier", op: "eq", value: "Gold" }] }],
+    });
+    await user.click(within(group).getByRole("checkbox", { name: /^Not/ }));
+    expect(onChange).toHaveBeenLastCalledWith({
+      kind: "all",
+      conditions: [{ kind: "not", condition: { kind: "all", conditions: [{ kind: "compare", field: "tier", op: "eq", value: "Gold" }] } }],
+    });
+    await user.click(within(group).getByRole("button", { name: "Remove group" }));
+    expect(onChange).toHaveBeenLastCalledWith(null);
+  });
+
+  it("compares a date with another date field", async () => {
+    const { onChange, user } = renderBuilder();
+    await user.click(screen.getByRole("button", { name: "Add condition" }));
+    const row = screen.getByTestId("filter-row");
+    await pick(user, within(row).getByRole("combobox", { name: "Field" }), "Renewal date");
+    await user.click(within(row).getByRole("radio", { name: "field" }));
+    await user.click(within(row).getByRole("combobox", { name: "Operator" }));
+    expect(optionNames()).toEqual(["is before", "is on or before", "is after", "is on or after", "is on the same day as", "is not on the same day as"]);
+    await user.click(screen.getByRole("option", { name: "is before" }));
+    await user.click(within(row).getByRole("combobox", { name: "Other field for Renewal date" }));
+    expect(optionNames()).toEqual(["Join date"]);
+    await user.click(screen.getByRole("option", { name: "Join date" }));
+    expect(onChange).toHaveBeenLastCalledWith({
+      kind: "all",
+      conditions: [{ kind: "compare_fields", field: "renewal_on", op: "lt", other: "joined_on" }],
     });
   });
 });

@@ -1,14 +1,33 @@
-import { ActionIcon, Button, Group, MultiSelect, NumberInput, Select, SegmentedControl, Stack, Text, TextInput } from "@mantine/core";
+import {
+  ActionIcon,
+  Button,
+  Card,
+  Checkbox,
+  Group,
+  MultiSelect,
+  NumberInput,
+  Select,
+  SegmentedControl,
+  Stack,
+  Text,
+  TextInput,
+} from "@mantine/core";
 import { IconPlus, IconTrash } from "@tabler/icons-react";
 import { useEffect, useRef, useState } from "react";
 import type { AccountField, FilterCondition } from "../../api/types";
 import {
+  comparableFields,
+  fieldOperatorsFor,
   fieldType,
   filterToRows,
+  newGroup,
   newRow,
   operatorInfo,
   operatorsFor,
-  rowsToFilter,
+  stateToFilter,
+  type BuilderState,
+  type CompareTarget,
+  type FilterGroup,
   type FilterMode,
   type FilterRow,
 } from "./filters";
@@ -125,9 +144,122 @@ function ValueInput({
   );
 }
 
+/** One condition: field, operator, and a value (or another field to compare with). */
+function ConditionRow({
+  row,
+  label,
+  fields,
+  users,
+  onChange,
+  onRemove,
+}: {
+  row: FilterRow;
+  label: string;
+  fields: AccountField[];
+  users: UserOption[];
+  onChange: (row: FilterRow) => void;
+  onRemove: () => void;
+}) {
+  const field = fields.find((f) => f.key === row.field);
+  const type = fieldType(field);
+  const againstField = row.against === "field";
+  const others = comparableFields(field, fields);
+  const update = (patch: Partial<FilterRow>) => onChange({ ...row, ...patch });
+  const operators = againstField ? fieldOperatorsFor(type) : operatorsFor(type);
+
+  const setAgainst = (against: CompareTarget) => {
+    if (against === "field") {
+      const op = fieldOperatorsFor(type).find((o) => o.value === row.op)?.value ?? fieldOperatorsFor(type)[0]!.value;
+      update({ against, op, value: null, other: null });
+    } else {
+      update({ ...newRow(field!), id: row.id });
+    }
+  };
+
+  return (
+    <Group gap="xs" wrap="wrap" data-testid="filter-row">
+      <Text size="sm" c="dimmed" w={40} ta="right">
+        {label}
+      </Text>
+      <Select
+        aria-label="Field"
+        data={fields.map((f) => ({ value: f.key, label: f.label }))}
+        searchable
+        allowDeselect={false}
+        value={row.field}
+        onChange={(key) => {
+          const next = fields.find((f) => f.key === key);
+          if (next) onChange({ ...newRow(next), id: row.id });
+        }}
+        w={200}
+      />
+      <Select
+        aria-label="Operator"
+        data={operators.map((o) => ({ value: o.value, label: o.label }))}
+        allowDeselect={false}
+        value={row.op}
+        onChange={(op) => {
+          if (!op) return;
+          if (againstField) return update({ op: op as FilterRow["op"] });
+          const before = operatorInfo(type, row.op)?.input;
+          const after = operatorInfo(type, op as FilterRow["op"])?.input;
+          // Keep the value while its kind fits the new operator.
+          const keep = before === after || (type === "boolean" && after === "single");
+          update({ op: op as FilterRow["op"], value: keep ? row.value : type === "boolean" ? true : null });
+        }}
+        w={190}
+      />
+      {others.length > 0 && (againstField || operatorInfo(type, row.op)?.input !== "none") && (
+        <SegmentedControl
+          size="xs"
+          aria-label={`Compare ${field?.label ?? "the field"} with`}
+          data={[
+            { value: "value", label: "value" },
+            { value: "field", label: "field" },
+          ]}
+          value={againstField ? "field" : "value"}
+          onChange={(against) => setAgainst(against as CompareTarget)}
+        />
+      )}
+      {againstField ? (
+        <Select
+          aria-label={`Other field for ${field?.label ?? row.field}`}
+          placeholder="Pick a field"
+          data={others.map((f) => ({ value: f.key, label: f.label }))}
+          searchable
+          value={row.other ?? null}
+          onChange={(other) => update({ other })}
+          w={200}
+        />
+      ) : (
+        field && <ValueInput row={row} field={field} users={users} onChange={(v) => update({ value: v })} />
+      )}
+      <ActionIcon variant="subtle" color="gray" aria-label="Remove condition" onClick={onRemove}>
+        <IconTrash size={16} />
+      </ActionIcon>
+    </Group>
+  );
+}
+
+function ModeControl({ mode, label, onChange }: { mode: FilterMode; label: string; onChange: (mode: FilterMode) => void }) {
+  return (
+    <SegmentedControl
+      size="xs"
+      aria-label={label}
+      data={[
+        { value: "all", label: "All" },
+        { value: "any", label: "Any" },
+      ]}
+      value={mode}
+      onChange={(next) => onChange(next as FilterMode)}
+    />
+  );
+}
+
 /**
- * Builds a filter in the API's condition language: rows of field / operator / value, joined by
- * All or Any. Emits the filter (only complete rows) on every change; null when there is none.
+ * Builds a filter in the API's condition language: rows of field / operator / value (or another
+ * field), and bracketed groups that can be negated, joined by All or Any. Emits the filter (only
+ * complete conditions) on every change; null when there is none.
  */
 export function FilterBuilder({
   fields,
@@ -140,7 +272,7 @@ export function FilterBuilder({
   onChange: (filter: FilterCondition | null) => void;
   users?: UserOption[];
 }) {
-  const [state, setState] = useState(() => filterToRows(value));
+  const [state, setState] = useState<BuilderState>(() => filterToRows(value));
   const lastEmitted = useRef<string>(JSON.stringify(value));
 
   // The filter changed from outside (back/forward, a cleared URL): show it.
@@ -152,9 +284,9 @@ export function FilterBuilder({
     }
   }, [value]);
 
-  const commit = (mode: FilterMode, rows: FilterRow[]) => {
-    setState({ mode, rows });
-    const filter = rowsToFilter(mode, rows, fields);
+  const commit = (next: BuilderState) => {
+    setState(next);
+    const filter = stateToFilter(next, fields);
     const serialized = JSON.stringify(filter);
     if (serialized !== lastEmitted.current) {
       lastEmitted.current = serialized;
@@ -162,95 +294,115 @@ export function FilterBuilder({
     }
   };
 
-  const updateRow = (id: string, patch: Partial<FilterRow>) =>
-    commit(
-      state.mode,
-      state.rows.map((row) => (row.id === id ? { ...row, ...patch } : row)),
-    );
-
-  const fieldOptions = fields.map((f) => ({ value: f.key, label: f.label }));
+  const setRows = (rows: FilterRow[]) => commit({ ...state, rows });
+  const setGroup = (id: string, patch: Partial<FilterGroup>) =>
+    commit({ ...state, groups: state.groups.map((group) => (group.id === id ? { ...group, ...patch } : group)) });
+  const joiner = (mode: FilterMode, index: number) => (index === 0 ? "Where" : mode === "all" ? "and" : "or");
+  const count = state.rows.length + state.groups.length;
 
   return (
     <Stack gap="xs" data-testid="filter-builder">
-      {state.rows.length > 1 && (
+      {count > 1 && (
         <Group gap="xs">
           <Text size="sm" c="dimmed">
             Match
           </Text>
-          <SegmentedControl
-            size="xs"
-            aria-label="Match all or any condition"
-            data={[
-              { value: "all", label: "All" },
-              { value: "any", label: "Any" },
-            ]}
-            value={state.mode}
-            onChange={(mode) => commit(mode as FilterMode, state.rows)}
-          />
+          <ModeControl mode={state.mode} label="Match all or any condition" onChange={(mode) => commit({ ...state, mode })} />
           <Text size="sm" c="dimmed">
             of these conditions
           </Text>
         </Group>
       )}
-      {state.rows.map((row, index) => {
-        const field = fields.find((f) => f.key === row.field);
-        const type = fieldType(field);
-        return (
-          <Group key={row.id} gap="xs" wrap="wrap" data-testid="filter-row">
-            <Text size="sm" c="dimmed" w={40} ta="right">
-              {index === 0 ? "Where" : state.mode === "all" ? "and" : "or"}
-            </Text>
-            <Select
-              aria-label="Field"
-              data={fieldOptions}
-              searchable
-              allowDeselect={false}
-              value={row.field}
-              onChange={(key) => {
-                const next = fields.find((f) => f.key === key);
-                if (next) updateRow(row.id, { ...newRow(next), id: row.id });
-              }}
-              w={200}
-            />
-            <Select
-              aria-label="Operator"
-              data={operatorsFor(type).map((o) => ({ value: o.value, label: o.label }))}
-              allowDeselect={false}
-              value={row.op}
-              onChange={(op) => {
-                if (!op) return;
-                const before = operatorInfo(type, row.op)?.input;
-                const after = operatorInfo(type, op as FilterRow["op"])?.input;
-                // Keep the value while its kind fits the new operator.
-                const keep = before === after || (type === "boolean" && after === "single");
-                updateRow(row.id, { op: op as FilterRow["op"], value: keep ? row.value : type === "boolean" ? true : null });
-              }}
-              w={190}
-            />
-            {field && <ValueInput row={row} field={field} users={users} onChange={(v) => updateRow(row.id, { value: v })} />}
-            <ActionIcon
-              variant="subtle"
-              color="gray"
-              aria-label="Remove condition"
-              onClick={() => commit(state.mode, state.rows.filter((r) => r.id !== row.id))}
-            >
-              <IconTrash size={16} />
-            </ActionIcon>
-          </Group>
-        );
-      })}
+      {state.rows.map((row, index) => (
+        <ConditionRow
+          key={row.id}
+          row={row}
+          label={joiner(state.mode, index)}
+          fields={fields}
+          users={users}
+          onChange={(next) => setRows(state.rows.map((r) => (r.id === row.id ? next : r)))}
+          onRemove={() => setRows(state.rows.filter((r) => r.id !== row.id))}
+        />
+      ))}
+      {state.groups.map((group, index) => (
+        <Group key={group.id} gap="xs" align="flex-start" wrap="nowrap">
+          <Text size="sm" c="dimmed" w={40} ta="right" mt={8}>
+            {joiner(state.mode, state.rows.length + index)}
+          </Text>
+          <Card withBorder radius="md" p="sm" style={{ flex: 1 }} data-testid="filter-group">
+            <Stack gap="xs">
+              <Group gap="xs" justify="space-between">
+                <Group gap="xs">
+                  <Checkbox
+                    label="Not"
+                    aria-label="Not: exclude the accounts this group matches"
+                    checked={group.negate}
+                    onChange={(event) => setGroup(group.id, { negate: event.currentTarget.checked })}
+                  />
+                  <Text size="sm" c="dimmed">
+                    {group.negate ? "none of the accounts matching" : "accounts matching"}
+                  </Text>
+                  <ModeControl mode={group.mode} label="Match all or any condition in the group" onChange={(mode) => setGroup(group.id, { mode })} />
+                  <Text size="sm" c="dimmed">
+                    of:
+                  </Text>
+                </Group>
+                <Button
+                  size="xs"
+                  variant="subtle"
+                  color="gray"
+                  onClick={() => commit({ ...state, groups: state.groups.filter((g) => g.id !== group.id) })}
+                >
+                  Remove group
+                </Button>
+              </Group>
+              {group.rows.map((row, rowIndex) => (
+                <ConditionRow
+                  key={row.id}
+                  row={row}
+                  label={joiner(group.mode, rowIndex)}
+                  fields={fields}
+                  users={users}
+                  onChange={(next) => setGroup(group.id, { rows: group.rows.map((r) => (r.id === row.id ? next : r)) })}
+                  onRemove={() => setGroup(group.id, { rows: group.rows.filter((r) => r.id !== row.id) })}
+                />
+              ))}
+              <Group>
+                <Button
+                  size="xs"
+                  variant="subtle"
+                  leftSection={<IconPlus size={14} />}
+                  disabled={!fields.length}
+                  onClick={() => setGroup(group.id, { rows: [...group.rows, newRow(fields[0]!)] })}
+                >
+                  Add condition to group
+                </Button>
+              </Group>
+            </Stack>
+          </Card>
+        </Group>
+      ))}
       <Group gap="xs">
         <Button
           size="xs"
           variant="light"
           leftSection={<IconPlus size={14} />}
           disabled={!fields.length}
-          onClick={() => commit(state.mode, [...state.rows, newRow(fields[0]!)])}
+          onClick={() => setRows([...state.rows, newRow(fields[0]!)])}
         >
           Add condition
         </Button>
-        {state.rows.length > 0 && (
-          <Button size="xs" variant="subtle" color="gray" onClick={() => commit(state.mode, [])}>
+        <Button
+          size="xs"
+          variant="subtle"
+          leftSection={<IconPlus size={14} />}
+          disabled={!fields.length}
+          onClick={() => commit({ ...state, groups: [...state.groups, newGroup(fields[0]!)] })}
+        >
+          Add group
+        </Button>
+        {count > 0 && (
+          <Button size="xs" variant="subtle" color="gray" onClick={() => commit({ ...state, rows: [], groups: [] })}>
             Clear filters
           </Button>
         )}

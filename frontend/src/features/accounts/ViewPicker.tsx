@@ -1,12 +1,12 @@
 import { ActionIcon, Button, Group, Menu, Modal, Stack, Switch, Text, TextInput, Tooltip } from "@mantine/core";
 import { useDisclosure } from "@mantine/hooks";
 import { notifications } from "@mantine/notifications";
-import { IconBookmark, IconChevronDown, IconTrash } from "@tabler/icons-react";
+import { IconBookmark, IconChevronDown, IconPencil, IconTrash } from "@tabler/icons-react";
 import { useState } from "react";
 import { errorMessage } from "../../api/errors";
-import type { AccountSort, AccountView, FilterCondition } from "../../api/types";
+import type { AccountSort, AccountView, AccountViewWrite, FilterCondition } from "../../api/types";
 import { useCan, useMe } from "../auth/queries";
-import { useAccountViews, useCreateAccountView, useDeleteAccountView } from "./queries";
+import { useAccountViews, useCreateAccountView, useDeleteAccountView, useUpdateAccountView } from "./queries";
 
 export interface CurrentView {
   filter: FilterCondition | null;
@@ -15,16 +15,52 @@ export interface CurrentView {
   columns: string[];
 }
 
-/** Saved views: open one (its filter and sort), save the current one, delete your own. */
-export function ViewPicker({ current, onOpen }: { current: CurrentView; onOpen: (view: AccountView) => void }) {
+/** A saved view as the API takes it back (to rename or share it without changing what it shows). */
+function viewBody(view: AccountView): AccountViewWrite {
+  return {
+    name: view.name,
+    is_shared: view.is_shared,
+    filter: view.filter,
+    sort: view.sort,
+    descending: view.descending,
+    columns: view.columns,
+  };
+}
+
+/**
+ * Saved views: open one (its filter, sort and columns), save the current state into the open
+ * view or as a new one, rename or share a view, delete one. Anyone edits their own views; shared
+ * views of others need "configure product settings", as the API checks.
+ */
+export function ViewPicker({
+  current,
+  selectedId,
+  onOpen,
+  onSaved,
+  onDeleted,
+}: {
+  current: CurrentView;
+  selectedId: string | null;
+  onOpen: (view: AccountView) => void;
+  /** A view was saved (created, or updated with the current state): it is now the open one. */
+  onSaved: (view: AccountView) => void;
+  onDeleted: (view: AccountView) => void;
+}) {
   const views = useAccountViews();
   const me = useMe();
   const can = useCan();
   const create = useCreateAccountView();
+  const updateView = useUpdateAccountView();
   const remove = useDeleteAccountView();
   const [saveOpened, saveModal] = useDisclosure(false);
   const [name, setName] = useState("");
   const [shared, setShared] = useState(false);
+  const [editing, setEditing] = useState<AccountView | null>(null);
+  const [editName, setEditName] = useState("");
+  const [editShared, setEditShared] = useState(false);
+
+  const selected = views.data?.find((view) => view.id === selectedId) ?? null;
+  const editable = (view: AccountView) => view.owner_id === me.data?.id || can("configure_product");
 
   const save = () => {
     create.mutate(
@@ -35,6 +71,40 @@ export function ViewPicker({ current, onOpen }: { current: CurrentView; onOpen: 
           setName("");
           setShared(false);
           saveModal.close();
+          onSaved(view);
+        },
+      },
+    );
+  };
+
+  const saveChanges = (view: AccountView) => {
+    updateView.mutate(
+      { viewId: view.id, body: { ...viewBody(view), filter: current.filter, sort: current.sort, descending: current.descending, columns: current.columns } },
+      {
+        onSuccess: (saved) => {
+          notifications.show({ color: "tenure", title: "View updated", message: saved.name });
+          onSaved(saved);
+        },
+        onError: (error) => notifications.show({ color: "red", title: "Could not update the view", message: errorMessage(error) }),
+      },
+    );
+  };
+
+  const startEdit = (view: AccountView) => {
+    updateView.reset();
+    setEditName(view.name);
+    setEditShared(view.is_shared);
+    setEditing(view);
+  };
+
+  const saveEdit = () => {
+    if (!editing) return;
+    updateView.mutate(
+      { viewId: editing.id, body: { ...viewBody(editing), name: editName.trim(), is_shared: editShared } },
+      {
+        onSuccess: (saved) => {
+          notifications.show({ color: "tenure", title: "View renamed", message: saved.name });
+          setEditing(null);
         },
       },
     );
@@ -42,17 +112,20 @@ export function ViewPicker({ current, onOpen }: { current: CurrentView; onOpen: 
 
   const onDelete = (view: AccountView) => {
     remove.mutate(view.id, {
-      onSuccess: () => notifications.show({ color: "tenure", title: "View deleted", message: view.name }),
+      onSuccess: () => {
+        notifications.show({ color: "tenure", title: "View deleted", message: view.name });
+        onDeleted(view);
+      },
       onError: (error) => notifications.show({ color: "red", title: "Could not delete the view", message: errorMessage(error) }),
     });
   };
 
   return (
     <>
-      <Menu position="bottom-end" width={280} shadow="md">
+      <Menu position="bottom-end" width={300} shadow="md">
         <Menu.Target>
           <Button variant="default" leftSection={<IconBookmark size={16} />} rightSection={<IconChevronDown size={14} />} data-testid="views-menu">
-            Views
+            {selected ? selected.name : "Views"}
           </Button>
         </Menu.Target>
         <Menu.Dropdown>
@@ -65,24 +138,43 @@ export function ViewPicker({ current, onOpen }: { current: CurrentView; onOpen: 
               key={view.id}
               onClick={() => onOpen(view)}
               data-testid="view-item"
+              bg={view.id === selectedId ? "gray.1" : undefined}
               rightSection={
-                view.owner_id === me.data?.id ? (
-                  <Tooltip label="Delete view">
-                    <ActionIcon
-                      component="span"
-                      role="button"
-                      size="sm"
-                      variant="subtle"
-                      color="red"
-                      aria-label={`Delete view ${view.name}`}
-                      onClick={(event) => {
-                        event.stopPropagation();
-                        onDelete(view);
-                      }}
-                    >
-                      <IconTrash size={14} />
-                    </ActionIcon>
-                  </Tooltip>
+                editable(view) ? (
+                  <Group gap={2} wrap="nowrap">
+                    <Tooltip label="Rename or share">
+                      <ActionIcon
+                        component="span"
+                        role="button"
+                        size="sm"
+                        variant="subtle"
+                        color="gray"
+                        aria-label={`Rename view ${view.name}`}
+                        onClick={(event) => {
+                          event.stopPropagation();
+                          startEdit(view);
+                        }}
+                      >
+                        <IconPencil size={14} />
+                      </ActionIcon>
+                    </Tooltip>
+                    <Tooltip label="Delete view">
+                      <ActionIcon
+                        component="span"
+                        role="button"
+                        size="sm"
+                        variant="subtle"
+                        color="red"
+                        aria-label={`Delete view ${view.name}`}
+                        onClick={(event) => {
+                          event.stopPropagation();
+                          onDelete(view);
+                        }}
+                      >
+                        <IconTrash size={14} />
+                      </ActionIcon>
+                    </Tooltip>
+                  </Group>
                 ) : null
               }
             >
@@ -97,8 +189,13 @@ export function ViewPicker({ current, onOpen }: { current: CurrentView; onOpen: 
             </Menu.Item>
           ))}
           <Menu.Divider />
+          {selected && editable(selected) && (
+            <Menu.Item onClick={() => saveChanges(selected)} data-testid="save-view-changes">
+              Save changes to “{selected.name}”
+            </Menu.Item>
+          )}
           <Menu.Item onClick={saveModal.open} data-testid="save-view">
-            Save current view…
+            {selected ? "Save as a new view…" : "Save current view…"}
           </Menu.Item>
         </Menu.Dropdown>
       </Menu>
@@ -119,6 +216,33 @@ export function ViewPicker({ current, onOpen }: { current: CurrentView; onOpen: 
             </Button>
             <Button onClick={save} loading={create.isPending} disabled={!name.trim()}>
               Save view
+            </Button>
+          </Group>
+        </Stack>
+      </Modal>
+      <Modal opened={editing !== null} onClose={() => setEditing(null)} title="Edit view">
+        <Stack gap="sm">
+          <TextInput label="Name" value={editName} onChange={(event) => setEditName(event.currentTarget.value)} maxLength={100} required />
+          {/* Sharing needs "configure product settings"; whoever may edit a shared view may stop sharing it. */}
+          {(can("configure_product") || editing?.is_shared) && (
+            <Switch
+              label="Share with the organisation"
+              checked={editShared}
+              disabled={!can("configure_product") && !editShared}
+              onChange={(event) => setEditShared(event.currentTarget.checked)}
+            />
+          )}
+          {updateView.isError && (
+            <Text size="sm" c="red">
+              {errorMessage(updateView.error)}
+            </Text>
+          )}
+          <Group justify="flex-end">
+            <Button variant="default" onClick={() => setEditing(null)}>
+              Cancel
+            </Button>
+            <Button onClick={saveEdit} loading={updateView.isPending} disabled={!editName.trim()}>
+              Save
             </Button>
           </Group>
         </Stack>

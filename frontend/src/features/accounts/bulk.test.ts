@@ -21,3 +21,24 @@ describe("bulk edit request body", () => {
     expect(hasChanges(bulkEditBody(["a"], false, list, EMPTY_BULK_FORM).changes)).toBe(false);
   });
 });
+
+describe("bulk edit of renewal dates and custom fields", () => {
+  it("sets or clears the renewal date", () => {
+    expect(bulkEditBody(["a"], false, list, { ...EMPTY_BULK_FORM, renewalOn: "2030-06-30" }).changes).toEqual({ renewal_on: "2030-06-30" });
+    expect(bulkEditBody(["a"], false, list, { ...EMPTY_BULK_FORM, renewalOn: "2030-06-30", clearRenewal: true }).changes).toEqual({
+      renewal_on: null,
+    });
+  });
+
+  it("sends only the picked custom fields, typed, with an empty one as null (cleared)", () => {
+    const body = bulkEditBody(["a"], false, list, {
+      ...EMPTY_BULK_FORM,
+      customValues: { seats: 40, plan: "Pro", sso: false, go_live: "2030-01-01", notes: "  ", region: null },
+    });
+    expect(body.changes).toEqual({
+      custom_values: { seats: 40, plan: "Pro", sso: false, go_live: "2030-01-01", notes: null, region: null },
+    });
+    expect(hasChanges(body.changes)).toBe(true);
+    expect(hasChanges(bulkEditBody(["a"], false, list, { ...EMPTY_BULK_FORM, customValues: {} }).changes)).toBe(false);
+  });
+});

@@ -1,10 +1,17 @@
 import type { AccountSelection, BulkChanges, BulkEdit, FilterCondition } from "../../api/types";
 
+export type CustomValue = string | number | boolean | null;
+
 /** What the bulk-edit form holds: "" for a field left alone. */
 export interface BulkForm {
   tierId: string;
   stageId: string;
   csmScore: number | "";
+  /** A date ("YYYY-MM-DD") to set, or "" to leave it alone (unless `clearRenewal`). */
+  renewalOn: string;
+  clearRenewal: boolean;
+  /** Only the custom fields the user picked to change (by key); null or "" clears the value. */
+  customValues: Record<string, CustomValue>;
   addCsmIds: string[];
   removeCsmIds: string[];
   /** null: leave the CSMs alone; a list (maybe empty): replace them with it. */
@@ -15,6 +22,9 @@ export const EMPTY_BULK_FORM: BulkForm = {
   tierId: "",
   stageId: "",
   csmScore: "",
+  renewalOn: "",
+  clearRenewal: false,
+  customValues: {},
   addCsmIds: [],
   removeCsmIds: [],
   setCsmIds: null,
@@ -39,6 +49,14 @@ export function bulkChanges(form: BulkForm): BulkChanges {
   if (form.tierId) changes.tier_id = form.tierId;
   if (form.stageId) changes.stage_id = form.stageId;
   if (form.csmScore !== "") changes.csm_score = form.csmScore;
+  if (form.clearRenewal) changes.renewal_on = null;
+  else if (form.renewalOn) changes.renewal_on = form.renewalOn;
+  const custom = Object.entries(form.customValues);
+  if (custom.length) {
+    changes.custom_values = Object.fromEntries(
+      custom.map(([key, value]) => [key, typeof value === "string" ? value.trim() || null : value]),
+    );
+  }
   if (form.setCsmIds !== null) {
     changes.set_csm_ids = form.setCsmIds;
   } else {

@@ -1,9 +1,12 @@
-import type { AccountField, CompareOp, DateOp, FilterCondition } from "../../api/types";
+import type { AccountField, CompareOp, DateOp, FilterCompareFields, FilterCondition } from "../../api/types";
 
 /** The field types /accounts/fields reports. */
 export type FieldType = "text" | "category" | "number" | "date" | "boolean" | "users";
 
 export type RowOp = CompareOp | DateOp;
+
+/** What a condition compares its field with: a value, or another field of the same type. */
+export type CompareTarget = "value" | "field";
 
 /** One condition as the builder edits it: a field, an operator and (maybe) a value. */
 export interface FilterRow {
@@ -12,9 +15,27 @@ export interface FilterRow {
   op: RowOp | null;
   /** A string for text/category/date/users, a string[] for in/not_in, a number, or a boolean. */
   value: string | string[] | number | boolean | null;
+  /** "field": compare with the field `other` (a compare_fields condition); a value when absent. */
+  against?: CompareTarget;
+  other?: string | null;
 }
 
 export type FilterMode = "all" | "any";
+
+/** A bracketed group of conditions joined by its own All/Any, which can be negated ("not"). */
+export interface FilterGroup {
+  id: string;
+  negate: boolean;
+  mode: FilterMode;
+  rows: FilterRow[];
+}
+
+/** The builder's whole state: top-level conditions, then groups, joined by `mode`. */
+export interface BuilderState {
+  mode: FilterMode;
+  rows: FilterRow[];
+  groups: FilterGroup[];
+}
 
 export interface OperatorInfo {
   value: RowOp;
@@ -87,6 +108,60 @@ const OPERATORS: Record<FieldType, OperatorInfo[]> = {
   ],
 };
 
+type FieldOp = FilterCompareFields["op"];
+
+/** Operators of a field-to-field comparison: order for numbers and dates, (in)equality otherwise. */
+const FIELD_OPERATORS: Record<FieldType, { value: FieldOp; label: string }[]> = {
+  number: [
+    { value: "eq", label: "=" },
+    { value: "ne", label: "≠" },
+    { value: "gt", label: ">" },
+    { value: "gte", label: "≥" },
+    { value: "lt", label: "<" },
+    { value: "lte", label: "≤" },
+  ],
+  date: [
+    { value: "lt", label: "is before" },
+    { value: "lte", label: "is on or before" },
+    { value: "gt", label: "is after" },
+    { value: "gte", label: "is on or after" },
+    { value: "eq", label: "is on the same day as" },
+    { value: "ne", label: "is not on the same day as" },
+  ],
+  text: [
+    { value: "eq", label: "is the same as" },
+    { value: "ne", label: "differs from" },
+  ],
+  category: [
+    { value: "eq", label: "is the same as" },
+    { value: "ne", label: "differs from" },
+  ],
+  boolean: [
+    { value: "eq", label: "is the same as" },
+    { value: "ne", label: "differs from" },
+  ],
+  users: [],
+};
+
+/** Fields the API matches by a rule rather than a column: they cannot be compared with a field. */
+const NOT_FIELD_COMPARABLE = ["tier", "stage", "csm"];
+
+export function fieldOperatorsFor(type: FieldType): { value: FieldOp; label: string }[] {
+  return FIELD_OPERATORS[type];
+}
+
+/** Whether a field can be compared with another field at all. */
+export function canCompareFields(field: AccountField | undefined): boolean {
+  return Boolean(field) && !NOT_FIELD_COMPARABLE.includes(field!.key) && FIELD_OPERATORS[fieldType(field)].length > 0;
+}
+
+/** The fields `field` can be compared with: the other comparable fields of its type. */
+export function comparableFields(field: AccountField | undefined, fields: AccountField[]): AccountField[] {
+  if (!field || !canCompareFields(field)) return [];
+  const type = fieldType(field);
+  return fields.filter((other) => other.key !== field.key && canCompareFields(other) && fieldType(other) === type);
+}
+
 export function fieldType(field: AccountField | undefined): FieldType {
   const type = field?.type as FieldType | undefined;
   return type && type in OPERATORS ? type : "text";
@@ -139,6 +214,11 @@ export function rowToCondition(row: FilterRow, fields: AccountField[]): FilterCo
   const field = fields.find((f) => f.key === row.field);
   if (!field || !row.op) return null;
   const type = fieldType(field);
+  if (row.against === "field") {
+    const op = FIELD_OPERATORS[type].find((o) => o.value === row.op)?.value;
+    const other = comparableFields(field, fields).find((f) => f.key === row.other);
+    return op && other ? { kind: "compare_fields", field: row.field, op, other: other.key } : null;
+  }
   if (!isComplete(row, type)) return null;
   const info = operatorInfo(type, row.op)!;
   if ((DATE_OPS as string[]).includes(row.op)) {
@@ -153,26 +233,78 @@ export function rowToCondition(row: FilterRow, fields: AccountField[]): FilterCo
   return { kind: "compare", field: row.field, op, value: value as string | number | boolean | string[] };
 }
 
-/** The builder's rows as the API's filter tree; null when no row is complete. */
-export function rowsToFilter(mode: FilterMode, rows: FilterRow[], fields: AccountField[]): FilterCondition | null {
-  const conditions = rows.map((row) => rowToCondition(row, fields)).filter((c): c is FilterCondition => c !== null);
+function groupToCondition(group: FilterGroup, fields: AccountField[]): FilterCondition | null {
+  const conditions = group.rows.map((row) => rowToCondition(row, fields)).filter((c): c is FilterCondition => c !== null);
+  if (!conditions.length) return null;
+  const inner: FilterCondition = { kind: group.mode, conditions };
+  return group.negate ? { kind: "not", condition: inner } : inner;
+}
+
+/**
+ * The builder's rows (and groups) as the API's filter tree; null when no condition is complete.
+ * A group with no complete condition is left out, negated or not.
+ */
+export function rowsToFilter(
+  mode: FilterMode,
+  rows: FilterRow[],
+  fields: AccountField[],
+  groups: FilterGroup[] = [],
+): FilterCondition | null {
+  const conditions = [
+    ...rows.map((row) => rowToCondition(row, fields)),
+    ...groups.map((group) => groupToCondition(group, fields)),
+  ].filter((c): c is FilterCondition => c !== null);
   if (!conditions.length) return null;
   return { kind: mode, conditions };
 }
 
-/** Rows back from a filter tree (a flat all/any of comparisons, as the builder writes them). */
-export function filterToRows(filter: FilterCondition | null): { mode: FilterMode; rows: FilterRow[] } {
-  if (!filter) return { mode: "all", rows: [] };
+export function stateToFilter(state: BuilderState, fields: AccountField[]): FilterCondition | null {
+  return rowsToFilter(state.mode, state.rows, fields, state.groups);
+}
+
+/** A comparison as a row; null for a condition that is not one (a nested group). */
+function conditionToRow(c: FilterCondition): FilterRow | null {
+  switch (c.kind) {
+    case "compare":
+      return { id: newRowId(), field: c.field, op: c.op, value: (c.value ?? null) as FilterRow["value"] };
+    case "date":
+      return { id: newRowId(), field: c.field, op: c.op, value: (c.days ?? c.date ?? null) as FilterRow["value"] };
+    case "compare_fields":
+      return { id: newRowId(), field: c.field, op: c.op, value: null, against: "field", other: c.other };
+  }
+  return null;
+}
+
+function conditionToGroup(c: FilterCondition, negate: boolean): FilterGroup {
+  const inner = c.kind === "all" || c.kind === "any" ? c : { kind: "all" as const, conditions: [c] };
+  return {
+    id: newRowId(),
+    negate,
+    mode: inner.kind,
+    rows: inner.conditions.map(conditionToRow).filter((row): row is FilterRow => row !== null),
+  };
+}
+
+export function newGroup(field: AccountField): FilterGroup {
+  return { id: newRowId(), negate: false, mode: "all", rows: [newRow(field)] };
+}
+
+/**
+ * The builder's state back from a filter tree, as the builder writes it: an all/any of
+ * comparisons and of groups (all/any, maybe under a "not"). Deeper nesting is not shown.
+ */
+export function filterToRows(filter: FilterCondition | null): BuilderState {
+  if (!filter) return { mode: "all", rows: [], groups: [] };
   const top = filter.kind === "all" || filter.kind === "any" ? filter : { kind: "all" as const, conditions: [filter] };
   const rows: FilterRow[] = [];
+  const groups: FilterGroup[] = [];
   for (const c of top.conditions) {
-    if (c.kind === "compare") {
-      rows.push({ id: newRowId(), field: c.field, op: c.op, value: (c.value ?? null) as FilterRow["value"] });
-    } else if (c.kind === "date") {
-      rows.push({ id: newRowId(), field: c.field, op: c.op, value: (c.days ?? c.date ?? null) as FilterRow["value"] });
-    }
+    const row = conditionToRow(c);
+    if (row) rows.push(row);
+    else if (c.kind === "not") groups.push(conditionToGroup(c.condition, true));
+    else groups.push(conditionToGroup(c, false));
   }
-  return { mode: top.kind, rows };
+  return { mode: top.kind, rows, groups };
 }
 
 /** The filter as a URL parameter value, and back (a bad value is no filter). */

@@ -6,6 +6,7 @@ import type {
   AccountSort,
   AccountUpdate,
   Account,
+  AccountView,
   AccountViewWrite,
   BulkEdit,
   InteractionType,
@@ -206,13 +207,15 @@ export function useChildAccounts(accountId: string) {
 
 const FEED_LIMIT = 100;
 
-export function useAccountTimeline(accountId: string, enabled = true) {
+// `rollup`: also the items of every child account below this one (the hierarchy rollup).
+
+export function useAccountTimeline(accountId: string, enabled = true, rollup = false) {
   return useQuery({
-    queryKey: accountKeys.timeline(accountId),
+    queryKey: [...accountKeys.timeline(accountId), { rollup }],
     queryFn: ({ signal }) =>
       unwrap(
         api.GET("/api/v1/accounts/{account_id}/timeline", {
-          params: { path: { account_id: accountId }, query: { limit: FEED_LIMIT } },
+          params: { path: { account_id: accountId }, query: { limit: FEED_LIMIT, rollup } },
           signal,
         }),
       ),
@@ -220,13 +223,13 @@ export function useAccountTimeline(accountId: string, enabled = true) {
   });
 }
 
-export function useAccountNotes(accountId: string, enabled = true) {
+export function useAccountNotes(accountId: string, enabled = true, rollup = false) {
   return useQuery({
-    queryKey: accountKeys.notes(accountId),
+    queryKey: [...accountKeys.notes(accountId), { rollup }],
     queryFn: ({ signal }) =>
       unwrap(
         api.GET("/api/v1/accounts/{account_id}/notes", {
-          params: { path: { account_id: accountId }, query: { limit: FEED_LIMIT } },
+          params: { path: { account_id: accountId }, query: { limit: FEED_LIMIT, rollup } },
           signal,
         }),
       ),
@@ -268,13 +271,13 @@ export function useDeleteNote(accountId: string) {
   });
 }
 
-export function useAccountInteractions(accountId: string, type: InteractionType | null, enabled = true) {
+export function useAccountInteractions(accountId: string, type: InteractionType | null, enabled = true, rollup = false) {
   return useQuery({
-    queryKey: [...accountKeys.interactions(accountId), { type }],
+    queryKey: [...accountKeys.interactions(accountId), { type, rollup }],
     queryFn: ({ signal }) =>
       unwrap(
         api.GET("/api/v1/accounts/{account_id}/interactions", {
-          params: { path: { account_id: accountId }, query: { limit: FEED_LIMIT, type: type ?? undefined } },
+          params: { path: { account_id: accountId }, query: { limit: FEED_LIMIT, type: type ?? undefined, rollup } },
           signal,
         }),
       ),
@@ -282,13 +285,13 @@ export function useAccountInteractions(accountId: string, type: InteractionType 
   });
 }
 
-export function useAccountTickets(accountId: string, enabled = true) {
+export function useAccountTickets(accountId: string, enabled = true, rollup = false) {
   return useQuery({
-    queryKey: accountKeys.tickets(accountId),
+    queryKey: [...accountKeys.tickets(accountId), { rollup }],
     queryFn: ({ signal }) =>
       unwrap(
         api.GET("/api/v1/accounts/{account_id}/tickets", {
-          params: { path: { account_id: accountId }, query: { limit: FEED_LIMIT } },
+          params: { path: { account_id: accountId }, query: { limit: FEED_LIMIT, rollup } },
           signal,
         }),
       ),
@@ -351,7 +354,11 @@ export function useCreateAccountView() {
   const queryClient = useQueryClient();
   return useMutation({
     mutationFn: (body: AccountViewWrite) => unwrap(api.POST("/api/v1/account-views", { body })),
-    onSuccess: () => void queryClient.invalidateQueries({ queryKey: viewKeys.list }),
+    onSuccess: (view) => {
+      // The explorer shows the saved view's columns at once, without waiting for the refetch.
+      queryClient.setQueryData<AccountView[]>(viewKeys.list, (views) => (views ? [...views, view] : views));
+      void queryClient.invalidateQueries({ queryKey: viewKeys.list });
+    },
   });
 }
 
@@ -360,7 +367,10 @@ export function useUpdateAccountView() {
   return useMutation({
     mutationFn: ({ viewId, body }: { viewId: string; body: AccountViewWrite }) =>
       unwrap(api.PUT("/api/v1/account-views/{view_id}", { params: { path: { view_id: viewId } }, body })),
-    onSuccess: () => void queryClient.invalidateQueries({ queryKey: viewKeys.list }),
+    onSuccess: (view) => {
+      queryClient.setQueryData<AccountView[]>(viewKeys.list, (views) => views?.map((other) => (other.id === view.id ? view : other)));
+      void queryClient.invalidateQueries({ queryKey: viewKeys.list });
+    },
   });
 }
 
