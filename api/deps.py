@@ -1,5 +1,6 @@
 """Dependencies declared once and used as plain parameters: Session, CurrentUser, Actor, ..."""
 
+import base64
 from collections.abc import AsyncIterator
 from datetime import timedelta
 from typing import Annotated
@@ -11,6 +12,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain.common.errors import DomainError
 from domain.common.settings import Settings
+from domain.integration import keys
+from domain.integration import service as integration
+from domain.integration.schemas import CallOutcome
 from domain.orgs.models import Organisation
 from domain.users import auth, tokens
 from domain.users import service as users
@@ -134,4 +138,52 @@ def _actor(user: CurrentUser) -> Actor:
     return users.actor_for(user)
 
 
+# A signed-in user (the SPA).
 CurrentActor = Annotated[Actor, Depends(_actor)]
+
+
+def _api_key_credential(
+    request: Request, bearer: HTTPAuthorizationCredentials | None
+) -> str | None:
+    """An API key sent as a bearer token, or as the user name of HTTP Basic auth (how
+    Segment sends its write key)."""
+    if bearer is not None and keys.looks_like_key(bearer.credentials):
+        return bearer.credentials
+    scheme, _, value = request.headers.get("authorization", "").partition(" ")
+    if scheme.lower() == "basic":
+        try:
+            user_name = base64.b64decode(value.strip(), validate=True).decode().split(":")[0]
+        except (ValueError, UnicodeDecodeError):
+            return None
+        return user_name if keys.looks_like_key(user_name) else None
+    return None
+
+
+async def _api_actor(
+    request: Request,
+    session: Session,
+    config: AuthConfigDep,
+    bearer: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+) -> Actor:
+    key = _api_key_credential(request, bearer)
+    if key is None:
+        user = await _enrolled_user(session, await _authenticated_user(session, config, bearer))
+        return users.actor_for(user)
+    actor = await integration.authenticate(session, key)
+    # The API log (api/middleware.py) records calls made with a key.
+    request.state.api_key = (actor.org_id, actor.api_key_id)
+    return actor
+
+
+# A signed-in user or an integrator's API key (its scopes become permissions).
+ApiActor = Annotated[Actor, Depends(_api_actor)]
+
+
+def _call_outcome(request: Request) -> CallOutcome:
+    outcome = CallOutcome()
+    request.state.api_outcome = outcome
+    return outcome
+
+
+# What an ingestion call accepted and rejected, filled by the router for the API log.
+ApiCallOutcome = Annotated[CallOutcome, Depends(_call_outcome)]

@@ -1,14 +1,22 @@
-"""Pure ASGI middleware (no BaseHTTPMiddleware): request ids, access logs, body size limits."""
+"""Pure ASGI middleware (no BaseHTTPMiddleware): request ids, access logs, body size limits,
+the API log."""
 
+import json
 import logging
 import time
 import uuid
+from datetime import datetime
+from typing import Any
 
 import structlog
+from pydantic import BaseModel
 from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from api.errors import problem_response
+from domain.common import clock
+from domain.integration import service as integration
+from domain.integration.schemas import CallOutcome
 
 log = logging.getLogger("tenure.access")
 
@@ -96,3 +104,86 @@ class _TooLarge(HTTPException):
 
     def __init__(self, detail: str) -> None:
         super().__init__(413, detail)
+
+
+class ApiCallLog:
+    """Record every call made with an API key in the API log: status, timing, and which
+    records it accepted or rejected (set by the router) or the problem that refused it."""
+
+    # A problem body longer than this is not kept in the log (its status still is).
+    MAX_PROBLEM_BYTES = 64_000
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        received_at = clock.now()
+        started = time.perf_counter()
+        status = 500
+        problem_body = bytearray()
+
+        async def capture(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+            elif (
+                message["type"] == "http.response.body"
+                and status >= 400
+                and len(problem_body) < self.MAX_PROBLEM_BYTES
+            ):
+                problem_body.extend(message.get("body", b""))
+            await send(message)
+
+        try:
+            await self.app(scope, receive, capture)
+        finally:
+            state = scope.get("state") or {}
+            if "api_key" in state:
+                await self._record(scope, state, status, received_at, started, problem_body)
+
+    async def _record(
+        self,
+        scope: Scope,
+        state: dict[str, Any],
+        status: int,
+        received_at: datetime,
+        started: float,
+        problem_body: bytearray,
+    ) -> None:
+        org_id, api_key_id = state["api_key"]
+        outcome: CallOutcome = state.get("api_outcome") or CallOutcome()
+        # Routers set ApiCallError models; plain dicts are accepted too.
+        errors = [e.model_dump() if isinstance(e, BaseModel) else dict(e) for e in outcome.errors]
+        if status >= 400:
+            errors.insert(0, {"message": _problem_message(bytes(problem_body), status)})
+        try:
+            async with scope["app"].state.sessionmaker() as session:
+                integration.record_call(
+                    session,
+                    org_id=org_id,
+                    api_key_id=api_key_id,
+                    method=scope["method"],
+                    path=scope["path"],
+                    status=status,
+                    request_id=structlog.contextvars.get_contextvars().get("request_id", ""),
+                    received_at=received_at,
+                    duration_ms=round((time.perf_counter() - started) * 1000),
+                    accepted=outcome.accepted,
+                    rejected=outcome.rejected,
+                    errors=errors,
+                )
+                await session.commit()
+        except Exception:  # the call was answered; a lost log line must not turn it into a 500
+            log.exception("api_log_failed")
+
+
+def _problem_message(body: bytes, status: int) -> str:
+    try:
+        problem = json.loads(body)
+        message = str(problem.get("detail") or problem.get("title") or "")
+    except (ValueError, AttributeError):
+        message = ""
+    return (message or f"HTTP {status}")[:1000]

@@ -14,12 +14,17 @@ from domain.accounts import service as accounts
 from domain.accounts.models import Account, AccountCsm
 from domain.common import clock
 from domain.common.settings import Settings
+from domain.integration import service as integration
+from domain.integration.models import ApiKey, ApiScope
+from domain.integration.schemas import ApiKeyCreate
 from domain.orgs import service as orgs
 from domain.orgs.models import Organisation
 from domain.users import service as users
 from domain.users import tokens
+from domain.users.actor import Actor
 from domain.users.models import Role, User, UserStatus
 from domain.users.passwords import hash_password
+from domain.users.permissions import Permission
 
 PASSWORD = "correct-horse-battery"
 
@@ -145,3 +150,16 @@ def auth_headers(settings: Settings, user: User) -> dict[str, str]:
         ttl=timedelta(minutes=settings.auth.access_token_minutes),
     )
     return {"Authorization": f"Bearer {token}"}
+
+
+async def create_api_key(
+    session: AsyncSession, org: Organisation, *scopes: ApiScope, name: str = "Sync"
+) -> tuple[ApiKey, dict[str, str]]:
+    """A real API key of `org` and the headers that send it."""
+    actor = Actor(
+        org_id=org.id, user_id=None, permissions=frozenset({Permission.CONFIGURE_CONNECTORS})
+    )
+    key, raw = await integration.create_key(
+        session, actor, ApiKeyCreate(name=name, scopes=list(scopes) or [ApiScope.FULL])
+    )
+    return key, {"Authorization": f"Bearer {raw}"}

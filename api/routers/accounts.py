@@ -3,10 +3,11 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Response, status
 
-from api.deps import CurrentActor, Session
+from api.deps import ApiActor, ApiCallOutcome, Session
 from api.errors import problem
-from domain.accounts import bulk
+from domain.accounts import bulk, ingest
 from domain.accounts import service as accounts
+from domain.accounts.ingest import AccountUpsertBatch, MetricValuesBatch
 from domain.accounts.schemas import (
     AccountCreate,
     AccountExport,
@@ -24,13 +25,14 @@ from domain.accounts.schemas import (
     StatusUpdateCreate,
 )
 from domain.common.pagination import MAX_LIMIT, Page
+from domain.integration.schemas import CallOutcome
 
 router = APIRouter(prefix="/accounts", tags=["accounts"])
 
 
 @router.get("", response_model=Page[AccountRead], responses=problem(401, 403, 422))
 async def list_accounts(
-    actor: CurrentActor,
+    actor: ApiActor,
     session: Session,
     q: Annotated[
         str | None, Query(max_length=200, description="Search name, domain and external id")
@@ -63,13 +65,34 @@ async def list_accounts(
     status_code=status.HTTP_201_CREATED,
     responses=problem(401, 403, 409, 422),
 )
-async def create_account(data: AccountCreate, actor: CurrentActor, session: Session) -> AccountRead:
+async def create_account(data: AccountCreate, actor: ApiActor, session: Session) -> AccountRead:
     """Create an account."""
     return AccountRead.model_validate(await accounts.create_account(session, actor, data))
 
 
+@router.post("/batch", response_model=CallOutcome, responses=problem(401, 403, 413, 422))
+async def upsert_accounts(
+    data: AccountUpsertBatch, actor: ApiActor, session: Session, outcome: ApiCallOutcome
+) -> CallOutcome:
+    """Create or update up to 1,000 accounts by external id, with tier and stage by name and
+    CSMs by email. Each record succeeds or fails on its own: the answer lists the refused ones
+    and why (also in the key's API log). Sending the same batch again changes nothing."""
+    return outcome.record(await ingest.upsert_accounts(session, actor, data.items))
+
+
+@router.post(
+    "/metric-values/batch", response_model=CallOutcome, responses=problem(401, 403, 413, 422)
+)
+async def set_account_metric_values(
+    data: MetricValuesBatch, actor: ApiActor, session: Session, outcome: ApiCallOutcome
+) -> CallOutcome:
+    """Set custom dimension and metric values of up to 1,000 accounts by external id; a value
+    of the wrong type refuses that record only."""
+    return outcome.record(await ingest.set_metric_values(session, actor, data.items))
+
+
 @router.get("/fields", response_model=list[FieldRead], responses=problem(401))
-async def list_account_fields(actor: CurrentActor, session: Session) -> list[FieldRead]:
+async def list_account_fields(actor: ApiActor, session: Session) -> list[FieldRead]:
     """Fields a filter can use: built-in ones and the organisation's custom fields."""
     fields = await accounts.filter_fields(session, actor)
     return [
@@ -79,9 +102,7 @@ async def list_account_fields(actor: CurrentActor, session: Session) -> list[Fie
 
 
 @router.post("/bulk-edit", response_model=BulkEditResult, responses=problem(401, 403, 404, 422))
-async def bulk_edit_accounts(
-    data: BulkEdit, actor: CurrentActor, session: Session
-) -> BulkEditResult:
+async def bulk_edit_accounts(data: BulkEdit, actor: ApiActor, session: Session) -> BulkEditResult:
     """Apply the same changes (tier, stage, CSMs, score, renewal, custom fields) to the selected
     accounts or to every account matching a filter. Histories are written as for single edits;
     this is also how accounts are assigned to CSMs in bulk."""
@@ -97,7 +118,7 @@ async def bulk_edit_accounts(
         **problem(401, 422),
     },
 )
-async def export_accounts(data: AccountExport, actor: CurrentActor, session: Session) -> Response:
+async def export_accounts(data: AccountExport, actor: ApiActor, session: Session) -> Response:
     """Every account of a selection (or view) the caller may see, as CSV in the chosen columns."""
     text = await bulk.export_csv(session, actor, data)
     return Response(
@@ -108,7 +129,7 @@ async def export_accounts(data: AccountExport, actor: CurrentActor, session: Ses
 
 
 @router.get("/{account_id}", response_model=AccountRead, responses=problem(401, 404))
-async def get_account(account_id: uuid.UUID, actor: CurrentActor, session: Session) -> AccountRead:
+async def get_account(account_id: uuid.UUID, actor: ApiActor, session: Session) -> AccountRead:
     """One account."""
     return AccountRead.model_validate(await accounts.get_account(session, actor, account_id))
 
@@ -117,7 +138,7 @@ async def get_account(account_id: uuid.UUID, actor: CurrentActor, session: Sessi
     "/{account_id}", response_model=AccountRead, responses=problem(401, 403, 404, 409, 422)
 )
 async def update_account(
-    account_id: uuid.UUID, data: AccountUpdate, actor: CurrentActor, session: Session
+    account_id: uuid.UUID, data: AccountUpdate, actor: ApiActor, session: Session
 ) -> AccountRead:
     """Change an account's fields or its CSMs."""
     return AccountRead.model_validate(
@@ -128,7 +149,7 @@ async def update_account(
 @router.delete(
     "/{account_id}", status_code=status.HTTP_204_NO_CONTENT, responses=problem(401, 403, 404)
 )
-async def delete_account(account_id: uuid.UUID, actor: CurrentActor, session: Session) -> None:
+async def delete_account(account_id: uuid.UUID, actor: ApiActor, session: Session) -> None:
     """Delete an account (test data, duplicates): it leaves every view and report.
     An admin can restore it. To record a lost customer, mark it churned instead."""
     await accounts.delete_account(session, actor, account_id)
@@ -137,16 +158,14 @@ async def delete_account(account_id: uuid.UUID, actor: CurrentActor, session: Se
 @router.post(
     "/{account_id}/restore", response_model=AccountRead, responses=problem(401, 403, 404, 409)
 )
-async def restore_account(
-    account_id: uuid.UUID, actor: CurrentActor, session: Session
-) -> AccountRead:
+async def restore_account(account_id: uuid.UUID, actor: ApiActor, session: Session) -> AccountRead:
     """Bring back a deleted account."""
     return AccountRead.model_validate(await accounts.restore_account(session, actor, account_id))
 
 
 @router.post("/query", response_model=Page[AccountRead], responses=problem(401, 403, 422))
 async def query_accounts(
-    data: AccountQuery, actor: CurrentActor, session: Session
+    data: AccountQuery, actor: ApiActor, session: Session
 ) -> Page[AccountRead]:
     """Accounts matching a filter-language condition, searched, sorted and paginated in one
     query. Fields are listed by `listAccountFields`."""
@@ -168,7 +187,7 @@ async def query_accounts(
     "/{account_id}/status", response_model=AccountRead, responses=problem(401, 403, 404, 422)
 )
 async def post_account_status(
-    account_id: uuid.UUID, data: StatusUpdateCreate, actor: CurrentActor, session: Session
+    account_id: uuid.UUID, data: StatusUpdateCreate, actor: ApiActor, session: Session
 ) -> AccountRead:
     """Post the account's latest status (title and details); earlier ones stay in history."""
     return AccountRead.model_validate(await accounts.post_status(session, actor, account_id, data))
@@ -176,7 +195,7 @@ async def post_account_status(
 
 @router.post("/{account_id}/nps", response_model=AccountRead, responses=problem(401, 403, 404, 422))
 async def record_account_nps(
-    account_id: uuid.UUID, data: NpsResponseCreate, actor: CurrentActor, session: Session
+    account_id: uuid.UUID, data: NpsResponseCreate, actor: ApiActor, session: Session
 ) -> AccountRead:
     """Record an NPS response (0-10). The account's NPS is the average of every response
     within 30 days of the latest one."""
@@ -187,7 +206,7 @@ async def record_account_nps(
     "/{account_id}/churn", response_model=AccountRead, responses=problem(401, 403, 404, 409, 422)
 )
 async def churn_account(
-    account_id: uuid.UUID, data: ChurnCreate, actor: CurrentActor, session: Session
+    account_id: uuid.UUID, data: ChurnCreate, actor: ApiActor, session: Session
 ) -> AccountRead:
     """Mark the account churned with a date and reason. It leaves the active book and stays in
     churn reporting (unlike delete, which removes it from every report)."""
@@ -200,7 +219,7 @@ async def churn_account(
     "/{account_id}/reactivate", response_model=AccountRead, responses=problem(401, 403, 404, 409)
 )
 async def reactivate_account(
-    account_id: uuid.UUID, actor: CurrentActor, session: Session
+    account_id: uuid.UUID, actor: ApiActor, session: Session
 ) -> AccountRead:
     """Reactivate a churned account (a reactivation, not new business)."""
     return AccountRead.model_validate(await accounts.reactivate_account(session, actor, account_id))
@@ -208,7 +227,7 @@ async def reactivate_account(
 
 @router.get("/{account_id}/history", response_model=AccountHistoryRead, responses=problem(401, 404))
 async def get_account_history(
-    account_id: uuid.UUID, actor: CurrentActor, session: Session
+    account_id: uuid.UUID, actor: ApiActor, session: Session
 ) -> AccountHistoryRead:
     """Lifecycle stages (with time in each), CSM assignments with effective dates, CSM scores
     and NPS responses, newest first."""
@@ -219,7 +238,7 @@ async def get_account_history(
     "/{account_id}/children", response_model=list[ChildAccountRead], responses=problem(401, 404)
 )
 async def list_child_accounts(
-    account_id: uuid.UUID, actor: CurrentActor, session: Session
+    account_id: uuid.UUID, actor: ApiActor, session: Session
 ) -> list[ChildAccountRead]:
     """Direct child accounts, each with how many descendants it has."""
     return [

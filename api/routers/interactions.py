@@ -4,12 +4,18 @@ from typing import Annotated
 from fastapi import APIRouter, Query, status
 from pydantic import AwareDatetime
 
-from api.deps import CurrentActor, Session
+from api.deps import ApiActor, ApiCallOutcome, CurrentActor, Session
 from api.errors import problem
 from domain.common.pagination import MAX_LIMIT, Page
+from domain.integration.schemas import CallOutcome
+from domain.interactions import ingest
 from domain.interactions import service as interactions
+from domain.interactions.ingest import InteractionBatch, TicketBatch
 from domain.interactions.models import InteractionType
 from domain.interactions.schemas import (
+    AccountInteractionRead,
+    AccountNoteRead,
+    AccountTicketRead,
     InteractionCreate,
     InteractionRead,
     InteractionUpdate,
@@ -29,6 +35,42 @@ router = APIRouter()
 
 Limit = Annotated[int, Query(ge=1, le=MAX_LIMIT)]
 Offset = Annotated[int, Query(ge=0, le=10_000_000)]
+Rollup = Annotated[
+    bool,
+    Query(
+        description="Also the items of every child account below this one (any depth) that "
+        "the caller may see; each item names its account"
+    ),
+]
+
+
+@router.post(
+    "/interactions/batch",
+    response_model=CallOutcome,
+    tags=["interactions"],
+    responses=problem(401, 403, 413, 422),
+)
+async def upsert_interactions(
+    data: InteractionBatch, actor: ApiActor, session: Session, outcome: ApiCallOutcome
+) -> CallOutcome:
+    """Create or update up to 1,000 interactions synced from a CRM, by (source, external id);
+    the account may be named by its external, CRM, billing or support id. Each record
+    succeeds or fails on its own."""
+    return outcome.record(await ingest.upsert_interactions(session, actor, data.items))
+
+
+@router.post(
+    "/tickets/batch",
+    response_model=CallOutcome,
+    tags=["tickets"],
+    responses=problem(401, 403, 413, 422),
+)
+async def upsert_tickets(
+    data: TicketBatch, actor: ApiActor, session: Session, outcome: ApiCallOutcome
+) -> CallOutcome:
+    """Create or update up to 1,000 help-desk tickets by (source, external id); each record
+    succeeds or fails on its own."""
+    return outcome.record(await ingest.upsert_tickets(session, actor, data.items))
 
 
 # Search first: "/interactions/search" must not be read as an interaction id.
@@ -39,7 +81,7 @@ Offset = Annotated[int, Query(ge=0, le=10_000_000)]
     responses=problem(401, 422),
 )
 async def search_interactions(
-    actor: CurrentActor,
+    actor: ApiActor,
     session: Session,
     q: Annotated[
         str | None,
@@ -79,22 +121,23 @@ async def search_interactions(
 @router.get(
     "/accounts/{account_id}/interactions",
     tags=["interactions"],
-    response_model=Page[InteractionRead],
+    response_model=Page[AccountInteractionRead],
     responses=problem(401, 404, 422),
 )
 async def list_account_interactions(
     account_id: uuid.UUID,
-    actor: CurrentActor,
+    actor: ApiActor,
     session: Session,
     type: InteractionType | None = None,
+    rollup: Rollup = False,
     limit: Limit = 50,
     offset: Offset = 0,
-) -> Page[InteractionRead]:
-    """An account's interactions, newest first."""
+) -> Page[AccountInteractionRead]:
+    """An account's interactions, newest first; with `rollup`, its child accounts' too."""
     paged = await interactions.list_account_interactions(
-        session, actor, account_id, type=type, limit=limit, offset=offset
+        session, actor, account_id, type=type, rollup=rollup, limit=limit, offset=offset
     )
-    return Page[InteractionRead].model_validate(paged)
+    return Page[AccountInteractionRead].model_validate(paged)
 
 
 @router.post(
@@ -121,7 +164,7 @@ async def create_interaction(
     responses=problem(401, 404),
 )
 async def get_interaction(
-    interaction_id: uuid.UUID, actor: CurrentActor, session: Session
+    interaction_id: uuid.UUID, actor: ApiActor, session: Session
 ) -> InteractionRead:
     """One interaction."""
     return InteractionRead.model_validate(
@@ -160,21 +203,23 @@ async def delete_interaction(
 @router.get(
     "/accounts/{account_id}/notes",
     tags=["notes"],
-    response_model=Page[NoteRead],
+    response_model=Page[AccountNoteRead],
     responses=problem(401, 404, 422),
 )
 async def list_account_notes(
     account_id: uuid.UUID,
-    actor: CurrentActor,
+    actor: ApiActor,
     session: Session,
+    rollup: Rollup = False,
     limit: Limit = 50,
     offset: Offset = 0,
-) -> Page[NoteRead]:
-    """An account's notes: pinned first, then newest first."""
+) -> Page[AccountNoteRead]:
+    """An account's notes: pinned first, then newest first; with `rollup`, its child
+    accounts' too."""
     paged = await interactions.list_account_notes(
-        session, actor, account_id, limit=limit, offset=offset
+        session, actor, account_id, rollup=rollup, limit=limit, offset=offset
     )
-    return Page[NoteRead].model_validate(paged)
+    return Page[AccountNoteRead].model_validate(paged)
 
 
 @router.post(
@@ -219,21 +264,23 @@ async def delete_note(note_id: uuid.UUID, actor: CurrentActor, session: Session)
 @router.get(
     "/accounts/{account_id}/tickets",
     tags=["tickets"],
-    response_model=Page[TicketRead],
+    response_model=Page[AccountTicketRead],
     responses=problem(401, 404, 422),
 )
 async def list_account_tickets(
     account_id: uuid.UUID,
-    actor: CurrentActor,
+    actor: ApiActor,
     session: Session,
+    rollup: Rollup = False,
     limit: Limit = 50,
     offset: Offset = 0,
-) -> Page[TicketRead]:
-    """An account's support tickets, most recently opened first."""
+) -> Page[AccountTicketRead]:
+    """An account's support tickets, most recently opened first; with `rollup`, its child
+    accounts' too."""
     paged = await interactions.list_account_tickets(
-        session, actor, account_id, limit=limit, offset=offset
+        session, actor, account_id, rollup=rollup, limit=limit, offset=offset
     )
-    return Page[TicketRead].model_validate(paged)
+    return Page[AccountTicketRead].model_validate(paged)
 
 
 @router.post(
@@ -258,7 +305,7 @@ async def create_ticket(
     response_model=TicketRead,
     responses=problem(401, 404),
 )
-async def get_ticket(ticket_id: uuid.UUID, actor: CurrentActor, session: Session) -> TicketRead:
+async def get_ticket(ticket_id: uuid.UUID, actor: ApiActor, session: Session) -> TicketRead:
     """One support ticket."""
     return TicketRead.model_validate(await interactions.get_ticket(session, actor, ticket_id))
 
@@ -297,17 +344,19 @@ async def delete_ticket(ticket_id: uuid.UUID, actor: CurrentActor, session: Sess
 )
 async def get_account_timeline(
     account_id: uuid.UUID,
-    actor: CurrentActor,
+    actor: ApiActor,
     session: Session,
     kinds: Annotated[
         list[TimelineKind] | None, Query(max_length=20, description="Only these kinds of item")
     ] = None,
+    rollup: Rollup = False,
     limit: Limit = 50,
     offset: Offset = 0,
 ) -> Page[TimelineItem]:
     """Everything that happened to an account, newest first: interactions, notes, tickets,
-    status updates, stage and CSM changes, CSM scores, NPS responses and churn."""
+    status updates, stage and CSM changes, CSM scores, NPS responses and churn. With
+    `rollup`, its child accounts' history too (the hierarchy rollup of a parent's view)."""
     paged = await interactions.get_account_timeline(
-        session, actor, account_id, kinds=kinds, limit=limit, offset=offset
+        session, actor, account_id, kinds=kinds, rollup=rollup, limit=limit, offset=offset
     )
     return Page[TimelineItem].model_validate(paged)

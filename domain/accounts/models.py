@@ -46,6 +46,10 @@ class Account(IdMixin, TimestampMixin, Base):
         ),
         Index("ix_accounts_org_id_name", "org_id", "name"),
         Index("ix_accounts_parent_id", "parent_id"),
+        # Records from a CRM, billing or support system find the account by that system's id.
+        Index("ix_accounts_org_id_crm_id", "org_id", "crm_id"),
+        Index("ix_accounts_org_id_billing_id", "org_id", "billing_id"),
+        Index("ix_accounts_org_id_support_id", "org_id", "support_id"),
     )
 
     org_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("organisations.id", ondelete="CASCADE"))

@@ -1,45 +1,38 @@
 import datetime as dt
 import uuid
 from decimal import ROUND_HALF_UP, Decimal
-from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import ColumnElement, Select, select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm.attributes import set_committed_value
 
-from domain.accounts import custom_values
+from domain.accounts import bulk_writes
+from domain.accounts.bulk_writes import snapshot
 from domain.accounts.errors import (
     AccountNotDeleted,
     AccountNotFound,
-    AlreadyChurned,
     ExternalIdTaken,
-    HierarchyCycle,
-    InvalidCustomValue,
-    NotACsm,
     NotChurned,
-    ParentNotFound,
-    StageNotFound,
-    TierNotFound,
 )
 from domain.accounts.fields import account_fields
 from domain.accounts.models import (
     Account,
-    AccountCsm,
     ChurnEvent,
-    CsmAssignmentPeriod,
-    CsmScoreEntry,
     CustomField,
     LifecycleStage,
     NpsResponse,
-    StagePeriod,
     StatusUpdate,
     Tier,
 )
-from domain.accounts.repository import AccountRepository, ConfigRepository
+from domain.accounts.repository import (
+    AccountBatchRepository,
+    AccountRepository,
+    ConfigRepository,
+)
 from domain.accounts.schemas import (
     AccountCreate,
     AccountHistoryRead,
-    AccountRead,
     AccountSort,
     AccountUpdate,
     ChurnCreate,
@@ -56,7 +49,6 @@ from domain.common.pagination import Paged
 from domain.filters.compile import FieldDef, compile_condition
 from domain.filters.schemas import Condition
 from domain.orgs.models import Organisation
-from domain.users import service as users
 from domain.users.actor import Actor, require
 from domain.users.permissions import Permission
 
@@ -78,10 +70,14 @@ def visible_account_ids(session: AsyncSession, actor: Actor) -> Select[uuid.UUID
     return AccountRepository(session, actor).visible_ids()
 
 
-def _snapshot(account: Account) -> dict[str, Any]:
-    return AccountRead.model_validate(account).model_dump(
-        mode="json", exclude={"created_at", "updated_at"}
-    )
+# Above this many accounts a list of ids costs more to send and plan than it saves.
+VISIBLE_LIST_AT_MOST = 20_000
+
+
+async def visible_account_id_list(session: AsyncSession, actor: Actor) -> list[uuid.UUID] | None:
+    """The accounts a scoped actor (a CSM) may see as a list, or None when the actor sees
+    the whole organisation or more than VISIBLE_LIST_AT_MOST accounts."""
+    return await AccountRepository(session, actor).visible_id_list(at_most=VISIBLE_LIST_AT_MOST)
 
 
 async def get_account(session: AsyncSession, actor: Actor, account_id: uuid.UUID) -> Account:
@@ -98,13 +94,25 @@ async def org_today(session: AsyncSession, org_id: uuid.UUID) -> dt.date:
 
 
 async def filter_fields(session: AsyncSession, actor: Actor) -> dict[str, FieldDef]:
+    """Every field the filter language, list columns and exports can use: the account's own,
+    custom fields, and the metrics computed from data (`metric.<key>`)."""
+    # Imported here: the metrics engine is built on accounts, not the other way round.
+    from domain.metrics import service as metrics
+
     config = ConfigRepository(session, actor.org_id)
-    return account_fields(
+    today = await org_today(session, actor.org_id)
+    fields = account_fields(
         custom_fields=await config.all(CustomField),
         tiers=await config.all(Tier),
         stages=await config.all(LifecycleStage),
-        today=await org_today(session, actor.org_id),
+        today=today,
     )
+    for field in await metrics.metric_fields(session, actor.org_id, today):
+        # Metrics kept from the account itself (days to renewal, CSM score, NPS) are already
+        # fields under their own name: one entry each in the builder and the column picker.
+        if field.key.removeprefix("metric.") not in fields:
+            fields.setdefault(field.key, field)
+    return fields
 
 
 async def compile_filter(
@@ -145,199 +153,31 @@ async def list_accounts(
     return Paged(items=items, total=total, limit=limit, offset=offset)
 
 
-async def _validate_csms(
-    session: AsyncSession, actor: Actor, csm_ids: list[uuid.UUID]
-) -> list[uuid.UUID]:
-    wanted = list(dict.fromkeys(csm_ids))
-    if not wanted:
-        return []
-    found = await users.csm_ids_among(session, actor.org_id, wanted)
-    if missing := [str(i) for i in wanted if i not in found]:
-        raise NotACsm(f"Not a CSM in this organisation: {', '.join(missing)}")
-    return wanted
-
-
-async def _validate_custom_values(
-    session: AsyncSession, actor: Actor, values: dict[str, Any]
-) -> dict[str, Any]:
-    """Check each value against its field's type; store JSON-ready values (None removes)."""
-    fields = {f.key: f for f in await ConfigRepository(session, actor.org_id).all(CustomField)}
-    clean: dict[str, Any] = {}
-    for key, value in values.items():
-        field = fields.get(key)
-        if field is None:
-            raise InvalidCustomValue(f"Unknown custom field {key!r}")
-        clean[key] = custom_values.coerce(field, value)
-    return clean
-
-
-async def _check_config_ids(session: AsyncSession, actor: Actor, changes: dict[str, Any]) -> None:
-    config = ConfigRepository(session, actor.org_id)
-    if changes.get("tier_id") and await config.get(Tier, changes["tier_id"]) is None:
-        raise TierNotFound()
-    if changes.get("stage_id") and await config.get(LifecycleStage, changes["stage_id"]) is None:
-        raise StageNotFound()
-
-
-async def _check_parent(
-    repo: AccountRepository, account_id: uuid.UUID | None, parent_id: uuid.UUID | None
-) -> None:
-    if parent_id is None:
-        return
-    if await repo.get_in_org(parent_id) is None:
-        raise ParentNotFound()
-    if account_id is not None and account_id in await repo.ancestor_ids(parent_id):
-        raise HierarchyCycle()
-
-
-async def _record_stage(
-    session: AsyncSession, actor: Actor, account: Account, stage_id: uuid.UUID | None, now: Any
-) -> None:
-    """Close the open stage period and open one for the new stage."""
-    repo = AccountRepository(session, actor)
-    open_stage, _ = await repo.open_periods(account.id)
-    if open_stage is not None:
-        if open_stage.stage_id == stage_id:
-            return
-        open_stage.left_at = now
-    if stage_id is not None:
-        stage = await ConfigRepository(session, actor.org_id).get(LifecycleStage, stage_id)
-        session.add(
-            StagePeriod(
-                org_id=actor.org_id,
-                account_id=account.id,
-                stage_id=stage_id,
-                stage_name=stage.name if stage else "",
-                entered_at=now,
-                changed_by_id=actor.user_id,
-            )
-        )
-
-
-async def _record_csms(
-    session: AsyncSession, actor: Actor, account: Account, csm_ids: list[uuid.UUID], now: Any
-) -> None:
-    """Assignment history with effective dates: reports credit the owner at the time."""
-    _, open_periods = await AccountRepository(session, actor).open_periods(account.id)
-    current = {p.user_id: p for p in open_periods}
-    for user_id, period in current.items():
-        if user_id not in csm_ids:
-            period.unassigned_at = now
-    for user_id in csm_ids:
-        if user_id not in current:
-            session.add(
-                CsmAssignmentPeriod(
-                    org_id=actor.org_id,
-                    account_id=account.id,
-                    user_id=user_id,
-                    assigned_at=now,
-                    changed_by_id=actor.user_id,
-                )
-            )
-    existing = {a.user_id: a for a in account.csm_assignments}
-    account.csm_assignments = [
-        existing.get(u) or AccountCsm(org_id=actor.org_id, user_id=u) for u in csm_ids
-    ]
-
-
-def _record_score(
-    session: AsyncSession, actor: Actor, account: Account, score: int, now: Any
-) -> None:
-    session.add(
-        CsmScoreEntry(
-            org_id=actor.org_id,
-            account_id=account.id,
-            score=score,
-            recorded_at=now,
-            changed_by_id=actor.user_id,
-        )
-    )
-
-
 async def create_account(session: AsyncSession, actor: Actor, data: AccountCreate) -> Account:
     require(actor, Permission.UPDATE_ACCOUNTS)
-    repo = AccountRepository(session, actor)
-    if await repo.external_id_taken(data.external_id, except_id=None):
-        raise ExternalIdTaken()
-    csm_ids = await _validate_csms(session, actor, data.csm_ids)
-    fields = data.model_dump(exclude={"csm_ids", "custom_values"})
-    await _check_config_ids(session, actor, fields)
-    await _check_parent(repo, None, data.parent_id)
-    now = clock.now()
-    account = Account(
-        id=uuid.uuid4(),
-        org_id=actor.org_id,
-        **fields,
-        custom_values={
-            k: v
-            for k, v in (
-                await _validate_custom_values(session, actor, data.custom_values or {})
-            ).items()
-            if v is not None
-        },
-        csm_assignments=[],
-    )
-    session.add(account)
-    await session.flush()
-    await _record_csms(session, actor, account, csm_ids, now)
-    await _record_stage(session, actor, account, account.stage_id, now)
-    if account.csm_score is not None:
-        _record_score(session, actor, account, account.csm_score, now)
-    await session.flush()
-    # Only the server-set timestamps: a full refresh would unload the (lazy="raise") CSMs.
-    await session.refresh(account, ["created_at", "updated_at"])
-    audit.record_for(
-        session, actor, "account.created", "account", account.id, after=_snapshot(account)
-    )
-    return account
+    new = bulk_writes.NewAccount(data)
+    await bulk_writes.write_accounts(session, actor, [new])
+    return await _written(session, actor, new.id, data.csm_ids)
 
 
 async def update_account(
     session: AsyncSession, actor: Actor, account_id: uuid.UUID, data: AccountUpdate
 ) -> Account:
     require(actor, Permission.UPDATE_ACCOUNTS)
-    repo = AccountRepository(session, actor)
-    account = await get_account(session, actor, account_id)
-    before = _snapshot(account)
-    now = clock.now()
-    changes = data.model_dump(exclude_unset=True, exclude={"csm_ids", "custom_values"})
-    for required in ("name", "external_id"):
-        if required in changes and changes[required] is None:
-            del changes[required]
-    if "external_id" in changes and await repo.external_id_taken(
-        changes["external_id"], except_id=account.id
-    ):
-        raise ExternalIdTaken()
-    await _check_config_ids(session, actor, changes)
-    if "parent_id" in changes:
-        await _check_parent(repo, account.id, changes["parent_id"])
-    if "stage_id" in changes and changes["stage_id"] != account.stage_id:
-        await _record_stage(session, actor, account, changes["stage_id"], now)
-    if changes.get("csm_score") is not None and changes["csm_score"] != account.csm_score:
-        _record_score(session, actor, account, changes["csm_score"], now)
-    for field, value in changes.items():
-        setattr(account, field, value)
-    if data.custom_values is not None:
-        merged = {
-            **account.custom_values,
-            **await _validate_custom_values(session, actor, data.custom_values),
-        }
-        account.custom_values = {k: v for k, v in merged.items() if v is not None}
-    if data.csm_ids is not None:
-        await _record_csms(
-            session, actor, account, await _validate_csms(session, actor, data.csm_ids), now
-        )
-    account.updated_at = now
-    await session.flush()
-    audit.record_for(
-        session,
-        actor,
-        "account.updated",
-        "account",
-        account.id,
-        before=before,
-        after=_snapshot(account),
-    )
+    await bulk_writes.write_accounts(session, actor, [bulk_writes.AccountEdit.of(account_id, data)])
+    return await _written(session, actor, account_id, data.csm_ids)
+
+
+async def _written(
+    session: AsyncSession, actor: Actor, account_id: uuid.UUID, csm_ids: list[uuid.UUID] | None
+) -> Account:
+    """The account as just written, its CSMs in the order the request listed them."""
+    (account,) = await AccountBatchRepository(session, actor).reload([account_id])
+    if csm_ids:
+        order = {user_id: i for i, user_id in enumerate(dict.fromkeys(csm_ids))}
+        listed = sorted(account.csm_assignments, key=lambda a: order.get(a.user_id, len(order)))
+        # Loaded state, not a change to flush.
+        set_committed_value(account, "csm_assignments", listed)
     return account
 
 
@@ -417,31 +257,8 @@ async def churn_account(
 ) -> Account:
     """Mark churned: the account leaves the active book but stays in churn reporting."""
     require(actor, Permission.UPDATE_ACCOUNTS)
-    account = await get_account(session, actor, account_id)
-    if account.churned_on is not None:
-        raise AlreadyChurned()
-    before = _snapshot(account)
-    account.churned_on = data.churned_on
-    account.churn_reason = data.reason
-    account.updated_at = clock.now()
-    session.add(
-        ChurnEvent(
-            org_id=actor.org_id,
-            account_id=account.id,
-            churned_on=data.churned_on,
-            reason=data.reason,
-            changed_by_id=actor.user_id,
-        )
-    )
-    audit.record_for(
-        session,
-        actor,
-        "account.churned",
-        "account",
-        account.id,
-        before=before,
-        after=_snapshot(account),
-    )
+    await bulk_writes.churn_accounts(session, actor, [account_id], data)
+    (account,) = await AccountBatchRepository(session, actor).reload([account_id])
     return account
 
 
@@ -453,7 +270,7 @@ async def reactivate_account(
     account = await get_account(session, actor, account_id)
     if account.churned_on is None:
         raise NotChurned()
-    before = _snapshot(account)
+    before = snapshot(account)
     event = await session.scalar(
         select(ChurnEvent)
         .where(
@@ -475,7 +292,7 @@ async def reactivate_account(
         "account",
         account.id,
         before=before,
-        after=_snapshot(account),
+        after=snapshot(account),
     )
     return account
 
@@ -516,7 +333,12 @@ async def delete_account(session: AsyncSession, actor: Actor, account_id: uuid.U
     account = await get_account(session, actor, account_id)
     account.deleted_at = clock.now()
     audit.record_for(
-        session, actor, "account.deleted", "account", account.id, before=_snapshot(account)
+        session,
+        actor,
+        "account.deleted",
+        "account",
+        account.id,
+        before=snapshot(account),
     )
 
 
@@ -534,6 +356,11 @@ async def restore_account(session: AsyncSession, actor: Actor, account_id: uuid.
         )
     account.deleted_at = None
     audit.record_for(
-        session, actor, "account.restored", "account", account.id, after=_snapshot(account)
+        session,
+        actor,
+        "account.restored",
+        "account",
+        account.id,
+        after=snapshot(account),
     )
     return account

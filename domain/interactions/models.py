@@ -2,7 +2,7 @@ import uuid
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import Computed, ForeignKey, Index, String, Text, Uuid
+from sqlalchemy import Computed, ForeignKey, Index, String, Text, Uuid, text
 from sqlalchemy.dialects.postgresql import ARRAY, TSVECTOR
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -26,6 +26,15 @@ class Interaction(IdMixin, TimestampMixin, Base):
         Index("ix_interactions_org_id_occurred_at", "org_id", "occurred_at"),
         Index("ix_interactions_account_id_occurred_at", "account_id", "occurred_at"),
         Index("ix_interactions_search", "search", postgresql_using="gin"),
+        # A synced interaction is upserted by its id in the source system.
+        Index(
+            "uq_interactions_org_id_source_external_id",
+            "org_id",
+            "source",
+            "external_id",
+            unique=True,
+            postgresql_where=text("external_id IS NOT NULL"),
+        ),
     )
 
     org_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("organisations.id", ondelete="CASCADE"))

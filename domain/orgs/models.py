@@ -16,6 +16,8 @@ class Organisation(IdMixin, TimestampMixin, Base):
     time_zone: Mapped[str] = mapped_column(String(64), default="UTC")
     fiscal_year_start_month: Mapped[int] = mapped_column(default=1)
     requires_mfa: Mapped[bool] = mapped_column(default=False)
+    # A contact's events further apart than this start a new session (when none is sent).
+    session_timeout_minutes: Mapped[int] = mapped_column(default=30, server_default="30")
 
     @property
     def org_id(self) -> uuid.UUID:

@@ -22,6 +22,7 @@ class OrganisationRead(BaseModel):
     time_zone: str
     fiscal_year_start_month: int
     requires_mfa: bool
+    session_timeout_minutes: int
 
 
 class OrganisationUpdate(BaseModel):
@@ -34,6 +35,12 @@ class OrganisationUpdate(BaseModel):
     fiscal_year_start_month: int | None = Field(None, ge=1, le=12)
     requires_mfa: bool | None = Field(
         None, description="Every user must enrol in two-factor authentication"
+    )
+    session_timeout_minutes: int | None = Field(
+        None,
+        ge=1,
+        le=1440,
+        description="A contact's events further apart than this start a new session",
     )
 
     _tz = field_validator("time_zone")(_valid_time_zone)

@@ -12,6 +12,8 @@ class Actor:
     org_id: uuid.UUID
     user_id: uuid.UUID | None
     permissions: frozenset[Permission]
+    # Set when an integrator's API key acts (user_id is then None).
+    api_key_id: uuid.UUID | None = None
 
     def can(self, permission: Permission) -> bool:
         return permission in self.permissions

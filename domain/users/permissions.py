@@ -13,6 +13,7 @@ class Permission(StrEnum):
     MANAGE_USERS = "manage_users"
     MANAGE_ORGANISATION = "manage_organisation"
     DELETE_ACCOUNTS = "delete_accounts"
+    INGEST_DATA = "ingest_data"
 
 
 PERMISSION_LABELS: dict[Permission, str] = {
@@ -25,6 +26,7 @@ PERMISSION_LABELS: dict[Permission, str] = {
     Permission.MANAGE_USERS: "Manage users and roles",
     Permission.MANAGE_ORGANISATION: "Manage organisation settings",
     Permission.DELETE_ACCOUNTS: "Delete and restore accounts",
+    Permission.INGEST_DATA: "Send data through the API (contacts, events, revenue, ...)",
 }
 
 P = Permission

@@ -26,6 +26,7 @@ class TestGetOrganisation:
             "time_zone": "UTC",
             "fiscal_year_start_month": 1,
             "requires_mfa": False,
+            "session_timeout_minutes": 30,
         }
 
 
@@ -38,10 +39,16 @@ class TestUpdateOrganisation:
         response = await client.patch(
             "/api/v1/organisation",
             headers=headers,
-            json={"name": "Renamed", "time_zone": "Europe/London", "fiscal_year_start_month": 4},
+            json={
+                "name": "Renamed",
+                "time_zone": "Europe/London",
+                "fiscal_year_start_month": 4,
+                "session_timeout_minutes": 45,
+            },
         )
 
         body = response.json()
+        assert body["session_timeout_minutes"] == 45
         assert (body["name"], body["time_zone"], body["fiscal_year_start_month"]) == (
             "Renamed",
             "Europe/London",
@@ -60,6 +67,8 @@ class TestUpdateOrganisation:
             ({"base_currency": "usd"}, "base_currency"),
             ({"fiscal_year_start_month": 13}, "fiscal_year_start_month"),
             ({"name": "  "}, "name"),
+            ({"session_timeout_minutes": 0}, "session_timeout_minutes"),
+            ({"session_timeout_minutes": "half an hour"}, "session_timeout_minutes"),
         ],
     )
     async def test_invalid_values_are_422(

@@ -1,0 +1,296 @@
+"""Accounts and their custom metric values as an integrator sends them: by external id, with
+names (tier, stage) and emails (CSMs) instead of Tenure's ids, in batches where each record
+succeeds or fails on its own. Writes go through the one account write path
+(`bulk_writes.write_accounts`), so histories and the audit log are the same as for any edit."""
+
+import uuid
+from dataclasses import replace
+from datetime import date
+from typing import Annotated, Any
+
+from pydantic import BaseModel, ConfigDict, EmailStr, Field, WithJsonSchema
+from sqlalchemy import or_, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from domain.accounts.bulk_writes import AccountEdit, NewAccount, write_accounts
+from domain.accounts.models import Account, LifecycleStage, Tier
+from domain.accounts.repository import ConfigRepository
+from domain.accounts.schemas import (
+    AccountCreate,
+    AccountName,
+    AccountUpdate,
+    CustomValue,
+    Domain,
+    ExternalId,
+)
+from domain.common.errors import DomainError
+from domain.integration import webhooks
+from domain.integration.batch import MAX_BATCH, BatchOutcome, parse_items, webhook_items
+from domain.integration.schemas import CallOutcome, batch_schema
+from domain.users import service as users
+from domain.users.actor import Actor, require
+from domain.users.models import UserStatus
+from domain.users.permissions import Permission
+
+
+class AccountUpsert(BaseModel):
+    """An account by its external id: created when new (a name is then required), otherwise
+    only the fields sent change (null clears one)."""
+
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "external_id": "acme-001",
+                    "name": "Acme Corp",
+                    "domain": "acme.com",
+                    "tier": "Tier 1",
+                    "stage": "Onboarding",
+                    "csm_emails": ["casey@example.com"],
+                    "renewal_on": "2027-03-31",
+                    "custom_values": {"seats": 120},
+                }
+            ]
+        },
+    )
+
+    external_id: ExternalId
+    name: AccountName | None = None
+    crm_id: ExternalId | None = None
+    billing_id: ExternalId | None = None
+    support_id: ExternalId | None = None
+    domain: Domain | None = None
+    joined_on: date | None = None
+    renewal_on: date | None = None
+    parent_external_id: ExternalId | None = Field(
+        None, description="The parent account's external id (it may come in the same batch)"
+    )
+    tier: Annotated[str, Field(max_length=100)] | None = Field(None, description="Tier name")
+    stage: Annotated[str, Field(max_length=100)] | None = Field(
+        None, description="Lifecycle stage name"
+    )
+    csm_emails: list[EmailStr] | None = Field(None, max_length=20)
+    csm_score: Annotated[int, Field(ge=0, le=100)] | None = None
+    custom_values: dict[str, CustomValue] | None = Field(None, max_length=200)
+
+
+class MetricValues(BaseModel):
+    """Values of the organisation's custom fields for one account (null removes one)."""
+
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [{"account_external_id": "acme-001", "values": {"seats": 120}}]
+        },
+    )
+
+    account_external_id: ExternalId
+    values: dict[str, CustomValue] = Field(min_length=1, max_length=200)
+
+
+class AccountUpsertBatch(BaseModel):
+    items: Annotated[
+        list[Any],
+        Field(min_length=1, max_length=MAX_BATCH),
+        WithJsonSchema(batch_schema(AccountUpsert, max_items=MAX_BATCH)),
+    ]
+
+
+class MetricValuesBatch(BaseModel):
+    items: Annotated[
+        list[Any],
+        Field(min_length=1, max_length=MAX_BATCH),
+        WithJsonSchema(batch_schema(MetricValues, max_items=MAX_BATCH)),
+    ]
+
+
+async def account_ids_by_reference(
+    session: AsyncSession, org_id: uuid.UUID, references: set[str]
+) -> dict[str, uuid.UUID]:
+    """Live accounts by any of their ids: Tenure's external id first, then the CRM, billing
+    and support ids, so a record from any system resolves to the same account."""
+    if not references:
+        return {}
+    wanted = sorted(references)
+    columns = (Account.external_id, Account.crm_id, Account.billing_id, Account.support_id)
+    rows = await session.execute(
+        select(Account.id, *columns).where(
+            Account.org_id == org_id,
+            Account.deleted_at.is_(None),
+            or_(*(column.in_(wanted) for column in columns)),
+        )
+    )
+    found: dict[str, uuid.UUID] = {}
+    by_system = [dict[str, uuid.UUID]() for _ in columns]
+    for account_id, *ids in rows:
+        for system, value in zip(by_system, ids, strict=True):
+            if value in references:
+                system.setdefault(value, account_id)
+    for system in reversed(by_system):
+        found.update(system)
+    return found
+
+
+class _Names:
+    """What integrators name by text, resolved to ids once per batch."""
+
+    def __init__(
+        self,
+        tiers: dict[str, uuid.UUID],
+        stages: dict[str, uuid.UUID],
+        csms: dict[str, uuid.UUID],
+        accounts: dict[str, uuid.UUID],
+    ) -> None:
+        self.tiers, self.stages, self.csms, self.accounts = tiers, stages, csms, accounts
+
+    @classmethod
+    async def load(cls, session: AsyncSession, actor: Actor, external_ids: set[str]) -> "_Names":
+        config = ConfigRepository(session, actor.org_id)
+        csms = {
+            u.email.lower(): u.id
+            for u in await users.list_users(session, actor)
+            if u.status != UserStatus.INACTIVE and Permission.CSM_SEAT in u.role.permissions
+        }
+        rows = await session.execute(
+            select(Account.external_id, Account.id).where(
+                Account.org_id == actor.org_id,
+                Account.deleted_at.is_(None),
+                Account.external_id.in_(sorted(external_ids)),
+            )
+        )
+        return cls(
+            tiers={t.name.lower(): t.id for t in await config.all(Tier)},
+            stages={s.name.lower(): s.id for s in await config.all(LifecycleStage)},
+            csms=csms,
+            accounts={external_id: account_id for external_id, account_id in rows},
+        )
+
+    def lookup(self, table: dict[str, uuid.UUID], name: str | None, what: str) -> uuid.UUID | None:
+        if name is None:
+            return None
+        found = table.get(name.lower())
+        if found is None:
+            raise ValueError(f"Unknown {what} {name!r}")
+        return found
+
+
+def _as_write(item: AccountUpsert, names: _Names, new_ids: dict[str, uuid.UUID]) -> Any:
+    sent = item.model_dump(exclude_unset=True)
+    fields: dict[str, Any] = {
+        k: v
+        for k, v in sent.items()
+        if k not in ("parent_external_id", "tier", "stage", "csm_emails")
+    }
+    if "tier" in sent:
+        fields["tier_id"] = names.lookup(names.tiers, item.tier, "tier")
+    if "stage" in sent:
+        fields["stage_id"] = names.lookup(names.stages, item.stage, "stage")
+    if "csm_emails" in sent:
+        fields["csm_ids"] = [
+            names.lookup(names.csms, email, "CSM (no active user with a CSM seat)")
+            for email in item.csm_emails or []
+        ]
+    if "parent_external_id" in sent:
+        parent = item.parent_external_id
+        parent_id = None if parent is None else names.accounts.get(parent) or new_ids.get(parent)
+        if parent is not None and parent_id is None:
+            raise ValueError(f"Unknown parent account {parent!r}")
+        fields["parent_id"] = parent_id
+    existing = names.accounts.get(item.external_id)
+    if existing is not None:
+        # Sending the same record again writes nothing (no audit entry, no updated_at).
+        return AccountEdit.of(existing, AccountUpdate.model_validate(fields), always=False)
+    if item.name is None:
+        raise ValueError("name: required for a new account")
+    return NewAccount(AccountCreate.model_validate(fields), id=new_ids[item.external_id])
+
+
+async def _write_each(
+    session: AsyncSession,
+    actor: Actor,
+    writes: list[tuple[int, str, Any]],
+    outcome: BatchOutcome,
+) -> None:
+    """Write the batch at once; when a rule refuses an item, report it and write the rest
+    (each attempt in a savepoint, so a refused attempt leaves nothing behind)."""
+    # Ingesting is an organisation-wide account write: it is what an ingest key is for.
+    writer = replace(
+        actor,
+        permissions=actor.permissions | {Permission.UPDATE_ACCOUNTS, Permission.VIEW_ALL_ACCOUNTS},
+    )
+    while writes:
+        try:
+            async with session.begin_nested():
+                await write_accounts(session, writer, [w for _, _, w in writes])
+        except DomainError as exc:
+            position = exc.extra.get("index")
+            if not isinstance(position, int):
+                raise
+            index, id_, _ = writes.pop(position)
+            outcome.reject(index, id_, exc.detail)
+            continue
+        outcome.accepted += len(writes)
+        return
+
+
+async def upsert_accounts(session: AsyncSession, actor: Actor, raw_items: list[Any]) -> CallOutcome:
+    """Create or update accounts by external id; each record succeeds or fails on its own."""
+    require(actor, Permission.INGEST_DATA)
+    outcome = BatchOutcome()
+    items = parse_items(AccountUpsert, raw_items, outcome, "external_id")
+    seen: set[str] = set()
+    unique: list[tuple[int, AccountUpsert]] = []
+    for index, item in items:
+        if item.external_id in seen:
+            outcome.reject(index, item.external_id, "external_id: repeated in this batch")
+        else:
+            seen.add(item.external_id)
+            unique.append((index, item))
+    wanted = seen | {i.parent_external_id for _, i in unique if i.parent_external_id}
+    names = await _Names.load(session, actor, wanted)
+    new_ids = {ext: uuid.uuid4() for ext in seen if ext not in names.accounts}
+    writes: list[tuple[int, str, Any]] = []
+    for index, item in unique:
+        try:
+            writes.append((index, item.external_id, _as_write(item, names, new_ids)))
+        except (ValueError, DomainError) as exc:
+            outcome.reject(index, item.external_id, str(exc))
+    await _write_each(session, actor, writes, outcome)
+    return outcome.result()
+
+
+async def set_metric_values(
+    session: AsyncSession, actor: Actor, raw_items: list[Any]
+) -> CallOutcome:
+    """Set custom dimension and metric values of accounts by external id (typed: a text in a
+    number field is refused for that record only)."""
+    require(actor, Permission.INGEST_DATA)
+    outcome = BatchOutcome()
+    items = parse_items(MetricValues, raw_items, outcome, "account_external_id")
+    names = await _Names.load(session, actor, {i.account_external_id for _, i in items})
+    writes: list[tuple[int, str, Any]] = []
+    for index, item in items:
+        account_id = names.accounts.get(item.account_external_id)
+        if account_id is None:
+            outcome.reject(index, item.account_external_id, "Unknown account")
+            continue
+        writes.append(
+            (
+                index,
+                item.account_external_id,
+                AccountEdit(account_id, custom_values=item.values, always=False),
+            )
+        )
+    await _write_each(session, actor, writes, outcome)
+    return outcome.result()
+
+
+@webhooks.handles("accounts.upsert")
+async def _accounts_webhook(session: AsyncSession, actor: Actor, data: Any) -> CallOutcome:
+    return await upsert_accounts(session, actor, webhook_items(data))
+
+
+@webhooks.handles("metric_values.set")
+async def _metric_values_webhook(session: AsyncSession, actor: Actor, data: Any) -> CallOutcome:
+    return await set_metric_values(session, actor, webhook_items(data))

@@ -1,0 +1,112 @@
+import uuid
+from datetime import datetime
+from typing import Annotated, Any
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+
+from domain.integration.models import ApiScope
+
+
+class ApiKeyCreate(BaseModel):
+    name: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=120)]
+    scopes: list[ApiScope] = Field(min_length=1, max_length=3)
+
+    model_config = ConfigDict(
+        json_schema_extra={"examples": [{"name": "Data warehouse sync", "scopes": ["ingest"]}]}
+    )
+
+
+class ApiKeyRead(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: uuid.UUID
+    name: str
+    prefix: str = Field(description="The public start of the key (`tnr_<prefix>_...`)")
+    scopes: list[ApiScope]
+    created_by_id: uuid.UUID | None
+    created_at: datetime
+    last_used_at: datetime | None
+    revoked_at: datetime | None
+
+
+class ApiKeyCreated(ApiKeyRead):
+    key: str = Field(description="The key itself. Shown only now: Tenure keeps only a hash.")
+
+
+class ApiCallError(BaseModel):
+    index: int | None = Field(None, description="Position of the rejected record in the batch")
+    id: str | None = Field(None, description="The record's external or message id, if it had one")
+    message: str
+
+
+class ApiCallRead(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: uuid.UUID
+    method: str
+    path: str
+    status: int
+    request_id: str
+    received_at: datetime
+    duration_ms: int
+    accepted: int = Field(description="Records stored (or already stored: idempotent repeats)")
+    rejected: int
+    errors: list[ApiCallError]
+
+
+class CallOutcome(BaseModel):
+    """What a batch did with its records: how many were stored and which were refused, why."""
+
+    accepted: int = Field(0, description="Records stored (a repeat of a stored one counts)")
+    rejected: int = 0
+    errors: list[ApiCallError] = Field(default_factory=list)
+
+    def record(self, result: "CallOutcome") -> "CallOutcome":
+        """Take `result` as this call's outcome (for the API log) and return it."""
+        self.accepted, self.rejected, self.errors = result.accepted, result.rejected, result.errors
+        return result
+
+
+class WebhookSecretRead(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: uuid.UUID
+    created_at: datetime
+    retired_at: datetime | None
+    hint: str = Field(description="The secret's last characters, to tell secrets apart")
+
+
+class WebhookSecretCreated(WebhookSecretRead):
+    secret: str = Field(description="The signing secret (`whsec_...`). Shown only now.")
+
+
+class WebhookReceipt(BaseModel):
+    webhook_id: str
+    type: str
+    accepted: int
+    rejected: int
+    errors: list[ApiCallError]
+    replayed: bool = Field(
+        description="True when this webhook-id was processed before: nothing changed now"
+    )
+
+
+def batch_schema(item: type[BaseModel], *, max_items: int) -> dict[str, Any]:
+    """The JSON schema of a batch's items. Batch bodies take `list[Any]` and the service checks
+    each item on its own (a bad one is reported, the others stored); this documents them."""
+    schema = item.model_json_schema()
+    definitions = schema.pop("$defs", {})
+
+    def inline(node: Any) -> Any:
+        # The item's own definitions (enums, nested models) in place: a "$defs" reference
+        # would not resolve inside the OpenAPI document.
+        if isinstance(node, dict):
+            ref = node.get("$ref", "")
+            if ref.startswith("#/$defs/"):
+                return inline(definitions[ref.removeprefix("#/$defs/")])
+            return {key: inline(value) for key, value in node.items()}
+        if isinstance(node, list):
+            return [inline(value) for value in node]
+        return node
+
+    return {"type": "array", "minItems": 1, "maxItems": max_items, "items": inline(schema)}

@@ -1,0 +1,182 @@
+"""API keys (created, listed, revoked by admins; authenticated on every integrator call) and
+the API log of each key's calls."""
+
+import uuid
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import delete, func, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from domain.audit import service as audit
+from domain.common import clock
+from domain.common.pagination import Paged
+from domain.integration import keys
+from domain.integration.errors import ApiKeyNotFound, InvalidApiKey
+from domain.integration.models import ApiCall, ApiKey, ApiScope
+from domain.integration.schemas import ApiKeyCreate
+from domain.users.actor import Actor, require
+from domain.users.permissions import Permission
+
+P = Permission
+SCOPE_PERMISSIONS: dict[ApiScope, frozenset[Permission]] = {
+    ApiScope.READ: frozenset({P.VIEW_ALL_ACCOUNTS}),
+    ApiScope.INGEST: frozenset({P.INGEST_DATA}),
+    # Everything an integration does; never users, roles, keys or organisation settings.
+    ApiScope.FULL: frozenset(
+        {P.VIEW_ALL_ACCOUNTS, P.UPDATE_ACCOUNTS, P.DELETE_ACCOUNTS, P.INGEST_DATA}
+    ),
+}
+# How many rejected records one log entry keeps (the counts are always complete).
+MAX_LOGGED_ERRORS = 100
+API_LOG_RETENTION = timedelta(days=14)
+# last_used_at is written at most this often: a busy key must not serialise on its own row.
+LAST_USED_RESOLUTION = timedelta(minutes=1)
+
+
+def permissions_for(scopes: list[str]) -> frozenset[Permission]:
+    granted: set[Permission] = set()
+    for scope in scopes:
+        granted |= SCOPE_PERMISSIONS[ApiScope(scope)]
+    return frozenset(granted)
+
+
+def _snapshot(key: ApiKey) -> dict[str, Any]:
+    return {"name": key.name, "prefix": key.prefix, "scopes": list(key.scopes)}
+
+
+async def list_keys(session: AsyncSession, actor: Actor) -> list[ApiKey]:
+    require(actor, Permission.CONFIGURE_CONNECTORS)
+    rows = await session.scalars(
+        select(ApiKey)
+        .where(ApiKey.org_id == actor.org_id)
+        .order_by(ApiKey.revoked_at.is_not(None), ApiKey.created_at.desc())
+    )
+    return list(rows)
+
+
+async def create_key(session: AsyncSession, actor: Actor, data: ApiKeyCreate) -> tuple[ApiKey, str]:
+    """A new key and its secret, which is returned this once and never stored."""
+    require(actor, Permission.CONFIGURE_CONNECTORS)
+    new = keys.generate()
+    key = ApiKey(
+        id=uuid.uuid4(),
+        org_id=actor.org_id,
+        name=data.name,
+        prefix=new.prefix,
+        secret_hash=new.secret_hash,
+        scopes=sorted({s.value for s in data.scopes}),
+        created_by_id=actor.user_id,
+        created_at=clock.now(),
+    )
+    session.add(key)
+    await session.flush()
+    audit.record_for(session, actor, "api_key.created", "api_key", key.id, after=_snapshot(key))
+    return key, new.key
+
+
+async def _get(session: AsyncSession, actor: Actor, key_id: uuid.UUID) -> ApiKey:
+    key = await session.scalar(
+        select(ApiKey).where(ApiKey.org_id == actor.org_id, ApiKey.id == key_id)
+    )
+    if key is None:
+        raise ApiKeyNotFound()
+    return key
+
+
+async def revoke_key(session: AsyncSession, actor: Actor, key_id: uuid.UUID) -> ApiKey:
+    """Stops the key working at once; its API log stays readable."""
+    require(actor, Permission.CONFIGURE_CONNECTORS)
+    key = await _get(session, actor, key_id)
+    if key.revoked_at is None:
+        key.revoked_at = clock.now()
+        audit.record_for(
+            session, actor, "api_key.revoked", "api_key", key.id, before=_snapshot(key)
+        )
+    return key
+
+
+async def authenticate(session: AsyncSession, credential: str) -> Actor:
+    """The actor an API key acts as; 401 for a malformed, unknown or revoked key."""
+    prefix = keys.prefix_of(credential)
+    key = None
+    if prefix is not None:
+        key = await session.scalar(select(ApiKey).where(ApiKey.prefix == prefix))
+    if key is None or key.revoked_at is not None or not keys.matches(credential, key.secret_hash):
+        raise InvalidApiKey()
+    now = clock.now()
+    if key.last_used_at is None or now - key.last_used_at > LAST_USED_RESOLUTION:
+        await session.execute(
+            update(ApiKey)
+            .where(ApiKey.id == key.id)
+            .values(last_used_at=now)
+            .execution_options(synchronize_session=False)
+        )
+    return Actor(
+        org_id=key.org_id,
+        user_id=None,
+        permissions=permissions_for(key.scopes),
+        api_key_id=key.id,
+    )
+
+
+async def list_calls(
+    session: AsyncSession,
+    actor: Actor,
+    key_id: uuid.UUID,
+    *,
+    only_errors: bool = False,
+    limit: int = 50,
+    offset: int = 0,
+) -> Paged[ApiCall]:
+    """The key's recent calls, newest first (kept for API_LOG_RETENTION)."""
+    require(actor, Permission.CONFIGURE_CONNECTORS)
+    key = await _get(session, actor, key_id)
+    stmt = select(ApiCall).where(ApiCall.org_id == actor.org_id, ApiCall.api_key_id == key.id)
+    if only_errors:
+        stmt = stmt.where((ApiCall.rejected > 0) | (ApiCall.status >= 400))
+    total = await session.scalar(select(func.count()).select_from(stmt.subquery()))
+    rows = await session.scalars(
+        stmt.order_by(ApiCall.received_at.desc(), ApiCall.id).limit(limit).offset(offset)
+    )
+    return Paged(items=list(rows), total=total or 0, limit=limit, offset=offset)
+
+
+def record_call(
+    session: AsyncSession,
+    *,
+    org_id: uuid.UUID,
+    api_key_id: uuid.UUID,
+    method: str,
+    path: str,
+    status: int,
+    request_id: str,
+    received_at: datetime,
+    duration_ms: int,
+    accepted: int,
+    rejected: int,
+    errors: list[dict[str, Any]],
+) -> None:
+    session.add(
+        ApiCall(
+            org_id=org_id,
+            api_key_id=api_key_id,
+            method=method,
+            path=path[:300],
+            status=status,
+            request_id=request_id,
+            received_at=received_at,
+            duration_ms=duration_ms,
+            accepted=accepted,
+            rejected=rejected,
+            errors=errors[:MAX_LOGGED_ERRORS],
+        )
+    )
+
+
+async def prune_calls(session: AsyncSession, *, now: datetime) -> int:
+    """Forget calls older than the retention period (a daily job)."""
+    result = await session.execute(
+        delete(ApiCall).where(ApiCall.received_at < now - API_LOG_RETENTION)
+    )
+    return int(getattr(result, "rowcount", 0) or 0)

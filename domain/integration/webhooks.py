@@ -1,0 +1,171 @@
+"""Inbound webhooks, signed the Standard Webhooks way: HMAC-SHA256 over
+`{webhook-id}.{webhook-timestamp}.{body}` with the organisation's secret, timestamps within
+five minutes, and each webhook-id processed once (a replay or retry gets the first answer).
+
+The body is `{"type": ..., "data": ...}`; each area registers the types it ingests with
+`handles`, so a webhook carries exactly what the batch API would."""
+
+import base64
+import binascii
+import secrets
+import uuid
+from collections.abc import Awaitable, Callable, Mapping
+from datetime import datetime, timedelta
+from typing import Any
+
+from pydantic import BaseModel, Field, ValidationError
+from sqlalchemy import or_, select
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.ext.asyncio import AsyncSession
+from standardwebhooks.webhooks import Webhook, WebhookVerificationError
+
+from domain.audit import service as audit
+from domain.common import clock
+from domain.common.errors import RuleViolation
+from domain.integration.errors import InvalidWebhookSignature, UnknownWebhookType
+from domain.integration.models import WebhookDelivery, WebhookSecret
+from domain.integration.schemas import CallOutcome, WebhookReceipt
+from domain.users.actor import Actor, require
+from domain.users.permissions import Permission
+
+SECRET_PREFIX = "whsec_"
+# After a rotation the old secret keeps working this long, so senders can switch over.
+ROTATION_GRACE = timedelta(hours=24)
+
+Handler = Callable[[AsyncSession, Actor, Any], Awaitable[CallOutcome]]
+HANDLERS: dict[str, Handler] = {}
+
+
+def handles(webhook_type: str) -> Callable[[Handler], Handler]:
+    """Register the ingestion function for one webhook type."""
+
+    def register(handler: Handler) -> Handler:
+        HANDLERS[webhook_type] = handler
+        return handler
+
+    return register
+
+
+class WebhookEnvelope(BaseModel):
+    type: str = Field(min_length=1, max_length=100)
+    data: Any
+
+
+async def list_secrets(session: AsyncSession, actor: Actor) -> list[WebhookSecret]:
+    require(actor, Permission.CONFIGURE_CONNECTORS)
+    rows = await session.scalars(
+        select(WebhookSecret)
+        .where(WebhookSecret.org_id == actor.org_id)
+        .order_by(WebhookSecret.created_at.desc())
+    )
+    return list(rows)
+
+
+async def rotate_secret(session: AsyncSession, actor: Actor) -> WebhookSecret:
+    """A new signing secret; the current one is retired and still accepted for a day."""
+    require(actor, Permission.CONFIGURE_CONNECTORS)
+    now = clock.now()
+    for current in await _live_secrets(session, actor.org_id, now=now):
+        if current.retired_at is None:
+            current.retired_at = now
+    secret = WebhookSecret(
+        id=uuid.uuid4(),
+        org_id=actor.org_id,
+        secret=SECRET_PREFIX + base64.b64encode(secrets.token_bytes(32)).decode(),
+        created_by_id=actor.user_id,
+        created_at=now,
+    )
+    session.add(secret)
+    await session.flush()
+    audit.record_for(session, actor, "webhook_secret.rotated", "webhook_secret", secret.id)
+    return secret
+
+
+async def _live_secrets(
+    session: AsyncSession, org_id: uuid.UUID, *, now: datetime
+) -> list[WebhookSecret]:
+    rows = await session.scalars(
+        select(WebhookSecret).where(
+            WebhookSecret.org_id == org_id,
+            or_(
+                WebhookSecret.retired_at.is_(None),
+                WebhookSecret.retired_at > now - ROTATION_GRACE,
+            ),
+        )
+    )
+    return list(rows)
+
+
+def _verified(secret: str, body: bytes, headers: Mapping[str, str]) -> bool:
+    try:
+        Webhook(secret).verify(body, dict(headers), json_parse=False)
+    # The library lets malformed headers escape as ValueError or binascii.Error.
+    except (WebhookVerificationError, ValueError, binascii.Error):
+        return False
+    return True
+
+
+async def receive(
+    session: AsyncSession, org_id: uuid.UUID, body: bytes, headers: Mapping[str, str]
+) -> WebhookReceipt:
+    """Verify, deduplicate and ingest one inbound webhook."""
+    now = clock.now()
+    live = await _live_secrets(session, org_id, now=now)
+    if not any(_verified(s.secret, body, headers) for s in live):
+        raise InvalidWebhookSignature()
+    try:
+        envelope = WebhookEnvelope.model_validate_json(body)
+    except ValidationError as exc:
+        raise RuleViolation(f"Not a webhook envelope: {exc.errors()[0]['msg']}") from None
+    handler = HANDLERS.get(envelope.type)
+    if handler is None:
+        known = ", ".join(sorted(HANDLERS)) or "none"
+        raise UnknownWebhookType(f"Unknown webhook type {envelope.type!r}; known: {known}")
+    webhook_id = headers.get("webhook-id", "")[:200]
+    # Claim the id first: of two concurrent deliveries only one gets the row.
+    claimed = await session.scalar(
+        insert(WebhookDelivery)
+        .values(
+            id=uuid.uuid4(),
+            org_id=org_id,
+            webhook_id=webhook_id,
+            type=envelope.type,
+            received_at=now,
+        )
+        .on_conflict_do_nothing(index_elements=["org_id", "webhook_id"])
+        .returning(WebhookDelivery.id)
+    )
+    if claimed is None:
+        first = await session.scalar(
+            select(WebhookDelivery).where(
+                WebhookDelivery.org_id == org_id, WebhookDelivery.webhook_id == webhook_id
+            )
+        )
+        assert first is not None
+        return WebhookReceipt.model_validate(
+            {
+                "webhook_id": webhook_id,
+                "type": first.type,
+                "accepted": first.accepted,
+                "rejected": first.rejected,
+                "errors": first.errors,
+                "replayed": True,
+            }
+        )
+    actor = Actor(org_id=org_id, user_id=None, permissions=frozenset({Permission.INGEST_DATA}))
+    outcome = await handler(session, actor, envelope.data)
+    delivery = await session.get_one(WebhookDelivery, claimed)
+    delivery.accepted = outcome.accepted
+    delivery.rejected = outcome.rejected
+    errors = [e.model_dump() for e in outcome.errors[:100]]
+    delivery.errors = errors
+    return WebhookReceipt.model_validate(
+        {
+            "webhook_id": webhook_id,
+            "type": envelope.type,
+            "accepted": outcome.accepted,
+            "rejected": outcome.rejected,
+            "errors": errors,
+            "replayed": False,
+        }
+    )

@@ -1,0 +1,214 @@
+"""Tickets and interactions as a help desk or CRM sends them: upserted by (source, external
+id), the account found by any of its ids (Tenure's, the CRM's, the billing or the support
+system's), each record succeeding or failing on its own. One INSERT ... ON CONFLICT per batch;
+a record sent again unchanged is not written again."""
+
+from typing import Annotated, Any
+
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, WithJsonSchema
+from sqlalchemy import or_, text
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from domain.accounts.ingest import account_ids_by_reference
+from domain.common import clock
+from domain.integration import webhooks
+from domain.integration.batch import MAX_BATCH, BatchOutcome, parse_items, webhook_items
+from domain.integration.schemas import CallOutcome, batch_schema
+from domain.interactions.models import (
+    Interaction,
+    InteractionType,
+    Ticket,
+    TicketPriority,
+    TicketStatus,
+)
+from domain.interactions.schemas import (
+    MAX_PARTICIPANTS,
+    ContactName,
+    ExternalId,
+    LongText,
+    Outcome,
+    Source,
+    Subject,
+    TicketSubject,
+)
+from domain.users.actor import Actor, require
+from domain.users.permissions import Permission
+
+_CLOSED = (TicketStatus.SOLVED, TicketStatus.CLOSED)
+
+
+class TicketUpsert(BaseModel):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "external_id": "ZD-4711",
+                    "source": "zendesk",
+                    "account": "acme-001",
+                    "subject": "SSO login fails",
+                    "status": "open",
+                    "priority": "high",
+                    "opened_at": "2026-11-20T09:30:00Z",
+                }
+            ]
+        },
+    )
+
+    external_id: ExternalId
+    source: Source = "api"
+    account: ExternalId = Field(description="The account's external, CRM, billing or support id")
+    subject: TicketSubject
+    status: TicketStatus = TicketStatus.OPEN
+    priority: TicketPriority = TicketPriority.NORMAL
+    opened_at: AwareDatetime
+    closed_at: AwareDatetime | None = Field(
+        None, description="For a solved or closed ticket; defaults to the time it arrives"
+    )
+
+
+class InteractionUpsert(BaseModel):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "external_id": "00U5e00000abcd",
+                    "source": "salesforce",
+                    "account": "acme-001",
+                    "type": "meeting",
+                    "occurred_at": "2026-11-19T15:00:00Z",
+                    "subject": "Quarterly business review",
+                    "outcome": "Agreed on a renewal plan",
+                    "participant_contacts": ["Jane Doe (VP Ops)"],
+                }
+            ]
+        },
+    )
+
+    external_id: ExternalId
+    source: Source = "api"
+    account: ExternalId = Field(description="The account's external, CRM, billing or support id")
+    type: InteractionType
+    occurred_at: AwareDatetime
+    subject: Subject | None = None
+    body: LongText | None = None
+    outcome: Outcome | None = None
+    participant_contacts: list[ContactName] = Field(
+        default_factory=list, max_length=MAX_PARTICIPANTS
+    )
+
+
+class TicketBatch(BaseModel):
+    items: Annotated[
+        list[Any],
+        Field(min_length=1, max_length=MAX_BATCH),
+        WithJsonSchema(batch_schema(TicketUpsert, max_items=MAX_BATCH)),
+    ]
+
+
+class InteractionBatch(BaseModel):
+    items: Annotated[
+        list[Any],
+        Field(min_length=1, max_length=MAX_BATCH),
+        WithJsonSchema(batch_schema(InteractionUpsert, max_items=MAX_BATCH)),
+    ]
+
+
+async def _rows_with_accounts(
+    session: AsyncSession,
+    actor: Actor,
+    model: type[TicketUpsert] | type[InteractionUpsert],
+    raw_items: list[Any],
+    outcome: BatchOutcome,
+) -> list[tuple[int, Any, dict[str, Any]]]:
+    """Valid, unrepeated items with their account resolved, as (index, item, row)."""
+    require(actor, Permission.INGEST_DATA)
+    items = parse_items(model, raw_items, outcome, "external_id")
+    accounts = await account_ids_by_reference(session, actor.org_id, {i.account for _, i in items})
+    seen: set[tuple[str, str]] = set()
+    rows = []
+    for index, item in items:
+        key = (item.source, item.external_id)
+        if key in seen:
+            outcome.reject(index, item.external_id, "external_id: repeated in this batch")
+        elif item.account not in accounts:
+            outcome.reject(index, item.external_id, f"Unknown account {item.account!r}")
+        else:
+            seen.add(key)
+            row = item.model_dump(exclude={"account"})
+            rows.append(
+                (index, item, {**row, "org_id": actor.org_id, "account_id": accounts[item.account]})
+            )
+    return rows
+
+
+async def upsert_tickets(session: AsyncSession, actor: Actor, raw_items: list[Any]) -> CallOutcome:
+    outcome = BatchOutcome()
+    rows = await _rows_with_accounts(session, actor, TicketUpsert, raw_items, outcome)
+    now = clock.now()
+    for _, item, row in rows:
+        if item.status in _CLOSED and item.closed_at is None:
+            row["closed_at"] = now
+        if item.status not in _CLOSED:
+            row["closed_at"] = None
+    await _upsert(
+        session,
+        Ticket,
+        [row for _, _, row in rows],
+        ("account_id", "subject", "status", "priority", "opened_at", "closed_at"),
+        index_where=None,
+    )
+    outcome.accepted += len(rows)
+    return outcome.result()
+
+
+async def upsert_interactions(
+    session: AsyncSession, actor: Actor, raw_items: list[Any]
+) -> CallOutcome:
+    outcome = BatchOutcome()
+    rows = await _rows_with_accounts(session, actor, InteractionUpsert, raw_items, outcome)
+    await _upsert(
+        session,
+        Interaction,
+        [row for _, _, row in rows],
+        ("account_id", "type", "occurred_at", "subject", "body", "outcome", "participant_contacts"),
+        index_where=text("external_id IS NOT NULL"),
+    )
+    outcome.accepted += len(rows)
+    return outcome.result()
+
+
+async def _upsert(
+    session: AsyncSession,
+    model: type[Ticket] | type[Interaction],
+    rows: list[dict[str, Any]],
+    columns: tuple[str, ...],
+    *,
+    index_where: Any,
+) -> None:
+    if not rows:
+        return
+    table = model.__table__
+    stmt = insert(model).values(rows)
+    changed = [table.c[c].is_distinct_from(stmt.excluded[c]) for c in columns]
+    await session.execute(
+        stmt.on_conflict_do_update(
+            index_elements=["org_id", "source", "external_id"],
+            index_where=index_where,
+            set_={**{c: stmt.excluded[c] for c in columns}, "updated_at": clock.now()},
+            # Unchanged records are left alone: a re-sent batch writes nothing.
+            where=or_(*changed),
+        )
+    )
+
+
+@webhooks.handles("tickets.upsert")
+async def _tickets_webhook(session: AsyncSession, actor: Actor, data: Any) -> CallOutcome:
+    return await upsert_tickets(session, actor, webhook_items(data))
+
+
+@webhooks.handles("interactions.upsert")
+async def _interactions_webhook(session: AsyncSession, actor: Actor, data: Any) -> CallOutcome:
+    return await upsert_interactions(session, actor, webhook_items(data))

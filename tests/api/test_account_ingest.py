@@ -1,0 +1,225 @@
+"""Integrators send accounts and custom metric values in batches: by external id, names and
+emails instead of ids, each record succeeding or failing on its own, idempotently."""
+
+from typing import Any
+
+import pytest
+from httpx import AsyncClient
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from domain.accounts.models import Account, CustomField, StagePeriod
+from domain.audit.models import AuditEntry
+from domain.common.settings import Settings
+from domain.integration.models import ApiScope
+from domain.orgs.models import Organisation
+from domain.users.models import User
+from tests.factories import auth_headers, create_account, create_api_key, create_user
+from tests.helpers import assert_problem
+
+URL = "/api/v1/accounts/batch"
+
+
+async def _send(
+    client: AsyncClient, headers: dict[str, str], items: list[Any], url: str = URL
+) -> dict[str, Any]:
+    response = await client.post(url, headers=headers, json={"items": items})
+    assert response.status_code == 200, response.text
+    body: dict[str, Any] = response.json()
+    return body
+
+
+async def _account(session: AsyncSession, org: Organisation, external_id: str) -> Account:
+    account = await session.scalar(
+        select(Account)
+        .where(Account.org_id == org.id, Account.external_id == external_id)
+        .execution_options(populate_existing=True)
+    )
+    assert account is not None
+    return account
+
+
+@pytest.fixture
+async def key(session: AsyncSession, org: Organisation) -> dict[str, str]:
+    _, headers = await create_api_key(session, org, ApiScope.INGEST)
+    return headers
+
+
+class TestUpsertingAccounts:
+    async def test_creates_accounts_with_names_emails_and_a_parent_in_the_same_batch(
+        self, client: AsyncClient, session: AsyncSession, org: Organisation, key: dict[str, str]
+    ) -> None:
+        csm = await create_user(session, org, role_name="CSM")
+
+        body = await _send(
+            client,
+            key,
+            [
+                {
+                    "external_id": "child",
+                    "name": "Acme EU",
+                    "parent_external_id": "parent",
+                    "stage": "onboarding",
+                },
+                {
+                    "external_id": "parent",
+                    "name": "Acme",
+                    "tier": "Tier 1",
+                    "csm_emails": [csm.email.upper()],
+                    "renewal_on": "2027-03-31",
+                },
+            ],
+        )
+
+        assert body == {"accepted": 2, "rejected": 0, "errors": []}
+        parent, child = (
+            await _account(session, org, "parent"),
+            await _account(session, org, "child"),
+        )
+        assert child.parent_id == parent.id
+        await session.refresh(parent, ["csm_assignments"])
+        assert parent.csm_ids == [csm.id] and str(parent.renewal_on) == "2027-03-31"
+        stages = await session.scalars(
+            select(StagePeriod.stage_name).where(StagePeriod.account_id == child.id)
+        )
+        assert list(stages) == ["Onboarding"]
+
+    async def test_the_same_batch_twice_changes_nothing_the_second_time(
+        self, client: AsyncClient, session: AsyncSession, org: Organisation, key: dict[str, str]
+    ) -> None:
+        items = [{"external_id": "a-1", "name": "One", "stage": "Trial", "csm_score": 40}]
+        await _send(client, key, items)
+        audits = select(func.count()).select_from(AuditEntry)
+        before = await session.scalar(audits)
+
+        again = await _send(client, key, items)
+
+        assert again["accepted"] == 1, again
+        assert await session.scalar(audits) == before
+        count = select(func.count()).select_from(Account).where(Account.org_id == org.id)
+        assert await session.scalar(count) == 1
+
+    async def test_updates_only_what_is_sent(
+        self, client: AsyncClient, session: AsyncSession, org: Organisation, key: dict[str, str]
+    ) -> None:
+        await create_account(session, org, external_id="a-1", name="Old", domain="old.com")
+
+        await _send(client, key, [{"external_id": "a-1", "name": "New", "crm_id": None}])
+
+        account = await _account(session, org, "a-1")
+        assert (account.name, account.domain) == ("New", "old.com")
+
+    async def test_bad_records_are_refused_one_by_one_with_their_reason(
+        self, client: AsyncClient, session: AsyncSession, org: Organisation, key: dict[str, str]
+    ) -> None:
+        await create_account(session, org, external_id="existing")
+
+        body = await _send(
+            client,
+            key,
+            [
+                {"external_id": "ok", "name": "Fine"},
+                {"external_id": "no-name"},
+                {"external_id": "bad-tier", "name": "X", "tier": "Platinum"},
+                {"external_id": "bad-csm", "name": "X", "csm_emails": ["nobody@example.com"]},
+                {"external_id": "bad-score", "name": "X", "csm_score": 300},
+                "not an object",
+                {"external_id": "ok", "name": "Twice"},
+                {"external_id": "orphan", "name": "X", "parent_external_id": "missing"},
+                {"external_id": "existing", "parent_external_id": "existing"},
+                {"external_id": "typo", "name": "X", "nmae": "?"},
+            ],
+        )
+
+        assert body["accepted"] == 1 and body["rejected"] == 9
+        reasons = {e["index"]: (e["id"], e["message"]) for e in body["errors"]}
+        assert reasons[1] == ("no-name", "name: required for a new account")
+        assert "Platinum" in reasons[2][1] and "nobody@example.com" in reasons[3][1]
+        assert reasons[4][0] == "bad-score" and "csm_score" in reasons[4][1]
+        assert reasons[5][0] is None
+        assert "repeated" in reasons[6][1] and "missing" in reasons[7][1]
+        assert reasons[8][0] == "existing"
+        assert "nmae" in reasons[9][1]
+        assert (await _account(session, org, "ok")).name == "Fine"
+
+    async def test_a_cycle_is_refused_and_the_rest_is_kept(
+        self, client: AsyncClient, session: AsyncSession, org: Organisation, key: dict[str, str]
+    ) -> None:
+        parent = await create_account(session, org, external_id="p")
+        await create_account(session, org, external_id="c", parent_id=parent.id)
+
+        body = await _send(
+            client,
+            key,
+            [{"external_id": "p", "parent_external_id": "c"}, {"external_id": "n", "name": "N"}],
+        )
+
+        assert (body["accepted"], [e["index"] for e in body["errors"]]) == (1, [0])
+        assert (await _account(session, org, "p")).parent_id is None
+
+    async def test_the_batch_itself_must_be_well_formed(
+        self, client: AsyncClient, key: dict[str, str]
+    ) -> None:
+        for body in ({"items": []}, {"items": "x"}, {}, {"items": [{}] * 1001}):
+            assert_problem(await client.post(URL, headers=key, json=body), 422)
+
+    async def test_a_read_key_cannot_send_accounts(
+        self, client: AsyncClient, session: AsyncSession, org: Organisation
+    ) -> None:
+        _, read = await create_api_key(session, org, ApiScope.READ)
+
+        response = await client.post(URL, headers=read, json={"items": [{"external_id": "x"}]})
+
+        assert_problem(response, 403)
+
+    async def test_each_refused_record_is_in_the_api_log(
+        self,
+        client: AsyncClient,
+        session: AsyncSession,
+        org: Organisation,
+        settings: Settings,
+        admin: User,
+    ) -> None:
+        admin_headers = auth_headers(settings, admin)
+        api_key, key = await create_api_key(session, org, ApiScope.INGEST)
+        await _send(client, key, [{"external_id": "x"}, {"external_id": "y", "name": "Y"}])
+
+        calls = await client.get(f"/api/v1/api-keys/{api_key.id}/calls", headers=admin_headers)
+
+        (call,) = calls.json()["items"]
+        assert (call["accepted"], call["rejected"]) == (1, 1)
+        assert call["errors"] == [
+            {"index": 0, "id": "x", "message": "name: required for a new account"}
+        ]
+
+
+class TestMetricValues:
+    async def test_values_are_typed_per_record(
+        self, client: AsyncClient, session: AsyncSession, org: Organisation, key: dict[str, str]
+    ) -> None:
+        session.add(
+            CustomField(org_id=org.id, key="seats", label="Seats", kind="metric", type="number")
+        )
+        await create_account(session, org, external_id="a-1")
+        await create_account(session, org, external_id="a-2")
+
+        body = await _send(
+            client,
+            key,
+            [
+                {"account_external_id": "a-1", "values": {"seats": 12}},
+                {"account_external_id": "a-2", "values": {"seats": "many"}},
+                {"account_external_id": "nope", "values": {"seats": 1}},
+                {"account_external_id": "a-2", "values": {"unknown": 1}},
+            ],
+            url="/api/v1/accounts/metric-values/batch",
+        )
+
+        assert body["accepted"] == 1
+        assert [(e["index"], e["id"]) for e in body["errors"]] == [
+            (1, "a-2"),
+            (2, "nope"),
+            (3, "a-2"),
+        ]
+        assert (await _account(session, org, "a-1")).custom_values == {"seats": 12}
+        assert (await _account(session, org, "a-2")).custom_values == {}

@@ -1,0 +1,219 @@
+"""API keys: created once-shown and hashed, scoped, revocable; the API log of each key."""
+
+import base64
+from typing import Any
+
+import pytest
+from httpx import AsyncClient
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from domain.audit.models import AuditEntry
+from domain.common.settings import Settings
+from domain.integration import keys
+from domain.integration.models import ApiKey, ApiScope
+from domain.orgs.models import Organisation
+from domain.users.models import User
+from tests.factories import auth_headers, create_account, create_api_key, create_user
+from tests.helpers import assert_problem
+
+URL = "/api/v1/api-keys"
+
+
+@pytest.fixture
+def headers(settings: Settings, admin: User) -> dict[str, str]:
+    return auth_headers(settings, admin)
+
+
+async def _create(client: AsyncClient, headers: dict[str, str], **body: Any) -> dict[str, Any]:
+    response = await client.post(URL, headers=headers, json={"name": "Warehouse", **body})
+    assert response.status_code == 201, response.text
+    created: dict[str, Any] = response.json()
+    return created
+
+
+class TestManagingKeys:
+    async def test_a_key_is_shown_once_and_stored_only_as_a_hash(
+        self, client: AsyncClient, session: AsyncSession, headers: dict[str, str]
+    ) -> None:
+        created = await _create(client, headers, scopes=["ingest", "read"])
+
+        assert created["key"].startswith(f"tnr_{created['prefix']}_")
+        assert created["scopes"] == ["ingest", "read"]
+        listed = (await client.get(URL, headers=headers)).json()
+        assert [k["id"] for k in listed] == [created["id"]]
+        assert "key" not in listed[0]
+        stored = await session.scalar(select(ApiKey).where(ApiKey.prefix == created["prefix"]))
+        assert stored is not None and created["key"] not in stored.secret_hash
+        assert stored.secret_hash == keys.hash_key(created["key"])
+        actions = await session.scalars(
+            select(AuditEntry.action).where(AuditEntry.entity_id == stored.id)
+        )
+        assert list(actions) == ["api_key.created"]
+
+    @pytest.mark.parametrize(
+        "body",
+        [{"scopes": []}, {"scopes": ["admin"]}, {"name": "", "scopes": ["read"]}, {"name": 3}],
+    )
+    async def test_bad_requests_are_422(
+        self, client: AsyncClient, headers: dict[str, str], body: dict[str, Any]
+    ) -> None:
+        assert_problem(await client.post(URL, headers=headers, json={"name": "x", **body}), 422)
+
+    async def test_only_connector_admins_manage_keys(
+        self, client: AsyncClient, session: AsyncSession, settings: Settings, org: Organisation
+    ) -> None:
+        csm = auth_headers(settings, await create_user(session, org, role_name="CSM"))
+
+        assert_problem(await client.get(URL, headers=csm), 403)
+        assert_problem(
+            await client.post(URL, headers=csm, json={"name": "x", "scopes": ["read"]}), 403
+        )
+
+    async def test_a_revoked_key_stops_working_at_once(
+        self, client: AsyncClient, headers: dict[str, str]
+    ) -> None:
+        created = await _create(client, headers, scopes=["read"])
+        key = {"Authorization": f"Bearer {created['key']}"}
+        assert (await client.get("/api/v1/accounts", headers=key)).status_code == 200
+
+        revoked = await client.post(f"{URL}/{created['id']}/revoke", headers=headers)
+
+        assert revoked.status_code == 200 and revoked.json()["revoked_at"]
+        assert_problem(await client.get("/api/v1/accounts", headers=key), 401, "invalid_api_key")
+
+    async def test_another_organisations_key_is_404(
+        self,
+        client: AsyncClient,
+        session: AsyncSession,
+        other_org: Organisation,
+        headers: dict[str, str],
+    ) -> None:
+        foreign, _ = await create_api_key(session, other_org)
+
+        assert_problem(await client.post(f"{URL}/{foreign.id}/revoke", headers=headers), 404)
+        assert_problem(await client.get(f"{URL}/{foreign.id}/calls", headers=headers), 404)
+
+
+class TestAuthenticatingWithAKey:
+    async def test_a_read_key_reads_every_account_but_cannot_edit(
+        self, client: AsyncClient, session: AsyncSession, org: Organisation
+    ) -> None:
+        account = await create_account(session, org, name="Acme")
+        _, key = await create_api_key(session, org, ApiScope.READ)
+
+        listed = await client.get("/api/v1/accounts", headers=key)
+
+        assert [a["name"] for a in listed.json()["items"]] == ["Acme"]
+        assert_problem(
+            await client.patch(f"/api/v1/accounts/{account.id}", headers=key, json={"name": "X"}),
+            403,
+        )
+
+    async def test_a_read_key_reads_the_accounts_history_but_cannot_log_to_it(
+        self, client: AsyncClient, session: AsyncSession, org: Organisation
+    ) -> None:
+        account = await create_account(session, org)
+        _, key = await create_api_key(session, org, ApiScope.READ)
+        base = f"/api/v1/accounts/{account.id}"
+
+        for path in (f"{base}/timeline", f"{base}/interactions", "/api/v1/interactions/search"):
+            assert (await client.get(path, headers=key)).status_code == 200, path
+        note = await client.post(f"{base}/notes", headers=key, json={"body": "<p>hi</p>"})
+        # Notes, interactions and tickets by hand are for signed-in people (they have authors).
+        assert_problem(note, 401)
+
+    async def test_a_full_key_edits_accounts(
+        self, client: AsyncClient, session: AsyncSession, org: Organisation
+    ) -> None:
+        account = await create_account(session, org, name="Acme")
+        _, key = await create_api_key(session, org, ApiScope.FULL)
+
+        response = await client.patch(
+            f"/api/v1/accounts/{account.id}", headers=key, json={"name": "Acme Inc"}
+        )
+
+        assert response.status_code == 200 and response.json()["name"] == "Acme Inc"
+
+    async def test_an_ingest_key_cannot_read_accounts(
+        self, client: AsyncClient, session: AsyncSession, org: Organisation
+    ) -> None:
+        await create_account(session, org)
+        _, key = await create_api_key(session, org, ApiScope.INGEST)
+
+        listed = await client.get("/api/v1/accounts", headers=key)
+
+        # Without "view all accounts" and without a CSM's assignments it sees nothing.
+        assert listed.status_code == 200 and listed.json()["total"] == 0
+
+    async def test_a_key_works_as_the_basic_auth_user_name(
+        self, client: AsyncClient, session: AsyncSession, org: Organisation
+    ) -> None:
+        await create_account(session, org)
+        _, key = await create_api_key(session, org, ApiScope.READ)
+        raw = key["Authorization"].removeprefix("Bearer ")
+        basic = {"Authorization": "Basic " + base64.b64encode(f"{raw}:".encode()).decode()}
+
+        assert (await client.get("/api/v1/accounts", headers=basic)).json()["total"] == 1
+
+    @pytest.mark.parametrize(
+        "credential",
+        [
+            "tnr_",
+            "tnr_0123456789ab_forged-secret",
+            "tnr_zz_short",
+            "tnr_" + "a" * 300,
+            "Basic !!!notbase64",
+        ],
+    )
+    async def test_forged_or_malformed_keys_are_401(
+        self, client: AsyncClient, session: AsyncSession, org: Organisation, credential: str
+    ) -> None:
+        key, _ = await create_api_key(session, org, ApiScope.READ)
+        header = credential if credential.startswith("Basic") else f"Bearer {credential}"
+        if credential.endswith("forged-secret"):
+            header = f"Bearer tnr_{key.prefix}_forged-secret"
+
+        assert_problem(await client.get("/api/v1/accounts", headers={"Authorization": header}), 401)
+
+    async def test_keys_cannot_manage_keys_or_users(
+        self, client: AsyncClient, session: AsyncSession, org: Organisation
+    ) -> None:
+        _, key = await create_api_key(session, org, ApiScope.FULL)
+
+        # Key management and the user's own pages need a signed-in person.
+        assert_problem(await client.get(URL, headers=key), 401)
+        assert_problem(await client.get("/api/v1/users", headers=key), 401)
+
+
+class TestApiLog:
+    async def test_each_call_is_logged_with_its_outcome(
+        self, client: AsyncClient, session: AsyncSession, org: Organisation, headers: dict[str, str]
+    ) -> None:
+        key, sender = await create_api_key(session, org, ApiScope.FULL)
+        account = await create_account(session, org)
+        await client.get("/api/v1/accounts", headers=sender)
+        await client.patch(
+            f"/api/v1/accounts/{account.id}", headers=sender, json={"csm_score": 500}
+        )
+
+        calls = (await client.get(f"{URL}/{key.id}/calls", headers=headers)).json()
+
+        assert calls["total"] == 2
+        failed, ok = calls["items"]
+        assert (ok["method"], ok["path"], ok["status"]) == ("GET", "/api/v1/accounts", 200)
+        assert ok["request_id"] and ok["errors"] == []
+        assert (failed["method"], failed["status"]) == ("PATCH", 422)
+        assert "csm_score" in failed["errors"][0]["message"]
+        only_errors = await client.get(
+            f"{URL}/{key.id}/calls", headers=headers, params={"only_errors": True}
+        )
+        assert [c["id"] for c in only_errors.json()["items"]] == [failed["id"]]
+
+    async def test_calls_by_people_are_not_in_the_api_log(
+        self, client: AsyncClient, session: AsyncSession, org: Organisation, headers: dict[str, str]
+    ) -> None:
+        key, _ = await create_api_key(session, org)
+        await client.get("/api/v1/accounts", headers=headers)
+
+        assert (await client.get(f"{URL}/{key.id}/calls", headers=headers)).json()["total"] == 0
