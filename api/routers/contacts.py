@@ -1,0 +1,86 @@
+import uuid
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Request
+
+from api.deps import ApiActor, ApiCallOutcome, Session
+from api.errors import problem
+from api.routers.events import batch_body, record
+from domain.common.pagination import MAX_LIMIT, Page
+from domain.usage import service as usage
+from domain.usage.schemas import (
+    BatchResult,
+    ContactBatch,
+    ContactDetail,
+    ContactRead,
+    ContactUpsert,
+)
+
+# Contacts: the people who use the customer's product, and the accounts they belong to.
+router = APIRouter(tags=["contacts"])
+
+Limit = Annotated[int, Query(ge=1, le=MAX_LIMIT)]
+Offset = Annotated[int, Query(ge=0, le=10_000_000)]
+
+_CONTACT_EXAMPLE = {
+    "external_id": "user-42",
+    "email": "ada@acme.com",
+    "name": "Ada Lovelace",
+    "title": "Head of Analytics",
+    "account_external_ids": ["acme-001"],
+    "traits": {"plan_role": "owner"},
+}
+
+
+@router.post("/contacts", response_model=ContactRead, responses=problem(401, 403, 422))
+async def upsert_contact(
+    data: ContactUpsert, actor: ApiActor, session: Session, outcome: ApiCallOutcome
+) -> ContactRead:
+    """Create a contact, or update the one with this external id. Fields left out keep their
+    value; traits are merged; accounts are added, and linked once they exist."""
+    contact = await usage.upsert_contact(session, actor, data)
+    record(outcome, 1, 0, [])
+    return ContactRead.model_validate(contact)
+
+
+@router.post(
+    "/contacts/batch",
+    response_model=BatchResult,
+    responses=problem(401, 403, 413, 422),
+    openapi_extra=batch_body(ContactBatch, {"items": [_CONTACT_EXAMPLE]}),
+)
+async def upsert_contacts(
+    request: Request, actor: ApiActor, session: Session, outcome: ApiCallOutcome
+) -> BatchResult:
+    """Upsert up to 5,000 contacts by external id. Valid ones are written and invalid ones
+    reported by position (200 unless the body itself is malformed: 422, or too long: 413)."""
+    result = await usage.upsert_contact_batch(session, actor, await request.body())
+    record(outcome, result.accepted, result.rejected, result.errors)
+    return result
+
+
+@router.get(
+    "/contacts/{contact_id}", response_model=ContactDetail, responses=problem(401, 404, 422)
+)
+async def get_contact(contact_id: uuid.UUID, actor: ApiActor, session: Session) -> ContactDetail:
+    """A contact with its accounts and its newest events."""
+    return await usage.get_contact(session, actor, contact_id)
+
+
+@router.get(
+    "/accounts/{account_id}/contacts",
+    response_model=Page[ContactRead],
+    responses=problem(401, 404, 422),
+)
+async def list_account_contacts(
+    account_id: uuid.UUID,
+    actor: ApiActor,
+    session: Session,
+    limit: Limit = 50,
+    offset: Offset = 0,
+) -> Page[ContactRead]:
+    """The contacts of an account, most recently seen first."""
+    paged = await usage.list_account_contacts(
+        session, actor, account_id, limit=limit, offset=offset
+    )
+    return Page[ContactRead].model_validate(paged)

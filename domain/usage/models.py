@@ -1,0 +1,229 @@
+"""Contacts, their product events, the sessions derived from them and the daily usage rollups.
+
+Raw data (written by ingestion, the integrator's ids kept so late arrivals link up):
+
+- `contacts`: the end users of the customer's product, unique per organisation by external id.
+- `contact_accounts`: which accounts a contact belongs to, by the account's external id;
+  `account_id` is filled once that account exists (at ingest, and by the rollup job).
+- `usage_events`: one row per event, keyed by (org_id, message_id) so a retried or duplicated
+  event is stored once. `account_id`/`contact_id` are NULL until the account or contact exists.
+- `usage_pending_days`: the (organisation, day) pairs whose rollups are stale: ingestion and
+  late linking add them, the rollup job consumes them.
+
+Derived by the rollup job (`domain.usage.service.roll_up`), replaced whole for each day it
+recomputes, so running it twice changes nothing. Days are calendar days in the organisation's
+time zone. Only events whose account and contact are both known are counted.
+
+- `usage_sessions`: one row per session: a run of one contact's events on one account with no
+  gap longer than the organisation's `session_timeout_minutes` (or the events sharing a session
+  id the integrator sent). `day` is the day the session started; `duration_seconds` is last
+  event minus first event (0 for a single event).
+- `usage_daily_contact` (org_id, account_id, contact_id, day): events, sessions started, session
+  seconds. Distinct active contacts over any window (7/30 days) are counted from here.
+- `usage_daily_account` (org_id, account_id, day): events, active_contacts (contacts with at
+  least one event that day), sessions, session_seconds: the sum of its contacts' rows.
+- `usage_daily_feature` (org_id, account_id, day, module, feature): events and active contacts
+  per feature; `module` is '' for events sent without one; events without a feature are not
+  in this table.
+
+A day with no activity has no row: readers treat a missing row as zero.
+"""
+
+import uuid
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import ForeignKey, Index, String, func, text
+from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.orm import Mapped, mapped_column
+
+from domain.common.base import Base, IdMixin, TimestampMixin
+
+
+class Contact(IdMixin, TimestampMixin, Base):
+    """A person who uses the customer's product (or a CRM contact who may never log in)."""
+
+    __tablename__ = "contacts"
+    __table_args__ = (
+        Index("uq_contacts_org_id_external_id", "org_id", "external_id", unique=True),
+    )
+
+    org_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("organisations.id", ondelete="CASCADE"))
+    # The integrator's key: exact and case-sensitive, like accounts' external ids.
+    external_id: Mapped[str] = mapped_column(String(200))
+    email: Mapped[str | None] = mapped_column(String(320))
+    name: Mapped[str | None] = mapped_column(String(300))
+    title: Mapped[str | None] = mapped_column(String(200))
+    role: Mapped[str | None] = mapped_column(String(200))
+    first_seen_at: Mapped[datetime | None]
+    last_seen_at: Mapped[datetime | None]
+    traits: Mapped[dict[str, Any]] = mapped_column(
+        JSONB, default=dict, server_default=text("'{}'::jsonb")
+    )
+
+
+class ContactAccount(Base):
+    """A contact's membership of an account, kept by the account's external id so it resolves
+    when the account arrives after the contact."""
+
+    __tablename__ = "contact_accounts"
+    __table_args__ = (
+        Index("ix_contact_accounts_org_id_account_id", "org_id", "account_id"),
+        Index(
+            "ix_contact_accounts_unlinked",
+            "org_id",
+            "account_external_id",
+            postgresql_where=text("account_id IS NULL"),
+        ),
+    )
+
+    contact_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("contacts.id", ondelete="CASCADE"), primary_key=True
+    )
+    account_external_id: Mapped[str] = mapped_column(String(200), primary_key=True)
+    org_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("organisations.id", ondelete="CASCADE"))
+    account_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("accounts.id", ondelete="SET NULL")
+    )
+    # The account traits a Segment `group` call sent (Tenure never creates accounts from them).
+    traits: Mapped[dict[str, Any]] = mapped_column(
+        JSONB, default=dict, server_default=text("'{}'::jsonb")
+    )
+    created_at: Mapped[datetime] = mapped_column(server_default=func.now())
+
+
+class UsageEvent(Base):
+    """One thing a contact did in the product. Written only by set-based SQL: no ORM object
+    per event on the ingestion path."""
+
+    __tablename__ = "usage_events"
+    __table_args__ = (
+        Index("ix_usage_events_org_id_occurred_at", "org_id", "occurred_at"),
+        Index(
+            "ix_usage_events_org_id_account_id_occurred_at", "org_id", "account_id", "occurred_at"
+        ),
+        Index(
+            "ix_usage_events_org_id_contact_id_occurred_at", "org_id", "contact_id", "occurred_at"
+        ),
+        # Small: only events still waiting for their account or contact.
+        Index(
+            "ix_usage_events_unlinked_account",
+            "org_id",
+            "account_external_id",
+            postgresql_where=text("account_id IS NULL"),
+        ),
+        Index(
+            "ix_usage_events_unlinked_contact",
+            "org_id",
+            "contact_external_id",
+            postgresql_where=text("contact_id IS NULL"),
+        ),
+    )
+
+    org_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("organisations.id", ondelete="CASCADE"), primary_key=True
+    )
+    # The idempotency key: sent by the integrator (or derived from the payload).
+    message_id: Mapped[str] = mapped_column(String(200), primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    feature: Mapped[str | None] = mapped_column(String(200))
+    module: Mapped[str | None] = mapped_column(String(200))
+    contact_external_id: Mapped[str] = mapped_column(String(200))
+    account_external_id: Mapped[str | None] = mapped_column(String(200))
+    # No foreign keys on these two: checked per row they would cost ingestion about as much as
+    # the insert itself; only our own joins set them, and accounts are soft-deleted.
+    account_id: Mapped[uuid.UUID | None]
+    contact_id: Mapped[uuid.UUID | None]
+    session_id: Mapped[str | None] = mapped_column(String(200))
+    occurred_at: Mapped[datetime]
+    received_at: Mapped[datetime] = mapped_column(server_default=func.now())
+    properties: Mapped[dict[str, Any]] = mapped_column(
+        JSONB, default=dict, server_default=text("'{}'::jsonb")
+    )
+
+
+class UsagePendingDay(Base):
+    """A day whose sessions and rollups must be recomputed."""
+
+    __tablename__ = "usage_pending_days"
+
+    org_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("organisations.id", ondelete="CASCADE"), primary_key=True
+    )
+    day: Mapped[date] = mapped_column(primary_key=True)
+
+
+# Sessions and daily rollups are derived from events and rebuilt by the rollup job, so they
+# carry no foreign keys to accounts or contacts: each key check locks the referenced row
+# (FOR KEY SHARE), which halves the speed of writing millions of rollup rows. Readers join
+# them to live accounts and contacts.
+
+
+class UsageSession(IdMixin, Base):
+    __tablename__ = "usage_sessions"
+    __table_args__ = (
+        Index("ix_usage_sessions_org_id_day", "org_id", "day"),
+        Index("ix_usage_sessions_org_id_account_id_day", "org_id", "account_id", "day"),
+        Index("ix_usage_sessions_org_id_contact_id_day", "org_id", "contact_id", "day"),
+    )
+
+    org_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("organisations.id", ondelete="CASCADE"))
+    account_id: Mapped[uuid.UUID]
+    contact_id: Mapped[uuid.UUID]
+    # The integrator's session id; NULL for sessions derived with the inactivity timeout.
+    session_id: Mapped[str | None] = mapped_column(String(200))
+    day: Mapped[date]
+    started_at: Mapped[datetime]
+    ended_at: Mapped[datetime]
+    duration_seconds: Mapped[int]
+    events: Mapped[int]
+
+
+class UsageDailyContact(Base):
+    __tablename__ = "usage_daily_contact"
+    __table_args__ = (
+        Index("ix_usage_daily_contact_org_id_contact_id_day", "org_id", "contact_id", "day"),
+        Index("ix_usage_daily_contact_org_id_day", "org_id", "day"),
+    )
+
+    org_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("organisations.id", ondelete="CASCADE"), primary_key=True
+    )
+    account_id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
+    contact_id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
+    day: Mapped[date] = mapped_column(primary_key=True)
+    events: Mapped[int]
+    sessions: Mapped[int]
+    session_seconds: Mapped[int]
+
+
+class UsageDailyAccount(Base):
+    __tablename__ = "usage_daily_account"
+    __table_args__ = (Index("ix_usage_daily_account_org_id_day", "org_id", "day"),)
+
+    org_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("organisations.id", ondelete="CASCADE"), primary_key=True
+    )
+    account_id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
+    day: Mapped[date] = mapped_column(primary_key=True)
+    events: Mapped[int]
+    active_contacts: Mapped[int]
+    sessions: Mapped[int]
+    session_seconds: Mapped[int]
+
+
+class UsageDailyFeature(Base):
+    __tablename__ = "usage_daily_feature"
+    __table_args__ = (
+        Index("ix_usage_daily_feature_org_id_day_feature", "org_id", "day", "feature"),
+    )
+
+    org_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("organisations.id", ondelete="CASCADE"), primary_key=True
+    )
+    account_id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
+    day: Mapped[date] = mapped_column(primary_key=True)
+    module: Mapped[str] = mapped_column(String(200), primary_key=True)
+    feature: Mapped[str] = mapped_column(String(200), primary_key=True)
+    events: Mapped[int]
+    active_contacts: Mapped[int]

@@ -1,0 +1,508 @@
+"""The usage area's SQL, every statement scoped to one organisation. Ingestion and the rollup
+are set-based: one statement per batch or per day range, never one per event."""
+
+import uuid
+from datetime import date
+from typing import Any
+
+from sqlalchemy import Select, func, select, text
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from domain.accounts.models import Account
+from domain.orgs.models import Organisation
+from domain.usage.models import (
+    Contact,
+    ContactAccount,
+    UsageDailyAccount,
+    UsageDailyContact,
+    UsageDailyFeature,
+    UsageEvent,
+)
+
+# Marks the days of rows a statement wrote (its `touched` CTE returns `occurred_at`) as
+# pending for the rollup. NOT EXISTS first: a day already pending is skipped without taking the
+# unique index's lock, so concurrent batches on the same days do not queue behind each other.
+_MARK_PENDING = """
+INSERT INTO usage_pending_days (org_id, day)
+SELECT DISTINCT CAST(:org_id AS uuid), d.day
+FROM (SELECT (occurred_at AT TIME ZONE :tz)::date AS day FROM touched) AS d
+WHERE NOT EXISTS (
+    SELECT 1 FROM usage_pending_days p WHERE p.org_id = CAST(:org_id AS uuid) AND p.day = d.day
+)
+ON CONFLICT DO NOTHING
+"""
+
+_INSERT_EVENTS = text(
+    f"""
+WITH v AS (
+    SELECT * FROM unnest(
+        CAST(:message_ids AS text[]), CAST(:names AS text[]), CAST(:features AS text[]),
+        CAST(:modules AS text[]), CAST(:contact_external_ids AS text[]),
+        CAST(:account_external_ids AS text[]), CAST(:session_ids AS text[]),
+        CAST(:occurred_ats AS timestamptz[]), CAST(:properties AS text[])
+    ) AS v(message_id, name, feature, module, contact_external_id, account_external_id,
+           session_id, occurred_at, properties)
+),
+touched AS (
+    INSERT INTO usage_events (
+        org_id, message_id, name, feature, module, contact_external_id, account_external_id,
+        account_id, contact_id, session_id, occurred_at, properties
+    )
+    SELECT CAST(:org_id AS uuid), v.message_id, v.name, v.feature, v.module,
+           v.contact_external_id, v.account_external_id, a.id, c.id, v.session_id,
+           v.occurred_at, CAST(v.properties AS jsonb)
+    FROM v
+    LEFT JOIN accounts a
+        ON a.org_id = CAST(:org_id AS uuid) AND a.deleted_at IS NULL
+        AND a.external_id = v.account_external_id
+    LEFT JOIN contacts c
+        ON c.org_id = CAST(:org_id AS uuid) AND c.external_id = v.contact_external_id
+    ON CONFLICT (org_id, message_id) DO NOTHING
+    RETURNING message_id, occurred_at
+),
+pending AS ({_MARK_PENDING})
+SELECT message_id FROM touched
+"""
+)
+
+_UPSERT_CONTACTS = text(
+    """
+INSERT INTO contacts (id, org_id, external_id, email, name, title, role, traits)
+SELECT gen_random_uuid(), CAST(:org_id AS uuid), v.external_id, v.email, v.name, v.title,
+       v.role, COALESCE(CAST(v.traits AS jsonb), '{}'::jsonb)
+FROM unnest(
+    CAST(:external_ids AS text[]), CAST(:emails AS text[]), CAST(:names AS text[]),
+    CAST(:titles AS text[]), CAST(:roles AS text[]), CAST(:traits AS text[])
+) AS v(external_id, email, name, title, role, traits)
+ON CONFLICT (org_id, external_id) DO UPDATE SET
+    email = COALESCE(EXCLUDED.email, contacts.email),
+    name = COALESCE(EXCLUDED.name, contacts.name),
+    title = COALESCE(EXCLUDED.title, contacts.title),
+    role = COALESCE(EXCLUDED.role, contacts.role),
+    traits = contacts.traits || EXCLUDED.traits,
+    updated_at = now()
+RETURNING external_id, id
+"""
+)
+
+_ADD_LINKS = text(
+    """
+INSERT INTO contact_accounts (contact_id, account_external_id, org_id, account_id, traits)
+SELECT v.contact_id, v.account_external_id, CAST(:org_id AS uuid), a.id,
+       COALESCE(CAST(v.traits AS jsonb), '{}'::jsonb)
+FROM unnest(
+    CAST(:contact_ids AS uuid[]), CAST(:account_external_ids AS text[]), CAST(:traits AS text[])
+) AS v(contact_id, account_external_id, traits)
+LEFT JOIN accounts a
+    ON a.org_id = CAST(:org_id AS uuid) AND a.deleted_at IS NULL
+    AND a.external_id = v.account_external_id
+ON CONFLICT (contact_id, account_external_id) DO UPDATE SET
+    traits = contact_accounts.traits || EXCLUDED.traits,
+    account_id = COALESCE(contact_accounts.account_id, EXCLUDED.account_id)
+"""
+)
+
+# Late arrivals: events and memberships written before their account or contact existed.
+_LINK_EVENT_ACCOUNTS = text(
+    f"""
+WITH touched AS (
+    UPDATE usage_events e SET account_id = a.id
+    FROM accounts a
+    WHERE e.org_id = CAST(:org_id AS uuid) AND e.account_id IS NULL
+      AND a.org_id = CAST(:org_id AS uuid) AND a.deleted_at IS NULL
+      AND a.external_id = e.account_external_id
+    RETURNING e.occurred_at
+)
+{_MARK_PENDING}
+"""
+)
+
+# An event sent without an account belongs to its contact's account, when there is only one.
+_LINK_EVENTS_TO_SOLE_ACCOUNT = text(
+    f"""
+WITH sole AS (
+    SELECT ca.contact_id, min(ca.account_external_id) AS account_external_id
+    FROM contact_accounts ca
+    WHERE ca.org_id = CAST(:org_id AS uuid)
+    GROUP BY ca.contact_id
+    HAVING count(*) = 1
+),
+touched AS (
+    UPDATE usage_events e
+    SET account_external_id = sole.account_external_id, account_id = a.id
+    FROM sole
+    LEFT JOIN accounts a
+        ON a.org_id = CAST(:org_id AS uuid) AND a.deleted_at IS NULL
+        AND a.external_id = sole.account_external_id
+    WHERE e.org_id = CAST(:org_id AS uuid) AND e.account_id IS NULL
+      AND e.account_external_id IS NULL AND e.contact_id = sole.contact_id
+    RETURNING e.occurred_at
+)
+{_MARK_PENDING}
+"""
+)
+
+_LINK_EVENT_CONTACTS = text(
+    f"""
+WITH touched AS (
+    UPDATE usage_events e SET contact_id = c.id
+    FROM contacts c
+    WHERE e.org_id = CAST(:org_id AS uuid) AND e.contact_id IS NULL
+      AND c.org_id = CAST(:org_id AS uuid) AND c.external_id = e.contact_external_id
+      AND (CAST(:only AS text[]) IS NULL OR e.contact_external_id = ANY(CAST(:only AS text[])))
+    RETURNING e.occurred_at
+)
+{_MARK_PENDING}
+"""
+)
+
+_LINK_MEMBERSHIPS = text(
+    """
+UPDATE contact_accounts ca SET account_id = a.id
+FROM accounts a
+WHERE ca.org_id = CAST(:org_id AS uuid) AND ca.account_id IS NULL
+  AND a.org_id = CAST(:org_id AS uuid) AND a.deleted_at IS NULL
+  AND a.external_id = ca.account_external_id
+"""
+)
+
+_TAKE_PENDING = text(
+    """
+DELETE FROM usage_pending_days WHERE org_id = CAST(:org_id AS uuid) RETURNING day
+"""
+)
+
+# The rollup of one run of consecutive days [:first, :last] in the organisation's time zone.
+_RANGE = """
+bounds AS (
+    SELECT (CAST(:first AS date)::timestamp AT TIME ZONE :tz) AS lo,
+           ((CAST(:last AS date) + 1)::timestamp AT TIME ZONE :tz) AS hi
+)
+"""
+
+_CLEAR_DAYS = [
+    text(
+        f"DELETE FROM {table} WHERE org_id = CAST(:org_id AS uuid) "
+        "AND day BETWEEN CAST(:first AS date) AND CAST(:last AS date)"
+    )
+    for table in (
+        "usage_sessions",
+        "usage_daily_contact",
+        "usage_daily_account",
+        "usage_daily_feature",
+    )
+]
+
+# Sessions are read from a day either side of the run, so one that started the evening before
+# keeps its start there, and one running past midnight keeps its late events.
+_INSERT_SESSIONS = text(
+    f"""
+INSERT INTO usage_sessions (
+    id, org_id, account_id, contact_id, session_id, day, started_at, ended_at,
+    duration_seconds, events
+)
+WITH {_RANGE},
+e AS (
+    SELECT ev.account_id, ev.contact_id, ev.session_id, ev.occurred_at, ev.message_id
+    FROM usage_events ev, bounds
+    WHERE ev.org_id = CAST(:org_id AS uuid)
+      AND ev.occurred_at >= bounds.lo - interval '1 day'
+      AND ev.occurred_at < bounds.hi + interval '1 day'
+      AND ev.account_id IS NOT NULL AND ev.contact_id IS NOT NULL
+),
+flagged AS (
+    SELECT e.*,
+           CASE WHEN occurred_at - lag(occurred_at) OVER w <= make_interval(mins => :timeout)
+                THEN 0 ELSE 1 END AS starts
+    FROM e
+    WHERE session_id IS NULL
+    WINDOW w AS (PARTITION BY account_id, contact_id ORDER BY occurred_at, message_id)
+),
+numbered AS (
+    SELECT flagged.*,
+           sum(starts) OVER (
+               PARTITION BY account_id, contact_id ORDER BY occurred_at, message_id
+           ) AS n
+    FROM flagged
+),
+s AS (
+    SELECT account_id, contact_id, CAST(NULL AS varchar) AS session_id,
+           min(occurred_at) AS started_at, max(occurred_at) AS ended_at, count(*) AS events
+    FROM numbered
+    GROUP BY account_id, contact_id, n
+    UNION ALL
+    SELECT account_id, contact_id, session_id, min(occurred_at), max(occurred_at), count(*)
+    FROM e
+    WHERE session_id IS NOT NULL
+    GROUP BY account_id, contact_id, session_id
+)
+SELECT gen_random_uuid(), CAST(:org_id AS uuid), account_id, contact_id, session_id,
+       (started_at AT TIME ZONE :tz)::date, started_at, ended_at,
+       CAST(extract(epoch FROM ended_at - started_at) AS integer), events
+FROM s
+WHERE (started_at AT TIME ZONE :tz)::date BETWEEN CAST(:first AS date) AND CAST(:last AS date)
+"""
+)
+
+# A session's day is its first event's day, so every session row has a matching events row.
+_INSERT_DAILY_CONTACT = text(
+    f"""
+INSERT INTO usage_daily_contact (
+    org_id, account_id, contact_id, day, events, sessions, session_seconds
+)
+WITH {_RANGE},
+ev AS (
+    SELECT e.account_id, e.contact_id, (e.occurred_at AT TIME ZONE :tz)::date AS day,
+           count(*) AS events
+    FROM usage_events e, bounds
+    WHERE e.org_id = CAST(:org_id AS uuid)
+      AND e.occurred_at >= bounds.lo AND e.occurred_at < bounds.hi
+      AND e.account_id IS NOT NULL AND e.contact_id IS NOT NULL
+    GROUP BY 1, 2, 3
+),
+ss AS (
+    SELECT account_id, contact_id, day, count(*) AS sessions,
+           sum(duration_seconds) AS seconds
+    FROM usage_sessions
+    WHERE org_id = CAST(:org_id AS uuid)
+      AND day BETWEEN CAST(:first AS date) AND CAST(:last AS date)
+    GROUP BY 1, 2, 3
+)
+SELECT CAST(:org_id AS uuid), ev.account_id, ev.contact_id, ev.day, ev.events,
+       COALESCE(ss.sessions, 0), COALESCE(ss.seconds, 0)
+FROM ev LEFT JOIN ss USING (account_id, contact_id, day)
+"""
+)
+
+_INSERT_DAILY_ACCOUNT = text(
+    """
+INSERT INTO usage_daily_account (
+    org_id, account_id, day, events, active_contacts, sessions, session_seconds
+)
+SELECT org_id, account_id, day, sum(events), count(*), sum(sessions), sum(session_seconds)
+FROM usage_daily_contact
+WHERE org_id = CAST(:org_id AS uuid)
+  AND day BETWEEN CAST(:first AS date) AND CAST(:last AS date)
+GROUP BY org_id, account_id, day
+"""
+)
+
+_INSERT_DAILY_FEATURE = text(
+    f"""
+INSERT INTO usage_daily_feature (
+    org_id, account_id, day, module, feature, events, active_contacts
+)
+WITH {_RANGE}
+SELECT CAST(:org_id AS uuid), e.account_id, (e.occurred_at AT TIME ZONE :tz)::date,
+       COALESCE(e.module, ''), e.feature, count(*), count(DISTINCT e.contact_id)
+FROM usage_events e, bounds
+WHERE e.org_id = CAST(:org_id AS uuid)
+  AND e.occurred_at >= bounds.lo AND e.occurred_at < bounds.hi
+  AND e.account_id IS NOT NULL AND e.contact_id IS NOT NULL AND e.feature IS NOT NULL
+GROUP BY 2, 3, 4, 5
+"""
+)
+
+_SEEN = text(
+    f"""
+WITH {_RANGE},
+x AS (
+    SELECT e.contact_id, min(e.occurred_at) AS first_at, max(e.occurred_at) AS last_at
+    FROM usage_events e, bounds
+    WHERE e.org_id = CAST(:org_id AS uuid)
+      AND e.occurred_at >= bounds.lo AND e.occurred_at < bounds.hi
+      AND e.contact_id IS NOT NULL
+    GROUP BY e.contact_id
+)
+UPDATE contacts c
+SET first_seen_at = LEAST(c.first_seen_at, x.first_at),
+    last_seen_at = GREATEST(c.last_seen_at, x.last_at)
+FROM x
+WHERE c.org_id = CAST(:org_id AS uuid) AND c.id = x.contact_id
+  AND (c.first_seen_at IS NULL OR c.last_seen_at IS NULL
+       OR x.first_at < c.first_seen_at OR x.last_at > c.last_seen_at)
+"""
+)
+
+
+class UsageRepository:
+    """Contacts, events, sessions and rollups of one organisation."""
+
+    def __init__(self, session: AsyncSession, org_id: uuid.UUID) -> None:
+        self.session = session
+        self.org_id = org_id
+
+    def _params(self, **more: Any) -> dict[str, Any]:
+        return {"org_id": self.org_id, **more}
+
+    async def organisation(self) -> Organisation:
+        return await self.session.get_one(Organisation, self.org_id)
+
+    # Writes
+
+    async def insert_events(self, columns: dict[str, list[Any]], *, tz: str) -> set[str]:
+        """The events new to the organisation (by message id), linked to their account and
+        contact where those exist; returns the message ids stored now."""
+        rows = await self.session.execute(_INSERT_EVENTS, self._params(tz=tz, **columns))
+        return {row[0] for row in rows}
+
+    async def upsert_contacts(self, columns: dict[str, list[Any]]) -> dict[str, uuid.UUID]:
+        rows = await self.session.execute(_UPSERT_CONTACTS, self._params(**columns))
+        return {external_id: contact_id for external_id, contact_id in rows}
+
+    async def add_links(
+        self,
+        contact_ids: list[uuid.UUID],
+        account_external_ids: list[str],
+        traits: list[str | None],
+    ) -> None:
+        await self.session.execute(
+            _ADD_LINKS,
+            self._params(
+                contact_ids=contact_ids, account_external_ids=account_external_ids, traits=traits
+            ),
+        )
+
+    async def link_event_contacts(self, *, tz: str, only: list[str] | None = None) -> None:
+        await self.session.execute(_LINK_EVENT_CONTACTS, self._params(tz=tz, only=only))
+
+    async def link_late_arrivals(self, *, tz: str) -> None:
+        await self.session.execute(_LINK_MEMBERSHIPS, self._params())
+        await self.session.execute(_LINK_EVENT_ACCOUNTS, self._params(tz=tz))
+        await self.session.execute(_LINK_EVENT_CONTACTS, self._params(tz=tz, only=None))
+        await self.session.execute(_LINK_EVENTS_TO_SOLE_ACCOUNT, self._params(tz=tz))
+
+    async def take_pending_days(self) -> list[date]:
+        return list(await self.session.scalars(_TAKE_PENDING, self._params()))
+
+    async def roll_up_run(self, first: date, last: date, *, tz: str, timeout_minutes: int) -> None:
+        """Replace sessions and daily rollups of the days first..last (inclusive)."""
+        params = self._params(first=first, last=last, tz=tz)
+        for clear in _CLEAR_DAYS:
+            await self.session.execute(clear, params)
+        await self.session.execute(_INSERT_SESSIONS, {**params, "timeout": timeout_minutes})
+        await self.session.execute(_INSERT_DAILY_CONTACT, params)
+        await self.session.execute(_INSERT_DAILY_ACCOUNT, params)
+        await self.session.execute(_INSERT_DAILY_FEATURE, params)
+        await self.session.execute(_SEEN, params)
+
+    # Reads
+
+    def _contacts(self) -> Select[Contact]:
+        return select(Contact).where(Contact.org_id == self.org_id)
+
+    async def get_contact(
+        self, contact_id: uuid.UUID, *, visible: Select[uuid.UUID] | None
+    ) -> Contact | None:
+        stmt = self._contacts().where(Contact.id == contact_id)
+        if visible is not None:
+            stmt = stmt.where(
+                select(ContactAccount.contact_id)
+                .where(
+                    ContactAccount.contact_id == Contact.id,
+                    ContactAccount.account_id.in_(visible),
+                )
+                .exists()
+            )
+        return await self.session.scalar(stmt)
+
+    async def contact_accounts(
+        self, contact_id: uuid.UUID, *, visible: Select[uuid.UUID] | None
+    ) -> list[tuple[str, uuid.UUID | None, str | None]]:
+        stmt = (
+            select(ContactAccount.account_external_id, ContactAccount.account_id, Account.name)
+            .outerjoin(
+                Account, (Account.id == ContactAccount.account_id) & Account.deleted_at.is_(None)
+            )
+            .where(ContactAccount.org_id == self.org_id, ContactAccount.contact_id == contact_id)
+            .order_by(ContactAccount.account_external_id)
+        )
+        if visible is not None:
+            stmt = stmt.where(ContactAccount.account_id.in_(visible))
+        return [(r[0], r[1], r[2]) for r in await self.session.execute(stmt)]
+
+    async def contact_events(
+        self, contact_id: uuid.UUID, *, visible: Select[uuid.UUID] | None, limit: int
+    ) -> list[UsageEvent]:
+        stmt = select(UsageEvent).where(
+            UsageEvent.org_id == self.org_id, UsageEvent.contact_id == contact_id
+        )
+        if visible is not None:
+            stmt = stmt.where(UsageEvent.account_id.in_(visible))
+        rows = await self.session.scalars(
+            stmt.order_by(UsageEvent.occurred_at.desc(), UsageEvent.message_id.desc()).limit(limit)
+        )
+        return list(rows)
+
+    async def page_account_contacts(
+        self, account_id: uuid.UUID, *, limit: int, offset: int
+    ) -> tuple[list[Contact], int]:
+        stmt = self._contacts().where(
+            select(ContactAccount.contact_id)
+            .where(ContactAccount.contact_id == Contact.id, ContactAccount.account_id == account_id)
+            .exists()
+        )
+        total = await self.session.scalar(select(func.count()).select_from(stmt.subquery()))
+        rows = await self.session.scalars(
+            stmt.order_by(
+                Contact.last_seen_at.desc().nulls_last(), Contact.name, Contact.external_id
+            )
+            .limit(limit)
+            .offset(offset)
+        )
+        return list(rows), total or 0
+
+    async def page_account_events(
+        self, account_id: uuid.UUID, *, limit: int, offset: int
+    ) -> tuple[list[UsageEvent], int]:
+        stmt = select(UsageEvent).where(
+            UsageEvent.org_id == self.org_id, UsageEvent.account_id == account_id
+        )
+        total = await self.session.scalar(select(func.count()).select_from(stmt.subquery()))
+        rows = await self.session.scalars(
+            stmt.order_by(UsageEvent.occurred_at.desc(), UsageEvent.message_id.desc())
+            .limit(limit)
+            .offset(offset)
+        )
+        return list(rows), total or 0
+
+    async def account_days(
+        self, account_id: uuid.UUID, since: date, until: date
+    ) -> list[UsageDailyAccount]:
+        rows = await self.session.scalars(
+            select(UsageDailyAccount)
+            .where(
+                UsageDailyAccount.org_id == self.org_id,
+                UsageDailyAccount.account_id == account_id,
+                UsageDailyAccount.day.between(since, until),
+            )
+            .order_by(UsageDailyAccount.day)
+        )
+        return list(rows)
+
+    async def account_active_contacts(self, account_id: uuid.UUID, since: date, until: date) -> int:
+        count = await self.session.scalar(
+            select(func.count(func.distinct(UsageDailyContact.contact_id))).where(
+                UsageDailyContact.org_id == self.org_id,
+                UsageDailyContact.account_id == account_id,
+                UsageDailyContact.day.between(since, until),
+            )
+        )
+        return count or 0
+
+    async def account_top_features(
+        self, account_id: uuid.UUID, since: date, until: date, *, limit: int
+    ) -> list[tuple[str, str, int]]:
+        events = func.sum(UsageDailyFeature.events)
+        rows = await self.session.execute(
+            select(UsageDailyFeature.feature, UsageDailyFeature.module, events)
+            .where(
+                UsageDailyFeature.org_id == self.org_id,
+                UsageDailyFeature.account_id == account_id,
+                UsageDailyFeature.day.between(since, until),
+            )
+            .group_by(UsageDailyFeature.feature, UsageDailyFeature.module)
+            .order_by(events.desc(), UsageDailyFeature.feature)
+            .limit(limit)
+        )
+        return [(r[0], r[1], int(r[2])) for r in rows]

@@ -1,0 +1,291 @@
+import uuid
+from datetime import UTC, date, datetime
+from typing import Annotated, Any, Literal
+
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    model_validator,
+)
+
+# Items per batch request (events, contacts, Segment messages).
+MAX_BATCH = 5_000
+
+ExternalId = Annotated[str, StringConstraints(min_length=1, max_length=200)]
+Label = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+Traits = Annotated[dict[str, Any], Field(max_length=200)]
+
+
+def _utc(value: datetime) -> datetime:
+    # Times without an offset are read as UTC, as Segment and most SDKs mean them.
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value
+
+
+Timestamp = Annotated[datetime, AfterValidator(_utc)]
+
+
+# Contacts
+
+
+class ContactUpsert(BaseModel):
+    """A contact to create, or to update when its external id is known. Fields left out (or
+    null) keep their stored value; traits are merged into the stored ones; accounts are added
+    to the contact's accounts (never removed)."""
+
+    external_id: ExternalId = Field(examples=["user-42"])
+    email: Annotated[str, StringConstraints(strip_whitespace=True, max_length=320)] | None = Field(
+        None, examples=["ada@acme.com"]
+    )
+    name: Annotated[str, StringConstraints(strip_whitespace=True, max_length=300)] | None = Field(
+        None, examples=["Ada Lovelace"]
+    )
+    title: Annotated[str, StringConstraints(strip_whitespace=True, max_length=200)] | None = None
+    role: Annotated[str, StringConstraints(strip_whitespace=True, max_length=200)] | None = None
+    account_external_ids: list[ExternalId] = Field(
+        default_factory=list,
+        max_length=100,
+        description="External ids of the accounts the contact belongs to; an account that "
+        "does not exist yet is linked when it arrives",
+        examples=[["acme-001"]],
+    )
+    traits: Traits | None = Field(None, examples=[{"plan_role": "owner"}])
+
+
+class ContactBatch(BaseModel):
+    items: list[ContactUpsert] = Field(max_length=MAX_BATCH)
+
+
+class ContactRead(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: uuid.UUID
+    external_id: str = Field(examples=["user-42"])
+    email: str | None
+    name: str | None
+    title: str | None
+    role: str | None
+    first_seen_at: datetime | None
+    last_seen_at: datetime | None
+    traits: dict[str, Any]
+    created_at: datetime
+    updated_at: datetime
+
+
+class ContactAccountRead(BaseModel):
+    account_external_id: str
+    account_id: uuid.UUID | None = Field(description="Null until the account exists")
+    account_name: str | None
+
+
+# Events
+
+
+class EventCreate(BaseModel):
+    message_id: ExternalId = Field(
+        description="Idempotency key: an event whose message id was already received is "
+        "stored once",
+        examples=["5f8a1c2e-0b7d-4e1a-9d0e-1f2a3b4c5d6e"],
+    )
+    name: Label = Field(examples=["Report Exported"])
+    feature: Label | None = Field(None, examples=["reports"])
+    module: Label | None = Field(None, examples=["analytics"])
+    contact_external_id: ExternalId = Field(examples=["user-42"])
+    account_external_id: ExternalId | None = Field(
+        None,
+        description="Left out: the contact's account, when the contact belongs to exactly one",
+        examples=["acme-001"],
+    )
+    occurred_at: Timestamp = Field(examples=["2026-11-20T09:30:00Z"])
+    session_id: ExternalId | None = Field(
+        None, description="Left out: sessions are derived with the inactivity timeout"
+    )
+    properties: Traits = Field(default_factory=dict)
+
+
+class EventBatch(BaseModel):
+    items: list[EventCreate] = Field(max_length=MAX_BATCH)
+
+
+class EventRead(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    message_id: str
+    name: str
+    feature: str | None
+    module: str | None
+    contact_external_id: str
+    account_external_id: str | None
+    contact_id: uuid.UUID | None
+    account_id: uuid.UUID | None
+    session_id: str | None
+    occurred_at: datetime
+    received_at: datetime
+    properties: dict[str, Any]
+
+
+class EventReceipt(BaseModel):
+    message_id: str
+    duplicate: bool = Field(description="True when this message id was received before")
+
+
+class ContactDetail(ContactRead):
+    accounts: list[ContactAccountRead]
+    recent_events: list[EventRead] = Field(description="The contact's 20 newest events")
+
+
+# Batches
+
+
+class ItemError(BaseModel):
+    index: int = Field(description="Position of the item in the batch")
+    id: str | None = Field(description="The item's message id or external id, if it had one")
+    message: str
+
+
+class BatchResult(BaseModel):
+    """Items not listed in `errors` were accepted."""
+
+    accepted: int = Field(description="Items stored now or already stored (idempotent repeats)")
+    stored: int = Field(description="Items new to Tenure")
+    duplicates: int = Field(description="Items received before, or repeated in this batch")
+    rejected: int
+    errors: list[ItemError]
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "accepted": 2,
+                    "stored": 1,
+                    "duplicates": 1,
+                    "rejected": 1,
+                    "errors": [{"index": 2, "id": "m-3", "message": "occurred_at: Field required"}],
+                }
+            ]
+        }
+    )
+
+
+# Usage read-outs
+
+
+class UsageDay(BaseModel):
+    day: date
+    events: int
+    active_contacts: int
+    sessions: int
+    session_seconds: int
+
+
+class FeatureUsage(BaseModel):
+    feature: str
+    module: str | None
+    events: int
+
+
+class UsageSeries(BaseModel):
+    """An account's daily usage over a range (every day present, zeros included), as the
+    last rollup computed it, and its most used features."""
+
+    account_id: uuid.UUID
+    since: date
+    until: date
+    days: list[UsageDay]
+    events: int
+    active_contacts: int = Field(description="Distinct contacts active in the range")
+    sessions: int
+    session_seconds: int
+    top_features: list[FeatureUsage]
+
+
+# Segment (HTTP Tracking API payloads, as Segment sends them)
+
+
+class _SegmentMessage(BaseModel):
+    user_id: ExternalId | None = Field(None, alias="userId")
+    anonymous_id: ExternalId | None = Field(None, alias="anonymousId")
+    message_id: ExternalId | None = Field(None, alias="messageId")
+    timestamp: Timestamp | None = None
+    context: dict[str, Any] = Field(default_factory=dict)
+
+    @model_validator(mode="after")
+    def _identified(self) -> "_SegmentMessage":
+        if self.user_id is None and self.anonymous_id is None:
+            raise ValueError("userId or anonymousId is required")
+        return self
+
+    @property
+    def contact_external_id(self) -> str:
+        return self.user_id or self.anonymous_id or ""
+
+
+class SegmentIdentify(_SegmentMessage):
+    type: Literal["identify"] = "identify"
+    traits: Traits = Field(default_factory=dict)
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "userId": "user-42",
+                    "traits": {"email": "ada@acme.com", "name": "Ada Lovelace"},
+                    "messageId": "ajs-1",
+                    "timestamp": "2026-11-20T09:30:00Z",
+                }
+            ]
+        }
+    )
+
+
+class SegmentGroup(_SegmentMessage):
+    type: Literal["group"] = "group"
+    group_id: ExternalId = Field(alias="groupId")
+    traits: Traits = Field(default_factory=dict)
+
+
+class SegmentTrack(_SegmentMessage):
+    type: Literal["track"] = "track"
+    event: Label
+    properties: Traits = Field(default_factory=dict)
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "userId": "user-42",
+                    "event": "Report Exported",
+                    "properties": {"feature": "reports", "module": "analytics"},
+                    "context": {"groupId": "acme-001"},
+                    "messageId": "ajs-2",
+                    "timestamp": "2026-11-20T09:31:00Z",
+                }
+            ]
+        }
+    )
+
+
+class SegmentPage(_SegmentMessage):
+    type: Literal["page", "screen"] = "page"
+    name: str | None = Field(None, max_length=200)
+    category: str | None = Field(None, max_length=200)
+    properties: Traits = Field(default_factory=dict)
+
+
+SegmentCall = Annotated[
+    SegmentIdentify | SegmentGroup | SegmentTrack | SegmentPage, Field(discriminator="type")
+]
+
+
+class SegmentBatch(BaseModel):
+    batch: list[SegmentCall] = Field(max_length=MAX_BATCH)
+    context: dict[str, Any] = Field(default_factory=dict)
+
+
+class SegmentResult(BaseModel):
+    success: bool = Field(True, description="Segment's own answer; the rest is Tenure's")
+    accepted: int
+    rejected: int
+    errors: list[ItemError]

@@ -1,0 +1,566 @@
+"""Use cases of the usage area: ingest contacts, events and Segment calls (partial acceptance,
+idempotent by message id), roll usage up by day, and read it back for the SPA."""
+
+import hashlib
+import json
+import uuid
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from typing import Any
+
+import pydantic_core
+from pydantic import TypeAdapter, ValidationError
+from sqlalchemy import Select, select, union
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from domain.accounts import service as accounts
+from domain.common import clock
+from domain.common.pagination import Paged
+from domain.integration import webhooks
+from domain.integration.schemas import ApiCallError, CallOutcome
+from domain.usage import sessions
+from domain.usage.batches import describe, id_field, parse_batch
+from domain.usage.errors import ContactNotFound, InvalidItem, InvalidRange
+from domain.usage.models import Contact, ContactAccount, UsageEvent, UsagePendingDay
+from domain.usage.repository import UsageRepository
+from domain.usage.schemas import (
+    MAX_BATCH,
+    BatchResult,
+    ContactAccountRead,
+    ContactBatch,
+    ContactDetail,
+    ContactRead,
+    ContactUpsert,
+    EventBatch,
+    EventCreate,
+    EventRead,
+    EventReceipt,
+    FeatureUsage,
+    ItemError,
+    SegmentBatch,
+    SegmentCall,
+    SegmentGroup,
+    SegmentIdentify,
+    SegmentPage,
+    SegmentResult,
+    SegmentTrack,
+    UsageDay,
+    UsageSeries,
+)
+from domain.users.actor import Actor, require
+from domain.users.permissions import Permission
+
+RECENT_EVENTS = 20
+TOP_FEATURES = 10
+MAX_SERIES_DAYS = 366
+DEFAULT_SERIES_DAYS = 30
+# Events dated further ahead than this are refused: a wrong clock would otherwise create
+# usage days (and sessions) in the future.
+FUTURE_TOLERANCE = timedelta(days=1)
+# Sessions are derived a day either side of the days recomputed, so a timeout must be shorter.
+MAX_TIMEOUT_MINUTES = 24 * 60 - 1
+
+_event_item = TypeAdapter(EventCreate)
+_contact_item = TypeAdapter(ContactUpsert)
+_segment_item: TypeAdapter[SegmentCall] = TypeAdapter(SegmentCall)
+_EVENT_STRINGS = (
+    "message_id",
+    "name",
+    "feature",
+    "module",
+    "contact_external_id",
+    "account_external_id",
+    "session_id",
+)
+_CONTACT_STRINGS = ("external_id", "email", "name", "title", "role")
+
+
+@dataclass
+class _Tally:
+    """What a batch did, item by item."""
+
+    stored: int = 0
+    duplicates: int = 0
+    errors: list[ItemError] = field(default_factory=list)
+
+    def reject(self, index: int, id: str | None, message: str) -> None:
+        self.errors.append(ItemError(index=index, id=id, message=message))
+
+    def result(self) -> BatchResult:
+        self.errors.sort(key=lambda e: e.index)
+        return BatchResult(
+            accepted=self.stored + self.duplicates,
+            stored=self.stored,
+            duplicates=self.duplicates,
+            rejected=len(self.errors),
+            errors=self.errors,
+        )
+
+
+def _has_nul(*values: str | None) -> bool:
+    # PostgreSQL refuses NUL in text: caught per item so one bad item fails alone.
+    return any(v is not None and "\x00" in v for v in values)
+
+
+def _json_text(value: dict[str, Any] | None) -> str | None:
+    return None if value is None else pydantic_core.to_json(value).decode()
+
+
+def _json_has_nul(text: str | None) -> bool:
+    return text is not None and "\\u0000" in text
+
+
+async def _context(session: AsyncSession, actor: Actor) -> tuple[UsageRepository, str]:
+    require(actor, Permission.INGEST_DATA)
+    repo = UsageRepository(session, actor.org_id)
+    org = await repo.organisation()
+    return repo, org.time_zone
+
+
+# Events
+
+
+async def _store_events(
+    repo: UsageRepository,
+    items: Iterable[tuple[int, EventCreate]],
+    tally: _Tally,
+    *,
+    tz: str,
+    now: datetime,
+) -> None:
+    latest = now + FUTURE_TOLERANCE
+    columns: dict[str, list[Any]] = {
+        "message_ids": [],
+        "names": [],
+        "features": [],
+        "modules": [],
+        "contact_external_ids": [],
+        "account_external_ids": [],
+        "session_ids": [],
+        "occurred_ats": [],
+        "properties": [],
+    }
+    seen: set[str] = set()
+    for index, event in items:
+        if event.message_id in seen:
+            tally.duplicates += 1
+            continue
+        properties = _json_text(event.properties)
+        if _has_nul(*(getattr(event, name) for name in _EVENT_STRINGS)) or _json_has_nul(
+            properties
+        ):
+            tally.reject(index, event.message_id, "Text must not contain NUL (\\u0000)")
+            continue
+        if event.occurred_at > latest:
+            tally.reject(index, event.message_id, "occurred_at: more than a day in the future")
+            continue
+        seen.add(event.message_id)
+        columns["message_ids"].append(event.message_id)
+        columns["names"].append(event.name)
+        columns["features"].append(event.feature)
+        columns["modules"].append(event.module)
+        columns["contact_external_ids"].append(event.contact_external_id)
+        columns["account_external_ids"].append(event.account_external_id)
+        columns["session_ids"].append(event.session_id)
+        columns["occurred_ats"].append(event.occurred_at)
+        columns["properties"].append(properties)
+    if not seen:
+        return
+    stored = await repo.insert_events(columns, tz=tz)
+    tally.stored += len(stored)
+    tally.duplicates += len(seen) - len(stored)
+
+
+async def ingest_event(session: AsyncSession, actor: Actor, data: EventCreate) -> EventReceipt:
+    """One event; a message id received before is acknowledged and not stored again."""
+    repo, tz = await _context(session, actor)
+    tally = _Tally()
+    await _store_events(repo, [(0, data)], tally, tz=tz, now=clock.now())
+    if tally.errors:
+        raise InvalidItem(tally.errors[0].message)
+    return EventReceipt(message_id=data.message_id, duplicate=tally.duplicates > 0)
+
+
+async def ingest_event_batch(session: AsyncSession, actor: Actor, body: bytes) -> BatchResult:
+    """A JSON body `{"items": [...]}`: valid events are stored, invalid ones reported."""
+    repo, tz = await _context(session, actor)
+    parsed = parse_batch(
+        body,
+        envelope=EventBatch,
+        key="items",
+        item=_event_item,
+        max_items=MAX_BATCH,
+        id_of=id_field("message_id"),
+    )
+    tally = _Tally(errors=parsed.errors)
+    await _store_events(repo, parsed.items, tally, tz=tz, now=clock.now())
+    return tally.result()
+
+
+# Contacts
+
+
+@dataclass
+class _Membership:
+    contact_external_id: str
+    account_external_id: str
+    traits: dict[str, Any] | None = None
+
+
+def merge_contacts(items: Sequence[ContactUpsert]) -> list[ContactUpsert]:
+    """Items with the same external id folded into one, in first-seen order: later values
+    win, traits merge, accounts add up (one upsert statement may touch a row only once)."""
+    merged: dict[str, ContactUpsert] = {}
+    for item in items:
+        known = merged.get(item.external_id)
+        if known is None:
+            merged[item.external_id] = item.model_copy()
+            continue
+        sent = {k: v for k, v in item.model_dump(exclude_unset=True).items() if v is not None}
+        traits = {**(known.traits or {}), **(item.traits or {})} if item.traits else known.traits
+        accounts_ = list(dict.fromkeys([*known.account_external_ids, *item.account_external_ids]))
+        merged[item.external_id] = known.model_copy(
+            update={**sent, "traits": traits, "account_external_ids": accounts_}
+        )
+    return list(merged.values())
+
+
+async def _store_contacts(
+    repo: UsageRepository,
+    items: Iterable[tuple[int, ContactUpsert]],
+    tally: _Tally,
+    *,
+    tz: str,
+    memberships: Sequence[_Membership] = (),
+) -> dict[str, uuid.UUID]:
+    valid: list[ContactUpsert] = []
+    for index, contact in items:
+        traits = _json_text(contact.traits)
+        strings = [getattr(contact, name) for name in _CONTACT_STRINGS]
+        if _has_nul(*strings, *contact.account_external_ids) or _json_has_nul(traits):
+            tally.reject(index, contact.external_id, "Text must not contain NUL (\\u0000)")
+            continue
+        valid.append(contact)
+    merged = merge_contacts(valid)
+    if not merged:
+        return {}
+    ids = await repo.upsert_contacts(
+        {
+            "external_ids": [c.external_id for c in merged],
+            "emails": [c.email for c in merged],
+            "names": [c.name for c in merged],
+            "titles": [c.title for c in merged],
+            "roles": [c.role for c in merged],
+            "traits": [_json_text(c.traits) for c in merged],
+        }
+    )
+    tally.stored += len(valid)
+    links: dict[tuple[uuid.UUID, str], dict[str, Any] | None] = {}
+    for c in merged:
+        for account in c.account_external_ids:
+            links.setdefault((ids[c.external_id], account), None)
+    for m in memberships:
+        key = (ids[m.contact_external_id], m.account_external_id)
+        links[key] = {**(links.get(key) or {}), **(m.traits or {})}
+    if links:
+        await repo.add_links(
+            [contact_id for contact_id, _ in links],
+            [account for _, account in links],
+            [_json_text(traits) for traits in links.values()],
+        )
+    # Events that arrived before their contact are linked now.
+    await repo.link_event_contacts(tz=tz, only=list(ids))
+    return ids
+
+
+async def upsert_contact(session: AsyncSession, actor: Actor, data: ContactUpsert) -> Contact:
+    repo, tz = await _context(session, actor)
+    tally = _Tally()
+    ids = await _store_contacts(repo, [(0, data)], tally, tz=tz)
+    if tally.errors:
+        raise InvalidItem(tally.errors[0].message)
+    contact = await session.get_one(Contact, ids[data.external_id], populate_existing=True)
+    return contact
+
+
+async def upsert_contact_batch(session: AsyncSession, actor: Actor, body: bytes) -> BatchResult:
+    """A JSON body `{"items": [...]}`: valid contacts are upserted, invalid ones reported."""
+    repo, tz = await _context(session, actor)
+    parsed = parse_batch(
+        body,
+        envelope=ContactBatch,
+        key="items",
+        item=_contact_item,
+        max_items=MAX_BATCH,
+        id_of=id_field("external_id"),
+    )
+    tally = _Tally(errors=parsed.errors)
+    await _store_contacts(repo, parsed.items, tally, tz=tz)
+    return tally.result()
+
+
+# Segment
+
+
+def _text(value: Any) -> str | None:
+    return value.strip()[:200] or None if isinstance(value, str) else None
+
+
+def _derived_message_id(call: SegmentCall) -> str:
+    # Segment's libraries always send a messageId; without one a retry of the same payload
+    # must still collapse, so the key is the payload's hash.
+    digest = hashlib.sha256(call.model_dump_json(by_alias=True).encode()).hexdigest()
+    return f"derived-{digest[:40]}"
+
+
+def _account_of(call: SegmentIdentify | SegmentTrack | SegmentPage) -> str | None:
+    group = call.context.get("groupId")
+    if group is None and not isinstance(call, SegmentIdentify):
+        group = call.properties.get("groupId")
+    return _text(group) if not isinstance(group, int | float) else str(group)
+
+
+_IDENTIFY_FIELDS = ("email", "name", "firstName", "lastName", "title", "role")
+
+
+def _contact_of(call: SegmentIdentify) -> ContactUpsert:
+    traits = call.traits
+    name = _text(traits.get("name")) or " ".join(
+        p for p in (_text(traits.get("firstName")), _text(traits.get("lastName"))) if p
+    )
+    account = _account_of(call)
+    return ContactUpsert.model_validate(
+        {
+            "external_id": call.contact_external_id,
+            "email": _text(traits.get("email")),
+            "name": name or None,
+            "title": _text(traits.get("title")),
+            "role": _text(traits.get("role")),
+            "account_external_ids": [account] if account else [],
+            "traits": {k: v for k, v in traits.items() if k not in _IDENTIFY_FIELDS} or None,
+        }
+    )
+
+
+def _event_of(call: SegmentTrack | SegmentPage, now: datetime) -> EventCreate:
+    if isinstance(call, SegmentTrack):
+        name = call.event
+    else:
+        label = "Screen" if call.type == "screen" else "Page"
+        name = f"{label}: {call.name}" if call.name else label
+    props = call.properties
+    session_id = props.get("session_id", call.context.get("sessionId"))
+    return EventCreate.model_validate(
+        {
+            "message_id": call.message_id or _derived_message_id(call),
+            "name": name[:200],
+            "feature": _text(props.get("feature")),
+            "module": _text(props.get("module")),
+            "contact_external_id": call.contact_external_id,
+            "account_external_id": _account_of(call),
+            "occurred_at": call.timestamp or now,
+            "session_id": str(session_id)[:200] if session_id is not None else None,
+            "properties": props,
+        }
+    )
+
+
+async def _segment(
+    session: AsyncSession, actor: Actor, calls: Sequence[tuple[int, SegmentCall]], tally: _Tally
+) -> SegmentResult:
+    repo, tz = await _context(session, actor)
+    now = clock.now()
+    contacts: list[tuple[int, ContactUpsert]] = []
+    memberships: list[_Membership] = []
+    events: list[tuple[int, EventCreate]] = []
+    for index, call in calls:
+        try:
+            if isinstance(call, SegmentIdentify):
+                contacts.append((index, _contact_of(call)))
+            elif isinstance(call, SegmentGroup):
+                # Kept for linking: Tenure never creates an account from a group call.
+                contacts.append((index, ContactUpsert(external_id=call.contact_external_id)))
+                memberships.append(
+                    _Membership(call.contact_external_id, call.group_id, call.traits or None)
+                )
+            else:
+                events.append((index, _event_of(call, now)))
+        except ValidationError as exc:
+            tally.reject(index, call.message_id, describe(exc))
+    # Contacts first, so this batch's events link to them as they are stored.
+    await _store_contacts(repo, contacts, tally, tz=tz, memberships=memberships)
+    await _store_events(repo, events, tally, tz=tz, now=now)
+    result = tally.result()
+    return SegmentResult(accepted=result.accepted, rejected=result.rejected, errors=result.errors)
+
+
+async def segment_call(session: AsyncSession, actor: Actor, call: SegmentCall) -> SegmentResult:
+    """One Segment call (identify, group, track, page or screen)."""
+    return await _segment(session, actor, [(0, call)], _Tally())
+
+
+async def segment_batch(session: AsyncSession, actor: Actor, body: bytes) -> SegmentResult:
+    """A Segment `batch` body: each call handled as its single endpoint would."""
+    require(actor, Permission.INGEST_DATA)
+    parsed = parse_batch(
+        body,
+        envelope=SegmentBatch,
+        key="batch",
+        item=_segment_item,
+        max_items=MAX_BATCH,
+        id_of=id_field("messageId"),
+    )
+    # The batch's own context applies to each call that has none.
+    shared = parsed.envelope.get("context") or {}
+    calls = [
+        (i, c.model_copy(update={"context": {**shared, **c.context}}) if shared else c)
+        for i, c in parsed.items
+    ]
+    return await _segment(session, actor, calls, _Tally(errors=parsed.errors))
+
+
+# Rollup
+
+
+async def organisations_to_roll_up(session: AsyncSession) -> list[uuid.UUID]:
+    """Organisations with pending days or with events and memberships still waiting for
+    their account or contact (every organisation, not one actor's)."""
+    stmt = union(
+        select(UsagePendingDay.org_id),
+        select(UsageEvent.org_id).where(UsageEvent.account_id.is_(None)),
+        select(UsageEvent.org_id).where(UsageEvent.contact_id.is_(None)),
+        select(ContactAccount.org_id).where(ContactAccount.account_id.is_(None)),
+    )
+    return list(await session.scalars(stmt))
+
+
+async def roll_up(
+    session: AsyncSession, org_id: uuid.UUID, *, days: Iterable[date] = ()
+) -> list[date]:
+    """Link late arrivals, then recompute sessions and daily rollups of the pending days (and
+    their neighbours) plus `days`; returns the days recomputed. Recomputing a day replaces
+    it, so running this again changes nothing."""
+    repo = UsageRepository(session, org_id)
+    org = await repo.organisation()
+    tz = org.time_zone
+    timeout = min(max(org.session_timeout_minutes, 1), MAX_TIMEOUT_MINUTES)
+    await repo.link_late_arrivals(tz=tz)
+    wanted = sorted(set(sessions.affected_days(await repo.take_pending_days())) | set(days))
+    for first, last in sessions.day_runs(wanted):
+        await repo.roll_up_run(first, last, tz=tz, timeout_minutes=timeout)
+    return wanted
+
+
+# Reads
+
+
+def _visible(session: AsyncSession, actor: Actor) -> Select[uuid.UUID] | None:
+    return None if actor.sees_all_accounts else accounts.visible_account_ids(session, actor)
+
+
+async def get_contact(session: AsyncSession, actor: Actor, contact_id: uuid.UUID) -> ContactDetail:
+    """A contact the actor may see (through one of its accounts, unless they see all), its
+    accounts and its newest events."""
+    repo = UsageRepository(session, actor.org_id)
+    visible = _visible(session, actor)
+    contact = await repo.get_contact(contact_id, visible=visible)
+    if contact is None:
+        raise ContactNotFound()
+    links = await repo.contact_accounts(contact.id, visible=visible)
+    events = await repo.contact_events(contact.id, visible=visible, limit=RECENT_EVENTS)
+    return ContactDetail(
+        **ContactRead.model_validate(contact).model_dump(),
+        accounts=[
+            ContactAccountRead(account_external_id=ext, account_id=acc, account_name=name)
+            for ext, acc, name in links
+        ],
+        recent_events=[EventRead.model_validate(e) for e in events],
+    )
+
+
+async def list_account_contacts(
+    session: AsyncSession, actor: Actor, account_id: uuid.UUID, *, limit: int, offset: int
+) -> Paged[Contact]:
+    account = await accounts.get_account(session, actor, account_id)
+    items, total = await UsageRepository(session, actor.org_id).page_account_contacts(
+        account.id, limit=limit, offset=offset
+    )
+    return Paged(items=items, total=total, limit=limit, offset=offset)
+
+
+async def list_account_events(
+    session: AsyncSession, actor: Actor, account_id: uuid.UUID, *, limit: int, offset: int
+) -> Paged[UsageEvent]:
+    account = await accounts.get_account(session, actor, account_id)
+    items, total = await UsageRepository(session, actor.org_id).page_account_events(
+        account.id, limit=limit, offset=offset
+    )
+    return Paged(items=items, total=total, limit=limit, offset=offset)
+
+
+async def account_usage(
+    session: AsyncSession,
+    actor: Actor,
+    account_id: uuid.UUID,
+    *,
+    since: date | None = None,
+    until: date | None = None,
+) -> UsageSeries:
+    """Daily usage of an account from the rollups (the last 30 days by default)."""
+    account = await accounts.get_account(session, actor, account_id)
+    until = until or await accounts.org_today(session, actor.org_id)
+    since = since or until - timedelta(days=DEFAULT_SERIES_DAYS - 1)
+    if since > until:
+        raise InvalidRange("`since` must not be after `until`")
+    if (until - since).days >= MAX_SERIES_DAYS:
+        raise InvalidRange(f"At most {MAX_SERIES_DAYS} days at a time")
+    repo = UsageRepository(session, actor.org_id)
+    rows = {r.day: r for r in await repo.account_days(account.id, since, until)}
+    days = [
+        UsageDay(
+            day=day,
+            events=row.events if row else 0,
+            active_contacts=row.active_contacts if row else 0,
+            sessions=row.sessions if row else 0,
+            session_seconds=row.session_seconds if row else 0,
+        )
+        for day in sessions.every_day(since, until)
+        for row in [rows.get(day)]
+    ]
+    features = await repo.account_top_features(account.id, since, until, limit=TOP_FEATURES)
+    return UsageSeries(
+        account_id=account.id,
+        since=since,
+        until=until,
+        days=days,
+        events=sum(d.events for d in days),
+        active_contacts=await repo.account_active_contacts(account.id, since, until),
+        sessions=sum(d.sessions for d in days),
+        session_seconds=sum(d.session_seconds for d in days),
+        top_features=[
+            FeatureUsage(feature=feature, module=module or None, events=events)
+            for feature, module, events in features
+        ],
+    )
+
+
+# Webhooks carry the same batches as the API.
+
+
+def _outcome(result: BatchResult) -> CallOutcome:
+    return CallOutcome(
+        accepted=result.accepted,
+        rejected=result.rejected,
+        errors=[ApiCallError.model_validate(e.model_dump()) for e in result.errors],
+    )
+
+
+@webhooks.handles("events.batch")
+async def _events_webhook(session: AsyncSession, actor: Actor, data: Any) -> CallOutcome:
+    return _outcome(await ingest_event_batch(session, actor, json.dumps(data).encode()))
+
+
+@webhooks.handles("contacts.batch")
+async def _contacts_webhook(session: AsyncSession, actor: Actor, data: Any) -> CallOutcome:
+    return _outcome(await upsert_contact_batch(session, actor, json.dumps(data).encode()))

@@ -1,0 +1,80 @@
+import { Anchor, Badge, Table, Text } from "@mantine/core";
+import { Link } from "react-router";
+import type { components } from "../../api/gen/schema";
+import { formatDateTime } from "../../components/format";
+import { TableSkeletonRows } from "../../components/states";
+
+type UsageEvent = components["schemas"]["EventRead"];
+
+/**
+ * Product events, newest first. On an account the contact column links to each person; on a
+ * contact the account column links to the account the event was sent for.
+ */
+export function EventsTable({
+  events,
+  loading = false,
+  show,
+}: {
+  events: readonly UsageEvent[];
+  loading?: boolean;
+  show: "contact" | "account";
+}) {
+  return (
+    <Table.ScrollContainer minWidth={640}>
+      <Table verticalSpacing="xs" horizontalSpacing="md" data-testid="events-table">
+        <Table.Thead bg="gray.0">
+          <Table.Tr>
+            <Table.Th>When</Table.Th>
+            <Table.Th>Event</Table.Th>
+            <Table.Th>Feature</Table.Th>
+            <Table.Th>{show === "contact" ? "Contact" : "Account"}</Table.Th>
+          </Table.Tr>
+        </Table.Thead>
+        <Table.Tbody>
+          {loading ? (
+            <TableSkeletonRows columns={4} rows={5} />
+          ) : (
+            events.map((event) => (
+              <Table.Tr key={event.message_id} data-testid="event-row">
+                <Table.Td style={{ whiteSpace: "nowrap" }}>{formatDateTime(event.occurred_at)}</Table.Td>
+                <Table.Td>
+                  <Text size="sm" fw={600}>
+                    {event.name}
+                  </Text>
+                </Table.Td>
+                <Table.Td>
+                  {event.feature ? (
+                    <Badge size="sm" variant="light" tt="none">
+                      {event.module ? `${event.feature} · ${event.module}` : event.feature}
+                    </Badge>
+                  ) : (
+                    "—"
+                  )}
+                </Table.Td>
+                <Table.Td>
+                  {show === "contact" ? (
+                    event.contact_id ? (
+                      <Anchor component={Link} to={`/contacts/${event.contact_id}`} size="sm">
+                        {event.contact_external_id}
+                      </Anchor>
+                    ) : (
+                      <Text size="sm">{event.contact_external_id}</Text>
+                    )
+                  ) : event.account_id ? (
+                    <Anchor component={Link} to={`/accounts/${event.account_id}`} size="sm">
+                      {event.account_external_id}
+                    </Anchor>
+                  ) : (
+                    <Text size="sm" c="dimmed">
+                      {event.account_external_id ?? "—"}
+                    </Text>
+                  )}
+                </Table.Td>
+              </Table.Tr>
+            ))
+          )}
+        </Table.Tbody>
+      </Table>
+    </Table.ScrollContainer>
+  );
+}

@@ -1,0 +1,81 @@
+import type { components } from "../../api/gen/schema";
+
+type UsageDay = components["schemas"]["UsageDay"];
+type FeatureUsage = components["schemas"]["FeatureUsage"];
+
+/** The ranges the Usage tab offers, in days ending today. */
+export const USAGE_RANGES = [7, 30, 90] as const;
+export type UsageRange = (typeof USAGE_RANGES)[number];
+
+/** A calendar date as the API writes it ("2025-03-01"), from the local parts of `date`. */
+export function isoDate(date: Date): string {
+  const month = String(date.getMonth() + 1).padStart(2, "0");
+  const day = String(date.getDate()).padStart(2, "0");
+  return `${date.getFullYear()}-${month}-${day}`;
+}
+
+/**
+ * The `since` and `until` query for the last `days` days, today included. Both are sent, so the
+ * range always holds exactly `days` days; "today" is the browser's, which can be a day off the
+ * organisation's time zone (the API's own default) around midnight.
+ */
+export function usageRange(days: number, today: Date = new Date()): { since: string; until: string } {
+  const start = new Date(today.getFullYear(), today.getMonth(), today.getDate() - (days - 1));
+  return { since: isoDate(start), until: isoDate(today) };
+}
+
+const dayFormat = new Intl.DateTimeFormat(undefined, { month: "short", day: "numeric" });
+
+/** "2025-03-01" as a short axis label ("Mar 1"), without shifting it through a time zone. */
+export function dayLabel(day: string): string {
+  const [y, m, d] = day.slice(0, 10).split("-").map(Number);
+  if (!y || !m || !d) return day;
+  return dayFormat.format(new Date(y, m - 1, d));
+}
+
+export interface UsagePoint {
+  day: string;
+  label: string;
+  events: number;
+  activeUsers: number;
+  sessions: number;
+  sessionMinutes: number;
+}
+
+/** Minutes with one decimal: short sessions still show on a per-day chart. */
+export function toMinutes(seconds: number): number {
+  return Math.round(seconds / 6) / 10;
+}
+
+/** The API's days as chart rows, oldest first, with session time in minutes. */
+export function usagePoints(days: readonly UsageDay[]): UsagePoint[] {
+  return [...days]
+    .sort((a, b) => a.day.localeCompare(b.day))
+    .map((d) => ({
+      day: d.day,
+      label: dayLabel(d.day),
+      events: d.events,
+      activeUsers: d.active_contacts,
+      sessions: d.sessions,
+      sessionMinutes: toMinutes(d.session_seconds),
+    }));
+}
+
+export interface FeatureBar {
+  feature: string;
+  events: number;
+}
+
+/** Top features as bar rows, the module in the label when there is one ("reports · analytics"). */
+export function featureBars(features: readonly FeatureUsage[]): FeatureBar[] {
+  return features.map((f) => ({ feature: f.module ? `${f.feature} · ${f.module}` : f.feature, events: f.events }));
+}
+
+/** Session time for people: "45 s", "12 min", "3 h 05 min". */
+export function formatDuration(seconds: number): string {
+  if (seconds < 60) return `${Math.round(seconds)} s`;
+  const minutes = Math.round(seconds / 60);
+  if (minutes < 60) return `${minutes} min`;
+  const hours = Math.floor(minutes / 60);
+  return `${hours.toLocaleString()} h ${String(minutes % 60).padStart(2, "0")} min`;
+}

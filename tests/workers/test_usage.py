@@ -1,0 +1,300 @@
+"""Sessions derived with the organisation's timeout and daily rollups, computed set-based in
+SQL by the rollup job: correct on hand-built event sequences, and idempotent."""
+
+import json
+from datetime import date, datetime, timedelta
+from typing import Any
+
+import pytest
+from arq.worker import Worker
+from httpx import AsyncClient
+from redis.asyncio import Redis
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from domain.accounts.models import Account
+from domain.common.settings import Settings
+from domain.integration.models import ApiScope
+from domain.orgs.models import Organisation
+from domain.usage import service as usage
+from domain.usage.models import (
+    UsageDailyAccount,
+    UsageDailyContact,
+    UsageDailyFeature,
+    UsageSession,
+)
+from domain.usage.schemas import ContactUpsert
+from domain.usage.sessions import split_sessions
+from domain.users.actor import Actor
+from domain.users.permissions import Permission
+from tests.factories import create_account, create_api_key
+from workers import queue
+from workers.jobs import usage as usage_jobs
+
+DAY = date(2026, 11, 20)
+
+
+def at(hhmm: str, day: date = DAY) -> datetime:
+    return datetime.fromisoformat(f"{day.isoformat()}T{hhmm}:00+00:00")
+
+
+async def send(
+    session: AsyncSession, org: Organisation, *events: tuple[str, datetime, dict[str, Any]]
+) -> None:
+    """Events (contact, time, extra fields) of account `acme`, through the ingestion service."""
+    actor = Actor(org_id=org.id, user_id=None, permissions=frozenset({Permission.INGEST_DATA}))
+    body = {
+        "items": [
+            {
+                "message_id": f"{contact}-{when.isoformat()}",
+                "name": "Clicked",
+                "contact_external_id": contact,
+                "account_external_id": "acme",
+                "occurred_at": when.isoformat(),
+                **extra,
+            }
+            for contact, when, extra in events
+        ]
+    }
+    result = await usage.ingest_event_batch(session, actor, json.dumps(body).encode())
+    assert result.rejected == 0, result.errors
+
+
+@pytest.fixture
+async def acme(session: AsyncSession, org: Organisation) -> Account:
+    account = await create_account(session, org, external_id="acme")
+    for contact in ("u-1", "u-2"):
+        await usage.upsert_contact(
+            session,
+            Actor(org_id=org.id, user_id=None, permissions=frozenset({Permission.INGEST_DATA})),
+            ContactUpsert(external_id=contact, account_external_ids=["acme"]),
+        )
+    return account
+
+
+async def sessions_of(session: AsyncSession, org: Organisation) -> list[tuple[Any, ...]]:
+    rows = await session.execute(
+        select(
+            UsageSession.contact_id,
+            UsageSession.session_id,
+            UsageSession.day,
+            UsageSession.started_at,
+            UsageSession.ended_at,
+            UsageSession.duration_seconds,
+            UsageSession.events,
+        )
+        .where(UsageSession.org_id == org.id)
+        .order_by(UsageSession.started_at)
+    )
+    return [tuple(r) for r in rows]
+
+
+async def rollups(session: AsyncSession, org: Organisation) -> dict[str, list[tuple[Any, ...]]]:
+    out: dict[str, list[tuple[Any, ...]]] = {}
+    for model, columns in (
+        (UsageDailyAccount, ("day", "events", "active_contacts", "sessions", "session_seconds")),
+        (UsageDailyContact, ("contact_id", "day", "events", "sessions", "session_seconds")),
+        (UsageDailyFeature, ("day", "module", "feature", "events", "active_contacts")),
+    ):
+        rows = await session.execute(
+            select(*(getattr(model, c) for c in columns))
+            .where(model.org_id == org.id)
+            .order_by(*(getattr(model, c) for c in columns))
+        )
+        out[model.__tablename__] = [tuple(r) for r in rows]
+    return out
+
+
+SEQUENCE = [
+    # A gap of exactly the timeout continues the session; one minute more starts a new one.
+    ("u-1", at("09:00"), {"feature": "reports", "module": "analytics"}),
+    ("u-1", at("09:10"), {"feature": "reports", "module": "analytics"}),
+    ("u-1", at("09:40"), {"feature": "export"}),
+    ("u-1", at("10:11"), {}),
+    ("u-1", at("10:20"), {}),
+    # A session id sent by the integrator groups its events whatever the gaps.
+    ("u-1", at("12:00"), {"session_id": "s-1"}),
+    ("u-1", at("13:05"), {"session_id": "s-1"}),
+    ("u-2", at("09:05"), {"feature": "reports", "module": "analytics"}),
+]
+
+
+class TestSessions:
+    async def test_derived_with_the_timeout_and_sent_session_ids(
+        self, session: AsyncSession, org: Organisation, acme: Account
+    ) -> None:
+        await send(session, org, *SEQUENCE)
+
+        await usage.roll_up(session, org.id)
+
+        found = [(s[1], s[3], s[4], s[5], s[6]) for s in await sessions_of(session, org)]
+        assert found == [
+            (None, at("09:00"), at("09:40"), 2400, 3),
+            (None, at("09:05"), at("09:05"), 0, 1),
+            (None, at("10:11"), at("10:20"), 540, 2),
+            ("s-1", at("12:00"), at("13:05"), 3900, 2),
+        ]
+
+    async def test_the_sql_matches_the_pure_definition(
+        self, session: AsyncSession, org: Organisation, acme: Account
+    ) -> None:
+        times = [at("08:00") + timedelta(minutes=m) for m in (0, 5, 35, 36, 80, 200, 229, 260)]
+        await send(session, org, *(("u-1", t, {}) for t in times))
+
+        await usage.roll_up(session, org.id)
+
+        expected = [(s[0], s[-1], len(s)) for s in split_sessions(times, timedelta(minutes=30))]
+        assert [(s[3], s[4], s[6]) for s in await sessions_of(session, org)] == expected
+
+    async def test_the_organisations_timeout_is_used(
+        self, session: AsyncSession, org: Organisation, acme: Account
+    ) -> None:
+        org.session_timeout_minutes = 60
+        await send(session, org, *SEQUENCE[:5])
+
+        await usage.roll_up(session, org.id)
+
+        [one] = await sessions_of(session, org)
+        assert (one[3], one[4], one[6]) == (at("09:00"), at("10:20"), 5)
+
+    async def test_a_late_event_joins_the_session_started_the_day_before(
+        self, session: AsyncSession, org: Organisation, acme: Account
+    ) -> None:
+        await send(
+            session, org, ("u-1", at("23:50"), {}), ("u-1", at("00:30", DAY + timedelta(1)), {})
+        )
+        await usage.roll_up(session, org.id)
+        assert len(await sessions_of(session, org)) == 2
+
+        await send(session, org, ("u-1", at("00:05", DAY + timedelta(1)), {}))
+        await usage.roll_up(session, org.id)
+
+        [one] = await sessions_of(session, org)
+        assert (one[2], one[3], one[4], one[6]) == (
+            DAY,
+            at("23:50"),
+            at("00:30", DAY + timedelta(1)),
+            3,
+        )
+
+    async def test_days_are_the_organisations_days(
+        self, session: AsyncSession, org: Organisation, acme: Account
+    ) -> None:
+        org.time_zone = "America/New_York"
+        await send(session, org, ("u-1", at("03:00"), {}))
+
+        await usage.roll_up(session, org.id)
+
+        [one] = await sessions_of(session, org)
+        assert one[2] == DAY - timedelta(days=1)
+
+
+class TestRollups:
+    async def test_daily_rollups_per_account_contact_and_feature(
+        self, session: AsyncSession, org: Organisation, acme: Account
+    ) -> None:
+        await send(session, org, *SEQUENCE)
+
+        await usage.roll_up(session, org.id)
+
+        tables = await rollups(session, org)
+        assert tables["usage_daily_account"] == [(DAY, 8, 2, 4, 2400 + 540 + 3900)]
+        per_contact = sorted((r[2], r[3], r[4]) for r in tables["usage_daily_contact"])
+        assert per_contact == [(1, 1, 0), (7, 3, 2400 + 540 + 3900)]
+        assert tables["usage_daily_feature"] == [
+            (DAY, "", "export", 1, 1),
+            (DAY, "analytics", "reports", 3, 2),
+        ]
+
+    async def test_recomputing_changes_nothing_and_a_repeat_batch_adds_nothing(
+        self, session: AsyncSession, org: Organisation, acme: Account
+    ) -> None:
+        await send(session, org, *SEQUENCE)
+        await usage.roll_up(session, org.id)
+        before = (await rollups(session, org), await sessions_of(session, org))
+
+        await send(session, org, *SEQUENCE)
+        assert await usage.roll_up(session, org.id, days=[DAY]) == [DAY]
+        await usage.roll_up(session, org.id)
+
+        assert (await rollups(session, org), await sessions_of(session, org)) == before
+
+    async def test_events_of_a_late_account_count_once_it_arrives(
+        self, session: AsyncSession, org: Organisation
+    ) -> None:
+        await send(session, org, ("u-1", at("09:00"), {}))
+        actor = Actor(org_id=org.id, user_id=None, permissions=frozenset({Permission.INGEST_DATA}))
+        await usage.upsert_contact(session, actor, ContactUpsert(external_id="u-1"))
+        await usage.roll_up(session, org.id)
+        assert (await rollups(session, org))["usage_daily_account"] == []
+
+        await create_account(session, org, external_id="acme")
+        await usage.roll_up(session, org.id)
+
+        assert (await rollups(session, org))["usage_daily_account"] == [(DAY, 1, 1, 1, 0)]
+
+    async def test_the_usage_series_of_an_account(
+        self,
+        client: AsyncClient,
+        session: AsyncSession,
+        org: Organisation,
+        acme: Account,
+    ) -> None:
+        await send(session, org, *SEQUENCE)
+        await usage.roll_up(session, org.id)
+        _, reader = await create_api_key(session, org, ApiScope.READ)
+
+        response = await client.get(
+            f"/api/v1/accounts/{acme.id}/usage?since=2026-11-19&until=2026-11-21", headers=reader
+        )
+
+        assert response.status_code == 200, response.text
+        series = response.json()
+        assert [(d["day"], d["events"], d["sessions"]) for d in series["days"]] == [
+            ("2026-11-19", 0, 0),
+            ("2026-11-20", 8, 4),
+            ("2026-11-21", 0, 0),
+        ]
+        assert (series["events"], series["active_contacts"]) == (8, 2)
+        assert series["top_features"][0] == {
+            "feature": "reports",
+            "module": "analytics",
+            "events": 3,
+        }
+        bad = await client.get(
+            f"/api/v1/accounts/{acme.id}/usage?since=2026-11-21&until=2026-11-19", headers=reader
+        )
+        assert bad.status_code == 422
+
+
+async def test_a_real_worker_schedules_and_runs_the_rollup(
+    session: AsyncSession,
+    sessionmaker: async_sessionmaker[AsyncSession],
+    redis: Redis,
+    settings: Settings,
+    org: Organisation,
+    acme: Account,
+) -> None:
+    await send(session, org, *SEQUENCE)
+    await session.commit()
+    await redis.enqueue_job("usage.schedule_rollups")
+
+    worker = Worker(
+        functions=queue.worker_functions(),
+        redis_settings=queue.redis_settings(settings.redis_url),
+        burst=True,
+        handle_signals=False,
+        poll_delay=0.01,
+        ctx={"sessionmaker": sessionmaker},
+    )
+    try:
+        await worker.main()
+    finally:
+        await worker.close()
+
+    assert worker.jobs_complete == 2 and worker.jobs_failed == 0
+    assert (await rollups(session, org))["usage_daily_account"] == [(DAY, 8, 2, 4, 6840)]
+    # Nothing pending any more: the next run recomputes nothing.
+    assert (
+        await usage_jobs.roll_up({"sessionmaker": sessionmaker, "redis": redis}, str(org.id)) == 0
+    )

@@ -1,0 +1,34 @@
+import uuid
+from datetime import date
+from typing import Any
+
+from domain.common import clock
+from domain.usage import service as usage
+from workers import queue
+from workers.context import transaction
+
+
+@queue.job("usage.roll_up", max_tries=3, timeout_seconds=1800)
+async def roll_up(ctx: dict[str, Any], org_id: str, days: list[str] | None = None) -> int:
+    """Link late arrivals and recompute the organisation's pending usage days (and `days`,
+    ISO dates); idempotent. Returns how many days were recomputed."""
+    async with transaction(ctx) as session:
+        done = await usage.roll_up(
+            session, uuid.UUID(org_id), days=[date.fromisoformat(d) for d in days or []]
+        )
+    return len(done)
+
+
+@queue.job("usage.schedule_rollups", max_tries=1)
+async def schedule_rollups(ctx: dict[str, Any]) -> int:
+    """Every 15 minutes: one rollup per organisation with something to do (ids collapse
+    duplicates of the same quarter hour)."""
+    async with transaction(ctx) as session:
+        org_ids = await usage.organisations_to_roll_up(session)
+    now = clock.now()
+    slot = f"{now:%Y%m%d%H}{now.minute // 15}"
+    for org_id in org_ids:
+        await ctx["redis"].enqueue_job(
+            "usage.roll_up", _job_id=f"usage-rollup:{org_id}:{slot}", org_id=str(org_id)
+        )
+    return len(org_ids)
