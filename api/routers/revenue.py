@@ -1,0 +1,191 @@
+import uuid
+from datetime import date
+from typing import Annotated
+
+from fastapi import APIRouter, Query, status
+
+from api.deps import ApiActor, ApiCallOutcome, Session
+from api.errors import problem
+from domain.common.pagination import MAX_LIMIT, Page
+from domain.integration.schemas import CallOutcome
+from domain.revenue import service as revenue
+from domain.revenue.schemas import (
+    AccountMrrRead,
+    FxRateBatch,
+    FxRateRead,
+    InvoiceBatch,
+    InvoiceRead,
+    MrrMovementRead,
+    MrrSummary,
+    SubscriptionBatch,
+    SubscriptionRead,
+)
+
+# Subscriptions, invoices and FX rates sent by integrators; the MRR computed from them.
+router = APIRouter()
+
+Limit = Annotated[int, Query(ge=1, le=MAX_LIMIT)]
+Offset = Annotated[int, Query(ge=0, le=10_000_000)]
+
+
+@router.post(
+    "/subscriptions/batch",
+    tags=["revenue"],
+    response_model=CallOutcome,
+    responses=problem(401, 403, 413, 422),
+)
+async def upsert_subscriptions(
+    data: SubscriptionBatch, actor: ApiActor, session: Session, outcome: ApiCallOutcome
+) -> CallOutcome:
+    """Create or update up to 1,000 subscriptions with their items, by external id. Each
+    record is accepted or rejected on its own (rejections say why, by position); sending the
+    same batch again changes nothing. A subscription whose account has not arrived yet is kept
+    and links to it when it does. MRR is recomputed in the background."""
+    return outcome.record(await revenue.ingest_subscriptions(session, actor, data.items))
+
+
+@router.post(
+    "/invoices/batch",
+    tags=["revenue"],
+    response_model=CallOutcome,
+    responses=problem(401, 403, 413, 422),
+)
+async def upsert_invoices(
+    data: InvoiceBatch, actor: ApiActor, session: Session, outcome: ApiCallOutcome
+) -> CallOutcome:
+    """Create or update up to 1,000 invoices with their lines, by number; records are
+    accepted or rejected one by one, and a repeated batch changes nothing."""
+    return outcome.record(await revenue.ingest_invoices(session, actor, data.items))
+
+
+@router.post(
+    "/fx-rates/batch",
+    tags=["revenue"],
+    response_model=CallOutcome,
+    responses=problem(401, 403, 413, 422),
+)
+async def upsert_fx_rates(
+    data: FxRateBatch, actor: ApiActor, session: Session, outcome: ApiCallOutcome
+) -> CallOutcome:
+    """Set exchange rates to the organisation's base currency, by currency and effective
+    day (a day's rate is the latest effective on or before it). Items convert at the rate of
+    the day they started, so MRR is recomputed in the background."""
+    return outcome.record(await revenue.ingest_fx_rates(session, actor, data.items))
+
+
+@router.get(
+    "/fx-rates", tags=["revenue"], response_model=list[FxRateRead], responses=problem(401, 422)
+)
+async def list_fx_rates(
+    actor: ApiActor,
+    session: Session,
+    currency: Annotated[str | None, Query(pattern=r"^[A-Za-z]{3}$")] = None,
+) -> list[FxRateRead]:
+    """The organisation's exchange rates, by currency, newest first."""
+    base, rates = await revenue.list_fx_rates(session, actor, currency=currency)
+    return [
+        FxRateRead(
+            id=r.id,
+            currency=r.currency,
+            effective_on=r.effective_on,
+            rate=r.rate,
+            base_currency=base,
+        )
+        for r in rates
+    ]
+
+
+@router.delete(
+    "/fx-rates/{rate_id}",
+    tags=["revenue"],
+    status_code=status.HTTP_204_NO_CONTENT,
+    responses=problem(401, 403, 404),
+)
+async def delete_fx_rate(rate_id: uuid.UUID, actor: ApiActor, session: Session) -> None:
+    """Remove an exchange rate set by mistake; MRR is recomputed in the background."""
+    await revenue.delete_fx_rate(session, actor, rate_id)
+
+
+@router.get(
+    "/accounts/{account_id}/subscriptions",
+    tags=["revenue"],
+    response_model=list[SubscriptionRead],
+    responses=problem(401, 404),
+)
+async def list_account_subscriptions(
+    account_id: uuid.UUID, actor: ApiActor, session: Session
+) -> list[SubscriptionRead]:
+    """An account's subscriptions with their items and discounts, newest first."""
+    return [
+        SubscriptionRead.model_validate(s)
+        for s in await revenue.list_account_subscriptions(session, actor, account_id)
+    ]
+
+
+@router.get(
+    "/accounts/{account_id}/invoices",
+    tags=["revenue"],
+    response_model=Page[InvoiceRead],
+    responses=problem(401, 404, 422),
+)
+async def list_account_invoices(
+    account_id: uuid.UUID,
+    actor: ApiActor,
+    session: Session,
+    limit: Limit = 50,
+    offset: Offset = 0,
+) -> Page[InvoiceRead]:
+    """An account's invoices, newest first."""
+    paged = await revenue.list_account_invoices(
+        session, actor, account_id, limit=limit, offset=offset
+    )
+    return Page[InvoiceRead].model_validate(paged)
+
+
+@router.get(
+    "/accounts/{account_id}/mrr",
+    tags=["revenue"],
+    response_model=AccountMrrRead,
+    responses=problem(401, 404),
+)
+async def get_account_mrr(
+    account_id: uuid.UUID, actor: ApiActor, session: Session
+) -> AccountMrrRead:
+    """An account's current MRR and ARR in the base currency (minor units) and its MRR at the
+    end of each month since its first subscription."""
+    return await revenue.get_account_mrr(session, actor, account_id)
+
+
+@router.get(
+    "/accounts/{account_id}/mrr-movements",
+    tags=["revenue"],
+    response_model=list[MrrMovementRead],
+    responses=problem(401, 404),
+)
+async def list_account_mrr_movements(
+    account_id: uuid.UUID, actor: ApiActor, session: Session
+) -> list[MrrMovementRead]:
+    """An account's MRR movements by month (new, expansion, contraction, churn,
+    reactivation) and its renewals, newest first."""
+    return [
+        MrrMovementRead.model_validate(m)
+        for m in await revenue.list_account_movements(session, actor, account_id)
+    ]
+
+
+@router.get(
+    "/mrr-movements/summary",
+    tags=["revenue"],
+    response_model=MrrSummary,
+    responses=problem(401, 422),
+)
+async def get_mrr_summary(
+    actor: ApiActor,
+    session: Session,
+    since: Annotated[date | None, Query(description="First month (default: 11 months ago)")] = None,
+    until: Annotated[date | None, Query(description="Last month (default: this month)")] = None,
+) -> MrrSummary:
+    """Per month, over the accounts the caller may see: starting and ending MRR, new,
+    expansion, contraction, churn and reactivation totals, renewals, gross and net MRR churn
+    rates and logo churn."""
+    return await revenue.mrr_summary(session, actor, since=since, until=until)

@@ -1,0 +1,375 @@
+"""MRR maths, with no I/O: item MRR, account MRR on a day in the base currency, the monthly
+series, movements, renewals and churn rates, exactly as SPEC.md "Revenue definitions" states.
+
+Money is integer minor units; rates and unrounded MRR are Decimal. Rounding happens once, half
+up, at the account level."""
+
+import bisect
+import calendar
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from decimal import ROUND_HALF_UP, Decimal
+from enum import StrEnum
+
+# A subscription that ends and is followed by another within this many days is covered
+# through the gap (no churn, no new) and counts as renewed.
+RENEWAL_GAP = timedelta(days=3)
+
+# ISO 4217 minor-unit exponents that are not 2.
+_EXPONENTS = {
+    **dict.fromkeys(
+        ("BIF", "CLP", "DJF", "GNF", "ISK", "JPY", "KMF", "KRW", "PYG", "RWF", "UGX", "UYI"), 0
+    ),
+    **dict.fromkeys(("VND", "VUV", "XAF", "XOF", "XPF"), 0),
+    **dict.fromkeys(("BHD", "IQD", "JOD", "KWD", "LYD", "OMR", "TND"), 3),
+}
+
+
+def minor_unit_exponent(currency: str) -> int:
+    return _EXPONENTS.get(currency.upper(), 2)
+
+
+class DiscountKind(StrEnum):
+    PERCENT = "percent"
+    AMOUNT = "amount"
+
+
+class MovementKind(StrEnum):
+    NEW = "new"
+    REACTIVATION = "reactivation"
+    EXPANSION = "expansion"
+    CONTRACTION = "contraction"
+    CHURN = "churn"
+
+
+@dataclass(frozen=True)
+class Discount:
+    kind: DiscountKind
+    # Percent off (0-100) for PERCENT, minor units off each interval for AMOUNT.
+    value: Decimal
+    # For this many billing intervals from the item's start; None: forever.
+    intervals: int | None = None
+
+
+@dataclass(frozen=True)
+class Item:
+    unit_price: int
+    quantity: int
+    interval_months: int
+    currency: str
+    starts_on: date
+    discount: Discount | None = None
+
+
+@dataclass(frozen=True)
+class Term:
+    """One subscription: its term (end exclusive) and its items."""
+
+    starts_on: date
+    ends_on: date | None
+    items: tuple[Item, ...]
+    key: str = ""
+
+
+@dataclass(frozen=True)
+class Rate:
+    currency: str
+    effective_on: date
+    rate: Decimal
+
+
+class FxTable:
+    """Rates to the base currency by day: the rate of a day is the latest one effective on or
+    before it. Before the first known rate, the first one is used (better than dropping the
+    revenue; it changes when an earlier rate is set, which triggers a recompute)."""
+
+    def __init__(self, base_currency: str, rates: Iterable[Rate] = ()) -> None:
+        self.base_currency = base_currency.upper()
+        by_currency: dict[str, list[tuple[date, Decimal]]] = {}
+        for r in rates:
+            by_currency.setdefault(r.currency.upper(), []).append((r.effective_on, r.rate))
+        self._days: dict[str, list[date]] = {}
+        self._rates: dict[str, list[Decimal]] = {}
+        for currency, entries in by_currency.items():
+            entries.sort()
+            self._days[currency] = [d for d, _ in entries]
+            self._rates[currency] = [r for _, r in entries]
+
+    def rate(self, currency: str, on: date) -> Decimal | None:
+        currency = currency.upper()
+        if currency == self.base_currency:
+            return Decimal(1)
+        days = self._days.get(currency)
+        if not days:
+            return None
+        i = bisect.bisect_right(days, on) - 1
+        return self._rates[currency][max(i, 0)]
+
+
+def add_months(day: date, months: int) -> date:
+    """The same day `months` later, clamped to the month's last day (Jan 31 + 1 = Feb 28)."""
+    index = day.year * 12 + day.month - 1 + months
+    year, month = divmod(index, 12)
+    last = calendar.monthrange(year, month + 1)[1]
+    return date(year, month + 1, min(day.day, last))
+
+
+def months_elapsed(start: date, on: date) -> int:
+    """Whole months from `start` to `on` (0 before the first monthly anniversary)."""
+    months = (on.year - start.year) * 12 + on.month - start.month
+    if months > 0 and add_months(start, months) > on:
+        months -= 1
+    return max(months, 0)
+
+
+def interval_index(item: Item, on: date) -> int:
+    """Which billing interval of the item `on` falls in (0 = the first)."""
+    return months_elapsed(item.starts_on, on) // item.interval_months
+
+
+def interval_charge(item: Item, interval: int) -> int:
+    """What the item bills for one interval, in minor units, after its discount (an amount
+    discount never makes a charge negative)."""
+    gross = item.unit_price * item.quantity
+    d = item.discount
+    if d is None or (d.intervals is not None and interval >= d.intervals):
+        return gross
+    if d.kind is DiscountKind.PERCENT:
+        off = Decimal(gross) * min(d.value, Decimal(100)) / 100
+        return int((Decimal(gross) - off).quantize(Decimal(1), ROUND_HALF_UP))
+    return gross - min(int(d.value), gross)
+
+
+def item_mrr(item: Item, interval: int = 0) -> Decimal:
+    """Item MRR for one interval, in the item's currency's minor units, unrounded."""
+    return Decimal(interval_charge(item, interval)) / item.interval_months
+
+
+def item_mrr_on(item: Item, on: date) -> Decimal:
+    if on < item.starts_on:
+        return Decimal(0)
+    return item_mrr(item, interval_index(item, on))
+
+
+def _to_base(amount: Decimal, currency: str, rate: Decimal, base_currency: str) -> Decimal:
+    shift = minor_unit_exponent(base_currency) - minor_unit_exponent(currency)
+    return amount * rate * Decimal(10) ** shift
+
+
+def covered_until(terms: Sequence[Term]) -> list[date | None]:
+    """Each term's effective end: a gap of at most RENEWAL_GAP before another term of the same
+    account starts is covered by the earlier term."""
+    starts = sorted(t.starts_on for t in terms)
+    result: list[date | None] = []
+    for t in terms:
+        end = t.ends_on
+        if end is not None:
+            i = bisect.bisect_right(starts, end)
+            if i < len(starts) and starts[i] - end <= RENEWAL_GAP:
+                end = starts[i]
+        result.append(end)
+    return result
+
+
+def _round(amount: Decimal) -> int:
+    return int(amount.quantize(Decimal(1), ROUND_HALF_UP))
+
+
+@dataclass
+class AccountRevenue:
+    """One account's terms with their covered ends, ready to be asked for MRR on any day."""
+
+    terms: Sequence[Term]
+    fx: FxTable
+    missing_rates: set[str] = field(default_factory=set)
+
+    def __post_init__(self) -> None:
+        self._ends = covered_until(self.terms)
+
+    def unrounded_mrr(self, on: date) -> Decimal:
+        total = Decimal(0)
+        for term, end in zip(self.terms, self._ends, strict=True):
+            if on < term.starts_on or (end is not None and on >= end):
+                continue
+            total += self._terms_items_mrr(term, on)
+        return total
+
+    def _terms_items_mrr(self, term: Term, on: date) -> Decimal:
+        total = Decimal(0)
+        for item in term.items:
+            amount = item_mrr_on(item, on)
+            if not amount:
+                continue
+            # The rate of the day the item started: a rate moving alone never changes MRR.
+            rate = self.fx.rate(item.currency, item.starts_on)
+            if rate is None:
+                self.missing_rates.add(item.currency)
+                continue
+            total += _to_base(amount, item.currency, rate, self.fx.base_currency)
+        return total
+
+    def mrr(self, on: date) -> int:
+        """Account MRR on a day, in base-currency minor units, rounded half up."""
+        return _round(self.unrounded_mrr(on))
+
+    def term_mrr(self, term: Term, on: date) -> int:
+        return _round(self._terms_items_mrr(term, on))
+
+
+def account_mrr(terms: Sequence[Term], on: date, fx: FxTable) -> int:
+    return AccountRevenue(terms, fx).mrr(on)
+
+
+def month_start(day: date) -> date:
+    return day.replace(day=1)
+
+
+def month_end(month: date) -> date:
+    return month.replace(day=calendar.monthrange(month.year, month.month)[1])
+
+
+def next_month(month: date) -> date:
+    return add_months(month_start(month), 1)
+
+
+@dataclass(frozen=True)
+class MonthMrr:
+    month: date
+    # MRR on the month's last day (on `today` for the current month).
+    mrr: int
+
+
+def monthly_series(revenue: AccountRevenue, *, today: date) -> list[MonthMrr]:
+    """MRR at the end of each month from the first term's month to today's month; the current
+    month is measured today, since its last day has not happened yet."""
+    if not revenue.terms:
+        return []
+    month = month_start(min(t.starts_on for t in revenue.terms))
+    series: list[MonthMrr] = []
+    while month <= today:
+        series.append(MonthMrr(month, revenue.mrr(min(month_end(month), today))))
+        month = next_month(month)
+    return series
+
+
+@dataclass(frozen=True)
+class Movement:
+    month: date
+    kind: MovementKind
+    start_mrr: int
+    end_mrr: int
+
+    @property
+    def delta(self) -> int:
+        return self.end_mrr - self.start_mrr
+
+
+def classify(start: int, end: int, *, had_revenue: bool) -> MovementKind | None:
+    if start == 0 and end > 0:
+        return MovementKind.REACTIVATION if had_revenue else MovementKind.NEW
+    if start > 0 and end == 0:
+        return MovementKind.CHURN
+    if start > 0 and end > start:
+        return MovementKind.EXPANSION
+    if start > 0 and end < start:
+        return MovementKind.CONTRACTION
+    return None
+
+
+def movements(series: Sequence[MonthMrr]) -> list[Movement]:
+    """Each month's movement: the MRR at the end of the previous month against that at the end
+    of the month (0 before the first month)."""
+    result: list[Movement] = []
+    start = 0
+    had_revenue = False
+    for point in series:
+        kind = classify(start, point.mrr, had_revenue=had_revenue)
+        if kind is not None:
+            result.append(Movement(point.month, kind, start, point.mrr))
+        had_revenue = had_revenue or start > 0 or point.mrr > 0
+        start = point.mrr
+    return result
+
+
+@dataclass(frozen=True)
+class Renewal:
+    month: date
+    # The renewed terms' MRR on their last day, and their successors' MRR when they started.
+    previous_mrr: int
+    renewed_mrr: int
+
+
+def renewals(revenue: AccountRevenue, *, today: date) -> list[Renewal]:
+    """Terms whose end falls in a month (up to today) and that another term of the account
+    follows within RENEWAL_GAP are renewed in that month; renewed MRR is the successors' MRR."""
+    by_month: dict[date, tuple[int, int, set[int]]] = {}
+    terms = list(revenue.terms)
+    for term in terms:
+        end = term.ends_on
+        if end is None or end > today or end <= term.starts_on:
+            continue
+        successors = [
+            i
+            for i, other in enumerate(terms)
+            if other is not term and end <= other.starts_on <= end + RENEWAL_GAP
+        ]
+        if not successors:
+            continue
+        month = month_start(end)
+        previous, renewed, seen = by_month.get(month, (0, 0, set()))
+        previous += revenue.term_mrr(term, end - timedelta(days=1))
+        for i in successors:
+            if i not in seen:
+                seen.add(i)
+                renewed += revenue.term_mrr(terms[i], terms[i].starts_on)
+        by_month[month] = (previous, renewed, seen)
+    return [Renewal(m, p, r) for m, (p, r, _) in sorted(by_month.items())]
+
+
+@dataclass(frozen=True)
+class ChurnRates:
+    starting_mrr: int
+    starting_accounts: int
+    new: int
+    reactivation: int
+    expansion: int
+    contraction: int
+    churn: int
+    churned_accounts: int
+    gross_mrr_churn_rate: Decimal | None
+    net_mrr_churn_rate: Decimal | None
+    logo_churn_rate: Decimal | None
+
+
+def churn_rates(
+    *,
+    starting_mrr: int,
+    starting_accounts: int,
+    totals: Mapping[MovementKind, int],
+    churned_accounts: int,
+) -> ChurnRates:
+    """SPEC: gross = (churn + contraction) / starting MRR; net = (churn + contraction -
+    expansion - reactivation) / starting MRR; logo = accounts churned / accounts at start.
+    Amounts in `totals` are positive; a rate with nothing at the start is None."""
+
+    def amount(kind: MovementKind) -> int:
+        return abs(totals.get(kind, 0))
+
+    lost = amount(MovementKind.CHURN) + amount(MovementKind.CONTRACTION)
+    won = amount(MovementKind.EXPANSION) + amount(MovementKind.REACTIVATION)
+    return ChurnRates(
+        starting_mrr=starting_mrr,
+        starting_accounts=starting_accounts,
+        new=amount(MovementKind.NEW),
+        reactivation=amount(MovementKind.REACTIVATION),
+        expansion=amount(MovementKind.EXPANSION),
+        contraction=amount(MovementKind.CONTRACTION),
+        churn=amount(MovementKind.CHURN),
+        churned_accounts=churned_accounts,
+        gross_mrr_churn_rate=Decimal(lost) / starting_mrr if starting_mrr else None,
+        net_mrr_churn_rate=Decimal(lost - won) / starting_mrr if starting_mrr else None,
+        logo_churn_rate=(
+            Decimal(churned_accounts) / starting_accounts if starting_accounts else None
+        ),
+    )

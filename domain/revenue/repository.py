@@ -1,0 +1,297 @@
+"""The revenue area's SQL, always scoped to one organisation."""
+
+import uuid
+from collections.abc import Sequence
+from datetime import date
+from typing import Any
+
+from sqlalchemy import Select, and_, delete, func, or_, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import selectinload
+
+from domain.accounts.models import Account
+from domain.common.bulk_sql import among, insert_rows
+from domain.revenue.models import (
+    AccountMrr,
+    AccountMrrMonth,
+    FxRate,
+    Invoice,
+    MrrMovement,
+    MrrMovementKind,
+    Subscription,
+    SubscriptionItem,
+)
+
+
+class RevenueRepository:
+    def __init__(self, session: AsyncSession, org_id: uuid.UUID) -> None:
+        self.session = session
+        self.org_id = org_id
+
+    # --- accounts by external id -------------------------------------------------------
+
+    async def account_ids_by_external_id(self, external_ids: Sequence[str]) -> dict[str, uuid.UUID]:
+        if not external_ids:
+            return {}
+        rows = await self.session.execute(
+            select(Account.external_id, Account.id).where(
+                Account.org_id == self.org_id,
+                Account.deleted_at.is_(None),
+                among(Account.external_id, set(external_ids)),
+            )
+        )
+        return {external_id: account_id for external_id, account_id in rows}
+
+    async def link_waiting(self) -> set[uuid.UUID]:
+        """Link subscriptions and invoices sent before their account existed to the account
+        that now has their account external id; the accounts linked."""
+        linked: set[uuid.UUID] = set()
+        for model in (Subscription, Invoice):
+            result = await self.session.execute(
+                update(model)
+                .where(
+                    model.org_id == self.org_id,
+                    model.account_id.is_(None),
+                    Account.org_id == self.org_id,
+                    Account.deleted_at.is_(None),
+                    Account.external_id == model.account_external_id,
+                )
+                .values(account_id=Account.id)
+                .returning(model.account_id)
+                .execution_options(synchronize_session=False)
+            )
+            linked |= {account_id for account_id in result.scalars() if account_id is not None}
+        return linked
+
+    # --- subscriptions -----------------------------------------------------------------
+
+    async def subscriptions_by_external_id(
+        self, external_ids: Sequence[str]
+    ) -> dict[str, Subscription]:
+        if not external_ids:
+            return {}
+        rows = await self.session.scalars(
+            select(Subscription)
+            .options(selectinload(Subscription.items))
+            .where(
+                Subscription.org_id == self.org_id,
+                among(Subscription.external_id, set(external_ids)),
+            )
+        )
+        return {s.external_id: s for s in rows}
+
+    def _of_account(self, model: Any, account: Account) -> Any:
+        # Linked rows, and rows still waiting for an account with this external id.
+        return and_(
+            model.org_id == self.org_id,
+            or_(
+                model.account_id == account.id,
+                and_(model.account_id.is_(None), model.account_external_id == account.external_id),
+            ),
+        )
+
+    async def account_subscriptions(self, account: Account) -> list[Subscription]:
+        rows = await self.session.scalars(
+            select(Subscription)
+            .options(selectinload(Subscription.items))
+            .where(self._of_account(Subscription, account))
+            .order_by(Subscription.starts_on.desc(), Subscription.external_id)
+        )
+        return list(rows)
+
+    async def terms_of(
+        self, account_ids: Sequence[uuid.UUID]
+    ) -> dict[uuid.UUID, list[tuple[Subscription, list[SubscriptionItem]]]]:
+        """The subscriptions and items of these accounts, in two reads."""
+        subs = list(
+            await self.session.scalars(
+                select(Subscription)
+                .where(
+                    Subscription.org_id == self.org_id, among(Subscription.account_id, account_ids)
+                )
+                .order_by(Subscription.starts_on, Subscription.id)
+                .execution_options(populate_existing=True)
+            )
+        )
+        items: dict[uuid.UUID, list[SubscriptionItem]] = {}
+        if subs:
+            for item in await self.session.scalars(
+                select(SubscriptionItem)
+                .where(
+                    SubscriptionItem.org_id == self.org_id,
+                    among(SubscriptionItem.subscription_id, [s.id for s in subs]),
+                )
+                .order_by(SubscriptionItem.position)
+            ):
+                items.setdefault(item.subscription_id, []).append(item)
+        result: dict[uuid.UUID, list[tuple[Subscription, list[SubscriptionItem]]]] = {}
+        for s in subs:
+            assert s.account_id is not None
+            result.setdefault(s.account_id, []).append((s, items.get(s.id, [])))
+        return result
+
+    async def accounts_with_revenue(self) -> list[uuid.UUID]:
+        """Every account with a subscription or a stored MRR (which may have to be cleared)."""
+        with_subs = select(Subscription.account_id).where(
+            Subscription.org_id == self.org_id, Subscription.account_id.is_not(None)
+        )
+        with_mrr = select(AccountMrr.account_id).where(AccountMrr.org_id == self.org_id)
+        rows = await self.session.scalars(with_subs.union(with_mrr))
+        return sorted(a for a in rows if a is not None)
+
+    # --- invoices ----------------------------------------------------------------------
+
+    async def invoices_by_number(self, numbers: Sequence[str]) -> dict[str, Invoice]:
+        if not numbers:
+            return {}
+        rows = await self.session.scalars(
+            select(Invoice)
+            .options(selectinload(Invoice.lines))
+            .where(Invoice.org_id == self.org_id, among(Invoice.number, set(numbers)))
+        )
+        return {i.number: i for i in rows}
+
+    async def page_account_invoices(
+        self, account: Account, *, limit: int, offset: int
+    ) -> tuple[list[Invoice], int]:
+        where = self._of_account(Invoice, account)
+        total = await self.session.scalar(select(func.count()).select_from(Invoice).where(where))
+        rows = await self.session.scalars(
+            select(Invoice)
+            .options(selectinload(Invoice.lines))
+            .where(where)
+            .order_by(Invoice.issued_on.desc(), Invoice.number.desc())
+            .limit(limit)
+            .offset(offset)
+        )
+        return list(rows), total or 0
+
+    # --- FX rates ----------------------------------------------------------------------
+
+    async def fx_rates(self, currency: str | None = None) -> list[FxRate]:
+        stmt = select(FxRate).where(FxRate.org_id == self.org_id)
+        if currency:
+            stmt = stmt.where(FxRate.currency == currency)
+        rows = await self.session.scalars(
+            stmt.order_by(FxRate.currency, FxRate.effective_on.desc())
+        )
+        return list(rows)
+
+    async def fx_rates_by_key(
+        self, keys: Sequence[tuple[str, date]]
+    ) -> dict[tuple[str, date], FxRate]:
+        if not keys:
+            return {}
+        rows = await self.session.scalars(
+            select(FxRate).where(
+                FxRate.org_id == self.org_id,
+                among(FxRate.currency, {c for c, _ in keys}),
+                among(FxRate.effective_on, {d for _, d in keys}),
+            )
+        )
+        return {(r.currency, r.effective_on): r for r in rows}
+
+    async def get_fx_rate(self, rate_id: uuid.UUID) -> FxRate | None:
+        return await self.session.scalar(
+            select(FxRate).where(FxRate.org_id == self.org_id, FxRate.id == rate_id)
+        )
+
+    # --- computed MRR ------------------------------------------------------------------
+
+    async def account_mrr(self, account_id: uuid.UUID) -> AccountMrr | None:
+        return await self.session.scalar(
+            select(AccountMrr).where(
+                AccountMrr.org_id == self.org_id, AccountMrr.account_id == account_id
+            )
+        )
+
+    async def account_months(self, account_id: uuid.UUID) -> list[AccountMrrMonth]:
+        rows = await self.session.scalars(
+            select(AccountMrrMonth)
+            .where(AccountMrrMonth.org_id == self.org_id, AccountMrrMonth.account_id == account_id)
+            .order_by(AccountMrrMonth.month)
+        )
+        return list(rows)
+
+    async def account_movements(self, account_id: uuid.UUID) -> list[MrrMovement]:
+        rows = await self.session.scalars(
+            select(MrrMovement)
+            .where(MrrMovement.org_id == self.org_id, MrrMovement.account_id == account_id)
+            .order_by(MrrMovement.month.desc(), MrrMovement.kind)
+        )
+        return list(rows)
+
+    async def replace_computed(
+        self,
+        account_ids: Sequence[uuid.UUID],
+        *,
+        current: list[dict[str, Any]],
+        months: list[dict[str, Any]],
+        movements: list[dict[str, Any]],
+    ) -> None:
+        """Swap the stored results of a chunk of accounts: one delete and one insert a table."""
+        for model in (AccountMrr, AccountMrrMonth, MrrMovement):
+            await self.session.execute(
+                delete(model).where(
+                    model.org_id == self.org_id, among(model.account_id, account_ids)
+                )
+            )
+        await insert_rows(self.session, AccountMrr, current)
+        await insert_rows(self.session, AccountMrrMonth, months)
+        await insert_rows(self.session, MrrMovement, movements)
+
+    async def summary_rows(
+        self, visible: Select[Any], *, first: date, last: date
+    ) -> tuple[dict[date, tuple[int, int]], dict[tuple[date, str], tuple[int, int]]]:
+        """Per month: (Σ MRR, accounts with MRR) at month end; per month and movement kind:
+        (Σ |delta| or renewed MRR, accounts); over the visible accounts."""
+        month_rows = await self.session.execute(
+            select(
+                AccountMrrMonth.month,
+                func.coalesce(func.sum(AccountMrrMonth.mrr), 0),
+                func.count().filter(AccountMrrMonth.mrr > 0),
+            )
+            .where(
+                AccountMrrMonth.org_id == self.org_id,
+                AccountMrrMonth.account_id.in_(visible),
+                AccountMrrMonth.month.between(first, last),
+            )
+            .group_by(AccountMrrMonth.month)
+        )
+        renewal = MrrMovement.kind == MrrMovementKind.RENEWAL
+        amount = func.sum(func.abs(MrrMovement.delta)).filter(~renewal)
+        movement_rows = await self.session.execute(
+            select(
+                MrrMovement.month,
+                MrrMovement.kind,
+                func.coalesce(
+                    func.coalesce(amount, func.sum(MrrMovement.end_mrr).filter(renewal)), 0
+                ),
+                func.count(),
+            )
+            .where(
+                MrrMovement.org_id == self.org_id,
+                MrrMovement.account_id.in_(visible),
+                MrrMovement.month.between(first, last),
+            )
+            .group_by(MrrMovement.month, MrrMovement.kind)
+        )
+        return (
+            {m: (int(total), int(n)) for m, total, n in month_rows},
+            {(m, str(k)): (int(total), int(n)) for m, k, total, n in movement_rows},
+        )
+
+
+async def organisations_with_subscriptions(session: AsyncSession) -> list[uuid.UUID]:
+    rows = await session.scalars(select(Subscription.org_id).distinct())
+    return list(rows)
+
+
+async def organisations_waiting_for_accounts(session: AsyncSession) -> list[uuid.UUID]:
+    """Organisations with subscriptions or invoices not yet linked to an account."""
+    waiting = (
+        select(Subscription.org_id)
+        .where(Subscription.account_id.is_(None))
+        .union(select(Invoice.org_id).where(Invoice.account_id.is_(None)))
+    )
+    return list(await session.scalars(waiting))

@@ -1,0 +1,337 @@
+import uuid
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Annotated, Any, Self
+
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    WithJsonSchema,
+    model_validator,
+)
+
+from domain.integration.batch import MAX_BATCH
+from domain.integration.schemas import batch_schema
+from domain.revenue.models import ItemKind, MrrMovementKind, SubscriptionStatus
+from domain.revenue.mrr import DiscountKind
+
+ExternalId = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+Currency = Annotated[
+    str,
+    StringConstraints(strip_whitespace=True, to_upper=True, pattern=r"^[A-Za-z]{3}$"),
+    Field(description="ISO 4217 code", examples=["USD"]),
+]
+MinorUnits = Annotated[
+    int, Field(ge=0, le=10**15, description="Money in minor units (cents for USD)")
+]
+
+
+class DiscountIn(BaseModel):
+    kind: DiscountKind
+    percent: Decimal | None = Field(None, gt=0, le=100, description="For `percent` discounts")
+    amount: MinorUnits | None = Field(
+        None, description="For `amount` discounts: off each interval, in the item's currency"
+    )
+    intervals: int | None = Field(
+        None,
+        ge=1,
+        le=1200,
+        description="For this many billing intervals from the item's start; omitted: forever",
+    )
+    coupon_code: str | None = Field(None, max_length=100, description="Set when it is a coupon")
+
+    @model_validator(mode="after")
+    def _one_value(self) -> Self:
+        if self.kind is DiscountKind.PERCENT and (self.percent is None or self.amount is not None):
+            raise ValueError("a percent discount takes `percent` only")
+        if self.kind is DiscountKind.AMOUNT and (self.amount is None or self.percent is not None):
+            raise ValueError("an amount discount takes `amount` only")
+        return self
+
+
+class SubscriptionItemIn(BaseModel):
+    external_id: ExternalId
+    kind: ItemKind = ItemKind.PLAN
+    name: str | None = Field(None, max_length=300)
+    unit_price: MinorUnits
+    quantity: int = Field(1, ge=0, le=10_000_000)
+    interval_months: int = Field(
+        1, ge=1, le=120, description="Billing interval: 1 monthly, 3 quarterly, 12 annual"
+    )
+    currency: Currency | None = Field(None, description="Defaults to the subscription's")
+    starts_on: date | None = Field(None, description="Defaults to the subscription's start")
+    discount: DiscountIn | None = None
+
+
+class SubscriptionIn(BaseModel):
+    external_id: ExternalId
+    account_external_id: ExternalId = Field(
+        description="The account's external id; kept so the subscription links to an account "
+        "that arrives later"
+    )
+    status: SubscriptionStatus = SubscriptionStatus.ACTIVE
+    currency: Currency
+    starts_on: date
+    ends_on: date | None = Field(None, description="Exclusive: the first day it no longer runs")
+    items: list[SubscriptionItemIn] = Field(min_length=1, max_length=100)
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "external_id": "sub_1001",
+                    "account_external_id": "acme",
+                    "status": "active",
+                    "currency": "USD",
+                    "starts_on": "2026-01-01",
+                    "ends_on": "2027-01-01",
+                    "items": [
+                        {
+                            "external_id": "si_1",
+                            "kind": "plan",
+                            "name": "Business",
+                            "unit_price": 120000,
+                            "quantity": 10,
+                            "interval_months": 12,
+                            "discount": {"kind": "percent", "percent": "10", "intervals": 1},
+                        },
+                        {
+                            "external_id": "si_2",
+                            "kind": "add_on",
+                            "name": "SSO",
+                            "unit_price": 5000,
+                            "interval_months": 1,
+                        },
+                    ],
+                }
+            ]
+        }
+    )
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Self:
+        if self.ends_on is not None and self.ends_on <= self.starts_on:
+            raise ValueError("ends_on must be after starts_on")
+        ids = [i.external_id for i in self.items]
+        if len(set(ids)) != len(ids):
+            raise ValueError("item external ids must be unique within a subscription")
+        for item in self.items:
+            if item.starts_on is not None and item.starts_on < self.starts_on:
+                raise ValueError(f"item {item.external_id} starts before its subscription")
+        return self
+
+
+class SubscriptionBatch(BaseModel):
+    items: Annotated[
+        list[Any],
+        Field(min_length=1, max_length=MAX_BATCH),
+        WithJsonSchema(batch_schema(SubscriptionIn, max_items=MAX_BATCH)),
+    ]
+
+
+class InvoiceLineIn(BaseModel):
+    description: str = Field(min_length=1, max_length=500)
+    amount: int = Field(
+        ge=-(10**15), le=10**15, description="The line's total in minor units (may be negative)"
+    )
+    quantity: int = Field(1, ge=0, le=10_000_000)
+
+
+class InvoiceIn(BaseModel):
+    number: ExternalId
+    account_external_id: ExternalId
+    currency: Currency
+    issued_on: date
+    due_on: date | None = None
+    paid_on: date | None = None
+    is_paid: bool | None = Field(None, description="Defaults to whether `paid_on` is set")
+    lines: list[InvoiceLineIn] = Field(default_factory=list, max_length=500)
+    total: int | None = Field(
+        None, ge=-(10**15), le=10**15, description="Defaults to the sum of the lines"
+    )
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "number": "INV-2026-0042",
+                    "account_external_id": "acme",
+                    "currency": "USD",
+                    "issued_on": "2026-03-01",
+                    "due_on": "2026-03-31",
+                    "paid_on": "2026-03-12",
+                    "lines": [{"description": "Business plan, 10 seats", "amount": 100000}],
+                }
+            ]
+        }
+    )
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Self:
+        if self.due_on is not None and self.due_on < self.issued_on:
+            raise ValueError("due_on must not be before issued_on")
+        if self.is_paid is False and self.paid_on is not None:
+            raise ValueError("an unpaid invoice has no paid_on")
+        return self
+
+
+class InvoiceBatch(BaseModel):
+    items: Annotated[
+        list[Any],
+        Field(min_length=1, max_length=MAX_BATCH),
+        WithJsonSchema(batch_schema(InvoiceIn, max_items=MAX_BATCH)),
+    ]
+
+
+class FxRateIn(BaseModel):
+    currency: Currency
+    effective_on: date
+    rate: Decimal = Field(
+        gt=0,
+        max_digits=20,
+        decimal_places=10,
+        description="Units of the organisation's base currency one unit of `currency` buys",
+    )
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [{"currency": "EUR", "effective_on": "2026-01-01", "rate": "1.08"}]
+        }
+    )
+
+
+class FxRateBatch(BaseModel):
+    items: Annotated[
+        list[Any],
+        Field(min_length=1, max_length=MAX_BATCH),
+        WithJsonSchema(batch_schema(FxRateIn, max_items=MAX_BATCH)),
+    ]
+
+
+class DiscountRead(BaseModel):
+    kind: DiscountKind
+    percent: Decimal | None
+    amount: int | None
+    intervals: int | None
+    coupon_code: str | None
+
+
+class SubscriptionItemRead(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    external_id: str
+    kind: ItemKind
+    name: str | None
+    unit_price: int
+    quantity: int
+    interval_months: int
+    currency: str
+    starts_on: date | None
+    discount: DiscountRead | None
+
+
+class SubscriptionRead(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: uuid.UUID
+    external_id: str
+    account_id: uuid.UUID | None
+    account_external_id: str
+    status: SubscriptionStatus
+    currency: str
+    starts_on: date
+    ends_on: date | None
+    items: list[SubscriptionItemRead]
+    created_at: datetime
+    updated_at: datetime
+
+
+class InvoiceLineRead(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    description: str
+    amount: int
+    quantity: int
+
+
+class InvoiceRead(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: uuid.UUID
+    number: str
+    account_id: uuid.UUID | None
+    account_external_id: str
+    currency: str
+    issued_on: date
+    due_on: date | None
+    paid_on: date | None
+    total: int
+    is_paid: bool
+    lines: list[InvoiceLineRead]
+
+
+class FxRateRead(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: uuid.UUID
+    currency: str
+    effective_on: date
+    rate: Decimal
+    base_currency: str = Field(description="The organisation's base currency the rate converts to")
+
+
+class MonthMrrRead(BaseModel):
+    month: date = Field(description="The month's first day")
+    mrr: int = Field(description="MRR on the month's last day (today for the current month)")
+
+
+class AccountMrrRead(BaseModel):
+    account_id: uuid.UUID
+    currency: str = Field(description="The organisation's base currency")
+    mrr: int = Field(description="Current MRR, minor units of the base currency")
+    arr: int
+    as_of: date | None = Field(description="The day MRR was measured; null before any revenue")
+    computed_at: datetime | None
+    months: list[MonthMrrRead]
+
+
+class MrrMovementRead(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    month: date
+    kind: MrrMovementKind
+    start_mrr: int = Field(description="MRR at the end of the previous month (renewal: renewed)")
+    end_mrr: int = Field(description="MRR at the end of the month (renewal: its successors')")
+    delta: int
+
+
+class MrrSummaryMonth(BaseModel):
+    month: date
+    starting_mrr: int
+    ending_mrr: int
+    new: int
+    reactivation: int
+    expansion: int
+    contraction: int = Field(description="Lost to contraction, as a positive amount")
+    churn: int = Field(description="Lost to churn, as a positive amount")
+    net_change: int
+    starting_accounts: int = Field(description="Accounts with MRR at the start of the month")
+    churned_accounts: int
+    renewed_accounts: int
+    renewed_mrr: int
+    gross_mrr_churn_rate: float | None = Field(
+        description="(churn + contraction) / starting MRR; null without starting MRR"
+    )
+    net_mrr_churn_rate: float | None = Field(
+        description="(churn + contraction - expansion - reactivation) / starting MRR"
+    )
+    logo_churn_rate: float | None = Field(
+        description="Accounts churned / accounts with MRR at the start"
+    )
+
+
+class MrrSummary(BaseModel):
+    currency: str
+    months: list[MrrSummaryMonth]

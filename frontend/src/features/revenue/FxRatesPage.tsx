@@ -1,0 +1,118 @@
+import { ActionIcon, Button, Card, Group, Stack, Table, Text, TextInput, Tooltip } from "@mantine/core";
+import { useForm } from "@mantine/form";
+import { notifications } from "@mantine/notifications";
+import { IconTrash } from "@tabler/icons-react";
+import { errorMessage } from "../../api/errors";
+import { PageHeader } from "../../components/PageHeader";
+import { formatDate } from "../../components/format";
+import { CardSkeleton, EmptyState, ErrorState } from "../../components/states";
+import { useDeleteFxRate, useFxRates, useSetFxRate } from "./queries";
+
+interface RateForm {
+  currency: string;
+  effective_on: string;
+  rate: string;
+}
+
+/** Admin: exchange rates to the organisation's base currency, by effective day. */
+export function FxRatesPage() {
+  const rates = useFxRates();
+  const setRate = useSetFxRate();
+  const deleteRate = useDeleteFxRate();
+  const form = useForm<RateForm>({
+    initialValues: { currency: "", effective_on: new Date().toISOString().slice(0, 10), rate: "" },
+    validate: {
+      currency: (v) => (/^[A-Za-z]{3}$/.test(v.trim()) ? null : "A three-letter ISO code"),
+      effective_on: (v) => (/^\d{4}-\d{2}-\d{2}$/.test(v) ? null : "A date (YYYY-MM-DD)"),
+      rate: (v) => (Number(v) > 0 ? null : "A positive number"),
+    },
+  });
+  const base = rates.data?.[0]?.base_currency;
+
+  const submit = form.onSubmit((values) =>
+    setRate.mutate(
+      { currency: values.currency.trim().toUpperCase(), effective_on: values.effective_on, rate: values.rate.trim() },
+      {
+        onSuccess: (result) => {
+          if (result.rejected > 0) {
+            notifications.show({ color: "red", title: "Rate refused", message: result.errors?.[0]?.message ?? "" });
+            return;
+          }
+          notifications.show({ color: "green", title: "Rate saved", message: "MRR is being recomputed." });
+          form.setFieldValue("rate", "");
+        },
+        onError: (error) => notifications.show({ color: "red", title: "Could not save", message: errorMessage(error) }),
+      },
+    ),
+  );
+
+  return (
+    <Stack gap="lg">
+      <PageHeader
+        title="FX rates"
+        description={`Rates to the base currency${base ? ` (${base})` : ""}. A subscription item converts at the rate of the day it started.`}
+      />
+      <Card withBorder radius="lg" p="lg">
+        <form onSubmit={submit}>
+          <Group align="flex-end">
+            <TextInput label="Currency" placeholder="EUR" w={100} {...form.getInputProps("currency")} data-testid="fx-currency" />
+            <TextInput label="Effective from" type="date" {...form.getInputProps("effective_on")} data-testid="fx-date" />
+            <TextInput label="Rate" placeholder="1.08" w={140} {...form.getInputProps("rate")} data-testid="fx-rate" />
+            <Button type="submit" loading={setRate.isPending} data-testid="fx-save">
+              Set rate
+            </Button>
+          </Group>
+        </form>
+      </Card>
+      {rates.isError ? (
+        <ErrorState error={rates.error} onRetry={() => void rates.refetch()} title="Could not load rates" />
+      ) : rates.isPending ? (
+        <CardSkeleton />
+      ) : rates.data.length === 0 ? (
+        <EmptyState title="No rates yet" description="Items in the base currency need none." />
+      ) : (
+        <Card withBorder radius="lg" p={0}>
+          <Table verticalSpacing="sm" horizontalSpacing="md" data-testid="fx-rates-table">
+            <Table.Thead bg="gray.0">
+              <Table.Tr>
+                <Table.Th>Currency</Table.Th>
+                <Table.Th>Effective from</Table.Th>
+                <Table.Th ta="right">Rate</Table.Th>
+                <Table.Th />
+              </Table.Tr>
+            </Table.Thead>
+            <Table.Tbody>
+              {rates.data.map((r) => (
+                <Table.Tr key={r.id}>
+                  <Table.Td ff="monospace">{r.currency}</Table.Td>
+                  <Table.Td>{formatDate(r.effective_on)}</Table.Td>
+                  <Table.Td ta="right">
+                    <Text size="sm">
+                      1 {r.currency} = {String(r.rate)} {r.base_currency}
+                    </Text>
+                  </Table.Td>
+                  <Table.Td ta="right">
+                    <Tooltip label="Delete rate">
+                      <ActionIcon
+                        variant="subtle"
+                        color="red"
+                        aria-label={`Delete ${r.currency} rate of ${r.effective_on}`}
+                        onClick={() =>
+                          deleteRate.mutate(r.id, {
+                            onError: (error) => notifications.show({ color: "red", title: "Could not delete", message: errorMessage(error) }),
+                          })
+                        }
+                      >
+                        <IconTrash size={16} />
+                      </ActionIcon>
+                    </Tooltip>
+                  </Table.Td>
+                </Table.Tr>
+              ))}
+            </Table.Tbody>
+          </Table>
+        </Card>
+      )}
+    </Stack>
+  );
+}

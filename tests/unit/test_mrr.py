@@ -1,0 +1,259 @@
+"""MRR maths on hand-built cases: SPEC.md "Revenue definitions, exactly"."""
+
+from datetime import date
+from decimal import Decimal
+
+import pytest
+
+from domain.revenue import mrr
+from domain.revenue.mrr import (
+    AccountRevenue,
+    Discount,
+    DiscountKind,
+    FxTable,
+    Item,
+    MonthMrr,
+    MovementKind,
+    Rate,
+    Term,
+)
+
+USD = FxTable("USD")
+
+
+def item(
+    price: int = 10_000,
+    *,
+    quantity: int = 1,
+    months: int = 1,
+    currency: str = "USD",
+    starts_on: date = date(2026, 1, 1),
+    discount: Discount | None = None,
+) -> Item:
+    return Item(price, quantity, months, currency, starts_on, discount)
+
+
+def term(start: date, end: date | None, *items: Item) -> Term:
+    return Term(start, end, items or (item(starts_on=start),))
+
+
+def series(terms: list[Term], today: date, fx: FxTable = USD) -> list[MonthMrr]:
+    return mrr.monthly_series(AccountRevenue(terms, fx), today=today)
+
+
+class TestNormalisation:
+    @pytest.mark.parametrize(
+        ("price", "months", "expected"),
+        [
+            (10_000, 1, Decimal(10_000)),
+            (120_000, 12, Decimal(10_000)),
+            (30_000, 3, Decimal(10_000)),
+        ],
+    )
+    def test_monthly_annual_quarterly(self, price: int, months: int, expected: Decimal) -> None:
+        assert mrr.item_mrr(item(price, months=months)) == expected
+
+    def test_quantity_multiplies_the_unit_price(self) -> None:
+        assert mrr.item_mrr(item(1_000, quantity=7)) == Decimal(7_000)
+
+    def test_plan_and_add_on_sum_then_round_half_up_at_account_level(self) -> None:
+        # 1000 / 12 = 83.33 and 500 / 3 = 166.67: 250.00 together, 250 once rounded.
+        terms = [term(date(2026, 1, 1), None, item(1_000, months=12), item(500, months=3))]
+        assert mrr.account_mrr(terms, date(2026, 1, 15), USD) == 250
+
+    def test_half_a_minor_unit_rounds_up(self) -> None:
+        assert (
+            mrr.account_mrr(
+                [term(date(2026, 1, 1), None, item(5, months=2))], date(2026, 1, 2), USD
+            )
+            == 3
+        )
+
+
+class TestDiscounts:
+    def test_percent(self) -> None:
+        d = Discount(DiscountKind.PERCENT, Decimal(25))
+        assert mrr.item_mrr(item(10_000, discount=d)) == Decimal(7_500)
+
+    def test_amount(self) -> None:
+        d = Discount(DiscountKind.AMOUNT, Decimal(1_500))
+        assert mrr.item_mrr(item(10_000, discount=d)) == Decimal(8_500)
+
+    def test_amount_larger_than_the_price_stops_at_zero(self) -> None:
+        d = Discount(DiscountKind.AMOUNT, Decimal(50_000))
+        assert mrr.item_mrr(item(10_000, discount=d)) == 0
+
+    def test_for_n_intervals_from_the_items_start(self) -> None:
+        # Quarterly, 50 % off the first two quarters.
+        it = item(30_000, months=3, discount=Discount(DiscountKind.PERCENT, Decimal(50), 2))
+        assert mrr.item_mrr_on(it, date(2026, 1, 1)) == Decimal(5_000)
+        assert mrr.item_mrr_on(it, date(2026, 6, 30)) == Decimal(5_000)
+        assert mrr.item_mrr_on(it, date(2026, 7, 1)) == Decimal(10_000)
+
+    def test_forever(self) -> None:
+        it = item(discount=Discount(DiscountKind.AMOUNT, Decimal(1_000)))
+        assert mrr.item_mrr_on(it, date(2030, 5, 1)) == Decimal(9_000)
+
+    def test_intervals_count_from_the_items_own_start(self) -> None:
+        it = item(
+            starts_on=date(2026, 3, 15), discount=Discount(DiscountKind.PERCENT, Decimal(10), 1)
+        )
+        assert mrr.item_mrr_on(it, date(2026, 4, 14)) == Decimal(9_000)
+        assert mrr.item_mrr_on(it, date(2026, 4, 15)) == Decimal(10_000)
+
+    def test_month_end_anniversaries_clamp(self) -> None:
+        assert mrr.months_elapsed(date(2026, 1, 31), date(2026, 2, 28)) == 1
+        assert mrr.months_elapsed(date(2026, 1, 31), date(2026, 2, 27)) == 0
+
+
+class TestFx:
+    FX = FxTable(
+        "USD",
+        [
+            Rate("EUR", date(2026, 1, 1), Decimal("1.10")),
+            Rate("EUR", date(2026, 3, 1), Decimal("1.30")),
+            Rate("JPY", date(2026, 1, 1), Decimal("0.0070")),
+        ],
+    )
+
+    def test_converted_at_the_rate_of_the_day_the_item_started(self) -> None:
+        terms = [
+            term(date(2026, 2, 1), None, item(10_000, currency="EUR", starts_on=date(2026, 2, 1)))
+        ]
+        # Started under 1.10; the March rate does not apply to it.
+        assert mrr.account_mrr(terms, date(2026, 2, 10), self.FX) == 11_000
+        assert mrr.account_mrr(terms, date(2026, 4, 10), self.FX) == 11_000
+
+    def test_an_item_started_later_uses_its_own_day(self) -> None:
+        terms = [
+            term(date(2026, 3, 5), None, item(10_000, currency="EUR", starts_on=date(2026, 3, 5)))
+        ]
+        assert mrr.account_mrr(terms, date(2026, 3, 10), self.FX) == 13_000
+
+    def test_minor_units_of_zero_decimal_currencies(self) -> None:
+        # 10,000 JPY a month at 0.0070 is 70.00 USD.
+        terms = [term(date(2026, 1, 1), None, item(10_000, currency="JPY"))]
+        assert mrr.account_mrr(terms, date(2026, 1, 10), self.FX) == 7_000
+
+    def test_the_rate_of_a_day_is_the_latest_on_or_before_it(self) -> None:
+        assert self.FX.rate("EUR", date(2026, 2, 28)) == Decimal("1.10")
+        assert self.FX.rate("EUR", date(2026, 3, 1)) == Decimal("1.30")
+        assert self.FX.rate("USD", date(2020, 1, 1)) == 1
+        assert self.FX.rate("GBP", date(2026, 3, 1)) is None
+
+    def test_a_rate_moving_alone_is_no_movement(self) -> None:
+        terms = [term(date(2026, 1, 1), None, item(10_000, currency="EUR"))]
+        assert mrr.movements(series(terms, date(2026, 5, 31), self.FX)) == [
+            mrr.Movement(date(2026, 1, 1), MovementKind.NEW, 0, 11_000)
+        ]
+
+
+def kinds(terms: list[Term], today: date) -> list[tuple[date, MovementKind, int, int]]:
+    return [(m.month, m.kind, m.start_mrr, m.end_mrr) for m in mrr.movements(series(terms, today))]
+
+
+class TestMovements:
+    def test_new_expansion_contraction_churn_reactivation(self) -> None:
+        terms = [
+            term(date(2026, 1, 10), date(2026, 3, 1), item(10_000, starts_on=date(2026, 1, 10))),
+            term(date(2026, 2, 5), date(2026, 4, 1), item(5_000, starts_on=date(2026, 2, 5))),
+            term(date(2026, 6, 1), None, item(2_000, starts_on=date(2026, 6, 1))),
+        ]
+        assert kinds(terms, date(2026, 7, 15)) == [
+            (date(2026, 1, 1), MovementKind.NEW, 0, 10_000),
+            (date(2026, 2, 1), MovementKind.EXPANSION, 10_000, 15_000),
+            (date(2026, 3, 1), MovementKind.CONTRACTION, 15_000, 5_000),
+            (date(2026, 4, 1), MovementKind.CHURN, 5_000, 0),
+            (date(2026, 6, 1), MovementKind.REACTIVATION, 0, 2_000),
+        ]
+
+    def test_a_gap_of_three_days_is_covered(self) -> None:
+        # Ends (exclusive) on Jan 30, the next starts Feb 2: Jan 31 is covered by the first.
+        terms = [
+            term(date(2026, 1, 1), date(2026, 1, 30)),
+            term(date(2026, 2, 2), None, item(12_000, starts_on=date(2026, 2, 2))),
+        ]
+        assert kinds(terms, date(2026, 3, 31)) == [
+            (date(2026, 1, 1), MovementKind.NEW, 0, 10_000),
+            (date(2026, 2, 1), MovementKind.EXPANSION, 10_000, 12_000),
+        ]
+
+    def test_a_gap_of_four_days_is_churn_then_reactivation(self) -> None:
+        terms = [
+            term(date(2025, 12, 1), date(2026, 1, 30)),
+            term(date(2026, 2, 3), None, item(starts_on=date(2026, 2, 3))),
+        ]
+        assert [k for _, k, _, _ in kinds(terms, date(2026, 2, 28))] == [
+            MovementKind.NEW,
+            MovementKind.CHURN,
+            MovementKind.REACTIVATION,
+        ]
+
+    def test_the_current_month_is_measured_today(self) -> None:
+        terms = [term(date(2026, 1, 1), date(2026, 5, 20))]
+        assert series(terms, date(2026, 5, 10))[-1] == MonthMrr(date(2026, 5, 1), 10_000)
+
+    def test_a_term_inside_one_month_leaves_no_trace(self) -> None:
+        assert kinds([term(date(2026, 1, 3), date(2026, 1, 20))], date(2026, 2, 28)) == []
+
+
+class TestRenewals:
+    def test_renewed_within_three_days_with_the_successors_mrr(self) -> None:
+        terms = [
+            term(
+                date(2025, 3, 1),
+                date(2026, 3, 1),
+                item(120_000, months=12, starts_on=date(2025, 3, 1)),
+            ),
+            term(date(2026, 3, 3), None, item(150_000, months=12, starts_on=date(2026, 3, 3))),
+        ]
+        revenue = AccountRevenue(terms, USD)
+        assert mrr.renewals(revenue, today=date(2026, 4, 1)) == [
+            mrr.Renewal(date(2026, 3, 1), 10_000, 12_500)
+        ]
+
+    def test_no_successor_is_no_renewal(self) -> None:
+        revenue = AccountRevenue([term(date(2026, 1, 1), date(2026, 3, 1))], USD)
+        assert mrr.renewals(revenue, today=date(2026, 4, 1)) == []
+
+    def test_a_successor_after_four_days_is_no_renewal(self) -> None:
+        terms = [term(date(2026, 1, 1), date(2026, 3, 1)), term(date(2026, 3, 5), None)]
+        assert mrr.renewals(AccountRevenue(terms, USD), today=date(2026, 4, 1)) == []
+
+
+class TestChurnRates:
+    def test_spec_example(self) -> None:
+        # $100 start, $10 churn, $10 contraction, $10 expansion: gross 20 %, net 10 %.
+        rates = mrr.churn_rates(
+            starting_mrr=10_000,
+            starting_accounts=4,
+            totals={
+                MovementKind.CHURN: 1_000,
+                MovementKind.CONTRACTION: 1_000,
+                MovementKind.EXPANSION: 1_000,
+                MovementKind.NEW: 5_000,
+            },
+            churned_accounts=1,
+        )
+        assert rates.gross_mrr_churn_rate == Decimal("0.2")
+        assert rates.net_mrr_churn_rate == Decimal("0.1")
+        assert rates.logo_churn_rate == Decimal("0.25")
+
+    def test_reactivation_counts_against_net_churn(self) -> None:
+        rates = mrr.churn_rates(
+            starting_mrr=10_000,
+            starting_accounts=2,
+            totals={MovementKind.CHURN: 1_000, MovementKind.REACTIVATION: 3_000},
+            churned_accounts=1,
+        )
+        assert rates.net_mrr_churn_rate == Decimal("-0.2")
+
+    def test_nothing_at_the_start_has_no_rates(self) -> None:
+        rates = mrr.churn_rates(
+            starting_mrr=0, starting_accounts=0, totals={MovementKind.NEW: 5}, churned_accounts=0
+        )
+        assert (rates.gross_mrr_churn_rate, rates.net_mrr_churn_rate, rates.logo_churn_rate) == (
+            None,
+            None,
+            None,
+        )

@@ -1,0 +1,105 @@
+"""The MRR recompute: queued by ingestion, run by a real arq worker, idempotent."""
+
+from typing import Any
+
+from arq.worker import Worker
+from httpx import AsyncClient
+from redis.asyncio import Redis
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from domain.common.settings import Settings
+from domain.integration.models import ApiScope
+from domain.orgs.models import Organisation
+from domain.revenue import service as revenue
+from domain.revenue.models import AccountMrr, AccountMrrMonth, MrrMovement
+from domain.users.actor import Actor
+from domain.users.permissions import Permission
+from tests.factories import create_account, create_api_key
+from workers import queue
+from workers.jobs import revenue as revenue_jobs
+
+SUBSCRIPTION = {
+    "external_id": "sub_1",
+    "account_external_id": "acme",
+    "currency": "USD",
+    "starts_on": "2025-01-01",
+    "items": [{"external_id": "plan", "unit_price": 120_000, "interval_months": 12}],
+}
+
+
+async def _stored(session: AsyncSession) -> tuple[list[Any], list[Any], list[Any]]:
+    def rows(model: Any) -> Any:
+        return select(model).execution_options(populate_existing=True)
+
+    current = [(r.account_id, r.mrr, r.arr) for r in await session.scalars(rows(AccountMrr))]
+    months = [(r.month, r.mrr) for r in await session.scalars(rows(AccountMrrMonth))]
+    moves = [(r.month, r.kind, r.delta) for r in await session.scalars(rows(MrrMovement))]
+    return current, sorted(months), sorted(moves)
+
+
+async def test_ingestion_queues_a_recompute_a_real_worker_runs(
+    client: AsyncClient,
+    session: AsyncSession,
+    sessionmaker: async_sessionmaker[AsyncSession],
+    redis: Redis,
+    settings: Settings,
+    org: Organisation,
+) -> None:
+    account = await create_account(session, org, external_id="acme")
+    _, key = await create_api_key(session, org, ApiScope.INGEST)
+    response = await client.post(
+        "/api/v1/subscriptions/batch", headers=key, json={"items": [SUBSCRIPTION]}
+    )
+    assert response.status_code == 200, response.text
+
+    worker = Worker(
+        functions=queue.worker_functions(),
+        redis_settings=queue.redis_settings(settings.redis_url),
+        burst=True,
+        handle_signals=False,
+        poll_delay=0.01,
+        ctx={"sessionmaker": sessionmaker},
+    )
+    try:
+        await worker.main()
+    finally:
+        await worker.close()
+
+    assert worker.jobs_complete == 1 and worker.jobs_failed == 0
+    current, months, moves = await _stored(session)
+    assert current == [(account.id, 10_000, 120_000)]
+    assert months[0][1] == 10_000 and len(months) >= 12
+    assert [(m[1], m[2]) for m in moves] == [("new", 10_000)]
+
+
+async def test_running_it_again_changes_nothing(
+    session: AsyncSession, org: Organisation, job_ctx: dict[str, Any]
+) -> None:
+    account = await create_account(session, org, external_id="acme")
+    await revenue.ingest_subscriptions(session, _ingester(org), [SUBSCRIPTION])
+    await session.commit()
+
+    await revenue_jobs.recompute_accounts(job_ctx, str(org.id), [str(account.id)])
+    first = await _stored(session)
+    await revenue_jobs.recompute_org(job_ctx, str(org.id))
+
+    assert await _stored(session) == first
+    assert first[0] == [(account.id, 10_000, 120_000)]
+
+
+async def test_late_accounts_are_linked_and_computed(
+    session: AsyncSession, org: Organisation, job_ctx: dict[str, Any]
+) -> None:
+    await revenue.ingest_subscriptions(session, _ingester(org), [SUBSCRIPTION])
+    account = await create_account(session, org, external_id="acme")
+    await session.commit()
+
+    assert await revenue_jobs.link_late_accounts(job_ctx) == 1
+    assert await revenue_jobs.link_late_accounts(job_ctx) == 0
+    current, _, _ = await _stored(session)
+    assert current == [(account.id, 10_000, 120_000)]
+
+
+def _ingester(org: Organisation) -> Actor:
+    return Actor(org_id=org.id, user_id=None, permissions=frozenset({Permission.INGEST_DATA}))
