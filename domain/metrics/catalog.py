@@ -1,0 +1,247 @@
+"""The metrics an account has: built-in ones defined here in code, the organisation's numeric
+custom metrics and its computed metrics. Pure: each metric's SQL is built from data.
+
+Every metric's `expression` is its value for the account row being read, over `accounts` and
+`account_metric_values` joined on the account (the refresh job's stored values). The filter
+language needs a value per `accounts` row instead, so `field_expression` wraps stored metrics
+in a correlated scalar subquery on the values table's primary key."""
+
+import datetime as dt
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Any
+
+from sqlalchemy import (
+    Integer,
+    Numeric,
+    SQLColumnExpression,
+    cast,
+    func,
+    null,
+    select,
+)
+
+from domain.accounts.models import Account, CustomField, CustomFieldKind, CustomFieldType
+from domain.metrics import formula
+from domain.metrics.models import AccountMetricValues, ComputedMetric, MetricFormat
+
+V = AccountMetricValues
+FIELD_PREFIX = "metric."
+
+
+class MetricKind(StrEnum):
+    BUILTIN = "builtin"
+    CUSTOM = "custom"
+    COMPUTED = "computed"
+
+
+@dataclass(frozen=True)
+class Context:
+    """What a metric's SQL depends on besides the row: the organisation's today (days are
+    counted in its time zone) and how many minor units its base currency has."""
+
+    today: dt.date
+    currency_exponent: int = 2
+
+
+Expression = Callable[[Context], SQLColumnExpression[Any]]
+
+
+@dataclass(frozen=True)
+class Builtin:
+    key: str
+    label: str
+    format: MetricFormat
+    description: str
+    expression: Expression
+    # Read from account_metric_values (else straight from the account row).
+    stored: bool = True
+
+
+def _money(column: SQLColumnExpression[Any]) -> Expression:
+    return lambda ctx: cast(column, Numeric) / (10**ctx.currency_exponent)
+
+
+def _column(column: SQLColumnExpression[Any]) -> Expression:
+    return lambda ctx: column
+
+
+N, C, P, D = MetricFormat.NUMBER, MetricFormat.CURRENCY, MetricFormat.PERCENT, MetricFormat.DAYS
+
+BUILTIN: tuple[Builtin, ...] = (
+    Builtin("mrr", "MRR", C, "Monthly recurring revenue in the base currency", _money(V.mrr)),
+    Builtin("arr", "ARR", C, "Annual recurring revenue (12 x MRR)", _money(V.arr)),
+    Builtin(
+        "days_to_renewal",
+        "Days to renewal",
+        D,
+        "Days until the renewal date (negative once past)",
+        lambda ctx: Account.renewal_on - ctx.today,
+        stored=False,
+    ),
+    Builtin(
+        "days_since_last_interaction",
+        "Days since last interaction",
+        D,
+        "Days since the latest call, meeting, email or QBR",
+        lambda ctx: ctx.today - V.last_interaction_on,
+    ),
+    Builtin(
+        "open_tickets", "Open tickets", N, "Support tickets not closed", _column(V.open_tickets)
+    ),
+    Builtin(
+        "active_users_7d",
+        "Active users (7 d)",
+        N,
+        "Contacts with any event in the last 7 days",
+        _column(V.active_users_7d),
+    ),
+    Builtin(
+        "active_users_30d",
+        "Active users (30 d)",
+        N,
+        "Contacts with any event in the last 30 days",
+        _column(V.active_users_30d),
+    ),
+    Builtin("events_7d", "Events (7 d)", N, "Events in the last 7 days", _column(V.events_7d)),
+    Builtin("events_30d", "Events (30 d)", N, "Events in the last 30 days", _column(V.events_30d)),
+    Builtin(
+        "sessions_30d",
+        "Sessions (30 d)",
+        N,
+        "Sessions started in the last 30 days",
+        _column(V.sessions_30d),
+    ),
+    Builtin(
+        "session_minutes_30d",
+        "Session minutes (30 d)",
+        N,
+        "Total session time in the last 30 days, in minutes",
+        lambda ctx: func.round(cast(V.session_seconds_30d, Numeric) / 60, 1),
+    ),
+    Builtin(
+        "feature_adoption",
+        "Feature adoption",
+        P,
+        "Features used in the last 30 days, as a share of those the organisation's accounts used",
+        _column(V.feature_adoption),
+    ),
+    Builtin(
+        "activity_rank",
+        "Activity rank",
+        P,
+        "Percentile of 30-day session time among active accounts (0 when inactive)",
+        _column(V.activity_rank),
+    ),
+    Builtin(
+        "activity_rank_trend",
+        "Activity rank change (7 d)",
+        N,
+        "Activity rank now minus 7 days ago",
+        _column(V.activity_rank_trend),
+    ),
+    Builtin(
+        "csm_score",
+        "CSM score",
+        N,
+        "The CSM's own 0-100 assessment",
+        lambda ctx: cast(Account.csm_score, Integer),
+        stored=False,
+    ),
+    Builtin(
+        "nps",
+        "NPS",
+        N,
+        "Average NPS within 30 days of the latest response",
+        lambda ctx: Account.nps,
+        stored=False,
+    ),
+)
+BUILTIN_BY_KEY = {m.key: m for m in BUILTIN}
+
+
+@dataclass(frozen=True)
+class Metric:
+    """One metric of an organisation, ready to be read."""
+
+    key: str
+    label: str
+    format: MetricFormat
+    kind: MetricKind
+    description: str | None
+    # Its value over `accounts` joined to `account_metric_values`; NULL for a computed metric
+    # whose formula no longer compiles (a metric it used was deleted).
+    expression: SQLColumnExpression[Any]
+    stored: bool
+    formula: str | None = None
+    valid: bool = True
+
+
+def custom_metric_fields(custom_fields: Sequence[CustomField]) -> list[CustomField]:
+    return [
+        f
+        for f in custom_fields
+        if f.kind == CustomFieldKind.METRIC and f.type == CustomFieldType.NUMBER
+    ]
+
+
+def metrics(
+    *,
+    custom_fields: Sequence[CustomField],
+    computed: Sequence[ComputedMetric],
+    ctx: Context,
+) -> dict[str, Metric]:
+    """Every metric of an organisation by key. Built-in keys win over a custom field of the
+    same key (saving a computed metric refuses any clash)."""
+    out: dict[str, Metric] = {
+        b.key: Metric(
+            b.key, b.label, b.format, MetricKind.BUILTIN, b.description, b.expression(ctx), b.stored
+        )
+        for b in BUILTIN
+    }
+    for f in custom_metric_fields(custom_fields):
+        if f.key in out:
+            continue
+        fmt = MetricFormat(f.format) if f.format in set(MetricFormat) else MetricFormat.NUMBER
+        value = cast(Account.custom_values[f.key].astext, Numeric)
+        out[f.key] = Metric(f.key, f.label, fmt, MetricKind.CUSTOM, None, value, stored=False)
+    by_key = {c.key: c for c in computed if c.key not in out}
+    try:
+        order = formula.dependency_order({k: c.formula for k, c in by_key.items()})
+    except formula.InvalidFormula:
+        # A stored cycle cannot be saved; if one exists anyway, its metrics have no value.
+        order = sorted(by_key)
+    for key in order:
+        c = by_key[key]
+        usable = {k: m.expression for k, m in out.items() if m.valid}
+        try:
+            used = formula.validate(c.formula, set(usable))
+            expression: SQLColumnExpression[Any] = formula.compile_formula(c.formula, usable)
+            valid, stored = True, any(out[name].stored for name in used)
+        except formula.InvalidFormula:
+            expression, valid, stored = null(), False, False
+        out[key] = Metric(
+            key,
+            c.label,
+            c.format,
+            MetricKind.COMPUTED,
+            c.description,
+            expression,
+            stored,
+            formula=c.formula,
+            valid=valid,
+        )
+    return out
+
+
+def field_expression(metric: Metric) -> SQLColumnExpression[Any]:
+    """The metric's value for each row of a query over `accounts` (the filter language)."""
+    if not metric.stored:
+        return metric.expression
+    return select(metric.expression).where(V.account_id == Account.id).scalar_subquery()
+
+
+def formula_names(existing: Mapping[str, Metric], *, excluding: str | None = None) -> set[str]:
+    """The names a formula may use (every metric but `excluding`, the one being edited)."""
+    return {k for k in existing if k != excluding}

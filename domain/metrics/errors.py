@@ -1,0 +1,26 @@
+from domain.common.errors import Conflict, NotFound, RuleViolation
+
+
+class MetricNotFound(NotFound):
+    code = "metric_not_found"
+    title = "Metric not found"
+
+
+class ComputedMetricNotFound(NotFound):
+    code = "computed_metric_not_found"
+    title = "Computed metric not found"
+
+
+class MetricKeyTaken(Conflict):
+    code = "metric_key_taken"
+    title = "Another metric already has this key"
+
+
+class MetricInUse(Conflict):
+    code = "metric_in_use"
+    title = "Other computed metrics use this metric"
+
+
+class InvalidRange(RuleViolation):
+    code = "invalid_range"
+    title = "The date range is not valid"

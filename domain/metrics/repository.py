@@ -1,0 +1,403 @@
+"""The metrics area's SQL, every statement scoped to one organisation. Refreshing, ranking and
+snapshotting are set-based: one statement per metric group for the whole organisation."""
+
+import uuid
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import (
+    ColumnElement,
+    Numeric,
+    Select,
+    SQLColumnExpression,
+    cast,
+    delete,
+    func,
+    literal,
+    select,
+    text,
+)
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from domain.accounts.models import Account, CustomField
+from domain.metrics.catalog import Metric
+from domain.metrics.models import (
+    AccountMetricSnapshot,
+    AccountMetricValues,
+    ComputedMetric,
+    ContactActivityRank,
+)
+from domain.orgs.models import Organisation
+from domain.usage.models import Contact, ContactAccount
+
+# Days of contact ranks kept: enough for the 7-day trend with room for late runs.
+CONTACT_RANK_DAYS = 35
+# jsonb_build_object takes at most 100 arguments: build the snapshot object in chunks.
+_PAIRS_PER_OBJECT = 40
+
+
+def _upsert(columns: list[str], source: str) -> str:
+    """INSERT one row per live account of the organisation from `source` (which selects
+    `account_id` and `columns` for the accounts joined as `a`), updating only the rows
+    whose values changed, so a repeated refresh writes nothing."""
+    names = ", ".join(columns)
+    sets = ", ".join(f"{c} = EXCLUDED.{c}" for c in columns)
+    current = ", ".join(f"account_metric_values.{c}" for c in columns)
+    excluded = ", ".join(f"EXCLUDED.{c}" for c in columns)
+    return f"""
+INSERT INTO account_metric_values (account_id, org_id, {names}, updated_at)
+{source}
+ON CONFLICT (account_id) DO UPDATE SET {sets}, updated_at = EXCLUDED.updated_at
+WHERE ({current}) IS DISTINCT FROM ({excluded})
+"""
+
+
+_LIVE = "FROM accounts a {joins} WHERE a.org_id = :org_id AND a.deleted_at IS NULL"
+
+# Metric groups: each one statement over every live account of the organisation.
+REFRESH_GROUPS: dict[str, str] = {
+    "revenue": _upsert(
+        ["mrr", "arr"],
+        "SELECT a.id, a.org_id, m.mrr, m.arr, CAST(:now AS timestamptz) "
+        + _LIVE.format(joins="LEFT JOIN account_mrr m ON m.account_id = a.id"),
+    ),
+    "interactions": _upsert(
+        ["last_interaction_on"],
+        "SELECT a.id, a.org_id, CAST(i.latest AT TIME ZONE :tz AS date), CAST(:now AS timestamptz) "
+        + _LIVE.format(
+            joins="""LEFT JOIN (
+                SELECT account_id, max(occurred_at) AS latest FROM interactions
+                WHERE org_id = :org_id AND occurred_at <= :now GROUP BY account_id
+            ) i ON i.account_id = a.id"""
+        ),
+    ),
+    "tickets": _upsert(
+        ["open_tickets"],
+        "SELECT a.id, a.org_id, coalesce(t.n, 0), CAST(:now AS timestamptz) "
+        + _LIVE.format(
+            joins="""LEFT JOIN (
+                SELECT account_id, count(*) AS n FROM tickets
+                WHERE org_id = :org_id AND status <> 'closed' GROUP BY account_id
+            ) t ON t.account_id = a.id"""
+        ),
+    ),
+    # From the daily rollups (a missing day is no usage), never the raw events.
+    "usage": _upsert(
+        [
+            "active_users_7d",
+            "active_users_30d",
+            "events_7d",
+            "events_30d",
+            "sessions_30d",
+            "session_seconds_30d",
+        ],
+        """SELECT a.id, a.org_id, coalesce(c.users_7d, 0), coalesce(c.users_30d, 0),
+               coalesce(u.events_7d, 0), coalesce(u.events_30d, 0),
+               coalesce(u.sessions_30d, 0), coalesce(u.seconds_30d, 0),
+               CAST(:now AS timestamptz) """
+        + _LIVE.format(
+            joins="""LEFT JOIN (
+                SELECT account_id,
+                       sum(events) FILTER (WHERE day > :day_7) AS events_7d,
+                       sum(events) AS events_30d,
+                       sum(sessions) AS sessions_30d,
+                       sum(session_seconds) AS seconds_30d
+                FROM usage_daily_account
+                WHERE org_id = :org_id AND day > :day_30 AND day <= :today
+                GROUP BY account_id
+            ) u ON u.account_id = a.id
+            LEFT JOIN (
+                SELECT account_id,
+                       count(DISTINCT contact_id) FILTER (WHERE day > :day_7) AS users_7d,
+                       count(DISTINCT contact_id) AS users_30d
+                FROM usage_daily_contact
+                WHERE org_id = :org_id AND day > :day_30 AND day <= :today
+                GROUP BY account_id
+            ) c ON c.account_id = a.id"""
+        ),
+    ),
+    "features": """
+WITH used AS (
+    SELECT DISTINCT account_id, module, feature FROM usage_daily_feature
+    WHERE org_id = :org_id AND day > :day_30 AND day <= :today
+),
+per_account AS (SELECT account_id, count(*) AS n FROM used GROUP BY account_id),
+org_wide AS (SELECT count(*) AS n FROM (SELECT DISTINCT module, feature FROM used) f)
+"""
+    + _upsert(
+        ["features_used_30d", "feature_adoption"],
+        """SELECT a.id, a.org_id, coalesce(p.n, 0),
+               CASE WHEN o.n > 0 THEN round(100.0 * coalesce(p.n, 0) / o.n, 2) END,
+               CAST(:now AS timestamptz) """
+        + _LIVE.format(
+            joins="LEFT JOIN per_account p ON p.account_id = a.id CROSS JOIN org_wide o"
+        ),
+    ),
+}
+
+# Percentile rank of 30-day session time among the active (time > 0):
+# 100 * (n_below + 0.5 * n_equal) / n_active; inactive → 0. Needs the usage group first.
+# The trend is the change from the rank snapshotted 7 days earlier (NULL without one).
+_RANK_ACCOUNTS = """
+WITH active AS (
+    SELECT v.account_id, v.session_seconds_30d AS s
+    FROM account_metric_values v JOIN accounts a ON a.id = v.account_id
+    WHERE v.org_id = :org_id AND a.deleted_at IS NULL AND v.session_seconds_30d > 0
+),
+ranked AS (
+    SELECT account_id,
+           round(100.0 * ((rank() OVER (ORDER BY s)) - 1 + 0.5 * count(*) OVER (PARTITION BY s))
+                 / count(*) OVER (), 2) AS r
+    FROM active
+)
+""" + _upsert(
+    ["activity_rank", "activity_rank_trend"],
+    """SELECT a.id, a.org_id, coalesce(r.r, 0),
+           coalesce(r.r, 0) - CAST(prev.values ->> 'activity_rank' AS numeric),
+           CAST(:now AS timestamptz) """
+    + _LIVE.format(
+        joins="""LEFT JOIN ranked r ON r.account_id = a.id
+        LEFT JOIN account_metric_snapshots prev ON prev.account_id = a.id AND prev.day = :day_7"""
+    ),
+)
+
+_RANK_CONTACTS = """
+WITH seconds AS (
+    SELECT contact_id, sum(session_seconds) AS s FROM usage_daily_contact
+    WHERE org_id = :org_id AND day > :day_30 AND day <= :today
+    GROUP BY contact_id
+),
+ranked AS (
+    SELECT contact_id,
+           round(100.0 * ((rank() OVER (ORDER BY s)) - 1 + 0.5 * count(*) OVER (PARTITION BY s))
+                 / count(*) OVER (), 2) AS r
+    FROM seconds WHERE s > 0
+)
+INSERT INTO contact_activity_ranks (contact_id, day, org_id, session_seconds_30d, rank)
+SELECT c.id, CAST(:today AS date), c.org_id, coalesce(s.s, 0), coalesce(r.r, 0)
+FROM contacts c
+LEFT JOIN seconds s ON s.contact_id = c.id
+LEFT JOIN ranked r ON r.contact_id = c.id
+WHERE c.org_id = :org_id
+ON CONFLICT (contact_id, day) DO UPDATE
+SET session_seconds_30d = EXCLUDED.session_seconds_30d, rank = EXCLUDED.rank
+WHERE (contact_activity_ranks.session_seconds_30d, contact_activity_ranks.rank)
+      IS DISTINCT FROM (EXCLUDED.session_seconds_30d, EXCLUDED.rank)
+"""
+
+_FORGET_DELETED = """
+DELETE FROM account_metric_values v USING accounts a
+WHERE v.org_id = :org_id AND a.id = v.account_id AND a.deleted_at IS NOT NULL
+"""
+
+
+def _as_number(value: SQLColumnExpression[Any]) -> ColumnElement[Any]:
+    return cast(value, Numeric)
+
+
+class MetricsRepository:
+    def __init__(self, session: AsyncSession, org_id: uuid.UUID) -> None:
+        self.session = session
+        self.org_id = org_id
+
+    async def organisation(self) -> Organisation:
+        return await self.session.get_one(Organisation, self.org_id)
+
+    # Definitions
+
+    async def custom_fields(self) -> list[CustomField]:
+        rows = await self.session.scalars(
+            select(CustomField).where(CustomField.org_id == self.org_id).order_by(CustomField.key)
+        )
+        return list(rows)
+
+    async def computed(self) -> list[ComputedMetric]:
+        rows = await self.session.scalars(
+            select(ComputedMetric)
+            .where(ComputedMetric.org_id == self.org_id)
+            .order_by(ComputedMetric.key)
+        )
+        return list(rows)
+
+    async def get_computed(self, metric_id: uuid.UUID) -> ComputedMetric | None:
+        return await self.session.scalar(
+            select(ComputedMetric).where(
+                ComputedMetric.org_id == self.org_id, ComputedMetric.id == metric_id
+            )
+        )
+
+    # Refresh
+
+    def _params(self, *, today: date, now: datetime, tz: str) -> dict[str, Any]:
+        return {
+            "org_id": self.org_id,
+            "today": today,
+            "day_7": today - timedelta(days=7),
+            "day_30": today - timedelta(days=30),
+            "now": now,
+            "tz": tz,
+        }
+
+    async def refresh_group(self, group: str, *, today: date, now: datetime, tz: str) -> int:
+        result = await self.session.execute(
+            text(REFRESH_GROUPS[group]), self._params(today=today, now=now, tz=tz)
+        )
+        return int(result.rowcount)  # type: ignore[attr-defined]  # CursorResult of a DML
+
+    async def forget_deleted_accounts(self) -> None:
+        await self.session.execute(text(_FORGET_DELETED), {"org_id": self.org_id})
+
+    async def rank_accounts(self, *, today: date, now: datetime) -> int:
+        result = await self.session.execute(
+            text(_RANK_ACCOUNTS), self._params(today=today, now=now, tz="UTC")
+        )
+        return int(result.rowcount)  # type: ignore[attr-defined]  # CursorResult of a DML
+
+    async def rank_contacts(self, *, today: date) -> int:
+        result = await self.session.execute(
+            text(_RANK_CONTACTS),
+            {"org_id": self.org_id, "today": today, "day_30": today - timedelta(days=30)},
+        )
+        await self.session.execute(
+            delete(ContactActivityRank).where(
+                ContactActivityRank.org_id == self.org_id,
+                ContactActivityRank.day < today - timedelta(days=CONTACT_RANK_DAYS),
+            )
+        )
+        return int(result.rowcount)  # type: ignore[attr-defined]  # CursorResult of a DML
+
+    # Snapshots
+
+    async def snapshot(self, metrics: list[Metric], *, day: date, now: datetime) -> int:
+        """Upsert every live account's metrics for `day`: one statement for the organisation."""
+        objects = []
+        for start in range(0, len(metrics), _PAIRS_PER_OBJECT):
+            pairs: list[Any] = []
+            for m in metrics[start : start + _PAIRS_PER_OBJECT]:
+                pairs += [literal(m.key), _as_number(m.expression)]
+            objects.append(func.jsonb_build_object(*pairs))
+        values: Any = objects[0] if objects else func.jsonb_build_object()
+        for more in objects[1:]:
+            values = values.op("||")(more)
+        source = (
+            select(
+                Account.id,
+                literal(day),
+                Account.org_id,
+                func.jsonb_strip_nulls(values),
+                literal(now),
+            )
+            .select_from(Account)
+            .outerjoin(AccountMetricValues, AccountMetricValues.account_id == Account.id)
+            .where(Account.org_id == self.org_id, Account.deleted_at.is_(None))
+        )
+        stmt = insert(AccountMetricSnapshot).from_select(
+            ["account_id", "day", "org_id", "values", "taken_at"], source
+        )
+        stmt = stmt.on_conflict_do_update(
+            index_elements=["account_id", "day"],
+            set_={"values": stmt.excluded["values"], "taken_at": stmt.excluded.taken_at},
+            where=AccountMetricSnapshot.values.is_distinct_from(stmt.excluded["values"]),
+        )
+        result = await self.session.execute(stmt)
+        return int(result.rowcount)  # type: ignore[attr-defined]  # CursorResult of a DML
+
+    # Reads
+
+    async def current(
+        self, metrics: list[Metric], account_id: uuid.UUID, visible: Select[uuid.UUID]
+    ) -> dict[str, Any] | None:
+        """The account's current value of each metric; None if it is not visible."""
+        stmt = (
+            select(Account.id, *(_as_number(m.expression).label(m.key) for m in metrics))
+            .select_from(Account)
+            .outerjoin(AccountMetricValues, AccountMetricValues.account_id == Account.id)
+            .where(
+                Account.org_id == self.org_id,
+                Account.id == account_id,
+                Account.id.in_(visible),
+            )
+        )
+        row = (await self.session.execute(stmt)).mappings().first()
+        return None if row is None else {m.key: row[m.key] for m in metrics}
+
+    async def snapshot_values(self, account_id: uuid.UUID, day: date) -> dict[str, Any]:
+        values = await self.session.scalar(
+            select(AccountMetricSnapshot.values).where(
+                AccountMetricSnapshot.org_id == self.org_id,
+                AccountMetricSnapshot.account_id == account_id,
+                AccountMetricSnapshot.day == day,
+            )
+        )
+        return dict(values or {})
+
+    async def history(
+        self, account_id: uuid.UUID, key: str, *, since: date, until: date
+    ) -> list[tuple[date, Any]]:
+        value = cast(AccountMetricSnapshot.values[key].astext, Numeric)
+        rows = await self.session.execute(
+            select(AccountMetricSnapshot.day, value)
+            .where(
+                AccountMetricSnapshot.org_id == self.org_id,
+                AccountMetricSnapshot.account_id == account_id,
+                AccountMetricSnapshot.day >= since,
+                AccountMetricSnapshot.day <= until,
+            )
+            .order_by(AccountMetricSnapshot.day)
+        )
+        return [(d, v) for d, v in rows]
+
+    async def aggregate(
+        self, metric: Metric, visible: Select[uuid.UUID], *, day: date | None
+    ) -> dict[str, Any]:
+        """Count, sum, average, min, max and median of a metric over the visible accounts,
+        today (current values) or on a past day (its snapshots)."""
+        if day is None:
+            value = _as_number(metric.expression)
+            base = (
+                select(value.label("v"))
+                .select_from(Account)
+                .outerjoin(AccountMetricValues, AccountMetricValues.account_id == Account.id)
+                .where(Account.org_id == self.org_id, Account.id.in_(visible))
+            )
+        else:
+            snapshot_value = cast(AccountMetricSnapshot.values[metric.key].astext, Numeric)
+            base = select(snapshot_value.label("v")).where(
+                AccountMetricSnapshot.org_id == self.org_id,
+                AccountMetricSnapshot.day == day,
+                AccountMetricSnapshot.account_id.in_(visible),
+            )
+        sub = base.subquery()
+        v = sub.c.v
+        stmt = select(
+            func.count(v).label("count"),
+            func.sum(v).label("sum"),
+            func.avg(v).label("avg"),
+            func.min(v).label("min"),
+            func.max(v).label("max"),
+            func.percentile_cont(0.5).within_group(v).label("median"),
+        )
+        row = (await self.session.execute(stmt)).mappings().one()
+        return dict(row)
+
+    async def contact_ranks(
+        self, account_id: uuid.UUID, *, today: date
+    ) -> list[tuple[Contact, Any, Any, Any]]:
+        """The account's contacts (members or users of it) with today's rank, seconds and the
+        rank 7 days earlier."""
+        now = ContactActivityRank.__table__.alias("now")
+        before = ContactActivityRank.__table__.alias("before")
+        stmt = (
+            select(Contact, now.c.rank, now.c.session_seconds_30d, before.c.rank)
+            .join(ContactAccount, ContactAccount.contact_id == Contact.id)
+            .outerjoin(now, (now.c.contact_id == Contact.id) & (now.c.day == today))
+            .outerjoin(
+                before,
+                (before.c.contact_id == Contact.id) & (before.c.day == today - timedelta(days=7)),
+            )
+            .where(Contact.org_id == self.org_id, ContactAccount.account_id == account_id)
+            .order_by(now.c.rank.desc().nulls_last(), Contact.external_id)
+            .limit(500)
+        )
+        return [(c, r, s, b) for c, r, s, b in (await self.session.execute(stmt))]

@@ -1,0 +1,119 @@
+import uuid
+from datetime import date, datetime
+from typing import Annotated
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+
+from domain.metrics.catalog import MetricKind
+from domain.metrics.formula import MAX_LENGTH
+from domain.metrics.models import MetricFormat
+
+MetricKey = Annotated[
+    str, StringConstraints(pattern=r"^[a-z][a-z0-9_]*$", min_length=1, max_length=64)
+]
+Label = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+Formula = Annotated[
+    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=MAX_LENGTH)
+]
+Description = Annotated[str, StringConstraints(strip_whitespace=True, max_length=1000)]
+
+
+class MetricRead(BaseModel):
+    """A metric accounts have: built in, an organisation's numeric custom metric, or computed."""
+
+    key: str = Field(examples=["active_users_30d"])
+    field: str = Field(description="Its key in the filter language and list columns")
+    label: str
+    format: MetricFormat
+    kind: MetricKind
+    description: str | None
+    formula: str | None = Field(description="Computed metrics only")
+    valid: bool = Field(
+        description="False for a computed metric whose formula uses a metric that was removed"
+    )
+
+
+class ComputedMetricRead(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: uuid.UUID
+    key: str
+    label: str
+    format: MetricFormat
+    formula: str = Field(examples=["mrr / active_users_30d"])
+    description: str | None
+    created_at: datetime
+    updated_at: datetime
+
+
+class ComputedMetricCreate(BaseModel):
+    key: MetricKey = Field(examples=["mrr_per_active_user"])
+    label: Label = Field(examples=["MRR per active user"])
+    format: MetricFormat = MetricFormat.NUMBER
+    formula: Formula = Field(examples=["mrr / active_users_30d"])
+    description: Description | None = None
+
+
+class ComputedMetricUpdate(BaseModel):
+    """The key is fixed once created (formulas, filters and history refer to it)."""
+
+    label: Label | None = None
+    format: MetricFormat | None = None
+    formula: Formula | None = None
+    description: Description | None = None
+
+
+class AccountMetricRead(BaseModel):
+    key: str
+    label: str
+    format: MetricFormat
+    kind: MetricKind
+    value: float | None = Field(description="Currency metrics are in major units")
+    previous: float | None = Field(description="The value snapshotted on `compared_with`")
+    change: float | None = Field(description="value - previous, when both exist")
+
+
+class AccountMetricsRead(BaseModel):
+    account_id: uuid.UUID
+    currency: str = Field(description="The organisation's base currency (currency metrics)")
+    as_of: date = Field(description="Today in the organisation's time zone")
+    compared_with: date = Field(description="The day trends compare with (7 days earlier)")
+    metrics: list[AccountMetricRead]
+
+
+class MetricPoint(BaseModel):
+    day: date
+    value: float | None
+
+
+class MetricHistoryRead(BaseModel):
+    account_id: uuid.UUID
+    key: str
+    label: str
+    format: MetricFormat
+    points: list[MetricPoint] = Field(description="One per snapshotted day, oldest first")
+
+
+class MetricAggregateRead(BaseModel):
+    key: str
+    day: date | None = Field(description="The snapshot day aggregated; null for current values")
+    count: int = Field(description="Accounts with a value")
+    sum: float | None
+    avg: float | None
+    min: float | None
+    max: float | None
+    median: float | None
+
+
+class ContactActivityRankRead(BaseModel):
+    contact_id: uuid.UUID
+    external_id: str
+    name: str | None
+    email: str | None
+    activity_rank: float | None = Field(description="Percentile among active contacts; 0 inactive")
+    session_minutes_30d: float | None
+    trend: float | None = Field(description="Change of the rank over the last 7 days")
+
+
+class RefreshQueued(BaseModel):
+    job_id: str

@@ -1,0 +1,392 @@
+"""Use cases of the metrics area: the catalog, computed metrics, the set-based refresh of current
+values and activity ranks, daily snapshots, and reads (an account's metrics, a metric's history,
+aggregates) over the accounts the caller may see."""
+
+import uuid
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from domain.accounts import service as accounts
+from domain.audit import service as audit
+from domain.common import clock
+from domain.common.jobs import enqueue
+from domain.filters.compile import FieldDef, FieldType
+from domain.metrics import formula
+from domain.metrics.catalog import (
+    FIELD_PREFIX,
+    Context,
+    Metric,
+    MetricKind,
+    field_expression,
+    metrics,
+)
+from domain.metrics.errors import (
+    ComputedMetricNotFound,
+    InvalidRange,
+    MetricInUse,
+    MetricKeyTaken,
+    MetricNotFound,
+)
+from domain.metrics.models import ComputedMetric
+from domain.metrics.repository import REFRESH_GROUPS, MetricsRepository
+from domain.metrics.schemas import (
+    AccountMetricRead,
+    AccountMetricsRead,
+    ComputedMetricCreate,
+    ComputedMetricUpdate,
+    ContactActivityRankRead,
+    MetricAggregateRead,
+    MetricHistoryRead,
+    MetricPoint,
+    MetricRead,
+)
+from domain.orgs.models import Organisation
+from domain.revenue.mrr import minor_unit_exponent
+from domain.users.actor import Actor, require
+from domain.users.permissions import Permission
+
+REFRESH_JOB = "metrics.refresh_org"
+TREND_DAYS = 7
+MAX_HISTORY_DAYS = 731
+
+
+def _today(org: Organisation, now: datetime) -> date:
+    return now.astimezone(ZoneInfo(org.time_zone)).date()
+
+
+def _context(org: Organisation, today: date) -> Context:
+    return Context(today=today, currency_exponent=minor_unit_exponent(org.base_currency))
+
+
+async def _metrics(repo: MetricsRepository, org: Organisation, today: date) -> dict[str, Metric]:
+    return metrics(
+        custom_fields=await repo.custom_fields(),
+        computed=await repo.computed(),
+        ctx=_context(org, today),
+    )
+
+
+async def org_metrics(
+    session: AsyncSession, org_id: uuid.UUID, *, today: date | None = None
+) -> dict[str, Metric]:
+    repo = MetricsRepository(session, org_id)
+    org = await repo.organisation()
+    return await _metrics(repo, org, today or _today(org, clock.now()))
+
+
+async def metric_fields(session: AsyncSession, org_id: uuid.UUID, today: date) -> list[FieldDef]:
+    """Every metric as a filter-language field `metric.<key>` (NUMBER), for the filter builder,
+    list columns and exports. Computed metrics whose formula no longer compiles are left out."""
+    return [
+        FieldDef(f"{FIELD_PREFIX}{m.key}", m.label, FieldType.NUMBER, field_expression(m))
+        for m in (await org_metrics(session, org_id, today=today)).values()
+        if m.valid
+    ]
+
+
+def _read(m: Metric) -> MetricRead:
+    return MetricRead(
+        key=m.key,
+        field=f"{FIELD_PREFIX}{m.key}",
+        label=m.label,
+        format=m.format,
+        kind=m.kind,
+        description=m.description,
+        formula=m.formula,
+        valid=m.valid,
+    )
+
+
+async def list_metrics(session: AsyncSession, actor: Actor) -> list[MetricRead]:
+    return [_read(m) for m in (await org_metrics(session, actor.org_id)).values()]
+
+
+# Computed metrics
+
+
+async def list_computed(session: AsyncSession, actor: Actor) -> list[ComputedMetric]:
+    return await MetricsRepository(session, actor.org_id).computed()
+
+
+def _check_formulas(
+    existing: dict[str, Metric], computed: dict[str, str], *, key: str, new_formula: str
+) -> None:
+    """The formula names only metrics that exist and no metric comes to depend on itself."""
+    formulas = {**computed, key: new_formula}
+    known = {k for k, m in existing.items() if m.kind is not MetricKind.COMPUTED} | set(formulas)
+    formula.validate(new_formula, known)
+    formula.dependency_order(formulas)
+
+
+async def create_computed(
+    session: AsyncSession, actor: Actor, data: ComputedMetricCreate
+) -> ComputedMetric:
+    require(actor, Permission.CONFIGURE_PRODUCT)
+    repo = MetricsRepository(session, actor.org_id)
+    org = await repo.organisation()
+    existing = await _metrics(repo, org, _today(org, clock.now()))
+    if data.key in existing:
+        raise MetricKeyTaken(
+            f"{data.key!r} is already the key of the metric {existing[data.key].label!r}"
+        )
+    computed = {c.key: c.formula for c in await repo.computed()}
+    _check_formulas(existing, computed, key=data.key, new_formula=data.formula)
+    metric = ComputedMetric(org_id=actor.org_id, **data.model_dump())
+    session.add(metric)
+    await session.flush()
+    audit.record_for(
+        session,
+        actor,
+        "computed_metric.created",
+        "computed_metric",
+        metric.id,
+        after=data.model_dump(mode="json"),
+    )
+    return metric
+
+
+async def _get_computed(repo: MetricsRepository, metric_id: uuid.UUID) -> ComputedMetric:
+    metric = await repo.get_computed(metric_id)
+    if metric is None:
+        raise ComputedMetricNotFound()
+    return metric
+
+
+async def update_computed(
+    session: AsyncSession, actor: Actor, metric_id: uuid.UUID, data: ComputedMetricUpdate
+) -> ComputedMetric:
+    require(actor, Permission.CONFIGURE_PRODUCT)
+    repo = MetricsRepository(session, actor.org_id)
+    metric = await _get_computed(repo, metric_id)
+    changes = data.model_dump(exclude_unset=True, exclude_none=True)
+    if "formula" in changes:
+        org = await repo.organisation()
+        existing = await _metrics(repo, org, _today(org, clock.now()))
+        computed = {c.key: c.formula for c in await repo.computed()}
+        _check_formulas(existing, computed, key=metric.key, new_formula=changes["formula"])
+    before = {name: getattr(metric, name) for name in changes}
+    for name, value in changes.items():
+        setattr(metric, name, value)
+    await session.flush()
+    audit.record_for(
+        session,
+        actor,
+        "computed_metric.updated",
+        "computed_metric",
+        metric.id,
+        before={k: str(v) if v is not None else None for k, v in before.items()},
+        after=data.model_dump(mode="json", exclude_unset=True),
+    )
+    return metric
+
+
+async def delete_computed(session: AsyncSession, actor: Actor, metric_id: uuid.UUID) -> None:
+    require(actor, Permission.CONFIGURE_PRODUCT)
+    repo = MetricsRepository(session, actor.org_id)
+    metric = await _get_computed(repo, metric_id)
+    users = sorted(
+        c.key
+        for c in await repo.computed()
+        if c.id != metric.id and metric.key in _names(c.formula)
+    )
+    if users:
+        raise MetricInUse(f"{metric.key} is used by {', '.join(users)}")
+    audit.record_for(
+        session,
+        actor,
+        "computed_metric.deleted",
+        "computed_metric",
+        metric.id,
+        before={"key": metric.key, "label": metric.label, "formula": metric.formula},
+    )
+    await session.delete(metric)
+
+
+def _names(text: str) -> set[str]:
+    try:
+        return formula.metric_names(text)
+    except formula.InvalidFormula:
+        return set()
+
+
+# Refresh, ranks and snapshots (jobs; every organisation, no actor)
+
+
+@dataclass
+class Refreshed:
+    today: date
+    groups: dict[str, int] = field(default_factory=dict)
+    contacts_ranked: int = 0
+
+
+async def organisations_with_time_zones(session: AsyncSession) -> list[tuple[uuid.UUID, str]]:
+    """Every organisation (metrics are refreshed for all, not one actor's) and its time zone."""
+    rows = await session.execute(
+        select(Organisation.id, Organisation.time_zone).order_by(Organisation.id)
+    )
+    return [(org_id, tz) for org_id, tz in rows]
+
+
+async def refresh(
+    session: AsyncSession, org_id: uuid.UUID, *, now: datetime | None = None
+) -> Refreshed:
+    """Recompute the current values of every built-in metric for every live account of the
+    organisation (one statement per metric group), then account and contact activity ranks.
+    Rows whose values did not change are not written, so running it again does nothing."""
+    now = now or clock.now()
+    repo = MetricsRepository(session, org_id)
+    org = await repo.organisation()
+    today = _today(org, now)
+    done = Refreshed(today=today)
+    await repo.forget_deleted_accounts()
+    for group in REFRESH_GROUPS:
+        done.groups[group] = await repo.refresh_group(group, today=today, now=now, tz=org.time_zone)
+    done.groups["activity_rank"] = await repo.rank_accounts(today=today, now=now)
+    done.contacts_ranked = await repo.rank_contacts(today=today)
+    return done
+
+
+async def snapshot(session: AsyncSession, org_id: uuid.UUID, *, now: datetime | None = None) -> int:
+    """Record today's value of every metric (built-in, numeric custom, computed) of every live
+    account; a second run on the same day replaces that day's values."""
+    now = now or clock.now()
+    repo = MetricsRepository(session, org_id)
+    org = await repo.organisation()
+    today = _today(org, now)
+    usable = [m for m in (await _metrics(repo, org, today)).values() if m.valid]
+    return await repo.snapshot(usable, day=today, now=now)
+
+
+def request_refresh(session: AsyncSession, actor: Actor, *, now: datetime | None = None) -> str:
+    """Queue a refresh and snapshot of the caller's organisation (duplicates within a minute
+    collapse into one job)."""
+    require(actor, Permission.CONFIGURE_PRODUCT)
+    job_id = f"metrics:{actor.org_id}:{(now or clock.now()):%Y%m%d%H%M}"
+    enqueue(session, REFRESH_JOB, job_id=job_id, org_id=str(actor.org_id), snapshot=True)
+    return job_id
+
+
+# Reads
+
+
+def _number(value: Any) -> float | None:
+    return None if value is None else float(value)
+
+
+async def account_metrics(
+    session: AsyncSession, actor: Actor, account_id: uuid.UUID
+) -> AccountMetricsRead:
+    """The account's current metrics with the change since the snapshot 7 days earlier."""
+    repo = MetricsRepository(session, actor.org_id)
+    org = await repo.organisation()
+    today = _today(org, clock.now())
+    catalog = [m for m in (await _metrics(repo, org, today)).values() if m.valid]
+    await accounts.get_account(session, actor, account_id)
+    current = await repo.current(catalog, account_id, accounts.visible_account_ids(session, actor))
+    if current is None:  # pragma: no cover  # get_account checked visibility
+        raise MetricNotFound()
+    compared_with = today - timedelta(days=TREND_DAYS)
+    before = await repo.snapshot_values(account_id, compared_with)
+    items = []
+    for m in catalog:
+        value, previous = _number(current[m.key]), _number(before.get(m.key))
+        change = None if value is None or previous is None else round(value - previous, 4)
+        items.append(
+            AccountMetricRead(
+                key=m.key,
+                label=m.label,
+                format=m.format,
+                kind=m.kind,
+                value=value,
+                previous=previous,
+                change=change,
+            )
+        )
+    return AccountMetricsRead(
+        account_id=account_id,
+        currency=org.base_currency,
+        as_of=today,
+        compared_with=compared_with,
+        metrics=items,
+    )
+
+
+async def _metric(repo: MetricsRepository, org: Organisation, key: str) -> Metric:
+    metric = (await _metrics(repo, org, _today(org, clock.now()))).get(key)
+    if metric is None or not metric.valid:
+        raise MetricNotFound(f"No metric has the key {key!r}")
+    return metric
+
+
+async def metric_history(
+    session: AsyncSession,
+    actor: Actor,
+    account_id: uuid.UUID,
+    key: str,
+    *,
+    since: date | None = None,
+    until: date | None = None,
+) -> MetricHistoryRead:
+    """A metric's daily snapshots for one visible account (the last 90 days by default)."""
+    repo = MetricsRepository(session, actor.org_id)
+    org = await repo.organisation()
+    await accounts.get_account(session, actor, account_id)
+    metric = await _metric(repo, org, key)
+    until = until or _today(org, clock.now())
+    since = since or until - timedelta(days=89)
+    if since > until or (until - since).days > MAX_HISTORY_DAYS:
+        raise InvalidRange(f"The range must run forward and span at most {MAX_HISTORY_DAYS} days")
+    points = await repo.history(account_id, key, since=since, until=until)
+    return MetricHistoryRead(
+        account_id=account_id,
+        key=metric.key,
+        label=metric.label,
+        format=metric.format,
+        points=[MetricPoint(day=d, value=_number(v)) for d, v in points],
+    )
+
+
+async def aggregate(
+    session: AsyncSession, actor: Actor, key: str, *, day: date | None = None
+) -> MetricAggregateRead:
+    """Count, sum, average, min, max and median of a metric over the accounts the caller may
+    see: current values, or those snapshotted on `day`."""
+    repo = MetricsRepository(session, actor.org_id)
+    org = await repo.organisation()
+    metric = await _metric(repo, org, key)
+    if day is not None and day >= _today(org, clock.now()):
+        day = None
+    row = await repo.aggregate(metric, accounts.visible_account_ids(session, actor), day=day)
+    return MetricAggregateRead(
+        key=key,
+        day=day,
+        count=row["count"],
+        **{k: _number(row[k]) for k in ("sum", "avg", "min", "max", "median")},
+    )
+
+
+async def contact_activity_ranks(
+    session: AsyncSession, actor: Actor, account_id: uuid.UUID
+) -> list[ContactActivityRankRead]:
+    """The contacts of a visible account with their activity rank and its 7-day change."""
+    await accounts.get_account(session, actor, account_id)
+    repo = MetricsRepository(session, actor.org_id)
+    org = await repo.organisation()
+    rows = await repo.contact_ranks(account_id, today=_today(org, clock.now()))
+    return [
+        ContactActivityRankRead(
+            contact_id=c.id,
+            external_id=c.external_id,
+            name=c.name,
+            email=c.email,
+            activity_rank=_number(rank),
+            session_minutes_30d=None if seconds is None else round(seconds / 60, 1),
+            trend=None if rank is None or before is None else float(rank - before),
+        )
+        for c, rank, seconds, before in rows
+    ]

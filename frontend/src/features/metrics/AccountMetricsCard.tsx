@@ -1,0 +1,59 @@
+import { Card, Group, SimpleGrid, Stack, Text, Title, Tooltip } from "@mantine/core";
+import { IconArrowDownRight, IconArrowUpRight, IconMinus } from "@tabler/icons-react";
+import { CardSkeleton, ErrorState } from "../../components/states";
+import { formatChange, formatMetric, trendColor, trendOf } from "./format";
+import { type AccountMetricsRead, useAccountMetrics } from "./queries";
+
+type Metric = AccountMetricsRead["metrics"][number];
+
+function TrendBadge({ metric, currency, since }: { metric: Metric; currency: string; since: string }) {
+  const trend = trendOf(metric.change);
+  if (trend === null || metric.change == null) return null;
+  const Icon = trend === "up" ? IconArrowUpRight : trend === "down" ? IconArrowDownRight : IconMinus;
+  return (
+    <Tooltip label={`Since ${since}: ${formatMetric(metric.previous, metric.format, currency)}`}>
+      <Group gap={2} c={trendColor(metric.key, trend)} wrap="nowrap">
+        <Icon size={14} />
+        <Text size="xs" c="inherit">
+          {formatChange(metric.change, metric.format, currency)}
+        </Text>
+      </Group>
+    </Tooltip>
+  );
+}
+
+/** An account's current metrics with their change over the last 7 days. */
+export function AccountMetricsCard({ accountId }: { accountId: string }) {
+  const metrics = useAccountMetrics(accountId);
+  return (
+    <Card withBorder radius="lg" p="lg" mt="md" data-testid="account-metrics">
+      <Group justify="space-between" mb="md">
+        <Title order={4}>Metrics</Title>
+        {metrics.data && (
+          <Text size="xs" c="dimmed">
+            Trends compare with {metrics.data.compared_with}
+          </Text>
+        )}
+      </Group>
+      {metrics.isError ? (
+        <ErrorState error={metrics.error} onRetry={() => void metrics.refetch()} title="Could not load metrics" />
+      ) : metrics.isPending ? (
+        <CardSkeleton lines={3} />
+      ) : (
+        <SimpleGrid cols={{ base: 2, sm: 3, lg: 4 }} spacing="md">
+          {metrics.data.metrics.map((m) => (
+            <Stack key={m.key} gap={2} data-testid={`metric-${m.key}`}>
+              <Text size="xs" c="dimmed" tt="uppercase" fw={600}>
+                {m.label}
+              </Text>
+              <Group gap="xs" align="baseline" wrap="nowrap">
+                <Text fw={600}>{formatMetric(m.value, m.format, metrics.data.currency)}</Text>
+                <TrendBadge metric={m} currency={metrics.data.currency} since={metrics.data.compared_with} />
+              </Group>
+            </Stack>
+          ))}
+        </SimpleGrid>
+      )}
+    </Card>
+  );
+}

@@ -1,0 +1,70 @@
+import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
+import { api, unwrap } from "../../api/client";
+import type { components } from "../../api/gen/schema";
+
+export type MetricRead = components["schemas"]["MetricRead"];
+export type ComputedMetricRead = components["schemas"]["ComputedMetricRead"];
+export type ComputedMetricCreate = components["schemas"]["ComputedMetricCreate"];
+export type ComputedMetricUpdate = components["schemas"]["ComputedMetricUpdate"];
+export type AccountMetricsRead = components["schemas"]["AccountMetricsRead"];
+
+export const metricKeys = {
+  all: ["metrics"] as const,
+  catalog: ["metrics", "listMetrics"] as const,
+  computed: ["metrics", "listComputedMetrics"] as const,
+  account: (accountId: string) => ["metrics", "getAccountMetrics", { account_id: accountId }] as const,
+};
+
+export function useMetricCatalog() {
+  return useQuery({
+    queryKey: metricKeys.catalog,
+    queryFn: ({ signal }) => unwrap(api.GET("/api/v1/metrics", { signal })),
+  });
+}
+
+export function useComputedMetrics() {
+  return useQuery({
+    queryKey: metricKeys.computed,
+    queryFn: ({ signal }) => unwrap(api.GET("/api/v1/computed-metrics", { signal })),
+  });
+}
+
+export function useAccountMetrics(accountId: string) {
+  return useQuery({
+    queryKey: metricKeys.account(accountId),
+    queryFn: ({ signal }) =>
+      unwrap(api.GET("/api/v1/accounts/{account_id}/metrics", { params: { path: { account_id: accountId } }, signal })),
+  });
+}
+
+export function useCreateComputedMetric() {
+  const client = useQueryClient();
+  return useMutation({
+    mutationFn: (body: ComputedMetricCreate) => unwrap(api.POST("/api/v1/computed-metrics", { body })),
+    onSuccess: () => client.invalidateQueries({ queryKey: metricKeys.all }),
+  });
+}
+
+export function useUpdateComputedMetric() {
+  const client = useQueryClient();
+  return useMutation({
+    mutationFn: ({ id, body }: { id: string; body: ComputedMetricUpdate }) =>
+      unwrap(api.PATCH("/api/v1/computed-metrics/{metric_id}", { params: { path: { metric_id: id } }, body })),
+    onSuccess: () => client.invalidateQueries({ queryKey: metricKeys.all }),
+  });
+}
+
+export function useDeleteComputedMetric() {
+  const client = useQueryClient();
+  return useMutation({
+    mutationFn: (id: string) =>
+      unwrap(api.DELETE("/api/v1/computed-metrics/{metric_id}", { params: { path: { metric_id: id } } })),
+    onSuccess: () => client.invalidateQueries({ queryKey: metricKeys.all }),
+  });
+}
+
+export function useRefreshMetrics() {
+  return useMutation({
+    mutationFn: () => unwrap(api.POST("/api/v1/metrics/refresh")),
+  });
+}

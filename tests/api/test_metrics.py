@@ -1,0 +1,408 @@
+"""Metrics through the API: the catalog, computed metrics (validated at save time), an
+account's current metrics with trends, history and aggregates, all scoped to what the caller
+may see; and metrics as filter-language fields."""
+
+from datetime import timedelta
+from typing import Any
+
+import pytest
+from httpx import AsyncClient
+from redis.asyncio import Redis
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from domain.accounts.models import Account, CustomField, CustomFieldKind, CustomFieldType
+from domain.common.settings import Settings
+from domain.filters.compile import compile_condition
+from domain.filters.schemas import Compare, CompareOp
+from domain.metrics import service as metrics
+from domain.orgs.models import Organisation
+from domain.users.models import User
+from tests.factories import auth_headers, create_account, create_user
+from tests.helpers import assert_problem
+from tests.metric_factories import NOW, TODAY, add_snapshot, add_usage, create_contact, set_mrr
+
+API = "/api/v1"
+
+
+@pytest.fixture
+def headers(settings: Settings, admin: User) -> dict[str, str]:
+    return auth_headers(settings, admin)
+
+
+@pytest.fixture
+async def csm(session: AsyncSession, org: Organisation) -> User:
+    return await create_user(session, org, role_name="CSM")
+
+
+async def _with_usage(session: AsyncSession, org: Organisation, **fields: Any) -> Account:
+    account = await create_account(session, org, **fields)
+    contact = await create_contact(session, account)
+    await add_usage(session, account, contact, TODAY, events=20, seconds=1200)
+    return account
+
+
+async def _refresh(session: AsyncSession, org: Organisation, *, snapshot: bool = False) -> None:
+    await metrics.refresh(session, org.id, now=NOW)
+    if snapshot:
+        await metrics.snapshot(session, org.id, now=NOW)
+    await session.commit()
+
+
+async def _create(client: AsyncClient, headers: dict[str, str], **body: Any) -> dict[str, Any]:
+    response = await client.post(f"{API}/computed-metrics", headers=headers, json=body)
+    assert response.status_code == 201, response.text
+    created: dict[str, Any] = response.json()
+    return created
+
+
+class TestCatalog:
+    async def test_builtin_custom_and_computed(
+        self, client: AsyncClient, session: AsyncSession, org: Organisation, headers: dict[str, str]
+    ) -> None:
+        session.add(
+            CustomField(
+                org_id=org.id,
+                key="seats",
+                label="Seats",
+                kind=CustomFieldKind.METRIC,
+                type=CustomFieldType.NUMBER,
+            )
+        )
+        await session.commit()
+        await _create(client, headers, key="per_seat", label="MRR per seat", formula="mrr / seats")
+
+        response = await client.get(f"{API}/metrics", headers=headers)
+
+        assert response.status_code == 200
+        by_key = {m["key"]: m for m in response.json()}
+        assert by_key["mrr"]["format"] == "currency" and by_key["mrr"]["kind"] == "builtin"
+        assert by_key["activity_rank"]["format"] == "percent"
+        assert by_key["seats"]["kind"] == "custom"
+        assert (
+            by_key["per_seat"] | {"field": "metric.per_seat", "formula": "mrr / seats"}
+            == (by_key["per_seat"])
+        )
+
+
+class TestComputedMetrics:
+    async def test_unknown_metric_is_refused(
+        self, client: AsyncClient, headers: dict[str, str]
+    ) -> None:
+        response = await client.post(
+            f"{API}/computed-metrics",
+            headers=headers,
+            json={"key": "bad", "label": "Bad", "formula": "mrr / nothing_here"},
+        )
+        body = assert_problem(response, 422, "invalid_formula")
+        assert "nothing_here" in body["detail"]
+
+    @pytest.mark.parametrize(
+        "formula", ["__import__('os')", "mrr ** 2", "mrr +", "x.y", "'text'", "mrr if 1 else 2"]
+    )
+    async def test_unsafe_or_malformed_formulas_are_refused(
+        self, client: AsyncClient, headers: dict[str, str], formula: str
+    ) -> None:
+        response = await client.post(
+            f"{API}/computed-metrics",
+            headers=headers,
+            json={"key": "bad", "label": "Bad", "formula": formula},
+        )
+        assert_problem(response, 422)
+
+    async def test_cycles_are_refused(self, client: AsyncClient, headers: dict[str, str]) -> None:
+        a = await _create(client, headers, key="a_metric", label="A", formula="mrr * 2")
+        await _create(client, headers, key="b_metric", label="B", formula="a_metric + 1")
+
+        response = await client.patch(
+            f"{API}/computed-metrics/{a['id']}", headers=headers, json={"formula": "b_metric"}
+        )
+        assert_problem(response, 422, "invalid_formula")
+        itself = await client.post(
+            f"{API}/computed-metrics",
+            headers=headers,
+            json={"key": "selfish", "label": "S", "formula": "selfish + 1"},
+        )
+        assert_problem(itself, 422, "invalid_formula")
+
+    async def test_key_clashes_are_conflicts(
+        self, client: AsyncClient, headers: dict[str, str]
+    ) -> None:
+        await _create(client, headers, key="ratio", label="Ratio", formula="events_30d / 30")
+        for key in ("ratio", "mrr"):
+            response = await client.post(
+                f"{API}/computed-metrics",
+                headers=headers,
+                json={"key": key, "label": "Again", "formula": "1"},
+            )
+            assert_problem(response, 409, "metric_key_taken")
+
+    async def test_a_metric_in_use_is_not_deleted(
+        self, client: AsyncClient, headers: dict[str, str]
+    ) -> None:
+        base = await _create(client, headers, key="base", label="Base", formula="mrr")
+        user = await _create(client, headers, key="user", label="User", formula="base * 2")
+        response = await client.delete(f"{API}/computed-metrics/{base['id']}", headers=headers)
+        assert_problem(response, 409, "metric_in_use")
+        for metric in (user, base):
+            response = await client.delete(
+                f"{API}/computed-metrics/{metric['id']}", headers=headers
+            )
+            assert response.status_code == 204
+
+    async def test_needs_configure_product(
+        self, client: AsyncClient, settings: Settings, csm: User
+    ) -> None:
+        response = await client.post(
+            f"{API}/computed-metrics",
+            headers=auth_headers(settings, csm),
+            json={"key": "x", "label": "X", "formula": "mrr"},
+        )
+        assert_problem(response, 403)
+
+    async def test_other_organisations_metrics_are_not_found(
+        self,
+        client: AsyncClient,
+        settings: Settings,
+        session: AsyncSession,
+        other_org: Organisation,
+        headers: dict[str, str],
+    ) -> None:
+        from tests.factories import user_by_role
+
+        theirs = await _create(
+            client,
+            auth_headers(settings, await user_by_role(session, other_org, "Admin")),
+            key="theirs",
+            label="Theirs",
+            formula="mrr",
+        )
+        for method in ("patch", "delete"):
+            response = await client.request(
+                method,
+                f"{API}/computed-metrics/{theirs['id']}",
+                headers=headers,
+                json={"label": "Mine"} if method == "patch" else None,
+            )
+            assert_problem(response, 404, "computed_metric_not_found")
+
+
+class TestAccountMetrics:
+    async def test_current_values_with_formats_and_trend(
+        self,
+        client: AsyncClient,
+        session: AsyncSession,
+        org: Organisation,
+        headers: dict[str, str],
+    ) -> None:
+        account = await _with_usage(session, org, renewal_on=TODAY + timedelta(days=30))
+        await set_mrr(session, account, 250_000)
+        await add_snapshot(
+            session, account, TODAY - timedelta(days=7), {"events_30d": 5, "mrr": 2000}
+        )
+        await session.commit()
+        await _create(
+            client,
+            headers,
+            key="mrr_per_user",
+            label="MRR per user",
+            format="currency",
+            formula="mrr / active_users_30d",
+        )
+        await _refresh(session, org)
+
+        response = await client.get(f"{API}/accounts/{account.id}/metrics", headers=headers)
+
+        assert response.status_code == 200, response.text
+        body = response.json()
+        assert body["currency"] == "USD" and body["as_of"] == TODAY.isoformat()
+        by_key = {m["key"]: m for m in body["metrics"]}
+        assert (
+            by_key["mrr"] | {"value": 2500.0, "previous": 2000.0, "change": 500.0}
+            == (by_key["mrr"])
+        )
+        assert by_key["events_30d"]["change"] == 15.0
+        assert by_key["days_to_renewal"]["value"] == 30
+        assert by_key["mrr_per_user"]["value"] == 2500.0
+        assert by_key["activity_rank"]["value"] == 50.0
+        assert by_key["open_tickets"]["previous"] is None
+
+    async def test_a_csm_sees_only_their_accounts(
+        self,
+        client: AsyncClient,
+        session: AsyncSession,
+        org: Organisation,
+        settings: Settings,
+        csm: User,
+    ) -> None:
+        mine = await _with_usage(session, org, csms=[csm])
+        theirs = await _with_usage(session, org)
+        await _with_usage(session, org)
+        await _refresh(session, org, snapshot=True)
+        csm_headers = auth_headers(settings, csm)
+
+        assert (
+            await client.get(f"{API}/accounts/{mine.id}/metrics", headers=csm_headers)
+        ).status_code == 200
+        for path in ("metrics", "metrics/events_30d/history", "contact-activity-ranks"):
+            response = await client.get(f"{API}/accounts/{theirs.id}/{path}", headers=csm_headers)
+            assert_problem(response, 404)
+        total = await client.get(f"{API}/metrics/events_30d/aggregate", headers=csm_headers)
+        assert total.json()["count"] == 1 and total.json()["sum"] == 20.0
+
+    async def test_other_organisations_accounts_are_not_found(
+        self,
+        client: AsyncClient,
+        session: AsyncSession,
+        other_org: Organisation,
+        headers: dict[str, str],
+    ) -> None:
+        theirs = await create_account(session, other_org)
+        await session.commit()
+        for path in ("metrics", "metrics/mrr/history", "contact-activity-ranks"):
+            response = await client.get(f"{API}/accounts/{theirs.id}/{path}", headers=headers)
+            assert_problem(response, 404, "account_not_found")
+
+    async def test_contact_activity_ranks(
+        self, client: AsyncClient, session: AsyncSession, org: Organisation, headers: dict[str, str]
+    ) -> None:
+        account = await _with_usage(session, org)
+        await create_contact(session, account, name="Idle Ida")
+        await _refresh(session, org)
+
+        response = await client.get(
+            f"{API}/accounts/{account.id}/contact-activity-ranks", headers=headers
+        )
+
+        assert response.status_code == 200
+        ranks = [(c["activity_rank"], c["session_minutes_30d"]) for c in response.json()]
+        assert ranks == [(50.0, 20.0), (0.0, 0.0)]
+
+
+class TestHistoryAndAggregates:
+    async def test_history_is_one_point_per_snapshot_of_the_last_90_days(
+        self, client: AsyncClient, session: AsyncSession, org: Organisation, headers: dict[str, str]
+    ) -> None:
+        account = await create_account(session, org)
+        for days_ago, value in ((3, 10), (2, 12), (100, 1)):
+            await add_snapshot(
+                session, account, TODAY - timedelta(days=days_ago), {"events_7d": value}
+            )
+        await add_snapshot(session, account, TODAY - timedelta(days=1), {})
+        await session.commit()
+
+        response = await client.get(
+            f"{API}/accounts/{account.id}/metrics/events_7d/history", headers=headers
+        )
+
+        assert response.status_code == 200
+        points = [(p["day"], p["value"]) for p in response.json()["points"]]
+        assert points == [
+            ((TODAY - timedelta(days=3)).isoformat(), 10.0),
+            ((TODAY - timedelta(days=2)).isoformat(), 12.0),
+            ((TODAY - timedelta(days=1)).isoformat(), None),
+        ]
+
+    async def test_bad_requests_are_problems(
+        self, client: AsyncClient, session: AsyncSession, org: Organisation, headers: dict[str, str]
+    ) -> None:
+        account = await create_account(session, org)
+        await session.commit()
+        base = f"{API}/accounts/{account.id}/metrics"
+        assert_problem(await client.get(f"{base}/nope/history", headers=headers), 404)
+        assert_problem(
+            await client.get(
+                f"{base}/mrr/history",
+                headers=headers,
+                params={"since": "2026-02-01", "until": "2026-01-01"},
+            ),
+            422,
+        )
+        assert_problem(
+            await client.get(f"{base}/mrr/history", headers=headers, params={"since": "x"}), 422
+        )
+        assert_problem(await client.get(f"{API}/metrics/nope/aggregate", headers=headers), 404)
+
+    async def test_aggregate_on_a_day(
+        self, client: AsyncClient, session: AsyncSession, org: Organisation, headers: dict[str, str]
+    ) -> None:
+        day = TODAY - timedelta(days=5)
+        for value in (1, 2, 3, 10):
+            await add_snapshot(session, await create_account(session, org), day, {"mrr": value})
+        await add_snapshot(session, await create_account(session, org), day, {})
+        await session.commit()
+
+        response = await client.get(
+            f"{API}/metrics/mrr/aggregate", headers=headers, params={"day": day.isoformat()}
+        )
+
+        assert response.json() == {
+            "key": "mrr",
+            "day": day.isoformat(),
+            "count": 4,
+            "sum": 16.0,
+            "avg": 4.0,
+            "min": 1.0,
+            "max": 10.0,
+            "median": 2.5,
+        }
+
+
+class TestRefreshOnDemand:
+    async def test_queues_a_refresh(
+        self,
+        client: AsyncClient,
+        redis: Redis,
+        settings: Settings,
+        headers: dict[str, str],
+        csm: User,
+    ) -> None:
+        response = await client.post(f"{API}/metrics/refresh", headers=headers)
+        assert response.status_code == 202
+        assert await redis.exists(f"arq:job:{response.json()['job_id']}")
+        denied = await client.post(f"{API}/metrics/refresh", headers=auth_headers(settings, csm))
+        assert_problem(denied, 403)
+
+
+class TestFilterFields:
+    async def test_metrics_compile_into_account_filters(
+        self, client: AsyncClient, session: AsyncSession, org: Organisation, headers: dict[str, str]
+    ) -> None:
+        busy = await _with_usage(session, org, custom_values={"seats": 4})
+        quiet = await create_account(session, org, custom_values={"seats": 40})
+        session.add(
+            CustomField(
+                org_id=org.id,
+                key="seats",
+                label="Seats",
+                kind=CustomFieldKind.METRIC,
+                type=CustomFieldType.NUMBER,
+            )
+        )
+        await session.commit()
+        await _create(
+            client,
+            headers,
+            key="events_per_seat",
+            label="Events per seat",
+            formula="events_30d / seats",
+        )
+        await _refresh(session, org)
+        fields = {f.key: f for f in await metrics.metric_fields(session, org.id, TODAY)}
+
+        async def matching(condition: Compare) -> set[Any]:
+            where = compile_condition(condition, fields, today=TODAY)
+            rows = await session.scalars(select(Account.id).where(Account.org_id == org.id, where))
+            return set(rows)
+
+        gt = CompareOp.GT
+        assert await matching(Compare(field="metric.events_30d", op=gt, value=5)) == {busy.id}
+        assert await matching(Compare(field="metric.events_per_seat", op=gt, value=1)) == {busy.id}
+        assert await matching(Compare(field="metric.seats", op=gt, value=10)) == {quiet.id}
+        assert await matching(Compare(field="metric.activity_rank", op=CompareOp.EQ, value=0)) == {
+            quiet.id
+        }
+        assert await matching(Compare(field="metric.mrr", op=CompareOp.IS_EMPTY)) == {
+            busy.id,
+            quiet.id,
+        }
