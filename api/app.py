@@ -7,22 +7,30 @@ from fastapi.responses import FileResponse
 from fastapi.staticfiles import StaticFiles
 
 from api import errors
-from api.middleware import BodySizeLimit, RequestContext
+from api.middleware import ApiCallLog, BodySizeLimit, RequestContext
 from api.openapi import operation_id
 from api.routers import (
     account_imports,
     account_settings,
     account_views,
     accounts,
+    api_keys,
     attribute_triggers,
     audit,
     auth,
+    contacts,
+    events,
     interactions,
     me,
+    metrics,
     organisation,
+    revenue,
     roles,
+    segment,
     system,
+    usage,
     users,
+    webhooks,
 )
 from domain.common.db import create_engine, create_sessionmaker
 from domain.common.logging import configure_logging
@@ -60,6 +68,8 @@ def create_app(settings: Settings | None = None, *, serve_spa: bool = True) -> F
     app.state.settings = settings
     errors.install(app)
     app.add_middleware(BodySizeLimit, max_bytes=MAX_BODY_BYTES)
+    # Inside RequestContext, so the log line carries the request id.
+    app.add_middleware(ApiCallLog)
     app.add_middleware(RequestContext)
 
     api = APIRouter(prefix="/api/v1")
@@ -75,6 +85,14 @@ def create_app(settings: Settings | None = None, *, serve_spa: bool = True) -> F
         account_imports,
         attribute_triggers,
         interactions,
+        api_keys,
+        webhooks,
+        contacts,
+        events,
+        usage,
+        segment,
+        revenue,
+        metrics,
         audit,
     ):
         api.include_router(router.router)

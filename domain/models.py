@@ -19,24 +19,65 @@ from domain.accounts.models import (
 from domain.audit.models import AuditEntry
 from domain.common.base import Base
 from domain.emails.models import OutboundEmail
+from domain.integration.models import ApiCall, ApiKey, WebhookDelivery, WebhookSecret
 from domain.interactions.models import Interaction, Note, Ticket
+from domain.metrics.models import (
+    AccountMetricSnapshot,
+    AccountMetricValues,
+    ComputedMetric,
+    ContactActivityRank,
+)
 from domain.orgs.models import Organisation
+from domain.revenue.models import (
+    AccountMrr,
+    AccountMrrMonth,
+    FxRate,
+    Invoice,
+    InvoiceLine,
+    MrrMovement,
+    Subscription,
+    SubscriptionItem,
+)
+from domain.usage.models import (
+    Contact,
+    ContactAccount,
+    UsageDailyAccount,
+    UsageDailyContact,
+    UsageDailyFeature,
+    UsageEvent,
+    UsagePendingDay,
+    UsageSession,
+)
 from domain.users.models import OneTimeToken, RecoveryCode, RefreshToken, Role, User
 
 __all__ = [
     "Account",
     "AccountCsm",
     "AccountImport",
+    "AccountMetricSnapshot",
+    "AccountMetricValues",
+    "AccountMrr",
+    "AccountMrrMonth",
     "AccountView",
+    "ApiCall",
+    "ApiKey",
     "AttributeTrigger",
     "AuditEntry",
     "Base",
     "ChurnEvent",
+    "ComputedMetric",
+    "Contact",
+    "ContactAccount",
+    "ContactActivityRank",
     "CsmAssignmentPeriod",
     "CsmScoreEntry",
     "CustomField",
+    "FxRate",
     "Interaction",
+    "Invoice",
+    "InvoiceLine",
     "LifecycleStage",
+    "MrrMovement",
     "Note",
     "NpsResponse",
     "OneTimeToken",
@@ -47,7 +88,17 @@ __all__ = [
     "Role",
     "StagePeriod",
     "StatusUpdate",
+    "Subscription",
+    "SubscriptionItem",
     "Ticket",
     "Tier",
+    "UsageDailyAccount",
+    "UsageDailyContact",
+    "UsageDailyFeature",
+    "UsageEvent",
+    "UsagePendingDay",
+    "UsageSession",
     "User",
+    "WebhookDelivery",
+    "WebhookSecret",
 ]

@@ -27,8 +27,13 @@ from domain.interactions.models import (
 )
 from domain.orgs import service as orgs
 from domain.orgs.models import Organisation
+from domain.revenue import service as revenue
+from domain.usage import service as usage
+from domain.usage.schemas import ContactUpsert, EventCreate
+from domain.users.actor import Actor
 from domain.users.models import User, UserStatus
 from domain.users.passwords import hash_password
+from domain.users.permissions import Permission
 
 ADMIN_EMAIL = "admin@demo.example.com"
 ADMIN_PASSWORD = "tenure-demo-admin"
@@ -204,6 +209,9 @@ async def load(session: AsyncSession, *, accounts: int = 150) -> Organisation:
         created.append(account)
     await session.flush()
     await _acme_story(session, org, created[0], csm, now)
+    await _hierarchy_story(session, org, created[30:34], csm, now)
+    await _revenue_story(session, org, created, today)
+    await _usage_story(session, org, created, now)
     return org
 
 
@@ -267,3 +275,246 @@ async def _acme_story(
         )
     )
     await session.flush()
+
+
+async def _hierarchy_story(
+    session: AsyncSession, org: Organisation, accounts: list[Account], csm: User, now: datetime
+) -> None:
+    """A parent with two child accounts and a grandchild (all the demo CSM's, none with
+    revenue), with history on the children, so the account page's "Include child accounts"
+    switch has something to roll up."""
+    parent, regional, subsidiary, branch = accounts
+    regional.parent_id = parent.id
+    subsidiary.parent_id = parent.id
+    branch.parent_id = subsidiary.id
+    for account, days, kind, subject in [
+        (regional, 12, InteractionType.CALL, "Regional rollout kickoff"),
+        (subsidiary, 6, InteractionType.MEETING, "Subsidiary onboarding review"),
+        (branch, 4, InteractionType.EMAIL, "Branch office training plan"),
+    ]:
+        session.add(
+            Interaction(
+                org_id=org.id,
+                account_id=account.id,
+                type=kind,
+                subject=subject,
+                occurred_at=now - timedelta(days=days),
+                author_id=csm.id,
+                participant_user_ids=[csm.id],
+            )
+        )
+    session.add(
+        Note(
+            org_id=org.id,
+            account_id=subsidiary.id,
+            author_id=csm.id,
+            body="<p>Subsidiary reports to the parent's procurement team.</p>",
+        )
+    )
+    session.add(
+        Ticket(
+            org_id=org.id,
+            account_id=branch.id,
+            external_id="ZD-2077",
+            source="zendesk",
+            subject="Branch office cannot reach the status page",
+            status=TicketStatus.PENDING,
+            priority=TicketPriority.NORMAL,
+            opened_at=now - timedelta(days=2),
+        )
+    )
+    await session.flush()
+
+
+async def _revenue_story(
+    session: AsyncSession, org: Organisation, accounts: list[Account], today: date
+) -> None:
+    """Subscriptions, invoices and an FX rate for the first 30 accounts, sent the way an
+    integrator would, then the MRR the recompute job would store."""
+    ingester = Actor(org_id=org.id, user_id=None, permissions=frozenset({Permission.INGEST_DATA}))
+    rng = random.Random(7)
+    year_ago = date(today.year - 1, today.month, 1)
+    await revenue.ingest_fx_rates(
+        session,
+        ingester,
+        [{"currency": "EUR", "effective_on": str(year_ago - timedelta(days=400)), "rate": "1.08"}],
+    )
+    # Acme: an annual plan renewed at a higher price, plus an SSO add-on with a launch coupon.
+    acme = accounts[0].external_id
+    subscriptions: list[dict[str, object]] = [
+        {
+            "external_id": "sub_acme_2024",
+            "account_external_id": acme,
+            "currency": "USD",
+            "starts_on": str(year_ago - timedelta(days=365)),
+            "ends_on": str(year_ago),
+            "items": [
+                {
+                    "external_id": "business",
+                    "name": "Business",
+                    "unit_price": 1_200_000,
+                    "quantity": 1,
+                    "interval_months": 12,
+                }
+            ],
+        },
+        {
+            "external_id": "sub_acme_2025",
+            "account_external_id": acme,
+            "currency": "USD",
+            "starts_on": str(year_ago),
+            "items": [
+                {
+                    "external_id": "business",
+                    "name": "Business",
+                    "unit_price": 1_500_000,
+                    "interval_months": 12,
+                },
+                {
+                    "external_id": "sso",
+                    "kind": "add_on",
+                    "name": "SSO",
+                    "unit_price": 20_000,
+                    "starts_on": str(year_ago + timedelta(days=100)),
+                    "discount": {
+                        "kind": "percent",
+                        "percent": "50",
+                        "intervals": 3,
+                        "coupon_code": "LAUNCH50",
+                    },
+                },
+            ],
+        },
+    ]
+    for account in accounts[1:30]:
+        start = year_ago - timedelta(days=rng.randint(0, 500))
+        subscriptions.append(
+            {
+                "external_id": f"sub_{account.external_id}",
+                "account_external_id": account.external_id,
+                "currency": rng.choice(["USD", "USD", "EUR"]),
+                "starts_on": str(start),
+                "ends_on": str(today - timedelta(days=rng.randint(5, 90)))
+                if account.churned_on
+                else None,
+                "items": [
+                    {
+                        "external_id": "plan",
+                        "name": "Team",
+                        "interval_months": 1,
+                        "unit_price": rng.choice([19_900, 49_900, 99_900]),
+                        "quantity": rng.randint(1, 5),
+                    }
+                ],
+            }
+        )
+    await revenue.ingest_subscriptions(session, ingester, subscriptions)
+    invoices = [
+        {
+            "number": f"INV-ACME-{i + 1:03d}",
+            "account_external_id": acme,
+            "currency": "USD",
+            "issued_on": str(year_ago + timedelta(days=30 * i)),
+            "due_on": str(year_ago + timedelta(days=30 * i + 30)),
+            "paid_on": str(year_ago + timedelta(days=30 * i + 12)) if i < 3 else None,
+            "lines": [{"description": "Business plan", "amount": 125_000}],
+        }
+        for i in range(4)
+    ]
+    await revenue.ingest_invoices(session, ingester, invoices)
+    await revenue.recompute(session, org.id, today=today)
+
+
+# Product usage: contacts and events, sent through the usage area's own ingestion.
+
+_USAGE_ACCOUNTS = 4  # Acme Corp and the three accounts after it (all the demo CSM's)
+_USAGE_DAYS = 60
+_CONTACTS: list[tuple[str, str, str]] = [
+    ("Jordan Buyer", "VP Operations", "owner"),
+    ("Priya Patel", "Analytics Lead", "admin"),
+    ("Tom Becker", "Finance Manager", "member"),
+    ("Lena Fischer", "Operations Analyst", "member"),
+    ("Marco Rossi", "Sales Director", "member"),
+    ("Aiko Tanaka", "Data Engineer", "admin"),
+    ("Sam Okafor", "Customer Support Lead", "member"),
+    ("Nina Kowalski", "Controller", "member"),
+]
+# (event name, feature, module), the first ones more likely.
+_EVENTS: list[tuple[str, str, str | None]] = [
+    ("Dashboard Opened", "dashboards", "analytics"),
+    ("Report Viewed", "reports", "analytics"),
+    ("Search Performed", "search", None),
+    ("Report Exported", "reports", "analytics"),
+    ("Invoice Created", "invoicing", "billing"),
+    ("Integration Synced", "integrations", "admin"),
+    ("User Invited", "team", "admin"),
+]
+_EVENT_WEIGHTS = [30, 25, 15, 10, 10, 6, 4]
+
+
+async def _usage_story(
+    session: AsyncSession, org: Organisation, accounts: list[Account], now: datetime
+) -> None:
+    """Contacts on Acme Corp and three more accounts and a few hundred events over the last 60
+    days (Acme's use growing towards today), then the rollup the worker would run, so the
+    Usage and Contacts tabs have something to show."""
+    ingester = Actor(org_id=org.id, user_id=None, permissions=frozenset({Permission.INGEST_DATA}))
+    rng = random.Random(11)
+    contacts: list[ContactUpsert] = []
+    # Contact and account external ids, and how likely the contact is active on a weekday.
+    members: list[tuple[str, str, float]] = []
+    for a, account in enumerate(accounts[:_USAGE_ACCOUNTS]):
+        domain = account.domain or f"{account.external_id}.example"
+        people = _CONTACTS[:5] if a == 0 else rng.sample(_CONTACTS, 3)
+        for p, (name, title, role) in enumerate(people):
+            external_id = f"{account.external_id}-user-{p + 1}"
+            contacts.append(
+                ContactUpsert(
+                    external_id=external_id,
+                    email=f"{name.split()[0].lower()}@{domain}",
+                    name=name,
+                    title=title,
+                    role=role,
+                    account_external_ids=[account.external_id],
+                    traits={"plan_role": role, "locale": rng.choice(["en-GB", "en-US", "de-DE"])},
+                )
+            )
+            members.append((external_id, account.external_id, 0.35 if a == 0 else 0.1))
+    for upsert in contacts:
+        await usage.upsert_contact(session, ingester, upsert)
+
+    events: list[EventCreate] = []
+    for contact_external_id, account_external_id, activity in members:
+        for days_ago in range(_USAGE_DAYS - 1, -1, -1):
+            day = now - timedelta(days=days_ago)
+            # Busier on weekdays and, for Acme, more and more towards today.
+            chance = activity * (0.3 if day.weekday() >= 5 else 1.0)
+            if account_external_id == accounts[0].external_id:
+                chance *= 0.4 + 0.6 * (1 - days_ago / _USAGE_DAYS)
+            if rng.random() >= chance:
+                continue
+            for _session in range(rng.choice([1, 1, 2])):
+                at = day.replace(
+                    hour=rng.randint(8, 17), minute=rng.randint(0, 59), second=0, microsecond=0
+                )
+                for _ in range(rng.randint(2, 6)):
+                    if at > now:
+                        break
+                    name, feature, module = rng.choices(_EVENTS, weights=_EVENT_WEIGHTS)[0]
+                    events.append(
+                        EventCreate(
+                            message_id=f"demo-{len(events):05d}",
+                            name=name,
+                            feature=feature,
+                            module=module,
+                            contact_external_id=contact_external_id,
+                            account_external_id=account_external_id,
+                            occurred_at=at,
+                        )
+                    )
+                    at += timedelta(minutes=rng.randint(1, 9), seconds=rng.randint(0, 59))
+    # One at a time through the typed service (a few hundred small inserts, well under a
+    # second), rather than a batch body whose JSON envelope this script would have to spell.
+    for event in events:
+        await usage.ingest_event(session, ingester, event)
+    await usage.roll_up(session, org.id)

@@ -8,7 +8,14 @@ from domain.common.logging import configure_logging
 from domain.common.settings import Settings, get_settings
 from domain.emails.service import SmtpConfig
 from workers import queue
-from workers.jobs import accounts, emails  # noqa: F401  # registers the areas' jobs
+from workers.jobs import (  # noqa: F401  # registers the areas' jobs
+    accounts,
+    emails,
+    integration,
+    metrics,
+    revenue,
+    usage,
+)
 
 
 def smtp_config(settings: Settings) -> SmtpConfig:
@@ -41,6 +48,12 @@ class WorkerSettings:
     cron_jobs: ClassVar[list[Any]] = [
         queue.cron_schedule("emails.sweep_outbox", minute={0, 15, 30, 45}),
         queue.cron_schedule("accounts.schedule_attribute_triggers", minute=5),
+        queue.cron_schedule("integration.prune_api_log", hour=3, minute=20),
+        queue.cron_schedule("revenue.schedule_daily_recompute", hour=2, minute=10),
+        queue.cron_schedule("revenue.link_late_accounts", minute={7, 22, 37, 52}),
+        queue.cron_schedule("usage.schedule_rollups", minute={3, 18, 33, 48}),
+        # After the :33 usage rollup; each organisation's 23:xx local run also snapshots.
+        queue.cron_schedule("metrics.schedule_refresh", minute=40),
     ]
     on_startup = startup
     on_shutdown = shutdown

@@ -16,12 +16,16 @@ import {
   IconAdjustments,
   IconBolt,
   IconBuildingSkyscraper,
+  IconChartLine,
   IconChevronDown,
+  IconCurrencyDollar,
   IconHistory,
   IconLogout,
   IconMessages,
+  IconPlugConnected,
   IconShieldLock,
   IconUser,
+  IconUserCheck,
   IconUsers,
   IconUsersGroup,
 } from "@tabler/icons-react";
@@ -40,6 +44,12 @@ interface NavItem {
 
 const MAIN_NAV: NavItem[] = [
   { to: "/accounts", label: "Accounts", icon: <IconBuildingSkyscraper size={18} /> },
+  {
+    to: "/accounts/assignment",
+    label: "Account assignment",
+    icon: <IconUserCheck size={18} />,
+    permission: "update_accounts",
+  },
   { to: "/interactions", label: "Interactions", icon: <IconMessages size={18} /> },
 ];
 
@@ -59,11 +69,24 @@ const ADMIN_NAV: NavItem[] = [
     permission: "configure_product",
   },
   {
+    to: "/admin/metrics",
+    label: "Computed metrics",
+    icon: <IconChartLine size={18} />,
+    permission: "configure_product",
+  },
+  {
     to: "/admin/attribute-triggers",
     label: "Attribute triggers",
     icon: <IconBolt size={18} />,
     permission: "configure_product",
   },
+  {
+    to: "/admin/integration",
+    label: "Integration",
+    icon: <IconPlugConnected size={18} />,
+    permission: "configure_connectors",
+  },
+  { to: "/admin/fx-rates", label: "FX rates", icon: <IconCurrencyDollar size={18} />, permission: "ingest_data" },
   { to: "/admin/audit-log", label: "Audit log", icon: <IconHistory size={18} />, permission: "manage_users" },
 ];
 
@@ -78,6 +101,12 @@ function initials(name: string): string {
 
 function NavSection({ items, onNavigate }: { items: NavItem[]; onNavigate: () => void }) {
   const { pathname } = useLocation();
+  // The most specific item is the active one: "/accounts/assignment" is not also "Accounts".
+  const matches = (to: string) => pathname === to || pathname.startsWith(`${to}/`);
+  const activeTo = items
+    .map((item) => item.to)
+    .filter(matches)
+    .sort((a, b) => b.length - a.length)[0];
   return (
     <>
       {items.map((item) => (
@@ -87,7 +116,7 @@ function NavSection({ items, onNavigate }: { items: NavItem[]; onNavigate: () =>
           to={item.to}
           label={item.label}
           leftSection={item.icon}
-          active={pathname === item.to || pathname.startsWith(`${item.to}/`)}
+          active={item.to === activeTo}
           onClick={onNavigate}
           variant="light"
           style={{ borderRadius: "var(--mantine-radius-md)" }}
@@ -103,6 +132,7 @@ export function AppLayout() {
   const can = useCan();
   const logout = useLogout();
   const navigate = useNavigate();
+  const mainItems = MAIN_NAV.filter((item) => !item.permission || can(item.permission));
   const adminItems = ADMIN_NAV.filter((item) => !item.permission || can(item.permission));
   const user = me.data;
 
@@ -168,7 +198,7 @@ export function AppLayout() {
       <AppShell.Navbar p="sm" aria-label="Main navigation">
         <ScrollArea>
           <Stack gap={2}>
-            <NavSection items={MAIN_NAV} onNavigate={close} />
+            <NavSection items={mainItems} onNavigate={close} />
             {adminItems.length > 0 && (
               <>
                 <Text size="xs" fw={700} c="dimmed" tt="uppercase" mt="lg" mb={4} px="sm">

@@ -1,8 +1,12 @@
 import { createBrowserRouter } from "react-router";
 import { AccountDetailPage } from "../features/accounts/AccountDetailPage";
 import { AccountsPage } from "../features/accounts/AccountsPage";
+import { AssignmentPage } from "../features/assignment/AssignmentPage";
+import { ContactPage } from "../features/contacts/ContactPage";
 import { AccountImportPage } from "../features/imports/AccountImportPage";
+import { IntegrationPage } from "../features/integration/IntegrationPage";
 import { InteractionsPage } from "../features/interactions/InteractionsPage";
+import { ComputedMetricsPage } from "../features/metrics/ComputedMetricsPage";
 import { AccountSettingsPage } from "../features/settings/AccountSettingsPage";
 import { AttributeTriggersPage } from "../features/triggers/AttributeTriggersPage";
 import { AuditLogPage } from "../features/audit/AuditLogPage";
@@ -13,6 +17,7 @@ import { ResetPasswordPage } from "../features/auth/ResetPasswordPage";
 import { OrganisationPage } from "../features/organisation/OrganisationPage";
 import { MfaSetupPage } from "../features/profile/MfaSetupPage";
 import { ProfilePage } from "../features/profile/ProfilePage";
+import { FxRatesPage } from "../features/revenue/FxRatesPage";
 import { RolesPage } from "../features/roles/RolesPage";
 import { UsersPage } from "../features/users/UsersPage";
 import { AppLayout } from "./AppLayout";
@@ -41,12 +46,22 @@ export const routes = [
                 path: "accounts/import",
                 element: <RequirePermission permission="update_accounts"><AccountImportPage /></RequirePermission>,
               },
+              // Before "accounts/:accountId", so "assignment" is never read as an account id.
+              {
+                path: "accounts/assignment",
+                element: <RequirePermission permission="update_accounts"><AssignmentPage /></RequirePermission>,
+              },
               { path: "accounts/:accountId", element: <AccountDetailPage /> },
+              { path: "contacts/:contactId", element: <ContactPage /> },
               { path: "interactions", element: <InteractionsPage /> },
               { path: "profile", element: <ProfilePage /> },
               {
                 path: "admin/account-settings",
                 element: <RequirePermission permission="configure_product"><AccountSettingsPage /></RequirePermission>,
+              },
+              {
+                path: "admin/metrics",
+                element: <RequirePermission permission="configure_product"><ComputedMetricsPage /></RequirePermission>,
               },
               {
                 path: "admin/attribute-triggers",
@@ -58,6 +73,11 @@ export const routes = [
                 path: "admin/organisation",
                 element: <RequirePermission permission="manage_organisation"><OrganisationPage /></RequirePermission>,
               },
+              {
+                path: "admin/integration",
+                element: <RequirePermission permission="configure_connectors"><IntegrationPage /></RequirePermission>,
+              },
+              { path: "admin/fx-rates", element: <RequirePermission permission="ingest_data"><FxRatesPage /></RequirePermission> },
               { path: "admin/audit-log", element: <RequirePermission permission="manage_users"><AuditLogPage /></RequirePermission> },
               { path: "*", element: <NotFoundPage /> },
             ],

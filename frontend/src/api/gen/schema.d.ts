@@ -144,6 +144,28 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/accounts/batch": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Upsert Accounts
+         * @description Create or update up to 1,000 accounts by external id, with tier and stage by name and
+         *     CSMs by email. Each record succeeds or fails on its own: the answer lists the refused ones
+         *     and why (also in the key's API log). Sending the same batch again changes nothing.
+         */
+        post: operations["upsertAccounts"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/accounts/bulk-edit": {
         parameters: {
             query?: never;
@@ -200,6 +222,27 @@ export interface paths {
         get: operations["listAccountFields"];
         put?: never;
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/accounts/metric-values/batch": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Set Account Metric Values
+         * @description Set custom dimension and metric values of up to 1,000 accounts by external id; a value
+         *     of the wrong type refuses that record only.
+         */
+        post: operations["setAccountMetricValues"];
         delete?: never;
         options?: never;
         head?: never;
@@ -297,6 +340,67 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/accounts/{account_id}/contact-activity-ranks": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List Contact Activity Ranks
+         * @description The account's contacts by activity rank (percentile of 30-day session time among the
+         *     organisation's active contacts), with the rank's change over 7 days.
+         */
+        get: operations["listContactActivityRanks"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/accounts/{account_id}/contacts": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List Account Contacts
+         * @description The contacts of an account, most recently seen first.
+         */
+        get: operations["listAccountContacts"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/accounts/{account_id}/events": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List Account Events
+         * @description An account's product events, newest first.
+         */
+        get: operations["listAccountEvents"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/accounts/{account_id}/history": {
         parameters: {
             query?: never;
@@ -327,7 +431,7 @@ export interface paths {
         };
         /**
          * List Account Interactions
-         * @description An account's interactions, newest first.
+         * @description An account's interactions, newest first; with `rollup`, its child accounts' too.
          */
         get: operations["listAccountInteractions"];
         put?: never;
@@ -343,6 +447,108 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/accounts/{account_id}/invoices": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List Account Invoices
+         * @description An account's invoices, newest first.
+         */
+        get: operations["listAccountInvoices"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/accounts/{account_id}/metrics": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get Account Metrics
+         * @description An account's current metrics, with each one's change since its snapshot 7 days ago.
+         */
+        get: operations["getAccountMetrics"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/accounts/{account_id}/metrics/{key}/history": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get Account Metric History
+         * @description A metric's daily values for an account (the last 90 days unless a range is given).
+         */
+        get: operations["getAccountMetricHistory"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/accounts/{account_id}/mrr": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get Account Mrr
+         * @description An account's current MRR and ARR in the base currency (minor units) and its MRR at the
+         *     end of each month since its first subscription.
+         */
+        get: operations["getAccountMrr"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/accounts/{account_id}/mrr-movements": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List Account Mrr Movements
+         * @description An account's MRR movements by month (new, expansion, contraction, churn,
+         *     reactivation) and its renewals, newest first.
+         */
+        get: operations["listAccountMrrMovements"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/accounts/{account_id}/notes": {
         parameters: {
             query?: never;
@@ -352,7 +558,8 @@ export interface paths {
         };
         /**
          * List Account Notes
-         * @description An account's notes: pinned first, then newest first.
+         * @description An account's notes: pinned first, then newest first; with `rollup`, its child
+         *     accounts' too.
          */
         get: operations["listAccountNotes"];
         put?: never;
@@ -449,6 +656,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/accounts/{account_id}/subscriptions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List Account Subscriptions
+         * @description An account's subscriptions with their items and discounts, newest first.
+         */
+        get: operations["listAccountSubscriptions"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/accounts/{account_id}/tickets": {
         parameters: {
             query?: never;
@@ -458,7 +685,8 @@ export interface paths {
         };
         /**
          * List Account Tickets
-         * @description An account's support tickets, most recently opened first.
+         * @description An account's support tickets, most recently opened first; with `rollup`, its child
+         *     accounts' too.
          */
         get: operations["listAccountTickets"];
         put?: never;
@@ -483,11 +711,100 @@ export interface paths {
         /**
          * Get Account Timeline
          * @description Everything that happened to an account, newest first: interactions, notes, tickets,
-         *     status updates, stage and CSM changes, CSM scores, NPS responses and churn.
+         *     status updates, stage and CSM changes, CSM scores, NPS responses and churn. With
+         *     `rollup`, its child accounts' history too (the hierarchy rollup of a parent's view).
          */
         get: operations["getAccountTimeline"];
         put?: never;
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/accounts/{account_id}/usage": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get Account Usage
+         * @description An account's usage per day (events, active contacts, sessions, session time) and its
+         *     most used features, from `since` to `until` inclusive (the last 30 days by default, at
+         *     most 366 days), as of the last rollup.
+         */
+        get: operations["getAccountUsage"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/api-keys": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List Api Keys
+         * @description The organisation's API keys, live ones first (secrets are never shown again).
+         */
+        get: operations["listApiKeys"];
+        put?: never;
+        /**
+         * Create Api Key
+         * @description Create a key with scopes: `ingest` sends data, `read` reads every account, `full` does
+         *     both and edits accounts. The response holds the key itself, shown this once.
+         */
+        post: operations["createApiKey"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/api-keys/{key_id}/calls": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List Api Calls
+         * @description The API log: the key's recent calls (14 days), newest first, with each rejected record
+         *     and why.
+         */
+        get: operations["listApiCalls"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/api-keys/{key_id}/revoke": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Revoke Api Key
+         * @description Stop a key working at once (its API log stays readable).
+         */
+        post: operations["revokeApiKey"];
         delete?: never;
         options?: never;
         head?: never;
@@ -746,6 +1063,118 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/computed-metrics": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List Computed Metrics
+         * @description The organisation's computed metrics, by key.
+         */
+        get: operations["listComputedMetrics"];
+        put?: never;
+        /**
+         * Create Computed Metric
+         * @description Define a metric as a formula over other metrics (`mrr / active_users_30d`): numbers,
+         *     metric keys, + - * /, parentheses, abs(), round(), min(), max(), coalesce(). Unknown
+         *     metrics and formulas that would depend on themselves are refused.
+         */
+        post: operations["createComputedMetric"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/computed-metrics/{metric_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /**
+         * Delete Computed Metric
+         * @description Remove a computed metric; refused while another computed metric uses it.
+         */
+        delete: operations["deleteComputedMetric"];
+        options?: never;
+        head?: never;
+        /**
+         * Update Computed Metric
+         * @description Change a computed metric's label, format, description or formula (validated again).
+         */
+        patch: operations["updateComputedMetric"];
+        trace?: never;
+    };
+    "/api/v1/contacts": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Upsert Contact
+         * @description Create a contact, or update the one with this external id. Fields left out keep their
+         *     value; traits are merged; accounts are added, and linked once they exist.
+         */
+        post: operations["upsertContact"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/contacts/batch": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Upsert Contacts
+         * @description Upsert up to 5,000 contacts by external id. Valid ones are written and invalid ones
+         *     reported by position (200 unless the body itself is malformed: 422, or too long: 413).
+         */
+        post: operations["upsertContacts"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/contacts/{contact_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get Contact
+         * @description A contact with its accounts and its newest events.
+         */
+        get: operations["getContact"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/custom-fields": {
         parameters: {
             query?: never;
@@ -793,6 +1222,133 @@ export interface paths {
          * @description Change a custom field's label, format or options (key and type are fixed).
          */
         patch: operations["updateCustomField"];
+        trace?: never;
+    };
+    "/api/v1/events": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Ingest Event
+         * @description Send one product event. An event whose account or contact Tenure does not know yet is
+         *     kept and linked when they arrive; a message id received before is not stored again.
+         */
+        post: operations["ingestEvent"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/events/batch": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Ingest Events
+         * @description Send up to 5,000 events in one call. Valid events are stored and invalid ones reported
+         *     by position (the answer is 200 unless the body itself is malformed: 422, or too long:
+         *     413). Sending the same batch again stores nothing new.
+         */
+        post: operations["ingestEvents"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/fx-rates": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List Fx Rates
+         * @description The organisation's exchange rates, by currency, newest first.
+         */
+        get: operations["listFxRates"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/fx-rates/batch": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Upsert Fx Rates
+         * @description Set exchange rates to the organisation's base currency, by currency and effective
+         *     day (a day's rate is the latest effective on or before it). Items convert at the rate of
+         *     the day they started, so MRR is recomputed in the background.
+         */
+        post: operations["upsertFxRates"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/fx-rates/{rate_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /**
+         * Delete Fx Rate
+         * @description Remove an exchange rate set by mistake; MRR is recomputed in the background.
+         */
+        delete: operations["deleteFxRate"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/interactions/batch": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Upsert Interactions
+         * @description Create or update up to 1,000 interactions synced from a CRM, by (source, external id);
+         *     the account may be named by its external, CRM, billing or support id. Each record
+         *     succeeds or fails on its own.
+         */
+        post: operations["upsertInteractions"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
         trace?: never;
     };
     "/api/v1/interactions/search": {
@@ -843,6 +1399,27 @@ export interface paths {
          * @description Change an interaction's fields or participants.
          */
         patch: operations["updateInteraction"];
+        trace?: never;
+    };
+    "/api/v1/invoices/batch": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Upsert Invoices
+         * @description Create or update up to 1,000 invoices with their lines, by number; records are
+         *     accepted or rejected one by one, and a repeated batch changes nothing.
+         */
+        post: operations["upsertInvoices"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
         trace?: never;
     };
     "/api/v1/lifecycle-stages": {
@@ -1015,6 +1592,91 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/metrics": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List Metrics
+         * @description Every metric accounts have: built-in ones, the organisation's numeric custom metrics and
+         *     its computed metrics, with the key each has in filters and list columns (`metric.<key>`).
+         */
+        get: operations["listMetrics"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/metrics/refresh": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Refresh Metrics
+         * @description Recompute every account's metrics and today's snapshot now, in the background (they
+         *     are also refreshed hourly and snapshotted daily).
+         */
+        post: operations["refreshMetrics"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/metrics/{key}/aggregate": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Aggregate Metric
+         * @description Count, sum, average, min, max and median of a metric over the accounts the caller may
+         *     see: their current values, or the values snapshotted on `day`.
+         */
+        get: operations["aggregateMetric"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/mrr-movements/summary": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get Mrr Summary
+         * @description Per month, over the accounts the caller may see: starting and ending MRR, new,
+         *     expansion, contraction, churn and reactivation totals, renewals, gross and net MRR churn
+         *     rates and logo churn.
+         */
+        get: operations["getMrrSummary"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/notes/{note_id}": {
         parameters: {
             query?: never;
@@ -1129,6 +1791,154 @@ export interface paths {
          * @description Change a custom role; built-in roles are fixed.
          */
         patch: operations["updateRole"];
+        trace?: never;
+    };
+    "/api/v1/segment/batch": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Segment Batch
+         * @description Up to 5,000 calls of any type; each valid one is handled as its single route would,
+         *     each invalid one reported by position.
+         */
+        post: operations["segmentBatch"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/segment/group": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Segment Group
+         * @description Make the contact a member of the account whose external id is `groupId`. Accounts are
+         *     never created from group calls: the membership links once the account exists.
+         */
+        post: operations["segmentGroup"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/segment/identify": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Segment Identify
+         * @description Upsert the contact `userId` (or `anonymousId`) with its traits (`email`, `name` or
+         *     `firstName`/`lastName`, `title`, `role`; the rest are kept as custom traits).
+         */
+        post: operations["segmentIdentify"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/segment/page": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Segment Page
+         * @description Store a page view as an event named `Page: <name>`.
+         */
+        post: operations["segmentPage"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/segment/track": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Segment Track
+         * @description Store an event; `properties.feature` and `properties.module` name its feature and
+         *     module, `context.groupId` its account (else the contact's only account).
+         */
+        post: operations["segmentTrack"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/subscriptions/batch": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Upsert Subscriptions
+         * @description Create or update up to 1,000 subscriptions with their items, by external id. Each
+         *     record is accepted or rejected on its own (rejections say why, by position); sending the
+         *     same batch again changes nothing. A subscription whose account has not arrived yet is kept
+         *     and links to it when it does. MRR is recomputed in the background.
+         */
+        post: operations["upsertSubscriptions"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/tickets/batch": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Upsert Tickets
+         * @description Create or update up to 1,000 help-desk tickets by (source, external id); each record
+         *     succeeds or fails on its own.
+         */
+        post: operations["upsertTickets"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
         trace?: never;
     };
     "/api/v1/tickets/{ticket_id}": {
@@ -1372,6 +2182,53 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/webhook-secrets": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List Webhook Secrets
+         * @description The inbound webhook signing secrets: the current one and any retired within a day.
+         */
+        get: operations["listWebhookSecrets"];
+        put?: never;
+        /**
+         * Rotate Webhook Secret
+         * @description Make a new signing secret (shown this once); the previous one keeps working for 24
+         *     hours so senders can switch.
+         */
+        post: operations["rotateWebhookSecret"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/webhooks/{org_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Receive Webhook
+         * @description An inbound webhook for organisation `org_id`, signed with its secret (Standard
+         *     Webhooks: `webhook-id`, `webhook-timestamp`, `webhook-signature` headers). A webhook-id
+         *     seen before is answered with its first receipt and changes nothing.
+         */
+        post: operations["receiveWebhook"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/healthz": {
         parameters: {
             query?: never;
@@ -1538,6 +2395,190 @@ export interface components {
             updated_count: number;
         };
         /**
+         * AccountInteractionRead
+         * @description An interaction in an account's list, with the name of the account it is on: a child
+         *     account's, when the list rolls up the hierarchy.
+         */
+        AccountInteractionRead: {
+            /**
+             * Account Id
+             * Format: uuid
+             */
+            account_id: string;
+            /** Account Name */
+            account_name: string;
+            /** Author Id */
+            author_id: string | null;
+            /** Body */
+            body: string | null;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /** External Id */
+            external_id: string | null;
+            /**
+             * Id
+             * Format: uuid
+             */
+            id: string;
+            /**
+             * Occurred At
+             * Format: date-time
+             */
+            occurred_at: string;
+            /**
+             * Outcome
+             * @example Agreed on a renewal plan
+             */
+            outcome: string | null;
+            /**
+             * Participant Contacts
+             * @example [
+             *       "Jane Doe (VP Ops)"
+             *     ]
+             */
+            participant_contacts: string[];
+            /** Participant User Ids */
+            participant_user_ids: string[];
+            /**
+             * Source
+             * @example manual
+             * @example salesforce
+             */
+            source: string;
+            /**
+             * Subject
+             * @example Quarterly business review
+             */
+            subject: string | null;
+            type: components["schemas"]["InteractionType"];
+            /**
+             * Updated At
+             * Format: date-time
+             */
+            updated_at: string;
+        };
+        /** AccountMetricRead */
+        AccountMetricRead: {
+            /**
+             * Change
+             * @description value - previous, when both exist
+             */
+            change: number | null;
+            format: components["schemas"]["MetricFormat"];
+            /** Key */
+            key: string;
+            kind: components["schemas"]["MetricKind"];
+            /** Label */
+            label: string;
+            /**
+             * Previous
+             * @description The value snapshotted on `compared_with`
+             */
+            previous: number | null;
+            /**
+             * Value
+             * @description Currency metrics are in major units
+             */
+            value: number | null;
+        };
+        /** AccountMetricsRead */
+        AccountMetricsRead: {
+            /**
+             * Account Id
+             * Format: uuid
+             */
+            account_id: string;
+            /**
+             * As Of
+             * Format: date
+             * @description Today in the organisation's time zone
+             */
+            as_of: string;
+            /**
+             * Compared With
+             * Format: date
+             * @description The day trends compare with (7 days earlier)
+             */
+            compared_with: string;
+            /**
+             * Currency
+             * @description The organisation's base currency (currency metrics)
+             */
+            currency: string;
+            /** Metrics */
+            metrics: components["schemas"]["AccountMetricRead"][];
+        };
+        /** AccountMrrRead */
+        AccountMrrRead: {
+            /**
+             * Account Id
+             * Format: uuid
+             */
+            account_id: string;
+            /** Arr */
+            arr: number;
+            /**
+             * As Of
+             * @description The day MRR was measured; null before any revenue
+             */
+            as_of: string | null;
+            /** Computed At */
+            computed_at: string | null;
+            /**
+             * Currency
+             * @description The organisation's base currency
+             */
+            currency: string;
+            /** Months */
+            months: components["schemas"]["MonthMrrRead"][];
+            /**
+             * Mrr
+             * @description Current MRR, minor units of the base currency
+             */
+            mrr: number;
+        };
+        /**
+         * AccountNoteRead
+         * @description A note in an account's list, with the name of the account it is on.
+         */
+        AccountNoteRead: {
+            /**
+             * Account Id
+             * Format: uuid
+             */
+            account_id: string;
+            /** Account Name */
+            account_name: string;
+            /** Author Id */
+            author_id: string | null;
+            /**
+             * Body
+             * @description Sanitised HTML
+             * @example <p>Champion is <b>leaving</b></p>
+             */
+            body: string;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /**
+             * Id
+             * Format: uuid
+             */
+            id: string;
+            /** Is Pinned */
+            is_pinned: boolean;
+            /**
+             * Updated At
+             * Format: date-time
+             */
+            updated_at: string;
+        };
+        /**
          * AccountQuery
          * @description A filtered, sorted page of accounts: the account list and custom views use it.
          */
@@ -1662,6 +2703,53 @@ export interface components {
          */
         AccountSort: "name" | "external_id" | "domain" | "joined_on" | "renewal_on" | "csm_score" | "nps" | "churned_on" | "created_at" | "updated_at";
         /**
+         * AccountTicketRead
+         * @description A ticket in an account's list, with the name of the account it is on.
+         */
+        AccountTicketRead: {
+            /**
+             * Account Id
+             * Format: uuid
+             */
+            account_id: string;
+            /** Account Name */
+            account_name: string;
+            /** Closed At */
+            closed_at: string | null;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /** External Id */
+            external_id: string | null;
+            /**
+             * Id
+             * Format: uuid
+             */
+            id: string;
+            /**
+             * Opened At
+             * Format: date-time
+             */
+            opened_at: string;
+            priority: components["schemas"]["TicketPriority"];
+            /**
+             * Source
+             * @example manual
+             * @example zendesk
+             */
+            source: string;
+            status: components["schemas"]["TicketStatus"];
+            /** Subject */
+            subject: string;
+            /**
+             * Updated At
+             * Format: date-time
+             */
+            updated_at: string;
+        };
+        /**
          * AccountUpdate
          * @description Only the fields sent change; send null to clear one.
          */
@@ -1702,6 +2790,51 @@ export interface components {
             support_id?: string | null;
             /** Tier Id */
             tier_id?: string | null;
+        };
+        /** AccountUpsertBatch */
+        AccountUpsertBatch: {
+            /** Items */
+            items: {
+                /** Billing Id */
+                billing_id?: string | null;
+                /** Crm Id */
+                crm_id?: string | null;
+                /** Csm Emails */
+                csm_emails?: string[] | null;
+                /** Csm Score */
+                csm_score?: number | null;
+                /** Custom Values */
+                custom_values?: {
+                    [key: string]: string | number | boolean | null;
+                } | null;
+                /** Domain */
+                domain?: string | null;
+                /** External Id */
+                external_id: string;
+                /** Joined On */
+                joined_on?: string | null;
+                /** Name */
+                name?: string | null;
+                /**
+                 * Parent External Id
+                 * @description The parent account's external id (it may come in the same batch)
+                 */
+                parent_external_id?: string | null;
+                /** Renewal On */
+                renewal_on?: string | null;
+                /**
+                 * Stage
+                 * @description Lifecycle stage name
+                 */
+                stage?: string | null;
+                /** Support Id */
+                support_id?: string | null;
+                /**
+                 * Tier
+                 * @description Tier name
+                 */
+                tier?: string | null;
+            }[];
         };
         /** AccountViewRead */
         AccountViewRead: {
@@ -1768,6 +2901,135 @@ export interface components {
              */
             kind: "any";
         };
+        /** ApiCallError */
+        ApiCallError: {
+            /**
+             * Id
+             * @description The record's external or message id, if it had one
+             */
+            id?: string | null;
+            /**
+             * Index
+             * @description Position of the rejected record in the batch
+             */
+            index?: number | null;
+            /** Message */
+            message: string;
+        };
+        /** ApiCallRead */
+        ApiCallRead: {
+            /**
+             * Accepted
+             * @description Records stored (or already stored: idempotent repeats)
+             */
+            accepted: number;
+            /** Duration Ms */
+            duration_ms: number;
+            /** Errors */
+            errors: components["schemas"]["ApiCallError"][];
+            /**
+             * Id
+             * Format: uuid
+             */
+            id: string;
+            /** Method */
+            method: string;
+            /** Path */
+            path: string;
+            /**
+             * Received At
+             * Format: date-time
+             */
+            received_at: string;
+            /** Rejected */
+            rejected: number;
+            /** Request Id */
+            request_id: string;
+            /** Status */
+            status: number;
+        };
+        /**
+         * ApiKeyCreate
+         * @example {
+         *       "name": "Data warehouse sync",
+         *       "scopes": [
+         *         "ingest"
+         *       ]
+         *     }
+         */
+        ApiKeyCreate: {
+            /** Name */
+            name: string;
+            /** Scopes */
+            scopes: components["schemas"]["ApiScope"][];
+        };
+        /** ApiKeyCreated */
+        ApiKeyCreated: {
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /** Created By Id */
+            created_by_id: string | null;
+            /**
+             * Id
+             * Format: uuid
+             */
+            id: string;
+            /**
+             * Key
+             * @description The key itself. Shown only now: Tenure keeps only a hash.
+             */
+            key: string;
+            /** Last Used At */
+            last_used_at: string | null;
+            /** Name */
+            name: string;
+            /**
+             * Prefix
+             * @description The public start of the key (`tnr_<prefix>_...`)
+             */
+            prefix: string;
+            /** Revoked At */
+            revoked_at: string | null;
+            /** Scopes */
+            scopes: components["schemas"]["ApiScope"][];
+        };
+        /** ApiKeyRead */
+        ApiKeyRead: {
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /** Created By Id */
+            created_by_id: string | null;
+            /**
+             * Id
+             * Format: uuid
+             */
+            id: string;
+            /** Last Used At */
+            last_used_at: string | null;
+            /** Name */
+            name: string;
+            /**
+             * Prefix
+             * @description The public start of the key (`tnr_<prefix>_...`)
+             */
+            prefix: string;
+            /** Revoked At */
+            revoked_at: string | null;
+            /** Scopes */
+            scopes: components["schemas"]["ApiScope"][];
+        };
+        /**
+         * ApiScope
+         * @description What an API key may do: send data, read it, or both (and edit accounts).
+         * @enum {string}
+         */
+        ApiScope: "ingest" | "read" | "full";
         /** AttributeTriggerRead */
         AttributeTriggerRead: {
             /** Churn Reason */
@@ -1852,6 +3114,44 @@ export interface components {
              */
             id: string;
         };
+        /**
+         * BatchResult
+         * @description Items not listed in `errors` were accepted.
+         * @example {
+         *       "accepted": 2,
+         *       "duplicates": 1,
+         *       "errors": [
+         *         {
+         *           "id": "m-3",
+         *           "index": 2,
+         *           "message": "occurred_at: Field required"
+         *         }
+         *       ],
+         *       "rejected": 1,
+         *       "stored": 1
+         *     }
+         */
+        BatchResult: {
+            /**
+             * Accepted
+             * @description Items stored now or already stored (idempotent repeats)
+             */
+            accepted: number;
+            /**
+             * Duplicates
+             * @description Items received before, or repeated in this batch
+             */
+            duplicates: number;
+            /** Errors */
+            errors: components["schemas"]["ItemError"][];
+            /** Rejected */
+            rejected: number;
+            /**
+             * Stored
+             * @description Items new to Tenure
+             */
+            stored: number;
+        };
         /** Body_startAccountImport */
         Body_startAccountImport: {
             /**
@@ -1906,6 +3206,25 @@ export interface components {
             matched: number;
             /** Updated */
             updated: number;
+        };
+        /**
+         * CallOutcome
+         * @description What a batch did with its records: how many were stored and which were refused, why.
+         */
+        CallOutcome: {
+            /**
+             * Accepted
+             * @description Records stored (a repeat of a stored one counts)
+             * @default 0
+             */
+            accepted: number;
+            /** Errors */
+            errors?: components["schemas"]["ApiCallError"][];
+            /**
+             * Rejected
+             * @default 0
+             */
+            rejected: number;
         };
         /** ChildAccountRead */
         ChildAccountRead: {
@@ -1967,6 +3286,238 @@ export interface components {
          * @enum {string}
          */
         CompareOp: "eq" | "ne" | "gt" | "gte" | "lt" | "lte" | "in" | "not_in" | "contains" | "not_contains" | "starts_with" | "is_empty" | "is_not_empty";
+        /** ComputedMetricCreate */
+        ComputedMetricCreate: {
+            /** Description */
+            description?: string | null;
+            /** @default number */
+            format: components["schemas"]["MetricFormat"];
+            /**
+             * Formula
+             * @example mrr / active_users_30d
+             */
+            formula: string;
+            /**
+             * Key
+             * @example mrr_per_active_user
+             */
+            key: string;
+            /**
+             * Label
+             * @example MRR per active user
+             */
+            label: string;
+        };
+        /** ComputedMetricRead */
+        ComputedMetricRead: {
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /** Description */
+            description: string | null;
+            format: components["schemas"]["MetricFormat"];
+            /**
+             * Formula
+             * @example mrr / active_users_30d
+             */
+            formula: string;
+            /**
+             * Id
+             * Format: uuid
+             */
+            id: string;
+            /** Key */
+            key: string;
+            /** Label */
+            label: string;
+            /**
+             * Updated At
+             * Format: date-time
+             */
+            updated_at: string;
+        };
+        /**
+         * ComputedMetricUpdate
+         * @description The key is fixed once created (formulas, filters and history refer to it).
+         */
+        ComputedMetricUpdate: {
+            /** Description */
+            description?: string | null;
+            format?: components["schemas"]["MetricFormat"] | null;
+            /** Formula */
+            formula?: string | null;
+            /** Label */
+            label?: string | null;
+        };
+        /** ContactAccountRead */
+        ContactAccountRead: {
+            /** Account External Id */
+            account_external_id: string;
+            /**
+             * Account Id
+             * @description Null until the account exists
+             */
+            account_id: string | null;
+            /** Account Name */
+            account_name: string | null;
+        };
+        /** ContactActivityRankRead */
+        ContactActivityRankRead: {
+            /**
+             * Activity Rank
+             * @description Percentile among active contacts; 0 inactive
+             */
+            activity_rank: number | null;
+            /**
+             * Contact Id
+             * Format: uuid
+             */
+            contact_id: string;
+            /** Email */
+            email: string | null;
+            /** External Id */
+            external_id: string;
+            /** Name */
+            name: string | null;
+            /** Session Minutes 30D */
+            session_minutes_30d: number | null;
+            /**
+             * Trend
+             * @description Change of the rank over the last 7 days
+             */
+            trend: number | null;
+        };
+        /** ContactDetail */
+        ContactDetail: {
+            /** Accounts */
+            accounts: components["schemas"]["ContactAccountRead"][];
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /** Email */
+            email: string | null;
+            /**
+             * External Id
+             * @example user-42
+             */
+            external_id: string;
+            /** First Seen At */
+            first_seen_at: string | null;
+            /**
+             * Id
+             * Format: uuid
+             */
+            id: string;
+            /** Last Seen At */
+            last_seen_at: string | null;
+            /** Name */
+            name: string | null;
+            /**
+             * Recent Events
+             * @description The contact's 20 newest events
+             */
+            recent_events: components["schemas"]["EventRead"][];
+            /** Role */
+            role: string | null;
+            /** Title */
+            title: string | null;
+            /** Traits */
+            traits: {
+                [key: string]: unknown;
+            };
+            /**
+             * Updated At
+             * Format: date-time
+             */
+            updated_at: string;
+        };
+        /** ContactRead */
+        ContactRead: {
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /** Email */
+            email: string | null;
+            /**
+             * External Id
+             * @example user-42
+             */
+            external_id: string;
+            /** First Seen At */
+            first_seen_at: string | null;
+            /**
+             * Id
+             * Format: uuid
+             */
+            id: string;
+            /** Last Seen At */
+            last_seen_at: string | null;
+            /** Name */
+            name: string | null;
+            /** Role */
+            role: string | null;
+            /** Title */
+            title: string | null;
+            /** Traits */
+            traits: {
+                [key: string]: unknown;
+            };
+            /**
+             * Updated At
+             * Format: date-time
+             */
+            updated_at: string;
+        };
+        /**
+         * ContactUpsert
+         * @description A contact to create, or to update when its external id is known. Fields left out (or
+         *     null) keep their stored value; traits are merged into the stored ones; accounts are added
+         *     to the contact's accounts (never removed).
+         */
+        ContactUpsert: {
+            /**
+             * Account External Ids
+             * @description External ids of the accounts the contact belongs to; an account that does not exist yet is linked when it arrives
+             * @example [
+             *       "acme-001"
+             *     ]
+             */
+            account_external_ids?: string[];
+            /**
+             * Email
+             * @example ada@acme.com
+             */
+            email?: string | null;
+            /**
+             * External Id
+             * @example user-42
+             */
+            external_id: string;
+            /**
+             * Name
+             * @example Ada Lovelace
+             */
+            name?: string | null;
+            /** Role */
+            role?: string | null;
+            /** Title */
+            title?: string | null;
+            /**
+             * Traits
+             * @example {
+             *       "plan_role": "owner"
+             *     }
+             */
+            traits?: {
+                [key: string]: unknown;
+            } | null;
+        };
         /** CsmPeriodRead */
         CsmPeriodRead: {
             /**
@@ -2059,6 +3610,127 @@ export interface components {
             kind: "date";
             op: components["schemas"]["DateOp"];
         };
+        /**
+         * DiscountKind
+         * @enum {string}
+         */
+        DiscountKind: "percent" | "amount";
+        /** DiscountRead */
+        DiscountRead: {
+            /** Amount */
+            amount: number | null;
+            /** Coupon Code */
+            coupon_code: string | null;
+            /** Intervals */
+            intervals: number | null;
+            kind: components["schemas"]["DiscountKind"];
+            /** Percent */
+            percent: number | string | null;
+        };
+        /** EventCreate */
+        EventCreate: {
+            /**
+             * Account External Id
+             * @description Left out: the contact's account, when the contact belongs to exactly one
+             * @example acme-001
+             */
+            account_external_id?: string | null;
+            /**
+             * Contact External Id
+             * @example user-42
+             */
+            contact_external_id: string;
+            /**
+             * Feature
+             * @example reports
+             */
+            feature?: string | null;
+            /**
+             * Message Id
+             * @description Idempotency key: an event whose message id was already received is stored once
+             * @example 5f8a1c2e-0b7d-4e1a-9d0e-1f2a3b4c5d6e
+             */
+            message_id: string;
+            /**
+             * Module
+             * @example analytics
+             */
+            module?: string | null;
+            /**
+             * Name
+             * @example Report Exported
+             */
+            name: string;
+            /**
+             * Occurred At
+             * Format: date-time
+             * @example 2026-11-20T09:30:00Z
+             */
+            occurred_at: string;
+            /** Properties */
+            properties?: {
+                [key: string]: unknown;
+            };
+            /**
+             * Session Id
+             * @description Left out: sessions are derived with the inactivity timeout
+             */
+            session_id?: string | null;
+        };
+        /** EventRead */
+        EventRead: {
+            /** Account External Id */
+            account_external_id: string | null;
+            /** Account Id */
+            account_id: string | null;
+            /** Contact External Id */
+            contact_external_id: string;
+            /** Contact Id */
+            contact_id: string | null;
+            /** Feature */
+            feature: string | null;
+            /** Message Id */
+            message_id: string;
+            /** Module */
+            module: string | null;
+            /** Name */
+            name: string;
+            /**
+             * Occurred At
+             * Format: date-time
+             */
+            occurred_at: string;
+            /** Properties */
+            properties: {
+                [key: string]: unknown;
+            };
+            /**
+             * Received At
+             * Format: date-time
+             */
+            received_at: string;
+            /** Session Id */
+            session_id: string | null;
+        };
+        /** EventReceipt */
+        EventReceipt: {
+            /**
+             * Duplicate
+             * @description True when this message id was received before
+             */
+            duplicate: boolean;
+            /** Message Id */
+            message_id: string;
+        };
+        /** FeatureUsage */
+        FeatureUsage: {
+            /** Events */
+            events: number;
+            /** Feature */
+            feature: string;
+            /** Module */
+            module: string | null;
+        };
         /** FieldError */
         FieldError: {
             /**
@@ -2084,6 +3756,50 @@ export interface components {
             options: string[];
             /** Type */
             type: string;
+        };
+        /** FxRateBatch */
+        FxRateBatch: {
+            /** Items */
+            items: {
+                /**
+                 * Currency
+                 * @description ISO 4217 code
+                 * @example USD
+                 */
+                currency: string;
+                /**
+                 * Effective On
+                 * Format: date
+                 */
+                effective_on: string;
+                /**
+                 * Rate
+                 * @description Units of the organisation's base currency one unit of `currency` buys
+                 */
+                rate: number | string;
+            }[];
+        };
+        /** FxRateRead */
+        FxRateRead: {
+            /**
+             * Base Currency
+             * @description The organisation's base currency the rate converts to
+             */
+            base_currency: string;
+            /** Currency */
+            currency: string;
+            /**
+             * Effective On
+             * Format: date
+             */
+            effective_on: string;
+            /**
+             * Id
+             * Format: uuid
+             */
+            id: string;
+            /** Rate */
+            rate: number | string;
         };
         /** HTTPValidationError */
         HTTPValidationError: {
@@ -2122,6 +3838,42 @@ export interface components {
          * @enum {string}
          */
         ImportStatus: "queued" | "running" | "succeeded" | "failed";
+        /** InteractionBatch */
+        InteractionBatch: {
+            /** Items */
+            items: {
+                /**
+                 * Account
+                 * @description The account's external, CRM, billing or support id
+                 */
+                account: string;
+                /** Body */
+                body?: string | null;
+                /** External Id */
+                external_id: string;
+                /**
+                 * Occurred At
+                 * Format: date-time
+                 */
+                occurred_at: string;
+                /** Outcome */
+                outcome?: string | null;
+                /** Participant Contacts */
+                participant_contacts?: string[];
+                /**
+                 * Source
+                 * @default api
+                 */
+                source: string;
+                /** Subject */
+                subject?: string | null;
+                /**
+                 * InteractionType
+                 * @enum {string}
+                 */
+                type: "call" | "meeting" | "email" | "qbr" | "note" | "other";
+            }[];
+        };
         /** InteractionCreate */
         InteractionCreate: {
             /** Body */
@@ -2273,6 +4025,116 @@ export interface components {
             /** Organisation Name */
             organisation_name: string;
         };
+        /** InvoiceBatch */
+        InvoiceBatch: {
+            /** Items */
+            items: {
+                /** Account External Id */
+                account_external_id: string;
+                /**
+                 * Currency
+                 * @description ISO 4217 code
+                 * @example USD
+                 */
+                currency: string;
+                /** Due On */
+                due_on?: string | null;
+                /**
+                 * Is Paid
+                 * @description Defaults to whether `paid_on` is set
+                 */
+                is_paid?: boolean | null;
+                /**
+                 * Issued On
+                 * Format: date
+                 */
+                issued_on: string;
+                /** Lines */
+                lines?: {
+                    /**
+                     * Amount
+                     * @description The line's total in minor units (may be negative)
+                     */
+                    amount: number;
+                    /** Description */
+                    description: string;
+                    /**
+                     * Quantity
+                     * @default 1
+                     */
+                    quantity: number;
+                }[];
+                /** Number */
+                number: string;
+                /** Paid On */
+                paid_on?: string | null;
+                /**
+                 * Total
+                 * @description Defaults to the sum of the lines
+                 */
+                total?: number | null;
+            }[];
+        };
+        /** InvoiceLineRead */
+        InvoiceLineRead: {
+            /** Amount */
+            amount: number;
+            /** Description */
+            description: string;
+            /** Quantity */
+            quantity: number;
+        };
+        /** InvoiceRead */
+        InvoiceRead: {
+            /** Account External Id */
+            account_external_id: string;
+            /** Account Id */
+            account_id: string | null;
+            /** Currency */
+            currency: string;
+            /** Due On */
+            due_on: string | null;
+            /**
+             * Id
+             * Format: uuid
+             */
+            id: string;
+            /** Is Paid */
+            is_paid: boolean;
+            /**
+             * Issued On
+             * Format: date
+             */
+            issued_on: string;
+            /** Lines */
+            lines: components["schemas"]["InvoiceLineRead"][];
+            /** Number */
+            number: string;
+            /** Paid On */
+            paid_on: string | null;
+            /** Total */
+            total: number;
+        };
+        /** ItemError */
+        ItemError: {
+            /**
+             * Id
+             * @description The item's message id or external id, if it had one
+             */
+            id: string | null;
+            /**
+             * Index
+             * @description Position of the item in the batch
+             */
+            index: number;
+            /** Message */
+            message: string;
+        };
+        /**
+         * ItemKind
+         * @enum {string}
+         */
+        ItemKind: "plan" | "add_on";
         /** LoginRequest */
         LoginRequest: {
             /**
@@ -2363,6 +4225,113 @@ export interface components {
             role_id: string;
             status: components["schemas"]["UserStatus"];
         };
+        /** MetricAggregateRead */
+        MetricAggregateRead: {
+            /** Avg */
+            avg: number | null;
+            /**
+             * Count
+             * @description Accounts with a value
+             */
+            count: number;
+            /**
+             * Day
+             * @description The snapshot day aggregated; null for current values
+             */
+            day: string | null;
+            /** Key */
+            key: string;
+            /** Max */
+            max: number | null;
+            /** Median */
+            median: number | null;
+            /** Min */
+            min: number | null;
+            /** Sum */
+            sum: number | null;
+        };
+        /**
+         * MetricFormat
+         * @enum {string}
+         */
+        MetricFormat: "number" | "currency" | "percent" | "days";
+        /** MetricHistoryRead */
+        MetricHistoryRead: {
+            /**
+             * Account Id
+             * Format: uuid
+             */
+            account_id: string;
+            format: components["schemas"]["MetricFormat"];
+            /** Key */
+            key: string;
+            /** Label */
+            label: string;
+            /**
+             * Points
+             * @description One per snapshotted day, oldest first
+             */
+            points: components["schemas"]["MetricPoint"][];
+        };
+        /**
+         * MetricKind
+         * @enum {string}
+         */
+        MetricKind: "builtin" | "custom" | "computed";
+        /** MetricPoint */
+        MetricPoint: {
+            /**
+             * Day
+             * Format: date
+             */
+            day: string;
+            /** Value */
+            value: number | null;
+        };
+        /**
+         * MetricRead
+         * @description A metric accounts have: built in, an organisation's numeric custom metric, or computed.
+         */
+        MetricRead: {
+            /** Description */
+            description: string | null;
+            /**
+             * Field
+             * @description Its key in the filter language and list columns
+             */
+            field: string;
+            format: components["schemas"]["MetricFormat"];
+            /**
+             * Formula
+             * @description Computed metrics only
+             */
+            formula: string | null;
+            /**
+             * Key
+             * @example active_users_30d
+             */
+            key: string;
+            kind: components["schemas"]["MetricKind"];
+            /** Label */
+            label: string;
+            /**
+             * Valid
+             * @description False for a computed metric whose formula uses a metric that was removed
+             */
+            valid: boolean;
+        };
+        /** MetricValuesBatch */
+        MetricValuesBatch: {
+            /** Items */
+            items: {
+                /** Account External Id */
+                account_external_id: string;
+                /** Values */
+                values: {
+                    [key: string]: string | number | boolean | null;
+                };
+            }[];
+        };
         /** MfaConfirm */
         MfaConfirm: {
             /**
@@ -2396,6 +4365,109 @@ export interface components {
             mfa_token: string;
             /** Recovery Code */
             recovery_code?: string | null;
+        };
+        /** MonthMrrRead */
+        MonthMrrRead: {
+            /**
+             * Month
+             * Format: date
+             * @description The month's first day
+             */
+            month: string;
+            /**
+             * Mrr
+             * @description MRR on the month's last day (today for the current month)
+             */
+            mrr: number;
+        };
+        /**
+         * MrrMovementKind
+         * @enum {string}
+         */
+        MrrMovementKind: "new" | "reactivation" | "expansion" | "contraction" | "churn" | "renewal";
+        /** MrrMovementRead */
+        MrrMovementRead: {
+            /** Delta */
+            delta: number;
+            /**
+             * End Mrr
+             * @description MRR at the end of the month (renewal: its successors')
+             */
+            end_mrr: number;
+            kind: components["schemas"]["MrrMovementKind"];
+            /**
+             * Month
+             * Format: date
+             */
+            month: string;
+            /**
+             * Start Mrr
+             * @description MRR at the end of the previous month (renewal: renewed)
+             */
+            start_mrr: number;
+        };
+        /** MrrSummary */
+        MrrSummary: {
+            /** Currency */
+            currency: string;
+            /** Months */
+            months: components["schemas"]["MrrSummaryMonth"][];
+        };
+        /** MrrSummaryMonth */
+        MrrSummaryMonth: {
+            /**
+             * Churn
+             * @description Lost to churn, as a positive amount
+             */
+            churn: number;
+            /** Churned Accounts */
+            churned_accounts: number;
+            /**
+             * Contraction
+             * @description Lost to contraction, as a positive amount
+             */
+            contraction: number;
+            /** Ending Mrr */
+            ending_mrr: number;
+            /** Expansion */
+            expansion: number;
+            /**
+             * Gross Mrr Churn Rate
+             * @description (churn + contraction) / starting MRR; null without starting MRR
+             */
+            gross_mrr_churn_rate: number | null;
+            /**
+             * Logo Churn Rate
+             * @description Accounts churned / accounts with MRR at the start
+             */
+            logo_churn_rate: number | null;
+            /**
+             * Month
+             * Format: date
+             */
+            month: string;
+            /** Net Change */
+            net_change: number;
+            /**
+             * Net Mrr Churn Rate
+             * @description (churn + contraction - expansion - reactivation) / starting MRR
+             */
+            net_mrr_churn_rate: number | null;
+            /** New */
+            new: number;
+            /** Reactivation */
+            reactivation: number;
+            /** Renewed Accounts */
+            renewed_accounts: number;
+            /** Renewed Mrr */
+            renewed_mrr: number;
+            /**
+             * Starting Accounts
+             * @description Accounts with MRR at the start of the month
+             */
+            starting_accounts: number;
+            /** Starting Mrr */
+            starting_mrr: number;
         };
         /** Not */
         Not: {
@@ -2504,6 +4576,8 @@ export interface components {
             name: string;
             /** Requires Mfa */
             requires_mfa: boolean;
+            /** Session Timeout Minutes */
+            session_timeout_minutes: number;
             /** Time Zone */
             time_zone: string;
         };
@@ -2521,15 +4595,64 @@ export interface components {
              */
             requires_mfa?: boolean | null;
             /**
+             * Session Timeout Minutes
+             * @description A contact's events further apart than this start a new session
+             */
+            session_timeout_minutes?: number | null;
+            /**
              * Time Zone
              * @example Europe/London
              */
             time_zone?: string | null;
         };
+        /** Page[AccountInteractionRead] */
+        Page_AccountInteractionRead_: {
+            /** Items */
+            items: components["schemas"]["AccountInteractionRead"][];
+            /** Limit */
+            limit: number;
+            /** Offset */
+            offset: number;
+            /** Total */
+            total: number;
+        };
+        /** Page[AccountNoteRead] */
+        Page_AccountNoteRead_: {
+            /** Items */
+            items: components["schemas"]["AccountNoteRead"][];
+            /** Limit */
+            limit: number;
+            /** Offset */
+            offset: number;
+            /** Total */
+            total: number;
+        };
         /** Page[AccountRead] */
         Page_AccountRead_: {
             /** Items */
             items: components["schemas"]["AccountRead"][];
+            /** Limit */
+            limit: number;
+            /** Offset */
+            offset: number;
+            /** Total */
+            total: number;
+        };
+        /** Page[AccountTicketRead] */
+        Page_AccountTicketRead_: {
+            /** Items */
+            items: components["schemas"]["AccountTicketRead"][];
+            /** Limit */
+            limit: number;
+            /** Offset */
+            offset: number;
+            /** Total */
+            total: number;
+        };
+        /** Page[ApiCallRead] */
+        Page_ApiCallRead_: {
+            /** Items */
+            items: components["schemas"]["ApiCallRead"][];
             /** Limit */
             limit: number;
             /** Offset */
@@ -2548,10 +4671,10 @@ export interface components {
             /** Total */
             total: number;
         };
-        /** Page[InteractionRead] */
-        Page_InteractionRead_: {
+        /** Page[ContactRead] */
+        Page_ContactRead_: {
             /** Items */
-            items: components["schemas"]["InteractionRead"][];
+            items: components["schemas"]["ContactRead"][];
             /** Limit */
             limit: number;
             /** Offset */
@@ -2559,10 +4682,10 @@ export interface components {
             /** Total */
             total: number;
         };
-        /** Page[NoteRead] */
-        Page_NoteRead_: {
+        /** Page[EventRead] */
+        Page_EventRead_: {
             /** Items */
-            items: components["schemas"]["NoteRead"][];
+            items: components["schemas"]["EventRead"][];
             /** Limit */
             limit: number;
             /** Offset */
@@ -2570,10 +4693,10 @@ export interface components {
             /** Total */
             total: number;
         };
-        /** Page[TicketRead] */
-        Page_TicketRead_: {
+        /** Page[InvoiceRead] */
+        Page_InvoiceRead_: {
             /** Items */
-            items: components["schemas"]["TicketRead"][];
+            items: components["schemas"]["InvoiceRead"][];
             /** Limit */
             limit: number;
             /** Offset */
@@ -2619,7 +4742,7 @@ export interface components {
          * @description What a role allows. Checked in one place: api/deps.py `require()`.
          * @enum {string}
          */
-        Permission: "csm_seat" | "view_all_accounts" | "update_accounts" | "configure_product" | "configure_connectors" | "manage_email" | "manage_users" | "manage_organisation" | "delete_accounts";
+        Permission: "csm_seat" | "view_all_accounts" | "update_accounts" | "configure_product" | "configure_connectors" | "manage_email" | "manage_users" | "manage_organisation" | "delete_accounts" | "ingest_data";
         /** PermissionRead */
         PermissionRead: {
             key: components["schemas"]["Permission"];
@@ -2654,6 +4777,11 @@ export interface components {
         RecoveryCodes: {
             /** Recovery Codes */
             recovery_codes: string[];
+        };
+        /** RefreshQueued */
+        RefreshQueued: {
+            /** Job Id */
+            job_id: string;
         };
         /** RoleCreate */
         RoleCreate: {
@@ -2775,6 +4903,151 @@ export interface components {
             /** @description The interaction's type; `note` for notes */
             type: components["schemas"]["InteractionType"];
         };
+        /** SegmentGroup */
+        SegmentGroup: {
+            /** Anonymousid */
+            anonymousId?: string | null;
+            /** Context */
+            context?: {
+                [key: string]: unknown;
+            };
+            /** Groupid */
+            groupId: string;
+            /** Messageid */
+            messageId?: string | null;
+            /** Timestamp */
+            timestamp?: string | null;
+            /** Traits */
+            traits?: {
+                [key: string]: unknown;
+            };
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            type: "group";
+            /** Userid */
+            userId?: string | null;
+        };
+        /**
+         * SegmentIdentify
+         * @example {
+         *       "messageId": "ajs-1",
+         *       "timestamp": "2026-11-20T09:30:00Z",
+         *       "traits": {
+         *         "email": "ada@acme.com",
+         *         "name": "Ada Lovelace"
+         *       },
+         *       "userId": "user-42"
+         *     }
+         */
+        SegmentIdentify: {
+            /** Anonymousid */
+            anonymousId?: string | null;
+            /** Context */
+            context?: {
+                [key: string]: unknown;
+            };
+            /** Messageid */
+            messageId?: string | null;
+            /** Timestamp */
+            timestamp?: string | null;
+            /** Traits */
+            traits?: {
+                [key: string]: unknown;
+            };
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            type: "identify";
+            /** Userid */
+            userId?: string | null;
+        };
+        /** SegmentPage */
+        SegmentPage: {
+            /** Anonymousid */
+            anonymousId?: string | null;
+            /** Category */
+            category?: string | null;
+            /** Context */
+            context?: {
+                [key: string]: unknown;
+            };
+            /** Messageid */
+            messageId?: string | null;
+            /** Name */
+            name?: string | null;
+            /** Properties */
+            properties?: {
+                [key: string]: unknown;
+            };
+            /** Timestamp */
+            timestamp?: string | null;
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            type: "page" | "screen";
+            /** Userid */
+            userId?: string | null;
+        };
+        /** SegmentResult */
+        SegmentResult: {
+            /** Accepted */
+            accepted: number;
+            /** Errors */
+            errors: components["schemas"]["ItemError"][];
+            /** Rejected */
+            rejected: number;
+            /**
+             * Success
+             * @description Segment's own answer; the rest is Tenure's
+             * @default true
+             */
+            success: boolean;
+        };
+        /**
+         * SegmentTrack
+         * @example {
+         *       "context": {
+         *         "groupId": "acme-001"
+         *       },
+         *       "event": "Report Exported",
+         *       "messageId": "ajs-2",
+         *       "properties": {
+         *         "feature": "reports",
+         *         "module": "analytics"
+         *       },
+         *       "timestamp": "2026-11-20T09:31:00Z",
+         *       "userId": "user-42"
+         *     }
+         */
+        SegmentTrack: {
+            /** Anonymousid */
+            anonymousId?: string | null;
+            /** Context */
+            context?: {
+                [key: string]: unknown;
+            };
+            /** Event */
+            event: string;
+            /** Messageid */
+            messageId?: string | null;
+            /** Properties */
+            properties?: {
+                [key: string]: unknown;
+            };
+            /** Timestamp */
+            timestamp?: string | null;
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            type: "track";
+            /** Userid */
+            userId?: string | null;
+        };
         /** StagePeriodRead */
         StagePeriodRead: {
             /**
@@ -2822,6 +5095,207 @@ export interface components {
             details?: string | null;
             /** Title */
             title: string;
+        };
+        /** SubscriptionBatch */
+        SubscriptionBatch: {
+            /** Items */
+            items: {
+                /**
+                 * Account External Id
+                 * @description The account's external id; kept so the subscription links to an account that arrives later
+                 */
+                account_external_id: string;
+                /**
+                 * Currency
+                 * @description ISO 4217 code
+                 * @example USD
+                 */
+                currency: string;
+                /**
+                 * Ends On
+                 * @description Exclusive: the first day it no longer runs
+                 */
+                ends_on?: string | null;
+                /** External Id */
+                external_id: string;
+                /** Items */
+                items: {
+                    /**
+                     * Currency
+                     * @description Defaults to the subscription's
+                     */
+                    currency?: string | null;
+                    discount?: {
+                        /**
+                         * Amount
+                         * @description For `amount` discounts: off each interval, in the item's currency
+                         */
+                        amount?: number | null;
+                        /**
+                         * Coupon Code
+                         * @description Set when it is a coupon
+                         */
+                        coupon_code?: string | null;
+                        /**
+                         * Intervals
+                         * @description For this many billing intervals from the item's start; omitted: forever
+                         */
+                        intervals?: number | null;
+                        /**
+                         * DiscountKind
+                         * @enum {string}
+                         */
+                        kind: "percent" | "amount";
+                        /**
+                         * Percent
+                         * @description For `percent` discounts
+                         */
+                        percent?: number | string | null;
+                    } | null;
+                    /** External Id */
+                    external_id: string;
+                    /**
+                     * Interval Months
+                     * @description Billing interval: 1 monthly, 3 quarterly, 12 annual
+                     * @default 1
+                     */
+                    interval_months: number;
+                    /**
+                     * ItemKind
+                     * @enum {string}
+                     */
+                    kind?: "plan" | "add_on";
+                    /** Name */
+                    name?: string | null;
+                    /**
+                     * Quantity
+                     * @default 1
+                     */
+                    quantity: number;
+                    /**
+                     * Starts On
+                     * @description Defaults to the subscription's start
+                     */
+                    starts_on?: string | null;
+                    /**
+                     * Unit Price
+                     * @description Money in minor units (cents for USD)
+                     */
+                    unit_price: number;
+                }[];
+                /**
+                 * Starts On
+                 * Format: date
+                 */
+                starts_on: string;
+                /**
+                 * SubscriptionStatus
+                 * @description As the billing system reports it. Informational: MRR follows the term (start/end).
+                 * @enum {string}
+                 */
+                status?: "trialing" | "active" | "past_due" | "cancelled" | "ended";
+            }[];
+        };
+        /** SubscriptionItemRead */
+        SubscriptionItemRead: {
+            /** Currency */
+            currency: string;
+            discount: components["schemas"]["DiscountRead"] | null;
+            /** External Id */
+            external_id: string;
+            /** Interval Months */
+            interval_months: number;
+            kind: components["schemas"]["ItemKind"];
+            /** Name */
+            name: string | null;
+            /** Quantity */
+            quantity: number;
+            /** Starts On */
+            starts_on: string | null;
+            /** Unit Price */
+            unit_price: number;
+        };
+        /** SubscriptionRead */
+        SubscriptionRead: {
+            /** Account External Id */
+            account_external_id: string;
+            /** Account Id */
+            account_id: string | null;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /** Currency */
+            currency: string;
+            /** Ends On */
+            ends_on: string | null;
+            /** External Id */
+            external_id: string;
+            /**
+             * Id
+             * Format: uuid
+             */
+            id: string;
+            /** Items */
+            items: components["schemas"]["SubscriptionItemRead"][];
+            /**
+             * Starts On
+             * Format: date
+             */
+            starts_on: string;
+            status: components["schemas"]["SubscriptionStatus"];
+            /**
+             * Updated At
+             * Format: date-time
+             */
+            updated_at: string;
+        };
+        /**
+         * SubscriptionStatus
+         * @description As the billing system reports it. Informational: MRR follows the term (start/end).
+         * @enum {string}
+         */
+        SubscriptionStatus: "trialing" | "active" | "past_due" | "cancelled" | "ended";
+        /** TicketBatch */
+        TicketBatch: {
+            /** Items */
+            items: {
+                /**
+                 * Account
+                 * @description The account's external, CRM, billing or support id
+                 */
+                account: string;
+                /**
+                 * Closed At
+                 * @description For a solved or closed ticket; defaults to the time it arrives
+                 */
+                closed_at?: string | null;
+                /** External Id */
+                external_id: string;
+                /**
+                 * Opened At
+                 * Format: date-time
+                 */
+                opened_at: string;
+                /**
+                 * TicketPriority
+                 * @enum {string}
+                 */
+                priority?: "low" | "normal" | "high" | "urgent";
+                /**
+                 * Source
+                 * @default api
+                 */
+                source: string;
+                /**
+                 * TicketStatus
+                 * @enum {string}
+                 */
+                status?: "open" | "pending" | "solved" | "closed";
+                /** Subject */
+                subject: string;
+            }[];
         };
         /** TicketCreate */
         TicketCreate: {
@@ -2945,6 +5419,14 @@ export interface components {
          * @description One event in an account's history, whatever its source.
          */
         TimelineItem: {
+            /**
+             * Account Id
+             * Format: uuid
+             * @description The account it happened on: a child account, when the timeline rolls up
+             */
+            account_id: string;
+            /** Account Name */
+            account_name: string;
             /** Author Id */
             author_id: string | null;
             /**
@@ -2977,6 +5459,59 @@ export interface components {
          * @enum {string}
          */
         TriggerTarget: "tier" | "stage" | "churned";
+        /** UsageDay */
+        UsageDay: {
+            /** Active Contacts */
+            active_contacts: number;
+            /**
+             * Day
+             * Format: date
+             */
+            day: string;
+            /** Events */
+            events: number;
+            /** Session Seconds */
+            session_seconds: number;
+            /** Sessions */
+            sessions: number;
+        };
+        /**
+         * UsageSeries
+         * @description An account's daily usage over a range (every day present, zeros included), as the
+         *     last rollup computed it, and its most used features.
+         */
+        UsageSeries: {
+            /**
+             * Account Id
+             * Format: uuid
+             */
+            account_id: string;
+            /**
+             * Active Contacts
+             * @description Distinct contacts active in the range
+             */
+            active_contacts: number;
+            /** Days */
+            days: components["schemas"]["UsageDay"][];
+            /** Events */
+            events: number;
+            /** Session Seconds */
+            session_seconds: number;
+            /** Sessions */
+            sessions: number;
+            /**
+             * Since
+             * Format: date
+             */
+            since: string;
+            /** Top Features */
+            top_features: components["schemas"]["FeatureUsage"][];
+            /**
+             * Until
+             * Format: date
+             */
+            until: string;
+        };
         /** UserRead */
         UserRead: {
             /**
@@ -3032,6 +5567,69 @@ export interface components {
             msg: string;
             /** Error Type */
             type: string;
+        };
+        /** WebhookReceipt */
+        WebhookReceipt: {
+            /** Accepted */
+            accepted: number;
+            /** Errors */
+            errors: components["schemas"]["ApiCallError"][];
+            /** Rejected */
+            rejected: number;
+            /**
+             * Replayed
+             * @description True when this webhook-id was processed before: nothing changed now
+             */
+            replayed: boolean;
+            /** Type */
+            type: string;
+            /** Webhook Id */
+            webhook_id: string;
+        };
+        /** WebhookSecretCreated */
+        WebhookSecretCreated: {
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /**
+             * Hint
+             * @description The secret's last characters, to tell secrets apart
+             */
+            hint: string;
+            /**
+             * Id
+             * Format: uuid
+             */
+            id: string;
+            /** Retired At */
+            retired_at: string | null;
+            /**
+             * Secret
+             * @description The signing secret (`whsec_...`). Shown only now.
+             */
+            secret: string;
+        };
+        /** WebhookSecretRead */
+        WebhookSecretRead: {
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /**
+             * Hint
+             * @description The secret's last characters, to tell secrets apart
+             */
+            hint: string;
+            /**
+             * Id
+             * Format: uuid
+             */
+            id: string;
+            /** Retired At */
+            retired_at: string | null;
         };
     };
     responses: never;
@@ -3549,6 +6147,70 @@ export interface operations {
             };
         };
     };
+    upsertAccounts: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["AccountUpsertBatch"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CallOutcome"];
+                };
+            };
+            /** @description Not authenticated */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProblemDetail"];
+                    "application/problem+json": unknown;
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProblemDetail"];
+                    "application/problem+json": unknown;
+                };
+            };
+            /** @description Payload too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProblemDetail"];
+                    "application/problem+json": unknown;
+                };
+            };
+            /** @description Invalid request */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProblemDetail"];
+                    "application/problem+json": unknown;
+                };
+            };
+        };
+    };
     bulkEditAccounts: {
         parameters: {
             query?: never;
@@ -3677,6 +6339,70 @@ export interface operations {
             };
             /** @description Not authenticated */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProblemDetail"];
+                    "application/problem+json": unknown;
+                };
+            };
+        };
+    };
+    setAccountMetricValues: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["MetricValuesBatch"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CallOutcome"];
+                };
+            };
+            /** @description Not authenticated */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProblemDetail"];
+                    "application/problem+json": unknown;
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProblemDetail"];
+                    "application/problem+json": unknown;
+                };
+            };
+            /** @description Payload too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProblemDetail"];
+                    "application/problem+json": unknown;
+                };
+            };
+            /** @description Invalid request */
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -4054,6 +6780,167 @@ export interface operations {
             };
         };
     };
+    listContactActivityRanks: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                account_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ContactActivityRankRead"][];
+                };
+            };
+            /** @description Not authenticated */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProblemDetail"];
+                    "application/problem+json": unknown;
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProblemDetail"];
+                    "application/problem+json": unknown;
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    listAccountContacts: {
+        parameters: {
+            query?: {
+                limit?: number;
+                offset?: number;
+            };
+            header?: never;
+            path: {
+                account_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Page_ContactRead_"];
+                };
+            };
+            /** @description Not authenticated */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProblemDetail"];
+                    "application/problem+json": unknown;
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProblemDetail"];
+                    "application/problem+json": unknown;
+                };
+            };
+            /** @description Invalid request */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProblemDetail"];
+                    "application/problem+json": unknown;
+                };
+            };
+        };
+    };
+    listAccountEvents: {
+        parameters: {
+            query?: {
+                limit?: number;
+                offset?: number;
+            };
+            header?: never;
+            path: {
+                account_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Page_EventRead_"];
+                };
+            };
+            /** @description Not authenticated */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProblemDetail"];
+                    "application/problem+json": unknown;
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProblemDetail"];
+                    "application/problem+json": unknown;
+                };
+            };
+            /** @description Invalid request */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProblemDetail"];
+                    "application/problem+json": unknown;
+                };
+            };
+        };
+    };
     getAccountHistory: {
         parameters: {
             query?: never;
@@ -4109,6 +6996,8 @@ export interface operations {
         parameters: {
             query?: {
                 type?: components["schemas"]["InteractionType"] | null;
+                /** @description Also the items of every child account below this one (any depth) that the caller may see; each item names its account */
+                rollup?: boolean;
                 limit?: number;
                 offset?: number;
             };
@@ -4126,7 +7015,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Page_InteractionRead_"];
+                    "application/json": components["schemas"]["Page_AccountInteractionRead_"];
                 };
             };
             /** @description Not authenticated */
@@ -4227,7 +7116,7 @@ export interface operations {
             };
         };
     };
-    listAccountNotes: {
+    listAccountInvoices: {
         parameters: {
             query?: {
                 limit?: number;
@@ -4247,7 +7136,273 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Page_NoteRead_"];
+                    "application/json": components["schemas"]["Page_InvoiceRead_"];
+                };
+            };
+            /** @description Not authenticated */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProblemDetail"];
+                    "application/problem+json": unknown;
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProblemDetail"];
+                    "application/problem+json": unknown;
+                };
+            };
+            /** @description Invalid request */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProblemDetail"];
+                    "application/problem+json": unknown;
+                };
+            };
+        };
+    };
+    getAccountMetrics: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                account_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AccountMetricsRead"];
+                };
+            };
+            /** @description Not authenticated */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProblemDetail"];
+                    "application/problem+json": unknown;
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProblemDetail"];
+                    "application/problem+json": unknown;
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    getAccountMetricHistory: {
+        parameters: {
+            query?: {
+                since?: string | null;
+                until?: string | null;
+            };
+            header?: never;
+            path: {
+                account_id: string;
+                key: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MetricHistoryRead"];
+                };
+            };
+            /** @description Not authenticated */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProblemDetail"];
+                    "application/problem+json": unknown;
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProblemDetail"];
+                    "application/problem+json": unknown;
+                };
+            };
+            /** @description Invalid request */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProblemDetail"];
+                    "application/problem+json": unknown;
+                };
+            };
+        };
+    };
+    getAccountMrr: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                account_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AccountMrrRead"];
+                };
+            };
+            /** @description Not authenticated */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProblemDetail"];
+                    "application/problem+json": unknown;
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProblemDetail"];
+                    "application/problem+json": unknown;
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    listAccountMrrMovements: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                account_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MrrMovementRead"][];
+                };
+            };
+            /** @description Not authenticated */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProblemDetail"];
+                    "application/problem+json": unknown;
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProblemDetail"];
+                    "application/problem+json": unknown;
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    listAccountNotes: {
+        parameters: {
+            query?: {
+                /** @description Also the items of every child account below this one (any depth) that the caller may see; each item names its account */
+                rollup?: boolean;
+                limit?: number;
+                offset?: number;
+            };
+            header?: never;
+            path: {
+                account_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Page_AccountNoteRead_"];
                 };
             };
             /** @description Not authenticated */
@@ -4622,9 +7777,62 @@ export interface operations {
             };
         };
     };
+    listAccountSubscriptions: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                account_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SubscriptionRead"][];
+                };
+            };
+            /** @description Not authenticated */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProblemDetail"];
+                    "application/problem+json": unknown;
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProblemDetail"];
+                    "application/problem+json": unknown;
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
     listAccountTickets: {
         parameters: {
             query?: {
+                /** @description Also the items of every child account below this one (any depth) that the caller may see; each item names its account */
+                rollup?: boolean;
                 limit?: number;
                 offset?: number;
             };
@@ -4642,7 +7850,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Page_TicketRead_"];
+                    "application/json": components["schemas"]["Page_AccountTicketRead_"];
                 };
             };
             /** @description Not authenticated */
@@ -4758,6 +7966,8 @@ export interface operations {
             query?: {
                 /** @description Only these kinds of item */
                 kinds?: components["schemas"]["TimelineKind"][] | null;
+                /** @description Also the items of every child account below this one (any depth) that the caller may see; each item names its account */
+                rollup?: boolean;
                 limit?: number;
                 offset?: number;
             };
@@ -4806,6 +8016,282 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["ProblemDetail"];
                     "application/problem+json": unknown;
+                };
+            };
+        };
+    };
+    getAccountUsage: {
+        parameters: {
+            query?: {
+                since?: string | null;
+                until?: string | null;
+            };
+            header?: never;
+            path: {
+                account_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["UsageSeries"];
+                };
+            };
+            /** @description Not authenticated */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProblemDetail"];
+                    "application/problem+json": unknown;
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProblemDetail"];
+                    "application/problem+json": unknown;
+                };
+            };
+            /** @description Invalid request */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProblemDetail"];
+                    "application/problem+json": unknown;
+                };
+            };
+        };
+    };
+    listApiKeys: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiKeyRead"][];
+                };
+            };
+            /** @description Not authenticated */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProblemDetail"];
+                    "application/problem+json": unknown;
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProblemDetail"];
+                    "application/problem+json": unknown;
+                };
+            };
+        };
+    };
+    createApiKey: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ApiKeyCreate"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiKeyCreated"];
+                };
+            };
+            /** @description Not authenticated */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProblemDetail"];
+                    "application/problem+json": unknown;
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProblemDetail"];
+                    "application/problem+json": unknown;
+                };
+            };
+            /** @description Invalid request */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProblemDetail"];
+                    "application/problem+json": unknown;
+                };
+            };
+        };
+    };
+    listApiCalls: {
+        parameters: {
+            query?: {
+                limit?: number;
+                offset?: number;
+                only_errors?: boolean;
+            };
+            header?: never;
+            path: {
+                key_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Page_ApiCallRead_"];
+                };
+            };
+            /** @description Not authenticated */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProblemDetail"];
+                    "application/problem+json": unknown;
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProblemDetail"];
+                    "application/problem+json": unknown;
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProblemDetail"];
+                    "application/problem+json": unknown;
+                };
+            };
+            /** @description Invalid request */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProblemDetail"];
+                    "application/problem+json": unknown;
+                };
+            };
+        };
+    };
+    revokeApiKey: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                key_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiKeyRead"];
+                };
+            };
+            /** @description Not authenticated */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProblemDetail"];
+                    "application/problem+json": unknown;
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProblemDetail"];
+                    "application/problem+json": unknown;
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProblemDetail"];
+                    "application/problem+json": unknown;
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
                 };
             };
         };
@@ -5424,6 +8910,426 @@ export interface operations {
             };
         };
     };
+    listComputedMetrics: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ComputedMetricRead"][];
+                };
+            };
+            /** @description Not authenticated */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProblemDetail"];
+                    "application/problem+json": unknown;
+                };
+            };
+        };
+    };
+    createComputedMetric: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ComputedMetricCreate"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ComputedMetricRead"];
+                };
+            };
+            /** @description Not authenticated */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProblemDetail"];
+                    "application/problem+json": unknown;
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProblemDetail"];
+                    "application/problem+json": unknown;
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProblemDetail"];
+                    "application/problem+json": unknown;
+                };
+            };
+            /** @description Invalid request */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProblemDetail"];
+                    "application/problem+json": unknown;
+                };
+            };
+        };
+    };
+    deleteComputedMetric: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                metric_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Not authenticated */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProblemDetail"];
+                    "application/problem+json": unknown;
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProblemDetail"];
+                    "application/problem+json": unknown;
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProblemDetail"];
+                    "application/problem+json": unknown;
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProblemDetail"];
+                    "application/problem+json": unknown;
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    updateComputedMetric: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                metric_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ComputedMetricUpdate"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ComputedMetricRead"];
+                };
+            };
+            /** @description Not authenticated */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProblemDetail"];
+                    "application/problem+json": unknown;
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProblemDetail"];
+                    "application/problem+json": unknown;
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProblemDetail"];
+                    "application/problem+json": unknown;
+                };
+            };
+            /** @description Invalid request */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProblemDetail"];
+                    "application/problem+json": unknown;
+                };
+            };
+        };
+    };
+    upsertContact: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ContactUpsert"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ContactRead"];
+                };
+            };
+            /** @description Not authenticated */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProblemDetail"];
+                    "application/problem+json": unknown;
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProblemDetail"];
+                    "application/problem+json": unknown;
+                };
+            };
+            /** @description Invalid request */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProblemDetail"];
+                    "application/problem+json": unknown;
+                };
+            };
+        };
+    };
+    upsertContacts: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "items": [
+                 *         {
+                 *           "account_external_ids": [
+                 *             "acme-001"
+                 *           ],
+                 *           "email": "ada@acme.com",
+                 *           "external_id": "user-42",
+                 *           "name": "Ada Lovelace",
+                 *           "title": "Head of Analytics",
+                 *           "traits": {
+                 *             "plan_role": "owner"
+                 *           }
+                 *         }
+                 *       ]
+                 *     }
+                 */
+                "application/json": {
+                    /** Items */
+                    items: components["schemas"]["ContactUpsert"][];
+                };
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["BatchResult"];
+                };
+            };
+            /** @description Not authenticated */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProblemDetail"];
+                    "application/problem+json": unknown;
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProblemDetail"];
+                    "application/problem+json": unknown;
+                };
+            };
+            /** @description Payload too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProblemDetail"];
+                    "application/problem+json": unknown;
+                };
+            };
+            /** @description Invalid request */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProblemDetail"];
+                    "application/problem+json": unknown;
+                };
+            };
+        };
+    };
+    getContact: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                contact_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ContactDetail"];
+                };
+            };
+            /** @description Not authenticated */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProblemDetail"];
+                    "application/problem+json": unknown;
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProblemDetail"];
+                    "application/problem+json": unknown;
+                };
+            };
+            /** @description Invalid request */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProblemDetail"];
+                    "application/problem+json": unknown;
+                };
+            };
+        };
+    };
     listCustomFields: {
         parameters: {
             query?: never;
@@ -5623,6 +9529,374 @@ export interface operations {
             };
             /** @description Not found */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProblemDetail"];
+                    "application/problem+json": unknown;
+                };
+            };
+            /** @description Invalid request */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProblemDetail"];
+                    "application/problem+json": unknown;
+                };
+            };
+        };
+    };
+    ingestEvent: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["EventCreate"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["EventReceipt"];
+                };
+            };
+            /** @description Not authenticated */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProblemDetail"];
+                    "application/problem+json": unknown;
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProblemDetail"];
+                    "application/problem+json": unknown;
+                };
+            };
+            /** @description Invalid request */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProblemDetail"];
+                    "application/problem+json": unknown;
+                };
+            };
+        };
+    };
+    ingestEvents: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "items": [
+                 *         {
+                 *           "account_external_id": "acme-001",
+                 *           "contact_external_id": "user-42",
+                 *           "feature": "reports",
+                 *           "message_id": "m-1",
+                 *           "module": "analytics",
+                 *           "name": "Report Exported",
+                 *           "occurred_at": "2026-11-20T09:30:00Z",
+                 *           "properties": {
+                 *             "format": "pdf"
+                 *           }
+                 *         }
+                 *       ]
+                 *     }
+                 */
+                "application/json": {
+                    /** Items */
+                    items: components["schemas"]["EventCreate"][];
+                };
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["BatchResult"];
+                };
+            };
+            /** @description Not authenticated */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProblemDetail"];
+                    "application/problem+json": unknown;
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProblemDetail"];
+                    "application/problem+json": unknown;
+                };
+            };
+            /** @description Payload too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProblemDetail"];
+                    "application/problem+json": unknown;
+                };
+            };
+            /** @description Invalid request */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProblemDetail"];
+                    "application/problem+json": unknown;
+                };
+            };
+        };
+    };
+    listFxRates: {
+        parameters: {
+            query?: {
+                currency?: string | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FxRateRead"][];
+                };
+            };
+            /** @description Not authenticated */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProblemDetail"];
+                    "application/problem+json": unknown;
+                };
+            };
+            /** @description Invalid request */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProblemDetail"];
+                    "application/problem+json": unknown;
+                };
+            };
+        };
+    };
+    upsertFxRates: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["FxRateBatch"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CallOutcome"];
+                };
+            };
+            /** @description Not authenticated */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProblemDetail"];
+                    "application/problem+json": unknown;
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProblemDetail"];
+                    "application/problem+json": unknown;
+                };
+            };
+            /** @description Payload too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProblemDetail"];
+                    "application/problem+json": unknown;
+                };
+            };
+            /** @description Invalid request */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProblemDetail"];
+                    "application/problem+json": unknown;
+                };
+            };
+        };
+    };
+    deleteFxRate: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                rate_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Not authenticated */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProblemDetail"];
+                    "application/problem+json": unknown;
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProblemDetail"];
+                    "application/problem+json": unknown;
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProblemDetail"];
+                    "application/problem+json": unknown;
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    upsertInteractions: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["InteractionBatch"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CallOutcome"];
+                };
+            };
+            /** @description Not authenticated */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProblemDetail"];
+                    "application/problem+json": unknown;
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProblemDetail"];
+                    "application/problem+json": unknown;
+                };
+            };
+            /** @description Payload too large */
+            413: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -5852,6 +10126,70 @@ export interface operations {
             };
             /** @description Not found */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProblemDetail"];
+                    "application/problem+json": unknown;
+                };
+            };
+            /** @description Invalid request */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProblemDetail"];
+                    "application/problem+json": unknown;
+                };
+            };
+        };
+    };
+    upsertInvoices: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["InvoiceBatch"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CallOutcome"];
+                };
+            };
+            /** @description Not authenticated */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProblemDetail"];
+                    "application/problem+json": unknown;
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProblemDetail"];
+                    "application/problem+json": unknown;
+                };
+            };
+            /** @description Payload too large */
+            413: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -6373,6 +10711,175 @@ export interface operations {
             };
         };
     };
+    listMetrics: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MetricRead"][];
+                };
+            };
+            /** @description Not authenticated */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProblemDetail"];
+                    "application/problem+json": unknown;
+                };
+            };
+        };
+    };
+    refreshMetrics: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RefreshQueued"];
+                };
+            };
+            /** @description Not authenticated */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProblemDetail"];
+                    "application/problem+json": unknown;
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProblemDetail"];
+                    "application/problem+json": unknown;
+                };
+            };
+        };
+    };
+    aggregateMetric: {
+        parameters: {
+            query?: {
+                day?: string | null;
+            };
+            header?: never;
+            path: {
+                key: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MetricAggregateRead"];
+                };
+            };
+            /** @description Not authenticated */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProblemDetail"];
+                    "application/problem+json": unknown;
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProblemDetail"];
+                    "application/problem+json": unknown;
+                };
+            };
+            /** @description Invalid request */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProblemDetail"];
+                    "application/problem+json": unknown;
+                };
+            };
+        };
+    };
+    getMrrSummary: {
+        parameters: {
+            query?: {
+                /** @description First month (default: 11 months ago) */
+                since?: string | null;
+                /** @description Last month (default: this month) */
+                until?: string | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MrrSummary"];
+                };
+            };
+            /** @description Not authenticated */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProblemDetail"];
+                    "application/problem+json": unknown;
+                };
+            };
+            /** @description Invalid request */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProblemDetail"];
+                    "application/problem+json": unknown;
+                };
+            };
+        };
+    };
     deleteNote: {
         parameters: {
             query?: never;
@@ -6831,6 +11338,448 @@ export interface operations {
             };
             /** @description Conflict */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProblemDetail"];
+                    "application/problem+json": unknown;
+                };
+            };
+            /** @description Invalid request */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProblemDetail"];
+                    "application/problem+json": unknown;
+                };
+            };
+        };
+    };
+    segmentBatch: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "batch": [
+                 *         {
+                 *           "traits": {
+                 *             "email": "ada@acme.com"
+                 *           },
+                 *           "type": "identify",
+                 *           "userId": "user-42"
+                 *         },
+                 *         {
+                 *           "groupId": "acme-001",
+                 *           "type": "group",
+                 *           "userId": "user-42"
+                 *         },
+                 *         {
+                 *           "event": "Report Exported",
+                 *           "messageId": "ajs-2",
+                 *           "properties": {
+                 *             "feature": "reports"
+                 *           },
+                 *           "type": "track",
+                 *           "userId": "user-42"
+                 *         }
+                 *       ]
+                 *     }
+                 */
+                "application/json": {
+                    /** Batch */
+                    batch: (components["schemas"]["SegmentIdentify"] | components["schemas"]["SegmentGroup"] | components["schemas"]["SegmentTrack"] | components["schemas"]["SegmentPage"])[];
+                    /** Context */
+                    context?: {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SegmentResult"];
+                };
+            };
+            /** @description Not authenticated */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProblemDetail"];
+                    "application/problem+json": unknown;
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProblemDetail"];
+                    "application/problem+json": unknown;
+                };
+            };
+            /** @description Payload too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProblemDetail"];
+                    "application/problem+json": unknown;
+                };
+            };
+            /** @description Invalid request */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProblemDetail"];
+                    "application/problem+json": unknown;
+                };
+            };
+        };
+    };
+    segmentGroup: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SegmentGroup"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SegmentResult"];
+                };
+            };
+            /** @description Not authenticated */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProblemDetail"];
+                    "application/problem+json": unknown;
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProblemDetail"];
+                    "application/problem+json": unknown;
+                };
+            };
+            /** @description Invalid request */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProblemDetail"];
+                    "application/problem+json": unknown;
+                };
+            };
+        };
+    };
+    segmentIdentify: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SegmentIdentify"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SegmentResult"];
+                };
+            };
+            /** @description Not authenticated */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProblemDetail"];
+                    "application/problem+json": unknown;
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProblemDetail"];
+                    "application/problem+json": unknown;
+                };
+            };
+            /** @description Invalid request */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProblemDetail"];
+                    "application/problem+json": unknown;
+                };
+            };
+        };
+    };
+    segmentPage: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SegmentPage"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SegmentResult"];
+                };
+            };
+            /** @description Not authenticated */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProblemDetail"];
+                    "application/problem+json": unknown;
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProblemDetail"];
+                    "application/problem+json": unknown;
+                };
+            };
+            /** @description Invalid request */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProblemDetail"];
+                    "application/problem+json": unknown;
+                };
+            };
+        };
+    };
+    segmentTrack: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SegmentTrack"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SegmentResult"];
+                };
+            };
+            /** @description Not authenticated */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProblemDetail"];
+                    "application/problem+json": unknown;
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProblemDetail"];
+                    "application/problem+json": unknown;
+                };
+            };
+            /** @description Invalid request */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProblemDetail"];
+                    "application/problem+json": unknown;
+                };
+            };
+        };
+    };
+    upsertSubscriptions: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SubscriptionBatch"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CallOutcome"];
+                };
+            };
+            /** @description Not authenticated */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProblemDetail"];
+                    "application/problem+json": unknown;
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProblemDetail"];
+                    "application/problem+json": unknown;
+                };
+            };
+            /** @description Payload too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProblemDetail"];
+                    "application/problem+json": unknown;
+                };
+            };
+            /** @description Invalid request */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProblemDetail"];
+                    "application/problem+json": unknown;
+                };
+            };
+        };
+    };
+    upsertTickets: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["TicketBatch"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CallOutcome"];
+                };
+            };
+            /** @description Not authenticated */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProblemDetail"];
+                    "application/problem+json": unknown;
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProblemDetail"];
+                    "application/problem+json": unknown;
+                };
+            };
+            /** @description Payload too large */
+            413: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -7830,6 +12779,158 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    listWebhookSecrets: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WebhookSecretRead"][];
+                };
+            };
+            /** @description Not authenticated */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProblemDetail"];
+                    "application/problem+json": unknown;
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProblemDetail"];
+                    "application/problem+json": unknown;
+                };
+            };
+        };
+    };
+    rotateWebhookSecret: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WebhookSecretCreated"];
+                };
+            };
+            /** @description Not authenticated */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProblemDetail"];
+                    "application/problem+json": unknown;
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProblemDetail"];
+                    "application/problem+json": unknown;
+                };
+            };
+        };
+    };
+    receiveWebhook: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                org_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "data": {
+                 *         "items": [
+                 *           {
+                 *             "event": "report.exported",
+                 *             "message_id": "m-1"
+                 *           }
+                 *         ]
+                 *       },
+                 *       "type": "events.batch"
+                 *     }
+                 */
+                "application/json": {
+                    data: unknown;
+                    type: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WebhookReceipt"];
+                };
+            };
+            /** @description Not authenticated */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProblemDetail"];
+                    "application/problem+json": unknown;
+                };
+            };
+            /** @description Payload too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProblemDetail"];
+                    "application/problem+json": unknown;
+                };
+            };
+            /** @description Invalid request */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProblemDetail"];
+                    "application/problem+json": unknown;
                 };
             };
         };
