@@ -70,6 +70,14 @@ def visible_account_ids(session: AsyncSession, actor: Actor) -> Select[uuid.UUID
     return AccountRepository(session, actor).visible_ids()
 
 
+async def rollup_account_ids(
+    session: AsyncSession, actor: Actor, account_id: uuid.UUID
+) -> list[uuid.UUID]:
+    """The account and every live descendant below it (any depth) that `actor` may see, so a
+    parent's view can roll up its children. The caller has checked the account is visible."""
+    return await AccountRepository(session, actor).subtree_ids(account_id)
+
+
 # Above this many accounts a list of ids costs more to send and plan than it saves.
 VISIBLE_LIST_AT_MOST = 20_000
 

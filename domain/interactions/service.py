@@ -6,7 +6,6 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from domain.accounts import hierarchy
 from domain.accounts import service as accounts
 from domain.audit import service as audit
 from domain.common import clock
@@ -69,7 +68,7 @@ async def _listed_account_ids(
     account = await accounts.get_account(session, actor, account_id)
     if not rollup:
         return [account.id]
-    return await hierarchy.rollup_account_ids(session, actor, account.id)
+    return await accounts.rollup_account_ids(session, actor, account.id)
 
 
 async def _refresh_timestamps(session: AsyncSession, row: Interaction | Note | Ticket) -> None:

@@ -48,6 +48,7 @@ import { decodeFilter, encodeFilter } from "./filters";
 import { BulkEditModal } from "./BulkEditModal";
 import { ColumnPicker } from "./ColumnPicker";
 import {
+  ACCOUNT_SORTS,
   chosenColumns,
   columnValue,
   formatCell,
@@ -63,18 +64,6 @@ import { useStages, useTiers } from "../settings/queries";
 
 export const PAGE_SIZES = [10, 25, 50, 100] as const;
 const DEFAULT_PAGE_SIZE = 25;
-const SORTS: AccountSort[] = [
-  "name",
-  "external_id",
-  "domain",
-  "joined_on",
-  "renewal_on",
-  "csm_score",
-  "nps",
-  "churned_on",
-  "created_at",
-  "updated_at",
-];
 export const SEGMENTS = ["active", "churned", "all"] as const;
 export type Segment = (typeof SEGMENTS)[number];
 
@@ -85,7 +74,7 @@ export function readListState(params: URLSearchParams) {
   const page = Number(params.get("page"));
   return {
     q: params.get("q") ?? "",
-    sort: sortParam && SORTS.includes(sortParam) ? sortParam : ("name" as AccountSort),
+    sort: sortParam && ACCOUNT_SORTS.includes(sortParam) ? sortParam : ("name" as AccountSort),
     descending: params.get("desc") === "1",
     size: (PAGE_SIZES as readonly number[]).includes(size) ? size : DEFAULT_PAGE_SIZE,
     page: Number.isInteger(page) && page > 0 ? page : 1,

@@ -18,8 +18,8 @@ const HEADER_LABELS: Record<string, string> = {
   churned_on: "Churned",
 };
 
-/** Columns the API can sort by (the others are shown, not sorted). */
-const SORTABLE: readonly string[] = [
+/** Every order the API can sort the account list by; columns among them get a sortable header. */
+export const ACCOUNT_SORTS: readonly AccountSort[] = [
   "name",
   "external_id",
   "domain",
@@ -28,7 +28,10 @@ const SORTABLE: readonly string[] = [
   "csm_score",
   "nps",
   "churned_on",
-] satisfies AccountSort[];
+  "created_at",
+  "updated_at",
+];
+const SORTABLE: readonly string[] = ACCOUNT_SORTS;
 
 export interface Column {
   key: string;
