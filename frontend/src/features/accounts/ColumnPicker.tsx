@@ -1,4 +1,5 @@
 import { ActionIcon, Anchor, Button, Group, Popover, Select, Stack, Text } from "@mantine/core";
+import { useEffect, useRef, useState } from "react";
 import { IconArrowDown, IconArrowUp, IconColumns, IconX } from "@tabler/icons-react";
 import type { AccountField } from "../../api/types";
 import { DEFAULT_COLUMNS, moveColumn, resolveColumns } from "./columns";
@@ -13,7 +14,24 @@ export function ColumnPicker({
   value: string[];
   onChange: (columns: string[]) => void;
 }) {
-  const columns = resolveColumns(value, fields);
+  // The page keeps the columns in the URL, which updates in a transition: clicks faster than it
+  // build on the previous click (the draft), and the URL's echoes of them do not undo later ones.
+  const [draft, setDraft] = useState(value);
+  const sent = useRef<string[]>([]);
+  const valueKey = value.join(",");
+  useEffect(() => {
+    const echo = sent.current.indexOf(valueKey);
+    if (echo === -1) {
+      sent.current = [];
+      setDraft(value);
+    } else sent.current = sent.current.slice(echo + 1);
+  }, [valueKey]); // eslint-disable-line react-hooks/exhaustive-deps
+  const change = (next: string[]) => {
+    sent.current.push(next.join(","));
+    setDraft(next);
+    onChange(next);
+  };
+  const columns = resolveColumns(draft, fields);
   const keys = columns.map((column) => column.key);
   const available = (fields ?? []).filter((field) => !keys.includes(field.key)).map((f) => ({ value: f.key, label: f.label }));
   const isDefault = keys.join(",") === DEFAULT_COLUMNS.join(",");
@@ -42,7 +60,7 @@ export function ColumnPicker({
                   color="gray"
                   aria-label={`Move ${column.label} up`}
                   disabled={index === 0}
-                  onClick={() => onChange(moveColumn(keys, column.key, -1))}
+                  onClick={() => change(moveColumn(keys, column.key, -1))}
                 >
                   <IconArrowUp size={14} />
                 </ActionIcon>
@@ -52,7 +70,7 @@ export function ColumnPicker({
                   color="gray"
                   aria-label={`Move ${column.label} down`}
                   disabled={index === columns.length - 1}
-                  onClick={() => onChange(moveColumn(keys, column.key, 1))}
+                  onClick={() => change(moveColumn(keys, column.key, 1))}
                 >
                   <IconArrowDown size={14} />
                 </ActionIcon>
@@ -63,7 +81,7 @@ export function ColumnPicker({
                   aria-label={`Remove column ${column.label}`}
                   // The table needs at least one column.
                   disabled={columns.length === 1}
-                  onClick={() => onChange(keys.filter((key) => key !== column.key))}
+                  onClick={() => change(keys.filter((key) => key !== column.key))}
                 >
                   <IconX size={14} />
                 </ActionIcon>
@@ -76,13 +94,13 @@ export function ColumnPicker({
             data={available}
             searchable
             value={null}
-            onChange={(key) => key && onChange([...keys, key])}
+            onChange={(key) => key && change([...keys, key])}
             comboboxProps={{ withinPortal: false }}
             nothingFoundMessage="No more fields"
             mt={4}
           />
           {!isDefault && (
-            <Anchor component="button" size="xs" c="dimmed" ta="left" onClick={() => onChange(DEFAULT_COLUMNS)}>
+            <Anchor component="button" size="xs" c="dimmed" ta="left" onClick={() => change(DEFAULT_COLUMNS)}>
               Reset to the default columns
             </Anchor>
           )}

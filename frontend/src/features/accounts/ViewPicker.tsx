@@ -1,4 +1,4 @@
-import { ActionIcon, Button, Group, Menu, Modal, Stack, Switch, Text, TextInput, Tooltip } from "@mantine/core";
+import { ActionIcon, Button, Group, Menu, Modal, ScrollArea, Stack, Switch, Text, TextInput, Tooltip } from "@mantine/core";
 import { useDisclosure } from "@mantine/hooks";
 import { notifications } from "@mantine/notifications";
 import { IconBookmark, IconChevronDown, IconPencil, IconTrash } from "@tabler/icons-react";
@@ -133,61 +133,64 @@ export function ViewPicker({
           {views.isPending && <Menu.Item disabled>Loading…</Menu.Item>}
           {views.isError && <Menu.Item disabled>{errorMessage(views.error)}</Menu.Item>}
           {views.data?.length === 0 && <Menu.Item disabled>No saved views yet</Menu.Item>}
-          {views.data?.map((view) => (
-            <Menu.Item
-              key={view.id}
-              onClick={() => onOpen(view)}
-              data-testid="view-item"
-              bg={view.id === selectedId ? "gray.1" : undefined}
-              rightSection={
-                editable(view) ? (
-                  <Group gap={2} wrap="nowrap">
-                    <Tooltip label="Rename or share">
-                      <ActionIcon
-                        component="span"
-                        role="button"
-                        size="sm"
-                        variant="subtle"
-                        color="gray"
-                        aria-label={`Rename view ${view.name}`}
-                        onClick={(event) => {
-                          event.stopPropagation();
-                          startEdit(view);
-                        }}
-                      >
-                        <IconPencil size={14} />
-                      </ActionIcon>
-                    </Tooltip>
-                    <Tooltip label="Delete view">
-                      <ActionIcon
-                        component="span"
-                        role="button"
-                        size="sm"
-                        variant="subtle"
-                        color="red"
-                        aria-label={`Delete view ${view.name}`}
-                        onClick={(event) => {
-                          event.stopPropagation();
-                          onDelete(view);
-                        }}
-                      >
-                        <IconTrash size={14} />
-                      </ActionIcon>
-                    </Tooltip>
-                  </Group>
-                ) : null
-              }
-            >
-              <Group gap={6} wrap="nowrap">
-                <Text size="sm">{view.name}</Text>
-                {view.is_shared && (
-                  <Text size="xs" c="dimmed">
-                    shared
-                  </Text>
-                )}
-              </Group>
-            </Menu.Item>
-          ))}
+          {/* An organisation may have dozens of views: the list scrolls, the save actions stay in reach. */}
+          <ScrollArea.Autosize mah={360} type="auto">
+            {views.data?.map((view) => (
+              <Menu.Item
+                key={view.id}
+                onClick={() => onOpen(view)}
+                data-testid="view-item"
+                bg={view.id === selectedId ? "gray.1" : undefined}
+                rightSection={
+                  editable(view) ? (
+                    <Group gap={2} wrap="nowrap">
+                      <Tooltip label="Rename or share">
+                        <ActionIcon
+                          component="span"
+                          role="button"
+                          size="sm"
+                          variant="subtle"
+                          color="gray"
+                          aria-label={`Rename view ${view.name}`}
+                          onClick={(event) => {
+                            event.stopPropagation();
+                            startEdit(view);
+                          }}
+                        >
+                          <IconPencil size={14} />
+                        </ActionIcon>
+                      </Tooltip>
+                      <Tooltip label="Delete view">
+                        <ActionIcon
+                          component="span"
+                          role="button"
+                          size="sm"
+                          variant="subtle"
+                          color="red"
+                          aria-label={`Delete view ${view.name}`}
+                          onClick={(event) => {
+                            event.stopPropagation();
+                            onDelete(view);
+                          }}
+                        >
+                          <IconTrash size={14} />
+                        </ActionIcon>
+                      </Tooltip>
+                    </Group>
+                  ) : null
+                }
+              >
+                <Group gap={6} wrap="nowrap">
+                  <Text size="sm">{view.name}</Text>
+                  {view.is_shared && (
+                    <Text size="xs" c="dimmed">
+                      shared
+                    </Text>
+                  )}
+                </Group>
+              </Menu.Item>
+            ))}
+          </ScrollArea.Autosize>
           <Menu.Divider />
           {selected && editable(selected) && (
             <Menu.Item onClick={() => saveChanges(selected)} data-testid="save-view-changes">
