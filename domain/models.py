@@ -46,7 +46,6 @@ from domain.usage.models import (
     UsageDailyFeature,
     UsageEvent,
     UsagePendingDay,
-    UsageSession,
 )
 from domain.users.models import OneTimeToken, RecoveryCode, RefreshToken, Role, User
 
@@ -97,7 +96,6 @@ __all__ = [
     "UsageDailyFeature",
     "UsageEvent",
     "UsagePendingDay",
-    "UsageSession",
     "User",
     "WebhookDelivery",
     "WebhookSecret",

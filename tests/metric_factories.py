@@ -2,7 +2,7 @@
 tables (the metrics engine only reads them)."""
 
 import uuid
-from datetime import date
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -67,6 +67,9 @@ async def add_usage(
             events=events,
             sessions=sessions,
             session_seconds=seconds,
+            # A working day's events, in UTC.
+            first_event_at=datetime.combine(day, time(9), UTC),
+            last_event_at=datetime.combine(day, time(9), UTC) + timedelta(seconds=seconds),
         )
     )
     existing = await session.get(UsageDailyAccount, (org_id, account.id, day))

@@ -14,12 +14,16 @@ Derived by the rollup job (`domain.usage.service.roll_up`), replaced whole for e
 recomputes, so running it twice changes nothing. Days are calendar days in the organisation's
 time zone. Only events whose account and contact are both known are counted.
 
-- `usage_sessions`: one row per session: a run of one contact's events on one account with no
-  gap longer than the organisation's `session_timeout_minutes` (or the events sharing a session
-  id the integrator sent). `day` is the day the session started; `duration_seconds` is last
-  event minus first event (0 for a single event).
-- `usage_daily_contact` (org_id, account_id, contact_id, day): events, sessions started, session
-  seconds. Distinct active contacts over any window (7/30 days) are counted from here.
+Sessions are derived, not stored one by one: a session is a run of one contact's events on one
+account with no gap longer than the organisation's `session_timeout_minutes` (or consecutive
+events carrying the same session id the integrator sent). A session counts on the day it
+starts; its time (each gap between its events) counts on the day it passes, so a session from
+23:50 to 00:20 gives 10 minutes to one day and 20 to the next (`domain.usage.sessions` is the
+executable definition).
+
+- `usage_daily_contact` (org_id, account_id, contact_id, day): events, sessions started,
+  session seconds, first and last event. Distinct active contacts over any window (7/30 days)
+  are counted from here.
 - `usage_daily_account` (org_id, account_id, day): events, active_contacts (contacts with at
   least one event that day), sessions, session_seconds: the sum of its contacts' rows.
 - `usage_daily_feature` (org_id, account_id, day, module, feature): events and active contacts
@@ -120,9 +124,7 @@ class UsageEvent(Base):
         ),
     )
 
-    org_id: Mapped[uuid.UUID] = mapped_column(
-        ForeignKey("organisations.id", ondelete="CASCADE"), primary_key=True
-    )
+    org_id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
     # The idempotency key: sent by the integrator (or derived from the payload).
     message_id: Mapped[str] = mapped_column(String(200), primary_key=True)
     name: Mapped[str] = mapped_column(String(200))
@@ -130,8 +132,9 @@ class UsageEvent(Base):
     module: Mapped[str | None] = mapped_column(String(200))
     contact_external_id: Mapped[str] = mapped_column(String(200))
     account_external_id: Mapped[str | None] = mapped_column(String(200))
-    # No foreign keys on these two: checked per row they would cost ingestion about as much as
-    # the insert itself; only our own joins set them, and accounts are soft-deleted.
+    # No foreign keys here, org_id included: checked per row they would cost ingestion about as
+    # much as the insert itself. Only our own joins set account_id and contact_id, accounts are
+    # soft-deleted, and deleting an organisation deletes its events by trigger.
     account_id: Mapped[uuid.UUID | None]
     contact_id: Mapped[uuid.UUID | None]
     session_id: Mapped[str | None] = mapped_column(String(200))
@@ -153,57 +156,37 @@ class UsagePendingDay(Base):
     day: Mapped[date] = mapped_column(primary_key=True)
 
 
-# Sessions and daily rollups are derived from events and rebuilt by the rollup job, so they
-# carry no foreign keys to accounts or contacts: each key check locks the referenced row
-# (FOR KEY SHARE), which halves the speed of writing millions of rollup rows. Readers join
-# them to live accounts and contacts.
-
-
-class UsageSession(IdMixin, Base):
-    __tablename__ = "usage_sessions"
-    __table_args__ = (
-        Index("ix_usage_sessions_org_id_day", "org_id", "day"),
-        Index("ix_usage_sessions_org_id_account_id_day", "org_id", "account_id", "day"),
-        Index("ix_usage_sessions_org_id_contact_id_day", "org_id", "contact_id", "day"),
-    )
-
-    org_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("organisations.id", ondelete="CASCADE"))
-    account_id: Mapped[uuid.UUID]
-    contact_id: Mapped[uuid.UUID]
-    # The integrator's session id; NULL for sessions derived with the inactivity timeout.
-    session_id: Mapped[str | None] = mapped_column(String(200))
-    day: Mapped[date]
-    started_at: Mapped[datetime]
-    ended_at: Mapped[datetime]
-    duration_seconds: Mapped[int]
-    events: Mapped[int]
+# Daily rollups are derived from events and rebuilt by the rollup job. Like the events, they
+# carry no foreign keys, not even to their organisation: each key check locks the referenced
+# row (FOR KEY SHARE) and costs as much as writing the row. Readers join them to live accounts
+# and contacts; deleting an organisation deletes its rows with a trigger
+# (migration 0012, `delete_organisation_usage`).
 
 
 class UsageDailyContact(Base):
     __tablename__ = "usage_daily_contact"
     __table_args__ = (
-        Index("ix_usage_daily_contact_org_id_contact_id_day", "org_id", "contact_id", "day"),
+        # Every reader takes a range of days of the whole organisation (or one account, by the
+        # primary key); each further index would cost the rollup a write per row.
         Index("ix_usage_daily_contact_org_id_day", "org_id", "day"),
     )
 
-    org_id: Mapped[uuid.UUID] = mapped_column(
-        ForeignKey("organisations.id", ondelete="CASCADE"), primary_key=True
-    )
+    org_id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
     account_id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
     contact_id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
     day: Mapped[date] = mapped_column(primary_key=True)
     events: Mapped[int]
     sessions: Mapped[int]
     session_seconds: Mapped[int]
+    first_event_at: Mapped[datetime]
+    last_event_at: Mapped[datetime]
 
 
 class UsageDailyAccount(Base):
     __tablename__ = "usage_daily_account"
     __table_args__ = (Index("ix_usage_daily_account_org_id_day", "org_id", "day"),)
 
-    org_id: Mapped[uuid.UUID] = mapped_column(
-        ForeignKey("organisations.id", ondelete="CASCADE"), primary_key=True
-    )
+    org_id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
     account_id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
     day: Mapped[date] = mapped_column(primary_key=True)
     events: Mapped[int]
@@ -218,9 +201,7 @@ class UsageDailyFeature(Base):
         Index("ix_usage_daily_feature_org_id_day_feature", "org_id", "day", "feature"),
     )
 
-    org_id: Mapped[uuid.UUID] = mapped_column(
-        ForeignKey("organisations.id", ondelete="CASCADE"), primary_key=True
-    )
+    org_id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
     account_id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
     day: Mapped[date] = mapped_column(primary_key=True)
     module: Mapped[str] = mapped_column(String(200), primary_key=True)

@@ -18,13 +18,13 @@ from domain.integration.models import ApiScope
 from domain.orgs.models import Organisation
 from domain.usage import service as usage
 from domain.usage.models import (
+    Contact,
     UsageDailyAccount,
     UsageDailyContact,
     UsageDailyFeature,
-    UsageSession,
 )
 from domain.usage.schemas import ContactUpsert
-from domain.usage.sessions import split_sessions
+from domain.usage.sessions import ContactDay, contact_days
 from domain.users.actor import Actor
 from domain.users.permissions import Permission
 from tests.factories import create_account, create_api_key
@@ -72,21 +72,20 @@ async def acme(session: AsyncSession, org: Organisation) -> Account:
     return account
 
 
-async def sessions_of(session: AsyncSession, org: Organisation) -> list[tuple[Any, ...]]:
+async def days_of(session: AsyncSession, org: Organisation, contact: str) -> dict[date, ContactDay]:
+    """The daily rollup of one contact (on `acme`) as {day: ContactDay}."""
     rows = await session.execute(
         select(
-            UsageSession.contact_id,
-            UsageSession.session_id,
-            UsageSession.day,
-            UsageSession.started_at,
-            UsageSession.ended_at,
-            UsageSession.duration_seconds,
-            UsageSession.events,
+            UsageDailyContact.day,
+            UsageDailyContact.events,
+            UsageDailyContact.sessions,
+            UsageDailyContact.session_seconds,
         )
-        .where(UsageSession.org_id == org.id)
-        .order_by(UsageSession.started_at)
+        .join(Contact, Contact.id == UsageDailyContact.contact_id)
+        .where(UsageDailyContact.org_id == org.id, Contact.external_id == contact)
+        .order_by(UsageDailyContact.day)
     )
-    return [tuple(r) for r in rows]
+    return {day: ContactDay(events, n, seconds) for day, events, n, seconds in rows}
 
 
 async def rollups(session: AsyncSession, org: Organisation) -> dict[str, list[tuple[Any, ...]]]:
@@ -127,24 +126,38 @@ class TestSessions:
 
         await usage.roll_up(session, org.id)
 
-        found = [(s[1], s[3], s[4], s[5], s[6]) for s in await sessions_of(session, org)]
-        assert found == [
-            (None, at("09:00"), at("09:40"), 2400, 3),
-            (None, at("09:05"), at("09:05"), 0, 1),
-            (None, at("10:11"), at("10:20"), 540, 2),
-            ("s-1", at("12:00"), at("13:05"), 3900, 2),
-        ]
+        # u-1: 09:00-09:40 (a gap of exactly 30 minutes continues), 10:11-10:20, s-1 12:00-13:05.
+        assert await days_of(session, org, "u-1") == {DAY: ContactDay(7, 3, 2400 + 540 + 3900)}
+        assert await days_of(session, org, "u-2") == {DAY: ContactDay(1, 1, 0)}
 
     async def test_the_sql_matches_the_pure_definition(
         self, session: AsyncSession, org: Organisation, acme: Account
     ) -> None:
-        times = [at("08:00") + timedelta(minutes=m) for m in (0, 5, 35, 36, 80, 200, 229, 260)]
-        await send(session, org, *(("u-1", t, {}) for t in times))
+        org.time_zone = "Europe/Paris"
+        base = at("20:00")
+        # Across two midnights, with gaps either side of the timeout, a session id sent by
+        # the integrator (also across midnight, and interrupted), and two events at one time.
+        plan: list[tuple[int, str | None]] = [
+            (0, None), (5, None), (35, None), (36, None), (80, None), (200, None),
+            (229, None), (230, "s-1"), (260, "s-1"), (300, None), (301, "s-1"),
+            (301, "s-2"), (340, "s-2"), (1500, None), (1529, None), (1700, "s-3"),
+            (1720, None), (1800, None),
+        ]  # fmt: skip
+        events = [(base + timedelta(minutes=m), sid) for m, sid in plan]
+        await send(
+            session,
+            org,
+            *(
+                ("u-1", t, {"message_id": f"m-{n}", **({"session_id": sid} if sid else {})})
+                for n, (t, sid) in enumerate(events)
+            ),
+        )
 
         await usage.roll_up(session, org.id)
 
-        expected = [(s[0], s[-1], len(s)) for s in split_sessions(times, timedelta(minutes=30))]
-        assert [(s[3], s[4], s[6]) for s in await sessions_of(session, org)] == expected
+        expected = contact_days(events, timedelta(minutes=30), "Europe/Paris")
+        assert len(expected) == 3
+        assert await days_of(session, org, "u-1") == expected
 
     async def test_the_organisations_timeout_is_used(
         self, session: AsyncSession, org: Organisation, acme: Account
@@ -154,28 +167,43 @@ class TestSessions:
 
         await usage.roll_up(session, org.id)
 
-        [one] = await sessions_of(session, org)
-        assert (one[3], one[4], one[6]) == (at("09:00"), at("10:20"), 5)
+        assert await days_of(session, org, "u-1") == {DAY: ContactDay(5, 1, 80 * 60)}
 
-    async def test_a_late_event_joins_the_session_started_the_day_before(
+    async def test_a_session_past_midnight_counts_once_and_its_time_on_each_day(
         self, session: AsyncSession, org: Organisation, acme: Account
     ) -> None:
-        await send(
-            session, org, ("u-1", at("23:50"), {}), ("u-1", at("00:30", DAY + timedelta(1)), {})
-        )
+        next_day = DAY + timedelta(days=1)
+        await send(session, org, ("u-1", at("23:50"), {}), ("u-1", at("00:30", next_day), {}))
         await usage.roll_up(session, org.id)
-        assert len(await sessions_of(session, org)) == 2
+        assert await days_of(session, org, "u-1") == {
+            DAY: ContactDay(1, 1, 0),
+            next_day: ContactDay(1, 1, 0),
+        }
 
-        await send(session, org, ("u-1", at("00:05", DAY + timedelta(1)), {}))
+        # A late event joins the two: one session, started the day before.
+        await send(session, org, ("u-1", at("00:05", next_day), {}))
         await usage.roll_up(session, org.id)
 
-        [one] = await sessions_of(session, org)
-        assert (one[2], one[3], one[4], one[6]) == (
-            DAY,
-            at("23:50"),
-            at("00:30", DAY + timedelta(1)),
-            3,
-        )
+        assert await days_of(session, org, "u-1") == {
+            DAY: ContactDay(1, 1, 0),
+            next_day: ContactDay(2, 0, 15 * 60 + 25 * 60),
+        }
+
+    async def test_a_late_evening_event_recomputes_the_next_morning(
+        self, session: AsyncSession, org: Organisation, acme: Account
+    ) -> None:
+        next_day = DAY + timedelta(days=1)
+        await send(session, org, ("u-1", at("00:10", next_day), {}))
+        await usage.roll_up(session, org.id)
+        assert await days_of(session, org, "u-1") == {next_day: ContactDay(1, 1, 0)}
+
+        await send(session, org, ("u-1", at("23:55"), {}))
+        await usage.roll_up(session, org.id)
+
+        assert await days_of(session, org, "u-1") == {
+            DAY: ContactDay(1, 1, 0),
+            next_day: ContactDay(1, 0, 15 * 60),
+        }
 
     async def test_days_are_the_organisations_days(
         self, session: AsyncSession, org: Organisation, acme: Account
@@ -185,8 +213,7 @@ class TestSessions:
 
         await usage.roll_up(session, org.id)
 
-        [one] = await sessions_of(session, org)
-        assert one[2] == DAY - timedelta(days=1)
+        assert list(await days_of(session, org, "u-1")) == [DAY - timedelta(days=1)]
 
 
 class TestRollups:
@@ -211,13 +238,13 @@ class TestRollups:
     ) -> None:
         await send(session, org, *SEQUENCE)
         await usage.roll_up(session, org.id)
-        before = (await rollups(session, org), await sessions_of(session, org))
+        before = await rollups(session, org)
 
         await send(session, org, *SEQUENCE)
         assert await usage.roll_up(session, org.id, days=[DAY]) == [DAY]
         await usage.roll_up(session, org.id)
 
-        assert (await rollups(session, org), await sessions_of(session, org)) == before
+        assert await rollups(session, org) == before
 
     async def test_events_of_a_late_account_count_once_it_arrives(
         self, session: AsyncSession, org: Organisation
