@@ -29,6 +29,7 @@ _HTTP_CODES = {
     422: ("validation_error", "Invalid request"),
     429: ("too_many_requests", "Too many requests"),
     500: ("internal_error", "Internal server error"),
+    503: ("try_again", "Temporarily unavailable"),
 }
 
 
@@ -127,12 +128,24 @@ async def _http_error(request: Request, exc: Exception) -> JSONResponse:
 # PostgreSQL refuses text containing NUL (\x00) with this SQLSTATE: the caller's bad input,
 # wherever it appears (body, query, path), not our failure.
 _CHARACTER_NOT_IN_REPERTOIRE = "22021"
+# Concurrent writers that met in a deadlock or a serialization conflict: nothing was written,
+# and the same request sent again succeeds. Writers take rows in key order to make this rare.
+_TRANSIENT = {"40P01", "40001"}
 
 
-async def _database_error(request: Request, exc: Exception) -> JSONResponse:
+async def handle_database_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, DBAPIError)
-    if getattr(exc.orig, "sqlstate", None) == _CHARACTER_NOT_IN_REPERTOIRE:
+    sqlstate = getattr(exc.orig, "sqlstate", None)
+    if sqlstate == _CHARACTER_NOT_IN_REPERTOIRE:
         return problem_response(422, detail="Text must not contain NUL (\\x00) characters")
+    if sqlstate in _TRANSIENT:
+        log.warning("transient database conflict (%s); the client may retry", sqlstate)
+        return problem_response(
+            503,
+            detail="A concurrent request changed the same records; nothing was written. "
+            "Send the request again.",
+            headers={"Retry-After": "1"},
+        )
     return await _unexpected_error(request, exc)
 
 
@@ -145,5 +158,5 @@ def install(app: FastAPI) -> None:
     app.add_exception_handler(DomainError, _domain_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(StarletteHTTPException, _http_error)
-    app.add_exception_handler(DBAPIError, _database_error)
+    app.add_exception_handler(DBAPIError, handle_database_error)
     app.add_exception_handler(Exception, _unexpected_error)

@@ -191,6 +191,8 @@ async def _upsert(
     if not rows:
         return
     table = model.__table__
+    # In key order, so concurrent batches sharing records lock them in one order (no deadlock).
+    rows = sorted(rows, key=lambda row: (row["source"], row["external_id"]))
     stmt = insert(model).values(rows)
     changed = [table.c[c].is_distinct_from(stmt.excluded[c]) for c in columns]
     await session.execute(

@@ -23,6 +23,8 @@ from domain.usage.sessions import slices
 # Marks the days of rows a statement wrote (its `touched` CTE returns `occurred_at`) as
 # pending for the rollup. NOT EXISTS first: a day already pending is skipped without taking the
 # unique index's lock, so concurrent batches on the same days do not queue behind each other.
+# Days are inserted in order, like message ids and external ids below: concurrent batches that
+# share keys then wait for each other in one order instead of deadlocking.
 _MARK_PENDING = """
 INSERT INTO usage_pending_days (org_id, day)
 SELECT DISTINCT CAST(:org_id AS uuid), d.day
@@ -30,6 +32,7 @@ FROM (SELECT (occurred_at AT TIME ZONE :tz)::date AS day FROM touched) AS d
 WHERE NOT EXISTS (
     SELECT 1 FROM usage_pending_days p WHERE p.org_id = CAST(:org_id AS uuid) AND p.day = d.day
 )
+ORDER BY d.day
 ON CONFLICT DO NOTHING
 """
 
@@ -58,6 +61,7 @@ touched AS (
         AND a.external_id = v.account_external_id
     LEFT JOIN contacts c
         ON c.org_id = CAST(:org_id AS uuid) AND c.external_id = v.contact_external_id
+    ORDER BY v.message_id
     ON CONFLICT (org_id, message_id) DO NOTHING
     RETURNING message_id, occurred_at
 ),
@@ -75,6 +79,7 @@ FROM unnest(
     CAST(:external_ids AS text[]), CAST(:emails AS text[]), CAST(:names AS text[]),
     CAST(:titles AS text[]), CAST(:roles AS text[]), CAST(:traits AS text[])
 ) AS v(external_id, email, name, title, role, traits)
+ORDER BY v.external_id
 ON CONFLICT (org_id, external_id) DO UPDATE SET
     email = COALESCE(EXCLUDED.email, contacts.email),
     name = COALESCE(EXCLUDED.name, contacts.name),

@@ -1,14 +1,19 @@
 """Every refusal is application/problem+json with a stable code, and changes nothing."""
 
+import asyncio
+import json
 from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
+from fastapi import Request
 from httpx import AsyncClient
-from sqlalchemy import func, select
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy import func, select, text
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from api.app import MAX_BODY_BYTES
+from api.errors import handle_database_error
 from domain.accounts.models import Account
 from domain.audit.models import AuditEntry
 from domain.common.settings import Settings
@@ -253,3 +258,26 @@ class TestRefusedRequestsChangeNothing:
         assert response.status_code == 422
         assert response.headers["content-type"] == "application/problem+json"
         assert await _rows(session) == before
+
+
+class TestTransientDatabaseConflicts:
+    async def test_a_deadlock_is_a_503_to_retry_not_a_500(self, engine: AsyncEngine) -> None:
+        """A real deadlock between two connections, rendered by the app's handler."""
+        async with engine.connect() as first, engine.connect() as second:
+            await first.execute(text("SELECT pg_advisory_xact_lock(731001)"))
+            await second.execute(text("SELECT pg_advisory_xact_lock(731002)"))
+            outcomes = await asyncio.gather(
+                first.execute(text("SELECT pg_advisory_xact_lock(731002)")),
+                second.execute(text("SELECT pg_advisory_xact_lock(731001)")),
+                return_exceptions=True,
+            )
+            await first.rollback()
+            await second.rollback()
+        errors = [o for o in outcomes if isinstance(o, DBAPIError)]
+        assert len(errors) == 1
+
+        response = await handle_database_error(Request({"type": "http"}), errors[0])
+
+        assert response.status_code == 503
+        assert response.headers["retry-after"] == "1"
+        assert json.loads(response.body)["code"] == "try_again"

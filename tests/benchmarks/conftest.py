@@ -2,9 +2,11 @@
 its scale or the schema changes). They print figures and never assert timings."""
 
 import asyncio
+import os
 import statistics
+import sys
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from typing import Any
 
 import pytest
@@ -15,6 +17,7 @@ from api.app import create_app
 from domain.common.db import create_engine, create_sessionmaker
 from domain.common.settings import Settings
 from scripts import services, stack
+from scripts.stack import Processes, free_port, wait_until_ready
 from workers import queue
 
 BENCH_DB = "tenure_bench"
@@ -54,6 +57,31 @@ async def bench_client(
     async with AsyncClient(transport=ASGITransport(app=app), base_url="http://bench") as client:
         yield client
     await app.state.redis.aclose()
+
+
+@pytest.fixture(scope="session")
+def bench_server(bench_settings: Settings) -> Iterator[str]:
+    """The API served by uvicorn in its own process, as in production, on a loopback port:
+    requests cross a real socket and HTTP parser."""
+    port = free_port()
+    env = {
+        **os.environ,
+        "DATABASE_URL": bench_settings.database_url,
+        "REDIS_URL": bench_settings.redis_url,
+        "TENURE_LOG_LEVEL": "WARNING",
+    }
+    procs = Processes()
+    procs.start(
+        [sys.executable, "-m", "uvicorn", "api.app:create_app", "--factory", "--host",
+         "127.0.0.1", "--port", str(port), "--no-access-log", "--log-level", "warning"],
+        env,
+    )  # fmt: skip
+    try:
+        base_url = f"http://127.0.0.1:{port}"
+        wait_until_ready(base_url)
+        yield base_url
+    finally:
+        procs.stop()
 
 
 async def measure(
