@@ -1,3 +1,5 @@
+from typing import Any
+
 from fastapi import APIRouter, Request
 
 from api.deps import ApiActor, ApiCallOutcome, Session
@@ -5,6 +7,7 @@ from api.errors import problem
 from api.routers.events import batch_body, record
 from domain.usage import service as usage
 from domain.usage.schemas import (
+    SegmentAlias,
     SegmentBatch,
     SegmentGroup,
     SegmentIdentify,
@@ -63,26 +66,48 @@ async def segment_page(
     return result
 
 
+@router.post("/screen", response_model=SegmentResult, responses=_RESPONSES)
+async def segment_screen(
+    data: SegmentPage, actor: ApiActor, session: Session, outcome: ApiCallOutcome
+) -> SegmentResult:
+    """Store a mobile screen view as an event named `Screen: <name>`."""
+    call = data.model_copy(update={"type": "screen"})
+    result = await usage.segment_call(session, actor, call)
+    record(outcome, result.accepted, result.rejected, result.errors)
+    return result
+
+
+@router.post("/alias", response_model=SegmentResult, responses=_RESPONSES)
+async def segment_alias(
+    data: SegmentAlias, actor: ApiActor, session: Session, outcome: ApiCallOutcome
+) -> SegmentResult:
+    """The contact known as `previousId` is `userId` from now on: renamed, or merged into
+    `userId` (events, accounts and traits; `userId`'s own values win) when both exist."""
+    result = await usage.segment_call(session, actor, data)
+    record(outcome, result.accepted, result.rejected, result.errors)
+    return result
+
+
+_BATCH_EXAMPLE: dict[str, Any] = {
+    "batch": [
+        {"type": "identify", "userId": "user-42", "traits": {"email": "ada@acme.com"}},
+        {"type": "group", "userId": "user-42", "groupId": "acme-001"},
+        {
+            "type": "track",
+            "userId": "user-42",
+            "event": "Report Exported",
+            "properties": {"feature": "reports"},
+            "messageId": "ajs-2",
+        },
+    ]
+}
+
+
 @router.post(
     "/batch",
     response_model=SegmentResult,
     responses=problem(401, 403, 413, 422),
-    openapi_extra=batch_body(
-        SegmentBatch,
-        {
-            "batch": [
-                {"type": "identify", "userId": "user-42", "traits": {"email": "ada@acme.com"}},
-                {"type": "group", "userId": "user-42", "groupId": "acme-001"},
-                {
-                    "type": "track",
-                    "userId": "user-42",
-                    "event": "Report Exported",
-                    "properties": {"feature": "reports"},
-                    "messageId": "ajs-2",
-                },
-            ]
-        },
-    ),
+    openapi_extra=batch_body(SegmentBatch, _BATCH_EXAMPLE),
 )
 async def segment_batch(
     request: Request, actor: ApiActor, session: Session, outcome: ApiCallOutcome
@@ -92,3 +117,40 @@ async def segment_batch(
     result = await usage.segment_batch(session, actor, await request.body())
     record(outcome, result.accepted, result.rejected, result.errors)
     return result
+
+
+@router.post(
+    "",
+    response_model=SegmentResult,
+    responses=problem(401, 403, 413, 422),
+    openapi_extra=batch_body(SegmentBatch, _BATCH_EXAMPLE),
+)
+async def segment_any(
+    request: Request, actor: ApiActor, session: Session, outcome: ApiCallOutcome
+) -> SegmentResult:
+    """One URL for everything, for destinations that post every call to the same address
+    (Segment's and RudderStack's webhook destinations): a `batch` body, or a single call of
+    any `type` (identify, group, track, page, screen, alias)."""
+    result = await usage.segment_message(session, actor, await request.body())
+    record(outcome, result.accepted, result.rejected, result.errors)
+    return result
+
+
+# Segment's own paths under a base URL, for SDKs and proxies whose host is pointed at
+# `<Tenure>/api/v1/segment` (they post to `<host>/v1/batch`, `<host>/v1/track`, ...).
+for _name, _endpoint in (
+    ("identify", segment_identify),
+    ("group", segment_group),
+    ("track", segment_track),
+    ("page", segment_page),
+    ("screen", segment_screen),
+    ("alias", segment_alias),
+    ("batch", segment_batch),
+):
+    router.add_api_route(
+        f"/v1/{_name}",
+        _endpoint,
+        methods=["POST"],
+        response_model=SegmentResult,
+        include_in_schema=False,
+    )

@@ -102,11 +102,74 @@ FROM unnest(
 LEFT JOIN accounts a
     ON a.org_id = CAST(:org_id AS uuid) AND a.deleted_at IS NULL
     AND a.external_id = v.account_external_id
+ORDER BY v.contact_id, v.account_external_id
 ON CONFLICT (contact_id, account_external_id) DO UPDATE SET
     traits = contact_accounts.traits || EXCLUDED.traits,
     account_id = COALESCE(contact_accounts.account_id, EXCLUDED.account_id)
 """
 )
+
+# Segment `alias`: the contact known as :previous is the one known as :external_id.
+_RENAME_CONTACT = text(
+    """
+UPDATE contacts SET external_id = :external_id, updated_at = now()
+WHERE org_id = CAST(:org_id AS uuid) AND external_id = :previous
+  AND NOT EXISTS (
+      SELECT 1 FROM contacts t
+      WHERE t.org_id = CAST(:org_id AS uuid) AND t.external_id = :external_id
+  )
+RETURNING id
+"""
+)
+
+# Both exist: the previous one's events, memberships and traits move to the other (whose own
+# values win), then it goes. Its days are recomputed, as their contacts changed.
+_MERGE_CONTACTS = [
+    text(
+        f"""
+WITH ids AS (
+    SELECT p.id AS previous, t.id AS target
+    FROM contacts p, contacts t
+    WHERE p.org_id = CAST(:org_id AS uuid) AND p.external_id = :previous
+      AND t.org_id = CAST(:org_id AS uuid) AND t.external_id = :external_id
+),
+touched AS (
+    UPDATE usage_events e SET contact_id = ids.target
+    FROM ids
+    WHERE e.org_id = CAST(:org_id AS uuid) AND e.contact_id = ids.previous
+    RETURNING e.occurred_at
+)
+{_MARK_PENDING}
+"""
+    ),
+    text(
+        """
+INSERT INTO contact_accounts (contact_id, account_external_id, org_id, account_id, traits)
+SELECT t.id, ca.account_external_id, ca.org_id, ca.account_id, ca.traits
+FROM contact_accounts ca
+JOIN contacts p ON p.id = ca.contact_id
+JOIN contacts t ON t.org_id = p.org_id AND t.external_id = :external_id
+WHERE p.org_id = CAST(:org_id AS uuid) AND p.external_id = :previous
+ORDER BY ca.account_external_id
+ON CONFLICT (contact_id, account_external_id) DO NOTHING
+"""
+    ),
+    text(
+        """
+UPDATE contacts t
+SET email = COALESCE(t.email, p.email), name = COALESCE(t.name, p.name),
+    title = COALESCE(t.title, p.title), role = COALESCE(t.role, p.role),
+    traits = p.traits || t.traits,
+    first_seen_at = LEAST(t.first_seen_at, p.first_seen_at),
+    last_seen_at = GREATEST(t.last_seen_at, p.last_seen_at),
+    updated_at = now()
+FROM contacts p
+WHERE t.org_id = CAST(:org_id AS uuid) AND t.external_id = :external_id
+  AND p.org_id = CAST(:org_id AS uuid) AND p.external_id = :previous
+"""
+    ),
+    text("DELETE FROM contacts WHERE org_id = CAST(:org_id AS uuid) AND external_id = :previous"),
+]
 
 # Late arrivals: events and memberships written before their account or contact existed.
 _LINK_EVENT_ACCOUNTS = text(
@@ -325,6 +388,14 @@ class UsageRepository:
                 contact_ids=contact_ids, account_external_ids=account_external_ids, traits=traits
             ),
         )
+
+    async def alias_contact(self, previous: str, external_id: str, *, tz: str) -> None:
+        """The contact `previous` becomes `external_id`: renamed, or merged into it when
+        both exist. Nothing to do when `previous` is unknown."""
+        params = self._params(previous=previous, external_id=external_id, tz=tz)
+        if (await self.session.execute(_RENAME_CONTACT, params)).first() is None:
+            for statement in _MERGE_CONTACTS:
+                await self.session.execute(statement, params)
 
     async def link_event_contacts(self, *, tz: str, only: list[str] | None = None) -> None:
         await self.session.execute(_LINK_EVENT_CONTACTS, self._params(tz=tz, only=only))

@@ -274,8 +274,30 @@ class SegmentPage(_SegmentMessage):
     properties: Traits = Field(default_factory=dict)
 
 
+class SegmentAlias(_SegmentMessage):
+    """`previousId` (often an anonymous id) and `userId` are the same person: the contact
+    known as `previousId` becomes `userId`, merged into it if both exist."""
+
+    type: Literal["alias"] = "alias"
+    previous_id: ExternalId = Field(alias="previousId")
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "previousId": "anon-5f8a1c2e",
+                    "userId": "user-42",
+                    "messageId": "ajs-3",
+                    "timestamp": "2026-11-20T09:32:00Z",
+                }
+            ]
+        }
+    )
+
+
 SegmentCall = Annotated[
-    SegmentIdentify | SegmentGroup | SegmentTrack | SegmentPage, Field(discriminator="type")
+    SegmentIdentify | SegmentGroup | SegmentTrack | SegmentPage | SegmentAlias,
+    Field(discriminator="type"),
 ]
 
 

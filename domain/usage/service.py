@@ -21,7 +21,7 @@ from domain.integration import webhooks
 from domain.integration.schemas import ApiCallError, CallOutcome
 from domain.usage import sessions
 from domain.usage.batches import describe, id_field, parse_batch
-from domain.usage.errors import ContactNotFound, InvalidItem, InvalidRange
+from domain.usage.errors import ContactNotFound, InvalidBatch, InvalidItem, InvalidRange
 from domain.usage.models import Contact, ContactAccount, UsageEvent, UsagePendingDay
 from domain.usage.repository import UsageRepository
 from domain.usage.schemas import (
@@ -38,6 +38,7 @@ from domain.usage.schemas import (
     EventReceipt,
     FeatureUsage,
     ItemError,
+    SegmentAlias,
     SegmentBatch,
     SegmentCall,
     SegmentGroup,
@@ -374,9 +375,15 @@ async def _segment(
     contacts: list[tuple[int, ContactUpsert]] = []
     memberships: list[_Membership] = []
     events: list[tuple[int, EventCreate]] = []
+    aliases: list[SegmentAlias] = []
     for index, call in calls:
         try:
-            if isinstance(call, SegmentIdentify):
+            if isinstance(call, SegmentAlias):
+                if _has_nul(call.previous_id, call.contact_external_id):
+                    tally.reject(index, call.message_id, "Text must not contain NUL (\\u0000)")
+                else:
+                    aliases.append(call)
+            elif isinstance(call, SegmentIdentify):
                 contacts.append((index, _contact_of(call)))
             elif isinstance(call, SegmentGroup):
                 # Kept for linking: Tenure never creates an account from a group call.
@@ -388,15 +395,20 @@ async def _segment(
                 events.append((index, _event_of(call, now)))
         except ValidationError as exc:
             tally.reject(index, call.message_id, describe(exc))
-    # Contacts first, so this batch's events link to them as they are stored.
+    # Contacts first, so this batch's events link to them as they are stored; aliases before
+    # events, so events sent under the new id after an alias find the merged contact.
     await _store_contacts(repo, contacts, tally, tz=tz, memberships=memberships)
+    for alias in aliases:
+        if alias.previous_id != alias.contact_external_id:
+            await repo.alias_contact(alias.previous_id, alias.contact_external_id, tz=tz)
+        tally.stored += 1
     await _store_events(repo, events, tally, tz=tz, now=now)
     result = tally.result()
     return SegmentResult(accepted=result.accepted, rejected=result.rejected, errors=result.errors)
 
 
 async def segment_call(session: AsyncSession, actor: Actor, call: SegmentCall) -> SegmentResult:
-    """One Segment call (identify, group, track, page or screen)."""
+    """One Segment call (identify, group, track, page, screen or alias)."""
     return await _segment(session, actor, [(0, call)], _Tally())
 
 
@@ -418,6 +430,22 @@ async def segment_batch(session: AsyncSession, actor: Actor, body: bytes) -> Seg
         for i, c in parsed.items
     ]
     return await _segment(session, actor, calls, _Tally(errors=parsed.errors))
+
+
+async def segment_message(session: AsyncSession, actor: Actor, body: bytes) -> SegmentResult:
+    """Whatever one Segment URL receives: a `batch` body, or one call of any type."""
+    require(actor, Permission.INGEST_DATA)
+    try:
+        data = pydantic_core.from_json(body)
+    except ValueError:
+        raise InvalidBatch("The body is not valid JSON") from None
+    if isinstance(data, dict) and "batch" in data:
+        return await segment_batch(session, actor, body)
+    try:
+        call = _segment_item.validate_python(data)
+    except ValidationError as exc:
+        raise InvalidBatch(describe(exc)) from None
+    return await segment_call(session, actor, call)
 
 
 # Rollup

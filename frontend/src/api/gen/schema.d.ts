@@ -1793,6 +1793,49 @@ export interface paths {
         patch: operations["updateRole"];
         trace?: never;
     };
+    "/api/v1/segment": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Segment Any
+         * @description One URL for everything, for destinations that post every call to the same address
+         *     (Segment's and RudderStack's webhook destinations): a `batch` body, or a single call of
+         *     any `type` (identify, group, track, page, screen, alias).
+         */
+        post: operations["segmentAny"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/segment/alias": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Segment Alias
+         * @description The contact known as `previousId` is `userId` from now on: renamed, or merged into
+         *     `userId` (events, accounts and traits; `userId`'s own values win) when both exist.
+         */
+        post: operations["segmentAlias"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/segment/batch": {
         parameters: {
             query?: never;
@@ -1870,6 +1913,26 @@ export interface paths {
          * @description Store a page view as an event named `Page: <name>`.
          */
         post: operations["segmentPage"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/segment/screen": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Segment Screen
+         * @description Store a mobile screen view as an event named `Screen: <name>`.
+         */
+        post: operations["segmentScreen"];
         delete?: never;
         options?: never;
         head?: never;
@@ -4902,6 +4965,38 @@ export interface components {
             subject: string | null;
             /** @description The interaction's type; `note` for notes */
             type: components["schemas"]["InteractionType"];
+        };
+        /**
+         * SegmentAlias
+         * @description `previousId` (often an anonymous id) and `userId` are the same person: the contact
+         *     known as `previousId` becomes `userId`, merged into it if both exist.
+         * @example {
+         *       "messageId": "ajs-3",
+         *       "previousId": "anon-5f8a1c2e",
+         *       "timestamp": "2026-11-20T09:32:00Z",
+         *       "userId": "user-42"
+         *     }
+         */
+        SegmentAlias: {
+            /** Anonymousid */
+            anonymousId?: string | null;
+            /** Context */
+            context?: {
+                [key: string]: unknown;
+            };
+            /** Messageid */
+            messageId?: string | null;
+            /** Previousid */
+            previousId: string;
+            /** Timestamp */
+            timestamp?: string | null;
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            type: "alias";
+            /** Userid */
+            userId?: string | null;
         };
         /** SegmentGroup */
         SegmentGroup: {
@@ -11358,6 +11453,158 @@ export interface operations {
             };
         };
     };
+    segmentAny: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "batch": [
+                 *         {
+                 *           "traits": {
+                 *             "email": "ada@acme.com"
+                 *           },
+                 *           "type": "identify",
+                 *           "userId": "user-42"
+                 *         },
+                 *         {
+                 *           "groupId": "acme-001",
+                 *           "type": "group",
+                 *           "userId": "user-42"
+                 *         },
+                 *         {
+                 *           "event": "Report Exported",
+                 *           "messageId": "ajs-2",
+                 *           "properties": {
+                 *             "feature": "reports"
+                 *           },
+                 *           "type": "track",
+                 *           "userId": "user-42"
+                 *         }
+                 *       ]
+                 *     }
+                 */
+                "application/json": {
+                    /** Batch */
+                    batch: (components["schemas"]["SegmentIdentify"] | components["schemas"]["SegmentGroup"] | components["schemas"]["SegmentTrack"] | components["schemas"]["SegmentPage"] | components["schemas"]["SegmentAlias"])[];
+                    /** Context */
+                    context?: {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SegmentResult"];
+                };
+            };
+            /** @description Not authenticated */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProblemDetail"];
+                    "application/problem+json": unknown;
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProblemDetail"];
+                    "application/problem+json": unknown;
+                };
+            };
+            /** @description Payload too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProblemDetail"];
+                    "application/problem+json": unknown;
+                };
+            };
+            /** @description Invalid request */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProblemDetail"];
+                    "application/problem+json": unknown;
+                };
+            };
+        };
+    };
+    segmentAlias: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SegmentAlias"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SegmentResult"];
+                };
+            };
+            /** @description Not authenticated */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProblemDetail"];
+                    "application/problem+json": unknown;
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProblemDetail"];
+                    "application/problem+json": unknown;
+                };
+            };
+            /** @description Invalid request */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProblemDetail"];
+                    "application/problem+json": unknown;
+                };
+            };
+        };
+    };
     segmentBatch: {
         parameters: {
             query?: never;
@@ -11396,7 +11643,7 @@ export interface operations {
                  */
                 "application/json": {
                     /** Batch */
-                    batch: (components["schemas"]["SegmentIdentify"] | components["schemas"]["SegmentGroup"] | components["schemas"]["SegmentTrack"] | components["schemas"]["SegmentPage"])[];
+                    batch: (components["schemas"]["SegmentIdentify"] | components["schemas"]["SegmentGroup"] | components["schemas"]["SegmentTrack"] | components["schemas"]["SegmentPage"] | components["schemas"]["SegmentAlias"])[];
                     /** Context */
                     context?: {
                         [key: string]: unknown;
@@ -11565,6 +11812,60 @@ export interface operations {
         };
     };
     segmentPage: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SegmentPage"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SegmentResult"];
+                };
+            };
+            /** @description Not authenticated */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProblemDetail"];
+                    "application/problem+json": unknown;
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProblemDetail"];
+                    "application/problem+json": unknown;
+                };
+            };
+            /** @description Invalid request */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProblemDetail"];
+                    "application/problem+json": unknown;
+                };
+            };
+        };
+    };
+    segmentScreen: {
         parameters: {
             query?: never;
             header?: never;
