@@ -7,7 +7,12 @@ from api.deps import ApiActor, ApiCallOutcome, Session
 from api.errors import problem
 from domain.accounts import bulk, ingest
 from domain.accounts import service as accounts
-from domain.accounts.ingest import AccountUpsertBatch, MetricValuesBatch
+from domain.accounts.ingest import (
+    AccountUpsert,
+    AccountUpsertBatch,
+    MetricValues,
+    MetricValuesBatch,
+)
 from domain.accounts.schemas import (
     AccountCreate,
     AccountExport,
@@ -25,7 +30,7 @@ from domain.accounts.schemas import (
     StatusUpdateCreate,
 )
 from domain.common.pagination import MAX_LIMIT, Page
-from domain.integration.schemas import CallOutcome
+from domain.integration.schemas import CallOutcome, UpsertedRecord
 
 router = APIRouter(prefix="/accounts", tags=["accounts"])
 
@@ -78,6 +83,28 @@ async def upsert_accounts(
     CSMs by email. Each record succeeds or fails on its own: the answer lists the refused ones
     and why (also in the key's API log). Sending the same batch again changes nothing."""
     return outcome.record(await ingest.upsert_accounts(session, actor, data.items))
+
+
+@router.post("/upsert", response_model=UpsertedRecord, responses=problem(401, 403, 422))
+async def upsert_account(
+    data: AccountUpsert, actor: ApiActor, session: Session, outcome: ApiCallOutcome
+) -> UpsertedRecord:
+    """Create or update one account by external id, as one record of `/accounts/batch`; a
+    refused record is a 422 saying why."""
+    account_id = await ingest.upsert_account(session, actor, data)
+    outcome.accepted = 1
+    return UpsertedRecord(id=account_id)
+
+
+@router.post("/metric-values", response_model=UpsertedRecord, responses=problem(401, 403, 422))
+async def set_account_metric_value(
+    data: MetricValues, actor: ApiActor, session: Session, outcome: ApiCallOutcome
+) -> UpsertedRecord:
+    """Set custom dimension and metric values of one account, as one record of
+    `/accounts/metric-values/batch`; answers the account's id."""
+    account_id = await ingest.set_account_metric_values(session, actor, data)
+    outcome.accepted = 1
+    return UpsertedRecord(id=account_id)
 
 
 @router.post(

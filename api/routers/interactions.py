@@ -7,10 +7,15 @@ from pydantic import AwareDatetime
 from api.deps import ApiActor, ApiCallOutcome, CurrentActor, Session
 from api.errors import problem
 from domain.common.pagination import MAX_LIMIT, Page
-from domain.integration.schemas import CallOutcome
+from domain.integration.schemas import CallOutcome, UpsertedRecord
 from domain.interactions import ingest
 from domain.interactions import service as interactions
-from domain.interactions.ingest import InteractionBatch, TicketBatch
+from domain.interactions.ingest import (
+    InteractionBatch,
+    InteractionUpsert,
+    TicketBatch,
+    TicketUpsert,
+)
 from domain.interactions.models import InteractionType
 from domain.interactions.schemas import (
     AccountInteractionRead,
@@ -71,6 +76,38 @@ async def upsert_tickets(
     """Create or update up to 1,000 help-desk tickets by (source, external id); each record
     succeeds or fails on its own."""
     return outcome.record(await ingest.upsert_tickets(session, actor, data.items))
+
+
+@router.post(
+    "/interactions",
+    response_model=UpsertedRecord,
+    tags=["interactions"],
+    responses=problem(401, 403, 422),
+)
+async def upsert_interaction(
+    data: InteractionUpsert, actor: ApiActor, session: Session, outcome: ApiCallOutcome
+) -> UpsertedRecord:
+    """Create or update one interaction by (source, external id), as one record of
+    `/interactions/batch`; a refused record is a 422 saying why."""
+    interaction_id = await ingest.upsert_interaction(session, actor, data)
+    outcome.accepted = 1
+    return UpsertedRecord(id=interaction_id)
+
+
+@router.post(
+    "/tickets",
+    response_model=UpsertedRecord,
+    tags=["tickets"],
+    responses=problem(401, 403, 422),
+)
+async def upsert_ticket(
+    data: TicketUpsert, actor: ApiActor, session: Session, outcome: ApiCallOutcome
+) -> UpsertedRecord:
+    """Create or update one ticket by (source, external id), as one record of
+    `/tickets/batch`; a refused record is a 422 saying why."""
+    ticket_id = await ingest.upsert_ticket(session, actor, data)
+    outcome.accepted = 1
+    return UpsertedRecord(id=ticket_id)
 
 
 # Search first: "/interactions/search" must not be read as an interaction id.

@@ -25,7 +25,13 @@ from domain.accounts.schemas import (
 )
 from domain.common.errors import DomainError
 from domain.integration import webhooks
-from domain.integration.batch import MAX_BATCH, BatchOutcome, parse_items, webhook_items
+from domain.integration.batch import (
+    MAX_BATCH,
+    BatchOutcome,
+    parse_items,
+    single,
+    webhook_items,
+)
 from domain.integration.schemas import CallOutcome, batch_schema
 from domain.users import service as users
 from domain.users.actor import Actor, require
@@ -284,6 +290,34 @@ async def set_metric_values(
         )
     await _write_each(session, actor, writes, outcome)
     return outcome.result()
+
+
+async def _live_account_id(session: AsyncSession, org_id: uuid.UUID, external_id: str) -> uuid.UUID:
+    found = await session.scalar(
+        select(Account.id).where(
+            Account.org_id == org_id,
+            Account.external_id == external_id,
+            Account.deleted_at.is_(None),
+        )
+    )
+    assert found is not None, "the record was just written"
+    return found
+
+
+async def upsert_account(session: AsyncSession, actor: Actor, item: AccountUpsert) -> uuid.UUID:
+    """One account as a batch item would be (only the fields sent change); its id."""
+    single(
+        await upsert_accounts(session, actor, [item.model_dump(mode="json", exclude_unset=True)])
+    )
+    return await _live_account_id(session, actor.org_id, item.external_id)
+
+
+async def set_account_metric_values(
+    session: AsyncSession, actor: Actor, item: MetricValues
+) -> uuid.UUID:
+    """One account's custom values as a batch item would set them; the account's id."""
+    single(await set_metric_values(session, actor, [item.model_dump(mode="json")]))
+    return await _live_account_id(session, actor.org_id, item.account_external_id)
 
 
 @webhooks.handles("accounts.upsert")

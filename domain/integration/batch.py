@@ -48,6 +48,19 @@ class BatchOutcome:
         )
 
 
+class RecordRefused(RuleViolation):
+    """The one record of a single-record call was refused (a batch reports it per item)."""
+
+    code = "record_refused"
+    title = "Record refused"
+
+
+def single(outcome: CallOutcome) -> None:
+    """A single-record call answers the refusal of its record as a 422 problem."""
+    if outcome.errors:
+        raise RecordRefused(outcome.errors[0].message)
+
+
 def parse_items(
     model: type[M], raw_items: Sequence[Any], outcome: BatchOutcome, *id_keys: str
 ) -> list[tuple[int, M]]:

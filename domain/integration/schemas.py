@@ -67,6 +67,12 @@ class CallOutcome(BaseModel):
         return result
 
 
+class UpsertedRecord(BaseModel):
+    """The record a single-record call created or updated."""
+
+    id: uuid.UUID = Field(description="Tenure's id of the record")
+
+
 class WebhookSecretRead(BaseModel):
     model_config = ConfigDict(from_attributes=True)
 

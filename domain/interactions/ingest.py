@@ -3,17 +3,24 @@ id), the account found by any of its ids (Tenure's, the CRM's, the billing or th
 system's), each record succeeding or failing on its own. One INSERT ... ON CONFLICT per batch;
 a record sent again unchanged is not written again."""
 
+import uuid
 from typing import Annotated, Any
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, WithJsonSchema
-from sqlalchemy import or_, text
+from sqlalchemy import or_, select, text
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain.accounts.ingest import account_ids_by_reference
 from domain.common import clock
 from domain.integration import webhooks
-from domain.integration.batch import MAX_BATCH, BatchOutcome, parse_items, webhook_items
+from domain.integration.batch import (
+    MAX_BATCH,
+    BatchOutcome,
+    parse_items,
+    single,
+    webhook_items,
+)
 from domain.integration.schemas import CallOutcome, batch_schema
 from domain.interactions.models import (
     Interaction,
@@ -178,6 +185,37 @@ async def upsert_interactions(
     )
     outcome.accepted += len(rows)
     return outcome.result()
+
+
+async def _id_by_key(
+    session: AsyncSession,
+    model: type[Ticket] | type[Interaction],
+    org_id: uuid.UUID,
+    item: TicketUpsert | InteractionUpsert,
+) -> uuid.UUID:
+    found = await session.scalar(
+        select(model.id).where(
+            model.org_id == org_id,
+            model.source == item.source,
+            model.external_id == item.external_id,
+        )
+    )
+    assert found is not None, "the record was just written"
+    return found
+
+
+async def upsert_ticket(session: AsyncSession, actor: Actor, item: TicketUpsert) -> uuid.UUID:
+    """One ticket as a batch item would be upserted; its id."""
+    single(await upsert_tickets(session, actor, [item.model_dump(mode="json")]))
+    return await _id_by_key(session, Ticket, actor.org_id, item)
+
+
+async def upsert_interaction(
+    session: AsyncSession, actor: Actor, item: InteractionUpsert
+) -> uuid.UUID:
+    """One interaction as a batch item would be upserted; its id."""
+    single(await upsert_interactions(session, actor, [item.model_dump(mode="json")]))
+    return await _id_by_key(session, Interaction, actor.org_id, item)
 
 
 async def _upsert(

@@ -223,3 +223,57 @@ class TestMetricValues:
         ]
         assert (await _account(session, org, "a-1")).custom_values == {"seats": 12}
         assert (await _account(session, org, "a-2")).custom_values == {}
+
+
+class TestSingleRecords:
+    """One record at a time: the same rules as a batch item, refusals as 422 problems."""
+
+    async def test_upsert_one_account_updates_only_what_is_sent(
+        self, client: AsyncClient, session: AsyncSession, org: Organisation, key: dict[str, str]
+    ) -> None:
+        url = "/api/v1/accounts/upsert"
+        created = await client.post(url, headers=key, json={"external_id": "a-1", "name": "Acme"})
+        updated = await client.post(url, headers=key, json={"external_id": "a-1", "domain": "a.io"})
+
+        account = await _account(session, org, "a-1")
+        assert created.status_code == updated.status_code == 200, updated.text
+        assert created.json() == updated.json() == {"id": str(account.id)}
+        assert (account.name, account.domain) == ("Acme", "a.io")
+
+    async def test_a_refused_account_is_a_422_and_writes_nothing(
+        self, client: AsyncClient, session: AsyncSession, org: Organisation, key: dict[str, str]
+    ) -> None:
+        url = "/api/v1/accounts/upsert"
+        no_name = await client.post(url, headers=key, json={"external_id": "a-2"})
+        bad_tier = await client.post(
+            url, headers=key, json={"external_id": "a-2", "name": "B", "tier": "Gold"}
+        )
+
+        assert_problem(no_name, 422, code="record_refused")
+        assert "Gold" in assert_problem(bad_tier, 422, code="record_refused")["detail"]
+        count = select(func.count()).select_from(Account).where(Account.org_id == org.id)
+        assert await session.scalar(count) == 0
+
+    async def test_set_one_accounts_values(
+        self, client: AsyncClient, session: AsyncSession, org: Organisation, key: dict[str, str]
+    ) -> None:
+        session.add(
+            CustomField(org_id=org.id, key="seats", label="Seats", kind="metric", type="number")
+        )
+        account = await create_account(session, org, external_id="a-1")
+        url = "/api/v1/accounts/metric-values"
+
+        ok = await client.post(
+            url, headers=key, json={"account_external_id": "a-1", "values": {"seats": 12}}
+        )
+        wrong = await client.post(
+            url, headers=key, json={"account_external_id": "a-1", "values": {"seats": "x"}}
+        )
+        unknown = await client.post(
+            url, headers=key, json={"account_external_id": "zz", "values": {"seats": 1}}
+        )
+
+        assert ok.json() == {"id": str(account.id)}
+        assert_problem(wrong, 422, code="record_refused")
+        assert_problem(unknown, 422, code="record_refused")
+        assert (await _account(session, org, "a-1")).custom_values == {"seats": 12}

@@ -166,6 +166,47 @@ class TestInteractions:
         assert_problem(response, 403)
 
 
+class TestSingleRecords:
+    async def test_one_ticket_and_one_interaction_are_upserted_and_answer_their_ids(
+        self, client: AsyncClient, session: AsyncSession, org: Organisation, key: dict[str, str]
+    ) -> None:
+        await create_account(session, org, external_id="acme", crm_id="001ACME")
+        interaction = {
+            "external_id": "00U1",
+            "source": "salesforce",
+            "account": "001ACME",
+            "type": "call",
+            "occurred_at": "2026-11-19T15:00:00Z",
+            "subject": "Check-in",
+        }
+
+        ticket = await client.post("/api/v1/tickets", headers=key, json=_ticket())
+        again = await client.post("/api/v1/tickets", headers=key, json=_ticket(status="solved"))
+        call = await client.post("/api/v1/interactions", headers=key, json=interaction)
+
+        [stored] = (
+            await session.scalars(
+                select(Ticket)
+                .where(Ticket.org_id == org.id)
+                .execution_options(populate_existing=True)
+            )
+        ).all()
+        assert ticket.json() == again.json() == {"id": str(stored.id)}
+        assert stored.status == "solved" and stored.closed_at is not None
+        [synced] = await session.scalars(select(Interaction).where(Interaction.org_id == org.id))
+        assert call.json() == {"id": str(synced.id)}
+
+    async def test_a_refused_record_is_a_422_and_writes_nothing(
+        self, client: AsyncClient, session: AsyncSession, org: Organisation, key: dict[str, str]
+    ) -> None:
+        unknown = await client.post("/api/v1/tickets", headers=key, json=_ticket(account="zz"))
+        malformed = await client.post("/api/v1/tickets", headers=key, json={"source": "x"})
+
+        assert "zz" in assert_problem(unknown, 422, code="record_refused")["detail"]
+        assert_problem(malformed, 422)
+        assert (await session.scalars(select(Ticket).where(Ticket.org_id == org.id))).all() == []
+
+
 async def test_tickets_arrive_by_signed_webhook_too(
     client: AsyncClient,
     session: AsyncSession,

@@ -228,6 +228,27 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/accounts/metric-values": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Set Account Metric Value
+         * @description Set custom dimension and metric values of one account, as one record of
+         *     `/accounts/metric-values/batch`; answers the account's id.
+         */
+        post: operations["setAccountMetricValue"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/accounts/metric-values/batch": {
         parameters: {
             query?: never;
@@ -264,6 +285,27 @@ export interface paths {
          *     query. Fields are listed by `listAccountFields`.
          */
         post: operations["queryAccounts"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/accounts/upsert": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Upsert Account
+         * @description Create or update one account by external id, as one record of `/accounts/batch`; a
+         *     refused record is a 422 saying why.
+         */
+        post: operations["upsertAccount"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1329,6 +1371,27 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/interactions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Upsert Interaction
+         * @description Create or update one interaction by (source, external id), as one record of
+         *     `/interactions/batch`; a refused record is a 422 saying why.
+         */
+        post: operations["upsertInteraction"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/interactions/batch": {
         parameters: {
             query?: never;
@@ -1977,6 +2040,27 @@ export interface paths {
          *     and links to it when it does. MRR is recomputed in the background.
          */
         post: operations["upsertSubscriptions"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/tickets": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Upsert Ticket
+         * @description Create or update one ticket by (source, external id), as one record of
+         *     `/tickets/batch`; a refused record is a 422 saying why.
+         */
+        post: operations["upsertTicket"];
         delete?: never;
         options?: never;
         head?: never;
@@ -2853,6 +2937,66 @@ export interface components {
             support_id?: string | null;
             /** Tier Id */
             tier_id?: string | null;
+        };
+        /**
+         * AccountUpsert
+         * @description An account by its external id: created when new (a name is then required), otherwise
+         *     only the fields sent change (null clears one).
+         * @example {
+         *       "csm_emails": [
+         *         "casey@example.com"
+         *       ],
+         *       "custom_values": {
+         *         "seats": 120
+         *       },
+         *       "domain": "acme.com",
+         *       "external_id": "acme-001",
+         *       "name": "Acme Corp",
+         *       "renewal_on": "2027-03-31",
+         *       "stage": "Onboarding",
+         *       "tier": "Tier 1"
+         *     }
+         */
+        AccountUpsert: {
+            /** Billing Id */
+            billing_id?: string | null;
+            /** Crm Id */
+            crm_id?: string | null;
+            /** Csm Emails */
+            csm_emails?: string[] | null;
+            /** Csm Score */
+            csm_score?: number | null;
+            /** Custom Values */
+            custom_values?: {
+                [key: string]: string | number | boolean | null;
+            } | null;
+            /** Domain */
+            domain?: string | null;
+            /** External Id */
+            external_id: string;
+            /** Joined On */
+            joined_on?: string | null;
+            /** Name */
+            name?: string | null;
+            /**
+             * Parent External Id
+             * @description The parent account's external id (it may come in the same batch)
+             */
+            parent_external_id?: string | null;
+            /** Renewal On */
+            renewal_on?: string | null;
+            /**
+             * Stage
+             * @description Lifecycle stage name
+             */
+            stage?: string | null;
+            /** Support Id */
+            support_id?: string | null;
+            /**
+             * Tier
+             * @description Tier name
+             */
+            tier?: string | null;
         };
         /** AccountUpsertBatch */
         AccountUpsertBatch: {
@@ -4055,6 +4199,49 @@ export interface components {
             subject?: string | null;
             type?: components["schemas"]["InteractionType"] | null;
         };
+        /**
+         * InteractionUpsert
+         * @example {
+         *       "account": "acme-001",
+         *       "external_id": "00U5e00000abcd",
+         *       "occurred_at": "2026-11-19T15:00:00Z",
+         *       "outcome": "Agreed on a renewal plan",
+         *       "participant_contacts": [
+         *         "Jane Doe (VP Ops)"
+         *       ],
+         *       "source": "salesforce",
+         *       "subject": "Quarterly business review",
+         *       "type": "meeting"
+         *     }
+         */
+        InteractionUpsert: {
+            /**
+             * Account
+             * @description The account's external, CRM, billing or support id
+             */
+            account: string;
+            /** Body */
+            body?: string | null;
+            /** External Id */
+            external_id: string;
+            /**
+             * Occurred At
+             * Format: date-time
+             */
+            occurred_at: string;
+            /** Outcome */
+            outcome?: string | null;
+            /** Participant Contacts */
+            participant_contacts?: string[];
+            /**
+             * Source
+             * @default api
+             */
+            source: string;
+            /** Subject */
+            subject?: string | null;
+            type: components["schemas"]["InteractionType"];
+        };
         /** InvitationAccept */
         InvitationAccept: {
             /** Full Name */
@@ -4382,6 +4569,24 @@ export interface components {
              * @description False for a computed metric whose formula uses a metric that was removed
              */
             valid: boolean;
+        };
+        /**
+         * MetricValues
+         * @description Values of the organisation's custom fields for one account (null removes one).
+         * @example {
+         *       "account_external_id": "acme-001",
+         *       "values": {
+         *         "seats": 120
+         *       }
+         *     }
+         */
+        MetricValues: {
+            /** Account External Id */
+            account_external_id: string;
+            /** Values */
+            values: {
+                [key: string]: string | number | boolean | null;
+            };
         };
         /** MetricValuesBatch */
         MetricValuesBatch: {
@@ -5487,6 +5692,48 @@ export interface components {
             /** Subject */
             subject?: string | null;
         };
+        /**
+         * TicketUpsert
+         * @example {
+         *       "account": "acme-001",
+         *       "external_id": "ZD-4711",
+         *       "opened_at": "2026-11-20T09:30:00Z",
+         *       "priority": "high",
+         *       "source": "zendesk",
+         *       "status": "open",
+         *       "subject": "SSO login fails"
+         *     }
+         */
+        TicketUpsert: {
+            /**
+             * Account
+             * @description The account's external, CRM, billing or support id
+             */
+            account: string;
+            /**
+             * Closed At
+             * @description For a solved or closed ticket; defaults to the time it arrives
+             */
+            closed_at?: string | null;
+            /** External Id */
+            external_id: string;
+            /**
+             * Opened At
+             * Format: date-time
+             */
+            opened_at: string;
+            /** @default normal */
+            priority: components["schemas"]["TicketPriority"];
+            /**
+             * Source
+             * @default api
+             */
+            source: string;
+            /** @default open */
+            status: components["schemas"]["TicketStatus"];
+            /** Subject */
+            subject: string;
+        };
         /** TierRead */
         TierRead: {
             /**
@@ -5554,6 +5801,18 @@ export interface components {
          * @enum {string}
          */
         TriggerTarget: "tier" | "stage" | "churned";
+        /**
+         * UpsertedRecord
+         * @description The record a single-record call created or updated.
+         */
+        UpsertedRecord: {
+            /**
+             * Id
+             * Format: uuid
+             * @description Tenure's id of the record
+             */
+            id: string;
+        };
         /** UsageDay */
         UsageDay: {
             /** Active Contacts */
@@ -6444,6 +6703,60 @@ export interface operations {
             };
         };
     };
+    setAccountMetricValue: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["MetricValues"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["UpsertedRecord"];
+                };
+            };
+            /** @description Not authenticated */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProblemDetail"];
+                    "application/problem+json": unknown;
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProblemDetail"];
+                    "application/problem+json": unknown;
+                };
+            };
+            /** @description Invalid request */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProblemDetail"];
+                    "application/problem+json": unknown;
+                };
+            };
+        };
+    };
     setAccountMetricValues: {
         parameters: {
             query?: never;
@@ -6528,6 +6841,60 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Page_AccountRead_"];
+                };
+            };
+            /** @description Not authenticated */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProblemDetail"];
+                    "application/problem+json": unknown;
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProblemDetail"];
+                    "application/problem+json": unknown;
+                };
+            };
+            /** @description Invalid request */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProblemDetail"];
+                    "application/problem+json": unknown;
+                };
+            };
+        };
+    };
+    upsertAccount: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["AccountUpsert"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["UpsertedRecord"];
                 };
             };
             /** @description Not authenticated */
@@ -9948,6 +10315,60 @@ export interface operations {
             };
         };
     };
+    upsertInteraction: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["InteractionUpsert"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["UpsertedRecord"];
+                };
+            };
+            /** @description Not authenticated */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProblemDetail"];
+                    "application/problem+json": unknown;
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProblemDetail"];
+                    "application/problem+json": unknown;
+                };
+            };
+            /** @description Invalid request */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProblemDetail"];
+                    "application/problem+json": unknown;
+                };
+            };
+        };
+    };
     upsertInteractions: {
         parameters: {
             query?: never;
@@ -12017,6 +12438,60 @@ export interface operations {
             };
             /** @description Payload too large */
             413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProblemDetail"];
+                    "application/problem+json": unknown;
+                };
+            };
+            /** @description Invalid request */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProblemDetail"];
+                    "application/problem+json": unknown;
+                };
+            };
+        };
+    };
+    upsertTicket: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["TicketUpsert"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["UpsertedRecord"];
+                };
+            };
+            /** @description Not authenticated */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProblemDetail"];
+                    "application/problem+json": unknown;
+                };
+            };
+            /** @description Forbidden */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
