@@ -48,7 +48,7 @@ class WorkerSettings:
     cron_jobs: ClassVar[list[Any]] = [
         queue.cron_schedule("emails.sweep_outbox", minute={0, 15, 30, 45}),
         queue.cron_schedule("accounts.schedule_attribute_triggers", minute=5),
-        queue.cron_schedule("integration.prune_api_log", hour=3, minute=20),
+        queue.cron_schedule("integration.prune", hour=3, minute=20),
         queue.cron_schedule("revenue.schedule_daily_recompute", hour=2, minute=10),
         queue.cron_schedule("revenue.link_late_accounts", minute={7, 22, 37, 52}),
         queue.cron_schedule("usage.schedule_rollups", minute={3, 18, 33, 48}),

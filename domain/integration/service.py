@@ -13,7 +13,7 @@ from domain.common import clock
 from domain.common.pagination import Paged
 from domain.integration import keys
 from domain.integration.errors import ApiKeyNotFound, InvalidApiKey
-from domain.integration.models import ApiCall, ApiKey, ApiScope
+from domain.integration.models import ApiCall, ApiKey, ApiScope, WebhookDelivery
 from domain.integration.schemas import ApiKeyCreate
 from domain.users.actor import Actor, require
 from domain.users.permissions import Permission
@@ -30,6 +30,9 @@ SCOPE_PERMISSIONS: dict[ApiScope, frozenset[Permission]] = {
 # How many rejected records one log entry keeps (the counts are always complete).
 MAX_LOGGED_ERRORS = 100
 API_LOG_RETENTION = timedelta(days=14)
+# A sender retries a webhook with the same id for days (Standard Webhooks senders for up to
+# about three); a replay older than a week is refused by its stale timestamp anyway.
+WEBHOOK_ID_RETENTION = timedelta(days=7)
 # last_used_at is written at most this often: a busy key must not serialise on its own row.
 LAST_USED_RESOLUTION = timedelta(minutes=1)
 
@@ -174,9 +177,13 @@ def record_call(
     )
 
 
-async def prune_calls(session: AsyncSession, *, now: datetime) -> int:
-    """Forget calls older than the retention period (a daily job)."""
-    result = await session.execute(
+async def prune(session: AsyncSession, *, now: datetime) -> int:
+    """Forget API calls and webhook ids older than their retention (a daily job); returns how
+    many rows went."""
+    calls = await session.execute(
         delete(ApiCall).where(ApiCall.received_at < now - API_LOG_RETENTION)
     )
-    return int(getattr(result, "rowcount", 0) or 0)
+    deliveries = await session.execute(
+        delete(WebhookDelivery).where(WebhookDelivery.received_at < now - WEBHOOK_ID_RETENTION)
+    )
+    return sum(int(getattr(r, "rowcount", 0) or 0) for r in (calls, deliveries))

@@ -1,4 +1,5 @@
-"""The API log keeps 14 days of calls: the daily job forgets older ones."""
+"""The API log keeps 14 days of calls and inbound webhook ids are kept a week: the daily job
+forgets older ones."""
 
 from datetime import timedelta
 from typing import Any
@@ -8,13 +9,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain.common import clock
 from domain.integration import service as integration
-from domain.integration.models import ApiCall
+from domain.integration.models import ApiCall, WebhookDelivery
 from domain.orgs.models import Organisation
 from tests.factories import create_api_key
 from workers.jobs import integration as integration_jobs
 
 
-async def test_prune_forgets_calls_older_than_the_retention(
+async def test_prune_forgets_calls_and_webhook_ids_older_than_their_retention(
     session: AsyncSession, org: Organisation, job_ctx: dict[str, Any]
 ) -> None:
     key, _ = await create_api_key(session, org)
@@ -34,10 +35,20 @@ async def test_prune_forgets_calls_older_than_the_retention(
             rejected=0,
             errors=[],
         )
+    for webhook_id, age in (("msg_old", timedelta(days=8)), ("msg_new", timedelta(days=6))):
+        session.add(
+            WebhookDelivery(
+                org_id=org.id, webhook_id=webhook_id, type="tickets.upsert", received_at=now - age
+            )
+        )
     await session.commit()
 
-    assert await integration_jobs.prune_api_log(job_ctx) == 1
-    assert await integration_jobs.prune_api_log(job_ctx) == 0
+    assert await integration_jobs.prune(job_ctx) == 2
+    assert await integration_jobs.prune(job_ctx) == 0
 
     kept = await session.scalars(select(ApiCall.received_at).where(ApiCall.api_key_id == key.id))
     assert list(kept) == [now - timedelta(days=13)]
+    ids = await session.scalars(
+        select(WebhookDelivery.webhook_id).where(WebhookDelivery.org_id == org.id)
+    )
+    assert list(ids) == ["msg_new"]

@@ -6,8 +6,8 @@ from workers import queue
 from workers.context import transaction
 
 
-@queue.job("integration.prune_api_log", max_tries=3)
-async def prune_api_log(ctx: dict[str, Any]) -> int:
-    """Forget API calls older than the log's retention (idempotent: run it any time)."""
+@queue.job("integration.prune", max_tries=3)
+async def prune(ctx: dict[str, Any]) -> int:
+    """Forget API calls and inbound webhook ids past their retention (idempotent)."""
     async with transaction(ctx) as session:
-        return await integration.prune_calls(session, now=clock.now())
+        return await integration.prune(session, now=clock.now())
