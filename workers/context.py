@@ -1,6 +1,7 @@
 """The per-worker resources jobs use, and the one transaction each job runs in."""
 
-from collections.abc import AsyncIterator
+import asyncio
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import asynccontextmanager
 from typing import Any
 
@@ -21,3 +22,22 @@ async def transaction(ctx: dict[str, Any]) -> AsyncIterator[AsyncSession]:
             queue.discard(session)
             raise
         await queue.flush(ctx["redis"], session)
+
+
+async def side_by_side(
+    ctx: dict[str, Any],
+    works: Sequence[Callable[[AsyncSession], Awaitable[None]]],
+    *,
+    limit: int,
+) -> None:
+    """Each work in its own transaction, at most `limit` at once; a failure cancels the works
+    not yet done and is raised (those already committed stay)."""
+    gate = asyncio.Semaphore(limit)
+
+    async def run(work: Callable[[AsyncSession], Awaitable[None]]) -> None:
+        async with gate, transaction(ctx) as session:
+            await work(session)
+
+    async with asyncio.TaskGroup() as group:
+        for work in works:
+            group.create_task(run(work))

@@ -50,6 +50,9 @@ class Settings(BaseSettings):
     public_url: str = "http://127.0.0.1:8000"
     log_level: str = "INFO"
     log_json: bool = True
+    # Day slices of one usage rollup run side by side, each on its own connection: about the
+    # number of cores the database can give one organisation's rollup.
+    rollup_parallelism: int = Field(2, ge=1, le=16)
     auth: AuthSettings = AuthSettings()
     email: EmailSettings = EmailSettings()
 

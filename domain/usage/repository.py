@@ -18,7 +18,6 @@ from domain.usage.models import (
     UsageDailyFeature,
     UsageEvent,
 )
-from domain.usage.sessions import slices
 
 # Marks the days of rows a statement wrote (its `touched` CTE returns `occurred_at`) as
 # pending for the rollup. NOT EXISTS first: a day already pending is skipped without taking the
@@ -241,6 +240,14 @@ DELETE FROM usage_pending_days WHERE org_id = CAST(:org_id AS uuid) RETURNING da
 """
 )
 
+_PUT_BACK_PENDING = text(
+    """
+INSERT INTO usage_pending_days (org_id, day)
+SELECT CAST(:org_id AS uuid), d FROM unnest(CAST(:days AS date[])) AS d ORDER BY d
+ON CONFLICT DO NOTHING
+"""
+)
+
 # The rollup of the days [:first, :last] in the organisation's time zone, as bounds of
 # occurred_at (sargable on the events' indexes).
 _LO = "(CAST(:first AS date)::timestamp AT TIME ZONE :tz)"
@@ -342,13 +349,13 @@ WHERE c.org_id = CAST(:org_id AS uuid) AND c.id = x.contact_id
 
 # The rollup reads whole days of events: a bitmap or sequential read and one sort in memory
 # beat walking the account index (a random heap read per event, ten times slower at scale).
-# Days are rolled up a few at a time so that sort stays within work_mem.
+# Days are rolled up a few at a time (see `domain.usage.service.plan_roll_up`) so that sort
+# stays within work_mem.
 _ROLLUP_SETTINGS = [text("SET LOCAL enable_indexscan = off"), text("SET LOCAL work_mem = '192MB'")]
 _DEFAULT_SETTINGS = [
     text("SET LOCAL enable_indexscan TO DEFAULT"),
     text("SET LOCAL work_mem TO DEFAULT"),
 ]
-SLICE_DAYS = 3
 
 
 class UsageRepository:
@@ -409,17 +416,18 @@ class UsageRepository:
     async def take_pending_days(self) -> list[date]:
         return list(await self.session.scalars(_TAKE_PENDING, self._params()))
 
-    async def roll_up_run(self, first: date, last: date, *, tz: str, timeout_minutes: int) -> None:
+    async def put_back_pending_days(self, days: list[date]) -> None:
+        await self.session.execute(_PUT_BACK_PENDING, self._params(days=days))
+
+    async def roll_up_days(self, first: date, last: date, *, tz: str, timeout_minutes: int) -> None:
         """Replace the daily rollups of the days first..last (inclusive)."""
         params = self._params(first=first, last=last, tz=tz)
         for statement in _ROLLUP_SETTINGS:
             await self.session.execute(statement)
         for clear in _CLEAR_DAYS:
             await self.session.execute(clear, params)
-        for lo, hi in slices(first, last, SLICE_DAYS):
-            part = {**params, "first": lo, "last": hi}
-            await self.session.execute(_INSERT_DAILY_CONTACT, {**part, "timeout": timeout_minutes})
-            await self.session.execute(_INSERT_DAILY_FEATURE, part)
+        await self.session.execute(_INSERT_DAILY_CONTACT, {**params, "timeout": timeout_minutes})
+        await self.session.execute(_INSERT_DAILY_FEATURE, params)
         await self.session.execute(_INSERT_DAILY_ACCOUNT, params)
         await self.session.execute(_SEEN, params)
         for statement in _DEFAULT_SETTINGS:

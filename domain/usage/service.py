@@ -463,21 +463,70 @@ async def organisations_to_roll_up(session: AsyncSession) -> list[uuid.UUID]:
     return list(await session.scalars(stmt))
 
 
+# Days rolled up by one statement: the sort of their events stays within the rollup's work_mem.
+SLICE_DAYS = 3
+
+
+@dataclass(frozen=True)
+class RollupPlan:
+    """What one rollup recomputes: its days, cut into slices that can run one by one or side
+    by side (each replaces its own days, so slices are independent and idempotent)."""
+
+    org_id: uuid.UUID
+    tz: str
+    timeout_minutes: int
+    # The pending days taken and the days asked for; `days` adds the day after each.
+    requested: list[date]
+    days: list[date]
+    slices: list[tuple[date, date]]
+
+
+async def plan_roll_up(
+    session: AsyncSession, org_id: uuid.UUID, *, days: Iterable[date] = ()
+) -> RollupPlan:
+    """Link late arrivals and take the pending days (with the day after each, whose first
+    session may continue one from the evening before) plus `days`. Commit this before the
+    slices run: events arriving meanwhile mark their days pending again for the next run."""
+    repo = UsageRepository(session, org_id)
+    org = await repo.organisation()
+    await repo.link_late_arrivals(tz=org.time_zone)
+    pending = await repo.take_pending_days()
+    wanted = sorted(set(sessions.affected_days(pending)) | set(days))
+    return RollupPlan(
+        org_id=org_id,
+        tz=org.time_zone,
+        timeout_minutes=min(max(org.session_timeout_minutes, 1), MAX_TIMEOUT_MINUTES),
+        requested=sorted(set(pending) | set(days)),
+        days=wanted,
+        slices=[
+            part
+            for first, last in sessions.day_runs(wanted)
+            for part in sessions.slices(first, last, SLICE_DAYS)
+        ],
+    )
+
+
+async def roll_up_slice(session: AsyncSession, plan: RollupPlan, first: date, last: date) -> None:
+    """Replace the sessions and daily rollups of the days first..last of the plan."""
+    await UsageRepository(session, plan.org_id).roll_up_days(
+        first, last, tz=plan.tz, timeout_minutes=plan.timeout_minutes
+    )
+
+
+async def put_back(session: AsyncSession, plan: RollupPlan) -> None:
+    """A rollup that failed: its days are pending again, for the next run."""
+    await UsageRepository(session, plan.org_id).put_back_pending_days(plan.requested)
+
+
 async def roll_up(
     session: AsyncSession, org_id: uuid.UUID, *, days: Iterable[date] = ()
 ) -> list[date]:
-    """Link late arrivals, then recompute sessions and daily rollups of the pending days (and
-    their neighbours) plus `days`; returns the days recomputed. Recomputing a day replaces
-    it, so running this again changes nothing."""
-    repo = UsageRepository(session, org_id)
-    org = await repo.organisation()
-    tz = org.time_zone
-    timeout = min(max(org.session_timeout_minutes, 1), MAX_TIMEOUT_MINUTES)
-    await repo.link_late_arrivals(tz=tz)
-    wanted = sorted(set(sessions.affected_days(await repo.take_pending_days())) | set(days))
-    for first, last in sessions.day_runs(wanted):
-        await repo.roll_up_run(first, last, tz=tz, timeout_minutes=timeout)
-    return wanted
+    """The whole rollup in one transaction, slice after slice (the job runs slices side by
+    side instead); returns the days recomputed. Running it again changes nothing."""
+    plan = await plan_roll_up(session, org_id, days=days)
+    for first, last in plan.slices:
+        await roll_up_slice(session, plan, first, last)
+    return plan.days
 
 
 # Reads

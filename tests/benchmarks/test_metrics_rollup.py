@@ -1,6 +1,8 @@
 """Issue 4 target on 100,000 accounts, 300,000 contacts and 10,000,000 events over 30 days: the
 nightly chain (usage rollup of those days, metrics refresh, activity ranks, snapshot) in under
-2 minutes. Prints each step's time and the load average; never asserts timings.
+2 minutes. The rollup runs as the worker's job runs it (day slices side by side, as many as
+`rollup_parallelism`), twice: into empty rollup tables, then again over its own result (every
+row replaced). Prints each step's time and the load average; never asserts timings.
 
 The data set is generated once with set-based SQL into its own organisation of the benchmark
 database and kept (rebuilt when missing or incomplete). BENCH_METRICS_EVENTS sets a smaller
@@ -18,11 +20,13 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from domain.common import clock
 from domain.common.db import create_sessionmaker
+from domain.common.settings import Settings
 from domain.metrics import service as metrics
 from domain.metrics.repository import REFRESH_GROUPS, MetricsRepository
 from domain.orgs import service as orgs
-from domain.usage import service as usage
 from domain.usage.sessions import every_day
+from workers import queue
+from workers.jobs import usage as usage_jobs
 
 ACCOUNTS = 100_000
 CONTACTS_PER_ACCOUNT = 3
@@ -173,15 +177,41 @@ async def _step(
     return elapsed
 
 
-async def test_nightly_rollup_refresh_rank_and_snapshot(bench_engine: AsyncEngine) -> None:
+async def _empty_rollups(engine: AsyncEngine) -> None:
+    """The benchmark database holds no other organisation's usage."""
+    async with engine.connect() as conn:
+        await conn.execution_options(isolation_level="AUTOCOMMIT")
+        await conn.execute(
+            text("TRUNCATE usage_daily_contact, usage_daily_account, usage_daily_feature")
+        )
+
+
+async def _timed(label: str, work: Callable[[], Awaitable[str]]) -> float:
+    """A step that manages its own transactions (a job), timed and printed like `_step`."""
+    started = time.perf_counter()
+    result = await work()
+    elapsed = time.perf_counter() - started
+    print(f"  {label:<48} {elapsed:7.1f} s   ({result})   {_load()}", flush=True)
+    return elapsed
+
+
+async def test_nightly_rollup_refresh_rank_and_snapshot(
+    bench_engine: AsyncEngine, bench_settings: Settings
+) -> None:
     org_id = await _build(bench_engine)
     now = clock.now()
     today = now.date()
-    days = every_day(today - timedelta(days=DAYS), today)
+    days = [d.isoformat() for d in every_day(today - timedelta(days=DAYS), today)]
+    redis = await queue.connect(bench_settings.redis_url)
+    ctx = {
+        "sessionmaker": create_sessionmaker(bench_engine),
+        "redis": redis,
+        "settings": bench_settings,
+    }
 
-    async def roll_up(session: AsyncSession) -> str:
-        done = await usage.roll_up(session, org_id, days=days)
-        return f"{len(done)} days"
+    async def roll_up() -> str:
+        done = await usage_jobs.roll_up(ctx, str(org_id), days)
+        return f"{done} days, {bench_settings.rollup_parallelism} slices at a time"
 
     def group(name: str) -> Callable[[AsyncSession], Awaitable[Any]]:
         async def run(session: AsyncSession) -> str:
@@ -209,12 +239,16 @@ async def test_nightly_rollup_refresh_rank_and_snapshot(bench_engine: AsyncEngin
         return f"{sum(done.groups.values()):,} rows written"
 
     print(f"\n  Metrics chain on {ACCOUNTS:,} accounts / {EVENTS:,} events ({_load()})")
-    total = await _step(f"usage rollup ({DAYS + 1} days)", bench_engine, roll_up)
+    await _empty_rollups(bench_engine)
+    cold = await _timed(f"usage rollup ({DAYS + 1} days, empty tables)", roll_up)
+    again = await _timed(f"usage rollup ({DAYS + 1} days, over its result)", roll_up)
+    total = max(cold, again)
     for name in REFRESH_GROUPS:
         total += await _step(f"refresh: {name}", bench_engine, group(name))
     total += await _step("activity rank: accounts", bench_engine, rank_accounts)
     total += await _step("activity rank: contacts", bench_engine, rank_contacts)
     total += await _step("snapshot (every metric, every account)", bench_engine, snapshot)
-    print(f"  {'total (target < 120 s)':<48} {total:7.1f} s")
+    print(f"  {'total, slower rollup counted (target < 120 s)':<48} {total:7.1f} s")
     await _step("refresh again (nothing changed)", bench_engine, refresh_again)
     await _step("snapshot again (nothing changed)", bench_engine, snapshot)
+    await redis.aclose()

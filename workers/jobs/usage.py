@@ -1,22 +1,35 @@
 import uuid
 from datetime import date
+from functools import partial
 from typing import Any
 
 from domain.common import clock
 from domain.usage import service as usage
 from workers import queue
-from workers.context import transaction
+from workers.context import side_by_side, transaction
 
 
 @queue.job("usage.roll_up", max_tries=3, timeout_seconds=1800)
 async def roll_up(ctx: dict[str, Any], org_id: str, days: list[str] | None = None) -> int:
     """Link late arrivals and recompute the organisation's pending usage days (and `days`,
-    ISO dates); idempotent. Returns how many days were recomputed."""
+    ISO dates), slices of days side by side; idempotent. Returns how many days were
+    recomputed."""
     async with transaction(ctx) as session:
-        done = await usage.roll_up(
+        plan = await usage.plan_roll_up(
             session, uuid.UUID(org_id), days=[date.fromisoformat(d) for d in days or []]
         )
-    return len(done)
+    settings = ctx.get("settings")
+    try:
+        await side_by_side(
+            ctx,
+            [partial(usage.roll_up_slice, plan=plan, first=a, last=b) for a, b in plan.slices],
+            limit=settings.rollup_parallelism if settings else 1,
+        )
+    except BaseException:
+        async with transaction(ctx) as session:
+            await usage.put_back(session, plan)
+        raise
+    return len(plan.days)
 
 
 @queue.job("usage.schedule_rollups", max_tries=1)
