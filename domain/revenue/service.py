@@ -460,7 +460,6 @@ def _discount(item: SubscriptionItem) -> mrr.Discount | None:
 @dataclass(frozen=True)
 class Recomputed:
     accounts: int
-    missing_rates: list[str]
 
 
 async def recompute(
@@ -489,7 +488,6 @@ async def recompute(
         org.base_currency,
         (mrr.Rate(r.currency, r.effective_on, r.rate) for r in await repo.fx_rates()),
     )
-    missing: set[str] = set()
     now = clock.now()
     for start in range(0, len(ids), RECOMPUTE_CHUNK):
         chunk = ids[start : start + RECOMPUTE_CHUNK]
@@ -521,7 +519,7 @@ async def recompute(
             ]
             moves += [
                 _movement_row(org_id, account_id, m.month, m.kind.value, m.start_mrr, m.end_mrr)
-                for m in mrr.movements(series)
+                for m in mrr.movements(series, first_revenue_on=revenue.first_revenue_on())
             ]
             moves += [
                 _movement_row(
@@ -534,11 +532,10 @@ async def recompute(
                 )
                 for r in mrr.renewals(revenue, today=today)
             ]
-            missing |= revenue.missing_rates
         await repo.replace_computed(chunk, current=current, months=months, movements=moves)
         if on_progress:
             on_progress(start + len(chunk))
-    return Recomputed(accounts=len(ids), missing_rates=sorted(missing))
+    return Recomputed(accounts=len(ids))
 
 
 def _movement_row(
