@@ -12,12 +12,16 @@ from domain.revenue import service as revenue
 from domain.revenue.schemas import (
     AccountMrrRead,
     FxRateBatch,
+    FxRateIn,
     FxRateRead,
     InvoiceBatch,
+    InvoiceIn,
     InvoiceRead,
+    MissingFxRateRead,
     MrrMovementRead,
     MrrSummary,
     SubscriptionBatch,
+    SubscriptionIn,
     SubscriptionRead,
 )
 
@@ -26,6 +30,63 @@ router = APIRouter()
 
 Limit = Annotated[int, Query(ge=1, le=MAX_LIMIT)]
 Offset = Annotated[int, Query(ge=0, le=10_000_000)]
+Rollup = Annotated[
+    bool,
+    Query(
+        description="Add up the account and every child account below it (any depth) that "
+        "the caller may see"
+    ),
+]
+
+
+@router.post(
+    "/subscriptions",
+    tags=["revenue"],
+    response_model=SubscriptionRead,
+    responses=problem(401, 403, 422),
+)
+async def upsert_subscription(
+    data: SubscriptionIn, actor: ApiActor, session: Session, outcome: ApiCallOutcome
+) -> SubscriptionRead:
+    """Create or update one subscription with its items, by external id: the same rules as
+    one record of `/subscriptions/batch`, but a bad record is a `422` problem. Sending it again
+    unchanged changes nothing. MRR is recomputed in the background."""
+    subscription = await revenue.upsert_subscription(session, actor, data)
+    outcome.accepted = 1
+    return SubscriptionRead.model_validate(subscription)
+
+
+@router.post(
+    "/invoices", tags=["revenue"], response_model=InvoiceRead, responses=problem(401, 403, 422)
+)
+async def upsert_invoice(
+    data: InvoiceIn, actor: ApiActor, session: Session, outcome: ApiCallOutcome
+) -> InvoiceRead:
+    """Create or update one invoice with its lines, by number: the same rules as one record
+    of `/invoices/batch`, but a bad record is a `422` problem."""
+    invoice = await revenue.upsert_invoice(session, actor, data)
+    outcome.accepted = 1
+    return InvoiceRead.model_validate(invoice)
+
+
+@router.post(
+    "/fx-rates", tags=["revenue"], response_model=FxRateRead, responses=problem(401, 403, 422)
+)
+async def set_fx_rate(
+    data: FxRateIn, actor: ApiActor, session: Session, outcome: ApiCallOutcome
+) -> FxRateRead:
+    """Set one exchange rate to the base currency, by currency and effective day: the same
+    rules as one record of `/fx-rates/batch` (a rate for the base currency itself is a `422`
+    problem). MRR is recomputed in the background when the rate is new or changed."""
+    base, rate = await revenue.set_fx_rate(session, actor, data)
+    outcome.accepted = 1
+    return FxRateRead(
+        id=rate.id,
+        currency=rate.currency,
+        effective_on=rate.effective_on,
+        rate=rate.rate,
+        base_currency=base,
+    )
 
 
 @router.post(
@@ -95,6 +156,18 @@ async def list_fx_rates(
     ]
 
 
+@router.get(
+    "/fx-rates/missing",
+    tags=["revenue"],
+    response_model=list[MissingFxRateRead],
+    responses=problem(401),
+)
+async def list_missing_fx_rates(actor: ApiActor, session: Session) -> list[MissingFxRateRead]:
+    """Currencies that subscription items of the accounts the caller may see are priced in
+    but that have no rate at all: MRR leaves those items out until a rate is set."""
+    return await revenue.list_missing_fx_rates(session, actor)
+
+
 @router.delete(
     "/fx-rates/{rate_id}",
     tags=["revenue"],
@@ -146,31 +219,30 @@ async def list_account_invoices(
     "/accounts/{account_id}/mrr",
     tags=["revenue"],
     response_model=AccountMrrRead,
-    responses=problem(401, 404),
+    responses=problem(401, 404, 422),
 )
 async def get_account_mrr(
-    account_id: uuid.UUID, actor: ApiActor, session: Session
+    account_id: uuid.UUID, actor: ApiActor, session: Session, rollup: Rollup = False
 ) -> AccountMrrRead:
     """An account's current MRR and ARR in the base currency (minor units) and its MRR at the
-    end of each month since its first subscription."""
-    return await revenue.get_account_mrr(session, actor, account_id)
+    end of each month since its first subscription; with `rollup`, the sums over its whole
+    visible subtree. `missing_rates` lists currencies left out for want of an FX rate."""
+    return await revenue.get_account_mrr(session, actor, account_id, rollup=rollup)
 
 
 @router.get(
     "/accounts/{account_id}/mrr-movements",
     tags=["revenue"],
     response_model=list[MrrMovementRead],
-    responses=problem(401, 404),
+    responses=problem(401, 404, 422),
 )
 async def list_account_mrr_movements(
-    account_id: uuid.UUID, actor: ApiActor, session: Session
+    account_id: uuid.UUID, actor: ApiActor, session: Session, rollup: Rollup = False
 ) -> list[MrrMovementRead]:
     """An account's MRR movements by month (new, expansion, contraction, churn,
-    reactivation) and its renewals, newest first."""
-    return [
-        MrrMovementRead.model_validate(m)
-        for m in await revenue.list_account_movements(session, actor, account_id)
-    ]
+    reactivation) and its renewals, newest first; with `rollup`, those of every account of
+    its visible subtree, each naming its account."""
+    return await revenue.list_account_movements(session, actor, account_id, rollup=rollup)
 
 
 @router.get(

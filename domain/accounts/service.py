@@ -7,7 +7,7 @@ from sqlalchemy import ColumnElement, Select, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.attributes import set_committed_value
 
-from domain.accounts import bulk_writes
+from domain.accounts import bulk_writes, ingest
 from domain.accounts.bulk_writes import snapshot
 from domain.accounts.errors import (
     AccountNotDeleted,
@@ -76,6 +76,14 @@ async def rollup_account_ids(
     """The account and every live descendant below it (any depth) that `actor` may see, so a
     parent's view can roll up its children. The caller has checked the account is visible."""
     return await AccountRepository(session, actor).subtree_ids(account_id)
+
+
+async def account_ids_by_reference(
+    session: AsyncSession, org_id: uuid.UUID, references: set[str]
+) -> dict[str, uuid.UUID]:
+    """Live accounts by any of their ids (external, CRM, billing, support, in that order of
+    precedence), for records other systems send."""
+    return await ingest.account_ids_by_reference(session, org_id, references)
 
 
 # Above this many accounts a list of ids costs more to send and plan than it saves.

@@ -1,6 +1,11 @@
-from domain.common.errors import NotFound
+from domain.common.errors import NotFound, RuleViolation
 
 
 class FxRateNotFound(NotFound):
     code = "fx_rate_not_found"
     title = "FX rate not found"
+
+
+class BaseCurrencyRate(RuleViolation):
+    code = "base_currency_rate"
+    title = "The base currency needs no rate"

@@ -1,16 +1,19 @@
 """MRR maths, with no I/O: item MRR, account MRR on a day in the base currency, the monthly
 series, movements, renewals and churn rates, exactly as SPEC.md "Revenue definitions" states.
 
-Money is integer minor units; rates and unrounded MRR are Decimal. Rounding happens once, half
-up, at the account level."""
+Money is integer minor units; rates are Decimal. Item MRR stays exact (a Fraction: a percent
+discount or a division by the interval may leave part of a minor unit) until the account's sum,
+which is rounded once, half up."""
 
 import bisect
 import calendar
+import math
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, timedelta
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 from enum import StrEnum
+from fractions import Fraction
 
 # A subscription that ends and is followed by another within this many days is covered
 # through the gap (no churn, no new) and counts as renewed.
@@ -128,93 +131,134 @@ def interval_index(item: Item, on: date) -> int:
     return months_elapsed(item.starts_on, on) // item.interval_months
 
 
-def interval_charge(item: Item, interval: int) -> int:
-    """What the item bills for one interval, in minor units, after its discount (an amount
-    discount never makes a charge negative)."""
+def discount_applies(item: Item, interval: int) -> bool:
+    d = item.discount
+    return d is not None and (d.intervals is None or interval < d.intervals)
+
+
+def interval_charge(item: Item, interval: int) -> Fraction:
+    """What the item bills for one interval, in minor units, after its discount, exactly (an
+    amount discount never makes a charge negative)."""
     gross = item.unit_price * item.quantity
     d = item.discount
-    if d is None or (d.intervals is not None and interval >= d.intervals):
-        return gross
+    if d is None or not discount_applies(item, interval):
+        return Fraction(gross)
     if d.kind is DiscountKind.PERCENT:
-        off = Decimal(gross) * min(d.value, Decimal(100)) / 100
-        return int((Decimal(gross) - off).quantize(Decimal(1), ROUND_HALF_UP))
-    return gross - min(int(d.value), gross)
+        return gross * (100 - min(Fraction(d.value), Fraction(100))) / 100
+    return Fraction(gross - min(int(d.value), gross))
 
 
-def item_mrr(item: Item, interval: int = 0) -> Decimal:
+def item_mrr(item: Item, interval: int = 0) -> Fraction:
     """Item MRR for one interval, in the item's currency's minor units, unrounded."""
-    return Decimal(interval_charge(item, interval)) / item.interval_months
+    return interval_charge(item, interval) / item.interval_months
 
 
-def item_mrr_on(item: Item, on: date) -> Decimal:
+def item_mrr_on(item: Item, on: date) -> Fraction:
     if on < item.starts_on:
-        return Decimal(0)
+        return Fraction(0)
     return item_mrr(item, interval_index(item, on))
 
 
-def _to_base(amount: Decimal, currency: str, rate: Decimal, base_currency: str) -> Decimal:
+def _to_base(amount: Fraction, currency: str, rate: Decimal, base_currency: str) -> Fraction:
     shift = minor_unit_exponent(base_currency) - minor_unit_exponent(currency)
-    return amount * rate * Decimal(10) ** shift
+    return amount * Fraction(rate) * Fraction(10) ** shift
 
 
 def covered_until(terms: Sequence[Term]) -> list[date | None]:
-    """Each term's effective end: a gap of at most RENEWAL_GAP before another term of the same
-    account starts is covered by the earlier term."""
+    """Each term's effective end. When the account's next term starts 1 to RENEWAL_GAP days
+    after a term ends, the earlier term covers the gap, up to that start and never past it.
+    A successor that starts on the end day leaves no gap, so nothing is covered: stretching
+    the earlier term to a later start would count it twice beside its successor."""
     starts = sorted(t.starts_on for t in terms)
     result: list[date | None] = []
     for t in terms:
         end = t.ends_on
         if end is not None:
-            i = bisect.bisect_right(starts, end)
+            # The first term starting on or after the end: the successor, if any.
+            i = bisect.bisect_left(starts, end)
             if i < len(starts) and starts[i] - end <= RENEWAL_GAP:
                 end = starts[i]
         result.append(end)
     return result
 
 
-def _round(amount: Decimal) -> int:
-    return int(amount.quantize(Decimal(1), ROUND_HALF_UP))
+def round_half_up(amount: Fraction) -> int:
+    """To whole minor units, halves away from zero (as Decimal's ROUND_HALF_UP)."""
+    whole = math.floor(abs(amount) + Fraction(1, 2))
+    return whole if amount >= 0 else -whole
 
 
 @dataclass
 class AccountRevenue:
-    """One account's terms with their covered ends, ready to be asked for MRR on any day."""
+    """One account's terms with their covered ends, ready to be asked for MRR on any day.
+    Items in a currency without any rate are left out of MRR: the service reports those
+    currencies beside it, so the gap is visible rather than silent."""
 
     terms: Sequence[Term]
     fx: FxTable
-    missing_rates: set[str] = field(default_factory=set)
 
     def __post_init__(self) -> None:
         self._ends = covered_until(self.terms)
+        # An item's MRR in the base currency takes one of two values (with or without its
+        # discount), so each is worked out once rather than on every day asked.
+        self._base: dict[tuple[Item, bool], Fraction | None] = {}
 
-    def unrounded_mrr(self, on: date) -> Decimal:
-        total = Decimal(0)
+    def unrounded_mrr(self, on: date) -> Fraction:
+        total = Fraction(0)
         for term, end in zip(self.terms, self._ends, strict=True):
-            if on < term.starts_on or (end is not None and on >= end):
-                continue
-            total += self._terms_items_mrr(term, on)
+            if term.starts_on <= on and (end is None or on < end):
+                total += self._term_items_mrr(term, on)
         return total
 
-    def _terms_items_mrr(self, term: Term, on: date) -> Decimal:
-        total = Decimal(0)
-        for item in term.items:
-            amount = item_mrr_on(item, on)
-            if not amount:
-                continue
+    def _item_base_mrr(self, item: Item, on: date) -> Fraction:
+        if on < item.starts_on:
+            return Fraction(0)
+        discounted = item.discount is not None and (
+            item.discount.intervals is None or discount_applies(item, interval_index(item, on))
+        )
+        key = (item, discounted)
+        if key not in self._base:
             # The rate of the day the item started: a rate moving alone never changes MRR.
             rate = self.fx.rate(item.currency, item.starts_on)
-            if rate is None:
-                self.missing_rates.add(item.currency)
-                continue
-            total += _to_base(amount, item.currency, rate, self.fx.base_currency)
-        return total
+            # Interval 0 has the discount when there is one; its last interval + 1 has not.
+            d = item.discount
+            amount = item_mrr(item, 0 if discounted or d is None else d.intervals or 0)
+            self._base[key] = (
+                None
+                if rate is None
+                else _to_base(amount, item.currency, rate, self.fx.base_currency)
+            )
+        return self._base[key] or Fraction(0)
+
+    def _term_items_mrr(self, term: Term, on: date) -> Fraction:
+        return sum((self._item_base_mrr(item, on) for item in term.items), Fraction(0))
 
     def mrr(self, on: date) -> int:
         """Account MRR on a day, in base-currency minor units, rounded half up."""
-        return _round(self.unrounded_mrr(on))
+        return round_half_up(self.unrounded_mrr(on))
 
     def term_mrr(self, term: Term, on: date) -> int:
-        return _round(self._terms_items_mrr(term, on))
+        return round_half_up(self._term_items_mrr(term, on))
+
+    def first_revenue_on(self) -> date | None:
+        """The first day the account had MRR, whatever day of the month it was: a term that
+        began and ended inside one month still makes a later return a reactivation.
+
+        MRR only rises when a term or item starts or a discount runs out, so those days are
+        the only candidates."""
+        candidates: set[date] = set()
+        for term in self.terms:
+            for item in term.items:
+                first = max(item.starts_on, term.starts_on)
+                candidates.add(first)
+                d = item.discount
+                if d is not None and d.intervals is not None:
+                    candidates.add(add_months(item.starts_on, d.intervals * item.interval_months))
+            candidates.add(term.starts_on)
+        for day in sorted(candidates):
+            if self.mrr(day) > 0:
+                return day
+        return None
 
 
 def account_mrr(terms: Sequence[Term], on: date, fx: FxTable) -> int:
@@ -277,17 +321,18 @@ def classify(start: int, end: int, *, had_revenue: bool) -> MovementKind | None:
     return None
 
 
-def movements(series: Sequence[MonthMrr]) -> list[Movement]:
+def movements(series: Sequence[MonthMrr], *, first_revenue_on: date | None) -> list[Movement]:
     """Each month's movement: the MRR at the end of the previous month against that at the end
-    of the month (0 before the first month)."""
+    of the month (0 before the first month). A return from 0 is a reactivation when the
+    account had revenue on any day before the month (`first_revenue_on`, see
+    AccountRevenue.first_revenue_on), not only at an earlier month's end."""
     result: list[Movement] = []
     start = 0
-    had_revenue = False
     for point in series:
+        had_revenue = first_revenue_on is not None and first_revenue_on < point.month
         kind = classify(start, point.mrr, had_revenue=had_revenue)
         if kind is not None:
             result.append(Movement(point.month, kind, start, point.mrr))
-        had_revenue = had_revenue or start > 0 or point.mrr > 0
         start = point.mrr
     return result
 
@@ -300,26 +345,42 @@ class Renewal:
     renewed_mrr: int
 
 
+def successors(terms: Sequence[Term], term: Term) -> list[int]:
+    """The terms (by position) that follow `term`: those starting on the first day, from its
+    end day to RENEWAL_GAP days later, on which another term of the account starts. A term
+    starting after that (an add-on bought a day later) is not part of the renewal."""
+    end = term.ends_on
+    if end is None:
+        return []
+    following = [
+        (other.starts_on, i)
+        for i, other in enumerate(terms)
+        if other is not term and end <= other.starts_on <= end + RENEWAL_GAP
+    ]
+    if not following:
+        return []
+    first = min(start for start, _ in following)
+    return [i for start, i in following if start == first]
+
+
 def renewals(revenue: AccountRevenue, *, today: date) -> list[Renewal]:
     """Terms whose end falls in a month (up to today) and that another term of the account
-    follows within RENEWAL_GAP are renewed in that month; renewed MRR is the successors' MRR."""
+    follows within RENEWAL_GAP are renewed in that month; renewed MRR is the successor's MRR
+    when it started."""
     by_month: dict[date, tuple[int, int, set[int]]] = {}
     terms = list(revenue.terms)
     for term in terms:
         end = term.ends_on
         if end is None or end > today or end <= term.starts_on:
             continue
-        successors = [
-            i
-            for i, other in enumerate(terms)
-            if other is not term and end <= other.starts_on <= end + RENEWAL_GAP
-        ]
-        if not successors:
+        following = successors(terms, term)
+        if not following:
             continue
         month = month_start(end)
         previous, renewed, seen = by_month.get(month, (0, 0, set()))
         previous += revenue.term_mrr(term, end - timedelta(days=1))
-        for i in successors:
+        # Two terms renewed into the same one count its MRR once.
+        for i in following:
             if i not in seen:
                 seen.add(i)
                 renewed += revenue.term_mrr(terms[i], terms[i].starts_on)

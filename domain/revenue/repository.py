@@ -1,8 +1,8 @@
 """The revenue area's SQL, always scoped to one organisation."""
 
 import uuid
-from collections.abc import Sequence
-from datetime import date
+from collections.abc import Mapping, Sequence
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import Select, and_, delete, func, or_, select, update
@@ -10,7 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
 from domain.accounts.models import Account
-from domain.common.bulk_sql import among, insert_rows
+from domain.common.bulk_sql import among, insert_rows, table_of, unnest_rows
 from domain.revenue.models import (
     AccountMrr,
     AccountMrrMonth,
@@ -28,35 +28,45 @@ class RevenueRepository:
         self.session = session
         self.org_id = org_id
 
-    # --- accounts by external id -------------------------------------------------------
+    # --- records waiting for their account --------------------------------------------
 
-    async def account_ids_by_external_id(self, external_ids: Sequence[str]) -> dict[str, uuid.UUID]:
-        if not external_ids:
-            return {}
-        rows = await self.session.execute(
-            select(Account.external_id, Account.id).where(
-                Account.org_id == self.org_id,
-                Account.deleted_at.is_(None),
-                among(Account.external_id, set(external_ids)),
+    async def waiting_references(self) -> set[str]:
+        """The account ids that subscriptions and invoices not linked yet were sent with."""
+        waiting = select(Subscription.account_external_id).where(
+            Subscription.org_id == self.org_id, Subscription.account_id.is_(None)
+        )
+        rows = await self.session.scalars(
+            waiting.union(
+                select(Invoice.account_external_id).where(
+                    Invoice.org_id == self.org_id, Invoice.account_id.is_(None)
+                )
             )
         )
-        return {external_id: account_id for external_id, account_id in rows}
+        return set(rows)
 
-    async def link_waiting(self) -> set[uuid.UUID]:
-        """Link subscriptions and invoices sent before their account existed to the account
-        that now has their account external id; the accounts linked."""
+    async def link_waiting(self, account_ids: Mapping[str, uuid.UUID]) -> set[uuid.UUID]:
+        """Link the subscriptions and invoices still waiting under these references to their
+        accounts, one UPDATE a table; the accounts linked."""
+        if not account_ids:
+            return set()
         linked: set[uuid.UUID] = set()
         for model in (Subscription, Invoice):
+            found = unnest_rows(
+                table_of(model),
+                ["account_external_id", "account_id"],
+                [
+                    {"account_external_id": reference, "account_id": account_id}
+                    for reference, account_id in sorted(account_ids.items())
+                ],
+            )
             result = await self.session.execute(
                 update(model)
                 .where(
                     model.org_id == self.org_id,
                     model.account_id.is_(None),
-                    Account.org_id == self.org_id,
-                    Account.deleted_at.is_(None),
-                    Account.external_id == model.account_external_id,
+                    model.account_external_id == found.c.account_external_id,
                 )
-                .values(account_id=Account.id)
+                .values(account_id=found.c.account_id)
                 .returning(model.account_id)
                 .execution_options(synchronize_session=False)
             )
@@ -81,12 +91,18 @@ class RevenueRepository:
         return {s.external_id: s for s in rows}
 
     def _of_account(self, model: Any, account: Account) -> Any:
-        # Linked rows, and rows still waiting for an account with this external id.
+        # Linked rows, and rows still waiting under one of the account's ids (the link job
+        # has not run since the account arrived or got that id).
+        references = [
+            r
+            for r in (account.external_id, account.crm_id, account.billing_id, account.support_id)
+            if r is not None
+        ]
         return and_(
             model.org_id == self.org_id,
             or_(
                 model.account_id == account.id,
-                and_(model.account_id.is_(None), model.account_external_id == account.external_id),
+                and_(model.account_id.is_(None), model.account_external_id.in_(references)),
             ),
         )
 
@@ -198,28 +214,86 @@ class RevenueRepository:
 
     # --- computed MRR ------------------------------------------------------------------
 
-    async def account_mrr(self, account_id: uuid.UUID) -> AccountMrr | None:
-        return await self.session.scalar(
-            select(AccountMrr).where(
-                AccountMrr.org_id == self.org_id, AccountMrr.account_id == account_id
+    async def mrr_totals(
+        self, account_ids: Sequence[uuid.UUID]
+    ) -> tuple[str | None, int, int, date | None, datetime | None]:
+        """Over these accounts: the currency, Σ current MRR and ARR, the latest day measured
+        and the oldest computation (a rollup is as fresh as its stalest part)."""
+        row = (
+            await self.session.execute(
+                select(
+                    func.min(AccountMrr.currency),
+                    func.coalesce(func.sum(AccountMrr.mrr), 0),
+                    func.coalesce(func.sum(AccountMrr.arr), 0),
+                    func.max(AccountMrr.as_of),
+                    func.min(AccountMrr.computed_at),
+                ).where(AccountMrr.org_id == self.org_id, among(AccountMrr.account_id, account_ids))
             )
-        )
+        ).one()
+        currency, mrr, arr, as_of, computed_at = row
+        return currency, int(mrr), int(arr), as_of, computed_at
 
-    async def account_months(self, account_id: uuid.UUID) -> list[AccountMrrMonth]:
-        rows = await self.session.scalars(
-            select(AccountMrrMonth)
-            .where(AccountMrrMonth.org_id == self.org_id, AccountMrrMonth.account_id == account_id)
+    async def month_totals(self, account_ids: Sequence[uuid.UUID]) -> list[tuple[date, int]]:
+        """Σ MRR at each month's end over these accounts, oldest month first."""
+        rows = await self.session.execute(
+            select(AccountMrrMonth.month, func.sum(AccountMrrMonth.mrr))
+            .where(
+                AccountMrrMonth.org_id == self.org_id,
+                among(AccountMrrMonth.account_id, account_ids),
+            )
+            .group_by(AccountMrrMonth.month)
             .order_by(AccountMrrMonth.month)
         )
-        return list(rows)
+        return [(month, int(total)) for month, total in rows]
 
-    async def account_movements(self, account_id: uuid.UUID) -> list[MrrMovement]:
-        rows = await self.session.scalars(
-            select(MrrMovement)
-            .where(MrrMovement.org_id == self.org_id, MrrMovement.account_id == account_id)
-            .order_by(MrrMovement.month.desc(), MrrMovement.kind)
+    async def account_movements(
+        self, account_ids: Sequence[uuid.UUID]
+    ) -> list[tuple[MrrMovement, str]]:
+        """These accounts' movements with the name of the account each is on, newest first."""
+        rows = await self.session.execute(
+            select(MrrMovement, Account.name)
+            .join(Account, Account.id == MrrMovement.account_id)
+            .where(
+                MrrMovement.org_id == self.org_id,
+                Account.org_id == self.org_id,
+                among(MrrMovement.account_id, account_ids),
+            )
+            .order_by(MrrMovement.month.desc(), MrrMovement.kind, Account.name)
         )
-        return list(rows)
+        return [(movement, name) for movement, name in rows]
+
+    async def missing_rates(
+        self, account_ids: Sequence[uuid.UUID] | Select[Any], *, base_currency: str
+    ) -> list[tuple[str, date, int]]:
+        """Currencies of priced items on these accounts that have no rate at all, so MRR
+        leaves those items out: each with the first day such an item started and how many
+        of the accounts have one."""
+        starts_on = func.coalesce(SubscriptionItem.starts_on, Subscription.starts_on)
+        has_rate = (
+            select(FxRate.id)
+            .where(FxRate.org_id == self.org_id, FxRate.currency == SubscriptionItem.currency)
+            .exists()
+        )
+        rows = await self.session.execute(
+            select(
+                SubscriptionItem.currency,
+                func.min(starts_on),
+                func.count(Subscription.account_id.distinct()),
+            )
+            .join(Subscription, Subscription.id == SubscriptionItem.subscription_id)
+            .where(
+                SubscriptionItem.org_id == self.org_id,
+                Subscription.org_id == self.org_id,
+                Subscription.account_id.in_(account_ids),
+                SubscriptionItem.currency != base_currency,
+                SubscriptionItem.unit_price > 0,
+                SubscriptionItem.quantity > 0,
+                ~has_rate,
+            )
+            .group_by(SubscriptionItem.currency)
+            .order_by(SubscriptionItem.currency)
+        )
+        return [(currency, since, int(n)) for currency, since, n in rows]
 
     async def replace_computed(
         self,

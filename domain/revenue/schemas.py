@@ -23,6 +23,11 @@ Currency = Annotated[
     StringConstraints(strip_whitespace=True, to_upper=True, pattern=r"^[A-Za-z]{3}$"),
     Field(description="ISO 4217 code", examples=["USD"]),
 ]
+ACCOUNT_REFERENCE = (
+    "The account's external id, or its CRM, billing or support id (a billing system can send "
+    "its own customer id). Kept as sent, so a record whose account has not arrived yet links "
+    "to it when it does"
+)
 MinorUnits = Annotated[
     int, Field(ge=0, le=10**15, description="Money in minor units (cents for USD)")
 ]
@@ -68,8 +73,7 @@ class SubscriptionItemIn(BaseModel):
 class SubscriptionIn(BaseModel):
     external_id: ExternalId
     account_external_id: ExternalId = Field(
-        description="The account's external id; kept so the subscription links to an account "
-        "that arrives later"
+        description=ACCOUNT_REFERENCE, examples=["acme", "cus_ACME42"]
     )
     status: SubscriptionStatus = SubscriptionStatus.ACTIVE
     currency: Currency
@@ -141,7 +145,9 @@ class InvoiceLineIn(BaseModel):
 
 class InvoiceIn(BaseModel):
     number: ExternalId
-    account_external_id: ExternalId
+    account_external_id: ExternalId = Field(
+        description=ACCOUNT_REFERENCE, examples=["acme", "cus_ACME42"]
+    )
     currency: Currency
     issued_on: date
     due_on: date | None = None
@@ -287,6 +293,17 @@ class MonthMrrRead(BaseModel):
     mrr: int = Field(description="MRR on the month's last day (today for the current month)")
 
 
+class MissingFxRateRead(BaseModel):
+    """A currency that subscription items are priced in but that has no rate to the base
+    currency: MRR leaves those items out until one is set."""
+
+    currency: str = Field(examples=["GBP"])
+    since: date = Field(
+        description="The first day such an item started: MRR from then on is short of it"
+    )
+    accounts: int = Field(description="How many of the accounts concerned have such items")
+
+
 class AccountMrrRead(BaseModel):
     account_id: uuid.UUID
     currency: str = Field(description="The organisation's base currency")
@@ -295,11 +312,21 @@ class AccountMrrRead(BaseModel):
     as_of: date | None = Field(description="The day MRR was measured; null before any revenue")
     computed_at: datetime | None
     months: list[MonthMrrRead]
+    accounts: int = Field(
+        description="How many accounts the figures add up: 1, or with `rollup` the account "
+        "and every descendant the caller may see"
+    )
+    missing_rates: list[MissingFxRateRead] = Field(
+        description="Currencies of these accounts' items without any FX rate; those items are "
+        "not in the figures"
+    )
 
 
 class MrrMovementRead(BaseModel):
     model_config = ConfigDict(from_attributes=True)
 
+    account_id: uuid.UUID = Field(description="A child account's, when the list rolls up")
+    account_name: str
     month: date
     kind: MrrMovementKind
     start_mrr: int = Field(description="MRR at the end of the previous month (renewal: renewed)")

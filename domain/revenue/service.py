@@ -21,12 +21,11 @@ from domain.integration.batch import BatchOutcome, parse_items, webhook_items
 from domain.integration.schemas import CallOutcome
 from domain.orgs.models import Organisation
 from domain.revenue import mrr
-from domain.revenue.errors import FxRateNotFound
+from domain.revenue.errors import BaseCurrencyRate, FxRateNotFound
 from domain.revenue.models import (
     FxRate,
     Invoice,
     InvoiceLine,
-    MrrMovement,
     MrrMovementKind,
     Subscription,
     SubscriptionItem,
@@ -40,7 +39,9 @@ from domain.revenue.schemas import (
     AccountMrrRead,
     FxRateIn,
     InvoiceIn,
+    MissingFxRateRead,
     MonthMrrRead,
+    MrrMovementRead,
     MrrSummary,
     MrrSummaryMonth,
     SubscriptionIn,
@@ -144,11 +145,34 @@ async def ingest_subscriptions(
         outcome,
         "external_id",
     )
+    await _store_subscriptions(session, actor, [s for _, s in valid])
+    outcome.accepted += len(valid)
+    return outcome.result()
+
+
+async def upsert_subscription(
+    session: AsyncSession, actor: Actor, data: SubscriptionIn
+) -> Subscription:
+    """One subscription, stored exactly as one record of a batch would be."""
+    require(actor, Permission.INGEST_DATA)
+    [subscription] = await _store_subscriptions(session, actor, [data])
+    await session.refresh(subscription, ["created_at", "updated_at"])
+    return subscription
+
+
+async def _store_subscriptions(
+    session: AsyncSession, actor: Actor, records: Sequence[SubscriptionIn]
+) -> list[Subscription]:
+    """Write valid, unrepeated records; the accounts whose revenue changed are queued for a
+    recompute (none when nothing changed, so a repeated call costs nothing)."""
     repo = RevenueRepository(session, actor.org_id)
-    existing = await repo.subscriptions_by_external_id([s.external_id for _, s in valid])
-    account_ids = await repo.account_ids_by_external_id([s.account_external_id for _, s in valid])
+    existing = await repo.subscriptions_by_external_id([s.external_id for s in records])
+    account_ids = await accounts.account_ids_by_reference(
+        session, actor.org_id, {s.account_external_id for s in records}
+    )
     affected: set[uuid.UUID] = set()
-    for _, data in valid:
+    stored: list[Subscription] = []
+    for data in records:
         account_id = account_ids.get(data.account_external_id)
         values = {
             "account_external_id": data.account_external_id,
@@ -173,7 +197,7 @@ async def ingest_subscriptions(
         changed = _sync_items(subscription, data) or changed
         if changed:
             affected |= {a for a in (previous_account, account_id) if a is not None}
-        outcome.accepted += 1
+        stored.append(subscription)
     await session.flush()
     if affected:
         enqueue(
@@ -182,7 +206,7 @@ async def ingest_subscriptions(
             org_id=str(actor.org_id),
             account_ids=sorted(str(a) for a in affected),
         )
-    return outcome.result()
+    return stored
 
 
 async def list_account_subscriptions(
@@ -205,10 +229,28 @@ async def ingest_invoices(
     valid = _unique(
         parse_items(InvoiceIn, records, outcome, "number"), lambda i: i.number, outcome, "number"
     )
+    await _store_invoices(session, actor, [i for _, i in valid])
+    outcome.accepted += len(valid)
+    return outcome.result()
+
+
+async def upsert_invoice(session: AsyncSession, actor: Actor, data: InvoiceIn) -> Invoice:
+    """One invoice, stored exactly as one record of a batch would be."""
+    require(actor, Permission.INGEST_DATA)
+    [invoice] = await _store_invoices(session, actor, [data])
+    return invoice
+
+
+async def _store_invoices(
+    session: AsyncSession, actor: Actor, records: Sequence[InvoiceIn]
+) -> list[Invoice]:
     repo = RevenueRepository(session, actor.org_id)
-    existing = await repo.invoices_by_number([i.number for _, i in valid])
-    account_ids = await repo.account_ids_by_external_id([i.account_external_id for _, i in valid])
-    for _, data in valid:
+    existing = await repo.invoices_by_number([i.number for i in records])
+    account_ids = await accounts.account_ids_by_reference(
+        session, actor.org_id, {i.account_external_id for i in records}
+    )
+    stored: list[Invoice] = []
+    for data in records:
         values = {
             "account_external_id": data.account_external_id,
             "account_id": account_ids.get(data.account_external_id),
@@ -236,9 +278,9 @@ async def ingest_invoices(
                 )
                 for position, (description, amount, quantity) in enumerate(lines)
             ]
-        outcome.accepted += 1
+        stored.append(invoice)
     await session.flush()
-    return outcome.result()
+    return stored
 
 
 async def list_account_invoices(
@@ -259,6 +301,9 @@ async def _org(session: AsyncSession, org_id: uuid.UUID) -> Organisation:
     return await session.get_one(Organisation, org_id)
 
 
+_BASE_CURRENCY_RATE = "currency: the base currency needs no rate"
+
+
 async def ingest_fx_rates(
     session: AsyncSession, actor: Actor, records: Sequence[object]
 ) -> CallOutcome:
@@ -267,7 +312,7 @@ async def ingest_fx_rates(
     require(actor, Permission.INGEST_DATA)
     org = await _org(session, actor.org_id)
     outcome = BatchOutcome()
-    valid: list[tuple[int, FxRateIn]] = []
+    valid: list[FxRateIn] = []
     for index, rate in _unique(
         parse_items(FxRateIn, records, outcome, "currency"),
         lambda r: (r.currency, r.effective_on),
@@ -275,33 +320,51 @@ async def ingest_fx_rates(
         "currency and effective_on",
     ):
         if rate.currency == org.base_currency:
-            outcome.reject(index, rate.currency, "currency: the base currency needs no rate")
+            outcome.reject(index, rate.currency, _BASE_CURRENCY_RATE)
         else:
-            valid.append((index, rate))
+            valid.append(rate)
+    await _store_fx_rates(session, actor, valid)
+    outcome.accepted += len(valid)
+    return outcome.result()
+
+
+async def set_fx_rate(session: AsyncSession, actor: Actor, data: FxRateIn) -> tuple[str, FxRate]:
+    """One rate, stored exactly as one record of a batch would be; the base currency and it."""
+    require(actor, Permission.INGEST_DATA)
+    org = await _org(session, actor.org_id)
+    if data.currency == org.base_currency:
+        raise BaseCurrencyRate(_BASE_CURRENCY_RATE)
+    [rate] = await _store_fx_rates(session, actor, [data])
+    return org.base_currency, rate
+
+
+async def _store_fx_rates(
+    session: AsyncSession, actor: Actor, records: Sequence[FxRateIn]
+) -> list[FxRate]:
     repo = RevenueRepository(session, actor.org_id)
-    existing = await repo.fx_rates_by_key([(r.currency, r.effective_on) for _, r in valid])
+    existing = await repo.fx_rates_by_key([(r.currency, r.effective_on) for r in records])
     changed = False
-    for _, data in valid:
+    stored: list[FxRate] = []
+    for data in records:
         current = existing.get((data.currency, data.effective_on))
         if current is None:
-            session.add(
-                FxRate(
-                    id=uuid.uuid4(),
-                    org_id=actor.org_id,
-                    currency=data.currency,
-                    effective_on=data.effective_on,
-                    rate=data.rate,
-                )
+            current = FxRate(
+                id=uuid.uuid4(),
+                org_id=actor.org_id,
+                currency=data.currency,
+                effective_on=data.effective_on,
+                rate=data.rate,
             )
+            session.add(current)
             changed = True
         elif current.rate != data.rate:
             current.rate = data.rate
             changed = True
-        outcome.accepted += 1
+        stored.append(current)
     await session.flush()
     if changed:
         enqueue(session, RECOMPUTE_ORG_JOB, org_id=str(actor.org_id))
-    return outcome.result()
+    return stored
 
 
 async def list_fx_rates(
@@ -329,31 +392,71 @@ async def delete_fx_rate(session: AsyncSession, actor: Actor, rate_id: uuid.UUID
 # --- computed MRR ----------------------------------------------------------------------
 
 
-async def get_account_mrr(
-    session: AsyncSession, actor: Actor, account_id: uuid.UUID
-) -> AccountMrrRead:
+async def _account_ids(
+    session: AsyncSession, actor: Actor, account_id: uuid.UUID, *, rollup: bool
+) -> tuple[uuid.UUID, list[uuid.UUID]]:
+    """The account asked for and the accounts whose revenue it shows: itself, or with
+    `rollup` itself and every live descendant the actor may see."""
     account = await accounts.get_account(session, actor, account_id)
+    if not rollup:
+        return account.id, [account.id]
+    return account.id, await accounts.rollup_account_ids(session, actor, account.id)
+
+
+async def get_account_mrr(
+    session: AsyncSession, actor: Actor, account_id: uuid.UUID, *, rollup: bool = False
+) -> AccountMrrRead:
+    """Current MRR and ARR and the monthly series, summed over the rollup when asked, with
+    the currencies whose items are left out for want of a rate."""
+    account_id, ids = await _account_ids(session, actor, account_id, rollup=rollup)
     org = await _org(session, actor.org_id)
     repo = RevenueRepository(session, actor.org_id)
-    current = await repo.account_mrr(account.id)
-    months = await repo.account_months(account.id)
+    currency, current, arr, as_of, computed_at = await repo.mrr_totals(ids)
+    months = await repo.month_totals(ids)
+    missing = await repo.missing_rates(ids, base_currency=org.base_currency)
     return AccountMrrRead(
-        account_id=account.id,
-        currency=current.currency if current else org.base_currency,
-        mrr=current.mrr if current else 0,
-        arr=current.arr if current else 0,
-        as_of=current.as_of if current else None,
-        computed_at=current.computed_at if current else None,
-        months=[MonthMrrRead(month=m.month, mrr=m.mrr) for m in months],
+        account_id=account_id,
+        currency=currency or org.base_currency,
+        mrr=current,
+        arr=arr,
+        as_of=as_of,
+        computed_at=computed_at,
+        months=[MonthMrrRead(month=month, mrr=total) for month, total in months],
+        accounts=len(ids),
+        missing_rates=[
+            MissingFxRateRead(currency=c, since=since, accounts=n) for c, since, n in missing
+        ],
     )
 
 
 async def list_account_movements(
-    session: AsyncSession, actor: Actor, account_id: uuid.UUID
-) -> list[MrrMovement]:
-    """Newest month first; renewals are listed beside the MRR movements."""
-    account = await accounts.get_account(session, actor, account_id)
-    return await RevenueRepository(session, actor.org_id).account_movements(account.id)
+    session: AsyncSession, actor: Actor, account_id: uuid.UUID, *, rollup: bool = False
+) -> list[MrrMovementRead]:
+    """Newest month first; renewals are listed beside the MRR movements. With `rollup`, the
+    movements of every account of the subtree, each naming its account."""
+    _, ids = await _account_ids(session, actor, account_id, rollup=rollup)
+    rows = await RevenueRepository(session, actor.org_id).account_movements(ids)
+    return [
+        MrrMovementRead(
+            account_id=m.account_id,
+            account_name=name,
+            month=m.month,
+            kind=m.kind,
+            start_mrr=m.start_mrr,
+            end_mrr=m.end_mrr,
+            delta=m.delta,
+        )
+        for m, name in rows
+    ]
+
+
+async def list_missing_fx_rates(session: AsyncSession, actor: Actor) -> list[MissingFxRateRead]:
+    """Currencies in use on the accounts the actor may see that have no rate at all."""
+    org = await _org(session, actor.org_id)
+    rows = await RevenueRepository(session, actor.org_id).missing_rates(
+        accounts.visible_account_ids(session, actor), base_currency=org.base_currency
+    )
+    return [MissingFxRateRead(currency=c, since=since, accounts=n) for c, since, n in rows]
 
 
 def _rate(value: Decimal | None) -> float | None:
@@ -460,7 +563,6 @@ def _discount(item: SubscriptionItem) -> mrr.Discount | None:
 @dataclass(frozen=True)
 class Recomputed:
     accounts: int
-    missing_rates: list[str]
 
 
 async def recompute(
@@ -480,7 +582,7 @@ async def recompute(
     org = await _org(session, org_id)
     today = today or _today(org)
     repo = RevenueRepository(session, org_id)
-    linked = await repo.link_waiting()
+    linked = await _link_waiting(session, repo)
     if account_ids is None:
         ids = await repo.accounts_with_revenue()
     else:
@@ -489,7 +591,6 @@ async def recompute(
         org.base_currency,
         (mrr.Rate(r.currency, r.effective_on, r.rate) for r in await repo.fx_rates()),
     )
-    missing: set[str] = set()
     now = clock.now()
     for start in range(0, len(ids), RECOMPUTE_CHUNK):
         chunk = ids[start : start + RECOMPUTE_CHUNK]
@@ -521,7 +622,7 @@ async def recompute(
             ]
             moves += [
                 _movement_row(org_id, account_id, m.month, m.kind.value, m.start_mrr, m.end_mrr)
-                for m in mrr.movements(series)
+                for m in mrr.movements(series, first_revenue_on=revenue.first_revenue_on())
             ]
             moves += [
                 _movement_row(
@@ -534,11 +635,10 @@ async def recompute(
                 )
                 for r in mrr.renewals(revenue, today=today)
             ]
-            missing |= revenue.missing_rates
         await repo.replace_computed(chunk, current=current, months=months, movements=moves)
         if on_progress:
             on_progress(start + len(chunk))
-    return Recomputed(accounts=len(ids), missing_rates=sorted(missing))
+    return Recomputed(accounts=len(ids))
 
 
 def _movement_row(
@@ -555,6 +655,13 @@ def _movement_row(
     }
 
 
+async def _link_waiting(session: AsyncSession, repo: RevenueRepository) -> set[uuid.UUID]:
+    """Link what waits for an account that now carries its reference as any of its ids."""
+    references = await repo.waiting_references()
+    found = await accounts.account_ids_by_reference(session, repo.org_id, references)
+    return await repo.link_waiting(found)
+
+
 async def organisations_with_revenue(session: AsyncSession) -> list[uuid.UUID]:
     return await organisations_with_subscriptions(session)
 
@@ -564,7 +671,7 @@ async def link_late_accounts(session: AsyncSession) -> int:
     that now carry their account external id, and recompute those accounts; how many."""
     linked = 0
     for org_id in await organisations_waiting_for_accounts(session):
-        found = await RevenueRepository(session, org_id).link_waiting()
+        found = await _link_waiting(session, RevenueRepository(session, org_id))
         if found:
             await recompute(session, org_id, sorted(found))
             linked += len(found)

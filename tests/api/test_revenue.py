@@ -11,6 +11,7 @@ from redis.asyncio import Redis
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from domain.accounts.models import Account
 from domain.common.settings import Settings
 from domain.integration.models import ApiCall, ApiScope
 from domain.orgs.models import Organisation
@@ -349,3 +350,378 @@ class TestFxRates:
             await client.get(f"/api/v1/accounts/{account.id}/mrr-movements", headers=headers)
         ).json()
         assert [m["kind"] for m in moves] == ["new"]
+
+
+class TestSingleUpsert:
+    async def test_a_subscription_is_stored_and_a_repeat_changes_nothing(
+        self,
+        client: AsyncClient,
+        session: AsyncSession,
+        redis: Redis,
+        org: Organisation,
+        ingest: dict[str, str],
+    ) -> None:
+        account = await create_account(session, org, external_id="acme")
+        response = await client.post("/api/v1/subscriptions", headers=ingest, json=_subscription())
+        assert response.status_code == 200, response.text
+        created = response.json()
+        assert (created["external_id"], created["account_id"]) == ("sub_1", str(account.id))
+        assert [i["external_id"] for i in created["items"]] == ["plan", "sso"]
+        assert len(await redis.queued_jobs()) == 1
+
+        again = await client.post("/api/v1/subscriptions", headers=ingest, json=_subscription())
+
+        assert again.status_code == 200, again.text
+        assert again.json()["updated_at"] == created["updated_at"]
+        assert await _count(session, Subscription) == 1
+        assert len(await redis.queued_jobs()) == 1
+        logged = list(await session.scalars(select(ApiCall).order_by(ApiCall.received_at)))
+        assert [(c.path, c.accepted, c.rejected) for c in logged] == [
+            ("/api/v1/subscriptions", 1, 0)
+        ] * 2
+
+    async def test_a_single_upsert_updates_what_a_batch_stored(
+        self, client: AsyncClient, session: AsyncSession, org: Organisation, ingest: dict[str, str]
+    ) -> None:
+        await _post(client, "subscriptions/batch", ingest, {"items": [_subscription()]})
+        changed = _subscription(
+            ends_on="2026-06-01",
+            items=[{"external_id": "plan", "unit_price": 240_000, "interval_months": 12}],
+        )
+
+        response = await client.post("/api/v1/subscriptions", headers=ingest, json=changed)
+
+        assert response.status_code == 200, response.text
+        body = response.json()
+        assert (body["ends_on"], [i["unit_price"] for i in body["items"]]) == (
+            "2026-06-01",
+            [240_000],
+        )
+        assert await _count(session, SubscriptionItem) == 1
+
+    async def test_a_bad_subscription_is_a_422_problem_and_stores_nothing(
+        self, client: AsyncClient, session: AsyncSession, ingest: dict[str, str]
+    ) -> None:
+        for bad in (
+            _subscription(ends_on="2025-12-01"),
+            _subscription(currency="dollars"),
+            _subscription(items=[]),
+        ):
+            response = await client.post("/api/v1/subscriptions", headers=ingest, json=bad)
+            assert_problem(response, 422)
+        assert (
+            "ends_on must be after starts_on"
+            in (
+                await client.post(
+                    "/api/v1/subscriptions",
+                    headers=ingest,
+                    json=_subscription(ends_on="2025-12-01"),
+                )
+            ).json()["detail"]
+        )
+        assert await _count(session, Subscription) == 0
+
+    async def test_an_invoice(
+        self, client: AsyncClient, session: AsyncSession, org: Organisation, ingest: dict[str, str]
+    ) -> None:
+        account = await create_account(session, org, external_id="acme")
+        invoice = {
+            "number": "INV-9",
+            "account_external_id": "acme",
+            "currency": "USD",
+            "issued_on": "2026-03-01",
+            "lines": [{"description": "Plan", "amount": 10_000}, {"description": "X", "amount": 5}],
+        }
+
+        response = await client.post("/api/v1/invoices", headers=ingest, json=invoice)
+        again = await client.post("/api/v1/invoices", headers=ingest, json=invoice)
+        bad = await client.post(
+            "/api/v1/invoices", headers=ingest, json={**invoice, "due_on": "2026-02-01"}
+        )
+
+        assert response.status_code == again.status_code == 200, response.text
+        body = response.json()
+        assert (body["account_id"], body["total"], body["is_paid"]) == (
+            str(account.id),
+            10_005,
+            False,
+        )
+        assert again.json() == body
+        assert_problem(bad, 422)
+        assert "due_on" in bad.json()["detail"]
+
+    async def test_an_fx_rate(
+        self,
+        client: AsyncClient,
+        session: AsyncSession,
+        redis: Redis,
+        ingest: dict[str, str],
+    ) -> None:
+        rate = {"currency": "eur", "effective_on": "2026-01-01", "rate": "1.08"}
+
+        response = await client.post("/api/v1/fx-rates", headers=ingest, json=rate)
+        jobs = len(await redis.queued_jobs())
+        again = await client.post("/api/v1/fx-rates", headers=ingest, json=rate)
+        base = await client.post(
+            "/api/v1/fx-rates", headers=ingest, json={**rate, "currency": "USD"}
+        )
+        negative = await client.post("/api/v1/fx-rates", headers=ingest, json={**rate, "rate": -1})
+
+        assert response.status_code == 200, response.text
+        assert (response.json()["currency"], response.json()["base_currency"]) == ("EUR", "USD")
+        assert response.json()["rate"] in ("1.08", "1.0800000000")
+        assert again.json()["id"] == response.json()["id"]
+        # Only the new rate queued a recompute; the repeat changed nothing.
+        assert jobs == 1 and len(await redis.queued_jobs()) == 1
+        assert_problem(base, 422)
+        assert base.json()["code"] == "base_currency_rate"
+        assert_problem(negative, 422)
+
+    async def test_a_read_key_cannot_send_one(
+        self, client: AsyncClient, session: AsyncSession, org: Organisation
+    ) -> None:
+        _, read = await create_api_key(session, org, ApiScope.READ)
+        for path, body in (
+            ("subscriptions", _subscription()),
+            ("fx-rates", {"currency": "EUR", "effective_on": "2026-01-01", "rate": "1.1"}),
+        ):
+            assert_problem(await client.post(f"/api/v1/{path}", headers=read, json=body), 403)
+        assert await _count(session, Subscription) == 0
+
+
+class TestAccountReferences:
+    async def test_subscriptions_and_invoices_resolve_by_billing_or_crm_id(
+        self, client: AsyncClient, session: AsyncSession, org: Organisation, ingest: dict[str, str]
+    ) -> None:
+        account = await create_account(
+            session, org, external_id="acme", billing_id="cus_ACME", crm_id="001ACME"
+        )
+        await _post(
+            client, "subscriptions/batch", ingest, {"items": [_subscription(account="cus_ACME")]}
+        )
+        invoice = {
+            "number": "INV-1",
+            "account_external_id": "001ACME",
+            "currency": "USD",
+            "issued_on": "2026-03-01",
+        }
+        response = await client.post("/api/v1/invoices", headers=ingest, json=invoice)
+
+        assert response.json()["account_id"] == str(account.id)
+        stored = await session.scalar(
+            select(Subscription).execution_options(populate_existing=True)
+        )
+        assert stored is not None
+        assert (stored.account_id, stored.account_external_id) == (account.id, "cus_ACME")
+
+    async def test_the_external_id_wins_over_another_accounts_billing_id(
+        self, client: AsyncClient, session: AsyncSession, org: Organisation, ingest: dict[str, str]
+    ) -> None:
+        mine = await create_account(session, org, external_id="shared")
+        await create_account(session, org, external_id="other", billing_id="shared")
+
+        response = await client.post(
+            "/api/v1/subscriptions", headers=ingest, json=_subscription(account="shared")
+        )
+
+        assert response.json()["account_id"] == str(mine.id)
+
+    async def test_an_unknown_billing_id_waits_until_an_account_carries_it(
+        self,
+        client: AsyncClient,
+        session: AsyncSession,
+        org: Organisation,
+        ingest: dict[str, str],
+        headers: dict[str, str],
+    ) -> None:
+        account = await create_account(session, org, external_id="acme")
+        await _post(
+            client, "subscriptions/batch", ingest, {"items": [_subscription(account="cus_NEW")]}
+        )
+        waiting = await session.scalar(select(Subscription.account_id))
+        assert waiting is None
+
+        # The CRM sync gives the account its billing id later.
+        update = await client.post(
+            "/api/v1/accounts/batch",
+            headers=headers,
+            json={"items": [{"external_id": "acme", "billing_id": "cus_NEW"}]},
+        )
+        assert update.json()["accepted"] == 1, update.text
+        listed = await client.get(f"/api/v1/accounts/{account.id}/subscriptions", headers=headers)
+        assert [s["external_id"] for s in listed.json()] == ["sub_1"]
+
+        assert await revenue.link_late_accounts(session) == 1
+        await session.commit()
+        mrr = (await client.get(f"/api/v1/accounts/{account.id}/mrr", headers=headers)).json()
+        assert mrr["mrr"] == 15_000
+
+
+class TestMissingRates:
+    async def test_the_account_and_the_organisation_say_which_currency_lacks_a_rate(
+        self,
+        client: AsyncClient,
+        session: AsyncSession,
+        settings: Settings,
+        org: Organisation,
+        ingest: dict[str, str],
+        headers: dict[str, str],
+    ) -> None:
+        csm = await create_user(session, org, role_name="CSM")
+        account = await create_account(session, org, external_id="acme", csms=[csm])
+        await create_account(session, org, external_id="other")
+        gbp = _subscription(
+            "gbp",
+            currency="GBP",
+            starts_on="2026-02-10",
+            items=[{"external_id": "plan", "unit_price": 10_000}],
+        )
+        batch = [
+            _subscription(),
+            gbp,
+            _subscription("other_gbp", account="other", currency="GBP", starts_on="2025-11-01"),
+            _subscription("other_eur", account="other", currency="EUR"),
+        ]
+        await _post(client, "subscriptions/batch", ingest, {"items": batch})
+        await _post(
+            client,
+            "fx-rates/batch",
+            ingest,
+            {"items": [{"currency": "EUR", "effective_on": "2026-01-01", "rate": "1.1"}]},
+        )
+        await _recompute(session, org)
+
+        mrr = (await client.get(f"/api/v1/accounts/{account.id}/mrr", headers=headers)).json()
+        # The USD subscription counts; the GBP one is left out, and says so.
+        assert mrr["mrr"] == 15_000
+        assert mrr["missing_rates"] == [{"currency": "GBP", "since": "2026-02-10", "accounts": 1}]
+        missing = (await client.get("/api/v1/fx-rates/missing", headers=headers)).json()
+        assert missing == [{"currency": "GBP", "since": "2025-11-01", "accounts": 2}]
+        # A CSM sees only what their own accounts lack.
+        as_csm = auth_headers(settings, csm)
+        assert (await client.get("/api/v1/fx-rates/missing", headers=as_csm)).json() == [
+            {"currency": "GBP", "since": "2026-02-10", "accounts": 1}
+        ]
+
+    async def test_nothing_is_missing_in_the_base_currency(
+        self,
+        client: AsyncClient,
+        session: AsyncSession,
+        org: Organisation,
+        ingest: dict[str, str],
+        headers: dict[str, str],
+    ) -> None:
+        account = await create_account(session, org, external_id="acme")
+        await _post(client, "subscriptions/batch", ingest, {"items": [_subscription()]})
+        await _recompute(session, org)
+
+        mrr = (await client.get(f"/api/v1/accounts/{account.id}/mrr", headers=headers)).json()
+        assert (mrr["missing_rates"], mrr["accounts"]) == ([], 1)
+        assert (await client.get("/api/v1/fx-rates/missing", headers=headers)).json() == []
+
+
+class TestRollup:
+    """A -> B -> C and A -> D; A 150.00 MRR, B 100.00, C 20.00 and D none."""
+
+    async def _tree(
+        self, client: AsyncClient, session: AsyncSession, org: Organisation, csm: User
+    ) -> tuple[Account, Account, Account, Account]:
+        a = await create_account(session, org, external_id="a", name="A Corp", csms=[csm])
+        b = await create_account(
+            session, org, external_id="b", name="B Corp", parent_id=a.id, csms=[csm]
+        )
+        c = await create_account(session, org, external_id="c", name="C Corp", parent_id=b.id)
+        d = await create_account(
+            session, org, external_id="d", name="D Corp", parent_id=a.id, csms=[csm]
+        )
+        _, key = await create_api_key(session, org, ApiScope.INGEST)
+        batch = [
+            _subscription("a1", account="a"),
+            _subscription(
+                "b1",
+                account="b",
+                starts_on="2026-03-01",
+                items=[{"external_id": "plan", "unit_price": 10_000}],
+            ),
+            _subscription(
+                "c1",
+                account="c",
+                starts_on="2026-04-01",
+                items=[{"external_id": "plan", "unit_price": 2_000}],
+            ),
+        ]
+        await _post(client, "subscriptions/batch", key, {"items": batch})
+        await _recompute(session, org)
+        return a, b, c, d
+
+    async def test_a_parent_adds_up_its_whole_subtree(
+        self,
+        client: AsyncClient,
+        session: AsyncSession,
+        org: Organisation,
+        headers: dict[str, str],
+    ) -> None:
+        csm = await create_user(session, org, role_name="CSM")
+        a, b, c, _ = await self._tree(client, session, org, csm)
+
+        own = (await client.get(f"/api/v1/accounts/{a.id}/mrr", headers=headers)).json()
+        rolled = (
+            await client.get(f"/api/v1/accounts/{a.id}/mrr", headers=headers, params={"rollup": 1})
+        ).json()
+
+        assert (own["mrr"], own["accounts"]) == (15_000, 1)
+        assert (rolled["mrr"], rolled["arr"], rolled["accounts"]) == (27_000, 324_000, 4)
+        assert [(m["month"], m["mrr"]) for m in rolled["months"]] == [
+            ("2026-01-01", 15_000),
+            ("2026-02-01", 15_000),
+            ("2026-03-01", 25_000),
+            ("2026-04-01", 27_000),
+            ("2026-05-01", 27_000),
+        ]
+        moves = (
+            await client.get(
+                f"/api/v1/accounts/{a.id}/mrr-movements", headers=headers, params={"rollup": 1}
+            )
+        ).json()
+        assert [(m["month"], m["account_name"], m["kind"], m["delta"]) for m in moves] == [
+            ("2026-04-01", "C Corp", "new", 2_000),
+            ("2026-03-01", "B Corp", "new", 10_000),
+            ("2026-01-01", "A Corp", "new", 15_000),
+        ]
+        assert moves[0]["account_id"] == str(c.id)
+        middle = (
+            await client.get(f"/api/v1/accounts/{b.id}/mrr", headers=headers, params={"rollup": 1})
+        ).json()
+        assert (middle["mrr"], middle["accounts"]) == (12_000, 2)
+
+    async def test_only_what_the_caller_may_see_is_added(
+        self,
+        client: AsyncClient,
+        session: AsyncSession,
+        settings: Settings,
+        org: Organisation,
+    ) -> None:
+        csm = await create_user(session, org, role_name="CSM")
+        a, _, c, _ = await self._tree(client, session, org, csm)
+        as_csm = auth_headers(settings, csm)
+
+        rolled = await client.get(
+            f"/api/v1/accounts/{a.id}/mrr", headers=as_csm, params={"rollup": "true"}
+        )
+        moves = await client.get(
+            f"/api/v1/accounts/{a.id}/mrr-movements", headers=as_csm, params={"rollup": "true"}
+        )
+
+        # C is someone else's: neither its MRR nor its movement reaches the CSM.
+        assert (rolled.json()["mrr"], rolled.json()["accounts"]) == (25_000, 3)
+        assert {m["account_name"] for m in moves.json()} == {"A Corp", "B Corp"}
+        assert_problem(
+            await client.get(
+                f"/api/v1/accounts/{c.id}/mrr", headers=as_csm, params={"rollup": "true"}
+            ),
+            404,
+        )
+        assert_problem(
+            await client.get(f"/api/v1/accounts/{a.id}/mrr", headers=as_csm, params={"rollup": 7}),
+            422,
+        )

@@ -1,7 +1,8 @@
 """MRR maths on hand-built cases: SPEC.md "Revenue definitions, exactly"."""
 
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
+from fractions import Fraction
 
 import pytest
 
@@ -41,6 +42,13 @@ def series(terms: list[Term], today: date, fx: FxTable = USD) -> list[MonthMrr]:
     return mrr.monthly_series(AccountRevenue(terms, fx), today=today)
 
 
+def movements(terms: list[Term], today: date, fx: FxTable = USD) -> list[mrr.Movement]:
+    revenue = AccountRevenue(terms, fx)
+    return mrr.movements(
+        mrr.monthly_series(revenue, today=today), first_revenue_on=revenue.first_revenue_on()
+    )
+
+
 class TestNormalisation:
     @pytest.mark.parametrize(
         ("price", "months", "expected"),
@@ -60,6 +68,14 @@ class TestNormalisation:
         # 1000 / 12 = 83.33 and 500 / 3 = 166.67: 250.00 together, 250 once rounded.
         terms = [term(date(2026, 1, 1), None, item(1_000, months=12), item(500, months=3))]
         assert mrr.account_mrr(terms, date(2026, 1, 15), USD) == 250
+
+    def test_percent_discounts_stay_exact_until_the_account_sum(self) -> None:
+        # 10 % off 5: 4.5 each. Rounded per item that would be 5 + 5 = 10; the account has 9.
+        tenth = Discount(DiscountKind.PERCENT, Decimal(10))
+        it = item(5, discount=tenth)
+        assert mrr.interval_charge(it, 0) == Fraction(9, 2)
+        terms = [term(date(2026, 1, 1), None, it, item(5, discount=tenth))]
+        assert mrr.account_mrr(terms, date(2026, 1, 15), USD) == 9
 
     def test_half_a_minor_unit_rounds_up(self) -> None:
         assert (
@@ -143,13 +159,24 @@ class TestFx:
 
     def test_a_rate_moving_alone_is_no_movement(self) -> None:
         terms = [term(date(2026, 1, 1), None, item(10_000, currency="EUR"))]
-        assert mrr.movements(series(terms, date(2026, 5, 31), self.FX)) == [
+        assert movements(terms, date(2026, 5, 31), self.FX) == [
             mrr.Movement(date(2026, 1, 1), MovementKind.NEW, 0, 11_000)
         ]
 
 
 def kinds(terms: list[Term], today: date) -> list[tuple[date, MovementKind, int, int]]:
-    return [(m.month, m.kind, m.start_mrr, m.end_mrr) for m in mrr.movements(series(terms, today))]
+    return [(m.month, m.kind, m.start_mrr, m.end_mrr) for m in movements(terms, today)]
+
+    def test_an_item_in_a_currency_without_any_rate_is_left_out(self) -> None:
+        terms = [
+            term(
+                date(2026, 1, 1),
+                None,
+                item(10_000, currency="GBP"),
+                item(2_000, currency="USD"),
+            )
+        ]
+        assert mrr.account_mrr(terms, date(2026, 1, 10), self.FX) == 2_000
 
 
 class TestMovements:
@@ -195,6 +222,101 @@ class TestMovements:
 
     def test_a_term_inside_one_month_leaves_no_trace(self) -> None:
         assert kinds([term(date(2026, 1, 3), date(2026, 1, 20))], date(2026, 2, 28)) == []
+
+    def test_a_return_after_a_term_inside_one_month_is_a_reactivation(self) -> None:
+        # January's term never reaches a month end, but it was revenue all the same.
+        terms = [
+            term(date(2026, 1, 3), date(2026, 1, 20)),
+            term(date(2026, 3, 1), None, item(8_000, starts_on=date(2026, 3, 1))),
+        ]
+        assert kinds(terms, date(2026, 3, 31)) == [
+            (date(2026, 3, 1), MovementKind.REACTIVATION, 0, 8_000)
+        ]
+
+    def test_revenue_earlier_in_the_same_month_is_still_new(self) -> None:
+        terms = [
+            term(date(2026, 1, 3), date(2026, 1, 10)),
+            term(date(2026, 1, 20), None, item(8_000, starts_on=date(2026, 1, 20))),
+        ]
+        assert kinds(terms, date(2026, 2, 28)) == [(date(2026, 1, 1), MovementKind.NEW, 0, 8_000)]
+
+    def test_revenue_starts_when_a_full_discount_runs_out(self) -> None:
+        free_first_month = Discount(DiscountKind.PERCENT, Decimal(100), 1)
+        revenue = AccountRevenue(
+            [term(date(2026, 1, 1), None, item(discount=free_first_month))], USD
+        )
+        assert revenue.first_revenue_on() == date(2026, 2, 1)
+        assert AccountRevenue([term(date(2026, 1, 1), None, item(0))], USD).first_revenue_on() is (
+            None
+        )
+
+
+JAN_30 = date(2026, 1, 30)
+
+
+def renewed_with_gap(gap: int, *more: Term) -> list[Term]:
+    """A (100.00) ends on Jan 30 (exclusive); its renewal B (120.00) starts `gap` days later."""
+    successor = JAN_30 + timedelta(days=gap)
+    return [
+        term(date(2025, 12, 1), JAN_30, item(10_000, starts_on=date(2025, 12, 1))),
+        term(successor, None, item(12_000, starts_on=successor)),
+        *more,
+    ]
+
+
+class TestRenewalGrace:
+    def test_a_renewal_on_the_end_day_and_a_later_add_on_count_nothing_twice(self) -> None:
+        # The audit's case: B renews A on Jan 30, add-on C starts Feb 1. A must not stretch
+        # to Feb 1 beside B.
+        add_on = term(date(2026, 2, 1), None, item(2_000, starts_on=date(2026, 2, 1)))
+        terms = renewed_with_gap(0, add_on)
+        revenue = AccountRevenue(terms, USD)
+
+        assert [revenue.mrr(date(2026, 1, d)) for d in (29, 30, 31)] == [10_000, 12_000, 12_000]
+        assert revenue.mrr(date(2026, 2, 1)) == 14_000
+        assert kinds(terms, date(2026, 2, 28)) == [
+            (date(2025, 12, 1), MovementKind.NEW, 0, 10_000),
+            (date(2026, 1, 1), MovementKind.EXPANSION, 10_000, 12_000),
+            (date(2026, 2, 1), MovementKind.EXPANSION, 12_000, 14_000),
+        ]
+        # Renewed MRR is B's, not B's and the add-on's.
+        assert mrr.renewals(revenue, today=date(2026, 2, 28)) == [
+            mrr.Renewal(date(2026, 1, 1), 10_000, 12_000)
+        ]
+
+    @pytest.mark.parametrize(("gap", "covered"), [(0, False), (1, True), (3, True), (4, False)])
+    def test_the_gap_is_covered_by_the_earlier_term_only(self, gap: int, covered: bool) -> None:
+        revenue = AccountRevenue(renewed_with_gap(gap), USD)
+        successor = JAN_30 + timedelta(days=gap)
+
+        in_gap = [revenue.mrr(JAN_30 + timedelta(days=d)) for d in range(gap)]
+        assert in_gap == [10_000 if covered else 0] * gap
+        # From the successor's first day only the successor counts, whatever the gap.
+        assert revenue.mrr(successor) == 12_000
+        assert revenue.mrr(JAN_30 - timedelta(days=1)) == 10_000
+        expected_end = successor if covered else JAN_30
+        assert mrr.covered_until(renewed_with_gap(gap)) == [expected_end, None]
+
+    @pytest.mark.parametrize("gap", [0, 1, 3])
+    def test_renewed_with_the_successors_mrr_only(self, gap: int) -> None:
+        # An unrelated add-on a day after the successor is no part of the renewal.
+        later = JAN_30 + timedelta(days=gap + 1)
+        terms = renewed_with_gap(gap, term(later, None, item(2_000, starts_on=later)))
+        assert mrr.renewals(AccountRevenue(terms, USD), today=date(2026, 3, 1)) == [
+            mrr.Renewal(date(2026, 1, 1), 10_000, 12_000)
+        ]
+
+    def test_a_gap_of_four_days_is_no_renewal_even_with_an_add_on_in_between(self) -> None:
+        # The add-on starting 2 days after A's end is A's successor (the next term of the
+        # account), so A is renewed into it; B, 4 days on, is not part of it.
+        add_on = term(date(2026, 2, 1), None, item(2_000, starts_on=date(2026, 2, 1)))
+        revenue = AccountRevenue(renewed_with_gap(4, add_on), USD)
+        assert mrr.renewals(revenue, today=date(2026, 3, 1)) == [
+            mrr.Renewal(date(2026, 1, 1), 10_000, 2_000)
+        ]
+        # A covers Jan 30-31 up to the add-on, not up to B.
+        assert revenue.mrr(date(2026, 1, 31)) == 10_000
+        assert revenue.mrr(date(2026, 2, 1)) == 2_000
 
 
 class TestRenewals:

@@ -103,3 +103,43 @@ async def test_late_accounts_are_linked_and_computed(
 
 def _ingester(org: Organisation) -> Actor:
     return Actor(org_id=org.id, user_id=None, permissions=frozenset({Permission.INGEST_DATA}))
+
+
+async def test_a_rate_set_later_brings_the_left_out_items_in(
+    client: AsyncClient,
+    session: AsyncSession,
+    redis: Redis,
+    org: Organisation,
+    job_ctx: dict[str, Any],
+) -> None:
+    account = await create_account(session, org, external_id="acme")
+    _, key = await create_api_key(session, org, ApiScope.INGEST)
+    gbp = {**SUBSCRIPTION, "currency": "GBP"}
+    await revenue.ingest_subscriptions(session, _ingester(org), [gbp])
+    await session.commit()
+    await revenue_jobs.recompute_accounts(job_ctx, str(org.id), [str(account.id)])
+    before = await revenue.get_account_mrr(session, _reader(org), account.id)
+    assert (before.mrr, [m.currency for m in before.missing_rates]) == (0, ["GBP"])
+    await redis.flushdb()
+
+    response = await client.post(
+        "/api/v1/fx-rates",
+        headers=key,
+        json={"currency": "GBP", "effective_on": "2024-01-01", "rate": "1.25"},
+    )
+    assert response.status_code == 200, response.text
+    # Setting the rate queued the organisation's recompute; run what was queued.
+    [queued] = await redis.queued_jobs()
+    assert (queued.function, queued.kwargs) == (revenue.RECOMPUTE_ORG_JOB, {"org_id": str(org.id)})
+    await revenue_jobs.recompute_org(job_ctx, **queued.kwargs)
+
+    after = await revenue.get_account_mrr(session, _reader(org), account.id)
+    # 1,200.00 GBP a year at 1.25: 125.00 USD a month.
+    assert (after.mrr, after.missing_rates) == (12_500, [])
+    current, _, moves = await _stored(session)
+    assert current == [(account.id, 12_500, 150_000)]
+    assert [(m[1], m[2]) for m in moves] == [("new", 12_500)]
+
+
+def _reader(org: Organisation) -> Actor:
+    return Actor(org_id=org.id, user_id=None, permissions=frozenset({Permission.VIEW_ALL_ACCOUNTS}))

@@ -1,5 +1,5 @@
 import { expect, test } from "@playwright/test";
-import { DEMO } from "./demo";
+import { DEMO, unique } from "./demo";
 
 // Acme Corp's demo revenue (scripts/demo.py): an annual Business plan at $15,000 a year and an
 // SSO add-on at $200 a month whose launch coupon has run out: $1,450.00 MRR.
@@ -23,4 +23,85 @@ test("the Financials tab shows an account's MRR, movements, subscriptions and in
   await expect(page.getByTestId("subscription")).toHaveCount(2);
   await expect(page.getByText("50% off for 3 intervals (coupon LAUNCH50)")).toBeVisible();
   await expect(page.getByTestId("invoices-table")).toContainText("INV-ACME-004");
+});
+
+// A parent billed in USD and its child billed in a currency with no rate yet (GBP; the demo
+// sets only EUR), sent the way a billing system would: the child by its billing id.
+test("a parent adds up its child's revenue, and a missing FX rate is flagged until it is set", async ({ page }) => {
+  // Two recomputes by the worker happen along the way.
+  test.setTimeout(120_000);
+  const login = await page.request.post("/api/v1/auth/login", { data: DEMO.admin });
+  expect(login.status(), await login.text()).toBe(200);
+  const headers = { Authorization: `Bearer ${(await login.json()).access_token as string}` };
+  const id = unique();
+  const [parentName, childName] = [`Holding ${id}`, `Subsidiary ${id}`];
+  const accounts = await page.request.post("/api/v1/accounts/batch", {
+    headers,
+    data: {
+      items: [
+        { external_id: `holding-${id}`, name: parentName },
+        { external_id: `subsidiary-${id}`, name: childName, parent_external_id: `holding-${id}`, billing_id: `cus_${id}` },
+      ],
+    },
+  });
+  expect((await accounts.json()).accepted, await accounts.text()).toBe(2);
+  const startsOn = new Date(Date.now() - 40 * 86_400_000).toISOString().slice(0, 10);
+  for (const [n, reference, currency, price] of [
+    [1, `holding-${id}`, "USD", 10_000],
+    [2, `cus_${id}`, "GBP", 8_000],
+  ] as const) {
+    const sent = await page.request.post("/api/v1/subscriptions", {
+      headers,
+      data: {
+        external_id: `sub-${id}-${n}`,
+        account_external_id: reference,
+        currency,
+        starts_on: startsOn,
+        items: [{ external_id: "plan", unit_price: price }],
+      },
+    });
+    expect(sent.status(), await sent.text()).toBe(200);
+    expect((await sent.json()).account_id).toBeTruthy();
+  }
+  const found = await page.request.get("/api/v1/accounts", { headers, params: { q: parentName } });
+  const parent = (await found.json()).items[0] as { id: string };
+  // The worker recomputes MRR after the subscriptions arrive.
+  await expect
+    .poll(async () => (await (await page.request.get(`/api/v1/accounts/${parent.id}/mrr`, { headers })).json()).as_of, {
+      timeout: 60_000,
+    })
+    .toBeTruthy();
+
+  await page.goto(`/accounts/${parent.id}?tab=financials`);
+  await expect(page.getByTestId("account-mrr")).toHaveText("$100.00");
+  await expect(page.getByTestId("missing-rates-alert")).toHaveCount(0);
+  await page.getByRole("switch", { name: "Include child accounts" }).click();
+  await expect(page).toHaveURL(/rollup=1/);
+  // The child's GBP plan has no rate to USD: it is left out, and the tab says so.
+  await expect(page.getByTestId("mrr-section")).toContainText("Recurring revenue of 2 accounts");
+  await expect(page.getByTestId("account-mrr")).toHaveText("$100.00");
+  await expect(page.getByTestId("missing-rates-alert")).toContainText("GBP");
+
+  await page.getByTestId("missing-rates-alert").getByRole("link", { name: "FX rates page" }).click();
+  await expect(page).toHaveURL(/\/admin\/fx-rates/);
+  const missing = page.getByTestId("missing-fx-rate").filter({ hasText: "GBP" });
+  await expect(missing).toBeVisible();
+  await missing.getByRole("button", { name: "Set a rate" }).click();
+  await expect(page.getByTestId("fx-currency")).toHaveValue("GBP");
+  await page.getByTestId("fx-rate").fill("1.25");
+  await page.getByTestId("fx-save").click();
+  await expect(page.getByTestId("fx-rates-table")).toContainText("GBP");
+  await expect(page.getByTestId("missing-fx-rates")).toHaveCount(0);
+
+  // The recompute the rate queued brings the child's £80.00 in at 1.25: $100.00 more.
+  await page.goto(`/accounts/${parent.id}?tab=financials&rollup=1`);
+  await expect(async () => {
+    await page.reload();
+    await expect(page.getByTestId("account-mrr")).toHaveText("$200.00", { timeout: 3_000 });
+  }).toPass({ timeout: 60_000 });
+  await expect(page.getByTestId("missing-rates-alert")).toHaveCount(0);
+  await expect(page.getByTestId("account-arr")).toHaveText("$2,400.00");
+  const childMove = page.getByTestId("movement-row").filter({ hasText: childName });
+  await expect(childMove).toContainText("new");
+  await expect(childMove.getByTestId("from-child-account")).toHaveText(childName);
 });

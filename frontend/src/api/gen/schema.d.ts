@@ -559,7 +559,8 @@ export interface paths {
         /**
          * Get Account Mrr
          * @description An account's current MRR and ARR in the base currency (minor units) and its MRR at the
-         *     end of each month since its first subscription.
+         *     end of each month since its first subscription; with `rollup`, the sums over its whole
+         *     visible subtree. `missing_rates` lists currencies left out for want of an FX rate.
          */
         get: operations["getAccountMrr"];
         put?: never;
@@ -580,7 +581,8 @@ export interface paths {
         /**
          * List Account Mrr Movements
          * @description An account's MRR movements by month (new, expansion, contraction, churn,
-         *     reactivation) and its renewals, newest first.
+         *     reactivation) and its renewals, newest first; with `rollup`, those of every account of
+         *     its visible subtree, each naming its account.
          */
         get: operations["listAccountMrrMovements"];
         put?: never;
@@ -1322,7 +1324,13 @@ export interface paths {
          */
         get: operations["listFxRates"];
         put?: never;
-        post?: never;
+        /**
+         * Set Fx Rate
+         * @description Set one exchange rate to the base currency, by currency and effective day: the same
+         *     rules as one record of `/fx-rates/batch` (a rate for the base currency itself is a `422`
+         *     problem). MRR is recomputed in the background when the rate is new or changed.
+         */
+        post: operations["setFxRate"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1345,6 +1353,27 @@ export interface paths {
          *     the day they started, so MRR is recomputed in the background.
          */
         post: operations["upsertFxRates"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/fx-rates/missing": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List Missing Fx Rates
+         * @description Currencies that subscription items of the accounts the caller may see are priced in
+         *     but that have no rate at all: MRR leaves those items out until a rate is set.
+         */
+        get: operations["listMissingFxRates"];
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -1462,6 +1491,27 @@ export interface paths {
          * @description Change an interaction's fields or participants.
          */
         patch: operations["updateInteraction"];
+        trace?: never;
+    };
+    "/api/v1/invoices": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Upsert Invoice
+         * @description Create or update one invoice with its lines, by number: the same rules as one record
+         *     of `/invoices/batch`, but a bad record is a `422` problem.
+         */
+        post: operations["upsertInvoice"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
         trace?: never;
     };
     "/api/v1/invoices/batch": {
@@ -2017,6 +2067,28 @@ export interface paths {
          *     module, `context.groupId` its account (else the contact's only account).
          */
         post: operations["segmentTrack"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/subscriptions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Upsert Subscription
+         * @description Create or update one subscription with its items, by external id: the same rules as
+         *     one record of `/subscriptions/batch`, but a bad record is a `422` problem. Sending it again
+         *     unchanged changes nothing. MRR is recomputed in the background.
+         */
+        post: operations["upsertSubscription"];
         delete?: never;
         options?: never;
         head?: never;
@@ -2665,6 +2737,11 @@ export interface components {
              * Format: uuid
              */
             account_id: string;
+            /**
+             * Accounts
+             * @description How many accounts the figures add up: 1, or with `rollup` the account and every descendant the caller may see
+             */
+            accounts: number;
             /** Arr */
             arr: number;
             /**
@@ -2679,6 +2756,11 @@ export interface components {
              * @description The organisation's base currency
              */
             currency: string;
+            /**
+             * Missing Rates
+             * @description Currencies of these accounts' items without any FX rate; those items are not in the figures
+             */
+            missing_rates: components["schemas"]["MissingFxRateRead"][];
             /** Months */
             months: components["schemas"]["MonthMrrRead"][];
             /**
@@ -3817,6 +3899,30 @@ export interface components {
             kind: "date";
             op: components["schemas"]["DateOp"];
         };
+        /** DiscountIn */
+        DiscountIn: {
+            /**
+             * Amount
+             * @description For `amount` discounts: off each interval, in the item's currency
+             */
+            amount?: number | null;
+            /**
+             * Coupon Code
+             * @description Set when it is a coupon
+             */
+            coupon_code?: string | null;
+            /**
+             * Intervals
+             * @description For this many billing intervals from the item's start; omitted: forever
+             */
+            intervals?: number | null;
+            kind: components["schemas"]["DiscountKind"];
+            /**
+             * Percent
+             * @description For `percent` discounts
+             */
+            percent?: number | string | null;
+        };
         /**
          * DiscountKind
          * @enum {string}
@@ -3985,6 +4091,32 @@ export interface components {
                  */
                 rate: number | string;
             }[];
+        };
+        /**
+         * FxRateIn
+         * @example {
+         *       "currency": "EUR",
+         *       "effective_on": "2026-01-01",
+         *       "rate": "1.08"
+         *     }
+         */
+        FxRateIn: {
+            /**
+             * Currency
+             * @description ISO 4217 code
+             * @example USD
+             */
+            currency: string;
+            /**
+             * Effective On
+             * Format: date
+             */
+            effective_on: string;
+            /**
+             * Rate
+             * @description Units of the organisation's base currency one unit of `currency` buys
+             */
+            rate: number | string;
         };
         /** FxRateRead */
         FxRateRead: {
@@ -4279,7 +4411,12 @@ export interface components {
         InvoiceBatch: {
             /** Items */
             items: {
-                /** Account External Id */
+                /**
+                 * Account External Id
+                 * @description The account's external id, or its CRM, billing or support id (a billing system can send its own customer id). Kept as sent, so a record whose account has not arrived yet links to it when it does
+                 * @example acme
+                 * @example cus_ACME42
+                 */
                 account_external_id: string;
                 /**
                  * Currency
@@ -4324,6 +4461,76 @@ export interface components {
                  */
                 total?: number | null;
             }[];
+        };
+        /**
+         * InvoiceIn
+         * @example {
+         *       "account_external_id": "acme",
+         *       "currency": "USD",
+         *       "due_on": "2026-03-31",
+         *       "issued_on": "2026-03-01",
+         *       "lines": [
+         *         {
+         *           "amount": 100000,
+         *           "description": "Business plan, 10 seats"
+         *         }
+         *       ],
+         *       "number": "INV-2026-0042",
+         *       "paid_on": "2026-03-12"
+         *     }
+         */
+        InvoiceIn: {
+            /**
+             * Account External Id
+             * @description The account's external id, or its CRM, billing or support id (a billing system can send its own customer id). Kept as sent, so a record whose account has not arrived yet links to it when it does
+             * @example acme
+             * @example cus_ACME42
+             */
+            account_external_id: string;
+            /**
+             * Currency
+             * @description ISO 4217 code
+             * @example USD
+             */
+            currency: string;
+            /** Due On */
+            due_on?: string | null;
+            /**
+             * Is Paid
+             * @description Defaults to whether `paid_on` is set
+             */
+            is_paid?: boolean | null;
+            /**
+             * Issued On
+             * Format: date
+             */
+            issued_on: string;
+            /** Lines */
+            lines?: components["schemas"]["InvoiceLineIn"][];
+            /** Number */
+            number: string;
+            /** Paid On */
+            paid_on?: string | null;
+            /**
+             * Total
+             * @description Defaults to the sum of the lines
+             */
+            total?: number | null;
+        };
+        /** InvoiceLineIn */
+        InvoiceLineIn: {
+            /**
+             * Amount
+             * @description The line's total in minor units (may be negative)
+             */
+            amount: number;
+            /** Description */
+            description: string;
+            /**
+             * Quantity
+             * @default 1
+             */
+            quantity: number;
         };
         /** InvoiceLineRead */
         InvoiceLineRead: {
@@ -4634,6 +4841,29 @@ export interface components {
             /** Recovery Code */
             recovery_code?: string | null;
         };
+        /**
+         * MissingFxRateRead
+         * @description A currency that subscription items are priced in but that has no rate to the base
+         *     currency: MRR leaves those items out until one is set.
+         */
+        MissingFxRateRead: {
+            /**
+             * Accounts
+             * @description How many of the accounts concerned have such items
+             */
+            accounts: number;
+            /**
+             * Currency
+             * @example GBP
+             */
+            currency: string;
+            /**
+             * Since
+             * Format: date
+             * @description The first day such an item started: MRR from then on is short of it
+             */
+            since: string;
+        };
         /** MonthMrrRead */
         MonthMrrRead: {
             /**
@@ -4655,6 +4885,14 @@ export interface components {
         MrrMovementKind: "new" | "reactivation" | "expansion" | "contraction" | "churn" | "renewal";
         /** MrrMovementRead */
         MrrMovementRead: {
+            /**
+             * Account Id
+             * Format: uuid
+             * @description A child account's, when the list rolls up
+             */
+            account_id: string;
+            /** Account Name */
+            account_name: string;
             /** Delta */
             delta: number;
             /**
@@ -5402,7 +5640,9 @@ export interface components {
             items: {
                 /**
                  * Account External Id
-                 * @description The account's external id; kept so the subscription links to an account that arrives later
+                 * @description The account's external id, or its CRM, billing or support id (a billing system can send its own customer id). Kept as sent, so a record whose account has not arrived yet links to it when it does
+                 * @example acme
+                 * @example cus_ACME42
                  */
                 account_external_id: string;
                 /**
@@ -5495,6 +5735,106 @@ export interface components {
                  */
                 status?: "trialing" | "active" | "past_due" | "cancelled" | "ended";
             }[];
+        };
+        /**
+         * SubscriptionIn
+         * @example {
+         *       "account_external_id": "acme",
+         *       "currency": "USD",
+         *       "ends_on": "2027-01-01",
+         *       "external_id": "sub_1001",
+         *       "items": [
+         *         {
+         *           "discount": {
+         *             "intervals": 1,
+         *             "kind": "percent",
+         *             "percent": "10"
+         *           },
+         *           "external_id": "si_1",
+         *           "interval_months": 12,
+         *           "kind": "plan",
+         *           "name": "Business",
+         *           "quantity": 10,
+         *           "unit_price": 120000
+         *         },
+         *         {
+         *           "external_id": "si_2",
+         *           "interval_months": 1,
+         *           "kind": "add_on",
+         *           "name": "SSO",
+         *           "unit_price": 5000
+         *         }
+         *       ],
+         *       "starts_on": "2026-01-01",
+         *       "status": "active"
+         *     }
+         */
+        SubscriptionIn: {
+            /**
+             * Account External Id
+             * @description The account's external id, or its CRM, billing or support id (a billing system can send its own customer id). Kept as sent, so a record whose account has not arrived yet links to it when it does
+             * @example acme
+             * @example cus_ACME42
+             */
+            account_external_id: string;
+            /**
+             * Currency
+             * @description ISO 4217 code
+             * @example USD
+             */
+            currency: string;
+            /**
+             * Ends On
+             * @description Exclusive: the first day it no longer runs
+             */
+            ends_on?: string | null;
+            /** External Id */
+            external_id: string;
+            /** Items */
+            items: components["schemas"]["SubscriptionItemIn"][];
+            /**
+             * Starts On
+             * Format: date
+             */
+            starts_on: string;
+            /** @default active */
+            status: components["schemas"]["SubscriptionStatus"];
+        };
+        /** SubscriptionItemIn */
+        SubscriptionItemIn: {
+            /**
+             * Currency
+             * @description Defaults to the subscription's
+             */
+            currency?: string | null;
+            discount?: components["schemas"]["DiscountIn"] | null;
+            /** External Id */
+            external_id: string;
+            /**
+             * Interval Months
+             * @description Billing interval: 1 monthly, 3 quarterly, 12 annual
+             * @default 1
+             */
+            interval_months: number;
+            /** @default plan */
+            kind: components["schemas"]["ItemKind"];
+            /** Name */
+            name?: string | null;
+            /**
+             * Quantity
+             * @default 1
+             */
+            quantity: number;
+            /**
+             * Starts On
+             * @description Defaults to the subscription's start
+             */
+            starts_on?: string | null;
+            /**
+             * Unit Price
+             * @description Money in minor units (cents for USD)
+             */
+            unit_price: number;
         };
         /** SubscriptionItemRead */
         SubscriptionItemRead: {
@@ -7742,7 +8082,10 @@ export interface operations {
     };
     getAccountMrr: {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description Add up the account and every child account below it (any depth) that the caller may see */
+                rollup?: boolean;
+            };
             header?: never;
             path: {
                 account_id: string;
@@ -7780,20 +8123,24 @@ export interface operations {
                     "application/problem+json": unknown;
                 };
             };
-            /** @description Validation Error */
+            /** @description Invalid request */
             422: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["HTTPValidationError"];
+                    "application/json": components["schemas"]["ProblemDetail"];
+                    "application/problem+json": unknown;
                 };
             };
         };
     };
     listAccountMrrMovements: {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description Add up the account and every child account below it (any depth) that the caller may see */
+                rollup?: boolean;
+            };
             header?: never;
             path: {
                 account_id: string;
@@ -7831,13 +8178,14 @@ export interface operations {
                     "application/problem+json": unknown;
                 };
             };
-            /** @description Validation Error */
+            /** @description Invalid request */
             422: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["HTTPValidationError"];
+                    "application/json": components["schemas"]["ProblemDetail"];
+                    "application/problem+json": unknown;
                 };
             };
         };
@@ -10192,6 +10540,60 @@ export interface operations {
             };
         };
     };
+    setFxRate: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["FxRateIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FxRateRead"];
+                };
+            };
+            /** @description Not authenticated */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProblemDetail"];
+                    "application/problem+json": unknown;
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProblemDetail"];
+                    "application/problem+json": unknown;
+                };
+            };
+            /** @description Invalid request */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProblemDetail"];
+                    "application/problem+json": unknown;
+                };
+            };
+        };
+    };
     upsertFxRates: {
         parameters: {
             query?: never;
@@ -10246,6 +10648,36 @@ export interface operations {
             };
             /** @description Invalid request */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProblemDetail"];
+                    "application/problem+json": unknown;
+                };
+            };
+        };
+    };
+    listMissingFxRates: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MissingFxRateRead"][];
+                };
+            };
+            /** @description Not authenticated */
+            401: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -10642,6 +11074,60 @@ export interface operations {
             };
             /** @description Not found */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProblemDetail"];
+                    "application/problem+json": unknown;
+                };
+            };
+            /** @description Invalid request */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProblemDetail"];
+                    "application/problem+json": unknown;
+                };
+            };
+        };
+    };
+    upsertInvoice: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["InvoiceIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["InvoiceRead"];
+                };
+            };
+            /** @description Not authenticated */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProblemDetail"];
+                    "application/problem+json": unknown;
+                };
+            };
+            /** @description Forbidden */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -12360,6 +12846,60 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["SegmentResult"];
+                };
+            };
+            /** @description Not authenticated */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProblemDetail"];
+                    "application/problem+json": unknown;
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProblemDetail"];
+                    "application/problem+json": unknown;
+                };
+            };
+            /** @description Invalid request */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProblemDetail"];
+                    "application/problem+json": unknown;
+                };
+            };
+        };
+    };
+    upsertSubscription: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SubscriptionIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SubscriptionRead"];
                 };
             };
             /** @description Not authenticated */

@@ -217,6 +217,7 @@ export function AccountDetailPage() {
         </Tabs.List>
         {Boolean(children.data?.length) && ROLLUP_TABS.includes(tab) && (
           <RollupSwitch
+            description={tab === "financials" ? "Add up the revenue of every account below this one" : undefined}
             checked={rollup}
             onChange={(checked) => {
               const next = new URLSearchParams(params);
@@ -243,7 +244,7 @@ export function AccountDetailPage() {
           <TicketsTab accountId={data.id} canWrite={canUpdate} rollup={rollup} />
         </Tabs.Panel>
         <Tabs.Panel value="financials">
-          <FinancialsTab accountId={data.id} />
+          <FinancialsTab accountId={data.id} rollup={rollup} />
         </Tabs.Panel>
         <Tabs.Panel value="usage">
           <UsageTab accountId={data.id} />

@@ -1,15 +1,24 @@
 import { Anchor, Switch } from "@mantine/core";
 import { Link } from "react-router";
 
-/** The tabs whose lists can roll up the account's children (SPEC: communications, on request). */
-export const ROLLUP_TABS: readonly string[] = ["timeline", "notes", "interactions", "tickets"];
+/** The tabs that can roll up the account's children (SPEC: communications on request, and financials). */
+export const ROLLUP_TABS: readonly string[] = ["timeline", "notes", "interactions", "tickets", "financials"];
 
-/** "Include child accounts": the hierarchy rollup of a parent's timeline, notes, interactions and tickets. */
-export function RollupSwitch({ checked, onChange }: { checked: boolean; onChange: (checked: boolean) => void }) {
+/** "Include child accounts": the hierarchy rollup of a parent's timeline, notes, interactions,
+ * tickets and revenue. */
+export function RollupSwitch({
+  checked,
+  onChange,
+  description = "Also show what happened on every account below this one",
+}: {
+  checked: boolean;
+  onChange: (checked: boolean) => void;
+  description?: string;
+}) {
   return (
     <Switch
       label="Include child accounts"
-      description="Also show what happened on every account below this one"
+      description={description}
       checked={checked}
       onChange={(event) => onChange(event.currentTarget.checked)}
       mb="md"

@@ -200,7 +200,8 @@ export const BATCH_EXAMPLES: CurlExample[] = [
   },
   {
     title: "Send subscriptions",
-    description: "Up to 1,000 subscriptions with their items, by external id; prices are in minor units (cents). MRR follows.",
+    description:
+      "Up to 1,000 subscriptions with their items, by external id; the account by its external, CRM, billing or support id; prices in minor units (cents). MRR follows.",
     scope: "ingest",
     spec: { method: "POST", path: "/api/v1/subscriptions/batch", body: SUBSCRIPTIONS },
   },

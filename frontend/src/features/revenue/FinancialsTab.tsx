@@ -1,8 +1,13 @@
-import { Badge, Card, Group, SimpleGrid, Stack, Table, Text, Title, Tooltip } from "@mantine/core";
+import { Alert, Anchor, Badge, Card, Group, List, SimpleGrid, Stack, Table, Text, Title, Tooltip } from "@mantine/core";
+import { IconAlertTriangle } from "@tabler/icons-react";
 import type { ReactNode } from "react";
+import { Link } from "react-router";
 import { formatDate } from "../../components/format";
 import { CardSkeleton, EmptyState, ErrorState } from "../../components/states";
+import { FromChildAccount } from "../accounts/rollup";
+import { useCan } from "../auth/queries";
 import { MOVEMENT_COLORS, bars, discountLabel, formatMoney, intervalLabel } from "./money";
+import type { MissingFxRate } from "./queries";
 import { useAccountInvoices, useAccountMovements, useAccountMrr, useAccountSubscriptions } from "./queries";
 
 function Section({ title, children, testId }: { title: string; children: ReactNode; testId?: string }) {
@@ -49,13 +54,55 @@ function MrrChart({ months, currency }: { months: { month: string; mrr: number }
   );
 }
 
-function MrrSection({ accountId }: { accountId: string }) {
-  const mrr = useAccountMrr(accountId);
+/** Items in a currency with no FX rate are not in MRR: say so, and where to fix it. */
+export function MissingRatesAlert({ missing, currency }: { missing: MissingFxRate[]; currency: string }) {
+  const can = useCan();
+  if (missing.length === 0) return null;
+  return (
+    <Alert
+      color="yellow"
+      variant="light"
+      icon={<IconAlertTriangle size={18} />}
+      title="Some revenue is left out of MRR"
+      mb="md"
+      data-testid="missing-rates-alert"
+    >
+      <Text size="sm">There is no exchange rate to {currency} for:</Text>
+      <List size="sm" mt={4} mb={4}>
+        {missing.map((m) => (
+          <List.Item key={m.currency}>
+            <Text span fw={600} ff="monospace">
+              {m.currency}
+            </Text>{" "}
+            items, since {formatDate(m.since)}
+          </List.Item>
+        ))}
+      </List>
+      <Text size="sm">
+        {can("ingest_data") ? (
+          <>
+            Set a rate on the{" "}
+            <Anchor component={Link} to="/admin/fx-rates" size="sm">
+              FX rates page
+            </Anchor>
+            ; MRR is recomputed when it is saved.
+          </>
+        ) : (
+          "Ask an admin to set a rate; MRR is recomputed when it is saved."
+        )}
+      </Text>
+    </Alert>
+  );
+}
+
+function MrrSection({ accountId, rollup }: { accountId: string; rollup: boolean }) {
+  const mrr = useAccountMrr(accountId, rollup);
   if (mrr.isError) return <ErrorState error={mrr.error} onRetry={() => void mrr.refetch()} title="Could not load MRR" />;
   if (mrr.isPending) return <CardSkeleton />;
   const { currency } = mrr.data;
   return (
-    <Section title="Recurring revenue" testId="mrr-section">
+    <Section title={rollup ? `Recurring revenue of ${mrr.data.accounts} accounts` : "Recurring revenue"} testId="mrr-section">
+      <MissingRatesAlert missing={mrr.data.missing_rates} currency={currency} />
       <SimpleGrid cols={{ base: 1, sm: 3 }} mb="md">
         <Stack gap={2}>
           <Text size="xs" tt="uppercase" fw={700} c="dimmed">
@@ -69,7 +116,7 @@ function MrrSection({ accountId }: { accountId: string }) {
           <Text size="xs" tt="uppercase" fw={700} c="dimmed">
             ARR
           </Text>
-          <Text fw={700} size="xl">
+          <Text fw={700} size="xl" data-testid="account-arr">
             {formatMoney(mrr.data.arr, currency)}
           </Text>
         </Stack>
@@ -107,8 +154,8 @@ function MrrSection({ accountId }: { accountId: string }) {
   );
 }
 
-function MovementsSection({ accountId, currency }: { accountId: string; currency: string }) {
-  const movements = useAccountMovements(accountId);
+function MovementsSection({ accountId, currency, rollup }: { accountId: string; currency: string; rollup: boolean }) {
+  const movements = useAccountMovements(accountId, rollup);
   if (movements.isError) return <ErrorState error={movements.error} onRetry={() => void movements.refetch()} title="Could not load movements" />;
   if (movements.isPending) return <CardSkeleton />;
   return (
@@ -122,6 +169,7 @@ function MovementsSection({ accountId, currency }: { accountId: string; currency
           <Table.Thead>
             <Table.Tr>
               <Table.Th>Month</Table.Th>
+              {rollup && <Table.Th>Account</Table.Th>}
               <Table.Th>Movement</Table.Th>
               <Table.Th ta="right">Start</Table.Th>
               <Table.Th ta="right">End</Table.Th>
@@ -130,8 +178,17 @@ function MovementsSection({ accountId, currency }: { accountId: string; currency
           </Table.Thead>
           <Table.Tbody>
             {movements.data.map((m) => (
-              <Table.Tr key={`${m.month}-${m.kind}`} data-testid="movement-row">
+              <Table.Tr key={`${m.month}-${m.kind}-${m.account_id}`} data-testid="movement-row">
                 <Table.Td>{m.month.slice(0, 7)}</Table.Td>
+                {rollup && (
+                  <Table.Td>
+                    {m.account_id === accountId ? (
+                      <Text size="sm">{m.account_name}</Text>
+                    ) : (
+                      <FromChildAccount accountId={accountId} item={m} />
+                    )}
+                  </Table.Td>
+                )}
                 <Table.Td>
                   <Badge size="sm" variant="light" color={MOVEMENT_COLORS[m.kind] ?? "gray"}>
                     {m.kind}
@@ -151,13 +208,18 @@ function MovementsSection({ accountId, currency }: { accountId: string; currency
   );
 }
 
-function SubscriptionsSection({ accountId }: { accountId: string }) {
+function SubscriptionsSection({ accountId, rollup }: { accountId: string; rollup: boolean }) {
   const subscriptions = useAccountSubscriptions(accountId);
   if (subscriptions.isError)
     return <ErrorState error={subscriptions.error} onRetry={() => void subscriptions.refetch()} title="Could not load subscriptions" />;
   if (subscriptions.isPending) return <CardSkeleton />;
   return (
-    <Section title="Subscriptions" testId="subscriptions-section">
+    <Section title={rollup ? "Subscriptions of this account" : "Subscriptions"} testId="subscriptions-section">
+      {subscriptions.data.length === 0 && (
+        <Text size="sm" c="dimmed">
+          None on this account itself.
+        </Text>
+      )}
       <Stack gap="md">
         {subscriptions.data.map((s) => (
           <Stack key={s.id} gap={4} data-testid="subscription">
@@ -205,12 +267,12 @@ function SubscriptionsSection({ accountId }: { accountId: string }) {
   );
 }
 
-function InvoicesSection({ accountId }: { accountId: string }) {
+function InvoicesSection({ accountId, rollup }: { accountId: string; rollup: boolean }) {
   const invoices = useAccountInvoices(accountId);
   if (invoices.isError) return <ErrorState error={invoices.error} onRetry={() => void invoices.refetch()} title="Could not load invoices" />;
   if (invoices.isPending) return <CardSkeleton />;
   return (
-    <Section title="Invoices" testId="invoices-section">
+    <Section title={rollup ? "Invoices of this account" : "Invoices"} testId="invoices-section">
       {invoices.data.items.length === 0 ? (
         <Text size="sm" c="dimmed">
           No invoices.
@@ -253,19 +315,21 @@ function InvoicesSection({ accountId }: { accountId: string }) {
   );
 }
 
-/** The account page's Financials tab: MRR, its movements, subscriptions and invoices. */
-export function FinancialsTab({ accountId }: { accountId: string }) {
+/** The account page's Financials tab: MRR, its movements, subscriptions and invoices. With
+ * `rollup`, MRR, ARR and movements add up the account and every child account below it;
+ * subscriptions and invoices stay the account's own. */
+export function FinancialsTab({ accountId, rollup = false }: { accountId: string; rollup?: boolean }) {
   const subscriptions = useAccountSubscriptions(accountId);
-  const mrr = useAccountMrr(accountId);
-  if (subscriptions.data && subscriptions.data.length === 0) {
+  const mrr = useAccountMrr(accountId, rollup);
+  if (!rollup && subscriptions.data && subscriptions.data.length === 0) {
     return <EmptyState title="No subscriptions" description="Subscriptions and invoices sent by your billing system appear here." />;
   }
   return (
     <Stack gap="lg">
-      <MrrSection accountId={accountId} />
-      <MovementsSection accountId={accountId} currency={mrr.data?.currency ?? "USD"} />
-      <SubscriptionsSection accountId={accountId} />
-      <InvoicesSection accountId={accountId} />
+      <MrrSection accountId={accountId} rollup={rollup} />
+      <MovementsSection accountId={accountId} currency={mrr.data?.currency ?? "USD"} rollup={rollup} />
+      <SubscriptionsSection accountId={accountId} rollup={rollup} />
+      <InvoicesSection accountId={accountId} rollup={rollup} />
     </Stack>
   );
 }

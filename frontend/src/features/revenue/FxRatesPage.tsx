@@ -1,12 +1,51 @@
-import { ActionIcon, Button, Card, Group, Stack, Table, Text, TextInput, Tooltip } from "@mantine/core";
+import { ActionIcon, Alert, Button, Card, Group, Stack, Table, Text, TextInput, Tooltip } from "@mantine/core";
 import { useForm } from "@mantine/form";
 import { notifications } from "@mantine/notifications";
-import { IconTrash } from "@tabler/icons-react";
+import { IconAlertTriangle, IconTrash } from "@tabler/icons-react";
 import { errorMessage } from "../../api/errors";
 import { PageHeader } from "../../components/PageHeader";
 import { formatDate } from "../../components/format";
 import { CardSkeleton, EmptyState, ErrorState } from "../../components/states";
-import { useDeleteFxRate, useFxRates, useSetFxRate } from "./queries";
+import type { MissingFxRate } from "./queries";
+import { useDeleteFxRate, useFxRates, useMissingFxRates, useSetFxRate } from "./queries";
+
+/** Currencies in use without any rate: their items are left out of MRR until one is set. */
+function MissingRates({ missing, onPick }: { missing: MissingFxRate[]; onPick: (m: MissingFxRate) => void }) {
+  if (missing.length === 0) return null;
+  return (
+    <Alert
+      color="yellow"
+      variant="light"
+      icon={<IconAlertTriangle size={18} />}
+      title="Currencies in use without a rate"
+      data-testid="missing-fx-rates"
+    >
+      <Text size="sm" mb="xs">
+        Subscription items in these currencies are left out of MRR until a rate is set.
+      </Text>
+      <Table verticalSpacing={4} withRowBorders={false}>
+        <Table.Tbody>
+          {missing.map((m) => (
+            <Table.Tr key={m.currency} data-testid="missing-fx-rate">
+              <Table.Td ff="monospace" fw={600}>
+                {m.currency}
+              </Table.Td>
+              <Table.Td>since {formatDate(m.since)}</Table.Td>
+              <Table.Td>
+                {m.accounts} {m.accounts === 1 ? "account" : "accounts"}
+              </Table.Td>
+              <Table.Td ta="right">
+                <Button size="compact-xs" variant="light" onClick={() => onPick(m)}>
+                  Set a rate
+                </Button>
+              </Table.Td>
+            </Table.Tr>
+          ))}
+        </Table.Tbody>
+      </Table>
+    </Alert>
+  );
+}
 
 interface RateForm {
   currency: string;
@@ -17,6 +56,7 @@ interface RateForm {
 /** Admin: exchange rates to the organisation's base currency, by effective day. */
 export function FxRatesPage() {
   const rates = useFxRates();
+  const missing = useMissingFxRates();
   const setRate = useSetFxRate();
   const deleteRate = useDeleteFxRate();
   const form = useForm<RateForm>({
@@ -33,11 +73,7 @@ export function FxRatesPage() {
     setRate.mutate(
       { currency: values.currency.trim().toUpperCase(), effective_on: values.effective_on, rate: values.rate.trim() },
       {
-        onSuccess: (result) => {
-          if (result.rejected > 0) {
-            notifications.show({ color: "red", title: "Rate refused", message: result.errors?.[0]?.message ?? "" });
-            return;
-          }
+        onSuccess: () => {
           notifications.show({ color: "green", title: "Rate saved", message: "MRR is being recomputed." });
           form.setFieldValue("rate", "");
         },
@@ -51,6 +87,10 @@ export function FxRatesPage() {
       <PageHeader
         title="FX rates"
         description={`Rates to the base currency${base ? ` (${base})` : ""}. A subscription item converts at the rate of the day it started.`}
+      />
+      <MissingRates
+        missing={missing.data ?? []}
+        onPick={(m) => form.setValues({ currency: m.currency, effective_on: m.since, rate: "" })}
       />
       <Card withBorder radius="lg" p="lg">
         <form onSubmit={submit}>

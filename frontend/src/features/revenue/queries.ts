@@ -2,14 +2,16 @@ import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { api, unwrap } from "../../api/client";
 import type { components } from "../../api/gen/schema";
 
-export type FxRateIn = components["schemas"]["FxRateBatch"]["items"][number];
+export type FxRateIn = components["schemas"]["FxRateIn"];
+export type MissingFxRate = components["schemas"]["MissingFxRateRead"];
 
 export const revenueKeys = {
   subscriptions: (accountId: string) => ["listAccountSubscriptions", { account_id: accountId }] as const,
   invoices: (accountId: string) => ["listAccountInvoices", { account_id: accountId }] as const,
-  mrr: (accountId: string) => ["getAccountMrr", { account_id: accountId }] as const,
-  movements: (accountId: string) => ["listAccountMrrMovements", { account_id: accountId }] as const,
+  mrr: (accountId: string, rollup = false) => ["getAccountMrr", { account_id: accountId, rollup }] as const,
+  movements: (accountId: string, rollup = false) => ["listAccountMrrMovements", { account_id: accountId, rollup }] as const,
   fxRates: ["listFxRates"] as const,
+  missingFxRates: ["listMissingFxRates"] as const,
 };
 
 export function useAccountSubscriptions(accountId: string) {
@@ -33,19 +35,27 @@ export function useAccountInvoices(accountId: string) {
   });
 }
 
-export function useAccountMrr(accountId: string) {
+// `rollup`: the sums (and movements) of the account and every child account below it.
+export function useAccountMrr(accountId: string, rollup = false) {
   return useQuery({
-    queryKey: revenueKeys.mrr(accountId),
+    queryKey: revenueKeys.mrr(accountId, rollup),
     queryFn: ({ signal }) =>
-      unwrap(api.GET("/api/v1/accounts/{account_id}/mrr", { params: { path: { account_id: accountId } }, signal })),
+      unwrap(
+        api.GET("/api/v1/accounts/{account_id}/mrr", { params: { path: { account_id: accountId }, query: { rollup } }, signal }),
+      ),
   });
 }
 
-export function useAccountMovements(accountId: string) {
+export function useAccountMovements(accountId: string, rollup = false) {
   return useQuery({
-    queryKey: revenueKeys.movements(accountId),
+    queryKey: revenueKeys.movements(accountId, rollup),
     queryFn: ({ signal }) =>
-      unwrap(api.GET("/api/v1/accounts/{account_id}/mrr-movements", { params: { path: { account_id: accountId } }, signal })),
+      unwrap(
+        api.GET("/api/v1/accounts/{account_id}/mrr-movements", {
+          params: { path: { account_id: accountId }, query: { rollup } },
+          signal,
+        }),
+      ),
   });
 }
 
@@ -56,11 +66,23 @@ export function useFxRates() {
   });
 }
 
+/** Currencies that items of the accounts the user may see are priced in but have no rate. */
+export function useMissingFxRates() {
+  return useQuery({
+    queryKey: revenueKeys.missingFxRates,
+    queryFn: ({ signal }) => unwrap(api.GET("/api/v1/fx-rates/missing", { signal })),
+  });
+}
+
 export function useSetFxRate() {
   const client = useQueryClient();
   return useMutation({
-    mutationFn: (rate: FxRateIn) => unwrap(api.POST("/api/v1/fx-rates/batch", { body: { items: [rate] } })),
-    onSuccess: () => client.invalidateQueries({ queryKey: revenueKeys.fxRates }),
+    mutationFn: (rate: FxRateIn) => unwrap(api.POST("/api/v1/fx-rates", { body: rate })),
+    onSuccess: () =>
+      Promise.all([
+        client.invalidateQueries({ queryKey: revenueKeys.fxRates }),
+        client.invalidateQueries({ queryKey: revenueKeys.missingFxRates }),
+      ]),
   });
 }
 
@@ -69,6 +91,10 @@ export function useDeleteFxRate() {
   return useMutation({
     mutationFn: (rateId: string) =>
       unwrap(api.DELETE("/api/v1/fx-rates/{rate_id}", { params: { path: { rate_id: rateId } } })),
-    onSuccess: () => client.invalidateQueries({ queryKey: revenueKeys.fxRates }),
+    onSuccess: () =>
+      Promise.all([
+        client.invalidateQueries({ queryKey: revenueKeys.fxRates }),
+        client.invalidateQueries({ queryKey: revenueKeys.missingFxRates }),
+      ]),
   });
 }

@@ -1,0 +1,69 @@
+import { screen, waitFor, within } from "@testing-library/react";
+import userEvent from "@testing-library/user-event";
+import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import { resetSessionForTests, startSession } from "../../api/session";
+import { fakeApi, json, problem, requestsTo } from "../../test/fakeApi";
+import { meFixture, renderApp } from "../../test/render";
+
+const LOAD = { timeout: 5_000 };
+
+const EUR = {
+  id: "00000000-0000-0000-0000-00000000f001",
+  currency: "EUR",
+  effective_on: "2026-01-01",
+  rate: "1.0800000000",
+  base_currency: "USD",
+};
+
+function signedInApi(missing: unknown[], sent: unknown[] = []) {
+  startSession("token");
+  return fakeApi({
+    "GET /api/v1/me": () => json(meFixture({}, ["view_all_accounts", "ingest_data"])),
+    "GET /api/v1/fx-rates": () => json([EUR]),
+    "GET /api/v1/fx-rates/missing": () => json(missing),
+    "POST /api/v1/fx-rates": async (request) => {
+      const body = (await request.json()) as { currency: string; effective_on: string; rate: string };
+      sent.push(body);
+      if (body.currency === "USD") return problem(422, "base_currency_rate", "currency: the base currency needs no rate");
+      return json({ ...EUR, ...body, id: "00000000-0000-0000-0000-00000000f002" });
+    },
+  });
+}
+
+describe("the FX rates page", { timeout: 20_000 }, () => {
+  beforeEach(() => resetSessionForTests());
+  afterEach(() => vi.unstubAllGlobals());
+
+  it("lists currencies in use without a rate and sets one from the list", async () => {
+    const sent: unknown[] = [];
+    const api = signedInApi([{ currency: "GBP", since: "2026-02-10", accounts: 3 }], sent);
+    renderApp("/admin/fx-rates");
+
+    const missing = await screen.findByTestId("missing-fx-rates", {}, LOAD);
+    const row = within(missing).getByTestId("missing-fx-rate");
+    expect(row).toHaveTextContent("GBP");
+    expect(row).toHaveTextContent("3 accounts");
+    await userEvent.click(within(row).getByRole("button", { name: "Set a rate" }));
+    expect(screen.getByTestId("fx-currency")).toHaveValue("GBP");
+    expect(screen.getByTestId("fx-date")).toHaveValue("2026-02-10");
+    await userEvent.type(screen.getByTestId("fx-rate"), "1.27");
+    await userEvent.click(screen.getByTestId("fx-save"));
+
+    await waitFor(() => expect(sent).toEqual([{ currency: "GBP", effective_on: "2026-02-10", rate: "1.27" }]));
+    // Saving asks again which currencies still lack a rate.
+    await waitFor(() => expect(requestsTo(api, "GET", "/api/v1/fx-rates/missing")).toHaveLength(2));
+  });
+
+  it("shows no warning when every currency has a rate, and the refusal of a bad one", async () => {
+    signedInApi([]);
+    renderApp("/admin/fx-rates");
+
+    await screen.findByTestId("fx-rates-table", {}, LOAD);
+    expect(screen.queryByTestId("missing-fx-rates")).toBeNull();
+    await userEvent.type(screen.getByTestId("fx-currency"), "usd");
+    await userEvent.type(screen.getByTestId("fx-rate"), "1");
+    await userEvent.click(screen.getByTestId("fx-save"));
+
+    expect(await screen.findByText(/the base currency needs no rate/)).toBeInTheDocument();
+  });
+});
