@@ -264,6 +264,7 @@ const KIND_LABEL: Record<TimelineKind, { label: string; color: string }> = {
   interaction: { label: "Interaction", color: "blue" },
   note: { label: "Note", color: "yellow" },
   ticket: { label: "Ticket", color: "orange" },
+  ticket_closed: { label: "Ticket closed", color: "green" },
   status_update: { label: "Status", color: "tenure" },
   stage_change: { label: "Stage", color: "grape" },
   csm_assigned: { label: "CSM assigned", color: "teal" },
