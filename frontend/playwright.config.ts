@@ -36,8 +36,8 @@ export default defineConfig({
   },
   projects: [
     { name: "setup", testMatch: /global\.setup\.ts/ },
-    { name: "chromium", testMatch: /.*\.spec\.ts/, testIgnore: /account-(workspace|import|bulk|financials|assignment|metrics|usage)\.spec\.ts/, dependencies: ["setup"] },
+    { name: "chromium", testMatch: /.*\.spec\.ts/, testIgnore: /account-(workspace|import|bulk|financials|assignment|metrics|usage|activity)\.spec\.ts/, dependencies: ["setup"] },
     // Creates, edits and churns accounts: after the specs that count the demo organisation's accounts.
-    { name: "workspace", testMatch: /account-(workspace|import|bulk|financials|assignment|metrics|usage)\.spec\.ts/, dependencies: ["chromium"] },
+    { name: "workspace", testMatch: /account-(workspace|import|bulk|financials|assignment|metrics|usage|activity)\.spec\.ts/, dependencies: ["chromium"] },
   ],
 });

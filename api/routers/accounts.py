@@ -256,8 +256,8 @@ async def reactivate_account(
 async def get_account_history(
     account_id: uuid.UUID, actor: ApiActor, session: Session
 ) -> AccountHistoryRead:
-    """Lifecycle stages (with time in each), CSM assignments with effective dates, CSM scores
-    and NPS responses, newest first."""
+    """Lifecycle stages (with time in each), CSM assignments with effective dates, CSM scores,
+    NPS responses and posted statuses, newest first."""
     return await accounts.account_history(session, actor, account_id)
 
 

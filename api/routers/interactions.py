@@ -390,8 +390,9 @@ async def get_account_timeline(
     limit: Limit = 50,
     offset: Offset = 0,
 ) -> Page[TimelineItem]:
-    """Everything that happened to an account, newest first: interactions, notes, tickets,
-    status updates, stage and CSM changes, CSM scores, NPS responses and churn. With
+    """Everything that happened to an account, newest first: interactions, notes, tickets
+    opened and closed, status updates, stage and CSM changes, CSM scores, NPS responses,
+    churn and reactivation. With
     `rollup`, its child accounts' history too (the hierarchy rollup of a parent's view)."""
     paged = await interactions.get_account_timeline(
         session, actor, account_id, kinds=kinds, rollup=rollup, limit=limit, offset=offset

@@ -177,6 +177,10 @@ class ChurnEvent(_AccountHistory, Base):
     churned_on: Mapped[date]
     reason: Mapped[str] = mapped_column(Text)
     reactivated_on: Mapped[date | None]
+    # `changed_by_id` is who recorded the churn; the reactivation has its own author.
+    reactivated_by_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL")
+    )
 
 
 class CustomFieldType(StrEnum):

@@ -28,6 +28,7 @@ from domain.accounts.models import (
     LifecycleStage,
     NpsResponse,
     StagePeriod,
+    StatusUpdate,
     Tier,
 )
 from domain.accounts.schemas import AccountSort
@@ -260,7 +261,11 @@ class AccountRepository:
     async def history(
         self, account_id: uuid.UUID
     ) -> tuple[
-        list[StagePeriod], list[CsmAssignmentPeriod], list[CsmScoreEntry], list[NpsResponse]
+        list[StagePeriod],
+        list[CsmAssignmentPeriod],
+        list[CsmScoreEntry],
+        list[NpsResponse],
+        list[StatusUpdate],
     ]:
         org = self.actor.org_id
 
@@ -278,6 +283,7 @@ class AccountRepository:
             await rows(CsmAssignmentPeriod, CsmAssignmentPeriod.assigned_at),
             await rows(CsmScoreEntry, CsmScoreEntry.recorded_at),
             await rows(NpsResponse, NpsResponse.responded_at),
+            await rows(StatusUpdate, StatusUpdate.posted_at),
         )
 
     async def open_periods(

@@ -183,11 +183,26 @@ class NpsResponseRead(BaseModel):
     responded_at: datetime
 
 
+class StatusUpdateRead(BaseModel):
+    """One posted status; the newest is the account's latest status."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+    id: uuid.UUID
+    title: str = Field(examples=["Expansion in discussion"])
+    details: str | None
+    posted_at: datetime
+    changed_by_id: uuid.UUID | None = Field(description="Who posted it")
+
+
 class AccountHistoryRead(BaseModel):
+    """Each history of the account, newest first."""
+
     stages: list[StagePeriodRead]
     csms: list[CsmPeriodRead]
     csm_scores: list[ScoreEntryRead]
     nps: list[NpsResponseRead]
+    statuses: list[StatusUpdateRead]
 
 
 class CustomFieldRead(BaseModel):

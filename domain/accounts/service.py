@@ -42,6 +42,7 @@ from domain.accounts.schemas import (
     ScoreEntryRead,
     StagePeriodRead,
     StatusUpdateCreate,
+    StatusUpdateRead,
 )
 from domain.audit import service as audit
 from domain.common import clock
@@ -298,6 +299,7 @@ async def reactivate_account(
     )
     if event is not None:
         event.reactivated_on = on or await org_today(session, actor.org_id)
+        event.reactivated_by_id = actor.user_id
     account.churned_on = None
     account.churn_reason = None
     account.updated_at = clock.now()
@@ -317,7 +319,9 @@ async def account_history(
     session: AsyncSession, actor: Actor, account_id: uuid.UUID
 ) -> AccountHistoryRead:
     account = await get_account(session, actor, account_id)
-    stages, csms, scores, nps = await AccountRepository(session, actor).history(account.id)
+    stages, csms, scores, nps, statuses = await AccountRepository(session, actor).history(
+        account.id
+    )
     now = clock.now()
     return AccountHistoryRead(
         stages=[
@@ -333,6 +337,7 @@ async def account_history(
         csms=[CsmPeriodRead.model_validate(p) for p in csms],
         csm_scores=[ScoreEntryRead.model_validate(p) for p in scores],
         nps=[NpsResponseRead.model_validate(p) for p in nps],
+        statuses=[StatusUpdateRead.model_validate(p) for p in statuses],
     )
 
 

@@ -189,6 +189,7 @@ class TimelineKind(StrEnum):
     INTERACTION = "interaction"
     NOTE = "note"
     TICKET = "ticket"
+    TICKET_CLOSED = "ticket_closed"
     STATUS_UPDATE = "status_update"
     STAGE_CHANGE = "stage_change"
     CSM_ASSIGNED = "csm_assigned"

@@ -81,6 +81,16 @@ def _branches(
             Ticket.priority + " priority, " + Ticket.status,
             null(),
         ).where(of(Ticket)),
+        # Only the ticket's current close: a reopened ticket has no closed_at (tickets keep
+        # no status history), and help desks do not say who closed it.
+        TimelineKind.TICKET_CLOSED: lambda: _item(
+            TimelineKind.TICKET_CLOSED,
+            Ticket,
+            Ticket.closed_at,
+            "Ticket " + Ticket.status + ": " + Ticket.subject,
+            Ticket.priority + " priority",
+            null(),
+        ).where(of(Ticket), Ticket.closed_at.is_not(None)),
         TimelineKind.STATUS_UPDATE: lambda: _item(
             TimelineKind.STATUS_UPDATE,
             StatusUpdate,
@@ -143,7 +153,7 @@ def _branches(
             day_start(ChurnEvent.reactivated_on),
             literal("Reactivated"),
             null(),
-            ChurnEvent.changed_by_id,
+            ChurnEvent.reactivated_by_id,
         ).where(of(ChurnEvent), ChurnEvent.reactivated_on.is_not(None)),
     }
 

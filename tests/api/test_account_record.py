@@ -229,6 +229,36 @@ class TestHistories:
         )
         assert body["status_author_id"] == str(admin.id)
 
+    async def test_status_updates_are_kept_in_history_newest_first(
+        self,
+        client: AsyncClient,
+        session: AsyncSession,
+        settings: Settings,
+        org: Organisation,
+        headers: dict[str, str],
+        admin: User,
+    ) -> None:
+        account = await create_account(session, org)
+        csm = await create_user(session, org, role_name="CSM Manager")
+        for h, title, details in (
+            (headers, "Kick-off done", "Training booked"),
+            (auth_headers(settings, csm), "At risk", None),
+        ):
+            response = await client.post(
+                f"{API}/accounts/{account.id}/status",
+                headers=h,
+                json={"title": title, "details": details},
+            )
+            assert response.status_code == 200, response.text
+
+        history = (await client.get(f"{API}/accounts/{account.id}/history", headers=headers)).json()
+
+        assert [(s["title"], s["details"], s["changed_by_id"]) for s in history["statuses"]] == [
+            ("At risk", None, str(csm.id)),
+            ("Kick-off done", "Training booked", str(admin.id)),
+        ]
+        assert history["statuses"][0]["posted_at"] >= history["statuses"][1]["posted_at"]
+
 
 class TestChurn:
     async def test_churned_account_leaves_active_book_but_stays_listed_as_churned(

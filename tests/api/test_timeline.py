@@ -6,6 +6,7 @@ from typing import Any
 
 import pytest
 from httpx import AsyncClient
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain.accounts.models import (
@@ -172,3 +173,117 @@ class TestTimeline:
         ):
             response = await client.get(f"/api/v1/accounts/{account_id}/timeline", headers=h)
             assert_problem(response, 404, "account_not_found")
+
+
+class TestTicketClosed:
+    async def test_closing_a_ticket_adds_an_item_at_its_close_time(
+        self,
+        client: AsyncClient,
+        session: AsyncSession,
+        org: Organisation,
+        headers: dict[str, str],
+    ) -> None:
+        account = await create_account(session, org)
+        ticket = await create_ticket(session, account, subject="SSO broken", opened_at=_at(2))
+
+        response = await client.patch(
+            f"/api/v1/tickets/{ticket.id}",
+            headers=headers,
+            json={"status": "solved", "closed_at": _at(5).isoformat()},
+        )
+        assert response.status_code == 200, response.text
+        body = await _timeline(client, headers, account)
+
+        assert [(i["kind"], i["title"], i["occurred_at"]) for i in body["items"]] == [
+            ("ticket_closed", "Ticket solved: SSO broken", "2025-01-05T12:00:00Z"),
+            ("ticket", "Ticket opened: SSO broken", "2025-01-02T12:00:00Z"),
+        ]
+        assert body["items"][0]["id"] == str(ticket.id)
+        only_closed = await _timeline(client, headers, account, kinds=["ticket_closed"])
+        assert [i["kind"] for i in only_closed["items"]] == ["ticket_closed"]
+
+    async def test_reopening_removes_the_closed_item(
+        self,
+        client: AsyncClient,
+        session: AsyncSession,
+        org: Organisation,
+        headers: dict[str, str],
+    ) -> None:
+        account = await create_account(session, org)
+        ticket = await create_ticket(
+            session, account, status="closed", opened_at=_at(2), closed_at=_at(3)
+        )
+        closed = await _timeline(client, headers, account)
+        assert [i["title"] for i in closed["items"]] == [
+            "Ticket closed: Cannot log in",
+            "Ticket opened: Cannot log in",
+        ]
+
+        response = await client.patch(
+            f"/api/v1/tickets/{ticket.id}", headers=headers, json={"status": "open"}
+        )
+        assert response.status_code == 200, response.text
+        body = await _timeline(client, headers, account)
+
+        assert [i["kind"] for i in body["items"]] == ["ticket"]
+
+
+class TestReactivation:
+    async def test_names_who_reactivated_not_who_churned(
+        self,
+        client: AsyncClient,
+        session: AsyncSession,
+        settings: Settings,
+        org: Organisation,
+        admin: User,
+        headers: dict[str, str],
+    ) -> None:
+        manager = await create_user(session, org, role_name="CSM Manager")
+        account = await create_account(session, org)
+        churned = await client.post(
+            f"/api/v1/accounts/{account.id}/churn",
+            headers=headers,
+            json={"churned_on": "2025-01-10", "reason": "Budget cuts"},
+        )
+        assert churned.status_code == 200, churned.text
+
+        reactivated = await client.post(
+            f"/api/v1/accounts/{account.id}/reactivate",
+            headers=auth_headers(settings, manager),
+        )
+        assert reactivated.status_code == 200, reactivated.text
+        body = await _timeline(client, headers, account, kinds=["churn", "reactivation"])
+
+        authors = {i["kind"]: i["author_id"] for i in body["items"]}
+        assert authors == {"reactivation": str(manager.id), "churn": str(admin.id)}
+        assert [i["kind"] for i in body["items"]] == ["reactivation", "churn"]
+        session.expunge_all()
+        event = await session.scalar(select(ChurnEvent).where(ChurnEvent.account_id == account.id))
+        assert event is not None
+        assert (event.changed_by_id, event.reactivated_by_id) == (admin.id, manager.id)
+
+    async def test_a_reactivation_without_a_recorded_author_names_nobody(
+        self,
+        client: AsyncClient,
+        session: AsyncSession,
+        org: Organisation,
+        admin: User,
+        headers: dict[str, str],
+    ) -> None:
+        # Reactivations recorded before their author was kept: unknown, not the churn's author.
+        account = await create_account(session, org)
+        session.add(
+            ChurnEvent(
+                org_id=org.id,
+                account_id=account.id,
+                changed_by_id=admin.id,
+                churned_on=date(2025, 1, 10),
+                reason="Budget cuts",
+                reactivated_on=date(2025, 2, 1),
+            )
+        )
+        await session.flush()
+
+        body = await _timeline(client, headers, account, kinds=["reactivation"])
+
+        assert [(i["kind"], i["author_id"]) for i in body["items"]] == [("reactivation", None)]

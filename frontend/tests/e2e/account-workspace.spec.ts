@@ -79,6 +79,12 @@ test("an admin posts a status on an account", async ({ page }) => {
 
   await expect(page.getByTestId("account-status-title")).toHaveText("Kick-off done");
   await expect(page.getByTestId("account-status")).toContainText("Training booked for next week.");
+
+  // Every posted status is kept in the account's history.
+  await page.getByRole("tab", { name: "History" }).click();
+  await expect(page.getByTestId("status-history-row")).toHaveCount(1);
+  await expect(page.getByTestId("status-history")).toContainText("Kick-off done");
+  await expect(page.getByTestId("status-history")).toContainText("Ada Admin");
 });
 
 test("an admin marks an account churned and reactivates it", async ({ page }) => {
@@ -109,6 +115,11 @@ test("an admin marks an account churned and reactivates it", async ({ page }) =>
   await page.getByRole("dialog", { name: "Reactivate this account?" }).getByRole("button", { name: "Reactivate" }).click();
   await expect(page.getByText("Account reactivated")).toBeVisible();
   await expect(page.getByTestId("churned-badge")).toHaveCount(0);
+
+  // The timeline names who reactivated it.
+  await page.getByRole("tab", { name: "Timeline" }).click();
+  const reactivation = page.getByTestId("timeline-item").filter({ hasText: "Reactivated" });
+  await expect(reactivation).toContainText("Ada Admin");
 });
 
 test("an admin filters the account list by a condition and the total changes", async ({ page }) => {
@@ -191,15 +202,19 @@ test("an admin edits the text of a note", async ({ page }) => {
 
   await note.getByRole("button", { name: "Edit note" }).click();
   const input = note.getByTestId("note-edit-input");
-  await expect(input).toHaveValue(text);
-  const edited = `Edited ${unique()}\nSecond line`;
-  await input.fill(edited);
+  await expect(input).toHaveText(text);
+  // The editor is rich text: a new line is a new paragraph.
+  const edited = `Edited ${unique()}`;
+  await page.keyboard.press("ControlOrMeta+A");
+  await page.keyboard.type(edited);
+  await page.keyboard.press("Enter");
+  await page.keyboard.type("Second line");
   await note.getByRole("button", { name: "Save note" }).click();
   await expect(page.getByTestId("note-edit-input")).toHaveCount(0);
-  await expect(page.getByTestId("note-body")).toHaveText([edited]);
+  await expect(page.getByTestId("note-body").locator("p")).toHaveText([edited, "Second line"]);
 
   await page.reload();
-  await expect(page.getByTestId("note-body")).toHaveText([edited]);
+  await expect(page.getByTestId("note-body").locator("p")).toHaveText([edited, "Second line"]);
 });
 
 test("an admin excludes accounts with a \"not\" group", async ({ page }) => {

@@ -452,8 +452,8 @@ export interface paths {
         };
         /**
          * Get Account History
-         * @description Lifecycle stages (with time in each), CSM assignments with effective dates, CSM scores
-         *     and NPS responses, newest first.
+         * @description Lifecycle stages (with time in each), CSM assignments with effective dates, CSM scores,
+         *     NPS responses and posted statuses, newest first.
          */
         get: operations["getAccountHistory"];
         put?: never;
@@ -754,8 +754,9 @@ export interface paths {
         };
         /**
          * Get Account Timeline
-         * @description Everything that happened to an account, newest first: interactions, notes, tickets,
-         *     status updates, stage and CSM changes, CSM scores, NPS responses and churn. With
+         * @description Everything that happened to an account, newest first: interactions, notes, tickets
+         *     opened and closed, status updates, stage and CSM changes, CSM scores, NPS responses,
+         *     churn and reactivation. With
          *     `rollup`, its child accounts' history too (the hierarchy rollup of a parent's view).
          */
         get: operations["getAccountTimeline"];
@@ -2551,7 +2552,10 @@ export interface components {
             /** @default name */
             sort: components["schemas"]["AccountSort"];
         };
-        /** AccountHistoryRead */
+        /**
+         * AccountHistoryRead
+         * @description Each history of the account, newest first.
+         */
         AccountHistoryRead: {
             /** Csm Scores */
             csm_scores: components["schemas"]["ScoreEntryRead"][];
@@ -2561,6 +2565,8 @@ export interface components {
             nps: components["schemas"]["NpsResponseRead"][];
             /** Stages */
             stages: components["schemas"]["StagePeriodRead"][];
+            /** Statuses */
+            statuses: components["schemas"]["StatusUpdateRead"][];
         };
         /**
          * AccountImportRead
@@ -5634,6 +5640,34 @@ export interface components {
             /** Title */
             title: string;
         };
+        /**
+         * StatusUpdateRead
+         * @description One posted status; the newest is the account's latest status.
+         */
+        StatusUpdateRead: {
+            /**
+             * Changed By Id
+             * @description Who posted it
+             */
+            changed_by_id: string | null;
+            /** Details */
+            details: string | null;
+            /**
+             * Id
+             * Format: uuid
+             */
+            id: string;
+            /**
+             * Posted At
+             * Format: date-time
+             */
+            posted_at: string;
+            /**
+             * Title
+             * @example Expansion in discussion
+             */
+            title: string;
+        };
         /** SubscriptionBatch */
         SubscriptionBatch: {
             /** Items */
@@ -6135,7 +6169,7 @@ export interface components {
          * TimelineKind
          * @enum {string}
          */
-        TimelineKind: "interaction" | "note" | "ticket" | "status_update" | "stage_change" | "csm_assigned" | "csm_unassigned" | "csm_score" | "nps_response" | "churn" | "reactivation";
+        TimelineKind: "interaction" | "note" | "ticket" | "ticket_closed" | "status_update" | "stage_change" | "csm_assigned" | "csm_unassigned" | "csm_score" | "nps_response" | "churn" | "reactivation";
         /**
          * TriggerTarget
          * @enum {string}

@@ -13,15 +13,15 @@ import {
   TextInput,
 } from "@mantine/core";
 import { useForm } from "@mantine/form";
-import { useDebouncedValue } from "@mantine/hooks";
 import { notifications } from "@mantine/notifications";
 import { IconAlertCircle } from "@tabler/icons-react";
-import { useEffect, useState } from "react";
+import { useEffect } from "react";
 import { errorMessage, isApiError } from "../../api/errors";
 import type { Account, CustomField } from "../../api/types";
 import { useCustomFields, useStages, useTiers } from "../settings/queries";
 import { useCsmOptions } from "./csms";
-import { useAccount, useAccounts, useCreateAccount, useUpdateAccount } from "./queries";
+import { AccountPicker } from "./AccountPicker";
+import { useCreateAccount, useUpdateAccount } from "./queries";
 
 type CustomValue = string | number | boolean | null;
 
@@ -181,7 +181,7 @@ export function CustomFieldInput({
   }
 }
 
-/** A searchable picker over the accounts the user can see (server-side search). */
+/** The account's parent: any other account the user can see. */
 function ParentPicker({
   accountId,
   value,
@@ -195,32 +195,17 @@ function ParentPicker({
   error?: React.ReactNode;
   enabled: boolean;
 }) {
-  const [search, setSearch] = useState("");
-  const [debounced] = useDebouncedValue(search, 250);
-  const results = useAccounts(
-    { q: debounced.trim(), sort: "name", descending: false, limit: 20, offset: 0, deleted: false },
-    enabled,
-  );
-  const current = useAccount(value ?? "", Boolean(value));
-  const options = (results.data?.items ?? []).filter((a) => a.id !== accountId).map((a) => ({ value: a.id, label: a.name }));
-  if (value && current.data && !options.some((o) => o.value === value)) {
-    options.unshift({ value, label: current.data.name });
-  }
   return (
-    <Select
+    <AccountPicker
       label="Parent account"
       description="The account this one belongs to"
       placeholder="No parent"
-      data={options}
-      searchable
       clearable
-      searchValue={search}
-      onSearchChange={setSearch}
+      exclude={accountId}
+      enabled={enabled}
       value={value}
       onChange={onChange}
       error={error}
-      nothingFoundMessage={results.isFetching ? "Searching…" : "No accounts found"}
-      filter={({ options: o }) => o}
     />
   );
 }

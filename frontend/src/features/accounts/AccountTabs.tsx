@@ -6,28 +6,30 @@ import {
   Button,
   Card,
   Group,
+  Menu,
   SegmentedControl,
   SimpleGrid,
   Stack,
   Switch,
   Table,
   Text,
-  Textarea,
   Timeline,
   Title,
   Tooltip,
 } from "@mantine/core";
 import { notifications } from "@mantine/notifications";
-import { IconPencil, IconPin, IconPinnedOff, IconTrash } from "@tabler/icons-react";
+import { IconCircleCheck, IconPencil, IconPin, IconPinnedOff, IconTrash } from "@tabler/icons-react";
 import { useState, type ReactNode } from "react";
 import { Link } from "react-router";
 import { errorMessage, isApiError } from "../../api/errors";
-import type { Account, InteractionType, TimelineKind } from "../../api/types";
+import type { Account, Interaction, InteractionType, Note, Ticket, TimelineKind } from "../../api/types";
+import { ConfirmModal } from "../../components/ConfirmModal";
+import { RichText, RichTextEditor } from "../../components/RichText";
 import { formatDate, formatDateTime, plural } from "../../components/format";
-import { htmlToText, textToHtml } from "../../components/richtext";
+import { htmlToText, isBlankHtml, sanitiseHtml } from "../../components/richtext";
 import { CardSkeleton, EmptyState, ErrorState, TableSkeletonRows } from "../../components/states";
 import { useCustomFields } from "../settings/queries";
-import { LogInteractionModal, NewTicketModal } from "./ActivityForms";
+import { InteractionFormModal, TICKET_STATUSES, TicketFormModal } from "./ActivityForms";
 import { FromChildAccount } from "./rollup";
 import {
   useAccount,
@@ -38,8 +40,11 @@ import {
   useAccountTimeline,
   useChildAccounts,
   useCreateNote,
+  useDeleteInteraction,
   useDeleteNote,
+  useDeleteTicket,
   useUpdateNote,
+  useUpdateTicket,
 } from "./queries";
 
 type NameOf = (id: string | null | undefined) => string | null;
@@ -169,94 +174,138 @@ export function HistoryTab({ accountId, userName }: { accountId: string; userNam
   if (history.isError) {
     return <ErrorState error={history.error} onRetry={() => void history.refetch()} title="Could not load the history" />;
   }
-  const { stages, csms, csm_scores: scores, nps } = history.data;
+  const { stages, csms, csm_scores: scores, nps, statuses } = history.data;
   return (
-    <SimpleGrid cols={{ base: 1, md: 2 }}>
-      <Section title="Lifecycle stages">
-        {stages.length === 0 ? (
-          <Text size="sm" c="dimmed">No stage history.</Text>
+    <Stack>
+      <Section title="Status updates">
+        {statuses.length === 0 ? (
+          <Text size="sm" c="dimmed">No status updates yet.</Text>
         ) : (
-          <Table data-testid="stage-history">
+          <Table data-testid="status-history">
             <Table.Thead>
               <Table.Tr>
-                <Table.Th>Stage</Table.Th>
-                <Table.Th>Entered</Table.Th>
-                <Table.Th>Left</Table.Th>
-                <Table.Th ta="right">Days</Table.Th>
+                <Table.Th>Posted</Table.Th>
+                <Table.Th>Status</Table.Th>
+                <Table.Th>By</Table.Th>
               </Table.Tr>
             </Table.Thead>
             <Table.Tbody>
-              {stages.map((period) => (
-                <Table.Tr key={period.entered_at + period.stage_name}>
-                  <Table.Td>{period.stage_name}</Table.Td>
-                  <Table.Td>{formatDate(period.entered_at)}</Table.Td>
-                  <Table.Td>{period.left_at ? formatDate(period.left_at) : <Badge size="xs" variant="light">current</Badge>}</Table.Td>
-                  <Table.Td ta="right">{Math.floor(period.days).toLocaleString()}</Table.Td>
+              {statuses.map((status, i) => (
+                <Table.Tr key={status.id} data-testid="status-history-row">
+                  <Table.Td style={{ whiteSpace: "nowrap", verticalAlign: "top" }}>{formatDateTime(status.posted_at)}</Table.Td>
+                  <Table.Td>
+                    <Group gap="xs">
+                      <Text size="sm" fw={600}>
+                        {status.title}
+                      </Text>
+                      {i === 0 && (
+                        <Badge size="xs" variant="light">
+                          latest
+                        </Badge>
+                      )}
+                    </Group>
+                    {status.details && (
+                      <Text size="sm" c="dimmed" style={{ whiteSpace: "pre-wrap" }}>
+                        {status.details}
+                      </Text>
+                    )}
+                  </Table.Td>
+                  <Table.Td c="dimmed" style={{ verticalAlign: "top" }}>
+                    {userName(status.changed_by_id) ?? "—"}
+                  </Table.Td>
                 </Table.Tr>
               ))}
             </Table.Tbody>
           </Table>
         )}
       </Section>
-      <Section title="CSM assignments">
-        {csms.length === 0 ? (
-          <Text size="sm" c="dimmed">Never assigned.</Text>
-        ) : (
-          <Table data-testid="csm-history">
-            <Table.Thead>
-              <Table.Tr>
-                <Table.Th>CSM</Table.Th>
-                <Table.Th>From</Table.Th>
-                <Table.Th>Until</Table.Th>
-              </Table.Tr>
-            </Table.Thead>
-            <Table.Tbody>
-              {csms.map((period) => (
-                <Table.Tr key={period.user_id + period.assigned_at}>
-                  <Table.Td>{userName(period.user_id) ?? "Unknown user"}</Table.Td>
-                  <Table.Td>{formatDate(period.assigned_at)}</Table.Td>
-                  <Table.Td>{period.unassigned_at ? formatDate(period.unassigned_at) : <Badge size="xs" variant="light">current</Badge>}</Table.Td>
+      <SimpleGrid cols={{ base: 1, md: 2 }}>
+        <Section title="Lifecycle stages">
+          {stages.length === 0 ? (
+            <Text size="sm" c="dimmed">No stage history.</Text>
+          ) : (
+            <Table data-testid="stage-history">
+              <Table.Thead>
+                <Table.Tr>
+                  <Table.Th>Stage</Table.Th>
+                  <Table.Th>Entered</Table.Th>
+                  <Table.Th>Left</Table.Th>
+                  <Table.Th ta="right">Days</Table.Th>
                 </Table.Tr>
-              ))}
-            </Table.Tbody>
-          </Table>
-        )}
-      </Section>
-      <Section title="CSM scores">
-        {scores.length === 0 ? (
-          <Text size="sm" c="dimmed">No scores recorded.</Text>
-        ) : (
-          <Table data-testid="score-history">
-            <Table.Tbody>
-              {scores.map((entry) => (
-                <Table.Tr key={entry.recorded_at}>
-                  <Table.Td>{formatDateTime(entry.recorded_at)}</Table.Td>
-                  <Table.Td fw={600}>{entry.score}</Table.Td>
-                  <Table.Td c="dimmed">{userName(entry.changed_by_id) ?? ""}</Table.Td>
+              </Table.Thead>
+              <Table.Tbody>
+                {stages.map((period) => (
+                  <Table.Tr key={period.entered_at + period.stage_name}>
+                    <Table.Td>{period.stage_name}</Table.Td>
+                    <Table.Td>{formatDate(period.entered_at)}</Table.Td>
+                    <Table.Td>{period.left_at ? formatDate(period.left_at) : <Badge size="xs" variant="light">current</Badge>}</Table.Td>
+                    <Table.Td ta="right">{Math.floor(period.days).toLocaleString()}</Table.Td>
+                  </Table.Tr>
+                ))}
+              </Table.Tbody>
+            </Table>
+          )}
+        </Section>
+        <Section title="CSM assignments">
+          {csms.length === 0 ? (
+            <Text size="sm" c="dimmed">Never assigned.</Text>
+          ) : (
+            <Table data-testid="csm-history">
+              <Table.Thead>
+                <Table.Tr>
+                  <Table.Th>CSM</Table.Th>
+                  <Table.Th>From</Table.Th>
+                  <Table.Th>Until</Table.Th>
                 </Table.Tr>
-              ))}
-            </Table.Tbody>
-          </Table>
-        )}
-      </Section>
-      <Section title="NPS responses">
-        {nps.length === 0 ? (
-          <Text size="sm" c="dimmed">No NPS responses.</Text>
-        ) : (
-          <Table data-testid="nps-history">
-            <Table.Tbody>
-              {nps.map((entry) => (
-                <Table.Tr key={entry.id}>
-                  <Table.Td>{formatDateTime(entry.responded_at)}</Table.Td>
-                  <Table.Td fw={600}>{entry.score}</Table.Td>
-                  <Table.Td c="dimmed">{entry.contact ?? ""}</Table.Td>
-                </Table.Tr>
-              ))}
-            </Table.Tbody>
-          </Table>
-        )}
-      </Section>
-    </SimpleGrid>
+              </Table.Thead>
+              <Table.Tbody>
+                {csms.map((period) => (
+                  <Table.Tr key={period.user_id + period.assigned_at}>
+                    <Table.Td>{userName(period.user_id) ?? "Unknown user"}</Table.Td>
+                    <Table.Td>{formatDate(period.assigned_at)}</Table.Td>
+                    <Table.Td>{period.unassigned_at ? formatDate(period.unassigned_at) : <Badge size="xs" variant="light">current</Badge>}</Table.Td>
+                  </Table.Tr>
+                ))}
+              </Table.Tbody>
+            </Table>
+          )}
+        </Section>
+        <Section title="CSM scores">
+          {scores.length === 0 ? (
+            <Text size="sm" c="dimmed">No scores recorded.</Text>
+          ) : (
+            <Table data-testid="score-history">
+              <Table.Tbody>
+                {scores.map((entry) => (
+                  <Table.Tr key={entry.recorded_at}>
+                    <Table.Td>{formatDateTime(entry.recorded_at)}</Table.Td>
+                    <Table.Td fw={600}>{entry.score}</Table.Td>
+                    <Table.Td c="dimmed">{userName(entry.changed_by_id) ?? ""}</Table.Td>
+                  </Table.Tr>
+                ))}
+              </Table.Tbody>
+            </Table>
+          )}
+        </Section>
+        <Section title="NPS responses">
+          {nps.length === 0 ? (
+            <Text size="sm" c="dimmed">No NPS responses.</Text>
+          ) : (
+            <Table data-testid="nps-history">
+              <Table.Tbody>
+                {nps.map((entry) => (
+                  <Table.Tr key={entry.id}>
+                    <Table.Td>{formatDateTime(entry.responded_at)}</Table.Td>
+                    <Table.Td fw={600}>{entry.score}</Table.Td>
+                    <Table.Td c="dimmed">{entry.contact ?? ""}</Table.Td>
+                  </Table.Tr>
+                ))}
+              </Table.Tbody>
+            </Table>
+          )}
+        </Section>
+      </SimpleGrid>
+    </Stack>
   );
 }
 
@@ -264,6 +313,7 @@ const KIND_LABEL: Record<TimelineKind, { label: string; color: string }> = {
   interaction: { label: "Interaction", color: "blue" },
   note: { label: "Note", color: "yellow" },
   ticket: { label: "Ticket", color: "orange" },
+  ticket_closed: { label: "Ticket closed", color: "green" },
   status_update: { label: "Status", color: "tenure" },
   stage_change: { label: "Stage", color: "grape" },
   csm_assigned: { label: "CSM assigned", color: "teal" },
@@ -301,11 +351,14 @@ export function TimelineTab({ accountId, userName, rollup = false }: { accountId
                 </Group>
               }
             >
-              {item.detail && (
-                <Text size="sm" c="dimmed" lineClamp={3} style={{ whiteSpace: "pre-wrap" }}>
-                  {htmlToText(item.detail)}
-                </Text>
-              )}
+              {item.detail &&
+                (item.kind === "note" ? (
+                  <RichText html={item.detail} c="dimmed" mah={110} style={{ overflow: "hidden" }} />
+                ) : (
+                  <Text size="sm" c="dimmed" lineClamp={3} style={{ whiteSpace: "pre-wrap" }}>
+                    {htmlToText(item.detail)}
+                  </Text>
+                ))}
               <Text size="xs" c="dimmed" mt={4}>
                 {formatDateTime(item.occurred_at)}
                 {item.author_id && userName(item.author_id) ? ` · ${userName(item.author_id)}` : ""}
@@ -339,16 +392,19 @@ export function NotesTab({
   const update = useUpdateNote(accountId);
   const remove = useDeleteNote(accountId);
   const [body, setBody] = useState("");
+  // A new key empties the (uncontrolled) editor after a note is added.
+  const [draft, setDraft] = useState(0);
   const [pinned, setPinned] = useState(false);
   const fieldError = isApiError(create.error) ? create.error.fieldErrorMap().body : undefined;
-  // The note being edited (one at a time) and its text.
-  const [editing, setEditing] = useState<{ id: string; text: string } | null>(null);
+  // The note being edited (one at a time) and its HTML.
+  const [editing, setEditing] = useState<{ id: string; html: string } | null>(null);
   const editError = isApiError(update.error) ? update.error.fieldErrorMap().body : undefined;
+  const [deleting, setDeleting] = useState<Note | null>(null);
 
   const saveEdit = () => {
-    if (!editing || !editing.text.trim()) return;
+    if (!editing || isBlankHtml(editing.html)) return;
     update.mutate(
-      { noteId: editing.id, body: { body: textToHtml(editing.text.trim()) } },
+      { noteId: editing.id, body: { body: sanitiseHtml(editing.html) } },
       {
         onSuccess: () => {
           setEditing(null);
@@ -359,12 +415,13 @@ export function NotesTab({
   };
 
   const add = () => {
-    if (!body.trim()) return;
+    if (isBlankHtml(body)) return;
     create.mutate(
-      { body: textToHtml(body.trim()), is_pinned: pinned },
+      { body: sanitiseHtml(body), is_pinned: pinned },
       {
         onSuccess: () => {
           setBody("");
+          setDraft((n) => n + 1);
           setPinned(false);
           notifications.show({ color: "tenure", title: "Note added", message: "" });
         },
@@ -378,19 +435,17 @@ export function NotesTab({
       {canWrite && (
         <Card withBorder radius="lg" p="lg">
           <Stack gap="sm">
-            <Textarea
+            <RichTextEditor
+              key={draft}
               label="New note"
               placeholder="What should the team know about this account?"
-              autosize
-              minRows={3}
-              value={body}
-              onChange={(e) => setBody(e.currentTarget.value)}
+              onChange={setBody}
               error={fieldError ?? (create.isError && !fieldError ? errorMessage(create.error) : undefined)}
-              data-testid="note-input"
+              testId="note-input"
             />
             <Group justify="space-between">
               <Switch label="Pin to the top" checked={pinned} onChange={(e) => setPinned(e.currentTarget.checked)} />
-              <Button onClick={add} loading={create.isPending} disabled={!body.trim()}>
+              <Button onClick={add} loading={create.isPending} disabled={isBlankHtml(body)}>
                 Add note
               </Button>
             </Group>
@@ -407,17 +462,13 @@ export function NotesTab({
         notes.data.items.map((note) => (
           <Card key={note.id} withBorder radius="lg" p="md" data-testid="note" bg={note.is_pinned ? "yellow.0" : undefined}>
             <Group justify="space-between" align="flex-start" wrap="nowrap">
-              <Box style={{ minWidth: 0 }}>
+              <Box style={{ minWidth: 0, flex: 1 }}>
                 {note.is_pinned && (
                   <Badge size="xs" color="yellow" variant="light" mb={4} leftSection={<IconPin size={10} />}>
                     Pinned
                   </Badge>
                 )}
-                {editing?.id === note.id ? null : (
-                  <Text size="sm" style={{ whiteSpace: "pre-wrap" }} data-testid="note-body">
-                    {htmlToText(note.body)}
-                  </Text>
-                )}
+                {editing?.id === note.id ? null : <RichText html={note.body} testId="note-body" />}
                 <Text size="xs" c="dimmed" mt={4}>
                   {formatDateTime(note.created_at)}
                   {userName(note.author_id) ? ` · ${userName(note.author_id)}` : ""}
@@ -433,7 +484,7 @@ export function NotesTab({
                       aria-label="Edit note"
                       onClick={() => {
                         update.reset();
-                        setEditing({ id: note.id, text: htmlToText(note.body) });
+                        setEditing({ id: note.id, html: note.body });
                       }}
                     >
                       <IconPencil size={16} />
@@ -452,12 +503,7 @@ export function NotesTab({
                     </ActionIcon>
                   </Tooltip>
                   <Tooltip label="Delete">
-                    <ActionIcon
-                      variant="subtle"
-                      color="red"
-                      aria-label="Delete note"
-                      onClick={() => remove.mutate(note.id, { onError: failed("Could not delete the note") })}
-                    >
+                    <ActionIcon variant="subtle" color="red" aria-label="Delete note" onClick={() => setDeleting(note)}>
                       <IconTrash size={16} />
                     </ActionIcon>
                   </Tooltip>
@@ -466,21 +512,19 @@ export function NotesTab({
             </Group>
             {editing?.id === note.id && (
               <Stack gap="sm" mt="xs">
-                <Textarea
-                  aria-label="Note text"
-                  autosize
-                  minRows={3}
-                  value={editing.text}
-                  onChange={(e) => setEditing({ id: note.id, text: e.currentTarget.value })}
+                <RichTextEditor
+                  label="Note text"
+                  initialHtml={note.body}
+                  onChange={(html) => setEditing({ id: note.id, html })}
                   error={editError ?? (update.isError && !editError ? errorMessage(update.error) : undefined)}
-                  data-testid="note-edit-input"
+                  testId="note-edit-input"
                   autoFocus
                 />
                 <Group justify="flex-end" gap="xs">
                   <Button variant="default" size="xs" onClick={() => setEditing(null)}>
                     Cancel
                   </Button>
-                  <Button size="xs" onClick={saveEdit} loading={update.isPending} disabled={!editing.text.trim()}>
+                  <Button size="xs" onClick={saveEdit} loading={update.isPending} disabled={isBlankHtml(editing.html)}>
                     Save note
                   </Button>
                 </Group>
@@ -489,6 +533,26 @@ export function NotesTab({
           </Card>
         ))
       )}
+      <ConfirmModal
+        opened={deleting !== null}
+        onClose={() => setDeleting(null)}
+        title="Delete this note?"
+        confirmLabel="Delete note"
+        danger
+        loading={remove.isPending}
+        onConfirm={() =>
+          deleting &&
+          remove.mutate(deleting.id, {
+            onSuccess: () => {
+              setDeleting(null);
+              notifications.show({ color: "tenure", title: "Note deleted", message: "" });
+            },
+            onError: failed("Could not delete the note"),
+          })
+        }
+      >
+        The note is removed from the account and its timeline. This cannot be undone.
+      </ConfirmModal>
     </Stack>
   );
 }
@@ -515,7 +579,22 @@ export function InteractionsTab({
 }) {
   const [type, setType] = useState<InteractionType | "all">("all");
   const [logOpened, setLogOpened] = useState(false);
+  const [editing, setEditing] = useState<Interaction | null>(null);
+  const [deleting, setDeleting] = useState<Interaction | null>(null);
   const interactions = useAccountInteractions(accountId, type === "all" ? null : type, true, rollup);
+  const remove = useDeleteInteraction(accountId);
+  const columns = canWrite ? 6 : 5;
+
+  const onDelete = () =>
+    deleting &&
+    remove.mutate(deleting, {
+      onSuccess: () => {
+        setDeleting(null);
+        notifications.show({ color: "tenure", title: "Interaction deleted", message: deleting.subject ?? "" });
+      },
+      onError: (error) => notifications.show({ color: "red", title: "Could not delete the interaction", message: errorMessage(error) }),
+    });
+
   return (
     <Card withBorder radius="lg" p={0}>
       <Group p="md">
@@ -532,7 +611,19 @@ export function InteractionsTab({
           </Button>
         )}
       </Group>
-      <LogInteractionModal accountId={accountId} opened={logOpened} onClose={() => setLogOpened(false)} />
+      <InteractionFormModal accountId={accountId} opened={logOpened} onClose={() => setLogOpened(false)} />
+      <InteractionFormModal accountId={accountId} interaction={editing ?? undefined} opened={editing !== null} onClose={() => setEditing(null)} />
+      <ConfirmModal
+        opened={deleting !== null}
+        onClose={() => setDeleting(null)}
+        title="Delete this interaction?"
+        confirmLabel="Delete interaction"
+        danger
+        loading={remove.isPending}
+        onConfirm={onDelete}
+      >
+        {`“${deleting?.subject ?? "This interaction"}” is removed from the account, its timeline and search. This cannot be undone.`}
+      </ConfirmModal>
       {interactions.isError ? (
         <Box p="md">
           <ErrorState error={interactions.error} onRetry={() => void interactions.refetch()} title="Could not load interactions" />
@@ -549,11 +640,12 @@ export function InteractionsTab({
                 <Table.Th>Subject</Table.Th>
                 <Table.Th>Participants</Table.Th>
                 <Table.Th>Outcome</Table.Th>
+                {canWrite && <Table.Th w={80} aria-label="Actions" />}
               </Table.Tr>
             </Table.Thead>
             <Table.Tbody>
               {interactions.isPending ? (
-                <TableSkeletonRows columns={5} rows={5} />
+                <TableSkeletonRows columns={columns} rows={5} />
               ) : (
                 interactions.data.items.map((item) => (
                   <Table.Tr key={item.id} data-testid="interaction-row">
@@ -582,6 +674,22 @@ export function InteractionsTab({
                     <Table.Td>
                       <Text size="sm">{item.outcome ?? "—"}</Text>
                     </Table.Td>
+                    {canWrite && (
+                      <Table.Td>
+                        <Group gap={4} wrap="nowrap" justify="flex-end">
+                          <Tooltip label="Edit">
+                            <ActionIcon variant="subtle" color="gray" aria-label="Edit interaction" onClick={() => setEditing(item)}>
+                              <IconPencil size={16} />
+                            </ActionIcon>
+                          </Tooltip>
+                          <Tooltip label="Delete">
+                            <ActionIcon variant="subtle" color="red" aria-label="Delete interaction" onClick={() => setDeleting(item)}>
+                              <IconTrash size={16} />
+                            </ActionIcon>
+                          </Tooltip>
+                        </Group>
+                      </Table.Td>
+                    )}
                   </Table.Tr>
                 ))
               )}
@@ -595,6 +703,8 @@ export function InteractionsTab({
 
 const TICKET_COLORS: Record<string, string> = { open: "red", pending: "orange", solved: "green", closed: "gray" };
 const PRIORITY_COLORS: Record<string, string> = { low: "gray", normal: "blue", high: "orange", urgent: "red" };
+/** What the status menu calls moving a ticket to each status. */
+const STATUS_ACTIONS: Record<Ticket["status"], string> = { open: "Reopen", pending: "Mark pending", solved: "Mark solved", closed: "Close ticket" };
 
 export function TicketsTab({
   accountId,
@@ -606,13 +716,51 @@ export function TicketsTab({
   rollup?: boolean;
 }) {
   const tickets = useAccountTickets(accountId, true, rollup);
+  const update = useUpdateTicket(accountId);
+  const remove = useDeleteTicket(accountId);
   const [newOpened, setNewOpened] = useState(false);
+  const [editing, setEditing] = useState<Ticket | null>(null);
+  const [deleting, setDeleting] = useState<Ticket | null>(null);
+  const columns = canWrite ? 7 : 6;
+
+  const setStatus = (ticket: Ticket, status: Ticket["status"]) =>
+    update.mutate(
+      { ticketId: ticket.id, body: { status } },
+      {
+        onSuccess: (saved) => notifications.show({ color: "tenure", title: `Ticket ${saved.status}`, message: saved.subject }),
+        onError: (error) => notifications.show({ color: "red", title: "Could not change the ticket's status", message: errorMessage(error) }),
+      },
+    );
+  const onDelete = () =>
+    deleting &&
+    remove.mutate(deleting, {
+      onSuccess: () => {
+        setDeleting(null);
+        notifications.show({ color: "tenure", title: "Ticket deleted", message: deleting.subject });
+      },
+      onError: (error) => notifications.show({ color: "red", title: "Could not delete the ticket", message: errorMessage(error) }),
+    });
+
   const newTicket = canWrite && (
+    <Button size="xs" onClick={() => setNewOpened(true)} data-testid="new-ticket">
+      New ticket
+    </Button>
+  );
+  const modals = canWrite && (
     <>
-      <Button size="xs" onClick={() => setNewOpened(true)} data-testid="new-ticket">
-        New ticket
-      </Button>
-      <NewTicketModal accountId={accountId} opened={newOpened} onClose={() => setNewOpened(false)} />
+      <TicketFormModal accountId={accountId} opened={newOpened} onClose={() => setNewOpened(false)} />
+      <TicketFormModal accountId={accountId} ticket={editing ?? undefined} opened={editing !== null} onClose={() => setEditing(null)} />
+      <ConfirmModal
+        opened={deleting !== null}
+        onClose={() => setDeleting(null)}
+        title="Delete this ticket?"
+        confirmLabel="Delete ticket"
+        danger
+        loading={remove.isPending}
+        onConfirm={onDelete}
+      >
+        {`“${deleting?.subject ?? ""}” is removed from the account and its timeline. This cannot be undone.`}
+      </ConfirmModal>
     </>
   );
   if (tickets.isError) return <ErrorState error={tickets.error} onRetry={() => void tickets.refetch()} title="Could not load tickets" />;
@@ -620,6 +768,7 @@ export function TicketsTab({
     return (
       <>
         <EmptyState title="No support tickets" description="Tickets from your support system appear here." action={newTicket} />
+        {modals}
       </>
     );
   }
@@ -630,7 +779,8 @@ export function TicketsTab({
           {newTicket}
         </Group>
       )}
-      <Table.ScrollContainer minWidth={700}>
+      {modals}
+      <Table.ScrollContainer minWidth={760}>
         <Table verticalSpacing="sm" horizontalSpacing="md" data-testid="tickets-table">
           <Table.Thead bg="gray.0">
             <Table.Tr>
@@ -640,11 +790,12 @@ export function TicketsTab({
               <Table.Th>Opened</Table.Th>
               <Table.Th>Closed</Table.Th>
               <Table.Th>Source</Table.Th>
+              {canWrite && <Table.Th w={110} aria-label="Actions" />}
             </Table.Tr>
           </Table.Thead>
           <Table.Tbody>
             {tickets.isPending ? (
-              <TableSkeletonRows columns={6} rows={5} />
+              <TableSkeletonRows columns={columns} rows={5} />
             ) : (
               tickets.data.items.map((ticket) => (
                 <Table.Tr key={ticket.id} data-testid="ticket-row">
@@ -660,7 +811,7 @@ export function TicketsTab({
                     )}
                   </Table.Td>
                   <Table.Td>
-                    <Badge size="sm" variant="light" color={TICKET_COLORS[ticket.status] ?? "gray"}>
+                    <Badge size="sm" variant="light" color={TICKET_COLORS[ticket.status] ?? "gray"} data-testid="ticket-status">
                       {ticket.status}
                     </Badge>
                   </Table.Td>
@@ -670,8 +821,47 @@ export function TicketsTab({
                     </Badge>
                   </Table.Td>
                   <Table.Td style={{ whiteSpace: "nowrap" }}>{formatDateTime(ticket.opened_at)}</Table.Td>
-                  <Table.Td style={{ whiteSpace: "nowrap" }}>{formatDateTime(ticket.closed_at)}</Table.Td>
+                  <Table.Td style={{ whiteSpace: "nowrap" }} data-testid="ticket-closed-at">
+                    {formatDateTime(ticket.closed_at)}
+                  </Table.Td>
                   <Table.Td>{ticket.source}</Table.Td>
+                  {canWrite && (
+                    <Table.Td>
+                      <Group gap={4} wrap="nowrap" justify="flex-end">
+                        <Menu position="bottom-end" withinPortal>
+                          <Menu.Target>
+                            <Tooltip label="Change status">
+                              <ActionIcon
+                                variant="subtle"
+                                color="gray"
+                                aria-label="Change ticket status"
+                                loading={update.isPending && update.variables?.ticketId === ticket.id}
+                              >
+                                <IconCircleCheck size={16} />
+                              </ActionIcon>
+                            </Tooltip>
+                          </Menu.Target>
+                          <Menu.Dropdown>
+                            {TICKET_STATUSES.filter((status) => status !== ticket.status).map((status) => (
+                              <Menu.Item key={status} onClick={() => setStatus(ticket, status)}>
+                                {STATUS_ACTIONS[status]}
+                              </Menu.Item>
+                            ))}
+                          </Menu.Dropdown>
+                        </Menu>
+                        <Tooltip label="Edit">
+                          <ActionIcon variant="subtle" color="gray" aria-label="Edit ticket" onClick={() => setEditing(ticket)}>
+                            <IconPencil size={16} />
+                          </ActionIcon>
+                        </Tooltip>
+                        <Tooltip label="Delete">
+                          <ActionIcon variant="subtle" color="red" aria-label="Delete ticket" onClick={() => setDeleting(ticket)}>
+                            <IconTrash size={16} />
+                          </ActionIcon>
+                        </Tooltip>
+                      </Group>
+                    </Table.Td>
+                  )}
                 </Table.Tr>
               ))
             )}

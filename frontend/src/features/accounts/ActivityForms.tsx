@@ -2,9 +2,9 @@ import { Alert, Button, Group, Modal, MultiSelect, Select, Stack, TagsInput, Tex
 import { notifications } from "@mantine/notifications";
 import { useState } from "react";
 import { errorMessage } from "../../api/errors";
-import type { InteractionType } from "../../api/types";
+import type { Interaction, InteractionType, Ticket } from "../../api/types";
 import { useUserDirectory } from "../users/queries";
-import { useCreateInteraction, useCreateTicket } from "./queries";
+import { useCreateInteraction, useCreateTicket, useUpdateInteraction, useUpdateTicket } from "./queries";
 
 const TYPES: { value: InteractionType; label: string }[] = [
   { value: "call", label: "Call" },
@@ -15,9 +15,14 @@ const TYPES: { value: InteractionType; label: string }[] = [
   { value: "other", label: "Other" },
 ];
 
-/** Now as a value for a datetime-local input (the browser's local time). */
-function nowLocal(): string {
-  const d = new Date();
+type TicketStatus = Ticket["status"];
+type TicketPriority = Ticket["priority"];
+export const TICKET_STATUSES: TicketStatus[] = ["open", "pending", "solved", "closed"];
+const TICKET_PRIORITIES: TicketPriority[] = ["low", "normal", "high", "urgent"];
+
+/** A time as a value for a datetime-local input (the browser's local time, to the minute). */
+export function toLocalInput(value: Date | string): string {
+  const d = new Date(value);
   d.setSeconds(0, 0);
   return new Date(d.getTime() - d.getTimezoneOffset() * 60_000).toISOString().slice(0, 16);
 }
@@ -27,141 +32,171 @@ export function withZone(local: string): string {
   return new Date(local).toISOString();
 }
 
-export function LogInteractionModal({ accountId, opened, onClose }: { accountId: string; opened: boolean; onClose: () => void }) {
-  const create = useCreateInteraction(accountId);
-  const directory = useUserDirectory(opened);
-  const [type, setType] = useState<InteractionType>("call");
-  const [occurredAt, setOccurredAt] = useState(nowLocal);
-  const [subject, setSubject] = useState("");
-  const [body, setBody] = useState("");
-  const [outcome, setOutcome] = useState("");
-  const [users, setUsers] = useState<string[]>([]);
-  const [contacts, setContacts] = useState<string[]>([]);
-
-  const close = () => {
-    create.reset();
-    onClose();
-  };
-  const submit = () => {
-    create.mutate(
-      {
-        type,
-        source: "manual",
-        occurred_at: withZone(occurredAt),
-        subject: subject.trim() || null,
-        body: body.trim() || null,
-        outcome: outcome.trim() || null,
-        participant_user_ids: users,
-        participant_contacts: contacts,
-      },
-      {
-        onSuccess: () => {
-          notifications.show({ color: "tenure", title: "Interaction logged", message: subject || type });
-          setSubject("");
-          setBody("");
-          setOutcome("");
-          setUsers([]);
-          setContacts([]);
-          close();
-        },
-      },
-    );
-  };
-
+/** Log an interaction on an account, or edit `interaction` when it is given. */
+export function InteractionFormModal({
+  accountId,
+  interaction,
+  opened,
+  onClose,
+}: {
+  accountId: string;
+  interaction?: Interaction;
+  opened: boolean;
+  onClose: () => void;
+}) {
   return (
-    <Modal opened={opened} onClose={close} title="Log interaction" size="lg">
-      <Stack gap="sm">
-        <Select label="Type" data={TYPES} value={type} onChange={(v) => v && setType(v as InteractionType)} allowDeselect={false} />
-        <TextInput label="When" type="datetime-local" value={occurredAt} onChange={(e) => setOccurredAt(e.currentTarget.value)} required />
-        <TextInput label="Subject" value={subject} onChange={(e) => setSubject(e.currentTarget.value)} maxLength={500} />
-        <Textarea label="Details" value={body} onChange={(e) => setBody(e.currentTarget.value)} autosize minRows={3} />
-        <TextInput label="Outcome" value={outcome} onChange={(e) => setOutcome(e.currentTarget.value)} maxLength={500} />
-        <MultiSelect
-          label="Team participants"
-          data={(directory.data ?? []).map((user) => ({ value: user.id, label: user.full_name }))}
-          value={users}
-          onChange={setUsers}
-          searchable
-        />
-        <TagsInput label="Customer participants" placeholder="Type a name, press Enter" value={contacts} onChange={setContacts} />
-        {create.isError && (
-          <Alert color="red" title="Could not log the interaction">
-            {errorMessage(create.error)}
-          </Alert>
-        )}
-        <Group justify="flex-end">
-          <Button variant="default" onClick={close}>
-            Cancel
-          </Button>
-          <Button onClick={submit} loading={create.isPending} disabled={!occurredAt}>
-            Log interaction
-          </Button>
-        </Group>
-      </Stack>
+    <Modal opened={opened} onClose={onClose} title={interaction ? "Edit interaction" : "Log interaction"} size="lg">
+      {/* Mounted only while open: each opening starts from the interaction (or a blank form). */}
+      {opened && <InteractionForm accountId={accountId} interaction={interaction} onClose={onClose} />}
     </Modal>
   );
 }
 
-export function NewTicketModal({ accountId, opened, onClose }: { accountId: string; opened: boolean; onClose: () => void }) {
-  const create = useCreateTicket(accountId);
-  const [subject, setSubject] = useState("");
-  const [status, setStatus] = useState<"open" | "pending" | "solved" | "closed">("open");
-  const [priority, setPriority] = useState<"low" | "normal" | "high" | "urgent">("normal");
-  const [openedAt, setOpenedAt] = useState(nowLocal);
-  const [externalId, setExternalId] = useState("");
+function InteractionForm({ accountId, interaction, onClose }: { accountId: string; interaction?: Interaction; onClose: () => void }) {
+  const create = useCreateInteraction(accountId);
+  const update = useUpdateInteraction(accountId);
+  const mutation = interaction ? update : create;
+  const directory = useUserDirectory(true);
+  const initialAt = interaction ? toLocalInput(interaction.occurred_at) : toLocalInput(new Date());
+  const [type, setType] = useState<InteractionType>(interaction?.type ?? "call");
+  const [occurredAt, setOccurredAt] = useState(initialAt);
+  const [subject, setSubject] = useState(interaction?.subject ?? "");
+  const [body, setBody] = useState(interaction?.body ?? "");
+  const [outcome, setOutcome] = useState(interaction?.outcome ?? "");
+  const [users, setUsers] = useState<string[]>(interaction?.participant_user_ids ?? []);
+  const [contacts, setContacts] = useState<string[]>(interaction?.participant_contacts ?? []);
 
-  const close = () => {
-    create.reset();
+  const fields = {
+    type,
+    subject: subject.trim() || null,
+    body: body.trim() || null,
+    outcome: outcome.trim() || null,
+    participant_user_ids: users,
+    participant_contacts: contacts,
+  };
+  const saved = (title: string) => () => {
+    notifications.show({ color: "tenure", title, message: subject || type });
     onClose();
   };
   const submit = () => {
-    create.mutate(
-      { subject: subject.trim(), source: "manual", status, priority, opened_at: withZone(openedAt), external_id: externalId.trim() || null },
-      {
-        onSuccess: () => {
-          notifications.show({ color: "tenure", title: "Ticket added", message: subject });
-          setSubject("");
-          setExternalId("");
-          close();
-        },
-      },
-    );
+    if (interaction) {
+      // The input shows minutes: an untouched time is not sent, so its seconds survive.
+      const moved = occurredAt !== initialAt ? { occurred_at: withZone(occurredAt) } : {};
+      update.mutate({ interactionId: interaction.id, body: { ...fields, ...moved } }, { onSuccess: saved("Interaction updated") });
+    } else {
+      create.mutate({ ...fields, source: "manual", occurred_at: withZone(occurredAt) }, { onSuccess: saved("Interaction logged") });
+    }
+  };
+  // Team users who took part stay listed even if they are not in the directory any more.
+  const userOptions = (directory.data ?? []).map((user) => ({ value: user.id, label: user.full_name }));
+  for (const id of users) if (!userOptions.some((o) => o.value === id)) userOptions.push({ value: id, label: "Former team member" });
+
+  return (
+    <Stack gap="sm">
+      <Select label="Type" data={TYPES} value={type} onChange={(v) => v && setType(v as InteractionType)} allowDeselect={false} />
+      <TextInput label="When" type="datetime-local" value={occurredAt} onChange={(e) => setOccurredAt(e.currentTarget.value)} required />
+      <TextInput label="Subject" value={subject} onChange={(e) => setSubject(e.currentTarget.value)} maxLength={500} />
+      <Textarea label="Details" value={body} onChange={(e) => setBody(e.currentTarget.value)} autosize minRows={3} />
+      <TextInput label="Outcome" value={outcome} onChange={(e) => setOutcome(e.currentTarget.value)} maxLength={500} />
+      <MultiSelect label="Team participants" data={userOptions} value={users} onChange={setUsers} searchable />
+      <TagsInput label="Customer participants" placeholder="Type a name, press Enter" value={contacts} onChange={setContacts} />
+      {mutation.isError && (
+        <Alert color="red" title={interaction ? "Could not save the interaction" : "Could not log the interaction"}>
+          {errorMessage(mutation.error)}
+        </Alert>
+      )}
+      <Group justify="flex-end">
+        <Button variant="default" onClick={onClose}>
+          Cancel
+        </Button>
+        <Button onClick={submit} loading={mutation.isPending} disabled={!occurredAt}>
+          {interaction ? "Save interaction" : "Log interaction"}
+        </Button>
+      </Group>
+    </Stack>
+  );
+}
+
+/** Add a ticket to an account, or edit `ticket` when it is given. */
+export function TicketFormModal({
+  accountId,
+  ticket,
+  opened,
+  onClose,
+}: {
+  accountId: string;
+  ticket?: Ticket;
+  opened: boolean;
+  onClose: () => void;
+}) {
+  return (
+    <Modal opened={opened} onClose={onClose} title={ticket ? "Edit ticket" : "New ticket"}>
+      {opened && <TicketForm accountId={accountId} ticket={ticket} onClose={onClose} />}
+    </Modal>
+  );
+}
+
+function TicketForm({ accountId, ticket, onClose }: { accountId: string; ticket?: Ticket; onClose: () => void }) {
+  const create = useCreateTicket(accountId);
+  const update = useUpdateTicket(accountId);
+  const mutation = ticket ? update : create;
+  const initialOpenedAt = ticket ? toLocalInput(ticket.opened_at) : toLocalInput(new Date());
+  const [subject, setSubject] = useState(ticket?.subject ?? "");
+  const [status, setStatus] = useState<TicketStatus>(ticket?.status ?? "open");
+  const [priority, setPriority] = useState<TicketPriority>(ticket?.priority ?? "normal");
+  const [openedAt, setOpenedAt] = useState(initialOpenedAt);
+  const [externalId, setExternalId] = useState("");
+
+  const saved = (title: string) => () => {
+    notifications.show({ color: "tenure", title, message: subject });
+    onClose();
+  };
+  const submit = () => {
+    if (ticket) {
+      const moved = openedAt !== initialOpenedAt ? { opened_at: withZone(openedAt) } : {};
+      update.mutate(
+        { ticketId: ticket.id, body: { subject: subject.trim(), status, priority, ...moved } },
+        { onSuccess: saved("Ticket updated") },
+      );
+    } else {
+      create.mutate(
+        { subject: subject.trim(), source: "manual", status, priority, opened_at: withZone(openedAt), external_id: externalId.trim() || null },
+        { onSuccess: saved("Ticket added") },
+      );
+    }
   };
 
   return (
-    <Modal opened={opened} onClose={close} title="New ticket">
-      <Stack gap="sm">
-        <TextInput label="Subject" value={subject} onChange={(e) => setSubject(e.currentTarget.value)} maxLength={500} required />
-        <Select
-          label="Status"
-          data={["open", "pending", "solved", "closed"]}
-          value={status}
-          onChange={(v) => v && setStatus(v as typeof status)}
-          allowDeselect={false}
-        />
-        <Select
-          label="Priority"
-          data={["low", "normal", "high", "urgent"]}
-          value={priority}
-          onChange={(v) => v && setPriority(v as typeof priority)}
-          allowDeselect={false}
-        />
-        <TextInput label="Opened" type="datetime-local" value={openedAt} onChange={(e) => setOpenedAt(e.currentTarget.value)} required />
+    <Stack gap="sm">
+      <TextInput label="Subject" value={subject} onChange={(e) => setSubject(e.currentTarget.value)} maxLength={500} required />
+      <Select
+        label="Status"
+        description={ticket ? "Solving or closing it records the close time; reopening clears it" : undefined}
+        data={TICKET_STATUSES}
+        value={status}
+        onChange={(v) => v && setStatus(v as TicketStatus)}
+        allowDeselect={false}
+      />
+      <Select label="Priority" data={TICKET_PRIORITIES} value={priority} onChange={(v) => v && setPriority(v as TicketPriority)} allowDeselect={false} />
+      <TextInput label="Opened" type="datetime-local" value={openedAt} onChange={(e) => setOpenedAt(e.currentTarget.value)} required />
+      {ticket ? (
+        ticket.external_id && <TextInput label="External ID" value={ticket.external_id} description={`From ${ticket.source}`} readOnly />
+      ) : (
         <TextInput label="External ID" value={externalId} onChange={(e) => setExternalId(e.currentTarget.value)} maxLength={200} />
-        {create.isError && (
-          <Alert color="red" title="Could not add the ticket">
-            {errorMessage(create.error)}
-          </Alert>
-        )}
-        <Group justify="flex-end">
-          <Button variant="default" onClick={close}>
-            Cancel
-          </Button>
-          <Button onClick={submit} loading={create.isPending} disabled={!subject.trim() || !openedAt}>
-            Add ticket
-          </Button>
-        </Group>
-      </Stack>
-    </Modal>
+      )}
+      {mutation.isError && (
+        <Alert color="red" title={ticket ? "Could not save the ticket" : "Could not add the ticket"}>
+          {errorMessage(mutation.error)}
+        </Alert>
+      )}
+      <Group justify="flex-end">
+        <Button variant="default" onClick={onClose}>
+          Cancel
+        </Button>
+        <Button onClick={submit} loading={mutation.isPending} disabled={!subject.trim() || !openedAt}>
+          {ticket ? "Save ticket" : "Add ticket"}
+        </Button>
+      </Group>
+    </Stack>
   );
 }

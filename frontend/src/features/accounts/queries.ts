@@ -15,7 +15,9 @@ import type { components } from "../../api/gen/schema";
 
 type AccountExport = components["schemas"]["AccountExport"];
 type InteractionCreate = components["schemas"]["InteractionCreate"];
+type InteractionUpdate = components["schemas"]["InteractionUpdate"];
 type TicketCreate = components["schemas"]["TicketCreate"];
+type TicketUpdate = components["schemas"]["TicketUpdate"];
 
 export interface AccountListParams {
   q?: string;
@@ -242,6 +244,7 @@ function useNotesChanged(accountId: string) {
   return () => {
     void queryClient.invalidateQueries({ queryKey: accountKeys.notes(accountId) });
     void queryClient.invalidateQueries({ queryKey: accountKeys.timeline(accountId) });
+    void queryClient.invalidateQueries({ queryKey: searchKeys.all });
   };
 }
 
@@ -302,13 +305,21 @@ export function useAccountTickets(accountId: string, enabled = true, rollup = fa
 export interface InteractionSearchParams {
   q?: string;
   type?: InteractionType;
+  account_id?: string;
+  author_id?: string;
+  /** From this time (inclusive), ISO with a time zone. */
+  since?: string;
+  /** Before this time, ISO with a time zone. */
+  until?: string;
   limit: number;
   offset: number;
 }
 
+export const searchKeys = { all: ["searchInteractions"] as const };
+
 export function useInteractionSearch(params: InteractionSearchParams) {
   return useQuery({
-    queryKey: ["searchInteractions", params],
+    queryKey: [...searchKeys.all, params],
     queryFn: ({ signal }) =>
       unwrap(
         api.GET("/api/v1/interactions/search", {
@@ -383,12 +394,17 @@ export function useDeleteAccountView() {
   });
 }
 
+/** Interactions and tickets changed on an account: its lists, timeline and search are stale
+ * (and, for an item shown in a parent's rollup, the child account's own). */
 function useActivityChanged(accountId: string) {
   const queryClient = useQueryClient();
-  return () => {
-    void queryClient.invalidateQueries({ queryKey: accountKeys.interactions(accountId) });
-    void queryClient.invalidateQueries({ queryKey: accountKeys.tickets(accountId) });
-    void queryClient.invalidateQueries({ queryKey: accountKeys.timeline(accountId) });
+  return (item?: { account_id: string }) => {
+    for (const id of new Set([accountId, item?.account_id ?? accountId])) {
+      void queryClient.invalidateQueries({ queryKey: accountKeys.interactions(id) });
+      void queryClient.invalidateQueries({ queryKey: accountKeys.tickets(id) });
+      void queryClient.invalidateQueries({ queryKey: accountKeys.timeline(id) });
+    }
+    void queryClient.invalidateQueries({ queryKey: searchKeys.all });
   };
 }
 
@@ -401,11 +417,47 @@ export function useCreateInteraction(accountId: string) {
   });
 }
 
+export function useUpdateInteraction(accountId: string) {
+  const changed = useActivityChanged(accountId);
+  return useMutation({
+    mutationFn: ({ interactionId, body }: { interactionId: string; body: InteractionUpdate }) =>
+      unwrap(api.PATCH("/api/v1/interactions/{interaction_id}", { params: { path: { interaction_id: interactionId } }, body })),
+    onSuccess: (interaction) => changed(interaction),
+  });
+}
+
+export function useDeleteInteraction(accountId: string) {
+  const changed = useActivityChanged(accountId);
+  return useMutation({
+    mutationFn: (interaction: { id: string; account_id: string }) =>
+      unwrap(api.DELETE("/api/v1/interactions/{interaction_id}", { params: { path: { interaction_id: interaction.id } } })),
+    onSuccess: (_data, interaction) => changed(interaction),
+  });
+}
+
 export function useCreateTicket(accountId: string) {
   const changed = useActivityChanged(accountId);
   return useMutation({
     mutationFn: (body: TicketCreate) =>
       unwrap(api.POST("/api/v1/accounts/{account_id}/tickets", { params: { path: { account_id: accountId } }, body })),
     onSuccess: changed,
+  });
+}
+
+export function useUpdateTicket(accountId: string) {
+  const changed = useActivityChanged(accountId);
+  return useMutation({
+    mutationFn: ({ ticketId, body }: { ticketId: string; body: TicketUpdate }) =>
+      unwrap(api.PATCH("/api/v1/tickets/{ticket_id}", { params: { path: { ticket_id: ticketId } }, body })),
+    onSuccess: (ticket) => changed(ticket),
+  });
+}
+
+export function useDeleteTicket(accountId: string) {
+  const changed = useActivityChanged(accountId);
+  return useMutation({
+    mutationFn: (ticket: { id: string; account_id: string }) =>
+      unwrap(api.DELETE("/api/v1/tickets/{ticket_id}", { params: { path: { ticket_id: ticket.id } } })),
+    onSuccess: (_data, ticket) => changed(ticket),
   });
 }

@@ -1,17 +1,20 @@
-import { Anchor, Badge, Box, Card, Group, Loader, Pagination, Select, Stack, Table, Text, TextInput } from "@mantine/core";
+import { Anchor, Badge, Box, Button, Card, Group, Loader, Pagination, Select, Stack, Table, Text, TextInput } from "@mantine/core";
 import { useDebouncedValue } from "@mantine/hooks";
 import { IconSearch } from "@tabler/icons-react";
 import { useEffect, useState } from "react";
 import { Link, useSearchParams } from "react-router";
-import type { InteractionType } from "../../api/types";
 import { headlineParts } from "../../components/richtext";
 import { PageHeader } from "../../components/PageHeader";
-import { formatDateTime, plural } from "../../components/format";
+import { formatDateTime } from "../../components/format";
 import { EmptyState, ErrorState, TableSkeletonRows } from "../../components/states";
+import { AccountPicker } from "../accounts/AccountPicker";
 import { INTERACTION_TYPES } from "../accounts/AccountTabs";
 import { useInteractionSearch } from "../accounts/queries";
+import { useUserDirectory } from "../users/queries";
+import { dayRange, hasFilters, rangeError, readSearchState, searchTotal } from "./search";
 
 const PAGE_SIZE = 25;
+const FILTER_KEYS = ["type", "account", "author", "from", "to"];
 
 /** The search snippet: the server's <mark> hits become marks; everything else is shown as text. */
 function Headline({ text }: { text: string }) {
@@ -24,9 +27,10 @@ function Headline({ text }: { text: string }) {
 
 export function InteractionsPage() {
   const [params, setParams] = useSearchParams();
-  const q = params.get("q") ?? "";
-  const type = (INTERACTION_TYPES.some((t) => t.value === params.get("type")) ? params.get("type") : null) as InteractionType | null;
-  const page = Math.max(1, Number(params.get("page")) || 1);
+  const state = readSearchState(params);
+  const { q, type, account, author, from, to, page } = state;
+  const filtered = hasFilters(state);
+  const directory = useUserDirectory(true);
 
   const set = (patch: Record<string, string | null>) => {
     const next = new URLSearchParams(params);
@@ -36,6 +40,8 @@ export function InteractionsPage() {
     }
     setParams(next, { replace: true });
   };
+  // Any change of what is searched starts again from the first page.
+  const filter = (key: string, value: string | null) => set({ [key]: value, page: null });
 
   const [search, setSearch] = useState(q);
   const [debounced] = useDebouncedValue(search, 300);
@@ -43,18 +49,37 @@ export function InteractionsPage() {
     if (debounced.trim() !== q) set({ q: debounced.trim() || null, page: null });
   }, [debounced]); // eslint-disable-line react-hooks/exhaustive-deps
 
-  const query = useInteractionSearch({ q, type: type ?? undefined, limit: PAGE_SIZE, offset: (page - 1) * PAGE_SIZE });
+  const query = useInteractionSearch({
+    q,
+    type: type ?? undefined,
+    account_id: account ?? undefined,
+    author_id: author ?? undefined,
+    ...dayRange(from, to),
+    limit: PAGE_SIZE,
+    offset: (page - 1) * PAGE_SIZE,
+  });
   const data = query.data;
   const pages = Math.max(1, Math.ceil((data?.total ?? 0) / PAGE_SIZE));
+  const badRange = rangeError(from, to);
+  const authors = (directory.data ?? []).map((user) => ({
+    value: user.id,
+    label: user.status === "inactive" ? `${user.full_name} (inactive)` : user.full_name,
+  }));
 
   return (
     <>
       <PageHeader
         title="Interactions"
-        description={data ? <span data-testid="interactions-total">{plural(data.total, "result")}</span> : "Calls, meetings, emails and notes across your accounts."}
+        description={
+          data ? (
+            <span data-testid="interactions-total">{searchTotal(data.total, data.total_capped)}</span>
+          ) : (
+            "Calls, meetings, emails and notes across your accounts."
+          )
+        }
       />
       <Card withBorder radius="lg" p={0}>
-        <Group p="md" gap="sm">
+        <Group p="md" gap="sm" align="flex-start" data-testid="interaction-filters">
           <TextInput
             placeholder="Search subjects, bodies and notes"
             aria-label="Search interactions"
@@ -62,7 +87,7 @@ export function InteractionsPage() {
             rightSection={query.isFetching && !query.isPending ? <Loader size={14} /> : null}
             value={search}
             onChange={(e) => setSearch(e.currentTarget.value)}
-            w={{ base: "100%", sm: 360 }}
+            w={{ base: "100%", sm: 320 }}
           />
           <Select
             aria-label="Type"
@@ -70,9 +95,54 @@ export function InteractionsPage() {
             data={INTERACTION_TYPES}
             clearable
             value={type}
-            onChange={(v) => set({ type: v, page: null })}
-            w={160}
+            onChange={(v) => filter("type", v)}
+            w={140}
           />
+          <AccountPicker
+            aria-label="Account"
+            placeholder="All accounts"
+            clearable
+            value={account}
+            onChange={(v) => filter("account", v)}
+            w={200}
+          />
+          <Select
+            aria-label="Author"
+            placeholder="Anyone"
+            data={authors}
+            searchable
+            clearable
+            value={author}
+            onChange={(v) => filter("author", v)}
+            nothingFoundMessage="No team member by that name"
+            w={180}
+          />
+          <TextInput
+            type="date"
+            aria-label="From"
+            leftSection={<Text size="xs" c="dimmed">From</Text>}
+            leftSectionWidth={44}
+            value={from ?? ""}
+            max={to ?? undefined}
+            onChange={(e) => filter("from", e.currentTarget.value || null)}
+            w={190}
+          />
+          <TextInput
+            type="date"
+            aria-label="To"
+            leftSection={<Text size="xs" c="dimmed">To</Text>}
+            leftSectionWidth={32}
+            value={to ?? ""}
+            min={from ?? undefined}
+            onChange={(e) => filter("to", e.currentTarget.value || null)}
+            error={badRange}
+            w={180}
+          />
+          {filtered && (
+            <Button variant="subtle" color="gray" onClick={() => set({ ...Object.fromEntries(FILTER_KEYS.map((k) => [k, null])), page: null })}>
+              Clear filters
+            </Button>
+          )}
         </Group>
         {query.isError ? (
           <Box p="md">
@@ -80,8 +150,8 @@ export function InteractionsPage() {
           </Box>
         ) : data && data.items.length === 0 ? (
           <EmptyState
-            title={q || type ? "Nothing matches" : "No interactions yet"}
-            description={q || type ? "Try other words or another type." : "Interactions logged on accounts show up here."}
+            title={q || filtered ? "Nothing matches" : "No interactions yet"}
+            description={q || filtered ? "Try other words or fewer filters." : "Interactions logged on accounts show up here."}
           />
         ) : (
           <Table.ScrollContainer minWidth={760}>
