@@ -110,7 +110,6 @@ async def set_account_metric_values(
 async def list_account_fields(actor: ApiActor, session: Session) -> list[FieldRead]:
     """Fields filters, list columns and sorting can use: the account's own, the
     organisation's custom fields (`custom.<key>`) and metrics (`metric.<key>`)."""
-    fields = await accounts.filter_fields(session, actor)
     return [
         FieldRead(
             key=f.key,
@@ -120,7 +119,7 @@ async def list_account_fields(actor: ApiActor, session: Session) -> list[FieldRe
             format=f.format,
             sortable=f.sort_order() is not None,
         )
-        for f in fields.values()
+        for f in await accounts.offered_fields(session, actor)
     ]
 
 

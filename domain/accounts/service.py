@@ -126,6 +126,20 @@ async def filter_fields(session: AsyncSession, actor: Actor) -> dict[str, FieldD
     return fields
 
 
+async def offered_fields(session: AsyncSession, actor: Actor) -> list[FieldDef]:
+    """The fields to offer in the filter builder and the column picker: a custom metric once,
+    as its custom field (`custom.<key>`), though `metric.<key>` works in filters, columns and
+    sorts too (computed metrics and saved filters may name it so)."""
+    fields = await filter_fields(session, actor)
+    return [
+        field
+        for key, field in fields.items()
+        if not (
+            key.startswith(METRIC_PREFIX) and f"custom.{key.removeprefix(METRIC_PREFIX)}" in fields
+        )
+    ]
+
+
 async def compile_filter(
     session: AsyncSession,
     actor: Actor,

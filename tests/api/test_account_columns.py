@@ -412,6 +412,8 @@ class TestSort:
 
         by_key = {f["key"]: f for f in fields}
         assert {k for k, f in by_key.items() if not f["sortable"]} == {"csm"}
+        # The custom metric is offered once, as its custom field.
+        assert [k for k in by_key if k.endswith(".seats")] == ["custom.seats"]
         assert (by_key["custom.seats"]["format"], by_key["metric.mrr"]["format"]) == (
             "plain",
             "currency",
