@@ -14,9 +14,12 @@ from domain.accounts.ingest import (
     MetricValuesBatch,
 )
 from domain.accounts.schemas import (
+    SORT_DESCRIPTION,
+    SORT_PATTERN,
     AccountCreate,
     AccountExport,
     AccountHistoryRead,
+    AccountListRead,
     AccountQuery,
     AccountRead,
     AccountSort,
@@ -25,6 +28,7 @@ from domain.accounts.schemas import (
     BulkEditResult,
     ChildAccountRead,
     ChurnCreate,
+    ColumnKey,
     FieldRead,
     NpsResponseCreate,
     StatusUpdateCreate,
@@ -35,21 +39,31 @@ from domain.integration.schemas import CallOutcome, UpsertedRecord
 router = APIRouter(prefix="/accounts", tags=["accounts"])
 
 
-@router.get("", response_model=Page[AccountRead], responses=problem(401, 403, 422))
+@router.get("", response_model=Page[AccountListRead], responses=problem(401, 403, 422))
 async def list_accounts(
     actor: ApiActor,
     session: Session,
     q: Annotated[
         str | None, Query(max_length=200, description="Search name, domain and external id")
     ] = None,
-    sort: AccountSort = AccountSort.NAME,
+    sort: Annotated[
+        str, Query(min_length=1, max_length=120, pattern=SORT_PATTERN, description=SORT_DESCRIPTION)
+    ] = AccountSort.NAME.value,
     descending: bool = False,
+    columns: Annotated[
+        list[ColumnKey],
+        Query(
+            max_length=100,
+            description="Columns shown (keys of `listAccountFields`); each account carries the "
+            "values of the metric columns among them in `metric_values`",
+        ),
+    ] = [],  # noqa: B006  # FastAPI copies a query default per request
     limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = 50,
     offset: Annotated[int, Query(ge=0, le=10_000_000)] = 0,
     deleted: Annotated[
         bool, Query(description="List deleted accounts instead (to restore them)")
     ] = False,
-) -> Page[AccountRead]:
+) -> Page[AccountListRead]:
     """Accounts the caller may see (all, or only those assigned to them), one page at a time."""
     paged = await accounts.list_accounts(
         session,
@@ -57,11 +71,12 @@ async def list_accounts(
         q=q,
         sort=sort,
         descending=descending,
+        columns=columns,
         limit=limit,
         offset=offset,
         deleted=deleted,
     )
-    return Page[AccountRead].model_validate(paged)
+    return Page[AccountListRead].model_validate(paged)
 
 
 @router.post(
@@ -120,11 +135,18 @@ async def set_account_metric_values(
 
 @router.get("/fields", response_model=list[FieldRead], responses=problem(401))
 async def list_account_fields(actor: ApiActor, session: Session) -> list[FieldRead]:
-    """Fields a filter can use: built-in ones and the organisation's custom fields."""
-    fields = await accounts.filter_fields(session, actor)
+    """Fields filters, list columns and sorting can use: the account's own, the
+    organisation's custom fields (`custom.<key>`) and metrics (`metric.<key>`)."""
     return [
-        FieldRead(key=f.key, label=f.label, type=f.type.value, options=list(f.options))
-        for f in fields.values()
+        FieldRead(
+            key=f.key,
+            label=f.label,
+            type=f.type.value,
+            options=list(f.options),
+            format=f.format,
+            sortable=f.sort_order() is not None,
+        )
+        for f in await accounts.offered_fields(session, actor)
     ]
 
 
@@ -190,12 +212,13 @@ async def restore_account(account_id: uuid.UUID, actor: ApiActor, session: Sessi
     return AccountRead.model_validate(await accounts.restore_account(session, actor, account_id))
 
 
-@router.post("/query", response_model=Page[AccountRead], responses=problem(401, 403, 422))
+@router.post("/query", response_model=Page[AccountListRead], responses=problem(401, 403, 422))
 async def query_accounts(
     data: AccountQuery, actor: ApiActor, session: Session
-) -> Page[AccountRead]:
+) -> Page[AccountListRead]:
     """Accounts matching a filter-language condition, searched, sorted and paginated in one
-    query. Fields are listed by `listAccountFields`."""
+    query, with the current values of the metric columns asked for. Fields are listed by
+    `listAccountFields`."""
     paged = await accounts.list_accounts(
         session,
         actor,
@@ -204,10 +227,11 @@ async def query_accounts(
         churned=data.churned,
         sort=data.sort,
         descending=data.descending,
+        columns=data.columns,
         limit=data.limit,
         offset=data.offset,
     )
-    return Page[AccountRead].model_validate(paged)
+    return Page[AccountListRead].model_validate(paged)
 
 
 @router.post(

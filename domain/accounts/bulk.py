@@ -3,6 +3,7 @@
 import csv
 import io
 from collections.abc import Callable
+from decimal import Decimal
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -12,6 +13,7 @@ from domain.accounts.models import Account, CustomField, LifecycleStage, Tier
 from domain.accounts.repository import AccountRepository, ConfigRepository
 from domain.accounts.schemas import AccountExport, AccountSelection, AccountUpdate, BulkEdit
 from domain.common.errors import RuleViolation
+from domain.filters.compile import FieldDef, Ordering
 from domain.users import service as users
 from domain.users.actor import Actor, require
 from domain.users.permissions import Permission
@@ -26,15 +28,23 @@ class TooManyAccounts(RuleViolation):
 
 
 async def _select(
-    session: AsyncSession, actor: Actor, selection: AccountSelection, *, limit: int, **order: Any
+    session: AsyncSession,
+    actor: Actor,
+    selection: AccountSelection,
+    *,
+    fields: dict[str, FieldDef],
+    order: Ordering,
+    descending: bool,
+    limit: int,
 ) -> list[Account]:
     return await AccountRepository(session, actor).matching(
         q=selection.q,
-        condition=await service.compile_filter(session, actor, selection.filter),
+        condition=await service.compile_filter(session, actor, selection.filter, fields=fields),
         churned=selection.churned,
         account_ids=selection.account_ids,
+        order=order,
+        descending=descending,
         limit=limit,
-        **order,
     )
 
 
@@ -83,15 +93,25 @@ def _safe_cell(value: Any) -> str:
         return ""
     if isinstance(value, bool):
         return "true" if value else "false"
+    # A number is never a formula: "-12.5", not "'-12.5" (nor "-1.25E+1" for a Decimal).
+    if isinstance(value, Decimal):
+        return format(value.normalize(), "f")
+    if isinstance(value, int | float):
+        return str(value)
     text = str(value)
     return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
 
 
 async def export_csv(session: AsyncSession, actor: Actor, data: AccountExport) -> str:
-    """Every matching account the caller may see, one row each, in the chosen columns."""
+    """Every matching account the caller may see, one row each, in the chosen columns and
+    order. Metric columns hold the current values, read for all the accounts at once."""
+    # Imported here: the metrics engine is built on accounts, not the other way round.
+    from domain.metrics import service as metrics
+
     fields = await service.filter_fields(session, actor)
     if unknown := [c for c in data.columns if c not in fields]:
         raise RuleViolation(f"Unknown columns: {', '.join(unknown)}")
+    order = await service.list_order(session, actor, data.sort, fields=fields)
     config = ConfigRepository(session, actor.org_id)
     tiers = {t.id: t.name for t in await config.all(Tier)}
     stages = {s.id: s.name for s in await config.all(LifecycleStage)}
@@ -108,21 +128,29 @@ async def export_csv(session: AsyncSession, actor: Actor, data: AccountExport) -
         "days_since_joined": lambda a: (today - a.joined_on).days if a.joined_on else None,
     }
 
+    accounts = await _select(
+        session,
+        actor,
+        data.selection,
+        fields=fields,
+        order=order,
+        descending=data.descending,
+        limit=MAX_EXPORT,
+    )
+    metric_values = await metrics.current_values(
+        session, actor, [a.id for a in accounts], service.metric_keys(data.columns)
+    )
+
     def cell(account: Account, column: str) -> str:
         if column in derived:
             return _safe_cell(derived[column](account))
         if column.startswith("custom.") and column[7:] in custom:
             return _safe_cell(account.custom_values.get(column[7:]))
+        if column.startswith(service.METRIC_PREFIX):
+            key = column.removeprefix(service.METRIC_PREFIX)
+            return _safe_cell(metric_values.get(account.id, {}).get(key))
         return _safe_cell(getattr(account, column))
 
-    accounts = await _select(
-        session,
-        actor,
-        data.selection,
-        limit=MAX_EXPORT,
-        sort=data.sort,
-        descending=data.descending,
-    )
     out = io.StringIO()
     writer = csv.writer(out)
     writer.writerow([fields[c].label for c in data.columns])

@@ -5,6 +5,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from domain.accounts.custom_values import check_format
 from domain.accounts.errors import (
     ConfigNameTaken,
     CustomFieldNotFound,
@@ -124,7 +125,7 @@ async def create_custom_field(
         kind=CustomFieldKind.METRIC
         if data.type == CustomFieldType.NUMBER
         else CustomFieldKind.DIMENSION,
-        format=data.format,
+        format=check_format(data.type, data.format),
         options=data.options if data.type == CustomFieldType.CATEGORY else [],
     )
     session.add(field)
@@ -135,7 +136,7 @@ async def create_custom_field(
         "custom_field.created",
         "custom_field",
         field.id,
-        after=data.model_dump(mode="json"),
+        after={**data.model_dump(mode="json"), "format": field.format},
     )
     return field
 
@@ -143,11 +144,14 @@ async def create_custom_field(
 async def update_custom_field(
     session: AsyncSession, actor: Actor, field_id: uuid.UUID, data: CustomFieldUpdate
 ) -> CustomField:
-    """Key and type are fixed once created (stored values and filters depend on them)."""
+    """Key and type are fixed once created (stored values and filters depend on them); the
+    format must be one the type allows."""
     require(actor, Permission.CONFIGURE_PRODUCT)
     field = await ConfigRepository(session, actor.org_id).get(CustomField, field_id)
     if field is None:
         raise CustomFieldNotFound()
+    if data.format is not None:
+        check_format(field.type, data.format)
     for name, value in data.model_dump(exclude_unset=True).items():
         if value is not None:
             setattr(field, name, value)

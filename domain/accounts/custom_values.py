@@ -1,10 +1,45 @@
-"""Typed validation of custom field values (pure): a text in a number field is refused."""
+"""Typed validation of custom field values and formats (pure): a text in a number field is
+refused, and so is a currency format on a date."""
 
 import datetime as dt
 from typing import Any
 
-from domain.accounts.errors import InvalidCustomValue
-from domain.accounts.models import CustomField, CustomFieldType
+from domain.accounts.errors import InvalidCustomFieldFormat, InvalidCustomValue
+from domain.accounts.models import CustomField, CustomFieldFormat, CustomFieldType
+
+F = CustomFieldFormat
+# The formats each type may be shown in; the first is the default.
+FORMATS: dict[CustomFieldType, tuple[CustomFieldFormat, ...]] = {
+    CustomFieldType.NUMBER: (F.PLAIN, F.INTEGER, F.DECIMAL, F.CURRENCY, F.PERCENT),
+    CustomFieldType.DATE: (F.DATE,),
+    CustomFieldType.TEXT: (F.TEXT, F.URL, F.EMAIL),
+    CustomFieldType.CATEGORY: (F.DEFAULT,),
+    CustomFieldType.BOOLEAN: (F.DEFAULT,),
+}
+
+
+def default_format(type_: CustomFieldType) -> CustomFieldFormat:
+    return FORMATS[type_][0]
+
+
+def check_format(type_: CustomFieldType, format_: CustomFieldFormat | None) -> CustomFieldFormat:
+    """The format to store for a field of `type_` (its default when none is given), or
+    InvalidCustomFieldFormat when the type cannot be shown that way."""
+    if format_ is None:
+        return default_format(type_)
+    if format_ not in FORMATS[type_]:
+        allowed = ", ".join(FORMATS[type_])
+        raise InvalidCustomFieldFormat(
+            f"A {type_} field is shown as one of: {allowed}; not {format_}"
+        )
+    return format_
+
+
+def format_of(field: CustomField) -> CustomFieldFormat:
+    """The field's format; its type's default for a field not yet written (no format)."""
+    if field.format in FORMATS[field.type]:
+        return CustomFieldFormat(field.format)
+    return default_format(field.type)
 
 
 def coerce(field: CustomField, value: Any) -> Any:

@@ -56,6 +56,16 @@ class InvalidCustomValue(RuleViolation):
     title = "A custom field value does not match its type"
 
 
+class InvalidCustomFieldFormat(RuleViolation):
+    code = "invalid_custom_field_format"
+    title = "The custom field cannot be shown in that format"
+
+
+class InvalidSort(RuleViolation):
+    code = "invalid_sort"
+    title = "The account list cannot be sorted that way"
+
+
 class AlreadyChurned(Conflict):
     code = "already_churned"
     title = "The account is already churned"

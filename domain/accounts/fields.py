@@ -3,7 +3,7 @@ derived values and the organisation's custom fields. Pure: built from data, retu
 
 import datetime as dt
 import uuid
-from collections.abc import Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from sqlalchemy import (
@@ -12,12 +12,17 @@ from sqlalchemy import (
     Date,
     Numeric,
     SQLColumnExpression,
+    case,
     cast,
     exists,
+    func,
     not_,
+    null,
     or_,
 )
 
+from domain.accounts.custom_values import format_of
+from domain.accounts.errors import InvalidSort
 from domain.accounts.models import (
     Account,
     AccountCsm,
@@ -26,7 +31,8 @@ from domain.accounts.models import (
     LifecycleStage,
     Tier,
 )
-from domain.filters.compile import FieldDef, FieldType, InvalidFilter, Matcher
+from domain.accounts.schemas import AccountSort
+from domain.filters.compile import FieldDef, FieldType, InvalidFilter, Matcher, Ordering
 from domain.filters.schemas import CompareOp
 
 _CUSTOM_TYPES = {
@@ -39,15 +45,25 @@ _CUSTOM_TYPES = {
 
 
 def custom_value_expression(field: CustomField) -> SQLColumnExpression[Any]:
-    text: ColumnElement[Any] = Account.custom_values[field.key].astext
+    """The field's value as its SQL type. A value of another type (kept from a deleted field
+    of the same key) is no value rather than a failed cast."""
+    value: ColumnElement[Any] = Account.custom_values[field.key]
+    text: ColumnElement[Any] = value.astext
     match field.type:
         case CustomFieldType.NUMBER:
-            return cast(text, Numeric)
+            return case((func.jsonb_typeof(value) == "number", cast(text, Numeric)))
         case CustomFieldType.DATE:
-            return cast(text, Date)
+            return case((text.regexp_match(r"^\d{4}-\d{2}-\d{2}$"), cast(text, Date)))
         case CustomFieldType.BOOLEAN:
-            return cast(text, Boolean)
+            return case((func.jsonb_typeof(value) == "boolean", cast(text, Boolean)))
     return text
+
+
+def _in_order(column: SQLColumnExpression[Any], items: Sequence[Tier | LifecycleStage]) -> Ordering:
+    """Tiers and stages sort in the organisation's order of them (`items`), not by name."""
+    if not items:
+        return Ordering(null())
+    return Ordering(case({item.id: rank for rank, item in enumerate(items)}, value=column))
 
 
 def _csm_matcher(op: CompareOp, value: Any) -> ColumnElement[bool]:
@@ -106,6 +122,8 @@ def account_fields(
     stages: Sequence[LifecycleStage],
     today: dt.date,
 ) -> dict[str, FieldDef]:
+    """Every field by key. `tiers` and `stages` come in the organisation's order of them
+    (position, then id), which is how the list sorts by them."""
     T = FieldType
     builtin = [
         FieldDef("name", "Name", T.TEXT, Account.name),
@@ -124,6 +142,7 @@ def account_fields(
             T.CATEGORY,
             matcher=_by_name(Account.tier_id, {t.name: t.id for t in tiers}),
             options=tuple(t.name for t in tiers),
+            order=_in_order(Account.tier_id, tiers),
         ),
         FieldDef(
             "stage",
@@ -131,6 +150,7 @@ def account_fields(
             T.CATEGORY,
             matcher=_by_name(Account.stage_id, {s.name: s.id for s in stages}),
             options=tuple(s.name for s in stages),
+            order=_in_order(Account.stage_id, stages),
         ),
         FieldDef("csm", "CSM", T.USERS, matcher=_csm_matcher),
         FieldDef("csm_score", "CSM score", T.NUMBER, Account.csm_score),
@@ -149,5 +169,31 @@ def account_fields(
             _CUSTOM_TYPES[cf.type],
             custom_value_expression(cf),
             options=tuple(cf.options),
+            format=format_of(cf).value,
         )
     return fields
+
+
+SORT_COLUMNS = frozenset(AccountSort)
+
+
+def needs_fields(sort: str) -> bool:
+    """Whether sorting by `sort` needs the organisation's fields (it is not a plain column)."""
+    return sort not in SORT_COLUMNS
+
+
+def sort_order(sort: str, fields: Mapping[str, FieldDef]) -> Ordering:
+    """How the account list sorts by `sort`: one of the account's own columns, or a sortable
+    field; InvalidSort (422) otherwise."""
+    if sort in SORT_COLUMNS:
+        return Ordering(getattr(Account, sort))
+    field = fields.get(sort)
+    order = field.sort_order() if field is not None else None
+    if order is None:
+        raise InvalidSort(f"The account list cannot be sorted by {sort!r}")
+    return order
+
+
+def check_columns(columns: Iterable[str], fields: Mapping[str, FieldDef]) -> None:
+    if unknown := [c for c in columns if c not in fields]:
+        raise InvalidFilter(f"Unknown columns: {', '.join(unknown)}")

@@ -191,9 +191,37 @@ class CustomFieldType(StrEnum):
     BOOLEAN = "boolean"
 
 
+class CustomFieldFormat(StrEnum):
+    """How a custom field's values are shown; which formats a type allows is in
+    custom_values.FORMATS."""
+
+    # Numbers: as entered, whole, two decimals, money in the base currency, or a percentage
+    # (the value is in percent: 12.5 shows as 12.5 %).
+    PLAIN = "plain"
+    INTEGER = "integer"
+    DECIMAL = "decimal"
+    CURRENCY = "currency"
+    PERCENT = "percent"
+    DATE = "date"
+    # Text: plain, or a link to the address it holds.
+    TEXT = "text"
+    URL = "url"
+    EMAIL = "email"
+    # Categories and yes/no have one way of being shown.
+    DEFAULT = "default"
+
+
 class CustomFieldKind(StrEnum):
     DIMENSION = "dimension"
     METRIC = "metric"
+
+
+def _default_format(context: Any) -> str:
+    """A field created without a format gets its type's default."""
+    # Imported here: custom_values imports this module for the enums.
+    from domain.accounts.custom_values import default_format
+
+    return default_format(CustomFieldType(context.get_current_parameters()["type"]))
 
 
 class CustomField(IdMixin, TimestampMixin, Base):
@@ -208,7 +236,7 @@ class CustomField(IdMixin, TimestampMixin, Base):
     label: Mapped[str] = mapped_column(String(200))
     kind: Mapped[CustomFieldKind] = mapped_column(String(16))
     type: Mapped[CustomFieldType] = mapped_column(String(16))
-    format: Mapped[str | None] = mapped_column(String(32))
+    format: Mapped[CustomFieldFormat] = mapped_column(String(32), default=_default_format)
     options: Mapped[list[str]] = mapped_column(ARRAY(String(200)), default=list)
     source: Mapped[str] = mapped_column(String(32), default="manual")
 
@@ -226,8 +254,21 @@ for _column in ("name", "domain", "external_id"):
 Index("ix_accounts_org_id_renewal_on", Account.org_id, Account.renewal_on)
 
 
+class AccountSegment(StrEnum):
+    """Which accounts the explorer lists: the active book, the churned ones, or both."""
+
+    ACTIVE = "active"
+    CHURNED = "churned"
+    ALL = "all"
+
+    @property
+    def churned(self) -> bool | None:
+        """The list's `churned` filter for this segment (None: both)."""
+        return {"active": False, "churned": True}.get(self.value)
+
+
 class AccountView(IdMixin, TimestampMixin, Base):
-    """A saved account list: columns, filter and sort; personal, or shared with the org."""
+    """A saved account list: columns, filter, segment and sort; personal, or shared."""
 
     __tablename__ = "account_views"
 
@@ -237,8 +278,12 @@ class AccountView(IdMixin, TimestampMixin, Base):
     is_shared: Mapped[bool] = mapped_column(default=False)
     columns: Mapped[list[str]] = mapped_column(ARRAY(String(120)), default=list)
     filter: Mapped[dict[str, Any] | None] = mapped_column(JSONB)
-    sort: Mapped[str] = mapped_column(String(32), default="name")
+    # A column of the account itself, or any sortable field key (custom.<key>, metric.<key>).
+    sort: Mapped[str] = mapped_column(String(120), default="name")
     descending: Mapped[bool] = mapped_column(default=False)
+    segment: Mapped[AccountSegment] = mapped_column(
+        String(16), default=AccountSegment.ACTIVE, server_default=AccountSegment.ACTIVE.value
+    )
 
 
 class TriggerTarget(StrEnum):

@@ -31,20 +31,27 @@ from domain.accounts.models import (
     StatusUpdate,
     Tier,
 )
-from domain.accounts.schemas import AccountSort
 from domain.common.base import Base
 from domain.common.bulk_sql import among, insert_rows, table_of, unnest_rows
+from domain.filters.compile import Ordering
 from domain.users.actor import Actor
 
 SelectT = TypeVar("SelectT", bound=Select[Any])
 ConfigModel = TypeVar("ConfigModel", Tier, LifecycleStage, CustomField)
 
 
-def _ordered(stmt: SelectT, sort: AccountSort, descending: bool) -> SelectT:
-    """Sort on a column with empty values last either way, and the id as a stable tie-break."""
-    column = getattr(Account, sort.value)
-    order = column.desc().nulls_last() if descending else column.asc().nulls_last()
-    return stmt.order_by(order, Account.id)
+BY_NAME = Ordering(Account.name)
+
+
+def _ordered(stmt: SelectT, order: Ordering, descending: bool) -> SelectT:
+    """Sort by a value with empty values last either way, and the id as a stable tie-break.
+    The value's joins add at most one row per account, so they change no count or page."""
+    for target, on in order.joins:
+        stmt = stmt.outerjoin(target, on)
+    value = order.value
+    return stmt.order_by(
+        value.desc().nulls_last() if descending else value.asc().nulls_last(), Account.id
+    )
 
 
 class AccountRepository:
@@ -146,13 +153,13 @@ class AccountRepository:
         condition: ColumnElement[bool] | None,
         churned: bool | None,
         account_ids: list[uuid.UUID] | None,
-        sort: AccountSort = AccountSort.NAME,
+        order: Ordering = BY_NAME,
         descending: bool = False,
         limit: int,
     ) -> list[Account]:
         """Every visible account matching (at most `limit`), for bulk edits and exports."""
         stmt = self._filtered(q=q, condition=condition, churned=churned, account_ids=account_ids)
-        return list(await self.session.scalars(_ordered(stmt, sort, descending).limit(limit)))
+        return list(await self.session.scalars(_ordered(stmt, order, descending).limit(limit)))
 
     async def page(
         self,
@@ -160,7 +167,7 @@ class AccountRepository:
         q: str | None,
         condition: ColumnElement[bool] | None = None,
         churned: bool | None = None,
-        sort: AccountSort,
+        order: Ordering,
         descending: bool,
         limit: int,
         offset: int,
@@ -169,7 +176,7 @@ class AccountRepository:
         stmt = self._filtered(q=q, condition=condition, churned=churned, deleted=deleted)
         total = await self.session.scalar(select(func.count()).select_from(stmt.subquery()))
         rows = await self.session.scalars(
-            _ordered(stmt, sort, descending).limit(limit).offset(offset)
+            _ordered(stmt, order, descending).limit(limit).offset(offset)
         )
         return list(rows), total or 0
 
@@ -334,7 +341,7 @@ class AccountRepository:
         """The ids of the accounts `matching` would return (the first `limit` by name),
         without loading them: bulk writes read what they need themselves."""
         stmt = self._filtered(q=q, condition=condition, churned=churned, account_ids=account_ids)
-        chosen = _ordered(stmt, AccountSort.NAME, False).limit(limit).subquery()
+        chosen = _ordered(stmt, BY_NAME, False).limit(limit).subquery()
         return list(await self.session.scalars(select(chosen.c.id)))
 
 

@@ -6,7 +6,14 @@ from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
-from domain.accounts.models import CustomFieldKind, CustomFieldType, ImportStatus, TriggerTarget
+from domain.accounts.models import (
+    AccountSegment,
+    CustomFieldFormat,
+    CustomFieldKind,
+    CustomFieldType,
+    ImportStatus,
+    TriggerTarget,
+)
 from domain.filters.schemas import Condition
 
 ExternalId = Annotated[str, StringConstraints(min_length=1, max_length=200)]
@@ -17,6 +24,8 @@ CustomValue = str | float | int | bool | date | None
 
 
 class AccountSort(StrEnum):
+    """The account's own columns the list sorts by straight from the row (no field lookup)."""
+
     NAME = "name"
     EXTERNAL_ID = "external_id"
     DOMAIN = "domain"
@@ -27,6 +36,21 @@ class AccountSort(StrEnum):
     CHURNED_ON = "churned_on"
     CREATED_AT = "created_at"
     UPDATED_AT = "updated_at"
+
+
+SORT_PATTERN = r"^[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)?$"
+SORT_DESCRIPTION = (
+    "A column of the account (name, external_id, domain, joined_on, renewal_on, csm_score, "
+    "nps, churned_on, created_at, updated_at) or any field `listAccountFields` marks sortable: "
+    "tier and stage in their configured order, custom fields by type (numbers as numbers, "
+    "dates as dates), metrics (metric.<key>) by value. Empty values go last either way"
+)
+SortKey = Annotated[
+    str,
+    StringConstraints(min_length=1, max_length=120, pattern=SORT_PATTERN),
+    Field(description=SORT_DESCRIPTION, examples=["renewal_on", "tier", "metric.mrr"]),
+]
+ColumnKey = Annotated[str, StringConstraints(max_length=120)]
 
 
 class AccountRead(BaseModel):
@@ -57,6 +81,18 @@ class AccountRead(BaseModel):
     created_at: datetime
     updated_at: datetime
     deleted_at: datetime | None
+
+
+class AccountListRead(AccountRead):
+    """An account as the list returns it: the record and the values of the metric columns
+    asked for."""
+
+    metric_values: dict[str, float | None] = Field(
+        default_factory=dict,
+        description="Current value of each metric column asked for (`metric.<key>` -> `<key>`); "
+        "currency metrics in major units of the organisation's base currency",
+        examples=[{"mrr": 1250.0, "active_users_30d": 14}],
+    )
 
 
 class _AccountFields(BaseModel):
@@ -101,8 +137,14 @@ class AccountQuery(BaseModel):
 
     filter: Condition | None = None
     q: Annotated[str, Field(max_length=200)] | None = None
-    sort: AccountSort = AccountSort.NAME
+    sort: SortKey = AccountSort.NAME.value
     descending: bool = False
+    columns: list[ColumnKey] = Field(
+        default_factory=list,
+        max_length=100,
+        description="The columns shown (keys of `listAccountFields`): each account carries the "
+        "values of the metric columns among them in `metric_values`",
+    )
     limit: Annotated[int, Field(ge=1, le=200)] = 50
     offset: Annotated[int, Field(ge=0, le=10_000_000)] = 0
     churned: bool | None = Field(
@@ -205,6 +247,13 @@ class AccountHistoryRead(BaseModel):
     statuses: list[StatusUpdateRead]
 
 
+_FORMATS = (
+    "How values are shown. number: plain (default), integer, decimal, currency (the "
+    "organisation's base currency) or percent (the value is in percent); date: date; text: "
+    "text (default), url or email; category and boolean: default"
+)
+
+
 class CustomFieldRead(BaseModel):
     model_config = ConfigDict(from_attributes=True)
 
@@ -213,7 +262,7 @@ class CustomFieldRead(BaseModel):
     label: str
     kind: CustomFieldKind
     type: CustomFieldType
-    format: str | None
+    format: CustomFieldFormat = Field(description=_FORMATS)
     options: list[str]
 
 
@@ -221,7 +270,9 @@ class CustomFieldCreate(BaseModel):
     key: Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]{0,63}$", examples=["plan_seats"])]
     label: ConfigName
     type: CustomFieldType
-    format: Annotated[str, Field(max_length=32)] | None = None
+    format: CustomFieldFormat | None = Field(
+        None, description=f"{_FORMATS}. Omitted: the type's default", examples=["currency"]
+    )
     options: list[Annotated[str, Field(min_length=1, max_length=200)]] = Field(
         default_factory=list, max_length=500
     )
@@ -229,19 +280,25 @@ class CustomFieldCreate(BaseModel):
 
 class CustomFieldUpdate(BaseModel):
     label: ConfigName | None = None
-    format: Annotated[str, Field(max_length=32)] | None = None
+    format: CustomFieldFormat | None = Field(None, description=_FORMATS)
     options: list[Annotated[str, Field(min_length=1, max_length=200)]] | None = Field(
         None, max_length=500
     )
 
 
 class FieldRead(BaseModel):
-    """A field the filter language (and list columns) can use."""
+    """A field the filter language, list columns and sorting can use."""
 
     key: str
     label: str
     type: str
     options: list[str]
+    format: str | None = Field(
+        description="How values are shown: a custom field's format (plain, integer, decimal, "
+        "currency, percent, date, text, url, email, default) or a metric's (number, currency, "
+        "percent, days); null for the account's own fields"
+    )
+    sortable: bool = Field(description="Whether the account list can be sorted by it")
 
 
 class ChildAccountRead(BaseModel):
@@ -287,12 +344,12 @@ class BulkEditResult(BaseModel):
 
 class AccountExport(BaseModel):
     selection: AccountSelection = Field(default_factory=AccountSelection)
-    columns: list[Annotated[str, Field(max_length=120)]] = Field(
+    columns: list[ColumnKey] = Field(
         default_factory=lambda: ["external_id", "name", "domain", "tier", "stage", "csm"],
         min_length=1,
         max_length=100,
     )
-    sort: AccountSort = AccountSort.NAME
+    sort: SortKey = AccountSort.NAME.value
     descending: bool = False
 
 
@@ -305,7 +362,8 @@ class AccountViewRead(BaseModel):
     is_shared: bool
     columns: list[str]
     filter: Condition | None
-    sort: AccountSort
+    segment: AccountSegment
+    sort: str
     descending: bool
 
 
@@ -314,11 +372,13 @@ class AccountViewWrite(BaseModel):
 
     name: ConfigName
     is_shared: bool = False
-    columns: list[Annotated[str, Field(max_length=120)]] = Field(
-        default_factory=list, max_length=100
-    )
+    columns: list[ColumnKey] = Field(default_factory=list, max_length=100)
     filter: Condition | None = None
-    sort: AccountSort = AccountSort.NAME
+    segment: AccountSegment = Field(
+        AccountSegment.ACTIVE,
+        description="Which accounts the view lists: active (not churned), churned, or all",
+    )
+    sort: SortKey = AccountSort.NAME.value
     descending: bool = False
 
 

@@ -1,5 +1,6 @@
 import datetime as dt
 import uuid
+from collections.abc import Iterable, Sequence
 from decimal import ROUND_HALF_UP, Decimal
 from zoneinfo import ZoneInfo
 
@@ -15,7 +16,7 @@ from domain.accounts.errors import (
     ExternalIdTaken,
     NotChurned,
 )
-from domain.accounts.fields import account_fields
+from domain.accounts.fields import account_fields, check_columns, needs_fields, sort_order
 from domain.accounts.models import (
     Account,
     ChurnEvent,
@@ -33,6 +34,7 @@ from domain.accounts.repository import (
 from domain.accounts.schemas import (
     AccountCreate,
     AccountHistoryRead,
+    AccountListRead,
     AccountSort,
     AccountUpdate,
     ChurnCreate,
@@ -47,12 +49,13 @@ from domain.accounts.schemas import (
 from domain.audit import service as audit
 from domain.common import clock
 from domain.common.pagination import Paged
-from domain.filters.compile import FieldDef, compile_condition
+from domain.filters.compile import FieldDef, Ordering, compile_condition
 from domain.filters.schemas import Condition
 from domain.orgs.models import Organisation
 from domain.users.actor import Actor, require
 from domain.users.permissions import Permission
 
+METRIC_PREFIX = "metric."
 DEFAULT_STAGES = ("Trial", "Onboarding", "Established", "Renewal")
 DEFAULT_TIERS = ("Tier 1", "Tier 2", "Tier 3")
 
@@ -132,14 +135,46 @@ async def filter_fields(session: AsyncSession, actor: Actor) -> dict[str, FieldD
     return fields
 
 
+async def offered_fields(session: AsyncSession, actor: Actor) -> list[FieldDef]:
+    """The fields to offer in the filter builder and the column picker: a custom metric once,
+    as its custom field (`custom.<key>`), though `metric.<key>` works in filters, columns and
+    sorts too (computed metrics and saved filters may name it so)."""
+    fields = await filter_fields(session, actor)
+    return [
+        field
+        for key, field in fields.items()
+        if not (
+            key.startswith(METRIC_PREFIX) and f"custom.{key.removeprefix(METRIC_PREFIX)}" in fields
+        )
+    ]
+
+
 async def compile_filter(
-    session: AsyncSession, actor: Actor, condition: Condition | None
+    session: AsyncSession,
+    actor: Actor,
+    condition: Condition | None,
+    *,
+    fields: dict[str, FieldDef] | None = None,
 ) -> ColumnElement[bool] | None:
     """The SQL for a filter over accounts (None when there is no filter); 422 when invalid."""
     if condition is None:
         return None
-    fields = await filter_fields(session, actor)
+    fields = fields or await filter_fields(session, actor)
     return compile_condition(condition, fields, today=await org_today(session, actor.org_id))
+
+
+async def list_order(
+    session: AsyncSession, actor: Actor, sort: str, *, fields: dict[str, FieldDef] | None = None
+) -> Ordering:
+    """How to sort the account list by `sort` (a column or a sortable field); 422 otherwise."""
+    if fields is None and needs_fields(sort):
+        fields = await filter_fields(session, actor)
+    return sort_order(sort, fields or {})
+
+
+def metric_keys(columns: Iterable[str]) -> list[str]:
+    """The metrics among these columns (`metric.<key>` -> `<key>`)."""
+    return [c.removeprefix(METRIC_PREFIX) for c in columns if c.startswith(METRIC_PREFIX)]
 
 
 async def list_accounts(
@@ -147,27 +182,49 @@ async def list_accounts(
     actor: Actor,
     *,
     q: str | None = None,
-    sort: AccountSort = AccountSort.NAME,
+    sort: str = AccountSort.NAME,
     descending: bool = False,
     limit: int = 50,
     offset: int = 0,
     deleted: bool = False,
     condition: Condition | None = None,
     churned: bool | None = None,
-) -> Paged[Account]:
+    columns: Sequence[str] = (),
+) -> Paged[AccountListRead]:
+    """A page of the accounts the caller may see, each with the values of the metric columns
+    among `columns` (read for the whole page at once)."""
+    # Imported here: the metrics engine is built on accounts, not the other way round.
+    from domain.metrics import service as metrics
+
     if deleted:
         require(actor, Permission.DELETE_ACCOUNTS)
+    # The organisation's fields are read once, and only when something needs them.
+    fields = None
+    if condition is not None or columns or needs_fields(sort):
+        fields = await filter_fields(session, actor)
+        check_columns(columns, fields)
     items, total = await AccountRepository(session, actor).page(
         q=q,
-        condition=await compile_filter(session, actor, condition),
+        condition=await compile_filter(session, actor, condition, fields=fields),
         churned=churned,
-        sort=sort,
+        order=await list_order(session, actor, sort, fields=fields),
         descending=descending,
         limit=limit,
         offset=offset,
         deleted=deleted,
     )
-    return Paged(items=items, total=total, limit=limit, offset=offset)
+    values = await metrics.current_values(
+        session, actor, [a.id for a in items], metric_keys(columns)
+    )
+    rows = []
+    for account in items:
+        row = AccountListRead.model_validate(account)
+        row.metric_values = {
+            key: None if value is None else float(value)
+            for key, value in values.get(account.id, {}).items()
+        }
+        rows.append(row)
+    return Paged(items=rows, total=total, limit=limit, offset=offset)
 
 
 async def create_account(session: AsyncSession, actor: Actor, data: AccountCreate) -> Account:

@@ -6,11 +6,11 @@ from sqlalchemy import ColumnElement, and_, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain.accounts import service
+from domain.accounts.fields import check_columns
 from domain.accounts.models import AccountView
 from domain.accounts.schemas import AccountViewWrite
 from domain.audit import service as audit
 from domain.common.errors import NotFound
-from domain.filters.compile import InvalidFilter
 from domain.users.actor import Actor, require
 from domain.users.permissions import Permission
 
@@ -47,11 +47,11 @@ async def _editable(session: AsyncSession, actor: Actor, view_id: uuid.UUID) -> 
 
 
 async def _validate(session: AsyncSession, actor: Actor, data: AccountViewWrite) -> None:
-    # Compiling proves every field in the filter exists and fits its type (422 otherwise).
-    await service.compile_filter(session, actor, data.filter)
     fields = await service.filter_fields(session, actor)
-    if unknown := [c for c in data.columns if c not in fields]:
-        raise InvalidFilter(f"Unknown columns: {', '.join(unknown)}")
+    # Compiling proves every field in the filter exists and fits its type (422 otherwise).
+    await service.compile_filter(session, actor, data.filter, fields=fields)
+    check_columns(data.columns, fields)
+    await service.list_order(session, actor, data.sort, fields=fields)
 
 
 def _apply(view: AccountView, data: AccountViewWrite) -> None:
@@ -59,8 +59,9 @@ def _apply(view: AccountView, data: AccountViewWrite) -> None:
     view.is_shared = data.is_shared
     view.columns = list(data.columns)
     view.filter = data.filter.model_dump(mode="json") if data.filter else None
-    view.sort = data.sort.value
+    view.sort = data.sort
     view.descending = data.descending
+    view.segment = data.segment
 
 
 async def create_view(session: AsyncSession, actor: Actor, data: AccountViewWrite) -> AccountView:

@@ -9,6 +9,7 @@ from typing import Any
 
 from sqlalchemy import (
     ColumnElement,
+    FromClause,
     SQLColumnExpression,
     and_,
     false,
@@ -53,6 +54,15 @@ Matcher = Callable[[CompareOp, Any], ColumnElement[bool]]
 
 
 @dataclass(frozen=True)
+class Ordering:
+    """How a list sorts by a field: a SQL value per row, read from the row or from tables
+    outer-joined to it (each join adds at most one row per listed row)."""
+
+    value: SQLColumnExpression[Any]
+    joins: tuple[tuple[FromClause, ColumnElement[bool]], ...] = ()
+
+
+@dataclass(frozen=True)
 class FieldDef:
     key: str
     label: str
@@ -62,6 +72,22 @@ class FieldDef:
     # Fields that are not one value per row (USERS) compile through their own matcher.
     matcher: Matcher | None = None
     options: tuple[str, ...] = ()
+    # How values are shown (a custom field's or a metric's format); None for plain columns.
+    format: str | None = None
+    # How lists sort by the field when not by `expression`: tiers in their configured order,
+    # a stored metric through one join rather than a subquery per row.
+    order: Ordering | None = None
+
+    def sort_order(self) -> Ordering | None:
+        """How lists sort by the field; None when they cannot (a set of users)."""
+        if self.order is not None:
+            return self.order
+        if self.expression is None or self.type is FieldType.USERS:
+            return None
+        if self.type in (FieldType.TEXT, FieldType.CATEGORY):
+            # An empty text is no value: it sorts last, as the filters treat it as empty.
+            return Ordering(func.nullif(self.expression, ""))
+        return Ordering(self.expression)
 
 
 _ALLOWED: dict[FieldType, set[CompareOp]] = {

@@ -22,7 +22,15 @@ from sqlalchemy import (
     select,
 )
 
-from domain.accounts.models import Account, CustomField, CustomFieldKind, CustomFieldType
+from domain.accounts.custom_values import format_of
+from domain.accounts.fields import custom_value_expression
+from domain.accounts.models import (
+    Account,
+    CustomField,
+    CustomFieldFormat,
+    CustomFieldKind,
+    CustomFieldType,
+)
 from domain.metrics import formula
 from domain.metrics.models import AccountMetricValues, ComputedMetric, MetricFormat
 
@@ -178,6 +186,13 @@ class Metric:
     valid: bool = True
 
 
+# A custom metric's format as a metric's; the other number formats are plain numbers.
+_CUSTOM_FORMATS = {
+    CustomFieldFormat.CURRENCY: MetricFormat.CURRENCY,
+    CustomFieldFormat.PERCENT: MetricFormat.PERCENT,
+}
+
+
 def custom_metric_fields(custom_fields: Sequence[CustomField]) -> list[CustomField]:
     return [
         f
@@ -203,8 +218,8 @@ def metrics(
     for f in custom_metric_fields(custom_fields):
         if f.key in out:
             continue
-        fmt = MetricFormat(f.format) if f.format in set(MetricFormat) else MetricFormat.NUMBER
-        value = cast(Account.custom_values[f.key].astext, Numeric)
+        fmt = _CUSTOM_FORMATS.get(format_of(f), MetricFormat.NUMBER)
+        value = custom_value_expression(f)
         out[f.key] = Metric(f.key, f.label, fmt, MetricKind.CUSTOM, None, value, stored=False)
     by_key = {c.key: c for c in computed if c.key not in out}
     try:

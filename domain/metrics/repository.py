@@ -2,6 +2,7 @@
 snapshotting are set-based: one statement per metric group for the whole organisation."""
 
 import uuid
+from collections.abc import Sequence
 from datetime import date, datetime, timedelta
 from typing import Any
 
@@ -21,6 +22,7 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain.accounts.models import Account, CustomField
+from domain.common.bulk_sql import among
 from domain.metrics.catalog import Metric
 from domain.metrics.models import (
     AccountMetricSnapshot,
@@ -306,21 +308,23 @@ class MetricsRepository:
     # Reads
 
     async def current(
-        self, metrics: list[Metric], account_id: uuid.UUID, visible: Select[uuid.UUID]
-    ) -> dict[str, Any] | None:
-        """The account's current value of each metric; None if it is not visible."""
+        self, metrics: list[Metric], account_ids: Sequence[uuid.UUID], visible: Select[uuid.UUID]
+    ) -> dict[uuid.UUID, dict[str, Any]]:
+        """The current value of each metric for each of these accounts that is visible, in
+        one statement however many accounts there are."""
+        values = [_as_number(m.expression).label(f"m{i}") for i, m in enumerate(metrics)]
         stmt = (
-            select(Account.id, *(_as_number(m.expression).label(m.key) for m in metrics))
+            select(Account.id, *values)
             .select_from(Account)
             .outerjoin(AccountMetricValues, AccountMetricValues.account_id == Account.id)
             .where(
                 Account.org_id == self.org_id,
-                Account.id == account_id,
+                among(Account.id, account_ids),
                 Account.id.in_(visible),
             )
         )
-        row = (await self.session.execute(stmt)).mappings().first()
-        return None if row is None else {m.key: row[m.key] for m in metrics}
+        rows = await self.session.execute(stmt)
+        return {row[0]: {m.key: row[i + 1] for i, m in enumerate(metrics)} for row in rows}
 
     async def snapshot_values(self, account_id: uuid.UUID, day: date) -> dict[str, Any]:
         values = await self.session.scalar(

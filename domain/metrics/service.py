@@ -3,8 +3,10 @@ values and activity ranks, daily snapshots, and reads (an account's metrics, a m
 aggregates) over the accounts the caller may see."""
 
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -12,10 +14,11 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain.accounts import service as accounts
+from domain.accounts.models import Account
 from domain.audit import service as audit
 from domain.common import clock
 from domain.common.jobs import enqueue
-from domain.filters.compile import FieldDef, FieldType
+from domain.filters.compile import FieldDef, FieldType, Ordering
 from domain.metrics import formula
 from domain.metrics.catalog import (
     FIELD_PREFIX,
@@ -32,7 +35,7 @@ from domain.metrics.errors import (
     MetricKeyTaken,
     MetricNotFound,
 )
-from domain.metrics.models import ComputedMetric
+from domain.metrics.models import AccountMetricValues, ComputedMetric
 from domain.metrics.repository import REFRESH_GROUPS, MetricsRepository
 from domain.metrics.schemas import (
     AccountMetricRead,
@@ -79,14 +82,50 @@ async def org_metrics(
     return await _metrics(repo, org, today or _today(org, clock.now()))
 
 
+# A stored metric is read for a whole list by joining its values once (the values table has
+# one row per account at most), not by a subquery per account.
+_VALUES_JOIN = ((AccountMetricValues.__table__, AccountMetricValues.account_id == Account.id),)
+
+
+def _field(m: Metric) -> FieldDef:
+    return FieldDef(
+        f"{FIELD_PREFIX}{m.key}",
+        m.label,
+        FieldType.NUMBER,
+        field_expression(m),
+        format=str(m.format),
+        order=Ordering(m.expression, _VALUES_JOIN) if m.stored else None,
+    )
+
+
 async def metric_fields(session: AsyncSession, org_id: uuid.UUID, today: date) -> list[FieldDef]:
     """Every metric as a filter-language field `metric.<key>` (NUMBER), for the filter builder,
-    list columns and exports. Computed metrics whose formula no longer compiles are left out."""
+    list columns, sorting and exports. Computed metrics whose formula no longer compiles are
+    left out."""
     return [
-        FieldDef(f"{FIELD_PREFIX}{m.key}", m.label, FieldType.NUMBER, field_expression(m))
-        for m in (await org_metrics(session, org_id, today=today)).values()
-        if m.valid
+        _field(m) for m in (await org_metrics(session, org_id, today=today)).values() if m.valid
     ]
+
+
+async def current_values(
+    session: AsyncSession, actor: Actor, account_ids: Sequence[uuid.UUID], keys: Sequence[str]
+) -> dict[uuid.UUID, dict[str, Decimal | None]]:
+    """The current value of each metric in `keys` (currency in major units) for each of these
+    accounts the caller may see: one query for all of them (a page of the account list, an
+    export), never one per account."""
+    if not account_ids or not keys:
+        return {}
+    repo = MetricsRepository(session, actor.org_id)
+    org = await repo.organisation()
+    catalog = await _metrics(repo, org, _today(org, clock.now()))
+    chosen = []
+    for key in dict.fromkeys(keys):
+        metric = catalog.get(key)
+        if metric is None or not metric.valid:
+            raise MetricNotFound(f"No metric has the key {key!r}")
+        chosen.append(metric)
+    visible = accounts.visible_account_ids(session, actor)
+    return await repo.current(chosen, account_ids, visible)
 
 
 def _read(m: Metric) -> MetricRead:
@@ -287,7 +326,8 @@ async def account_metrics(
     today = _today(org, clock.now())
     catalog = [m for m in (await _metrics(repo, org, today)).values() if m.valid]
     await accounts.get_account(session, actor, account_id)
-    current = await repo.current(catalog, account_id, accounts.visible_account_ids(session, actor))
+    visible = accounts.visible_account_ids(session, actor)
+    current = (await repo.current(catalog, [account_id], visible)).get(account_id)
     if current is None:  # pragma: no cover  # get_account checked visibility
         raise MetricNotFound()
     compared_with = today - timedelta(days=TREND_DAYS)

@@ -426,6 +426,74 @@ class TestCustomFields:
         fields = (await client.get(f"{API}/custom-fields", headers=headers)).json()
         assert [(f["key"], f["kind"]) for f in fields] == [("seats", "metric")]
 
+    async def test_format_defaults_to_the_types_first(
+        self, client: AsyncClient, headers: dict[str, str]
+    ) -> None:
+        for key, type_ in (("seats", "number"), ("site", "text"), ("signed", "date")):
+            await self._define(client, headers, key=key, label=key, type=type_)
+        await self._define(client, headers, key="vip", label="VIP", type="boolean")
+        await self._define(
+            client, headers, key="arr_band", label="ARR", type="number", format="currency"
+        )
+
+        fields = (await client.get(f"{API}/custom-fields", headers=headers)).json()
+
+        assert {f["key"]: f["format"] for f in fields} == {
+            "arr_band": "currency",
+            "seats": "plain",
+            "signed": "date",
+            "site": "text",
+            "vip": "default",
+        }
+
+    async def test_a_format_the_type_cannot_take_is_422(
+        self, client: AsyncClient, headers: dict[str, str]
+    ) -> None:
+        wrong = await client.post(
+            f"{API}/custom-fields",
+            headers=headers,
+            json={"key": "signed", "label": "Signed", "type": "date", "format": "currency"},
+        )
+        unknown = await client.post(
+            f"{API}/custom-fields",
+            headers=headers,
+            json={"key": "seats", "label": "Seats", "type": "number", "format": "roman"},
+        )
+
+        assert_problem(wrong, 422, "invalid_custom_field_format")
+        assert_problem(unknown, 422, "validation_error")
+        assert (await client.get(f"{API}/custom-fields", headers=headers)).json() == []
+
+    async def test_format_is_edited_within_the_type(
+        self, client: AsyncClient, headers: dict[str, str]
+    ) -> None:
+        await self._define(client, headers, key="site", label="Site", type="text")
+        (field,) = (await client.get(f"{API}/custom-fields", headers=headers)).json()
+        url = f"{API}/custom-fields/{field['id']}"
+
+        ok = await client.patch(url, headers=headers, json={"format": "url"})
+        refused = await client.patch(url, headers=headers, json={"format": "percent"})
+
+        assert ok.status_code == 200 and ok.json()["format"] == "url"
+        assert_problem(refused, 422, "invalid_custom_field_format")
+        (after,) = (await client.get(f"{API}/custom-fields", headers=headers)).json()
+        assert after["format"] == "url"
+
+    async def test_a_currency_metric_is_a_currency_metric(
+        self, client: AsyncClient, headers: dict[str, str]
+    ) -> None:
+        await self._define(
+            client, headers, key="budget", label="Budget", type="number", format="currency"
+        )
+        await self._define(
+            client, headers, key="seats", label="Seats", type="number", format="integer"
+        )
+
+        metrics = (await client.get(f"{API}/metrics", headers=headers)).json()
+
+        formats = {m["key"]: m["format"] for m in metrics}
+        assert (formats["budget"], formats["seats"]) == ("currency", "number")
+
 
 class TestFilterLanguage:
     async def test_filters_by_tier_date_window_custom_metric_and_csm(

@@ -416,11 +416,20 @@ class TestListSort:
         expected = sorted(with_value, key=lambda a: getattr(a, sort.value), reverse=descending)
         assert [a["name"] for a in page["items"]] == [a.name for a in expected + without]
 
-    async def test_unknown_sort_is_422(self, client: AsyncClient, headers: dict[str, str]) -> None:
-        response = await client.get("/api/v1/accounts", headers=headers, params={"sort": "arr"})
+    async def test_malformed_sort_is_422(
+        self, client: AsyncClient, headers: dict[str, str]
+    ) -> None:
+        response = await client.get(
+            "/api/v1/accounts", headers=headers, params={"sort": "name; drop"}
+        )
 
         body = assert_problem(response, 422, "validation_error")
         assert body["errors"][0]["loc"] == ["query", "sort"]
+
+    async def test_unknown_sort_is_422(self, client: AsyncClient, headers: dict[str, str]) -> None:
+        response = await client.get("/api/v1/accounts", headers=headers, params={"sort": "arr"})
+
+        assert_problem(response, 422, "invalid_sort")
 
 
 class TestListSearch:

@@ -91,7 +91,7 @@ async def _build(engine: AsyncEngine) -> uuid.UUID:
             {"name": MARKER, "n": INTERACTIONS},
         )
     if found:
-        return await _ensure_custom_field(engine, found)
+        return await _ensure_fields_and_metrics(engine, found)
     started = time.perf_counter()
     async with engine.begin() as conn:
         # A run stopped half-way leaves a partial data set: start again from nothing.
@@ -173,16 +173,30 @@ async def _build(engine: AsyncEngine) -> uuid.UUID:
         f"\n  generated {ACCOUNTS:,} accounts and {INTERACTIONS:,} interactions "
         f"in {time.perf_counter() - started:.0f} s"
     )
-    return await _ensure_custom_field(engine, org_id)
+    return await _ensure_fields_and_metrics(engine, org_id)
 
 
-async def _ensure_custom_field(engine: AsyncEngine, org_id: uuid.UUID) -> uuid.UUID:
+async def _ensure_fields_and_metrics(engine: AsyncEngine, org_id: uuid.UUID) -> uuid.UUID:
+    """The custom metric the filters use, and the stored data metrics (as a metrics refresh
+    leaves them: one row per account) that metric columns and sorts read."""
     async with engine.begin() as conn:
         await conn.execute(
+            text("""
+            INSERT INTO account_metric_values (account_id, org_id, mrr, arr, open_tickets,
+                                               active_users_30d, updated_at)
+            SELECT id, org_id, CASE WHEN n % 10 > 0 THEN (n * 7919) % 500000 END,
+                   CASE WHEN n % 10 > 0 THEN (n * 7919) % 500000 * 12 END, n % 7, n % 60, now()
+            FROM (SELECT id, org_id, row_number() OVER (ORDER BY external_id) n
+                  FROM accounts WHERE org_id = :org) a
+            ON CONFLICT (account_id) DO NOTHING"""),
+            {"org": org_id},
+        )
+        await conn.execute(
             text(
-                "INSERT INTO custom_fields (id, org_id, key, label, kind, type, options, source,"
-                " created_at, updated_at) VALUES (gen_random_uuid(), :org, 'seats', 'Seats',"
-                " 'metric', 'number', '{}', 'api', now(), now()) ON CONFLICT DO NOTHING"
+                "INSERT INTO custom_fields (id, org_id, key, label, kind, type, format, options,"
+                " source, created_at, updated_at) VALUES (gen_random_uuid(), :org, 'seats',"
+                " 'Seats', 'metric', 'number', 'integer', '{}', 'api', now(), now())"
+                " ON CONFLICT DO NOTHING"
             ),
             {"org": org_id},
         )
@@ -243,6 +257,33 @@ async def test_account_list_and_interaction_search(
     await measure(
         "account list: same, as a CSM (only their accounts)",
         lambda: bench_client.post("/api/v1/accounts/query", headers=csm, json=renewing_tier1),
+    )
+    await measure(
+        "account list: same filter, sorted by custom.seats",
+        lambda: bench_client.post(
+            "/api/v1/accounts/query",
+            headers=admin,
+            json={**renewing_tier1, "sort": "custom.seats", "descending": True},
+        ),
+    )
+    await measure(
+        "account list: all accounts by metric.mrr, 2 metric columns",
+        lambda: bench_client.post(
+            "/api/v1/accounts/query",
+            headers=admin,
+            json={
+                "sort": "metric.mrr",
+                "descending": True,
+                "columns": ["name", "metric.mrr", "metric.open_tickets"],
+                "limit": 50,
+            },
+        ),
+    )
+    await measure(
+        "account list: all accounts by tier order, as a CSM",
+        lambda: bench_client.post(
+            "/api/v1/accounts/query", headers=csm, json={"sort": "tier", "limit": 50}
+        ),
     )
     await measure(
         "account list: GET sorted by name, page 200",

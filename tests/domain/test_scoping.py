@@ -3,13 +3,18 @@ repository)."""
 
 from typing import Any
 
+from sqlalchemy import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from domain.accounts.repository import AccountRepository
-from domain.accounts.schemas import AccountSort
+from domain.accounts.models import AccountCsm
+from domain.accounts.repository import BY_NAME, AccountRepository
 from domain.audit import service as audit
 from domain.audit.repository import AuditRepository
+from domain.common import clock
 from domain.common.pagination import PageParams
+from domain.metrics import service as metrics
+from domain.metrics.models import AccountMetricValues
+from domain.metrics.repository import MetricsRepository
 from domain.orgs.models import Organisation
 from domain.users import service as users
 from domain.users.actor import Actor
@@ -40,7 +45,7 @@ class TestAccountRepository:
         repo = AccountRepository(session, _sees_all(org, rows["my_admin"]))
 
         items, total = await repo.page(
-            q="same", sort=AccountSort.NAME, descending=False, limit=10, offset=0, deleted=False
+            q="same", order=BY_NAME, descending=False, limit=10, offset=0, deleted=False
         )
 
         assert (items, total) == ([rows["mine"]], 1)
@@ -57,13 +62,42 @@ class TestAccountRepository:
         repo = AccountRepository(session, users.actor_for(await _with_role(session, csm)))
 
         items, total = await repo.page(
-            q=None, sort=AccountSort.NAME, descending=False, limit=10, offset=0, deleted=False
+            q=None, order=BY_NAME, descending=False, limit=10, offset=0, deleted=False
         )
 
         assert (items, total) == ([assigned], 1)
         assert await repo.get(unassigned.id) is None
         # Uniqueness is still checked against the whole organisation.
         assert await repo.external_id_taken(unassigned.external_id, except_id=None) is True
+
+
+class TestMetricsRepository:
+    async def test_current_values_are_read_for_this_organisations_visible_accounts(
+        self, session: AsyncSession, org: Organisation, other_org: Organisation
+    ) -> None:
+        rows = await _two_orgs(session, org, other_org)
+        hidden = await create_account(session, org)
+        for account in (rows["mine"], rows["theirs"], hidden):
+            session.add(
+                AccountMetricValues(
+                    account_id=account.id, org_id=account.org_id, mrr=100, updated_at=clock.now()
+                )
+            )
+        await session.flush()
+        catalog = await metrics.org_metrics(session, org.id)
+        csm = await create_user(session, org)
+        visible = AccountRepository(
+            session, Actor(org_id=org.id, user_id=csm.id, permissions=frozenset())
+        ).visible_ids()
+        await session.execute(
+            insert(AccountCsm).values(org_id=org.id, account_id=rows["mine"].id, user_id=csm.id)
+        )
+
+        values = await MetricsRepository(session, org.id).current(
+            [catalog["mrr"]], [rows["mine"].id, rows["theirs"].id, hidden.id], visible
+        )
+
+        assert values == {rows["mine"].id: {"mrr": 1}}
 
 
 async def _with_role(session: AsyncSession, user: User) -> User:

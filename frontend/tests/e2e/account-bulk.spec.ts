@@ -236,3 +236,127 @@ test("an admin renames a saved view", async ({ page }) => {
   );
   expect(view).toMatchObject({ name: renamed, columns: ["name", "domain"] });
 });
+
+function inDays(days: number): string {
+  return new Date(Date.now() + days * 86_400_000).toISOString().slice(0, 10);
+}
+
+test("an admin adds a metric and a custom-field column, sorts by them and exports them", async ({ page }) => {
+  test.setTimeout(60_000);
+  const login = await page.request.post("/api/v1/auth/login", { data: DEMO.admin });
+  expect(login.status()).toBe(200);
+  const headers = { Authorization: `Bearer ${(await login.json()).access_token as string}` };
+  const id = unique();
+  const key = `budget_${id}`;
+  const label = `Budget ${id}`;
+  const metricLabel = `Weeks to renewal ${id}`;
+  // A computed metric needs no refresh job (the worker shares Redis with other runs here).
+  const metric = await page.request.post("/api/v1/computed-metrics", {
+    headers,
+    data: { key: `weeks_${id}`, label: metricLabel, formula: "days_to_renewal / 7" },
+  });
+  expect(metric.status(), await metric.text()).toBe(201);
+
+  // The admin defines a money field on the settings page.
+  await signInViaApi(page, DEMO.admin);
+  await page.goto("/admin/account-settings");
+  await page.getByTestId("custom-fields-card").getByRole("button", { name: "New field" }).click();
+  const define = page.getByRole("dialog", { name: "New custom field" });
+  await define.getByLabel("Key").fill(key);
+  await define.getByLabel("Label").fill(label);
+  await define.getByRole("combobox", { name: "Type" }).click();
+  await page.getByRole("option", { name: "Number", exact: true }).click();
+  await define.getByRole("combobox", { name: "Format" }).click();
+  await page.getByRole("option", { name: "Money (base currency)" }).click();
+  await define.getByRole("button", { name: "Add field" }).click();
+  await expect(define).toHaveCount(0);
+  const row = page.getByTestId("custom-field-row").filter({ hasText: key });
+  await expect(row.getByTestId("custom-field-format-label")).toHaveText("Money (base currency)");
+
+  // A: budget 900, renews in 2 weeks; B: 15,000 and 1 week; C: neither.
+  const accounts = [
+    { name: `Cols ${id} A`, budget: 900, renewal: inDays(14) },
+    { name: `Cols ${id} B`, budget: 15000, renewal: inDays(7) },
+    { name: `Cols ${id} C`, budget: null, renewal: null },
+  ];
+  for (const [n, account] of accounts.entries()) {
+    const created = await page.request.post("/api/v1/accounts", {
+      headers,
+      data: {
+        name: account.name,
+        external_id: `cols-${id}-${n}`,
+        renewal_on: account.renewal,
+        custom_values: account.budget === null ? {} : { [key]: account.budget },
+      },
+    });
+    expect(created.status(), await created.text()).toBe(201);
+  }
+  const [a, b, c] = accounts.map((account) => account.name);
+
+  await page.goto(`/accounts?q=${encodeURIComponent(`Cols ${id}`)}`);
+  await expect(page.getByTestId("accounts-total")).toHaveText("3 accounts matching your search");
+  await page.getByTestId("columns-menu").click();
+  const picker = page.getByTestId("column-picker");
+  await picker.getByRole("combobox", { name: "Add column" }).click();
+  await picker.getByRole("option", { name: metricLabel, exact: true }).click();
+  await picker.getByRole("combobox", { name: "Add column" }).click();
+  await picker.getByRole("option", { name: label, exact: true }).click();
+  await page.getByTestId("columns-menu").click();
+  await expect(picker).toBeHidden();
+
+  const rows = page.getByTestId("account-row");
+  const names = () => rows.getByTestId("account-name").allInnerTexts();
+  await expect(rows.nth(0).getByTestId(`cell-metric.weeks_${id}`)).toHaveText("2");
+  await expect(rows.nth(1).getByTestId(`cell-metric.weeks_${id}`)).toHaveText("1");
+  await expect(rows.nth(2).getByTestId(`cell-metric.weeks_${id}`)).toHaveText("—");
+  await expect(rows.nth(0).getByTestId(`cell-custom.${key}`)).toHaveText("$900.00");
+  await expect(rows.nth(1).getByTestId(`cell-custom.${key}`)).toHaveText("$15,000.00");
+  await expect(rows.nth(2).getByTestId(`cell-custom.${key}`)).toHaveText("—");
+
+  // By budget: numerically, no budget last either way.
+  await page.getByTestId(`sort-custom.${key}`).click();
+  await expect(page).toHaveURL(new RegExp(`sort=custom.${key}`));
+  await expect.poll(names).toEqual([a, b, c]);
+  await page.getByTestId(`sort-custom.${key}`).click();
+  await expect(page).toHaveURL(/desc=1/);
+  await expect.poll(names).toEqual([b, a, c]);
+  // By the metric, soonest renewal first.
+  await page.getByTestId(`sort-metric.weeks_${id}`).click();
+  await expect(page).toHaveURL(new RegExp(`sort=metric.weeks_${id}`));
+  await expect.poll(names).toEqual([b, a, c]);
+
+  const download = page.waitForEvent("download");
+  await page.getByTestId("export-csv").click();
+  const lines = readFileSync(await (await download).path(), "utf8").trim().split(/\r?\n/);
+  expect(lines[0]).toContain(`${metricLabel},${label}`);
+  expect(lines.slice(1).map((line) => line.split(",")[0])).toEqual([b, a, c]);
+  expect(lines[1]).toMatch(/,1,15000$/);
+  expect(lines[2]).toMatch(/,2,900$/);
+  expect(lines[3]).toMatch(/,,$/);
+
+  // The account page shows the field in its format too.
+  await page.getByTestId("account-name").filter({ hasText: a }).click();
+  await expect(page.getByTestId(`custom-${key}`)).toHaveText("$900.00");
+});
+
+test("a saved view keeps the Active/Churned/All choice", async ({ page }) => {
+  const id = unique();
+  await signInViaApi(page, DEMO.admin);
+  await page.goto("/accounts");
+  await page.getByTestId("segment").getByText("Churned").click();
+  await expect(page).toHaveURL(/segment=churned/);
+  const viewName = `Churned view ${id}`;
+  await page.getByTestId("views-menu").click();
+  await page.getByTestId("save-view").click();
+  const dialog = page.getByRole("dialog", { name: "Save view" });
+  await dialog.getByLabel("Name").fill(viewName);
+  await dialog.getByRole("button", { name: "Save view" }).click();
+  await expect(dialog).toHaveCount(0);
+
+  await page.goto("/accounts");
+  await expect(page).not.toHaveURL(/segment=/);
+  await page.getByTestId("views-menu").click();
+  await page.getByTestId("view-item").filter({ hasText: viewName }).click();
+  await expect(page).toHaveURL(/segment=churned/);
+  await expect(page.getByTestId("accounts-total")).toContainText("churned account");
+});

@@ -217,7 +217,8 @@ export interface paths {
         };
         /**
          * List Account Fields
-         * @description Fields a filter can use: built-in ones and the organisation's custom fields.
+         * @description Fields filters, list columns and sorting can use: the account's own, the
+         *     organisation's custom fields (`custom.<key>`) and metrics (`metric.<key>`).
          */
         get: operations["listAccountFields"];
         put?: never;
@@ -282,7 +283,8 @@ export interface paths {
         /**
          * Query Accounts
          * @description Accounts matching a filter-language condition, searched, sorted and paginated in one
-         *     query. Fields are listed by `listAccountFields`.
+         *     query, with the current values of the metric columns asked for. Fields are listed by
+         *     `listAccountFields`.
          */
         post: operations["queryAccounts"];
         delete?: never;
@@ -2549,8 +2551,15 @@ export interface components {
              */
             descending: boolean;
             selection?: components["schemas"]["AccountSelection"];
-            /** @default name */
-            sort: components["schemas"]["AccountSort"];
+            /**
+             * Sort
+             * @description A column of the account (name, external_id, domain, joined_on, renewal_on, csm_score, nps, churned_on, created_at, updated_at) or any field `listAccountFields` marks sortable: tier and stage in their configured order, custom fields by type (numbers as numbers, dates as dates), metrics (metric.<key>) by value. Empty values go last either way
+             * @default name
+             * @example renewal_on
+             * @example tier
+             * @example metric.mrr
+             */
+            sort: string;
         };
         /**
          * AccountHistoryRead
@@ -2679,6 +2688,94 @@ export interface components {
              */
             subject: string | null;
             type: components["schemas"]["InteractionType"];
+            /**
+             * Updated At
+             * Format: date-time
+             */
+            updated_at: string;
+        };
+        /**
+         * AccountListRead
+         * @description An account as the list returns it: the record and the values of the metric columns
+         *     asked for.
+         */
+        AccountListRead: {
+            /** Billing Id */
+            billing_id: string | null;
+            /** Churn Reason */
+            churn_reason: string | null;
+            /** Churned On */
+            churned_on: string | null;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /** Crm Id */
+            crm_id: string | null;
+            /** Csm Ids */
+            csm_ids: string[];
+            /** Csm Score */
+            csm_score: number | null;
+            /** Custom Values */
+            custom_values: {
+                [key: string]: unknown;
+            };
+            /** Deleted At */
+            deleted_at: string | null;
+            /**
+             * Domain
+             * @example acme.com
+             */
+            domain: string | null;
+            /**
+             * External Id
+             * @example acme-001
+             */
+            external_id: string;
+            /**
+             * Id
+             * Format: uuid
+             */
+            id: string;
+            /** Joined On */
+            joined_on: string | null;
+            /**
+             * Metric Values
+             * @description Current value of each metric column asked for (`metric.<key>` -> `<key>`); currency metrics in major units of the organisation's base currency
+             * @example {
+             *       "active_users_30d": 14,
+             *       "mrr": 1250
+             *     }
+             */
+            metric_values?: {
+                [key: string]: number | null;
+            };
+            /**
+             * Name
+             * @example Acme Corp
+             */
+            name: string;
+            /** Nps */
+            nps: number | string | null;
+            /** Parent Id */
+            parent_id: string | null;
+            /** Renewal On */
+            renewal_on: string | null;
+            /** Stage Id */
+            stage_id: string | null;
+            /** Status At */
+            status_at: string | null;
+            /** Status Author Id */
+            status_author_id: string | null;
+            /** Status Details */
+            status_details: string | null;
+            /** Status Title */
+            status_title: string | null;
+            /** Support Id */
+            support_id: string | null;
+            /** Tier Id */
+            tier_id: string | null;
             /**
              * Updated At
              * Format: date-time
@@ -2824,6 +2921,11 @@ export interface components {
              */
             churned?: boolean | null;
             /**
+             * Columns
+             * @description The columns shown (keys of `listAccountFields`): each account carries the values of the metric columns among them in `metric_values`
+             */
+            columns?: string[];
+            /**
              * Descending
              * @default false
              */
@@ -2842,8 +2944,15 @@ export interface components {
             offset: number;
             /** Q */
             q?: string | null;
-            /** @default name */
-            sort: components["schemas"]["AccountSort"];
+            /**
+             * Sort
+             * @description A column of the account (name, external_id, domain, joined_on, renewal_on, csm_score, nps, churned_on, created_at, updated_at) or any field `listAccountFields` marks sortable: tier and stage in their configured order, custom fields by type (numbers as numbers, dates as dates), metrics (metric.<key>) by value. Empty values go last either way
+             * @default name
+             * @example renewal_on
+             * @example tier
+             * @example metric.mrr
+             */
+            sort: string;
         };
         /** AccountRead */
         AccountRead: {
@@ -2919,6 +3028,12 @@ export interface components {
             updated_at: string;
         };
         /**
+         * AccountSegment
+         * @description Which accounts the explorer lists: the active book, the churned ones, or both.
+         * @enum {string}
+         */
+        AccountSegment: "active" | "churned" | "all";
+        /**
          * AccountSelection
          * @description Which accounts: the listed ids, or every account matching the filter (and search).
          */
@@ -2932,11 +3047,6 @@ export interface components {
             /** Q */
             q?: string | null;
         };
-        /**
-         * AccountSort
-         * @enum {string}
-         */
-        AccountSort: "name" | "external_id" | "domain" | "joined_on" | "renewal_on" | "csm_score" | "nps" | "churned_on" | "created_at" | "updated_at";
         /**
          * AccountTicketRead
          * @description A ticket in an account's list, with the name of the account it is on.
@@ -3153,7 +3263,9 @@ export interface components {
              * Format: uuid
              */
             owner_id: string;
-            sort: components["schemas"]["AccountSort"];
+            segment: components["schemas"]["AccountSegment"];
+            /** Sort */
+            sort: string;
         };
         /** AccountViewWrite */
         AccountViewWrite: {
@@ -3173,8 +3285,20 @@ export interface components {
             is_shared: boolean;
             /** Name */
             name: string;
-            /** @default name */
-            sort: components["schemas"]["AccountSort"];
+            /**
+             * @description Which accounts the view lists: active (not churned), churned, or all
+             * @default active
+             */
+            segment: components["schemas"]["AccountSegment"];
+            /**
+             * Sort
+             * @description A column of the account (name, external_id, domain, joined_on, renewal_on, csm_score, nps, churned_on, created_at, updated_at) or any field `listAccountFields` marks sortable: tier and stage in their configured order, custom fields by type (numbers as numbers, dates as dates), metrics (metric.<key>) by value. Empty values go last either way
+             * @default name
+             * @example renewal_on
+             * @example tier
+             * @example metric.mrr
+             */
+            sort: string;
         };
         /** All */
         All: {
@@ -3832,8 +3956,11 @@ export interface components {
         };
         /** CustomFieldCreate */
         CustomFieldCreate: {
-            /** Format */
-            format?: string | null;
+            /**
+             * @description How values are shown. number: plain (default), integer, decimal, currency (the organisation's base currency) or percent (the value is in percent); date: date; text: text (default), url or email; category and boolean: default. Omitted: the type's default
+             * @example currency
+             */
+            format?: components["schemas"]["CustomFieldFormat"] | null;
             /**
              * Key
              * @example plan_seats
@@ -3846,14 +3973,21 @@ export interface components {
             type: components["schemas"]["CustomFieldType"];
         };
         /**
+         * CustomFieldFormat
+         * @description How a custom field's values are shown; which formats a type allows is in
+         *     custom_values.FORMATS.
+         * @enum {string}
+         */
+        CustomFieldFormat: "plain" | "integer" | "decimal" | "currency" | "percent" | "date" | "text" | "url" | "email" | "default";
+        /**
          * CustomFieldKind
          * @enum {string}
          */
         CustomFieldKind: "dimension" | "metric";
         /** CustomFieldRead */
         CustomFieldRead: {
-            /** Format */
-            format: string | null;
+            /** @description How values are shown. number: plain (default), integer, decimal, currency (the organisation's base currency) or percent (the value is in percent); date: date; text: text (default), url or email; category and boolean: default */
+            format: components["schemas"]["CustomFieldFormat"];
             /**
              * Id
              * Format: uuid
@@ -3875,8 +4009,8 @@ export interface components {
         CustomFieldType: "text" | "category" | "number" | "date" | "boolean";
         /** CustomFieldUpdate */
         CustomFieldUpdate: {
-            /** Format */
-            format?: string | null;
+            /** @description How values are shown. number: plain (default), integer, decimal, currency (the organisation's base currency) or percent (the value is in percent); date: date; text: text (default), url or email; category and boolean: default */
+            format?: components["schemas"]["CustomFieldFormat"] | null;
             /** Label */
             label?: string | null;
             /** Options */
@@ -4064,15 +4198,25 @@ export interface components {
         };
         /**
          * FieldRead
-         * @description A field the filter language (and list columns) can use.
+         * @description A field the filter language, list columns and sorting can use.
          */
         FieldRead: {
+            /**
+             * Format
+             * @description How values are shown: a custom field's format (plain, integer, decimal, currency, percent, date, text, url, email, default) or a metric's (number, currency, percent, days); null for the account's own fields
+             */
+            format: string | null;
             /** Key */
             key: string;
             /** Label */
             label: string;
             /** Options */
             options: string[];
+            /**
+             * Sortable
+             * @description Whether the account list can be sorted by it
+             */
+            sortable: boolean;
             /** Type */
             type: string;
         };
@@ -5128,10 +5272,10 @@ export interface components {
             /** Total */
             total: number;
         };
-        /** Page[AccountNoteRead] */
-        Page_AccountNoteRead_: {
+        /** Page[AccountListRead] */
+        Page_AccountListRead_: {
             /** Items */
-            items: components["schemas"]["AccountNoteRead"][];
+            items: components["schemas"]["AccountListRead"][];
             /** Limit */
             limit: number;
             /** Offset */
@@ -5139,10 +5283,10 @@ export interface components {
             /** Total */
             total: number;
         };
-        /** Page[AccountRead] */
-        Page_AccountRead_: {
+        /** Page[AccountNoteRead] */
+        Page_AccountNoteRead_: {
             /** Items */
-            items: components["schemas"]["AccountRead"][];
+            items: components["schemas"]["AccountNoteRead"][];
             /** Limit */
             limit: number;
             /** Offset */
@@ -6757,8 +6901,11 @@ export interface operations {
             query?: {
                 /** @description Search name, domain and external id */
                 q?: string | null;
-                sort?: components["schemas"]["AccountSort"];
+                /** @description A column of the account (name, external_id, domain, joined_on, renewal_on, csm_score, nps, churned_on, created_at, updated_at) or any field `listAccountFields` marks sortable: tier and stage in their configured order, custom fields by type (numbers as numbers, dates as dates), metrics (metric.<key>) by value. Empty values go last either way */
+                sort?: string;
                 descending?: boolean;
+                /** @description Columns shown (keys of `listAccountFields`); each account carries the values of the metric columns among them in `metric_values` */
+                columns?: string[];
                 limit?: number;
                 offset?: number;
                 /** @description List deleted accounts instead (to restore them) */
@@ -6776,7 +6923,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Page_AccountRead_"];
+                    "application/json": components["schemas"]["Page_AccountListRead_"];
                 };
             };
             /** @description Not authenticated */
@@ -7214,7 +7361,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Page_AccountRead_"];
+                    "application/json": components["schemas"]["Page_AccountListRead_"];
                 };
             };
             /** @description Not authenticated */

@@ -28,8 +28,11 @@ import { RichText, RichTextEditor } from "../../components/RichText";
 import { formatDate, formatDateTime, plural } from "../../components/format";
 import { htmlToText, isBlankHtml, sanitiseHtml } from "../../components/richtext";
 import { CardSkeleton, EmptyState, ErrorState, TableSkeletonRows } from "../../components/states";
+import { useOrganisation } from "../organisation/queries";
 import { useCustomFields } from "../settings/queries";
 import { InteractionFormModal, TICKET_STATUSES, TicketFormModal } from "./ActivityForms";
+import { formatFieldValue } from "./fieldFormat";
+import { FieldText } from "./FieldText";
 import { FromChildAccount } from "./rollup";
 import {
   useAccount,
@@ -73,14 +76,9 @@ function Section({ title, children }: { title: string; children: ReactNode }) {
   );
 }
 
-function customValue(value: unknown): string {
-  if (value === null || value === undefined || value === "") return "—";
-  if (typeof value === "boolean") return value ? "Yes" : "No";
-  return String(value);
-}
-
 export function OverviewTab({ account }: { account: Account }) {
   const customFields = useCustomFields();
+  const organisation = useOrganisation();
   const children = useChildAccounts(account.id);
   const parent = useAccount(account.parent_id ?? "", Boolean(account.parent_id));
   const values = (account.custom_values ?? {}) as Record<string, unknown>;
@@ -125,11 +123,14 @@ export function OverviewTab({ account }: { account: Account }) {
           </Text>
         ) : (
           <SimpleGrid cols={{ base: 1, xs: 2, md: 3 }} spacing="xl" verticalSpacing="lg" data-testid="custom-fields">
-            {customFields.data.map((field) => (
-              <Field key={field.id} label={field.label}>
-                {field.type === "date" ? formatDate(values[field.key] as string | null) : customValue(values[field.key])}
-              </Field>
-            ))}
+            {customFields.data.map((field) => {
+              const text = formatFieldValue(values[field.key], field.type, field.format, organisation.data?.base_currency);
+              return (
+                <Field key={field.id} label={field.label} testId={`custom-${field.key}`}>
+                  {text === null ? "—" : <FieldText text={text} format={field.format} />}
+                </Field>
+              );
+            })}
           </SimpleGrid>
         )}
       </Section>

@@ -3,7 +3,7 @@ import userEvent from "@testing-library/user-event";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { resetSessionForTests, startSession } from "../../api/session";
 import type { Account } from "../../api/types";
-import { fakeApi, json, problem, requestsTo } from "../../test/fakeApi";
+import { fakeApi, json, problem, requestsTo, type Handler } from "../../test/fakeApi";
 import { meFixture, renderApp } from "../../test/render";
 import { readListState } from "./AccountsPage";
 
@@ -39,7 +39,7 @@ function account(name: string, i: number): Account {
 
 const ACCOUNTS = [account("Acme Corp", 1), account("Globex Labs", 2), account("Initech Cloud", 3)];
 
-function signedInApi(accounts: (request: Request) => Response | Promise<Response>) {
+function signedInApi(accounts: (request: Request) => Response | Promise<Response>, more: Record<string, Handler> = {}) {
   startSession("token");
   return fakeApi({
     "GET /api/v1/me": () => json(meFixture()),
@@ -49,8 +49,15 @@ function signedInApi(accounts: (request: Request) => Response | Promise<Response
     "GET /api/v1/lifecycle-stages": () => json([]),
     "GET /api/v1/accounts/fields": () => json([]),
     "POST /api/v1/accounts/query": accounts,
+    ...more,
   });
 }
+
+const METRIC_FIELDS = [
+  { key: "name", label: "Name", type: "text", options: [], format: null, sortable: true },
+  { key: "metric.mrr", label: "MRR", type: "number", options: [], format: "currency", sortable: true },
+  { key: "custom.seats", label: "Seats", type: "number", options: [], format: "integer", sortable: true },
+];
 
 /** The explorer's query body, as URL-style params so the assertions read the same. */
 async function query(request: Request) {
@@ -102,6 +109,68 @@ describe("the accounts list", () => {
 
     await user.click(screen.getByTestId("sort-renewal_on"));
     await waitFor(() => expect(router.state.location.search).toBe("?sort=renewal_on"));
+  });
+
+  it("asks for the metric columns' values, shows them in their format and sorts by them", async () => {
+    const listed = ACCOUNTS.map((a, i) => ({ ...a, custom_values: { seats: 10 * i + 0.4 }, metric_values: { mrr: i ? 1250.5 * i : null } }));
+    const mock = signedInApi(() => json({ items: listed, total: 3, limit: 25, offset: 0 }), {
+      "GET /api/v1/accounts/fields": () => json(METRIC_FIELDS),
+      "GET /api/v1/organisation": () => json({ base_currency: "EUR" }),
+    });
+    const { router } = renderApp("/accounts?cols=name,metric.mrr,custom.seats");
+    const user = userEvent.setup();
+    const rows = await screen.findAllByTestId("account-row");
+
+    const [first] = await Promise.all(requestsTo(mock, "POST", "/api/v1/accounts/query").map(query));
+    expect(first!.get("columns")).toBe("metric.mrr");
+    await waitFor(() => expect(within(rows[1]!).getByTestId("cell-metric.mrr")).toHaveTextContent("€1,250.50"));
+    expect(within(rows[0]!).getByTestId("cell-metric.mrr")).toHaveTextContent("—");
+    expect(within(rows[2]!).getByTestId("cell-custom.seats")).toHaveTextContent((20).toLocaleString());
+
+    await user.click(screen.getByTestId("sort-custom.seats"));
+    await waitFor(() => expect(router.state.location.search).toContain("sort=custom.seats"));
+    await waitFor(async () => {
+      const bodies = await Promise.all(requestsTo(mock, "POST", "/api/v1/accounts/query").map(query));
+      expect(bodies.some((b) => b.get("sort") === "custom.seats")).toBe(true);
+    });
+  });
+
+  it("sorts by name when the sort in the link is a field the organisation no longer has", async () => {
+    const mock = signedInApi(() => json({ items: ACCOUNTS, total: 3, limit: 25, offset: 0 }), {
+      "GET /api/v1/accounts/fields": () => json(METRIC_FIELDS),
+    });
+    renderApp("/accounts?sort=custom.gone");
+    await screen.findAllByTestId("account-row");
+    const bodies = await Promise.all(requestsTo(mock, "POST", "/api/v1/accounts/query").map(query));
+    expect(bodies.map((b) => b.get("sort"))).toEqual(["name"]);
+  });
+
+  it("opens a saved view with its segment", async () => {
+    const view = {
+      id: "v1",
+      owner_id: meFixture().id,
+      name: "Lost",
+      is_shared: false,
+      columns: ["name"],
+      filter: null,
+      segment: "churned",
+      sort: "name",
+      descending: false,
+    };
+    const mock = signedInApi(() => json({ items: ACCOUNTS, total: 3, limit: 25, offset: 0 }), {
+      "GET /api/v1/account-views": () => json([view]),
+    });
+    const { router } = renderApp("/accounts");
+    const user = userEvent.setup();
+    await screen.findAllByTestId("account-row");
+
+    await user.click(screen.getByTestId("views-menu"));
+    await user.click(await screen.findByRole("menuitem", { name: /Lost/ }));
+    await waitFor(() => expect(router.state.location.search).toContain("segment=churned"));
+    await waitFor(async () => {
+      const bodies = await Promise.all(requestsTo(mock, "POST", "/api/v1/accounts/query").map(query));
+      expect(bodies.at(-1)!.get("churned")).toBe("true");
+    });
   });
 
   it("searches as you type (debounced) and says when nothing matches", async () => {

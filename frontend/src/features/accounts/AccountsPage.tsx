@@ -35,7 +35,7 @@ import {
 import { useEffect, useState, type MouseEvent } from "react";
 import { Link, useNavigate, useSearchParams } from "react-router";
 import { errorMessage } from "../../api/errors";
-import type { Account, AccountSort } from "../../api/types";
+import type { AccountListItem, AccountSegment, AccountSort } from "../../api/types";
 import { PageHeader } from "../../components/PageHeader";
 import { formatDate, plural } from "../../components/format";
 import { EmptyState, ErrorState, TableSkeletonRows } from "../../components/states";
@@ -48,10 +48,11 @@ import { decodeFilter, encodeFilter } from "./filters";
 import { BulkEditModal } from "./BulkEditModal";
 import { ColumnPicker } from "./ColumnPicker";
 import {
-  ACCOUNT_SORTS,
+  canSort,
   chosenColumns,
   columnValue,
   formatCell,
+  plausibleSort,
   readColumnState,
   resolveColumns,
   writeColumnState,
@@ -61,20 +62,27 @@ import {
 import { useAccountFields, useAccountQuery, useAccounts, useAccountViews, useExportAccounts, useRestoreAccount } from "./queries";
 import { ViewPicker } from "./ViewPicker";
 import { useStages, useTiers } from "../settings/queries";
+import { useOrganisation } from "../organisation/queries";
+import { FieldText } from "./FieldText";
 
 export const PAGE_SIZES = [10, 25, 50, 100] as const;
 const DEFAULT_PAGE_SIZE = 25;
-export const SEGMENTS = ["active", "churned", "all"] as const;
+export const SEGMENTS = ["active", "churned", "all"] as const satisfies readonly AccountSegment[];
 export type Segment = (typeof SEGMENTS)[number];
+
+/** The list's `churned` filter for a segment (null: both). */
+export function churnedOf(segment: Segment): boolean | null {
+  return segment === "active" ? false : segment === "churned" ? true : null;
+}
 
 /** The list's state lives in the URL, so a view can be bookmarked, shared and navigated back to. */
 export function readListState(params: URLSearchParams) {
-  const sortParam = params.get("sort") as AccountSort | null;
+  const sortParam = params.get("sort");
   const size = Number(params.get("size"));
   const page = Number(params.get("page"));
   return {
     q: params.get("q") ?? "",
-    sort: sortParam && ACCOUNT_SORTS.includes(sortParam) ? sortParam : ("name" as AccountSort),
+    sort: sortParam && plausibleSort(sortParam) ? sortParam : ("name" as AccountSort),
     descending: params.get("desc") === "1",
     size: (PAGE_SIZES as readonly number[]).includes(size) ? size : DEFAULT_PAGE_SIZE,
     page: Number.isInteger(page) && page > 0 ? page : 1,
@@ -194,17 +202,25 @@ export function AccountsPage() {
   const openView = views.data?.find((view) => view.id === columnState.viewId);
   const columnKeys = chosenColumns(columnState, openView?.columns);
   const columns = resolveColumns(columnKeys, fields.data);
+  const organisation = useOrganisation();
   const cellNames = {
     tier: (id: string) => tierNames.get(id),
     stage: (id: string) => stageNames.get(id),
     users: (ids: string[]) => csmNames(ids).map((name) => (name === me.data?.full_name ? "You" : name)),
+    currency: organisation.data?.base_currency,
   };
+  // A sort the organisation no longer has (a deleted custom field in an old link or view): by name.
+  const sort = fields.data && !canSort(state.sort, fields.data) ? "name" : state.sort;
+  // Metric values come with the list, for the metric columns shown: wait for the fields that say
+  // which columns those are (and whether a custom field or metric sort still exists).
+  const metricColumns = columns.filter((column) => column.key.startsWith("metric.")).map((column) => column.key);
+  const needsFields = columnKeys.some((key) => key.startsWith("metric.")) || state.sort.includes(".");
 
   // Deleted accounts are only listed (and restored) through the plain list; the explorer is the rest.
   const deletedQuery = useAccounts(
     {
       q: state.q,
-      sort: state.sort,
+      sort,
       descending: state.descending,
       limit: state.size,
       offset: (state.page - 1) * state.size,
@@ -212,20 +228,21 @@ export function AccountsPage() {
     },
     state.deleted,
   );
+  const churned = churnedOf(state.segment);
   const explorerQuery = useAccountQuery(
     {
       q: state.q || null,
-      sort: state.sort,
+      sort,
       descending: state.descending,
       limit: state.size,
       offset: (state.page - 1) * state.size,
-      churned: state.segment === "active" ? false : state.segment === "churned" ? true : null,
+      churned,
       filter: state.filter,
+      columns: metricColumns,
     },
-    !state.deleted,
+    !state.deleted && (!needsFields || fields.data !== undefined || fields.isError),
   );
   const query = state.deleted ? deletedQuery : explorerQuery;
-  const churned = state.segment === "active" ? false : state.segment === "churned" ? true : null;
   const listSelection = { filter: state.filter, q: state.q, churned };
 
   // A new search, filter or segment is a new set of accounts: start the selection again.
@@ -244,10 +261,10 @@ export function AccountsPage() {
   }, [data, pages]); // eslint-disable-line react-hooks/exhaustive-deps
 
   const onSort = (key: AccountSort) => {
-    update({ sort: key, descending: state.sort === key ? !state.descending : false, page: 1 });
+    update({ sort: key, descending: sort === key ? !state.descending : false, page: 1 });
   };
 
-  const onRestore = (event: MouseEvent, account: Account) => {
+  const onRestore = (event: MouseEvent, account: AccountListItem) => {
     event.stopPropagation();
     restore.mutate(account.id, {
       onSuccess: () => notifications.show({ color: "tenure", title: "Account restored", message: account.name }),
@@ -273,7 +290,7 @@ export function AccountsPage() {
 
   const onExport = () => {
     exportCsv.mutate(
-      { selection: listSelection, columns: columns.map((column) => column.key), sort: state.sort, descending: state.descending },
+      { selection: listSelection, columns: columns.map((column) => column.key), sort, descending: state.descending },
       {
         onSuccess: (text) => downloadText(text, "accounts.csv", "text/csv"),
         onError: (error) => notifications.show({ color: "red", title: "Could not export", message: errorMessage(error) }),
@@ -287,7 +304,7 @@ export function AccountsPage() {
   const nameCell = (map: Map<string, string>, id: string | null) =>
     id ? <Text size="sm">{map.get(id) ?? "…"}</Text> : <Text size="sm" c="dimmed">—</Text>;
 
-  const csmCell = (account: Account) => {
+  const csmCell = (account: AccountListItem) => {
     if (!account.csm_ids.length) return <Text size="sm" c="dimmed">Unassigned</Text>;
     const names = csmNames(account.csm_ids);
     if (!names.length) return <Text size="sm" c="dimmed">{plural(account.csm_ids.length, "CSM")}</Text>;
@@ -308,7 +325,7 @@ export function AccountsPage() {
     return { "data-testid": `cell-${column.key}`, style: column.type === "date" ? { whiteSpace: "nowrap" as const } : undefined };
   };
 
-  const cell = (account: Account, column: Column) => {
+  const cell = (account: AccountListItem, column: Column) => {
     switch (column.key) {
       case "name":
         return (
@@ -354,7 +371,7 @@ export function AccountsPage() {
       <Text size="sm" c="dimmed">—</Text>
     ) : (
       <Text size="sm" lineClamp={1}>
-        {text}
+        <FieldText text={text} format={column.format} />
       </Text>
     );
   };
@@ -520,13 +537,26 @@ export function AccountsPage() {
           )}
           {!state.deleted && (
             <ViewPicker
-              current={{ filter: state.filter, sort: state.sort, descending: state.descending, columns: columns.map((column) => column.key) }}
+              current={{
+                filter: state.filter,
+                sort,
+                descending: state.descending,
+                columns: columns.map((column) => column.key),
+                segment: state.segment,
+              }}
               selectedId={columnState.viewId}
               onOpen={(view) =>
-                update({ filter: view.filter ?? null, sort: view.sort, descending: view.descending, page: 1 }, false, {
-                  viewId: view.id,
-                  columns: null,
-                })
+                update(
+                  {
+                    filter: view.filter ?? null,
+                    sort: view.sort,
+                    descending: view.descending,
+                    segment: view.segment,
+                    page: 1,
+                  },
+                  false,
+                  { viewId: view.id, columns: null },
+                )
               }
               onSaved={(view) => update({}, true, { viewId: view.id, columns: null })}
               onDeleted={(view) => {
@@ -628,7 +658,7 @@ export function AccountsPage() {
                     </Table.Th>
                   )}
                   {columns.map((column) => (
-                    <SortHeader key={column.key} column={column} state={state} onSort={onSort} />
+                    <SortHeader key={column.key} column={column} state={{ ...state, sort }} onSort={onSort} />
                   ))}
                   {state.deleted && <Table.Th />}
                 </Table.Tr>

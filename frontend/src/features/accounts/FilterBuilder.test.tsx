@@ -7,16 +7,18 @@ import { theme } from "../../app/theme";
 import { FilterBuilder } from "./FilterBuilder";
 import { comparableFields, filterToRows, operatorsFor, rowsToFilter, stateToFilter, type FilterRow } from "./filters";
 
-const FIELDS: AccountField[] = [
-  { key: "name", label: "Name", type: "text", options: [] },
-  { key: "tier", label: "Tier", type: "category", options: ["Gold", "Silver", "Bronze"] },
-  { key: "csm_score", label: "CSM score", type: "number", options: [] },
-  { key: "renewal_on", label: "Renewal date", type: "date", options: [] },
-  { key: "churned", label: "Churned", type: "boolean", options: [] },
-  { key: "csm", label: "CSM", type: "users", options: [] },
-  { key: "joined_on", label: "Join date", type: "date", options: [] },
-  { key: "nps", label: "NPS", type: "number", options: [] },
-];
+const FIELDS: AccountField[] = (
+  [
+    { key: "name", label: "Name", type: "text", options: [] },
+    { key: "tier", label: "Tier", type: "category", options: ["Gold", "Silver", "Bronze"] },
+    { key: "csm_score", label: "CSM score", type: "number", options: [] },
+    { key: "renewal_on", label: "Renewal date", type: "date", options: [] },
+    { key: "churned", label: "Churned", type: "boolean", options: [] },
+    { key: "csm", label: "CSM", type: "users", options: [] },
+    { key: "joined_on", label: "Join date", type: "date", options: [] },
+    { key: "nps", label: "NPS", type: "number", options: [] },
+  ] as Omit<AccountField, "format" | "sortable">[]
+).map((field) => ({ ...field, format: null, sortable: field.type !== "users" }));
 
 function renderBuilder(value: FilterCondition | null = null) {
   const onChange = vi.fn();

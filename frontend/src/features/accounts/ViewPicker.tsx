@@ -4,7 +4,7 @@ import { notifications } from "@mantine/notifications";
 import { IconBookmark, IconChevronDown, IconPencil, IconTrash } from "@tabler/icons-react";
 import { useState } from "react";
 import { errorMessage } from "../../api/errors";
-import type { AccountSort, AccountView, AccountViewWrite, FilterCondition } from "../../api/types";
+import type { AccountSegment, AccountSort, AccountView, AccountViewWrite, FilterCondition } from "../../api/types";
 import { useCan, useMe } from "../auth/queries";
 import { useAccountViews, useCreateAccountView, useDeleteAccountView, useUpdateAccountView } from "./queries";
 
@@ -13,6 +13,7 @@ export interface CurrentView {
   sort: AccountSort;
   descending: boolean;
   columns: string[];
+  segment: AccountSegment;
 }
 
 /** A saved view as the API takes it back (to rename or share it without changing what it shows). */
@@ -24,11 +25,12 @@ function viewBody(view: AccountView): AccountViewWrite {
     sort: view.sort,
     descending: view.descending,
     columns: view.columns,
+    segment: view.segment,
   };
 }
 
 /**
- * Saved views: open one (its filter, sort and columns), save the current state into the open
+ * Saved views: open one (its filter, segment, sort and columns), save the current state into the open
  * view or as a new one, rename or share a view, delete one. Anyone edits their own views; shared
  * views of others need "configure product settings", as the API checks.
  */
@@ -64,7 +66,15 @@ export function ViewPicker({
 
   const save = () => {
     create.mutate(
-      { name: name.trim(), is_shared: shared, filter: current.filter, sort: current.sort, descending: current.descending, columns: current.columns },
+      {
+        name: name.trim(),
+        is_shared: shared,
+        filter: current.filter,
+        sort: current.sort,
+        descending: current.descending,
+        columns: current.columns,
+        segment: current.segment,
+      },
       {
         onSuccess: (view) => {
           notifications.show({ color: "tenure", title: "View saved", message: view.name });
@@ -79,7 +89,17 @@ export function ViewPicker({
 
   const saveChanges = (view: AccountView) => {
     updateView.mutate(
-      { viewId: view.id, body: { ...viewBody(view), filter: current.filter, sort: current.sort, descending: current.descending, columns: current.columns } },
+      {
+        viewId: view.id,
+        body: {
+          ...viewBody(view),
+          filter: current.filter,
+          sort: current.sort,
+          descending: current.descending,
+          columns: current.columns,
+          segment: current.segment,
+        },
+      },
       {
         onSuccess: (saved) => {
           notifications.show({ color: "tenure", title: "View updated", message: saved.name });

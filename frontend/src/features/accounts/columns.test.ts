@@ -1,30 +1,43 @@
 import { describe, expect, it } from "vitest";
-import type { Account, AccountField } from "../../api/types";
+import type { Account, AccountField, AccountListItem } from "../../api/types";
 import {
   DEFAULT_COLUMNS,
+  canSort,
   chosenColumns,
   columnValue,
   formatCell,
   moveColumn,
+  plausibleSort,
   readColumnState,
   resolveColumns,
   writeColumnState,
   type CellNames,
 } from "./columns";
 
+/** Fields as /accounts/fields lists them: every one sorts but the CSMs. */
+function field(key: string, label: string, type: string, options: string[] = [], format: string | null = null): AccountField {
+  return { key, label, type, options, format, sortable: type !== "users" };
+}
+
 const FIELDS: AccountField[] = [
-  { key: "name", label: "Name", type: "text", options: [] },
-  { key: "domain", label: "Domain", type: "text", options: [] },
-  { key: "renewal_on", label: "Renewal date", type: "date", options: [] },
-  { key: "days_to_renewal", label: "Days to renewal", type: "number", options: [] },
-  { key: "tier", label: "Tier", type: "category", options: ["Gold"] },
-  { key: "csm", label: "CSM", type: "users", options: [] },
-  { key: "nps", label: "NPS", type: "number", options: [] },
-  { key: "churned", label: "Churned", type: "boolean", options: [] },
-  { key: "custom.seats", label: "Seats", type: "number", options: [] },
-  { key: "custom.go_live", label: "Go-live", type: "date", options: [] },
-  { key: "custom.sso", label: "SSO", type: "boolean", options: [] },
-  { key: "custom.plan", label: "Plan", type: "category", options: ["Pro"] },
+  field("name", "Name", "text"),
+  field("domain", "Domain", "text"),
+  field("renewal_on", "Renewal date", "date"),
+  field("days_to_renewal", "Days to renewal", "number"),
+  field("tier", "Tier", "category", ["Gold"]),
+  field("csm", "CSM", "users"),
+  field("nps", "NPS", "number"),
+  field("churned", "Churned", "boolean"),
+  field("custom.seats", "Seats", "number", [], "plain"),
+  field("custom.go_live", "Go-live", "date", [], "date"),
+  field("custom.sso", "SSO", "boolean", [], "default"),
+  field("custom.plan", "Plan", "category", ["Pro"], "default"),
+  field("custom.budget", "Budget", "number", [], "currency"),
+  field("custom.share", "Share", "number", [], "percent"),
+  field("custom.site", "Site", "text", [], "url"),
+  field("metric.mrr", "MRR", "number", [], "currency"),
+  field("metric.activity_rank", "Activity rank", "number", [], "percent"),
+  field("metric.active_users_30d", "Active users (30 d)", "number", [], "number"),
 ];
 
 const ACCOUNT: Account = {
@@ -49,32 +62,60 @@ const ACCOUNT: Account = {
   nps: "8.50",
   churned_on: null,
   churn_reason: null,
-  custom_values: { seats: 1500, go_live: "2024-06-01", sso: false, plan: "Pro", empty: "" },
+  custom_values: {
+    seats: 1500,
+    go_live: "2024-06-01",
+    sso: false,
+    plan: "Pro",
+    empty: "",
+    budget: 12500,
+    share: 12.5,
+    site: "acme.example",
+  },
   created_at: "2024-01-15T00:00:00Z",
   updated_at: "2024-01-15T00:00:00Z",
   deleted_at: null,
 };
 
+const LISTED: AccountListItem = { ...ACCOUNT, metric_values: { mrr: 1250.5, activity_rank: 70, active_users_30d: 1234 } };
+
 const NAMES: CellNames = {
   tier: (id) => (id === "t1" ? "Gold" : undefined),
   stage: () => undefined,
   users: (ids) => ids.filter((id) => id !== "u3").map((id) => (id === "u1" ? "Casey CSM" : "Sam Second")),
+  currency: "USD",
 };
 
 describe("resolveColumns", () => {
   it("labels the chosen fields, marks the sortable ones and drops unknown keys", () => {
-    const columns = resolveColumns(["name", "custom.seats", "custom.gone", "days_to_renewal", "renewal_on", "name"], FIELDS);
+    const columns = resolveColumns(["name", "custom.seats", "custom.gone", "csm", "metric.mrr", "renewal_on", "name"], FIELDS);
     expect(columns).toEqual([
-      { key: "name", label: "Name", type: "text", sort: "name" },
-      { key: "custom.seats", label: "Seats", type: "number", sort: null },
-      { key: "days_to_renewal", label: "Days to renewal", type: "number", sort: null },
-      { key: "renewal_on", label: "Renewal", type: "date", sort: "renewal_on" },
+      { key: "name", label: "Name", type: "text", sort: "name", format: null },
+      { key: "custom.seats", label: "Seats", type: "number", sort: "custom.seats", format: "plain" },
+      { key: "csm", label: "CSMs", type: "users", sort: null, format: null },
+      { key: "metric.mrr", label: "MRR", type: "number", sort: "metric.mrr", format: "currency" },
+      { key: "renewal_on", label: "Renewal", type: "date", sort: "renewal_on", format: null },
     ]);
   });
 
   it("shows the built-in defaults before the fields have loaded", () => {
     expect(resolveColumns(DEFAULT_COLUMNS, undefined).map((c) => c.key)).toEqual(DEFAULT_COLUMNS);
     expect(resolveColumns(["name", "custom.seats"], undefined).map((c) => c.key)).toEqual(["name"]);
+  });
+});
+
+describe("sorting", () => {
+  it("takes built-in, custom and metric sort keys from the URL, nothing else", () => {
+    expect(["tier", "created_at", "custom.seats", "metric.mrr"].every(plausibleSort)).toBe(true);
+    expect(["bogus", "csm", "custom.", "metric.MRR", "custom.a.b"].some(plausibleSort)).toBe(false);
+  });
+
+  it("sorts by what the organisation's fields say sorts", () => {
+    expect(canSort("custom.seats", FIELDS)).toBe(true);
+    expect(canSort("custom.gone", FIELDS)).toBe(false);
+    expect(canSort("csm", FIELDS)).toBe(false);
+    // Sorts that are no column still sort.
+    expect(canSort("updated_at", FIELDS)).toBe(true);
   });
 });
 
@@ -129,6 +170,25 @@ describe("cells", () => {
     expect(cell("custom.plan")).toBe("Pro");
     expect(columnValue(ACCOUNT, "custom.empty")).toBeNull();
     expect(columnValue(ACCOUNT, "custom.missing")).toBeNull();
+  });
+
+  it("formats numbers in their field's format, money in the base currency", () => {
+    expect(cell("custom.budget")).toBe("$12,500.00");
+    expect(cell("custom.share")).toBe("12.5%");
+    expect(cell("custom.site")).toBe("acme.example");
+  });
+
+  it("reads metric values from the list's items, in the metric's format", () => {
+    const metric = (key: string) => {
+      const [column] = resolveColumns([key], FIELDS);
+      return formatCell(column!, columnValue(LISTED, key), NAMES);
+    };
+    expect(metric("metric.mrr")).toBe("$1,250.50");
+    expect(metric("metric.activity_rank")).toBe("70%");
+    expect(metric("metric.active_users_30d")).toBe("1,234");
+    expect(columnValue({ ...LISTED, metric_values: { mrr: null } }, "metric.mrr")).toBeNull();
+    // An account read on its own carries no metric values.
+    expect(columnValue(ACCOUNT, "metric.mrr")).toBeNull();
   });
 
   it("says how many CSMs when their names are unknown, and nothing when there are none", () => {

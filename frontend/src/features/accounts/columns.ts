@@ -1,5 +1,6 @@
-import type { Account, AccountField, AccountSort } from "../../api/types";
+import type { Account, AccountField, AccountListItem, AccountSort } from "../../api/types";
 import { formatDate, formatNps } from "../../components/format";
+import { formatNumberAs, type FieldFormat } from "./fieldFormat";
 import { fieldType, type FieldType } from "./filters";
 
 /** The explorer's columns when no view says otherwise (keys of /accounts/fields). */
@@ -18,26 +19,51 @@ const HEADER_LABELS: Record<string, string> = {
   churned_on: "Churned",
 };
 
-/** Every order the API can sort the account list by; columns among them get a sortable header. */
-export const ACCOUNT_SORTS: readonly AccountSort[] = [
+/**
+ * The account's own fields the list sorts by, for before /accounts/fields has said which fields
+ * sort (it also says so for custom fields and metrics), and for sorts that are not columns.
+ */
+const BUILTIN_SORTS: readonly string[] = [
   "name",
   "external_id",
+  "crm_id",
+  "billing_id",
+  "support_id",
   "domain",
   "joined_on",
   "renewal_on",
+  "days_to_renewal",
+  "days_since_joined",
+  "tier",
+  "stage",
   "csm_score",
   "nps",
+  "status_title",
+  "churned",
   "churned_on",
+  "has_parent",
   "created_at",
   "updated_at",
 ];
-const SORTABLE: readonly string[] = ACCOUNT_SORTS;
+
+/** Whether a sort key from the URL may be sent: a built-in sort, or a custom field or metric. */
+export function plausibleSort(key: string): boolean {
+  return BUILTIN_SORTS.includes(key) || /^(custom|metric)\.[a-z][a-z0-9_]*$/.test(key);
+}
+
+/** Whether the list can sort by `key`, once the organisation's fields are known. */
+export function canSort(key: string, fields: AccountField[]): boolean {
+  const field = fields.find((f) => f.key === key);
+  return field ? field.sortable : BUILTIN_SORTS.includes(key);
+}
 
 export interface Column {
   key: string;
   label: string;
   type: FieldType;
+  /** The sort key of the column's header; null when the list cannot sort by it. */
   sort: AccountSort | null;
+  format: FieldFormat;
 }
 
 /**
@@ -55,7 +81,8 @@ export function resolveColumns(keys: string[], fields: AccountField[] | undefine
       key,
       label: HEADER_LABELS[key] ?? field?.label ?? key,
       type: field ? fieldType(field) : BUILTIN_TYPES[key] ?? "text",
-      sort: SORTABLE.includes(key) ? (key as AccountSort) : null,
+      sort: (field ? field.sortable : BUILTIN_SORTS.includes(key)) ? key : null,
+      format: field?.format ?? null,
     });
   }
   return columns;
@@ -120,10 +147,15 @@ function daysBetween(from: string, to: Date): number {
 }
 
 /** An account's raw value for a column key (derived fields computed as the API does). */
-export function columnValue(account: Account, key: string, today: Date = new Date()): CellValue {
+export function columnValue(account: Account | AccountListItem, key: string, today: Date = new Date()): CellValue {
   if (key.startsWith("custom.")) {
     const value = (account.custom_values as Record<string, unknown>)[key.slice(7)];
     return value === undefined || value === "" ? null : (value as CellValue);
+  }
+  if (key.startsWith("metric.")) {
+    // Only the list's items carry metric values (those of the metric columns it asked for).
+    const values = ("metric_values" in account ? account.metric_values : undefined) ?? {};
+    return values[key.slice(7)] ?? null;
   }
   switch (key) {
     case "tier":
@@ -149,10 +181,16 @@ export interface CellNames {
   tier: (id: string) => string | undefined;
   stage: (id: string) => string | undefined;
   users: (ids: string[]) => string[];
+  /** The organisation's base currency, for money columns. */
+  currency?: string;
 }
 
-/** A cell's text, formatted by the field's type; null when there is no value. */
-export function formatCell(column: Pick<Column, "key" | "type">, value: CellValue, names: CellNames): string | null {
+/** A cell's text, formatted by the field's type and format; null when there is no value. */
+export function formatCell(
+  column: Pick<Column, "key" | "type"> & { format?: FieldFormat },
+  value: CellValue,
+  names: CellNames,
+): string | null {
   if (value === null || value === undefined) return null;
   if (column.key === "tier" || column.key === "stage") {
     return typeof value === "string" ? (names[column.key](value) ?? "…") : null;
@@ -171,7 +209,7 @@ export function formatCell(column: Pick<Column, "key" | "type">, value: CellValu
     case "number": {
       if (column.key === "nps") return formatNps(value as number | string);
       const n = typeof value === "number" ? value : Number(value);
-      return Number.isFinite(n) ? n.toLocaleString() : String(value);
+      return Number.isFinite(n) ? formatNumberAs(n, column.format, names.currency) : String(value);
     }
     case "boolean":
       if (typeof value === "boolean") return value ? "Yes" : "No";

@@ -20,10 +20,11 @@ import { notifications } from "@mantine/notifications";
 import { IconArrowDown, IconArrowUp, IconCheck, IconEdit, IconPlus, IconTrash, IconX } from "@tabler/icons-react";
 import { useEffect, useState } from "react";
 import { errorMessage, isApiError } from "../../api/errors";
-import type { CustomField, CustomFieldType, Stage } from "../../api/types";
+import type { CustomField, CustomFieldFormat, CustomFieldType, Stage } from "../../api/types";
 import { ConfirmModal } from "../../components/ConfirmModal";
 import { PageHeader } from "../../components/PageHeader";
 import { CardSkeleton, ErrorState } from "../../components/states";
+import { FORMAT_OPTIONS, defaultFormat, formatLabel } from "../accounts/fieldFormat";
 import {
   useCreateCustomField,
   useCustomFields,
@@ -262,7 +263,13 @@ function CustomFieldModal({ opened, onClose, field }: { opened: boolean; onClose
   const update = useUpdateCustomField();
   const mutation = field ? update : create;
   const form = useForm({
-    initialValues: { key: "", label: "", type: "text" as CustomFieldType, options: [] as string[] },
+    initialValues: {
+      key: "",
+      label: "",
+      type: "text" as CustomFieldType,
+      format: "text" as CustomFieldFormat,
+      options: [] as string[],
+    },
     validate: {
       key: (v) => (field || /^[a-z][a-z0-9_]{0,62}$/.test(v) ? null : "Lowercase letters, digits and _, starting with a letter"),
       label: (v) => (v.trim() ? null : "Enter a label"),
@@ -274,8 +281,8 @@ function CustomFieldModal({ opened, onClose, field }: { opened: boolean; onClose
     if (opened) {
       form.setValues(
         field
-          ? { key: field.key, label: field.label, type: field.type, options: field.options }
-          : { key: "", label: "", type: "text", options: [] },
+          ? { key: field.key, label: field.label, type: field.type, format: field.format, options: field.options }
+          : { key: "", label: "", type: "text", format: defaultFormat("text"), options: [] },
       );
       form.clearErrors();
       create.reset();
@@ -287,7 +294,10 @@ function CustomFieldModal({ opened, onClose, field }: { opened: boolean; onClose
     const onError = (error: Error) => {
       if (!isApiError(error)) return;
       const map = error.fieldErrorMap();
-      if (!Object.keys(map).length) map[error.status === 409 ? "key" : "label"] = error.detail || error.title;
+      if (!Object.keys(map).length) {
+        const at = error.code === "invalid_custom_field_format" ? "format" : error.status === 409 ? "key" : "label";
+        map[at] = error.detail || error.title;
+      }
       form.setErrors(map);
     };
     const onSuccess = () => {
@@ -296,9 +306,12 @@ function CustomFieldModal({ opened, onClose, field }: { opened: boolean; onClose
     };
     const options = values.type === "category" ? values.options : [];
     if (field) {
-      update.mutate({ id: field.id, body: { label: values.label.trim(), options: field.type === "category" ? options : null } }, { onSuccess, onError });
+      update.mutate(
+        { id: field.id, body: { label: values.label.trim(), format: values.format, options: field.type === "category" ? options : null } },
+        { onSuccess, onError },
+      );
     } else {
-      create.mutate({ key: values.key, label: values.label.trim(), type: values.type, options }, { onSuccess, onError });
+      create.mutate({ key: values.key, label: values.label.trim(), type: values.type, format: values.format, options }, { onSuccess, onError });
     }
   });
 
@@ -314,7 +327,28 @@ function CustomFieldModal({ opened, onClose, field }: { opened: boolean; onClose
             {...form.getInputProps("key")}
           />
           <TextInput label="Label" withAsterisk data-autofocus {...form.getInputProps("label")} />
-          <Select label="Type" data={FIELD_TYPES} allowDeselect={false} disabled={Boolean(field)} {...form.getInputProps("type")} />
+          <Select
+            label="Type"
+            data={FIELD_TYPES}
+            allowDeselect={false}
+            disabled={Boolean(field)}
+            {...form.getInputProps("type")}
+            onChange={(value) => {
+              if (!value) return;
+              // A format belongs to a type: a new type starts from its default format.
+              const type = value as CustomFieldType;
+              form.setValues({ type, format: defaultFormat(type) });
+            }}
+          />
+          <Select
+            label="Format"
+            description="How values are shown in the account list and on the account"
+            data={FORMAT_OPTIONS[form.values.type]}
+            allowDeselect={false}
+            disabled={FORMAT_OPTIONS[form.values.type].length === 1}
+            data-testid="custom-field-format"
+            {...form.getInputProps("format")}
+          />
           {form.values.type === "category" && (
             <TagsInput label="Options" description="Press Enter after each" {...form.getInputProps("options")} />
           )}
@@ -374,6 +408,7 @@ function CustomFieldsCard() {
                 <Table.Th>Label</Table.Th>
                 <Table.Th>Key</Table.Th>
                 <Table.Th>Type</Table.Th>
+                <Table.Th>Format</Table.Th>
                 <Table.Th>Options</Table.Th>
                 <Table.Th />
               </Table.Tr>
@@ -387,6 +422,11 @@ function CustomFieldsCard() {
                     <Badge variant="light" tt="none">
                       {FIELD_TYPES.find((t) => t.value === field.type)?.label ?? field.type}
                     </Badge>
+                  </Table.Td>
+                  <Table.Td>
+                    <Text size="sm" data-testid="custom-field-format-label">
+                      {FORMAT_OPTIONS[field.type].length > 1 ? formatLabel(field.type, field.format) : "—"}
+                    </Text>
                   </Table.Td>
                   <Table.Td>
                     <Text size="sm" lineClamp={1}>
