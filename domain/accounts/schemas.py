@@ -335,7 +335,11 @@ class AttributeTriggerWrite(BaseModel):
     stage_id: uuid.UUID | None = None
     churn_reason: Annotated[str, Field(max_length=2000)] | None = None
     condition: Condition
-    position: Annotated[int, Field(ge=0, le=1000)] = 0
+    position: Annotated[int, Field(ge=0, le=1000)] = Field(
+        0,
+        description="Lower runs first. For each attribute (tier, stage, churned) the first "
+        "active trigger that matches an account decides it; later ones leave it alone",
+    )
     is_active: bool = True
 
 

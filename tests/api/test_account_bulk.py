@@ -11,7 +11,8 @@ from redis.asyncio import Redis
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from domain.accounts.models import Account, LifecycleStage, StagePeriod, Tier
+from domain.accounts.models import Account, ChurnEvent, LifecycleStage, StagePeriod, Tier
+from domain.audit.models import AuditEntry
 from domain.common.settings import Settings
 from domain.orgs.models import Organisation
 from domain.users.models import User
@@ -29,6 +30,20 @@ def headers(settings: Settings, admin: User) -> dict[str, str]:
 
 async def _named(session: AsyncSession, model: Any, org: Organisation, name: str) -> Any:
     return await session.scalar(select(model).where(model.org_id == org.id, model.name == name))
+
+
+async def _trigger_writes(session: AsyncSession) -> dict[str, int]:
+    """How many stage periods and account audit entries there are."""
+    return {
+        "stage_periods": len((await session.scalars(select(StagePeriod.id))).all()),
+        "audit": len(
+            (
+                await session.scalars(
+                    select(AuditEntry.id).where(AuditEntry.entity_type == "account")
+                )
+            ).all()
+        ),
+    }
 
 
 class TestBulkEdit:
@@ -309,6 +324,125 @@ class TestAttributeTriggers:
         assert new.stage_id == onboarding.id
         assert (dead.churned_on is not None, dead.churn_reason) == (True, "No revenue")
         assert big.churned_on is None
+        # The history a run writes is what a manual change writes, by no user; the second run
+        # wrote none.
+        periods = (await session.scalars(select(StagePeriod))).all()
+        assert [
+            (p.account_id, p.stage_id, p.stage_name, p.left_at, p.changed_by_id) for p in periods
+        ] == [(new.id, onboarding.id, "Onboarding", None, None)]
+        events = (await session.scalars(select(ChurnEvent))).all()
+        assert [
+            (e.account_id, e.churned_on, e.reason, e.reactivated_on, e.changed_by_id)
+            for e in events
+        ] == [(dead.id, dead.churned_on, "No revenue", None, None)]
+        audited = (
+            await session.scalars(
+                select(AuditEntry)
+                .where(AuditEntry.entity_type == "account")
+                .order_by(AuditEntry.action)
+            )
+        ).all()
+        assert sorted((e.entity_id, e.action, e.actor_user_id) for e in audited) == sorted(
+            [
+                (dead.id, "account.churned", None),
+                (big.id, "account.updated", None),
+                (new.id, "account.updated", None),
+            ]
+        )
+        tier_change = next(e for e in audited if e.entity_id == big.id)
+        assert tier_change.before is not None and tier_change.after is not None
+        assert (tier_change.before["tier_id"], tier_change.after["tier_id"]) == (
+            None,
+            str(tier1.id),
+        )
+
+    async def test_overlapping_triggers_the_first_by_position_decides_and_a_rerun_writes_nothing(
+        self,
+        client: AsyncClient,
+        session: AsyncSession,
+        org: Organisation,
+        headers: dict[str, str],
+        job_ctx: dict[str, Any],
+    ) -> None:
+        onboarding = await _named(session, LifecycleStage, org, "Onboarding")
+        established = await _named(session, LifecycleStage, org, "Established")
+        tier1, tier2 = (
+            await _named(session, Tier, org, "Tier 1"),
+            await _named(session, Tier, org, "Tier 2"),
+        )
+        await client.post(
+            f"{API}/custom-fields",
+            headers=headers,
+            json={"key": "mrr", "label": "MRR", "type": "number"},
+        )
+        recent = date.today() - timedelta(days=3)
+        both = await create_account(session, org, custom_values={"mrr": 2000}, joined_on=recent)
+        old = await create_account(
+            session, org, custom_values={"mrr": 2000}, joined_on=date.today() - timedelta(days=400)
+        )
+        # No join date: the first stage trigger's condition is unknown for it, not a match.
+        undated = await create_account(session, org, custom_values={"mrr": 2000})
+        joined_within_30 = {
+            "kind": "date",
+            "field": "joined_on",
+            "op": "within_last_days",
+            "days": 30,
+        }
+        for body in (
+            # Listed out of order: position decides, not creation.
+            {
+                "name": "Paying is established",
+                "target": "stage",
+                "stage_id": str(established.id),
+                "position": 1,
+                "condition": {"kind": "compare", "field": "custom.mrr", "op": "gte", "value": 1000},
+            },
+            {
+                "name": "New is onboarding",
+                "target": "stage",
+                "stage_id": str(onboarding.id),
+                "position": 0,
+                "condition": joined_within_30,
+            },
+            {
+                "name": "Any revenue is Tier 2",
+                "target": "tier",
+                "tier_id": str(tier2.id),
+                "position": 3,
+                "condition": {"kind": "compare", "field": "custom.mrr", "op": "gt", "value": 0},
+            },
+            {
+                "name": "Big is Tier 1",
+                "target": "tier",
+                "tier_id": str(tier1.id),
+                "position": 2,
+                "condition": {"kind": "compare", "field": "custom.mrr", "op": "gte", "value": 1000},
+            },
+        ):
+            created = await client.post(f"{API}/attribute-triggers", headers=headers, json=body)
+            assert created.status_code == 201, created.text
+
+        await run_attribute_triggers(job_ctx, str(org.id))
+        written = await _trigger_writes(session)
+        second = await run_attribute_triggers(job_ctx, str(org.id))
+
+        assert sorted(second.values()) == [0, 0, 0, 0]
+        assert await _trigger_writes(session) == written
+        for account in (both, old, undated):
+            await session.refresh(account)
+        assert (both.stage_id, both.tier_id) == (onboarding.id, tier1.id)
+        assert (old.stage_id, old.tier_id) == (established.id, tier1.id)
+        assert (undated.stage_id, undated.tier_id) == (established.id, tier1.id)
+        periods = (await session.scalars(select(StagePeriod))).all()
+        assert sorted((p.account_id, p.stage_name, p.left_at) for p in periods) == sorted(
+            [
+                (both.id, "Onboarding", None),
+                (old.id, "Established", None),
+                (undated.id, "Established", None),
+            ]
+        )
+        # One entry per attribute a trigger set on each account.
+        assert written == {"stage_periods": 3, "audit": 6}
 
     async def test_invalid_triggers_are_422(
         self, client: AsyncClient, headers: dict[str, str]

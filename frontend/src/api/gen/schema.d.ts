@@ -3076,6 +3076,7 @@ export interface components {
             name: string;
             /**
              * Position
+             * @description Lower runs first. For each attribute (tier, stage, churned) the first active trigger that matches an account decides it; later ones leave it alone
              * @default 0
              */
             position: number;
