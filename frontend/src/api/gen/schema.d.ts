@@ -1462,7 +1462,9 @@ export interface paths {
         post?: never;
         /**
          * Delete Lifecycle Stage
-         * @description Remove a lifecycle stage; its accounts are left without a stage.
+         * @description Remove a lifecycle stage. While accounts are in it or attribute triggers set it, the
+         *     answer is 409 saying how many accounts and which triggers: move or change those first.
+         *     Stage history keeps the name it had.
          */
         delete: operations["deleteLifecycleStage"];
         options?: never;
@@ -2009,7 +2011,8 @@ export interface paths {
         post?: never;
         /**
          * Delete Tier
-         * @description Remove a tier; its accounts are left without a tier.
+         * @description Remove a tier. While accounts have it or attribute triggers set it, the answer is 409
+         *     saying how many accounts and which triggers: move or change those first.
          */
         delete: operations["deleteTier"];
         options?: never;
@@ -10429,6 +10432,16 @@ export interface operations {
                     "application/problem+json": unknown;
                 };
             };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProblemDetail"];
+                    "application/problem+json": unknown;
+                };
+            };
             /** @description Validation Error */
             422: {
                 headers: {
@@ -12187,6 +12200,16 @@ export interface operations {
             };
             /** @description Not found */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProblemDetail"];
+                    "application/problem+json": unknown;
+                };
+            };
+            /** @description Conflict */
+            409: {
                 headers: {
                     [name: string]: unknown;
                 };
