@@ -23,6 +23,7 @@ from domain.accounts.models import (
     Account,
     AccountCsm,
     AttributeTrigger,
+    ChurnEvent,
     CsmAssignmentPeriod,
     CsmScoreEntry,
     CustomField,
@@ -555,13 +556,16 @@ class AccountBatchRepository:
                 )
             )
 
-    async def set_churned(
-        self, account_ids: list[uuid.UUID], *, on: date, reason: str, updated_at: datetime
-    ) -> None:
+    async def end_churn_events(self, account_ids: list[uuid.UUID], *, reactivated_on: date) -> None:
+        """Close the accounts' open churns with their reactivation date."""
         await self.session.execute(
-            update(table_of(Account))
-            .values(churned_on=on, churn_reason=reason, updated_at=updated_at)
-            .where(Account.org_id == self.org_id, among(Account.id, account_ids))
+            update(table_of(ChurnEvent))
+            .values(reactivated_on=reactivated_on)
+            .where(
+                ChurnEvent.org_id == self.org_id,
+                among(ChurnEvent.account_id, account_ids),
+                ChurnEvent.reactivated_on.is_(None),
+            )
         )
 
     async def reload(self, account_ids: list[uuid.UUID]) -> list[Account]:

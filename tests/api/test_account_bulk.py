@@ -125,6 +125,71 @@ class TestBulkEdit:
         await session.refresh(theirs)
         assert theirs.csm_score is None
 
+    async def test_marks_churned_and_reactivates_only_the_accounts_that_change(
+        self,
+        client: AsyncClient,
+        session: AsyncSession,
+        org: Organisation,
+        headers: dict[str, str],
+        admin: User,
+    ) -> None:
+        active = await create_account(session, org, name="Active")
+        lost = await create_account(
+            session, org, name="Lost", churned_on=date(2025, 1, 1), churn_reason="Old churn"
+        )
+        selection = {"account_ids": [str(active.id), str(lost.id)]}
+
+        churned = await client.post(
+            f"{API}/accounts/bulk-edit",
+            headers=headers,
+            json={
+                "selection": selection,
+                "changes": {"churn": {"churned_on": "2026-04-30", "reason": "Acquired"}},
+            },
+        )
+
+        assert churned.json() == {"matched": 2, "updated": 1}
+        got = (await client.get(f"{API}/accounts/{active.id}", headers=headers)).json()
+        assert (got["churned_on"], got["churn_reason"]) == ("2026-04-30", "Acquired")
+        untouched = (await client.get(f"{API}/accounts/{lost.id}", headers=headers)).json()
+        assert (untouched["churned_on"], untouched["churn_reason"]) == ("2025-01-01", "Old churn")
+        events = (await session.scalars(select(ChurnEvent))).all()
+        assert [(e.account_id, str(e.churned_on), e.reason, e.changed_by_id) for e in events] == [
+            (active.id, "2026-04-30", "Acquired", admin.id)
+        ]
+
+        reactivated = await client.post(
+            f"{API}/accounts/bulk-edit",
+            headers=headers,
+            json={"selection": selection, "changes": {"reactivate": True}},
+        )
+
+        assert reactivated.json() == {"matched": 2, "updated": 2}
+        for account in (active, lost):
+            got = (await client.get(f"{API}/accounts/{account.id}", headers=headers)).json()
+            assert (got["churned_on"], got["churn_reason"]) == (None, None)
+        event = await session.scalar(select(ChurnEvent).execution_options(populate_existing=True))
+        assert event is not None and event.reactivated_on is not None
+
+    async def test_churn_and_reactivate_at_once_is_422(
+        self, client: AsyncClient, session: AsyncSession, org: Organisation, headers: dict[str, str]
+    ) -> None:
+        account = await create_account(session, org)
+        response = await client.post(
+            f"{API}/accounts/bulk-edit",
+            headers=headers,
+            json={
+                "selection": {"account_ids": [str(account.id)]},
+                "changes": {
+                    "churn": {"churned_on": "2026-04-30", "reason": "Acquired"},
+                    "reactivate": True,
+                },
+            },
+        )
+        assert_problem(response, 422)
+        await session.refresh(account)
+        assert account.churned_on is None
+
     async def test_invalid_change_changes_nothing(
         self,
         client: AsyncClient,

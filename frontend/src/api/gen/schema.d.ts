@@ -177,9 +177,10 @@ export interface paths {
         put?: never;
         /**
          * Bulk Edit Accounts
-         * @description Apply the same changes (tier, stage, CSMs, score, renewal, custom fields) to the selected
-         *     accounts or to every account matching a filter. Histories are written as for single edits;
-         *     this is also how accounts are assigned to CSMs in bulk.
+         * @description Apply the same changes (tier, stage, CSMs, score, renewal, custom fields, a churn or a
+         *     reactivation) to the selected accounts or to every account matching a filter. Histories
+         *     and churn events are written as for single edits; this is also how accounts are assigned
+         *     to CSMs in bulk. `updated` counts the accounts that changed.
          */
         post: operations["bulkEditAccounts"];
         delete?: never;
@@ -3177,17 +3178,25 @@ export interface components {
         };
         /**
          * BulkChanges
-         * @description Fields to set on every selected account (only those sent; null clears).
+         * @description Fields to set on every selected account (only those sent; null clears), and optionally
+         *     a churn or a reactivation, recorded as for a single account.
          */
         BulkChanges: {
             /** Add Csm Ids */
             add_csm_ids?: string[] | null;
+            /** @description Mark every selected account that is not churned yet as churned on this date for this reason (accounts already churned are left alone) */
+            churn?: components["schemas"]["ChurnCreate"] | null;
             /** Csm Score */
             csm_score?: number | null;
             /** Custom Values */
             custom_values?: {
                 [key: string]: string | number | boolean | null;
             } | null;
+            /**
+             * Reactivate
+             * @description true: reactivate every selected churned account today, in the organisation's time zone (the others are left alone)
+             */
+            reactivate?: boolean | null;
             /** Remove Csm Ids */
             remove_csm_ids?: string[] | null;
             /** Renewal On */
