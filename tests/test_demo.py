@@ -1,6 +1,8 @@
 """The demo organisation `make run` loads into an empty database (and the browser tests use)
 shows every area with history, written through the services as a user's changes would be."""
 
+from typing import Any
+
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -23,8 +25,8 @@ from domain.users.permissions import Permission
 from scripts import demo
 
 
-async def _count(session: AsyncSession, model: type, *where: object) -> int:
-    return await session.scalar(select(func.count()).select_from(model).where(*where)) or 0  # type: ignore[arg-type]  # any model, any condition
+async def _count(session: AsyncSession, model: Any, *where: Any) -> int:
+    return await session.scalar(select(func.count()).select_from(model).where(*where)) or 0
 
 
 async def test_the_demo_shows_every_area_with_history(session: AsyncSession) -> None:
