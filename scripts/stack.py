@@ -90,6 +90,10 @@ def migrate(url: str) -> None:
 async def _seed(url: str) -> bool:
     from domain.common.db import create_engine, create_sessionmaker
 
+    # A conventional postgresql:// DATABASE_URL names no driver; the app talks asyncpg.
+    u = make_url(url)
+    if u.drivername in ("postgresql", "postgres"):
+        url = u.set(drivername="postgresql+asyncpg").render_as_string(hide_password=False)
     engine = create_engine(url, pool_size=1)
     try:
         async with create_sessionmaker(engine)() as session:

@@ -49,10 +49,13 @@ async def update_tier(
 
 
 @router.delete(
-    "/tiers/{tier_id}", status_code=status.HTTP_204_NO_CONTENT, responses=problem(401, 403, 404)
+    "/tiers/{tier_id}",
+    status_code=status.HTTP_204_NO_CONTENT,
+    responses=problem(401, 403, 404, 409),
 )
 async def delete_tier(tier_id: uuid.UUID, actor: CurrentActor, session: Session) -> None:
-    """Remove a tier; its accounts are left without a tier."""
+    """Remove a tier. While accounts have it or attribute triggers set it, the answer is 409
+    saying how many accounts and which triggers: move or change those first."""
     await configuration.delete_item(session, actor, Tier, tier_id)
 
 
@@ -97,12 +100,14 @@ async def update_lifecycle_stage(
 @router.delete(
     "/lifecycle-stages/{stage_id}",
     status_code=status.HTTP_204_NO_CONTENT,
-    responses=problem(401, 403, 404),
+    responses=problem(401, 403, 404, 409),
 )
 async def delete_lifecycle_stage(
     stage_id: uuid.UUID, actor: CurrentActor, session: Session
 ) -> None:
-    """Remove a lifecycle stage; its accounts are left without a stage."""
+    """Remove a lifecycle stage. While accounts are in it or attribute triggers set it, the
+    answer is 409 saying how many accounts and which triggers: move or change those first.
+    Stage history keeps the name it had."""
     await configuration.delete_item(session, actor, LifecycleStage, stage_id)
 
 

@@ -152,9 +152,10 @@ async def list_account_fields(actor: ApiActor, session: Session) -> list[FieldRe
 
 @router.post("/bulk-edit", response_model=BulkEditResult, responses=problem(401, 403, 404, 422))
 async def bulk_edit_accounts(data: BulkEdit, actor: ApiActor, session: Session) -> BulkEditResult:
-    """Apply the same changes (tier, stage, CSMs, score, renewal, custom fields) to the selected
-    accounts or to every account matching a filter. Histories are written as for single edits;
-    this is also how accounts are assigned to CSMs in bulk."""
+    """Apply the same changes (tier, stage, CSMs, score, renewal, custom fields, a churn or a
+    reactivation) to the selected accounts or to every account matching a filter. Histories
+    and churn events are written as for single edits; this is also how accounts are assigned
+    to CSMs in bulk. `updated` counts the accounts that changed."""
     matched, updated = await bulk.bulk_edit(session, actor, data)
     return BulkEditResult(matched=matched, updated=updated)
 

@@ -2,6 +2,7 @@
 
 import csv
 import io
+import uuid
 from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
@@ -50,8 +51,9 @@ async def _select(
 
 async def bulk_edit(session: AsyncSession, actor: Actor, data: BulkEdit) -> tuple[int, int]:
     """Apply the same changes to every selected account through the same write path as a single
-    edit, so histories (stage, CSMs, score) and the audit log are written the same way, in a
-    few statements per chunk of accounts. Returns (matched, updated)."""
+    edit, so histories (stage, CSMs, score, churn events) and the audit log are written the same
+    way, in a few statements per chunk of accounts. Fields change first, then the churn or
+    reactivation. Returns (matched, updated)."""
     require(actor, Permission.UPDATE_ACCOUNTS)
     selection = data.selection
     account_ids = await AccountRepository(session, actor).matching_ids(
@@ -66,7 +68,8 @@ async def bulk_edit(session: AsyncSession, actor: Actor, data: BulkEdit) -> tupl
     changes = data.changes
     update = AccountUpdate.model_validate(
         changes.model_dump(
-            exclude_unset=True, exclude={"set_csm_ids", "add_csm_ids", "remove_csm_ids"}
+            exclude_unset=True,
+            exclude={"set_csm_ids", "add_csm_ids", "remove_csm_ids", "churn", "reactivate"},
         )
     )
     csms = None
@@ -80,11 +83,22 @@ async def bulk_edit(session: AsyncSession, actor: Actor, data: BulkEdit) -> tupl
             only_if_different=True,
         )
     # An account is written when a field is set, or else only when its CSMs change.
-    edits = bulk_writes.same_edit(
-        account_ids, update, csms=csms, always=bool(update.model_fields_set)
-    )
-    updated = await bulk_writes.write_accounts(session, actor, edits)
-    return len(account_ids), len(updated)
+    updated: list[uuid.UUID] = []
+    if update.model_fields_set or csms is not None:
+        edits = bulk_writes.same_edit(
+            account_ids, update, csms=csms, always=bool(update.model_fields_set)
+        )
+        updated += await bulk_writes.write_accounts(session, actor, edits)
+    if changes.churn is not None:
+        updated += await bulk_writes.churn_accounts(
+            session, actor, account_ids, changes.churn, skip_churned=True
+        )
+    if changes.reactivate:
+        today = await service.org_today(session, actor.org_id)
+        updated += await bulk_writes.reactivate_accounts(
+            session, actor, account_ids, on=today, skip_active=True
+        )
+    return len(account_ids), len(set(updated))
 
 
 def _safe_cell(value: Any) -> str:

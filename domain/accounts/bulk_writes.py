@@ -13,7 +13,7 @@ it (`extra["index"]`) and nothing of the batch may be kept."""
 import uuid
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any, TypeVar
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -26,6 +26,7 @@ from domain.accounts.errors import (
     HierarchyCycle,
     InvalidCustomValue,
     NotACsm,
+    NotChurned,
     ParentNotFound,
     StageNotFound,
     TierNotFound,
@@ -310,6 +311,30 @@ class _Rules:
         return sorted(creates, key=lambda c: depth[c.account_id])
 
 
+async def check_accounts(
+    session: AsyncSession, actor: Actor, batch: Sequence[NewAccount | AccountEdit]
+) -> list[DomainError]:
+    """Every item of the batch that `write_accounts` would refuse on its rules (tiers, stages,
+    custom values, parents, hierarchy cycles through the batch and stored accounts, external
+    ids, new accounts' CSMs), each error naming its item (`extra["index"]`); nothing is
+    written. A CSV import's dry run reports these, so it finds what the real run would refuse.
+    (An edit's CSMs and whether it still exists are only known when it is written.)"""
+    require(actor, Permission.UPDATE_ACCOUNTS)
+    if not batch:
+        return []
+    await session.flush()
+    items = [_Item.of(index, item) for index, item in enumerate(batch)]
+    rules = _Rules(session, actor)
+    await rules.load(items)
+    errors: list[DomainError] = []
+    for item in items:
+        try:
+            rules.check(item)
+        except DomainError as exc:
+            errors.append(refused(exc, item.index))
+    return errors
+
+
 async def write_accounts(
     session: AsyncSession,
     actor: Actor,
@@ -558,38 +583,58 @@ async def _edit(rules: _Rules, chunk: Sequence[_Item], now: datetime) -> list[uu
 
 
 async def churn_accounts(
-    session: AsyncSession, actor: Actor, account_ids: Sequence[uuid.UUID], data: ChurnCreate
-) -> None:
-    """Mark accounts churned: each leaves the active book but stays in churn reporting, with a
-    churn event and an audit entry."""
+    session: AsyncSession,
+    actor: Actor,
+    account_ids: Sequence[uuid.UUID],
+    data: ChurnCreate,
+    *,
+    skip_churned: bool = False,
+) -> list[uuid.UUID]:
+    """Mark accounts churned on the same date for the same reason (see `churn_each`)."""
+    return await churn_each(
+        session,
+        actor,
+        [(account_id, data) for account_id in account_ids],
+        skip_churned=skip_churned,
+    )
+
+
+async def churn_each(
+    session: AsyncSession,
+    actor: Actor,
+    churns: Sequence[tuple[uuid.UUID, ChurnCreate]],
+    *,
+    skip_churned: bool = False,
+) -> list[uuid.UUID]:
+    """Mark each account churned with its date and reason: it leaves the active book but stays
+    in churn reporting, with a churn event and an audit entry. An account already churned is
+    refused, or with `skip_churned` (a bulk edit) left alone. Returns the accounts churned."""
     require(actor, Permission.UPDATE_ACCOUNTS)
     now = clock.now()
     await session.flush()
     repo = AccountBatchRepository(session, actor)
-    for start, chunk in enumerate(_chunks(account_ids)):
-        current = {row["id"]: row for row in await repo.rows(chunk)}
-        csm_rows: dict[uuid.UUID, list[uuid.UUID]] = {i: [] for i in chunk}
-        for _, account_id, user_id in await repo.csm_rows(chunk):
-            csm_rows[account_id].append(user_id)
+    churned: list[uuid.UUID] = []
+    for start, chunk in enumerate(_chunks(churns)):
+        ids = [account_id for account_id, _ in chunk]
+        current = {row["id"]: row for row in await repo.rows(ids)}
+        csm_rows = await _csm_ids(repo, ids)
         audited: list[tuple[uuid.UUID, dict[str, Any] | None, dict[str, Any] | None]] = []
-        for index, account_id in enumerate(chunk):
+        changes: list[dict[str, Any]] = []
+        events: list[dict[str, Any]] = []
+        for index, (account_id, data) in enumerate(chunk):
             row = current.get(account_id)
             if row is None:
                 raise refused(AccountNotFound(), start * CHUNK + index)
             if row["churned_on"] is not None:
+                if skip_churned:
+                    continue
                 raise refused(AlreadyChurned(), start * CHUNK + index)
-            churned = {"churned_on": data.churned_on, "churn_reason": data.reason}
-            audited.append(
-                (
-                    account_id,
-                    snapshot({**row, "csm_ids": csm_rows[account_id]}),
-                    snapshot({**row, **churned, "csm_ids": csm_rows[account_id]}),
-                )
-            )
-        await repo.set_churned(list(chunk), on=data.churned_on, reason=data.reason, updated_at=now)
-        await repo.insert(
-            ChurnEvent,
-            [
+            change = {"churned_on": data.churned_on, "churn_reason": data.reason}
+            before = snapshot({**row, "csm_ids": csm_rows[account_id]})
+            after = snapshot({**row, **change, "csm_ids": csm_rows[account_id]})
+            audited.append((account_id, before, after))
+            changes.append({"id": account_id, **change})
+            events.append(
                 {
                     "org_id": actor.org_id,
                     "account_id": account_id,
@@ -597,8 +642,72 @@ async def churn_accounts(
                     "reason": data.reason,
                     "changed_by_id": actor.user_id,
                 }
-                for account_id in chunk
-            ],
-        )
+            )
+        if not changes:
+            continue
+        await repo.update_accounts(["churned_on", "churn_reason"], changes, updated_at=now)
+        await repo.insert(ChurnEvent, events)
         await audit.record_many_for(session, actor, "account.churned", "account", audited)
-        await repo.reload_held(list(chunk))
+        written = [account_id for account_id, _, _ in audited]
+        await repo.reload_held(written)
+        churned += written
+    return churned
+
+
+async def reactivate_accounts(
+    session: AsyncSession,
+    actor: Actor,
+    account_ids: Sequence[uuid.UUID],
+    *,
+    on: date,
+    skip_active: bool = False,
+) -> list[uuid.UUID]:
+    """Reactivate churned accounts on `on`: a reactivation, not new business. Each account's
+    churn stays in its history (its open churn event gets the reactivation date), and gets an
+    audit entry. An account that is not churned is refused, or with `skip_active` (a bulk
+    edit) left alone. Returns the accounts reactivated."""
+    require(actor, Permission.UPDATE_ACCOUNTS)
+    now = clock.now()
+    await session.flush()
+    repo = AccountBatchRepository(session, actor)
+    reactivated: list[uuid.UUID] = []
+    for start, chunk in enumerate(_chunks(account_ids)):
+        current = {row["id"]: row for row in await repo.rows(chunk)}
+        csm_rows = await _csm_ids(repo, chunk)
+        audited: list[tuple[uuid.UUID, dict[str, Any] | None, dict[str, Any] | None]] = []
+        for index, account_id in enumerate(chunk):
+            row = current.get(account_id)
+            if row is None:
+                raise refused(AccountNotFound(), start * CHUNK + index)
+            if row["churned_on"] is None:
+                if skip_active:
+                    continue
+                raise refused(NotChurned(), start * CHUNK + index)
+            before = snapshot({**row, "csm_ids": csm_rows[account_id]})
+            after = snapshot(
+                {**row, "churned_on": None, "churn_reason": None, "csm_ids": csm_rows[account_id]}
+            )
+            audited.append((account_id, before, after))
+        written = [account_id for account_id, _, _ in audited]
+        if not written:
+            continue
+        await repo.update_accounts(
+            ["churned_on", "churn_reason"],
+            [{"id": a, "churned_on": None, "churn_reason": None} for a in written],
+            updated_at=now,
+        )
+        await repo.end_churn_events(written, reactivated_on=on, reactivated_by=actor.user_id)
+        await audit.record_many_for(session, actor, "account.reactivated", "account", audited)
+        await repo.reload_held(written)
+        reactivated += written
+    return reactivated
+
+
+async def _csm_ids(
+    repo: AccountBatchRepository, account_ids: Sequence[uuid.UUID]
+) -> dict[uuid.UUID, list[uuid.UUID]]:
+    """Each account's current CSMs (for the audit snapshots)."""
+    csm_ids: dict[uuid.UUID, list[uuid.UUID]] = {account_id: [] for account_id in account_ids}
+    for _, account_id, user_id in await repo.csm_rows(account_ids):
+        csm_ids[account_id].append(user_id)
+    return csm_ids

@@ -7,6 +7,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain.accounts.custom_values import check_format
 from domain.accounts.errors import (
+    ConfigItemInUse,
     ConfigNameTaken,
     CustomFieldNotFound,
     StageNotFound,
@@ -22,6 +23,7 @@ from domain.accounts.models import (
 from domain.accounts.repository import ConfigRepository
 from domain.accounts.schemas import CustomFieldCreate, CustomFieldUpdate, TierWrite
 from domain.audit import service as audit
+from domain.common import clock
 from domain.users.actor import Actor, require
 from domain.users.permissions import Permission
 
@@ -89,11 +91,28 @@ async def delete_item(
     model: Any,  # Tier or LifecycleStage
     item_id: uuid.UUID,
 ) -> None:
-    """Accounts with this tier or stage keep their history and are left without one."""
+    """Remove a tier or stage nothing live uses. While accounts have it or attribute triggers set
+    it, it is refused (409) with what uses it: removing it would leave those accounts without a
+    value (and their stage periods open on nothing) and silently delete the triggers. History
+    keeps the name it had."""
     require(actor, Permission.CONFIGURE_PRODUCT)
-    item = await ConfigRepository(session, actor.org_id).get(model, item_id)
+    config = ConfigRepository(session, actor.org_id)
+    item = await config.get(model, item_id)
     if item is None:
         raise _NOT_FOUND[model]()
+    accounts = await config.live_accounts_with(model, item.id)
+    triggers = await config.triggers_setting(model, item.id)
+    if accounts or triggers:
+        raise ConfigItemInUse(
+            in_use_detail(
+                "tier" if model is Tier else "lifecycle stage",
+                item.name,
+                accounts=accounts,
+                triggers=triggers,
+            )
+        )
+    if model is LifecycleStage:
+        await config.close_open_stage_periods(item.id, clock.now())
     audit.record_for(
         session,
         actor,
@@ -103,6 +122,25 @@ async def delete_item(
         before={"name": item.name},
     )
     await session.delete(item)
+
+
+def in_use_detail(kind: str, name: str, *, accounts: int, triggers: list[str]) -> str:
+    """Why a tier or stage cannot be removed yet, and what to do first."""
+    uses, steps = [], []
+    if accounts:
+        verb = "has" if accounts == 1 else "have"
+        counted = "1 account" if accounts == 1 else f"{accounts:,} accounts"
+        uses.append(f"{counted} {verb} it")
+        steps.append(f"move {'it' if accounts == 1 else 'them'} to another {kind}")
+    if triggers:
+        names = ", ".join(f"“{t}”" for t in triggers)
+        noun = "trigger" if len(triggers) == 1 else "triggers"
+        uses.append(f"the attribute {noun} {names} {'sets' if len(triggers) == 1 else 'set'} it")
+        steps.append(f"change or delete the {noun}")
+    return (
+        f"The {kind} “{name}” is in use: {' and '.join(uses)}. "
+        f"{' and '.join(steps).capitalize()} before deleting it."
+    )
 
 
 async def list_custom_fields(session: AsyncSession, actor: Actor) -> list[CustomField]:

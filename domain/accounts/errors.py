@@ -46,6 +46,11 @@ class ConfigNameTaken(Conflict):
     title = "That name is already used"
 
 
+class ConfigItemInUse(Conflict):
+    code = "config_item_in_use"
+    title = "Accounts or attribute triggers still use it"
+
+
 class CustomFieldNotFound(NotFound):
     code = "custom_field_not_found"
     title = "Custom field not found"

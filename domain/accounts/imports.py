@@ -1,6 +1,8 @@
 """CSV import of accounts: map columns to fields, validate every row, then upsert all rows by
 external id in one transaction (or write nothing), through the same write path as manual edits
-(bulk_writes.py) so histories and the audit log are written alike."""
+(bulk_writes.py) so histories, churn events and the audit log are written alike. A dry run
+checks the rows against that write path's rules too, so it reports what the real run would
+refuse."""
 
 import csv
 import datetime as dt
@@ -17,6 +19,15 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import defer
 
 from domain.accounts import bulk_writes, custom_values
+from domain.accounts.errors import (
+    ExternalIdTaken,
+    HierarchyCycle,
+    InvalidCustomValue,
+    NotACsm,
+    ParentNotFound,
+    StageNotFound,
+    TierNotFound,
+)
 from domain.accounts.models import (
     Account,
     AccountImport,
@@ -27,7 +38,7 @@ from domain.accounts.models import (
     Tier,
 )
 from domain.accounts.repository import AccountRepository, ConfigRepository
-from domain.accounts.schemas import AccountCreate, AccountImportRead, AccountUpdate
+from domain.accounts.schemas import AccountCreate, AccountImportRead, AccountUpdate, ChurnCreate
 from domain.common import clock, jobs
 from domain.common.errors import DomainError, NotFound, RuleViolation
 from domain.users import service as users
@@ -56,9 +67,12 @@ BUILTIN_FIELDS = (
     "csm",
     "csm_score",
     "parent_external_id",
+    "churned_on",
+    "churn_reason",
 )
 _TEXT_FIELDS = ("name", "domain", "crm_id", "billing_id", "support_id")
 _DATE_FIELDS = ("joined_on", "renewal_on")
+_CHURN_FIELDS = ("churned_on", "churn_reason")
 _TRUE = {"true", "yes", "y", "1"}
 _FALSE = {"false", "no", "n", "0"}
 
@@ -269,6 +283,7 @@ class _Row:
     custom: dict[str, Any] = field(default_factory=dict)
     parent_external_id: str | None = None
     account_id: uuid.UUID | None = None
+    churn: ChurnCreate | None = None
 
 
 @dataclass
@@ -280,15 +295,20 @@ class _Lookups:
     # Live accounts of the organisation by external id, and which of them the actor may see.
     existing: dict[str, uuid.UUID]
     visible: set[uuid.UUID]
+    # The churn (date, reason) of each existing account that is churned.
+    churned: dict[uuid.UUID, tuple[dt.date, str]]
 
 
 class _Report:
     def __init__(self) -> None:
         self.errors: list[dict[str, Any]] = []
         self.count = 0
+        # Every row with an error, even beyond the stored ones.
+        self.rows: set[int] = set()
 
     def add(self, row: int, column: str | None, message: str) -> None:
         self.count += 1
+        self.rows.add(row)
         if len(self.errors) < MAX_STORED_ERRORS:
             self.errors.append({"row": row, "column": column, "message": message})
 
@@ -301,21 +321,30 @@ async def _lookups(session: AsyncSession, actor: Actor, external_ids: set[str]) 
             csms[user.email.lower()] = user.id
     existing: dict[str, uuid.UUID] = {}
     visible: set[uuid.UUID] = set()
+    churned: dict[uuid.UUID, tuple[dt.date, str]] = {}
     wanted = sorted(external_ids)
     visible_ids = AccountRepository(session, actor).visible_ids()
     for start in range(0, len(wanted), _LOOKUP_CHUNK):
         chunk = wanted[start : start + _LOOKUP_CHUNK]
         rows = await session.execute(
-            select(Account.external_id, Account.id, Account.id.in_(visible_ids)).where(
+            select(
+                Account.external_id,
+                Account.id,
+                Account.id.in_(visible_ids),
+                Account.churned_on,
+                Account.churn_reason,
+            ).where(
                 Account.org_id == actor.org_id,
                 Account.deleted_at.is_(None),
                 Account.external_id.in_(chunk),
             )
         )
-        for external_id, account_id, is_visible in rows:
+        for external_id, account_id, is_visible, churned_on, churn_reason in rows:
             existing[external_id] = account_id
             if is_visible:
                 visible.add(account_id)
+            if churned_on is not None:
+                churned[account_id] = (churned_on, churn_reason or "")
     return _Lookups(
         custom=await _custom_fields(session, actor.org_id),
         tiers={t.name.lower(): t.id for t in await config.all(Tier)},
@@ -323,6 +352,7 @@ async def _lookups(session: AsyncSession, actor: Actor, external_ids: set[str]) 
         csms=csms,
         existing=existing,
         visible=visible,
+        churned=churned,
     )
 
 
@@ -394,6 +424,8 @@ def _parse_row(
             row.values["csm_score"] = score
         elif key == "parent_external_id":
             row.parent_external_id = value
+        elif key in _CHURN_FIELDS:
+            pass  # read together below: a churn is a date and a reason
         elif key.startswith("custom."):
             try:
                 row.custom[key[7:]] = _custom_cell(lookups.custom[key[7:]], value)
@@ -409,9 +441,53 @@ def _parse_row(
             )
     elif external_id and "name" not in row.values:
         report.add(number, columns.get("name"), "name is required for a new account")
+    _parse_churn(row, text, columns, lookups, report)
     if report.count == errors_before:
         _check_schema(row, columns, report)
     return row, report.count == errors_before
+
+
+def _parse_churn(
+    row: _Row,
+    text: dict[str, str],
+    columns: dict[str, str],
+    lookups: _Lookups,
+    report: _Report,
+) -> None:
+    """A churn date and reason mark the account churned as the single-account API does. An
+    account already churned with the same date and reason is left alone (importing the same
+    file again changes nothing); one churned differently must be reactivated first."""
+    on_text, reason = text.get("churned_on"), text.get("churn_reason")
+    if on_text is None and reason is None:
+        return
+    on_column = columns.get("churned_on")
+    reason_column = columns.get("churn_reason")
+    if on_text is None:
+        report.add(row.number, on_column or reason_column, "A churn reason needs a churn date")
+        return
+    try:
+        churned_on = dt.date.fromisoformat(on_text)
+    except ValueError:
+        report.add(row.number, on_column, f"{on_text!r} is not a date (YYYY-MM-DD)")
+        return
+    if reason is None:
+        report.add(row.number, reason_column or on_column, "A churn date needs a churn reason")
+        return
+    try:
+        churn = ChurnCreate(churned_on=churned_on, reason=reason)
+    except ValidationError as exc:
+        report.add(row.number, reason_column, f"churn_reason: {exc.errors()[0]['msg']}")
+        return
+    current = lookups.churned.get(row.account_id) if row.account_id else None
+    if current is None:
+        row.churn = churn
+    elif current != (churn.churned_on, churn.reason):
+        report.add(
+            row.number,
+            on_column,
+            f"The account already churned on {current[0].isoformat()} ({current[1]}); "
+            "reactivate it before recording another churn",
+        )
 
 
 def _schema_data(row: _Row) -> dict[str, Any]:
@@ -578,6 +654,7 @@ async def run_import(session: AsyncSession, redis: Redis, import_id: uuid.UUID) 
         elif parent not in lookups.existing and parent not in first_row_of:
             report.add(row.number, column, f"No account has external id {parent!r}")
     ordered = _order_parents_first(rows, report)
+    await _check_writes(session, actor, ordered, lookups, columns, report)
 
     created = sum(1 for r in rows if r.account_id is None)
     account_import.created_count = created
@@ -597,8 +674,8 @@ async def run_import(session: AsyncSession, redis: Redis, import_id: uuid.UUID) 
         async with session.begin_nested():
             await _write(session, redis, actor, account_import, ordered, lookups)
     except _RowFailed as exc:
-        # A rule only the write can see (e.g. a hierarchy cycle through existing accounts):
-        # the savepoint is rolled back, so nothing of the run is kept.
+        # A rule only the write can see (the rows' accounts changed by someone else since they
+        # were checked): the savepoint is rolled back, so nothing of the run is kept.
         account_import.created_count = account_import.updated_count = 0
         report.add(exc.row, None, exc.message)
         _finish(account_import, ImportStatus.FAILED, report, processed=0)
@@ -615,19 +692,15 @@ class _RowFailed(Exception):
         self.message = message
 
 
-async def _write(
-    session: AsyncSession,
-    redis: Redis,
-    actor: Actor,
-    account_import: AccountImport,
-    rows: list[_Row],
-    lookups: _Lookups,
-) -> None:
-    """Every row in one batch through the accounts' write path; progress is published after
-    each chunk of it."""
+_Batch = list[bulk_writes.NewAccount | bulk_writes.AccountEdit]
+
+
+def _batch(rows: list[_Row], lookups: _Lookups) -> tuple[_Batch, dict[str, uuid.UUID]]:
+    """The rows (parents first) as the write path's batch, and every account's id by external
+    id (new accounts get theirs now, so rows can name them as parents)."""
     ids = dict(lookups.existing)
     ids.update({r.external_id: uuid.uuid4() for r in rows if r.account_id is None})
-    batch: list[bulk_writes.NewAccount | bulk_writes.AccountEdit] = []
+    batch: _Batch = []
     for row in rows:
         data = _schema_data(row)
         if row.parent_external_id is not None:
@@ -639,7 +712,72 @@ async def _write(
                 )
             )
         else:
-            batch.append(bulk_writes.AccountEdit.of(row.account_id, AccountUpdate(**data)))
+            # Only accounts the row changes are written (and audited): importing the same file
+            # again writes nothing.
+            batch.append(
+                bulk_writes.AccountEdit.of(row.account_id, AccountUpdate(**data), always=False)
+            )
+    return batch, ids
+
+
+# The column a write-path refusal is about, by the error's code.
+_REFUSAL_COLUMNS = {
+    HierarchyCycle.code: "parent_external_id",
+    ParentNotFound.code: "parent_external_id",
+    ExternalIdTaken.code: "external_id",
+    TierNotFound.code: "tier",
+    StageNotFound.code: "stage",
+    NotACsm.code: "csm",
+    InvalidCustomValue.code: None,
+}
+
+
+async def _check_writes(
+    session: AsyncSession,
+    actor: Actor,
+    ordered: list[_Row],
+    lookups: _Lookups,
+    columns: dict[str, str],
+    report: _Report,
+) -> None:
+    """Report what the write path would refuse among the rows valid so far, such as a parent
+    chain that loops back through existing accounts: without this a dry run could succeed
+    where the real run fails. Rows whose parent is an invalid row of the file are left out
+    (that row is reported)."""
+    included: set[str] = set()
+    checkable: list[_Row] = []
+    for row in ordered:
+        parent = row.parent_external_id
+        if row.number in report.rows or (
+            parent is not None and parent not in lookups.existing and parent not in included
+        ):
+            continue
+        included.add(row.external_id)
+        checkable.append(row)
+    batch, _ = _batch(checkable, lookups)
+    for error in await bulk_writes.check_accounts(session, actor, batch):
+        row = checkable[error.extra["index"]]
+        column = _REFUSAL_COLUMNS.get(error.code)
+        message = error.detail
+        if isinstance(error, HierarchyCycle):
+            message = (
+                f"The parent chain through {row.parent_external_id!r} loops back to this "
+                "account (an account cannot be its own ancestor)"
+            )
+        report.add(row.number, columns.get(column) if column else None, message)
+
+
+async def _write(
+    session: AsyncSession,
+    redis: Redis,
+    actor: Actor,
+    account_import: AccountImport,
+    rows: list[_Row],
+    lookups: _Lookups,
+) -> None:
+    """Every row in one batch through the accounts' write path, then the churns the rows
+    record; progress is published after each chunk."""
+    batch, ids = _batch(rows, lookups)
 
     async def progress(done: int) -> None:
         await _publish(redis, account_import.id, done, len(rows))
@@ -648,6 +786,15 @@ async def _write(
         await bulk_writes.write_accounts(session, actor, batch, on_progress=progress)
     except DomainError as exc:
         raise _RowFailed(rows[exc.extra.get("index", 0)].number, exc.detail) from exc
+    churning = [row for row in rows if row.churn is not None]
+    try:
+        await bulk_writes.churn_each(
+            session,
+            actor,
+            [(ids[row.external_id], row.churn) for row in churning if row.churn is not None],
+        )
+    except DomainError as exc:
+        raise _RowFailed(churning[exc.extra.get("index", 0)].number, exc.detail) from exc
 
 
 async def fail_import(session: AsyncSession, import_id: uuid.UUID, message: str) -> None:

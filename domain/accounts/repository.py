@@ -22,6 +22,8 @@ from sqlalchemy.orm import selectinload
 from domain.accounts.models import (
     Account,
     AccountCsm,
+    AttributeTrigger,
+    ChurnEvent,
     CsmAssignmentPeriod,
     CsmScoreEntry,
     CustomField,
@@ -375,6 +377,44 @@ class ConfigRepository:
             stmt = stmt.where(model.id != except_id)
         return (await self.session.scalar(stmt)) is not None
 
+    async def live_accounts_with(
+        self, model: type[Tier] | type[LifecycleStage], item_id: uuid.UUID
+    ) -> int:
+        """How many live accounts of the organisation (visible to anyone or not) have this tier
+        or stage."""
+        column = Account.tier_id if model is Tier else Account.stage_id
+        count = await self.session.scalar(
+            select(func.count()).where(
+                Account.org_id == self.org_id, Account.deleted_at.is_(None), column == item_id
+            )
+        )
+        return count or 0
+
+    async def triggers_setting(
+        self, model: type[Tier] | type[LifecycleStage], item_id: uuid.UUID
+    ) -> list[str]:
+        """The names of the attribute triggers that set this tier or stage, in run order."""
+        column = AttributeTrigger.tier_id if model is Tier else AttributeTrigger.stage_id
+        rows = await self.session.scalars(
+            select(AttributeTrigger.name)
+            .where(AttributeTrigger.org_id == self.org_id, column == item_id)
+            .order_by(AttributeTrigger.position, AttributeTrigger.name, AttributeTrigger.id)
+        )
+        return list(rows)
+
+    async def close_open_stage_periods(self, stage_id: uuid.UUID, at: datetime) -> None:
+        """End the open periods in this stage (only deleted accounts can still be in a stage
+        that is being removed), so no open period is left without its stage."""
+        await self.session.execute(
+            update(table_of(StagePeriod))
+            .values(left_at=at)
+            .where(
+                StagePeriod.org_id == self.org_id,
+                StagePeriod.stage_id == stage_id,
+                StagePeriod.left_at.is_(None),
+            )
+        )
+
     async def custom_field_by_key(self, key: str) -> CustomField | None:
         return await self.session.scalar(
             select(CustomField).where(CustomField.org_id == self.org_id, CustomField.key == key)
@@ -529,13 +569,22 @@ class AccountBatchRepository:
                 )
             )
 
-    async def set_churned(
-        self, account_ids: list[uuid.UUID], *, on: date, reason: str, updated_at: datetime
+    async def end_churn_events(
+        self,
+        account_ids: list[uuid.UUID],
+        *,
+        reactivated_on: date,
+        reactivated_by: uuid.UUID | None,
     ) -> None:
+        """Close the accounts' open churns with their reactivation date and who did it."""
         await self.session.execute(
-            update(table_of(Account))
-            .values(churned_on=on, churn_reason=reason, updated_at=updated_at)
-            .where(Account.org_id == self.org_id, among(Account.id, account_ids))
+            update(table_of(ChurnEvent))
+            .values(reactivated_on=reactivated_on, reactivated_by_id=reactivated_by)
+            .where(
+                ChurnEvent.org_id == self.org_id,
+                among(ChurnEvent.account_id, account_ids),
+                ChurnEvent.reactivated_on.is_(None),
+            )
         )
 
     async def reload(self, account_ids: list[uuid.UUID]) -> list[Account]:

@@ -4,7 +4,7 @@ from decimal import Decimal
 from enum import StrEnum
 from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
 from domain.accounts.models import (
     AccountSegment,
@@ -318,7 +318,8 @@ class AccountSelection(BaseModel):
 
 
 class BulkChanges(BaseModel):
-    """Fields to set on every selected account (only those sent; null clears)."""
+    """Fields to set on every selected account (only those sent; null clears), and optionally
+    a churn or a reactivation, recorded as for a single account."""
 
     model_config = ConfigDict(extra="forbid")
 
@@ -330,6 +331,22 @@ class BulkChanges(BaseModel):
     set_csm_ids: list[uuid.UUID] | None = Field(None, max_length=20)
     add_csm_ids: list[uuid.UUID] | None = Field(None, max_length=20)
     remove_csm_ids: list[uuid.UUID] | None = Field(None, max_length=20)
+    churn: ChurnCreate | None = Field(
+        None,
+        description="Mark every selected account that is not churned yet as churned on this "
+        "date for this reason (accounts already churned are left alone)",
+    )
+    reactivate: bool | None = Field(
+        None,
+        description="true: reactivate every selected churned account today, in the "
+        "organisation's time zone (the others are left alone)",
+    )
+
+    @model_validator(mode="after")
+    def _churn_or_reactivate(self) -> "BulkChanges":
+        if self.churn is not None and self.reactivate:
+            raise ValueError("Mark accounts churned or reactivate them, not both at once")
+        return self
 
 
 class BulkEdit(BaseModel):
@@ -410,7 +427,11 @@ class AttributeTriggerWrite(BaseModel):
     stage_id: uuid.UUID | None = None
     churn_reason: Annotated[str, Field(max_length=2000)] | None = None
     condition: Condition
-    position: Annotated[int, Field(ge=0, le=1000)] = 0
+    position: Annotated[int, Field(ge=0, le=1000)] = Field(
+        0,
+        description="Lower runs first. For each attribute (tier, stage, churned) the first "
+        "active trigger that matches an account decides it; later ones leave it alone",
+    )
     is_active: bool = True
 
 

@@ -4,7 +4,7 @@ from collections.abc import Iterable, Sequence
 from decimal import ROUND_HALF_UP, Decimal
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import ColumnElement, Select, select
+from sqlalchemy import ColumnElement, Select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.attributes import set_committed_value
 
@@ -14,12 +14,10 @@ from domain.accounts.errors import (
     AccountNotDeleted,
     AccountNotFound,
     ExternalIdTaken,
-    NotChurned,
 )
 from domain.accounts.fields import account_fields, check_columns, needs_fields, sort_order
 from domain.accounts.models import (
     Account,
-    ChurnEvent,
     CustomField,
     LifecycleStage,
     NpsResponse,
@@ -341,34 +339,10 @@ async def reactivate_account(
 ) -> Account:
     """Undo a churn: a reactivation (the churn stays in history), not new business."""
     require(actor, Permission.UPDATE_ACCOUNTS)
-    account = await get_account(session, actor, account_id)
-    if account.churned_on is None:
-        raise NotChurned()
-    before = snapshot(account)
-    event = await session.scalar(
-        select(ChurnEvent)
-        .where(
-            ChurnEvent.org_id == actor.org_id,
-            ChurnEvent.account_id == account.id,
-            ChurnEvent.reactivated_on.is_(None),
-        )
-        .order_by(ChurnEvent.churned_on.desc())
+    await bulk_writes.reactivate_accounts(
+        session, actor, [account_id], on=on or await org_today(session, actor.org_id)
     )
-    if event is not None:
-        event.reactivated_on = on or await org_today(session, actor.org_id)
-        event.reactivated_by_id = actor.user_id
-    account.churned_on = None
-    account.churn_reason = None
-    account.updated_at = clock.now()
-    audit.record_for(
-        session,
-        actor,
-        "account.reactivated",
-        "account",
-        account.id,
-        before=before,
-        after=snapshot(account),
-    )
+    (account,) = await AccountBatchRepository(session, actor).reload([account_id])
     return account
 
 

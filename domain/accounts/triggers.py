@@ -1,12 +1,17 @@
 """Attribute triggers: rules in the filter language that set an account's tier, stage or churned
 status. Run by a worker on a schedule and on demand; each run is idempotent (an account already
 in the target state is not touched, so histories record real changes only). A trigger's changes
-are one batch through the accounts' write path (bulk_writes.py)."""
+are one batch through the accounts' write path (bulk_writes.py).
+
+Precedence: for each attribute (tier, stage, churned), the first active trigger by position
+(then name) that matches an account decides it; later triggers on the same attribute leave that
+account alone. Without this, two overlapping triggers would each rewrite the other's accounts on
+every run, writing a stage period and an audit entry each time over unchanged data."""
 
 import uuid
 
 from pydantic import TypeAdapter
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain.accounts import bulk_writes, service
@@ -43,7 +48,7 @@ async def list_triggers(session: AsyncSession, actor: Actor) -> list[AttributeTr
     rows = await session.scalars(
         select(AttributeTrigger)
         .where(AttributeTrigger.org_id == actor.org_id)
-        .order_by(AttributeTrigger.position, AttributeTrigger.name)
+        .order_by(AttributeTrigger.position, AttributeTrigger.name, AttributeTrigger.id)
     )
     return list(rows)
 
@@ -150,17 +155,27 @@ def request_run(session: AsyncSession, actor: Actor) -> None:
 
 async def run_triggers(session: AsyncSession, org_id: uuid.UUID) -> dict[str, int]:
     """Apply every active trigger, in position order, to the accounts it matches that are not
-    already in its target state. Changes go through the accounts' write path, so stage history,
-    churn events and the audit log are written as for a manual edit."""
+    already in its target state and that no earlier trigger on the same attribute matches.
+    Changes go through the accounts' write path, so stage history, churn events and the audit
+    log are written as for a manual edit."""
     actor = system_actor(org_id)
     accounts = AccountRepository(session, actor)
     changed: dict[str, int] = {}
+    # Per attribute, the conditions of the triggers before this one: an account any of them
+    # matches is theirs, whether or not they had to change it.
+    claimed: dict[TriggerTarget, list[ColumnElement[bool]]] = {}
     for trigger in await list_triggers(session, actor):
         if not trigger.is_active:
             continue
         condition = await service.compile_filter(
             session, actor, _CONDITION.validate_python(trigger.condition)
         )
+        assert condition is not None
+        earlier = claimed.setdefault(trigger.target, [])
+        # IS NOT TRUE: an earlier condition that is NULL for an account (a missing value)
+        # does not claim it.
+        unclaimed = or_(*earlier).is_not(True) if earlier else None
+        earlier.append(condition)
         match trigger.target:
             case TriggerTarget.TIER:
                 pending = Account.tier_id.is_distinct_from(trigger.tier_id)
@@ -168,7 +183,8 @@ async def run_triggers(session: AsyncSession, org_id: uuid.UUID) -> dict[str, in
                 pending = Account.stage_id.is_distinct_from(trigger.stage_id)
             case _:
                 pending = Account.churned_on.is_(None)
-        assert condition is not None
+        if unclaimed is not None:
+            pending = pending & unclaimed
         targets = await accounts.matching_ids(
             q=None,
             condition=condition & pending,

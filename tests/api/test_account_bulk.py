@@ -11,7 +11,8 @@ from redis.asyncio import Redis
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from domain.accounts.models import Account, LifecycleStage, StagePeriod, Tier
+from domain.accounts.models import Account, ChurnEvent, LifecycleStage, StagePeriod, Tier
+from domain.audit.models import AuditEntry
 from domain.common.settings import Settings
 from domain.orgs.models import Organisation
 from domain.users.models import User
@@ -29,6 +30,20 @@ def headers(settings: Settings, admin: User) -> dict[str, str]:
 
 async def _named(session: AsyncSession, model: Any, org: Organisation, name: str) -> Any:
     return await session.scalar(select(model).where(model.org_id == org.id, model.name == name))
+
+
+async def _trigger_writes(session: AsyncSession) -> dict[str, int]:
+    """How many stage periods and account audit entries there are."""
+    return {
+        "stage_periods": len((await session.scalars(select(StagePeriod.id))).all()),
+        "audit": len(
+            (
+                await session.scalars(
+                    select(AuditEntry.id).where(AuditEntry.entity_type == "account")
+                )
+            ).all()
+        ),
+    }
 
 
 class TestBulkEdit:
@@ -109,6 +124,71 @@ class TestBulkEdit:
         assert response.json() == {"matched": 1, "updated": 1}
         await session.refresh(theirs)
         assert theirs.csm_score is None
+
+    async def test_marks_churned_and_reactivates_only_the_accounts_that_change(
+        self,
+        client: AsyncClient,
+        session: AsyncSession,
+        org: Organisation,
+        headers: dict[str, str],
+        admin: User,
+    ) -> None:
+        active = await create_account(session, org, name="Active")
+        lost = await create_account(
+            session, org, name="Lost", churned_on=date(2025, 1, 1), churn_reason="Old churn"
+        )
+        selection = {"account_ids": [str(active.id), str(lost.id)]}
+
+        churned = await client.post(
+            f"{API}/accounts/bulk-edit",
+            headers=headers,
+            json={
+                "selection": selection,
+                "changes": {"churn": {"churned_on": "2026-04-30", "reason": "Acquired"}},
+            },
+        )
+
+        assert churned.json() == {"matched": 2, "updated": 1}
+        got = (await client.get(f"{API}/accounts/{active.id}", headers=headers)).json()
+        assert (got["churned_on"], got["churn_reason"]) == ("2026-04-30", "Acquired")
+        untouched = (await client.get(f"{API}/accounts/{lost.id}", headers=headers)).json()
+        assert (untouched["churned_on"], untouched["churn_reason"]) == ("2025-01-01", "Old churn")
+        events = (await session.scalars(select(ChurnEvent))).all()
+        assert [(e.account_id, str(e.churned_on), e.reason, e.changed_by_id) for e in events] == [
+            (active.id, "2026-04-30", "Acquired", admin.id)
+        ]
+
+        reactivated = await client.post(
+            f"{API}/accounts/bulk-edit",
+            headers=headers,
+            json={"selection": selection, "changes": {"reactivate": True}},
+        )
+
+        assert reactivated.json() == {"matched": 2, "updated": 2}
+        for account in (active, lost):
+            got = (await client.get(f"{API}/accounts/{account.id}", headers=headers)).json()
+            assert (got["churned_on"], got["churn_reason"]) == (None, None)
+        event = await session.scalar(select(ChurnEvent).execution_options(populate_existing=True))
+        assert event is not None and event.reactivated_on is not None
+
+    async def test_churn_and_reactivate_at_once_is_422(
+        self, client: AsyncClient, session: AsyncSession, org: Organisation, headers: dict[str, str]
+    ) -> None:
+        account = await create_account(session, org)
+        response = await client.post(
+            f"{API}/accounts/bulk-edit",
+            headers=headers,
+            json={
+                "selection": {"account_ids": [str(account.id)]},
+                "changes": {
+                    "churn": {"churned_on": "2026-04-30", "reason": "Acquired"},
+                    "reactivate": True,
+                },
+            },
+        )
+        assert_problem(response, 422)
+        await session.refresh(account)
+        assert account.churned_on is None
 
     async def test_invalid_change_changes_nothing(
         self,
@@ -309,6 +389,125 @@ class TestAttributeTriggers:
         assert new.stage_id == onboarding.id
         assert (dead.churned_on is not None, dead.churn_reason) == (True, "No revenue")
         assert big.churned_on is None
+        # The history a run writes is what a manual change writes, by no user; the second run
+        # wrote none.
+        periods = (await session.scalars(select(StagePeriod))).all()
+        assert [
+            (p.account_id, p.stage_id, p.stage_name, p.left_at, p.changed_by_id) for p in periods
+        ] == [(new.id, onboarding.id, "Onboarding", None, None)]
+        events = (await session.scalars(select(ChurnEvent))).all()
+        assert [
+            (e.account_id, e.churned_on, e.reason, e.reactivated_on, e.changed_by_id)
+            for e in events
+        ] == [(dead.id, dead.churned_on, "No revenue", None, None)]
+        audited = (
+            await session.scalars(
+                select(AuditEntry)
+                .where(AuditEntry.entity_type == "account")
+                .order_by(AuditEntry.action)
+            )
+        ).all()
+        assert sorted((e.entity_id, e.action, e.actor_user_id) for e in audited) == sorted(
+            [
+                (dead.id, "account.churned", None),
+                (big.id, "account.updated", None),
+                (new.id, "account.updated", None),
+            ]
+        )
+        tier_change = next(e for e in audited if e.entity_id == big.id)
+        assert tier_change.before is not None and tier_change.after is not None
+        assert (tier_change.before["tier_id"], tier_change.after["tier_id"]) == (
+            None,
+            str(tier1.id),
+        )
+
+    async def test_overlapping_triggers_the_first_by_position_decides_and_a_rerun_writes_nothing(
+        self,
+        client: AsyncClient,
+        session: AsyncSession,
+        org: Organisation,
+        headers: dict[str, str],
+        job_ctx: dict[str, Any],
+    ) -> None:
+        onboarding = await _named(session, LifecycleStage, org, "Onboarding")
+        established = await _named(session, LifecycleStage, org, "Established")
+        tier1, tier2 = (
+            await _named(session, Tier, org, "Tier 1"),
+            await _named(session, Tier, org, "Tier 2"),
+        )
+        await client.post(
+            f"{API}/custom-fields",
+            headers=headers,
+            json={"key": "mrr", "label": "MRR", "type": "number"},
+        )
+        recent = date.today() - timedelta(days=3)
+        both = await create_account(session, org, custom_values={"mrr": 2000}, joined_on=recent)
+        old = await create_account(
+            session, org, custom_values={"mrr": 2000}, joined_on=date.today() - timedelta(days=400)
+        )
+        # No join date: the first stage trigger's condition is unknown for it, not a match.
+        undated = await create_account(session, org, custom_values={"mrr": 2000})
+        joined_within_30 = {
+            "kind": "date",
+            "field": "joined_on",
+            "op": "within_last_days",
+            "days": 30,
+        }
+        for body in (
+            # Listed out of order: position decides, not creation.
+            {
+                "name": "Paying is established",
+                "target": "stage",
+                "stage_id": str(established.id),
+                "position": 1,
+                "condition": {"kind": "compare", "field": "custom.mrr", "op": "gte", "value": 1000},
+            },
+            {
+                "name": "New is onboarding",
+                "target": "stage",
+                "stage_id": str(onboarding.id),
+                "position": 0,
+                "condition": joined_within_30,
+            },
+            {
+                "name": "Any revenue is Tier 2",
+                "target": "tier",
+                "tier_id": str(tier2.id),
+                "position": 3,
+                "condition": {"kind": "compare", "field": "custom.mrr", "op": "gt", "value": 0},
+            },
+            {
+                "name": "Big is Tier 1",
+                "target": "tier",
+                "tier_id": str(tier1.id),
+                "position": 2,
+                "condition": {"kind": "compare", "field": "custom.mrr", "op": "gte", "value": 1000},
+            },
+        ):
+            created = await client.post(f"{API}/attribute-triggers", headers=headers, json=body)
+            assert created.status_code == 201, created.text
+
+        await run_attribute_triggers(job_ctx, str(org.id))
+        written = await _trigger_writes(session)
+        second = await run_attribute_triggers(job_ctx, str(org.id))
+
+        assert sorted(second.values()) == [0, 0, 0, 0]
+        assert await _trigger_writes(session) == written
+        for account in (both, old, undated):
+            await session.refresh(account)
+        assert (both.stage_id, both.tier_id) == (onboarding.id, tier1.id)
+        assert (old.stage_id, old.tier_id) == (established.id, tier1.id)
+        assert (undated.stage_id, undated.tier_id) == (established.id, tier1.id)
+        periods = (await session.scalars(select(StagePeriod))).all()
+        assert sorted((p.account_id, p.stage_name, p.left_at) for p in periods) == sorted(
+            [
+                (both.id, "Onboarding", None),
+                (old.id, "Established", None),
+                (undated.id, "Established", None),
+            ]
+        )
+        # One entry per attribute a trigger set on each account.
+        assert written == {"stage_periods": 3, "audit": 6}
 
     async def test_invalid_triggers_are_422(
         self, client: AsyncClient, headers: dict[str, str]

@@ -10,10 +10,11 @@ from redis.asyncio import Redis
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from domain.accounts import imports
+from domain.accounts import bulk_writes, imports
 from domain.accounts.models import (
     Account,
     AccountImport,
+    ChurnEvent,
     CsmAssignmentPeriod,
     CustomField,
     CustomFieldKind,
@@ -176,6 +177,42 @@ class TestDryRun:
         assert set(after) == set(before)
         assert after["acme"].csm_score is None
 
+    async def test_reports_a_parent_chain_looping_through_existing_accounts(
+        self,
+        client: AsyncClient,
+        session: AsyncSession,
+        org: Organisation,
+        headers: dict[str, str],
+        job_ctx: dict[str, Any],
+    ) -> None:
+        # top <- mid (stored); the file makes top a child of a new account under mid.
+        top = await create_account(session, org, external_id="top", name="Top")
+        await create_account(session, org, external_id="mid", name="Mid", parent_id=top.id)
+        content = csv_of(
+            {"Id": "fresh", "Company": "Fresh"},
+            {"Id": "under-mid", "Company": "Under mid", "Parent": "mid"},
+            {"Id": "top", "Parent": "under-mid"},
+            # Below an invalid row: not checked on its own (that row is reported).
+            {"Id": "orphan", "Company": "Orphan", "Parent": "bad"},
+            {"Id": "bad", "Company": "Bad", "Score": "nope"},
+        )
+
+        dry = await run(client, headers, job_ctx, content, dry_run=True)
+
+        assert dry["status"] == "succeeded"
+        errors = errors_by_row(dry)
+        assert set(errors) == {4, 6}
+        assert errors[4] == (
+            "Parent",
+            "The parent chain through 'under-mid' loops back to this account "
+            "(an account cannot be its own ancestor)",
+        )
+        # The real run refuses the same row and writes nothing.
+        real = await run(client, headers, job_ctx, content)
+        assert real["status"] == "failed"
+        assert errors_by_row(real) == errors
+        assert set(await accounts_of(session, org)) == {"top", "mid"}
+
 
 class TestRun:
     async def test_upserts_by_exact_external_id_with_histories_and_counts(
@@ -280,8 +317,14 @@ class TestRun:
         org: Organisation,
         headers: dict[str, str],
         job_ctx: dict[str, Any],
+        monkeypatch: pytest.MonkeyPatch,
     ) -> None:
-        # A cycle through an existing account is only seen when the rows are written.
+        # A refusal only the write meets (as when someone changes the accounts between the
+        # check and the write): the check is skipped, so the cycle is found while writing.
+        async def nothing_refused(*_: Any) -> list[Any]:
+            return []
+
+        monkeypatch.setattr(bulk_writes, "check_accounts", nothing_refused)
         top = await create_account(session, org, external_id="top", name="Top")
         await create_account(session, org, external_id="mid", name="Mid", parent_id=top.id)
         content = csv_of(
@@ -369,6 +412,127 @@ class TestRun:
             select(func.count()).select_from(AuditEntry).where(AuditEntry.org_id == org.id)
         )
         assert audit_count == 1
+
+
+CHURN_MAPPING = {
+    "Id": "external_id",
+    "Company": "name",
+    "Lost on": "churned_on",
+    "Why": "churn_reason",
+}
+
+
+class TestChurnColumns:
+    async def run_churn(
+        self, client: AsyncClient, headers: dict[str, str], job_ctx: dict[str, Any], *rows: str
+    ) -> dict[str, Any]:
+        response = await upload(
+            client,
+            headers,
+            "\n".join(["Id,Company,Lost on,Why", *rows]) + "\n",
+            mapping=CHURN_MAPPING,
+        )
+        assert response.status_code == 202, response.text
+        await run_import(job_ctx, response.json()["id"])
+        body: dict[str, Any] = (
+            await client.get(f"{API}/account-imports/{response.json()['id']}", headers=headers)
+        ).json()
+        return body
+
+    async def test_rows_with_a_churn_date_and_reason_churn_their_accounts(
+        self,
+        client: AsyncClient,
+        session: AsyncSession,
+        org: Organisation,
+        headers: dict[str, str],
+        job_ctx: dict[str, Any],
+        admin: User,
+    ) -> None:
+        kept = await create_account(session, org, external_id="kept", name="Kept")
+        lost = await create_account(session, org, external_id="lost", name="Lost")
+
+        body = await self.run_churn(
+            client,
+            headers,
+            job_ctx,
+            "kept,,,",
+            "lost,,2026-02-01,Budget cuts",
+            "new-lost,New lost,2026-03-15,Went with a competitor",
+        )
+
+        assert body["status"] == "succeeded", body
+        accounts = await accounts_of(session, org)
+        assert kept.id == accounts["kept"].id and accounts["kept"].churned_on is None
+        assert (str(accounts["lost"].churned_on), accounts["lost"].churn_reason) == (
+            "2026-02-01",
+            "Budget cuts",
+        )
+        assert accounts["new-lost"].churn_reason == "Went with a competitor"
+        events = await session.scalars(select(ChurnEvent).where(ChurnEvent.org_id == org.id))
+        assert sorted(
+            (e.account_id, str(e.churned_on), e.reason, e.changed_by_id) for e in events
+        ) == sorted(
+            [
+                (lost.id, "2026-02-01", "Budget cuts", admin.id),
+                (accounts["new-lost"].id, "2026-03-15", "Went with a competitor", admin.id),
+            ]
+        )
+        churned = await session.scalars(
+            select(AuditEntry.entity_id).where(AuditEntry.action == "account.churned")
+        )
+        assert sorted(churned) == sorted([lost.id, accounts["new-lost"].id])
+
+        # The same file again: the churns are recorded already, nothing is written.
+        audit_before = await session.scalar(select(func.count()).select_from(AuditEntry))
+        again = await self.run_churn(
+            client,
+            headers,
+            job_ctx,
+            "kept,,,",
+            "lost,,2026-02-01,Budget cuts",
+            "new-lost,New lost,2026-03-15,Went with a competitor",
+        )
+        assert again["status"] == "succeeded", again
+        assert await session.scalar(select(func.count()).select_from(ChurnEvent)) == 2
+        assert await session.scalar(select(func.count()).select_from(AuditEntry)) == audit_before
+
+    async def test_incomplete_or_conflicting_churns_are_reported(
+        self,
+        client: AsyncClient,
+        session: AsyncSession,
+        org: Organisation,
+        headers: dict[str, str],
+        job_ctx: dict[str, Any],
+    ) -> None:
+        await create_account(session, org, external_id="gone", name="Gone")
+        await client.post(
+            f"{API}/accounts/{(await accounts_of(session, org))['gone'].id}/churn",
+            headers=headers,
+            json={"churned_on": "2026-01-10", "reason": "Budget"},
+        )
+
+        body = await self.run_churn(
+            client,
+            headers,
+            job_ctx,
+            "a,A,2026-02-01,",
+            "b,B,,Too expensive",
+            "c,C,yesterday,Budget",
+            "gone,,2026-02-01,Budget",
+        )
+
+        assert body["status"] == "failed"
+        assert errors_by_row(body) == {
+            2: ("Why", "A churn date needs a churn reason"),
+            3: ("Lost on", "A churn reason needs a churn date"),
+            4: ("Lost on", "'yesterday' is not a date (YYYY-MM-DD)"),
+            5: (
+                "Lost on",
+                "The account already churned on 2026-01-10 (Budget); "
+                "reactivate it before recording another churn",
+            ),
+        }
+        assert await session.scalar(select(func.count()).select_from(ChurnEvent)) == 1
 
 
 class TestProgress:
@@ -495,7 +659,15 @@ class TestUpload:
         assert response.headers["content-type"].startswith("text/csv")
         columns = response.text.strip().split(",")
         assert columns[:2] == ["external_id", "name"]
-        assert {"tier", "stage", "csm", "parent_external_id", "custom.seats"} <= set(columns)
+        assert {
+            "tier",
+            "stage",
+            "csm",
+            "parent_external_id",
+            "churned_on",
+            "churn_reason",
+            "custom.seats",
+        } <= set(columns)
 
 
 class TestVisibility:

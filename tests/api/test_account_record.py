@@ -77,6 +77,126 @@ class TestConfiguration:
         )
         assert_problem(response, 403, "permission_denied")
 
+    async def test_a_stage_accounts_or_triggers_use_is_refused_with_what_uses_it(
+        self,
+        client: AsyncClient,
+        session: AsyncSession,
+        org: Organisation,
+        headers: dict[str, str],
+    ) -> None:
+        trial = await _named(session, LifecycleStage, org, "Trial")
+        onboarding = await _named(session, LifecycleStage, org, "Onboarding")
+        ids = []
+        for n in range(2):
+            created = await client.post(
+                f"{API}/accounts",
+                headers=headers,
+                json={"external_id": f"t{n}", "name": f"T{n}", "stage_id": str(trial.id)},
+            )
+            ids.append(created.json()["id"])
+        trigger = await client.post(
+            f"{API}/attribute-triggers",
+            headers=headers,
+            json={
+                "name": "Young is trial",
+                "target": "stage",
+                "stage_id": str(trial.id),
+                "condition": {
+                    "kind": "date",
+                    "field": "joined_on",
+                    "op": "within_last_days",
+                    "days": 14,
+                },
+            },
+        )
+        assert trigger.status_code == 201, trigger.text
+
+        refused = await client.delete(f"{API}/lifecycle-stages/{trial.id}", headers=headers)
+
+        assert_problem(refused, 409, "config_item_in_use")
+        assert refused.json()["detail"] == (
+            "The lifecycle stage “Trial” is in use: 2 accounts have it and the attribute "
+            "trigger “Young is trial” sets it. Move them to another lifecycle stage and change "
+            "or delete the trigger before deleting it."
+        )
+        # Nothing changed: the stage, the accounts in it, their open periods and the trigger.
+        stages = (await client.get(f"{API}/lifecycle-stages", headers=headers)).json()
+        assert "Trial" in [s["name"] for s in stages]
+        for account_id in ids:
+            got = (await client.get(f"{API}/accounts/{account_id}", headers=headers)).json()
+            assert got["stage_id"] == str(trial.id)
+        open_periods = await session.scalars(
+            select(StagePeriod.stage_id).where(
+                StagePeriod.org_id == org.id, StagePeriod.left_at.is_(None)
+            )
+        )
+        assert list(open_periods) == [trial.id, trial.id]
+        listed = (await client.get(f"{API}/attribute-triggers", headers=headers)).json()
+        assert [t["name"] for t in listed] == ["Young is trial"]
+
+        # Once the accounts have moved and the trigger is gone, it can be deleted.
+        await client.post(
+            f"{API}/accounts/bulk-edit",
+            headers=headers,
+            json={"selection": {"account_ids": ids}, "changes": {"stage_id": str(onboarding.id)}},
+        )
+        still = await client.delete(f"{API}/lifecycle-stages/{trial.id}", headers=headers)
+        assert still.json()["detail"].startswith(
+            "The lifecycle stage “Trial” is in use: the attribute trigger “Young is trial” sets it."
+        )
+        await client.delete(f"{API}/attribute-triggers/{trigger.json()['id']}", headers=headers)
+        deleted = await client.delete(f"{API}/lifecycle-stages/{trial.id}", headers=headers)
+        assert deleted.status_code == 204, deleted.text
+
+    async def test_a_tier_accounts_have_is_refused(
+        self, client: AsyncClient, session: AsyncSession, org: Organisation, headers: dict[str, str]
+    ) -> None:
+        tier1 = await _named(session, Tier, org, "Tier 1")
+        await create_account(session, org, tier_id=tier1.id)
+
+        refused = await client.delete(f"{API}/tiers/{tier1.id}", headers=headers)
+
+        assert_problem(refused, 409, "config_item_in_use")
+        assert "1 account has it" in refused.json()["detail"]
+        assert await _named(session, Tier, org, "Tier 1") is not None
+
+    async def test_deleting_a_stage_only_deleted_accounts_had_ends_their_open_periods(
+        self,
+        client: AsyncClient,
+        session: AsyncSession,
+        org: Organisation,
+        headers: dict[str, str],
+    ) -> None:
+        stage = await client.post(
+            f"{API}/lifecycle-stages", headers=headers, json={"name": "Pilot", "position": 9}
+        )
+        stage_id = stage.json()["id"]
+        created = await client.post(
+            f"{API}/accounts",
+            headers=headers,
+            json={"external_id": "gone", "name": "Gone", "stage_id": stage_id},
+        )
+        account_id = created.json()["id"]
+        await client.delete(f"{API}/accounts/{account_id}", headers=headers)
+
+        deleted = await client.delete(f"{API}/lifecycle-stages/{stage_id}", headers=headers)
+
+        assert deleted.status_code == 204, deleted.text
+        period = await session.scalar(
+            select(StagePeriod)
+            .where(StagePeriod.account_id == created.json()["id"])
+            .execution_options(populate_existing=True)
+        )
+        assert period is not None
+        assert (period.stage_id, period.stage_name, period.left_at is not None) == (
+            None,
+            "Pilot",
+            True,
+        )
+        # Restored, the account is in no stage and in no open period.
+        restored = await client.post(f"{API}/accounts/{account_id}/restore", headers=headers)
+        assert restored.json()["stage_id"] is None
+
     async def test_another_orgs_tier_is_not_found(
         self,
         client: AsyncClient,

@@ -360,3 +360,46 @@ test("a saved view keeps the Active/Churned/All choice", async ({ page }) => {
   await expect(page).toHaveURL(/segment=churned/);
   await expect(page.getByTestId("accounts-total")).toContainText("churned account");
 });
+
+test("an admin bulk-marks accounts churned, then reactivates them from the churned list", async ({ page }) => {
+  const id = unique();
+  const names = [`Lost ${id} A`, `Lost ${id} B`];
+  await createAccounts(page, names, `lost-${id}`);
+  await signInViaApi(page, DEMO.admin);
+  await page.goto(`/accounts?q=${encodeURIComponent(`Lost ${id}`)}`);
+  await expect(page.getByTestId("accounts-total")).toHaveText("2 accounts matching your search");
+
+  await page.getByRole("checkbox", { name: `Select ${names[0]}` }).check();
+  await page.getByRole("checkbox", { name: `Select ${names[1]}` }).check();
+  await page.getByTestId("bulk-edit").click();
+  const dialog = page.getByRole("dialog", { name: "Bulk edit 2 accounts" });
+  await dialog.getByRole("combobox", { name: "Churn status" }).click();
+  await page.getByRole("option", { name: "Mark churned" }).click();
+  // A churn needs its reason before it can be applied.
+  await expect(dialog.getByTestId("bulk-apply")).toBeDisabled();
+  await dialog.getByLabel("Churn reason").fill("Budget cuts");
+  await dialog.getByTestId("bulk-apply").click();
+  await expect(dialog.getByTestId("bulk-result")).toHaveText("2 updated");
+  await dialog.getByRole("button", { name: "Close" }).first().click();
+
+  // They left the active book and are listed under Churned.
+  await expect(page.getByText("No accounts match")).toBeVisible();
+  await page.getByTestId("segment").getByText("Churned", { exact: true }).click();
+  await expect(page.getByTestId("account-name")).toHaveText([names[0]!, names[1]!]);
+
+  await page.getByRole("checkbox", { name: `Select ${names[0]}` }).check();
+  await page.getByRole("checkbox", { name: `Select ${names[1]}` }).check();
+  await page.getByTestId("bulk-edit").click();
+  await dialog.getByRole("combobox", { name: "Churn status" }).click();
+  await page.getByRole("option", { name: "Reactivate" }).click();
+  await dialog.getByTestId("bulk-apply").click();
+  await expect(dialog.getByTestId("bulk-result")).toHaveText("2 updated");
+  await dialog.getByRole("button", { name: "Close" }).first().click();
+  await expect(page.getByText("No accounts match")).toBeVisible();
+
+  // The churn and the reactivation are on the account's timeline, as for a single change.
+  await page.getByTestId("segment").getByText("Active", { exact: true }).click();
+  await page.getByTestId("account-name").filter({ hasText: names[0]! }).click();
+  await page.getByRole("tab", { name: "Timeline" }).click();
+  await expect(page.getByTestId("timeline")).toContainText("Budget cuts");
+});

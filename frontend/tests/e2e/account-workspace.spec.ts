@@ -189,6 +189,31 @@ test("an admin adds, renames and deletes a tier under Account settings", async (
   await expect(card.getByText(`${name} renamed`, { exact: true })).toHaveCount(0);
 });
 
+test("an admin cannot delete a stage accounts are in, and is told why", async ({ page }) => {
+  const token = await signIn(page);
+  const auth = { Authorization: `Bearer ${token}` };
+  const stageName = `Pilot ${unique()}`;
+  const stage = await page.request.post("/api/v1/lifecycle-stages", { data: { name: stageName, position: 900 }, headers: auth });
+  expect(stage.status(), await stage.text()).toBe(201);
+  const account = await createAccount(page, token);
+  const moved = await page.request.patch(`/api/v1/accounts/${account.id}`, {
+    data: { stage_id: (await stage.json()).id },
+    headers: auth,
+  });
+  expect(moved.status(), await moved.text()).toBe(200);
+
+  await page.goto("/admin/account-settings");
+  const card = page.getByTestId("stages-card");
+  await card.getByRole("button", { name: `Delete ${stageName}` }).click();
+  const dialog = page.getByRole("dialog", { name: `Delete “${stageName}”?` });
+  await dialog.getByRole("button", { name: "Delete" }).click();
+  await expect(dialog.getByTestId("ladder-delete-error")).toContainText(
+    `The lifecycle stage “${stageName}” is in use: 1 account has it. Move it to another lifecycle stage before deleting it.`,
+  );
+  await dialog.getByRole("button", { name: "Cancel" }).click();
+  await expect(card.getByText(stageName, { exact: true })).toBeVisible();
+});
+
 test("an admin edits the text of a note", async ({ page }) => {
   const token = await signIn(page);
   const account = await createAccount(page, token);

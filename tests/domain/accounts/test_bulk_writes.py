@@ -5,12 +5,15 @@ does not grow with the number of accounts."""
 import uuid
 from datetime import date
 from typing import Any
+from unittest.mock import ANY
 
 import pytest
+from pydantic import TypeAdapter
+from redis.asyncio import Redis
 from sqlalchemy import event, select
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
-from domain.accounts import bulk, bulk_writes
+from domain.accounts import bulk, bulk_writes, imports, triggers
 from domain.accounts import service as accounts
 from domain.accounts.errors import ExternalIdTaken, HierarchyCycle, NotACsm
 from domain.accounts.models import (
@@ -22,19 +25,23 @@ from domain.accounts.models import (
     CustomField,
     CustomFieldKind,
     CustomFieldType,
+    ImportStatus,
     LifecycleStage,
     StagePeriod,
     Tier,
+    TriggerTarget,
 )
 from domain.accounts.schemas import (
     AccountCreate,
     AccountSelection,
     AccountUpdate,
+    AttributeTriggerWrite,
     BulkChanges,
     BulkEdit,
     ChurnCreate,
 )
 from domain.audit.models import AuditEntry
+from domain.filters.schemas import Condition
 from domain.orgs.models import Organisation
 from domain.users.actor import Actor
 from domain.users.models import User
@@ -327,6 +334,119 @@ async def test_churning_a_batch_records_an_event_and_an_audit_entry_each(
         ("account.churned", None, "2026-03-01")
     }
     assert len(entries) == 3
+
+
+async def _churn_history(session: AsyncSession, account_id: uuid.UUID) -> dict[str, Any]:
+    """An account's churn state, churn events and audit entries, with its own id, name and
+    external id left out (so two accounts' histories compare)."""
+
+    def plain(snapshot: dict[str, Any] | None) -> dict[str, Any] | None:
+        if snapshot is None:
+            return None
+        return {k: v for k, v in snapshot.items() if k not in ("id", "name", "external_id")}
+
+    account = await session.scalar(
+        select(Account).where(Account.id == account_id).execution_options(populate_existing=True)
+    )
+    assert account is not None
+    events = await session.scalars(
+        select(ChurnEvent)
+        .where(ChurnEvent.account_id == account_id)
+        .order_by(ChurnEvent.churned_on)
+    )
+    audit = await session.scalars(
+        select(AuditEntry)
+        .where(AuditEntry.entity_id == account_id, AuditEntry.action != "account.created")
+        .order_by(AuditEntry.created_at, AuditEntry.action)
+    )
+    return {
+        "account": (account.churned_on, account.churn_reason),
+        "events": [(e.churned_on, e.reason, e.reactivated_on, e.changed_by_id) for e in events],
+        "audit": [(e.action, e.actor_user_id, plain(e.before), plain(e.after)) for e in audit],
+    }
+
+
+async def test_churn_and_reactivation_write_the_same_history_from_every_path(
+    session: AsyncSession,
+    org: Organisation,
+    admin: User,
+    actor: Actor,
+    redis: Redis,
+) -> None:
+    today = await accounts.org_today(session, org.id)
+    churn = ChurnCreate(churned_on=today, reason="Moved to a competitor")
+    twins = {
+        path: await accounts.create_account(
+            session, actor, AccountCreate(external_id=f"twin-{path}", name="Twin")
+        )
+        for path in ("api", "bulk", "import", "trigger")
+    }
+
+    await accounts.churn_account(session, actor, twins["api"].id, churn)
+    await bulk.bulk_edit(
+        session,
+        actor,
+        BulkEdit(
+            selection=AccountSelection(account_ids=[twins["bulk"].id, twins["api"].id]),
+            changes=BulkChanges(churn=churn),
+        ),
+    )
+    started = await imports.start_import(
+        session,
+        actor,
+        file_name="churn.csv",
+        csv_text=f"id,lost,why\ntwin-import,{today.isoformat()},{churn.reason}\n",
+        mapping={"id": "external_id", "lost": "churned_on", "why": "churn_reason"},
+        dry_run=False,
+    )
+    ran = await imports.run_import(session, redis, started.id)
+    assert (ran.status, ran.errors) == (ImportStatus.SUCCEEDED, [])
+    await triggers.create_trigger(
+        session,
+        actor,
+        AttributeTriggerWrite(
+            name="Lost",
+            target=TriggerTarget.CHURNED,
+            churn_reason=churn.reason,
+            condition=TypeAdapter(Condition).validate_python(
+                {"kind": "compare", "field": "external_id", "op": "eq", "value": "twin-trigger"}
+            ),
+        ),
+    )
+    await triggers.run_triggers(session, org.id)
+
+    churned = {path: await _churn_history(session, twin.id) for path, twin in twins.items()}
+    assert churned["api"] == {
+        "account": (today, "Moved to a competitor"),
+        "events": [(today, "Moved to a competitor", None, admin.id)],
+        "audit": [("account.churned", admin.id, churned["api"]["audit"][0][2], ANY)],
+    }
+    assert churned["api"]["audit"][0][3]["churned_on"] == today.isoformat()
+    # The account the bulk edit found churned already was left alone (one event, one entry).
+    assert churned["bulk"] == churned["api"]
+    assert churned["import"] == churned["api"]
+    # The same rows, written by the organisation's own rule rather than a user.
+    by_rule = churned["trigger"]
+    assert by_rule["events"] == [(today, "Moved to a competitor", None, None)]
+    assert [(a, None, b, c) for a, _, b, c in churned["api"]["audit"]] == by_rule["audit"]
+    assert by_rule["account"] == churned["api"]["account"]
+
+    await accounts.reactivate_account(session, actor, twins["api"].id)
+    matched, updated = await bulk.bulk_edit(
+        session,
+        actor,
+        BulkEdit(
+            selection=AccountSelection(account_ids=[twins["bulk"].id, twins["import"].id]),
+            changes=BulkChanges(reactivate=True),
+        ),
+    )
+
+    assert (matched, updated) == (2, 2)
+    reactivated = {path: await _churn_history(session, twins[path].id) for path in ("api", "bulk")}
+    assert reactivated["api"]["account"] == (None, None)
+    assert reactivated["api"]["events"] == [(today, "Moved to a competitor", today, admin.id)]
+    assert [a[0] for a in reactivated["api"]["audit"]] == ["account.churned", "account.reactivated"]
+    assert reactivated["bulk"] == reactivated["api"]
 
 
 class TestRefusals:

@@ -177,9 +177,10 @@ export interface paths {
         put?: never;
         /**
          * Bulk Edit Accounts
-         * @description Apply the same changes (tier, stage, CSMs, score, renewal, custom fields) to the selected
-         *     accounts or to every account matching a filter. Histories are written as for single edits;
-         *     this is also how accounts are assigned to CSMs in bulk.
+         * @description Apply the same changes (tier, stage, CSMs, score, renewal, custom fields, a churn or a
+         *     reactivation) to the selected accounts or to every account matching a filter. Histories
+         *     and churn events are written as for single edits; this is also how accounts are assigned
+         *     to CSMs in bulk. `updated` counts the accounts that changed.
          */
         post: operations["bulkEditAccounts"];
         delete?: never;
@@ -1578,7 +1579,9 @@ export interface paths {
         post?: never;
         /**
          * Delete Lifecycle Stage
-         * @description Remove a lifecycle stage; its accounts are left without a stage.
+         * @description Remove a lifecycle stage. While accounts are in it or attribute triggers set it, the
+         *     answer is 409 saying how many accounts and which triggers: move or change those first.
+         *     Stage history keeps the name it had.
          */
         delete: operations["deleteLifecycleStage"];
         options?: never;
@@ -2231,7 +2234,8 @@ export interface paths {
         post?: never;
         /**
          * Delete Tier
-         * @description Remove a tier; its accounts are left without a tier.
+         * @description Remove a tier. While accounts have it or attribute triggers set it, the answer is 409
+         *     saying how many accounts and which triggers: move or change those first.
          */
         delete: operations["deleteTier"];
         options?: never;
@@ -3495,6 +3499,7 @@ export interface components {
             name: string;
             /**
              * Position
+             * @description Lower runs first. For each attribute (tier, stage, churned) the first active trigger that matches an account decides it; later ones leave it alone
              * @default 0
              */
             position: number;
@@ -3592,17 +3597,25 @@ export interface components {
         };
         /**
          * BulkChanges
-         * @description Fields to set on every selected account (only those sent; null clears).
+         * @description Fields to set on every selected account (only those sent; null clears), and optionally
+         *     a churn or a reactivation, recorded as for a single account.
          */
         BulkChanges: {
             /** Add Csm Ids */
             add_csm_ids?: string[] | null;
+            /** @description Mark every selected account that is not churned yet as churned on this date for this reason (accounts already churned are left alone) */
+            churn?: components["schemas"]["ChurnCreate"] | null;
             /** Csm Score */
             csm_score?: number | null;
             /** Custom Values */
             custom_values?: {
                 [key: string]: string | number | boolean | null;
             } | null;
+            /**
+             * Reactivate
+             * @description true: reactivate every selected churned account today, in the organisation's time zone (the others are left alone)
+             */
+            reactivate?: boolean | null;
             /** Remove Csm Ids */
             remove_csm_ids?: string[] | null;
             /** Renewal On */
@@ -11611,6 +11624,16 @@ export interface operations {
                     "application/problem+json": unknown;
                 };
             };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProblemDetail"];
+                    "application/problem+json": unknown;
+                };
+            };
             /** @description Validation Error */
             422: {
                 headers: {
@@ -13683,6 +13706,16 @@ export interface operations {
             };
             /** @description Not found */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProblemDetail"];
+                    "application/problem+json": unknown;
+                };
+            };
+            /** @description Conflict */
+            409: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -22,9 +22,23 @@ import { errorMessage } from "../../api/errors";
 import { plural } from "../../components/format";
 import { useCustomFields, useStages, useTiers } from "../settings/queries";
 import { CustomFieldInput } from "./AccountFormModal";
-import { EMPTY_BULK_FORM, bulkEditBody, hasChanges, type BulkForm, type CustomValue, type ListSelection } from "./bulk";
+import {
+  EMPTY_BULK_FORM,
+  bulkEditBody,
+  churnIncomplete,
+  hasChanges,
+  type BulkForm,
+  type ChurnAction,
+  type CustomValue,
+  type ListSelection,
+} from "./bulk";
 import { useCsmOptions } from "./csms";
 import { useBulkEditAccounts } from "./queries";
+
+function today(): string {
+  const d = new Date();
+  return `${d.getFullYear()}-${String(d.getMonth() + 1).padStart(2, "0")}-${String(d.getDate()).padStart(2, "0")}`;
+}
 
 /** The custom fields to change: pick a field, then its typed value (empty clears it). */
 function CustomFieldChanges({
@@ -209,6 +223,45 @@ export function BulkEditModal({
           </>
         )}
         <CustomFieldChanges values={form.customValues} onChange={(customValues) => set({ customValues })} />
+        <Divider label="Churn" labelPosition="left" />
+        <Select
+          label="Churn status"
+          data={[
+            { value: "leave", label: "Leave as is" },
+            { value: "churn", label: "Mark churned" },
+            { value: "reactivate", label: "Reactivate" },
+          ]}
+          value={form.churnAction}
+          onChange={(value) => set({ churnAction: (value ?? "leave") as ChurnAction, churnedOn: form.churnedOn || today() })}
+          allowDeselect={false}
+        />
+        {form.churnAction === "churn" && (
+          <>
+            <Group gap="md" align="flex-start" grow>
+              <TextInput
+                label="Churned on"
+                type="date"
+                withAsterisk
+                value={form.churnedOn}
+                onChange={(event) => set({ churnedOn: event.currentTarget.value })}
+              />
+              <TextInput
+                label="Churn reason"
+                withAsterisk
+                value={form.churnReason}
+                onChange={(event) => set({ churnReason: event.currentTarget.value })}
+              />
+            </Group>
+            <Text size="xs" c="dimmed">
+              Accounts already churned are left as they are.
+            </Text>
+          </>
+        )}
+        {form.churnAction === "reactivate" && (
+          <Text size="xs" c="dimmed">
+            Churned accounts among the selection are reactivated today; the churn stays in their history.
+          </Text>
+        )}
         {bulk.isError && (
           <Alert color="red" title="Could not update the accounts">
             {errorMessage(bulk.error)}
@@ -223,7 +276,12 @@ export function BulkEditModal({
           <Button variant="default" onClick={close}>
             Close
           </Button>
-          <Button onClick={submit} loading={bulk.isPending} disabled={!hasChanges(body.changes)} data-testid="bulk-apply">
+          <Button
+            onClick={submit}
+            loading={bulk.isPending}
+            disabled={!hasChanges(body.changes) || churnIncomplete(form)}
+            data-testid="bulk-apply"
+          >
             Apply
           </Button>
         </Group>

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { EMPTY_BULK_FORM, bulkEditBody, hasChanges } from "./bulk";
+import { EMPTY_BULK_FORM, bulkEditBody, churnIncomplete, hasChanges } from "./bulk";
 
 const list = { filter: { kind: "all" as const, conditions: [] }, q: "acme", churned: false };
 
@@ -40,5 +40,23 @@ describe("bulk edit of renewal dates and custom fields", () => {
     });
     expect(hasChanges(body.changes)).toBe(true);
     expect(hasChanges(bulkEditBody(["a"], false, list, { ...EMPTY_BULK_FORM, customValues: {} }).changes)).toBe(false);
+  });
+});
+
+describe("bulk churn and reactivation", () => {
+  it("sends a churn only with both its date and reason", () => {
+    const form = { ...EMPTY_BULK_FORM, churnAction: "churn" as const, churnedOn: "2030-01-31", churnReason: " Budget " };
+    expect(bulkEditBody(["a"], false, list, form).changes).toEqual({ churn: { churned_on: "2030-01-31", reason: "Budget" } });
+    expect(churnIncomplete(form)).toBe(false);
+    const noReason = { ...form, churnReason: "  " };
+    expect(churnIncomplete(noReason)).toBe(true);
+    expect(hasChanges(bulkEditBody(["a"], false, list, noReason).changes)).toBe(false);
+  });
+
+  it("sends a reactivation, and nothing about churn when left alone", () => {
+    expect(bulkEditBody(["a"], false, list, { ...EMPTY_BULK_FORM, churnAction: "reactivate", churnedOn: "2030-01-31" }).changes).toEqual({
+      reactivate: true,
+    });
+    expect(bulkEditBody(["a"], false, list, { ...EMPTY_BULK_FORM, churnedOn: "2030-01-31", churnReason: "x" }).changes).toEqual({});
   });
 });

@@ -2,6 +2,9 @@ import type { AccountSelection, BulkChanges, BulkEdit, FilterCondition } from ".
 
 export type CustomValue = string | number | boolean | null;
 
+/** Leave churn alone, mark the selected accounts churned, or reactivate them. */
+export type ChurnAction = "leave" | "churn" | "reactivate";
+
 /** What the bulk-edit form holds: "" for a field left alone. */
 export interface BulkForm {
   tierId: string;
@@ -16,6 +19,10 @@ export interface BulkForm {
   removeCsmIds: string[];
   /** null: leave the CSMs alone; a list (maybe empty): replace them with it. */
   setCsmIds: string[] | null;
+  churnAction: ChurnAction;
+  /** The churn date ("YYYY-MM-DD") and reason, when marking churned. */
+  churnedOn: string;
+  churnReason: string;
 }
 
 export const EMPTY_BULK_FORM: BulkForm = {
@@ -28,6 +35,9 @@ export const EMPTY_BULK_FORM: BulkForm = {
   addCsmIds: [],
   removeCsmIds: [],
   setCsmIds: null,
+  churnAction: "leave",
+  churnedOn: "",
+  churnReason: "",
 };
 
 /** The explorer's current query, for "every matching account". */
@@ -63,7 +73,16 @@ export function bulkChanges(form: BulkForm): BulkChanges {
     if (form.addCsmIds.length) changes.add_csm_ids = form.addCsmIds;
     if (form.removeCsmIds.length) changes.remove_csm_ids = form.removeCsmIds;
   }
+  if (form.churnAction === "churn" && !churnIncomplete(form)) {
+    changes.churn = { churned_on: form.churnedOn, reason: form.churnReason.trim() };
+  }
+  if (form.churnAction === "reactivate") changes.reactivate = true;
   return changes;
+}
+
+/** Marking churned needs both a date and a reason (the API refuses one without the other). */
+export function churnIncomplete(form: BulkForm): boolean {
+  return form.churnAction === "churn" && (!form.churnedOn || !form.churnReason.trim());
 }
 
 export function bulkEditBody(ids: string[], allMatching: boolean, list: ListSelection, form: BulkForm): BulkEdit {

@@ -340,6 +340,9 @@ export function useBulkEditAccounts() {
       void queryClient.invalidateQueries({ queryKey: accountKeys.lists });
       void queryClient.invalidateQueries({ queryKey: accountKeys.queries });
       void queryClient.invalidateQueries({ queryKey: ["getAccount"] });
+      // Stage, CSM and churn changes are in the accounts' histories and timelines too.
+      void queryClient.invalidateQueries({ queryKey: ["getAccountHistory"] });
+      void queryClient.invalidateQueries({ queryKey: ["getAccountTimeline"] });
     },
   });
 }

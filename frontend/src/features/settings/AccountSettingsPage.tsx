@@ -1,5 +1,6 @@
 import {
   ActionIcon,
+  Alert,
   Badge,
   Button,
   Card,
@@ -231,20 +232,29 @@ function LadderCard({ ladder, title, description }: { ladder: Ladder; title: str
       )}
       <ConfirmModal
         opened={deleting !== null}
-        onClose={() => setDeleting(null)}
+        onClose={() => {
+          setDeleting(null);
+          remove.reset();
+        }}
         title={`Delete “${deleting?.name ?? ""}”?`}
         confirmLabel="Delete"
         danger
         loading={remove.isPending}
-        onConfirm={() =>
-          deleting &&
-          remove.mutate(deleting.id, {
-            onSuccess: () => setDeleting(null),
-            onError: failed("Could not delete"),
-          })
-        }
+        onConfirm={() => deleting && remove.mutate(deleting.id, { onSuccess: () => setDeleting(null) })}
       >
-        Accounts that have it keep no value for it.
+        <Stack gap="sm">
+          <Text size="sm">
+            {ladder === "tiers"
+              ? "Only a tier no account has and no attribute trigger sets can be deleted."
+              : "Only a stage no account is in and no attribute trigger sets can be deleted; stage history keeps its name."}
+          </Text>
+          {remove.isError && (
+            // Why it was refused (e.g. how many accounts and which triggers still use it).
+            <Alert color="red" title="Cannot delete it yet" data-testid="ladder-delete-error">
+              {errorMessage(remove.error)}
+            </Alert>
+          )}
+        </Stack>
       </ConfirmModal>
     </Card>
   );

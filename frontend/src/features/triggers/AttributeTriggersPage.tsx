@@ -173,7 +173,7 @@ function TriggerModal({
           <Group align="flex-end">
             <NumberInput
               label="Position"
-              description="Lower runs first"
+              description="Lower runs first; when triggers set the same attribute, the first that matches an account decides it"
               min={0}
               allowDecimal={false}
               value={form.position}

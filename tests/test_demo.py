@@ -1,0 +1,97 @@
+"""The demo organisation `make run` loads into an empty database (and the browser tests use)
+shows every area with history, written through the services as a user's changes would be."""
+
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from domain.accounts import triggers
+from domain.accounts.models import (
+    Account,
+    AccountView,
+    AttributeTrigger,
+    ChurnEvent,
+    CsmScoreEntry,
+    CustomField,
+    NpsResponse,
+    StatusUpdate,
+)
+from domain.interactions import service as interactions
+from domain.interactions.models import Interaction, Note, Ticket
+from domain.metrics.models import AccountMetricSnapshot
+from domain.users.actor import Actor
+from domain.users.permissions import Permission
+from scripts import demo
+
+
+async def _count(session: AsyncSession, model: Any, *where: Any) -> int:
+    return await session.scalar(select(func.count()).select_from(model).where(*where)) or 0
+
+
+async def test_the_demo_shows_every_area_with_history(session: AsyncSession) -> None:
+    org = await demo.load(session)
+    of_org = (Account.org_id == org.id,)
+
+    # Custom dimensions and metrics, with values on most accounts.
+    assert await _count(session, CustomField, CustomField.org_id == org.id) == 8
+    with_values = await _count(session, Account, *of_org, Account.custom_values != {})
+    assert with_values >= 120
+    # Saved views, shared and personal.
+    shared = await _count(session, AccountView, AccountView.org_id == org.id, AccountView.is_shared)
+    assert (shared, await _count(session, AccountView, AccountView.org_id == org.id)) == (3, 5)
+
+    # Every churned account has its churn event; one account churned and came back.
+    churned = list(
+        await session.scalars(select(Account).where(*of_org, Account.churned_on.is_not(None)))
+    )
+    assert len(churned) == 6
+    for account in churned:
+        event = await session.scalar(
+            select(ChurnEvent).where(
+                ChurnEvent.account_id == account.id, ChurnEvent.reactivated_on.is_(None)
+            )
+        )
+        assert event is not None
+        assert (event.churned_on, event.reason) == (account.churned_on, account.churn_reason)
+    won_back = await _count(
+        session, ChurnEvent, ChurnEvent.org_id == org.id, ChurnEvent.reactivated_on.is_not(None)
+    )
+    assert won_back == 1
+    # A deleted account an admin can restore.
+    assert await _count(session, Account, *of_org, Account.deleted_at.is_not(None)) == 1
+
+    # Attribute triggers ran once at load (the churn trigger caught the cancelled account), so
+    # the first hourly run changes nothing.
+    rules = list(
+        await session.scalars(
+            select(AttributeTrigger)
+            .where(AttributeTrigger.org_id == org.id)
+            .order_by(AttributeTrigger.position)
+        )
+    )
+    assert len(rules) == 5 and all(r.last_run_at is not None for r in rules)
+    assert rules[-1].last_changed == 1
+    assert set((await triggers.run_triggers(session, org.id)).values()) == {0}
+
+    # History over time: NPS answers, CSM scores, status updates.
+    assert await _count(session, NpsResponse, NpsResponse.org_id == org.id) >= 70
+    assert await _count(session, Account, *of_org, Account.nps.is_not(None)) >= 60
+    scores = await _count(session, CsmScoreEntry, CsmScoreEntry.org_id == org.id)
+    scored = await _count(session, Account, *of_org, Account.csm_score.is_not(None))
+    assert scores > scored * 2
+    assert await _count(session, StatusUpdate, StatusUpdate.org_id == org.id) >= 50
+
+    # Interactions, notes and tickets across the book, for search to find.
+    assert await _count(session, Interaction, Interaction.org_id == org.id) >= 400
+    assert await _count(session, Note, Note.org_id == org.id) >= 40
+    assert await _count(session, Ticket, Ticket.org_id == org.id) >= 30
+    admin = Actor(org_id=org.id, user_id=None, permissions=frozenset(Permission))
+    found = await interactions.search_interactions(session, admin, q="renewal")
+    assert found.total >= 50
+
+    # Today's metric snapshot is taken: the metrics card has values without the hourly job.
+    snapshotted = await _count(
+        session, AccountMetricSnapshot, AccountMetricSnapshot.org_id == org.id
+    )
+    assert snapshotted > 0
