@@ -88,7 +88,11 @@ BUILTIN: tuple[Builtin, ...] = (
         lambda ctx: ctx.today - V.last_interaction_on,
     ),
     Builtin(
-        "open_tickets", "Open tickets", N, "Support tickets not closed", _column(V.open_tickets)
+        "open_tickets",
+        "Open tickets",
+        N,
+        "Support tickets not yet solved or closed",
+        _column(V.open_tickets),
     ),
     Builtin(
         "active_users_7d",

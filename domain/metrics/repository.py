@@ -21,6 +21,7 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain.accounts.models import Account, CustomField
+from domain.interactions.models import CLOSED_TICKET_STATUSES
 from domain.metrics.catalog import Metric
 from domain.metrics.models import (
     AccountMetricSnapshot,
@@ -78,7 +79,8 @@ REFRESH_GROUPS: dict[str, str] = {
         + _LIVE.format(
             joins="""LEFT JOIN (
                 SELECT account_id, count(*) AS n FROM tickets
-                WHERE org_id = :org_id AND status <> 'closed' GROUP BY account_id
+                WHERE org_id = :org_id AND status <> ALL(CAST(:closed_statuses AS text[]))
+                GROUP BY account_id
             ) t ON t.account_id = a.id"""
         ),
     ),
@@ -237,6 +239,8 @@ class MetricsRepository:
             "day_30": today - timedelta(days=30),
             "now": now,
             "tz": tz,
+            # One definition of a closed ticket for the whole product (interactions area).
+            "closed_statuses": sorted(s.value for s in CLOSED_TICKET_STATUSES),
         }
 
     async def refresh_group(self, group: str, *, today: date, now: datetime, tz: str) -> int:

@@ -57,6 +57,8 @@ class TestRefresh:
         await create_ticket(session, account)
         await create_ticket(session, account, status=TicketStatus.PENDING)
         await create_ticket(session, account, status=TicketStatus.CLOSED)
+        # Solved is done too: the same closed statuses as the tickets themselves use.
+        await create_ticket(session, account, status=TicketStatus.SOLVED)
         ann, bob = await create_contact(session, account), await create_contact(session, account)
         await add_usage(session, account, ann, TODAY, events=5, features=("reports", "alerts"))
         await add_usage(session, account, bob, TODAY - timedelta(days=10), events=7, seconds=60)
