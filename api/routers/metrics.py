@@ -36,8 +36,9 @@ async def list_metrics(actor: ApiActor, session: Session) -> list[MetricRead]:
 async def aggregate_metric(
     key: str, actor: ApiActor, session: Session, day: date | None = None
 ) -> MetricAggregateRead:
-    """Count, sum, average, min, max and median of a metric over the accounts the caller may
-    see: their current values, or the values snapshotted on `day`."""
+    """Count, count distinct (how many different values), sum, average, min, max and median
+    of a metric over the accounts the caller may see: their current values, or the values
+    snapshotted on `day`."""
     return await metrics.aggregate(session, actor, key, day=day)
 
 

@@ -355,8 +355,8 @@ class MetricsRepository:
     async def aggregate(
         self, metric: Metric, visible: Select[uuid.UUID], *, day: date | None
     ) -> dict[str, Any]:
-        """Count, sum, average, min, max and median of a metric over the visible accounts,
-        today (current values) or on a past day (its snapshots)."""
+        """Count, count distinct, sum, average, min, max and median of a metric over the
+        visible accounts, today (current values) or on a past day (its snapshots)."""
         if day is None:
             value = _as_number(metric.expression)
             base = (
@@ -376,6 +376,7 @@ class MetricsRepository:
         v = sub.c.v
         stmt = select(
             func.count(v).label("count"),
+            func.count(v.distinct()).label("count_distinct"),
             func.sum(v).label("sum"),
             func.avg(v).label("avg"),
             func.min(v).label("min"),

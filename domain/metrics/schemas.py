@@ -98,6 +98,7 @@ class MetricAggregateRead(BaseModel):
     key: str
     day: date | None = Field(description="The snapshot day aggregated; null for current values")
     count: int = Field(description="Accounts with a value")
+    count_distinct: int = Field(description="Different values among those accounts")
     sum: float | None
     avg: float | None
     min: float | None

@@ -354,8 +354,8 @@ async def metric_history(
 async def aggregate(
     session: AsyncSession, actor: Actor, key: str, *, day: date | None = None
 ) -> MetricAggregateRead:
-    """Count, sum, average, min, max and median of a metric over the accounts the caller may
-    see: current values, or those snapshotted on `day`."""
+    """Count, count distinct, sum, average, min, max and median of a metric over the accounts
+    the caller may see: current values, or those snapshotted on `day`."""
     repo = MetricsRepository(session, actor.org_id)
     org = await repo.organisation()
     metric = await _metric(repo, org, key)
@@ -366,6 +366,7 @@ async def aggregate(
         key=key,
         day=day,
         count=row["count"],
+        count_distinct=row["count_distinct"],
         **{k: _number(row[k]) for k in ("sum", "avg", "min", "max", "median")},
     )
 

@@ -327,7 +327,7 @@ class TestHistoryAndAggregates:
         self, client: AsyncClient, session: AsyncSession, org: Organisation, headers: dict[str, str]
     ) -> None:
         day = TODAY - timedelta(days=5)
-        for value in (1, 2, 3, 10):
+        for value in (1, 2, 2, 10):
             await add_snapshot(session, await create_account(session, org), day, {"mrr": value})
         await add_snapshot(session, await create_account(session, org), day, {})
         await session.commit()
@@ -340,12 +340,26 @@ class TestHistoryAndAggregates:
             "key": "mrr",
             "day": day.isoformat(),
             "count": 4,
-            "sum": 16.0,
-            "avg": 4.0,
+            "count_distinct": 3,
+            "sum": 15.0,
+            "avg": 3.75,
             "min": 1.0,
             "max": 10.0,
-            "median": 2.5,
+            "median": 2.0,
         }
+
+    async def test_count_distinct_of_current_values(
+        self, client: AsyncClient, session: AsyncSession, org: Organisation, headers: dict[str, str]
+    ) -> None:
+        for mrr in (500, 500, 700):
+            await set_mrr(session, await create_account(session, org), mrr)
+        await create_account(session, org)  # no revenue: no value, not counted
+        await _refresh(session, org)
+
+        response = await client.get(f"{API}/metrics/mrr/aggregate", headers=headers)
+
+        body = response.json()
+        assert (body["count"], body["count_distinct"], body["sum"]) == (3, 2, 17.0)
 
 
 class TestRefreshOnDemand:

@@ -1643,8 +1643,9 @@ export interface paths {
         };
         /**
          * Aggregate Metric
-         * @description Count, sum, average, min, max and median of a metric over the accounts the caller may
-         *     see: their current values, or the values snapshotted on `day`.
+         * @description Count, count distinct (how many different values), sum, average, min, max and median
+         *     of a metric over the accounts the caller may see: their current values, or the values
+         *     snapshotted on `day`.
          */
         get: operations["aggregateMetric"];
         put?: never;
@@ -4234,6 +4235,11 @@ export interface components {
              * @description Accounts with a value
              */
             count: number;
+            /**
+             * Count Distinct
+             * @description Different values among those accounts
+             */
+            count_distinct: number;
             /**
              * Day
              * @description The snapshot day aggregated; null for current values
