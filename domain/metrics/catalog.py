@@ -140,9 +140,9 @@ BUILTIN: tuple[Builtin, ...] = (
     ),
     Builtin(
         "activity_rank_trend",
-        "Activity rank change (7 d)",
+        "Activity rank trend",
         N,
-        "Activity rank now minus 7 days ago",
+        "Slope of the activity rank over the last 30 daily ranks, in rank points per day",
         _column(V.activity_rank_trend),
     ),
     Builtin(

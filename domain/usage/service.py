@@ -459,6 +459,19 @@ def _visible(session: AsyncSession, actor: Actor) -> Select[uuid.UUID] | None:
     return None if actor.sees_all_accounts else accounts.visible_account_ids(session, actor)
 
 
+async def get_visible_contact(
+    session: AsyncSession, actor: Actor, contact_id: uuid.UUID
+) -> Contact:
+    """A contact of the organisation that the actor may see (through one of its accounts,
+    unless they see every account); ContactNotFound otherwise."""
+    contact = await UsageRepository(session, actor.org_id).get_contact(
+        contact_id, visible=_visible(session, actor)
+    )
+    if contact is None:
+        raise ContactNotFound()
+    return contact
+
+
 async def get_contact(session: AsyncSession, actor: Actor, contact_id: uuid.UUID) -> ContactDetail:
     """A contact the actor may see (through one of its accounts, unless they see all), its
     accounts and its newest events."""

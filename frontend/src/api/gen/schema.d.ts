@@ -350,7 +350,8 @@ export interface paths {
         /**
          * List Contact Activity Ranks
          * @description The account's contacts by activity rank (percentile of 30-day session time among the
-         *     organisation's active contacts), with the rank's change over 7 days.
+         *     organisation's active contacts), each with its trend: the slope of its last 30 daily
+         *     ranks and the arrow it reads as. At most 500, highest rank first.
          */
         get: operations["listContactActivityRanks"];
         put?: never;
@@ -1167,6 +1168,26 @@ export interface paths {
          * @description A contact with its accounts and its newest events.
          */
         get: operations["getContact"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/contacts/{contact_id}/activity-rank": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get Contact Activity Rank
+         * @description A contact's activity rank today and its trend over the last 30 daily ranks.
+         */
+        get: operations["getContactActivityRank"];
         put?: never;
         post?: never;
         delete?: never;
@@ -2492,6 +2513,8 @@ export interface components {
              * Format: uuid
              */
             account_id: string;
+            /** @description The activity rank with its trend arrow */
+            activity_rank: components["schemas"]["ActivityRankRead"];
             /**
              * As Of
              * Format: date
@@ -2881,6 +2904,22 @@ export interface components {
             name: string;
             /** @default name */
             sort: components["schemas"]["AccountSort"];
+        };
+        /** ActivityRankRead */
+        ActivityRankRead: {
+            /**
+             * Rank
+             * @description Percentile of 30-day session time; 0 inactive
+             */
+            rank: number | null;
+            /**
+             * Trend
+             * @description Slope of the least-squares line through the daily activity ranks of the last 30 days, in rank points per day; null with fewer than two days of ranks
+             * @example 0.85
+             */
+            trend: number | null;
+            /** @description The trend as an arrow: up or down from 0.2 rank points a day, flat below that */
+            trend_arrow: components["schemas"]["TrendArrow"] | null;
         };
         /** All */
         All: {
@@ -3386,9 +3425,12 @@ export interface components {
             session_minutes_30d: number | null;
             /**
              * Trend
-             * @description Change of the rank over the last 7 days
+             * @description Slope of the least-squares line through the daily activity ranks of the last 30 days, in rank points per day; null with fewer than two days of ranks
+             * @example -0.4
              */
             trend: number | null;
+            /** @description The trend as an arrow: up or down from 0.2 rank points a day, flat below that */
+            trend_arrow: components["schemas"]["TrendArrow"] | null;
         };
         /** ContactDetail */
         ContactDetail: {
@@ -5461,6 +5503,11 @@ export interface components {
          */
         TimelineKind: "interaction" | "note" | "ticket" | "status_update" | "stage_change" | "csm_assigned" | "csm_unassigned" | "csm_score" | "nps_response" | "churn" | "reactivation";
         /**
+         * TrendArrow
+         * @enum {string}
+         */
+        TrendArrow: "up" | "flat" | "down";
+        /**
          * TriggerTarget
          * @enum {string}
          */
@@ -6788,7 +6835,10 @@ export interface operations {
     };
     listContactActivityRanks: {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description Only these contacts of the account (a page of them, say) */
+                contact_id?: string[] | null;
+            };
             header?: never;
             path: {
                 account_id: string;
@@ -6826,13 +6876,14 @@ export interface operations {
                     "application/problem+json": unknown;
                 };
             };
-            /** @description Validation Error */
+            /** @description Invalid request */
             422: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["HTTPValidationError"];
+                    "application/json": components["schemas"]["ProblemDetail"];
+                    "application/problem+json": unknown;
                 };
             };
         };
@@ -9332,6 +9383,57 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["ProblemDetail"];
                     "application/problem+json": unknown;
+                };
+            };
+        };
+    };
+    getContactActivityRank: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                contact_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ContactActivityRankRead"];
+                };
+            };
+            /** @description Not authenticated */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProblemDetail"];
+                    "application/problem+json": unknown;
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProblemDetail"];
+                    "application/problem+json": unknown;
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
                 };
             };
         };
