@@ -167,6 +167,24 @@ WHERE ca.org_id = CAST(:org_id AS uuid) AND ca.account_id IS NULL
 """
 )
 
+# The days of first..last that have rolled-up usage, marked pending (a day probe each on the
+# (org_id, day) index rather than a scan of the window's rows).
+_MARK_ROLLED_UP_DAYS_PENDING = text(
+    """
+INSERT INTO usage_pending_days (org_id, day)
+SELECT CAST(:org_id AS uuid), d.day
+FROM (
+    SELECT CAST(g AS date) AS day
+    FROM generate_series(CAST(:first AS date), CAST(:last AS date), interval '1 day') AS g
+) AS d
+WHERE EXISTS (
+    SELECT 1 FROM usage_daily_contact u
+    WHERE u.org_id = CAST(:org_id AS uuid) AND u.day = d.day
+)
+ON CONFLICT DO NOTHING
+"""
+)
+
 _TAKE_PENDING = text(
     """
 DELETE FROM usage_pending_days WHERE org_id = CAST(:org_id AS uuid) RETURNING day
@@ -329,6 +347,13 @@ class UsageRepository:
         await self.session.execute(_LINK_EVENT_ACCOUNTS, self._params(tz=tz))
         await self.session.execute(_LINK_EVENT_CONTACTS, self._params(tz=tz, only=None))
         await self.session.execute(_LINK_EVENTS_TO_SOLE_ACCOUNT, self._params(tz=tz))
+
+    async def mark_rolled_up_days_pending(self, first: date, last: date) -> int:
+        """Mark the days of first..last that have rollups as pending; returns how many."""
+        result = await self.session.execute(
+            _MARK_ROLLED_UP_DAYS_PENDING, self._params(first=first, last=last)
+        )
+        return int(result.rowcount)  # type: ignore[attr-defined]  # CursorResult of a DML
 
     async def take_pending_days(self) -> list[date]:
         return list(await self.session.scalars(_TAKE_PENDING, self._params()))

@@ -16,6 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain.accounts import service as accounts
 from domain.common import clock
+from domain.common.jobs import enqueue
 from domain.common.pagination import Paged
 from domain.integration import webhooks
 from domain.integration.schemas import ApiCallError, CallOutcome
@@ -450,6 +451,35 @@ async def roll_up(
     for first, last in sessions.day_runs(wanted):
         await repo.roll_up_run(first, last, tz=tz, timeout_minutes=timeout)
     return wanted
+
+
+# How far back changing the session timeout re-derives sessions: the longest range the Usage
+# tab offers (the metrics read only the last 30 days). Older days keep the sessions of the
+# timeout they were rolled up with, so the change costs a bounded rollup, not the history.
+TIMEOUT_RECOMPUTE_DAYS = 90
+ROLL_UP_JOB = "usage.roll_up"
+
+
+def roll_up_job_id(org_id: uuid.UUID, now: datetime) -> str:
+    """One rollup per organisation and quarter hour: requests within it collapse into one job
+    (never two rollups of the same days at once)."""
+    return f"usage-rollup:{org_id}:{now:%Y%m%d%H}{now.minute // 15}"
+
+
+async def session_timeout_changed(
+    session: AsyncSession, org_id: uuid.UUID, *, today: date, now: datetime
+) -> int:
+    """The organisation's session timeout changed: mark its rolled-up days of the last
+    TIMEOUT_RECOMPUTE_DAYS (today included) pending, so the rollup re-derives their sessions
+    with the new timeout, and ask for that rollup once this transaction commits. Returns the
+    days marked."""
+    repo = UsageRepository(session, org_id)
+    first = today - timedelta(days=TIMEOUT_RECOMPUTE_DAYS - 1)
+    marked = await repo.mark_rolled_up_days_pending(first, today)
+    if marked:
+        # If this quarter hour's rollup already ran, the next scheduled one takes the days.
+        enqueue(session, ROLL_UP_JOB, job_id=roll_up_job_id(org_id, now), org_id=str(org_id))
+    return marked
 
 
 # Reads
