@@ -9,6 +9,7 @@ from sqlalchemy import Select, func, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain.accounts.models import Account
+from domain.common.bulk_sql import among
 from domain.orgs.models import Organisation
 from domain.usage.models import (
     Contact,
@@ -441,10 +442,10 @@ class UsageRepository:
         return list(rows), total or 0
 
     async def page_account_events(
-        self, account_id: uuid.UUID, *, limit: int, offset: int
+        self, account_ids: list[uuid.UUID], *, limit: int, offset: int
     ) -> tuple[list[UsageEvent], int]:
         stmt = select(UsageEvent).where(
-            UsageEvent.org_id == self.org_id, UsageEvent.account_id == account_id
+            UsageEvent.org_id == self.org_id, among(UsageEvent.account_id, account_ids)
         )
         total = await self.session.scalar(select(func.count()).select_from(stmt.subquery()))
         rows = await self.session.scalars(
@@ -454,43 +455,96 @@ class UsageRepository:
         )
         return list(rows), total or 0
 
-    async def account_days(
-        self, account_id: uuid.UUID, since: date, until: date
-    ) -> list[UsageDailyAccount]:
-        rows = await self.session.scalars(
-            select(UsageDailyAccount)
-            .where(
-                UsageDailyAccount.org_id == self.org_id,
-                UsageDailyAccount.account_id == account_id,
-                UsageDailyAccount.day.between(since, until),
-            )
-            .order_by(UsageDailyAccount.day)
-        )
-        return list(rows)
+    # Usage of one account or of several together (an account and its descendants): each a
+    # statement over the rollups of those accounts' days, by their (org_id, account_id, day)
+    # primary keys.
 
-    async def account_active_contacts(self, account_id: uuid.UUID, since: date, until: date) -> int:
+    async def usage_days(
+        self, account_ids: list[uuid.UUID], since: date, until: date
+    ) -> dict[date, tuple[int, int, int, int]]:
+        """Per day with usage: events, active contacts, sessions and session seconds. A
+        contact active on two of the accounts the same day is one active contact."""
+        A = UsageDailyAccount
+        rows = await self.session.execute(
+            select(
+                A.day,
+                func.sum(A.events),
+                func.sum(A.active_contacts),
+                func.sum(A.sessions),
+                func.sum(A.session_seconds),
+            )
+            .where(A.org_id == self.org_id, among(A.account_id, account_ids))
+            .where(A.day.between(since, until))
+            .group_by(A.day)
+        )
+        days = {r[0]: (int(r[1]), int(r[2]), int(r[3]), int(r[4])) for r in rows}
+        if len(account_ids) > 1:
+            C = UsageDailyContact
+            distinct = await self.session.execute(
+                select(C.day, func.count(func.distinct(C.contact_id)))
+                .where(C.org_id == self.org_id, among(C.account_id, account_ids))
+                .where(C.day.between(since, until))
+                .group_by(C.day)
+            )
+            for day, contacts in distinct:
+                if day in days:
+                    events, _, sessions, seconds = days[day]
+                    days[day] = (events, int(contacts), sessions, seconds)
+        return days
+
+    async def active_contacts(self, account_ids: list[uuid.UUID], since: date, until: date) -> int:
         count = await self.session.scalar(
             select(func.count(func.distinct(UsageDailyContact.contact_id))).where(
                 UsageDailyContact.org_id == self.org_id,
-                UsageDailyContact.account_id == account_id,
+                among(UsageDailyContact.account_id, account_ids),
                 UsageDailyContact.day.between(since, until),
             )
         )
         return count or 0
 
-    async def account_top_features(
-        self, account_id: uuid.UUID, since: date, until: date, *, limit: int
+    async def top_features(
+        self, account_ids: list[uuid.UUID], since: date, until: date, *, limit: int
     ) -> list[tuple[str, str, int]]:
-        events = func.sum(UsageDailyFeature.events)
+        F = UsageDailyFeature
+        events = func.sum(F.events)
         rows = await self.session.execute(
-            select(UsageDailyFeature.feature, UsageDailyFeature.module, events)
+            select(F.feature, F.module, events)
             .where(
-                UsageDailyFeature.org_id == self.org_id,
-                UsageDailyFeature.account_id == account_id,
-                UsageDailyFeature.day.between(since, until),
+                F.org_id == self.org_id,
+                among(F.account_id, account_ids),
+                F.day.between(since, until),
             )
-            .group_by(UsageDailyFeature.feature, UsageDailyFeature.module)
-            .order_by(events.desc(), UsageDailyFeature.feature)
+            .group_by(F.feature, F.module)
+            .order_by(events.desc(), F.feature, F.module)
             .limit(limit)
         )
         return [(r[0], r[1], int(r[2])) for r in rows]
+
+    async def top_feature_days(
+        self, account_ids: list[uuid.UUID], since: date, until: date, *, limit: int
+    ) -> list[tuple[str, str, int, date, int]]:
+        """The `limit` most used features of the range (feature, module, events in the range)
+        with their events on each day they were used, most used first: one statement."""
+        F = UsageDailyFeature
+        scope = (
+            F.org_id == self.org_id,
+            among(F.account_id, account_ids),
+            F.day.between(since, until),
+        )
+        total = func.sum(F.events)
+        top = (
+            select(F.feature, F.module, total.label("total"))
+            .where(*scope)
+            .group_by(F.feature, F.module)
+            .order_by(total.desc(), F.feature, F.module)
+            .limit(limit)
+            .cte("top")
+        )
+        rows = await self.session.execute(
+            select(top.c.feature, top.c.module, top.c.total, F.day, func.sum(F.events))
+            .join(top, (top.c.feature == F.feature) & (top.c.module == F.module))
+            .where(*scope)
+            .group_by(top.c.feature, top.c.module, top.c.total, F.day)
+            .order_by(top.c.total.desc(), top.c.feature, top.c.module, F.day)
+        )
+        return [(r[0], r[1], int(r[2]), r[3], int(r[4])) for r in rows]

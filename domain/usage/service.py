@@ -20,7 +20,7 @@ from domain.common.jobs import enqueue
 from domain.common.pagination import Paged
 from domain.integration import webhooks
 from domain.integration.schemas import ApiCallError, CallOutcome
-from domain.usage import sessions
+from domain.usage import periods, sessions
 from domain.usage.batches import describe, id_field, parse_batch
 from domain.usage.errors import ContactNotFound, InvalidItem, InvalidRange
 from domain.usage.models import Contact, ContactAccount, UsageEvent, UsagePendingDay
@@ -37,6 +37,9 @@ from domain.usage.schemas import (
     EventCreate,
     EventRead,
     EventReceipt,
+    FeaturePeriod,
+    FeatureSeries,
+    FeatureTrend,
     FeatureUsage,
     ItemError,
     SegmentBatch,
@@ -54,6 +57,8 @@ from domain.users.permissions import Permission
 
 RECENT_EVENTS = 20
 TOP_FEATURES = 10
+# Features drawn over time: more lines than this make the chart unreadable.
+TOP_FEATURES_OVER_TIME = 5
 MAX_SERIES_DAYS = 366
 DEFAULT_SERIES_DAYS = 30
 # Events dated further ahead than this are refused: a wrong clock would otherwise create
@@ -532,14 +537,43 @@ async def list_account_contacts(
     return Paged(items=items, total=total, limit=limit, offset=offset)
 
 
-async def list_account_events(
-    session: AsyncSession, actor: Actor, account_id: uuid.UUID, *, limit: int, offset: int
-) -> Paged[UsageEvent]:
+async def _account_ids(
+    session: AsyncSession, actor: Actor, account_id: uuid.UUID, *, rollup: bool
+) -> list[uuid.UUID]:
+    """The visible account; with `rollup`, it and every live descendant the actor may see
+    (usage rolls up to ancestors)."""
     account = await accounts.get_account(session, actor, account_id)
+    if not rollup:
+        return [account.id]
+    return await accounts.rollup_account_ids(session, actor, account.id)
+
+
+async def list_account_events(
+    session: AsyncSession,
+    actor: Actor,
+    account_id: uuid.UUID,
+    *,
+    rollup: bool = False,
+    limit: int,
+    offset: int,
+) -> Paged[UsageEvent]:
+    account_ids = await _account_ids(session, actor, account_id, rollup=rollup)
     items, total = await UsageRepository(session, actor.org_id).page_account_events(
-        account.id, limit=limit, offset=offset
+        account_ids, limit=limit, offset=offset
     )
     return Paged(items=items, total=total, limit=limit, offset=offset)
+
+
+async def _range(
+    session: AsyncSession, org_id: uuid.UUID, since: date | None, until: date | None
+) -> tuple[date, date]:
+    until = until or await accounts.org_today(session, org_id)
+    since = since or until - timedelta(days=DEFAULT_SERIES_DAYS - 1)
+    if since > until:
+        raise InvalidRange("`since` must not be after `until`")
+    if (until - since).days >= MAX_SERIES_DAYS:
+        raise InvalidRange(f"At most {MAX_SERIES_DAYS} days at a time")
+    return since, until
 
 
 async def account_usage(
@@ -549,41 +583,85 @@ async def account_usage(
     *,
     since: date | None = None,
     until: date | None = None,
+    rollup: bool = False,
 ) -> UsageSeries:
-    """Daily usage of an account from the rollups (the last 30 days by default)."""
-    account = await accounts.get_account(session, actor, account_id)
-    until = until or await accounts.org_today(session, actor.org_id)
-    since = since or until - timedelta(days=DEFAULT_SERIES_DAYS - 1)
-    if since > until:
-        raise InvalidRange("`since` must not be after `until`")
-    if (until - since).days >= MAX_SERIES_DAYS:
-        raise InvalidRange(f"At most {MAX_SERIES_DAYS} days at a time")
+    """Daily usage of an account from the rollups (the last 30 days by default); with
+    `rollup`, of it and its visible descendants together (contacts counted once)."""
+    account_ids = await _account_ids(session, actor, account_id, rollup=rollup)
+    since, until = await _range(session, actor.org_id, since, until)
     repo = UsageRepository(session, actor.org_id)
-    rows = {r.day: r for r in await repo.account_days(account.id, since, until)}
+    rows = await repo.usage_days(account_ids, since, until)
     days = [
         UsageDay(
             day=day,
-            events=row.events if row else 0,
-            active_contacts=row.active_contacts if row else 0,
-            sessions=row.sessions if row else 0,
-            session_seconds=row.session_seconds if row else 0,
+            events=events,
+            active_contacts=contacts,
+            sessions=started,
+            session_seconds=seconds,
         )
         for day in sessions.every_day(since, until)
-        for row in [rows.get(day)]
+        for events, contacts, started, seconds in [rows.get(day, (0, 0, 0, 0))]
     ]
-    features = await repo.account_top_features(account.id, since, until, limit=TOP_FEATURES)
+    features = await repo.top_features(account_ids, since, until, limit=TOP_FEATURES)
     return UsageSeries(
-        account_id=account.id,
+        account_id=account_id,
         since=since,
         until=until,
+        rollup=rollup,
+        accounts=len(account_ids),
         days=days,
         events=sum(d.events for d in days),
-        active_contacts=await repo.account_active_contacts(account.id, since, until),
+        active_contacts=await repo.active_contacts(account_ids, since, until),
         sessions=sum(d.sessions for d in days),
         session_seconds=sum(d.session_seconds for d in days),
         top_features=[
             FeatureUsage(feature=feature, module=module or None, events=events)
             for feature, module, events in features
+        ],
+    )
+
+
+async def account_feature_usage(
+    session: AsyncSession,
+    actor: Actor,
+    account_id: uuid.UUID,
+    *,
+    since: date | None = None,
+    until: date | None = None,
+    rollup: bool = False,
+) -> FeatureSeries:
+    """The most used features of an account over a range (the last 30 days by default) and
+    their events per day, or per week for ranges longer than 31 days; with `rollup`, of it
+    and its visible descendants together."""
+    account_ids = await _account_ids(session, actor, account_id, rollup=rollup)
+    since, until = await _range(session, actor.org_id, since, until)
+    interval = periods.interval_for(since, until)
+    spans = periods.periods(since, until, interval)
+    rows = await UsageRepository(session, actor.org_id).top_feature_days(
+        account_ids, since, until, limit=TOP_FEATURES_OVER_TIME
+    )
+    by_feature: dict[tuple[str, str], tuple[int, dict[date, int]]] = {}
+    for feature, module, total, day, events in rows:
+        by_feature.setdefault((feature, module), (total, {}))[1][day] = events
+    return FeatureSeries(
+        account_id=account_id,
+        since=since,
+        until=until,
+        rollup=rollup,
+        interval=interval,
+        features=[
+            FeatureTrend(
+                feature=feature,
+                module=module or None,
+                events=total,
+                periods=[
+                    FeaturePeriod(start=first, end=last, events=events)
+                    for (first, last), events in zip(
+                        spans, periods.per_period(daily, spans), strict=True
+                    )
+                ],
+            )
+            for (feature, module), (total, daily) in by_feature.items()
         ],
     )
 

@@ -391,7 +391,7 @@ export interface paths {
         };
         /**
          * List Account Events
-         * @description An account's product events, newest first.
+         * @description An account's product events, newest first; with `rollup`, its child accounts' too.
          */
         get: operations["listAccountEvents"];
         put?: never;
@@ -738,6 +738,28 @@ export interface paths {
          *     most 366 days), as of the last rollup.
          */
         get: operations["getAccountUsage"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/accounts/{account_id}/usage/features": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get Account Feature Usage
+         * @description An account's five most used features from `since` to `until` inclusive (the last 30
+         *     days by default, at most 366 days) and their events per day, or per week (Monday to
+         *     Sunday, cut to the range) when the range is longer than 31 days.
+         */
+        get: operations["getAccountFeatureUsage"];
         put?: never;
         post?: never;
         delete?: never;
@@ -3765,6 +3787,72 @@ export interface components {
             /** Message Id */
             message_id: string;
         };
+        /** FeaturePeriod */
+        FeaturePeriod: {
+            /**
+             * End
+             * Format: date
+             * @description Last day of the period (a week is cut to the range)
+             */
+            end: string;
+            /** Events */
+            events: number;
+            /**
+             * Start
+             * Format: date
+             */
+            start: string;
+        };
+        /**
+         * FeatureSeries
+         * @description An account's most used features over a range and their events per period: per day,
+         *     or per week (Monday to Sunday) when the range is longer than 31 days.
+         */
+        FeatureSeries: {
+            /**
+             * Account Id
+             * Format: uuid
+             */
+            account_id: string;
+            /**
+             * Features
+             * @description Most events first
+             */
+            features: components["schemas"]["FeatureTrend"][];
+            interval: components["schemas"]["Interval"];
+            /**
+             * Rollup
+             * @description Whether child accounts are included
+             */
+            rollup: boolean;
+            /**
+             * Since
+             * Format: date
+             */
+            since: string;
+            /**
+             * Until
+             * Format: date
+             */
+            until: string;
+        };
+        /** FeatureTrend */
+        FeatureTrend: {
+            /**
+             * Events
+             * @description Events over the whole range
+             */
+            events: number;
+            /** Feature */
+            feature: string;
+            /** Module */
+            module: string | null;
+            /**
+             * Periods
+             * @description Every period of the range, oldest first, zeros included
+             */
+            periods: components["schemas"]["FeaturePeriod"][];
+        };
         /** FeatureUsage */
         FeatureUsage: {
             /** Events */
@@ -4035,6 +4123,11 @@ export interface components {
             subject?: string | null;
             type?: components["schemas"]["InteractionType"] | null;
         };
+        /**
+         * Interval
+         * @enum {string}
+         */
+        Interval: "day" | "week";
         /** InvitationAccept */
         InvitationAccept: {
             /** Full Name */
@@ -5531,7 +5624,8 @@ export interface components {
         /**
          * UsageSeries
          * @description An account's daily usage over a range (every day present, zeros included), as the
-         *     last rollup computed it, and its most used features.
+         *     last rollup computed it, and its most used features; with `rollup`, the usage of the
+         *     account and every child account below it that the caller may see, taken together.
          */
         UsageSeries: {
             /**
@@ -5539,6 +5633,11 @@ export interface components {
              * Format: uuid
              */
             account_id: string;
+            /**
+             * Accounts
+             * @description Accounts counted: this one, plus its visible descendants
+             */
+            accounts: number;
             /**
              * Active Contacts
              * @description Distinct contacts active in the range
@@ -5548,6 +5647,11 @@ export interface components {
             days: components["schemas"]["UsageDay"][];
             /** Events */
             events: number;
+            /**
+             * Rollup
+             * @description Whether child accounts are included
+             */
+            rollup: boolean;
             /** Session Seconds */
             session_seconds: number;
             /** Sessions */
@@ -6948,6 +7052,8 @@ export interface operations {
             query?: {
                 limit?: number;
                 offset?: number;
+                /** @description Also the events of every child account below this one that the caller may see */
+                rollup?: boolean;
             };
             header?: never;
             path: {
@@ -8082,6 +8188,8 @@ export interface operations {
             query?: {
                 since?: string | null;
                 until?: string | null;
+                /** @description The usage of this account and every child account below it (any depth) that the caller may see, taken together: contacts are counted once */
+                rollup?: boolean;
             };
             header?: never;
             path: {
@@ -8098,6 +8206,63 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["UsageSeries"];
+                };
+            };
+            /** @description Not authenticated */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProblemDetail"];
+                    "application/problem+json": unknown;
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProblemDetail"];
+                    "application/problem+json": unknown;
+                };
+            };
+            /** @description Invalid request */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProblemDetail"];
+                    "application/problem+json": unknown;
+                };
+            };
+        };
+    };
+    getAccountFeatureUsage: {
+        parameters: {
+            query?: {
+                since?: string | null;
+                until?: string | null;
+                /** @description The usage of this account and every child account below it (any depth) that the caller may see, taken together: contacts are counted once */
+                rollup?: boolean;
+            };
+            header?: never;
+            path: {
+                account_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FeatureSeries"];
                 };
             };
             /** @description Not authenticated */
