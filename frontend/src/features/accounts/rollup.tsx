@@ -1,10 +1,10 @@
 import { Anchor, Switch } from "@mantine/core";
 import { Link } from "react-router";
 
-/** The tabs whose lists can roll up the account's children (SPEC: communications, on request). */
-export const ROLLUP_TABS: readonly string[] = ["timeline", "notes", "interactions", "tickets"];
+/** The tabs that can roll up the account's children (SPEC: usage, and communications on request). */
+export const ROLLUP_TABS: readonly string[] = ["timeline", "notes", "interactions", "tickets", "usage"];
 
-/** "Include child accounts": the hierarchy rollup of a parent's timeline, notes, interactions and tickets. */
+/** "Include child accounts": the hierarchy rollup of a parent's timeline, notes, interactions, tickets and usage. */
 export function RollupSwitch({ checked, onChange }: { checked: boolean; onChange: (checked: boolean) => void }) {
   return (
     <Switch
