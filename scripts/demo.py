@@ -25,6 +25,8 @@ from domain.interactions.models import (
     TicketPriority,
     TicketStatus,
 )
+from domain.metrics import service as metrics
+from domain.metrics.trend import TREND_WINDOW_DAYS
 from domain.orgs import service as orgs
 from domain.orgs.models import Organisation
 from domain.revenue import service as revenue
@@ -211,7 +213,10 @@ async def load(session: AsyncSession, *, accounts: int = 150) -> Organisation:
     await _acme_story(session, org, created[0], csm, now)
     await _hierarchy_story(session, org, created[30:34], csm, now)
     await _revenue_story(session, org, created, today)
-    await _usage_story(session, org, created, now)
+    # Usage on Acme Corp and the three accounts after it, and on the hierarchy's children (not
+    # the parent itself: its Usage tab shows usage only once it includes child accounts).
+    await _usage_story(session, org, [*created[:_USAGE_ACCOUNTS], *created[31:34]], now)
+    await _metrics_story(session, org, now)
     return org
 
 
@@ -455,7 +460,7 @@ _EVENT_WEIGHTS = [30, 25, 15, 10, 10, 6, 4]
 async def _usage_story(
     session: AsyncSession, org: Organisation, accounts: list[Account], now: datetime
 ) -> None:
-    """Contacts on Acme Corp and three more accounts and a few hundred events over the last 60
+    """Contacts on the accounts (Acme Corp first) and a few hundred events over the last 60
     days (Acme's use growing towards today), then the rollup the worker would run, so the
     Usage and Contacts tabs have something to show."""
     ingester = Actor(org_id=org.id, user_id=None, permissions=frozenset({Permission.INGEST_DATA}))
@@ -463,7 +468,7 @@ async def _usage_story(
     contacts: list[ContactUpsert] = []
     # Contact and account external ids, and how likely the contact is active on a weekday.
     members: list[tuple[str, str, float]] = []
-    for a, account in enumerate(accounts[:_USAGE_ACCOUNTS]):
+    for a, account in enumerate(accounts):
         domain = account.domain or f"{account.external_id}.example"
         people = _CONTACTS[:5] if a == 0 else rng.sample(_CONTACTS, 3)
         for p, (name, title, role) in enumerate(people):
@@ -518,3 +523,13 @@ async def _usage_story(
     for event in events:
         await usage.ingest_event(session, ingester, event)
     await usage.roll_up(session, org.id)
+
+
+async def _metrics_story(session: AsyncSession, org: Organisation, now: datetime) -> None:
+    """A month of the nightly metrics runs, as if Tenure had been running: a daily activity
+    rank for every account and contact (the 30 points each trend regresses over) and a daily
+    snapshot (so every metric has a history)."""
+    for days_ago in range(TREND_WINDOW_DAYS - 1, -1, -1):
+        at = now - timedelta(days=days_ago)
+        await metrics.refresh(session, org.id, now=at)
+        await metrics.snapshot(session, org.id, now=at)
