@@ -44,6 +44,7 @@ from domain.interactions.models import (
 from domain.metrics import service as metrics
 from domain.metrics.models import MetricFormat
 from domain.metrics.schemas import ComputedMetricCreate
+from domain.metrics.trend import TREND_WINDOW_DAYS
 from domain.orgs import service as orgs
 from domain.orgs.models import Organisation
 from domain.revenue import service as revenue
@@ -247,7 +248,9 @@ async def load(session: AsyncSession, *, accounts: int = 150) -> Organisation:
     await _acme_story(session, org, created[0], csm, now)
     await _hierarchy_story(session, org, created[30:34], csm, now)
     await _revenue_story(session, org, created, today)
-    await _usage_story(session, org, created, now)
+    # Usage on Acme Corp and the three accounts after it, and on the hierarchy's children (not
+    # the parent itself: its Usage tab shows usage only once it includes child accounts).
+    await _usage_story(session, org, [*created[:_USAGE_ACCOUNTS], *created[31:34]], now)
     await _activity_story(session, org, created, owners, admin, now)
     await _status_story(session, org, created, owners, admin, now)
     await _score_story(session, org, created, owners, admin, now)
@@ -265,11 +268,10 @@ async def load(session: AsyncSession, *, accounts: int = 150) -> Organisation:
             description="Monthly recurring revenue for each licensed seat",
         ),
     )
-    # What the hourly jobs would do, so the metrics card and the triggers page are not empty
-    # (and a first hourly trigger run finds nothing to change).
+    # What the hourly and nightly jobs would have done, so the metrics card, the trends and the
+    # triggers page are not empty (and a first hourly trigger run finds nothing to change).
     await triggers.run_triggers(session, org.id)
-    await metrics.refresh(session, org.id)
-    await metrics.snapshot(session, org.id)
+    await _metrics_story(session, org, now)
     return org
 
 
@@ -301,7 +303,7 @@ async def _custom_fields(session: AsyncSession, actor: Actor) -> None:
         ("has_sso", "SSO enabled", CustomFieldType.BOOLEAN, None, []),
         ("go_live_on", "Go-live date", CustomFieldType.DATE, None, []),
         ("billing_status", "Billing status", CustomFieldType.CATEGORY, None, _BILLING),
-        ("seats", "Seats", CustomFieldType.NUMBER, "number", []),
+        ("seats", "Seats", CustomFieldType.NUMBER, "integer", []),
         ("licence_utilisation", "Licence utilisation", CustomFieldType.NUMBER, "percent", []),
     ]:
         await configuration.create_custom_field(
@@ -610,7 +612,7 @@ _EVENT_WEIGHTS = [30, 25, 15, 10, 10, 6, 4]
 async def _usage_story(
     session: AsyncSession, org: Organisation, accounts: list[Account], now: datetime
 ) -> None:
-    """Contacts on Acme Corp and three more accounts and a few hundred events over the last 60
+    """Contacts on the accounts (Acme Corp first) and a few hundred events over the last 60
     days (Acme's use growing towards today), then the rollup the worker would run, so the
     Usage and Contacts tabs have something to show."""
     ingester = Actor(org_id=org.id, user_id=None, permissions=frozenset({Permission.INGEST_DATA}))
@@ -618,7 +620,7 @@ async def _usage_story(
     contacts: list[ContactUpsert] = []
     # Contact and account external ids, and how likely the contact is active on a weekday.
     members: list[tuple[str, str, float]] = []
-    for a, account in enumerate(accounts[:_USAGE_ACCOUNTS]):
+    for a, account in enumerate(accounts):
         domain = account.domain or f"{account.external_id}.example"
         people = _CONTACTS[:5] if a == 0 else rng.sample(_CONTACTS, 3)
         for p, (name, title, role) in enumerate(people):
@@ -1095,3 +1097,13 @@ async def _attribute_triggers(session: AsyncSession, actor: Actor) -> None:
                 position=position,
             ),
         )
+
+
+async def _metrics_story(session: AsyncSession, org: Organisation, now: datetime) -> None:
+    """A month of the nightly metrics runs, as if Tenure had been running: a daily activity
+    rank for every account and contact (the 30 points each trend regresses over) and a daily
+    snapshot (so every metric has a history)."""
+    for days_ago in range(TREND_WINDOW_DAYS - 1, -1, -1):
+        at = now - timedelta(days=days_ago)
+        await metrics.refresh(session, org.id, now=at)
+        await metrics.snapshot(session, org.id, now=at)

@@ -3,13 +3,14 @@ tables (the metrics engine only reads them)."""
 
 import uuid
 from datetime import UTC, date, datetime, time, timedelta
+from decimal import Decimal
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain.accounts.models import Account
 from domain.common import clock
-from domain.metrics.models import AccountMetricSnapshot
+from domain.metrics.models import AccountActivityRank, AccountMetricSnapshot, ContactActivityRank
 from domain.revenue.models import AccountMrr
 from domain.usage.models import (
     Contact,
@@ -128,6 +129,31 @@ async def add_snapshot(
     session.add(
         AccountMetricSnapshot(
             account_id=account.id, day=day, org_id=account.org_id, values=values, taken_at=NOW
+        )
+    )
+    await session.flush()
+
+
+async def add_rank(session: AsyncSession, account: Account, day: date, rank: float) -> None:
+    """An account's activity rank on a past day (the history its trend regresses over)."""
+    session.add(
+        AccountActivityRank(
+            account_id=account.id, day=day, org_id=account.org_id, rank=Decimal(str(rank))
+        )
+    )
+    await session.flush()
+
+
+async def add_contact_rank(
+    session: AsyncSession, contact: Contact, day: date, rank: float, seconds: int = 60
+) -> None:
+    session.add(
+        ContactActivityRank(
+            contact_id=contact.id,
+            day=day,
+            org_id=contact.org_id,
+            session_seconds_30d=seconds,
+            rank=Decimal(str(rank)),
         )
     )
     await session.flush()

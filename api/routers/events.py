@@ -97,7 +97,16 @@ async def list_account_events(
     session: Session,
     limit: Limit = 50,
     offset: Offset = 0,
+    rollup: Annotated[
+        bool,
+        Query(
+            description="Also the events of every child account below this one that the "
+            "caller may see"
+        ),
+    ] = False,
 ) -> Page[EventRead]:
-    """An account's product events, newest first."""
-    paged = await usage.list_account_events(session, actor, account_id, limit=limit, offset=offset)
+    """An account's product events, newest first; with `rollup`, its child accounts' too."""
+    paged = await usage.list_account_events(
+        session, actor, account_id, rollup=rollup, limit=limit, offset=offset
+    )
     return Page[EventRead].model_validate(paged)

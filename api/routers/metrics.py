@@ -8,6 +8,7 @@ from api.deps import ApiActor, Session
 from api.errors import problem
 from domain.metrics import service as metrics
 from domain.metrics.schemas import (
+    MAX_RANKED_CONTACTS,
     AccountMetricsRead,
     ComputedMetricCreate,
     ComputedMetricRead,
@@ -36,8 +37,9 @@ async def list_metrics(actor: ApiActor, session: Session) -> list[MetricRead]:
 async def aggregate_metric(
     key: str, actor: ApiActor, session: Session, day: date | None = None
 ) -> MetricAggregateRead:
-    """Count, sum, average, min, max and median of a metric over the accounts the caller may
-    see: their current values, or the values snapshotted on `day`."""
+    """Count, count distinct (how many different values), sum, average, min, max and median
+    of a metric over the accounts the caller may see: their current values, or the values
+    snapshotted on `day`."""
     return await metrics.aggregate(session, actor, key, day=day)
 
 
@@ -131,11 +133,33 @@ async def get_account_metric_history(
 @router.get(
     "/accounts/{account_id}/contact-activity-ranks",
     response_model=list[ContactActivityRankRead],
-    responses=problem(401, 404),
+    responses=problem(401, 404, 422),
 )
 async def list_contact_activity_ranks(
-    account_id: uuid.UUID, actor: ApiActor, session: Session
+    account_id: uuid.UUID,
+    actor: ApiActor,
+    session: Session,
+    contact_id: Annotated[
+        list[uuid.UUID] | None,
+        Query(
+            max_length=MAX_RANKED_CONTACTS,
+            description="Only these contacts of the account (a page of them, say)",
+        ),
+    ] = None,
 ) -> list[ContactActivityRankRead]:
     """The account's contacts by activity rank (percentile of 30-day session time among the
-    organisation's active contacts), with the rank's change over 7 days."""
-    return await metrics.contact_activity_ranks(session, actor, account_id)
+    organisation's active contacts), each with its trend: the slope of its last 30 daily
+    ranks and the arrow it reads as. At most 500, highest rank first."""
+    return await metrics.contact_activity_ranks(session, actor, account_id, contact_ids=contact_id)
+
+
+@router.get(
+    "/contacts/{contact_id}/activity-rank",
+    response_model=ContactActivityRankRead,
+    responses=problem(401, 404),
+)
+async def get_contact_activity_rank(
+    contact_id: uuid.UUID, actor: ApiActor, session: Session
+) -> ContactActivityRankRead:
+    """A contact's activity rank today and its trend over the last 30 daily ranks."""
+    return await metrics.contact_activity_rank(session, actor, contact_id)

@@ -23,6 +23,7 @@ from domain.integration.batch import (
 )
 from domain.integration.schemas import CallOutcome, batch_schema
 from domain.interactions.models import (
+    CLOSED_TICKET_STATUSES,
     Interaction,
     InteractionType,
     Ticket,
@@ -41,8 +42,6 @@ from domain.interactions.schemas import (
 )
 from domain.users.actor import Actor, require
 from domain.users.permissions import Permission
-
-_CLOSED = (TicketStatus.SOLVED, TicketStatus.CLOSED)
 
 
 class TicketUpsert(BaseModel):
@@ -156,9 +155,9 @@ async def upsert_tickets(session: AsyncSession, actor: Actor, raw_items: list[An
     rows = await _rows_with_accounts(session, actor, TicketUpsert, raw_items, outcome)
     now = clock.now()
     for _, item, row in rows:
-        if item.status in _CLOSED and item.closed_at is None:
+        if item.status in CLOSED_TICKET_STATUSES and item.closed_at is None:
             row["closed_at"] = now
-        if item.status not in _CLOSED:
+        if item.status not in CLOSED_TICKET_STATUSES:
             row["closed_at"] = None
     await _upsert(
         session,

@@ -83,6 +83,13 @@ class TicketStatus(StrEnum):
     CLOSED = "closed"
 
 
+# A solved ticket is done as far as the account is concerned, like a closed one: it has a close
+# time and does not count as open (the help desk may still close it later).
+CLOSED_TICKET_STATUSES: frozenset[TicketStatus] = frozenset(
+    {TicketStatus.SOLVED, TicketStatus.CLOSED}
+)
+
+
 class TicketPriority(StrEnum):
     LOW = "low"
     NORMAL = "normal"

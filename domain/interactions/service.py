@@ -21,7 +21,14 @@ from domain.interactions.errors import (
     TicketExternalIdTaken,
     TicketNotFound,
 )
-from domain.interactions.models import Interaction, InteractionType, Note, Ticket, TicketStatus
+from domain.interactions.models import (
+    CLOSED_TICKET_STATUSES,
+    Interaction,
+    InteractionType,
+    Note,
+    Ticket,
+    TicketStatus,
+)
 from domain.interactions.repository import (
     HIT_END,
     HIT_START,
@@ -50,8 +57,6 @@ from domain.interactions.schemas import (
 )
 from domain.users.actor import Actor, require
 from domain.users.permissions import Permission
-
-_CLOSED = (TicketStatus.SOLVED, TicketStatus.CLOSED)
 
 
 def _repo(session: AsyncSession, actor: Actor) -> InteractionRepository:
@@ -305,7 +310,7 @@ def _settle_closed_at(
     now: datetime,
 ) -> datetime | None:
     """Solving or closing a ticket stamps closed_at (now, unless given); reopening clears it."""
-    if status not in _CLOSED:
+    if status not in CLOSED_TICKET_STATUSES:
         if closed_at_given and closed_at is not None:
             raise OpenTicketHasNoCloseTime()
         return None
@@ -383,7 +388,7 @@ async def update_ticket(
         if value is not None:
             setattr(ticket, field, value)
     closed_at_given = "closed_at" in data.model_fields_set
-    reopened = ticket.status not in _CLOSED
+    reopened = ticket.status not in CLOSED_TICKET_STATUSES
     ticket.closed_at = _settle_closed_at(
         ticket.status,
         ticket.opened_at,

@@ -96,7 +96,11 @@ BUILTIN: tuple[Builtin, ...] = (
         lambda ctx: ctx.today - V.last_interaction_on,
     ),
     Builtin(
-        "open_tickets", "Open tickets", N, "Support tickets not closed", _column(V.open_tickets)
+        "open_tickets",
+        "Open tickets",
+        N,
+        "Support tickets not yet solved or closed",
+        _column(V.open_tickets),
     ),
     Builtin(
         "active_users_7d",
@@ -144,9 +148,9 @@ BUILTIN: tuple[Builtin, ...] = (
     ),
     Builtin(
         "activity_rank_trend",
-        "Activity rank change (7 d)",
+        "Activity rank trend",
         N,
-        "Activity rank now minus 7 days ago",
+        "Slope of the activity rank over the last 30 daily ranks, in rank points per day",
         _column(V.activity_rank_trend),
     ),
     Builtin(

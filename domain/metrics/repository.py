@@ -8,6 +8,8 @@ from typing import Any
 
 from sqlalchemy import (
     ColumnElement,
+    Date,
+    Float,
     Numeric,
     Select,
     SQLColumnExpression,
@@ -17,24 +19,28 @@ from sqlalchemy import (
     literal,
     select,
     text,
+    true,
 )
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain.accounts.models import Account, CustomField
 from domain.common.bulk_sql import among
+from domain.interactions.models import CLOSED_TICKET_STATUSES
 from domain.metrics.catalog import Metric
 from domain.metrics.models import (
+    AccountActivityRank,
     AccountMetricSnapshot,
     AccountMetricValues,
     ComputedMetric,
     ContactActivityRank,
 )
+from domain.metrics.trend import TREND_WINDOW_DAYS
 from domain.orgs.models import Organisation
 from domain.usage.models import Contact, ContactAccount
 
-# Days of contact ranks kept: enough for the 7-day trend with room for late runs.
-CONTACT_RANK_DAYS = 35
+# Days of daily ranks kept (accounts and contacts): the trend's window with room for late runs.
+RANK_HISTORY_DAYS = TREND_WINDOW_DAYS + 5
 # jsonb_build_object takes at most 100 arguments: build the snapshot object in chunks.
 _PAIRS_PER_OBJECT = 40
 
@@ -80,7 +86,8 @@ REFRESH_GROUPS: dict[str, str] = {
         + _LIVE.format(
             joins="""LEFT JOIN (
                 SELECT account_id, count(*) AS n FROM tickets
-                WHERE org_id = :org_id AND status <> 'closed' GROUP BY account_id
+                WHERE org_id = :org_id AND status <> ALL(CAST(:closed_statuses AS text[]))
+                GROUP BY account_id
             ) t ON t.account_id = a.id"""
         ),
     ),
@@ -140,7 +147,7 @@ org_wide AS (SELECT count(*) AS n FROM (SELECT DISTINCT module, feature FROM use
 
 # Percentile rank of 30-day session time among the active (time > 0):
 # 100 * (n_below + 0.5 * n_equal) / n_active; inactive → 0. Needs the usage group first.
-# The trend is the change from the rank snapshotted 7 days earlier (NULL without one).
+# Recorded as the day's rank in the history the trend is computed from.
 _RANK_ACCOUNTS = """
 WITH active AS (
     SELECT v.account_id, v.session_seconds_30d AS s
@@ -153,15 +160,32 @@ ranked AS (
                  / count(*) OVER (), 2) AS r
     FROM active
 )
+INSERT INTO account_activity_ranks (account_id, day, org_id, rank)
+SELECT a.id, CAST(:today AS date), a.org_id, coalesce(r.r, 0)
+FROM accounts a LEFT JOIN ranked r ON r.account_id = a.id
+WHERE a.org_id = :org_id AND a.deleted_at IS NULL
+ON CONFLICT (account_id, day) DO UPDATE SET rank = EXCLUDED.rank
+WHERE account_activity_ranks.rank IS DISTINCT FROM EXCLUDED.rank
+"""
+
+# The day's rank and its trend: the slope of the least-squares line through the ranks of the
+# window's days (rank points per day; `domain.metrics.trend` is its definition), NULL with
+# fewer than two. One pass over the window's history (30 narrow rows per account, read by
+# the (org_id, day) index) hashed by account; the day offset keeps the regression's x small.
+_ACCOUNT_TRENDS = """
+WITH history AS (
+    SELECT account_id,
+           max(rank) FILTER (WHERE day = :today) AS rank,
+           regr_slope(CAST(rank AS float8), CAST(day - CAST(:today AS date) AS float8)) AS slope
+    FROM account_activity_ranks
+    WHERE org_id = :org_id AND day > :window_start AND day <= :today
+    GROUP BY account_id
+)
 """ + _upsert(
     ["activity_rank", "activity_rank_trend"],
-    """SELECT a.id, a.org_id, coalesce(r.r, 0),
-           coalesce(r.r, 0) - CAST(prev.values ->> 'activity_rank' AS numeric),
+    """SELECT a.id, a.org_id, coalesce(h.rank, 0), round(CAST(h.slope AS numeric), 2),
            CAST(:now AS timestamptz) """
-    + _LIVE.format(
-        joins="""LEFT JOIN ranked r ON r.account_id = a.id
-        LEFT JOIN account_metric_snapshots prev ON prev.account_id = a.id AND prev.day = :day_7"""
-    ),
+    + _LIVE.format(joins="LEFT JOIN history h ON h.account_id = a.id"),
 )
 
 _RANK_CONTACTS = """
@@ -239,6 +263,8 @@ class MetricsRepository:
             "day_30": today - timedelta(days=30),
             "now": now,
             "tz": tz,
+            # One definition of a closed ticket for the whole product (interactions area).
+            "closed_statuses": sorted(s.value for s in CLOSED_TICKET_STATUSES),
         }
 
     async def refresh_group(self, group: str, *, today: date, now: datetime, tz: str) -> int:
@@ -251,8 +277,19 @@ class MetricsRepository:
         await self.session.execute(text(_FORGET_DELETED), {"org_id": self.org_id})
 
     async def rank_accounts(self, *, today: date, now: datetime) -> int:
-        result = await self.session.execute(
-            text(_RANK_ACCOUNTS), self._params(today=today, now=now, tz="UTC")
+        """Record today's rank of every live account, then set each one's current rank and
+        trend from the history; returns the accounts whose values changed."""
+        params = {
+            **self._params(today=today, now=now, tz="UTC"),
+            "window_start": today - timedelta(days=TREND_WINDOW_DAYS),
+        }
+        await self.session.execute(text(_RANK_ACCOUNTS), params)
+        result = await self.session.execute(text(_ACCOUNT_TRENDS), params)
+        await self.session.execute(
+            delete(AccountActivityRank).where(
+                AccountActivityRank.org_id == self.org_id,
+                AccountActivityRank.day < today - timedelta(days=RANK_HISTORY_DAYS),
+            )
         )
         return int(result.rowcount)  # type: ignore[attr-defined]  # CursorResult of a DML
 
@@ -264,7 +301,7 @@ class MetricsRepository:
         await self.session.execute(
             delete(ContactActivityRank).where(
                 ContactActivityRank.org_id == self.org_id,
-                ContactActivityRank.day < today - timedelta(days=CONTACT_RANK_DAYS),
+                ContactActivityRank.day < today - timedelta(days=RANK_HISTORY_DAYS),
             )
         )
         return int(result.rowcount)  # type: ignore[attr-defined]  # CursorResult of a DML
@@ -355,8 +392,8 @@ class MetricsRepository:
     async def aggregate(
         self, metric: Metric, visible: Select[uuid.UUID], *, day: date | None
     ) -> dict[str, Any]:
-        """Count, sum, average, min, max and median of a metric over the visible accounts,
-        today (current values) or on a past day (its snapshots)."""
+        """Count, count distinct, sum, average, min, max and median of a metric over the
+        visible accounts, today (current values) or on a past day (its snapshots)."""
         if day is None:
             value = _as_number(metric.expression)
             base = (
@@ -376,6 +413,7 @@ class MetricsRepository:
         v = sub.c.v
         stmt = select(
             func.count(v).label("count"),
+            func.count(v.distinct()).label("count_distinct"),
             func.sum(v).label("sum"),
             func.avg(v).label("avg"),
             func.min(v).label("min"),
@@ -386,22 +424,48 @@ class MetricsRepository:
         return dict(row)
 
     async def contact_ranks(
-        self, account_id: uuid.UUID, *, today: date
+        self,
+        *,
+        today: date,
+        account_id: uuid.UUID | None = None,
+        contact_ids: list[uuid.UUID] | None = None,
     ) -> list[tuple[Contact, Any, Any, Any]]:
-        """The account's contacts (members or users of it) with today's rank, seconds and the
-        rank 7 days earlier."""
+        """Contacts (those of `account_id`, and/or those in `contact_ids`) with today's rank,
+        30-day seconds and trend: the slope of their ranks over the trend's window, read per
+        contact by the history's primary key (a few hundred contacts a request)."""
         now = ContactActivityRank.__table__.alias("now")
-        before = ContactActivityRank.__table__.alias("before")
-        stmt = (
-            select(Contact, now.c.rank, now.c.session_seconds_30d, before.c.rank)
-            .join(ContactAccount, ContactAccount.contact_id == Contact.id)
-            .outerjoin(now, (now.c.contact_id == Contact.id) & (now.c.day == today))
-            .outerjoin(
-                before,
-                (before.c.contact_id == Contact.id) & (before.c.day == today - timedelta(days=7)),
+        h = ContactActivityRank
+        trend = (
+            select(
+                func.regr_slope(
+                    cast(h.rank, Float), cast(h.day - cast(literal(today), Date), Float)
+                ).label("slope")
             )
-            .where(Contact.org_id == self.org_id, ContactAccount.account_id == account_id)
+            .where(
+                h.org_id == self.org_id,
+                h.contact_id == Contact.id,
+                h.day > today - timedelta(days=TREND_WINDOW_DAYS),
+                h.day <= today,
+            )
+            .lateral("trend")
+        )
+        stmt = (
+            select(Contact, now.c.rank, now.c.session_seconds_30d, trend.c.slope)
+            .outerjoin(now, (now.c.contact_id == Contact.id) & (now.c.day == today))
+            .outerjoin(trend, true())
+            .where(Contact.org_id == self.org_id)
             .order_by(now.c.rank.desc().nulls_last(), Contact.external_id)
             .limit(500)
         )
-        return [(c, r, s, b) for c, r, s, b in (await self.session.execute(stmt))]
+        if account_id is not None:
+            stmt = stmt.where(
+                select(ContactAccount.contact_id)
+                .where(
+                    ContactAccount.contact_id == Contact.id,
+                    ContactAccount.account_id == account_id,
+                )
+                .exists()
+            )
+        if contact_ids is not None:
+            stmt = stmt.where(Contact.id.in_(contact_ids))
+        return [(c, r, s, t) for c, r, s, t in (await self.session.execute(stmt))]

@@ -7,6 +7,7 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 from domain.metrics.catalog import MetricKind
 from domain.metrics.formula import MAX_LENGTH
 from domain.metrics.models import MetricFormat
+from domain.metrics.trend import TrendArrow
 
 MetricKey = Annotated[
     str, StringConstraints(pattern=r"^[a-z][a-z0-9_]*$", min_length=1, max_length=64)
@@ -16,6 +17,8 @@ Formula = Annotated[
     str, StringConstraints(strip_whitespace=True, min_length=1, max_length=MAX_LENGTH)
 ]
 Description = Annotated[str, StringConstraints(strip_whitespace=True, max_length=1000)]
+# Contacts one request may ask the ranks of by id (a page of the Contacts tab is 25).
+MAX_RANKED_CONTACTS = 100
 
 
 class MetricRead(BaseModel):
@@ -73,12 +76,26 @@ class AccountMetricRead(BaseModel):
     change: float | None = Field(description="value - previous, when both exist")
 
 
+_TREND = (
+    "Slope of the least-squares line through the daily activity ranks of the last 30 days, in "
+    "rank points per day; null with fewer than two days of ranks"
+)
+_ARROW = "The trend as an arrow: up or down from 0.2 rank points a day, flat below that"
+
+
+class ActivityRankRead(BaseModel):
+    rank: float | None = Field(description="Percentile of 30-day session time; 0 inactive")
+    trend: float | None = Field(description=_TREND, examples=[0.85])
+    trend_arrow: TrendArrow | None = Field(description=_ARROW)
+
+
 class AccountMetricsRead(BaseModel):
     account_id: uuid.UUID
     currency: str = Field(description="The organisation's base currency (currency metrics)")
     as_of: date = Field(description="Today in the organisation's time zone")
     compared_with: date = Field(description="The day trends compare with (7 days earlier)")
     metrics: list[AccountMetricRead]
+    activity_rank: ActivityRankRead = Field(description="The activity rank with its trend arrow")
 
 
 class MetricPoint(BaseModel):
@@ -98,6 +115,7 @@ class MetricAggregateRead(BaseModel):
     key: str
     day: date | None = Field(description="The snapshot day aggregated; null for current values")
     count: int = Field(description="Accounts with a value")
+    count_distinct: int = Field(description="Different values among those accounts")
     sum: float | None
     avg: float | None
     min: float | None
@@ -112,7 +130,8 @@ class ContactActivityRankRead(BaseModel):
     email: str | None
     activity_rank: float | None = Field(description="Percentile among active contacts; 0 inactive")
     session_minutes_30d: float | None
-    trend: float | None = Field(description="Change of the rank over the last 7 days")
+    trend: float | None = Field(description=_TREND, examples=[-0.4])
+    trend_arrow: TrendArrow | None = Field(description=_ARROW)
 
 
 class RefreshQueued(BaseModel):

@@ -40,6 +40,7 @@ from domain.metrics.repository import REFRESH_GROUPS, MetricsRepository
 from domain.metrics.schemas import (
     AccountMetricRead,
     AccountMetricsRead,
+    ActivityRankRead,
     ComputedMetricCreate,
     ComputedMetricUpdate,
     ContactActivityRankRead,
@@ -48,8 +49,11 @@ from domain.metrics.schemas import (
     MetricPoint,
     MetricRead,
 )
+from domain.metrics.trend import trend_arrow
 from domain.orgs.models import Organisation
 from domain.revenue.mrr import minor_unit_exponent
+from domain.usage import service as usage
+from domain.usage.models import Contact
 from domain.users.actor import Actor, require
 from domain.users.permissions import Permission
 
@@ -347,12 +351,16 @@ async def account_metrics(
                 change=change,
             )
         )
+    slope = _number(current.get("activity_rank_trend"))
     return AccountMetricsRead(
         account_id=account_id,
         currency=org.base_currency,
         as_of=today,
         compared_with=compared_with,
         metrics=items,
+        activity_rank=ActivityRankRead(
+            rank=_number(current.get("activity_rank")), trend=slope, trend_arrow=trend_arrow(slope)
+        ),
     )
 
 
@@ -394,8 +402,8 @@ async def metric_history(
 async def aggregate(
     session: AsyncSession, actor: Actor, key: str, *, day: date | None = None
 ) -> MetricAggregateRead:
-    """Count, sum, average, min, max and median of a metric over the accounts the caller may
-    see: current values, or those snapshotted on `day`."""
+    """Count, count distinct, sum, average, min, max and median of a metric over the accounts
+    the caller may see: current values, or those snapshotted on `day`."""
     repo = MetricsRepository(session, actor.org_id)
     org = await repo.organisation()
     metric = await _metric(repo, org, key)
@@ -406,27 +414,49 @@ async def aggregate(
         key=key,
         day=day,
         count=row["count"],
+        count_distinct=row["count_distinct"],
         **{k: _number(row[k]) for k in ("sum", "avg", "min", "max", "median")},
     )
 
 
+def _contact_rank(contact: Contact, rank: Any, seconds: Any, slope: Any) -> ContactActivityRankRead:
+    trend = None if slope is None else round(float(slope), 2)
+    return ContactActivityRankRead(
+        contact_id=contact.id,
+        external_id=contact.external_id,
+        name=contact.name,
+        email=contact.email,
+        activity_rank=_number(rank),
+        session_minutes_30d=None if seconds is None else round(seconds / 60, 1),
+        trend=trend,
+        trend_arrow=trend_arrow(trend),
+    )
+
+
 async def contact_activity_ranks(
-    session: AsyncSession, actor: Actor, account_id: uuid.UUID
+    session: AsyncSession,
+    actor: Actor,
+    account_id: uuid.UUID,
+    *,
+    contact_ids: list[uuid.UUID] | None = None,
 ) -> list[ContactActivityRankRead]:
-    """The contacts of a visible account with their activity rank and its 7-day change."""
+    """The contacts of a visible account (or those of them in `contact_ids`) with their
+    activity rank and its trend over the last 30 daily ranks, highest rank first."""
     await accounts.get_account(session, actor, account_id)
     repo = MetricsRepository(session, actor.org_id)
     org = await repo.organisation()
-    rows = await repo.contact_ranks(account_id, today=_today(org, clock.now()))
-    return [
-        ContactActivityRankRead(
-            contact_id=c.id,
-            external_id=c.external_id,
-            name=c.name,
-            email=c.email,
-            activity_rank=_number(rank),
-            session_minutes_30d=None if seconds is None else round(seconds / 60, 1),
-            trend=None if rank is None or before is None else float(rank - before),
-        )
-        for c, rank, seconds, before in rows
-    ]
+    rows = await repo.contact_ranks(
+        today=_today(org, clock.now()), account_id=account_id, contact_ids=contact_ids
+    )
+    return [_contact_rank(*row) for row in rows]
+
+
+async def contact_activity_rank(
+    session: AsyncSession, actor: Actor, contact_id: uuid.UUID
+) -> ContactActivityRankRead:
+    """One contact's activity rank and trend, if the actor may see the contact."""
+    contact = await usage.get_visible_contact(session, actor, contact_id)
+    repo = MetricsRepository(session, actor.org_id)
+    org = await repo.organisation()
+    rows = await repo.contact_ranks(today=_today(org, clock.now()), contact_ids=[contact.id])
+    return _contact_rank(*rows[0])

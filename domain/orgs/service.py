@@ -1,11 +1,14 @@
 import uuid
+from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain.accounts import service as accounts
 from domain.audit import service as audit
+from domain.common import clock
 from domain.orgs.models import Organisation
 from domain.orgs.schemas import OrganisationRead, OrganisationUpdate
+from domain.usage import service as usage
 from domain.users import service as users
 from domain.users.actor import Actor, require
 from domain.users.models import Role, User, UserStatus
@@ -65,6 +68,12 @@ async def update_organisation(
     for field, value in data.model_dump(exclude_unset=True, exclude_none=True).items():
         setattr(org, field, value)
     await session.flush()
+    if org.session_timeout_minutes != before["session_timeout_minutes"]:
+        # Sessions are derived at rollup time: recent days are re-derived with the new timeout.
+        now = clock.now()
+        await usage.session_timeout_changed(
+            session, org.id, today=now.astimezone(ZoneInfo(org.time_zone)).date(), now=now
+        )
     audit.record_for(
         session,
         actor,

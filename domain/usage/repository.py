@@ -9,6 +9,7 @@ from sqlalchemy import Select, func, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain.accounts.models import Account
+from domain.common.bulk_sql import among
 from domain.orgs.models import Organisation
 from domain.usage.models import (
     Contact,
@@ -234,6 +235,24 @@ WHERE ca.org_id = CAST(:org_id AS uuid) AND ca.account_id IS NULL
 """
 )
 
+# The days of first..last that have rolled-up usage, marked pending (a day probe each on the
+# (org_id, day) index rather than a scan of the window's rows).
+_MARK_ROLLED_UP_DAYS_PENDING = text(
+    """
+INSERT INTO usage_pending_days (org_id, day)
+SELECT CAST(:org_id AS uuid), d.day
+FROM (
+    SELECT CAST(g AS date) AS day
+    FROM generate_series(CAST(:first AS date), CAST(:last AS date), interval '1 day') AS g
+) AS d
+WHERE EXISTS (
+    SELECT 1 FROM usage_daily_contact u
+    WHERE u.org_id = CAST(:org_id AS uuid) AND u.day = d.day
+)
+ON CONFLICT DO NOTHING
+"""
+)
+
 _TAKE_PENDING = text(
     """
 DELETE FROM usage_pending_days WHERE org_id = CAST(:org_id AS uuid) RETURNING day
@@ -413,11 +432,22 @@ class UsageRepository:
         await self.session.execute(_LINK_EVENT_CONTACTS, self._params(tz=tz, only=None))
         await self.session.execute(_LINK_EVENTS_TO_SOLE_ACCOUNT, self._params(tz=tz))
 
+    async def mark_rolled_up_days_pending(self, first: date, last: date) -> int:
+        """Mark the days of first..last that have rollups as pending; returns how many."""
+        result = await self.session.execute(
+            _MARK_ROLLED_UP_DAYS_PENDING, self._params(first=first, last=last)
+        )
+        return int(result.rowcount)  # type: ignore[attr-defined]  # CursorResult of a DML
+
     async def take_pending_days(self) -> list[date]:
         return list(await self.session.scalars(_TAKE_PENDING, self._params()))
 
     async def put_back_pending_days(self, days: list[date]) -> None:
         await self.session.execute(_PUT_BACK_PENDING, self._params(days=days))
+
+    async def mark_contacts_seen(self, first: date, last: date) -> None:
+        """Contacts' first and last seen times from the rollups of the days first..last."""
+        await self.session.execute(_SEEN, self._params(first=first, last=last))
 
     async def roll_up_days(self, first: date, last: date, *, tz: str, timeout_minutes: int) -> None:
         """Replace the daily rollups of the days first..last (inclusive)."""
@@ -429,7 +459,6 @@ class UsageRepository:
         await self.session.execute(_INSERT_DAILY_CONTACT, {**params, "timeout": timeout_minutes})
         await self.session.execute(_INSERT_DAILY_FEATURE, params)
         await self.session.execute(_INSERT_DAILY_ACCOUNT, params)
-        await self.session.execute(_SEEN, params)
         for statement in _DEFAULT_SETTINGS:
             await self.session.execute(statement)
 
@@ -500,10 +529,10 @@ class UsageRepository:
         return list(rows), total or 0
 
     async def page_account_events(
-        self, account_id: uuid.UUID, *, limit: int, offset: int
+        self, account_ids: list[uuid.UUID], *, limit: int, offset: int
     ) -> tuple[list[UsageEvent], int]:
         stmt = select(UsageEvent).where(
-            UsageEvent.org_id == self.org_id, UsageEvent.account_id == account_id
+            UsageEvent.org_id == self.org_id, among(UsageEvent.account_id, account_ids)
         )
         total = await self.session.scalar(select(func.count()).select_from(stmt.subquery()))
         rows = await self.session.scalars(
@@ -513,43 +542,96 @@ class UsageRepository:
         )
         return list(rows), total or 0
 
-    async def account_days(
-        self, account_id: uuid.UUID, since: date, until: date
-    ) -> list[UsageDailyAccount]:
-        rows = await self.session.scalars(
-            select(UsageDailyAccount)
-            .where(
-                UsageDailyAccount.org_id == self.org_id,
-                UsageDailyAccount.account_id == account_id,
-                UsageDailyAccount.day.between(since, until),
-            )
-            .order_by(UsageDailyAccount.day)
-        )
-        return list(rows)
+    # Usage of one account or of several together (an account and its descendants): each a
+    # statement over the rollups of those accounts' days, by their (org_id, account_id, day)
+    # primary keys.
 
-    async def account_active_contacts(self, account_id: uuid.UUID, since: date, until: date) -> int:
+    async def usage_days(
+        self, account_ids: list[uuid.UUID], since: date, until: date
+    ) -> dict[date, tuple[int, int, int, int]]:
+        """Per day with usage: events, active contacts, sessions and session seconds. A
+        contact active on two of the accounts the same day is one active contact."""
+        A = UsageDailyAccount
+        rows = await self.session.execute(
+            select(
+                A.day,
+                func.sum(A.events),
+                func.sum(A.active_contacts),
+                func.sum(A.sessions),
+                func.sum(A.session_seconds),
+            )
+            .where(A.org_id == self.org_id, among(A.account_id, account_ids))
+            .where(A.day.between(since, until))
+            .group_by(A.day)
+        )
+        days = {r[0]: (int(r[1]), int(r[2]), int(r[3]), int(r[4])) for r in rows}
+        if len(account_ids) > 1:
+            C = UsageDailyContact
+            distinct = await self.session.execute(
+                select(C.day, func.count(func.distinct(C.contact_id)))
+                .where(C.org_id == self.org_id, among(C.account_id, account_ids))
+                .where(C.day.between(since, until))
+                .group_by(C.day)
+            )
+            for day, contacts in distinct:
+                if day in days:
+                    events, _, sessions, seconds = days[day]
+                    days[day] = (events, int(contacts), sessions, seconds)
+        return days
+
+    async def active_contacts(self, account_ids: list[uuid.UUID], since: date, until: date) -> int:
         count = await self.session.scalar(
             select(func.count(func.distinct(UsageDailyContact.contact_id))).where(
                 UsageDailyContact.org_id == self.org_id,
-                UsageDailyContact.account_id == account_id,
+                among(UsageDailyContact.account_id, account_ids),
                 UsageDailyContact.day.between(since, until),
             )
         )
         return count or 0
 
-    async def account_top_features(
-        self, account_id: uuid.UUID, since: date, until: date, *, limit: int
+    async def top_features(
+        self, account_ids: list[uuid.UUID], since: date, until: date, *, limit: int
     ) -> list[tuple[str, str, int]]:
-        events = func.sum(UsageDailyFeature.events)
+        F = UsageDailyFeature
+        events = func.sum(F.events)
         rows = await self.session.execute(
-            select(UsageDailyFeature.feature, UsageDailyFeature.module, events)
+            select(F.feature, F.module, events)
             .where(
-                UsageDailyFeature.org_id == self.org_id,
-                UsageDailyFeature.account_id == account_id,
-                UsageDailyFeature.day.between(since, until),
+                F.org_id == self.org_id,
+                among(F.account_id, account_ids),
+                F.day.between(since, until),
             )
-            .group_by(UsageDailyFeature.feature, UsageDailyFeature.module)
-            .order_by(events.desc(), UsageDailyFeature.feature)
+            .group_by(F.feature, F.module)
+            .order_by(events.desc(), F.feature, F.module)
             .limit(limit)
         )
         return [(r[0], r[1], int(r[2])) for r in rows]
+
+    async def top_feature_days(
+        self, account_ids: list[uuid.UUID], since: date, until: date, *, limit: int
+    ) -> list[tuple[str, str, int, date, int]]:
+        """The `limit` most used features of the range (feature, module, events in the range)
+        with their events on each day they were used, most used first: one statement."""
+        F = UsageDailyFeature
+        scope = (
+            F.org_id == self.org_id,
+            among(F.account_id, account_ids),
+            F.day.between(since, until),
+        )
+        total = func.sum(F.events)
+        top = (
+            select(F.feature, F.module, total.label("total"))
+            .where(*scope)
+            .group_by(F.feature, F.module)
+            .order_by(total.desc(), F.feature, F.module)
+            .limit(limit)
+            .cte("top")
+        )
+        rows = await self.session.execute(
+            select(top.c.feature, top.c.module, top.c.total, F.day, func.sum(F.events))
+            .join(top, (top.c.feature == F.feature) & (top.c.module == F.module))
+            .where(*scope)
+            .group_by(top.c.feature, top.c.module, top.c.total, F.day)
+            .order_by(top.c.total.desc(), top.c.feature, top.c.module, F.day)
+        )
+        return [(r[0], r[1], int(r[2]), r[3], int(r[4])) for r in rows]

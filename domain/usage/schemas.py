@@ -11,6 +11,8 @@ from pydantic import (
     model_validator,
 )
 
+from domain.usage.periods import Interval
+
 # Items per batch request (events, contacts, Segment messages).
 MAX_BATCH = 5_000
 
@@ -188,17 +190,47 @@ class FeatureUsage(BaseModel):
 
 class UsageSeries(BaseModel):
     """An account's daily usage over a range (every day present, zeros included), as the
-    last rollup computed it, and its most used features."""
+    last rollup computed it, and its most used features; with `rollup`, the usage of the
+    account and every child account below it that the caller may see, taken together."""
 
     account_id: uuid.UUID
     since: date
     until: date
+    rollup: bool = Field(description="Whether child accounts are included")
+    accounts: int = Field(description="Accounts counted: this one, plus its visible descendants")
     days: list[UsageDay]
     events: int
     active_contacts: int = Field(description="Distinct contacts active in the range")
     sessions: int
     session_seconds: int
     top_features: list[FeatureUsage]
+
+
+class FeaturePeriod(BaseModel):
+    start: date
+    end: date = Field(description="Last day of the period (a week is cut to the range)")
+    events: int
+
+
+class FeatureTrend(BaseModel):
+    feature: str
+    module: str | None
+    events: int = Field(description="Events over the whole range")
+    periods: list[FeaturePeriod] = Field(
+        description="Every period of the range, oldest first, zeros included"
+    )
+
+
+class FeatureSeries(BaseModel):
+    """An account's most used features over a range and their events per period: per day,
+    or per week (Monday to Sunday) when the range is longer than 31 days."""
+
+    account_id: uuid.UUID
+    since: date
+    until: date
+    rollup: bool = Field(description="Whether child accounts are included")
+    interval: Interval
+    features: list[FeatureTrend] = Field(description="Most events first")
 
 
 # Segment (HTTP Tracking API payloads, as Segment sends them)

@@ -16,10 +16,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain.accounts import service as accounts
 from domain.common import clock
+from domain.common.jobs import enqueue
 from domain.common.pagination import Paged
 from domain.integration import webhooks
 from domain.integration.schemas import ApiCallError, CallOutcome
-from domain.usage import sessions
+from domain.usage import periods, sessions
 from domain.usage.batches import describe, id_field, parse_batch
 from domain.usage.errors import ContactNotFound, InvalidBatch, InvalidItem, InvalidRange
 from domain.usage.models import Contact, ContactAccount, UsageEvent, UsagePendingDay
@@ -36,6 +37,9 @@ from domain.usage.schemas import (
     EventCreate,
     EventRead,
     EventReceipt,
+    FeaturePeriod,
+    FeatureSeries,
+    FeatureTrend,
     FeatureUsage,
     ItemError,
     SegmentAlias,
@@ -54,6 +58,8 @@ from domain.users.permissions import Permission
 
 RECENT_EVENTS = 20
 TOP_FEATURES = 10
+# Features drawn over time: more lines than this make the chart unreadable.
+TOP_FEATURES_OVER_TIME = 5
 MAX_SERIES_DAYS = 366
 DEFAULT_SERIES_DAYS = 30
 # Events dated further ahead than this are refused: a wrong clock would otherwise create
@@ -513,6 +519,14 @@ async def roll_up_slice(session: AsyncSession, plan: RollupPlan, first: date, la
     )
 
 
+async def finish_roll_up(session: AsyncSession, plan: RollupPlan) -> None:
+    """After every slice: contacts' first and last seen times. Once, not per slice: slices
+    side by side would update the same contacts in different orders."""
+    repo = UsageRepository(session, plan.org_id)
+    for first, last in sessions.day_runs(plan.days):
+        await repo.mark_contacts_seen(first, last)
+
+
 async def put_back(session: AsyncSession, plan: RollupPlan) -> None:
     """A rollup that failed: its days are pending again, for the next run."""
     await UsageRepository(session, plan.org_id).put_back_pending_days(plan.requested)
@@ -526,7 +540,37 @@ async def roll_up(
     plan = await plan_roll_up(session, org_id, days=days)
     for first, last in plan.slices:
         await roll_up_slice(session, plan, first, last)
+    await finish_roll_up(session, plan)
     return plan.days
+
+
+# How far back changing the session timeout re-derives sessions: the longest range the Usage
+# tab offers (the metrics read only the last 30 days). Older days keep the sessions of the
+# timeout they were rolled up with, so the change costs a bounded rollup, not the history.
+TIMEOUT_RECOMPUTE_DAYS = 90
+ROLL_UP_JOB = "usage.roll_up"
+
+
+def roll_up_job_id(org_id: uuid.UUID, now: datetime) -> str:
+    """One rollup per organisation and quarter hour: requests within it collapse into one job
+    (never two rollups of the same days at once)."""
+    return f"usage-rollup:{org_id}:{now:%Y%m%d%H}{now.minute // 15}"
+
+
+async def session_timeout_changed(
+    session: AsyncSession, org_id: uuid.UUID, *, today: date, now: datetime
+) -> int:
+    """The organisation's session timeout changed: mark its rolled-up days of the last
+    TIMEOUT_RECOMPUTE_DAYS (today included) pending, so the rollup re-derives their sessions
+    with the new timeout, and ask for that rollup once this transaction commits. Returns the
+    days marked."""
+    repo = UsageRepository(session, org_id)
+    first = today - timedelta(days=TIMEOUT_RECOMPUTE_DAYS - 1)
+    marked = await repo.mark_rolled_up_days_pending(first, today)
+    if marked:
+        # If this quarter hour's rollup already ran, the next scheduled one takes the days.
+        enqueue(session, ROLL_UP_JOB, job_id=roll_up_job_id(org_id, now), org_id=str(org_id))
+    return marked
 
 
 # Reads
@@ -534,6 +578,19 @@ async def roll_up(
 
 def _visible(session: AsyncSession, actor: Actor) -> Select[uuid.UUID] | None:
     return None if actor.sees_all_accounts else accounts.visible_account_ids(session, actor)
+
+
+async def get_visible_contact(
+    session: AsyncSession, actor: Actor, contact_id: uuid.UUID
+) -> Contact:
+    """A contact of the organisation that the actor may see (through one of its accounts,
+    unless they see every account); ContactNotFound otherwise."""
+    contact = await UsageRepository(session, actor.org_id).get_contact(
+        contact_id, visible=_visible(session, actor)
+    )
+    if contact is None:
+        raise ContactNotFound()
+    return contact
 
 
 async def get_contact(session: AsyncSession, actor: Actor, contact_id: uuid.UUID) -> ContactDetail:
@@ -566,14 +623,43 @@ async def list_account_contacts(
     return Paged(items=items, total=total, limit=limit, offset=offset)
 
 
-async def list_account_events(
-    session: AsyncSession, actor: Actor, account_id: uuid.UUID, *, limit: int, offset: int
-) -> Paged[UsageEvent]:
+async def _account_ids(
+    session: AsyncSession, actor: Actor, account_id: uuid.UUID, *, rollup: bool
+) -> list[uuid.UUID]:
+    """The visible account; with `rollup`, it and every live descendant the actor may see
+    (usage rolls up to ancestors)."""
     account = await accounts.get_account(session, actor, account_id)
+    if not rollup:
+        return [account.id]
+    return await accounts.rollup_account_ids(session, actor, account.id)
+
+
+async def list_account_events(
+    session: AsyncSession,
+    actor: Actor,
+    account_id: uuid.UUID,
+    *,
+    rollup: bool = False,
+    limit: int,
+    offset: int,
+) -> Paged[UsageEvent]:
+    account_ids = await _account_ids(session, actor, account_id, rollup=rollup)
     items, total = await UsageRepository(session, actor.org_id).page_account_events(
-        account.id, limit=limit, offset=offset
+        account_ids, limit=limit, offset=offset
     )
     return Paged(items=items, total=total, limit=limit, offset=offset)
+
+
+async def _range(
+    session: AsyncSession, org_id: uuid.UUID, since: date | None, until: date | None
+) -> tuple[date, date]:
+    until = until or await accounts.org_today(session, org_id)
+    since = since or until - timedelta(days=DEFAULT_SERIES_DAYS - 1)
+    if since > until:
+        raise InvalidRange("`since` must not be after `until`")
+    if (until - since).days >= MAX_SERIES_DAYS:
+        raise InvalidRange(f"At most {MAX_SERIES_DAYS} days at a time")
+    return since, until
 
 
 async def account_usage(
@@ -583,41 +669,85 @@ async def account_usage(
     *,
     since: date | None = None,
     until: date | None = None,
+    rollup: bool = False,
 ) -> UsageSeries:
-    """Daily usage of an account from the rollups (the last 30 days by default)."""
-    account = await accounts.get_account(session, actor, account_id)
-    until = until or await accounts.org_today(session, actor.org_id)
-    since = since or until - timedelta(days=DEFAULT_SERIES_DAYS - 1)
-    if since > until:
-        raise InvalidRange("`since` must not be after `until`")
-    if (until - since).days >= MAX_SERIES_DAYS:
-        raise InvalidRange(f"At most {MAX_SERIES_DAYS} days at a time")
+    """Daily usage of an account from the rollups (the last 30 days by default); with
+    `rollup`, of it and its visible descendants together (contacts counted once)."""
+    account_ids = await _account_ids(session, actor, account_id, rollup=rollup)
+    since, until = await _range(session, actor.org_id, since, until)
     repo = UsageRepository(session, actor.org_id)
-    rows = {r.day: r for r in await repo.account_days(account.id, since, until)}
+    rows = await repo.usage_days(account_ids, since, until)
     days = [
         UsageDay(
             day=day,
-            events=row.events if row else 0,
-            active_contacts=row.active_contacts if row else 0,
-            sessions=row.sessions if row else 0,
-            session_seconds=row.session_seconds if row else 0,
+            events=events,
+            active_contacts=contacts,
+            sessions=started,
+            session_seconds=seconds,
         )
         for day in sessions.every_day(since, until)
-        for row in [rows.get(day)]
+        for events, contacts, started, seconds in [rows.get(day, (0, 0, 0, 0))]
     ]
-    features = await repo.account_top_features(account.id, since, until, limit=TOP_FEATURES)
+    features = await repo.top_features(account_ids, since, until, limit=TOP_FEATURES)
     return UsageSeries(
-        account_id=account.id,
+        account_id=account_id,
         since=since,
         until=until,
+        rollup=rollup,
+        accounts=len(account_ids),
         days=days,
         events=sum(d.events for d in days),
-        active_contacts=await repo.account_active_contacts(account.id, since, until),
+        active_contacts=await repo.active_contacts(account_ids, since, until),
         sessions=sum(d.sessions for d in days),
         session_seconds=sum(d.session_seconds for d in days),
         top_features=[
             FeatureUsage(feature=feature, module=module or None, events=events)
             for feature, module, events in features
+        ],
+    )
+
+
+async def account_feature_usage(
+    session: AsyncSession,
+    actor: Actor,
+    account_id: uuid.UUID,
+    *,
+    since: date | None = None,
+    until: date | None = None,
+    rollup: bool = False,
+) -> FeatureSeries:
+    """The most used features of an account over a range (the last 30 days by default) and
+    their events per day, or per week for ranges longer than 31 days; with `rollup`, of it
+    and its visible descendants together."""
+    account_ids = await _account_ids(session, actor, account_id, rollup=rollup)
+    since, until = await _range(session, actor.org_id, since, until)
+    interval = periods.interval_for(since, until)
+    spans = periods.periods(since, until, interval)
+    rows = await UsageRepository(session, actor.org_id).top_feature_days(
+        account_ids, since, until, limit=TOP_FEATURES_OVER_TIME
+    )
+    by_feature: dict[tuple[str, str], tuple[int, dict[date, int]]] = {}
+    for feature, module, total, day, events in rows:
+        by_feature.setdefault((feature, module), (total, {}))[1][day] = events
+    return FeatureSeries(
+        account_id=account_id,
+        since=since,
+        until=until,
+        rollup=rollup,
+        interval=interval,
+        features=[
+            FeatureTrend(
+                feature=feature,
+                module=module or None,
+                events=total,
+                periods=[
+                    FeaturePeriod(start=first, end=last, events=events)
+                    for (first, last), events in zip(
+                        spans, periods.per_period(daily, spans), strict=True
+                    )
+                ],
+            )
+            for (feature, module), (total, daily) in by_feature.items()
         ],
     )
 

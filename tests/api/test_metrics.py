@@ -2,6 +2,7 @@
 account's current metrics with trends, history and aggregates, all scoped to what the caller
 may see; and metrics as filter-language fields."""
 
+import uuid
 from datetime import timedelta
 from typing import Any
 
@@ -20,7 +21,16 @@ from domain.orgs.models import Organisation
 from domain.users.models import User
 from tests.factories import auth_headers, create_account, create_user
 from tests.helpers import assert_problem
-from tests.metric_factories import NOW, TODAY, add_snapshot, add_usage, create_contact, set_mrr
+from tests.metric_factories import (
+    NOW,
+    TODAY,
+    add_contact_rank,
+    add_rank,
+    add_snapshot,
+    add_usage,
+    create_contact,
+    set_mrr,
+)
 
 API = "/api/v1"
 
@@ -200,6 +210,7 @@ class TestAccountMetrics:
         await add_snapshot(
             session, account, TODAY - timedelta(days=7), {"events_30d": 5, "mrr": 2000}
         )
+        await add_rank(session, account, TODAY - timedelta(days=2), 50.5)
         await session.commit()
         await _create(
             client,
@@ -226,6 +237,8 @@ class TestAccountMetrics:
         assert by_key["mrr_per_user"]["value"] == 2500.0
         assert by_key["activity_rank"]["value"] == 50.0
         assert by_key["open_tickets"]["previous"] is None
+        # Ranks 50.5 two days ago and 50 today: a slope of -0.25 points a day.
+        assert body["activity_rank"] == {"rank": 50.0, "trend": -0.25, "trend_arrow": "down"}
 
     async def test_a_csm_sees_only_their_accounts(
         self,
@@ -266,17 +279,66 @@ class TestAccountMetrics:
     async def test_contact_activity_ranks(
         self, client: AsyncClient, session: AsyncSession, org: Organisation, headers: dict[str, str]
     ) -> None:
-        account = await _with_usage(session, org)
-        await create_contact(session, account, name="Idle Ida")
+        account = await create_account(session, org)
+        busy = await create_contact(session, account, name="Busy Bo")
+        await add_usage(session, account, busy, TODAY, events=20, seconds=1200)
+        idle = await create_contact(session, account, name="Idle Ida")
+        for days, rank in ((-3, 20), (-2, 30), (-1, 40)):
+            await add_contact_rank(session, busy, TODAY + timedelta(days=days), rank)
+        await add_contact_rank(session, idle, TODAY - timedelta(days=1), 0.1)
         await _refresh(session, org)
+        url = f"{API}/accounts/{account.id}/contact-activity-ranks"
 
-        response = await client.get(
-            f"{API}/accounts/{account.id}/contact-activity-ranks", headers=headers
-        )
+        response = await client.get(url, headers=headers)
 
         assert response.status_code == 200
-        ranks = [(c["activity_rank"], c["session_minutes_30d"]) for c in response.json()]
-        assert ranks == [(50.0, 20.0), (0.0, 0.0)]
+        ranks = [
+            (c["name"], c["activity_rank"], c["session_minutes_30d"], c["trend"], c["trend_arrow"])
+            for c in response.json()
+        ]
+        # Busy Bo: 20, 30, 40, then 50 today; Idle Ida: 0.1 yesterday, 0 today.
+        assert ranks == [("Busy Bo", 50.0, 20.0, 10.0, "up"), ("Idle Ida", 0.0, 0.0, -0.1, "flat")]
+        only = await client.get(url, headers=headers, params={"contact_id": str(idle.id)})
+        assert [c["contact_id"] for c in only.json()] == [str(idle.id)]
+
+        one = await client.get(f"{API}/contacts/{busy.id}/activity-rank", headers=headers)
+        assert one.status_code == 200
+        assert (one.json()["activity_rank"], one.json()["trend_arrow"]) == (50.0, "up")
+
+    async def test_a_contacts_rank_is_scoped_like_the_contact(
+        self,
+        client: AsyncClient,
+        session: AsyncSession,
+        org: Organisation,
+        other_org: Organisation,
+        settings: Settings,
+        csm: User,
+        headers: dict[str, str],
+    ) -> None:
+        mine = await create_contact(session, await create_account(session, org, csms=[csm]))
+        theirs = await create_contact(session, await create_account(session, org))
+        foreign = await create_contact(session, await create_account(session, other_org))
+        await _refresh(session, org)
+        csm_headers = auth_headers(settings, csm)
+
+        # No rank recorded yet is no rank, not an error.
+        fresh = await client.get(f"{API}/contacts/{mine.id}/activity-rank", headers=csm_headers)
+        assert fresh.status_code == 200 and fresh.json()["trend"] is None
+        hidden = await client.get(f"{API}/contacts/{theirs.id}/activity-rank", headers=csm_headers)
+        assert_problem(hidden, 404, "contact_not_found")
+        elsewhere = await client.get(f"{API}/contacts/{foreign.id}/activity-rank", headers=headers)
+        assert_problem(elsewhere, 404, "contact_not_found")
+
+    async def test_too_many_contact_ids_are_refused(
+        self, client: AsyncClient, session: AsyncSession, org: Organisation, headers: dict[str, str]
+    ) -> None:
+        account = await create_account(session, org)
+        await session.commit()
+        ids = [("contact_id", str(uuid.uuid4())) for _ in range(101)]
+        response = await client.get(
+            f"{API}/accounts/{account.id}/contact-activity-ranks", headers=headers, params=ids
+        )
+        assert_problem(response, 422)
 
 
 class TestHistoryAndAggregates:
@@ -327,7 +389,7 @@ class TestHistoryAndAggregates:
         self, client: AsyncClient, session: AsyncSession, org: Organisation, headers: dict[str, str]
     ) -> None:
         day = TODAY - timedelta(days=5)
-        for value in (1, 2, 3, 10):
+        for value in (1, 2, 2, 10):
             await add_snapshot(session, await create_account(session, org), day, {"mrr": value})
         await add_snapshot(session, await create_account(session, org), day, {})
         await session.commit()
@@ -340,12 +402,26 @@ class TestHistoryAndAggregates:
             "key": "mrr",
             "day": day.isoformat(),
             "count": 4,
-            "sum": 16.0,
-            "avg": 4.0,
+            "count_distinct": 3,
+            "sum": 15.0,
+            "avg": 3.75,
             "min": 1.0,
             "max": 10.0,
-            "median": 2.5,
+            "median": 2.0,
         }
+
+    async def test_count_distinct_of_current_values(
+        self, client: AsyncClient, session: AsyncSession, org: Organisation, headers: dict[str, str]
+    ) -> None:
+        for mrr in (500, 500, 700):
+            await set_mrr(session, await create_account(session, org), mrr)
+        await create_account(session, org)  # no revenue: no value, not counted
+        await _refresh(session, org)
+
+        response = await client.get(f"{API}/metrics/mrr/aggregate", headers=headers)
+
+        body = response.json()
+        assert (body["count"], body["count_distinct"], body["sum"]) == (3, 2, 17.0)
 
 
 class TestRefreshOnDemand:

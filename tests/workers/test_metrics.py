@@ -13,16 +13,18 @@ from domain.accounts.models import Account, CustomField, CustomFieldKind, Custom
 from domain.common.settings import Settings
 from domain.interactions.models import TicketStatus
 from domain.metrics.models import (
+    AccountActivityRank,
     AccountMetricSnapshot,
     AccountMetricValues,
     ComputedMetric,
     ContactActivityRank,
     MetricFormat,
 )
+from domain.metrics.trend import least_squares_slope
 from domain.orgs.models import Organisation
 from tests.factories import create_account
 from tests.interaction_factories import create_interaction, create_ticket
-from tests.metric_factories import NOW, TODAY, add_snapshot, add_usage, create_contact, set_mrr
+from tests.metric_factories import NOW, TODAY, add_rank, add_usage, create_contact, set_mrr
 from workers import queue
 from workers.jobs import metrics as metric_jobs
 
@@ -57,6 +59,8 @@ class TestRefresh:
         await create_ticket(session, account)
         await create_ticket(session, account, status=TicketStatus.PENDING)
         await create_ticket(session, account, status=TicketStatus.CLOSED)
+        # Solved is done too: the same closed statuses as the tickets themselves use.
+        await create_ticket(session, account, status=TicketStatus.SOLVED)
         ann, bob = await create_contact(session, account), await create_contact(session, account)
         await add_usage(session, account, ann, TODAY, events=5, features=("reports", "alerts"))
         await add_usage(session, account, bob, TODAY - timedelta(days=10), events=7, seconds=60)
@@ -149,18 +153,59 @@ class TestActivityRank:
 
         assert await _rank(session, only) == Decimal("50.00")
 
-    async def test_trend_is_the_change_since_the_snapshot_a_week_ago(
+    async def test_trend_is_the_slope_of_a_regression_over_the_last_30_daily_ranks(
         self, session: AsyncSession, org: Organisation, job_ctx: dict[str, Any]
     ) -> None:
-        rising = await _account_with_time(session, org, 500)
-        new = await _account_with_time(session, org, 100)
-        await add_snapshot(session, rising, TODAY - timedelta(days=7), {"activity_rank": 20})
+        rising = await _account_with_time(session, org, 500)  # ranks 75 today
+        new = await _account_with_time(session, org, 100)  # ranks 25 today, no history
+        history = {-20: 10, -10: 40, -5: 50}
+        # 30 days ago is outside the window: counted, it would turn the slope negative.
+        for days, rank in {**history, -30: 100, -45: 100}.items():
+            await add_rank(session, rising, TODAY + timedelta(days=days), rank)
         await session.commit()
 
         await metric_jobs.refresh_org(job_ctx, str(org.id))
 
-        assert (await _values(session, rising)).activity_rank_trend == Decimal("55.00")
+        slope = least_squares_slope([*history.items(), (0, 75)])
+        assert slope is not None
+        assert (await _values(session, rising)).activity_rank_trend == Decimal(f"{slope:.2f}")
+        wider = least_squares_slope([*history.items(), (-30, 100), (0, 75)])
+        assert wider is not None and wider < 0
+        # One daily rank (today's) is no trend.
         assert (await _values(session, new)).activity_rank_trend is None
+        # Today's ranks are recorded in the history; days beyond what the window needs are pruned.
+        kept = await session.execute(
+            select(AccountActivityRank.day, AccountActivityRank.rank).where(
+                AccountActivityRank.account_id == rising.id
+            )
+        )
+        assert sorted(kept.all()) == sorted(
+            [
+                (TODAY + timedelta(days=d), Decimal(r))
+                for d, r in {**history, -30: 100, 0: 75}.items()
+            ]
+        )
+
+    async def test_a_second_refresh_the_same_day_replaces_todays_rank(
+        self, session: AsyncSession, org: Organisation, job_ctx: dict[str, Any]
+    ) -> None:
+        account = await _account_with_time(session, org, 500)
+        await _account_with_time(session, org, 100)
+        await add_rank(session, account, TODAY - timedelta(days=1), 25)
+        await session.commit()
+        await metric_jobs.refresh_org(job_ctx, str(org.id))
+        assert (await _values(session, account)).activity_rank_trend == Decimal("50.00")
+
+        # The other account overtakes it: today's rank falls to 25, and so does the trend.
+        await _account_with_time(session, org, 5000)
+        await session.commit()
+        await metric_jobs.refresh_org(job_ctx, str(org.id))
+
+        values = await _values(session, account)
+        assert (values.activity_rank, values.activity_rank_trend) == (
+            Decimal("50.00"),
+            Decimal("25.00"),
+        )
 
     async def test_contacts_are_ranked_across_their_accounts(
         self, session: AsyncSession, org: Organisation, job_ctx: dict[str, Any]

@@ -13,6 +13,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from domain.accounts.models import Account
+from domain.common import clock
 from domain.common.settings import Settings
 from domain.integration.models import ApiScope
 from domain.orgs.models import Organisation
@@ -22,12 +23,14 @@ from domain.usage.models import (
     UsageDailyAccount,
     UsageDailyContact,
     UsageDailyFeature,
+    UsagePendingDay,
 )
 from domain.usage.schemas import ContactUpsert
 from domain.usage.sessions import ContactDay, contact_days
 from domain.users.actor import Actor
+from domain.users.models import User
 from domain.users.permissions import Permission
-from tests.factories import create_account, create_api_key
+from tests.factories import auth_headers, create_account, create_api_key
 from workers import queue
 from workers.jobs import usage as usage_jobs
 
@@ -292,6 +295,75 @@ class TestRollups:
             f"/api/v1/accounts/{acme.id}/usage?since=2026-11-21&until=2026-11-19", headers=reader
         )
         assert bad.status_code == 422
+
+
+class TestTimeoutChange:
+    async def test_recent_rolled_up_days_are_re_derived_with_the_new_timeout(
+        self,
+        client: AsyncClient,
+        session: AsyncSession,
+        redis: Redis,
+        settings: Settings,
+        admin: User,
+        org: Organisation,
+        acme: Account,
+    ) -> None:
+        now = clock.now()
+        recent = now.date() - timedelta(days=1)
+        # Outside the window re-derived (the last TIMEOUT_RECOMPUTE_DAYS days).
+        old = now.date() - timedelta(days=usage.TIMEOUT_RECOMPUTE_DAYS)
+        for day in (recent, old):
+            # 40 minutes apart: two sessions with a 30-minute timeout, one with an hour.
+            await send(session, org, ("u-1", at("09:00", day), {}), ("u-1", at("09:40", day), {}))
+        await usage.roll_up(session, org.id)
+        two = ContactDay(2, 2, 0)
+        assert await days_of(session, org, "u-1") == {old: two, recent: two}
+        await session.commit()
+
+        response = await client.patch(
+            "/api/v1/organisation",
+            headers=auth_headers(settings, admin),
+            json={"session_timeout_minutes": 60},
+        )
+
+        assert response.status_code == 200, response.text
+        pending = await session.scalars(
+            select(UsagePendingDay.day).where(UsagePendingDay.org_id == org.id)
+        )
+        assert list(pending) == [recent]
+        # The rollup is asked for at once (under this quarter hour's id, whichever side of it).
+        job_ids = {usage.roll_up_job_id(org.id, t) for t in (now, clock.now())}
+        assert any([await redis.exists(f"arq:job:{job_id}") for job_id in job_ids])
+
+        await session.refresh(org)  # as the rollup job's own session reads it
+        await usage.roll_up(session, org.id)
+
+        assert await days_of(session, org, "u-1") == {old: two, recent: ContactDay(2, 1, 2400)}
+
+    async def test_saving_the_same_timeout_marks_nothing(
+        self,
+        client: AsyncClient,
+        session: AsyncSession,
+        settings: Settings,
+        admin: User,
+        org: Organisation,
+        acme: Account,
+    ) -> None:
+        await send(session, org, ("u-1", at("09:00", clock.now().date()), {}))
+        await usage.roll_up(session, org.id)
+        await session.commit()
+
+        response = await client.patch(
+            "/api/v1/organisation",
+            headers=auth_headers(settings, admin),
+            json={"session_timeout_minutes": org.session_timeout_minutes, "name": "Renamed"},
+        )
+
+        assert response.status_code == 200
+        pending = await session.scalars(
+            select(UsagePendingDay.day).where(UsagePendingDay.org_id == org.id)
+        )
+        assert list(pending) == []
 
 
 async def test_a_real_worker_schedules_and_runs_the_rollup(

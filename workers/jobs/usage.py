@@ -9,7 +9,7 @@ from workers import queue
 from workers.context import side_by_side, transaction
 
 
-@queue.job("usage.roll_up", max_tries=3, timeout_seconds=1800)
+@queue.job(usage.ROLL_UP_JOB, max_tries=3, timeout_seconds=1800)
 async def roll_up(ctx: dict[str, Any], org_id: str, days: list[str] | None = None) -> int:
     """Link late arrivals and recompute the organisation's pending usage days (and `days`,
     ISO dates), slices of days side by side; idempotent. Returns how many days were
@@ -25,6 +25,8 @@ async def roll_up(ctx: dict[str, Any], org_id: str, days: list[str] | None = Non
             [partial(usage.roll_up_slice, plan=plan, first=a, last=b) for a, b in plan.slices],
             limit=settings.rollup_parallelism if settings else 1,
         )
+        async with transaction(ctx) as session:
+            await usage.finish_roll_up(session, plan)
     except BaseException:
         async with transaction(ctx) as session:
             await usage.put_back(session, plan)
@@ -39,9 +41,8 @@ async def schedule_rollups(ctx: dict[str, Any]) -> int:
     async with transaction(ctx) as session:
         org_ids = await usage.organisations_to_roll_up(session)
     now = clock.now()
-    slot = f"{now:%Y%m%d%H}{now.minute // 15}"
     for org_id in org_ids:
         await ctx["redis"].enqueue_job(
-            "usage.roll_up", _job_id=f"usage-rollup:{org_id}:{slot}", org_id=str(org_id)
+            usage.ROLL_UP_JOB, _job_id=usage.roll_up_job_id(org_id, now), org_id=str(org_id)
         )
     return len(org_ids)

@@ -395,7 +395,8 @@ export interface paths {
         /**
          * List Contact Activity Ranks
          * @description The account's contacts by activity rank (percentile of 30-day session time among the
-         *     organisation's active contacts), with the rank's change over 7 days.
+         *     organisation's active contacts), each with its trend: the slope of its last 30 daily
+         *     ranks and the arrow it reads as. At most 500, highest rank first.
          */
         get: operations["listContactActivityRanks"];
         put?: never;
@@ -435,7 +436,7 @@ export interface paths {
         };
         /**
          * List Account Events
-         * @description An account's product events, newest first.
+         * @description An account's product events, newest first; with `rollup`, its child accounts' too.
          */
         get: operations["listAccountEvents"];
         put?: never;
@@ -785,6 +786,28 @@ export interface paths {
          *     most 366 days), as of the last rollup.
          */
         get: operations["getAccountUsage"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/accounts/{account_id}/usage/features": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get Account Feature Usage
+         * @description An account's five most used features from `since` to `until` inclusive (the last 30
+         *     days by default, at most 366 days) and their events per day, or per week (Monday to
+         *     Sunday, cut to the range) when the range is longer than 31 days.
+         */
+        get: operations["getAccountFeatureUsage"];
         put?: never;
         post?: never;
         delete?: never;
@@ -1215,6 +1238,26 @@ export interface paths {
          * @description A contact with its accounts and its newest events.
          */
         get: operations["getContact"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/contacts/{contact_id}/activity-rank": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get Contact Activity Rank
+         * @description A contact's activity rank today and its trend over the last 30 daily ranks.
+         */
+        get: operations["getContactActivityRank"];
         put?: never;
         post?: never;
         delete?: never;
@@ -1762,8 +1805,9 @@ export interface paths {
         };
         /**
          * Aggregate Metric
-         * @description Count, sum, average, min, max and median of a metric over the accounts the caller may
-         *     see: their current values, or the values snapshotted on `day`.
+         * @description Count, count distinct (how many different values), sum, average, min, max and median
+         *     of a metric over the accounts the caller may see: their current values, or the values
+         *     snapshotted on `day`.
          */
         get: operations["aggregateMetric"];
         put?: never;
@@ -2817,6 +2861,8 @@ export interface components {
              * Format: uuid
              */
             account_id: string;
+            /** @description The activity rank with its trend arrow */
+            activity_rank: components["schemas"]["ActivityRankRead"];
             /**
              * As Of
              * Format: date
@@ -3303,6 +3349,22 @@ export interface components {
              * @example metric.mrr
              */
             sort: string;
+        };
+        /** ActivityRankRead */
+        ActivityRankRead: {
+            /**
+             * Rank
+             * @description Percentile of 30-day session time; 0 inactive
+             */
+            rank: number | null;
+            /**
+             * Trend
+             * @description Slope of the least-squares line through the daily activity ranks of the last 30 days, in rank points per day; null with fewer than two days of ranks
+             * @example 0.85
+             */
+            trend: number | null;
+            /** @description The trend as an arrow: up or down from 0.2 rank points a day, flat below that */
+            trend_arrow: components["schemas"]["TrendArrow"] | null;
         };
         /** All */
         All: {
@@ -3817,9 +3879,12 @@ export interface components {
             session_minutes_30d: number | null;
             /**
              * Trend
-             * @description Change of the rank over the last 7 days
+             * @description Slope of the least-squares line through the daily activity ranks of the last 30 days, in rank points per day; null with fewer than two days of ranks
+             * @example -0.4
              */
             trend: number | null;
+            /** @description The trend as an arrow: up or down from 0.2 rank points a day, flat below that */
+            trend_arrow: components["schemas"]["TrendArrow"] | null;
         };
         /** ContactDetail */
         ContactDetail: {
@@ -4188,6 +4253,72 @@ export interface components {
             /** Message Id */
             message_id: string;
         };
+        /** FeaturePeriod */
+        FeaturePeriod: {
+            /**
+             * End
+             * Format: date
+             * @description Last day of the period (a week is cut to the range)
+             */
+            end: string;
+            /** Events */
+            events: number;
+            /**
+             * Start
+             * Format: date
+             */
+            start: string;
+        };
+        /**
+         * FeatureSeries
+         * @description An account's most used features over a range and their events per period: per day,
+         *     or per week (Monday to Sunday) when the range is longer than 31 days.
+         */
+        FeatureSeries: {
+            /**
+             * Account Id
+             * Format: uuid
+             */
+            account_id: string;
+            /**
+             * Features
+             * @description Most events first
+             */
+            features: components["schemas"]["FeatureTrend"][];
+            interval: components["schemas"]["Interval"];
+            /**
+             * Rollup
+             * @description Whether child accounts are included
+             */
+            rollup: boolean;
+            /**
+             * Since
+             * Format: date
+             */
+            since: string;
+            /**
+             * Until
+             * Format: date
+             */
+            until: string;
+        };
+        /** FeatureTrend */
+        FeatureTrend: {
+            /**
+             * Events
+             * @description Events over the whole range
+             */
+            events: number;
+            /** Feature */
+            feature: string;
+            /** Module */
+            module: string | null;
+            /**
+             * Periods
+             * @description Every period of the range, oldest first, zeros included
+             */
+            periods: components["schemas"]["FeaturePeriod"][];
+        };
         /** FeatureUsage */
         FeatureUsage: {
             /** Events */
@@ -4537,6 +4668,11 @@ export interface components {
             subject?: string | null;
             type: components["schemas"]["InteractionType"];
         };
+        /**
+         * Interval
+         * @enum {string}
+         */
+        Interval: "day" | "week";
         /** InvitationAccept */
         InvitationAccept: {
             /** Full Name */
@@ -4854,6 +4990,11 @@ export interface components {
              * @description Accounts with a value
              */
             count: number;
+            /**
+             * Count Distinct
+             * @description Different values among those accounts
+             */
+            count_distinct: number;
             /**
              * Day
              * @description The snapshot day aggregated; null for current values
@@ -6328,6 +6469,11 @@ export interface components {
          */
         TimelineKind: "interaction" | "note" | "ticket" | "ticket_closed" | "status_update" | "stage_change" | "csm_assigned" | "csm_unassigned" | "csm_score" | "nps_response" | "churn" | "reactivation";
         /**
+         * TrendArrow
+         * @enum {string}
+         */
+        TrendArrow: "up" | "flat" | "down";
+        /**
          * TriggerTarget
          * @enum {string}
          */
@@ -6363,7 +6509,8 @@ export interface components {
         /**
          * UsageSeries
          * @description An account's daily usage over a range (every day present, zeros included), as the
-         *     last rollup computed it, and its most used features.
+         *     last rollup computed it, and its most used features; with `rollup`, the usage of the
+         *     account and every child account below it that the caller may see, taken together.
          */
         UsageSeries: {
             /**
@@ -6371,6 +6518,11 @@ export interface components {
              * Format: uuid
              */
             account_id: string;
+            /**
+             * Accounts
+             * @description Accounts counted: this one, plus its visible descendants
+             */
+            accounts: number;
             /**
              * Active Contacts
              * @description Distinct contacts active in the range
@@ -6380,6 +6532,11 @@ export interface components {
             days: components["schemas"]["UsageDay"][];
             /** Events */
             events: number;
+            /**
+             * Rollup
+             * @description Whether child accounts are included
+             */
+            rollup: boolean;
             /** Session Seconds */
             session_seconds: number;
             /** Sessions */
@@ -7778,7 +7935,10 @@ export interface operations {
     };
     listContactActivityRanks: {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description Only these contacts of the account (a page of them, say) */
+                contact_id?: string[] | null;
+            };
             header?: never;
             path: {
                 account_id: string;
@@ -7816,13 +7976,14 @@ export interface operations {
                     "application/problem+json": unknown;
                 };
             };
-            /** @description Validation Error */
+            /** @description Invalid request */
             422: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["HTTPValidationError"];
+                    "application/json": components["schemas"]["ProblemDetail"];
+                    "application/problem+json": unknown;
                 };
             };
         };
@@ -7887,6 +8048,8 @@ export interface operations {
             query?: {
                 limit?: number;
                 offset?: number;
+                /** @description Also the events of every child account below this one that the caller may see */
+                rollup?: boolean;
             };
             header?: never;
             path: {
@@ -9029,6 +9192,8 @@ export interface operations {
             query?: {
                 since?: string | null;
                 until?: string | null;
+                /** @description The usage of this account and every child account below it (any depth) that the caller may see, taken together: contacts are counted once */
+                rollup?: boolean;
             };
             header?: never;
             path: {
@@ -9045,6 +9210,63 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["UsageSeries"];
+                };
+            };
+            /** @description Not authenticated */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProblemDetail"];
+                    "application/problem+json": unknown;
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProblemDetail"];
+                    "application/problem+json": unknown;
+                };
+            };
+            /** @description Invalid request */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProblemDetail"];
+                    "application/problem+json": unknown;
+                };
+            };
+        };
+    };
+    getAccountFeatureUsage: {
+        parameters: {
+            query?: {
+                since?: string | null;
+                until?: string | null;
+                /** @description The usage of this account and every child account below it (any depth) that the caller may see, taken together: contacts are counted once */
+                rollup?: boolean;
+            };
+            header?: never;
+            path: {
+                account_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FeatureSeries"];
                 };
             };
             /** @description Not authenticated */
@@ -10330,6 +10552,57 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["ProblemDetail"];
                     "application/problem+json": unknown;
+                };
+            };
+        };
+    };
+    getContactActivityRank: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                contact_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ContactActivityRankRead"];
+                };
+            };
+            /** @description Not authenticated */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProblemDetail"];
+                    "application/problem+json": unknown;
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProblemDetail"];
+                    "application/problem+json": unknown;
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
                 };
             };
         };

@@ -247,7 +247,7 @@ export function AccountDetailPage() {
           <FinancialsTab accountId={data.id} rollup={rollup} />
         </Tabs.Panel>
         <Tabs.Panel value="usage">
-          <UsageTab accountId={data.id} />
+          <UsageTab accountId={data.id} rollup={rollup} />
         </Tabs.Panel>
         <Tabs.Panel value="contacts">
           <ContactsTab accountId={data.id} />

@@ -1,11 +1,11 @@
 import { Anchor, Switch } from "@mantine/core";
 import { Link } from "react-router";
 
-/** The tabs that can roll up the account's children (SPEC: communications on request, and financials). */
-export const ROLLUP_TABS: readonly string[] = ["timeline", "notes", "interactions", "tickets", "financials"];
+/** The tabs that can roll up the account's children (SPEC: usage, financials, and communications on request). */
+export const ROLLUP_TABS: readonly string[] = ["timeline", "notes", "interactions", "tickets", "financials", "usage"];
 
 /** "Include child accounts": the hierarchy rollup of a parent's timeline, notes, interactions,
- * tickets and revenue. */
+ * tickets, revenue and usage. */
 export function RollupSwitch({
   checked,
   onChange,

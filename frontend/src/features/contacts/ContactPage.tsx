@@ -5,6 +5,8 @@ import { isApiError } from "../../api/errors";
 import { PageHeader } from "../../components/PageHeader";
 import { formatDateTime } from "../../components/format";
 import { CardSkeleton, EmptyState, ErrorState } from "../../components/states";
+import { RankTrend } from "../metrics/RankTrend";
+import { useContactActivityRank } from "../metrics/queries";
 import { EventsTable } from "../usage/EventsTable";
 import { contactName, traitEntries } from "./format";
 import { useContact } from "./queries";
@@ -37,6 +39,7 @@ function Section({ title, children, testId }: { title: string; children: ReactNo
 export function ContactPage() {
   const { contactId = "" } = useParams();
   const contact = useContact(contactId);
+  const rank = useContactActivityRank(contactId);
 
   const breadcrumbs = (
     <Breadcrumbs mb="xs">
@@ -114,6 +117,13 @@ export function ContactPage() {
               <Text span ff="monospace" size="sm">
                 {data.external_id}
               </Text>
+            </Field>
+            <Field label="Activity rank" testId="contact-activity-rank">
+              {rank.data ? (
+                <RankTrend rank={rank.data.activity_rank} trend={rank.data.trend} arrow={rank.data.trend_arrow} />
+              ) : (
+                "—"
+              )}
             </Field>
             <Field label="First seen">{formatDateTime(data.first_seen_at)}</Field>
             <Field label="Last seen">{formatDateTime(data.last_seen_at)}</Field>

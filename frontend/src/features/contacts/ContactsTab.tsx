@@ -1,18 +1,27 @@
-import { Anchor, Box, Card, Group, Pagination, Table, Text, Title } from "@mantine/core";
+import { Anchor, Box, Card, Group, Pagination, Skeleton, Table, Text, Title, Tooltip } from "@mantine/core";
 import { useState } from "react";
 import { Link } from "react-router";
 import { formatDateTime, plural } from "../../components/format";
 import { EmptyState, ErrorState, TableSkeletonRows } from "../../components/states";
+import { RankTrend } from "../metrics/RankTrend";
+import { type ContactActivityRankRead, useContactActivityRanks } from "../metrics/queries";
 import { contactName } from "./format";
 import { useAccountContacts } from "./queries";
 
 const PAGE_SIZE = 25;
 
-/** The people who use the account's product, most recently seen first. */
+function ContactRank({ rank, loading }: { rank: ContactActivityRankRead | undefined; loading: boolean }) {
+  if (loading) return <Skeleton height={14} width={60} />;
+  if (!rank) return <Text size="sm">—</Text>;
+  return <RankTrend rank={rank.activity_rank} trend={rank.trend} arrow={rank.trend_arrow} testId="contact-rank" />;
+}
+
+/** The people who use the account's product, most recently seen first, with their activity rank. */
 export function ContactsTab({ accountId }: { accountId: string }) {
   const [page, setPage] = useState(1);
   const contacts = useAccountContacts(accountId, { limit: PAGE_SIZE, offset: (page - 1) * PAGE_SIZE });
   const pages = Math.max(1, Math.ceil((contacts.data?.total ?? 0) / PAGE_SIZE));
+  const ranks = useContactActivityRanks(accountId, contacts.data?.items.map((c) => c.id) ?? []);
 
   if (contacts.isError) {
     return <ErrorState error={contacts.error} onRetry={() => void contacts.refetch()} title="Could not load contacts" />;
@@ -39,13 +48,18 @@ export function ContactsTab({ accountId }: { accountId: string }) {
               <Table.Th>Name</Table.Th>
               <Table.Th>Email</Table.Th>
               <Table.Th>Title</Table.Th>
+              <Table.Th>
+                <Tooltip label="Percentile of 30-day session time among the organisation's active contacts, with its 30-day trend">
+                  <span>Activity rank</span>
+                </Tooltip>
+              </Table.Th>
               <Table.Th>Last seen</Table.Th>
               <Table.Th>First seen</Table.Th>
             </Table.Tr>
           </Table.Thead>
           <Table.Tbody>
             {contacts.isPending ? (
-              <TableSkeletonRows columns={5} rows={5} />
+              <TableSkeletonRows columns={6} rows={5} />
             ) : (
               contacts.data.items.map((contact) => (
                 <Table.Tr key={contact.id} data-testid="contact-row">
@@ -59,6 +73,9 @@ export function ContactsTab({ accountId }: { accountId: string }) {
                   </Table.Td>
                   <Table.Td>
                     <Text size="sm">{contact.title ?? "—"}</Text>
+                  </Table.Td>
+                  <Table.Td>
+                    <ContactRank rank={ranks.data?.get(contact.id)} loading={ranks.isPending && !ranks.isError} />
                   </Table.Td>
                   <Table.Td style={{ whiteSpace: "nowrap" }}>{formatDateTime(contact.last_seen_at)}</Table.Td>
                   <Table.Td style={{ whiteSpace: "nowrap" }}>{formatDateTime(contact.first_seen_at)}</Table.Td>

@@ -8,6 +8,9 @@ import { useCan } from "../auth/queries";
 import { useOrganisation, useUpdateOrganisation } from "../organisation/queries";
 import { SESSION_TIMEOUT_MAX, SESSION_TIMEOUT_MIN, validSessionTimeout } from "./integration";
 
+// The server re-derives this many days of sessions when the timeout changes (usage.TIMEOUT_RECOMPUTE_DAYS).
+const RECOMPUTED_DAYS = 90;
+
 /** How far apart a contact's usage events may be and still count as one session. */
 export function SessionTimeoutSection() {
   const organisation = useOrganisation();
@@ -34,7 +37,7 @@ export function SessionTimeoutSection() {
           notifications.show({
             color: "tenure",
             title: "Session timeout saved",
-            message: `Events more than ${org.session_timeout_minutes} minutes apart now start a new session.`,
+            message: `Events more than ${org.session_timeout_minutes} minutes apart now start a new session. Sessions of the last ${RECOMPUTED_DAYS} days are recomputed within a few minutes.`,
           }),
         onError: (e) => {
           if (isApiError(e)) setError(e.fieldErrorMap().session_timeout_minutes ?? null);
@@ -52,7 +55,7 @@ export function SessionTimeoutSection() {
           <Title order={4}>Session timeout</Title>
           <Text size="sm" c="dimmed">
             Usage events from one contact that are further apart than this start a new session (in usage reports and health
-            scores).
+            scores). A change also recomputes the sessions of the last {RECOMPUTED_DAYS} days; older days keep theirs.
           </Text>
         </Stack>
         {organisation.isError ? (

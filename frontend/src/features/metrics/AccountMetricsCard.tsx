@@ -3,6 +3,7 @@ import { IconArrowDownRight, IconArrowUpRight, IconMinus } from "@tabler/icons-r
 import { CardSkeleton, ErrorState } from "../../components/states";
 import { formatChange, formatMetric, trendColor, trendOf } from "./format";
 import { type AccountMetricsRead, useAccountMetrics } from "./queries";
+import { TrendArrowIcon } from "./RankTrend";
 
 type Metric = AccountMetricsRead["metrics"][number];
 
@@ -48,7 +49,12 @@ export function AccountMetricsCard({ accountId }: { accountId: string }) {
               </Text>
               <Group gap="xs" align="baseline" wrap="nowrap">
                 <Text fw={600}>{formatMetric(m.value, m.format, metrics.data.currency)}</Text>
-                <TrendBadge metric={m} currency={metrics.data.currency} since={metrics.data.compared_with} />
+                {m.key === "activity_rank" ? (
+                  // SPEC: the rank's arrow comes from its 30-day regression, not a 7-day change.
+                  <TrendArrowIcon arrow={metrics.data.activity_rank.trend_arrow} trend={metrics.data.activity_rank.trend} />
+                ) : (
+                  <TrendBadge metric={m} currency={metrics.data.currency} since={metrics.data.compared_with} />
+                )}
               </Group>
             </Stack>
           ))}

@@ -1,5 +1,15 @@
 import { describe, expect, it } from "vitest";
-import { formatChange, formatMetric, formulaNames, keyFromLabel, trendColor, trendOf, unknownNames } from "./format";
+import {
+  arrowColor,
+  formatChange,
+  formatMetric,
+  formulaNames,
+  keyFromLabel,
+  rankTrendLabel,
+  trendColor,
+  trendOf,
+  unknownNames,
+} from "./format";
 
 describe("formatMetric", () => {
   it("formats each kind", () => {
@@ -52,5 +62,21 @@ describe("keys and formulas", () => {
   it("finds the metrics a formula names, not its functions", () => {
     expect(formulaNames("round(mrr / max(active_users_30d, 1)) + mrr")).toEqual(["mrr", "active_users_30d"]);
     expect(unknownNames("mrr / seats", ["mrr"])).toEqual(["seats"]);
+  });
+});
+
+describe("activity rank trends", () => {
+  it("says what the slope means", () => {
+    expect(rankTrendLabel(0.85)).toBe("Trend over the last 30 days: +0.85 rank points a day");
+    expect(rankTrendLabel(-1)).toBe("Trend over the last 30 days: −1 rank point a day");
+    expect(rankTrendLabel(0)).toBe("Trend over the last 30 days: ±0 rank points a day");
+    expect(rankTrendLabel(null)).toBe("No trend yet: it needs two days of ranks");
+  });
+
+  it("colours a rising rank as good news", () => {
+    expect(arrowColor("up")).toBe("teal");
+    expect(arrowColor("down")).toBe("red");
+    expect(arrowColor("flat")).toBe("dimmed");
+    expect(arrowColor(null)).toBe("dimmed");
   });
 });

@@ -80,3 +80,18 @@ export function unknownNames(formula: string, known: Iterable<string>): string[]
   const set = new Set(known);
   return formulaNames(formula).filter((n) => !set.has(n));
 }
+
+export type TrendArrow = components["schemas"]["TrendArrow"];
+
+/** What an activity rank's trend arrow stands for, in words (its tooltip). */
+export function rankTrendLabel(trend: number | null | undefined): string {
+  if (trend == null) return "No trend yet: it needs two days of ranks";
+  const sign = trend > 0 ? "+" : trend < 0 ? "−" : "±";
+  const size = Math.abs(trend);
+  return `Trend over the last 30 days: ${sign}${formatNumber(size, 2)} rank point${size === 1 ? "" : "s"} a day`;
+}
+
+/** A rising activity rank is good news, a falling one bad. */
+export function arrowColor(arrow: TrendArrow | null | undefined): string {
+  return arrow === "up" ? "teal" : arrow === "down" ? "red" : "dimmed";
+}

@@ -7,12 +7,16 @@ export type ComputedMetricRead = components["schemas"]["ComputedMetricRead"];
 export type ComputedMetricCreate = components["schemas"]["ComputedMetricCreate"];
 export type ComputedMetricUpdate = components["schemas"]["ComputedMetricUpdate"];
 export type AccountMetricsRead = components["schemas"]["AccountMetricsRead"];
+export type ContactActivityRankRead = components["schemas"]["ContactActivityRankRead"];
 
 export const metricKeys = {
   all: ["metrics"] as const,
   catalog: ["metrics", "listMetrics"] as const,
   computed: ["metrics", "listComputedMetrics"] as const,
   account: (accountId: string) => ["metrics", "getAccountMetrics", { account_id: accountId }] as const,
+  contactRanks: (accountId: string, contactIds: readonly string[]) =>
+    ["metrics", "listContactActivityRanks", { account_id: accountId, contact_id: contactIds }] as const,
+  contactRank: (contactId: string) => ["metrics", "getContactActivityRank", { contact_id: contactId }] as const,
 };
 
 export function useMetricCatalog() {
@@ -34,6 +38,35 @@ export function useAccountMetrics(accountId: string) {
     queryKey: metricKeys.account(accountId),
     queryFn: ({ signal }) =>
       unwrap(api.GET("/api/v1/accounts/{account_id}/metrics", { params: { path: { account_id: accountId } }, signal })),
+  });
+}
+
+/** The activity rank and trend of these contacts of an account (a page of the Contacts tab), by contact id. */
+export function useContactActivityRanks(accountId: string, contactIds: readonly string[]) {
+  return useQuery({
+    enabled: contactIds.length > 0,
+    queryKey: metricKeys.contactRanks(accountId, contactIds),
+    queryFn: async ({ signal }) => {
+      const ranks = await unwrap(
+        api.GET("/api/v1/accounts/{account_id}/contact-activity-ranks", {
+          params: { path: { account_id: accountId }, query: { contact_id: [...contactIds] } },
+          signal,
+        }),
+      );
+      return new Map(ranks.map((r) => [r.contact_id, r]));
+    },
+  });
+}
+
+/** One contact's activity rank and trend. */
+export function useContactActivityRank(contactId: string) {
+  return useQuery({
+    enabled: Boolean(contactId),
+    queryKey: metricKeys.contactRank(contactId),
+    queryFn: ({ signal }) =>
+      unwrap(
+        api.GET("/api/v1/contacts/{contact_id}/activity-rank", { params: { path: { contact_id: contactId } }, signal }),
+      ),
   });
 }
 

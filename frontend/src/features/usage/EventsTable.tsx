@@ -7,17 +7,20 @@ import { TableSkeletonRows } from "../../components/states";
 type UsageEvent = components["schemas"]["EventRead"];
 
 /**
- * Product events, newest first. On an account the contact column links to each person; on a
- * contact the account column links to the account the event was sent for.
+ * Product events, newest first. On an account the contact column links to each person (and,
+ * for an event a rollup brought in from a child account, to that account); on a contact the
+ * account column links to the account the event was sent for.
  */
 export function EventsTable({
   events,
   loading = false,
   show,
+  accountId,
 }: {
   events: readonly UsageEvent[];
   loading?: boolean;
   show: "contact" | "account";
+  accountId?: string;
 }) {
   return (
     <Table.ScrollContainer minWidth={640}>
@@ -53,13 +56,28 @@ export function EventsTable({
                 </Table.Td>
                 <Table.Td>
                   {show === "contact" ? (
-                    event.contact_id ? (
-                      <Anchor component={Link} to={`/contacts/${event.contact_id}`} size="sm">
-                        {event.contact_external_id}
-                      </Anchor>
-                    ) : (
-                      <Text size="sm">{event.contact_external_id}</Text>
-                    )
+                    <>
+                      {event.contact_id ? (
+                        <Anchor component={Link} to={`/contacts/${event.contact_id}`} size="sm">
+                          {event.contact_external_id}
+                        </Anchor>
+                      ) : (
+                        <Text size="sm">{event.contact_external_id}</Text>
+                      )}
+                      {accountId && event.account_id && event.account_id !== accountId && (
+                        <Text size="xs" c="dimmed">
+                          on{" "}
+                          <Anchor
+                            component={Link}
+                            to={`/accounts/${event.account_id}`}
+                            size="xs"
+                            data-testid="event-child-account"
+                          >
+                            {event.account_external_id}
+                          </Anchor>
+                        </Text>
+                      )}
+                    </>
                   ) : event.account_id ? (
                     <Anchor component={Link} to={`/accounts/${event.account_id}`} size="sm">
                       {event.account_external_id}

@@ -3,8 +3,16 @@ import { lazy, Suspense, useState, type ReactNode } from "react";
 import { formatDate, plural } from "../../components/format";
 import { CardSkeleton, EmptyState, ErrorState } from "../../components/states";
 import { EventsTable } from "./EventsTable";
-import { useAccountEvents, useAccountUsage } from "./queries";
-import { featureBars, formatDuration, USAGE_RANGES, usagePoints, usageRange, type UsageRange } from "./series";
+import { useAccountEvents, useAccountFeatureUsage, useAccountUsage } from "./queries";
+import {
+  featureBars,
+  featureLines,
+  formatDuration,
+  USAGE_RANGES,
+  usagePoints,
+  usageRange,
+  type UsageRange,
+} from "./series";
 
 // Recharts is large: loaded with the first chart, not with the app.
 const UsageCharts = lazy(() => import("./UsageCharts"));
@@ -24,9 +32,9 @@ function Stat({ label, value, testId }: { label: string; value: string; testId: 
   );
 }
 
-function RecentEvents({ accountId }: { accountId: string }) {
+function RecentEvents({ accountId, rollup }: { accountId: string; rollup: boolean }) {
   const [page, setPage] = useState(1);
-  const events = useAccountEvents(accountId, { limit: EVENTS_PAGE, offset: (page - 1) * EVENTS_PAGE });
+  const events = useAccountEvents(accountId, { limit: EVENTS_PAGE, offset: (page - 1) * EVENTS_PAGE, rollup });
   const pages = Math.max(1, Math.ceil((events.data?.total ?? 0) / EVENTS_PAGE));
   return (
     <Card withBorder radius="lg" p={0}>
@@ -46,7 +54,7 @@ function RecentEvents({ accountId }: { accountId: string }) {
         <EmptyState title="No events yet" description="Events your product sends for this account's users appear here." />
       ) : (
         <>
-          <EventsTable events={events.data?.items ?? []} loading={events.isPending} show="contact" />
+          <EventsTable events={events.data?.items ?? []} loading={events.isPending} show="contact" accountId={accountId} />
           {pages > 1 && (
             <Group p="md" justify="flex-end">
               <Pagination total={pages} value={Math.min(page, pages)} onChange={setPage} size="sm" withEdges />
@@ -58,10 +66,15 @@ function RecentEvents({ accountId }: { accountId: string }) {
   );
 }
 
-/** An account's product usage: daily charts over a chosen range, top features and the latest events. */
-export function UsageTab({ accountId }: { accountId: string }) {
+/**
+ * An account's product usage: daily charts over a chosen range, top features (in total and over
+ * time) and the latest events; with `rollup`, of the account and its child accounts together.
+ */
+export function UsageTab({ accountId, rollup = false }: { accountId: string; rollup?: boolean }) {
   const [range, setRange] = useState<UsageRange>(30);
-  const usage = useAccountUsage(accountId, usageRange(range));
+  const query = { ...usageRange(range), rollup };
+  const usage = useAccountUsage(accountId, query);
+  const featureUsage = useAccountFeatureUsage(accountId, query);
 
   const picker = (
     <SegmentedControl
@@ -109,7 +122,15 @@ export function UsageTab({ accountId }: { accountId: string }) {
             </Card>
           }
         >
-          <UsageCharts points={points} features={features} />
+          <UsageCharts
+            points={points}
+            features={features}
+            trend={{
+              lines: featureUsage.data ? featureLines(featureUsage.data) : undefined,
+              error: featureUsage.isError ? featureUsage.error : null,
+              onRetry: () => void featureUsage.refetch(),
+            }}
+          />
         </Suspense>
       </Stack>
     );
@@ -119,12 +140,15 @@ export function UsageTab({ accountId }: { accountId: string }) {
     <Stack>
       <Group justify="space-between">
         <Text size="sm" c="dimmed" data-testid="usage-range">
-          {usage.data ? `${formatDate(usage.data.since)} – ${formatDate(usage.data.until)}, as of the last rollup` : " "}
+          {usage.data
+            ? `${formatDate(usage.data.since)} – ${formatDate(usage.data.until)}, as of the last rollup` +
+              (usage.data.rollup ? `, across ${plural(usage.data.accounts, "account")}` : "")
+            : " "}
         </Text>
         {picker}
       </Group>
       {body}
-      <RecentEvents accountId={accountId} />
+      <RecentEvents accountId={accountId} rollup={rollup} />
     </Stack>
   );
 }

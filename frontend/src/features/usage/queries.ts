@@ -4,15 +4,20 @@ import { api, unwrap } from "../../api/client";
 export interface UsageQuery {
   since: string;
   until: string;
+  /** The account and every child account below it that the user may see, together. */
+  rollup?: boolean;
 }
 
 export interface EventPageParams {
   limit: number;
   offset: number;
+  rollup?: boolean;
 }
 
 export const usageKeys = {
   usage: (accountId: string, query: UsageQuery) => ["getAccountUsage", { account_id: accountId, ...query }] as const,
+  features: (accountId: string, query: UsageQuery) =>
+    ["getAccountFeatureUsage", { account_id: accountId, ...query }] as const,
   events: (accountId: string, params: EventPageParams) => ["listAccountEvents", { account_id: accountId, ...params }] as const,
 };
 
@@ -23,6 +28,18 @@ export function useAccountUsage(accountId: string, query: UsageQuery) {
     queryFn: ({ signal }) =>
       unwrap(api.GET("/api/v1/accounts/{account_id}/usage", { params: { path: { account_id: accountId }, query }, signal })),
     // Keep the current charts on screen while another range loads.
+    placeholderData: keepPreviousData,
+  });
+}
+
+/** The account's top features and their events per day (per week over long ranges). */
+export function useAccountFeatureUsage(accountId: string, query: UsageQuery) {
+  return useQuery({
+    queryKey: usageKeys.features(accountId, query),
+    queryFn: ({ signal }) =>
+      unwrap(
+        api.GET("/api/v1/accounts/{account_id}/usage/features", { params: { path: { account_id: accountId }, query }, signal }),
+      ),
     placeholderData: keepPreviousData,
   });
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { dayLabel, featureBars, formatDuration, isoDate, toMinutes, usagePoints, usageRange } from "./series";
+import { dayLabel, featureBars, featureLines, formatDuration, isoDate, toMinutes, usagePoints, usageRange } from "./series";
 
 describe("usageRange", () => {
   it("covers exactly the given number of days, today included", () => {
@@ -78,5 +78,49 @@ describe("formatDuration", () => {
     expect(formatDuration(59)).toBe("59 s");
     expect(formatDuration(720)).toBe("12 min");
     expect(formatDuration(3 * 3600 + 5 * 60)).toBe("3 h 05 min");
+  });
+});
+
+describe("featureLines", () => {
+  const week = (start: string, end: string, events: number) => ({ start, end, events });
+
+  it("puts each feature under a key recharts cannot misread, one row per period", () => {
+    const lines = featureLines({
+      account_id: "a",
+      since: "2025-03-01",
+      until: "2025-04-15",
+      rollup: false,
+      interval: "week",
+      features: [
+        {
+          feature: "reports.v2",
+          module: "analytics",
+          events: 9,
+          periods: [week("2025-03-01", "2025-03-02", 4), week("2025-03-03", "2025-03-09", 5)],
+        },
+        {
+          feature: "search",
+          module: null,
+          events: 1,
+          periods: [week("2025-03-01", "2025-03-02", 0), week("2025-03-03", "2025-03-09", 1)],
+        },
+      ],
+    });
+
+    expect(lines.interval).toBe("week");
+    expect(lines.series.map(({ name, label }) => ({ name, label }))).toEqual([
+      { name: "f0", label: "reports.v2 · analytics" },
+      { name: "f1", label: "search" },
+    ]);
+    expect(lines.data.map(({ start, f0, f1 }) => [start, f0, f1])).toEqual([
+      ["2025-03-01", 4, 0],
+      ["2025-03-03", 5, 1],
+    ]);
+    expect(lines.data[0]!.label).toBe(dayLabel("2025-03-01"));
+  });
+
+  it("has nothing to draw without features", () => {
+    const lines = featureLines({ account_id: "a", since: "2025-03-01", until: "2025-03-02", rollup: false, interval: "day", features: [] });
+    expect(lines).toEqual({ data: [], series: [], interval: "day" });
   });
 });

@@ -79,3 +79,40 @@ export function formatDuration(seconds: number): string {
   const hours = Math.floor(minutes / 60);
   return `${hours.toLocaleString()} h ${String(minutes % 60).padStart(2, "0")} min`;
 }
+
+type FeatureSeries = components["schemas"]["FeatureSeries"];
+
+const FEATURE_COLORS = ["teal.6", "blue.6", "grape.6", "orange.6", "pink.6", "cyan.6", "lime.6", "red.6"];
+
+export interface FeatureLines {
+  /** One row per period: its axis label and each feature's events under that feature's key. */
+  data: Array<Record<string, string | number>>;
+  /** The chart's series: a key safe for recharts (no dots), the feature's label and a colour. */
+  series: Array<{ name: string; label: string; color: string }>;
+  interval: FeatureSeries["interval"];
+}
+
+/**
+ * The top features over time as chart rows. Keys are `f0`, `f1`, …: a feature name is the
+ * integrator's free text, and recharts reads a dotted key as a path into the row.
+ */
+export function featureLines(series: FeatureSeries): FeatureLines {
+  const features = series.features;
+  const periods = features[0]?.periods ?? [];
+  const data = periods.map((period, i) => {
+    const row: Record<string, string | number> = { start: period.start, label: dayLabel(period.start) };
+    features.forEach((feature, f) => {
+      row[`f${f}`] = feature.periods[i]?.events ?? 0;
+    });
+    return row;
+  });
+  return {
+    data,
+    series: features.map((feature, f) => ({
+      name: `f${f}`,
+      label: feature.module ? `${feature.feature} · ${feature.module}` : feature.feature,
+      color: FEATURE_COLORS[f % FEATURE_COLORS.length],
+    })),
+    interval: series.interval,
+  };
+}
