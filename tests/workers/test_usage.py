@@ -9,7 +9,7 @@ import pytest
 from arq.worker import Worker
 from httpx import AsyncClient
 from redis.asyncio import Redis
-from sqlalchemy import select
+from sqlalchemy import select, text
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from domain.accounts.models import Account
@@ -104,6 +104,23 @@ async def rollups(session: AsyncSession, org: Organisation) -> dict[str, list[tu
             .order_by(*(getattr(model, c) for c in columns))
         )
         out[model.__tablename__] = [tuple(r) for r in rows]
+    return out
+
+
+async def row_versions(session: AsyncSession, org: Organisation) -> dict[tuple[str, str], str]:
+    """Each rollup row's physical version (its ctid and creating transaction): unchanged when
+    the row was not written."""
+    out = {}
+    for table, key in (
+        ("usage_daily_contact", "contact_id::text"),
+        ("usage_daily_account", "''"),
+        ("usage_daily_feature", "feature"),
+    ):
+        rows = await session.execute(
+            text(f"SELECT {key}, ctid::text || xmin::text FROM {table} WHERE org_id = :o"),
+            {"o": org.id},
+        )
+        out.update({(table, k): v for k, v in rows})
     return out
 
 
@@ -248,6 +265,30 @@ class TestRollups:
         await usage.roll_up(session, org.id)
 
         assert await rollups(session, org) == before
+
+    async def test_recomputing_rewrites_only_the_rows_that_changed(
+        self, session: AsyncSession, org: Organisation, acme: Account
+    ) -> None:
+        await send(session, org, *SEQUENCE)
+        await usage.roll_up(session, org.id)
+        before = await row_versions(session, org)
+
+        await usage.roll_up(session, org.id, days=[DAY])
+        assert await row_versions(session, org) == before
+
+        # A new event of u-2 rewrites u-2's row, the account's and its feature's only.
+        await send(
+            session, org, ("u-2", at("09:20"), {"feature": "reports", "module": "analytics"})
+        )
+        await usage.roll_up(session, org.id)
+        after = await row_versions(session, org)
+        changed = {key for key in before if before[key] != after.get(key)}
+        u2 = await session.scalar(select(Contact.id).where(Contact.external_id == "u-2"))
+        assert changed == {
+            ("usage_daily_contact", str(u2)),
+            ("usage_daily_account", ""),
+            ("usage_daily_feature", "reports"),
+        }
 
     async def test_events_of_a_late_account_count_once_it_arrives(
         self, session: AsyncSession, org: Organisation
