@@ -10,8 +10,9 @@ Raw data (written by ingestion, the integrator's ids kept so late arrivals link 
 - `usage_pending_days`: the (organisation, day) pairs whose rollups are stale: ingestion and
   late linking add them, the rollup job consumes them.
 
-Derived by the rollup job (`domain.usage.service.roll_up`), replaced whole for each day it
-recomputes, so running it twice changes nothing. Days are calendar days in the organisation's
+Derived by the rollup job (`domain.usage.service.roll_up`): each day it recomputes ends up
+exactly as computed, only the rows that differ being written, so running it twice changes
+nothing. Days are calendar days in the organisation's
 time zone. Only events whose account and contact are both known are counted.
 
 Sessions are derived, not stored one by one: a session is a run of one contact's events on one

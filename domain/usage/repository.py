@@ -486,7 +486,7 @@ class UsageRepository:
         await self.session.execute(_SEEN, self._params(first=first, last=last))
 
     async def roll_up_days(self, first: date, last: date, *, tz: str, timeout_minutes: int) -> None:
-        """Replace the daily rollups of the days first..last (inclusive)."""
+        """Make the daily rollups of the days first..last (inclusive) what the events give."""
         params = self._params(first=first, last=last, tz=tz)
         for statement in _ROLLUP_SETTINGS:
             await self.session.execute(statement)

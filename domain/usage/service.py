@@ -476,7 +476,7 @@ SLICE_DAYS = 3
 @dataclass(frozen=True)
 class RollupPlan:
     """What one rollup recomputes: its days, cut into slices that can run one by one or side
-    by side (each replaces its own days, so slices are independent and idempotent)."""
+    by side (each recomputes its own days, so slices are independent and idempotent)."""
 
     org_id: uuid.UUID
     tz: str
@@ -513,7 +513,7 @@ async def plan_roll_up(
 
 
 async def roll_up_slice(session: AsyncSession, plan: RollupPlan, first: date, last: date) -> None:
-    """Replace the sessions and daily rollups of the days first..last of the plan."""
+    """Recompute the sessions and daily rollups of the days first..last of the plan."""
     await UsageRepository(session, plan.org_id).roll_up_days(
         first, last, tz=plan.tz, timeout_minutes=plan.timeout_minutes
     )
