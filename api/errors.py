@@ -131,6 +131,20 @@ _CHARACTER_NOT_IN_REPERTOIRE = "22021"
 # Concurrent writers that met in a deadlock or a serialization conflict: nothing was written,
 # and the same request sent again succeeds. Writers take rows in key order to make this rare.
 _TRANSIENT = {"40P01", "40001"}
+# Two requests that created the same record at once: the services check for duplicates first,
+# so only a race gets here; the loser is told what the winner made (nothing of its own was written).
+_UNIQUE_VIOLATION = "23505"
+# A record referred to was deleted by a concurrent request between the check and the write.
+_FOREIGN_KEY_VIOLATION = "23503"
+
+
+def _constraint_subject(exc: DBAPIError) -> str:
+    """ "uq_accounts_org_id_external_id" -> "accounts (external_id)", from the naming convention."""
+    name = getattr(exc.orig, "constraint_name", None) or ""
+    table = getattr(exc.orig, "table_name", None) or ""
+    columns = name.removeprefix("uq_").removeprefix("pk_").removeprefix(f"{table}_")
+    columns = columns.removeprefix("org_id_").replace("_org_id", "")
+    return f"{table} ({columns})" if table and columns else "record"
 
 
 async def handle_database_error(request: Request, exc: Exception) -> JSONResponse:
@@ -138,6 +152,20 @@ async def handle_database_error(request: Request, exc: Exception) -> JSONRespons
     sqlstate = getattr(exc.orig, "sqlstate", None)
     if sqlstate == _CHARACTER_NOT_IN_REPERTOIRE:
         return problem_response(422, detail="Text must not contain NUL (\\x00) characters")
+    if sqlstate == _UNIQUE_VIOLATION:
+        return problem_response(
+            409,
+            code="already_exists",
+            detail=f"The same {_constraint_subject(exc)} was created by another request at the "
+            "same moment; nothing was written. Read it, or send the request again.",
+        )
+    if sqlstate == _FOREIGN_KEY_VIOLATION:
+        return problem_response(
+            409,
+            code="reference_gone",
+            detail="A record this request refers to was removed by another request at the same "
+            "moment; nothing was written.",
+        )
     if sqlstate in _TRANSIENT:
         log.warning("transient database conflict (%s); the client may retry", sqlstate)
         return problem_response(

@@ -4,6 +4,7 @@ succeeds or fails on its own. Writes go through the one account write path
 (`bulk_writes.write_accounts`), so histories and the audit log are the same as for any edit."""
 
 import uuid
+from collections.abc import Collection
 from dataclasses import replace
 from datetime import date
 from typing import Annotated, Any
@@ -13,6 +14,7 @@ from sqlalchemy import or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain.accounts.bulk_writes import AccountEdit, NewAccount, write_accounts
+from domain.accounts.errors import ExternalIdTaken
 from domain.accounts.models import Account, LifecycleStage, Tier
 from domain.accounts.repository import ConfigRepository
 from domain.accounts.schemas import (
@@ -23,6 +25,7 @@ from domain.accounts.schemas import (
     Domain,
     ExternalId,
 )
+from domain.common.db import RaceLost, retries_races
 from domain.common.errors import DomainError
 from domain.integration import webhooks
 from domain.integration.batch import (
@@ -217,6 +220,7 @@ async def _write_each(
     actor: Actor,
     writes: list[tuple[int, str, Any]],
     outcome: BatchOutcome,
+    new_external_ids: Collection[str],
 ) -> None:
     """Write the batch at once; when a rule refuses an item, report it and write the rest
     (each attempt in a savepoint, so a refused attempt leaves nothing behind)."""
@@ -234,12 +238,15 @@ async def _write_each(
             if not isinstance(position, int):
                 raise
             index, id_, _ = writes.pop(position)
+            if isinstance(exc, ExternalIdTaken) and id_ in new_external_ids:
+                raise RaceLost() from exc
             outcome.reject(index, id_, exc.detail)
             continue
         outcome.accepted += len(writes)
         return
 
 
+@retries_races
 async def upsert_accounts(session: AsyncSession, actor: Actor, raw_items: list[Any]) -> CallOutcome:
     """Create or update accounts by external id; each record succeeds or fails on its own."""
     require(actor, Permission.INGEST_DATA)
@@ -262,7 +269,7 @@ async def upsert_accounts(session: AsyncSession, actor: Actor, raw_items: list[A
             writes.append((index, item.external_id, _as_write(item, names, new_ids)))
         except (ValueError, DomainError) as exc:
             outcome.reject(index, item.external_id, str(exc))
-    await _write_each(session, actor, writes, outcome)
+    await _write_each(session, actor, writes, outcome, new_ids.keys())
     return outcome.result()
 
 
@@ -288,7 +295,7 @@ async def set_metric_values(
                 AccountEdit(account_id, custom_values=item.values, always=False),
             )
         )
-    await _write_each(session, actor, writes, outcome)
+    await _write_each(session, actor, writes, outcome, ())
     return outcome.result()
 
 

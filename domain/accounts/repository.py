@@ -432,11 +432,18 @@ class AccountBatchRepository:
         self.org_id = actor.org_id
 
     async def rows(self, account_ids: Iterable[uuid.UUID]) -> list[RowMapping]:
-        """The live accounts among `account_ids` the actor may see, as plain rows."""
-        stmt = select(table_of(Account)).where(
-            Account.org_id == self.org_id,
-            among(Account.id, account_ids),
-            Account.deleted_at.is_(None),
+        """The live accounts among `account_ids` the actor may see, as plain rows, locked until
+        the transaction ends: concurrent writers of the same account take turns (in id order,
+        so they never deadlock), each reading what the one before it wrote."""
+        stmt = (
+            select(table_of(Account))
+            .where(
+                Account.org_id == self.org_id,
+                among(Account.id, account_ids),
+                Account.deleted_at.is_(None),
+            )
+            .order_by(Account.id)
+            .with_for_update()
         )
         if not self.actor.sees_all_accounts:
             # Only then: for everyone else the subquery would be the whole organisation.

@@ -1,9 +1,22 @@
+from collections.abc import Awaitable, Callable
+from typing import Concatenate, ParamSpec, TypeVar
+
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
     AsyncSession,
     async_sessionmaker,
     create_async_engine,
 )
+
+from domain.common.errors import Conflict
+
+P = ParamSpec("P")
+T = TypeVar("T")
+
+UNIQUE_VIOLATION = "23505"
+# A race needs a second writer per attempt; three losses in a row mean something else is wrong.
+_RACE_ATTEMPTS = 3
 
 
 def create_engine(url: str, *, pool_size: int = 10) -> AsyncEngine:
@@ -21,3 +34,36 @@ def create_engine(url: str, *, pool_size: int = 10) -> AsyncEngine:
 
 def create_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
     return async_sessionmaker(engine, expire_on_commit=False)
+
+
+class RaceLost(Conflict):
+    """A record this write believed new was created by a concurrent request meanwhile."""
+
+    code = "concurrent_write"
+    title = "Another request wrote the same record at the same moment; send it again"
+
+
+def is_unique_violation(exc: IntegrityError) -> bool:
+    return getattr(exc.orig, "sqlstate", None) == UNIQUE_VIOLATION
+
+
+def retries_races(
+    upsert: Callable[Concatenate[AsyncSession, P], Awaitable[T]],
+) -> Callable[Concatenate[AsyncSession, P], Awaitable[T]]:
+    """For an upsert by external key: when a concurrent request inserts the same key first,
+    only this upsert's savepoint is undone and it runs again, now updating the winner's row,
+    so every sender gets the same record instead of a duplicate-key error."""
+
+    async def run(session: AsyncSession, /, *args: P.args, **kwargs: P.kwargs) -> T:
+        attempt = 1
+        while True:
+            try:
+                async with session.begin_nested():
+                    return await upsert(session, *args, **kwargs)
+            except (IntegrityError, RaceLost) as exc:
+                lost = isinstance(exc, RaceLost) or is_unique_violation(exc)
+                if attempt == _RACE_ATTEMPTS or not lost:
+                    raise
+                attempt += 1
+
+    return run

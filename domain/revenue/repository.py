@@ -295,6 +295,14 @@ class RevenueRepository:
         )
         return [(currency, since, int(n)) for currency, since, n in rows]
 
+    async def take_recompute_turn(self) -> None:
+        """Wait until no other transaction is recomputing this organisation's revenue (held until
+        this one ends): two recomputes of the same accounts would otherwise both replace their
+        rows and the second would fail on a duplicate key."""
+        await self.session.execute(
+            select(func.pg_advisory_xact_lock(func.hashtextextended(f"revenue:{self.org_id}", 0)))
+        )
+
     async def replace_computed(
         self,
         account_ids: Sequence[uuid.UUID],

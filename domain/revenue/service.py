@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain.accounts import service as accounts
 from domain.common import clock
+from domain.common.db import retries_races
 from domain.common.jobs import enqueue
 from domain.common.pagination import Paged
 from domain.integration import webhooks
@@ -160,6 +161,7 @@ async def upsert_subscription(
     return subscription
 
 
+@retries_races
 async def _store_subscriptions(
     session: AsyncSession, actor: Actor, records: Sequence[SubscriptionIn]
 ) -> list[Subscription]:
@@ -241,6 +243,7 @@ async def upsert_invoice(session: AsyncSession, actor: Actor, data: InvoiceIn) -
     return invoice
 
 
+@retries_races
 async def _store_invoices(
     session: AsyncSession, actor: Actor, records: Sequence[InvoiceIn]
 ) -> list[Invoice]:
@@ -582,6 +585,7 @@ async def recompute(
     org = await _org(session, org_id)
     today = today or _today(org)
     repo = RevenueRepository(session, org_id)
+    await repo.take_recompute_turn()
     linked = await _link_waiting(session, repo)
     if account_ids is None:
         ids = await repo.accounts_with_revenue()

@@ -1,0 +1,150 @@
+"""Eight clients sending the same create at once, each request in its own transaction on its own
+connection (committed, unlike the rest of the suite): one wins, the others get a 409 problem (or,
+for upserts, the same record), never a 500."""
+
+import asyncio
+import uuid
+from collections.abc import AsyncIterator, Awaitable, Callable
+from typing import Any
+
+import pytest
+from httpx import ASGITransport, AsyncClient, Response
+from redis.asyncio import Redis
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from domain.common.db import create_sessionmaker
+from domain.common.settings import Settings
+from tests.factories import auth_headers, create_account, create_org, create_user
+
+CLIENTS = 8
+
+
+class Tenant:
+    def __init__(self, org_id: uuid.UUID, admin: dict[str, str], account_id: uuid.UUID) -> None:
+        self.org_id = org_id
+        self.admin = admin
+        self.account_id = account_id
+        self.csm_ids: list[str] = []
+        self.role_id = ""
+
+
+@pytest.fixture
+async def committed(
+    app_instance: Any, engine: AsyncEngine, redis: Redis, settings: Settings
+) -> AsyncIterator[tuple[AsyncClient, Tenant]]:
+    sessionmaker = create_sessionmaker(engine)
+    async with sessionmaker() as session:
+        org, admin = await create_org(session, name=f"concurrent-{uuid.uuid4().hex[:8]}")
+        csms = [await create_user(session, org) for _ in range(3)]
+        account = await create_account(session, org, external_id="shared-account")
+        role_id = await session.scalar(
+            text("SELECT id FROM roles WHERE org_id = :o AND name = 'CSM'"), {"o": org.id}
+        )
+        await session.commit()
+    tenant = Tenant(org.id, auth_headers(settings, admin), account.id)
+    tenant.csm_ids = [str(u.id) for u in csms]
+    tenant.role_id = str(role_id)
+    app_instance.state.sessionmaker = sessionmaker
+    app_instance.state.engine = engine
+    app_instance.state.redis = redis
+    async with AsyncClient(
+        transport=ASGITransport(app=app_instance), base_url="http://tenure.test"
+    ) as client:
+        yield client, tenant
+    async with engine.begin() as conn:
+        await conn.execute(text("DELETE FROM organisations WHERE id = :id"), {"id": org.id})
+
+
+async def _at_once(send: Callable[[], Awaitable[Response]]) -> list[Response]:
+    return list(await asyncio.gather(*(send() for _ in range(CLIENTS))))
+
+
+def _one_winner(responses: list[Response], created: int = 201) -> None:
+    statuses = sorted(r.status_code for r in responses)
+    assert statuses == [created] + [409] * (CLIENTS - 1), [r.text for r in responses]
+    for r in responses:
+        if r.status_code == 409:
+            assert r.headers["content-type"] == "application/problem+json"
+            assert r.json()["code"]
+
+
+def _all_same_record(responses: list[Response]) -> None:
+    assert all(r.status_code == 200 for r in responses), [
+        r.text for r in responses if r.status_code != 200
+    ]
+    assert len({r.json()["id"] for r in responses}) == 1
+
+
+async def test_creating_the_same_account_at_once(
+    committed: tuple[AsyncClient, Tenant],
+) -> None:
+    client, t = committed
+    body = {"external_id": "acme-race", "name": "Acme"}
+    _one_winner(await _at_once(lambda: client.post("/api/v1/accounts", json=body, headers=t.admin)))
+
+
+async def test_upserting_the_same_account_at_once(
+    committed: tuple[AsyncClient, Tenant],
+) -> None:
+    client, t = committed
+    body = {"external_id": "acme-upsert-race", "name": "Acme"}
+    _all_same_record(
+        await _at_once(lambda: client.post("/api/v1/accounts/upsert", json=body, headers=t.admin))
+    )
+
+
+async def test_defining_the_same_custom_field_at_once(
+    committed: tuple[AsyncClient, Tenant],
+) -> None:
+    client, t = committed
+    body = {"key": "seats_race", "label": "Seats", "type": "number"}
+    _one_winner(
+        await _at_once(lambda: client.post("/api/v1/custom-fields", json=body, headers=t.admin))
+    )
+
+
+async def test_adding_the_same_tier_at_once(committed: tuple[AsyncClient, Tenant]) -> None:
+    client, t = committed
+    body = {"name": "Platinum race"}
+    _one_winner(await _at_once(lambda: client.post("/api/v1/tiers", json=body, headers=t.admin)))
+
+
+async def test_inviting_the_same_address_at_once(committed: tuple[AsyncClient, Tenant]) -> None:
+    client, t = committed
+    body = {
+        "email": f"race-{uuid.uuid4().hex[:6]}@example.com",
+        "full_name": "Race",
+        "role_id": t.role_id,
+    }
+    _one_winner(
+        await _at_once(lambda: client.post("/api/v1/users/invitations", json=body, headers=t.admin))
+    )
+
+
+async def test_upserting_the_same_subscription_at_once(
+    committed: tuple[AsyncClient, Tenant],
+) -> None:
+    client, t = committed
+    body = {
+        "external_id": "sub-race",
+        "account_external_id": "shared-account",
+        "currency": "USD",
+        "starts_on": "2026-01-01",
+        "items": [{"external_id": "si-race", "unit_price": 10_000, "quantity": 2}],
+    }
+    _all_same_record(
+        await _at_once(lambda: client.post("/api/v1/subscriptions", json=body, headers=t.admin))
+    )
+
+
+async def test_assigning_the_same_csms_at_once(committed: tuple[AsyncClient, Tenant]) -> None:
+    client, t = committed
+    body = {"csm_ids": t.csm_ids}
+    responses = await _at_once(
+        lambda: client.patch(f"/api/v1/accounts/{t.account_id}", json=body, headers=t.admin)
+    )
+    # Writers of one account take turns, so each sets the same list and all succeed.
+    assert all(r.status_code == 200 for r in responses), [r.text for r in responses]
+    final = await client.get(f"/api/v1/accounts/{t.account_id}", headers=t.admin)
+    assert sorted(final.json()["csm_ids"]) == sorted(t.csm_ids)
