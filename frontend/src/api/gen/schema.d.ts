@@ -1043,7 +1043,8 @@ export interface paths {
         put?: never;
         /**
          * Login Mfa
-         * @description Finish signing in with a TOTP code or a single-use recovery code.
+         * @description Finish signing in with a TOTP code or a single-use recovery code. A TOTP code works
+         *     once, and an `mfa_token` starts one session at most (wrong codes do not use it up).
          */
         post: operations["loginMfa"];
         delete?: never;
@@ -1063,7 +1064,8 @@ export interface paths {
         put?: never;
         /**
          * Logout
-         * @description Sign out: the refresh token and every token rotated from it stop working.
+         * @description Sign out: the refresh token and every token rotated from it stop working, and so does
+         *     every access token of the user (other devices get a new one on their next refresh).
          */
         post: operations["logout"];
         delete?: never;
@@ -1084,7 +1086,8 @@ export interface paths {
         /**
          * Request Password Reset
          * @description Email a single-use reset link if the address belongs to an active user.
-         *     Always answers 202, so it does not reveal which addresses exist.
+         *     Always answers 202, so it does not reveal which addresses exist; a few emails per address
+         *     and per client an hour at most (more requests are answered alike and send nothing).
          */
         post: operations["requestPasswordReset"];
         delete?: never;
