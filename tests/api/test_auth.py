@@ -1045,6 +1045,21 @@ class TestInvitations:
 
         assert_problem(response, 409, "user_not_active")
 
+    async def test_an_organisation_name_with_a_line_break_still_invites(
+        self, client: AsyncClient, session: AsyncSession, settings: Settings, admin: User
+    ) -> None:
+        # Stored before names were checked: the subject is made one line, not refused.
+        await session.execute(
+            update(Organisation)
+            .where(Organisation.id == admin.org_id)
+            .values(name="Acme\r\nBcc: all@example.com")
+        )
+
+        email = await _invite(client, session, settings, admin)
+
+        [sent] = await emails_to(session, email)
+        assert sent.subject == "You are invited to Acme Bcc: all@example.com on Tenure"
+
     async def test_an_email_of_this_organisation_is_409(
         self, client: AsyncClient, session: AsyncSession, settings: Settings, admin: User
     ) -> None:
