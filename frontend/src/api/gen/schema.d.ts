@@ -1199,7 +1199,8 @@ export interface paths {
         /**
          * Upsert Contact
          * @description Create a contact, or update the one with this external id. Fields left out keep their
-         *     value; traits are merged; accounts are added, and linked once they exist.
+         *     value; traits are merged; accounts are added, and linked once they exist. Answers a
+         *     receipt, not the contact: read it with `/contacts/{contact_id}`.
          */
         post: operations["upsertContact"];
         delete?: never;
@@ -1555,7 +1556,9 @@ export interface paths {
         /**
          * Upsert Invoice
          * @description Create or update one invoice with its lines, by number: the same rules as one record
-         *     of `/invoices/batch`, but a bad record is a `422` problem.
+         *     of `/invoices/batch`, but a bad record is a `422` problem. Answers a receipt (its
+         *     `external_id` is the number), not the invoice: read it with
+         *     `/accounts/{account_id}/invoices`.
          */
         post: operations["upsertInvoice"];
         delete?: never;
@@ -2139,7 +2142,8 @@ export interface paths {
          * Upsert Subscription
          * @description Create or update one subscription with its items, by external id: the same rules as
          *     one record of `/subscriptions/batch`, but a bad record is a `422` problem. Sending it again
-         *     unchanged changes nothing. MRR is recomputed in the background.
+         *     unchanged changes nothing. MRR is recomputed in the background. Answers a receipt, not
+         *     the subscription: read it with `/accounts/{account_id}/subscriptions`.
          */
         post: operations["upsertSubscription"];
         delete?: never;
@@ -4474,6 +4478,32 @@ export interface components {
          * @enum {string}
          */
         ImportStatus: "queued" | "running" | "succeeded" | "failed";
+        /**
+         * IngestReceipt
+         * @description What a single-record ingestion call did. It never echoes the stored record: a key that
+         *     may only send data must not read it back (an upsert naming just an external id would
+         *     otherwise return the record). Read records with a key or user that may view them.
+         */
+        IngestReceipt: {
+            /**
+             * External Id
+             * @description The record's external id (an invoice's number)
+             * @example user-42
+             */
+            external_id: string;
+            /**
+             * Id
+             * Format: uuid
+             * @description Tenure's id of the record
+             */
+            id: string;
+            /**
+             * Status
+             * @description `created` if no record had this external id, else `updated` (also when nothing changed)
+             * @enum {string}
+             */
+            status: "created" | "updated";
+        };
         /** InteractionBatch */
         InteractionBatch: {
             /** Items */
@@ -10387,7 +10417,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ContactRead"];
+                    "application/json": components["schemas"]["IngestReceipt"];
                 };
             };
             /** @description Not authenticated */
@@ -11583,7 +11613,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["InvoiceRead"];
+                    "application/json": components["schemas"]["IngestReceipt"];
                 };
             };
             /** @description Not authenticated */
@@ -13379,7 +13409,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["SubscriptionRead"];
+                    "application/json": components["schemas"]["IngestReceipt"];
                 };
             };
             /** @description Not authenticated */
