@@ -27,7 +27,8 @@ def accepted_step(secret: str, code: str, *, now: datetime, after: int | None) -
     (RFC 6238 section 5.2): a code seen over a shoulder or phished cannot be replayed while
     it is still current."""
     code = code.strip().replace(" ", "")
-    if not code.isdigit() or len(code) != 6:
+    # ASCII digits only: isdigit() admits other scripts' digits, which compare_digest refuses.
+    if len(code) != 6 or not all("0" <= c <= "9" for c in code):
         return None
     totp = pyotp.TOTP(secret)
     current = totp.timecode(now)
