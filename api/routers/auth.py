@@ -142,7 +142,7 @@ async def get_invitation(token: str, session: Session) -> InvitationPreview:
     return InvitationPreview(email=user.email, full_name=user.full_name, organisation_name=org.name)
 
 
-@router.post("/invitations/accept", response_model=LoginResult, responses=problem(422))
+@router.post("/invitations/accept", response_model=LoginResult, responses=problem(409, 422))
 async def accept_invitation(
     data: InvitationAccept,
     response: Response,
@@ -150,7 +150,8 @@ async def accept_invitation(
     config: AuthConfigDep,
     settings: SettingsDep,
 ) -> LoginResult:
-    """Accept an invitation: choose a password and sign in."""
+    """Accept an invitation: choose a password and sign in. `409 email_taken` if the address
+    already signs in to another organisation."""
     signed_in = await auth.accept_invitation(
         session, config, token=data.token, password=data.password, full_name=data.full_name
     )

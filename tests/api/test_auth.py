@@ -1331,3 +1331,33 @@ class TestPasswordResetThrottle:
             ]
         )
         assert await outbox_count(session) == before
+
+
+class TestAnAddressMovesBetweenOrganisations:
+    async def test_reactivating_a_user_whose_address_now_signs_in_elsewhere_is_409(
+        self,
+        client: AsyncClient,
+        session: AsyncSession,
+        settings: Settings,
+        admin: User,
+        other_org: Organisation,
+    ) -> None:
+        # Deactivated here, the address was invited to and accepted in another organisation;
+        # only one active user may hold it, so reactivating must fail cleanly (not a 500).
+        left = await create_user(session, await session.get_one(Organisation, admin.org_id))
+        await client.post(
+            f"/api/v1/users/{left.id}/deactivate", headers=auth_headers(settings, admin)
+        )
+        other_admin = await create_user(session, other_org, role_name="Admin")
+        await _invite(client, session, settings, other_admin, left.email)
+        token = await only_link_token(session, left.email, "/accept-invitation")
+        accepted = await client.post(
+            "/api/v1/auth/invitations/accept", json={"token": token, "password": NEW_PASSWORD}
+        )
+        assert accepted.status_code == 200, accepted.text
+
+        response = await client.post(
+            f"/api/v1/users/{left.id}/reactivate", headers=auth_headers(settings, admin)
+        )
+
+        assert_problem(response, 409, "email_taken")

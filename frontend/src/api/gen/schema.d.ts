@@ -982,7 +982,8 @@ export interface paths {
         put?: never;
         /**
          * Accept Invitation
-         * @description Accept an invitation: choose a password and sign in.
+         * @description Accept an invitation: choose a password and sign in. `409 email_taken` if the address
+         *     already signs in to another organisation.
          */
         post: operations["acceptInvitation"];
         delete?: never;
@@ -2326,7 +2327,9 @@ export interface paths {
         put?: never;
         /**
          * Invite User
-         * @description Invite a teammate by email; they appear as pending until they accept.
+         * @description Invite a teammate by email; they appear as pending until they accept. `409
+         *     email_taken` if the address is already a user of this organisation (whether it signs in
+         *     to another organisation is not told: such an invitation is made like any other).
          */
         post: operations["inviteUser"];
         delete?: never;
@@ -2390,7 +2393,8 @@ export interface paths {
         put?: never;
         /**
          * Reactivate User
-         * @description Let a deactivated user sign in again.
+         * @description Let a deactivated user sign in again (`409 email_taken` if their address now signs in
+         *     to another organisation: an address belongs to one active user).
          */
         post: operations["reactivateUser"];
         delete?: never;
@@ -9881,6 +9885,16 @@ export interface operations {
                     "application/json": components["schemas"]["LoginResult"];
                 };
             };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProblemDetail"];
+                    "application/problem+json": unknown;
+                };
+            };
             /** @description Invalid request */
             422: {
                 headers: {
@@ -14397,6 +14411,16 @@ export interface operations {
             };
             /** @description Not found */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProblemDetail"];
+                    "application/problem+json": unknown;
+                };
+            };
+            /** @description Conflict */
+            409: {
                 headers: {
                     [name: string]: unknown;
                 };
