@@ -154,7 +154,7 @@ async def login_mfa(
     ):
         raise tokens.InvalidToken()
     await throttle.check(user.email, ip)
-    if not await use_second_factor(session, user, code=code, recovery_code=recovery_code, now=now):
+    if not await _use_second_factor(session, user, code=code, recovery_code=recovery_code, now=now):
         await throttle.record_failure(user.email, ip)
         raise InvalidMfaCode()
     if not await challenges.use(f"mfa:{decoded.token_id}", until=decoded.expires_at, now=now):
@@ -174,7 +174,7 @@ async def use_totp_code(session: AsyncSession, user: User, code: str, *, now: da
     )
 
 
-async def use_second_factor(
+async def _use_second_factor(
     session: AsyncSession,
     user: User,
     *,
