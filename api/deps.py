@@ -2,7 +2,6 @@
 
 import base64
 from collections.abc import AsyncIterator
-from datetime import timedelta
 from typing import Annotated
 
 from fastapi import Depends, Request
@@ -22,7 +21,7 @@ from domain.users.actor import Actor
 from domain.users.auth import AuthConfig
 from domain.users.errors import MfaEnrolmentRequired
 from domain.users.models import User
-from domain.users.throttle import LoginThrottle
+from domain.users.throttle import LoginThrottle, PasswordResetThrottle, SingleUse
 from workers import queue
 
 
@@ -69,16 +68,7 @@ RedisDep = Annotated[Redis, Depends(get_redis)]
 
 
 def get_auth_config(settings: SettingsDep) -> AuthConfig:
-    a = settings.auth
-    return AuthConfig(
-        secret_key=a.secret_key.get_secret_value(),
-        access_token_ttl=timedelta(minutes=a.access_token_minutes),
-        refresh_token_ttl=timedelta(days=a.refresh_token_days),
-        mfa_challenge_ttl=timedelta(minutes=a.mfa_challenge_minutes),
-        password_reset_ttl=timedelta(minutes=a.password_reset_minutes),
-        invitation_ttl=timedelta(days=a.invitation_days),
-        public_url=settings.public_url.rstrip("/"),
-    )
+    return auth.auth_config(settings)
 
 
 AuthConfigDep = Annotated[AuthConfig, Depends(get_auth_config)]
@@ -95,6 +85,26 @@ def get_login_throttle(settings: SettingsDep, redis: RedisDep) -> LoginThrottle:
 
 
 LoginThrottleDep = Annotated[LoginThrottle, Depends(get_login_throttle)]
+
+
+def get_password_reset_throttle(settings: SettingsDep, redis: RedisDep) -> PasswordResetThrottle:
+    a = settings.auth
+    return PasswordResetThrottle(
+        redis,
+        per_email=a.password_resets_per_email,
+        per_ip=a.password_resets_per_ip,
+        window_seconds=a.password_reset_window_seconds,
+    )
+
+
+PasswordResetThrottleDep = Annotated[PasswordResetThrottle, Depends(get_password_reset_throttle)]
+
+
+def get_single_use(redis: RedisDep) -> SingleUse:
+    return SingleUse(redis)
+
+
+SingleUseDep = Annotated[SingleUse, Depends(get_single_use)]
 
 
 def client_ip(request: Request) -> str:

@@ -160,6 +160,7 @@ def job_ctx(
     return {
         "sessionmaker": sessionmaker,
         "redis": redis,
+        "settings": settings,
         "smtp": smtp_config(settings),
         "job_try": 1,
     }

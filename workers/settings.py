@@ -15,6 +15,7 @@ from workers.jobs import (  # noqa: F401  # registers the areas' jobs
     metrics,
     revenue,
     usage,
+    users,
 )
 
 

@@ -2,7 +2,15 @@ from typing import Annotated
 
 from fastapi import APIRouter, Cookie, Response, status
 
-from api.deps import AuthConfigDep, ClientIp, LoginThrottleDep, Session, SettingsDep
+from api.deps import (
+    AuthConfigDep,
+    ClientIp,
+    LoginThrottleDep,
+    PasswordResetThrottleDep,
+    Session,
+    SettingsDep,
+    SingleUseDep,
+)
 from api.errors import problem
 from domain.users import auth
 from domain.users.auth import SignedIn
@@ -62,14 +70,17 @@ async def login_mfa(
     session: Session,
     config: AuthConfigDep,
     throttle: LoginThrottleDep,
+    challenges: SingleUseDep,
     ip: ClientIp,
     settings: SettingsDep,
 ) -> LoginResult:
-    """Finish signing in with a TOTP code or a single-use recovery code."""
+    """Finish signing in with a TOTP code or a single-use recovery code. A TOTP code works
+    once, and an `mfa_token` starts one session at most (wrong codes do not use it up)."""
     signed_in = await auth.login_mfa(
         session,
         config,
         throttle,
+        challenges,
         mfa_token=data.mfa_token,
         code=data.code,
         recovery_code=data.recovery_code,
@@ -100,18 +111,20 @@ async def logout(
     session: Session,
     tenure_refresh: Annotated[str | None, Cookie(max_length=200)] = None,
 ) -> None:
-    """Sign out: the refresh token and every token rotated from it stop working."""
+    """Sign out: the refresh token and every token rotated from it stop working, and so does
+    every access token of the user (other devices get a new one on their next refresh)."""
     await auth.logout(session, refresh_token=tenure_refresh)
     response.delete_cookie(REFRESH_COOKIE, path=REFRESH_COOKIE_PATH)
 
 
 @router.post("/password-reset", status_code=status.HTTP_202_ACCEPTED, responses=problem(422))
 async def request_password_reset(
-    data: PasswordResetRequest, session: Session, config: AuthConfigDep
+    data: PasswordResetRequest, session: Session, throttle: PasswordResetThrottleDep, ip: ClientIp
 ) -> None:
     """Email a single-use reset link if the address belongs to an active user.
-    Always answers 202, so it does not reveal which addresses exist."""
-    await auth.request_password_reset(session, config, email=data.email)
+    Always answers 202, so it does not reveal which addresses exist; a few emails per address
+    and per client an hour at most (more requests are answered alike and send nothing)."""
+    await auth.request_password_reset(session, throttle, email=data.email, ip=ip)
 
 
 @router.post(
@@ -129,7 +142,7 @@ async def get_invitation(token: str, session: Session) -> InvitationPreview:
     return InvitationPreview(email=user.email, full_name=user.full_name, organisation_name=org.name)
 
 
-@router.post("/invitations/accept", response_model=LoginResult, responses=problem(422))
+@router.post("/invitations/accept", response_model=LoginResult, responses=problem(409, 422))
 async def accept_invitation(
     data: InvitationAccept,
     response: Response,
@@ -137,7 +150,8 @@ async def accept_invitation(
     config: AuthConfigDep,
     settings: SettingsDep,
 ) -> LoginResult:
-    """Accept an invitation: choose a password and sign in."""
+    """Accept an invitation: choose a password and sign in. `409 email_taken` if the address
+    already signs in to another organisation."""
     signed_in = await auth.accept_invitation(
         session, config, token=data.token, password=data.password, full_name=data.full_name
     )

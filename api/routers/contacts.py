@@ -7,6 +7,7 @@ from api.deps import ApiActor, ApiCallOutcome, Session
 from api.errors import problem
 from api.routers.events import batch_body, record
 from domain.common.pagination import MAX_LIMIT, Page
+from domain.integration.schemas import IngestReceipt
 from domain.usage import service as usage
 from domain.usage.schemas import (
     BatchResult,
@@ -32,15 +33,16 @@ _CONTACT_EXAMPLE = {
 }
 
 
-@router.post("/contacts", response_model=ContactRead, responses=problem(401, 403, 422))
+@router.post("/contacts", response_model=IngestReceipt, responses=problem(401, 403, 422))
 async def upsert_contact(
     data: ContactUpsert, actor: ApiActor, session: Session, outcome: ApiCallOutcome
-) -> ContactRead:
+) -> IngestReceipt:
     """Create a contact, or update the one with this external id. Fields left out keep their
-    value; traits are merged; accounts are added, and linked once they exist."""
-    contact = await usage.upsert_contact(session, actor, data)
+    value; traits are merged; accounts are added, and linked once they exist. Answers a
+    receipt, not the contact: read it with `/contacts/{contact_id}`."""
+    receipt = await usage.upsert_contact(session, actor, data)
     record(outcome, 1, 0, [])
-    return ContactRead.model_validate(contact)
+    return receipt
 
 
 @router.post(

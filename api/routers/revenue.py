@@ -7,7 +7,7 @@ from fastapi import APIRouter, Query, status
 from api.deps import ApiActor, ApiCallOutcome, Session
 from api.errors import problem
 from domain.common.pagination import MAX_LIMIT, Page
-from domain.integration.schemas import CallOutcome
+from domain.integration.schemas import CallOutcome, IngestReceipt
 from domain.revenue import service as revenue
 from domain.revenue.schemas import (
     AccountMrrRead,
@@ -42,31 +42,34 @@ Rollup = Annotated[
 @router.post(
     "/subscriptions",
     tags=["revenue"],
-    response_model=SubscriptionRead,
+    response_model=IngestReceipt,
     responses=problem(401, 403, 422),
 )
 async def upsert_subscription(
     data: SubscriptionIn, actor: ApiActor, session: Session, outcome: ApiCallOutcome
-) -> SubscriptionRead:
+) -> IngestReceipt:
     """Create or update one subscription with its items, by external id: the same rules as
     one record of `/subscriptions/batch`, but a bad record is a `422` problem. Sending it again
-    unchanged changes nothing. MRR is recomputed in the background."""
-    subscription = await revenue.upsert_subscription(session, actor, data)
+    unchanged changes nothing. MRR is recomputed in the background. Answers a receipt, not
+    the subscription: read it with `/accounts/{account_id}/subscriptions`."""
+    receipt = await revenue.upsert_subscription(session, actor, data)
     outcome.accepted = 1
-    return SubscriptionRead.model_validate(subscription)
+    return receipt
 
 
 @router.post(
-    "/invoices", tags=["revenue"], response_model=InvoiceRead, responses=problem(401, 403, 422)
+    "/invoices", tags=["revenue"], response_model=IngestReceipt, responses=problem(401, 403, 422)
 )
 async def upsert_invoice(
     data: InvoiceIn, actor: ApiActor, session: Session, outcome: ApiCallOutcome
-) -> InvoiceRead:
+) -> IngestReceipt:
     """Create or update one invoice with its lines, by number: the same rules as one record
-    of `/invoices/batch`, but a bad record is a `422` problem."""
-    invoice = await revenue.upsert_invoice(session, actor, data)
+    of `/invoices/batch`, but a bad record is a `422` problem. Answers a receipt (its
+    `external_id` is the number), not the invoice: read it with
+    `/accounts/{account_id}/invoices`."""
+    receipt = await revenue.upsert_invoice(session, actor, data)
     outcome.accepted = 1
-    return InvoiceRead.model_validate(invoice)
+    return receipt
 
 
 @router.post(

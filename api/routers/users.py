@@ -35,7 +35,9 @@ async def list_users(
 async def invite_user(
     data: InvitationCreate, actor: CurrentActor, session: Session, config: AuthConfigDep
 ) -> UserRead:
-    """Invite a teammate by email; they appear as pending until they accept."""
+    """Invite a teammate by email; they appear as pending until they accept. `409
+    email_taken` if the address is already a user of this organisation (whether it signs in
+    to another organisation is not told: such an invitation is made like any other)."""
     return UserRead.model_validate(await users.invite_user(session, actor, config, data))
 
 
@@ -61,9 +63,12 @@ async def deactivate_user(user_id: uuid.UUID, actor: CurrentActor, session: Sess
     return UserRead.model_validate(await users.deactivate_user(session, actor, user_id))
 
 
-@router.post("/{user_id}/reactivate", response_model=UserRead, responses=problem(401, 403, 404))
+@router.post(
+    "/{user_id}/reactivate", response_model=UserRead, responses=problem(401, 403, 404, 409)
+)
 async def reactivate_user(user_id: uuid.UUID, actor: CurrentActor, session: Session) -> UserRead:
-    """Let a deactivated user sign in again."""
+    """Let a deactivated user sign in again (`409 email_taken` if their address now signs in
+    to another organisation: an address belongs to one active user)."""
     return UserRead.model_validate(await users.reactivate_user(session, actor, user_id))
 
 

@@ -356,6 +356,10 @@ async def _lookups(session: AsyncSession, actor: Actor, external_ids: set[str]) 
     )
 
 
+def _visible_external_ids(lookups: _Lookups) -> set[str]:
+    return {e for e, account_id in lookups.existing.items() if account_id in lookups.visible}
+
+
 def _custom_cell(custom_field: CustomField, text: str) -> Any:
     """A cell's text as the JSON value its custom field stores (InvalidCustomValue if not)."""
     value: Any = text
@@ -434,11 +438,10 @@ def _parse_row(
     if external_id in lookups.existing:
         row.account_id = lookups.existing[external_id]
         if row.account_id not in lookups.visible:
-            report.add(
-                number,
-                columns["external_id"],
-                "Not permitted: an account with this external id exists but is not yours to edit",
-            )
+            # External ids are unique in the organisation, so a new account cannot take this
+            # one; said exactly as creating it through the API says it, and no more (not
+            # whose it is, nor that it is an account the importer may not see).
+            report.add(number, columns["external_id"], ExternalIdTaken.title)
     elif external_id and "name" not in row.values:
         report.add(number, columns.get("name"), "name is required for a new account")
     _parse_churn(row, text, columns, lookups, report)
@@ -643,7 +646,9 @@ async def run_import(session: AsyncSession, redis: Redis, import_id: uuid.UUID) 
             first_row_of[row.external_id] = number
         if valid:
             rows.append(row)
-    # Parents: an existing account of the organisation, or a row of this file.
+    # Parents: an account the importer may see, or a row of this file. One they may not see
+    # is reported exactly as one that does not exist.
+    parents = _visible_external_ids(lookups)
     for row in rows:
         parent = row.parent_external_id
         if parent is None:
@@ -651,7 +656,7 @@ async def run_import(session: AsyncSession, redis: Redis, import_id: uuid.UUID) 
         column = columns["parent_external_id"]
         if parent == row.external_id:
             report.add(row.number, column, "An account cannot be its own parent")
-        elif parent not in lookups.existing and parent not in first_row_of:
+        elif parent not in parents and parent not in first_row_of:
             report.add(row.number, column, f"No account has external id {parent!r}")
     ordered = _order_parents_first(rows, report)
     await _check_writes(session, actor, ordered, lookups, columns, report)
@@ -746,10 +751,11 @@ async def _check_writes(
     (that row is reported)."""
     included: set[str] = set()
     checkable: list[_Row] = []
+    parents = _visible_external_ids(lookups)
     for row in ordered:
         parent = row.parent_external_id
         if row.number in report.rows or (
-            parent is not None and parent not in lookups.existing and parent not in included
+            parent is not None and parent not in parents and parent not in included
         ):
             continue
         included.add(row.external_id)

@@ -503,16 +503,18 @@ class AccountBatchRepository:
         return {external_id: account_id for external_id, account_id in result}
 
     async def live_ids_among(self, account_ids: Iterable[uuid.UUID]) -> set[uuid.UUID]:
-        """Which of these are live accounts of the organisation, visible to the actor or not
-        (parent links)."""
-        rows = await self.session.scalars(
-            select(Account.id).where(
-                Account.org_id == self.org_id,
-                among(Account.id, account_ids),
-                Account.deleted_at.is_(None),
-            )
+        """Which of these are live accounts the actor may see (parents an account may be put
+        under: one outside the actor's book is as absent as one that does not exist)."""
+        stmt = select(Account.id).where(
+            Account.org_id == self.org_id,
+            among(Account.id, account_ids),
+            Account.deleted_at.is_(None),
         )
-        return set(rows)
+        if not self.actor.sees_all_accounts:
+            stmt = stmt.where(
+                Account.id.in_(AccountRepository(self.session, self.actor).visible_ids())
+            )
+        return set(await self.session.scalars(stmt))
 
     async def parent_links(
         self, account_ids: Iterable[uuid.UUID]

@@ -21,6 +21,11 @@ class AuthSettings(BaseModel):
     max_failures_per_email: int = 5
     max_failures_per_ip: int = 30
     failure_window_seconds: int = 900
+    # Password reset emails per address and per client IP in the window (more answer the same
+    # 202 but send nothing).
+    password_resets_per_email: int = 3
+    password_resets_per_ip: int = 20
+    password_reset_window_seconds: int = 3600
     refresh_cookie_secure: bool = False
 
 

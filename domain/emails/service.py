@@ -25,6 +25,12 @@ class SmtpConfig:
     starttls: bool = False
 
 
+def header_value(text: str) -> str:
+    """`text` made safe for one email header: control characters (a CR or LF would start a
+    new header, and the email library refuses them) become spaces."""
+    return " ".join("".join(" " if ord(c) < 32 or ord(c) == 127 else c for c in text).split())
+
+
 async def queue_email(
     session: AsyncSession,
     *,
@@ -37,8 +43,8 @@ async def queue_email(
     email = OutboundEmail(
         id=uuid.uuid4(),
         org_id=org_id,
-        to_address=to,
-        subject=subject,
+        to_address=header_value(to),
+        subject=header_value(subject),
         text_body=text,
         html_body=html,
     )
@@ -50,9 +56,9 @@ async def queue_email(
 
 def build_message(email: OutboundEmail, smtp: SmtpConfig) -> EmailMessage:
     msg = EmailMessage()
-    msg["From"] = smtp.from_address
-    msg["To"] = email.to_address
-    msg["Subject"] = email.subject
+    msg["From"] = header_value(smtp.from_address)
+    msg["To"] = header_value(email.to_address)
+    msg["Subject"] = header_value(email.subject)
     # A stable Message-ID lets receivers discard a duplicate if a retried job resends.
     # (make_msgid would add a timestamp and randomness, a new id on every attempt.)
     msg["Message-ID"] = f"<{email.id}@tenure>"

@@ -1,6 +1,6 @@
 import uuid
 from datetime import datetime
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
@@ -31,6 +31,21 @@ class ApiKeyRead(BaseModel):
 
 class ApiKeyCreated(ApiKeyRead):
     key: str = Field(description="The key itself. Shown only now: Tenure keeps only a hash.")
+
+
+class IngestReceipt(BaseModel):
+    """What a single-record ingestion call did. It never echoes the stored record: a key that
+    may only send data must not read it back (an upsert naming just an external id would
+    otherwise return the record). Read records with a key or user that may view them."""
+
+    id: uuid.UUID = Field(description="Tenure's id of the record")
+    external_id: str = Field(
+        description="The record's external id (an invoice's number)", examples=["user-42"]
+    )
+    status: Literal["created", "updated"] = Field(
+        description="`created` if no record had this external id, else `updated` (also when "
+        "nothing changed)"
+    )
 
 
 class ApiCallError(BaseModel):

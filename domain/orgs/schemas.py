@@ -25,11 +25,18 @@ class OrganisationRead(BaseModel):
     session_timeout_minutes: int
 
 
+# The name goes into email subjects (invitations): a line break there would break every
+# such email, so control characters are refused.
+OrganisationName = Annotated[
+    str,
+    StringConstraints(
+        strip_whitespace=True, min_length=1, max_length=200, pattern=r"^[^\x00-\x1f\x7f]*$"
+    ),
+]
+
+
 class OrganisationUpdate(BaseModel):
-    name: (
-        Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
-        | None
-    ) = None
+    name: OrganisationName | None = None
     base_currency: Currency | None = None
     time_zone: str | None = Field(None, examples=["Europe/London"])
     fiscal_year_start_month: int | None = Field(None, ge=1, le=12)

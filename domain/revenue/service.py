@@ -19,7 +19,7 @@ from domain.common.jobs import enqueue
 from domain.common.pagination import Paged
 from domain.integration import webhooks
 from domain.integration.batch import BatchOutcome, parse_items, webhook_items
-from domain.integration.schemas import CallOutcome
+from domain.integration.schemas import CallOutcome, IngestReceipt
 from domain.orgs.models import Organisation
 from domain.revenue import mrr
 from domain.revenue.errors import BaseCurrencyRate, FxRateNotFound
@@ -153,12 +153,18 @@ async def ingest_subscriptions(
 
 async def upsert_subscription(
     session: AsyncSession, actor: Actor, data: SubscriptionIn
-) -> Subscription:
-    """One subscription, stored exactly as one record of a batch would be."""
+) -> IngestReceipt:
+    """One subscription, stored exactly as one record of a batch would be; the receipt does
+    not echo it (an ingest-only key may not read revenue)."""
     require(actor, Permission.INGEST_DATA)
+    repo = RevenueRepository(session, actor.org_id)
+    existed = bool(await repo.subscriptions_by_external_id([data.external_id]))
     [subscription] = await _store_subscriptions(session, actor, [data])
-    await session.refresh(subscription, ["created_at", "updated_at"])
-    return subscription
+    return IngestReceipt(
+        id=subscription.id,
+        external_id=subscription.external_id,
+        status="updated" if existed else "created",
+    )
 
 
 @retries_races
@@ -236,11 +242,16 @@ async def ingest_invoices(
     return outcome.result()
 
 
-async def upsert_invoice(session: AsyncSession, actor: Actor, data: InvoiceIn) -> Invoice:
-    """One invoice, stored exactly as one record of a batch would be."""
+async def upsert_invoice(session: AsyncSession, actor: Actor, data: InvoiceIn) -> IngestReceipt:
+    """One invoice, stored exactly as one record of a batch would be; the receipt does not
+    echo it (an ingest-only key may not read revenue)."""
     require(actor, Permission.INGEST_DATA)
+    repo = RevenueRepository(session, actor.org_id)
+    existed = bool(await repo.invoices_by_number([data.number]))
     [invoice] = await _store_invoices(session, actor, [data])
-    return invoice
+    return IngestReceipt(
+        id=invoice.id, external_id=invoice.number, status="updated" if existed else "created"
+    )
 
 
 @retries_races

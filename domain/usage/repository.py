@@ -426,6 +426,14 @@ class UsageRepository:
     async def organisation(self) -> Organisation:
         return await self.session.get_one(Organisation, self.org_id)
 
+    async def contact_exists(self, external_id: str) -> bool:
+        found = await self.session.scalar(
+            select(Contact.id).where(
+                Contact.org_id == self.org_id, Contact.external_id == external_id
+            )
+        )
+        return found is not None
+
     # Writes
 
     async def insert_events(self, columns: dict[str, list[Any]], *, tz: str) -> set[str]:

@@ -19,7 +19,7 @@ from domain.common import clock
 from domain.common.jobs import enqueue
 from domain.common.pagination import Paged
 from domain.integration import webhooks
-from domain.integration.schemas import ApiCallError, CallOutcome
+from domain.integration.schemas import ApiCallError, CallOutcome, IngestReceipt
 from domain.usage import periods, sessions
 from domain.usage.batches import describe, id_field, parse_batch
 from domain.usage.errors import ContactNotFound, InvalidBatch, InvalidItem, InvalidRange
@@ -281,14 +281,20 @@ async def _store_contacts(
     return ids
 
 
-async def upsert_contact(session: AsyncSession, actor: Actor, data: ContactUpsert) -> Contact:
+async def upsert_contact(session: AsyncSession, actor: Actor, data: ContactUpsert) -> IngestReceipt:
+    """Store one contact; the receipt says what happened without echoing the contact (an
+    ingest-only key may not read contacts)."""
     repo, tz = await _context(session, actor)
+    existed = await repo.contact_exists(data.external_id)
     tally = _Tally()
     ids = await _store_contacts(repo, [(0, data)], tally, tz=tz)
     if tally.errors:
         raise InvalidItem(tally.errors[0].message)
-    contact = await session.get_one(Contact, ids[data.external_id], populate_existing=True)
-    return contact
+    return IngestReceipt(
+        id=ids[data.external_id],
+        external_id=data.external_id,
+        status="updated" if existed else "created",
+    )
 
 
 async def upsert_contact_batch(session: AsyncSession, actor: Actor, body: bytes) -> BatchResult:

@@ -6,11 +6,13 @@ from datetime import datetime, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from domain.common import clock
+from domain.common import clock, jobs
+from domain.common.settings import Settings
 from domain.emails import service as emails
 from domain.orgs.models import Organisation
 from domain.users import mfa, repository, tokens
 from domain.users.errors import (
+    EmailTaken,
     InvalidCredentials,
     InvalidLinkToken,
     InvalidMfaCode,
@@ -26,7 +28,9 @@ from domain.users.models import (
 from domain.users.passwords import hash_password, verify_password
 from domain.users.repository import UserRepository
 from domain.users.schemas import LoginResult
-from domain.users.throttle import LoginThrottle
+from domain.users.throttle import LoginThrottle, PasswordResetThrottle, SingleUse
+
+SEND_PASSWORD_RESET_JOB = "users.send_password_reset"
 
 
 @dataclass(frozen=True)
@@ -40,6 +44,19 @@ class AuthConfig:
     public_url: str
 
 
+def auth_config(settings: Settings) -> AuthConfig:
+    a = settings.auth
+    return AuthConfig(
+        secret_key=a.secret_key.get_secret_value(),
+        access_token_ttl=timedelta(minutes=a.access_token_minutes),
+        refresh_token_ttl=timedelta(days=a.refresh_token_days),
+        mfa_challenge_ttl=timedelta(minutes=a.mfa_challenge_minutes),
+        password_reset_ttl=timedelta(minutes=a.password_reset_minutes),
+        invitation_ttl=timedelta(days=a.invitation_days),
+        public_url=settings.public_url.rstrip("/"),
+    )
+
+
 @dataclass(frozen=True)
 class SignedIn:
     result: LoginResult
@@ -47,7 +64,9 @@ class SignedIn:
 
 
 def _access_token(config: AuthConfig, user: User, *, now: datetime) -> str:
-    claims = tokens.TokenClaims(user_id=user.id, org_id=user.org_id, purpose="access")
+    claims = tokens.TokenClaims(
+        user_id=user.id, org_id=user.org_id, purpose="access", version=user.token_version
+    )
     return tokens.encode(claims, secret=config.secret_key, now=now, ttl=config.access_token_ttl)
 
 
@@ -90,17 +109,15 @@ async def login(
 ) -> SignedIn:
     await throttle.check(email, ip)
     now = clock.now()
-    user = await repository.find_user_by_email(session, email)
-    if (
-        not verify_password(user.password_hash if user else None, password)
-        or user is None
-        or user.status != UserStatus.ACTIVE
-    ):
+    user = await repository.find_active_user_by_email(session, email)
+    if not verify_password(user.password_hash if user else None, password) or user is None:
         await throttle.record_failure(email, ip)
         raise InvalidCredentials()
     if user.mfa_enabled:
         challenge = tokens.encode(
-            tokens.TokenClaims(user_id=user.id, org_id=user.org_id, purpose="mfa"),
+            tokens.TokenClaims(
+                user_id=user.id, org_id=user.org_id, purpose="mfa", version=user.token_version
+            ),
             secret=config.secret_key,
             now=now,
             ttl=config.mfa_challenge_ttl,
@@ -116,29 +133,57 @@ async def login_mfa(
     session: AsyncSession,
     config: AuthConfig,
     throttle: LoginThrottle,
+    challenges: SingleUse,
     *,
     mfa_token: str,
     code: str | None,
     recovery_code: str | None,
     ip: str,
 ) -> SignedIn:
-    claims = tokens.decode(mfa_token, secret=config.secret_key, purpose="mfa")
+    """Finish a sign-in with its second factor. The challenge (`mfa_token`) survives wrong
+    codes (the throttle limits those) but starts one session at most."""
+    now = clock.now()
+    decoded = tokens.decode_token(mfa_token, secret=config.secret_key, purpose="mfa")
+    claims = decoded.claims
     user = await UserRepository(session, claims.org_id).get(claims.user_id)
-    if user is None or user.status != UserStatus.ACTIVE or not user.mfa_secret:
+    if (
+        user is None
+        or user.status != UserStatus.ACTIVE
+        or not user.mfa_secret
+        or claims.version != user.token_version
+    ):
         raise tokens.InvalidToken()
     await throttle.check(user.email, ip)
-    if not await _second_factor_ok(session, user, code=code, recovery_code=recovery_code):
+    if not await _use_second_factor(session, user, code=code, recovery_code=recovery_code, now=now):
         await throttle.record_failure(user.email, ip)
         raise InvalidMfaCode()
+    if not await challenges.use(f"mfa:{decoded.token_id}", until=decoded.expires_at, now=now):
+        raise tokens.InvalidToken("This sign-in challenge was already used; sign in again")
     await throttle.reset(user.email)
-    return await _start_session(session, config, user, now=clock.now())
+    return await _start_session(session, config, user, now=now)
 
 
-async def _second_factor_ok(
-    session: AsyncSession, user: User, *, code: str | None, recovery_code: str | None
+async def use_totp_code(session: AsyncSession, user: User, code: str, *, now: datetime) -> bool:
+    """Whether `code` is the user's current TOTP code and not one used before; using it makes
+    it, and every older code, invalid."""
+    if not user.mfa_secret:
+        return False
+    step = mfa.accepted_step(user.mfa_secret, code, now=now, after=user.totp_last_step)
+    return step is not None and await UserRepository(session, user.org_id).advance_totp_step(
+        user.id, step
+    )
+
+
+async def _use_second_factor(
+    session: AsyncSession,
+    user: User,
+    *,
+    code: str | None,
+    recovery_code: str | None,
+    now: datetime,
 ) -> bool:
     if code and user.mfa_secret:
-        return mfa.verify(user.mfa_secret, code)
+        return await use_totp_code(session, user, code, now=now)
     if recovery_code:
         wanted = tokens.hash_opaque_token(mfa.normalise_recovery_code(recovery_code))
         for stored in await UserRepository(session, user.org_id).unused_recovery_codes(user.id):
@@ -190,11 +235,30 @@ async def refresh(session: AsyncSession, config: AuthConfig, *, refresh_token: s
 
 
 async def logout(session: AsyncSession, *, refresh_token: str | None) -> None:
+    """End this sign-in's refresh tokens, and every access token of the user: an access token
+    cannot be revoked alone, so the user's token version moves on. The user's other sign-ins
+    keep their refresh tokens and get a new access token on their next refresh."""
     if not refresh_token:
         return
     stored = await repository.find_refresh_token(session, tokens.hash_opaque_token(refresh_token))
-    if stored is not None:
-        await UserRepository(session, stored.org_id).revoke_family(stored.family_id, clock.now())
+    if stored is None:
+        return
+    users = UserRepository(session, stored.org_id)
+    # Only the live token of a sign-in ends the user's access tokens: an old rotated one
+    # (someone else may hold it) only ends its own family.
+    live = stored.revoked_at is None and stored.rotated_at is None
+    await users.revoke_family(stored.family_id, clock.now())
+    if live:
+        user = await users.get(stored.user_id)
+        if user is not None:
+            end_access_tokens(user)
+
+
+def end_access_tokens(user: User) -> None:
+    """Every access token issued to the user so far stops working (logout, a new password,
+    deactivation). Two concurrent bumps may both write the same number; either way it is not
+    the number the old tokens carry."""
+    user.token_version += 1
 
 
 async def issue_link(
@@ -245,10 +309,23 @@ async def send_password_reset(session: AsyncSession, config: AuthConfig, user: U
     )
 
 
-async def request_password_reset(session: AsyncSession, config: AuthConfig, *, email: str) -> None:
-    """Always succeeds for the caller, so the endpoint does not reveal which emails exist."""
-    user = await repository.find_user_by_email(session, email)
-    if user is not None and user.status == UserStatus.ACTIVE:
+async def request_password_reset(
+    session: AsyncSession, throttle: PasswordResetThrottle, *, email: str, ip: str
+) -> None:
+    """Always succeeds for the caller, and does the same work whether or not the address
+    belongs to anyone (a throttle count and a queued job; the job looks the address up), so
+    neither the answer nor its timing tells which addresses exist. Past the throttle's limit
+    for the address or the client, nothing more is sent."""
+    if await throttle.allow(email, ip):
+        jobs.enqueue(
+            session, SEND_PASSWORD_RESET_JOB, job_id=f"password-reset:{uuid.uuid4()}", email=email
+        )
+
+
+async def send_password_reset_to(session: AsyncSession, config: AuthConfig, *, email: str) -> None:
+    """Email a reset link to the active user with this address, if there is one."""
+    user = await repository.find_active_user_by_email(session, email)
+    if user is not None:
         await send_password_reset(session, config, user)
 
 
@@ -272,6 +349,7 @@ async def confirm_password_reset(session: AsyncSession, *, token: str, new_passw
     if user.status != UserStatus.ACTIVE:
         raise InvalidLinkToken()
     user.password_hash = hash_password(new_password)
+    end_access_tokens(user)
     await UserRepository(session, user.org_id).revoke_refresh_tokens(user.id, clock.now())
 
 
@@ -293,6 +371,12 @@ async def accept_invitation(
     user = await _redeem_link(session, token, OneTimeTokenPurpose.INVITATION, consume=True)
     if user.status != UserStatus.INVITED:
         raise InvalidLinkToken()
+    if await repository.find_active_user_by_email(session, user.email) is not None:
+        # Only the address's owner has the link, so this tells no one else anything.
+        raise EmailTaken(
+            "This address already signs in to Tenure with another organisation; "
+            "ask for an invitation to a different address"
+        )
     user.password_hash = hash_password(password)
     user.status = UserStatus.ACTIVE
     if full_name:
@@ -304,6 +388,6 @@ async def load_principal(session: AsyncSession, claims: tokens.TokenClaims) -> U
     """The user a valid access token names; a vanished or inactive user is a bad token (401),
     never a 404."""
     user = await UserRepository(session, claims.org_id).get(claims.user_id)
-    if user is None or user.status != UserStatus.ACTIVE:
+    if user is None or user.status != UserStatus.ACTIVE or claims.version != user.token_version:
         raise tokens.InvalidToken()
     return user

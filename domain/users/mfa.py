@@ -1,6 +1,8 @@
 """TOTP second factor (pyotp) and single-use recovery codes."""
 
+import hmac
 import secrets
+from datetime import datetime
 
 import pyotp
 
@@ -17,11 +19,23 @@ def provisioning_uri(secret: str, *, email: str) -> str:
     return pyotp.TOTP(secret).provisioning_uri(name=email, issuer_name=ISSUER)
 
 
-def verify(secret: str, code: str) -> bool:
+def accepted_step(secret: str, code: str, *, now: datetime, after: int | None) -> int | None:
+    """The time step whose code `code` is (this one, the one before or the one after, for
+    clock drift: pyotp's valid_window=1), if that step is newer than `after`, else None.
+
+    Remembering the step accepted last and passing it as `after` makes each code single-use
+    (RFC 6238 section 5.2): a code seen over a shoulder or phished cannot be replayed while
+    it is still current."""
     code = code.strip().replace(" ", "")
-    if not code.isdigit() or len(code) != 6:
-        return False
-    return pyotp.TOTP(secret).verify(code, valid_window=1)
+    # ASCII digits only: isdigit() admits other scripts' digits, which compare_digest refuses.
+    if len(code) != 6 or not all("0" <= c <= "9" for c in code):
+        return None
+    totp = pyotp.TOTP(secret)
+    current = totp.timecode(now)
+    for step in (current - 1, current, current + 1):
+        if (after is None or step > after) and hmac.compare_digest(totp.generate_otp(step), code):
+            return step
+    return None
 
 
 def new_recovery_codes() -> list[str]:

@@ -2,7 +2,7 @@ import uuid
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import ForeignKey, Index, String, UniqueConstraint, func
+from sqlalchemy import BigInteger, ForeignKey, Index, String, UniqueConstraint, func, text
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -41,6 +41,10 @@ class User(IdMixin, TimestampMixin, Base):
     last_login_at: Mapped[datetime | None]
     deactivated_at: Mapped[datetime | None]
     invited_at: Mapped[datetime | None]
+    # Copied into access tokens; bumping it ends every access token issued before.
+    token_version: Mapped[int] = mapped_column(default=0, server_default="0")
+    # The newest TOTP time step accepted: a code of that step or an older one is refused.
+    totp_last_step: Mapped[int | None] = mapped_column(BigInteger)
 
     role: Mapped[Role] = relationship(lazy="raise")
 
@@ -49,8 +53,15 @@ class User(IdMixin, TimestampMixin, Base):
         return self.mfa_enabled_at is not None
 
 
-# Email is the login, so it is unique across organisations (case-insensitively).
-Index("uq_users_email_lower", func.lower(User.email), unique=True)
+# Email is the login, so an active user's is unique across organisations (case-insensitively).
+# Invited and deactivated users do not hold theirs: an invitation to an address that signs in
+# elsewhere must look exactly like any other, or it tells the inviting admin the address exists.
+Index(
+    "uq_users_active_email_lower",
+    func.lower(User.email),
+    unique=True,
+    postgresql_where=text("status = 'active'"),
+)
 
 
 class RefreshToken(IdMixin, Base):

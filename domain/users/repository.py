@@ -16,10 +16,13 @@ from domain.users.models import (
 )
 
 
-async def find_user_by_email(session: AsyncSession, email: str) -> User | None:
-    """Unscoped on purpose: sign-in is where the organisation is not yet known."""
+async def find_active_user_by_email(session: AsyncSession, email: str) -> User | None:
+    """Unscoped on purpose: sign-in is where the organisation is not yet known. Only active
+    users hold their address (invitations to it may wait in other organisations)."""
     return await session.scalar(
-        select(User).options(selectinload(User.role)).where(func.lower(User.email) == email.lower())
+        select(User)
+        .options(selectinload(User.role))
+        .where(func.lower(User.email) == email.lower(), User.status == UserStatus.ACTIVE)
     )
 
 
@@ -61,6 +64,29 @@ class UserRepository:
                 func.lower(User.email).like(pattern) | func.lower(User.full_name).like(pattern)
             )
         return list(await self.session.scalars(stmt.order_by(func.lower(User.full_name))))
+
+    async def find_by_email(self, email: str) -> User | None:
+        """A user of this organisation with this address, whatever their status."""
+        return await self.session.scalar(
+            self._scoped().where(func.lower(User.email) == email.lower()).limit(1)
+        )
+
+    async def advance_totp_step(self, user_id: uuid.UUID, step: int) -> bool:
+        """Record `step` as the newest accepted TOTP step, unless it is not newer than the one
+        recorded. One conditional UPDATE: of two requests with the same code, the second waits
+        for the first's row lock and then finds the step taken."""
+        row = await self.session.scalar(
+            update(User)
+            .where(
+                User.org_id == self.org_id,
+                User.id == user_id,
+                (User.totp_last_step.is_(None)) | (User.totp_last_step < step),
+            )
+            .values(totp_last_step=step)
+            .returning(User.id)
+            .execution_options(synchronize_session="fetch")
+        )
+        return row is not None
 
     async def ids_with_permission(
         self, user_ids: list[uuid.UUID], permission: str

@@ -11,7 +11,13 @@ from domain.emails import service as emails
 from domain.orgs.models import Organisation
 from domain.users import mfa, tokens
 from domain.users.actor import Actor, require
-from domain.users.auth import AuthConfig, issue_link, send_password_reset
+from domain.users.auth import (
+    AuthConfig,
+    end_access_tokens,
+    issue_link,
+    send_password_reset,
+    use_totp_code,
+)
 from domain.users.errors import (
     BuiltinRoleImmutable,
     CannotChangeSelf,
@@ -30,7 +36,11 @@ from domain.users.errors import (
 from domain.users.models import OneTimeTokenPurpose, RecoveryCode, Role, User, UserStatus
 from domain.users.passwords import hash_password, verify_password
 from domain.users.permissions import BUILTIN_ROLES, Permission
-from domain.users.repository import RoleRepository, UserRepository, find_user_by_email
+from domain.users.repository import (
+    RoleRepository,
+    UserRepository,
+    find_active_user_by_email,
+)
 from domain.users.schemas import (
     InvitationCreate,
     MeRead,
@@ -97,7 +107,9 @@ async def invite_user(
 ) -> User:
     require(actor, Permission.MANAGE_USERS)
     role = await _get_role(session, actor, data.role_id)
-    if await find_user_by_email(session, data.email) is not None:
+    # Only this organisation's users are checked: whether the address signs in elsewhere must
+    # not show here (accepting the invitation is where that is refused, to its owner).
+    if await UserRepository(session, actor.org_id).find_by_email(data.email) is not None:
         raise EmailTaken()
     now = clock.now()
     user = User(
@@ -178,6 +190,7 @@ async def deactivate_user(session: AsyncSession, actor: Actor, user_id: uuid.UUI
     now = clock.now()
     user.status = UserStatus.INACTIVE
     user.deactivated_at = now
+    end_access_tokens(user)
     await UserRepository(session, actor.org_id).revoke_refresh_tokens(user.id, now)
     audit.record_for(
         session,
@@ -198,6 +211,10 @@ async def reactivate_user(session: AsyncSession, actor: Actor, user_id: uuid.UUI
         return user
     before = _user_snapshot(user)
     # A user deactivated before accepting an invitation goes back to pending.
+    if user.password_hash and await find_active_user_by_email(session, user.email) is not None:
+        # Their address now signs in to another organisation (they accepted an invitation
+        # there meanwhile); only one active user may hold it.
+        raise EmailTaken("This user's address now signs in to another Tenure organisation")
     user.status = UserStatus.ACTIVE if user.password_hash else UserStatus.INVITED
     user.deactivated_at = None
     audit.record_for(
@@ -221,6 +238,7 @@ async def admin_reset_password(
     if user.status != UserStatus.ACTIVE:
         raise UserNotActive()
     await send_password_reset(session, config, user)
+    end_access_tokens(user)
     await UserRepository(session, actor.org_id).revoke_refresh_tokens(user.id, clock.now())
     audit.record_for(session, actor, "user.password_reset_sent", "user", user.id)
     return user
@@ -337,6 +355,8 @@ async def change_password(
     if not verify_password(user.password_hash, current_password):
         raise InvalidCredentials("The current password is incorrect")
     user.password_hash = hash_password(new_password)
+    # Other sessions' access tokens end; their refresh tokens (and this one's) still work.
+    end_access_tokens(user)
     audit.record(
         session,
         org_id=user.org_id,
@@ -372,7 +392,7 @@ async def confirm_mfa_enrolment(session: AsyncSession, user: User, *, code: str)
         raise MfaAlreadyEnabled()
     if not user.mfa_secret:
         raise MfaNotEnrolling()
-    if not mfa.verify(user.mfa_secret, code):
+    if not await use_totp_code(session, user, code, now=clock.now()):
         raise InvalidMfaCode()
     user.mfa_enabled_at = clock.now()
     codes = await _replace_recovery_codes(session, user)
@@ -390,7 +410,7 @@ async def confirm_mfa_enrolment(session: AsyncSession, user: User, *, code: str)
 async def regenerate_recovery_codes(session: AsyncSession, user: User, *, code: str) -> list[str]:
     if not user.mfa_enabled or not user.mfa_secret:
         raise MfaNotEnabled()
-    if not mfa.verify(user.mfa_secret, code):
+    if not await use_totp_code(session, user, code, now=clock.now()):
         raise InvalidMfaCode()
     return await _replace_recovery_codes(session, user)
 
@@ -400,7 +420,7 @@ async def disable_mfa(session: AsyncSession, user: User, *, password: str, code:
         raise MfaNotEnabled()
     if not verify_password(user.password_hash, password):
         raise InvalidCredentials("The password is incorrect")
-    if not mfa.verify(user.mfa_secret, code):
+    if not await use_totp_code(session, user, code, now=clock.now()):
         raise InvalidMfaCode()
     await _clear_mfa(session, user)
     audit.record(

@@ -389,6 +389,31 @@ class TestRun:
         assert "own parent" in errors[7][1]
         assert await accounts_of(session, org) == {}
 
+    async def test_a_parent_outside_a_csms_book_is_reported_as_unknown(
+        self,
+        client: AsyncClient,
+        session: AsyncSession,
+        org: Organisation,
+        settings: Settings,
+        job_ctx: dict[str, Any],
+    ) -> None:
+        csm = await create_user(session, org, role_name="CSM")
+        someone_else = await create_user(session, org, role_name="CSM")
+        await create_account(session, org, external_id="mine", name="Mine", csms=[csm])
+        await create_account(session, org, external_id="theirs", name="Theirs", csms=[someone_else])
+        content = csv_of(
+            {"Id": "mine", "Company": "Mine", "Parent": "theirs"},
+            {"Id": "new", "Company": "New", "Parent": "nowhere"},
+        )
+
+        body = await run(client, auth_headers(settings, csm), job_ctx, content, dry_run=True)
+
+        errors = errors_by_row(body)
+        assert errors[2][1] == "No account has external id 'theirs'"
+        assert errors[3][1] == "No account has external id 'nowhere'"
+        assert errors[2][0] == errors[3][0]
+        assert (await accounts_of(session, org))["mine"].parent_id is None
+
     async def test_rerunning_a_finished_import_changes_nothing(
         self,
         client: AsyncClient,
@@ -718,8 +743,8 @@ class TestVisibility:
             {
                 "row": 3,
                 "column": "Id",
-                "message": "Not permitted: an account with this external id exists but is not "
-                "yours to edit",
+                # What creating it through the API says: not whose it is.
+                "message": "Another account already has this external id",
             }
         ]
         accounts = await accounts_of(session, org)

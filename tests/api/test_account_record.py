@@ -1,6 +1,7 @@
 """The full account record: configuration, histories, churn vs reactivate, hierarchy,
 custom fields and the filter language on the account list."""
 
+import uuid
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
@@ -10,6 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain.accounts.models import (
+    Account,
     CsmAssignmentPeriod,
     LifecycleStage,
     StagePeriod,
@@ -464,6 +466,47 @@ class TestHierarchy:
             json={"external_id": "x", "name": "X", "parent_id": str(foreign.id)},
         )
         assert_problem(response, 422, "parent_not_found")
+
+    async def test_a_csm_cannot_move_an_account_under_one_outside_their_book(
+        self,
+        client: AsyncClient,
+        session: AsyncSession,
+        org: Organisation,
+        settings: Settings,
+    ) -> None:
+        # An account they cannot see is answered exactly like one that does not exist.
+        csm = await create_user(session, org, role_name="CSM")
+        someone_else = await create_user(session, org, role_name="CSM")
+        mine = await create_account(session, org, csms=[csm])
+        also_mine = await create_account(session, org, csms=[csm])
+        theirs = await create_account(session, org, csms=[someone_else])
+        csm_headers = auth_headers(settings, csm)
+
+        answers = []
+        for parent_id in (theirs.id, uuid.uuid4()):
+            response = await client.patch(
+                f"{API}/accounts/{mine.id}", headers=csm_headers, json={"parent_id": str(parent_id)}
+            )
+            body = assert_problem(response, 422, "parent_not_found")
+            answers.append((body["title"], body["detail"]))
+        created = await client.post(
+            f"{API}/accounts",
+            headers=csm_headers,
+            json={"external_id": "new", "name": "New", "parent_id": str(theirs.id)},
+        )
+        moved = await client.patch(
+            f"{API}/accounts/{mine.id}", headers=csm_headers, json={"parent_id": str(also_mine.id)}
+        )
+
+        assert answers[0] == answers[1]
+        assert_problem(created, 422, "parent_not_found")
+        assert moved.status_code == 200, moved.text
+        stored = await session.scalar(
+            select(Account.parent_id)
+            .where(Account.id == mine.id)
+            .execution_options(populate_existing=True)
+        )
+        assert stored == also_mine.id
 
     async def test_children_with_descendant_counts(
         self,

@@ -1,6 +1,7 @@
 """Signing in and out through the API: passwords, throttling, refresh rotation, 2FA, emailed
 links and invitations."""
 
+from collections.abc import Awaitable, Callable
 from datetime import timedelta
 from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
@@ -8,6 +9,7 @@ from urllib.parse import parse_qs, unquote, urlsplit
 import pyotp
 import pytest
 from httpx import AsyncClient, Response
+from jose import jwt
 from redis.asyncio import Redis
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -19,6 +21,7 @@ from domain.users import tokens
 from domain.users.models import OneTimeToken, RecoveryCode, RefreshToken, User, UserStatus
 from tests.factories import PASSWORD, auth_headers, create_org, create_user, role
 from tests.helpers import assert_problem, emails_to, link_token, only_link_token, outbox_count
+from workers.jobs import users as user_jobs
 
 NEW_PASSWORD = "a-brand-new-password"
 
@@ -63,6 +66,37 @@ async def _mfa_login(
 
 def _secret(settings: Settings) -> str:
     return settings.auth.secret_key.get_secret_value()
+
+
+def _next_code(secret: str) -> str:
+    """The code of the next time step. A code works once, so a test that already used the
+    current one uses this (the step after the current one is accepted, for clock drift)."""
+    return pyotp.TOTP(secret).at(clock.now(), counter_offset=1)
+
+
+async def _run_password_reset_jobs(redis: Redis, job_ctx: dict[str, Any]) -> None:
+    """Run the reset jobs the requests queued, as the worker would, and take them off the
+    queue."""
+    for job in await redis.queued_jobs():  # type: ignore[attr-defined]  # ArqRedis
+        if job.function == "users.send_password_reset":
+            await user_jobs.send_password_reset(job_ctx, **job.kwargs)
+            await redis.zrem("arq:queue", job.job_id)
+            await redis.delete(f"arq:job:{job.job_id}")
+
+
+RequestReset = Callable[[str], Awaitable[Response]]
+
+
+@pytest.fixture
+def request_reset(client: AsyncClient, redis: Redis, job_ctx: dict[str, Any]) -> RequestReset:
+    """Ask for a password reset and run the job it queued."""
+
+    async def request(email: str) -> Response:
+        response = await client.post("/api/v1/auth/password-reset", json={"email": email})
+        await _run_password_reset_jobs(redis, job_ctx)
+        return response
+
+    return request
 
 
 class TestLogin:
@@ -567,7 +601,7 @@ class TestRecoveryCodes:
         response = await client.post(
             "/api/v1/me/mfa/recovery-codes",
             headers=headers,
-            json={"code": pyotp.TOTP(secret).now()},
+            json={"code": _next_code(secret)},
         )
 
         assert response.status_code == 200
@@ -611,7 +645,7 @@ class TestDisableMfa:
         response = await client.post(
             "/api/v1/me/mfa/disable",
             headers=headers,
-            json={"password": "wrong-password", "code": pyotp.TOTP(secret).now()},
+            json={"password": "wrong-password", "code": _next_code(secret)},
         )
 
         assert_problem(response, 401, "invalid_credentials")
@@ -639,7 +673,7 @@ class TestDisableMfa:
         response = await client.post(
             "/api/v1/me/mfa/disable",
             headers=headers,
-            json={"password": PASSWORD, "code": pyotp.TOTP(secret).now()},
+            json={"password": PASSWORD, "code": _next_code(secret)},
         )
 
         assert response.status_code == 204
@@ -758,39 +792,40 @@ class TestChangePassword:
 
 
 class TestPasswordReset:
-    async def _request(self, client: AsyncClient, email: str) -> Response:
-        return await client.post("/api/v1/auth/password-reset", json={"email": email})
-
     async def _confirm(self, client: AsyncClient, token: str, password: str) -> Response:
         return await client.post(
             "/api/v1/auth/password-reset/confirm", json={"token": token, "new_password": password}
         )
 
     async def test_unknown_email_is_202_and_sends_nothing(
-        self, client: AsyncClient, session: AsyncSession, redis: Redis
+        self, request_reset: RequestReset, client: AsyncClient, session: AsyncSession, redis: Redis
     ) -> None:
         before = await outbox_count(session)
 
-        response = await self._request(client, "nobody@example.com")
+        response = await request_reset("nobody@example.com")
 
         assert response.status_code == 202
         assert await outbox_count(session) == before
-        assert await redis.zcard("arq:queue") == 0
+        assert await redis.zcard("arq:queue") == 0  # the reset job ran and queued no email
 
     async def test_inactive_user_gets_nothing(
-        self, client: AsyncClient, session: AsyncSession, org: Organisation
+        self,
+        request_reset: RequestReset,
+        client: AsyncClient,
+        session: AsyncSession,
+        org: Organisation,
     ) -> None:
         user = await create_user(session, org, status=UserStatus.INACTIVE)
 
-        response = await self._request(client, user.email)
+        response = await request_reset(user.email)
 
         assert response.status_code == 202
         assert await emails_to(session, user.email) == []
 
     async def test_known_user_gets_a_reset_link(
-        self, client: AsyncClient, session: AsyncSession, admin: User
+        self, request_reset: RequestReset, client: AsyncClient, session: AsyncSession, admin: User
     ) -> None:
-        response = await self._request(client, admin.email.upper())
+        response = await request_reset(admin.email.upper())
 
         assert response.status_code == 202
         [email] = await emails_to(session, admin.email)
@@ -799,10 +834,10 @@ class TestPasswordReset:
         assert "within 60 minutes" in email.text_body
 
     async def test_confirming_sets_the_password_and_signs_out_everywhere(
-        self, client: AsyncClient, session: AsyncSession, admin: User
+        self, request_reset: RequestReset, client: AsyncClient, session: AsyncSession, admin: User
     ) -> None:
         old_session = _refresh_cookie(await _login(client, admin.email))
-        await self._request(client, admin.email)
+        await request_reset(admin.email)
         token = await only_link_token(session, admin.email, "/reset-password")
 
         response = await self._confirm(client, token, NEW_PASSWORD)
@@ -813,9 +848,9 @@ class TestPasswordReset:
         assert_problem(await _refresh(client, old_session), 401)
 
     async def test_the_link_works_once(
-        self, client: AsyncClient, session: AsyncSession, admin: User
+        self, request_reset: RequestReset, client: AsyncClient, session: AsyncSession, admin: User
     ) -> None:
-        await self._request(client, admin.email)
+        await request_reset(admin.email)
         token = await only_link_token(session, admin.email, "/reset-password")
         await self._confirm(client, token, NEW_PASSWORD)
 
@@ -825,9 +860,9 @@ class TestPasswordReset:
         assert (await _login(client, admin.email, NEW_PASSWORD)).status_code == 200
 
     async def test_an_expired_link_is_refused(
-        self, client: AsyncClient, session: AsyncSession, admin: User
+        self, request_reset: RequestReset, client: AsyncClient, session: AsyncSession, admin: User
     ) -> None:
-        await self._request(client, admin.email)
+        await request_reset(admin.email)
         token = await only_link_token(session, admin.email, "/reset-password")
         await session.execute(
             update(OneTimeToken)
@@ -841,11 +876,11 @@ class TestPasswordReset:
         assert (await _login(client, admin.email)).status_code == 200
 
     async def test_a_newer_link_replaces_the_older_one(
-        self, client: AsyncClient, session: AsyncSession, admin: User
+        self, request_reset: RequestReset, client: AsyncClient, session: AsyncSession, admin: User
     ) -> None:
-        await self._request(client, admin.email)
+        await request_reset(admin.email)
         first = await only_link_token(session, admin.email, "/reset-password")
-        await self._request(client, admin.email)
+        await request_reset(admin.email)
         second = next(
             t
             for t in (
@@ -972,9 +1007,13 @@ class TestInvitations:
         assert_problem(await self._accept(client, token), 422, "invalid_link_token")
 
     async def test_a_reset_token_is_not_an_invitation(
-        self, client: AsyncClient, session: AsyncSession, admin: User
+        self,
+        request_reset: RequestReset,
+        client: AsyncClient,
+        session: AsyncSession,
+        admin: User,
     ) -> None:
-        await client.post("/api/v1/auth/password-reset", json={"email": admin.email})
+        await request_reset(admin.email)
         token = await only_link_token(session, admin.email, "/reset-password")
 
         assert_problem(await self._accept(client, token), 422, "invalid_link_token")
@@ -1006,19 +1045,28 @@ class TestInvitations:
 
         assert_problem(response, 409, "user_not_active")
 
-    async def test_an_email_already_in_use_is_409(
-        self,
-        client: AsyncClient,
-        session: AsyncSession,
-        settings: Settings,
-        admin: User,
-        other_org: Organisation,
+    async def test_an_organisation_name_with_a_line_break_still_invites(
+        self, client: AsyncClient, session: AsyncSession, settings: Settings, admin: User
     ) -> None:
-        # Emails are the login, so they are unique across organisations too.
-        elsewhere = await create_user(session, other_org)
-        csm = await role(session, await session.get_one(Organisation, admin.org_id), "CSM")
+        # Stored before names were checked: the subject is made one line, not refused.
+        await session.execute(
+            update(Organisation)
+            .where(Organisation.id == admin.org_id)
+            .values(name="Acme\r\nBcc: all@example.com")
+        )
 
-        for email in (admin.email.upper(), elsewhere.email):
+        email = await _invite(client, session, settings, admin)
+
+        [sent] = await emails_to(session, email)
+        assert sent.subject == "You are invited to Acme Bcc: all@example.com on Tenure"
+
+    async def test_an_email_of_this_organisation_is_409(
+        self, client: AsyncClient, session: AsyncSession, settings: Settings, admin: User
+    ) -> None:
+        csm = await role(session, await session.get_one(Organisation, admin.org_id), "CSM")
+        invited = await _invite(client, session, settings, admin)
+
+        for email in (admin.email.upper(), invited):
             response = await client.post(
                 "/api/v1/users/invitations",
                 headers=auth_headers(settings, admin),
@@ -1026,3 +1074,290 @@ class TestInvitations:
             )
             assert_problem(response, 409, "email_taken")
         assert await emails_to(session, admin.email) == []
+
+    async def test_an_address_used_in_another_organisation_is_invited_like_any_other(
+        self,
+        client: AsyncClient,
+        session: AsyncSession,
+        settings: Settings,
+        admin: User,
+        other_org: Organisation,
+    ) -> None:
+        # A 409 here would tell any admin which addresses have a login in another tenant.
+        elsewhere = await create_user(session, other_org)
+        fresh = await _invite(client, session, settings, admin, "never.seen@example.com")
+
+        await _invite(client, session, settings, admin, elsewhere.email.upper())
+
+        listed = await client.get(
+            "/api/v1/users", params={"status": "invited"}, headers=auth_headers(settings, admin)
+        )
+        assert sorted(u["email"].lower() for u in listed.json()) == sorted(
+            [fresh, elsewhere.email.lower()]
+        )
+        [sent] = await emails_to(session, elsewhere.email)
+        assert sent.subject == "You are invited to Org on Tenure"
+
+    async def test_accepting_while_the_address_signs_in_elsewhere_is_409(
+        self,
+        client: AsyncClient,
+        session: AsyncSession,
+        settings: Settings,
+        admin: User,
+        other_org: Organisation,
+    ) -> None:
+        # Only the address's owner holds the link, so only they learn this.
+        elsewhere = await create_user(session, other_org)
+        await _invite(client, session, settings, admin, elsewhere.email)
+        token = await only_link_token(session, elsewhere.email, "/accept-invitation")
+
+        response = await self._accept(client, token)
+
+        assert_problem(response, 409, "email_taken")
+        me = await _me(client, _bearer((await _login(client, elsewhere.email)).json()))
+        assert me.json()["org_id"] == str(other_org.id)
+        assert_problem(await _login(client, elsewhere.email, NEW_PASSWORD), 401)
+        # The link still works once the other login is gone.
+        await session.execute(
+            update(User).where(User.id == elsewhere.id).values(status=UserStatus.INACTIVE)
+        )
+        assert (await self._accept(client, token)).status_code == 200
+
+
+class TestCodesAndChallengesWorkOnce:
+    @pytest.fixture
+    async def user(self, session: AsyncSession, org: Organisation) -> User:
+        return await create_user(session, org, mfa_secret=pyotp.random_base32())
+
+    async def test_a_code_signs_in_once(self, client: AsyncClient, user: User) -> None:
+        assert user.mfa_secret
+        code = pyotp.TOTP(user.mfa_secret).now()
+
+        first = await _mfa_login(client, user, code=code)
+        again = await _mfa_login(client, user, code=code)
+
+        assert first.status_code == 200, first.text
+        assert_problem(again, 401, "invalid_mfa_code")
+
+    async def test_a_code_older_than_the_last_one_used_is_refused(
+        self, client: AsyncClient, user: User
+    ) -> None:
+        assert user.mfa_secret
+        current = pyotp.TOTP(user.mfa_secret).now()
+
+        assert (await _mfa_login(client, user, code=_next_code(user.mfa_secret))).status_code == 200
+        assert_problem(await _mfa_login(client, user, code=current), 401, "invalid_mfa_code")
+
+    async def test_a_code_used_in_a_sign_in_cannot_turn_2fa_off(
+        self, client: AsyncClient, user: User
+    ) -> None:
+        assert user.mfa_secret
+        code = pyotp.TOTP(user.mfa_secret).now()
+        signed_in = await _mfa_login(client, user, code=code)
+
+        response = await client.post(
+            "/api/v1/me/mfa/disable",
+            headers=_bearer(signed_in.json()),
+            json={"password": PASSWORD, "code": code},
+        )
+
+        assert_problem(response, 401, "invalid_mfa_code")
+
+    async def test_an_mfa_token_starts_one_session(self, client: AsyncClient, user: User) -> None:
+        assert user.mfa_secret
+        mfa_token = (await _login(client, user.email)).json()["mfa_token"]
+
+        first = await client.post(
+            "/api/v1/auth/login/mfa",
+            json={"mfa_token": mfa_token, "code": pyotp.TOTP(user.mfa_secret).now()},
+        )
+        again = await client.post(
+            "/api/v1/auth/login/mfa",
+            json={"mfa_token": mfa_token, "code": _next_code(user.mfa_secret)},
+        )
+
+        assert first.status_code == 200, first.text
+        assert_problem(again, 401, "invalid_token")
+
+    async def test_a_wrong_code_does_not_use_up_the_mfa_token(
+        self, client: AsyncClient, user: User
+    ) -> None:
+        assert user.mfa_secret
+        mfa_token = (await _login(client, user.email)).json()["mfa_token"]
+        wrong = await client.post(
+            "/api/v1/auth/login/mfa", json={"mfa_token": mfa_token, "code": "000000"}
+        )
+
+        right = await client.post(
+            "/api/v1/auth/login/mfa",
+            json={"mfa_token": mfa_token, "code": pyotp.TOTP(user.mfa_secret).now()},
+        )
+
+        assert_problem(wrong, 401, "invalid_mfa_code")
+        assert right.status_code == 200, right.text
+
+
+class TestAccessTokensEndEarly:
+    """Access tokens live 15 minutes; signing out, a new password or deactivation must end
+    them at once, not at expiry."""
+
+    async def test_logout_ends_the_access_token(self, client: AsyncClient, admin: User) -> None:
+        signed_in = await _login(client, admin.email)
+        cookie = _refresh_cookie(signed_in)
+        client.cookies.clear()
+
+        await client.post("/api/v1/auth/logout", headers={"Cookie": f"tenure_refresh={cookie}"})
+
+        assert_problem(await _me(client, _bearer(signed_in.json())), 401, "invalid_token")
+
+    async def test_other_devices_get_a_new_access_token_by_refreshing(
+        self, client: AsyncClient, admin: User
+    ) -> None:
+        laptop = await _login(client, admin.email)
+        phone = await _login(client, admin.email)
+        client.cookies.clear()
+        await client.post(
+            "/api/v1/auth/logout", headers={"Cookie": f"tenure_refresh={_refresh_cookie(laptop)}"}
+        )
+
+        assert_problem(await _me(client, _bearer(phone.json())), 401)
+        renewed = await _refresh(client, _refresh_cookie(phone))
+        assert renewed.status_code == 200, renewed.text
+        assert (await _me(client, _bearer(renewed.json()))).status_code == 200
+
+    async def test_a_password_reset_ends_access_tokens(
+        self,
+        request_reset: RequestReset,
+        client: AsyncClient,
+        session: AsyncSession,
+        admin: User,
+    ) -> None:
+        signed_in = await _login(client, admin.email)
+        await request_reset(admin.email)
+        token = await only_link_token(session, admin.email, "/reset-password")
+
+        await client.post(
+            "/api/v1/auth/password-reset/confirm",
+            json={"token": token, "new_password": NEW_PASSWORD},
+        )
+
+        assert_problem(await _me(client, _bearer(signed_in.json())), 401, "invalid_token")
+
+    async def test_a_password_change_ends_access_tokens(
+        self, client: AsyncClient, admin: User
+    ) -> None:
+        other_device = await _login(client, admin.email)
+        this_device = await _login(client, admin.email)
+
+        changed = await client.post(
+            "/api/v1/me/password",
+            headers=_bearer(this_device.json()),
+            json={"current_password": PASSWORD, "new_password": NEW_PASSWORD},
+        )
+
+        assert changed.status_code == 204
+        assert_problem(await _me(client, _bearer(other_device.json())), 401, "invalid_token")
+
+    async def test_deactivation_ends_access_tokens_and_mfa_tokens(
+        self, client: AsyncClient, session: AsyncSession, settings: Settings, org: Organisation
+    ) -> None:
+        admin = await create_user(session, org, role_name="Admin")
+        user = await create_user(session, org)
+        signed_in = await _login(client, user.email)
+
+        await client.post(
+            f"/api/v1/users/{user.id}/deactivate", headers=auth_headers(settings, admin)
+        )
+        await session.execute(
+            update(User).where(User.id == user.id).values(status=UserStatus.ACTIVE)
+        )
+
+        # Even once active again, the tokens issued before stay dead.
+        assert_problem(await _me(client, _bearer(signed_in.json())), 401, "invalid_token")
+
+    async def test_a_token_without_an_expiry_is_401(
+        self, client: AsyncClient, settings: Settings, admin: User
+    ) -> None:
+        # Signed with our secret, so only the missing `exp` can refuse it.
+        forever = jwt.encode(
+            {
+                "sub": str(admin.id),
+                "org": str(admin.org_id),
+                "pur": "access",
+                "ver": 0,
+                "iat": 0,
+                "jti": "x",
+            },
+            _secret(settings),
+            algorithm="HS256",
+        )
+
+        assert_problem(await _me(client, {"Authorization": f"Bearer {forever}"}), 401)
+
+
+class TestPasswordResetThrottle:
+    async def test_requests_past_the_limit_are_answered_alike_and_send_nothing(
+        self, request_reset: RequestReset, session: AsyncSession, admin: User
+    ) -> None:
+        answers = [(await request_reset(admin.email)).status_code for _ in range(12)]
+
+        assert answers == [202] * 12
+        assert len(await emails_to(session, admin.email)) == 3
+
+    async def test_a_client_asking_for_many_addresses_is_throttled(
+        self, request_reset: RequestReset, session: AsyncSession, admin: User
+    ) -> None:
+        for n in range(20):
+            await request_reset(f"nobody-{n}@example.com")
+
+        assert (await request_reset(admin.email)).status_code == 202
+        assert await emails_to(session, admin.email) == []
+
+    async def test_a_known_and_an_unknown_address_get_the_same_work(
+        self, client: AsyncClient, session: AsyncSession, redis: Redis, admin: User
+    ) -> None:
+        # The request only counts and queues a job; the job looks the address up, so the
+        # answer's timing cannot tell the two apart.
+        before = await outbox_count(session)
+        for email in (admin.email, "nobody@example.com"):
+            response = await client.post("/api/v1/auth/password-reset", json={"email": email})
+            assert response.status_code == 202
+
+        jobs = await redis.queued_jobs()  # type: ignore[attr-defined]  # ArqRedis
+        assert sorted((j.function, j.kwargs["email"]) for j in jobs) == sorted(
+            [
+                ("users.send_password_reset", admin.email),
+                ("users.send_password_reset", "nobody@example.com"),
+            ]
+        )
+        assert await outbox_count(session) == before
+
+
+class TestAnAddressMovesBetweenOrganisations:
+    async def test_reactivating_a_user_whose_address_now_signs_in_elsewhere_is_409(
+        self,
+        client: AsyncClient,
+        session: AsyncSession,
+        settings: Settings,
+        admin: User,
+        other_org: Organisation,
+    ) -> None:
+        # Deactivated here, the address was invited to and accepted in another organisation;
+        # only one active user may hold it, so reactivating must fail cleanly (not a 500).
+        left = await create_user(session, await session.get_one(Organisation, admin.org_id))
+        await client.post(
+            f"/api/v1/users/{left.id}/deactivate", headers=auth_headers(settings, admin)
+        )
+        other_admin = await create_user(session, other_org, role_name="Admin")
+        await _invite(client, session, settings, other_admin, left.email)
+        token = await only_link_token(session, left.email, "/accept-invitation")
+        accepted = await client.post(
+            "/api/v1/auth/invitations/accept", json={"token": token, "password": NEW_PASSWORD}
+        )
+        assert accepted.status_code == 200, accepted.text
+
+        response = await client.post(
+            f"/api/v1/users/{left.id}/reactivate", headers=auth_headers(settings, admin)
+        )
+
+        assert_problem(response, 409, "email_taken")

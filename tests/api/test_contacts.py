@@ -54,10 +54,29 @@ class TestUpsert:
         )
 
         assert created.status_code == 200, created.text
-        body = updated.json()
-        assert body["id"] == created.json()["id"]
-        assert (body["email"], body["name"], body["title"]) == ("ada@acme.com", "Ada", "CTO")
-        assert body["traits"] == {"plan": "pro", "seats": 4}
+        assert created.json()["status"] == "created"
+        assert updated.json() == {**created.json(), "status": "updated"}
+        [ada] = await contacts_of(session, org)
+        assert (ada.email, ada.name, ada.title) == ("ada@acme.com", "Ada", "CTO")
+        assert ada.traits == {"plan": "pro", "seats": 4}
+
+    async def test_an_ingest_key_gets_a_receipt_not_the_contact(
+        self, client: AsyncClient, session: AsyncSession, org: Organisation, ingest: dict[str, str]
+    ) -> None:
+        # Upserting with only the external id must not read the contact back: an ingest-only
+        # key may write contacts but not see their email, name, title or traits.
+        await client.post(
+            URL,
+            headers=ingest,
+            json={"external_id": "u-1", "email": "ada@acme.com", "name": "Ada", "title": "CTO"},
+        )
+
+        response = await client.post(URL, headers=ingest, json={"external_id": "u-1"})
+
+        assert response.status_code == 200, response.text
+        [ada] = await contacts_of(session, org)
+        assert response.json() == {"id": str(ada.id), "external_id": "u-1", "status": "updated"}
+        assert "ada@acme.com" not in response.text and "CTO" not in response.text
 
     async def test_a_batch_upserts_valid_items_and_reports_the_rest(
         self, client: AsyncClient, session: AsyncSession, org: Organisation, ingest: dict[str, str]

@@ -67,6 +67,10 @@ class TestUpdateOrganisation:
             ({"base_currency": "usd"}, "base_currency"),
             ({"fiscal_year_start_month": 13}, "fiscal_year_start_month"),
             ({"name": "  "}, "name"),
+            # Goes into invitation subjects: a line break there broke every invitation.
+            ({"name": "Acme\r\nBcc: all@example.com"}, "name"),
+            ({"name": "Acme\nCorp"}, "name"),
+            ({"name": "Acme\x00"}, "name"),
             ({"session_timeout_minutes": 0}, "session_timeout_minutes"),
             ({"session_timeout_minutes": "half an hour"}, "session_timeout_minutes"),
         ],

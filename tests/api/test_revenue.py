@@ -10,13 +10,14 @@ from httpx import AsyncClient
 from redis.asyncio import Redis
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import selectinload
 
 from domain.accounts.models import Account
 from domain.common.settings import Settings
 from domain.integration.models import ApiCall, ApiScope
 from domain.orgs.models import Organisation
 from domain.revenue import service as revenue
-from domain.revenue.models import Subscription, SubscriptionItem
+from domain.revenue.models import Invoice, Subscription, SubscriptionItem
 from domain.users.models import User
 from tests.factories import auth_headers, create_account, create_api_key, create_user
 from tests.helpers import assert_problem
@@ -51,6 +52,29 @@ async def _post(
 
 async def _count(session: AsyncSession, model: Any) -> int:
     return await session.scalar(select(func.count()).select_from(model)) or 0
+
+
+async def _subscription_stored(session: AsyncSession, external_id: str = "sub_1") -> Subscription:
+    """Freshly read: the single upserts answer a receipt, not the record."""
+    stored = await session.scalar(
+        select(Subscription)
+        .options(selectinload(Subscription.items))
+        .where(Subscription.external_id == external_id)
+        .execution_options(populate_existing=True)
+    )
+    assert stored is not None
+    return stored
+
+
+async def _invoice_stored(session: AsyncSession, number: str) -> Invoice:
+    stored = await session.scalar(
+        select(Invoice)
+        .options(selectinload(Invoice.lines))
+        .where(Invoice.number == number)
+        .execution_options(populate_existing=True)
+    )
+    assert stored is not None
+    return stored
 
 
 @pytest.fixture
@@ -365,14 +389,18 @@ class TestSingleUpsert:
         response = await client.post("/api/v1/subscriptions", headers=ingest, json=_subscription())
         assert response.status_code == 200, response.text
         created = response.json()
-        assert (created["external_id"], created["account_id"]) == ("sub_1", str(account.id))
-        assert [i["external_id"] for i in created["items"]] == ["plan", "sso"]
+        stored = await _subscription_stored(session)
+        assert created == {"id": str(stored.id), "external_id": "sub_1", "status": "created"}
+        assert stored.account_id == account.id
+        assert sorted(i.external_id for i in stored.items) == ["plan", "sso"]
         assert len(await redis.queued_jobs()) == 1
+        updated_at = stored.updated_at
 
         again = await client.post("/api/v1/subscriptions", headers=ingest, json=_subscription())
 
         assert again.status_code == 200, again.text
-        assert again.json()["updated_at"] == created["updated_at"]
+        assert again.json() == {**created, "status": "updated"}
+        assert (await _subscription_stored(session)).updated_at == updated_at
         assert await _count(session, Subscription) == 1
         assert len(await redis.queued_jobs()) == 1
         logged = list(await session.scalars(select(ApiCall).order_by(ApiCall.received_at)))
@@ -392,9 +420,10 @@ class TestSingleUpsert:
         response = await client.post("/api/v1/subscriptions", headers=ingest, json=changed)
 
         assert response.status_code == 200, response.text
-        body = response.json()
-        assert (body["ends_on"], [i["unit_price"] for i in body["items"]]) == (
-            "2026-06-01",
+        assert response.json()["status"] == "updated"
+        stored = await _subscription_stored(session)
+        assert (stored.ends_on, [i.unit_price for i in stored.items]) == (
+            date(2026, 6, 1),
             [240_000],
         )
         assert await _count(session, SubscriptionItem) == 1
@@ -440,13 +469,17 @@ class TestSingleUpsert:
         )
 
         assert response.status_code == again.status_code == 200, response.text
-        body = response.json()
-        assert (body["account_id"], body["total"], body["is_paid"]) == (
-            str(account.id),
+        stored = await _invoice_stored(session, "INV-9")
+        assert response.json() == {
+            "id": str(stored.id),
+            "external_id": "INV-9",
+            "status": "created",
+        }
+        assert (stored.account_id, sum(line.amount for line in stored.lines)) == (
+            account.id,
             10_005,
-            False,
         )
-        assert again.json() == body
+        assert again.json() == {**response.json(), "status": "updated"}
         assert_problem(bad, 422)
         assert "due_on" in bad.json()["detail"]
 
@@ -507,7 +540,8 @@ class TestAccountReferences:
         }
         response = await client.post("/api/v1/invoices", headers=ingest, json=invoice)
 
-        assert response.json()["account_id"] == str(account.id)
+        assert response.status_code == 200, response.text
+        assert (await _invoice_stored(session, "INV-1")).account_id == account.id
         stored = await session.scalar(
             select(Subscription).execution_options(populate_existing=True)
         )
@@ -524,7 +558,8 @@ class TestAccountReferences:
             "/api/v1/subscriptions", headers=ingest, json=_subscription(account="shared")
         )
 
-        assert response.json()["account_id"] == str(mine.id)
+        assert response.status_code == 200, response.text
+        assert (await _subscription_stored(session)).account_id == mine.id
 
     async def test_an_unknown_billing_id_waits_until_an_account_carries_it(
         self,

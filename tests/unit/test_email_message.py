@@ -8,12 +8,12 @@ from domain.emails.service import SmtpConfig, build_message
 SMTP = SmtpConfig(host="localhost", port=25, from_address="Tenure <no-reply@tenure.test>")
 
 
-def _email(html: str | None = None) -> OutboundEmail:
+def _email(html: str | None = None, subject: str = "Hello") -> OutboundEmail:
     return OutboundEmail(
         id=uuid.uuid4(),
         org_id=uuid.uuid4(),
         to_address="ada@example.com",
-        subject="Hello",
+        subject=subject,
         text_body="Plain body\n",
         html_body=html,
     )
@@ -48,3 +48,12 @@ class TestBuildMessage:
 
         assert first["Message-ID"] == again["Message-ID"] == f"<{email.id}@tenure>"
         assert build_message(_email(), SMTP)["Message-ID"] != first["Message-ID"]
+
+    def test_line_breaks_in_a_subject_cannot_add_headers(self) -> None:
+        # A subject built from user data (an organisation's name) stored before names were
+        # checked: the email library refuses CR/LF in headers, so it must still build.
+        message = build_message(_email(subject="Invited to Acme\r\nBcc: all@example.com"), SMTP)
+
+        assert message["Subject"] == "Invited to Acme Bcc: all@example.com"
+        assert message["Bcc"] is None
+        assert "\nBcc:" not in message.as_string()

@@ -982,7 +982,8 @@ export interface paths {
         put?: never;
         /**
          * Accept Invitation
-         * @description Accept an invitation: choose a password and sign in.
+         * @description Accept an invitation: choose a password and sign in. `409 email_taken` if the address
+         *     already signs in to another organisation.
          */
         post: operations["acceptInvitation"];
         delete?: never;
@@ -1043,7 +1044,8 @@ export interface paths {
         put?: never;
         /**
          * Login Mfa
-         * @description Finish signing in with a TOTP code or a single-use recovery code.
+         * @description Finish signing in with a TOTP code or a single-use recovery code. A TOTP code works
+         *     once, and an `mfa_token` starts one session at most (wrong codes do not use it up).
          */
         post: operations["loginMfa"];
         delete?: never;
@@ -1063,7 +1065,8 @@ export interface paths {
         put?: never;
         /**
          * Logout
-         * @description Sign out: the refresh token and every token rotated from it stop working.
+         * @description Sign out: the refresh token and every token rotated from it stop working, and so does
+         *     every access token of the user (other devices get a new one on their next refresh).
          */
         post: operations["logout"];
         delete?: never;
@@ -1084,7 +1087,8 @@ export interface paths {
         /**
          * Request Password Reset
          * @description Email a single-use reset link if the address belongs to an active user.
-         *     Always answers 202, so it does not reveal which addresses exist.
+         *     Always answers 202, so it does not reveal which addresses exist; a few emails per address
+         *     and per client an hour at most (more requests are answered alike and send nothing).
          */
         post: operations["requestPasswordReset"];
         delete?: never;
@@ -1196,7 +1200,8 @@ export interface paths {
         /**
          * Upsert Contact
          * @description Create a contact, or update the one with this external id. Fields left out keep their
-         *     value; traits are merged; accounts are added, and linked once they exist.
+         *     value; traits are merged; accounts are added, and linked once they exist. Answers a
+         *     receipt, not the contact: read it with `/contacts/{contact_id}`.
          */
         post: operations["upsertContact"];
         delete?: never;
@@ -1552,7 +1557,9 @@ export interface paths {
         /**
          * Upsert Invoice
          * @description Create or update one invoice with its lines, by number: the same rules as one record
-         *     of `/invoices/batch`, but a bad record is a `422` problem.
+         *     of `/invoices/batch`, but a bad record is a `422` problem. Answers a receipt (its
+         *     `external_id` is the number), not the invoice: read it with
+         *     `/accounts/{account_id}/invoices`.
          */
         post: operations["upsertInvoice"];
         delete?: never;
@@ -2136,7 +2143,8 @@ export interface paths {
          * Upsert Subscription
          * @description Create or update one subscription with its items, by external id: the same rules as
          *     one record of `/subscriptions/batch`, but a bad record is a `422` problem. Sending it again
-         *     unchanged changes nothing. MRR is recomputed in the background.
+         *     unchanged changes nothing. MRR is recomputed in the background. Answers a receipt, not
+         *     the subscription: read it with `/accounts/{account_id}/subscriptions`.
          */
         post: operations["upsertSubscription"];
         delete?: never;
@@ -2319,7 +2327,9 @@ export interface paths {
         put?: never;
         /**
          * Invite User
-         * @description Invite a teammate by email; they appear as pending until they accept.
+         * @description Invite a teammate by email; they appear as pending until they accept. `409
+         *     email_taken` if the address is already a user of this organisation (whether it signs in
+         *     to another organisation is not told: such an invitation is made like any other).
          */
         post: operations["inviteUser"];
         delete?: never;
@@ -2383,7 +2393,8 @@ export interface paths {
         put?: never;
         /**
          * Reactivate User
-         * @description Let a deactivated user sign in again.
+         * @description Let a deactivated user sign in again (`409 email_taken` if their address now signs in
+         *     to another organisation: an address belongs to one active user).
          */
         post: operations["reactivateUser"];
         delete?: never;
@@ -4471,6 +4482,32 @@ export interface components {
          * @enum {string}
          */
         ImportStatus: "queued" | "running" | "succeeded" | "failed";
+        /**
+         * IngestReceipt
+         * @description What a single-record ingestion call did. It never echoes the stored record: a key that
+         *     may only send data must not read it back (an upsert naming just an external id would
+         *     otherwise return the record). Read records with a key or user that may view them.
+         */
+        IngestReceipt: {
+            /**
+             * External Id
+             * @description The record's external id (an invoice's number)
+             * @example user-42
+             */
+            external_id: string;
+            /**
+             * Id
+             * Format: uuid
+             * @description Tenure's id of the record
+             */
+            id: string;
+            /**
+             * Status
+             * @description `created` if no record had this external id, else `updated` (also when nothing changed)
+             * @enum {string}
+             */
+            status: "created" | "updated";
+        };
         /** InteractionBatch */
         InteractionBatch: {
             /** Items */
@@ -9848,6 +9885,16 @@ export interface operations {
                     "application/json": components["schemas"]["LoginResult"];
                 };
             };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProblemDetail"];
+                    "application/problem+json": unknown;
+                };
+            };
             /** @description Invalid request */
             422: {
                 headers: {
@@ -10384,7 +10431,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ContactRead"];
+                    "application/json": components["schemas"]["IngestReceipt"];
                 };
             };
             /** @description Not authenticated */
@@ -11580,7 +11627,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["InvoiceRead"];
+                    "application/json": components["schemas"]["IngestReceipt"];
                 };
             };
             /** @description Not authenticated */
@@ -13376,7 +13423,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["SubscriptionRead"];
+                    "application/json": components["schemas"]["IngestReceipt"];
                 };
             };
             /** @description Not authenticated */
@@ -14364,6 +14411,16 @@ export interface operations {
             };
             /** @description Not found */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProblemDetail"];
+                    "application/problem+json": unknown;
+                };
+            };
+            /** @description Conflict */
+            409: {
                 headers: {
                     [name: string]: unknown;
                 };
