@@ -62,6 +62,9 @@ Index(
     unique=True,
     postgresql_where=text("status = 'active'"),
 )
+# Within one organisation an address is one user whatever its status, so two invitations of the
+# same address sent at once cannot both be made.
+Index("uq_users_org_id_email_lower", User.org_id, func.lower(User.email), unique=True)
 
 
 class RefreshToken(IdMixin, Base):

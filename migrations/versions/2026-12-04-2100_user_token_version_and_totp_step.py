@@ -12,7 +12,8 @@ Email addresses were unique across every row of `users`, so inviting an address 
 another organisation answered 409 and told any admin that the address has a Tenure login
 elsewhere. Now only active users hold their address: an invitation to it is accepted like
 any other, and accepting it fails (for the address's owner, who received the link) while
-the address signs in elsewhere. Downgrading needs the addresses unique again.
+the address signs in elsewhere. Within one organisation an address stays one user, whatever
+its status. Downgrading needs the addresses unique again.
 """
 
 from collections.abc import Sequence
@@ -39,9 +40,16 @@ def upgrade() -> None:
         unique=True,
         postgresql_where=sa.text("status = 'active'"),
     )
+    op.create_index(
+        "uq_users_org_id_email_lower",
+        "users",
+        ["org_id", sa.literal_column("lower(email)")],
+        unique=True,
+    )
 
 
 def downgrade() -> None:
+    op.drop_index("uq_users_org_id_email_lower", table_name="users")
     op.drop_index(
         "uq_users_active_email_lower",
         table_name="users",
