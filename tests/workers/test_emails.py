@@ -107,7 +107,7 @@ async def _queue_and_commit(
         html=fields.get("html"),
     )
     await session.commit()
-    await queue.flush(redis, session)
+    await queue.relay_committed(redis, session)
     return email
 
 
@@ -250,8 +250,9 @@ class TestSweepOutbox:
         )
         sent.status = OutboxStatus.SENT
         await session.commit()
-        # The request's own enqueue was lost (say the API died right after its commit).
-        queue.discard(session)
+        await queue.relay_committed(redis, session)
+        # Redis lost the queued jobs (say it restarted without persistence).
+        await redis.flushdb()
 
         count = await email_jobs.sweep_outbox(job_ctx)
 

@@ -1,6 +1,7 @@
 import uuid
 from typing import Any
 
+from domain.common import jobs
 from domain.emails import service as emails
 from domain.emails.service import Delivery
 from workers import queue
@@ -22,8 +23,8 @@ async def sweep_outbox(ctx: dict[str, Any]) -> int:
     """Re-enqueue outbox rows a crash left behind; the deterministic job id collapses duplicates."""
     async with transaction(ctx) as session:
         ids = await emails.pending_email_ids(session)
-    for email_id in ids:
-        await ctx["redis"].enqueue_job(
-            "emails.deliver", _job_id=f"email:{email_id}", email_id=str(email_id)
-        )
+        for email_id in ids:
+            jobs.enqueue(
+                session, "emails.deliver", job_id=f"email:{email_id}", email_id=str(email_id)
+            )
     return len(ids)
