@@ -1,11 +1,13 @@
-"""job outbox
+"""job outbox, and claimed emails
 
 Revision ID: 0016
 Revises: 0015
 Create Date: 2026-12-04 21:05:00
 
 Jobs are written to `job_outbox` in the transaction that asks for them and relayed to the queue
-after its commit, so a Redis failure delays them and never loses them.
+after its commit, so a Redis failure delays them and never loses them. An email is claimed
+("sending", `claimed_at`) in its own transaction before its SMTP send, so a retry can tell it
+may be out already.
 """
 
 from collections.abc import Sequence
@@ -43,9 +45,15 @@ def upgrade() -> None:
         unique=False,
         postgresql_where=sa.text("relayed_at IS NULL"),
     )
+    op.add_column(
+        "email_outbox", sa.Column("claimed_at", sa.DateTime(timezone=True), nullable=True)
+    )
 
 
 def downgrade() -> None:
+    # A claimed email goes back to pending: the old code sends pending emails only.
+    op.execute("UPDATE email_outbox SET status = 'pending' WHERE status = 'sending'")
+    op.drop_column("email_outbox", "claimed_at")
     op.drop_index(
         "ix_job_outbox_unrelayed",
         table_name="job_outbox",
