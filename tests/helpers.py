@@ -13,7 +13,6 @@ from domain.common.jobs import OutboundJob
 from domain.common.settings import Settings
 from domain.emails.models import OutboundEmail
 from workers import queue
-from workers.settings import WorkerSettings
 
 PROBLEM_JSON = "application/problem+json"
 
@@ -79,6 +78,9 @@ async def run_burst_worker(
     **options: Any,
 ) -> Worker:
     """A real arq worker in burst mode: runs until its queue is empty, then returns."""
+    # Late: WorkerSettings reads the environment's settings when it is defined.
+    from workers.settings import WorkerSettings
+
     worker = Worker(
         functions=WorkerSettings.functions,
         redis_settings=queue.redis_settings(settings.redis_url),

@@ -21,7 +21,6 @@ from domain.users.models import User
 from tests.factories import auth_headers
 from tests.helpers import outbox_jobs, run_burst_worker, unreachable_redis
 from workers.jobs import outbox
-from workers.settings import WorkerSettings
 
 API = "/api/v1"
 CSV = "Id,Company\nacme,Acme\nglobex,Globex\n"
@@ -81,6 +80,8 @@ class TestRedisDown:
 
         # Redis is back: a worker starting up relays the outbox (its startup sweep) and runs
         # the import.
+        from workers.settings import WorkerSettings  # late: it reads the environment
+
         [sweep] = [c for c in WorkerSettings.cron_jobs if c.name == "jobs.sweep_outbox"]
         assert sweep.run_at_startup
         worker = await run_burst_worker(settings, sessionmaker, cron_jobs=[copy.copy(sweep)])
