@@ -1,7 +1,7 @@
 """The job outbox's relay: after a commit, by the worker's sweep, and never a job run twice."""
 
 from collections.abc import AsyncIterator
-from datetime import timedelta
+from datetime import date, timedelta
 from typing import Any
 
 import pytest
@@ -10,15 +10,25 @@ from redis.exceptions import ConnectionError as RedisConnectionError
 from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from domain.accounts.models import AttributeTrigger, TriggerTarget
 from domain.common import clock, jobs
 from domain.common.jobs import OutboundJob
 from domain.common.settings import Settings
+from domain.emails import service as emails
+from domain.metrics import service as metrics_service
 from domain.orgs.models import Organisation
 from domain.revenue import service as revenue
+from domain.revenue.models import Subscription, SubscriptionStatus
+from domain.usage import service as usage
+from domain.usage.models import UsagePendingDay
 from tests.helpers import outbox_jobs, run_burst_worker, unreachable_redis
 from workers import queue
+from workers.jobs import accounts as account_jobs
+from workers.jobs import emails as email_jobs
 from workers.jobs import metrics as metric_jobs
 from workers.jobs import outbox
+from workers.jobs import revenue as revenue_jobs
+from workers.jobs import usage as usage_jobs
 
 
 @pytest.fixture
@@ -102,7 +112,7 @@ class TestRelay:
 
 
 class TestSchedulers:
-    async def test_a_scheduler_writes_its_jobs_to_the_outbox_while_redis_is_down(
+    async def test_the_schedulers_write_their_jobs_to_the_outbox_while_redis_is_down(
         self,
         session: AsyncSession,
         redis: Redis,
@@ -110,16 +120,60 @@ class TestSchedulers:
         org: Organisation,
         job_ctx: dict[str, Any],
     ) -> None:
-        scheduled = await metric_jobs.schedule_refresh({**job_ctx, "redis": redis_down})
+        # Something for each of the five to schedule in this organisation.
+        session.add_all(
+            [
+                AttributeTrigger(
+                    org_id=org.id,
+                    name="Churn the silent",
+                    target=TriggerTarget.CHURNED,
+                    churn_reason="Silent",
+                    condition={},
+                ),
+                Subscription(
+                    org_id=org.id,
+                    external_id="sub-1",
+                    account_external_id="acme",
+                    status=SubscriptionStatus.ACTIVE,
+                    currency="EUR",
+                    starts_on=date(2026, 1, 1),
+                ),
+                UsagePendingDay(org_id=org.id, day=date(2026, 12, 1)),
+            ]
+        )
+        email = await emails.queue_email(
+            session, org_id=org.id, to="csm@example.com", subject="S", text="T"
+        )
+        await session.commit()
+        jobs.discard_written(session)  # the email's own job waits in the outbox too
+        down = {**job_ctx, "redis": redis_down}
+        schedulers = {
+            "accounts.run_attribute_triggers": account_jobs.schedule_attribute_triggers,
+            "emails.deliver": email_jobs.sweep_outbox,
+            metrics_service.REFRESH_JOB: metric_jobs.schedule_refresh,
+            revenue.RECOMPUTE_ORG_JOB: revenue_jobs.schedule_daily_recompute,
+            usage.ROLL_UP_JOB: usage_jobs.schedule_rollups,
+        }
 
-        assert scheduled >= 1
-        rows = await outbox_jobs(session, "metrics.refresh_org")
-        assert str(org.id) in {r.kwargs["org_id"] for r in rows}
-        assert all(r.relayed_at is None for r in rows)
+        before = {r.id for name in schedulers for r in await outbox_jobs(session, name)}
+        ours = {str(org.id), str(email.id)}
+
+        for scheduler in schedulers.values():
+            assert await scheduler(down) >= 1
+
+        expected: dict[str, str] = {}
+        for name in schedulers:
+            [row] = [
+                r
+                for r in await outbox_jobs(session, name)
+                if r.id not in before and ours & {r.kwargs.get("org_id"), r.kwargs.get("email_id")}
+            ]
+            assert row.relayed_at is None, name
+            expected[name] = row.job_id or f"outbox:{row.id}"
         # Redis is back: the sweep sends them.
-        assert await outbox.sweep_outbox(job_ctx) == len(rows)
+        await outbox.sweep_outbox(job_ctx)
         queued = await redis.queued_jobs()  # type: ignore[attr-defined]  # ArqRedis
-        assert {j.job_id for j in queued} == {r.job_id for r in rows}
+        assert {(j.function, j.job_id) for j in queued} >= set(expected.items())
 
 
 class TestPrune:
