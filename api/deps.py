@@ -35,14 +35,16 @@ SettingsDep = Annotated[Settings, Depends(get_settings)]
 
 async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
     """One transaction per request: committed after the handler returns and before the response
-    is sent (scope="function"), rolled back on error; jobs go to the queue only after commit."""
+    is sent (scope="function"), rolled back on error. The jobs it wrote to the outbox are relayed
+    to the queue after the commit; a Redis failure only delays them (the worker's sweep relays
+    them) and the response still reports the committed write."""
     async with request.app.state.sessionmaker() as session:
         try:
             yield session
         except DomainError as exc:
             if exc.keeps_changes:
                 await session.commit()
-                await queue.flush(request.app.state.redis, session)
+                await queue.relay_committed(request.app.state.redis, session)
             else:
                 await session.rollback()
                 queue.discard(session)
@@ -53,7 +55,7 @@ async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
             raise
         else:
             await session.commit()
-            await queue.flush(request.app.state.redis, session)
+            await queue.relay_committed(request.app.state.redis, session)
 
 
 Session = Annotated[AsyncSession, Depends(get_session, scope="function")]

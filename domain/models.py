@@ -18,6 +18,7 @@ from domain.accounts.models import (
 )
 from domain.audit.models import AuditEntry
 from domain.common.base import Base
+from domain.common.jobs import OutboundJob
 from domain.emails.models import OutboundEmail
 from domain.integration.models import ApiCall, ApiKey, WebhookDelivery, WebhookSecret
 from domain.interactions.models import Interaction, Note, Ticket
@@ -82,6 +83,7 @@ __all__ = [
     "OneTimeToken",
     "Organisation",
     "OutboundEmail",
+    "OutboundJob",
     "RecoveryCode",
     "RefreshToken",
     "Role",

@@ -1,13 +1,18 @@
 """Assertions and readers the API and worker tests share."""
 
 import re
+import socket
 from typing import Any
 
+from arq.worker import Worker
 from httpx import Response
 from sqlalchemy import func, select
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from domain.common.jobs import OutboundJob
+from domain.common.settings import Settings
 from domain.emails.models import OutboundEmail
+from workers import queue
 
 PROBLEM_JSON = "application/problem+json"
 
@@ -53,3 +58,51 @@ async def only_link_token(session: AsyncSession, address: str, path: str) -> str
     sent = await emails_to(session, address)
     assert len(sent) == 1, [e.subject for e in sent]
     return link_token(sent[0], path)
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def unreachable_redis() -> queue.ArqRedis:
+    """A queue client whose Redis is down: nothing listens on its port, so every command fails
+    (the pool is made without the ping `queue.connect` does)."""
+    return queue.ArqRedis(host="127.0.0.1", port=free_port(), socket_connect_timeout=1)
+
+
+async def run_burst_worker(
+    settings: Settings,
+    sessionmaker: async_sessionmaker[AsyncSession],
+    **options: Any,
+) -> Worker:
+    """A real arq worker in burst mode: runs until its queue is empty, then returns."""
+    # Late: WorkerSettings reads the environment's settings when it is defined.
+    from workers.settings import WorkerSettings
+
+    worker = Worker(
+        functions=WorkerSettings.functions,
+        redis_settings=queue.redis_settings(settings.redis_url),
+        burst=True,
+        handle_signals=False,
+        poll_delay=0.01,
+        ctx={"sessionmaker": sessionmaker},
+        **options,
+    )
+    try:
+        await worker.main()
+    finally:
+        await worker.close()
+    return worker
+
+
+async def outbox_jobs(session: AsyncSession, name: str) -> list[OutboundJob]:
+    """The job outbox rows of job `name`, freshly read."""
+    rows = await session.scalars(
+        select(OutboundJob)
+        .where(OutboundJob.name == name)
+        .order_by(OutboundJob.created_at)
+        .execution_options(populate_existing=True)
+    )
+    return list(rows)

@@ -12,7 +12,7 @@ from workers import queue
 
 @asynccontextmanager
 async def transaction(ctx: dict[str, Any]) -> AsyncIterator[AsyncSession]:
-    """Open a session, commit once at the end, then send the jobs it enqueued."""
+    """Open a session, commit once at the end, then relay the jobs it wrote to the outbox."""
     async with ctx["sessionmaker"]() as session:
         try:
             yield session
@@ -21,7 +21,7 @@ async def transaction(ctx: dict[str, Any]) -> AsyncIterator[AsyncSession]:
             await session.rollback()
             queue.discard(session)
             raise
-        await queue.flush(ctx["redis"], session)
+        await queue.relay_committed(ctx["redis"], session)
 
 
 async def side_by_side(

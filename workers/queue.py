@@ -3,6 +3,7 @@ queue can be replaced without touching domain code or job functions."""
 
 import functools
 import logging
+import uuid
 from collections.abc import Awaitable, Callable, Coroutine
 from datetime import timedelta
 from typing import Any, ParamSpec, TypeVar
@@ -17,7 +18,7 @@ from arq.worker import Function, Retry, func
 from arq.worker import run_worker as _run_worker
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from domain.common.jobs import PendingJob, discard_pending, take_pending
+from domain.common import clock, jobs
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -35,10 +36,11 @@ __all__ = [
     "RetryLater",
     "connect",
     "cron_schedule",
-    "flush",
     "job",
     "job_status",
     "redis_settings",
+    "relay_committed",
+    "relay_outbox",
     "run_worker",
     "worker_functions",
 ]
@@ -81,11 +83,52 @@ def job(
     return decorate
 
 
-async def flush(redis: ArqRedis, session: AsyncSession) -> None:
-    """Send the jobs buffered on a session that has just committed."""
-    pending: list[PendingJob] = take_pending(session)
-    for pending_job in pending:
-        await redis.enqueue_job(pending_job.name, _job_id=pending_job.job_id, **pending_job.kwargs)
+async def relay_committed(redis: ArqRedis, session: AsyncSession) -> None:
+    """Send the jobs a session wrote to the outbox, once it has committed. Best effort: the
+    write has committed and its caller must hear so; on any failure the rows stay unrelayed
+    and `relay_outbox` (the worker's sweep) sends them later."""
+    ids = jobs.take_written(session)
+    if not ids:
+        return
+    try:
+        await _relay(redis, session, ids=ids)
+    except Exception:
+        log.warning(
+            "could not relay %d committed job(s) now; the outbox sweep will",
+            len(ids),
+            exc_info=True,
+        )
+
+
+async def relay_outbox(redis: ArqRedis, session: AsyncSession, *, batch: int = 500) -> int:
+    """Send every outbox row not yet relayed, a batch per transaction; returns how many went.
+    Raises if Redis fails (the rows of that batch stay unrelayed)."""
+    relayed = 0
+    while sent := await _relay(redis, session, limit=batch):
+        relayed += sent
+    return relayed
+
+
+async def _relay(
+    redis: ArqRedis, session: AsyncSession, *, ids: list[uuid.UUID] | None = None, limit: int = 500
+) -> int:
+    """Send rows still to relay (`ids`, or up to `limit` of any), then mark and commit those
+    that went; the rest stay to relay. A row sent twice (its mark lost, two relays racing)
+    still runs once: its job id is taken while the queue holds the job or its result."""
+    pending = await jobs.lock_unrelayed(session, ids=ids, limit=limit)
+    sent: list[uuid.UUID] = []
+    try:
+        for pending_job in pending:
+            await redis.enqueue_job(
+                pending_job.name, _job_id=pending_job.job_id, **pending_job.kwargs
+            )
+            sent.append(pending_job.outbox_id)
+    finally:
+        # Committed, not rolled back, when sending failed: the transaction holds nothing else,
+        # and a rollback would expire the ORM objects the caller still holds.
+        await jobs.mark_relayed(session, sent, now=clock.now())
+        await session.commit()
+    return len(sent)
 
 
 def worker_functions() -> list[Function]:
@@ -100,7 +143,8 @@ def run_worker(settings_cls: type) -> None:
 
 
 def discard(session: AsyncSession) -> None:
-    discard_pending(session)
+    """Forget the outbox rows of a session that rolled back (they no longer exist)."""
+    jobs.discard_written(session)
 
 
 async def job_status(redis: ArqRedis, job_id: str) -> JobStatus:

@@ -13,6 +13,7 @@ from workers.jobs import (  # noqa: F401  # registers the areas' jobs
     emails,
     integration,
     metrics,
+    outbox,
     revenue,
     usage,
     users,
@@ -47,6 +48,9 @@ async def shutdown(ctx: dict[str, Any]) -> None:
 class WorkerSettings:
     functions: ClassVar[list[Any]] = queue.worker_functions()
     cron_jobs: ClassVar[list[Any]] = [
+        # Every minute, and at start so a worker coming back relays what waited for it.
+        queue.cron_schedule("jobs.sweep_outbox", run_at_startup=True),
+        queue.cron_schedule("jobs.prune_outbox", hour=3, minute=25),
         queue.cron_schedule("emails.sweep_outbox", minute={0, 15, 30, 45}),
         queue.cron_schedule("accounts.schedule_attribute_triggers", minute=5),
         queue.cron_schedule("integration.prune", hour=3, minute=20),

@@ -10,12 +10,15 @@ from domain.common.base import Base, IdMixin
 
 class OutboxStatus(StrEnum):
     PENDING = "pending"
+    # Claimed by a delivery run (committed before its SMTP send): it may be out already.
+    SENDING = "sending"
     SENT = "sent"
     FAILED = "failed"
 
 
 class OutboundEmail(IdMixin, Base):
-    """An email written in the same transaction as the change that caused it; a job sends it."""
+    """An email written in the same transaction as the change that caused it; a job sends it
+    (pending -> sending -> sent, or back to pending after a failed attempt, or failed)."""
 
     __tablename__ = "email_outbox"
 
@@ -30,4 +33,5 @@ class OutboundEmail(IdMixin, Base):
     attempts: Mapped[int] = mapped_column(default=0)
     last_error: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(server_default=func.now())
+    claimed_at: Mapped[datetime | None]
     sent_at: Mapped[datetime | None]

@@ -2,17 +2,23 @@
 
 import uuid
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 from email.message import EmailMessage
 from enum import StrEnum
 
 import aiosmtplib
-from sqlalchemy import select
+from sqlalchemy import and_, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from domain.common import clock, jobs
+from domain.common import jobs
 from domain.emails.models import OutboundEmail, OutboxStatus
 
 MAX_ATTEMPTS = 5
+SMTP_TIMEOUT_SECONDS = 30  # per SMTP command
+# The deliver job is stopped after SEND_JOB_TIMEOUT, so a claim older than CLAIM_TIMEOUT belongs
+# to a run that died (perhaps after its send).
+SEND_JOB_TIMEOUT = timedelta(seconds=90)
+CLAIM_TIMEOUT = timedelta(minutes=5)
 
 
 @dataclass(frozen=True)
@@ -71,46 +77,90 @@ def build_message(email: OutboundEmail, smtp: SmtpConfig) -> EmailMessage:
 class Delivery(StrEnum):
     SENT = "sent"
     NOTHING_TO_DO = "nothing_to_do"
+    # Another run claimed the email recently: it may be sending it right now.
+    IN_FLIGHT = "in_flight"
     RETRY = "retry"
     FAILED = "failed"
 
 
-async def deliver(session: AsyncSession, *, email_id: uuid.UUID, smtp: SmtpConfig) -> Delivery:
-    """Send one outbox email. Idempotent: an email already sent (or being sent) is left alone.
+async def claim(
+    session: AsyncSession, *, email_id: uuid.UUID, smtp: SmtpConfig, now: datetime
+) -> EmailMessage | Delivery:
+    """Claim one outbox email for this run to send, and return its message; the caller commits
+    the claim before sending, so a run that dies after the send leaves the email "sending".
 
-    On an SMTP failure the attempt is recorded and RETRY returned, so the caller commits the
-    attempt and retries later; after MAX_ATTEMPTS the email is marked failed.
+    An email already sent or failed (or unknown) is NOTHING_TO_DO; one claimed less than
+    CLAIM_TIMEOUT ago is IN_FLIGHT and is not sent again. An older claim belongs to a run that
+    died, perhaps after its send: the email is claimed again and resent with the same
+    Message-ID (at least once, and a duplicate can be told by its Message-ID).
     """
     email = await session.scalar(
-        select(OutboundEmail).where(OutboundEmail.id == email_id).with_for_update(skip_locked=True)
+        select(OutboundEmail).where(OutboundEmail.id == email_id).with_for_update()
     )
-    if email is None or email.status != OutboxStatus.PENDING:
+    if email is None or email.status in (OutboxStatus.SENT, OutboxStatus.FAILED):
         return Delivery.NOTHING_TO_DO
+    if (
+        email.status == OutboxStatus.SENDING
+        and email.claimed_at is not None
+        and email.claimed_at > now - CLAIM_TIMEOUT
+    ):
+        return Delivery.IN_FLIGHT
+    email.status = OutboxStatus.SENDING
+    email.claimed_at = now
     email.attempts += 1
+    return build_message(email, smtp)
+
+
+async def send(message: EmailMessage, smtp: SmtpConfig) -> str | None:
+    """Hand a message to the SMTP server; returns why it failed, or None once it is accepted."""
     try:
         await aiosmtplib.send(
-            build_message(email, smtp),
+            message,
             hostname=smtp.host,
             port=smtp.port,
             username=smtp.username,
             password=smtp.password,
             start_tls=smtp.starttls,
-            timeout=30,
+            timeout=SMTP_TIMEOUT_SECONDS,
         )
     except (aiosmtplib.SMTPException, OSError) as exc:
-        email.last_error = str(exc)[:2000] or type(exc).__name__
-        if email.attempts >= MAX_ATTEMPTS:
-            email.status = OutboxStatus.FAILED
-            return Delivery.FAILED
-        return Delivery.RETRY
-    email.status = OutboxStatus.SENT
-    email.sent_at = clock.now()
-    return Delivery.SENT
+        return str(exc)[:2000] or type(exc).__name__
+    return None
 
 
-async def pending_email_ids(session: AsyncSession) -> list[uuid.UUID]:
-    """Outbox rows still waiting, for the sweep that re-enqueues anything a crash left behind."""
+async def finish(
+    session: AsyncSession, *, email_id: uuid.UUID, error: str | None, now: datetime
+) -> Delivery:
+    """Record a claimed email's send: sent; or, on an SMTP failure, back to pending so the
+    caller retries later (RETRY), or failed after MAX_ATTEMPTS."""
+    email = await session.get_one(OutboundEmail, email_id, with_for_update=True)
+    if error is None:
+        email.status = OutboxStatus.SENT
+        email.sent_at = now
+        return Delivery.SENT
+    email.last_error = error
+    if email.attempts >= MAX_ATTEMPTS:
+        email.status = OutboxStatus.FAILED
+        return Delivery.FAILED
+    email.status = OutboxStatus.PENDING
+    email.claimed_at = None
+    return Delivery.RETRY
+
+
+async def pending_email_ids(session: AsyncSession, *, now: datetime) -> list[uuid.UUID]:
+    """Emails still to send: pending, or claimed by a run that died (the claim is stale), for
+    the sweep that re-enqueues anything a crash left behind."""
     rows = await session.scalars(
-        select(OutboundEmail.id).where(OutboundEmail.status == OutboxStatus.PENDING).limit(1000)
+        select(OutboundEmail.id)
+        .where(
+            or_(
+                OutboundEmail.status == OutboxStatus.PENDING,
+                and_(
+                    OutboundEmail.status == OutboxStatus.SENDING,
+                    OutboundEmail.claimed_at <= now - CLAIM_TIMEOUT,
+                ),
+            )
+        )
+        .limit(1000)
     )
     return list(rows)

@@ -4,6 +4,7 @@ import socket
 import time
 import uuid
 from collections.abc import Iterator
+from datetime import timedelta
 from email import message_from_bytes, policy
 from email.message import EmailMessage
 from typing import Any
@@ -14,9 +15,11 @@ from arq.worker import Worker
 from fastapi import FastAPI
 from httpx import AsyncClient
 from redis.asyncio import Redis
+from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from api.deps import Session
+from domain.common import clock
 from domain.common.errors import Conflict
 from domain.common.settings import Settings
 from domain.emails import service as emails
@@ -107,7 +110,7 @@ async def _queue_and_commit(
         html=fields.get("html"),
     )
     await session.commit()
-    await queue.flush(redis, session)
+    await queue.relay_committed(redis, session)
     return email
 
 
@@ -234,32 +237,111 @@ class TestDeliver:
         assert outcome == "nothing_to_do"
 
 
+class TestCrashBetweenSendAndMark:
+    """A run that dies after the SMTP server accepted the message but before the email is
+    marked sent: the email stays claimed ("sending"), committed before the send."""
+
+    @pytest.fixture
+    def crash_after_send(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        real_send = emails.send
+
+        async def send_then_die(message: EmailMessage, smtp: SmtpConfig) -> str | None:
+            error = await real_send(message, smtp)
+            assert error is None
+            raise WorkerDied()
+
+        monkeypatch.setattr(emails, "send", send_then_die)
+
+    async def test_a_recent_claim_is_not_resent_a_stale_one_is_with_the_same_message_id(
+        self,
+        session: AsyncSession,
+        redis: Redis,
+        org: Organisation,
+        job_ctx: dict[str, Any],
+        smtp_server: tuple[_Inbox, SmtpConfig],
+        monkeypatch: pytest.MonkeyPatch,
+        crash_after_send: None,
+    ) -> None:
+        inbox, smtp = smtp_server
+        ctx = {**job_ctx, "smtp": smtp}
+        email = await _queue_and_commit(session, redis, org)
+
+        with pytest.raises(WorkerDied):
+            await email_jobs.deliver(ctx, str(email.id))
+        monkeypatch.undo()
+
+        [first] = inbox.messages
+        claimed = await _reload(session, email.id)
+        assert (claimed.status, claimed.attempts) == (OutboxStatus.SENDING, 1)
+        assert claimed.claimed_at is not None and claimed.sent_at is None
+
+        # The retry comes while the claim is recent: it sends nothing and looks again later.
+        with pytest.raises(queue.RetryLater):
+            await email_jobs.deliver({**ctx, "job_try": 2}, str(email.id))
+        assert len(inbox.messages) == 1
+        assert (await _reload(session, email.id)).status == OutboxStatus.SENDING
+
+        # Once the claim is stale, the run that made it is taken for dead: it may have sent,
+        # so the email goes again, under the same Message-ID, and is marked sent.
+        await _age_claim(session, email.id)
+        assert await email_jobs.deliver({**ctx, "job_try": 3}, str(email.id)) == "sent"
+
+        [_, second] = inbox.messages
+        assert second["Message-ID"] == first["Message-ID"] == f"<{email.id}@tenure>"
+        sent = await _reload(session, email.id)
+        assert (sent.status, sent.attempts) == (OutboxStatus.SENT, 2)
+        assert sent.sent_at is not None
+        # From then on nothing sends it again.
+        assert await email_jobs.deliver(ctx, str(email.id)) == "nothing_to_do"
+        assert len(inbox.messages) == 2
+
+
+class WorkerDied(Exception):
+    """Stands for the worker process dying after the SMTP send."""
+
+
+async def _age_claim(session: AsyncSession, email_id: uuid.UUID) -> None:
+    """Let time pass: the email's claim becomes older than CLAIM_TIMEOUT."""
+    await session.execute(
+        update(OutboundEmail)
+        .where(OutboundEmail.id == email_id)
+        .values(claimed_at=OutboundEmail.claimed_at - emails.CLAIM_TIMEOUT - timedelta(seconds=1))
+    )
+    await session.commit()
+
+
 class TestSweepOutbox:
-    async def test_re_enqueues_only_pending_emails(
+    async def test_re_enqueues_pending_emails_and_stale_claims(
         self,
         session: AsyncSession,
         redis: Redis,
         org: Organisation,
         job_ctx: dict[str, Any],
     ) -> None:
-        pending = await emails.queue_email(
-            session, org_id=org.id, to="a@example.com", subject="S", text="T"
-        )
-        sent = await emails.queue_email(
-            session, org_id=org.id, to="b@example.com", subject="S", text="T"
-        )
+        def write(to: str) -> Any:
+            return emails.queue_email(session, org_id=org.id, to=to, subject="S", text="T")
+
+        pending = await write("a@example.com")
+        sent = await write("b@example.com")
         sent.status = OutboxStatus.SENT
+        claimed_now = await write("c@example.com")
+        claimed_long_ago = await write("d@example.com")
+        for email in (claimed_now, claimed_long_ago):
+            email.status = OutboxStatus.SENDING
+            email.claimed_at = clock.now()
         await session.commit()
-        # The request's own enqueue was lost (say the API died right after its commit).
-        queue.discard(session)
+        await queue.relay_committed(redis, session)
+        await _age_claim(session, claimed_long_ago.id)
+        # Redis lost the queued jobs (say it restarted without persistence).
+        await redis.flushdb()
 
         count = await email_jobs.sweep_outbox(job_ctx)
 
-        assert count == 1
+        assert count == 2
         jobs = await redis.queued_jobs()
-        assert [(j.job_id, j.kwargs) for j in jobs] == [
-            (f"email:{pending.id}", {"email_id": str(pending.id)})
-        ]
+        assert sorted((j.job_id, j.kwargs["email_id"]) for j in jobs) == sorted(
+            (f"email:{e.id}", str(e.id)) for e in (pending, claimed_long_ago)
+        )
 
 
 class TestEnqueuedOnlyAfterCommit:

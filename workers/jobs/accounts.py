@@ -2,7 +2,7 @@ import uuid
 from typing import Any
 
 from domain.accounts import imports, triggers
-from domain.common import clock
+from domain.common import clock, jobs
 from workers import queue
 from workers.context import transaction
 
@@ -18,13 +18,14 @@ async def schedule_attribute_triggers(ctx: dict[str, Any]) -> int:
     """Hourly: one run per organisation that has active triggers (ids collapse duplicates)."""
     async with transaction(ctx) as session:
         org_ids = await triggers.organisations_with_triggers(session)
-    hour = clock.now()
-    for org_id in org_ids:
-        await ctx["redis"].enqueue_job(
-            "accounts.run_attribute_triggers",
-            _job_id=f"triggers:{org_id}:{hour:%Y%m%d%H}",
-            org_id=str(org_id),
-        )
+        hour = clock.now()
+        for org_id in org_ids:
+            jobs.enqueue(
+                session,
+                "accounts.run_attribute_triggers",
+                job_id=f"triggers:{org_id}:{hour:%Y%m%d%H}",
+                org_id=str(org_id),
+            )
     return len(org_ids)
 
 

@@ -2,7 +2,7 @@ import uuid
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from domain.common import clock
+from domain.common import clock, jobs
 from domain.metrics import service as metrics
 from workers import queue
 from workers.context import transaction
@@ -28,12 +28,13 @@ async def schedule_refresh(ctx: dict[str, Any]) -> int:
     organisations whose local time is SNAPSHOT_LOCAL_HOUR (ids collapse duplicates)."""
     async with transaction(ctx) as session:
         orgs = await metrics.organisations_with_time_zones(session)
-    now = clock.now()
-    for org_id, time_zone in orgs:
-        await ctx["redis"].enqueue_job(
-            metrics.REFRESH_JOB,
-            _job_id=f"metrics:{org_id}:{now:%Y%m%d%H}",
-            org_id=str(org_id),
-            snapshot=now.astimezone(ZoneInfo(time_zone)).hour == SNAPSHOT_LOCAL_HOUR,
-        )
+        now = clock.now()
+        for org_id, time_zone in orgs:
+            jobs.enqueue(
+                session,
+                metrics.REFRESH_JOB,
+                job_id=f"metrics:{org_id}:{now:%Y%m%d%H}",
+                org_id=str(org_id),
+                snapshot=now.astimezone(ZoneInfo(time_zone)).hour == SNAPSHOT_LOCAL_HOUR,
+            )
     return len(orgs)

@@ -1,7 +1,7 @@
 import uuid
 from typing import Any
 
-from domain.common import clock
+from domain.common import clock, jobs
 from domain.revenue import service as revenue
 from workers import queue
 from workers.context import transaction
@@ -32,11 +32,14 @@ async def schedule_daily_recompute(ctx: dict[str, Any]) -> int:
     """Daily: one recompute per organisation with subscriptions (ids collapse duplicates)."""
     async with transaction(ctx) as session:
         org_ids = await revenue.organisations_with_revenue(session)
-    day = clock.now()
-    for org_id in org_ids:
-        await ctx["redis"].enqueue_job(
-            revenue.RECOMPUTE_ORG_JOB, _job_id=f"revenue:{org_id}:{day:%Y%m%d}", org_id=str(org_id)
-        )
+        day = clock.now()
+        for org_id in org_ids:
+            jobs.enqueue(
+                session,
+                revenue.RECOMPUTE_ORG_JOB,
+                job_id=f"revenue:{org_id}:{day:%Y%m%d}",
+                org_id=str(org_id),
+            )
     return len(org_ids)
 
 

@@ -3,7 +3,7 @@ from datetime import date
 from functools import partial
 from typing import Any
 
-from domain.common import clock
+from domain.common import clock, jobs
 from domain.usage import service as usage
 from workers import queue
 from workers.context import side_by_side, transaction
@@ -40,9 +40,12 @@ async def schedule_rollups(ctx: dict[str, Any]) -> int:
     duplicates of the same quarter hour)."""
     async with transaction(ctx) as session:
         org_ids = await usage.organisations_to_roll_up(session)
-    now = clock.now()
-    for org_id in org_ids:
-        await ctx["redis"].enqueue_job(
-            usage.ROLL_UP_JOB, _job_id=usage.roll_up_job_id(org_id, now), org_id=str(org_id)
-        )
+        now = clock.now()
+        for org_id in org_ids:
+            jobs.enqueue(
+                session,
+                usage.ROLL_UP_JOB,
+                job_id=usage.roll_up_job_id(org_id, now),
+                org_id=str(org_id),
+            )
     return len(org_ids)
