@@ -1,7 +1,7 @@
 """users: token version, last accepted TOTP step; an email is unique among active users only
 
 Revision ID: 0017
-Revises: 0015
+Revises: 0016
 Create Date: 2026-12-04 21:00:00
 
 `token_version` is copied into every access token and bumped on logout, password change or
@@ -22,7 +22,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0017"
-down_revision: str | None = "0015"
+down_revision: str | None = "0016"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
