@@ -29,6 +29,8 @@ COPY api/ api/
 COPY domain/ domain/
 COPY workers/ workers/
 COPY migrations/ migrations/
+# The first-organisation command (the other scripts are development tools).
+COPY scripts/__init__.py scripts/create_org.py scripts/
 COPY --from=spa /src/frontend/dist frontend/dist
 USER tenure
 EXPOSE 8000
