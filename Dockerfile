@@ -29,8 +29,12 @@ COPY api/ api/
 COPY domain/ domain/
 COPY workers/ workers/
 COPY migrations/ migrations/
+# The first-organisation command (the other scripts are development tools).
+COPY scripts/__init__.py scripts/create_org.py scripts/
 COPY --from=spa /src/frontend/dist frontend/dist
 USER tenure
 EXPOSE 8000
 HEALTHCHECK --interval=30s --timeout=3s CMD python -c "import urllib.request; urllib.request.urlopen('http://127.0.0.1:8000/healthz')"
-CMD ["sh", "-c", "alembic upgrade head && exec uvicorn api.app:create_app --factory --host 0.0.0.0 --port 8000 --proxy-headers --no-access-log"]
+# One API process per core (TENURE_WEB_CONCURRENCY to change); X-Forwarded-For believed only
+# from TENURE_TRUSTED_PROXIES.
+CMD ["sh", "-c", "alembic upgrade head && exec python -m api.serve"]

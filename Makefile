@@ -39,6 +39,9 @@ run: install spa ## Serve API, worker and SPA on one port with the demo organisa
 
 test: install chromium lint typecheck drift-check test-python test-spa e2e ## Everything CI checks
 
+create-org: .venv/.synced ## An organisation and its admin without the demo: make create-org name="Acme" email=ops@acme.example
+	$(PY) -m scripts.create_org --name "$(name)" --admin-email "$(email)"
+
 # --- checks -------------------------------------------------------------------------------------
 
 lint: .venv/.synced ## ruff (lint + format) and import-linter
@@ -82,4 +85,4 @@ migration: .venv/.synced ## New alembic revision: make migration name=add_things
 services-down: .venv/.synced ## Stop the embedded PostgreSQL and Redis
 	$(PY) -m scripts.services down
 
-.PHONY: help install chromium spa run test lint typecheck openapi drift-check test-python test-spa e2e bench fmt migration services-down
+.PHONY: help install chromium spa run create-org test lint typecheck openapi drift-check test-python test-spa e2e bench fmt migration services-down

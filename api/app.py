@@ -27,6 +27,7 @@ from api.routers import (
     revenue,
     roles,
     segment,
+    setup,
     system,
     usage,
     users,
@@ -74,6 +75,7 @@ def create_app(settings: Settings | None = None, *, serve_spa: bool = True) -> F
 
     api = APIRouter(prefix="/api/v1")
     for router in (
+        setup,
         auth,
         me,
         users,

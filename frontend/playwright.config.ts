@@ -35,8 +35,14 @@ export default defineConfig({
     screenshot: "only-on-failure",
   },
   projects: [
+    // Against the second Tenure scripts/e2e.py starts, on an empty database.
+    {
+      name: "first-run",
+      testMatch: /first-run\.spec\.ts/,
+      use: { baseURL: process.env.E2E_FIRST_RUN_URL ?? "http://127.0.0.1:8100" },
+    },
     { name: "setup", testMatch: /global\.setup\.ts/ },
-    { name: "chromium", testMatch: /.*\.spec\.ts/, testIgnore: /account-(workspace|import|bulk|financials|assignment|metrics|usage|activity)\.spec\.ts/, dependencies: ["setup"] },
+    { name: "chromium", testMatch: /.*\.spec\.ts/, testIgnore: /first-run\.spec\.ts|account-(workspace|import|bulk|financials|assignment|metrics|usage|activity)\.spec\.ts/, dependencies: ["setup"] },
     // Creates, edits and churns accounts: after the specs that count the demo organisation's accounts.
     { name: "workspace", testMatch: /account-(workspace|import|bulk|financials|assignment|metrics|usage|activity)\.spec\.ts/, dependencies: ["chromium"] },
   ],

@@ -11,11 +11,16 @@ from scripts.stack import free_port, running
 def main() -> None:
     # Its own database name lets several runs share one server at once.
     database = os.environ.get("TENURE_E2E_DATABASE", "tenure_e2e")
-    with running(database=database, port=free_port(), fresh=True) as (url, _):
+    # A second Tenure on an empty database, for the first-run setup.
+    empty = running(database=f"{database}_first_run", port=free_port(8100), fresh=True, demo=False)
+    with (
+        running(database=database, port=free_port(), fresh=True) as (url, _),
+        empty as (first_run_url, _),
+    ):
         result = subprocess.run(
             ["npm", "run", "test:e2e", "--", *sys.argv[1:]],
             cwd=ROOT / "frontend",
-            env={**os.environ, "E2E_BASE_URL": url},
+            env={**os.environ, "E2E_BASE_URL": url, "E2E_FIRST_RUN_URL": first_run_url},
             check=False,
         )
     sys.exit(result.returncode)

@@ -147,8 +147,11 @@ def wait_until_ready(base_url: str, timeout: float = 60) -> None:
 
 
 @contextlib.contextmanager
-def running(*, database: str, port: int, fresh: bool = False) -> Iterator[tuple[str, Processes]]:
-    """Everything up, yielding the base URL; everything down (no orphans) on exit."""
+def running(
+    *, database: str, port: int, fresh: bool = False, demo: bool = True
+) -> Iterator[tuple[str, Processes]]:
+    """Everything up, yielding the base URL; everything down (no orphans) on exit. Without
+    `demo` the database stays empty (what a new install looks like)."""
     svc = services.up()
     procs = Processes()
     sink = None
@@ -160,7 +163,8 @@ def running(*, database: str, port: int, fresh: bool = False) -> Iterator[tuple[
         )
         ensure_database(db_url, fresh=fresh)
         migrate(db_url)
-        seed_demo(db_url)
+        if demo:
+            seed_demo(db_url)
         env = {**os.environ, "DATABASE_URL": db_url, "REDIS_URL": svc.redis_url}
         base_url = f"http://127.0.0.1:{port}"
         env.setdefault("TENURE_PUBLIC_URL", base_url)

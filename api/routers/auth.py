@@ -39,7 +39,7 @@ def _answer(response: Response, signed_in: SignedIn, settings: SettingsDep) -> L
             max_age=settings.auth.refresh_token_days * 86400,
             path=REFRESH_COOKIE_PATH,
             httponly=True,
-            secure=settings.auth.refresh_cookie_secure,
+            secure=settings.secure_refresh_cookie,
             samesite="strict",
         )
     return signed_in.result

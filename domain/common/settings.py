@@ -8,6 +8,7 @@ from pydantic import AliasChoices, BaseModel, Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 PLACEHOLDER_SECRET = "change-me-in-production"
+MIN_SECRET_LENGTH = 32
 
 
 class AuthSettings(BaseModel):
@@ -26,7 +27,8 @@ class AuthSettings(BaseModel):
     password_resets_per_email: int = 3
     password_resets_per_ip: int = 20
     password_reset_window_seconds: int = 3600
-    refresh_cookie_secure: bool = False
+    # Unset: Secure in production (HTTPS, or http://localhost, which browsers treat as secure).
+    refresh_cookie_secure: bool | None = None
 
 
 class EmailSettings(BaseModel):
@@ -58,17 +60,32 @@ class Settings(BaseSettings):
     # Day slices of one usage rollup run side by side, each on its own connection: about the
     # number of cores the database can give one organisation's rollup.
     rollup_parallelism: int = Field(2, ge=1, le=16)
+    # API processes `python -m api.serve` starts: unset, one per core.
+    web_concurrency: int | None = Field(None, ge=1, le=64)
+    # Addresses (comma-separated, or "*") whose X-Forwarded-For/-Proto are believed: the
+    # reverse proxies in front of Tenure. Anyone else could forge their client IP.
+    trusted_proxies: str = "127.0.0.1"
     auth: AuthSettings = AuthSettings()
     email: EmailSettings = EmailSettings()
 
     @model_validator(mode="after")
     def _refuse_placeholder_secret(self) -> "Settings":
-        if (
-            self.environment == "production"
-            and self.auth.secret_key.get_secret_value() == PLACEHOLDER_SECRET
+        secret = self.auth.secret_key.get_secret_value()
+        if self.environment == "production" and (
+            secret == PLACEHOLDER_SECRET or len(secret) < MIN_SECRET_LENGTH
         ):
-            raise ValueError("TENURE_AUTH__SECRET_KEY must be set in production")
+            raise ValueError(
+                "TENURE_AUTH__SECRET_KEY must be set in production, "
+                f"{MIN_SECRET_LENGTH} characters or more: write one with "
+                "python3 -c \"import secrets; print('TENURE_AUTH__SECRET_KEY=' + "
+                'secrets.token_urlsafe(48))" >> .env'
+            )
         return self
+
+    @property
+    def secure_refresh_cookie(self) -> bool:
+        configured = self.auth.refresh_cookie_secure
+        return self.environment == "production" if configured is None else configured
 
     @property
     def async_database_url(self) -> str:

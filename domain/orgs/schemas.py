@@ -2,9 +2,12 @@ import uuid
 import zoneinfo
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
+from pydantic import BaseModel, ConfigDict, EmailStr, Field, StringConstraints, field_validator
 
 Currency = Annotated[str, StringConstraints(pattern=r"^[A-Z]{3}$")]
+OrganisationName = Annotated[
+    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)
+]
 
 
 def _valid_time_zone(value: str | None) -> str | None:
@@ -49,5 +52,42 @@ class OrganisationUpdate(BaseModel):
         le=1440,
         description="A contact's events further apart than this start a new session",
     )
+
+    _tz = field_validator("time_zone")(_valid_time_zone)
+
+
+class SetupStatus(BaseModel):
+    needed: bool = Field(
+        description="True until the first organisation exists: the SPA then shows its setup page"
+    )
+
+
+class FirstOrganisation(BaseModel):
+    """The first organisation of a new Tenure and its first admin."""
+
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "organisation_name": "Acme Customer Success",
+                    "admin_email": "ops@acme.example",
+                    "admin_name": "Dana Ops",
+                    "admin_password": "a long passphrase",
+                    "base_currency": "USD",
+                    "time_zone": "Europe/London",
+                }
+            ]
+        },
+    )
+
+    organisation_name: OrganisationName
+    admin_email: EmailStr
+    admin_name: Annotated[
+        str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)
+    ]
+    admin_password: Annotated[str, Field(min_length=10, max_length=256)]
+    base_currency: Currency = "USD"
+    time_zone: str = Field("UTC", examples=["Europe/London"])
 
     _tz = field_validator("time_zone")(_valid_time_zone)

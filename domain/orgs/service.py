@@ -1,13 +1,15 @@
 import uuid
 from zoneinfo import ZoneInfo
 
+from sqlalchemy import exists, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain.accounts import service as accounts
 from domain.audit import service as audit
 from domain.common import clock
+from domain.orgs.errors import SetupDone
 from domain.orgs.models import Organisation
-from domain.orgs.schemas import OrganisationRead, OrganisationUpdate
+from domain.orgs.schemas import FirstOrganisation, OrganisationRead, OrganisationUpdate
 from domain.usage import service as usage
 from domain.users import service as users
 from domain.users.actor import Actor, require
@@ -15,6 +17,9 @@ from domain.users.models import Role, User, UserStatus
 from domain.users.passwords import hash_password
 from domain.users.permissions import Permission
 from domain.users.repository import RoleRepository
+
+# Any fixed key: only first-run setups take it.
+_FIRST_RUN_LOCK = 0x7E0E_F125
 
 
 async def create_organisation(
@@ -47,6 +52,30 @@ async def create_organisation(
     session.add(admin)
     await session.flush()
     return org, admin
+
+
+async def setup_needed(session: AsyncSession) -> bool:
+    """Whether this Tenure has no organisation yet (a fresh install without the demo)."""
+    return await session.scalar(select(exists().where(Organisation.id.is_not(None)))) is False
+
+
+async def create_first_organisation(
+    session: AsyncSession, data: FirstOrganisation
+) -> tuple[Organisation, User]:
+    """The first-run setup: allowed only while no organisation exists. Two setups sent at once
+    take turns, so the second finds the first's organisation and is refused."""
+    await session.execute(select(func.pg_advisory_xact_lock(_FIRST_RUN_LOCK)))
+    if not await setup_needed(session):
+        raise SetupDone()
+    return await create_organisation(
+        session,
+        name=data.organisation_name,
+        admin_email=str(data.admin_email).lower(),
+        admin_name=data.admin_name,
+        admin_password=data.admin_password,
+        base_currency=data.base_currency,
+        time_zone=data.time_zone,
+    )
 
 
 async def role_named(session: AsyncSession, org_id: uuid.UUID, name: str) -> Role:

@@ -16,6 +16,7 @@ export type Me = Schemas["MeRead"];
 export type MfaEnrolment = Schemas["MfaEnrolment"];
 export type Organisation = Schemas["OrganisationRead"];
 export type OrganisationUpdate = Schemas["OrganisationUpdate"];
+export type FirstOrganisation = Schemas["FirstOrganisation"];
 export type Permission = Schemas["Permission"];
 export type PermissionInfo = Schemas["PermissionRead"];
 export type ProblemDetail = Schemas["ProblemDetail"];

@@ -8,6 +8,7 @@ import { getSessionStatus, getSignedOutReason } from "../api/session";
 import type { Permission } from "../api/types";
 import { ErrorState, FullPageLoader } from "../components/states";
 import { landingPath, useCan, useMe, useSessionStatus } from "../features/auth/queries";
+import { setupKey } from "../features/auth/setupQueries";
 
 export const MFA_SETUP_PATH = "/setup-2fa";
 
@@ -21,8 +22,9 @@ export function SessionRoot() {
   }, []);
 
   useEffect(() => {
-    // Nothing fetched for one user may be shown to the next.
-    if (status === "signed-out") queryClient.removeQueries();
+    // Nothing fetched for one user may be shown to the next (whether the install still needs
+    // its setup belongs to nobody, and the signed-out pages are reading it right now).
+    if (status === "signed-out") queryClient.removeQueries({ predicate: (query) => query.queryKey[0] !== setupKey[0] });
   }, [status, queryClient]);
 
   return <Outlet />;

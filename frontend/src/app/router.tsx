@@ -14,6 +14,7 @@ import { AcceptInvitationPage } from "../features/auth/AcceptInvitationPage";
 import { ForgotPasswordPage } from "../features/auth/ForgotPasswordPage";
 import { LoginPage } from "../features/auth/LoginPage";
 import { ResetPasswordPage } from "../features/auth/ResetPasswordPage";
+import { SetupPage } from "../features/auth/SetupPage";
 import { OrganisationPage } from "../features/organisation/OrganisationPage";
 import { MfaSetupPage } from "../features/profile/MfaSetupPage";
 import { ProfilePage } from "../features/profile/ProfilePage";
@@ -29,6 +30,7 @@ export const routes = [
     element: <SessionRoot />,
     children: [
       { path: "/login", element: <PublicOnly><LoginPage /></PublicOnly> },
+      { path: "/setup", element: <PublicOnly><SetupPage /></PublicOnly> },
       { path: "/forgot-password", element: <ForgotPasswordPage /> },
       { path: "/reset-password", element: <ResetPasswordPage /> },
       { path: "/accept-invitation", element: <AcceptInvitationPage /> },

@@ -2130,6 +2130,31 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/setup": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get Setup Status
+         * @description Whether this Tenure still needs its first organisation (no sign-in needed).
+         */
+        get: operations["getSetupStatus"];
+        put?: never;
+        /**
+         * Create First Organisation
+         * @description Create the first organisation and its admin, who then signs in with this email and
+         *     password. Works once, on a Tenure without any organisation; afterwards a `409`.
+         */
+        post: operations["createFirstOrganisation"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/subscriptions": {
         parameters: {
             query?: never;
@@ -4375,6 +4400,42 @@ export interface components {
             /** Type */
             type: string;
         };
+        /**
+         * FirstOrganisation
+         * @description The first organisation of a new Tenure and its first admin.
+         * @example {
+         *       "admin_email": "ops@acme.example",
+         *       "admin_name": "Dana Ops",
+         *       "admin_password": "a long passphrase",
+         *       "base_currency": "USD",
+         *       "organisation_name": "Acme Customer Success",
+         *       "time_zone": "Europe/London"
+         *     }
+         */
+        FirstOrganisation: {
+            /**
+             * Admin Email
+             * Format: email
+             */
+            admin_email: string;
+            /** Admin Name */
+            admin_name: string;
+            /** Admin Password */
+            admin_password: string;
+            /**
+             * Base Currency
+             * @default USD
+             */
+            base_currency: string;
+            /** Organisation Name */
+            organisation_name: string;
+            /**
+             * Time Zone
+             * @default UTC
+             * @example Europe/London
+             */
+            time_zone: string;
+        };
         /** FxRateBatch */
         FxRateBatch: {
             /** Items */
@@ -5926,6 +5987,14 @@ export interface components {
             type: "track";
             /** Userid */
             userId?: string | null;
+        };
+        /** SetupStatus */
+        SetupStatus: {
+            /**
+             * Needed
+             * @description True until the first organisation exists: the SPA then shows its setup page
+             */
+            needed: boolean;
         };
         /** StagePeriodRead */
         StagePeriodRead: {
@@ -13384,6 +13453,70 @@ export interface operations {
             };
             /** @description Forbidden */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProblemDetail"];
+                    "application/problem+json": unknown;
+                };
+            };
+            /** @description Invalid request */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProblemDetail"];
+                    "application/problem+json": unknown;
+                };
+            };
+        };
+    };
+    getSetupStatus: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SetupStatus"];
+                };
+            };
+        };
+    };
+    createFirstOrganisation: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["FirstOrganisation"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OrganisationRead"];
+                };
+            };
+            /** @description Conflict */
+            409: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -2,11 +2,12 @@ import { Alert, Anchor, Button, Group, PasswordInput, Stack, Text, TextInput } f
 import { useForm } from "@mantine/form";
 import { IconAlertCircle, IconArrowLeft } from "@tabler/icons-react";
 import { useState, useSyncExternalStore } from "react";
-import { Link } from "react-router";
+import { Link, Navigate } from "react-router";
 import { errorMessage, isApiError } from "../../api/errors";
 import { getSignedOutReason, subscribeSession } from "../../api/session";
 import { AuthLayout } from "./AuthLayout";
 import { useLogin, useLoginMfa } from "./queries";
+import { useSetupStatus } from "./setupQueries";
 
 function loginErrorMessage(error: unknown): string {
   if (isApiError(error, "invalid_credentials")) return "The email or password is not right.";
@@ -159,6 +160,9 @@ function SecondFactorStep({ mfaToken, onBack }: { mfaToken: string; onBack: () =
 
 export function LoginPage() {
   const [mfaToken, setMfaToken] = useState<string | null>(null);
+  // A new Tenure has nobody to sign in yet: its first organisation is made on the setup page.
+  const setup = useSetupStatus();
+  if (setup.data?.needed) return <Navigate to="/setup" replace />;
 
   return mfaToken ? (
     <AuthLayout title="Two-factor authentication" subtitle="One more step to confirm it's you.">

@@ -8,23 +8,13 @@ import type { Organisation } from "../../api/types";
 import { PageHeader } from "../../components/PageHeader";
 import { CardSkeleton, ErrorState } from "../../components/states";
 import { useCan } from "../auth/queries";
+import { CURRENCIES, TIME_ZONES } from "./choices";
 import { useOrganisation, useUpdateOrganisation } from "./queries";
 
 const MONTHS = Array.from({ length: 12 }, (_, i) => ({
   value: String(i + 1),
   label: new Intl.DateTimeFormat("en", { month: "long" }).format(new Date(2024, i, 1)),
 }));
-
-function supported(kind: "timeZone" | "currency", fallback: string[]): string[] {
-  try {
-    return Intl.supportedValuesOf(kind);
-  } catch {
-    return fallback;
-  }
-}
-
-const TIME_ZONES = supported("timeZone", ["UTC", "Europe/London", "Europe/Paris", "America/New_York", "America/Los_Angeles"]);
-const CURRENCIES = supported("currency", ["USD", "EUR", "GBP", "JPY", "CAD", "AUD", "CHF"]);
 
 interface Values {
   name: string;
