@@ -5,9 +5,6 @@ from typing import Annotated
 from pydantic import BaseModel, ConfigDict, EmailStr, Field, StringConstraints, field_validator
 
 Currency = Annotated[str, StringConstraints(pattern=r"^[A-Z]{3}$")]
-OrganisationName = Annotated[
-    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)
-]
 
 
 def _valid_time_zone(value: str | None) -> str | None:
