@@ -41,7 +41,7 @@ async def create(database_url: str, data: FirstOrganisation) -> str:
     engine = create_engine(Settings(database_url=database_url).async_database_url, pool_size=1)
     try:
         async with create_sessionmaker(engine)() as session:
-            if await users.find_user_by_email(session, str(data.admin_email)) is not None:
+            if await users.find_active_user_by_email(session, str(data.admin_email)) is not None:
                 raise SystemExit(f"{data.admin_email} already has a Tenure sign-in")
             org, _ = await orgs.create_organisation(
                 session,
