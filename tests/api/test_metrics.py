@@ -196,6 +196,22 @@ class TestComputedMetrics:
             )
             assert_problem(response, 404, "computed_metric_not_found")
 
+    async def test_an_update_answers_the_metric_with_its_new_updated_at(
+        self, client: AsyncClient, headers: dict[str, str]
+    ) -> None:
+        created = await _create(client, headers, key="ratio", label="Ratio", formula="mrr / 2")
+
+        response = await client.patch(
+            f"{API}/computed-metrics/{created['id']}",
+            headers=headers,
+            json={"label": "Half the MRR", "formula": "mrr / 2.0"},
+        )
+
+        assert response.status_code == 200, response.text
+        body = response.json()
+        assert body["label"] == "Half the MRR" and body["formula"] == "mrr / 2.0"
+        assert body["updated_at"] >= created["updated_at"]
+
 
 class TestAccountMetrics:
     async def test_current_values_with_formats_and_trend(
