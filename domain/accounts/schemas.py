@@ -267,7 +267,9 @@ class CustomFieldRead(BaseModel):
 
 
 class CustomFieldCreate(BaseModel):
-    key: Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]{0,63}$", examples=["plan_seats"])]
+    key: Annotated[
+        str, Field(pattern=r"^[a-z][a-z0-9_]{0,63}$", max_length=64, examples=["plan_seats"])
+    ]
     label: ConfigName
     type: CustomFieldType
     format: CustomFieldFormat | None = Field(

@@ -12,17 +12,14 @@ from pydantic import (
     model_validator,
 )
 
+from domain.common.types import CurrencyCode
 from domain.integration.batch import MAX_BATCH
 from domain.integration.schemas import batch_schema
 from domain.revenue.models import ItemKind, MrrMovementKind, SubscriptionStatus
 from domain.revenue.mrr import DiscountKind
 
 ExternalId = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
-Currency = Annotated[
-    str,
-    StringConstraints(strip_whitespace=True, to_upper=True, pattern=r"^[A-Za-z]{3}$"),
-    Field(description="ISO 4217 code", examples=["USD"]),
-]
+Currency = CurrencyCode
 ACCOUNT_REFERENCE = (
     "The account's external id, or its CRM, billing or support id (a billing system can send "
     "its own customer id). Kept as sent, so a record whose account has not arrived yet links "
