@@ -14,13 +14,14 @@ from domain.accounts.models import (
     ImportStatus,
     TriggerTarget,
 )
+from domain.common.types import Day, Instant
 from domain.filters.schemas import Condition
 
 ExternalId = Annotated[str, StringConstraints(min_length=1, max_length=200)]
 AccountName = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=300)]
 Domain = Annotated[str, StringConstraints(strip_whitespace=True, max_length=300)]
 ConfigName = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
-CustomValue = str | float | int | bool | date | None
+CustomValue = str | float | int | bool | Day | None
 
 
 class AccountSort(StrEnum):
@@ -102,8 +103,8 @@ class _AccountFields(BaseModel):
     billing_id: ExternalId | None = None
     support_id: ExternalId | None = None
     domain: Domain | None = Field(None, examples=["acme.com"])
-    joined_on: date | None = None
-    renewal_on: date | None = None
+    joined_on: Day | None = None
+    renewal_on: Day | None = None
     parent_id: uuid.UUID | None = None
     tier_id: uuid.UUID | None = None
     stage_id: uuid.UUID | None = None
@@ -160,11 +161,11 @@ class StatusUpdateCreate(BaseModel):
 class NpsResponseCreate(BaseModel):
     score: Annotated[int, Field(ge=0, le=10)]
     contact: Annotated[str, Field(max_length=300)] | None = None
-    responded_at: datetime | None = Field(None, description="Defaults to now")
+    responded_at: Instant | None = Field(None, description="Defaults to now")
 
 
 class ChurnCreate(BaseModel):
-    churned_on: date
+    churned_on: Day
     reason: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=2000)]
 
 
@@ -328,7 +329,7 @@ class BulkChanges(BaseModel):
     tier_id: uuid.UUID | None = None
     stage_id: uuid.UUID | None = None
     csm_score: Annotated[int, Field(ge=0, le=100)] | None = None
-    renewal_on: date | None = None
+    renewal_on: Day | None = None
     custom_values: dict[str, CustomValue] | None = Field(None, max_length=200)
     set_csm_ids: list[uuid.UUID] | None = Field(None, max_length=20)
     add_csm_ids: list[uuid.UUID] | None = Field(None, max_length=20)

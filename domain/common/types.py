@@ -12,6 +12,7 @@ is sent: with a 422 naming the field, before it can reach PostgreSQL or date ari
   finite numbers.
 """
 
+import json
 import math
 from datetime import UTC, date, datetime
 from typing import Annotated, Any
@@ -26,38 +27,78 @@ MAX_JSON_DEPTH = 32
 _RANGE = f"between {EARLIEST_DAY.isoformat()} and {LATEST_DAY.isoformat()}"
 
 
-def check_text(value: str) -> str:
-    """`value`, or a ValueError when PostgreSQL could not store it."""
+def text_problem(value: str) -> str | None:
+    """Why PostgreSQL could not store `value`, or None when it could."""
     if "\x00" in value:
-        raise ValueError("text must not contain NUL (\\u0000) characters")
+        return "text must not contain NUL (\\u0000) characters"
     try:
         value.encode("utf-8")
     except UnicodeEncodeError:
-        raise ValueError("text must not contain unpaired surrogates (\\ud800-\\udfff)") from None
+        return "text must not contain unpaired surrogates (\\ud800-\\udfff)"
+    return None
+
+
+def check_text(value: str) -> str:
+    """`value`, or a ValueError when PostgreSQL could not store it."""
+    problem = text_problem(value)
+    if problem is not None:
+        raise ValueError(problem)
     return value
 
 
-def check_json(value: Any, *, max_depth: int = MAX_JSON_DEPTH) -> Any:
-    """`value` (parsed JSON), or a ValueError when it nests deeper than `max_depth`, holds a text
-    `check_text` refuses (as a key or a value) or a number that is not finite."""
+JsonPath = tuple[str | int, ...]
+
+
+def json_problem(value: Any, *, max_depth: int | None = None) -> tuple[JsonPath, str] | None:
+    """Where and why parsed JSON `value` cannot be stored: a text `text_problem` refuses (as a
+    key or a value), a number that is not finite, or nesting deeper than `max_depth`."""
     # Iterative, so a hostile depth cannot exhaust Python's stack before it is refused.
-    stack: list[tuple[Any, int]] = [(value, 1)]
+    stack: list[tuple[Any, JsonPath]] = [(value, ())]
     while stack:
-        node, depth = stack.pop()
+        node, path = stack.pop()
         if isinstance(node, str):
-            check_text(node)
+            problem = text_problem(node)
+            if problem is not None:
+                return path, problem
         elif isinstance(node, float):
             if not math.isfinite(node):
-                raise ValueError("numbers must be finite")
+                return path, "numbers must be finite"
         elif isinstance(node, dict | list):
-            if depth > max_depth:
-                raise ValueError(f"JSON must not nest more than {max_depth} levels deep")
-            if isinstance(node, dict):
-                for key, item in node.items():
-                    check_text(str(key))
-                    stack.append((item, depth + 1))
-            else:
-                stack.extend((item, depth + 1) for item in node)
+            if max_depth is not None and len(path) >= max_depth:
+                return path, f"JSON must not nest more than {max_depth} levels deep"
+            if isinstance(node, list):
+                stack.extend((item, (*path, index)) for index, item in enumerate(node))
+                continue
+            for key, item in node.items():
+                problem = text_problem(str(key))
+                if problem is not None:
+                    return (*path, str(key)), problem
+                stack.append((item, (*path, str(key))))
+    return None
+
+
+# Only an escape (\u...) or raw surrogate bytes (0xED...) can carry a NUL or a lone surrogate
+# into parsed JSON (a raw NUL is not valid JSON), and only the NaN and Infinity tokens a number
+# that is not finite.
+_SUSPECT = (b"\\u", b"\xed", b"NaN", b"Infinity")
+
+
+def may_be_unstorable(body: bytes) -> bool:
+    """False when JSON `body` certainly parses to nothing `json_problem` refuses, so most
+    bodies need no walk."""
+    return any(s in body for s in _SUSPECT) or json.detect_encoding(body) != "utf-8"
+
+
+def describe_json_problem(path: JsonPath, problem: str) -> str:
+    where = ".".join(str(p) for p in path)
+    return f"{where}: {problem}" if where else problem
+
+
+def check_json(value: Any) -> Any:
+    """`value` (free-form JSON), or a ValueError saying where and why it cannot be stored."""
+    found = json_problem(value, max_depth=MAX_JSON_DEPTH)
+    if found is not None:
+        raise ValueError(describe_json_problem(*found))
     return value
 
 

@@ -10,16 +10,17 @@ edits, attribute triggers and (later) alert rules, health-score scopes and workf
 It compiles to one SQL expression (domain/filters/compile.py), never a Python loop.
 """
 
-import datetime as dt
 from enum import StrEnum
 from typing import Annotated, Literal, Union
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from domain.common.types import Day
+
 FieldKey = Annotated[
     str, Field(min_length=1, max_length=120, pattern=r"^[a-z][a-z0-9_]*(\.[a-z0-9_]+)?$")
 ]
-Scalar = str | float | int | bool | dt.date | None
+Scalar = str | float | int | bool | Day | None
 
 MAX_DEPTH = 8
 MAX_CONDITIONS = 100
@@ -80,7 +81,7 @@ class DateWindow(_Node):
     field: FieldKey
     op: DateOp
     days: Annotated[int, Field(ge=0, le=36500)] | None = None
-    date: dt.date | None = None
+    date: Day | None = None
 
 
 class All(_Node):

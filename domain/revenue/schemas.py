@@ -12,7 +12,7 @@ from pydantic import (
     model_validator,
 )
 
-from domain.common.types import CurrencyCode
+from domain.common.types import CurrencyCode, Day
 from domain.integration.batch import MAX_BATCH
 from domain.integration.schemas import batch_schema
 from domain.revenue.models import ItemKind, MrrMovementKind, SubscriptionStatus
@@ -63,7 +63,7 @@ class SubscriptionItemIn(BaseModel):
         1, ge=1, le=120, description="Billing interval: 1 monthly, 3 quarterly, 12 annual"
     )
     currency: Currency | None = Field(None, description="Defaults to the subscription's")
-    starts_on: date | None = Field(None, description="Defaults to the subscription's start")
+    starts_on: Day | None = Field(None, description="Defaults to the subscription's start")
     discount: DiscountIn | None = None
 
 
@@ -74,8 +74,8 @@ class SubscriptionIn(BaseModel):
     )
     status: SubscriptionStatus = SubscriptionStatus.ACTIVE
     currency: Currency
-    starts_on: date
-    ends_on: date | None = Field(None, description="Exclusive: the first day it no longer runs")
+    starts_on: Day
+    ends_on: Day | None = Field(None, description="Exclusive: the first day it no longer runs")
     items: list[SubscriptionItemIn] = Field(min_length=1, max_length=100)
 
     model_config = ConfigDict(
@@ -146,9 +146,9 @@ class InvoiceIn(BaseModel):
         description=ACCOUNT_REFERENCE, examples=["acme", "cus_ACME42"]
     )
     currency: Currency
-    issued_on: date
-    due_on: date | None = None
-    paid_on: date | None = None
+    issued_on: Day
+    due_on: Day | None = None
+    paid_on: Day | None = None
     is_paid: bool | None = Field(None, description="Defaults to whether `paid_on` is set")
     lines: list[InvoiceLineIn] = Field(default_factory=list, max_length=500)
     total: int | None = Field(
@@ -190,7 +190,7 @@ class InvoiceBatch(BaseModel):
 
 class FxRateIn(BaseModel):
     currency: Currency
-    effective_on: date
+    effective_on: Day
     rate: Decimal = Field(
         gt=0,
         max_digits=20,
@@ -280,7 +280,7 @@ class FxRateRead(BaseModel):
 
     id: uuid.UUID
     currency: str
-    effective_on: date
+    effective_on: Day
     rate: Decimal
     base_currency: str = Field(description="The organisation's base currency the rate converts to")
 

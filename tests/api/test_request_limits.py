@@ -1,24 +1,39 @@
-"""Every text a request may send fits the column that stores it: a request model's string
-field is never allowed to be longer than the String(n) column of the same name in its area
-(the table named like the model, else every table of the area with that column), and an enum
-field's values fit theirs. A new schema or column that disagrees fails here, not as a 500."""
+"""What a request may send fits where it goes, checked over every route so a new schema,
+parameter or column that disagrees fails here rather than as a 500:
+- a request model's string field is never longer than the String(n) column of the same name in
+  its area (the table named like the model, else every table of the area with that column), and
+  an enum field's values fit theirs;
+- every date and time in a body or a query is one of the bounded types of domain/common/types.
+"""
 
 import importlib
 import pkgutil
 import re
 import typing
+from datetime import date, datetime
 from enum import Enum
 
+from fastapi._compat import ModelField
+from fastapi.dependencies.models import Dependant
 from fastapi.routing import APIRoute
-from pydantic import BaseModel
+from pydantic import AwareDatetime, BaseModel, NaiveDatetime
 from pydantic.fields import FieldInfo
 from sqlalchemy import String
 
 import api.routers
 import domain.models  # noqa: F401  # maps every table
+from domain.common import types
 from domain.common.base import Base
 
 _MODEL_SUFFIX = re.compile(r"(Create|Update|Write|Upsert|In|Batch)$")
+
+
+def _routes() -> list[APIRoute]:
+    routes = []
+    for info in pkgutil.iter_modules(api.routers.__path__):
+        router = importlib.import_module(f"{api.routers.__name__}.{info.name}").router
+        routes += [route for route in router.routes if isinstance(route, APIRoute)]
+    return routes
 
 
 def _request_models() -> set[type[BaseModel]]:
@@ -33,12 +48,19 @@ def _request_models() -> set[type[BaseModel]]:
             for field in annotation.model_fields.values():
                 walk(field.annotation)
 
-    for info in pkgutil.iter_modules(api.routers.__path__):
-        router = importlib.import_module(f"{api.routers.__name__}.{info.name}").router
-        for route in router.routes:
-            if isinstance(route, APIRoute) and route.body_field is not None:
-                walk(route.body_field.field_info.annotation)
+    for route in _routes():
+        if route.body_field is not None:
+            walk(route.body_field.field_info.annotation)
+        for param in _query_params(route.dependant):
+            walk(param.field_info.annotation)
     return found
+
+
+def _query_params(dependant: Dependant) -> list[ModelField]:
+    params = list(dependant.query_params)
+    for sub in dependant.dependencies:
+        params += _query_params(sub)
+    return params
 
 
 def _columns() -> dict[str, dict[str, dict[str, int]]]:
@@ -134,3 +156,43 @@ def test_request_models_are_found() -> None:
 
 def test_every_request_string_fits_its_column() -> None:
     assert _mismatches() == []
+
+
+_BOUNDED = {types.Day, types.Instant, types.UtcInstant}
+
+
+def _validators(annotation: object) -> set[object]:
+    """The AfterValidator functions anywhere in an annotation."""
+    found: set[object] = set()
+    if typing.get_origin(annotation) is typing.Annotated:
+        found |= {getattr(m, "func", None) for m in annotation.__metadata__}  # type: ignore[attr-defined]  # Annotated
+    for arg in typing.get_args(annotation):
+        found |= _validators(arg)
+    return found
+
+
+def _mentions(annotation: object, kinds: tuple[type, ...]) -> bool:
+    if annotation in kinds:
+        return True
+    return any(_mentions(arg, kinds) for arg in typing.get_args(annotation))
+
+
+def _unbounded_dates() -> list[str]:
+    bounded = set().union(*(_validators(t) for t in _BOUNDED)) - {None}
+    fields: list[tuple[str, FieldInfo]] = []
+    for model in _request_models():
+        fields += [(f"{model.__name__}.{n}", f) for n, f in model.model_fields.items()]
+    for route in _routes():
+        fields += [(f"{route.path}?{p.name}", p.field_info) for p in _query_params(route.dependant)]
+    problems = []
+    for where, field in sorted(fields, key=lambda item: item[0]):
+        if not _mentions(field.annotation, (date, datetime, AwareDatetime, NaiveDatetime)):
+            continue
+        found = _validators(field.annotation) | {getattr(m, "func", None) for m in field.metadata}
+        if not found & bounded:
+            problems.append(where)
+    return problems
+
+
+def test_every_request_date_and_time_is_bounded() -> None:
+    assert _unbounded_dates() == []

@@ -4198,7 +4198,10 @@ export interface components {
              * @example 2026-11-20T09:30:00Z
              */
             occurred_at: string;
-            /** Properties */
+            /**
+             * Properties
+             * @description Free-form JSON, nested at most 32 levels
+             */
             properties?: {
                 [key: string]: unknown;
             };
@@ -5727,7 +5730,10 @@ export interface components {
         SegmentAlias: {
             /** Anonymousid */
             anonymousId?: string | null;
-            /** Context */
+            /**
+             * Context
+             * @description Free-form JSON, nested at most 32 levels
+             */
             context?: {
                 [key: string]: unknown;
             };
@@ -5749,7 +5755,10 @@ export interface components {
         SegmentGroup: {
             /** Anonymousid */
             anonymousId?: string | null;
-            /** Context */
+            /**
+             * Context
+             * @description Free-form JSON, nested at most 32 levels
+             */
             context?: {
                 [key: string]: unknown;
             };
@@ -5759,7 +5768,10 @@ export interface components {
             messageId?: string | null;
             /** Timestamp */
             timestamp?: string | null;
-            /** Traits */
+            /**
+             * Traits
+             * @description Free-form JSON, nested at most 32 levels
+             */
             traits?: {
                 [key: string]: unknown;
             };
@@ -5786,7 +5798,10 @@ export interface components {
         SegmentIdentify: {
             /** Anonymousid */
             anonymousId?: string | null;
-            /** Context */
+            /**
+             * Context
+             * @description Free-form JSON, nested at most 32 levels
+             */
             context?: {
                 [key: string]: unknown;
             };
@@ -5794,7 +5809,10 @@ export interface components {
             messageId?: string | null;
             /** Timestamp */
             timestamp?: string | null;
-            /** Traits */
+            /**
+             * Traits
+             * @description Free-form JSON, nested at most 32 levels
+             */
             traits?: {
                 [key: string]: unknown;
             };
@@ -5812,7 +5830,10 @@ export interface components {
             anonymousId?: string | null;
             /** Category */
             category?: string | null;
-            /** Context */
+            /**
+             * Context
+             * @description Free-form JSON, nested at most 32 levels
+             */
             context?: {
                 [key: string]: unknown;
             };
@@ -5820,7 +5841,10 @@ export interface components {
             messageId?: string | null;
             /** Name */
             name?: string | null;
-            /** Properties */
+            /**
+             * Properties
+             * @description Free-form JSON, nested at most 32 levels
+             */
             properties?: {
                 [key: string]: unknown;
             };
@@ -5868,7 +5892,10 @@ export interface components {
         SegmentTrack: {
             /** Anonymousid */
             anonymousId?: string | null;
-            /** Context */
+            /**
+             * Context
+             * @description Free-form JSON, nested at most 32 levels
+             */
             context?: {
                 [key: string]: unknown;
             };
@@ -5876,7 +5903,10 @@ export interface components {
             event: string;
             /** Messageid */
             messageId?: string | null;
-            /** Properties */
+            /**
+             * Properties
+             * @description Free-form JSON, nested at most 32 levels
+             */
             properties?: {
                 [key: string]: unknown;
             };
@@ -12876,7 +12906,10 @@ export interface operations {
                 "application/json": {
                     /** Batch */
                     batch: (components["schemas"]["SegmentIdentify"] | components["schemas"]["SegmentGroup"] | components["schemas"]["SegmentTrack"] | components["schemas"]["SegmentPage"] | components["schemas"]["SegmentAlias"])[];
-                    /** Context */
+                    /**
+                     * Context
+                     * @description Free-form JSON, nested at most 32 levels
+                     */
                     context?: {
                         [key: string]: unknown;
                     };
@@ -13028,7 +13061,10 @@ export interface operations {
                 "application/json": {
                     /** Batch */
                     batch: (components["schemas"]["SegmentIdentify"] | components["schemas"]["SegmentGroup"] | components["schemas"]["SegmentTrack"] | components["schemas"]["SegmentPage"] | components["schemas"]["SegmentAlias"])[];
-                    /** Context */
+                    /**
+                     * Context
+                     * @description Free-form JSON, nested at most 32 levels
+                     */
                     context?: {
                         [key: string]: unknown;
                     };
