@@ -15,7 +15,7 @@ from domain.accounts.models import (
     TriggerTarget,
 )
 from domain.common.types import Day, Instant
-from domain.filters.schemas import Condition
+from domain.filters.schemas import Condition, Filter
 
 ExternalId = Annotated[str, StringConstraints(min_length=1, max_length=200)]
 AccountName = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=300)]
@@ -136,7 +136,7 @@ class AccountQuery(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    filter: Condition | None = None
+    filter: Filter | None = None
     q: Annotated[str, Field(max_length=200)] | None = None
     sort: SortKey = AccountSort.NAME.value
     descending: bool = False
@@ -315,7 +315,7 @@ class AccountSelection(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     account_ids: list[uuid.UUID] | None = Field(None, max_length=10_000)
-    filter: Condition | None = None
+    filter: Filter | None = None
     q: Annotated[str, Field(max_length=200)] | None = None
     churned: bool | None = None
 
@@ -393,7 +393,7 @@ class AccountViewWrite(BaseModel):
     name: ConfigName
     is_shared: bool = False
     columns: list[ColumnKey] = Field(default_factory=list, max_length=100)
-    filter: Condition | None = None
+    filter: Filter | None = None
     segment: AccountSegment = Field(
         AccountSegment.ACTIVE,
         description="Which accounts the view lists: active (not churned), churned, or all",
@@ -429,7 +429,7 @@ class AttributeTriggerWrite(BaseModel):
     tier_id: uuid.UUID | None = None
     stage_id: uuid.UUID | None = None
     churn_reason: Annotated[str, Field(max_length=2000)] | None = None
-    condition: Condition
+    condition: Filter
     position: Annotated[int, Field(ge=0, le=1000)] = Field(
         0,
         description="Lower runs first. For each attribute (tier, stage, churned) the first "

@@ -127,6 +127,8 @@ JsonObject = Annotated[
     Field(description=f"Free-form JSON, nested at most {MAX_JSON_DEPTH} levels"),
 ]
 Day = Annotated[date, AfterValidator(_bounded_day)]
+# JSON numbers may be 1e400 (parsed as infinity), which neither jsonb nor an integer can hold.
+FiniteFloat = Annotated[float, Field(allow_inf_nan=False)]
 # A moment with an offset, answered in UTC.
 Instant = Annotated[AwareDatetime, AfterValidator(_bounded_utc)]
 # A moment whose offset may be left out (then it is UTC), answered in UTC.

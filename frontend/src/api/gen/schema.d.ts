@@ -3366,7 +3366,10 @@ export interface components {
             /** @description The trend as an arrow: up or down from 0.2 rank points a day, flat below that */
             trend_arrow: components["schemas"]["TrendArrow"] | null;
         };
-        /** All */
+        /**
+         * All
+         * @description Every condition holds. A filter nests at most 8 levels, holds at most 1,000 conditions in all (100 in one `all` or `any`) and at most 10,000 values in its `in` and `not_in` lists together.
+         */
         All: {
             /** Conditions */
             conditions: (components["schemas"]["All"] | components["schemas"]["Any_"] | components["schemas"]["Not"] | components["schemas"]["Compare"] | components["schemas"]["CompareFields"] | components["schemas"]["DateWindow"])[];
@@ -3376,7 +3379,10 @@ export interface components {
              */
             kind: "all";
         };
-        /** Any_ */
+        /**
+         * Any_
+         * @description At least one condition holds. A filter nests at most 8 levels, holds at most 1,000 conditions in all (100 in one `all` or `any`) and at most 10,000 values in its `in` and `not_in` lists together.
+         */
         Any_: {
             /** Conditions */
             conditions: (components["schemas"]["All"] | components["schemas"]["Any_"] | components["schemas"]["Not"] | components["schemas"]["Compare"] | components["schemas"]["CompareFields"] | components["schemas"]["DateWindow"])[];
