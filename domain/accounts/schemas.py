@@ -14,14 +14,14 @@ from domain.accounts.models import (
     ImportStatus,
     TriggerTarget,
 )
-from domain.common.types import Day, Instant
+from domain.common.types import Day, FiniteFloat, Instant
 from domain.filters.schemas import Condition, Filter
 
 ExternalId = Annotated[str, StringConstraints(min_length=1, max_length=200)]
 AccountName = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=300)]
 Domain = Annotated[str, StringConstraints(strip_whitespace=True, max_length=300)]
 ConfigName = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
-CustomValue = str | float | int | bool | Day | None
+CustomValue = str | FiniteFloat | int | bool | Day | None
 
 
 class AccountSort(StrEnum):

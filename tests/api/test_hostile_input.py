@@ -218,6 +218,25 @@ class TestTextsPostgresCannotStore:
         assert_problem(response, 422)
         assert await _count(session, UsageEvent) == 0
 
+    async def test_an_infinite_custom_value(
+        self, client: AsyncClient, headers: dict[str, str], account: Account
+    ) -> None:
+        await client.post(
+            f"{API}/custom-fields",
+            headers=headers,
+            json={"key": "seats", "label": "Seats", "type": "number"},
+        )
+
+        response = await client.patch(
+            f"{API}/accounts/{account.id}",
+            headers={**headers, "content-type": "application/json"},
+            content=b'{"custom_values": {"seats": 1e400}}',
+        )
+
+        assert_problem(response, 422)
+        got = await client.get(f"{API}/accounts/{account.id}", headers=headers)
+        assert got.json()["custom_values"].get("seats") is None
+
 
 class TestFreeFormJsonDepth:
     @pytest.mark.parametrize("depth", [33, 300])
