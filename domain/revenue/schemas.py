@@ -25,9 +25,14 @@ ACCOUNT_REFERENCE = (
     "its own customer id). Kept as sent, so a record whose account has not arrived yet links "
     "to it when it does"
 )
+# Bounds that keep every product of the MRR maths (a price times a quantity, twelve months of
+# it, summed over an account's items) far inside the int64 the results are stored in.
+MAX_MINOR_UNITS = 10**12
+MAX_QUANTITY = 10**6
 MinorUnits = Annotated[
-    int, Field(ge=0, le=10**15, description="Money in minor units (cents for USD)")
+    int, Field(ge=0, le=MAX_MINOR_UNITS, description="Money in minor units (cents for USD)")
 ]
+Quantity = Annotated[int, Field(ge=0, le=MAX_QUANTITY)]
 
 
 class DiscountIn(BaseModel):
@@ -58,7 +63,7 @@ class SubscriptionItemIn(BaseModel):
     kind: ItemKind = ItemKind.PLAN
     name: str | None = Field(None, max_length=300)
     unit_price: MinorUnits
-    quantity: int = Field(1, ge=0, le=10_000_000)
+    quantity: Quantity = 1
     interval_months: int = Field(
         1, ge=1, le=120, description="Billing interval: 1 monthly, 3 quarterly, 12 annual"
     )
@@ -135,9 +140,11 @@ class SubscriptionBatch(BaseModel):
 class InvoiceLineIn(BaseModel):
     description: str = Field(min_length=1, max_length=500)
     amount: int = Field(
-        ge=-(10**15), le=10**15, description="The line's total in minor units (may be negative)"
+        ge=-MAX_MINOR_UNITS,
+        le=MAX_MINOR_UNITS,
+        description="The line's total in minor units (may be negative)",
     )
-    quantity: int = Field(1, ge=0, le=10_000_000)
+    quantity: Quantity = 1
 
 
 class InvoiceIn(BaseModel):
