@@ -259,5 +259,5 @@ async def get_mrr_summary(
 ) -> MrrSummary:
     """Per month, over the accounts the caller may see: starting and ending MRR, new,
     expansion, contraction, churn and reactivation totals, renewals, gross and net MRR churn
-    rates and logo churn."""
+    rates and logo churn; at most 240 months."""
     return await revenue.mrr_summary(session, actor, since=since, until=until)

@@ -22,7 +22,7 @@ from domain.integration.batch import BatchOutcome, parse_items, webhook_items
 from domain.integration.schemas import CallOutcome
 from domain.orgs.models import Organisation
 from domain.revenue import mrr
-from domain.revenue.errors import BaseCurrencyRate, FxRateNotFound
+from domain.revenue.errors import BaseCurrencyRate, FxRateNotFound, InvalidRange
 from domain.revenue.models import (
     FxRate,
     Invoice,
@@ -57,6 +57,8 @@ RECOMPUTE_JOB = "revenue.recompute_accounts"
 RECOMPUTE_ORG_JOB = "revenue.recompute_org"
 # Accounts read, computed and written together by the recompute job.
 RECOMPUTE_CHUNK = 1000
+# Months one MRR summary may span (one row each).
+MAX_SUMMARY_MONTHS = 240
 
 
 M = TypeVar("M", bound=BaseModel)
@@ -476,6 +478,8 @@ async def mrr_summary(
     first = mrr.month_start(since) if since else mrr.add_months(last, -11)
     if first > last:
         first = last
+    if mrr.months_elapsed(first, last) >= MAX_SUMMARY_MONTHS:
+        raise InvalidRange(f"A summary spans at most {MAX_SUMMARY_MONTHS} months")
     visible = accounts.visible_account_ids(session, actor)
     month_totals, movement_totals = await RevenueRepository(session, actor.org_id).summary_rows(
         visible, first=mrr.add_months(first, -1), last=last

@@ -344,6 +344,20 @@ class TestTimesOutOfRange:
         for response in responses:
             assert_problem(response, 422)
 
+    async def test_an_mrr_summary_spans_at_most_240_months(
+        self, client: AsyncClient, headers: dict[str, str]
+    ) -> None:
+        url = f"{API}/mrr-movements/summary"
+        centuries = {"since": "1900-01-01", "until": "9000-12-31"}
+        twenty_years = {"since": "2001-01-15", "until": "2020-12-01"}
+
+        refused = await client.get(url, headers=headers, params=centuries)
+        answered = await client.get(url, headers=headers, params=twenty_years)
+
+        assert_problem(refused, 422, "invalid_range")
+        assert answered.status_code == 200, answered.text
+        assert len(answered.json()["months"]) == 240
+
     async def test_times_are_answered_in_utc(
         self, client: AsyncClient, headers: dict[str, str], account: Account
     ) -> None:

@@ -1829,7 +1829,7 @@ export interface paths {
          * Get Mrr Summary
          * @description Per month, over the accounts the caller may see: starting and ending MRR, new,
          *     expansion, contraction, churn and reactivation totals, renewals, gross and net MRR churn
-         *     rates and logo churn.
+         *     rates and logo churn; at most 240 months.
          */
         get: operations["getMrrSummary"];
         put?: never;
