@@ -2,9 +2,9 @@
 is sent: with a 422 naming the field, before it can reach PostgreSQL or date arithmetic.
 
 - Texts hold no NUL (PostgreSQL's text and jsonb cannot store it) and no lone surrogate (it
-  cannot be encoded as UTF-8). The API checks every body, query and path once
-  (api/middleware.py, with `check_text`/`check_json` below); these types check the same again
-  where a value is read without the API (a job, a CSV file).
+  cannot be encoded as UTF-8), and JSON numbers are finite. `json_problem` finds either; the API
+  applies it once to every path, query and JSON body (api/middleware.py) and the batch parsers
+  to each record (domain/integration/batch.py, domain/usage/batches.py).
 - Times and days stay within years 1900 to 9000: a time is converted to UTC on arrival (an
   offset can push 9999-12-31 past the last representable moment), and every day has room on
   either side for the arithmetic reports do with it (months, quarters, a year back).
@@ -36,14 +36,6 @@ def text_problem(value: str) -> str | None:
     except UnicodeEncodeError:
         return "text must not contain unpaired surrogates (\\ud800-\\udfff)"
     return None
-
-
-def check_text(value: str) -> str:
-    """`value`, or a ValueError when PostgreSQL could not store it."""
-    problem = text_problem(value)
-    if problem is not None:
-        raise ValueError(problem)
-    return value
 
 
 JsonPath = tuple[str | int, ...]
@@ -120,7 +112,6 @@ def _bounded_utc(value: datetime) -> datetime:
     return value
 
 
-Text = Annotated[str, AfterValidator(check_text)]
 JsonObject = Annotated[
     dict[str, Any],
     AfterValidator(check_json),
