@@ -7,7 +7,7 @@ from fastapi.responses import FileResponse
 from fastapi.staticfiles import StaticFiles
 
 from api import errors
-from api.middleware import ApiCallLog, BodySizeLimit, RequestContext
+from api.middleware import ApiCallLog, BodySizeLimit, RequestContext, StorableText
 from api.openapi import operation_id
 from api.routers import (
     account_imports,
@@ -68,6 +68,8 @@ def create_app(settings: Settings | None = None, *, serve_spa: bool = True) -> F
     )
     app.state.settings = settings
     errors.install(app)
+    # Innermost: it reads the body through BodySizeLimit's limit.
+    app.add_middleware(StorableText)
     app.add_middleware(BodySizeLimit, max_bytes=MAX_BODY_BYTES)
     # Inside RequestContext, so the log line carries the request id.
     app.add_middleware(ApiCallLog)

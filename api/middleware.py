@@ -1,5 +1,5 @@
 """Pure ASGI middleware (no BaseHTTPMiddleware): request ids, access logs, body size limits,
-the API log."""
+texts PostgreSQL cannot store, the API log."""
 
 import json
 import logging
@@ -7,14 +7,16 @@ import time
 import uuid
 from datetime import datetime
 from typing import Any
+from urllib.parse import parse_qsl
 
 import structlog
 from pydantic import BaseModel
 from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from api.errors import problem_response
+from api.errors import FieldError, problem_response
 from domain.common import clock
+from domain.common.types import JsonPath, json_problem, may_be_unstorable, text_problem
 from domain.integration import service as integration
 from domain.integration.schemas import CallOutcome
 
@@ -104,6 +106,98 @@ class _TooLarge(HTTPException):
 
     def __init__(self, detail: str) -> None:
         super().__init__(413, detail)
+
+
+class StorableText:
+    """Refuse, with one 422 before any route runs, a request whose path, query or JSON body
+    holds a text PostgreSQL cannot store: a NUL, or an unpaired surrogate (which JSON's \\u
+    escapes can carry), or a number that is not finite. Every route, present and future, is
+    covered in this one place, except a batch's records, which are refused one by one."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        found = self._in_url(scope)
+        headers = dict(scope["headers"])
+        content_type = headers.get(b"content-type", b"").split(b";")[0].strip().lower()
+        is_json = content_type == b"application/json" or content_type.endswith(b"+json")
+        if found is None and is_json and scope["method"] in ("POST", "PUT", "PATCH", "DELETE"):
+            body, connected = await _read_body(receive)
+            found = _in_json_body(body)
+            receive = _replay(body, connected, receive)
+        if found is not None:
+            loc, message = found
+            error = FieldError(loc=list(loc), msg=message, type="value_error")
+            detail = f"{'.'.join(str(p) for p in loc)}: {message}"
+            await problem_response(422, detail=detail, errors=[error])(scope, receive, send)
+            return
+        await self.app(scope, receive, send)
+
+    @staticmethod
+    def _in_url(scope: Scope) -> tuple[JsonPath, str] | None:
+        problem = text_problem(scope["path"])
+        if problem is not None:
+            return ("path",), problem
+        query = scope.get("query_string", b"").decode("latin-1")
+        for name, value in parse_qsl(query, keep_blank_values=True):
+            problem = text_problem(name) or text_problem(value)
+            if problem is not None:
+                return ("query", name), problem
+        return None
+
+
+async def _read_body(receive: Receive) -> tuple[bytes, bool]:
+    """The whole body (BodySizeLimit, outside, bounds it) and whether the client is gone."""
+    chunks: list[bytes] = []
+    while True:
+        message = await receive()
+        if message["type"] != "http.request":
+            return b"".join(chunks), False
+        chunks.append(message.get("body", b""))
+        if not message.get("more_body", False):
+            return b"".join(chunks), True
+
+
+def _replay(body: bytes, connected: bool, receive: Receive) -> Receive:
+    sent = False
+
+    async def replay() -> Message:
+        nonlocal sent
+        if not sent:
+            sent = True
+            return {"type": "http.request", "body": body, "more_body": False}
+        if connected:
+            return await receive()
+        return {"type": "http.disconnect"}
+
+    return replay
+
+
+# A batch (`{"items": [...]}`, Segment's `{"batch": [...]}`) refuses a bad record alone where
+# its records are parsed (domain/integration/batch.py, domain/usage/batches.py).
+_BATCH_KEYS = ("items", "batch")
+
+
+def _in_json_body(body: bytes) -> tuple[JsonPath, str] | None:
+    if not may_be_unstorable(body):
+        return None
+    try:
+        parsed = json.loads(body)
+    except (ValueError, RecursionError):
+        return None  # malformed: the route's own parsing answers it
+    if isinstance(parsed, dict):
+        parsed = {
+            k: [] if k in _BATCH_KEYS and isinstance(v, list) else v for k, v in parsed.items()
+        }
+    found = json_problem(parsed)
+    if found is None:
+        return None
+    path, problem = found
+    return ("body", *path), problem
 
 
 class ApiCallLog:

@@ -2,11 +2,11 @@ import uuid
 from typing import Annotated
 
 from fastapi import APIRouter, Query, status
-from pydantic import AwareDatetime
 
 from api.deps import ApiActor, ApiCallOutcome, CurrentActor, Session
 from api.errors import problem
 from domain.common.pagination import MAX_LIMIT, Page
+from domain.common.types import Instant
 from domain.integration.schemas import CallOutcome, UpsertedRecord
 from domain.interactions import ingest
 from domain.interactions import service as interactions
@@ -132,8 +132,8 @@ async def search_interactions(
     ] = None,
     account_id: uuid.UUID | None = None,
     author_id: uuid.UUID | None = None,
-    since: Annotated[AwareDatetime | None, Query(description="From this time (inclusive)")] = None,
-    until: Annotated[AwareDatetime | None, Query(description="Before this time")] = None,
+    since: Annotated[Instant | None, Query(description="From this time (inclusive)")] = None,
+    until: Annotated[Instant | None, Query(description="Before this time")] = None,
     limit: Limit = 50,
     offset: Offset = 0,
 ) -> SearchPage:

@@ -1,11 +1,11 @@
 import uuid
-from datetime import date
 from typing import Annotated
 
 from fastapi import APIRouter, Query, status
 
 from api.deps import ApiActor, Session
 from api.errors import problem
+from domain.common.types import Day
 from domain.metrics import service as metrics
 from domain.metrics.schemas import (
     MAX_RANKED_CONTACTS,
@@ -35,7 +35,7 @@ async def list_metrics(actor: ApiActor, session: Session) -> list[MetricRead]:
     "/metrics/{key}/aggregate", response_model=MetricAggregateRead, responses=problem(401, 404, 422)
 )
 async def aggregate_metric(
-    key: str, actor: ApiActor, session: Session, day: date | None = None
+    key: str, actor: ApiActor, session: Session, day: Day | None = None
 ) -> MetricAggregateRead:
     """Count, count distinct (how many different values), sum, average, min, max and median
     of a metric over the accounts the caller may see: their current values, or the values
@@ -123,8 +123,8 @@ async def get_account_metric_history(
     key: str,
     actor: ApiActor,
     session: Session,
-    since: Annotated[date | None, Query()] = None,
-    until: Annotated[date | None, Query()] = None,
+    since: Annotated[Day | None, Query()] = None,
+    until: Annotated[Day | None, Query()] = None,
 ) -> MetricHistoryRead:
     """A metric's daily values for an account (the last 90 days unless a range is given)."""
     return await metrics.metric_history(session, actor, account_id, key, since=since, until=until)

@@ -1,5 +1,4 @@
 import uuid
-from datetime import date
 from typing import Annotated
 
 from fastapi import APIRouter, Query, status
@@ -7,6 +6,7 @@ from fastapi import APIRouter, Query, status
 from api.deps import ApiActor, ApiCallOutcome, Session
 from api.errors import problem
 from domain.common.pagination import MAX_LIMIT, Page
+from domain.common.types import Day
 from domain.integration.schemas import CallOutcome, IngestReceipt
 from domain.revenue import service as revenue
 from domain.revenue.schemas import (
@@ -257,10 +257,10 @@ async def list_account_mrr_movements(
 async def get_mrr_summary(
     actor: ApiActor,
     session: Session,
-    since: Annotated[date | None, Query(description="First month (default: 11 months ago)")] = None,
-    until: Annotated[date | None, Query(description="Last month (default: this month)")] = None,
+    since: Annotated[Day | None, Query(description="First month (default: 11 months ago)")] = None,
+    until: Annotated[Day | None, Query(description="Last month (default: this month)")] = None,
 ) -> MrrSummary:
     """Per month, over the accounts the caller may see: starting and ending MRR, new,
     expansion, contraction, churn and reactivation totals, renewals, gross and net MRR churn
-    rates and logo churn."""
+    rates and logo churn; at most 240 months."""
     return await revenue.mrr_summary(session, actor, since=since, until=until)

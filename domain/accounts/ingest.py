@@ -6,7 +6,6 @@ succeeds or fails on its own. Writes go through the one account write path
 import uuid
 from collections.abc import Collection
 from dataclasses import replace
-from datetime import date
 from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, EmailStr, Field, WithJsonSchema
@@ -27,6 +26,7 @@ from domain.accounts.schemas import (
 )
 from domain.common.db import RaceLost, retries_races
 from domain.common.errors import DomainError
+from domain.common.types import Day
 from domain.integration import webhooks
 from domain.integration.batch import (
     MAX_BATCH,
@@ -70,8 +70,8 @@ class AccountUpsert(BaseModel):
     billing_id: ExternalId | None = None
     support_id: ExternalId | None = None
     domain: Domain | None = None
-    joined_on: date | None = None
-    renewal_on: date | None = None
+    joined_on: Day | None = None
+    renewal_on: Day | None = None
     parent_external_id: ExternalId | None = Field(
         None, description="The parent account's external id (it may come in the same batch)"
     )

@@ -14,13 +14,14 @@ from domain.accounts.models import (
     ImportStatus,
     TriggerTarget,
 )
-from domain.filters.schemas import Condition
+from domain.common.types import Day, FiniteFloat, Instant
+from domain.filters.schemas import Condition, Filter
 
 ExternalId = Annotated[str, StringConstraints(min_length=1, max_length=200)]
 AccountName = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=300)]
 Domain = Annotated[str, StringConstraints(strip_whitespace=True, max_length=300)]
 ConfigName = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
-CustomValue = str | float | int | bool | date | None
+CustomValue = str | FiniteFloat | int | bool | Day | None
 
 
 class AccountSort(StrEnum):
@@ -102,8 +103,8 @@ class _AccountFields(BaseModel):
     billing_id: ExternalId | None = None
     support_id: ExternalId | None = None
     domain: Domain | None = Field(None, examples=["acme.com"])
-    joined_on: date | None = None
-    renewal_on: date | None = None
+    joined_on: Day | None = None
+    renewal_on: Day | None = None
     parent_id: uuid.UUID | None = None
     tier_id: uuid.UUID | None = None
     stage_id: uuid.UUID | None = None
@@ -135,7 +136,7 @@ class AccountQuery(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    filter: Condition | None = None
+    filter: Filter | None = None
     q: Annotated[str, Field(max_length=200)] | None = None
     sort: SortKey = AccountSort.NAME.value
     descending: bool = False
@@ -160,11 +161,11 @@ class StatusUpdateCreate(BaseModel):
 class NpsResponseCreate(BaseModel):
     score: Annotated[int, Field(ge=0, le=10)]
     contact: Annotated[str, Field(max_length=300)] | None = None
-    responded_at: datetime | None = Field(None, description="Defaults to now")
+    responded_at: Instant | None = Field(None, description="Defaults to now")
 
 
 class ChurnCreate(BaseModel):
-    churned_on: date
+    churned_on: Day
     reason: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=2000)]
 
 
@@ -267,7 +268,9 @@ class CustomFieldRead(BaseModel):
 
 
 class CustomFieldCreate(BaseModel):
-    key: Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]{0,63}$", examples=["plan_seats"])]
+    key: Annotated[
+        str, Field(pattern=r"^[a-z][a-z0-9_]{0,63}$", max_length=64, examples=["plan_seats"])
+    ]
     label: ConfigName
     type: CustomFieldType
     format: CustomFieldFormat | None = Field(
@@ -312,7 +315,7 @@ class AccountSelection(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     account_ids: list[uuid.UUID] | None = Field(None, max_length=10_000)
-    filter: Condition | None = None
+    filter: Filter | None = None
     q: Annotated[str, Field(max_length=200)] | None = None
     churned: bool | None = None
 
@@ -326,7 +329,7 @@ class BulkChanges(BaseModel):
     tier_id: uuid.UUID | None = None
     stage_id: uuid.UUID | None = None
     csm_score: Annotated[int, Field(ge=0, le=100)] | None = None
-    renewal_on: date | None = None
+    renewal_on: Day | None = None
     custom_values: dict[str, CustomValue] | None = Field(None, max_length=200)
     set_csm_ids: list[uuid.UUID] | None = Field(None, max_length=20)
     add_csm_ids: list[uuid.UUID] | None = Field(None, max_length=20)
@@ -390,7 +393,7 @@ class AccountViewWrite(BaseModel):
     name: ConfigName
     is_shared: bool = False
     columns: list[ColumnKey] = Field(default_factory=list, max_length=100)
-    filter: Condition | None = None
+    filter: Filter | None = None
     segment: AccountSegment = Field(
         AccountSegment.ACTIVE,
         description="Which accounts the view lists: active (not churned), churned, or all",
@@ -426,7 +429,7 @@ class AttributeTriggerWrite(BaseModel):
     tier_id: uuid.UUID | None = None
     stage_id: uuid.UUID | None = None
     churn_reason: Annotated[str, Field(max_length=2000)] | None = None
-    condition: Condition
+    condition: Filter
     position: Annotated[int, Field(ge=0, le=1000)] = Field(
         0,
         description="Lower runs first. For each attribute (tier, stage, churned) the first "

@@ -25,5 +25,10 @@ class IdMixin:
 
 
 class TimestampMixin:
+    # The database sets both stamps (updated_at on every UPDATE): read them back in the same
+    # statement (RETURNING), so a flushed row is complete and a response can show it without
+    # lazy-loading an expired attribute outside the async context.
+    __mapper_args__: ClassVar[dict[str, Any]] = {"eager_defaults": True}
+
     created_at: Mapped[datetime] = mapped_column(server_default=func.now())
     updated_at: Mapped[datetime] = mapped_column(server_default=func.now(), onupdate=func.now())

@@ -2,14 +2,19 @@
 condition, the fields it may use and today's date, and returns a SQLAlchemy expression."""
 
 import datetime as dt
+import math
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import (
+    BigInteger,
     ColumnElement,
     FromClause,
+    Integer,
+    Numeric,
+    SmallInteger,
     SQLColumnExpression,
     and_,
     false,
@@ -22,7 +27,6 @@ from sqlalchemy import (
 
 from domain.common.errors import RuleViolation
 from domain.filters.schemas import (
-    MAX_DEPTH,
     All,
     Any_,
     Compare,
@@ -32,6 +36,7 @@ from domain.filters.schemas import (
     DateOp,
     DateWindow,
     Not,
+    size_problem,
 )
 
 
@@ -153,13 +158,38 @@ def _escape_like(text: str) -> str:
     return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
+def _integer_bound(field: FieldDef) -> int | None:
+    """2**(bits - 1) for a field stored as an integer (values lie in [-bound, bound))."""
+    sql_type = getattr(field.expression, "type", None)
+    for kind, bound in ((SmallInteger, 2**15), (BigInteger, 2**63), (Integer, 2**31)):
+        if isinstance(sql_type, kind):
+            return bound
+    return None
+
+
+def _number(field: FieldDef, value: Any) -> Any:
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise InvalidFilter(f"{field.key} is a number; {value!r} is not")
+    if isinstance(value, float) and not math.isfinite(value):
+        raise InvalidFilter(f"{field.key} is compared with a finite number; {value!r} is not")
+    bound = _integer_bound(field)
+    if bound is None:
+        # Sent as a decimal whatever its size (the server would guess a bigint for an int).
+        return literal(value, Numeric())
+    if not -bound <= value < bound:
+        # The driver could not even send it as the column's type.
+        raise InvalidFilter(f"{field.key} holds whole numbers from {-bound:,} to {bound - 1:,}")
+    if isinstance(value, float) and not value.is_integer():
+        # Compared as a decimal: an integer column takes no fraction as its parameter.
+        return literal(value, Numeric())
+    return int(value)
+
+
 def _coerce(field: FieldDef, value: Any) -> Any:
     """Check a value against the field's type; the 422 names the field and what was wrong."""
     kind = field.type
     if kind is FieldType.NUMBER:
-        if isinstance(value, bool) or not isinstance(value, int | float):
-            raise InvalidFilter(f"{field.key} is a number; {value!r} is not")
-        return value
+        return _number(field, value)
     if kind is FieldType.BOOLEAN:
         if not isinstance(value, bool):
             raise InvalidFilter(f"{field.key} is true or false; {value!r} is not")
@@ -269,8 +299,6 @@ def compile_condition(
     """The SQL for `condition` (TRUE when there is none)."""
 
     def walk(node: Condition, depth: int) -> ColumnElement[bool]:
-        if depth > MAX_DEPTH:
-            raise InvalidFilter(f"filters nest at most {MAX_DEPTH} levels deep")
         match node:
             case All(conditions=children):
                 return and_(true(), *(walk(c, depth + 1) for c in children))
@@ -302,4 +330,9 @@ def compile_condition(
 
     if condition is None:
         return literal(True)
+    # Requests are bounded as they are read (schemas.Filter); a filter stored before a bound
+    # was lowered is refused here rather than compiled.
+    problem = size_problem(condition)
+    if problem is not None:
+        raise InvalidFilter(problem)
     return walk(condition, 1)

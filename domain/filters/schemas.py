@@ -10,19 +10,30 @@ edits, attribute triggers and (later) alert rules, health-score scopes and workf
 It compiles to one SQL expression (domain/filters/compile.py), never a Python loop.
 """
 
-import datetime as dt
 from enum import StrEnum
 from typing import Annotated, Literal, Union
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+
+from domain.common.types import Day, FiniteFloat
 
 FieldKey = Annotated[
     str, Field(min_length=1, max_length=120, pattern=r"^[a-z][a-z0-9_]*(\.[a-z0-9_]+)?$")
 ]
-Scalar = str | float | int | bool | dt.date | None
+Scalar = str | FiniteFloat | int | bool | Day | None
 
+# Bounds of one filter, so no filter costs more than a page of rules can mean: a deeper or
+# larger tree is refused with a 422 before it is compiled. MAX_VALUES also keeps a statement
+# well under PostgreSQL's 32,767 parameters.
 MAX_DEPTH = 8
 MAX_CONDITIONS = 100
+MAX_TOTAL_CONDITIONS = 1_000
+MAX_VALUES = 10_000
+LIMITS = (
+    f"A filter nests at most {MAX_DEPTH} levels, holds at most {MAX_TOTAL_CONDITIONS:,} "
+    f"conditions in all ({MAX_CONDITIONS} in one `all` or `any`) and at most {MAX_VALUES:,} "
+    "values in its `in` and `not_in` lists together."
+)
 
 
 class CompareOp(StrEnum):
@@ -61,7 +72,7 @@ class Compare(_Node):
     kind: Literal["compare"] = "compare"
     field: FieldKey
     op: CompareOp
-    value: Scalar | list[str | float | int] = None
+    value: Scalar | Annotated[list[str | FiniteFloat | int], Field(max_length=MAX_VALUES)] = None
 
 
 class CompareFields(_Node):
@@ -80,15 +91,19 @@ class DateWindow(_Node):
     field: FieldKey
     op: DateOp
     days: Annotated[int, Field(ge=0, le=36500)] | None = None
-    date: dt.date | None = None
+    date: Day | None = None
 
 
 class All(_Node):
+    __doc__ = f"Every condition holds. {LIMITS}"
+
     kind: Literal["all"] = "all"
     conditions: Annotated[list["Condition"], Field(max_length=MAX_CONDITIONS)]
 
 
 class Any_(_Node):
+    __doc__ = f"At least one condition holds. {LIMITS}"
+
     kind: Literal["any"] = "any"
     conditions: Annotated[list["Condition"], Field(max_length=MAX_CONDITIONS)]
 
@@ -106,3 +121,36 @@ Condition = Annotated[
 All.model_rebuild()
 Any_.model_rebuild()
 Not.model_rebuild()
+
+
+def size_problem(condition: Condition) -> str | None:
+    """Which bound of LIMITS `condition` exceeds, if any."""
+    conditions = values = 0
+    stack: list[tuple[Condition, int]] = [(condition, 1)]
+    while stack:
+        node, depth = stack.pop()
+        conditions += 1
+        if depth > MAX_DEPTH:
+            return f"filters nest at most {MAX_DEPTH} levels deep"
+        if conditions > MAX_TOTAL_CONDITIONS:
+            return f"a filter holds at most {MAX_TOTAL_CONDITIONS:,} conditions"
+        if isinstance(node, All | Any_):
+            stack.extend((child, depth + 1) for child in node.conditions)
+        elif isinstance(node, Not):
+            stack.append((node.condition, depth + 1))
+        elif isinstance(node, Compare) and isinstance(node.value, list):
+            values += len(node.value)
+            if values > MAX_VALUES:
+                return f"a filter's lists hold at most {MAX_VALUES:,} values in all"
+    return None
+
+
+def _bounded(condition: Condition) -> Condition:
+    problem = size_problem(condition)
+    if problem is not None:
+        raise ValueError(problem)
+    return condition
+
+
+# A whole filter, as a request carries it (a Condition is also each node inside one).
+Filter = Annotated[Condition, AfterValidator(_bounded)]

@@ -7,6 +7,7 @@ from typing import Any, TypeVar
 from pydantic import BaseModel, TypeAdapter, ValidationError
 
 from domain.common.errors import RuleViolation
+from domain.common.types import describe_json_problem, json_problem
 from domain.integration.schemas import ApiCallError, CallOutcome
 
 M = TypeVar("M", bound=BaseModel)
@@ -68,6 +69,12 @@ def parse_items(
     adapter = TypeAdapter(model)
     valid: list[tuple[int, M]] = []
     for index, raw in enumerate(raw_items):
+        # What the API refuses in a whole request (a NUL, a lone surrogate), it refuses here
+        # in one record.
+        unstorable = json_problem(raw)
+        if unstorable is not None:
+            outcome.reject(index, item_id(raw, *id_keys), describe_json_problem(*unstorable))
+            continue
         try:
             valid.append((index, adapter.validate_python(raw)))
         except ValidationError as exc:

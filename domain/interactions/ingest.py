@@ -6,13 +6,14 @@ a record sent again unchanged is not written again."""
 import uuid
 from typing import Annotated, Any
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, WithJsonSchema
+from pydantic import BaseModel, ConfigDict, Field, WithJsonSchema
 from sqlalchemy import or_, select, text
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain.accounts.ingest import account_ids_by_reference
 from domain.common import clock
+from domain.common.types import Instant
 from domain.integration import webhooks
 from domain.integration.batch import (
     MAX_BATCH,
@@ -68,8 +69,8 @@ class TicketUpsert(BaseModel):
     subject: TicketSubject
     status: TicketStatus = TicketStatus.OPEN
     priority: TicketPriority = TicketPriority.NORMAL
-    opened_at: AwareDatetime
-    closed_at: AwareDatetime | None = Field(
+    opened_at: Instant
+    closed_at: Instant | None = Field(
         None, description="For a solved or closed ticket; defaults to the time it arrives"
     )
 
@@ -97,7 +98,7 @@ class InteractionUpsert(BaseModel):
     source: Source = "api"
     account: ExternalId = Field(description="The account's external, CRM, billing or support id")
     type: InteractionType
-    occurred_at: AwareDatetime
+    occurred_at: Instant
     subject: Subject | None = None
     body: LongText | None = None
     outcome: Outcome | None = None

@@ -3,8 +3,9 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Annotated
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
+from domain.common.types import Instant
 from domain.interactions.models import InteractionType, TicketPriority, TicketStatus
 
 Subject = Annotated[str, StringConstraints(strip_whitespace=True, max_length=500)]
@@ -51,7 +52,7 @@ class AccountInteractionRead(InteractionRead):
 
 class InteractionCreate(BaseModel):
     type: InteractionType
-    occurred_at: AwareDatetime = Field(description="When it happened, with a time zone")
+    occurred_at: Instant = Field(description="When it happened, with a time zone")
     subject: Subject | None = None
     body: LongText | None = None
     outcome: Outcome | None = None
@@ -71,7 +72,7 @@ class InteractionCreate(BaseModel):
 
 class InteractionUpdate(BaseModel):
     type: InteractionType | None = None
-    occurred_at: AwareDatetime | None = None
+    occurred_at: Instant | None = None
     subject: Subject | None = None
     body: LongText | None = None
     outcome: Outcome | None = None
@@ -133,8 +134,8 @@ class TicketCreate(BaseModel):
     subject: TicketSubject
     status: TicketStatus = TicketStatus.OPEN
     priority: TicketPriority = TicketPriority.NORMAL
-    opened_at: AwareDatetime
-    closed_at: AwareDatetime | None = Field(
+    opened_at: Instant
+    closed_at: Instant | None = Field(
         None, description="For a solved or closed ticket; defaults to now when it is closed"
     )
     external_id: ExternalId | None = Field(
@@ -149,8 +150,8 @@ class TicketUpdate(BaseModel):
         None, description="Solving or closing sets closed_at; reopening clears it"
     )
     priority: TicketPriority | None = None
-    opened_at: AwareDatetime | None = None
-    closed_at: AwareDatetime | None = None
+    opened_at: Instant | None = None
+    closed_at: Instant | None = None
 
 
 class SearchKind(StrEnum):

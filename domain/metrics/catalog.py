@@ -236,7 +236,9 @@ def metrics(
         usable = {k: m.expression for k, m in out.items() if m.valid}
         try:
             used = formula.validate(c.formula, set(usable))
-            expression: SQLColumnExpression[Any] = formula.compile_formula(c.formula, usable)
+            expression: SQLColumnExpression[Any] = formula.bounded(
+                formula.compile_formula(c.formula, usable)
+            )
             valid, stored = True, any(out[name].stored for name in used)
         except formula.InvalidFormula:
             expression, valid, stored = null(), False, False

@@ -4,9 +4,11 @@ each metric it may use, and returns a SQLAlchemy expression.
 
 The formula is parsed with Python's `ast` in expression mode and only a whitelist of nodes is
 accepted (numbers, metric names, + - * /, unary minus, parentheses and a few functions); it is
-never evaluated by Python. Division by zero gives no value (NULL), not an error."""
+never evaluated by Python. Division by zero gives no value (NULL), not an error; so does a
+value too large to mean anything (beyond MAX_VALUE), which no reader could show or store."""
 
 import ast
+import math
 from collections.abc import Mapping
 from typing import Any
 
@@ -17,6 +19,10 @@ from domain.common.errors import RuleViolation
 MAX_LENGTH = 500
 MAX_DEPTH = 20
 FUNCTIONS = {"abs": 1, "round": 1, "min": 2, "max": 2, "coalesce": 2}
+# Numbers written in a formula, and the values a computed metric may take (far beyond any
+# revenue or count, far within what a float and a JSON number can carry).
+MAX_LITERAL = 10**15
+MAX_VALUE = 10**18
 
 
 class InvalidFormula(RuleViolation):
@@ -49,6 +55,9 @@ def _check(node: ast.expr, names: set[str], *, depth: int) -> None:
         case ast.Constant(value=value) if isinstance(value, int | float) and not isinstance(
             value, bool
         ):
+            # 1e400 parses as infinity; 1e308 * 1e308 overflows whatever reads it.
+            if not (math.isfinite(value) and abs(value) <= MAX_LITERAL):
+                raise InvalidFormula(f"Numbers in formulas are at most {MAX_LITERAL:.0e}")
             return
         case ast.Name(id=name):
             names.add(name)
@@ -87,6 +96,13 @@ def compile_formula(
     validate(formula, set(metrics))
     compiled: ColumnElement[Any] = _compile(_parse(formula), metrics)
     return compiled
+
+
+def bounded(expression: SQLColumnExpression[Any]) -> ColumnElement[Any]:
+    """`expression`, or NULL where its magnitude reaches MAX_VALUE (e.g. metrics multiplied
+    together): a computed metric's value is always one a float, JSON and a report can hold."""
+    clamped = func.least(func.greatest(expression, -MAX_VALUE), MAX_VALUE)
+    return func.nullif(func.nullif(clamped, MAX_VALUE), -MAX_VALUE)
 
 
 def _number(expression: SQLColumnExpression[Any]) -> ColumnElement[Any]:

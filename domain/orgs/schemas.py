@@ -4,7 +4,7 @@ from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, EmailStr, Field, StringConstraints, field_validator
 
-Currency = Annotated[str, StringConstraints(pattern=r"^[A-Z]{3}$")]
+Currency = Annotated[str, StringConstraints(max_length=3, pattern=r"^[A-Z]{3}$")]
 
 
 def _valid_time_zone(value: str | None) -> str | None:
@@ -38,7 +38,7 @@ OrganisationName = Annotated[
 class OrganisationUpdate(BaseModel):
     name: OrganisationName | None = None
     base_currency: Currency | None = None
-    time_zone: str | None = Field(None, examples=["Europe/London"])
+    time_zone: str | None = Field(None, max_length=64, examples=["Europe/London"])
     fiscal_year_start_month: int | None = Field(None, ge=1, le=12)
     requires_mfa: bool | None = Field(
         None, description="Every user must enrol in two-factor authentication"

@@ -9,3 +9,8 @@ class FxRateNotFound(NotFound):
 class BaseCurrencyRate(RuleViolation):
     code = "base_currency_rate"
     title = "The base currency needs no rate"
+
+
+class InvalidRange(RuleViolation):
+    code = "invalid_range"
+    title = "Invalid date range"

@@ -12,25 +12,27 @@ from pydantic import (
     model_validator,
 )
 
+from domain.common.types import CurrencyCode, Day
 from domain.integration.batch import MAX_BATCH
 from domain.integration.schemas import batch_schema
 from domain.revenue.models import ItemKind, MrrMovementKind, SubscriptionStatus
 from domain.revenue.mrr import DiscountKind
 
 ExternalId = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
-Currency = Annotated[
-    str,
-    StringConstraints(strip_whitespace=True, to_upper=True, pattern=r"^[A-Za-z]{3}$"),
-    Field(description="ISO 4217 code", examples=["USD"]),
-]
+Currency = CurrencyCode
 ACCOUNT_REFERENCE = (
     "The account's external id, or its CRM, billing or support id (a billing system can send "
     "its own customer id). Kept as sent, so a record whose account has not arrived yet links "
     "to it when it does"
 )
+# Bounds that keep every product of the MRR maths (a price times a quantity, twelve months of
+# it, summed over an account's items) far inside the int64 the results are stored in.
+MAX_MINOR_UNITS = 10**12
+MAX_QUANTITY = 10**6
 MinorUnits = Annotated[
-    int, Field(ge=0, le=10**15, description="Money in minor units (cents for USD)")
+    int, Field(ge=0, le=MAX_MINOR_UNITS, description="Money in minor units (cents for USD)")
 ]
+Quantity = Annotated[int, Field(ge=0, le=MAX_QUANTITY)]
 
 
 class DiscountIn(BaseModel):
@@ -61,12 +63,12 @@ class SubscriptionItemIn(BaseModel):
     kind: ItemKind = ItemKind.PLAN
     name: str | None = Field(None, max_length=300)
     unit_price: MinorUnits
-    quantity: int = Field(1, ge=0, le=10_000_000)
+    quantity: Quantity = 1
     interval_months: int = Field(
         1, ge=1, le=120, description="Billing interval: 1 monthly, 3 quarterly, 12 annual"
     )
     currency: Currency | None = Field(None, description="Defaults to the subscription's")
-    starts_on: date | None = Field(None, description="Defaults to the subscription's start")
+    starts_on: Day | None = Field(None, description="Defaults to the subscription's start")
     discount: DiscountIn | None = None
 
 
@@ -77,8 +79,8 @@ class SubscriptionIn(BaseModel):
     )
     status: SubscriptionStatus = SubscriptionStatus.ACTIVE
     currency: Currency
-    starts_on: date
-    ends_on: date | None = Field(None, description="Exclusive: the first day it no longer runs")
+    starts_on: Day
+    ends_on: Day | None = Field(None, description="Exclusive: the first day it no longer runs")
     items: list[SubscriptionItemIn] = Field(min_length=1, max_length=100)
 
     model_config = ConfigDict(
@@ -138,9 +140,11 @@ class SubscriptionBatch(BaseModel):
 class InvoiceLineIn(BaseModel):
     description: str = Field(min_length=1, max_length=500)
     amount: int = Field(
-        ge=-(10**15), le=10**15, description="The line's total in minor units (may be negative)"
+        ge=-MAX_MINOR_UNITS,
+        le=MAX_MINOR_UNITS,
+        description="The line's total in minor units (may be negative)",
     )
-    quantity: int = Field(1, ge=0, le=10_000_000)
+    quantity: Quantity = 1
 
 
 class InvoiceIn(BaseModel):
@@ -149,9 +153,9 @@ class InvoiceIn(BaseModel):
         description=ACCOUNT_REFERENCE, examples=["acme", "cus_ACME42"]
     )
     currency: Currency
-    issued_on: date
-    due_on: date | None = None
-    paid_on: date | None = None
+    issued_on: Day
+    due_on: Day | None = None
+    paid_on: Day | None = None
     is_paid: bool | None = Field(None, description="Defaults to whether `paid_on` is set")
     lines: list[InvoiceLineIn] = Field(default_factory=list, max_length=500)
     total: int | None = Field(
@@ -193,7 +197,7 @@ class InvoiceBatch(BaseModel):
 
 class FxRateIn(BaseModel):
     currency: Currency
-    effective_on: date
+    effective_on: Day
     rate: Decimal = Field(
         gt=0,
         max_digits=20,
@@ -283,7 +287,7 @@ class FxRateRead(BaseModel):
 
     id: uuid.UUID
     currency: str
-    effective_on: date
+    effective_on: Day
     rate: Decimal
     base_currency: str = Field(description="The organisation's base currency the rate converts to")
 

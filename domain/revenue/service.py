@@ -1,10 +1,11 @@
 """Subscriptions, invoices and FX rates sent by integrators; account MRR, its monthly series and
 movements, computed by the recompute job with the pure functions of mrr.py."""
 
+import logging
 import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Any, TypeVar
 from zoneinfo import ZoneInfo
@@ -22,7 +23,7 @@ from domain.integration.batch import BatchOutcome, parse_items, webhook_items
 from domain.integration.schemas import CallOutcome, IngestReceipt
 from domain.orgs.models import Organisation
 from domain.revenue import mrr
-from domain.revenue.errors import BaseCurrencyRate, FxRateNotFound
+from domain.revenue.errors import BaseCurrencyRate, FxRateNotFound, InvalidRange
 from domain.revenue.models import (
     FxRate,
     Invoice,
@@ -51,10 +52,14 @@ from domain.revenue.schemas import (
 from domain.users.actor import Actor, require
 from domain.users.permissions import Permission
 
+log = logging.getLogger(__name__)
+
 RECOMPUTE_JOB = "revenue.recompute_accounts"
 RECOMPUTE_ORG_JOB = "revenue.recompute_org"
 # Accounts read, computed and written together by the recompute job.
 RECOMPUTE_CHUNK = 1000
+# Months one MRR summary may span (one row each).
+MAX_SUMMARY_MONTHS = 240
 
 
 M = TypeVar("M", bound=BaseModel)
@@ -487,6 +492,8 @@ async def mrr_summary(
     first = mrr.month_start(since) if since else mrr.add_months(last, -11)
     if first > last:
         first = last
+    if mrr.months_elapsed(first, last) >= MAX_SUMMARY_MONTHS:
+        raise InvalidRange(f"A summary spans at most {MAX_SUMMARY_MONTHS} months")
     visible = accounts.visible_account_ids(session, actor)
     month_totals, movement_totals = await RevenueRepository(session, actor.org_id).summary_rows(
         visible, first=mrr.add_months(first, -1), last=last
@@ -577,6 +584,8 @@ def _discount(item: SubscriptionItem) -> mrr.Discount | None:
 @dataclass(frozen=True)
 class Recomputed:
     accounts: int
+    # Accounts left without MRR because their figures could not be computed or stored.
+    failed: tuple[uuid.UUID, ...] = ()
 
 
 async def recompute(
@@ -607,6 +616,7 @@ async def recompute(
         (mrr.Rate(r.currency, r.effective_on, r.rate) for r in await repo.fx_rates()),
     )
     now = clock.now()
+    failed: list[uuid.UUID] = []
     for start in range(0, len(ids), RECOMPUTE_CHUNK):
         chunk = ids[start : start + RECOMPUTE_CHUNK]
         terms_by_account = await repo.terms_of(chunk)
@@ -617,43 +627,86 @@ async def recompute(
             rows = terms_by_account.get(account_id)
             if not rows:
                 continue
-            revenue = mrr.AccountRevenue(_terms(rows), fx)
-            series = mrr.monthly_series(revenue, today=today)
-            now_mrr = revenue.mrr(today)
-            current.append(
-                {
-                    "account_id": account_id,
-                    "org_id": org_id,
-                    "currency": org.base_currency,
-                    "mrr": now_mrr,
-                    "arr": now_mrr * 12,
-                    "as_of": today,
-                    "computed_at": now,
-                }
-            )
-            months += [
-                {"account_id": account_id, "month": p.month, "org_id": org_id, "mrr": p.mrr}
-                for p in series
-            ]
-            moves += [
-                _movement_row(org_id, account_id, m.month, m.kind.value, m.start_mrr, m.end_mrr)
-                for m in mrr.movements(series, first_revenue_on=revenue.first_revenue_on())
-            ]
-            moves += [
-                _movement_row(
-                    org_id,
-                    account_id,
-                    r.month,
-                    MrrMovementKind.RENEWAL.value,
-                    r.previous_mrr,
-                    r.renewed_mrr,
+            try:
+                computed = _computed_rows(org, account_id, rows, fx, today=today, now=now)
+            except (ArithmeticError, MrrOutOfRange) as exc:
+                # One account's impossible figures must not stop the others' recompute: it
+                # keeps no MRR until its data is corrected, and the failure is reported.
+                log.warning(
+                    "mrr_recompute_skipped_account",
+                    extra={"org_id": str(org_id), "account_id": str(account_id), "error": str(exc)},
                 )
-                for r in mrr.renewals(revenue, today=today)
-            ]
+                failed.append(account_id)
+                continue
+            current.append(computed.current)
+            months += computed.months
+            moves += computed.movements
         await repo.replace_computed(chunk, current=current, months=months, movements=moves)
         if on_progress:
             on_progress(start + len(chunk))
-    return Recomputed(accounts=len(ids))
+    return Recomputed(accounts=len(ids), failed=tuple(failed))
+
+
+class MrrOutOfRange(ValueError):
+    """An account's figures do not fit the int64 columns they are stored in."""
+
+
+_INT64 = 2**63
+
+
+@dataclass(frozen=True)
+class _AccountRows:
+    current: dict[str, Any]
+    months: list[dict[str, Any]]
+    movements: list[dict[str, Any]]
+
+
+def _computed_rows(
+    org: Organisation,
+    account_id: uuid.UUID,
+    rows: list[tuple[Subscription, list[SubscriptionItem]]],
+    fx: mrr.FxTable,
+    *,
+    today: date,
+    now: datetime,
+) -> _AccountRows:
+    """One account's current MRR, monthly series and movements, as rows to store."""
+    org_id = org.id
+    revenue = mrr.AccountRevenue(_terms(rows), fx)
+    series = mrr.monthly_series(revenue, today=today)
+    now_mrr = revenue.mrr(today)
+    current = {
+        "account_id": account_id,
+        "org_id": org_id,
+        "currency": org.base_currency,
+        "mrr": now_mrr,
+        "arr": now_mrr * 12,
+        "as_of": today,
+        "computed_at": now,
+    }
+    months = [
+        {"account_id": account_id, "month": p.month, "org_id": org_id, "mrr": p.mrr} for p in series
+    ]
+    moves = [
+        _movement_row(org_id, account_id, m.month, m.kind.value, m.start_mrr, m.end_mrr)
+        for m in mrr.movements(series, first_revenue_on=revenue.first_revenue_on())
+    ]
+    moves += [
+        _movement_row(
+            org_id,
+            account_id,
+            r.month,
+            MrrMovementKind.RENEWAL.value,
+            r.previous_mrr,
+            r.renewed_mrr,
+        )
+        for r in mrr.renewals(revenue, today=today)
+    ]
+    amounts: list[int] = [now_mrr * 12, *(p.mrr for p in series)]
+    amounts += [v for m in moves for v in (m["start_mrr"], m["end_mrr"], m["delta"])]
+    if any(not -_INT64 <= amount < _INT64 for amount in amounts):
+        raise MrrOutOfRange("MRR beyond the int64 range")
+    return _AccountRows(current, months, moves)
 
 
 def _movement_row(

@@ -4,13 +4,14 @@ each invalid one, its position, id and why. A malformed envelope is refused whol
 The common case (every item valid) is one pydantic-core call over the raw bytes; only a batch
 with a bad item is parsed again item by item to tell the good from the bad."""
 
+import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Generic, TypeVar
 
-import pydantic_core
 from pydantic import BaseModel, TypeAdapter, ValidationError
 
+from domain.common.types import describe_json_problem, json_problem, may_be_unstorable
 from domain.usage.errors import BatchTooLarge, InvalidBatch
 from domain.usage.schemas import ItemError
 
@@ -43,16 +44,20 @@ def parse_batch(
 ) -> ParsedBatch[T]:
     """`body` is a JSON object whose `key` holds the items (`envelope` validates the whole)."""
     try:
-        whole = envelope.model_validate_json(body)
+        # A body that may hold a text PostgreSQL cannot store takes the item-by-item path,
+        # which refuses such an item alone.
+        whole = None if may_be_unstorable(body) else envelope.model_validate_json(body)
     except ValidationError:
-        pass
-    else:
+        whole = None
+    if whole is not None:
         items = getattr(whole, key)
         rest = whole.model_dump(exclude={key})
         return ParsedBatch(items=list(enumerate(items)), envelope=rest)
     try:
-        data = pydantic_core.from_json(body)
-    except ValueError:
+        # The standard parser, which keeps a lone surrogate for the item check below to refuse
+        # that item (pydantic-core's refuses the whole body).
+        data = json.loads(body)
+    except (ValueError, RecursionError):
         raise InvalidBatch("The body is not valid JSON") from None
     raw = data.get(key) if isinstance(data, dict) else None
     if not isinstance(raw, list):
@@ -65,6 +70,11 @@ def parse_batch(
     except ValidationError as exc:
         raise InvalidBatch(describe(exc)) from None
     for index, value in enumerate(raw):
+        unstorable = json_problem(value)
+        if unstorable is not None:
+            message = describe_json_problem(*unstorable)
+            parsed.errors.append(ItemError(index=index, id=id_of(value), message=message))
+            continue
         try:
             parsed.items.append((index, item.validate_python(value)))
         except ValidationError as exc:

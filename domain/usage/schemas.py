@@ -1,9 +1,8 @@
 import uuid
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from typing import Annotated, Any, Literal
 
 from pydantic import (
-    AfterValidator,
     BaseModel,
     ConfigDict,
     Field,
@@ -11,6 +10,7 @@ from pydantic import (
     model_validator,
 )
 
+from domain.common.types import JsonObject, UtcInstant
 from domain.usage.periods import Interval
 
 # Items per batch request (events, contacts, Segment messages).
@@ -18,15 +18,11 @@ MAX_BATCH = 5_000
 
 ExternalId = Annotated[str, StringConstraints(min_length=1, max_length=200)]
 Label = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
-Traits = Annotated[dict[str, Any], Field(max_length=200)]
+Traits = Annotated[JsonObject, Field(max_length=200)]
 
 
-def _utc(value: datetime) -> datetime:
-    # Times without an offset are read as UTC, as Segment and most SDKs mean them.
-    return value.replace(tzinfo=UTC) if value.tzinfo is None else value
-
-
-Timestamp = Annotated[datetime, AfterValidator(_utc)]
+# Times without an offset are read as UTC, as Segment and most SDKs mean them.
+Timestamp = UtcInstant
 
 
 # Contacts
@@ -241,7 +237,7 @@ class _SegmentMessage(BaseModel):
     anonymous_id: ExternalId | None = Field(None, alias="anonymousId")
     message_id: ExternalId | None = Field(None, alias="messageId")
     timestamp: Timestamp | None = None
-    context: dict[str, Any] = Field(default_factory=dict)
+    context: JsonObject = Field(default_factory=dict)
 
     @model_validator(mode="after")
     def _identified(self) -> "_SegmentMessage":
@@ -335,7 +331,7 @@ SegmentCall = Annotated[
 
 class SegmentBatch(BaseModel):
     batch: list[SegmentCall] = Field(max_length=MAX_BATCH)
-    context: dict[str, Any] = Field(default_factory=dict)
+    context: JsonObject = Field(default_factory=dict)
 
 
 class SegmentResult(BaseModel):

@@ -71,16 +71,6 @@ MAX_TIMEOUT_MINUTES = 24 * 60 - 1
 _event_item = TypeAdapter(EventCreate)
 _contact_item = TypeAdapter(ContactUpsert)
 _segment_item: TypeAdapter[SegmentCall] = TypeAdapter(SegmentCall)
-_EVENT_STRINGS = (
-    "message_id",
-    "name",
-    "feature",
-    "module",
-    "contact_external_id",
-    "account_external_id",
-    "session_id",
-)
-_CONTACT_STRINGS = ("external_id", "email", "name", "title", "role")
 
 
 @dataclass
@@ -105,17 +95,8 @@ class _Tally:
         )
 
 
-def _has_nul(*values: str | None) -> bool:
-    # PostgreSQL refuses NUL in text: caught per item so one bad item fails alone.
-    return any(v is not None and "\x00" in v for v in values)
-
-
 def _json_text(value: dict[str, Any] | None) -> str | None:
     return None if value is None else pydantic_core.to_json(value).decode()
-
-
-def _json_has_nul(text: str | None) -> bool:
-    return text is not None and "\\u0000" in text
 
 
 async def _context(session: AsyncSession, actor: Actor) -> tuple[UsageRepository, str]:
@@ -154,11 +135,6 @@ async def _store_events(
             tally.duplicates += 1
             continue
         properties = _json_text(event.properties)
-        if _has_nul(*(getattr(event, name) for name in _EVENT_STRINGS)) or _json_has_nul(
-            properties
-        ):
-            tally.reject(index, event.message_id, "Text must not contain NUL (\\u0000)")
-            continue
         if event.occurred_at > latest:
             tally.reject(index, event.message_id, "occurred_at: more than a day in the future")
             continue
@@ -241,14 +217,9 @@ async def _store_contacts(
     tz: str,
     memberships: Sequence[_Membership] = (),
 ) -> dict[str, uuid.UUID]:
-    valid: list[ContactUpsert] = []
-    for index, contact in items:
-        traits = _json_text(contact.traits)
-        strings = [getattr(contact, name) for name in _CONTACT_STRINGS]
-        if _has_nul(*strings, *contact.account_external_ids) or _json_has_nul(traits):
-            tally.reject(index, contact.external_id, "Text must not contain NUL (\\u0000)")
-            continue
-        valid.append(contact)
+    # Texts PostgreSQL cannot store were refused where the request was read (api/middleware.py
+    # for a whole request, domain/usage/batches.py for one record of a batch).
+    valid = [contact for _, contact in items]
     merged = merge_contacts(valid)
     if not merged:
         return {}
@@ -391,10 +362,7 @@ async def _segment(
     for index, call in calls:
         try:
             if isinstance(call, SegmentAlias):
-                if _has_nul(call.previous_id, call.contact_external_id):
-                    tally.reject(index, call.message_id, "Text must not contain NUL (\\u0000)")
-                else:
-                    aliases.append(call)
+                aliases.append(call)
             elif isinstance(call, SegmentIdentify):
                 contacts.append((index, _contact_of(call)))
             elif isinstance(call, SegmentGroup):

@@ -11,6 +11,7 @@ Password = Annotated[str, Field(min_length=1, max_length=256)]
 NewPassword = Annotated[str, Field(min_length=10, max_length=256)]
 MfaCode = Annotated[str, Field(min_length=6, max_length=32, examples=["123456"])]
 Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+RoleName = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
 
 
 class LoginRequest(BaseModel):
@@ -47,14 +48,14 @@ class RoleRead(BaseModel):
 
 
 class RoleCreate(BaseModel):
-    name: Name
+    name: RoleName
     description: Annotated[str, Field(max_length=500)] = ""
     permissions: list[Permission] = Field(default_factory=list, max_length=50)
     landing_page: Annotated[str, Field(pattern=r"^/[a-z0-9/_-]*$", max_length=200)] = "/accounts"
 
 
 class RoleUpdate(BaseModel):
-    name: Name | None = None
+    name: RoleName | None = None
     description: Annotated[str, Field(max_length=500)] | None = None
     permissions: list[Permission] | None = Field(None, max_length=50)
     landing_page: Annotated[str, Field(pattern=r"^/[a-z0-9/_-]*$", max_length=200)] | None = None

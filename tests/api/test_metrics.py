@@ -17,6 +17,7 @@ from domain.common.settings import Settings
 from domain.filters.compile import compile_condition
 from domain.filters.schemas import Compare, CompareOp
 from domain.metrics import service as metrics
+from domain.metrics.models import ComputedMetric, MetricFormat
 from domain.orgs.models import Organisation
 from domain.users.models import User
 from tests.factories import auth_headers, create_account, create_user
@@ -195,6 +196,22 @@ class TestComputedMetrics:
                 json={"label": "Mine"} if method == "patch" else None,
             )
             assert_problem(response, 404, "computed_metric_not_found")
+
+    async def test_an_update_answers_the_metric_with_its_new_updated_at(
+        self, client: AsyncClient, headers: dict[str, str]
+    ) -> None:
+        created = await _create(client, headers, key="ratio", label="Ratio", formula="mrr / 2")
+
+        response = await client.patch(
+            f"{API}/computed-metrics/{created['id']}",
+            headers=headers,
+            json={"label": "Half the MRR", "formula": "mrr / 2.0"},
+        )
+
+        assert response.status_code == 200, response.text
+        body = response.json()
+        assert body["label"] == "Half the MRR" and body["formula"] == "mrr / 2.0"
+        assert body["updated_at"] >= created["updated_at"]
 
 
 class TestAccountMetrics:
@@ -482,3 +499,65 @@ class TestFilterFields:
             busy.id,
             quiet.id,
         }
+
+
+class TestFormulaBounds:
+    @pytest.mark.parametrize("formula", ["1e308 * 1e308", "mrr * 1e400", "2 * 10000000000000000"])
+    async def test_numbers_too_large_are_refused(
+        self, client: AsyncClient, headers: dict[str, str], formula: str
+    ) -> None:
+        response = await client.post(
+            f"{API}/computed-metrics",
+            headers=headers,
+            json={"key": "huge", "label": "Huge", "formula": formula},
+        )
+
+        assert "at most" in assert_problem(response, 422, "invalid_formula")["detail"]
+
+    async def test_a_stored_overflowing_formula_is_invalid_rather_than_an_error(
+        self, client: AsyncClient, session: AsyncSession, org: Organisation, headers: dict[str, str]
+    ) -> None:
+        account = await _with_usage(session, org)
+        # Saved before formulas were bounded.
+        session.add(
+            ComputedMetric(
+                org_id=org.id,
+                key="huge",
+                label="Huge",
+                format=MetricFormat.NUMBER,
+                formula="1e308*1e308",
+            )
+        )
+        await session.commit()
+        await _refresh(session, org, snapshot=True)
+
+        aggregate = await client.get(f"{API}/metrics/huge/aggregate", headers=headers)
+        metrics = await client.get(f"{API}/accounts/{account.id}/metrics", headers=headers)
+
+        # As for a formula whose metric was deleted: the metric is not valid, so it has no
+        # aggregate, and accounts show no value for it.
+        assert_problem(aggregate, 404, "metric_not_found")
+        assert metrics.status_code == 200, metrics.text
+
+    async def test_values_too_large_to_mean_anything_are_no_value(
+        self, client: AsyncClient, session: AsyncSession, org: Organisation, headers: dict[str, str]
+    ) -> None:
+        session.add(
+            CustomField(
+                org_id=org.id,
+                key="seats",
+                label="Seats",
+                kind=CustomFieldKind.METRIC,
+                type=CustomFieldType.NUMBER,
+            )
+        )
+        await create_account(session, org, custom_values={"seats": 1e300})
+        await create_account(session, org, custom_values={"seats": 3})
+        await session.commit()
+        await _create(client, headers, key="squared", label="Squared", formula="seats * seats")
+        await _refresh(session, org, snapshot=True)
+
+        response = await client.get(f"{API}/metrics/squared/aggregate", headers=headers)
+
+        assert response.status_code == 200, response.text
+        assert (response.json()["count"], response.json()["sum"]) == (1, 9.0)

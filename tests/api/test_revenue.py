@@ -760,3 +760,39 @@ class TestRollup:
             await client.get(f"/api/v1/accounts/{a.id}/mrr", headers=as_csm, params={"rollup": 7}),
             422,
         )
+
+
+class TestAmountBounds:
+    async def test_a_price_times_a_quantity_beyond_int64_is_refused(
+        self, client: AsyncClient, session: AsyncSession, org: Organisation
+    ) -> None:
+        await create_account(session, org, external_id="acme")
+        _, key = await create_api_key(session, org, ApiScope.INGEST)
+        item = {"external_id": "plan", "unit_price": 10**15, "quantity": 10**7}
+        subscription = {
+            "external_id": "sub_1",
+            "account_external_id": "acme",
+            "currency": "USD",
+            "starts_on": "2025-01-01",
+            "items": [item],
+        }
+        invoice = {
+            "number": "INV-1",
+            "account_external_id": "acme",
+            "currency": "USD",
+            "issued_on": "2025-01-01",
+            "lines": [{"description": "Seats", "amount": 10**15}],
+        }
+
+        responses = [
+            await client.post("/api/v1/subscriptions", headers=key, json=subscription),
+            await client.post(
+                "/api/v1/subscriptions",
+                headers=key,
+                json={**subscription, "items": [{**item, "unit_price": 10**12}]},
+            ),
+            await client.post("/api/v1/invoices", headers=key, json=invoice),
+        ]
+
+        for response in responses:
+            assert_problem(response, 422)

@@ -233,3 +233,19 @@ class TestDeleteRole:
 
         assert_problem(response, 409, "role_in_use")
         assert await session.scalar(select(Role).where(Role.id == holder.role_id)) is not None
+
+
+class TestRoleNameLength:
+    async def test_a_name_longer_than_its_column_is_refused(
+        self, client: AsyncClient, headers: dict[str, str]
+    ) -> None:
+        created = await _create(client, headers, name="R" * 100)
+        assert created.status_code == 201, created.text
+
+        too_long = await _create(client, headers, name="R" * 150)
+        renamed = await client.patch(
+            f"/api/v1/roles/{created.json()['id']}", headers=headers, json={"name": "S" * 101}
+        )
+
+        assert_problem(too_long, 422, "validation_error")
+        assert_problem(renamed, 422, "validation_error")

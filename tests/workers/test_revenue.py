@@ -5,14 +5,20 @@ from typing import Any
 from arq.worker import Worker
 from httpx import AsyncClient
 from redis.asyncio import Redis
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from domain.common.settings import Settings
 from domain.integration.models import ApiScope
 from domain.orgs.models import Organisation
 from domain.revenue import service as revenue
-from domain.revenue.models import AccountMrr, AccountMrrMonth, MrrMovement
+from domain.revenue.models import (
+    AccountMrr,
+    AccountMrrMonth,
+    MrrMovement,
+    Subscription,
+    SubscriptionItem,
+)
 from domain.users.actor import Actor
 from domain.users.permissions import Permission
 from tests.factories import create_account, create_api_key
@@ -143,3 +149,33 @@ async def test_a_rate_set_later_brings_the_left_out_items_in(
 
 def _reader(org: Organisation) -> Actor:
     return Actor(org_id=org.id, user_id=None, permissions=frozenset({Permission.VIEW_ALL_ACCOUNTS}))
+
+
+async def test_one_account_with_impossible_figures_does_not_stop_the_others(
+    session: AsyncSession, org: Organisation, job_ctx: dict[str, Any]
+) -> None:
+    acme = await create_account(session, org, external_id="acme")
+    huge = await create_account(session, org, external_id="huge")
+    await revenue.ingest_subscriptions(
+        session,
+        _ingester(org),
+        [SUBSCRIPTION, {**SUBSCRIPTION, "external_id": "sub_2", "account_external_id": "huge"}],
+    )
+    # Stored before the API bounded prices and quantities: 10^15 x 10^7 overflows int64.
+    await session.execute(
+        update(SubscriptionItem)
+        .where(
+            SubscriptionItem.subscription_id.in_(
+                select(Subscription.id).where(Subscription.external_id == "sub_2")
+            )
+        )
+        .values(unit_price=10**15, quantity=10**7, interval_months=1)
+    )
+    await session.commit()
+
+    done = await revenue.recompute(session, org.id)
+
+    assert done.failed == (huge.id,)
+    current, _, _ = await _stored(session)
+    assert current == [(acme.id, 10_000, 120_000)]
+    assert await revenue_jobs.recompute_org(job_ctx, str(org.id)) == 2

@@ -1836,7 +1836,7 @@ export interface paths {
          * Get Mrr Summary
          * @description Per month, over the accounts the caller may see: starting and ending MRR, new,
          *     expansion, contraction, churn and reactivation totals, renewals, gross and net MRR churn
-         *     rates and logo churn.
+         *     rates and logo churn; at most 240 months.
          */
         get: operations["getMrrSummary"];
         put?: never;
@@ -3402,7 +3402,10 @@ export interface components {
             /** @description The trend as an arrow: up or down from 0.2 rank points a day, flat below that */
             trend_arrow: components["schemas"]["TrendArrow"] | null;
         };
-        /** All */
+        /**
+         * All
+         * @description Every condition holds. A filter nests at most 8 levels, holds at most 1,000 conditions in all (100 in one `all` or `any`) and at most 10,000 values in its `in` and `not_in` lists together.
+         */
         All: {
             /** Conditions */
             conditions: (components["schemas"]["All"] | components["schemas"]["Any_"] | components["schemas"]["Not"] | components["schemas"]["Compare"] | components["schemas"]["CompareFields"] | components["schemas"]["DateWindow"])[];
@@ -3412,7 +3415,10 @@ export interface components {
              */
             kind: "all";
         };
-        /** Any_ */
+        /**
+         * Any_
+         * @description At least one condition holds. A filter nests at most 8 levels, holds at most 1,000 conditions in all (100 in one `all` or `any`) and at most 10,000 values in its `in` and `not_in` lists together.
+         */
         Any_: {
             /** Conditions */
             conditions: (components["schemas"]["All"] | components["schemas"]["Any_"] | components["schemas"]["Not"] | components["schemas"]["Compare"] | components["schemas"]["CompareFields"] | components["schemas"]["DateWindow"])[];
@@ -4234,7 +4240,10 @@ export interface components {
              * @example 2026-11-20T09:30:00Z
              */
             occurred_at: string;
-            /** Properties */
+            /**
+             * Properties
+             * @description Free-form JSON, nested at most 32 levels
+             */
             properties?: {
                 [key: string]: unknown;
             };
@@ -5825,7 +5834,10 @@ export interface components {
         SegmentAlias: {
             /** Anonymousid */
             anonymousId?: string | null;
-            /** Context */
+            /**
+             * Context
+             * @description Free-form JSON, nested at most 32 levels
+             */
             context?: {
                 [key: string]: unknown;
             };
@@ -5847,7 +5859,10 @@ export interface components {
         SegmentGroup: {
             /** Anonymousid */
             anonymousId?: string | null;
-            /** Context */
+            /**
+             * Context
+             * @description Free-form JSON, nested at most 32 levels
+             */
             context?: {
                 [key: string]: unknown;
             };
@@ -5857,7 +5872,10 @@ export interface components {
             messageId?: string | null;
             /** Timestamp */
             timestamp?: string | null;
-            /** Traits */
+            /**
+             * Traits
+             * @description Free-form JSON, nested at most 32 levels
+             */
             traits?: {
                 [key: string]: unknown;
             };
@@ -5884,7 +5902,10 @@ export interface components {
         SegmentIdentify: {
             /** Anonymousid */
             anonymousId?: string | null;
-            /** Context */
+            /**
+             * Context
+             * @description Free-form JSON, nested at most 32 levels
+             */
             context?: {
                 [key: string]: unknown;
             };
@@ -5892,7 +5913,10 @@ export interface components {
             messageId?: string | null;
             /** Timestamp */
             timestamp?: string | null;
-            /** Traits */
+            /**
+             * Traits
+             * @description Free-form JSON, nested at most 32 levels
+             */
             traits?: {
                 [key: string]: unknown;
             };
@@ -5910,7 +5934,10 @@ export interface components {
             anonymousId?: string | null;
             /** Category */
             category?: string | null;
-            /** Context */
+            /**
+             * Context
+             * @description Free-form JSON, nested at most 32 levels
+             */
             context?: {
                 [key: string]: unknown;
             };
@@ -5918,7 +5945,10 @@ export interface components {
             messageId?: string | null;
             /** Name */
             name?: string | null;
-            /** Properties */
+            /**
+             * Properties
+             * @description Free-form JSON, nested at most 32 levels
+             */
             properties?: {
                 [key: string]: unknown;
             };
@@ -5966,7 +5996,10 @@ export interface components {
         SegmentTrack: {
             /** Anonymousid */
             anonymousId?: string | null;
-            /** Context */
+            /**
+             * Context
+             * @description Free-form JSON, nested at most 32 levels
+             */
             context?: {
                 [key: string]: unknown;
             };
@@ -5974,7 +6007,10 @@ export interface components {
             event: string;
             /** Messageid */
             messageId?: string | null;
-            /** Properties */
+            /**
+             * Properties
+             * @description Free-form JSON, nested at most 32 levels
+             */
             properties?: {
                 [key: string]: unknown;
             };
@@ -12992,7 +13028,10 @@ export interface operations {
                 "application/json": {
                     /** Batch */
                     batch: (components["schemas"]["SegmentIdentify"] | components["schemas"]["SegmentGroup"] | components["schemas"]["SegmentTrack"] | components["schemas"]["SegmentPage"] | components["schemas"]["SegmentAlias"])[];
-                    /** Context */
+                    /**
+                     * Context
+                     * @description Free-form JSON, nested at most 32 levels
+                     */
                     context?: {
                         [key: string]: unknown;
                     };
@@ -13144,7 +13183,10 @@ export interface operations {
                 "application/json": {
                     /** Batch */
                     batch: (components["schemas"]["SegmentIdentify"] | components["schemas"]["SegmentGroup"] | components["schemas"]["SegmentTrack"] | components["schemas"]["SegmentPage"] | components["schemas"]["SegmentAlias"])[];
-                    /** Context */
+                    /**
+                     * Context
+                     * @description Free-form JSON, nested at most 32 levels
+                     */
                     context?: {
                         [key: string]: unknown;
                     };

@@ -1,0 +1,131 @@
+"""Value types every area's request schemas share, so a value is refused the same way wherever it
+is sent: with a 422 naming the field, before it can reach PostgreSQL or date arithmetic.
+
+- Texts hold no NUL (PostgreSQL's text and jsonb cannot store it) and no lone surrogate (it
+  cannot be encoded as UTF-8), and JSON numbers are finite. `json_problem` finds either; the API
+  applies it once to every path, query and JSON body (api/middleware.py) and the batch parsers
+  to each record (domain/integration/batch.py, domain/usage/batches.py).
+- Times and days stay within years 1900 to 9000: a time is converted to UTC on arrival (an
+  offset can push 9999-12-31 past the last representable moment), and every day has room on
+  either side for the arithmetic reports do with it (months, quarters, a year back).
+- Free-form JSON (event properties, traits) nests at most MAX_JSON_DEPTH levels and holds only
+  finite numbers.
+"""
+
+import json
+import math
+from datetime import UTC, date, datetime
+from typing import Annotated, Any
+
+from pydantic import AfterValidator, AwareDatetime, Field, StringConstraints
+
+EARLIEST_DAY = date(1900, 1, 1)
+LATEST_DAY = date(9000, 12, 31)
+# Properties and traits nest a few levels in practice; deeper is a mistake or an attack.
+MAX_JSON_DEPTH = 32
+
+_RANGE = f"between {EARLIEST_DAY.isoformat()} and {LATEST_DAY.isoformat()}"
+
+
+def text_problem(value: str) -> str | None:
+    """Why PostgreSQL could not store `value`, or None when it could."""
+    if "\x00" in value:
+        return "text must not contain NUL (\\u0000) characters"
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        return "text must not contain unpaired surrogates (\\ud800-\\udfff)"
+    return None
+
+
+JsonPath = tuple[str | int, ...]
+
+
+def json_problem(value: Any, *, max_depth: int | None = None) -> tuple[JsonPath, str] | None:
+    """Where and why parsed JSON `value` cannot be stored: a text `text_problem` refuses (as a
+    key or a value), a number that is not finite, or nesting deeper than `max_depth`."""
+    # Iterative, so a hostile depth cannot exhaust Python's stack before it is refused.
+    stack: list[tuple[Any, JsonPath]] = [(value, ())]
+    while stack:
+        node, path = stack.pop()
+        if isinstance(node, str):
+            problem = text_problem(node)
+            if problem is not None:
+                return path, problem
+        elif isinstance(node, float):
+            if not math.isfinite(node):
+                return path, "numbers must be finite"
+        elif isinstance(node, dict | list):
+            if max_depth is not None and len(path) >= max_depth:
+                return path, f"JSON must not nest more than {max_depth} levels deep"
+            if isinstance(node, list):
+                stack.extend((item, (*path, index)) for index, item in enumerate(node))
+                continue
+            for key, item in node.items():
+                problem = text_problem(str(key))
+                if problem is not None:
+                    return (*path, str(key)), problem
+                stack.append((item, (*path, str(key))))
+    return None
+
+
+# Only an escape (\u...) or raw surrogate bytes (0xED...) can carry a NUL or a lone surrogate
+# into parsed JSON (a raw NUL is not valid JSON), and only the NaN and Infinity tokens a number
+# that is not finite.
+_SUSPECT = (b"\\u", b"\xed", b"NaN", b"Infinity")
+
+
+def may_be_unstorable(body: bytes) -> bool:
+    """False when JSON `body` certainly parses to nothing `json_problem` refuses, so most
+    bodies need no walk."""
+    return any(s in body for s in _SUSPECT) or json.detect_encoding(body) != "utf-8"
+
+
+def describe_json_problem(path: JsonPath, problem: str) -> str:
+    where = ".".join(str(p) for p in path)
+    return f"{where}: {problem}" if where else problem
+
+
+def check_json(value: Any) -> Any:
+    """`value` (free-form JSON), or a ValueError saying where and why it cannot be stored."""
+    found = json_problem(value, max_depth=MAX_JSON_DEPTH)
+    if found is not None:
+        raise ValueError(describe_json_problem(*found))
+    return value
+
+
+def _bounded_day(value: date) -> date:
+    if not EARLIEST_DAY <= value <= LATEST_DAY:
+        raise ValueError(f"dates must be {_RANGE}")
+    return value
+
+
+def _bounded_utc(value: datetime) -> datetime:
+    # Without an offset a time is read as UTC, as Segment and most SDKs mean it.
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=UTC)
+    try:
+        value = value.astimezone(UTC)
+    except OverflowError:
+        raise ValueError(f"times must be {_RANGE} once converted to UTC") from None
+    _bounded_day(value.date())
+    return value
+
+
+JsonObject = Annotated[
+    dict[str, Any],
+    AfterValidator(check_json),
+    Field(description=f"Free-form JSON, nested at most {MAX_JSON_DEPTH} levels"),
+]
+Day = Annotated[date, AfterValidator(_bounded_day)]
+# JSON numbers may be 1e400 (parsed as infinity), which neither jsonb nor an integer can hold.
+FiniteFloat = Annotated[float, Field(allow_inf_nan=False)]
+# A moment with an offset, answered in UTC.
+Instant = Annotated[AwareDatetime, AfterValidator(_bounded_utc)]
+# A moment whose offset may be left out (then it is UTC), answered in UTC.
+UtcInstant = Annotated[datetime, AfterValidator(_bounded_utc)]
+CurrencyCode = Annotated[
+    str,
+    StringConstraints(strip_whitespace=True, to_upper=True, max_length=3, pattern=r"^[A-Za-z]{3}$"),
+    Field(description="ISO 4217 code", examples=["USD"]),
+]
