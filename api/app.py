@@ -5,6 +5,7 @@ from pathlib import Path
 from fastapi import APIRouter, FastAPI
 from fastapi.responses import FileResponse
 from fastapi.staticfiles import StaticFiles
+from fastapi_offline import FastAPIOffline
 
 from api import errors
 from api.middleware import ApiCallLog, BodySizeLimit, RequestContext, StorableText
@@ -55,7 +56,12 @@ def create_app(settings: Settings | None = None, *, serve_spa: bool = True) -> F
         await app.state.redis.aclose()
         await app.state.engine.dispose()
 
-    app = FastAPI(
+    # The docs' scripts and styles are served from the package's own copy (no CDN), so they
+    # render on a network without internet.
+    app = FastAPIOffline(
+        docs_url="/api/docs",
+        redoc_url="/api/redoc",
+        static_url="/api/docs-assets",
         title="Tenure API",
         version="1.0.0",
         summary="Customer-success platform: accounts, health, alerts, tasks and their data.",
@@ -63,8 +69,6 @@ def create_app(settings: Settings | None = None, *, serve_spa: bool = True) -> F
         generate_unique_id_function=operation_id,
         separate_input_output_schemas=False,
         openapi_url="/api/v1/openapi.json",
-        docs_url="/api/docs",
-        redoc_url=None,
     )
     app.state.settings = settings
     errors.install(app)

@@ -128,6 +128,9 @@ async def _http_error(request: Request, exc: Exception) -> JSONResponse:
 # PostgreSQL refuses text containing NUL (\x00) with this SQLSTATE: the caller's bad input,
 # wherever it appears (body, query, path), not our failure.
 _CHARACTER_NOT_IN_REPERTOIRE = "22021"
+# A number or a time past what PostgreSQL holds: request fields are bounded, so only figures
+# derived from them (a computed metric over extreme stored values) get here.
+_OUT_OF_RANGE = {"22003", "22008"}
 # Concurrent writers that met in a deadlock or a serialization conflict: nothing was written,
 # and the same request sent again succeeds. Writers take rows in key order to make this rare.
 _TRANSIENT = {"40P01", "40001"}
@@ -152,6 +155,13 @@ async def handle_database_error(request: Request, exc: Exception) -> JSONRespons
     sqlstate = getattr(exc.orig, "sqlstate", None)
     if sqlstate == _CHARACTER_NOT_IN_REPERTOIRE:
         return problem_response(422, detail="Text must not contain NUL (\\x00) characters")
+    if sqlstate in _OUT_OF_RANGE:
+        return problem_response(
+            422,
+            code="out_of_range",
+            detail="A number or a date computed for this request is out of range; nothing was "
+            "written.",
+        )
     if sqlstate == _UNIQUE_VIOLATION:
         return problem_response(
             409,

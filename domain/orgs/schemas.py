@@ -7,6 +7,9 @@ from pydantic import BaseModel, ConfigDict, EmailStr, Field, StringConstraints, 
 Currency = Annotated[str, StringConstraints(max_length=3, pattern=r"^[A-Z]{3}$")]
 
 
+TimeZone = Annotated[str, Field(max_length=64, examples=["Europe/London"])]
+
+
 def _valid_time_zone(value: str | None) -> str | None:
     if value is not None and value not in zoneinfo.available_timezones():
         raise ValueError("unknown IANA time zone")
@@ -38,7 +41,7 @@ OrganisationName = Annotated[
 class OrganisationUpdate(BaseModel):
     name: OrganisationName | None = None
     base_currency: Currency | None = None
-    time_zone: str | None = Field(None, max_length=64, examples=["Europe/London"])
+    time_zone: TimeZone | None = None
     fiscal_year_start_month: int | None = Field(None, ge=1, le=12)
     requires_mfa: bool | None = Field(
         None, description="Every user must enrol in two-factor authentication"
@@ -85,6 +88,6 @@ class FirstOrganisation(BaseModel):
     ]
     admin_password: Annotated[str, Field(min_length=10, max_length=256)]
     base_currency: Currency = "USD"
-    time_zone: str = Field("UTC", examples=["Europe/London"])
+    time_zone: TimeZone = "UTC"
 
     _tz = field_validator("time_zone")(_valid_time_zone)

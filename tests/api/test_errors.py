@@ -281,3 +281,29 @@ class TestTransientDatabaseConflicts:
         assert response.status_code == 503
         assert response.headers["retry-after"] == "1"
         assert json.loads(response.body)["code"] == "try_again"
+
+
+class TestValuesOutOfRange:
+    async def test_a_number_or_time_past_postgresqls_range_is_a_422(
+        self, engine: AsyncEngine
+    ) -> None:
+        """What bounded inputs leave possible (stored figures multiplied past numeric's range),
+        from a real server, rendered by the app's handler."""
+        errors = []
+        async with engine.connect() as conn:
+            for query in (
+                "SELECT 10::numeric ^ 200000",
+                "SELECT 2147483647::int + 1",
+                "SELECT make_timestamp(300000, 1, 1, 0, 0, 0)",
+            ):
+                try:
+                    await conn.execute(text(query))
+                except DBAPIError as exc:
+                    errors.append(exc)
+                await conn.rollback()
+        assert len(errors) == 3
+
+        for error in errors:
+            response = await handle_database_error(Request({"type": "http"}), error)
+            assert response.status_code == 422, error
+            assert json.loads(response.body)["code"] == "out_of_range"

@@ -1,3 +1,5 @@
+import re
+
 from httpx import AsyncClient
 
 
@@ -24,3 +26,23 @@ async def test_unknown_route_is_problem_json(client: AsyncClient) -> None:
     assert response.status_code == 404
     assert response.headers["content-type"] == "application/problem+json"
     assert response.json()["code"] == "not_found"
+
+
+class TestApiDocs:
+    """The docs render without internet: every script and style comes from Tenure itself."""
+
+    async def test_swagger_ui_and_redoc_load_their_assets_from_tenure(
+        self, client: AsyncClient
+    ) -> None:
+        for page in ("/api/docs", "/api/redoc"):
+            response = await client.get(page)
+            assert response.status_code == 200
+            html = response.text
+            assert "/api/v1/openapi.json" in html
+            assert "https://" not in html and "http://" not in html, page
+            assets = re.findall(r'(?:src|href)="(/api/docs-assets/[^"]+)"', html)
+            assert any(a.endswith(".js") for a in assets), page
+            for asset in assets:
+                served = await client.get(asset)
+                assert served.status_code == 200, asset
+                assert len(served.content) > 1000, asset

@@ -5516,10 +5516,7 @@ export interface components {
              * @description A contact's events further apart than this start a new session
              */
             session_timeout_minutes?: number | null;
-            /**
-             * Time Zone
-             * @example Europe/London
-             */
+            /** Time Zone */
             time_zone?: string | null;
         };
         /** Page[AccountInteractionRead] */
