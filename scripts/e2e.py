@@ -12,7 +12,9 @@ def main() -> None:
     # Its own database name lets several runs share one server at once.
     database = os.environ.get("TENURE_E2E_DATABASE", "tenure_e2e")
     # A second Tenure on an empty database, for the first-run setup.
-    empty = running(database=f"{database}_first_run", port=free_port(8100), fresh=True, demo=False)
+    empty = running(
+        database=f"{database}_first_run", port=free_port(8100), fresh=True, demo=False, redis_db=3
+    )
     with (
         running(database=database, port=free_port(), fresh=True) as (url, _),
         empty as (first_run_url, _),

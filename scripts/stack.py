@@ -10,6 +10,7 @@ import sys
 import time
 from collections.abc import Iterator
 from typing import Any
+from urllib.parse import urlsplit, urlunsplit
 
 import httpx
 from sqlalchemy.engine import make_url
@@ -146,12 +147,20 @@ def wait_until_ready(base_url: str, timeout: float = 60) -> None:
     raise RuntimeError(f"the API at {base_url} did not become ready")
 
 
+def redis_url_with_db(url: str, db: int) -> str:
+    parts = urlsplit(url)
+    if parts.scheme == "unix":
+        return urlunsplit(parts._replace(query=f"db={db}"))
+    return urlunsplit(parts._replace(path=f"/{db}"))
+
+
 @contextlib.contextmanager
 def running(
-    *, database: str, port: int, fresh: bool = False, demo: bool = True
+    *, database: str, port: int, fresh: bool = False, demo: bool = True, redis_db: int = 0
 ) -> Iterator[tuple[str, Processes]]:
     """Everything up, yielding the base URL; everything down (no orphans) on exit. Without
-    `demo` the database stays empty (what a new install looks like)."""
+    `demo` the database stays empty (what a new install looks like). Two stacks at once need
+    their own `redis_db`, or each one's worker would take the other's jobs."""
     svc = services.up()
     procs = Processes()
     sink = None
@@ -165,7 +174,8 @@ def running(
         migrate(db_url)
         if demo:
             seed_demo(db_url)
-        env = {**os.environ, "DATABASE_URL": db_url, "REDIS_URL": svc.redis_url}
+        redis_url = redis_url_with_db(svc.redis_url, redis_db) if redis_db else svc.redis_url
+        env = {**os.environ, "DATABASE_URL": db_url, "REDIS_URL": redis_url}
         base_url = f"http://127.0.0.1:{port}"
         env.setdefault("TENURE_PUBLIC_URL", base_url)
         if "TENURE_EMAIL__SMTP_HOST" not in os.environ:

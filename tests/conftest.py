@@ -5,7 +5,6 @@ import os
 import uuid
 from collections.abc import AsyncIterator, Iterator
 from typing import Any
-from urllib.parse import urlsplit, urlunsplit
 
 import pytest
 from httpx import ASGITransport, AsyncClient
@@ -25,13 +24,6 @@ TEST_DB = f"tenure_test_{os.getpid()}"
 TEST_REDIS_DB = 1 + os.getpid() % 15
 
 
-def _with_redis_db(url: str, db: int) -> str:
-    parts = urlsplit(url)
-    if parts.scheme == "unix":
-        return urlunsplit(parts._replace(query=f"db={db}"))
-    return urlunsplit(parts._replace(path=f"/{db}"))
-
-
 @pytest.fixture(scope="session")
 def service_urls() -> Iterator[tuple[str, str]]:
     svc = services.up()
@@ -39,7 +31,7 @@ def service_urls() -> Iterator[tuple[str, str]]:
     stack.ensure_database(db_url, fresh=True)
     stack.migrate(db_url)
     # Tests use their own Redis database so they never touch a running `make run`.
-    yield db_url, _with_redis_db(svc.redis_url, TEST_REDIS_DB)
+    yield db_url, stack.redis_url_with_db(svc.redis_url, TEST_REDIS_DB)
     stack.drop_database(db_url)
     services.down(svc)
 

@@ -193,24 +193,30 @@ async def _use_second_factor(
     return False
 
 
+# A token presented again within seconds of its rotation is a page reloaded (or a second tab)
+# while the first refresh was in flight, whose answer the browser never stored: it refreshes
+# once more instead of signing the user out.
+REFRESH_REUSE_GRACE = timedelta(seconds=20)
+
+
 async def refresh(session: AsyncSession, config: AuthConfig, *, refresh_token: str) -> SignedIn:
-    """Rotate a refresh token. Presenting an already-rotated token revokes its whole family,
-    because one of the two holders is a thief and we cannot tell which."""
+    """Rotate a refresh token. Presenting an already-rotated token (past the grace) revokes its
+    whole family, because one of the two holders is a thief and we cannot tell which."""
     now = clock.now()
     stored = await repository.find_refresh_token(session, tokens.hash_opaque_token(refresh_token))
     if stored is None or stored.expires_at <= now:
         raise tokens.InvalidToken()
     users = UserRepository(session, stored.org_id)
-    if stored.rotated_at is not None or stored.revoked_at is not None:
-        if stored.rotated_at is not None:
-            await users.revoke_family(stored.family_id, now)
-            raise RefreshTokenReused()
+    if stored.revoked_at is not None:
         raise tokens.InvalidToken()
+    if stored.rotated_at is not None and now - stored.rotated_at > REFRESH_REUSE_GRACE:
+        await users.revoke_family(stored.family_id, now)
+        raise RefreshTokenReused()
     user = await users.get(stored.user_id)
     if user is None or user.status != UserStatus.ACTIVE:
         raise tokens.InvalidToken()
     org = await session.get_one(Organisation, user.org_id)
-    stored.rotated_at = now
+    stored.rotated_at = stored.rotated_at or now
     new_refresh = tokens.new_opaque_token()
     session.add(
         RefreshToken(

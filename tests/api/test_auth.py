@@ -219,6 +219,15 @@ class TestLoginThrottle:
         assert int(response.headers["retry-after"]) > 0
 
 
+async def _age_rotations(session: AsyncSession, user: User) -> None:
+    """Move the user's token rotations back past the reuse grace."""
+    await session.execute(
+        update(RefreshToken)
+        .where(RefreshToken.user_id == user.id, RefreshToken.rotated_at.is_not(None))
+        .values(rotated_at=RefreshToken.rotated_at - timedelta(minutes=1))
+    )
+
+
 class TestRefresh:
     async def test_rotates_the_token_and_the_cookie(self, client: AsyncClient, admin: User) -> None:
         first = _refresh_cookie(await _login(client, admin.email))
@@ -233,20 +242,38 @@ class TestRefresh:
         assert (await _refresh(client, second)).status_code == 200
 
     async def test_rotated_token_no_longer_refreshes(
-        self, client: AsyncClient, admin: User
+        self, client: AsyncClient, session: AsyncSession, admin: User
     ) -> None:
         first = _refresh_cookie(await _login(client, admin.email))
         await _refresh(client, first)
+        await _age_rotations(session, admin)
 
         response = await _refresh(client, first)
 
         assert_problem(response, 401, "refresh_token_reused")
+
+    async def test_a_reload_racing_its_own_refresh_stays_signed_in(
+        self, client: AsyncClient, session: AsyncSession, admin: User
+    ) -> None:
+        """The browser sent the token again before it stored the first answer's cookie."""
+        first = _refresh_cookie(await _login(client, admin.email))
+        one = await _refresh(client, first)
+        again = await _refresh(client, first)
+
+        assert one.status_code == again.status_code == 200, again.text
+        assert _refresh_cookie(again) != _refresh_cookie(one)
+        assert (await _me(client, _bearer(again.json()))).status_code == 200
+        # Both successors live on; past the grace the first token is a reuse again.
+        assert (await _refresh(client, _refresh_cookie(one))).status_code == 200
+        await _age_rotations(session, admin)
+        assert_problem(await _refresh(client, first), 401, "refresh_token_reused")
 
     async def test_reusing_a_rotated_token_revokes_the_whole_family(
         self, client: AsyncClient, session: AsyncSession, admin: User
     ) -> None:
         first = _refresh_cookie(await _login(client, admin.email))
         newest = _refresh_cookie(await _refresh(client, first))
+        await _age_rotations(session, admin)
 
         assert_problem(await _refresh(client, first), 401, "refresh_token_reused")
 
