@@ -29,8 +29,15 @@ install: .venv/.synced frontend/node_modules/.installed ## Python venv and SPA d
 chromium: ## Debian's Chromium for the browser tests (Playwright's own download cannot work here)
 	@command -v chromium >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
 
-spa: frontend/node_modules/.installed ## Build the SPA into frontend/dist
+# Rebuilt only when a source changed, so `make run` starts at once the second time.
+SPA_SOURCES := $(shell find frontend/src frontend/public -type f 2>/dev/null) \
+	frontend/index.html frontend/vite.config.ts frontend/tsconfig.json frontend/package-lock.json
+
+frontend/dist/index.html: frontend/node_modules/.installed $(SPA_SOURCES)
 	$(NPM) run build
+	touch $@
+
+spa: frontend/dist/index.html ## Build the SPA into frontend/dist (when its sources changed)
 
 # --- the two commands ---------------------------------------------------------------------------
 

@@ -48,7 +48,9 @@ def create_app(settings: Settings | None = None, *, serve_spa: bool = True) -> F
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        configure_logging(settings.log_level, as_json=settings.log_json)
+        configure_logging(
+            settings.log_level, as_json=settings.log_json, access_log_file=settings.access_log_file
+        )
         app.state.engine = create_engine(settings.async_database_url)
         app.state.sessionmaker = create_sessionmaker(app.state.engine)
         app.state.redis = await queue.connect(settings.redis_url)

@@ -7,6 +7,7 @@ import time
 from types import FrameType
 
 from scripts import demo
+from scripts.services import DATA
 from scripts.stack import free_port, running
 
 
@@ -24,6 +25,11 @@ def main() -> None:
         sys.exit(f"port {port} is in use; set PORT=... to use another")
     signal.signal(signal.SIGTERM, _raise_stop)
     signal.signal(signal.SIGINT, _raise_stop)
+    # The terminal keeps the banner, warnings and email links; one line per request goes here.
+    access_log = DATA / "access.log"
+    os.environ.setdefault("TENURE_ACCESS_LOG_FILE", str(access_log))
+    # Started by `make run`: when make is stopped on its own (a signal to make only), stop too.
+    parent = os.getppid()
     try:
         with running(database="tenure", port=port) as (url, procs):
             print(
@@ -33,11 +39,14 @@ def main() -> None:
                 f"  (TOTP secret {demo.CSM_TOTP_SECRET})\n"
                 f"  Manager:     {demo.MANAGER_EMAIL} / {demo.MANAGER_PASSWORD}\n"
                 f"  API docs:    {url}/api/docs\n"
-                f"  Emails are saved under .data/mail/ and their links printed here.\n"
+                f"  Emails are saved under .data/mail/ and their links printed here;\n"
+                f"  requests are logged to {os.environ['TENURE_ACCESS_LOG_FILE']}.\n"
                 f"  Press Ctrl-C to stop.\n",
                 flush=True,
             )
             while not procs.any_exited():
+                if os.getppid() != parent:
+                    raise _Stop()
                 time.sleep(0.5)
             print("A Tenure process exited; stopping the rest.", flush=True)
     except _Stop:

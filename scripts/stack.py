@@ -22,6 +22,9 @@ from scripts.services import DATA, ROOT
 def free_port(preferred: int | None = None) -> int:
     for candidate in ([preferred] if preferred else []) + [0]:
         with socket.socket() as s:
+            # As uvicorn binds: a port whose last connections linger in TIME_WAIT after a stop
+            # is free to serve again at once.
+            s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
             try:
                 s.bind(("127.0.0.1", candidate))
             except OSError:

@@ -57,6 +57,8 @@ class Settings(BaseSettings):
     public_url: str = "http://127.0.0.1:8000"
     log_level: str = "INFO"
     log_json: bool = True
+    # Where the access log (one line per request) goes instead of the console.
+    access_log_file: str | None = None
     # Day slices of one usage rollup run side by side, each on its own connection: about the
     # number of cores the database can give one organisation's rollup.
     rollup_parallelism: int = Field(2, ge=1, le=16)
