@@ -154,12 +154,14 @@ class GzipRequests:
         # 16 + MAX_WBITS: the gzip container. A body may hold several gzip members in a row.
         inflater = zlib.decompressobj(16 + zlib.MAX_WBITS)
         connected = True
+        received = False
         while True:
             message = await receive()
             if message["type"] != "http.request":
                 connected = False
                 break
             pending = message.get("body", b"")
+            received = received or bool(pending)
             while pending:
                 if inflater.eof:
                     inflater = zlib.decompressobj(16 + zlib.MAX_WBITS)
@@ -173,7 +175,8 @@ class GzipRequests:
                 pending = inflater.unconsumed_tail or inflater.unused_data
             if not message.get("more_body", False):
                 break
-        if not inflater.eof:
+        # No body at all is an empty one, not a broken gzip stream.
+        if received and not inflater.eof:
             raise zlib.error("truncated gzip body")
         return bytes(inflated), connected
 

@@ -265,11 +265,19 @@ class TestGzip:
         headers = {**basic, "Content-Type": "application/json", "Content-Encoding": "gzip"}
 
         response = await client.post(f"{URL}/v1/batch", headers=headers, content=body)
+        # A body may hold several gzip members one after the other (as `cat a.gz b.gz` makes).
+        half = len(body) // 2
+        raw = gzip.decompress(body)
+        two_members = gzip.compress(raw[:half]) + gzip.compress(
+            raw[half:].replace(b"ajs-track-1", b"ajs-track-2")
+        )
+        again = await client.post(f"{URL}/batch", headers=headers, content=two_members)
 
         assert response.status_code == 200, response.text
         assert response.json()["accepted"] == 1
-        [event] = await rows(session, UsageEvent, org)
-        assert event.message_id == "ajs-track-1"
+        assert again.json()["accepted"] == 1, again.text
+        events = await rows(session, UsageEvent, org)
+        assert sorted(e.message_id for e in events) == ["ajs-track-1", "ajs-track-2"]
 
     async def test_a_body_inflating_past_the_limit_is_a_413(
         self, client: AsyncClient, session: AsyncSession, org: Organisation, basic: dict[str, str]
@@ -299,6 +307,8 @@ class TestGzip:
         truncated = gzip.compress(b'{"batch": []}')[:-6]
         assert_problem(await client.post(f"{URL}/batch", headers=not_gzip, content=b"{}"), 400)
         assert_problem(await client.post(f"{URL}/batch", headers=not_gzip, content=truncated), 400)
+        # No body at all is an empty body (the route says what it misses), not broken gzip.
+        assert_problem(await client.post(f"{URL}/batch", headers=not_gzip), 422, "invalid_batch")
         brotli = {**json_type, "Content-Encoding": "br"}
         assert_problem(await client.post(f"{URL}/batch", headers=brotli, content=b"{}"), 415)
         assert await rows(session, UsageEvent, org) == []
