@@ -8,7 +8,14 @@ from fastapi.staticfiles import StaticFiles
 from fastapi_offline import FastAPIOffline
 
 from api import errors
-from api.middleware import ApiCallLog, BodySizeLimit, RequestContext, StorableText
+from api.middleware import (
+    ApiCallLog,
+    BodySizeLimit,
+    GzipRequests,
+    RequestContext,
+    SegmentAnswers,
+    StorableText,
+)
 from api.openapi import operation_id
 from api.routers import (
     account_imports,
@@ -41,6 +48,7 @@ from workers import queue
 
 SPA_DIST = Path(__file__).resolve().parent.parent / "frontend" / "dist"
 MAX_BODY_BYTES = 10_000_000
+API_PREFIX = "/api/v1"
 
 
 def create_app(settings: Settings | None = None, *, serve_spa: bool = True) -> FastAPI:
@@ -76,12 +84,16 @@ def create_app(settings: Settings | None = None, *, serve_spa: bool = True) -> F
     errors.install(app)
     # Innermost: it reads the body through BodySizeLimit's limit.
     app.add_middleware(StorableText)
+    # Between the two: the limit applies to the bytes received and to what they inflate to.
+    app.add_middleware(GzipRequests, max_bytes=MAX_BODY_BYTES)
     app.add_middleware(BodySizeLimit, max_bytes=MAX_BODY_BYTES)
+    # Outside every producer of errors, so all of Segment's routes' errors carry its members.
+    app.add_middleware(SegmentAnswers, prefix=f"{API_PREFIX}/segment")
     # Inside RequestContext, so the log line carries the request id.
     app.add_middleware(ApiCallLog)
     app.add_middleware(RequestContext)
 
-    api = APIRouter(prefix="/api/v1")
+    api = APIRouter(prefix=API_PREFIX)
     for router in (
         setup,
         auth,

@@ -5,6 +5,7 @@ import json
 import logging
 import time
 import uuid
+import zlib
 from datetime import datetime
 from typing import Any
 from urllib.parse import parse_qsl
@@ -106,6 +107,131 @@ class _TooLarge(HTTPException):
 
     def __init__(self, detail: str) -> None:
         super().__init__(413, detail)
+
+
+class GzipRequests:
+    """Read `Content-Encoding: gzip` bodies (Segment's SDKs with `gzip=True`, RudderStack's by
+    default) as the JSON they hold. Inside BodySizeLimit, which bounds the bytes on the wire;
+    this bounds the bytes they inflate to by the same limit, chunk by chunk, so a small body
+    that inflates to gigabytes is a 413 once past the limit, never held in memory."""
+
+    _GZIP = (b"gzip", b"x-gzip")
+
+    def __init__(self, app: ASGIApp, *, max_bytes: int) -> None:
+        self.app = app
+        self.max_bytes = max_bytes
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        encoding = dict(scope["headers"]).get(b"content-encoding", b"").strip().lower()
+        if encoding in (b"", b"identity"):
+            await self.app(scope, receive, send)
+            return
+        if encoding not in self._GZIP:
+            detail = "Only gzip request bodies are accepted (Content-Encoding: gzip)"
+            await problem_response(415, detail=detail)(scope, receive, send)
+            return
+        try:
+            body, connected = await self._inflate(receive)
+        except _TooLarge as exc:
+            await problem_response(413, detail=str(exc.detail))(scope, receive, send)
+            return
+        except zlib.error:
+            await problem_response(400, detail="The body is not valid gzip")(scope, receive, send)
+            return
+        headers = [
+            (name, value)
+            for name, value in scope["headers"]
+            if name not in (b"content-encoding", b"content-length")
+        ]
+        headers.append((b"content-length", str(len(body)).encode()))
+        await self.app({**scope, "headers": headers}, _replay(body, connected, receive), send)
+
+    async def _inflate(self, receive: Receive) -> tuple[bytes, bool]:
+        inflated = bytearray()
+        # 16 + MAX_WBITS: the gzip container. A body may hold several gzip members in a row.
+        inflater = zlib.decompressobj(16 + zlib.MAX_WBITS)
+        connected = True
+        received = False
+        while True:
+            message = await receive()
+            if message["type"] != "http.request":
+                connected = False
+                break
+            pending = message.get("body", b"")
+            received = received or bool(pending)
+            while pending:
+                if inflater.eof:
+                    inflater = zlib.decompressobj(16 + zlib.MAX_WBITS)
+                # At most one byte past the limit: enough to know the body is too large.
+                inflated += inflater.decompress(pending, self.max_bytes + 1 - len(inflated))
+                if len(inflated) > self.max_bytes:
+                    raise _TooLarge(
+                        f"Request bodies are limited to {self.max_bytes // 1_000_000} MB "
+                        "once decompressed"
+                    )
+                pending = inflater.unconsumed_tail or inflater.unused_data
+            if not message.get("more_body", False):
+                break
+        # No body at all is an empty one, not a broken gzip stream.
+        if received and not inflater.eof:
+            raise zlib.error("truncated gzip body")
+        return bytes(inflated), connected
+
+
+class SegmentAnswers:
+    """Errors under Segment's URLs also carry the members Segment's HTTP API answers with and
+    its SDKs read (`"success": false`, `message`), beside the problem's own: the SDKs report
+    `message` on failure, and RudderStack's crashes without it. Every error, wherever it was
+    raised (the body size limit, auth, validation), passes here."""
+
+    def __init__(self, app: ASGIApp, *, prefix: str) -> None:
+        self.app = app
+        self.prefix = prefix
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        path = scope.get("path", "")
+        if scope["type"] != "http" or not (
+            path == self.prefix or path.startswith(self.prefix + "/")
+        ):
+            await self.app(scope, receive, send)
+            return
+        start: Message | None = None
+        body = bytearray()
+
+        async def send_segment(message: Message) -> None:
+            nonlocal start
+            if message["type"] == "http.response.start":
+                content_type = dict(message.get("headers", [])).get(b"content-type", b"")
+                if message["status"] >= 400 and content_type.startswith(b"application/problem"):
+                    start = message  # held until the body is complete
+                    return
+            elif message["type"] == "http.response.body" and start is not None:
+                body.extend(message.get("body", b""))
+                if message.get("more_body", False):
+                    return
+                rewritten = _with_segment_members(bytes(body))
+                headers = [(k, v) for k, v in start.get("headers", []) if k != b"content-length"]
+                headers.append((b"content-length", str(len(rewritten)).encode()))
+                await send({**start, "headers": headers})
+                await send({"type": "http.response.body", "body": rewritten})
+                return
+            await send(message)
+
+        await self.app(scope, receive, send_segment)
+
+
+def _with_segment_members(body: bytes) -> bytes:
+    try:
+        problem = json.loads(body)
+    except ValueError:
+        return body
+    if not isinstance(problem, dict):
+        return body
+    message = problem.get("detail") or problem.get("title") or ""
+    return json.dumps({**problem, "success": False, "message": message}).encode()
 
 
 class StorableText:

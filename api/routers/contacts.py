@@ -15,6 +15,7 @@ from domain.usage.schemas import (
     ContactDetail,
     ContactRead,
     ContactUpsert,
+    GroupTraitsRead,
 )
 
 # Contacts: the people who use the customer's product, and the accounts they belong to.
@@ -86,3 +87,23 @@ async def list_account_contacts(
         session, actor, account_id, limit=limit, offset=offset
     )
     return Page[ContactRead].model_validate(paged)
+
+
+@router.get(
+    "/accounts/{account_id}/group-traits",
+    response_model=Page[GroupTraitsRead],
+    responses=problem(401, 404, 422),
+)
+async def list_account_group_traits(
+    account_id: uuid.UUID,
+    actor: ApiActor,
+    session: Session,
+    limit: Limit = 50,
+    offset: Offset = 0,
+) -> Page[GroupTraitsRead]:
+    """The account's traits as Segment `group` calls sent them (`name`, `industry`,
+    `employees`, ...), one entry per contact whose calls sent any, by contact external id."""
+    paged = await usage.list_account_group_traits(
+        session, actor, account_id, limit=limit, offset=offset
+    )
+    return Page[GroupTraitsRead].model_validate(paged)

@@ -1,9 +1,10 @@
 from typing import Any
 
 from fastapi import APIRouter, Request
+from pydantic import Field
 
 from api.deps import ApiActor, ApiCallOutcome, Session
-from api.errors import problem
+from api.errors import ProblemDetail, problem
 from api.routers.events import batch_body, record
 from domain.usage import service as usage
 from domain.usage.schemas import (
@@ -17,10 +18,28 @@ from domain.usage.schemas import (
 )
 
 # Segment's HTTP Tracking API, so Segment (or RudderStack) can send here unchanged: the write
-# key is the API key, sent as the Basic user name.
+# key is the API key, sent as the Basic user name; bodies may be gzip (api/middleware.py).
 router = APIRouter(prefix="/segment", tags=["segment"])
 
-_RESPONSES = problem(401, 403, 422)
+
+class SegmentProblem(ProblemDetail):
+    """A problem with the members Segment's HTTP API answers errors with, which its SDKs read
+    (added by `api.middleware.SegmentAnswers`)."""
+
+    success: bool = False
+    message: str = Field(description="The problem's `detail`")
+
+
+def _problems(*statuses: int) -> dict[int | str, dict[str, Any]]:
+    return {
+        status: {**response, "model": SegmentProblem}
+        for status, response in problem(*statuses).items()
+    }
+
+
+# 400: a gzip body that does not inflate; 413: too large, sent or inflated; 415: an encoding
+# other than gzip.
+_RESPONSES = _problems(400, 401, 403, 413, 415, 422)
 
 
 @router.post("/identify", response_model=SegmentResult, responses=_RESPONSES)
@@ -28,7 +47,8 @@ async def segment_identify(
     data: SegmentIdentify, actor: ApiActor, session: Session, outcome: ApiCallOutcome
 ) -> SegmentResult:
     """Upsert the contact `userId` (or `anonymousId`) with its traits (`email`, `name` or
-    `firstName`/`lastName`, `title`, `role`; the rest are kept as custom traits)."""
+    `firstName`/`lastName`, `title`, `role`; the rest are kept as custom traits), sent in
+    `traits` or, as RudderStack does, in `context.traits`."""
     result = await usage.segment_call(session, actor, data)
     record(outcome, result.accepted, result.rejected, result.errors)
     return result
@@ -38,8 +58,9 @@ async def segment_identify(
 async def segment_group(
     data: SegmentGroup, actor: ApiActor, session: Session, outcome: ApiCallOutcome
 ) -> SegmentResult:
-    """Make the contact a member of the account whose external id is `groupId`. Accounts are
-    never created from group calls: the membership links once the account exists."""
+    """Make the contact a member of the account whose external id is `groupId`, keeping the
+    call's `traits` (read them with `/accounts/{account_id}/group-traits`). Accounts are never
+    created from group calls: the membership links once the account exists."""
     result = await usage.segment_call(session, actor, data)
     record(outcome, result.accepted, result.rejected, result.errors)
     return result
@@ -50,7 +71,9 @@ async def segment_track(
     data: SegmentTrack, actor: ApiActor, session: Session, outcome: ApiCallOutcome
 ) -> SegmentResult:
     """Store an event; `properties.feature` and `properties.module` name its feature and
-    module, `context.groupId` its account (else the contact's only account)."""
+    module, `context.groupId` its account (else the contact's only account). It happened at
+    `timestamp`, else at `originalTimestamp` corrected by the device clock's skew (`sentAt`
+    against the time received), else when received."""
     result = await usage.segment_call(session, actor, data)
     record(outcome, result.accepted, result.rejected, result.errors)
     return result
@@ -106,14 +129,15 @@ _BATCH_EXAMPLE: dict[str, Any] = {
 @router.post(
     "/batch",
     response_model=SegmentResult,
-    responses=problem(401, 403, 413, 422),
+    responses=_RESPONSES,
     openapi_extra=batch_body(SegmentBatch, _BATCH_EXAMPLE),
 )
 async def segment_batch(
     request: Request, actor: ApiActor, session: Session, outcome: ApiCallOutcome
 ) -> SegmentResult:
-    """Up to 5,000 calls of any type; each valid one is handled as its single route would,
-    each invalid one reported by position."""
+    """Up to 5,000 calls of any type, in order (an `alias` applies to the calls before it);
+    each valid one is handled as its single route would, each invalid one reported by
+    position. The batch's `context` and `sentAt` apply to calls that have none."""
     result = await usage.segment_batch(session, actor, await request.body())
     record(outcome, result.accepted, result.rejected, result.errors)
     return result
@@ -122,7 +146,7 @@ async def segment_batch(
 @router.post(
     "",
     response_model=SegmentResult,
-    responses=problem(401, 403, 413, 422),
+    responses=_RESPONSES,
     openapi_extra=batch_body(SegmentBatch, _BATCH_EXAMPLE),
 )
 async def segment_any(

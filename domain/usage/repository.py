@@ -36,6 +36,19 @@ ORDER BY d.day
 ON CONFLICT DO NOTHING
 """
 
+# The external id of the contact's account when it has exactly one (no row otherwise), by the
+# memberships' primary key.
+_SOLE_ACCOUNT = """
+SELECT min(ca.account_external_id) AS account_external_id
+FROM contact_accounts ca
+WHERE {only} AND ca.org_id = CAST(:org_id AS uuid) AND ca.contact_id = {contact}
+HAVING count(*) = 1
+"""
+_SOLE_ACCOUNT_OF_CONTACT = _SOLE_ACCOUNT.format(contact="c.id", only="true")
+_SOLE_ACCOUNT_OF_UNATTRIBUTED = _SOLE_ACCOUNT.format(
+    contact="c.id", only="v.account_external_id IS NULL"
+)
+
 _INSERT_EVENTS = text(
     f"""
 WITH v AS (
@@ -53,14 +66,17 @@ touched AS (
         account_id, contact_id, session_id, occurred_at, properties
     )
     SELECT CAST(:org_id AS uuid), v.message_id, v.name, v.feature, v.module,
-           v.contact_external_id, v.account_external_id, a.id, c.id, v.session_id,
-           v.occurred_at, CAST(v.properties AS jsonb)
+           v.contact_external_id, COALESCE(v.account_external_id, sole.account_external_id),
+           a.id, c.id, v.session_id, v.occurred_at, CAST(v.properties AS jsonb)
     FROM v
-    LEFT JOIN accounts a
-        ON a.org_id = CAST(:org_id AS uuid) AND a.deleted_at IS NULL
-        AND a.external_id = v.account_external_id
     LEFT JOIN contacts c
         ON c.org_id = CAST(:org_id AS uuid) AND c.external_id = v.contact_external_id
+    -- An event sent without its account belongs to its contact's account, when the contact
+    -- has only one: attributed now, so the account's events show it before any rollup.
+    LEFT JOIN LATERAL ({_SOLE_ACCOUNT_OF_UNATTRIBUTED}) AS sole ON true
+    LEFT JOIN accounts a
+        ON a.org_id = CAST(:org_id AS uuid) AND a.deleted_at IS NULL
+        AND a.external_id = COALESCE(v.account_external_id, sole.account_external_id)
     ORDER BY v.message_id
     ON CONFLICT (org_id, message_id) DO NOTHING
     RETURNING message_id, occurred_at
@@ -170,6 +186,36 @@ WHERE t.org_id = CAST(:org_id AS uuid) AND t.external_id = :external_id
     ),
     text("DELETE FROM contacts WHERE org_id = CAST(:org_id AS uuid) AND external_id = :previous"),
 ]
+
+# Events sent under :previous while no contact had that id (an anonymous visitor never
+# identified) are :external_id's: re-keyed, and linked to that contact and its only account
+# when they exist (else they link when those arrive).
+_ALIAS_UNLINKED_EVENTS = text(
+    f"""
+WITH target AS (
+    SELECT c.id, sole.account_external_id, a.id AS account_id
+    FROM (SELECT 1) AS one
+    LEFT JOIN contacts c
+        ON c.org_id = CAST(:org_id AS uuid) AND c.external_id = :external_id
+    LEFT JOIN LATERAL ({_SOLE_ACCOUNT_OF_CONTACT}) AS sole ON true
+    LEFT JOIN accounts a
+        ON a.org_id = CAST(:org_id AS uuid) AND a.deleted_at IS NULL
+        AND a.external_id = sole.account_external_id
+),
+touched AS (
+    UPDATE usage_events e
+    SET contact_external_id = :external_id, contact_id = target.id,
+        account_external_id = COALESCE(e.account_external_id, target.account_external_id),
+        account_id = CASE WHEN e.account_external_id IS NULL THEN target.account_id
+                          ELSE e.account_id END
+    FROM target
+    WHERE e.org_id = CAST(:org_id AS uuid) AND e.contact_id IS NULL
+      AND e.contact_external_id = :previous
+    RETURNING e.occurred_at
+)
+{_MARK_PENDING}
+"""
+)
 
 # Late arrivals: events and memberships written before their account or contact existed.
 _LINK_EVENT_ACCOUNTS = text(
@@ -466,6 +512,7 @@ class UsageRepository:
         if (await self.session.execute(_RENAME_CONTACT, params)).first() is None:
             for statement in _MERGE_CONTACTS:
                 await self.session.execute(statement, params)
+        await self.session.execute(_ALIAS_UNLINKED_EVENTS, params)
 
     async def link_event_contacts(self, *, tz: str, only: list[str] | None = None) -> None:
         await self.session.execute(_LINK_EVENT_CONTACTS, self._params(tz=tz, only=only))
@@ -570,6 +617,29 @@ class UsageRepository:
             .offset(offset)
         )
         return list(rows), total or 0
+
+    async def page_account_group_traits(
+        self, account_id: uuid.UUID, *, limit: int, offset: int
+    ) -> tuple[list[tuple[uuid.UUID, str, dict[str, Any]]], int]:
+        """(contact id, contact external id, traits) of the account's members whose group
+        calls sent traits, by contact external id."""
+        stmt = (
+            select(Contact.id, Contact.external_id, ContactAccount.traits)
+            .join(ContactAccount, ContactAccount.contact_id == Contact.id)
+            .where(
+                Contact.org_id == self.org_id,
+                ContactAccount.org_id == self.org_id,
+                ContactAccount.account_id == account_id,
+                ContactAccount.traits != text("'{}'::jsonb"),
+            )
+        )
+        total = await self.session.scalar(select(func.count()).select_from(stmt.subquery()))
+        rows = await self.session.execute(
+            stmt.order_by(Contact.external_id).limit(limit).offset(offset)
+        )
+        return [(contact_id, external_id, traits) for contact_id, external_id, traits in rows], (
+            total or 0
+        )
 
     async def page_account_events(
         self, account_ids: list[uuid.UUID], *, limit: int, offset: int

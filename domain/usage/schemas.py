@@ -233,10 +233,25 @@ class FeatureSeries(BaseModel):
 
 
 class _SegmentMessage(BaseModel):
+    # Segment's spec has more common fields than Tenure reads (integrations, channel, version,
+    # receivedAt, writeKey, ...), and the SDKs send them: ignored, never refused.
+    model_config = ConfigDict(extra="ignore")
+
     user_id: ExternalId | None = Field(None, alias="userId")
     anonymous_id: ExternalId | None = Field(None, alias="anonymousId")
     message_id: ExternalId | None = Field(None, alias="messageId")
-    timestamp: Timestamp | None = None
+    timestamp: Timestamp | None = Field(
+        None, description="When it happened; left out: `originalTimestamp`, else when received"
+    )
+    original_timestamp: Timestamp | None = Field(
+        None,
+        alias="originalTimestamp",
+        description="The device's time of the call, corrected by the gap between `sentAt` "
+        "and when Tenure received it (the device's clock may be wrong)",
+    )
+    sent_at: Timestamp | None = Field(
+        None, alias="sentAt", description="The device's time when it sent the call"
+    )
     context: JsonObject = Field(default_factory=dict)
 
     @model_validator(mode="after")
@@ -330,8 +345,13 @@ SegmentCall = Annotated[
 
 
 class SegmentBatch(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+
     batch: list[SegmentCall] = Field(max_length=MAX_BATCH)
     context: JsonObject = Field(default_factory=dict)
+    sent_at: Timestamp | None = Field(
+        None, alias="sentAt", description="The device's time when it sent the batch"
+    )
 
 
 class SegmentResult(BaseModel):
@@ -339,3 +359,12 @@ class SegmentResult(BaseModel):
     accepted: int
     rejected: int
     errors: list[ItemError]
+
+
+class GroupTraitsRead(BaseModel):
+    """The traits a contact's Segment `group` calls sent for an account (merged, the latest
+    value of each trait kept)."""
+
+    contact_id: uuid.UUID
+    contact_external_id: str = Field(examples=["user-42"])
+    traits: dict[str, Any] = Field(examples=[{"name": "Acme Inc", "plan": "enterprise"}])

@@ -41,6 +41,7 @@ from domain.usage.schemas import (
     FeatureSeries,
     FeatureTrend,
     FeatureUsage,
+    GroupTraitsRead,
     ItemError,
     SegmentAlias,
     SegmentBatch,
@@ -293,8 +294,10 @@ def _text(value: Any) -> str | None:
 
 def _derived_message_id(call: SegmentCall) -> str:
     # Segment's libraries always send a messageId; without one a retry of the same payload
-    # must still collapse, so the key is the payload's hash.
-    digest = hashlib.sha256(call.model_dump_json(by_alias=True).encode()).hexdigest()
+    # must still collapse, so the key is the payload's hash (without `sentAt`, which a retry
+    # may send anew).
+    dump = call.model_dump_json(by_alias=True, exclude={"sent_at"})
+    digest = hashlib.sha256(dump.encode()).hexdigest()
     return f"derived-{digest[:40]}"
 
 
@@ -309,7 +312,10 @@ _IDENTIFY_FIELDS = ("email", "name", "firstName", "lastName", "title", "role")
 
 
 def _contact_of(call: SegmentIdentify) -> ContactUpsert:
-    traits = call.traits
+    # RudderStack's SDKs send identify traits in `context.traits` only; Segment's spec allows
+    # them there too. The top-level ones win.
+    in_context = call.context.get("traits")
+    traits = {**in_context, **call.traits} if isinstance(in_context, dict) else call.traits
     name = _text(traits.get("name")) or " ".join(
         p for p in (_text(traits.get("firstName")), _text(traits.get("lastName"))) if p
     )
@@ -327,7 +333,29 @@ def _contact_of(call: SegmentIdentify) -> ContactUpsert:
     )
 
 
-def _event_of(call: SegmentTrack | SegmentPage, now: datetime) -> EventCreate:
+def occurred_at(
+    call: SegmentTrack | SegmentPage, *, sent_at: datetime | None, received_at: datetime
+) -> datetime:
+    """When a call happened, by Segment's rule: its `timestamp`; else its `originalTimestamp`
+    moved by the device clock's skew (`receivedAt - (sentAt - originalTimestamp)`, `sentAt`
+    being the call's own or its batch's); else when it was received."""
+    if call.timestamp is not None:
+        return call.timestamp
+    original = call.original_timestamp
+    if original is None:
+        return received_at
+    sent = call.sent_at or sent_at
+    if sent is None:
+        return original
+    try:
+        return received_at - (sent - original)
+    except OverflowError:  # a skew past datetime's range: the device's own time, as sent
+        return original
+
+
+def _event_of(
+    call: SegmentTrack | SegmentPage, *, sent_at: datetime | None, now: datetime
+) -> EventCreate:
     if isinstance(call, SegmentTrack):
         name = call.event
     else:
@@ -343,46 +371,66 @@ def _event_of(call: SegmentTrack | SegmentPage, now: datetime) -> EventCreate:
             "module": _text(props.get("module")),
             "contact_external_id": call.contact_external_id,
             "account_external_id": _account_of(call),
-            "occurred_at": call.timestamp or now,
+            "occurred_at": occurred_at(call, sent_at=sent_at, received_at=now),
             "session_id": str(session_id)[:200] if session_id is not None else None,
             "properties": props,
         }
     )
 
 
+@dataclass
+class _SegmentRun:
+    """Consecutive calls without an alias among them, ready to store."""
+
+    contacts: list[tuple[int, ContactUpsert]] = field(default_factory=list)
+    memberships: list[_Membership] = field(default_factory=list)
+    events: list[tuple[int, EventCreate]] = field(default_factory=list)
+
+
+async def _store_run(
+    repo: UsageRepository, run: _SegmentRun, tally: _Tally, *, tz: str, now: datetime
+) -> None:
+    # Contacts and memberships first, so the run's events link to them (and to the contact's
+    # only account) as they are stored.
+    await _store_contacts(repo, run.contacts, tally, tz=tz, memberships=run.memberships)
+    await _store_events(repo, run.events, tally, tz=tz, now=now)
+
+
 async def _segment(
-    session: AsyncSession, actor: Actor, calls: Sequence[tuple[int, SegmentCall]], tally: _Tally
+    session: AsyncSession,
+    actor: Actor,
+    calls: Sequence[tuple[int, SegmentCall]],
+    tally: _Tally,
+    *,
+    sent_at: datetime | None = None,
 ) -> SegmentResult:
+    """Calls in the order sent: each alias applies after the calls before it and before the
+    calls after it, so events sent under `previousId` ahead of an alias follow the contact."""
     repo, tz = await _context(session, actor)
     now = clock.now()
-    contacts: list[tuple[int, ContactUpsert]] = []
-    memberships: list[_Membership] = []
-    events: list[tuple[int, EventCreate]] = []
-    aliases: list[SegmentAlias] = []
+    run = _SegmentRun()
     for index, call in calls:
+        if isinstance(call, SegmentAlias):
+            await _store_run(repo, run, tally, tz=tz, now=now)
+            run = _SegmentRun()
+            if call.previous_id != call.contact_external_id:
+                await repo.alias_contact(call.previous_id, call.contact_external_id, tz=tz)
+            tally.stored += 1
+            continue
         try:
-            if isinstance(call, SegmentAlias):
-                aliases.append(call)
-            elif isinstance(call, SegmentIdentify):
-                contacts.append((index, _contact_of(call)))
+            if isinstance(call, SegmentIdentify):
+                run.contacts.append((index, _contact_of(call)))
             elif isinstance(call, SegmentGroup):
                 # Kept for linking: Tenure never creates an account from a group call.
-                contacts.append((index, ContactUpsert(external_id=call.contact_external_id)))
-                memberships.append(
+                run.contacts.append((index, ContactUpsert(external_id=call.contact_external_id)))
+                run.memberships.append(
                     _Membership(call.contact_external_id, call.group_id, call.traits or None)
                 )
             else:
-                events.append((index, _event_of(call, now)))
+                run.events.append((index, _event_of(call, sent_at=sent_at, now=now)))
         except ValidationError as exc:
             tally.reject(index, call.message_id, describe(exc))
-    # Contacts first, so this batch's events link to them as they are stored; aliases before
-    # events, so events sent under the new id after an alias find the merged contact.
-    await _store_contacts(repo, contacts, tally, tz=tz, memberships=memberships)
-    for alias in aliases:
-        if alias.previous_id != alias.contact_external_id:
-            await repo.alias_contact(alias.previous_id, alias.contact_external_id, tz=tz)
-        tally.stored += 1
-    await _store_events(repo, events, tally, tz=tz, now=now)
+    await _store_run(repo, run, tally, tz=tz, now=now)
     result = tally.result()
     return SegmentResult(accepted=result.accepted, rejected=result.rejected, errors=result.errors)
 
@@ -409,7 +457,8 @@ async def segment_batch(session: AsyncSession, actor: Actor, body: bytes) -> Seg
         (i, c.model_copy(update={"context": {**shared, **c.context}}) if shared else c)
         for i, c in parsed.items
     ]
-    return await _segment(session, actor, calls, _Tally(errors=parsed.errors))
+    sent_at = parsed.envelope.get("sent_at")
+    return await _segment(session, actor, calls, _Tally(errors=parsed.errors), sent_at=sent_at)
 
 
 async def segment_message(session: AsyncSession, actor: Actor, body: bytes) -> SegmentResult:
@@ -594,6 +643,22 @@ async def list_account_contacts(
     items, total = await UsageRepository(session, actor.org_id).page_account_contacts(
         account.id, limit=limit, offset=offset
     )
+    return Paged(items=items, total=total, limit=limit, offset=offset)
+
+
+async def list_account_group_traits(
+    session: AsyncSession, actor: Actor, account_id: uuid.UUID, *, limit: int, offset: int
+) -> Paged[GroupTraitsRead]:
+    """The account traits that Segment `group` calls sent for a visible account, per contact
+    that sent any."""
+    account = await accounts.get_account(session, actor, account_id)
+    rows, total = await UsageRepository(session, actor.org_id).page_account_group_traits(
+        account.id, limit=limit, offset=offset
+    )
+    items = [
+        GroupTraitsRead(contact_id=contact_id, contact_external_id=external_id, traits=traits)
+        for contact_id, external_id, traits in rows
+    ]
     return Paged(items=items, total=total, limit=limit, offset=offset)
 
 

@@ -2,6 +2,8 @@
 authenticated with the write key as the Basic user name."""
 
 import base64
+import gzip
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -9,10 +11,11 @@ from httpx import AsyncClient
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from domain.common.settings import Settings
 from domain.integration.models import ApiScope
 from domain.orgs.models import Organisation
 from domain.usage.models import Contact, ContactAccount, UsageEvent
-from tests.factories import create_account, create_api_key
+from tests.factories import auth_headers, create_account, create_api_key, create_user
 from tests.helpers import assert_problem
 
 URL = "/api/v1/segment"
@@ -250,3 +253,266 @@ class TestAlias:
 
         assert response.json()["accepted"] == 1
         assert await rows(session, Contact, org) == []
+
+
+class TestGzip:
+    """Segment's SDKs with `gzip=True`, and RudderStack's by default, compress their bodies."""
+
+    async def test_a_gzip_body_is_read_as_its_json(
+        self, client: AsyncClient, session: AsyncSession, org: Organisation, basic: dict[str, str]
+    ) -> None:
+        body = gzip.compress(b'{"batch": [' + str(TRACK).replace("'", '"').encode() + b"]}")
+        headers = {**basic, "Content-Type": "application/json", "Content-Encoding": "gzip"}
+
+        response = await client.post(f"{URL}/v1/batch", headers=headers, content=body)
+        # A body may hold several gzip members one after the other (as `cat a.gz b.gz` makes).
+        half = len(body) // 2
+        raw = gzip.decompress(body)
+        two_members = gzip.compress(raw[:half]) + gzip.compress(
+            raw[half:].replace(b"ajs-track-1", b"ajs-track-2")
+        )
+        again = await client.post(f"{URL}/batch", headers=headers, content=two_members)
+
+        assert response.status_code == 200, response.text
+        assert response.json()["accepted"] == 1
+        assert again.json()["accepted"] == 1, again.text
+        events = await rows(session, UsageEvent, org)
+        assert sorted(e.message_id for e in events) == ["ajs-track-1", "ajs-track-2"]
+
+    async def test_a_body_inflating_past_the_limit_is_a_413(
+        self, client: AsyncClient, session: AsyncSession, org: Organisation, basic: dict[str, str]
+    ) -> None:
+        # 11 MB of JSON whitespace in 11 kB on the wire: refused once 10 MB have inflated.
+        bomb = gzip.compress(b'{"batch": [' + b" " * 11_000_000 + b"]}")
+        assert len(bomb) < 100_000
+        headers = {**basic, "Content-Type": "application/json", "Content-Encoding": "gzip"}
+
+        response = await client.post(f"{URL}/batch", headers=headers, content=bomb)
+
+        body = assert_problem(response, 413)
+        assert "decompressed" in body["detail"]
+        # The limit is the application's, not Segment's alone.
+        events = await client.post(
+            "/api/v1/events/batch",
+            headers={**headers, "Authorization": basic["Authorization"]},
+            content=bomb,
+        )
+        assert_problem(events, 413)
+
+    async def test_a_body_that_is_not_gzip_or_another_encoding_is_refused(
+        self, client: AsyncClient, session: AsyncSession, org: Organisation, basic: dict[str, str]
+    ) -> None:
+        json_type = {**basic, "Content-Type": "application/json"}
+        not_gzip = {**json_type, "Content-Encoding": "gzip"}
+        truncated = gzip.compress(b'{"batch": []}')[:-6]
+        assert_problem(await client.post(f"{URL}/batch", headers=not_gzip, content=b"{}"), 400)
+        assert_problem(await client.post(f"{URL}/batch", headers=not_gzip, content=truncated), 400)
+        # No body at all is an empty body (the route says what it misses), not broken gzip.
+        assert_problem(await client.post(f"{URL}/batch", headers=not_gzip), 422, "invalid_batch")
+        brotli = {**json_type, "Content-Encoding": "br"}
+        assert_problem(await client.post(f"{URL}/batch", headers=brotli, content=b"{}"), 415)
+        assert await rows(session, UsageEvent, org) == []
+
+
+class TestSegmentAnswers:
+    async def test_errors_carry_segments_message_beside_the_problem(
+        self, client: AsyncClient, session: AsyncSession, org: Organisation, basic: dict[str, str]
+    ) -> None:
+        forged = {"Authorization": "Basic " + base64.b64encode(b"tnr_0_nope:").decode()}
+
+        for response in (
+            await client.post(f"{URL}/v1/batch", headers=forged, json={"batch": [TRACK]}),
+            await client.post(f"{URL}/track", headers=basic, json={"event": "x"}),
+            await client.post(URL, headers=basic, content=b"{"),
+        ):
+            body = assert_problem(response, response.status_code)
+            assert body["success"] is False and body["message"] == body["detail"]
+
+        # Elsewhere problems are left as they are.
+        other = await client.post("/api/v1/events", headers=basic, json={})
+        assert "message" not in assert_problem(other, 422)
+
+    async def test_success_is_segments_answer(
+        self, client: AsyncClient, session: AsyncSession, org: Organisation, basic: dict[str, str]
+    ) -> None:
+        response = await client.post(f"{URL}/v1/track", headers=basic, json=TRACK)
+
+        assert response.status_code == 200
+        assert response.json()["success"] is True
+
+
+class TestInOrder:
+    """A batch is handled in the order sent: an alias applies to the calls before it."""
+
+    async def test_events_before_an_alias_follow_the_contact(
+        self, client: AsyncClient, session: AsyncSession, org: Organisation, basic: dict[str, str]
+    ) -> None:
+        acme = await create_account(session, org, external_id="acme")
+        anonymous = {"anonymousId": "anon-1", "userId": None}
+        batch = [
+            {**IDENTIFY, **anonymous, "context": {"groupId": "acme"}, "messageId": "i-1"},
+            {**TRACK, **anonymous, "context": {}, "messageId": "t-1"},
+            {"type": "alias", "previousId": "anon-1", "userId": "user-1", "messageId": "a-1"},
+            {**TRACK, "userId": "user-1", "context": {}, "messageId": "t-2"},
+        ]
+
+        response = await client.post(f"{URL}/batch", headers=basic, json={"batch": batch})
+
+        assert response.json()["accepted"] == 4, response.text
+        [contact] = await rows(session, Contact, org)
+        assert contact.external_id == "user-1"
+        events = await rows(session, UsageEvent, org)
+        assert {(e.message_id, e.contact_id, e.account_id) for e in events} == {
+            ("t-1", contact.id, acme.id),
+            ("t-2", contact.id, acme.id),
+        }
+
+    async def test_events_of_an_unknown_previous_id_go_to_the_aliased_contact(
+        self, client: AsyncClient, session: AsyncSession, org: Organisation, basic: dict[str, str]
+    ) -> None:
+        acme = await create_account(session, org, external_id="acme")
+        await client.post(
+            f"{URL}/identify",
+            headers=basic,
+            json={"userId": "user-2", "context": {"groupId": "acme"}},
+        )
+        batch = [
+            {**TRACK, "userId": None, "anonymousId": "anon-2", "context": {}, "messageId": "t-3"},
+            {"type": "alias", "previousId": "anon-2", "userId": "user-2"},
+        ]
+
+        await client.post(f"{URL}/batch", headers=basic, json={"batch": batch})
+
+        [contact] = await rows(session, Contact, org)
+        [event] = await rows(session, UsageEvent, org)
+        assert (event.contact_external_id, event.contact_id) == ("user-2", contact.id)
+        assert (event.account_external_id, event.account_id) == ("acme", acme.id)
+
+
+class TestTimestamps:
+    async def test_original_timestamp_is_corrected_by_the_clock_skew(
+        self, client: AsyncClient, session: AsyncSession, org: Organisation, basic: dict[str, str]
+    ) -> None:
+        # The device's clock is an hour ahead; the call happened 10 minutes before it was sent.
+        now = datetime.now(UTC)
+        device_sent = now + timedelta(hours=1)
+        device_happened = device_sent - timedelta(minutes=10)
+        skewed = {k: v for k, v in TRACK.items() if k != "timestamp"}
+        batch = {
+            "batch": [
+                {**skewed, "originalTimestamp": device_happened.isoformat()},
+                {
+                    **skewed,
+                    "messageId": "own-sent-at",
+                    "originalTimestamp": "2026-11-20T09:00:00Z",
+                    "sentAt": "2026-11-20T09:00:05Z",
+                },
+                {**TRACK, "messageId": "stamped", "originalTimestamp": "2026-01-01T00:00:00Z"},
+            ],
+            "sentAt": device_sent.isoformat(),
+        }
+
+        before = datetime.now(UTC)
+        await client.post(f"{URL}/batch", headers=basic, json=batch)
+        after = datetime.now(UTC)
+        await client.post(
+            f"{URL}/track",
+            headers=basic,
+            json={**skewed, "messageId": "no-times"},
+        )
+        after_single = datetime.now(UTC)
+
+        events = {e.message_id: e.occurred_at for e in await rows(session, UsageEvent, org)}
+        ten_minutes = timedelta(minutes=10)
+        assert before - ten_minutes <= events["ajs-track-1"] <= after - ten_minutes
+        assert before - timedelta(seconds=5) <= events["own-sent-at"] <= after
+        assert events["stamped"] == datetime(2026, 11, 20, 9, 30, tzinfo=UTC)
+        assert after <= events["no-times"] <= after_single
+
+
+class TestAccounts:
+    async def test_an_event_without_group_is_the_contacts_accounts_at_once(
+        self,
+        client: AsyncClient,
+        session: AsyncSession,
+        org: Organisation,
+        basic: dict[str, str],
+        settings: Settings,
+    ) -> None:
+        acme = await create_account(session, org, external_id="acme")
+        await client.post(f"{URL}/identify", headers=basic, json=IDENTIFY)
+        await client.post(f"{URL}/group", headers=basic, json=GROUP)
+        await client.post(f"{URL}/track", headers=basic, json={**TRACK, "context": {}})
+        admin = await create_user(session, org, role_name="Admin")
+
+        listed = await client.get(
+            f"/api/v1/accounts/{acme.id}/events", headers=auth_headers(settings, admin)
+        )
+
+        assert [e["message_id"] for e in listed.json()["items"]] == ["ajs-track-1"]
+
+    async def test_identify_traits_in_context_as_rudderstack_sends_them(
+        self, client: AsyncClient, session: AsyncSession, org: Organisation, basic: dict[str, str]
+    ) -> None:
+        identify = {
+            "userId": "u-r",
+            "context": {"traits": {"email": "ada@acme.com", "name": "Ada", "plan": "pro"}},
+            "traits": {"plan": "enterprise"},
+        }
+
+        await client.post(f"{URL}/identify", headers=basic, json=identify)
+
+        [contact] = await rows(session, Contact, org)
+        assert (contact.email, contact.name, contact.traits) == (
+            "ada@acme.com",
+            "Ada",
+            {"plan": "enterprise"},
+        )
+
+    async def test_group_traits_read_on_the_account_as_the_caller_may_see_it(
+        self,
+        client: AsyncClient,
+        session: AsyncSession,
+        org: Organisation,
+        other_org: Organisation,
+        basic: dict[str, str],
+        settings: Settings,
+    ) -> None:
+        csm = await create_user(session, org, role_name="CSM")
+        acme = await create_account(session, org, external_id="acme", csms=[csm])
+        beta = await create_account(session, org, external_id="beta")
+        await client.post(f"{URL}/group", headers=basic, json=GROUP)
+        update = {**GROUP, "traits": {"employees": 400, "plan": "enterprise"}}
+        await client.post(f"{URL}/group", headers=basic, json=update)
+        await client.post(f"{URL}/group", headers=basic, json={**GROUP, "groupId": "beta"})
+        await client.post(
+            f"{URL}/group", headers=basic, json={**GROUP, "userId": "u-2", "traits": {}}
+        )
+        [contact] = [c for c in await rows(session, Contact, org) if c.external_id == "019mr8mf4r"]
+        headers = auth_headers(settings, csm)
+
+        response = await client.get(f"/api/v1/accounts/{acme.id}/group-traits", headers=headers)
+
+        assert response.status_code == 200, response.text
+        assert response.json()["total"] == 1
+        assert response.json()["items"] == [
+            {
+                "contact_id": str(contact.id),
+                "contact_external_id": "019mr8mf4r",
+                "traits": {
+                    "name": "Acme Inc",
+                    "industry": "Technology",
+                    "employees": 400,
+                    "plan": "enterprise",
+                },
+            }
+        ]
+        # Another CSM's account, and another organisation's, are not found.
+        hidden = await client.get(f"/api/v1/accounts/{beta.id}/group-traits", headers=headers)
+        assert_problem(hidden, 404)
+        stranger = await create_account(session, other_org, external_id="acme")
+        admin = await create_user(session, org, role_name="Admin")
+        foreign = await client.get(
+            f"/api/v1/accounts/{stranger.id}/group-traits", headers=auth_headers(settings, admin)
+        )
+        assert_problem(foreign, 404)

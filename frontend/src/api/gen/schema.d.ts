@@ -447,6 +447,27 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/accounts/{account_id}/group-traits": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List Account Group Traits
+         * @description The account's traits as Segment `group` calls sent them (`name`, `industry`,
+         *     `employees`, ...), one entry per contact whose calls sent any, by contact external id.
+         */
+        get: operations["listAccountGroupTraits"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/accounts/{account_id}/history": {
         parameters: {
             query?: never;
@@ -2017,8 +2038,9 @@ export interface paths {
         put?: never;
         /**
          * Segment Batch
-         * @description Up to 5,000 calls of any type; each valid one is handled as its single route would,
-         *     each invalid one reported by position.
+         * @description Up to 5,000 calls of any type, in order (an `alias` applies to the calls before it);
+         *     each valid one is handled as its single route would, each invalid one reported by
+         *     position. The batch's `context` and `sentAt` apply to calls that have none.
          */
         post: operations["segmentBatch"];
         delete?: never;
@@ -2038,8 +2060,9 @@ export interface paths {
         put?: never;
         /**
          * Segment Group
-         * @description Make the contact a member of the account whose external id is `groupId`. Accounts are
-         *     never created from group calls: the membership links once the account exists.
+         * @description Make the contact a member of the account whose external id is `groupId`, keeping the
+         *     call's `traits` (read them with `/accounts/{account_id}/group-traits`). Accounts are never
+         *     created from group calls: the membership links once the account exists.
          */
         post: operations["segmentGroup"];
         delete?: never;
@@ -2060,7 +2083,8 @@ export interface paths {
         /**
          * Segment Identify
          * @description Upsert the contact `userId` (or `anonymousId`) with its traits (`email`, `name` or
-         *     `firstName`/`lastName`, `title`, `role`; the rest are kept as custom traits).
+         *     `firstName`/`lastName`, `title`, `role`; the rest are kept as custom traits), sent in
+         *     `traits` or, as RudderStack does, in `context.traits`.
          */
         post: operations["segmentIdentify"];
         delete?: never;
@@ -2121,7 +2145,9 @@ export interface paths {
         /**
          * Segment Track
          * @description Store an event; `properties.feature` and `properties.module` name its feature and
-         *     module, `context.groupId` its account (else the contact's only account).
+         *     module, `context.groupId` its account (else the contact's only account). It happened at
+         *     `timestamp`, else at `originalTimestamp` corrected by the device clock's skew (`sentAt`
+         *     against the time received), else when received.
          */
         post: operations["segmentTrack"];
         delete?: never;
@@ -4515,6 +4541,33 @@ export interface components {
             /** Rate */
             rate: number | string;
         };
+        /**
+         * GroupTraitsRead
+         * @description The traits a contact's Segment `group` calls sent for an account (merged, the latest
+         *     value of each trait kept).
+         */
+        GroupTraitsRead: {
+            /**
+             * Contact External Id
+             * @example user-42
+             */
+            contact_external_id: string;
+            /**
+             * Contact Id
+             * Format: uuid
+             */
+            contact_id: string;
+            /**
+             * Traits
+             * @example {
+             *       "name": "Acme Inc",
+             *       "plan": "enterprise"
+             *     }
+             */
+            traits: {
+                [key: string]: unknown;
+            };
+        };
         /** HTTPValidationError */
         HTTPValidationError: {
             /** Detail */
@@ -5607,6 +5660,17 @@ export interface components {
             /** Total */
             total: number;
         };
+        /** Page[GroupTraitsRead] */
+        Page_GroupTraitsRead_: {
+            /** Items */
+            items: components["schemas"]["GroupTraitsRead"][];
+            /** Limit */
+            limit: number;
+            /** Offset */
+            offset: number;
+            /** Total */
+            total: number;
+        };
         /** Page[InvoiceRead] */
         Page_InvoiceRead_: {
             /** Items */
@@ -5840,9 +5904,22 @@ export interface components {
             };
             /** Messageid */
             messageId?: string | null;
+            /**
+             * Originaltimestamp
+             * @description The device's time of the call, corrected by the gap between `sentAt` and when Tenure received it (the device's clock may be wrong)
+             */
+            originalTimestamp?: string | null;
             /** Previousid */
             previousId: string;
-            /** Timestamp */
+            /**
+             * Sentat
+             * @description The device's time when it sent the call
+             */
+            sentAt?: string | null;
+            /**
+             * Timestamp
+             * @description When it happened; left out: `originalTimestamp`, else when received
+             */
             timestamp?: string | null;
             /**
              * @description discriminator enum property added by openapi-typescript
@@ -5867,7 +5944,20 @@ export interface components {
             groupId: string;
             /** Messageid */
             messageId?: string | null;
-            /** Timestamp */
+            /**
+             * Originaltimestamp
+             * @description The device's time of the call, corrected by the gap between `sentAt` and when Tenure received it (the device's clock may be wrong)
+             */
+            originalTimestamp?: string | null;
+            /**
+             * Sentat
+             * @description The device's time when it sent the call
+             */
+            sentAt?: string | null;
+            /**
+             * Timestamp
+             * @description When it happened; left out: `originalTimestamp`, else when received
+             */
             timestamp?: string | null;
             /**
              * Traits
@@ -5908,7 +5998,20 @@ export interface components {
             };
             /** Messageid */
             messageId?: string | null;
-            /** Timestamp */
+            /**
+             * Originaltimestamp
+             * @description The device's time of the call, corrected by the gap between `sentAt` and when Tenure received it (the device's clock may be wrong)
+             */
+            originalTimestamp?: string | null;
+            /**
+             * Sentat
+             * @description The device's time when it sent the call
+             */
+            sentAt?: string | null;
+            /**
+             * Timestamp
+             * @description When it happened; left out: `originalTimestamp`, else when received
+             */
             timestamp?: string | null;
             /**
              * Traits
@@ -5943,13 +6046,26 @@ export interface components {
             /** Name */
             name?: string | null;
             /**
+             * Originaltimestamp
+             * @description The device's time of the call, corrected by the gap between `sentAt` and when Tenure received it (the device's clock may be wrong)
+             */
+            originalTimestamp?: string | null;
+            /**
              * Properties
              * @description Free-form JSON, nested at most 32 levels
              */
             properties?: {
                 [key: string]: unknown;
             };
-            /** Timestamp */
+            /**
+             * Sentat
+             * @description The device's time when it sent the call
+             */
+            sentAt?: string | null;
+            /**
+             * Timestamp
+             * @description When it happened; left out: `originalTimestamp`, else when received
+             */
             timestamp?: string | null;
             /**
              * @description discriminator enum property added by openapi-typescript
@@ -5958,6 +6074,41 @@ export interface components {
             type: "page" | "screen";
             /** Userid */
             userId?: string | null;
+        };
+        /**
+         * SegmentProblem
+         * @description A problem with the members Segment's HTTP API answers errors with, which its SDKs read
+         *     (added by `api.middleware.SegmentAnswers`).
+         */
+        SegmentProblem: {
+            /**
+             * Code
+             * @description Stable machine-readable error code
+             */
+            code: string;
+            /** Detail */
+            detail: string;
+            /** Errors */
+            errors?: components["schemas"]["FieldError"][] | null;
+            /**
+             * Message
+             * @description The problem's `detail`
+             */
+            message: string;
+            /** Status */
+            status: number;
+            /**
+             * Success
+             * @default false
+             */
+            success: boolean;
+            /** Title */
+            title: string;
+            /**
+             * Type
+             * @default about:blank
+             */
+            type: string;
         };
         /** SegmentResult */
         SegmentResult: {
@@ -6005,13 +6156,26 @@ export interface components {
             /** Messageid */
             messageId?: string | null;
             /**
+             * Originaltimestamp
+             * @description The device's time of the call, corrected by the gap between `sentAt` and when Tenure received it (the device's clock may be wrong)
+             */
+            originalTimestamp?: string | null;
+            /**
              * Properties
              * @description Free-form JSON, nested at most 32 levels
              */
             properties?: {
                 [key: string]: unknown;
             };
-            /** Timestamp */
+            /**
+             * Sentat
+             * @description The device's time when it sent the call
+             */
+            sentAt?: string | null;
+            /**
+             * Timestamp
+             * @description When it happened; left out: `originalTimestamp`, else when received
+             */
             timestamp?: string | null;
             /**
              * @description discriminator enum property added by openapi-typescript
@@ -8205,6 +8369,61 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Page_EventRead_"];
+                };
+            };
+            /** @description Not authenticated */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProblemDetail"];
+                    "application/problem+json": unknown;
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProblemDetail"];
+                    "application/problem+json": unknown;
+                };
+            };
+            /** @description Invalid request */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProblemDetail"];
+                    "application/problem+json": unknown;
+                };
+            };
+        };
+    };
+    listAccountGroupTraits: {
+        parameters: {
+            query?: {
+                limit?: number;
+                offset?: number;
+            };
+            header?: never;
+            path: {
+                account_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Page_GroupTraitsRead_"];
                 };
             };
             /** @description Not authenticated */
@@ -13032,6 +13251,11 @@ export interface operations {
                     context?: {
                         [key: string]: unknown;
                     };
+                    /**
+                     * Sentat
+                     * @description The device's time when it sent the batch
+                     */
+                    sentAt?: string | null;
                 };
             };
         };
@@ -13045,13 +13269,23 @@ export interface operations {
                     "application/json": components["schemas"]["SegmentResult"];
                 };
             };
+            /** @description Bad request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SegmentProblem"];
+                    "application/problem+json": unknown;
+                };
+            };
             /** @description Not authenticated */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ProblemDetail"];
+                    "application/json": components["schemas"]["SegmentProblem"];
                     "application/problem+json": unknown;
                 };
             };
@@ -13061,7 +13295,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ProblemDetail"];
+                    "application/json": components["schemas"]["SegmentProblem"];
                     "application/problem+json": unknown;
                 };
             };
@@ -13071,7 +13305,17 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ProblemDetail"];
+                    "application/json": components["schemas"]["SegmentProblem"];
+                    "application/problem+json": unknown;
+                };
+            };
+            /** @description Unsupported media type */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SegmentProblem"];
                     "application/problem+json": unknown;
                 };
             };
@@ -13081,7 +13325,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ProblemDetail"];
+                    "application/json": components["schemas"]["SegmentProblem"];
                     "application/problem+json": unknown;
                 };
             };
@@ -13109,13 +13353,23 @@ export interface operations {
                     "application/json": components["schemas"]["SegmentResult"];
                 };
             };
+            /** @description Bad request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SegmentProblem"];
+                    "application/problem+json": unknown;
+                };
+            };
             /** @description Not authenticated */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ProblemDetail"];
+                    "application/json": components["schemas"]["SegmentProblem"];
                     "application/problem+json": unknown;
                 };
             };
@@ -13125,7 +13379,27 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ProblemDetail"];
+                    "application/json": components["schemas"]["SegmentProblem"];
+                    "application/problem+json": unknown;
+                };
+            };
+            /** @description Payload too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SegmentProblem"];
+                    "application/problem+json": unknown;
+                };
+            };
+            /** @description Unsupported media type */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SegmentProblem"];
                     "application/problem+json": unknown;
                 };
             };
@@ -13135,7 +13409,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ProblemDetail"];
+                    "application/json": components["schemas"]["SegmentProblem"];
                     "application/problem+json": unknown;
                 };
             };
@@ -13187,6 +13461,11 @@ export interface operations {
                     context?: {
                         [key: string]: unknown;
                     };
+                    /**
+                     * Sentat
+                     * @description The device's time when it sent the batch
+                     */
+                    sentAt?: string | null;
                 };
             };
         };
@@ -13200,13 +13479,23 @@ export interface operations {
                     "application/json": components["schemas"]["SegmentResult"];
                 };
             };
+            /** @description Bad request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SegmentProblem"];
+                    "application/problem+json": unknown;
+                };
+            };
             /** @description Not authenticated */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ProblemDetail"];
+                    "application/json": components["schemas"]["SegmentProblem"];
                     "application/problem+json": unknown;
                 };
             };
@@ -13216,7 +13505,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ProblemDetail"];
+                    "application/json": components["schemas"]["SegmentProblem"];
                     "application/problem+json": unknown;
                 };
             };
@@ -13226,7 +13515,17 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ProblemDetail"];
+                    "application/json": components["schemas"]["SegmentProblem"];
+                    "application/problem+json": unknown;
+                };
+            };
+            /** @description Unsupported media type */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SegmentProblem"];
                     "application/problem+json": unknown;
                 };
             };
@@ -13236,7 +13535,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ProblemDetail"];
+                    "application/json": components["schemas"]["SegmentProblem"];
                     "application/problem+json": unknown;
                 };
             };
@@ -13264,13 +13563,23 @@ export interface operations {
                     "application/json": components["schemas"]["SegmentResult"];
                 };
             };
+            /** @description Bad request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SegmentProblem"];
+                    "application/problem+json": unknown;
+                };
+            };
             /** @description Not authenticated */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ProblemDetail"];
+                    "application/json": components["schemas"]["SegmentProblem"];
                     "application/problem+json": unknown;
                 };
             };
@@ -13280,7 +13589,27 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ProblemDetail"];
+                    "application/json": components["schemas"]["SegmentProblem"];
+                    "application/problem+json": unknown;
+                };
+            };
+            /** @description Payload too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SegmentProblem"];
+                    "application/problem+json": unknown;
+                };
+            };
+            /** @description Unsupported media type */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SegmentProblem"];
                     "application/problem+json": unknown;
                 };
             };
@@ -13290,7 +13619,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ProblemDetail"];
+                    "application/json": components["schemas"]["SegmentProblem"];
                     "application/problem+json": unknown;
                 };
             };
@@ -13318,13 +13647,23 @@ export interface operations {
                     "application/json": components["schemas"]["SegmentResult"];
                 };
             };
+            /** @description Bad request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SegmentProblem"];
+                    "application/problem+json": unknown;
+                };
+            };
             /** @description Not authenticated */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ProblemDetail"];
+                    "application/json": components["schemas"]["SegmentProblem"];
                     "application/problem+json": unknown;
                 };
             };
@@ -13334,7 +13673,27 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ProblemDetail"];
+                    "application/json": components["schemas"]["SegmentProblem"];
+                    "application/problem+json": unknown;
+                };
+            };
+            /** @description Payload too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SegmentProblem"];
+                    "application/problem+json": unknown;
+                };
+            };
+            /** @description Unsupported media type */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SegmentProblem"];
                     "application/problem+json": unknown;
                 };
             };
@@ -13344,7 +13703,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ProblemDetail"];
+                    "application/json": components["schemas"]["SegmentProblem"];
                     "application/problem+json": unknown;
                 };
             };
@@ -13372,13 +13731,23 @@ export interface operations {
                     "application/json": components["schemas"]["SegmentResult"];
                 };
             };
+            /** @description Bad request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SegmentProblem"];
+                    "application/problem+json": unknown;
+                };
+            };
             /** @description Not authenticated */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ProblemDetail"];
+                    "application/json": components["schemas"]["SegmentProblem"];
                     "application/problem+json": unknown;
                 };
             };
@@ -13388,7 +13757,27 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ProblemDetail"];
+                    "application/json": components["schemas"]["SegmentProblem"];
+                    "application/problem+json": unknown;
+                };
+            };
+            /** @description Payload too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SegmentProblem"];
+                    "application/problem+json": unknown;
+                };
+            };
+            /** @description Unsupported media type */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SegmentProblem"];
                     "application/problem+json": unknown;
                 };
             };
@@ -13398,7 +13787,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ProblemDetail"];
+                    "application/json": components["schemas"]["SegmentProblem"];
                     "application/problem+json": unknown;
                 };
             };
@@ -13426,13 +13815,23 @@ export interface operations {
                     "application/json": components["schemas"]["SegmentResult"];
                 };
             };
+            /** @description Bad request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SegmentProblem"];
+                    "application/problem+json": unknown;
+                };
+            };
             /** @description Not authenticated */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ProblemDetail"];
+                    "application/json": components["schemas"]["SegmentProblem"];
                     "application/problem+json": unknown;
                 };
             };
@@ -13442,7 +13841,27 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ProblemDetail"];
+                    "application/json": components["schemas"]["SegmentProblem"];
+                    "application/problem+json": unknown;
+                };
+            };
+            /** @description Payload too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SegmentProblem"];
+                    "application/problem+json": unknown;
+                };
+            };
+            /** @description Unsupported media type */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SegmentProblem"];
                     "application/problem+json": unknown;
                 };
             };
@@ -13452,7 +13871,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ProblemDetail"];
+                    "application/json": components["schemas"]["SegmentProblem"];
                     "application/problem+json": unknown;
                 };
             };
@@ -13480,13 +13899,23 @@ export interface operations {
                     "application/json": components["schemas"]["SegmentResult"];
                 };
             };
+            /** @description Bad request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SegmentProblem"];
+                    "application/problem+json": unknown;
+                };
+            };
             /** @description Not authenticated */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ProblemDetail"];
+                    "application/json": components["schemas"]["SegmentProblem"];
                     "application/problem+json": unknown;
                 };
             };
@@ -13496,7 +13925,27 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ProblemDetail"];
+                    "application/json": components["schemas"]["SegmentProblem"];
+                    "application/problem+json": unknown;
+                };
+            };
+            /** @description Payload too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SegmentProblem"];
+                    "application/problem+json": unknown;
+                };
+            };
+            /** @description Unsupported media type */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SegmentProblem"];
                     "application/problem+json": unknown;
                 };
             };
@@ -13506,7 +13955,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ProblemDetail"];
+                    "application/json": components["schemas"]["SegmentProblem"];
                     "application/problem+json": unknown;
                 };
             };
