@@ -24,5 +24,7 @@ export default defineConfig({
     include: ["src/**/*.test.{ts,tsx}"],
     css: false,
     restoreMocks: true,
+    // Renders wait on a busy machine; a test that hangs still fails.
+    testTimeout: 20_000,
   },
 });

@@ -16,7 +16,8 @@ def main() -> None:
         database=f"{database}_first_run", port=free_port(8100), fresh=True, demo=False, redis_db=3
     )
     with (
-        running(database=database, port=free_port(), fresh=True) as (url, _),
+        # Redis databases of their own: a `make run` beside it (database 0) keeps its jobs.
+        running(database=database, port=free_port(), fresh=True, redis_db=2) as (url, _),
         empty as (first_run_url, _),
     ):
         result = subprocess.run(

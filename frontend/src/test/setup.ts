@@ -1,10 +1,13 @@
 import "@testing-library/jest-dom/vitest";
-import { cleanup } from "@testing-library/react";
+import { cleanup, configure } from "@testing-library/react";
 import { afterEach, vi } from "vitest";
 
 afterEach(() => {
   cleanup();
 });
+
+// findBy* waits up to 1 s by default: too short for a first render on a busy 2-core machine.
+configure({ asyncUtilTimeout: 5_000 });
 
 if (typeof window !== "undefined") {
   // Mantine reads these browser APIs, which jsdom lacks.

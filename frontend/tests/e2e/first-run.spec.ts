@@ -15,7 +15,7 @@ test("first run: create the organisation and its admin, then never again", async
   await page.getByRole("button", { name: "Create organisation" }).click();
 
   await expect(page).toHaveURL(/\/accounts/);
-  await expect(page.getByRole("heading", { name: "Accounts" })).toBeVisible();
+  await expect(page.getByRole("heading", { name: "Accounts", exact: true })).toBeVisible();
   await expect(page.getByTestId("organisation-name")).toHaveText("Acme Customer Success");
 
   const status = await request.get("/api/v1/setup");
