@@ -69,6 +69,9 @@ test-spa: frontend/node_modules/.installed ## Vitest unit tests of the SPA
 e2e: install chromium spa ## Browser tests in Chromium against a real API, worker and database
 	$(PY) -m scripts.e2e
 
+fuzz: .venv/.synced ## Deep schemathesis run over every operation (FUZZ_EXAMPLES requests each)
+	TENURE_FUZZ_EXAMPLES=$(or $(FUZZ_EXAMPLES),150) $(PY) -m pytest -q tests/api/test_fuzz.py -p no:cacheprovider
+
 bench: .venv/.synced ## Benchmarks on generated data (prints figures)
 	$(PY) -m pytest -q -s tests/benchmarks -p no:cacheprovider
 
@@ -82,4 +85,4 @@ migration: .venv/.synced ## New alembic revision: make migration name=add_things
 services-down: .venv/.synced ## Stop the embedded PostgreSQL and Redis
 	$(PY) -m scripts.services down
 
-.PHONY: help install chromium spa run test lint typecheck openapi drift-check test-python test-spa e2e bench fmt migration services-down
+.PHONY: help install chromium spa run test lint typecheck openapi drift-check test-python test-spa e2e fuzz bench fmt migration services-down
