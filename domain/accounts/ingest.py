@@ -24,6 +24,7 @@ from domain.accounts.schemas import (
     ExternalId,
 )
 from domain.common.errors import DomainError
+from domain.common.schemas import RequestModel
 from domain.integration import webhooks
 from domain.integration.batch import (
     MAX_BATCH,
@@ -95,7 +96,7 @@ class MetricValues(BaseModel):
     values: dict[str, CustomValue] = Field(min_length=1, max_length=200)
 
 
-class AccountUpsertBatch(BaseModel):
+class AccountUpsertBatch(RequestModel):
     items: Annotated[
         list[Any],
         Field(min_length=1, max_length=MAX_BATCH),
@@ -103,7 +104,7 @@ class AccountUpsertBatch(BaseModel):
     ]
 
 
-class MetricValuesBatch(BaseModel):
+class MetricValuesBatch(RequestModel):
     items: Annotated[
         list[Any],
         Field(min_length=1, max_length=MAX_BATCH),

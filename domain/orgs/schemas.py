@@ -4,6 +4,8 @@ from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
 
+from domain.common.schemas import RequestModel
+
 Currency = Annotated[str, StringConstraints(pattern=r"^[A-Z]{3}$")]
 
 
@@ -25,7 +27,7 @@ class OrganisationRead(BaseModel):
     session_timeout_minutes: int
 
 
-class OrganisationUpdate(BaseModel):
+class OrganisationUpdate(RequestModel):
     name: (
         Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
         | None

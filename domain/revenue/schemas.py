@@ -12,6 +12,7 @@ from pydantic import (
     model_validator,
 )
 
+from domain.common.schemas import RequestModel
 from domain.integration.batch import MAX_BATCH
 from domain.integration.schemas import batch_schema
 from domain.revenue.models import ItemKind, MrrMovementKind, SubscriptionStatus
@@ -33,7 +34,7 @@ MinorUnits = Annotated[
 ]
 
 
-class DiscountIn(BaseModel):
+class DiscountIn(RequestModel):
     kind: DiscountKind
     percent: Decimal | None = Field(None, gt=0, le=100, description="For `percent` discounts")
     amount: MinorUnits | None = Field(
@@ -56,7 +57,7 @@ class DiscountIn(BaseModel):
         return self
 
 
-class SubscriptionItemIn(BaseModel):
+class SubscriptionItemIn(RequestModel):
     external_id: ExternalId
     kind: ItemKind = ItemKind.PLAN
     name: str | None = Field(None, max_length=300)
@@ -70,7 +71,7 @@ class SubscriptionItemIn(BaseModel):
     discount: DiscountIn | None = None
 
 
-class SubscriptionIn(BaseModel):
+class SubscriptionIn(RequestModel):
     external_id: ExternalId
     account_external_id: ExternalId = Field(
         description=ACCOUNT_REFERENCE, examples=["acme", "cus_ACME42"]
@@ -127,7 +128,7 @@ class SubscriptionIn(BaseModel):
         return self
 
 
-class SubscriptionBatch(BaseModel):
+class SubscriptionBatch(RequestModel):
     items: Annotated[
         list[Any],
         Field(min_length=1, max_length=MAX_BATCH),
@@ -135,7 +136,7 @@ class SubscriptionBatch(BaseModel):
     ]
 
 
-class InvoiceLineIn(BaseModel):
+class InvoiceLineIn(RequestModel):
     description: str = Field(min_length=1, max_length=500)
     amount: int = Field(
         ge=-(10**15), le=10**15, description="The line's total in minor units (may be negative)"
@@ -143,7 +144,7 @@ class InvoiceLineIn(BaseModel):
     quantity: int = Field(1, ge=0, le=10_000_000)
 
 
-class InvoiceIn(BaseModel):
+class InvoiceIn(RequestModel):
     number: ExternalId
     account_external_id: ExternalId = Field(
         description=ACCOUNT_REFERENCE, examples=["acme", "cus_ACME42"]
@@ -183,7 +184,7 @@ class InvoiceIn(BaseModel):
         return self
 
 
-class InvoiceBatch(BaseModel):
+class InvoiceBatch(RequestModel):
     items: Annotated[
         list[Any],
         Field(min_length=1, max_length=MAX_BATCH),
@@ -191,7 +192,7 @@ class InvoiceBatch(BaseModel):
     ]
 
 
-class FxRateIn(BaseModel):
+class FxRateIn(RequestModel):
     currency: Currency
     effective_on: date
     rate: Decimal = Field(
@@ -208,7 +209,7 @@ class FxRateIn(BaseModel):
     )
 
 
-class FxRateBatch(BaseModel):
+class FxRateBatch(RequestModel):
     items: Annotated[
         list[Any],
         Field(min_length=1, max_length=MAX_BATCH),

@@ -11,6 +11,7 @@ from pydantic import (
     model_validator,
 )
 
+from domain.common.schemas import RequestModel
 from domain.usage.periods import Interval
 
 # Items per batch request (events, contacts, Segment messages).
@@ -32,7 +33,7 @@ Timestamp = Annotated[datetime, AfterValidator(_utc)]
 # Contacts
 
 
-class ContactUpsert(BaseModel):
+class ContactUpsert(RequestModel):
     """A contact to create, or to update when its external id is known. Fields left out (or
     null) keep their stored value; traits are merged into the stored ones; accounts are added
     to the contact's accounts (never removed)."""
@@ -56,7 +57,7 @@ class ContactUpsert(BaseModel):
     traits: Traits | None = Field(None, examples=[{"plan_role": "owner"}])
 
 
-class ContactBatch(BaseModel):
+class ContactBatch(RequestModel):
     items: list[ContactUpsert] = Field(max_length=MAX_BATCH)
 
 
@@ -85,7 +86,7 @@ class ContactAccountRead(BaseModel):
 # Events
 
 
-class EventCreate(BaseModel):
+class EventCreate(RequestModel):
     message_id: ExternalId = Field(
         description="Idempotency key: an event whose message id was already received is "
         "stored once",
@@ -107,7 +108,7 @@ class EventCreate(BaseModel):
     properties: Traits = Field(default_factory=dict)
 
 
-class EventBatch(BaseModel):
+class EventBatch(RequestModel):
     items: list[EventCreate] = Field(max_length=MAX_BATCH)
 
 
