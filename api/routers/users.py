@@ -11,7 +11,7 @@ from domain.users.schemas import InvitationCreate, UserRead, UserUpdate
 router = APIRouter(prefix="/users", tags=["users"])
 
 
-@router.get("", response_model=list[UserRead], responses=problem(401))
+@router.get("", response_model=list[UserRead], responses=problem(401, 422))
 async def list_users(
     actor: CurrentActor,
     session: Session,
@@ -39,7 +39,7 @@ async def invite_user(
     return UserRead.model_validate(await users.invite_user(session, actor, config, data))
 
 
-@router.get("/{user_id}", response_model=UserRead, responses=problem(401, 404))
+@router.get("/{user_id}", response_model=UserRead, responses=problem(401, 404, 422))
 async def get_user(user_id: uuid.UUID, actor: CurrentActor, session: Session) -> UserRead:
     """One user of the organisation."""
     return UserRead.model_validate(await users.get_user(session, actor, user_id))
@@ -54,21 +54,25 @@ async def update_user(
 
 
 @router.post(
-    "/{user_id}/deactivate", response_model=UserRead, responses=problem(401, 403, 404, 409)
+    "/{user_id}/deactivate", response_model=UserRead, responses=problem(401, 403, 404, 409, 422)
 )
 async def deactivate_user(user_id: uuid.UUID, actor: CurrentActor, session: Session) -> UserRead:
     """Stop a user from signing in; their history stays."""
     return UserRead.model_validate(await users.deactivate_user(session, actor, user_id))
 
 
-@router.post("/{user_id}/reactivate", response_model=UserRead, responses=problem(401, 403, 404))
+@router.post(
+    "/{user_id}/reactivate", response_model=UserRead, responses=problem(401, 403, 404, 422)
+)
 async def reactivate_user(user_id: uuid.UUID, actor: CurrentActor, session: Session) -> UserRead:
     """Let a deactivated user sign in again."""
     return UserRead.model_validate(await users.reactivate_user(session, actor, user_id))
 
 
 @router.post(
-    "/{user_id}/resend-invitation", response_model=UserRead, responses=problem(401, 403, 404, 409)
+    "/{user_id}/resend-invitation",
+    response_model=UserRead,
+    responses=problem(401, 403, 404, 409, 422),
 )
 async def resend_invitation(
     user_id: uuid.UUID, actor: CurrentActor, session: Session, config: AuthConfigDep
@@ -78,7 +82,7 @@ async def resend_invitation(
 
 
 @router.post(
-    "/{user_id}/reset-password", response_model=UserRead, responses=problem(401, 403, 404, 409)
+    "/{user_id}/reset-password", response_model=UserRead, responses=problem(401, 403, 404, 409, 422)
 )
 async def reset_user_password(
     user_id: uuid.UUID, actor: CurrentActor, session: Session, config: AuthConfigDep
@@ -89,7 +93,7 @@ async def reset_user_password(
     )
 
 
-@router.post("/{user_id}/reset-mfa", response_model=UserRead, responses=problem(401, 403, 404))
+@router.post("/{user_id}/reset-mfa", response_model=UserRead, responses=problem(401, 403, 404, 422))
 async def reset_user_mfa(user_id: uuid.UUID, actor: CurrentActor, session: Session) -> UserRead:
     """Turn off a user's two-factor authentication (e.g. a lost phone)."""
     return UserRead.model_validate(await users.admin_reset_mfa(session, actor, user_id))

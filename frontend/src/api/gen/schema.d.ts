@@ -4434,11 +4434,6 @@ export interface components {
             /** Rate */
             rate: number | string;
         };
-        /** HTTPValidationError */
-        HTTPValidationError: {
-            /** Detail */
-            detail?: components["schemas"]["ValidationError"][];
-        };
         /** HealthRead */
         HealthRead: {
             /**
@@ -6597,19 +6592,6 @@ export interface components {
             /** Role Id */
             role_id?: string | null;
         };
-        /** ValidationError */
-        ValidationError: {
-            /** Context */
-            ctx?: Record<string, never>;
-            /** Input */
-            input?: unknown;
-            /** Location */
-            loc: (string | number)[];
-            /** Message */
-            msg: string;
-            /** Error Type */
-            type: string;
-        };
         /** WebhookReceipt */
         WebhookReceipt: {
             /** Accepted */
@@ -6707,7 +6689,7 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ProblemDetail"];
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
                 };
             };
         };
@@ -6741,7 +6723,7 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ProblemDetail"];
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
                 };
             };
             /** @description Forbidden */
@@ -6751,7 +6733,7 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ProblemDetail"];
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
                 };
             };
             /** @description Payload too large */
@@ -6761,7 +6743,7 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ProblemDetail"];
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
                 };
             };
             /** @description Invalid request */
@@ -6771,7 +6753,7 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ProblemDetail"];
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
                 };
             };
         };
@@ -6801,7 +6783,7 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ProblemDetail"];
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
                 };
             };
         };
@@ -6833,7 +6815,7 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ProblemDetail"];
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
                 };
             };
             /** @description Not found */
@@ -6843,16 +6825,17 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ProblemDetail"];
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
                 };
             };
-            /** @description Validation Error */
+            /** @description Invalid request */
             422: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["HTTPValidationError"];
+                    "application/json": components["schemas"]["ProblemDetail"];
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
                 };
             };
         };
@@ -6882,7 +6865,7 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ProblemDetail"];
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
                 };
             };
         };
@@ -6916,7 +6899,7 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ProblemDetail"];
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
                 };
             };
             /** @description Forbidden */
@@ -6926,7 +6909,7 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ProblemDetail"];
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
                 };
             };
             /** @description Invalid request */
@@ -6936,7 +6919,7 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ProblemDetail"];
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
                 };
             };
         };
@@ -6972,7 +6955,7 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ProblemDetail"];
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
                 };
             };
             /** @description Forbidden */
@@ -6982,7 +6965,7 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ProblemDetail"];
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
                 };
             };
             /** @description Not found */
@@ -6992,7 +6975,7 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ProblemDetail"];
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
                 };
             };
             /** @description Invalid request */
@@ -7002,7 +6985,7 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ProblemDetail"];
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
                 };
             };
         };
@@ -7032,7 +7015,7 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ProblemDetail"];
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
                 };
             };
             /** @description Forbidden */
@@ -7042,7 +7025,7 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ProblemDetail"];
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
                 };
             };
             /** @description Not found */
@@ -7052,16 +7035,17 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ProblemDetail"];
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
                 };
             };
-            /** @description Validation Error */
+            /** @description Invalid request */
             422: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["HTTPValidationError"];
+                    "application/json": components["schemas"]["ProblemDetail"];
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
                 };
             };
         };
@@ -7103,7 +7087,7 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ProblemDetail"];
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
                 };
             };
             /** @description Forbidden */
@@ -7113,7 +7097,7 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ProblemDetail"];
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
                 };
             };
             /** @description Invalid request */
@@ -7123,7 +7107,7 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ProblemDetail"];
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
                 };
             };
         };
@@ -7157,7 +7141,7 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ProblemDetail"];
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
                 };
             };
             /** @description Forbidden */
@@ -7167,7 +7151,7 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ProblemDetail"];
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
                 };
             };
             /** @description Conflict */
@@ -7177,7 +7161,7 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ProblemDetail"];
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
                 };
             };
             /** @description Invalid request */
@@ -7187,7 +7171,7 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ProblemDetail"];
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
                 };
             };
         };
@@ -7221,7 +7205,7 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ProblemDetail"];
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
                 };
             };
             /** @description Forbidden */
@@ -7231,7 +7215,7 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ProblemDetail"];
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
                 };
             };
             /** @description Payload too large */
@@ -7241,7 +7225,7 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ProblemDetail"];
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
                 };
             };
             /** @description Invalid request */
@@ -7251,7 +7235,7 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ProblemDetail"];
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
                 };
             };
         };
@@ -7285,7 +7269,7 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ProblemDetail"];
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
                 };
             };
             /** @description Forbidden */
@@ -7295,7 +7279,7 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ProblemDetail"];
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
                 };
             };
             /** @description Not found */
@@ -7305,7 +7289,7 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ProblemDetail"];
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
                 };
             };
             /** @description Invalid request */
@@ -7315,7 +7299,7 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ProblemDetail"];
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
                 };
             };
         };
@@ -7349,7 +7333,7 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ProblemDetail"];
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
                 };
             };
             /** @description Invalid request */
@@ -7359,7 +7343,7 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ProblemDetail"];
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
                 };
             };
         };
@@ -7389,7 +7373,7 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ProblemDetail"];
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
                 };
             };
         };
@@ -7423,7 +7407,7 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ProblemDetail"];
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
                 };
             };
             /** @description Forbidden */
@@ -7433,7 +7417,7 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ProblemDetail"];
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
                 };
             };
             /** @description Invalid request */
@@ -7443,7 +7427,7 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ProblemDetail"];
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
                 };
             };
         };
@@ -7477,7 +7461,7 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ProblemDetail"];
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
                 };
             };
             /** @description Forbidden */
@@ -7487,7 +7471,7 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ProblemDetail"];
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
                 };
             };
             /** @description Payload too large */
@@ -7497,7 +7481,7 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ProblemDetail"];
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
                 };
             };
             /** @description Invalid request */
@@ -7507,7 +7491,7 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ProblemDetail"];
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
                 };
             };
         };
@@ -7541,7 +7525,7 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ProblemDetail"];
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
                 };
             };
             /** @description Forbidden */
@@ -7551,7 +7535,7 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ProblemDetail"];
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
                 };
             };
             /** @description Invalid request */
@@ -7561,7 +7545,7 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ProblemDetail"];
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
                 };
             };
         };
@@ -7595,7 +7579,7 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ProblemDetail"];
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
                 };
             };
             /** @description Forbidden */
@@ -7605,7 +7589,7 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ProblemDetail"];
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
                 };
             };
             /** @description Invalid request */
@@ -7615,7 +7599,7 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ProblemDetail"];
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
                 };
             };
         };
@@ -7647,7 +7631,7 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ProblemDetail"];
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
                 };
             };
             /** @description Not found */
@@ -7657,16 +7641,17 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ProblemDetail"];
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
                 };
             };
-            /** @description Validation Error */
+            /** @description Invalid request */
             422: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["HTTPValidationError"];
+                    "application/json": components["schemas"]["ProblemDetail"];
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
                 };
             };
         };
@@ -7696,7 +7681,7 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ProblemDetail"];
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
                 };
             };
             /** @description Forbidden */
@@ -7706,7 +7691,7 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ProblemDetail"];
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
                 };
             };
             /** @description Not found */
@@ -7716,16 +7701,17 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ProblemDetail"];
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
                 };
             };
-            /** @description Validation Error */
+            /** @description Invalid request */
             422: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["HTTPValidationError"];
+                    "application/json": components["schemas"]["ProblemDetail"];
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
                 };
             };
         };
@@ -7761,7 +7747,7 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ProblemDetail"];
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
                 };
             };
             /** @description Forbidden */
@@ -7771,7 +7757,7 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ProblemDetail"];
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
                 };
             };
             /** @description Not found */
@@ -7781,7 +7767,7 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ProblemDetail"];
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
                 };
             };
             /** @description Conflict */
@@ -7791,7 +7777,7 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ProblemDetail"];
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
                 };
             };
             /** @description Invalid request */
@@ -7801,7 +7787,7 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ProblemDetail"];
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
                 };
             };
         };
@@ -7833,7 +7819,7 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ProblemDetail"];
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
                 };
             };
             /** @description Not found */
@@ -7843,16 +7829,17 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ProblemDetail"];
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
                 };
             };
-            /** @description Validation Error */
+            /** @description Invalid request */
             422: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["HTTPValidationError"];
+                    "application/json": components["schemas"]["ProblemDetail"];
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
                 };
             };
         };
@@ -7888,7 +7875,7 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ProblemDetail"];
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
                 };
             };
             /** @description Forbidden */
@@ -7898,7 +7885,7 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ProblemDetail"];
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
                 };
             };
             /** @description Not found */
@@ -7908,7 +7895,7 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ProblemDetail"];
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
                 };
             };
             /** @description Conflict */
@@ -7918,7 +7905,7 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ProblemDetail"];
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
                 };
             };
             /** @description Invalid request */
@@ -7928,7 +7915,7 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ProblemDetail"];
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
                 };
             };
         };
@@ -7963,7 +7950,7 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ProblemDetail"];
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
                 };
             };
             /** @description Not found */
@@ -7973,7 +7960,7 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ProblemDetail"];
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
                 };
             };
             /** @description Invalid request */
@@ -7983,7 +7970,7 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ProblemDetail"];
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
                 };
             };
         };
@@ -8018,7 +8005,7 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ProblemDetail"];
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
                 };
             };
             /** @description Not found */
@@ -8028,7 +8015,7 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ProblemDetail"];
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
                 };
             };
             /** @description Invalid request */
@@ -8038,7 +8025,7 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ProblemDetail"];
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
                 };
             };
         };
@@ -8075,7 +8062,7 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ProblemDetail"];
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
                 };
             };
             /** @description Not found */
@@ -8085,7 +8072,7 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ProblemDetail"];
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
                 };
             };
             /** @description Invalid request */
@@ -8095,7 +8082,7 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ProblemDetail"];
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
                 };
             };
         };
@@ -8127,7 +8114,7 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ProblemDetail"];
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
                 };
             };
             /** @description Not found */
@@ -8137,16 +8124,17 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ProblemDetail"];
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
                 };
             };
-            /** @description Validation Error */
+            /** @description Invalid request */
             422: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["HTTPValidationError"];
+                    "application/json": components["schemas"]["ProblemDetail"];
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
                 };
             };
         };
@@ -8184,7 +8172,7 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ProblemDetail"];
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
                 };
             };
             /** @description Not found */
@@ -8194,7 +8182,7 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ProblemDetail"];
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
                 };
             };
             /** @description Invalid request */
@@ -8204,7 +8192,7 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ProblemDetail"];
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
                 };
             };
         };
@@ -8240,7 +8228,7 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ProblemDetail"];
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
                 };
             };
             /** @description Forbidden */
@@ -8250,7 +8238,7 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ProblemDetail"];
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
                 };
             };
             /** @description Not found */
@@ -8260,7 +8248,7 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ProblemDetail"];
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
                 };
             };
             /** @description Invalid request */
@@ -8270,7 +8258,7 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ProblemDetail"];
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
                 };
             };
         };
@@ -8305,7 +8293,7 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ProblemDetail"];
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
                 };
             };
             /** @description Not found */
@@ -8315,7 +8303,7 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ProblemDetail"];
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
                 };
             };
             /** @description Invalid request */
@@ -8325,7 +8313,7 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ProblemDetail"];
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
                 };
             };
         };
@@ -8357,7 +8345,7 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ProblemDetail"];
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
                 };
             };
             /** @description Not found */
@@ -8367,16 +8355,17 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ProblemDetail"];
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
                 };
             };
-            /** @description Validation Error */
+            /** @description Invalid request */
             422: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["HTTPValidationError"];
+                    "application/json": components["schemas"]["ProblemDetail"];
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
                 };
             };
         };
@@ -8412,7 +8401,7 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ProblemDetail"];
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
                 };
             };
             /** @description Not found */
@@ -8422,7 +8411,7 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ProblemDetail"];
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
                 };
             };
             /** @description Invalid request */
@@ -8432,7 +8421,7 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ProblemDetail"];
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
                 };
             };
         };
@@ -8467,7 +8456,7 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ProblemDetail"];
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
                 };
             };
             /** @description Not found */
@@ -8477,7 +8466,7 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ProblemDetail"];
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
                 };
             };
             /** @description Invalid request */
@@ -8487,7 +8476,7 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ProblemDetail"];
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
                 };
             };
         };
@@ -8522,7 +8511,7 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ProblemDetail"];
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
                 };
             };
             /** @description Not found */
@@ -8532,7 +8521,7 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ProblemDetail"];
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
                 };
             };
             /** @description Invalid request */
@@ -8542,7 +8531,7 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ProblemDetail"];
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
                 };
             };
         };
@@ -8579,7 +8568,7 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ProblemDetail"];
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
                 };
             };
             /** @description Not found */
@@ -8589,7 +8578,7 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ProblemDetail"];
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
                 };
             };
             /** @description Invalid request */
@@ -8599,7 +8588,7 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ProblemDetail"];
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
                 };
             };
         };
@@ -8635,7 +8624,7 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ProblemDetail"];
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
                 };
             };
             /** @description Forbidden */
@@ -8645,7 +8634,7 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ProblemDetail"];
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
                 };
             };
             /** @description Not found */
@@ -8655,7 +8644,7 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ProblemDetail"];
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
                 };
             };
             /** @description Invalid request */
@@ -8665,7 +8654,7 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ProblemDetail"];
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
                 };
             };
         };
@@ -8701,7 +8690,7 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ProblemDetail"];
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
                 };
             };
             /** @description Forbidden */
@@ -8711,7 +8700,7 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ProblemDetail"];
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
                 };
             };
             /** @description Not found */
@@ -8721,7 +8710,7 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ProblemDetail"];
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
                 };
             };
             /** @description Invalid request */
@@ -8731,7 +8720,7 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ProblemDetail"];
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
                 };
             };
         };
@@ -8763,7 +8752,7 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ProblemDetail"];
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
                 };
             };
             /** @description Forbidden */
@@ -8773,7 +8762,7 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ProblemDetail"];
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
                 };
             };
             /** @description Not found */
@@ -8783,7 +8772,7 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ProblemDetail"];
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
                 };
             };
             /** @description Conflict */
@@ -8793,16 +8782,17 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ProblemDetail"];
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
                 };
             };
-            /** @description Validation Error */
+            /** @description Invalid request */
             422: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["HTTPValidationError"];
+                    "application/json": components["schemas"]["ProblemDetail"];
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
                 };
             };
         };
@@ -8834,7 +8824,7 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ProblemDetail"];
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
                 };
             };
             /** @description Forbidden */
@@ -8844,7 +8834,7 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ProblemDetail"];
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
                 };
             };
             /** @description Not found */
@@ -8854,7 +8844,7 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ProblemDetail"];
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
                 };
             };
             /** @description Conflict */
@@ -8864,16 +8854,17 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ProblemDetail"];
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
                 };
             };
-            /** @description Validation Error */
+            /** @description Invalid request */
             422: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["HTTPValidationError"];
+                    "application/json": components["schemas"]["ProblemDetail"];
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
                 };
             };
         };
@@ -8909,7 +8900,7 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ProblemDetail"];
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
                 };
             };
             /** @description Forbidden */
@@ -8919,7 +8910,7 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ProblemDetail"];
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
                 };
             };
             /** @description Not found */
@@ -8929,7 +8920,7 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ProblemDetail"];
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
                 };
             };
             /** @description Invalid request */
@@ -8939,7 +8930,7 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ProblemDetail"];
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
                 };
             };
         };
@@ -8971,7 +8962,7 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ProblemDetail"];
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
                 };
             };
             /** @description Not found */
@@ -8981,16 +8972,17 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ProblemDetail"];
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
                 };
             };
-            /** @description Validation Error */
+            /** @description Invalid request */
             422: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["HTTPValidationError"];
+                    "application/json": components["schemas"]["ProblemDetail"];
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
                 };
             };
         };
@@ -9027,7 +9019,7 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ProblemDetail"];
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
                 };
             };
             /** @description Not found */
@@ -9037,7 +9029,7 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ProblemDetail"];
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
                 };
             };
             /** @description Invalid request */
@@ -9047,7 +9039,7 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ProblemDetail"];
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
                 };
             };
         };
@@ -9083,7 +9075,7 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ProblemDetail"];
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
                 };
             };
             /** @description Forbidden */
@@ -9093,7 +9085,7 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ProblemDetail"];
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
                 };
             };
             /** @description Not found */
@@ -9103,7 +9095,7 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ProblemDetail"];
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
                 };
             };
             /** @description Conflict */
@@ -9113,7 +9105,7 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ProblemDetail"];
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
                 };
             };
             /** @description Invalid request */
@@ -9123,7 +9115,7 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ProblemDetail"];
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
                 };
             };
         };
@@ -9162,7 +9154,7 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ProblemDetail"];
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
                 };
             };
             /** @description Not found */
@@ -9172,7 +9164,7 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ProblemDetail"];
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
                 };
             };
             /** @description Invalid request */
@@ -9182,7 +9174,7 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ProblemDetail"];
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
                 };
             };
         };
@@ -9219,7 +9211,7 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ProblemDetail"];
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
                 };
             };
             /** @description Not found */
@@ -9229,7 +9221,7 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ProblemDetail"];
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
                 };
             };
             /** @description Invalid request */
@@ -9239,7 +9231,7 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ProblemDetail"];
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
                 };
             };
         };
@@ -9276,7 +9268,7 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ProblemDetail"];
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
                 };
             };
             /** @description Not found */
@@ -9286,7 +9278,7 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ProblemDetail"];
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
                 };
             };
             /** @description Invalid request */
@@ -9296,7 +9288,7 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ProblemDetail"];
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
                 };
             };
         };
@@ -9326,7 +9318,7 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ProblemDetail"];
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
                 };
             };
             /** @description Forbidden */
@@ -9336,7 +9328,7 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ProblemDetail"];
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
                 };
             };
         };
@@ -9370,7 +9362,7 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ProblemDetail"];
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
                 };
             };
             /** @description Forbidden */
@@ -9380,7 +9372,7 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ProblemDetail"];
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
                 };
             };
             /** @description Invalid request */
@@ -9390,7 +9382,7 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ProblemDetail"];
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
                 };
             };
         };
@@ -9426,7 +9418,7 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ProblemDetail"];
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
                 };
             };
             /** @description Forbidden */
@@ -9436,7 +9428,7 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ProblemDetail"];
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
                 };
             };
             /** @description Not found */
@@ -9446,7 +9438,7 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ProblemDetail"];
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
                 };
             };
             /** @description Invalid request */
@@ -9456,7 +9448,7 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ProblemDetail"];
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
                 };
             };
         };
@@ -9488,7 +9480,7 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ProblemDetail"];
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
                 };
             };
             /** @description Forbidden */
@@ -9498,7 +9490,7 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ProblemDetail"];
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
                 };
             };
             /** @description Not found */
@@ -9508,16 +9500,17 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ProblemDetail"];
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
                 };
             };
-            /** @description Validation Error */
+            /** @description Invalid request */
             422: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["HTTPValidationError"];
+                    "application/json": components["schemas"]["ProblemDetail"];
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
                 };
             };
         };
@@ -9547,7 +9540,7 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ProblemDetail"];
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
                 };
             };
         };
@@ -9581,7 +9574,7 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ProblemDetail"];
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
                 };
             };
             /** @description Forbidden */
@@ -9591,7 +9584,7 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ProblemDetail"];
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
                 };
             };
             /** @description Invalid request */
@@ -9601,7 +9594,7 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ProblemDetail"];
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
                 };
             };
         };
@@ -9631,7 +9624,7 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ProblemDetail"];
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
                 };
             };
             /** @description Forbidden */
@@ -9641,7 +9634,7 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ProblemDetail"];
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
                 };
             };
         };
@@ -9677,7 +9670,7 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ProblemDetail"];
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
                 };
             };
             /** @description Forbidden */
@@ -9687,7 +9680,7 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ProblemDetail"];
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
                 };
             };
             /** @description Not found */
@@ -9697,7 +9690,7 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ProblemDetail"];
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
                 };
             };
             /** @description Invalid request */
@@ -9707,7 +9700,7 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ProblemDetail"];
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
                 };
             };
         };
@@ -9737,7 +9730,7 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ProblemDetail"];
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
                 };
             };
             /** @description Forbidden */
@@ -9747,7 +9740,7 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ProblemDetail"];
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
                 };
             };
             /** @description Not found */
@@ -9757,16 +9750,17 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ProblemDetail"];
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
                 };
             };
-            /** @description Validation Error */
+            /** @description Invalid request */
             422: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["HTTPValidationError"];
+                    "application/json": components["schemas"]["ProblemDetail"];
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
                 };
             };
         };
@@ -9801,7 +9795,7 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ProblemDetail"];
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
                 };
             };
             /** @description Forbidden */
@@ -9811,7 +9805,7 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ProblemDetail"];
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
                 };
             };
             /** @description Invalid request */
@@ -9821,7 +9815,7 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ProblemDetail"];
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
                 };
             };
         };
@@ -9855,7 +9849,7 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ProblemDetail"];
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
                 };
             };
         };
@@ -9887,7 +9881,7 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ProblemDetail"];
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
                 };
             };
         };
@@ -9921,7 +9915,7 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ProblemDetail"];
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
                 };
             };
             /** @description Invalid request */
@@ -9931,7 +9925,7 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ProblemDetail"];
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
                 };
             };
             /** @description Too many requests */
@@ -9941,7 +9935,7 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ProblemDetail"];
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
                 };
             };
         };
@@ -9975,7 +9969,7 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ProblemDetail"];
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
                 };
             };
             /** @description Invalid request */
@@ -9985,7 +9979,7 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ProblemDetail"];
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
                 };
             };
             /** @description Too many requests */
@@ -9995,7 +9989,7 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ProblemDetail"];
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
                 };
             };
         };
@@ -10018,13 +10012,14 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description Validation Error */
+            /** @description Invalid request */
             422: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["HTTPValidationError"];
+                    "application/json": components["schemas"]["ProblemDetail"];
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
                 };
             };
         };
@@ -10058,7 +10053,7 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ProblemDetail"];
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
                 };
             };
         };
@@ -10090,7 +10085,7 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ProblemDetail"];
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
                 };
             };
         };
@@ -10122,16 +10117,17 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ProblemDetail"];
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
                 };
             };
-            /** @description Validation Error */
+            /** @description Invalid request */
             422: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["HTTPValidationError"];
+                    "application/json": components["schemas"]["ProblemDetail"];
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
                 };
             };
         };
@@ -10161,7 +10157,7 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ProblemDetail"];
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
                 };
             };
         };
@@ -10195,7 +10191,7 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ProblemDetail"];
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
                 };
             };
             /** @description Forbidden */
@@ -10205,7 +10201,7 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ProblemDetail"];
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
                 };
             };
             /** @description Conflict */
@@ -10215,7 +10211,7 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ProblemDetail"];
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
                 };
             };
             /** @description Invalid request */
@@ -10225,7 +10221,7 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ProblemDetail"];
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
                 };
             };
         };
@@ -10255,7 +10251,7 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ProblemDetail"];
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
                 };
             };
             /** @description Forbidden */
@@ -10265,7 +10261,7 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ProblemDetail"];
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
                 };
             };
             /** @description Not found */
@@ -10275,7 +10271,7 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ProblemDetail"];
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
                 };
             };
             /** @description Conflict */
@@ -10285,16 +10281,17 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ProblemDetail"];
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
                 };
             };
-            /** @description Validation Error */
+            /** @description Invalid request */
             422: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["HTTPValidationError"];
+                    "application/json": components["schemas"]["ProblemDetail"];
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
                 };
             };
         };
@@ -10330,7 +10327,7 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ProblemDetail"];
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
                 };
             };
             /** @description Forbidden */
@@ -10340,7 +10337,7 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ProblemDetail"];
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
                 };
             };
             /** @description Not found */
@@ -10350,7 +10347,7 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ProblemDetail"];
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
                 };
             };
             /** @description Invalid request */
@@ -10360,7 +10357,7 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ProblemDetail"];
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
                 };
             };
         };
@@ -10394,7 +10391,7 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ProblemDetail"];
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
                 };
             };
             /** @description Forbidden */
@@ -10404,7 +10401,7 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ProblemDetail"];
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
                 };
             };
             /** @description Invalid request */
@@ -10414,7 +10411,7 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ProblemDetail"];
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
                 };
             };
         };
@@ -10469,7 +10466,7 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ProblemDetail"];
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
                 };
             };
             /** @description Forbidden */
@@ -10479,7 +10476,7 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ProblemDetail"];
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
                 };
             };
             /** @description Payload too large */
@@ -10489,7 +10486,7 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ProblemDetail"];
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
                 };
             };
             /** @description Invalid request */
@@ -10499,7 +10496,7 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ProblemDetail"];
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
                 };
             };
         };
@@ -10531,7 +10528,7 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ProblemDetail"];
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
                 };
             };
             /** @description Not found */
@@ -10541,7 +10538,7 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ProblemDetail"];
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
                 };
             };
             /** @description Invalid request */
@@ -10551,7 +10548,7 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ProblemDetail"];
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
                 };
             };
         };
@@ -10583,7 +10580,7 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ProblemDetail"];
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
                 };
             };
             /** @description Not found */
@@ -10593,16 +10590,17 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ProblemDetail"];
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
                 };
             };
-            /** @description Validation Error */
+            /** @description Invalid request */
             422: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["HTTPValidationError"];
+                    "application/json": components["schemas"]["ProblemDetail"];
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
                 };
             };
         };
@@ -10632,7 +10630,7 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ProblemDetail"];
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
                 };
             };
         };
@@ -10666,7 +10664,7 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ProblemDetail"];
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
                 };
             };
             /** @description Forbidden */
@@ -10676,7 +10674,7 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ProblemDetail"];
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
                 };
             };
             /** @description Conflict */
@@ -10686,7 +10684,7 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ProblemDetail"];
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
                 };
             };
             /** @description Invalid request */
@@ -10696,7 +10694,7 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ProblemDetail"];
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
                 };
             };
         };
@@ -10726,7 +10724,7 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ProblemDetail"];
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
                 };
             };
             /** @description Forbidden */
@@ -10736,7 +10734,7 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ProblemDetail"];
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
                 };
             };
             /** @description Not found */
@@ -10746,16 +10744,17 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ProblemDetail"];
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
                 };
             };
-            /** @description Validation Error */
+            /** @description Invalid request */
             422: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["HTTPValidationError"];
+                    "application/json": components["schemas"]["ProblemDetail"];
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
                 };
             };
         };
@@ -10791,7 +10790,7 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ProblemDetail"];
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
                 };
             };
             /** @description Forbidden */
@@ -10801,7 +10800,7 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ProblemDetail"];
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
                 };
             };
             /** @description Not found */
@@ -10811,7 +10810,7 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ProblemDetail"];
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
                 };
             };
             /** @description Invalid request */
@@ -10821,7 +10820,7 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ProblemDetail"];
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
                 };
             };
         };
@@ -10855,7 +10854,7 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ProblemDetail"];
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
                 };
             };
             /** @description Forbidden */
@@ -10865,7 +10864,7 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ProblemDetail"];
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
                 };
             };
             /** @description Invalid request */
@@ -10875,7 +10874,7 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ProblemDetail"];
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
                 };
             };
         };
@@ -10930,7 +10929,7 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ProblemDetail"];
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
                 };
             };
             /** @description Forbidden */
@@ -10940,7 +10939,7 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ProblemDetail"];
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
                 };
             };
             /** @description Payload too large */
@@ -10950,7 +10949,7 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ProblemDetail"];
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
                 };
             };
             /** @description Invalid request */
@@ -10960,7 +10959,7 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ProblemDetail"];
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
                 };
             };
         };
@@ -10992,7 +10991,7 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ProblemDetail"];
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
                 };
             };
             /** @description Invalid request */
@@ -11002,7 +11001,7 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ProblemDetail"];
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
                 };
             };
         };
@@ -11036,7 +11035,7 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ProblemDetail"];
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
                 };
             };
             /** @description Forbidden */
@@ -11046,7 +11045,7 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ProblemDetail"];
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
                 };
             };
             /** @description Invalid request */
@@ -11056,7 +11055,7 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ProblemDetail"];
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
                 };
             };
         };
@@ -11090,7 +11089,7 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ProblemDetail"];
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
                 };
             };
             /** @description Forbidden */
@@ -11100,7 +11099,7 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ProblemDetail"];
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
                 };
             };
             /** @description Payload too large */
@@ -11110,7 +11109,7 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ProblemDetail"];
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
                 };
             };
             /** @description Invalid request */
@@ -11120,7 +11119,7 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ProblemDetail"];
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
                 };
             };
         };
@@ -11150,7 +11149,7 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ProblemDetail"];
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
                 };
             };
         };
@@ -11180,7 +11179,7 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ProblemDetail"];
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
                 };
             };
             /** @description Forbidden */
@@ -11190,7 +11189,7 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ProblemDetail"];
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
                 };
             };
             /** @description Not found */
@@ -11200,16 +11199,17 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ProblemDetail"];
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
                 };
             };
-            /** @description Validation Error */
+            /** @description Invalid request */
             422: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["HTTPValidationError"];
+                    "application/json": components["schemas"]["ProblemDetail"];
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
                 };
             };
         };
@@ -11243,7 +11243,7 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ProblemDetail"];
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
                 };
             };
             /** @description Forbidden */
@@ -11253,7 +11253,7 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ProblemDetail"];
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
                 };
             };
             /** @description Invalid request */
@@ -11263,7 +11263,7 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ProblemDetail"];
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
                 };
             };
         };
@@ -11297,7 +11297,7 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ProblemDetail"];
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
                 };
             };
             /** @description Forbidden */
@@ -11307,7 +11307,7 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ProblemDetail"];
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
                 };
             };
             /** @description Payload too large */
@@ -11317,7 +11317,7 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ProblemDetail"];
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
                 };
             };
             /** @description Invalid request */
@@ -11327,7 +11327,7 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ProblemDetail"];
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
                 };
             };
         };
@@ -11370,7 +11370,7 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ProblemDetail"];
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
                 };
             };
             /** @description Invalid request */
@@ -11380,7 +11380,7 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ProblemDetail"];
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
                 };
             };
         };
@@ -11412,7 +11412,7 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ProblemDetail"];
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
                 };
             };
             /** @description Not found */
@@ -11422,16 +11422,17 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ProblemDetail"];
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
                 };
             };
-            /** @description Validation Error */
+            /** @description Invalid request */
             422: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["HTTPValidationError"];
+                    "application/json": components["schemas"]["ProblemDetail"];
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
                 };
             };
         };
@@ -11461,7 +11462,7 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ProblemDetail"];
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
                 };
             };
             /** @description Forbidden */
@@ -11471,7 +11472,7 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ProblemDetail"];
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
                 };
             };
             /** @description Not found */
@@ -11481,16 +11482,17 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ProblemDetail"];
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
                 };
             };
-            /** @description Validation Error */
+            /** @description Invalid request */
             422: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["HTTPValidationError"];
+                    "application/json": components["schemas"]["ProblemDetail"];
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
                 };
             };
         };
@@ -11526,7 +11528,7 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ProblemDetail"];
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
                 };
             };
             /** @description Forbidden */
@@ -11536,7 +11538,7 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ProblemDetail"];
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
                 };
             };
             /** @description Not found */
@@ -11546,7 +11548,7 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ProblemDetail"];
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
                 };
             };
             /** @description Invalid request */
@@ -11556,7 +11558,7 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ProblemDetail"];
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
                 };
             };
         };
@@ -11590,7 +11592,7 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ProblemDetail"];
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
                 };
             };
             /** @description Forbidden */
@@ -11600,7 +11602,7 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ProblemDetail"];
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
                 };
             };
             /** @description Invalid request */
@@ -11610,7 +11612,7 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ProblemDetail"];
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
                 };
             };
         };
@@ -11644,7 +11646,7 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ProblemDetail"];
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
                 };
             };
             /** @description Forbidden */
@@ -11654,7 +11656,7 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ProblemDetail"];
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
                 };
             };
             /** @description Payload too large */
@@ -11664,7 +11666,7 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ProblemDetail"];
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
                 };
             };
             /** @description Invalid request */
@@ -11674,7 +11676,7 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ProblemDetail"];
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
                 };
             };
         };
@@ -11704,7 +11706,7 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ProblemDetail"];
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
                 };
             };
         };
@@ -11738,7 +11740,7 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ProblemDetail"];
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
                 };
             };
             /** @description Forbidden */
@@ -11748,7 +11750,7 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ProblemDetail"];
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
                 };
             };
             /** @description Conflict */
@@ -11758,7 +11760,7 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ProblemDetail"];
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
                 };
             };
             /** @description Invalid request */
@@ -11768,7 +11770,7 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ProblemDetail"];
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
                 };
             };
         };
@@ -11804,7 +11806,7 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ProblemDetail"];
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
                 };
             };
             /** @description Forbidden */
@@ -11814,7 +11816,7 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ProblemDetail"];
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
                 };
             };
             /** @description Not found */
@@ -11824,7 +11826,7 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ProblemDetail"];
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
                 };
             };
             /** @description Conflict */
@@ -11834,7 +11836,7 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ProblemDetail"];
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
                 };
             };
             /** @description Invalid request */
@@ -11844,7 +11846,7 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ProblemDetail"];
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
                 };
             };
         };
@@ -11874,7 +11876,7 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ProblemDetail"];
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
                 };
             };
             /** @description Forbidden */
@@ -11884,7 +11886,7 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ProblemDetail"];
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
                 };
             };
             /** @description Not found */
@@ -11894,7 +11896,7 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ProblemDetail"];
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
                 };
             };
             /** @description Conflict */
@@ -11904,16 +11906,17 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ProblemDetail"];
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
                 };
             };
-            /** @description Validation Error */
+            /** @description Invalid request */
             422: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["HTTPValidationError"];
+                    "application/json": components["schemas"]["ProblemDetail"];
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
                 };
             };
         };
@@ -11943,7 +11946,7 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ProblemDetail"];
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
                 };
             };
         };
@@ -11977,7 +11980,7 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ProblemDetail"];
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
                 };
             };
             /** @description Conflict */
@@ -11987,7 +11990,7 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ProblemDetail"];
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
                 };
             };
             /** @description Invalid request */
@@ -11997,7 +12000,7 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ProblemDetail"];
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
                 };
             };
         };
@@ -12029,7 +12032,7 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ProblemDetail"];
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
                 };
             };
             /** @description Conflict */
@@ -12039,7 +12042,7 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ProblemDetail"];
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
                 };
             };
             /** @description Invalid request */
@@ -12049,7 +12052,7 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ProblemDetail"];
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
                 };
             };
         };
@@ -12079,7 +12082,7 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ProblemDetail"];
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
                 };
             };
             /** @description Conflict */
@@ -12089,7 +12092,7 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ProblemDetail"];
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
                 };
             };
         };
@@ -12123,7 +12126,7 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ProblemDetail"];
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
                 };
             };
             /** @description Conflict */
@@ -12133,7 +12136,7 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ProblemDetail"];
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
                 };
             };
             /** @description Invalid request */
@@ -12143,7 +12146,7 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ProblemDetail"];
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
                 };
             };
         };
@@ -12175,7 +12178,7 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ProblemDetail"];
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
                 };
             };
             /** @description Invalid request */
@@ -12185,7 +12188,7 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ProblemDetail"];
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
                 };
             };
         };
@@ -12215,7 +12218,7 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ProblemDetail"];
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
                 };
             };
         };
@@ -12245,7 +12248,7 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ProblemDetail"];
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
                 };
             };
             /** @description Forbidden */
@@ -12255,7 +12258,7 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ProblemDetail"];
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
                 };
             };
         };
@@ -12289,7 +12292,7 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ProblemDetail"];
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
                 };
             };
             /** @description Not found */
@@ -12299,7 +12302,7 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ProblemDetail"];
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
                 };
             };
             /** @description Invalid request */
@@ -12309,7 +12312,7 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ProblemDetail"];
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
                 };
             };
         };
@@ -12344,7 +12347,7 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ProblemDetail"];
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
                 };
             };
             /** @description Invalid request */
@@ -12354,7 +12357,7 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ProblemDetail"];
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
                 };
             };
         };
@@ -12384,7 +12387,7 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ProblemDetail"];
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
                 };
             };
             /** @description Forbidden */
@@ -12394,7 +12397,7 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ProblemDetail"];
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
                 };
             };
             /** @description Not found */
@@ -12404,16 +12407,17 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ProblemDetail"];
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
                 };
             };
-            /** @description Validation Error */
+            /** @description Invalid request */
             422: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["HTTPValidationError"];
+                    "application/json": components["schemas"]["ProblemDetail"];
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
                 };
             };
         };
@@ -12449,7 +12453,7 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ProblemDetail"];
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
                 };
             };
             /** @description Forbidden */
@@ -12459,7 +12463,7 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ProblemDetail"];
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
                 };
             };
             /** @description Not found */
@@ -12469,7 +12473,7 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ProblemDetail"];
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
                 };
             };
             /** @description Invalid request */
@@ -12479,7 +12483,7 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ProblemDetail"];
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
                 };
             };
         };
@@ -12509,7 +12513,7 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ProblemDetail"];
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
                 };
             };
         };
@@ -12543,7 +12547,7 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ProblemDetail"];
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
                 };
             };
             /** @description Forbidden */
@@ -12553,7 +12557,7 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ProblemDetail"];
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
                 };
             };
             /** @description Invalid request */
@@ -12563,7 +12567,7 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ProblemDetail"];
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
                 };
             };
         };
@@ -12593,7 +12597,7 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ProblemDetail"];
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
                 };
             };
         };
@@ -12627,7 +12631,7 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ProblemDetail"];
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
                 };
             };
             /** @description Forbidden */
@@ -12637,7 +12641,7 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ProblemDetail"];
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
                 };
             };
             /** @description Conflict */
@@ -12647,7 +12651,7 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ProblemDetail"];
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
                 };
             };
             /** @description Invalid request */
@@ -12657,7 +12661,7 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ProblemDetail"];
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
                 };
             };
         };
@@ -12687,7 +12691,7 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ProblemDetail"];
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
                 };
             };
         };
@@ -12717,7 +12721,7 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ProblemDetail"];
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
                 };
             };
             /** @description Forbidden */
@@ -12727,7 +12731,7 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ProblemDetail"];
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
                 };
             };
             /** @description Not found */
@@ -12737,7 +12741,7 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ProblemDetail"];
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
                 };
             };
             /** @description Conflict */
@@ -12747,16 +12751,17 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ProblemDetail"];
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
                 };
             };
-            /** @description Validation Error */
+            /** @description Invalid request */
             422: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["HTTPValidationError"];
+                    "application/json": components["schemas"]["ProblemDetail"];
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
                 };
             };
         };
@@ -12792,7 +12797,7 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ProblemDetail"];
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
                 };
             };
             /** @description Forbidden */
@@ -12802,7 +12807,7 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ProblemDetail"];
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
                 };
             };
             /** @description Not found */
@@ -12812,7 +12817,7 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ProblemDetail"];
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
                 };
             };
             /** @description Conflict */
@@ -12822,7 +12827,7 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ProblemDetail"];
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
                 };
             };
             /** @description Invalid request */
@@ -12832,7 +12837,7 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ProblemDetail"];
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
                 };
             };
         };
@@ -12900,7 +12905,7 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ProblemDetail"];
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
                 };
             };
             /** @description Forbidden */
@@ -12910,7 +12915,7 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ProblemDetail"];
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
                 };
             };
             /** @description Payload too large */
@@ -12920,7 +12925,7 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ProblemDetail"];
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
                 };
             };
             /** @description Invalid request */
@@ -12930,7 +12935,7 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ProblemDetail"];
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
                 };
             };
         };
@@ -12964,7 +12969,7 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ProblemDetail"];
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
                 };
             };
             /** @description Forbidden */
@@ -12974,7 +12979,7 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ProblemDetail"];
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
                 };
             };
             /** @description Invalid request */
@@ -12984,7 +12989,7 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ProblemDetail"];
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
                 };
             };
         };
@@ -13052,7 +13057,7 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ProblemDetail"];
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
                 };
             };
             /** @description Forbidden */
@@ -13062,7 +13067,7 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ProblemDetail"];
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
                 };
             };
             /** @description Payload too large */
@@ -13072,7 +13077,7 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ProblemDetail"];
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
                 };
             };
             /** @description Invalid request */
@@ -13082,7 +13087,7 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ProblemDetail"];
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
                 };
             };
         };
@@ -13116,7 +13121,7 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ProblemDetail"];
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
                 };
             };
             /** @description Forbidden */
@@ -13126,7 +13131,7 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ProblemDetail"];
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
                 };
             };
             /** @description Invalid request */
@@ -13136,7 +13141,7 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ProblemDetail"];
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
                 };
             };
         };
@@ -13170,7 +13175,7 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ProblemDetail"];
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
                 };
             };
             /** @description Forbidden */
@@ -13180,7 +13185,7 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ProblemDetail"];
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
                 };
             };
             /** @description Invalid request */
@@ -13190,7 +13195,7 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ProblemDetail"];
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
                 };
             };
         };
@@ -13224,7 +13229,7 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ProblemDetail"];
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
                 };
             };
             /** @description Forbidden */
@@ -13234,7 +13239,7 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ProblemDetail"];
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
                 };
             };
             /** @description Invalid request */
@@ -13244,7 +13249,7 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ProblemDetail"];
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
                 };
             };
         };
@@ -13278,7 +13283,7 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ProblemDetail"];
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
                 };
             };
             /** @description Forbidden */
@@ -13288,7 +13293,7 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ProblemDetail"];
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
                 };
             };
             /** @description Invalid request */
@@ -13298,7 +13303,7 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ProblemDetail"];
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
                 };
             };
         };
@@ -13332,7 +13337,7 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ProblemDetail"];
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
                 };
             };
             /** @description Forbidden */
@@ -13342,7 +13347,7 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ProblemDetail"];
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
                 };
             };
             /** @description Invalid request */
@@ -13352,7 +13357,7 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ProblemDetail"];
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
                 };
             };
         };
@@ -13386,7 +13391,7 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ProblemDetail"];
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
                 };
             };
             /** @description Forbidden */
@@ -13396,7 +13401,7 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ProblemDetail"];
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
                 };
             };
             /** @description Invalid request */
@@ -13406,7 +13411,7 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ProblemDetail"];
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
                 };
             };
         };
@@ -13440,7 +13445,7 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ProblemDetail"];
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
                 };
             };
             /** @description Forbidden */
@@ -13450,7 +13455,7 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ProblemDetail"];
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
                 };
             };
             /** @description Payload too large */
@@ -13460,7 +13465,7 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ProblemDetail"];
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
                 };
             };
             /** @description Invalid request */
@@ -13470,7 +13475,7 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ProblemDetail"];
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
                 };
             };
         };
@@ -13504,7 +13509,7 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ProblemDetail"];
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
                 };
             };
             /** @description Forbidden */
@@ -13514,7 +13519,7 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ProblemDetail"];
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
                 };
             };
             /** @description Invalid request */
@@ -13524,7 +13529,7 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ProblemDetail"];
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
                 };
             };
         };
@@ -13558,7 +13563,7 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ProblemDetail"];
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
                 };
             };
             /** @description Forbidden */
@@ -13568,7 +13573,7 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ProblemDetail"];
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
                 };
             };
             /** @description Payload too large */
@@ -13578,7 +13583,7 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ProblemDetail"];
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
                 };
             };
             /** @description Invalid request */
@@ -13588,7 +13593,7 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ProblemDetail"];
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
                 };
             };
         };
@@ -13620,7 +13625,7 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ProblemDetail"];
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
                 };
             };
             /** @description Not found */
@@ -13630,16 +13635,17 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ProblemDetail"];
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
                 };
             };
-            /** @description Validation Error */
+            /** @description Invalid request */
             422: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["HTTPValidationError"];
+                    "application/json": components["schemas"]["ProblemDetail"];
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
                 };
             };
         };
@@ -13669,7 +13675,7 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ProblemDetail"];
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
                 };
             };
             /** @description Forbidden */
@@ -13679,7 +13685,7 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ProblemDetail"];
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
                 };
             };
             /** @description Not found */
@@ -13689,16 +13695,17 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ProblemDetail"];
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
                 };
             };
-            /** @description Validation Error */
+            /** @description Invalid request */
             422: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["HTTPValidationError"];
+                    "application/json": components["schemas"]["ProblemDetail"];
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
                 };
             };
         };
@@ -13734,7 +13741,7 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ProblemDetail"];
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
                 };
             };
             /** @description Forbidden */
@@ -13744,7 +13751,7 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ProblemDetail"];
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
                 };
             };
             /** @description Not found */
@@ -13754,7 +13761,7 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ProblemDetail"];
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
                 };
             };
             /** @description Invalid request */
@@ -13764,7 +13771,7 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ProblemDetail"];
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
                 };
             };
         };
@@ -13794,7 +13801,7 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ProblemDetail"];
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
                 };
             };
         };
@@ -13828,7 +13835,7 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ProblemDetail"];
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
                 };
             };
             /** @description Forbidden */
@@ -13838,7 +13845,7 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ProblemDetail"];
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
                 };
             };
             /** @description Conflict */
@@ -13848,7 +13855,7 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ProblemDetail"];
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
                 };
             };
             /** @description Invalid request */
@@ -13858,7 +13865,7 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ProblemDetail"];
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
                 };
             };
         };
@@ -13894,7 +13901,7 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ProblemDetail"];
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
                 };
             };
             /** @description Forbidden */
@@ -13904,7 +13911,7 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ProblemDetail"];
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
                 };
             };
             /** @description Not found */
@@ -13914,7 +13921,7 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ProblemDetail"];
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
                 };
             };
             /** @description Conflict */
@@ -13924,7 +13931,7 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ProblemDetail"];
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
                 };
             };
             /** @description Invalid request */
@@ -13934,7 +13941,7 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ProblemDetail"];
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
                 };
             };
         };
@@ -13964,7 +13971,7 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ProblemDetail"];
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
                 };
             };
             /** @description Forbidden */
@@ -13974,7 +13981,7 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ProblemDetail"];
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
                 };
             };
             /** @description Not found */
@@ -13984,7 +13991,7 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ProblemDetail"];
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
                 };
             };
             /** @description Conflict */
@@ -13994,16 +14001,17 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ProblemDetail"];
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
                 };
             };
-            /** @description Validation Error */
+            /** @description Invalid request */
             422: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["HTTPValidationError"];
+                    "application/json": components["schemas"]["ProblemDetail"];
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
                 };
             };
         };
@@ -14036,16 +14044,17 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ProblemDetail"];
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
                 };
             };
-            /** @description Validation Error */
+            /** @description Invalid request */
             422: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["HTTPValidationError"];
+                    "application/json": components["schemas"]["ProblemDetail"];
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
                 };
             };
         };
@@ -14079,7 +14088,7 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ProblemDetail"];
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
                 };
             };
             /** @description Forbidden */
@@ -14089,7 +14098,7 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ProblemDetail"];
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
                 };
             };
             /** @description Not found */
@@ -14099,7 +14108,7 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ProblemDetail"];
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
                 };
             };
             /** @description Conflict */
@@ -14109,7 +14118,7 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ProblemDetail"];
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
                 };
             };
             /** @description Invalid request */
@@ -14119,7 +14128,7 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ProblemDetail"];
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
                 };
             };
         };
@@ -14151,7 +14160,7 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ProblemDetail"];
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
                 };
             };
             /** @description Not found */
@@ -14161,16 +14170,17 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ProblemDetail"];
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
                 };
             };
-            /** @description Validation Error */
+            /** @description Invalid request */
             422: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["HTTPValidationError"];
+                    "application/json": components["schemas"]["ProblemDetail"];
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
                 };
             };
         };
@@ -14206,7 +14216,7 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ProblemDetail"];
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
                 };
             };
             /** @description Forbidden */
@@ -14216,7 +14226,7 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ProblemDetail"];
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
                 };
             };
             /** @description Not found */
@@ -14226,7 +14236,7 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ProblemDetail"];
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
                 };
             };
             /** @description Conflict */
@@ -14236,7 +14246,7 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ProblemDetail"];
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
                 };
             };
             /** @description Invalid request */
@@ -14246,7 +14256,7 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ProblemDetail"];
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
                 };
             };
         };
@@ -14278,7 +14288,7 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ProblemDetail"];
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
                 };
             };
             /** @description Forbidden */
@@ -14288,7 +14298,7 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ProblemDetail"];
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
                 };
             };
             /** @description Not found */
@@ -14298,7 +14308,7 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ProblemDetail"];
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
                 };
             };
             /** @description Conflict */
@@ -14308,16 +14318,17 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ProblemDetail"];
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
                 };
             };
-            /** @description Validation Error */
+            /** @description Invalid request */
             422: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["HTTPValidationError"];
+                    "application/json": components["schemas"]["ProblemDetail"];
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
                 };
             };
         };
@@ -14349,7 +14360,7 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ProblemDetail"];
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
                 };
             };
             /** @description Forbidden */
@@ -14359,7 +14370,7 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ProblemDetail"];
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
                 };
             };
             /** @description Not found */
@@ -14369,16 +14380,17 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ProblemDetail"];
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
                 };
             };
-            /** @description Validation Error */
+            /** @description Invalid request */
             422: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["HTTPValidationError"];
+                    "application/json": components["schemas"]["ProblemDetail"];
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
                 };
             };
         };
@@ -14410,7 +14422,7 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ProblemDetail"];
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
                 };
             };
             /** @description Forbidden */
@@ -14420,7 +14432,7 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ProblemDetail"];
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
                 };
             };
             /** @description Not found */
@@ -14430,7 +14442,7 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ProblemDetail"];
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
                 };
             };
             /** @description Conflict */
@@ -14440,16 +14452,17 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ProblemDetail"];
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
                 };
             };
-            /** @description Validation Error */
+            /** @description Invalid request */
             422: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["HTTPValidationError"];
+                    "application/json": components["schemas"]["ProblemDetail"];
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
                 };
             };
         };
@@ -14481,7 +14494,7 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ProblemDetail"];
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
                 };
             };
             /** @description Forbidden */
@@ -14491,7 +14504,7 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ProblemDetail"];
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
                 };
             };
             /** @description Not found */
@@ -14501,16 +14514,17 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ProblemDetail"];
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
                 };
             };
-            /** @description Validation Error */
+            /** @description Invalid request */
             422: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["HTTPValidationError"];
+                    "application/json": components["schemas"]["ProblemDetail"];
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
                 };
             };
         };
@@ -14542,7 +14556,7 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ProblemDetail"];
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
                 };
             };
             /** @description Forbidden */
@@ -14552,7 +14566,7 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ProblemDetail"];
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
                 };
             };
             /** @description Not found */
@@ -14562,7 +14576,7 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ProblemDetail"];
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
                 };
             };
             /** @description Conflict */
@@ -14572,16 +14586,17 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ProblemDetail"];
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
                 };
             };
-            /** @description Validation Error */
+            /** @description Invalid request */
             422: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["HTTPValidationError"];
+                    "application/json": components["schemas"]["ProblemDetail"];
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
                 };
             };
         };
@@ -14611,7 +14626,7 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ProblemDetail"];
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
                 };
             };
             /** @description Forbidden */
@@ -14621,7 +14636,7 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ProblemDetail"];
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
                 };
             };
         };
@@ -14651,7 +14666,7 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ProblemDetail"];
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
                 };
             };
             /** @description Forbidden */
@@ -14661,7 +14676,7 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ProblemDetail"];
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
                 };
             };
         };
@@ -14713,7 +14728,7 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ProblemDetail"];
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
                 };
             };
             /** @description Payload too large */
@@ -14723,7 +14738,7 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ProblemDetail"];
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
                 };
             };
             /** @description Invalid request */
@@ -14733,7 +14748,7 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ProblemDetail"];
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
                 };
             };
         };
