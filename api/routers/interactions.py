@@ -182,7 +182,7 @@ async def list_account_interactions(
     tags=["interactions"],
     response_model=InteractionRead,
     status_code=status.HTTP_201_CREATED,
-    responses=problem(401, 403, 404, 422),
+    responses=problem(401, 403, 404, 409, 422),
 )
 async def create_interaction(
     account_id: uuid.UUID, data: InteractionCreate, actor: CurrentActor, session: Session
