@@ -69,8 +69,9 @@ test-spa: frontend/node_modules/.installed ## Vitest unit tests of the SPA
 e2e: install chromium spa ## Browser tests in Chromium against a real API, worker and database
 	$(PY) -m scripts.e2e
 
-fuzz: .venv/.synced ## Deep schemathesis run over every operation (FUZZ_EXAMPLES requests each)
-	TENURE_FUZZ_EXAMPLES=$(or $(FUZZ_EXAMPLES),150) $(PY) -m pytest -q tests/api/test_fuzz.py -p no:cacheprovider
+fuzz: .venv/.synced ## Deep schemathesis run: boundary values and FUZZ_EXAMPLES generated requests per operation
+	TENURE_FUZZ_EXAMPLES=$(or $(FUZZ_EXAMPLES),100) TENURE_FUZZ_COVERAGE=$(or $(FUZZ_COVERAGE),100) \
+		$(PY) -m pytest -q tests/api/test_fuzz.py -p no:cacheprovider
 
 bench: .venv/.synced ## Benchmarks on generated data (prints figures)
 	$(PY) -m pytest -q -s tests/benchmarks -p no:cacheprovider

@@ -6,7 +6,8 @@ Each operation gets the same generated requests (valid ones, and invalid ones fo
 paths) sent three ways: as an admin, as a CSM with an account of their own, and with an API
 key; path ids are often those of objects seeded in the caller's organisation so requests reach
 real code. Generation is derandomized, so a run is reproducible. `make test` sends a few
-requests per operation; `make fuzz` sets TENURE_FUZZ_EXAMPLES for a deep run."""
+generated requests per operation; `make fuzz` sends many more (TENURE_FUZZ_EXAMPLES) and adds
+schemathesis' coverage cases, the boundary values (TENURE_FUZZ_COVERAGE per operation)."""
 
 import logging
 import os
@@ -23,6 +24,12 @@ from hypothesis import strategies as st
 from schemathesis import APIOperation, Case, GenerationMode
 from schemathesis.checks import not_a_server_error
 from schemathesis.core.failures import FailureGroup
+from schemathesis.generation.hypothesis.builder import (
+    HypothesisTestConfig,
+    HypothesisTestMode,
+    create_test,
+)
+from schemathesis.generation.overrides import Override
 from schemathesis.specs.openapi.checks import response_schema_conformance
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -40,6 +47,10 @@ OPERATIONS = [result.ok() for result in SCHEMA.get_all_operations()]
 
 # Requests generated per operation (each sent three ways).
 EXAMPLES = int(os.environ.get("TENURE_FUZZ_EXAMPLES", "8"))
+# Also up to this many of schemathesis' coverage cases per operation (the schema's examples and
+# boundary values: longest strings, largest numbers, each enum value, each missing field, ...).
+# Enumerating them takes minutes (filter trees have thousands), so only `make fuzz` does.
+COVERAGE = int(os.environ.get("TENURE_FUZZ_COVERAGE", "0"))
 CHECKS = [not_a_server_error, response_schema_conformance]
 BASE_URL = "http://tenure.test"
 
@@ -72,7 +83,36 @@ def generated(operation: APIOperation, seeded: dict[str, Any]) -> list[Case]:
         cases.append(case)
 
     collect()
-    return cases
+    return covered(operation, seeded) + cases
+
+
+def covered(operation: APIOperation, seeded: dict[str, Any]) -> list[Case]:
+    """Up to `COVERAGE` of the operation's coverage cases, spread evenly over all of them."""
+    if not COVERAGE:
+        return []
+    cases: list[Case] = []
+
+    def collect(case: Case) -> None:
+        cases.append(case)
+
+    test = create_test(
+        operation=operation,
+        test_func=collect,
+        config=HypothesisTestConfig(
+            project=SCHEMA.config,
+            modes=[HypothesisTestMode.EXAMPLES, HypothesisTestMode.COVERAGE],
+            settings=hypothesis.settings(
+                database=None,
+                deadline=None,
+                phases=[Phase.explicit],
+                suppress_health_check=list(HealthCheck),
+            ),
+            override=Override(path_parameters=seeded),
+        ),
+    )
+    test()
+    step = max(1, len(cases) // COVERAGE)
+    return cases[::step][:COVERAGE]
 
 
 def as_httpx(kwargs: dict[str, Any]) -> dict[str, Any]:
@@ -120,7 +160,7 @@ class _Errors(logging.Handler):
         for record in self.records:
             if record.exc_info and record.exc_info[1] is not None:
                 exc = record.exc_info[1]
-                frames = traceback.extract_tb(exc.__traceback__)[-3:]
+                frames = traceback.extract_tb(record.exc_info[2])[-3:]
                 where = "; ".join(f"{f.filename.split('/work/')[-1]}:{f.lineno}" for f in frames)
                 lines.append(f"    {type(exc).__name__}: {str(exc)[:300]} (at {where})")
         self.records.clear()
@@ -175,7 +215,16 @@ async def test_no_server_error_and_answers_match_the_schema(
                 request = client.build_request(**as_httpx(kwargs))
                 # Read a multipart body now, so the checks can look at what was sent.
                 await request.aread()
-                response: Response = await client.send(request)
+                try:
+                    response: Response = await client.send(request)
+                except Exception as exc:
+                    # The app answered 500 and the test transport re-raised the exception.
+                    failures.append(
+                        f"as {caller}: raised {type(exc).__name__}: {str(exc)[:300]}\n"
+                        f"{case.as_curl_command(headers=auth, base_url=BASE_URL)}\n"
+                        f"{errors.take()}"
+                    )
+                    continue
                 try:
                     case.validate_response(
                         response, checks=CHECKS, headers=auth, transport_kwargs=kwargs
