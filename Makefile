@@ -79,6 +79,10 @@ test-spa: frontend/node_modules/.installed ## Vitest unit tests of the SPA
 e2e: install chromium spa ## Browser tests in Chromium against a real API, worker and database
 	$(PY) -m scripts.e2e
 
+fuzz: .venv/.synced ## Deep schemathesis run: boundary values and FUZZ_EXAMPLES generated requests per operation
+	TENURE_FUZZ_EXAMPLES=$(or $(FUZZ_EXAMPLES),100) TENURE_FUZZ_COVERAGE=$(or $(FUZZ_COVERAGE),100) \
+		$(PY) -m pytest -q tests/api/test_fuzz.py -p no:cacheprovider
+
 bench: .venv/.synced ## Benchmarks on generated data (prints figures)
 	$(PY) -m pytest -q -s tests/benchmarks -p no:cacheprovider
 
@@ -92,4 +96,4 @@ migration: .venv/.synced ## New alembic revision: make migration name=add_things
 services-down: .venv/.synced ## Stop the embedded PostgreSQL and Redis
 	$(PY) -m scripts.services down
 
-.PHONY: help install chromium spa run create-org test lint typecheck openapi drift-check test-python test-spa e2e bench fmt migration services-down
+.PHONY: help install chromium spa run create-org test lint typecheck openapi drift-check test-python test-spa e2e fuzz bench fmt migration services-down

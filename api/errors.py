@@ -54,8 +54,10 @@ def problem(*statuses: int) -> dict[int | str, dict[str, Any]]:
     """The `responses=` entry for a route's possible problems, so generated clients type them."""
     return {
         status: {
+            # `model` puts ProblemDetail in the components (and under application/json);
+            # the schema under application/problem+json is what the answers really carry.
             "model": ProblemDetail,
-            "content": {PROBLEM_JSON: {}},
+            "content": {PROBLEM_JSON: {"schema": {"$ref": "#/components/schemas/ProblemDetail"}}},
             "description": _HTTP_CODES.get(status, ("", "Error"))[1],
         }
         for status in statuses

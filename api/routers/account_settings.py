@@ -51,7 +51,7 @@ async def update_tier(
 @router.delete(
     "/tiers/{tier_id}",
     status_code=status.HTTP_204_NO_CONTENT,
-    responses=problem(401, 403, 404, 409),
+    responses=problem(401, 403, 404, 409, 422),
 )
 async def delete_tier(tier_id: uuid.UUID, actor: CurrentActor, session: Session) -> None:
     """Remove a tier. While accounts have it or attribute triggers set it, the answer is 409
@@ -100,7 +100,7 @@ async def update_lifecycle_stage(
 @router.delete(
     "/lifecycle-stages/{stage_id}",
     status_code=status.HTTP_204_NO_CONTENT,
-    responses=problem(401, 403, 404, 409),
+    responses=problem(401, 403, 404, 409, 422),
 )
 async def delete_lifecycle_stage(
     stage_id: uuid.UUID, actor: CurrentActor, session: Session
@@ -153,7 +153,7 @@ async def update_custom_field(
 @router.delete(
     "/custom-fields/{field_id}",
     status_code=status.HTTP_204_NO_CONTENT,
-    responses=problem(401, 403, 404),
+    responses=problem(401, 403, 404, 422),
 )
 async def delete_custom_field(field_id: uuid.UUID, actor: CurrentActor, session: Session) -> None:
     """Remove a custom field definition."""

@@ -38,7 +38,7 @@ async def update_account_view(
 
 
 @router.delete(
-    "/{view_id}", status_code=status.HTTP_204_NO_CONTENT, responses=problem(401, 403, 404)
+    "/{view_id}", status_code=status.HTTP_204_NO_CONTENT, responses=problem(401, 403, 404, 422)
 )
 async def delete_account_view(view_id: uuid.UUID, actor: CurrentActor, session: Session) -> None:
     """Delete a view."""

@@ -178,7 +178,7 @@ async def export_accounts(data: AccountExport, actor: ApiActor, session: Session
     )
 
 
-@router.get("/{account_id}", response_model=AccountRead, responses=problem(401, 404))
+@router.get("/{account_id}", response_model=AccountRead, responses=problem(401, 404, 422))
 async def get_account(account_id: uuid.UUID, actor: ApiActor, session: Session) -> AccountRead:
     """One account."""
     return AccountRead.model_validate(await accounts.get_account(session, actor, account_id))
@@ -197,7 +197,7 @@ async def update_account(
 
 
 @router.delete(
-    "/{account_id}", status_code=status.HTTP_204_NO_CONTENT, responses=problem(401, 403, 404)
+    "/{account_id}", status_code=status.HTTP_204_NO_CONTENT, responses=problem(401, 403, 404, 422)
 )
 async def delete_account(account_id: uuid.UUID, actor: ApiActor, session: Session) -> None:
     """Delete an account (test data, duplicates): it leaves every view and report.
@@ -206,7 +206,7 @@ async def delete_account(account_id: uuid.UUID, actor: ApiActor, session: Sessio
 
 
 @router.post(
-    "/{account_id}/restore", response_model=AccountRead, responses=problem(401, 403, 404, 409)
+    "/{account_id}/restore", response_model=AccountRead, responses=problem(401, 403, 404, 409, 422)
 )
 async def restore_account(account_id: uuid.UUID, actor: ApiActor, session: Session) -> AccountRead:
     """Bring back a deleted account."""
@@ -268,7 +268,9 @@ async def churn_account(
 
 
 @router.post(
-    "/{account_id}/reactivate", response_model=AccountRead, responses=problem(401, 403, 404, 409)
+    "/{account_id}/reactivate",
+    response_model=AccountRead,
+    responses=problem(401, 403, 404, 409, 422),
 )
 async def reactivate_account(
     account_id: uuid.UUID, actor: ApiActor, session: Session
@@ -277,7 +279,9 @@ async def reactivate_account(
     return AccountRead.model_validate(await accounts.reactivate_account(session, actor, account_id))
 
 
-@router.get("/{account_id}/history", response_model=AccountHistoryRead, responses=problem(401, 404))
+@router.get(
+    "/{account_id}/history", response_model=AccountHistoryRead, responses=problem(401, 404, 422)
+)
 async def get_account_history(
     account_id: uuid.UUID, actor: ApiActor, session: Session
 ) -> AccountHistoryRead:
@@ -287,7 +291,9 @@ async def get_account_history(
 
 
 @router.get(
-    "/{account_id}/children", response_model=list[ChildAccountRead], responses=problem(401, 404)
+    "/{account_id}/children",
+    response_model=list[ChildAccountRead],
+    responses=problem(401, 404, 422),
 )
 async def list_child_accounts(
     account_id: uuid.UUID, actor: ApiActor, session: Session

@@ -35,7 +35,7 @@ async def create_api_key(
     )
 
 
-@router.post("/{key_id}/revoke", response_model=ApiKeyRead, responses=problem(401, 403, 404))
+@router.post("/{key_id}/revoke", response_model=ApiKeyRead, responses=problem(401, 403, 404, 422))
 async def revoke_api_key(key_id: uuid.UUID, actor: CurrentActor, session: Session) -> ApiKeyRead:
     """Stop a key working at once (its API log stays readable)."""
     return ApiKeyRead.model_validate(await integration.revoke_key(session, actor, key_id))

@@ -53,7 +53,7 @@ async def update_attribute_trigger(
 
 
 @router.delete(
-    "/{trigger_id}", status_code=status.HTTP_204_NO_CONTENT, responses=problem(401, 403, 404)
+    "/{trigger_id}", status_code=status.HTTP_204_NO_CONTENT, responses=problem(401, 403, 404, 422)
 )
 async def delete_attribute_trigger(
     trigger_id: uuid.UUID, actor: CurrentActor, session: Session

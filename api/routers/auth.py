@@ -89,7 +89,7 @@ async def login_mfa(
     return _answer(response, signed_in, settings)
 
 
-@router.post("/refresh", response_model=LoginResult, responses=problem(401))
+@router.post("/refresh", response_model=LoginResult, responses=problem(401, 422))
 async def refresh_session(
     response: Response,
     session: Session,
@@ -105,7 +105,7 @@ async def refresh_session(
     return _answer(response, signed_in, settings)
 
 
-@router.post("/logout", status_code=status.HTTP_204_NO_CONTENT)
+@router.post("/logout", status_code=status.HTTP_204_NO_CONTENT, responses=problem(422))
 async def logout(
     response: Response,
     session: Session,

@@ -182,7 +182,7 @@ async def list_account_interactions(
     tags=["interactions"],
     response_model=InteractionRead,
     status_code=status.HTTP_201_CREATED,
-    responses=problem(401, 403, 404, 422),
+    responses=problem(401, 403, 404, 409, 422),
 )
 async def create_interaction(
     account_id: uuid.UUID, data: InteractionCreate, actor: CurrentActor, session: Session
@@ -198,7 +198,7 @@ async def create_interaction(
     "/interactions/{interaction_id}",
     tags=["interactions"],
     response_model=InteractionRead,
-    responses=problem(401, 404),
+    responses=problem(401, 404, 422),
 )
 async def get_interaction(
     interaction_id: uuid.UUID, actor: ApiActor, session: Session
@@ -228,7 +228,7 @@ async def update_interaction(
     "/interactions/{interaction_id}",
     tags=["interactions"],
     status_code=status.HTTP_204_NO_CONTENT,
-    responses=problem(401, 403, 404),
+    responses=problem(401, 403, 404, 422),
 )
 async def delete_interaction(
     interaction_id: uuid.UUID, actor: CurrentActor, session: Session
@@ -291,7 +291,7 @@ async def update_note(
     "/notes/{note_id}",
     tags=["notes"],
     status_code=status.HTTP_204_NO_CONTENT,
-    responses=problem(401, 403, 404),
+    responses=problem(401, 403, 404, 422),
 )
 async def delete_note(note_id: uuid.UUID, actor: CurrentActor, session: Session) -> None:
     """Delete a note."""
@@ -340,7 +340,7 @@ async def create_ticket(
     "/tickets/{ticket_id}",
     tags=["tickets"],
     response_model=TicketRead,
-    responses=problem(401, 404),
+    responses=problem(401, 404, 422),
 )
 async def get_ticket(ticket_id: uuid.UUID, actor: ApiActor, session: Session) -> TicketRead:
     """One support ticket."""
@@ -366,7 +366,7 @@ async def update_ticket(
     "/tickets/{ticket_id}",
     tags=["tickets"],
     status_code=status.HTTP_204_NO_CONTENT,
-    responses=problem(401, 403, 404),
+    responses=problem(401, 403, 404, 422),
 )
 async def delete_ticket(ticket_id: uuid.UUID, actor: CurrentActor, session: Session) -> None:
     """Delete a support ticket."""

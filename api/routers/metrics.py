@@ -94,7 +94,7 @@ async def update_computed_metric(
 @router.delete(
     "/computed-metrics/{metric_id}",
     status_code=status.HTTP_204_NO_CONTENT,
-    responses=problem(401, 403, 404, 409),
+    responses=problem(401, 403, 404, 409, 422),
 )
 async def delete_computed_metric(metric_id: uuid.UUID, actor: ApiActor, session: Session) -> None:
     """Remove a computed metric; refused while another computed metric uses it."""
@@ -104,7 +104,7 @@ async def delete_computed_metric(metric_id: uuid.UUID, actor: ApiActor, session:
 @router.get(
     "/accounts/{account_id}/metrics",
     response_model=AccountMetricsRead,
-    responses=problem(401, 404),
+    responses=problem(401, 404, 422),
 )
 async def get_account_metrics(
     account_id: uuid.UUID, actor: ApiActor, session: Session
@@ -156,7 +156,7 @@ async def list_contact_activity_ranks(
 @router.get(
     "/contacts/{contact_id}/activity-rank",
     response_model=ContactActivityRankRead,
-    responses=problem(401, 404),
+    responses=problem(401, 404, 422),
 )
 async def get_contact_activity_rank(
     contact_id: uuid.UUID, actor: ApiActor, session: Session

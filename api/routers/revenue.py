@@ -175,7 +175,7 @@ async def list_missing_fx_rates(actor: ApiActor, session: Session) -> list[Missi
     "/fx-rates/{rate_id}",
     tags=["revenue"],
     status_code=status.HTTP_204_NO_CONTENT,
-    responses=problem(401, 403, 404),
+    responses=problem(401, 403, 404, 422),
 )
 async def delete_fx_rate(rate_id: uuid.UUID, actor: ApiActor, session: Session) -> None:
     """Remove an exchange rate set by mistake; MRR is recomputed in the background."""
@@ -186,7 +186,7 @@ async def delete_fx_rate(rate_id: uuid.UUID, actor: ApiActor, session: Session) 
     "/accounts/{account_id}/subscriptions",
     tags=["revenue"],
     response_model=list[SubscriptionRead],
-    responses=problem(401, 404),
+    responses=problem(401, 404, 422),
 )
 async def list_account_subscriptions(
     account_id: uuid.UUID, actor: ApiActor, session: Session

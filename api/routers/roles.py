@@ -43,7 +43,7 @@ async def update_role(
 
 
 @router.delete(
-    "/{role_id}", status_code=status.HTTP_204_NO_CONTENT, responses=problem(401, 403, 404, 409)
+    "/{role_id}", status_code=status.HTTP_204_NO_CONTENT, responses=problem(401, 403, 404, 409, 422)
 )
 async def delete_role(role_id: uuid.UUID, actor: CurrentActor, session: Session) -> None:
     """Delete a custom role that no user (of any status) holds."""

@@ -11,7 +11,7 @@ from domain.users.schemas import InvitationCreate, UserRead, UserUpdate
 router = APIRouter(prefix="/users", tags=["users"])
 
 
-@router.get("", response_model=list[UserRead], responses=problem(401))
+@router.get("", response_model=list[UserRead], responses=problem(401, 422))
 async def list_users(
     actor: CurrentActor,
     session: Session,
@@ -41,7 +41,7 @@ async def invite_user(
     return UserRead.model_validate(await users.invite_user(session, actor, config, data))
 
 
-@router.get("/{user_id}", response_model=UserRead, responses=problem(401, 404))
+@router.get("/{user_id}", response_model=UserRead, responses=problem(401, 404, 422))
 async def get_user(user_id: uuid.UUID, actor: CurrentActor, session: Session) -> UserRead:
     """One user of the organisation."""
     return UserRead.model_validate(await users.get_user(session, actor, user_id))
@@ -56,7 +56,7 @@ async def update_user(
 
 
 @router.post(
-    "/{user_id}/deactivate", response_model=UserRead, responses=problem(401, 403, 404, 409)
+    "/{user_id}/deactivate", response_model=UserRead, responses=problem(401, 403, 404, 409, 422)
 )
 async def deactivate_user(user_id: uuid.UUID, actor: CurrentActor, session: Session) -> UserRead:
     """Stop a user from signing in; their history stays."""
@@ -64,7 +64,7 @@ async def deactivate_user(user_id: uuid.UUID, actor: CurrentActor, session: Sess
 
 
 @router.post(
-    "/{user_id}/reactivate", response_model=UserRead, responses=problem(401, 403, 404, 409)
+    "/{user_id}/reactivate", response_model=UserRead, responses=problem(401, 403, 404, 409, 422)
 )
 async def reactivate_user(user_id: uuid.UUID, actor: CurrentActor, session: Session) -> UserRead:
     """Let a deactivated user sign in again (`409 email_taken` if their address now signs in
@@ -73,7 +73,9 @@ async def reactivate_user(user_id: uuid.UUID, actor: CurrentActor, session: Sess
 
 
 @router.post(
-    "/{user_id}/resend-invitation", response_model=UserRead, responses=problem(401, 403, 404, 409)
+    "/{user_id}/resend-invitation",
+    response_model=UserRead,
+    responses=problem(401, 403, 404, 409, 422),
 )
 async def resend_invitation(
     user_id: uuid.UUID, actor: CurrentActor, session: Session, config: AuthConfigDep
@@ -83,7 +85,7 @@ async def resend_invitation(
 
 
 @router.post(
-    "/{user_id}/reset-password", response_model=UserRead, responses=problem(401, 403, 404, 409)
+    "/{user_id}/reset-password", response_model=UserRead, responses=problem(401, 403, 404, 409, 422)
 )
 async def reset_user_password(
     user_id: uuid.UUID, actor: CurrentActor, session: Session, config: AuthConfigDep
@@ -94,7 +96,7 @@ async def reset_user_password(
     )
 
 
-@router.post("/{user_id}/reset-mfa", response_model=UserRead, responses=problem(401, 403, 404))
+@router.post("/{user_id}/reset-mfa", response_model=UserRead, responses=problem(401, 403, 404, 422))
 async def reset_user_mfa(user_id: uuid.UUID, actor: CurrentActor, session: Session) -> UserRead:
     """Turn off a user's two-factor authentication (e.g. a lost phone)."""
     return UserRead.model_validate(await users.admin_reset_mfa(session, actor, user_id))

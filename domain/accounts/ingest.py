@@ -26,6 +26,7 @@ from domain.accounts.schemas import (
 )
 from domain.common.db import RaceLost, retries_races
 from domain.common.errors import DomainError
+from domain.common.schemas import RequestModel
 from domain.common.types import Day
 from domain.integration import webhooks
 from domain.integration.batch import (
@@ -98,7 +99,7 @@ class MetricValues(BaseModel):
     values: dict[str, CustomValue] = Field(min_length=1, max_length=200)
 
 
-class AccountUpsertBatch(BaseModel):
+class AccountUpsertBatch(RequestModel):
     items: Annotated[
         list[Any],
         Field(min_length=1, max_length=MAX_BATCH),
@@ -106,7 +107,7 @@ class AccountUpsertBatch(BaseModel):
     ]
 
 
-class MetricValuesBatch(BaseModel):
+class MetricValuesBatch(RequestModel):
     items: Annotated[
         list[Any],
         Field(min_length=1, max_length=MAX_BATCH),

@@ -14,6 +14,7 @@ from domain.accounts.models import (
     ImportStatus,
     TriggerTarget,
 )
+from domain.common.schemas import RequestModel
 from domain.common.types import Day, FiniteFloat, Instant
 from domain.filters.schemas import Condition, Filter
 
@@ -153,18 +154,18 @@ class AccountQuery(BaseModel):
     )
 
 
-class StatusUpdateCreate(BaseModel):
+class StatusUpdateCreate(RequestModel):
     title: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=300)]
     details: Annotated[str, Field(max_length=20_000)] | None = None
 
 
-class NpsResponseCreate(BaseModel):
+class NpsResponseCreate(RequestModel):
     score: Annotated[int, Field(ge=0, le=10)]
     contact: Annotated[str, Field(max_length=300)] | None = None
     responded_at: Instant | None = Field(None, description="Defaults to now")
 
 
-class ChurnCreate(BaseModel):
+class ChurnCreate(RequestModel):
     churned_on: Day
     reason: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=2000)]
 
@@ -177,7 +178,7 @@ class TierRead(BaseModel):
     position: int
 
 
-class TierWrite(BaseModel):
+class TierWrite(RequestModel):
     name: ConfigName
     position: Annotated[int, Field(ge=0, le=1000)] = 0
 
@@ -267,7 +268,7 @@ class CustomFieldRead(BaseModel):
     options: list[str]
 
 
-class CustomFieldCreate(BaseModel):
+class CustomFieldCreate(RequestModel):
     key: Annotated[
         str, Field(pattern=r"^[a-z][a-z0-9_]{0,63}$", max_length=64, examples=["plan_seats"])
     ]
@@ -281,7 +282,7 @@ class CustomFieldCreate(BaseModel):
     )
 
 
-class CustomFieldUpdate(BaseModel):
+class CustomFieldUpdate(RequestModel):
     label: ConfigName | None = None
     format: CustomFieldFormat | None = Field(None, description=_FORMATS)
     options: list[Annotated[str, Field(min_length=1, max_length=200)]] | None = Field(
@@ -352,7 +353,7 @@ class BulkChanges(BaseModel):
         return self
 
 
-class BulkEdit(BaseModel):
+class BulkEdit(RequestModel):
     selection: AccountSelection
     changes: BulkChanges
 
@@ -362,7 +363,7 @@ class BulkEditResult(BaseModel):
     updated: int
 
 
-class AccountExport(BaseModel):
+class AccountExport(RequestModel):
     selection: AccountSelection = Field(default_factory=AccountSelection)
     columns: list[ColumnKey] = Field(
         default_factory=lambda: ["external_id", "name", "domain", "tier", "stage", "csm"],

@@ -26,6 +26,11 @@ class EmptyNote(RuleViolation):
     title = "The note has no content once unsafe markup is removed"
 
 
+class InteractionExternalIdTaken(Conflict):
+    code = "interaction_external_id_taken"
+    title = "Another interaction from this source already has this external id"
+
+
 class TicketExternalIdTaken(Conflict):
     code = "ticket_external_id_taken"
     title = "Another ticket from this source already has this external id"

@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain.accounts.ingest import account_ids_by_reference
 from domain.common import clock
+from domain.common.schemas import RequestModel
 from domain.common.types import Instant
 from domain.integration import webhooks
 from domain.integration.batch import (
@@ -107,7 +108,7 @@ class InteractionUpsert(BaseModel):
     )
 
 
-class TicketBatch(BaseModel):
+class TicketBatch(RequestModel):
     items: Annotated[
         list[Any],
         Field(min_length=1, max_length=MAX_BATCH),
@@ -115,7 +116,7 @@ class TicketBatch(BaseModel):
     ]
 
 
-class InteractionBatch(BaseModel):
+class InteractionBatch(RequestModel):
     items: Annotated[
         list[Any],
         Field(min_length=1, max_length=MAX_BATCH),

@@ -126,6 +126,15 @@ class InteractionRepository:
         )
         return list(rows.all()), total or 0
 
+    async def interaction_external_id_taken(self, source: str, external_id: str) -> bool:
+        # The whole organisation, not just what the caller may see: the unique index is.
+        stmt = select(Interaction.id).where(
+            Interaction.org_id == self.org_id,
+            Interaction.source == source,
+            Interaction.external_id == external_id,
+        )
+        return (await self.session.scalar(stmt)) is not None
+
     async def ticket_external_id_taken(
         self, source: str, external_id: str, *, except_id: uuid.UUID | None
     ) -> bool:

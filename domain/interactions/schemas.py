@@ -5,6 +5,7 @@ from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
+from domain.common.schemas import RequestModel
 from domain.common.types import Instant
 from domain.interactions.models import InteractionType, TicketPriority, TicketStatus
 
@@ -50,7 +51,7 @@ class AccountInteractionRead(InteractionRead):
     account_name: str
 
 
-class InteractionCreate(BaseModel):
+class InteractionCreate(RequestModel):
     type: InteractionType
     occurred_at: Instant = Field(description="When it happened, with a time zone")
     subject: Subject | None = None
@@ -70,7 +71,7 @@ class InteractionCreate(BaseModel):
     source: Source = Field("manual", description="Where it was logged: manual, a CRM, ...")
 
 
-class InteractionUpdate(BaseModel):
+class InteractionUpdate(RequestModel):
     type: InteractionType | None = None
     occurred_at: Instant | None = None
     subject: Subject | None = None
@@ -98,12 +99,12 @@ class AccountNoteRead(NoteRead):
     account_name: str
 
 
-class NoteCreate(BaseModel):
+class NoteCreate(RequestModel):
     body: NoteBody = Field(description="Rich text as HTML; unsafe markup is removed")
     is_pinned: bool = False
 
 
-class NoteUpdate(BaseModel):
+class NoteUpdate(RequestModel):
     body: NoteBody | None = None
     is_pinned: bool | None = None
 
@@ -130,7 +131,7 @@ class AccountTicketRead(TicketRead):
     account_name: str
 
 
-class TicketCreate(BaseModel):
+class TicketCreate(RequestModel):
     subject: TicketSubject
     status: TicketStatus = TicketStatus.OPEN
     priority: TicketPriority = TicketPriority.NORMAL
@@ -144,7 +145,7 @@ class TicketCreate(BaseModel):
     source: Source = Field("manual", examples=["manual", "zendesk"])
 
 
-class TicketUpdate(BaseModel):
+class TicketUpdate(RequestModel):
     subject: TicketSubject | None = None
     status: TicketStatus | None = Field(
         None, description="Solving or closing sets closed_at; reopening clears it"

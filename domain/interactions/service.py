@@ -13,6 +13,7 @@ from domain.common.pagination import Paged
 from domain.interactions import timeline
 from domain.interactions.errors import (
     EmptyNote,
+    InteractionExternalIdTaken,
     InteractionNotFound,
     NotATeamUser,
     NoteNotFound,
@@ -140,6 +141,10 @@ async def create_interaction(
     require(actor, Permission.UPDATE_ACCOUNTS)
     account = await accounts.get_account(session, actor, account_id)
     repo = _repo(session, actor)
+    if data.external_id is not None and await repo.interaction_external_id_taken(
+        data.source, data.external_id
+    ):
+        raise InteractionExternalIdTaken()
     participants = await _validate_participants(repo, data.participant_user_ids)
     interaction = Interaction(
         id=uuid.uuid4(),

@@ -4,6 +4,7 @@ from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
+from domain.common.schemas import RequestModel
 from domain.metrics.catalog import MetricKind
 from domain.metrics.formula import MAX_LENGTH
 from domain.metrics.models import MetricFormat
@@ -49,7 +50,7 @@ class ComputedMetricRead(BaseModel):
     updated_at: datetime
 
 
-class ComputedMetricCreate(BaseModel):
+class ComputedMetricCreate(RequestModel):
     key: MetricKey = Field(examples=["mrr_per_active_user"])
     label: Label = Field(examples=["MRR per active user"])
     format: MetricFormat = MetricFormat.NUMBER
@@ -57,7 +58,7 @@ class ComputedMetricCreate(BaseModel):
     description: Description | None = None
 
 
-class ComputedMetricUpdate(BaseModel):
+class ComputedMetricUpdate(RequestModel):
     """The key is fixed once created (formulas, filters and history refer to it)."""
 
     label: Label | None = None

@@ -4,6 +4,8 @@ from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, EmailStr, Field, StringConstraints, field_validator
 
+from domain.common.schemas import RequestModel
+
 Currency = Annotated[str, StringConstraints(max_length=3, pattern=r"^[A-Z]{3}$")]
 
 
@@ -38,7 +40,7 @@ OrganisationName = Annotated[
 ]
 
 
-class OrganisationUpdate(BaseModel):
+class OrganisationUpdate(RequestModel):
     name: OrganisationName | None = None
     base_currency: Currency | None = None
     time_zone: TimeZone | None = None

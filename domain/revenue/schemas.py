@@ -12,6 +12,7 @@ from pydantic import (
     model_validator,
 )
 
+from domain.common.schemas import RequestModel
 from domain.common.types import CurrencyCode, Day
 from domain.integration.batch import MAX_BATCH
 from domain.integration.schemas import batch_schema
@@ -35,7 +36,7 @@ MinorUnits = Annotated[
 Quantity = Annotated[int, Field(ge=0, le=MAX_QUANTITY)]
 
 
-class DiscountIn(BaseModel):
+class DiscountIn(RequestModel):
     kind: DiscountKind
     percent: Decimal | None = Field(None, gt=0, le=100, description="For `percent` discounts")
     amount: MinorUnits | None = Field(
@@ -58,7 +59,7 @@ class DiscountIn(BaseModel):
         return self
 
 
-class SubscriptionItemIn(BaseModel):
+class SubscriptionItemIn(RequestModel):
     external_id: ExternalId
     kind: ItemKind = ItemKind.PLAN
     name: str | None = Field(None, max_length=300)
@@ -72,7 +73,7 @@ class SubscriptionItemIn(BaseModel):
     discount: DiscountIn | None = None
 
 
-class SubscriptionIn(BaseModel):
+class SubscriptionIn(RequestModel):
     external_id: ExternalId
     account_external_id: ExternalId = Field(
         description=ACCOUNT_REFERENCE, examples=["acme", "cus_ACME42"]
@@ -129,7 +130,7 @@ class SubscriptionIn(BaseModel):
         return self
 
 
-class SubscriptionBatch(BaseModel):
+class SubscriptionBatch(RequestModel):
     items: Annotated[
         list[Any],
         Field(min_length=1, max_length=MAX_BATCH),
@@ -137,7 +138,7 @@ class SubscriptionBatch(BaseModel):
     ]
 
 
-class InvoiceLineIn(BaseModel):
+class InvoiceLineIn(RequestModel):
     description: str = Field(min_length=1, max_length=500)
     amount: int = Field(
         ge=-MAX_MINOR_UNITS,
@@ -147,7 +148,7 @@ class InvoiceLineIn(BaseModel):
     quantity: Quantity = 1
 
 
-class InvoiceIn(BaseModel):
+class InvoiceIn(RequestModel):
     number: ExternalId
     account_external_id: ExternalId = Field(
         description=ACCOUNT_REFERENCE, examples=["acme", "cus_ACME42"]
@@ -187,7 +188,7 @@ class InvoiceIn(BaseModel):
         return self
 
 
-class InvoiceBatch(BaseModel):
+class InvoiceBatch(RequestModel):
     items: Annotated[
         list[Any],
         Field(min_length=1, max_length=MAX_BATCH),
@@ -195,7 +196,7 @@ class InvoiceBatch(BaseModel):
     ]
 
 
-class FxRateIn(BaseModel):
+class FxRateIn(RequestModel):
     currency: Currency
     effective_on: Day
     rate: Decimal = Field(
@@ -212,7 +213,7 @@ class FxRateIn(BaseModel):
     )
 
 
-class FxRateBatch(BaseModel):
+class FxRateBatch(RequestModel):
     items: Annotated[
         list[Any],
         Field(min_length=1, max_length=MAX_BATCH),

@@ -10,6 +10,7 @@ from pydantic import (
     model_validator,
 )
 
+from domain.common.schemas import RequestModel
 from domain.common.types import JsonObject, UtcInstant
 from domain.usage.periods import Interval
 
@@ -28,7 +29,7 @@ Timestamp = UtcInstant
 # Contacts
 
 
-class ContactUpsert(BaseModel):
+class ContactUpsert(RequestModel):
     """A contact to create, or to update when its external id is known. Fields left out (or
     null) keep their stored value; traits are merged into the stored ones; accounts are added
     to the contact's accounts (never removed)."""
@@ -52,7 +53,7 @@ class ContactUpsert(BaseModel):
     traits: Traits | None = Field(None, examples=[{"plan_role": "owner"}])
 
 
-class ContactBatch(BaseModel):
+class ContactBatch(RequestModel):
     items: list[ContactUpsert] = Field(max_length=MAX_BATCH)
 
 
@@ -81,7 +82,7 @@ class ContactAccountRead(BaseModel):
 # Events
 
 
-class EventCreate(BaseModel):
+class EventCreate(RequestModel):
     message_id: ExternalId = Field(
         description="Idempotency key: an event whose message id was already received is "
         "stored once",
@@ -103,7 +104,7 @@ class EventCreate(BaseModel):
     properties: Traits = Field(default_factory=dict)
 
 
-class EventBatch(BaseModel):
+class EventBatch(RequestModel):
     items: list[EventCreate] = Field(max_length=MAX_BATCH)
 
 

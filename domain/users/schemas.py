@@ -4,6 +4,7 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, EmailStr, Field, StringConstraints
 
+from domain.common.schemas import RequestModel
 from domain.users.models import UserStatus
 from domain.users.permissions import Permission
 
@@ -14,12 +15,12 @@ Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max
 RoleName = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
 
 
-class LoginRequest(BaseModel):
+class LoginRequest(RequestModel):
     email: EmailStr = Field(examples=["admin@demo.example.com"])
     password: Password
 
 
-class MfaLoginRequest(BaseModel):
+class MfaLoginRequest(RequestModel):
     mfa_token: str = Field(max_length=2048)
     code: MfaCode | None = None
     recovery_code: Annotated[str, Field(min_length=6, max_length=32)] | None = None
@@ -47,14 +48,14 @@ class RoleRead(BaseModel):
     is_builtin: bool
 
 
-class RoleCreate(BaseModel):
+class RoleCreate(RequestModel):
     name: RoleName
     description: Annotated[str, Field(max_length=500)] = ""
     permissions: list[Permission] = Field(default_factory=list, max_length=50)
     landing_page: Annotated[str, Field(pattern=r"^/[a-z0-9/_-]*$", max_length=200)] = "/accounts"
 
 
-class RoleUpdate(BaseModel):
+class RoleUpdate(RequestModel):
     name: RoleName | None = None
     description: Annotated[str, Field(max_length=500)] | None = None
     permissions: list[Permission] | None = Field(None, max_length=50)
@@ -90,32 +91,32 @@ class MeRead(UserRead):
     mfa_enrolment_required: bool
 
 
-class InvitationCreate(BaseModel):
+class InvitationCreate(RequestModel):
     email: EmailStr
     full_name: Name
     role_id: uuid.UUID
 
 
-class UserUpdate(BaseModel):
+class UserUpdate(RequestModel):
     full_name: Name | None = None
     role_id: uuid.UUID | None = None
 
 
-class PasswordChange(BaseModel):
+class PasswordChange(RequestModel):
     current_password: Password
     new_password: NewPassword
 
 
-class PasswordResetRequest(BaseModel):
+class PasswordResetRequest(RequestModel):
     email: EmailStr
 
 
-class PasswordResetConfirm(BaseModel):
+class PasswordResetConfirm(RequestModel):
     token: str = Field(min_length=10, max_length=200)
     new_password: NewPassword
 
 
-class InvitationAccept(BaseModel):
+class InvitationAccept(RequestModel):
     token: str = Field(min_length=10, max_length=200)
     password: NewPassword
     full_name: Name | None = None
@@ -132,11 +133,11 @@ class MfaEnrolment(BaseModel):
     otpauth_uri: str
 
 
-class MfaConfirm(BaseModel):
+class MfaConfirm(RequestModel):
     code: MfaCode
 
 
-class MfaDisable(BaseModel):
+class MfaDisable(RequestModel):
     password: Password
     code: MfaCode
 

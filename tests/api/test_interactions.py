@@ -153,6 +153,36 @@ class TestCreateInteraction:
 
         assert_problem(response, 404, "account_not_found")
 
+    async def test_an_external_id_taken_in_its_source_is_a_conflict(
+        self,
+        client: AsyncClient,
+        session: AsyncSession,
+        org: Organisation,
+        other_org: Organisation,
+        headers: dict[str, str],
+    ) -> None:
+        account = await create_account(session, org)
+        unseen = await create_account(session, org)
+        await create_interaction(session, unseen, external_id="42", source="hubspot")
+        await create_interaction(
+            session, await create_account(session, other_org), external_id="43", source="manual"
+        )
+        url = f"/api/v1/accounts/{account.id}/interactions"
+
+        taken = await client.post(
+            url, headers=headers, json=_payload(external_id="42", source="hubspot")
+        )
+        other_source = await client.post(
+            url, headers=headers, json=_payload(external_id="42", source="salesforce")
+        )
+        other_org_id = await client.post(
+            url, headers=headers, json=_payload(external_id="43", source="manual")
+        )
+
+        assert_problem(taken, 409, "interaction_external_id_taken")
+        assert other_source.status_code == 201, other_source.text
+        assert other_org_id.status_code == 201, other_org_id.text
+
 
 class TestListAccountInteractions:
     async def test_newest_first_paginated(

@@ -15,7 +15,9 @@ class TestProblem:
         assert list(responses) == [401, 404, 409]
         for entry in responses.values():
             assert entry["model"] is ProblemDetail
-            assert entry["content"] == {PROBLEM_JSON: {}}
+            assert entry["content"] == {
+                PROBLEM_JSON: {"schema": {"$ref": "#/components/schemas/ProblemDetail"}}
+            }
         assert responses[404]["description"] == "Not found"
 
     def test_an_unusual_status_gets_a_generic_description(self) -> None:
