@@ -15,6 +15,7 @@ from domain.accounts.repository import AccountRepository, ConfigRepository
 from domain.accounts.schemas import AccountExport, AccountSelection, AccountUpdate, BulkEdit
 from domain.common.errors import RuleViolation
 from domain.filters.compile import FieldDef, Ordering
+from domain.metrics import service as metrics
 from domain.users import service as users
 from domain.users.actor import Actor, require
 from domain.users.permissions import Permission
@@ -119,9 +120,6 @@ def _safe_cell(value: Any) -> str:
 async def export_csv(session: AsyncSession, actor: Actor, data: AccountExport) -> str:
     """Every matching account the caller may see, one row each, in the chosen columns and
     order. Metric columns hold the current values, read for all the accounts at once."""
-    # Imported here: the metrics engine is built on accounts, not the other way round.
-    from domain.metrics import service as metrics
-
     fields = await service.filter_fields(session, actor)
     if unknown := [c for c in data.columns if c not in fields]:
         raise RuleViolation(f"Unknown columns: {', '.join(unknown)}")

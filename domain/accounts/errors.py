@@ -1,9 +1,5 @@
 from domain.common.errors import Conflict, NotFound, RuleViolation
-
-
-class AccountNotFound(NotFound):
-    code = "account_not_found"
-    title = "Account not found"
+from domain.tenancy.errors import AccountNotFound as AccountNotFound
 
 
 class ExternalIdTaken(Conflict):

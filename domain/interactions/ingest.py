@@ -11,7 +11,6 @@ from sqlalchemy import or_, select, text
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from domain.accounts.ingest import account_ids_by_reference
 from domain.common import clock
 from domain.common.types import Instant
 from domain.integration import webhooks
@@ -41,6 +40,7 @@ from domain.interactions.schemas import (
     Subject,
     TicketSubject,
 )
+from domain.tenancy.accounts import account_ids_by_reference
 from domain.users.actor import Actor, require
 from domain.users.permissions import Permission
 

@@ -1,5 +1,4 @@
 import uuid
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import exists, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -101,7 +100,7 @@ async def update_organisation(
         # Sessions are derived at rollup time: recent days are re-derived with the new timeout.
         now = clock.now()
         await usage.session_timeout_changed(
-            session, org.id, today=now.astimezone(ZoneInfo(org.time_zone)).date(), now=now
+            session, org.id, today=clock.today_in(org.time_zone, now), now=now
         )
     audit.record_for(
         session,

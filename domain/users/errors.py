@@ -1,4 +1,5 @@
 from domain.common.errors import Conflict, Forbidden, NotFound, RuleViolation, Unauthorized
+from domain.tenancy.errors import PermissionDenied as PermissionDenied
 
 
 class InvalidCredentials(Unauthorized):
@@ -20,11 +21,6 @@ class RefreshTokenReused(Unauthorized):
 class MfaEnrolmentRequired(Forbidden):
     code = "mfa_enrolment_required"
     title = "Your organisation requires two-factor authentication; enrol to continue"
-
-
-class PermissionDenied(Forbidden):
-    code = "permission_denied"
-    title = "You do not have permission to do this"
 
 
 class UserNotFound(NotFound):
