@@ -13,7 +13,7 @@ from domain.usage import service as usage
 from domain.users import service as users
 from domain.users.actor import Actor, require
 from domain.users.models import Role, User, UserStatus
-from domain.users.passwords import hash_password
+from domain.users.passwords import hash_password_in_thread
 from domain.users.permissions import Permission
 from domain.users.repository import RoleRepository
 
@@ -44,7 +44,7 @@ async def create_organisation(
         org_id=org.id,
         email=admin_email,
         full_name=admin_name,
-        password_hash=hash_password(admin_password),
+        password_hash=await hash_password_in_thread(admin_password),
         role_id=admin_role.id,
         status=UserStatus.ACTIVE,
     )
