@@ -75,3 +75,33 @@ class AlreadyChurned(Conflict):
 class NotChurned(Conflict):
     code = "not_churned"
     title = "The account is not churned"
+
+
+class ImportNotFound(NotFound):
+    code = "import_not_found"
+    title = "Import not found"
+
+
+class InvalidImportFile(RuleViolation):
+    code = "invalid_import_file"
+    title = "The file is not a readable CSV"
+
+
+class InvalidImportMapping(RuleViolation):
+    code = "invalid_import_mapping"
+    title = "The column mapping is invalid"
+
+
+class AttributeTriggerNotFound(NotFound):
+    code = "attribute_trigger_not_found"
+    title = "Attribute trigger not found"
+
+
+class InvalidTrigger(RuleViolation):
+    code = "invalid_trigger"
+    title = "The trigger is not valid"
+
+
+class AccountViewNotFound(NotFound):
+    code = "account_view_not_found"
+    title = "View not found"

@@ -1,4 +1,11 @@
-from domain.common.errors import Conflict, Forbidden, NotFound, RuleViolation, Unauthorized
+from domain.common.errors import (
+    Conflict,
+    Forbidden,
+    NotFound,
+    RuleViolation,
+    TooManyRequests,
+    Unauthorized,
+)
 from domain.tenancy.errors import PermissionDenied as PermissionDenied
 
 
@@ -86,3 +93,13 @@ class CannotChangeSelf(Conflict):
 class UserNotActive(Conflict):
     code = "user_not_active"
     title = "The user is not active"
+
+
+class LoginThrottled(TooManyRequests):
+    code = "login_throttled"
+    title = "Too many failed attempts"
+
+
+class InvalidToken(Unauthorized):
+    code = "invalid_token"
+    title = "Invalid or expired token"

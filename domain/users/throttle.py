@@ -5,13 +5,7 @@ from datetime import datetime
 
 from redis.asyncio import Redis
 
-from domain.common.errors import TooManyRequests
-
-
-class LoginThrottled(TooManyRequests):
-    code = "login_throttled"
-    title = "Too many failed attempts"
-
+from domain.users.errors import LoginThrottled
 
 _DECR_IF_PRESENT = """
 for _, key in ipairs(KEYS) do

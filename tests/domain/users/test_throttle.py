@@ -5,7 +5,8 @@ import asyncio
 import pytest
 from redis.asyncio import Redis
 
-from domain.users.throttle import LoginThrottle, LoginThrottled
+from domain.users.errors import LoginThrottled
+from domain.users.throttle import LoginThrottle
 
 
 @pytest.fixture
