@@ -208,7 +208,7 @@ class CustomFieldType(StrEnum):
 
 class CustomFieldFormat(StrEnum):
     """How a custom field's values are shown; which formats a type allows is in
-    FORMATS below."""
+    custom_values.FORMATS."""
 
     # Numbers: as entered, whole, two decimals, money in the base currency, or a percentage
     # (the value is in percent: 12.5 shows as 12.5 %).

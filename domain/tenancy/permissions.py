@@ -2,7 +2,7 @@ from enum import StrEnum
 
 
 class Permission(StrEnum):
-    """What a role allows. Checked in one place: `domain.tenancy.actor.require()`."""
+    """What a role allows. Checked in one place: api/deps.py `require()`."""
 
     CSM_SEAT = "csm_seat"
     VIEW_ALL_ACCOUNTS = "view_all_accounts"
