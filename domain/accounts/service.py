@@ -49,6 +49,9 @@ from domain.common.pagination import Paged
 from domain.filters.compile import FieldDef, Ordering, compile_condition
 from domain.filters.schemas import Condition
 from domain.metrics import service as metrics
+
+# Defined below every area (domain.tenancy), so the areas under accounts can use them too;
+# named here as well for the routers.
 from domain.tenancy.accounts import account_ids_by_reference as account_ids_by_reference
 from domain.tenancy.accounts import get_account as get_account
 from domain.tenancy.accounts import rollup_account_ids as rollup_account_ids
