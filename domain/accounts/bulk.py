@@ -10,6 +10,7 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain.accounts import bulk_writes, service
+from domain.accounts.errors import TooManyAccounts
 from domain.accounts.models import Account, CustomField, LifecycleStage, Tier
 from domain.accounts.repository import AccountRepository, ConfigRepository
 from domain.accounts.schemas import AccountExport, AccountSelection, AccountUpdate, BulkEdit
@@ -22,11 +23,6 @@ from domain.users.permissions import Permission
 
 MAX_BULK = 10_000
 MAX_EXPORT = 200_000
-
-
-class TooManyAccounts(RuleViolation):
-    code = "too_many_accounts"
-    title = f"Select at most {MAX_BULK:,} accounts for a bulk edit"
 
 
 async def _select(
@@ -65,7 +61,7 @@ async def bulk_edit(session: AsyncSession, actor: Actor, data: BulkEdit) -> tupl
         limit=MAX_BULK + 1,
     )
     if len(account_ids) > MAX_BULK:
-        raise TooManyAccounts()
+        raise TooManyAccounts(f"Select at most {MAX_BULK:,} accounts for a bulk edit")
     changes = data.changes
     update = AccountUpdate.model_validate(
         changes.model_dump(

@@ -1,4 +1,4 @@
-from domain.common.errors import Conflict, NotFound, RuleViolation
+from domain.common.errors import Conflict, DomainError, NotFound, RuleViolation
 from domain.tenancy.errors import AccountNotFound as AccountNotFound
 
 
@@ -105,3 +105,14 @@ class InvalidTrigger(RuleViolation):
 class AccountViewNotFound(NotFound):
     code = "account_view_not_found"
     title = "View not found"
+
+
+class ImportTooLarge(DomainError):
+    status = 413
+    code = "import_too_large"
+    title = "The import file is too large"
+
+
+class TooManyAccounts(RuleViolation):
+    code = "too_many_accounts"
+    title = "Too many accounts for a bulk edit"

@@ -23,6 +23,7 @@ from domain.accounts.errors import (
     ExternalIdTaken,
     HierarchyCycle,
     ImportNotFound,
+    ImportTooLarge,
     InvalidCustomValue,
     InvalidImportFile,
     InvalidImportMapping,
@@ -80,12 +81,6 @@ _TRUE = {"true", "yes", "y", "1"}
 _FALSE = {"false", "no", "n", "0"}
 
 
-class ImportTooLarge(DomainError):
-    status = 413
-    code = "import_too_large"
-    title = f"Import files are limited to {MAX_CSV_BYTES // 1_000_000} MB"
-
-
 def progress_key(import_id: uuid.UUID) -> str:
     return f"import:{import_id}:progress"
 
@@ -93,7 +88,7 @@ def progress_key(import_id: uuid.UUID) -> str:
 def decode_csv(data: bytes) -> str:
     """The upload as text: UTF-8, with or without a byte-order mark."""
     if len(data) > MAX_CSV_BYTES:
-        raise ImportTooLarge()
+        raise ImportTooLarge(f"Import files are limited to {MAX_CSV_BYTES // 1_000_000} MB")
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
