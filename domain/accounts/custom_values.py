@@ -5,21 +5,10 @@ import datetime as dt
 from typing import Any
 
 from domain.accounts.errors import InvalidCustomFieldFormat, InvalidCustomValue
+from domain.accounts.models import FORMATS as FORMATS
 from domain.accounts.models import CustomField, CustomFieldFormat, CustomFieldType
-
-F = CustomFieldFormat
-# The formats each type may be shown in; the first is the default.
-FORMATS: dict[CustomFieldType, tuple[CustomFieldFormat, ...]] = {
-    CustomFieldType.NUMBER: (F.PLAIN, F.INTEGER, F.DECIMAL, F.CURRENCY, F.PERCENT),
-    CustomFieldType.DATE: (F.DATE,),
-    CustomFieldType.TEXT: (F.TEXT, F.URL, F.EMAIL),
-    CustomFieldType.CATEGORY: (F.DEFAULT,),
-    CustomFieldType.BOOLEAN: (F.DEFAULT,),
-}
-
-
-def default_format(type_: CustomFieldType) -> CustomFieldFormat:
-    return FORMATS[type_][0]
+from domain.accounts.models import default_format as default_format
+from domain.accounts.models import format_of as format_of
 
 
 def check_format(type_: CustomFieldType, format_: CustomFieldFormat | None) -> CustomFieldFormat:
@@ -33,13 +22,6 @@ def check_format(type_: CustomFieldType, format_: CustomFieldFormat | None) -> C
             f"A {type_} field is shown as one of: {allowed}; not {format_}"
         )
     return format_
-
-
-def format_of(field: CustomField) -> CustomFieldFormat:
-    """The field's format; its type's default for a field not yet written (no format)."""
-    if field.format in FORMATS[field.type]:
-        return CustomFieldFormat(field.format)
-    return default_format(field.type)
 
 
 def coerce(field: CustomField, value: Any) -> Any:

@@ -1,9 +1,5 @@
-from domain.common.errors import Conflict, NotFound, RuleViolation
-
-
-class AccountNotFound(NotFound):
-    code = "account_not_found"
-    title = "Account not found"
+from domain.common.errors import Conflict, DomainError, NotFound, RuleViolation
+from domain.tenancy.errors import AccountNotFound as AccountNotFound
 
 
 class ExternalIdTaken(Conflict):
@@ -79,3 +75,44 @@ class AlreadyChurned(Conflict):
 class NotChurned(Conflict):
     code = "not_churned"
     title = "The account is not churned"
+
+
+class ImportNotFound(NotFound):
+    code = "import_not_found"
+    title = "Import not found"
+
+
+class InvalidImportFile(RuleViolation):
+    code = "invalid_import_file"
+    title = "The file is not a readable CSV"
+
+
+class InvalidImportMapping(RuleViolation):
+    code = "invalid_import_mapping"
+    title = "The column mapping is invalid"
+
+
+class AttributeTriggerNotFound(NotFound):
+    code = "attribute_trigger_not_found"
+    title = "Attribute trigger not found"
+
+
+class InvalidTrigger(RuleViolation):
+    code = "invalid_trigger"
+    title = "The trigger is not valid"
+
+
+class AccountViewNotFound(NotFound):
+    code = "account_view_not_found"
+    title = "View not found"
+
+
+class ImportTooLarge(DomainError):
+    status = 413
+    code = "import_too_large"
+    title = "The import file is too large"
+
+
+class TooManyAccounts(RuleViolation):
+    code = "too_many_accounts"
+    title = "Too many accounts for a bulk edit"

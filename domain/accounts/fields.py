@@ -7,21 +7,15 @@ from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from sqlalchemy import (
-    Boolean,
     ColumnElement,
-    Date,
-    Numeric,
     SQLColumnExpression,
     case,
-    cast,
     exists,
-    func,
     not_,
     null,
     or_,
 )
 
-from domain.accounts.custom_values import format_of
 from domain.accounts.errors import InvalidSort
 from domain.accounts.models import (
     Account,
@@ -30,6 +24,8 @@ from domain.accounts.models import (
     CustomFieldType,
     LifecycleStage,
     Tier,
+    custom_value_expression,
+    format_of,
 )
 from domain.accounts.schemas import AccountSort
 from domain.filters.compile import FieldDef, FieldType, InvalidFilter, Matcher, Ordering
@@ -42,21 +38,6 @@ _CUSTOM_TYPES = {
     CustomFieldType.DATE: FieldType.DATE,
     CustomFieldType.BOOLEAN: FieldType.BOOLEAN,
 }
-
-
-def custom_value_expression(field: CustomField) -> SQLColumnExpression[Any]:
-    """The field's value as its SQL type. A value of another type (kept from a deleted field
-    of the same key) is no value rather than a failed cast."""
-    value: ColumnElement[Any] = Account.custom_values[field.key]
-    text: ColumnElement[Any] = value.astext
-    match field.type:
-        case CustomFieldType.NUMBER:
-            return case((func.jsonb_typeof(value) == "number", cast(text, Numeric)))
-        case CustomFieldType.DATE:
-            return case((text.regexp_match(r"^\d{4}-\d{2}-\d{2}$"), cast(text, Date)))
-        case CustomFieldType.BOOLEAN:
-            return case((func.jsonb_typeof(value) == "boolean", cast(text, Boolean)))
-    return text
 
 
 def _in_order(column: SQLColumnExpression[Any], items: Sequence[Tier | LifecycleStage]) -> Ordering:

@@ -22,7 +22,11 @@ from domain.accounts import bulk_writes, custom_values
 from domain.accounts.errors import (
     ExternalIdTaken,
     HierarchyCycle,
+    ImportNotFound,
+    ImportTooLarge,
     InvalidCustomValue,
+    InvalidImportFile,
+    InvalidImportMapping,
     NotACsm,
     ParentNotFound,
     StageNotFound,
@@ -40,7 +44,7 @@ from domain.accounts.models import (
 from domain.accounts.repository import AccountRepository, ConfigRepository
 from domain.accounts.schemas import AccountCreate, AccountImportRead, AccountUpdate, ChurnCreate
 from domain.common import clock, jobs
-from domain.common.errors import DomainError, NotFound, RuleViolation
+from domain.common.errors import DomainError
 from domain.users import service as users
 from domain.users.actor import Actor, require
 from domain.users.models import UserStatus
@@ -77,27 +81,6 @@ _TRUE = {"true", "yes", "y", "1"}
 _FALSE = {"false", "no", "n", "0"}
 
 
-class ImportNotFound(NotFound):
-    code = "import_not_found"
-    title = "Import not found"
-
-
-class InvalidImportFile(RuleViolation):
-    code = "invalid_import_file"
-    title = "The file is not a readable CSV"
-
-
-class ImportTooLarge(DomainError):
-    status = 413
-    code = "import_too_large"
-    title = f"Import files are limited to {MAX_CSV_BYTES // 1_000_000} MB"
-
-
-class InvalidImportMapping(RuleViolation):
-    code = "invalid_import_mapping"
-    title = "The column mapping is invalid"
-
-
 def progress_key(import_id: uuid.UUID) -> str:
     return f"import:{import_id}:progress"
 
@@ -105,7 +88,7 @@ def progress_key(import_id: uuid.UUID) -> str:
 def decode_csv(data: bytes) -> str:
     """The upload as text: UTF-8, with or without a byte-order mark."""
     if len(data) > MAX_CSV_BYTES:
-        raise ImportTooLarge()
+        raise ImportTooLarge(f"Import files are limited to {MAX_CSV_BYTES // 1_000_000} MB")
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:

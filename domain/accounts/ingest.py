@@ -9,7 +9,7 @@ from dataclasses import replace
 from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, EmailStr, Field, WithJsonSchema
-from sqlalchemy import or_, select
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain.accounts.bulk_writes import AccountEdit, NewAccount, write_accounts
@@ -113,33 +113,6 @@ class MetricValuesBatch(RequestModel):
         Field(min_length=1, max_length=MAX_BATCH),
         WithJsonSchema(batch_schema(MetricValues, max_items=MAX_BATCH)),
     ]
-
-
-async def account_ids_by_reference(
-    session: AsyncSession, org_id: uuid.UUID, references: set[str]
-) -> dict[str, uuid.UUID]:
-    """Live accounts by any of their ids: Tenure's external id first, then the CRM, billing
-    and support ids, so a record from any system resolves to the same account."""
-    if not references:
-        return {}
-    wanted = sorted(references)
-    columns = (Account.external_id, Account.crm_id, Account.billing_id, Account.support_id)
-    rows = await session.execute(
-        select(Account.id, *columns).where(
-            Account.org_id == org_id,
-            Account.deleted_at.is_(None),
-            or_(*(column.in_(wanted) for column in columns)),
-        )
-    )
-    found: dict[str, uuid.UUID] = {}
-    by_system = [dict[str, uuid.UUID]() for _ in columns]
-    for account_id, *ids in rows:
-        for system, value in zip(by_system, ids, strict=True):
-            if value in references:
-                system.setdefault(value, account_id)
-    for system in reversed(by_system):
-        found.update(system)
-    return found
 
 
 class _Names:

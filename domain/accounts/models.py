@@ -4,7 +4,22 @@ from decimal import Decimal
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import ForeignKey, Index, Numeric, String, Text, UniqueConstraint, func, text
+from sqlalchemy import (
+    Boolean,
+    ColumnElement,
+    Date,
+    ForeignKey,
+    Index,
+    Numeric,
+    SQLColumnExpression,
+    String,
+    Text,
+    UniqueConstraint,
+    case,
+    cast,
+    func,
+    text,
+)
 from sqlalchemy.dialects.postgresql import ARRAY, JSONB
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -216,11 +231,23 @@ class CustomFieldKind(StrEnum):
     METRIC = "metric"
 
 
+F = CustomFieldFormat
+# The formats each type may be shown in; the first is the default.
+FORMATS: dict[CustomFieldType, tuple[CustomFieldFormat, ...]] = {
+    CustomFieldType.NUMBER: (F.PLAIN, F.INTEGER, F.DECIMAL, F.CURRENCY, F.PERCENT),
+    CustomFieldType.DATE: (F.DATE,),
+    CustomFieldType.TEXT: (F.TEXT, F.URL, F.EMAIL),
+    CustomFieldType.CATEGORY: (F.DEFAULT,),
+    CustomFieldType.BOOLEAN: (F.DEFAULT,),
+}
+
+
+def default_format(type_: CustomFieldType) -> CustomFieldFormat:
+    return FORMATS[type_][0]
+
+
 def _default_format(context: Any) -> str:
     """A field created without a format gets its type's default."""
-    # Imported here: custom_values imports this module for the enums.
-    from domain.accounts.custom_values import default_format
-
     return default_format(CustomFieldType(context.get_current_parameters()["type"]))
 
 
@@ -239,6 +266,28 @@ class CustomField(IdMixin, TimestampMixin, Base):
     format: Mapped[CustomFieldFormat] = mapped_column(String(32), default=_default_format)
     options: Mapped[list[str]] = mapped_column(ARRAY(String(200)), default=list)
     source: Mapped[str] = mapped_column(String(32), default="manual")
+
+
+def format_of(field: CustomField) -> CustomFieldFormat:
+    """The field's format; its type's default for a field not yet written (no format)."""
+    if field.format in FORMATS[field.type]:
+        return CustomFieldFormat(field.format)
+    return default_format(field.type)
+
+
+def custom_value_expression(field: CustomField) -> SQLColumnExpression[Any]:
+    """The field's value as its SQL type. A value of another type (kept from a deleted field
+    of the same key) is no value rather than a failed cast."""
+    value: ColumnElement[Any] = Account.custom_values[field.key]
+    text: ColumnElement[Any] = value.astext
+    match field.type:
+        case CustomFieldType.NUMBER:
+            return case((func.jsonb_typeof(value) == "number", cast(text, Numeric)))
+        case CustomFieldType.DATE:
+            return case((text.regexp_match(r"^\d{4}-\d{2}-\d{2}$"), cast(text, Date)))
+        case CustomFieldType.BOOLEAN:
+            return case((func.jsonb_typeof(value) == "boolean", cast(text, Boolean)))
+    return text
 
 
 Index("ix_accounts_custom_values", Account.custom_values, postgresql_using="gin")

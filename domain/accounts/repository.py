@@ -9,7 +9,6 @@ from sqlalchemy import (
     RowMapping,
     Select,
     delete,
-    exists,
     func,
     literal,
     or_,
@@ -36,6 +35,7 @@ from domain.accounts.models import (
 from domain.common.base import Base
 from domain.common.bulk_sql import among, insert_rows, table_of, unnest_rows
 from domain.filters.compile import Ordering
+from domain.tenancy.accounts import VisibleAccounts
 from domain.users.actor import Actor
 
 SelectT = TypeVar("SelectT", bound=Select[Any])
@@ -56,57 +56,9 @@ def _ordered(stmt: SelectT, order: Ordering, descending: bool) -> SelectT:
     )
 
 
-class AccountRepository:
+class AccountRepository(VisibleAccounts):
     """Every statement starts from `_scoped()`: this organisation, and for users without
     "view all accounts", only the accounts assigned to them."""
-
-    def __init__(self, session: AsyncSession, actor: Actor) -> None:
-        self.session = session
-        self.actor = actor
-
-    def _scoped(self, *, deleted: bool = False) -> Select[Account]:
-        stmt = (
-            select(Account)
-            .options(selectinload(Account.csm_assignments))
-            .where(Account.org_id == self.actor.org_id)
-        )
-        stmt = stmt.where(
-            Account.deleted_at.is_not(None) if deleted else Account.deleted_at.is_(None)
-        )
-        if not self.actor.sees_all_accounts:
-            stmt = stmt.where(
-                exists().where(
-                    AccountCsm.account_id == Account.id, AccountCsm.user_id == self.actor.user_id
-                )
-            )
-        return stmt
-
-    def visible_ids(self) -> Select[uuid.UUID]:
-        """Ids of the live accounts the actor may see, for other areas to filter by."""
-        stmt = select(Account.id).where(
-            Account.org_id == self.actor.org_id, Account.deleted_at.is_(None)
-        )
-        if not self.actor.sees_all_accounts:
-            stmt = stmt.where(
-                exists().where(
-                    AccountCsm.account_id == Account.id, AccountCsm.user_id == self.actor.user_id
-                )
-            )
-        return stmt
-
-    async def visible_id_list(self, *, at_most: int) -> list[uuid.UUID] | None:
-        """The visible account ids as a list when the actor is scoped to at most `at_most`
-        of them, else None. A list lets PostgreSQL intersect index bitmaps (e.g. a CSM's
-        accounts with a full-text match) instead of probing each account in turn."""
-        if self.actor.sees_all_accounts:
-            return None
-        ids = list(await self.session.scalars(self.visible_ids().limit(at_most + 1)))
-        return ids if len(ids) <= at_most else None
-
-    async def get(self, account_id: uuid.UUID, *, deleted: bool = False) -> Account | None:
-        return await self.session.scalar(
-            self._scoped(deleted=deleted).where(Account.id == account_id)
-        )
 
     async def external_id_taken(self, external_id: str, *, except_id: uuid.UUID | None) -> bool:
         # Checked against the whole organisation, not just what the caller may see.
@@ -237,35 +189,6 @@ class AccountRepository:
             .order_by(Account.name)
         )
         return [(account, int(n)) for account, n in rows]
-
-    async def subtree_ids(self, account_id: uuid.UUID) -> list[uuid.UUID]:
-        """`account_id` and its live descendants (any depth) that the actor may see, in one
-        recursive query. The walk goes through live accounts only, as `children` counts them,
-        and through accounts the actor cannot see: a CSM still gets a grandchild of theirs
-        below someone else's child. UNION stops on a loop already in the data."""
-        tree = (
-            select(Account.id, literal(0).label("depth"))
-            .where(
-                Account.org_id == self.actor.org_id,
-                Account.id == account_id,
-                Account.deleted_at.is_(None),
-            )
-            .cte("tree", recursive=True)
-        )
-        below = (
-            select(Account.id, (tree.c.depth + 1).label("depth"))
-            .join(tree, Account.parent_id == tree.c.id)
-            .where(
-                Account.org_id == self.actor.org_id,
-                Account.deleted_at.is_(None),
-                tree.c.depth < 1000,
-            )
-        )
-        tree = tree.union(below)
-        rows = await self.session.scalars(
-            select(tree.c.id).distinct().where(tree.c.id.in_(self.visible_ids()))
-        )
-        return list(rows)
 
     async def history(
         self, account_id: uuid.UUID

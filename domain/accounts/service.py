@@ -2,13 +2,12 @@ import datetime as dt
 import uuid
 from collections.abc import Iterable, Sequence
 from decimal import ROUND_HALF_UP, Decimal
-from zoneinfo import ZoneInfo
 
-from sqlalchemy import ColumnElement, Select
+from sqlalchemy import ColumnElement
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.attributes import set_committed_value
 
-from domain.accounts import bulk_writes, ingest
+from domain.accounts import bulk_writes
 from domain.accounts.bulk_writes import snapshot
 from domain.accounts.errors import (
     AccountNotDeleted,
@@ -49,7 +48,16 @@ from domain.common import clock
 from domain.common.pagination import Paged
 from domain.filters.compile import FieldDef, Ordering, compile_condition
 from domain.filters.schemas import Condition
-from domain.orgs.models import Organisation
+from domain.metrics import service as metrics
+
+# Defined below every area (domain.tenancy), so the areas under accounts can use them too;
+# named here as well for the routers.
+from domain.tenancy.accounts import account_ids_by_reference as account_ids_by_reference
+from domain.tenancy.accounts import get_account as get_account
+from domain.tenancy.accounts import rollup_account_ids as rollup_account_ids
+from domain.tenancy.accounts import visible_account_id_list as visible_account_id_list
+from domain.tenancy.accounts import visible_account_ids as visible_account_ids
+from domain.tenancy.clock import org_today as org_today
 from domain.users.actor import Actor, require
 from domain.users.permissions import Permission
 
@@ -66,57 +74,9 @@ def add_default_configuration(session: AsyncSession, org_id: uuid.UUID) -> None:
     )
 
 
-def visible_account_ids(session: AsyncSession, actor: Actor) -> Select[uuid.UUID]:
-    """A subquery of the live accounts `actor` may see: other areas (interactions, search,
-    reports) filter by it, so permission scoping has one definition."""
-    return AccountRepository(session, actor).visible_ids()
-
-
-async def rollup_account_ids(
-    session: AsyncSession, actor: Actor, account_id: uuid.UUID
-) -> list[uuid.UUID]:
-    """The account and every live descendant below it (any depth) that `actor` may see, so a
-    parent's view can roll up its children. The caller has checked the account is visible."""
-    return await AccountRepository(session, actor).subtree_ids(account_id)
-
-
-async def account_ids_by_reference(
-    session: AsyncSession, org_id: uuid.UUID, references: set[str]
-) -> dict[str, uuid.UUID]:
-    """Live accounts by any of their ids (external, CRM, billing, support, in that order of
-    precedence), for records other systems send."""
-    return await ingest.account_ids_by_reference(session, org_id, references)
-
-
-# Above this many accounts a list of ids costs more to send and plan than it saves.
-VISIBLE_LIST_AT_MOST = 20_000
-
-
-async def visible_account_id_list(session: AsyncSession, actor: Actor) -> list[uuid.UUID] | None:
-    """The accounts a scoped actor (a CSM) may see as a list, or None when the actor sees
-    the whole organisation or more than VISIBLE_LIST_AT_MOST accounts."""
-    return await AccountRepository(session, actor).visible_id_list(at_most=VISIBLE_LIST_AT_MOST)
-
-
-async def get_account(session: AsyncSession, actor: Actor, account_id: uuid.UUID) -> Account:
-    account = await AccountRepository(session, actor).get(account_id)
-    if account is None:
-        raise AccountNotFound()
-    return account
-
-
-async def org_today(session: AsyncSession, org_id: uuid.UUID) -> dt.date:
-    """Today in the organisation's time zone: days are computed there, not in UTC."""
-    org = await session.get_one(Organisation, org_id)
-    return clock.now().astimezone(ZoneInfo(org.time_zone)).date()
-
-
 async def filter_fields(session: AsyncSession, actor: Actor) -> dict[str, FieldDef]:
     """Every field the filter language, list columns and exports can use: the account's own,
     custom fields, and the metrics computed from data (`metric.<key>`)."""
-    # Imported here: the metrics engine is built on accounts, not the other way round.
-    from domain.metrics import service as metrics
-
     config = ConfigRepository(session, actor.org_id)
     today = await org_today(session, actor.org_id)
     fields = account_fields(
@@ -191,9 +151,6 @@ async def list_accounts(
 ) -> Paged[AccountListRead]:
     """A page of the accounts the caller may see, each with the values of the metric columns
     among `columns` (read for the whole page at once)."""
-    # Imported here: the metrics engine is built on accounts, not the other way round.
-    from domain.metrics import service as metrics
-
     if deleted:
         require(actor, Permission.DELETE_ACCOUNTS)
     # The organisation's fields are read once, and only when something needs them.

@@ -15,28 +15,18 @@ from sqlalchemy import ColumnElement, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain.accounts import bulk_writes, service
+from domain.accounts.errors import AttributeTriggerNotFound, InvalidTrigger
 from domain.accounts.models import Account, AttributeTrigger, LifecycleStage, Tier, TriggerTarget
 from domain.accounts.repository import AccountRepository, ConfigRepository
 from domain.accounts.schemas import AccountUpdate, AttributeTriggerWrite, ChurnCreate
 from domain.audit import service as audit
 from domain.common import clock, jobs
-from domain.common.errors import NotFound, RuleViolation
 from domain.filters.schemas import Condition
 from domain.users.actor import Actor, require
 from domain.users.permissions import Permission
 
 _CONDITION: TypeAdapter[Condition] = TypeAdapter(Condition)
 MAX_CHANGES_PER_RUN = 10_000
-
-
-class AttributeTriggerNotFound(NotFound):
-    code = "attribute_trigger_not_found"
-    title = "Attribute trigger not found"
-
-
-class InvalidTrigger(RuleViolation):
-    code = "invalid_trigger"
-    title = "The trigger is not valid"
 
 
 def system_actor(org_id: uuid.UUID) -> Actor:

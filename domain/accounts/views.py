@@ -6,18 +6,13 @@ from sqlalchemy import ColumnElement, and_, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain.accounts import service
+from domain.accounts.errors import AccountViewNotFound
 from domain.accounts.fields import check_columns
 from domain.accounts.models import AccountView
 from domain.accounts.schemas import AccountViewWrite
 from domain.audit import service as audit
-from domain.common.errors import NotFound
 from domain.users.actor import Actor, require
 from domain.users.permissions import Permission
-
-
-class AccountViewNotFound(NotFound):
-    code = "account_view_not_found"
-    title = "View not found"
 
 
 def _visible(actor: Actor) -> ColumnElement[bool]:

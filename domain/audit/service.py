@@ -6,8 +6,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from domain.audit.models import AuditEntry
 from domain.audit.repository import AuditRepository
 from domain.common.pagination import Paged, PageParams
-from domain.users.actor import Actor, require
-from domain.users.permissions import Permission
+from domain.tenancy.actor import Actor, require
+from domain.tenancy.permissions import Permission
 
 
 def record(

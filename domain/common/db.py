@@ -9,7 +9,7 @@ from sqlalchemy.ext.asyncio import (
     create_async_engine,
 )
 
-from domain.common.errors import Conflict
+from domain.common.errors import RaceLost as RaceLost
 
 P = ParamSpec("P")
 T = TypeVar("T")
@@ -34,13 +34,6 @@ def create_engine(url: str, *, pool_size: int = 10) -> AsyncEngine:
 
 def create_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
     return async_sessionmaker(engine, expire_on_commit=False)
-
-
-class RaceLost(Conflict):
-    """A record this write believed new was created by a concurrent request meanwhile."""
-
-    code = "concurrent_write"
-    title = "Another request wrote the same record at the same moment; send it again"
 
 
 def is_unique_violation(exc: IntegrityError) -> bool:

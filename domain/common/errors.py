@@ -55,3 +55,10 @@ class TooManyRequests(DomainError):
     def __init__(self, detail: str | None = None, *, retry_after: int) -> None:
         super().__init__(detail, retry_after=retry_after)
         self.retry_after = retry_after
+
+
+class RaceLost(Conflict):
+    """A record this write believed new was created by a concurrent request meanwhile."""
+
+    code = "concurrent_write"
+    title = "Another request wrote the same record at the same moment; send it again"

@@ -25,7 +25,7 @@ from sqlalchemy import (
     true,
 )
 
-from domain.common.errors import RuleViolation
+from domain.filters.errors import InvalidFilter as InvalidFilter
 from domain.filters.schemas import (
     All,
     Any_,
@@ -38,11 +38,6 @@ from domain.filters.schemas import (
     Not,
     size_problem,
 )
-
-
-class InvalidFilter(RuleViolation):
-    code = "invalid_filter"
-    title = "The filter is not valid"
 
 
 class FieldType(StrEnum):

@@ -8,6 +8,7 @@ from pydantic import BaseModel, TypeAdapter, ValidationError
 
 from domain.common.errors import RuleViolation
 from domain.common.types import describe_json_problem, json_problem
+from domain.integration.errors import RecordRefused
 from domain.integration.schemas import ApiCallError, CallOutcome
 
 M = TypeVar("M", bound=BaseModel)
@@ -47,13 +48,6 @@ class BatchOutcome:
             rejected=len(self.errors),
             errors=sorted(self.errors, key=lambda e: e.index or 0),
         )
-
-
-class RecordRefused(RuleViolation):
-    """The one record of a single-record call was refused (a batch reports it per item)."""
-
-    code = "record_refused"
-    title = "Record refused"
 
 
 def single(outcome: CallOutcome) -> None:

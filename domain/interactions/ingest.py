@@ -11,7 +11,6 @@ from sqlalchemy import or_, select, text
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from domain.accounts.ingest import account_ids_by_reference
 from domain.common import clock
 from domain.common.schemas import RequestModel
 from domain.common.types import Instant
@@ -42,6 +41,7 @@ from domain.interactions.schemas import (
     Subject,
     TicketSubject,
 )
+from domain.tenancy.accounts import account_ids_by_reference
 from domain.users.actor import Actor, require
 from domain.users.permissions import Permission
 

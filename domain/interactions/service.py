@@ -6,7 +6,6 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from domain.accounts import service as accounts
 from domain.audit import service as audit
 from domain.common import clock
 from domain.common.pagination import Paged
@@ -56,6 +55,7 @@ from domain.interactions.schemas import (
     TimelineItem,
     TimelineKind,
 )
+from domain.tenancy import accounts
 from domain.users.actor import Actor, require
 from domain.users.permissions import Permission
 

@@ -22,14 +22,14 @@ from sqlalchemy import (
     select,
 )
 
-from domain.accounts.custom_values import format_of
-from domain.accounts.fields import custom_value_expression
 from domain.accounts.models import (
     Account,
     CustomField,
     CustomFieldFormat,
     CustomFieldKind,
     CustomFieldType,
+    custom_value_expression,
+    format_of,
 )
 from domain.metrics import formula
 from domain.metrics.models import AccountMetricValues, ComputedMetric, MetricFormat

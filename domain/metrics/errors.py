@@ -24,3 +24,8 @@ class MetricInUse(Conflict):
 class InvalidRange(RuleViolation):
     code = "invalid_range"
     title = "The date range is not valid"
+
+
+class InvalidFormula(RuleViolation):
+    code = "invalid_formula"
+    title = "The formula is not valid"

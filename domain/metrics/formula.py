@@ -14,7 +14,7 @@ from typing import Any
 
 from sqlalchemy import ColumnElement, Numeric, SQLColumnExpression, cast, func, literal
 
-from domain.common.errors import RuleViolation
+from domain.metrics.errors import InvalidFormula as InvalidFormula
 
 MAX_LENGTH = 500
 MAX_DEPTH = 20
@@ -23,11 +23,6 @@ FUNCTIONS = {"abs": 1, "round": 1, "min": 2, "max": 2, "coalesce": 2}
 # revenue or count, far within what a float and a JSON number can carry).
 MAX_LITERAL = 10**15
 MAX_VALUE = 10**18
-
-
-class InvalidFormula(RuleViolation):
-    code = "invalid_formula"
-    title = "The formula is not valid"
 
 
 def _parse(formula: str) -> ast.expr:

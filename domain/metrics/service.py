@@ -8,12 +8,10 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from domain.accounts import service as accounts
 from domain.accounts.models import Account
 from domain.audit import service as audit
 from domain.common import clock
@@ -52,6 +50,7 @@ from domain.metrics.schemas import (
 from domain.metrics.trend import trend_arrow
 from domain.orgs.models import Organisation
 from domain.revenue.mrr import minor_unit_exponent
+from domain.tenancy import accounts
 from domain.usage import service as usage
 from domain.usage.models import Contact
 from domain.users.actor import Actor, require
@@ -60,10 +59,6 @@ from domain.users.permissions import Permission
 REFRESH_JOB = "metrics.refresh_org"
 TREND_DAYS = 7
 MAX_HISTORY_DAYS = 731
-
-
-def _today(org: Organisation, now: datetime) -> date:
-    return now.astimezone(ZoneInfo(org.time_zone)).date()
 
 
 def _context(org: Organisation, today: date) -> Context:
@@ -83,7 +78,7 @@ async def org_metrics(
 ) -> dict[str, Metric]:
     repo = MetricsRepository(session, org_id)
     org = await repo.organisation()
-    return await _metrics(repo, org, today or _today(org, clock.now()))
+    return await _metrics(repo, org, today or clock.today_in(org.time_zone, clock.now()))
 
 
 # A stored metric is read for a whole list by joining its values once (the values table has
@@ -121,7 +116,7 @@ async def current_values(
         return {}
     repo = MetricsRepository(session, actor.org_id)
     org = await repo.organisation()
-    catalog = await _metrics(repo, org, _today(org, clock.now()))
+    catalog = await _metrics(repo, org, clock.today_in(org.time_zone, clock.now()))
     chosen = []
     for key in dict.fromkeys(keys):
         metric = catalog.get(key)
@@ -172,7 +167,7 @@ async def create_computed(
     require(actor, Permission.CONFIGURE_PRODUCT)
     repo = MetricsRepository(session, actor.org_id)
     org = await repo.organisation()
-    existing = await _metrics(repo, org, _today(org, clock.now()))
+    existing = await _metrics(repo, org, clock.today_in(org.time_zone, clock.now()))
     if data.key in existing:
         raise MetricKeyTaken(
             f"{data.key!r} is already the key of the metric {existing[data.key].label!r}"
@@ -209,7 +204,7 @@ async def update_computed(
     changes = data.model_dump(exclude_unset=True, exclude_none=True)
     if "formula" in changes:
         org = await repo.organisation()
-        existing = await _metrics(repo, org, _today(org, clock.now()))
+        existing = await _metrics(repo, org, clock.today_in(org.time_zone, clock.now()))
         computed = {c.key: c.formula for c in await repo.computed()}
         _check_formulas(existing, computed, key=metric.key, new_formula=changes["formula"])
     before = {name: getattr(metric, name) for name in changes}
@@ -284,7 +279,7 @@ async def refresh(
     now = now or clock.now()
     repo = MetricsRepository(session, org_id)
     org = await repo.organisation()
-    today = _today(org, now)
+    today = clock.today_in(org.time_zone, now)
     done = Refreshed(today=today)
     await repo.forget_deleted_accounts()
     for group in REFRESH_GROUPS:
@@ -300,7 +295,7 @@ async def snapshot(session: AsyncSession, org_id: uuid.UUID, *, now: datetime | 
     now = now or clock.now()
     repo = MetricsRepository(session, org_id)
     org = await repo.organisation()
-    today = _today(org, now)
+    today = clock.today_in(org.time_zone, now)
     usable = [m for m in (await _metrics(repo, org, today)).values() if m.valid]
     return await repo.snapshot(usable, day=today, now=now)
 
@@ -327,7 +322,7 @@ async def account_metrics(
     """The account's current metrics with the change since the snapshot 7 days earlier."""
     repo = MetricsRepository(session, actor.org_id)
     org = await repo.organisation()
-    today = _today(org, clock.now())
+    today = clock.today_in(org.time_zone, clock.now())
     catalog = [m for m in (await _metrics(repo, org, today)).values() if m.valid]
     await accounts.get_account(session, actor, account_id)
     visible = accounts.visible_account_ids(session, actor)
@@ -365,7 +360,7 @@ async def account_metrics(
 
 
 async def _metric(repo: MetricsRepository, org: Organisation, key: str) -> Metric:
-    metric = (await _metrics(repo, org, _today(org, clock.now()))).get(key)
+    metric = (await _metrics(repo, org, clock.today_in(org.time_zone, clock.now()))).get(key)
     if metric is None or not metric.valid:
         raise MetricNotFound(f"No metric has the key {key!r}")
     return metric
@@ -385,7 +380,7 @@ async def metric_history(
     org = await repo.organisation()
     await accounts.get_account(session, actor, account_id)
     metric = await _metric(repo, org, key)
-    until = until or _today(org, clock.now())
+    until = until or clock.today_in(org.time_zone, clock.now())
     since = since or until - timedelta(days=89)
     if since > until or (until - since).days > MAX_HISTORY_DAYS:
         raise InvalidRange(f"The range must run forward and span at most {MAX_HISTORY_DAYS} days")
@@ -407,7 +402,7 @@ async def aggregate(
     repo = MetricsRepository(session, actor.org_id)
     org = await repo.organisation()
     metric = await _metric(repo, org, key)
-    if day is not None and day >= _today(org, clock.now()):
+    if day is not None and day >= clock.today_in(org.time_zone, clock.now()):
         day = None
     row = await repo.aggregate(metric, accounts.visible_account_ids(session, actor), day=day)
     return MetricAggregateRead(
@@ -446,7 +441,9 @@ async def contact_activity_ranks(
     repo = MetricsRepository(session, actor.org_id)
     org = await repo.organisation()
     rows = await repo.contact_ranks(
-        today=_today(org, clock.now()), account_id=account_id, contact_ids=contact_ids
+        today=clock.today_in(org.time_zone, clock.now()),
+        account_id=account_id,
+        contact_ids=contact_ids,
     )
     return [_contact_rank(*row) for row in rows]
 
@@ -458,5 +455,7 @@ async def contact_activity_rank(
     contact = await usage.get_visible_contact(session, actor, contact_id)
     repo = MetricsRepository(session, actor.org_id)
     org = await repo.organisation()
-    rows = await repo.contact_ranks(today=_today(org, clock.now()), contact_ids=[contact.id])
+    rows = await repo.contact_ranks(
+        today=clock.today_in(org.time_zone, clock.now()), contact_ids=[contact.id]
+    )
     return _contact_rank(*rows[0])

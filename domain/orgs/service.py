@@ -1,5 +1,4 @@
 import uuid
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import exists, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -14,7 +13,7 @@ from domain.usage import service as usage
 from domain.users import service as users
 from domain.users.actor import Actor, require
 from domain.users.models import Role, User, UserStatus
-from domain.users.passwords import hash_password
+from domain.users.passwords import hash_password_in_thread
 from domain.users.permissions import Permission
 from domain.users.repository import RoleRepository
 
@@ -45,7 +44,7 @@ async def create_organisation(
         org_id=org.id,
         email=admin_email,
         full_name=admin_name,
-        password_hash=hash_password(admin_password),
+        password_hash=await hash_password_in_thread(admin_password),
         role_id=admin_role.id,
         status=UserStatus.ACTIVE,
     )
@@ -101,7 +100,7 @@ async def update_organisation(
         # Sessions are derived at rollup time: recent days are re-derived with the new timeout.
         now = clock.now()
         await usage.session_timeout_changed(
-            session, org.id, today=now.astimezone(ZoneInfo(org.time_zone)).date(), now=now
+            session, org.id, today=clock.today_in(org.time_zone, now), now=now
         )
     audit.record_for(
         session,

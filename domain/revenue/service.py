@@ -8,12 +8,10 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any, TypeVar
-from zoneinfo import ZoneInfo
 
 from pydantic import BaseModel
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from domain.accounts import service as accounts
 from domain.common import clock
 from domain.common.db import retries_races
 from domain.common.jobs import enqueue
@@ -49,6 +47,7 @@ from domain.revenue.schemas import (
     SubscriptionIn,
     SubscriptionItemIn,
 )
+from domain.tenancy import accounts
 from domain.users.actor import Actor, require
 from domain.users.permissions import Permission
 
@@ -487,7 +486,7 @@ async def mrr_summary(
 ) -> MrrSummary:
     """MRR movements and churn rates per month over the accounts the caller may see."""
     org = await _org(session, actor.org_id)
-    today = _today(org)
+    today = clock.today_in(org.time_zone, clock.now())
     last = mrr.month_start(until or today)
     first = mrr.month_start(since) if since else mrr.add_months(last, -11)
     if first > last:
@@ -545,10 +544,6 @@ async def mrr_summary(
 # --- the recompute job -----------------------------------------------------------------
 
 
-def _today(org: Organisation) -> date:
-    return clock.now().astimezone(ZoneInfo(org.time_zone)).date()
-
-
 def _terms(rows: list[tuple[Subscription, list[SubscriptionItem]]]) -> list[mrr.Term]:
     terms: list[mrr.Term] = []
     for sub, items in rows:
@@ -603,7 +598,7 @@ async def recompute(
     table; the maths runs in Python, one MRR evaluation per account-month per item (about
     100k accounts x 36 months x 2 items = 7M cheap evaluations for a whole organisation)."""
     org = await _org(session, org_id)
-    today = today or _today(org)
+    today = today or clock.today_in(org.time_zone, clock.now())
     repo = RevenueRepository(session, org_id)
     await repo.take_recompute_turn()
     linked = await _link_waiting(session, repo)

@@ -14,12 +14,13 @@ from pydantic import TypeAdapter, ValidationError
 from sqlalchemy import Select, select, union
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from domain.accounts import service as accounts
 from domain.common import clock
 from domain.common.jobs import enqueue
 from domain.common.pagination import Paged
 from domain.integration import webhooks
 from domain.integration.schemas import ApiCallError, CallOutcome, IngestReceipt
+from domain.tenancy import accounts
+from domain.tenancy.clock import org_today
 from domain.usage import periods, sessions
 from domain.usage.batches import describe, id_field, parse_batch
 from domain.usage.errors import ContactNotFound, InvalidBatch, InvalidItem, InvalidRange
@@ -692,7 +693,7 @@ async def list_account_events(
 async def _range(
     session: AsyncSession, org_id: uuid.UUID, since: date | None, until: date | None
 ) -> tuple[date, date]:
-    until = until or await accounts.org_today(session, org_id)
+    until = until or await org_today(session, org_id)
     since = since or until - timedelta(days=DEFAULT_SERIES_DAYS - 1)
     if since > until:
         raise InvalidRange("`since` must not be after `until`")

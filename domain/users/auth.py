@@ -25,7 +25,7 @@ from domain.users.models import (
     User,
     UserStatus,
 )
-from domain.users.passwords import hash_password, verify_password
+from domain.users.passwords import hash_password_in_thread, verify_password_in_thread
 from domain.users.repository import UserRepository
 from domain.users.schemas import LoginResult
 from domain.users.throttle import LoginThrottle, PasswordResetThrottle, SingleUse
@@ -107,13 +107,14 @@ async def login(
     password: str,
     ip: str,
 ) -> SignedIn:
-    await throttle.check(email, ip)
+    await throttle.attempt(email, ip)
     now = clock.now()
     user = await repository.find_active_user_by_email(session, email)
-    if not verify_password(user.password_hash if user else None, password) or user is None:
-        await throttle.record_failure(email, ip)
+    matches = await verify_password_in_thread(user.password_hash if user else None, password)
+    if not matches or user is None:
         raise InvalidCredentials()
     if user.mfa_enabled:
+        await throttle.forgive(email, ip, signed_in=False)
         challenge = tokens.encode(
             tokens.TokenClaims(
                 user_id=user.id, org_id=user.org_id, purpose="mfa", version=user.token_version
@@ -125,7 +126,7 @@ async def login(
         return SignedIn(
             result=LoginResult(status="mfa_required", mfa_token=challenge), refresh_token=None
         )
-    await throttle.reset(email)
+    await throttle.forgive(email, ip, signed_in=True)
     return await _start_session(session, config, user, now=now)
 
 
@@ -153,13 +154,12 @@ async def login_mfa(
         or claims.version != user.token_version
     ):
         raise tokens.InvalidToken()
-    await throttle.check(user.email, ip)
+    await throttle.attempt(user.email, ip)
     if not await _use_second_factor(session, user, code=code, recovery_code=recovery_code, now=now):
-        await throttle.record_failure(user.email, ip)
         raise InvalidMfaCode()
     if not await challenges.use(f"mfa:{decoded.token_id}", until=decoded.expires_at, now=now):
         raise tokens.InvalidToken("This sign-in challenge was already used; sign in again")
-    await throttle.reset(user.email)
+    await throttle.forgive(user.email, ip, signed_in=True)
     return await _start_session(session, config, user, now=now)
 
 
@@ -354,7 +354,7 @@ async def confirm_password_reset(session: AsyncSession, *, token: str, new_passw
     user = await _redeem_link(session, token, OneTimeTokenPurpose.PASSWORD_RESET, consume=True)
     if user.status != UserStatus.ACTIVE:
         raise InvalidLinkToken()
-    user.password_hash = hash_password(new_password)
+    user.password_hash = await hash_password_in_thread(new_password)
     end_access_tokens(user)
     await UserRepository(session, user.org_id).revoke_refresh_tokens(user.id, clock.now())
 
@@ -383,7 +383,7 @@ async def accept_invitation(
             "This address already signs in to Tenure with another organisation; "
             "ask for an invitation to a different address"
         )
-    user.password_hash = hash_password(password)
+    user.password_hash = await hash_password_in_thread(password)
     user.status = UserStatus.ACTIVE
     if full_name:
         user.full_name = full_name

@@ -1,4 +1,12 @@
-from domain.common.errors import Conflict, Forbidden, NotFound, RuleViolation, Unauthorized
+from domain.common.errors import (
+    Conflict,
+    Forbidden,
+    NotFound,
+    RuleViolation,
+    TooManyRequests,
+    Unauthorized,
+)
+from domain.tenancy.errors import PermissionDenied as PermissionDenied
 
 
 class InvalidCredentials(Unauthorized):
@@ -20,11 +28,6 @@ class RefreshTokenReused(Unauthorized):
 class MfaEnrolmentRequired(Forbidden):
     code = "mfa_enrolment_required"
     title = "Your organisation requires two-factor authentication; enrol to continue"
-
-
-class PermissionDenied(Forbidden):
-    code = "permission_denied"
-    title = "You do not have permission to do this"
 
 
 class UserNotFound(NotFound):
@@ -90,3 +93,13 @@ class CannotChangeSelf(Conflict):
 class UserNotActive(Conflict):
     code = "user_not_active"
     title = "The user is not active"
+
+
+class LoginThrottled(TooManyRequests):
+    code = "login_throttled"
+    title = "Too many failed attempts"
+
+
+class InvalidToken(Unauthorized):
+    code = "invalid_token"
+    title = "Invalid or expired token"

@@ -34,7 +34,7 @@ from domain.users.errors import (
     UserNotFound,
 )
 from domain.users.models import OneTimeTokenPurpose, RecoveryCode, Role, User, UserStatus
-from domain.users.passwords import hash_password, verify_password
+from domain.users.passwords import hash_password_in_thread, verify_password_in_thread
 from domain.users.permissions import BUILTIN_ROLES, Permission
 from domain.users.repository import (
     RoleRepository,
@@ -352,9 +352,9 @@ def builtin_roles(org_id: uuid.UUID) -> list[Role]:
 async def change_password(
     session: AsyncSession, user: User, *, current_password: str, new_password: str
 ) -> None:
-    if not verify_password(user.password_hash, current_password):
+    if not await verify_password_in_thread(user.password_hash, current_password):
         raise InvalidCredentials("The current password is incorrect")
-    user.password_hash = hash_password(new_password)
+    user.password_hash = await hash_password_in_thread(new_password)
     # Other sessions' access tokens end; their refresh tokens (and this one's) still work.
     end_access_tokens(user)
     audit.record(
@@ -418,7 +418,7 @@ async def regenerate_recovery_codes(session: AsyncSession, user: User, *, code: 
 async def disable_mfa(session: AsyncSession, user: User, *, password: str, code: str) -> None:
     if not user.mfa_enabled or not user.mfa_secret:
         raise MfaNotEnabled()
-    if not verify_password(user.password_hash, password):
+    if not await verify_password_in_thread(user.password_hash, password):
         raise InvalidCredentials("The password is incorrect")
     if not await use_totp_code(session, user, code, now=clock.now()):
         raise InvalidMfaCode()

@@ -1,15 +1,18 @@
-"""Failed-login throttling per email and per client IP, in Redis fixed windows."""
+"""Sign-in throttling per email and per client IP, in Redis fixed windows: every attempt is
+counted before its password is checked, and one that succeeds is forgiven."""
 
 from datetime import datetime
 
 from redis.asyncio import Redis
 
-from domain.common.errors import TooManyRequests
+from domain.users.errors import LoginThrottled
 
-
-class LoginThrottled(TooManyRequests):
-    code = "login_throttled"
-    title = "Too many failed attempts"
+_DECR_IF_PRESENT = """
+for _, key in ipairs(KEYS) do
+    if redis.call('exists', key) == 1 then redis.call('decr', key) end
+end
+return 0
+"""
 
 
 class LoginThrottle:
@@ -18,6 +21,7 @@ class LoginThrottle:
         self.per_email = per_email
         self.per_ip = per_ip
         self.window = window_seconds
+        self._decr_if_present = redis.register_script(_DECR_IF_PRESENT)
 
     def _keys(self, email: str, ip: str) -> list[tuple[str, int]]:
         return [
@@ -25,27 +29,41 @@ class LoginThrottle:
             (f"throttle:login:ip:{ip}", self.per_ip),
         ]
 
-    async def check(self, email: str, ip: str) -> None:
-        for key, limit in self._keys(email, ip):
-            count = await self.redis.get(key)
-            if count is not None and int(count) >= limit:
+    async def attempt(self, email: str, ip: str) -> None:
+        """Count this sign-in attempt, then refuse it when it is past either limit. Counting
+        comes first so that guesses sent at once cannot all pass a check made before any of
+        them failed: of N parallel attempts at most the limit's worth reach the password."""
+        keys = self._keys(email, ip)
+        async with self.redis.pipeline(transaction=True) as pipe:
+            for key, _ in keys:
+                # The first attempt starts the window; INCR keeps the TTL. (Not EXPIRE NX:
+                # that needs Redis 7, and the embedded Redis is 6.2.)
+                pipe.set(key, 0, ex=self.window, nx=True)
+                pipe.incr(key)
+            counts = (await pipe.execute())[1::2]
+        for (key, limit), count in zip(keys, counts, strict=True):
+            if int(count) > limit:
                 ttl = await self.redis.ttl(key)
                 raise LoginThrottled(
                     "Too many failed sign-in attempts. Try again later.",
                     retry_after=max(int(ttl), 1),
                 )
 
-    async def record_failure(self, email: str, ip: str) -> None:
-        async with self.redis.pipeline(transaction=True) as pipe:
-            for key, _ in self._keys(email, ip):
-                # The first failure starts the window; INCR keeps the TTL. (Not EXPIRE NX:
-                # that needs Redis 7, and the embedded Redis is 6.2.)
-                pipe.set(key, 0, ex=self.window, nx=True)
-                pipe.incr(key)
-            await pipe.execute()
+    async def forgive(self, email: str, ip: str, *, signed_in: bool) -> None:
+        """Take back an attempt that turned out right. A finished sign-in (`signed_in`) also
+        clears the address's count; a right password still waiting for its second factor
+        only stops counting against it."""
+        email_key, ip_key = (key for key, _ in self._keys(email, ip))
+        if signed_in:
+            await self.redis.delete(email_key)
+            await self._uncount(keys=[ip_key])
+        else:
+            await self._uncount(keys=[email_key, ip_key])
 
-    async def reset(self, email: str) -> None:
-        await self.redis.delete(f"throttle:login:email:{email.lower()}")
+    async def _uncount(self, *, keys: list[str]) -> None:
+        # Only a window still open is decremented: DECR on an expired key would start a
+        # count of -1 that never expires.
+        await self._decr_if_present(keys=keys)
 
 
 class PasswordResetThrottle:

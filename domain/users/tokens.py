@@ -13,15 +13,10 @@ from typing import Literal
 
 from jose import JWTError, jwt
 
-from domain.common.errors import Unauthorized
+from domain.users.errors import InvalidToken as InvalidToken
 
 ALGORITHM = "HS256"
 TokenPurpose = Literal["access", "mfa"]
-
-
-class InvalidToken(Unauthorized):
-    code = "invalid_token"
-    title = "Invalid or expired token"
 
 
 @dataclass(frozen=True)

@@ -215,10 +215,10 @@ class TestScoping:
         monkeypatch: pytest.MonkeyPatch,
         as_list: bool,
     ) -> None:
-        from domain.accounts import service
+        from domain.tenancy import accounts
 
         if not as_list:
-            monkeypatch.setattr(service, "VISIBLE_LIST_AT_MOST", 1)
+            monkeypatch.setattr(accounts, "VISIBLE_LIST_AT_MOST", 1)
         csm = await create_user(session, org)
         mine = [await create_account(session, org, csms=[csm]) for _ in range(2)]
         gone = await create_account(session, org, csms=[csm])

@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import allowlist from "../../../domain/interactions/richtext_allowlist.json";
 import { headlineParts, htmlToText, isBlankHtml, sanitiseHtml, textToHtml } from "./richtext";
 
 describe("sanitiseHtml", () => {
@@ -33,6 +34,38 @@ describe("sanitiseHtml", () => {
 
   it("drops svg and math, where markup can change meaning on re-parsing", () => {
     expect(sanitiseHtml("<p>a</p><svg><script>alert(1)</script></svg><math><mi>x</mi></math>")).toBe("<p>a</p>");
+  });
+
+  it("keeps every element of the allowlist the server keeps", () => {
+    for (const tag of allowlist.tags) {
+      if (["br", "hr", "img", "a", "caption"].includes(tag) || tag.startsWith("t")) continue; // covered below
+      expect(sanitiseHtml(`<${tag}>x</${tag}>`), tag).toBe(`<${tag}>x</${tag}>`);
+    }
+    const table = '<table><caption>c</caption><thead><tr><th colspan="2">h</th></tr></thead><tbody><tr><td rowspan="2">d</td></tr></tbody><tfoot><tr><td>f</td></tr></tfoot></table>';
+    expect(sanitiseHtml(table)).toBe(table);
+    expect(sanitiseHtml('<img src="https://img.test/a.png" alt="a" width="10" height="20">')).toBe('<img src="https://img.test/a.png" alt="a" width="10" height="20">');
+  });
+
+  it("drops the listed elements with their content", () => {
+    // Void elements hold no content, and the parser ignores these three inside a body.
+    const empty = new Set(["embed", "input", "meta", "link", "base", "source", "track", "frame", "frameset", "head"]);
+    for (const tag of allowlist.drop_with_content) {
+      const clean = sanitiseHtml(`<p>a</p><${tag} src="https://x.test" href="https://x.test">secret</${tag}>`);
+      expect(clean, tag).not.toContain(`<${tag}`);
+      expect(clean, tag).not.toContain("x.test");
+      if (!empty.has(tag)) expect(clean, tag).not.toContain("secret");
+    }
+  });
+
+  it("keeps an attribute only on the elements the allowlist gives it", () => {
+    expect(sanitiseHtml('<p start="3" width="1" href="https://a.test">x</p>')).toBe("<p>x</p>");
+    expect(sanitiseHtml('<ol start="3" type="a" data-x="1" aria-label="l"><li>x</li></ol>')).toBe('<ol start="3"><li>x</li></ol>');
+  });
+
+  it("keeps tel links and drops data: images and images without an address", () => {
+    expect(sanitiseHtml('<a href="tel:+441234">call</a>')).toContain('href="tel:+441234"');
+    expect(sanitiseHtml('<img src="data:image/png;base64,AAAA">')).toBe("");
+    expect(sanitiseHtml('<p>a<img alt="x"></p>')).toBe("<p>a</p>");
   });
 
   it("escapes text", () => {

@@ -1,3 +1,6 @@
+import DOMPurify from "dompurify";
+import allowlist from "../../../domain/interactions/richtext_allowlist.json";
+
 const ENTITIES: Record<string, string> = { "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#x27;" };
 
 export function escapeHtml(text: string): string {
@@ -42,32 +45,13 @@ function decodeHtml(html: string): string {
 }
 
 // Notes are stored as HTML the server has already sanitised (nh3); the SPA cleans it again with
-// an allowlist before it reaches the DOM, so a server-side slip alone cannot run script here.
+// DOMPurify before it reaches the DOM, so a server-side slip alone cannot run script here. Both
+// keep the one allowlist in domain/interactions/richtext_allowlist.json.
 
-/** Elements dropped with everything inside them: they run, load or hide content. */
-const DROP = new Set([
-  "script", "style", "template", "iframe", "frame", "frameset", "object", "embed", "applet", "noscript", "noembed",
-  "svg", "math", "textarea", "select", "option", "button", "input", "form", "title", "head", "meta", "link", "base",
-  "video", "audio", "source", "track", "canvas", "dialog", "xmp", "plaintext", "noframes",
-]);
-
-/** Formatting elements kept as they are (any other element is unwrapped: its text stays). */
-const KEEP = new Set([
-  "p", "div", "br", "hr", "span", "b", "strong", "i", "em", "u", "s", "strike", "del", "ins", "mark", "small", "sub",
-  "sup", "code", "pre", "kbd", "samp", "blockquote", "q", "cite", "abbr", "ul", "ol", "li", "dl", "dt", "dd", "h1",
-  "h2", "h3", "h4", "h5", "h6", "table", "caption", "thead", "tbody", "tfoot", "tr", "th", "td", "a", "img",
-]);
-
-/** The attributes each element keeps; URLs only with these schemes. */
-const ATTRIBUTES: Record<string, string[]> = {
-  a: ["href"],
-  img: ["src", "alt", "width", "height"],
-  ol: ["start"],
-  td: ["colspan", "rowspan"],
-  th: ["colspan", "rowspan"],
-};
+type Allowlist = { tags: string[]; attributes: Record<string, string[]>; url_schemes: string[]; link_rel: string; drop_with_content: string[] };
+const ALLOWLIST: Allowlist = allowlist;
+const SAFE_URL = new RegExp(`^(?:${ALLOWLIST.url_schemes.join("|")}):`, "i");
 const URL_ATTRIBUTES = new Set(["href", "src"]);
-const SAFE_URL = /^(https?:|mailto:|tel:)/i;
 
 /** A URL as a browser reads its scheme: it skips control characters and spaces ("java\tscript:"). */
 function withoutControls(url: string): string {
@@ -76,45 +60,47 @@ function withoutControls(url: string): string {
     .join("");
 }
 
-function cleanInto(source: Node, target: Node, doc: Document): void {
-  for (const child of Array.from(source.childNodes)) {
-    if (child.nodeType === Node.TEXT_NODE) {
-      target.appendChild(doc.createTextNode(child.textContent ?? ""));
-      continue;
-    }
-    if (child.nodeType !== Node.ELEMENT_NODE) continue; // comments, processing instructions
-    const element = child as Element;
-    const tag = element.localName;
-    if (DROP.has(tag)) continue;
-    if (!KEEP.has(tag)) {
-      cleanInto(element, target, doc);
-      continue;
-    }
-    const copy = doc.createElement(tag);
-    for (const name of ATTRIBUTES[tag] ?? []) {
-      const value = element.getAttribute(name);
-      if (value === null) continue;
-      if (URL_ATTRIBUTES.has(name) && !SAFE_URL.test(withoutControls(value))) continue;
-      copy.setAttribute(name, value);
-    }
-    if (tag === "a") {
-      copy.setAttribute("rel", "noopener noreferrer nofollow");
-      copy.setAttribute("target", "_blank");
-    }
-    if (tag === "img" && !copy.hasAttribute("src")) continue;
-    cleanInto(element, copy, doc);
-    target.appendChild(copy);
+// An instance of its own, so these hooks apply to rich text only.
+const purify = DOMPurify(window);
+// Attributes are allowed per element (DOMPurify's own list is for all elements), and URLs only
+// with the listed schemes (DOMPurify would also let images have data: URLs).
+purify.addHook("uponSanitizeAttribute", (node, data) => {
+  const allowed = ALLOWLIST.attributes[node.localName] ?? [];
+  if (!allowed.includes(data.attrName)) data.keepAttr = false;
+  else if (URL_ATTRIBUTES.has(data.attrName) && !SAFE_URL.test(withoutControls(data.attrValue))) data.keepAttr = false;
+});
+purify.addHook("afterSanitizeAttributes", (node) => {
+  if (node.localName === "a") {
+    node.setAttribute("rel", ALLOWLIST.link_rel);
+    node.setAttribute("target", "_blank");
   }
-}
+});
+
+const CONFIG = {
+  ALLOWED_TAGS: ALLOWLIST.tags,
+  ALLOWED_ATTR: [...new Set(Object.values(ALLOWLIST.attributes).flat()), "rel", "target"],
+  ALLOWED_URI_REGEXP: SAFE_URL,
+  // DOMPurify holds every attribute not named here to the URL pattern; only href and src are URLs.
+  ADD_URI_SAFE_ATTR: Object.values(ALLOWLIST.attributes)
+    .flat()
+    .filter((name) => !URL_ATTRIBUTES.has(name)),
+  FORBID_CONTENTS: ALLOWLIST.drop_with_content,
+  ALLOW_DATA_ATTR: false,
+  ALLOW_ARIA_ATTR: false,
+  KEEP_CONTENT: true,
+  RETURN_DOM_FRAGMENT: true as const,
+};
 
 /**
- * Rich text reduced to formatting: an allowlist of elements and attributes, http(s)/mailto/tel
- * links only, no scripts, handlers or styles. Parsed inertly (nothing runs, nothing loads).
+ * Rich text reduced to formatting: the allowlist's elements and attributes, http(s)/mailto/tel
+ * links only (opening in a new tab), no scripts, handlers or styles. Parsed inertly.
  */
 export function sanitiseHtml(html: string): string {
-  const doc = document.implementation.createHTMLDocument("");
-  const container = doc.createElement("div");
-  cleanInto(parseBody(html), container, doc);
+  const fragment = purify.sanitize(html, CONFIG);
+  // An image without a (safe) address shows nothing but a broken-image icon.
+  fragment.querySelectorAll("img:not([src])").forEach((img) => img.remove());
+  const container = document.createElement("div");
+  container.appendChild(fragment);
   return container.innerHTML;
 }
 

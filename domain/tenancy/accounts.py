@@ -1,0 +1,151 @@
+"""Which accounts an actor may see, and which account another system's reference names: the
+one definition every area (interactions, usage, revenue, metrics, search, reports) scopes by."""
+
+import uuid
+
+from sqlalchemy import Select, exists, literal, or_, select
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import selectinload
+
+from domain.accounts.models import Account, AccountCsm
+from domain.tenancy.actor import Actor
+from domain.tenancy.errors import AccountNotFound
+
+# Above this many accounts a list of ids costs more to send and plan than it saves.
+VISIBLE_LIST_AT_MOST = 20_000
+
+
+class VisibleAccounts:
+    """Every statement starts from `_scoped()`: this organisation, and for users without
+    "view all accounts", only the accounts assigned to them."""
+
+    def __init__(self, session: AsyncSession, actor: Actor) -> None:
+        self.session = session
+        self.actor = actor
+
+    def _scoped(self, *, deleted: bool = False) -> Select[Account]:
+        stmt = (
+            select(Account)
+            .options(selectinload(Account.csm_assignments))
+            .where(Account.org_id == self.actor.org_id)
+        )
+        stmt = stmt.where(
+            Account.deleted_at.is_not(None) if deleted else Account.deleted_at.is_(None)
+        )
+        if not self.actor.sees_all_accounts:
+            stmt = stmt.where(
+                exists().where(
+                    AccountCsm.account_id == Account.id, AccountCsm.user_id == self.actor.user_id
+                )
+            )
+        return stmt
+
+    def visible_ids(self) -> Select[uuid.UUID]:
+        """Ids of the live accounts the actor may see, for other areas to filter by."""
+        stmt = select(Account.id).where(
+            Account.org_id == self.actor.org_id, Account.deleted_at.is_(None)
+        )
+        if not self.actor.sees_all_accounts:
+            stmt = stmt.where(
+                exists().where(
+                    AccountCsm.account_id == Account.id, AccountCsm.user_id == self.actor.user_id
+                )
+            )
+        return stmt
+
+    async def visible_id_list(self, *, at_most: int) -> list[uuid.UUID] | None:
+        """The visible account ids as a list when the actor is scoped to at most `at_most`
+        of them, else None. A list lets PostgreSQL intersect index bitmaps (e.g. a CSM's
+        accounts with a full-text match) instead of probing each account in turn."""
+        if self.actor.sees_all_accounts:
+            return None
+        ids = list(await self.session.scalars(self.visible_ids().limit(at_most + 1)))
+        return ids if len(ids) <= at_most else None
+
+    async def get(self, account_id: uuid.UUID, *, deleted: bool = False) -> Account | None:
+        return await self.session.scalar(
+            self._scoped(deleted=deleted).where(Account.id == account_id)
+        )
+
+    async def subtree_ids(self, account_id: uuid.UUID) -> list[uuid.UUID]:
+        """`account_id` and its live descendants (any depth) that the actor may see, in one
+        recursive query. The walk goes through live accounts only, as `children` counts them,
+        and through accounts the actor cannot see: a CSM still gets a grandchild of theirs
+        below someone else's child. UNION stops on a loop already in the data."""
+        tree = (
+            select(Account.id, literal(0).label("depth"))
+            .where(
+                Account.org_id == self.actor.org_id,
+                Account.id == account_id,
+                Account.deleted_at.is_(None),
+            )
+            .cte("tree", recursive=True)
+        )
+        below = (
+            select(Account.id, (tree.c.depth + 1).label("depth"))
+            .join(tree, Account.parent_id == tree.c.id)
+            .where(
+                Account.org_id == self.actor.org_id,
+                Account.deleted_at.is_(None),
+                tree.c.depth < 1000,
+            )
+        )
+        tree = tree.union(below)
+        rows = await self.session.scalars(
+            select(tree.c.id).distinct().where(tree.c.id.in_(self.visible_ids()))
+        )
+        return list(rows)
+
+
+def visible_account_ids(session: AsyncSession, actor: Actor) -> Select[uuid.UUID]:
+    """A subquery of the live accounts `actor` may see: other areas (interactions, search,
+    reports) filter by it, so permission scoping has one definition."""
+    return VisibleAccounts(session, actor).visible_ids()
+
+
+async def visible_account_id_list(session: AsyncSession, actor: Actor) -> list[uuid.UUID] | None:
+    """The accounts a scoped actor (a CSM) may see as a list, or None when the actor sees
+    the whole organisation or more than VISIBLE_LIST_AT_MOST accounts."""
+    return await VisibleAccounts(session, actor).visible_id_list(at_most=VISIBLE_LIST_AT_MOST)
+
+
+async def rollup_account_ids(
+    session: AsyncSession, actor: Actor, account_id: uuid.UUID
+) -> list[uuid.UUID]:
+    """The account and every live descendant below it (any depth) that `actor` may see, so a
+    parent's view can roll up its children. The caller has checked the account is visible."""
+    return await VisibleAccounts(session, actor).subtree_ids(account_id)
+
+
+async def get_account(session: AsyncSession, actor: Actor, account_id: uuid.UUID) -> Account:
+    account = await VisibleAccounts(session, actor).get(account_id)
+    if account is None:
+        raise AccountNotFound()
+    return account
+
+
+async def account_ids_by_reference(
+    session: AsyncSession, org_id: uuid.UUID, references: set[str]
+) -> dict[str, uuid.UUID]:
+    """Live accounts by any of their ids: Tenure's external id first, then the CRM, billing
+    and support ids, so a record from any system resolves to the same account."""
+    if not references:
+        return {}
+    wanted = sorted(references)
+    columns = (Account.external_id, Account.crm_id, Account.billing_id, Account.support_id)
+    rows = await session.execute(
+        select(Account.id, *columns).where(
+            Account.org_id == org_id,
+            Account.deleted_at.is_(None),
+            or_(*(column.in_(wanted) for column in columns)),
+        )
+    )
+    found: dict[str, uuid.UUID] = {}
+    by_system = [dict[str, uuid.UUID]() for _ in columns]
+    for account_id, *ids in rows:
+        for system, value in zip(by_system, ids, strict=True):
+            if value in references:
+                system.setdefault(value, account_id)
+    for system in reversed(by_system):
+        found.update(system)
+    return found

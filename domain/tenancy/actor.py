@@ -1,0 +1,29 @@
+import uuid
+from dataclasses import dataclass
+
+from domain.tenancy.errors import PermissionDenied
+from domain.tenancy.permissions import Permission
+
+
+@dataclass(frozen=True)
+class Actor:
+    """Who is acting: the tenant and the permissions every service checks against."""
+
+    org_id: uuid.UUID
+    user_id: uuid.UUID | None
+    permissions: frozenset[Permission]
+    # Set when an integrator's API key acts (user_id is then None).
+    api_key_id: uuid.UUID | None = None
+
+    def can(self, permission: Permission) -> bool:
+        return permission in self.permissions
+
+    @property
+    def sees_all_accounts(self) -> bool:
+        return Permission.VIEW_ALL_ACCOUNTS in self.permissions
+
+
+def require(actor: Actor, permission: Permission) -> None:
+    """The one permission check every use case calls."""
+    if not actor.can(permission):
+        raise PermissionDenied()
