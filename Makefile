@@ -79,7 +79,10 @@ test-spa: frontend/node_modules/.installed ## Vitest unit tests of the SPA
 e2e: install chromium spa ## Browser tests in Chromium against a real API, worker and database
 	$(PY) -m scripts.e2e
 
-bench: .venv/.synced ## Benchmarks on generated data (prints figures)
+wrk: ## Debian's wrk, the load generator of the load benchmark
+	@command -v wrk >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null; }
+
+bench: .venv/.synced wrk ## Benchmarks on generated data and a load test of the served API (prints figures)
 	$(PY) -m pytest -q -s tests/benchmarks -p no:cacheprovider
 
 fmt: .venv/.synced ## Format Python code
@@ -92,4 +95,4 @@ migration: .venv/.synced ## New alembic revision: make migration name=add_things
 services-down: .venv/.synced ## Stop the embedded PostgreSQL and Redis
 	$(PY) -m scripts.services down
 
-.PHONY: help install chromium spa run create-org test lint typecheck openapi drift-check test-python test-spa e2e bench fmt migration services-down
+.PHONY: help install chromium wrk spa run create-org test lint typecheck openapi drift-check test-python test-spa e2e bench fmt migration services-down
