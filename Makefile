@@ -83,7 +83,10 @@ fuzz: .venv/.synced ## Deep schemathesis run: boundary values and FUZZ_EXAMPLES 
 	TENURE_FUZZ_EXAMPLES=$(or $(FUZZ_EXAMPLES),100) TENURE_FUZZ_COVERAGE=$(or $(FUZZ_COVERAGE),100) \
 		$(PY) -m pytest -q tests/api/test_fuzz.py -p no:cacheprovider
 
-bench: .venv/.synced ## Benchmarks on generated data (prints figures)
+wrk: ## Debian's wrk, the load generator of the load benchmark
+	@command -v wrk >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null; }
+
+bench: .venv/.synced wrk ## Benchmarks on generated data and a load test of the served API (prints figures)
 	$(PY) -m pytest -q -s tests/benchmarks -p no:cacheprovider
 
 fmt: .venv/.synced ## Format Python code
@@ -96,4 +99,4 @@ migration: .venv/.synced ## New alembic revision: make migration name=add_things
 services-down: .venv/.synced ## Stop the embedded PostgreSQL and Redis
 	$(PY) -m scripts.services down
 
-.PHONY: help install chromium spa run create-org test lint typecheck openapi drift-check test-python test-spa e2e fuzz bench fmt migration services-down
+.PHONY: help install chromium wrk spa run create-org test lint typecheck openapi drift-check test-python test-spa e2e fuzz bench fmt migration services-down

@@ -24,8 +24,11 @@ from domain.users.models import User
 from domain.users.throttle import LoginThrottle, PasswordResetThrottle, SingleUse
 from workers import queue
 
+# Dependencies are `async def` even when they await nothing: FastAPI runs a plain `def` one in
+# its thread pool, a thread hop for every request that uses it.
 
-def get_settings(request: Request) -> Settings:
+
+async def get_settings(request: Request) -> Settings:
     settings: Settings = request.app.state.settings
     return settings
 
@@ -61,7 +64,7 @@ async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
 Session = Annotated[AsyncSession, Depends(get_session, scope="function")]
 
 
-def get_redis(request: Request) -> Redis:
+async def get_redis(request: Request) -> Redis:
     redis: Redis = request.app.state.redis
     return redis
 
@@ -69,14 +72,14 @@ def get_redis(request: Request) -> Redis:
 RedisDep = Annotated[Redis, Depends(get_redis)]
 
 
-def get_auth_config(settings: SettingsDep) -> AuthConfig:
+async def get_auth_config(settings: SettingsDep) -> AuthConfig:
     return auth.auth_config(settings)
 
 
 AuthConfigDep = Annotated[AuthConfig, Depends(get_auth_config)]
 
 
-def get_login_throttle(settings: SettingsDep, redis: RedisDep) -> LoginThrottle:
+async def get_login_throttle(settings: SettingsDep, redis: RedisDep) -> LoginThrottle:
     a = settings.auth
     return LoginThrottle(
         redis,
@@ -89,7 +92,9 @@ def get_login_throttle(settings: SettingsDep, redis: RedisDep) -> LoginThrottle:
 LoginThrottleDep = Annotated[LoginThrottle, Depends(get_login_throttle)]
 
 
-def get_password_reset_throttle(settings: SettingsDep, redis: RedisDep) -> PasswordResetThrottle:
+async def get_password_reset_throttle(
+    settings: SettingsDep, redis: RedisDep
+) -> PasswordResetThrottle:
     a = settings.auth
     return PasswordResetThrottle(
         redis,
@@ -102,14 +107,14 @@ def get_password_reset_throttle(settings: SettingsDep, redis: RedisDep) -> Passw
 PasswordResetThrottleDep = Annotated[PasswordResetThrottle, Depends(get_password_reset_throttle)]
 
 
-def get_single_use(redis: RedisDep) -> SingleUse:
+async def get_single_use(redis: RedisDep) -> SingleUse:
     return SingleUse(redis)
 
 
 SingleUseDep = Annotated[SingleUse, Depends(get_single_use)]
 
 
-def client_ip(request: Request) -> str:
+async def client_ip(request: Request) -> str:
     return request.client.host if request.client else "unknown"
 
 
@@ -146,7 +151,7 @@ EnrollingUser = Annotated[User, Depends(_authenticated_user)]
 CurrentUser = Annotated[User, Depends(_enrolled_user)]
 
 
-def _actor(user: CurrentUser) -> Actor:
+async def _actor(user: CurrentUser) -> Actor:
     return users.actor_for(user)
 
 
@@ -191,7 +196,7 @@ async def _api_actor(
 ApiActor = Annotated[Actor, Depends(_api_actor)]
 
 
-def _call_outcome(request: Request) -> CallOutcome:
+async def _call_outcome(request: Request) -> CallOutcome:
     outcome = CallOutcome()
     request.state.api_outcome = outcome
     return outcome

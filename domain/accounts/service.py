@@ -169,16 +169,15 @@ async def list_accounts(
         deleted=deleted,
     )
     values = await metrics.current_values(
-        session, actor, [a.id for a in items], metric_keys(columns)
+        session, actor, [a["id"] for a in items], metric_keys(columns)
     )
     rows = []
     for account in items:
-        row = AccountListRead.model_validate(account)
-        row.metric_values = {
+        metric_values = {
             key: None if value is None else float(value)
-            for key, value in values.get(account.id, {}).items()
+            for key, value in values.get(account["id"], {}).items()
         }
-        rows.append(row)
+        rows.append(AccountListRead.model_validate({**account, "metric_values": metric_values}))
     return Paged(items=rows, total=total, limit=limit, offset=offset)
 
 

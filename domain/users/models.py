@@ -7,6 +7,7 @@ from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from domain.common.base import Base, IdMixin, TimestampMixin
+from domain.orgs.models import Organisation
 
 
 class UserStatus(StrEnum):
@@ -47,6 +48,8 @@ class User(IdMixin, TimestampMixin, Base):
     totp_last_step: Mapped[int | None] = mapped_column(BigInteger)
 
     role: Mapped[Role] = relationship(lazy="raise")
+    # Read-only: loaded with the user on every signed-in request (its 2FA policy, /me).
+    organisation: Mapped[Organisation] = relationship(lazy="raise", viewonly=True)
 
     @property
     def mfa_enabled(self) -> bool:

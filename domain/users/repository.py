@@ -3,7 +3,7 @@ from datetime import datetime
 
 from sqlalchemy import Select, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload, selectinload
 
 from domain.users.models import (
     OneTimeToken,
@@ -52,7 +52,14 @@ class UserRepository:
         return select(User).options(selectinload(User.role)).where(User.org_id == self.org_id)
 
     async def get(self, user_id: uuid.UUID) -> User | None:
-        return await self.session.scalar(self._scoped().where(User.id == user_id))
+        """The user with their role and organisation, in one query: the lookup behind every
+        signed-in request, whose later organisation reads (2FA policy, /me) then find the
+        organisation in the session instead of querying it."""
+        return await self.session.scalar(
+            select(User)
+            .options(joinedload(User.role), joinedload(User.organisation))
+            .where(User.org_id == self.org_id, User.id == user_id)
+        )
 
     async def search(self, *, status: UserStatus | None, q: str | None) -> list[User]:
         stmt = self._scoped()

@@ -48,7 +48,7 @@ class TestAccountRepository:
             q="same", order=BY_NAME, descending=False, limit=10, offset=0, deleted=False
         )
 
-        assert (items, total) == ([rows["mine"]], 1)
+        assert ([a["id"] for a in items], total) == ([rows["mine"].id], 1)
         assert await repo.get(rows["mine"].id) is rows["mine"]
         assert await repo.get(rows["theirs"].id) is None
         assert await repo.external_id_taken("same", except_id=rows["mine"].id) is False
@@ -65,7 +65,7 @@ class TestAccountRepository:
             q=None, order=BY_NAME, descending=False, limit=10, offset=0, deleted=False
         )
 
-        assert (items, total) == ([assigned], 1)
+        assert ([(a["id"], a["csm_ids"]) for a in items], total) == ([(assigned.id, [csm.id])], 1)
         assert await repo.get(unassigned.id) is None
         # Uniqueness is still checked against the whole organisation.
         assert await repo.external_id_taken(unassigned.external_id, except_id=None) is True

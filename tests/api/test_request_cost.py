@@ -1,0 +1,104 @@
+"""What a signed-in read costs the database: the statements it sends (issue 10). The load
+benchmark (tests/benchmarks/test_load.py) measures the time; these keep the round trips from
+creeping back."""
+
+import asyncio
+from collections.abc import Iterator
+
+import pytest
+from httpx import AsyncClient
+from sqlalchemy import event, text
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
+
+from domain.common.db import create_engine
+from domain.common.settings import Settings
+from domain.orgs.models import Organisation
+from domain.users.models import User
+from tests.factories import auth_headers, create_account, create_user
+
+# The test's savepoints stand where a request's BEGIN and COMMIT would.
+TRANSACTION_CONTROL = ("SAVEPOINT", "RELEASE SAVEPOINT", "ROLLBACK TO SAVEPOINT")
+
+
+@pytest.fixture
+def statements(connection: AsyncConnection) -> Iterator[list[str]]:
+    sent: list[str] = []
+
+    def record(conn: object, cursor: object, statement: str, *args: object) -> None:
+        if not statement.startswith(TRANSACTION_CONTROL):
+            sent.append(statement)
+
+    event.listen(connection.sync_connection, "before_cursor_execute", record)
+    yield sent
+    event.remove(connection.sync_connection, "before_cursor_execute", record)
+
+
+async def test_me_is_one_query(
+    client: AsyncClient, settings: Settings, admin: User, statements: list[str]
+) -> None:
+    response = await client.get("/api/v1/me", headers=auth_headers(settings, admin))
+
+    assert response.status_code == 200
+    # The user, their role and their organisation (for the 2FA policy and the profile) at once.
+    assert len(statements) == 1, "\n".join(s[:80] for s in statements)
+
+
+async def test_org_requiring_2fa_still_refuses_an_unenrolled_user_with_that_one_query(
+    client: AsyncClient,
+    session: AsyncSession,
+    settings: Settings,
+    org: Organisation,
+    admin: User,
+    statements: list[str],
+) -> None:
+    org.requires_mfa = True
+    await session.flush()
+    statements.clear()
+
+    response = await client.get("/api/v1/accounts", headers=auth_headers(settings, admin))
+
+    assert response.status_code == 403
+    assert response.json()["code"] == "mfa_enrolment_required"
+    assert len(statements) == 1, "\n".join(s[:80] for s in statements)
+
+
+async def test_account_list_page_is_three_queries(
+    client: AsyncClient,
+    session: AsyncSession,
+    settings: Settings,
+    org: Organisation,
+    admin: User,
+    statements: list[str],
+) -> None:
+    csm = await create_user(session, org)
+    for _ in range(3):
+        await create_account(session, org, csms=[csm, admin])
+    statements.clear()
+
+    response = await client.get("/api/v1/accounts", headers=auth_headers(settings, admin))
+
+    assert response.status_code == 200
+    assert [sorted(a["csm_ids"]) for a in response.json()["items"]] == [
+        sorted([str(csm.id), str(admin.id)])
+    ] * 3
+    # The signed-in user, the total, the page with each account's CSMs.
+    assert len(statements) == 3, "\n".join(s[:80] for s in statements)
+
+
+async def test_a_connection_the_server_closed_is_replaced(settings: Settings) -> None:
+    """Without a ping per checkout, a pooled connection the server has ended (a restart, a
+    failover) must still not reach a request."""
+    engine = create_engine(settings.async_database_url, pool_size=1)
+    killer = create_engine(settings.async_database_url, pool_size=1)
+    try:
+        async with engine.connect() as conn:
+            pid = await conn.scalar(text("SELECT pg_backend_pid()"))
+        async with killer.connect() as conn:
+            assert await conn.scalar(text("SELECT pg_terminate_backend(:pid)"), {"pid": pid})
+        await asyncio.sleep(0.3)  # the server's goodbye reaches the idle pooled connection
+
+        async with engine.connect() as conn:
+            assert await conn.scalar(text("SELECT pg_backend_pid()")) != pid
+    finally:
+        await engine.dispose()
+        await killer.dispose()
