@@ -1,11 +1,21 @@
 import { describe, expect, it } from "vitest";
-import { discountLabel, formatMoney, formatMoneyCompact, intervalLabel, invoiceState, movementChange, mrrChartPoints, subscriptionStatus } from "./money";
+import { discountLabel, formatMoney, formatRate, formatMoneyCompact, intervalLabel, invoiceState, movementChange, mrrChartPoints, subscriptionStatus } from "./money";
 
 describe("formatMoney", () => {
   it("shows minor units in the currency's own decimals", () => {
     expect(formatMoney(123450, "USD")).toBe("$1,234.50");
     expect(formatMoney(7000, "JPY")).toBe("¥7,000");
     expect(formatMoney(1500, "KWD")).toContain("1.500");
+  });
+});
+
+describe("formatRate", () => {
+  it("drops the padding zeros and keeps every significant digit", () => {
+    expect(formatRate("1.0800000000")).toBe("1.08");
+    expect(formatRate("0.0000123400")).toBe("0.00001234");
+    expect(formatRate("150.0000000000")).toBe("150.00");
+    expect(formatRate("1500")).toBe("1,500.00");
+    expect(formatRate("1.2345678901")).toBe("1.2345678901");
   });
 });
 

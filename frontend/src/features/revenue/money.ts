@@ -29,6 +29,16 @@ export function formatMoney(minor: number, currency: string): string {
   }
 }
 
+/** An exchange rate as stored (a decimal string with ten places) without its padding zeros:
+ * "1.0800000000" → "1.08", "150" → "150.00"; every significant digit is kept. */
+export function formatRate(rate: string | number): string {
+  const text = String(rate).trim();
+  if (!/^\d+(\.\d+)?$/.test(text)) return text;
+  const [whole, fraction = ""] = text.split(".");
+  const digits = fraction.replace(/0+$/, "").padEnd(2, "0");
+  return `${Number(whole).toLocaleString("en-US")}.${digits}`;
+}
+
 export function intervalLabel(months: number): string {
   if (months === 1) return "monthly";
   if (months === 3) return "quarterly";
