@@ -138,3 +138,45 @@ test("the audit log names who changed what and filters by who, action and day", 
   await page.getByLabel("To", { exact: true }).fill("2000-01-01");
   await expect(page.getByText("No matching changes")).toBeVisible();
 });
+
+async function acmeId(page: Page): Promise<string> {
+  const login = await page.request.post("/api/v1/auth/login", { data: DEMO.admin });
+  const headers = { Authorization: `Bearer ${(await login.json()).access_token as string}` };
+  const listed = await page.request.get("/api/v1/accounts", { params: { q: "Acme Corp" }, headers });
+  expect(listed.status(), await listed.text()).toBe(200);
+  return (await listed.json()).items.find((a: { name: string }) => a.name === "Acme Corp").id as string;
+}
+
+test("Acme's Metrics card does not repeat the header, and its Financials read right", async ({ page }) => {
+  await signIn(page);
+  const id = await acmeId(page);
+
+  await page.goto(`/accounts/${id}`);
+  const card = page.getByTestId("account-metrics");
+  await expect(card.getByTestId("metric-mrr")).toBeVisible();
+  await expect(card.getByTestId("metric-csm_score")).toHaveCount(0);
+  await expect(card.getByTestId("metric-nps")).toHaveCount(0);
+
+  await page.goto(`/accounts/${id}?tab=financials`);
+  // A chart with axes, their labels and a tooltip.
+  const chart = page.getByTestId("mrr-chart");
+  await expect(chart.locator(".recharts-xAxis")).toHaveCount(1);
+  await expect(chart.locator(".recharts-yAxis")).toHaveCount(1);
+  await expect(chart).toContainText("MRR (USD)");
+  await expect(chart).toContainText("Month end");
+  const bars = chart.locator(".recharts-bar-rectangle");
+  await bars.last().hover();
+  await expect(chart.locator(".recharts-tooltip-wrapper")).toContainText("$1,450.00");
+
+  // The renewal at a higher price: the renewal shows the whole amount, the uplift once.
+  const renewal = page.getByTestId("movement-row").filter({ hasText: "renewal" });
+  await expect(renewal).toContainText("$1,250.00 renewed");
+  await expect(page.getByTestId("movement-row").filter({ hasText: "+$250.00" })).toHaveCount(1);
+
+  // The 2024 term is over: ended, whatever the billing system last said.
+  const ended = page.getByTestId("subscription").filter({ hasText: "sub_acme_2024" });
+  await expect(ended.getByTestId("subscription-status")).toHaveText("ended");
+  // INV-ACME-004 is unpaid and past its due day.
+  const invoice = page.getByTestId("invoices-table").getByRole("row").filter({ hasText: "INV-ACME-004" });
+  await expect(invoice.getByTestId("invoice-overdue")).toBeVisible();
+});
