@@ -203,23 +203,23 @@ function ConditionRow({
         w={200}
       />
       {field && (
-      <Select
-        aria-label="Operator"
-        data={operators.map((o) => ({ value: o.value, label: o.label }))}
-        allowDeselect={false}
-        value={row.op}
-        onChange={(op) => {
-          if (!op) return;
-          if (againstField) return update({ op: op as FilterRow["op"] });
-          const before = operatorInfo(type, row.op)?.input;
-          const after = operatorInfo(type, op as FilterRow["op"])?.input;
-          // Keep the value while its kind fits the new operator.
-          const keep = before === after || (type === "boolean" && after === "single");
-          update({ op: op as FilterRow["op"], value: keep ? row.value : type === "boolean" ? true : null });
-        }}
-        w={operatorWidth}
-        comboboxProps={{ width: "max-content" }}
-      />
+        <Select
+          aria-label="Operator"
+          data={operators.map((o) => ({ value: o.value, label: o.label }))}
+          allowDeselect={false}
+          value={row.op}
+          onChange={(op) => {
+            if (!op) return;
+            if (againstField) return update({ op: op as FilterRow["op"] });
+            const before = operatorInfo(type, row.op)?.input;
+            const after = operatorInfo(type, op as FilterRow["op"])?.input;
+            // Keep the value while its kind fits the new operator.
+            const keep = before === after || (type === "boolean" && after === "single");
+            update({ op: op as FilterRow["op"], value: keep ? row.value : type === "boolean" ? true : null });
+          }}
+          w={operatorWidth}
+          comboboxProps={{ width: "max-content" }}
+        />
       )}
       {field && others.length > 0 && (againstField || operatorInfo(type, row.op)?.input !== "none") && (
         <SegmentedControl
