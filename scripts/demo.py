@@ -194,6 +194,7 @@ async def load(session: AsyncSession, *, accounts: int = 150) -> Organisation:
             .order_by(LifecycleStage.position)
         )
     )
+    paid_stages = [s for s in stage_list if s.name != "Trial"]
     rng = random.Random(42)
     # Its own generator, so the custom values do not shift the accounts' other random choices.
     custom_rng = random.Random(5)
@@ -206,19 +207,27 @@ async def load(session: AsyncSession, *, accounts: int = 150) -> Organisation:
         external_id = "acme" if i == 0 else f"{slug}-{i:03d}"
         # The first 40 (Acme Corp among them) belong to the demo CSM, the rest are shared out.
         owner = csm if i < 40 else rng.choice([second_csm, manager, None])
-        stage = rng.choice(stage_list)
+        values = _custom_values(custom_rng, i, today)
+        # Only an account without a plan or a subscription yet is on trial.
+        on_trial_allowed = not values.get("plan") and i >= _REVENUE_ACCOUNTS
+        stage = rng.choice(stage_list if on_trial_allowed else paid_stages)
+        # Older than every story told about it: its churn, activity and subscriptions.
+        joined_on = today - timedelta(days=rng.randint(240, 1500))
+        go_live = values.get("go_live_on")
+        if isinstance(go_live, str) and date.fromisoformat(go_live) < joined_on:
+            values["go_live_on"] = joined_on.isoformat()
         account = Account(
             id=uuid.uuid4(),
             org_id=org.id,
             external_id=external_id,
             name=name,
             domain="acme.example" if i == 0 else f"{slug}.example",
-            joined_on=today - timedelta(days=rng.randint(30, 1500)),
+            joined_on=joined_on,
             renewal_on=today + timedelta(days=rng.randint(-30, 365)),
             tier_id=rng.choice(tier_list).id,
             stage_id=stage.id,
             csm_score=rng.choice([None, 35, 55, 70, 85, 95]),
-            custom_values=_custom_values(custom_rng, i, today),
+            custom_values=values,
             csm_assignments=[AccountCsm(org_id=org.id, user_id=owner.id)] if owner else [],
         )
         session.add(account)
@@ -291,6 +300,8 @@ _CHURNED = {
     140: (75, "Budget cuts"),
 }
 _REACTIVATED = 60
+# Accounts with subscriptions: Acme Corp and the 29 after it.
+_REVENUE_ACCOUNTS = 30
 # Cancelled in the billing system but not yet churned: the churn trigger picks it up.
 _CANCELLED_IN_BILLING = 96
 
@@ -368,15 +379,15 @@ async def _acme_story(
 ) -> None:
     """A believable history on Acme Corp: interactions, notes, tickets and a status."""
     acme.status_title = "Expansion in discussion"
-    acme.status_details = "Wants 50 more seats for the EMEA team after the Q3 QBR."
+    acme.status_details = "Wants 20 more seats for the EMEA team after the Q3 QBR."
     acme.status_at = now - timedelta(days=2)
     acme.status_author_id = csm.id
+    # The Business plan its subscription bills; its utilisation is set with its users.
     acme.custom_values = {
-        "plan": "Enterprise",
+        "plan": "Business",
         "region": "EMEA",
         "industry": "Manufacturing",
-        "seats": 250,
-        "licence_utilisation": 87.5,
+        "seats": 6,
         "has_sso": True,
         "billing_status": "active",
         "go_live_on": (now.date() - timedelta(days=700)).isoformat(),
@@ -394,7 +405,7 @@ async def _acme_story(
     for days, kind, subject, body in [
         (40, InteractionType.QBR, "Q3 business review", "Reviewed adoption; renewal looks safe."),
         (21, InteractionType.CALL, "Pricing call", "Asked about volume pricing for renewal."),
-        (9, InteractionType.MEETING, "EMEA rollout", "Planned onboarding for 50 new seats."),
+        (9, InteractionType.MEETING, "EMEA rollout", "Planned onboarding for 20 new seats."),
         (3, InteractionType.EMAIL, "Contract draft", "Sent the expansion contract draft."),
     ]:
         session.add(
@@ -543,8 +554,11 @@ async def _revenue_story(
             ],
         },
     ]
-    for account in accounts[1:30]:
+    # A customer joins when it starts paying, if not before.
+    accounts[0].joined_on = min(accounts[0].joined_on or today, year_ago - timedelta(days=365))
+    for account in accounts[1:_REVENUE_ACCOUNTS]:
         start = year_ago - timedelta(days=rng.randint(0, 500))
+        account.joined_on = min(account.joined_on or today, start)
         subscriptions.append(
             {
                 "external_id": f"sub_{account.external_id}",
@@ -609,6 +623,18 @@ _EVENTS: list[tuple[str, str, str | None]] = [
 _EVENT_WEIGHTS = [30, 25, 15, 10, 10, 6, 4]
 
 
+def _licence_users(account: Account, users: int) -> None:
+    """Seats and their utilisation that agree with the users the account has in the demo."""
+    values = dict(account.custom_values or {})
+    seats = values.get("seats")
+    if not isinstance(seats, int):
+        return
+    seats = max(seats, users)
+    values["seats"] = seats
+    values["licence_utilisation"] = round(100 * users / seats, 1)
+    account.custom_values = values
+
+
 async def _usage_story(
     session: AsyncSession, org: Organisation, accounts: list[Account], now: datetime
 ) -> None:
@@ -623,6 +649,7 @@ async def _usage_story(
     for a, account in enumerate(accounts):
         domain = account.domain or f"{account.external_id}.example"
         people = _CONTACTS[:5] if a == 0 else rng.sample(_CONTACTS, 3)
+        _licence_users(account, len(people))
         for p, (name, title, role) in enumerate(people):
             external_id = f"{account.external_id}-user-{p + 1}"
             contacts.append(

@@ -14,12 +14,15 @@ from domain.accounts.models import (
     ChurnEvent,
     CsmScoreEntry,
     CustomField,
+    LifecycleStage,
     NpsResponse,
     StatusUpdate,
 )
 from domain.interactions import service as interactions
 from domain.interactions.models import Interaction, Note, Ticket
 from domain.metrics.models import AccountMetricSnapshot
+from domain.revenue.models import Subscription, SubscriptionItem
+from domain.usage.models import ContactAccount
 from domain.users.actor import Actor
 from domain.users.permissions import Permission
 from scripts import demo
@@ -95,3 +98,65 @@ async def test_the_demo_shows_every_area_with_history(session: AsyncSession) -> 
         session, AccountMetricSnapshot, AccountMetricSnapshot.org_id == org.id
     )
     assert snapshotted > 0
+
+
+async def test_the_demo_does_not_contradict_itself(session: AsyncSession) -> None:
+    org = await demo.load(session)
+    accounts = {
+        a.id: a for a in await session.scalars(select(Account).where(Account.org_id == org.id))
+    }
+
+    # No account joined after it started paying, or after it churned.
+    first_paid = {
+        account_id: starts_on
+        for account_id, starts_on in await session.execute(
+            select(Subscription.account_id, func.min(Subscription.starts_on))
+            .where(Subscription.org_id == org.id)
+            .group_by(Subscription.account_id)
+        )
+    }
+    assert first_paid
+    for account_id, starts_on in first_paid.items():
+        joined_on = accounts[account_id].joined_on
+        assert joined_on is not None and joined_on <= starts_on, accounts[account_id].name
+    for account in accounts.values():
+        if account.churned_on is not None:
+            assert account.joined_on is not None and account.joined_on < account.churned_on
+
+    # Only an account without a plan or a subscription is on trial.
+    trial = await session.scalar(
+        select(LifecycleStage.id).where(
+            LifecycleStage.org_id == org.id, LifecycleStage.name == "Trial"
+        )
+    )
+    for account in accounts.values():
+        if account.stage_id == trial:
+            assert "plan" not in account.custom_values, account.name
+            assert account.id not in first_paid, account.name
+
+    # Seats and their utilisation agree with the users an account has.
+    users = {
+        account_id: count
+        for account_id, count in await session.execute(
+            select(ContactAccount.account_id, func.count())
+            .where(ContactAccount.org_id == org.id)
+            .group_by(ContactAccount.account_id)
+        )
+    }
+    assert users
+    for account_id, count in users.items():
+        values = accounts[account_id].custom_values
+        if "seats" in values:
+            assert values["seats"] >= count
+            assert values["licence_utilisation"] == round(100 * count / values["seats"], 1)
+
+    # Acme Corp's plan is the one its subscription bills.
+    acme = next(a for a in accounts.values() if a.external_id == "acme")
+    billed = set(
+        await session.scalars(
+            select(SubscriptionItem.name)
+            .join(Subscription, Subscription.id == SubscriptionItem.subscription_id)
+            .where(Subscription.account_id == acme.id, SubscriptionItem.kind == "plan")
+        )
+    )
+    assert billed == {acme.custom_values["plan"]}

@@ -1,12 +1,30 @@
 import uuid
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Select, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain.audit.models import AuditEntry
+from domain.common.base import Base
 from domain.common.bulk_sql import insert_rows
 from domain.common.pagination import PageParams
+from domain.users.models import User
+
+# The table and name column of each kind of audited record. Looked up by table name rather than
+# imported, so the audit log (which every area writes to) depends on none of them.
+_TARGET_NAMES: dict[str, tuple[str, str]] = {
+    "account": ("accounts", "name"),
+    "user": ("users", "full_name"),
+    "role": ("roles", "name"),
+    "custom_field": ("custom_fields", "label"),
+    "computed_metric": ("computed_metrics", "label"),
+    "attribute_trigger": ("attribute_triggers", "name"),
+    "account_view": ("account_views", "name"),
+    "api_key": ("api_keys", "name"),
+    "ticket": ("tickets", "subject"),
+    "interaction": ("interactions", "subject"),
+}
 
 
 class AuditRepository:
@@ -18,20 +36,70 @@ class AuditRepository:
         return select(AuditEntry).where(AuditEntry.org_id == self.org_id)
 
     async def page(
-        self, *, page: PageParams, entity_type: str | None, entity_id: uuid.UUID | None
-    ) -> tuple[list[AuditEntry], int]:
+        self,
+        *,
+        page: PageParams,
+        entity_type: str | None,
+        entity_id: uuid.UUID | None,
+        actor_user_id: uuid.UUID | None = None,
+        action: str | None = None,
+        since: datetime | None = None,
+        until: datetime | None = None,
+    ) -> tuple[list[tuple[AuditEntry, str | None]], int]:
+        """A page of entries, newest first, each with its actor's name."""
         stmt = self._scoped()
         if entity_type:
             stmt = stmt.where(AuditEntry.entity_type == entity_type)
         if entity_id:
             stmt = stmt.where(AuditEntry.entity_id == entity_id)
+        if actor_user_id:
+            stmt = stmt.where(AuditEntry.actor_user_id == actor_user_id)
+        if action:
+            stmt = stmt.where(AuditEntry.action == action)
+        if since:
+            stmt = stmt.where(AuditEntry.created_at >= since)
+        if until:
+            stmt = stmt.where(AuditEntry.created_at < until)
         total = await self.session.scalar(select(func.count()).select_from(stmt.subquery()))
-        rows = await self.session.scalars(
-            stmt.order_by(AuditEntry.created_at.desc(), AuditEntry.id.desc())
+        rows = await self.session.execute(
+            stmt.add_columns(User.full_name)
+            .outerjoin(User, (User.id == AuditEntry.actor_user_id) & (User.org_id == self.org_id))
+            .order_by(AuditEntry.created_at.desc(), AuditEntry.id.desc())
             .limit(page.limit)
             .offset(page.offset)
         )
-        return list(rows), total or 0
+        return [(entry, name) for entry, name in rows], total or 0
+
+    async def target_names(self, targets: set[tuple[str, uuid.UUID]]) -> dict[uuid.UUID, str]:
+        """The current names of these records (kind, id), of the organisation only; a deleted
+        record, or a kind without a name, is left out."""
+        by_kind: dict[str, set[uuid.UUID]] = {}
+        for kind, entity_id in targets:
+            if kind in _TARGET_NAMES:
+                by_kind.setdefault(kind, set()).add(entity_id)
+        names: dict[uuid.UUID, str] = {}
+        for kind, ids in by_kind.items():
+            table_name, column = _TARGET_NAMES[kind]
+            table = Base.metadata.tables.get(table_name)
+            if table is None:
+                continue
+            rows = await self.session.execute(
+                select(table.c.id, table.c[column]).where(
+                    table.c.org_id == self.org_id, table.c.id.in_(ids)
+                )
+            )
+            names.update({row_id: name for row_id, name in rows if name})
+        return names
+
+    async def actions(self) -> list[str]:
+        """Every action recorded in the organisation, in order."""
+        rows = await self.session.scalars(
+            select(AuditEntry.action)
+            .where(AuditEntry.org_id == self.org_id)
+            .distinct()
+            .order_by(AuditEntry.action)
+        )
+        return list(rows)
 
     async def add_many(self, entries: list[dict[str, Any]]) -> None:
         """Many entries in one statement (created_at from the column's server default)."""

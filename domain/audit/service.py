@@ -1,10 +1,12 @@
 import uuid
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain.audit.models import AuditEntry
 from domain.audit.repository import AuditRepository
+from domain.audit.schemas import AuditEntryRead
 from domain.common.pagination import Paged, PageParams
 from domain.tenancy.actor import Actor, require
 from domain.tenancy.permissions import Permission
@@ -81,6 +83,20 @@ async def record_many_for(
     )
 
 
+# Keys of a record's snapshot that name it, in order of preference.
+_NAME_KEYS = ("name", "full_name", "label", "subject", "email")
+
+
+def snapshot_name(entry: AuditEntry) -> str | None:
+    """The name a record had in the entry itself: the only one left once it is deleted."""
+    for snapshot in (entry.after, entry.before):
+        for key in _NAME_KEYS:
+            value = (snapshot or {}).get(key)
+            if isinstance(value, str) and value.strip():
+                return value
+    return None
+
+
 async def list_entries(
     session: AsyncSession,
     actor: Actor,
@@ -88,9 +104,46 @@ async def list_entries(
     page: PageParams,
     entity_type: str | None = None,
     entity_id: uuid.UUID | None = None,
-) -> Paged[AuditEntry]:
+    actor_user_id: uuid.UUID | None = None,
+    action: str | None = None,
+    since: datetime | None = None,
+    until: datetime | None = None,
+) -> Paged[AuditEntryRead]:
+    """Newest first, each entry naming its actor and the record it changed."""
     require(actor, Permission.MANAGE_USERS)
-    items, total = await AuditRepository(session, actor.org_id).page(
-        page=page, entity_type=entity_type, entity_id=entity_id
+    repo = AuditRepository(session, actor.org_id)
+    rows, total = await repo.page(
+        page=page,
+        entity_type=entity_type,
+        entity_id=entity_id,
+        actor_user_id=actor_user_id,
+        action=action,
+        since=since,
+        until=until,
     )
+    names = await repo.target_names(
+        {(e.entity_type, e.entity_id) for e, _ in rows if e.entity_id is not None}
+    )
+    items = [
+        AuditEntryRead(
+            id=entry.id,
+            actor_user_id=entry.actor_user_id,
+            actor_name=actor_name,
+            action=entry.action,
+            entity_type=entry.entity_type,
+            entity_id=entry.entity_id,
+            target_name=(names.get(entry.entity_id) if entry.entity_id else None)
+            or snapshot_name(entry),
+            before=entry.before,
+            after=entry.after,
+            created_at=entry.created_at,
+        )
+        for entry, actor_name in rows
+    ]
     return Paged(items=items, total=total, limit=page.limit, offset=page.offset)
+
+
+async def list_actions(session: AsyncSession, actor: Actor) -> list[str]:
+    """The actions recorded in the organisation, to filter the log by."""
+    require(actor, Permission.MANAGE_USERS)
+    return await AuditRepository(session, actor.org_id).actions()

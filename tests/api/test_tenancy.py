@@ -391,6 +391,78 @@ class TestAuditLog:
         assert entries["user.deactivated"]["before"]["status"] == "active"
         assert entries["user.deactivated"]["after"]["status"] == "inactive"
 
+    async def test_names_the_actor_and_the_changed_record(
+        self,
+        client: AsyncClient,
+        session: AsyncSession,
+        settings: Settings,
+        org: Organisation,
+        admin: User,
+    ) -> None:
+        headers = auth_headers(settings, admin)
+        created = await client.post(
+            "/api/v1/accounts", headers=headers, json={"external_id": "n-1", "name": "Acme"}
+        )
+        gone = await client.post(
+            "/api/v1/accounts", headers=headers, json={"external_id": "n-2", "name": "Gone Ltd"}
+        )
+        await client.patch(
+            f"/api/v1/accounts/{created.json()['id']}", headers=headers, json={"csm_score": 70}
+        )
+        await client.delete(f"/api/v1/accounts/{gone.json()['id']}", headers=headers)
+
+        items = (await client.get("/api/v1/audit-log", headers=headers)).json()["items"]
+
+        assert {e["actor_name"] for e in items} == {admin.full_name}
+        named = {(e["action"], e["target_name"]) for e in items}
+        # The update's snapshot holds no name: it is the account's own.
+        assert ("account.updated", "Acme") in named
+        assert ("account.deleted", "Gone Ltd") in named
+
+    async def test_filters_by_actor_action_and_time(
+        self,
+        client: AsyncClient,
+        session: AsyncSession,
+        settings: Settings,
+        org: Organisation,
+        admin: User,
+    ) -> None:
+        other = await create_user(session, org, role_name="Admin")
+        for user, n in ((admin, 1), (other, 2), (other, 3)):
+            await client.post(
+                "/api/v1/accounts",
+                headers=auth_headers(settings, user),
+                json={"external_id": f"f-{n}", "name": f"F{n}"},
+            )
+        headers = auth_headers(settings, admin)
+        account_id = (
+            await client.get("/api/v1/accounts", headers=headers, params={"q": "F3"})
+        ).json()["items"][0]["id"]
+        await client.patch(f"/api/v1/accounts/{account_id}", headers=headers, json={"csm_score": 5})
+
+        async def total(**params: str) -> int:
+            page = await client.get("/api/v1/audit-log", headers=headers, params=params)
+            assert page.status_code == 200, page.text
+            return int(page.json()["total"])
+
+        assert await total(actor_user_id=str(other.id)) == 2
+        assert await total(action="account.updated") == 1
+        assert await total(action="account.created", actor_user_id=str(admin.id)) == 1
+        assert await total(since="2000-01-01T00:00:00Z", until="2999-01-01T00:00:00Z") == 4
+        assert await total(until="2000-01-01T00:00:00Z") == 0
+        assert await total(since="2999-01-01T00:00:00Z") == 0
+        actions = await client.get("/api/v1/audit-log/actions", headers=headers)
+        assert actions.json() == ["account.created", "account.updated"]
+
+    async def test_a_bad_filter_is_a_422(
+        self, client: AsyncClient, settings: Settings, admin: User
+    ) -> None:
+        headers = auth_headers(settings, admin)
+
+        for params in ({"actor_user_id": "me"}, {"since": "yesterday"}):
+            response = await client.get("/api/v1/audit-log", headers=headers, params=params)
+            assert_problem(response, 422)
+
     async def test_a_refused_change_is_not_recorded(
         self, client: AsyncClient, settings: Settings, admin: User
     ) -> None:

@@ -30,7 +30,7 @@ import {
   IconUsersGroup,
 } from "@tabler/icons-react";
 import type { ReactNode } from "react";
-import { Link, NavLink as RouterNavLink, Outlet, useLocation, useNavigate } from "react-router";
+import { Link, Outlet, useLocation, useNavigate } from "react-router";
 import type { Permission } from "../api/types";
 import { Logo } from "../components/Logo";
 import { useCan, useLogout, useMe } from "../features/auth/queries";
@@ -112,11 +112,14 @@ function NavSection({ items, onNavigate }: { items: NavItem[]; onNavigate: () =>
       {items.map((item) => (
         <NavLink
           key={item.to}
-          component={RouterNavLink}
+          // A plain link: react-router's NavLink would also mark "/accounts" current on
+          // "/accounts/assignment", and two entries would be highlighted.
+          component={Link}
           to={item.to}
           label={item.label}
           leftSection={item.icon}
           active={item.to === activeTo}
+          aria-current={item.to === activeTo ? "page" : undefined}
           onClick={onNavigate}
           variant="light"
           style={{ borderRadius: "var(--mantine-radius-md)" }}
@@ -125,6 +128,14 @@ function NavSection({ items, onNavigate }: { items: NavItem[]; onNavigate: () =>
     </>
   );
 }
+
+// The navbar is fixed to the viewport: below it, down a long page (as a full-page screenshot or
+// print shows it), the main area's own background continues the navbar's white and its border.
+const MAIN_BACKGROUND = `linear-gradient(to right,
+  var(--mantine-color-body) calc(var(--app-shell-navbar-offset, 0rem) - 1px),
+  var(--mantine-color-gray-3) calc(var(--app-shell-navbar-offset, 0rem) - 1px),
+  var(--mantine-color-gray-3) var(--app-shell-navbar-offset, 0rem),
+  var(--mantine-color-gray-0) var(--app-shell-navbar-offset, 0rem))`;
 
 export function AppLayout() {
   const [opened, { toggle, close }] = useDisclosure();
@@ -145,7 +156,7 @@ export function AppLayout() {
       header={{ height: 60 }}
       navbar={{ width: 244, breakpoint: "sm", collapsed: { mobile: !opened } }}
       padding="lg"
-      styles={{ main: { background: "var(--mantine-color-gray-0)" } }}
+      styles={{ main: { background: MAIN_BACKGROUND } }}
     >
       <AppShell.Header>
         <Group h="100%" px="md" justify="space-between" wrap="nowrap">

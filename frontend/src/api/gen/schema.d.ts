@@ -981,9 +981,30 @@ export interface paths {
         };
         /**
          * List Audit Entries
-         * @description Every change made in the organisation: who, what, when, before and after.
+         * @description Every change made in the organisation, newest first: who (by name), what (the record's
+         *     name), when, before and after; filtered by actor, action and time range.
          */
         get: operations["listAuditEntries"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/audit-log/actions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List Audit Actions
+         * @description The actions recorded in the organisation, to filter the log by.
+         */
+        get: operations["listAuditActions"];
         put?: never;
         post?: never;
         delete?: never;
@@ -3643,6 +3664,11 @@ export interface components {
         AuditEntryRead: {
             /** Action */
             action: string;
+            /**
+             * Actor Name
+             * @description The acting user's name; null for the system or a user since removed
+             */
+            actor_name: string | null;
             /** Actor User Id */
             actor_user_id: string | null;
             /** After */
@@ -3667,6 +3693,11 @@ export interface components {
              * Format: uuid
              */
             id: string;
+            /**
+             * Target Name
+             * @description The changed record's name: its current one, else the one it had in the entry
+             */
+            target_name: string | null;
         };
         /**
          * BatchResult
@@ -10140,6 +10171,14 @@ export interface operations {
                 offset?: number;
                 entity_type?: string | null;
                 entity_id?: string | null;
+                /** @description Changes by this user */
+                actor_user_id?: string | null;
+                /** @description Only this action, e.g. account.updated */
+                action?: string | null;
+                /** @description From this time (inclusive) */
+                since?: string | null;
+                /** @description Before this time */
+                until?: string | null;
             };
             header?: never;
             path?: never;
@@ -10184,6 +10223,46 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["ProblemDetail"];
                     "application/problem+json": components["schemas"]["ProblemDetail"];
+                };
+            };
+        };
+    };
+    listAuditActions: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": string[];
+                };
+            };
+            /** @description Not authenticated */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProblemDetail"];
+                    "application/problem+json": unknown;
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProblemDetail"];
+                    "application/problem+json": unknown;
                 };
             };
         };

@@ -50,6 +50,7 @@ import { ColumnPicker } from "./ColumnPicker";
 import {
   canSort,
   chosenColumns,
+  columnsForSegment,
   columnValue,
   formatCell,
   plausibleSort,
@@ -138,6 +139,9 @@ function SortHeader({ column, state, onSort }: { column: Column; state: ListStat
   );
 }
 
+// One line a row: a long name widens its column (the table scrolls) rather than wrapping or being cut.
+const NO_WRAP = { whiteSpace: "nowrap" as const };
+
 function RenewalCell({ value }: { value: string | null }) {
   if (!value) return <Text size="sm" c="dimmed">—</Text>;
   const days = Math.round((new Date(`${value}T00:00:00`).getTime() - new Date().setHours(0, 0, 0, 0)) / 86_400_000);
@@ -145,12 +149,12 @@ function RenewalCell({ value }: { value: string | null }) {
     <Group gap={6} wrap="nowrap" style={{ whiteSpace: "nowrap" }}>
       <Text size="sm">{formatDate(value)}</Text>
       {days < 0 ? (
-        <Badge size="xs" color="red" variant="light" tt="none">
+        <Badge size="xs" color="red" variant="light" tt="none" style={{ flexShrink: 0, overflow: "visible" }}>
           overdue
         </Badge>
       ) : days <= 30 ? (
         <Tooltip label={days === 0 ? "Renews today" : `Renews in ${plural(days, "day")}`}>
-          <Badge size="xs" color="orange" variant="light" tt="none">
+          <Badge size="xs" color="orange" variant="light" tt="none" style={{ flexShrink: 0, overflow: "visible" }} data-testid="renewal-soon">
             {days === 0 ? "today" : `in ${days}d`}
           </Badge>
         </Tooltip>
@@ -201,7 +205,7 @@ export function AccountsPage() {
   const views = useAccountViews();
   const openView = views.data?.find((view) => view.id === columnState.viewId);
   const columnKeys = chosenColumns(columnState, openView?.columns);
-  const columns = resolveColumns(columnKeys, fields.data);
+  const columns = resolveColumns(columnsForSegment(columnKeys, state.segment), fields.data);
   const organisation = useOrganisation();
   const cellNames = {
     tier: (id: string) => tierNames.get(id),
@@ -310,7 +314,7 @@ export function AccountsPage() {
     if (!names.length) return <Text size="sm" c="dimmed">{plural(account.csm_ids.length, "CSM")}</Text>;
     const extra = account.csm_ids.length - names.length;
     return (
-      <Text size="sm" lineClamp={1}>
+      <Text size="sm">
         {names.map((name) => (name === me.data?.full_name ? "You" : name)).join(", ")}
         {extra > 0 ? ` +${extra}` : ""}
       </Text>
@@ -319,10 +323,10 @@ export function AccountsPage() {
 
   /** Test ids and widths of the cells the journeys and the layout rely on. */
   const cellProps = (column: Column) => {
-    if (column.key === "tier") return { "data-testid": "account-tier" };
-    if (column.key === "stage") return { "data-testid": "account-stage" };
-    if (column.key === "csm") return { maw: 220, "data-testid": "cell-csm" };
-    return { "data-testid": `cell-${column.key}`, style: column.type === "date" ? { whiteSpace: "nowrap" as const } : undefined };
+    if (column.key === "tier") return { "data-testid": "account-tier", style: NO_WRAP };
+    if (column.key === "stage") return { "data-testid": "account-stage", style: NO_WRAP };
+    if (column.key === "csm") return { "data-testid": "cell-csm", style: NO_WRAP };
+    return { "data-testid": `cell-${column.key}`, style: NO_WRAP };
   };
 
   const cell = (account: AccountListItem, column: Column) => {

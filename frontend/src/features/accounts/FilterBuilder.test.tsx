@@ -5,7 +5,7 @@ import { describe, expect, it, vi } from "vitest";
 import type { AccountField, FilterCondition } from "../../api/types";
 import { theme } from "../../app/theme";
 import { FilterBuilder } from "./FilterBuilder";
-import { comparableFields, filterToRows, operatorsFor, rowsToFilter, stateToFilter, type FilterRow } from "./filters";
+import { comparableFields, filterToRows, missingPart, operatorsFor, rowsToFilter, stateToFilter, type FilterRow } from "./filters";
 
 const FIELDS: AccountField[] = (
   [
@@ -93,6 +93,20 @@ describe("rowsToFilter", () => {
     };
     const { mode, rows } = filterToRows(filter);
     expect(rowsToFilter(mode, rows, FIELDS)).toEqual(filter);
+  });
+});
+
+describe("missingPart", () => {
+  it("says what an incomplete row still needs", () => {
+    const base = { id: "r" };
+    expect(missingPart({ ...base, field: "", op: null, value: null }, FIELDS)).toBe("Pick a field");
+    expect(missingPart({ ...base, field: "tier", op: null, value: null }, FIELDS)).toBe("Pick an operator");
+    expect(missingPart({ ...base, field: "tier", op: "eq", value: null }, FIELDS)).toBe("Enter a value");
+    expect(missingPart({ ...base, field: "renewal_on", op: "lt", value: null, against: "field", other: null }, FIELDS)).toBe(
+      "Pick the other field",
+    );
+    expect(missingPart({ ...base, field: "tier", op: "eq", value: "Gold" }, FIELDS)).toBeNull();
+    expect(missingPart({ ...base, field: "csm", op: "is_empty", value: null }, FIELDS)).toBeNull();
   });
 });
 
@@ -249,6 +263,40 @@ describe("the filter builder", () => {
     });
     await user.click(within(group).getByRole("button", { name: "Remove group" }));
     expect(onChange).toHaveBeenLastCalledWith(null);
+  });
+
+  it("starts a new group with no field picked, flags it and applies nothing until it is whole", async () => {
+    const { onChange, user } = renderBuilder();
+    await user.click(screen.getByRole("button", { name: "Add group" }));
+    const row = within(screen.getByTestId("filter-group")).getByTestId("filter-row");
+    expect(within(row).getByRole("combobox", { name: "Field" })).toHaveValue("");
+    expect(within(row).queryByRole("combobox", { name: "Operator" })).toBeNull();
+    expect(within(row).getByTestId("filter-row-incomplete")).toHaveTextContent("Pick a field: not applied yet");
+    expect(screen.getByTestId("filter-incomplete")).toHaveTextContent("1 condition is incomplete and not applied");
+    expect(onChange).not.toHaveBeenCalled();
+
+    await pick(user, within(row).getByRole("combobox", { name: "Field" }), "Tier");
+    expect(within(row).getByTestId("filter-row-incomplete")).toHaveTextContent("Enter a value");
+    expect(onChange).not.toHaveBeenCalled();
+    await pick(user, within(row).getByRole("combobox", { name: "Value for Tier" }), "Gold");
+    expect(within(row).queryByTestId("filter-row-incomplete")).toBeNull();
+    expect(screen.queryByTestId("filter-incomplete")).toBeNull();
+    expect(onChange).toHaveBeenLastCalledWith({
+      kind: "all",
+      conditions: [{ kind: "all", conditions: [{ kind: "compare", field: "tier", op: "eq", value: "Gold" }] }],
+    });
+  });
+
+  it("flags an incomplete condition beside complete ones, which still apply", async () => {
+    const { onChange, user } = renderBuilder({ kind: "compare", field: "csm_score", op: "lt", value: 40 });
+    await user.click(screen.getByRole("button", { name: "Add condition" }));
+    const rows = screen.getAllByTestId("filter-row");
+    expect(rows[0]).not.toHaveAttribute("data-incomplete");
+    expect(rows[1]).toHaveAttribute("data-incomplete", "true");
+    expect(screen.getByTestId("filter-incomplete")).toBeInTheDocument();
+    for (const [filter] of onChange.mock.calls) {
+      expect(filter).toEqual({ kind: "all", conditions: [{ kind: "compare", field: "csm_score", op: "lt", value: 40 }] });
+    }
   });
 
   it("compares a date with another date field", async () => {

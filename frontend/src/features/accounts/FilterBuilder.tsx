@@ -1,5 +1,6 @@
 import {
   ActionIcon,
+  Alert,
   Button,
   Card,
   Checkbox,
@@ -16,10 +17,13 @@ import { IconPlus, IconTrash } from "@tabler/icons-react";
 import { useEffect, useRef, useState } from "react";
 import type { AccountField, FilterCondition } from "../../api/types";
 import {
+  blankRow,
   comparableFields,
   fieldOperatorsFor,
   fieldType,
   filterToRows,
+  incompleteCount,
+  missingPart,
   newGroup,
   newRow,
   operatorInfo,
@@ -166,6 +170,9 @@ function ConditionRow({
   const others = comparableFields(field, fields);
   const update = (patch: Partial<FilterRow>) => onChange({ ...row, ...patch });
   const operators = againstField ? fieldOperatorsFor(type) : operatorsFor(type);
+  const missing = missingPart(row, fields);
+  // Wide enough for the longest operator ("within the next … days"), never cut.
+  const operatorWidth = `calc(${Math.max(...operators.map((o) => o.label.length))}ch + 44px)`;
 
   const setAgainst = (against: CompareTarget) => {
     if (against === "field") {
@@ -177,39 +184,44 @@ function ConditionRow({
   };
 
   return (
-    <Group gap="xs" wrap="wrap" data-testid="filter-row">
+    <Group gap="xs" wrap="wrap" data-testid="filter-row" data-incomplete={missing ? "true" : undefined}>
       <Text size="sm" c="dimmed" w={40} ta="right">
         {label}
       </Text>
       <Select
         aria-label="Field"
+        placeholder="Pick a field"
         data={fields.map((f) => ({ value: f.key, label: f.label }))}
         searchable
         allowDeselect={false}
-        value={row.field}
+        value={field ? row.field : null}
+        error={!field}
         onChange={(key) => {
           const next = fields.find((f) => f.key === key);
           if (next) onChange({ ...newRow(next), id: row.id });
         }}
         w={200}
       />
-      <Select
-        aria-label="Operator"
-        data={operators.map((o) => ({ value: o.value, label: o.label }))}
-        allowDeselect={false}
-        value={row.op}
-        onChange={(op) => {
-          if (!op) return;
-          if (againstField) return update({ op: op as FilterRow["op"] });
-          const before = operatorInfo(type, row.op)?.input;
-          const after = operatorInfo(type, op as FilterRow["op"])?.input;
-          // Keep the value while its kind fits the new operator.
-          const keep = before === after || (type === "boolean" && after === "single");
-          update({ op: op as FilterRow["op"], value: keep ? row.value : type === "boolean" ? true : null });
-        }}
-        w={190}
-      />
-      {others.length > 0 && (againstField || operatorInfo(type, row.op)?.input !== "none") && (
+      {field && (
+        <Select
+          aria-label="Operator"
+          data={operators.map((o) => ({ value: o.value, label: o.label }))}
+          allowDeselect={false}
+          value={row.op}
+          onChange={(op) => {
+            if (!op) return;
+            if (againstField) return update({ op: op as FilterRow["op"] });
+            const before = operatorInfo(type, row.op)?.input;
+            const after = operatorInfo(type, op as FilterRow["op"])?.input;
+            // Keep the value while its kind fits the new operator.
+            const keep = before === after || (type === "boolean" && after === "single");
+            update({ op: op as FilterRow["op"], value: keep ? row.value : type === "boolean" ? true : null });
+          }}
+          w={operatorWidth}
+          comboboxProps={{ width: "max-content" }}
+        />
+      )}
+      {field && others.length > 0 && (againstField || operatorInfo(type, row.op)?.input !== "none") && (
         <SegmentedControl
           size="xs"
           aria-label={`Compare ${field?.label ?? "the field"} with`}
@@ -237,6 +249,11 @@ function ConditionRow({
       <ActionIcon variant="subtle" color="gray" aria-label="Remove condition" onClick={onRemove}>
         <IconTrash size={16} />
       </ActionIcon>
+      {missing && (
+        <Text size="xs" c="orange.8" data-testid="filter-row-incomplete">
+          {missing}: not applied yet
+        </Text>
+      )}
     </Group>
   );
 }
@@ -299,6 +316,7 @@ export function FilterBuilder({
     commit({ ...state, groups: state.groups.map((group) => (group.id === id ? { ...group, ...patch } : group)) });
   const joiner = (mode: FilterMode, index: number) => (index === 0 ? "Where" : mode === "all" ? "and" : "or");
   const count = state.rows.length + state.groups.length;
+  const incomplete = incompleteCount(state, fields);
 
   return (
     <Stack gap="xs" data-testid="filter-builder">
@@ -373,7 +391,7 @@ export function FilterBuilder({
                   variant="subtle"
                   leftSection={<IconPlus size={14} />}
                   disabled={!fields.length}
-                  onClick={() => setGroup(group.id, { rows: [...group.rows, newRow(fields[0]!)] })}
+                  onClick={() => setGroup(group.id, { rows: [...group.rows, blankRow()] })}
                 >
                   Add condition to group
                 </Button>
@@ -382,13 +400,21 @@ export function FilterBuilder({
           </Card>
         </Group>
       ))}
+      {incomplete > 0 && (
+        <Alert color="orange" variant="light" p="xs" data-testid="filter-incomplete">
+          <Text size="sm">
+            {incomplete === 1 ? "1 condition is" : `${incomplete} conditions are`} incomplete and not applied: the list
+            ignores {incomplete === 1 ? "it" : "them"} until {incomplete === 1 ? "it is" : "they are"} finished or removed.
+          </Text>
+        </Alert>
+      )}
       <Group gap="xs">
         <Button
           size="xs"
           variant="light"
           leftSection={<IconPlus size={14} />}
           disabled={!fields.length}
-          onClick={() => setRows([...state.rows, newRow(fields[0]!)])}
+          onClick={() => setRows([...state.rows, blankRow()])}
         >
           Add condition
         </Button>
@@ -397,7 +423,7 @@ export function FilterBuilder({
           variant="subtle"
           leftSection={<IconPlus size={14} />}
           disabled={!fields.length}
-          onClick={() => commit({ ...state, groups: [...state.groups, newGroup(fields[0]!)] })}
+          onClick={() => commit({ ...state, groups: [...state.groups, newGroup()] })}
         >
           Add group
         </Button>

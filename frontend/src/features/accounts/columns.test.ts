@@ -2,6 +2,7 @@ import { describe, expect, it } from "vitest";
 import type { Account, AccountField, AccountListItem } from "../../api/types";
 import {
   DEFAULT_COLUMNS,
+  columnsForSegment,
   canSort,
   chosenColumns,
   columnValue,
@@ -99,8 +100,23 @@ describe("resolveColumns", () => {
   });
 
   it("shows the built-in defaults before the fields have loaded", () => {
-    expect(resolveColumns(DEFAULT_COLUMNS, undefined).map((c) => c.key)).toEqual(DEFAULT_COLUMNS);
+    // Metric columns wait for the fields that say how to show them.
+    expect(resolveColumns(DEFAULT_COLUMNS, undefined).map((c) => c.key)).toEqual(
+      DEFAULT_COLUMNS.filter((key) => !key.startsWith("metric.")),
+    );
     expect(resolveColumns(["name", "custom.seats"], undefined).map((c) => c.key)).toEqual(["name"]);
+  });
+});
+
+describe("default columns", () => {
+  it("include MRR and ARR", () => {
+    expect(DEFAULT_COLUMNS).toEqual(expect.arrayContaining(["metric.mrr", "metric.arr"]));
+  });
+
+  it("leave out the churn date in the Active view, and keep it elsewhere", () => {
+    expect(columnsForSegment(DEFAULT_COLUMNS, "active")).not.toContain("churned_on");
+    expect(columnsForSegment(DEFAULT_COLUMNS, "churned")).toContain("churned_on");
+    expect(columnsForSegment(DEFAULT_COLUMNS, "all")).toContain("churned_on");
   });
 });
 

@@ -4,7 +4,28 @@ import { formatNumberAs, type FieldFormat } from "./fieldFormat";
 import { fieldType, type FieldType } from "./filters";
 
 /** The explorer's columns when no view says otherwise (keys of /accounts/fields). */
-export const DEFAULT_COLUMNS = ["name", "external_id", "tier", "stage", "csm", "renewal_on", "csm_score", "nps", "churned_on"];
+export const DEFAULT_COLUMNS = [
+  "name",
+  "external_id",
+  "tier",
+  "stage",
+  "csm",
+  "renewal_on",
+  "metric.mrr",
+  "metric.arr",
+  "csm_score",
+  "nps",
+  "churned_on",
+];
+
+/** Columns that say nothing in a segment: the churn date of accounts that have not churned. */
+const EMPTY_IN_SEGMENT: Record<string, readonly string[]> = { active: ["churned_on", "churn_reason"] };
+
+/** The keys worth showing in a segment ("active", "churned", "all"). */
+export function columnsForSegment(keys: string[], segment: string): string[] {
+  const empty = EMPTY_IN_SEGMENT[segment] ?? [];
+  return keys.filter((key) => !empty.includes(key));
+}
 
 /** Shorter headers than the field labels for the columns a table shows most. */
 const HEADER_LABELS: Record<string, string> = {

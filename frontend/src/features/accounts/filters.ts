@@ -189,6 +189,26 @@ export function newRow(field: AccountField): FilterRow {
   return { id: newRowId(), field: field.key, op, value: type === "boolean" ? true : null };
 }
 
+/** A row for a condition still to be written: no field picked yet (so no "Name is" by default). */
+export function blankRow(): FilterRow {
+  return { id: newRowId(), field: "", op: null, value: null };
+}
+
+/** What an incomplete row still needs, or null when it is a whole condition. */
+export function missingPart(row: FilterRow, fields: AccountField[]): string | null {
+  if (rowToCondition(row, fields) !== null) return null;
+  if (!fields.some((f) => f.key === row.field)) return "Pick a field";
+  if (!row.op) return "Pick an operator";
+  if (row.against === "field") return "Pick the other field";
+  return "Enter a value";
+}
+
+/** How many rows (at the top and in groups) are not yet whole conditions, and so not applied. */
+export function incompleteCount(state: BuilderState, fields: AccountField[]): number {
+  const rows = [...state.rows, ...state.groups.flatMap((g) => g.rows)];
+  return rows.filter((row) => missingPart(row, fields) !== null).length;
+}
+
 function isComplete(row: FilterRow, type: FieldType): boolean {
   const info = operatorInfo(type, row.op);
   if (!info) return false;
@@ -285,8 +305,8 @@ function conditionToGroup(c: FilterCondition, negate: boolean): FilterGroup {
   };
 }
 
-export function newGroup(field: AccountField): FilterGroup {
-  return { id: newRowId(), negate: false, mode: "all", rows: [newRow(field)] };
+export function newGroup(): FilterGroup {
+  return { id: newRowId(), negate: false, mode: "all", rows: [blankRow()] };
 }
 
 /**

@@ -1,4 +1,4 @@
-import { Badge, Box, Button, Card, Code, Group, Modal, Pagination, ScrollArea, Select, SimpleGrid, Stack, Table, Text, Title } from "@mantine/core";
+import { Badge, Box, Button, Card, Code, Group, Modal, Pagination, ScrollArea, Select, SimpleGrid, Stack, Table, Text, TextInput, Title } from "@mantine/core";
 import { useState } from "react";
 import { useSearchParams } from "react-router";
 import type { AuditEntry } from "../../api/types";
@@ -6,7 +6,8 @@ import { PageHeader } from "../../components/PageHeader";
 import { formatDateTime, plural } from "../../components/format";
 import { EmptyState, ErrorState, TableSkeletonRows } from "../../components/states";
 import { useUserDirectory } from "../users/queries";
-import { useAuditEntries } from "./queries";
+import { auditQuery, readAuditFilters, type AuditFilters } from "./filters";
+import { useAuditActions, useAuditEntries } from "./queries";
 
 const PAGE_SIZES = [25, 50, 100];
 
@@ -29,23 +30,32 @@ export function AuditLogPage() {
   const [params, setParams] = useSearchParams();
   const size = PAGE_SIZES.includes(Number(params.get("size"))) ? Number(params.get("size")) : 25;
   const page = Math.max(1, Number(params.get("page")) || 1);
-  const entries = useAuditEntries({ limit: size, offset: (page - 1) * size });
+  const filters = readAuditFilters(params);
+  const entries = useAuditEntries({ limit: size, offset: (page - 1) * size, ...auditQuery(filters) });
   const directory = useUserDirectory(true);
+  const actions = useAuditActions();
   const [open, setOpen] = useState<AuditEntry | null>(null);
   const total = entries.data?.total ?? 0;
   const pages = Math.max(1, Math.ceil(total / size));
+  const filtered = Object.values(filters).some(Boolean);
 
-  const go = (next: { page?: number; size?: number }) => {
+  const go = (next: { page?: number; size?: number; filters?: AuditFilters }) => {
     const out = new URLSearchParams();
     const p = next.page ?? page;
     const s = next.size ?? size;
+    const f = next.filters ?? filters;
+    for (const [key, value] of Object.entries(f)) if (value) out.set(key, value);
     if (p > 1) out.set("page", String(p));
     if (s !== 25) out.set("size", String(s));
     setParams(out);
   };
+  const filter = (change: Partial<AuditFilters>) => go({ filters: { ...filters, ...change }, page: 1 });
 
+  // Names come with each entry; a user since removed keeps the name the directory still has.
   const actor = (entry: AuditEntry) =>
-    entry.actor_user_id ? (directory.byId.get(entry.actor_user_id)?.full_name ?? "A user") : "System";
+    entry.actor_user_id
+      ? (entry.actor_name ?? directory.byId.get(entry.actor_user_id)?.full_name ?? "A removed user")
+      : "System";
 
   return (
     <>
@@ -53,13 +63,58 @@ export function AuditLogPage() {
         title="Audit log"
         description={entries.data ? <span data-testid="audit-total">{plural(total, "entry", "entries")}</span> : "Who changed what, and when."}
       />
+      <Group mb="md" align="flex-end" gap="sm" data-testid="audit-filters">
+        <Select
+          label="Who"
+          placeholder="Anyone"
+          data={(directory.data ?? []).map((u) => ({ value: u.id, label: u.full_name }))}
+          value={filters.actor}
+          onChange={(value) => filter({ actor: value })}
+          searchable
+          clearable
+          w={220}
+        />
+        <Select
+          label="Action"
+          placeholder="Any action"
+          data={actions.data ?? []}
+          value={filters.action}
+          onChange={(value) => filter({ action: value })}
+          searchable
+          clearable
+          w={240}
+        />
+        <TextInput
+          label="From"
+          type="date"
+          value={filters.from ?? ""}
+          onChange={(e) => filter({ from: e.currentTarget.value || null })}
+          w={160}
+        />
+        <TextInput
+          label="To"
+          type="date"
+          value={filters.to ?? ""}
+          onChange={(e) => filter({ to: e.currentTarget.value || null })}
+          w={160}
+        />
+        {filtered && (
+          <Button variant="subtle" onClick={() => go({ filters: { actor: null, action: null, from: null, to: null }, page: 1 })}>
+            Clear filters
+          </Button>
+        )}
+      </Group>
       <Card withBorder radius="lg" p={0}>
         {entries.isError ? (
           <Box p="md">
             <ErrorState error={entries.error} onRetry={() => void entries.refetch()} title="Could not load the audit log" />
           </Box>
         ) : entries.data && entries.data.items.length === 0 ? (
-          <EmptyState title="No activity yet" description="Changes to users, roles, settings and accounts will be recorded here." />
+          filtered ? (
+            <EmptyState title="No matching changes" description="No change matches these filters." />
+          ) : (
+            <EmptyState title="No activity yet" description="Changes to users, roles, settings and accounts will be recorded here." />
+          )
         ) : (
           <Table.ScrollContainer minWidth={760}>
             <Table verticalSpacing="sm" horizontalSpacing="md" highlightOnHover data-testid="audit-table" style={{ opacity: entries.isPlaceholderData ? 0.6 : 1 }}>
@@ -91,12 +146,10 @@ export function AuditLogPage() {
                       </Table.Td>
                       <Table.Td>
                         <Text size="sm">
-                          {entry.entity_type}
-                          {entry.entity_id && (
-                            <Text span size="xs" c="dimmed" ff="monospace" ml={6}>
-                              {entry.entity_id.slice(0, 8)}
-                            </Text>
-                          )}
+                          {entry.target_name ?? "—"}
+                          <Text span size="xs" c="dimmed" ml={6}>
+                            {entry.entity_type.replace(/_/g, " ")}
+                          </Text>
                         </Text>
                       </Table.Td>
                       <Table.Td ta="right">

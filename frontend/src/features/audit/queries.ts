@@ -6,6 +6,10 @@ export interface AuditListParams {
   offset: number;
   entity_type?: string;
   entity_id?: string;
+  actor_user_id?: string;
+  action?: string;
+  since?: string;
+  until?: string;
 }
 
 export const auditKeys = {
@@ -18,5 +22,12 @@ export function useAuditEntries(params: AuditListParams) {
     queryKey: auditKeys.list(params),
     queryFn: ({ signal }) => unwrap(api.GET("/api/v1/audit-log", { params: { query: params }, signal })),
     placeholderData: keepPreviousData,
+  });
+}
+
+export function useAuditActions() {
+  return useQuery({
+    queryKey: ["listAuditActions"],
+    queryFn: ({ signal }) => unwrap(api.GET("/api/v1/audit-log/actions", { signal })),
   });
 }

@@ -1,7 +1,7 @@
 import { Card, Group, SimpleGrid, Stack, Text, Title, Tooltip } from "@mantine/core";
 import { IconArrowDownRight, IconArrowUpRight, IconMinus } from "@tabler/icons-react";
 import { CardSkeleton, ErrorState } from "../../components/states";
-import { formatChange, formatMetric, trendColor, trendOf } from "./format";
+import { cardMetrics, formatChange, formatMetric, trendColor, trendOf } from "./format";
 import { type AccountMetricsRead, useAccountMetrics } from "./queries";
 import { TrendArrowIcon } from "./RankTrend";
 
@@ -42,7 +42,7 @@ export function AccountMetricsCard({ accountId }: { accountId: string }) {
         <CardSkeleton lines={3} />
       ) : (
         <SimpleGrid cols={{ base: 2, sm: 3, lg: 4 }} spacing="md">
-          {metrics.data.metrics.map((m) => (
+          {cardMetrics(metrics.data.metrics).map((m) => (
             <Stack key={m.key} gap={2} data-testid={`metric-${m.key}`}>
               <Text size="xs" c="dimmed" tt="uppercase" fw={600}>
                 {m.label}

@@ -6,6 +6,7 @@ import {
   formulaNames,
   keyFromLabel,
   rankTrendLabel,
+  cardMetrics,
   trendColor,
   trendOf,
   unknownNames,
@@ -45,6 +46,11 @@ describe("trends", () => {
     expect(trendColor("mrr", "flat")).toBe("dimmed");
   });
 
+  it("keeps days to renewal neutral: counting down is normal", () => {
+    expect(trendColor("days_to_renewal", "down")).toBe("dimmed");
+    expect(trendColor("days_to_renewal", "up")).toBe("dimmed");
+  });
+
   it("formats a signed change", () => {
     expect(formatChange(12, "number", "USD")).toBe("+12");
     expect(formatChange(-40, "currency", "USD")).toBe("−$40.00");
@@ -78,5 +84,12 @@ describe("activity rank trends", () => {
     expect(arrowColor("down")).toBe("red");
     expect(arrowColor("flat")).toBe("dimmed");
     expect(arrowColor(null)).toBe("dimmed");
+  });
+});
+
+describe("cardMetrics", () => {
+  it("leaves out what the account header shows", () => {
+    const keys = cardMetrics([{ key: "mrr" }, { key: "csm_score" }, { key: "nps" }, { key: "days_to_renewal" }]).map((m) => m.key);
+    expect(keys).toEqual(["mrr", "days_to_renewal"]);
   });
 });

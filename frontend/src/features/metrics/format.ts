@@ -46,8 +46,11 @@ export function formatChange(change: number, format: MetricFormat, currency: str
 /** Lower is better for these: a rise is shown in red, a fall in green. */
 const LOWER_IS_BETTER = new Set(["days_since_last_interaction", "open_tickets"]);
 
+/** Neither direction is good or bad: days to renewal count down every day as a matter of course. */
+const NEUTRAL = new Set(["days_to_renewal"]);
+
 export function trendColor(key: string, trend: Trend | null): string {
-  if (trend === null || trend === "flat") return "dimmed";
+  if (trend === null || trend === "flat" || NEUTRAL.has(key)) return "dimmed";
   const good = (trend === "up") !== LOWER_IS_BETTER.has(key);
   return good ? "teal" : "red";
 }
@@ -94,4 +97,11 @@ export function rankTrendLabel(trend: number | null | undefined): string {
 /** A rising activity rank is good news, a falling one bad. */
 export function arrowColor(arrow: TrendArrow | null | undefined): string {
   return arrow === "up" ? "teal" : arrow === "down" ? "red" : "dimmed";
+}
+
+/** The account page's header already shows these: its Metrics card leaves them out. */
+const IN_ACCOUNT_HEADER = new Set(["csm_score", "nps"]);
+
+export function cardMetrics<T extends { key: string }>(metrics: T[]): T[] {
+  return metrics.filter((m) => !IN_ACCOUNT_HEADER.has(m.key));
 }

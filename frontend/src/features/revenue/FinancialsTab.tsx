@@ -1,12 +1,22 @@
 import { Alert, Anchor, Badge, Card, Group, List, SimpleGrid, Stack, Table, Text, Title, Tooltip } from "@mantine/core";
 import { IconAlertTriangle } from "@tabler/icons-react";
-import type { ReactNode } from "react";
+import { lazy, Suspense, type ReactNode } from "react";
 import { Link } from "react-router";
 import { formatDate } from "../../components/format";
 import { CardSkeleton, EmptyState, ErrorState } from "../../components/states";
 import { FromChildAccount } from "../accounts/rollup";
 import { useCan } from "../auth/queries";
-import { MOVEMENT_COLORS, bars, discountLabel, formatMoney, intervalLabel } from "./money";
+import { isoDate } from "../usage/series";
+import {
+  MOVEMENT_COLORS,
+  SUBSCRIPTION_COLORS,
+  discountLabel,
+  formatMoney,
+  intervalLabel,
+  invoiceState,
+  movementChange,
+  subscriptionStatus,
+} from "./money";
 import type { MissingFxRate } from "./queries";
 import { useAccountInvoices, useAccountMovements, useAccountMrr, useAccountSubscriptions } from "./queries";
 
@@ -21,38 +31,8 @@ function Section({ title, children, testId }: { title: string; children: ReactNo
   );
 }
 
-const CHART_HEIGHT = 120;
-
-function MrrChart({ months, currency }: { months: { month: string; mrr: number }[]; currency: string }) {
-  const shown = months.slice(-24);
-  const items = bars(shown, CHART_HEIGHT);
-  const width = Math.max(1, items.length) * 24;
-  return (
-    <svg
-      role="img"
-      aria-label="MRR by month"
-      viewBox={`0 0 ${width} ${CHART_HEIGHT + 4}`}
-      width="100%"
-      height={CHART_HEIGHT + 4}
-      preserveAspectRatio="none"
-      data-testid="mrr-chart"
-    >
-      {items.map((bar, i) => (
-        <rect
-          key={bar.label}
-          x={i * 24 + 3}
-          y={CHART_HEIGHT - bar.height}
-          width={18}
-          height={bar.height}
-          rx={2}
-          fill="var(--mantine-color-blue-5)"
-        >
-          <title>{`${bar.label}: ${formatMoney(bar.value, currency)}`}</title>
-        </rect>
-      ))}
-    </svg>
-  );
-}
+// Recharts is large: loaded with the first chart, not with the app (as on the Usage tab).
+const MrrChart = lazy(() => import("./MrrChart"));
 
 /** Items in a currency with no FX rate are not in MRR: say so, and where to fix it. */
 export function MissingRatesAlert({ missing, currency }: { missing: MissingFxRate[]; currency: string }) {
@@ -129,7 +109,9 @@ function MrrSection({ accountId, rollup }: { accountId: string; rollup: boolean 
       </SimpleGrid>
       {mrr.data.months.length > 0 && (
         <>
-          <MrrChart months={mrr.data.months} currency={currency} />
+          <Suspense fallback={<CardSkeleton lines={4} />}>
+            <MrrChart months={mrr.data.months} currency={currency} />
+          </Suspense>
           <Table.ScrollContainer minWidth={400} mt="md">
             <Table verticalSpacing={4} data-testid="mrr-months">
               <Table.Thead>
@@ -196,8 +178,8 @@ function MovementsSection({ accountId, currency, rollup }: { accountId: string; 
                 </Table.Td>
                 <Table.Td ta="right">{formatMoney(m.start_mrr, currency)}</Table.Td>
                 <Table.Td ta="right">{formatMoney(m.end_mrr, currency)}</Table.Td>
-                <Table.Td ta="right" c={m.delta < 0 ? "red" : undefined}>
-                  {formatMoney(m.delta, currency)}
+                <Table.Td ta="right" c={movementChange(m, currency).color}>
+                  {movementChange(m, currency).text}
                 </Table.Td>
               </Table.Tr>
             ))}
@@ -213,6 +195,7 @@ function SubscriptionsSection({ accountId, rollup }: { accountId: string; rollup
   if (subscriptions.isError)
     return <ErrorState error={subscriptions.error} onRetry={() => void subscriptions.refetch()} title="Could not load subscriptions" />;
   if (subscriptions.isPending) return <CardSkeleton />;
+  const today = isoDate(new Date());
   return (
     <Section title={rollup ? "Subscriptions of this account" : "Subscriptions"} testId="subscriptions-section">
       {subscriptions.data.length === 0 && (
@@ -227,8 +210,8 @@ function SubscriptionsSection({ accountId, rollup }: { accountId: string; rollup
               <Text fw={600} ff="monospace" size="sm">
                 {s.external_id}
               </Text>
-              <Badge size="sm" variant="light">
-                {s.status}
+              <Badge size="sm" variant="light" color={SUBSCRIPTION_COLORS[subscriptionStatus(s, today)] ?? "blue"} data-testid="subscription-status">
+                {subscriptionStatus(s, today)}
               </Badge>
               <Text size="sm" c="dimmed">
                 {formatDate(s.starts_on)} → {s.ends_on ? formatDate(s.ends_on) : "open-ended"} · {s.currency}
@@ -271,6 +254,7 @@ function InvoicesSection({ accountId, rollup }: { accountId: string; rollup: boo
   const invoices = useAccountInvoices(accountId);
   if (invoices.isError) return <ErrorState error={invoices.error} onRetry={() => void invoices.refetch()} title="Could not load invoices" />;
   if (invoices.isPending) return <CardSkeleton />;
+  const today = isoDate(new Date());
   return (
     <Section title={rollup ? "Invoices of this account" : "Invoices"} testId="invoices-section">
       {invoices.data.items.length === 0 ? (
@@ -295,10 +279,16 @@ function InvoicesSection({ accountId, rollup }: { accountId: string; rollup: boo
                 <Table.Td>{formatDate(inv.issued_on)}</Table.Td>
                 <Table.Td>{inv.due_on ? formatDate(inv.due_on) : "—"}</Table.Td>
                 <Table.Td>
-                  {inv.is_paid ? (
+                  {invoiceState(inv, today) === "paid" ? (
                     <Badge size="sm" color="green" variant="light">
                       {inv.paid_on ? formatDate(inv.paid_on) : "paid"}
                     </Badge>
+                  ) : invoiceState(inv, today) === "overdue" ? (
+                    <Tooltip label={`Was due ${formatDate(inv.due_on)}`}>
+                      <Badge size="sm" color="red" variant="filled" data-testid="invoice-overdue">
+                        overdue
+                      </Badge>
+                    </Tooltip>
                   ) : (
                     <Badge size="sm" color="orange" variant="light">
                       unpaid

@@ -58,7 +58,8 @@ describe("the FX rates page", { timeout: 20_000 }, () => {
     signedInApi([]);
     renderApp("/admin/fx-rates");
 
-    await screen.findByTestId("fx-rates-table", {}, LOAD);
+    const table = await screen.findByTestId("fx-rates-table", {}, LOAD);
+    expect(table).toHaveTextContent("1 EUR = 1.08 USD");
     expect(screen.queryByTestId("missing-fx-rates")).toBeNull();
     await userEvent.type(screen.getByTestId("fx-currency"), "usd");
     await userEvent.type(screen.getByTestId("fx-rate"), "1");

@@ -6,6 +6,7 @@ import { errorMessage } from "../../api/errors";
 import { PageHeader } from "../../components/PageHeader";
 import { formatDate } from "../../components/format";
 import { CardSkeleton, EmptyState, ErrorState } from "../../components/states";
+import { formatRate } from "./money";
 import type { MissingFxRate } from "./queries";
 import { useDeleteFxRate, useFxRates, useMissingFxRates, useSetFxRate } from "./queries";
 
@@ -128,7 +129,7 @@ export function FxRatesPage() {
                   <Table.Td>{formatDate(r.effective_on)}</Table.Td>
                   <Table.Td ta="right">
                     <Text size="sm">
-                      1 {r.currency} = {String(r.rate)} {r.base_currency}
+                      1 {r.currency} = {formatRate(r.rate)} {r.base_currency}
                     </Text>
                   </Table.Td>
                   <Table.Td ta="right">

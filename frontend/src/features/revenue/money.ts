@@ -29,6 +29,16 @@ export function formatMoney(minor: number, currency: string): string {
   }
 }
 
+/** An exchange rate as stored (a decimal string with ten places) without its padding zeros:
+ * "1.0800000000" → "1.08", "150" → "150.00"; every significant digit is kept. */
+export function formatRate(rate: string | number): string {
+  const text = String(rate).trim();
+  if (!/^\d+(\.\d+)?$/.test(text)) return text;
+  const [whole, fraction = ""] = text.split(".");
+  const digits = fraction.replace(/0+$/, "").padEnd(2, "0");
+  return `${Number(whole).toLocaleString("en-US")}.${digits}`;
+}
+
 export function intervalLabel(months: number): string {
   if (months === 1) return "monthly";
   if (months === 3) return "quarterly";
@@ -50,20 +60,55 @@ export function discountLabel(discount: Discount | null | undefined, currency: s
   return `${off} ${duration}${coupon}`;
 }
 
-export interface Bar {
-  label: string;
-  value: number;
-  height: number;
+/** Money for a chart's axis: short ("$12.5K"), in the currency's major units. */
+export function formatMoneyCompact(minor: number, currency: string): string {
+  const major = minor / 10 ** minorUnitExponent(currency);
+  try {
+    return new Intl.NumberFormat("en-US", { style: "currency", currency, notation: "compact", maximumFractionDigits: 1 }).format(major);
+  } catch {
+    return `${major} ${currency}`;
+  }
 }
 
-/** Bar heights for a small chart: the largest value fills `height`; none are negative. */
-export function bars(points: { month: string; mrr: number }[], height: number): Bar[] {
-  const max = Math.max(0, ...points.map((p) => p.mrr));
-  return points.map((p) => ({
-    label: p.month.slice(0, 7),
-    value: p.mrr,
-    height: max > 0 ? Math.max(0, Math.round((p.mrr / max) * height)) : 0,
-  }));
+const monthFormat = new Intl.DateTimeFormat("en-US", { month: "short", year: "numeric" });
+
+/** The MRR chart's points: each month labelled for its axis ("Mar 2026"), MRR in minor units. */
+export function mrrChartPoints(months: { month: string; mrr: number }[]): { label: string; mrr: number }[] {
+  return months.map((m) => {
+    const [y, mo] = m.month.split("-").map(Number);
+    return { label: monthFormat.format(new Date(y, mo - 1, 1)), mrr: m.mrr };
+  });
+}
+
+type Movement = components["schemas"]["MrrMovementRead"];
+
+/** What a movement changed, for the movements table. A renewal is not a change of MRR: it
+ * shows the whole MRR renewed, and any uplift is the month's expansion, listed once there. */
+export function movementChange(m: Pick<Movement, "kind" | "end_mrr" | "delta">, currency: string): { text: string; color?: string } {
+  if (m.kind === "renewal") return { text: `${formatMoney(m.end_mrr, currency)} renewed` };
+  const sign = m.delta > 0 ? "+" : "";
+  return { text: `${sign}${formatMoney(m.delta, currency)}`, color: m.delta < 0 ? "red" : m.delta > 0 ? "teal" : undefined };
+}
+
+/** A subscription's status as shown: the billing system's, except that one whose term is over
+ * (ends_on is exclusive) is ended, whatever was last reported. `today` is "YYYY-MM-DD". */
+export function subscriptionStatus(s: { status: string; ends_on: string | null }, today: string): string {
+  if (s.ends_on && s.ends_on <= today) return "ended";
+  return s.status.replace(/_/g, " ");
+}
+
+export const SUBSCRIPTION_COLORS: Record<string, string> = {
+  active: "green",
+  trialing: "cyan",
+  "past due": "orange",
+  cancelled: "gray",
+  ended: "gray",
+};
+
+/** Paid, unpaid, or unpaid past its due day (overdue). `today` is "YYYY-MM-DD". */
+export function invoiceState(inv: { is_paid: boolean; due_on: string | null }, today: string): "paid" | "unpaid" | "overdue" {
+  if (inv.is_paid) return "paid";
+  return inv.due_on && inv.due_on < today ? "overdue" : "unpaid";
 }
 
 export const MOVEMENT_COLORS: Record<string, string> = {

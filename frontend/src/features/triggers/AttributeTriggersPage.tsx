@@ -8,10 +8,12 @@ import { ConfirmModal } from "../../components/ConfirmModal";
 import { formatDateTime } from "../../components/format";
 import { PageHeader } from "../../components/PageHeader";
 import { EmptyState, ErrorState, TableSkeletonRows } from "../../components/states";
+import { describeCondition } from "../accounts/conditionText";
 import { useCsmOptions } from "../accounts/csms";
 import { FilterBuilder } from "../accounts/FilterBuilder";
 import { useAccountFields } from "../accounts/queries";
 import { useStages, useTiers } from "../settings/queries";
+import { useUserDirectory } from "../users/queries";
 import {
   useAttributeTriggers,
   useCreateAttributeTrigger,
@@ -205,6 +207,8 @@ export function AttributeTriggersPage() {
   const [opened, setOpened] = useState(false);
   const [editing, setEditing] = useState<AttributeTrigger | null>(null);
   const [deleting, setDeleting] = useState<AttributeTrigger | null>(null);
+  const fields = useAccountFields();
+  const directory = useUserDirectory(true);
   const items = [...(triggers.data ?? [])].sort((a, b) => a.position - b.position);
   const nextPosition = items.length ? Math.max(...items.map((t) => t.position)) + 1 : 0;
 
@@ -257,7 +261,7 @@ export function AttributeTriggersPage() {
               <Table.Thead>
                 <Table.Tr>
                   <Table.Th>Position</Table.Th>
-                  <Table.Th>Name</Table.Th>
+                  <Table.Th>Name and condition</Table.Th>
                   <Table.Th>Action</Table.Th>
                   <Table.Th>Status</Table.Th>
                   <Table.Th>Last run</Table.Th>
@@ -272,7 +276,14 @@ export function AttributeTriggersPage() {
                   items.map((t) => (
                     <Table.Tr key={t.id} data-testid="trigger-row">
                       <Table.Td>{t.position}</Table.Td>
-                      <Table.Td fw={600}>{t.name}</Table.Td>
+                      <Table.Td>
+                        <Text size="sm" fw={600}>
+                          {t.name}
+                        </Text>
+                        <Text size="xs" c="dimmed" data-testid="trigger-condition">
+                          When {describeCondition(t.condition, fields.data ?? [], (id) => directory.byId.get(id)?.full_name)}
+                        </Text>
+                      </Table.Td>
                       <Table.Td>{describeTarget(t)}</Table.Td>
                       <Table.Td>
                         <Badge variant="light" color={t.is_active ? "tenure" : "gray"}>
