@@ -10252,7 +10252,7 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ProblemDetail"];
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
                 };
             };
             /** @description Forbidden */
@@ -10262,7 +10262,7 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ProblemDetail"];
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
                 };
             };
         };
