@@ -74,7 +74,7 @@ def create_app(settings: Settings | None = None, *, serve_spa: bool = True) -> F
         static_url="/api/docs-assets",
         title="Tenure API",
         version="1.0.0",
-        summary="Customer-success platform: accounts, health, alerts, tasks and their data.",
+        summary="Customer-success platform: accounts, their activity, usage, metrics and revenue.",
         lifespan=lifespan,
         generate_unique_id_function=operation_id,
         separate_input_output_schemas=False,

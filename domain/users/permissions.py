@@ -6,7 +6,7 @@ PERMISSION_LABELS: dict[Permission, str] = {
     Permission.CSM_SEAT: "CSM seat (may be assigned accounts)",
     Permission.VIEW_ALL_ACCOUNTS: "View all accounts",
     Permission.UPDATE_ACCOUNTS: "Create and update accounts",
-    Permission.CONFIGURE_PRODUCT: "Configure product settings (rules, health, workflows)",
+    Permission.CONFIGURE_PRODUCT: "Configure product settings (account fields, metrics, triggers)",
     Permission.CONFIGURE_CONNECTORS: "Configure data connectors and API keys",
     Permission.MANAGE_EMAIL: "Manage email",
     Permission.MANAGE_USERS: "Manage users and roles",

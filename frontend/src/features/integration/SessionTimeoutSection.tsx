@@ -54,8 +54,8 @@ export function SessionTimeoutSection() {
         <Stack gap={2}>
           <Title order={4}>Session timeout</Title>
           <Text size="sm" c="dimmed">
-            Usage events from one contact that are further apart than this start a new session (in usage reports and health
-            scores). A change also recomputes the sessions of the last {RECOMPUTED_DAYS} days; older days keep theirs.
+            Usage events from one contact that are further apart than this start a new session (in the usage tab and its
+            metrics). A change also recomputes the sessions of the last {RECOMPUTED_DAYS} days; older days keep theirs.
           </Text>
         </Stack>
         {organisation.isError ? (
