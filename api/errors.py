@@ -107,12 +107,25 @@ def _json_safe_loc(loc: tuple[Any, ...]) -> list[str | int]:
     return [part if isinstance(part, int) else str(part) for part in loc]
 
 
+def _json_error_message(error: dict[str, Any], document: Any) -> str:
+    """Where a body stopped being JSON, as an editor counts: line and column, then why."""
+    position = error.get("loc", ("body", 0))[-1]
+    reason = str(error.get("ctx", {}).get("error", "not valid JSON"))
+    if not isinstance(position, int) or not isinstance(document, str):
+        return f"Malformed JSON: {reason}"
+    line = document.count("\n", 0, position) + 1
+    column = position - (document.rfind("\n", 0, position) + 1) + 1
+    return f"Malformed JSON at line {line}, column {column}: {reason}"
+
+
 async def _validation_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, RequestValidationError)
     errors = [
         FieldError(
             loc=_json_safe_loc(tuple(e.get("loc", ()))),
-            msg=str(e.get("msg", "")),
+            msg=_json_error_message(e, exc.body)
+            if e.get("type") == "json_invalid"
+            else str(e.get("msg", "")),
             type=str(e.get("type", "")),
         )
         for e in exc.errors()

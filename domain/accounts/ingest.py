@@ -120,12 +120,19 @@ class _Names:
 
     def __init__(
         self,
-        tiers: dict[str, uuid.UUID],
-        stages: dict[str, uuid.UUID],
+        tiers: list[Tier],
+        stages: list[LifecycleStage],
         csms: dict[str, uuid.UUID],
         accounts: dict[str, uuid.UUID],
     ) -> None:
-        self.tiers, self.stages, self.csms, self.accounts = tiers, stages, csms, accounts
+        self.tiers = {t.name.lower(): t.id for t in tiers}
+        self.stages = {s.name.lower(): s.id for s in stages}
+        self.csms, self.accounts = csms, accounts
+        # An unknown name is answered with the ones that exist, in their order.
+        self.choices = {
+            "tier": [t.name for t in tiers],
+            "stage": [s.name for s in stages],
+        }
 
     @classmethod
     async def load(cls, session: AsyncSession, actor: Actor, external_ids: set[str]) -> "_Names":
@@ -143,8 +150,8 @@ class _Names:
             )
         )
         return cls(
-            tiers={t.name.lower(): t.id for t in await config.all(Tier)},
-            stages={s.name.lower(): s.id for s in await config.all(LifecycleStage)},
+            tiers=list(await config.all(Tier)),
+            stages=list(await config.all(LifecycleStage)),
             csms=csms,
             accounts={external_id: account_id for external_id, account_id in rows},
         )
@@ -154,6 +161,10 @@ class _Names:
             return None
         found = table.get(name.lower())
         if found is None:
+            known = self.choices.get(what)
+            if known is not None:
+                listed = ", ".join(known) if known else "none yet"
+                raise ValueError(f"Unknown {what} {name!r}; {what}s are: {listed}")
             raise ValueError(f"Unknown {what} {name!r}")
         return found
 

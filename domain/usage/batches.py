@@ -57,6 +57,10 @@ def parse_batch(
         # The standard parser, which keeps a lone surrogate for the item check below to refuse
         # that item (pydantic-core's refuses the whole body).
         data = json.loads(body)
+    except json.JSONDecodeError as exc:
+        raise InvalidBatch(
+            f"The body is not valid JSON at line {exc.lineno}, column {exc.colno}: {exc.msg}"
+        ) from None
     except (ValueError, RecursionError):
         raise InvalidBatch("The body is not valid JSON") from None
     raw = data.get(key) if isinstance(data, dict) else None

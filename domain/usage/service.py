@@ -467,8 +467,9 @@ async def segment_message(session: AsyncSession, actor: Actor, body: bytes) -> S
     require(actor, Permission.INGEST_DATA)
     try:
         data = pydantic_core.from_json(body)
-    except ValueError:
-        raise InvalidBatch("The body is not valid JSON") from None
+    except ValueError as exc:
+        # pydantic-core says where: "EOF while parsing a value at line 2 column 10".
+        raise InvalidBatch(f"The body is not valid JSON: {exc}") from None
     if isinstance(data, dict) and "batch" in data:
         return await segment_batch(session, actor, body)
     try:

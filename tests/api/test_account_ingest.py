@@ -134,7 +134,9 @@ class TestUpsertingAccounts:
         assert body["accepted"] == 1 and body["rejected"] == 9
         reasons = {e["index"]: (e["id"], e["message"]) for e in body["errors"]}
         assert reasons[1] == ("no-name", "name: required for a new account")
-        assert "Platinum" in reasons[2][1] and "nobody@example.com" in reasons[3][1]
+        # An unknown name is answered with the ones that exist, in their order.
+        assert reasons[2][1] == "Unknown tier 'Platinum'; tiers are: Tier 1, Tier 2, Tier 3"
+        assert "nobody@example.com" in reasons[3][1]
         assert reasons[4][0] == "bad-score" and "csm_score" in reasons[4][1]
         assert reasons[5][0] is None
         assert "repeated" in reasons[6][1] and "missing" in reasons[7][1]

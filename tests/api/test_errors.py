@@ -42,12 +42,15 @@ class TestValidationErrors:
         response = await client.post(
             "/api/v1/accounts",
             headers={**headers, "Content-Type": "application/json"},
-            content=b'{"external_id": "x", "name": ',
+            content=b'{"external_id": "x",\n "name": }',
         )
 
         body = assert_problem(response, 422, "validation_error")
         assert body["errors"][0]["type"] == "json_invalid"
         assert body["errors"][0]["loc"][0] == "body"
+        # Where it broke, as an editor counts.
+        assert body["errors"][0]["msg"] == "Malformed JSON at line 2, column 10: Expecting value"
+        assert "line 2, column 10" in body["detail"]
         assert await _rows(session) == before
 
     async def test_wrong_types_name_each_field(

@@ -138,6 +138,17 @@ class TestBatch:
         )
         assert_problem(response, 422, "invalid_batch")
 
+    async def test_malformed_json_says_where(
+        self, client: AsyncClient, ingest: dict[str, str]
+    ) -> None:
+        response = await client.post(
+            f"{URL}/batch",
+            headers={**ingest, "content-type": "application/json"},
+            content=b'{"items": [\n  {"message_id": "m-1",}\n]}',
+        )
+        detail = assert_problem(response, 422, "invalid_batch")["detail"]
+        assert detail.startswith("The body is not valid JSON at line 2, column 24"), detail
+
     async def test_more_than_the_limit_is_413(
         self, client: AsyncClient, session: AsyncSession, org: Organisation, ingest: dict[str, str]
     ) -> None:
