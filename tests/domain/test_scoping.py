@@ -147,4 +147,7 @@ class TestAuditRepository:
             page=PageParams(), entity_type=None, entity_id=None
         )
 
-        assert total == 1 and items[0].actor_user_id == rows["my_admin"].id
+        # Each entry comes with its actor's name, looked up in the same organisation only.
+        entry, actor_name = items[0]
+        assert total == 1 and entry.actor_user_id == rows["my_admin"].id
+        assert actor_name == rows["my_admin"].full_name
