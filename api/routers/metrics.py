@@ -5,7 +5,7 @@ from fastapi import APIRouter, Query, status
 
 from api.deps import ApiActor, Session
 from api.errors import problem
-from domain.common.types import Day
+from domain.common.types import Day, PeriodEnd, PeriodStart
 from domain.metrics import service as metrics
 from domain.metrics.schemas import (
     MAX_RANKED_CONTACTS,
@@ -123,8 +123,8 @@ async def get_account_metric_history(
     key: str,
     actor: ApiActor,
     session: Session,
-    since: Annotated[Day | None, Query()] = None,
-    until: Annotated[Day | None, Query()] = None,
+    since: Annotated[PeriodStart | None, Query()] = None,
+    until: Annotated[PeriodEnd | None, Query()] = None,
 ) -> MetricHistoryRead:
     """A metric's daily values for an account (the last 90 days unless a range is given)."""
     return await metrics.metric_history(session, actor, account_id, key, since=since, until=until)

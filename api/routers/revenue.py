@@ -6,7 +6,7 @@ from fastapi import APIRouter, Query, status
 from api.deps import ApiActor, ApiCallOutcome, Session
 from api.errors import problem
 from domain.common.pagination import MAX_LIMIT, Page
-from domain.common.types import Day
+from domain.common.types import PeriodEnd, PeriodStart
 from domain.integration.schemas import CallOutcome, IngestReceipt
 from domain.revenue import service as revenue
 from domain.revenue.schemas import (
@@ -257,8 +257,12 @@ async def list_account_mrr_movements(
 async def get_mrr_summary(
     actor: ApiActor,
     session: Session,
-    since: Annotated[Day | None, Query(description="First month (default: 11 months ago)")] = None,
-    until: Annotated[Day | None, Query(description="Last month (default: this month)")] = None,
+    since: Annotated[
+        PeriodStart | None, Query(description="First month (default: 11 months ago)")
+    ] = None,
+    until: Annotated[
+        PeriodEnd | None, Query(description="Last month (default: this month)")
+    ] = None,
 ) -> MrrSummary:
     """Per month, over the accounts the caller may see: starting and ending MRR, new,
     expansion, contraction, churn and reactivation totals, renewals, gross and net MRR churn

@@ -5,7 +5,7 @@ from fastapi import APIRouter, Query
 
 from api.deps import ApiActor, Session
 from api.errors import problem
-from domain.common.types import Day
+from domain.common.types import PeriodEnd, PeriodStart
 from domain.usage import service as usage
 from domain.usage.schemas import FeatureSeries, UsageSeries
 
@@ -27,8 +27,8 @@ async def get_account_usage(
     account_id: uuid.UUID,
     actor: ApiActor,
     session: Session,
-    since: Day | None = None,
-    until: Day | None = None,
+    since: PeriodStart | None = None,
+    until: PeriodEnd | None = None,
     rollup: Rollup = False,
 ) -> UsageSeries:
     """An account's usage per day (events, active contacts, sessions, session time) and its
@@ -48,8 +48,8 @@ async def get_account_feature_usage(
     account_id: uuid.UUID,
     actor: ApiActor,
     session: Session,
-    since: Day | None = None,
-    until: Day | None = None,
+    since: PeriodStart | None = None,
+    until: PeriodEnd | None = None,
     rollup: Rollup = False,
 ) -> FeatureSeries:
     """An account's five most used features from `since` to `until` inclusive (the last 30

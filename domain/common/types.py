@@ -12,12 +12,21 @@ is sent: with a 422 naming the field, before it can reach PostgreSQL or date ari
   finite numbers.
 """
 
+import calendar
 import json
 import math
+import re
 from datetime import UTC, date, datetime
 from typing import Annotated, Any
 
-from pydantic import AfterValidator, AwareDatetime, Field, StringConstraints
+from pydantic import (
+    AfterValidator,
+    AwareDatetime,
+    BeforeValidator,
+    Field,
+    StringConstraints,
+    WithJsonSchema,
+)
 
 EARLIEST_DAY = date(1900, 1, 1)
 LATEST_DAY = date(9000, 12, 31)
@@ -112,12 +121,48 @@ def _bounded_utc(value: datetime) -> datetime:
     return value
 
 
+_MONTH = re.compile(r"^(\d{4})-(\d{2})$")
+
+
+def _month_start(value: Any) -> Any:
+    """ "2025-01" is the period's first day; a full date stays as sent."""
+    if isinstance(value, str) and (month := _MONTH.match(value)):
+        return date(int(month[1]), int(month[2]), 1)
+    return value
+
+
+def _month_end(value: Any) -> Any:
+    """ "2025-01" is the period's last day; a full date stays as sent."""
+    if isinstance(value, str) and (month := _MONTH.match(value)):
+        year, number = int(month[1]), int(month[2])
+        return date(year, number, calendar.monthrange(year, number)[1])
+    return value
+
+
+def _period_schema(edge: str) -> WithJsonSchema:
+    return WithJsonSchema(
+        {
+            "type": "string",
+            "pattern": r"^\d{4}-\d{2}(-\d{2})?$",
+            "description": f"A day (2025-01-15) or a month (2025-01: its {edge} day)",
+            "examples": ["2025-01", "2025-01-15"],
+        }
+    )
+
+
 JsonObject = Annotated[
     dict[str, Any],
     AfterValidator(check_json),
     Field(description=f"Free-form JSON, nested at most {MAX_JSON_DEPTH} levels"),
 ]
 Day = Annotated[date, AfterValidator(_bounded_day)]
+# Where a period starts and ends: a day, or a whole month by its first or its last day.
+PeriodStart = Annotated[
+    date, BeforeValidator(_month_start), AfterValidator(_bounded_day), _period_schema("first")
+]
+PeriodEnd = Annotated[
+    date, BeforeValidator(_month_end), AfterValidator(_bounded_day), _period_schema("last")
+]
 # JSON numbers may be 1e400 (parsed as infinity), which neither jsonb nor an integer can hold.
 FiniteFloat = Annotated[float, Field(allow_inf_nan=False)]
 # A moment with an offset, answered in UTC.

@@ -341,6 +341,19 @@ class TestReading:
         assert (march["gross_mrr_churn_rate"], march["net_mrr_churn_rate"]) == (0.5, 0.5)
         assert march["logo_churn_rate"] == 0.5
 
+        # A period may be named by its months.
+        by_month = await client.get(
+            "/api/v1/mrr-movements/summary",
+            headers=headers,
+            params={"since": "2026-03", "until": "2026-03"},
+        )
+        assert by_month.json() == summary.json()
+        for bad in ("2026-13", "0000-01", "2026-3"):
+            refused = await client.get(
+                "/api/v1/mrr-movements/summary", headers=headers, params={"since": bad}
+            )
+            assert_problem(refused, 422)
+
 
 class TestFxRates:
     async def test_set_list_and_convert_at_the_items_start(
