@@ -12,6 +12,8 @@ from sqlalchemy.exc import DBAPIError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from domain.common.errors import DomainError, TooManyRequests
+from domain.integration.errors import RecordRefused
+from domain.integration.schemas import CallOutcome
 
 log = logging.getLogger(__name__)
 
@@ -91,6 +93,8 @@ def problem_response(
 
 async def _domain_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, DomainError)
+    if isinstance(exc, RecordRefused):
+        _count_refused(request, 1)
     headers = {}
     if isinstance(exc, TooManyRequests):
         headers["Retry-After"] = str(exc.retry_after)
@@ -118,8 +122,27 @@ def _json_error_message(error: dict[str, Any], document: Any) -> str:
     return f"Malformed JSON at line {line}, column {column}: {reason}"
 
 
+def _records_sent(body: Any) -> int:
+    """How many records a refused call carried: a batch's items, else its one record."""
+    if isinstance(body, dict):
+        for key in ("items", "batch"):
+            if isinstance(body.get(key), list):
+                return len(body[key])
+    return 1
+
+
+def _count_refused(request: Request, records: int) -> None:
+    """A call refused whole rejected every record it carried: the API log counts them."""
+    outcome = getattr(request.state, "api_outcome", None)
+    if outcome is None:
+        outcome = request.state.api_outcome = CallOutcome()
+    if not outcome.accepted and not outcome.rejected:
+        outcome.rejected = records
+
+
 async def _validation_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, RequestValidationError)
+    _count_refused(request, _records_sent(exc.body))
     errors = [
         FieldError(
             loc=_json_safe_loc(tuple(e.get("loc", ()))),

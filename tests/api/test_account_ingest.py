@@ -194,6 +194,31 @@ class TestUpsertingAccounts:
             {"index": 0, "id": "x", "message": "name: required for a new account"}
         ]
 
+    async def test_a_call_refused_whole_counts_its_records_in_the_api_log(
+        self,
+        client: AsyncClient,
+        session: AsyncSession,
+        org: Organisation,
+        settings: Settings,
+        admin: User,
+    ) -> None:
+        admin_headers = auth_headers(settings, admin)
+        api_key, key = await create_api_key(session, org, ApiScope.INGEST)
+        items = [{"external_id": f"a-{n}", "name": "A"} for n in range(3)]
+        envelope = await client.post(
+            "/api/v1/accounts/batch", headers=key, json={"items": items, "extra": 1}
+        )
+        assert_problem(envelope, 422)
+        single = await client.post(
+            "/api/v1/accounts/upsert", headers=key, json={"external_id": "b", "tier": "Gold"}
+        )
+        assert_problem(single, 422, "record_refused")
+
+        calls = await client.get(f"/api/v1/api-keys/{api_key.id}/calls", headers=admin_headers)
+
+        counted = sorted((c["path"], c["accepted"], c["rejected"]) for c in calls.json()["items"])
+        assert counted == [("/api/v1/accounts/batch", 0, 3), ("/api/v1/accounts/upsert", 0, 1)]
+
 
 class TestMetricValues:
     async def test_values_are_typed_per_record(
