@@ -255,6 +255,9 @@ async def upsert_accounts(session: AsyncSession, actor: Actor, raw_items: list[A
         except (ValueError, DomainError) as exc:
             outcome.reject(index, item.external_id, str(exc))
     await _write_each(session, actor, writes, outcome, new_ids.keys())
+    # What is left in `writes` was stored (refused items were taken out).
+    for index, external_id, _ in writes:
+        outcome.stored(index, external_id, names.accounts.get(external_id) or new_ids[external_id])
     return outcome.result()
 
 

@@ -1,6 +1,7 @@
 """Batches an integrator sends: each item is checked on its own, so one bad record is reported
 (its position, its id, why) and the others are still stored."""
 
+import uuid
 from collections.abc import Sequence
 from typing import Any, TypeVar
 
@@ -9,7 +10,7 @@ from pydantic import BaseModel, TypeAdapter, ValidationError
 from domain.common.errors import RuleViolation
 from domain.common.types import describe_json_problem, json_problem
 from domain.integration.errors import RecordRefused
-from domain.integration.schemas import ApiCallError, CallOutcome
+from domain.integration.schemas import ApiCallError, CallOutcome, StoredRecord
 
 M = TypeVar("M", bound=BaseModel)
 # The most records one batch call may carry.
@@ -38,15 +39,20 @@ class BatchOutcome:
     def __init__(self) -> None:
         self.accepted = 0
         self.errors: list[ApiCallError] = []
+        self.records: list[StoredRecord] = []
 
     def reject(self, index: int, id_: str | None, message: str) -> None:
         self.errors.append(ApiCallError(index=index, id=id_, message=message[:1000]))
+
+    def stored(self, index: int, external_id: str, id_: uuid.UUID) -> None:
+        self.records.append(StoredRecord(index=index, external_id=external_id, id=id_))
 
     def result(self) -> CallOutcome:
         return CallOutcome(
             accepted=self.accepted,
             rejected=len(self.errors),
             errors=sorted(self.errors, key=lambda e: e.index or 0),
+            records=sorted(self.records, key=lambda r: r.index),
         )
 
 

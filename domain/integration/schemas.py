@@ -70,12 +70,24 @@ class ApiCallRead(BaseModel):
     errors: list[ApiCallError]
 
 
+class StoredRecord(BaseModel):
+    """A record a batch stored, and the id Tenure knows it by."""
+
+    index: int = Field(description="Position of the record in the batch")
+    external_id: str = Field(description="The record's external id, as sent")
+    id: uuid.UUID = Field(description="Tenure's id of the record")
+
+
 class CallOutcome(BaseModel):
     """What a batch did with its records: how many were stored and which were refused, why."""
 
     accepted: int = Field(0, description="Records stored (a repeat of a stored one counts)")
     rejected: int = 0
     errors: list[ApiCallError] = Field(default_factory=list)
+    records: list[StoredRecord] = Field(
+        default_factory=list,
+        description="The stored records with Tenure's ids, in batch order (account batches)",
+    )
 
     def record(self, result: "CallOutcome") -> "CallOutcome":
         """Take `result` as this call's outcome (for the API log) and return it."""

@@ -71,11 +71,20 @@ class TestUpsertingAccounts:
             ],
         )
 
-        assert body == {"accepted": 2, "rejected": 0, "errors": []}
         parent, child = (
             await _account(session, org, "parent"),
             await _account(session, org, "child"),
         )
+        # Each stored record with the id Tenure gave it: no lookup per account needed.
+        assert body == {
+            "accepted": 2,
+            "rejected": 0,
+            "errors": [],
+            "records": [
+                {"index": 0, "external_id": "child", "id": str(child.id)},
+                {"index": 1, "external_id": "parent", "id": str(parent.id)},
+            ],
+        }
         assert child.parent_id == parent.id
         await session.refresh(parent, ["csm_assignments"])
         assert parent.csm_ids == [csm.id] and str(parent.renewal_on) == "2027-03-31"

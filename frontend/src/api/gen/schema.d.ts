@@ -3814,6 +3814,11 @@ export interface components {
             /** Errors */
             errors?: components["schemas"]["ApiCallError"][];
             /**
+             * Records
+             * @description The stored records with Tenure's ids, in batch order (account batches)
+             */
+            records?: components["schemas"]["StoredRecord"][];
+            /**
              * Rejected
              * @default 0
              */
@@ -6294,6 +6299,28 @@ export interface components {
              * @example Expansion in discussion
              */
             title: string;
+        };
+        /**
+         * StoredRecord
+         * @description A record a batch stored, and the id Tenure knows it by.
+         */
+        StoredRecord: {
+            /**
+             * External Id
+             * @description The record's external id, as sent
+             */
+            external_id: string;
+            /**
+             * Id
+             * Format: uuid
+             * @description Tenure's id of the record
+             */
+            id: string;
+            /**
+             * Index
+             * @description Position of the record in the batch
+             */
+            index: number;
         };
         /** SubscriptionBatch */
         SubscriptionBatch: {
