@@ -28,13 +28,13 @@ from sqlalchemy import (
 from domain.filters.errors import InvalidFilter as InvalidFilter
 from domain.filters.schemas import (
     All,
-    Any_,
     Compare,
     CompareFields,
     CompareOp,
     Condition,
     DateOp,
     DateWindow,
+    FilterAny,
     Not,
     size_problem,
 )
@@ -297,7 +297,7 @@ def compile_condition(
         match node:
             case All(conditions=children):
                 return and_(true(), *(walk(c, depth + 1) for c in children))
-            case Any_(conditions=children):
+            case FilterAny(conditions=children):
                 return or_(false(), *(walk(c, depth + 1) for c in children))
             case Not(condition=child):
                 # SQL's NOT NULL is NULL: "not Tier 1" must still match accounts with no tier.

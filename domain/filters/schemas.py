@@ -101,7 +101,8 @@ class All(_Node):
     conditions: Annotated[list["Condition"], Field(max_length=MAX_CONDITIONS)]
 
 
-class Any_(_Node):
+# Not "Any": generated clients would shadow typing.Any with it.
+class FilterAny(_Node):
     __doc__ = f"At least one condition holds. {LIMITS}"
 
     kind: Literal["any"] = "any"
@@ -114,12 +115,12 @@ class Not(_Node):
 
 
 Condition = Annotated[
-    Union[All, Any_, Not, Compare, CompareFields, DateWindow],  # noqa: UP007  # recursive alias
+    Union[All, FilterAny, Not, Compare, CompareFields, DateWindow],  # noqa: UP007  # recursive alias
     Field(discriminator="kind"),
 ]
 
 All.model_rebuild()
-Any_.model_rebuild()
+FilterAny.model_rebuild()
 Not.model_rebuild()
 
 
@@ -134,7 +135,7 @@ def size_problem(condition: Condition) -> str | None:
             return f"filters nest at most {MAX_DEPTH} levels deep"
         if conditions > MAX_TOTAL_CONDITIONS:
             return f"a filter holds at most {MAX_TOTAL_CONDITIONS:,} conditions"
-        if isinstance(node, All | Any_):
+        if isinstance(node, All | FilterAny):
             stack.extend((child, depth + 1) for child in node.conditions)
         elif isinstance(node, Not):
             stack.append((node.condition, depth + 1))

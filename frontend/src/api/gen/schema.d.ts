@@ -3064,7 +3064,7 @@ export interface components {
              */
             descending: boolean;
             /** Filter */
-            filter?: (components["schemas"]["All"] | components["schemas"]["Any_"] | components["schemas"]["Not"] | components["schemas"]["Compare"] | components["schemas"]["CompareFields"] | components["schemas"]["DateWindow"]) | null;
+            filter?: (components["schemas"]["All"] | components["schemas"]["FilterAny"] | components["schemas"]["Not"] | components["schemas"]["Compare"] | components["schemas"]["CompareFields"] | components["schemas"]["DateWindow"]) | null;
             /**
              * Limit
              * @default 50
@@ -3176,7 +3176,7 @@ export interface components {
             /** Churned */
             churned?: boolean | null;
             /** Filter */
-            filter?: (components["schemas"]["All"] | components["schemas"]["Any_"] | components["schemas"]["Not"] | components["schemas"]["Compare"] | components["schemas"]["CompareFields"] | components["schemas"]["DateWindow"]) | null;
+            filter?: (components["schemas"]["All"] | components["schemas"]["FilterAny"] | components["schemas"]["Not"] | components["schemas"]["Compare"] | components["schemas"]["CompareFields"] | components["schemas"]["DateWindow"]) | null;
             /** Q */
             q?: string | null;
         };
@@ -3381,7 +3381,7 @@ export interface components {
             /** Descending */
             descending: boolean;
             /** Filter */
-            filter: (components["schemas"]["All"] | components["schemas"]["Any_"] | components["schemas"]["Not"] | components["schemas"]["Compare"] | components["schemas"]["CompareFields"] | components["schemas"]["DateWindow"]) | null;
+            filter: (components["schemas"]["All"] | components["schemas"]["FilterAny"] | components["schemas"]["Not"] | components["schemas"]["Compare"] | components["schemas"]["CompareFields"] | components["schemas"]["DateWindow"]) | null;
             /**
              * Id
              * Format: uuid
@@ -3410,7 +3410,7 @@ export interface components {
              */
             descending: boolean;
             /** Filter */
-            filter?: (components["schemas"]["All"] | components["schemas"]["Any_"] | components["schemas"]["Not"] | components["schemas"]["Compare"] | components["schemas"]["CompareFields"] | components["schemas"]["DateWindow"]) | null;
+            filter?: (components["schemas"]["All"] | components["schemas"]["FilterAny"] | components["schemas"]["Not"] | components["schemas"]["Compare"] | components["schemas"]["CompareFields"] | components["schemas"]["DateWindow"]) | null;
             /**
              * Is Shared
              * @default false
@@ -3455,25 +3455,12 @@ export interface components {
          */
         All: {
             /** Conditions */
-            conditions: (components["schemas"]["All"] | components["schemas"]["Any_"] | components["schemas"]["Not"] | components["schemas"]["Compare"] | components["schemas"]["CompareFields"] | components["schemas"]["DateWindow"])[];
+            conditions: (components["schemas"]["All"] | components["schemas"]["FilterAny"] | components["schemas"]["Not"] | components["schemas"]["Compare"] | components["schemas"]["CompareFields"] | components["schemas"]["DateWindow"])[];
             /**
              * @description discriminator enum property added by openapi-typescript
              * @enum {string}
              */
             kind: "all";
-        };
-        /**
-         * Any_
-         * @description At least one condition holds. A filter nests at most 8 levels, holds at most 1,000 conditions in all (100 in one `all` or `any`) and at most 10,000 values in its `in` and `not_in` lists together.
-         */
-        Any_: {
-            /** Conditions */
-            conditions: (components["schemas"]["All"] | components["schemas"]["Any_"] | components["schemas"]["Not"] | components["schemas"]["Compare"] | components["schemas"]["CompareFields"] | components["schemas"]["DateWindow"])[];
-            /**
-             * @description discriminator enum property added by openapi-typescript
-             * @enum {string}
-             */
-            kind: "any";
         };
         /** ApiCallError */
         ApiCallError: {
@@ -3609,7 +3596,7 @@ export interface components {
             /** Churn Reason */
             churn_reason: string | null;
             /** Condition */
-            condition: components["schemas"]["All"] | components["schemas"]["Any_"] | components["schemas"]["Not"] | components["schemas"]["Compare"] | components["schemas"]["CompareFields"] | components["schemas"]["DateWindow"];
+            condition: components["schemas"]["All"] | components["schemas"]["FilterAny"] | components["schemas"]["Not"] | components["schemas"]["Compare"] | components["schemas"]["CompareFields"] | components["schemas"]["DateWindow"];
             /**
              * Id
              * Format: uuid
@@ -3640,7 +3627,7 @@ export interface components {
             /** Churn Reason */
             churn_reason?: string | null;
             /** Condition */
-            condition: components["schemas"]["All"] | components["schemas"]["Any_"] | components["schemas"]["Not"] | components["schemas"]["Compare"] | components["schemas"]["CompareFields"] | components["schemas"]["DateWindow"];
+            condition: components["schemas"]["All"] | components["schemas"]["FilterAny"] | components["schemas"]["Not"] | components["schemas"]["Compare"] | components["schemas"]["CompareFields"] | components["schemas"]["DateWindow"];
             /**
              * Is Active
              * @default true
@@ -4470,6 +4457,19 @@ export interface components {
             sortable: boolean;
             /** Type */
             type: string;
+        };
+        /**
+         * FilterAny
+         * @description At least one condition holds. A filter nests at most 8 levels, holds at most 1,000 conditions in all (100 in one `all` or `any`) and at most 10,000 values in its `in` and `not_in` lists together.
+         */
+        FilterAny: {
+            /** Conditions */
+            conditions: (components["schemas"]["All"] | components["schemas"]["FilterAny"] | components["schemas"]["Not"] | components["schemas"]["Compare"] | components["schemas"]["CompareFields"] | components["schemas"]["DateWindow"])[];
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            kind: "any";
         };
         /**
          * FirstOrganisation
@@ -5473,7 +5473,7 @@ export interface components {
         /** Not */
         Not: {
             /** Condition */
-            condition: components["schemas"]["All"] | components["schemas"]["Any_"] | components["schemas"]["Not"] | components["schemas"]["Compare"] | components["schemas"]["CompareFields"] | components["schemas"]["DateWindow"];
+            condition: components["schemas"]["All"] | components["schemas"]["FilterAny"] | components["schemas"]["Not"] | components["schemas"]["Compare"] | components["schemas"]["CompareFields"] | components["schemas"]["DateWindow"];
             /**
              * @description discriminator enum property added by openapi-typescript
              * @enum {string}
