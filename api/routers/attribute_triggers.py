@@ -1,6 +1,6 @@
 import uuid
 
-from fastapi import APIRouter, status
+from fastapi import APIRouter, Response, status
 
 from api.deps import CurrentActor, Session
 from api.errors import problem
@@ -34,10 +34,16 @@ async def create_attribute_trigger(
     return AttributeTriggerRead.model_validate(await triggers.create_trigger(session, actor, data))
 
 
-@router.post("/run", status_code=status.HTTP_202_ACCEPTED, responses=problem(401, 403))
-async def run_attribute_triggers(actor: CurrentActor, session: Session) -> None:
+@router.post(
+    "/run",
+    status_code=status.HTTP_202_ACCEPTED,
+    response_class=Response,
+    responses={202: {"description": "Queued (no body)"}, **problem(401, 403)},
+)
+async def run_attribute_triggers(actor: CurrentActor, session: Session) -> Response:
     """Run every active trigger now, in a worker."""
     triggers.request_run(session, actor)
+    return Response(status_code=status.HTTP_202_ACCEPTED)
 
 
 @router.put(

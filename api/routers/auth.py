@@ -117,14 +117,20 @@ async def logout(
     response.delete_cookie(REFRESH_COOKIE, path=REFRESH_COOKIE_PATH)
 
 
-@router.post("/password-reset", status_code=status.HTTP_202_ACCEPTED, responses=problem(422))
+@router.post(
+    "/password-reset",
+    status_code=status.HTTP_202_ACCEPTED,
+    response_class=Response,
+    responses={202: {"description": "Accepted (no body)"}, **problem(422)},
+)
 async def request_password_reset(
     data: PasswordResetRequest, session: Session, throttle: PasswordResetThrottleDep, ip: ClientIp
-) -> None:
+) -> Response:
     """Email a single-use reset link if the address belongs to an active user.
     Always answers 202, so it does not reveal which addresses exist; a few emails per address
     and per client an hour at most (more requests are answered alike and send nothing)."""
     await auth.request_password_reset(session, throttle, email=data.email, ip=ip)
+    return Response(status_code=status.HTTP_202_ACCEPTED)
 
 
 @router.post(

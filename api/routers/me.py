@@ -44,7 +44,7 @@ async def confirm_mfa_enrolment(
     """Confirm enrolment with a code from the app. Answers the single-use recovery codes,
     shown this once."""
     codes = await users.confirm_mfa_enrolment(session, user, code=data.code)
-    return RecoveryCodes(recovery_codes=codes)
+    return RecoveryCodes(codes=codes)
 
 
 @router.post("/mfa/recovery-codes", response_model=RecoveryCodes, responses=problem(401, 409, 422))
@@ -53,7 +53,7 @@ async def regenerate_recovery_codes(
 ) -> RecoveryCodes:
     """Replace your recovery codes (the old ones stop working); needs a current code."""
     codes = await users.regenerate_recovery_codes(session, user, code=data.code)
-    return RecoveryCodes(recovery_codes=codes)
+    return RecoveryCodes(codes=codes)
 
 
 @router.post(

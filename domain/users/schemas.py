@@ -143,4 +143,5 @@ class MfaDisable(RequestModel):
 
 
 class RecoveryCodes(BaseModel):
-    recovery_codes: list[str]
+    # Not `recovery_codes`: generated clients name a field like its model's module.
+    codes: list[str]

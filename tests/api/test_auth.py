@@ -531,7 +531,7 @@ async def _enrol(client: AsyncClient, headers: dict[str, str]) -> tuple[str, lis
         "/api/v1/me/mfa/confirm", headers=headers, json={"code": pyotp.TOTP(secret).now()}
     )
     assert confirmed.status_code == 200, confirmed.text
-    return secret, confirmed.json()["recovery_codes"]
+    return secret, confirmed.json()["codes"]
 
 
 class TestMfaEnrolment:
@@ -632,7 +632,7 @@ class TestRecoveryCodes:
         )
 
         assert response.status_code == 200
-        new = response.json()["recovery_codes"]
+        new = response.json()["codes"]
         assert len(new) == 10 and not set(new) & set(old)
         assert_problem(await _mfa_login(client, admin, recovery_code=old[0]), 401)
         assert (await _mfa_login(client, admin, recovery_code=new[0])).status_code == 200

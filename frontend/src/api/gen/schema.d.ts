@@ -5784,8 +5784,8 @@ export interface components {
         };
         /** RecoveryCodes */
         RecoveryCodes: {
-            /** Recovery Codes */
-            recovery_codes: string[];
+            /** Codes */
+            codes: string[];
         };
         /** RefreshQueued */
         RefreshQueued: {
@@ -10034,14 +10034,12 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Successful Response */
+            /** @description Queued (no body) */
             202: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content: {
-                    "application/json": unknown;
-                };
+                content?: never;
             };
             /** @description Not authenticated */
             401: {
@@ -10521,14 +10519,12 @@ export interface operations {
             };
         };
         responses: {
-            /** @description Successful Response */
+            /** @description Accepted (no body) */
             202: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content: {
-                    "application/json": unknown;
-                };
+                content?: never;
             };
             /** @description Invalid request */
             422: {

@@ -53,7 +53,7 @@ export function MfaEnrolment({ onFinished, onCancel }: { onFinished: () => void;
   const { secret, otpauth_uri } = start.data;
   const submit = form.onSubmit((values) =>
     confirm.mutate(values.code.replace(/\s/g, ""), {
-      onSuccess: (result) => setCodes(result.recovery_codes),
+      onSuccess: (result) => setCodes(result.codes),
       onError: (error) => {
         form.setFieldValue("code", "");
         if (isApiError(error) && error.status !== 0) form.setFieldError("code", "That code did not work. Try the newest code in the app.");

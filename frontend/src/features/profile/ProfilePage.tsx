@@ -94,7 +94,7 @@ function RegenerateCodes({ opened, onClose }: { opened: boolean; onClose: () => 
   return (
     <Modal opened={opened} onClose={close} title="New recovery codes" centered size="md">
       {regenerate.data ? (
-        <RecoveryCodes codes={regenerate.data.recovery_codes} onDone={close} doneLabel="Done" />
+        <RecoveryCodes codes={regenerate.data.codes} onDone={close} doneLabel="Done" />
       ) : (
         <form
           onSubmit={(event) => {
