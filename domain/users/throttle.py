@@ -15,6 +15,17 @@ return 0
 """
 
 
+async def _count(redis: Redis, keys: list[str], *, window: int) -> list[int]:
+    """Count one more in each key's fixed window; the counts after it."""
+    async with redis.pipeline(transaction=True) as pipe:
+        for key in keys:
+            # The first count starts the window; INCR keeps the TTL. (Not EXPIRE NX: that
+            # needs Redis 7, and the embedded Redis is 6.2.)
+            pipe.set(key, 0, ex=window, nx=True)
+            pipe.incr(key)
+        return [int(count) for count in (await pipe.execute())[1::2]]
+
+
 class LoginThrottle:
     def __init__(self, redis: Redis, *, per_email: int, per_ip: int, window_seconds: int) -> None:
         self.redis = redis
@@ -34,15 +45,9 @@ class LoginThrottle:
         comes first so that guesses sent at once cannot all pass a check made before any of
         them failed: of N parallel attempts at most the limit's worth reach the password."""
         keys = self._keys(email, ip)
-        async with self.redis.pipeline(transaction=True) as pipe:
-            for key, _ in keys:
-                # The first attempt starts the window; INCR keeps the TTL. (Not EXPIRE NX:
-                # that needs Redis 7, and the embedded Redis is 6.2.)
-                pipe.set(key, 0, ex=self.window, nx=True)
-                pipe.incr(key)
-            counts = (await pipe.execute())[1::2]
+        counts = await _count(self.redis, [key for key, _ in keys], window=self.window)
         for (key, limit), count in zip(keys, counts, strict=True):
-            if int(count) > limit:
+            if count > limit:
                 ttl = await self.redis.ttl(key)
                 raise LoginThrottled(
                     "Too many failed sign-in attempts. Try again later.",
@@ -82,12 +87,8 @@ class PasswordResetThrottle:
             (f"throttle:reset:email:{email.lower()}", self.per_email),
             (f"throttle:reset:ip:{ip}", self.per_ip),
         ]
-        async with self.redis.pipeline(transaction=True) as pipe:
-            for key, _ in limits:
-                pipe.set(key, 0, ex=self.window, nx=True)
-                pipe.incr(key)
-            counts = (await pipe.execute())[1::2]
-        return all(int(count) <= limit for count, (_, limit) in zip(counts, limits, strict=True))
+        counts = await _count(self.redis, [key for key, _ in limits], window=self.window)
+        return all(count <= limit for count, (_, limit) in zip(counts, limits, strict=True))
 
 
 class SingleUse:
