@@ -1,7 +1,6 @@
 """Assertions and readers the API and worker tests share."""
 
 import re
-import socket
 from typing import Any
 
 from arq.worker import Worker
@@ -12,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from domain.common.jobs import OutboundJob
 from domain.common.settings import Settings
 from domain.emails.models import OutboundEmail
+from scripts.stack import free_port
 from workers import queue
 
 PROBLEM_JSON = "application/problem+json"
@@ -58,12 +58,6 @@ async def only_link_token(session: AsyncSession, address: str, path: str) -> str
     sent = await emails_to(session, address)
     assert len(sent) == 1, [e.subject for e in sent]
     return link_token(sent[0], path)
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def unreachable_redis() -> queue.ArqRedis:

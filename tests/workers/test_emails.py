@@ -1,6 +1,5 @@
 """Email delivery through the outbox: a real arq worker, a real Redis and a real SMTP server."""
 
-import socket
 import time
 import uuid
 from collections.abc import Iterator
@@ -27,6 +26,7 @@ from domain.emails.models import OutboundEmail, OutboxStatus
 from domain.emails.service import SmtpConfig
 from domain.orgs.models import Organisation
 from domain.users.models import User
+from scripts.stack import free_port
 from tests.helpers import emails_to, outbox_count
 from workers import queue
 from workers.jobs import emails as email_jobs
@@ -47,16 +47,10 @@ class _Inbox:
         return "250 Message accepted"
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 @pytest.fixture
 def smtp_server() -> Iterator[tuple[_Inbox, SmtpConfig]]:
     inbox = _Inbox()
-    controller = Controller(inbox, hostname="127.0.0.1", port=_free_port())
+    controller = Controller(inbox, hostname="127.0.0.1", port=free_port())
     controller.start()
     try:
         yield (
@@ -72,7 +66,7 @@ def smtp_server() -> Iterator[tuple[_Inbox, SmtpConfig]]:
 @pytest.fixture
 def closed_smtp() -> SmtpConfig:
     # Nothing listens here: every delivery attempt is refused.
-    return SmtpConfig(host="127.0.0.1", port=_free_port(), from_address="no-reply@tenure.test")
+    return SmtpConfig(host="127.0.0.1", port=free_port(), from_address="no-reply@tenure.test")
 
 
 async def _run_worker(
