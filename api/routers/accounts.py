@@ -150,7 +150,9 @@ async def list_account_fields(actor: ApiActor, session: Session) -> list[FieldRe
     ]
 
 
-@router.post("/bulk-edit", response_model=BulkEditResult, responses=problem(401, 403, 404, 422))
+@router.post(
+    "/bulk-edit", response_model=BulkEditResult, responses=problem(401, 403, 404, 409, 422)
+)
 async def bulk_edit_accounts(data: BulkEdit, actor: ApiActor, session: Session) -> BulkEditResult:
     """Apply the same changes (tier, stage, CSMs, score, renewal, custom fields, a churn or a
     reactivation) to the selected accounts or to every account matching a filter. Histories

@@ -24,7 +24,7 @@ async def list_attribute_triggers(
     "",
     response_model=AttributeTriggerRead,
     status_code=status.HTTP_201_CREATED,
-    responses=problem(401, 403, 422),
+    responses=problem(401, 403, 409, 422),
 )
 async def create_attribute_trigger(
     data: AttributeTriggerWrite, actor: CurrentActor, session: Session
@@ -47,7 +47,9 @@ async def run_attribute_triggers(actor: CurrentActor, session: Session) -> Respo
 
 
 @router.put(
-    "/{trigger_id}", response_model=AttributeTriggerRead, responses=problem(401, 403, 404, 422)
+    "/{trigger_id}",
+    response_model=AttributeTriggerRead,
+    responses=problem(401, 403, 404, 409, 422),
 )
 async def update_attribute_trigger(
     trigger_id: uuid.UUID, data: AttributeTriggerWrite, actor: CurrentActor, session: Session

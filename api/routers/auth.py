@@ -134,14 +134,14 @@ async def request_password_reset(
 
 
 @router.post(
-    "/password-reset/confirm", status_code=status.HTTP_204_NO_CONTENT, responses=problem(422)
+    "/password-reset/confirm", status_code=status.HTTP_204_NO_CONTENT, responses=problem(409, 422)
 )
 async def confirm_password_reset(data: PasswordResetConfirm, session: Session) -> None:
     """Set a new password with the token from the emailed link; signs out every session."""
     await auth.confirm_password_reset(session, token=data.token, new_password=data.new_password)
 
 
-@router.get("/invitations/{token}", response_model=InvitationPreview, responses=problem(422))
+@router.get("/invitations/{token}", response_model=InvitationPreview, responses=problem(409, 422))
 async def get_invitation(token: str, session: Session) -> InvitationPreview:
     """Who an invitation link is for, to greet them before they choose a password."""
     user, org = await auth.preview_invitation(session, token=token)

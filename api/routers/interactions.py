@@ -213,7 +213,7 @@ async def get_interaction(
     "/interactions/{interaction_id}",
     tags=["interactions"],
     response_model=InteractionRead,
-    responses=problem(401, 403, 404, 422),
+    responses=problem(401, 403, 404, 409, 422),
 )
 async def update_interaction(
     interaction_id: uuid.UUID, data: InteractionUpdate, actor: CurrentActor, session: Session
@@ -351,7 +351,7 @@ async def get_ticket(ticket_id: uuid.UUID, actor: ApiActor, session: Session) ->
     "/tickets/{ticket_id}",
     tags=["tickets"],
     response_model=TicketRead,
-    responses=problem(401, 403, 404, 422),
+    responses=problem(401, 403, 404, 409, 422),
 )
 async def update_ticket(
     ticket_id: uuid.UUID, data: TicketUpdate, actor: CurrentActor, session: Session

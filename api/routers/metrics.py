@@ -80,7 +80,7 @@ async def create_computed_metric(
 @router.patch(
     "/computed-metrics/{metric_id}",
     response_model=ComputedMetricRead,
-    responses=problem(401, 403, 404, 422),
+    responses=problem(401, 403, 404, 409, 422),
 )
 async def update_computed_metric(
     metric_id: uuid.UUID, data: ComputedMetricUpdate, actor: ApiActor, session: Session

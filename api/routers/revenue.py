@@ -73,13 +73,13 @@ async def upsert_invoice(
 
 
 @router.post(
-    "/fx-rates", tags=["revenue"], response_model=FxRateRead, responses=problem(401, 403, 422)
+    "/fx-rates", tags=["revenue"], response_model=FxRateRead, responses=problem(401, 403, 409, 422)
 )
 async def set_fx_rate(
     data: FxRateIn, actor: ApiActor, session: Session, outcome: ApiCallOutcome
 ) -> FxRateRead:
     """Set one exchange rate to the base currency, by currency and effective day: the same
-    rules as one record of `/fx-rates/batch` (a rate for the base currency itself is a `422`
+    rules as one record of `/fx-rates/batch` (a rate for the base currency itself is a `409`
     problem). MRR is recomputed in the background when the rate is new or changed."""
     base, rate = await revenue.set_fx_rate(session, actor, data)
     outcome.accepted = 1

@@ -7,7 +7,7 @@ class ExternalIdTaken(Conflict):
     title = "Another account already has this external id"
 
 
-class NotACsm(RuleViolation):
+class NotACsm(Conflict):
     code = "not_a_csm"
     title = "Only active users with a CSM seat can be assigned accounts"
 
@@ -17,12 +17,12 @@ class AccountNotDeleted(Conflict):
     title = "The account is not deleted"
 
 
-class HierarchyCycle(RuleViolation):
+class HierarchyCycle(Conflict):
     code = "hierarchy_cycle"
     title = "An account cannot be its own ancestor"
 
 
-class ParentNotFound(RuleViolation):
+class ParentNotFound(Conflict):
     code = "parent_not_found"
     title = "The parent account does not exist"
 
@@ -100,6 +100,11 @@ class AttributeTriggerNotFound(NotFound):
 class InvalidTrigger(RuleViolation):
     code = "invalid_trigger"
     title = "The trigger is not valid"
+
+
+class TriggerTargetNotFound(Conflict):
+    code = "trigger_target_not_found"
+    title = "The tier or lifecycle stage the trigger sets does not exist"
 
 
 class AccountViewNotFound(NotFound):

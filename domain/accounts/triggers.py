@@ -15,7 +15,7 @@ from sqlalchemy import ColumnElement, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain.accounts import bulk_writes, service
-from domain.accounts.errors import AttributeTriggerNotFound, InvalidTrigger
+from domain.accounts.errors import AttributeTriggerNotFound, InvalidTrigger, TriggerTargetNotFound
 from domain.accounts.models import Account, AttributeTrigger, LifecycleStage, Tier, TriggerTarget
 from domain.accounts.repository import AccountRepository, ConfigRepository
 from domain.accounts.schemas import AccountUpdate, AttributeTriggerWrite, ChurnCreate
@@ -56,14 +56,16 @@ async def _get(session: AsyncSession, actor: Actor, trigger_id: uuid.UUID) -> At
 
 async def _validate(session: AsyncSession, actor: Actor, data: AttributeTriggerWrite) -> None:
     config = ConfigRepository(session, actor.org_id)
-    if data.target == TriggerTarget.TIER and (
-        data.tier_id is None or await config.get(Tier, data.tier_id) is None
-    ):
-        raise InvalidTrigger("A tier trigger needs a tier of this organisation")
-    if data.target == TriggerTarget.STAGE and (
-        data.stage_id is None or await config.get(LifecycleStage, data.stage_id) is None
-    ):
-        raise InvalidTrigger("A stage trigger needs a lifecycle stage of this organisation")
+    if data.target == TriggerTarget.TIER:
+        if data.tier_id is None:
+            raise InvalidTrigger("A tier trigger needs a tier_id")
+        if await config.get(Tier, data.tier_id) is None:
+            raise TriggerTargetNotFound(f"This organisation has no tier {data.tier_id}")
+    if data.target == TriggerTarget.STAGE:
+        if data.stage_id is None:
+            raise InvalidTrigger("A stage trigger needs a stage_id")
+        if await config.get(LifecycleStage, data.stage_id) is None:
+            raise TriggerTargetNotFound(f"This organisation has no lifecycle stage {data.stage_id}")
     if data.target == TriggerTarget.CHURNED and not data.churn_reason:
         raise InvalidTrigger("A churn trigger needs the churn reason to record")
     await service.compile_filter(session, actor, data.condition)

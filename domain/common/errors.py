@@ -24,6 +24,9 @@ class NotFound(DomainError):
 
 
 class Conflict(DomainError):
+    """A well-formed request at odds with what is stored: a taken name, a cycle, a record it
+    names that is missing or unfit, a stored value it contradicts."""
+
     status = 409
     code = "conflict"
     title = "Conflict"
@@ -42,6 +45,9 @@ class Unauthorized(DomainError):
 
 
 class RuleViolation(DomainError):
+    """A request that is wrong whatever is stored: a type, range or format, or its own fields
+    contradicting each other."""
+
     status = 422
     code = "rule_violation"
     title = "Rule violation"

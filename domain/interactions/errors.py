@@ -16,7 +16,7 @@ class TicketNotFound(NotFound):
     title = "Ticket not found"
 
 
-class NotATeamUser(RuleViolation):
+class NotATeamUser(Conflict):
     code = "not_a_team_user"
     title = "Participants must be users of this organisation"
 
@@ -44,3 +44,19 @@ class TicketClosedBeforeOpened(RuleViolation):
 class OpenTicketHasNoCloseTime(RuleViolation):
     code = "open_ticket_has_no_close_time"
     title = "Only a solved or closed ticket has a closed time"
+
+
+class TicketTimesConflict(Conflict):
+    """The request's opened or closed time against the one the ticket has (the request's own
+    two times in the wrong order are a TicketClosedBeforeOpened)."""
+
+    code = "ticket_times_conflict"
+    title = "The ticket would be closed before it was opened"
+
+
+class TicketNotClosed(Conflict):
+    """A closed time for a ticket whose stored status is open (a request that also sets an open
+    status is an OpenTicketHasNoCloseTime)."""
+
+    code = "ticket_not_closed"
+    title = "The ticket is not solved or closed, so it has no closed time"

@@ -19,7 +19,9 @@ from domain.interactions.errors import (
     OpenTicketHasNoCloseTime,
     TicketClosedBeforeOpened,
     TicketExternalIdTaken,
+    TicketNotClosed,
     TicketNotFound,
+    TicketTimesConflict,
 )
 from domain.interactions.models import (
     CLOSED_TICKET_STATUSES,
@@ -313,14 +315,22 @@ def _settle_closed_at(
     *,
     closed_at_given: bool,
     now: datetime,
+    stored: Collection[str] = (),
 ) -> datetime | None:
-    """Solving or closing a ticket stamps closed_at (now, unless given); reopening clears it."""
+    """Solving or closing a ticket stamps closed_at (now, unless given); reopening clears it.
+    `stored` names the arguments that are the ticket's own rather than the request's: a request
+    at odds with itself is refused as invalid, one at odds with the stored ticket as a conflict."""
     if status not in CLOSED_TICKET_STATUSES:
         if closed_at_given and closed_at is not None:
-            raise OpenTicketHasNoCloseTime()
+            raise TicketNotClosed() if "status" in stored else OpenTicketHasNoCloseTime()
         return None
     closed_at = closed_at or now
     if closed_at < opened_at:
+        if "opened_at" in stored or "closed_at" in stored:
+            raise TicketTimesConflict(
+                f"The ticket would be closed at {closed_at.isoformat()}, before it was opened "
+                f"at {opened_at.isoformat()}"
+            )
         raise TicketClosedBeforeOpened()
     return closed_at
 
@@ -394,12 +404,17 @@ async def update_ticket(
             setattr(ticket, field, value)
     closed_at_given = "closed_at" in data.model_fields_set
     reopened = ticket.status not in CLOSED_TICKET_STATUSES
+    closed_at = data.closed_at if closed_at_given else (None if reopened else ticket.closed_at)
+    stored = {name for name in ("status", "opened_at") if changes.get(name) is None}
+    if not closed_at_given and closed_at is not None:
+        stored.add("closed_at")
     ticket.closed_at = _settle_closed_at(
         ticket.status,
         ticket.opened_at,
-        data.closed_at if closed_at_given else (None if reopened else ticket.closed_at),
+        closed_at,
         closed_at_given=closed_at_given,
         now=clock.now(),
+        stored=stored,
     )
     ticket.updated_at = clock.now()
     await session.flush()

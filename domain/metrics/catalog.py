@@ -228,7 +228,7 @@ def metrics(
     by_key = {c.key: c for c in computed if c.key not in out}
     try:
         order = formula.dependency_order({k: c.formula for k, c in by_key.items()})
-    except formula.InvalidFormula:
+    except (formula.InvalidFormula, formula.FormulaCycle):
         # A stored cycle cannot be saved; if one exists anyway, its metrics have no value.
         order = sorted(by_key)
     for key in order:

@@ -29,3 +29,8 @@ class InvalidRange(RuleViolation):
 class InvalidFormula(RuleViolation):
     code = "invalid_formula"
     title = "The formula is not valid"
+
+
+class FormulaCycle(Conflict):
+    code = "formula_cycle"
+    title = "Computed metrics may not depend on themselves"

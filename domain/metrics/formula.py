@@ -14,6 +14,7 @@ from typing import Any
 
 from sqlalchemy import ColumnElement, Numeric, SQLColumnExpression, cast, func, literal
 
+from domain.metrics.errors import FormulaCycle as FormulaCycle
 from domain.metrics.errors import InvalidFormula as InvalidFormula
 
 MAX_LENGTH = 500
@@ -138,7 +139,8 @@ def _compile(node: ast.expr, metrics: Mapping[str, SQLColumnExpression[Any]]) ->
 
 
 def dependency_order(formulas: Mapping[str, str]) -> list[str]:
-    """Computed metrics in an order where each comes after those it uses; a cycle is refused."""
+    """Computed metrics in an order where each comes after those it uses; a cycle is a
+    FormulaCycle."""
     order: list[str] = []
     state: dict[str, str] = {}
 
@@ -147,7 +149,7 @@ def dependency_order(formulas: Mapping[str, str]) -> list[str]:
             return
         if state.get(key) == "visiting":
             cycle = " → ".join((*path[path.index(key) :], key))
-            raise InvalidFormula(f"Computed metrics may not depend on themselves: {cycle}")
+            raise FormulaCycle(f"Computed metrics may not depend on themselves: {cycle}")
         state[key] = "visiting"
         for name in sorted(metric_names(formulas[key]) & set(formulas)):
             visit(name, (*path, key))

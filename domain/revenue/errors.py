@@ -1,4 +1,4 @@
-from domain.common.errors import NotFound, RuleViolation
+from domain.common.errors import Conflict, NotFound, RuleViolation
 
 
 class FxRateNotFound(NotFound):
@@ -6,7 +6,7 @@ class FxRateNotFound(NotFound):
     title = "FX rate not found"
 
 
-class BaseCurrencyRate(RuleViolation):
+class BaseCurrencyRate(Conflict):
     code = "base_currency_rate"
     title = "The base currency needs no rate"
 

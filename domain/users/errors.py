@@ -60,7 +60,7 @@ class RoleInUse(Conflict):
     title = "The role is assigned to users"
 
 
-class InvalidLinkToken(RuleViolation):
+class InvalidLinkToken(Conflict):
     code = "invalid_link_token"
     title = "This link is invalid, already used or expired"
 

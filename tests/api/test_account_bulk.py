@@ -2,6 +2,7 @@
 
 import csv
 import io
+import uuid
 from datetime import date, timedelta
 from typing import Any
 
@@ -519,6 +520,12 @@ class TestAttributeTriggers:
             json={"name": "x", "target": "tier", "condition": cond},
         )
         assert_problem(no_tier, 422, "invalid_trigger")
+        no_stage = await client.post(
+            f"{API}/attribute-triggers",
+            headers=headers,
+            json={"name": "x", "target": "stage", "condition": cond},
+        )
+        assert_problem(no_stage, 422, "invalid_trigger")
         bad_cond = await client.post(
             f"{API}/attribute-triggers",
             headers=headers,
@@ -530,6 +537,34 @@ class TestAttributeTriggers:
             },
         )
         assert_problem(bad_cond, 422, "invalid_filter")
+
+    async def test_a_tier_or_stage_the_organisation_lacks_is_a_conflict(
+        self,
+        client: AsyncClient,
+        session: AsyncSession,
+        other_org: Organisation,
+        headers: dict[str, str],
+    ) -> None:
+        cond = {"kind": "compare", "field": "csm_score", "op": "gt", "value": 1}
+        theirs = await _named(session, Tier, other_org, "Tier 1")
+        their_stage = await _named(session, LifecycleStage, other_org, "Onboarding")
+
+        answers = [
+            await client.post(f"{API}/attribute-triggers", headers=headers, json=body)
+            for body in (
+                {"name": "x", "target": "tier", "tier_id": str(theirs.id), "condition": cond},
+                {"name": "x", "target": "stage", "stage_id": str(uuid.uuid4()), "condition": cond},
+                {
+                    "name": "x",
+                    "target": "stage",
+                    "stage_id": str(their_stage.id),
+                    "condition": cond,
+                },
+            )
+        ]
+
+        for answer in answers:
+            assert_problem(answer, 409, "trigger_target_not_found")
 
     async def test_run_now_enqueues_a_job_after_commit(
         self, client: AsyncClient, headers: dict[str, str], redis: Redis

@@ -449,7 +449,7 @@ class TestHierarchy:
             response = await client.patch(
                 f"{API}/accounts/{child.id}", headers=headers, json={"parent_id": str(parent.id)}
             )
-            assert_problem(response, 422, "hierarchy_cycle")
+            assert_problem(response, 409, "hierarchy_cycle")
 
     async def test_unknown_or_foreign_parent_is_refused(
         self,
@@ -465,7 +465,7 @@ class TestHierarchy:
             headers=headers,
             json={"external_id": "x", "name": "X", "parent_id": str(foreign.id)},
         )
-        assert_problem(response, 422, "parent_not_found")
+        assert_problem(response, 409, "parent_not_found")
 
     async def test_a_csm_cannot_move_an_account_under_one_outside_their_book(
         self,
@@ -487,7 +487,7 @@ class TestHierarchy:
             response = await client.patch(
                 f"{API}/accounts/{mine.id}", headers=csm_headers, json={"parent_id": str(parent_id)}
             )
-            body = assert_problem(response, 422, "parent_not_found")
+            body = assert_problem(response, 409, "parent_not_found")
             answers.append((body["title"], body["detail"]))
         created = await client.post(
             f"{API}/accounts",
@@ -499,7 +499,7 @@ class TestHierarchy:
         )
 
         assert answers[0] == answers[1]
-        assert_problem(created, 422, "parent_not_found")
+        assert_problem(created, 409, "parent_not_found")
         assert moved.status_code == 200, moved.text
         stored = await session.scalar(
             select(Account.parent_id)

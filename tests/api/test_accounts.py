@@ -224,7 +224,7 @@ class TestUpdateAccount:
             json={"name": "After", "csm_ids": [str(analyst.id)]},
         )
 
-        assert_problem(response, 422, "not_a_csm")
+        assert_problem(response, 409, "not_a_csm")
         fetched = await client.get(f"/api/v1/accounts/{account.id}", headers=headers)
         assert fetched.json()["name"] == "Before"
 

@@ -883,7 +883,7 @@ class TestPasswordReset:
 
         response = await self._confirm(client, token, "yet-another-password")
 
-        assert_problem(response, 422, "invalid_link_token")
+        assert_problem(response, 409, "invalid_link_token")
         assert (await _login(client, admin.email, NEW_PASSWORD)).status_code == 200
 
     async def test_an_expired_link_is_refused(
@@ -899,7 +899,7 @@ class TestPasswordReset:
 
         response = await self._confirm(client, token, NEW_PASSWORD)
 
-        assert_problem(response, 422, "invalid_link_token")
+        assert_problem(response, 409, "invalid_link_token")
         assert (await _login(client, admin.email)).status_code == 200
 
     async def test_a_newer_link_replaces_the_older_one(
@@ -916,7 +916,7 @@ class TestPasswordReset:
             if t != first
         )
 
-        assert_problem(await self._confirm(client, first, NEW_PASSWORD), 422, "invalid_link_token")
+        assert_problem(await self._confirm(client, first, NEW_PASSWORD), 409, "invalid_link_token")
         assert (await self._confirm(client, second, NEW_PASSWORD)).status_code == 204
 
     async def test_an_invitation_token_is_not_a_reset_token(
@@ -927,12 +927,12 @@ class TestPasswordReset:
 
         response = await self._confirm(client, token, NEW_PASSWORD)
 
-        assert_problem(response, 422, "invalid_link_token")
+        assert_problem(response, 409, "invalid_link_token")
 
-    async def test_garbage_token_is_422(self, client: AsyncClient) -> None:
+    async def test_garbage_token_is_409(self, client: AsyncClient) -> None:
         response = await self._confirm(client, "x" * 40, NEW_PASSWORD)
 
-        assert_problem(response, 422, "invalid_link_token")
+        assert_problem(response, 409, "invalid_link_token")
 
 
 async def _invite(
@@ -1017,9 +1017,11 @@ class TestInvitations:
         await self._accept(client, token)
 
         assert_problem(
-            await self._accept(client, token, "other-password-1"), 422, "invalid_link_token"
+            await self._accept(client, token, "other-password-1"), 409, "invalid_link_token"
         )
-        assert_problem(await client.get(f"/api/v1/auth/invitations/{token}"), 422)
+        assert_problem(
+            await client.get(f"/api/v1/auth/invitations/{token}"), 409, "invalid_link_token"
+        )
 
     async def test_an_expired_link_is_refused(
         self, client: AsyncClient, session: AsyncSession, settings: Settings, admin: User
@@ -1030,8 +1032,10 @@ class TestInvitations:
             update(OneTimeToken).values(expires_at=clock.now() - timedelta(seconds=1))
         )
 
-        assert_problem(await client.get(f"/api/v1/auth/invitations/{token}"), 422)
-        assert_problem(await self._accept(client, token), 422, "invalid_link_token")
+        assert_problem(
+            await client.get(f"/api/v1/auth/invitations/{token}"), 409, "invalid_link_token"
+        )
+        assert_problem(await self._accept(client, token), 409, "invalid_link_token")
 
     async def test_a_reset_token_is_not_an_invitation(
         self,
@@ -1043,7 +1047,7 @@ class TestInvitations:
         await request_reset(admin.email)
         token = await only_link_token(session, admin.email, "/reset-password")
 
-        assert_problem(await self._accept(client, token), 422, "invalid_link_token")
+        assert_problem(await self._accept(client, token), 409, "invalid_link_token")
 
     async def test_resending_replaces_the_link(
         self, client: AsyncClient, session: AsyncSession, settings: Settings, admin: User
@@ -1060,7 +1064,7 @@ class TestInvitations:
         assert response.status_code == 200
         tokens_sent = [link_token(e, "/accept-invitation") for e in await emails_to(session, email)]
         [second] = [t for t in tokens_sent if t != first]
-        assert_problem(await self._accept(client, first), 422, "invalid_link_token")
+        assert_problem(await self._accept(client, first), 409, "invalid_link_token")
         assert (await self._accept(client, second)).status_code == 200
 
     async def test_resending_to_an_active_user_is_409(

@@ -239,12 +239,20 @@ class TestHttpErrors:
 
 class TestRefusedRequestsChangeNothing:
     @pytest.mark.parametrize(
-        "payload",
+        ("payload", "status"),
         [
-            {"external_id": "", "name": "N"},
-            {"external_id": "x" * 201, "name": "N"},
-            {"external_id": "x", "name": "N", "csm_ids": ["00000000-0000-0000-0000-000000000000"]},
-            {"external_id": "x", "name": "N", "csm_ids": [f"{n:032x}" for n in range(21)]},
+            ({"external_id": "", "name": "N"}, 422),
+            ({"external_id": "x" * 201, "name": "N"}, 422),
+            # A CSM that is not one: the payload is well formed, what is stored refuses it.
+            (
+                {
+                    "external_id": "x",
+                    "name": "N",
+                    "csm_ids": ["00000000-0000-0000-0000-000000000000"],
+                },
+                409,
+            ),
+            ({"external_id": "x", "name": "N", "csm_ids": [f"{n:032x}" for n in range(21)]}, 422),
         ],
     )
     async def test_on_create(
@@ -253,12 +261,13 @@ class TestRefusedRequestsChangeNothing:
         session: AsyncSession,
         headers: dict[str, str],
         payload: dict[str, Any],
+        status: int,
     ) -> None:
         before = await _rows(session)
 
         response = await client.post("/api/v1/accounts", headers=headers, json=payload)
 
-        assert response.status_code == 422
+        assert response.status_code == status
         assert response.headers["content-type"] == "application/problem+json"
         assert await _rows(session) == before
 

@@ -99,7 +99,7 @@ class TestCreateInteraction:
 
         assert_problem(response, 422, "validation_error")
 
-    async def test_participant_from_another_org_is_422(
+    async def test_participant_from_another_org_is_409(
         self,
         client: AsyncClient,
         session: AsyncSession,
@@ -116,7 +116,7 @@ class TestCreateInteraction:
                 headers=headers,
                 json=_payload(participant_user_ids=[str(user_id)]),
             )
-            assert_problem(response, 422, "not_a_team_user")
+            assert_problem(response, 409, "not_a_team_user")
 
     @pytest.mark.parametrize("role_name", ["Analyst", "Guest"])
     async def test_read_only_roles_cannot_write(
@@ -248,7 +248,7 @@ class TestUpdateAndDeleteInteraction:
         assert (body["subject"], body["type"], body["body"]) == ("New", "email", "Body")
         assert body["occurred_at"] == "2025-01-01T00:00:00Z"
 
-    async def test_bad_participant_on_update_is_422(
+    async def test_bad_participant_on_update_is_409(
         self, client: AsyncClient, session: AsyncSession, org: Organisation, headers: dict[str, str]
     ) -> None:
         interaction = await create_interaction(session, await create_account(session, org))
@@ -259,7 +259,7 @@ class TestUpdateAndDeleteInteraction:
             json={"participant_user_ids": [str(uuid.uuid4())]},
         )
 
-        assert_problem(response, 422, "not_a_team_user")
+        assert_problem(response, 409, "not_a_team_user")
 
     async def test_deletes(
         self, client: AsyncClient, session: AsyncSession, org: Organisation, headers: dict[str, str]

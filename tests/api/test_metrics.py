@@ -128,13 +128,13 @@ class TestComputedMetrics:
         response = await client.patch(
             f"{API}/computed-metrics/{a['id']}", headers=headers, json={"formula": "b_metric"}
         )
-        assert_problem(response, 422, "invalid_formula")
+        assert_problem(response, 409, "formula_cycle")
         itself = await client.post(
             f"{API}/computed-metrics",
             headers=headers,
             json={"key": "selfish", "label": "S", "formula": "selfish + 1"},
         )
-        assert_problem(itself, 422, "invalid_formula")
+        assert_problem(itself, 409, "formula_cycle")
 
     async def test_key_clashes_are_conflicts(
         self, client: AsyncClient, headers: dict[str, str]

@@ -519,8 +519,7 @@ class TestSingleUpsert:
         assert again.json()["id"] == response.json()["id"]
         # Only the new rate queued a recompute; the repeat changed nothing.
         assert jobs == 1 and len(await redis.queued_jobs()) == 1
-        assert_problem(base, 422)
-        assert base.json()["code"] == "base_currency_rate"
+        assert_problem(base, 409, "base_currency_rate")
         assert_problem(negative, 422)
 
     async def test_a_read_key_cannot_send_one(

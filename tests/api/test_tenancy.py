@@ -137,7 +137,7 @@ class TestAssigningCsms:
 
         response = await self._assign(client, settings, admin, user.id)
 
-        body = assert_problem(response, 422, "not_a_csm")
+        body = assert_problem(response, 409, "not_a_csm")
         assert str(user.id) in body["detail"]
 
     async def test_a_deactivated_csm_is_refused(
@@ -150,7 +150,7 @@ class TestAssigningCsms:
     ) -> None:
         user = await create_user(session, org, status=UserStatus.INACTIVE)
 
-        assert_problem(await self._assign(client, settings, admin, user.id), 422, "not_a_csm")
+        assert_problem(await self._assign(client, settings, admin, user.id), 409, "not_a_csm")
 
     async def test_another_organisations_csm_is_refused(
         self,
@@ -162,12 +162,12 @@ class TestAssigningCsms:
     ) -> None:
         stranger = await create_user(session, other_org)
 
-        assert_problem(await self._assign(client, settings, admin, stranger.id), 422, "not_a_csm")
+        assert_problem(await self._assign(client, settings, admin, stranger.id), 409, "not_a_csm")
 
     async def test_an_unknown_user_is_refused(
         self, client: AsyncClient, settings: Settings, admin: User, org: Organisation
     ) -> None:
-        assert_problem(await self._assign(client, settings, admin, org.id), 422, "not_a_csm")
+        assert_problem(await self._assign(client, settings, admin, org.id), 409, "not_a_csm")
 
     async def test_a_pending_csm_may_be_assigned(
         self,

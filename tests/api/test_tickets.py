@@ -8,6 +8,7 @@ from httpx import AsyncClient
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain.common.settings import Settings
+from domain.interactions.models import TicketStatus
 from domain.orgs.models import Organisation
 from domain.users.models import User
 from tests.factories import auth_headers, create_account, create_user
@@ -173,7 +174,36 @@ class TestUpdateTicket:
         assert reopened.json()["closed_at"] is None
         assert solved_at.json()["closed_at"] == "2025-01-02T00:00:00Z"
 
-    async def test_closed_before_opened_is_422(
+    @pytest.mark.parametrize(
+        "change",
+        [
+            # Its stored opened time (2025-01-01) is after the closed time sent.
+            {"status": "closed", "closed_at": "2024-01-01T00:00:00Z"},
+            # Its stored closed time (2025-01-02) is before the opened time sent.
+            {"opened_at": "2025-02-01T00:00:00Z"},
+        ],
+    )
+    async def test_closed_before_the_stored_opened_time_is_a_conflict(
+        self,
+        client: AsyncClient,
+        session: AsyncSession,
+        org: Organisation,
+        headers: dict[str, str],
+        change: dict[str, str],
+    ) -> None:
+        ticket = await create_ticket(
+            session,
+            await create_account(session, org),
+            status=TicketStatus.CLOSED,
+            closed_at=datetime(2025, 1, 2, tzinfo=UTC),
+        )
+
+        response = await client.patch(f"/api/v1/tickets/{ticket.id}", headers=headers, json=change)
+
+        body = assert_problem(response, 409, "ticket_times_conflict")
+        assert "2025-" in body["detail"]
+
+    async def test_a_change_closed_before_its_own_opened_time_is_422(
         self, client: AsyncClient, session: AsyncSession, org: Organisation, headers: dict[str, str]
     ) -> None:
         ticket = await create_ticket(session, await create_account(session, org))
@@ -181,7 +211,11 @@ class TestUpdateTicket:
         response = await client.patch(
             f"/api/v1/tickets/{ticket.id}",
             headers=headers,
-            json={"status": "closed", "closed_at": "2024-01-01T00:00:00Z"},
+            json={
+                "status": "closed",
+                "opened_at": "2025-02-01T00:00:00Z",
+                "closed_at": "2025-01-15T00:00:00Z",
+            },
         )
 
         assert_problem(response, 422, "ticket_closed_before_opened")
@@ -190,14 +224,17 @@ class TestUpdateTicket:
         self, client: AsyncClient, session: AsyncSession, org: Organisation, headers: dict[str, str]
     ) -> None:
         ticket = await create_ticket(session, await create_account(session, org))
+        url = f"/api/v1/tickets/{ticket.id}"
 
-        response = await client.patch(
-            f"/api/v1/tickets/{ticket.id}",
-            headers=headers,
-            json={"closed_at": "2025-03-01T00:00:00Z"},
+        stored_open = await client.patch(
+            url, headers=headers, json={"closed_at": "2025-03-01T00:00:00Z"}
+        )
+        sent_open = await client.patch(
+            url, headers=headers, json={"status": "pending", "closed_at": "2025-03-01T00:00:00Z"}
         )
 
-        assert_problem(response, 422, "open_ticket_has_no_close_time")
+        assert_problem(stored_open, 409, "ticket_not_closed")
+        assert_problem(sent_open, 422, "open_ticket_has_no_close_time")
 
     async def test_deletes(
         self, client: AsyncClient, session: AsyncSession, org: Organisation, headers: dict[str, str]

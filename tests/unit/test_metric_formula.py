@@ -5,6 +5,7 @@ from sqlalchemy import column
 from sqlalchemy.dialects import postgresql
 
 from domain.metrics.formula import (
+    FormulaCycle,
     InvalidFormula,
     compile_formula,
     dependency_order,
@@ -79,5 +80,5 @@ def test_computed_metrics_are_ordered_after_what_they_use() -> None:
 
 
 def test_a_dependency_cycle_is_refused() -> None:
-    with pytest.raises(InvalidFormula, match="a → b → a"):
+    with pytest.raises(FormulaCycle, match="a → b → a"):
         dependency_order({"a": "b + 1", "b": "a * 2"})

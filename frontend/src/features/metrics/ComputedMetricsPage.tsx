@@ -98,7 +98,7 @@ function MetricModal({
         return;
       }
       const map = error.fieldErrorMap();
-      if (!Object.keys(map).length) map[error.status === 409 ? "key" : "formula"] = error.detail || error.title;
+      if (!Object.keys(map).length) map[error.code === "metric_key_taken" ? "key" : "formula"] = error.detail || error.title;
       form.setErrors(map);
     };
     const onSuccess = () => {

@@ -24,7 +24,7 @@ function signedInApi(missing: unknown[], sent: unknown[] = []) {
     "POST /api/v1/fx-rates": async (request) => {
       const body = (await request.json()) as { currency: string; effective_on: string; rate: string };
       sent.push(body);
-      if (body.currency === "USD") return problem(422, "base_currency_rate", "currency: the base currency needs no rate");
+      if (body.currency === "USD") return problem(409, "base_currency_rate", "currency: the base currency needs no rate");
       return json({ ...EUR, ...body, id: "00000000-0000-0000-0000-00000000f002" });
     },
   });
