@@ -1,12 +1,21 @@
 """The API's contract, checked over every route the app has: request bodies refuse fields they
-do not know, and every operation documents the problems it can answer."""
+do not know, every operation documents the problems it can answer, and every domain error is
+found in its area's errors.py."""
 
+import importlib
+import pkgutil
+import re
+from types import ModuleType
 from typing import Any
 
 from fastapi import FastAPI
 from httpx import AsyncClient
 from sqlalchemy.ext.asyncio import AsyncSession
 
+import api
+import domain
+import workers
+from domain.common.errors import DomainError
 from domain.integration.models import ApiScope
 from domain.orgs.models import Organisation
 from tests.factories import create_account, create_api_key
@@ -30,7 +39,7 @@ ACCEPT_UNKNOWN_FIELDS = {
 
 # Path parameters that do not name a record looked up by it, so never answer 404, and why.
 NOT_LOOKED_UP = {
-    "token": "an invitation token that is invalid, expired or used answers 422 alike",
+    "token": "an invitation token that is invalid, expired or used answers 409 alike",
     "org_id": "a webhook for an unknown organisation answers 401, like a bad signature",
 }
 
@@ -177,4 +186,36 @@ class TestEveryOperationDocumentsItsProblems:
             "These problems are not documented as application/problem+json ProblemDetail "
             "(FastAPI's default 422 is not what the API answers): use api.errors.problem:\n"
             + "\n".join(wrong)
+        )
+
+
+def _subclasses(cls: type) -> set[type]:
+    return {sub for direct in cls.__subclasses__() for sub in {direct, *_subclasses(direct)}}
+
+
+def _import_all(*packages: ModuleType) -> None:
+    for package in packages:
+        for info in pkgutil.walk_packages(package.__path__, f"{package.__name__}."):
+            if not info.name.endswith(".__main__"):
+                importlib.import_module(info.name)
+
+
+class TestDomainErrorsLiveInErrorsModules:
+    """An area's errors.py lists every problem its services can answer, so a client (or a
+    reviewer choosing a status) reads them in one place."""
+
+    def test_every_domain_error_is_defined_in_an_errors_module(self) -> None:
+        _import_all(api, domain, workers)
+        ours = (f"{api.__name__}.", f"{domain.__name__}.", f"{workers.__name__}.")
+
+        strays = sorted(
+            f"{error.__module__}.{error.__qualname__}"
+            for error in _subclasses(DomainError)
+            if error.__module__.startswith(ours)
+            and not re.fullmatch(r"domain\.\w+\.errors", error.__module__)
+        )
+
+        assert not strays, (
+            "Define these in their area's errors.py (domain/<area>/errors.py) and import them "
+            "from there:\n" + "\n".join(strays)
         )
