@@ -28,6 +28,7 @@ from api.routers import (
     auth,
     contacts,
     events,
+    freshness,
     interactions,
     me,
     metrics,
@@ -115,6 +116,7 @@ def create_app(settings: Settings | None = None, *, serve_spa: bool = True) -> F
         segment,
         revenue,
         metrics,
+        freshness,
         audit,
     ):
         api.include_router(router.router)

@@ -20,6 +20,7 @@ from domain.audit.models import AuditEntry
 from domain.common.base import Base
 from domain.common.jobs import OutboundJob
 from domain.emails.models import OutboundEmail
+from domain.freshness.models import AccountChange, FreshnessStage
 from domain.integration.models import ApiCall, ApiKey, WebhookDelivery, WebhookSecret
 from domain.interactions.models import Interaction, Note, Ticket
 from domain.metrics.models import (
@@ -52,6 +53,7 @@ from domain.users.models import OneTimeToken, RecoveryCode, RefreshToken, Role, 
 
 __all__ = [
     "Account",
+    "AccountChange",
     "AccountCsm",
     "AccountImport",
     "AccountMetricSnapshot",
@@ -72,6 +74,7 @@ __all__ = [
     "CsmAssignmentPeriod",
     "CsmScoreEntry",
     "CustomField",
+    "FreshnessStage",
     "FxRate",
     "Interaction",
     "Invoice",

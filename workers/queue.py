@@ -26,8 +26,9 @@ JobFunction = Callable[..., Coroutine[Any, Any, Any]]
 
 log = logging.getLogger(__name__)
 
-# name -> (function, max_tries, timeout); filled by @job at import time of workers/jobs/*.
-REGISTRY: dict[str, tuple[JobFunction, int, int | None]] = {}
+# name -> (function, max_tries, timeout, keep_result); filled by @job at import time of
+# workers/jobs/*.
+REGISTRY: dict[str, tuple[JobFunction, int, int | None, int | None]] = {}
 
 __all__ = [
     "REGISTRY",
@@ -64,9 +65,15 @@ async def connect(url: str) -> ArqRedis:
 
 
 def job(
-    name: str, *, max_tries: int = 5, timeout_seconds: int | None = None
+    name: str,
+    *,
+    max_tries: int = 5,
+    timeout_seconds: int | None = None,
+    keep_result_seconds: int | None = None,
 ) -> Callable[[Callable[P, Awaitable[R]]], Callable[P, Awaitable[R]]]:
-    """Register a job under a stable "<area>.<verb>" name, with a log context for its run."""
+    """Register a job under a stable "<area>.<verb>" name, with a log context for its run.
+    A job id is taken while the queue keeps the job's result: `keep_result_seconds=0` frees it
+    as soon as the job ends, for jobs asked for again and again under one id."""
 
     def decorate(fn: Callable[P, Awaitable[R]]) -> Callable[P, Awaitable[R]]:
         @functools.wraps(fn)
@@ -77,7 +84,7 @@ def job(
             ):
                 return await fn(*args, **kwargs)
 
-        REGISTRY[name] = (run, max_tries, timeout_seconds)
+        REGISTRY[name] = (run, max_tries, timeout_seconds, keep_result_seconds)
         return run
 
     return decorate
@@ -133,8 +140,8 @@ async def _relay(
 
 def worker_functions() -> list[Function]:
     return [
-        func(fn, name=name, max_tries=tries, timeout=timeout)
-        for name, (fn, tries, timeout) in REGISTRY.items()
+        func(fn, name=name, max_tries=tries, timeout=timeout, keep_result=keep)
+        for name, (fn, tries, timeout, keep) in REGISTRY.items()
     ]
 
 
@@ -154,14 +161,16 @@ async def job_status(redis: ArqRedis, job_id: str) -> JobStatus:
 def cron_schedule(
     name: str,
     *,
+    second: set[int] | int = 0,
     minute: set[int] | int | None = None,
     hour: set[int] | int | None = None,
     run_at_startup: bool = False,
 ) -> CronJob:
-    fn, _, _ = REGISTRY[name]
+    fn, _, _, _ = REGISTRY[name]
     return cron(
         fn,
         name=name,
+        second=second,
         minute=minute,
         hour=hour,
         run_at_startup=run_at_startup,

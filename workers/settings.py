@@ -12,6 +12,7 @@ from workers.jobs import (  # noqa: F401  # registers the areas' jobs
     accounts,
     emails,
     integration,
+    live,
     metrics,
     outbox,
     revenue,
@@ -51,6 +52,8 @@ class WorkerSettings:
         # Every minute, and at start so a worker coming back relays what waited for it.
         queue.cron_schedule("jobs.sweep_outbox", run_at_startup=True),
         queue.cron_schedule("jobs.prune_outbox", hour=3, minute=25),
+        # The live chain: changed accounts' figures within seconds of the change.
+        queue.cron_schedule("live.schedule", second=set(range(0, 60, 5))),
         queue.cron_schedule("emails.sweep_outbox", minute={0, 15, 30, 45}),
         queue.cron_schedule("accounts.schedule_attribute_triggers", minute=5),
         queue.cron_schedule("integration.prune", hour=3, minute=20),

@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from domain.common import clock
 from domain.common.schemas import RequestModel
 from domain.common.types import Instant
+from domain.freshness.changes import note as note_change
 from domain.integration import webhooks
 from domain.integration.batch import (
     MAX_BATCH,
@@ -234,15 +235,16 @@ async def _upsert(
     rows = sorted(rows, key=lambda row: (row["source"], row["external_id"]))
     stmt = insert(model).values(rows)
     changed = [table.c[c].is_distinct_from(stmt.excluded[c]) for c in columns]
-    await session.execute(
+    written = await session.execute(
         stmt.on_conflict_do_update(
             index_elements=["org_id", "source", "external_id"],
             index_where=index_where,
             set_={**{c: stmt.excluded[c] for c in columns}, "updated_at": clock.now()},
             # Unchanged records are left alone: a re-sent batch writes nothing.
             where=or_(*changed),
-        )
+        ).returning(table.c.account_id)
     )
+    await note_change(session, rows[0]["org_id"], set(written.scalars()))
 
 
 @webhooks.handles("tickets.upsert")

@@ -9,6 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from domain.audit import service as audit
 from domain.common import clock
 from domain.common.pagination import Paged
+from domain.freshness.changes import note as note_change
 from domain.interactions import timeline
 from domain.interactions.errors import (
     EmptyNote,
@@ -158,6 +159,7 @@ async def create_interaction(
     )
     session.add(interaction)
     await _refresh_timestamps(session, interaction)
+    await note_change(session, actor.org_id, [interaction.account_id])
     audit.record_for(
         session,
         actor,
@@ -189,6 +191,7 @@ async def update_interaction(
         setattr(interaction, field, value)
     interaction.updated_at = clock.now()
     await session.flush()
+    await note_change(session, actor.org_id, [interaction.account_id])
     audit.record_for(
         session,
         actor,
@@ -208,6 +211,7 @@ async def delete_interaction(
     interaction = await get_interaction(session, actor, interaction_id)
     before = _interaction_snapshot(interaction)
     await session.delete(interaction)
+    await note_change(session, actor.org_id, [interaction.account_id])
     audit.record_for(
         session, actor, "interaction.deleted", "interaction", interaction.id, before=before
     )
@@ -386,6 +390,7 @@ async def create_ticket(
     )
     session.add(ticket)
     await _refresh_timestamps(session, ticket)
+    await note_change(session, actor.org_id, [ticket.account_id])
     audit.record_for(
         session, actor, "ticket.created", "ticket", ticket.id, after=_ticket_snapshot(ticket)
     )
@@ -418,6 +423,7 @@ async def update_ticket(
     )
     ticket.updated_at = clock.now()
     await session.flush()
+    await note_change(session, actor.org_id, [ticket.account_id])
     audit.record_for(
         session,
         actor,
@@ -435,6 +441,7 @@ async def delete_ticket(session: AsyncSession, actor: Actor, ticket_id: uuid.UUI
     ticket = await get_ticket(session, actor, ticket_id)
     before = _ticket_snapshot(ticket)
     await session.delete(ticket)
+    await note_change(session, actor.org_id, [ticket.account_id])
     audit.record_for(session, actor, "ticket.deleted", "ticket", ticket.id, before=before)
 
 

@@ -61,59 +61,74 @@ WHERE ({current}) IS DISTINCT FROM ({excluded})
 """
 
 
-_LIVE = "FROM accounts a {joins} WHERE a.org_id = :org_id AND a.deleted_at IS NULL"
+_LIVE = "FROM accounts a {joins} WHERE a.org_id = :org_id AND a.deleted_at IS NULL{scope}"
+# The live chain refreshes some accounts only: each group's reads and writes are of :accounts.
+_SCOPE = " AND {alias}account_id = ANY(CAST(:accounts AS uuid[]))"
 
-# Metric groups: each one statement over every live account of the organisation.
-REFRESH_GROUPS: dict[str, str] = {
-    "revenue": _upsert(
-        ["mrr", "arr"],
-        "SELECT a.id, a.org_id, m.mrr, m.arr, CAST(:now AS timestamptz) "
-        + _LIVE.format(joins="LEFT JOIN account_mrr m ON m.account_id = a.id"),
-    ),
-    "interactions": _upsert(
-        ["last_interaction_on"],
-        "SELECT a.id, a.org_id, CAST(i.latest AT TIME ZONE :tz AS date), CAST(:now AS timestamptz) "
-        + _LIVE.format(
-            joins="""LEFT JOIN (
-                SELECT account_id, max(occurred_at) AS latest FROM interactions
-                WHERE org_id = :org_id AND occurred_at <= :now GROUP BY account_id
-            ) i ON i.account_id = a.id"""
+
+def _refresh_groups(*, scoped: bool) -> dict[str, str]:
+    """Metric groups: each one statement over every live account of the organisation (or of
+    :accounts when `scoped`)."""
+
+    def live(joins: str) -> str:
+        return _LIVE.format(
+            joins=joins, scope=" AND a.id = ANY(CAST(:accounts AS uuid[]))" if scoped else ""
+        )
+
+    def only(alias: str = "") -> str:
+        return _SCOPE.format(alias=alias) if scoped else ""
+
+    return {
+        "revenue": _upsert(
+            ["mrr", "arr"],
+            "SELECT a.id, a.org_id, m.mrr, m.arr, CAST(:now AS timestamptz) "
+            + live("LEFT JOIN account_mrr m ON m.account_id = a.id"),
         ),
-    ),
-    "tickets": _upsert(
-        ["open_tickets"],
-        "SELECT a.id, a.org_id, coalesce(t.n, 0), CAST(:now AS timestamptz) "
-        + _LIVE.format(
-            joins="""LEFT JOIN (
+        "interactions": _upsert(
+            ["last_interaction_on"],
+            "SELECT a.id, a.org_id, CAST(i.latest AT TIME ZONE :tz AS date), "
+            "CAST(:now AS timestamptz) "
+            + live(
+                f"""LEFT JOIN (
+                SELECT account_id, max(occurred_at) AS latest FROM interactions
+                WHERE org_id = :org_id AND occurred_at <= :now{only()} GROUP BY account_id
+            ) i ON i.account_id = a.id"""
+            ),
+        ),
+        "tickets": _upsert(
+            ["open_tickets"],
+            "SELECT a.id, a.org_id, coalesce(t.n, 0), CAST(:now AS timestamptz) "
+            + live(
+                f"""LEFT JOIN (
                 SELECT account_id, count(*) AS n FROM tickets
-                WHERE org_id = :org_id AND status <> ALL(CAST(:closed_statuses AS text[]))
+                WHERE org_id = :org_id AND status <> ALL(CAST(:closed_statuses AS text[])){only()}
                 GROUP BY account_id
             ) t ON t.account_id = a.id"""
+            ),
         ),
-    ),
-    # From the daily rollups (a missing day is no usage), never the raw events.
-    "usage": _upsert(
-        [
-            "active_users_7d",
-            "active_users_30d",
-            "events_7d",
-            "events_30d",
-            "sessions_30d",
-            "session_seconds_30d",
-        ],
-        """SELECT a.id, a.org_id, coalesce(c.users_7d, 0), coalesce(c.users_30d, 0),
+        # From the daily rollups (a missing day is no usage), never the raw events.
+        "usage": _upsert(
+            [
+                "active_users_7d",
+                "active_users_30d",
+                "events_7d",
+                "events_30d",
+                "sessions_30d",
+                "session_seconds_30d",
+            ],
+            """SELECT a.id, a.org_id, coalesce(c.users_7d, 0), coalesce(c.users_30d, 0),
                coalesce(u.events_7d, 0), coalesce(u.events_30d, 0),
                coalesce(u.sessions_30d, 0), coalesce(u.seconds_30d, 0),
                CAST(:now AS timestamptz) """
-        + _LIVE.format(
-            joins="""LEFT JOIN (
+            + live(
+                f"""LEFT JOIN (
                 SELECT account_id,
                        sum(events) FILTER (WHERE day > :day_7) AS events_7d,
                        sum(events) AS events_30d,
                        sum(sessions) AS sessions_30d,
                        sum(session_seconds) AS seconds_30d
                 FROM usage_daily_account
-                WHERE org_id = :org_id AND day > :day_30 AND day <= :today
+                WHERE org_id = :org_id AND day > :day_30 AND day <= :today{only()}
                 GROUP BY account_id
             ) u ON u.account_id = a.id
             LEFT JOIN (
@@ -121,29 +136,35 @@ REFRESH_GROUPS: dict[str, str] = {
                        count(DISTINCT contact_id) FILTER (WHERE day > :day_7) AS users_7d,
                        count(DISTINCT contact_id) AS users_30d
                 FROM usage_daily_contact
-                WHERE org_id = :org_id AND day > :day_30 AND day <= :today
+                WHERE org_id = :org_id AND day > :day_30 AND day <= :today{only()}
                 GROUP BY account_id
             ) c ON c.account_id = a.id"""
+            ),
         ),
-    ),
-    "features": """
+        # Adoption is against every feature the organisation's accounts used, so that count
+        # is over the whole organisation even when only some accounts are refreshed.
+        "features": f"""
 WITH used AS (
     SELECT DISTINCT account_id, module, feature FROM usage_daily_feature
     WHERE org_id = :org_id AND day > :day_30 AND day <= :today
 ),
-per_account AS (SELECT account_id, count(*) AS n FROM used GROUP BY account_id),
+per_account AS (
+    SELECT account_id, count(*) AS n FROM used WHERE true{only()} GROUP BY account_id
+),
 org_wide AS (SELECT count(*) AS n FROM (SELECT DISTINCT module, feature FROM used) f)
 """
-    + _upsert(
-        ["features_used_30d", "feature_adoption"],
-        """SELECT a.id, a.org_id, coalesce(p.n, 0),
+        + _upsert(
+            ["features_used_30d", "feature_adoption"],
+            """SELECT a.id, a.org_id, coalesce(p.n, 0),
                CASE WHEN o.n > 0 THEN round(100.0 * coalesce(p.n, 0) / o.n, 2) END,
                CAST(:now AS timestamptz) """
-        + _LIVE.format(
-            joins="LEFT JOIN per_account p ON p.account_id = a.id CROSS JOIN org_wide o"
+            + live("LEFT JOIN per_account p ON p.account_id = a.id CROSS JOIN org_wide o"),
         ),
-    ),
-}
+    }
+
+
+REFRESH_GROUPS = _refresh_groups(scoped=False)
+_ACCOUNT_REFRESH_GROUPS = _refresh_groups(scoped=True)
 
 # Percentile rank of 30-day session time among the active (time > 0):
 # 100 * (n_below + 0.5 * n_equal) / n_active; inactive → 0. Needs the usage group first.
@@ -185,7 +206,7 @@ WITH history AS (
     ["activity_rank", "activity_rank_trend"],
     """SELECT a.id, a.org_id, coalesce(h.rank, 0), round(CAST(h.slope AS numeric), 2),
            CAST(:now AS timestamptz) """
-    + _LIVE.format(joins="LEFT JOIN history h ON h.account_id = a.id"),
+    + _LIVE.format(joins="LEFT JOIN history h ON h.account_id = a.id", scope=""),
 )
 
 _RANK_CONTACTS = """
@@ -270,6 +291,15 @@ class MetricsRepository:
     async def refresh_group(self, group: str, *, today: date, now: datetime, tz: str) -> int:
         result = await self.session.execute(
             text(REFRESH_GROUPS[group]), self._params(today=today, now=now, tz=tz)
+        )
+        return int(result.rowcount)  # type: ignore[attr-defined]  # CursorResult of a DML
+
+    async def refresh_accounts_group(
+        self, group: str, accounts: Sequence[uuid.UUID], *, today: date, now: datetime, tz: str
+    ) -> int:
+        result = await self.session.execute(
+            text(_ACCOUNT_REFRESH_GROUPS[group]),
+            {**self._params(today=today, now=now, tz=tz), "accounts": list(accounts)},
         )
         return int(result.rowcount)  # type: ignore[attr-defined]  # CursorResult of a DML
 

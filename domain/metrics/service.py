@@ -289,6 +289,21 @@ async def refresh(
     return done
 
 
+async def refresh_accounts(
+    session: AsyncSession, org_id: uuid.UUID, account_ids: Sequence[uuid.UUID], *, now: datetime
+) -> int:
+    """The live chain's refresh: every metric group for these accounts only, as the full
+    refresh computes them (ranks, relative to the whole organisation, stay with it)."""
+    repo = MetricsRepository(session, org_id)
+    org = await repo.organisation()
+    today = clock.today_in(org.time_zone, now)
+    for group in REFRESH_GROUPS:
+        await repo.refresh_accounts_group(
+            group, account_ids, today=today, now=now, tz=org.time_zone
+        )
+    return len(account_ids)
+
+
 async def snapshot(session: AsyncSession, org_id: uuid.UUID, *, now: datetime | None = None) -> int:
     """Record today's value of every metric (built-in, numeric custom, computed) of every live
     account; a second run on the same day replaces that day's values."""

@@ -14,8 +14,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain.common import clock
 from domain.common.db import retries_races
-from domain.common.jobs import enqueue
 from domain.common.pagination import Paged
+from domain.freshness import changes
 from domain.integration import webhooks
 from domain.integration.batch import BatchOutcome, parse_items, webhook_items
 from domain.integration.schemas import CallOutcome, IngestReceipt
@@ -53,7 +53,6 @@ from domain.users.permissions import Permission
 
 log = logging.getLogger(__name__)
 
-RECOMPUTE_JOB = "revenue.recompute_accounts"
 RECOMPUTE_ORG_JOB = "revenue.recompute_org"
 # Accounts read, computed and written together by the recompute job.
 RECOMPUTE_CHUNK = 1000
@@ -212,12 +211,7 @@ async def _store_subscriptions(
         stored.append(subscription)
     await session.flush()
     if affected:
-        enqueue(
-            session,
-            RECOMPUTE_JOB,
-            org_id=str(actor.org_id),
-            account_ids=sorted(str(a) for a in affected),
-        )
+        await changes.note(session, actor.org_id, affected, revenue=True)
     return stored
 
 
@@ -381,7 +375,7 @@ async def _store_fx_rates(
         stored.append(current)
     await session.flush()
     if changed:
-        enqueue(session, RECOMPUTE_ORG_JOB, org_id=str(actor.org_id))
+        await changes.note_revenue_of_organisation(session, actor.org_id)
     return stored
 
 
@@ -404,7 +398,7 @@ async def delete_fx_rate(session: AsyncSession, actor: Actor, rate_id: uuid.UUID
         raise FxRateNotFound()
     await session.delete(rate)
     await session.flush()
-    enqueue(session, RECOMPUTE_ORG_JOB, org_id=str(actor.org_id))
+    await changes.note_revenue_of_organisation(session, actor.org_id)
 
 
 # --- computed MRR ----------------------------------------------------------------------

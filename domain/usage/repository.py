@@ -2,6 +2,7 @@
 are set-based: one statement per batch or per day range, never one per event."""
 
 import uuid
+from collections.abc import Sequence
 from datetime import date
 from typing import Any
 
@@ -10,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain.accounts.models import Account
 from domain.common.bulk_sql import among
+from domain.freshness import changes
 from domain.orgs.models import Organisation
 from domain.usage.models import (
     Contact,
@@ -34,6 +36,13 @@ WHERE NOT EXISTS (
 )
 ORDER BY d.day
 ON CONFLICT DO NOTHING
+"""
+
+# After a `touched` CTE of events: their days marked pending, and the (account, day) pairs
+# they touched listed, for the live chain to mark those accounts changed.
+_MARK_PENDING_AND_LIST = f"""pending AS ({_MARK_PENDING})
+SELECT DISTINCT account_id, CAST(occurred_at AT TIME ZONE :tz AS date) FROM touched
+WHERE account_id IS NOT NULL
 """
 
 # The external id of the contact's account when it has exactly one (no row otherwise), by the
@@ -79,10 +88,10 @@ touched AS (
         AND a.external_id = COALESCE(v.account_external_id, sole.account_external_id)
     ORDER BY v.message_id
     ON CONFLICT (org_id, message_id) DO NOTHING
-    RETURNING message_id, occurred_at
+    RETURNING message_id, occurred_at, account_id
 ),
 pending AS ({_MARK_PENDING})
-SELECT message_id FROM touched
+SELECT message_id, account_id, CAST(occurred_at AT TIME ZONE :tz AS date) FROM touched
 """
 )
 
@@ -153,9 +162,9 @@ touched AS (
     UPDATE usage_events e SET contact_id = ids.target
     FROM ids
     WHERE e.org_id = CAST(:org_id AS uuid) AND e.contact_id = ids.previous
-    RETURNING e.occurred_at
-)
-{_MARK_PENDING}
+    RETURNING e.occurred_at, e.account_id
+),
+{_MARK_PENDING_AND_LIST}
 """
     ),
     text(
@@ -211,9 +220,9 @@ touched AS (
     FROM target
     WHERE e.org_id = CAST(:org_id AS uuid) AND e.contact_id IS NULL
       AND e.contact_external_id = :previous
-    RETURNING e.occurred_at
-)
-{_MARK_PENDING}
+    RETURNING e.occurred_at, e.account_id
+),
+{_MARK_PENDING_AND_LIST}
 """
 )
 
@@ -226,9 +235,9 @@ WITH touched AS (
     WHERE e.org_id = CAST(:org_id AS uuid) AND e.account_id IS NULL
       AND a.org_id = CAST(:org_id AS uuid) AND a.deleted_at IS NULL
       AND a.external_id = e.account_external_id
-    RETURNING e.occurred_at
-)
-{_MARK_PENDING}
+    RETURNING e.occurred_at, e.account_id
+),
+{_MARK_PENDING_AND_LIST}
 """
 )
 
@@ -251,9 +260,9 @@ touched AS (
         AND a.external_id = sole.account_external_id
     WHERE e.org_id = CAST(:org_id AS uuid) AND e.account_id IS NULL
       AND e.account_external_id IS NULL AND e.contact_id = sole.contact_id
-    RETURNING e.occurred_at
-)
-{_MARK_PENDING}
+    RETURNING e.occurred_at, e.account_id
+),
+{_MARK_PENDING_AND_LIST}
 """
 )
 
@@ -265,9 +274,9 @@ WITH touched AS (
     WHERE e.org_id = CAST(:org_id AS uuid) AND e.contact_id IS NULL
       AND c.org_id = CAST(:org_id AS uuid) AND c.external_id = e.contact_external_id
       AND (CAST(:only AS text[]) IS NULL OR e.contact_external_id = ANY(CAST(:only AS text[])))
-    RETURNING e.occurred_at
-)
-{_MARK_PENDING}
+    RETURNING e.occurred_at, e.account_id
+),
+{_MARK_PENDING_AND_LIST}
 """
 )
 
@@ -329,7 +338,7 @@ WITH e AS (
            ev.occurred_at - lag(ev.occurred_at) OVER w AS gap,
            ev.session_id, lag(ev.session_id) OVER w AS previous_session_id
     FROM usage_events ev
-    WHERE ev.org_id = CAST(:org_id AS uuid) AND {_COUNTED}
+    WHERE ev.org_id = CAST(:org_id AS uuid) AND {_COUNTED}{{scope}}
       AND ev.occurred_at >= {_LO} - interval '1 day' AND ev.occurred_at < {_HI}
     WINDOW w AS (
         PARTITION BY ev.account_id, ev.contact_id
@@ -357,8 +366,8 @@ GROUP BY account_id, contact_id, day
 _ACCOUNT_DAYS = """
 SELECT account_id, day, sum(events) AS events, count(*) AS active_contacts,
        sum(sessions) AS sessions, sum(session_seconds) AS session_seconds
-FROM usage_daily_contact
-WHERE org_id = CAST(:org_id AS uuid)
+FROM usage_daily_contact ev
+WHERE org_id = CAST(:org_id AS uuid){scope}
   AND day BETWEEN CAST(:first AS date) AND CAST(:last AS date)
 GROUP BY account_id, day
 """
@@ -367,23 +376,32 @@ _FEATURE_DAYS = f"""
 SELECT ev.account_id, {_DAY} AS day, COALESCE(ev.module, '') AS module, ev.feature,
        count(*) AS events, count(DISTINCT ev.contact_id) AS active_contacts
 FROM usage_events ev
-WHERE ev.org_id = CAST(:org_id AS uuid) AND {_COUNTED} AND ev.feature IS NOT NULL
+WHERE ev.org_id = CAST(:org_id AS uuid) AND {_COUNTED} AND ev.feature IS NOT NULL{{scope}}
   AND ev.occurred_at >= {_LO} AND ev.occurred_at < {_HI}
 GROUP BY 1, 2, 3, 4
 """
 
 
-def _sync(table: str, rows: str, keys: list[str], values: list[str]) -> list[TextClause]:
-    """Make `table`'s rows of the days :first..:last those `rows` computes, writing only the
-    differences: a day recomputed with what it had before writes nothing, so the rollup that
-    re-reads today every quarter hour rewrites only the contacts and accounts that changed.
-    The computed rows go to a temporary table first (no WAL, no index), then three hash joins
-    against the stored rows update, delete and insert."""
+# The rollup of some accounts only (the live chain's): each statement reads and writes the rows
+# of :accounts. Sessions are per account and contact, so a scoped rollup is exact.
+_SCOPE = " AND {alias}.account_id = ANY(CAST(:accounts AS uuid[]))"
+
+
+def _sync(
+    table: str, rows: str, keys: list[str], values: list[str], *, scoped: bool
+) -> list[TextClause]:
+    """Make `table`'s rows of the days :first..:last those `rows` computes (of :accounts when
+    `scoped`), writing only the differences: a day recomputed with what it had before writes
+    nothing, so the rollup that re-reads today every quarter hour rewrites only the contacts
+    and accounts that changed. The computed rows go to a temporary table first (no WAL, no
+    index), then three hash joins against the stored rows update, delete and insert."""
     fresh = f"rollup_{table}"
     match = " AND ".join(f"t.{k} = n.{k}" for k in keys)
+    rows = rows.format(scope=_SCOPE.format(alias="ev") if scoped else "")
     stored = (
         "t.org_id = CAST(:org_id AS uuid) "
         "AND t.day BETWEEN CAST(:first AS date) AND CAST(:last AS date)"
+        + (_SCOPE.format(alias="t") if scoped else "")
     )
     columns = ", ".join(keys + values)
     return [
@@ -410,24 +428,35 @@ def _sync(table: str, rows: str, keys: list[str], values: list[str]) -> list[Tex
     ]
 
 
-_SYNC_CONTACT_DAYS = _sync(
-    "usage_daily_contact",
-    _CONTACT_DAYS,
-    ["account_id", "contact_id", "day"],
-    ["events", "sessions", "session_seconds", "first_event_at", "last_event_at"],
-)
-_SYNC_FEATURE_DAYS = _sync(
-    "usage_daily_feature",
-    _FEATURE_DAYS,
-    ["account_id", "day", "module", "feature"],
-    ["events", "active_contacts"],
-)
-_SYNC_ACCOUNT_DAYS = _sync(
-    "usage_daily_account",
-    _ACCOUNT_DAYS,
-    ["account_id", "day"],
-    ["events", "active_contacts", "sessions", "session_seconds"],
-)
+def _sync_rollups(*, scoped: bool) -> list[TextClause]:
+    """Contacts' days first, then features', then accounts' (summed from the contacts')."""
+    return [
+        *_sync(
+            "usage_daily_contact",
+            _CONTACT_DAYS,
+            ["account_id", "contact_id", "day"],
+            ["events", "sessions", "session_seconds", "first_event_at", "last_event_at"],
+            scoped=scoped,
+        ),
+        *_sync(
+            "usage_daily_feature",
+            _FEATURE_DAYS,
+            ["account_id", "day", "module", "feature"],
+            ["events", "active_contacts"],
+            scoped=scoped,
+        ),
+        *_sync(
+            "usage_daily_account",
+            _ACCOUNT_DAYS,
+            ["account_id", "day"],
+            ["events", "active_contacts", "sessions", "session_seconds"],
+            scoped=scoped,
+        ),
+    ]
+
+
+_SYNC_ROLLUPS = _sync_rollups(scoped=False)
+_SYNC_ACCOUNT_ROLLUPS = _sync_rollups(scoped=True)
 
 _SEEN = text(
     """
@@ -482,10 +511,17 @@ class UsageRepository:
 
     # Writes
 
+    async def _touching(self, statement: TextClause, params: dict[str, Any]) -> None:
+        """Run a statement that lists the (account, day) pairs of the events it touched, and
+        mark those accounts changed for the live chain."""
+        rows = await self.session.execute(statement, params)
+        await changes.note_usage(self.session, self.org_id, [(a, d) for a, d in rows])
+
     async def insert_events(self, columns: dict[str, list[Any]], *, tz: str) -> set[str]:
         """The events new to the organisation (by message id), linked to their account and
         contact where those exist; returns the message ids stored now."""
-        rows = await self.session.execute(_INSERT_EVENTS, self._params(tz=tz, **columns))
+        rows = (await self.session.execute(_INSERT_EVENTS, self._params(tz=tz, **columns))).all()
+        await changes.note_usage(self.session, self.org_id, [(a, d) for _, a, d in rows])
         return {row[0] for row in rows}
 
     async def upsert_contacts(self, columns: dict[str, list[Any]]) -> dict[str, uuid.UUID]:
@@ -510,18 +546,20 @@ class UsageRepository:
         both exist. Nothing to do when `previous` is unknown."""
         params = self._params(previous=previous, external_id=external_id, tz=tz)
         if (await self.session.execute(_RENAME_CONTACT, params)).first() is None:
-            for statement in _MERGE_CONTACTS:
+            merge_events, *merge_rest = _MERGE_CONTACTS
+            await self._touching(merge_events, params)
+            for statement in merge_rest:
                 await self.session.execute(statement, params)
-        await self.session.execute(_ALIAS_UNLINKED_EVENTS, params)
+        await self._touching(_ALIAS_UNLINKED_EVENTS, params)
 
     async def link_event_contacts(self, *, tz: str, only: list[str] | None = None) -> None:
-        await self.session.execute(_LINK_EVENT_CONTACTS, self._params(tz=tz, only=only))
+        await self._touching(_LINK_EVENT_CONTACTS, self._params(tz=tz, only=only))
 
     async def link_late_arrivals(self, *, tz: str) -> None:
         await self.session.execute(_LINK_MEMBERSHIPS, self._params())
-        await self.session.execute(_LINK_EVENT_ACCOUNTS, self._params(tz=tz))
-        await self.session.execute(_LINK_EVENT_CONTACTS, self._params(tz=tz, only=None))
-        await self.session.execute(_LINK_EVENTS_TO_SOLE_ACCOUNT, self._params(tz=tz))
+        await self._touching(_LINK_EVENT_ACCOUNTS, self._params(tz=tz))
+        await self._touching(_LINK_EVENT_CONTACTS, self._params(tz=tz, only=None))
+        await self._touching(_LINK_EVENTS_TO_SOLE_ACCOUNT, self._params(tz=tz))
 
     async def mark_rolled_up_days_pending(self, first: date, last: date) -> int:
         """Mark the days of first..last that have rollups as pending; returns how many."""
@@ -542,15 +580,30 @@ class UsageRepository:
 
     async def roll_up_days(self, first: date, last: date, *, tz: str, timeout_minutes: int) -> None:
         """Make the daily rollups of the days first..last (inclusive) what the events give."""
-        params = self._params(first=first, last=last, tz=tz)
+        params = self._params(first=first, last=last, tz=tz, timeout=timeout_minutes)
         for statement in _ROLLUP_SETTINGS:
             await self.session.execute(statement)
-        for statement in _SYNC_CONTACT_DAYS:
-            await self.session.execute(statement, {**params, "timeout": timeout_minutes})
-        for statement in [*_SYNC_FEATURE_DAYS, *_SYNC_ACCOUNT_DAYS]:
+        for statement in _SYNC_ROLLUPS:
             await self.session.execute(statement, params)
         for statement in _DEFAULT_SETTINGS:
             await self.session.execute(statement)
+
+    async def roll_up_accounts(
+        self,
+        accounts: Sequence[uuid.UUID],
+        first: date,
+        last: date,
+        *,
+        tz: str,
+        timeout_minutes: int,
+    ) -> None:
+        """The same for these accounts only, read through the events' account index (a few
+        accounts' events, not whole days)."""
+        params = self._params(
+            first=first, last=last, tz=tz, timeout=timeout_minutes, accounts=list(accounts)
+        )
+        for statement in _SYNC_ACCOUNT_ROLLUPS:
+            await self.session.execute(statement, params)
 
     # Reads
 

@@ -569,6 +569,34 @@ async def roll_up(
     return plan.days
 
 
+# The oldest day the live chain rolls up for a changed account: the metrics read 30 days.
+# An older day's change waits for the organisation's quarter-hourly rollup (its day is pending).
+LIVE_ROLLUP_DAYS = 31
+
+
+async def roll_up_accounts(
+    session: AsyncSession, org_id: uuid.UUID, usage_from: dict[uuid.UUID, date], today: date
+) -> int:
+    """The live chain's rollup: for each account, its days from the earliest changed one
+    (at most LIVE_ROLLUP_DAYS back) through today. Two sets of statements at most: the
+    accounts whose changes are all of today (the usual case: one day each), and the others
+    from the earliest of their days. Returns how many accounts."""
+    repo = UsageRepository(session, org_id)
+    org = await repo.organisation()
+    timeout = min(max(org.session_timeout_minutes, 1), MAX_TIMEOUT_MINUTES)
+    oldest = today - timedelta(days=LIVE_ROLLUP_DAYS - 1)
+    earlier = [first for first in usage_from.values() if first < today]
+    backfill_from = max(min(earlier), oldest) if earlier else today
+    by_first: dict[date, list[uuid.UUID]] = {}
+    for account_id, first in usage_from.items():
+        by_first.setdefault(today if first >= today else backfill_from, []).append(account_id)
+    for first, account_ids in sorted(by_first.items()):
+        await repo.roll_up_accounts(
+            sorted(account_ids), first, today, tz=org.time_zone, timeout_minutes=timeout
+        )
+    return len(usage_from)
+
+
 # How far back changing the session timeout re-derives sessions: the longest range the Usage
 # tab offers (the metrics read only the last 30 days). Older days keep the sessions of the
 # timeout they were rolled up with, so the change costs a bounded rollup, not the history.

@@ -1,4 +1,5 @@
-"""The MRR recompute: queued by ingestion, run by a real arq worker, idempotent."""
+"""The MRR recompute: asked for by ingestion (the live chain's revenue stage), run by a real arq
+worker, idempotent."""
 
 from typing import Any
 
@@ -10,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from domain.common.settings import Settings
 from domain.integration.models import ApiScope
+from domain.metrics.models import AccountMetricValues
 from domain.orgs.models import Organisation
 from domain.revenue import service as revenue
 from domain.revenue.models import (
@@ -23,6 +25,7 @@ from domain.users.actor import Actor
 from domain.users.permissions import Permission
 from tests.factories import create_account, create_api_key
 from workers import queue
+from workers.jobs import live as live_jobs
 from workers.jobs import revenue as revenue_jobs
 
 SUBSCRIPTION = {
@@ -51,6 +54,7 @@ async def test_ingestion_queues_a_recompute_a_real_worker_runs(
     redis: Redis,
     settings: Settings,
     org: Organisation,
+    job_ctx: dict[str, Any],
 ) -> None:
     account = await create_account(session, org, external_id="acme")
     _, key = await create_api_key(session, org, ApiScope.INGEST)
@@ -58,6 +62,8 @@ async def test_ingestion_queues_a_recompute_a_real_worker_runs(
         "/api/v1/subscriptions/batch", headers=key, json={"items": [SUBSCRIPTION]}
     )
     assert response.status_code == 200, response.text
+    # What the worker's cron does every few seconds: a live run for the changed organisation.
+    assert await live_jobs.schedule(job_ctx) == 1
 
     worker = Worker(
         functions=queue.worker_functions(),
@@ -75,6 +81,9 @@ async def test_ingestion_queues_a_recompute_a_real_worker_runs(
     assert worker.jobs_complete == 1 and worker.jobs_failed == 0
     current, months, moves = await _stored(session)
     assert current == [(account.id, 10_000, 120_000)]
+    # The same run carried the new MRR on to the account's metrics.
+    metrics = await session.get_one(AccountMetricValues, account.id, populate_existing=True)
+    assert (metrics.mrr, metrics.arr) == (10_000, 120_000)
     assert months[0][1] == 10_000 and len(months) >= 12
     assert [(m[1], m[2]) for m in moves] == [("new", 10_000)]
 
@@ -86,7 +95,7 @@ async def test_running_it_again_changes_nothing(
     await revenue.ingest_subscriptions(session, _ingester(org), [SUBSCRIPTION])
     await session.commit()
 
-    await revenue_jobs.recompute_accounts(job_ctx, str(org.id), [str(account.id)])
+    assert await live_jobs.run(job_ctx, str(org.id)) == 1
     first = await _stored(session)
     await revenue_jobs.recompute_org(job_ctx, str(org.id))
 
@@ -123,7 +132,7 @@ async def test_a_rate_set_later_brings_the_left_out_items_in(
     gbp = {**SUBSCRIPTION, "currency": "GBP"}
     await revenue.ingest_subscriptions(session, _ingester(org), [gbp])
     await session.commit()
-    await revenue_jobs.recompute_accounts(job_ctx, str(org.id), [str(account.id)])
+    await live_jobs.run(job_ctx, str(org.id))
     before = await revenue.get_account_mrr(session, _reader(org), account.id)
     assert (before.mrr, [m.currency for m in before.missing_rates]) == (0, ["GBP"])
     await redis.flushdb()
@@ -134,10 +143,8 @@ async def test_a_rate_set_later_brings_the_left_out_items_in(
         json={"currency": "GBP", "effective_on": "2024-01-01", "rate": "1.25"},
     )
     assert response.status_code == 200, response.text
-    # Setting the rate queued the organisation's recompute; run what was queued.
-    [queued] = await redis.queued_jobs()
-    assert (queued.function, queued.kwargs) == (revenue.RECOMPUTE_ORG_JOB, {"org_id": str(org.id)})
-    await revenue_jobs.recompute_org(job_ctx, **queued.kwargs)
+    # Setting the rate marked every account with revenue changed; the live chain recomputes.
+    assert await live_jobs.run(job_ctx, str(org.id)) == 1
 
     after = await revenue.get_account_mrr(session, _reader(org), account.id)
     # 1,200.00 GBP a year at 1.25: 125.00 USD a month.

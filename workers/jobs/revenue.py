@@ -7,21 +7,10 @@ from workers import queue
 from workers.context import transaction
 
 
-@queue.job(revenue.RECOMPUTE_JOB, max_tries=3, timeout_seconds=1800)
-async def recompute_accounts(ctx: dict[str, Any], org_id: str, account_ids: list[str]) -> int:
-    """Recompute the MRR and movements of accounts whose subscriptions changed (idempotent:
-    the stored results are replaced)."""
-    async with transaction(ctx) as session:
-        done = await revenue.recompute(
-            session, uuid.UUID(org_id), [uuid.UUID(a) for a in account_ids]
-        )
-    return done.accounts
-
-
 @queue.job(revenue.RECOMPUTE_ORG_JOB, max_tries=3, timeout_seconds=3600)
 async def recompute_org(ctx: dict[str, Any], org_id: str) -> int:
-    """Recompute every account with revenue of one organisation (after FX rate changes, and
-    daily, since today's MRR and the current month move with the calendar)."""
+    """Recompute every account with revenue of one organisation (daily, since today's MRR and
+    the current month move with the calendar; changed accounts are the live chain's)."""
     async with transaction(ctx) as session:
         done = await revenue.recompute(session, uuid.UUID(org_id))
     return done.accounts

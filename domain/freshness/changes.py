@@ -1,0 +1,147 @@
+"""Marking accounts as changed, from every write path that changes an input of a figure.
+
+A service calls `note(...)` with the accounts its write touched; the marks gather in the
+session and are written by one ordered upsert when the transaction commits (so two writers
+never lock the same rows in different orders, and a rolled-back write marks nothing). The
+change number is taken at the first note of a transaction and returned, so the write's
+answer can carry it (`GET /freshness/changes/{change}` tells when it is reflected).
+"""
+
+import uuid
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+from sqlalchemy import event, text
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import Session
+
+_KEY = "tenure_account_changes"
+
+
+@dataclass
+class _Marks:
+    seq: int
+    org_id: uuid.UUID
+    # account -> earliest usage day changed (None: usage unchanged)
+    usage_from: dict[uuid.UUID, date | None] = field(default_factory=dict)
+    revenue: set[uuid.UUID] = field(default_factory=set)
+
+
+_UPSERT = text(
+    """
+INSERT INTO account_changes AS c (account_id, org_id, first_seq, last_seq, usage_from, revenue)
+SELECT v.account_id, CAST(:org_id AS uuid), CAST(:seq AS bigint), CAST(:seq AS bigint),
+       v.usage_from, v.revenue
+FROM unnest(CAST(:account_ids AS uuid[]), CAST(:usage_from AS date[]), CAST(:revenue AS bool[]))
+    AS v(account_id, usage_from, revenue)
+ORDER BY v.account_id
+ON CONFLICT (account_id) DO UPDATE SET
+    last_seq = EXCLUDED.last_seq,
+    usage_from = LEAST(c.usage_from, EXCLUDED.usage_from),
+    revenue = c.revenue OR EXCLUDED.revenue,
+    changed_at = CASE WHEN c.failed_at IS NULL THEN c.changed_at ELSE now() END,
+    attempts = 0,
+    failed_at = NULL,
+    error = NULL
+"""
+)
+
+# Every account of the organisation with revenue (an exchange rate changed), marked in SQL.
+_UPSERT_REVENUE_ACCOUNTS = text(
+    """
+INSERT INTO account_changes AS c (account_id, org_id, first_seq, last_seq, revenue)
+SELECT DISTINCT s.account_id, CAST(:org_id AS uuid), CAST(:seq AS bigint),
+       CAST(:seq AS bigint), true
+FROM subscriptions s
+WHERE s.org_id = CAST(:org_id AS uuid) AND s.account_id IS NOT NULL
+ORDER BY s.account_id
+ON CONFLICT (account_id) DO UPDATE SET
+    last_seq = EXCLUDED.last_seq, revenue = true, attempts = 0, failed_at = NULL, error = NULL
+"""
+)
+
+
+async def note(
+    session: AsyncSession,
+    org_id: uuid.UUID,
+    account_ids: Iterable[uuid.UUID | None],
+    *,
+    usage_from: date | None = None,
+    revenue: bool = False,
+) -> int:
+    """Mark these accounts changed once this transaction commits; returns its change number.
+    `usage_from`: the earliest day whose usage changed; `revenue`: their MRR inputs did."""
+    marks = await _marks(session, org_id)
+    for account_id in account_ids:
+        if account_id is None:
+            continue
+        before = marks.usage_from.get(account_id)
+        if usage_from is None:
+            marks.usage_from.setdefault(account_id, None)
+        else:
+            marks.usage_from[account_id] = usage_from if before is None else min(before, usage_from)
+        if revenue:
+            marks.revenue.add(account_id)
+    return marks.seq
+
+
+async def note_usage(
+    session: AsyncSession, org_id: uuid.UUID, days: Iterable[tuple[uuid.UUID | None, date]]
+) -> int:
+    """Mark accounts whose usage changed on these (account, day) pairs."""
+    marks = await _marks(session, org_id)
+    for account_id, day in days:
+        if account_id is None:
+            continue
+        before = marks.usage_from.get(account_id)
+        marks.usage_from[account_id] = day if before is None else min(before, day)
+    return marks.seq
+
+
+async def note_revenue_of_organisation(session: AsyncSession, org_id: uuid.UUID) -> int:
+    """Every account with subscriptions: an exchange rate changed their MRR."""
+    marks = await _marks(session, org_id)
+    await session.execute(_UPSERT_REVENUE_ACCOUNTS, {"org_id": org_id, "seq": marks.seq})
+    return marks.seq
+
+
+async def _marks(session: AsyncSession, org_id: uuid.UUID) -> _Marks:
+    marks: _Marks | None = session.info.get(_KEY)
+    if marks is None or marks.org_id != org_id:
+        if marks is not None:
+            _write(session.sync_session)
+        seq = await session.scalar(text("SELECT nextval('account_change_seq')"))
+        marks = _Marks(seq=int(seq or 0), org_id=org_id)
+        session.info[_KEY] = marks
+    return marks
+
+
+def _write(session: Session) -> None:
+    marks: _Marks | None = session.info.pop(_KEY, None)
+    if marks is None or not marks.usage_from:
+        return
+    ids = sorted(marks.usage_from)
+    params: dict[str, Any] = {
+        "org_id": marks.org_id,
+        "seq": marks.seq,
+        "account_ids": ids,
+        "usage_from": [marks.usage_from[a] for a in ids],
+        "revenue": [a in marks.revenue for a in ids],
+    }
+    session.execute(_UPSERT, params)
+
+
+# Savepoints (a retried upsert) neither write nor forget the marks: a mark noted inside a
+# savepoint that rolled back only costs the account an extra recompute.
+@event.listens_for(Session, "before_commit")
+def _write_before_commit(session: Session) -> None:
+    if not session.in_nested_transaction():
+        _write(session)
+
+
+@event.listens_for(Session, "after_rollback")
+def _forget_after_rollback(session: Session) -> None:
+    if not session.in_nested_transaction():
+        session.info.pop(_KEY, None)

@@ -1,0 +1,378 @@
+"""The live chain: pushed data marks its accounts changed in the write's transaction, a worker
+brings them up to date stage by stage, and what it computes equals the full recompute."""
+
+import asyncio
+import json
+import random
+import uuid
+from collections import Counter
+from collections.abc import AsyncIterator
+from datetime import timedelta
+from typing import Any
+
+import pytest
+from httpx import AsyncClient
+from redis.asyncio import Redis
+from sqlalchemy import func, select, text
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+
+from domain.accounts.models import Account
+from domain.common import clock
+from domain.common.db import create_sessionmaker
+from domain.common.settings import Settings
+from domain.freshness import service as freshness
+from domain.freshness.models import AccountChange
+from domain.integration.models import ApiScope
+from domain.live import chain
+from domain.metrics.models import AccountMetricValues
+from domain.orgs.models import Organisation
+from domain.usage import service as usage
+from domain.users.actor import Actor
+from domain.users.permissions import Permission
+from tests.factories import create_account, create_api_key, create_org
+from tests.helpers import run_burst_worker
+from workers.jobs import live as live_jobs
+from workers.jobs import metrics as metric_jobs
+from workers.jobs import revenue as revenue_jobs
+
+# Every figure the live chain writes; ranks stay with the organisation-wide refresh.
+FIGURES = [
+    c.name
+    for c in AccountMetricValues.__table__.columns
+    if c.name not in {"updated_at", "activity_rank", "activity_rank_trend", "org_id"}
+]
+
+
+async def _figures(session: AsyncSession, org: Organisation) -> dict[uuid.UUID, tuple[Any, ...]]:
+    rows = await session.execute(
+        select(*(AccountMetricValues.__table__.c[name] for name in FIGURES))
+        .where(AccountMetricValues.org_id == org.id)
+        .execution_options(populate_existing=True)
+    )
+    return {row[0]: tuple(row[1:]) for row in rows}
+
+
+async def _pending(session: AsyncSession, org: Organisation) -> int:
+    return int(
+        await session.scalar(
+            select(func.count()).select_from(AccountChange).where(AccountChange.org_id == org.id)
+        )
+        or 0
+    )
+
+
+def _event(account: str, contact: str, at: Any) -> dict[str, Any]:
+    return {
+        "message_id": uuid.uuid4().hex,
+        "name": "Report Exported",
+        "feature": random.choice(["reports", "alerts", "sso"]),
+        "contact_external_id": contact,
+        "account_external_id": account,
+        "occurred_at": at.isoformat(),
+    }
+
+
+async def _contacts(client: AsyncClient, key: dict[str, str], pairs: list[tuple[str, str]]) -> None:
+    response = await client.post(
+        "/api/v1/contacts/batch",
+        headers=key,
+        json={"items": [{"external_id": c, "account_external_ids": [a]} for c, a in pairs]},
+    )
+    assert response.status_code == 200 and response.json()["rejected"] == 0, response.text
+
+
+async def _state(client: AsyncClient, key: dict[str, str], change: int) -> str:
+    response = await client.get(f"/api/v1/freshness/changes/{change}", headers=key)
+    assert response.status_code == 200, response.text
+    state: str = response.json()["state"]
+    return state
+
+
+async def test_pushed_events_tickets_and_interactions_reach_the_metrics_in_one_run(
+    client: AsyncClient, session: AsyncSession, org: Organisation, job_ctx: dict[str, Any]
+) -> None:
+    account = await create_account(session, org, external_id="acme")
+    _, key = await create_api_key(session, org, ApiScope.FULL)
+    await session.commit()
+    await _contacts(client, key, [("ada", "acme")])
+    now = clock.now()
+    events = [_event("acme", "ada", now - timedelta(minutes=m)) for m in (1, 2, 3)]
+    response = await client.post("/api/v1/events/batch", headers=key, json={"items": events})
+    assert response.status_code == 200, response.text
+    ticket = {
+        "external_id": "ZD-1",
+        "source": "zendesk",
+        "account": "acme",
+        "subject": "SSO",
+        "status": "open",
+        "opened_at": now.isoformat(),
+    }
+    response = await client.post("/api/v1/tickets/batch", headers=key, json={"items": [ticket]})
+    assert response.status_code == 200, response.text
+    call = {
+        "external_id": "call-1",
+        "source": "gong",
+        "account": "acme",
+        "type": "call",
+        "occurred_at": (now - timedelta(hours=1)).isoformat(),
+    }
+    response = await client.post("/api/v1/interactions/batch", headers=key, json={"items": [call]})
+    assert response.status_code == 200, response.text
+
+    # Three writes, one changed account; nothing computed yet.
+    before = (await client.get("/api/v1/freshness", headers=key)).json()
+    assert (before["pending_accounts"], before["running_accounts"]) == (1, 0)
+    assert before["oldest_change_at"] is not None
+    change = before["last_change"]
+    assert await _state(client, key, change) == "queued"
+    assert await session.get(AccountMetricValues, account.id) is None
+
+    assert await live_jobs.run(job_ctx, str(org.id)) == 1
+
+    values = await session.get_one(AccountMetricValues, account.id, populate_existing=True)
+    assert (values.events_7d, values.active_users_7d, values.open_tickets) == (3, 1, 1)
+    assert values.last_interaction_on == clock.today_in(org.time_zone, now - timedelta(hours=1))
+    assert await _state(client, key, change) == "done"
+    after = (await client.get("/api/v1/freshness", headers=key)).json()
+    assert (after["pending_accounts"], after["oldest_change_at"]) == (0, None)
+    stages = {s["stage"]: s["accounts"] for s in after["stages"]}
+    assert stages == {"usage": 1, "revenue": 0, "metrics": 1}
+    # Nothing left: a second run has nothing to do.
+    assert await live_jobs.run(job_ctx, str(org.id)) == 0
+
+
+async def test_a_burst_on_one_account_is_one_change_and_one_recompute(
+    client: AsyncClient, session: AsyncSession, org: Organisation, job_ctx: dict[str, Any]
+) -> None:
+    await create_account(session, org, external_id="acme")
+    _, key = await create_api_key(session, org, ApiScope.INGEST)
+    await session.commit()
+    await _contacts(client, key, [("ada", "acme")])
+    for _ in range(5):
+        items = [_event("acme", "ada", clock.now()) for _ in range(200)]
+        response = await client.post("/api/v1/events/batch", headers=key, json={"items": items})
+        assert response.status_code == 200, response.text
+
+    assert await _pending(session, org) == 1
+    assert await live_jobs.run(job_ctx, str(org.id)) == 1
+
+
+async def test_an_unknown_change_number_is_a_404(
+    client: AsyncClient, session: AsyncSession, org: Organisation
+) -> None:
+    _, key = await create_api_key(session, org, ApiScope.INGEST)
+    await session.commit()
+    last = (await client.get("/api/v1/freshness", headers=key)).json()["last_change"]
+    response = await client.get(f"/api/v1/freshness/changes/{last + 1000}", headers=key)
+    assert response.status_code == 404
+    assert response.json()["code"] == "change_not_found"
+    assert (await client.get("/api/v1/freshness/changes/0", headers=key)).status_code == 422
+    assert (await client.get("/api/v1/freshness/changes/x", headers=key)).status_code == 422
+
+
+async def test_an_account_changed_during_its_run_stays_for_its_newer_change(
+    session: AsyncSession, sessionmaker: async_sessionmaker[AsyncSession], org: Organisation
+) -> None:
+    account = await create_account(session, org)
+    await session.commit()
+    async with sessionmaker() as writer:
+        from domain.freshness import changes
+
+        first = await changes.note(writer, org.id, [account.id])
+        await writer.commit()
+    run = uuid.uuid4()
+    claimed = await freshness.claim(session, org.id, run)
+    await session.commit()
+    async with sessionmaker() as writer:
+        second = await changes.note(writer, org.id, [account.id])
+        await writer.commit()
+
+    await chain.bring_up_to_date(session, org.id, run, claimed)
+    await session.commit()
+
+    row = await session.get_one(AccountChange, account.id, populate_existing=True)
+    assert (row.first_seq, row.last_seq, row.claimed_by) == (first + 1, second, None)
+    assert second > first
+
+
+async def test_a_dead_workers_claim_is_taken_over_after_the_lease(
+    session: AsyncSession, org: Organisation
+) -> None:
+    from domain.freshness import changes
+
+    account = await create_account(session, org)
+    await changes.note(session, org.id, [account.id])
+    await session.commit()
+    now = clock.now()
+    assert [c.account_id for c in await freshness.claim(session, org.id, uuid.uuid4(), now=now)]
+    await session.commit()
+
+    # Another worker meanwhile skips it; once the lease has passed, takes it over.
+    assert await freshness.claim(session, org.id, uuid.uuid4(), now=now) == []
+    later = now + freshness.LEASE + timedelta(seconds=1)
+    [taken] = await freshness.claim(session, org.id, uuid.uuid4(), now=later)
+    assert (taken.account_id, taken.attempts) == (account.id, 2)
+    # A claim abandoned MAX_ATTEMPTS times is reported failed, not retried for ever.
+    await session.commit()
+    muchlater = later + freshness.LEASE + timedelta(seconds=1)
+    assert await freshness.claim(session, org.id, uuid.uuid4(), now=muchlater)
+    await session.commit()
+    gone = muchlater + freshness.LEASE + timedelta(seconds=1)
+    assert await freshness.claim(session, org.id, uuid.uuid4(), now=gone) == []
+    row = await session.get_one(AccountChange, account.id, populate_existing=True)
+    assert row.failed_at is not None and "stopped 3 times" in (row.error or "")
+
+
+async def test_one_failing_account_holds_back_only_itself(
+    client: AsyncClient,
+    session: AsyncSession,
+    org: Organisation,
+    job_ctx: dict[str, Any],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from domain.freshness import changes
+
+    good, bad = await create_account(session, org), await create_account(session, org)
+    _, key = await create_api_key(session, org, ApiScope.INGEST)
+    change = await changes.note(session, org.id, [good.id, bad.id])
+    await session.commit()
+
+    async def explode(session: AsyncSession, batch: chain.Batch) -> int:
+        if bad.id in batch.accounts:
+            raise RuntimeError("no such figure")
+        return len(batch.accounts)
+
+    # A stage that fails for one account (injected: nothing in the product fails on demand).
+    monkeypatch.setattr(chain, "STAGES", [*chain.STAGES, chain.Stage("explode", (), explode)])
+    assert await live_jobs.run(job_ctx, str(org.id)) == 1
+    assert await _state(client, key, change) == "queued"
+    for _ in range(freshness.MAX_ATTEMPTS - 1):
+        await live_jobs.run(job_ctx, str(org.id))
+
+    response = await client.get(f"/api/v1/freshness/changes/{change}", headers=key)
+    assert response.json()["state"] == "failed"
+    assert "no such figure" in response.json()["error"]
+    assert (await session.get_one(AccountMetricValues, good.id)).open_tickets == 0
+    assert (await client.get("/api/v1/freshness", headers=key)).json()["failed_accounts"] == 1
+
+
+@pytest.fixture
+async def committed_org(engine: AsyncEngine) -> AsyncIterator[uuid.UUID]:
+    """An organisation whose data is committed (workers on their own connections see it)."""
+    async with create_sessionmaker(engine)() as session:
+        org, _ = await create_org(session, name=f"live-{uuid.uuid4().hex[:8]}")
+        await session.commit()
+    yield org.id
+    async with engine.begin() as conn:
+        await conn.execute(text("DELETE FROM organisations WHERE id = :id"), {"id": org.id})
+
+
+async def test_two_workers_share_the_chain(
+    engine: AsyncEngine, redis: Redis, settings: Settings, committed_org: uuid.UUID
+) -> None:
+    """1,200 changed accounts, three runs queued, two real workers side by side: every
+    account brought up to date, none left claimed, no run failed."""
+    n = 1_200
+    sessionmaker = create_sessionmaker(engine)
+    actor = Actor(org_id=committed_org, user_id=None, permissions=frozenset(Permission))
+    async with sessionmaker() as session:
+        await session.execute(
+            text(
+                "INSERT INTO accounts (id, org_id, external_id, name) "
+                "SELECT gen_random_uuid(), :org_id, 'a-' || i, 'Account ' || i "
+                "FROM generate_series(1, :n) AS i"
+            ),
+            {"org_id": committed_org, "n": n},
+        )
+        contacts = [
+            {"external_id": f"u-{i}", "account_external_ids": [f"a-{i}"]} for i in range(1, n + 1)
+        ]
+        await usage.upsert_contact_batch(session, actor, json.dumps({"items": contacts}).encode())
+        items = [_event(f"a-{i}", f"u-{i}", clock.now()) for i in range(1, n + 1)]
+        result = await usage.ingest_event_batch(
+            session, actor, json.dumps({"items": items}).encode()
+        )
+        assert result.rejected == 0
+        await session.commit()
+    ctx = {"sessionmaker": sessionmaker, "redis": redis, "settings": settings}
+
+    assert await live_jobs.schedule(ctx) >= 1
+    workers = await asyncio.gather(
+        run_burst_worker(settings, sessionmaker), run_burst_worker(settings, sessionmaker)
+    )
+
+    assert sum(w.jobs_complete for w in workers) == 3
+    assert all(w.jobs_failed == 0 for w in workers)
+    async with sessionmaker() as session:
+        left = await session.scalar(
+            select(func.count()).where(AccountChange.org_id == committed_org)
+        )
+        events = await session.scalars(
+            select(AccountMetricValues.events_7d).where(AccountMetricValues.org_id == committed_org)
+        )
+        assert (left, Counter(events)) == (0, Counter({1: n}))
+
+
+async def test_the_live_result_equals_the_full_recompute_on_random_data(
+    client: AsyncClient, session: AsyncSession, org: Organisation, job_ctx: dict[str, Any]
+) -> None:
+    rng = random.Random(20261204)
+    accounts: list[Account] = [
+        await create_account(session, org, external_id=f"acc-{i}") for i in range(12)
+    ]
+    _, key = await create_api_key(session, org, ApiScope.INGEST)
+    await session.commit()
+    contacts = [(f"user-{i}", rng.choice(accounts).external_id) for i in range(30)]
+    await _contacts(client, key, contacts)
+    now = clock.now()
+    for _ in range(4):
+        events = []
+        for _ in range(rng.randint(20, 120)):
+            contact, account = rng.choice(contacts)
+            at = now - timedelta(minutes=rng.randint(0, 60 * 24 * 40))
+            events.append(_event(account, contact, at))
+        response = await client.post("/api/v1/events/batch", headers=key, json={"items": events})
+        assert response.status_code == 200, response.text
+        tickets = [
+            {
+                "external_id": f"T-{rng.randint(1, 40)}",
+                "source": "zendesk",
+                "account": rng.choice(accounts).external_id,
+                "subject": "Help",
+                "status": rng.choice(["open", "pending", "solved", "closed"]),
+                "opened_at": (now - timedelta(days=rng.randint(0, 20))).isoformat(),
+            }
+            for _ in range(10)
+        ]
+        tickets = list({t["external_id"]: t for t in tickets}.values())
+        response = await client.post("/api/v1/tickets/batch", headers=key, json={"items": tickets})
+        assert response.status_code == 200, response.text
+        subscription = {
+            "external_id": f"sub-{rng.randint(1, 8)}",
+            "account_external_id": rng.choice(accounts).external_id,
+            "currency": "USD",
+            "starts_on": "2025-01-01",
+            "items": [
+                {"external_id": "plan", "unit_price": rng.randint(1, 900) * 100, "quantity": 1}
+            ],
+        }
+        response = await client.post(
+            "/api/v1/subscriptions/batch", headers=key, json={"items": [subscription]}
+        )
+        assert response.status_code == 200, response.text
+        await live_jobs.run(job_ctx, str(org.id))
+
+    assert await _pending(session, org) == 0
+    live = await _figures(session, org)
+    assert len(live) == len(accounts)
+
+    # The organisation-wide chain (the nightly one) on the same data.
+    await session.execute(
+        text("DELETE FROM account_metric_values WHERE org_id = :org_id"), {"org_id": org.id}
+    )
+    await session.commit()
+    await usage.roll_up(session, org.id)
+    await revenue_jobs.recompute_org(job_ctx, str(org.id))
+    await metric_jobs.refresh_org(job_ctx, str(org.id))
+
+    assert await _figures(session, org) == live

@@ -1,0 +1,69 @@
+"""The live chain's jobs: every few seconds, a run per organisation with changed accounts;
+each run brings batches of them up to date until none is left or its turn is over."""
+
+import math
+import time
+import uuid
+from typing import Any
+
+from domain.common import jobs
+from domain.freshness import service as freshness
+from domain.live import chain
+from workers import queue
+from workers.context import transaction
+
+RUN_JOB = "live.run"
+# A run gives way after this long, so organisations take turns on the workers.
+TURN_SECONDS = 20
+# Runs of one organisation side by side at most (on as many workers as there are).
+RUNS_PER_ORGANISATION = 4
+
+
+@queue.job(RUN_JOB, max_tries=1, timeout_seconds=300, keep_result_seconds=0)
+async def run(ctx: dict[str, Any], org_id: str) -> int:
+    """Claim a batch of the organisation's changed accounts, bring it up to date through
+    every stage and clear its changes in one transaction; again until done or the turn ends.
+    A batch that fails is done again one account at a time, so one bad account holds back
+    only itself (and ends the run: the next one tries it again, up to
+    `freshness.MAX_ATTEMPTS` times). Returns how many accounts were brought up to date."""
+    org = uuid.UUID(org_id)
+    run_id = uuid.uuid4()
+    ends = time.monotonic() + TURN_SECONDS
+    done = 0
+    failed = False
+    while time.monotonic() < ends and not failed:
+        async with transaction(ctx) as session:
+            claimed = await freshness.claim(session, org, run_id)
+        if not claimed:
+            break
+        parts = [claimed]
+        while parts:
+            part = parts.pop()
+            try:
+                async with transaction(ctx) as session:
+                    await chain.bring_up_to_date(session, org, run_id, part)
+                done += len(part)
+            except Exception as exc:
+                if len(part) > 1:
+                    parts += [[c] for c in part]
+                    continue
+                async with transaction(ctx) as session:
+                    await freshness.release(session, org, run_id, part, error=repr(exc))
+                # Tried again by a later run, not at once: what failed may be transient.
+                failed = True
+    return done
+
+
+@queue.job("live.schedule", max_tries=1)
+async def schedule(ctx: dict[str, Any]) -> int:
+    """Every few seconds: a run for each organisation with changed accounts (more than one,
+    up to RUNS_PER_ORGANISATION, for a backlog of several batches); ids collapse a run asked
+    for while the previous one is still queued or running."""
+    async with transaction(ctx) as session:
+        await freshness.retry_failed(session)
+        waiting = await freshness.organisations_with_work(session)
+        for org_id, accounts in waiting:
+            runs = min(math.ceil(accounts / freshness.BATCH_ACCOUNTS), RUNS_PER_ORGANISATION)
+            for slot in range(runs):
+                jobs.enqueue(session, RUN_JOB, job_id=f"live:{org_id}:{slot}", org_id=str(org_id))
+    return len(waiting)
