@@ -1405,6 +1405,50 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/freshness": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get Freshness
+         * @description The organisation's data freshness: accounts whose figures wait for the live chain
+         *     (queued, running, failed), the oldest waiting change, and when each stage last ran.
+         */
+        get: operations["getFreshness"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/freshness/changes/{change}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get Change State
+         * @description Whether the figures reflect a write: `done` once every change the organisation made up
+         *     to and including number `change` has gone through the live chain (usage rollup, MRR,
+         *     metrics); `queued` or `running` before, `failed` when an account's recompute failed
+         *     after retries (the nightly recompute still covers it). Poll it instead of `computed_at`.
+         */
+        get: operations["getChangeState"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/fx-rates": {
         parameters: {
             query?: never;
@@ -3811,6 +3855,27 @@ export interface components {
              */
             rejected: number;
         };
+        /**
+         * ChangeState
+         * @description Whether a write (and every change the organisation made before it) is reflected in the
+         *     figures: `queued`, `running`, `done` or `failed`.
+         */
+        ChangeState: {
+            /** Change */
+            change: number;
+            /** Error */
+            error?: string | null;
+            /**
+             * Pending Accounts
+             * @description Accounts changed up to this number whose figures are not yet up to date
+             */
+            pending_accounts: number;
+            /**
+             * State
+             * @enum {string}
+             */
+            state: "queued" | "running" | "done" | "failed";
+        };
         /** ChildAccountRead */
         ChildAccountRead: {
             account: components["schemas"]["AccountRead"];
@@ -4506,6 +4571,41 @@ export interface components {
              * @example Europe/London
              */
             time_zone: string;
+        };
+        /**
+         * FreshnessRead
+         * @description How far the organisation's figures are behind the data it was sent.
+         */
+        FreshnessRead: {
+            /**
+             * Failed Accounts
+             * @description Of those, failed after retries (tried again within the hour)
+             */
+            failed_accounts: number;
+            /**
+             * Last Change
+             * @description The newest change number issued
+             */
+            last_change: number;
+            /**
+             * Oldest Change At
+             * @description When the oldest change still waiting was made; null when none waits
+             */
+            oldest_change_at: string | null;
+            /** Oldest Change Seconds */
+            oldest_change_seconds: number | null;
+            /**
+             * Pending Accounts
+             * @description Accounts whose figures wait for the live chain
+             */
+            pending_accounts: number;
+            /**
+             * Running Accounts
+             * @description Of those, being brought up to date now
+             */
+            running_accounts: number;
+            /** Stages */
+            stages: components["schemas"]["domain__freshness__schemas__StageRead"][];
         };
         /** FxRateBatch */
         FxRateBatch: {
@@ -6243,18 +6343,6 @@ export interface components {
             /** Stage Name */
             stage_name: string;
         };
-        /** StageRead */
-        StageRead: {
-            /**
-             * Id
-             * Format: uuid
-             */
-            id: string;
-            /** Name */
-            name: string;
-            /** Position */
-            position: number;
-        };
         /** StageWrite */
         StageWrite: {
             /** Name */
@@ -7015,6 +7103,44 @@ export interface components {
             id: string;
             /** Retired At */
             retired_at: string | null;
+        };
+        /** StageRead */
+        domain__accounts__schemas__StageRead: {
+            /**
+             * Id
+             * Format: uuid
+             */
+            id: string;
+            /** Name */
+            name: string;
+            /** Position */
+            position: number;
+        };
+        /**
+         * StageRead
+         * @description When a stage of the live chain last completed for the organisation.
+         */
+        domain__freshness__schemas__StageRead: {
+            /**
+             * Accounts
+             * @description Accounts it brought up to date in that run
+             */
+            accounts: number;
+            /**
+             * Completed At
+             * Format: date-time
+             */
+            completed_at: string;
+            /**
+             * Seconds
+             * @description How long that run of the stage took
+             */
+            seconds: number;
+            /**
+             * Stage
+             * @example metrics
+             */
+            stage: string;
         };
     };
     responses: never;
@@ -11504,6 +11630,89 @@ export interface operations {
             };
         };
     };
+    getFreshness: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FreshnessRead"];
+                };
+            };
+            /** @description Not authenticated */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProblemDetail"];
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
+                };
+            };
+        };
+    };
+    getChangeState: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A write's `change` number */
+                change: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ChangeState"];
+                };
+            };
+            /** @description Not authenticated */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProblemDetail"];
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProblemDetail"];
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
+                };
+            };
+            /** @description Invalid request */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProblemDetail"];
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
+                };
+            };
+        };
+    };
     listFxRates: {
         parameters: {
             query?: {
@@ -12256,7 +12465,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["StageRead"][];
+                    "application/json": components["schemas"]["domain__accounts__schemas__StageRead"][];
                 };
             };
             /** @description Not authenticated */
@@ -12290,7 +12499,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["StageRead"];
+                    "application/json": components["schemas"]["domain__accounts__schemas__StageRead"];
                 };
             };
             /** @description Not authenticated */
@@ -12356,7 +12565,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["StageRead"];
+                    "application/json": components["schemas"]["domain__accounts__schemas__StageRead"];
                 };
             };
             /** @description Not authenticated */
