@@ -33,6 +33,8 @@ NOT_OBJECT_IDS = {
     "key": "a metric key: built-in keys are the same in every organisation; custom ones are "
     "looked up in the caller's organisation by the metric routes",
     "token": "an invitation token: a signed secret, not an id; checked by tests/api/test_users.py",
+    "change": "a change number: one sequence for every organisation, and the answer is about "
+    "the caller's own organisation's changes up to it (tests/workers/test_live.py)",
     "org_id": "the webhook receiver's own organisation: public, authenticated by the webhook "
     "signature (tests/api/test_webhooks.py), not by a user",
 }

@@ -117,7 +117,8 @@ FROM account_changes WHERE org_id = :org_id AND first_seq <= :seq
 """
 )
 
-_LAST_ISSUED = text("SELECT last_value FROM account_change_seq")
+# Before the first change, last_value is the start value but not yet issued.
+_LAST_ISSUED = text("SELECT CASE WHEN is_called THEN last_value ELSE 0 END FROM account_change_seq")
 
 
 @dataclass(frozen=True)

@@ -8,12 +8,13 @@ from typing import Any
 import pytest
 from httpx import AsyncClient
 from redis.asyncio import Redis
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
 from domain.accounts.models import Account
 from domain.common.settings import Settings
+from domain.freshness.models import AccountChange
 from domain.integration.models import ApiCall, ApiScope
 from domain.orgs.models import Organisation
 from domain.revenue import service as revenue
@@ -23,6 +24,25 @@ from tests.factories import auth_headers, create_account, create_api_key, create
 from tests.helpers import assert_problem
 
 TODAY = date(2026, 5, 15)
+
+
+async def _marked(session: AsyncSession) -> list[tuple[uuid.UUID, int, bool]]:
+    """The accounts marked changed for the live chain: (account, last change, revenue)."""
+    rows = await session.execute(
+        select(AccountChange.account_id, AccountChange.last_seq, AccountChange.revenue)
+        .order_by(AccountChange.account_id)
+        .execution_options(populate_existing=True)
+    )
+    return [tuple(row) for row in rows]  # type: ignore[misc]
+
+
+async def _last_change(session: AsyncSession) -> int:
+    return int(
+        await session.scalar(
+            text("SELECT CASE WHEN is_called THEN last_value ELSE 0 END FROM account_change_seq")
+        )
+        or 0
+    )
 
 
 def _subscription(
@@ -130,7 +150,7 @@ class TestSubscriptionBatch:
         body = {"items": [_subscription()]}
         await _post(client, "subscriptions/batch", ingest, body)
         stored = await session.scalar(select(Subscription.updated_at))
-        jobs_before = len(await redis.queued_jobs())
+        marked = await _marked(session)
 
         again = await _post(client, "subscriptions/batch", ingest, body)
 
@@ -138,8 +158,8 @@ class TestSubscriptionBatch:
         assert await _count(session, Subscription) == 1
         assert await _count(session, SubscriptionItem) == 2
         assert await session.scalar(select(Subscription.updated_at)) == stored
-        # Nothing changed, so nothing is recomputed.
-        assert len(await redis.queued_jobs()) == jobs_before == 1
+        # Nothing changed, so nothing is recomputed: the account's one change is the first.
+        assert len(marked) == 1 and await _marked(session) == marked
 
     async def test_an_update_replaces_items_by_external_id(
         self, client: AsyncClient, session: AsyncSession, org: Organisation, ingest: dict[str, str]
@@ -406,7 +426,8 @@ class TestSingleUpsert:
         assert created == {"id": str(stored.id), "external_id": "sub_1", "status": "created"}
         assert stored.account_id == account.id
         assert sorted(i.external_id for i in stored.items) == ["plan", "sso"]
-        assert len(await redis.queued_jobs()) == 1
+        marked = await _marked(session)
+        assert [(a, revenue) for a, _, revenue in marked] == [(account.id, True)]
         updated_at = stored.updated_at
 
         again = await client.post("/api/v1/subscriptions", headers=ingest, json=_subscription())
@@ -415,7 +436,7 @@ class TestSingleUpsert:
         assert again.json() == {**created, "status": "updated"}
         assert (await _subscription_stored(session)).updated_at == updated_at
         assert await _count(session, Subscription) == 1
-        assert len(await redis.queued_jobs()) == 1
+        assert await _marked(session) == marked
         logged = list(await session.scalars(select(ApiCall).order_by(ApiCall.received_at)))
         assert [(c.path, c.accepted, c.rejected) for c in logged] == [
             ("/api/v1/subscriptions", 1, 0)
@@ -505,8 +526,9 @@ class TestSingleUpsert:
     ) -> None:
         rate = {"currency": "eur", "effective_on": "2026-01-01", "rate": "1.08"}
 
+        before = await _last_change(session)
         response = await client.post("/api/v1/fx-rates", headers=ingest, json=rate)
-        jobs = len(await redis.queued_jobs())
+        changes = await _last_change(session)
         again = await client.post("/api/v1/fx-rates", headers=ingest, json=rate)
         base = await client.post(
             "/api/v1/fx-rates", headers=ingest, json={**rate, "currency": "USD"}
@@ -517,8 +539,8 @@ class TestSingleUpsert:
         assert (response.json()["currency"], response.json()["base_currency"]) == ("EUR", "USD")
         assert response.json()["rate"] in ("1.08", "1.0800000000")
         assert again.json()["id"] == response.json()["id"]
-        # Only the new rate queued a recompute; the repeat changed nothing.
-        assert jobs == 1 and len(await redis.queued_jobs()) == 1
+        # Only the new rate marked the organisation's revenue changed; the repeat changed nothing.
+        assert changes == before + 1 and await _last_change(session) == changes
         assert_problem(base, 409, "base_currency_rate")
         assert_problem(negative, 422)
 

@@ -357,7 +357,7 @@ class TestEnqueuedOnlyAfterCommit:
             json={"token": "x" * 40, "new_password": "y" * 12},
         )
 
-        assert response.status_code == 422
+        assert response.status_code == 409
         assert await redis.queued_jobs() == []
 
     async def test_an_error_after_queueing_drops_the_email_and_its_job(
