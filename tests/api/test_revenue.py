@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
 from domain.accounts.models import Account
+from domain.common.batches import MAX_BATCH
 from domain.common.settings import Settings
 from domain.integration.models import ApiCall, ApiScope
 from domain.orgs.models import Organisation
@@ -173,13 +174,12 @@ class TestSubscriptionBatch:
         )
         assert_problem(response, 401)
 
-    async def test_more_than_a_thousand_is_422(
+    async def test_more_than_the_limit_is_413(
         self, client: AsyncClient, ingest: dict[str, str]
     ) -> None:
-        body = {"items": [_subscription(f"s{i}") for i in range(1001)]}
-        assert_problem(
-            await client.post("/api/v1/subscriptions/batch", headers=ingest, json=body), 422
-        )
+        body = {"items": [_subscription(f"s{i}") for i in range(MAX_BATCH + 1)]}
+        response = await client.post("/api/v1/subscriptions/batch", headers=ingest, json=body)
+        assert_problem(response, 413, "batch_too_large")
 
 
 async def _recompute(session: AsyncSession, org: Organisation) -> None:
