@@ -260,7 +260,9 @@ class TestMetricValues:
             (2, "nope"),
             (3, "a-2"),
         ]
-        assert (await _account(session, org, "a-1")).custom_values == {"seats": 12}
+        a1 = await _account(session, org, "a-1")
+        assert body["records"] == [{"index": 0, "external_id": "a-1", "id": str(a1.id)}]
+        assert a1.custom_values == {"seats": 12}
         assert (await _account(session, org, "a-2")).custom_values == {}
 
 

@@ -7,6 +7,7 @@ from fastapi import FastAPI
 from httpx import AsyncClient
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from domain.common.batches import MAX_BATCH
 from domain.integration.models import ApiScope
 from domain.orgs.models import Organisation
 from tests.factories import create_account, create_api_key
@@ -137,6 +138,23 @@ class TestRequestBodiesRefuseUnknownFields:
         )
 
         assert_problem(response, 422, "validation_error")
+
+
+class TestBatchBodies:
+    def test_records_refer_to_their_schemas(self, app_instance: FastAPI) -> None:
+        components = app_instance.openapi()["components"]["schemas"]
+        batches = [(label, op) for label, op in _operations(app_instance) if "/batch" in label]
+        assert len(batches) == 10
+        for label, op in batches:
+            body = op["requestBody"]["content"]["application/json"]["schema"]
+            [records] = [p for k, p in body["properties"].items() if k in ("items", "batch")]
+            assert records["maxItems"] == MAX_BATCH, label
+            names = _refs(records)
+            assert names and names <= components.keys(), (label, names)
+
+    def test_every_reference_resolves(self, app_instance: FastAPI) -> None:
+        document = app_instance.openapi()
+        assert _refs(document) <= document["components"]["schemas"].keys()
 
 
 class TestEveryOperationDocumentsItsProblems:

@@ -111,10 +111,14 @@ class TestSubscriptionBatch:
             (3, "sub_1"),
             (4, "sub_5"),
         ]
-        assert "ends_on must be after starts_on" in result["errors"][0]["message"]
+        # A rule across fields is the record's, not its `items`'.
+        assert result["errors"][0]["message"] == "subscription: ends_on must be after starts_on"
         assert result["errors"][1]["message"].startswith("currency:")
         assert "repeated" in result["errors"][2]["message"]
         assert await _count(session, Subscription) == 1
+        stored = await session.scalar(select(Subscription))
+        assert stored is not None
+        assert result["records"] == [{"index": 0, "external_id": "sub_1", "id": str(stored.id)}]
         logged = await session.scalar(select(ApiCall))
         assert logged is not None and (logged.accepted, logged.rejected) == (1, 4)
         assert logged.errors[0]["id"] == "sub_2"
@@ -249,9 +253,12 @@ class TestReading:
         again = await _post(client, "invoices/batch", ingest, {"items": [invoice]})
 
         assert (result["accepted"], result["rejected"], again["accepted"]) == (1, 1, 1)
+        assert result["errors"][0]["message"] == "invoice: due_on must not be before issued_on"
         page = (await client.get(f"/api/v1/accounts/{account.id}/invoices", headers=headers)).json()
         assert page["total"] == 1
         [stored] = page["items"]
+        record = {"index": 0, "external_id": "INV-1", "id": stored["id"]}
+        assert result["records"] == again["records"] == [record]
         assert (stored["total"], stored["is_paid"], len(stored["lines"])) == (12_500, True, 2)
 
     async def test_a_csm_sees_only_their_accounts(
@@ -371,6 +378,14 @@ class TestFxRates:
         ]
         result = await _post(client, "fx-rates/batch", headers, {"items": rates})
         assert (result["accepted"], result["rejected"]) == (2, 1)
+        ids = {
+            r["effective_on"]: r["id"]
+            for r in (await client.get("/api/v1/fx-rates", headers=headers)).json()
+        }
+        assert result["records"] == [
+            {"index": 0, "external_id": "EUR", "id": ids["2025-12-01"]},
+            {"index": 1, "external_id": "EUR", "id": ids["2026-03-01"]},
+        ]
         sub = _subscription(currency="EUR", items=[{"external_id": "plan", "unit_price": 10_000}])
         await _post(client, "subscriptions/batch", headers, {"items": [sub]})
         await _recompute(session, org)
