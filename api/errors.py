@@ -11,8 +11,13 @@ from pydantic import BaseModel, Field
 from sqlalchemy.exc import DBAPIError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from domain.common.errors import DomainError, TooManyRequests
-from domain.integration.errors import RecordRefused
+from domain.common.errors import (
+    BatchTooLarge,
+    DomainError,
+    InvalidBatch,
+    RecordRefused,
+    TooManyRequests,
+)
 from domain.integration.schemas import CallOutcome
 
 log = logging.getLogger(__name__)
@@ -93,8 +98,9 @@ def problem_response(
 
 async def _domain_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, DomainError)
-    if isinstance(exc, RecordRefused):
-        _count_refused(request, 1)
+    if isinstance(exc, RecordRefused | InvalidBatch | BatchTooLarge):
+        # A batch refused at its envelope rejected each of its records (when they were read).
+        _count_refused(request, exc.extra.get("records", 1))
     headers = {}
     if isinstance(exc, TooManyRequests):
         headers["Retry-After"] = str(exc.retry_after)

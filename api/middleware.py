@@ -304,7 +304,7 @@ def _replay(body: bytes, connected: bool, receive: Receive) -> Receive:
 
 
 # A batch (`{"items": [...]}`, Segment's `{"batch": [...]}`) refuses a bad record alone where
-# its records are parsed (domain/integration/batch.py, domain/usage/batches.py).
+# its records are parsed (domain/common/batches.py).
 _BATCH_KEYS = ("items", "batch")
 
 

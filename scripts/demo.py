@@ -1,5 +1,6 @@
 """The demo organisation `make run` loads into an empty database (and the e2e tests rely on)."""
 
+import json
 import random
 import uuid
 from datetime import date, datetime, timedelta
@@ -494,6 +495,11 @@ async def _hierarchy_story(
     await session.flush()
 
 
+def _batch(records: list[dict[str, object]]) -> bytes:
+    """Records as the body of a batch request."""
+    return json.dumps({"items": records}).encode()
+
+
 async def _revenue_story(
     session: AsyncSession, org: Organisation, accounts: list[Account], today: date
 ) -> None:
@@ -502,11 +508,8 @@ async def _revenue_story(
     ingester = Actor(org_id=org.id, user_id=None, permissions=frozenset({Permission.INGEST_DATA}))
     rng = random.Random(7)
     year_ago = date(today.year - 1, today.month, 1)
-    await revenue.ingest_fx_rates(
-        session,
-        ingester,
-        [{"currency": "EUR", "effective_on": str(year_ago - timedelta(days=400)), "rate": "1.08"}],
-    )
+    rate = {"currency": "EUR", "effective_on": str(year_ago - timedelta(days=400)), "rate": "1.08"}
+    await revenue.ingest_fx_rates(session, ingester, _batch([rate]))
     # Acme: an annual plan renewed at a higher price, plus an SSO add-on with a launch coupon.
     acme = accounts[0].external_id
     subscriptions: list[dict[str, object]] = [
@@ -579,7 +582,7 @@ async def _revenue_story(
                 ],
             }
         )
-    await revenue.ingest_subscriptions(session, ingester, subscriptions)
+    await revenue.ingest_subscriptions(session, ingester, _batch(subscriptions))
     invoices = [
         {
             "number": f"INV-ACME-{i + 1:03d}",
@@ -592,7 +595,7 @@ async def _revenue_story(
         }
         for i in range(4)
     ]
-    await revenue.ingest_invoices(session, ingester, invoices)
+    await revenue.ingest_invoices(session, ingester, _batch(invoices))
     await revenue.recompute(session, org.id, today=today)
 
 

@@ -1,10 +1,12 @@
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Response, status
+from fastapi import APIRouter, Query, Request, Response, status
 
+from api.batches import batch_body, record
 from api.deps import ApiActor, ApiCallOutcome, Session
 from api.errors import problem
+from api.params import Limit, Offset
 from domain.accounts import bulk, ingest
 from domain.accounts import service as accounts
 from domain.accounts.ingest import (
@@ -33,8 +35,9 @@ from domain.accounts.schemas import (
     NpsResponseCreate,
     StatusUpdateCreate,
 )
-from domain.common.pagination import MAX_LIMIT, Page
-from domain.integration.schemas import CallOutcome, UpsertedRecord
+from domain.common.pagination import Page
+from domain.common.schemas import BatchResult
+from domain.integration.schemas import UpsertedRecord
 
 router = APIRouter(prefix="/accounts", tags=["accounts"])
 
@@ -58,8 +61,8 @@ async def list_accounts(
             "values of the metric columns among them in `metric_values`",
         ),
     ] = [],  # noqa: B006  # FastAPI copies a query default per request
-    limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = 50,
-    offset: Annotated[int, Query(ge=0, le=10_000_000)] = 0,
+    limit: Limit = 50,
+    offset: Offset = 0,
     deleted: Annotated[
         bool, Query(description="List deleted accounts instead (to restore them)")
     ] = False,
@@ -90,14 +93,20 @@ async def create_account(data: AccountCreate, actor: ApiActor, session: Session)
     return AccountRead.model_validate(await accounts.create_account(session, actor, data))
 
 
-@router.post("/batch", response_model=CallOutcome, responses=problem(401, 403, 413, 422))
+@router.post(
+    "/batch",
+    response_model=BatchResult,
+    responses=problem(401, 403, 413, 422),
+    openapi_extra=batch_body(AccountUpsertBatch),
+)
 async def upsert_accounts(
-    data: AccountUpsertBatch, actor: ApiActor, session: Session, outcome: ApiCallOutcome
-) -> CallOutcome:
-    """Create or update up to 1,000 accounts by external id, with tier and stage by name and
-    CSMs by email. Each record succeeds or fails on its own: the answer lists the refused ones
-    and why (also in the key's API log). Sending the same batch again changes nothing."""
-    return outcome.record(await ingest.upsert_accounts(session, actor, data.items))
+    request: Request, actor: ApiActor, session: Session, outcome: ApiCallOutcome
+) -> BatchResult:
+    """Create or update up to 5,000 accounts by external id, with tier and stage by name and
+    CSMs by email. Each record succeeds or fails on its own: the answer lists the stored ones
+    with their ids and the refused ones with why (also in the key's API log). Sending the same
+    batch again changes nothing."""
+    return record(outcome, await ingest.upsert_accounts(session, actor, await request.body()))
 
 
 @router.post("/upsert", response_model=UpsertedRecord, responses=problem(401, 403, 422))
@@ -123,14 +132,18 @@ async def set_account_metric_value(
 
 
 @router.post(
-    "/metric-values/batch", response_model=CallOutcome, responses=problem(401, 403, 413, 422)
+    "/metric-values/batch",
+    response_model=BatchResult,
+    responses=problem(401, 403, 413, 422),
+    openapi_extra=batch_body(MetricValuesBatch),
 )
 async def set_account_metric_values(
-    data: MetricValuesBatch, actor: ApiActor, session: Session, outcome: ApiCallOutcome
-) -> CallOutcome:
-    """Set custom dimension and metric values of up to 1,000 accounts by external id; a value
-    of the wrong type refuses that record only."""
-    return outcome.record(await ingest.set_metric_values(session, actor, data.items))
+    request: Request, actor: ApiActor, session: Session, outcome: ApiCallOutcome
+) -> BatchResult:
+    """Set custom dimension and metric values of up to 5,000 accounts by external id (the
+    stored ones are in `records` with the account's id); a value of the wrong type refuses
+    that record only."""
+    return record(outcome, await ingest.set_metric_values(session, actor, await request.body()))
 
 
 @router.get("/fields", response_model=list[FieldRead], responses=problem(401))

@@ -1,16 +1,16 @@
 import uuid
-from typing import Annotated
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Request
 
+from api.batches import batch_body, record
 from api.deps import ApiActor, ApiCallOutcome, Session
 from api.errors import problem
-from api.routers.events import batch_body, record
-from domain.common.pagination import MAX_LIMIT, Page
+from api.params import Limit, Offset
+from domain.common.pagination import Page
+from domain.common.schemas import BatchResult
 from domain.integration.schemas import IngestReceipt
 from domain.usage import service as usage
 from domain.usage.schemas import (
-    BatchResult,
     ContactBatch,
     ContactDetail,
     ContactRead,
@@ -20,9 +20,6 @@ from domain.usage.schemas import (
 
 # Contacts: the people who use the customer's product, and the accounts they belong to.
 router = APIRouter(tags=["contacts"])
-
-Limit = Annotated[int, Query(ge=1, le=MAX_LIMIT)]
-Offset = Annotated[int, Query(ge=0, le=10_000_000)]
 
 _CONTACT_EXAMPLE = {
     "external_id": "user-42",
@@ -42,7 +39,7 @@ async def upsert_contact(
     value; traits are merged; accounts are added, and linked once they exist. Answers a
     receipt, not the contact: read it with `/contacts/{contact_id}`."""
     receipt = await usage.upsert_contact(session, actor, data)
-    record(outcome, 1, 0, [])
+    outcome.accepted = 1
     return receipt
 
 
@@ -55,11 +52,10 @@ async def upsert_contact(
 async def upsert_contacts(
     request: Request, actor: ApiActor, session: Session, outcome: ApiCallOutcome
 ) -> BatchResult:
-    """Upsert up to 5,000 contacts by external id. Valid ones are written and invalid ones
-    reported by position (200 unless the body itself is malformed: 422, or too long: 413)."""
-    result = await usage.upsert_contact_batch(session, actor, await request.body())
-    record(outcome, result.accepted, result.rejected, result.errors)
-    return result
+    """Upsert up to 5,000 contacts by external id. Valid ones are written, with their ids in
+    `records`, and invalid ones reported by position (200 unless the body itself is malformed:
+    422, or too long: 413)."""
+    return record(outcome, await usage.upsert_contact_batch(session, actor, await request.body()))
 
 
 @router.get(

@@ -1,49 +1,19 @@
 import uuid
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Query, Request
-from pydantic import BaseModel
 
+from api.batches import batch_body, record
 from api.deps import ApiActor, ApiCallOutcome, Session
 from api.errors import problem
-from domain.common.pagination import MAX_LIMIT, Page
-from domain.integration.schemas import ApiCallError, CallOutcome
+from api.params import Limit, Offset
+from domain.common.pagination import Page
+from domain.common.schemas import BatchResult
 from domain.usage import service as usage
-from domain.usage.schemas import (
-    BatchResult,
-    EventBatch,
-    EventCreate,
-    EventRead,
-    EventReceipt,
-    ItemError,
-)
+from domain.usage.schemas import EventBatch, EventCreate, EventRead, EventReceipt
 
 # Product usage events: what contacts did in the customer's product.
 router = APIRouter(tags=["events"])
-
-Limit = Annotated[int, Query(ge=1, le=MAX_LIMIT)]
-Offset = Annotated[int, Query(ge=0, le=10_000_000)]
-
-
-def batch_body(model: type[BaseModel], example: dict[str, Any]) -> dict[str, Any]:
-    """The documented request body of a batch route, which reads its raw body itself (so one
-    bad item is reported, not a 422 for the whole batch). Items refer to the single routes'
-    schemas, which are in the components already."""
-    schema = model.model_json_schema(ref_template="#/components/schemas/{model}")
-    schema.pop("$defs", None)
-    return {
-        "requestBody": {
-            "required": True,
-            "content": {"application/json": {"schema": schema, "example": example}},
-        }
-    }
-
-
-def record(outcome: CallOutcome, accepted: int, rejected: int, errors: list[ItemError]) -> None:
-    """What the call accepted and rejected, for the API log."""
-    outcome.accepted = accepted
-    outcome.rejected = rejected
-    outcome.errors = [ApiCallError(index=e.index, id=e.id, message=e.message) for e in errors]
 
 
 _EVENT_EXAMPLE = {
@@ -65,7 +35,7 @@ async def ingest_event(
     """Send one product event. An event whose account or contact Tenure does not know yet is
     kept and linked when they arrive; a message id received before is not stored again."""
     receipt = await usage.ingest_event(session, actor, data)
-    record(outcome, 1, 0, [])
+    outcome.accepted = 1
     return receipt
 
 
@@ -80,10 +50,9 @@ async def ingest_events(
 ) -> BatchResult:
     """Send up to 5,000 events in one call. Valid events are stored and invalid ones reported
     by position (the answer is 200 unless the body itself is malformed: 422, or too long:
-    413). Sending the same batch again stores nothing new."""
-    result = await usage.ingest_event_batch(session, actor, await request.body())
-    record(outcome, result.accepted, result.rejected, result.errors)
-    return result
+    413). Sending the same batch again stores nothing new. An event has no id of its own
+    beyond its message id, so `records` stays empty."""
+    return record(outcome, await usage.ingest_event_batch(session, actor, await request.body()))
 
 
 @router.get(

@@ -1,13 +1,19 @@
 import uuid
-from typing import Annotated
+from collections.abc import Awaitable, Callable
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Query, status
+from fastapi import APIRouter, Path, Query, Request, status
+from pydantic import BaseModel
+from sqlalchemy.ext.asyncio import AsyncSession
 
+from api.batches import batch_body, record
 from api.deps import ApiActor, ApiCallOutcome, CurrentActor, Session
 from api.errors import problem
-from domain.common.pagination import MAX_LIMIT, Page
+from api.params import Limit, Offset
+from domain.common.pagination import Page
+from domain.common.schemas import BatchResult
 from domain.common.types import Instant
-from domain.integration.schemas import CallOutcome, UpsertedRecord
+from domain.integration.schemas import UpsertedRecord
 from domain.interactions import ingest
 from domain.interactions import service as interactions
 from domain.interactions.ingest import (
@@ -34,12 +40,11 @@ from domain.interactions.schemas import (
     TimelineItem,
     TimelineKind,
 )
+from domain.users.actor import Actor
 
 # Interactions, notes, tickets, their search and the account timeline: the account's history.
 router = APIRouter()
 
-Limit = Annotated[int, Query(ge=1, le=MAX_LIMIT)]
-Offset = Annotated[int, Query(ge=0, le=10_000_000)]
 Rollup = Annotated[
     bool,
     Query(
@@ -51,31 +56,36 @@ Rollup = Annotated[
 
 @router.post(
     "/interactions/batch",
-    response_model=CallOutcome,
+    response_model=BatchResult,
     tags=["interactions"],
     responses=problem(401, 403, 413, 422),
+    openapi_extra=batch_body(InteractionBatch),
 )
 async def upsert_interactions(
-    data: InteractionBatch, actor: ApiActor, session: Session, outcome: ApiCallOutcome
-) -> CallOutcome:
-    """Create or update up to 1,000 interactions synced from a CRM, by (source, external id);
+    request: Request, actor: ApiActor, session: Session, outcome: ApiCallOutcome
+) -> BatchResult:
+    """Create or update up to 5,000 interactions synced from a CRM, by (source, external id);
     the account may be named by its external, CRM, billing or support id. Each record
-    succeeds or fails on its own."""
-    return outcome.record(await ingest.upsert_interactions(session, actor, data.items))
+    succeeds or fails on its own: the stored ones are in `records` with their ids, the
+    refused ones in `errors` with why."""
+    body = await request.body()
+    return record(outcome, await ingest.upsert_interactions(session, actor, body))
 
 
 @router.post(
     "/tickets/batch",
-    response_model=CallOutcome,
+    response_model=BatchResult,
     tags=["tickets"],
     responses=problem(401, 403, 413, 422),
+    openapi_extra=batch_body(TicketBatch),
 )
 async def upsert_tickets(
-    data: TicketBatch, actor: ApiActor, session: Session, outcome: ApiCallOutcome
-) -> CallOutcome:
-    """Create or update up to 1,000 help-desk tickets by (source, external id); each record
-    succeeds or fails on its own."""
-    return outcome.record(await ingest.upsert_tickets(session, actor, data.items))
+    request: Request, actor: ApiActor, session: Session, outcome: ApiCallOutcome
+) -> BatchResult:
+    """Create or update up to 5,000 help-desk tickets by (source, external id); each record
+    succeeds or fails on its own: the stored ones are in `records` with their ids, the
+    refused ones in `errors` with why."""
+    return record(outcome, await ingest.upsert_tickets(session, actor, await request.body()))
 
 
 @router.post(
@@ -194,21 +204,6 @@ async def create_interaction(
     )
 
 
-@router.get(
-    "/interactions/{interaction_id}",
-    tags=["interactions"],
-    response_model=InteractionRead,
-    responses=problem(401, 404, 422),
-)
-async def get_interaction(
-    interaction_id: uuid.UUID, actor: ApiActor, session: Session
-) -> InteractionRead:
-    """One interaction."""
-    return InteractionRead.model_validate(
-        await interactions.get_interaction(session, actor, interaction_id)
-    )
-
-
 @router.patch(
     "/interactions/{interaction_id}",
     tags=["interactions"],
@@ -235,28 +230,6 @@ async def delete_interaction(
 ) -> None:
     """Delete an interaction."""
     await interactions.delete_interaction(session, actor, interaction_id)
-
-
-@router.get(
-    "/accounts/{account_id}/notes",
-    tags=["notes"],
-    response_model=Page[AccountNoteRead],
-    responses=problem(401, 404, 422),
-)
-async def list_account_notes(
-    account_id: uuid.UUID,
-    actor: ApiActor,
-    session: Session,
-    rollup: Rollup = False,
-    limit: Limit = 50,
-    offset: Offset = 0,
-) -> Page[AccountNoteRead]:
-    """An account's notes: pinned first, then newest first; with `rollup`, its child
-    accounts' too."""
-    paged = await interactions.list_account_notes(
-        session, actor, account_id, rollup=rollup, limit=limit, offset=offset
-    )
-    return Page[AccountNoteRead].model_validate(paged)
 
 
 @router.post(
@@ -298,28 +271,6 @@ async def delete_note(note_id: uuid.UUID, actor: CurrentActor, session: Session)
     await interactions.delete_note(session, actor, note_id)
 
 
-@router.get(
-    "/accounts/{account_id}/tickets",
-    tags=["tickets"],
-    response_model=Page[AccountTicketRead],
-    responses=problem(401, 404, 422),
-)
-async def list_account_tickets(
-    account_id: uuid.UUID,
-    actor: ApiActor,
-    session: Session,
-    rollup: Rollup = False,
-    limit: Limit = 50,
-    offset: Offset = 0,
-) -> Page[AccountTicketRead]:
-    """An account's support tickets, most recently opened first; with `rollup`, its child
-    accounts' too."""
-    paged = await interactions.list_account_tickets(
-        session, actor, account_id, rollup=rollup, limit=limit, offset=offset
-    )
-    return Page[AccountTicketRead].model_validate(paged)
-
-
 @router.post(
     "/accounts/{account_id}/tickets",
     tags=["tickets"],
@@ -334,17 +285,6 @@ async def create_ticket(
     return TicketRead.model_validate(
         await interactions.create_ticket(session, actor, account_id, data)
     )
-
-
-@router.get(
-    "/tickets/{ticket_id}",
-    tags=["tickets"],
-    response_model=TicketRead,
-    responses=problem(401, 404, 422),
-)
-async def get_ticket(ticket_id: uuid.UUID, actor: ApiActor, session: Session) -> TicketRead:
-    """One support ticket."""
-    return TicketRead.model_validate(await interactions.get_ticket(session, actor, ticket_id))
 
 
 @router.patch(
@@ -398,3 +338,85 @@ async def get_account_timeline(
         session, actor, account_id, kinds=kinds, rollup=rollup, limit=limit, offset=offset
     )
     return Page[TimelineItem].model_validate(paged)
+
+
+def _account_items(
+    page: type[BaseModel], list_items: Callable[..., Awaitable[Any]], description: str
+) -> Callable[..., Awaitable[Any]]:
+    """The route listing one kind of an account's items (notes, tickets)."""
+
+    async def endpoint(
+        account_id: uuid.UUID,
+        actor: ApiActor,
+        session: Session,
+        rollup: Rollup = False,
+        limit: Limit = 50,
+        offset: Offset = 0,
+    ) -> Any:
+        paged = await list_items(
+            session, actor, account_id, rollup=rollup, limit=limit, offset=offset
+        )
+        return page.model_validate(paged)
+
+    endpoint.__doc__ = description
+    return endpoint
+
+
+def _one_item(
+    id_name: str,
+    read: type[BaseModel],
+    get: Callable[[AsyncSession, Actor, uuid.UUID], Awaitable[Any]],
+    description: str,
+) -> Callable[..., Awaitable[Any]]:
+    """The route reading one item by its id (an interaction, a ticket)."""
+
+    async def endpoint(
+        item_id: Annotated[uuid.UUID, Path(alias=id_name)], actor: ApiActor, session: Session
+    ) -> Any:
+        return read.model_validate(await get(session, actor, item_id))
+
+    endpoint.__doc__ = description
+    return endpoint
+
+
+# Notes and tickets are listed alike, per account; interactions and tickets are read alike,
+# by id. Registered after the routes above, so "/interactions/search" is not read as an id.
+for _kind, _page, _list, _description in (
+    (
+        "notes",
+        Page[AccountNoteRead],
+        interactions.list_account_notes,
+        """An account's notes: pinned first, then newest first; with `rollup`, its child
+    accounts' too.""",
+    ),
+    (
+        "tickets",
+        Page[AccountTicketRead],
+        interactions.list_account_tickets,
+        """An account's support tickets, most recently opened first; with `rollup`, its child
+    accounts' too.""",
+    ),
+):
+    router.add_api_route(
+        f"/accounts/{{account_id}}/{_kind}",
+        _account_items(_page, _list, _description),
+        methods=["GET"],
+        name=f"list_account_{_kind}",
+        tags=[_kind],
+        response_model=_page,
+        responses=problem(401, 404, 422),
+    )
+
+for _kind, _read, _get, _description in (
+    ("interaction", InteractionRead, interactions.get_interaction, "One interaction."),
+    ("ticket", TicketRead, interactions.get_ticket, "One support ticket."),
+):
+    router.add_api_route(
+        f"/{_kind}s/{{{_kind}_id}}",
+        _one_item(f"{_kind}_id", _read, _get, _description),
+        methods=["GET"],
+        name=f"get_{_kind}",
+        tags=[f"{_kind}s"],
+        response_model=_read,
+        responses=problem(401, 404, 422),
+    )

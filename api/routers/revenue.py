@@ -1,13 +1,16 @@
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, Query, status
+from fastapi import APIRouter, Query, Request, status
 
+from api.batches import batch_body, record
 from api.deps import ApiActor, ApiCallOutcome, Session
 from api.errors import problem
-from domain.common.pagination import MAX_LIMIT, Page
+from api.params import Limit, Offset
+from domain.common.pagination import Page
+from domain.common.schemas import BatchResult
 from domain.common.types import PeriodEnd, PeriodStart
-from domain.integration.schemas import CallOutcome, IngestReceipt
+from domain.integration.schemas import IngestReceipt
 from domain.revenue import service as revenue
 from domain.revenue.schemas import (
     AccountMrrRead,
@@ -28,8 +31,6 @@ from domain.revenue.schemas import (
 # Subscriptions, invoices and FX rates sent by integrators; the MRR computed from them.
 router = APIRouter()
 
-Limit = Annotated[int, Query(ge=1, le=MAX_LIMIT)]
-Offset = Annotated[int, Query(ge=0, le=10_000_000)]
 Rollup = Annotated[
     bool,
     Query(
@@ -95,46 +96,53 @@ async def set_fx_rate(
 @router.post(
     "/subscriptions/batch",
     tags=["revenue"],
-    response_model=CallOutcome,
+    response_model=BatchResult,
     responses=problem(401, 403, 413, 422),
+    openapi_extra=batch_body(SubscriptionBatch),
 )
 async def upsert_subscriptions(
-    data: SubscriptionBatch, actor: ApiActor, session: Session, outcome: ApiCallOutcome
-) -> CallOutcome:
-    """Create or update up to 1,000 subscriptions with their items, by external id. Each
-    record is accepted or rejected on its own (rejections say why, by position); sending the
-    same batch again changes nothing. A subscription whose account has not arrived yet is kept
-    and links to it when it does. MRR is recomputed in the background."""
-    return outcome.record(await revenue.ingest_subscriptions(session, actor, data.items))
+    request: Request, actor: ApiActor, session: Session, outcome: ApiCallOutcome
+) -> BatchResult:
+    """Create or update up to 5,000 subscriptions with their items, by external id. Each
+    record is accepted (in `records`, with its id) or rejected (in `errors`, saying why, by
+    position) on its own; sending the same batch again changes nothing. A subscription whose
+    account has not arrived yet is kept and links to it when it does. MRR is recomputed in
+    the background."""
+    body = await request.body()
+    return record(outcome, await revenue.ingest_subscriptions(session, actor, body))
 
 
 @router.post(
     "/invoices/batch",
     tags=["revenue"],
-    response_model=CallOutcome,
+    response_model=BatchResult,
     responses=problem(401, 403, 413, 422),
+    openapi_extra=batch_body(InvoiceBatch),
 )
 async def upsert_invoices(
-    data: InvoiceBatch, actor: ApiActor, session: Session, outcome: ApiCallOutcome
-) -> CallOutcome:
-    """Create or update up to 1,000 invoices with their lines, by number; records are
-    accepted or rejected one by one, and a repeated batch changes nothing."""
-    return outcome.record(await revenue.ingest_invoices(session, actor, data.items))
+    request: Request, actor: ApiActor, session: Session, outcome: ApiCallOutcome
+) -> BatchResult:
+    """Create or update up to 5,000 invoices with their lines, by number; records are
+    accepted (with their ids, `external_id` being the number) or rejected one by one, and a
+    repeated batch changes nothing."""
+    return record(outcome, await revenue.ingest_invoices(session, actor, await request.body()))
 
 
 @router.post(
     "/fx-rates/batch",
     tags=["revenue"],
-    response_model=CallOutcome,
+    response_model=BatchResult,
     responses=problem(401, 403, 413, 422),
+    openapi_extra=batch_body(FxRateBatch),
 )
 async def upsert_fx_rates(
-    data: FxRateBatch, actor: ApiActor, session: Session, outcome: ApiCallOutcome
-) -> CallOutcome:
-    """Set exchange rates to the organisation's base currency, by currency and effective
-    day (a day's rate is the latest effective on or before it). Items convert at the rate of
-    the day they started, so MRR is recomputed in the background."""
-    return outcome.record(await revenue.ingest_fx_rates(session, actor, data.items))
+    request: Request, actor: ApiActor, session: Session, outcome: ApiCallOutcome
+) -> BatchResult:
+    """Set up to 5,000 exchange rates to the organisation's base currency, by currency and
+    effective day (a day's rate is the latest effective on or before it); each stored rate is
+    in `records` (its `external_id` is the currency) with its id. Items convert at the rate
+    of the day they started, so MRR is recomputed in the background."""
+    return record(outcome, await revenue.ingest_fx_rates(session, actor, await request.body()))
 
 
 @router.get(

@@ -1,15 +1,16 @@
 from typing import Any
 
 from fastapi import APIRouter, Request
-from pydantic import Field
+from pydantic import BaseModel, Field
 
+from api.batches import batch_body, record
 from api.deps import ApiActor, ApiCallOutcome, Session
 from api.errors import ProblemDetail, problem
-from api.routers.events import batch_body, record
 from domain.usage import service as usage
 from domain.usage.schemas import (
     SegmentAlias,
     SegmentBatch,
+    SegmentCall,
     SegmentGroup,
     SegmentIdentify,
     SegmentPage,
@@ -42,73 +43,55 @@ def _problems(*statuses: int) -> dict[int | str, dict[str, Any]]:
 _RESPONSES = _problems(400, 401, 403, 413, 415, 422)
 
 
-@router.post("/identify", response_model=SegmentResult, responses=_RESPONSES)
-async def segment_identify(
-    data: SegmentIdentify, actor: ApiActor, session: Session, outcome: ApiCallOutcome
-) -> SegmentResult:
-    """Upsert the contact `userId` (or `anonymousId`) with its traits (`email`, `name` or
+# The single-call routes, one per type: (type, its body, what it does). Each is handled as the
+# same call in a batch would be.
+_CALLS: tuple[tuple[str, type[BaseModel], str], ...] = (
+    (
+        "identify",
+        SegmentIdentify,
+        """Upsert the contact `userId` (or `anonymousId`) with its traits (`email`, `name` or
     `firstName`/`lastName`, `title`, `role`; the rest are kept as custom traits), sent in
-    `traits` or, as RudderStack does, in `context.traits`."""
-    result = await usage.segment_call(session, actor, data)
-    record(outcome, result.accepted, result.rejected, result.errors)
-    return result
-
-
-@router.post("/group", response_model=SegmentResult, responses=_RESPONSES)
-async def segment_group(
-    data: SegmentGroup, actor: ApiActor, session: Session, outcome: ApiCallOutcome
-) -> SegmentResult:
-    """Make the contact a member of the account whose external id is `groupId`, keeping the
+    `traits` or, as RudderStack does, in `context.traits`.""",
+    ),
+    (
+        "group",
+        SegmentGroup,
+        """Make the contact a member of the account whose external id is `groupId`, keeping the
     call's `traits` (read them with `/accounts/{account_id}/group-traits`). Accounts are never
-    created from group calls: the membership links once the account exists."""
-    result = await usage.segment_call(session, actor, data)
-    record(outcome, result.accepted, result.rejected, result.errors)
-    return result
-
-
-@router.post("/track", response_model=SegmentResult, responses=_RESPONSES)
-async def segment_track(
-    data: SegmentTrack, actor: ApiActor, session: Session, outcome: ApiCallOutcome
-) -> SegmentResult:
-    """Store an event; `properties.feature` and `properties.module` name its feature and
+    created from group calls: the membership links once the account exists.""",
+    ),
+    (
+        "track",
+        SegmentTrack,
+        """Store an event; `properties.feature` and `properties.module` name its feature and
     module, `context.groupId` its account (else the contact's only account). It happened at
     `timestamp`, else at `originalTimestamp` corrected by the device clock's skew (`sentAt`
-    against the time received), else when received."""
-    result = await usage.segment_call(session, actor, data)
-    record(outcome, result.accepted, result.rejected, result.errors)
-    return result
+    against the time received), else when received.""",
+    ),
+    ("page", SegmentPage, """Store a page view as an event named `Page: <name>`."""),
+    ("screen", SegmentPage, """Store a mobile screen view as an event named `Screen: <name>`."""),
+    (
+        "alias",
+        SegmentAlias,
+        """The contact known as `previousId` is `userId` from now on: renamed, or merged into
+    `userId` (events, accounts and traits; `userId`'s own values win) when both exist.""",
+    ),
+)
 
 
-@router.post("/page", response_model=SegmentResult, responses=_RESPONSES)
-async def segment_page(
-    data: SegmentPage, actor: ApiActor, session: Session, outcome: ApiCallOutcome
-) -> SegmentResult:
-    """Store a page view as an event named `Page: <name>`."""
-    result = await usage.segment_call(session, actor, data)
-    record(outcome, result.accepted, result.rejected, result.errors)
-    return result
+def _single_call(kind: str, body: type[BaseModel], description: str) -> Any:
+    """The route of one call type: its body is that type's schema."""
 
+    async def endpoint(
+        data: SegmentCall, actor: ApiActor, session: Session, outcome: ApiCallOutcome
+    ) -> SegmentResult:
+        # A screen call shares the page call's body; the route says which it is.
+        call = data.model_copy(update={"type": "screen"}) if kind == "screen" else data
+        return record(outcome, await usage.segment_call(session, actor, call))
 
-@router.post("/screen", response_model=SegmentResult, responses=_RESPONSES)
-async def segment_screen(
-    data: SegmentPage, actor: ApiActor, session: Session, outcome: ApiCallOutcome
-) -> SegmentResult:
-    """Store a mobile screen view as an event named `Screen: <name>`."""
-    call = data.model_copy(update={"type": "screen"})
-    result = await usage.segment_call(session, actor, call)
-    record(outcome, result.accepted, result.rejected, result.errors)
-    return result
-
-
-@router.post("/alias", response_model=SegmentResult, responses=_RESPONSES)
-async def segment_alias(
-    data: SegmentAlias, actor: ApiActor, session: Session, outcome: ApiCallOutcome
-) -> SegmentResult:
-    """The contact known as `previousId` is `userId` from now on: renamed, or merged into
-    `userId` (events, accounts and traits; `userId`'s own values win) when both exist."""
-    result = await usage.segment_call(session, actor, data)
-    record(outcome, result.accepted, result.rejected, result.errors)
-    return result
+    endpoint.__annotations__["data"] = body
+    endpoint.__doc__ = description
+    return endpoint
 
 
 _BATCH_EXAMPLE: dict[str, Any] = {
@@ -138,9 +121,7 @@ async def segment_batch(
     """Up to 5,000 calls of any type, in order (an `alias` applies to the calls before it);
     each valid one is handled as its single route would, each invalid one reported by
     position. The batch's `context` and `sentAt` apply to calls that have none."""
-    result = await usage.segment_batch(session, actor, await request.body())
-    record(outcome, result.accepted, result.rejected, result.errors)
-    return result
+    return record(outcome, await usage.segment_batch(session, actor, await request.body()))
 
 
 @router.post(
@@ -155,26 +136,27 @@ async def segment_any(
     """One URL for everything, for destinations that post every call to the same address
     (Segment's and RudderStack's webhook destinations): a `batch` body, or a single call of
     any `type` (identify, group, track, page, screen, alias)."""
-    result = await usage.segment_message(session, actor, await request.body())
-    record(outcome, result.accepted, result.rejected, result.errors)
-    return result
+    return record(outcome, await usage.segment_message(session, actor, await request.body()))
 
 
-# Segment's own paths under a base URL, for SDKs and proxies whose host is pointed at
+# Segment's own paths under a base URL too, for SDKs and proxies whose host is pointed at
 # `<Tenure>/api/v1/segment` (they post to `<host>/v1/batch`, `<host>/v1/track`, ...).
-for _name, _endpoint in (
-    ("identify", segment_identify),
-    ("group", segment_group),
-    ("track", segment_track),
-    ("page", segment_page),
-    ("screen", segment_screen),
-    ("alias", segment_alias),
-    ("batch", segment_batch),
-):
-    router.add_api_route(
-        f"/v1/{_name}",
-        _endpoint,
-        methods=["POST"],
-        response_model=SegmentResult,
-        include_in_schema=False,
-    )
+for _kind, _body, _description in _CALLS:
+    _endpoint = _single_call(_kind, _body, _description)
+    for _path, _documented in ((f"/{_kind}", True), (f"/v1/{_kind}", False)):
+        router.add_api_route(
+            _path,
+            _endpoint,
+            methods=["POST"],
+            name=f"segment_{_kind}",
+            response_model=SegmentResult,
+            responses=_RESPONSES,
+            include_in_schema=_documented,
+        )
+router.add_api_route(
+    "/v1/batch",
+    segment_batch,
+    methods=["POST"],
+    response_model=SegmentResult,
+    include_in_schema=False,
+)

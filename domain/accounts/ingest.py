@@ -8,7 +8,7 @@ from collections.abc import Collection
 from dataclasses import replace
 from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, EmailStr, Field, WithJsonSchema
+from pydantic import BaseModel, ConfigDict, EmailStr, Field, TypeAdapter
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -24,19 +24,19 @@ from domain.accounts.schemas import (
     Domain,
     ExternalId,
 )
+from domain.common.batches import (
+    Batch,
+    BatchOutcome,
+    batch_items,
+    read_batch,
+    single,
+    webhook_body,
+)
 from domain.common.db import RaceLost, retries_races
 from domain.common.errors import DomainError
-from domain.common.schemas import RequestModel
+from domain.common.schemas import BatchResult, RequestModel
 from domain.common.types import Day
 from domain.integration import webhooks
-from domain.integration.batch import (
-    MAX_BATCH,
-    BatchOutcome,
-    parse_items,
-    single,
-    webhook_items,
-)
-from domain.integration.schemas import CallOutcome, batch_schema
 from domain.users import service as users
 from domain.users.actor import Actor, require
 from domain.users.models import UserStatus
@@ -100,19 +100,15 @@ class MetricValues(BaseModel):
 
 
 class AccountUpsertBatch(RequestModel):
-    items: Annotated[
-        list[Any],
-        Field(min_length=1, max_length=MAX_BATCH),
-        WithJsonSchema(batch_schema(AccountUpsert, max_items=MAX_BATCH)),
-    ]
+    items: list[AccountUpsert] = batch_items()
 
 
 class MetricValuesBatch(RequestModel):
-    items: Annotated[
-        list[Any],
-        Field(min_length=1, max_length=MAX_BATCH),
-        WithJsonSchema(batch_schema(MetricValues, max_items=MAX_BATCH)),
-    ]
+    items: list[MetricValues] = batch_items()
+
+
+_account_item = TypeAdapter(AccountUpsert)
+_metric_values_item = TypeAdapter(MetricValues)
 
 
 class _Names:
@@ -231,15 +227,24 @@ async def _write_each(
         return
 
 
-@retries_races
-async def upsert_accounts(session: AsyncSession, actor: Actor, raw_items: list[Any]) -> CallOutcome:
-    """Create or update accounts by external id; each record succeeds or fails on its own."""
+async def upsert_accounts(session: AsyncSession, actor: Actor, body: bytes) -> BatchResult:
+    """Create or update accounts by external id (a JSON body `{"items": [...]}`); each record
+    succeeds or fails on its own."""
     require(actor, Permission.INGEST_DATA)
-    outcome = BatchOutcome()
-    items = parse_items(AccountUpsert, raw_items, outcome, "external_id")
+    batch = read_batch(
+        body, AccountUpsertBatch, _account_item, what="account", id_keys=("external_id",)
+    )
+    return await _upsert_accounts(session, actor, batch)
+
+
+@retries_races
+async def _upsert_accounts(
+    session: AsyncSession, actor: Actor, batch: Batch[AccountUpsert]
+) -> BatchResult:
+    outcome = batch.outcome()
     seen: set[str] = set()
     unique: list[tuple[int, AccountUpsert]] = []
-    for index, item in items:
+    for index, item in batch.items:
         if item.external_id in seen:
             outcome.reject(index, item.external_id, "external_id: repeated in this batch")
         else:
@@ -261,17 +266,27 @@ async def upsert_accounts(session: AsyncSession, actor: Actor, raw_items: list[A
     return outcome.result()
 
 
-async def set_metric_values(
-    session: AsyncSession, actor: Actor, raw_items: list[Any]
-) -> CallOutcome:
-    """Set custom dimension and metric values of accounts by external id (typed: a text in a
-    number field is refused for that record only)."""
+async def set_metric_values(session: AsyncSession, actor: Actor, body: bytes) -> BatchResult:
+    """Set custom dimension and metric values of accounts by external id (a JSON body
+    `{"items": [...]}`; typed: a text in a number field is refused for that record only)."""
     require(actor, Permission.INGEST_DATA)
-    outcome = BatchOutcome()
-    items = parse_items(MetricValues, raw_items, outcome, "account_external_id")
-    names = await _Names.load(session, actor, {i.account_external_id for _, i in items})
+    batch = read_batch(
+        body,
+        MetricValuesBatch,
+        _metric_values_item,
+        what="custom values",
+        id_keys=("account_external_id",),
+    )
+    return await _set_metric_values(session, actor, batch)
+
+
+async def _set_metric_values(
+    session: AsyncSession, actor: Actor, batch: Batch[MetricValues]
+) -> BatchResult:
+    outcome = batch.outcome()
+    names = await _Names.load(session, actor, {i.account_external_id for _, i in batch.items})
     writes: list[tuple[int, str, Any]] = []
-    for index, item in items:
+    for index, item in batch.items:
         account_id = names.accounts.get(item.account_external_id)
         if account_id is None:
             outcome.reject(index, item.account_external_id, "Unknown account")
@@ -284,42 +299,34 @@ async def set_metric_values(
             )
         )
     await _write_each(session, actor, writes, outcome, ())
+    for index, external_id, write in writes:
+        outcome.stored(index, external_id, write.account_id)
     return outcome.result()
-
-
-async def _live_account_id(session: AsyncSession, org_id: uuid.UUID, external_id: str) -> uuid.UUID:
-    found = await session.scalar(
-        select(Account.id).where(
-            Account.org_id == org_id,
-            Account.external_id == external_id,
-            Account.deleted_at.is_(None),
-        )
-    )
-    assert found is not None, "the record was just written"
-    return found
 
 
 async def upsert_account(session: AsyncSession, actor: Actor, item: AccountUpsert) -> uuid.UUID:
     """One account as a batch item would be (only the fields sent change); its id."""
-    single(
-        await upsert_accounts(session, actor, [item.model_dump(mode="json", exclude_unset=True)])
-    )
-    return await _live_account_id(session, actor.org_id, item.external_id)
+    require(actor, Permission.INGEST_DATA)
+    result = await _upsert_accounts(session, actor, Batch.of(item))
+    single(result)
+    return result.records[0].id
 
 
 async def set_account_metric_values(
     session: AsyncSession, actor: Actor, item: MetricValues
 ) -> uuid.UUID:
     """One account's custom values as a batch item would set them; the account's id."""
-    single(await set_metric_values(session, actor, [item.model_dump(mode="json")]))
-    return await _live_account_id(session, actor.org_id, item.account_external_id)
+    require(actor, Permission.INGEST_DATA)
+    result = await _set_metric_values(session, actor, Batch.of(item))
+    single(result)
+    return result.records[0].id
 
 
 @webhooks.handles("accounts.upsert")
-async def _accounts_webhook(session: AsyncSession, actor: Actor, data: Any) -> CallOutcome:
-    return await upsert_accounts(session, actor, webhook_items(data))
+async def _accounts_webhook(session: AsyncSession, actor: Actor, data: Any) -> BatchResult:
+    return await upsert_accounts(session, actor, webhook_body(data))
 
 
 @webhooks.handles("metric_values.set")
-async def _metric_values_webhook(session: AsyncSession, actor: Actor, data: Any) -> CallOutcome:
-    return await set_metric_values(session, actor, webhook_items(data))
+async def _metric_values_webhook(session: AsyncSession, actor: Actor, data: Any) -> BatchResult:
+    return await set_metric_values(session, actor, webhook_body(data))

@@ -68,3 +68,25 @@ class RaceLost(Conflict):
 
     code = "concurrent_write"
     title = "Another request wrote the same record at the same moment; send it again"
+
+
+class InvalidBatch(DomainError):
+    """A batch's envelope is wrong (not JSON, not an object, no list of items): nothing of it
+    can be read. A wrong record is reported in the result instead."""
+
+    status = 422
+    code = "invalid_batch"
+    title = "Invalid batch"
+
+
+class BatchTooLarge(DomainError):
+    status = 413
+    code = "batch_too_large"
+    title = "Too many items in one batch"
+
+
+class RecordRefused(RuleViolation):
+    """The one record of a single-record call was refused (a batch reports it per item)."""
+
+    code = "record_refused"
+    title = "Record refused"

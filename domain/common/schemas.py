@@ -1,6 +1,8 @@
-"""What every request schema shares."""
+"""What every request schema shares, and the answer of every batch."""
 
-from pydantic import BaseModel, ConfigDict
+import uuid
+
+from pydantic import BaseModel, ConfigDict, Field
 
 
 class RequestModel(BaseModel):
@@ -8,3 +10,33 @@ class RequestModel(BaseModel):
     being silently ignored (a misspelled `ends_at` would otherwise change nothing)."""
 
     model_config = ConfigDict(extra="forbid")
+
+
+class BatchError(BaseModel):
+    """A record a batch refused, and why."""
+
+    index: int = Field(description="Position of the record in the batch")
+    id: str | None = Field(
+        None, description="The record's external id (an event's message id), if it had one"
+    )
+    message: str = Field(examples=["occurred_at: Field required"])
+
+
+class StoredRecord(BaseModel):
+    """A record a batch stored, and the id Tenure knows it by."""
+
+    index: int = Field(description="Position of the record in the batch")
+    external_id: str = Field(description="The record's external id, as sent")
+    id: uuid.UUID = Field(description="Tenure's id of the record")
+
+
+class BatchResult(BaseModel):
+    """What a batch did with its records: each is stored or refused on its own."""
+
+    accepted: int = Field(description="Records stored (a repeat of a stored one counts)")
+    rejected: int = Field(description="Records refused, each listed in `errors`")
+    errors: list[BatchError] = Field(description="The refused records, in batch order")
+    records: list[StoredRecord] = Field(
+        description="The stored records with Tenure's ids, in batch order (none for events, "
+        "whose message id is their id)"
+    )

@@ -4,7 +4,7 @@ is sent: with a 422 naming the field, before it can reach PostgreSQL or date ari
 - Texts hold no NUL (PostgreSQL's text and jsonb cannot store it) and no lone surrogate (it
   cannot be encoded as UTF-8), and JSON numbers are finite. `json_problem` finds either; the API
   applies it once to every path, query and JSON body (api/middleware.py) and the batch parsers
-  to each record (domain/integration/batch.py, domain/usage/batches.py).
+  to each record (domain/common/batches.py).
 - Times and days stay within years 1900 to 9000: a time is converted to UTC on arrival (an
   offset can push 9999-12-31 past the last representable moment), and every day has room on
   either side for the arithmetic reports do with it (months, quarters, a year back).

@@ -19,10 +19,3 @@ class InvalidWebhookSignature(Unauthorized):
 class UnknownWebhookType(RuleViolation):
     code = "unknown_webhook_type"
     title = "Tenure does not know this webhook type"
-
-
-class RecordRefused(RuleViolation):
-    """The one record of a single-record call was refused (a batch reports it per item)."""
-
-    code = "record_refused"
-    title = "Record refused"

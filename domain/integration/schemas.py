@@ -1,10 +1,10 @@
 import uuid
 from datetime import datetime
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
-from domain.common.schemas import RequestModel
+from domain.common.schemas import BatchResult, RequestModel
 from domain.integration.models import ApiScope
 
 
@@ -70,29 +70,12 @@ class ApiCallRead(BaseModel):
     errors: list[ApiCallError]
 
 
-class StoredRecord(BaseModel):
-    """A record a batch stored, and the id Tenure knows it by."""
-
-    index: int = Field(description="Position of the record in the batch")
-    external_id: str = Field(description="The record's external id, as sent")
-    id: uuid.UUID = Field(description="Tenure's id of the record")
-
-
 class CallOutcome(BaseModel):
-    """What a batch did with its records: how many were stored and which were refused, why."""
+    """What one call with an API key accepted and rejected, for the API log."""
 
-    accepted: int = Field(0, description="Records stored (a repeat of a stored one counts)")
+    accepted: int = 0
     rejected: int = 0
     errors: list[ApiCallError] = Field(default_factory=list)
-    records: list[StoredRecord] = Field(
-        default_factory=list,
-        description="The stored records with Tenure's ids, in batch order (account batches)",
-    )
-
-    def record(self, result: "CallOutcome") -> "CallOutcome":
-        """Take `result` as this call's outcome (for the API log) and return it."""
-        self.accepted, self.rejected, self.errors = result.accepted, result.rejected, result.errors
-        return result
 
 
 class UpsertedRecord(BaseModel):
@@ -114,33 +97,12 @@ class WebhookSecretCreated(WebhookSecretRead):
     secret: str = Field(description="The signing secret (`whsec_...`). Shown only now.")
 
 
-class WebhookReceipt(BaseModel):
+class WebhookReceipt(BatchResult):
+    """What a webhook's records did; a replay answers the first delivery's counts and errors
+    (not its records)."""
+
     webhook_id: str
     type: str
-    accepted: int
-    rejected: int
-    errors: list[ApiCallError]
     replayed: bool = Field(
         description="True when this webhook-id was processed before: nothing changed now"
     )
-
-
-def batch_schema(item: type[BaseModel], *, max_items: int) -> dict[str, Any]:
-    """The JSON schema of a batch's items. Batch bodies take `list[Any]` and the service checks
-    each item on its own (a bad one is reported, the others stored); this documents them."""
-    schema = item.model_json_schema()
-    definitions = schema.pop("$defs", {})
-
-    def inline(node: Any) -> Any:
-        # The item's own definitions (enums, nested models) in place: a "$defs" reference
-        # would not resolve inside the OpenAPI document.
-        if isinstance(node, dict):
-            ref = node.get("$ref", "")
-            if ref.startswith("#/$defs/"):
-                return inline(definitions[ref.removeprefix("#/$defs/")])
-            return {key: inline(value) for key, value in node.items()}
-        if isinstance(node, list):
-            return [inline(value) for value in node]
-        return node
-
-    return {"type": "array", "minItems": 1, "maxItems": max_items, "items": inline(schema)}

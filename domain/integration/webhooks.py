@@ -22,9 +22,10 @@ from standardwebhooks.webhooks import Webhook, WebhookVerificationError
 from domain.audit import service as audit
 from domain.common import clock
 from domain.common.errors import RuleViolation
+from domain.common.schemas import BatchResult
 from domain.integration.errors import InvalidWebhookSignature, UnknownWebhookType
 from domain.integration.models import WebhookDelivery, WebhookSecret
-from domain.integration.schemas import CallOutcome, WebhookReceipt
+from domain.integration.schemas import WebhookReceipt
 from domain.users.actor import Actor, require
 from domain.users.permissions import Permission
 
@@ -32,7 +33,7 @@ SECRET_PREFIX = "whsec_"
 # After a rotation the old secret keeps working this long, so senders can switch over.
 ROTATION_GRACE = timedelta(hours=24)
 
-Handler = Callable[[AsyncSession, Actor, Any], Awaitable[CallOutcome]]
+Handler = Callable[[AsyncSession, Actor, Any], Awaitable[BatchResult]]
 HANDLERS: dict[str, Handler] = {}
 
 
@@ -149,6 +150,7 @@ async def receive(
                 "accepted": first.accepted,
                 "rejected": first.rejected,
                 "errors": first.errors,
+                "records": [],
                 "replayed": True,
             }
         )
@@ -166,6 +168,7 @@ async def receive(
             "accepted": outcome.accepted,
             "rejected": outcome.rejected,
             "errors": errors,
+            "records": outcome.records,
             "replayed": False,
         }
     )

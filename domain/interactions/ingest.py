@@ -4,26 +4,26 @@ system's), each record succeeding or failing on its own. One INSERT ... ON CONFL
 a record sent again unchanged is not written again."""
 
 import uuid
-from typing import Annotated, Any
+from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, WithJsonSchema
-from sqlalchemy import or_, select, text
+from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
+from sqlalchemy import or_, select, text, tuple_
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain.common import clock
-from domain.common.schemas import RequestModel
+from domain.common.batches import (
+    Batch,
+    BatchOutcome,
+    batch_items,
+    read_batch,
+    single,
+    webhook_body,
+)
+from domain.common.schemas import BatchResult, RequestModel
 from domain.common.types import Instant
 from domain.freshness.changes import note as note_change
 from domain.integration import webhooks
-from domain.integration.batch import (
-    MAX_BATCH,
-    BatchOutcome,
-    parse_items,
-    single,
-    webhook_items,
-)
-from domain.integration.schemas import CallOutcome, batch_schema
 from domain.interactions.models import (
     CLOSED_TICKET_STATUSES,
     Interaction,
@@ -110,31 +110,24 @@ class InteractionUpsert(BaseModel):
 
 
 class TicketBatch(RequestModel):
-    items: Annotated[
-        list[Any],
-        Field(min_length=1, max_length=MAX_BATCH),
-        WithJsonSchema(batch_schema(TicketUpsert, max_items=MAX_BATCH)),
-    ]
+    items: list[TicketUpsert] = batch_items()
 
 
 class InteractionBatch(RequestModel):
-    items: Annotated[
-        list[Any],
-        Field(min_length=1, max_length=MAX_BATCH),
-        WithJsonSchema(batch_schema(InteractionUpsert, max_items=MAX_BATCH)),
-    ]
+    items: list[InteractionUpsert] = batch_items()
+
+
+_ticket_item = TypeAdapter(TicketUpsert)
+_interaction_item = TypeAdapter(InteractionUpsert)
 
 
 async def _rows_with_accounts(
     session: AsyncSession,
     actor: Actor,
-    model: type[TicketUpsert] | type[InteractionUpsert],
-    raw_items: list[Any],
+    items: list[tuple[int, TicketUpsert]] | list[tuple[int, InteractionUpsert]],
     outcome: BatchOutcome,
 ) -> list[tuple[int, Any, dict[str, Any]]]:
     """Valid, unrepeated items with their account resolved, as (index, item, row)."""
-    require(actor, Permission.INGEST_DATA)
-    items = parse_items(model, raw_items, outcome, "external_id")
     accounts = await account_ids_by_reference(session, actor.org_id, {i.account for _, i in items})
     seen: set[tuple[str, str]] = set()
     rows = []
@@ -153,9 +146,18 @@ async def _rows_with_accounts(
     return rows
 
 
-async def upsert_tickets(session: AsyncSession, actor: Actor, raw_items: list[Any]) -> CallOutcome:
-    outcome = BatchOutcome()
-    rows = await _rows_with_accounts(session, actor, TicketUpsert, raw_items, outcome)
+async def upsert_tickets(session: AsyncSession, actor: Actor, body: bytes) -> BatchResult:
+    """Tickets by (source, external id), a JSON body `{"items": [...]}`."""
+    require(actor, Permission.INGEST_DATA)
+    batch = read_batch(body, TicketBatch, _ticket_item, what="ticket", id_keys=("external_id",))
+    return await _upsert_tickets(session, actor, batch)
+
+
+async def _upsert_tickets(
+    session: AsyncSession, actor: Actor, batch: Batch[TicketUpsert]
+) -> BatchResult:
+    outcome = batch.outcome()
+    rows = await _rows_with_accounts(session, actor, batch.items, outcome)
     now = clock.now()
     for _, item, row in rows:
         if item.status in CLOSED_TICKET_STATUSES and item.closed_at is None:
@@ -169,15 +171,24 @@ async def upsert_tickets(session: AsyncSession, actor: Actor, raw_items: list[An
         ("account_id", "subject", "status", "priority", "opened_at", "closed_at"),
         index_where=None,
     )
-    outcome.accepted += len(rows)
+    await _stored(session, Ticket, actor.org_id, rows, outcome)
     return outcome.result()
 
 
-async def upsert_interactions(
-    session: AsyncSession, actor: Actor, raw_items: list[Any]
-) -> CallOutcome:
-    outcome = BatchOutcome()
-    rows = await _rows_with_accounts(session, actor, InteractionUpsert, raw_items, outcome)
+async def upsert_interactions(session: AsyncSession, actor: Actor, body: bytes) -> BatchResult:
+    """Interactions by (source, external id), a JSON body `{"items": [...]}`."""
+    require(actor, Permission.INGEST_DATA)
+    batch = read_batch(
+        body, InteractionBatch, _interaction_item, what="interaction", id_keys=("external_id",)
+    )
+    return await _upsert_interactions(session, actor, batch)
+
+
+async def _upsert_interactions(
+    session: AsyncSession, actor: Actor, batch: Batch[InteractionUpsert]
+) -> BatchResult:
+    outcome = batch.outcome()
+    rows = await _rows_with_accounts(session, actor, batch.items, outcome)
     await _upsert(
         session,
         Interaction,
@@ -185,39 +196,49 @@ async def upsert_interactions(
         ("account_id", "type", "occurred_at", "subject", "body", "outcome", "participant_contacts"),
         index_where=text("external_id IS NOT NULL"),
     )
-    outcome.accepted += len(rows)
+    await _stored(session, Interaction, actor.org_id, rows, outcome)
     return outcome.result()
 
 
-async def _id_by_key(
+async def _stored(
     session: AsyncSession,
     model: type[Ticket] | type[Interaction],
     org_id: uuid.UUID,
-    item: TicketUpsert | InteractionUpsert,
-) -> uuid.UUID:
-    found = await session.scalar(
-        select(model.id).where(
-            model.org_id == org_id,
-            model.source == item.source,
-            model.external_id == item.external_id,
+    rows: list[tuple[int, Any, dict[str, Any]]],
+    outcome: BatchOutcome,
+) -> None:
+    """The written records, with their ids, into `outcome` (a record sent again unchanged was
+    not written, so its id is read rather than returned by the upsert)."""
+    if not rows:
+        return
+    keys = [(item.source, item.external_id) for _, item, _ in rows]
+    found = await session.execute(
+        select(model.source, model.external_id, model.id).where(
+            model.org_id == org_id, tuple_(model.source, model.external_id).in_(keys)
         )
     )
-    assert found is not None, "the record was just written"
-    return found
+    ids = {(source, external_id): id_ for source, external_id, id_ in found}
+    for index, item, _ in rows:
+        outcome.stored(index, item.external_id, ids[(item.source, item.external_id)])
+    outcome.accepted += len(rows)
 
 
 async def upsert_ticket(session: AsyncSession, actor: Actor, item: TicketUpsert) -> uuid.UUID:
     """One ticket as a batch item would be upserted; its id."""
-    single(await upsert_tickets(session, actor, [item.model_dump(mode="json")]))
-    return await _id_by_key(session, Ticket, actor.org_id, item)
+    require(actor, Permission.INGEST_DATA)
+    result = await _upsert_tickets(session, actor, Batch.of(item))
+    single(result)
+    return result.records[0].id
 
 
 async def upsert_interaction(
     session: AsyncSession, actor: Actor, item: InteractionUpsert
 ) -> uuid.UUID:
     """One interaction as a batch item would be upserted; its id."""
-    single(await upsert_interactions(session, actor, [item.model_dump(mode="json")]))
-    return await _id_by_key(session, Interaction, actor.org_id, item)
+    require(actor, Permission.INGEST_DATA)
+    result = await _upsert_interactions(session, actor, Batch.of(item))
+    single(result)
+    return result.records[0].id
 
 
 async def _upsert(
@@ -248,10 +269,10 @@ async def _upsert(
 
 
 @webhooks.handles("tickets.upsert")
-async def _tickets_webhook(session: AsyncSession, actor: Actor, data: Any) -> CallOutcome:
-    return await upsert_tickets(session, actor, webhook_items(data))
+async def _tickets_webhook(session: AsyncSession, actor: Actor, data: Any) -> BatchResult:
+    return await upsert_tickets(session, actor, webhook_body(data))
 
 
 @webhooks.handles("interactions.upsert")
-async def _interactions_webhook(session: AsyncSession, actor: Actor, data: Any) -> CallOutcome:
-    return await upsert_interactions(session, actor, webhook_items(data))
+async def _interactions_webhook(session: AsyncSession, actor: Actor, data: Any) -> BatchResult:
+    return await upsert_interactions(session, actor, webhook_body(data))

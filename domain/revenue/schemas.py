@@ -1,21 +1,19 @@
 import uuid
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Annotated, Any, Self
+from typing import Annotated, Self
 
 from pydantic import (
     BaseModel,
     ConfigDict,
     Field,
     StringConstraints,
-    WithJsonSchema,
     model_validator,
 )
 
+from domain.common.batches import batch_items
 from domain.common.schemas import RequestModel
 from domain.common.types import CurrencyCode, Day
-from domain.integration.batch import MAX_BATCH
-from domain.integration.schemas import batch_schema
 from domain.revenue.models import ItemKind, MrrMovementKind, SubscriptionStatus
 from domain.revenue.mrr import DiscountKind
 
@@ -131,11 +129,7 @@ class SubscriptionIn(RequestModel):
 
 
 class SubscriptionBatch(RequestModel):
-    items: Annotated[
-        list[Any],
-        Field(min_length=1, max_length=MAX_BATCH),
-        WithJsonSchema(batch_schema(SubscriptionIn, max_items=MAX_BATCH)),
-    ]
+    items: list[SubscriptionIn] = batch_items()
 
 
 class InvoiceLineIn(RequestModel):
@@ -189,11 +183,7 @@ class InvoiceIn(RequestModel):
 
 
 class InvoiceBatch(RequestModel):
-    items: Annotated[
-        list[Any],
-        Field(min_length=1, max_length=MAX_BATCH),
-        WithJsonSchema(batch_schema(InvoiceIn, max_items=MAX_BATCH)),
-    ]
+    items: list[InvoiceIn] = batch_items()
 
 
 class FxRateIn(RequestModel):
@@ -214,11 +204,7 @@ class FxRateIn(RequestModel):
 
 
 class FxRateBatch(RequestModel):
-    items: Annotated[
-        list[Any],
-        Field(min_length=1, max_length=MAX_BATCH),
-        WithJsonSchema(batch_schema(FxRateIn, max_items=MAX_BATCH)),
-    ]
+    items: list[FxRateIn] = batch_items()
 
 
 class DiscountRead(BaseModel):

@@ -9,16 +9,17 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any, TypeVar
 
-from pydantic import BaseModel
+from pydantic import BaseModel, TypeAdapter
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain.common import clock
+from domain.common.batches import BatchOutcome, read_batch, webhook_body
 from domain.common.db import retries_races
 from domain.common.pagination import Paged
+from domain.common.schemas import BatchResult
 from domain.freshness import changes
 from domain.integration import webhooks
-from domain.integration.batch import BatchOutcome, parse_items, webhook_items
-from domain.integration.schemas import CallOutcome, IngestReceipt
+from domain.integration.schemas import IngestReceipt
 from domain.orgs.models import Organisation
 from domain.revenue import mrr
 from domain.revenue.errors import BaseCurrencyRate, FxRateNotFound, InvalidRange
@@ -37,13 +38,16 @@ from domain.revenue.repository import (
 )
 from domain.revenue.schemas import (
     AccountMrrRead,
+    FxRateBatch,
     FxRateIn,
+    InvoiceBatch,
     InvoiceIn,
     MissingFxRateRead,
     MonthMrrRead,
     MrrMovementRead,
     MrrSummary,
     MrrSummaryMonth,
+    SubscriptionBatch,
     SubscriptionIn,
     SubscriptionItemIn,
 )
@@ -61,6 +65,10 @@ MAX_SUMMARY_MONTHS = 240
 
 
 M = TypeVar("M", bound=BaseModel)
+
+_subscription_item = TypeAdapter(SubscriptionIn)
+_invoice_item = TypeAdapter(InvoiceIn)
+_fx_rate_item = TypeAdapter(FxRateIn)
 
 
 def _unique(
@@ -136,20 +144,19 @@ def _sync_items(subscription: Subscription, data: SubscriptionIn) -> bool:
     return changed
 
 
-async def ingest_subscriptions(
-    session: AsyncSession, actor: Actor, records: Sequence[object]
-) -> CallOutcome:
-    """Upsert subscriptions (with their items) by external id. Each record is accepted or
-    rejected on its own; the accounts whose revenue changed are recomputed after commit."""
+async def ingest_subscriptions(session: AsyncSession, actor: Actor, body: bytes) -> BatchResult:
+    """Upsert subscriptions (with their items) by external id, a JSON body `{"items": [...]}`.
+    Each record is accepted or rejected on its own; the accounts whose revenue changed are
+    recomputed after commit."""
     require(actor, Permission.INGEST_DATA)
-    outcome = BatchOutcome()
-    valid = _unique(
-        parse_items(SubscriptionIn, records, outcome, "external_id"),
-        lambda s: s.external_id,
-        outcome,
-        "external_id",
+    batch = read_batch(
+        body, SubscriptionBatch, _subscription_item, what="subscription", id_keys=("external_id",)
     )
-    await _store_subscriptions(session, actor, [s for _, s in valid])
+    outcome = batch.outcome()
+    valid = _unique(batch.items, lambda s: s.external_id, outcome, "external_id")
+    stored = await _store_subscriptions(session, actor, [s for _, s in valid])
+    for (index, _), subscription in zip(valid, stored, strict=True):
+        outcome.stored(index, subscription.external_id, subscription.id)
     outcome.accepted += len(valid)
     return outcome.result()
 
@@ -226,16 +233,16 @@ async def list_account_subscriptions(
 # --- invoices --------------------------------------------------------------------------
 
 
-async def ingest_invoices(
-    session: AsyncSession, actor: Actor, records: Sequence[object]
-) -> CallOutcome:
-    """Upsert invoices (with their lines, replaced as sent) by number."""
+async def ingest_invoices(session: AsyncSession, actor: Actor, body: bytes) -> BatchResult:
+    """Upsert invoices (with their lines, replaced as sent) by number, a JSON body
+    `{"items": [...]}`."""
     require(actor, Permission.INGEST_DATA)
-    outcome = BatchOutcome()
-    valid = _unique(
-        parse_items(InvoiceIn, records, outcome, "number"), lambda i: i.number, outcome, "number"
-    )
-    await _store_invoices(session, actor, [i for _, i in valid])
+    batch = read_batch(body, InvoiceBatch, _invoice_item, what="invoice", id_keys=("number",))
+    outcome = batch.outcome()
+    valid = _unique(batch.items, lambda i: i.number, outcome, "number")
+    stored = await _store_invoices(session, actor, [i for _, i in valid])
+    for (index, _), invoice in zip(valid, stored, strict=True):
+        outcome.stored(index, invoice.number, invoice.id)
     outcome.accepted += len(valid)
     return outcome.result()
 
@@ -316,26 +323,24 @@ async def _org(session: AsyncSession, org_id: uuid.UUID) -> Organisation:
 _BASE_CURRENCY_RATE = "currency: the base currency needs no rate"
 
 
-async def ingest_fx_rates(
-    session: AsyncSession, actor: Actor, records: Sequence[object]
-) -> CallOutcome:
-    """Upsert rates by currency and effective day; the organisation's MRR is recomputed,
-    since items that started on those days convert at them."""
+async def ingest_fx_rates(session: AsyncSession, actor: Actor, body: bytes) -> BatchResult:
+    """Upsert rates by currency and effective day, a JSON body `{"items": [...]}`; the
+    organisation's MRR is recomputed, since items that started on those days convert at them."""
     require(actor, Permission.INGEST_DATA)
+    batch = read_batch(body, FxRateBatch, _fx_rate_item, what="rate", id_keys=("currency",))
     org = await _org(session, actor.org_id)
-    outcome = BatchOutcome()
-    valid: list[FxRateIn] = []
+    outcome = batch.outcome()
+    valid: list[tuple[int, FxRateIn]] = []
     for index, rate in _unique(
-        parse_items(FxRateIn, records, outcome, "currency"),
-        lambda r: (r.currency, r.effective_on),
-        outcome,
-        "currency and effective_on",
+        batch.items, lambda r: (r.currency, r.effective_on), outcome, "currency and effective_on"
     ):
         if rate.currency == org.base_currency:
             outcome.reject(index, rate.currency, _BASE_CURRENCY_RATE)
         else:
-            valid.append(rate)
-    await _store_fx_rates(session, actor, valid)
+            valid.append((index, rate))
+    stored = await _store_fx_rates(session, actor, [r for _, r in valid])
+    for (index, _), fx_rate in zip(valid, stored, strict=True):
+        outcome.stored(index, fx_rate.currency, fx_rate.id)
     outcome.accepted += len(valid)
     return outcome.result()
 
@@ -737,15 +742,15 @@ async def link_late_accounts(session: AsyncSession) -> int:
 
 # The same batches, delivered as signed webhooks.
 @webhooks.handles("subscriptions.upsert")
-async def _subscriptions_webhook(session: AsyncSession, actor: Actor, data: Any) -> CallOutcome:
-    return await ingest_subscriptions(session, actor, webhook_items(data))
+async def _subscriptions_webhook(session: AsyncSession, actor: Actor, data: Any) -> BatchResult:
+    return await ingest_subscriptions(session, actor, webhook_body(data))
 
 
 @webhooks.handles("invoices.upsert")
-async def _invoices_webhook(session: AsyncSession, actor: Actor, data: Any) -> CallOutcome:
-    return await ingest_invoices(session, actor, webhook_items(data))
+async def _invoices_webhook(session: AsyncSession, actor: Actor, data: Any) -> BatchResult:
+    return await ingest_invoices(session, actor, webhook_body(data))
 
 
 @webhooks.handles("fx_rates.set")
-async def _fx_rates_webhook(session: AsyncSession, actor: Actor, data: Any) -> CallOutcome:
-    return await ingest_fx_rates(session, actor, webhook_items(data))
+async def _fx_rates_webhook(session: AsyncSession, actor: Actor, data: Any) -> BatchResult:
+    return await ingest_fx_rates(session, actor, webhook_body(data))

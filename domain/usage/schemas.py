@@ -10,12 +10,10 @@ from pydantic import (
     model_validator,
 )
 
-from domain.common.schemas import RequestModel
+from domain.common.batches import MAX_BATCH, batch_items
+from domain.common.schemas import BatchResult, RequestModel
 from domain.common.types import JsonObject, UtcInstant
 from domain.usage.periods import Interval
-
-# Items per batch request (events, contacts, Segment messages).
-MAX_BATCH = 5_000
 
 ExternalId = Annotated[str, StringConstraints(min_length=1, max_length=200)]
 Label = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
@@ -54,7 +52,7 @@ class ContactUpsert(RequestModel):
 
 
 class ContactBatch(RequestModel):
-    items: list[ContactUpsert] = Field(max_length=MAX_BATCH)
+    items: list[ContactUpsert] = batch_items()
 
 
 class ContactRead(BaseModel):
@@ -105,7 +103,7 @@ class EventCreate(RequestModel):
 
 
 class EventBatch(RequestModel):
-    items: list[EventCreate] = Field(max_length=MAX_BATCH)
+    items: list[EventCreate] = batch_items()
 
 
 class EventRead(BaseModel):
@@ -133,39 +131,6 @@ class EventReceipt(BaseModel):
 class ContactDetail(ContactRead):
     accounts: list[ContactAccountRead]
     recent_events: list[EventRead] = Field(description="The contact's 20 newest events")
-
-
-# Batches
-
-
-class ItemError(BaseModel):
-    index: int = Field(description="Position of the item in the batch")
-    id: str | None = Field(description="The item's message id or external id, if it had one")
-    message: str
-
-
-class BatchResult(BaseModel):
-    """Items not listed in `errors` were accepted."""
-
-    accepted: int = Field(description="Items stored now or already stored (idempotent repeats)")
-    stored: int = Field(description="Items new to Tenure")
-    duplicates: int = Field(description="Items received before, or repeated in this batch")
-    rejected: int
-    errors: list[ItemError]
-
-    model_config = ConfigDict(
-        json_schema_extra={
-            "examples": [
-                {
-                    "accepted": 2,
-                    "stored": 1,
-                    "duplicates": 1,
-                    "rejected": 1,
-                    "errors": [{"index": 2, "id": "m-3", "message": "occurred_at: Field required"}],
-                }
-            ]
-        }
-    )
 
 
 # Usage read-outs
@@ -355,11 +320,8 @@ class SegmentBatch(BaseModel):
     )
 
 
-class SegmentResult(BaseModel):
+class SegmentResult(BatchResult):
     success: bool = Field(True, description="Segment's own answer; the rest is Tenure's")
-    accepted: int
-    rejected: int
-    errors: list[ItemError]
 
 
 class GroupTraitsRead(BaseModel):

@@ -2,7 +2,6 @@
 idempotent by message id), roll usage up by day, and read it back for the SPA."""
 
 import hashlib
-import json
 import uuid
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -15,20 +14,20 @@ from sqlalchemy import Select, select, union
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain.common import clock
+from domain.common.batches import BatchOutcome, describe, read_batch, webhook_body
+from domain.common.errors import InvalidBatch
 from domain.common.jobs import enqueue
 from domain.common.pagination import Paged
+from domain.common.schemas import BatchResult
 from domain.integration import webhooks
-from domain.integration.schemas import ApiCallError, CallOutcome, IngestReceipt
+from domain.integration.schemas import IngestReceipt
 from domain.tenancy import accounts
 from domain.tenancy.clock import org_today
 from domain.usage import periods, sessions
-from domain.usage.batches import describe, id_field, parse_batch
-from domain.usage.errors import ContactNotFound, InvalidBatch, InvalidItem, InvalidRange
+from domain.usage.errors import ContactNotFound, InvalidItem, InvalidRange
 from domain.usage.models import Contact, ContactAccount, UsageEvent, UsagePendingDay
 from domain.usage.repository import UsageRepository
 from domain.usage.schemas import (
-    MAX_BATCH,
-    BatchResult,
     ContactAccountRead,
     ContactBatch,
     ContactDetail,
@@ -43,7 +42,6 @@ from domain.usage.schemas import (
     FeatureTrend,
     FeatureUsage,
     GroupTraitsRead,
-    ItemError,
     SegmentAlias,
     SegmentBatch,
     SegmentCall,
@@ -75,28 +73,6 @@ _contact_item = TypeAdapter(ContactUpsert)
 _segment_item: TypeAdapter[SegmentCall] = TypeAdapter(SegmentCall)
 
 
-@dataclass
-class _Tally:
-    """What a batch did, item by item."""
-
-    stored: int = 0
-    duplicates: int = 0
-    errors: list[ItemError] = field(default_factory=list)
-
-    def reject(self, index: int, id: str | None, message: str) -> None:
-        self.errors.append(ItemError(index=index, id=id, message=message))
-
-    def result(self) -> BatchResult:
-        self.errors.sort(key=lambda e: e.index)
-        return BatchResult(
-            accepted=self.stored + self.duplicates,
-            stored=self.stored,
-            duplicates=self.duplicates,
-            rejected=len(self.errors),
-            errors=self.errors,
-        )
-
-
 def _json_text(value: dict[str, Any] | None) -> str | None:
     return None if value is None else pydantic_core.to_json(value).decode()
 
@@ -114,11 +90,12 @@ async def _context(session: AsyncSession, actor: Actor) -> tuple[UsageRepository
 async def _store_events(
     repo: UsageRepository,
     items: Iterable[tuple[int, EventCreate]],
-    tally: _Tally,
+    outcome: BatchOutcome,
     *,
     tz: str,
     now: datetime,
-) -> None:
+) -> set[str]:
+    """Store the events new to Tenure; their message ids (a repeat is accepted, not stored)."""
     latest = now + FUTURE_TOLERANCE
     columns: dict[str, list[Any]] = {
         "message_ids": [],
@@ -134,11 +111,11 @@ async def _store_events(
     seen: set[str] = set()
     for index, event in items:
         if event.message_id in seen:
-            tally.duplicates += 1
+            outcome.accepted += 1
             continue
         properties = _json_text(event.properties)
         if event.occurred_at > latest:
-            tally.reject(index, event.message_id, "occurred_at: more than a day in the future")
+            outcome.reject(index, event.message_id, "occurred_at: more than a day in the future")
             continue
         seen.add(event.message_id)
         columns["message_ids"].append(event.message_id)
@@ -151,36 +128,28 @@ async def _store_events(
         columns["occurred_ats"].append(event.occurred_at)
         columns["properties"].append(properties)
     if not seen:
-        return
-    stored = await repo.insert_events(columns, tz=tz)
-    tally.stored += len(stored)
-    tally.duplicates += len(seen) - len(stored)
+        return set()
+    outcome.accepted += len(seen)
+    return await repo.insert_events(columns, tz=tz)
 
 
 async def ingest_event(session: AsyncSession, actor: Actor, data: EventCreate) -> EventReceipt:
     """One event; a message id received before is acknowledged and not stored again."""
     repo, tz = await _context(session, actor)
-    tally = _Tally()
-    await _store_events(repo, [(0, data)], tally, tz=tz, now=clock.now())
-    if tally.errors:
-        raise InvalidItem(tally.errors[0].message)
-    return EventReceipt(message_id=data.message_id, duplicate=tally.duplicates > 0)
+    outcome = BatchOutcome()
+    stored = await _store_events(repo, [(0, data)], outcome, tz=tz, now=clock.now())
+    if outcome.errors:
+        raise InvalidItem(outcome.errors[0].message)
+    return EventReceipt(message_id=data.message_id, duplicate=data.message_id not in stored)
 
 
 async def ingest_event_batch(session: AsyncSession, actor: Actor, body: bytes) -> BatchResult:
     """A JSON body `{"items": [...]}`: valid events are stored, invalid ones reported."""
     repo, tz = await _context(session, actor)
-    parsed = parse_batch(
-        body,
-        envelope=EventBatch,
-        key="items",
-        item=_event_item,
-        max_items=MAX_BATCH,
-        id_of=id_field("message_id"),
-    )
-    tally = _Tally(errors=parsed.errors)
-    await _store_events(repo, parsed.items, tally, tz=tz, now=clock.now())
-    return tally.result()
+    batch = read_batch(body, EventBatch, _event_item, what="event", id_keys=("message_id",))
+    outcome = batch.outcome()
+    await _store_events(repo, batch.items, outcome, tz=tz, now=clock.now())
+    return outcome.result()
 
 
 # Contacts
@@ -213,14 +182,14 @@ def merge_contacts(items: Sequence[ContactUpsert]) -> list[ContactUpsert]:
 
 async def _store_contacts(
     repo: UsageRepository,
-    items: Iterable[tuple[int, ContactUpsert]],
-    tally: _Tally,
+    items: Sequence[tuple[int, ContactUpsert]],
+    outcome: BatchOutcome,
     *,
     tz: str,
     memberships: Sequence[_Membership] = (),
 ) -> dict[str, uuid.UUID]:
     # Texts PostgreSQL cannot store were refused where the request was read (api/middleware.py
-    # for a whole request, domain/usage/batches.py for one record of a batch).
+    # for a whole request, domain/common/batches.py for one record of a batch).
     valid = [contact for _, contact in items]
     merged = merge_contacts(valid)
     if not merged:
@@ -235,7 +204,9 @@ async def _store_contacts(
             "traits": [_json_text(c.traits) for c in merged],
         }
     )
-    tally.stored += len(valid)
+    outcome.accepted += len(valid)
+    for index, contact in items:
+        outcome.stored(index, contact.external_id, ids[contact.external_id])
     links: dict[tuple[uuid.UUID, str], dict[str, Any] | None] = {}
     for c in merged:
         for account in c.account_external_ids:
@@ -259,10 +230,7 @@ async def upsert_contact(session: AsyncSession, actor: Actor, data: ContactUpser
     ingest-only key may not read contacts)."""
     repo, tz = await _context(session, actor)
     existed = await repo.contact_exists(data.external_id)
-    tally = _Tally()
-    ids = await _store_contacts(repo, [(0, data)], tally, tz=tz)
-    if tally.errors:
-        raise InvalidItem(tally.errors[0].message)
+    ids = await _store_contacts(repo, [(0, data)], BatchOutcome(), tz=tz)
     return IngestReceipt(
         id=ids[data.external_id],
         external_id=data.external_id,
@@ -273,17 +241,10 @@ async def upsert_contact(session: AsyncSession, actor: Actor, data: ContactUpser
 async def upsert_contact_batch(session: AsyncSession, actor: Actor, body: bytes) -> BatchResult:
     """A JSON body `{"items": [...]}`: valid contacts are upserted, invalid ones reported."""
     repo, tz = await _context(session, actor)
-    parsed = parse_batch(
-        body,
-        envelope=ContactBatch,
-        key="items",
-        item=_contact_item,
-        max_items=MAX_BATCH,
-        id_of=id_field("external_id"),
-    )
-    tally = _Tally(errors=parsed.errors)
-    await _store_contacts(repo, parsed.items, tally, tz=tz)
-    return tally.result()
+    batch = read_batch(body, ContactBatch, _contact_item, what="contact", id_keys=("external_id",))
+    outcome = batch.outcome()
+    await _store_contacts(repo, batch.items, outcome, tz=tz)
+    return outcome.result()
 
 
 # Segment
@@ -389,19 +350,19 @@ class _SegmentRun:
 
 
 async def _store_run(
-    repo: UsageRepository, run: _SegmentRun, tally: _Tally, *, tz: str, now: datetime
+    repo: UsageRepository, run: _SegmentRun, outcome: BatchOutcome, *, tz: str, now: datetime
 ) -> None:
     # Contacts and memberships first, so the run's events link to them (and to the contact's
     # only account) as they are stored.
-    await _store_contacts(repo, run.contacts, tally, tz=tz, memberships=run.memberships)
-    await _store_events(repo, run.events, tally, tz=tz, now=now)
+    await _store_contacts(repo, run.contacts, outcome, tz=tz, memberships=run.memberships)
+    await _store_events(repo, run.events, outcome, tz=tz, now=now)
 
 
 async def _segment(
     session: AsyncSession,
     actor: Actor,
     calls: Sequence[tuple[int, SegmentCall]],
-    tally: _Tally,
+    outcome: BatchOutcome,
     *,
     sent_at: datetime | None = None,
 ) -> SegmentResult:
@@ -412,11 +373,11 @@ async def _segment(
     run = _SegmentRun()
     for index, call in calls:
         if isinstance(call, SegmentAlias):
-            await _store_run(repo, run, tally, tz=tz, now=now)
+            await _store_run(repo, run, outcome, tz=tz, now=now)
             run = _SegmentRun()
             if call.previous_id != call.contact_external_id:
                 await repo.alias_contact(call.previous_id, call.contact_external_id, tz=tz)
-            tally.stored += 1
+            outcome.accepted += 1
             continue
         try:
             if isinstance(call, SegmentIdentify):
@@ -430,36 +391,36 @@ async def _segment(
             else:
                 run.events.append((index, _event_of(call, sent_at=sent_at, now=now)))
         except ValidationError as exc:
-            tally.reject(index, call.message_id, describe(exc))
-    await _store_run(repo, run, tally, tz=tz, now=now)
-    result = tally.result()
-    return SegmentResult(accepted=result.accepted, rejected=result.rejected, errors=result.errors)
+            outcome.reject(index, call.message_id, describe(exc, call.type))
+    await _store_run(repo, run, outcome, tz=tz, now=now)
+    return SegmentResult(**outcome.result().model_dump())
 
 
 async def segment_call(session: AsyncSession, actor: Actor, call: SegmentCall) -> SegmentResult:
     """One Segment call (identify, group, track, page, screen or alias)."""
-    return await _segment(session, actor, [(0, call)], _Tally())
+    return await _segment(session, actor, [(0, call)], BatchOutcome())
 
 
 async def segment_batch(session: AsyncSession, actor: Actor, body: bytes) -> SegmentResult:
     """A Segment `batch` body: each call handled as its single endpoint would."""
     require(actor, Permission.INGEST_DATA)
-    parsed = parse_batch(
+    batch = read_batch(
         body,
-        envelope=SegmentBatch,
+        SegmentBatch,
+        _segment_item,
+        what="call",
+        id_keys=("messageId",),
         key="batch",
-        item=_segment_item,
-        max_items=MAX_BATCH,
-        id_of=id_field("messageId"),
+        may_be_empty=True,
     )
     # The batch's own context applies to each call that has none.
-    shared = parsed.envelope.get("context") or {}
+    shared = batch.envelope.get("context") or {}
     calls = [
         (i, c.model_copy(update={"context": {**shared, **c.context}}) if shared else c)
-        for i, c in parsed.items
+        for i, c in batch.items
     ]
-    sent_at = parsed.envelope.get("sent_at")
-    return await _segment(session, actor, calls, _Tally(errors=parsed.errors), sent_at=sent_at)
+    sent_at = batch.envelope.get("sent_at")
+    return await _segment(session, actor, calls, batch.outcome(), sent_at=sent_at)
 
 
 async def segment_message(session: AsyncSession, actor: Actor, body: bytes) -> SegmentResult:
@@ -475,7 +436,7 @@ async def segment_message(session: AsyncSession, actor: Actor, body: bytes) -> S
     try:
         call = _segment_item.validate_python(data)
     except ValidationError as exc:
-        raise InvalidBatch(describe(exc)) from None
+        raise InvalidBatch(describe(exc, "call")) from None
     return await segment_call(session, actor, call)
 
 
@@ -824,19 +785,11 @@ async def account_feature_usage(
 # Webhooks carry the same batches as the API.
 
 
-def _outcome(result: BatchResult) -> CallOutcome:
-    return CallOutcome(
-        accepted=result.accepted,
-        rejected=result.rejected,
-        errors=[ApiCallError.model_validate(e.model_dump()) for e in result.errors],
-    )
-
-
 @webhooks.handles("events.batch")
-async def _events_webhook(session: AsyncSession, actor: Actor, data: Any) -> CallOutcome:
-    return _outcome(await ingest_event_batch(session, actor, json.dumps(data).encode()))
+async def _events_webhook(session: AsyncSession, actor: Actor, data: Any) -> BatchResult:
+    return await ingest_event_batch(session, actor, webhook_body(data))
 
 
 @webhooks.handles("contacts.batch")
-async def _contacts_webhook(session: AsyncSession, actor: Actor, data: Any) -> CallOutcome:
-    return _outcome(await upsert_contact_batch(session, actor, json.dumps(data).encode()))
+async def _contacts_webhook(session: AsyncSession, actor: Actor, data: Any) -> BatchResult:
+    return await upsert_contact_batch(session, actor, webhook_body(data))

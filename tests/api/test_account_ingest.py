@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain.accounts.models import Account, CustomField, StagePeriod
 from domain.audit.models import AuditEntry
+from domain.common.batches import MAX_BATCH
 from domain.common.settings import Settings
 from domain.integration.models import ApiScope
 from domain.orgs.models import Organisation
@@ -171,8 +172,10 @@ class TestUpsertingAccounts:
     async def test_the_batch_itself_must_be_well_formed(
         self, client: AsyncClient, key: dict[str, str]
     ) -> None:
-        for body in ({"items": []}, {"items": "x"}, {}, {"items": [{}] * 1001}):
-            assert_problem(await client.post(URL, headers=key, json=body), 422)
+        for body in ({"items": []}, {"items": "x"}, {}):
+            assert_problem(await client.post(URL, headers=key, json=body), 422, "invalid_batch")
+        too_many = {"items": [{}] * (MAX_BATCH + 1)}
+        assert_problem(await client.post(URL, headers=key, json=too_many), 413, "batch_too_large")
 
     async def test_a_read_key_cannot_send_accounts(
         self, client: AsyncClient, session: AsyncSession, org: Organisation
@@ -257,7 +260,9 @@ class TestMetricValues:
             (2, "nope"),
             (3, "a-2"),
         ]
-        assert (await _account(session, org, "a-1")).custom_values == {"seats": 12}
+        a1 = await _account(session, org, "a-1")
+        assert body["records"] == [{"index": 0, "external_id": "a-1", "id": str(a1.id)}]
+        assert a1.custom_values == {"seats": 12}
         assert (await _account(session, org, "a-2")).custom_values == {}
 
 

@@ -71,6 +71,8 @@ class TestTickets:
         (ticket,) = tickets
         assert (ticket.account_id, ticket.status, ticket.priority) == (account.id, "solved", "high")
         assert ticket.closed_at is not None
+        record = {"index": 0, "external_id": "ZD-1", "id": str(ticket.id)}
+        assert first["records"] == again["records"] == solved["records"] == [record]
 
     async def test_unknown_accounts_and_bad_records_are_refused_alone(
         self, client: AsyncClient, session: AsyncSession, org: Organisation, key: dict[str, str]
@@ -134,8 +136,8 @@ class TestInteractions:
             "body": "Discussed the escalation path",
         }
 
-        await _send(client, key, "/api/v1/interactions/batch", [item])
-        await _send(
+        first = await _send(client, key, "/api/v1/interactions/batch", [item])
+        again = await _send(
             client, key, "/api/v1/interactions/batch", [{**item, "outcome": "Renewal agreed"}]
         )
 
@@ -147,6 +149,8 @@ class TestInteractions:
             )
         )
         assert [(r.source, r.outcome) for r in rows] == [("salesforce", "Renewal agreed")]
+        record = {"index": 0, "external_id": "00U1", "id": str(rows[0].id)}
+        assert first["records"] == again["records"] == [record]
         found = await client.get(
             "/api/v1/interactions/search",
             headers=auth_headers(settings, admin),

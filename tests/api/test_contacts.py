@@ -103,6 +103,10 @@ class TestUpsert:
         ]
         [ada] = await contacts_of(session, org)
         assert (ada.external_id, ada.name, ada.email) == ("u-1", "Ada", "ada@acme.com")
+        assert result["records"] == [
+            {"index": 0, "external_id": "u-1", "id": str(ada.id)},
+            {"index": 3, "external_id": "u-1", "id": str(ada.id)},
+        ]
 
     async def test_accounts_link_now_or_when_they_arrive(
         self, client: AsyncClient, session: AsyncSession, org: Organisation, ingest: dict[str, str]

@@ -15,6 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 import api
 import domain
 import workers
+from domain.common.batches import MAX_BATCH
 from domain.common.errors import DomainError
 from domain.integration.models import ApiScope
 from domain.orgs.models import Organisation
@@ -146,6 +147,23 @@ class TestRequestBodiesRefuseUnknownFields:
         )
 
         assert_problem(response, 422, "validation_error")
+
+
+class TestBatchBodies:
+    def test_records_refer_to_their_schemas(self, app_instance: FastAPI) -> None:
+        components = app_instance.openapi()["components"]["schemas"]
+        batches = [(label, op) for label, op in _operations(app_instance) if "/batch" in label]
+        assert len(batches) == 10
+        for label, op in batches:
+            body = op["requestBody"]["content"]["application/json"]["schema"]
+            [records] = [p for k, p in body["properties"].items() if k in ("items", "batch")]
+            assert records["maxItems"] == MAX_BATCH, label
+            names = _refs(records)
+            assert names and names <= components.keys(), (label, names)
+
+    def test_every_reference_resolves(self, app_instance: FastAPI) -> None:
+        document = app_instance.openapi()
+        assert _refs(document) <= document["components"]["schemas"].keys()
 
 
 class TestEveryOperationDocumentsItsProblems:

@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
 from domain.accounts.models import Account
+from domain.common.batches import MAX_BATCH
 from domain.common.settings import Settings
 from domain.freshness.models import AccountChange
 from domain.integration.models import ApiCall, ApiScope
@@ -130,10 +131,14 @@ class TestSubscriptionBatch:
             (3, "sub_1"),
             (4, "sub_5"),
         ]
-        assert "ends_on must be after starts_on" in result["errors"][0]["message"]
+        # A rule across fields is the record's, not its `items`'.
+        assert result["errors"][0]["message"] == "subscription: ends_on must be after starts_on"
         assert result["errors"][1]["message"].startswith("currency:")
         assert "repeated" in result["errors"][2]["message"]
         assert await _count(session, Subscription) == 1
+        stored = await session.scalar(select(Subscription))
+        assert stored is not None
+        assert result["records"] == [{"index": 0, "external_id": "sub_1", "id": str(stored.id)}]
         logged = await session.scalar(select(ApiCall))
         assert logged is not None and (logged.accepted, logged.rejected) == (1, 4)
         assert logged.errors[0]["id"] == "sub_2"
@@ -193,13 +198,12 @@ class TestSubscriptionBatch:
         )
         assert_problem(response, 401)
 
-    async def test_more_than_a_thousand_is_422(
+    async def test_more_than_the_limit_is_413(
         self, client: AsyncClient, ingest: dict[str, str]
     ) -> None:
-        body = {"items": [_subscription(f"s{i}") for i in range(1001)]}
-        assert_problem(
-            await client.post("/api/v1/subscriptions/batch", headers=ingest, json=body), 422
-        )
+        body = {"items": [_subscription(f"s{i}") for i in range(MAX_BATCH + 1)]}
+        response = await client.post("/api/v1/subscriptions/batch", headers=ingest, json=body)
+        assert_problem(response, 413, "batch_too_large")
 
 
 async def _recompute(session: AsyncSession, org: Organisation) -> None:
@@ -269,9 +273,12 @@ class TestReading:
         again = await _post(client, "invoices/batch", ingest, {"items": [invoice]})
 
         assert (result["accepted"], result["rejected"], again["accepted"]) == (1, 1, 1)
+        assert result["errors"][0]["message"] == "invoice: due_on must not be before issued_on"
         page = (await client.get(f"/api/v1/accounts/{account.id}/invoices", headers=headers)).json()
         assert page["total"] == 1
         [stored] = page["items"]
+        record = {"index": 0, "external_id": "INV-1", "id": stored["id"]}
+        assert result["records"] == again["records"] == [record]
         assert (stored["total"], stored["is_paid"], len(stored["lines"])) == (12_500, True, 2)
 
     async def test_a_csm_sees_only_their_accounts(
@@ -391,6 +398,14 @@ class TestFxRates:
         ]
         result = await _post(client, "fx-rates/batch", headers, {"items": rates})
         assert (result["accepted"], result["rejected"]) == (2, 1)
+        ids = {
+            r["effective_on"]: r["id"]
+            for r in (await client.get("/api/v1/fx-rates", headers=headers)).json()
+        }
+        assert result["records"] == [
+            {"index": 0, "external_id": "EUR", "id": ids["2025-12-01"]},
+            {"index": 1, "external_id": "EUR", "id": ids["2026-03-01"]},
+        ]
         sub = _subscription(currency="EUR", items=[{"external_id": "plan", "unit_price": 10_000}])
         await _post(client, "subscriptions/batch", headers, {"items": [sub]})
         await _recompute(session, org)

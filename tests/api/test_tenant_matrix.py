@@ -54,7 +54,9 @@ def operations(app: FastAPI) -> list[Operation]:
     for route in iter_route_contexts(app.routes):
         if not isinstance(route.original_route, APIRoute) or not route.include_in_schema:
             continue
-        params = tuple(p.name for p in route.dependant.path_params)
+        # A parameter's alias is its name in the path (a route shared by several kinds of item
+        # names its parameter once, by alias per kind).
+        params = tuple(p.alias for p in route.dependant.path_params)
         for method in sorted(route.methods):
             op = schema["paths"][route.path_format][method.lower()]
             found.append(Operation(method, route.path_format, params, op))

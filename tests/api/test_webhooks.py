@@ -13,9 +13,9 @@ from standardwebhooks.webhooks import Webhook
 
 from domain.audit import service as audit
 from domain.audit.models import AuditEntry
+from domain.common.schemas import BatchResult
 from domain.common.settings import Settings
 from domain.integration import webhooks
-from domain.integration.schemas import CallOutcome
 from domain.orgs.models import Organisation
 from domain.users.actor import Actor
 from domain.users.models import User
@@ -32,11 +32,11 @@ def headers(settings: Settings, admin: User) -> dict[str, str]:
 def echo_type(monkeypatch: pytest.MonkeyPatch) -> None:
     """A webhook type that writes one audit entry per item, so a replay would show."""
 
-    async def ingest(session: AsyncSession, actor: Actor, data: Any) -> CallOutcome:
+    async def ingest(session: AsyncSession, actor: Actor, data: Any) -> BatchResult:
         items = data["items"]
         for item in items:
             audit.record_for(session, actor, "test.echo", "echo", None, after={"item": item})
-        return CallOutcome(accepted=len(items))
+        return BatchResult(accepted=len(items), rejected=0, errors=[], records=[])
 
     monkeypatch.setitem(webhooks.HANDLERS, "test.echo", ingest)
 
@@ -94,6 +94,7 @@ class TestReceiving:
             "accepted": 2,
             "rejected": 0,
             "errors": [],
+            "records": [],
             "replayed": False,
         }
         assert await _echoes(session) == 2

@@ -1,13 +1,9 @@
-"""The pure rules of the usage area: sessions, the days a change touches, batch parsing."""
+"""The pure rules of the usage area: sessions, the days a change touches, merged contacts."""
 
 from datetime import UTC, date, datetime, timedelta
 
-import pytest
-
-from domain.usage.batches import id_field, parse_batch
-from domain.usage.errors import BatchTooLarge, InvalidBatch
-from domain.usage.schemas import ContactUpsert, EventBatch, EventCreate
-from domain.usage.service import _event_item, merge_contacts
+from domain.usage.schemas import ContactUpsert
+from domain.usage.service import merge_contacts
 from domain.usage.sessions import (
     ContactDay,
     affected_days,
@@ -95,44 +91,3 @@ def test_merge_contacts_folds_repeats() -> None:
     assert (merged[0].name, merged[0].email) == ("Ada", "a@x.io")
     assert merged[0].traits == {"a": 1, "b": 2}
     assert merged[0].account_external_ids == ["x", "y"]
-
-
-class TestParseBatch:
-    def parse(self, body: bytes, max_items: int = 10) -> object:
-        return parse_batch(
-            body,
-            envelope=EventBatch,
-            key="items",
-            item=_event_item,
-            max_items=max_items,
-            id_of=id_field("message_id"),
-        )
-
-    def test_valid_items_and_errors(self) -> None:
-        good = (
-            '{"message_id": "m", "name": "n", "contact_external_id": "c",'
-            ' "occurred_at": "2026-11-20T09:00:00"}'
-        )
-        parsed = parse_batch(
-            f'{{"items": [{good}, {{"message_id": "bad"}}]}}'.encode(),
-            envelope=EventBatch,
-            key="items",
-            item=_event_item,
-            max_items=10,
-            id_of=id_field("message_id"),
-        )
-        [(index, event)] = parsed.items
-        assert index == 0 and isinstance(event, EventCreate)
-        # Times without an offset are UTC.
-        assert event.occurred_at == T0
-        [error] = parsed.errors
-        assert (error.index, error.id) == (1, "bad")
-
-    @pytest.mark.parametrize("body", [b"", b"{", b"[]", b'{"items": {}}'])
-    def test_malformed_envelopes(self, body: bytes) -> None:
-        with pytest.raises(InvalidBatch):
-            self.parse(body)
-
-    def test_too_many_items(self) -> None:
-        with pytest.raises(BatchTooLarge):
-            self.parse(b'{"items": [1, 2, 3]}', max_items=2)

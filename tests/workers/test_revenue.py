@@ -1,6 +1,7 @@
 """The MRR recompute: asked for by ingestion (the live chain's revenue stage), run by a real arq
 worker, idempotent."""
 
+import json
 from typing import Any
 
 from arq.worker import Worker
@@ -92,7 +93,7 @@ async def test_running_it_again_changes_nothing(
     session: AsyncSession, org: Organisation, job_ctx: dict[str, Any]
 ) -> None:
     account = await create_account(session, org, external_id="acme")
-    await revenue.ingest_subscriptions(session, _ingester(org), [SUBSCRIPTION])
+    await revenue.ingest_subscriptions(session, _ingester(org), _batch(SUBSCRIPTION))
     await session.commit()
 
     assert await live_jobs.run(job_ctx, str(org.id)) == 1
@@ -106,7 +107,7 @@ async def test_running_it_again_changes_nothing(
 async def test_late_accounts_are_linked_and_computed(
     session: AsyncSession, org: Organisation, job_ctx: dict[str, Any]
 ) -> None:
-    await revenue.ingest_subscriptions(session, _ingester(org), [SUBSCRIPTION])
+    await revenue.ingest_subscriptions(session, _ingester(org), _batch(SUBSCRIPTION))
     account = await create_account(session, org, external_id="acme")
     await session.commit()
 
@@ -114,6 +115,10 @@ async def test_late_accounts_are_linked_and_computed(
     assert await revenue_jobs.link_late_accounts(job_ctx) == 0
     current, _, _ = await _stored(session)
     assert current == [(account.id, 10_000, 120_000)]
+
+
+def _batch(*records: dict[str, Any]) -> bytes:
+    return json.dumps({"items": records}).encode()
 
 
 def _ingester(org: Organisation) -> Actor:
@@ -130,7 +135,7 @@ async def test_a_rate_set_later_brings_the_left_out_items_in(
     account = await create_account(session, org, external_id="acme")
     _, key = await create_api_key(session, org, ApiScope.INGEST)
     gbp = {**SUBSCRIPTION, "currency": "GBP"}
-    await revenue.ingest_subscriptions(session, _ingester(org), [gbp])
+    await revenue.ingest_subscriptions(session, _ingester(org), _batch(gbp))
     await session.commit()
     await live_jobs.run(job_ctx, str(org.id))
     before = await revenue.get_account_mrr(session, _reader(org), account.id)
@@ -166,7 +171,9 @@ async def test_one_account_with_impossible_figures_does_not_stop_the_others(
     await revenue.ingest_subscriptions(
         session,
         _ingester(org),
-        [SUBSCRIPTION, {**SUBSCRIPTION, "external_id": "sub_2", "account_external_id": "huge"}],
+        _batch(
+            SUBSCRIPTION, {**SUBSCRIPTION, "external_id": "sub_2", "account_external_id": "huge"}
+        ),
     )
     # Stored before the API bounded prices and quantities: 10^15 x 10^7 overflows int64.
     await session.execute(

@@ -155,9 +155,10 @@ export interface paths {
         put?: never;
         /**
          * Upsert Accounts
-         * @description Create or update up to 1,000 accounts by external id, with tier and stage by name and
-         *     CSMs by email. Each record succeeds or fails on its own: the answer lists the refused ones
-         *     and why (also in the key's API log). Sending the same batch again changes nothing.
+         * @description Create or update up to 5,000 accounts by external id, with tier and stage by name and
+         *     CSMs by email. Each record succeeds or fails on its own: the answer lists the stored ones
+         *     with their ids and the refused ones with why (also in the key's API log). Sending the same
+         *     batch again changes nothing.
          */
         post: operations["upsertAccounts"];
         delete?: never;
@@ -262,8 +263,9 @@ export interface paths {
         put?: never;
         /**
          * Set Account Metric Values
-         * @description Set custom dimension and metric values of up to 1,000 accounts by external id; a value
-         *     of the wrong type refuses that record only.
+         * @description Set custom dimension and metric values of up to 5,000 accounts by external id (the
+         *     stored ones are in `records` with the account's id); a value of the wrong type refuses
+         *     that record only.
          */
         post: operations["setAccountMetricValues"];
         delete?: never;
@@ -1263,8 +1265,9 @@ export interface paths {
         put?: never;
         /**
          * Upsert Contacts
-         * @description Upsert up to 5,000 contacts by external id. Valid ones are written and invalid ones
-         *     reported by position (200 unless the body itself is malformed: 422, or too long: 413).
+         * @description Upsert up to 5,000 contacts by external id. Valid ones are written, with their ids in
+         *     `records`, and invalid ones reported by position (200 unless the body itself is malformed:
+         *     422, or too long: 413).
          */
         post: operations["upsertContacts"];
         delete?: never;
@@ -1396,7 +1399,8 @@ export interface paths {
          * Ingest Events
          * @description Send up to 5,000 events in one call. Valid events are stored and invalid ones reported
          *     by position (the answer is 200 unless the body itself is malformed: 422, or too long:
-         *     413). Sending the same batch again stores nothing new.
+         *     413). Sending the same batch again stores nothing new. An event has no id of its own
+         *     beyond its message id, so `records` stays empty.
          */
         post: operations["ingestEvents"];
         delete?: never;
@@ -1486,9 +1490,10 @@ export interface paths {
         put?: never;
         /**
          * Upsert Fx Rates
-         * @description Set exchange rates to the organisation's base currency, by currency and effective
-         *     day (a day's rate is the latest effective on or before it). Items convert at the rate of
-         *     the day they started, so MRR is recomputed in the background.
+         * @description Set up to 5,000 exchange rates to the organisation's base currency, by currency and
+         *     effective day (a day's rate is the latest effective on or before it); each stored rate is
+         *     in `records` (its `external_id` is the currency) with its id. Items convert at the rate
+         *     of the day they started, so MRR is recomputed in the background.
          */
         post: operations["upsertFxRates"];
         delete?: never;
@@ -1570,9 +1575,10 @@ export interface paths {
         put?: never;
         /**
          * Upsert Interactions
-         * @description Create or update up to 1,000 interactions synced from a CRM, by (source, external id);
+         * @description Create or update up to 5,000 interactions synced from a CRM, by (source, external id);
          *     the account may be named by its external, CRM, billing or support id. Each record
-         *     succeeds or fails on its own.
+         *     succeeds or fails on its own: the stored ones are in `records` with their ids, the
+         *     refused ones in `errors` with why.
          */
         post: operations["upsertInteractions"];
         delete?: never;
@@ -1665,8 +1671,9 @@ export interface paths {
         put?: never;
         /**
          * Upsert Invoices
-         * @description Create or update up to 1,000 invoices with their lines, by number; records are
-         *     accepted or rejected one by one, and a repeated batch changes nothing.
+         * @description Create or update up to 5,000 invoices with their lines, by number; records are
+         *     accepted (with their ids, `external_id` being the number) or rejected one by one, and a
+         *     repeated batch changes nothing.
          */
         post: operations["upsertInvoices"];
         delete?: never;
@@ -2280,10 +2287,11 @@ export interface paths {
         put?: never;
         /**
          * Upsert Subscriptions
-         * @description Create or update up to 1,000 subscriptions with their items, by external id. Each
-         *     record is accepted or rejected on its own (rejections say why, by position); sending the
-         *     same batch again changes nothing. A subscription whose account has not arrived yet is kept
-         *     and links to it when it does. MRR is recomputed in the background.
+         * @description Create or update up to 5,000 subscriptions with their items, by external id. Each
+         *     record is accepted (in `records`, with its id) or rejected (in `errors`, saying why, by
+         *     position) on its own; sending the same batch again changes nothing. A subscription whose
+         *     account has not arrived yet is kept and links to it when it does. MRR is recomputed in
+         *     the background.
          */
         post: operations["upsertSubscriptions"];
         delete?: never;
@@ -2324,8 +2332,9 @@ export interface paths {
         put?: never;
         /**
          * Upsert Tickets
-         * @description Create or update up to 1,000 help-desk tickets by (source, external id); each record
-         *     succeeds or fails on its own.
+         * @description Create or update up to 5,000 help-desk tickets by (source, external id); each record
+         *     succeeds or fails on its own: the stored ones are in `records` with their ids, the
+         *     refused ones in `errors` with why.
          */
         post: operations["upsertTickets"];
         delete?: never;
@@ -3373,51 +3382,6 @@ export interface components {
              */
             tier?: string | null;
         };
-        /** AccountUpsertBatch */
-        AccountUpsertBatch: {
-            /** Items */
-            items: {
-                /** Billing Id */
-                billing_id?: string | null;
-                /** Crm Id */
-                crm_id?: string | null;
-                /** Csm Emails */
-                csm_emails?: string[] | null;
-                /** Csm Score */
-                csm_score?: number | null;
-                /** Custom Values */
-                custom_values?: {
-                    [key: string]: string | number | boolean | null;
-                } | null;
-                /** Domain */
-                domain?: string | null;
-                /** External Id */
-                external_id: string;
-                /** Joined On */
-                joined_on?: string | null;
-                /** Name */
-                name?: string | null;
-                /**
-                 * Parent External Id
-                 * @description The parent account's external id (it may come in the same batch)
-                 */
-                parent_external_id?: string | null;
-                /** Renewal On */
-                renewal_on?: string | null;
-                /**
-                 * Stage
-                 * @description Lifecycle stage name
-                 */
-                stage?: string | null;
-                /** Support Id */
-                support_id?: string | null;
-                /**
-                 * Tier
-                 * @description Tier name
-                 */
-                tier?: string | null;
-            }[];
-        };
         /** AccountViewRead */
         AccountViewRead: {
             /** Columns */
@@ -3731,42 +3695,51 @@ export interface components {
             target_name: string | null;
         };
         /**
+         * BatchError
+         * @description A record a batch refused, and why.
+         */
+        BatchError: {
+            /**
+             * Id
+             * @description The record's external id (an event's message id), if it had one
+             */
+            id?: string | null;
+            /**
+             * Index
+             * @description Position of the record in the batch
+             */
+            index: number;
+            /**
+             * Message
+             * @example occurred_at: Field required
+             */
+            message: string;
+        };
+        /**
          * BatchResult
-         * @description Items not listed in `errors` were accepted.
-         * @example {
-         *       "accepted": 2,
-         *       "duplicates": 1,
-         *       "errors": [
-         *         {
-         *           "id": "m-3",
-         *           "index": 2,
-         *           "message": "occurred_at: Field required"
-         *         }
-         *       ],
-         *       "rejected": 1,
-         *       "stored": 1
-         *     }
+         * @description What a batch did with its records: each is stored or refused on its own.
          */
         BatchResult: {
             /**
              * Accepted
-             * @description Items stored now or already stored (idempotent repeats)
+             * @description Records stored (a repeat of a stored one counts)
              */
             accepted: number;
             /**
-             * Duplicates
-             * @description Items received before, or repeated in this batch
+             * Errors
+             * @description The refused records, in batch order
              */
-            duplicates: number;
-            /** Errors */
-            errors: components["schemas"]["ItemError"][];
-            /** Rejected */
-            rejected: number;
+            errors: components["schemas"]["BatchError"][];
             /**
-             * Stored
-             * @description Items new to Tenure
+             * Records
+             * @description The stored records with Tenure's ids, in batch order (none for events, whose message id is their id)
              */
-            stored: number;
+            records: components["schemas"]["StoredRecord"][];
+            /**
+             * Rejected
+             * @description Records refused, each listed in `errors`
+             */
+            rejected: number;
         };
         /** Body_startAccountImport */
         Body_startAccountImport: {
@@ -3830,30 +3803,6 @@ export interface components {
             matched: number;
             /** Updated */
             updated: number;
-        };
-        /**
-         * CallOutcome
-         * @description What a batch did with its records: how many were stored and which were refused, why.
-         */
-        CallOutcome: {
-            /**
-             * Accepted
-             * @description Records stored (a repeat of a stored one counts)
-             * @default 0
-             */
-            accepted: number;
-            /** Errors */
-            errors?: components["schemas"]["ApiCallError"][];
-            /**
-             * Records
-             * @description The stored records with Tenure's ids, in batch order (account batches)
-             */
-            records?: components["schemas"]["StoredRecord"][];
-            /**
-             * Rejected
-             * @default 0
-             */
-            rejected: number;
         };
         /**
          * ChangeState
@@ -4607,28 +4556,6 @@ export interface components {
             /** Stages */
             stages: components["schemas"]["domain__freshness__schemas__StageRead"][];
         };
-        /** FxRateBatch */
-        FxRateBatch: {
-            /** Items */
-            items: {
-                /**
-                 * Currency
-                 * @description ISO 4217 code
-                 * @example USD
-                 */
-                currency: string;
-                /**
-                 * Effective On
-                 * Format: date
-                 */
-                effective_on: string;
-                /**
-                 * Rate
-                 * @description Units of the organisation's base currency one unit of `currency` buys
-                 */
-                rate: number | string;
-            }[];
-        };
         /**
          * FxRateIn
          * @example {
@@ -4761,42 +4688,6 @@ export interface components {
              * @enum {string}
              */
             status: "created" | "updated";
-        };
-        /** InteractionBatch */
-        InteractionBatch: {
-            /** Items */
-            items: {
-                /**
-                 * Account
-                 * @description The account's external, CRM, billing or support id
-                 */
-                account: string;
-                /** Body */
-                body?: string | null;
-                /** External Id */
-                external_id: string;
-                /**
-                 * Occurred At
-                 * Format: date-time
-                 */
-                occurred_at: string;
-                /** Outcome */
-                outcome?: string | null;
-                /** Participant Contacts */
-                participant_contacts?: string[];
-                /**
-                 * Source
-                 * @default api
-                 */
-                source: string;
-                /** Subject */
-                subject?: string | null;
-                /**
-                 * InteractionType
-                 * @enum {string}
-                 */
-                type: "call" | "meeting" | "email" | "qbr" | "note" | "other";
-            }[];
         };
         /** InteractionCreate */
         InteractionCreate: {
@@ -4997,61 +4888,6 @@ export interface components {
             /** Organisation Name */
             organisation_name: string;
         };
-        /** InvoiceBatch */
-        InvoiceBatch: {
-            /** Items */
-            items: {
-                /**
-                 * Account External Id
-                 * @description The account's external id, or its CRM, billing or support id (a billing system can send its own customer id). Kept as sent, so a record whose account has not arrived yet links to it when it does
-                 * @example acme
-                 * @example cus_ACME42
-                 */
-                account_external_id: string;
-                /**
-                 * Currency
-                 * @description ISO 4217 code
-                 * @example USD
-                 */
-                currency: string;
-                /** Due On */
-                due_on?: string | null;
-                /**
-                 * Is Paid
-                 * @description Defaults to whether `paid_on` is set
-                 */
-                is_paid?: boolean | null;
-                /**
-                 * Issued On
-                 * Format: date
-                 */
-                issued_on: string;
-                /** Lines */
-                lines?: {
-                    /**
-                     * Amount
-                     * @description The line's total in minor units (may be negative)
-                     */
-                    amount: number;
-                    /** Description */
-                    description: string;
-                    /**
-                     * Quantity
-                     * @default 1
-                     */
-                    quantity: number;
-                }[];
-                /** Number */
-                number: string;
-                /** Paid On */
-                paid_on?: string | null;
-                /**
-                 * Total
-                 * @description Defaults to the sum of the lines
-                 */
-                total?: number | null;
-            }[];
-        };
         /**
          * InvoiceIn
          * @example {
@@ -5161,21 +4997,6 @@ export interface components {
             paid_on: string | null;
             /** Total */
             total: number;
-        };
-        /** ItemError */
-        ItemError: {
-            /**
-             * Id
-             * @description The item's message id or external id, if it had one
-             */
-            id: string | null;
-            /**
-             * Index
-             * @description Position of the item in the batch
-             */
-            index: number;
-            /** Message */
-            message: string;
         };
         /**
          * ItemKind
@@ -5389,18 +5210,6 @@ export interface components {
             values: {
                 [key: string]: string | number | boolean | null;
             };
-        };
-        /** MetricValuesBatch */
-        MetricValuesBatch: {
-            /** Items */
-            items: {
-                /** Account External Id */
-                account_external_id: string;
-                /** Values */
-                values: {
-                    [key: string]: string | number | boolean | null;
-                };
-            }[];
         };
         /** MfaConfirm */
         MfaConfirm: {
@@ -6243,11 +6052,25 @@ export interface components {
         };
         /** SegmentResult */
         SegmentResult: {
-            /** Accepted */
+            /**
+             * Accepted
+             * @description Records stored (a repeat of a stored one counts)
+             */
             accepted: number;
-            /** Errors */
-            errors: components["schemas"]["ItemError"][];
-            /** Rejected */
+            /**
+             * Errors
+             * @description The refused records, in batch order
+             */
+            errors: components["schemas"]["BatchError"][];
+            /**
+             * Records
+             * @description The stored records with Tenure's ids, in batch order (none for events, whose message id is their id)
+             */
+            records: components["schemas"]["StoredRecord"][];
+            /**
+             * Rejected
+             * @description Records refused, each listed in `errors`
+             */
             rejected: number;
             /**
              * Success
@@ -6410,108 +6233,6 @@ export interface components {
              */
             index: number;
         };
-        /** SubscriptionBatch */
-        SubscriptionBatch: {
-            /** Items */
-            items: {
-                /**
-                 * Account External Id
-                 * @description The account's external id, or its CRM, billing or support id (a billing system can send its own customer id). Kept as sent, so a record whose account has not arrived yet links to it when it does
-                 * @example acme
-                 * @example cus_ACME42
-                 */
-                account_external_id: string;
-                /**
-                 * Currency
-                 * @description ISO 4217 code
-                 * @example USD
-                 */
-                currency: string;
-                /**
-                 * Ends On
-                 * @description Exclusive: the first day it no longer runs
-                 */
-                ends_on?: string | null;
-                /** External Id */
-                external_id: string;
-                /** Items */
-                items: {
-                    /**
-                     * Currency
-                     * @description Defaults to the subscription's
-                     */
-                    currency?: string | null;
-                    discount?: {
-                        /**
-                         * Amount
-                         * @description For `amount` discounts: off each interval, in the item's currency
-                         */
-                        amount?: number | null;
-                        /**
-                         * Coupon Code
-                         * @description Set when it is a coupon
-                         */
-                        coupon_code?: string | null;
-                        /**
-                         * Intervals
-                         * @description For this many billing intervals from the item's start; omitted: forever
-                         */
-                        intervals?: number | null;
-                        /**
-                         * DiscountKind
-                         * @enum {string}
-                         */
-                        kind: "percent" | "amount";
-                        /**
-                         * Percent
-                         * @description For `percent` discounts
-                         */
-                        percent?: number | string | null;
-                    } | null;
-                    /** External Id */
-                    external_id: string;
-                    /**
-                     * Interval Months
-                     * @description Billing interval: 1 monthly, 3 quarterly, 12 annual
-                     * @default 1
-                     */
-                    interval_months: number;
-                    /**
-                     * ItemKind
-                     * @enum {string}
-                     */
-                    kind?: "plan" | "add_on";
-                    /** Name */
-                    name?: string | null;
-                    /**
-                     * Quantity
-                     * @default 1
-                     */
-                    quantity: number;
-                    /**
-                     * Starts On
-                     * @description Defaults to the subscription's start
-                     */
-                    starts_on?: string | null;
-                    /**
-                     * Unit Price
-                     * @description Money in minor units (cents for USD)
-                     */
-                    unit_price: number;
-                }[];
-                /**
-                 * Starts On
-                 * Format: date
-                 */
-                starts_on: string;
-                /**
-                 * SubscriptionStatus
-                 * @description As the billing system reports it. Informational: MRR follows the term (start/end).
-                 * @enum {string}
-                 */
-                status?: "trialing" | "active" | "past_due" | "cancelled" | "ended";
-            }[];
-        };
         /**
          * SubscriptionIn
          * @example {
@@ -6673,46 +6394,6 @@ export interface components {
          * @enum {string}
          */
         SubscriptionStatus: "trialing" | "active" | "past_due" | "cancelled" | "ended";
-        /** TicketBatch */
-        TicketBatch: {
-            /** Items */
-            items: {
-                /**
-                 * Account
-                 * @description The account's external, CRM, billing or support id
-                 */
-                account: string;
-                /**
-                 * Closed At
-                 * @description For a solved or closed ticket; defaults to the time it arrives
-                 */
-                closed_at?: string | null;
-                /** External Id */
-                external_id: string;
-                /**
-                 * Opened At
-                 * Format: date-time
-                 */
-                opened_at: string;
-                /**
-                 * TicketPriority
-                 * @enum {string}
-                 */
-                priority?: "low" | "normal" | "high" | "urgent";
-                /**
-                 * Source
-                 * @default api
-                 */
-                source: string;
-                /**
-                 * TicketStatus
-                 * @enum {string}
-                 */
-                status?: "open" | "pending" | "solved" | "closed";
-                /** Subject */
-                subject: string;
-            }[];
-        };
         /** TicketCreate */
         TicketCreate: {
             /**
@@ -7041,13 +6722,31 @@ export interface components {
             /** Role Id */
             role_id?: string | null;
         };
-        /** WebhookReceipt */
+        /**
+         * WebhookReceipt
+         * @description What a webhook's records did; a replay answers the first delivery's counts and errors
+         *     (not its records).
+         */
         WebhookReceipt: {
-            /** Accepted */
+            /**
+             * Accepted
+             * @description Records stored (a repeat of a stored one counts)
+             */
             accepted: number;
-            /** Errors */
-            errors: components["schemas"]["ApiCallError"][];
-            /** Rejected */
+            /**
+             * Errors
+             * @description The refused records, in batch order
+             */
+            errors: components["schemas"]["BatchError"][];
+            /**
+             * Records
+             * @description The stored records with Tenure's ids, in batch order (none for events, whose message id is their id)
+             */
+            records: components["schemas"]["StoredRecord"][];
+            /**
+             * Rejected
+             * @description Records refused, each listed in `errors`
+             */
             rejected: number;
             /**
              * Replayed
@@ -7672,7 +7371,10 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": components["schemas"]["AccountUpsertBatch"];
+                "application/json": {
+                    /** Items */
+                    items: components["schemas"]["AccountUpsert"][];
+                };
             };
         };
         responses: {
@@ -7682,7 +7384,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["CallOutcome"];
+                    "application/json": components["schemas"]["BatchResult"];
                 };
             };
             /** @description Not authenticated */
@@ -7938,7 +7640,10 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": components["schemas"]["MetricValuesBatch"];
+                "application/json": {
+                    /** Items */
+                    items: components["schemas"]["MetricValues"][];
+                };
             };
         };
         responses: {
@@ -7948,7 +7653,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["CallOutcome"];
+                    "application/json": components["schemas"]["BatchResult"];
                 };
             };
             /** @description Not authenticated */
@@ -11828,7 +11533,10 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": components["schemas"]["FxRateBatch"];
+                "application/json": {
+                    /** Items */
+                    items: components["schemas"]["FxRateIn"][];
+                };
             };
         };
         responses: {
@@ -11838,7 +11546,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["CallOutcome"];
+                    "application/json": components["schemas"]["BatchResult"];
                 };
             };
             /** @description Not authenticated */
@@ -12036,7 +11744,10 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": components["schemas"]["InteractionBatch"];
+                "application/json": {
+                    /** Items */
+                    items: components["schemas"]["InteractionUpsert"][];
+                };
             };
         };
         responses: {
@@ -12046,7 +11757,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["CallOutcome"];
+                    "application/json": components["schemas"]["BatchResult"];
                 };
             };
             /** @description Not authenticated */
@@ -12395,7 +12106,10 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": components["schemas"]["InvoiceBatch"];
+                "application/json": {
+                    /** Items */
+                    items: components["schemas"]["InvoiceIn"][];
+                };
             };
         };
         responses: {
@@ -12405,7 +12119,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["CallOutcome"];
+                    "application/json": components["schemas"]["BatchResult"];
                 };
             };
             /** @description Not authenticated */
@@ -14494,7 +14208,10 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": components["schemas"]["SubscriptionBatch"];
+                "application/json": {
+                    /** Items */
+                    items: components["schemas"]["SubscriptionIn"][];
+                };
             };
         };
         responses: {
@@ -14504,7 +14221,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["CallOutcome"];
+                    "application/json": components["schemas"]["BatchResult"];
                 };
             };
             /** @description Not authenticated */
@@ -14612,7 +14329,10 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": components["schemas"]["TicketBatch"];
+                "application/json": {
+                    /** Items */
+                    items: components["schemas"]["TicketUpsert"][];
+                };
             };
         };
         responses: {
@@ -14622,7 +14342,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["CallOutcome"];
+                    "application/json": components["schemas"]["BatchResult"];
                 };
             };
             /** @description Not authenticated */
