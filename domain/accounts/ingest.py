@@ -315,11 +315,11 @@ async def set_account_metric_values(
     return await _live_account_id(session, actor.org_id, item.account_external_id)
 
 
-@webhooks.handles("accounts.upsert")
+@webhooks.handles("accounts.upsert", AccountUpsertBatch, AccountUpsert)
 async def _accounts_webhook(session: AsyncSession, actor: Actor, data: Any) -> CallOutcome:
     return await upsert_accounts(session, actor, webhook_items(data))
 
 
-@webhooks.handles("metric_values.set")
+@webhooks.handles("metric_values.set", MetricValuesBatch, MetricValues)
 async def _metric_values_webhook(session: AsyncSession, actor: Actor, data: Any) -> CallOutcome:
     return await set_metric_values(session, actor, webhook_items(data))

@@ -245,11 +245,11 @@ async def _upsert(
     )
 
 
-@webhooks.handles("tickets.upsert")
+@webhooks.handles("tickets.upsert", TicketBatch, TicketUpsert)
 async def _tickets_webhook(session: AsyncSession, actor: Actor, data: Any) -> CallOutcome:
     return await upsert_tickets(session, actor, webhook_items(data))
 
 
-@webhooks.handles("interactions.upsert")
+@webhooks.handles("interactions.upsert", InteractionBatch, InteractionUpsert)
 async def _interactions_webhook(session: AsyncSession, actor: Actor, data: Any) -> CallOutcome:
     return await upsert_interactions(session, actor, webhook_items(data))

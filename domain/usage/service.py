@@ -804,11 +804,11 @@ def _outcome(result: BatchResult) -> CallOutcome:
     )
 
 
-@webhooks.handles("events.batch")
+@webhooks.handles("events.batch", EventBatch)
 async def _events_webhook(session: AsyncSession, actor: Actor, data: Any) -> CallOutcome:
     return _outcome(await ingest_event_batch(session, actor, json.dumps(data).encode()))
 
 
-@webhooks.handles("contacts.batch")
+@webhooks.handles("contacts.batch", ContactBatch)
 async def _contacts_webhook(session: AsyncSession, actor: Actor, data: Any) -> CallOutcome:
     return _outcome(await upsert_contact_batch(session, actor, json.dumps(data).encode()))

@@ -2571,9 +2571,9 @@ export interface paths {
         put?: never;
         /**
          * Receive Webhook
-         * @description An inbound webhook for organisation `org_id`, signed with its secret (Standard
-         *     Webhooks: `webhook-id`, `webhook-timestamp`, `webhook-signature` headers). A webhook-id
-         *     seen before is answered with its first receipt and changes nothing.
+         * @description An inbound webhook for organisation `org_id`, signed with its secret the Standard
+         *     Webhooks way. A webhook-id seen before is answered with its first receipt and changes
+         *     nothing.
          */
         post: operations["receiveWebhook"];
         delete?: never;
@@ -3433,6 +3433,19 @@ export interface components {
              */
             sort: string;
         };
+        /**
+         * AccountsUpsertWebhook
+         * @description A webhook of type `accounts.upsert`
+         */
+        AccountsUpsertWebhook: {
+            /** Data */
+            data: components["schemas"]["AccountUpsertBatch"] | components["schemas"]["AccountUpsert"];
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            type: "accounts.upsert";
+        };
         /** ActivityRankRead */
         ActivityRankRead: {
             /**
@@ -3977,6 +3990,11 @@ export interface components {
             /** @description The trend as an arrow: up or down from 0.2 rank points a day, flat below that */
             trend_arrow: components["schemas"]["TrendArrow"] | null;
         };
+        /** ContactBatch */
+        ContactBatch: {
+            /** Items */
+            items: components["schemas"]["ContactUpsert"][];
+        };
         /** ContactDetail */
         ContactDetail: {
             /** Accounts */
@@ -4105,6 +4123,18 @@ export interface components {
             traits?: {
                 [key: string]: unknown;
             } | null;
+        };
+        /**
+         * ContactsBatchWebhook
+         * @description A webhook of type `contacts.batch`
+         */
+        ContactsBatchWebhook: {
+            data: components["schemas"]["ContactBatch"];
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            type: "contacts.batch";
         };
         /** CsmPeriodRead */
         CsmPeriodRead: {
@@ -4249,6 +4279,11 @@ export interface components {
             /** Percent */
             percent: number | string | null;
         };
+        /** EventBatch */
+        EventBatch: {
+            /** Items */
+            items: components["schemas"]["EventCreate"][];
+        };
         /** EventCreate */
         EventCreate: {
             /**
@@ -4346,6 +4381,18 @@ export interface components {
             duplicate: boolean;
             /** Message Id */
             message_id: string;
+        };
+        /**
+         * EventsBatchWebhook
+         * @description A webhook of type `events.batch`
+         */
+        EventsBatchWebhook: {
+            data: components["schemas"]["EventBatch"];
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            type: "events.batch";
         };
         /** FeaturePeriod */
         FeaturePeriod: {
@@ -4576,6 +4623,19 @@ export interface components {
             id: string;
             /** Rate */
             rate: number | string;
+        };
+        /**
+         * FxRatesSetWebhook
+         * @description A webhook of type `fx_rates.set`
+         */
+        FxRatesSetWebhook: {
+            /** Data */
+            data: components["schemas"]["FxRateBatch"] | components["schemas"]["FxRateIn"];
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            type: "fx_rates.set";
         };
         /**
          * GroupTraitsRead
@@ -4860,6 +4920,19 @@ export interface components {
             type: components["schemas"]["InteractionType"];
         };
         /**
+         * InteractionsUpsertWebhook
+         * @description A webhook of type `interactions.upsert`
+         */
+        InteractionsUpsertWebhook: {
+            /** Data */
+            data: components["schemas"]["InteractionBatch"] | components["schemas"]["InteractionUpsert"];
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            type: "interactions.upsert";
+        };
+        /**
          * Interval
          * @enum {string}
          */
@@ -5061,6 +5134,19 @@ export interface components {
             paid_on: string | null;
             /** Total */
             total: number;
+        };
+        /**
+         * InvoicesUpsertWebhook
+         * @description A webhook of type `invoices.upsert`
+         */
+        InvoicesUpsertWebhook: {
+            /** Data */
+            data: components["schemas"]["InvoiceBatch"] | components["schemas"]["InvoiceIn"];
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            type: "invoices.upsert";
         };
         /** ItemError */
         ItemError: {
@@ -5301,6 +5387,19 @@ export interface components {
                     [key: string]: string | number | boolean | null;
                 };
             }[];
+        };
+        /**
+         * MetricValuesSetWebhook
+         * @description A webhook of type `metric_values.set`
+         */
+        MetricValuesSetWebhook: {
+            /** Data */
+            data: components["schemas"]["MetricValuesBatch"] | components["schemas"]["MetricValues"];
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            type: "metric_values.set";
         };
         /** MfaConfirm */
         MfaConfirm: {
@@ -6585,6 +6684,19 @@ export interface components {
          * @enum {string}
          */
         SubscriptionStatus: "trialing" | "active" | "past_due" | "cancelled" | "ended";
+        /**
+         * SubscriptionsUpsertWebhook
+         * @description A webhook of type `subscriptions.upsert`
+         */
+        SubscriptionsUpsertWebhook: {
+            /** Data */
+            data: components["schemas"]["SubscriptionBatch"] | components["schemas"]["SubscriptionIn"];
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            type: "subscriptions.upsert";
+        };
         /** TicketBatch */
         TicketBatch: {
             /** Items */
@@ -6761,6 +6873,19 @@ export interface components {
             status: components["schemas"]["TicketStatus"];
             /** Subject */
             subject: string;
+        };
+        /**
+         * TicketsUpsertWebhook
+         * @description A webhook of type `tickets.upsert`
+         */
+        TicketsUpsertWebhook: {
+            /** Data */
+            data: components["schemas"]["TicketBatch"] | components["schemas"]["TicketUpsert"];
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            type: "tickets.upsert";
         };
         /** TierRead */
         TierRead: {
@@ -6953,6 +7078,11 @@ export interface components {
             /** Role Id */
             role_id?: string | null;
         };
+        /**
+         * Webhook
+         * @description An inbound webhook
+         */
+        Webhook: components["schemas"]["AccountsUpsertWebhook"] | components["schemas"]["ContactsBatchWebhook"] | components["schemas"]["EventsBatchWebhook"] | components["schemas"]["FxRatesSetWebhook"] | components["schemas"]["InteractionsUpsertWebhook"] | components["schemas"]["InvoicesUpsertWebhook"] | components["schemas"]["MetricValuesSetWebhook"] | components["schemas"]["SubscriptionsUpsertWebhook"] | components["schemas"]["TicketsUpsertWebhook"];
         /** WebhookReceipt */
         WebhookReceipt: {
             /** Accepted */
@@ -15474,7 +15604,23 @@ export interface operations {
     receiveWebhook: {
         parameters: {
             query?: never;
-            header?: never;
+            header: {
+                /**
+                 * @description The webhook's id; a retry sends the same one
+                 * @example msg_2KWPBgLlAfxdpx2AI54pPJ85f4W
+                 */
+                "webhook-id": string;
+                /**
+                 * @description When it was sent, in seconds since the epoch; more than five minutes from Tenure's clock is refused
+                 * @example 1795680000
+                 */
+                "webhook-timestamp": string;
+                /**
+                 * @description `v1,` and the base64 HMAC-SHA256 of `{webhook-id}.{webhook-timestamp}.{body}` with the secret (the bytes after `whsec_`, base64-decoded); several, space-separated, while a secret is rotated
+                 * @example v1,K5oZfzN95Z9UVu1EsfQmfVNQhnkZ2pj9o9NDN/H/pI4=
+                 */
+                "webhook-signature": string;
+            };
             path: {
                 org_id: string;
             };
@@ -15487,18 +15633,19 @@ export interface operations {
                  *       "data": {
                  *         "items": [
                  *           {
-                 *             "event": "report.exported",
-                 *             "message_id": "m-1"
+                 *             "account_external_id": "acme-001",
+                 *             "contact_external_id": "user-42",
+                 *             "feature": "reports",
+                 *             "message_id": "m-1",
+                 *             "name": "Report Exported",
+                 *             "occurred_at": "2026-11-20T09:30:00Z"
                  *           }
                  *         ]
                  *       },
                  *       "type": "events.batch"
                  *     }
                  */
-                "application/json": {
-                    data: unknown;
-                    type: string;
-                };
+                "application/json": components["schemas"]["Webhook"];
             };
         };
         responses: {
