@@ -44,7 +44,7 @@ spa: frontend/dist/index.html ## Build the SPA into frontend/dist (when its sour
 run: install spa ## Serve API, worker and SPA on one port with the demo organisation
 	$(PY) -m scripts.run
 
-test: install chromium lint typecheck drift-check test-python test-spa e2e ## Everything CI checks
+test: install chromium lint typecheck drift-check client-check test-python test-spa e2e ## Everything CI checks
 
 create-org: .venv/.synced ## An organisation and its admin without the demo: make create-org name="Acme" email=ops@acme.example
 	$(PY) -m scripts.create_org --name "$(name)" --admin-email "$(email)"
@@ -69,6 +69,17 @@ drift-check: install ## Fail when openapi.json or the generated client is out of
 	cd frontend && node_modules/.bin/openapi-typescript ../openapi/openapi.json -o /tmp/tenure-schema-check.d.ts >/dev/null
 	@diff -q /tmp/tenure-schema-check.d.ts frontend/src/api/gen/schema.d.ts >/dev/null \
 		|| { echo "frontend/src/api/gen is out of date: run 'make openapi'"; exit 1; }
+
+# What an integrator does with openapi.json: generate a Python client (openapi-python-client) and
+# type-check it strictly, so a schema that makes it warn, loses a model or shadows a name fails.
+client-check: .venv/.synced ## Generate a Python client from openapi.json and type-check it (mypy --strict)
+	@out=$$(mktemp -d) && trap 'rm -rf "$$out"' EXIT && \
+	{ timeout 30 .venv/bin/openapi-python-client generate --path openapi/openapi.json \
+		--config openapi/python-client.yaml --meta none --output-path "$$out/tenure_client" \
+		--fail-on-warning >"$$out/generate.log" 2>&1 \
+		|| { cat "$$out/generate.log"; echo "openapi-python-client failed or warned on openapi/openapi.json"; exit 1; }; } && \
+	cd "$$out" && timeout 30 $(CURDIR)/.venv/bin/mypy --strict \
+		--no-incremental tenure_client
 
 test-python: .venv/.synced ## pytest against real PostgreSQL and Redis
 	$(PY) -m pytest -q
@@ -99,4 +110,4 @@ migration: .venv/.synced ## New alembic revision: make migration name=add_things
 services-down: .venv/.synced ## Stop the embedded PostgreSQL and Redis
 	$(PY) -m scripts.services down
 
-.PHONY: help install chromium wrk spa run create-org test lint typecheck openapi drift-check test-python test-spa e2e fuzz bench fmt migration services-down
+.PHONY: help install chromium wrk spa run create-org test lint typecheck openapi drift-check client-check test-python test-spa e2e fuzz bench fmt migration services-down

@@ -16,7 +16,7 @@ from api.middleware import (
     SegmentAnswers,
     StorableText,
 )
-from api.openapi import operation_id
+from api.openapi import add_components, operation_id
 from api.routers import (
     account_imports,
     account_settings,
@@ -122,6 +122,7 @@ def create_app(settings: Settings | None = None, *, serve_spa: bool = True) -> F
         api.include_router(router.router)
     app.include_router(api)
     app.include_router(system.router)
+    add_components(app, webhooks.body_schemas)
 
     if serve_spa and (SPA_DIST / "index.html").exists():
         _serve_spa(app)

@@ -1,11 +1,15 @@
 """Dependencies declared once and used as plain parameters: Session, CurrentUser, Actor, ..."""
 
 import base64
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from typing import Annotated
 
 from fastapi import Depends, Request
+from fastapi.openapi.models import HTTPBase as HTTPBaseModel
+from fastapi.openapi.models import HTTPBearer as HTTPBearerModel
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from fastapi.security.base import SecurityBase
+from fastapi.security.utils import get_authorization_scheme_param
 from redis.asyncio import Redis
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -120,7 +124,11 @@ async def client_ip(request: Request) -> str:
 
 ClientIp = Annotated[str, Depends(client_ip)]
 
-_bearer = HTTPBearer(auto_error=False, description="Access token from /api/v1/auth/login")
+_bearer = HTTPBearer(
+    scheme_name="AccessToken",
+    auto_error=False,
+    description="A signed-in user's access token, from /api/v1/auth/login",
+)
 
 
 async def _authenticated_user(
@@ -159,21 +167,55 @@ async def _actor(user: CurrentUser) -> Actor:
 CurrentActor = Annotated[Actor, Depends(_actor)]
 
 
-def _api_key_credential(
-    request: Request, bearer: HTTPAuthorizationCredentials | None
-) -> str | None:
-    """An API key sent as a bearer token, or as the user name of HTTP Basic auth (how
-    Segment sends its write key)."""
-    if bearer is not None and keys.looks_like_key(bearer.credentials):
-        return bearer.credentials
-    scheme, _, value = request.headers.get("authorization", "").partition(" ")
-    if scheme.lower() == "basic":
-        try:
-            user_name = base64.b64decode(value.strip(), validate=True).decode().split(":")[0]
-        except (ValueError, UnicodeDecodeError):
-            return None
-        return user_name if keys.looks_like_key(user_name) else None
-    return None
+class _ApiKeyScheme(SecurityBase):
+    """One way an integrator's API key is sent. A security dependency of its own, so FastAPI
+    declares it as a security scheme and lists it in the `security` of every operation that
+    reads it, beside the access token."""
+
+    def __init__(
+        self, name: str, model: HTTPBaseModel, read: Callable[[Request], str | None]
+    ) -> None:
+        self.scheme_name = name
+        self.model = model
+        self._read = read
+
+    async def __call__(self, request: Request) -> str | None:
+        return self._read(request)
+
+
+def _key_as_bearer(request: Request) -> str | None:
+    scheme, value = get_authorization_scheme_param(request.headers.get("authorization"))
+    return value if scheme.lower() == "bearer" and keys.looks_like_key(value) else None
+
+
+def _key_as_basic_user(request: Request) -> str | None:
+    scheme, value = get_authorization_scheme_param(request.headers.get("authorization"))
+    if scheme.lower() != "basic":
+        return None
+    try:
+        user_name = base64.b64decode(value, validate=True).decode().split(":")[0]
+    except (ValueError, UnicodeDecodeError):
+        return None
+    return user_name if keys.looks_like_key(user_name) else None
+
+
+_api_key = _ApiKeyScheme(
+    "ApiKey",
+    HTTPBearerModel(
+        bearerFormat="tnr_<prefix>_<secret>",
+        description="An API key (Settings → Integration) as the bearer token",
+    ),
+    _key_as_bearer,
+)
+_api_key_as_basic_user = _ApiKeyScheme(
+    "ApiKeyBasic",
+    HTTPBaseModel(
+        scheme="basic",
+        description="An API key as the HTTP Basic user name, with an empty password (how "
+        "Segment sends its write key)",
+    ),
+    _key_as_basic_user,
+)
 
 
 async def _api_actor(
@@ -181,8 +223,10 @@ async def _api_actor(
     session: Session,
     config: AuthConfigDep,
     bearer: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+    key_as_bearer: Annotated[str | None, Depends(_api_key)],
+    key_as_basic_user: Annotated[str | None, Depends(_api_key_as_basic_user)],
 ) -> Actor:
-    key = _api_key_credential(request, bearer)
+    key = key_as_bearer or key_as_basic_user
     if key is None:
         user = await _enrolled_user(session, await _authenticated_user(session, config, bearer))
         return users.actor_for(user)

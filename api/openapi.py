@@ -1,11 +1,15 @@
-"""Operation ids that read well in generated SDKs, and the deterministic schema export."""
+"""Operation ids that read well in generated SDKs, component schemas FastAPI cannot find,
+and the deterministic schema export."""
 
 import json
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 from fastapi import FastAPI
+from fastapi.encoders import jsonable_encoder
+from fastapi.openapi.models import Schema
 from fastapi.routing import APIRoute
 
 SCHEMA_PATH = Path(__file__).resolve().parent.parent / "openapi" / "openapi.json"
@@ -15,6 +19,25 @@ def operation_id(route: APIRoute) -> str:
     """`list_accounts` -> `listAccounts`; route function names are unique across routers."""
     head, *rest = route.name.split("_")
     return head + "".join(part.capitalize() for part in rest)
+
+
+def add_components(app: FastAPI, schemas: Callable[[], dict[str, dict[str, Any]]]) -> None:
+    """Add `schemas()` to the app's component schemas when its schema is first made. FastAPI
+    finds only the models of parameters and responses; a route that documents a body it reads
+    raw refers to its schemas by `$ref`, which may be some FastAPI has too."""
+    make = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            components = make().setdefault("components", {}).setdefault("schemas", {})
+            for name, schema in schemas().items():
+                # As FastAPI writes its own (`maximum: 100.0`, no `default: null`).
+                written = jsonable_encoder(Schema(**schema), by_alias=True, exclude_none=True)
+                if components.setdefault(name, written) != written:
+                    raise ValueError(f"Two different schemas are named {name}")
+        return make()
+
+    app.openapi = openapi  # type: ignore[method-assign]  # FastAPI's documented extension point
 
 
 def export(app: FastAPI) -> str:

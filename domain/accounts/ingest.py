@@ -322,11 +322,11 @@ async def set_account_metric_values(
     return result.records[0].id
 
 
-@webhooks.handles("accounts.upsert")
+@webhooks.handles("accounts.upsert", AccountUpsertBatch, AccountUpsert)
 async def _accounts_webhook(session: AsyncSession, actor: Actor, data: Any) -> BatchResult:
     return await upsert_accounts(session, actor, webhook_body(data))
 
 
-@webhooks.handles("metric_values.set")
+@webhooks.handles("metric_values.set", MetricValuesBatch, MetricValues)
 async def _metric_values_webhook(session: AsyncSession, actor: Actor, data: Any) -> BatchResult:
     return await set_metric_values(session, actor, webhook_body(data))

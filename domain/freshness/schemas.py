@@ -4,7 +4,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 
-class StageRead(BaseModel):
+class FreshnessStageRead(BaseModel):
     """When a stage of the live chain last completed for the organisation."""
 
     model_config = ConfigDict(from_attributes=True)
@@ -28,7 +28,7 @@ class FreshnessRead(BaseModel):
     )
     oldest_change_seconds: float | None
     last_change: int = Field(description="The newest change number issued")
-    stages: list[StageRead]
+    stages: list[FreshnessStageRead]
 
 
 class ChangeState(BaseModel):

@@ -10,7 +10,7 @@ from domain.common import clock
 from domain.freshness import repository
 from domain.freshness.errors import ChangeNotFound
 from domain.freshness.repository import ClaimedAccount, FreshnessRepository
-from domain.freshness.schemas import ChangeState, FreshnessRead, StageRead
+from domain.freshness.schemas import ChangeState, FreshnessRead, FreshnessStageRead
 from domain.tenancy.actor import Actor
 
 # A claim older than this is taken over: its worker died (a batch takes seconds).
@@ -94,7 +94,7 @@ async def freshness(session: AsyncSession, actor: Actor) -> FreshnessRead:
         oldest_change_at=oldest,
         oldest_change_seconds=round((now - oldest).total_seconds(), 1) if oldest else None,
         last_change=await repo.last_issued(),
-        stages=[StageRead.model_validate(s) for s in await repo.stages()],
+        stages=[FreshnessStageRead.model_validate(s) for s in await repo.stages()],
     )
 
 

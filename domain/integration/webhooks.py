@@ -3,7 +3,7 @@
 five minutes, and each webhook-id processed once (a replay or retry gets the first answer).
 
 The body is `{"type": ..., "data": ...}`; each area registers the types it ingests with
-`handles`, so a webhook carries exactly what the batch API would."""
+`handles`, and what their data is, so a webhook carries exactly what the batch API would."""
 
 import base64
 import binascii
@@ -11,9 +11,9 @@ import secrets
 import uuid
 from collections.abc import Awaitable, Callable, Mapping
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Annotated, Any, Literal, Union
 
-from pydantic import BaseModel, Field, ValidationError
+from pydantic import BaseModel, Field, ValidationError, create_model
 from sqlalchemy import or_, select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -35,13 +35,17 @@ ROTATION_GRACE = timedelta(hours=24)
 
 Handler = Callable[[AsyncSession, Actor, Any], Awaitable[BatchResult]]
 HANDLERS: dict[str, Handler] = {}
+# The schemas a webhook type's data may have, for the API's documentation: its handler checks
+# the data itself, item by item.
+DATA: dict[str, tuple[type[BaseModel], ...]] = {}
 
 
-def handles(webhook_type: str) -> Callable[[Handler], Handler]:
-    """Register the ingestion function for one webhook type."""
+def handles(webhook_type: str, *data: type[BaseModel]) -> Callable[[Handler], Handler]:
+    """Register the ingestion function for one webhook type, whose data is one of `data`."""
 
     def register(handler: Handler) -> Handler:
         HANDLERS[webhook_type] = handler
+        DATA[webhook_type] = data
         return handler
 
     return register
@@ -50,6 +54,30 @@ def handles(webhook_type: str) -> Callable[[Handler], Handler]:
 class WebhookEnvelope(BaseModel):
     type: str = Field(min_length=1, max_length=100)
     data: Any
+
+
+# The documented body is built from the registry at run time: mypy sees special forms where
+# pydantic gets types, and a tuple of types makes a Union only when subscripted (UP007).
+
+
+def documented_body() -> Any:
+    """The body of an inbound webhook as a type pydantic can describe: one envelope per
+    registered type (`accounts.upsert` is `AccountsUpsertWebhook`), told apart by `type`."""
+    envelopes = tuple(_envelope(t, data) for t, data in sorted(DATA.items()))
+    return Annotated[Union[envelopes], Field(discriminator="type")]  # noqa: UP007
+
+
+def _envelope(webhook_type: str, data: tuple[type[BaseModel], ...]) -> type[BaseModel]:
+    words = webhook_type.replace(".", "_").split("_")
+    tag: Any = Literal[webhook_type]
+    one_of: Any = Union[data]  # noqa: UP007
+    return create_model(
+        "".join(word.capitalize() for word in words) + "Webhook",
+        # Members other than these (Standard Webhooks' `timestamp`) are ignored, not refused.
+        __doc__=f"A webhook of type `{webhook_type}`",
+        type=(tag, ...),
+        data=(one_of, ...),
+    )
 
 
 async def list_secrets(session: AsyncSession, actor: Actor) -> list[WebhookSecret]:

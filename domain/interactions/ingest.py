@@ -268,11 +268,11 @@ async def _upsert(
     await note_change(session, rows[0]["org_id"], set(written.scalars()))
 
 
-@webhooks.handles("tickets.upsert")
+@webhooks.handles("tickets.upsert", TicketBatch, TicketUpsert)
 async def _tickets_webhook(session: AsyncSession, actor: Actor, data: Any) -> BatchResult:
     return await upsert_tickets(session, actor, webhook_body(data))
 
 
-@webhooks.handles("interactions.upsert")
+@webhooks.handles("interactions.upsert", InteractionBatch, InteractionUpsert)
 async def _interactions_webhook(session: AsyncSession, actor: Actor, data: Any) -> BatchResult:
     return await upsert_interactions(session, actor, webhook_body(data))

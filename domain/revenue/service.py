@@ -741,16 +741,16 @@ async def link_late_accounts(session: AsyncSession) -> int:
 
 
 # The same batches, delivered as signed webhooks.
-@webhooks.handles("subscriptions.upsert")
+@webhooks.handles("subscriptions.upsert", SubscriptionBatch, SubscriptionIn)
 async def _subscriptions_webhook(session: AsyncSession, actor: Actor, data: Any) -> BatchResult:
     return await ingest_subscriptions(session, actor, webhook_body(data))
 
 
-@webhooks.handles("invoices.upsert")
+@webhooks.handles("invoices.upsert", InvoiceBatch, InvoiceIn)
 async def _invoices_webhook(session: AsyncSession, actor: Actor, data: Any) -> BatchResult:
     return await ingest_invoices(session, actor, webhook_body(data))
 
 
-@webhooks.handles("fx_rates.set")
+@webhooks.handles("fx_rates.set", FxRateBatch, FxRateIn)
 async def _fx_rates_webhook(session: AsyncSession, actor: Actor, data: Any) -> BatchResult:
     return await ingest_fx_rates(session, actor, webhook_body(data))

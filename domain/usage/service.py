@@ -785,11 +785,11 @@ async def account_feature_usage(
 # Webhooks carry the same batches as the API.
 
 
-@webhooks.handles("events.batch")
+@webhooks.handles("events.batch", EventBatch)
 async def _events_webhook(session: AsyncSession, actor: Actor, data: Any) -> BatchResult:
     return await ingest_event_batch(session, actor, webhook_body(data))
 
 
-@webhooks.handles("contacts.batch")
+@webhooks.handles("contacts.batch", ContactBatch)
 async def _contacts_webhook(session: AsyncSession, actor: Actor, data: Any) -> BatchResult:
     return await upsert_contact_batch(session, actor, webhook_body(data))

@@ -4,6 +4,7 @@ import base64
 from typing import Any
 
 import pytest
+from fastapi import FastAPI
 from httpx import AsyncClient
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -184,6 +185,41 @@ class TestAuthenticatingWithAKey:
         # Key management and the user's own pages need a signed-in person.
         assert_problem(await client.get(URL, headers=key), 401)
         assert_problem(await client.get("/api/v1/users", headers=key), 401)
+
+
+class TestDeclaredSchemes:
+    """Each operation's `security` lists the credentials its dependencies read, so generated
+    clients know which routes take an API key."""
+
+    def test_the_api_key_is_a_security_scheme(self, app_instance: FastAPI) -> None:
+        schemes = app_instance.openapi()["components"]["securitySchemes"]
+
+        assert schemes["ApiKey"]["scheme"] == "bearer"
+        assert schemes["ApiKeyBasic"]["scheme"] == "basic"
+        assert schemes["AccessToken"]["scheme"] == "bearer"
+
+    @pytest.mark.parametrize(
+        ("operation", "schemes"),
+        [
+            ("GET /api/v1/accounts", ["AccessToken", "ApiKey", "ApiKeyBasic"]),
+            ("POST /api/v1/events/batch", ["AccessToken", "ApiKey", "ApiKeyBasic"]),
+            ("POST /api/v1/segment/track", ["AccessToken", "ApiKey", "ApiKeyBasic"]),
+            ("GET /api/v1/api-keys", ["AccessToken"]),
+            ("GET /api/v1/users", ["AccessToken"]),
+            ("GET /api/v1/me", ["AccessToken"]),
+            ("POST /api/v1/auth/login", []),
+            ("POST /api/v1/setup", []),
+            ("POST /api/v1/webhooks/{org_id}", []),
+            ("GET /healthz", []),
+        ],
+    )
+    def test_each_route_declares_what_it_accepts(
+        self, app_instance: FastAPI, operation: str, schemes: list[str]
+    ) -> None:
+        method, path = operation.split(" ")
+        declared = app_instance.openapi()["paths"][path][method.lower()].get("security", [])
+
+        assert [name for requirement in declared for name in requirement] == schemes
 
 
 class TestApiLog:

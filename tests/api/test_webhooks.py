@@ -6,6 +6,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
+from fastapi import FastAPI
 from httpx import AsyncClient
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -204,6 +205,64 @@ class TestReceiving:
         response = await client.post(f"/api/v1/webhooks/{org.id}", content=raw, headers=signed)
 
         assert_problem(response, 422, code)
+
+
+class TestTheDocumentedWebhook:
+    """What openapi.json tells a sender, and so every client generated from it."""
+
+    @staticmethod
+    def _operation(app: FastAPI) -> dict[str, Any]:
+        operation: dict[str, Any] = app.openapi()["paths"]["/api/v1/webhooks/{org_id}"]["post"]
+        return operation
+
+    async def test_the_example_is_accepted(
+        self,
+        client: AsyncClient,
+        app_instance: FastAPI,
+        org: Organisation,
+        headers: dict[str, str],
+    ) -> None:
+        body = self._operation(app_instance)["requestBody"]["content"]["application/json"]
+        raw, signed = _signed(await _secret(client, headers), body["example"])
+
+        response = await client.post(f"/api/v1/webhooks/{org.id}", content=raw, headers=signed)
+
+        assert response.status_code == 200, response.text
+        assert (response.json()["accepted"], response.json()["rejected"]) == (1, 0)
+
+    def test_the_body_is_one_envelope_per_type_with_typed_data(self, app_instance: FastAPI) -> None:
+        schemas = app_instance.openapi()["components"]["schemas"]
+        body = self._operation(app_instance)["requestBody"]["content"]["application/json"]
+        webhook = schemas[body["schema"]["$ref"].rsplit("/", 1)[1]]
+
+        mapping = webhook["discriminator"]["mapping"]
+        assert webhook["discriminator"]["propertyName"] == "type"
+        assert set(mapping) == set(webhooks.HANDLERS) - {"test.echo"}
+        assert [one["$ref"] for one in webhook["oneOf"]] == sorted(mapping.values())
+        accounts = schemas[mapping["accounts.upsert"].rsplit("/", 1)[1]]
+        assert accounts["properties"]["type"]["const"] == "accounts.upsert"
+        assert accounts["properties"]["data"]["anyOf"] == [
+            {"$ref": "#/components/schemas/AccountUpsertBatch"},
+            {"$ref": "#/components/schemas/AccountUpsert"},
+        ]
+        events = schemas[mapping["events.batch"].rsplit("/", 1)[1]]
+        assert events["properties"]["data"] == {"$ref": "#/components/schemas/EventBatch"}
+        assert schemas["EventBatch"]["properties"]["items"]["items"] == {
+            "$ref": "#/components/schemas/EventCreate"
+        }
+
+    def test_the_signature_headers_are_required(self, app_instance: FastAPI) -> None:
+        declared = {
+            p["name"]: p["required"]
+            for p in self._operation(app_instance)["parameters"]
+            if p["in"] == "header"
+        }
+
+        assert declared == {
+            "webhook-id": True,
+            "webhook-timestamp": True,
+            "webhook-signature": True,
+        }
 
 
 class TestSecrets:

@@ -2624,9 +2624,9 @@ export interface paths {
         put?: never;
         /**
          * Receive Webhook
-         * @description An inbound webhook for organisation `org_id`, signed with its secret (Standard
-         *     Webhooks: `webhook-id`, `webhook-timestamp`, `webhook-signature` headers). A webhook-id
-         *     seen before is answered with its first receipt and changes nothing.
+         * @description An inbound webhook for organisation `org_id`, signed with its secret the Standard
+         *     Webhooks way. A webhook-id seen before is answered with its first receipt and changes
+         *     nothing.
          */
         post: operations["receiveWebhook"];
         delete?: never;
@@ -3382,6 +3382,11 @@ export interface components {
              */
             tier?: string | null;
         };
+        /** AccountUpsertBatch */
+        AccountUpsertBatch: {
+            /** Items */
+            items: components["schemas"]["AccountUpsert"][];
+        };
         /** AccountViewRead */
         AccountViewRead: {
             /** Columns */
@@ -3440,6 +3445,19 @@ export interface components {
              * @example metric.mrr
              */
             sort: string;
+        };
+        /**
+         * AccountsUpsertWebhook
+         * @description A webhook of type `accounts.upsert`
+         */
+        AccountsUpsertWebhook: {
+            /** Data */
+            data: components["schemas"]["AccountUpsertBatch"] | components["schemas"]["AccountUpsert"];
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            type: "accounts.upsert";
         };
         /** ActivityRankRead */
         ActivityRankRead: {
@@ -3991,6 +4009,11 @@ export interface components {
             /** @description The trend as an arrow: up or down from 0.2 rank points a day, flat below that */
             trend_arrow: components["schemas"]["TrendArrow"] | null;
         };
+        /** ContactBatch */
+        ContactBatch: {
+            /** Items */
+            items: components["schemas"]["ContactUpsert"][];
+        };
         /** ContactDetail */
         ContactDetail: {
             /** Accounts */
@@ -4119,6 +4142,18 @@ export interface components {
             traits?: {
                 [key: string]: unknown;
             } | null;
+        };
+        /**
+         * ContactsBatchWebhook
+         * @description A webhook of type `contacts.batch`
+         */
+        ContactsBatchWebhook: {
+            data: components["schemas"]["ContactBatch"];
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            type: "contacts.batch";
         };
         /** CsmPeriodRead */
         CsmPeriodRead: {
@@ -4263,6 +4298,11 @@ export interface components {
             /** Percent */
             percent: number | string | null;
         };
+        /** EventBatch */
+        EventBatch: {
+            /** Items */
+            items: components["schemas"]["EventCreate"][];
+        };
         /** EventCreate */
         EventCreate: {
             /**
@@ -4360,6 +4400,18 @@ export interface components {
             duplicate: boolean;
             /** Message Id */
             message_id: string;
+        };
+        /**
+         * EventsBatchWebhook
+         * @description A webhook of type `events.batch`
+         */
+        EventsBatchWebhook: {
+            data: components["schemas"]["EventBatch"];
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            type: "events.batch";
         };
         /** FeaturePeriod */
         FeaturePeriod: {
@@ -4554,7 +4606,38 @@ export interface components {
              */
             running_accounts: number;
             /** Stages */
-            stages: components["schemas"]["domain__freshness__schemas__StageRead"][];
+            stages: components["schemas"]["FreshnessStageRead"][];
+        };
+        /**
+         * FreshnessStageRead
+         * @description When a stage of the live chain last completed for the organisation.
+         */
+        FreshnessStageRead: {
+            /**
+             * Accounts
+             * @description Accounts it brought up to date in that run
+             */
+            accounts: number;
+            /**
+             * Completed At
+             * Format: date-time
+             */
+            completed_at: string;
+            /**
+             * Seconds
+             * @description How long that run of the stage took
+             */
+            seconds: number;
+            /**
+             * Stage
+             * @example metrics
+             */
+            stage: string;
+        };
+        /** FxRateBatch */
+        FxRateBatch: {
+            /** Items */
+            items: components["schemas"]["FxRateIn"][];
         };
         /**
          * FxRateIn
@@ -4603,6 +4686,19 @@ export interface components {
             id: string;
             /** Rate */
             rate: number | string;
+        };
+        /**
+         * FxRatesSetWebhook
+         * @description A webhook of type `fx_rates.set`
+         */
+        FxRatesSetWebhook: {
+            /** Data */
+            data: components["schemas"]["FxRateBatch"] | components["schemas"]["FxRateIn"];
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            type: "fx_rates.set";
         };
         /**
          * GroupTraitsRead
@@ -4688,6 +4784,11 @@ export interface components {
              * @enum {string}
              */
             status: "created" | "updated";
+        };
+        /** InteractionBatch */
+        InteractionBatch: {
+            /** Items */
+            items: components["schemas"]["InteractionUpsert"][];
         };
         /** InteractionCreate */
         InteractionCreate: {
@@ -4851,6 +4952,19 @@ export interface components {
             type: components["schemas"]["InteractionType"];
         };
         /**
+         * InteractionsUpsertWebhook
+         * @description A webhook of type `interactions.upsert`
+         */
+        InteractionsUpsertWebhook: {
+            /** Data */
+            data: components["schemas"]["InteractionBatch"] | components["schemas"]["InteractionUpsert"];
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            type: "interactions.upsert";
+        };
+        /**
          * Interval
          * @enum {string}
          */
@@ -4887,6 +5001,11 @@ export interface components {
             full_name: string;
             /** Organisation Name */
             organisation_name: string;
+        };
+        /** InvoiceBatch */
+        InvoiceBatch: {
+            /** Items */
+            items: components["schemas"]["InvoiceIn"][];
         };
         /**
          * InvoiceIn
@@ -4997,6 +5116,19 @@ export interface components {
             paid_on: string | null;
             /** Total */
             total: number;
+        };
+        /**
+         * InvoicesUpsertWebhook
+         * @description A webhook of type `invoices.upsert`
+         */
+        InvoicesUpsertWebhook: {
+            /** Data */
+            data: components["schemas"]["InvoiceBatch"] | components["schemas"]["InvoiceIn"];
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            type: "invoices.upsert";
         };
         /**
          * ItemKind
@@ -5210,6 +5342,24 @@ export interface components {
             values: {
                 [key: string]: string | number | boolean | null;
             };
+        };
+        /** MetricValuesBatch */
+        MetricValuesBatch: {
+            /** Items */
+            items: components["schemas"]["MetricValues"][];
+        };
+        /**
+         * MetricValuesSetWebhook
+         * @description A webhook of type `metric_values.set`
+         */
+        MetricValuesSetWebhook: {
+            /** Data */
+            data: components["schemas"]["MetricValuesBatch"] | components["schemas"]["MetricValues"];
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            type: "metric_values.set";
         };
         /** MfaConfirm */
         MfaConfirm: {
@@ -6166,6 +6316,18 @@ export interface components {
             /** Stage Name */
             stage_name: string;
         };
+        /** StageRead */
+        StageRead: {
+            /**
+             * Id
+             * Format: uuid
+             */
+            id: string;
+            /** Name */
+            name: string;
+            /** Position */
+            position: number;
+        };
         /** StageWrite */
         StageWrite: {
             /** Name */
@@ -6232,6 +6394,11 @@ export interface components {
              * @description Position of the record in the batch
              */
             index: number;
+        };
+        /** SubscriptionBatch */
+        SubscriptionBatch: {
+            /** Items */
+            items: components["schemas"]["SubscriptionIn"][];
         };
         /**
          * SubscriptionIn
@@ -6394,6 +6561,24 @@ export interface components {
          * @enum {string}
          */
         SubscriptionStatus: "trialing" | "active" | "past_due" | "cancelled" | "ended";
+        /**
+         * SubscriptionsUpsertWebhook
+         * @description A webhook of type `subscriptions.upsert`
+         */
+        SubscriptionsUpsertWebhook: {
+            /** Data */
+            data: components["schemas"]["SubscriptionBatch"] | components["schemas"]["SubscriptionIn"];
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            type: "subscriptions.upsert";
+        };
+        /** TicketBatch */
+        TicketBatch: {
+            /** Items */
+            items: components["schemas"]["TicketUpsert"][];
+        };
         /** TicketCreate */
         TicketCreate: {
             /**
@@ -6530,6 +6715,19 @@ export interface components {
             status: components["schemas"]["TicketStatus"];
             /** Subject */
             subject: string;
+        };
+        /**
+         * TicketsUpsertWebhook
+         * @description A webhook of type `tickets.upsert`
+         */
+        TicketsUpsertWebhook: {
+            /** Data */
+            data: components["schemas"]["TicketBatch"] | components["schemas"]["TicketUpsert"];
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            type: "tickets.upsert";
         };
         /** TierRead */
         TierRead: {
@@ -6723,6 +6921,11 @@ export interface components {
             role_id?: string | null;
         };
         /**
+         * Webhook
+         * @description An inbound webhook
+         */
+        Webhook: components["schemas"]["AccountsUpsertWebhook"] | components["schemas"]["ContactsBatchWebhook"] | components["schemas"]["EventsBatchWebhook"] | components["schemas"]["FxRatesSetWebhook"] | components["schemas"]["InteractionsUpsertWebhook"] | components["schemas"]["InvoicesUpsertWebhook"] | components["schemas"]["MetricValuesSetWebhook"] | components["schemas"]["SubscriptionsUpsertWebhook"] | components["schemas"]["TicketsUpsertWebhook"];
+        /**
          * WebhookReceipt
          * @description What a webhook's records did; a replay answers the first delivery's counts and errors
          *     (not its records).
@@ -6802,44 +7005,6 @@ export interface components {
             id: string;
             /** Retired At */
             retired_at: string | null;
-        };
-        /** StageRead */
-        domain__accounts__schemas__StageRead: {
-            /**
-             * Id
-             * Format: uuid
-             */
-            id: string;
-            /** Name */
-            name: string;
-            /** Position */
-            position: number;
-        };
-        /**
-         * StageRead
-         * @description When a stage of the live chain last completed for the organisation.
-         */
-        domain__freshness__schemas__StageRead: {
-            /**
-             * Accounts
-             * @description Accounts it brought up to date in that run
-             */
-            accounts: number;
-            /**
-             * Completed At
-             * Format: date-time
-             */
-            completed_at: string;
-            /**
-             * Seconds
-             * @description How long that run of the stage took
-             */
-            seconds: number;
-            /**
-             * Stage
-             * @example metrics
-             */
-            stage: string;
         };
     };
     responses: never;
@@ -12179,7 +12344,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["domain__accounts__schemas__StageRead"][];
+                    "application/json": components["schemas"]["StageRead"][];
                 };
             };
             /** @description Not authenticated */
@@ -12213,7 +12378,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["domain__accounts__schemas__StageRead"];
+                    "application/json": components["schemas"]["StageRead"];
                 };
             };
             /** @description Not authenticated */
@@ -12279,7 +12444,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["domain__accounts__schemas__StageRead"];
+                    "application/json": components["schemas"]["StageRead"];
                 };
             };
             /** @description Not authenticated */
@@ -15493,7 +15658,23 @@ export interface operations {
     receiveWebhook: {
         parameters: {
             query?: never;
-            header?: never;
+            header: {
+                /**
+                 * @description The webhook's id; a retry sends the same one
+                 * @example msg_2KWPBgLlAfxdpx2AI54pPJ85f4W
+                 */
+                "webhook-id": string;
+                /**
+                 * @description When it was sent, in seconds since the epoch; more than five minutes from Tenure's clock is refused
+                 * @example 1795680000
+                 */
+                "webhook-timestamp": string;
+                /**
+                 * @description `v1,` and the base64 HMAC-SHA256 of `{webhook-id}.{webhook-timestamp}.{body}` with the secret (the bytes after `whsec_`, base64-decoded); several, space-separated, while a secret is rotated
+                 * @example v1,K5oZfzN95Z9UVu1EsfQmfVNQhnkZ2pj9o9NDN/H/pI4=
+                 */
+                "webhook-signature": string;
+            };
             path: {
                 org_id: string;
             };
@@ -15506,18 +15687,19 @@ export interface operations {
                  *       "data": {
                  *         "items": [
                  *           {
-                 *             "event": "report.exported",
-                 *             "message_id": "m-1"
+                 *             "account_external_id": "acme-001",
+                 *             "contact_external_id": "user-42",
+                 *             "feature": "reports",
+                 *             "message_id": "m-1",
+                 *             "name": "Report Exported",
+                 *             "occurred_at": "2026-11-20T09:30:00Z"
                  *           }
                  *         ]
                  *       },
                  *       "type": "events.batch"
                  *     }
                  */
-                "application/json": {
-                    data: unknown;
-                    type: string;
-                };
+                "application/json": components["schemas"]["Webhook"];
             };
         };
         responses: {
