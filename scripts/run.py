@@ -25,13 +25,14 @@ def main() -> None:
         sys.exit(f"port {port} is in use; set PORT=... to use another")
     signal.signal(signal.SIGTERM, _raise_stop)
     signal.signal(signal.SIGINT, _raise_stop)
-    # The terminal keeps the banner, warnings and email links; one line per request goes here.
-    access_log = DATA / "access.log"
-    os.environ.setdefault("TENURE_ACCESS_LOG_FILE", str(access_log))
+    # The terminal keeps the banner, warnings, errors and email links; one line per request and
+    # the worker's line per job go to files.
+    os.environ.setdefault("TENURE_ACCESS_LOG_FILE", str(DATA / "access.log"))
+    worker_log = DATA / "worker.log"
     # Started by `make run`: when make is stopped on its own (a signal to make only), stop too.
     parent = os.getppid()
     try:
-        with running(database="tenure", port=port) as (url, procs):
+        with running(database="tenure", port=port, worker_log=worker_log) as (url, procs):
             print(
                 f"\n  Tenure is running at {url}\n"
                 f"  Admin:       {demo.ADMIN_EMAIL} / {demo.ADMIN_PASSWORD}\n"
@@ -39,8 +40,10 @@ def main() -> None:
                 f"  (TOTP secret {demo.CSM_TOTP_SECRET})\n"
                 f"  Manager:     {demo.MANAGER_EMAIL} / {demo.MANAGER_PASSWORD}\n"
                 f"  API docs:    {url}/api/docs\n"
-                f"  Emails are saved under .data/mail/ and their links printed here;\n"
-                f"  requests are logged to {os.environ['TENURE_ACCESS_LOG_FILE']}.\n"
+                f"  Logs:        requests in {os.environ['TENURE_ACCESS_LOG_FILE']}\n"
+                f"               the worker's jobs in {worker_log}\n"
+                f"  Emails are saved under .data/mail/; their links, warnings and errors\n"
+                f"  are printed here.\n"
                 f"  Press Ctrl-C to stop.\n",
                 flush=True,
             )

@@ -9,6 +9,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
@@ -159,11 +160,18 @@ def redis_url_with_db(url: str, db: int) -> str:
 
 @contextlib.contextmanager
 def running(
-    *, database: str, port: int, fresh: bool = False, demo: bool = True, redis_db: int = 0
+    *,
+    database: str,
+    port: int,
+    fresh: bool = False,
+    demo: bool = True,
+    redis_db: int = 0,
+    worker_log: Path | None = None,
 ) -> Iterator[tuple[str, Processes]]:
     """Everything up, yielding the base URL; everything down (no orphans) on exit. Without
     `demo` the database stays empty (what a new install looks like). Two stacks at once need
-    their own `redis_db`, or each one's worker would take the other's jobs."""
+    their own `redis_db`, or each one's worker would take the other's jobs. With `worker_log`,
+    the worker writes its routine lines there and only warnings and errors to the terminal."""
     svc = services.up()
     procs = Processes()
     sink = None
@@ -201,7 +209,12 @@ def running(
             ],
             env,
         )
-        procs.start([sys.executable, "-m", "workers"], env)
+        worker = (
+            ["-m", "scripts.worker", "--log-file", str(worker_log)]
+            if worker_log
+            else ["-m", "workers"]
+        )
+        procs.start([sys.executable, *worker], env)
         wait_until_ready(base_url)
         yield base_url, procs
     finally:

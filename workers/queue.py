@@ -145,8 +145,9 @@ def worker_functions() -> list[Function]:
     ]
 
 
-def run_worker(settings_cls: type) -> None:
-    _run_worker(settings_cls)
+def run_worker(settings_cls: type, **overrides: Any) -> None:
+    """Run a worker with `settings_cls`; `overrides` replace some of its settings."""
+    _run_worker(settings_cls, **overrides)
 
 
 def discard(session: AsyncSession) -> None:

@@ -1,5 +1,5 @@
 """The development stack's small promises: a stopped `make run` can start again at once, and
-its access log goes to a file instead of the terminal."""
+its access log and the worker's routine lines go to files instead of the terminal."""
 
 import logging
 import socket
@@ -9,6 +9,7 @@ import pytest
 
 from domain.common.logging import configure_logging
 from scripts.stack import free_port
+from scripts.worker import log_routine_lines_to
 
 
 def test_a_port_left_in_time_wait_is_free_again() -> None:
@@ -38,4 +39,25 @@ def test_the_access_log_can_go_to_a_file(
         console = capsys.readouterr().out
         assert "kept on the console" in console and "/healthz" not in console
     finally:
+        configure_logging("INFO", as_json=False)
+
+
+def test_the_worker_keeps_only_warnings_and_errors_on_the_terminal(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = tmp_path / "worker.log"
+    try:
+        configure_logging("INFO", as_json=True)
+        log_routine_lines_to(str(path))
+        logging.getLogger("arq.worker").info("0.01s ← jobs.sweep_outbox ● 0")
+        logging.getLogger("arq.worker").error("0.02s ! emails.send failed")
+        for handler in logging.getLogger().handlers:
+            handler.flush()
+        logged = path.read_text()
+        assert "jobs.sweep_outbox" in logged and "emails.send failed" in logged
+        console = capsys.readouterr().out
+        assert "emails.send failed" in console and "jobs.sweep_outbox" not in console
+    finally:
+        for handler in logging.getLogger().handlers:
+            handler.close()
         configure_logging("INFO", as_json=False)

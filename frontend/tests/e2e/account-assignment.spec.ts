@@ -32,7 +32,7 @@ test("an admin assigns two unassigned accounts to a CSM, then unassigns one", as
   const assigned = page.getByTestId("assigned");
   const candidates = page.getByTestId("candidates");
   await expect(assigned.getByRole("heading", { name: "Casey CSM's accounts" })).toBeVisible();
-  // The demo CSM owns 40 accounts (scripts/demo.py); other specs may give them more.
+  // The demo CSM owns 40 accounts (scripts/demo/accounts.py); other specs may give them more.
   await expect(assigned.getByTestId("assigned-total")).toHaveText(/^\d+ accounts$/);
 
   // "Unassigned" is the default list of candidates.
@@ -68,7 +68,8 @@ test("an admin assigns two unassigned accounts to a CSM, then unassigns one", as
 });
 
 test("a parent account rolls up its child accounts' interactions, tickets and timeline", async ({ page }) => {
-  // The demo hierarchy (scripts/demo.py): a parent, two children and a grandchild below one.
+  // The demo hierarchy (scripts/demo/interactions.py): a parent, two children and a grandchild
+  // below one.
   const token = await adminToken(page.request);
   const headers = { Authorization: `Bearer ${token}` };
   const found = await page.request.get("/api/v1/interactions/search", {

@@ -1,8 +1,8 @@
 import { expect, test } from "@playwright/test";
 import { DEMO, unique } from "./demo";
 
-// Acme Corp's demo revenue (scripts/demo.py): an annual Business plan at $15,000 a year and an
-// SSO add-on at $200 a month whose launch coupon has run out: $1,450.00 MRR.
+// Acme Corp's demo revenue (scripts/demo/revenue.py): an annual Business plan at $15,000 a year
+// and an SSO add-on at $200 a month whose launch coupon has run out: $1,450.00 MRR.
 test("the Financials tab shows an account's MRR, movements, subscriptions and invoices", async ({ page }) => {
   const login = await page.request.post("/api/v1/auth/login", { data: DEMO.admin });
   expect(login.status(), await login.text()).toBe(200);

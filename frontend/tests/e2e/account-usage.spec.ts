@@ -1,9 +1,9 @@
 import { expect, test } from "@playwright/test";
 import { DEMO, signInViaApi } from "./demo";
 
-// Acme Corp's demo usage (scripts/demo.py): five contacts ("Jordan Buyer" is acme-user-1) and a
-// few hundred events over the last 60 days, rolled up when the demo loads, and a month of daily
-// metrics runs (so every activity rank has the 30 daily ranks its trend regresses over).
+// Acme Corp's demo usage (scripts/demo/usage.py): five contacts ("Jordan Buyer" is acme-user-1)
+// and a few hundred events over the last 60 days, rolled up when the demo loads, and a month of
+// daily metrics runs (so every activity rank has the 30 daily ranks its trend regresses over).
 test("an admin sees Acme Corp's usage, its contacts and a contact's page", async ({ page }) => {
   await signInViaApi(page, DEMO.admin);
   await page.goto("/accounts?q=Acme%20Corp");
@@ -69,7 +69,8 @@ test("an admin sees Acme Corp's usage, its contacts and a contact's page", async
 });
 
 test("a parent account's Usage tab rolls up its child accounts' usage", async ({ page }) => {
-  // The demo hierarchy (scripts/demo.py): the parent has no usage of its own, its children do.
+  // The demo hierarchy (scripts/demo/interactions.py): the parent has no usage of its own, its
+  // children do.
   const login = await page.request.post("/api/v1/auth/login", { data: DEMO.admin });
   expect(login.status(), await login.text()).toBe(200);
   const headers = { Authorization: `Bearer ${(await login.json()).access_token as string}` };

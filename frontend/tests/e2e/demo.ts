@@ -1,7 +1,7 @@
 import { expect, type Page } from "@playwright/test";
 import { createHmac } from "node:crypto";
 
-/** The demo organisation loaded into the fresh database (scripts/demo.py). */
+/** The demo organisation loaded into the fresh database (scripts/demo/). */
 export const DEMO = {
   admin: {
     email: process.env.E2E_ADMIN_EMAIL ?? "admin@demo.example.com",

@@ -1,0 +1,37 @@
+"""Metrics: a computed metric, and the history the nightly metrics runs would have recorded."""
+
+from datetime import datetime, timedelta
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from domain.metrics import service as metrics
+from domain.metrics.models import MetricFormat
+from domain.metrics.schemas import ComputedMetricCreate
+from domain.metrics.trend import TREND_WINDOW_DAYS
+from domain.orgs.models import Organisation
+from domain.users.actor import Actor
+
+
+async def mrr_per_seat(session: AsyncSession, actor: Actor) -> None:
+    """A computed metric, defined as an admin would in the settings."""
+    await metrics.create_computed(
+        session,
+        actor,
+        ComputedMetricCreate(
+            key="mrr_per_seat",
+            label="MRR per seat",
+            format=MetricFormat.CURRENCY,
+            formula="mrr / seats",
+            description="Monthly recurring revenue for each licensed seat",
+        ),
+    )
+
+
+async def metrics_story(session: AsyncSession, org: Organisation, now: datetime) -> None:
+    """A month of the nightly metrics runs, as if Tenure had been running: a daily activity
+    rank for every account and contact (the 30 points each trend regresses over) and a daily
+    snapshot (so every metric has a history)."""
+    for days_ago in range(TREND_WINDOW_DAYS - 1, -1, -1):
+        at = now - timedelta(days=days_ago)
+        await metrics.refresh(session, org.id, now=at)
+        await metrics.snapshot(session, org.id, now=at)

@@ -1,0 +1,116 @@
+"""Revenue: subscriptions, invoices and an FX rate, sent the way an integrator would."""
+
+import json
+import random
+from datetime import date, timedelta
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from domain.accounts.models import Account
+from domain.orgs.models import Organisation
+from domain.revenue import service as revenue
+from scripts.demo.shared import REVENUE_ACCOUNTS, as_integration
+
+
+def _batch(records: list[dict[str, object]]) -> bytes:
+    """Records as the body of a batch request."""
+    return json.dumps({"items": records}).encode()
+
+
+async def revenue_story(
+    session: AsyncSession, org: Organisation, accounts: list[Account], today: date
+) -> None:
+    """Subscriptions, invoices and an FX rate for the first 30 accounts, sent the way an
+    integrator would, then the MRR the recompute job would store."""
+    ingester = as_integration(org)
+    rng = random.Random(7)
+    year_ago = date(today.year - 1, today.month, 1)
+    rate = {"currency": "EUR", "effective_on": str(year_ago - timedelta(days=400)), "rate": "1.08"}
+    await revenue.ingest_fx_rates(session, ingester, _batch([rate]))
+    # Acme: an annual plan renewed at a higher price, plus an SSO add-on with a launch coupon.
+    acme = accounts[0].external_id
+    subscriptions: list[dict[str, object]] = [
+        {
+            "external_id": "sub_acme_2024",
+            "account_external_id": acme,
+            "currency": "USD",
+            "starts_on": str(year_ago - timedelta(days=365)),
+            "ends_on": str(year_ago),
+            "items": [
+                {
+                    "external_id": "business",
+                    "name": "Business",
+                    "unit_price": 1_200_000,
+                    "quantity": 1,
+                    "interval_months": 12,
+                }
+            ],
+        },
+        {
+            "external_id": "sub_acme_2025",
+            "account_external_id": acme,
+            "currency": "USD",
+            "starts_on": str(year_ago),
+            "items": [
+                {
+                    "external_id": "business",
+                    "name": "Business",
+                    "unit_price": 1_500_000,
+                    "interval_months": 12,
+                },
+                {
+                    "external_id": "sso",
+                    "kind": "add_on",
+                    "name": "SSO",
+                    "unit_price": 20_000,
+                    "starts_on": str(year_ago + timedelta(days=100)),
+                    "discount": {
+                        "kind": "percent",
+                        "percent": "50",
+                        "intervals": 3,
+                        "coupon_code": "LAUNCH50",
+                    },
+                },
+            ],
+        },
+    ]
+    # A customer joins when it starts paying, if not before.
+    accounts[0].joined_on = min(accounts[0].joined_on or today, year_ago - timedelta(days=365))
+    for account in accounts[1:REVENUE_ACCOUNTS]:
+        start = year_ago - timedelta(days=rng.randint(0, 500))
+        account.joined_on = min(account.joined_on or today, start)
+        subscriptions.append(
+            {
+                "external_id": f"sub_{account.external_id}",
+                "account_external_id": account.external_id,
+                "currency": rng.choice(["USD", "USD", "EUR"]),
+                "starts_on": str(start),
+                "ends_on": str(today - timedelta(days=rng.randint(5, 90)))
+                if account.churned_on
+                else None,
+                "items": [
+                    {
+                        "external_id": "plan",
+                        "name": "Team",
+                        "interval_months": 1,
+                        "unit_price": rng.choice([19_900, 49_900, 99_900]),
+                        "quantity": rng.randint(1, 5),
+                    }
+                ],
+            }
+        )
+    await revenue.ingest_subscriptions(session, ingester, _batch(subscriptions))
+    invoices = [
+        {
+            "number": f"INV-ACME-{i + 1:03d}",
+            "account_external_id": acme,
+            "currency": "USD",
+            "issued_on": str(year_ago + timedelta(days=30 * i)),
+            "due_on": str(year_ago + timedelta(days=30 * i + 30)),
+            "paid_on": str(year_ago + timedelta(days=30 * i + 12)) if i < 3 else None,
+            "lines": [{"description": "Business plan", "amount": 125_000}],
+        }
+        for i in range(4)
+    ]
+    await revenue.ingest_invoices(session, ingester, _batch(invoices))
+    await revenue.recompute(session, org.id, today=today)
