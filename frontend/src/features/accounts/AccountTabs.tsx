@@ -30,7 +30,7 @@ import { htmlToText, isBlankHtml, sanitiseHtml } from "../../components/richtext
 import { CardSkeleton, EmptyState, ErrorState, TableSkeletonRows } from "../../components/states";
 import { useOrganisation } from "../organisation/queries";
 import { useCustomFields } from "../settings/queries";
-import { InteractionFormModal, TICKET_STATUSES, TicketFormModal } from "./ActivityForms";
+import { INTERACTION_TYPES, InteractionFormModal, interactionTypeLabel, TICKET_STATUSES, TicketFormModal } from "./ActivityForms";
 import { formatFieldValue } from "./fieldFormat";
 import { FieldText } from "./FieldText";
 import { FromChildAccount } from "./rollup";
@@ -558,15 +558,6 @@ export function NotesTab({
   );
 }
 
-export const INTERACTION_TYPES: { value: InteractionType; label: string }[] = [
-  { value: "call", label: "Call" },
-  { value: "meeting", label: "Meeting" },
-  { value: "email", label: "Email" },
-  { value: "qbr", label: "QBR" },
-  { value: "note", label: "Note" },
-  { value: "other", label: "Other" },
-];
-
 export function InteractionsTab({
   accountId,
   userName,
@@ -653,7 +644,7 @@ export function InteractionsTab({
                     <Table.Td style={{ whiteSpace: "nowrap" }}>{formatDateTime(item.occurred_at)}</Table.Td>
                     <Table.Td>
                       <Badge size="sm" variant="light" tt="none">
-                        {INTERACTION_TYPES.find((t) => t.value === item.type)?.label ?? item.type}
+                        {interactionTypeLabel(item.type)}
                       </Badge>
                     </Table.Td>
                     <Table.Td>
