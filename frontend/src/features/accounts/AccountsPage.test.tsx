@@ -5,7 +5,6 @@ import { resetSessionForTests, startSession } from "../../api/session";
 import type { Account } from "../../api/types";
 import { fakeApi, json, problem, requestsTo, type Handler } from "../../test/fakeApi";
 import { meFixture, renderApp } from "../../test/render";
-import { readListState } from "./AccountsPage";
 
 function account(name: string, i: number): Account {
   return {
@@ -205,36 +204,5 @@ describe("the accounts list", () => {
     expect(error).toHaveTextContent("The database is restarting");
     await userEvent.setup().click(within(error).getByRole("button", { name: "Retry" }));
     expect(await screen.findAllByTestId("account-row")).toHaveLength(3);
-  });
-});
-
-describe("readListState", () => {
-  it("falls back to defaults for missing or bad values", () => {
-    expect(readListState(new URLSearchParams("sort=bogus&size=7&page=-1"))).toEqual({
-      q: "",
-      sort: "name",
-      descending: false,
-      size: 25,
-      page: 1,
-      deleted: false,
-      segment: "active",
-      filter: null,
-    });
-    expect(readListState(new URLSearchParams("q=acme&sort=renewal_on&desc=1&size=50&page=3&deleted=1"))).toEqual({
-      q: "acme",
-      sort: "renewal_on",
-      descending: true,
-      size: 50,
-      page: 3,
-      deleted: true,
-      segment: "active",
-      filter: null,
-    });
-    const filter = { kind: "all", conditions: [{ kind: "compare", field: "tier", op: "eq", value: "Gold" }] };
-    expect(readListState(new URLSearchParams({ segment: "churned", filter: JSON.stringify(filter) }))).toMatchObject({
-      segment: "churned",
-      filter,
-    });
-    expect(readListState(new URLSearchParams("segment=bogus&filter=%7Bnot-json")).filter).toBeNull();
   });
 });

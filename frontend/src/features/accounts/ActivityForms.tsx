@@ -6,7 +6,7 @@ import type { Interaction, InteractionType, Ticket } from "../../api/types";
 import { useUserDirectory } from "../users/queries";
 import { useCreateInteraction, useCreateTicket, useUpdateInteraction, useUpdateTicket } from "./queries";
 
-const TYPES: { value: InteractionType; label: string }[] = [
+export const INTERACTION_TYPES: { value: InteractionType; label: string }[] = [
   { value: "call", label: "Call" },
   { value: "meeting", label: "Meeting" },
   { value: "email", label: "Email" },
@@ -14,6 +14,11 @@ const TYPES: { value: InteractionType; label: string }[] = [
   { value: "note", label: "Note" },
   { value: "other", label: "Other" },
 ];
+
+/** An interaction type as the type pickers name it (the raw value for one they do not know). */
+export function interactionTypeLabel(type: string): string {
+  return INTERACTION_TYPES.find((t) => t.value === type)?.label ?? type;
+}
 
 type TicketStatus = Ticket["status"];
 type TicketPriority = Ticket["priority"];
@@ -93,7 +98,7 @@ function InteractionForm({ accountId, interaction, onClose }: { accountId: strin
 
   return (
     <Stack gap="sm">
-      <Select label="Type" data={TYPES} value={type} onChange={(v) => v && setType(v as InteractionType)} allowDeselect={false} />
+      <Select label="Type" data={INTERACTION_TYPES} value={type} onChange={(v) => v && setType(v as InteractionType)} allowDeselect={false} />
       <TextInput label="When" type="datetime-local" value={occurredAt} onChange={(e) => setOccurredAt(e.currentTarget.value)} required />
       <TextInput label="Subject" value={subject} onChange={(e) => setSubject(e.currentTarget.value)} maxLength={500} />
       <Textarea label="Details" value={body} onChange={(e) => setBody(e.currentTarget.value)} autosize minRows={3} />

@@ -1,8 +1,8 @@
 import { Anchor, Badge, Breadcrumbs, Button, Card, Group, SimpleGrid, Stack, Table, Text, Title } from "@mantine/core";
-import type { ReactNode } from "react";
 import { Link, useParams } from "react-router";
 import { isApiError } from "../../api/errors";
 import { PageHeader } from "../../components/PageHeader";
+import { Field, Section } from "../../components/Section";
 import { formatDateTime } from "../../components/format";
 import { CardSkeleton, EmptyState, ErrorState } from "../../components/states";
 import { RankTrend } from "../metrics/RankTrend";
@@ -10,30 +10,6 @@ import { useContactActivityRank } from "../metrics/queries";
 import { EventsTable } from "../usage/EventsTable";
 import { contactName, traitEntries } from "./format";
 import { useContact } from "./queries";
-
-function Field({ label, children, testId }: { label: string; children: ReactNode; testId?: string }) {
-  return (
-    <Stack gap={2}>
-      <Text size="xs" tt="uppercase" fw={700} c="dimmed" lts={0.4}>
-        {label}
-      </Text>
-      <Text size="sm" component="div" data-testid={testId}>
-        {children}
-      </Text>
-    </Stack>
-  );
-}
-
-function Section({ title, children, testId }: { title: string; children: ReactNode; testId?: string }) {
-  return (
-    <Card withBorder radius="lg" p="lg" data-testid={testId}>
-      <Title order={5} mb="md">
-        {title}
-      </Title>
-      {children}
-    </Card>
-  );
-}
 
 /** One person who uses a customer's product: who they are, their accounts and what they did last. */
 export function ContactPage() {

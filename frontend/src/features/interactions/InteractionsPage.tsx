@@ -8,7 +8,7 @@ import { PageHeader } from "../../components/PageHeader";
 import { formatDateTime } from "../../components/format";
 import { EmptyState, ErrorState, TableSkeletonRows } from "../../components/states";
 import { AccountPicker } from "../accounts/AccountPicker";
-import { INTERACTION_TYPES } from "../accounts/AccountTabs";
+import { INTERACTION_TYPES, interactionTypeLabel } from "../accounts/ActivityForms";
 import { useInteractionSearch } from "../accounts/queries";
 import { useUserDirectory } from "../users/queries";
 import { dayRange, hasFilters, rangeError, readSearchState, searchTotal } from "./search";
@@ -179,7 +179,7 @@ export function InteractionsPage() {
                       </Table.Td>
                       <Table.Td>
                         <Badge size="sm" variant="light" tt="none" color={item.kind === "note" ? "yellow" : undefined}>
-                          {item.kind === "note" ? "Note" : (INTERACTION_TYPES.find((t) => t.value === item.type)?.label ?? item.type)}
+                          {item.kind === "note" ? "Note" : interactionTypeLabel(item.type)}
                         </Badge>
                       </Table.Td>
                       <Table.Td maw={420}>

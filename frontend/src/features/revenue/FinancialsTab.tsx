@@ -1,8 +1,9 @@
-import { Alert, Anchor, Badge, Card, Group, List, SimpleGrid, Stack, Table, Text, Title, Tooltip } from "@mantine/core";
+import { Alert, Anchor, Badge, Group, List, SimpleGrid, Stack, Table, Text, Tooltip } from "@mantine/core";
 import { IconAlertTriangle } from "@tabler/icons-react";
-import { lazy, Suspense, type ReactNode } from "react";
+import { lazy, Suspense } from "react";
 import { Link } from "react-router";
 import { formatDate } from "../../components/format";
+import { Section } from "../../components/Section";
 import { CardSkeleton, EmptyState, ErrorState } from "../../components/states";
 import { FromChildAccount } from "../accounts/rollup";
 import { useCan } from "../auth/queries";
@@ -19,17 +20,6 @@ import {
 } from "./money";
 import type { MissingFxRate } from "./queries";
 import { useAccountInvoices, useAccountMovements, useAccountMrr, useAccountSubscriptions } from "./queries";
-
-function Section({ title, children, testId }: { title: string; children: ReactNode; testId?: string }) {
-  return (
-    <Card withBorder radius="lg" p="lg" data-testid={testId}>
-      <Title order={5} mb="md">
-        {title}
-      </Title>
-      {children}
-    </Card>
-  );
-}
 
 // Recharts is large: loaded with the first chart, not with the app (as on the Usage tab).
 const MrrChart = lazy(() => import("./MrrChart"));

@@ -1,21 +1,11 @@
 import { AreaChart, BarChart, LineChart } from "@mantine/charts";
-import { Card, SimpleGrid, Stack, Text, Title } from "@mantine/core";
+import { SimpleGrid, Stack, Text } from "@mantine/core";
 import type { ReactNode } from "react";
+import { Section } from "../../components/Section";
 import { CardSkeleton, ErrorState } from "../../components/states";
 import type { FeatureBar, FeatureLines, UsagePoint } from "./series";
 
 const CHART_HEIGHT = 220;
-
-function ChartCard({ title, testId, children }: { title: string; testId: string; children: ReactNode }) {
-  return (
-    <Card withBorder radius="lg" p="lg" data-testid={testId}>
-      <Title order={5} mb="md">
-        {title}
-      </Title>
-      {children}
-    </Card>
-  );
-}
 
 /** The state of the top features over time, loaded apart from the daily usage. */
 export interface FeatureTrend {
@@ -55,9 +45,9 @@ function FeatureTrendChart({ trend }: { trend: FeatureTrend }) {
     );
   }
   return (
-    <ChartCard title={title} testId="usage-feature-trend-chart">
+    <Section title={title} testId="usage-feature-trend-chart">
       {body}
-    </ChartCard>
+    </Section>
   );
 }
 
@@ -74,7 +64,7 @@ export default function UsageCharts({
   return (
     <Stack>
       <SimpleGrid cols={{ base: 1, lg: 2 }}>
-        <ChartCard title="Events per day" testId="usage-events-chart">
+        <Section title="Events per day" testId="usage-events-chart">
           <BarChart
             h={CHART_HEIGHT}
             data={points}
@@ -83,8 +73,8 @@ export default function UsageCharts({
             tickLine="none"
             yAxisProps={{ allowDecimals: false }}
           />
-        </ChartCard>
-        <ChartCard title="Active users per day" testId="usage-users-chart">
+        </Section>
+        <Section title="Active users per day" testId="usage-users-chart">
           <AreaChart
             h={CHART_HEIGHT}
             data={points}
@@ -95,8 +85,8 @@ export default function UsageCharts({
             withDots={points.length <= 31}
             yAxisProps={{ allowDecimals: false }}
           />
-        </ChartCard>
-        <ChartCard title="Sessions and session minutes per day" testId="usage-sessions-chart">
+        </Section>
+        <Section title="Sessions and session minutes per day" testId="usage-sessions-chart">
           <LineChart
             h={CHART_HEIGHT}
             data={points}
@@ -114,8 +104,8 @@ export default function UsageCharts({
             withDots={points.length <= 31}
             yAxisProps={{ allowDecimals: false }}
           />
-        </ChartCard>
-        <ChartCard title="Top features" testId="usage-features-chart">
+        </Section>
+        <Section title="Top features" testId="usage-features-chart">
           {features.length === 0 ? (
             <Text size="sm" c="dimmed">
               No event in this range names a feature.
@@ -133,7 +123,7 @@ export default function UsageCharts({
               xAxisProps={{ allowDecimals: false }}
             />
           )}
-        </ChartCard>
+        </Section>
       </SimpleGrid>
       <FeatureTrendChart trend={trend} />
     </Stack>

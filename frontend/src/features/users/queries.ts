@@ -28,6 +28,9 @@ export function useUsers(params: UserListParams, options: { enabled?: boolean } 
   });
 }
 
+/** A user's name from their id (null for none, or a user the directory does not hold). */
+export type NameOf = (id: string | null | undefined) => string | null;
+
 /** Every user of the organisation by id, for showing names (CSMs, audit actors). Needs manage_users. */
 export function useUserDirectory(enabled: boolean) {
   const query = useUsers({}, { enabled });

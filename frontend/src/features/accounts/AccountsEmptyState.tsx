@@ -1,0 +1,64 @@
+import { Button } from "@mantine/core";
+import { IconPlus } from "@tabler/icons-react";
+import { EmptyState } from "../../components/states";
+import type { ListState } from "./listState";
+
+/** Why the list has no accounts (filters, a search, the segment, or none at all) and the way out. */
+export function AccountsEmptyState({
+  state,
+  onClearFilter,
+  onClearSearch,
+  onNewAccount,
+}: {
+  state: ListState;
+  onClearFilter: () => void;
+  onClearSearch: () => void;
+  /** Absent when the user may not add accounts. */
+  onNewAccount?: () => void;
+}) {
+  if (state.filter && !state.deleted) {
+    return (
+      <EmptyState
+        title="No accounts match these filters"
+        description="Change or remove a condition to see more accounts."
+        action={
+          <Button variant="default" onClick={onClearFilter}>
+            Clear filters
+          </Button>
+        }
+      />
+    );
+  }
+  if (state.q) {
+    return (
+      <EmptyState
+        title="No accounts match"
+        description={`Nothing matches “${state.q}”. Try another name, domain or external ID.`}
+        action={
+          <Button variant="default" onClick={onClearSearch}>
+            Clear search
+          </Button>
+        }
+      />
+    );
+  }
+  if (state.deleted) {
+    return <EmptyState title="No deleted accounts" description="Accounts you delete appear here, so you can restore them." />;
+  }
+  if (state.segment === "churned") {
+    return <EmptyState title="No churned accounts" description="Accounts marked as churned appear here." />;
+  }
+  return (
+    <EmptyState
+      title="No accounts yet"
+      description="Accounts are your customers. Add one here, or push them in through the API or a CRM connector."
+      action={
+        onNewAccount && (
+          <Button leftSection={<IconPlus size={16} />} onClick={onNewAccount}>
+            New account
+          </Button>
+        )
+      }
+    />
+  );
+}

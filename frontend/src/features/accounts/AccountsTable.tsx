@@ -1,0 +1,143 @@
+import { Button, Checkbox, Group, Table, Text, UnstyledButton } from "@mantine/core";
+import { notifications } from "@mantine/notifications";
+import { IconArrowBackUp, IconChevronDown, IconChevronUp, IconSelector } from "@tabler/icons-react";
+import type { MouseEvent } from "react";
+import { useNavigate } from "react-router";
+import { errorMessage } from "../../api/errors";
+import type { AccountListItem, AccountSort } from "../../api/types";
+import { TableSkeletonRows } from "../../components/states";
+import { AccountCell, cellProps, useCellNames } from "./AccountCell";
+import type { SelectedAccounts } from "./accountList";
+import type { Column } from "./columns";
+import type { ListState } from "./listState";
+import { useRestoreAccount } from "./queries";
+
+function SortHeader({ column, state, onSort }: { column: Column; state: ListState; onSort: (key: AccountSort) => void }) {
+  if (!column.sort) return <Table.Th style={{ whiteSpace: "nowrap" }}>{column.label}</Table.Th>;
+  const active = state.sort === column.sort;
+  const Icon = active ? (state.descending ? IconChevronDown : IconChevronUp) : IconSelector;
+  return (
+    <Table.Th aria-sort={active ? (state.descending ? "descending" : "ascending") : "none"} style={{ whiteSpace: "nowrap" }}>
+      <UnstyledButton onClick={() => onSort(column.sort!)} data-testid={`sort-${column.sort}`} aria-label={column.label}>
+        <Group gap={4} wrap="nowrap">
+          <Text fw={active ? 700 : 600} size="sm" c={active ? undefined : "dimmed"}>
+            {column.label}
+          </Text>
+          <Icon size={14} stroke={2} color={active ? "var(--mantine-color-tenure-filled)" : "var(--mantine-color-gray-5)"} />
+        </Group>
+      </UnstyledButton>
+    </Table.Th>
+  );
+}
+
+/** A page of accounts in the chosen columns, sorted by a header's click; rows tick for a bulk edit
+ * (`selection`), and deleted accounts can be restored. */
+export function AccountsTable({
+  accounts,
+  columns,
+  state,
+  onSort,
+  stale,
+  selection,
+}: {
+  /** The page's accounts; undefined while they load. */
+  accounts: AccountListItem[] | undefined;
+  columns: Column[];
+  /** The list's state, with the sort it asked for. */
+  state: ListState;
+  onSort: (key: AccountSort) => void;
+  /** The rows are the last page's while the next one loads. */
+  stale: boolean;
+  /** Absent when rows cannot be ticked. */
+  selection?: SelectedAccounts;
+}) {
+  const navigate = useNavigate();
+  const names = useCellNames();
+  const restore = useRestoreAccount();
+
+  const onRestore = (event: MouseEvent, account: AccountListItem) => {
+    event.stopPropagation();
+    restore.mutate(account.id, {
+      onSuccess: () => notifications.show({ color: "tenure", title: "Account restored", message: account.name }),
+      onError: (error) => notifications.show({ color: "red", title: "Could not restore the account", message: errorMessage(error) }),
+    });
+  };
+
+  const rows = accounts?.map((account) => (
+    <Table.Tr
+      key={account.id}
+      onClick={() => navigate(`/accounts/${account.id}`)}
+      style={{ cursor: "pointer" }}
+      data-testid="account-row"
+    >
+      {selection && (
+        <Table.Td w={40} onClick={(event: MouseEvent) => event.stopPropagation()}>
+          <Checkbox
+            aria-label={`Select ${account.name}`}
+            checked={selection.isSelected(account.id)}
+            onChange={(event) => selection.toggleRow(account.id, event.currentTarget.checked)}
+            data-testid="account-select"
+          />
+        </Table.Td>
+      )}
+      {columns.map((column) => (
+        <Table.Td key={column.key} {...cellProps(column)}>
+          <AccountCell account={account} column={column} names={names} />
+        </Table.Td>
+      ))}
+      {state.deleted && (
+        <Table.Td ta="right">
+          <Button
+            size="xs"
+            variant="light"
+            leftSection={<IconArrowBackUp size={14} />}
+            onClick={(event) => onRestore(event, account)}
+            loading={restore.isPending && restore.variables === account.id}
+          >
+            Restore
+          </Button>
+        </Table.Td>
+      )}
+    </Table.Tr>
+  ));
+
+  return (
+    <Table.ScrollContainer minWidth={860}>
+      <Table
+        highlightOnHover
+        verticalSpacing="sm"
+        horizontalSpacing="md"
+        style={{ opacity: stale ? 0.6 : 1, transition: "opacity 120ms" }}
+        data-testid="accounts-table"
+      >
+        <Table.Thead bg="gray.0">
+          <Table.Tr>
+            {selection && (
+              <Table.Th w={40}>
+                <Checkbox
+                  aria-label="Select all on this page"
+                  checked={selection.allMatching || selection.pageAllSelected}
+                  indeterminate={!selection.allMatching && !selection.pageAllSelected && selection.pageSomeSelected}
+                  onChange={(event) => selection.togglePage(event.currentTarget.checked)}
+                  data-testid="select-page"
+                />
+              </Table.Th>
+            )}
+            {columns.map((column) => (
+              <SortHeader key={column.key} column={column} state={state} onSort={onSort} />
+            ))}
+            {state.deleted && <Table.Th />}
+          </Table.Tr>
+        </Table.Thead>
+        <Table.Tbody>
+          {rows ?? (
+            <TableSkeletonRows
+              columns={columns.length + (state.deleted ? 1 : 0) + (selection ? 1 : 0)}
+              rows={Math.min(state.size, 10)}
+            />
+          )}
+        </Table.Tbody>
+      </Table>
+    </Table.ScrollContainer>
+  );
+}

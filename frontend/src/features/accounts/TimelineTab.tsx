@@ -1,0 +1,77 @@
+import { Badge, Card, Group, Text, Timeline } from "@mantine/core";
+import type { TimelineKind } from "../../api/types";
+import { RichText } from "../../components/RichText";
+import { formatDateTime } from "../../components/format";
+import { htmlToText } from "../../components/richtext";
+import { CardSkeleton, EmptyState, ErrorState } from "../../components/states";
+import type { NameOf } from "../users/queries";
+import { useAccountTimeline } from "./queries";
+import { FromChildAccount } from "./rollup";
+
+const KIND_LABEL: Record<TimelineKind, { label: string; color: string }> = {
+  interaction: { label: "Interaction", color: "blue" },
+  note: { label: "Note", color: "yellow" },
+  ticket: { label: "Ticket", color: "orange" },
+  ticket_closed: { label: "Ticket closed", color: "green" },
+  status_update: { label: "Status", color: "tenure" },
+  stage_change: { label: "Stage", color: "grape" },
+  csm_assigned: { label: "CSM assigned", color: "teal" },
+  csm_unassigned: { label: "CSM unassigned", color: "gray" },
+  csm_score: { label: "CSM score", color: "indigo" },
+  nps_response: { label: "NPS", color: "cyan" },
+  churn: { label: "Churn", color: "red" },
+  reactivation: { label: "Reactivation", color: "green" },
+};
+
+/** What happened on the account, newest first: activity and changes in one stream. */
+export function TimelineTab({ accountId, userName, rollup = false }: { accountId: string; userName: NameOf; rollup?: boolean }) {
+  const timeline = useAccountTimeline(accountId, true, rollup);
+  if (timeline.isPending) return <Card withBorder radius="lg" p="lg"><CardSkeleton lines={6} /></Card>;
+  if (timeline.isError) return <ErrorState error={timeline.error} onRetry={() => void timeline.refetch()} title="Could not load the timeline" />;
+  if (timeline.data.items.length === 0) return <EmptyState title="Nothing has happened yet" description="Interactions, notes, tickets and changes show up here." />;
+  return (
+    <Card withBorder radius="lg" p="lg">
+      <Timeline bulletSize={14} lineWidth={2} data-testid="timeline">
+        {timeline.data.items.map((item) => {
+          const kind = KIND_LABEL[item.kind] ?? { label: item.kind, color: "gray" };
+          return (
+            <Timeline.Item
+              key={`${item.kind}-${item.id}`}
+              color={kind.color}
+              data-testid="timeline-item"
+              title={
+                <Group gap="xs">
+                  <Badge size="xs" variant="light" color={kind.color}>
+                    {kind.label}
+                  </Badge>
+                  <Text size="sm" fw={600}>
+                    {item.title}
+                  </Text>
+                  <FromChildAccount accountId={accountId} item={item} />
+                </Group>
+              }
+            >
+              {item.detail &&
+                (item.kind === "note" ? (
+                  <RichText html={item.detail} c="dimmed" mah={110} style={{ overflow: "hidden" }} />
+                ) : (
+                  <Text size="sm" c="dimmed" lineClamp={3} style={{ whiteSpace: "pre-wrap" }}>
+                    {htmlToText(item.detail)}
+                  </Text>
+                ))}
+              <Text size="xs" c="dimmed" mt={4}>
+                {formatDateTime(item.occurred_at)}
+                {item.author_id && userName(item.author_id) ? ` · ${userName(item.author_id)}` : ""}
+              </Text>
+            </Timeline.Item>
+          );
+        })}
+      </Timeline>
+      {timeline.data.total > timeline.data.items.length && (
+        <Text size="xs" c="dimmed" mt="md">
+          Showing the latest {timeline.data.items.length} of {timeline.data.total.toLocaleString()} events.
+        </Text>
+      )}
+    </Card>
+  );
+}
