@@ -22,20 +22,26 @@ def operation_id(route: APIRoute) -> str:
 
 
 def add_components(app: FastAPI, schemas: Callable[[], dict[str, dict[str, Any]]]) -> None:
-    """Add `schemas()` to the app's component schemas when its schema is first made. FastAPI
-    finds only the models of parameters and responses; a route that documents a body it reads
-    raw refers to its schemas by `$ref`, which may be some FastAPI has too."""
+    """Add `schemas()` to the app's component schemas whenever its schema is made (again, when
+    routes change). FastAPI finds only the models of parameters and responses; a route that
+    documents a body it reads raw refers to its schemas by `$ref`, which may be some FastAPI
+    has too."""
     make = app.openapi
+    written: dict[str, Any] = {}
 
     def openapi() -> dict[str, Any]:
-        if app.openapi_schema is None:
-            components = make().setdefault("components", {}).setdefault("schemas", {})
-            for name, schema in schemas().items():
-                # As FastAPI writes its own (`maximum: 100.0`, no `default: null`).
-                written = jsonable_encoder(Schema(**schema), by_alias=True, exclude_none=True)
-                if components.setdefault(name, written) != written:
-                    raise ValueError(f"Two different schemas are named {name}")
-        return make()
+        document = make()
+        if not written:
+            # As FastAPI writes its own (`maximum: 100.0`, no `default: null`).
+            written.update(
+                (name, jsonable_encoder(Schema(**schema), by_alias=True, exclude_none=True))
+                for name, schema in schemas().items()
+            )
+        components = document.setdefault("components", {}).setdefault("schemas", {})
+        for name, schema in written.items():
+            if components.setdefault(name, schema) != schema:
+                raise ValueError(f"Two different schemas are named {name}")
+        return document
 
     app.openapi = openapi  # type: ignore[method-assign]  # FastAPI's documented extension point
 
