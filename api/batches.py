@@ -3,8 +3,10 @@
 from typing import Any, TypeVar
 
 from pydantic import BaseModel
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain.common.schemas import BatchResult
+from domain.freshness import changes
 from domain.integration.schemas import ApiCallError, CallOutcome
 
 R = TypeVar("R", bound=BatchResult)
@@ -23,8 +25,10 @@ def batch_body(envelope: type[BaseModel], example: dict[str, Any] | None = None)
     return {"requestBody": {"required": True, "content": {"application/json": content}}}
 
 
-def record(outcome: CallOutcome, result: R) -> R:
-    """`result` as this call's outcome in the API log; returns it."""
+def record(outcome: CallOutcome, result: R, session: AsyncSession) -> R:
+    """`result` as this call's outcome in the API log, with the number of the change it
+    made; returns it."""
+    result.change = changes.issued(session)
     outcome.accepted = result.accepted
     outcome.rejected = result.rejected
     outcome.errors = [

@@ -47,6 +47,7 @@ from domain.accounts.schemas import AccountCreate, AccountRead, AccountUpdate, C
 from domain.audit import service as audit
 from domain.common import clock
 from domain.common.errors import DomainError
+from domain.freshness import changes as figures
 from domain.users import service as users
 from domain.users.actor import Actor, require
 from domain.users.permissions import Permission
@@ -374,6 +375,7 @@ async def write_accounts(
         done += len(chunk)
         if on_progress:
             await on_progress(done)
+    await figures.note(session, actor.org_id, written)
     return written
 
 
@@ -651,6 +653,7 @@ async def churn_each(
         written = [account_id for account_id, _, _ in audited]
         await repo.reload_held(written)
         churned += written
+    await figures.note(session, actor.org_id, churned)
     return churned
 
 
@@ -700,6 +703,7 @@ async def reactivate_accounts(
         await audit.record_many_for(session, actor, "account.reactivated", "account", audited)
         await repo.reload_held(written)
         reactivated += written
+    await figures.note(session, actor.org_id, reactivated)
     return reactivated
 
 

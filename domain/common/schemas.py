@@ -12,6 +12,18 @@ class RequestModel(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
 
+class ChangeNumbered(BaseModel):
+    """The answer of a write that may change what figures are computed from."""
+
+    change: int | None = Field(
+        None,
+        description="The number of the change this call made to the inputs of the accounts' "
+        "figures: `GET /freshness/changes/{change}` says when the figures reflect it. Null "
+        "when the call changed no figure's input.",
+        examples=[48213],
+    )
+
+
 class BatchError(BaseModel):
     """A record a batch refused, and why."""
 
@@ -30,7 +42,7 @@ class StoredRecord(BaseModel):
     id: uuid.UUID = Field(description="Tenure's id of the record")
 
 
-class BatchResult(BaseModel):
+class BatchResult(ChangeNumbered):
     """What a batch did with its records: each is stored or refused on its own."""
 
     accepted: int = Field(description="Records stored (a repeat of a stored one counts)")

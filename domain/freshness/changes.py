@@ -68,33 +68,36 @@ async def note(
     org_id: uuid.UUID,
     account_ids: Iterable[uuid.UUID | None],
     *,
-    usage_from: date | None = None,
     revenue: bool = False,
-) -> int:
-    """Mark these accounts changed once this transaction commits; returns its change number.
-    `usage_from`: the earliest day whose usage changed; `revenue`: their MRR inputs did."""
+) -> int | None:
+    """Mark these accounts changed once this transaction commits (`revenue`: their MRR inputs
+    changed); returns the transaction's change number, None while it has marked nothing."""
+    accounts = [a for a in account_ids if a is not None]
+    if not accounts:
+        return issued(session)
     marks = await _marks(session, org_id)
-    for account_id in account_ids:
-        if account_id is None:
-            continue
-        before = marks.usage_from.get(account_id)
-        if usage_from is None:
-            marks.usage_from.setdefault(account_id, None)
-        else:
-            marks.usage_from[account_id] = usage_from if before is None else min(before, usage_from)
+    for account_id in accounts:
+        marks.usage_from.setdefault(account_id, None)
         if revenue:
             marks.revenue.add(account_id)
     return marks.seq
 
 
+def issued(session: AsyncSession) -> int | None:
+    """The change number this transaction has taken so far (None: it changed no input)."""
+    marks: _Marks | None = session.info.get(_KEY)
+    return marks.seq if marks is not None else None
+
+
 async def note_usage(
     session: AsyncSession, org_id: uuid.UUID, days: Iterable[tuple[uuid.UUID | None, date]]
-) -> int:
+) -> int | None:
     """Mark accounts whose usage changed on these (account, day) pairs."""
+    pairs = [(a, d) for a, d in days if a is not None]
+    if not pairs:
+        return issued(session)
     marks = await _marks(session, org_id)
-    for account_id, day in days:
-        if account_id is None:
-            continue
+    for account_id, day in pairs:
         before = marks.usage_from.get(account_id)
         marks.usage_from[account_id] = day if before is None else min(before, day)
     return marks.seq

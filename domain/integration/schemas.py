@@ -4,7 +4,7 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
-from domain.common.schemas import BatchResult, RequestModel
+from domain.common.schemas import BatchResult, ChangeNumbered, RequestModel
 from domain.integration.models import ApiScope
 
 
@@ -34,7 +34,7 @@ class ApiKeyCreated(ApiKeyRead):
     key: str = Field(description="The key itself. Shown only now: Tenure keeps only a hash.")
 
 
-class IngestReceipt(BaseModel):
+class IngestReceipt(ChangeNumbered):
     """What a single-record ingestion call did. It never echoes the stored record: a key that
     may only send data must not read it back (an upsert naming just an external id would
     otherwise return the record). Read records with a key or user that may view them."""
@@ -78,7 +78,7 @@ class CallOutcome(BaseModel):
     errors: list[ApiCallError] = Field(default_factory=list)
 
 
-class UpsertedRecord(BaseModel):
+class UpsertedRecord(ChangeNumbered):
     """The record a single-record call created or updated."""
 
     id: uuid.UUID = Field(description="Tenure's id of the record")

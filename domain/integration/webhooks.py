@@ -23,6 +23,7 @@ from domain.audit import service as audit
 from domain.common import clock
 from domain.common.errors import RuleViolation
 from domain.common.schemas import BatchResult
+from domain.freshness import changes
 from domain.integration.errors import InvalidWebhookSignature, UnknownWebhookType
 from domain.integration.models import WebhookDelivery, WebhookSecret
 from domain.integration.schemas import WebhookReceipt
@@ -198,5 +199,6 @@ async def receive(
             "errors": errors,
             "records": outcome.records,
             "replayed": False,
+            "change": changes.issued(session),
         }
     )

@@ -11,7 +11,7 @@ from pydantic import (
 )
 
 from domain.common.batches import MAX_BATCH, batch_items
-from domain.common.schemas import BatchResult, RequestModel
+from domain.common.schemas import BatchResult, ChangeNumbered, RequestModel
 from domain.common.types import JsonObject, UtcInstant
 from domain.usage.periods import Interval
 
@@ -123,7 +123,7 @@ class EventRead(BaseModel):
     properties: dict[str, Any]
 
 
-class EventReceipt(BaseModel):
+class EventReceipt(ChangeNumbered):
     message_id: str
     duplicate: bool = Field(description="True when this message id was received before")
 

@@ -19,6 +19,7 @@ from domain.common.errors import InvalidBatch
 from domain.common.jobs import enqueue
 from domain.common.pagination import Paged
 from domain.common.schemas import BatchResult
+from domain.freshness import changes
 from domain.integration import webhooks
 from domain.integration.schemas import IngestReceipt
 from domain.tenancy import accounts
@@ -140,7 +141,11 @@ async def ingest_event(session: AsyncSession, actor: Actor, data: EventCreate) -
     stored = await _store_events(repo, [(0, data)], outcome, tz=tz, now=clock.now())
     if outcome.errors:
         raise InvalidItem(outcome.errors[0].message)
-    return EventReceipt(message_id=data.message_id, duplicate=data.message_id not in stored)
+    return EventReceipt(
+        message_id=data.message_id,
+        duplicate=data.message_id not in stored,
+        change=changes.issued(session),
+    )
 
 
 async def ingest_event_batch(session: AsyncSession, actor: Actor, body: bytes) -> BatchResult:
@@ -232,6 +237,7 @@ async def upsert_contact(session: AsyncSession, actor: Actor, data: ContactUpser
     existed = await repo.contact_exists(data.external_id)
     ids = await _store_contacts(repo, [(0, data)], BatchOutcome(), tz=tz)
     return IngestReceipt(
+        change=changes.issued(session),
         id=ids[data.external_id],
         external_id=data.external_id,
         status="updated" if existed else "created",

@@ -77,10 +77,12 @@ class TestUpsertingAccounts:
             await _account(session, org, "child"),
         )
         # Each stored record with the id Tenure gave it: no lookup per account needed.
+        assert isinstance(body["change"], int)
         assert body == {
             "accepted": 2,
             "rejected": 0,
             "errors": [],
+            "change": body["change"],
             "records": [
                 {"index": 0, "external_id": "child", "id": str(child.id)},
                 {"index": 1, "external_id": "parent", "id": str(parent.id)},
@@ -278,7 +280,9 @@ class TestSingleRecords:
 
         account = await _account(session, org, "a-1")
         assert created.status_code == updated.status_code == 200, updated.text
-        assert created.json() == updated.json() == {"id": str(account.id)}
+        assert created.json()["id"] == updated.json()["id"] == str(account.id)
+        # Each answers the number of its change, for GET /freshness/changes/{change}.
+        assert isinstance(created.json()["change"], int)
         assert (account.name, account.domain) == ("Acme", "a.io")
 
     async def test_a_refused_account_is_a_422_and_writes_nothing(
@@ -314,7 +318,7 @@ class TestSingleRecords:
             url, headers=key, json={"account_external_id": "zz", "values": {"seats": 1}}
         )
 
-        assert ok.json() == {"id": str(account.id)}
+        assert ok.json()["id"] == str(account.id)
         assert_problem(wrong, 422, code="record_refused")
         assert_problem(unknown, 422, code="record_refused")
         assert (await _account(session, org, "a-1")).custom_values == {"seats": 12}

@@ -75,7 +75,12 @@ class TestUpsert:
 
         assert response.status_code == 200, response.text
         [ada] = await contacts_of(session, org)
-        assert response.json() == {"id": str(ada.id), "external_id": "u-1", "status": "updated"}
+        assert response.json() == {
+            "id": str(ada.id),
+            "external_id": "u-1",
+            "status": "updated",
+            "change": None,
+        }
         assert "ada@acme.com" not in response.text and "CTO" not in response.text
 
     async def test_a_batch_upserts_valid_items_and_reports_the_rest(

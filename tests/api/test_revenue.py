@@ -438,7 +438,13 @@ class TestSingleUpsert:
         assert response.status_code == 200, response.text
         created = response.json()
         stored = await _subscription_stored(session)
-        assert created == {"id": str(stored.id), "external_id": "sub_1", "status": "created"}
+        assert isinstance(created["change"], int)
+        assert created == {
+            "id": str(stored.id),
+            "external_id": "sub_1",
+            "status": "created",
+            "change": created["change"],
+        }
         assert stored.account_id == account.id
         assert sorted(i.external_id for i in stored.items) == ["plan", "sso"]
         marked = await _marked(session)
@@ -448,7 +454,7 @@ class TestSingleUpsert:
         again = await client.post("/api/v1/subscriptions", headers=ingest, json=_subscription())
 
         assert again.status_code == 200, again.text
-        assert again.json() == {**created, "status": "updated"}
+        assert again.json() == {**created, "status": "updated", "change": None}
         assert (await _subscription_stored(session)).updated_at == updated_at
         assert await _count(session, Subscription) == 1
         assert await _marked(session) == marked
@@ -523,6 +529,7 @@ class TestSingleUpsert:
             "id": str(stored.id),
             "external_id": "INV-9",
             "status": "created",
+            "change": None,
         }
         assert (stored.account_id, sum(line.amount for line in stored.lines)) == (
             account.id,

@@ -97,6 +97,7 @@ class TestReceiving:
             "errors": [],
             "records": [],
             "replayed": False,
+            "change": None,
         }
         assert await _echoes(session) == 2
 

@@ -118,12 +118,14 @@ async def test_pushed_events_tickets_and_interactions_reach_the_metrics_in_one_r
     }
     response = await client.post("/api/v1/interactions/batch", headers=key, json={"items": [call]})
     assert response.status_code == 200, response.text
+    # Each write answers the number of its change; the last one covers the others.
+    change = response.json()["change"]
+    assert isinstance(change, int)
 
     # Three writes, one changed account; nothing computed yet.
     before = (await client.get("/api/v1/freshness", headers=key)).json()
     assert (before["pending_accounts"], before["running_accounts"]) == (1, 0)
-    assert before["oldest_change_at"] is not None
-    change = before["last_change"]
+    assert before["oldest_change_at"] is not None and before["last_change"] == change
     assert await _state(client, key, change) == "queued"
     assert await session.get(AccountMetricValues, account.id) is None
 
@@ -155,6 +157,11 @@ async def test_a_burst_on_one_account_is_one_change_and_one_recompute(
 
     assert await _pending(session, org) == 1
     assert await live_jobs.run(job_ctx, str(org.id)) == 1
+
+    # The same batch again stores nothing, so it changes no figure: no change number.
+    again = await client.post("/api/v1/events/batch", headers=key, json={"items": items})
+    assert again.status_code == 200 and again.json()["change"] is None
+    assert await _pending(session, org) == 0
 
 
 async def test_an_unknown_change_number_is_a_404(
