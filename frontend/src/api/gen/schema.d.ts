@@ -3744,6 +3744,12 @@ export interface components {
              */
             accepted: number;
             /**
+             * Change
+             * @description The number of the change this call made to the inputs of the accounts' figures: `GET /freshness/changes/{change}` says when the figures reflect it. Null when the call changed no figure's input.
+             * @example 48213
+             */
+            change?: number | null;
+            /**
              * Errors
              * @description The refused records, in batch order
              */
@@ -4394,6 +4400,12 @@ export interface components {
         /** EventReceipt */
         EventReceipt: {
             /**
+             * Change
+             * @description The number of the change this call made to the inputs of the accounts' figures: `GET /freshness/changes/{change}` says when the figures reflect it. Null when the call changed no figure's input.
+             * @example 48213
+             */
+            change?: number | null;
+            /**
              * Duplicate
              * @description True when this message id was received before
              */
@@ -4766,6 +4778,12 @@ export interface components {
          *     otherwise return the record). Read records with a key or user that may view them.
          */
         IngestReceipt: {
+            /**
+             * Change
+             * @description The number of the change this call made to the inputs of the accounts' figures: `GET /freshness/changes/{change}` says when the figures reflect it. Null when the call changed no figure's input.
+             * @example 48213
+             */
+            change?: number | null;
             /**
              * External Id
              * @description The record's external id (an invoice's number)
@@ -6208,6 +6226,12 @@ export interface components {
              */
             accepted: number;
             /**
+             * Change
+             * @description The number of the change this call made to the inputs of the accounts' figures: `GET /freshness/changes/{change}` says when the figures reflect it. Null when the call changed no figure's input.
+             * @example 48213
+             */
+            change?: number | null;
+            /**
              * Errors
              * @description The refused records, in batch order
              */
@@ -6807,6 +6831,12 @@ export interface components {
          */
         UpsertedRecord: {
             /**
+             * Change
+             * @description The number of the change this call made to the inputs of the accounts' figures: `GET /freshness/changes/{change}` says when the figures reflect it. Null when the call changed no figure's input.
+             * @example 48213
+             */
+            change?: number | null;
+            /**
              * Id
              * Format: uuid
              * @description Tenure's id of the record
@@ -6936,6 +6966,12 @@ export interface components {
              * @description Records stored (a repeat of a stored one counts)
              */
             accepted: number;
+            /**
+             * Change
+             * @description The number of the change this call made to the inputs of the accounts' figures: `GET /freshness/changes/{change}` says when the figures reflect it. Null when the call changed no figure's input.
+             * @example 48213
+             */
+            change?: number | null;
             /**
              * Errors
              * @description The refused records, in batch order
