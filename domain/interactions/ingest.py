@@ -254,6 +254,16 @@ async def _upsert(
     table = model.__table__
     # In key order, so concurrent batches sharing records lock them in one order (no deadlock).
     rows = sorted(rows, key=lambda row: (row["source"], row["external_id"]))
+    org_id = rows[0]["org_id"]
+    # A record moved to another account changes the figures of the one it leaves too.
+    keys = [(row["source"], row["external_id"]) for row in rows]
+    stored = await session.execute(
+        select(model.source, model.external_id, model.account_id).where(
+            model.org_id == org_id, tuple_(model.source, model.external_id).in_(keys)
+        )
+    )
+    new_account = {(row["source"], row["external_id"]): row["account_id"] for row in rows}
+    left = {a for source, ext, a in stored if new_account[(source, ext)] != a}
     stmt = insert(model).values(rows)
     changed = [table.c[c].is_distinct_from(stmt.excluded[c]) for c in columns]
     written = await session.execute(
@@ -265,7 +275,7 @@ async def _upsert(
             where=or_(*changed),
         ).returning(table.c.account_id)
     )
-    await note_change(session, rows[0]["org_id"], set(written.scalars()))
+    await note_change(session, org_id, {*written.scalars(), *left})
 
 
 @webhooks.handles("tickets.upsert", TicketBatch, TicketUpsert)

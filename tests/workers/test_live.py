@@ -383,3 +383,33 @@ async def test_the_live_result_equals_the_full_recompute_on_random_data(
     await metric_jobs.refresh_org(job_ctx, str(org.id))
 
     assert await _figures(session, org) == live
+
+
+async def test_a_ticket_moved_to_another_account_changes_both(
+    client: AsyncClient, session: AsyncSession, org: Organisation, job_ctx: dict[str, Any]
+) -> None:
+    first = await create_account(session, org, external_id="first")
+    second = await create_account(session, org, external_id="second")
+    _, key = await create_api_key(session, org, ApiScope.INGEST)
+    await session.commit()
+    ticket = {
+        "external_id": "ZD-7",
+        "source": "zendesk",
+        "account": "first",
+        "subject": "Export fails",
+        "status": "open",
+        "opened_at": clock.now().isoformat(),
+    }
+    response = await client.post("/api/v1/tickets", headers=key, json=ticket)
+    assert response.status_code == 200, response.text
+    await live_jobs.run(job_ctx, str(org.id))
+
+    moved = await client.post("/api/v1/tickets", headers=key, json={**ticket, "account": "second"})
+    assert moved.status_code == 200 and moved.json()["change"] is not None
+    await live_jobs.run(job_ctx, str(org.id))
+
+    counts = [
+        (await session.get_one(AccountMetricValues, a.id, populate_existing=True)).open_tickets
+        for a in (first, second)
+    ]
+    assert counts == [0, 1]
