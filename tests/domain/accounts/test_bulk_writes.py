@@ -544,7 +544,7 @@ async def test_a_bulk_edit_sends_the_same_statements_for_50_or_500_accounts(
         for i in range(550)
     ]
     session.add_all(created)
-    await session.flush()
+    await session.commit()
     statements: list[str] = []
 
     def seen(_conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
@@ -570,6 +570,9 @@ async def test_a_bulk_edit_sends_the_same_statements_for_50_or_500_accounts(
             )
             assert matched == updated == len(selected)
             sent[name] = list(statements)
+            # Each edit its own transaction, as each request is (its first change mark takes
+            # the transaction's change number).
+            await session.commit()
     finally:
         event.remove(connection.sync_connection, "before_cursor_execute", seen)
 
