@@ -117,6 +117,12 @@ FROM account_changes WHERE org_id = :org_id AND first_seq <= :seq
 """
 )
 
+# A change waits for the account (a failed one waits for its retry, not for the chain).
+_WAITING = text(
+    "SELECT EXISTS (SELECT 1 FROM account_changes WHERE org_id = :org_id "
+    "AND account_id = :account_id AND failed_at IS NULL)"
+)
+
 # Before the first change, last_value is the start value but not yet issued.
 _LAST_ISSUED = text("SELECT CASE WHEN is_called THEN last_value ELSE 0 END FROM account_change_seq")
 
@@ -209,6 +215,10 @@ class FreshnessRepository:
             )
         ).one()
         return dict(row._mapping)
+
+    async def waiting(self, account_id: uuid.UUID) -> bool:
+        params = {"org_id": self.org_id, "account_id": account_id}
+        return bool(await self.session.scalar(_WAITING, params))
 
     async def last_issued(self) -> int:
         return int(await self.session.scalar(_LAST_ISSUED) or 0)

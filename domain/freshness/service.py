@@ -98,6 +98,12 @@ async def freshness(session: AsyncSession, actor: Actor) -> FreshnessRead:
     )
 
 
+async def updating(session: AsyncSession, org_id: uuid.UUID, account_id: uuid.UUID) -> bool:
+    """Whether a change to the account waits for the live chain (a failed one does not: it
+    is retried later, and the figures stay as they are meanwhile)."""
+    return await FreshnessRepository(session, org_id).waiting(account_id)
+
+
 async def change_state(session: AsyncSession, actor: Actor, change: int) -> ChangeState:
     """Whether everything the organisation changed up to change number `change` (a write's
     answer carries its own) is reflected in its figures."""

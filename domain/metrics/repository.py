@@ -393,6 +393,14 @@ class MetricsRepository:
         rows = await self.session.execute(stmt)
         return {row[0]: {m.key: row[i + 1] for i, m in enumerate(metrics)} for row in rows}
 
+    async def computed_at(self, account_id: uuid.UUID) -> datetime | None:
+        return await self.session.scalar(
+            select(AccountMetricValues.updated_at).where(
+                AccountMetricValues.org_id == self.org_id,
+                AccountMetricValues.account_id == account_id,
+            )
+        )
+
     async def snapshot_values(self, account_id: uuid.UUID, day: date) -> dict[str, Any]:
         values = await self.session.scalar(
             select(AccountMetricSnapshot.values).where(

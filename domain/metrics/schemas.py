@@ -97,6 +97,18 @@ class AccountMetricsRead(BaseModel):
     compared_with: date = Field(description="The day trends compare with (7 days earlier)")
     metrics: list[AccountMetricRead]
     activity_rank: ActivityRankRead = Field(description="The activity rank with its trend arrow")
+    computed_at: datetime | None = Field(
+        description=(
+            "When the account's figures were last computed with a different result (a "
+            "recompute that changes nothing keeps it); null before their first computation"
+        )
+    )
+    updating: bool = Field(
+        description=(
+            "A change to the account's data waits for the live chain: the figures are about to "
+            "be recomputed (`GET /freshness` has the organisation's backlog)"
+        )
+    )
 
 
 class MetricPoint(BaseModel):

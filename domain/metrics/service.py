@@ -17,6 +17,7 @@ from domain.audit import service as audit
 from domain.common import clock
 from domain.common.jobs import enqueue
 from domain.filters.compile import FieldDef, FieldType, Ordering
+from domain.freshness import service as freshness
 from domain.metrics import formula
 from domain.metrics.catalog import (
     FIELD_PREFIX,
@@ -334,7 +335,8 @@ def _number(value: Any) -> float | None:
 async def account_metrics(
     session: AsyncSession, actor: Actor, account_id: uuid.UUID
 ) -> AccountMetricsRead:
-    """The account's current metrics with the change since the snapshot 7 days earlier."""
+    """The account's current metrics with the change since the snapshot 7 days earlier, when
+    they were computed and whether a change waits to update them."""
     repo = MetricsRepository(session, actor.org_id)
     org = await repo.organisation()
     today = clock.today_in(org.time_zone, clock.now())
@@ -371,6 +373,8 @@ async def account_metrics(
         activity_rank=ActivityRankRead(
             rank=_number(current.get("activity_rank")), trend=slope, trend_arrow=trend_arrow(slope)
         ),
+        computed_at=await repo.computed_at(account_id),
+        updating=await freshness.updating(session, actor.org_id, account_id),
     )
 
 

@@ -3,7 +3,7 @@ account's current metrics with trends, history and aggregates, all scoped to wha
 may see; and metrics as filter-language fields."""
 
 import uuid
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 import pytest
@@ -16,6 +16,8 @@ from domain.accounts.models import Account, CustomField, CustomFieldKind, Custom
 from domain.common.settings import Settings
 from domain.filters.compile import compile_condition
 from domain.filters.schemas import Compare, CompareOp
+from domain.freshness import changes
+from domain.freshness.models import AccountChange
 from domain.metrics import service as metrics
 from domain.metrics.models import ComputedMetric, MetricFormat
 from domain.orgs.models import Organisation
@@ -256,6 +258,31 @@ class TestAccountMetrics:
         assert by_key["open_tickets"]["previous"] is None
         # Ranks 50.5 two days ago and 50 today: a slope of -0.25 points a day.
         assert body["activity_rank"] == {"rank": 50.0, "trend": -0.25, "trend_arrow": "down"}
+
+    async def test_when_the_figures_were_computed_and_whether_a_change_waits(
+        self, client: AsyncClient, session: AsyncSession, org: Organisation, headers: dict[str, str]
+    ) -> None:
+        account = await _with_usage(session, org)
+        await session.commit()
+        url = f"{API}/accounts/{account.id}/metrics"
+
+        never = (await client.get(url, headers=headers)).json()
+        assert (never["computed_at"], never["updating"]) == (None, False)
+
+        await _refresh(session, org)
+        computed = (await client.get(url, headers=headers)).json()
+        assert datetime.fromisoformat(computed["computed_at"]) == NOW
+        assert computed["updating"] is False
+
+        await changes.note(session, org.id, [account.id])
+        await session.commit()
+        assert (await client.get(url, headers=headers)).json()["updating"] is True
+
+        # A failed change waits for its retry, not for the live chain.
+        change = await session.get_one(AccountChange, account.id)
+        change.failed_at, change.error = NOW, "boom"
+        await session.commit()
+        assert (await client.get(url, headers=headers)).json()["updating"] is False
 
     async def test_a_csm_sees_only_their_accounts(
         self,

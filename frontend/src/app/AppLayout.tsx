@@ -18,6 +18,7 @@ import {
   IconBuildingSkyscraper,
   IconChartLine,
   IconChevronDown,
+  IconClockBolt,
   IconCurrencyDollar,
   IconHistory,
   IconLogout,
@@ -60,6 +61,12 @@ const ADMIN_NAV: NavItem[] = [
     to: "/admin/organisation",
     label: "Organisation",
     icon: <IconUsersGroup size={18} />,
+    permission: "manage_organisation",
+  },
+  {
+    to: "/admin/freshness",
+    label: "Data freshness",
+    icon: <IconClockBolt size={18} />,
     permission: "manage_organisation",
   },
   {

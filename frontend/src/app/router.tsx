@@ -5,6 +5,7 @@ import { AssignmentPage } from "../features/assignment/AssignmentPage";
 import { ContactPage } from "../features/contacts/ContactPage";
 import { AccountImportPage } from "../features/imports/AccountImportPage";
 import { IntegrationPage } from "../features/integration/IntegrationPage";
+import { FreshnessPage } from "../features/freshness/FreshnessPage";
 import { InteractionsPage } from "../features/interactions/InteractionsPage";
 import { ComputedMetricsPage } from "../features/metrics/ComputedMetricsPage";
 import { AccountSettingsPage } from "../features/settings/AccountSettingsPage";
@@ -74,6 +75,10 @@ export const routes = [
               {
                 path: "admin/organisation",
                 element: <RequirePermission permission="manage_organisation"><OrganisationPage /></RequirePermission>,
+              },
+              {
+                path: "admin/freshness",
+                element: <RequirePermission permission="manage_organisation"><FreshnessPage /></RequirePermission>,
               },
               {
                 path: "admin/integration",

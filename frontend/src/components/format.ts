@@ -31,3 +31,20 @@ export function formatNps(value: number | string | null | undefined): string {
   const n = Number(value);
   return Number.isFinite(n) ? (Math.round(n * 10) / 10).toLocaleString() : String(value);
 }
+
+/** How long ago, from a number of seconds: "12 seconds ago", "3 minutes ago", "2 days ago". */
+export function secondsAgo(seconds: number): string {
+  const s = Math.max(0, Math.round(seconds));
+  if (s < 5) return "just now";
+  if (s < 60) return `${plural(s, "second")} ago`;
+  if (s < 3600) return `${plural(Math.floor(s / 60), "minute")} ago`;
+  if (s < 86400) return `${plural(Math.floor(s / 3600), "hour")} ago`;
+  return `${plural(Math.floor(s / 86400), "day")} ago`;
+}
+
+/** How long before `now` a time from the API was ("3 minutes ago"). */
+export function formatAgo(value: string | null | undefined, now = Date.now()): string {
+  if (!value) return "—";
+  const time = new Date(value).getTime();
+  return Number.isNaN(time) ? value : secondsAgo((now - time) / 1000);
+}

@@ -3012,12 +3012,22 @@ export interface components {
              */
             compared_with: string;
             /**
+             * Computed At
+             * @description When the account's figures were last computed with a different result (a recompute that changes nothing keeps it); null before their first computation
+             */
+            computed_at: string | null;
+            /**
              * Currency
              * @description The organisation's base currency (currency metrics)
              */
             currency: string;
             /** Metrics */
             metrics: components["schemas"]["AccountMetricRead"][];
+            /**
+             * Updating
+             * @description A change to the account's data waits for the live chain: the figures are about to be recomputed (`GET /freshness` has the organisation's backlog)
+             */
+            updating: boolean;
         };
         /** AccountMrrRead */
         AccountMrrRead: {

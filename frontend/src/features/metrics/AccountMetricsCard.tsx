@@ -1,5 +1,6 @@
 import { Card, Group, SimpleGrid, Stack, Text, Title, Tooltip } from "@mantine/core";
 import { IconArrowDownRight, IconArrowUpRight, IconMinus } from "@tabler/icons-react";
+import { formatAgo, formatDateTime } from "../../components/format";
 import { CardSkeleton, ErrorState } from "../../components/states";
 import { cardMetrics, formatChange, formatMetric, trendColor, trendOf } from "./format";
 import { type AccountMetricsRead, useAccountMetrics } from "./queries";
@@ -23,6 +24,23 @@ function TrendBadge({ metric, currency, since }: { metric: Metric; currency: str
   );
 }
 
+/** As of when the figures are, or that a change to the account is being applied to them. */
+function Freshness({ metrics, now }: { metrics: AccountMetricsRead; now: number }) {
+  const at = metrics.computed_at ? formatDateTime(metrics.computed_at) : null;
+  const [text, tip] = metrics.updating
+    ? ["Updating…", at ? `A change is being applied to figures computed ${at}` : "A change is being applied"]
+    : at
+      ? [`Updated ${formatAgo(metrics.computed_at, now)}`, `Computed ${at}`]
+      : ["Not computed yet", "These figures are computed a few seconds after the account's data arrives"];
+  return (
+    <Tooltip label={tip}>
+      <Text size="xs" c="dimmed" data-testid="metrics-freshness">
+        {text}
+      </Text>
+    </Tooltip>
+  );
+}
+
 /** An account's current metrics with their change over the last 7 days. */
 export function AccountMetricsCard({ accountId }: { accountId: string }) {
   const metrics = useAccountMetrics(accountId);
@@ -31,9 +49,12 @@ export function AccountMetricsCard({ accountId }: { accountId: string }) {
       <Group justify="space-between" mb="md">
         <Title order={4}>Metrics</Title>
         {metrics.data && (
-          <Text size="xs" c="dimmed">
-            Trends compare with {metrics.data.compared_with}
-          </Text>
+          <Group gap="md">
+            <Freshness metrics={metrics.data} now={metrics.dataUpdatedAt} />
+            <Text size="xs" c="dimmed">
+              Trends compare with {metrics.data.compared_with}
+            </Text>
+          </Group>
         )}
       </Group>
       {metrics.isError ? (

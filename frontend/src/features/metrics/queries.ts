@@ -33,11 +33,16 @@ export function useComputedMetrics() {
   });
 }
 
+// While a change waits for the account, ask again until its figures reflect it (the live
+// chain's worker looks for changes every 5 seconds).
+const UPDATING_REFRESH_MS = 5_000;
+
 export function useAccountMetrics(accountId: string) {
   return useQuery({
     queryKey: metricKeys.account(accountId),
     queryFn: ({ signal }) =>
       unwrap(api.GET("/api/v1/accounts/{account_id}/metrics", { params: { path: { account_id: accountId } }, signal })),
+    refetchInterval: (query) => (query.state.data?.updating ? UPDATING_REFRESH_MS : false),
   });
 }
 
