@@ -179,7 +179,9 @@ async def list_fx_rates(
 )
 async def list_missing_fx_rates(actor: ApiActor, session: Session) -> list[MissingFxRateRead]:
     """Currencies that subscription items of the accounts the caller may see are priced in
-    but that have no rate at all: MRR leaves those items out until a rate is set."""
+    but that had no rate at all when their MRR was last recomputed (so MRR leaves those items
+    out), each from the first day an item needs it and with how many accounts. A rate set or
+    removed shows here once the recompute it triggers has run (`GET /freshness`)."""
     return await revenue.list_missing_fx_rates(session, actor)
 
 

@@ -62,6 +62,31 @@ ON CONFLICT (account_id) DO UPDATE SET
 """
 )
 
+# Every live account of the organisation (its "today" moved): usage from :usage_from, revenue
+# for those with subscriptions.
+_UPSERT_ORGANISATION_ACCOUNTS = text(
+    """
+INSERT INTO account_changes AS c (account_id, org_id, first_seq, last_seq, usage_from, revenue)
+SELECT a.id, CAST(:org_id AS uuid), CAST(:seq AS bigint), CAST(:seq AS bigint),
+       CAST(:usage_from AS date),
+       EXISTS (
+           SELECT 1 FROM subscriptions s
+           WHERE s.org_id = CAST(:org_id AS uuid) AND s.account_id = a.id
+       )
+FROM accounts a
+WHERE a.org_id = CAST(:org_id AS uuid) AND a.deleted_at IS NULL
+ORDER BY a.id
+ON CONFLICT (account_id) DO UPDATE SET
+    last_seq = EXCLUDED.last_seq,
+    usage_from = LEAST(c.usage_from, EXCLUDED.usage_from),
+    revenue = c.revenue OR EXCLUDED.revenue,
+    changed_at = CASE WHEN c.failed_at IS NULL THEN c.changed_at ELSE now() END,
+    attempts = 0,
+    failed_at = NULL,
+    error = NULL
+"""
+)
+
 
 async def note(
     session: AsyncSession,
@@ -107,6 +132,18 @@ async def note_revenue_of_organisation(session: AsyncSession, org_id: uuid.UUID)
     """Every account with subscriptions: an exchange rate changed their MRR."""
     marks = await _marks(session, org_id)
     await session.execute(_UPSERT_REVENUE_ACCOUNTS, {"org_id": org_id, "seq": marks.seq})
+    return marks.seq
+
+
+async def note_organisation(session: AsyncSession, org_id: uuid.UUID, *, usage_from: date) -> int:
+    """Every live account: the organisation's days moved (its time zone changed), so usage from
+    `usage_from`, revenue (today's MRR, the current month) and metrics are brought up to
+    date."""
+    marks = await _marks(session, org_id)
+    await session.execute(
+        _UPSERT_ORGANISATION_ACCOUNTS,
+        {"org_id": org_id, "seq": marks.seq, "usage_from": usage_from},
+    )
     return marks.seq
 
 

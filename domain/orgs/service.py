@@ -6,6 +6,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from domain.accounts import service as accounts
 from domain.audit import service as audit
 from domain.common import clock
+from domain.freshness import changes
 from domain.orgs.errors import SetupDone
 from domain.orgs.models import Organisation
 from domain.orgs.schemas import FirstOrganisation, OrganisationRead, OrganisationUpdate
@@ -96,12 +97,23 @@ async def update_organisation(
     for field, value in data.model_dump(exclude_unset=True, exclude_none=True).items():
         setattr(org, field, value)
     await session.flush()
-    if org.session_timeout_minutes != before["session_timeout_minutes"]:
+    now = clock.now()
+    if org.time_zone != before["time_zone"]:
+        # Usage days are the zone's calendar days: recent ones are re-derived in the new zone
+        # (with the new timeout, if that changed too), and every account's figures that count
+        # from "today" are brought up to date by the live chain.
+        first = await usage.time_zone_changed(
+            session, org.id, before=before["time_zone"], after=org.time_zone, now=now
+        )
+        await changes.note_organisation(session, org.id, usage_from=first)
+    elif org.session_timeout_minutes != before["session_timeout_minutes"]:
         # Sessions are derived at rollup time: recent days are re-derived with the new timeout.
-        now = clock.now()
         await usage.session_timeout_changed(
             session, org.id, today=clock.today_in(org.time_zone, now), now=now
         )
+    if org.base_currency != before["base_currency"]:
+        # MRR and its missing rates are stored in the base currency: recompute them.
+        await changes.note_revenue_of_organisation(session, org.id)
     audit.record_for(
         session,
         actor,

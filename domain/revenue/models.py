@@ -195,6 +195,22 @@ class AccountMrr(Base):
     computed_at: Mapped[datetime]
 
 
+class AccountMissingFxRate(Base):
+    """A currency an account's priced items are in that has no rate to the base currency, so
+    its MRR leaves them out; written by the recompute job beside the account's MRR."""
+
+    __tablename__ = "account_missing_fx_rates"
+    __table_args__ = (Index("ix_account_missing_fx_rates_org_id_currency", "org_id", "currency"),)
+
+    account_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("accounts.id", ondelete="CASCADE"), primary_key=True
+    )
+    currency: Mapped[str] = mapped_column(String(3), primary_key=True)
+    org_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("organisations.id", ondelete="CASCADE"))
+    # The first day such an item started.
+    since: Mapped[date]
+
+
 class AccountMrrMonth(Base):
     """An account's MRR at the end of a month (today, for the current month)."""
 

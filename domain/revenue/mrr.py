@@ -261,6 +261,19 @@ class AccountRevenue:
         return None
 
 
+def missing_rates(terms: Sequence[Term], fx: FxTable) -> dict[str, date]:
+    """The currencies of priced items that have no rate at all (MRR leaves those items out),
+    each with the first day such an item started."""
+    missing: dict[str, date] = {}
+    for term in terms:
+        for item in term.items:
+            priced = item.unit_price > 0 and item.quantity > 0
+            if priced and fx.rate(item.currency, item.starts_on) is None:
+                since = missing.get(item.currency, item.starts_on)
+                missing[item.currency] = min(since, item.starts_on)
+    return missing
+
+
 def account_mrr(terms: Sequence[Term], on: date, fx: FxTable) -> int:
     return AccountRevenue(terms, fx).mrr(on)
 

@@ -12,6 +12,7 @@ from sqlalchemy.orm import selectinload
 from domain.accounts.models import Account
 from domain.common.bulk_sql import among, insert_rows, table_of, unnest_rows
 from domain.revenue.models import (
+    AccountMissingFxRate,
     AccountMrr,
     AccountMrrMonth,
     FxRate,
@@ -147,12 +148,15 @@ class RevenueRepository:
         return result
 
     async def accounts_with_revenue(self) -> list[uuid.UUID]:
-        """Every account with a subscription or a stored MRR (which may have to be cleared)."""
+        """Every account with a subscription or stored figures (which may have to be cleared)."""
         with_subs = select(Subscription.account_id).where(
             Subscription.org_id == self.org_id, Subscription.account_id.is_not(None)
         )
         with_mrr = select(AccountMrr.account_id).where(AccountMrr.org_id == self.org_id)
-        rows = await self.session.scalars(with_subs.union(with_mrr))
+        with_missing = select(AccountMissingFxRate.account_id).where(
+            AccountMissingFxRate.org_id == self.org_id
+        )
+        rows = await self.session.scalars(with_subs.union(with_mrr, with_missing))
         return sorted(a for a in rows if a is not None)
 
     # --- invoices ----------------------------------------------------------------------
@@ -263,35 +267,25 @@ class RevenueRepository:
         return [(movement, name) for movement, name in rows]
 
     async def missing_rates(
-        self, account_ids: Sequence[uuid.UUID] | Select[Any], *, base_currency: str
+        self, account_ids: Sequence[uuid.UUID] | Select[Any]
     ) -> list[tuple[str, date, int]]:
-        """Currencies of priced items on these accounts that have no rate at all, so MRR
-        leaves those items out: each with the first day such an item started and how many
-        of the accounts have one."""
-        starts_on = func.coalesce(SubscriptionItem.starts_on, Subscription.starts_on)
-        has_rate = (
-            select(FxRate.id)
-            .where(FxRate.org_id == self.org_id, FxRate.currency == SubscriptionItem.currency)
-            .exists()
+        """The currencies the recompute found these accounts' items in without any rate (MRR
+        leaves those items out): each with the first day such an item started and how many of
+        the accounts have one."""
+        among_accounts = (
+            AccountMissingFxRate.account_id.in_(account_ids)
+            if isinstance(account_ids, Select)
+            else among(AccountMissingFxRate.account_id, account_ids)
         )
         rows = await self.session.execute(
             select(
-                SubscriptionItem.currency,
-                func.min(starts_on),
-                func.count(Subscription.account_id.distinct()),
+                AccountMissingFxRate.currency,
+                func.min(AccountMissingFxRate.since),
+                func.count(),
             )
-            .join(Subscription, Subscription.id == SubscriptionItem.subscription_id)
-            .where(
-                SubscriptionItem.org_id == self.org_id,
-                Subscription.org_id == self.org_id,
-                Subscription.account_id.in_(account_ids),
-                SubscriptionItem.currency != base_currency,
-                SubscriptionItem.unit_price > 0,
-                SubscriptionItem.quantity > 0,
-                ~has_rate,
-            )
-            .group_by(SubscriptionItem.currency)
-            .order_by(SubscriptionItem.currency)
+            .where(AccountMissingFxRate.org_id == self.org_id, among_accounts)
+            .group_by(AccountMissingFxRate.currency)
+            .order_by(AccountMissingFxRate.currency)
         )
         return [(currency, since, int(n)) for currency, since, n in rows]
 
@@ -310,9 +304,10 @@ class RevenueRepository:
         current: list[dict[str, Any]],
         months: list[dict[str, Any]],
         movements: list[dict[str, Any]],
+        missing: list[dict[str, Any]],
     ) -> None:
         """Swap the stored results of a chunk of accounts: one delete and one insert a table."""
-        for model in (AccountMrr, AccountMrrMonth, MrrMovement):
+        for model in (AccountMrr, AccountMrrMonth, MrrMovement, AccountMissingFxRate):
             await self.session.execute(
                 delete(model).where(
                     model.org_id == self.org_id, among(model.account_id, account_ids)
@@ -321,6 +316,7 @@ class RevenueRepository:
         await insert_rows(self.session, AccountMrr, current)
         await insert_rows(self.session, AccountMrrMonth, months)
         await insert_rows(self.session, MrrMovement, movements)
+        await insert_rows(self.session, AccountMissingFxRate, missing)
 
     async def summary_rows(
         self, visible: Select[Any], *, first: date, last: date

@@ -285,8 +285,8 @@ class MonthMrrRead(BaseModel):
 
 
 class MissingFxRateRead(BaseModel):
-    """A currency that subscription items are priced in but that has no rate to the base
-    currency: MRR leaves those items out until one is set."""
+    """A currency that subscription items are priced in but that had no rate to the base
+    currency when MRR was last recomputed: MRR leaves those items out until one is set."""
 
     currency: str = Field(examples=["GBP"])
     since: date = Field(
@@ -308,8 +308,8 @@ class AccountMrrRead(BaseModel):
         "and every descendant the caller may see"
     )
     missing_rates: list[MissingFxRateRead] = Field(
-        description="Currencies of these accounts' items without any FX rate; those items are "
-        "not in the figures"
+        description="Currencies of these accounts' items that had no FX rate when the figures "
+        "were computed; those items are not in them"
     )
 
 

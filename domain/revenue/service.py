@@ -428,13 +428,13 @@ async def get_account_mrr(
     session: AsyncSession, actor: Actor, account_id: uuid.UUID, *, rollup: bool = False
 ) -> AccountMrrRead:
     """Current MRR and ARR and the monthly series, summed over the rollup when asked, with
-    the currencies whose items are left out for want of a rate."""
+    the currencies whose items the recompute left out for want of a rate."""
     account_id, ids = await _account_ids(session, actor, account_id, rollup=rollup)
     org = await _org(session, actor.org_id)
     repo = RevenueRepository(session, actor.org_id)
     currency, current, arr, as_of, computed_at = await repo.mrr_totals(ids)
     months = await repo.month_totals(ids)
-    missing = await repo.missing_rates(ids, base_currency=org.base_currency)
+    missing = await repo.missing_rates(ids)
     return AccountMrrRead(
         account_id=account_id,
         currency=currency or org.base_currency,
@@ -472,10 +472,10 @@ async def list_account_movements(
 
 
 async def list_missing_fx_rates(session: AsyncSession, actor: Actor) -> list[MissingFxRateRead]:
-    """Currencies in use on the accounts the actor may see that have no rate at all."""
-    org = await _org(session, actor.org_id)
+    """Currencies in use on the accounts the actor may see that had no rate at all when their
+    MRR was last recomputed, each from the first day needing it and with how many accounts."""
     rows = await RevenueRepository(session, actor.org_id).missing_rates(
-        accounts.visible_account_ids(session, actor), base_currency=org.base_currency
+        accounts.visible_account_ids(session, actor)
     )
     return [MissingFxRateRead(currency=c, since=since, accounts=n) for c, since, n in rows]
 
@@ -621,12 +621,18 @@ async def recompute(
         current: list[dict[str, Any]] = []
         months: list[dict[str, Any]] = []
         moves: list[dict[str, Any]] = []
+        missing: list[dict[str, Any]] = []
         for account_id in chunk:
             rows = terms_by_account.get(account_id)
             if not rows:
                 continue
+            terms = _terms(rows)
+            missing += [
+                {"account_id": account_id, "currency": c, "org_id": org_id, "since": since}
+                for c, since in sorted(mrr.missing_rates(terms, fx).items())
+            ]
             try:
-                computed = _computed_rows(org, account_id, rows, fx, today=today, now=now)
+                computed = _computed_rows(org, account_id, terms, fx, today=today, now=now)
             except (ArithmeticError, MrrOutOfRange) as exc:
                 # One account's impossible figures must not stop the others' recompute: it
                 # keeps no MRR until its data is corrected, and the failure is reported.
@@ -639,7 +645,9 @@ async def recompute(
             current.append(computed.current)
             months += computed.months
             moves += computed.movements
-        await repo.replace_computed(chunk, current=current, months=months, movements=moves)
+        await repo.replace_computed(
+            chunk, current=current, months=months, movements=moves, missing=missing
+        )
         if on_progress:
             on_progress(start + len(chunk))
     return Recomputed(accounts=len(ids), failed=tuple(failed))
@@ -662,7 +670,7 @@ class _AccountRows:
 def _computed_rows(
     org: Organisation,
     account_id: uuid.UUID,
-    rows: list[tuple[Subscription, list[SubscriptionItem]]],
+    terms: list[mrr.Term],
     fx: mrr.FxTable,
     *,
     today: date,
@@ -670,7 +678,7 @@ def _computed_rows(
 ) -> _AccountRows:
     """One account's current MRR, monthly series and movements, as rows to store."""
     org_id = org.id
-    revenue = mrr.AccountRevenue(_terms(rows), fx)
+    revenue = mrr.AccountRevenue(terms, fx)
     series = mrr.monthly_series(revenue, today=today)
     now_mrr = revenue.mrr(today)
     current = {

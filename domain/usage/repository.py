@@ -290,8 +290,8 @@ WHERE ca.org_id = CAST(:org_id AS uuid) AND ca.account_id IS NULL
 """
 )
 
-# The days of first..last that have rolled-up usage, marked pending (a day probe each on the
-# (org_id, day) index rather than a scan of the window's rows).
+# The days of first..last within :near days of a rolled-up or pending day, marked pending (a
+# range probe each on the (org_id, day) indexes rather than a scan of the window's rows).
 _MARK_ROLLED_UP_DAYS_PENDING = text(
     """
 INSERT INTO usage_pending_days (org_id, day)
@@ -302,8 +302,14 @@ FROM (
 ) AS d
 WHERE EXISTS (
     SELECT 1 FROM usage_daily_contact u
-    WHERE u.org_id = CAST(:org_id AS uuid) AND u.day = d.day
+    WHERE u.org_id = CAST(:org_id AS uuid)
+      AND u.day BETWEEN d.day - CAST(:near AS int) AND d.day + CAST(:near AS int)
+) OR EXISTS (
+    SELECT 1 FROM usage_pending_days p
+    WHERE p.org_id = CAST(:org_id AS uuid)
+      AND p.day BETWEEN d.day - CAST(:near AS int) AND d.day + CAST(:near AS int)
 )
+ORDER BY d.day
 ON CONFLICT DO NOTHING
 """
 )
@@ -561,10 +567,11 @@ class UsageRepository:
         await self._touching(_LINK_EVENT_CONTACTS, self._params(tz=tz, only=None))
         await self._touching(_LINK_EVENTS_TO_SOLE_ACCOUNT, self._params(tz=tz))
 
-    async def mark_rolled_up_days_pending(self, first: date, last: date) -> int:
-        """Mark the days of first..last that have rollups as pending; returns how many."""
+    async def mark_rolled_up_days_pending(self, first: date, last: date, *, near: int = 0) -> int:
+        """Mark the days of first..last that have rollups (or are pending), or have within
+        `near` days, as pending; returns how many were not pending yet."""
         result = await self.session.execute(
-            _MARK_ROLLED_UP_DAYS_PENDING, self._params(first=first, last=last)
+            _MARK_ROLLED_UP_DAYS_PENDING, self._params(first=first, last=last, near=near)
         )
         return int(result.rowcount)  # type: ignore[attr-defined]  # CursorResult of a DML
 

@@ -577,6 +577,20 @@ def roll_up_job_id(org_id: uuid.UUID, now: datetime) -> str:
     return f"usage-rollup:{org_id}:{now:%Y%m%d%H}{now.minute // 15}"
 
 
+async def _re_derive(
+    session: AsyncSession, org_id: uuid.UUID, first: date, last: date, *, now: datetime, near: int
+) -> int:
+    """Mark the rolled-up days of first..last (or within `near` days of one) pending and ask
+    for their rollup once this transaction commits; how many days were marked."""
+    marked = await UsageRepository(session, org_id).mark_rolled_up_days_pending(
+        first, last, near=near
+    )
+    if marked:
+        # If this quarter hour's rollup already ran, the next scheduled one takes the days.
+        enqueue(session, ROLL_UP_JOB, job_id=roll_up_job_id(org_id, now), org_id=str(org_id))
+    return marked
+
+
 async def session_timeout_changed(
     session: AsyncSession, org_id: uuid.UUID, *, today: date, now: datetime
 ) -> int:
@@ -584,13 +598,30 @@ async def session_timeout_changed(
     TIMEOUT_RECOMPUTE_DAYS (today included) pending, so the rollup re-derives their sessions
     with the new timeout, and ask for that rollup once this transaction commits. Returns the
     days marked."""
-    repo = UsageRepository(session, org_id)
     first = today - timedelta(days=TIMEOUT_RECOMPUTE_DAYS - 1)
-    marked = await repo.mark_rolled_up_days_pending(first, today)
-    if marked:
-        # If this quarter hour's rollup already ran, the next scheduled one takes the days.
-        enqueue(session, ROLL_UP_JOB, job_id=roll_up_job_id(org_id, now), org_id=str(org_id))
-    return marked
+    return await _re_derive(session, org_id, first, today, now=now, near=0)
+
+
+# A day of one zone overlaps days of another at most this far apart (offsets span UTC-12 to
+# UTC+14), and events may be dated up to a day ahead.
+_ZONE_SHIFT_DAYS = 2
+
+
+async def time_zone_changed(
+    session: AsyncSession, org_id: uuid.UUID, *, before: str, after: str, now: datetime
+) -> date:
+    """The organisation's time zone changed: its days of the last TIMEOUT_RECOMPUTE_DAYS are
+    re-derived in the new zone, as for a timeout change. The rolled-up and pending days are
+    in the old zone's terms, so every day near one is marked: the rollup then rewrites each
+    whole day in the new zone's terms (and drops what no longer falls on it). Older days keep
+    the old zone's days. Returns the first day re-derived."""
+    today = max(clock.today_in(before, now), clock.today_in(after, now))
+    first = min(clock.today_in(before, now), clock.today_in(after, now)) - timedelta(
+        days=TIMEOUT_RECOMPUTE_DAYS - 1
+    )
+    last = today + timedelta(days=_ZONE_SHIFT_DAYS)
+    await _re_derive(session, org_id, first, last, now=now, near=_ZONE_SHIFT_DAYS)
+    return first
 
 
 # Reads

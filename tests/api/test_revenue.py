@@ -694,6 +694,43 @@ class TestMissingRates:
             {"currency": "GBP", "since": "2026-02-10", "accounts": 1}
         ]
 
+    async def test_the_reads_return_what_the_recompute_stored(
+        self,
+        client: AsyncClient,
+        session: AsyncSession,
+        org: Organisation,
+        ingest: dict[str, str],
+        headers: dict[str, str],
+    ) -> None:
+        account = await create_account(session, org, external_id="acme")
+        await _post(
+            client, "subscriptions/batch", ingest, {"items": [_subscription(currency="GBP")]}
+        )
+        account_url = f"/api/v1/accounts/{account.id}/mrr"
+
+        async def reads() -> tuple[Any, Any]:
+            mrr = (await client.get(account_url, headers=headers)).json()
+            missing = await client.get("/api/v1/fx-rates/missing", headers=headers)
+            assert missing.status_code == 200, missing.text
+            return mrr["missing_rates"], missing.json()
+
+        # Nothing is worked out on reading: the recompute has not run yet.
+        assert await reads() == ([], [])
+        await _recompute(session, org)
+        gbp = [{"currency": "GBP", "since": "2026-01-01", "accounts": 1}]
+        assert await reads() == (gbp, gbp)
+
+        await _post(
+            client,
+            "fx-rates/batch",
+            ingest,
+            {"items": [{"currency": "GBP", "effective_on": "2026-01-01", "rate": "1.25"}]},
+        )
+        # What the last recompute left out of MRR, until the next one takes the rate.
+        assert await reads() == (gbp, gbp)
+        await _recompute(session, org)
+        assert await reads() == ([], [])
+
     async def test_nothing_is_missing_in_the_base_currency(
         self,
         client: AsyncClient,

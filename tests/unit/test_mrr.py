@@ -379,3 +379,25 @@ class TestChurnRates:
             None,
             None,
         )
+
+
+def test_missing_rates_are_the_priced_currencies_without_any_rate_from_their_first_item() -> None:
+    fx = FxTable("USD", [Rate("EUR", date(2026, 6, 1), Decimal("1.1"))])
+    terms = [
+        term(date(2026, 1, 1), None, item(currency="GBP", starts_on=date(2026, 3, 1))),
+        term(
+            date(2025, 1, 1),
+            date(2026, 1, 1),
+            item(currency="GBP", starts_on=date(2025, 2, 1)),
+            # Before EUR's first rate: that rate is used, nothing is missing.
+            item(currency="EUR", starts_on=date(2025, 1, 1)),
+            # Free: nothing left out.
+            item(0, currency="JPY"),
+            item(currency="USD"),
+        ),
+    ]
+    assert mrr.missing_rates(terms, fx) == {"GBP": date(2025, 2, 1)}
+    assert mrr.missing_rates(terms, FxTable("GBP")) == {
+        "EUR": date(2025, 1, 1),
+        "USD": date(2026, 1, 1),
+    }

@@ -2,6 +2,7 @@
 worker, idempotent."""
 
 import json
+from datetime import date
 from typing import Any
 
 from arq.worker import Worker
@@ -16,6 +17,7 @@ from domain.metrics.models import AccountMetricValues
 from domain.orgs.models import Organisation
 from domain.revenue import service as revenue
 from domain.revenue.models import (
+    AccountMissingFxRate,
     AccountMrr,
     AccountMrrMonth,
     MrrMovement,
@@ -23,8 +25,9 @@ from domain.revenue.models import (
     SubscriptionItem,
 )
 from domain.users.actor import Actor
+from domain.users.models import User
 from domain.users.permissions import Permission
-from tests.factories import create_account, create_api_key
+from tests.factories import auth_headers, create_account, create_api_key
 from workers import queue
 from workers.jobs import live as live_jobs
 from workers.jobs import revenue as revenue_jobs
@@ -193,3 +196,61 @@ async def test_one_account_with_impossible_figures_does_not_stop_the_others(
     current, _, _ = await _stored(session)
     assert current == [(acme.id, 10_000, 120_000)]
     assert await revenue_jobs.recompute_org(job_ctx, str(org.id)) == 2
+
+
+async def _missing_stored(session: AsyncSession) -> list[tuple[Any, ...]]:
+    rows = await session.execute(
+        select(
+            AccountMissingFxRate.account_id,
+            AccountMissingFxRate.currency,
+            AccountMissingFxRate.since,
+        ).order_by(AccountMissingFxRate.account_id, AccountMissingFxRate.currency)
+    )
+    return [tuple(r) for r in rows]
+
+
+async def test_the_recompute_stores_the_missing_rates_and_clears_them(
+    client: AsyncClient,
+    session: AsyncSession,
+    settings: Settings,
+    admin: User,
+    org: Organisation,
+    job_ctx: dict[str, Any],
+) -> None:
+    account = await create_account(session, org, external_id="acme")
+    _, key = await create_api_key(session, org, ApiScope.INGEST)
+    gbp = {**SUBSCRIPTION, "currency": "GBP"}
+    await revenue.ingest_subscriptions(session, _ingester(org), _batch(gbp))
+    await session.commit()
+    # Reads return what the recompute found: nothing before it runs.
+    assert (await revenue.get_account_mrr(session, _reader(org), account.id)).missing_rates == []
+
+    await live_jobs.run(job_ctx, str(org.id))
+    assert await _missing_stored(session) == [(account.id, "GBP", date(2025, 1, 1))]
+
+    response = await client.post(
+        "/api/v1/fx-rates",
+        headers=key,
+        json={"currency": "GBP", "effective_on": "2025-06-01", "rate": "1.25"},
+    )
+    assert response.status_code == 200, response.text
+    # Still as the last recompute left it, until the next one.
+    assert await _missing_stored(session) == [(account.id, "GBP", date(2025, 1, 1))]
+    await live_jobs.run(job_ctx, str(org.id))
+    assert await _missing_stored(session) == []
+
+    # Removing the rate brings the currency back with the next recompute.
+    deleted = await client.delete(f"/api/v1/fx-rates/{response.json()['id']}", headers=key)
+    assert deleted.status_code == 204, deleted.text
+    await live_jobs.run(job_ctx, str(org.id))
+    assert await _missing_stored(session) == [(account.id, "GBP", date(2025, 1, 1))]
+
+    # In a base currency of GBP the items need no rate: changing it recomputes MRR.
+    patched = await client.patch(
+        "/api/v1/organisation",
+        headers=auth_headers(settings, admin),
+        json={"base_currency": "GBP"},
+    )
+    assert patched.status_code == 200, patched.text
+    assert await live_jobs.run(job_ctx, str(org.id)) == 1
+    assert await _missing_stored(session) == []

@@ -16,6 +16,8 @@ from domain.accounts.models import Account
 from domain.common import clock
 from domain.common.settings import Settings
 from domain.integration.models import ApiScope
+from domain.metrics import service as metrics
+from domain.metrics.models import AccountMetricValues
 from domain.orgs.models import Organisation
 from domain.usage import service as usage
 from domain.usage.models import (
@@ -26,12 +28,13 @@ from domain.usage.models import (
     UsagePendingDay,
 )
 from domain.usage.schemas import ContactUpsert
-from domain.usage.sessions import ContactDay, contact_days
+from domain.usage.sessions import ContactDay, contact_days, every_day
 from domain.users.actor import Actor
 from domain.users.models import User
 from domain.users.permissions import Permission
 from tests.factories import auth_headers, create_account, create_api_key
 from workers import queue
+from workers.jobs import live as live_jobs
 from workers.jobs import usage as usage_jobs
 
 DAY = date(2026, 11, 20)
@@ -405,6 +408,68 @@ class TestTimeoutChange:
             select(UsagePendingDay.day).where(UsagePendingDay.org_id == org.id)
         )
         assert list(pending) == []
+
+
+class TestTimeZoneChange:
+    async def test_recent_days_are_re_derived_in_the_new_zone(
+        self,
+        client: AsyncClient,
+        session: AsyncSession,
+        settings: Settings,
+        admin: User,
+        org: Organisation,
+        acme: Account,
+        job_ctx: dict[str, Any],
+    ) -> None:
+        assert org.time_zone == "UTC"
+        today = clock.now().date()
+        for back in (1, 2, 9):
+            day = today - timedelta(days=back)
+            # Either side of midnight UTC and of midnight in Los Angeles (08:00 UTC).
+            await send(
+                session,
+                org,
+                ("u-1", at("23:40", day - timedelta(days=1)), {}),
+                ("u-1", at("00:10", day), {"feature": "reports"}),
+                ("u-2", at("07:50", day), {}),
+                ("u-2", at("08:10", day), {"feature": "reports"}),
+            )
+        # Older than the live chain re-derives, and on a day before which UTC has no usage: in
+        # Los Angeles it falls on that day.
+        await send(session, org, ("u-1", at("03:00", today - timedelta(days=40)), {}))
+        await usage.roll_up(session, org.id)
+        await session.commit()
+        await live_jobs.run(job_ctx, str(org.id))  # the events' own changes
+        in_utc = await rollups(session, org)
+
+        response = await client.patch(
+            "/api/v1/organisation",
+            headers=auth_headers(settings, admin),
+            json={"time_zone": "America/Los_Angeles"},
+        )
+        assert response.status_code == 200, response.text
+
+        # The live chain brings the account's recent usage and metrics up to date at once...
+        assert await live_jobs.run(job_ctx, str(org.id)) == 1
+        live = await session.get_one(AccountMetricValues, acme.id, populate_existing=True)
+        figures = (live.events_7d, live.active_users_7d, live.sessions_30d)
+        # ...and the rollup the change asked for re-derives the rest of the window.
+        await session.refresh(org)  # as the rollup job's own session reads it
+        await usage.roll_up(session, org.id)
+        in_los_angeles = await rollups(session, org)
+        assert in_los_angeles != in_utc
+
+        # A rollup made from nothing directly in the new zone gives the same days.
+        for table in ("usage_daily_account", "usage_daily_contact", "usage_daily_feature"):
+            await session.execute(text(f"DELETE FROM {table} WHERE org_id = :o"), {"o": org.id})
+        await usage.roll_up(
+            session, org.id, days=every_day(today - timedelta(days=60), today + timedelta(days=1))
+        )
+        assert await rollups(session, org) == in_los_angeles
+        # And the organisation-wide refresh finds what the live chain computed.
+        await metrics.refresh(session, org.id)
+        full = await session.get_one(AccountMetricValues, acme.id, populate_existing=True)
+        assert (full.events_7d, full.active_users_7d, full.sessions_30d) == figures
 
 
 async def test_a_real_worker_schedules_and_runs_the_rollup(

@@ -1512,7 +1512,9 @@ export interface paths {
         /**
          * List Missing Fx Rates
          * @description Currencies that subscription items of the accounts the caller may see are priced in
-         *     but that have no rate at all: MRR leaves those items out until a rate is set.
+         *     but that had no rate at all when their MRR was last recomputed (so MRR leaves those items
+         *     out), each from the first day an item needs it and with how many accounts. A rate set or
+         *     removed shows here once the recompute it triggers has run (`GET /freshness`).
          */
         get: operations["listMissingFxRates"];
         put?: never;
@@ -3057,7 +3059,7 @@ export interface components {
             currency: string;
             /**
              * Missing Rates
-             * @description Currencies of these accounts' items without any FX rate; those items are not in the figures
+             * @description Currencies of these accounts' items that had no FX rate when the figures were computed; those items are not in them
              */
             missing_rates: components["schemas"]["MissingFxRateRead"][];
             /** Months */
@@ -5425,8 +5427,8 @@ export interface components {
         };
         /**
          * MissingFxRateRead
-         * @description A currency that subscription items are priced in but that has no rate to the base
-         *     currency: MRR leaves those items out until one is set.
+         * @description A currency that subscription items are priced in but that had no rate to the base
+         *     currency when MRR was last recomputed: MRR leaves those items out until one is set.
          */
         MissingFxRateRead: {
             /**

@@ -110,7 +110,7 @@ export function OrganisationPage() {
                   />
                   <Select
                     label="Time zone"
-                    description="Days and months follow it"
+                    description="Days and months follow it; a change recomputes the last 90 days of usage"
                     data={withCurrent(TIME_ZONES, form.values.time_zone)}
                     searchable
                     allowDeselect={false}

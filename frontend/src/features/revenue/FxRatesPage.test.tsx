@@ -17,7 +17,11 @@ const EUR = {
 
 function signedInApi(missing: unknown[], sent: unknown[] = []) {
   startSession("token");
+  // The live chain takes the rate in on the second look.
+  const states = ["running", "done"];
   return fakeApi({
+    "GET /api/v1/freshness": () => json({ pending_accounts: 3, running_accounts: 0, failed_accounts: 0, oldest_change_at: null, oldest_change_seconds: null, last_change: 7, stages: [] }),
+    "GET /api/v1/freshness/changes/7": () => json({ change: 7, state: states.shift() ?? "done", pending_accounts: 0 }),
     "GET /api/v1/me": () => json(meFixture({}, ["view_all_accounts", "ingest_data"])),
     "GET /api/v1/fx-rates": () => json([EUR]),
     "GET /api/v1/fx-rates/missing": () => json(missing),
@@ -50,8 +54,11 @@ describe("the FX rates page", { timeout: 20_000 }, () => {
     await userEvent.click(screen.getByTestId("fx-save"));
 
     await waitFor(() => expect(sent).toEqual([{ currency: "GBP", effective_on: "2026-02-10", rate: "1.27" }]));
-    // Saving asks again which currencies still lack a rate.
-    await waitFor(() => expect(requestsTo(api, "GET", "/api/v1/fx-rates/missing")).toHaveLength(2));
+    // Saving follows the recompute it triggers, then asks again which currencies lack a rate.
+    expect(await screen.findByTestId("fx-recomputing", {}, LOAD)).toBeInTheDocument();
+    await waitFor(() => expect(requestsTo(api, "GET", "/api/v1/freshness/changes/7")).toHaveLength(2), LOAD);
+    await waitFor(() => expect(screen.queryByTestId("fx-recomputing")).toBeNull());
+    expect(requestsTo(api, "GET", "/api/v1/fx-rates/missing").length).toBeGreaterThanOrEqual(3);
   });
 
   it("shows no warning when every currency has a rate, and the refusal of a bad one", async () => {

@@ -1,4 +1,4 @@
-import { ActionIcon, Alert, Button, Card, Group, Stack, Table, Text, TextInput, Tooltip } from "@mantine/core";
+import { ActionIcon, Alert, Button, Card, Group, Loader, Stack, Table, Text, TextInput, Tooltip } from "@mantine/core";
 import { useForm } from "@mantine/form";
 import { notifications } from "@mantine/notifications";
 import { IconAlertTriangle, IconTrash } from "@tabler/icons-react";
@@ -8,10 +8,19 @@ import { formatDate } from "../../components/format";
 import { CardSkeleton, EmptyState, ErrorState } from "../../components/states";
 import { formatRate } from "./money";
 import type { MissingFxRate } from "./queries";
-import { useDeleteFxRate, useFxRates, useMissingFxRates, useSetFxRate } from "./queries";
+import { useDeleteFxRate, useFollowRecompute, useFxRates, useMissingFxRates, useSetFxRate } from "./queries";
 
-/** Currencies in use without any rate: their items are left out of MRR until one is set. */
-function MissingRates({ missing, onPick }: { missing: MissingFxRate[]; onPick: (m: MissingFxRate) => void }) {
+/** Currencies the last MRR recompute found without any rate: their items are left out of MRR
+ * until one is set (and the recompute it triggers has run). */
+function MissingRates({
+  missing,
+  recomputing,
+  onPick,
+}: {
+  missing: MissingFxRate[];
+  recomputing: boolean;
+  onPick: (m: MissingFxRate) => void;
+}) {
   if (missing.length === 0) return null;
   return (
     <Alert
@@ -24,6 +33,14 @@ function MissingRates({ missing, onPick }: { missing: MissingFxRate[]; onPick: (
       <Text size="sm" mb="xs">
         Subscription items in these currencies are left out of MRR until a rate is set.
       </Text>
+      {recomputing && (
+        <Group gap="xs" mb="xs" data-testid="fx-recomputing">
+          <Loader size="xs" />
+          <Text size="sm" c="dimmed">
+            Recomputing MRR with the new rates…
+          </Text>
+        </Group>
+      )}
       <Table verticalSpacing={4} withRowBorders={false}>
         <Table.Tbody>
           {missing.map((m) => (
@@ -60,6 +77,7 @@ export function FxRatesPage() {
   const missing = useMissingFxRates();
   const setRate = useSetFxRate();
   const deleteRate = useDeleteFxRate();
+  const recompute = useFollowRecompute();
   const form = useForm<RateForm>({
     initialValues: { currency: "", effective_on: new Date().toISOString().slice(0, 10), rate: "" },
     validate: {
@@ -76,6 +94,7 @@ export function FxRatesPage() {
       {
         onSuccess: () => {
           notifications.show({ color: "green", title: "Rate saved", message: "MRR is being recomputed." });
+          recompute.follow();
           form.setFieldValue("rate", "");
         },
         onError: (error) => notifications.show({ color: "red", title: "Could not save", message: errorMessage(error) }),
@@ -91,6 +110,7 @@ export function FxRatesPage() {
       />
       <MissingRates
         missing={missing.data ?? []}
+        recomputing={recompute.recomputing}
         onPick={(m) => form.setValues({ currency: m.currency, effective_on: m.since, rate: "" })}
       />
       <Card withBorder radius="lg" p="lg">
@@ -140,6 +160,7 @@ export function FxRatesPage() {
                         aria-label={`Delete ${r.currency} rate of ${r.effective_on}`}
                         onClick={() =>
                           deleteRate.mutate(r.id, {
+                            onSuccess: () => recompute.follow(),
                             onError: (error) => notifications.show({ color: "red", title: "Could not delete", message: errorMessage(error) }),
                           })
                         }

@@ -1,4 +1,5 @@
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
+import { useEffect, useState } from "react";
 import { api, unwrap } from "../../api/client";
 import type { components } from "../../api/gen/schema";
 
@@ -72,6 +73,43 @@ export function useMissingFxRates() {
     queryKey: revenueKeys.missingFxRates,
     queryFn: ({ signal }) => unwrap(api.GET("/api/v1/fx-rates/missing", { signal })),
   });
+}
+
+// How often the FX rates page asks whether MRR has been recomputed after a rate changed.
+const RECOMPUTE_POLL_MS = 2_000;
+
+/**
+ * The missing currencies are what the last MRR recompute found, and a rate set or removed is
+ * taken in by a recompute in the background (the live chain). `follow()` after such a write:
+ * the newest change number is read once, its state polled until the live chain is done with
+ * it, then the missing currencies are read again. `recomputing` is true meanwhile.
+ */
+export function useFollowRecompute() {
+  const client = useQueryClient();
+  const [wait, setWait] = useState<number | null>(null);
+  const latest = useQuery({
+    queryKey: ["getFreshness", { wait }],
+    queryFn: ({ signal }) => unwrap(api.GET("/api/v1/freshness", { signal })),
+    enabled: wait !== null,
+    staleTime: Infinity,
+  });
+  const change = wait !== null ? latest.data?.last_change : undefined;
+  const state = useQuery({
+    queryKey: ["getChangeState", { change }],
+    queryFn: ({ signal }) =>
+      unwrap(api.GET("/api/v1/freshness/changes/{change}", { params: { path: { change: change ?? 0 } }, signal })),
+    enabled: change !== undefined && change > 0,
+    refetchInterval: (query) => (query.state.data?.state === "queued" || query.state.data?.state === "running" ? RECOMPUTE_POLL_MS : false),
+  });
+  const settled = state.data !== undefined && state.data.state !== "queued" && state.data.state !== "running";
+  // No change was ever issued (nothing to wait for), or the one waited for went through.
+  const done = wait !== null && (latest.data?.last_change === 0 || settled);
+  useEffect(() => {
+    if (!done) return;
+    setWait(null);
+    void client.invalidateQueries({ queryKey: revenueKeys.missingFxRates });
+  }, [done, client]);
+  return { follow: () => setWait(Date.now()), recomputing: wait !== null };
 }
 
 export function useSetFxRate() {
