@@ -40,8 +40,21 @@ WHERE org_id = :org_id AND failed_at IS NULL AND claimed_at < :stale_before
 """
 )
 
+# The run's claimed rows locked in account order before they are deleted or updated: writers
+# mark accounts in that order, so an unordered DELETE or UPDATE (physical order) could hold
+# one row a writer needs while waiting for another that writer holds (a deadlock).
+_LOCK_CLAIMED = text(
+    """
+SELECT account_id FROM account_changes
+WHERE org_id = :org_id AND claimed_by = :run AND account_id = ANY(CAST(:accounts AS uuid[]))
+ORDER BY account_id
+FOR UPDATE
+"""
+)
+
 # Done: rows not changed again since the claim go; the others stay for their newer change.
 _CLEAR = [
+    _LOCK_CLAIMED,
     text(
         "DELETE FROM account_changes WHERE org_id = :org_id AND claimed_by = :run "
         "AND account_id = ANY(CAST(:accounts AS uuid[])) AND last_seq = claimed_seq"
@@ -164,6 +177,8 @@ class FreshnessRepository:
         failed: bool,
         error: str | None,
     ) -> None:
+        params = {"org_id": self.org_id, "run": run, "accounts": accounts}
+        await self.session.execute(_LOCK_CLAIMED, params)
         await self.session.execute(
             _RELEASE,
             {
