@@ -78,10 +78,17 @@ WHERE org_id = :org_id AND claimed_by = :run AND account_id = ANY(CAST(:accounts
 """
 )
 
-_RECORD_STAGE = text(
+# One statement for every stage of a batch, at the end of its transaction, in stage order:
+# the organisation's rows stay locked only until that commit, not for the whole batch (runs of
+# one organisation side by side would otherwise wait for each other's batches).
+_RECORD_STAGES = text(
     """
 INSERT INTO freshness_stages (org_id, stage, completed_at, accounts, seconds)
-VALUES (:org_id, :stage, :now, :accounts, :seconds)
+SELECT CAST(:org_id AS uuid), s.stage, s.completed_at, s.accounts, s.seconds
+FROM unnest(CAST(:stages AS text[]), CAST(:completed_at AS timestamptz[]),
+            CAST(:accounts AS int[]), CAST(:seconds AS float8[]))
+    AS s(stage, completed_at, accounts, seconds)
+ORDER BY s.stage
 ON CONFLICT (org_id, stage) DO UPDATE SET
     completed_at = EXCLUDED.completed_at, accounts = EXCLUDED.accounts,
     seconds = EXCLUDED.seconds
@@ -142,6 +149,16 @@ class ClaimedAccount:
     attempts: int
 
 
+@dataclass(frozen=True)
+class StageDone:
+    """A stage of the live chain that completed for a batch."""
+
+    stage: str
+    completed_at: datetime
+    accounts: int
+    seconds: float
+
+
 class FreshnessRepository:
     def __init__(self, session: AsyncSession, org_id: uuid.UUID) -> None:
         self.session = session
@@ -191,17 +208,15 @@ class FreshnessRepository:
             },
         )
 
-    async def record_stage(
-        self, stage: str, *, now: datetime, accounts: int, seconds: float
-    ) -> None:
+    async def record_stages(self, stages: list[StageDone]) -> None:
         await self.session.execute(
-            _RECORD_STAGE,
+            _RECORD_STAGES,
             {
                 "org_id": self.org_id,
-                "stage": stage,
-                "now": now,
-                "accounts": accounts,
-                "seconds": seconds,
+                "stages": [s.stage for s in stages],
+                "completed_at": [s.completed_at for s in stages],
+                "accounts": [s.accounts for s in stages],
+                "seconds": [s.seconds for s in stages],
             },
         )
 
