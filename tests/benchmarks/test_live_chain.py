@@ -31,6 +31,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import httpx
 import pytest
 from httpx import AsyncClient
 from sqlalchemy import text
@@ -152,7 +153,7 @@ async def _build(engine: AsyncEngine) -> uuid.UUID:
                    date_trunc('day', now()) - make_interval(days => CAST(1 + g % :days AS int))
                        + make_interval(hours => 8, mins => CAST((g * 7919) % 600 AS int)),
                    now(), '{}'
-            FROM generate_series(0, :events - 1) g, a, c"""),
+            FROM generate_series(0, CAST(:events AS bigint) - 1) g, a, c"""),
             {**p, "events": events, "days": HISTORY_DAYS, "features": FEATURES},
         )
     async with engine.connect() as conn:
@@ -232,7 +233,7 @@ class Run:
     waiting: list[Sample] = field(default_factory=list)
     backlog: list[tuple[float, int, float | None]] = field(default_factory=list)
     stages: dict[tuple[str, datetime], tuple[int, float]] = field(default_factory=dict)
-    retried: int = 0  # writes answered 503 and sent again
+    retried: int = 0  # requests answered 503 or dropped, and sent again
     computed_checked: int = 0
     computed_wrong: int = 0
 
@@ -249,14 +250,23 @@ def _event(run_tag: str, n: int, contact: int) -> dict[str, Any]:
     }
 
 
-async def _post(client: AsyncClient, run: Run, path: str, **kwargs: Any) -> Any:
-    """A POST sent again after a 503 (a transient database conflict), as a client would."""
+async def _send(client: AsyncClient, run: Run, method: str, path: str, **kwargs: Any) -> Any:
+    """A request sent again after a 503 (a transient database conflict) or a dropped
+    connection, as a client would (every write here is an idempotent upsert)."""
     while True:
-        response = await client.post(path, **kwargs)
+        try:
+            response = await client.request(method, path, **kwargs)
+        except httpx.TransportError:
+            run.retried += 1
+            continue
         if response.status_code != 503:
             return response
         run.retried += 1
         await asyncio.sleep(float(response.headers.get("retry-after", "1")))
+
+
+async def _post(client: AsyncClient, run: Run, path: str, **kwargs: Any) -> Any:
+    return await _send(client, run, "POST", path, **kwargs)
 
 
 async def _ingest(client: AsyncClient, headers: dict[str, str], run: Run, tag: str) -> None:
@@ -392,7 +402,9 @@ async def _check_computed(
     client: AsyncClient, headers: dict[str, str], run: Run, sample: Sample
 ) -> None:
     """The computed metric over events_7d counts the event as soon as events_7d does."""
-    response = await client.get(f"/api/v1/accounts/{sample.account}/metrics", headers=headers)
+    response = await _send(
+        client, run, "GET", f"/api/v1/accounts/{sample.account}/metrics", headers=headers
+    )
     assert response.status_code == 200, response.text[:300]
     values = {m["key"]: m["value"] for m in response.json()["metrics"]}
     run.computed_checked += 1
@@ -430,7 +442,7 @@ async def _watch(
                 run.stages[(stage, completed_at)] = (accounts_done, seconds)
         if now >= next_backlog:
             next_backlog = now + 5
-            answer = await client.get("/api/v1/freshness", headers=headers)
+            answer = await _send(client, run, "GET", "/api/v1/freshness", headers=headers)
             assert answer.status_code == 200, answer.text[:300]
             body = answer.json()
             run.backlog.append(
@@ -457,8 +469,8 @@ def _report(run: Run) -> None:
     rate = run.events_sent / run.ingest_seconds if run.ingest_seconds else 0
     print(
         f"  background ingest: {run.events_sent:,} events in {run.ingest_seconds:.0f} s = "
-        f"{rate:,.0f} events/s (asked {EVENTS_PER_SECOND:,}); {run.retried} writes "
-        f"answered 503 and sent again; {_load()}"
+        f"{rate:,.0f} events/s (asked {EVENTS_PER_SECOND:,}); {run.retried} requests "
+        f"answered 503 or dropped and sent again; {_load()}"
     )
     for kind, figure in zip(KINDS, ("events_7d", "open_tickets", "mrr"), strict=True):
         done = [s.seconds for s in run.samples if s.kind == kind and s.seconds is not None]
@@ -474,7 +486,7 @@ def _report(run: Run) -> None:
         f"  computed metric ({COMPUTED}) agreed with events_7d on "
         f"{run.computed_checked - run.computed_wrong}/{run.computed_checked} reflected events"
     )
-    pending = [b[1] for b in run.backlog]
+    pending = [b[1] for b in run.backlog] or [0]
     oldest = [b[2] for b in run.backlog if b[2] is not None]
     print(
         f"  backlog (GET /freshness every 5 s): pending accounts mean "
@@ -523,4 +535,4 @@ async def test_event_to_figure(bench_server: str, bench_engine: AsyncEngine, wor
                 task.cancel()
                 with contextlib.suppress(BaseException):
                     await task
-    _report(run)
+            _report(run)  # what was measured, even when the run stopped early
