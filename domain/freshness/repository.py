@@ -40,8 +40,21 @@ WHERE org_id = :org_id AND failed_at IS NULL AND claimed_at < :stale_before
 """
 )
 
+# The run's claimed rows locked in account order before they are deleted or updated: writers
+# mark accounts in that order, so an unordered DELETE or UPDATE (physical order) could hold
+# one row a writer needs while waiting for another that writer holds (a deadlock).
+_LOCK_CLAIMED = text(
+    """
+SELECT account_id FROM account_changes
+WHERE org_id = :org_id AND claimed_by = :run AND account_id = ANY(CAST(:accounts AS uuid[]))
+ORDER BY account_id
+FOR UPDATE
+"""
+)
+
 # Done: rows not changed again since the claim go; the others stay for their newer change.
 _CLEAR = [
+    _LOCK_CLAIMED,
     text(
         "DELETE FROM account_changes WHERE org_id = :org_id AND claimed_by = :run "
         "AND account_id = ANY(CAST(:accounts AS uuid[])) AND last_seq = claimed_seq"
@@ -65,10 +78,17 @@ WHERE org_id = :org_id AND claimed_by = :run AND account_id = ANY(CAST(:accounts
 """
 )
 
-_RECORD_STAGE = text(
+# One statement for every stage of a batch, at the end of its transaction, in stage order:
+# the organisation's rows stay locked only until that commit, not for the whole batch (runs of
+# one organisation side by side would otherwise wait for each other's batches).
+_RECORD_STAGES = text(
     """
 INSERT INTO freshness_stages (org_id, stage, completed_at, accounts, seconds)
-VALUES (:org_id, :stage, :now, :accounts, :seconds)
+SELECT CAST(:org_id AS uuid), s.stage, s.completed_at, s.accounts, s.seconds
+FROM unnest(CAST(:stages AS text[]), CAST(:completed_at AS timestamptz[]),
+            CAST(:accounts AS int[]), CAST(:seconds AS float8[]))
+    AS s(stage, completed_at, accounts, seconds)
+ORDER BY s.stage
 ON CONFLICT (org_id, stage) DO UPDATE SET
     completed_at = EXCLUDED.completed_at, accounts = EXCLUDED.accounts,
     seconds = EXCLUDED.seconds
@@ -135,6 +155,16 @@ class ClaimedAccount:
     attempts: int
 
 
+@dataclass(frozen=True)
+class StageDone:
+    """A stage of the live chain that completed for a batch."""
+
+    stage: str
+    completed_at: datetime
+    accounts: int
+    seconds: float
+
+
 class FreshnessRepository:
     def __init__(self, session: AsyncSession, org_id: uuid.UUID) -> None:
         self.session = session
@@ -170,6 +200,8 @@ class FreshnessRepository:
         failed: bool,
         error: str | None,
     ) -> None:
+        params = {"org_id": self.org_id, "run": run, "accounts": accounts}
+        await self.session.execute(_LOCK_CLAIMED, params)
         await self.session.execute(
             _RELEASE,
             {
@@ -182,17 +214,15 @@ class FreshnessRepository:
             },
         )
 
-    async def record_stage(
-        self, stage: str, *, now: datetime, accounts: int, seconds: float
-    ) -> None:
+    async def record_stages(self, stages: list[StageDone]) -> None:
         await self.session.execute(
-            _RECORD_STAGE,
+            _RECORD_STAGES,
             {
                 "org_id": self.org_id,
-                "stage": stage,
-                "now": now,
-                "accounts": accounts,
-                "seconds": seconds,
+                "stages": [s.stage for s in stages],
+                "completed_at": [s.completed_at for s in stages],
+                "accounts": [s.accounts for s in stages],
+                "seconds": [s.seconds for s in stages],
             },
         )
 

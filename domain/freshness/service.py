@@ -9,7 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from domain.common import clock
 from domain.freshness import repository
 from domain.freshness.errors import ChangeNotFound
-from domain.freshness.repository import ClaimedAccount, FreshnessRepository
+from domain.freshness.repository import ClaimedAccount, FreshnessRepository, StageDone
 from domain.freshness.schemas import ChangeState, FreshnessRead, FreshnessStageRead
 from domain.tenancy.actor import Actor
 
@@ -63,12 +63,9 @@ async def release(
             await repo.release(run, accounts, now=now, failed=failed, error=error[:2000])
 
 
-async def record_stage(
-    session: AsyncSession, org_id: uuid.UUID, stage: str, *, accounts: int, seconds: float
-) -> None:
-    await FreshnessRepository(session, org_id).record_stage(
-        stage, now=clock.now(), accounts=accounts, seconds=seconds
-    )
+async def record_stages(session: AsyncSession, org_id: uuid.UUID, stages: list[StageDone]) -> None:
+    """When each stage of a batch completed, written last in the batch's transaction."""
+    await FreshnessRepository(session, org_id).record_stages(stages)
 
 
 async def organisations_with_work(session: AsyncSession) -> list[tuple[uuid.UUID, int]]:

@@ -17,7 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain.common import clock
 from domain.freshness import service as freshness
-from domain.freshness.repository import ClaimedAccount
+from domain.freshness.repository import ClaimedAccount, StageDone
 from domain.metrics import service as metrics
 from domain.orgs.models import Organisation
 from domain.revenue import service as revenue
@@ -97,15 +97,18 @@ async def bring_up_to_date(
         revenue=[c.account_id for c in claimed if c.revenue],
     )
     done: dict[str, int] = {}
+    timings = []
     for stage in STAGES:
         started = time.perf_counter()
         done[stage.name] = await stage.work(session, batch)
-        await freshness.record_stage(
-            session,
-            org_id,
-            stage.name,
-            accounts=done[stage.name],
-            seconds=round(time.perf_counter() - started, 3),
+        timings.append(
+            StageDone(
+                stage=stage.name,
+                completed_at=clock.now(),
+                accounts=done[stage.name],
+                seconds=round(time.perf_counter() - started, 3),
+            )
         )
+    await freshness.record_stages(session, org_id, timings)
     await freshness.clear(session, org_id, run, batch.accounts)
     return done

@@ -320,6 +320,43 @@ async def test_two_workers_share_the_chain(
         assert (left, Counter(events)) == (0, Counter({1: n}))
 
 
+async def test_clearing_a_batch_waits_for_a_writer_instead_of_deadlocking_with_it(
+    engine: AsyncEngine, committed_org: uuid.UUID
+) -> None:
+    """Writers mark accounts in id order; the chain clears its claims in the same order, so a
+    writer holding one claimed account and wanting the next is waited for, not deadlocked."""
+    from domain.freshness import changes
+
+    sessionmaker = create_sessionmaker(engine)
+    async with sessionmaker() as session:
+        org = await session.get_one(Organisation, committed_org)
+        low, high = sorted([(await create_account(session, org)).id for _ in range(2)])
+        await session.commit()
+        # Marked (so claimed, so stored) high first: a scan in storage order meets it first.
+        for account_id in (high, low):
+            await changes.note(session, committed_org, [account_id])
+            await session.commit()
+        run = uuid.uuid4()
+        claimed = await freshness.claim(session, committed_org, run)
+        await session.commit()
+        lock = text("SELECT 1 FROM account_changes WHERE account_id = :a FOR UPDATE")
+        async with sessionmaker() as writer:
+            await writer.execute(lock, {"a": low})  # a writer's ordered upsert, half-way
+            clearing = asyncio.create_task(
+                freshness.clear(session, committed_org, run, [c.account_id for c in claimed])
+            )
+            await asyncio.sleep(0.5)
+            await writer.execute(text("SET LOCAL lock_timeout = '3s'"))
+            await writer.execute(lock, {"a": high})
+            await writer.commit()
+        await clearing
+        await session.commit()
+        left = await session.scalar(
+            text("SELECT count(*) FROM account_changes WHERE org_id = :o"), {"o": committed_org}
+        )
+    assert left == 0
+
+
 async def test_the_live_result_equals_the_full_recompute_on_random_data(
     client: AsyncClient, session: AsyncSession, org: Organisation, job_ctx: dict[str, Any]
 ) -> None:
