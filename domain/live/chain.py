@@ -9,7 +9,7 @@ compute for them (the nightly chain stays the source of truth)."""
 import time
 import uuid
 from collections.abc import Awaitable, Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from graphlib import TopologicalSorter
 
@@ -33,6 +33,9 @@ class Batch:
     # The earliest changed usage day of each account whose usage changed.
     usage_from: dict[uuid.UUID, date]
     revenue: list[uuid.UUID]
+    # What the batches of one run share: organisation-wide figures read once per run (a run
+    # lasts seconds), not once per batch.
+    shared: dict[str, int] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -56,7 +59,17 @@ async def _revenue(session: AsyncSession, batch: Batch) -> int:
 
 
 async def _metrics(session: AsyncSession, batch: Batch) -> int:
-    return await metrics.refresh_accounts(session, batch.org_id, batch.accounts, now=batch.now)
+    if "org_features" not in batch.shared:
+        batch.shared["org_features"] = await metrics.organisation_features(
+            session, batch.org_id, batch.today
+        )
+    return await metrics.refresh_accounts(
+        session,
+        batch.org_id,
+        batch.accounts,
+        now=batch.now,
+        org_features=batch.shared["org_features"],
+    )
 
 
 def ordered(stages: Sequence[Stage]) -> list[Stage]:
@@ -82,6 +95,7 @@ async def bring_up_to_date(
     claimed: list[ClaimedAccount],
     *,
     now: datetime | None = None,
+    shared: dict[str, int] | None = None,
 ) -> dict[str, int]:
     """Every stage for the claimed accounts, then the claims cleared, in the caller's one
     transaction: the figures and the end of their changes commit together (a crash before
@@ -95,6 +109,7 @@ async def bring_up_to_date(
         accounts=[c.account_id for c in claimed],
         usage_from={c.account_id: c.usage_from for c in claimed if c.usage_from is not None},
         revenue=[c.account_id for c in claimed if c.revenue],
+        shared={} if shared is None else shared,
     )
     done: dict[str, int] = {}
     timings = []

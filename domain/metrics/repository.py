@@ -141,17 +141,21 @@ def _refresh_groups(*, scoped: bool) -> dict[str, str]:
             ) c ON c.account_id = a.id"""
             ),
         ),
-        # Adoption is against every feature the organisation's accounts used, so that count
-        # is over the whole organisation even when only some accounts are refreshed.
+        # Adoption is against every feature the organisation's accounts used: counted here by
+        # the full refresh, and passed in (:org_features, counted once per live run) when
+        # only some accounts are refreshed, as reading the whole organisation's 30 days for
+        # each batch would cost seconds at scale.
         "features": f"""
 WITH used AS (
     SELECT DISTINCT account_id, module, feature FROM usage_daily_feature
-    WHERE org_id = :org_id AND day > :day_30 AND day <= :today
+    WHERE org_id = :org_id AND day > :day_30 AND day <= :today{only()}
 ),
-per_account AS (
-    SELECT account_id, count(*) AS n FROM used WHERE true{only()} GROUP BY account_id
-),
-org_wide AS (SELECT count(*) AS n FROM (SELECT DISTINCT module, feature FROM used) f)
+per_account AS (SELECT account_id, count(*) AS n FROM used GROUP BY account_id),
+org_wide AS ({
+            "SELECT CAST(:org_features AS bigint) AS n"
+            if scoped
+            else "SELECT count(*) AS n FROM (SELECT DISTINCT module, feature FROM used) f"
+        })
 """
         + _upsert(
             ["features_used_30d", "feature_adoption"],
@@ -161,6 +165,16 @@ org_wide AS (SELECT count(*) AS n FROM (SELECT DISTINCT module, feature FROM use
             + live("LEFT JOIN per_account p ON p.account_id = a.id CROSS JOIN org_wide o"),
         ),
     }
+
+
+_ORGANISATION_FEATURES = text(
+    """
+SELECT count(*) FROM (
+    SELECT DISTINCT module, feature FROM usage_daily_feature
+    WHERE org_id = :org_id AND day > :day_30 AND day <= :today
+) f
+"""
+)
 
 
 REFRESH_GROUPS = _refresh_groups(scoped=False)
@@ -294,12 +308,28 @@ class MetricsRepository:
         )
         return int(result.rowcount)  # type: ignore[attr-defined]  # CursorResult of a DML
 
+    async def organisation_features(self, *, today: date) -> int:
+        """How many features the organisation's accounts used in the last 30 days."""
+        params = {"org_id": self.org_id, "today": today, "day_30": today - timedelta(days=30)}
+        return int(await self.session.scalar(_ORGANISATION_FEATURES, params) or 0)
+
     async def refresh_accounts_group(
-        self, group: str, accounts: Sequence[uuid.UUID], *, today: date, now: datetime, tz: str
+        self,
+        group: str,
+        accounts: Sequence[uuid.UUID],
+        *,
+        today: date,
+        now: datetime,
+        tz: str,
+        org_features: int,
     ) -> int:
         result = await self.session.execute(
             text(_ACCOUNT_REFRESH_GROUPS[group]),
-            {**self._params(today=today, now=now, tz=tz), "accounts": list(accounts)},
+            {
+                **self._params(today=today, now=now, tz=tz),
+                "accounts": list(accounts),
+                "org_features": org_features,
+            },
         )
         return int(result.rowcount)  # type: ignore[attr-defined]  # CursorResult of a DML
 

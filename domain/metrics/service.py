@@ -290,17 +290,29 @@ async def refresh(
     return done
 
 
+async def organisation_features(session: AsyncSession, org_id: uuid.UUID, today: date) -> int:
+    """How many features the organisation's accounts used in the 30 days to `today` (what
+    feature adoption is measured against)."""
+    return await MetricsRepository(session, org_id).organisation_features(today=today)
+
+
 async def refresh_accounts(
-    session: AsyncSession, org_id: uuid.UUID, account_ids: Sequence[uuid.UUID], *, now: datetime
+    session: AsyncSession,
+    org_id: uuid.UUID,
+    account_ids: Sequence[uuid.UUID],
+    *,
+    now: datetime,
+    org_features: int,
 ) -> int:
     """The live chain's refresh: every metric group for these accounts only, as the full
-    refresh computes them (ranks, relative to the whole organisation, stay with it)."""
+    refresh computes them (ranks, relative to the whole organisation, stay with it), feature
+    adoption against `org_features` (see `organisation_features`)."""
     repo = MetricsRepository(session, org_id)
     org = await repo.organisation()
     today = clock.today_in(org.time_zone, now)
     for group in REFRESH_GROUPS:
         await repo.refresh_accounts_group(
-            group, account_ids, today=today, now=now, tz=org.time_zone
+            group, account_ids, today=today, now=now, tz=org.time_zone, org_features=org_features
         )
     return len(account_ids)
 

@@ -31,6 +31,7 @@ async def run(ctx: dict[str, Any], org_id: str) -> int:
     ends = time.monotonic() + TURN_SECONDS
     done = 0
     failed = False
+    shared: dict[str, int] = {}
     while time.monotonic() < ends and not failed:
         async with transaction(ctx) as session:
             claimed = await freshness.claim(session, org, run_id)
@@ -41,7 +42,7 @@ async def run(ctx: dict[str, Any], org_id: str) -> int:
             part = parts.pop()
             try:
                 async with transaction(ctx) as session:
-                    await chain.bring_up_to_date(session, org, run_id, part)
+                    await chain.bring_up_to_date(session, org, run_id, part, shared=shared)
                 done += len(part)
             except Exception as exc:
                 if len(part) > 1:
