@@ -151,7 +151,9 @@ async def _marks(session: AsyncSession, org_id: uuid.UUID) -> _Marks:
     marks: _Marks | None = session.info.get(_KEY)
     if marks is None or marks.org_id != org_id:
         if marks is not None:
-            _write(session.sync_session)
+            # Another organisation's marks (a job working for several): written now, as they
+            # would be at commit.
+            await session.run_sync(_write)
         seq = await session.scalar(text("SELECT nextval('account_change_seq')"))
         marks = _Marks(seq=int(seq or 0), org_id=org_id)
         session.info[_KEY] = marks

@@ -450,3 +450,17 @@ async def test_a_ticket_moved_to_another_account_changes_both(
         for a in (first, second)
     ]
     assert counts == [0, 1]
+
+
+async def test_marks_of_two_organisations_in_one_transaction_are_both_kept(
+    session: AsyncSession, org: Organisation, other_org: Organisation
+) -> None:
+    from domain.freshness import changes
+
+    mine, theirs = await create_account(session, org), await create_account(session, other_org)
+    await changes.note(session, org.id, [mine.id])
+    await changes.note(session, other_org.id, [theirs.id])
+    await session.commit()
+
+    assert await _pending(session, org) == 1
+    assert await _pending(session, other_org) == 1
