@@ -54,6 +54,7 @@ class WorkerSettings:
         queue.cron_schedule("jobs.prune_outbox", hour=3, minute=25),
         # The live chain: changed accounts' figures within seconds of the change.
         queue.cron_schedule("live.schedule", second=set(range(0, 60, 5))),
+        queue.cron_schedule("live.retry_failed", minute={2, 17, 32, 47}),
         queue.cron_schedule("emails.sweep_outbox", minute={0, 15, 30, 45}),
         queue.cron_schedule("accounts.schedule_attribute_triggers", minute=5),
         queue.cron_schedule("integration.prune", hour=3, minute=20),

@@ -464,3 +464,29 @@ async def test_marks_of_two_organisations_in_one_transaction_are_both_kept(
 
     assert await _pending(session, org) == 1
     assert await _pending(session, other_org) == 1
+
+
+async def test_a_failed_change_is_tried_again_after_an_hour(
+    session: AsyncSession, org: Organisation, job_ctx: dict[str, Any]
+) -> None:
+    from domain.freshness import changes
+
+    recent, old = await create_account(session, org), await create_account(session, org)
+    await changes.note(session, org.id, [recent.id, old.id])
+    await session.commit()
+    now = clock.now()
+    for account, failed_at in ((recent, now), (old, now - timedelta(hours=2))):
+        row = await session.get_one(AccountChange, account.id)
+        row.failed_at, row.attempts, row.error = failed_at, 3, "boom"
+    await session.commit()
+
+    assert await live_jobs.retry_failed(job_ctx) == 1
+
+    rows = {
+        r.account_id: r
+        for r in await session.scalars(
+            select(AccountChange).execution_options(populate_existing=True)
+        )
+    }
+    assert (rows[old.id].failed_at, rows[old.id].attempts, rows[old.id].error) == (None, 0, None)
+    assert rows[recent.id].failed_at is not None

@@ -61,10 +61,17 @@ async def schedule(ctx: dict[str, Any]) -> int:
     up to RUNS_PER_ORGANISATION, for a backlog of several batches); ids collapse a run asked
     for while the previous one is still queued or running."""
     async with transaction(ctx) as session:
-        await freshness.retry_failed(session)
         waiting = await freshness.organisations_with_work(session)
         for org_id, accounts in waiting:
             runs = min(math.ceil(accounts / freshness.BATCH_ACCOUNTS), RUNS_PER_ORGANISATION)
             for slot in range(runs):
                 jobs.enqueue(session, RUN_JOB, job_id=f"live:{org_id}:{slot}", org_id=str(org_id))
     return len(waiting)
+
+
+@queue.job("live.retry_failed", max_tries=1)
+async def retry_failed(ctx: dict[str, Any]) -> int:
+    """Every 15 minutes (not with every schedule: it reads the whole table): changes that
+    failed over an hour ago are tried again. Returns how many."""
+    async with transaction(ctx) as session:
+        return await freshness.retry_failed(session)
