@@ -1,0 +1,106 @@
+"""The compiled SQL scores exactly as `domain.health.scoring` defines (random models and values,
+run in PostgreSQL)."""
+
+import itertools
+import random
+from decimal import Decimal
+from typing import Any
+
+import pytest
+from sqlalchemy import Integer, Numeric, column, select, values
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from domain.health.compile import Component, ScoredMetric, compile_model
+from domain.health.scoring import (
+    Linear,
+    Mapping,
+    Percentile,
+    Range,
+    Ranges,
+    component_score,
+    metric_score,
+    overall_score,
+    percent_rank,
+)
+
+D = Decimal
+METRICS = ("m0", "m1", "m2", "m3")
+
+
+def _mapping(rng: random.Random) -> Mapping:
+    kind = rng.choice(("linear", "ranges", "percentile"))
+    if kind == "linear":
+        low = D(rng.randint(-50, 50))
+        return Linear(low, low + D(rng.randint(1, 80)) / rng.choice((1, 3, 7)), rng.random() < 0.5)
+    if kind == "ranges":
+        cuts = sorted(set(D(rng.randint(-40, 60)) for _ in range(rng.randint(0, 4))))
+        bounds: list[Decimal | None] = [None, *cuts, None]
+        return Ranges(
+            tuple(Range(s, e, D(rng.randint(0, 100))) for s, e in itertools.pairwise(bounds))
+        )
+    return Percentile()
+
+
+def _model(rng: random.Random) -> list[Component]:
+    return [
+        Component(
+            f"c{i}",
+            D(rng.randint(1, 400)) / 4,
+            tuple(
+                ScoredMetric(m, _mapping(rng))
+                for m in rng.sample(METRICS, rng.randint(1, len(METRICS)))
+            ),
+        )
+        for i in range(rng.randint(1, 4))
+    ]
+
+
+def _value(rng: random.Random) -> Decimal | None:
+    if rng.random() < 0.25:
+        return None
+    # Repeats on purpose: ties in percentiles and values on range and ramp bounds.
+    return D(rng.randint(-60, 90)) / rng.choice((1, 2, 3))
+
+
+def _expected(
+    model: list[Component], rows: list[dict[str, Any]]
+) -> dict[int, tuple[int | None, list[int | None]]]:
+    present = {m: [r[m] for r in rows if r[m] is not None] for m in METRICS}
+    out = {}
+    for row in rows:
+        components = []
+        for c in model:
+            scores = [
+                metric_score(
+                    m.mapping,
+                    row[m.metric],
+                    percent_rank(row[m.metric], present[m.metric])
+                    if row[m.metric] is not None
+                    else None,
+                )
+                for m in c.metrics
+            ]
+            components.append(component_score(scores))
+        score = overall_score([(s, c.weight) for s, c in zip(components, model, strict=True)])
+        out[row["id"]] = (score, components)
+    return out
+
+
+@pytest.mark.parametrize("seed", range(12))
+async def test_sql_scores_as_the_definition(session: AsyncSession, seed: int) -> None:
+    rng = random.Random(seed)
+    model = _model(rng)
+    rows = [{"id": i, **{m: _value(rng) for m in METRICS}} for i in range(rng.randint(1, 40))]
+    table = values(column("id", Integer), *(column(m, Numeric) for m in METRICS), name="v").data(
+        [(r["id"], *(r[m] for m in METRICS)) for r in rows]
+    )
+    scoring = compile_model(model, {m: table.c[m] for m in METRICS})
+
+    result = await session.execute(select(table.c.id, scoring.score, *scoring.component_scores))
+
+    got = {r[0]: (r[1], list(r[2:])) for r in result}
+    expected = _expected(model, rows)
+    assert {k: (s, cs) for k, (s, cs) in got.items()} == {
+        k: (D(s) if s is not None else None, [D(c) if c is not None else None for c in cs])
+        for k, (s, cs) in expected.items()
+    }
