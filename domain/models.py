@@ -21,6 +21,13 @@ from domain.common.base import Base
 from domain.common.jobs import OutboundJob
 from domain.emails.models import OutboundEmail
 from domain.freshness.models import AccountChange, FreshnessStage
+from domain.health.models import (
+    AccountHealth,
+    AccountHealthDay,
+    HealthModel,
+    HealthModelVersion,
+    HealthSettings,
+)
 from domain.integration.models import ApiCall, ApiKey, WebhookDelivery, WebhookSecret
 from domain.interactions.models import Interaction, Note, Ticket
 from domain.metrics.models import (
@@ -55,6 +62,8 @@ __all__ = [
     "Account",
     "AccountChange",
     "AccountCsm",
+    "AccountHealth",
+    "AccountHealthDay",
     "AccountImport",
     "AccountMetricSnapshot",
     "AccountMetricValues",
@@ -76,6 +85,9 @@ __all__ = [
     "CustomField",
     "FreshnessStage",
     "FxRate",
+    "HealthModel",
+    "HealthModelVersion",
+    "HealthSettings",
     "Interaction",
     "Invoice",
     "InvoiceLine",

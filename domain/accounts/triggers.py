@@ -29,11 +29,6 @@ _CONDITION: TypeAdapter[Condition] = TypeAdapter(Condition)
 MAX_CHANGES_PER_RUN = 10_000
 
 
-def system_actor(org_id: uuid.UUID) -> Actor:
-    """The organisation acting on its own rules: sees every account, changes like an admin."""
-    return Actor(org_id=org_id, user_id=None, permissions=frozenset(Permission))
-
-
 async def list_triggers(session: AsyncSession, actor: Actor) -> list[AttributeTrigger]:
     rows = await session.scalars(
         select(AttributeTrigger)
@@ -150,7 +145,7 @@ async def run_triggers(session: AsyncSession, org_id: uuid.UUID) -> dict[str, in
     already in its target state and that no earlier trigger on the same attribute matches.
     Changes go through the accounts' write path, so stage history, churn events and the audit
     log are written as for a manual edit."""
-    actor = system_actor(org_id)
+    actor = Actor.system(org_id)
     accounts = AccountRepository(session, actor)
     changed: dict[str, int] = {}
     # Per attribute, the conditions of the triggers before this one: an account any of them

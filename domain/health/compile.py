@@ -5,11 +5,12 @@ model's components and the SQL of each metric they use, and returns SQLAlchemy e
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any
+from typing import Any, Unpack
 
 from sqlalchemy import (
     ColumnElement,
     Numeric,
+    Select,
     SQLColumnExpression,
     and_,
     case,
@@ -18,6 +19,7 @@ from sqlalchemy import (
     literal,
     null,
     over,
+    select,
 )
 
 from domain.health.scoring import (
@@ -44,15 +46,16 @@ class Component:
     metrics: tuple[ScoredMetric, ...]
 
 
-@dataclass(frozen=True)
-class Scoring:
-    """The SQL of one model's scores over a query's rows: each metric's value and score per
-    component, each component's score, and the overall score (NULL: no data)."""
+def value_column(component: int, metric: int) -> str:
+    return f"v{component}_{metric}"
 
-    values: list[list[ColumnElement[Any]]]
-    metric_scores: list[list[ColumnElement[Any]]]
-    component_scores: list[ColumnElement[Any]]
-    score: ColumnElement[Any]
+
+def metric_score_column(component: int, metric: int) -> str:
+    return f"s{component}_{metric}"
+
+
+def component_column(component: int) -> str:
+    return f"c{component}"
 
 
 def _number(value: Decimal) -> ColumnElement[Any]:
@@ -90,37 +93,55 @@ def _half_up(value: ColumnElement[Any]) -> ColumnElement[Any]:
 
 
 def compile_model(
-    components: Sequence[Component], metrics: Mapping[str, SQLColumnExpression[Any]]
-) -> Scoring:
-    """The scoring expressions of `components`, reading each metric with its expression in
-    `metrics` (every metric a component uses must be there)."""
-    values: list[list[ColumnElement[Any]]] = []
-    metric_scores: list[list[ColumnElement[Any]]] = []
-    component_scores: list[ColumnElement[Any]] = []
-    for component in components:
-        read: list[ColumnElement[Any]] = [
-            cast(metrics[m.metric], Numeric) for m in component.metrics
-        ]
-        scored: list[ColumnElement[Any]] = [
+    components: Sequence[Component],
+    rows: Select[Unpack[tuple[Any, ...]]],
+    metrics: Mapping[str, SQLColumnExpression[Any]],
+) -> Select[Unpack[tuple[Any, ...]]]:
+    """`rows` (a query whose columns are kept, e.g. the account's id) scored by `components`:
+    with each metric's value (`value_column`), its score (`metric_score_column`), each
+    component's score (`component_column`) and the overall `score`, NULL where there is no
+    data. Each metric in `metrics` is read once, then the scores are taken level by level,
+    so no expression is repeated inside another."""
+    cells = [(i, j, m) for i, c in enumerate(components) for j, m in enumerate(c.metrics)]
+    read = rows.add_columns(
+        *(cast(metrics[m.metric], Numeric).label(value_column(i, j)) for i, j, m in cells)
+    ).subquery("health_values")
+    kept = [read.c[c.name] for c in rows.selected_columns]
+    values = [read.c[value_column(i, j)] for i, j, _ in cells]
+    mapped = select(
+        *kept,
+        *values,
+        *(
             case(
-                (value.is_(None), null()),
-                else_=func.round(_mapped(m.mapping, value), METRIC_SCORE_PLACES),
-            )
-            for m, value in zip(component.metrics, read, strict=True)
-        ]
-        known = func.num_nonnulls(*scored)
+                (read.c[value_column(i, j)].is_(None), null()),
+                else_=func.round(
+                    _mapped(m.mapping, read.c[value_column(i, j)]), METRIC_SCORE_PLACES
+                ),
+            ).label(metric_score_column(i, j))
+            for i, j, m in cells
+        ),
+    ).subquery("health_metric_scores")
+    component_scores = []
+    for i, component in enumerate(components):
+        scored = [mapped.c[metric_score_column(i, j)] for j in range(len(component.metrics))]
         total = sum((func.coalesce(s, 0) for s in scored[1:]), func.coalesce(scored[0], 0))
-        values.append(read)
-        metric_scores.append(scored)
-        component_scores.append(_half_up(total / func.nullif(known, 0)))
-    weighted = [
-        (score * _number(c.weight), case((score.is_(None), null()), else_=_number(c.weight)))
-        for c, score in zip(components, component_scores, strict=True)
+        mean = total / func.nullif(func.num_nonnulls(*scored), 0)
+        component_scores.append(_half_up(mean).label(component_column(i)))
+    by_component = select(*mapped.c, *component_scores).subquery("health_component_scores")
+    scores = [by_component.c[component_column(i)] for i in range(len(components))]
+    points = [
+        func.coalesce(s * _number(c.weight), 0) for s, c in zip(scores, components, strict=True)
     ]
-    points = sum((func.coalesce(p, 0) for p, _ in weighted[1:]), func.coalesce(weighted[0][0], 0))
-    weights = sum((func.coalesce(w, 0) for _, w in weighted[1:]), func.coalesce(weighted[0][1], 0))
-    score = case(
-        (and_(*(s.is_(None) for s in component_scores)), null()),
-        else_=_half_up(points / func.nullif(weights, 0)),
+    weights = [
+        case((s.is_(None), 0), else_=_number(c.weight))
+        for s, c in zip(scores, components, strict=True)
+    ]
+    overall = case(
+        (and_(*(s.is_(None) for s in scores)), null()),
+        else_=_half_up(_sum(points) / func.nullif(_sum(weights), 0)),
     )
-    return Scoring(values, metric_scores, component_scores, score)
+    return select(*by_component.c, overall.label("score"))
+
+
+def _sum(terms: Sequence[ColumnElement[Any]]) -> ColumnElement[Any]:
+    return sum(terms[1:], terms[0])

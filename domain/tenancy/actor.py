@@ -22,6 +22,12 @@ class Actor:
     def sees_all_accounts(self) -> bool:
         return Permission.VIEW_ALL_ACCOUNTS in self.permissions
 
+    @classmethod
+    def system(cls, org_id: uuid.UUID) -> "Actor":
+        """The organisation acting on its own rules (triggers, health segments): sees every
+        account, changes like an admin."""
+        return cls(org_id=org_id, user_id=None, permissions=frozenset(Permission))
+
 
 def require(actor: Actor, permission: Permission) -> None:
     """The one permission check every use case calls."""

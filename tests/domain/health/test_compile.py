@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import Integer, Numeric, column, select, values
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from domain.health.compile import Component, ScoredMetric, compile_model
+from domain.health.compile import Component, ScoredMetric, compile_model, component_column
 from domain.health.scoring import (
     Linear,
     Mapping,
@@ -94,9 +94,15 @@ async def test_sql_scores_as_the_definition(session: AsyncSession, seed: int) ->
     table = values(column("id", Integer), *(column(m, Numeric) for m in METRICS), name="v").data(
         [(r["id"], *(r[m] for m in METRICS)) for r in rows]
     )
-    scoring = compile_model(model, {m: table.c[m] for m in METRICS})
+    scored = compile_model(model, select(table.c.id), {m: table.c[m] for m in METRICS}).subquery()
 
-    result = await session.execute(select(table.c.id, scoring.score, *scoring.component_scores))
+    result = await session.execute(
+        select(
+            scored.c.id,
+            scored.c.score,
+            *(scored.c[component_column(i)] for i in range(len(model))),
+        )
+    )
 
     got = {r[0]: (r[1], list(r[2:])) for r in result}
     expected = _expected(model, rows)

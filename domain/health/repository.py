@@ -1,0 +1,264 @@
+import uuid
+from datetime import date
+from typing import Any
+
+from sqlalchemy import (
+    Select,
+    false,
+    func,
+    insert,
+    literal,
+    literal_column,
+    select,
+    true,
+    tuple_,
+    update,
+)
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from domain.accounts.models import Account
+from domain.health.models import (
+    AccountHealth,
+    AccountHealthDay,
+    HealthModel,
+    HealthModelVersion,
+    HealthSettings,
+)
+
+H = AccountHealth
+D = AccountHealthDay
+
+
+class HealthRepository:
+    def __init__(self, session: AsyncSession, org_id: uuid.UUID) -> None:
+        self.session = session
+        self.org_id = org_id
+
+    async def models(self) -> list[HealthModel]:
+        """Segment models in the order they are tried, then the default model."""
+        rows = await self.session.scalars(
+            select(HealthModel)
+            .where(HealthModel.org_id == self.org_id, HealthModel.deleted_at.is_(None))
+            .order_by(HealthModel.filter.is_(None), HealthModel.priority, HealthModel.name)
+        )
+        return list(rows)
+
+    async def model(self, model_id: uuid.UUID, *, for_update: bool = False) -> HealthModel | None:
+        stmt = select(HealthModel).where(
+            HealthModel.org_id == self.org_id,
+            HealthModel.id == model_id,
+            HealthModel.deleted_at.is_(None),
+        )
+        return await self.session.scalar(stmt.with_for_update() if for_update else stmt)
+
+    async def ensure_default(self, name: str, components: list[dict[str, Any]]) -> None:
+        """The default model with `components` as its first version, unless it exists (a
+        concurrent first call makes it once: the unique index decides)."""
+        model_id = uuid.uuid4()
+        made = await self.session.scalar(
+            pg_insert(HealthModel)
+            .values(id=model_id, org_id=self.org_id, name=name, live_version=1)
+            .on_conflict_do_nothing(
+                index_elements=[HealthModel.org_id], index_where=HealthModel.filter.is_(None)
+            )
+            .returning(HealthModel.id)
+        )
+        if made is not None:
+            await self.add_version(model_id, 1, components, created_by=None)
+
+    async def add_segment_model(self, name: str, filter: dict[str, Any]) -> uuid.UUID | None:
+        """A segment model tried after the others, its version 1 live; None when the name is
+        taken (by a concurrent request too: the unique index decides)."""
+        top = (
+            select(func.coalesce(func.max(HealthModel.priority), 0) + 1)
+            .where(HealthModel.org_id == self.org_id, HealthModel.deleted_at.is_(None))
+            .scalar_subquery()
+        )
+        return await self.session.scalar(
+            pg_insert(HealthModel)
+            .values(
+                id=uuid.uuid4(),
+                org_id=self.org_id,
+                name=name,
+                filter=filter,
+                priority=top,
+                live_version=1,
+            )
+            .on_conflict_do_nothing()
+            .returning(HealthModel.id)
+        )
+
+    async def name_free(self, name: str, *, except_id: uuid.UUID) -> bool:
+        taken = await self.session.scalar(
+            select(HealthModel.id).where(
+                HealthModel.org_id == self.org_id,
+                HealthModel.name == name,
+                HealthModel.id != except_id,
+                HealthModel.deleted_at.is_(None),
+            )
+        )
+        return taken is None
+
+    async def retire(self, model_id: uuid.UUID) -> None:
+        await self.session.execute(
+            update(HealthModel)
+            .where(HealthModel.org_id == self.org_id, HealthModel.id == model_id)
+            .values(deleted_at=func.now(), priority=None)
+        )
+
+    async def add_version(
+        self,
+        model_id: uuid.UUID,
+        number: int,
+        components: list[dict[str, Any]],
+        *,
+        created_by: uuid.UUID | None,
+    ) -> None:
+        await self.session.execute(
+            insert(HealthModelVersion).values(
+                org_id=self.org_id,
+                model_id=model_id,
+                number=number,
+                components=components,
+                created_by=created_by,
+            )
+        )
+
+    async def last_version(self, model_id: uuid.UUID) -> int:
+        number = await self.session.scalar(
+            select(func.max(HealthModelVersion.number)).where(
+                HealthModelVersion.org_id == self.org_id, HealthModelVersion.model_id == model_id
+            )
+        )
+        return number or 0
+
+    async def versions(self, model_ids: list[uuid.UUID]) -> dict[tuple[uuid.UUID, int], Any]:
+        rows = await self.session.scalars(
+            select(HealthModelVersion).where(
+                HealthModelVersion.org_id == self.org_id,
+                HealthModelVersion.model_id.in_(model_ids),
+            )
+        )
+        return {(v.model_id, v.number): v for v in rows}
+
+    async def version_and_model(
+        self, version_id: uuid.UUID
+    ) -> tuple[HealthModelVersion, HealthModel] | None:
+        row = (
+            await self.session.execute(
+                select(HealthModelVersion, HealthModel)
+                .join(HealthModel, HealthModel.id == HealthModelVersion.model_id)
+                .where(
+                    HealthModelVersion.org_id == self.org_id, HealthModelVersion.id == version_id
+                )
+            )
+        ).first()
+        return None if row is None else (row[0], row[1])
+
+    async def set_priorities(self, order: list[uuid.UUID]) -> None:
+        for priority, model_id in enumerate(order, start=1):
+            await self.session.execute(
+                update(HealthModel)
+                .where(HealthModel.org_id == self.org_id, HealthModel.id == model_id)
+                .values(priority=priority)
+            )
+
+    async def bands(self) -> HealthSettings | None:
+        return await self.session.get(HealthSettings, self.org_id)
+
+    async def save_bands(self, good_from: int, average_from: int) -> None:
+        stmt = pg_insert(HealthSettings).values(
+            org_id=self.org_id, good_from=good_from, average_from=average_from
+        )
+        await self.session.execute(
+            stmt.on_conflict_do_update(
+                index_elements=[HealthSettings.org_id],
+                set_={"good_from": good_from, "average_from": average_from},
+            )
+        )
+
+    async def store_scores(self, scores: Select[Any]) -> int:
+        """Upsert each account's current score from `scores` (account_id, org_id, version_id,
+        score, band, components, computed_at); an unchanged score is not written again."""
+        stmt = pg_insert(H).from_select(_SCORE_COLUMNS, scores)
+        new = stmt.excluded
+        written = await self.session.execute(
+            stmt.on_conflict_do_update(
+                index_elements=[H.account_id],
+                set_={c: new[c] for c in _SCORE_COLUMNS[2:]},
+                where=tuple_(H.version_id, H.score, H.components).is_distinct_from(
+                    tuple_(new.version_id, new.score, new.components)
+                ),
+            )
+        )
+        return int(written.rowcount)  # type: ignore[attr-defined]  # CursorResult of a DML
+
+    async def record_day(self, day: date) -> int:
+        """The day's history: every live account's current score."""
+        stmt = pg_insert(D).from_select(
+            ["account_id", "day", "shadow", "org_id", "version_id", "score", "band", "components"],
+            select(
+                H.account_id,
+                literal(day),
+                false(),
+                H.org_id,
+                H.version_id,
+                H.score,
+                H.band,
+                _component_scores(H.components),
+            )
+            .join(Account, Account.id == H.account_id)
+            .where(H.org_id == self.org_id, Account.deleted_at.is_(None)),
+        )
+        return await self._upsert_days(stmt)
+
+    async def record_shadow_day(self, day: date, scores: Select[Any]) -> int:
+        """A shadow version's scores of the day, beside the live ones, from `scores` as for
+        `store_scores`."""
+        s = scores.subquery()
+        stmt = pg_insert(D).from_select(
+            ["account_id", "day", "shadow", "org_id", "version_id", "score", "band", "components"],
+            select(
+                s.c.account_id,
+                literal(day),
+                true(),
+                s.c.org_id,
+                s.c.version_id,
+                s.c.score,
+                s.c.band,
+                _component_scores(s.c.components),
+            ),
+        )
+        return await self._upsert_days(stmt)
+
+    async def _upsert_days(self, stmt: Any) -> int:
+        new = stmt.excluded
+        written = await self.session.execute(
+            stmt.on_conflict_do_update(
+                index_elements=[D.account_id, D.day, D.shadow],
+                set_={c: new[c] for c in ("version_id", "score", "band", "components")},
+            )
+        )
+        return int(written.rowcount)  # type: ignore[attr-defined]  # CursorResult of a DML
+
+    async def account_health(self, account_id: uuid.UUID) -> AccountHealth | None:
+        return await self.session.scalar(
+            select(H).where(H.org_id == self.org_id, H.account_id == account_id)
+        )
+
+
+def _component_scores(components: Any) -> Any:
+    """The components' scores alone (the history keeps no metric values)."""
+    return func.jsonb_path_query_array(components, literal_column("'$[*].score'::jsonpath"))
+
+
+_SCORE_COLUMNS = [
+    "account_id",
+    "org_id",
+    "version_id",
+    "score",
+    "band",
+    "components",
+    "computed_at",
+]

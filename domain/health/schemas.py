@@ -1,0 +1,198 @@
+import uuid
+from datetime import datetime
+from decimal import Decimal
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
+
+from domain.common.schemas import RequestModel
+from domain.filters.schemas import Condition, Filter
+from domain.health import compile, scoring
+from domain.health.scoring import Band
+
+Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+# A bound or a metric's value: far beyond any count or amount, within what JSON carries exactly.
+Bound = Annotated[Decimal, Field(ge=-(10**15), le=10**15, max_digits=24, decimal_places=6)]
+Score = Annotated[Decimal, Field(ge=0, le=100, max_digits=9, decimal_places=6)]
+MAX_COMPONENTS = 12
+MAX_METRICS_PER_COMPONENT = 10
+MAX_RANGES = 20
+
+
+class LinearMapping(RequestModel):
+    """0 at or below `low`, 100 at or above `high`, a straight line between; `invert` gives
+    100 at or below `low` and 0 at or above `high` (fewer open tickets is better)."""
+
+    kind: Literal["linear"]
+    low: Bound = Field(examples=[0])
+    high: Bound = Field(examples=[20])
+    invert: bool = False
+
+    @model_validator(mode="after")
+    def _ordered(self) -> "LinearMapping":
+        if self.low >= self.high:
+            raise ValueError("low must be below high (the 0 bound below the 100 bound)")
+        return self
+
+
+class ScoreRange(RequestModel):
+    start: Bound | None = Field(
+        description="Lowest value in the range (inclusive); null: no lower bound"
+    )
+    end: Bound | None = Field(description="Values below it are in the range; null: no upper bound")
+    score: Score
+
+
+class RangesMapping(RequestModel):
+    """Value ranges in ascending order covering every value once (no gap, no overlap): the
+    first without a lower bound, the last without an upper bound."""
+
+    kind: Literal["ranges"]
+    ranges: Annotated[list[ScoreRange], Field(min_length=1, max_length=MAX_RANGES)]
+
+    @model_validator(mode="after")
+    def _cover(self) -> "RangesMapping":
+        if problem := scoring.ranges_problem(self._ranges()):
+            raise ValueError(problem)
+        return self
+
+    def _ranges(self) -> tuple[scoring.Range, ...]:
+        return tuple(scoring.Range(r.start, r.end, r.score) for r in self.ranges)
+
+
+class PercentileMapping(RequestModel):
+    """100 times the account's percent rank for the metric among the accounts scored by the
+    same model that have a value."""
+
+    kind: Literal["percentile"]
+
+
+MetricMapping = Annotated[
+    LinearMapping | RangesMapping | PercentileMapping, Field(discriminator="kind")
+]
+
+
+class ComponentMetric(RequestModel):
+    metric: str = Field(
+        description="A metric's key (built-in, custom or computed)", examples=["active_users_30d"]
+    )
+    mapping: MetricMapping
+
+
+class HealthComponent(RequestModel):
+    name: Name = Field(examples=["Product usage"])
+    weight: Annotated[Decimal, Field(gt=0, le=1000, max_digits=8, decimal_places=3)] = Field(
+        description="Any positive number: weights are relative", examples=[8]
+    )
+    metrics: Annotated[
+        list[ComponentMetric], Field(min_length=1, max_length=MAX_METRICS_PER_COMPONENT)
+    ]
+
+
+Components = Annotated[list[HealthComponent], Field(min_length=1, max_length=MAX_COMPONENTS)]
+
+
+def to_scoring(mapping: LinearMapping | RangesMapping | PercentileMapping) -> scoring.Mapping:
+    match mapping:
+        case LinearMapping():
+            return scoring.Linear(mapping.low, mapping.high, mapping.invert)
+        case RangesMapping():
+            return scoring.Ranges(mapping._ranges())
+        case PercentileMapping():
+            return scoring.Percentile()
+
+
+def to_compile(components: list[HealthComponent]) -> list[compile.Component]:
+    return [
+        compile.Component(
+            c.name,
+            c.weight,
+            tuple(compile.ScoredMetric(m.metric, to_scoring(m.mapping)) for m in c.metrics),
+        )
+        for c in components
+    ]
+
+
+class HealthModelCreate(RequestModel):
+    """A segment model: accounts matching `filter` are scored by it (the first segment model
+    in priority order that matches), the others by the next or the default model."""
+
+    name: Name = Field(examples=["Enterprise"])
+    filter: Filter
+    components: Components
+
+
+class HealthModelSave(RequestModel):
+    """Saving a model makes a new version. `shadow`: the version is scored daily beside the
+    live one without being shown as the score, until it is made live."""
+
+    name: Name | None = None
+    filter: Filter | None = Field(None, description="Segment models only")
+    components: Components
+    shadow: bool = False
+
+
+class HealthModelOrder(RequestModel):
+    segment_ids: Annotated[list[uuid.UUID], Field(max_length=200)] = Field(
+        description="Every segment model's id, first tried first"
+    )
+
+
+class HealthModelVersionRead(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    number: int
+    components: list[HealthComponent]
+    created_at: datetime
+    created_by: uuid.UUID | None
+
+
+class HealthModelRead(BaseModel):
+    id: uuid.UUID
+    name: str
+    default: bool = Field(description="The default model scores accounts no segment matches")
+    filter: Condition | None
+    priority: int | None
+    live: HealthModelVersionRead
+    shadow: HealthModelVersionRead | None
+    updated_at: datetime
+
+
+class HealthBands(RequestModel):
+    """The lowest good score and the lowest average score; lower scores are poor."""
+
+    good_from: Annotated[int, Field(ge=2, le=100)] = Field(71, examples=[71])
+    average_from: Annotated[int, Field(ge=1, le=99)] = Field(31, examples=[31])
+
+    @model_validator(mode="after")
+    def _ordered(self) -> "HealthBands":
+        if self.average_from >= self.good_from:
+            raise ValueError("average_from must be below good_from")
+        return self
+
+
+class ComponentBreakdown(BaseModel):
+    name: str
+    score: int | None = Field(description="null: no data (left out, weights re-normalised)")
+    weight: Decimal
+    share: Decimal = Field(description="Its weight's share among the components with data")
+    contribution: Decimal = Field(description="Points it adds to the score")
+    could_add: Decimal = Field(description="Points it would add more if it scored 100")
+    metrics: list["MetricBreakdown"]
+
+
+class MetricBreakdown(BaseModel):
+    metric: str
+    label: str
+    value: Decimal | None
+    score: Decimal | None
+
+
+class AccountHealthRead(BaseModel):
+    score: int | None = Field(description="null: no component had data")
+    band: Band | None
+    model_id: uuid.UUID
+    model_name: str
+    version: int
+    computed_at: datetime
+    components: list[ComponentBreakdown]

@@ -1,0 +1,571 @@
+"""Use cases of health scores: the organisation's models and their versions, the set-based
+computation of every account's score (organisation-wide, or for the live chain's changed
+accounts), the daily history, and an account's breakdown."""
+
+import itertools
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+
+from pydantic import TypeAdapter
+from sqlalchemy import (
+    ColumnElement,
+    DateTime,
+    Select,
+    Uuid,
+    and_,
+    case,
+    false,
+    func,
+    literal,
+    not_,
+    null,
+    or_,
+    select,
+)
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from domain.accounts import service as accounts
+from domain.accounts.models import Account
+from domain.audit import service as audit
+from domain.common import clock
+from domain.common.jobs import enqueue
+from domain.filters.schemas import Condition
+from domain.health import scoring
+from domain.health.compile import (
+    compile_model,
+    component_column,
+    metric_score_column,
+    value_column,
+)
+from domain.health.errors import (
+    DefaultModelKept,
+    HealthModelNameTaken,
+    HealthModelNotFound,
+    NoShadowVersion,
+    SegmentOrderMismatch,
+    UnknownHealthMetric,
+)
+from domain.health.models import HealthModel, HealthModelVersion
+from domain.health.repository import HealthRepository
+from domain.health.schemas import (
+    AccountHealthRead,
+    ComponentBreakdown,
+    HealthBands,
+    HealthComponent,
+    HealthModelCreate,
+    HealthModelRead,
+    HealthModelSave,
+    HealthModelVersionRead,
+    MetricBreakdown,
+    to_compile,
+)
+from domain.metrics import service as metrics
+from domain.metrics.catalog import Metric
+from domain.metrics.models import AccountMetricValues
+from domain.tenancy import accounts as visible
+from domain.tenancy.clock import org_today
+from domain.users.actor import Actor, require
+from domain.users.permissions import Permission
+
+COMPUTE_JOB = "health.compute_org"
+DEFAULT_NAME = "Default"
+_COMPONENTS: TypeAdapter[list[HealthComponent]] = TypeAdapter(list[HealthComponent])
+_CONDITION: TypeAdapter[Condition] = TypeAdapter(Condition)
+
+
+def _ranges(*edges: tuple[int | None, int]) -> dict[str, Any]:
+    bounds = [None, *(end for end, _ in edges[:-1]), None]
+    return {
+        "kind": "ranges",
+        "ranges": [
+            {"start": start, "end": end, "score": score}
+            for (start, end), (_, score) in zip(itertools.pairwise(bounds), edges, strict=True)
+        ],
+    }
+
+
+# The model every organisation starts with: built-in metrics only, the original's four areas.
+DEFAULT_COMPONENTS = _COMPONENTS.validate_python(
+    [
+        {
+            "name": "Product usage",
+            "weight": 8,
+            "metrics": [
+                {"metric": "activity_rank", "mapping": {"kind": "linear", "low": 0, "high": 100}},
+                {"metric": "feature_adoption", "mapping": {"kind": "linear", "low": 0, "high": 60}},
+            ],
+        },
+        {
+            "name": "Engagement",
+            "weight": 5,
+            "metrics": [
+                {
+                    "metric": "days_since_last_interaction",
+                    "mapping": _ranges((15, 100), (31, 70), (61, 40), (None, 0)),
+                }
+            ],
+        },
+        {
+            "name": "Support",
+            "weight": 3,
+            "metrics": [
+                {
+                    "metric": "open_tickets",
+                    "mapping": _ranges((1, 100), (3, 70), (6, 40), (None, 0)),
+                }
+            ],
+        },
+        {
+            "name": "CSM score",
+            "weight": 3,
+            "metrics": [
+                {"metric": "csm_score", "mapping": {"kind": "linear", "low": 0, "high": 100}}
+            ],
+        },
+    ]
+)
+
+
+def _stored(components: Sequence[HealthComponent]) -> list[dict[str, Any]]:
+    return [c.model_dump(mode="json") for c in components]
+
+
+# Models and versions
+
+
+async def _ensure_default(repo: HealthRepository) -> None:
+    await repo.ensure_default(DEFAULT_NAME, _stored(DEFAULT_COMPONENTS))
+
+
+def _version_read(version: HealthModelVersion) -> HealthModelVersionRead:
+    return HealthModelVersionRead(
+        number=version.number,
+        components=_COMPONENTS.validate_python(version.components),
+        created_at=version.created_at,
+        created_by=version.created_by,
+    )
+
+
+async def list_models(session: AsyncSession, actor: Actor) -> list[HealthModelRead]:
+    """Segment models in the order they are tried, then the default model."""
+    repo = HealthRepository(session, actor.org_id)
+    await _ensure_default(repo)
+    models = await repo.models()
+    versions = await repo.versions([m.id for m in models])
+    return [_model_read(m, versions) for m in models]
+
+
+def _model_read(
+    model: HealthModel, versions: dict[tuple[uuid.UUID, int], HealthModelVersion]
+) -> HealthModelRead:
+    shadow = versions.get((model.id, model.shadow_version)) if model.shadow_version else None
+    return HealthModelRead(
+        id=model.id,
+        name=model.name,
+        default=model.filter is None,
+        filter=_CONDITION.validate_python(model.filter) if model.filter is not None else None,
+        priority=model.priority,
+        live=_version_read(versions[(model.id, model.live_version)]),
+        shadow=_version_read(shadow) if shadow else None,
+        updated_at=model.updated_at,
+    )
+
+
+async def get_model(session: AsyncSession, actor: Actor, model_id: uuid.UUID) -> HealthModelRead:
+    repo = HealthRepository(session, actor.org_id)
+    model = await _model(repo, model_id)
+    return _model_read(model, await repo.versions([model.id]))
+
+
+async def _model(repo: HealthRepository, model_id: uuid.UUID, **kw: bool) -> HealthModel:
+    model = await repo.model(model_id, **kw)
+    if model is None:
+        raise HealthModelNotFound()
+    return model
+
+
+async def _check(
+    session: AsyncSession,
+    actor: Actor,
+    components: Sequence[HealthComponent],
+    condition: Condition | None,
+) -> None:
+    """Every metric a component uses exists; the segment's filter compiles (422 if not)."""
+    known = await metrics.org_metrics(session, actor.org_id)
+    unknown = sorted({m.metric for c in components for m in c.metrics} - set(known))
+    if unknown:
+        raise UnknownHealthMetric(
+            f"unknown metric {', '.join(map(repr, unknown))}; "
+            f"metrics are: {', '.join(sorted(known))}"
+        )
+    if condition is not None:
+        await accounts.compile_filter(session, actor, condition)
+
+
+async def create_model(
+    session: AsyncSession, actor: Actor, data: HealthModelCreate
+) -> HealthModelRead:
+    """A segment model, tried after the existing ones; its first version is live."""
+    require(actor, Permission.CONFIGURE_PRODUCT)
+    await _check(session, actor, data.components, data.filter)
+    repo = HealthRepository(session, actor.org_id)
+    await _ensure_default(repo)
+    model_id = await repo.add_segment_model(data.name, _filter(data.filter))
+    if model_id is None:
+        raise HealthModelNameTaken(f"A health model is already named {data.name!r}")
+    await repo.add_version(model_id, 1, _stored(data.components), created_by=actor.user_id)
+    audit.record_for(
+        session,
+        actor,
+        "health_model.created",
+        "health_model",
+        model_id,
+        after=data.model_dump(mode="json"),
+    )
+    request_compute(session, actor.org_id)
+    return await get_model(session, actor, model_id)
+
+
+def _filter(condition: Condition) -> dict[str, Any]:
+    return _CONDITION.dump_python(condition, mode="json")  # type: ignore[no-any-return]
+
+
+async def save_model(
+    session: AsyncSession, actor: Actor, model_id: uuid.UUID, data: HealthModelSave
+) -> HealthModelRead:
+    """A new version of the model: live (scores are recomputed) or in shadow beside the live
+    one. Earlier versions and the scores they gave are kept as they were."""
+    require(actor, Permission.CONFIGURE_PRODUCT)
+    repo = HealthRepository(session, actor.org_id)
+    model = await _model(repo, model_id, for_update=True)
+    if model.filter is None and data.filter is not None:
+        raise DefaultModelKept("The default model scores every account no segment matches")
+    await _check(session, actor, data.components, data.filter)
+    if data.name is not None and data.name != model.name:
+        if not await repo.name_free(data.name, except_id=model.id):
+            raise HealthModelNameTaken(f"A health model is already named {data.name!r}")
+        model.name = data.name
+    if data.filter is not None:
+        model.filter = _filter(data.filter)
+    number = await repo.last_version(model.id) + 1
+    await repo.add_version(model.id, number, _stored(data.components), created_by=actor.user_id)
+    if data.shadow:
+        model.shadow_version = number
+    else:
+        model.live_version, model.shadow_version = number, None
+    await session.flush()
+    audit.record_for(
+        session,
+        actor,
+        "health_model.saved",
+        "health_model",
+        model.id,
+        after={"version": number, **data.model_dump(mode="json")},
+    )
+    if not data.shadow or data.filter is not None:
+        request_compute(session, actor.org_id)
+    return await get_model(session, actor, model.id)
+
+
+async def make_shadow_live(
+    session: AsyncSession, actor: Actor, model_id: uuid.UUID
+) -> HealthModelRead:
+    require(actor, Permission.CONFIGURE_PRODUCT)
+    repo = HealthRepository(session, actor.org_id)
+    model = await _model(repo, model_id, for_update=True)
+    if model.shadow_version is None:
+        raise NoShadowVersion()
+    model.live_version, model.shadow_version = model.shadow_version, None
+    await session.flush()
+    audit.record_for(
+        session,
+        actor,
+        "health_model.shadow_made_live",
+        "health_model",
+        model.id,
+        after={"version": model.live_version},
+    )
+    request_compute(session, actor.org_id)
+    return await get_model(session, actor, model.id)
+
+
+async def delete_model(session: AsyncSession, actor: Actor, model_id: uuid.UUID) -> None:
+    """A segment model stops scoring (its accounts go to the next model); the scores its
+    versions gave stay in history."""
+    require(actor, Permission.CONFIGURE_PRODUCT)
+    repo = HealthRepository(session, actor.org_id)
+    model = await _model(repo, model_id, for_update=True)
+    if model.filter is None:
+        raise DefaultModelKept()
+    await repo.retire(model.id)
+    audit.record_for(
+        session,
+        actor,
+        "health_model.deleted",
+        "health_model",
+        model.id,
+        before={"name": model.name},
+    )
+    request_compute(session, actor.org_id)
+
+
+async def order_segments(
+    session: AsyncSession, actor: Actor, segment_ids: list[uuid.UUID]
+) -> list[HealthModelRead]:
+    require(actor, Permission.CONFIGURE_PRODUCT)
+    repo = HealthRepository(session, actor.org_id)
+    segments = [m.id for m in await repo.models() if m.filter is not None]
+    if sorted(segment_ids) != sorted(segments):
+        raise SegmentOrderMismatch()
+    await repo.set_priorities(segment_ids)
+    audit.record_for(
+        session,
+        actor,
+        "health_model.reordered",
+        "health_model",
+        None,
+        after={"segment_ids": [str(i) for i in segment_ids]},
+    )
+    request_compute(session, actor.org_id)
+    return await list_models(session, actor)
+
+
+async def bands(session: AsyncSession, actor: Actor) -> HealthBands:
+    stored = await HealthRepository(session, actor.org_id).bands()
+    return (
+        HealthBands()
+        if stored is None
+        else HealthBands(good_from=stored.good_from, average_from=stored.average_from)
+    )
+
+
+async def set_bands(session: AsyncSession, actor: Actor, data: HealthBands) -> HealthBands:
+    require(actor, Permission.CONFIGURE_PRODUCT)
+    await HealthRepository(session, actor.org_id).save_bands(data.good_from, data.average_from)
+    audit.record_for(
+        session, actor, "health_bands.saved", "health_bands", None, after=data.model_dump()
+    )
+    request_compute(session, actor.org_id)
+    return data
+
+
+def request_compute(session: AsyncSession, org_id: uuid.UUID) -> None:
+    """Every account's score recomputed by a worker after this transaction commits (one job
+    per organisation at a time: a second request while one waits is the same job)."""
+    enqueue(session, COMPUTE_JOB, job_id=f"health:{org_id}", org_id=str(org_id))
+
+
+# Computation
+
+
+@dataclass(frozen=True)
+class _Scored:
+    """One version to score and the accounts it scores (its model's segment)."""
+
+    version: HealthModelVersion
+    assignment: ColumnElement[bool]
+    shadow: bool
+
+
+@dataclass(frozen=True)
+class Plan:
+    """What scoring an organisation needs, read once (a live run reuses it for its batches)."""
+
+    org_id: uuid.UUID
+    scored: list[_Scored]
+    metrics: dict[str, Metric]
+    bands: scoring.Bands
+
+
+async def plan(session: AsyncSession, org_id: uuid.UUID, today: date) -> Plan:
+    repo = HealthRepository(session, org_id)
+    await _ensure_default(repo)
+    models = await repo.models()
+    versions = await repo.versions([m.id for m in models])
+    actor = Actor.system(org_id)
+    fields = await accounts.filter_fields(session, actor)
+    earlier: list[ColumnElement[bool]] = []
+    scored = []
+    for model in models:  # segments in order, the default last
+        if model.filter is None:
+            condition: ColumnElement[bool] = not_(or_(false(), *earlier))
+        else:
+            compiled = await accounts.compile_filter(
+                session, actor, _CONDITION.validate_python(model.filter), fields=fields
+            )
+            matches = func.coalesce(compiled, false()) if compiled is not None else literal(True)
+            condition = and_(matches, not_(or_(false(), *earlier)))
+            earlier.append(matches)
+        scored.append(_Scored(versions[(model.id, model.live_version)], condition, shadow=False))
+        if model.shadow_version is not None:
+            shadow = versions[(model.id, model.shadow_version)]
+            scored.append(_Scored(shadow, condition, shadow=True))
+    stored_bands = await repo.bands()
+    return Plan(
+        org_id=org_id,
+        scored=scored,
+        metrics=await metrics.org_metrics(session, org_id, today=today),
+        bands=scoring.Bands(stored_bands.good_from, stored_bands.average_from)
+        if stored_bands
+        else scoring.Bands(),
+    )
+
+
+def _scores(
+    plan: Plan, scored: _Scored, now: datetime, accounts_: Sequence[uuid.UUID] | None
+) -> Select[Any]:
+    """The version's scores of its accounts (account_id, org_id, version_id, score, band,
+    components, computed_at): every live, non-churned account of its segment, or of
+    `accounts_` only."""
+    components = _COMPONENTS.validate_python(scored.version.components)
+    expressions = {k: m.expression for k, m in plan.metrics.items() if m.valid}
+    compiled = to_compile(components)
+    used = {m.metric for c in compiled for m in c.metrics}
+    expressions.update({k: null() for k in used - set(expressions)})
+    # A percentile ranks among all the segment's accounts: only then are the others read.
+    ranks = any(isinstance(m.mapping, scoring.Percentile) for c in compiled for m in c.metrics)
+    rows = (
+        select(Account.id.label("account_id"), Account.org_id.label("org_id"))
+        .select_from(Account)
+        .outerjoin(AccountMetricValues, AccountMetricValues.account_id == Account.id)
+        .where(
+            Account.org_id == plan.org_id,
+            Account.deleted_at.is_(None),
+            Account.churned_on.is_(None),
+            scored.assignment,
+        )
+    )
+    if accounts_ is not None and not ranks:
+        rows = rows.where(Account.id.in_(accounts_))
+    s = compile_model(compiled, rows, expressions).subquery("health_scores")
+    breakdown = func.jsonb_build_array(
+        *(
+            func.jsonb_build_object(
+                "score",
+                s.c[component_column(i)],
+                "metrics",
+                func.jsonb_build_array(
+                    *(
+                        func.jsonb_build_array(
+                            s.c[value_column(i, j)], s.c[metric_score_column(i, j)]
+                        )
+                        for j in range(len(c.metrics))
+                    )
+                ),
+            )
+            for i, c in enumerate(compiled)
+        )
+    )
+    bands = plan.bands
+    scores = select(
+        s.c.account_id,
+        s.c.org_id,
+        literal(scored.version.id, Uuid).label("version_id"),
+        s.c.score,
+        case(
+            (s.c.score >= bands.good_from, str(scoring.Band.GOOD)),
+            (s.c.score >= bands.average_from, str(scoring.Band.AVERAGE)),
+            (s.c.score.is_not(None), str(scoring.Band.POOR)),
+        ).label("band"),
+        breakdown.label("components"),
+        literal(now, DateTime(timezone=True)).label("computed_at"),
+    )
+    if accounts_ is not None and ranks:
+        scores = scores.where(s.c.account_id.in_(accounts_))
+    return scores
+
+
+async def compute(
+    session: AsyncSession,
+    org_id: uuid.UUID,
+    *,
+    accounts_: Sequence[uuid.UUID] | None = None,
+    now: datetime | None = None,
+    plan_: Plan | None = None,
+) -> int:
+    """Every live, non-churned account's current score (or `accounts_`' only), one statement
+    per model; an unchanged score is not rewritten. Returns the accounts whose score changed."""
+    now = now or clock.now()
+    if plan_ is None:
+        plan_ = await plan(session, org_id, await org_today(session, org_id, now=now))
+    repo = HealthRepository(session, org_id)
+    written = 0
+    for scored in plan_.scored:
+        if not scored.shadow:
+            written += await repo.store_scores(_scores(plan_, scored, now, accounts_))
+    return written
+
+
+async def record_day(
+    session: AsyncSession, org_id: uuid.UUID, *, now: datetime | None = None
+) -> int:
+    """Today's history: the current scores, and each shadow version's scores beside them."""
+    now = now or clock.now()
+    today = await org_today(session, org_id, now=now)
+    plan_ = await plan(session, org_id, today)
+    repo = HealthRepository(session, org_id)
+    written = await repo.record_day(today)
+    for scored in plan_.scored:
+        if scored.shadow:
+            written += await repo.record_shadow_day(today, _scores(plan_, scored, now, None))
+    return written
+
+
+# Reads
+
+
+async def account_health(
+    session: AsyncSession, actor: Actor, account_id: uuid.UUID
+) -> AccountHealthRead | None:
+    """The account's score as stored and how it was made: each component's metrics (value and
+    score), its share of the weights, the points it adds and could add at 100. None before the
+    account was first scored."""
+    await visible.get_account(session, actor, account_id)
+    repo = HealthRepository(session, actor.org_id)
+    stored = await repo.account_health(account_id)
+    if stored is None:
+        return None
+    found = await repo.version_and_model(stored.version_id)
+    assert found is not None  # a version is never deleted while a score names it
+    version, model = found
+    components = _COMPONENTS.validate_python(version.components)
+    labels = {k: m.label for k, m in (await metrics.org_metrics(session, actor.org_id)).items()}
+    parts = scoring.breakdown(
+        [(part["score"], c.weight) for part, c in zip(stored.components, components, strict=True)]
+    )
+    return AccountHealthRead(
+        score=stored.score,
+        band=scoring.Band(stored.band) if stored.band else None,
+        model_id=model.id,
+        model_name=model.name,
+        version=version.number,
+        computed_at=stored.computed_at,
+        components=[
+            ComponentBreakdown(
+                name=c.name,
+                score=part.score,
+                weight=c.weight,
+                share=round(part.share, 4),
+                contribution=round(part.contribution, 2),
+                could_add=round(part.could_add, 2),
+                metrics=[
+                    MetricBreakdown(
+                        metric=m.metric,
+                        label=labels.get(m.metric, m.metric),
+                        value=_decimal(value),
+                        score=_decimal(score),
+                    )
+                    for m, (value, score) in zip(c.metrics, stored_part["metrics"], strict=True)
+                ],
+            )
+            for c, part, stored_part in zip(components, parts, stored.components, strict=True)
+        ],
+    )
+
+
+def _decimal(value: Any) -> Decimal | None:
+    return None if value is None else Decimal(str(value))
