@@ -29,6 +29,7 @@ from api.routers import (
     contacts,
     events,
     freshness,
+    health,
     interactions,
     me,
     metrics,
@@ -116,6 +117,7 @@ def create_app(settings: Settings | None = None, *, serve_spa: bool = True) -> F
         segment,
         revenue,
         metrics,
+        health,
         freshness,
         audit,
     ):

@@ -165,6 +165,28 @@ async def _computed_metric(o: OrgObjects) -> uuid.UUID:
     )
 
 
+async def _health_model(o: OrgObjects) -> uuid.UUID:
+    return await o.post(
+        "/health/models",
+        json={
+            "name": "Matrix Segment",
+            "filter": {"kind": "compare", "field": "csm_score", "op": "gte", "value": 50},
+            "components": [
+                {
+                    "name": "CSM score",
+                    "weight": 1,
+                    "metrics": [
+                        {
+                            "metric": "csm_score",
+                            "mapping": {"kind": "linear", "low": 0, "high": 100},
+                        }
+                    ],
+                }
+            ],
+        },
+    )
+
+
 ID_FACTORIES: dict[str, Callable[[OrgObjects], Awaitable[uuid.UUID]]] = {
     "account_id": _account,
     "user_id": _user,
@@ -182,6 +204,7 @@ ID_FACTORIES: dict[str, Callable[[OrgObjects], Awaitable[uuid.UUID]]] = {
     "contact_id": _contact,
     "rate_id": _fx_rate,
     "metric_id": _computed_metric,
+    "model_id": _health_model,
 }
 
 # Objects that belong to an account: a CSM not assigned to that account must not reach them.

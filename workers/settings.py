@@ -11,6 +11,7 @@ from workers import queue
 from workers.jobs import (  # noqa: F401  # registers the areas' jobs
     accounts,
     emails,
+    health,
     integration,
     live,
     metrics,

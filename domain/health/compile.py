@@ -5,7 +5,7 @@ model's components and the SQL of each metric they use, and returns SQLAlchemy e
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any, Unpack
+from typing import Any
 
 from sqlalchemy import (
     ColumnElement,
@@ -94,9 +94,9 @@ def _half_up(value: ColumnElement[Any]) -> ColumnElement[Any]:
 
 def compile_model(
     components: Sequence[Component],
-    rows: Select[Unpack[tuple[Any, ...]]],
+    rows: Select[*tuple[Any, ...]],
     metrics: Mapping[str, SQLColumnExpression[Any]],
-) -> Select[Unpack[tuple[Any, ...]]]:
+) -> Select[*tuple[Any, ...]]:
     """`rows` (a query whose columns are kept, e.g. the account's id) scored by `components`:
     with each metric's value (`value_column`), its score (`metric_score_column`), each
     component's score (`component_column`) and the overall `score`, NULL where there is no

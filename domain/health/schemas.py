@@ -3,7 +3,14 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    PlainSerializer,
+    StringConstraints,
+    model_validator,
+)
 
 from domain.common.schemas import RequestModel
 from domain.filters.schemas import Condition, Filter
@@ -12,8 +19,13 @@ from domain.health.scoring import Band
 
 Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
 # A bound or a metric's value: far beyond any count or amount, within what JSON carries exactly.
-Bound = Annotated[Decimal, Field(ge=-(10**15), le=10**15, max_digits=24, decimal_places=6)]
-Score = Annotated[Decimal, Field(ge=0, le=100, max_digits=9, decimal_places=6)]
+# Exact when read (Decimal), a JSON number when written back.
+_AS_NUMBER = PlainSerializer(float, return_type=float, when_used="json")
+Bound = Annotated[
+    Decimal, Field(ge=-(10**15), le=10**15, max_digits=24, decimal_places=6), _AS_NUMBER
+]
+Score = Annotated[Decimal, Field(ge=0, le=100, max_digits=9, decimal_places=6), _AS_NUMBER]
+Weight = Annotated[Decimal, Field(gt=0, le=1000, max_digits=8, decimal_places=3), _AS_NUMBER]
 MAX_COMPONENTS = 12
 MAX_METRICS_PER_COMPONENT = 10
 MAX_RANGES = 20
@@ -81,9 +93,7 @@ class ComponentMetric(RequestModel):
 
 class HealthComponent(RequestModel):
     name: Name = Field(examples=["Product usage"])
-    weight: Annotated[Decimal, Field(gt=0, le=1000, max_digits=8, decimal_places=3)] = Field(
-        description="Any positive number: weights are relative", examples=[8]
-    )
+    weight: Weight = Field(description="Any positive number: weights are relative", examples=[8])
     metrics: Annotated[
         list[ComponentMetric], Field(min_length=1, max_length=MAX_METRICS_PER_COMPONENT)
     ]
@@ -174,18 +184,18 @@ class HealthBands(RequestModel):
 class ComponentBreakdown(BaseModel):
     name: str
     score: int | None = Field(description="null: no data (left out, weights re-normalised)")
-    weight: Decimal
-    share: Decimal = Field(description="Its weight's share among the components with data")
-    contribution: Decimal = Field(description="Points it adds to the score")
-    could_add: Decimal = Field(description="Points it would add more if it scored 100")
+    weight: float
+    share: float = Field(description="Its weight's share among the components with data")
+    contribution: float = Field(description="Points it adds to the score (before rounding)")
+    could_add: float = Field(description="Points it would add more if it scored 100")
     metrics: list["MetricBreakdown"]
 
 
 class MetricBreakdown(BaseModel):
     metric: str
     label: str
-    value: Decimal | None
-    score: Decimal | None
+    value: float | None
+    score: float | None = Field(description="0-100; null: no value")
 
 
 class AccountHealthRead(BaseModel):

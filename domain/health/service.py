@@ -7,7 +7,6 @@ import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
-from decimal import Decimal
 from typing import Any
 
 from pydantic import TypeAdapter
@@ -354,9 +353,10 @@ async def set_bands(session: AsyncSession, actor: Actor, data: HealthBands) -> H
 
 
 def request_compute(session: AsyncSession, org_id: uuid.UUID) -> None:
-    """Every account's score recomputed by a worker after this transaction commits (one job
-    per organisation at a time: a second request while one waits is the same job)."""
-    enqueue(session, COMPUTE_JOB, job_id=f"health:{org_id}", org_id=str(org_id))
+    """Every account's score recomputed by a worker after this transaction commits. Each
+    request is its own job: one asked for while another runs may see a change the running
+    one read too late (computing is idempotent, a repeat costs only time)."""
+    enqueue(session, COMPUTE_JOB, org_id=str(org_id))
 
 
 # Computation
@@ -548,16 +548,16 @@ async def account_health(
             ComponentBreakdown(
                 name=c.name,
                 score=part.score,
-                weight=c.weight,
-                share=round(part.share, 4),
-                contribution=round(part.contribution, 2),
-                could_add=round(part.could_add, 2),
+                weight=float(c.weight),
+                share=float(round(part.share, 4)),
+                contribution=float(round(part.contribution, 2)),
+                could_add=float(round(part.could_add, 2)),
                 metrics=[
                     MetricBreakdown(
                         metric=m.metric,
                         label=labels.get(m.metric, m.metric),
-                        value=_decimal(value),
-                        score=_decimal(score),
+                        value=value,
+                        score=score,
                     )
                     for m, (value, score) in zip(c.metrics, stored_part["metrics"], strict=True)
                 ],
@@ -565,7 +565,3 @@ async def account_health(
             for c, part, stored_part in zip(components, parts, stored.components, strict=True)
         ],
     )
-
-
-def _decimal(value: Any) -> Decimal | None:
-    return None if value is None else Decimal(str(value))

@@ -12,12 +12,14 @@ from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from graphlib import TopologicalSorter
+from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain.common import clock
 from domain.freshness import service as freshness
 from domain.freshness.repository import ClaimedAccount, StageDone
+from domain.health import service as health
 from domain.metrics import service as metrics
 from domain.orgs.models import Organisation
 from domain.revenue import service as revenue
@@ -35,7 +37,7 @@ class Batch:
     revenue: list[uuid.UUID]
     # What the batches of one run share: organisation-wide figures read once per run (a run
     # lasts seconds), not once per batch.
-    shared: dict[str, int] = field(default_factory=dict)
+    shared: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -72,6 +74,14 @@ async def _metrics(session: AsyncSession, batch: Batch) -> int:
     )
 
 
+async def _health(session: AsyncSession, batch: Batch) -> int:
+    if "health" not in batch.shared:
+        batch.shared["health"] = await health.plan(session, batch.org_id, batch.today)
+    return await health.compute(
+        session, batch.org_id, accounts_=batch.accounts, now=batch.now, plan_=batch.shared["health"]
+    )
+
+
 def ordered(stages: Sequence[Stage]) -> list[Stage]:
     """The stages in an order where each comes after those it names."""
     by_name = {s.name: s for s in stages}
@@ -84,6 +94,7 @@ STAGES = ordered(
         Stage("usage", (), _usage),
         Stage("revenue", (), _revenue),
         Stage("metrics", ("usage", "revenue"), _metrics),
+        Stage("health", ("metrics",), _health),
     ]
 )
 
@@ -95,7 +106,7 @@ async def bring_up_to_date(
     claimed: list[ClaimedAccount],
     *,
     now: datetime | None = None,
-    shared: dict[str, int] | None = None,
+    shared: dict[str, Any] | None = None,
 ) -> dict[str, int]:
     """Every stage for the claimed accounts, then the claims cleared, in the caller's one
     transaction: the figures and the end of their changes commit together (a crash before

@@ -22,6 +22,7 @@ from domain.common.db import create_sessionmaker
 from domain.common.settings import Settings
 from domain.freshness import service as freshness
 from domain.freshness.models import AccountChange
+from domain.health.models import AccountHealth
 from domain.integration.models import ApiScope
 from domain.live import chain
 from domain.metrics.models import AccountMetricValues
@@ -138,7 +139,13 @@ async def test_pushed_events_tickets_and_interactions_reach_the_metrics_in_one_r
     after = (await client.get("/api/v1/freshness", headers=key)).json()
     assert (after["pending_accounts"], after["oldest_change_at"]) == (0, None)
     stages = {s["stage"]: s["accounts"] for s in after["stages"]}
-    assert stages == {"usage": 1, "revenue": 0, "metrics": 1}
+    assert stages == {"usage": 1, "revenue": 0, "metrics": 1, "health": 1}
+    # The default model from the new figures: product usage (every feature the organisation
+    # used) 100, weight 8; engagement (an interaction today) 100, weight 5; support (one open
+    # ticket) 70, weight 3; no CSM score: (800 + 500 + 210) / 16 = 94.4.
+    scored = await session.get_one(AccountHealth, account.id, populate_existing=True)
+    assert [c["score"] for c in scored.components] == [100, 100, 70, None]
+    assert (scored.score, scored.band) == (94, "good")
     # Nothing left: a second run has nothing to do.
     assert await live_jobs.run(job_ctx, str(org.id)) == 0
 

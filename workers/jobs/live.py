@@ -31,7 +31,7 @@ async def run(ctx: dict[str, Any], org_id: str) -> int:
     ends = time.monotonic() + TURN_SECONDS
     done = 0
     failed = False
-    shared: dict[str, int] = {}
+    shared: dict[str, Any] = {}
     while time.monotonic() < ends and not failed:
         async with transaction(ctx) as session:
             claimed = await freshness.claim(session, org, run_id)
@@ -45,6 +45,9 @@ async def run(ctx: dict[str, Any], org_id: str) -> int:
                     await chain.bring_up_to_date(session, org, run_id, part, shared=shared)
                 done += len(part)
             except Exception as exc:
+                # What the batches share may come from the transaction that failed (a health
+                # model made on first use): read it again.
+                shared.clear()
                 if len(part) > 1:
                     parts += [[c] for c in part]
                     continue

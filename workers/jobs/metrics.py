@@ -3,6 +3,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from domain.common import clock, jobs
+from domain.health import service as health
 from domain.metrics import service as metrics
 from workers import queue
 from workers.context import transaction
@@ -14,12 +15,22 @@ SNAPSHOT_LOCAL_HOUR = 23
 
 @queue.job(metrics.REFRESH_JOB, max_tries=3, timeout_seconds=1800)
 async def refresh_org(ctx: dict[str, Any], org_id: str, snapshot: bool = False) -> dict[str, Any]:
-    """Recompute the organisation's current metric values and activity ranks, then (daily or
-    on demand) snapshot today's metrics. Idempotent: running it again changes nothing."""
+    """Recompute the organisation's current metric values and activity ranks and the health
+    scores made from them, then (daily or on demand) snapshot today's metrics and scores.
+    Idempotent: running it again changes nothing."""
+    org = uuid.UUID(org_id)
     async with transaction(ctx) as session:
-        done = await metrics.refresh(session, uuid.UUID(org_id))
-        snapshotted = await metrics.snapshot(session, uuid.UUID(org_id)) if snapshot else 0
-    return {"day": done.today.isoformat(), **done.groups, "snapshots": snapshotted}
+        done = await metrics.refresh(session, org)
+        scored = await health.compute(session, org)
+        snapshotted = await metrics.snapshot(session, org) if snapshot else 0
+        health_days = await health.record_day(session, org) if snapshot else 0
+    return {
+        "day": done.today.isoformat(),
+        **done.groups,
+        "health": scored,
+        "snapshots": snapshotted,
+        "health_days": health_days,
+    }
 
 
 @queue.job("metrics.schedule_refresh", max_tries=1)

@@ -470,6 +470,28 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/accounts/{account_id}/health": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get Account Health
+         * @description The account's health score and how it was made: the model and version, each
+         *     component's metrics (value and score), its weight's share, the points it adds and the
+         *     points it could add at 100. null before the account is first scored.
+         */
+        get: operations["getAccountHealth"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/accounts/{account_id}/history": {
         parameters: {
             query?: never;
@@ -1540,6 +1562,122 @@ export interface paths {
          * @description Remove an exchange rate set by mistake; MRR is recomputed in the background.
          */
         delete: operations["deleteFxRate"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/health/bands": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get Health Bands
+         * @description Scores from `good_from` are good, from `average_from` average, lower ones poor.
+         */
+        get: operations["getHealthBands"];
+        /** Set Health Bands */
+        put: operations["setHealthBands"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/health/models": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List Health Models
+         * @description Segment models in the order they are tried, then the default model (which scores every
+         *     account no segment matches). Each with its live version and the version in shadow, if
+         *     any.
+         */
+        get: operations["listHealthModels"];
+        put?: never;
+        /**
+         * Create Health Model
+         * @description A segment model, tried after the existing ones: accounts matching its filter are scored
+         *     by it. Scores are recomputed in the background.
+         */
+        post: operations["createHealthModel"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/health/models/{model_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Get Health Model */
+        get: operations["getHealthModel"];
+        /**
+         * Save Health Model
+         * @description Save the model as a new version: live at once (scores are recomputed in the
+         *     background), or with `shadow` scored daily beside the live one until it is made live.
+         *     Scores already given keep naming the version that gave them.
+         */
+        put: operations["saveHealthModel"];
+        post?: never;
+        /**
+         * Delete Health Model
+         * @description A segment model stops scoring (its accounts go to the next matching model); the scores
+         *     it gave stay in history. The default model cannot be deleted.
+         */
+        delete: operations["deleteHealthModel"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/health/models/{model_id}/make-shadow-live": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Make Health Shadow Live
+         * @description The version in shadow becomes the live one.
+         */
+        post: operations["makeHealthShadowLive"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/health/segment-order": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /**
+         * Order Health Segments
+         * @description The order segment models are tried in (every segment model's id, first tried first).
+         */
+        put: operations["orderHealthSegments"];
+        post?: never;
+        delete?: never;
         options?: never;
         head?: never;
         patch?: never;
@@ -2747,6 +2885,31 @@ export interface components {
              */
             sort: string;
         };
+        /** AccountHealthRead */
+        AccountHealthRead: {
+            band: components["schemas"]["Band"] | null;
+            /** Components */
+            components: components["schemas"]["ComponentBreakdown"][];
+            /**
+             * Computed At
+             * Format: date-time
+             */
+            computed_at: string;
+            /**
+             * Model Id
+             * Format: uuid
+             */
+            model_id: string;
+            /** Model Name */
+            model_name: string;
+            /**
+             * Score
+             * @description null: no component had data
+             */
+            score: number | null;
+            /** Version */
+            version: number;
+        };
         /**
          * AccountHistoryRead
          * @description Each history of the account, newest first.
@@ -3725,6 +3888,11 @@ export interface components {
             target_name: string | null;
         };
         /**
+         * Band
+         * @enum {string}
+         */
+        Band: "good" | "average" | "poor";
+        /**
          * BatchError
          * @description A record a batch refused, and why.
          */
@@ -3921,6 +4089,46 @@ export interface components {
          * @enum {string}
          */
         CompareOp: "eq" | "ne" | "gt" | "gte" | "lt" | "lte" | "in" | "not_in" | "contains" | "not_contains" | "starts_with" | "is_empty" | "is_not_empty";
+        /** ComponentBreakdown */
+        ComponentBreakdown: {
+            /**
+             * Contribution
+             * @description Points it adds to the score (before rounding)
+             */
+            contribution: number;
+            /**
+             * Could Add
+             * @description Points it would add more if it scored 100
+             */
+            could_add: number;
+            /** Metrics */
+            metrics: components["schemas"]["MetricBreakdown"][];
+            /** Name */
+            name: string;
+            /**
+             * Score
+             * @description null: no data (left out, weights re-normalised)
+             */
+            score: number | null;
+            /**
+             * Share
+             * @description Its weight's share among the components with data
+             */
+            share: number;
+            /** Weight */
+            weight: number;
+        };
+        /** ComponentMetric */
+        ComponentMetric: {
+            /** Mapping */
+            mapping: components["schemas"]["LinearMapping"] | components["schemas"]["RangesMapping"] | components["schemas"]["PercentileMapping"];
+            /**
+             * Metric
+             * @description A metric's key (built-in, custom or computed)
+             * @example active_users_30d
+             */
+            metric: string;
+        };
         /** ComputedMetricCreate */
         ComputedMetricCreate: {
             /** Description */
@@ -4751,6 +4959,125 @@ export interface components {
                 [key: string]: unknown;
             };
         };
+        /**
+         * HealthBands
+         * @description The lowest good score and the lowest average score; lower scores are poor.
+         */
+        HealthBands: {
+            /**
+             * Average From
+             * @default 31
+             * @example 31
+             */
+            average_from: number;
+            /**
+             * Good From
+             * @default 71
+             * @example 71
+             */
+            good_from: number;
+        };
+        /** HealthComponent */
+        HealthComponent: {
+            /** Metrics */
+            metrics: components["schemas"]["ComponentMetric"][];
+            /**
+             * Name
+             * @example Product usage
+             */
+            name: string;
+            /**
+             * Weight
+             * @description Any positive number: weights are relative
+             * @example 8
+             */
+            weight: number | string;
+        };
+        /**
+         * HealthModelCreate
+         * @description A segment model: accounts matching `filter` are scored by it (the first segment model
+         *     in priority order that matches), the others by the next or the default model.
+         */
+        HealthModelCreate: {
+            /** Components */
+            components: components["schemas"]["HealthComponent"][];
+            /** Filter */
+            filter: components["schemas"]["All"] | components["schemas"]["FilterAny"] | components["schemas"]["Not"] | components["schemas"]["Compare"] | components["schemas"]["CompareFields"] | components["schemas"]["DateWindow"];
+            /**
+             * Name
+             * @example Enterprise
+             */
+            name: string;
+        };
+        /** HealthModelOrder */
+        HealthModelOrder: {
+            /**
+             * Segment Ids
+             * @description Every segment model's id, first tried first
+             */
+            segment_ids: string[];
+        };
+        /** HealthModelRead */
+        HealthModelRead: {
+            /**
+             * Default
+             * @description The default model scores accounts no segment matches
+             */
+            default: boolean;
+            /** Filter */
+            filter: (components["schemas"]["All"] | components["schemas"]["FilterAny"] | components["schemas"]["Not"] | components["schemas"]["Compare"] | components["schemas"]["CompareFields"] | components["schemas"]["DateWindow"]) | null;
+            /**
+             * Id
+             * Format: uuid
+             */
+            id: string;
+            live: components["schemas"]["HealthModelVersionRead"];
+            /** Name */
+            name: string;
+            /** Priority */
+            priority: number | null;
+            shadow: components["schemas"]["HealthModelVersionRead"] | null;
+            /**
+             * Updated At
+             * Format: date-time
+             */
+            updated_at: string;
+        };
+        /**
+         * HealthModelSave
+         * @description Saving a model makes a new version. `shadow`: the version is scored daily beside the
+         *     live one without being shown as the score, until it is made live.
+         */
+        HealthModelSave: {
+            /** Components */
+            components: components["schemas"]["HealthComponent"][];
+            /**
+             * Filter
+             * @description Segment models only
+             */
+            filter?: (components["schemas"]["All"] | components["schemas"]["FilterAny"] | components["schemas"]["Not"] | components["schemas"]["Compare"] | components["schemas"]["CompareFields"] | components["schemas"]["DateWindow"]) | null;
+            /** Name */
+            name?: string | null;
+            /**
+             * Shadow
+             * @default false
+             */
+            shadow: boolean;
+        };
+        /** HealthModelVersionRead */
+        HealthModelVersionRead: {
+            /** Components */
+            components: components["schemas"]["HealthComponent"][];
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /** Created By */
+            created_by: string | null;
+            /** Number */
+            number: number;
+        };
         /** HealthRead */
         HealthRead: {
             /**
@@ -5165,6 +5492,33 @@ export interface components {
          * @enum {string}
          */
         ItemKind: "plan" | "add_on";
+        /**
+         * LinearMapping
+         * @description 0 at or below `low`, 100 at or above `high`, a straight line between; `invert` gives
+         *     100 at or below `low` and 0 at or above `high` (fewer open tickets is better).
+         */
+        LinearMapping: {
+            /**
+             * High
+             * @example 20
+             */
+            high: number | string;
+            /**
+             * Invert
+             * @default false
+             */
+            invert: boolean;
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            kind: "linear";
+            /**
+             * Low
+             * @example 0
+             */
+            low: number | string;
+        };
         /** LoginRequest */
         LoginRequest: {
             /**
@@ -5284,6 +5638,20 @@ export interface components {
             min: number | null;
             /** Sum */
             sum: number | null;
+        };
+        /** MetricBreakdown */
+        MetricBreakdown: {
+            /** Label */
+            label: string;
+            /** Metric */
+            metric: string;
+            /**
+             * Score
+             * @description 0-100; null: no value
+             */
+            score: number | null;
+            /** Value */
+            value: number | null;
         };
         /**
          * MetricFormat
@@ -5836,6 +6204,18 @@ export interface components {
             email: string;
         };
         /**
+         * PercentileMapping
+         * @description 100 times the account's percent rank for the metric among the accounts scored by the
+         *     same model that have a value.
+         */
+        PercentileMapping: {
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            kind: "percentile";
+        };
+        /**
          * Permission
          * @description What a role allows. Checked in one place: api/deps.py `require()`.
          * @enum {string}
@@ -5870,6 +6250,20 @@ export interface components {
              * @default about:blank
              */
             type: string;
+        };
+        /**
+         * RangesMapping
+         * @description Value ranges in ascending order covering every value once (no gap, no overlap): the
+         *     first without a lower bound, the last without an upper bound.
+         */
+        RangesMapping: {
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            kind: "ranges";
+            /** Ranges */
+            ranges: components["schemas"]["ScoreRange"][];
         };
         /** RecoveryCodes */
         RecoveryCodes: {
@@ -5938,6 +6332,21 @@ export interface components {
             recorded_at: string;
             /** Score */
             score: number;
+        };
+        /** ScoreRange */
+        ScoreRange: {
+            /**
+             * End
+             * @description Values below it are in the range; null: no upper bound
+             */
+            end: number | string | null;
+            /** Score */
+            score: number | string;
+            /**
+             * Start
+             * @description Lowest value in the range (inclusive); null: no lower bound
+             */
+            start: number | string | null;
         };
         /**
          * SearchKind
@@ -8523,6 +8932,58 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Page_GroupTraitsRead_"];
+                };
+            };
+            /** @description Not authenticated */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProblemDetail"];
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProblemDetail"];
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
+                };
+            };
+            /** @description Invalid request */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProblemDetail"];
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
+                };
+            };
+        };
+    };
+    getAccountHealth: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                account_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AccountHealthRead"] | null;
                 };
             };
             /** @description Not authenticated */
@@ -11874,6 +12335,508 @@ export interface operations {
             };
             /** @description Not found */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProblemDetail"];
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
+                };
+            };
+            /** @description Invalid request */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProblemDetail"];
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
+                };
+            };
+        };
+    };
+    getHealthBands: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HealthBands"];
+                };
+            };
+            /** @description Not authenticated */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProblemDetail"];
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
+                };
+            };
+        };
+    };
+    setHealthBands: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["HealthBands"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HealthBands"];
+                };
+            };
+            /** @description Not authenticated */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProblemDetail"];
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProblemDetail"];
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
+                };
+            };
+            /** @description Invalid request */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProblemDetail"];
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
+                };
+            };
+        };
+    };
+    listHealthModels: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HealthModelRead"][];
+                };
+            };
+            /** @description Not authenticated */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProblemDetail"];
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
+                };
+            };
+        };
+    };
+    createHealthModel: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["HealthModelCreate"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HealthModelRead"];
+                };
+            };
+            /** @description Not authenticated */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProblemDetail"];
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProblemDetail"];
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProblemDetail"];
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
+                };
+            };
+            /** @description Invalid request */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProblemDetail"];
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
+                };
+            };
+        };
+    };
+    getHealthModel: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                model_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HealthModelRead"];
+                };
+            };
+            /** @description Not authenticated */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProblemDetail"];
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProblemDetail"];
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
+                };
+            };
+            /** @description Invalid request */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProblemDetail"];
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
+                };
+            };
+        };
+    };
+    saveHealthModel: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                model_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["HealthModelSave"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HealthModelRead"];
+                };
+            };
+            /** @description Not authenticated */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProblemDetail"];
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProblemDetail"];
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProblemDetail"];
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProblemDetail"];
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
+                };
+            };
+            /** @description Invalid request */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProblemDetail"];
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
+                };
+            };
+        };
+    };
+    deleteHealthModel: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                model_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Not authenticated */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProblemDetail"];
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProblemDetail"];
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProblemDetail"];
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProblemDetail"];
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
+                };
+            };
+            /** @description Invalid request */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProblemDetail"];
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
+                };
+            };
+        };
+    };
+    makeHealthShadowLive: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                model_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HealthModelRead"];
+                };
+            };
+            /** @description Not authenticated */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProblemDetail"];
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProblemDetail"];
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProblemDetail"];
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProblemDetail"];
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
+                };
+            };
+            /** @description Invalid request */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProblemDetail"];
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
+                };
+            };
+        };
+    };
+    orderHealthSegments: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["HealthModelOrder"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HealthModelRead"][];
+                };
+            };
+            /** @description Not authenticated */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProblemDetail"];
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };

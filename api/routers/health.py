@@ -1,0 +1,123 @@
+import uuid
+
+from fastapi import APIRouter, status
+
+from api.deps import ApiActor, Session
+from api.errors import problem
+from domain.health import service as health
+from domain.health.schemas import (
+    AccountHealthRead,
+    HealthBands,
+    HealthModelCreate,
+    HealthModelOrder,
+    HealthModelRead,
+    HealthModelSave,
+)
+
+# Health scores: the organisation's models and bands, and each account's score explained.
+router = APIRouter(tags=["health"])
+
+
+@router.get("/health/models", response_model=list[HealthModelRead], responses=problem(401))
+async def list_health_models(actor: ApiActor, session: Session) -> list[HealthModelRead]:
+    """Segment models in the order they are tried, then the default model (which scores every
+    account no segment matches). Each with its live version and the version in shadow, if
+    any."""
+    return await health.list_models(session, actor)
+
+
+@router.post(
+    "/health/models",
+    status_code=status.HTTP_201_CREATED,
+    response_model=HealthModelRead,
+    responses=problem(401, 403, 409, 422),
+)
+async def create_health_model(
+    data: HealthModelCreate, actor: ApiActor, session: Session
+) -> HealthModelRead:
+    """A segment model, tried after the existing ones: accounts matching its filter are scored
+    by it. Scores are recomputed in the background."""
+    return await health.create_model(session, actor, data)
+
+
+@router.get(
+    "/health/models/{model_id}", response_model=HealthModelRead, responses=problem(401, 404, 422)
+)
+async def get_health_model(
+    model_id: uuid.UUID, actor: ApiActor, session: Session
+) -> HealthModelRead:
+    return await health.get_model(session, actor, model_id)
+
+
+@router.put(
+    "/health/models/{model_id}",
+    response_model=HealthModelRead,
+    responses=problem(401, 403, 404, 409, 422),
+)
+async def save_health_model(
+    model_id: uuid.UUID, data: HealthModelSave, actor: ApiActor, session: Session
+) -> HealthModelRead:
+    """Save the model as a new version: live at once (scores are recomputed in the
+    background), or with `shadow` scored daily beside the live one until it is made live.
+    Scores already given keep naming the version that gave them."""
+    return await health.save_model(session, actor, model_id, data)
+
+
+@router.post(
+    "/health/models/{model_id}/make-shadow-live",
+    response_model=HealthModelRead,
+    responses=problem(401, 403, 404, 409, 422),
+)
+async def make_health_shadow_live(
+    model_id: uuid.UUID, actor: ApiActor, session: Session
+) -> HealthModelRead:
+    """The version in shadow becomes the live one."""
+    return await health.make_shadow_live(session, actor, model_id)
+
+
+@router.delete(
+    "/health/models/{model_id}",
+    status_code=status.HTTP_204_NO_CONTENT,
+    responses=problem(401, 403, 404, 409, 422),
+)
+async def delete_health_model(model_id: uuid.UUID, actor: ApiActor, session: Session) -> None:
+    """A segment model stops scoring (its accounts go to the next matching model); the scores
+    it gave stay in history. The default model cannot be deleted."""
+    await health.delete_model(session, actor, model_id)
+
+
+@router.put(
+    "/health/segment-order",
+    response_model=list[HealthModelRead],
+    responses=problem(401, 403, 422),
+)
+async def order_health_segments(
+    data: HealthModelOrder, actor: ApiActor, session: Session
+) -> list[HealthModelRead]:
+    """The order segment models are tried in (every segment model's id, first tried first)."""
+    return await health.order_segments(session, actor, data.segment_ids)
+
+
+@router.get("/health/bands", response_model=HealthBands, responses=problem(401))
+async def get_health_bands(actor: ApiActor, session: Session) -> HealthBands:
+    """Scores from `good_from` are good, from `average_from` average, lower ones poor."""
+    return await health.bands(session, actor)
+
+
+@router.put("/health/bands", response_model=HealthBands, responses=problem(401, 403, 422))
+async def set_health_bands(data: HealthBands, actor: ApiActor, session: Session) -> HealthBands:
+    return await health.set_bands(session, actor, data)
+
+
+@router.get(
+    "/accounts/{account_id}/health",
+    response_model=AccountHealthRead | None,
+    responses=problem(401, 404, 422),
+)
+async def get_account_health(
+    account_id: uuid.UUID, actor: ApiActor, session: Session
+) -> AccountHealthRead | None:
+    """The account's health score and how it was made: the model and version, each
+    component's metrics (value and score), its weight's share, the points it adds and the
+    points it could add at 100. null before the account is first scored."""
+    return await health.account_health(session, actor, account_id)

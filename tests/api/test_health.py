@@ -1,0 +1,300 @@
+"""Health models through the API: validation, segments and their order, versions, shadow
+versions, bands, and an account's breakdown, scoped to what the caller may see."""
+
+from decimal import Decimal
+from typing import Any
+
+import pytest
+from httpx import AsyncClient
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from domain.common.jobs import OutboundJob
+from domain.common.settings import Settings
+from domain.health import service as health
+from domain.orgs.models import Organisation
+from domain.users.models import User
+from tests.factories import auth_headers, create_account, create_user
+from tests.helpers import assert_problem
+
+API = "/api/v1"
+
+
+def _linear(metric: str, low: float, high: float, **extra: Any) -> dict[str, Any]:
+    return {"metric": metric, "mapping": {"kind": "linear", "low": low, "high": high, **extra}}
+
+
+def _component(name: str, weight: float, *metrics: dict[str, Any]) -> dict[str, Any]:
+    return {"name": name, "weight": weight, "metrics": list(metrics)}
+
+
+SEGMENT_FILTER = {"kind": "compare", "field": "csm_score", "op": "gte", "value": 50}
+CSM = _component("CSM score", 3, _linear("csm_score", 0, 100))
+NPS = _component("NPS", 1, _linear("nps", -100, 100))
+
+
+@pytest.fixture
+def headers(settings: Settings, admin: User) -> dict[str, str]:
+    return auth_headers(settings, admin)
+
+
+async def _default(client: AsyncClient, headers: dict[str, str]) -> dict[str, Any]:
+    models = (await client.get(f"{API}/health/models", headers=headers)).json()
+    return next(m for m in models if m["default"])
+
+
+class TestModels:
+    async def test_every_organisation_has_a_default_model_that_cannot_be_deleted(
+        self, client: AsyncClient, headers: dict[str, str]
+    ) -> None:
+        default = await _default(client, headers)
+
+        assert default["live"]["number"] == 1 and default["filter"] is None
+        names = [c["name"] for c in default["live"]["components"]]
+        assert names == ["Product usage", "Engagement", "Support", "CSM score"]
+        response = await client.delete(f"{API}/health/models/{default['id']}", headers=headers)
+        assert_problem(response, 409, "default_health_model_kept")
+        response = await client.put(
+            f"{API}/health/models/{default['id']}",
+            headers=headers,
+            json={"filter": SEGMENT_FILTER, "components": [CSM]},
+        )
+        assert_problem(response, 409, "default_health_model_kept")
+
+    @pytest.mark.parametrize(
+        ("component", "problem"),
+        [
+            (
+                _component("X", 1, _linear("no_such_metric", 0, 1)),
+                "unknown metric 'no_such_metric'",
+            ),
+            (_component("X", 0, _linear("csm_score", 0, 1)), "greater than 0"),
+            (_component("X", -2, _linear("csm_score", 0, 1)), "greater than 0"),
+            (_component("X", 1, _linear("csm_score", 5, 5)), "low must be below high"),
+            (
+                _component(
+                    "X",
+                    1,
+                    {
+                        "metric": "open_tickets",
+                        "mapping": {
+                            "kind": "ranges",
+                            "ranges": [
+                                {"start": None, "end": 3, "score": 100},
+                                {"start": 2, "end": None, "score": 0},
+                            ],
+                        },
+                    },
+                ),
+                "from 2 up to 3 are in two ranges",
+            ),
+            (
+                _component(
+                    "X",
+                    1,
+                    {
+                        "metric": "open_tickets",
+                        "mapping": {
+                            "kind": "ranges",
+                            "ranges": [
+                                {"start": None, "end": 1, "score": 100},
+                                {"start": 2, "end": None, "score": 0},
+                            ],
+                        },
+                    },
+                ),
+                "from 1 up to 2 have no score",
+            ),
+        ],
+    )
+    async def test_invalid_models_are_refused_and_change_nothing(
+        self,
+        client: AsyncClient,
+        headers: dict[str, str],
+        component: dict[str, Any],
+        problem: str,
+    ) -> None:
+        response = await client.post(
+            f"{API}/health/models",
+            headers=headers,
+            json={"name": "Bad", "filter": SEGMENT_FILTER, "components": [component]},
+        )
+
+        body = assert_problem(response, 422)
+        assert problem in str(body)
+        models = (await client.get(f"{API}/health/models", headers=headers)).json()
+        assert [m["name"] for m in models] == ["Default"]
+
+    async def test_segments_are_tried_in_their_order(
+        self, client: AsyncClient, session: AsyncSession, org: Organisation, headers: dict[str, str]
+    ) -> None:
+        account = await create_account(session, org, csm_score=95, nps=Decimal(-20))
+        made = []
+        for name, at_least, component in (("Over 50", 50, NPS), ("Over 90", 90, CSM)):
+            response = await client.post(
+                f"{API}/health/models",
+                headers=headers,
+                json={
+                    "name": name,
+                    "filter": dict(SEGMENT_FILTER, value=at_least),
+                    "components": [component],
+                },
+            )
+            assert response.status_code == 201, response.text
+            made.append(response.json())
+        assert [m["priority"] for m in made] == [1, 2]
+        response = await client.post(
+            f"{API}/health/models",
+            headers=headers,
+            json={"name": "Over 50", "filter": SEGMENT_FILTER, "components": [CSM]},
+        )
+        assert_problem(response, 409, "health_model_name_taken")
+
+        await health.compute(session, org.id)
+        first = (await client.get(f"{API}/accounts/{account.id}/health", headers=headers)).json()
+        response = await client.put(
+            f"{API}/health/segment-order",
+            headers=headers,
+            json={"segment_ids": [made[1]["id"], made[0]["id"]]},
+        )
+        assert [m["name"] for m in response.json()] == ["Over 90", "Over 50", "Default"]
+        await health.compute(session, org.id)
+        second = (await client.get(f"{API}/accounts/{account.id}/health", headers=headers)).json()
+
+        assert (first["model_name"], first["score"]) == ("Over 50", 40)
+        assert (second["model_name"], second["score"]) == ("Over 90", 95)
+        response = await client.put(
+            f"{API}/health/segment-order", headers=headers, json={"segment_ids": [made[0]["id"]]}
+        )
+        assert_problem(response, 422, "segment_order_mismatch")
+
+    async def test_saving_makes_a_version_and_asks_for_a_recompute(
+        self, client: AsyncClient, session: AsyncSession, headers: dict[str, str]
+    ) -> None:
+        default = await _default(client, headers)
+
+        saved = await client.put(
+            f"{API}/health/models/{default['id']}", headers=headers, json={"components": [NPS]}
+        )
+        shadow = await client.put(
+            f"{API}/health/models/{default['id']}",
+            headers=headers,
+            json={"components": [CSM, NPS], "shadow": True},
+        )
+
+        assert saved.json()["live"]["number"] == 2
+        body = shadow.json()
+        assert (body["live"]["number"], body["shadow"]["number"]) == (2, 3)
+        jobs = await session.scalars(
+            select(OutboundJob.name).where(OutboundJob.name == health.COMPUTE_JOB)
+        )
+        assert len(list(jobs)) == 1  # a shadow version changes no current score
+        made_live = await client.post(
+            f"{API}/health/models/{default['id']}/make-shadow-live", headers=headers
+        )
+        assert (made_live.json()["live"]["number"], made_live.json()["shadow"]) == (3, None)
+        again = await client.post(
+            f"{API}/health/models/{default['id']}/make-shadow-live", headers=headers
+        )
+        assert_problem(again, 409, "no_shadow_version")
+
+    async def test_a_csm_reads_models_but_cannot_change_them(
+        self, client: AsyncClient, session: AsyncSession, org: Organisation, settings: Settings
+    ) -> None:
+        csm = auth_headers(settings, await create_user(session, org, role_name="CSM"))
+        assert (await client.get(f"{API}/health/models", headers=csm)).status_code == 200
+        response = await client.post(
+            f"{API}/health/models",
+            headers=csm,
+            json={"name": "Mine", "filter": SEGMENT_FILTER, "components": [CSM]},
+        )
+        assert_problem(response, 403)
+
+
+class TestBands:
+    async def test_bands_are_configurable_and_ordered(
+        self, client: AsyncClient, session: AsyncSession, org: Organisation, headers: dict[str, str]
+    ) -> None:
+        account = await create_account(session, org, csm_score=75)
+        assert (await client.get(f"{API}/health/bands", headers=headers)).json() == {
+            "good_from": 71,
+            "average_from": 31,
+        }
+        response = await client.put(
+            f"{API}/health/bands", headers=headers, json={"good_from": 40, "average_from": 60}
+        )
+        assert_problem(response, 422)
+
+        response = await client.put(
+            f"{API}/health/bands", headers=headers, json={"good_from": 80, "average_from": 50}
+        )
+        await health.compute(session, org.id)
+
+        assert response.status_code == 200
+        body = (await client.get(f"{API}/accounts/{account.id}/health", headers=headers)).json()
+        assert (body["score"], body["band"]) == (75, "average")
+
+
+class TestBreakdown:
+    async def test_the_breakdown_explains_the_score(
+        self, client: AsyncClient, session: AsyncSession, org: Organisation, headers: dict[str, str]
+    ) -> None:
+        account = await create_account(session, org, csm_score=60, nps=Decimal(50))
+        default = await _default(client, headers)
+        empty = _component("Seats", 4, _linear("active_users_30d", 0, 10))
+        await client.put(
+            f"{API}/health/models/{default['id']}",
+            headers=headers,
+            json={"components": [CSM, NPS, empty]},
+        )
+        assert (
+            await client.get(f"{API}/accounts/{account.id}/health", headers=headers)
+        ).json() is None
+
+        await health.compute(session, org.id)
+        body = (await client.get(f"{API}/accounts/{account.id}/health", headers=headers)).json()
+
+        # (60·3 + 75·1) / 4 = 63.75 → 64; seats have no data: left out, weights re-normalised.
+        assert (body["score"], body["band"], body["model_name"], body["version"]) == (
+            64,
+            "average",
+            "Default",
+            2,
+        )
+        csm, nps, seats = body["components"]
+        assert (csm["score"], csm["share"], csm["contribution"], csm["could_add"]) == (
+            60,
+            0.75,
+            45,
+            30,
+        )
+        assert csm["metrics"] == [
+            {"metric": "csm_score", "label": "CSM score", "value": 60, "score": 60}
+        ]
+        assert (nps["score"], nps["contribution"]) == (75, 18.75)
+        assert (seats["score"], seats["share"], seats["metrics"][0]["value"]) == (None, 0, None)
+
+    async def test_a_csm_sees_only_their_accounts_health(
+        self,
+        client: AsyncClient,
+        session: AsyncSession,
+        org: Organisation,
+        settings: Settings,
+        other_org: Organisation,
+        headers: dict[str, str],
+    ) -> None:
+        user = await create_user(session, org, role_name="CSM")
+        mine = await create_account(session, org, csms=[user], csm_score=50)
+        theirs = await create_account(session, org, csm_score=50)
+        elsewhere = await create_account(session, other_org, csm_score=50)
+        await health.compute(session, org.id)
+        await health.compute(session, other_org.id)
+        csm = auth_headers(settings, user)
+
+        assert (await client.get(f"{API}/accounts/{mine.id}/health", headers=csm)).json()[
+            "score"
+        ] == 50
+        response = await client.get(f"{API}/accounts/{theirs.id}/health", headers=csm)
+        assert_problem(response, 404)
+        response = await client.get(f"{API}/accounts/{elsewhere.id}/health", headers=headers)
+        assert_problem(response, 404)
