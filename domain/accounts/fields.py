@@ -14,6 +14,7 @@ from sqlalchemy import (
     not_,
     null,
     or_,
+    select,
 )
 
 from domain.accounts.errors import InvalidSort
@@ -30,6 +31,7 @@ from domain.accounts.models import (
 from domain.accounts.schemas import AccountSort
 from domain.filters.compile import FieldDef, FieldType, InvalidFilter, Matcher, Ordering
 from domain.filters.schemas import CompareOp
+from domain.health.models import AccountHealth, AccountHealthDay, HealthModel, HealthModelVersion
 
 _CUSTOM_TYPES = {
     CustomFieldType.TEXT: FieldType.TEXT,
@@ -153,6 +155,78 @@ def account_fields(
             format=format_of(cf).value,
         )
     return fields
+
+
+HEALTH_PREFIX = "health."
+_BANDS = ("good", "average", "poor")
+
+
+def _health_of_account(column: SQLColumnExpression[Any]) -> Any:
+    return select(column).where(AccountHealth.account_id == Account.id).scalar_subquery()
+
+
+def _health_change(today: dt.date, days: int) -> Any:
+    """The score now minus the score `days` ago (the live score's history; null when either
+    is missing)."""
+    before = (
+        select(AccountHealthDay.score)
+        .where(
+            AccountHealthDay.account_id == Account.id,
+            AccountHealthDay.day == today - dt.timedelta(days=days),
+            AccountHealthDay.shadow.is_(False),
+        )
+        .scalar_subquery()
+    )
+    return _health_of_account(AccountHealth.score) - before
+
+
+def health_fields(today: dt.date, model_names: Sequence[str]) -> dict[str, FieldDef]:
+    """The health score's fields (`health.<key>`): the score, its band, the model that gave
+    it and its change over 7 and 30 days."""
+    T = FieldType
+    joined = ((AccountHealth.__table__, AccountHealth.account_id == Account.id),)
+    model = (
+        select(HealthModel.name)
+        .join(HealthModelVersion, HealthModelVersion.model_id == HealthModel.id)
+        .join(AccountHealth, AccountHealth.version_id == HealthModelVersion.id)
+        .where(AccountHealth.account_id == Account.id)
+        .scalar_subquery()
+    )
+    fields = [
+        FieldDef(
+            f"{HEALTH_PREFIX}score",
+            "Health score",
+            T.NUMBER,
+            _health_of_account(AccountHealth.score),
+            order=Ordering(AccountHealth.score, joined),
+        ),
+        FieldDef(
+            f"{HEALTH_PREFIX}band",
+            "Health band",
+            T.CATEGORY,
+            _health_of_account(AccountHealth.band),
+            options=_BANDS,
+            order=Ordering(
+                case({b: rank for rank, b in enumerate(_BANDS)}, value=AccountHealth.band), joined
+            ),
+        ),
+        FieldDef(
+            f"{HEALTH_PREFIX}model", "Health model", T.CATEGORY, model, options=tuple(model_names)
+        ),
+        FieldDef(
+            f"{HEALTH_PREFIX}change_7d",
+            "Health change (7 days)",
+            T.NUMBER,
+            _health_change(today, 7),
+        ),
+        FieldDef(
+            f"{HEALTH_PREFIX}change_30d",
+            "Health change (30 days)",
+            T.NUMBER,
+            _health_change(today, 30),
+        ),
+    ]
+    return {f.key: f for f in fields}
 
 
 SORT_COLUMNS = frozenset(AccountSort)

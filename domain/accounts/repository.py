@@ -36,6 +36,7 @@ from domain.accounts.models import (
 from domain.common.base import Base
 from domain.common.bulk_sql import among, insert_rows, table_of, unnest_rows
 from domain.filters.compile import Ordering
+from domain.health.models import HealthModel
 from domain.tenancy.accounts import VisibleAccounts
 from domain.users.actor import Actor
 
@@ -296,6 +297,15 @@ class ConfigRepository:
                 select(model).where(model.org_id == self.org_id).order_by(order, model.id)
             )
         )
+
+    async def health_model_names(self) -> list[str]:
+        """The names of the health models scoring accounts (the health model field's choices)."""
+        rows = await self.session.scalars(
+            select(HealthModel.name)
+            .where(HealthModel.org_id == self.org_id, HealthModel.deleted_at.is_(None))
+            .order_by(HealthModel.filter.is_(None), HealthModel.priority, HealthModel.name)
+        )
+        return list(rows)
 
     async def get(self, model: type[ConfigModel], item_id: uuid.UUID) -> ConfigModel | None:
         return await self.session.scalar(

@@ -14,7 +14,13 @@ from domain.accounts.errors import (
     AccountNotFound,
     ExternalIdTaken,
 )
-from domain.accounts.fields import account_fields, check_columns, needs_fields, sort_order
+from domain.accounts.fields import (
+    account_fields,
+    check_columns,
+    health_fields,
+    needs_fields,
+    sort_order,
+)
 from domain.accounts.models import (
     Account,
     CustomField,
@@ -90,6 +96,7 @@ async def filter_fields(session: AsyncSession, actor: Actor) -> dict[str, FieldD
         # fields under their own name: one entry each in the builder and the column picker.
         if field.key.removeprefix("metric.") not in fields:
             fields.setdefault(field.key, field)
+    fields.update(health_fields(today, await config.health_model_names()))
     return fields
 
 

@@ -28,10 +28,12 @@ from sqlalchemy import (
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain.accounts import service as accounts
+from domain.accounts.fields import HEALTH_PREFIX
 from domain.accounts.models import Account
 from domain.audit import service as audit
 from domain.common import clock
 from domain.common.jobs import enqueue
+from domain.filters.compile import FieldDef
 from domain.filters.schemas import Condition
 from domain.health import scoring
 from domain.health.compile import (
@@ -202,7 +204,16 @@ async def _check(
             f"metrics are: {', '.join(sorted(known))}"
         )
     if condition is not None:
-        await accounts.compile_filter(session, actor, condition)
+        await accounts.compile_filter(
+            session, actor, condition, fields=await _segment_fields(session, actor)
+        )
+
+
+async def _segment_fields(session: AsyncSession, actor: Actor) -> dict[str, FieldDef]:
+    """What a segment's filter may use: every field but the health score's own (a segment
+    chosen by the score it is about to give would go round in circles)."""
+    fields = await accounts.filter_fields(session, actor)
+    return {k: f for k, f in fields.items() if not k.startswith(HEALTH_PREFIX)}
 
 
 async def create_model(
@@ -387,7 +398,7 @@ async def plan(session: AsyncSession, org_id: uuid.UUID, today: date) -> Plan:
     models = await repo.models()
     versions = await repo.versions([m.id for m in models])
     actor = Actor.system(org_id)
-    fields = await accounts.filter_fields(session, actor)
+    fields = await _segment_fields(session, actor)
     earlier: list[ColumnElement[bool]] = []
     scored = []
     for model in models:  # segments in order, the default last
