@@ -1,27 +1,57 @@
 """Every repository answers only its own organisation's rows (two organisations, each
-repository)."""
+repository): another organisation's ids read nothing and change nothing. The last test fails
+when a repository class has no test class here."""
 
+import importlib
+import inspect
+import pkgutil
+import uuid
+from datetime import date
+from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from domain.accounts.models import AccountCsm
-from domain.accounts.repository import BY_NAME, AccountRepository
+import domain
+from domain.accounts.models import AccountCsm, AccountImport, AccountView, Tier
+from domain.accounts.repository import (
+    BY_NAME,
+    AccountBatchRepository,
+    AccountRepository,
+    ConfigRepository,
+    ImportRepository,
+)
 from domain.audit import service as audit
 from domain.audit.repository import AuditRepository
 from domain.common import clock
 from domain.common.pagination import PageParams
+from domain.freshness import changes
+from domain.freshness.repository import FreshnessRepository
+from domain.integration import webhooks
+from domain.integration.repository import IntegrationRepository
+from domain.interactions.models import Ticket
+from domain.interactions.repository import (
+    InteractionBatchRepository,
+    InteractionRepository,
+    TimelineRepository,
+)
 from domain.metrics import service as metrics
 from domain.metrics.models import AccountMetricValues
 from domain.metrics.repository import MetricsRepository
 from domain.orgs.models import Organisation
+from domain.revenue.models import FxRate
+from domain.revenue.repository import RevenueRepository
+from domain.tenancy.repository import TenancyRepository
+from domain.usage.repository import UsageRepository
 from domain.users import service as users
 from domain.users.actor import Actor
 from domain.users.models import User
 from domain.users.permissions import Permission
 from domain.users.repository import RoleRepository, UserRepository
-from tests.factories import create_account, create_user, role, user_by_role
+from tests.factories import create_account, create_api_key, create_user, role, user_by_role
+from tests.interaction_factories import create_interaction, create_note, create_ticket
+from tests.metric_factories import create_contact
 
 
 def _sees_all(org: Organisation, user: User) -> Actor:
@@ -98,6 +128,9 @@ class TestMetricsRepository:
         )
 
         assert values == {rows["mine"].id: {"mrr": 1}}
+        repo = MetricsRepository(session, org.id)
+        assert await repo.computed_at(rows["theirs"].id) is None
+        assert await repo.computed_at(rows["mine"].id) is not None
 
 
 async def _with_role(session: AsyncSession, user: User) -> User:
@@ -151,3 +184,232 @@ class TestAuditRepository:
         entry, actor_name = items[0]
         assert total == 1 and entry.actor_user_id == rows["my_admin"].id
         assert actor_name == rows["my_admin"].full_name
+
+
+class TestConfigRepository:
+    async def test_configuration_and_views_stay_in_the_organisation(
+        self, session: AsyncSession, org: Organisation, other_org: Organisation
+    ) -> None:
+        rows = await _two_orgs(session, org, other_org)
+        [their_tier, *_] = await ConfigRepository(session, other_org.id).all(Tier)
+        their_view = AccountView(
+            org_id=other_org.id, owner_id=rows["their_admin"].id, name="Theirs", is_shared=True
+        )
+        session.add(their_view)
+        await session.flush()
+        repo = ConfigRepository(session, org.id)
+
+        assert {t.org_id for t in await repo.all(Tier)} == {org.id}
+        assert await repo.get(Tier, their_tier.id) is None
+        assert await repo.live_accounts_with(Tier, their_tier.id) == 0
+        assert await repo.view(their_view.id, seen_by=rows["their_admin"].id) is None
+        assert await repo.views(seen_by=rows["their_admin"].id) == []
+
+
+class TestAccountBatchRepository:
+    async def test_reads_and_writes_by_id_stay_in_the_organisation(
+        self, session: AsyncSession, org: Organisation, other_org: Organisation
+    ) -> None:
+        rows = await _two_orgs(session, org, other_org)
+        theirs = rows["theirs"]
+        repo = AccountBatchRepository(session, _sees_all(org, rows["my_admin"]))
+
+        assert await repo.rows([theirs.id]) == []
+        assert await repo.live_ids_among([theirs.id]) == set()
+        assert await repo.external_ids_in_use({"same"}) == {"same": rows["mine"].id}
+        assert await repo.reload([theirs.id]) == []
+        await repo.update_accounts(
+            ["name"], [{"id": theirs.id, "name": "Renamed"}], updated_at=clock.now()
+        )
+        await session.refresh(theirs)
+        assert theirs.name != "Renamed"
+
+
+class TestImportRepository:
+    async def test_imports_and_their_lookups_stay_in_the_organisation(
+        self, session: AsyncSession, org: Organisation, other_org: Organisation
+    ) -> None:
+        rows = await _two_orgs(session, org, other_org)
+        theirs = AccountImport(
+            org_id=other_org.id, file_name="a.csv", csv_text="Id\n", mapping={}, dry_run=True
+        )
+        session.add(theirs)
+        await session.flush()
+        repo = ImportRepository(session, _sees_all(org, rows["my_admin"]))
+
+        assert await repo.get(theirs.id) is None
+        assert await repo.latest(limit=10) == []
+        assert [r.id for r in await repo.accounts_by_external_id(["same"])] == [rows["mine"].id]
+
+
+class TestIntegrationRepository:
+    async def test_keys_calls_secrets_and_deliveries_stay_in_the_organisation(
+        self, session: AsyncSession, org: Organisation, other_org: Organisation
+    ) -> None:
+        their_key, _ = await create_api_key(session, other_org)
+        await webhooks.rotate_secret(
+            session,
+            Actor(
+                org_id=other_org.id,
+                user_id=None,
+                permissions=frozenset({Permission.CONFIGURE_CONNECTORS}),
+            ),
+        )
+        theirs = IntegrationRepository(session, other_org.id)
+        assert await theirs.claim_delivery("msg_1", type="x", received_at=clock.now())
+        repo = IntegrationRepository(session, org.id)
+
+        assert await repo.keys() == []
+        assert await repo.key(their_key.id) is None
+        await repo.note_key_used(their_key.id, clock.now())
+        await session.refresh(their_key)
+        assert their_key.last_used_at is None
+        assert await repo.calls(their_key.id, only_errors=False, limit=10, offset=0) == ([], 0)
+        assert await repo.secrets() == []
+        assert await repo.secrets_live_since(clock.now()) == []
+        assert await repo.delivery("msg_1") is None
+        # The same webhook id is this organisation's own first delivery.
+        assert await repo.claim_delivery("msg_1", type="x", received_at=clock.now())
+
+
+class TestInteractionRepository:
+    async def test_get_by_id_stays_in_the_organisation(
+        self, session: AsyncSession, org: Organisation, other_org: Organisation
+    ) -> None:
+        rows = await _two_orgs(session, org, other_org)
+        theirs = rows["theirs"]
+        actor = _sees_all(org, rows["my_admin"])
+        repo = InteractionRepository(
+            session, org.id, AccountRepository(session, actor).visible_ids()
+        )
+
+        assert await repo.get_interaction((await create_interaction(session, theirs)).id) is None
+        assert await repo.get_note((await create_note(session, theirs)).id) is None
+        assert await repo.get_ticket((await create_ticket(session, theirs)).id) is None
+
+
+class TestTimelineRepository:
+    async def test_another_organisations_accounts_have_no_timeline(
+        self, session: AsyncSession, org: Organisation, other_org: Organisation
+    ) -> None:
+        rows = await _two_orgs(session, org, other_org)
+        for account in (rows["mine"], rows["theirs"]):
+            await create_interaction(session, account)
+
+        items, total = await TimelineRepository(session, org.id).page(
+            [rows["mine"].id, rows["theirs"].id], kinds=None, limit=10, offset=0
+        )
+
+        assert ({i.account_id for i in items}, total) == ({rows["mine"].id}, 1)
+
+
+class TestInteractionBatchRepository:
+    async def test_upserts_by_key_stay_in_the_organisation(
+        self, session: AsyncSession, org: Organisation, other_org: Organisation
+    ) -> None:
+        rows = await _two_orgs(session, org, other_org)
+        theirs = await create_ticket(
+            session, rows["theirs"], source="zendesk", external_id="T-1", subject="Theirs"
+        )
+        repo = InteractionBatchRepository(session, org.id)
+
+        assert await repo.ids_by_key(Ticket, [("zendesk", "T-1")]) == {}
+        # The same key, even sent with the other organisation's id, is a ticket of this one.
+        await repo.upsert(
+            Ticket,
+            [
+                {
+                    "id": uuid.uuid4(),
+                    "org_id": other_org.id,
+                    "account_id": rows["mine"].id,
+                    "source": "zendesk",
+                    "external_id": "T-1",
+                    "subject": "Mine",
+                    "status": "open",
+                    "priority": "normal",
+                    "opened_at": clock.now(),
+                    "closed_at": None,
+                }
+            ],
+            ("account_id", "subject", "status", "priority", "opened_at", "closed_at"),
+        )
+        await session.refresh(theirs)
+        assert theirs.subject == "Theirs"
+        assert list(await repo.ids_by_key(Ticket, [("zendesk", "T-1")])) == [("zendesk", "T-1")]
+
+
+class TestRevenueRepository:
+    async def test_rates_stay_in_the_organisation(
+        self, session: AsyncSession, org: Organisation, other_org: Organisation
+    ) -> None:
+        rate = FxRate(
+            org_id=other_org.id, currency="EUR", effective_on=date(2026, 1, 1), rate=Decimal("1.1")
+        )
+        session.add(rate)
+        await session.flush()
+        repo = RevenueRepository(session, org.id)
+
+        assert await repo.get_fx_rate(rate.id) is None
+        assert await repo.fx_rates() == []
+        assert await repo.fx_rates_by_key([("EUR", date(2026, 1, 1))]) == {}
+
+
+class TestUsageRepository:
+    async def test_contacts_stay_in_the_organisation(
+        self, session: AsyncSession, org: Organisation, other_org: Organisation
+    ) -> None:
+        rows = await _two_orgs(session, org, other_org)
+        theirs = await create_contact(session, rows["theirs"], external_id="u-1")
+        repo = UsageRepository(session, org.id)
+
+        assert await repo.get_contact(theirs.id, visible=None) is None
+        assert await repo.contact_exists("u-1") is False
+        assert await repo.contact_accounts(theirs.id, visible=None) == []
+
+
+class TestFreshnessRepository:
+    async def test_claims_and_waits_stay_in_the_organisation(
+        self, session: AsyncSession, org: Organisation, other_org: Organisation
+    ) -> None:
+        rows = await _two_orgs(session, org, other_org)
+        await changes.note(session, other_org.id, [rows["theirs"].id])
+        await session.commit()
+        repo = FreshnessRepository(session, org.id)
+
+        assert await repo.waiting(rows["theirs"].id) is False
+        claimed = await repo.claim(
+            uuid.uuid4(), limit=10, now=clock.now(), stale_before=clock.now(), max_attempts=3
+        )
+        assert claimed == []
+        assert await FreshnessRepository(session, other_org.id).waiting(rows["theirs"].id)
+
+
+class TestTenancyRepository:
+    async def test_reads_its_own_organisations_time_zone(
+        self, session: AsyncSession, org: Organisation, other_org: Organisation
+    ) -> None:
+        other_org.time_zone = "Asia/Tokyo"
+        await session.flush()
+
+        assert await TenancyRepository(session, org.id).time_zone() == org.time_zone
+        assert await TenancyRepository(session, other_org.id).time_zone() == "Asia/Tokyo"
+
+
+def _repository_classes() -> set[type]:
+    found: set[type] = set()
+    for info in pkgutil.walk_packages(domain.__path__, "domain."):
+        module = importlib.import_module(info.name)
+        found |= {
+            cls
+            for name, cls in inspect.getmembers(module, inspect.isclass)
+            if name.endswith("Repository") and cls.__module__ == module.__name__
+        }
+    return found
+
+
+def test_every_repository_has_a_scoping_test() -> None:
+    classes = _repository_classes()
+    untested = {cls.__name__ for cls in classes} - {
+        name.removeprefix("Test") for name in globals() if name.startswith("Test")
+    }
+    assert len(classes) >= 16 and untested == set()
