@@ -6,7 +6,7 @@ import importlib
 import inspect
 import pkgutil
 import uuid
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -47,21 +47,27 @@ from domain.interactions.repository import (
     TimelineRepository,
 )
 from domain.metrics import service as metrics
-from domain.metrics.models import AccountMetricValues
+from domain.metrics.models import AccountMetricValues, ComputedMetric, MetricFormat
 from domain.metrics.repository import MetricsRepository
 from domain.orgs.models import Organisation
-from domain.revenue.models import FxRate
+from domain.revenue.models import FxRate, Subscription, SubscriptionStatus
 from domain.revenue.repository import RevenueRepository
 from domain.tenancy.repository import TenancyRepository
 from domain.usage.repository import UsageRepository
 from domain.users import service as users
 from domain.users.actor import Actor
-from domain.users.models import User
+from domain.users.models import (
+    OneTimeToken,
+    OneTimeTokenPurpose,
+    RecoveryCode,
+    RefreshToken,
+    User,
+)
 from domain.users.permissions import Permission
 from domain.users.repository import RoleRepository, UserRepository
 from tests.factories import create_account, create_api_key, create_user, role, user_by_role
 from tests.interaction_factories import create_interaction, create_note, create_ticket
-from tests.metric_factories import create_contact
+from tests.metric_factories import add_snapshot, create_contact
 
 
 def _sees_all(org: Organisation, user: User) -> Actor:
@@ -185,6 +191,31 @@ class TestMetricsRepository:
         assert await repo.computed_at(rows["theirs"].id) is None
         assert await repo.computed_at(rows["mine"].id) is not None
 
+    async def test_snapshots_and_computed_metrics_stay_in_the_organisation(
+        self, session: AsyncSession, org: Organisation, other_org: Organisation
+    ) -> None:
+        rows = await _two_orgs(session, org, other_org)
+        day = date(2026, 1, 1)
+        await add_snapshot(session, rows["theirs"], day, {"mrr": 5})
+        metric = ComputedMetric(
+            org_id=other_org.id,
+            key="double",
+            label="Double",
+            format=MetricFormat.NUMBER,
+            formula="mrr * 2",
+        )
+        session.add(metric)
+        await session.flush()
+        repo = MetricsRepository(session, org.id)
+
+        assert await MetricsRepository(session, other_org.id).snapshot_values(
+            rows["theirs"].id, day
+        ) == {"mrr": 5}
+        assert await repo.snapshot_values(rows["theirs"].id, day) == {}
+        assert await repo.history(rows["theirs"].id, "mrr", since=day, until=day) == []
+        assert await repo.get_computed(metric.id) is None
+        assert await repo.computed() == []
+
 
 async def _with_role(session: AsyncSession, user: User) -> User:
     loaded = await UserRepository(session, user.org_id).get(user.id)
@@ -210,6 +241,47 @@ class TestUserRepository:
         assert await UserRepository(session, other_org.id).advance_totp_step(
             rows["their_admin"].id, 5
         )
+
+    async def test_token_writes_change_nothing_of_another_organisations_user(
+        self, session: AsyncSession, org: Organisation, other_org: Organisation
+    ) -> None:
+        rows = await _two_orgs(session, org, other_org)
+        theirs, now = rows["their_admin"], clock.now()
+        family = uuid.uuid4()
+        refresh = RefreshToken(
+            org_id=other_org.id,
+            user_id=theirs.id,
+            family_id=family,
+            token_hash="r" * 64,
+            created_at=now,
+            expires_at=now + timedelta(days=1),
+        )
+        code = RecoveryCode(org_id=other_org.id, user_id=theirs.id, code_hash="c" * 64)
+        link = OneTimeToken(
+            org_id=other_org.id,
+            user_id=theirs.id,
+            purpose=OneTimeTokenPurpose.PASSWORD_RESET,
+            token_hash="l" * 64,
+            created_at=now,
+            expires_at=now + timedelta(days=1),
+        )
+        session.add_all([refresh, code, link])
+        await session.flush()
+        repo = UserRepository(session, org.id)
+
+        assert await repo.unused_recovery_codes(theirs.id) == []
+        await repo.revoke_refresh_tokens(theirs.id, now)
+        await repo.revoke_family(family, now)
+        await repo.delete_recovery_codes(theirs.id)
+        await repo.expire_link_tokens(theirs.id, OneTimeTokenPurpose.PASSWORD_RESET, now)
+        await session.flush()
+
+        for row in (refresh, link):
+            await session.refresh(row)
+        assert (refresh.revoked_at, link.used_at) == (None, None)
+        assert await UserRepository(session, other_org.id).unused_recovery_codes(theirs.id) == [
+            code
+        ]
 
 
 class TestRoleRepository:
@@ -465,6 +537,34 @@ class TestRevenueRepository:
         assert await repo.get_fx_rate(rate.id) is None
         assert await repo.fx_rates() == []
         assert await repo.fx_rates_by_key([("EUR", date(2026, 1, 1))]) == {}
+
+    async def test_subscriptions_waiting_under_the_same_reference_stay_in_their_organisation(
+        self, session: AsyncSession, org: Organisation, other_org: Organisation
+    ) -> None:
+        rows = await _two_orgs(session, org, other_org)
+        # Waiting for an account "same": both organisations have one.
+        theirs = Subscription(
+            org_id=other_org.id,
+            external_id="sub-1",
+            account_external_id="same",
+            status=SubscriptionStatus.ACTIVE,
+            currency="EUR",
+            starts_on=date(2026, 1, 1),
+        )
+        session.add(theirs)
+        await session.flush()
+        repo = RevenueRepository(session, org.id)
+
+        assert await repo.account_subscriptions(rows["mine"]) == []
+        assert await repo.page_account_invoices(rows["mine"], limit=10, offset=0) == ([], 0)
+        assert await repo.subscriptions_by_external_id(["sub-1"]) == {}
+        assert await repo.waiting_references() == set()
+        assert await repo.link_waiting({"same": rows["mine"].id}) == set()
+        await session.refresh(theirs)
+        assert theirs.account_id is None
+        assert await RevenueRepository(session, other_org.id).account_subscriptions(
+            rows["theirs"]
+        ) == [theirs]
 
 
 class TestUsageRepository:
