@@ -14,9 +14,7 @@ from typing import Any
 
 from pydantic import ValidationError
 from redis.asyncio import Redis
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import defer
 
 from domain.accounts import bulk_writes, custom_values
 from domain.accounts.errors import (
@@ -33,7 +31,6 @@ from domain.accounts.errors import (
     TierNotFound,
 )
 from domain.accounts.models import (
-    Account,
     AccountImport,
     CustomField,
     CustomFieldType,
@@ -41,7 +38,11 @@ from domain.accounts.models import (
     LifecycleStage,
     Tier,
 )
-from domain.accounts.repository import AccountRepository, ConfigRepository
+from domain.accounts.repository import (
+    ConfigRepository,
+    ImportRepository,
+    find_import_in_any_organisation,
+)
 from domain.accounts.schemas import AccountCreate, AccountImportRead, AccountUpdate, ChurnCreate
 from domain.common import clock, jobs
 from domain.common.errors import DomainError
@@ -192,19 +193,6 @@ async def start_import(
     return account_import
 
 
-def _visible_imports(actor: Actor) -> Any:
-    # Without "view all accounts", a user sees only their own imports: another CSM's report may
-    # name accounts they cannot see.
-    stmt = (
-        select(AccountImport)
-        .options(defer(AccountImport.csv_text, raiseload=True))
-        .where(AccountImport.org_id == actor.org_id)
-    )
-    if not actor.sees_all_accounts:
-        stmt = stmt.where(AccountImport.created_by_id == actor.user_id)
-    return stmt
-
-
 async def _progress(redis: Redis, import_id: uuid.UUID) -> int | None:
     raw = await redis.get(progress_key(import_id))
     if raw is None:
@@ -228,9 +216,7 @@ async def _read(redis: Redis, account_import: AccountImport) -> AccountImportRea
 async def get_import(
     session: AsyncSession, actor: Actor, import_id: uuid.UUID, *, redis: Redis
 ) -> AccountImportRead:
-    account_import = await session.scalar(
-        _visible_imports(actor).where(AccountImport.id == import_id)
-    )
+    account_import = await ImportRepository(session, actor).get(import_id)
     if account_import is None:
         raise ImportNotFound()
     return await _read(redis, account_import)
@@ -239,11 +225,7 @@ async def get_import(
 async def list_imports(
     session: AsyncSession, actor: Actor, *, redis: Redis
 ) -> list[AccountImportRead]:
-    rows = await session.scalars(
-        _visible_imports(actor)
-        .order_by(AccountImport.created_at.desc(), AccountImport.id)
-        .limit(MAX_LISTED)
-    )
+    rows = await ImportRepository(session, actor).latest(limit=MAX_LISTED)
     return [await _read(redis, r) for r in rows]
 
 
@@ -306,22 +288,9 @@ async def _lookups(session: AsyncSession, actor: Actor, external_ids: set[str]) 
     visible: set[uuid.UUID] = set()
     churned: dict[uuid.UUID, tuple[dt.date, str]] = {}
     wanted = sorted(external_ids)
-    visible_ids = AccountRepository(session, actor).visible_ids()
+    imports = ImportRepository(session, actor)
     for start in range(0, len(wanted), _LOOKUP_CHUNK):
-        chunk = wanted[start : start + _LOOKUP_CHUNK]
-        rows = await session.execute(
-            select(
-                Account.external_id,
-                Account.id,
-                Account.id.in_(visible_ids),
-                Account.churned_on,
-                Account.churn_reason,
-            ).where(
-                Account.org_id == actor.org_id,
-                Account.deleted_at.is_(None),
-                Account.external_id.in_(chunk),
-            )
-        )
+        rows = await imports.accounts_by_external_id(wanted[start : start + _LOOKUP_CHUNK])
         for external_id, account_id, is_visible, churned_on, churn_reason in rows:
             existing[external_id] = account_id
             if is_visible:
@@ -561,11 +530,8 @@ async def _actor_of(session: AsyncSession, account_import: AccountImport) -> Act
 async def begin_import(session: AsyncSession, import_id: uuid.UUID) -> bool:
     """Mark a queued import running (its own short transaction, so the SPA sees it at once).
     False when there is nothing to run: unknown, or already finished."""
-    account_import = await session.scalar(
-        select(AccountImport)
-        .options(defer(AccountImport.csv_text, raiseload=True))
-        .where(AccountImport.id == import_id)
-        .with_for_update()
+    account_import = await find_import_in_any_organisation(
+        session, import_id, lock=True, with_csv=False
     )
     if account_import is None or account_import.status in (
         ImportStatus.SUCCEEDED,
@@ -590,8 +556,8 @@ async def run_import(session: AsyncSession, redis: Redis, import_id: uuid.UUID) 
     """Validate every row, then (unless a dry run or any row is invalid) upsert them all.
     Nothing is written to accounts unless every row is valid; re-running a finished import
     changes nothing."""
-    account_import = await session.scalar(
-        select(AccountImport).where(AccountImport.id == import_id).with_for_update()
+    account_import = await find_import_in_any_organisation(
+        session, import_id, lock=True, with_csv=True
     )
     if account_import is None:
         raise ImportNotFound()
@@ -788,10 +754,8 @@ async def _write(
 
 async def fail_import(session: AsyncSession, import_id: uuid.UUID, message: str) -> None:
     """Give up on a run that kept crashing: nothing of it was kept, and it says so."""
-    account_import = await session.scalar(
-        select(AccountImport)
-        .options(defer(AccountImport.csv_text, raiseload=True))
-        .where(AccountImport.id == import_id)
+    account_import = await find_import_in_any_organisation(
+        session, import_id, lock=False, with_csv=False
     )
     if account_import is None or account_import.status in (
         ImportStatus.SUCCEEDED,

@@ -9,13 +9,12 @@ from dataclasses import replace
 from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, EmailStr, Field, TypeAdapter
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain.accounts.bulk_writes import AccountEdit, NewAccount, write_accounts
 from domain.accounts.errors import ExternalIdTaken
-from domain.accounts.models import Account, LifecycleStage, Tier
-from domain.accounts.repository import ConfigRepository
+from domain.accounts.models import LifecycleStage, Tier
+from domain.accounts.repository import AccountBatchRepository, ConfigRepository
 from domain.accounts.schemas import (
     AccountCreate,
     AccountName,
@@ -138,18 +137,12 @@ class _Names:
             for u in await users.list_users(session, actor)
             if u.status != UserStatus.INACTIVE and Permission.CSM_SEAT in u.role.permissions
         }
-        rows = await session.execute(
-            select(Account.external_id, Account.id).where(
-                Account.org_id == actor.org_id,
-                Account.deleted_at.is_(None),
-                Account.external_id.in_(sorted(external_ids)),
-            )
-        )
+        accounts = await AccountBatchRepository(session, actor).external_ids_in_use(external_ids)
         return cls(
             tiers=list(await config.all(Tier)),
             stages=list(await config.all(LifecycleStage)),
             csms=csms,
-            accounts={external_id: account_id for external_id, account_id in rows},
+            accounts=accounts,
         )
 
     def lookup(self, table: dict[str, uuid.UUID], name: str | None, what: str) -> uuid.UUID | None:

@@ -17,11 +17,13 @@ from sqlalchemy import (
     update,
 )
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import defer, selectinload
 
 from domain.accounts.models import (
     Account,
     AccountCsm,
+    AccountImport,
+    AccountView,
     AttributeTrigger,
     ChurnEvent,
     CsmAssignmentPeriod,
@@ -284,7 +286,7 @@ class AccountRepository(VisibleAccounts):
 
 
 class ConfigRepository:
-    """Tiers, lifecycle stages and custom fields of one organisation."""
+    """Tiers, lifecycle stages, custom fields and saved views of one organisation."""
 
     def __init__(self, session: AsyncSession, org_id: uuid.UUID) -> None:
         self.session = session
@@ -364,6 +366,19 @@ class ConfigRepository:
         return await self.session.scalar(
             select(CustomField).where(CustomField.org_id == self.org_id, CustomField.key == key)
         )
+
+    def _views_of(self, user_id: uuid.UUID | None) -> Select[AccountView]:
+        return select(AccountView).where(
+            AccountView.org_id == self.org_id,
+            or_(AccountView.is_shared.is_(True), AccountView.owner_id == user_id),
+        )
+
+    async def views(self, *, seen_by: uuid.UUID | None) -> list[AccountView]:
+        """The shared views and the user's own, by name."""
+        return list(await self.session.scalars(self._views_of(seen_by).order_by(AccountView.name)))
+
+    async def view(self, view_id: uuid.UUID, *, seen_by: uuid.UUID | None) -> AccountView | None:
+        return await self.session.scalar(self._views_of(seen_by).where(AccountView.id == view_id))
 
 
 class AccountBatchRepository:
@@ -564,3 +579,68 @@ class AccountBatchRepository:
         ]
         if held:
             await self.reload(held)
+
+
+class ImportRepository:
+    """CSV imports of one organisation. Without "view all accounts" an actor sees only their
+    own imports: another CSM's report may name accounts they cannot see."""
+
+    def __init__(self, session: AsyncSession, actor: Actor) -> None:
+        self.session = session
+        self.actor = actor
+        self.org_id = actor.org_id
+
+    def _visible(self) -> Select[AccountImport]:
+        stmt = (
+            select(AccountImport)
+            .options(defer(AccountImport.csv_text, raiseload=True))
+            .where(AccountImport.org_id == self.org_id)
+        )
+        if not self.actor.sees_all_accounts:
+            stmt = stmt.where(AccountImport.created_by_id == self.actor.user_id)
+        return stmt
+
+    async def get(self, import_id: uuid.UUID) -> AccountImport | None:
+        return await self.session.scalar(self._visible().where(AccountImport.id == import_id))
+
+    async def latest(self, *, limit: int) -> list[AccountImport]:
+        return list(
+            await self.session.scalars(
+                self._visible()
+                .order_by(AccountImport.created_at.desc(), AccountImport.id)
+                .limit(limit)
+            )
+        )
+
+    async def accounts_by_external_id(
+        self, external_ids: list[str]
+    ) -> list[Row[str, uuid.UUID, bool, date | None, str | None]]:
+        """(external id, id, visible to the actor, churned on, churn reason) of the live accounts
+        of the whole organisation holding these external ids."""
+        visible_ids = AccountRepository(self.session, self.actor).visible_ids()
+        result = await self.session.execute(
+            select(
+                Account.external_id,
+                Account.id,
+                Account.id.in_(visible_ids),
+                Account.churned_on,
+                Account.churn_reason,
+            ).where(
+                Account.org_id == self.org_id,
+                Account.deleted_at.is_(None),
+                Account.external_id.in_(external_ids),
+            )
+        )
+        return list(result.all())
+
+
+async def find_import_in_any_organisation(
+    session: AsyncSession, import_id: uuid.UUID, *, lock: bool, with_csv: bool
+) -> AccountImport | None:
+    """An import by id alone, for the jobs that run it (the import says whose it is)."""
+    stmt = select(AccountImport).where(AccountImport.id == import_id)
+    if not with_csv:
+        stmt = stmt.options(defer(AccountImport.csv_text, raiseload=True))
+    if lock:
+        stmt = stmt.with_for_update()
+    return await session.scalar(stmt)

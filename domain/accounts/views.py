@@ -2,37 +2,25 @@
 
 import uuid
 
-from sqlalchemy import ColumnElement, and_, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain.accounts import service
 from domain.accounts.errors import AccountViewNotFound
 from domain.accounts.fields import check_columns
 from domain.accounts.models import AccountView
+from domain.accounts.repository import ConfigRepository
 from domain.accounts.schemas import AccountViewWrite
 from domain.audit import service as audit
 from domain.users.actor import Actor, require
 from domain.users.permissions import Permission
 
 
-def _visible(actor: Actor) -> ColumnElement[bool]:
-    return and_(
-        AccountView.org_id == actor.org_id,
-        or_(AccountView.is_shared.is_(True), AccountView.owner_id == actor.user_id),
-    )
-
-
 async def list_views(session: AsyncSession, actor: Actor) -> list[AccountView]:
-    rows = await session.scalars(
-        select(AccountView).where(_visible(actor)).order_by(AccountView.name)
-    )
-    return list(rows)
+    return await ConfigRepository(session, actor.org_id).views(seen_by=actor.user_id)
 
 
 async def _editable(session: AsyncSession, actor: Actor, view_id: uuid.UUID) -> AccountView:
-    view = await session.scalar(
-        select(AccountView).where(_visible(actor), AccountView.id == view_id)
-    )
+    view = await ConfigRepository(session, actor.org_id).view(view_id, seen_by=actor.user_id)
     if view is None:
         raise AccountViewNotFound()
     # Anyone edits their own views; shared views of others need "configure product settings".

@@ -7,11 +7,14 @@ from email.message import EmailMessage
 from enum import StrEnum
 
 import aiosmtplib
-from sqlalchemy import and_, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain.common import jobs
 from domain.emails.models import OutboundEmail, OutboxStatus
+from domain.emails.repository import (
+    all_organisations_emails_to_send,
+    lock_any_organisations_email,
+)
 
 MAX_ATTEMPTS = 5
 SMTP_TIMEOUT_SECONDS = 30  # per SMTP command
@@ -94,9 +97,7 @@ async def claim(
     died, perhaps after its send: the email is claimed again and resent with the same
     Message-ID (at least once, and a duplicate can be told by its Message-ID).
     """
-    email = await session.scalar(
-        select(OutboundEmail).where(OutboundEmail.id == email_id).with_for_update()
-    )
+    email = await lock_any_organisations_email(session, email_id)
     if email is None or email.status in (OutboxStatus.SENT, OutboxStatus.FAILED):
         return Delivery.NOTHING_TO_DO
     if (
@@ -150,17 +151,4 @@ async def finish(
 async def pending_email_ids(session: AsyncSession, *, now: datetime) -> list[uuid.UUID]:
     """Emails still to send: pending, or claimed by a run that died (the claim is stale), for
     the sweep that re-enqueues anything a crash left behind."""
-    rows = await session.scalars(
-        select(OutboundEmail.id)
-        .where(
-            or_(
-                OutboundEmail.status == OutboxStatus.PENDING,
-                and_(
-                    OutboundEmail.status == OutboxStatus.SENDING,
-                    OutboundEmail.claimed_at <= now - CLAIM_TIMEOUT,
-                ),
-            )
-        )
-        .limit(1000)
-    )
-    return list(rows)
+    return await all_organisations_emails_to_send(session, claimed_before=now - CLAIM_TIMEOUT)

@@ -254,13 +254,15 @@ class FreshnessRepository:
         return int(await self.session.scalar(_LAST_ISSUED) or 0)
 
 
-async def organisations_with_work(
+async def all_organisations_with_work(
     session: AsyncSession, *, stale_before: datetime
 ) -> list[tuple[uuid.UUID, int]]:
     rows = await session.execute(_ORGANISATIONS_WITH_WORK, {"stale_before": stale_before})
     return [(org_id, int(n)) for org_id, n in rows]
 
 
-async def retry_failed(session: AsyncSession, *, retry_before: datetime) -> int:
+async def retry_failed_in_all_organisations(
+    session: AsyncSession, *, retry_before: datetime
+) -> int:
     result = await session.execute(_RETRY_FAILED, {"retry_before": retry_before})
     return int(result.rowcount)  # type: ignore[attr-defined]  # CursorResult of a DML

@@ -71,11 +71,13 @@ async def record_stages(session: AsyncSession, org_id: uuid.UUID, stages: list[S
 async def organisations_with_work(session: AsyncSession) -> list[tuple[uuid.UUID, int]]:
     """Organisations with changed accounts to bring up to date (every organisation, for the
     scheduler), the longest waiting first, with how many accounts each."""
-    return await repository.organisations_with_work(session, stale_before=clock.now() - LEASE)
+    return await repository.all_organisations_with_work(session, stale_before=clock.now() - LEASE)
 
 
 async def retry_failed(session: AsyncSession) -> int:
-    return await repository.retry_failed(session, retry_before=clock.now() - RETRY_FAILED_AFTER)
+    return await repository.retry_failed_in_all_organisations(
+        session, retry_before=clock.now() - RETRY_FAILED_AFTER
+    )
 
 
 async def freshness(session: AsyncSession, actor: Actor) -> FreshnessRead:

@@ -5,7 +5,6 @@ import uuid
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain.audit import service as audit
@@ -13,7 +12,12 @@ from domain.common import clock
 from domain.common.pagination import Paged
 from domain.integration import keys
 from domain.integration.errors import ApiKeyNotFound, InvalidApiKey
-from domain.integration.models import ApiCall, ApiKey, ApiScope, WebhookDelivery
+from domain.integration.models import ApiCall, ApiKey, ApiScope
+from domain.integration.repository import (
+    IntegrationRepository,
+    find_key_in_any_organisation,
+    prune_all_organisations,
+)
 from domain.integration.schemas import ApiKeyCreate
 from domain.users.actor import Actor, require
 from domain.users.permissions import Permission
@@ -50,12 +54,7 @@ def _snapshot(key: ApiKey) -> dict[str, Any]:
 
 async def list_keys(session: AsyncSession, actor: Actor) -> list[ApiKey]:
     require(actor, Permission.CONFIGURE_CONNECTORS)
-    rows = await session.scalars(
-        select(ApiKey)
-        .where(ApiKey.org_id == actor.org_id)
-        .order_by(ApiKey.revoked_at.is_not(None), ApiKey.created_at.desc())
-    )
-    return list(rows)
+    return await IntegrationRepository(session, actor.org_id).keys()
 
 
 async def create_key(session: AsyncSession, actor: Actor, data: ApiKeyCreate) -> tuple[ApiKey, str]:
@@ -79,9 +78,7 @@ async def create_key(session: AsyncSession, actor: Actor, data: ApiKeyCreate) ->
 
 
 async def _get(session: AsyncSession, actor: Actor, key_id: uuid.UUID) -> ApiKey:
-    key = await session.scalar(
-        select(ApiKey).where(ApiKey.org_id == actor.org_id, ApiKey.id == key_id)
-    )
+    key = await IntegrationRepository(session, actor.org_id).key(key_id)
     if key is None:
         raise ApiKeyNotFound()
     return key
@@ -104,17 +101,12 @@ async def authenticate(session: AsyncSession, credential: str) -> Actor:
     prefix = keys.prefix_of(credential)
     key = None
     if prefix is not None:
-        key = await session.scalar(select(ApiKey).where(ApiKey.prefix == prefix))
+        key = await find_key_in_any_organisation(session, prefix)
     if key is None or key.revoked_at is not None or not keys.matches(credential, key.secret_hash):
         raise InvalidApiKey()
     now = clock.now()
     if key.last_used_at is None or now - key.last_used_at > LAST_USED_RESOLUTION:
-        await session.execute(
-            update(ApiKey)
-            .where(ApiKey.id == key.id)
-            .values(last_used_at=now)
-            .execution_options(synchronize_session=False)
-        )
+        await IntegrationRepository(session, key.org_id).note_key_used(key.id, now)
     return Actor(
         org_id=key.org_id,
         user_id=None,
@@ -135,14 +127,10 @@ async def list_calls(
     """The key's recent calls, newest first (kept for API_LOG_RETENTION)."""
     require(actor, Permission.CONFIGURE_CONNECTORS)
     key = await _get(session, actor, key_id)
-    stmt = select(ApiCall).where(ApiCall.org_id == actor.org_id, ApiCall.api_key_id == key.id)
-    if only_errors:
-        stmt = stmt.where((ApiCall.rejected > 0) | (ApiCall.status >= 400))
-    total = await session.scalar(select(func.count()).select_from(stmt.subquery()))
-    rows = await session.scalars(
-        stmt.order_by(ApiCall.received_at.desc(), ApiCall.id).limit(limit).offset(offset)
+    items, total = await IntegrationRepository(session, actor.org_id).calls(
+        key.id, only_errors=only_errors, limit=limit, offset=offset
     )
-    return Paged(items=list(rows), total=total or 0, limit=limit, offset=offset)
+    return Paged(items=items, total=total, limit=limit, offset=offset)
 
 
 def record_call(
@@ -180,10 +168,8 @@ def record_call(
 async def prune(session: AsyncSession, *, now: datetime) -> int:
     """Forget API calls and webhook ids older than their retention (a daily job); returns how
     many rows went."""
-    calls = await session.execute(
-        delete(ApiCall).where(ApiCall.received_at < now - API_LOG_RETENTION)
+    return await prune_all_organisations(
+        session,
+        calls_before=now - API_LOG_RETENTION,
+        deliveries_before=now - WEBHOOK_ID_RETENTION,
     )
-    deliveries = await session.execute(
-        delete(WebhookDelivery).where(WebhookDelivery.received_at < now - WEBHOOK_ID_RETENTION)
-    )
-    return sum(int(getattr(r, "rowcount", 0) or 0) for r in (calls, deliveries))

@@ -14,8 +14,6 @@ from datetime import datetime, timedelta
 from typing import Annotated, Any, Literal, Union
 
 from pydantic import BaseModel, Field, ValidationError, create_model
-from sqlalchemy import or_, select
-from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 from standardwebhooks.webhooks import Webhook, WebhookVerificationError
 
@@ -26,6 +24,7 @@ from domain.common.schemas import BatchResult
 from domain.freshness import changes
 from domain.integration.errors import InvalidWebhookSignature, UnknownWebhookType
 from domain.integration.models import WebhookDelivery, WebhookSecret
+from domain.integration.repository import IntegrationRepository
 from domain.integration.schemas import WebhookReceipt
 from domain.users.actor import Actor, require
 from domain.users.permissions import Permission
@@ -83,12 +82,7 @@ def _envelope(webhook_type: str, data: tuple[type[BaseModel], ...]) -> type[Base
 
 async def list_secrets(session: AsyncSession, actor: Actor) -> list[WebhookSecret]:
     require(actor, Permission.CONFIGURE_CONNECTORS)
-    rows = await session.scalars(
-        select(WebhookSecret)
-        .where(WebhookSecret.org_id == actor.org_id)
-        .order_by(WebhookSecret.created_at.desc())
-    )
-    return list(rows)
+    return await IntegrationRepository(session, actor.org_id).secrets()
 
 
 async def rotate_secret(session: AsyncSession, actor: Actor) -> WebhookSecret:
@@ -114,16 +108,7 @@ async def rotate_secret(session: AsyncSession, actor: Actor) -> WebhookSecret:
 async def _live_secrets(
     session: AsyncSession, org_id: uuid.UUID, *, now: datetime
 ) -> list[WebhookSecret]:
-    rows = await session.scalars(
-        select(WebhookSecret).where(
-            WebhookSecret.org_id == org_id,
-            or_(
-                WebhookSecret.retired_at.is_(None),
-                WebhookSecret.retired_at > now - ROTATION_GRACE,
-            ),
-        )
-    )
-    return list(rows)
+    return await IntegrationRepository(session, org_id).secrets_live_since(now - ROTATION_GRACE)
 
 
 def _verified(secret: str, body: bytes, headers: Mapping[str, str]) -> bool:
@@ -153,24 +138,10 @@ async def receive(
         raise UnknownWebhookType(f"Unknown webhook type {envelope.type!r}; known: {known}")
     webhook_id = headers.get("webhook-id", "")[:200]
     # Claim the id first: of two concurrent deliveries only one gets the row.
-    claimed = await session.scalar(
-        insert(WebhookDelivery)
-        .values(
-            id=uuid.uuid4(),
-            org_id=org_id,
-            webhook_id=webhook_id,
-            type=envelope.type,
-            received_at=now,
-        )
-        .on_conflict_do_nothing(index_elements=["org_id", "webhook_id"])
-        .returning(WebhookDelivery.id)
-    )
+    repo = IntegrationRepository(session, org_id)
+    claimed = await repo.claim_delivery(webhook_id, type=envelope.type, received_at=now)
     if claimed is None:
-        first = await session.scalar(
-            select(WebhookDelivery).where(
-                WebhookDelivery.org_id == org_id, WebhookDelivery.webhook_id == webhook_id
-            )
-        )
+        first = await repo.delivery(webhook_id)
         assert first is not None
         return WebhookReceipt.model_validate(
             {

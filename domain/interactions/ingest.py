@@ -7,8 +7,6 @@ import uuid
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
-from sqlalchemy import or_, select, text, tuple_
-from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain.common import clock
@@ -32,6 +30,7 @@ from domain.interactions.models import (
     TicketPriority,
     TicketStatus,
 )
+from domain.interactions.repository import InteractionBatchRepository
 from domain.interactions.schemas import (
     MAX_PARTICIPANTS,
     ContactName,
@@ -166,10 +165,10 @@ async def _upsert_tickets(
             row["closed_at"] = None
     await _upsert(
         session,
+        actor.org_id,
         Ticket,
         [row for _, _, row in rows],
         ("account_id", "subject", "status", "priority", "opened_at", "closed_at"),
-        index_where=None,
     )
     await _stored(session, Ticket, actor.org_id, rows, outcome)
     return outcome.result()
@@ -191,10 +190,10 @@ async def _upsert_interactions(
     rows = await _rows_with_accounts(session, actor, batch.items, outcome)
     await _upsert(
         session,
+        actor.org_id,
         Interaction,
         [row for _, _, row in rows],
         ("account_id", "type", "occurred_at", "subject", "body", "outcome", "participant_contacts"),
-        index_where=text("external_id IS NOT NULL"),
     )
     await _stored(session, Interaction, actor.org_id, rows, outcome)
     return outcome.result()
@@ -212,12 +211,7 @@ async def _stored(
     if not rows:
         return
     keys = [(item.source, item.external_id) for _, item, _ in rows]
-    found = await session.execute(
-        select(model.source, model.external_id, model.id).where(
-            model.org_id == org_id, tuple_(model.source, model.external_id).in_(keys)
-        )
-    )
-    ids = {(source, external_id): id_ for source, external_id, id_ in found}
+    ids = await InteractionBatchRepository(session, org_id).ids_by_key(model, keys)
     for index, item, _ in rows:
         outcome.stored(index, item.external_id, ids[(item.source, item.external_id)])
     outcome.accepted += len(rows)
@@ -243,39 +237,15 @@ async def upsert_interaction(
 
 async def _upsert(
     session: AsyncSession,
+    org_id: uuid.UUID,
     model: type[Ticket] | type[Interaction],
     rows: list[dict[str, Any]],
     columns: tuple[str, ...],
-    *,
-    index_where: Any,
 ) -> None:
     if not rows:
         return
-    table = model.__table__
-    # In key order, so concurrent batches sharing records lock them in one order (no deadlock).
-    rows = sorted(rows, key=lambda row: (row["source"], row["external_id"]))
-    org_id = rows[0]["org_id"]
-    # A record moved to another account changes the figures of the one it leaves too.
-    keys = [(row["source"], row["external_id"]) for row in rows]
-    stored = await session.execute(
-        select(model.source, model.external_id, model.account_id).where(
-            model.org_id == org_id, tuple_(model.source, model.external_id).in_(keys)
-        )
-    )
-    new_account = {(row["source"], row["external_id"]): row["account_id"] for row in rows}
-    left = {a for source, ext, a in stored if new_account[(source, ext)] != a}
-    stmt = insert(model).values(rows)
-    changed = [table.c[c].is_distinct_from(stmt.excluded[c]) for c in columns]
-    written = await session.execute(
-        stmt.on_conflict_do_update(
-            index_elements=["org_id", "source", "external_id"],
-            index_where=index_where,
-            set_={**{c: stmt.excluded[c] for c in columns}, "updated_at": clock.now()},
-            # Unchanged records are left alone: a re-sent batch writes nothing.
-            where=or_(*changed),
-        ).returning(table.c.account_id)
-    )
-    await note_change(session, org_id, {*written.scalars(), *left})
+    changed = await InteractionBatchRepository(session, org_id).upsert(model, rows, columns)
+    await note_change(session, org_id, changed)
 
 
 @webhooks.handles("tickets.upsert", TicketBatch, TicketUpsert)

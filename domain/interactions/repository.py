@@ -1,9 +1,11 @@
 import uuid
+from collections.abc import Callable, Collection
 from datetime import datetime
 from typing import Any
 
 from sqlalchemy import (
     ARRAY,
+    TIMESTAMP,
     Row,
     Select,
     Text,
@@ -11,16 +13,33 @@ from sqlalchemy import (
     and_,
     any_,
     bindparam,
+    cast,
     func,
     literal,
+    null,
+    or_,
     select,
+    text,
+    tuple_,
     union_all,
 )
+from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from domain.accounts.models import Account
+from domain.accounts.models import (
+    Account,
+    ChurnEvent,
+    CsmAssignmentPeriod,
+    CsmScoreEntry,
+    NpsResponse,
+    StagePeriod,
+    StatusUpdate,
+)
+from domain.common import clock
 from domain.common.bulk_sql import among
 from domain.interactions.models import Interaction, InteractionType, Note, Ticket
+from domain.interactions.schemas import TimelineKind
+from domain.orgs.models import Organisation
 from domain.users.models import User
 
 # Marks around matches in ts_headline output; the service escapes the text, then turns them
@@ -284,3 +303,227 @@ class InteractionRepository:
         # A page past the end has no row to carry the total.
         total = await self.session.scalar(select(func.count()).select_from(results))
         return found, total or 0
+
+
+# --- the timeline: every kind of an account's history in one UNION ALL, sorted and paged by
+# the database, so a page costs the same however long the history is.
+
+_TIMELINE_DETAIL_CHARS = 2000
+
+
+def _timeline_item(
+    kind: TimelineKind, model: Any, occurred_at: Any, title: Any, detail: Any, author_id: Any
+) -> Select[Any]:
+    return select(
+        literal(kind.value, Text).label("kind"),
+        model.id.label("id"),
+        occurred_at.label("occurred_at"),
+        cast(title, Text).label("title"),
+        cast(detail, Text).label("detail"),
+        cast(author_id, Uuid).label("author_id"),
+        model.account_id.label("account_id"),
+    )
+
+
+def _user_name(user_id: Any) -> Any:
+    return select(User.full_name).where(User.id == user_id).correlate_except(User).scalar_subquery()
+
+
+def _timeline_branches(
+    org_id: uuid.UUID, account_ids: list[uuid.UUID]
+) -> dict[TimelineKind, Callable[[], Any]]:
+    def of(model: Any) -> Any:
+        return (model.org_id == org_id) & among(model.account_id, account_ids)
+
+    # Churn dates are days in the organisation's time zone: midnight there.
+    org_tz = select(Organisation.time_zone).where(Organisation.id == org_id).scalar_subquery()
+
+    def day_start(day: Any) -> Any:
+        return func.timezone(org_tz, cast(day, TIMESTAMP(timezone=False)))
+
+    return {
+        TimelineKind.INTERACTION: lambda: _timeline_item(
+            TimelineKind.INTERACTION,
+            Interaction,
+            Interaction.occurred_at,
+            func.coalesce(Interaction.subject, func.initcap(Interaction.type)),
+            func.left(func.coalesce(Interaction.outcome, Interaction.body), _TIMELINE_DETAIL_CHARS),
+            Interaction.author_id,
+        ).where(of(Interaction)),
+        TimelineKind.NOTE: lambda: _timeline_item(
+            TimelineKind.NOTE,
+            Note,
+            Note.created_at,
+            literal("Note"),
+            Note.body,
+            Note.author_id,
+        ).where(of(Note)),
+        TimelineKind.TICKET: lambda: _timeline_item(
+            TimelineKind.TICKET,
+            Ticket,
+            Ticket.opened_at,
+            "Ticket opened: " + Ticket.subject,
+            Ticket.priority + " priority, " + Ticket.status,
+            null(),
+        ).where(of(Ticket)),
+        # Only the ticket's current close: a reopened ticket has no closed_at (tickets keep
+        # no status history), and help desks do not say who closed it.
+        TimelineKind.TICKET_CLOSED: lambda: _timeline_item(
+            TimelineKind.TICKET_CLOSED,
+            Ticket,
+            Ticket.closed_at,
+            "Ticket " + Ticket.status + ": " + Ticket.subject,
+            Ticket.priority + " priority",
+            null(),
+        ).where(of(Ticket), Ticket.closed_at.is_not(None)),
+        TimelineKind.STATUS_UPDATE: lambda: _timeline_item(
+            TimelineKind.STATUS_UPDATE,
+            StatusUpdate,
+            StatusUpdate.posted_at,
+            StatusUpdate.title,
+            StatusUpdate.details,
+            StatusUpdate.changed_by_id,
+        ).where(of(StatusUpdate)),
+        TimelineKind.STAGE_CHANGE: lambda: _timeline_item(
+            TimelineKind.STAGE_CHANGE,
+            StagePeriod,
+            StagePeriod.entered_at,
+            "Stage: " + StagePeriod.stage_name,
+            null(),
+            StagePeriod.changed_by_id,
+        ).where(of(StagePeriod)),
+        TimelineKind.CSM_ASSIGNED: lambda: _timeline_item(
+            TimelineKind.CSM_ASSIGNED,
+            CsmAssignmentPeriod,
+            CsmAssignmentPeriod.assigned_at,
+            "CSM assigned: " + func.coalesce(_user_name(CsmAssignmentPeriod.user_id), "a user"),
+            null(),
+            CsmAssignmentPeriod.changed_by_id,
+        ).where(of(CsmAssignmentPeriod)),
+        TimelineKind.CSM_UNASSIGNED: lambda: _timeline_item(
+            TimelineKind.CSM_UNASSIGNED,
+            CsmAssignmentPeriod,
+            CsmAssignmentPeriod.unassigned_at,
+            "CSM unassigned: " + func.coalesce(_user_name(CsmAssignmentPeriod.user_id), "a user"),
+            null(),
+            CsmAssignmentPeriod.changed_by_id,
+        ).where(of(CsmAssignmentPeriod), CsmAssignmentPeriod.unassigned_at.is_not(None)),
+        TimelineKind.CSM_SCORE: lambda: _timeline_item(
+            TimelineKind.CSM_SCORE,
+            CsmScoreEntry,
+            CsmScoreEntry.recorded_at,
+            "CSM score: " + cast(CsmScoreEntry.score, Text),
+            null(),
+            CsmScoreEntry.changed_by_id,
+        ).where(of(CsmScoreEntry)),
+        TimelineKind.NPS_RESPONSE: lambda: _timeline_item(
+            TimelineKind.NPS_RESPONSE,
+            NpsResponse,
+            NpsResponse.responded_at,
+            "NPS: " + cast(NpsResponse.score, Text),
+            NpsResponse.contact,
+            NpsResponse.changed_by_id,
+        ).where(of(NpsResponse)),
+        TimelineKind.CHURN: lambda: _timeline_item(
+            TimelineKind.CHURN,
+            ChurnEvent,
+            day_start(ChurnEvent.churned_on),
+            literal("Churned"),
+            ChurnEvent.reason,
+            ChurnEvent.changed_by_id,
+        ).where(of(ChurnEvent)),
+        TimelineKind.REACTIVATION: lambda: _timeline_item(
+            TimelineKind.REACTIVATION,
+            ChurnEvent,
+            day_start(ChurnEvent.reactivated_on),
+            literal("Reactivated"),
+            null(),
+            ChurnEvent.reactivated_by_id,
+        ).where(of(ChurnEvent), ChurnEvent.reactivated_on.is_not(None)),
+    }
+
+
+class TimelineRepository:
+    def __init__(self, session: AsyncSession, org_id: uuid.UUID) -> None:
+        self.session = session
+        self.org_id = org_id
+
+    async def page(
+        self,
+        account_ids: list[uuid.UUID],
+        *,
+        kinds: Collection[TimelineKind] | None,
+        limit: int,
+        offset: int,
+    ) -> tuple[list[Any], int]:
+        """One page of the timeline of these accounts, newest first, and how many items it
+        has. Each item names its account. The caller has checked that the accounts are
+        visible."""
+        branches = _timeline_branches(self.org_id, account_ids)
+        wanted = [build() for kind, build in branches.items() if not kinds or kind in kinds]
+        feed = union_all(*wanted).subquery("timeline")
+        total = await self.session.scalar(select(func.count()).select_from(feed))
+        rows = await self.session.execute(
+            select(feed, Account.name.label("account_name"))
+            .join(Account, Account.id == feed.c.account_id)
+            .order_by(feed.c.occurred_at.desc(), feed.c.kind, feed.c.id)
+            .limit(limit)
+            .offset(offset)
+        )
+        return list(rows), total or 0
+
+
+class InteractionBatchRepository:
+    """Upserts of batches of tickets and interactions of one organisation, by their source's
+    keys (source, external_id); the accounts are resolved and checked by the caller."""
+
+    def __init__(self, session: AsyncSession, org_id: uuid.UUID) -> None:
+        self.session = session
+        self.org_id = org_id
+
+    async def ids_by_key(
+        self, model: type[Ticket] | type[Interaction], keys: list[tuple[str, str]]
+    ) -> dict[tuple[str, str | None], uuid.UUID]:
+        found = await self.session.execute(
+            select(model.source, model.external_id, model.id).where(
+                model.org_id == self.org_id, tuple_(model.source, model.external_id).in_(keys)
+            )
+        )
+        return {(source, external_id): id_ for source, external_id, id_ in found}
+
+    async def upsert(
+        self,
+        model: type[Ticket] | type[Interaction],
+        rows: list[dict[str, Any]],
+        columns: tuple[str, ...],
+    ) -> set[uuid.UUID]:
+        """Insert or update the records; the accounts whose records changed, including those a
+        moved record left."""
+        table = model.__table__
+        # In key order, so concurrent batches sharing records lock them in one order (no
+        # deadlock).
+        rows = sorted(
+            ({**row, "org_id": self.org_id} for row in rows),
+            key=lambda row: (row["source"], row["external_id"]),
+        )
+        keys = [(row["source"], row["external_id"]) for row in rows]
+        stored = await self.session.execute(
+            select(model.source, model.external_id, model.account_id).where(
+                model.org_id == self.org_id, tuple_(model.source, model.external_id).in_(keys)
+            )
+        )
+        new_account = {(row["source"], row["external_id"]): row["account_id"] for row in rows}
+        left = {a for source, ext, a in stored if new_account[(source, ext)] != a}
+        stmt = insert(model).values(rows)
+        changed = [table.c[c].is_distinct_from(stmt.excluded[c]) for c in columns]
+        written = await self.session.execute(
+            stmt.on_conflict_do_update(
+                index_elements=["org_id", "source", "external_id"],
+                # Manual interactions have no external id: their unique index is partial.
+                index_where=text("external_id IS NOT NULL") if model is Interaction else None,
+                set_={**{c: stmt.excluded[c] for c in columns}, "updated_at": clock.now()},
+                # Unchanged records are left alone: a re-sent batch writes nothing.
+                where=or_(*changed),
+            ).returning(table.c.account_id)
+        )
+        return {*written.scalars(), *left}

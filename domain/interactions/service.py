@@ -10,7 +10,6 @@ from domain.audit import service as audit
 from domain.common import clock
 from domain.common.pagination import Paged
 from domain.freshness.changes import note as note_change
-from domain.interactions import timeline
 from domain.interactions.errors import (
     EmptyNote,
     InteractionExternalIdTaken,
@@ -37,6 +36,7 @@ from domain.interactions.repository import (
     HIT_START,
     SEARCH_CANDIDATES,
     InteractionRepository,
+    TimelineRepository,
 )
 from domain.interactions.richtext import sanitise_html
 from domain.interactions.schemas import (
@@ -520,8 +520,8 @@ async def get_account_timeline(
     offset: int = 0,
 ) -> Paged[TimelineItem]:
     account_ids = await _listed_account_ids(session, actor, account_id, rollup=rollup)
-    rows, total = await timeline.page(
-        session, actor.org_id, account_ids, kinds=kinds, limit=limit, offset=offset
+    rows, total = await TimelineRepository(session, actor.org_id).page(
+        account_ids, kinds=kinds, limit=limit, offset=offset
     )
     items = [TimelineItem.model_validate(row, from_attributes=True) for row in rows]
     return Paged(items=items, total=total, limit=limit, offset=offset)

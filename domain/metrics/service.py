@@ -9,7 +9,6 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain.accounts.models import Account
@@ -35,7 +34,11 @@ from domain.metrics.errors import (
     MetricNotFound,
 )
 from domain.metrics.models import AccountMetricValues, ComputedMetric
-from domain.metrics.repository import REFRESH_GROUPS, MetricsRepository
+from domain.metrics.repository import (
+    REFRESH_GROUPS,
+    MetricsRepository,
+    all_organisations_with_time_zones,
+)
 from domain.metrics.schemas import (
     AccountMetricRead,
     AccountMetricsRead,
@@ -265,10 +268,7 @@ class Refreshed:
 
 async def organisations_with_time_zones(session: AsyncSession) -> list[tuple[uuid.UUID, str]]:
     """Every organisation (metrics are refreshed for all, not one actor's) and its time zone."""
-    rows = await session.execute(
-        select(Organisation.id, Organisation.time_zone).order_by(Organisation.id)
-    )
-    return [(org_id, tz) for org_id, tz in rows]
+    return await all_organisations_with_time_zones(session)
 
 
 async def refresh(

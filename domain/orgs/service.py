@@ -1,6 +1,5 @@
 import uuid
 
-from sqlalchemy import exists, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain.accounts import service as accounts
@@ -9,6 +8,7 @@ from domain.common import clock
 from domain.freshness import changes
 from domain.orgs.errors import SetupDone
 from domain.orgs.models import Organisation
+from domain.orgs.repository import any_organisation_exists, take_first_run_turn
 from domain.orgs.schemas import FirstOrganisation, OrganisationRead, OrganisationUpdate
 from domain.usage import service as usage
 from domain.users import service as users
@@ -17,9 +17,6 @@ from domain.users.models import Role, User, UserStatus
 from domain.users.passwords import hash_password_in_thread
 from domain.users.permissions import Permission
 from domain.users.repository import RoleRepository
-
-# Any fixed key: only first-run setups take it.
-_FIRST_RUN_LOCK = 0x7E0E_F125
 
 
 async def create_organisation(
@@ -56,7 +53,7 @@ async def create_organisation(
 
 async def setup_needed(session: AsyncSession) -> bool:
     """Whether this Tenure has no organisation yet (a fresh install without the demo)."""
-    return await session.scalar(select(exists().where(Organisation.id.is_not(None)))) is False
+    return not await any_organisation_exists(session)
 
 
 async def create_first_organisation(
@@ -64,7 +61,7 @@ async def create_first_organisation(
 ) -> tuple[Organisation, User]:
     """The first-run setup: allowed only while no organisation exists. Two setups sent at once
     take turns, so the second finds the first's organisation and is refused."""
-    await session.execute(select(func.pg_advisory_xact_lock(_FIRST_RUN_LOCK)))
+    await take_first_run_turn(session)
     if not await setup_needed(session):
         raise SetupDone()
     return await create_organisation(

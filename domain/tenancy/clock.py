@@ -1,19 +1,16 @@
 import uuid
 from datetime import date, datetime
 
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain.common import clock
-from domain.orgs.models import Organisation
+from domain.tenancy.repository import TenancyRepository
 
 
 async def org_today(
     session: AsyncSession, org_id: uuid.UUID, *, now: datetime | None = None
 ) -> date:
     """Today (at `now`, by default the clock's now) in the organisation's time zone."""
-    time_zone = await session.scalar(
-        select(Organisation.time_zone).where(Organisation.id == org_id)
-    )
+    time_zone = await TenancyRepository(session, org_id).time_zone()
     assert time_zone is not None, f"organisation {org_id} missing"
     return clock.today_in(time_zone, now or clock.now())

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from datetime import date
 from typing import Any
 
-from sqlalchemy import Select, TextClause, func, select, text
+from sqlalchemy import Select, TextClause, func, select, text, union
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain.accounts.models import Account
@@ -20,6 +20,7 @@ from domain.usage.models import (
     UsageDailyContact,
     UsageDailyFeature,
     UsageEvent,
+    UsagePendingDay,
 )
 
 # Marks the days of rows a statement wrote (its `touched` CTE returns `occurred_at`) as
@@ -808,3 +809,15 @@ class UsageRepository:
             .order_by(top.c.total.desc(), top.c.feature, top.c.module, F.day)
         )
         return [(r[0], r[1], int(r[2]), r[3], int(r[4])) for r in rows]
+
+
+async def all_organisations_to_roll_up(session: AsyncSession) -> list[uuid.UUID]:
+    """Across organisations: those with pending days, or with events and memberships still
+    waiting for their account or contact."""
+    stmt = union(
+        select(UsagePendingDay.org_id),
+        select(UsageEvent.org_id).where(UsageEvent.account_id.is_(None)),
+        select(UsageEvent.org_id).where(UsageEvent.contact_id.is_(None)),
+        select(ContactAccount.org_id).where(ContactAccount.account_id.is_(None)),
+    )
+    return list(await session.scalars(stmt))

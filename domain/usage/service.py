@@ -10,7 +10,7 @@ from typing import Any
 
 import pydantic_core
 from pydantic import TypeAdapter, ValidationError
-from sqlalchemy import Select, select, union
+from sqlalchemy import Select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain.common import clock
@@ -26,8 +26,8 @@ from domain.tenancy import accounts
 from domain.tenancy.clock import org_today
 from domain.usage import periods, sessions
 from domain.usage.errors import ContactNotFound, InvalidItem, InvalidRange
-from domain.usage.models import Contact, ContactAccount, UsageEvent, UsagePendingDay
-from domain.usage.repository import UsageRepository
+from domain.usage.models import Contact, UsageEvent
+from domain.usage.repository import UsageRepository, all_organisations_to_roll_up
 from domain.usage.schemas import (
     ContactAccountRead,
     ContactBatch,
@@ -452,13 +452,7 @@ async def segment_message(session: AsyncSession, actor: Actor, body: bytes) -> S
 async def organisations_to_roll_up(session: AsyncSession) -> list[uuid.UUID]:
     """Organisations with pending days or with events and memberships still waiting for
     their account or contact (every organisation, not one actor's)."""
-    stmt = union(
-        select(UsagePendingDay.org_id),
-        select(UsageEvent.org_id).where(UsageEvent.account_id.is_(None)),
-        select(UsageEvent.org_id).where(UsageEvent.contact_id.is_(None)),
-        select(ContactAccount.org_id).where(ContactAccount.account_id.is_(None)),
-    )
-    return list(await session.scalars(stmt))
+    return await all_organisations_to_roll_up(session)
 
 
 # Days rolled up by one statement: the sort of their events stays within the rollup's work_mem.

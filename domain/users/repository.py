@@ -36,6 +36,7 @@ async def find_refresh_token(session: AsyncSession, token_hash: str) -> RefreshT
 async def find_link_token(
     session: AsyncSession, token_hash: str, purpose: OneTimeTokenPurpose
 ) -> OneTimeToken | None:
+    """Unscoped on purpose: the token itself identifies its organisation."""
     return await session.scalar(
         select(OneTimeToken)
         .where(OneTimeToken.token_hash == token_hash, OneTimeToken.purpose == purpose)

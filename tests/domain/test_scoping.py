@@ -1,27 +1,73 @@
 """Every repository answers only its own organisation's rows (two organisations, each
-repository)."""
+repository): another organisation's ids read nothing and change nothing. The last test fails
+when a repository class has no test class here."""
 
+import importlib
+import inspect
+import pkgutil
+import uuid
+from datetime import date, timedelta
+from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from domain.accounts.models import AccountCsm
-from domain.accounts.repository import BY_NAME, AccountRepository
+import domain
+from domain.accounts import service as accounts
+from domain.accounts.models import (
+    Account,
+    AccountCsm,
+    AccountImport,
+    AccountView,
+    CustomField,
+    LifecycleStage,
+    Tier,
+)
+from domain.accounts.repository import (
+    BY_NAME,
+    AccountBatchRepository,
+    AccountRepository,
+    ConfigRepository,
+    ImportRepository,
+)
+from domain.accounts.schemas import AccountCreate, NpsResponseCreate, StatusUpdateCreate
 from domain.audit import service as audit
 from domain.audit.repository import AuditRepository
 from domain.common import clock
 from domain.common.pagination import PageParams
+from domain.freshness import changes
+from domain.freshness.repository import FreshnessRepository
+from domain.integration import webhooks
+from domain.integration.repository import IntegrationRepository
+from domain.interactions.models import Ticket
+from domain.interactions.repository import (
+    InteractionBatchRepository,
+    InteractionRepository,
+    TimelineRepository,
+)
 from domain.metrics import service as metrics
-from domain.metrics.models import AccountMetricValues
+from domain.metrics.models import AccountMetricValues, ComputedMetric, MetricFormat
 from domain.metrics.repository import MetricsRepository
 from domain.orgs.models import Organisation
+from domain.revenue.models import FxRate, Subscription, SubscriptionStatus
+from domain.revenue.repository import RevenueRepository
+from domain.tenancy.repository import TenancyRepository
+from domain.usage.repository import UsageRepository
 from domain.users import service as users
 from domain.users.actor import Actor
-from domain.users.models import User
+from domain.users.models import (
+    OneTimeToken,
+    OneTimeTokenPurpose,
+    RecoveryCode,
+    RefreshToken,
+    User,
+)
 from domain.users.permissions import Permission
 from domain.users.repository import RoleRepository, UserRepository
-from tests.factories import create_account, create_user, role, user_by_role
+from tests.factories import create_account, create_api_key, create_user, role, user_by_role
+from tests.interaction_factories import create_interaction, create_note, create_ticket
+from tests.metric_factories import add_snapshot, create_contact
 
 
 def _sees_all(org: Organisation, user: User) -> Actor:
@@ -37,7 +83,50 @@ async def _two_orgs(session: AsyncSession, org: Organisation, other_org: Organis
     }
 
 
+async def _their_child_with_history(
+    session: AsyncSession, other_org: Organisation, rows: Any
+) -> Account:
+    """A child of the other organisation's account, in a stage, with an NPS response and a
+    status update: something in each of its history tables to be missed."""
+    their_actor = _sees_all(other_org, rows["their_admin"])
+    [stage, *_] = await ConfigRepository(session, other_org.id).all(LifecycleStage)
+    child = await accounts.create_account(
+        session,
+        their_actor,
+        AccountCreate(
+            external_id="child", name="Child", parent_id=rows["theirs"].id, stage_id=stage.id
+        ),
+    )
+    await accounts.record_nps(session, their_actor, child.id, NpsResponseCreate(score=9))
+    await accounts.post_status(session, their_actor, child.id, StatusUpdateCreate(title="Fine"))
+    return child
+
+
 class TestAccountRepository:
+    async def test_reads_by_id_answer_nothing_for_another_organisations_accounts(
+        self, session: AsyncSession, org: Organisation, other_org: Organisation
+    ) -> None:
+        rows = await _two_orgs(session, org, other_org)
+        child = await _their_child_with_history(session, other_org, rows)
+        repo = AccountRepository(session, _sees_all(org, rows["my_admin"]))
+        theirs = AccountRepository(session, _sees_all(other_org, rows["their_admin"]))
+
+        assert await theirs.ancestor_ids(child.id) == [child.id, rows["theirs"].id]
+        stages, _, _, nps, statuses = await theirs.history(child.id)
+        assert stages and nps and statuses
+        assert await repo.get_in_org(child.id) is None
+        assert await repo.ancestor_ids(child.id) == []
+        assert await repo.children(rows["theirs"].id) == []
+        assert await repo.history(child.id) == ([], [], [], [], [])
+        assert await repo.open_periods(child.id) == (None, [])
+        assert await repo.nps_scores_since_latest_window(child.id) == []
+        assert (
+            await repo.matching_ids(
+                q=None, condition=None, churned=None, account_ids=[child.id], limit=10
+            )
+            == []
+        )
+
     async def test_get_and_page_stay_in_the_organisation(
         self, session: AsyncSession, org: Organisation, other_org: Organisation
     ) -> None:
@@ -98,6 +187,34 @@ class TestMetricsRepository:
         )
 
         assert values == {rows["mine"].id: {"mrr": 1}}
+        repo = MetricsRepository(session, org.id)
+        assert await repo.computed_at(rows["theirs"].id) is None
+        assert await repo.computed_at(rows["mine"].id) is not None
+
+    async def test_snapshots_and_computed_metrics_stay_in_the_organisation(
+        self, session: AsyncSession, org: Organisation, other_org: Organisation
+    ) -> None:
+        rows = await _two_orgs(session, org, other_org)
+        day = date(2026, 1, 1)
+        await add_snapshot(session, rows["theirs"], day, {"mrr": 5})
+        metric = ComputedMetric(
+            org_id=other_org.id,
+            key="double",
+            label="Double",
+            format=MetricFormat.NUMBER,
+            formula="mrr * 2",
+        )
+        session.add(metric)
+        await session.flush()
+        repo = MetricsRepository(session, org.id)
+
+        assert await MetricsRepository(session, other_org.id).snapshot_values(
+            rows["theirs"].id, day
+        ) == {"mrr": 5}
+        assert await repo.snapshot_values(rows["theirs"].id, day) == {}
+        assert await repo.history(rows["theirs"].id, "mrr", since=day, until=day) == []
+        assert await repo.get_computed(metric.id) is None
+        assert await repo.computed() == []
 
 
 async def _with_role(session: AsyncSession, user: User) -> User:
@@ -119,6 +236,52 @@ class TestUserRepository:
         assert await repo.ids_with_permission([their_csm.id], Permission.CSM_SEAT) == set()
         csm_role = await role(session, other_org, "CSM")
         assert await repo.count_with_role(csm_role.id) == 0
+        assert await repo.find_by_email(rows["their_admin"].email) is None
+        assert await repo.advance_totp_step(rows["their_admin"].id, 5) is False
+        assert await UserRepository(session, other_org.id).advance_totp_step(
+            rows["their_admin"].id, 5
+        )
+
+    async def test_token_writes_change_nothing_of_another_organisations_user(
+        self, session: AsyncSession, org: Organisation, other_org: Organisation
+    ) -> None:
+        rows = await _two_orgs(session, org, other_org)
+        theirs, now = rows["their_admin"], clock.now()
+        family = uuid.uuid4()
+        refresh = RefreshToken(
+            org_id=other_org.id,
+            user_id=theirs.id,
+            family_id=family,
+            token_hash="r" * 64,
+            created_at=now,
+            expires_at=now + timedelta(days=1),
+        )
+        code = RecoveryCode(org_id=other_org.id, user_id=theirs.id, code_hash="c" * 64)
+        link = OneTimeToken(
+            org_id=other_org.id,
+            user_id=theirs.id,
+            purpose=OneTimeTokenPurpose.PASSWORD_RESET,
+            token_hash="l" * 64,
+            created_at=now,
+            expires_at=now + timedelta(days=1),
+        )
+        session.add_all([refresh, code, link])
+        await session.flush()
+        repo = UserRepository(session, org.id)
+
+        assert await repo.unused_recovery_codes(theirs.id) == []
+        await repo.revoke_refresh_tokens(theirs.id, now)
+        await repo.revoke_family(family, now)
+        await repo.delete_recovery_codes(theirs.id)
+        await repo.expire_link_tokens(theirs.id, OneTimeTokenPurpose.PASSWORD_RESET, now)
+        await session.flush()
+
+        for row in (refresh, link):
+            await session.refresh(row)
+        assert (refresh.revoked_at, link.used_at) == (None, None)
+        assert await UserRepository(session, other_org.id).unused_recovery_codes(theirs.id) == [
+            code
+        ]
 
 
 class TestRoleRepository:
@@ -151,3 +314,321 @@ class TestAuditRepository:
         entry, actor_name = items[0]
         assert total == 1 and entry.actor_user_id == rows["my_admin"].id
         assert actor_name == rows["my_admin"].full_name
+        repo = AuditRepository(session, org.id)
+        assert await repo.target_names({("account", rows["theirs"].id)}) == {}
+        assert await repo.target_names({("account", rows["mine"].id)}) == {
+            rows["mine"].id: rows["mine"].name
+        }
+
+
+class TestConfigRepository:
+    async def test_configuration_and_views_stay_in_the_organisation(
+        self, session: AsyncSession, org: Organisation, other_org: Organisation
+    ) -> None:
+        rows = await _two_orgs(session, org, other_org)
+        [their_tier, *_] = await ConfigRepository(session, other_org.id).all(Tier)
+        their_view = AccountView(
+            org_id=other_org.id, owner_id=rows["their_admin"].id, name="Theirs", is_shared=True
+        )
+        session.add(their_view)
+        await session.flush()
+        repo = ConfigRepository(session, org.id)
+
+        assert {t.org_id for t in await repo.all(Tier)} == {org.id}
+        assert await repo.get(Tier, their_tier.id) is None
+        assert await repo.live_accounts_with(Tier, their_tier.id) == 0
+        assert await repo.view(their_view.id, seen_by=rows["their_admin"].id) is None
+        assert await repo.views(seen_by=rows["their_admin"].id) == []
+        their_tier.name = "Platinum"
+        session.add(
+            CustomField(
+                org_id=other_org.id, key="seats", label="Seats", kind="metric", type="number"
+            )
+        )
+        await session.flush()
+        assert await repo.name_taken(Tier, "Platinum", except_id=None) is False
+        assert await repo.custom_field_by_key("seats") is None
+
+    async def test_closing_a_stage_leaves_another_organisations_periods_open(
+        self, session: AsyncSession, org: Organisation, other_org: Organisation
+    ) -> None:
+        rows = await _two_orgs(session, org, other_org)
+        child = await _their_child_with_history(session, other_org, rows)
+        assert child.stage_id is not None
+
+        await ConfigRepository(session, org.id).close_open_stage_periods(
+            child.stage_id, clock.now()
+        )
+
+        theirs = AccountRepository(session, _sees_all(other_org, rows["their_admin"]))
+        stage, _ = await theirs.open_periods(child.id)
+        assert stage is not None
+
+
+class TestAccountBatchRepository:
+    async def test_reads_and_writes_by_id_stay_in_the_organisation(
+        self, session: AsyncSession, org: Organisation, other_org: Organisation
+    ) -> None:
+        rows = await _two_orgs(session, org, other_org)
+        theirs = rows["theirs"]
+        repo = AccountBatchRepository(session, _sees_all(org, rows["my_admin"]))
+
+        assert await repo.rows([theirs.id]) == []
+        assert await repo.live_ids_among([theirs.id]) == set()
+        assert await repo.external_ids_in_use({"same"}) == {"same": rows["mine"].id}
+        assert await repo.reload([theirs.id]) == []
+        await repo.update_accounts(
+            ["name"], [{"id": theirs.id, "name": "Renamed"}], updated_at=clock.now()
+        )
+        await session.refresh(theirs)
+        assert theirs.name != "Renamed"
+
+    async def test_history_writes_by_id_change_nothing_of_another_organisation(
+        self, session: AsyncSession, org: Organisation, other_org: Organisation
+    ) -> None:
+        rows = await _two_orgs(session, org, other_org)
+        child = await _their_child_with_history(session, other_org, rows)
+        csm = await create_account(session, other_org, csms=[rows["their_admin"]])
+        theirs = AccountBatchRepository(session, _sees_all(other_org, rows["their_admin"]))
+        [(period_id, _, _)] = await theirs.open_stage_periods([child.id])
+        [(csm_row_id, _, _)] = await theirs.csm_rows([csm.id])
+        repo = AccountBatchRepository(session, _sees_all(org, rows["my_admin"]))
+
+        assert await repo.open_stage_periods([child.id]) == []
+        assert await repo.csm_rows([csm.id]) == []
+        assert await repo.parent_links([child.id]) == {}
+        await repo.close_stage_periods([period_id], clock.now())
+        await repo.delete_csm_rows([csm_row_id])
+
+        assert len(await theirs.open_stage_periods([child.id])) == 1
+        assert len(await theirs.csm_rows([csm.id])) == 1
+
+
+class TestImportRepository:
+    async def test_imports_and_their_lookups_stay_in_the_organisation(
+        self, session: AsyncSession, org: Organisation, other_org: Organisation
+    ) -> None:
+        rows = await _two_orgs(session, org, other_org)
+        theirs = AccountImport(
+            org_id=other_org.id, file_name="a.csv", csv_text="Id\n", mapping={}, dry_run=True
+        )
+        session.add(theirs)
+        await session.flush()
+        repo = ImportRepository(session, _sees_all(org, rows["my_admin"]))
+
+        assert await repo.get(theirs.id) is None
+        assert await repo.latest(limit=10) == []
+        assert [r.id for r in await repo.accounts_by_external_id(["same"])] == [rows["mine"].id]
+
+
+class TestIntegrationRepository:
+    async def test_keys_calls_secrets_and_deliveries_stay_in_the_organisation(
+        self, session: AsyncSession, org: Organisation, other_org: Organisation
+    ) -> None:
+        their_key, _ = await create_api_key(session, other_org)
+        await webhooks.rotate_secret(
+            session,
+            Actor(
+                org_id=other_org.id,
+                user_id=None,
+                permissions=frozenset({Permission.CONFIGURE_CONNECTORS}),
+            ),
+        )
+        theirs = IntegrationRepository(session, other_org.id)
+        assert await theirs.claim_delivery("msg_1", type="x", received_at=clock.now())
+        repo = IntegrationRepository(session, org.id)
+
+        assert await repo.keys() == []
+        assert await repo.key(their_key.id) is None
+        await repo.note_key_used(their_key.id, clock.now())
+        await session.refresh(their_key)
+        assert their_key.last_used_at is None
+        assert await repo.calls(their_key.id, only_errors=False, limit=10, offset=0) == ([], 0)
+        assert await repo.secrets() == []
+        assert await repo.secrets_live_since(clock.now()) == []
+        assert await repo.delivery("msg_1") is None
+        # The same webhook id is this organisation's own first delivery.
+        assert await repo.claim_delivery("msg_1", type="x", received_at=clock.now())
+
+
+class TestInteractionRepository:
+    async def test_get_by_id_stays_in_the_organisation(
+        self, session: AsyncSession, org: Organisation, other_org: Organisation
+    ) -> None:
+        rows = await _two_orgs(session, org, other_org)
+        theirs = rows["theirs"]
+        actor = _sees_all(org, rows["my_admin"])
+        repo = InteractionRepository(
+            session, org.id, AccountRepository(session, actor).visible_ids()
+        )
+
+        assert await repo.get_interaction((await create_interaction(session, theirs)).id) is None
+        assert await repo.get_note((await create_note(session, theirs)).id) is None
+        ticket = await create_ticket(session, theirs, source="zendesk", external_id="T-1")
+        assert await repo.get_ticket(ticket.id) is None
+        assert await repo.page_interactions([theirs.id], type=None, limit=10, offset=0) == ([], 0)
+        assert await repo.page_notes([theirs.id], limit=10, offset=0) == ([], 0)
+        assert await repo.page_tickets([theirs.id], limit=10, offset=0) == ([], 0)
+        assert await repo.ticket_external_id_taken("zendesk", "T-1", except_id=None) is False
+        assert await repo.team_user_ids_among([rows["their_admin"].id]) == set()
+
+
+class TestTimelineRepository:
+    async def test_another_organisations_accounts_have_no_timeline(
+        self, session: AsyncSession, org: Organisation, other_org: Organisation
+    ) -> None:
+        rows = await _two_orgs(session, org, other_org)
+        for account in (rows["mine"], rows["theirs"]):
+            await create_interaction(session, account)
+
+        items, total = await TimelineRepository(session, org.id).page(
+            [rows["mine"].id, rows["theirs"].id], kinds=None, limit=10, offset=0
+        )
+
+        assert ({i.account_id for i in items}, total) == ({rows["mine"].id}, 1)
+
+
+class TestInteractionBatchRepository:
+    async def test_upserts_by_key_stay_in_the_organisation(
+        self, session: AsyncSession, org: Organisation, other_org: Organisation
+    ) -> None:
+        rows = await _two_orgs(session, org, other_org)
+        theirs = await create_ticket(
+            session, rows["theirs"], source="zendesk", external_id="T-1", subject="Theirs"
+        )
+        repo = InteractionBatchRepository(session, org.id)
+
+        assert await repo.ids_by_key(Ticket, [("zendesk", "T-1")]) == {}
+        # The same key, even sent with the other organisation's id, is a ticket of this one.
+        await repo.upsert(
+            Ticket,
+            [
+                {
+                    "id": uuid.uuid4(),
+                    "org_id": other_org.id,
+                    "account_id": rows["mine"].id,
+                    "source": "zendesk",
+                    "external_id": "T-1",
+                    "subject": "Mine",
+                    "status": "open",
+                    "priority": "normal",
+                    "opened_at": clock.now(),
+                    "closed_at": None,
+                }
+            ],
+            ("account_id", "subject", "status", "priority", "opened_at", "closed_at"),
+        )
+        await session.refresh(theirs)
+        assert theirs.subject == "Theirs"
+        assert list(await repo.ids_by_key(Ticket, [("zendesk", "T-1")])) == [("zendesk", "T-1")]
+
+
+class TestRevenueRepository:
+    async def test_rates_stay_in_the_organisation(
+        self, session: AsyncSession, org: Organisation, other_org: Organisation
+    ) -> None:
+        rate = FxRate(
+            org_id=other_org.id, currency="EUR", effective_on=date(2026, 1, 1), rate=Decimal("1.1")
+        )
+        session.add(rate)
+        await session.flush()
+        repo = RevenueRepository(session, org.id)
+
+        assert await repo.get_fx_rate(rate.id) is None
+        assert await repo.fx_rates() == []
+        assert await repo.fx_rates_by_key([("EUR", date(2026, 1, 1))]) == {}
+
+    async def test_subscriptions_waiting_under_the_same_reference_stay_in_their_organisation(
+        self, session: AsyncSession, org: Organisation, other_org: Organisation
+    ) -> None:
+        rows = await _two_orgs(session, org, other_org)
+        # Waiting for an account "same": both organisations have one.
+        theirs = Subscription(
+            org_id=other_org.id,
+            external_id="sub-1",
+            account_external_id="same",
+            status=SubscriptionStatus.ACTIVE,
+            currency="EUR",
+            starts_on=date(2026, 1, 1),
+        )
+        session.add(theirs)
+        await session.flush()
+        repo = RevenueRepository(session, org.id)
+
+        assert await repo.account_subscriptions(rows["mine"]) == []
+        assert await repo.page_account_invoices(rows["mine"], limit=10, offset=0) == ([], 0)
+        assert await repo.subscriptions_by_external_id(["sub-1"]) == {}
+        assert await repo.waiting_references() == set()
+        assert await repo.link_waiting({"same": rows["mine"].id}) == set()
+        await session.refresh(theirs)
+        assert theirs.account_id is None
+        assert await RevenueRepository(session, other_org.id).account_subscriptions(
+            rows["theirs"]
+        ) == [theirs]
+
+
+class TestUsageRepository:
+    async def test_contacts_stay_in_the_organisation(
+        self, session: AsyncSession, org: Organisation, other_org: Organisation
+    ) -> None:
+        rows = await _two_orgs(session, org, other_org)
+        theirs = await create_contact(session, rows["theirs"], external_id="u-1")
+        repo = UsageRepository(session, org.id)
+
+        assert await repo.get_contact(theirs.id, visible=None) is None
+        assert await repo.contact_exists("u-1") is False
+        assert await repo.contact_accounts(theirs.id, visible=None) == []
+        assert await repo.contact_events(theirs.id, visible=None, limit=10) == []
+        assert await repo.page_account_contacts(rows["theirs"].id, limit=10, offset=0) == ([], 0)
+        assert await UsageRepository(session, other_org.id).page_account_contacts(
+            rows["theirs"].id, limit=10, offset=0
+        ) == ([theirs], 1)
+
+
+class TestFreshnessRepository:
+    async def test_claims_and_waits_stay_in_the_organisation(
+        self, session: AsyncSession, org: Organisation, other_org: Organisation
+    ) -> None:
+        rows = await _two_orgs(session, org, other_org)
+        await changes.note(session, other_org.id, [rows["theirs"].id])
+        await session.commit()
+        repo = FreshnessRepository(session, org.id)
+
+        assert await repo.waiting(rows["theirs"].id) is False
+        claimed = await repo.claim(
+            uuid.uuid4(), limit=10, now=clock.now(), stale_before=clock.now(), max_attempts=3
+        )
+        assert claimed == []
+        assert await FreshnessRepository(session, other_org.id).waiting(rows["theirs"].id)
+
+
+class TestTenancyRepository:
+    async def test_reads_its_own_organisations_time_zone(
+        self, session: AsyncSession, org: Organisation, other_org: Organisation
+    ) -> None:
+        other_org.time_zone = "Asia/Tokyo"
+        await session.flush()
+
+        assert await TenancyRepository(session, org.id).time_zone() == org.time_zone
+        assert await TenancyRepository(session, other_org.id).time_zone() == "Asia/Tokyo"
+
+
+def _repository_classes() -> set[type]:
+    found: set[type] = set()
+    for info in pkgutil.walk_packages(domain.__path__, "domain."):
+        module = importlib.import_module(info.name)
+        found |= {
+            cls
+            for name, cls in inspect.getmembers(module, inspect.isclass)
+            if name.endswith("Repository") and cls.__module__ == module.__name__
+        }
+    return found
+
+
+def test_every_repository_has_a_scoping_test() -> None:
+    classes = _repository_classes()
+    untested = {cls.__name__ for cls in classes} - {
+        name.removeprefix("Test") for name in globals() if name.startswith("Test")
+    }
+    # The first half keeps the enumeration honest: it must find the repositories at all.
+    assert AccountRepository in classes and untested == set()

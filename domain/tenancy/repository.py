@@ -1,0 +1,19 @@
+"""The organisation facts every area needs, read for one organisation."""
+
+import uuid
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from domain.orgs.models import Organisation
+
+
+class TenancyRepository:
+    def __init__(self, session: AsyncSession, org_id: uuid.UUID) -> None:
+        self.session = session
+        self.org_id = org_id
+
+    async def time_zone(self) -> str | None:
+        return await self.session.scalar(
+            select(Organisation.time_zone).where(Organisation.id == self.org_id)
+        )
