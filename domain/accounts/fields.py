@@ -162,7 +162,13 @@ _BANDS = ("good", "average", "poor")
 
 
 def _health_of_account(column: SQLColumnExpression[Any]) -> Any:
-    return select(column).where(AccountHealth.account_id == Account.id).scalar_subquery()
+    # Correlated with the account only: a list sorted by the score joins account_health too.
+    return (
+        select(column)
+        .where(AccountHealth.account_id == Account.id)
+        .correlate_except(AccountHealth)
+        .scalar_subquery()
+    )
 
 
 def _health_change(today: dt.date, days: int) -> Any:
@@ -175,6 +181,7 @@ def _health_change(today: dt.date, days: int) -> Any:
             AccountHealthDay.day == today - dt.timedelta(days=days),
             AccountHealthDay.shadow.is_(False),
         )
+        .correlate_except(AccountHealthDay)
         .scalar_subquery()
     )
     return _health_of_account(AccountHealth.score) - before
@@ -190,6 +197,7 @@ def health_fields(today: dt.date, model_names: Sequence[str]) -> dict[str, Field
         .join(HealthModelVersion, HealthModelVersion.model_id == HealthModel.id)
         .join(AccountHealth, AccountHealth.version_id == HealthModelVersion.id)
         .where(AccountHealth.account_id == Account.id)
+        .correlate_except(AccountHealth, HealthModelVersion, HealthModel)
         .scalar_subquery()
     )
     fields = [

@@ -8,6 +8,7 @@ from sqlalchemy import (
     Row,
     RowMapping,
     Select,
+    SQLColumnExpression,
     delete,
     func,
     literal,
@@ -118,6 +119,20 @@ class AccountRepository(VisibleAccounts):
         """Every visible account matching (at most `limit`), for bulk edits and exports."""
         stmt = self._filtered(q=q, condition=condition, churned=churned, account_ids=account_ids)
         return list(await self.session.scalars(_ordered(stmt, order, descending).limit(limit)))
+
+    async def field_values(
+        self, account_ids: list[uuid.UUID], fields: dict[str, SQLColumnExpression[Any]]
+    ) -> dict[uuid.UUID, dict[str, Any]]:
+        """Each listed account's values of `fields` (key -> SQL value per account), in one
+        read for them all."""
+        if not account_ids or not fields:
+            return {}
+        rows: Any = await self.session.execute(
+            select(Account.id, *(e.label(k) for k, e in fields.items())).where(
+                Account.org_id == self.actor.org_id, Account.id.in_(account_ids)
+            )
+        )
+        return {r[0]: dict(zip(fields, r[1:], strict=True)) for r in rows}
 
     async def page(
         self,

@@ -95,6 +95,12 @@ class AccountListRead(AccountRead):
         "currency metrics in major units of the organisation's base currency",
         examples=[{"mrr": 1250.0, "active_users_30d": 14}],
     )
+    health_values: dict[str, float | str | None] = Field(
+        default_factory=dict,
+        description="Each health column asked for (`health.<key>` -> `<key>`): score, band, "
+        "model, change_7d, change_30d",
+        examples=[{"score": 64, "band": "average"}],
+    )
 
 
 class _AccountFields(BaseModel):

@@ -2,8 +2,9 @@ import datetime as dt
 import uuid
 from collections.abc import Iterable, Sequence
 from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
 
-from sqlalchemy import ColumnElement
+from sqlalchemy import ColumnElement, SQLColumnExpression
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.attributes import set_committed_value
 
@@ -15,6 +16,7 @@ from domain.accounts.errors import (
     ExternalIdTaken,
 )
 from domain.accounts.fields import (
+    HEALTH_PREFIX,
     account_fields,
     check_columns,
     health_fields,
@@ -175,8 +177,11 @@ async def list_accounts(
         offset=offset,
         deleted=deleted,
     )
-    values = await metrics.current_values(
-        session, actor, [a["id"] for a in items], metric_keys(columns)
+    ids = [a["id"] for a in items]
+    values = await metrics.current_values(session, actor, ids, metric_keys(columns))
+    health_columns = [c for c in columns if c.startswith(HEALTH_PREFIX)]
+    health = await AccountRepository(session, actor).field_values(
+        ids, {c.removeprefix(HEALTH_PREFIX): _expression(fields, c) for c in health_columns}
     )
     rows = []
     for account in items:
@@ -184,8 +189,22 @@ async def list_accounts(
             key: None if value is None else float(value)
             for key, value in values.get(account["id"], {}).items()
         }
-        rows.append(AccountListRead.model_validate({**account, "metric_values": metric_values}))
+        rows.append(
+            AccountListRead.model_validate(
+                {
+                    **account,
+                    "metric_values": metric_values,
+                    "health_values": health.get(account["id"], {}),
+                }
+            )
+        )
     return Paged(items=rows, total=total, limit=limit, offset=offset)
+
+
+def _expression(fields: dict[str, FieldDef] | None, key: str) -> SQLColumnExpression[Any]:
+    field = (fields or {}).get(key)
+    assert field is not None and field.expression is not None  # checked as a column
+    return field.expression
 
 
 async def create_account(session: AsyncSession, actor: Actor, data: AccountCreate) -> Account:

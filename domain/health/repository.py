@@ -1,9 +1,16 @@
 import uuid
-from datetime import date
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import (
+    ColumnElement,
+    DateTime,
     Select,
+    SQLColumnExpression,
+    Uuid,
+    case,
     false,
     func,
     insert,
@@ -18,6 +25,14 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain.accounts.models import Account
+from domain.health import scoring
+from domain.health.compile import (
+    Component,
+    compile_model,
+    component_column,
+    metric_score_column,
+    value_column,
+)
 from domain.health.models import (
     AccountHealth,
     AccountHealthDay,
@@ -25,9 +40,81 @@ from domain.health.models import (
     HealthModelVersion,
     HealthSettings,
 )
+from domain.health.scoring import Bands
+from domain.metrics.models import AccountMetricValues
 
 H = AccountHealth
 D = AccountHealthDay
+
+
+@dataclass(frozen=True)
+class VersionScores:
+    """A version's scores to compute: its components over the metrics' SQL, for the accounts
+    its model's segment takes (`assignment`), or only `accounts` of them."""
+
+    org_id: uuid.UUID
+    version_id: uuid.UUID
+    components: Sequence[Component]
+    metrics: Mapping[str, SQLColumnExpression[Any]]
+    assignment: ColumnElement[bool]
+    bands: Bands
+    now: datetime
+    accounts: Sequence[uuid.UUID] | None
+
+
+def _version_scores(v: VersionScores) -> Select[Any]:
+    """(account_id, org_id, version_id, score, band, components, computed_at) per account."""
+    # A percentile ranks among all the segment's accounts: only then are the others read.
+    ranks = any(isinstance(m.mapping, scoring.Percentile) for c in v.components for m in c.metrics)
+    rows = (
+        select(Account.id.label("account_id"), Account.org_id.label("org_id"))
+        .select_from(Account)
+        .outerjoin(AccountMetricValues, AccountMetricValues.account_id == Account.id)
+        .where(
+            Account.org_id == v.org_id,
+            Account.deleted_at.is_(None),
+            Account.churned_on.is_(None),
+            v.assignment,
+        )
+    )
+    if v.accounts is not None and not ranks:
+        rows = rows.where(Account.id.in_(v.accounts))
+    s = compile_model(v.components, rows, v.metrics).subquery("health_scores")
+    breakdown = func.jsonb_build_array(
+        *(
+            func.jsonb_build_object(
+                "score",
+                s.c[component_column(i)],
+                "metrics",
+                func.jsonb_build_array(
+                    *(
+                        func.jsonb_build_array(
+                            s.c[value_column(i, j)], s.c[metric_score_column(i, j)]
+                        )
+                        for j in range(len(c.metrics))
+                    )
+                ),
+            )
+            for i, c in enumerate(v.components)
+        )
+    )
+    bands = v.bands
+    scores = select(
+        s.c.account_id,
+        s.c.org_id,
+        literal(v.version_id, Uuid).label("version_id"),
+        s.c.score,
+        case(
+            (s.c.score >= bands.good_from, str(scoring.Band.GOOD)),
+            (s.c.score >= bands.average_from, str(scoring.Band.AVERAGE)),
+            (s.c.score.is_not(None), str(scoring.Band.POOR)),
+        ).label("band"),
+        breakdown.label("components"),
+        literal(v.now, DateTime(timezone=True)).label("computed_at"),
+    )
+    if v.accounts is not None and ranks:
+        scores = scores.where(s.c.account_id.in_(v.accounts))
+    return scores
 
 
 class HealthRepository:
@@ -178,10 +265,10 @@ class HealthRepository:
             )
         )
 
-    async def store_scores(self, scores: Select[Any]) -> int:
-        """Upsert each account's current score from `scores` (account_id, org_id, version_id,
-        score, band, components, computed_at); an unchanged score is not written again."""
-        stmt = pg_insert(H).from_select(_SCORE_COLUMNS, scores)
+    async def store_scores(self, scores: VersionScores) -> int:
+        """Upsert the version's accounts' current scores; an unchanged score is not written
+        again. Returns how many were."""
+        stmt = pg_insert(H).from_select(_SCORE_COLUMNS, _version_scores(scores))
         new = stmt.excluded
         written = await self.session.execute(
             stmt.on_conflict_do_update(
@@ -213,10 +300,9 @@ class HealthRepository:
         )
         return await self._upsert_days(stmt)
 
-    async def record_shadow_day(self, day: date, scores: Select[Any]) -> int:
-        """A shadow version's scores of the day, beside the live ones, from `scores` as for
-        `store_scores`."""
-        s = scores.subquery()
+    async def record_shadow_day(self, day: date, scores: VersionScores) -> int:
+        """A shadow version's scores of the day, beside the live ones."""
+        s = _version_scores(scores).subquery()
         stmt = pg_insert(D).from_select(
             ["account_id", "day", "shadow", "org_id", "version_id", "score", "band", "components"],
             select(

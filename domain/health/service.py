@@ -12,36 +12,24 @@ from typing import Any
 from pydantic import TypeAdapter
 from sqlalchemy import (
     ColumnElement,
-    DateTime,
-    Select,
-    Uuid,
     and_,
-    case,
     false,
     func,
     literal,
     not_,
     null,
     or_,
-    select,
 )
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain.accounts import service as accounts
 from domain.accounts.fields import HEALTH_PREFIX
-from domain.accounts.models import Account
 from domain.audit import service as audit
 from domain.common import clock
 from domain.common.jobs import enqueue
 from domain.filters.compile import FieldDef
 from domain.filters.schemas import Condition
 from domain.health import scoring
-from domain.health.compile import (
-    compile_model,
-    component_column,
-    metric_score_column,
-    value_column,
-)
 from domain.health.errors import (
     DefaultModelKept,
     HealthModelNameTaken,
@@ -51,7 +39,7 @@ from domain.health.errors import (
     UnknownHealthMetric,
 )
 from domain.health.models import HealthModel, HealthModelVersion
-from domain.health.repository import HealthRepository
+from domain.health.repository import HealthRepository, VersionScores
 from domain.health.schemas import (
     AccountHealthRead,
     ComponentBreakdown,
@@ -66,7 +54,6 @@ from domain.health.schemas import (
 )
 from domain.metrics import service as metrics
 from domain.metrics.catalog import Metric
-from domain.metrics.models import AccountMetricValues
 from domain.tenancy import accounts as visible
 from domain.tenancy.clock import org_today
 from domain.users.actor import Actor, require
@@ -428,66 +415,24 @@ async def plan(session: AsyncSession, org_id: uuid.UUID, today: date) -> Plan:
 
 def _scores(
     plan: Plan, scored: _Scored, now: datetime, accounts_: Sequence[uuid.UUID] | None
-) -> Select[Any]:
-    """The version's scores of its accounts (account_id, org_id, version_id, score, band,
-    components, computed_at): every live, non-churned account of its segment, or of
-    `accounts_` only."""
-    components = _COMPONENTS.validate_python(scored.version.components)
+) -> VersionScores:
+    """What scoring the version's accounts needs: every live, non-churned account of its
+    segment, or `accounts_` only."""
+    components = to_compile(_COMPONENTS.validate_python(scored.version.components))
     expressions = {k: m.expression for k, m in plan.metrics.items() if m.valid}
-    compiled = to_compile(components)
-    used = {m.metric for c in compiled for m in c.metrics}
+    used = {m.metric for c in components for m in c.metrics}
+    # A metric removed since the version was saved has no value: its metrics are no data.
     expressions.update({k: null() for k in used - set(expressions)})
-    # A percentile ranks among all the segment's accounts: only then are the others read.
-    ranks = any(isinstance(m.mapping, scoring.Percentile) for c in compiled for m in c.metrics)
-    rows = (
-        select(Account.id.label("account_id"), Account.org_id.label("org_id"))
-        .select_from(Account)
-        .outerjoin(AccountMetricValues, AccountMetricValues.account_id == Account.id)
-        .where(
-            Account.org_id == plan.org_id,
-            Account.deleted_at.is_(None),
-            Account.churned_on.is_(None),
-            scored.assignment,
-        )
+    return VersionScores(
+        org_id=plan.org_id,
+        version_id=scored.version.id,
+        components=components,
+        metrics=expressions,
+        assignment=scored.assignment,
+        bands=plan.bands,
+        now=now,
+        accounts=accounts_,
     )
-    if accounts_ is not None and not ranks:
-        rows = rows.where(Account.id.in_(accounts_))
-    s = compile_model(compiled, rows, expressions).subquery("health_scores")
-    breakdown = func.jsonb_build_array(
-        *(
-            func.jsonb_build_object(
-                "score",
-                s.c[component_column(i)],
-                "metrics",
-                func.jsonb_build_array(
-                    *(
-                        func.jsonb_build_array(
-                            s.c[value_column(i, j)], s.c[metric_score_column(i, j)]
-                        )
-                        for j in range(len(c.metrics))
-                    )
-                ),
-            )
-            for i, c in enumerate(compiled)
-        )
-    )
-    bands = plan.bands
-    scores = select(
-        s.c.account_id,
-        s.c.org_id,
-        literal(scored.version.id, Uuid).label("version_id"),
-        s.c.score,
-        case(
-            (s.c.score >= bands.good_from, str(scoring.Band.GOOD)),
-            (s.c.score >= bands.average_from, str(scoring.Band.AVERAGE)),
-            (s.c.score.is_not(None), str(scoring.Band.POOR)),
-        ).label("band"),
-        breakdown.label("components"),
-        literal(now, DateTime(timezone=True)).label("computed_at"),
-    )
-    if accounts_ is not None and ranks:
-        scores = scores.where(s.c.account_id.in_(accounts_))
-    return scores
 
 
 async def compute(

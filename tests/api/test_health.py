@@ -298,3 +298,47 @@ class TestBreakdown:
         assert_problem(response, 404)
         response = await client.get(f"{API}/accounts/{elsewhere.id}/health", headers=headers)
         assert_problem(response, 404)
+
+
+class TestHealthFields:
+    async def test_filter_sort_and_show_accounts_by_health(
+        self, client: AsyncClient, session: AsyncSession, org: Organisation, headers: dict[str, str]
+    ) -> None:
+        for name, score in (("steady", 80), ("slipping", 20), ("middling", 50)):
+            await create_account(session, org, name=name, csm_score=score)
+        await create_account(session, org, name="unscored")
+        await health.compute(session, org.id)
+
+        response = await client.post(
+            f"{API}/accounts/query",
+            headers=headers,
+            json={
+                "columns": ["name", "health.score", "health.band", "health.model"],
+                "sort": "health.score",
+                "filter": {"kind": "compare", "field": "health.band", "op": "ne", "value": "good"},
+            },
+        )
+
+        assert response.status_code == 200, response.text
+        rows = [(a["name"], a["health_values"]) for a in response.json()["items"]]
+        assert [name for name, _ in rows] == ["slipping", "middling", "unscored"]
+        assert rows[0][1] == {"score": 20, "band": "poor", "model": "Default"}
+        # Scored by the default model, which had no data for it.
+        assert rows[2][1] == {"score": None, "band": None, "model": "Default"}
+        fields = (await client.get(f"{API}/accounts/fields", headers=headers)).json()
+        band = next(f for f in fields if f["key"] == "health.band")
+        assert band["options"] == ["good", "average", "poor"]
+
+    async def test_a_segment_cannot_be_chosen_by_the_health_score(
+        self, client: AsyncClient, headers: dict[str, str]
+    ) -> None:
+        response = await client.post(
+            f"{API}/health/models",
+            headers=headers,
+            json={
+                "name": "Circular",
+                "filter": {"kind": "compare", "field": "health.score", "op": "lt", "value": 30},
+                "components": [CSM],
+            },
+        )
+        assert_problem(response, 422, "invalid_filter")

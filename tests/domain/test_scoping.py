@@ -38,6 +38,8 @@ from domain.common import clock
 from domain.common.pagination import PageParams
 from domain.freshness import changes
 from domain.freshness.repository import FreshnessRepository
+from domain.health import service as health
+from domain.health.repository import HealthRepository
 from domain.integration import webhooks
 from domain.integration.repository import IntegrationRepository
 from domain.interactions.models import Ticket
@@ -611,6 +613,33 @@ class TestTenancyRepository:
 
         assert await TenancyRepository(session, org.id).time_zone() == org.time_zone
         assert await TenancyRepository(session, other_org.id).time_zone() == "Asia/Tokyo"
+
+
+class TestHealthRepository:
+    async def test_models_scores_and_bands_stay_in_the_organisation(
+        self, session: AsyncSession, org: Organisation, other_org: Organisation
+    ) -> None:
+        rows = await _two_orgs(session, org, other_org)
+        await health.compute(session, org.id)
+        await health.compute(session, other_org.id)
+        mine, theirs = HealthRepository(session, org.id), HealthRepository(session, other_org.id)
+        await theirs.save_bands(90, 10)
+        their_model = (await theirs.models())[0]
+
+        assert [m.org_id for m in await mine.models()] == [org.id]
+        assert await mine.model(their_model.id) is None
+        assert await mine.versions([their_model.id]) == {}
+        assert await mine.account_health(rows["theirs"].id) is None
+        assert await mine.account_health(rows["mine"].id) is not None
+        assert await mine.bands() is None and await theirs.bands() is not None
+        await theirs.add_segment_model("Theirs", {"kind": "all", "conditions": []})
+        assert await mine.name_free("Theirs", except_id=uuid.uuid4())
+        assert not await theirs.name_free("Theirs", except_id=uuid.uuid4())
+        version = next(iter((await theirs.versions([their_model.id])).values()))
+        assert await mine.version_and_model(version.id) is None
+        await mine.retire(their_model.id)
+        await mine.set_priorities([their_model.id])
+        assert (their_model.deleted_at, their_model.priority) == (None, None)
 
 
 def _repository_classes() -> set[type]:

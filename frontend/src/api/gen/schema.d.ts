@@ -3083,6 +3083,17 @@ export interface components {
              */
             external_id: string;
             /**
+             * Health Values
+             * @description Each health column asked for (`health.<key>` -> `<key>`): score, band, model, change_7d, change_30d
+             * @example {
+             *       "band": "average",
+             *       "score": 64
+             *     }
+             */
+            health_values?: {
+                [key: string]: number | string | null;
+            };
+            /**
              * Id
              * Format: uuid
              */
