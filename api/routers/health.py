@@ -1,17 +1,21 @@
 import uuid
+from typing import Annotated
 
-from fastapi import APIRouter, status
+from fastapi import APIRouter, Query, status
 
 from api.deps import ApiActor, Session
 from api.errors import problem
+from domain.common.types import PeriodEnd, PeriodStart
 from domain.health import service as health
 from domain.health.schemas import (
+    AccountHealthHistoryRead,
     AccountHealthRead,
     HealthBands,
     HealthModelCreate,
     HealthModelOrder,
     HealthModelRead,
     HealthModelSave,
+    HealthTrendRead,
 )
 
 # Health scores: the organisation's models and bands, and each account's score explained.
@@ -121,3 +125,33 @@ async def get_account_health(
     component's metrics (value and score), its weight's share, the points it adds and the
     points it could add at 100. null before the account is first scored."""
     return await health.account_health(session, actor, account_id)
+
+
+@router.get(
+    "/accounts/{account_id}/health/history",
+    response_model=AccountHealthHistoryRead,
+    responses=problem(401, 404, 422),
+)
+async def get_account_health_history(
+    account_id: uuid.UUID,
+    actor: ApiActor,
+    session: Session,
+    since: Annotated[PeriodStart | None, Query()] = None,
+    until: Annotated[PeriodEnd | None, Query()] = None,
+) -> AccountHealthHistoryRead:
+    """The account's daily health scores (the last 90 days unless a range is given), each
+    with its band, model, version and component scores, and the band edges to draw."""
+    return await health.account_history(session, actor, account_id, since=since, until=until)
+
+
+@router.get("/health/trend", response_model=HealthTrendRead, responses=problem(401, 422))
+async def get_health_trend(
+    actor: ApiActor,
+    session: Session,
+    since: Annotated[PeriodStart | None, Query()] = None,
+    until: Annotated[PeriodEnd | None, Query()] = None,
+    csm_id: Annotated[uuid.UUID | None, Query()] = None,
+) -> HealthTrendRead:
+    """Accounts and MRR per health band per day (the last 90 days unless a range is given),
+    over the accounts the caller may see, or those assigned to one CSM."""
+    return await health.trend(session, actor, since=since, until=until, csm_id=csm_id)

@@ -7,6 +7,7 @@ from typing import Any
 from sqlalchemy import (
     ColumnElement,
     DateTime,
+    Numeric,
     Select,
     SQLColumnExpression,
     Uuid,
@@ -24,7 +25,7 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from domain.accounts.models import Account
+from domain.accounts.models import Account, AccountCsm
 from domain.health import scoring
 from domain.health.compile import (
     Component,
@@ -41,7 +42,8 @@ from domain.health.models import (
     HealthSettings,
 )
 from domain.health.scoring import Bands
-from domain.metrics.models import AccountMetricValues
+from domain.metrics.models import AccountMetricSnapshot, AccountMetricValues
+from domain.orgs.models import Organisation
 
 H = AccountHealth
 D = AccountHealthDay
@@ -327,6 +329,73 @@ class HealthRepository:
             )
         )
         return int(written.rowcount)  # type: ignore[attr-defined]  # CursorResult of a DML
+
+    async def days(
+        self, account_id: uuid.UUID, *, since: date, until: date
+    ) -> list[tuple[AccountHealthDay, int, str]]:
+        """The account's live scores per day in [since, until], oldest first, each with the
+        number and model name of the version that gave it."""
+        rows = await self.session.execute(
+            select(D, HealthModelVersion.number, HealthModel.name)
+            .join(HealthModelVersion, HealthModelVersion.id == D.version_id)
+            .join(HealthModel, HealthModel.id == HealthModelVersion.model_id)
+            .where(
+                D.org_id == self.org_id,
+                D.account_id == account_id,
+                D.shadow.is_(False),
+                D.day >= since,
+                D.day <= until,
+            )
+            .order_by(D.day)
+        )
+        return [(r[0], r[1], r[2]) for r in rows]
+
+    async def trend(
+        self,
+        accounts: Select[Any],
+        *,
+        since: date,
+        until: date,
+        csm_id: uuid.UUID | None = None,
+    ) -> list[tuple[date, str | None, int, Any]]:
+        """Per day and band (None: no data) of the live scores of `accounts` (a query of
+        account ids; those assigned to `csm_id` now among them), how many accounts and their
+        MRR that day (major units, from the day's metric snapshot)."""
+        if csm_id is not None:
+            accounts = accounts.where(
+                Account.id.in_(
+                    select(AccountCsm.account_id).where(
+                        AccountCsm.org_id == self.org_id, AccountCsm.user_id == csm_id
+                    )
+                )
+            )
+        mrr = AccountMetricSnapshot.values["mrr"].astext.cast(Numeric)
+        rows = await self.session.execute(
+            select(D.day, D.band, func.count(), func.coalesce(func.sum(mrr), 0))
+            .outerjoin(
+                AccountMetricSnapshot,
+                (AccountMetricSnapshot.account_id == D.account_id)
+                & (AccountMetricSnapshot.day == D.day),
+            )
+            .where(
+                D.org_id == self.org_id,
+                D.shadow.is_(False),
+                D.day >= since,
+                D.day <= until,
+                D.account_id.in_(accounts),
+            )
+            .group_by(D.day, D.band)
+            .order_by(D.day, D.band)
+        )
+        return [(r[0], r[1], r[2], r[3]) for r in rows]
+
+    async def base_currency(self) -> str:
+        return (
+            await self.session.scalar(
+                select(Organisation.base_currency).where(Organisation.id == self.org_id)
+            )
+            or "USD"
+        )
 
     async def account_health(self, account_id: uuid.UUID) -> AccountHealth | None:
         return await self.session.scalar(

@@ -1,5 +1,5 @@
 import uuid
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Annotated, Literal
 
@@ -198,6 +198,56 @@ class MetricBreakdown(BaseModel):
     score: float | None = Field(description="0-100; null: no value")
 
 
+class ComponentChange(BaseModel):
+    name: str
+    then: int | None
+    now: int | None
+    change: int | None = Field(description="now - then, when both have data")
+
+
+class HealthChange(BaseModel):
+    """The score against the one of `days` days ago, and the components that moved it (by
+    name: a component the model did not have then has no earlier score)."""
+
+    days: int
+    score_then: int | None
+    change: int | None
+    components: list[ComponentChange] = Field(description="Largest move first")
+
+
+class HealthPoint(BaseModel):
+    day: date
+    score: int | None
+    band: Band | None
+    model_name: str
+    version: int
+    components: list[int | None] = Field(
+        description="Each component's score, in the version's order"
+    )
+
+
+class AccountHealthHistoryRead(BaseModel):
+    account_id: uuid.UUID
+    good_from: int
+    average_from: int
+    points: list[HealthPoint] = Field(description="One per day scored, oldest first")
+
+
+class HealthTrendPoint(BaseModel):
+    day: date
+    band: Band | None = Field(description="null: accounts scored without data")
+    accounts: int
+    mrr: float = Field(description="Their MRR that day, in major units of the base currency")
+
+
+class HealthTrendRead(BaseModel):
+    since: date
+    until: date
+    csm_id: uuid.UUID | None
+    currency: str
+    points: list[HealthTrendPoint] = Field(description="Per day and band, oldest first")
+
+
 class AccountHealthRead(BaseModel):
     score: int | None = Field(description="null: no component had data")
     band: Band | None
@@ -206,3 +256,4 @@ class AccountHealthRead(BaseModel):
     version: int
     computed_at: datetime
     components: list[ComponentBreakdown]
+    changes: list[HealthChange] = Field(description="Against 7 and 30 days ago")

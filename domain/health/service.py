@@ -6,7 +6,7 @@ import itertools
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from pydantic import TypeAdapter
@@ -38,28 +38,38 @@ from domain.health.errors import (
     SegmentOrderMismatch,
     UnknownHealthMetric,
 )
-from domain.health.models import HealthModel, HealthModelVersion
+from domain.health.models import AccountHealth, AccountHealthDay, HealthModel, HealthModelVersion
 from domain.health.repository import HealthRepository, VersionScores
 from domain.health.schemas import (
+    AccountHealthHistoryRead,
     AccountHealthRead,
     ComponentBreakdown,
+    ComponentChange,
     HealthBands,
+    HealthChange,
     HealthComponent,
     HealthModelCreate,
     HealthModelRead,
     HealthModelSave,
     HealthModelVersionRead,
+    HealthPoint,
+    HealthTrendPoint,
+    HealthTrendRead,
     MetricBreakdown,
     to_compile,
 )
 from domain.metrics import service as metrics
 from domain.metrics.catalog import Metric
+from domain.metrics.errors import InvalidRange
+from domain.metrics.service import MAX_HISTORY_DAYS
 from domain.tenancy import accounts as visible
 from domain.tenancy.clock import org_today
 from domain.users.actor import Actor, require
 from domain.users.permissions import Permission
 
 COMPUTE_JOB = "health.compute_org"
+# An account's breakdown compares its score with these many days ago.
+CHANGE_DAYS = (7, 30)
 DEFAULT_NAME = "Default"
 _COMPONENTS: TypeAdapter[list[HealthComponent]] = TypeAdapter(list[HealthComponent])
 _CONDITION: TypeAdapter[Condition] = TypeAdapter(Condition)
@@ -493,6 +503,12 @@ async def account_health(
     parts = scoring.breakdown(
         [(part["score"], c.weight) for part, c in zip(stored.components, components, strict=True)]
     )
+    today = await org_today(session, actor.org_id)
+    changes = []
+    for days in CHANGE_DAYS:
+        day = today - timedelta(days)
+        then = await repo.days(account_id, since=day, until=day)
+        changes.append(await _change(days, stored, components, then[0] if then else None, repo))
     return AccountHealthRead(
         score=stored.score,
         band=scoring.Band(stored.band) if stored.band else None,
@@ -519,5 +535,103 @@ async def account_health(
                 ],
             )
             for c, part, stored_part in zip(components, parts, stored.components, strict=True)
+        ],
+        changes=changes,
+    )
+
+
+async def _change(
+    days: int,
+    now: AccountHealth,
+    components: list[HealthComponent],
+    then: tuple[AccountHealthDay, int, str] | None,
+    repo: HealthRepository,
+) -> HealthChange:
+    if then is None:
+        return HealthChange(days=days, score_then=None, change=None, components=[])
+    day = then[0]
+    version = await repo.version_and_model(day.version_id)
+    names = [c["name"] for c in version[0].components] if version is not None else []
+    before = dict(zip(names, day.components, strict=False))
+    moved = []
+    for c, part in zip(components, now.components, strict=True):
+        earlier = before.get(c.name)
+        score = part["score"]
+        delta = None if earlier is None or score is None else score - earlier
+        moved.append(ComponentChange(name=c.name, then=earlier, now=score, change=delta))
+    moved.sort(key=lambda m: -abs(m.change or 0))
+    change = None if now.score is None or day.score is None else now.score - day.score
+    return HealthChange(days=days, score_then=day.score, change=change, components=moved)
+
+
+async def account_history(
+    session: AsyncSession,
+    actor: Actor,
+    account_id: uuid.UUID,
+    *,
+    since: date | None = None,
+    until: date | None = None,
+) -> AccountHealthHistoryRead:
+    """An account's daily live scores (the last 90 days unless a range is given), with the
+    band edges to draw them against."""
+    await visible.get_account(session, actor, account_id)
+    since, until = await _period(session, actor, since, until)
+    repo = HealthRepository(session, actor.org_id)
+    edges = await bands(session, actor)
+    return AccountHealthHistoryRead(
+        account_id=account_id,
+        good_from=edges.good_from,
+        average_from=edges.average_from,
+        points=[
+            HealthPoint(
+                day=d.day,
+                score=d.score,
+                band=scoring.Band(d.band) if d.band else None,
+                model_name=model_name,
+                version=number,
+                components=d.components,
+            )
+            for d, number, model_name in await repo.days(account_id, since=since, until=until)
+        ],
+    )
+
+
+async def _period(
+    session: AsyncSession, actor: Actor, since: date | None, until: date | None
+) -> tuple[date, date]:
+    until = until or await org_today(session, actor.org_id)
+    since = since or until - timedelta(days=89)
+    if since > until or (until - since).days > MAX_HISTORY_DAYS:
+        raise InvalidRange(f"The range must run forward and span at most {MAX_HISTORY_DAYS} days")
+    return since, until
+
+
+async def trend(
+    session: AsyncSession,
+    actor: Actor,
+    *,
+    since: date | None = None,
+    until: date | None = None,
+    csm_id: uuid.UUID | None = None,
+) -> HealthTrendRead:
+    """Accounts and MRR per band per day over the accounts the caller may see (those of one
+    CSM when `csm_id` is given: the accounts assigned to them now)."""
+    since, until = await _period(session, actor, since, until)
+    rows = await HealthRepository(session, actor.org_id).trend(
+        visible.visible_account_ids(session, actor), since=since, until=until, csm_id=csm_id
+    )
+    return HealthTrendRead(
+        since=since,
+        until=until,
+        csm_id=csm_id,
+        currency=await HealthRepository(session, actor.org_id).base_currency(),
+        points=[
+            HealthTrendPoint(
+                day=day,
+                band=scoring.Band(band) if band else None,
+                accounts=count,
+                mrr=float(mrr),
+            )
+            for day, band, count, mrr in rows
         ],
     )

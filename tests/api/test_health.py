@@ -1,6 +1,7 @@
 """Health models through the API: validation, segments and their order, versions, shadow
 versions, bands, and an account's breakdown, scoped to what the caller may see."""
 
+from datetime import timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -9,6 +10,7 @@ from httpx import AsyncClient
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from domain.common import clock
 from domain.common.jobs import OutboundJob
 from domain.common.settings import Settings
 from domain.health import service as health
@@ -16,6 +18,7 @@ from domain.orgs.models import Organisation
 from domain.users.models import User
 from tests.factories import auth_headers, create_account, create_user
 from tests.helpers import assert_problem
+from tests.metric_factories import add_snapshot
 
 API = "/api/v1"
 
@@ -342,3 +345,71 @@ class TestHealthFields:
             },
         )
         assert_problem(response, 422, "invalid_filter")
+
+
+class TestHistoryAndTrend:
+    async def test_an_accounts_history_and_its_change_since_a_week_ago(
+        self, client: AsyncClient, session: AsyncSession, org: Organisation, headers: dict[str, str]
+    ) -> None:
+        account = await create_account(session, org, csm_score=40)
+        today = clock.today_in(org.time_zone, clock.now())
+        week_ago = clock.now() - timedelta(days=7)
+        await health.compute(session, org.id, now=week_ago)
+        await health.record_day(session, org.id, now=week_ago)
+        account.csm_score = 75
+        await session.flush()
+        await health.compute(session, org.id)
+        await health.record_day(session, org.id)
+
+        body = (await client.get(f"{API}/accounts/{account.id}/health", headers=headers)).json()
+        history = await client.get(f"{API}/accounts/{account.id}/health/history", headers=headers)
+
+        week, month = body["changes"]
+        assert (week["days"], week["score_then"], week["change"]) == (7, 40, 35)
+        assert week["components"][0] == {"name": "CSM score", "then": 40, "now": 75, "change": 35}
+        assert (month["days"], month["score_then"], month["change"]) == (30, None, None)
+        points = history.json()["points"]
+        assert [(p["day"], p["score"], p["band"]) for p in points] == [
+            (str(today - timedelta(days=7)), 40, "average"),
+            (str(today), 75, "good"),
+        ]
+        assert (history.json()["good_from"], points[0]["model_name"]) == (71, "Default")
+
+    async def test_the_trend_counts_accounts_and_mrr_per_band_for_a_csm(
+        self,
+        client: AsyncClient,
+        session: AsyncSession,
+        org: Organisation,
+        settings: Settings,
+        headers: dict[str, str],
+    ) -> None:
+        user = await create_user(session, org, role_name="CSM")
+        mine = [
+            await create_account(session, org, csms=[user], csm_score=score)
+            for score in (90, 80, 10)
+        ]
+        await create_account(session, org, csm_score=90)  # not theirs
+        await health.compute(session, org.id)
+        await health.record_day(session, org.id)
+        await add_snapshot(
+            session, mine[0], clock.today_in(org.time_zone, clock.now()), {"mrr": 1200.5}
+        )
+        today = str(clock.today_in(org.time_zone, clock.now()))
+
+        as_csm = await client.get(f"{API}/health/trend", headers=auth_headers(settings, user))
+        everyone = await client.get(f"{API}/health/trend", headers=headers)
+        one_csm = await client.get(
+            f"{API}/health/trend", headers=headers, params={"csm_id": str(user.id)}
+        )
+
+        expected = [
+            {"day": today, "band": "good", "accounts": 2, "mrr": 1200.5},
+            {"day": today, "band": "poor", "accounts": 1, "mrr": 0},
+        ]
+        assert as_csm.json()["points"] == expected
+        assert one_csm.json()["points"] == expected
+        assert everyone.json()["points"][0]["accounts"] == 3
+        response = await client.get(
+            f"{API}/health/trend", headers=headers, params={"since": "2026-05", "until": "2026-01"}
+        )
+        assert_problem(response, 422, "invalid_range")

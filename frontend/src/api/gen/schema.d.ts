@@ -492,6 +492,27 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/accounts/{account_id}/health/history": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get Account Health History
+         * @description The account's daily health scores (the last 90 days unless a range is given), each
+         *     with its band, model, version and component scores, and the band edges to draw.
+         */
+        get: operations["getAccountHealthHistory"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/accounts/{account_id}/history": {
         parameters: {
             query?: never;
@@ -1676,6 +1697,27 @@ export interface paths {
          * @description The order segment models are tried in (every segment model's id, first tried first).
          */
         put: operations["orderHealthSegments"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/health/trend": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get Health Trend
+         * @description Accounts and MRR per health band per day (the last 90 days unless a range is given),
+         *     over the accounts the caller may see, or those assigned to one CSM.
+         */
+        get: operations["getHealthTrend"];
+        put?: never;
         post?: never;
         delete?: never;
         options?: never;
@@ -2885,9 +2927,31 @@ export interface components {
              */
             sort: string;
         };
+        /** AccountHealthHistoryRead */
+        AccountHealthHistoryRead: {
+            /**
+             * Account Id
+             * Format: uuid
+             */
+            account_id: string;
+            /** Average From */
+            average_from: number;
+            /** Good From */
+            good_from: number;
+            /**
+             * Points
+             * @description One per day scored, oldest first
+             */
+            points: components["schemas"]["HealthPoint"][];
+        };
         /** AccountHealthRead */
         AccountHealthRead: {
             band: components["schemas"]["Band"] | null;
+            /**
+             * Changes
+             * @description Against 7 and 30 days ago
+             */
+            changes: components["schemas"]["HealthChange"][];
             /** Components */
             components: components["schemas"]["ComponentBreakdown"][];
             /**
@@ -4129,6 +4193,20 @@ export interface components {
             /** Weight */
             weight: number;
         };
+        /** ComponentChange */
+        ComponentChange: {
+            /**
+             * Change
+             * @description now - then, when both have data
+             */
+            change: number | null;
+            /** Name */
+            name: string;
+            /** Now */
+            now: number | null;
+            /** Then */
+            then: number | null;
+        };
         /** ComponentMetric */
         ComponentMetric: {
             /** Mapping */
@@ -4988,6 +5066,24 @@ export interface components {
              */
             good_from: number;
         };
+        /**
+         * HealthChange
+         * @description The score against the one of `days` days ago, and the components that moved it (by
+         *     name: a component the model did not have then has no earlier score).
+         */
+        HealthChange: {
+            /** Change */
+            change: number | null;
+            /**
+             * Components
+             * @description Largest move first
+             */
+            components: components["schemas"]["ComponentChange"][];
+            /** Days */
+            days: number;
+            /** Score Then */
+            score_then: number | null;
+        };
         /** HealthComponent */
         HealthComponent: {
             /** Metrics */
@@ -5089,6 +5185,26 @@ export interface components {
             /** Number */
             number: number;
         };
+        /** HealthPoint */
+        HealthPoint: {
+            band: components["schemas"]["Band"] | null;
+            /**
+             * Components
+             * @description Each component's score, in the version's order
+             */
+            components: (number | null)[];
+            /**
+             * Day
+             * Format: date
+             */
+            day: string;
+            /** Model Name */
+            model_name: string;
+            /** Score */
+            score: number | null;
+            /** Version */
+            version: number;
+        };
         /** HealthRead */
         HealthRead: {
             /**
@@ -5100,6 +5216,45 @@ export interface components {
             };
             /** Status */
             status: string;
+        };
+        /** HealthTrendPoint */
+        HealthTrendPoint: {
+            /** Accounts */
+            accounts: number;
+            /** @description null: accounts scored without data */
+            band: components["schemas"]["Band"] | null;
+            /**
+             * Day
+             * Format: date
+             */
+            day: string;
+            /**
+             * Mrr
+             * @description Their MRR that day, in major units of the base currency
+             */
+            mrr: number;
+        };
+        /** HealthTrendRead */
+        HealthTrendRead: {
+            /** Csm Id */
+            csm_id: string | null;
+            /** Currency */
+            currency: string;
+            /**
+             * Points
+             * @description Per day and band, oldest first
+             */
+            points: components["schemas"]["HealthTrendPoint"][];
+            /**
+             * Since
+             * Format: date
+             */
+            since: string;
+            /**
+             * Until
+             * Format: date
+             */
+            until: string;
         };
         /** ImportErrorRead */
         ImportErrorRead: {
@@ -9029,6 +9184,61 @@ export interface operations {
             };
         };
     };
+    getAccountHealthHistory: {
+        parameters: {
+            query?: {
+                since?: string | null;
+                until?: string | null;
+            };
+            header?: never;
+            path: {
+                account_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AccountHealthHistoryRead"];
+                };
+            };
+            /** @description Not authenticated */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProblemDetail"];
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProblemDetail"];
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
+                };
+            };
+            /** @description Invalid request */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProblemDetail"];
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
+                };
+            };
+        };
+    };
     getAccountHistory: {
         parameters: {
             query?: never;
@@ -12848,6 +13058,50 @@ export interface operations {
             };
             /** @description Forbidden */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProblemDetail"];
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
+                };
+            };
+            /** @description Invalid request */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProblemDetail"];
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
+                };
+            };
+        };
+    };
+    getHealthTrend: {
+        parameters: {
+            query?: {
+                since?: string | null;
+                until?: string | null;
+                csm_id?: string | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HealthTrendRead"];
+                };
+            };
+            /** @description Not authenticated */
+            401: {
                 headers: {
                     [name: string]: unknown;
                 };
