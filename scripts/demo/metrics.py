@@ -4,6 +4,7 @@ from datetime import datetime, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from domain.health import service as health
 from domain.metrics import service as metrics
 from domain.metrics.models import MetricFormat
 from domain.metrics.schemas import ComputedMetricCreate
@@ -29,9 +30,11 @@ async def mrr_per_seat(session: AsyncSession, actor: Actor) -> None:
 
 async def metrics_story(session: AsyncSession, org: Organisation, now: datetime) -> None:
     """A month of the nightly metrics runs, as if Tenure had been running: a daily activity
-    rank for every account and contact (the 30 points each trend regresses over) and a daily
-    snapshot (so every metric has a history)."""
+    rank for every account and contact (the 30 points each trend regresses over), a daily
+    snapshot (so every metric has a history) and the day's health scores."""
     for days_ago in range(TREND_WINDOW_DAYS - 1, -1, -1):
         at = now - timedelta(days=days_ago)
         await metrics.refresh(session, org.id, now=at)
         await metrics.snapshot(session, org.id, now=at)
+        await health.compute(session, org.id, now=at)
+        await health.record_day(session, org.id, now=at)

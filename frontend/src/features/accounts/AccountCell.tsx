@@ -4,6 +4,8 @@ import { Link } from "react-router";
 import type { AccountListItem } from "../../api/types";
 import { formatDate, plural } from "../../components/format";
 import { useMe } from "../auth/queries";
+import { BAND_COLOURS, BAND_LABELS } from "../health/bands";
+import type { Band } from "../health/queries";
 import { useOrganisation } from "../organisation/queries";
 import { useStages, useTiers } from "../settings/queries";
 import { columnValue, formatCell, type CellNames, type Column } from "./columns";
@@ -77,6 +79,17 @@ function CsmCell({ ids, names }: { ids: string[]; names: CellNames }) {
   );
 }
 
+/** The health score with its band's colour, or the band alone. */
+function HealthCell({ values, showScore }: { values: AccountListItem["health_values"]; showScore: boolean }) {
+  const band = values?.band as Band | null | undefined;
+  if (!band) return <Text size="sm" c="dimmed">—</Text>;
+  return (
+    <Badge size="sm" color={BAND_COLOURS[band]} variant="light" tt="none" data-testid="health-badge">
+      {showScore ? String(values?.score) : BAND_LABELS[band]}
+    </Badge>
+  );
+}
+
 /** One account's value in one column of the list. */
 export function AccountCell({ account, column, names }: { account: AccountListItem; column: Column; names: CellNames }) {
   switch (column.key) {
@@ -108,6 +121,9 @@ export function AccountCell({ account, column, names }: { account: AccountListIt
       return <CsmCell ids={account.csm_ids} names={names} />;
     case "renewal_on":
       return <RenewalCell value={account.renewal_on} />;
+    case "health.score":
+    case "health.band":
+      return <HealthCell values={account.health_values} showScore={column.key === "health.score"} />;
     case "churned_on":
       return account.churned_on ? (
         <Tooltip label={account.churn_reason ?? "Churned"}>

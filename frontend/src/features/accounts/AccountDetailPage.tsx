@@ -17,6 +17,7 @@ import { formatDateTime } from "../../components/format";
 import { CardSkeleton, EmptyState, ErrorState } from "../../components/states";
 import { useCan } from "../auth/queries";
 import { ContactsTab } from "../contacts/ContactsTab";
+import { HealthTab } from "../health/HealthTab";
 import { AccountMetricsCard } from "../metrics/AccountMetricsCard";
 import { FinancialsTab } from "../revenue/FinancialsTab";
 import { useStages, useTiers } from "../settings/queries";
@@ -35,7 +36,7 @@ import { useCsmNames } from "./csms";
 import { useAccount, useChildAccounts, useDeleteAccount, useReactivateAccount, useRestoreAccount } from "./queries";
 import { ROLLUP_TABS, RollupSwitch } from "./rollup";
 
-const TABS = ["overview", "timeline", "notes", "interactions", "tickets", "financials", "usage", "contacts", "history"] as const;
+const TABS = ["overview", "health", "timeline", "notes", "interactions", "tickets", "financials", "usage", "contacts", "history"] as const;
 type Tab = (typeof TABS)[number];
 
 export function AccountDetailPage() {
@@ -211,6 +212,7 @@ export function AccountDetailPage() {
       >
         <Tabs.List mb="md">
           <Tabs.Tab value="overview">Overview</Tabs.Tab>
+          <Tabs.Tab value="health">Health</Tabs.Tab>
           <Tabs.Tab value="timeline">Timeline</Tabs.Tab>
           <Tabs.Tab value="notes">Notes</Tabs.Tab>
           <Tabs.Tab value="interactions">Interactions</Tabs.Tab>
@@ -235,6 +237,9 @@ export function AccountDetailPage() {
         <Tabs.Panel value="overview">
           <OverviewTab account={data} />
           <AccountMetricsCard accountId={data.id} />
+        </Tabs.Panel>
+        <Tabs.Panel value="health">
+          <HealthTab accountId={data.id} />
         </Tabs.Panel>
         <Tabs.Panel value="timeline">
           <TimelineTab accountId={data.id} userName={userName} rollup={rollup} />

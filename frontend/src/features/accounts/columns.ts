@@ -11,6 +11,7 @@ export const DEFAULT_COLUMNS = [
   "stage",
   "csm",
   "renewal_on",
+  "health.score",
   "metric.mrr",
   "metric.arr",
   "csm_score",
@@ -35,6 +36,7 @@ const HEADER_LABELS: Record<string, string> = {
   stage: "Stage",
   csm: "CSMs",
   renewal_on: "Renewal",
+  "health.score": "Health",
   csm_score: "CSM score",
   nps: "NPS",
   churned_on: "Churned",
@@ -176,6 +178,10 @@ export function columnValue(account: Account | AccountListItem, key: string, tod
   if (key.startsWith("metric.")) {
     // Only the list's items carry metric values (those of the metric columns it asked for).
     const values = ("metric_values" in account ? account.metric_values : undefined) ?? {};
+    return values[key.slice(7)] ?? null;
+  }
+  if (key.startsWith("health.")) {
+    const values = ("health_values" in account ? account.health_values : undefined) ?? {};
     return values[key.slice(7)] ?? null;
   }
   switch (key) {
