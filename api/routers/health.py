@@ -15,6 +15,8 @@ from domain.health.schemas import (
     HealthModelOrder,
     HealthModelRead,
     HealthModelSave,
+    HealthPreviewRead,
+    HealthPreviewRequest,
     HealthTrendRead,
 )
 
@@ -65,6 +67,19 @@ async def save_health_model(
     background), or with `shadow` scored daily beside the live one until it is made live.
     Scores already given keep naming the version that gave them."""
     return await health.save_model(session, actor, model_id, data)
+
+
+@router.post(
+    "/health/models/{model_id}/preview",
+    response_model=HealthPreviewRead,
+    responses=problem(401, 403, 404, 409, 422),
+)
+async def preview_health_model(
+    model_id: uuid.UUID, data: HealthPreviewRequest, actor: ApiActor, session: Session
+) -> HealthPreviewRead:
+    """How the model's accounts spread across the bands now and how they would if the model
+    were saved as given (nothing is saved)."""
+    return await health.preview(session, actor, model_id, data)
 
 
 @router.post(

@@ -397,6 +397,28 @@ class HealthRepository:
             or "USD"
         )
 
+    async def band_counts(self, scores: VersionScores) -> dict[str | None, int]:
+        """How many of the version's accounts would fall in each band (None: no data)."""
+        s = _version_scores(scores).subquery()
+        rows = await self.session.execute(select(s.c.band, func.count()).group_by(s.c.band))
+        return {band: count for band, count in rows.tuples()}
+
+    async def current_band_counts(self, model_id: uuid.UUID) -> dict[str | None, int]:
+        """How many live, non-churned accounts the model's versions scored are in each band."""
+        rows = await self.session.execute(
+            select(H.band, func.count())
+            .join(HealthModelVersion, HealthModelVersion.id == H.version_id)
+            .join(Account, Account.id == H.account_id)
+            .where(
+                H.org_id == self.org_id,
+                HealthModelVersion.model_id == model_id,
+                Account.deleted_at.is_(None),
+                Account.churned_on.is_(None),
+            )
+            .group_by(H.band)
+        )
+        return {band: count for band, count in rows.tuples()}
+
     async def account_health(self, account_id: uuid.UUID) -> AccountHealth | None:
         return await self.session.scalar(
             select(H).where(H.org_id == self.org_id, H.account_id == account_id)

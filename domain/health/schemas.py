@@ -257,3 +257,22 @@ class AccountHealthRead(BaseModel):
     computed_at: datetime
     components: list[ComponentBreakdown]
     changes: list[HealthChange] = Field(description="Against 7 and 30 days ago")
+
+
+class HealthPreviewRequest(RequestModel):
+    """A model as it would be saved: its components and, for a segment model, its filter."""
+
+    filter: Filter | None = Field(None, description="Segment models only; omitted: unchanged")
+    components: Components
+
+
+class BandSpread(BaseModel):
+    good: int
+    average: int
+    poor: int
+    no_data: int = Field(description="Scored, but no component had data")
+
+
+class HealthPreviewRead(BaseModel):
+    now: BandSpread = Field(description="The model's accounts by their current band")
+    if_saved: BandSpread = Field(description="The same accounts (or the new segment's) if saved")

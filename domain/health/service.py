@@ -5,7 +5,7 @@ accounts), the daily history, and an account's breakdown."""
 import itertools
 import uuid
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 from typing import Any
 
@@ -43,6 +43,7 @@ from domain.health.repository import HealthRepository, VersionScores
 from domain.health.schemas import (
     AccountHealthHistoryRead,
     AccountHealthRead,
+    BandSpread,
     ComponentBreakdown,
     ComponentChange,
     HealthBands,
@@ -53,6 +54,8 @@ from domain.health.schemas import (
     HealthModelSave,
     HealthModelVersionRead,
     HealthPoint,
+    HealthPreviewRead,
+    HealthPreviewRequest,
     HealthTrendPoint,
     HealthTrendRead,
     MetricBreakdown,
@@ -374,9 +377,12 @@ def request_compute(session: AsyncSession, org_id: uuid.UUID) -> None:
 class _Scored:
     """One version to score and the accounts it scores (its model's segment)."""
 
+    model_id: uuid.UUID
     version: HealthModelVersion
     assignment: ColumnElement[bool]
     shadow: bool
+    # The segments tried before this model's (a draft's new filter comes after them too).
+    earlier: tuple[ColumnElement[bool], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -399,6 +405,7 @@ async def plan(session: AsyncSession, org_id: uuid.UUID, today: date) -> Plan:
     earlier: list[ColumnElement[bool]] = []
     scored = []
     for model in models:  # segments in order, the default last
+        before = tuple(earlier)
         if model.filter is None:
             condition: ColumnElement[bool] = not_(or_(false(), *earlier))
         else:
@@ -408,10 +415,11 @@ async def plan(session: AsyncSession, org_id: uuid.UUID, today: date) -> Plan:
             matches = func.coalesce(compiled, false()) if compiled is not None else literal(True)
             condition = and_(matches, not_(or_(false(), *earlier)))
             earlier.append(matches)
-        scored.append(_Scored(versions[(model.id, model.live_version)], condition, shadow=False))
+        live = versions[(model.id, model.live_version)]
+        scored.append(_Scored(model.id, live, condition, shadow=False, earlier=before))
         if model.shadow_version is not None:
             shadow = versions[(model.id, model.shadow_version)]
-            scored.append(_Scored(shadow, condition, shadow=True))
+            scored.append(_Scored(model.id, shadow, condition, shadow=True, earlier=before))
     stored_bands = await repo.bands()
     return Plan(
         org_id=org_id,
@@ -424,11 +432,18 @@ async def plan(session: AsyncSession, org_id: uuid.UUID, today: date) -> Plan:
 
 
 def _scores(
-    plan: Plan, scored: _Scored, now: datetime, accounts_: Sequence[uuid.UUID] | None
+    plan: Plan,
+    scored: _Scored,
+    now: datetime,
+    accounts_: Sequence[uuid.UUID] | None,
+    *,
+    draft: Sequence[HealthComponent] | None = None,
 ) -> VersionScores:
     """What scoring the version's accounts needs: every live, non-churned account of its
-    segment, or `accounts_` only."""
-    components = to_compile(_COMPONENTS.validate_python(scored.version.components))
+    segment, or `accounts_` only; with `draft`'s components instead of the version's."""
+    components = to_compile(
+        list(draft) if draft is not None else _COMPONENTS.validate_python(scored.version.components)
+    )
     expressions = {k: m.expression for k, m in plan.metrics.items() if m.valid}
     used = {m.metric for c in components for m in c.metrics}
     # A metric removed since the version was saved has no value: its metrics are no data.
@@ -479,6 +494,40 @@ async def record_day(
         if scored.shadow:
             written += await repo.record_shadow_day(today, _scores(plan_, scored, now, None))
     return written
+
+
+async def preview(
+    session: AsyncSession, actor: Actor, model_id: uuid.UUID, data: HealthPreviewRequest
+) -> HealthPreviewRead:
+    """How the model's accounts spread across the bands now, and how they would if it were
+    saved with `data` (a new filter takes the model's place in the segment order)."""
+    require(actor, Permission.CONFIGURE_PRODUCT)
+    repo = HealthRepository(session, actor.org_id)
+    model = await _model(repo, model_id)
+    if model.filter is None and data.filter is not None:
+        raise DefaultModelKept("The default model scores every account no segment matches")
+    await _check(session, actor, data.components, data.filter)
+    now = clock.now()
+    plan_ = await plan(session, actor.org_id, await org_today(session, actor.org_id, now=now))
+    scored = next(s for s in plan_.scored if s.model_id == model.id and not s.shadow)
+    if data.filter is not None:
+        compiled = await accounts.compile_filter(
+            session, actor, data.filter, fields=await _segment_fields(session, actor)
+        )
+        matches = func.coalesce(compiled, false()) if compiled is not None else literal(True)
+        scored = replace(scored, assignment=and_(matches, not_(or_(false(), *scored.earlier))))
+    draft = await repo.band_counts(_scores(plan_, scored, now, None, draft=data.components))
+    current = await repo.current_band_counts(model.id)
+    return HealthPreviewRead(now=_spread(current), if_saved=_spread(draft))
+
+
+def _spread(counts: dict[str | None, int]) -> BandSpread:
+    return BandSpread(
+        good=counts.get(scoring.Band.GOOD, 0),
+        average=counts.get(scoring.Band.AVERAGE, 0),
+        poor=counts.get(scoring.Band.POOR, 0),
+        no_data=counts.get(None, 0),
+    )
 
 
 # Reads
