@@ -503,7 +503,8 @@ async def search_interactions(
     return SearchPage(
         items=items,
         total=total,
-        total_capped=total >= SEARCH_CANDIDATES,
+        # Only a listing without words stops counting at the cap; a search counts every match.
+        total_capped=not q and total >= SEARCH_CANDIDATES,
         limit=limit,
         offset=offset,
     )
