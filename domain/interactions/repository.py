@@ -8,6 +8,7 @@ from sqlalchemy import (
     Select,
     Text,
     Uuid,
+    all_,
     and_,
     any_,
     bindparam,
@@ -170,17 +171,34 @@ class InteractionRepository:
         limit: int,
         offset: int,
         visible_ids: list[uuid.UUID] | None = None,
+        deleted_ids: list[uuid.UUID] | None = None,
     ) -> tuple[list[Row[Any]], int]:
         """Interactions and notes in one ranked list; notes count as type `note`.
         `visible_ids`, when given, are the visible accounts as a list (see
-        `AccountRepository.visible_id_list`): the same scope, a faster plan."""
+        `VisibleAccounts.visible_id_list`); `deleted_ids`, the organisation's deleted accounts
+        for a caller who sees all the others (`VisibleAccounts.deleted_id_list`): the same
+        scope either way, a faster plan."""
         query = func.websearch_to_tsquery("english", q) if q else None
-        # One parameter for both branches: the id list is sent to the server once.
-        scope = (
+        # One parameter for both branches: an id list is sent to the server once.
+        visible = (
             None
             if visible_ids is None
             else bindparam("visible_ids", visible_ids, type_=ARRAY(Uuid))
         )
+        deleted = (
+            None
+            if deleted_ids is None
+            else bindparam("deleted_ids", deleted_ids, type_=ARRAY(Uuid))
+        )
+
+        def scoped(account_id: Any) -> Any:
+            if visible is not None:
+                return account_id == any_(visible)
+            if deleted is not None:
+                # Not a join with every live account: hashing 100k of them cost more than
+                # ranking a rare word's matches.
+                return account_id != all_(deleted)
+            return account_id.in_(self.visible)
 
         def branch(kind: str, model: Any, type_: Any, occurred_at: Any) -> Select[Any]:
             # `model` is Interaction or Note. Only what ranking and counting need: every
@@ -195,12 +213,7 @@ class InteractionRepository:
                 (func.ts_rank(model.search, query) if query is not None else literal(0.0)).label(
                     "rank"
                 ),
-            ).where(
-                model.org_id == self.org_id,
-                model.account_id.in_(self.visible)
-                if scope is None
-                else model.account_id == any_(scope),
-            )
+            ).where(model.org_id == self.org_id, scoped(model.account_id))
             if account_id:
                 stmt = stmt.where(model.account_id == account_id)
             if author_id:

@@ -475,6 +475,7 @@ async def search_interactions(
     q = q.strip() if q else None
     rows, total = await _repo(session, actor).search(
         visible_ids=await accounts.visible_account_id_list(session, actor),
+        deleted_ids=await accounts.deleted_account_id_list(session, actor),
         q=q or None,
         type=type,
         account_id=account_id,

@@ -255,17 +255,33 @@ class TestScoping:
         assert (await _search(client, headers, q="escalation"))["total"] == 0
         assert (await _search(client, headers, account_id=str(foreign.id)))["total"] == 0
 
+    @pytest.mark.parametrize("as_list", [True, False], ids=["deleted-as-list", "live-as-subquery"])
     async def test_a_deleted_accounts_interactions_vanish(
-        self, client: AsyncClient, session: AsyncSession, org: Organisation, headers: dict[str, str]
+        self,
+        client: AsyncClient,
+        session: AsyncSession,
+        org: Organisation,
+        headers: dict[str, str],
+        monkeypatch: pytest.MonkeyPatch,
+        as_list: bool,
     ) -> None:
+        from domain.tenancy import accounts
+
+        if not as_list:
+            monkeypatch.setattr(accounts, "VISIBLE_LIST_AT_MOST", 0)
         account = await create_account(session, org)
+        live = await create_account(session, org)
         await create_interaction(session, account, body="escalation")
         await create_note(session, account, body="escalation")
-        assert (await _search(client, headers, q="escalation"))["total"] == 2
+        kept = await create_interaction(session, live, body="escalation")
+        assert (await _search(client, headers, q="escalation"))["total"] == 3
 
         await client.delete(f"/api/v1/accounts/{account.id}", headers=headers)
 
-        assert (await _search(client, headers, q="escalation"))["total"] == 0
+        body = await _search(client, headers, q="escalation")
+        assert (body["total"], [r["id"] for r in body["items"]]) == (1, [str(kept.id)])
+        listed = await _search(client, headers)
+        assert [r["id"] for r in listed["items"]] == [str(kept.id)]
 
 
 class TestEveryMatch:
