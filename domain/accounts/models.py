@@ -65,6 +65,13 @@ class Account(IdMixin, TimestampMixin, Base):
         Index("ix_accounts_org_id_crm_id", "org_id", "crm_id"),
         Index("ix_accounts_org_id_billing_id", "org_id", "billing_id"),
         Index("ix_accounts_org_id_support_id", "org_id", "support_id"),
+        # The few deleted accounts: "none of these" scopes a whole-organisation search without
+        # joining every live account.
+        Index(
+            "ix_accounts_org_id_deleted",
+            "org_id",
+            postgresql_where=text("deleted_at IS NOT NULL"),
+        ),
     )
 
     org_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("organisations.id", ondelete="CASCADE"))

@@ -10,9 +10,11 @@ from sqlalchemy import (
     Select,
     Text,
     Uuid,
+    all_,
     and_,
     any_,
     bindparam,
+    case,
     cast,
     func,
     literal,
@@ -42,10 +44,11 @@ from domain.interactions.schemas import TimelineKind
 from domain.orgs.models import Organisation
 from domain.users.models import User
 
+# How many of the newest interactions and of the newest notes a listing without words shows
+# and counts; a search with words ranks and counts every match.
+SEARCH_CANDIDATES = 1000
 # Marks around matches in ts_headline output; the service escapes the text, then turns them
 # into <mark> tags, so a stored "<script>" can never reach a consumer as markup.
-# How many of the newest matches (per interactions and per notes) a search ranks and counts.
-SEARCH_CANDIDATES = 1000
 HIT_START = "\x01"
 HIT_END = "\x02"
 _HEADLINE_OPTIONS = (
@@ -187,51 +190,49 @@ class InteractionRepository:
         limit: int,
         offset: int,
         visible_ids: list[uuid.UUID] | None = None,
+        deleted_ids: list[uuid.UUID] | None = None,
     ) -> tuple[list[Row[Any]], int]:
         """Interactions and notes in one ranked list; notes count as type `note`.
         `visible_ids`, when given, are the visible accounts as a list (see
-        `AccountRepository.visible_id_list`): the same scope, a faster plan."""
+        `VisibleAccounts.visible_id_list`); `deleted_ids`, the organisation's deleted accounts
+        for a caller who sees all the others (`VisibleAccounts.deleted_id_list`): the same
+        scope either way, a faster plan."""
         query = func.websearch_to_tsquery("english", q) if q else None
-        # One parameter for both branches: the id list is sent to the server once.
-        scope = (
+        # One parameter for both branches: an id list is sent to the server once.
+        visible = (
             None
             if visible_ids is None
             else bindparam("visible_ids", visible_ids, type_=ARRAY(Uuid))
         )
+        deleted = (
+            None
+            if deleted_ids is None
+            else bindparam("deleted_ids", deleted_ids, type_=ARRAY(Uuid))
+        )
 
-        def branch(
-            kind: str,
-            model: Any,  # Interaction or Note (`type` is a parameter here)
-            type_: Any,
-            occurred_at: Any,
-            subject: Any,
-            searchable: Any,
-        ) -> Select[Any]:
-            stmt = (
-                select(
-                    literal(kind, Text).label("kind"),
-                    model.id.label("id"),
-                    model.account_id.label("account_id"),
-                    Account.name.label("account_name"),
-                    type_.label("type"),
-                    occurred_at.label("occurred_at"),
-                    model.author_id.label("author_id"),
-                    subject.label("subject"),
-                    searchable.label("text"),
-                    (
-                        func.ts_rank(model.search, query) if query is not None else literal(0.0)
-                    ).label("rank"),
-                )
-                .join(Account, Account.id == model.account_id)
-                .where(
-                    model.org_id == self.org_id,
-                    model.account_id.in_(self.visible)
-                    if scope is None
-                    else model.account_id == any_(scope),
-                )
-            )
-            if query is not None:
-                stmt = stmt.where(model.search.bool_op("@@")(query))
+        def scoped(account_id: Any) -> Any:
+            if visible is not None:
+                return account_id == any_(visible)
+            if deleted is not None:
+                # Not a join with every live account: hashing 100k of them cost more than
+                # ranking a rare word's matches.
+                return account_id != all_(deleted)
+            return account_id.in_(self.visible)
+
+        def branch(kind: str, model: Any, type_: Any, occurred_at: Any) -> Select[Any]:
+            # `model` is Interaction or Note. Only what ranking and counting need: every
+            # match goes through the count and the sort; texts are read for the page alone.
+            stmt = select(
+                literal(kind, Text).label("kind"),
+                model.id.label("id"),
+                model.account_id.label("account_id"),
+                type_.label("type"),
+                occurred_at.label("occurred_at"),
+                model.author_id.label("author_id"),
+                (func.ts_rank(model.search, query) if query is not None else literal(0.0)).label(
+                    "rank"
+                ),
+            ).where(model.org_id == self.org_id, scoped(model.account_id))
             if account_id:
                 stmt = stmt.where(model.account_id == account_id)
             if author_id:
@@ -240,62 +241,66 @@ class InteractionRepository:
                 stmt = stmt.where(occurred_at >= since)
             if until:
                 stmt = stmt.where(occurred_at < until)
-            # Rank and count among the newest matches only: ranking every match of a common
-            # word means reading each one (about 100 ms per 100k); the cap keeps it a few ms.
+            if query is not None:
+                # Every match is ranked and counted, so the best can be years old: the text
+                # index and a CSM's visible accounts intersect as bitmaps first.
+                return stmt.where(model.search.bool_op("@@")(query))
+            # Without words the list is newest first: it reads the newest rows of the date
+            # index, and the count stops at the cap instead of reading all of history.
             return stmt.order_by(occurred_at.desc()).limit(SEARCH_CANDIDATES)
 
-        interactions = branch(
-            "interaction",
-            Interaction,
-            Interaction.type,
-            Interaction.occurred_at,
-            Interaction.subject,
-            func.concat_ws(" ", Interaction.subject, Interaction.body, Interaction.outcome),
-        )
+        interactions = branch("interaction", Interaction, Interaction.type, Interaction.occurred_at)
         if type:
             interactions = interactions.where(Interaction.type == type)
         branches = [interactions]
         if type in (None, InteractionType.NOTE):
-            branches.append(
-                branch(
-                    "note",
-                    Note,
-                    literal(InteractionType.NOTE.value, Text),
-                    Note.created_at,
-                    literal(None, Text),
-                    # Tags are not words: headlines are made from the note's text.
-                    func.regexp_replace(Note.body, "<[^>]+>", " ", "g"),
-                )
-            )
+            note_type = literal(InteractionType.NOTE.value, Text)
+            branches.append(branch("note", Note, note_type, Note.created_at))
         results = union_all(*branches).subquery("results")
-        order = [results.c.occurred_at.desc(), results.c.id]
-        if query is not None:
-            order.insert(0, results.c.rank.desc())
+
+        def ordered(rows: Any) -> list[Any]:
+            order = [rows.c.occurred_at.desc(), rows.c.id]
+            return [rows.c.rank.desc(), *order] if query is not None else order
+
+        page = (
+            # Counted in the same pass: a second query would search all over again.
+            select(results, func.count().over().label("total"))
+            .order_by(*ordered(results))
+            .limit(limit)
+            .offset(offset)
+            .subquery("page")
+        )
+        text = case(
+            # Tags are not words: headlines are made from the note's text.
+            (page.c.kind == "note", func.regexp_replace(Note.body, "<[^>]+>", " ", "g")),
+            else_=func.concat_ws(" ", Interaction.subject, Interaction.body, Interaction.outcome),
+        )
         snippet = (
-            func.ts_headline("english", results.c.text, query, _HEADLINE_OPTIONS)
+            func.ts_headline("english", text, query, _HEADLINE_OPTIONS)
             if query is not None
-            else func.left(results.c.text, 300)
+            else func.left(text, 300)
         )
         rows = await self.session.execute(
             select(
-                results.c.kind,
-                results.c.id,
-                results.c.account_id,
-                results.c.account_name,
-                results.c.type,
-                results.c.occurred_at,
-                results.c.author_id,
+                page.c.kind,
+                page.c.id,
+                page.c.account_id,
+                Account.name.label("account_name"),
+                page.c.type,
+                page.c.occurred_at,
+                page.c.author_id,
                 User.full_name.label("author_name"),
-                results.c.subject,
+                Interaction.subject,
                 snippet.label("headline"),
-                results.c.rank,
-                # Counted in the same pass: a second query would search all over again.
-                func.count().over().label("total"),
+                page.c.rank,
+                page.c.total,
             )
-            .outerjoin(User, and_(User.id == results.c.author_id, User.org_id == self.org_id))
-            .order_by(*order)
-            .limit(limit)
-            .offset(offset)
+            .select_from(page)
+            .join(Account, Account.id == page.c.account_id)
+            .outerjoin(Interaction, and_(page.c.kind == "interaction", Interaction.id == page.c.id))
+            .outerjoin(Note, and_(page.c.kind == "note", Note.id == page.c.id))
+            .outerjoin(User, and_(User.id == page.c.author_id, User.org_id == self.org_id))
+            .order_by(*ordered(page))
         )
         found = list(rows)
         if found or offset == 0:

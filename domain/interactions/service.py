@@ -475,6 +475,7 @@ async def search_interactions(
     q = q.strip() if q else None
     rows, total = await _repo(session, actor).search(
         visible_ids=await accounts.visible_account_id_list(session, actor),
+        deleted_ids=await accounts.deleted_account_id_list(session, actor),
         q=q or None,
         type=type,
         account_id=account_id,
@@ -503,7 +504,8 @@ async def search_interactions(
     return SearchPage(
         items=items,
         total=total,
-        total_capped=total >= SEARCH_CANDIDATES,
+        # Only a listing without words stops counting at the cap; a search counts every match.
+        total_capped=not q and total >= SEARCH_CANDIDATES,
         limit=limit,
         offset=offset,
     )

@@ -1,7 +1,7 @@
 import uuid
 from datetime import datetime
 
-from sqlalchemy import Select, func, select, update
+from sqlalchemy import Select, bindparam, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import joinedload, selectinload
 
@@ -44,6 +44,15 @@ async def find_link_token(
     )
 
 
+# The lookup behind every signed-in request, built once: SQLAlchemy then reuses its compiled form
+# without rebuilding the statement and its cache key (joined loads included) on each request.
+_USER_WITH_ROLE_AND_ORGANISATION = (
+    select(User)
+    .options(joinedload(User.role), joinedload(User.organisation))
+    .where(User.org_id == bindparam("org_id"), User.id == bindparam("user_id"))
+)
+
+
 class UserRepository:
     def __init__(self, session: AsyncSession, org_id: uuid.UUID) -> None:
         self.session = session
@@ -57,9 +66,7 @@ class UserRepository:
         signed-in request, whose later organisation reads (2FA policy, /me) then find the
         organisation in the session instead of querying it."""
         return await self.session.scalar(
-            select(User)
-            .options(joinedload(User.role), joinedload(User.organisation))
-            .where(User.org_id == self.org_id, User.id == user_id)
+            _USER_WITH_ROLE_AND_ORGANISATION, {"org_id": self.org_id, "user_id": user_id}
         )
 
     async def search(self, *, status: UserStatus | None, q: str | None) -> list[User]:

@@ -1,13 +1,17 @@
 """Full-text search over interactions and notes: relevance, stemming, filters and scoping."""
 
-from datetime import UTC, datetime
+import uuid
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
 from httpx import AsyncClient
+from sqlalchemy import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain.common.settings import Settings
+from domain.interactions.models import Interaction, InteractionType
+from domain.interactions.repository import SEARCH_CANDIDATES
 from domain.orgs.models import Organisation
 from domain.users.models import User
 from tests.factories import auth_headers, create_account, create_user
@@ -251,21 +255,72 @@ class TestScoping:
         assert (await _search(client, headers, q="escalation"))["total"] == 0
         assert (await _search(client, headers, account_id=str(foreign.id)))["total"] == 0
 
+    @pytest.mark.parametrize("as_list", [True, False], ids=["deleted-as-list", "live-as-subquery"])
     async def test_a_deleted_accounts_interactions_vanish(
-        self, client: AsyncClient, session: AsyncSession, org: Organisation, headers: dict[str, str]
+        self,
+        client: AsyncClient,
+        session: AsyncSession,
+        org: Organisation,
+        headers: dict[str, str],
+        monkeypatch: pytest.MonkeyPatch,
+        as_list: bool,
     ) -> None:
+        from domain.tenancy import accounts
+
+        if not as_list:
+            monkeypatch.setattr(accounts, "VISIBLE_LIST_AT_MOST", 0)
         account = await create_account(session, org)
+        live = await create_account(session, org)
         await create_interaction(session, account, body="escalation")
         await create_note(session, account, body="escalation")
-        assert (await _search(client, headers, q="escalation"))["total"] == 2
+        kept = await create_interaction(session, live, body="escalation")
+        assert (await _search(client, headers, q="escalation"))["total"] == 3
 
         await client.delete(f"/api/v1/accounts/{account.id}", headers=headers)
 
-        assert (await _search(client, headers, q="escalation"))["total"] == 0
+        body = await _search(client, headers, q="escalation")
+        assert (body["total"], [r["id"] for r in body["items"]]) == (1, [str(kept.id)])
+        listed = await _search(client, headers)
+        assert [r["id"] for r in listed["items"]] == [str(kept.id)]
 
 
-class TestCandidateCap:
-    async def test_ranks_and_counts_only_the_newest_matches(
+class TestEveryMatch:
+    async def test_a_match_older_than_the_newest_thousand_can_rank_first(
+        self, client: AsyncClient, session: AsyncSession, org: Organisation, headers: dict[str, str]
+    ) -> None:
+        account = await create_account(session, org)
+        best = await create_interaction(
+            session,
+            account,
+            body="Renewal, renewal, renewal: the renewal plan",
+            occurred_at=datetime(2020, 1, 1, tzinfo=UTC),
+        )
+        newer = [
+            {
+                "id": uuid.uuid4(),
+                "org_id": org.id,
+                "account_id": account.id,
+                "type": InteractionType.CALL,
+                "occurred_at": datetime(2025, 1, 1, tzinfo=UTC) + timedelta(minutes=n),
+                "body": "Mentioned the renewal once",
+                "participant_user_ids": [],
+                "participant_contacts": [],
+            }
+            for n in range(SEARCH_CANDIDATES + 5)
+        ]
+        await session.execute(insert(Interaction), newer)
+
+        body = await _search(client, headers, q="renewal", limit=3)
+
+        assert body["items"][0]["id"] == str(best.id)
+        assert (body["total"], body["total_capped"]) == (SEARCH_CANDIDATES + 6, False)
+        # Within one rank, newest first.
+        assert [r["occurred_at"][:16] for r in body["items"][1:]] == [
+            "2025-01-01T16:44",
+            "2025-01-01T16:43",
+        ]
+
+    async def test_a_listing_without_words_counts_only_the_newest(
         self,
         client: AsyncClient,
         session: AsyncSession,
@@ -288,9 +343,12 @@ class TestCandidateCap:
             for day in range(1, 6)
         ]
 
-        body = await _search(client, headers, q="renewal", type="call")
+        body = await _search(client, headers, type="call")
 
         assert (body["total"], body["total_capped"]) == (3, True)
-        assert {r["id"] for r in body["items"]} == {str(i.id) for i in made[-3:]}
-        few = await _search(client, headers, q="renewal", type="call", since="2025-01-04T00:00:00Z")
+        assert [r["id"] for r in body["items"]] == [str(i.id) for i in reversed(made[-3:])]
+        few = await _search(client, headers, type="call", since="2025-01-04T00:00:00Z")
         assert (few["total"], few["total_capped"]) == (2, False)
+        # With words, the same five are all ranked and counted.
+        words = await _search(client, headers, q="renewal", type="call")
+        assert (words["total"], words["total_capped"]) == (5, False)

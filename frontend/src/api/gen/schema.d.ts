@@ -6521,8 +6521,9 @@ export interface components {
         SearchKind: "interaction" | "note";
         /**
          * SearchPage
-         * @description One page of search results. Search ranks and counts the newest 1,000 matches of
-         *     interactions and of notes; `total_capped` says the real number may be larger.
+         * @description One page of search results. A search with words ranks and counts every match. A
+         *     listing without words shows and counts the newest 1,000 interactions and the newest 1,000
+         *     notes; `total_capped` says the real number may be larger.
          */
         SearchPage: {
             /** Items */

@@ -5,7 +5,7 @@ const TYPES: InteractionType[] = ["call", "meeting", "email", "qbr", "note", "ot
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const DAY = /^(\d{4})-(\d{2})-(\d{2})$/;
 
-/** How many of the newest matches the API ranks and counts (per kind); see `total_capped`. */
+/** How many of the newest interactions and notes (each) a listing without words counts; see `total_capped`. */
 export const SEARCH_CAP = 1000;
 
 /** A calendar day ("2025-03-01") as local midnight, or null when it is not a real day. */
@@ -63,7 +63,7 @@ export function rangeError(from: string | null, to: string | null): string | nul
   return from && to && to < from ? "The range ends before it starts" : null;
 }
 
-/** The result count; the API counts only the newest matches, so a capped count reads "1,000+". */
+/** The result count; a listing without words counts only the newest, so a capped count reads "1,000+". */
 export function searchTotal(total: number, capped: boolean): string {
   return capped ? `${SEARCH_CAP.toLocaleString()}+ results` : plural(total, "result");
 }
