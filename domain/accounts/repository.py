@@ -746,7 +746,10 @@ written AS (
     FROM after a
 ),
 chosen AS (
-    SELECT * FROM written w WHERE :always OR w.csms_change OR w.before <> w.after_snapshot
+    SELECT w.id, w.tier_id, w.stage_id, w.csm_score, w.renewal_on, w.custom_values,
+           w.new_csm_ids, w.csms_change, w.old_stage_id, w.old_csm_score, w.old_csm_ids,
+           w.before, w.after_snapshot
+    FROM written w WHERE :always OR w.csms_change OR w.before <> w.after_snapshot
 ),
 updated AS (
     UPDATE accounts SET tier_id = w.tier_id, stage_id = w.stage_id, csm_score = w.csm_score,
