@@ -26,7 +26,9 @@ from domain.users.actor import Actor, require
 from domain.users.permissions import Permission
 
 _CONDITION: TypeAdapter[Condition] = TypeAdapter(Condition)
-MAX_CHANGES_PER_RUN = 10_000
+# A run's changes are a few set-based statements however many accounts; beyond this many, the
+# next run continues (each run only changes accounts not yet in the target state).
+MAX_CHANGES_PER_RUN = 200_000
 
 
 def system_actor(org_id: uuid.UUID) -> Actor:
@@ -186,16 +188,12 @@ async def run_triggers(session: AsyncSession, org_id: uuid.UUID) -> dict[str, in
         )
         match trigger.target:
             case TriggerTarget.TIER:
-                await bulk_writes.write_accounts(
-                    session,
-                    actor,
-                    bulk_writes.same_edit(targets, AccountUpdate(tier_id=trigger.tier_id)),
+                await bulk_writes.write_same_edit(
+                    session, actor, targets, AccountUpdate(tier_id=trigger.tier_id)
                 )
             case TriggerTarget.STAGE:
-                await bulk_writes.write_accounts(
-                    session,
-                    actor,
-                    bulk_writes.same_edit(targets, AccountUpdate(stage_id=trigger.stage_id)),
+                await bulk_writes.write_same_edit(
+                    session, actor, targets, AccountUpdate(stage_id=trigger.stage_id)
                 )
             case _ if targets:
                 await bulk_writes.churn_accounts(
