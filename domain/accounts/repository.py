@@ -52,7 +52,7 @@ from domain.tenancy.accounts import VisibleAccounts
 from domain.users.actor import Actor
 
 SelectT = TypeVar("SelectT", bound=Select[Any])
-ConfigModel = TypeVar("ConfigModel", Tier, LifecycleStage, CustomField)
+ConfigModel = TypeVar("ConfigModel", Tier, LifecycleStage, CustomField, AttributeTrigger)
 
 
 BY_NAME = Ordering(Account.name)
@@ -309,6 +309,15 @@ class ConfigRepository:
             )
         )
 
+    async def triggers(self) -> list[AttributeTrigger]:
+        """The attribute triggers in the order they run."""
+        rows = await self.session.scalars(
+            select(AttributeTrigger)
+            .where(AttributeTrigger.org_id == self.org_id)
+            .order_by(AttributeTrigger.position, AttributeTrigger.name, AttributeTrigger.id)
+        )
+        return list(rows)
+
     async def get(self, model: type[ConfigModel], item_id: uuid.UUID) -> ConfigModel | None:
         return await self.session.scalar(
             select(model).where(model.org_id == self.org_id, model.id == item_id)
@@ -379,6 +388,13 @@ class ConfigRepository:
 
     async def view(self, view_id: uuid.UUID, *, seen_by: uuid.UUID | None) -> AccountView | None:
         return await self.session.scalar(self._views_of(seen_by).where(AccountView.id == view_id))
+
+
+async def all_organisations_with_active_triggers(session: AsyncSession) -> list[uuid.UUID]:
+    rows = await session.scalars(
+        select(AttributeTrigger.org_id).where(AttributeTrigger.is_active.is_(True)).distinct()
+    )
+    return list(rows)
 
 
 class SameCsmChange(Protocol):
