@@ -8,7 +8,11 @@ external ids: each loaded once), then written chunk by chunk with Core statement
 what the single-account path always wrote: CSM assignment periods and stage periods with one
 effective time for the whole batch, CSM score entries, `account_csms` rows, and one audit entry
 per account written. Callers hold the transaction: when a rule refuses an item, the error names
-it (`extra["index"]`) and nothing of the batch may be kept."""
+it (`extra["index"]`) and nothing of the batch may be kept.
+
+The same change for many accounts (bulk edits, attribute triggers) goes further: checked once,
+then written in one statement over the whole set (`write_same_edit`), so its cost in Python does
+not grow with the number of accounts."""
 
 import uuid
 from collections.abc import Awaitable, Callable, Mapping, Sequence
@@ -109,20 +113,53 @@ class AccountEdit:
         )
 
 
-def same_edit(
+async def write_same_edit(
+    session: AsyncSession,
+    actor: Actor,
     account_ids: Sequence[uuid.UUID],
     data: AccountUpdate,
     *,
     csms: CsmChange | None = None,
     always: bool = True,
-) -> list[AccountEdit]:
-    """The same change for each of these accounts (bulk edits, attribute triggers)."""
+) -> list[uuid.UUID]:
+    """The same change for each of these accounts (bulk edits, attribute triggers), written as
+    `write_accounts` writes it (checked against the same rules, the same histories and audit
+    entries) but in one statement over the whole set, so a hundred thousand accounts are one
+    run. Only `SAME_EDIT_FIELDS` and custom values are set this way. Returns the accounts
+    written (unless `always`, those whose fields or CSMs change)."""
+    require(actor, Permission.UPDATE_ACCOUNTS)
     if not account_ids:
         return []
+    now = clock.now()
+    await session.flush()
     edit = AccountEdit.of(account_ids[0], data, always=always)
     if csms is not None:
         edit = replace(edit, csms=csms)
-    return [replace(edit, account_id=account_id) for account_id in account_ids]
+    item = _Item.of(0, edit)
+    rules = _Rules(session, actor)
+    await rules.load([item])
+    rules.check(item)
+    custom = rules.custom(edit.custom_values) if edit.custom_values is not None else None
+    repo = AccountBatchRepository(session, actor)
+    ids = list(account_ids)
+    if edit.csms is not None:
+        listed = await repo.csms_after_same_edit(ids, edit.csms)
+        await rules.check_csms(listed)
+        rules.csm_list(listed)
+    stage_id = edit.fields.get("stage_id")
+    written = await repo.same_edit(
+        ids,
+        fields=dict(edit.fields),
+        stage_name=rules.stages[stage_id] if stage_id else None,
+        custom_set=None if custom is None else {k: v for k, v in custom.items() if v is not None},
+        custom_removed=[k for k, v in (custom or {}).items() if v is None],
+        csms=edit.csms,
+        always=always,
+        now=now,
+    )
+    await repo.reload_held(written)
+    await figures.note(session, actor.org_id, written)
+    return written
 
 
 @dataclass(frozen=True)

@@ -1,14 +1,22 @@
 import uuid
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from datetime import date, datetime, timedelta
-from typing import Any, TypeVar
+from typing import Any, Protocol, TypeVar
 
 from sqlalchemy import (
+    Boolean,
     ColumnElement,
+    Date,
+    DateTime,
+    Integer,
+    Numeric,
     Row,
     RowMapping,
     Select,
     SQLColumnExpression,
+    String,
+    Uuid,
+    bindparam,
     delete,
     func,
     literal,
@@ -17,8 +25,10 @@ from sqlalchemy import (
     text,
     update,
 )
+from sqlalchemy.dialects.postgresql import ARRAY, JSONB
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import defer, selectinload
+from sqlalchemy.sql.elements import BindParameter
 
 from domain.accounts.models import (
     Account,
@@ -44,7 +54,7 @@ from domain.tenancy.accounts import VisibleAccounts
 from domain.users.actor import Actor
 
 SelectT = TypeVar("SelectT", bound=Select[Any])
-ConfigModel = TypeVar("ConfigModel", Tier, LifecycleStage, CustomField)
+ConfigModel = TypeVar("ConfigModel", Tier, LifecycleStage, CustomField, AttributeTrigger)
 
 
 BY_NAME = Ordering(Account.name)
@@ -324,6 +334,15 @@ class ConfigRepository:
         )
         return list(rows)
 
+    async def triggers(self) -> list[AttributeTrigger]:
+        """The attribute triggers in the order they run."""
+        rows = await self.session.scalars(
+            select(AttributeTrigger)
+            .where(AttributeTrigger.org_id == self.org_id)
+            .order_by(AttributeTrigger.position, AttributeTrigger.name, AttributeTrigger.id)
+        )
+        return list(rows)
+
     async def get(self, model: type[ConfigModel], item_id: uuid.UUID) -> ConfigModel | None:
         return await self.session.scalar(
             select(model).where(model.org_id == self.org_id, model.id == item_id)
@@ -394,6 +413,26 @@ class ConfigRepository:
 
     async def view(self, view_id: uuid.UUID, *, seen_by: uuid.UUID | None) -> AccountView | None:
         return await self.session.scalar(self._views_of(seen_by).where(AccountView.id == view_id))
+
+
+async def all_organisations_with_active_triggers(session: AsyncSession) -> list[uuid.UUID]:
+    rows = await session.scalars(
+        select(AttributeTrigger.org_id).where(AttributeTrigger.is_active.is_(True)).distinct()
+    )
+    return list(rows)
+
+
+class SameCsmChange(Protocol):
+    """A change of CSMs applied alike to many accounts (`bulk_writes.CsmChange`)."""
+
+    @property
+    def replace(self) -> Sequence[uuid.UUID] | None: ...
+    @property
+    def add(self) -> Sequence[uuid.UUID]: ...
+    @property
+    def remove(self) -> Sequence[uuid.UUID]: ...
+    @property
+    def only_if_different(self) -> bool: ...
 
 
 class AccountBatchRepository:
@@ -571,6 +610,62 @@ class AccountBatchRepository:
             )
         )
 
+    def _csm_params(
+        self, account_ids: list[uuid.UUID], csms: SameCsmChange | None
+    ) -> dict[str, Any]:
+        return {
+            "org": self.org_id,
+            "ids": account_ids,
+            "csms": csms is not None,
+            "csm_replace": list(csms.replace) if csms and csms.replace is not None else None,
+            "csm_add": list(csms.add) if csms else [],
+            "csm_remove": list(csms.remove) if csms else [],
+            "only_if_different": bool(csms and csms.only_if_different),
+        }
+
+    async def csms_after_same_edit(
+        self, account_ids: list[uuid.UUID], csms: SameCsmChange
+    ) -> list[uuid.UUID]:
+        """Every user some of these accounts would have as CSM after `csms`, among the
+        accounts whose CSMs it changes (to check each still has a CSM seat)."""
+        params = self._csm_params(account_ids, csms)
+        return list(await self.session.scalars(_CSMS_LISTED, params))
+
+    async def same_edit(
+        self,
+        account_ids: list[uuid.UUID],
+        *,
+        fields: dict[str, Any],
+        stage_name: str | None,
+        custom_set: dict[str, Any] | None,
+        custom_removed: list[str],
+        csms: SameCsmChange | None,
+        always: bool,
+        now: datetime,
+    ) -> list[uuid.UUID]:
+        """Give every one of these accounts the same `fields` (SAME_EDIT_FIELDS), custom values
+        (`custom_set` merged in, `custom_removed` keys dropped) and CSM change, in one
+        statement however many accounts: the accounts, their histories (stage and CSM periods,
+        score entries), current CSMs and one audit entry each, with `now` as the effective time.
+        An account whose fields and CSMs would stay the same is left alone unless `always`.
+        The ids were chosen through the actor's scope; an account deleted since is skipped.
+        Returns the accounts written."""
+        if unknown := set(fields) - set(SAME_EDIT_FIELDS):
+            raise ValueError(f"Not settable on every account at once: {sorted(unknown)}")
+        params = {
+            **self._csm_params(account_ids, csms),
+            **{f"set_{key}": key in fields for key in SAME_EDIT_FIELDS},
+            **{key: fields.get(key) for key in SAME_EDIT_FIELDS},
+            "set_custom_values": custom_set is not None,
+            "custom_set": custom_set or {},
+            "custom_removed": custom_removed,
+            "stage_name": stage_name,
+            "always": always,
+            "actor": self.actor.user_id,
+            "now": now,
+        }
+        return list(await self.session.scalars(_EDIT_ALL, params))
+
     async def reload(self, account_ids: list[uuid.UUID]) -> list[Account]:
         """The accounts as ORM objects, refreshed in place if the session already holds them
         (after Core writes). By organisation, not visibility: a CSM who just unassigned
@@ -659,3 +754,182 @@ async def find_import_in_any_organisation(
     if lock:
         stmt = stmt.with_for_update()
     return await session.scalar(stmt)
+
+
+def _snapshot_sql(alias: str, csm_ids: str) -> str:
+    """The account in row `alias` (with `csm_ids`, a uuid[]) as jsonb, as `bulk_writes.snapshot`
+    writes it in Python: every column but org_id and the timestamps, times in UTC with a `Z`
+    and microseconds only when there are some, decimals as text (pydantic's JSON)."""
+    parts = []
+    for col in table_of(Account).c:
+        if col.key in ("org_id", "created_at", "updated_at"):
+            continue
+        value = f"{alias}.{col.key}"
+        if isinstance(col.type, DateTime):
+            utc = f"({value} AT TIME ZONE 'UTC')"
+            value = (
+                f"to_char({utc}, 'YYYY-MM-DD\"T\"HH24:MI:SS') || CASE WHEN "
+                f"extract(microseconds FROM {utc})::int % 1000000 = 0 THEN '' "
+                f"ELSE to_char({utc}, '.US') END || 'Z'"
+            )
+        elif isinstance(col.type, Numeric):
+            value = f"{value}::text"
+        parts.append(f"'{col.key}', {value}")
+    parts.append(f"'csm_ids', to_jsonb({csm_ids})")
+    return f"jsonb_build_object({', '.join(parts)})"
+
+
+# The accounts of a same-for-all edit, locked in id order, with their CSMs before
+# (`csm_ids`) and after (`new_csm_ids`: replaced or kept, then added, then removed, each user
+# once in the order first listed) the edit, and whether these change.
+_EDITED = """
+WITH target AS (
+    SELECT a.*, coalesce(
+        (SELECT array_agg(c.user_id ORDER BY c.id) FROM account_csms c
+         WHERE c.org_id = :org AND c.account_id = a.id),
+        '{}'::uuid[]) AS csm_ids
+    FROM accounts a
+    WHERE a.org_id = :org AND a.id = ANY(:ids) AND a.deleted_at IS NULL
+    ORDER BY a.id
+    FOR UPDATE OF a
+),
+edited AS MATERIALIZED (
+    SELECT t.*, CASE WHEN NOT :csms THEN t.csm_ids ELSE coalesce(
+        (SELECT array_agg(l.user_id ORDER BY l.first) FROM (
+            SELECT listed.user_id, min(listed.n) AS first
+            FROM unnest(CASE WHEN :csm_replace IS NULL THEN t.csm_ids ELSE :csm_replace END
+                        || :csm_add) WITH ORDINALITY AS listed(user_id, n)
+            WHERE listed.user_id <> ALL(:csm_remove)
+            GROUP BY listed.user_id) l),
+        '{}'::uuid[]) END AS new_csm_ids
+    FROM target t
+),
+csms_changed AS (
+    SELECT e.*, :csms AND (e.new_csm_ids IS DISTINCT FROM e.csm_ids OR NOT :only_if_different)
+        AS csms_change
+    FROM edited e
+)"""
+
+# Settable by an edit that is the same for every account (bulk edits, attribute triggers).
+SAME_EDIT_FIELDS = ("tier_id", "stage_id", "csm_score", "renewal_on")
+
+_EDITED_PARAMS: tuple[BindParameter[Any], ...] = (
+    bindparam("org", type_=Uuid()),
+    bindparam("ids", type_=ARRAY(Uuid())),
+    bindparam("csms", type_=Boolean()),
+    bindparam("csm_replace", type_=ARRAY(Uuid())),
+    bindparam("csm_add", type_=ARRAY(Uuid())),
+    bindparam("csm_remove", type_=ARRAY(Uuid())),
+    bindparam("only_if_different", type_=Boolean()),
+)
+
+_EDIT_ALL_PARAMS: tuple[BindParameter[Any], ...] = (
+    *(bindparam(f"set_{key}", type_=Boolean()) for key in (*SAME_EDIT_FIELDS, "custom_values")),
+    bindparam("tier_id", type_=Uuid()),
+    bindparam("stage_id", type_=Uuid()),
+    bindparam("csm_score", type_=Integer()),
+    bindparam("renewal_on", type_=Date()),
+    bindparam("custom_set", type_=JSONB()),
+    bindparam("custom_removed", type_=ARRAY(String())),
+    bindparam("stage_name", type_=String()),
+    bindparam("always", type_=Boolean()),
+    bindparam("actor", type_=Uuid()),
+    bindparam("now", type_=DateTime(timezone=True)),
+)
+
+_CSMS_LISTED = text(
+    _EDITED
+    + """
+SELECT DISTINCT u FROM csms_changed, unnest(new_csm_ids) u WHERE csms_change"""
+).bindparams(*_EDITED_PARAMS)
+
+_AFTER_COLUMNS = ", ".join(
+    f"CASE WHEN :set_{c.key} THEN :{c.key} ELSE e.{c.key} END AS {c.key}"
+    if c.key in SAME_EDIT_FIELDS
+    else "CASE WHEN :set_custom_values THEN (e.custom_values || :custom_set) - :custom_removed"
+    " ELSE e.custom_values END AS custom_values"
+    if c.key == "custom_values"
+    else f"e.{c.key}"
+    for c in table_of(Account).c
+)
+
+_EDIT_ALL = text(
+    _EDITED
+    + f""",
+after AS (
+    SELECT {_AFTER_COLUMNS}, e.new_csm_ids, e.csms_change,
+           e.stage_id AS old_stage_id, e.csm_score AS old_csm_score, e.csm_ids AS old_csm_ids,
+           {_snapshot_sql("e", "e.csm_ids")} AS before
+    FROM csms_changed e
+),
+written AS (
+    SELECT a.*, {_snapshot_sql("a", "a.new_csm_ids")} AS after_snapshot
+    FROM after a
+),
+chosen AS (
+    SELECT w.id, w.tier_id, w.stage_id, w.csm_score, w.renewal_on, w.custom_values,
+           w.new_csm_ids, w.csms_change, w.old_stage_id, w.old_csm_score, w.old_csm_ids,
+           w.before, w.after_snapshot
+    FROM written w WHERE :always OR w.csms_change OR w.before <> w.after_snapshot
+),
+updated AS (
+    UPDATE accounts SET tier_id = w.tier_id, stage_id = w.stage_id, csm_score = w.csm_score,
+        renewal_on = w.renewal_on, custom_values = w.custom_values, updated_at = :now
+    FROM chosen w WHERE accounts.org_id = :org AND accounts.id = w.id
+),
+closed_stages AS (
+    UPDATE stage_history h SET left_at = :now
+    FROM chosen w
+    WHERE :set_stage_id AND w.old_stage_id IS DISTINCT FROM :stage_id
+      AND h.org_id = :org AND h.account_id = w.id AND h.left_at IS NULL
+      AND h.stage_id IS DISTINCT FROM :stage_id
+),
+opened_stages AS (
+    INSERT INTO stage_history (id, org_id, account_id, changed_by_id, stage_id, stage_name,
+                               entered_at)
+    SELECT gen_random_uuid(), :org, w.id, :actor, :stage_id, :stage_name, :now FROM chosen w
+    WHERE :set_stage_id AND :stage_id IS NOT NULL AND w.old_stage_id IS DISTINCT FROM :stage_id
+      AND w.id NOT IN (
+          SELECT h.account_id FROM stage_history h
+          WHERE h.org_id = :org AND h.account_id = ANY(:ids) AND h.left_at IS NULL
+            AND h.stage_id = :stage_id)
+),
+scores AS (
+    INSERT INTO csm_score_history (id, org_id, account_id, changed_by_id, score, recorded_at)
+    SELECT gen_random_uuid(), :org, w.id, :actor, :csm_score, :now FROM chosen w
+    WHERE :set_csm_score AND :csm_score IS NOT NULL
+      AND w.old_csm_score IS DISTINCT FROM :csm_score
+),
+closed_csm_periods AS (
+    UPDATE csm_assignment_history p SET unassigned_at = :now
+    FROM chosen w
+    WHERE w.csms_change AND p.org_id = :org AND p.account_id = w.id
+      AND p.unassigned_at IS NULL AND p.user_id <> ALL(w.new_csm_ids)
+),
+opened_csm_periods AS (
+    INSERT INTO csm_assignment_history (id, org_id, account_id, changed_by_id, user_id,
+                                        assigned_at)
+    SELECT gen_random_uuid(), :org, w.id, :actor, u, :now FROM chosen w, unnest(w.new_csm_ids) u
+    WHERE w.csms_change AND (w.id, u) NOT IN (
+        SELECT p.account_id, p.user_id FROM csm_assignment_history p
+        WHERE p.org_id = :org AND p.account_id = ANY(:ids) AND p.unassigned_at IS NULL)
+),
+removed_csms AS (
+    DELETE FROM account_csms c USING chosen w
+    WHERE w.csms_change AND c.org_id = :org AND c.account_id = w.id
+      AND c.user_id <> ALL(w.new_csm_ids)
+),
+added_csms AS (
+    INSERT INTO account_csms (id, org_id, account_id, user_id)
+    SELECT gen_random_uuid(), :org, w.id, u FROM chosen w, unnest(w.new_csm_ids) u
+    WHERE w.csms_change AND u <> ALL(w.old_csm_ids)
+),
+audited AS (
+    INSERT INTO audit_log (id, org_id, actor_user_id, action, entity_type, entity_id, before,
+                           after)
+    SELECT gen_random_uuid(), :org, :actor, 'account.updated', 'account', w.id, w.before,
+           w.after_snapshot
+    FROM chosen w
+)
+SELECT id FROM chosen"""
+).bindparams(*_EDITED_PARAMS, *_EDIT_ALL_PARAMS)

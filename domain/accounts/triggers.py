@@ -11,13 +11,17 @@ every run, writing a stage period and an audit entry each time over unchanged da
 import uuid
 
 from pydantic import TypeAdapter
-from sqlalchemy import ColumnElement, or_, select
+from sqlalchemy import ColumnElement, or_
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain.accounts import bulk_writes, service
 from domain.accounts.errors import AttributeTriggerNotFound, InvalidTrigger, TriggerTargetNotFound
 from domain.accounts.models import Account, AttributeTrigger, LifecycleStage, Tier, TriggerTarget
-from domain.accounts.repository import AccountRepository, ConfigRepository
+from domain.accounts.repository import (
+    AccountRepository,
+    ConfigRepository,
+    all_organisations_with_active_triggers,
+)
 from domain.accounts.schemas import AccountUpdate, AttributeTriggerWrite, ChurnCreate
 from domain.audit import service as audit
 from domain.common import clock, jobs
@@ -26,24 +30,17 @@ from domain.users.actor import Actor, require
 from domain.users.permissions import Permission
 
 _CONDITION: TypeAdapter[Condition] = TypeAdapter(Condition)
-MAX_CHANGES_PER_RUN = 10_000
+# A run's changes are a few set-based statements however many accounts; beyond this many, the
+# next run continues (each run only changes accounts not yet in the target state).
+MAX_CHANGES_PER_RUN = 200_000
 
 
 async def list_triggers(session: AsyncSession, actor: Actor) -> list[AttributeTrigger]:
-    rows = await session.scalars(
-        select(AttributeTrigger)
-        .where(AttributeTrigger.org_id == actor.org_id)
-        .order_by(AttributeTrigger.position, AttributeTrigger.name, AttributeTrigger.id)
-    )
-    return list(rows)
+    return await ConfigRepository(session, actor.org_id).triggers()
 
 
 async def _get(session: AsyncSession, actor: Actor, trigger_id: uuid.UUID) -> AttributeTrigger:
-    trigger = await session.scalar(
-        select(AttributeTrigger).where(
-            AttributeTrigger.org_id == actor.org_id, AttributeTrigger.id == trigger_id
-        )
-    )
+    trigger = await ConfigRepository(session, actor.org_id).get(AttributeTrigger, trigger_id)
     if trigger is None:
         raise AttributeTriggerNotFound()
     return trigger
@@ -181,16 +178,12 @@ async def run_triggers(session: AsyncSession, org_id: uuid.UUID) -> dict[str, in
         )
         match trigger.target:
             case TriggerTarget.TIER:
-                await bulk_writes.write_accounts(
-                    session,
-                    actor,
-                    bulk_writes.same_edit(targets, AccountUpdate(tier_id=trigger.tier_id)),
+                await bulk_writes.write_same_edit(
+                    session, actor, targets, AccountUpdate(tier_id=trigger.tier_id)
                 )
             case TriggerTarget.STAGE:
-                await bulk_writes.write_accounts(
-                    session,
-                    actor,
-                    bulk_writes.same_edit(targets, AccountUpdate(stage_id=trigger.stage_id)),
+                await bulk_writes.write_same_edit(
+                    session, actor, targets, AccountUpdate(stage_id=trigger.stage_id)
                 )
             case _ if targets:
                 await bulk_writes.churn_accounts(
@@ -209,7 +202,4 @@ async def run_triggers(session: AsyncSession, org_id: uuid.UUID) -> dict[str, in
 
 
 async def organisations_with_triggers(session: AsyncSession) -> list[uuid.UUID]:
-    rows = await session.scalars(
-        select(AttributeTrigger.org_id).where(AttributeTrigger.is_active.is_(True)).distinct()
-    )
-    return list(rows)
+    return await all_organisations_with_active_triggers(session)

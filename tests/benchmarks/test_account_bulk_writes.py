@@ -1,9 +1,11 @@
 """Writes at scale: a 20,000-row CSV import (creates, then the same file again as updates) through
-the real import service, and a bulk edit of 10,000 accounts (stage, CSM, score), each in its own
-organisation of the benchmark database, removed afterwards. Prints rows/s and statements sent.
+the real import service, and a bulk edit of 10,000 accounts (stage, CSM, score); then a bulk edit
+of every account matching a filter and an attribute trigger matching every account, over 100,000
+generated accounts. Each runs in its own organisation of the benchmark database, removed
+afterwards. Prints rows/s and statements sent.
 
-BENCH_IMPORT_ROWS sets the file's size (the bulk edit takes half of them), to measure a slower
-path on fewer rows."""
+BENCH_IMPORT_ROWS sets the file's size (the bulk edit takes half of them), and
+BENCH_BULK_ACCOUNTS the generated accounts, to measure a slower path on fewer rows."""
 
 import csv
 import io
@@ -16,17 +18,24 @@ from typing import Any
 from sqlalchemy import event, text
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
-from domain.accounts import bulk, imports
-from domain.accounts.models import CustomField, CustomFieldKind, CustomFieldType
-from domain.accounts.schemas import AccountSelection, BulkChanges, BulkEdit
+from domain.accounts import bulk, imports, triggers
+from domain.accounts.models import CustomField, CustomFieldKind, CustomFieldType, TriggerTarget
+from domain.accounts.schemas import (
+    AccountSelection,
+    AttributeTriggerWrite,
+    BulkChanges,
+    BulkEdit,
+)
 from domain.common.db import create_sessionmaker
 from domain.common.settings import Settings
 from domain.users import service as users
 from domain.users.actor import Actor
+from tests.benchmarks.generate import insert_accounts
 from tests.factories import create_org, create_user
 from workers import queue
 
 ROWS = int(os.environ.get("BENCH_IMPORT_ROWS", "20000"))
+ACCOUNTS = int(os.environ.get("BENCH_BULK_ACCOUNTS", "100000"))
 CSMS = 10
 FEWER_THAN_500_SEATS = {"kind": "compare", "field": "custom.seats", "op": "lt", "value": 500}
 MAPPING = {
@@ -170,3 +179,85 @@ async def test_import_and_bulk_edit(bench_engine: AsyncEngine, bench_settings: S
         async with bench_engine.begin() as conn:
             await conn.execute(text("DELETE FROM organisations WHERE id = :org"), {"org": org_id})
         await redis.aclose()
+
+
+async def test_bulk_edit_and_trigger_over_all_matching(
+    bench_engine: AsyncEngine, bench_settings: Settings
+) -> None:
+    sessionmaker = create_sessionmaker(bench_engine)
+    statements = _Statements(bench_engine)
+    async with sessionmaker() as session:
+        org, admin = await create_org(session, name=f"bench-bulk-all-{uuid.uuid4().hex[:8]}")
+        csms = [
+            await create_user(session, org, role_name="CSM", email=f"csm{i}-{org.id.hex}@b.test")
+            for i in range(CSMS)
+        ]
+        session.add(
+            CustomField(
+                org_id=org.id,
+                key="seats",
+                label="Seats",
+                kind=CustomFieldKind.METRIC,
+                type=CustomFieldType.NUMBER,
+                options=[],
+            )
+        )
+        await session.commit()
+        org_id, new_csm = org.id, csms[0].id
+        nobody = Actor(org_id=org_id, user_id=None, permissions=frozenset())
+        actor = users.actor_for(await users.get_user(session, nobody, admin.id))
+    async with bench_engine.begin() as conn:
+        await insert_accounts(conn, org_id, ACCOUNTS)
+        await conn.execute(text("ANALYZE accounts"))
+        await conn.execute(text("ANALYZE account_csms"))
+    print(f"\n  All matching accounts ({ACCOUNTS:,} generated, each matches)")
+    everyone = {"kind": "compare", "field": "custom.seats", "op": "gte", "value": 0}
+    try:
+        async with sessionmaker() as session:
+            renewal = await session.scalar(
+                text("SELECT id FROM lifecycle_stages WHERE org_id = :org AND name = 'Renewal'"),
+                {"org": org_id},
+            )
+            edit = BulkEdit(
+                selection=AccountSelection.model_validate({"filter": everyone}),
+                changes=BulkChanges(stage_id=renewal, csm_score=50, add_csm_ids=[new_csm]),
+            )
+            matched, updated = await _timed(
+                "bulk edit of all matching: stage, score, CSM",
+                ACCOUNTS,
+                statements,
+                session,
+                lambda: bulk.bulk_edit(session, actor, edit),
+            )
+            assert (matched, updated) == (ACCOUNTS, ACCOUNTS)
+
+        async with sessionmaker() as session:
+            tier = await session.scalar(
+                text("SELECT id FROM tiers WHERE org_id = :org AND name = 'Tier 1'"),
+                {"org": org_id},
+            )
+            trigger = await triggers.create_trigger(
+                session,
+                actor,
+                AttributeTriggerWrite.model_validate(
+                    {"name": "All to Tier 1", "target": TriggerTarget.TIER, "tier_id": tier,
+                     "condition": everyone}
+                ),
+            )  # fmt: skip
+            await session.commit()
+            pending = await session.scalar(
+                text("SELECT count(*) FROM accounts WHERE org_id = :org AND tier_id <> :tier"),
+                {"org": org_id, "tier": tier},
+            )
+            changed = await _timed(
+                "attribute trigger run: tier",
+                pending or 0,
+                statements,
+                session,
+                lambda: triggers.run_triggers(session, org_id),
+            )
+            assert changed == {str(trigger.id): pending}
+    finally:
+        statements.close()
+        async with bench_engine.begin() as conn:
+            await conn.execute(text("DELETE FROM organisations WHERE id = :org"), {"org": org_id})

@@ -16,6 +16,7 @@ from domain.common.settings import Settings
 from domain.orgs import service as orgs
 from domain.users import tokens
 from tests.benchmarks.conftest import measure
+from tests.benchmarks.generate import insert_accounts
 
 ACCOUNTS = 100_000
 INTERACTIONS = 1_000_000
@@ -119,32 +120,7 @@ async def _build(engine: AsyncEngine) -> uuid.UUID:
             FROM generate_series(1, :n) g"""),
             {**p, "n": CSMS, "prefix": org_id.hex[:8]},
         )
-        await conn.execute(
-            text("""
-            WITH tiers AS (SELECT array_agg(id ORDER BY position) a FROM tiers WHERE org_id = :org),
-                 stages AS (SELECT array_agg(id ORDER BY position) a FROM lifecycle_stages
-                            WHERE org_id = :org)
-            INSERT INTO accounts (id, org_id, external_id, name, domain, joined_on, renewal_on,
-                                  tier_id, stage_id, csm_score, custom_values, created_at,
-                                  updated_at)
-            SELECT gen_random_uuid(), :org, 'acc-' || g, 'Account ' || md5(g::text),
-                   'a' || g || '.example', current_date - (g % 1500),
-                   current_date + (g % 400) - 30, tiers.a[1 + g % 3], stages.a[1 + g % 4],
-                   (g * 37) % 101, jsonb_build_object('seats', g % 500), now(), now()
-            FROM generate_series(1, :n) g, tiers, stages"""),
-            {**p, "n": ACCOUNTS},
-        )
-        await conn.execute(
-            text("""
-            WITH csms AS (SELECT array_agg(id) a FROM users
-                          WHERE org_id = :org AND email LIKE 'csm%'),
-                 numbered AS (SELECT id, row_number() OVER (ORDER BY external_id) n
-                              FROM accounts WHERE org_id = :org)
-            INSERT INTO account_csms (id, org_id, account_id, user_id)
-            SELECT gen_random_uuid(), :org, numbered.id, csms.a[1 + numbered.n % :csms]
-            FROM numbered, csms"""),
-            {**p, "csms": CSMS},
-        )
+        await insert_accounts(conn, org_id, ACCOUNTS)
         await conn.execute(
             text("""
             WITH ids AS (SELECT array_agg(id) a FROM accounts WHERE org_id = :org),

@@ -20,7 +20,6 @@ ALLOWED = {
     "accounts/fields.py": "filter-language fields (health): scalar subqueries inside a statement",
     "health/compile.py": "a health model compiled to SQL: pure, run by the health repository",
     # Owned by the attribute-triggers change in flight; its statements move to ConfigRepository.
-    "accounts/triggers.py": "not moved yet (issue 10)",
 }
 
 

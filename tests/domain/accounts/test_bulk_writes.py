@@ -3,14 +3,15 @@ the same changes made one account at a time, and a bulk edit sends a number of s
 does not grow with the number of accounts."""
 
 import uuid
-from datetime import date
+from datetime import UTC, date, datetime
+from decimal import Decimal
 from typing import Any
 from unittest.mock import ANY
 
 import pytest
 from pydantic import TypeAdapter
 from redis.asyncio import Redis
-from sqlalchemy import event, select
+from sqlalchemy import event, func, select, text
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from domain.accounts import bulk, bulk_writes, imports, triggers
@@ -447,6 +448,89 @@ async def test_churn_and_reactivation_write_the_same_history_from_every_path(
     assert reactivated["api"]["events"] == [(today, "Moved to a competitor", today, admin.id)]
     assert [a[0] for a in reactivated["api"]["audit"]] == ["account.churned", "account.reactivated"]
     assert reactivated["bulk"] == reactivated["api"]
+
+
+async def test_a_bulk_edit_audits_each_account_as_a_single_edit_snapshots_it(
+    session: AsyncSession, org: Organisation, actor: Actor, config: dict[str, Any]
+) -> None:
+    # Every kind of value the snapshot formats: a time with microseconds, a decimal, a date,
+    # custom values and CSMs (written in SQL by the bulk path, in Python by the others).
+    csm = await session.get_one(User, config["csm1"])
+    account = await create_account(
+        session,
+        org,
+        csms=[csm],
+        status_title="Fine",
+        status_at=datetime(2026, 2, 3, 4, 5, 6, 789000, tzinfo=UTC),
+        nps=Decimal("8.0"),
+        renewal_on=date(2026, 9, 30),
+        csm_score=40,
+        custom_values={"seats": 12.5, "plan": "pro"},
+    )
+    account = await accounts.get_account(session, actor, account.id)
+    before = bulk_writes.snapshot(account)
+
+    await bulk.bulk_edit(
+        session,
+        actor,
+        BulkEdit(
+            selection=AccountSelection(account_ids=[account.id]),
+            changes=BulkChanges(csm_score=41, custom_values={"plan": None}),
+        ),
+    )
+
+    entry = await session.scalar(select(AuditEntry).where(AuditEntry.entity_id == account.id))
+    assert entry is not None
+    assert entry.before == before
+    del before["custom_values"]["plan"]
+    assert entry.after == {**before, "csm_score": 41}
+
+
+async def test_a_trigger_run_changes_more_than_10000_accounts_with_a_history_each(
+    session: AsyncSession, org: Organisation, actor: Actor, config: dict[str, Any]
+) -> None:
+    count = 10_500
+    await session.execute(
+        text(
+            "INSERT INTO accounts (id, org_id, external_id, name, custom_values, created_at,"
+            " updated_at) SELECT gen_random_uuid(), :org, 'many-' || g, 'Many ' || g, '{}',"
+            " now(), now() FROM generate_series(1, :count) g"
+        ),
+        {"org": org.id, "count": count},
+    )
+    trigger = await triggers.create_trigger(
+        session,
+        actor,
+        AttributeTriggerWrite(
+            name="Everyone renews",
+            target=TriggerTarget.STAGE,
+            stage_id=config["Renewal"],
+            condition=TypeAdapter(Condition).validate_python(
+                {"kind": "compare", "field": "name", "op": "contains", "value": "Many"}
+            ),
+        ),
+    )
+
+    assert await triggers.run_triggers(session, org.id) == {str(trigger.id): count}
+
+    in_renewal = await session.scalar(
+        select(func.count()).where(Account.org_id == org.id, Account.stage_id == config["Renewal"])
+    )
+    periods = await session.scalar(
+        select(func.count(func.distinct(StagePeriod.account_id))).where(
+            StagePeriod.org_id == org.id,
+            StagePeriod.stage_id == config["Renewal"],
+            StagePeriod.left_at.is_(None),
+        )
+    )
+    audited = await session.scalar(
+        select(func.count(func.distinct(AuditEntry.entity_id))).where(
+            AuditEntry.org_id == org.id, AuditEntry.action == "account.updated"
+        )
+    )
+    assert in_renewal == periods == audited == count
+    # A second run finds nothing left to change.
+    assert await triggers.run_triggers(session, org.id) == {str(trigger.id): 0}
 
 
 class TestRefusals:
