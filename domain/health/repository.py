@@ -401,7 +401,7 @@ class HealthRepository:
         """How many of the version's accounts would fall in each band (None: no data)."""
         s = _version_scores(scores).subquery()
         rows = await self.session.execute(select(s.c.band, func.count()).group_by(s.c.band))
-        return {band: count for band, count in rows.tuples()}
+        return {band: count for band, count in rows}
 
     async def current_band_counts(self, model_id: uuid.UUID) -> dict[str | None, int]:
         """How many live, non-churned accounts the model's versions scored are in each band."""
@@ -417,7 +417,7 @@ class HealthRepository:
             )
             .group_by(H.band)
         )
-        return {band: count for band, count in rows.tuples()}
+        return {band: count for band, count in rows}
 
     async def account_health(self, account_id: uuid.UUID) -> AccountHealth | None:
         return await self.session.scalar(

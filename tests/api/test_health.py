@@ -201,6 +201,35 @@ class TestModels:
         )
         assert_problem(again, 409, "no_shadow_version")
 
+    async def test_a_preview_shows_the_spread_if_saved_and_saves_nothing(
+        self, client: AsyncClient, session: AsyncSession, org: Organisation, headers: dict[str, str]
+    ) -> None:
+        for score, nps in ((90, -100), (50, 100), (10, 100)):
+            await create_account(session, org, csm_score=score, nps=Decimal(nps))
+        await create_account(session, org)
+        await health.compute(session, org.id)
+        default = await _default(client, headers)
+
+        response = await client.post(
+            f"{API}/health/models/{default['id']}/preview",
+            headers=headers,
+            json={"components": [NPS]},
+        )
+
+        assert response.status_code == 200, response.text
+        assert response.json() == {
+            # The default model: only the CSM score has data (90, 50, 10; none).
+            "now": {"good": 1, "average": 1, "poor": 1, "no_data": 1},
+            "if_saved": {"good": 2, "average": 0, "poor": 1, "no_data": 1},
+        }
+        assert (await _default(client, headers))["live"]["number"] == 1
+        response = await client.post(
+            f"{API}/health/models/{default['id']}/preview",
+            headers=headers,
+            json={"components": [NPS], "filter": SEGMENT_FILTER},
+        )
+        assert_problem(response, 409, "default_health_model_kept")
+
     async def test_a_csm_reads_models_but_cannot_change_them(
         self, client: AsyncClient, session: AsyncSession, org: Organisation, settings: Settings
     ) -> None:

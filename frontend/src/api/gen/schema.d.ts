@@ -1684,6 +1684,27 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/health/models/{model_id}/preview": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Preview Health Model
+         * @description How the model's accounts spread across the bands now and how they would if the model
+         *     were saved as given (nothing is saved).
+         */
+        post: operations["previewHealthModel"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/health/segment-order": {
         parameters: {
             query?: never;
@@ -3967,6 +3988,20 @@ export interface components {
          * @enum {string}
          */
         Band: "good" | "average" | "poor";
+        /** BandSpread */
+        BandSpread: {
+            /** Average */
+            average: number;
+            /** Good */
+            good: number;
+            /**
+             * No Data
+             * @description Scored, but no component had data
+             */
+            no_data: number;
+            /** Poor */
+            poor: number;
+        };
         /**
          * BatchError
          * @description A record a batch refused, and why.
@@ -5204,6 +5239,26 @@ export interface components {
             score: number | null;
             /** Version */
             version: number;
+        };
+        /** HealthPreviewRead */
+        HealthPreviewRead: {
+            /** @description The same accounts (or the new segment's) if saved */
+            if_saved: components["schemas"]["BandSpread"];
+            /** @description The model's accounts by their current band */
+            now: components["schemas"]["BandSpread"];
+        };
+        /**
+         * HealthPreviewRequest
+         * @description A model as it would be saved: its components and, for a segment model, its filter.
+         */
+        HealthPreviewRequest: {
+            /** Components */
+            components: components["schemas"]["HealthComponent"][];
+            /**
+             * Filter
+             * @description Segment models only; omitted: unchanged
+             */
+            filter?: (components["schemas"]["All"] | components["schemas"]["FilterAny"] | components["schemas"]["Not"] | components["schemas"]["Compare"] | components["schemas"]["CompareFields"] | components["schemas"]["DateWindow"]) | null;
         };
         /** HealthRead */
         HealthRead: {
@@ -12971,6 +13026,82 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["HealthModelRead"];
+                };
+            };
+            /** @description Not authenticated */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProblemDetail"];
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProblemDetail"];
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProblemDetail"];
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProblemDetail"];
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
+                };
+            };
+            /** @description Invalid request */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProblemDetail"];
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
+                };
+            };
+        };
+    };
+    previewHealthModel: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                model_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["HealthPreviewRequest"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HealthPreviewRead"];
                 };
             };
             /** @description Not authenticated */
