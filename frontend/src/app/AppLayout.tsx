@@ -20,6 +20,7 @@ import {
   IconChevronDown,
   IconClockBolt,
   IconCurrencyDollar,
+  IconHeartbeat,
   IconHistory,
   IconLogout,
   IconMessages,
@@ -79,6 +80,12 @@ const ADMIN_NAV: NavItem[] = [
     to: "/admin/metrics",
     label: "Computed metrics",
     icon: <IconChartLine size={18} />,
+    permission: "configure_product",
+  },
+  {
+    to: "/admin/health",
+    label: "Health scores",
+    icon: <IconHeartbeat size={18} />,
     permission: "configure_product",
   },
   {

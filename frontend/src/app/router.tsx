@@ -7,6 +7,7 @@ import { AccountImportPage } from "../features/imports/AccountImportPage";
 import { IntegrationPage } from "../features/integration/IntegrationPage";
 import { FreshnessPage } from "../features/freshness/FreshnessPage";
 import { InteractionsPage } from "../features/interactions/InteractionsPage";
+import { HealthModelsPage } from "../features/health/HealthModelsPage";
 import { ComputedMetricsPage } from "../features/metrics/ComputedMetricsPage";
 import { AccountSettingsPage } from "../features/settings/AccountSettingsPage";
 import { AttributeTriggersPage } from "../features/triggers/AttributeTriggersPage";
@@ -65,6 +66,10 @@ export const routes = [
               {
                 path: "admin/metrics",
                 element: <RequirePermission permission="configure_product"><ComputedMetricsPage /></RequirePermission>,
+              },
+              {
+                path: "admin/health",
+                element: <RequirePermission permission="configure_product"><HealthModelsPage /></RequirePermission>,
               },
               {
                 path: "admin/attribute-triggers",

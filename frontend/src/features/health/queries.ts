@@ -1,4 +1,4 @@
-import { useQuery } from "@tanstack/react-query";
+import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { api, unwrap } from "../../api/client";
 import type { components } from "../../api/gen/schema";
 
@@ -27,5 +27,73 @@ export function useAccountHealthHistory(accountId: string) {
       unwrap(
         api.GET("/api/v1/accounts/{account_id}/health/history", { params: { path: { account_id: accountId } }, signal }),
       ),
+  });
+}
+
+export type HealthModelRead = components["schemas"]["HealthModelRead"];
+export type HealthComponent = components["schemas"]["HealthComponent"];
+export type HealthBands = components["schemas"]["HealthBands"];
+export type HealthPreviewRead = components["schemas"]["HealthPreviewRead"];
+export type HealthModelCreate = components["schemas"]["HealthModelCreate"];
+export type HealthModelSave = components["schemas"]["HealthModelSave"];
+
+const models = ["health", "listHealthModels"] as const;
+const bandsKey = ["health", "getHealthBands"] as const;
+
+export function useHealthModels() {
+  return useQuery({ queryKey: models, queryFn: ({ signal }) => unwrap(api.GET("/api/v1/health/models", { signal })) });
+}
+
+export function useHealthBands() {
+  return useQuery({ queryKey: bandsKey, queryFn: ({ signal }) => unwrap(api.GET("/api/v1/health/bands", { signal })) });
+}
+
+function useHealthMutation<T, R>(fn: (body: T) => Promise<R>) {
+  const client = useQueryClient();
+  return useMutation({ mutationFn: fn, onSuccess: () => client.invalidateQueries({ queryKey: healthKeys.all }) });
+}
+
+export const useSetHealthBands = () =>
+  useHealthMutation((body: HealthBands) => unwrap(api.PUT("/api/v1/health/bands", { body })));
+
+export const useCreateHealthModel = () =>
+  useHealthMutation((body: HealthModelCreate) => unwrap(api.POST("/api/v1/health/models", { body })));
+
+export const useSaveHealthModel = () =>
+  useHealthMutation(({ id, body }: { id: string; body: HealthModelSave }) =>
+    unwrap(api.PUT("/api/v1/health/models/{model_id}", { params: { path: { model_id: id } }, body })),
+  );
+
+export const useMakeShadowLive = () =>
+  useHealthMutation((id: string) =>
+    unwrap(api.POST("/api/v1/health/models/{model_id}/make-shadow-live", { params: { path: { model_id: id } } })),
+  );
+
+export const useDeleteHealthModel = () =>
+  useHealthMutation((id: string) =>
+    unwrap(api.DELETE("/api/v1/health/models/{model_id}", { params: { path: { model_id: id } } })),
+  );
+
+export const useOrderSegments = () =>
+  useHealthMutation((segmentIds: string[]) =>
+    unwrap(api.PUT("/api/v1/health/segment-order", { body: { segment_ids: segmentIds } })),
+  );
+
+/** How the model's accounts would spread across the bands if saved with `components` (asked
+ * again as the draft changes; nothing is saved). */
+export function useHealthPreview(modelId: string | null, components: HealthComponent[] | null) {
+  return useQuery({
+    enabled: Boolean(modelId && components),
+    queryKey: ["health", "previewHealthModel", { model_id: modelId, components }],
+    queryFn: ({ signal }) =>
+      unwrap(
+        api.POST("/api/v1/health/models/{model_id}/preview", {
+          params: { path: { model_id: modelId! } },
+          body: { components: components! },
+          signal,
+        }),
+      ),
+    placeholderData: (previous) => previous,
+    retry: false,
   });
 }

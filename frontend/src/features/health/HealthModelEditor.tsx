@@ -1,0 +1,285 @@
+import {
+  ActionIcon,
+  Alert,
+  Button,
+  Card,
+  Checkbox,
+  Group,
+  Modal,
+  NumberInput,
+  SegmentedControl,
+  Select,
+  SimpleGrid,
+  Stack,
+  Text,
+  TextInput,
+} from "@mantine/core";
+import { useDebouncedValue } from "@mantine/hooks";
+import { notifications } from "@mantine/notifications";
+import { IconPlus, IconTrash } from "@tabler/icons-react";
+import { useState } from "react";
+import { errorMessage } from "../../api/errors";
+import type { FilterCondition } from "../../api/types";
+import { FilterBuilder } from "../accounts/FilterBuilder";
+import { useAccountFields } from "../accounts/queries";
+import { useMetricCatalog } from "../metrics/queries";
+import { BAND_COLOURS } from "./bands";
+import { type ComponentDraft, draftProblem, fromDraft, linearScore, type MappingDraft, type MetricDraft, toDraft } from "./draft";
+import { type HealthModelRead, useCreateHealthModel, useHealthPreview, useSaveHealthModel } from "./queries";
+
+const NEW_COMPONENT: ComponentDraft = {
+  name: "",
+  weight: 1,
+  metrics: [{ metric: "", mapping: { kind: "linear", low: 0, high: 100, invert: false } }],
+};
+
+function defaultMapping(kind: MappingDraft["kind"]): MappingDraft {
+  if (kind === "linear") return { kind, low: 0, high: 100, invert: false };
+  if (kind === "ranges")
+    return { kind, steps: [{ end: 1, score: 100 }, { end: 3, score: 70 }, { end: null, score: 0 }] };
+  return { kind };
+}
+
+/** Where a linear mapping gives 0, 50 and 100, as a line of text under its bounds. */
+function LinearPreview({ mapping }: { mapping: Extract<MappingDraft, { kind: "linear" }> }) {
+  if (!(mapping.low < mapping.high)) return null;
+  const mid = (mapping.low + mapping.high) / 2;
+  const points = [mapping.low, mid, mapping.high].map((v) => `${v} → ${Math.round(linearScore(mapping.low, mapping.high, mapping.invert, v))}`);
+  return (
+    <Text size="xs" c="dimmed">
+      {points.join(" · ")}
+    </Text>
+  );
+}
+
+function MappingEditor({ mapping, onChange }: { mapping: MappingDraft; onChange: (m: MappingDraft) => void }) {
+  return (
+    <Stack gap={6}>
+      <SegmentedControl
+        size="xs"
+        value={mapping.kind}
+        onChange={(kind) => onChange(defaultMapping(kind as MappingDraft["kind"]))}
+        data={[
+          { value: "linear", label: "Linear" },
+          { value: "ranges", label: "Ranges" },
+          { value: "percentile", label: "Percentile" },
+        ]}
+      />
+      {mapping.kind === "linear" && (
+        <>
+          <Group gap="xs" align="flex-end">
+            <NumberInput size="xs" w={110} label="0 at or below" value={mapping.low} onChange={(v) => onChange({ ...mapping, low: Number(v) })} />
+            <NumberInput size="xs" w={110} label="100 at or above" value={mapping.high} onChange={(v) => onChange({ ...mapping, high: Number(v) })} />
+            <Checkbox size="xs" label="Invert" checked={mapping.invert} onChange={(e) => onChange({ ...mapping, invert: e.currentTarget.checked })} />
+          </Group>
+          <LinearPreview mapping={mapping} />
+        </>
+      )}
+      {mapping.kind === "ranges" && (
+        <Stack gap={4}>
+          {mapping.steps.map((step, i) => {
+            const last = i === mapping.steps.length - 1;
+            const setStep = (next: Partial<typeof step>) =>
+              onChange({ ...mapping, steps: mapping.steps.map((s, j) => (j === i ? { ...s, ...next } : s)) });
+            return (
+              <Group key={i} gap="xs" wrap="nowrap">
+                <Text size="xs" w={60}>
+                  {last ? "otherwise" : "below"}
+                </Text>
+                {!last && <NumberInput size="xs" w={90} aria-label="Below" value={step.end ?? ""} onChange={(v) => setStep({ end: Number(v) })} />}
+                <Text size="xs">scores</Text>
+                <NumberInput size="xs" w={80} min={0} max={100} aria-label="Score" value={step.score} onChange={(v) => setStep({ score: Number(v) })} />
+                {!last && mapping.steps.length > 2 && (
+                  <ActionIcon size="sm" variant="subtle" color="red" aria-label="Remove range" onClick={() => onChange({ ...mapping, steps: mapping.steps.filter((_, j) => j !== i) })}>
+                    <IconTrash size={14} />
+                  </ActionIcon>
+                )}
+              </Group>
+            );
+          })}
+          <Button
+            size="compact-xs"
+            variant="subtle"
+            w="fit-content"
+            onClick={() => {
+              const steps = [...mapping.steps];
+              const before = steps.length > 1 ? steps[steps.length - 2]!.end ?? 0 : 0;
+              steps.splice(steps.length - 1, 0, { end: before + 1, score: 50 });
+              onChange({ ...mapping, steps });
+            }}
+          >
+            Add a range
+          </Button>
+        </Stack>
+      )}
+      {mapping.kind === "percentile" && (
+        <Text size="xs" c="dimmed">
+          100 × the account's rank among the accounts this model scores.
+        </Text>
+      )}
+    </Stack>
+  );
+}
+
+function ComponentEditor({
+  component,
+  metricOptions,
+  onChange,
+  onRemove,
+}: {
+  component: ComponentDraft;
+  metricOptions: { value: string; label: string }[];
+  onChange: (c: ComponentDraft) => void;
+  onRemove: () => void;
+}) {
+  const setMetric = (i: number, next: MetricDraft) => onChange({ ...component, metrics: component.metrics.map((m, j) => (j === i ? next : m)) });
+  return (
+    <Card withBorder radius="md" p="sm" data-testid="health-component-editor">
+      <Group align="flex-end" mb="xs">
+        <TextInput size="xs" label="Component" value={component.name} onChange={(e) => onChange({ ...component, name: e.currentTarget.value })} flex={1} />
+        <NumberInput size="xs" w={90} label="Weight" min={0} value={component.weight} onChange={(v) => onChange({ ...component, weight: Number(v) })} />
+        <ActionIcon variant="subtle" color="red" aria-label={`Remove ${component.name || "component"}`} onClick={onRemove}>
+          <IconTrash size={16} />
+        </ActionIcon>
+      </Group>
+      <Stack gap="sm">
+        {component.metrics.map((m, i) => (
+          <SimpleGrid key={i} cols={{ base: 1, sm: 2 }} spacing="xs">
+            <Group gap={4} align="flex-start" wrap="nowrap">
+              <Select size="xs" searchable placeholder="Metric" aria-label="Metric" data={metricOptions} value={m.metric || null} onChange={(v) => setMetric(i, { ...m, metric: v ?? "" })} flex={1} />
+              {component.metrics.length > 1 && (
+                <ActionIcon variant="subtle" color="red" aria-label="Remove metric" onClick={() => onChange({ ...component, metrics: component.metrics.filter((_, j) => j !== i) })}>
+                  <IconTrash size={14} />
+                </ActionIcon>
+              )}
+            </Group>
+            <MappingEditor mapping={m.mapping} onChange={(mapping) => setMetric(i, { ...m, mapping })} />
+          </SimpleGrid>
+        ))}
+        <Button
+          size="compact-xs"
+          variant="subtle"
+          w="fit-content"
+          leftSection={<IconPlus size={12} />}
+          onClick={() => onChange({ ...component, metrics: [...component.metrics, { metric: "", mapping: defaultMapping("linear") }] })}
+        >
+          Add a metric (the component averages them)
+        </Button>
+      </Stack>
+    </Card>
+  );
+}
+
+function Preview({ modelId, draft }: { modelId: string; draft: ComponentDraft[] }) {
+  const [debounced] = useDebouncedValue(draft, 400);
+  const valid = draftProblem(debounced) === null;
+  const preview = useHealthPreview(modelId, valid ? fromDraft(debounced) : null);
+  if (!valid || !preview.data) return null;
+  const rows = [
+    ["Now", preview.data.now],
+    ["If saved", preview.data.if_saved],
+  ] as const;
+  return (
+    <Card withBorder radius="md" p="sm" data-testid="health-preview">
+      <Text size="sm" fw={600} mb={4}>
+        Accounts by band
+      </Text>
+      {rows.map(([label, spread]) => (
+        <Group key={label} gap="md">
+          <Text size="sm" w={70}>
+            {label}
+          </Text>
+          {(["good", "average", "poor"] as const).map((band) => (
+            <Text key={band} size="sm" c={BAND_COLOURS[band]} data-testid={`preview-${label === "Now" ? "now" : "saved"}-${band}`}>
+              {band} {spread[band]}
+            </Text>
+          ))}
+          <Text size="sm" c="dimmed">
+            no data {spread.no_data}
+          </Text>
+        </Group>
+      ))}
+    </Card>
+  );
+}
+
+/** A model's components, weights, metrics and mappings; a segment model's name and filter too.
+ * Saving makes a new version, live or in shadow. */
+export function HealthModelEditor({ model, onClose }: { model: HealthModelRead | "new"; onClose: () => void }) {
+  const fields = useAccountFields();
+  const catalog = useMetricCatalog();
+  const create = useCreateHealthModel();
+  const save = useSaveHealthModel();
+  const existing = model === "new" ? null : model;
+  const [name, setName] = useState(existing?.name ?? "");
+  const [filter, setFilter] = useState<FilterCondition | null>((existing?.filter as FilterCondition | null) ?? null);
+  const [draft, setDraft] = useState<ComponentDraft[]>(() =>
+    existing ? toDraft(existing.shadow?.components ?? existing.live.components) : [structuredClone(NEW_COMPONENT)],
+  );
+  const problem = draftProblem(draft) ?? (!existing?.default && !filter ? "Choose the accounts this segment model scores." : null);
+  const metricOptions = (catalog.data ?? []).filter((m) => m.valid).map((m) => ({ value: m.key, label: m.label }));
+  const segmentFields = (fields.data ?? []).filter((f) => !f.key.startsWith("health."));
+
+  const done = (title: string) => {
+    notifications.show({ color: "tenure", title, message: "Scores are being recomputed." });
+    onClose();
+  };
+  const failed = (error: unknown) => notifications.show({ color: "red", title: "Could not save", message: errorMessage(error) });
+  const submit = (shadow: boolean) => {
+    const components = fromDraft(draft);
+    if (!existing) {
+      create.mutate({ name, filter: filter!, components }, { onSuccess: () => done("Model created"), onError: failed });
+      return;
+    }
+    save.mutate(
+      { id: existing.id, body: { components, shadow, ...(existing.default ? {} : { name, filter }) } },
+      { onSuccess: () => done(shadow ? "Saved in shadow" : "Saved"), onError: failed },
+    );
+  };
+
+  return (
+    <Modal opened onClose={onClose} size="xl" title={existing ? `Edit ${existing.name}` : "New segment model"}>
+      <Stack>
+        {!existing?.default && (
+          <>
+            <TextInput label="Name" value={name} onChange={(e) => setName(e.currentTarget.value)} data-testid="health-model-name" />
+            <Stack gap={4}>
+              <Text size="sm" fw={500}>
+                Accounts it scores
+              </Text>
+              <FilterBuilder fields={segmentFields} value={filter} onChange={setFilter} />
+            </Stack>
+          </>
+        )}
+        {draft.map((c, i) => (
+          <ComponentEditor
+            key={i}
+            component={c}
+            metricOptions={metricOptions}
+            onChange={(next) => setDraft(draft.map((d, j) => (j === i ? next : d)))}
+            onRemove={() => setDraft(draft.filter((_, j) => j !== i))}
+          />
+        ))}
+        <Button variant="default" leftSection={<IconPlus size={14} />} w="fit-content" onClick={() => setDraft([...draft, structuredClone(NEW_COMPONENT)])}>
+          Add a component
+        </Button>
+        {existing && <Preview modelId={existing.id} draft={draft} />}
+        {problem && (
+          <Alert color="yellow" variant="light" data-testid="health-draft-problem">
+            {problem}
+          </Alert>
+        )}
+        <Group justify="flex-end">
+          {existing && (
+            <Button variant="default" disabled={problem !== null} loading={save.isPending} onClick={() => submit(true)}>
+              Save in shadow
+            </Button>
+          )}
+          <Button disabled={problem !== null || (!existing?.default && !name.trim())} loading={save.isPending || create.isPending} onClick={() => submit(false)} data-testid="health-model-save">
+            {existing ? "Save and make live" : "Create"}
+          </Button>
+        </Group>
+      </Stack>
+    </Modal>
+  );
+}

@@ -1,0 +1,99 @@
+import { render, screen, waitFor, within } from "@testing-library/react";
+import userEvent from "@testing-library/user-event";
+import { MemoryRouter } from "react-router";
+import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import { resetSessionForTests, startSession } from "../../api/session";
+import { Providers } from "../../app/Providers";
+import { createQueryClient } from "../../app/queryClient";
+import { fakeApi, json } from "../../test/fakeApi";
+import { HealthModelsPage } from "./HealthModelsPage";
+import type { HealthModelRead } from "./queries";
+
+const LOAD = { timeout: 5_000 };
+const DEFAULT: HealthModelRead = {
+  id: "00000000-0000-0000-0000-000000000301",
+  name: "Default",
+  default: true,
+  filter: null,
+  priority: null,
+  updated_at: "2026-03-01T10:00:00Z",
+  shadow: null,
+  live: {
+    number: 1,
+    created_at: "2026-03-01T10:00:00Z",
+    created_by: null,
+    components: [
+      { name: "CSM score", weight: 3, metrics: [{ metric: "csm_score", mapping: { kind: "linear", low: 0, high: 100, invert: false } }] },
+    ],
+  },
+};
+
+function renderPage() {
+  startSession("token");
+  const saved: unknown[] = [];
+  const previews: unknown[] = [];
+  const api = fakeApi({
+    "GET /api/v1/health/models": () => json([DEFAULT]),
+    "GET /api/v1/health/bands": () => json({ good_from: 71, average_from: 31 }),
+    "GET /api/v1/accounts/fields": () => json([]),
+    "GET /api/v1/metrics": () =>
+      json([{ key: "csm_score", field: "csm_score", label: "CSM score", format: "number", kind: "builtin", description: null, formula: null, valid: true }]),
+    [`POST /api/v1/health/models/${DEFAULT.id}/preview`]: async (request) => {
+      previews.push(await request.json());
+      return json({ now: { good: 1, average: 2, poor: 3, no_data: 0 }, if_saved: { good: 4, average: 1, poor: 1, no_data: 0 } });
+    },
+    [`PUT /api/v1/health/models/${DEFAULT.id}`]: async (request) => {
+      saved.push(await request.json());
+      return json({ ...DEFAULT, live: { ...DEFAULT.live, number: 2 } });
+    },
+  });
+  render(
+    <Providers queryClient={createQueryClient()}>
+      <MemoryRouter>
+        <HealthModelsPage />
+      </MemoryRouter>
+    </Providers>,
+  );
+  return { api, saved, previews };
+}
+
+describe("the health models page", { timeout: 30_000 }, () => {
+  beforeEach(() => resetSessionForTests());
+  afterEach(() => vi.unstubAllGlobals());
+
+  it("edits the default model, previews the bands and saves a new version", async () => {
+    const user = userEvent.setup({ delay: null });
+    const { saved, previews } = renderPage();
+
+    const row = await screen.findByTestId("health-model-row", {}, LOAD);
+    expect(row).toHaveTextContent("Every account no segment matches");
+    expect(row).toHaveTextContent("CSM score (3)");
+    await user.click(within(row).getByLabelText("Edit Default"));
+
+    const weight = await screen.findByLabelText("Weight");
+    await user.clear(weight);
+    await user.type(weight, "5");
+    expect(await screen.findByTestId("preview-saved-good", {}, LOAD)).toHaveTextContent("good 4");
+    expect(screen.getByTestId("preview-now-poor")).toHaveTextContent("poor 3");
+    await waitFor(() => expect(previews.at(-1)).toMatchObject({ components: [{ name: "CSM score", weight: 5 }] }));
+
+    await user.click(screen.getByTestId("health-model-save"));
+    await waitFor(() => expect(saved).toHaveLength(1));
+    expect(saved[0]).toEqual({
+      shadow: false,
+      components: [{ name: "CSM score", weight: 5, metrics: [{ metric: "csm_score", mapping: { kind: "linear", low: 0, high: 100, invert: false } }] }],
+    });
+  });
+
+  it("refuses a draft with a zero weight and says why", async () => {
+    const user = userEvent.setup({ delay: null });
+    renderPage();
+    await user.click(await screen.findByLabelText("Edit Default", {}, LOAD));
+    const weight = await screen.findByLabelText("Weight");
+    await user.clear(weight);
+    await user.type(weight, "0");
+
+    expect(await screen.findByTestId("health-draft-problem")).toHaveTextContent("CSM score: the weight must be above 0.");
+    expect(screen.getByTestId("health-model-save")).toBeDisabled();
+  });
+});
