@@ -6,6 +6,20 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 
+async def insert_csms(conn: AsyncConnection, org_id: uuid.UUID, count: int) -> None:
+    """`count` active users with the CSM role, emails "csm<n>-..." (as `insert_accounts` looks
+    them up)."""
+    await conn.execute(
+        text("""
+        INSERT INTO users (id, org_id, email, full_name, role_id, status, created_at, updated_at)
+        SELECT gen_random_uuid(), :org, 'csm' || g || '-' || :prefix || '@bench.example.com',
+               'CSM ' || g, (SELECT id FROM roles WHERE org_id = :org AND name = 'CSM'),
+               'active', now(), now()
+        FROM generate_series(1, :n) g"""),
+        {"org": org_id, "n": count, "prefix": org_id.hex[:8]},
+    )
+
+
 async def insert_accounts(conn: AsyncConnection, org_id: uuid.UUID, count: int) -> None:
     """`count` accounts `acc-1`... spread over the organisation's tiers and stages, with scores,
     renewals and `seats` 0-499, each assigned to one of the organisation's users whose email

@@ -16,7 +16,7 @@ from domain.common.settings import Settings
 from domain.orgs import service as orgs
 from domain.users import tokens
 from tests.benchmarks.conftest import measure
-from tests.benchmarks.generate import insert_accounts
+from tests.benchmarks.generate import insert_accounts, insert_csms
 
 ACCOUNTS = 100_000
 INTERACTIONS = 1_000_000
@@ -109,17 +109,7 @@ async def _build(engine: AsyncEngine) -> uuid.UUID:
     org_id = org.id
     async with engine.begin() as conn:
         p = {"org": org_id}
-        await conn.execute(
-            text("""
-            INSERT INTO users (id, org_id, email, full_name, role_id, status, created_at,
-                               updated_at)
-            SELECT gen_random_uuid(), :org, 'csm' || g || '-' || :prefix
-                   || '@bench.example.com', 'CSM ' || g,
-                   (SELECT id FROM roles WHERE org_id = :org AND name = 'CSM'), 'active',
-                   now(), now()
-            FROM generate_series(1, :n) g"""),
-            {**p, "n": CSMS, "prefix": org_id.hex[:8]},
-        )
+        await insert_csms(conn, org_id, CSMS)
         await insert_accounts(conn, org_id, ACCOUNTS)
         await conn.execute(
             text("""
