@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain.accounts import bulk_writes, service
 from domain.accounts.errors import TooManyAccounts
+from domain.accounts.fields import HEALTH_PREFIX
 from domain.accounts.models import Account, CustomField, LifecycleStage, Tier
 from domain.accounts.repository import AccountRepository, ConfigRepository
 from domain.accounts.schemas import AccountExport, AccountSelection, AccountUpdate, BulkEdit
@@ -146,9 +147,11 @@ async def export_csv(session: AsyncSession, actor: Actor, data: AccountExport) -
         descending=data.descending,
         limit=MAX_EXPORT,
     )
+    ids = [a.id for a in accounts]
     metric_values = await metrics.current_values(
-        session, actor, [a.id for a in accounts], service.metric_keys(data.columns)
+        session, actor, ids, service.metric_keys(data.columns)
     )
+    health = await service.health_values(session, actor, ids, data.columns, fields)
 
     def cell(account: Account, column: str) -> str:
         if column in derived:
@@ -158,6 +161,8 @@ async def export_csv(session: AsyncSession, actor: Actor, data: AccountExport) -
         if column.startswith(service.METRIC_PREFIX):
             key = column.removeprefix(service.METRIC_PREFIX)
             return _safe_cell(metric_values.get(account.id, {}).get(key))
+        if column.startswith(HEALTH_PREFIX):
+            return _safe_cell(health.get(account.id, {}).get(column.removeprefix(HEALTH_PREFIX)))
         return _safe_cell(getattr(account, column))
 
     out = io.StringIO()

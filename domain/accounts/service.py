@@ -179,10 +179,7 @@ async def list_accounts(
     )
     ids = [a["id"] for a in items]
     values = await metrics.current_values(session, actor, ids, metric_keys(columns))
-    health_columns = [c for c in columns if c.startswith(HEALTH_PREFIX)]
-    health = await AccountRepository(session, actor).field_values(
-        ids, {c.removeprefix(HEALTH_PREFIX): _expression(fields, c) for c in health_columns}
-    )
+    health = await health_values(session, actor, ids, columns, fields)
     rows = []
     for account in items:
         metric_values = {
@@ -199,6 +196,21 @@ async def list_accounts(
             )
         )
     return Paged(items=rows, total=total, limit=limit, offset=offset)
+
+
+async def health_values(
+    session: AsyncSession,
+    actor: Actor,
+    account_ids: list[uuid.UUID],
+    columns: Sequence[str],
+    fields: dict[str, FieldDef] | None,
+) -> dict[uuid.UUID, dict[str, Any]]:
+    """The health columns among `columns` (`health.<key>` -> `<key>`) of these accounts, read
+    for them all at once."""
+    wanted = [c for c in columns if c.startswith(HEALTH_PREFIX)]
+    return await AccountRepository(session, actor).field_values(
+        account_ids, {c.removeprefix(HEALTH_PREFIX): _expression(fields, c) for c in wanted}
+    )
 
 
 def _expression(fields: dict[str, FieldDef] | None, key: str) -> SQLColumnExpression[Any]:

@@ -361,6 +361,24 @@ class TestHealthFields:
         band = next(f for f in fields if f["key"] == "health.band")
         assert band["options"] == ["good", "average", "poor"]
 
+    async def test_exports_carry_the_health_columns(
+        self, client: AsyncClient, session: AsyncSession, org: Organisation, headers: dict[str, str]
+    ) -> None:
+        await create_account(session, org, name="steady", csm_score=80)
+        await health.compute(session, org.id)
+
+        response = await client.post(
+            f"{API}/accounts/export",
+            headers=headers,
+            json={"columns": ["name", "health.score", "health.band", "health.change_7d"]},
+        )
+
+        assert response.status_code == 200, response.text
+        assert response.text.splitlines() == [
+            "Name,Health score,Health band,Health change (7 days)",
+            "steady,80,good,",
+        ]
+
     async def test_a_segment_cannot_be_chosen_by_the_health_score(
         self, client: AsyncClient, headers: dict[str, str]
     ) -> None:
