@@ -3,6 +3,7 @@ import uuid
 from collections.abc import Iterable, Sequence
 from decimal import ROUND_HALF_UP, Decimal
 
+from pydantic import TypeAdapter
 from sqlalchemy import ColumnElement
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.attributes import set_committed_value
@@ -135,6 +136,10 @@ def metric_keys(columns: Iterable[str]) -> list[str]:
     return [c.removeprefix(METRIC_PREFIX) for c in columns if c.startswith(METRIC_PREFIX)]
 
 
+# The page is validated in one call, not one per account.
+_LIST_ROWS = TypeAdapter(list[AccountListRead])
+
+
 async def list_accounts(
     session: AsyncSession,
     actor: Actor,
@@ -171,14 +176,12 @@ async def list_accounts(
     values = await metrics.current_values(
         session, actor, [a["id"] for a in items], metric_keys(columns)
     )
-    rows = []
     for account in items:
-        metric_values = {
+        account["metric_values"] = {
             key: None if value is None else float(value)
             for key, value in values.get(account["id"], {}).items()
         }
-        rows.append(AccountListRead.model_validate({**account, "metric_values": metric_values}))
-    return Paged(items=rows, total=total, limit=limit, offset=offset)
+    return Paged(items=_LIST_ROWS.validate_python(items), total=total, limit=limit, offset=offset)
 
 
 async def create_account(session: AsyncSession, actor: Actor, data: AccountCreate) -> Account:
