@@ -4,6 +4,7 @@ from collections.abc import Iterable, Sequence
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
+from pydantic import TypeAdapter
 from sqlalchemy import ColumnElement, SQLColumnExpression
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.attributes import set_committed_value
@@ -144,6 +145,10 @@ def metric_keys(columns: Iterable[str]) -> list[str]:
     return [c.removeprefix(METRIC_PREFIX) for c in columns if c.startswith(METRIC_PREFIX)]
 
 
+# The page is validated in one call, not one per account.
+_LIST_ROWS = TypeAdapter(list[AccountListRead])
+
+
 async def list_accounts(
     session: AsyncSession,
     actor: Actor,
@@ -180,22 +185,13 @@ async def list_accounts(
     ids = [a["id"] for a in items]
     values = await metrics.current_values(session, actor, ids, metric_keys(columns))
     health = await health_values(session, actor, ids, columns, fields)
-    rows = []
     for account in items:
-        metric_values = {
+        account["metric_values"] = {
             key: None if value is None else float(value)
             for key, value in values.get(account["id"], {}).items()
         }
-        rows.append(
-            AccountListRead.model_validate(
-                {
-                    **account,
-                    "metric_values": metric_values,
-                    "health_values": health.get(account["id"], {}),
-                }
-            )
-        )
-    return Paged(items=rows, total=total, limit=limit, offset=offset)
+        account["health_values"] = health.get(account["id"], {})
+    return Paged(items=_LIST_ROWS.validate_python(items), total=total, limit=limit, offset=offset)
 
 
 async def health_values(
