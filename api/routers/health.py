@@ -10,6 +10,8 @@ from domain.health import service as health
 from domain.health.schemas import (
     AccountHealthHistoryRead,
     AccountHealthRead,
+    BacktestRead,
+    BacktestRequest,
     HealthBands,
     HealthModelCreate,
     HealthModelOrder,
@@ -80,6 +82,21 @@ async def preview_health_model(
     """How the model's accounts spread across the bands now and how they would if the model
     were saved as given (nothing is saved)."""
     return await health.preview(session, actor, model_id, data)
+
+
+@router.post(
+    "/health/models/{model_id}/backtest",
+    response_model=BacktestRead,
+    responses=problem(401, 403, 404, 422),
+)
+async def backtest_health_model(
+    model_id: uuid.UUID, data: BacktestRequest, actor: ApiActor, session: Session
+) -> BacktestRead:
+    """Replay a version of the model (the live one, another saved or shadow version, or a draft
+    of components) over the metric snapshots of a past day, and report how well its scores
+    separated the accounts that churned within the horizon from those that stayed: AUC,
+    churn rate and MRR per band with the churned accounts, and the poor band's lift."""
+    return await health.backtest(session, actor, model_id, data)
 
 
 @router.post(

@@ -25,7 +25,7 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from domain.accounts.models import Account, AccountCsm
+from domain.accounts.models import Account, AccountCsm, ChurnEvent
 from domain.health import scoring
 from domain.health.compile import (
     Component,
@@ -62,23 +62,36 @@ class VersionScores:
     bands: Bands
     now: datetime
     accounts: Sequence[uuid.UUID] | None
+    # Replayed on a past day: the metrics are that day's snapshot (`snapshot_metrics`), and
+    # the accounts those not churned by then.
+    replay_day: date | None = None
+
+
+def snapshot_metrics(keys: Sequence[str]) -> dict[str, SQLColumnExpression[Any]]:
+    """Each metric as the day's snapshot holds it (a replay joins the snapshot of its day)."""
+    return {k: AccountMetricSnapshot.values[k].astext.cast(Numeric) for k in keys}
 
 
 def _version_scores(v: VersionScores) -> Select[Any]:
     """(account_id, org_id, version_id, score, band, components, computed_at) per account."""
     # A percentile ranks among all the segment's accounts: only then are the others read.
     ranks = any(isinstance(m.mapping, scoring.Percentile) for c in v.components for m in c.metrics)
-    rows = (
-        select(Account.id.label("account_id"), Account.org_id.label("org_id"))
-        .select_from(Account)
-        .outerjoin(AccountMetricValues, AccountMetricValues.account_id == Account.id)
-        .where(
-            Account.org_id == v.org_id,
-            Account.deleted_at.is_(None),
-            Account.churned_on.is_(None),
-            v.assignment,
-        )
+    rows = select(Account.id.label("account_id"), Account.org_id.label("org_id")).select_from(
+        Account
     )
+    if v.replay_day is None:
+        rows = rows.outerjoin(
+            AccountMetricValues, AccountMetricValues.account_id == Account.id
+        ).where(Account.churned_on.is_(None))
+    else:
+        rows = rows.join(
+            AccountMetricSnapshot,
+            (AccountMetricSnapshot.account_id == Account.id)
+            & (AccountMetricSnapshot.day == v.replay_day),
+        ).where(
+            (Account.churned_on.is_(None)) | (Account.churned_on > v.replay_day),
+        )
+    rows = rows.where(Account.org_id == v.org_id, Account.deleted_at.is_(None), v.assignment)
     if v.accounts is not None and not ranks:
         rows = rows.where(Account.id.in_(v.accounts))
     s = compile_model(v.components, rows, v.metrics).subquery("health_scores")
@@ -418,6 +431,36 @@ class HealthRepository:
             .group_by(H.band)
         )
         return {band: count for band, count in rows}
+
+    async def replay(
+        self, scores: VersionScores, *, churned_by: date
+    ) -> list[tuple[uuid.UUID, int | None, str | None, bool, Any]]:
+        """The version's scores of its accounts on `scores.replay_day`, each with whether it
+        churned after that day and by `churned_by`, and its MRR that day."""
+        assert scores.replay_day is not None
+        s = _version_scores(scores).subquery()
+        churned = (
+            select(ChurnEvent.id)
+            .where(
+                ChurnEvent.org_id == self.org_id,
+                ChurnEvent.account_id == s.c.account_id,
+                ChurnEvent.churned_on > scores.replay_day,
+                ChurnEvent.churned_on <= churned_by,
+            )
+            .exists()
+        )
+        mrr = (
+            select(AccountMetricSnapshot.values["mrr"].astext.cast(Numeric))
+            .where(
+                AccountMetricSnapshot.account_id == s.c.account_id,
+                AccountMetricSnapshot.day == scores.replay_day,
+            )
+            .scalar_subquery()
+        )
+        rows = await self.session.execute(
+            select(s.c.account_id, s.c.score, s.c.band, churned, func.coalesce(mrr, 0))
+        )
+        return [(r[0], r[1], r[2], r[3], r[4]) for r in rows]
 
     async def account_health(self, account_id: uuid.UUID) -> AccountHealth | None:
         return await self.session.scalar(

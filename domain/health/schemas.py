@@ -276,3 +276,39 @@ class BandSpread(BaseModel):
 class HealthPreviewRead(BaseModel):
     now: BandSpread = Field(description="The model's accounts by their current band")
     if_saved: BandSpread = Field(description="The same accounts (or the new segment's) if saved")
+
+
+class BacktestRequest(RequestModel):
+    """Replay a version (the live one unless `version` or draft `components` are given) over
+    the metric snapshots of `day`, and compare its scores with the accounts that churned in
+    the `horizon_days` after it."""
+
+    version: Annotated[int, Field(ge=1)] | None = None
+    components: Components | None = Field(None, description="A draft, instead of a version")
+    day: date = Field(description="The day replayed: its metric snapshot must exist")
+    horizon_days: Annotated[int, Field(ge=7, le=730)] = 90
+
+
+class BacktestBand(BaseModel):
+    band: Band | None = Field(description="null: scored without data")
+    accounts: int
+    churned: int
+    churn_rate: float | None
+    mrr: float = Field(description="Their MRR on the day, in major units")
+    churned_mrr: float
+    churned_account_ids: list[uuid.UUID] = Field(description="The first 100 that churned")
+
+
+class BacktestRead(BaseModel):
+    model_id: uuid.UUID
+    version: int | None = Field(description="null for a draft")
+    day: date
+    horizon_days: int
+    accounts: int = Field(description="Accounts the model scored that day (not churned by then)")
+    churned: int
+    auc: float | None = Field(
+        description="How often an account that stayed scored above one that churned (ties "
+        "half): 1 is perfect separation, 0.5 a coin toss; null without both kinds"
+    )
+    poor_lift: float | None = Field(description="The poor band's churn rate / the overall rate")
+    bands: list[BacktestBand]

@@ -7,6 +7,7 @@ import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
+from decimal import Decimal
 from typing import Any
 
 from pydantic import TypeAdapter
@@ -29,7 +30,9 @@ from domain.common import clock
 from domain.common.jobs import enqueue
 from domain.filters.compile import FieldDef
 from domain.filters.schemas import Condition
+from domain.health import backtest as backtests
 from domain.health import scoring
+from domain.health.backtest import Outcome
 from domain.health.errors import (
     DefaultModelKept,
     HealthModelNameTaken,
@@ -39,10 +42,13 @@ from domain.health.errors import (
     UnknownHealthMetric,
 )
 from domain.health.models import AccountHealth, AccountHealthDay, HealthModel, HealthModelVersion
-from domain.health.repository import HealthRepository, VersionScores
+from domain.health.repository import HealthRepository, VersionScores, snapshot_metrics
 from domain.health.schemas import (
     AccountHealthHistoryRead,
     AccountHealthRead,
+    BacktestBand,
+    BacktestRead,
+    BacktestRequest,
     BandSpread,
     ComponentBreakdown,
     ComponentChange,
@@ -527,6 +533,77 @@ def _spread(counts: dict[str | None, int]) -> BandSpread:
         average=counts.get(scoring.Band.AVERAGE, 0),
         poor=counts.get(scoring.Band.POOR, 0),
         no_data=counts.get(None, 0),
+    )
+
+
+async def backtest(
+    session: AsyncSession, actor: Actor, model_id: uuid.UUID, data: BacktestRequest
+) -> BacktestRead:
+    """A version (or a draft) replayed over the stored metric snapshots of a past day, against
+    the accounts that churned within the horizon after it: how well it separated them."""
+    require(actor, Permission.CONFIGURE_PRODUCT)
+    repo = HealthRepository(session, actor.org_id)
+    model = await _model(repo, model_id)
+    versions = await repo.versions([model.id])
+    number = None if data.components is not None else data.version or model.live_version
+    version = (
+        versions.get((model.id, number))
+        if number is not None
+        else versions[(model.id, model.live_version)]
+    )
+    if version is None:
+        raise HealthModelNotFound(f"The model has no version {number}")
+    now = clock.now()
+    today = await org_today(session, actor.org_id, now=now)
+    churned_by = data.day + timedelta(days=data.horizon_days)
+    if churned_by > today:
+        raise InvalidRange(
+            f"Replay a day at least {data.horizon_days} days ago, so its outcome is known"
+        )
+    plan_ = await plan(session, actor.org_id, today)
+    scored = next(s for s in plan_.scored if s.model_id == model.id and not s.shadow)
+    components = to_compile(
+        list(data.components)
+        if data.components is not None
+        else _COMPONENTS.validate_python(version.components)
+    )
+    replay = VersionScores(
+        org_id=actor.org_id,
+        version_id=version.id,
+        components=components,
+        metrics=snapshot_metrics(sorted({m.metric for c in components for m in c.metrics})),
+        assignment=scored.assignment,
+        bands=plan_.bands,
+        now=now,
+        accounts=None,
+        replay_day=data.day,
+    )
+    rows = await repo.replay(replay, churned_by=churned_by)
+    outcomes = [
+        Outcome(score, scoring.Band(band) if band else None, churned, Decimal(mrr))
+        for _, score, band, churned, mrr in rows
+    ]
+    return BacktestRead(
+        model_id=model.id,
+        version=number,
+        day=data.day,
+        horizon_days=data.horizon_days,
+        accounts=len(outcomes),
+        churned=sum(1 for o in outcomes if o.churned),
+        auc=backtests.auc(outcomes),
+        poor_lift=backtests.lift(outcomes),
+        bands=[
+            BacktestBand(
+                band=b.band,
+                accounts=b.accounts,
+                churned=b.churned,
+                churn_rate=b.churn_rate,
+                mrr=float(b.mrr),
+                churned_mrr=float(b.churned_mrr),
+                churned_account_ids=[rows[i][0] for i in b.churned_indexes[:100]],
+            )
+            for b in backtests.by_band(outcomes)
+        ],
     )
 
 

@@ -1664,6 +1664,29 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/health/models/{model_id}/backtest": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Backtest Health Model
+         * @description Replay a version of the model (the live one, another saved or shadow version, or a draft
+         *     of components) over the metric snapshots of a past day, and report how well its scores
+         *     separated the accounts that churned within the horizon from those that stayed: AUC,
+         *     churn rate and MRR per band with the churned accounts, and the poor band's lift.
+         */
+        post: operations["backtestHealthModel"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/health/models/{model_id}/make-shadow-live": {
         parameters: {
             query?: never;
@@ -3982,6 +4005,94 @@ export interface components {
              * @description The changed record's name: its current one, else the one it had in the entry
              */
             target_name: string | null;
+        };
+        /** BacktestBand */
+        BacktestBand: {
+            /** Accounts */
+            accounts: number;
+            /** @description null: scored without data */
+            band: components["schemas"]["Band"] | null;
+            /** Churn Rate */
+            churn_rate: number | null;
+            /** Churned */
+            churned: number;
+            /**
+             * Churned Account Ids
+             * @description The first 100 that churned
+             */
+            churned_account_ids: string[];
+            /** Churned Mrr */
+            churned_mrr: number;
+            /**
+             * Mrr
+             * @description Their MRR on the day, in major units
+             */
+            mrr: number;
+        };
+        /** BacktestRead */
+        BacktestRead: {
+            /**
+             * Accounts
+             * @description Accounts the model scored that day (not churned by then)
+             */
+            accounts: number;
+            /**
+             * Auc
+             * @description How often an account that stayed scored above one that churned (ties half): 1 is perfect separation, 0.5 a coin toss; null without both kinds
+             */
+            auc: number | null;
+            /** Bands */
+            bands: components["schemas"]["BacktestBand"][];
+            /** Churned */
+            churned: number;
+            /**
+             * Day
+             * Format: date
+             */
+            day: string;
+            /** Horizon Days */
+            horizon_days: number;
+            /**
+             * Model Id
+             * Format: uuid
+             */
+            model_id: string;
+            /**
+             * Poor Lift
+             * @description The poor band's churn rate / the overall rate
+             */
+            poor_lift: number | null;
+            /**
+             * Version
+             * @description null for a draft
+             */
+            version: number | null;
+        };
+        /**
+         * BacktestRequest
+         * @description Replay a version (the live one unless `version` or draft `components` are given) over
+         *     the metric snapshots of `day`, and compare its scores with the accounts that churned in
+         *     the `horizon_days` after it.
+         */
+        BacktestRequest: {
+            /**
+             * Components
+             * @description A draft, instead of a version
+             */
+            components?: components["schemas"]["HealthComponent"][] | null;
+            /**
+             * Day
+             * Format: date
+             * @description The day replayed: its metric snapshot must exist
+             */
+            day: string;
+            /**
+             * Horizon Days
+             * @default 90
+             */
+            horizon_days: number;
+            /** Version */
+            version?: number | null;
         };
         /**
          * Band
@@ -12988,6 +13099,72 @@ export interface operations {
             };
             /** @description Conflict */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProblemDetail"];
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
+                };
+            };
+            /** @description Invalid request */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProblemDetail"];
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
+                };
+            };
+        };
+    };
+    backtestHealthModel: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                model_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["BacktestRequest"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["BacktestRead"];
+                };
+            };
+            /** @description Not authenticated */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProblemDetail"];
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProblemDetail"];
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
+                };
+            };
+            /** @description Not found */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };
