@@ -9,6 +9,7 @@ import { PageHeader } from "../../components/PageHeader";
 import { CardSkeleton, ErrorState } from "../../components/states";
 import { describeCondition } from "../accounts/conditionText";
 import { useAccountFields } from "../accounts/queries";
+import { HealthBacktest } from "./HealthBacktest";
 import { HealthModelEditor } from "./HealthModelEditor";
 import {
   type HealthModelRead,
@@ -172,6 +173,7 @@ export function HealthModelsPage() {
           </Table>
         </Card>
       )}
+      {models.data && <HealthBacktest models={models.data} />}
       {editing && <HealthModelEditor model={editing} onClose={() => setEditing(null)} />}
       <ConfirmModal
         opened={deleting !== null}

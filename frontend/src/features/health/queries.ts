@@ -97,3 +97,23 @@ export function useHealthPreview(modelId: string | null, components: HealthCompo
     retry: false,
   });
 }
+
+export type BacktestRead = components["schemas"]["BacktestRead"];
+export type BacktestRequest = components["schemas"]["BacktestRequest"];
+
+/** A backtest of one version of a model (asked for when the form says so; nothing is saved). */
+export function useBacktest(modelId: string | null, body: BacktestRequest | null) {
+  return useQuery({
+    enabled: Boolean(modelId && body),
+    queryKey: ["health", "backtestHealthModel", { model_id: modelId, body }],
+    queryFn: ({ signal }) =>
+      unwrap(
+        api.POST("/api/v1/health/models/{model_id}/backtest", {
+          params: { path: { model_id: modelId! } },
+          body: body!,
+          signal,
+        }),
+      ),
+    retry: false,
+  });
+}
