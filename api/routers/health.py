@@ -19,6 +19,7 @@ from domain.health.schemas import (
     HealthModelSave,
     HealthPreviewRead,
     HealthPreviewRequest,
+    HealthRecomputeQueued,
     HealthTrendRead,
 )
 
@@ -132,6 +133,19 @@ async def order_health_segments(
 ) -> list[HealthModelRead]:
     """The order segment models are tried in (every segment model's id, first tried first)."""
     return await health.order_segments(session, actor, data.segment_ids)
+
+
+@router.post(
+    "/health/recompute",
+    status_code=status.HTTP_202_ACCEPTED,
+    response_model=HealthRecomputeQueued,
+    responses=problem(401, 403),
+)
+async def recompute_health(actor: ApiActor, session: Session) -> HealthRecomputeQueued:
+    """Recompute every account's health score now, in the background (scores also follow
+    their figures within seconds, are recomputed hourly and after a model changes; each
+    model's `scored_by_earlier` says how many wait for its live version)."""
+    return health.recompute(session, actor)
 
 
 @router.get("/health/bands", response_model=HealthBands, responses=problem(401))

@@ -462,6 +462,20 @@ class HealthRepository:
         )
         return [(r[0], r[1], r[2], r[3], r[4]) for r in rows]
 
+    async def accounts_by_version(self) -> dict[uuid.UUID, int]:
+        """How many live, non-churned accounts each version's score is current for."""
+        rows = await self.session.execute(
+            select(H.version_id, func.count())
+            .join(Account, Account.id == H.account_id)
+            .where(
+                H.org_id == self.org_id,
+                Account.deleted_at.is_(None),
+                Account.churned_on.is_(None),
+            )
+            .group_by(H.version_id)
+        )
+        return {version_id: count for version_id, count in rows}
+
     async def account_health(self, account_id: uuid.UUID) -> AccountHealth | None:
         return await self.session.scalar(
             select(H).where(H.org_id == self.org_id, H.account_id == account_id)

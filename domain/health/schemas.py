@@ -166,6 +166,17 @@ class HealthModelRead(BaseModel):
     live: HealthModelVersionRead
     shadow: HealthModelVersionRead | None
     updated_at: datetime
+    scored_by_live: int = Field(
+        description="Live, non-churned accounts whose current score the live version gave"
+    )
+    scored_by_earlier: int = Field(
+        description="Those still scored by an earlier version: the recompute after a save "
+        "is done when this is 0"
+    )
+
+
+class HealthRecomputeQueued(BaseModel):
+    job_id: str
 
 
 class HealthBands(RequestModel):

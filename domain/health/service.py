@@ -62,6 +62,7 @@ from domain.health.schemas import (
     HealthPoint,
     HealthPreviewRead,
     HealthPreviewRequest,
+    HealthRecomputeQueued,
     HealthTrendPoint,
     HealthTrendRead,
     MetricBreakdown,
@@ -163,29 +164,40 @@ async def list_models(session: AsyncSession, actor: Actor) -> list[HealthModelRe
     await _ensure_default(repo)
     models = await repo.models()
     versions = await repo.versions([m.id for m in models])
-    return [_model_read(m, versions) for m in models]
+    scored = await repo.accounts_by_version()
+    return [_model_read(m, versions, scored) for m in models]
 
 
 def _model_read(
-    model: HealthModel, versions: dict[tuple[uuid.UUID, int], HealthModelVersion]
+    model: HealthModel,
+    versions: dict[tuple[uuid.UUID, int], HealthModelVersion],
+    scored: dict[uuid.UUID, int],
 ) -> HealthModelRead:
     shadow = versions.get((model.id, model.shadow_version)) if model.shadow_version else None
+    live = versions[(model.id, model.live_version)]
+    earlier = sum(
+        scored.get(v.id, 0)
+        for (model_id, number), v in versions.items()
+        if model_id == model.id and number != model.live_version
+    )
     return HealthModelRead(
         id=model.id,
         name=model.name,
         default=model.filter is None,
         filter=_CONDITION.validate_python(model.filter) if model.filter is not None else None,
         priority=model.priority,
-        live=_version_read(versions[(model.id, model.live_version)]),
+        live=_version_read(live),
         shadow=_version_read(shadow) if shadow else None,
         updated_at=model.updated_at,
+        scored_by_live=scored.get(live.id, 0),
+        scored_by_earlier=earlier,
     )
 
 
 async def get_model(session: AsyncSession, actor: Actor, model_id: uuid.UUID) -> HealthModelRead:
     repo = HealthRepository(session, actor.org_id)
     model = await _model(repo, model_id)
-    return _model_read(model, await repo.versions([model.id]))
+    return _model_read(model, await repo.versions([model.id]), await repo.accounts_by_version())
 
 
 async def _model(repo: HealthRepository, model_id: uuid.UUID, **kw: bool) -> HealthModel:
@@ -369,11 +381,19 @@ async def set_bands(session: AsyncSession, actor: Actor, data: HealthBands) -> H
     return data
 
 
-def request_compute(session: AsyncSession, org_id: uuid.UUID) -> None:
-    """Every account's score recomputed by a worker after this transaction commits. Each
-    request is its own job: one asked for while another runs may see a change the running
-    one read too late (computing is idempotent, a repeat costs only time)."""
-    enqueue(session, COMPUTE_JOB, org_id=str(org_id))
+def request_compute(session: AsyncSession, org_id: uuid.UUID) -> str:
+    """Every account's score recomputed by a worker after this transaction commits; the job's
+    id. Each request is its own job: one asked for while another runs may see a change the
+    running one read too late (computing is idempotent, a repeat costs only time)."""
+    job_id = f"health:{org_id}:{uuid.uuid4().hex}"
+    enqueue(session, COMPUTE_JOB, job_id=job_id, org_id=str(org_id))
+    return job_id
+
+
+def recompute(session: AsyncSession, actor: Actor) -> HealthRecomputeQueued:
+    """Every account's score, now, in the background (also hourly and after a model changes)."""
+    require(actor, Permission.CONFIGURE_PRODUCT)
+    return HealthRecomputeQueued(job_id=request_compute(session, actor.org_id))
 
 
 # Computation

@@ -231,6 +231,27 @@ class TestModels:
         )
         assert_problem(response, 409, "default_health_model_kept")
 
+    async def test_the_models_say_how_far_the_recompute_after_a_save_has_come(
+        self, client: AsyncClient, session: AsyncSession, org: Organisation, headers: dict[str, str]
+    ) -> None:
+        for score in (10, 50, 90):
+            await create_account(session, org, csm_score=score)
+        await health.compute(session, org.id)
+        default = await _default(client, headers)
+        assert (default["scored_by_live"], default["scored_by_earlier"]) == (3, 0)
+
+        await client.put(
+            f"{API}/health/models/{default['id']}", headers=headers, json={"components": [NPS]}
+        )
+        waiting = await _default(client, headers)
+        queued = await client.post(f"{API}/health/recompute", headers=headers)
+        await health.compute(session, org.id)
+        done = await _default(client, headers)
+
+        assert (waiting["scored_by_live"], waiting["scored_by_earlier"]) == (0, 3)
+        assert queued.status_code == 202 and queued.json()["job_id"].startswith("health:")
+        assert (done["scored_by_live"], done["scored_by_earlier"]) == (3, 0)
+
     async def test_a_csm_reads_models_but_cannot_change_them(
         self, client: AsyncClient, session: AsyncSession, org: Organisation, settings: Settings
     ) -> None:

@@ -1728,6 +1728,28 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/health/recompute": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Recompute Health
+         * @description Recompute every account's health score now, in the background (scores also follow
+         *     their figures within seconds, are recomputed hourly and after a model changes; each
+         *     model's `scored_by_earlier` says how many wait for its live version).
+         */
+        post: operations["recomputeHealth"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/health/segment-order": {
         parameters: {
             query?: never;
@@ -5289,6 +5311,16 @@ export interface components {
             name: string;
             /** Priority */
             priority: number | null;
+            /**
+             * Scored By Earlier
+             * @description Those still scored by an earlier version: the recompute after a save is done when this is 0
+             */
+            scored_by_earlier: number;
+            /**
+             * Scored By Live
+             * @description Live, non-churned accounts whose current score the live version gave
+             */
+            scored_by_live: number;
             shadow: components["schemas"]["HealthModelVersionRead"] | null;
             /**
              * Updated At
@@ -5382,6 +5414,11 @@ export interface components {
             };
             /** Status */
             status: string;
+        };
+        /** HealthRecomputeQueued */
+        HealthRecomputeQueued: {
+            /** Job Id */
+            job_id: string;
         };
         /** HealthTrendPoint */
         HealthTrendPoint: {
@@ -13323,6 +13360,46 @@ export interface operations {
             };
             /** @description Invalid request */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProblemDetail"];
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
+                };
+            };
+        };
+    };
+    recomputeHealth: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HealthRecomputeQueued"];
+                };
+            };
+            /** @description Not authenticated */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProblemDetail"];
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };

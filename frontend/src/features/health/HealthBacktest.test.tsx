@@ -17,6 +17,8 @@ const MODEL: HealthModelRead = {
   filter: null,
   priority: null,
   updated_at: "2026-03-01T10:00:00Z",
+  scored_by_live: 40,
+  scored_by_earlier: 0,
   live: { ...VERSION, number: 2 },
   shadow: { ...VERSION, number: 3 },
 };

@@ -17,6 +17,8 @@ const DEFAULT: HealthModelRead = {
   filter: null,
   priority: null,
   updated_at: "2026-03-01T10:00:00Z",
+  scored_by_live: 6,
+  scored_by_earlier: 4,
   shadow: null,
   live: {
     number: 1,
@@ -68,6 +70,7 @@ describe("the health models page", { timeout: 30_000 }, () => {
     const row = await screen.findByTestId("health-model-row", {}, LOAD);
     expect(row).toHaveTextContent("Every account no segment matches");
     expect(row).toHaveTextContent("CSM score (3)");
+    expect(within(row).getByTestId("health-recomputing")).toHaveTextContent("Recomputing: 6 of 10 scored by v1");
     await user.click(within(row).getByLabelText("Edit Default"));
 
     const weight = await screen.findByLabelText("Weight");

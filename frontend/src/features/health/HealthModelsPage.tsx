@@ -130,6 +130,11 @@ export function HealthModelsPage() {
                     <Table.Td>
                       <Group gap={6} wrap="nowrap">
                         <Text size="sm">v{m.live.number}</Text>
+                        {m.scored_by_earlier > 0 && (
+                          <Text size="xs" c="dimmed" data-testid="health-recomputing">
+                            Recomputing: {m.scored_by_live} of {m.scored_by_live + m.scored_by_earlier} scored by v{m.live.number}
+                          </Text>
+                        )}
                         {m.shadow && (
                           <Tooltip label="Scored daily beside the live version, not shown as the score">
                             <Badge variant="light" color="grape" data-testid="health-shadow">

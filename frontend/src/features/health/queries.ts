@@ -40,8 +40,15 @@ export type HealthModelSave = components["schemas"]["HealthModelSave"];
 const models = ["health", "listHealthModels"] as const;
 const bandsKey = ["health", "getHealthBands"] as const;
 
+// While a model's accounts wait for its live version, ask again until they are scored by it.
+const RECOMPUTING_REFRESH_MS = 3_000;
+
 export function useHealthModels() {
-  return useQuery({ queryKey: models, queryFn: ({ signal }) => unwrap(api.GET("/api/v1/health/models", { signal })) });
+  return useQuery({
+    queryKey: models,
+    queryFn: ({ signal }) => unwrap(api.GET("/api/v1/health/models", { signal })),
+    refetchInterval: (query) => (query.state.data?.some((m) => m.scored_by_earlier > 0) ? RECOMPUTING_REFRESH_MS : false),
+  });
 }
 
 export function useHealthBands() {
