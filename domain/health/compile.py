@@ -62,7 +62,15 @@ def _number(value: Decimal) -> ColumnElement[Any]:
     return literal(value, Numeric)
 
 
-def _mapped(mapping: ScoreMapping, value: ColumnElement[Any]) -> ColumnElement[Any]:
+def rank_column(metric: str) -> str:
+    """A column of `rows` that holds the metric's percent rank, computed by the caller over
+    more accounts than `rows` has (a few changed accounts ranked among all)."""
+    return f"rank_{metric}"
+
+
+def _mapped(
+    mapping: ScoreMapping, value: ColumnElement[Any], rank: ColumnElement[Any] | None = None
+) -> ColumnElement[Any]:
     match mapping:
         case Linear(low, high, invert):
             ramp = case(
@@ -81,6 +89,8 @@ def _mapped(mapping: ScoreMapping, value: ColumnElement[Any]) -> ColumnElement[A
                 if whens
                 else _number(ranges[-1].score)
             )
+        case Percentile() if rank is not None:
+            return 100 * cast(rank, Numeric)
         case Percentile():
             # percent_rank among the rows that have a value (NULLs form their own partition).
             rank = over(func.percent_rank(), partition_by=value.is_(None), order_by=value)
@@ -115,7 +125,10 @@ def compile_model(
             case(
                 (read.c[value_column(i, j)].is_(None), null()),
                 else_=func.round(
-                    _mapped(m.mapping, read.c[value_column(i, j)]), METRIC_SCORE_PLACES
+                    _mapped(
+                        m.mapping, read.c[value_column(i, j)], read.c.get(rank_column(m.metric))
+                    ),
+                    METRIC_SCORE_PLACES,
                 ),
             ).label(metric_score_column(i, j))
             for i, j, m in cells

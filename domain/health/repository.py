@@ -17,6 +17,7 @@ from sqlalchemy import (
     insert,
     literal,
     literal_column,
+    over,
     select,
     true,
     tuple_,
@@ -32,6 +33,7 @@ from domain.health.compile import (
     compile_model,
     component_column,
     metric_score_column,
+    rank_column,
     value_column,
 )
 from domain.health.models import (
@@ -92,7 +94,38 @@ def _version_scores(v: VersionScores) -> Select[Any]:
             (Account.churned_on.is_(None)) | (Account.churned_on > v.replay_day),
         )
     rows = rows.where(Account.org_id == v.org_id, Account.deleted_at.is_(None), v.assignment)
-    if v.accounts is not None and not ranks:
+    if v.accounts is not None and ranks:
+        # A few accounts ranked among all the segment's: the ranks alone are read for all.
+        percentile = sorted(
+            {
+                m.metric
+                for c in v.components
+                for m in c.metrics
+                if isinstance(m.mapping, scoring.Percentile)
+            }
+        )
+        ranked = rows.add_columns(
+            *(
+                over(
+                    func.percent_rank(),
+                    partition_by=v.metrics[k].is_(None),
+                    order_by=v.metrics[k],
+                ).label(rank_column(k))
+                for k in percentile
+            )
+        ).subquery("health_ranks")
+        rows = (
+            select(
+                ranked.c.account_id,
+                ranked.c.org_id,
+                *(ranked.c[rank_column(k)] for k in percentile),
+            )
+            .select_from(ranked)
+            .join(Account, Account.id == ranked.c.account_id)
+            .outerjoin(AccountMetricValues, AccountMetricValues.account_id == Account.id)
+            .where(ranked.c.account_id.in_(v.accounts))
+        )
+    elif v.accounts is not None:
         rows = rows.where(Account.id.in_(v.accounts))
     s = compile_model(v.components, rows, v.metrics).subquery("health_scores")
     breakdown = func.jsonb_build_array(
@@ -127,8 +160,6 @@ def _version_scores(v: VersionScores) -> Select[Any]:
         breakdown.label("components"),
         literal(v.now, DateTime(timezone=True)).label("computed_at"),
     )
-    if v.accounts is not None and ranks:
-        scores = scores.where(s.c.account_id.in_(v.accounts))
     return scores
 
 
