@@ -13,6 +13,7 @@ from pydantic import (
 )
 
 from domain.common.schemas import RequestModel
+from domain.common.types import Day
 from domain.filters.schemas import Condition, Filter
 from domain.health import compile, scoring
 from domain.health.scoring import Band
@@ -296,7 +297,7 @@ class BacktestRequest(RequestModel):
 
     version: Annotated[int, Field(ge=1)] | None = None
     components: Components | None = Field(None, description="A draft, instead of a version")
-    day: date = Field(description="The day replayed: its metric snapshot must exist")
+    day: Day = Field(description="The day replayed: its metric snapshot must exist")
     horizon_days: Annotated[int, Field(ge=7, le=730)] = 90
 
 
