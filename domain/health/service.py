@@ -85,7 +85,9 @@ _COMPONENTS: TypeAdapter[list[HealthComponent]] = TypeAdapter(list[HealthCompone
 _CONDITION: TypeAdapter[Condition] = TypeAdapter(Condition)
 
 
-def _ranges(*edges: tuple[int | None, int]) -> dict[str, Any]:
+def ranges_mapping(*edges: tuple[float | None, float]) -> dict[str, Any]:
+    """A ranges mapping from (below, score) steps, the last (None, score) for every value
+    above: each range starts where the one before ends."""
     bounds = [None, *(end for end, _ in edges[:-1]), None]
     return {
         "kind": "ranges",
@@ -113,7 +115,7 @@ DEFAULT_COMPONENTS = _COMPONENTS.validate_python(
             "metrics": [
                 {
                     "metric": "days_since_last_interaction",
-                    "mapping": _ranges((15, 100), (31, 70), (61, 40), (None, 0)),
+                    "mapping": ranges_mapping((15, 100), (31, 70), (61, 40), (None, 0)),
                 }
             ],
         },
@@ -123,7 +125,7 @@ DEFAULT_COMPONENTS = _COMPONENTS.validate_python(
             "metrics": [
                 {
                     "metric": "open_tickets",
-                    "mapping": _ranges((1, 100), (3, 70), (6, 40), (None, 0)),
+                    "mapping": ranges_mapping((1, 100), (3, 70), (6, 40), (None, 0)),
                 }
             ],
         },

@@ -16,6 +16,7 @@ from domain.accounts.models import CustomField, CustomFieldKind, CustomFieldType
 from domain.common.db import create_sessionmaker
 from domain.health import service as health
 from domain.health.schemas import HealthModelSave
+from domain.health.service import ranges_mapping
 from domain.orgs import service as orgs
 from domain.tenancy.clock import org_today
 from domain.users.actor import Actor
@@ -33,20 +34,6 @@ def _linear(metric: str, low: float, high: float, invert: bool = False) -> dict[
     }
 
 
-def _ranges(metric: str, *steps: tuple[float | None, float]) -> dict[str, object]:
-    bounds = [None, *(end for end, _ in steps[:-1]), None]
-    return {
-        "metric": metric,
-        "mapping": {
-            "kind": "ranges",
-            "ranges": [
-                {"start": bounds[i], "end": bounds[i + 1], "score": score}
-                for i, (_, score) in enumerate(steps)
-            ],
-        },
-    }
-
-
 FIVE_COMPONENTS = [
     {
         "name": "Product usage",
@@ -61,13 +48,18 @@ FIVE_COMPONENTS = [
         "name": "Engagement",
         "weight": 5,
         "metrics": [
-            _ranges("days_since_last_interaction", (15, 100), (31, 70), (61, 40), (None, 0))
+            {
+                "metric": "days_since_last_interaction",
+                "mapping": ranges_mapping((15, 100), (31, 70), (61, 40), (None, 0)),
+            }
         ],
     },
     {
         "name": "Support",
         "weight": 3,
-        "metrics": [_ranges("open_tickets", (1, 100), (3, 70), (None, 0))],
+        "metrics": [
+            {"metric": "open_tickets", "mapping": ranges_mapping((1, 100), (3, 70), (None, 0))}
+        ],
     },
     {"name": "CSM score", "weight": 3, "metrics": [_linear("csm_score", 0, 100)]},
     {"name": "Seats", "weight": 2, "metrics": [_linear("seats", 0, 400)]},
@@ -186,7 +178,7 @@ async def test_health_recompute(bench_engine: AsyncEngine) -> None:
         started = time.perf_counter()
         await health.compute(session, org_id, accounts_=ids, plan_=plan)
         _print(
-            f"live stage: one batch of {BATCH} accounts (percentile reads all)",
+            f"live stage: one batch of {BATCH} accounts (ranked among all)",
             time.perf_counter() - started,
             BATCH,
         )
