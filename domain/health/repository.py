@@ -493,6 +493,17 @@ class HealthRepository:
         )
         return [(r[0], r[1], r[2], r[3], r[4]) for r in rows]
 
+    async def account_names(self, account_ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, str]:
+        """The names of these accounts of the organisation (a backtest's churned accounts)."""
+        if not account_ids:
+            return {}
+        rows = await self.session.execute(
+            select(Account.id, Account.name).where(
+                Account.org_id == self.org_id, Account.id.in_(account_ids)
+            )
+        )
+        return {account_id: name for account_id, name in rows}
+
     async def accounts_by_version(self) -> dict[uuid.UUID, int]:
         """How many live, non-churned accounts each version's score is current for."""
         rows = await self.session.execute(

@@ -301,6 +301,11 @@ class BacktestRequest(RequestModel):
     horizon_days: Annotated[int, Field(ge=7, le=730)] = 90
 
 
+class BacktestAccount(BaseModel):
+    id: uuid.UUID
+    name: str
+
+
 class BacktestBand(BaseModel):
     band: Band | None = Field(description="null: scored without data")
     accounts: int
@@ -308,7 +313,7 @@ class BacktestBand(BaseModel):
     churn_rate: float | None
     mrr: float = Field(description="Their MRR on the day, in major units")
     churned_mrr: float
-    churned_account_ids: list[uuid.UUID] = Field(description="The first 100 that churned")
+    churned_accounts: list[BacktestAccount] = Field(description="The first 100 that churned")
 
 
 class BacktestRead(BaseModel):

@@ -46,6 +46,7 @@ from domain.health.repository import HealthRepository, VersionScores, snapshot_m
 from domain.health.schemas import (
     AccountHealthHistoryRead,
     AccountHealthRead,
+    BacktestAccount,
     BacktestBand,
     BacktestRead,
     BacktestRequest,
@@ -605,6 +606,9 @@ async def backtest(
         Outcome(score, scoring.Band(band) if band else None, churned, Decimal(mrr))
         for _, score, band, churned, mrr in rows
     ]
+    by_band = backtests.by_band(outcomes)
+    churned_ids = {b.band: [rows[i][0] for i in b.churned_indexes[:100]] for b in by_band}
+    names = await repo.account_names([i for ids in churned_ids.values() for i in ids])
     return BacktestRead(
         model_id=model.id,
         version=number,
@@ -622,9 +626,11 @@ async def backtest(
                 churn_rate=b.churn_rate,
                 mrr=float(b.mrr),
                 churned_mrr=float(b.churned_mrr),
-                churned_account_ids=[rows[i][0] for i in b.churned_indexes[:100]],
+                churned_accounts=[
+                    BacktestAccount(id=i, name=names.get(i, "")) for i in churned_ids[b.band]
+                ],
             )
-            for b in backtests.by_band(outcomes)
+            for b in by_band
         ],
     )
 

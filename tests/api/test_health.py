@@ -526,7 +526,9 @@ class TestBacktest:
         assert (body["accounts"], body["churned"], body["auc"]) == (4, 2, 0.75)
         good, average, poor, no_data = body["bands"]
         assert (good["band"], good["accounts"], good["churned"]) == ("good", 3, 1)
-        assert good["churned_account_ids"] == [str(accounts["lost high"].id)]
+        assert good["churned_accounts"] == [
+            {"id": str(accounts["lost high"].id), "name": accounts["lost high"].name}
+        ]
         assert (poor["accounts"], poor["churn_rate"], poor["churned_mrr"]) == (1, 1.0, 100)
         assert body["poor_lift"] == 2.0
         assert (average["accounts"], no_data["band"], no_data["accounts"]) == (0, None, 0)

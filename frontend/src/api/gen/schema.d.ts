@@ -4028,6 +4028,16 @@ export interface components {
              */
             target_name: string | null;
         };
+        /** BacktestAccount */
+        BacktestAccount: {
+            /**
+             * Id
+             * Format: uuid
+             */
+            id: string;
+            /** Name */
+            name: string;
+        };
         /** BacktestBand */
         BacktestBand: {
             /** Accounts */
@@ -4039,10 +4049,10 @@ export interface components {
             /** Churned */
             churned: number;
             /**
-             * Churned Account Ids
+             * Churned Accounts
              * @description The first 100 that churned
              */
-            churned_account_ids: string[];
+            churned_accounts: components["schemas"]["BacktestAccount"][];
             /** Churned Mrr */
             churned_mrr: number;
             /**
