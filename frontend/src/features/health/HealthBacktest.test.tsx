@@ -1,5 +1,6 @@
 import { render, screen, waitFor } from "@testing-library/react";
 import userEvent from "@testing-library/user-event";
+import { MemoryRouter } from "react-router";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { resetSessionForTests, startSession } from "../../api/session";
 import { Providers } from "../../app/Providers";
@@ -9,6 +10,8 @@ import { HealthBacktest } from "./HealthBacktest";
 import type { BacktestRead, HealthModelRead } from "./queries";
 
 const MODEL_ID = "00000000-0000-0000-0000-000000000301";
+const LOST_HIGH = "00000000-0000-0000-0000-000000000401";
+const LOST_LOW = "00000000-0000-0000-0000-000000000402";
 const VERSION = { created_at: "2026-03-01T10:00:00Z", created_by: null, components: [] };
 const MODEL: HealthModelRead = {
   id: MODEL_ID,
@@ -34,8 +37,8 @@ function result(version: number, auc: number): BacktestRead {
     auc,
     poor_lift: 2,
     bands: [
-      { band: "good", accounts: 3, churned: 1, churn_rate: 1 / 3, mrr: 300, churned_mrr: 100, churned_account_ids: [] },
-      { band: "poor", accounts: 1, churned: 1, churn_rate: 1, mrr: 100, churned_mrr: 100, churned_account_ids: [] },
+      { band: "good", accounts: 3, churned: 1, churn_rate: 1 / 3, mrr: 300, churned_mrr: 100, churned_accounts: [{ id: LOST_HIGH, name: "Lost high" }] },
+      { band: "poor", accounts: 1, churned: 1, churn_rate: 1, mrr: 100, churned_mrr: 100, churned_accounts: [{ id: LOST_LOW, name: "Lost low" }] },
     ],
   };
 }
@@ -56,7 +59,9 @@ describe("the health backtest", { timeout: 20_000 }, () => {
     });
     render(
       <Providers queryClient={createQueryClient()}>
-        <HealthBacktest models={[MODEL]} />
+        <MemoryRouter>
+          <HealthBacktest models={[MODEL]} />
+        </MemoryRouter>
       </Providers>,
     );
 
@@ -67,5 +72,10 @@ describe("the health backtest", { timeout: 20_000 }, () => {
     expect(asked.map((b) => b.version).sort()).toEqual([2, 3]);
     expect(screen.getByText("Version 3")).toBeInTheDocument();
     expect(screen.getAllByText("33.3 %")).toHaveLength(2);
+
+    // The accounts behind a band's churn: the good band's one churned account, linked.
+    await userEvent.click(screen.getAllByRole("button", { name: "Show the 1 good account that churned" })[0]!);
+    expect(screen.getByRole("link", { name: "Lost high" })).toHaveAttribute("href", `/accounts/${LOST_HIGH}`);
+    expect(screen.queryByRole("link", { name: "Lost low" })).not.toBeInTheDocument();
   });
 });

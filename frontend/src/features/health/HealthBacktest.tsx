@@ -1,8 +1,10 @@
-import { Button, Card, Group, NumberInput, Select, SimpleGrid, Stack, Table, Text, TextInput, Title } from "@mantine/core";
-import { useState } from "react";
+import { Anchor, Button, Card, Group, NumberInput, Select, SimpleGrid, Stack, Table, Text, TextInput, Title } from "@mantine/core";
+import { Fragment, useState } from "react";
+import { Link } from "react-router";
+import { plural } from "../../components/format";
 import { ErrorState } from "../../components/states";
 import { BAND_COLOURS, BAND_LABELS } from "./bands";
-import { type BacktestRead, type HealthModelRead, useBacktest } from "./queries";
+import { type BacktestRead, type Band, type HealthModelRead, useBacktest } from "./queries";
 
 function daysAgo(days: number): string {
   return new Date(Date.now() - days * 86_400_000).toISOString().slice(0, 10);
@@ -13,6 +15,8 @@ function percent(value: number | null | undefined): string {
 }
 
 function Result({ result, label }: { result: BacktestRead; label: string }) {
+  // The band whose churned accounts are listed (undefined: none; null: the accounts without data).
+  const [opened, setOpened] = useState<Band | null | undefined>(undefined);
   return (
     <Card withBorder radius="md" p="md" data-testid="backtest-result">
       <Text fw={600}>{label}</Text>
@@ -48,17 +52,54 @@ function Result({ result, label }: { result: BacktestRead; label: string }) {
           </Table.Tr>
         </Table.Thead>
         <Table.Tbody>
-          {result.bands.map((b) => (
-            <Table.Tr key={b.band ?? "none"}>
-              <Table.Td c={b.band ? BAND_COLOURS[b.band] : "dimmed"}>{b.band ? BAND_LABELS[b.band] : "No data"}</Table.Td>
-              <Table.Td ta="right">{b.accounts}</Table.Td>
-              <Table.Td ta="right">{b.churned}</Table.Td>
-              <Table.Td ta="right">{percent(b.churn_rate)}</Table.Td>
-              <Table.Td ta="right">
-                {Math.round(b.churned_mrr).toLocaleString()} of {Math.round(b.mrr).toLocaleString()}
-              </Table.Td>
-            </Table.Tr>
-          ))}
+          {result.bands.map((b) => {
+            const label = b.band ? BAND_LABELS[b.band] : "No data";
+            const open = opened === b.band;
+            return (
+              <Fragment key={b.band ?? "none"}>
+                <Table.Tr data-testid="backtest-band">
+                  <Table.Td c={b.band ? BAND_COLOURS[b.band] : "dimmed"}>{label}</Table.Td>
+                  <Table.Td ta="right">{b.accounts}</Table.Td>
+                  <Table.Td ta="right">
+                    {b.churned > 0 ? (
+                      <Button
+                        size="compact-sm"
+                        variant="subtle"
+                        aria-expanded={open}
+                        aria-label={`${open ? "Hide" : "Show"} the ${plural(b.churned, `${label.toLowerCase()} account`)} that churned`}
+                        onClick={() => setOpened(open ? undefined : b.band)}
+                      >
+                        {b.churned}
+                      </Button>
+                    ) : (
+                      b.churned
+                    )}
+                  </Table.Td>
+                  <Table.Td ta="right">{percent(b.churn_rate)}</Table.Td>
+                  <Table.Td ta="right">
+                    {Math.round(b.churned_mrr).toLocaleString()} of {Math.round(b.mrr).toLocaleString()}
+                  </Table.Td>
+                </Table.Tr>
+                {open && (
+                  <Table.Tr>
+                    <Table.Td colSpan={5} bg="gray.0">
+                      <Text size="xs" c="dimmed" mb={4}>
+                        {label} on {result.day}, churned within {result.horizon_days} days
+                        {b.churned > b.churned_accounts.length ? ` (the first ${b.churned_accounts.length} of ${b.churned})` : ""}:
+                      </Text>
+                      <Group gap="xs" data-testid="backtest-churned-accounts">
+                        {b.churned_accounts.map((a) => (
+                          <Anchor key={a.id} component={Link} to={`/accounts/${a.id}`} size="sm">
+                            {a.name}
+                          </Anchor>
+                        ))}
+                      </Group>
+                    </Table.Td>
+                  </Table.Tr>
+                )}
+              </Fragment>
+            );
+          })}
         </Table.Tbody>
       </Table>
     </Card>

@@ -17,15 +17,18 @@ import {
 import { useDebouncedValue } from "@mantine/hooks";
 import { notifications } from "@mantine/notifications";
 import { IconPlus, IconTrash } from "@tabler/icons-react";
-import { useState } from "react";
+import { lazy, Suspense, useState } from "react";
 import { errorMessage } from "../../api/errors";
 import type { FilterCondition } from "../../api/types";
 import { FilterBuilder } from "../accounts/FilterBuilder";
 import { useAccountFields } from "../accounts/queries";
 import { useMetricCatalog } from "../metrics/queries";
 import { BAND_COLOURS } from "./bands";
-import { type ComponentDraft, draftProblem, fromDraft, linearScore, type MappingDraft, type MetricDraft, toDraft } from "./draft";
+import { type ComponentDraft, draftProblem, fromDraft, type MappingDraft, type MetricDraft, toDraft } from "./draft";
 import { type HealthModelRead, useCreateHealthModel, useHealthPreview, useSaveHealthModel } from "./queries";
+
+const MappingChart = lazy(() => import("./MappingChart"));
+const WeightsPie = lazy(() => import("./WeightsPie"));
 
 const NEW_COMPONENT: ComponentDraft = {
   name: "",
@@ -38,18 +41,6 @@ function defaultMapping(kind: MappingDraft["kind"]): MappingDraft {
   if (kind === "ranges")
     return { kind, steps: [{ end: 1, score: 100 }, { end: 3, score: 70 }, { end: null, score: 0 }] };
   return { kind };
-}
-
-/** Where a linear mapping gives 0, 50 and 100, as a line of text under its bounds. */
-function LinearPreview({ mapping }: { mapping: Extract<MappingDraft, { kind: "linear" }> }) {
-  if (!(mapping.low < mapping.high)) return null;
-  const mid = (mapping.low + mapping.high) / 2;
-  const points = [mapping.low, mid, mapping.high].map((v) => `${v} → ${Math.round(linearScore(mapping.low, mapping.high, mapping.invert, v))}`);
-  return (
-    <Text size="xs" c="dimmed">
-      {points.join(" · ")}
-    </Text>
-  );
 }
 
 function MappingEditor({ mapping, onChange }: { mapping: MappingDraft; onChange: (m: MappingDraft) => void }) {
@@ -72,7 +63,6 @@ function MappingEditor({ mapping, onChange }: { mapping: MappingDraft; onChange:
             <NumberInput size="xs" w={110} label="100 at or above" value={mapping.high} onChange={(v) => onChange({ ...mapping, high: Number(v) })} />
             <Checkbox size="xs" label="Invert" checked={mapping.invert} onChange={(e) => onChange({ ...mapping, invert: e.currentTarget.checked })} />
           </Group>
-          <LinearPreview mapping={mapping} />
         </>
       )}
       {mapping.kind === "ranges" && (
@@ -112,11 +102,9 @@ function MappingEditor({ mapping, onChange }: { mapping: MappingDraft; onChange:
           </Button>
         </Stack>
       )}
-      {mapping.kind === "percentile" && (
-        <Text size="xs" c="dimmed">
-          100 × the account's rank among the accounts this model scores.
-        </Text>
-      )}
+      <Suspense fallback={null}>
+        <MappingChart mapping={mapping} />
+      </Suspense>
     </Stack>
   );
 }
@@ -263,6 +251,9 @@ export function HealthModelEditor({ model, onClose }: { model: HealthModelRead |
         <Button variant="default" leftSection={<IconPlus size={14} />} w="fit-content" onClick={() => setDraft([...draft, structuredClone(NEW_COMPONENT)])}>
           Add a component
         </Button>
+        <Suspense fallback={null}>
+          <WeightsPie draft={draft} />
+        </Suspense>
         {existing && <Preview modelId={existing.id} draft={draft} />}
         {problem && (
           <Alert color="yellow" variant="light" data-testid="health-draft-problem">

@@ -1,4 +1,4 @@
-import { render, screen, waitFor, within } from "@testing-library/react";
+import { fireEvent, render, screen, waitFor, within } from "@testing-library/react";
 import userEvent from "@testing-library/user-event";
 import { MemoryRouter } from "react-router";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
@@ -30,12 +30,21 @@ const DEFAULT: HealthModelRead = {
   },
 };
 
-function renderPage() {
+function segment(n: number, name: string): HealthModelRead {
+  return { ...DEFAULT, id: `00000000-0000-0000-0000-00000000031${n}`, name, default: false, priority: n, filter: { kind: "compare", field: "plan", op: "eq", value: name }, scored_by_earlier: 0 };
+}
+
+function renderPage(models: HealthModelRead[] = [DEFAULT]) {
   startSession("token");
   const saved: unknown[] = [];
   const previews: unknown[] = [];
+  const orders: unknown[] = [];
   const api = fakeApi({
-    "GET /api/v1/health/models": () => json([DEFAULT]),
+    "GET /api/v1/health/models": () => json(models),
+    "PUT /api/v1/health/segment-order": async (request) => {
+      orders.push(await request.json());
+      return json(models);
+    },
     "GET /api/v1/health/bands": () => json({ good_from: 71, average_from: 31 }),
     "GET /api/v1/accounts/fields": () => json([]),
     "GET /api/v1/metrics": () =>
@@ -56,7 +65,7 @@ function renderPage() {
       </MemoryRouter>
     </Providers>,
   );
-  return { api, saved, previews };
+  return { api, saved, previews, orders };
 }
 
 describe("the health models page", { timeout: 30_000 }, () => {
@@ -79,6 +88,9 @@ describe("the health models page", { timeout: 30_000 }, () => {
     expect(await screen.findByTestId("preview-saved-good", {}, LOAD)).toHaveTextContent("good 4");
     expect(screen.getByTestId("preview-now-poor")).toHaveTextContent("poor 3");
     await waitFor(() => expect(previews.at(-1)).toMatchObject({ components: [{ name: "CSM score", weight: 5 }] }));
+    // The mapping is drawn and the weights shared out as the draft stands.
+    expect(await screen.findByTestId("mapping-chart", {}, LOAD)).toHaveAttribute("aria-label", "Score by value: -25 → 0, 0 → 0, 100 → 100, 125 → 100");
+    expect(await screen.findByTestId("health-weight-share", {}, LOAD)).toHaveTextContent("CSM score 100 %");
 
     await user.click(screen.getByTestId("health-model-save"));
     await waitFor(() => expect(saved).toHaveLength(1));
@@ -98,5 +110,24 @@ describe("the health models page", { timeout: 30_000 }, () => {
 
     expect(await screen.findByTestId("health-draft-problem")).toHaveTextContent("CSM score: the weight must be above 0.");
     expect(screen.getByTestId("health-model-save")).toBeDisabled();
+  });
+
+  it("reorders segment models by dragging a row onto another's place, or from the keyboard", async () => {
+    const user = userEvent.setup({ delay: null });
+    const [first, second, third] = [segment(1, "Enterprise"), segment(2, "Growth"), segment(3, "Starter")];
+    const { orders } = renderPage([first!, second!, third!, DEFAULT]);
+    const rows = await screen.findAllByTestId("health-model-row", {}, LOAD);
+    expect(rows[3]).not.toHaveAttribute("draggable", "true");
+
+    fireEvent.dragStart(rows[2]!, { dataTransfer: { effectAllowed: "" } });
+    fireEvent.dragOver(rows[0]!);
+    fireEvent.drop(rows[0]!);
+    await waitFor(() => expect(orders).toHaveLength(1));
+    expect(orders[0]).toEqual({ segment_ids: [third!.id, first!.id, second!.id] });
+
+    await user.click(screen.getByLabelText("Move Enterprise down"));
+    await waitFor(() => expect(orders).toHaveLength(2));
+    expect(orders[1]).toEqual({ segment_ids: [second!.id, first!.id, third!.id] });
+    expect(screen.getByLabelText("Move Enterprise up")).toBeDisabled();
   });
 });

@@ -1,6 +1,6 @@
 import { ActionIcon, Badge, Button, Card, Group, NumberInput, Stack, Table, Text, Tooltip } from "@mantine/core";
 import { notifications } from "@mantine/notifications";
-import { IconArrowDown, IconArrowUp, IconEdit, IconPlus, IconTrash } from "@tabler/icons-react";
+import { IconArrowDown, IconArrowUp, IconEdit, IconGripVertical, IconPlus, IconTrash } from "@tabler/icons-react";
 import { useEffect, useState } from "react";
 import { errorMessage } from "../../api/errors";
 import type { FilterCondition } from "../../api/types";
@@ -20,6 +20,7 @@ import {
   useOrderSegments,
   useSetHealthBands,
 } from "./queries";
+import { moveItem } from "./reorder";
 
 function BandsCard() {
   const bands = useHealthBands();
@@ -77,12 +78,12 @@ export function HealthModelsPage() {
   const segments = (models.data ?? []).filter((m) => !m.default);
   const failed = (title: string) => (error: unknown) => notifications.show({ color: "red", title, message: errorMessage(error) });
 
-  const move = (model: HealthModelRead, by: -1 | 1) => {
-    const ids = segments.map((m) => m.id);
-    const from = ids.indexOf(model.id);
-    ids.splice(from, 1);
-    ids.splice(from + by, 0, model.id);
-    order.mutate(ids, { onError: failed("Could not reorder") });
+  // Segment models are reordered by dragging a row onto another's place, or by the up and
+  // down buttons from the keyboard.
+  const [dragged, setDragged] = useState<number | null>(null);
+  const reorder = (from: number, to: number) => {
+    if (from === to) return;
+    order.mutate(moveItem(segments.map((m) => m.id), from, to), { onError: failed("Could not reorder") });
   };
 
   return (
@@ -117,8 +118,36 @@ export function HealthModelsPage() {
               {models.data.map((m) => {
                 const position = segments.findIndex((s) => s.id === m.id);
                 return (
-                  <Table.Tr key={m.id} data-testid="health-model-row">
-                    <Table.Td fw={500}>{m.name}</Table.Td>
+                  <Table.Tr
+                    key={m.id}
+                    data-testid="health-model-row"
+                    draggable={!m.default}
+                    onDragStart={(e) => {
+                      e.dataTransfer.effectAllowed = "move";
+                      setDragged(position);
+                    }}
+                    onDragOver={(e) => {
+                      if (dragged !== null && position >= 0) e.preventDefault();
+                    }}
+                    onDrop={(e) => {
+                      e.preventDefault();
+                      if (dragged !== null && position >= 0) reorder(dragged, position);
+                      setDragged(null);
+                    }}
+                    onDragEnd={() => setDragged(null)}
+                    bg={dragged === position ? "gray.1" : undefined}
+                    style={m.default ? undefined : { cursor: "grab" }}
+                  >
+                    <Table.Td fw={500}>
+                      <Group gap={6} wrap="nowrap">
+                        {!m.default && (
+                          <Tooltip label="Drag to change the order segment models are tried in">
+                            <IconGripVertical size={14} color="var(--mantine-color-dimmed)" aria-hidden />
+                          </Tooltip>
+                        )}
+                        {m.name}
+                      </Group>
+                    </Table.Td>
                     <Table.Td>
                       <Text size="sm" c={m.default ? "dimmed" : undefined}>
                         {m.default ? "Every account no segment matches" : describeCondition(m.filter as FilterCondition, fields.data ?? [])}
@@ -153,10 +182,10 @@ export function HealthModelsPage() {
                         )}
                         {!m.default && (
                           <>
-                            <ActionIcon variant="subtle" aria-label={`Move ${m.name} up`} disabled={position === 0} onClick={() => move(m, -1)}>
+                            <ActionIcon variant="subtle" aria-label={`Move ${m.name} up`} disabled={position === 0} onClick={() => reorder(position, position - 1)}>
                               <IconArrowUp size={16} />
                             </ActionIcon>
-                            <ActionIcon variant="subtle" aria-label={`Move ${m.name} down`} disabled={position === segments.length - 1} onClick={() => move(m, 1)}>
+                            <ActionIcon variant="subtle" aria-label={`Move ${m.name} down`} disabled={position === segments.length - 1} onClick={() => reorder(position, position + 1)}>
                               <IconArrowDown size={16} />
                             </ActionIcon>
                           </>
