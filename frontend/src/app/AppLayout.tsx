@@ -16,6 +16,7 @@ import {
   IconAdjustments,
   IconBolt,
   IconBuildingSkyscraper,
+  IconChartAreaLine,
   IconChartLine,
   IconChevronDown,
   IconClockBolt,
@@ -53,6 +54,7 @@ const MAIN_NAV: NavItem[] = [
     permission: "update_accounts",
   },
   { to: "/interactions", label: "Interactions", icon: <IconMessages size={18} /> },
+  { to: "/health", label: "Health", icon: <IconChartAreaLine size={18} /> },
 ];
 
 const ADMIN_NAV: NavItem[] = [

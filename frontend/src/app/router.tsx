@@ -8,6 +8,7 @@ import { IntegrationPage } from "../features/integration/IntegrationPage";
 import { FreshnessPage } from "../features/freshness/FreshnessPage";
 import { InteractionsPage } from "../features/interactions/InteractionsPage";
 import { HealthModelsPage } from "../features/health/HealthModelsPage";
+import { HealthTrendPage } from "../features/health/HealthTrendPage";
 import { ComputedMetricsPage } from "../features/metrics/ComputedMetricsPage";
 import { AccountSettingsPage } from "../features/settings/AccountSettingsPage";
 import { AttributeTriggersPage } from "../features/triggers/AttributeTriggersPage";
@@ -58,6 +59,7 @@ export const routes = [
               { path: "accounts/:accountId", element: <AccountDetailPage /> },
               { path: "contacts/:contactId", element: <ContactPage /> },
               { path: "interactions", element: <InteractionsPage /> },
+              { path: "health", element: <HealthTrendPage /> },
               { path: "profile", element: <ProfilePage /> },
               {
                 path: "admin/account-settings",

@@ -15,3 +15,12 @@ export function formatPoints(change: number | null | undefined): string {
 export function formatShare(points: number): string {
   return (Math.round(points * 10) / 10).toString();
 }
+
+/** The scores each band holds ("71–100"), from the organisation's band edges. */
+export function bandRanges(edges: { good_from: number; average_from: number }): Record<Band, string> {
+  return {
+    good: `${edges.good_from}–100`,
+    average: `${edges.average_from}–${edges.good_from - 1}`,
+    poor: `0–${edges.average_from - 1}`,
+  };
+}

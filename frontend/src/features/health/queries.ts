@@ -124,3 +124,19 @@ export function useBacktest(modelId: string | null, body: BacktestRequest | null
     retry: false,
   });
 }
+
+export type HealthTrendRead = components["schemas"]["HealthTrendRead"];
+
+/** Accounts and MRR per band per day, over the accounts the caller may see or one CSM's. */
+export function useHealthTrend(params: { since: string; csmId: string | null }) {
+  return useQuery({
+    queryKey: ["health", "getHealthTrend", params],
+    queryFn: ({ signal }) =>
+      unwrap(
+        api.GET("/api/v1/health/trend", {
+          params: { query: { since: params.since, csm_id: params.csmId ?? undefined } },
+          signal,
+        }),
+      ),
+  });
+}
