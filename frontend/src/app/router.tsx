@@ -7,6 +7,7 @@ import { AccountImportPage } from "../features/imports/AccountImportPage";
 import { IntegrationPage } from "../features/integration/IntegrationPage";
 import { FreshnessPage } from "../features/freshness/FreshnessPage";
 import { InteractionsPage } from "../features/interactions/InteractionsPage";
+import { HealthBacktestPage } from "../features/health/HealthBacktestPage";
 import { HealthModelsPage } from "../features/health/HealthModelsPage";
 import { HealthTrendPage } from "../features/health/HealthTrendPage";
 import { ComputedMetricsPage } from "../features/metrics/ComputedMetricsPage";
@@ -72,6 +73,10 @@ export const routes = [
               {
                 path: "admin/health",
                 element: <RequirePermission permission="configure_product"><HealthModelsPage /></RequirePermission>,
+              },
+              {
+                path: "admin/health/backtest",
+                element: <RequirePermission permission="configure_product"><HealthBacktestPage /></RequirePermission>,
               },
               {
                 path: "admin/attribute-triggers",

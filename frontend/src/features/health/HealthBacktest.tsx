@@ -1,4 +1,4 @@
-import { Anchor, Button, Card, Group, NumberInput, Select, SimpleGrid, Stack, Table, Text, TextInput, Title } from "@mantine/core";
+import { Anchor, Button, Card, Group, NumberInput, Select, SimpleGrid, Stack, Table, Text, TextInput } from "@mantine/core";
 import { Fragment, useState } from "react";
 import { Link } from "react-router";
 import { plural } from "../../components/format";
@@ -128,27 +128,23 @@ export function HealthBacktest({ models }: { models: HealthModelRead[] }) {
   const second = right ?? (model?.shadow ? String(model.shadow.number) : null);
 
   return (
-    <Card withBorder radius="lg" p="lg" data-testid="health-backtest">
-      <Title order={5} mb="xs">
-        Backtest
-      </Title>
-      <Text size="sm" c="dimmed" mb="sm">
-        Replays a version over the metric snapshots of a past day and compares its scores with the accounts that churned afterwards.
-      </Text>
-      <Group align="flex-end" mb="md">
-        <Select label="Model" data={models.map((m) => ({ value: m.id, label: m.name }))} value={modelId} onChange={(v) => { setModelId(v); setLeft(null); setRight(null); }} w={180} />
-        <Select label="Version" data={versions} value={first} onChange={setLeft} w={100} aria-label="First version" />
-        <Select label="Against" data={versions} value={second} onChange={setRight} clearable w={100} aria-label="Second version" />
-        <TextInput label="Day" type="date" value={day} onChange={(e) => setDay(e.currentTarget.value)} w={160} />
-        <NumberInput label="Churn within (days)" min={7} max={730} value={horizon} onChange={(v) => setHorizon(Number(v))} w={150} />
-        <Button
-          disabled={!modelId || !first}
-          onClick={() => setRun({ modelId: modelId!, versions: [first, second].filter(Boolean).map(Number), day, horizon })}
-          data-testid="backtest-run"
-        >
-          Run
-        </Button>
-      </Group>
+    <Stack gap="lg" data-testid="health-backtest">
+      <Card withBorder radius="lg" p="lg">
+        <Group align="flex-end">
+          <Select label="Model" data={models.map((m) => ({ value: m.id, label: m.name }))} value={modelId} onChange={(v) => { setModelId(v); setLeft(null); setRight(null); }} w={180} />
+          <Select label="Version" data={versions} value={first} onChange={setLeft} w={100} aria-label="First version" />
+          <Select label="Against" data={versions} value={second} onChange={setRight} clearable w={100} aria-label="Second version" />
+          <TextInput label="Day" type="date" value={day} onChange={(e) => setDay(e.currentTarget.value)} w={160} />
+          <NumberInput label="Churn within (days)" min={7} max={730} value={horizon} onChange={(v) => setHorizon(Number(v))} w={150} />
+          <Button
+            disabled={!modelId || !first}
+            onClick={() => setRun({ modelId: modelId!, versions: [...new Set([first, second].filter(Boolean).map(Number))], day, horizon })}
+            data-testid="backtest-run"
+          >
+            Run
+          </Button>
+        </Group>
+      </Card>
       {run && (
         <SimpleGrid cols={{ base: 1, md: run.versions.length }}>
           {run.versions.map((v) => (
@@ -156,6 +152,6 @@ export function HealthBacktest({ models }: { models: HealthModelRead[] }) {
           ))}
         </SimpleGrid>
       )}
-    </Card>
+    </Stack>
   );
 }

@@ -1,7 +1,8 @@
 import { ActionIcon, Badge, Button, Card, Group, NumberInput, Stack, Table, Text, Tooltip } from "@mantine/core";
 import { notifications } from "@mantine/notifications";
-import { IconArrowDown, IconArrowUp, IconEdit, IconGripVertical, IconPlus, IconTrash } from "@tabler/icons-react";
+import { IconArrowDown, IconArrowUp, IconEdit, IconGripVertical, IconPlus, IconTimelineEvent, IconTrash } from "@tabler/icons-react";
 import { useEffect, useState } from "react";
+import { Link } from "react-router";
 import { errorMessage } from "../../api/errors";
 import type { FilterCondition } from "../../api/types";
 import { ConfirmModal } from "../../components/ConfirmModal";
@@ -9,7 +10,6 @@ import { PageHeader } from "../../components/PageHeader";
 import { CardSkeleton, ErrorState } from "../../components/states";
 import { describeCondition } from "../accounts/conditionText";
 import { useAccountFields } from "../accounts/queries";
-import { HealthBacktest } from "./HealthBacktest";
 import { HealthModelEditor } from "./HealthModelEditor";
 import {
   type HealthModelRead,
@@ -92,9 +92,14 @@ export function HealthModelsPage() {
         title="Health scores"
         description="An account is scored by the first segment model whose filter matches it, else by the default model. Each component averages its metrics' scores; the score is the weighted mean of the components with data."
         actions={
-          <Button leftSection={<IconPlus size={16} />} onClick={() => setEditing("new")} data-testid="health-model-new">
-            New segment model
-          </Button>
+          <>
+            <Button component={Link} to="/admin/health/backtest" variant="default" leftSection={<IconTimelineEvent size={16} />}>
+              Backtest
+            </Button>
+            <Button leftSection={<IconPlus size={16} />} onClick={() => setEditing("new")} data-testid="health-model-new">
+              New segment model
+            </Button>
+          </>
         }
       />
       <BandsCard />
@@ -207,7 +212,6 @@ export function HealthModelsPage() {
           </Table>
         </Card>
       )}
-      {models.data && <HealthBacktest models={models.data} />}
       {editing && <HealthModelEditor model={editing} onClose={() => setEditing(null)} />}
       <ConfirmModal
         opened={deleting !== null}
