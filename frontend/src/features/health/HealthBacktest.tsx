@@ -116,7 +116,7 @@ function Side({ modelId, version, day, horizon }: { modelId: string; version: nu
 /** Two versions of a model replayed over the same past day side by side: how well each
  * separated the accounts that churned afterwards from those that stayed. */
 export function HealthBacktest({ models }: { models: HealthModelRead[] }) {
-  const [modelId, setModelId] = useState<string | null>(models[0]?.id ?? null);
+  const [modelId, setModelId] = useState<string | null>((models.find((m) => m.default) ?? models[0])?.id ?? null);
   const model = models.find((m) => m.id === modelId);
   const versions = model ? Array.from({ length: Math.max(model.live.number, model.shadow?.number ?? 0) }, (_, i) => String(i + 1)) : [];
   const [left, setLeft] = useState<string | null>(null);

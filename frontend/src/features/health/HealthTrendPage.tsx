@@ -40,7 +40,7 @@ function Latest({ trend }: { trend: HealthTrendRead }) {
               {band === "no_data" ? "No data" : BAND_LABELS[band]}
               {band !== "no_data" && ranges ? ` · ${ranges[band]}` : ""}
             </Text>
-            <Text fz={24} fw={700}>
+            <Text fz={24} fw={700} data-testid={`health-trend-count-${band}`}>
               {plural(accounts[band], "account")}
             </Text>
             <Text size="sm" c="dimmed">
