@@ -43,7 +43,7 @@ from api.routers import (
     users,
     webhooks,
 )
-from domain.common.db import create_engine, create_sessionmaker
+from domain.common.db import create_engine, create_read_sessionmaker, create_sessionmaker
 from domain.common.logging import configure_logging
 from domain.common.settings import Settings, get_settings
 from workers import queue
@@ -63,6 +63,7 @@ def create_app(settings: Settings | None = None, *, serve_spa: bool = True) -> F
         )
         app.state.engine = create_engine(settings.async_database_url)
         app.state.sessionmaker = create_sessionmaker(app.state.engine)
+        app.state.read_sessionmaker = create_read_sessionmaker(app.state.engine)
         app.state.redis = await queue.connect(settings.redis_url)
         yield
         await app.state.redis.aclose()

@@ -44,8 +44,11 @@ async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
     """One transaction per request: committed after the handler returns and before the response
     is sent (scope="function"), rolled back on error. The jobs it wrote to the outbox are relayed
     to the queue after the commit; a Redis failure only delays them (the worker's sweep relays
-    them) and the response still reports the committed write."""
-    async with request.app.state.sessionmaker() as session:
+    them) and the response still reports the committed write. GET and HEAD requests only read:
+    their session runs each statement in autocommit, without BEGIN and COMMIT round trips."""
+    state = request.app.state
+    sessionmaker = state.read_sessionmaker if request.method in _READS else state.sessionmaker
+    async with sessionmaker() as session:
         try:
             yield session
         except DomainError as exc:
@@ -64,6 +67,8 @@ async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
             await session.commit()
             await queue.relay_committed(request.app.state.redis, session)
 
+
+_READS = ("GET", "HEAD")
 
 Session = Annotated[AsyncSession, Depends(get_session, scope="function")]
 

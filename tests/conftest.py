@@ -106,6 +106,8 @@ async def app(
     # What the lifespan would set up, but on the test's connection and Redis.
     app.state.engine = engine
     app.state.sessionmaker = sessionmaker
+    # Reads too join the test's transaction (autocommit could not see its rows).
+    app.state.read_sessionmaker = sessionmaker
     app.state.redis = redis
     return app
 

@@ -23,6 +23,7 @@ from sqlalchemy import (
     tuple_,
     update,
 )
+from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -187,18 +188,29 @@ class HealthRepository:
 
     async def ensure_default(self, name: str, components: list[dict[str, Any]]) -> None:
         """The default model with `components` as its first version, unless it exists (a
-        concurrent first call makes it once: the unique index decides)."""
-        model_id = uuid.uuid4()
-        made = await self.session.scalar(
+        concurrent first call makes it once: the unique index decides). One statement, so the
+        model never exists without its version, also when a read runs it in autocommit."""
+        made = (
             pg_insert(HealthModel)
-            .values(id=model_id, org_id=self.org_id, name=name, live_version=1)
+            .values(id=uuid.uuid4(), org_id=self.org_id, name=name, live_version=1)
             .on_conflict_do_nothing(
                 index_elements=[HealthModel.org_id], index_where=HealthModel.filter.is_(None)
             )
             .returning(HealthModel.id)
+            .cte("made")
         )
-        if made is not None:
-            await self.add_version(model_id, 1, components, created_by=None)
+        await self.session.execute(
+            insert(HealthModelVersion).from_select(
+                ["id", "org_id", "model_id", "number", "components"],
+                select(
+                    literal(uuid.uuid4(), Uuid),
+                    literal(self.org_id, Uuid),
+                    made.c.id,
+                    literal(1),
+                    literal(components, JSONB),
+                ),
+            )
+        )
 
     async def add_segment_model(self, name: str, filter: dict[str, Any]) -> uuid.UUID | None:
         """A segment model tried after the others, its version 1 live; None when the name is

@@ -13,7 +13,7 @@ from redis.asyncio import Redis
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from domain.common.db import create_sessionmaker
+from domain.common.db import create_read_sessionmaker, create_sessionmaker
 from domain.common.settings import Settings
 from tests.factories import auth_headers, create_account, create_org, create_user
 
@@ -46,6 +46,7 @@ async def committed(
     tenant.csm_ids = [str(u.id) for u in csms]
     tenant.role_id = str(role_id)
     app_instance.state.sessionmaker = sessionmaker
+    app_instance.state.read_sessionmaker = create_read_sessionmaker(engine)
     app_instance.state.engine = engine
     app_instance.state.redis = redis
     async with AsyncClient(

@@ -13,7 +13,7 @@ from redis.asyncio import Redis
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from domain.common.db import create_sessionmaker
+from domain.common.db import create_read_sessionmaker, create_sessionmaker
 from domain.common.settings import Settings
 from domain.users import auth
 from tests.factories import create_org
@@ -30,6 +30,7 @@ async def committed(
         org, admin = await create_org(session, name=f"login-race-{uuid.uuid4().hex[:8]}")
         await session.commit()
     app_instance.state.sessionmaker = sessionmaker
+    app_instance.state.read_sessionmaker = create_read_sessionmaker(engine)
     app_instance.state.engine = engine
     app_instance.state.redis = redis
     async with AsyncClient(

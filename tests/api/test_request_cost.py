@@ -10,7 +10,7 @@ from httpx import AsyncClient
 from sqlalchemy import event, text
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
-from domain.common.db import create_engine
+from domain.common.db import create_engine, create_read_sessionmaker, create_sessionmaker
 from domain.common.settings import Settings
 from domain.orgs.models import Organisation
 from domain.users.models import User
@@ -123,3 +123,22 @@ async def test_a_connection_the_server_closed_is_replaced(settings: Settings) ->
     finally:
         await engine.dispose()
         await killer.dispose()
+
+
+async def test_a_read_sends_no_begin_or_commit(settings: Settings) -> None:
+    """GET requests' sessions run each statement on its own (no BEGIN and COMMIT round trips);
+    the pooled connection is back in a transaction for the next write's session."""
+    engine = create_engine(settings.async_database_url, pool_size=1)
+    transaction_id = text("SELECT pg_current_xact_id()")
+    try:
+        async with create_read_sessionmaker(engine)() as session:
+            read = [await session.scalar(transaction_id) for _ in range(2)]
+            await session.commit()
+        async with create_sessionmaker(engine)() as session:
+            write = [await session.scalar(transaction_id) for _ in range(2)]
+            await session.commit()
+    finally:
+        await engine.dispose()
+
+    assert read[0] != read[1]
+    assert write[0] == write[1]

@@ -14,7 +14,7 @@ from httpx import ASGITransport, AsyncClient
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from api.app import create_app
-from domain.common.db import create_engine, create_sessionmaker
+from domain.common.db import create_engine, create_read_sessionmaker, create_sessionmaker
 from domain.common.settings import Settings
 from scripts import services, stack
 from scripts.stack import Processes, free_port, wait_until_ready
@@ -53,6 +53,7 @@ async def bench_client(
     app = create_app(bench_settings, serve_spa=False)
     app.state.engine = bench_engine
     app.state.sessionmaker = create_sessionmaker(bench_engine)
+    app.state.read_sessionmaker = create_read_sessionmaker(bench_engine)
     app.state.redis = await queue.connect(bench_settings.redis_url)
     async with AsyncClient(transport=ASGITransport(app=app), base_url="http://bench") as client:
         yield client

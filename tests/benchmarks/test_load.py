@@ -4,7 +4,9 @@ by wrk over loopback at 8 and at 50 concurrent clients. Targets: `GET /me` at 50
 `/healthz`'s rate, the account list at 25 % or more, p99 under 250 ms at 50 clients.
 
 Each phase runs wrk for BENCH_LOAD_SECONDS (10 by default) after a short warm-up; wrk and the
-server share the machine's cores, as they would on a small production host behind a proxy."""
+server share the machine's cores, as they would on a small production host behind a proxy. Each
+phase also prints the API processes' CPU time per request, which a busy machine (other work on
+the same cores) changes much less than the rates."""
 
 import json
 import os
@@ -64,6 +66,8 @@ class Figures:
     latencies: dict[str, list[float]] = field(default_factory=lambda: defaultdict(list))
     failures: dict[str, int] = field(default_factory=lambda: defaultdict(int))
     socket_errors: str = ""
+    # CPU time of the API's processes (the server and its workers) during the phase.
+    cpu_seconds: float = 0.0
 
     def rate(self, name: str) -> float:
         return len(self.latencies[name]) / self.seconds
@@ -74,7 +78,7 @@ class Figures:
 
 
 @pytest.fixture(scope="module")
-def load_server(bench_settings: Settings) -> Iterator[tuple[str, str]]:
+def load_server(bench_settings: Settings) -> Iterator[tuple[str, str, int]]:
     """A database with the demo organisation (kept between runs, and so are a run's writes),
     served by `python -m api.serve` with two processes as production runs it on this machine
     (JSON access log at INFO, to a file)."""
@@ -112,21 +116,32 @@ def load_server(bench_settings: Settings) -> Iterator[tuple[str, str]]:
                 f"{base_url}/api/v1/auth/login",
                 json={"email": demo.ADMIN_EMAIL, "password": demo.ADMIN_PASSWORD},
             ).raise_for_status()
-            yield base_url, signed_in.json()["access_token"]
+            yield base_url, signed_in.json()["access_token"], server.pid
         finally:
             server.terminate()
             server.wait(timeout=30)
 
 
+def _cpu_seconds(pid: int) -> float:
+    """User and system CPU time of a process and its live descendants (uvicorn's workers)."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        children = " ".join(p.read_text() for p in Path(f"/proc/{pid}/task").glob("*/children"))
+    except FileNotFoundError:  # ended meanwhile
+        return 0.0
+    own = (int(stat[11]) + int(stat[12])) / os.sysconf("SC_CLK_TCK")
+    return own + sum(_cpu_seconds(int(child)) for child in children.split())
+
+
 def _wrk(
-    base_url: str,
-    token: str,
+    server: tuple[str, str, int],
     accounts: list[str],
     endpoints: list[tuple[str, int, str, str, str | None]],
     *,
     clients: int,
     seconds: int,
 ) -> Figures:
+    base_url, token, pid = server
     with tempfile.TemporaryDirectory() as tmp:
         out = Path(tmp) / "samples.txt"
         config = {
@@ -140,6 +155,7 @@ def _wrk(
         }
         script = Path(tmp) / "load.lua"
         script.write_text(f"config = {_lua(config)}\n" + LUA.read_text())
+        cpu_before = _cpu_seconds(pid)
         subprocess.run(
             ["wrk", "-t", str(clients), "-c", str(clients), "-d", f"{seconds}s",
              "--timeout", "10s", "-s", str(script), base_url],
@@ -147,7 +163,7 @@ def _wrk(
             capture_output=True,
             timeout=seconds + 60,
         )  # fmt: skip
-        figures = Figures(seconds=0)
+        figures = Figures(seconds=0, cpu_seconds=_cpu_seconds(pid) - cpu_before)
         names = [e[0] for e in endpoints]
         figures.latencies.update((name, []) for name in names)  # printed in this order
         for line in out.read_text().splitlines():
@@ -178,7 +194,10 @@ def _lua(value: object) -> str:
 
 
 def _print(title: str, figures: Figures, healthz: float) -> None:
-    print(f"  {title}{'  (' + figures.socket_errors + ')' if figures.socket_errors else ''}")
+    served = sum(len(s) for s in figures.latencies.values())
+    cpu = f"API CPU {figures.cpu_seconds / served * 1000:.2f} ms a request" if served else ""
+    errors = f"  ({figures.socket_errors})" if figures.socket_errors else ""
+    print(f"  {title + ' ' if title else ''}{cpu}{errors}")
     for name in figures.latencies:
         rate = figures.rate(name)
         p50, p95, p99 = figures.percentiles(name)
@@ -190,8 +209,8 @@ def _print(title: str, figures: Figures, healthz: float) -> None:
         )
 
 
-def test_load(load_server: tuple[str, str]) -> None:
-    base_url, token = load_server
+def test_load(load_server: tuple[str, str, int]) -> None:
+    base_url, token, _ = load_server
     listed = httpx.get(
         f"{base_url}/api/v1/accounts",
         params={"limit": 50},
@@ -201,13 +220,13 @@ def test_load(load_server: tuple[str, str]) -> None:
     print(f"\nload: python -m api.serve, 2 processes, demo organisation, wrk {SECONDS} s a phase")
     for clients in CLIENTS:
         run = {"clients": clients, "seconds": SECONDS}
-        _wrk(base_url, token, accounts, MIXED, clients=clients, seconds=2)  # warm-up
-        healthz = _wrk(base_url, token, accounts, HEALTHZ, **run)
+        _wrk(load_server, accounts, MIXED, clients=clients, seconds=2)  # warm-up
+        healthz = _wrk(load_server, accounts, HEALTHZ, **run)
         base_rate = healthz.rate("healthz")
         print(f"  {clients} concurrent clients")
         _print("alone:", healthz, base_rate)
         for endpoints in (ME, ACCOUNTS):
-            _print("", _wrk(base_url, token, accounts, endpoints, **run), base_rate)
-        mixed = _wrk(base_url, token, accounts, MIXED, **run)
+            _print("", _wrk(load_server, accounts, endpoints, **run), base_rate)
+        mixed = _wrk(load_server, accounts, MIXED, **run)
         total = sum(len(s) for s in mixed.latencies.values()) / mixed.seconds
         _print(f"mixed ({total:.0f} req/s in all):", mixed, base_rate)

@@ -2,8 +2,9 @@
 
 import base64
 import json
+import time
 import uuid
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, timedelta, tzinfo
 
 import pytest
 from jose import jwt
@@ -65,6 +66,31 @@ class TestEncodeDecode:
 
         with pytest.raises(InvalidToken):
             tokens.decode(stale, secret=SECRET, purpose="access")
+
+    def test_a_token_verified_before_is_refused_once_it_expires(
+        self, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        token = _encode()
+        assert tokens.decode(token, secret=SECRET, purpose="access") == CLAIMS  # remembered
+
+        class TenMinutesLater(datetime):
+            @classmethod
+            def now(cls, tz: tzinfo | None = None) -> "TenMinutesLater":
+                return cls.fromtimestamp(time.time() + 600, tz)
+
+        monkeypatch.setattr(tokens, "datetime", TenMinutesLater)
+
+        with pytest.raises(InvalidToken):
+            tokens.decode(token, secret=SECRET, purpose="access")
+
+    def test_a_token_verified_before_is_still_checked_against_the_secret(self) -> None:
+        token = _encode()
+        assert tokens.decode(token, secret=SECRET, purpose="access") == CLAIMS
+
+        with pytest.raises(InvalidToken):
+            tokens.decode(token, secret="another-secret", purpose="access")
+        with pytest.raises(InvalidToken):
+            tokens.decode(token, secret=SECRET, purpose="mfa")
 
     def test_alg_none_is_refused(self) -> None:
         payload = jwt.get_unverified_claims(_encode())
