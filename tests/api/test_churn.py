@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from domain.churn import service as churn
 from domain.common.jobs import OutboundJob
 from domain.common.settings import Settings
+from domain.health import service as health
 from domain.orgs.models import Organisation
 from domain.users.models import User
 from tests.churn_factories import NOW, churn_history, set_current
@@ -151,3 +152,54 @@ class TestDrivers:
         assert [r["id"] for r in status["history"]] != []
         assert all(r["accounts"] == 60 for r in status["history"])
         assert len(status["history"]) == 1
+
+
+class TestAsAMetric:
+    async def test_a_health_component_and_the_account_list_use_the_probability(
+        self, client: AsyncClient, session: AsyncSession, org: Organisation, headers: Any
+    ) -> None:
+        await churn_history(session, org)
+        await churn.train(session, org.id, requested_at=NOW)
+        quiet = await create_account(session, org, name="quiet")
+        busy = await create_account(session, org, name="busy")
+        await set_current(session, quiet, active_users_30d=2, events_30d=250)
+        await set_current(session, busy, active_users_30d=24, events_30d=250)
+        await session.commit()
+        models = (await client.get(f"{API}/health/models", headers=headers)).json()
+        default = next(m for m in models if m["default"])
+        risk = {
+            "name": "Predictive churn",
+            "weight": 1,
+            "metrics": [
+                {
+                    "metric": "churn_probability",
+                    "mapping": {"kind": "linear", "low": 0, "high": 100, "invert": True},
+                }
+            ],
+        }
+
+        saved = await client.put(
+            f"{API}/health/models/{default['id']}", headers=headers, json={"components": [risk]}
+        )
+        assert saved.status_code == 200, saved.text
+        await health.compute(session, org.id)
+        await session.commit()
+
+        scores = {
+            a.name: (await client.get(f"{API}/accounts/{a.id}/health", headers=headers)).json()
+            for a in (quiet, busy)
+        }
+        assert scores["quiet"]["score"] < 20 < 80 < scores["busy"]["score"]
+        listed = await client.get(
+            f"{API}/accounts",
+            headers=headers,
+            params={
+                "sort": "metric.churn_probability",
+                "descending": "true",
+                "columns": "metric.churn_probability",
+            },
+        )
+        assert listed.status_code == 200, listed.text
+        rows = [row for row in listed.json()["items"] if row["name"] in scores]
+        assert [row["name"] for row in rows] == ["quiet", "busy"]
+        assert rows[0]["metric_values"]["churn_probability"] > 80
