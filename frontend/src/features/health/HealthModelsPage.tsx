@@ -8,6 +8,7 @@ import { ConfirmModal } from "../../components/ConfirmModal";
 import { PageHeader } from "../../components/PageHeader";
 import { CardSkeleton, ErrorState } from "../../components/states";
 import { describeCondition } from "../accounts/conditionText";
+import { ChurnModelCard } from "../churn/ChurnModelCard";
 import { useAccountFields } from "../accounts/queries";
 import { HealthBacktest } from "./HealthBacktest";
 import { HealthModelEditor } from "./HealthModelEditor";
@@ -179,6 +180,7 @@ export function HealthModelsPage() {
         </Card>
       )}
       {models.data && <HealthBacktest models={models.data} />}
+      <ChurnModelCard />
       {editing && <HealthModelEditor model={editing} onClose={() => setEditing(null)} />}
       <ConfirmModal
         opened={deleting !== null}
