@@ -1,8 +1,8 @@
 import uuid
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
-from sqlalchemy import Integer, Row, and_, cast, exists, func, literal, or_, select
+from sqlalchemy import Date, Integer, Row, and_, cast, exists, func, literal, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain.accounts.models import Account, ChurnEvent
@@ -60,20 +60,31 @@ class ChurnRepository:
         )
 
     async def labelled_days(self, last_day: date) -> tuple[int, date | None, date | None, int]:
-        """Distinct snapshot days up to `last_day`, the first and last of them, and how many
-        accounts' rows they hold."""
-        days = self._live_snapshots(last_day).subquery()
-        row = (
+        """Snapshot days up to `last_day`: how many, the first and the last, and how many live
+        accounts the organisation has. Read from the (org, day) index: the bounds directly,
+        then one probe per calendar day between them, so a status page does not scan a year
+        of every account's snapshots."""
+        bounds = (
             await self.session.execute(
-                select(
-                    func.count(func.distinct(days.c.day)),
-                    func.min(days.c.day),
-                    func.max(days.c.day),
-                    func.count(func.distinct(days.c.account_id)),
+                select(func.min(S.day), func.max(S.day)).where(
+                    S.org_id == self.org_id, S.day <= last_day
                 )
             )
         ).one()
-        return int(row[0]), row[1], row[2], int(row[3])
+        accounts = await self.session.scalar(
+            select(func.count())
+            .select_from(Account)
+            .where(Account.org_id == self.org_id, Account.deleted_at.is_(None))
+        )
+        first, last = bounds
+        if first is None:
+            return 0, None, None, int(accounts or 0)
+        calendar = select(
+            func.generate_series(first, last, literal(timedelta(days=1))).label("day")
+        ).subquery()
+        taken = exists().where(S.org_id == self.org_id, S.day == cast(calendar.c.day, Date))
+        days = await self.session.scalar(select(func.count()).select_from(calendar).where(taken))
+        return int(days or 0), first, last, int(accounts or 0)
 
     async def churn_events(self, after: date, until: date) -> int:
         """Churns of accounts not deleted in (after, until]."""

@@ -68,7 +68,7 @@ class ChurnModelRead(BaseModel):
     last_day: date | None
     snapshot_days: int
     rows: int = Field(description="Account-days trained on")
-    accounts: int
+    accounts: int = Field(description="Accounts trained on")
     churn_events: int
     features: list[ChurnFeatureRead]
     intercept: float | None

@@ -118,7 +118,7 @@ async def train(
         last_day=plan.last_day if plan.first_day else None,
         snapshot_days=plan.history.snapshot_days,
         rows=0,
-        accounts=plan.accounts,
+        accounts=0,
         churn_events=plan.history.churn_events,
         features=[],
     )
@@ -135,6 +135,7 @@ async def train(
         )
     )
     run.rows = len(examples)
+    run.accounts = len({e.account_id for e in examples})
     candidates = await _candidates(session, org_id, today)
     refused, fitted, evaluation = _fit_and_evaluate(examples, candidates)
     if refused is not None or fitted is None:

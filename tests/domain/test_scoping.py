@@ -675,7 +675,7 @@ class TestChurnRepository:
         mine = ChurnRepository(session, org.id)
 
         assert await mine.models(limit=5) == []
-        assert await mine.labelled_days(day) == (0, None, None, 0)
+        assert await mine.labelled_days(day) == (0, None, None, 1)
         assert await mine.churn_events(day, day + timedelta(days=90)) == 0
         assert await mine.examples(first_day=day, last_day=day, stride=1, horizon_days=90) == []
         assert len(await theirs.models(limit=5)) == 1

@@ -4547,7 +4547,10 @@ export interface components {
         };
         /** ChurnModelRead */
         ChurnModelRead: {
-            /** Accounts */
+            /**
+             * Accounts
+             * @description Accounts trained on
+             */
             accounts: number;
             backtest: components["schemas"]["ChurnBacktest"] | null;
             /** Churn Events */
