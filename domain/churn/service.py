@@ -137,7 +137,7 @@ async def train(
     run.rows = len(examples)
     run.accounts = len({e.account_id for e in examples})
     candidates = await _candidates(session, org_id, today)
-    refused, fitted, evaluation = _fit_and_evaluate(examples, candidates)
+    refused, fitted, evaluation = fit_and_evaluate(examples, candidates)
     if refused is not None or fitted is None:
         run.refused = refused
         return await repo.add(run)
@@ -153,7 +153,7 @@ async def train(
     return added
 
 
-def _fit_and_evaluate(
+def fit_and_evaluate(
     examples: list[Example], candidates: list[str]
 ) -> tuple[str | None, training.Fitted | None, dict[str, Any] | None]:
     """(why not, None, None) or (None, the model on every row, its held-out evaluation)."""
@@ -161,9 +161,11 @@ def _fit_and_evaluate(
     cutoff = days[min(len(days) - 1, int(len(days) * (1 - HELD_OUT_SHARE)))]
     before = [e for e in examples if e.day < cutoff]
     after = [e for e in examples if e.day >= cutoff]
-    if not any(e.churned for e in before) or all(e.churned for e in before):
+    churned_before = sum(1 for e in before if e.churned)
+    # Cross-validated calibration needs two rows of each outcome at least.
+    if churned_before < 2 or len(before) - churned_before < 2:
         return (
-            "The days before the held-out quarter need both churned and retained accounts",
+            "The days before the held-out quarter need churned and retained accounts",
             None,
             None,
         )

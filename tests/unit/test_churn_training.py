@@ -9,6 +9,7 @@ import numpy as np
 from sklearn.calibration import CalibratedClassifierCV
 from sklearn.linear_model import LogisticRegression
 
+from domain.churn import service as churn_service
 from domain.churn import training
 from domain.churn.training import Example, History, Requirements
 from domain.metrics.catalog import CHURN_PROBABILITY
@@ -114,3 +115,14 @@ class TestBacktest:
             str(examples[18].account_id),
         ]
         assert [d["churned"] for d in result["deciles"][1:]] == [0] * 9
+
+
+class TestTooFewOfAnOutcome:
+    def test_one_churned_row_before_the_cutoff_is_refused_not_fitted(self) -> None:
+        examples = [
+            Example(uuid.uuid4(), date(2026, 1, d), {"users": d}, churned=d in (1, 30))
+            for d in range(1, 31)
+        ]
+        refused, fitted, evaluation = churn_service.fit_and_evaluate(examples, ["users"])
+        assert refused == "The days before the held-out quarter need churned and retained accounts"
+        assert fitted is None and evaluation is None
