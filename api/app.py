@@ -26,6 +26,7 @@ from api.routers import (
     attribute_triggers,
     audit,
     auth,
+    churn,
     contacts,
     events,
     freshness,
@@ -121,6 +122,7 @@ def create_app(settings: Settings | None = None, *, serve_spa: bool = True) -> F
         revenue,
         metrics,
         health,
+        churn,
         freshness,
         audit,
     ):

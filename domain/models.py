@@ -17,6 +17,7 @@ from domain.accounts.models import (
     Tier,
 )
 from domain.audit.models import AuditEntry
+from domain.churn.models import ChurnModel
 from domain.common.base import Base
 from domain.common.jobs import OutboundJob
 from domain.emails.models import OutboundEmail
@@ -76,6 +77,7 @@ __all__ = [
     "AuditEntry",
     "Base",
     "ChurnEvent",
+    "ChurnModel",
     "ComputedMetric",
     "Contact",
     "ContactAccount",

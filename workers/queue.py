@@ -165,6 +165,7 @@ def cron_schedule(
     second: set[int] | int = 0,
     minute: set[int] | int | None = None,
     hour: set[int] | int | None = None,
+    weekday: int | None = None,
     run_at_startup: bool = False,
 ) -> CronJob:
     fn, _, _, _ = REGISTRY[name]
@@ -174,6 +175,7 @@ def cron_schedule(
         second=second,
         minute=minute,
         hour=hour,
+        weekday=weekday,
         run_at_startup=run_at_startup,
         unique=True,
         timeout=timedelta(minutes=30),

@@ -10,6 +10,7 @@ from domain.emails.service import SmtpConfig
 from workers import queue
 from workers.jobs import (  # noqa: F401  # registers the areas' jobs
     accounts,
+    churn,
     emails,
     health,
     integration,
@@ -64,6 +65,8 @@ class WorkerSettings:
         queue.cron_schedule("usage.schedule_rollups", minute={3, 18, 33, 48}),
         # After the :33 usage rollup; each organisation's 23:xx local run also snapshots.
         queue.cron_schedule("metrics.schedule_refresh", minute=40),
+        # Sundays, after the night's snapshots: each organisation's churn model retrained.
+        queue.cron_schedule("churn.schedule_training", weekday=6, hour=4, minute=10),
     ]
     on_startup = startup
     on_shutdown = shutdown

@@ -13,11 +13,14 @@ from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import (
+    ColumnElement,
+    Float,
     Integer,
     Numeric,
     SQLColumnExpression,
     cast,
     func,
+    literal,
     null,
     select,
 )
@@ -197,6 +200,91 @@ _CUSTOM_FORMATS = {
 }
 
 
+CHURN_PROBABILITY = "churn_probability"
+# exp() of a double overflows past about 709: a score this far out is 0 % or 100 % anyway.
+_LOGIT_BOUND = 50.0
+
+
+@dataclass(frozen=True)
+class ChurnFeature:
+    """A metric the churn model reads: standardised as (value - mean) / scale, a missing value
+    counting as the mean (0 once standardised), times its coefficient."""
+
+    key: str
+    mean: float
+    scale: float
+    coefficient: float
+
+
+@dataclass(frozen=True)
+class ChurnScorer:
+    """The organisation's live churn model as SQL needs it: a calibrated logistic regression
+    folded into one linear form, P = 1 / (1 + exp(-(intercept + sum of contributions)))."""
+
+    features: tuple[ChurnFeature, ...]
+    intercept: float
+    horizon_days: int
+    trained_on: dt.date
+
+
+def _float(value: float) -> ColumnElement[Any]:
+    return literal(value, Float)
+
+
+def churn_contributions(
+    scorer: ChurnScorer, expressions: Mapping[str, SQLColumnExpression[Any]]
+) -> dict[str, ColumnElement[Any]]:
+    """Each feature's contribution to the log-odds of churning, by metric key (0 when the
+    account has no value, or the metric no longer exists)."""
+    out: dict[str, ColumnElement[Any]] = {}
+    for f in scorer.features:
+        value = expressions.get(f.key)
+        if value is None:
+            out[f.key] = _float(0.0)
+            continue
+        standard = (cast(value, Float) - _float(f.mean)) / _float(f.scale)
+        out[f.key] = _float(f.coefficient) * func.coalesce(standard, _float(0.0))
+    return out
+
+
+def churn_probability(
+    scorer: ChurnScorer, expressions: Mapping[str, SQLColumnExpression[Any]]
+) -> ColumnElement[Any]:
+    """The probability (in percent, two places) that the account churns within the model's
+    horizon."""
+    logit: ColumnElement[Any] = _float(scorer.intercept)
+    for term in churn_contributions(scorer, expressions).values():
+        logit = logit + term
+    bounded = func.greatest(func.least(logit, _float(_LOGIT_BOUND)), _float(-_LOGIT_BOUND))
+    percent = _float(100.0) / (_float(1.0) + func.exp(-bounded))
+    return func.round(cast(percent, Numeric), 2)
+
+
+def _churn_metric(scorer: ChurnScorer | None, known: Mapping[str, Metric]) -> Metric:
+    description = "Probability of churning, from the churn model trained on the organisation's"
+    if scorer is None:
+        return Metric(
+            CHURN_PROBABILITY,
+            "Churn probability",
+            MetricFormat.PERCENT,
+            MetricKind.BUILTIN,
+            f"{description} history (none trained yet)",
+            null(),
+            stored=False,
+        )
+    used = [known[f.key] for f in scorer.features if f.key in known and known[f.key].valid]
+    return Metric(
+        CHURN_PROBABILITY,
+        "Churn probability",
+        MetricFormat.PERCENT,
+        MetricKind.BUILTIN,
+        f"{description} history: churn within {scorer.horizon_days} days "
+        f"(trained {scorer.trained_on.isoformat()})",
+        churn_probability(scorer, {m.key: m.expression for m in used}),
+        stored=any(m.stored for m in used),
+    )
+
+
 def custom_metric_fields(custom_fields: Sequence[CustomField]) -> list[CustomField]:
     return [
         f
@@ -210,9 +298,12 @@ def metrics(
     custom_fields: Sequence[CustomField],
     computed: Sequence[ComputedMetric],
     ctx: Context,
+    churn: ChurnScorer | None = None,
 ) -> dict[str, Metric]:
     """Every metric of an organisation by key. Built-in keys win over a custom field of the
-    same key (saving a computed metric refuses any clash)."""
+    same key (saving a computed metric refuses any clash). The churn probability reads the
+    built-in and custom metrics the churn model was trained on, and computed metrics may use
+    it (expected MRR lost, say)."""
     out: dict[str, Metric] = {
         b.key: Metric(
             b.key, b.label, b.format, MetricKind.BUILTIN, b.description, b.expression(ctx), b.stored
@@ -225,6 +316,8 @@ def metrics(
         fmt = _CUSTOM_FORMATS.get(format_of(f), MetricFormat.NUMBER)
         value = custom_value_expression(f)
         out[f.key] = Metric(f.key, f.label, fmt, MetricKind.CUSTOM, None, value, stored=False)
+    if CHURN_PROBABILITY not in out:
+        out[CHURN_PROBABILITY] = _churn_metric(churn, out)
     by_key = {c.key: c for c in computed if c.key not in out}
     try:
         order = formula.dependency_order({k: c.formula for k, c in by_key.items()})

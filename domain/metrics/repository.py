@@ -25,6 +25,7 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain.accounts.models import Account, CustomField
+from domain.churn.models import ChurnModel
 from domain.common.bulk_sql import among
 from domain.interactions.models import CLOSED_TICKET_STATUSES
 from domain.metrics.catalog import Metric
@@ -280,6 +281,15 @@ class MetricsRepository:
             .order_by(ComputedMetric.key)
         )
         return list(rows)
+
+    async def live_churn_model(self) -> ChurnModel | None:
+        """The newest churn model that trained (refused runs score nothing)."""
+        return await self.session.scalar(
+            select(ChurnModel)
+            .where(ChurnModel.org_id == self.org_id, ChurnModel.refused.is_(None))
+            .order_by(ChurnModel.trained_at.desc(), ChurnModel.id)
+            .limit(1)
+        )
 
     async def get_computed(self, metric_id: uuid.UUID) -> ComputedMetric | None:
         return await self.session.scalar(

@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain.accounts.models import Account
 from domain.audit import service as audit
+from domain.churn.models import ChurnModel
 from domain.common import clock
 from domain.common.jobs import enqueue
 from domain.filters.compile import FieldDef, FieldType, Ordering
@@ -20,6 +21,8 @@ from domain.freshness import service as freshness
 from domain.metrics import formula
 from domain.metrics.catalog import (
     FIELD_PREFIX,
+    ChurnFeature,
+    ChurnScorer,
     Context,
     Metric,
     MetricKind,
@@ -69,11 +72,26 @@ def _context(org: Organisation, today: date) -> Context:
     return Context(today=today, currency_exponent=minor_unit_exponent(org.base_currency))
 
 
+def churn_scorer(model: ChurnModel | None) -> ChurnScorer | None:
+    """A trained churn model as the metric catalog scores with it."""
+    if model is None or model.intercept is None or model.refused is not None:
+        return None
+    return ChurnScorer(
+        features=tuple(
+            ChurnFeature(f["key"], f["mean"], f["scale"], f["coefficient"]) for f in model.features
+        ),
+        intercept=model.intercept,
+        horizon_days=model.horizon_days,
+        trained_on=model.trained_at.date(),
+    )
+
+
 async def _metrics(repo: MetricsRepository, org: Organisation, today: date) -> dict[str, Metric]:
     return metrics(
         custom_fields=await repo.custom_fields(),
         computed=await repo.computed(),
         ctx=_context(org, today),
+        churn=churn_scorer(await repo.live_churn_model()),
     )
 
 

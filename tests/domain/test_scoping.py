@@ -20,6 +20,7 @@ from domain.accounts.models import (
     AccountCsm,
     AccountImport,
     AccountView,
+    ChurnEvent,
     CustomField,
     LifecycleStage,
     Tier,
@@ -34,6 +35,8 @@ from domain.accounts.repository import (
 from domain.accounts.schemas import AccountCreate, NpsResponseCreate, StatusUpdateCreate
 from domain.audit import service as audit
 from domain.audit.repository import AuditRepository
+from domain.churn.models import ChurnModel
+from domain.churn.repository import ChurnRepository
 from domain.common import clock
 from domain.common.pagination import PageParams
 from domain.freshness import changes
@@ -640,6 +643,48 @@ class TestHealthRepository:
         await mine.retire(their_model.id)
         await mine.set_priorities([their_model.id])
         assert (their_model.deleted_at, their_model.priority) == (None, None)
+
+
+class TestChurnRepository:
+    async def test_models_and_history_stay_in_the_organisation(
+        self, session: AsyncSession, org: Organisation, other_org: Organisation
+    ) -> None:
+        rows = await _two_orgs(session, org, other_org)
+        day = date(2026, 1, 1)
+        await add_snapshot(session, rows["theirs"], day, {"mrr": 5})
+        session.add(
+            ChurnEvent(
+                org_id=other_org.id,
+                account_id=rows["theirs"].id,
+                churned_on=day + timedelta(days=3),
+                reason="Budget",
+            )
+        )
+        theirs = ChurnRepository(session, other_org.id)
+        await theirs.add(
+            ChurnModel(
+                trained_at=clock.now(),
+                horizon_days=90,
+                snapshot_days=1,
+                rows=1,
+                accounts=1,
+                churn_events=1,
+                features=[],
+            )
+        )
+        mine = ChurnRepository(session, org.id)
+
+        assert await mine.models(limit=5) == []
+        assert await mine.labelled_days(day) == (0, None, None, 1)
+        assert await mine.churn_events(day, day + timedelta(days=90)) == 0
+        assert await mine.examples(first_day=day, last_day=day, stride=1, horizon_days=90) == []
+        assert len(await theirs.models(limit=5)) == 1
+        assert await theirs.labelled_days(day) == (1, day, day, 1)
+        assert await theirs.churn_events(day, day + timedelta(days=90)) == 1
+        [(_, _, _, churned)] = await theirs.day_examples(day, 90)
+        assert churned is True
+        assert await MetricsRepository(session, org.id).live_churn_model() is None
+        assert await MetricsRepository(session, other_org.id).live_churn_model() is not None
 
 
 def _repository_classes() -> set[type]:

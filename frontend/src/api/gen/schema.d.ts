@@ -387,6 +387,28 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/accounts/{account_id}/churn-drivers": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get Account Churn Drivers
+         * @description The account's churn probability and the metrics that contribute most to it, either
+         *     way: each with the account's value, the mean it is compared with and its contribution to
+         *     the log-odds (positive raises the probability). 404 until a model has been trained.
+         */
+        get: operations["getAccountChurnDrivers"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/accounts/{account_id}/contact-activity-ranks": {
         parameters: {
             query?: never;
@@ -1219,6 +1241,50 @@ export interface paths {
          *     A refresh token works once; presenting it again signs out every session of that login.
          */
         post: operations["refreshSession"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/churn/model": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get Churn Model
+         * @description The churn model that scores accounts now (the metric `churn_probability`), its
+         *     held-out check and backtest, the training history, and how much history there is to
+         *     train on: training refuses, and `missing` says why, until there are enough snapshot days
+         *     whose outcome is known and enough churn events.
+         */
+        get: operations["getChurnModel"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/churn/model/train": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Train Churn Model
+         * @description Train the churn model now, in the background (it is also retrained weekly). The run
+         *     appears in the history, trained or with the reason it refused.
+         */
+        post: operations["trainChurnModel"];
         delete?: never;
         options?: never;
         head?: never;
@@ -4261,6 +4327,28 @@ export interface components {
             /** Updated */
             updated: number;
         };
+        /** CalibrationBin */
+        CalibrationBin: {
+            /** High */
+            high: number;
+            /**
+             * Low
+             * @description Predicted probabilities from (0-1)
+             */
+            low: number;
+            /**
+             * Observed
+             * @description Share of the rows that churned
+             */
+            observed: number;
+            /**
+             * Predicted
+             * @description Mean predicted probability of the rows
+             */
+            predicted: number;
+            /** Rows */
+            rows: number;
+        };
         /**
          * ChangeState
          * @description Whether a write (and every change the organisation made before it) is reflected in the
@@ -4291,6 +4379,29 @@ export interface components {
              */
             descendants: number;
         };
+        /**
+         * ChurnBacktest
+         * @description The accounts of the cutoff day, scored by the model trained before it, against the
+         *     accounts that churned within the horizon after it.
+         */
+        ChurnBacktest: {
+            /** Accounts */
+            accounts: number;
+            /**
+             * Auc
+             * @description How often an account that churned had a higher probability than one that stayed (ties half); null without both kinds
+             */
+            auc: number | null;
+            /** Churned */
+            churned: number;
+            /**
+             * Day
+             * Format: date
+             */
+            day: string;
+            /** Deciles */
+            deciles: components["schemas"]["ChurnDecile"][];
+        };
         /** ChurnCreate */
         ChurnCreate: {
             /**
@@ -4300,6 +4411,237 @@ export interface components {
             churned_on: string;
             /** Reason */
             reason: string;
+        };
+        /** ChurnDecile */
+        ChurnDecile: {
+            /** Accounts */
+            accounts: number;
+            /** Churn Rate */
+            churn_rate: number;
+            /** Churned */
+            churned: number;
+            /**
+             * Churned Account Ids
+             * @description The first 100 that churned
+             */
+            churned_account_ids: string[];
+            /**
+             * Decile
+             * @description 1: the tenth of accounts most likely to churn
+             */
+            decile: number;
+            /** Max Probability */
+            max_probability: number;
+            /** Min Probability */
+            min_probability: number;
+        };
+        /** ChurnDriverRead */
+        ChurnDriverRead: {
+            /**
+             * Contribution
+             * @description Its share of the log-odds of churning: positive raises the probability
+             */
+            contribution: number;
+            /**
+             * Key
+             * @example active_users_30d
+             */
+            key: string;
+            /**
+             * Label
+             * @example Active users (30 d)
+             */
+            label: string;
+            /** Mean */
+            mean: number;
+            /**
+             * Value
+             * @description The account's value (null: counted as the mean)
+             */
+            value: number | null;
+        };
+        /** ChurnDriversRead */
+        ChurnDriversRead: {
+            /**
+             * Account Id
+             * Format: uuid
+             */
+            account_id: string;
+            /**
+             * Drivers
+             * @description Largest contribution (either way) first
+             */
+            drivers: components["schemas"]["ChurnDriverRead"][];
+            /** Horizon Days */
+            horizon_days: number;
+            /**
+             * Probability
+             * @description Churn probability in percent
+             * @example 23.5
+             */
+            probability: number | null;
+            /**
+             * Trained At
+             * Format: date-time
+             */
+            trained_at: string;
+        };
+        /** ChurnFeatureRead */
+        ChurnFeatureRead: {
+            /**
+             * Coefficient
+             * @description Log-odds of churning per standard deviation above the mean (positive: more of it, more risk)
+             */
+            coefficient: number;
+            /**
+             * Key
+             * @description The metric's key
+             * @example active_users_30d
+             */
+            key: string;
+            /**
+             * Label
+             * @example Active users (30 d)
+             */
+            label: string;
+            /**
+             * Mean
+             * @description Its mean over the rows trained on
+             */
+            mean: number;
+            /**
+             * Scale
+             * @description Its standard deviation over the rows trained on
+             */
+            scale: number;
+        };
+        /**
+         * ChurnHeldOut
+         * @description How the model trained before `cutoff` predicted the snapshot days from it on.
+         */
+        ChurnHeldOut: {
+            /**
+             * Auc
+             * @description null without both outcomes
+             */
+            auc: number | null;
+            /** Bins */
+            bins: components["schemas"]["CalibrationBin"][];
+            /**
+             * Brier
+             * @description Mean squared error of the probabilities (0 best)
+             */
+            brier: number | null;
+            /** Churned */
+            churned: number;
+            /**
+             * Cutoff
+             * Format: date
+             */
+            cutoff: string;
+            /** Rows */
+            rows: number;
+        };
+        /** ChurnHistoryAvailable */
+        ChurnHistoryAvailable: {
+            /**
+             * Churn Events
+             * @description Churn events within those days' horizons
+             */
+            churn_events: number;
+            /**
+             * Snapshot Days
+             * @description Snapshot days at least the horizon ago
+             */
+            snapshot_days: number;
+        };
+        /** ChurnModelRead */
+        ChurnModelRead: {
+            /**
+             * Accounts
+             * @description Accounts trained on
+             */
+            accounts: number;
+            backtest: components["schemas"]["ChurnBacktest"] | null;
+            /** Churn Events */
+            churn_events: number;
+            /** Features */
+            features: components["schemas"]["ChurnFeatureRead"][];
+            /** First Day */
+            first_day: string | null;
+            held_out: components["schemas"]["ChurnHeldOut"] | null;
+            /**
+             * Horizon Days
+             * @description Label: churned within this many days of the snapshot
+             */
+            horizon_days: number;
+            /**
+             * Id
+             * Format: uuid
+             */
+            id: string;
+            /** Intercept */
+            intercept: number | null;
+            /** Last Day */
+            last_day: string | null;
+            /**
+             * Refused
+             * @description Why training refused (too little history)
+             */
+            refused: string | null;
+            /**
+             * Rows
+             * @description Account-days trained on
+             */
+            rows: number;
+            /** Snapshot Days */
+            snapshot_days: number;
+            /**
+             * Trained At
+             * Format: date-time
+             */
+            trained_at: string;
+        };
+        /** ChurnRequirements */
+        ChurnRequirements: {
+            /**
+             * Horizon Days
+             * @example 90
+             */
+            horizon_days: number;
+            /**
+             * Min Churn Events
+             * @example 10
+             */
+            min_churn_events: number;
+            /**
+             * Min Snapshot Days
+             * @example 60
+             */
+            min_snapshot_days: number;
+        };
+        /** ChurnStatusRead */
+        ChurnStatusRead: {
+            available: components["schemas"]["ChurnHistoryAvailable"];
+            /**
+             * History
+             * @description Training runs, newest first
+             */
+            history: components["schemas"]["ChurnModelRead"][];
+            /** @description The model that scores accounts now */
+            live: components["schemas"]["ChurnModelRead"] | null;
+            /**
+             * Missing
+             * @description What stops training now, or null
+             * @example Training needs at least 10 churn events after those days (has 4)
+             */
+            missing: string | null;
+            requirements: components["schemas"]["ChurnRequirements"];
+        };
+        /** ChurnTrainingQueued */
+        ChurnTrainingQueued: {
+            /** Job Id */
+            job_id: string;
         };
         /**
          * Compare
@@ -9124,6 +9466,58 @@ export interface operations {
             };
         };
     };
+    getAccountChurnDrivers: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                account_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ChurnDriversRead"];
+                };
+            };
+            /** @description Not authenticated */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProblemDetail"];
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProblemDetail"];
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
+                };
+            };
+            /** @description Invalid request */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProblemDetail"];
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
+                };
+            };
+        };
+    };
     listContactActivityRanks: {
         parameters: {
             query?: {
@@ -11592,6 +11986,86 @@ export interface operations {
             };
             /** @description Invalid request */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProblemDetail"];
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
+                };
+            };
+        };
+    };
+    getChurnModel: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ChurnStatusRead"];
+                };
+            };
+            /** @description Not authenticated */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProblemDetail"];
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProblemDetail"];
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
+                };
+            };
+        };
+    };
+    trainChurnModel: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ChurnTrainingQueued"];
+                };
+            };
+            /** @description Not authenticated */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProblemDetail"];
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };

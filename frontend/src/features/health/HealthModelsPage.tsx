@@ -9,6 +9,7 @@ import { ConfirmModal } from "../../components/ConfirmModal";
 import { PageHeader } from "../../components/PageHeader";
 import { CardSkeleton, ErrorState } from "../../components/states";
 import { describeCondition } from "../accounts/conditionText";
+import { ChurnModelCard } from "../churn/ChurnModelCard";
 import { useAccountFields } from "../accounts/queries";
 import { HealthModelEditor } from "./HealthModelEditor";
 import {
@@ -212,6 +213,7 @@ export function HealthModelsPage() {
           </Table>
         </Card>
       )}
+      <ChurnModelCard />
       {editing && <HealthModelEditor model={editing} onClose={() => setEditing(null)} />}
       <ConfirmModal
         opened={deleting !== null}

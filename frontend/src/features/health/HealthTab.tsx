@@ -2,6 +2,7 @@ import { Badge, Card, Group, Progress, SimpleGrid, Stack, Table, Text, Title, To
 import { lazy, Suspense } from "react";
 import { formatDateTime } from "../../components/format";
 import { CardSkeleton, ErrorState } from "../../components/states";
+import { ChurnCard } from "../churn/ChurnCard";
 import { BAND_COLOURS, BAND_LABELS, formatPoints, formatShare } from "./bands";
 import { type AccountHealthRead, useAccountHealth, useAccountHealthHistory } from "./queries";
 
@@ -133,6 +134,7 @@ export function HealthTab({ accountId }: { accountId: string }) {
         </Group>
         <Breakdown health={h} />
       </Card>
+      <ChurnCard accountId={accountId} />
       <Card withBorder radius="lg" p="lg">
         <Title order={5} mb="sm">
           Trend
