@@ -9,8 +9,8 @@ import { ConfirmModal } from "../../components/ConfirmModal";
 import { PageHeader } from "../../components/PageHeader";
 import { CardSkeleton, ErrorState } from "../../components/states";
 import { describeCondition } from "../accounts/conditionText";
-import { ChurnModelCard } from "../churn/ChurnModelCard";
 import { useAccountFields } from "../accounts/queries";
+import { ChurnModelCard } from "../churn/ChurnModelCard";
 import { HealthModelEditor } from "./HealthModelEditor";
 import {
   type HealthModelRead,
