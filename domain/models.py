@@ -16,6 +16,7 @@ from domain.accounts.models import (
     StatusUpdate,
     Tier,
 )
+from domain.alerts.models import Alert, AlertEvaluation, AlertRule
 from domain.audit.models import AuditEntry
 from domain.common.base import Base
 from domain.common.jobs import OutboundJob
@@ -70,6 +71,9 @@ __all__ = [
     "AccountMrr",
     "AccountMrrMonth",
     "AccountView",
+    "Alert",
+    "AlertEvaluation",
+    "AlertRule",
     "ApiCall",
     "ApiKey",
     "AttributeTrigger",

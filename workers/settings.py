@@ -10,6 +10,7 @@ from domain.emails.service import SmtpConfig
 from workers import queue
 from workers.jobs import (  # noqa: F401  # registers the areas' jobs
     accounts,
+    alerts,
     emails,
     health,
     integration,
@@ -64,6 +65,8 @@ class WorkerSettings:
         queue.cron_schedule("usage.schedule_rollups", minute={3, 18, 33, 48}),
         # After the :33 usage rollup; each organisation's 23:xx local run also snapshots.
         queue.cron_schedule("metrics.schedule_refresh", minute=40),
+        # Alert rules over every account; changed accounts are evaluated by the live chain.
+        queue.cron_schedule("alerts.schedule_full_pass", minute=50),
     ]
     on_startup = startup
     on_shutdown = shutdown
