@@ -67,6 +67,7 @@ class WorkerSettings:
         queue.cron_schedule("metrics.schedule_refresh", minute=40),
         # Alert rules over every account; changed accounts are evaluated by the live chain.
         queue.cron_schedule("alerts.schedule_full_pass", minute=50),
+        queue.cron_schedule("alerts.prune_evaluations", hour=3, minute=35),
     ]
     on_startup = startup
     on_shutdown = shutdown

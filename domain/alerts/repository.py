@@ -407,3 +407,9 @@ async def organisations_with_active_rules(session: AsyncSession) -> list[uuid.UU
         select(AlertRule.org_id).where(AlertRule.is_active).distinct().order_by(AlertRule.org_id)
     )
     return list(rows)
+
+
+async def prune_evaluations(session: AsyncSession, *, before: datetime) -> int:
+    """Evaluation history older than `before`, in every organisation."""
+    result = await session.execute(delete(AlertEvaluation).where(AlertEvaluation.ran_at < before))
+    return int(result.rowcount)  # type: ignore[attr-defined]  # CursorResult of a DML

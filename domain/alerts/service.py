@@ -23,6 +23,7 @@ from domain.alerts.errors import (
 from domain.alerts.models import Alert, AlertEvaluation, AlertRule, AlertStatus, EvaluationTrigger
 from domain.alerts.repository import AlertRepository, Counts, Policy
 from domain.alerts.repository import organisations_with_active_rules as _organisations
+from domain.alerts.repository import prune_evaluations as _prune_evaluations
 from domain.alerts.retrigger import Held
 from domain.alerts.schemas import (
     AccountRuleVerdict,
@@ -56,6 +57,8 @@ log = logging.getLogger(__name__)
 EVALUATE_RULE_JOB = "alerts.evaluate_rule"
 EVALUATE_ORG_JOB = "alerts.evaluate_org"
 TRIGGER_DAYS = 30
+# How long each rule's evaluation history is kept.
+EVALUATIONS_KEPT_DAYS = 30
 PREVIEW_ACCOUNTS = 200
 _CONDITION: TypeAdapter[Condition] = TypeAdapter(Condition)
 
@@ -262,7 +265,10 @@ async def evaluate(
         counts = await repo.evaluate(
             _policy(rule, rule.id), compiled, reason=_reason(rule), now=now, accounts=accounts_
         )
-        repo.add_evaluation(_evaluation(rule, counts, trigger, now, accounts_))
+        # The live chain evaluates every few seconds: only its runs that matched an account
+        # are history worth keeping.
+        if trigger is not EvaluationTrigger.LIVE or counts.matched:
+            repo.add_evaluation(_evaluation(rule, counts, trigger, now, accounts_))
         fired += counts.fired
     return fired
 
@@ -295,6 +301,11 @@ async def has_active_rules(session: AsyncSession, org_id: uuid.UUID) -> bool:
 
 async def organisations_with_active_rules(session: AsyncSession) -> list[uuid.UUID]:
     return await _organisations(session)
+
+
+async def prune_evaluations(session: AsyncSession, *, now: datetime | None = None) -> int:
+    before = (now or clock.now()) - timedelta(days=EVALUATIONS_KEPT_DAYS)
+    return await _prune_evaluations(session, before=before)
 
 
 def request_full_pass(session: AsyncSession, org_id: uuid.UUID, *, slot: str) -> None:

@@ -259,6 +259,25 @@ class TestLiveStage:
         assert (evaluation.trigger, evaluation.accounts_evaluated) == ("live", 1)
 
 
+class TestHistory:
+    async def test_live_runs_that_match_nothing_leave_no_history_and_old_history_is_pruned(
+        self, session: AsyncSession, org: Organisation
+    ) -> None:
+        calm = await create_account(session, org, name="Calm Co")
+        rule = await _rule(session, org)
+        await alerts.evaluate(
+            session, org.id, trigger=EvaluationTrigger.LIVE, accounts_=[calm.id], now=MAR_1
+        )
+        await _run(session, org, MAR_1)
+
+        assert await alerts.prune_evaluations(session, now=MAR_1 + timedelta(days=29)) == 0
+        history = await session.scalars(
+            select(AlertEvaluation.trigger).where(AlertEvaluation.rule_id == rule.id)
+        )
+        assert list(history) == ["schedule"]
+        assert await alerts.prune_evaluations(session, now=MAR_1 + timedelta(days=31)) >= 1
+
+
 class TestJobs:
     async def test_run_now_evaluates_one_rule_over_every_account_and_a_retry_opens_none(
         self, session: AsyncSession, org: Organisation, job_ctx: dict[str, Any]

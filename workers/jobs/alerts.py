@@ -41,3 +41,10 @@ async def schedule_full_pass(ctx: dict[str, Any]) -> int:
         for org_id in orgs:
             alerts.request_full_pass(session, org_id, slot=slot)
     return len(orgs)
+
+
+@queue.job("alerts.prune_evaluations", max_tries=1)
+async def prune_evaluations(ctx: dict[str, Any]) -> int:
+    """Daily: evaluation history past its 30 days. Returns how many rows went."""
+    async with transaction(ctx) as session:
+        return await alerts.prune_evaluations(session)
