@@ -3,10 +3,10 @@ the condition and the organisation's fields, and returns SQLAlchemy expressions.
 
 import datetime as dt
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
-from sqlalchemy import ColumnElement, false, func
+from sqlalchemy import ColumnElement, FromClause, false, func
 from sqlalchemy.dialects.postgresql import JSONB
 
 from domain.filters.compile import FieldDef, compile_condition
@@ -31,6 +31,23 @@ class CompiledRule:
     matches: ColumnElement[bool]
     # {"<field>": value} of the condition's fields, for the alert's snapshot.
     values: ColumnElement[Any]
+
+
+def read_by_join(fields: Mapping[str, FieldDef], table: FromClause) -> dict[str, FieldDef]:
+    """The fields whose value sits in `table` (one row per account: the stored metrics) read
+    from it joined once to the accounts, instead of a subquery per account and field: over
+    100,000 accounts that is the most of a rule's cost. The statement must join `table`."""
+
+    def joined(field: FieldDef) -> bool:
+        order = field.order
+        return order is not None and bool(order.joins) and all(t is table for t, _ in order.joins)
+
+    return {
+        key: replace(field, expression=field.order.value)
+        if field.order is not None and joined(field)
+        else field
+        for key, field in fields.items()
+    }
 
 
 def field_keys(condition: Condition) -> list[str]:

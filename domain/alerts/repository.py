@@ -31,6 +31,7 @@ from domain.alerts.compile import CompiledRule
 from domain.alerts.models import Alert, AlertEvaluation, AlertRule, AlertStatus
 from domain.alerts.retrigger import Held
 from domain.alerts.schemas import AlertFilters
+from domain.metrics.models import AccountMetricValues
 
 OPEN = str(AlertStatus.OPEN)
 
@@ -170,6 +171,8 @@ class AlertRepository:
                 case((earlier.c.status == OPEN, earlier.c.id)).label("open_alert_id"),
             )
             .select_from(Account)
+            # The stored metrics, which rules read as columns (compile.read_by_join).
+            .outerjoin(AccountMetricValues, AccountMetricValues.account_id == Account.id)
             .outerjoin(earlier, true())
             .where(Account.org_id == self.org_id, Account.deleted_at.is_(None))
         )

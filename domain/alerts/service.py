@@ -13,7 +13,7 @@ from sqlalchemy import Select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain.accounts import service as accounts
-from domain.alerts.compile import CompiledRule, check_fields, compile_rule
+from domain.alerts.compile import CompiledRule, check_fields, compile_rule, read_by_join
 from domain.alerts.errors import (
     AlertDismissed,
     AlertNotFound,
@@ -48,6 +48,7 @@ from domain.common.pagination import Paged
 from domain.filters.compile import FieldDef
 from domain.filters.errors import InvalidFilter
 from domain.filters.schemas import Condition
+from domain.metrics.models import AccountMetricValues
 from domain.tenancy.clock import org_today
 from domain.users.actor import Actor, require
 from domain.users.permissions import Permission
@@ -82,7 +83,9 @@ def _reason(rule: AlertRule) -> str:
 async def _fields(session: AsyncSession, org_id: uuid.UUID) -> dict[str, FieldDef]:
     """Every field of the filter language, health's included: rules are the organisation's
     own, evaluated over all its accounts whoever wrote them."""
-    return await accounts.filter_fields(session, Actor.system(org_id))
+    fields = await accounts.filter_fields(session, Actor.system(org_id))
+    # Every evaluation statement joins the stored metrics (repository.AlertRepository).
+    return read_by_join(fields, AccountMetricValues.__table__)
 
 
 async def _compiled(
