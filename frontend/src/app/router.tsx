@@ -7,6 +7,8 @@ import { AccountImportPage } from "../features/imports/AccountImportPage";
 import { IntegrationPage } from "../features/integration/IntegrationPage";
 import { FreshnessPage } from "../features/freshness/FreshnessPage";
 import { InteractionsPage } from "../features/interactions/InteractionsPage";
+import { AlertRulesPage } from "../features/alerts/AlertRulesPage";
+import { AlertsPage } from "../features/alerts/AlertsPage";
 import { HealthModelsPage } from "../features/health/HealthModelsPage";
 import { ComputedMetricsPage } from "../features/metrics/ComputedMetricsPage";
 import { AccountSettingsPage } from "../features/settings/AccountSettingsPage";
@@ -58,6 +60,7 @@ export const routes = [
               { path: "accounts/:accountId", element: <AccountDetailPage /> },
               { path: "contacts/:contactId", element: <ContactPage /> },
               { path: "interactions", element: <InteractionsPage /> },
+              { path: "alerts", element: <AlertsPage /> },
               { path: "profile", element: <ProfilePage /> },
               {
                 path: "admin/account-settings",
@@ -70,6 +73,10 @@ export const routes = [
               {
                 path: "admin/health",
                 element: <RequirePermission permission="configure_product"><HealthModelsPage /></RequirePermission>,
+              },
+              {
+                path: "admin/alert-rules",
+                element: <RequirePermission permission="configure_product"><AlertRulesPage /></RequirePermission>,
               },
               {
                 path: "admin/attribute-triggers",
