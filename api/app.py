@@ -22,6 +22,7 @@ from api.routers import (
     account_settings,
     account_views,
     accounts,
+    alerts,
     api_keys,
     attribute_triggers,
     audit,
@@ -123,6 +124,7 @@ def create_app(settings: Settings | None = None, *, serve_spa: bool = True) -> F
         metrics,
         health,
         churn,
+        alerts,
         freshness,
         audit,
     ):

@@ -16,6 +16,7 @@ from domain.accounts.models import (
     StatusUpdate,
     Tier,
 )
+from domain.alerts.models import Alert, AlertEvaluation, AlertRule
 from domain.audit.models import AuditEntry
 from domain.churn.models import ChurnModel
 from domain.common.base import Base
@@ -71,6 +72,9 @@ __all__ = [
     "AccountMrr",
     "AccountMrrMonth",
     "AccountView",
+    "Alert",
+    "AlertEvaluation",
+    "AlertRule",
     "ApiCall",
     "ApiKey",
     "AttributeTrigger",

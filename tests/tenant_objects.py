@@ -14,9 +14,12 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from httpx import AsyncClient
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain.accounts.models import Account
+from domain.alerts import service as alerts
+from domain.alerts.models import Alert, EvaluationTrigger
 from domain.common.settings import Settings
 from domain.integration.models import ApiScope
 from domain.orgs.models import Organisation
@@ -187,6 +190,46 @@ async def _health_model(o: OrgObjects) -> uuid.UUID:
     )
 
 
+async def _alert_rule(o: OrgObjects) -> uuid.UUID:
+    return await o.post(
+        "/alert-rules",
+        json={
+            "name": "Matrix Rule",
+            "type": "churn",
+            "condition": {
+                "kind": "compare",
+                "field": "name",
+                "op": "eq",
+                "value": "Matrix Account",
+            },
+        },
+    )
+
+
+async def _alert(o: OrgObjects) -> uuid.UUID:
+    """An alert on the account, opened by the evaluation of a rule that matches only it."""
+    account = await o.the_account()
+    rule_id = await o.post(
+        "/alert-rules",
+        json={
+            "name": f"Matrix Rule of {account.external_id}",
+            "type": "churn",
+            "condition": {
+                "kind": "compare",
+                "field": "external_id",
+                "op": "eq",
+                "value": account.external_id,
+            },
+        },
+    )
+    await alerts.evaluate(o.session, o.org.id, trigger=EvaluationTrigger.RUN_NOW, rule_id=rule_id)
+    alert_id = await o.session.scalar(
+        select(Alert.id).where(Alert.rule_id == rule_id, Alert.account_id == account.id)
+    )
+    assert alert_id is not None
+    return alert_id
+
+
 ID_FACTORIES: dict[str, Callable[[OrgObjects], Awaitable[uuid.UUID]]] = {
     "account_id": _account,
     "user_id": _user,
@@ -205,7 +248,16 @@ ID_FACTORIES: dict[str, Callable[[OrgObjects], Awaitable[uuid.UUID]]] = {
     "rate_id": _fx_rate,
     "metric_id": _computed_metric,
     "model_id": _health_model,
+    "rule_id": _alert_rule,
+    "alert_id": _alert,
 }
 
 # Objects that belong to an account: a CSM not assigned to that account must not reach them.
-OF_AN_ACCOUNT = {"account_id", "interaction_id", "note_id", "ticket_id", "contact_id"}
+OF_AN_ACCOUNT = {
+    "account_id",
+    "interaction_id",
+    "note_id",
+    "ticket_id",
+    "contact_id",
+    "alert_id",
+}

@@ -11,6 +11,7 @@ from workers import queue
 from workers.jobs import (  # noqa: F401  # registers the areas' jobs
     accounts,
     churn,
+    alerts,
     emails,
     health,
     integration,
@@ -67,6 +68,9 @@ class WorkerSettings:
         queue.cron_schedule("metrics.schedule_refresh", minute=40),
         # Sundays, after the night's snapshots: each organisation's churn model retrained.
         queue.cron_schedule("churn.schedule_training", weekday=6, hour=4, minute=10),
+        # Alert rules over every account; changed accounts are evaluated by the live chain.
+        queue.cron_schedule("alerts.schedule_full_pass", minute=50),
+        queue.cron_schedule("alerts.prune_evaluations", hour=3, minute=35),
     ]
     on_startup = startup
     on_shutdown = shutdown

@@ -16,6 +16,8 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from domain.alerts import service as alerts
+from domain.alerts.models import EvaluationTrigger
 from domain.common import clock
 from domain.freshness import service as freshness
 from domain.freshness.repository import ClaimedAccount, StageDone
@@ -82,6 +84,25 @@ async def _health(session: AsyncSession, batch: Batch) -> int:
     )
 
 
+async def _alerts(session: AsyncSession, batch: Batch) -> int:
+    """Every active rule over the batch's accounts, on their figures and scores just brought
+    up to date: an account that starts to match is alerted within the run."""
+    if "alerts" not in batch.shared:
+        batch.shared["alerts"] = await alerts.plan(session, batch.org_id, now=batch.now)
+    plan_: alerts.Plan = batch.shared["alerts"]
+    if not plan_.rules:
+        return 0
+    await alerts.evaluate(
+        session,
+        batch.org_id,
+        trigger=EvaluationTrigger.LIVE,
+        accounts_=batch.accounts,
+        now=batch.now,
+        plan_=plan_,
+    )
+    return len(batch.accounts)
+
+
 def ordered(stages: Sequence[Stage]) -> list[Stage]:
     """The stages in an order where each comes after those it names."""
     by_name = {s.name: s for s in stages}
@@ -95,6 +116,7 @@ STAGES = ordered(
         Stage("revenue", (), _revenue),
         Stage("metrics", ("usage", "revenue"), _metrics),
         Stage("health", ("metrics",), _health),
+        Stage("alerts", ("health",), _alerts),
     ]
 )
 

@@ -10,7 +10,7 @@ from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import insert
+from sqlalchemy import insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 import domain
@@ -33,6 +33,10 @@ from domain.accounts.repository import (
     ImportRepository,
 )
 from domain.accounts.schemas import AccountCreate, NpsResponseCreate, StatusUpdateCreate
+from domain.alerts import service as alerts
+from domain.alerts.models import Alert, EvaluationTrigger
+from domain.alerts.repository import AlertRepository
+from domain.alerts.schemas import AlertFilters, AlertRuleCreate
 from domain.audit import service as audit
 from domain.audit.repository import AuditRepository
 from domain.churn.models import ChurnModel
@@ -685,6 +689,58 @@ class TestChurnRepository:
         assert churned is True
         assert await MetricsRepository(session, org.id).live_churn_model() is None
         assert await MetricsRepository(session, other_org.id).live_churn_model() is not None
+
+
+class TestAlertRepository:
+    async def test_rules_alerts_and_evaluations_stay_in_the_organisation(
+        self, session: AsyncSession, org: Organisation, other_org: Organisation
+    ) -> None:
+        rows = await _two_orgs(session, org, other_org)
+        rule = AlertRuleCreate.model_validate(
+            {
+                "name": "Same",
+                "type": "churn",
+                "condition": {
+                    "kind": "compare",
+                    "field": "external_id",
+                    "op": "eq",
+                    "value": "same",
+                },
+            }
+        )
+        theirs_rule = await alerts.create_rule(session, Actor.system(other_org.id), rule)
+        await alerts.create_rule(session, Actor.system(org.id), rule)
+        for tenant in (org, other_org):
+            await alerts.evaluate(session, tenant.id, trigger=EvaluationTrigger.SCHEDULE)
+        await session.flush()
+        their_alert = await session.scalar(select(Alert).where(Alert.org_id == other_org.id))
+        assert their_alert is not None
+        mine = AlertRepository(session, org.id)
+
+        assert [r.org_id for r in await mine.rules()] == [org.id]
+        assert await mine.rule(theirs_rule.id) is None
+        assert await mine.name_free("Same", except_id=None) is False
+        assert await mine.triggers([theirs_rule.id], since=clock.now() - timedelta(days=1)) == {}
+        assert await mine.evaluations(theirs_rule.id, limit=10) == []
+        assert await mine.alert(their_alert.id, visible=None) is None
+        page, total = await mine.page(AlertFilters(), visible=None, limit=10, offset=0)
+        assert total == 1 and page[0]["account_id"] == rows["mine"].id
+        assert (
+            await mine.dismiss(
+                alert_ids=[their_alert.id],
+                rule_id=theirs_rule.id,
+                visible=None,
+                by=None,
+                now=clock.now(),
+            )
+            == 0
+        )
+        assert (
+            await mine.delete(alert_ids=[their_alert.id], rule_id=theirs_rule.id, visible=None) == 0
+        )
+        await mine.delete_rule(theirs_rule.id)
+        assert await AlertRepository(session, other_org.id).rule(theirs_rule.id) is not None
+        assert their_alert.status == "open"
 
 
 def _repository_classes() -> set[type]:

@@ -139,7 +139,7 @@ async def test_pushed_events_tickets_and_interactions_reach_the_metrics_in_one_r
     after = (await client.get("/api/v1/freshness", headers=key)).json()
     assert (after["pending_accounts"], after["oldest_change_at"]) == (0, None)
     stages = {s["stage"]: s["accounts"] for s in after["stages"]}
-    assert stages == {"usage": 1, "revenue": 0, "metrics": 1, "health": 1}
+    assert stages == {"usage": 1, "revenue": 0, "metrics": 1, "health": 1, "alerts": 0}
     # The default model from the new figures: product usage (every feature the organisation
     # used) 100, weight 8; engagement (an interaction today) 100, weight 5; support (one open
     # ticket) 70, weight 3; no CSM score: (800 + 500 + 210) / 16 = 94.4.

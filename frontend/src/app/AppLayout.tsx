@@ -14,6 +14,8 @@ import {
 import { useDisclosure } from "@mantine/hooks";
 import {
   IconAdjustments,
+  IconAlertTriangle,
+  IconBell,
   IconBolt,
   IconBuildingSkyscraper,
   IconChartAreaLine,
@@ -55,6 +57,7 @@ const MAIN_NAV: NavItem[] = [
   },
   { to: "/interactions", label: "Interactions", icon: <IconMessages size={18} /> },
   { to: "/health", label: "Health", icon: <IconChartAreaLine size={18} /> },
+  { to: "/alerts", label: "Alerts", icon: <IconBell size={18} /> },
 ];
 
 const ADMIN_NAV: NavItem[] = [
@@ -88,6 +91,12 @@ const ADMIN_NAV: NavItem[] = [
     to: "/admin/health",
     label: "Health scores",
     icon: <IconHeartbeat size={18} />,
+    permission: "configure_product",
+  },
+  {
+    to: "/admin/alert-rules",
+    label: "Alert rules",
+    icon: <IconAlertTriangle size={18} />,
     permission: "configure_product",
   },
   {

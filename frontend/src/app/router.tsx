@@ -8,6 +8,8 @@ import { IntegrationPage } from "../features/integration/IntegrationPage";
 import { FreshnessPage } from "../features/freshness/FreshnessPage";
 import { InteractionsPage } from "../features/interactions/InteractionsPage";
 import { HealthBacktestPage } from "../features/health/HealthBacktestPage";
+import { AlertRulesPage } from "../features/alerts/AlertRulesPage";
+import { AlertsPage } from "../features/alerts/AlertsPage";
 import { HealthModelsPage } from "../features/health/HealthModelsPage";
 import { HealthTrendPage } from "../features/health/HealthTrendPage";
 import { ComputedMetricsPage } from "../features/metrics/ComputedMetricsPage";
@@ -61,6 +63,7 @@ export const routes = [
               { path: "contacts/:contactId", element: <ContactPage /> },
               { path: "interactions", element: <InteractionsPage /> },
               { path: "health", element: <HealthTrendPage /> },
+              { path: "alerts", element: <AlertsPage /> },
               { path: "profile", element: <ProfilePage /> },
               {
                 path: "admin/account-settings",
@@ -77,6 +80,8 @@ export const routes = [
               {
                 path: "admin/health/backtest",
                 element: <RequirePermission permission="configure_product"><HealthBacktestPage /></RequirePermission>,
+                path: "admin/alert-rules",
+                element: <RequirePermission permission="configure_product"><AlertRulesPage /></RequirePermission>,
               },
               {
                 path: "admin/attribute-triggers",

@@ -346,6 +346,26 @@ export interface paths {
         patch: operations["updateAccount"];
         trace?: never;
     };
+    "/api/v1/accounts/{account_id}/alert-verdicts": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List Account Alert Verdicts
+         * @description Why each active rule does or does not alert on the account now.
+         */
+        get: operations["listAccountAlertVerdicts"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/accounts/{account_id}/children": {
         parameters: {
             query?: never;
@@ -898,6 +918,264 @@ export interface paths {
         get: operations["getAccountFeatureUsage"];
         put?: never;
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/alert-rules": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List Alert Rules
+         * @description Every alert rule by name, with when it last opened an alert and how many it opened in
+         *     the last 30 days.
+         */
+        get: operations["listAlertRules"];
+        put?: never;
+        /**
+         * Create Alert Rule
+         * @description An alert rule. Active rules are evaluated for accounts as their figures change, over
+         *     every account hourly, and on "Run now".
+         */
+        post: operations["createAlertRule"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/alert-rules/preview": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Preview Alert Rule Draft
+         * @description Which of your accounts a rule not yet saved matches now, and whether each would fire or
+         *     why it is held back. Nothing is saved.
+         */
+        post: operations["previewAlertRuleDraft"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/alert-rules/{rule_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Get Alert Rule */
+        get: operations["getAlertRule"];
+        put?: never;
+        post?: never;
+        /**
+         * Delete Alert Rule
+         * @description The rule, every alert it opened and its evaluation history.
+         */
+        delete: operations["deleteAlertRule"];
+        options?: never;
+        head?: never;
+        /**
+         * Update Alert Rule
+         * @description Change the fields given. Alerts already opened stay as they are.
+         */
+        patch: operations["updateAlertRule"];
+        trace?: never;
+    };
+    "/api/v1/alert-rules/{rule_id}/evaluations": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List Alert Rule Evaluations
+         * @description The rule's evaluations, newest first: accounts matched, alerts fired and those held back
+         *     by an open alert, the retrigger delay, never retrigger or as churned.
+         */
+        get: operations["listAlertRuleEvaluations"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/alert-rules/{rule_id}/preview": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Preview Alert Rule
+         * @description Which of your accounts the rule matches now, and whether each would fire or exactly why
+         *     it is held back (an open alert, the retrigger delay and when it ends, never retrigger,
+         *     churned). Nothing is changed.
+         */
+        post: operations["previewAlertRule"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/alert-rules/{rule_id}/run": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Run Alert Rule
+         * @description Run now: the rule evaluated over every account by a worker (even while inactive).
+         */
+        post: operations["runAlertRule"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/alerts": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List Alerts
+         * @description Alerts on the accounts you may see, newest first.
+         */
+        get: operations["listAlerts"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/alerts/bulk-delete": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Bulk Delete Alerts
+         * @description Delete the alerts given, or every alert a rule has made, on the accounts you may see,
+         *     as if they never existed.
+         */
+        post: operations["bulkDeleteAlerts"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/alerts/bulk-dismiss": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Bulk Dismiss Alerts
+         * @description Dismiss the open alerts among those given, or every open alert of a rule, on the
+         *     accounts you may see.
+         */
+        post: operations["bulkDismissAlerts"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/alerts/{alert_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /**
+         * Delete Alert
+         * @description Remove the alert as if it never existed: from lists, counts and the rule's triggers.
+         */
+        delete: operations["deleteAlert"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/alerts/{alert_id}/dismiss": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Dismiss Alert
+         * @description Dismiss an open alert (the rule may fire again once its retrigger delay has passed
+         *     since the alert fired, unless it never retriggers). Dismissing again changes nothing.
+         */
+        post: operations["dismissAlert"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/alerts/{alert_id}/snooze": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Snooze Alert
+         * @description Hide an open alert from the inbox until a day; it stays open.
+         */
+        post: operations["snoozeAlert"];
         delete?: never;
         options?: never;
         head?: never;
@@ -3595,6 +3873,45 @@ export interface components {
              */
             updated_at: string;
         };
+        /** AccountRuleVerdict */
+        AccountRuleVerdict: {
+            /**
+             * Account Id
+             * Format: uuid
+             */
+            account_id: string;
+            /** Account Name */
+            account_name: string;
+            /** Fires */
+            fires: boolean;
+            /** @description Why a matching account does not fire */
+            held: components["schemas"]["Held"] | null;
+            /** Is Active */
+            is_active: boolean;
+            /** Matches */
+            matches: boolean;
+            /**
+             * May Fire From
+             * @description When the retrigger delay ends
+             */
+            may_fire_from: string | null;
+            /** Open Alert Id */
+            open_alert_id: string | null;
+            /**
+             * Rule Id
+             * Format: uuid
+             */
+            rule_id: string;
+            /** Rule Name */
+            rule_name: string;
+            /**
+             * Values
+             * @description The condition's fields for the account now
+             */
+            values: {
+                [key: string]: unknown;
+            };
+        };
         /**
          * AccountSegment
          * @description Which accounts the explorer lists: the active book, the churned ones, or both.
@@ -3856,6 +4173,369 @@ export interface components {
             trend: number | null;
             /** @description The trend as an arrow: up or down from 0.2 rank points a day, flat below that */
             trend_arrow: components["schemas"]["TrendArrow"] | null;
+        };
+        /** AlertEvaluationRead */
+        AlertEvaluationRead: {
+            /**
+             * Accounts Evaluated
+             * @description Changed accounts evaluated; null: every account of the organisation
+             */
+            accounts_evaluated: number | null;
+            /**
+             * Excluded Churned
+             * @description Matched, but churned and not included
+             */
+            excluded_churned: number;
+            /**
+             * Fired
+             * @description Alerts opened
+             */
+            fired: number;
+            /**
+             * Held By Delay
+             * @description Matched, but within the retrigger delay
+             */
+            held_by_delay: number;
+            /**
+             * Held By Never Retrigger
+             * @description Matched, but fired once already
+             */
+            held_by_never_retrigger: number;
+            /**
+             * Held Open
+             * @description Matched, but an alert of the rule is still open
+             */
+            held_open: number;
+            /**
+             * Matched
+             * @description Live accounts the condition matched
+             */
+            matched: number;
+            /**
+             * Ran At
+             * Format: date-time
+             */
+            ran_at: string;
+            trigger: components["schemas"]["EvaluationTrigger"];
+        };
+        /** AlertPreviewRead */
+        AlertPreviewRead: {
+            /**
+             * Accounts
+             * @description The first matching accounts by name, each with its verdict
+             */
+            accounts: components["schemas"]["AlertVerdict"][];
+            /**
+             * Held
+             * @description Matching accounts held back, by reason
+             */
+            held: {
+                [key: string]: number;
+            };
+            /**
+             * Matched
+             * @description Accounts (of those the caller sees) matching now
+             */
+            matched: number;
+            /** Would Fire */
+            would_fire: number;
+        };
+        /** AlertRead */
+        AlertRead: {
+            /**
+             * Account Id
+             * Format: uuid
+             */
+            account_id: string;
+            /** Account Name */
+            account_name: string;
+            /** Dismissed At */
+            dismissed_at: string | null;
+            /** Dismissed By */
+            dismissed_by: string | null;
+            /**
+             * Fired At
+             * Format: date-time
+             */
+            fired_at: string;
+            /**
+             * Id
+             * Format: uuid
+             */
+            id: string;
+            /**
+             * Reason
+             * @description The rule's description when it fired
+             */
+            reason: string;
+            /**
+             * Rule Id
+             * Format: uuid
+             */
+            rule_id: string;
+            /** Rule Name */
+            rule_name: string;
+            /** Snoozed Until */
+            snoozed_until: string | null;
+            status: components["schemas"]["AlertStatus"];
+            type: components["schemas"]["AlertType"];
+            /**
+             * Values
+             * @description The condition's fields as they were when it fired
+             * @example {
+             *       "health.band": "poor",
+             *       "renewal_on": "2027-01-20"
+             *     }
+             */
+            values: {
+                [key: string]: unknown;
+            };
+        };
+        /** AlertRuleCreate */
+        AlertRuleCreate: {
+            /**
+             * Condition
+             * @description Which accounts match, in the filter language (metrics, dimensions, `health.*` fields and dates)
+             * @example {
+             *       "conditions": [
+             *         {
+             *           "days": 60,
+             *           "field": "renewal_on",
+             *           "kind": "date",
+             *           "op": "within_next_days"
+             *         },
+             *         {
+             *           "field": "health.band",
+             *           "kind": "compare",
+             *           "op": "eq",
+             *           "value": "poor"
+             *         }
+             *       ],
+             *       "kind": "all"
+             *     }
+             */
+            condition: components["schemas"]["All"] | components["schemas"]["FilterAny"] | components["schemas"]["Not"] | components["schemas"]["Compare"] | components["schemas"]["CompareFields"] | components["schemas"]["DateWindow"];
+            /**
+             * Creates Task
+             * @description Create an alert task when it fires (stored; alert tasks come later)
+             * @default false
+             */
+            creates_task: boolean;
+            /**
+             * Description
+             * @description Shown to CSMs as the alert's reason
+             * @default
+             * @example Renews within 60 days with a poor health band
+             */
+            description: string;
+            /**
+             * Includes Churned
+             * @description Churned accounts can fire too
+             * @default false
+             */
+            includes_churned: boolean;
+            /**
+             * Is Active
+             * @default true
+             */
+            is_active: boolean;
+            /**
+             * Name
+             * @example Renewal at risk
+             */
+            name: string;
+            /**
+             * Never Retrigger
+             * @description Fire at most once per account, ever
+             * @default false
+             */
+            never_retrigger: boolean;
+            /**
+             * Retrigger Delay Days
+             * @description Days after an alert FIRED before the rule may fire again for the account (once that alert is dismissed)
+             * @default 7
+             */
+            retrigger_delay_days: number;
+            /** @example renewal */
+            type: components["schemas"]["AlertType"];
+        };
+        /**
+         * AlertRuleDraft
+         * @description What decides whether a rule fires: its condition and its retrigger policy.
+         */
+        AlertRuleDraft: {
+            /**
+             * Condition
+             * @description Which accounts match, in the filter language (metrics, dimensions, `health.*` fields and dates)
+             * @example {
+             *       "conditions": [
+             *         {
+             *           "days": 60,
+             *           "field": "renewal_on",
+             *           "kind": "date",
+             *           "op": "within_next_days"
+             *         },
+             *         {
+             *           "field": "health.band",
+             *           "kind": "compare",
+             *           "op": "eq",
+             *           "value": "poor"
+             *         }
+             *       ],
+             *       "kind": "all"
+             *     }
+             */
+            condition: components["schemas"]["All"] | components["schemas"]["FilterAny"] | components["schemas"]["Not"] | components["schemas"]["Compare"] | components["schemas"]["CompareFields"] | components["schemas"]["DateWindow"];
+            /**
+             * Includes Churned
+             * @description Churned accounts can fire too
+             * @default false
+             */
+            includes_churned: boolean;
+            /**
+             * Never Retrigger
+             * @description Fire at most once per account, ever
+             * @default false
+             */
+            never_retrigger: boolean;
+            /**
+             * Retrigger Delay Days
+             * @description Days after an alert FIRED before the rule may fire again for the account (once that alert is dismissed)
+             * @default 7
+             */
+            retrigger_delay_days: number;
+        };
+        /** AlertRuleRead */
+        AlertRuleRead: {
+            /** Condition */
+            condition: {
+                [key: string]: unknown;
+            };
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /** Creates Task */
+            creates_task: boolean;
+            /** Description */
+            description: string;
+            /**
+             * Id
+             * Format: uuid
+             */
+            id: string;
+            /** Includes Churned */
+            includes_churned: boolean;
+            /** Is Active */
+            is_active: boolean;
+            /**
+             * Last Triggered At
+             * @description When it last opened an alert
+             */
+            last_triggered_at: string | null;
+            /** Name */
+            name: string;
+            /** Never Retrigger */
+            never_retrigger: boolean;
+            /** Retrigger Delay Days */
+            retrigger_delay_days: number;
+            /**
+             * Triggers Last 30 Days
+             * @description Alerts it opened in the last 30 days
+             */
+            triggers_last_30_days: number;
+            type: components["schemas"]["AlertType"];
+            /**
+             * Updated At
+             * Format: date-time
+             */
+            updated_at: string;
+        };
+        /**
+         * AlertRuleUpdate
+         * @description The fields to change; those omitted stay as they are.
+         */
+        AlertRuleUpdate: {
+            /** Condition */
+            condition?: (components["schemas"]["All"] | components["schemas"]["FilterAny"] | components["schemas"]["Not"] | components["schemas"]["Compare"] | components["schemas"]["CompareFields"] | components["schemas"]["DateWindow"]) | null;
+            /** Creates Task */
+            creates_task?: boolean | null;
+            /** Description */
+            description?: string | null;
+            /** Includes Churned */
+            includes_churned?: boolean | null;
+            /** Is Active */
+            is_active?: boolean | null;
+            /** Name */
+            name?: string | null;
+            /** Never Retrigger */
+            never_retrigger?: boolean | null;
+            /** Retrigger Delay Days */
+            retrigger_delay_days?: number | null;
+            type?: components["schemas"]["AlertType"] | null;
+        };
+        /**
+         * AlertSelection
+         * @description Alerts by id, or every alert a rule has made (of those the caller may see).
+         */
+        AlertSelection: {
+            /** Alert Ids */
+            alert_ids?: string[] | null;
+            /** Rule Id */
+            rule_id?: string | null;
+        };
+        /** AlertSnooze */
+        AlertSnooze: {
+            /**
+             * Until
+             * Format: date
+             * @description Hidden from the inbox until this day (in the org's zone)
+             */
+            until: string;
+        };
+        /**
+         * AlertStatus
+         * @enum {string}
+         */
+        AlertStatus: "open" | "dismissed";
+        /**
+         * AlertType
+         * @enum {string}
+         */
+        AlertType: "churn" | "renewal" | "expansion" | "conversion" | "engagement" | "custom";
+        /**
+         * AlertVerdict
+         * @description Whether a rule fires for an account now, or exactly why not.
+         */
+        AlertVerdict: {
+            /**
+             * Account Id
+             * Format: uuid
+             */
+            account_id: string;
+            /** Account Name */
+            account_name: string;
+            /** Fires */
+            fires: boolean;
+            /** @description Why a matching account does not fire */
+            held: components["schemas"]["Held"] | null;
+            /** Matches */
+            matches: boolean;
+            /**
+             * May Fire From
+             * @description When the retrigger delay ends
+             */
+            may_fire_from: string | null;
+            /** Open Alert Id */
+            open_alert_id: string | null;
+            /**
+             * Values
+             * @description The condition's fields for the account now
+             */
+            values: {
+                [key: string]: unknown;
+            };
         };
         /**
          * All
@@ -4326,6 +5006,14 @@ export interface components {
             matched: number;
             /** Updated */
             updated: number;
+        };
+        /** BulkResult */
+        BulkResult: {
+            /**
+             * Count
+             * @description Alerts changed
+             */
+            count: number;
         };
         /** CalibrationBin */
         CalibrationBin: {
@@ -5133,6 +5821,11 @@ export interface components {
             /** Percent */
             percent: number | string | null;
         };
+        /**
+         * EvaluationTrigger
+         * @enum {string}
+         */
+        EvaluationTrigger: "live" | "schedule" | "run_now";
         /** EventBatch */
         EventBatch: {
             /** Items */
@@ -5811,6 +6504,12 @@ export interface components {
              */
             until: string;
         };
+        /**
+         * Held
+         * @description Why a matching account does not fire.
+         * @enum {string}
+         */
+        Held: "open_alert" | "retrigger_delay" | "never_retrigger" | "churned_excluded";
         /** ImportErrorRead */
         ImportErrorRead: {
             /**
@@ -6825,6 +7524,17 @@ export interface components {
             /** Total */
             total: number;
         };
+        /** Page[AlertRead] */
+        Page_AlertRead_: {
+            /** Items */
+            items: components["schemas"]["AlertRead"][];
+            /** Limit */
+            limit: number;
+            /** Offset */
+            offset: number;
+            /** Total */
+            total: number;
+        };
         /** Page[ApiCallRead] */
         Page_ApiCallRead_: {
             /** Items */
@@ -7041,6 +7751,14 @@ export interface components {
             name?: string | null;
             /** Permissions */
             permissions?: components["schemas"]["Permission"][] | null;
+        };
+        /** RuleRunQueued */
+        RuleRunQueued: {
+            /**
+             * Job Id
+             * @description The evaluation's job; run again, it collapses into this one
+             */
+            job_id: string;
         };
         /** ScoreEntryRead */
         ScoreEntryRead: {
@@ -9338,6 +10056,58 @@ export interface operations {
             };
         };
     };
+    listAccountAlertVerdicts: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                account_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AccountRuleVerdict"][];
+                };
+            };
+            /** @description Not authenticated */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProblemDetail"];
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProblemDetail"];
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
+                };
+            };
+            /** @description Invalid request */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProblemDetail"];
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
+                };
+            };
+        };
+    };
     listChildAccounts: {
         parameters: {
             query?: never;
@@ -11043,6 +11813,825 @@ export interface operations {
             };
             /** @description Not found */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProblemDetail"];
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
+                };
+            };
+            /** @description Invalid request */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProblemDetail"];
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
+                };
+            };
+        };
+    };
+    listAlertRules: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AlertRuleRead"][];
+                };
+            };
+            /** @description Not authenticated */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProblemDetail"];
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
+                };
+            };
+        };
+    };
+    createAlertRule: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["AlertRuleCreate"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AlertRuleRead"];
+                };
+            };
+            /** @description Not authenticated */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProblemDetail"];
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProblemDetail"];
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProblemDetail"];
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
+                };
+            };
+            /** @description Invalid request */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProblemDetail"];
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
+                };
+            };
+        };
+    };
+    previewAlertRuleDraft: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["AlertRuleDraft"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AlertPreviewRead"];
+                };
+            };
+            /** @description Not authenticated */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProblemDetail"];
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
+                };
+            };
+            /** @description Invalid request */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProblemDetail"];
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
+                };
+            };
+        };
+    };
+    getAlertRule: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                rule_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AlertRuleRead"];
+                };
+            };
+            /** @description Not authenticated */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProblemDetail"];
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProblemDetail"];
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
+                };
+            };
+            /** @description Invalid request */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProblemDetail"];
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
+                };
+            };
+        };
+    };
+    deleteAlertRule: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                rule_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Not authenticated */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProblemDetail"];
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProblemDetail"];
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProblemDetail"];
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
+                };
+            };
+            /** @description Invalid request */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProblemDetail"];
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
+                };
+            };
+        };
+    };
+    updateAlertRule: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                rule_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["AlertRuleUpdate"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AlertRuleRead"];
+                };
+            };
+            /** @description Not authenticated */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProblemDetail"];
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProblemDetail"];
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProblemDetail"];
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProblemDetail"];
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
+                };
+            };
+            /** @description Invalid request */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProblemDetail"];
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
+                };
+            };
+        };
+    };
+    listAlertRuleEvaluations: {
+        parameters: {
+            query?: {
+                limit?: number;
+            };
+            header?: never;
+            path: {
+                rule_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AlertEvaluationRead"][];
+                };
+            };
+            /** @description Not authenticated */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProblemDetail"];
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProblemDetail"];
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
+                };
+            };
+            /** @description Invalid request */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProblemDetail"];
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
+                };
+            };
+        };
+    };
+    previewAlertRule: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                rule_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AlertPreviewRead"];
+                };
+            };
+            /** @description Not authenticated */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProblemDetail"];
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProblemDetail"];
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
+                };
+            };
+            /** @description Invalid request */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProblemDetail"];
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
+                };
+            };
+        };
+    };
+    runAlertRule: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                rule_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RuleRunQueued"];
+                };
+            };
+            /** @description Not authenticated */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProblemDetail"];
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProblemDetail"];
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProblemDetail"];
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
+                };
+            };
+            /** @description Invalid request */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProblemDetail"];
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
+                };
+            };
+        };
+    };
+    listAlerts: {
+        parameters: {
+            query?: {
+                status?: components["schemas"]["AlertStatus"] | null;
+                rule_id?: string | null;
+                account_id?: string | null;
+                type?: components["schemas"]["AlertType"] | null;
+                /** @description false: hide alerts snoozed past today (the inbox); true: only those */
+                snoozed?: boolean | null;
+                limit?: number;
+                offset?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Page_AlertRead_"];
+                };
+            };
+            /** @description Not authenticated */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProblemDetail"];
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
+                };
+            };
+            /** @description Invalid request */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProblemDetail"];
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
+                };
+            };
+        };
+    };
+    bulkDeleteAlerts: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["AlertSelection"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["BulkResult"];
+                };
+            };
+            /** @description Not authenticated */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProblemDetail"];
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProblemDetail"];
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
+                };
+            };
+            /** @description Invalid request */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProblemDetail"];
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
+                };
+            };
+        };
+    };
+    bulkDismissAlerts: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["AlertSelection"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["BulkResult"];
+                };
+            };
+            /** @description Not authenticated */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProblemDetail"];
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProblemDetail"];
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
+                };
+            };
+            /** @description Invalid request */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProblemDetail"];
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
+                };
+            };
+        };
+    };
+    deleteAlert: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                alert_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Not authenticated */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProblemDetail"];
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProblemDetail"];
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
+                };
+            };
+            /** @description Invalid request */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProblemDetail"];
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
+                };
+            };
+        };
+    };
+    dismissAlert: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                alert_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AlertRead"];
+                };
+            };
+            /** @description Not authenticated */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProblemDetail"];
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProblemDetail"];
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
+                };
+            };
+            /** @description Invalid request */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProblemDetail"];
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
+                };
+            };
+        };
+    };
+    snoozeAlert: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                alert_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["AlertSnooze"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AlertRead"];
+                };
+            };
+            /** @description Not authenticated */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProblemDetail"];
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProblemDetail"];
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
+                };
+            };
+            /** @description Conflict */
+            409: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -1,0 +1,212 @@
+import uuid
+from typing import Annotated
+
+from fastapi import APIRouter, Query, status
+
+from api.deps import ApiActor, Session
+from api.errors import problem
+from api.params import Limit, Offset
+from domain.alerts import service as alerts
+from domain.alerts.models import AlertStatus, AlertType
+from domain.alerts.schemas import (
+    AccountRuleVerdict,
+    AlertEvaluationRead,
+    AlertFilters,
+    AlertPreviewRead,
+    AlertRead,
+    AlertRuleCreate,
+    AlertRuleDraft,
+    AlertRuleRead,
+    AlertRuleUpdate,
+    AlertSelection,
+    AlertSnooze,
+    BulkResult,
+    RuleRunQueued,
+)
+from domain.common.pagination import Page
+
+# Alert rules (evaluated by workers as accounts change, hourly and on "Run now") and the alerts
+# they open.
+router = APIRouter(tags=["alerts"])
+
+
+@router.get("/alert-rules", response_model=list[AlertRuleRead], responses=problem(401))
+async def list_alert_rules(actor: ApiActor, session: Session) -> list[AlertRuleRead]:
+    """Every alert rule by name, with when it last opened an alert and how many it opened in
+    the last 30 days."""
+    return await alerts.list_rules(session, actor)
+
+
+@router.post(
+    "/alert-rules",
+    status_code=status.HTTP_201_CREATED,
+    response_model=AlertRuleRead,
+    responses=problem(401, 403, 409, 422),
+)
+async def create_alert_rule(
+    data: AlertRuleCreate, actor: ApiActor, session: Session
+) -> AlertRuleRead:
+    """An alert rule. Active rules are evaluated for accounts as their figures change, over
+    every account hourly, and on "Run now"."""
+    return await alerts.create_rule(session, actor, data)
+
+
+@router.post("/alert-rules/preview", response_model=AlertPreviewRead, responses=problem(401, 422))
+async def preview_alert_rule_draft(
+    data: AlertRuleDraft, actor: ApiActor, session: Session
+) -> AlertPreviewRead:
+    """Which of your accounts a rule not yet saved matches now, and whether each would fire or
+    why it is held back. Nothing is saved."""
+    return await alerts.preview_draft(session, actor, data)
+
+
+@router.get(
+    "/alert-rules/{rule_id}", response_model=AlertRuleRead, responses=problem(401, 404, 422)
+)
+async def get_alert_rule(rule_id: uuid.UUID, actor: ApiActor, session: Session) -> AlertRuleRead:
+    return await alerts.get_rule(session, actor, rule_id)
+
+
+@router.patch(
+    "/alert-rules/{rule_id}",
+    response_model=AlertRuleRead,
+    responses=problem(401, 403, 404, 409, 422),
+)
+async def update_alert_rule(
+    rule_id: uuid.UUID, data: AlertRuleUpdate, actor: ApiActor, session: Session
+) -> AlertRuleRead:
+    """Change the fields given. Alerts already opened stay as they are."""
+    return await alerts.update_rule(session, actor, rule_id, data)
+
+
+@router.delete(
+    "/alert-rules/{rule_id}",
+    status_code=status.HTTP_204_NO_CONTENT,
+    responses=problem(401, 403, 404, 422),
+)
+async def delete_alert_rule(rule_id: uuid.UUID, actor: ApiActor, session: Session) -> None:
+    """The rule, every alert it opened and its evaluation history."""
+    await alerts.delete_rule(session, actor, rule_id)
+
+
+@router.post(
+    "/alert-rules/{rule_id}/preview",
+    response_model=AlertPreviewRead,
+    responses=problem(401, 404, 422),
+)
+async def preview_alert_rule(
+    rule_id: uuid.UUID, actor: ApiActor, session: Session
+) -> AlertPreviewRead:
+    """Which of your accounts the rule matches now, and whether each would fire or exactly why
+    it is held back (an open alert, the retrigger delay and when it ends, never retrigger,
+    churned). Nothing is changed."""
+    return await alerts.preview_rule(session, actor, rule_id)
+
+
+@router.post(
+    "/alert-rules/{rule_id}/run",
+    status_code=status.HTTP_202_ACCEPTED,
+    response_model=RuleRunQueued,
+    responses=problem(401, 403, 404, 422),
+)
+async def run_alert_rule(rule_id: uuid.UUID, actor: ApiActor, session: Session) -> RuleRunQueued:
+    """Run now: the rule evaluated over every account by a worker (even while inactive)."""
+    return await alerts.run_now(session, actor, rule_id)
+
+
+@router.get(
+    "/alert-rules/{rule_id}/evaluations",
+    response_model=list[AlertEvaluationRead],
+    responses=problem(401, 404, 422),
+)
+async def list_alert_rule_evaluations(
+    rule_id: uuid.UUID, actor: ApiActor, session: Session, limit: Limit = 50
+) -> list[AlertEvaluationRead]:
+    """The rule's evaluations, newest first: accounts matched, alerts fired and those held back
+    by an open alert, the retrigger delay, never retrigger or as churned."""
+    return await alerts.list_evaluations(session, actor, rule_id, limit=limit)
+
+
+@router.get(
+    "/accounts/{account_id}/alert-verdicts",
+    response_model=list[AccountRuleVerdict],
+    responses=problem(401, 404, 422),
+)
+async def list_account_alert_verdicts(
+    account_id: uuid.UUID, actor: ApiActor, session: Session
+) -> list[AccountRuleVerdict]:
+    """Why each active rule does or does not alert on the account now."""
+    return await alerts.account_verdicts(session, actor, account_id)
+
+
+@router.get("/alerts", response_model=Page[AlertRead], responses=problem(401, 422))
+async def list_alerts(
+    actor: ApiActor,
+    session: Session,
+    status: AlertStatus | None = None,
+    rule_id: uuid.UUID | None = None,
+    account_id: uuid.UUID | None = None,
+    type: AlertType | None = None,
+    snoozed: Annotated[
+        bool | None,
+        Query(description="false: hide alerts snoozed past today (the inbox); true: only those"),
+    ] = None,
+    limit: Limit = 50,
+    offset: Offset = 0,
+) -> Page[AlertRead]:
+    """Alerts on the accounts you may see, newest first."""
+    paged = await alerts.list_alerts(
+        session,
+        actor,
+        AlertFilters(
+            status=status, rule_id=rule_id, account_id=account_id, type=type, snoozed=snoozed
+        ),
+        limit=limit,
+        offset=offset,
+    )
+    return Page[AlertRead].model_validate(paged)
+
+
+@router.post(
+    "/alerts/{alert_id}/dismiss", response_model=AlertRead, responses=problem(401, 404, 422)
+)
+async def dismiss_alert(alert_id: uuid.UUID, actor: ApiActor, session: Session) -> AlertRead:
+    """Dismiss an open alert (the rule may fire again once its retrigger delay has passed
+    since the alert fired, unless it never retriggers). Dismissing again changes nothing."""
+    return await alerts.dismiss_alert(session, actor, alert_id)
+
+
+@router.post(
+    "/alerts/{alert_id}/snooze", response_model=AlertRead, responses=problem(401, 404, 409, 422)
+)
+async def snooze_alert(
+    alert_id: uuid.UUID, data: AlertSnooze, actor: ApiActor, session: Session
+) -> AlertRead:
+    """Hide an open alert from the inbox until a day; it stays open."""
+    return await alerts.snooze_alert(session, actor, alert_id, data)
+
+
+@router.delete(
+    "/alerts/{alert_id}",
+    status_code=status.HTTP_204_NO_CONTENT,
+    responses=problem(401, 404, 422),
+)
+async def delete_alert(alert_id: uuid.UUID, actor: ApiActor, session: Session) -> None:
+    """Remove the alert as if it never existed: from lists, counts and the rule's triggers."""
+    await alerts.delete_alert(session, actor, alert_id)
+
+
+@router.post("/alerts/bulk-dismiss", response_model=BulkResult, responses=problem(401, 404, 422))
+async def bulk_dismiss_alerts(
+    data: AlertSelection, actor: ApiActor, session: Session
+) -> BulkResult:
+    """Dismiss the open alerts among those given, or every open alert of a rule, on the
+    accounts you may see."""
+    return await alerts.bulk_dismiss(session, actor, data)
+
+
+@router.post("/alerts/bulk-delete", response_model=BulkResult, responses=problem(401, 404, 422))
+async def bulk_delete_alerts(data: AlertSelection, actor: ApiActor, session: Session) -> BulkResult:
+    """Delete the alerts given, or every alert a rule has made, on the accounts you may see,
+    as if they never existed."""
+    return await alerts.bulk_delete(session, actor, data)

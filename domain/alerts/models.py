@@ -1,0 +1,110 @@
+"""Alert rules, the alerts they open and each evaluation of them.
+
+- `alert_rules`: a condition in the filter language and the retrigger policy (delay in days,
+  never retrigger), whether churned accounts are included, whether an alert task is wanted
+  (stored; tasks come later), active or not.
+- `alerts`: one per firing of a rule for an account, open or dismissed, with the rule's reason
+  and the values that made the account match. At most one open alert per rule and account: a
+  partial unique index decides, so two evaluations at once open one.
+- `alert_evaluations`: what each evaluation of a rule found (matched, fired, held back and why).
+"""
+
+import uuid
+from datetime import date, datetime
+from enum import StrEnum
+from typing import Any
+
+from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint, text
+from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.orm import Mapped, mapped_column
+
+from domain.common.base import Base, IdMixin, TimestampMixin
+
+
+class AlertType(StrEnum):
+    CHURN = "churn"
+    RENEWAL = "renewal"
+    EXPANSION = "expansion"
+    CONVERSION = "conversion"
+    ENGAGEMENT = "engagement"
+    CUSTOM = "custom"
+
+
+class AlertStatus(StrEnum):
+    OPEN = "open"
+    DISMISSED = "dismissed"
+
+
+class EvaluationTrigger(StrEnum):
+    LIVE = "live"
+    SCHEDULE = "schedule"
+    RUN_NOW = "run_now"
+
+
+class AlertRule(IdMixin, TimestampMixin, Base):
+    __tablename__ = "alert_rules"
+    __table_args__ = (UniqueConstraint("org_id", "name"),)
+
+    org_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("organisations.id", ondelete="CASCADE"))
+    name: Mapped[str] = mapped_column(String(200))
+    type: Mapped[str] = mapped_column(String(16))
+    # Shown to CSMs as the alert's reason.
+    description: Mapped[str] = mapped_column(Text)
+    # The filter language's JSON (domain/filters/schemas.py).
+    condition: Mapped[dict[str, Any]] = mapped_column(JSONB)
+    includes_churned: Mapped[bool]
+    retrigger_delay_days: Mapped[int]
+    never_retrigger: Mapped[bool]
+    creates_task: Mapped[bool]
+    is_active: Mapped[bool]
+
+
+class Alert(IdMixin, Base):
+    __tablename__ = "alerts"
+    __table_args__ = (
+        # The database, not timing, keeps a rule to one open alert per account.
+        Index(
+            "uq_alerts_open",
+            "rule_id",
+            "account_id",
+            unique=True,
+            postgresql_where=text("status = 'open'"),
+        ),
+        # The rule's last alert for each account (retrigger) and its recent triggers.
+        Index("ix_alerts_rule_id_account_id_fired_at", "rule_id", "account_id", "fired_at"),
+        Index("ix_alerts_org_id_fired_at", "org_id", "fired_at"),
+    )
+
+    org_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("organisations.id", ondelete="CASCADE"))
+    rule_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("alert_rules.id", ondelete="CASCADE"))
+    account_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("accounts.id", ondelete="CASCADE"), index=True
+    )
+    fired_at: Mapped[datetime]
+    status: Mapped[str] = mapped_column(String(16))
+    reason: Mapped[str] = mapped_column(Text)
+    # The condition's fields as they were when it fired: {"<field>": value}.
+    values: Mapped[dict[str, Any]] = mapped_column(JSONB)
+    snoozed_until: Mapped[date | None]
+    dismissed_at: Mapped[datetime | None]
+    dismissed_by: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL")
+    )
+
+
+class AlertEvaluation(IdMixin, Base):
+    __tablename__ = "alert_evaluations"
+    __table_args__ = (Index("ix_alert_evaluations_rule_id_ran_at", "rule_id", "ran_at"),)
+
+    org_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("organisations.id", ondelete="CASCADE"))
+    rule_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("alert_rules.id", ondelete="CASCADE"))
+    ran_at: Mapped[datetime]
+    trigger: Mapped[str] = mapped_column(String(16))
+    # None: every account of the organisation; else how many changed accounts were evaluated.
+    accounts_evaluated: Mapped[int | None]
+    matched: Mapped[int]
+    fired: Mapped[int]
+    held_open: Mapped[int]
+    held_by_delay: Mapped[int]
+    held_by_never_retrigger: Mapped[int]
+    excluded_churned: Mapped[int]

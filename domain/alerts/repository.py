@@ -1,0 +1,418 @@
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import (
+    ColumnElement,
+    DateTime,
+    Select,
+    String,
+    Uuid,
+    and_,
+    case,
+    delete,
+    false,
+    func,
+    literal,
+    null,
+    or_,
+    select,
+    text,
+    true,
+    update,
+)
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from domain.accounts.models import Account
+from domain.alerts.compile import CompiledRule
+from domain.alerts.models import Alert, AlertEvaluation, AlertRule, AlertStatus
+from domain.alerts.retrigger import Held
+from domain.alerts.schemas import AlertFilters
+from domain.metrics.models import AccountMetricValues
+
+OPEN = str(AlertStatus.OPEN)
+
+
+@dataclass(frozen=True)
+class Policy:
+    """What decides, for a matching account, whether the rule fires (retrigger.decide)."""
+
+    rule_id: uuid.UUID | None  # None: a draft, which has no earlier alerts
+    includes_churned: bool
+    never_retrigger: bool
+    retrigger_delay_days: int
+
+
+@dataclass(frozen=True)
+class Counts:
+    matched: int
+    fired: int
+    held: dict[Held, int]
+
+
+def _held(policy: Policy, fired_at: Any, status: Any, alert_id: Any, now: datetime) -> Any:
+    """retrigger.decide as SQL, over the rule's latest alert for each account (NULLs: none)."""
+    whens: list[tuple[ColumnElement[bool], str]] = []
+    if not policy.includes_churned:
+        whens.append((Account.churned_on.is_not(None), str(Held.CHURNED_EXCLUDED)))
+    whens.append((status == OPEN, str(Held.OPEN_ALERT)))
+    if policy.never_retrigger:
+        whens.append((alert_id.is_not(None), str(Held.NEVER_RETRIGGER)))
+    else:
+        ends = fired_at + timedelta(days=policy.retrigger_delay_days)
+        whens.append((ends > literal(now, DateTime(timezone=True)), str(Held.RETRIGGER_DELAY)))
+    return case(*whens, else_=null())
+
+
+class AlertRepository:
+    def __init__(self, session: AsyncSession, org_id: uuid.UUID) -> None:
+        self.session = session
+        self.org_id = org_id
+
+    # --- rules ----------------------------------------------------------------------------
+
+    async def rules(self, *, active_only: bool = False) -> list[AlertRule]:
+        stmt = select(AlertRule).where(AlertRule.org_id == self.org_id)
+        if active_only:
+            stmt = stmt.where(AlertRule.is_active)
+        return list(await self.session.scalars(stmt.order_by(AlertRule.name)))
+
+    async def rule(self, rule_id: uuid.UUID) -> AlertRule | None:
+        return await self.session.scalar(
+            select(AlertRule).where(AlertRule.org_id == self.org_id, AlertRule.id == rule_id)
+        )
+
+    async def name_free(self, name: str, *, except_id: uuid.UUID | None = None) -> bool:
+        stmt = select(AlertRule.id).where(AlertRule.org_id == self.org_id, AlertRule.name == name)
+        if except_id is not None:
+            stmt = stmt.where(AlertRule.id != except_id)
+        return await self.session.scalar(stmt) is None
+
+    async def has_active_rules(self) -> bool:
+        found = await self.session.scalar(
+            select(AlertRule.id)
+            .where(AlertRule.org_id == self.org_id, AlertRule.is_active)
+            .limit(1)
+        )
+        return found is not None
+
+    async def delete_rule(self, rule_id: uuid.UUID) -> None:
+        await self.session.execute(
+            delete(AlertRule).where(AlertRule.org_id == self.org_id, AlertRule.id == rule_id)
+        )
+
+    async def triggers(
+        self, rule_ids: Sequence[uuid.UUID], *, since: datetime
+    ) -> dict[uuid.UUID, tuple[datetime, int]]:
+        """Each rule's last alert and how many it opened since `since` (rules that never fired
+        are absent)."""
+        rows = await self.session.execute(
+            select(
+                Alert.rule_id,
+                func.max(Alert.fired_at),
+                func.count().filter(Alert.fired_at >= since),
+            )
+            .where(Alert.org_id == self.org_id, Alert.rule_id.in_(rule_ids))
+            .group_by(Alert.rule_id)
+        )
+        return {rule_id: (last, int(n)) for rule_id, last, n in rows}
+
+    async def evaluations(self, rule_id: uuid.UUID, *, limit: int) -> list[AlertEvaluation]:
+        rows = await self.session.scalars(
+            select(AlertEvaluation)
+            .where(AlertEvaluation.org_id == self.org_id, AlertEvaluation.rule_id == rule_id)
+            .order_by(AlertEvaluation.ran_at.desc())
+            .limit(limit)
+        )
+        return list(rows)
+
+    # --- evaluation -------------------------------------------------------------------------
+
+    def _verdicts(
+        self,
+        policy: Policy,
+        rule: CompiledRule,
+        *,
+        now: datetime,
+        accounts: Sequence[uuid.UUID] | None,
+        visible: Select[Any] | None = None,
+        only_matching: bool = True,
+    ) -> Select[Any]:
+        """Per live account (of `accounts`, or all; of `visible`, or all): whether it matches,
+        the values that explain it, and why it is held back (NULL: it fires)."""
+        earlier = (
+            select(Alert.id, Alert.fired_at, Alert.status)
+            .where(
+                Alert.rule_id == policy.rule_id if policy.rule_id is not None else false(),
+                Alert.account_id == Account.id,
+            )
+            .order_by(Alert.fired_at.desc())
+            .limit(1)
+            .lateral("earlier_alert")
+        )
+        never = policy.never_retrigger
+        stmt = (
+            select(
+                Account.id.label("account_id"),
+                Account.name.label("account_name"),
+                rule.matches.label("matches"),
+                rule.values.label("values"),
+                _held(policy, earlier.c.fired_at, earlier.c.status, earlier.c.id, now).label(
+                    "held"
+                ),
+                (
+                    null()
+                    if never
+                    else earlier.c.fired_at + timedelta(days=policy.retrigger_delay_days)
+                ).label("may_fire_from"),
+                case((earlier.c.status == OPEN, earlier.c.id)).label("open_alert_id"),
+            )
+            .select_from(Account)
+            # The stored metrics, which rules read as columns (compile.read_by_join).
+            .outerjoin(AccountMetricValues, AccountMetricValues.account_id == Account.id)
+            .outerjoin(earlier, true())
+            .where(Account.org_id == self.org_id, Account.deleted_at.is_(None))
+        )
+        if only_matching:
+            stmt = stmt.where(rule.matches)
+        if accounts is not None:
+            stmt = stmt.where(Account.id.in_(accounts))
+        if visible is not None:
+            stmt = stmt.where(Account.id.in_(visible))
+        return stmt
+
+    async def evaluate(
+        self,
+        policy: Policy,
+        rule: CompiledRule,
+        *,
+        reason: str,
+        now: datetime,
+        accounts: Sequence[uuid.UUID] | None,
+    ) -> Counts:
+        """One statement: the accounts that match, the alerts of those that fire inserted (a
+        concurrent evaluation's open alert wins: ON CONFLICT on the one-open-alert index does
+        nothing), and the counts by outcome."""
+        assert policy.rule_id is not None
+        verdicts = self._verdicts(policy, rule, now=now, accounts=accounts).cte("verdicts")
+        fired = (
+            pg_insert(Alert)
+            .from_select(
+                ["id", "org_id", "rule_id", "account_id", "fired_at", "status", "reason", "values"],
+                select(
+                    func.gen_random_uuid(),
+                    literal(self.org_id, Uuid),
+                    literal(policy.rule_id, Uuid),
+                    verdicts.c.account_id,
+                    literal(now, DateTime(timezone=True)),
+                    literal(OPEN, String),
+                    literal(reason, String),
+                    verdicts.c["values"],
+                ).where(verdicts.c.held.is_(None)),
+            )
+            .on_conflict_do_nothing(
+                index_elements=[Alert.rule_id, Alert.account_id],
+                index_where=text("status = 'open'"),
+            )
+            .returning(Alert.account_id)
+            .cte("fired")
+        )
+        row = (
+            await self.session.execute(
+                select(
+                    func.count(),
+                    select(func.count()).select_from(fired).scalar_subquery(),
+                    *(func.count().filter(verdicts.c.held == str(h)) for h in Held),
+                ).select_from(verdicts)
+            )
+        ).one()
+        matched, fired_count, *held = row
+        return Counts(
+            matched=int(matched),
+            fired=int(fired_count),
+            held={h: int(n) for h, n in zip(Held, held, strict=True)},
+        )
+
+    def add_evaluation(self, evaluation: AlertEvaluation) -> None:
+        evaluation.org_id = self.org_id
+        self.session.add(evaluation)
+
+    async def preview(
+        self,
+        policy: Policy,
+        rule: CompiledRule,
+        *,
+        now: datetime,
+        visible: Select[Any] | None,
+        limit: int,
+    ) -> tuple[Counts, list[dict[str, Any]]]:
+        """The counts a run would give now over the `visible` accounts, and the first `limit`
+        matching accounts by name with their verdicts; nothing is written."""
+        verdicts = self._verdicts(policy, rule, now=now, accounts=None, visible=visible).subquery()
+        row = (
+            await self.session.execute(
+                select(
+                    func.count(),
+                    func.count().filter(verdicts.c.held.is_(None)),
+                    *(func.count().filter(verdicts.c.held == str(h)) for h in Held),
+                ).select_from(verdicts)
+            )
+        ).one()
+        matched, fires, *held = row
+        rows = await self.session.execute(
+            select(verdicts).order_by(verdicts.c.account_name, verdicts.c.account_id).limit(limit)
+        )
+        counts = Counts(
+            matched=int(matched),
+            fired=int(fires),
+            held={h: int(n) for h, n in zip(Held, held, strict=True)},
+        )
+        return counts, [dict(r._mapping) for r in rows]
+
+    async def account_verdict(
+        self, policy: Policy, rule: CompiledRule, account_id: uuid.UUID, *, now: datetime
+    ) -> dict[str, Any] | None:
+        row = (
+            await self.session.execute(
+                self._verdicts(policy, rule, now=now, accounts=[account_id], only_matching=False)
+            )
+        ).one_or_none()
+        return None if row is None else dict(row._mapping)
+
+    # --- alerts -----------------------------------------------------------------------------
+
+    def _alerts(self, visible: Select[Any] | None) -> Select[Alert, str, str, str]:
+        stmt: Select[Alert, str, str, str] = (
+            select(
+                Alert,
+                AlertRule.name.label("rule_name"),
+                AlertRule.type.label("type"),
+                Account.name.label("account_name"),
+            )
+            .join(AlertRule, AlertRule.id == Alert.rule_id)
+            .join(Account, Account.id == Alert.account_id)
+            .where(Alert.org_id == self.org_id, Account.deleted_at.is_(None))
+        )
+        if visible is not None:
+            stmt = stmt.where(Alert.account_id.in_(visible))
+        return stmt
+
+    async def page(
+        self, filters: AlertFilters, *, visible: Select[Any] | None, limit: int, offset: int
+    ) -> tuple[list[dict[str, Any]], int]:
+        stmt = self._alerts(visible)
+        if filters.status is not None:
+            stmt = stmt.where(Alert.status == str(filters.status))
+        if filters.rule_id is not None:
+            stmt = stmt.where(Alert.rule_id == filters.rule_id)
+        if filters.account_id is not None:
+            stmt = stmt.where(Alert.account_id == filters.account_id)
+        if filters.type is not None:
+            stmt = stmt.where(AlertRule.type == str(filters.type))
+        if filters.snoozed is not None and filters.today is not None:
+            snoozed = and_(Alert.snoozed_until.is_not(None), Alert.snoozed_until > filters.today)
+            stmt = stmt.where(snoozed if filters.snoozed else ~snoozed)
+        total = await self.session.scalar(select(func.count()).select_from(stmt.subquery()))
+        rows = await self.session.execute(
+            stmt.order_by(Alert.fired_at.desc(), Alert.id).limit(limit).offset(offset)
+        )
+        return [_alert_row(r) for r in rows], int(total or 0)
+
+    async def alert(self, alert_id: uuid.UUID, *, visible: Select[Any] | None) -> Alert | None:
+        stmt = (
+            select(Alert)
+            .join(Account, Account.id == Alert.account_id)
+            .where(Alert.org_id == self.org_id, Alert.id == alert_id, Account.deleted_at.is_(None))
+        )
+        if visible is not None:
+            stmt = stmt.where(Alert.account_id.in_(visible))
+        return await self.session.scalar(stmt)
+
+    async def alert_row(self, alert_id: uuid.UUID) -> dict[str, Any]:
+        row = (await self.session.execute(self._alerts(None).where(Alert.id == alert_id))).one()
+        return _alert_row(row)
+
+    def _selected(
+        self,
+        alert_ids: Sequence[uuid.UUID] | None,
+        rule_id: uuid.UUID | None,
+        visible: Select[Any] | None,
+    ) -> list[ColumnElement[bool]]:
+        where = [
+            Alert.org_id == self.org_id,
+            or_(
+                false(),
+                *([Alert.id.in_(alert_ids)] if alert_ids is not None else []),
+                *([Alert.rule_id == rule_id] if rule_id is not None else []),
+            ),
+        ]
+        if visible is not None:
+            where.append(Alert.account_id.in_(visible))
+        return where
+
+    async def dismiss(
+        self,
+        *,
+        alert_ids: Sequence[uuid.UUID] | None,
+        rule_id: uuid.UUID | None,
+        visible: Select[Any] | None,
+        by: uuid.UUID | None,
+        now: datetime,
+    ) -> int:
+        result = await self.session.execute(
+            update(Alert)
+            .where(*self._selected(alert_ids, rule_id, visible), Alert.status == OPEN)
+            .values(status=str(AlertStatus.DISMISSED), dismissed_at=now, dismissed_by=by)
+            .execution_options(synchronize_session=False)
+        )
+        return int(result.rowcount)  # type: ignore[attr-defined]  # CursorResult of a DML
+
+    async def delete(
+        self,
+        *,
+        alert_ids: Sequence[uuid.UUID] | None,
+        rule_id: uuid.UUID | None,
+        visible: Select[Any] | None,
+    ) -> int:
+        result = await self.session.execute(
+            delete(Alert)
+            .where(*self._selected(alert_ids, rule_id, visible))
+            .execution_options(synchronize_session=False)
+        )
+        return int(result.rowcount)  # type: ignore[attr-defined]  # CursorResult of a DML
+
+
+def _alert_row(row: Any) -> dict[str, Any]:
+    alert: Alert = row.Alert
+    return {
+        "id": alert.id,
+        "rule_id": alert.rule_id,
+        "rule_name": row.rule_name,
+        "type": row.type,
+        "account_id": alert.account_id,
+        "account_name": row.account_name,
+        "fired_at": alert.fired_at,
+        "status": alert.status,
+        "reason": alert.reason,
+        "values": alert.values,
+        "snoozed_until": alert.snoozed_until,
+        "dismissed_at": alert.dismissed_at,
+        "dismissed_by": alert.dismissed_by,
+    }
+
+
+async def organisations_with_active_rules(session: AsyncSession) -> list[uuid.UUID]:
+    """Every organisation with an active rule (for the scheduled full pass)."""
+    rows = await session.scalars(
+        select(AlertRule.org_id).where(AlertRule.is_active).distinct().order_by(AlertRule.org_id)
+    )
+    return list(rows)
+
+
+async def prune_evaluations(session: AsyncSession, *, before: datetime) -> int:
+    """Evaluation history older than `before`, in every organisation."""
+    result = await session.execute(delete(AlertEvaluation).where(AlertEvaluation.ran_at < before))
+    return int(result.rowcount)  # type: ignore[attr-defined]  # CursorResult of a DML

@@ -1,0 +1,496 @@
+"""Alert rules and their alerts: rules kept valid, evaluated set-based (one statement per rule
+over the accounts to evaluate), previewed and explained; alerts listed, dismissed, snoozed and
+deleted, within the accounts the caller may see."""
+
+import logging
+import uuid
+from dataclasses import dataclass, replace
+from datetime import datetime, timedelta
+from typing import Any
+
+from pydantic import TypeAdapter
+from sqlalchemy import Select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from domain.accounts import service as accounts
+from domain.alerts.compile import CompiledRule, check_fields, compile_rule, read_by_join
+from domain.alerts.errors import (
+    AlertDismissed,
+    AlertNotFound,
+    AlertRuleNameTaken,
+    AlertRuleNotFound,
+)
+from domain.alerts.models import Alert, AlertEvaluation, AlertRule, AlertStatus, EvaluationTrigger
+from domain.alerts.repository import AlertRepository, Counts, Policy
+from domain.alerts.repository import organisations_with_active_rules as _organisations
+from domain.alerts.repository import prune_evaluations as _prune_evaluations
+from domain.alerts.retrigger import Held
+from domain.alerts.schemas import (
+    AccountRuleVerdict,
+    AlertEvaluationRead,
+    AlertFilters,
+    AlertPreviewRead,
+    AlertRead,
+    AlertRuleCreate,
+    AlertRuleDraft,
+    AlertRuleRead,
+    AlertRuleUpdate,
+    AlertSelection,
+    AlertSnooze,
+    AlertVerdict,
+    BulkResult,
+    RuleRunQueued,
+)
+from domain.audit import service as audit
+from domain.common import clock
+from domain.common.jobs import enqueue
+from domain.common.pagination import Paged
+from domain.filters.compile import FieldDef
+from domain.filters.errors import InvalidFilter
+from domain.filters.schemas import Condition
+from domain.metrics.models import AccountMetricValues
+from domain.tenancy.clock import org_today
+from domain.users.actor import Actor, require
+from domain.users.permissions import Permission
+
+log = logging.getLogger(__name__)
+
+EVALUATE_RULE_JOB = "alerts.evaluate_rule"
+EVALUATE_ORG_JOB = "alerts.evaluate_org"
+TRIGGER_DAYS = 30
+# How long each rule's evaluation history is kept.
+EVALUATIONS_KEPT_DAYS = 30
+PREVIEW_ACCOUNTS = 200
+_CONDITION: TypeAdapter[Condition] = TypeAdapter(Condition)
+
+
+def _policy(rule: AlertRule | AlertRuleDraft, rule_id: uuid.UUID | None) -> Policy:
+    return Policy(
+        rule_id=rule_id,
+        includes_churned=rule.includes_churned,
+        never_retrigger=rule.never_retrigger,
+        retrigger_delay_days=rule.retrigger_delay_days,
+    )
+
+
+def _reason(rule: AlertRule) -> str:
+    return rule.description or rule.name
+
+
+# --- rules ------------------------------------------------------------------------------------
+
+
+async def _fields(session: AsyncSession, org_id: uuid.UUID) -> dict[str, FieldDef]:
+    """Every field of the filter language, health's included: rules are the organisation's
+    own, evaluated over all its accounts whoever wrote them."""
+    fields = await accounts.filter_fields(session, Actor.system(org_id))
+    # Every evaluation statement joins the stored metrics (repository.AlertRepository).
+    return read_by_join(fields, AccountMetricValues.__table__)
+
+
+async def _compiled(
+    session: AsyncSession,
+    org_id: uuid.UUID,
+    condition: Condition,
+    *,
+    now: datetime,
+    fields: dict[str, FieldDef] | None = None,
+) -> CompiledRule:
+    fields = fields if fields is not None else await _fields(session, org_id)
+    return compile_rule(condition, fields, today=await org_today(session, org_id, now=now))
+
+
+async def _check(session: AsyncSession, actor: Actor, condition: Condition) -> None:
+    """A 422 naming what is wrong (an unknown field with the valid ones, a wrong operator)."""
+    fields = await _fields(session, actor.org_id)
+    check_fields(condition, fields)
+    await _compiled(session, actor.org_id, condition, now=clock.now(), fields=fields)
+
+
+async def _rule(repo: AlertRepository, rule_id: uuid.UUID) -> AlertRule:
+    rule = await repo.rule(rule_id)
+    if rule is None:
+        raise AlertRuleNotFound()
+    return rule
+
+
+async def _reads(repo: AlertRepository, rules: list[AlertRule]) -> list[AlertRuleRead]:
+    triggers = await repo.triggers(
+        [r.id for r in rules], since=clock.now() - timedelta(days=TRIGGER_DAYS)
+    )
+    return [
+        AlertRuleRead.model_validate(
+            {
+                **{k: getattr(r, k) for k in AlertRuleRead.model_fields if hasattr(r, k)},
+                "last_triggered_at": triggers.get(r.id, (None, 0))[0],
+                "triggers_last_30_days": triggers.get(r.id, (None, 0))[1],
+            }
+        )
+        for r in rules
+    ]
+
+
+async def list_rules(session: AsyncSession, actor: Actor) -> list[AlertRuleRead]:
+    repo = AlertRepository(session, actor.org_id)
+    return await _reads(repo, await repo.rules())
+
+
+async def get_rule(session: AsyncSession, actor: Actor, rule_id: uuid.UUID) -> AlertRuleRead:
+    repo = AlertRepository(session, actor.org_id)
+    (read,) = await _reads(repo, [await _rule(repo, rule_id)])
+    return read
+
+
+async def create_rule(session: AsyncSession, actor: Actor, data: AlertRuleCreate) -> AlertRuleRead:
+    require(actor, Permission.CONFIGURE_PRODUCT)
+    await _check(session, actor, data.condition)
+    repo = AlertRepository(session, actor.org_id)
+    if not await repo.name_free(data.name):
+        raise AlertRuleNameTaken(f"An alert rule is already named {data.name!r}")
+    stored = data.model_dump(mode="json")
+    rule = AlertRule(id=uuid.uuid4(), org_id=actor.org_id, **stored)
+    session.add(rule)
+    await session.flush()
+    audit.record_for(session, actor, "alert_rule.created", "alert_rule", rule.id, after=stored)
+    return await get_rule(session, actor, rule.id)
+
+
+async def update_rule(
+    session: AsyncSession, actor: Actor, rule_id: uuid.UUID, data: AlertRuleUpdate
+) -> AlertRuleRead:
+    """Alerts already open stay as they are; the next evaluation uses the rule as changed."""
+    require(actor, Permission.CONFIGURE_PRODUCT)
+    repo = AlertRepository(session, actor.org_id)
+    rule = await _rule(repo, rule_id)
+    if data.condition is not None:
+        await _check(session, actor, data.condition)
+    if data.name is not None and not await repo.name_free(data.name, except_id=rule.id):
+        raise AlertRuleNameTaken(f"An alert rule is already named {data.name!r}")
+    changes = data.model_dump(mode="json", exclude_unset=True)
+    for key, value in changes.items():
+        setattr(rule, key, value)
+    await session.flush()
+    audit.record_for(session, actor, "alert_rule.updated", "alert_rule", rule.id, after=changes)
+    return await get_rule(session, actor, rule.id)
+
+
+async def delete_rule(session: AsyncSession, actor: Actor, rule_id: uuid.UUID) -> None:
+    """The rule, its alerts and its evaluation history."""
+    require(actor, Permission.CONFIGURE_PRODUCT)
+    repo = AlertRepository(session, actor.org_id)
+    rule = await _rule(repo, rule_id)
+    await repo.delete_rule(rule.id)
+    audit.record_for(session, actor, "alert_rule.deleted", "alert_rule", rule.id)
+
+
+async def list_evaluations(
+    session: AsyncSession, actor: Actor, rule_id: uuid.UUID, *, limit: int
+) -> list[AlertEvaluationRead]:
+    repo = AlertRepository(session, actor.org_id)
+    rule = await _rule(repo, rule_id)
+    return [
+        AlertEvaluationRead.model_validate(e) for e in await repo.evaluations(rule.id, limit=limit)
+    ]
+
+
+async def run_now(session: AsyncSession, actor: Actor, rule_id: uuid.UUID) -> RuleRunQueued:
+    """The rule evaluated over every account by a worker, once this transaction commits."""
+    require(actor, Permission.CONFIGURE_PRODUCT)
+    rule = await _rule(AlertRepository(session, actor.org_id), rule_id)
+    job_id = f"alerts:{rule.id}:run"
+    enqueue(
+        session, EVALUATE_RULE_JOB, job_id=job_id, org_id=str(actor.org_id), rule_id=str(rule.id)
+    )
+    return RuleRunQueued(job_id=job_id)
+
+
+# --- evaluation -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Plan:
+    """The organisation's active rules compiled once (the live chain shares it per run)."""
+
+    rules: list[tuple[AlertRule, CompiledRule]]
+
+
+async def plan(
+    session: AsyncSession,
+    org_id: uuid.UUID,
+    *,
+    now: datetime,
+    rule_id: uuid.UUID | None = None,
+) -> Plan:
+    """The active rules (or the one rule) compiled; a stored rule whose condition no longer
+    compiles (a metric since deleted) is left out and logged, not allowed to stop the others."""
+    repo = AlertRepository(session, org_id)
+    if rule_id is not None:
+        rule = await repo.rule(rule_id)
+        rules = [] if rule is None else [rule]
+    else:
+        rules = await repo.rules(active_only=True)
+    if not rules:
+        return Plan([])
+    fields = await _fields(session, org_id)
+    compiled = []
+    for rule in rules:
+        try:
+            condition = _CONDITION.validate_python(rule.condition)
+            compiled.append(
+                (rule, await _compiled(session, org_id, condition, now=now, fields=fields))
+            )
+        except InvalidFilter as exc:
+            log.warning("alert rule %s is not evaluated: %s", rule.id, exc.detail)
+    return Plan(compiled)
+
+
+async def evaluate(
+    session: AsyncSession,
+    org_id: uuid.UUID,
+    *,
+    trigger: EvaluationTrigger,
+    accounts_: list[uuid.UUID] | None = None,
+    now: datetime | None = None,
+    plan_: Plan | None = None,
+    rule_id: uuid.UUID | None = None,
+) -> int:
+    """Each rule of the plan (by default: every active rule, or the one rule) over `accounts_`
+    (by default every account), its alerts opened and its evaluation recorded, in the caller's
+    transaction. Returns how many alerts were opened."""
+    now = now or clock.now()
+    if accounts_ is not None and not accounts_:
+        return 0
+    if plan_ is None:
+        plan_ = await plan(session, org_id, now=now, rule_id=rule_id)
+    repo = AlertRepository(session, org_id)
+    fired = 0
+    for rule, compiled in plan_.rules:
+        counts = await repo.evaluate(
+            _policy(rule, rule.id), compiled, reason=_reason(rule), now=now, accounts=accounts_
+        )
+        # The live chain evaluates every few seconds: only its runs that matched an account
+        # are history worth keeping.
+        if trigger is not EvaluationTrigger.LIVE or counts.matched:
+            repo.add_evaluation(_evaluation(rule, counts, trigger, now, accounts_))
+        fired += counts.fired
+    return fired
+
+
+def _evaluation(
+    rule: AlertRule,
+    counts: Counts,
+    trigger: EvaluationTrigger,
+    now: datetime,
+    accounts_: list[uuid.UUID] | None,
+) -> AlertEvaluation:
+    return AlertEvaluation(
+        id=uuid.uuid4(),
+        rule_id=rule.id,
+        ran_at=now,
+        trigger=str(trigger),
+        accounts_evaluated=None if accounts_ is None else len(accounts_),
+        matched=counts.matched,
+        fired=counts.fired,
+        held_open=counts.held[Held.OPEN_ALERT],
+        held_by_delay=counts.held[Held.RETRIGGER_DELAY],
+        held_by_never_retrigger=counts.held[Held.NEVER_RETRIGGER],
+        excluded_churned=counts.held[Held.CHURNED_EXCLUDED],
+    )
+
+
+async def has_active_rules(session: AsyncSession, org_id: uuid.UUID) -> bool:
+    return await AlertRepository(session, org_id).has_active_rules()
+
+
+async def organisations_with_active_rules(session: AsyncSession) -> list[uuid.UUID]:
+    return await _organisations(session)
+
+
+async def prune_evaluations(session: AsyncSession, *, now: datetime | None = None) -> int:
+    before = (now or clock.now()) - timedelta(days=EVALUATIONS_KEPT_DAYS)
+    return await _prune_evaluations(session, before=before)
+
+
+def request_full_pass(session: AsyncSession, org_id: uuid.UUID, *, slot: str) -> None:
+    """Every active rule of the organisation over all its accounts, by a worker."""
+    enqueue(session, EVALUATE_ORG_JOB, job_id=f"alerts:{org_id}:{slot}", org_id=str(org_id))
+
+
+# --- preview and "why no alert" -----------------------------------------------------------
+
+
+async def _visible(session: AsyncSession, actor: Actor) -> Select[Any] | None:
+    return None if actor.sees_all_accounts else accounts.visible_account_ids(session, actor)
+
+
+def _verdict(row: dict[str, Any]) -> dict[str, Any]:
+    held = Held(row["held"]) if row["held"] is not None and row["matches"] else None
+    return {
+        "account_id": row["account_id"],
+        "account_name": row["account_name"],
+        "matches": row["matches"],
+        "fires": row["matches"] and held is None,
+        "held": held,
+        "may_fire_from": row["may_fire_from"] if held is Held.RETRIGGER_DELAY else None,
+        "open_alert_id": row["open_alert_id"],
+        "values": row["values"],
+    }
+
+
+async def _preview(
+    session: AsyncSession, actor: Actor, rule: AlertRule | AlertRuleDraft, rule_id: uuid.UUID | None
+) -> AlertPreviewRead:
+    now = clock.now()
+    condition = (
+        rule.condition
+        if isinstance(rule, AlertRuleDraft)
+        else _CONDITION.validate_python(rule.condition)
+    )
+    fields = await _fields(session, actor.org_id)
+    check_fields(condition, fields)
+    compiled = await _compiled(session, actor.org_id, condition, now=now, fields=fields)
+    counts, rows = await AlertRepository(session, actor.org_id).preview(
+        _policy(rule, rule_id),
+        compiled,
+        now=now,
+        visible=await _visible(session, actor),
+        limit=PREVIEW_ACCOUNTS,
+    )
+    return AlertPreviewRead(
+        matched=counts.matched,
+        would_fire=counts.fired,
+        held=counts.held,
+        accounts=[AlertVerdict.model_validate(_verdict(r)) for r in rows],
+    )
+
+
+async def preview_draft(
+    session: AsyncSession, actor: Actor, draft: AlertRuleDraft
+) -> AlertPreviewRead:
+    """A rule not yet saved: it has no earlier alerts, so only churned accounts are held."""
+    return await _preview(session, actor, draft, None)
+
+
+async def preview_rule(session: AsyncSession, actor: Actor, rule_id: uuid.UUID) -> AlertPreviewRead:
+    rule = await _rule(AlertRepository(session, actor.org_id), rule_id)
+    return await _preview(session, actor, rule, rule.id)
+
+
+async def account_verdicts(
+    session: AsyncSession, actor: Actor, account_id: uuid.UUID, *, now: datetime | None = None
+) -> list[AccountRuleVerdict]:
+    """Why each active rule does or does not alert on the account now."""
+    account = await accounts.get_account(session, actor, account_id)
+    now = now or clock.now()
+    repo = AlertRepository(session, actor.org_id)
+    verdicts = []
+    for rule, compiled in (await plan(session, actor.org_id, now=now)).rules:
+        row = await repo.account_verdict(_policy(rule, rule.id), compiled, account.id, now=now)
+        assert row is not None  # a live account the caller sees
+        verdicts.append(
+            AccountRuleVerdict.model_validate(
+                {
+                    **_verdict(row),
+                    "rule_id": rule.id,
+                    "rule_name": rule.name,
+                    "is_active": rule.is_active,
+                }
+            )
+        )
+    return verdicts
+
+
+# --- alerts -----------------------------------------------------------------------------------
+
+
+async def list_alerts(
+    session: AsyncSession,
+    actor: Actor,
+    filters: AlertFilters,
+    *,
+    limit: int,
+    offset: int,
+) -> Paged[AlertRead]:
+    """Newest first, of the accounts the caller may see."""
+    if filters.snoozed is not None:
+        filters = replace(filters, today=await org_today(session, actor.org_id))
+    rows, total = await AlertRepository(session, actor.org_id).page(
+        filters, visible=await _visible(session, actor), limit=limit, offset=offset
+    )
+    return Paged(
+        items=[AlertRead.model_validate(r) for r in rows], total=total, limit=limit, offset=offset
+    )
+
+
+async def _alert(session: AsyncSession, actor: Actor, alert_id: uuid.UUID) -> Alert:
+    alert = await AlertRepository(session, actor.org_id).alert(
+        alert_id, visible=await _visible(session, actor)
+    )
+    if alert is None:
+        raise AlertNotFound()
+    return alert
+
+
+async def _read(session: AsyncSession, actor: Actor, alert: Alert) -> AlertRead:
+    await session.flush()
+    row = await AlertRepository(session, actor.org_id).alert_row(alert.id)
+    return AlertRead.model_validate(row)
+
+
+async def dismiss_alert(session: AsyncSession, actor: Actor, alert_id: uuid.UUID) -> AlertRead:
+    """Dismissed stays dismissed: dismissing again changes nothing."""
+    alert = await _alert(session, actor, alert_id)
+    if alert.status == AlertStatus.OPEN:
+        alert.status = str(AlertStatus.DISMISSED)
+        alert.dismissed_at = clock.now()
+        alert.dismissed_by = actor.user_id
+    return await _read(session, actor, alert)
+
+
+async def snooze_alert(
+    session: AsyncSession, actor: Actor, alert_id: uuid.UUID, data: AlertSnooze
+) -> AlertRead:
+    alert = await _alert(session, actor, alert_id)
+    if alert.status != AlertStatus.OPEN:
+        raise AlertDismissed("Only an open alert can be snoozed")
+    alert.snoozed_until = data.until
+    return await _read(session, actor, alert)
+
+
+async def delete_alert(session: AsyncSession, actor: Actor, alert_id: uuid.UUID) -> None:
+    """Gone as if it never existed (the rule may fire again for the account)."""
+    alert = await _alert(session, actor, alert_id)
+    await AlertRepository(session, actor.org_id).delete(
+        alert_ids=[alert.id], rule_id=None, visible=None
+    )
+
+
+async def _selection_rule(session: AsyncSession, actor: Actor, selection: AlertSelection) -> None:
+    if selection.rule_id is not None:
+        await _rule(AlertRepository(session, actor.org_id), selection.rule_id)
+
+
+async def bulk_dismiss(
+    session: AsyncSession, actor: Actor, selection: AlertSelection
+) -> BulkResult:
+    """The open ones among the selected alerts the caller may see."""
+    await _selection_rule(session, actor, selection)
+    count = await AlertRepository(session, actor.org_id).dismiss(
+        alert_ids=selection.alert_ids,
+        rule_id=selection.rule_id,
+        visible=await _visible(session, actor),
+        by=actor.user_id,
+        now=clock.now(),
+    )
+    return BulkResult(count=count)
+
+
+async def bulk_delete(session: AsyncSession, actor: Actor, selection: AlertSelection) -> BulkResult:
+    """The selected alerts the caller may see, as if they never existed."""
+    await _selection_rule(session, actor, selection)
+    count = await AlertRepository(session, actor.org_id).delete(
+        alert_ids=selection.alert_ids,
+        rule_id=selection.rule_id,
+        visible=await _visible(session, actor),
+    )
+    return BulkResult(count=count)

@@ -1,0 +1,71 @@
+import { render, screen, waitFor, within } from "@testing-library/react";
+import userEvent from "@testing-library/user-event";
+import { MemoryRouter } from "react-router";
+import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import { resetSessionForTests, startSession } from "../../api/session";
+import { Providers } from "../../app/Providers";
+import { createQueryClient } from "../../app/queryClient";
+import { fakeApi, json } from "../../test/fakeApi";
+import { AlertsPage } from "./AlertsPage";
+import type { AlertRead } from "./queries";
+
+const LOAD = { timeout: 5_000 };
+const ALERT: AlertRead = {
+  id: "00000000-0000-0000-0000-000000000401",
+  rule_id: "00000000-0000-0000-0000-000000000402",
+  rule_name: "Renewal at risk",
+  type: "renewal",
+  account_id: "00000000-0000-0000-0000-000000000403",
+  account_name: "Acme",
+  fired_at: "2026-03-01T10:00:00Z",
+  status: "open",
+  reason: "Renews soon with a poor health band",
+  values: { "health.band": "poor", renewal_on: "2026-04-01" },
+  snoozed_until: null,
+  dismissed_at: null,
+  dismissed_by: null,
+};
+
+function renderPage() {
+  startSession("token");
+  const queries: string[] = [];
+  const dismissed: string[] = [];
+  fakeApi({
+    "GET /api/v1/alerts": (request) => {
+      queries.push(new URL(request.url).search);
+      return json({ items: [ALERT], total: 1, limit: 50, offset: 0 });
+    },
+    [`POST /api/v1/alerts/${ALERT.id}/dismiss`]: () => {
+      dismissed.push(ALERT.id);
+      return json({ ...ALERT, status: "dismissed" });
+    },
+  });
+  render(
+    <Providers queryClient={createQueryClient()}>
+      <MemoryRouter>
+        <AlertsPage />
+      </MemoryRouter>
+    </Providers>,
+  );
+  return { queries, dismissed };
+}
+
+describe("the alerts inbox", { timeout: 30_000 }, () => {
+  beforeEach(() => resetSessionForTests());
+  afterEach(() => vi.unstubAllGlobals());
+
+  it("lists open, unsnoozed alerts with their reason and values, and dismisses one", async () => {
+    const user = userEvent.setup({ delay: null });
+    const { queries, dismissed } = renderPage();
+
+    const row = await screen.findByTestId("alert-row", {}, LOAD);
+    expect(row).toHaveTextContent("Renewal at risk");
+    expect(row).toHaveTextContent("Renews soon with a poor health band");
+    expect(row).toHaveTextContent("health.band: poor");
+    expect(queries[0]).toContain("status=open");
+    expect(queries[0]).toContain("snoozed=false");
+
+    await user.click(within(row).getByLabelText("Dismiss"));
+    await waitFor(() => expect(dismissed).toEqual([ALERT.id]));
+  });
+});

@@ -1,0 +1,209 @@
+import { ActionIcon, Anchor, Badge, Button, Card, Checkbox, Group, SegmentedControl, Select, Stack, Table, Text, Tooltip } from "@mantine/core";
+import { notifications } from "@mantine/notifications";
+import { IconAlarmSnooze, IconCheck, IconTrash } from "@tabler/icons-react";
+import { useState } from "react";
+import { Link } from "react-router";
+import { errorMessage } from "../../api/errors";
+import { PageHeader } from "../../components/PageHeader";
+import { formatDateTime, plural } from "../../components/format";
+import { CardSkeleton, EmptyState, ErrorState } from "../../components/states";
+import {
+  ALERT_TYPES,
+  type AlertRead,
+  type AlertStatus,
+  type AlertType,
+  useAlerts,
+  useBulkDeleteAlerts,
+  useBulkDismissAlerts,
+  useDeleteAlert,
+  useDismissAlert,
+  useSnoozeAlert,
+} from "./queries";
+
+const PAGE = 50;
+const SNOOZE_DAYS = 7;
+
+function inDays(days: number): string {
+  const day = new Date();
+  day.setDate(day.getDate() + days);
+  return day.toISOString().slice(0, 10);
+}
+
+function Values({ values }: { values: AlertRead["values"] }) {
+  return (
+    <Group gap={4}>
+      {Object.entries(values).map(([key, value]) => (
+        <Badge key={key} variant="light" color="gray" tt="none">
+          {key}: {value === null ? "—" : String(value)}
+        </Badge>
+      ))}
+    </Group>
+  );
+}
+
+/** The alerts inbox: alerts on the accounts you may see, newest first, with the rule's reason
+ * and the values that made the account match. */
+export function AlertsPage() {
+  const [status, setStatus] = useState<AlertStatus | "all">("open");
+  const [type, setType] = useState<AlertType | null>(null);
+  const [showSnoozed, setShowSnoozed] = useState(false);
+  const [offset, setOffset] = useState(0);
+  const [selected, setSelected] = useState<string[]>([]);
+  const alerts = useAlerts({
+    status: status === "all" ? undefined : status,
+    type: type ?? undefined,
+    snoozed: showSnoozed ? undefined : false,
+    limit: PAGE,
+    offset,
+  });
+  const dismiss = useDismissAlert();
+  const snooze = useSnoozeAlert();
+  const remove = useDeleteAlert();
+  const bulkDismiss = useBulkDismissAlerts();
+  const bulkDelete = useBulkDeleteAlerts();
+  const failed = (title: string) => (error: unknown) => notifications.show({ color: "red", title, message: errorMessage(error) });
+  const bulkDone = (verb: string) => (result: { count: number }) => {
+    setSelected([]);
+    notifications.show({ color: "tenure", title: `${plural(result.count, "alert")} ${verb}`, message: "" });
+  };
+  const items = alerts.data?.items ?? [];
+  const total = alerts.data?.total ?? 0;
+  const toggle = (id: string) => setSelected((s) => (s.includes(id) ? s.filter((x) => x !== id) : [...s, id]));
+
+  return (
+    <Stack gap="lg">
+      <PageHeader title="Alerts" description="Alerts raised by your alert rules on the accounts you may see." />
+      <Group>
+        <SegmentedControl
+          value={status}
+          onChange={(v) => {
+            setStatus(v as AlertStatus | "all");
+            setOffset(0);
+          }}
+          data={[
+            { value: "open", label: "Open" },
+            { value: "dismissed", label: "Dismissed" },
+            { value: "all", label: "All" },
+          ]}
+          data-testid="alerts-status"
+        />
+        <Select
+          placeholder="Any type"
+          clearable
+          w={180}
+          value={type}
+          onChange={(v) => {
+            setType(v as AlertType | null);
+            setOffset(0);
+          }}
+          data={ALERT_TYPES}
+        />
+        <Checkbox label="Show snoozed" checked={showSnoozed} onChange={(e) => setShowSnoozed(e.currentTarget.checked)} />
+        {selected.length > 0 && (
+          <Group gap="xs" ml="auto">
+            <Text size="sm">{plural(selected.length, "alert")} selected</Text>
+            <Button size="xs" variant="default" onClick={() => bulkDismiss.mutate({ alert_ids: selected }, { onSuccess: bulkDone("dismissed"), onError: failed("Could not dismiss") })}>
+              Dismiss
+            </Button>
+            <Button size="xs" color="red" variant="light" onClick={() => bulkDelete.mutate({ alert_ids: selected }, { onSuccess: bulkDone("deleted"), onError: failed("Could not delete") })}>
+              Delete
+            </Button>
+          </Group>
+        )}
+      </Group>
+      {alerts.isError ? (
+        <ErrorState error={alerts.error} onRetry={() => void alerts.refetch()} title="Could not load alerts" />
+      ) : alerts.isPending ? (
+        <CardSkeleton />
+      ) : items.length === 0 ? (
+        <EmptyState title="No alerts" description="Nothing matches these filters." />
+      ) : (
+        <Card withBorder radius="lg" p={0}>
+          <Table verticalSpacing="sm" horizontalSpacing="md" data-testid="alerts-table">
+            <Table.Thead bg="gray.0">
+              <Table.Tr>
+                <Table.Th w={40} />
+                <Table.Th>Account</Table.Th>
+                <Table.Th>Alert</Table.Th>
+                <Table.Th>Values</Table.Th>
+                <Table.Th>Fired</Table.Th>
+                <Table.Th />
+              </Table.Tr>
+            </Table.Thead>
+            <Table.Tbody>
+              {items.map((a) => (
+                <Table.Tr key={a.id} data-testid="alert-row">
+                  <Table.Td>
+                    <Checkbox aria-label={`Select ${a.account_name}`} checked={selected.includes(a.id)} onChange={() => toggle(a.id)} />
+                  </Table.Td>
+                  <Table.Td>
+                    <Anchor component={Link} to={`/accounts/${a.account_id}`}>
+                      {a.account_name}
+                    </Anchor>
+                  </Table.Td>
+                  <Table.Td>
+                    <Group gap={6}>
+                      <Text fw={500}>{a.rule_name}</Text>
+                      <Badge variant="light">{a.type}</Badge>
+                      {a.status === "dismissed" && <Badge color="gray">dismissed</Badge>}
+                      {a.snoozed_until && <Badge color="yellow">snoozed until {a.snoozed_until}</Badge>}
+                    </Group>
+                    <Text size="sm" c="dimmed">
+                      {a.reason}
+                    </Text>
+                  </Table.Td>
+                  <Table.Td>
+                    <Values values={a.values} />
+                  </Table.Td>
+                  <Table.Td>{formatDateTime(a.fired_at)}</Table.Td>
+                  <Table.Td>
+                    <Group gap={4} justify="flex-end" wrap="nowrap">
+                      {a.status === "open" && (
+                        <>
+                          <Tooltip label="Dismiss">
+                            <ActionIcon variant="subtle" aria-label="Dismiss" onClick={() => dismiss.mutate(a.id, { onError: failed("Could not dismiss") })}>
+                              <IconCheck size={16} />
+                            </ActionIcon>
+                          </Tooltip>
+                          <Tooltip label={`Snooze ${SNOOZE_DAYS} days`}>
+                            <ActionIcon
+                              variant="subtle"
+                              aria-label="Snooze"
+                              onClick={() => snooze.mutate({ id: a.id, until: inDays(SNOOZE_DAYS) }, { onError: failed("Could not snooze") })}
+                            >
+                              <IconAlarmSnooze size={16} />
+                            </ActionIcon>
+                          </Tooltip>
+                        </>
+                      )}
+                      <Tooltip label="Delete">
+                        <ActionIcon variant="subtle" color="red" aria-label="Delete" onClick={() => remove.mutate(a.id, { onError: failed("Could not delete") })}>
+                          <IconTrash size={16} />
+                        </ActionIcon>
+                      </Tooltip>
+                    </Group>
+                  </Table.Td>
+                </Table.Tr>
+              ))}
+            </Table.Tbody>
+          </Table>
+        </Card>
+      )}
+      {total > PAGE && (
+        <Group justify="space-between">
+          <Text size="sm" c="dimmed">
+            {offset + 1}–{Math.min(offset + PAGE, total)} of {total}
+          </Text>
+          <Group gap="xs">
+            <Button size="xs" variant="default" disabled={offset === 0} onClick={() => setOffset(offset - PAGE)}>
+              Previous
+            </Button>
+            <Button size="xs" variant="default" disabled={offset + PAGE >= total} onClick={() => setOffset(offset + PAGE)}>
+              Next
+            </Button>
+          </Group>
+        </Group>
+      )}
+    </Stack>
+  );
+}
