@@ -10,8 +10,8 @@ from domain.emails.service import SmtpConfig
 from workers import queue
 from workers.jobs import (  # noqa: F401  # registers the areas' jobs
     accounts,
-    churn,
     alerts,
+    churn,
     emails,
     health,
     integration,
