@@ -80,6 +80,8 @@ export const routes = [
               {
                 path: "admin/health/backtest",
                 element: <RequirePermission permission="configure_product"><HealthBacktestPage /></RequirePermission>,
+              },
+              {
                 path: "admin/alert-rules",
                 element: <RequirePermission permission="configure_product"><AlertRulesPage /></RequirePermission>,
               },
