@@ -1,6 +1,7 @@
 """A health model compiled to SQL: the expressions that score every account of a query at once,
 as `domain.health.scoring` defines the maths (a test holds them to it). Pure: it takes the
-model's components and the SQL of each metric they use, and returns SQLAlchemy expressions."""
+model's components and the SQL of each metric (or dimension) they use, and returns SQLAlchemy
+expressions."""
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -12,6 +13,7 @@ from sqlalchemy import (
     Numeric,
     Select,
     SQLColumnExpression,
+    String,
     and_,
     case,
     cast,
@@ -27,6 +29,7 @@ from domain.health.scoring import (
     Linear,
     Percentile,
     Ranges,
+    Values,
 )
 from domain.health.scoring import (
     Mapping as ScoreMapping,
@@ -89,6 +92,12 @@ def _mapped(
                 if whens
                 else _number(ranges[-1].score)
             )
+        case Values(scores, other):
+            # A dimension's value is text: compared as it is, never cast to a number.
+            return case(
+                *((value == literal(v, String), _number(score)) for v, score in scores),
+                else_=_number(other) if other is not None else null(),
+            )
         case Percentile() if rank is not None:
             return 100 * cast(rank, Numeric)
         case Percentile():
@@ -114,7 +123,12 @@ def compile_model(
     so no expression is repeated inside another."""
     cells = [(i, j, m) for i, c in enumerate(components) for j, m in enumerate(c.metrics)]
     read = rows.add_columns(
-        *(cast(metrics[m.metric], Numeric).label(value_column(i, j)) for i, j, m in cells)
+        *(
+            cast(metrics[m.metric], String if isinstance(m.mapping, Values) else Numeric).label(
+                value_column(i, j)
+            )
+            for i, j, m in cells
+        )
     ).subquery("health_values")
     kept = [read.c[c.name] for c in rows.selected_columns]
     values = [read.c[value_column(i, j)] for i, j, _ in cells]

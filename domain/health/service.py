@@ -13,6 +13,7 @@ from typing import Any
 from pydantic import TypeAdapter
 from sqlalchemy import (
     ColumnElement,
+    SQLColumnExpression,
     and_,
     false,
     func,
@@ -33,12 +34,14 @@ from domain.filters.schemas import Condition
 from domain.health import backtest as backtests
 from domain.health import scoring
 from domain.health.backtest import Outcome
+from domain.health.compile import Component
 from domain.health.errors import (
     DefaultModelKept,
     HealthModelNameTaken,
     HealthModelNotFound,
     NoShadowVersion,
     SegmentOrderMismatch,
+    UnknownHealthDimension,
     UnknownHealthMetric,
 )
 from domain.health.models import AccountHealth, AccountHealthDay, HealthModel, HealthModelVersion
@@ -66,6 +69,7 @@ from domain.health.schemas import (
     HealthTrendPoint,
     HealthTrendRead,
     MetricBreakdown,
+    ValuesMapping,
     to_compile,
 )
 from domain.metrics import service as metrics
@@ -215,13 +219,27 @@ async def _check(
     components: Sequence[HealthComponent],
     condition: Condition | None,
 ) -> None:
-    """Every metric a component uses exists; the segment's filter compiles (422 if not)."""
+    """Every metric a component uses exists, and every dimension it maps to numbers; the
+    segment's filter compiles (422 if not)."""
+    used = [m for c in components for m in c.metrics]
     known = await metrics.org_metrics(session, actor.org_id)
-    unknown = sorted({m.metric for c in components for m in c.metrics} - set(known))
+    unknown = sorted(
+        {m.metric for m in used if not isinstance(m.mapping, ValuesMapping)} - set(known)
+    )
+    dimensions = await accounts.dimension_fields(session, actor.org_id)
     if unknown:
+        also = sorted(set(unknown) & set(dimensions))
         raise UnknownHealthMetric(
             f"unknown metric {', '.join(map(repr, unknown))}; "
             f"metrics are: {', '.join(sorted(known))}"
+            + (f" ({', '.join(also)}: a dimension takes a values mapping)" if also else "")
+        )
+    unknown = sorted({m.metric for m in used if isinstance(m.mapping, ValuesMapping)})
+    unknown = [k for k in unknown if k not in dimensions]
+    if unknown:
+        raise UnknownHealthDimension(
+            f"unknown dimension {', '.join(map(repr, unknown))}; "
+            f"dimensions are: {', '.join(sorted(dimensions))}"
         )
     if condition is not None:
         await accounts.compile_filter(
@@ -420,6 +438,8 @@ class Plan:
     org_id: uuid.UUID
     scored: list[_Scored]
     metrics: dict[str, Metric]
+    # Each dimension's value per account as text, for values mappings.
+    dimensions: dict[str, SQLColumnExpression[Any]]
     bands: scoring.Bands
 
 
@@ -453,6 +473,11 @@ async def plan(session: AsyncSession, org_id: uuid.UUID, today: date) -> Plan:
         org_id=org_id,
         scored=scored,
         metrics=await metrics.org_metrics(session, org_id, today=today),
+        dimensions={
+            k: f.expression
+            for k, f in (await accounts.dimension_fields(session, org_id)).items()
+            if f.expression is not None
+        },
         bands=scoring.Bands(stored_bands.good_from, stored_bands.average_from)
         if stored_bands
         else scoring.Bands(),
@@ -473,8 +498,9 @@ def _scores(
         list(draft) if draft is not None else _COMPONENTS.validate_python(scored.version.components)
     )
     expressions = {k: m.expression for k, m in plan.metrics.items() if m.valid}
+    expressions.update(_dimensions(plan, components))
     used = {m.metric for c in components for m in c.metrics}
-    # A metric removed since the version was saved has no value: its metrics are no data.
+    # A metric or dimension removed since the version was saved has no value: no data.
     expressions.update({k: null() for k in used - set(expressions)})
     return VersionScores(
         org_id=plan.org_id,
@@ -486,6 +512,14 @@ def _scores(
         now=now,
         accounts=accounts_,
     )
+
+
+def _dimensions(plan: Plan, components: Sequence[Component]) -> dict[str, SQLColumnExpression[Any]]:
+    """The dimensions the components map to numbers, as each account has them now."""
+    mapped = {
+        m.metric for c in components for m in c.metrics if isinstance(m.mapping, scoring.Values)
+    }
+    return {k: plan.dimensions[k] for k in mapped if k in plan.dimensions}
 
 
 async def compute(
@@ -593,7 +627,20 @@ async def backtest(
         org_id=actor.org_id,
         version_id=version.id,
         components=components,
-        metrics=snapshot_metrics(sorted({m.metric for c in components for m in c.metrics})),
+        # The snapshots hold metrics only: a dimension is replayed with its value now.
+        metrics={
+            **snapshot_metrics(
+                sorted(
+                    {
+                        m.metric
+                        for c in components
+                        for m in c.metrics
+                        if not isinstance(m.mapping, scoring.Values)
+                    }
+                )
+            ),
+            **_dimensions(plan_, components),
+        },
         assignment=scored.assignment,
         bands=plan_.bands,
         now=now,
@@ -648,6 +695,9 @@ async def account_health(
     version, model = found
     components = _COMPONENTS.validate_python(version.components)
     labels = {k: m.label for k, m in (await metrics.org_metrics(session, actor.org_id)).items()}
+    labels.update(
+        {k: f.label for k, f in (await accounts.dimension_fields(session, actor.org_id)).items()}
+    )
     parts = scoring.breakdown(
         [(part["score"], c.weight) for part, c in zip(stored.components, components, strict=True)]
     )
