@@ -522,6 +522,19 @@ def _dimensions(plan: Plan, components: Sequence[Component]) -> dict[str, SQLCol
     return {k: plan.dimensions[k] for k in mapped if k in plan.dimensions}
 
 
+def _replayed_metrics(
+    plan: Plan, components: Sequence[Component]
+) -> dict[str, SQLColumnExpression[Any]]:
+    """The components' metrics as a replayed day's snapshot holds them. The snapshots hold
+    metrics only: a dimension is replayed with its value now."""
+    numeric = {
+        m.metric for c in components for m in c.metrics if not isinstance(m.mapping, scoring.Values)
+    }
+    replayed = {**snapshot_metrics(sorted(numeric)), **_dimensions(plan, components)}
+    # A dimension removed since the version was saved has no value: no data.
+    return {m.metric: replayed.get(m.metric, null()) for c in components for m in c.metrics}
+
+
 async def compute(
     session: AsyncSession,
     org_id: uuid.UUID,
@@ -555,6 +568,31 @@ async def record_day(
     for scored in plan_.scored:
         if scored.shadow:
             written += await repo.record_shadow_day(today, _scores(plan_, scored, now, None))
+    return written
+
+
+async def replay_history(
+    session: AsyncSession, org_id: uuid.UUID, *, since: date, until: date
+) -> int:
+    """The daily history from `since` to `until` rebuilt from the metric snapshots of those
+    days, by the live versions of today's models (as a backtest replays them): one statement
+    per model. For history recorded before scores were (a loaded or imported past)."""
+    now = clock.now()
+    plan_ = await plan(session, org_id, await org_today(session, org_id, now=now))
+    repo = HealthRepository(session, org_id)
+    written = 0
+    for scored in plan_.scored:
+        if scored.shadow:
+            continue
+        live = _scores(plan_, scored, now, None)
+        written += await repo.record_replayed_days(
+            replace(
+                live,
+                metrics=_replayed_metrics(plan_, live.components),
+                replay_day=since,
+                replay_until=until,
+            )
+        )
     return written
 
 
@@ -627,20 +665,7 @@ async def backtest(
         org_id=actor.org_id,
         version_id=version.id,
         components=components,
-        # The snapshots hold metrics only: a dimension is replayed with its value now.
-        metrics={
-            **snapshot_metrics(
-                sorted(
-                    {
-                        m.metric
-                        for c in components
-                        for m in c.metrics
-                        if not isinstance(m.mapping, scoring.Values)
-                    }
-                )
-            ),
-            **_dimensions(plan_, components),
-        },
+        metrics=_replayed_metrics(plan_, components),
         assignment=scored.assignment,
         bands=plan_.bands,
         now=now,
