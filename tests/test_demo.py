@@ -1,6 +1,7 @@
 """The demo organisation `make run` loads into an empty database (and the browser tests use)
 shows every area with history, written through the services as a user's changes would be."""
 
+from datetime import timedelta
 from typing import Any
 
 from sqlalchemy import func, select
@@ -18,6 +19,10 @@ from domain.accounts.models import (
     NpsResponse,
     StatusUpdate,
 )
+from domain.common import clock
+from domain.health import service as health
+from domain.health.models import AccountHealthDay
+from domain.health.schemas import BacktestRequest
 from domain.interactions import service as interactions
 from domain.interactions.models import Interaction, Note, Ticket
 from domain.metrics.models import AccountMetricSnapshot
@@ -26,6 +31,7 @@ from domain.usage.models import ContactAccount
 from domain.users.actor import Actor
 from domain.users.permissions import Permission
 from scripts import demo
+from scripts.demo.year import FORMER_CUSTOMERS, YEAR
 
 
 async def _count(session: AsyncSession, model: Any, *where: Any) -> int:
@@ -48,7 +54,7 @@ async def test_the_demo_shows_every_area_with_history(session: AsyncSession) -> 
     churned = list(
         await session.scalars(select(Account).where(*of_org, Account.churned_on.is_not(None)))
     )
-    assert len(churned) == 6
+    assert len(churned) == 6 + FORMER_CUSTOMERS
     for account in churned:
         event = await session.scalar(
             select(ChurnEvent).where(
@@ -98,6 +104,28 @@ async def test_the_demo_shows_every_area_with_history(session: AsyncSession) -> 
         session, AccountMetricSnapshot, AccountMetricSnapshot.org_id == org.id
     )
     assert snapshotted > 0
+
+    # A year of history, with churn the default model foresaw: its backtest separates the
+    # accounts lost within 90 days from those that stayed, on days across the year.
+    today = clock.today_in(org.time_zone, clock.now())
+    first_day = today - timedelta(days=YEAR - 1)
+    for model in (AccountMetricSnapshot, AccountHealthDay):
+        days = await session.scalar(
+            select(func.count(func.distinct(model.day))).where(
+                model.org_id == org.id, model.day >= first_day
+            )
+        )
+        assert days == YEAR, model
+    default = next(m for m in await health.list_models(session, admin) if m.default)
+    for days_ago in (330, 240, 150, 100):
+        result = await health.backtest(
+            session,
+            admin,
+            default.id,
+            BacktestRequest(day=today - timedelta(days=days_ago), horizon_days=90),
+        )
+        assert result.churned >= 4, days_ago
+        assert result.auc is not None and result.auc > 0.7, (days_ago, result.auc)
 
 
 async def test_the_demo_does_not_contradict_itself(session: AsyncSession) -> None:

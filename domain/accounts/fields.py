@@ -157,6 +157,50 @@ def account_fields(
     return fields
 
 
+def _named(column: SQLColumnExpression[Any], items: Sequence[Tier | LifecycleStage]) -> Any:
+    """A tier's or stage's name from its id, without a join (NULL without one)."""
+    if not items:
+        return null()
+    return case({item.id: item.name for item in items}, value=column)
+
+
+def dimensions(
+    *,
+    custom_fields: Sequence[CustomField],
+    tiers: Sequence[Tier],
+    stages: Sequence[LifecycleStage],
+) -> dict[str, FieldDef]:
+    """The dimensions a health model can map to numbers, each with its text value per account:
+    the tier, the lifecycle stage and the text and select custom fields."""
+    T = FieldType
+    fields = [
+        FieldDef("tier", "Tier", T.CATEGORY, _named(Account.tier_id, tiers), options=_names(tiers)),
+        FieldDef(
+            "stage",
+            "Lifecycle stage",
+            T.CATEGORY,
+            _named(Account.stage_id, stages),
+            options=_names(stages),
+        ),
+        *(
+            FieldDef(
+                f"custom.{cf.key}",
+                cf.label,
+                _CUSTOM_TYPES[cf.type],
+                custom_value_expression(cf),
+                options=tuple(cf.options),
+            )
+            for cf in custom_fields
+            if cf.type in (CustomFieldType.TEXT, CustomFieldType.CATEGORY)
+        ),
+    ]
+    return {f.key: f for f in fields}
+
+
+def _names(items: Sequence[Tier | LifecycleStage]) -> tuple[str, ...]:
+    return tuple(item.name for item in items)
+
+
 HEALTH_PREFIX = "health."
 _BANDS = ("good", "average", "poor")
 

@@ -20,6 +20,7 @@ from domain.accounts.fields import (
     HEALTH_PREFIX,
     account_fields,
     check_columns,
+    dimensions,
     health_fields,
     needs_fields,
     sort_order,
@@ -101,6 +102,17 @@ async def filter_fields(session: AsyncSession, actor: Actor) -> dict[str, FieldD
             fields.setdefault(field.key, field)
     fields.update(health_fields(today, await config.health_model_names()))
     return fields
+
+
+async def dimension_fields(session: AsyncSession, org_id: uuid.UUID) -> dict[str, FieldDef]:
+    """The dimensions a health model can map to numbers (tier, stage, text and select custom
+    fields), each with its value per account as text."""
+    config = ConfigRepository(session, org_id)
+    return dimensions(
+        custom_fields=await config.all(CustomField),
+        tiers=await config.all(Tier),
+        stages=await config.all(LifecycleStage),
+    )
 
 
 async def offered_fields(session: AsyncSession, actor: Actor) -> list[FieldDef]:

@@ -1,6 +1,7 @@
 """A health model compiled to SQL: the expressions that score every account of a query at once,
 as `domain.health.scoring` defines the maths (a test holds them to it). Pure: it takes the
-model's components and the SQL of each metric they use, and returns SQLAlchemy expressions."""
+model's components and the SQL of each metric (or dimension) they use, and returns SQLAlchemy
+expressions."""
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -12,6 +13,7 @@ from sqlalchemy import (
     Numeric,
     Select,
     SQLColumnExpression,
+    String,
     and_,
     case,
     cast,
@@ -27,6 +29,7 @@ from domain.health.scoring import (
     Linear,
     Percentile,
     Ranges,
+    Values,
 )
 from domain.health.scoring import (
     Mapping as ScoreMapping,
@@ -69,7 +72,10 @@ def rank_column(metric: str) -> str:
 
 
 def _mapped(
-    mapping: ScoreMapping, value: ColumnElement[Any], rank: ColumnElement[Any] | None = None
+    mapping: ScoreMapping,
+    value: ColumnElement[Any],
+    rank: ColumnElement[Any] | None = None,
+    rank_within: ColumnElement[Any] | None = None,
 ) -> ColumnElement[Any]:
     match mapping:
         case Linear(low, high, invert):
@@ -89,11 +95,19 @@ def _mapped(
                 if whens
                 else _number(ranges[-1].score)
             )
+        case Values(scores, other):
+            # A dimension's value is text: compared as it is, never cast to a number.
+            return case(
+                *((value == literal(v, String), _number(score)) for v, score in scores),
+                else_=_number(other) if other is not None else null(),
+            )
         case Percentile() if rank is not None:
             return 100 * cast(rank, Numeric)
         case Percentile():
-            # percent_rank among the rows that have a value (NULLs form their own partition).
-            rank = over(func.percent_rank(), partition_by=value.is_(None), order_by=value)
+            # percent_rank among the rows that have a value (NULLs form their own partition),
+            # of the same `rank_within` (a replay's day) when given.
+            partition = [value.is_(None)] if rank_within is None else [rank_within, value.is_(None)]
+            rank = over(func.percent_rank(), partition_by=partition, order_by=value)
             return 100 * cast(rank, Numeric)
 
 
@@ -106,41 +120,61 @@ def compile_model(
     components: Sequence[Component],
     rows: Select[*tuple[Any, ...]],
     metrics: Mapping[str, SQLColumnExpression[Any]],
+    *,
+    rank_within: str | None = None,
 ) -> Select[*tuple[Any, ...]]:
     """`rows` (a query whose columns are kept, e.g. the account's id) scored by `components`:
     with each metric's value (`value_column`), its score (`metric_score_column`), each
     component's score (`component_column`) and the overall `score`, NULL where there is no
     data. Each metric in `metrics` is read once, then the scores are taken level by level,
-    so no expression is repeated inside another."""
+    so no expression is repeated inside another. Percentiles rank among the rows with the same
+    value of the `rank_within` column of `rows` when given (each day of a replay apart)."""
     cells = [(i, j, m) for i, c in enumerate(components) for j, m in enumerate(c.metrics)]
-    read = rows.add_columns(
-        *(cast(metrics[m.metric], Numeric).label(value_column(i, j)) for i, j, m in cells)
-    ).subquery("health_values")
+    reading = rows.add_columns(
+        *(
+            cast(metrics[m.metric], String if isinstance(m.mapping, Values) else Numeric).label(
+                value_column(i, j)
+            )
+            for i, j, m in cells
+        )
+    )
+    # OFFSET 0 keeps PostgreSQL from folding each level into the next, which would read and
+    # map every value once per use above it (a metric's JSON value decoded a dozen times).
+    read = reading.offset(0).subquery("health_values")
     kept = [read.c[c.name] for c in rows.selected_columns]
     values = [read.c[value_column(i, j)] for i, j, _ in cells]
-    mapped = select(
-        *kept,
-        *values,
-        *(
-            case(
-                (read.c[value_column(i, j)].is_(None), null()),
-                else_=func.round(
-                    _mapped(
-                        m.mapping, read.c[value_column(i, j)], read.c.get(rank_column(m.metric))
+    mapped = (
+        select(
+            *kept,
+            *values,
+            *(
+                case(
+                    (read.c[value_column(i, j)].is_(None), null()),
+                    else_=func.round(
+                        _mapped(
+                            m.mapping,
+                            read.c[value_column(i, j)],
+                            read.c.get(rank_column(m.metric)),
+                            read.c[rank_within] if rank_within is not None else None,
+                        ),
+                        METRIC_SCORE_PLACES,
                     ),
-                    METRIC_SCORE_PLACES,
-                ),
-            ).label(metric_score_column(i, j))
-            for i, j, m in cells
-        ),
-    ).subquery("health_metric_scores")
+                ).label(metric_score_column(i, j))
+                for i, j, m in cells
+            ),
+        )
+        .offset(0)
+        .subquery("health_metric_scores")
+    )
     component_scores = []
     for i, component in enumerate(components):
         scored = [mapped.c[metric_score_column(i, j)] for j in range(len(component.metrics))]
         total = sum((func.coalesce(s, 0) for s in scored[1:]), func.coalesce(scored[0], 0))
         mean = total / func.nullif(func.num_nonnulls(*scored), 0)
         component_scores.append(_half_up(mean).label(component_column(i)))
-    by_component = select(*mapped.c, *component_scores).subquery("health_component_scores")
+    by_component = (
+        select(*mapped.c, *component_scores).offset(0).subquery("health_component_scores")
+    )
     scores = [by_component.c[component_column(i)] for i in range(len(components))]
     points = [
         func.coalesce(s * _number(c.weight), 0) for s, c in zip(scores, components, strict=True)

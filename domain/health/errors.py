@@ -29,3 +29,8 @@ class UnknownHealthMetric(RuleViolation):
 class SegmentOrderMismatch(RuleViolation):
     code = "segment_order_mismatch"
     title = "The order must list every segment model once"
+
+
+class UnknownHealthDimension(RuleViolation):
+    code = "unknown_health_dimension"
+    title = "A component maps values of a dimension accounts do not have"

@@ -66,8 +66,9 @@ class VersionScores:
     now: datetime
     accounts: Sequence[uuid.UUID] | None
     # Replayed on a past day: the metrics are that day's snapshot (`snapshot_metrics`), and
-    # the accounts those not churned by then.
+    # the accounts those not churned by then; each day up to `replay_until` when given.
     replay_day: date | None = None
+    replay_until: date | None = None
 
 
 def snapshot_metrics(keys: Sequence[str]) -> dict[str, SQLColumnExpression[Any]]:
@@ -86,13 +87,25 @@ def _version_scores(v: VersionScores) -> Select[Any]:
         rows = rows.outerjoin(
             AccountMetricValues, AccountMetricValues.account_id == Account.id
         ).where(Account.churned_on.is_(None))
-    else:
+    elif v.replay_until is None:
         rows = rows.join(
             AccountMetricSnapshot,
             (AccountMetricSnapshot.account_id == Account.id)
             & (AccountMetricSnapshot.day == v.replay_day),
         ).where(
             (Account.churned_on.is_(None)) | (Account.churned_on > v.replay_day),
+        )
+    else:
+        rows = (
+            rows.add_columns(AccountMetricSnapshot.day.label("day"))
+            .join(
+                AccountMetricSnapshot,
+                (AccountMetricSnapshot.account_id == Account.id)
+                & AccountMetricSnapshot.day.between(v.replay_day, v.replay_until),
+            )
+            .where(
+                (Account.churned_on.is_(None)) | (Account.churned_on > AccountMetricSnapshot.day),
+            )
         )
     rows = rows.where(Account.org_id == v.org_id, Account.deleted_at.is_(None), v.assignment)
     if v.accounts is not None and ranks:
@@ -128,7 +141,10 @@ def _version_scores(v: VersionScores) -> Select[Any]:
         )
     elif v.accounts is not None:
         rows = rows.where(Account.id.in_(v.accounts))
-    s = compile_model(v.components, rows, v.metrics).subquery("health_scores")
+    days = v.replay_until is not None
+    s = compile_model(v.components, rows, v.metrics, rank_within="day" if days else None).subquery(
+        "health_scores"
+    )
     breakdown = func.jsonb_build_array(
         *(
             func.jsonb_build_object(
@@ -161,7 +177,7 @@ def _version_scores(v: VersionScores) -> Select[Any]:
         breakdown.label("components"),
         literal(v.now, DateTime(timezone=True)).label("computed_at"),
     )
-    return scores
+    return scores.add_columns(s.c.day) if days else scores
 
 
 class HealthRepository:
@@ -367,6 +383,25 @@ class HealthRepository:
                 s.c.account_id,
                 literal(day),
                 true(),
+                s.c.org_id,
+                s.c.version_id,
+                s.c.score,
+                s.c.band,
+                _component_scores(s.c.components),
+            ),
+        )
+        return await self._upsert_days(stmt)
+
+    async def record_replayed_days(self, scores: VersionScores) -> int:
+        """The version's scores of each day from `scores.replay_day` to `replay_until`, replayed
+        over that day's metric snapshots, as those days' history: one statement."""
+        s = _version_scores(scores).subquery()
+        stmt = pg_insert(D).from_select(
+            ["account_id", "day", "shadow", "org_id", "version_id", "score", "band", "components"],
+            select(
+                s.c.account_id,
+                s.c.day,
+                false(),
                 s.c.org_id,
                 s.c.version_id,
                 s.c.score,

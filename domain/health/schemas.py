@@ -30,6 +30,7 @@ Weight = Annotated[Decimal, Field(gt=0, le=1000, max_digits=8, decimal_places=3)
 MAX_COMPONENTS = 12
 MAX_METRICS_PER_COMPONENT = 10
 MAX_RANGES = 20
+MAX_VALUES = 100
 
 
 class LinearMapping(RequestModel):
@@ -80,14 +81,44 @@ class PercentileMapping(RequestModel):
     kind: Literal["percentile"]
 
 
+DimensionValue = Annotated[str, StringConstraints(min_length=1, max_length=200)]
+
+
+class ValueScore(RequestModel):
+    value: DimensionValue = Field(examples=["Tier 1"])
+    score: Score = Field(examples=[100])
+
+
+class ValuesMapping(RequestModel):
+    """A dimension (tier, stage, a text or select custom field) mapped to numbers: each listed
+    value scores its score, any other value `other` (null: other values count as no data). An
+    account without a value has no data."""
+
+    kind: Literal["values"]
+    scores: Annotated[list[ValueScore], Field(min_length=1, max_length=MAX_VALUES)]
+    other: Score | None = Field(None, examples=[40])
+
+    @model_validator(mode="after")
+    def _distinct(self) -> "ValuesMapping":
+        if problem := scoring.values_problem(self._scores(), self.other):
+            raise ValueError(problem)
+        return self
+
+    def _scores(self) -> tuple[tuple[str, Decimal], ...]:
+        return tuple((s.value, s.score) for s in self.scores)
+
+
 MetricMapping = Annotated[
-    LinearMapping | RangesMapping | PercentileMapping, Field(discriminator="kind")
+    LinearMapping | RangesMapping | PercentileMapping | ValuesMapping,
+    Field(discriminator="kind"),
 ]
 
 
 class ComponentMetric(RequestModel):
     metric: str = Field(
-        description="A metric's key (built-in, custom or computed)", examples=["active_users_30d"]
+        description="A metric's key (built-in, custom or computed), or with a values mapping a "
+        "dimension's (`tier`, `stage`, `custom.<key>` of a text or select field)",
+        examples=["active_users_30d"],
     )
     mapping: MetricMapping
 
@@ -103,8 +134,12 @@ class HealthComponent(RequestModel):
 Components = Annotated[list[HealthComponent], Field(min_length=1, max_length=MAX_COMPONENTS)]
 
 
-def to_scoring(mapping: LinearMapping | RangesMapping | PercentileMapping) -> scoring.Mapping:
+def to_scoring(
+    mapping: LinearMapping | RangesMapping | PercentileMapping | ValuesMapping,
+) -> scoring.Mapping:
     match mapping:
+        case ValuesMapping():
+            return scoring.Values(mapping._scores(), mapping.other)
         case LinearMapping():
             return scoring.Linear(mapping.low, mapping.high, mapping.invert)
         case RangesMapping():
@@ -206,7 +241,7 @@ class ComponentBreakdown(BaseModel):
 class MetricBreakdown(BaseModel):
     metric: str
     label: str
-    value: float | None
+    value: float | str | None = Field(description="A dimension's value is its text")
     score: float | None = Field(description="0-100; null: no value")
 
 

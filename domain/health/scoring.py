@@ -58,7 +58,40 @@ class Percentile:
     value for the metric."""
 
 
-Mapping = Linear | Ranges | Percentile
+@dataclass(frozen=True)
+class Values:
+    """A dimension (tier, stage, a text or select custom field) mapped to numbers: each listed
+    value scores its score; any other value scores `other` (None: it counts as no data)."""
+
+    scores: tuple[tuple[str, Decimal], ...]
+    other: Decimal | None = None
+
+    def __post_init__(self) -> None:
+        if problem := values_problem(self.scores, self.other):
+            raise ValueError(problem)
+
+    def score_of(self, value: str) -> Decimal | None:
+        return dict(self.scores).get(value, self.other)
+
+
+Mapping = Linear | Ranges | Percentile | Values
+NumericMapping = Linear | Ranges | Percentile
+
+
+def values_problem(scores: Sequence[tuple[str, Decimal]], other: Decimal | None) -> str | None:
+    """Why a dimension's value scores are not a mapping, or None when they are."""
+    if not scores:
+        return "map at least one value"
+    seen: set[str] = set()
+    for value, score in scores:
+        if value in seen:
+            return f"the value {value!r} is mapped twice"
+        seen.add(value)
+        if not Decimal(0) <= score <= HUNDRED:
+            return f"a value's score must be between 0 and 100, not {score}"
+    if other is not None and not Decimal(0) <= other <= HUNDRED:
+        return f"the other values' score must be between 0 and 100, not {other}"
+    return None
 
 
 def ranges_problem(ranges: Sequence[Range]) -> str | None:
@@ -93,18 +126,26 @@ def percent_rank(value: Decimal, values: Sequence[Decimal]) -> Decimal:
 
 
 def metric_score(
-    mapping: Mapping, value: Decimal | None, rank: Decimal | None = None
+    mapping: Mapping, value: Decimal | str | None, rank: Decimal | None = None
 ) -> Decimal | None:
     """The 0-100 score of one metric's value (None: no data), to METRIC_SCORE_PLACES. A
     percentile mapping takes the value's percent rank (see `percent_rank`), computed over the
-    model's accounts."""
+    model's accounts; a dimension's value (text) takes a values mapping, and a value it does
+    not list without an `other` score is no data."""
     if value is None:
         return None
-    exact = _exact_score(mapping, value, rank)
+    if isinstance(mapping, Values) or isinstance(value, str):
+        if not isinstance(mapping, Values) or not isinstance(value, str):
+            raise ValueError("a dimension's value needs a values mapping, and only it")
+        exact = mapping.score_of(value)
+        if exact is None:
+            return None
+    else:
+        exact = _exact_score(mapping, value, rank)
     return exact.quantize(_METRIC_SCORE_QUANTUM, rounding=ROUND_HALF_UP)
 
 
-def _exact_score(mapping: Mapping, value: Decimal, rank: Decimal | None) -> Decimal:
+def _exact_score(mapping: NumericMapping, value: Decimal, rank: Decimal | None) -> Decimal:
     match mapping:
         case Linear(low, high, invert):
             if value <= low:

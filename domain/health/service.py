@@ -13,6 +13,7 @@ from typing import Any
 from pydantic import TypeAdapter
 from sqlalchemy import (
     ColumnElement,
+    SQLColumnExpression,
     and_,
     false,
     func,
@@ -33,12 +34,14 @@ from domain.filters.schemas import Condition
 from domain.health import backtest as backtests
 from domain.health import scoring
 from domain.health.backtest import Outcome
+from domain.health.compile import Component
 from domain.health.errors import (
     DefaultModelKept,
     HealthModelNameTaken,
     HealthModelNotFound,
     NoShadowVersion,
     SegmentOrderMismatch,
+    UnknownHealthDimension,
     UnknownHealthMetric,
 )
 from domain.health.models import AccountHealth, AccountHealthDay, HealthModel, HealthModelVersion
@@ -67,6 +70,7 @@ from domain.health.schemas import (
     HealthTrendPoint,
     HealthTrendRead,
     MetricBreakdown,
+    ValuesMapping,
     to_compile,
 )
 from domain.metrics import service as metrics
@@ -216,13 +220,27 @@ async def _check(
     components: Sequence[HealthComponent],
     condition: Condition | None,
 ) -> None:
-    """Every metric a component uses exists; the segment's filter compiles (422 if not)."""
+    """Every metric a component uses exists, and every dimension it maps to numbers; the
+    segment's filter compiles (422 if not)."""
+    used = [m for c in components for m in c.metrics]
     known = await metrics.org_metrics(session, actor.org_id)
-    unknown = sorted({m.metric for c in components for m in c.metrics} - set(known))
+    unknown = sorted(
+        {m.metric for m in used if not isinstance(m.mapping, ValuesMapping)} - set(known)
+    )
+    dimensions = await accounts.dimension_fields(session, actor.org_id)
     if unknown:
+        also = sorted(set(unknown) & set(dimensions))
         raise UnknownHealthMetric(
             f"unknown metric {', '.join(map(repr, unknown))}; "
             f"metrics are: {', '.join(sorted(known))}"
+            + (f" ({', '.join(also)}: a dimension takes a values mapping)" if also else "")
+        )
+    unknown = sorted({m.metric for m in used if isinstance(m.mapping, ValuesMapping)})
+    unknown = [k for k in unknown if k not in dimensions]
+    if unknown:
+        raise UnknownHealthDimension(
+            f"unknown dimension {', '.join(map(repr, unknown))}; "
+            f"dimensions are: {', '.join(sorted(dimensions))}"
         )
     if condition is not None:
         await accounts.compile_filter(
@@ -421,6 +439,8 @@ class Plan:
     org_id: uuid.UUID
     scored: list[_Scored]
     metrics: dict[str, Metric]
+    # Each dimension's value per account as text, for values mappings.
+    dimensions: dict[str, SQLColumnExpression[Any]]
     bands: scoring.Bands
 
 
@@ -454,6 +474,11 @@ async def plan(session: AsyncSession, org_id: uuid.UUID, today: date) -> Plan:
         org_id=org_id,
         scored=scored,
         metrics=await metrics.org_metrics(session, org_id, today=today),
+        dimensions={
+            k: f.expression
+            for k, f in (await accounts.dimension_fields(session, org_id)).items()
+            if f.expression is not None
+        },
         bands=scoring.Bands(stored_bands.good_from, stored_bands.average_from)
         if stored_bands
         else scoring.Bands(),
@@ -474,8 +499,9 @@ def _scores(
         list(draft) if draft is not None else _COMPONENTS.validate_python(scored.version.components)
     )
     expressions = {k: m.expression for k, m in plan.metrics.items() if m.valid}
+    expressions.update(_dimensions(plan, components))
     used = {m.metric for c in components for m in c.metrics}
-    # A metric removed since the version was saved has no value: its metrics are no data.
+    # A metric or dimension removed since the version was saved has no value: no data.
     expressions.update({k: null() for k in used - set(expressions)})
     return VersionScores(
         org_id=plan.org_id,
@@ -487,6 +513,27 @@ def _scores(
         now=now,
         accounts=accounts_,
     )
+
+
+def _dimensions(plan: Plan, components: Sequence[Component]) -> dict[str, SQLColumnExpression[Any]]:
+    """The dimensions the components map to numbers, as each account has them now."""
+    mapped = {
+        m.metric for c in components for m in c.metrics if isinstance(m.mapping, scoring.Values)
+    }
+    return {k: plan.dimensions[k] for k in mapped if k in plan.dimensions}
+
+
+def _replayed_metrics(
+    plan: Plan, components: Sequence[Component]
+) -> dict[str, SQLColumnExpression[Any]]:
+    """The components' metrics as a replayed day's snapshot holds them. The snapshots hold
+    metrics only: a dimension is replayed with its value now."""
+    numeric = {
+        m.metric for c in components for m in c.metrics if not isinstance(m.mapping, scoring.Values)
+    }
+    replayed = {**snapshot_metrics(sorted(numeric)), **_dimensions(plan, components)}
+    # A dimension removed since the version was saved has no value: no data.
+    return {m.metric: replayed.get(m.metric, null()) for c in components for m in c.metrics}
 
 
 async def compute(
@@ -522,6 +569,31 @@ async def record_day(
     for scored in plan_.scored:
         if scored.shadow:
             written += await repo.record_shadow_day(today, _scores(plan_, scored, now, None))
+    return written
+
+
+async def replay_history(
+    session: AsyncSession, org_id: uuid.UUID, *, since: date, until: date
+) -> int:
+    """The daily history from `since` to `until` rebuilt from the metric snapshots of those
+    days, by the live versions of today's models (as a backtest replays them): one statement
+    per model. For history recorded before scores were (a loaded or imported past)."""
+    now = clock.now()
+    plan_ = await plan(session, org_id, await org_today(session, org_id, now=now))
+    repo = HealthRepository(session, org_id)
+    written = 0
+    for scored in plan_.scored:
+        if scored.shadow:
+            continue
+        live = _scores(plan_, scored, now, None)
+        written += await repo.record_replayed_days(
+            replace(
+                live,
+                metrics=_replayed_metrics(plan_, live.components),
+                replay_day=since,
+                replay_until=until,
+            )
+        )
     return written
 
 
@@ -594,7 +666,7 @@ async def backtest(
         org_id=actor.org_id,
         version_id=version.id,
         components=components,
-        metrics=snapshot_metrics(sorted({m.metric for c in components for m in c.metrics})),
+        metrics=_replayed_metrics(plan_, components),
         assignment=scored.assignment,
         bands=plan_.bands,
         now=now,
@@ -654,6 +726,9 @@ async def account_health(
     version, model = found
     components = _COMPONENTS.validate_python(version.components)
     labels = {k: m.label for k, m in (await metrics.org_metrics(session, actor.org_id)).items()}
+    labels.update(
+        {k: f.label for k, f in (await accounts.dimension_fields(session, actor.org_id)).items()}
+    )
     parts = scoring.breakdown(
         [(part["score"], c.weight) for part, c in zip(stored.components, components, strict=True)]
     )

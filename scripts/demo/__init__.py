@@ -30,6 +30,7 @@ from scripts.demo.people import (
 from scripts.demo.revenue import revenue_story
 from scripts.demo.saved_views import saved_views
 from scripts.demo.usage import USAGE_ACCOUNTS, usage_story
+from scripts.demo.year import year_story
 
 __all__ = [
     "ADMIN_EMAIL",
@@ -74,4 +75,5 @@ async def load(session: AsyncSession, *, accounts: int = 150) -> Organisation:
     # triggers page are not empty (and a first hourly trigger run finds nothing to change).
     await run_triggers(session, org.id)
     await metrics_story(session, org, now)
+    await year_story(session, org, today)
     return org

@@ -10,7 +10,7 @@ from httpx import AsyncClient
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from domain.accounts.models import ChurnEvent
+from domain.accounts.models import ChurnEvent, Tier
 from domain.common import clock
 from domain.common.jobs import OutboundJob
 from domain.common.settings import Settings
@@ -30,6 +30,17 @@ def _linear(metric: str, low: float, high: float, **extra: Any) -> dict[str, Any
 
 def _component(name: str, weight: float, *metrics: dict[str, Any]) -> dict[str, Any]:
     return {"name": name, "weight": weight, "metrics": list(metrics)}
+
+
+def _values(dimension: str, scores: dict[str, float], other: float | None) -> dict[str, Any]:
+    return {
+        "metric": dimension,
+        "mapping": {
+            "kind": "values",
+            "scores": [{"value": v, "score": s} for v, s in scores.items()],
+            "other": other,
+        },
+    }
 
 
 SEGMENT_FILTER = {"kind": "compare", "field": "csm_score", "op": "gte", "value": 50}
@@ -109,6 +120,40 @@ class TestModels:
                 ),
                 "from 1 up to 2 have no score",
             ),
+            (
+                _component("X", 1, _values("no_such_field", {"a": 1}, None)),
+                "unknown dimension 'no_such_field'; dimensions are: stage, tier",
+            ),
+            (
+                _component("X", 1, _values("csm_score", {"a": 1}, None)),
+                "unknown dimension 'csm_score'",
+            ),
+            (
+                _component("X", 1, _linear("tier", 0, 1)),
+                "tier: a dimension takes a values mapping",
+            ),
+            (
+                _component(
+                    "X",
+                    1,
+                    {
+                        "metric": "tier",
+                        "mapping": {
+                            "kind": "values",
+                            "scores": [
+                                {"value": "Tier 1", "score": 100},
+                                {"value": "Tier 1", "score": 50},
+                            ],
+                        },
+                    },
+                ),
+                "the value 'Tier 1' is mapped twice",
+            ),
+            (
+                _component("X", 1, {"metric": "tier", "mapping": {"kind": "values", "scores": []}}),
+                "at least 1 item",
+            ),
+            (_component("X", 1, _values("tier", {"Tier 1": 101}, None)), "less than or equal"),
         ],
     )
     async def test_invalid_models_are_refused_and_change_nothing(
@@ -327,6 +372,57 @@ class TestBreakdown:
         ]
         assert (nps["score"], nps["contribution"]) == (75, 18.75)
         assert (seats["score"], seats["share"], seats["metrics"][0]["value"]) == (None, 0, None)
+
+    async def test_a_dimension_mapped_to_numbers_scores_and_shows_its_value(
+        self, client: AsyncClient, session: AsyncSession, org: Organisation, headers: dict[str, str]
+    ) -> None:
+        tiers = {
+            t.name: t.id for t in await session.scalars(select(Tier).where(Tier.org_id == org.id))
+        }
+        first = await create_account(session, org, tier_id=tiers["Tier 1"], csm_score=40)
+        third = await create_account(session, org, tier_id=tiers["Tier 3"], csm_score=40)
+        untiered = await create_account(session, org, csm_score=40)
+        default = await _default(client, headers)
+        tier = _component("Tier", 1, _values("tier", {"Tier 1": 100, "Tier 2": 50}, None))
+        model = {"components": [CSM, tier]}
+
+        preview = await client.post(
+            f"{API}/health/models/{default['id']}/preview", headers=headers, json=model
+        )
+        saved = await client.put(
+            f"{API}/health/models/{default['id']}", headers=headers, json=model
+        )
+        await health.compute(session, org.id)
+
+        # (40·3 + 100·1) / 4 = 55; Tier 3 is not listed and there is no "other": no data, the
+        # CSM score alone; without a tier, no data too.
+        assert preview.json()["if_saved"] == {"good": 0, "average": 3, "poor": 0, "no_data": 0}
+        assert saved.status_code == 200, saved.text
+        assert saved.json()["live"]["components"][1] == tier
+        scores = {}
+        for account in (first, third, untiered):
+            body = (await client.get(f"{API}/accounts/{account.id}/health", headers=headers)).json()
+            scores[account.id] = (body["score"], body["components"][1]["metrics"][0])
+        assert scores[first.id] == (
+            55,
+            {"metric": "tier", "label": "Tier", "value": "Tier 1", "score": 100},
+        )
+        assert scores[third.id] == (
+            40,
+            {"metric": "tier", "label": "Tier", "value": "Tier 3", "score": None},
+        )
+        assert scores[untiered.id][1]["value"] is None
+
+        # Other values score 0: Tier 3 now counts, (40·3 + 0·1) / 4 = 30 (poor).
+        tier = _component("Tier", 1, _values("tier", {"Tier 1": 100}, 0))
+        await client.put(
+            f"{API}/health/models/{default['id']}",
+            headers=headers,
+            json={"components": [CSM, tier]},
+        )
+        await health.compute(session, org.id)
+        body = (await client.get(f"{API}/accounts/{third.id}/health", headers=headers)).json()
+        assert (body["score"], body["components"][1]["metrics"][0]["score"]) == (30, 0)
 
     async def test_a_csm_sees_only_their_accounts_health(
         self,
@@ -553,3 +649,20 @@ class TestBacktest:
             json={"day": str(day), "version": 9},
         )
         assert_problem(unknown, 404, "health_model_not_found")
+
+        # A dimension is replayed with its value now (the snapshots hold metrics only).
+        tiers = {
+            t.name: t.id for t in await session.scalars(select(Tier).where(Tier.org_id == org.id))
+        }
+        for name, tier in (("kept high", 1), ("kept", 1), ("lost", 3), ("lost high", 3)):
+            accounts[name].tier_id = tiers[f"Tier {tier}"]
+        await session.flush()
+        by_tier = await client.post(
+            f"{API}/health/models/{default['id']}/backtest",
+            headers=headers,
+            json={
+                "components": [_component("Tier", 1, _values("tier", {"Tier 1": 100}, 0))],
+                "day": str(day),
+            },
+        )
+        assert (by_tier.json()["accounts"], by_tier.json()["auc"]) == (4, 1.0)

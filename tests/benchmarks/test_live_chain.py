@@ -1,4 +1,5 @@
-"""Event to figure: how long after its write's 200 an account's figures reflect it, through the
+"""Event to figure (and to score): how long after its write's 200 an account's figures reflect
+it, and for a ticket its health score (computed with the new open tickets), through the
 live chain (ingestion marks the account, the `live.schedule` cron queues runs, workers bring
 batches of accounts up to date), while a sustained background ingest of events spread over
 every account keeps the chain busy. Targets: p95 60 s or less, 15 s as the moonshot.
@@ -40,6 +41,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 from domain.common import clock
 from domain.common.db import create_sessionmaker
 from domain.common.settings import Settings
+from domain.health import service as health
 from domain.integration.models import ApiScope
 from domain.metrics import service as metrics
 from domain.metrics.models import ComputedMetric, MetricFormat
@@ -228,6 +230,8 @@ class Sample:
     threshold: float
     sent_at: float
     seconds: float | None = None
+    # A ticket's: until the account's health score was computed with the figure.
+    scored_seconds: float | None = None
 
 
 @dataclass
@@ -239,6 +243,7 @@ class Run:
     ingest_seconds: float = 0.0
     samples: list[Sample] = field(default_factory=list)
     waiting: list[Sample] = field(default_factory=list)
+    unscored: list[Sample] = field(default_factory=list)
     backlog: list[tuple[float, int, float | None]] = field(default_factory=list)
     stages: dict[tuple[str, datetime], tuple[int, float]] = field(default_factory=dict)
     retried: int = 0  # requests answered 503 or dropped, and sent again
@@ -394,6 +399,21 @@ async def _send_marked(
 _FIGURES = """
 SELECT account_id, events_7d, open_tickets, coalesce(mrr, 0)
 FROM account_metric_values WHERE account_id = ANY(CAST(:accounts AS uuid[]))"""
+
+
+def _open_tickets_path() -> str:
+    """Where an account's stored score keeps the open tickets it was computed with (the
+    default model's support component)."""
+    for i, component in enumerate(health.DEFAULT_COMPONENTS):
+        for j, metric in enumerate(component.metrics):
+            if metric.metric == "open_tickets":
+                return f"{{{i},metrics,{j},0}}"
+    raise AssertionError("the default model scores open tickets")
+
+
+_SCORED = f"""
+SELECT account_id, CAST(components #>> '{_open_tickets_path()}' AS numeric) FROM account_health
+WHERE account_id = ANY(CAST(:accounts AS uuid[]))"""
 _STAGES = "SELECT stage, completed_at, accounts, seconds FROM freshness_stages WHERE org_id = :org"
 
 
@@ -427,7 +447,7 @@ async def _watch(
     stage timings; every 5 s the backlog as the API reports it."""
     next_backlog = 0.0
     checks: set[asyncio.Task[None]] = set()
-    while time.monotonic() < until and (run.waiting or not run.stop_ingest):
+    while time.monotonic() < until and (run.waiting or run.unscored or not run.stop_ingest):
         now = time.monotonic()
         async with engine.connect() as conn:
             if run.waiting:
@@ -438,12 +458,22 @@ async def _watch(
                     if sample.account in figures and _reflected(sample, figures[sample.account]):
                         sample.seconds = now - sample.sent_at
                         run.waiting.remove(sample)
+                        if sample.kind == "ticket":
+                            run.unscored.append(sample)
                         if sample.kind == "event":
                             task = asyncio.create_task(
                                 _check_computed(client, headers, run, sample)
                             )
                             checks.add(task)
                             task.add_done_callback(checks.discard)
+            if run.unscored:
+                accounts = list({s.account for s in run.unscored})
+                scored = dict(list(await conn.execute(text(_SCORED), {"accounts": accounts})))
+                for sample in list(run.unscored):
+                    value = scored.get(sample.account)
+                    if value is not None and value >= sample.threshold:
+                        sample.scored_seconds = now - sample.sent_at
+                        run.unscored.remove(sample)
             for stage, completed_at, accounts_done, seconds in await conn.execute(
                 text(_STAGES), {"org": run.org_id}
             ):
@@ -490,6 +520,14 @@ def _report(run: Run) -> None:
             f"p99 {p99:6.1f} s   max {max(done, default=float('nan')):6.1f} s   "
             f"({len(done)}/{sent}){late}"
         )
+    tickets = [s for s in run.samples if s.kind == "ticket"]
+    done = [s.scored_seconds for s in tickets if s.scored_seconds is not None]
+    p50, p95, p99 = _percentiles(done)
+    print(
+        f"  {'ticket -> health score':<28} p50 {p50:6.1f} s   p95 {p95:6.1f} s   "
+        f"p99 {p99:6.1f} s   max {max(done, default=float('nan')):6.1f} s   "
+        f"({len(done)}/{len(tickets)}, the score computed with the ticket)"
+    )
     print(
         f"  computed metric ({COMPUTED}) agreed with events_7d on "
         f"{run.computed_checked - run.computed_wrong}/{run.computed_checked} reflected events"
@@ -502,7 +540,7 @@ def _report(run: Run) -> None:
         f"oldest change max {max(oldest, default=0):.0f} s"
     )
     print("    " + "  ".join(f"{t:.0f}s:{n:,}" for t, n, _ in run.backlog))
-    for stage in ("usage", "revenue", "metrics"):
+    for stage in ("usage", "revenue", "metrics", "health"):
         seen = [v for (s, _), v in run.stages.items() if s == stage]
         if not seen:
             continue

@@ -12,6 +12,7 @@ from domain.health.scoring import (
     Percentile,
     Range,
     Ranges,
+    Values,
     breakdown,
     component_score,
     half_up,
@@ -211,3 +212,45 @@ class TestBands:
     def test_edges_out_of_order_are_refused(self, good: int, average: int) -> None:
         with pytest.raises(ValueError, match="bands"):
             Bands(good_from=good, average_from=average)
+
+
+class TestValues:
+    def test_each_listed_value_scores_its_score_and_others_the_other_score(self) -> None:
+        tiers = Values((("Tier 1", D(100)), ("Tier 2", D("62.5"))), other=D(20))
+
+        assert metric_score(tiers, "Tier 1") == 100
+        assert metric_score(tiers, "Tier 2") == D("62.5")
+        # Compared exactly, as the SQL compares text.
+        assert metric_score(tiers, "tier 1") == 20
+        assert metric_score(tiers, None) is None
+
+    def test_without_an_other_score_an_unlisted_value_is_no_data(self) -> None:
+        tiers = Values((("Tier 1", D(100)),))
+
+        assert metric_score(tiers, "Tier 3") is None
+        assert component_score([metric_score(tiers, "Tier 3"), D(40)]) == 40
+
+    @pytest.mark.parametrize(
+        ("scores", "other", "problem"),
+        [
+            ((), None, "map at least one value"),
+            ((("a", D(1)), ("a", D(2))), None, "'a' is mapped twice"),
+            ((("a", D(101)),), None, "between 0 and 100"),
+            ((("a", D(1)),), D(-1), "other values' score"),
+        ],
+    )
+    def test_invalid_mappings_are_refused(
+        self, scores: tuple[tuple[str, Decimal], ...], other: Decimal | None, problem: str
+    ) -> None:
+        with pytest.raises(ValueError, match=problem):
+            Values(scores, other)
+
+    def test_a_number_needs_a_numeric_mapping(self) -> None:
+        with pytest.raises(ValueError, match="values mapping"):
+            metric_score(Linear(D(0), D(1)), "Tier 1")
+
+    @given(st.text(max_size=5), st.decimals(min_value=0, max_value=100, places=2))
+    def test_scores_stay_within_0_and_100(self, value: str, score: Decimal) -> None:
+        result = metric_score(Values((("x", score),), other=D(50)), value)
+
+        assert result is not None and 0 <= result <= 100

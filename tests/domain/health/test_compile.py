@@ -7,7 +7,7 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
-from sqlalchemy import Integer, Numeric, column, select, values
+from sqlalchemy import Integer, Numeric, String, column, select, values
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain.health.compile import Component, ScoredMetric, compile_model, component_column
@@ -17,6 +17,7 @@ from domain.health.scoring import (
     Percentile,
     Range,
     Ranges,
+    Values,
     component_score,
     metric_score,
     overall_score,
@@ -25,6 +26,9 @@ from domain.health.scoring import (
 
 D = Decimal
 METRICS = ("m0", "m1", "m2", "m3")
+# A dimension: text values, scored by a values mapping.
+DIMENSION = "tier"
+TIERS = ("Tier 1", "Tier 2", "Tier 3", "tier 1")
 
 
 def _mapping(rng: random.Random) -> Mapping:
@@ -41,14 +45,20 @@ def _mapping(rng: random.Random) -> Mapping:
     return Percentile()
 
 
+def _values(rng: random.Random) -> Values:
+    listed = rng.sample(TIERS, rng.randint(1, len(TIERS) - 1))
+    other = D(rng.randint(0, 100)) if rng.random() < 0.5 else None
+    return Values(tuple((v, D(rng.randint(0, 400)) / 4) for v in listed), other)
+
+
 def _model(rng: random.Random) -> list[Component]:
     return [
         Component(
             f"c{i}",
             D(rng.randint(1, 400)) / 4,
             tuple(
-                ScoredMetric(m, _mapping(rng))
-                for m in rng.sample(METRICS, rng.randint(1, len(METRICS)))
+                ScoredMetric(m, _values(rng) if m == DIMENSION else _mapping(rng))
+                for m in rng.sample((*METRICS, DIMENSION), rng.randint(1, len(METRICS)))
             ),
         )
         for i in range(rng.randint(1, 4))
@@ -66,6 +76,7 @@ def _expected(
     model: list[Component], rows: list[dict[str, Any]]
 ) -> dict[int, tuple[int | None, list[int | None]]]:
     present = {m: [r[m] for r in rows if r[m] is not None] for m in METRICS}
+    present[DIMENSION] = []
     out = {}
     for row in rows:
         components = []
@@ -75,7 +86,7 @@ def _expected(
                     m.mapping,
                     row[m.metric],
                     percent_rank(row[m.metric], present[m.metric])
-                    if row[m.metric] is not None
+                    if row[m.metric] is not None and m.metric != DIMENSION
                     else None,
                 )
                 for m in c.metrics
@@ -90,11 +101,23 @@ def _expected(
 async def test_sql_scores_as_the_definition(session: AsyncSession, seed: int) -> None:
     rng = random.Random(seed)
     model = _model(rng)
-    rows = [{"id": i, **{m: _value(rng) for m in METRICS}} for i in range(rng.randint(1, 40))]
-    table = values(column("id", Integer), *(column(m, Numeric) for m in METRICS), name="v").data(
-        [(r["id"], *(r[m] for m in METRICS)) for r in rows]
-    )
-    scored = compile_model(model, select(table.c.id), {m: table.c[m] for m in METRICS}).subquery()
+    rows = [
+        {
+            "id": i,
+            **{m: _value(rng) for m in METRICS},
+            DIMENSION: rng.choice((*TIERS, "Tier 4", None)),
+        }
+        for i in range(rng.randint(1, 40))
+    ]
+    table = values(
+        column("id", Integer),
+        *(column(m, Numeric) for m in METRICS),
+        column(DIMENSION, String),
+        name="v",
+    ).data([(r["id"], *(r[m] for m in METRICS), r[DIMENSION]) for r in rows])
+    scored = compile_model(
+        model, select(table.c.id), {m: table.c[m] for m in (*METRICS, DIMENSION)}
+    ).subquery()
 
     result = await session.execute(
         select(

@@ -5418,10 +5418,10 @@ export interface components {
         /** ComponentMetric */
         ComponentMetric: {
             /** Mapping */
-            mapping: components["schemas"]["LinearMapping"] | components["schemas"]["RangesMapping"] | components["schemas"]["PercentileMapping"];
+            mapping: components["schemas"]["LinearMapping"] | components["schemas"]["RangesMapping"] | components["schemas"]["PercentileMapping"] | components["schemas"]["ValuesMapping"];
             /**
              * Metric
-             * @description A metric's key (built-in, custom or computed)
+             * @description A metric's key (built-in, custom or computed), or with a values mapping a dimension's (`tier`, `stage`, `custom.<key>` of a text or select field)
              * @example active_users_30d
              */
             metric: string;
@@ -7070,8 +7070,11 @@ export interface components {
              * @description 0-100; null: no value
              */
             score: number | null;
-            /** Value */
-            value: number | null;
+            /**
+             * Value
+             * @description A dimension's value is its text
+             */
+            value: number | string | null;
         };
         /**
          * MetricFormat
@@ -8810,6 +8813,39 @@ export interface components {
             full_name?: string | null;
             /** Role Id */
             role_id?: string | null;
+        };
+        /** ValueScore */
+        ValueScore: {
+            /**
+             * Score
+             * @example 100
+             */
+            score: number | string;
+            /**
+             * Value
+             * @example Tier 1
+             */
+            value: string;
+        };
+        /**
+         * ValuesMapping
+         * @description A dimension (tier, stage, a text or select custom field) mapped to numbers: each listed
+         *     value scores its score, any other value `other` (null: other values count as no data). An
+         *     account without a value has no data.
+         */
+        ValuesMapping: {
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            kind: "values";
+            /**
+             * Other
+             * @example 40
+             */
+            other?: number | string | null;
+            /** Scores */
+            scores: components["schemas"]["ValueScore"][];
         };
         /**
          * Webhook

@@ -36,11 +36,73 @@ const NEW_COMPONENT: ComponentDraft = {
   metrics: [{ metric: "", mapping: { kind: "linear", low: 0, high: 100, invert: false } }],
 };
 
+/** A dimension a component can map to numbers: the tier, the stage, a text or select custom field. */
+type Dimension = { value: string; label: string; options: string[] };
+
+function isDimension(field: { key: string; type: string }): boolean {
+  return ["tier", "stage"].includes(field.key) || (field.key.startsWith("custom.") && ["text", "category"].includes(field.type));
+}
+
 function defaultMapping(kind: MappingDraft["kind"]): MappingDraft {
+  if (kind === "values") return { kind, scores: [], other: null };
   if (kind === "linear") return { kind, low: 0, high: 100, invert: false };
   if (kind === "ranges")
     return { kind, steps: [{ end: 1, score: 100 }, { end: 3, score: 70 }, { end: null, score: 0 }] };
   return { kind };
+}
+
+/** Each value of a dimension and the score it gives; the other values' score, or no data. */
+function ValuesEditor({
+  mapping,
+  options,
+  onChange,
+}: {
+  mapping: Extract<MappingDraft, { kind: "values" }>;
+  options: string[];
+  onChange: (m: MappingDraft) => void;
+}) {
+  const unmapped = options.filter((o) => !mapping.scores.some((s) => s.value === o));
+  const setScore = (i: number, next: Partial<{ value: string; score: number }>) =>
+    onChange({ ...mapping, scores: mapping.scores.map((s, j) => (j === i ? { ...s, ...next } : s)) });
+  return (
+    <Stack gap={4} data-testid="health-values-mapping">
+      {mapping.scores.map((s, i) => (
+        <Group key={i} gap="xs" wrap="nowrap">
+          <TextInput size="xs" w={140} aria-label="Value" value={s.value} onChange={(e) => setScore(i, { value: e.currentTarget.value })} />
+          <Text size="xs">scores</Text>
+          <NumberInput size="xs" w={80} min={0} max={100} aria-label={`Score of ${s.value}`} value={s.score} onChange={(v) => setScore(i, { score: Number(v) })} />
+          <ActionIcon size="sm" variant="subtle" color="red" aria-label="Remove value" onClick={() => onChange({ ...mapping, scores: mapping.scores.filter((_, j) => j !== i) })}>
+            <IconTrash size={14} />
+          </ActionIcon>
+        </Group>
+      ))}
+      <Group gap="xs">
+        {unmapped.map((o) => (
+          <Button key={o} size="compact-xs" variant="light" leftSection={<IconPlus size={12} />} onClick={() => onChange({ ...mapping, scores: [...mapping.scores, { value: o, score: 50 }] })}>
+            {o}
+          </Button>
+        ))}
+        <Button size="compact-xs" variant="subtle" onClick={() => onChange({ ...mapping, scores: [...mapping.scores, { value: "", score: 50 }] })}>
+          Another value
+        </Button>
+      </Group>
+      <Group gap="xs" wrap="nowrap">
+        <Checkbox
+          size="xs"
+          label="Other values score"
+          checked={mapping.other !== null}
+          onChange={(e) => onChange({ ...mapping, other: e.currentTarget.checked ? 0 : null })}
+        />
+        {mapping.other !== null ? (
+          <NumberInput size="xs" w={80} min={0} max={100} aria-label="Other values' score" value={mapping.other} onChange={(v) => onChange({ ...mapping, other: Number(v) })} />
+        ) : (
+          <Text size="xs" c="dimmed">
+            (else no data)
+          </Text>
+        )}
+      </Group>
+    </Stack>
+  );
 }
 
 function MappingEditor({ mapping, onChange }: { mapping: MappingDraft; onChange: (m: MappingDraft) => void }) {
@@ -112,14 +174,26 @@ function MappingEditor({ mapping, onChange }: { mapping: MappingDraft; onChange:
 function ComponentEditor({
   component,
   metricOptions,
+  dimensions,
   onChange,
   onRemove,
 }: {
   component: ComponentDraft;
   metricOptions: { value: string; label: string }[];
+  dimensions: Dimension[];
   onChange: (c: ComponentDraft) => void;
   onRemove: () => void;
 }) {
+  const options = [
+    { group: "Metrics", items: metricOptions },
+    { group: "Dimensions (values mapped to scores)", items: dimensions.map(({ value, label }) => ({ value, label })) },
+  ];
+  // Choosing a dimension maps its values; going back to a metric starts a linear mapping.
+  const choose = (m: MetricDraft, key: string): MetricDraft => {
+    const dimension = dimensions.some((d) => d.value === key);
+    if (dimension === (m.mapping.kind === "values")) return { ...m, metric: key };
+    return { metric: key, mapping: defaultMapping(dimension ? "values" : "linear") };
+  };
   const setMetric = (i: number, next: MetricDraft) => onChange({ ...component, metrics: component.metrics.map((m, j) => (j === i ? next : m)) });
   return (
     <Card withBorder radius="md" p="sm" data-testid="health-component-editor">
@@ -134,14 +208,18 @@ function ComponentEditor({
         {component.metrics.map((m, i) => (
           <SimpleGrid key={i} cols={{ base: 1, sm: 2 }} spacing="xs">
             <Group gap={4} align="flex-start" wrap="nowrap">
-              <Select size="xs" searchable placeholder="Metric" aria-label="Metric" data={metricOptions} value={m.metric || null} onChange={(v) => setMetric(i, { ...m, metric: v ?? "" })} flex={1} />
+              <Select size="xs" searchable placeholder="Metric" aria-label="Metric" data={options} value={m.metric || null} onChange={(v) => setMetric(i, choose(m, v ?? ""))} flex={1} />
               {component.metrics.length > 1 && (
                 <ActionIcon variant="subtle" color="red" aria-label="Remove metric" onClick={() => onChange({ ...component, metrics: component.metrics.filter((_, j) => j !== i) })}>
                   <IconTrash size={14} />
                 </ActionIcon>
               )}
             </Group>
-            <MappingEditor mapping={m.mapping} onChange={(mapping) => setMetric(i, { ...m, mapping })} />
+            {m.mapping.kind === "values" ? (
+              <ValuesEditor mapping={m.mapping} options={dimensions.find((d) => d.value === m.metric)?.options ?? []} onChange={(mapping) => setMetric(i, { ...m, mapping })} />
+            ) : (
+              <MappingEditor mapping={m.mapping} onChange={(mapping) => setMetric(i, { ...m, mapping })} />
+            )}
           </SimpleGrid>
         ))}
         <Button
@@ -207,6 +285,7 @@ export function HealthModelEditor({ model, onClose }: { model: HealthModelRead |
   const problem = draftProblem(draft) ?? (!existing?.default && !filter ? "Choose the accounts this segment model scores." : null);
   const metricOptions = (catalog.data ?? []).filter((m) => m.valid).map((m) => ({ value: m.key, label: m.label }));
   const segmentFields = (fields.data ?? []).filter((f) => !f.key.startsWith("health."));
+  const dimensions = (fields.data ?? []).filter(isDimension).map((f) => ({ value: f.key, label: f.label, options: f.options }));
 
   const done = (title: string) => {
     notifications.show({ color: "tenure", title, message: "Scores are being recomputed." });
@@ -244,6 +323,7 @@ export function HealthModelEditor({ model, onClose }: { model: HealthModelRead |
             key={i}
             component={c}
             metricOptions={metricOptions}
+            dimensions={dimensions}
             onChange={(next) => setDraft(draft.map((d, j) => (j === i ? next : d)))}
             onRemove={() => setDraft(draft.filter((_, j) => j !== i))}
           />

@@ -49,4 +49,16 @@ describe("a health model's draft", () => {
     expect([0, 10, 15, 20, 30].map((v) => linearScore(10, 20, false, v))).toEqual([0, 0, 50, 100, 100]);
     expect(linearScore(10, 20, true, 12)).toBe(80);
   });
+  it("keeps a dimension's value scores and refuses a value mapped twice", () => {
+    const tier = {
+      name: "Tier",
+      weight: 1,
+      metrics: [{ metric: "tier", mapping: { kind: "values" as const, scores: [{ value: "Tier 1", score: 100 }], other: null } }],
+    };
+    const draft = toDraft([tier]);
+    expect(fromDraft(draft)).toEqual([tier]);
+    expect(draftProblem(draft)).toBeNull();
+    const twice = { ...tier.metrics[0]!.mapping, scores: [...tier.metrics[0]!.mapping.scores, { value: "Tier 1", score: 0 }] };
+    expect(draftProblem([{ ...draft[0]!, metrics: [{ metric: "tier", mapping: twice }] }])).toBe("Tier: a value is mapped twice.");
+  });
 });

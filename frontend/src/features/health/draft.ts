@@ -5,7 +5,8 @@ import type { HealthComponent } from "./queries";
 export type MappingDraft =
   | { kind: "linear"; low: number; high: number; invert: boolean }
   | { kind: "ranges"; steps: { end: number | null; score: number }[] }
-  | { kind: "percentile" };
+  | { kind: "percentile" }
+  | { kind: "values"; scores: { value: string; score: number }[]; other: number | null };
 export type MetricDraft = { metric: string; mapping: MappingDraft };
 export type ComponentDraft = { name: string; weight: number; metrics: MetricDraft[] };
 
@@ -21,6 +22,15 @@ export function toDraft(components: HealthComponent[]): ComponentDraft[] {
         return {
           metric: m.metric,
           mapping: { kind: "ranges", steps: mapping.ranges.map((r) => ({ end: r.end == null ? null : Number(r.end), score: Number(r.score) })) },
+        };
+      if (mapping.kind === "values")
+        return {
+          metric: m.metric,
+          mapping: {
+            kind: "values",
+            scores: mapping.scores.map((s) => ({ value: s.value, score: Number(s.score) })),
+            other: mapping.other == null ? null : Number(mapping.other),
+          },
         };
       return { metric: m.metric, mapping: { kind: "percentile" } };
     }),
@@ -63,6 +73,13 @@ export function draftProblem(draft: ComponentDraft[]): string | null {
         if (ends.some((e) => e == null)) return `${c.name}: every range but the last needs an upper bound.`;
         if (ends.some((e, i) => i > 0 && e! <= ends[i - 1]!)) return `${c.name}: the ranges must rise.`;
         if (mapping.steps.some((s) => s.score < 0 || s.score > 100)) return `${c.name}: range scores are 0 to 100.`;
+      }
+      if (mapping.kind === "values") {
+        const values = mapping.scores.map((s) => s.value);
+        if (!values.length || values.some((v) => !v)) return `${c.name}: map at least one value, each named.`;
+        if (new Set(values).size !== values.length) return `${c.name}: a value is mapped twice.`;
+        if ([...mapping.scores.map((s) => s.score), mapping.other ?? 0].some((s) => s < 0 || s > 100))
+          return `${c.name}: value scores are 0 to 100.`;
       }
     }
   }

@@ -1,0 +1,260 @@
+"""A year of history, so the health score's backtest has something real to say: the customers
+lost over the year (more often those whose metrics were poor), and a metric snapshot and a
+health score for every day of the year before the month the nightly runs recorded
+(`metrics_story`). Set-based: one statement writes the snapshots, one per health model the
+scores."""
+
+import random
+import uuid
+from datetime import date, timedelta
+from typing import Any
+
+from sqlalchemy import (
+    Date,
+    DateTime,
+    Float,
+    Integer,
+    Numeric,
+    String,
+    Uuid,
+    case,
+    cast,
+    column,
+    func,
+    literal,
+    select,
+    values,
+)
+from sqlalchemy.dialects.postgresql import JSONB, insert
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from domain.accounts.models import Account, ChurnEvent, LifecycleStage, Tier
+from domain.health import service as health
+from domain.metrics.models import AccountMetricSnapshot
+from domain.metrics.trend import TREND_WINDOW_DAYS
+from domain.orgs.models import Organisation
+
+YEAR = 365
+# Customers lost during the year, beside the demo's own churned accounts.
+FORMER_CUSTOMERS = 40
+# How far before its churn an account's metrics start to slide.
+DECLINE_DAYS = 120
+_NAMES = [
+    "Northwind",
+    "Contoso",
+    "Fabrikam",
+    "Tailspin",
+    "Litware",
+    "Adventure Works",
+    "Proseware",
+    "Lucerne",
+    "Coho",
+    "Wingtip",
+    "Fourth Coffee",
+    "Alpine Ski",
+    "Margie's Travel",
+    "Trey Research",
+    "Blue Yonder",
+    "Humongous",
+    "Woodgrove",
+    "Graphic Design",
+    "Wide World",
+    "Relecloud",
+]
+_KINDS = ["Traders", "Bank", "Airlines", "Software", "Insurance", "Partners", "Media", "Foods"]
+_REASONS = [
+    "Budget cuts",
+    "Moved to a competitor",
+    "Low adoption: the team never took it up",
+    "Champion left the company",
+    "Acquired; the parent company uses another tool",
+    "Product no longer needed after a reorganisation",
+]
+
+
+def churn_chance(health: float) -> float:
+    """A year's chance of churning for an account of latent health 0 (poor) to 1 (good)."""
+    return 0.02 + 0.8 * (1 - health) ** 3
+
+
+def latent_health(rng: random.Random, *, churned: bool) -> float:
+    """An account's latent health given whether it churned: uniform before knowing, so the
+    churned are mostly, not only, the poor ones (drawn by rejection)."""
+    most = churn_chance(0) if churned else 1 - churn_chance(1)
+    while True:
+        health = rng.random()
+        chance = churn_chance(health) if churned else 1 - churn_chance(health)
+        if rng.random() * most < chance:
+            return health
+
+
+async def year_story(session: AsyncSession, org: Organisation, today: date) -> None:
+    rng = random.Random(365)
+    former = await _former_customers(session, org, today, rng)
+    accounts = list(
+        await session.scalars(
+            select(Account).where(Account.org_id == org.id, Account.deleted_at.is_(None))
+        )
+    )
+    # In a fixed order, so that each account's day-to-day noise (seeded by its place) is the
+    # same on every load.
+    accounts.sort(key=lambda a: a.external_id)
+    people = [
+        (
+            a.id,
+            seed,
+            latent_health(rng, churned=True) if a.churned_on is not None else None,
+            a.churned_on,
+            a.joined_on or today - timedelta(days=YEAR),
+            former.get(a.id, 0.0),
+        )
+        for seed, a in enumerate(accounts)
+    ]
+    # The month before today the nightly runs recorded; the year before it is written here.
+    until = today - timedelta(days=TREND_WINDOW_DAYS)
+    since = today - timedelta(days=YEAR - 1)
+    await _snapshots(session, org, people, since, until)
+    await health.replay_history(session, org.id, since=since, until=until)
+
+
+async def _former_customers(
+    session: AsyncSession, org: Organisation, today: date, rng: random.Random
+) -> dict[uuid.UUID, float]:
+    """Customers lost during the year (after the month the nightly runs recorded), with their
+    churn events; their MRR then."""
+    tiers = list(await session.scalars(select(Tier).where(Tier.org_id == org.id)))
+    stages = list(
+        await session.scalars(
+            select(LifecycleStage).where(
+                LifecycleStage.org_id == org.id, LifecycleStage.name != "Trial"
+            )
+        )
+    )
+    names = sorted({f"{rng.choice(_NAMES)} {rng.choice(_KINDS)}" for _ in range(200)})
+    mrr = {}
+    for i, name in enumerate(rng.sample(names, FORMER_CUSTOMERS)):
+        churned_on = today - timedelta(days=rng.randint(TREND_WINDOW_DAYS + 1, YEAR - 1))
+        reason = rng.choice(_REASONS)
+        slug = name.lower().replace(" ", "-").replace("'", "")
+        account = Account(
+            id=uuid.uuid4(),
+            org_id=org.id,
+            external_id=f"{slug}-former-{i:02d}",
+            name=name,
+            domain=f"{slug}.example",
+            joined_on=churned_on - timedelta(days=rng.randint(200, 1000)),
+            tier_id=rng.choice(tiers).id,
+            stage_id=rng.choice(stages).id,
+            churned_on=churned_on,
+            churn_reason=reason,
+        )
+        session.add(account)
+        session.add(
+            ChurnEvent(org_id=org.id, account_id=account.id, churned_on=churned_on, reason=reason)
+        )
+        mrr[account.id] = float(rng.choice([250, 500, 900, 1500, 2400, 4000]))
+    await session.flush()
+    return mrr
+
+
+def _noise(account: Any, day: Any, salt: str) -> Any:
+    """A repeatable number in [-1, 1] per account, day and metric."""
+    text = func.concat(account, day, salt)
+    return cast(func.hashtext(text).op("&")(1023), Float) / 511.5 - 1
+
+
+def _clamp(value: Any, low: float, high: float | None = None) -> Any:
+    value = func.greatest(func.round(cast(value, Numeric)), low)
+    return func.least(value, high) if high is not None else value
+
+
+async def _snapshots(
+    session: AsyncSession,
+    org: Organisation,
+    people: list[tuple[uuid.UUID, int, float | None, date | None, date, float]],
+    since: date,
+    until: date,
+) -> None:
+    """Each account's metrics on every day from `since` to `until` it was a customer. An
+    account that stayed has its metrics of the first recorded day, drifting slowly; one that
+    churned has metrics of its latent health, sliding in the months before it left."""
+    who = values(
+        column("account_id", Uuid),
+        column("seed", Integer),
+        column("health", Float),
+        column("churned_on", Date),
+        column("joined_on", Date),
+        column("mrr", Float),
+        name="who",
+    ).data(people)
+    day = (
+        func.generate_series(since, until, timedelta(days=1))
+        .table_valued("day")
+        .render_derived(name="days")
+    )
+    on = cast(day.c.day, Date)
+    base = AccountMetricSnapshot.__table__.alias("base")
+    kept = func.coalesce(base.c["values"], cast(literal("{}"), JSONB))
+
+    def was(key: str) -> Any:
+        return cast(kept[key].astext, Numeric)
+
+    # The stayers: the first recorded day's values, on a slow wave of their own.
+    phase = (func.hashtext(cast(who.c.seed, String)).op("&")(1023)) / 163.0
+    wave = func.sin(cast(on.op("-")(literal(since, Date)), Float) / 58.0 + phase)
+    a = who.c.seed
+    stayed = kept.op("||")(
+        func.jsonb_strip_nulls(
+            func.jsonb_build_object(
+                "activity_rank",
+                _clamp(was("activity_rank") + 12 * wave + 5 * _noise(a, on, "a"), 0, 100),
+                "feature_adoption",
+                _clamp(was("feature_adoption") + 6 * wave + 3 * _noise(a, on, "f"), 0, 100),
+                "days_since_last_interaction",
+                _clamp(was("days_since_last_interaction") - 8 * wave + 4 * _noise(a, on, "d"), 0),
+                "open_tickets",
+                _clamp(was("open_tickets") + _noise(a, on, "t"), 0),
+            )
+        )
+    )
+    # The lost: their health, minus a slide over the months before they left.
+    slide = func.greatest(0, 1 - cast(who.c.churned_on.op("-")(on), Float) / DECLINE_DAYS)
+    health = who.c.health - 0.35 * slide
+    lost = kept.op("||")(
+        func.jsonb_build_object(
+            "activity_rank",
+            _clamp(100 * health + 12 * _noise(a, on, "a"), 0, 100),
+            "feature_adoption",
+            _clamp(65 * health + 8 * _noise(a, on, "f"), 0, 100),
+            "days_since_last_interaction",
+            _clamp(4 + 80 * (1 - health) + 8 * _noise(a, on, "d"), 0),
+            "open_tickets",
+            _clamp(6 * (1 - health) + 1.5 * _noise(a, on, "t"), 0),
+            "csm_score",
+            _clamp(30 + 60 * who.c.health, 0, 100),
+        ).op("||")(
+            case(
+                (who.c.mrr > 0, func.jsonb_build_object("mrr", who.c.mrr, "arr", 12 * who.c.mrr)),
+                else_=cast(literal("{}"), JSONB),
+            )
+        )
+    )
+    first = until + timedelta(days=1)
+    rows = (
+        select(
+            who.c.account_id,
+            on,
+            literal(org.id, Uuid),
+            case((who.c.health.is_(None), stayed), else_=lost),
+            func.timezone("UTC", cast(on, DateTime) + timedelta(hours=23)),
+        )
+        .select_from(who)
+        .join(day, on >= who.c.joined_on)
+        .outerjoin(base, (base.c.account_id == who.c.account_id) & (base.c.day == first))
+        .where((who.c.churned_on.is_(None)) | (on < who.c.churned_on))
+    )
+    await session.execute(
+        insert(AccountMetricSnapshot)
+        .from_select(["account_id", "day", "org_id", "values", "taken_at"], rows)
+        .on_conflict_do_nothing()
+    )
