@@ -19,6 +19,7 @@ from domain.accounts.models import (
     NpsResponse,
     StatusUpdate,
 )
+from domain.churn import service as churn
 from domain.common import clock
 from domain.health import service as health
 from domain.health.models import AccountHealthDay
@@ -126,6 +127,12 @@ async def test_the_demo_shows_every_area_with_history(session: AsyncSession) -> 
         )
         assert result.churned >= 4, days_ago
         assert result.auc is not None and result.auc > 0.7, (days_ago, result.auc)
+
+    # The churn model trained on that year: every account with metrics has a probability.
+    model = await churn.status(session, admin)
+    assert model.missing is None and model.live is not None, model.history
+    assert model.live.held_out is not None and model.live.held_out.auc is not None
+    assert model.live.held_out.auc > 0.7, model.live.held_out
 
 
 async def test_the_demo_does_not_contradict_itself(session: AsyncSession) -> None:

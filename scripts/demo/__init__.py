@@ -9,6 +9,7 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain.accounts.triggers import run_triggers
+from domain.churn import service as churn
 from domain.common import clock
 from domain.orgs.models import Organisation
 from scripts.demo.accounts import churn_story, create_accounts, deleted_account
@@ -76,4 +77,6 @@ async def load(session: AsyncSession, *, accounts: int = 150) -> Organisation:
     await run_triggers(session, org.id)
     await metrics_story(session, org, now)
     await year_story(session, org, today)
+    # The weekly training's first run, so accounts have a churn probability from the start.
+    await churn.train(session, org.id)
     return org
