@@ -124,7 +124,8 @@ def as_httpx(kwargs: dict[str, Any]) -> dict[str, Any]:
         out["headers"] = {**out["headers"], "Cookie": cookie}
     if "json" in kwargs:
         out["json"] = kwargs["json"]
-    if "files" in kwargs:
+    # A multipart case may come without any part (files None): sent as an empty body.
+    if kwargs.get("files") is not None:
         out["files"] = [(name, _file(value)) for name, value in _items(kwargs["files"])]
     data = kwargs.get("data")
     if isinstance(data, bytes | str):
