@@ -3,6 +3,7 @@ churn events, its status and history, and what drives an account's probability. 
 probability itself is the metric `churn_probability` (domain.metrics.catalog), read in SQL
 wherever a metric is."""
 
+import asyncio
 import math
 import uuid
 from collections.abc import Mapping
@@ -137,7 +138,8 @@ async def train(
     run.rows = len(examples)
     run.accounts = len({e.account_id for e in examples})
     candidates = await _candidates(session, org_id, today)
-    refused, fitted, evaluation = fit_and_evaluate(examples, candidates)
+    # CPU-bound: in a thread, so the worker's other jobs (the live chain) keep running.
+    refused, fitted, evaluation = await asyncio.to_thread(fit_and_evaluate, examples, candidates)
     if refused is not None or fitted is None:
         run.refused = refused
         return await repo.add(run)

@@ -6,6 +6,8 @@ import { DEMO } from "./demo";
 // tab shows its probability with the metrics that drive it.
 
 test("an admin sees the trained churn model and an account's drivers", async ({ page }) => {
+  // Training fits a year of the demo's snapshots twice (the model and its backtest).
+  test.setTimeout(120_000);
   const login = await page.request.post("/api/v1/auth/login", { data: DEMO.admin });
   expect(login.status(), await login.text()).toBe(200);
   const headers = { Authorization: `Bearer ${(await login.json()).access_token}` };
@@ -28,7 +30,7 @@ test("an admin sees the trained churn model and an account's drivers", async ({ 
   await expect(async () => {
     const after = await get("/api/v1/churn/model");
     expect(after.history.length).toBeGreaterThan(before.history.length);
-  }).toPass({ timeout: 30_000 });
+  }).toPass({ timeout: 90_000 });
 
   const accounts = await get("/api/v1/accounts?q=Acme%20Corp&limit=1");
   const [account] = accounts.items;
