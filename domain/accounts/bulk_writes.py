@@ -629,13 +629,18 @@ async def churn_accounts(
     *,
     skip_churned: bool = False,
 ) -> list[uuid.UUID]:
-    """Mark accounts churned on the same date for the same reason (see `churn_each`)."""
-    return await churn_each(
-        session,
-        actor,
-        [(account_id, data) for account_id in account_ids],
-        skip_churned=skip_churned,
+    """Mark accounts churned on the same date for the same reason, as `churn_each` does (a
+    churn event and an audit entry each) but in one statement over the whole set."""
+    require(actor, Permission.UPDATE_ACCOUNTS)
+    now = clock.now()
+    await session.flush()
+    repo = AccountBatchRepository(session, actor)
+    ids = await _visible(repo, account_ids)
+    found = await repo.churn_all(
+        ids, churned_on=data.churned_on, reason=data.reason, skip_churned=skip_churned, now=now
     )
+    already = None if skip_churned else AlreadyChurned
+    return await _state_changed(session, actor, repo, account_ids, found, already)
 
 
 async def churn_each(
@@ -704,44 +709,52 @@ async def reactivate_accounts(
 ) -> list[uuid.UUID]:
     """Reactivate churned accounts on `on`: a reactivation, not new business. Each account's
     churn stays in its history (its open churn event gets the reactivation date), and gets an
-    audit entry. An account that is not churned is refused, or with `skip_active` (a bulk
-    edit) left alone. Returns the accounts reactivated."""
+    audit entry; one statement however many accounts. An account that is not churned is
+    refused, or with `skip_active` (a bulk edit) left alone. Returns the accounts
+    reactivated."""
     require(actor, Permission.UPDATE_ACCOUNTS)
     now = clock.now()
     await session.flush()
     repo = AccountBatchRepository(session, actor)
-    reactivated: list[uuid.UUID] = []
-    for start, chunk in enumerate(_chunks(account_ids)):
-        current = {row["id"]: row for row in await repo.rows(chunk)}
-        csm_rows = await _csm_ids(repo, chunk)
-        audited: list[tuple[uuid.UUID, dict[str, Any] | None, dict[str, Any] | None]] = []
-        for index, account_id in enumerate(chunk):
-            row = current.get(account_id)
-            if row is None:
-                raise refused(AccountNotFound(), start * CHUNK + index)
-            if row["churned_on"] is None:
-                if skip_active:
-                    continue
-                raise refused(NotChurned(), start * CHUNK + index)
-            before = snapshot({**row, "csm_ids": csm_rows[account_id]})
-            after = snapshot(
-                {**row, "churned_on": None, "churn_reason": None, "csm_ids": csm_rows[account_id]}
-            )
-            audited.append((account_id, before, after))
-        written = [account_id for account_id, _, _ in audited]
-        if not written:
-            continue
-        await repo.update_accounts(
-            ["churned_on", "churn_reason"],
-            [{"id": a, "churned_on": None, "churn_reason": None} for a in written],
-            updated_at=now,
-        )
-        await repo.end_churn_events(written, reactivated_on=on, reactivated_by=actor.user_id)
-        await audit.record_many_for(session, actor, "account.reactivated", "account", audited)
-        await repo.reload_held(written)
-        reactivated += written
-    await figures.note(session, actor.org_id, reactivated)
-    return reactivated
+    ids = await _visible(repo, account_ids)
+    found = await repo.reactivate_all(ids, reactivated_on=on, skip_active=skip_active, now=now)
+    already = None if skip_active else NotChurned
+    return await _state_changed(session, actor, repo, account_ids, found, already)
+
+
+async def _visible(
+    repo: AccountBatchRepository, account_ids: Sequence[uuid.UUID]
+) -> list[uuid.UUID]:
+    """The accounts among these the actor may see (as `rows` reads them): one outside a CSM's
+    book is as missing as one that does not exist."""
+    if repo.actor.sees_all_accounts:
+        return list(account_ids)
+    visible = await repo.live_ids_among(account_ids)
+    return [account_id for account_id in account_ids if account_id in visible]
+
+
+async def _state_changed(
+    session: AsyncSession,
+    actor: Actor,
+    repo: AccountBatchRepository,
+    account_ids: Sequence[uuid.UUID],
+    found: Mapping[uuid.UUID, bool],
+    already: type[DomainError] | None,
+) -> list[uuid.UUID]:
+    """The accounts a churn or reactivation wrote (`found`: each live account and whether it
+    could change), in the order asked. Unless those `already` in that state were to be skipped
+    (None), the first account refused (missing, or `already`) is named: then none was
+    written."""
+    if already is not None:
+        for index, account_id in enumerate(account_ids):
+            if account_id not in found:
+                raise refused(AccountNotFound(), index)
+            if not found[account_id]:
+                raise refused(already(), index)
+    written = list(dict.fromkeys(a for a in account_ids if found.get(a)))
+    await repo.reload_held(written)
+    await figures.note(session, actor.org_id, written)
+    return written
 
 
 async def _csm_ids(

@@ -677,6 +677,56 @@ class AccountBatchRepository:
         }
         return list(await self.session.scalars(_EDIT_ALL, params))
 
+    async def churn_all(
+        self,
+        account_ids: list[uuid.UUID],
+        *,
+        churned_on: date,
+        reason: str,
+        skip_churned: bool,
+        now: datetime,
+    ) -> dict[uuid.UUID, bool]:
+        """Mark every one of these accounts churned on the same date for the same reason, in
+        one statement however many accounts: the accounts, a churn event and an audit entry
+        each. An account already churned is left alone if `skip_churned`, else (as when one is
+        missing) nothing is written. The ids were chosen through the actor's scope; an account
+        deleted since is missing. Returns each live account found and whether it was not churned
+        yet (so churned now, unless another was refused)."""
+        params = {
+            "org": self.org_id,
+            "ids": account_ids,
+            "skip": skip_churned,
+            "actor": self.actor.user_id,
+            "now": now,
+            "churned_on": churned_on,
+            "reason": reason,
+        }
+        return {row.id: row.eligible for row in await self.session.execute(_CHURN_ALL, params)}
+
+    async def reactivate_all(
+        self,
+        account_ids: list[uuid.UUID],
+        *,
+        reactivated_on: date,
+        skip_active: bool,
+        now: datetime,
+    ) -> dict[uuid.UUID, bool]:
+        """Reactivate every one of these churned accounts on `reactivated_on` in one statement:
+        the accounts, their open churn events closed and an audit entry each. An account that
+        is not churned is left alone if `skip_active`, else (as when one is missing) nothing is
+        written. Returns each live account found and whether it was churned (so reactivated
+        now, unless another was refused)."""
+        params = {
+            "org": self.org_id,
+            "ids": account_ids,
+            "skip": skip_active,
+            "actor": self.actor.user_id,
+            "now": now,
+            "reactivated_on": reactivated_on,
+        }
+        result = await self.session.execute(_REACTIVATE_ALL, params)
+        return {row.id: row.eligible for row in result}
+
     async def reload(self, account_ids: list[uuid.UUID]) -> list[Account]:
         """The accounts as ORM objects, refreshed in place if the session already holds them
         (after Core writes). By organisation, not visibility: a CSM who just unassigned
@@ -790,10 +840,9 @@ def _snapshot_sql(alias: str, csm_ids: str) -> str:
     return f"jsonb_build_object({', '.join(parts)})"
 
 
-# The accounts of a same-for-all edit, locked in id order, with their CSMs before
-# (`csm_ids`) and after (`new_csm_ids`: replaced or kept, then added, then removed, each user
-# once in the order first listed) the edit, and whether these change.
-_EDITED = """
+# The live accounts among `ids`, locked in id order (as `AccountBatchRepository.rows` locks
+# them), with their CSMs (`csm_ids`).
+_TARGET = """
 WITH target AS (
     SELECT a.*, coalesce(
         (SELECT array_agg(c.user_id ORDER BY c.id) FROM account_csms c
@@ -803,7 +852,14 @@ WITH target AS (
     WHERE a.org_id = :org AND a.id = ANY(:ids) AND a.deleted_at IS NULL
     ORDER BY a.id
     FOR UPDATE OF a
-),
+)"""
+
+# The accounts of a same-for-all edit with their CSMs after (`new_csm_ids`: replaced or kept,
+# then added, then removed, each user once in the order first listed) the edit, and whether
+# these change.
+_EDITED = (
+    _TARGET
+    + """,
 edited AS MATERIALIZED (
     SELECT t.*, CASE WHEN NOT :csms THEN t.csm_ids ELSE coalesce(
         (SELECT array_agg(l.user_id ORDER BY l.first) FROM (
@@ -820,6 +876,7 @@ csms_changed AS (
         AS csms_change
     FROM edited e
 )"""
+)
 
 # Settable by an edit that is the same for every account (bulk edits, attribute triggers).
 SAME_EDIT_FIELDS = ("tier_id", "stage_id", "csm_score", "renewal_on")
@@ -944,3 +1001,85 @@ audited AS (
 )
 SELECT id FROM chosen"""
 ).bindparams(*_EDITED_PARAMS, *_EDIT_ALL_PARAMS)
+
+# Churn and reactivation of many accounts, each one statement however many accounts: the
+# accounts to change among `target` (not churned yet, or churned), none of them when another
+# account is refused (one missing, or already in the state asked for) unless `skip`; each
+# returns every locked account and whether it could change, so the caller knows which were
+# written or names the refused one. The accounts are updated by id from an array: a join with
+# `chosen` may be planned as one index scan of the organisation per account while the
+# accounts have no statistics yet (just imported).
+_STATE_CHANGE_PARAMS: tuple[BindParameter[Any], ...] = (
+    bindparam("org", type_=Uuid()),
+    bindparam("ids", type_=ARRAY(Uuid())),
+    bindparam("skip", type_=Boolean()),
+    bindparam("actor", type_=Uuid()),
+    bindparam("now", type_=DateTime(timezone=True)),
+)
+
+
+def _state_change(to_change: str) -> str:
+    """`chosen`: the accounts of `target` for which `to_change` holds, with their snapshot."""
+    return (
+        _TARGET
+        + f""",
+refused AS (
+    SELECT 1 FROM target t WHERE NOT ({to_change})
+    UNION ALL
+    SELECT 1 WHERE (SELECT count(*) FROM target)
+                   < (SELECT count(DISTINCT i) FROM unnest(:ids) i)
+),
+chosen AS (
+    SELECT t.id, {_snapshot_sql("t", "t.csm_ids")} AS before
+    FROM target t
+    WHERE {to_change} AND (:skip OR NOT EXISTS (SELECT FROM refused))
+)"""
+    )
+
+
+_CHURN_ALL = text(
+    _state_change("t.churned_on IS NULL")
+    + """,
+updated AS (
+    UPDATE accounts SET churned_on = :churned_on, churn_reason = :reason, updated_at = :now
+    WHERE accounts.org_id = :org AND accounts.id = ANY(ARRAY(SELECT w.id FROM chosen w))
+),
+events AS (
+    INSERT INTO churn_events (id, org_id, account_id, changed_by_id, churned_on, reason)
+    SELECT gen_random_uuid(), :org, w.id, :actor, :churned_on, :reason FROM chosen w
+),
+audited AS (
+    INSERT INTO audit_log (id, org_id, actor_user_id, action, entity_type, entity_id, before,
+                           after)
+    SELECT gen_random_uuid(), :org, :actor, 'account.churned', 'account', w.id, w.before,
+           w.before || jsonb_build_object('churned_on', :churned_on, 'churn_reason', :reason)
+    FROM chosen w
+)
+SELECT t.id, t.churned_on IS NULL AS eligible FROM target t"""
+).bindparams(
+    *_STATE_CHANGE_PARAMS,
+    bindparam("churned_on", type_=Date()),
+    bindparam("reason", type_=String()),
+)
+
+_REACTIVATE_ALL = text(
+    _state_change("t.churned_on IS NOT NULL")
+    + """,
+updated AS (
+    UPDATE accounts SET churned_on = NULL, churn_reason = NULL, updated_at = :now
+    WHERE accounts.org_id = :org AND accounts.id = ANY(ARRAY(SELECT w.id FROM chosen w))
+),
+ended AS (
+    UPDATE churn_events e SET reactivated_on = :reactivated_on, reactivated_by_id = :actor
+    WHERE e.org_id = :org AND e.account_id = ANY(ARRAY(SELECT w.id FROM chosen w))
+      AND e.reactivated_on IS NULL
+),
+audited AS (
+    INSERT INTO audit_log (id, org_id, actor_user_id, action, entity_type, entity_id, before,
+                           after)
+    SELECT gen_random_uuid(), :org, :actor, 'account.reactivated', 'account', w.id, w.before,
+           w.before || '{"churned_on": null, "churn_reason": null}'::jsonb
+    FROM chosen w
+)
+SELECT t.id, t.churned_on IS NOT NULL AS eligible FROM target t"""
+).bindparams(*_STATE_CHANGE_PARAMS, bindparam("reactivated_on", type_=Date()))

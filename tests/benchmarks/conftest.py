@@ -1,5 +1,6 @@
 """Benchmarks run against their own database of generated data (kept between runs, rebuilt when
-its scale or the schema changes). They print figures and never assert timings."""
+its scale or the schema changes). They print figures and never assert timings. BENCH_DATABASE
+names another database, so a run does not share the generated data of another."""
 
 import asyncio
 import os
@@ -20,7 +21,7 @@ from scripts import services, stack
 from scripts.stack import Processes, free_port, wait_until_ready
 from workers import queue
 
-BENCH_DB = "tenure_bench"
+BENCH_DB = os.environ.get("BENCH_DATABASE", "tenure_bench")
 
 
 @pytest.fixture(scope="session")

@@ -1,8 +1,8 @@
 """Writes at scale: a 20,000-row CSV import (creates, then the same file again as updates) through
 the real import service, and a bulk edit of 10,000 accounts (stage, CSM, score); then a bulk edit
-of every account matching a filter and an attribute trigger matching every account, over 100,000
-generated accounts. Each runs in its own organisation of the benchmark database, removed
-afterwards. Prints rows/s and statements sent.
+of every account matching a filter, an attribute trigger matching every account, and a bulk churn
+and reactivation of them all, over 100,000 generated accounts. Each runs in its own organisation
+of the benchmark database, removed afterwards. Prints rows/s and statements sent.
 
 BENCH_IMPORT_ROWS sets the file's size (the bulk edit takes half of them), and
 BENCH_BULK_ACCOUNTS the generated accounts, to measure a slower path on fewer rows."""
@@ -13,6 +13,7 @@ import os
 import time
 import uuid
 from collections.abc import Awaitable, Callable
+from datetime import date
 from typing import Any
 
 from sqlalchemy import event, text
@@ -25,6 +26,7 @@ from domain.accounts.schemas import (
     AttributeTriggerWrite,
     BulkChanges,
     BulkEdit,
+    ChurnCreate,
 )
 from domain.common.db import create_sessionmaker
 from domain.common.settings import Settings
@@ -257,6 +259,27 @@ async def test_bulk_edit_and_trigger_over_all_matching(
                 lambda: triggers.run_triggers(session, org_id),
             )
             assert changed == {str(trigger.id): pending}
+            trigger.is_active = False
+            await session.commit()
+
+        for label, changes in (
+            ("bulk edit of all matching: churn", BulkChanges(churn=ChurnCreate(
+                churned_on=date(2026, 3, 1), reason="Budget"))),
+            ("bulk edit of all matching: reactivate", BulkChanges(reactivate=True)),
+        ):  # fmt: skip
+            async with sessionmaker() as session:
+                edit = BulkEdit(
+                    selection=AccountSelection.model_validate({"filter": everyone}),
+                    changes=changes,
+                )
+                matched, updated = await _timed(
+                    label,
+                    ACCOUNTS,
+                    statements,
+                    session,
+                    lambda: bulk.bulk_edit(session, actor, edit),  # noqa: B023  # awaited at once
+                )
+                assert (matched, updated) == (ACCOUNTS, ACCOUNTS)
     finally:
         statements.close()
         async with bench_engine.begin() as conn:

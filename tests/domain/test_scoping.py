@@ -389,8 +389,22 @@ class TestAccountBatchRepository:
         await repo.update_accounts(
             ["name"], [{"id": theirs.id, "name": "Renamed"}], updated_at=clock.now()
         )
+        # Nothing of theirs is found, so a churn or reactivation of it writes nothing.
+        now = clock.now()
+        churn = {"churned_on": now.date(), "reason": "x", "skip_churned": True, "now": now}
+        assert await repo.churn_all([theirs.id], **churn) == {}
+        await AccountBatchRepository(session, _sees_all(other_org, rows["their_admin"])).churn_all(
+            [theirs.id], **churn
+        )
+        assert (
+            await repo.reactivate_all(
+                [theirs.id], reactivated_on=now.date(), skip_active=True, now=now
+            )
+            == {}
+        )
         await session.refresh(theirs)
         assert theirs.name != "Renamed"
+        assert theirs.churned_on == now.date()
 
     async def test_history_writes_by_id_change_nothing_of_another_organisation(
         self, session: AsyncSession, org: Organisation, other_org: Organisation

@@ -16,7 +16,14 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from domain.accounts import bulk, bulk_writes, imports, triggers
 from domain.accounts import service as accounts
-from domain.accounts.errors import ExternalIdTaken, HierarchyCycle, NotACsm
+from domain.accounts.errors import (
+    AccountNotFound,
+    AlreadyChurned,
+    ExternalIdTaken,
+    HierarchyCycle,
+    NotACsm,
+    NotChurned,
+)
 from domain.accounts.models import (
     Account,
     AccountCsm,
@@ -32,6 +39,7 @@ from domain.accounts.models import (
     Tier,
     TriggerTarget,
 )
+from domain.accounts.repository import AccountBatchRepository
 from domain.accounts.schemas import (
     AccountCreate,
     AccountSelection,
@@ -43,6 +51,7 @@ from domain.accounts.schemas import (
 )
 from domain.audit.models import AuditEntry
 from domain.filters.schemas import Condition
+from domain.freshness.models import AccountChange
 from domain.orgs.models import Organisation
 from domain.users.actor import Actor
 from domain.users.models import User
@@ -448,6 +457,157 @@ async def test_churn_and_reactivation_write_the_same_history_from_every_path(
     assert reactivated["api"]["events"] == [(today, "Moved to a competitor", today, admin.id)]
     assert [a[0] for a in reactivated["api"]["audit"]] == ["account.churned", "account.reactivated"]
     assert reactivated["bulk"] == reactivated["api"]
+
+
+async def test_churn_and_reactivation_of_a_set_write_what_one_account_at_a_time_writes(
+    session: AsyncSession, org: Organisation, actor: Actor, config: dict[str, Any]
+) -> None:
+    # Every kind of value the snapshot formats (written in SQL by the set-based path, in Python
+    # by the account-by-account one), on two accounts alike but for their names.
+    csms = [await session.get_one(User, config[f"csm{n}"]) for n in (1, 2)]
+    twins = [
+        await create_account(
+            session,
+            org,
+            csms=csms,
+            status_title="Fine",
+            status_at=datetime(2026, 2, 3, 4, 5, 6, 789000, tzinfo=UTC),
+            nps=Decimal("8.0"),
+            renewal_on=date(2026, 9, 30),
+            csm_score=40,
+            stage_id=config["Onboarding"],
+            custom_values={"seats": 12.5, "plan": "pro"},
+        )
+        for _ in range(2)
+    ]
+    one_by_one, set_based = (t.id for t in twins)
+    repo = AccountBatchRepository(session, actor)
+
+    async def snapshot() -> dict[str, Any]:
+        (account,) = await repo.reload([set_based])
+        return {**bulk_writes.snapshot(account), "csm_ids": sorted(map(str, account.csm_ids))}
+
+    before = await snapshot()
+    churn = ChurnCreate(churned_on=date(2026, 3, 1), reason="Budget")
+
+    await bulk_writes.churn_each(session, actor, [(one_by_one, churn)])
+    assert await bulk_writes.churn_accounts(session, actor, [set_based], churn) == [set_based]
+
+    def unordered(history: dict[str, Any]) -> dict[str, Any]:
+        # Each path lists an account's CSMs in an order of its own (the rows' ids, or as read).
+        for _, _, *snapshots in history["audit"]:
+            for snapshot in snapshots:
+                snapshot["csm_ids"].sort()
+        return history
+
+    assert unordered(await _churn_history(session, set_based)) == unordered(
+        await _churn_history(session, one_by_one)
+    )
+    churned = await snapshot()
+    entry = await session.scalar(select(AuditEntry).where(AuditEntry.entity_id == set_based))
+    assert entry is not None
+    assert unordered({"audit": [(entry.action, None, entry.before, entry.after)]}) == {
+        "audit": [("account.churned", None, before, churned)]
+    }
+    assert churned == {**before, "churned_on": "2026-03-01", "churn_reason": "Budget"}
+
+    assert await bulk_writes.reactivate_accounts(
+        session, actor, [set_based], on=date(2026, 4, 1)
+    ) == [set_based]
+
+    assert await snapshot() == before
+    entry = await session.scalar(
+        select(AuditEntry).where(
+            AuditEntry.entity_id == set_based, AuditEntry.action == "account.reactivated"
+        )
+    )
+    assert entry is not None
+    assert unordered({"audit": [(None, entry.actor_user_id, entry.before, entry.after)]}) == {
+        "audit": [(None, actor.user_id, churned, before)]
+    }
+    event = await session.scalar(select(ChurnEvent).where(ChurnEvent.account_id == set_based))
+    assert event is not None
+    assert (event.reactivated_on, event.reactivated_by_id) == (date(2026, 4, 1), actor.user_id)
+    # Both accounts are marked changed for the live figures.
+    await session.commit()
+    marked = await session.scalars(
+        select(AccountChange.account_id).where(AccountChange.org_id == org.id)
+    )
+    assert set(marked) == {one_by_one, set_based}
+
+
+async def test_a_refused_account_leaves_the_whole_set_unchanged(
+    session: AsyncSession, org: Organisation, actor: Actor
+) -> None:
+    fine, lost = [(await create_account(session, org)).id for _ in range(2)]
+    churn = ChurnCreate(churned_on=date(2026, 3, 1), reason="Budget")
+    await bulk_writes.churn_accounts(session, actor, [lost], churn)
+
+    with pytest.raises(AlreadyChurned) as refusal:
+        await bulk_writes.churn_accounts(session, actor, [fine, lost], churn)
+    assert refusal.value.extra["index"] == 1
+    with pytest.raises(AccountNotFound) as refusal:
+        await bulk_writes.reactivate_accounts(
+            session, actor, [lost, uuid.uuid4()], on=date(2026, 4, 1)
+        )
+    assert refusal.value.extra["index"] == 1
+    with pytest.raises(NotChurned) as refusal:
+        await bulk_writes.reactivate_accounts(session, actor, [lost, fine], on=date(2026, 4, 1))
+    assert refusal.value.extra["index"] == 1
+
+    events = await session.scalars(
+        select(ChurnEvent.account_id, ChurnEvent.reactivated_on).where(ChurnEvent.org_id == org.id)
+    )
+    assert list(events) == [lost] and (await session.get_one(Account, fine)).churned_on is None
+    # A bulk edit skips them instead.
+    assert await bulk_writes.churn_accounts(
+        session, actor, [fine, lost], churn, skip_churned=True
+    ) == [fine]
+
+
+async def test_a_bulk_edit_churns_and_reactivates_more_than_10000_accounts(
+    session: AsyncSession, org: Organisation, actor: Actor
+) -> None:
+    count = 10_500
+    await session.execute(
+        text(
+            "INSERT INTO accounts (id, org_id, external_id, name, custom_values, created_at,"
+            " updated_at) SELECT gen_random_uuid(), :org, 'many-' || g, 'Many ' || g, '{}',"
+            " now(), now() FROM generate_series(1, :count) g"
+        ),
+        {"org": org.id, "count": count},
+    )
+    many = AccountSelection.model_validate(
+        {"filter": {"kind": "compare", "field": "name", "op": "contains", "value": "Many"}}
+    )
+    today = await accounts.org_today(session, org.id)
+    churn = ChurnCreate(churned_on=today, reason="Budget")
+
+    churned = await bulk.bulk_edit(
+        session, actor, BulkEdit(selection=many, changes=BulkChanges(churn=churn))
+    )
+    reactivated = await bulk.bulk_edit(
+        session, actor, BulkEdit(selection=many, changes=BulkChanges(reactivate=True))
+    )
+
+    assert churned == reactivated == (count, count)
+    events = await session.execute(
+        select(ChurnEvent.reactivated_on, func.count(func.distinct(ChurnEvent.account_id)))
+        .where(ChurnEvent.org_id == org.id)
+        .group_by(ChurnEvent.reactivated_on)
+    )
+    assert list(events) == [(today, count)]
+    audited = await session.execute(
+        select(AuditEntry.action, func.count(func.distinct(AuditEntry.entity_id)))
+        .where(AuditEntry.org_id == org.id)
+        .group_by(AuditEntry.action)
+        .order_by(AuditEntry.action)
+    )
+    assert list(audited) == [("account.churned", count), ("account.reactivated", count)]
+    still_churned = await session.scalar(
+        select(func.count()).where(Account.org_id == org.id, Account.churned_on.is_not(None))
+    )
+    assert still_churned == 0
 
 
 async def test_a_bulk_edit_audits_each_account_as_a_single_edit_snapshots_it(
