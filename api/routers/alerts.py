@@ -228,7 +228,7 @@ async def bulk_delete_alerts(data: AlertSelection, actor: ApiActor, session: Ses
 @router.post(
     "/alerts/{alert_id}/close",
     response_model=AlertRead,
-    responses=problem(400, 401, 404, 409, 422),
+    responses=problem(401, 404, 409, 422),
 )
 async def close_alert_task(
     alert_id: uuid.UUID, data: TaskClose, actor: ApiActor, session: Session

@@ -136,9 +136,7 @@ async def update_task(
     return await tasks.update_task(session, actor, task_id, data)
 
 
-@router.post(
-    "/{task_id}/close", response_model=TaskDetail, responses=problem(400, 401, 404, 409, 422)
-)
+@router.post("/{task_id}/close", response_model=TaskDetail, responses=problem(401, 404, 409, 422))
 async def close_task(
     task_id: uuid.UUID, data: TaskClose, actor: ApiActor, session: Session
 ) -> TaskDetail:

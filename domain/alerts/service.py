@@ -507,7 +507,8 @@ async def close_alert(
     """An alert task closed with its outcome (its task and the alert alike)."""
     alert = await _alert(session, actor, alert_id)
     await tasks.close_alert_task(session, actor, alert.id, data)
-    session.expire(alert)
+    # The task's repository closed the alert in SQL: read it again.
+    await session.refresh(alert)
     return await _read(session, actor, alert)
 
 
