@@ -52,7 +52,7 @@ test("a rule that creates tasks: its alert task reaches the inbox and is closed 
   }).toPass({ timeout: 30_000 });
   await expect(alert).toContainText("alert task");
   await alert.getByLabel("Close with outcome").click();
-  await page.getByRole("menuitem", { name: "Successful" }).click();
+  await page.getByRole("menuitem", { name: "Successful", exact: true }).click();
   await expect(alert).toHaveCount(0);
 
   await page.getByTestId("alerts-status").getByText("Closed tasks").click();
