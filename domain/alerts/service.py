@@ -194,6 +194,7 @@ async def create_rule(session: AsyncSession, actor: Actor, data: AlertRuleCreate
         raise AlertRuleNameTaken(f"An alert rule is already named {data.name!r}")
     stored = data.model_dump(mode="json")
     rule = AlertRule(id=uuid.uuid4(), org_id=actor.org_id, **stored)
+    rule.playbook_id = data.playbook_id  # a UUID, not its JSON string
     session.add(rule)
     await session.flush()
     audit.record_for(session, actor, "alert_rule.created", "alert_rule", rule.id, after=stored)
@@ -213,8 +214,9 @@ async def update_rule(
     if data.name is not None and not await repo.name_free(data.name, except_id=rule.id):
         raise AlertRuleNameTaken(f"An alert rule is already named {data.name!r}")
     changes = data.model_dump(mode="json", exclude_unset=True)
-    for key, value in changes.items():
-        setattr(rule, key, value)
+    for key, value in data.model_dump(exclude_unset=True).items():
+        # The condition is stored as JSON; the rest as the model holds them.
+        setattr(rule, key, changes[key] if key == "condition" else value)
     await session.flush()
     audit.record_for(session, actor, "alert_rule.updated", "alert_rule", rule.id, after=changes)
     return await get_rule(session, actor, rule.id)
