@@ -80,7 +80,6 @@ class Counts:
     matched: int
     fired: int
     held: dict[Held, int]
-    tasks: int = 0
 
 
 def _held(policy: Policy, fired_at: Any, status: Any, alert_id: Any, now: datetime) -> Any:
@@ -259,17 +258,17 @@ class AlertRepository:
                     func.count(),
                     select(func.count()).select_from(fired).scalar_subquery(),
                     *(func.count().filter(verdicts.c.held == str(h)) for h in Held),
+                    # Selected so that they are part of the statement: SQLAlchemy renders only
+                    # the CTEs a query refers to.
                     *(select(func.count()).select_from(c).scalar_subquery() for c in made),
                 ).select_from(verdicts)
             )
         ).one()
-        matched, fired_count, *rest = row
-        held, task_counts = rest[: len(Held)], rest[len(Held) :]
+        matched, fired_count, *held = row[: 2 + len(Held)]
         return Counts(
             matched=int(matched),
             fired=int(fired_count),
             held={h: int(n) for h, n in zip(Held, held, strict=True)},
-            tasks=sum(int(n) for n in task_counts),
         )
 
     def _task_inserts(self, alerts: CTE, plan: TaskPlan, *, now: datetime) -> list[CTE]:

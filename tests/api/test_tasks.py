@@ -5,6 +5,7 @@ ids are 404)."""
 
 import csv
 import io
+import uuid
 from datetime import date, timedelta
 from typing import Any
 
@@ -180,7 +181,20 @@ class TestViews:
         org: Organisation,
         admin: User,
     ) -> None:
-        report = await create_user(session, org, full_name="Rita Report", manager_id=admin.id)
+        report = await create_user(session, org, full_name="Rita Report")
+        # Whose team a user is on is set on the user; not themselves, not a stranger.
+        team = await client.patch(
+            f"{API}/users/{report.id}", headers=headers, json={"manager_id": str(admin.id)}
+        )
+        assert team.status_code == 200 and team.json()["manager_id"] == str(admin.id), team.text
+        for bad in (report.id, uuid.uuid4()):
+            assert_problem(
+                await client.patch(
+                    f"{API}/users/{report.id}", headers=headers, json={"manager_id": str(bad)}
+                ),
+                409,
+                "manager_not_found",
+            )
         account = await create_account(session, org, name="Acme")
         other = await create_account(session, org, name="Other")
         yesterday = (date.today() - timedelta(days=2)).isoformat()
