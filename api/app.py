@@ -41,6 +41,7 @@ from api.routers import (
     segment,
     setup,
     system,
+    tasks,
     usage,
     users,
     webhooks,
@@ -125,6 +126,7 @@ def create_app(settings: Settings | None = None, *, serve_spa: bool = True) -> F
         health,
         churn,
         alerts,
+        tasks,
         freshness,
         audit,
     ):

@@ -16,7 +16,7 @@ from domain.accounts.models import (
     StatusUpdate,
     Tier,
 )
-from domain.alerts.models import Alert, AlertEvaluation, AlertRule
+from domain.alerts.models import Alert, AlertEvaluation, AlertRule, Playbook, PlaybookStep
 from domain.audit.models import AuditEntry
 from domain.churn.models import ChurnModel
 from domain.common.base import Base
@@ -49,6 +49,7 @@ from domain.revenue.models import (
     Subscription,
     SubscriptionItem,
 )
+from domain.tasks.models import Task
 from domain.usage.models import (
     Contact,
     ContactAccount,
@@ -105,6 +106,8 @@ __all__ = [
     "Organisation",
     "OutboundEmail",
     "OutboundJob",
+    "Playbook",
+    "PlaybookStep",
     "RecoveryCode",
     "RefreshToken",
     "Role",
@@ -112,6 +115,7 @@ __all__ = [
     "StatusUpdate",
     "Subscription",
     "SubscriptionItem",
+    "Task",
     "Ticket",
     "Tier",
     "UsageDailyAccount",

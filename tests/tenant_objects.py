@@ -230,6 +230,15 @@ async def _alert(o: OrgObjects) -> uuid.UUID:
     return alert_id
 
 
+async def _playbook(o: OrgObjects) -> uuid.UUID:
+    return await o.post("/playbooks", json={"name": "Matrix Playbook", "steps": []})
+
+
+async def _task(o: OrgObjects) -> uuid.UUID:
+    account = await o.the_account()
+    return await o.post("/tasks", json={"account_id": str(account.id), "title": "Matrix Task"})
+
+
 ID_FACTORIES: dict[str, Callable[[OrgObjects], Awaitable[uuid.UUID]]] = {
     "account_id": _account,
     "user_id": _user,
@@ -250,6 +259,8 @@ ID_FACTORIES: dict[str, Callable[[OrgObjects], Awaitable[uuid.UUID]]] = {
     "model_id": _health_model,
     "rule_id": _alert_rule,
     "alert_id": _alert,
+    "playbook_id": _playbook,
+    "task_id": _task,
 }
 
 # Objects that belong to an account: a CSM not assigned to that account must not reach them.
@@ -260,4 +271,5 @@ OF_AN_ACCOUNT = {
     "ticket_id",
     "contact_id",
     "alert_id",
+    "task_id",
 }

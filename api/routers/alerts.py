@@ -20,10 +20,14 @@ from domain.alerts.schemas import (
     AlertRuleUpdate,
     AlertSelection,
     AlertSnooze,
+    AlertTaskMade,
     BulkResult,
+    PlaybookRead,
+    PlaybookWrite,
     RuleRunQueued,
 )
 from domain.common.pagination import Page
+from domain.tasks.schemas import TaskClose
 
 # Alert rules (evaluated by workers as accounts change, hourly and on "Run now") and the alerts
 # they open.
@@ -147,6 +151,9 @@ async def list_alerts(
     rule_id: uuid.UUID | None = None,
     account_id: uuid.UUID | None = None,
     type: AlertType | None = None,
+    is_task: Annotated[
+        bool | None, Query(description="true: only alert tasks; false: only plain alerts")
+    ] = None,
     snoozed: Annotated[
         bool | None,
         Query(description="false: hide alerts snoozed past today (the inbox); true: only those"),
@@ -159,7 +166,12 @@ async def list_alerts(
         session,
         actor,
         AlertFilters(
-            status=status, rule_id=rule_id, account_id=account_id, type=type, snoozed=snoozed
+            status=status,
+            rule_id=rule_id,
+            account_id=account_id,
+            type=type,
+            snoozed=snoozed,
+            is_task=is_task,
         ),
         limit=limit,
         offset=offset,
@@ -168,11 +180,12 @@ async def list_alerts(
 
 
 @router.post(
-    "/alerts/{alert_id}/dismiss", response_model=AlertRead, responses=problem(401, 404, 422)
+    "/alerts/{alert_id}/dismiss", response_model=AlertRead, responses=problem(401, 404, 409, 422)
 )
 async def dismiss_alert(alert_id: uuid.UUID, actor: ApiActor, session: Session) -> AlertRead:
-    """Dismiss an open alert (the rule may fire again once its retrigger delay has passed
-    since the alert fired, unless it never retriggers). Dismissing again changes nothing."""
+    """Dismiss an open plain alert; an alert task is closed with an outcome instead. The rule
+    may fire again once its retrigger delay has passed since the alert fired, unless it never
+    retriggers. Dismissing again changes nothing."""
     return await alerts.dismiss_alert(session, actor, alert_id)
 
 
@@ -210,3 +223,78 @@ async def bulk_delete_alerts(data: AlertSelection, actor: ApiActor, session: Ses
     """Delete the alerts given, or every alert a rule has made, on the accounts you may see,
     as if they never existed."""
     return await alerts.bulk_delete(session, actor, data)
+
+
+@router.post(
+    "/alerts/{alert_id}/close",
+    response_model=AlertRead,
+    responses=problem(401, 404, 409, 422),
+)
+async def close_alert_task(
+    alert_id: uuid.UUID, data: TaskClose, actor: ApiActor, session: Session
+) -> AlertRead:
+    """Close an alert task with its outcome (successful, unsuccessful, false alarm); the rule
+    may fire again once its retrigger delay has passed since the alert fired."""
+    return await alerts.close_alert(session, actor, alert_id, data)
+
+
+@router.post(
+    "/alerts/{alert_id}/convert",
+    status_code=status.HTTP_201_CREATED,
+    response_model=AlertTaskMade,
+    responses=problem(401, 404, 409, 422),
+)
+async def convert_alert_to_task(
+    alert_id: uuid.UUID, actor: ApiActor, session: Session
+) -> AlertTaskMade:
+    """Make an open plain alert an alert task for the account's CSM; its rule's playbook steps
+    become its sub-tasks."""
+    return await alerts.convert_alert(session, actor, alert_id)
+
+
+@router.get("/playbooks", response_model=list[PlaybookRead], responses=problem(401))
+async def list_playbooks(actor: ApiActor, session: Session) -> list[PlaybookRead]:
+    """Every playbook by name, with its steps."""
+    return await alerts.list_playbooks(session, actor)
+
+
+@router.post(
+    "/playbooks",
+    status_code=status.HTTP_201_CREATED,
+    response_model=PlaybookRead,
+    responses=problem(401, 403, 409, 422),
+)
+async def create_playbook(data: PlaybookWrite, actor: ApiActor, session: Session) -> PlaybookRead:
+    """A named list of task templates, copied into tasks when an alert of a rule naming it
+    fires."""
+    return await alerts.create_playbook(session, actor, data)
+
+
+@router.get(
+    "/playbooks/{playbook_id}", response_model=PlaybookRead, responses=problem(401, 404, 422)
+)
+async def get_playbook(playbook_id: uuid.UUID, actor: ApiActor, session: Session) -> PlaybookRead:
+    return await alerts.get_playbook(session, actor, playbook_id)
+
+
+@router.put(
+    "/playbooks/{playbook_id}",
+    response_model=PlaybookRead,
+    responses=problem(401, 403, 404, 409, 422),
+)
+async def update_playbook(
+    playbook_id: uuid.UUID, data: PlaybookWrite, actor: ApiActor, session: Session
+) -> PlaybookRead:
+    """Replace the playbook's name, description and steps. Tasks already made from it stay
+    as they were."""
+    return await alerts.update_playbook(session, actor, playbook_id, data)
+
+
+@router.delete(
+    "/playbooks/{playbook_id}",
+    status_code=status.HTTP_204_NO_CONTENT,
+    responses=problem(401, 403, 404, 422),
+)
+async def delete_playbook(playbook_id: uuid.UUID, actor: ApiActor, session: Session) -> None:
+    """The playbook; its rules fire without it, tasks already made stay."""
+    await alerts.delete_playbook(session, actor, playbook_id)

@@ -19,3 +19,33 @@ class AlertNotFound(NotFound):
 class AlertDismissed(Conflict):
     code = "alert_dismissed"
     title = "The alert is dismissed"
+
+
+class AlertIsTask(Conflict):
+    code = "alert_is_task"
+    title = "The alert is an alert task: close it with an outcome"
+
+
+class AlertAlreadyTask(Conflict):
+    code = "alert_already_task"
+    title = "The alert is already an alert task"
+
+
+class PlaybookNotFound(NotFound):
+    code = "playbook_not_found"
+    title = "Playbook not found"
+
+
+class PlaybookNameTaken(Conflict):
+    code = "playbook_name_taken"
+    title = "Another playbook has this name"
+
+
+class RulePlaybookNotFound(Conflict):
+    code = "rule_playbook_not_found"
+    title = "The rule's playbook does not exist"
+
+
+class AssigneeNotFound(Conflict):
+    code = "playbook_assignee_not_found"
+    title = "A step's named user is not an active user of the organisation"

@@ -1,12 +1,15 @@
 """Alert rules, the alerts they open and each evaluation of them.
 
 - `alert_rules`: a condition in the filter language and the retrigger policy (delay in days,
-  never retrigger), whether churned accounts are included, whether an alert task is wanted
-  (stored; tasks come later), active or not.
-- `alerts`: one per firing of a rule for an account, open or dismissed, with the rule's reason
-  and the values that made the account match. At most one open alert per rule and account: a
+  never retrigger), whether churned accounts are included, whether an alert task is created when
+  it fires, its playbook if any, active or not.
+- `alerts`: one per firing of a rule for an account, open, dismissed (a plain alert) or closed
+  (an alert task, whose outcome is on its task), with the rule's reason and the values that made
+  the account match. At most one open alert per rule and account: a
   partial unique index decides, so two evaluations at once open one.
 - `alert_evaluations`: what each evaluation of a rule found (matched, fired, held back and why).
+- `playbooks` and `playbook_steps`: named lists of task templates, copied into tasks when an
+  alert of a rule naming the playbook fires (domain/tasks/models.py).
 """
 
 import uuid
@@ -33,6 +36,42 @@ class AlertType(StrEnum):
 class AlertStatus(StrEnum):
     OPEN = "open"
     DISMISSED = "dismissed"
+    # An alert task closed with an outcome.
+    CLOSED = "closed"
+
+
+class AssigneeRole(StrEnum):
+    """Who a playbook step's task is for, resolved when the alert fires."""
+
+    CSM = "csm"
+    MANAGER = "manager"
+    USER = "user"
+
+
+class Playbook(IdMixin, TimestampMixin, Base):
+    __tablename__ = "playbooks"
+    __table_args__ = (UniqueConstraint("org_id", "name"),)
+
+    org_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("organisations.id", ondelete="CASCADE"))
+    name: Mapped[str] = mapped_column(String(200))
+    description: Mapped[str] = mapped_column(Text, default="")
+
+
+class PlaybookStep(IdMixin, Base):
+    __tablename__ = "playbook_steps"
+    __table_args__ = (UniqueConstraint("playbook_id", "position"),)
+
+    org_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("organisations.id", ondelete="CASCADE"))
+    playbook_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("playbooks.id", ondelete="CASCADE"))
+    position: Mapped[int]
+    title: Mapped[str] = mapped_column(String(200))
+    description: Mapped[str] = mapped_column(Text, default="")
+    due_in_days: Mapped[int]
+    assignee: Mapped[str] = mapped_column(String(16))
+    # Set when `assignee` is a named user.
+    assignee_user_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL")
+    )
 
 
 class EvaluationTrigger(StrEnum):
@@ -56,6 +95,9 @@ class AlertRule(IdMixin, TimestampMixin, Base):
     retrigger_delay_days: Mapped[int]
     never_retrigger: Mapped[bool]
     creates_task: Mapped[bool]
+    playbook_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("playbooks.id", ondelete="SET NULL")
+    )
     is_active: Mapped[bool]
 
 
@@ -90,6 +132,7 @@ class Alert(IdMixin, Base):
     dismissed_by: Mapped[uuid.UUID | None] = mapped_column(
         ForeignKey("users.id", ondelete="SET NULL")
     )
+    closed_at: Mapped[datetime | None]
 
 
 class AlertEvaluation(IdMixin, Base):

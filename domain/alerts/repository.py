@@ -1,11 +1,13 @@
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import (
+    CTE,
     ColumnElement,
+    Date,
     DateTime,
     Select,
     String,
@@ -13,6 +15,7 @@ from sqlalchemy import (
     and_,
     case,
     delete,
+    exists,
     false,
     func,
     literal,
@@ -23,15 +26,26 @@ from sqlalchemy import (
     true,
     update,
 )
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from domain.accounts.models import Account
+from domain.accounts.models import Account, AccountCsm
 from domain.alerts.compile import CompiledRule
-from domain.alerts.models import Alert, AlertEvaluation, AlertRule, AlertStatus
+from domain.alerts.models import (
+    Alert,
+    AlertEvaluation,
+    AlertRule,
+    AlertStatus,
+    AssigneeRole,
+    Playbook,
+    PlaybookStep,
+)
 from domain.alerts.retrigger import Held
 from domain.alerts.schemas import AlertFilters
 from domain.metrics.models import AccountMetricValues
+from domain.tasks.models import Task, TaskPriority, TaskStatus, TaskType
+from domain.users.models import User, UserStatus
 
 OPEN = str(AlertStatus.OPEN)
 
@@ -44,6 +58,21 @@ class Policy:
     includes_churned: bool
     never_retrigger: bool
     retrigger_delay_days: int
+
+
+@dataclass(frozen=True)
+class TaskPlan:
+    """The tasks a rule's alerts come with: its alert task, its playbook's steps copied."""
+
+    creates_task: bool
+    playbook_id: uuid.UUID | None
+    title: str
+    # The organisation's today, from which playbook steps' "due in N days" count.
+    today: date
+
+    @property
+    def makes_tasks(self) -> bool:
+        return self.creates_task or self.playbook_id is not None
 
 
 @dataclass(frozen=True)
@@ -192,10 +221,12 @@ class AlertRepository:
         reason: str,
         now: datetime,
         accounts: Sequence[uuid.UUID] | None,
+        tasks: TaskPlan,
     ) -> Counts:
         """One statement: the accounts that match, the alerts of those that fire inserted (a
         concurrent evaluation's open alert wins: ON CONFLICT on the one-open-alert index does
-        nothing), and the counts by outcome."""
+        nothing), each new alert's alert task and playbook tasks inserted with it, and the
+        counts by outcome."""
         assert policy.rule_id is not None
         verdicts = self._verdicts(policy, rule, now=now, accounts=accounts).cte("verdicts")
         fired = (
@@ -217,24 +248,136 @@ class AlertRepository:
                 index_elements=[Alert.rule_id, Alert.account_id],
                 index_where=text("status = 'open'"),
             )
-            .returning(Alert.account_id)
+            .returning(Alert.id, Alert.account_id, Alert.reason)
             .cte("fired")
         )
+        made = self._task_inserts(fired, tasks, now=now)
         row = (
             await self.session.execute(
                 select(
                     func.count(),
                     select(func.count()).select_from(fired).scalar_subquery(),
                     *(func.count().filter(verdicts.c.held == str(h)) for h in Held),
+                    # Selected so that they are part of the statement: SQLAlchemy renders only
+                    # the CTEs a query refers to.
+                    *(select(func.count()).select_from(c).scalar_subquery() for c in made),
                 ).select_from(verdicts)
             )
         ).one()
-        matched, fired_count, *held = row
+        matched, fired_count, *held = row[: 2 + len(Held)]
         return Counts(
             matched=int(matched),
             fired=int(fired_count),
             held={h: int(n) for h, n in zip(Held, held, strict=True)},
         )
+
+    def _task_inserts(self, alerts: CTE, plan: TaskPlan, *, now: datetime) -> list[CTE]:
+        """INSERTs, as CTEs of the caller's statement, of the tasks of `alerts` (id,
+        account_id, reason): the alert task for the account's CSM and each playbook step copied
+        (a sub-task of the alert task when there is one). ON CONFLICT on the one-task-per-alert
+        indexes does nothing, so a retry or a second conversion makes none twice."""
+        made: list[CTE] = []
+        csm = (
+            select(AccountCsm.user_id)
+            .where(AccountCsm.account_id == alerts.c.account_id)
+            .order_by(AccountCsm.user_id)
+            .limit(1)
+            .scalar_subquery()
+        )
+        at = literal(now, DateTime(timezone=True))
+        no_tags = literal([], ARRAY(String(64)))
+        common = ["id", "org_id", "account_id", "alert_id", "type", "title", "details"]
+        common += ["owner_id", "priority", "tags", "status", "created_at", "updated_at"]
+        alert_tasks = None
+        if plan.creates_task:
+            alert_tasks = (
+                pg_insert(Task)
+                .from_select(
+                    common,
+                    select(
+                        func.gen_random_uuid(),
+                        literal(self.org_id, Uuid),
+                        alerts.c.account_id,
+                        alerts.c.id,
+                        literal(str(TaskType.ALERT), String),
+                        literal(plan.title, String),
+                        alerts.c.reason,
+                        csm,
+                        literal(str(TaskPriority.NORMAL), String),
+                        no_tags,
+                        literal(str(TaskStatus.OPEN), String),
+                        at,
+                        at,
+                    ),
+                )
+                .on_conflict_do_nothing(
+                    index_elements=[Task.alert_id], index_where=text("playbook_step_id IS NULL")
+                )
+                .returning(Task.id, Task.alert_id)
+                .cte("alert_tasks")
+            )
+            made.append(alert_tasks)
+        if plan.playbook_id is not None:
+            manager = select(User.manager_id).where(User.id == csm).scalar_subquery()
+            owner = case(
+                (PlaybookStep.assignee == str(AssigneeRole.USER), PlaybookStep.assignee_user_id),
+                (PlaybookStep.assignee == str(AssigneeRole.MANAGER), manager),
+                else_=csm,
+            )
+            source = (
+                select(
+                    func.gen_random_uuid(),
+                    literal(self.org_id, Uuid),
+                    alerts.c.account_id,
+                    alerts.c.id,
+                    literal(str(TaskType.PLAYBOOK), String),
+                    PlaybookStep.title,
+                    PlaybookStep.description,
+                    owner,
+                    literal(str(TaskPriority.NORMAL), String),
+                    no_tags,
+                    literal(str(TaskStatus.OPEN), String),
+                    at,
+                    at,
+                    PlaybookStep.id,
+                    literal(plan.today, Date) + PlaybookStep.due_in_days,
+                    alert_tasks.c.id if alert_tasks is not None else null(),
+                )
+                .select_from(alerts)
+                .join(
+                    PlaybookStep,
+                    and_(
+                        PlaybookStep.org_id == self.org_id,
+                        PlaybookStep.playbook_id == plan.playbook_id,
+                    ),
+                )
+            )
+            if alert_tasks is not None:
+                source = source.outerjoin(alert_tasks, alert_tasks.c.alert_id == alerts.c.id)
+            made.append(
+                pg_insert(Task)
+                .from_select([*common, "playbook_step_id", "due_on", "parent_id"], source)
+                .on_conflict_do_nothing(index_elements=[Task.alert_id, Task.playbook_step_id])
+                .returning(Task.id)
+                .cte("playbook_tasks")
+            )
+        return made
+
+    async def make_tasks(self, alert_id: uuid.UUID, plan: TaskPlan, *, now: datetime) -> int:
+        """An alert converted into a task: its tasks as an evaluation would have made them."""
+        alerts = (
+            select(Alert.id, Alert.account_id, Alert.reason)
+            .where(Alert.org_id == self.org_id, Alert.id == alert_id)
+            .cte("converted")
+        )
+        made = self._task_inserts(alerts, plan, now=now)
+        counts = await self.session.execute(
+            select(*(select(func.count()).select_from(c).scalar_subquery() for c in made))
+        )
+        return sum(int(n) for n in counts.one())
+
+    async def has_task(self, alert_id: uuid.UUID) -> bool:
+        return await self.session.scalar(select(_has_task(alert_id))) or False
 
     def add_evaluation(self, evaluation: AlertEvaluation) -> None:
         evaluation.org_id = self.org_id
@@ -284,16 +427,21 @@ class AlertRepository:
 
     # --- alerts -----------------------------------------------------------------------------
 
-    def _alerts(self, visible: Select[Any] | None) -> Select[Alert, str, str, str]:
-        stmt: Select[Alert, str, str, str] = (
+    def _alerts(
+        self, visible: Select[Any] | None
+    ) -> Select[Alert, str, str, str, uuid.UUID, str | None]:
+        stmt = (
             select(
                 Alert,
                 AlertRule.name.label("rule_name"),
                 AlertRule.type.label("type"),
                 Account.name.label("account_name"),
+                Task.id.label("task_id"),
+                Task.outcome.label("outcome"),
             )
             .join(AlertRule, AlertRule.id == Alert.rule_id)
             .join(Account, Account.id == Alert.account_id)
+            .outerjoin(Task, and_(Task.alert_id == Alert.id, Task.playbook_step_id.is_(None)))
             .where(Alert.org_id == self.org_id, Account.deleted_at.is_(None))
         )
         if visible is not None:
@@ -312,6 +460,8 @@ class AlertRepository:
             stmt = stmt.where(Alert.account_id == filters.account_id)
         if filters.type is not None:
             stmt = stmt.where(AlertRule.type == str(filters.type))
+        if filters.is_task is not None:
+            stmt = stmt.where(Task.id.is_not(None) if filters.is_task else Task.id.is_(None))
         if filters.snoozed is not None and filters.today is not None:
             snoozed = and_(Alert.snoozed_until.is_not(None), Alert.snoozed_until > filters.today)
             stmt = stmt.where(snoozed if filters.snoozed else ~snoozed)
@@ -364,7 +514,12 @@ class AlertRepository:
     ) -> int:
         result = await self.session.execute(
             update(Alert)
-            .where(*self._selected(alert_ids, rule_id, visible), Alert.status == OPEN)
+            # An alert task is closed with an outcome, never dismissed.
+            .where(
+                *self._selected(alert_ids, rule_id, visible),
+                Alert.status == OPEN,
+                ~_has_task(Alert.id),
+            )
             .values(status=str(AlertStatus.DISMISSED), dismissed_at=now, dismissed_by=by)
             .execution_options(synchronize_session=False)
         )
@@ -385,6 +540,66 @@ class AlertRepository:
         return int(result.rowcount)  # type: ignore[attr-defined]  # CursorResult of a DML
 
 
+class PlaybookRepository:
+    def __init__(self, session: AsyncSession, org_id: uuid.UUID) -> None:
+        self.session = session
+        self.org_id = org_id
+
+    async def playbooks(self) -> list[Playbook]:
+        rows = await self.session.scalars(
+            select(Playbook).where(Playbook.org_id == self.org_id).order_by(Playbook.name)
+        )
+        return list(rows)
+
+    async def playbook(self, playbook_id: uuid.UUID) -> Playbook | None:
+        return await self.session.scalar(
+            select(Playbook).where(Playbook.org_id == self.org_id, Playbook.id == playbook_id)
+        )
+
+    async def steps(self, playbook_ids: Sequence[uuid.UUID]) -> list[PlaybookStep]:
+        rows = await self.session.scalars(
+            select(PlaybookStep)
+            .where(PlaybookStep.org_id == self.org_id, PlaybookStep.playbook_id.in_(playbook_ids))
+            .order_by(PlaybookStep.playbook_id, PlaybookStep.position)
+        )
+        return list(rows)
+
+    async def name_free(self, name: str, *, except_id: uuid.UUID | None = None) -> bool:
+        stmt = select(Playbook.id).where(Playbook.org_id == self.org_id, Playbook.name == name)
+        if except_id is not None:
+            stmt = stmt.where(Playbook.id != except_id)
+        return await self.session.scalar(stmt) is None
+
+    async def active_users(self, user_ids: Sequence[uuid.UUID]) -> set[uuid.UUID]:
+        rows = await self.session.scalars(
+            select(User.id).where(
+                User.org_id == self.org_id,
+                User.id.in_(user_ids),
+                User.status == str(UserStatus.ACTIVE),
+            )
+        )
+        return set(rows)
+
+    async def replace_steps(self, playbook_id: uuid.UUID, steps: list[PlaybookStep]) -> None:
+        await self.session.execute(
+            delete(PlaybookStep).where(
+                PlaybookStep.org_id == self.org_id, PlaybookStep.playbook_id == playbook_id
+            )
+        )
+        for step in steps:
+            step.org_id, step.playbook_id = self.org_id, playbook_id
+            self.session.add(step)
+
+    async def delete(self, playbook_id: uuid.UUID) -> None:
+        await self.session.execute(
+            delete(Playbook).where(Playbook.org_id == self.org_id, Playbook.id == playbook_id)
+        )
+
+
+def _has_task(alert_id: Any) -> ColumnElement[bool]:
+    return exists().where(Task.alert_id == alert_id, Task.playbook_step_id.is_(None))
+
+
 def _alert_row(row: Any) -> dict[str, Any]:
     alert: Alert = row.Alert
     return {
@@ -401,6 +616,9 @@ def _alert_row(row: Any) -> dict[str, Any]:
         "snoozed_until": alert.snoozed_until,
         "dismissed_at": alert.dismissed_at,
         "dismissed_by": alert.dismissed_by,
+        "closed_at": alert.closed_at,
+        "task_id": row.task_id,
+        "outcome": row.outcome,
     }
 
 

@@ -5,11 +5,12 @@ from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
-from domain.alerts.models import AlertStatus, AlertType, EvaluationTrigger
+from domain.alerts.models import AlertStatus, AlertType, AssigneeRole, EvaluationTrigger
 from domain.alerts.retrigger import Held
 from domain.common.schemas import RequestModel
 from domain.common.types import Day
 from domain.filters.schemas import Filter
+from domain.tasks.models import TaskOutcome
 
 Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
 Description = Annotated[str, StringConstraints(strip_whitespace=True, max_length=2000)]
@@ -51,7 +52,11 @@ class AlertRuleCreate(AlertRuleDraft):
         examples=["Renews within 60 days with a poor health band"],
     )
     creates_task: bool = Field(
-        False, description="Create an alert task when it fires (stored; alert tasks come later)"
+        False,
+        description="Its alerts are alert tasks, for the account's CSM, closed with an outcome",
+    )
+    playbook_id: uuid.UUID | None = Field(
+        None, description="Its playbook's steps are copied into tasks when it fires"
     )
     is_active: bool = True
 
@@ -67,11 +72,14 @@ class AlertRuleUpdate(RequestModel):
     retrigger_delay_days: RetriggerDelay | None = None
     never_retrigger: bool | None = None
     creates_task: bool | None = None
+    playbook_id: uuid.UUID | None = Field(None, description="null: no playbook")
     is_active: bool | None = None
 
     @model_validator(mode="after")
     def _no_nulls(self) -> "AlertRuleUpdate":
-        nulls = sorted(k for k in self.model_fields_set if getattr(self, k) is None)
+        nulls = sorted(
+            k for k in self.model_fields_set - {"playbook_id"} if getattr(self, k) is None
+        )
         if nulls:
             raise ValueError(f"{', '.join(nulls)} cannot be null (omit a field to keep it)")
         return self
@@ -89,6 +97,7 @@ class AlertRuleRead(BaseModel):
     retrigger_delay_days: int
     never_retrigger: bool
     creates_task: bool
+    playbook_id: uuid.UUID | None
     is_active: bool
     created_at: datetime
     updated_at: datetime
@@ -133,6 +142,13 @@ class AlertRead(BaseModel):
     snoozed_until: date | None
     dismissed_at: datetime | None
     dismissed_by: uuid.UUID | None
+    closed_at: datetime | None = Field(description="When its alert task was closed")
+    task_id: uuid.UUID | None = Field(description="Its alert task; null: a plain alert")
+    outcome: TaskOutcome | None = Field(description="Its alert task's outcome, once closed")
+
+
+class AlertClose(RequestModel):
+    outcome: TaskOutcome = Field(examples=[TaskOutcome.SUCCESSFUL])
 
 
 class AlertSnooze(RequestModel):
@@ -193,3 +209,56 @@ class AlertFilters:
     # False: only alerts not snoozed past `today`; True: only those; None: both.
     snoozed: bool | None = None
     today: date | None = None
+    # True: only alert tasks; False: only plain alerts; None: both.
+    is_task: bool | None = None
+
+
+class PlaybookStepWrite(RequestModel):
+    title: Name = Field(examples=["Book a call with the sponsor"])
+    description: Description = ""
+    due_in_days: int = Field(0, ge=0, le=365, description="Due this many days after it fires")
+    assignee: AssigneeRole = Field(
+        AssigneeRole.CSM,
+        description="The account's CSM, that CSM's manager, or the named user",
+    )
+    assignee_user_id: uuid.UUID | None = Field(None, description="When assignee is `user`")
+
+    @model_validator(mode="after")
+    def _named_user(self) -> "PlaybookStepWrite":
+        if (self.assignee is AssigneeRole.USER) != (self.assignee_user_id is not None):
+            raise ValueError("assignee_user_id is given exactly when assignee is 'user'")
+        return self
+
+
+class PlaybookWrite(RequestModel):
+    """A playbook as a whole: saving replaces its steps. Tasks already made stay as they are."""
+
+    name: Name = Field(examples=["Save the renewal"])
+    description: Description = ""
+    steps: Annotated[list[PlaybookStepWrite], Field(max_length=50)]
+
+
+class PlaybookStepRead(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: uuid.UUID
+    position: int
+    title: str
+    description: str
+    due_in_days: int
+    assignee: AssigneeRole
+    assignee_user_id: uuid.UUID | None
+
+
+class PlaybookRead(BaseModel):
+    id: uuid.UUID
+    name: str
+    description: str
+    steps: list[PlaybookStepRead]
+    created_at: datetime
+    updated_at: datetime
+
+
+class AlertTaskMade(BaseModel):
+    task_id: uuid.UUID = Field(description="The alert task")
+    tasks_created: int = Field(description="The alert task and its playbook's tasks")

@@ -1,11 +1,12 @@
 """Alert rules and their alerts: rules kept valid, evaluated set-based (one statement per rule
-over the accounts to evaluate), previewed and explained; alerts listed, dismissed, snoozed and
-deleted, within the accounts the caller may see."""
+over the accounts to evaluate, opening alerts with their alert tasks and playbook tasks),
+previewed and explained; alerts listed, dismissed, snoozed, closed as tasks, converted into tasks
+and deleted, within the accounts the caller may see; playbooks kept."""
 
 import logging
 import uuid
 from dataclasses import dataclass, replace
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from pydantic import TypeAdapter
@@ -15,13 +16,33 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from domain.accounts import service as accounts
 from domain.alerts.compile import CompiledRule, check_fields, compile_rule, read_by_join
 from domain.alerts.errors import (
+    AlertAlreadyTask,
     AlertDismissed,
+    AlertIsTask,
     AlertNotFound,
     AlertRuleNameTaken,
     AlertRuleNotFound,
+    AssigneeNotFound,
+    PlaybookNameTaken,
+    PlaybookNotFound,
+    RulePlaybookNotFound,
 )
-from domain.alerts.models import Alert, AlertEvaluation, AlertRule, AlertStatus, EvaluationTrigger
-from domain.alerts.repository import AlertRepository, Counts, Policy
+from domain.alerts.models import (
+    Alert,
+    AlertEvaluation,
+    AlertRule,
+    AlertStatus,
+    EvaluationTrigger,
+    Playbook,
+    PlaybookStep,
+)
+from domain.alerts.repository import (
+    AlertRepository,
+    Counts,
+    PlaybookRepository,
+    Policy,
+    TaskPlan,
+)
 from domain.alerts.repository import organisations_with_active_rules as _organisations
 from domain.alerts.repository import prune_evaluations as _prune_evaluations
 from domain.alerts.retrigger import Held
@@ -37,8 +58,12 @@ from domain.alerts.schemas import (
     AlertRuleUpdate,
     AlertSelection,
     AlertSnooze,
+    AlertTaskMade,
     AlertVerdict,
     BulkResult,
+    PlaybookRead,
+    PlaybookStepRead,
+    PlaybookWrite,
     RuleRunQueued,
 )
 from domain.audit import service as audit
@@ -49,6 +74,8 @@ from domain.filters.compile import FieldDef
 from domain.filters.errors import InvalidFilter
 from domain.filters.schemas import Condition
 from domain.metrics.models import AccountMetricValues
+from domain.tasks import service as tasks
+from domain.tasks.schemas import TaskClose
 from domain.tenancy.clock import org_today
 from domain.users.actor import Actor, require
 from domain.users.permissions import Permission
@@ -75,6 +102,23 @@ def _policy(rule: AlertRule | AlertRuleDraft, rule_id: uuid.UUID | None) -> Poli
 
 def _reason(rule: AlertRule) -> str:
     return rule.description or rule.name
+
+
+def _task_plan(rule: AlertRule, today: date, *, creates_task: bool | None = None) -> TaskPlan:
+    return TaskPlan(
+        creates_task=rule.creates_task if creates_task is None else creates_task,
+        playbook_id=rule.playbook_id,
+        title=rule.name,
+        today=today,
+    )
+
+
+async def _check_playbook(
+    session: AsyncSession, actor: Actor, playbook_id: uuid.UUID | None
+) -> None:
+    repo = PlaybookRepository(session, actor.org_id)
+    if playbook_id is not None and await repo.playbook(playbook_id) is None:
+        raise RulePlaybookNotFound()
 
 
 # --- rules ------------------------------------------------------------------------------------
@@ -144,11 +188,13 @@ async def get_rule(session: AsyncSession, actor: Actor, rule_id: uuid.UUID) -> A
 async def create_rule(session: AsyncSession, actor: Actor, data: AlertRuleCreate) -> AlertRuleRead:
     require(actor, Permission.CONFIGURE_PRODUCT)
     await _check(session, actor, data.condition)
+    await _check_playbook(session, actor, data.playbook_id)
     repo = AlertRepository(session, actor.org_id)
     if not await repo.name_free(data.name):
         raise AlertRuleNameTaken(f"An alert rule is already named {data.name!r}")
     stored = data.model_dump(mode="json")
     rule = AlertRule(id=uuid.uuid4(), org_id=actor.org_id, **stored)
+    rule.playbook_id = data.playbook_id  # a UUID, not its JSON string
     session.add(rule)
     await session.flush()
     audit.record_for(session, actor, "alert_rule.created", "alert_rule", rule.id, after=stored)
@@ -164,11 +210,13 @@ async def update_rule(
     rule = await _rule(repo, rule_id)
     if data.condition is not None:
         await _check(session, actor, data.condition)
+    await _check_playbook(session, actor, data.playbook_id)
     if data.name is not None and not await repo.name_free(data.name, except_id=rule.id):
         raise AlertRuleNameTaken(f"An alert rule is already named {data.name!r}")
     changes = data.model_dump(mode="json", exclude_unset=True)
-    for key, value in changes.items():
-        setattr(rule, key, value)
+    for key, value in data.model_dump(exclude_unset=True).items():
+        # The condition is stored as JSON; the rest as the model holds them.
+        setattr(rule, key, changes[key] if key == "condition" else value)
     await session.flush()
     audit.record_for(session, actor, "alert_rule.updated", "alert_rule", rule.id, after=changes)
     return await get_rule(session, actor, rule.id)
@@ -264,9 +312,15 @@ async def evaluate(
         plan_ = await plan(session, org_id, now=now, rule_id=rule_id)
     repo = AlertRepository(session, org_id)
     fired = 0
+    today = await org_today(session, org_id, now=now) if plan_.rules else now.date()
     for rule, compiled in plan_.rules:
         counts = await repo.evaluate(
-            _policy(rule, rule.id), compiled, reason=_reason(rule), now=now, accounts=accounts_
+            _policy(rule, rule.id),
+            compiled,
+            reason=_reason(rule),
+            now=now,
+            accounts=accounts_,
+            tasks=_task_plan(rule, today),
         )
         # The live chain evaluates every few seconds: only its runs that matched an account
         # are history worth keeping.
@@ -440,11 +494,42 @@ async def _read(session: AsyncSession, actor: Actor, alert: Alert) -> AlertRead:
 async def dismiss_alert(session: AsyncSession, actor: Actor, alert_id: uuid.UUID) -> AlertRead:
     """Dismissed stays dismissed: dismissing again changes nothing."""
     alert = await _alert(session, actor, alert_id)
+    if await AlertRepository(session, actor.org_id).has_task(alert.id):
+        raise AlertIsTask()
     if alert.status == AlertStatus.OPEN:
         alert.status = str(AlertStatus.DISMISSED)
         alert.dismissed_at = clock.now()
         alert.dismissed_by = actor.user_id
     return await _read(session, actor, alert)
+
+
+async def close_alert(
+    session: AsyncSession, actor: Actor, alert_id: uuid.UUID, data: TaskClose
+) -> AlertRead:
+    """An alert task closed with its outcome (its task and the alert alike)."""
+    alert = await _alert(session, actor, alert_id)
+    await tasks.close_alert_task(session, actor, alert.id, data)
+    # The task's repository closed the alert in SQL: read it again.
+    await session.refresh(alert)
+    return await _read(session, actor, alert)
+
+
+async def convert_alert(session: AsyncSession, actor: Actor, alert_id: uuid.UUID) -> AlertTaskMade:
+    """An open plain alert made an alert task for the account's CSM, its rule's playbook steps
+    copied as sub-tasks, as if the rule had created the task when it fired."""
+    alert = await _alert(session, actor, alert_id)
+    repo = AlertRepository(session, actor.org_id)
+    if alert.status != AlertStatus.OPEN:
+        raise AlertDismissed("Only an open alert can be converted into a task")
+    if await repo.has_task(alert.id):
+        raise AlertAlreadyTask()
+    rule = await _rule(repo, alert.rule_id)
+    now = clock.now()
+    today = await org_today(session, actor.org_id, now=now)
+    made = await repo.make_tasks(alert.id, _task_plan(rule, today, creates_task=True), now=now)
+    task = await tasks.alert_task_of(session, actor, alert.id)
+    audit.record_for(session, actor, "alert.converted", "alert", alert.id, after={"tasks": made})
+    return AlertTaskMade(task_id=task.id, tasks_created=made)
 
 
 async def snooze_alert(
@@ -494,3 +579,99 @@ async def bulk_delete(session: AsyncSession, actor: Actor, selection: AlertSelec
         visible=await _visible(session, actor),
     )
     return BulkResult(count=count)
+
+
+# --- playbooks --------------------------------------------------------------------------------
+
+
+async def _playbook(repo: PlaybookRepository, playbook_id: uuid.UUID) -> Playbook:
+    playbook = await repo.playbook(playbook_id)
+    if playbook is None:
+        raise PlaybookNotFound()
+    return playbook
+
+
+async def _playbook_reads(
+    repo: PlaybookRepository, playbooks: list[Playbook]
+) -> list[PlaybookRead]:
+    steps = await repo.steps([p.id for p in playbooks])
+    return [
+        PlaybookRead(
+            id=p.id,
+            name=p.name,
+            description=p.description,
+            created_at=p.created_at,
+            updated_at=p.updated_at,
+            steps=[PlaybookStepRead.model_validate(s) for s in steps if s.playbook_id == p.id],
+        )
+        for p in playbooks
+    ]
+
+
+async def list_playbooks(session: AsyncSession, actor: Actor) -> list[PlaybookRead]:
+    repo = PlaybookRepository(session, actor.org_id)
+    return await _playbook_reads(repo, await repo.playbooks())
+
+
+async def get_playbook(session: AsyncSession, actor: Actor, playbook_id: uuid.UUID) -> PlaybookRead:
+    repo = PlaybookRepository(session, actor.org_id)
+    (read,) = await _playbook_reads(repo, [await _playbook(repo, playbook_id)])
+    return read
+
+
+async def _write_playbook(
+    session: AsyncSession, actor: Actor, data: PlaybookWrite, playbook: Playbook | None
+) -> PlaybookRead:
+    require(actor, Permission.CONFIGURE_PRODUCT)
+    repo = PlaybookRepository(session, actor.org_id)
+    if not await repo.name_free(data.name, except_id=playbook.id if playbook else None):
+        raise PlaybookNameTaken(f"A playbook is already named {data.name!r}")
+    named = {s.assignee_user_id for s in data.steps if s.assignee_user_id is not None}
+    if named - await repo.active_users(list(named)):
+        raise AssigneeNotFound()
+    if playbook is None:
+        playbook = Playbook(id=uuid.uuid4(), org_id=actor.org_id)
+        session.add(playbook)
+    playbook.name, playbook.description = data.name, data.description
+    # Its steps may be all that changed.
+    playbook.updated_at = clock.now()
+    await session.flush()
+    # Steps are replaced, never edited in place: tasks copied from them keep what they copied.
+    await repo.replace_steps(
+        playbook.id,
+        [
+            PlaybookStep(id=uuid.uuid4(), position=i, **step.model_dump(mode="json"))
+            for i, step in enumerate(data.steps)
+        ],
+    )
+    await session.flush()
+    audit.record_for(
+        session,
+        actor,
+        "playbook.saved",
+        "playbook",
+        playbook.id,
+        after=data.model_dump(mode="json"),
+    )
+    return await get_playbook(session, actor, playbook.id)
+
+
+async def create_playbook(session: AsyncSession, actor: Actor, data: PlaybookWrite) -> PlaybookRead:
+    return await _write_playbook(session, actor, data, None)
+
+
+async def update_playbook(
+    session: AsyncSession, actor: Actor, playbook_id: uuid.UUID, data: PlaybookWrite
+) -> PlaybookRead:
+    """The tasks its rules have already made stay as they were copied."""
+    playbook = await _playbook(PlaybookRepository(session, actor.org_id), playbook_id)
+    return await _write_playbook(session, actor, data, playbook)
+
+
+async def delete_playbook(session: AsyncSession, actor: Actor, playbook_id: uuid.UUID) -> None:
+    """Its rules keep firing without it; tasks already made stay."""
+    require(actor, Permission.CONFIGURE_PRODUCT)
+    repo = PlaybookRepository(session, actor.org_id)
+    playbook = await _playbook(repo, playbook_id)
+    await repo.delete(playbook.id)
+    audit.record_for(session, actor, "playbook.deleted", "playbook", playbook.id)

@@ -103,3 +103,8 @@ class LoginThrottled(TooManyRequests):
 class InvalidToken(Unauthorized):
     code = "invalid_token"
     title = "Invalid or expired token"
+
+
+class ManagerNotFound(Conflict):
+    code = "manager_not_found"
+    title = "The manager is not another user of the organisation"

@@ -46,6 +46,10 @@ class User(IdMixin, TimestampMixin, Base):
     token_version: Mapped[int] = mapped_column(default=0, server_default="0")
     # The newest TOTP time step accepted: a code of that step or an older one is refused.
     totp_last_step: Mapped[int | None] = mapped_column(BigInteger)
+    # Whose team the user is on: "my team's tasks", a playbook step for the CSM's manager.
+    manager_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL")
+    )
 
     role: Mapped[Role] = relationship(lazy="raise")
     # Read-only: loaded with the user on every signed-in request (its 2FA policy, /me).

@@ -75,6 +75,7 @@ class UserRead(BaseModel):
     full_name: str
     status: UserStatus
     role_id: uuid.UUID
+    manager_id: uuid.UUID | None
     mfa_enabled: bool
     last_login_at: datetime | None
     invited_at: datetime | None
@@ -100,6 +101,9 @@ class InvitationCreate(RequestModel):
 class UserUpdate(RequestModel):
     full_name: Name | None = None
     role_id: uuid.UUID | None = None
+    manager_id: uuid.UUID | None = Field(
+        None, description="Whose team the user is on; null: no manager"
+    )
 
 
 class PasswordChange(RequestModel):

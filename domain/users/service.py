@@ -24,6 +24,7 @@ from domain.users.errors import (
     EmailTaken,
     InvalidCredentials,
     InvalidMfaCode,
+    ManagerNotFound,
     MfaAlreadyEnabled,
     MfaNotEnabled,
     MfaNotEnrolling,
@@ -67,6 +68,7 @@ def _user_snapshot(user: User) -> dict[str, Any]:
         "role_id": str(user.role_id),
         "status": str(user.status),
         "mfa_enabled": user.mfa_enabled,
+        "manager_id": str(user.manager_id) if user.manager_id else None,
     }
 
 
@@ -172,6 +174,12 @@ async def update_user(
         user.role_id = role.id
     if data.full_name is not None:
         user.full_name = data.full_name
+    if "manager_id" in data.model_fields_set:
+        if data.manager_id is not None:
+            manager = await UserRepository(session, actor.org_id).get(data.manager_id)
+            if manager is None or manager.id == user.id:
+                raise ManagerNotFound()
+        user.manager_id = data.manager_id
     await session.flush()
     audit.record_for(
         session, actor, "user.updated", "user", user.id, before=before, after=_user_snapshot(user)

@@ -35,8 +35,8 @@ from domain.accounts.repository import (
 from domain.accounts.schemas import AccountCreate, NpsResponseCreate, StatusUpdateCreate
 from domain.alerts import service as alerts
 from domain.alerts.models import Alert, EvaluationTrigger
-from domain.alerts.repository import AlertRepository
-from domain.alerts.schemas import AlertFilters, AlertRuleCreate
+from domain.alerts.repository import AlertRepository, PlaybookRepository
+from domain.alerts.schemas import AlertFilters, AlertRuleCreate, PlaybookWrite
 from domain.audit import service as audit
 from domain.audit.repository import AuditRepository
 from domain.churn.models import ChurnModel
@@ -61,6 +61,9 @@ from domain.metrics.repository import MetricsRepository
 from domain.orgs.models import Organisation
 from domain.revenue.models import FxRate, Subscription, SubscriptionStatus
 from domain.revenue.repository import RevenueRepository
+from domain.tasks import service as tasks
+from domain.tasks.repository import TaskRepository
+from domain.tasks.schemas import TaskCreate, TaskFilters
 from domain.tenancy.repository import TenancyRepository
 from domain.usage.repository import UsageRepository
 from domain.users import service as users
@@ -755,6 +758,53 @@ class TestAlertRepository:
         await mine.delete_rule(theirs_rule.id)
         assert await AlertRepository(session, other_org.id).rule(theirs_rule.id) is not None
         assert their_alert.status == "open"
+
+
+class TestPlaybookRepository:
+    async def test_playbooks_and_their_steps_stay_in_the_organisation(
+        self, session: AsyncSession, org: Organisation, other_org: Organisation
+    ) -> None:
+        rows = await _two_orgs(session, org, other_org)
+        data = PlaybookWrite.model_validate({"name": "Same", "steps": [{"title": "Call"}]})
+        theirs = await alerts.create_playbook(session, Actor.system(other_org.id), data)
+        mine = PlaybookRepository(session, org.id)
+
+        assert await mine.playbooks() == []
+        assert await mine.playbook(theirs.id) is None
+        assert await mine.steps([theirs.id]) == []
+        assert await mine.name_free("Same") is True
+        assert await mine.active_users([rows["their_admin"].id]) == set()
+        await mine.replace_steps(theirs.id, [])
+        await mine.delete(theirs.id)
+        kept = await alerts.get_playbook(session, Actor.system(other_org.id), theirs.id)
+        assert [s.title for s in kept.steps] == ["Call"]
+
+
+class TestTaskRepository:
+    async def test_tasks_stay_in_the_organisation(
+        self, session: AsyncSession, org: Organisation, other_org: Organisation
+    ) -> None:
+        rows = await _two_orgs(session, org, other_org)
+        theirs = await tasks.create_task(
+            session, Actor.system(other_org.id), TaskCreate(account_id=rows["theirs"].id, title="T")
+        )
+        await tasks.create_task(
+            session, Actor.system(org.id), TaskCreate(account_id=rows["mine"].id, title="M")
+        )
+        mine = TaskRepository(session, org.id)
+
+        page, total = await mine.page(
+            TaskFilters(), visible=None, user_id=None, today=date.today(), limit=10, offset=0
+        )
+        assert total == 1 and page[0].Task.account_id == rows["mine"].id
+        assert await mine.task(theirs.id, visible=None, user_id=None) is None
+        assert await mine.alert_task(theirs.id) is None
+        assert await mine.active_user(rows["their_admin"].id) is False
+        await mine.delete([theirs.id])
+        assert (
+            await TaskRepository(session, other_org.id).task(theirs.id, visible=None, user_id=None)
+            is not None
+        )
 
 
 def _repository_classes() -> set[type]:

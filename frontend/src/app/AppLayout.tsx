@@ -16,6 +16,8 @@ import {
   IconAdjustments,
   IconAlertTriangle,
   IconBell,
+  IconChecklist,
+  IconListCheck,
   IconBolt,
   IconBuildingSkyscraper,
   IconChartAreaLine,
@@ -58,6 +60,7 @@ const MAIN_NAV: NavItem[] = [
   { to: "/interactions", label: "Interactions", icon: <IconMessages size={18} /> },
   { to: "/health", label: "Health", icon: <IconChartAreaLine size={18} /> },
   { to: "/alerts", label: "Alerts", icon: <IconBell size={18} /> },
+  { to: "/tasks", label: "Tasks", icon: <IconListCheck size={18} /> },
 ];
 
 const ADMIN_NAV: NavItem[] = [
@@ -97,6 +100,12 @@ const ADMIN_NAV: NavItem[] = [
     to: "/admin/alert-rules",
     label: "Alert rules",
     icon: <IconAlertTriangle size={18} />,
+    permission: "configure_product",
+  },
+  {
+    to: "/admin/playbooks",
+    label: "Playbooks",
+    icon: <IconChecklist size={18} />,
     permission: "configure_product",
   },
   {

@@ -10,6 +10,8 @@ import { InteractionsPage } from "../features/interactions/InteractionsPage";
 import { HealthBacktestPage } from "../features/health/HealthBacktestPage";
 import { AlertRulesPage } from "../features/alerts/AlertRulesPage";
 import { AlertsPage } from "../features/alerts/AlertsPage";
+import { PlaybooksPage } from "../features/playbooks/PlaybooksPage";
+import { TasksPage } from "../features/tasks/TasksPage";
 import { HealthModelsPage } from "../features/health/HealthModelsPage";
 import { HealthTrendPage } from "../features/health/HealthTrendPage";
 import { ComputedMetricsPage } from "../features/metrics/ComputedMetricsPage";
@@ -64,6 +66,7 @@ export const routes = [
               { path: "interactions", element: <InteractionsPage /> },
               { path: "health", element: <HealthTrendPage /> },
               { path: "alerts", element: <AlertsPage /> },
+              { path: "tasks", element: <TasksPage /> },
               { path: "profile", element: <ProfilePage /> },
               {
                 path: "admin/account-settings",
@@ -84,6 +87,10 @@ export const routes = [
               {
                 path: "admin/alert-rules",
                 element: <RequirePermission permission="configure_product"><AlertRulesPage /></RequirePermission>,
+              },
+              {
+                path: "admin/playbooks",
+                element: <RequirePermission permission="configure_product"><PlaybooksPage /></RequirePermission>,
               },
               {
                 path: "admin/attribute-triggers",

@@ -39,6 +39,7 @@ export function meFixture(overrides: Partial<Me> = {}, permissions: Permission[]
     role_id: "00000000-0000-0000-0000-0000000000aa",
     mfa_enabled: false,
     last_login_at: null,
+    manager_id: null,
     invited_at: null,
     deactivated_at: null,
     created_at: "2025-01-01T00:00:00Z",

@@ -1141,6 +1141,48 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/alerts/{alert_id}/close": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Close Alert Task
+         * @description Close an alert task with its outcome (successful, unsuccessful, false alarm); the rule
+         *     may fire again once its retrigger delay has passed since the alert fired.
+         */
+        post: operations["closeAlertTask"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/alerts/{alert_id}/convert": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Convert Alert To Task
+         * @description Make an open plain alert an alert task for the account's CSM; its rule's playbook steps
+         *     become its sub-tasks.
+         */
+        post: operations["convertAlertToTask"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/alerts/{alert_id}/dismiss": {
         parameters: {
             query?: never;
@@ -1152,8 +1194,9 @@ export interface paths {
         put?: never;
         /**
          * Dismiss Alert
-         * @description Dismiss an open alert (the rule may fire again once its retrigger delay has passed
-         *     since the alert fired, unless it never retriggers). Dismissing again changes nothing.
+         * @description Dismiss an open plain alert; an alert task is closed with an outcome instead. The rule
+         *     may fire again once its retrigger delay has passed since the alert fired, unless it never
+         *     retriggers. Dismissing again changes nothing.
          */
         post: operations["dismissAlert"];
         delete?: never;
@@ -2580,6 +2623,57 @@ export interface paths {
         patch: operations["updateOrganisation"];
         trace?: never;
     };
+    "/api/v1/playbooks": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List Playbooks
+         * @description Every playbook by name, with its steps.
+         */
+        get: operations["listPlaybooks"];
+        put?: never;
+        /**
+         * Create Playbook
+         * @description A named list of task templates, copied into tasks when an alert of a rule naming it
+         *     fires.
+         */
+        post: operations["createPlaybook"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/playbooks/{playbook_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Get Playbook */
+        get: operations["getPlaybook"];
+        /**
+         * Update Playbook
+         * @description Replace the playbook's name, description and steps. Tasks already made from it stay
+         *     as they were.
+         */
+        put: operations["updatePlaybook"];
+        post?: never;
+        /**
+         * Delete Playbook
+         * @description The playbook; its rules fire without it, tasks already made stay.
+         */
+        delete: operations["deletePlaybook"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/roles": {
         parameters: {
             query?: never;
@@ -2886,6 +2980,120 @@ export interface paths {
          *     the background.
          */
         post: operations["upsertSubscriptions"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/tasks": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List Tasks
+         * @description Tasks on the accounts you may see and the tasks you own: open ones first, by due day.
+         */
+        get: operations["listTasks"];
+        put?: never;
+        /**
+         * Create Task
+         * @description A regular task (or a sub-task) on an account you may see; yours unless you name an owner.
+         */
+        post: operations["createTask"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/tasks/export": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Export Tasks
+         * @description The tasks the same filters list, as CSV (up to 50,000).
+         */
+        get: operations["exportTasks"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/tasks/{task_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get Task
+         * @description One task with its sub-tasks.
+         */
+        get: operations["getTask"];
+        put?: never;
+        post?: never;
+        /**
+         * Delete Task
+         * @description Remove the task and its sub-tasks as if they never existed (an alert task takes its
+         *     alert along), from lists and reports.
+         */
+        delete: operations["deleteTask"];
+        options?: never;
+        head?: never;
+        /**
+         * Update Task
+         * @description Change the fields given; the account never changes.
+         */
+        patch: operations["updateTask"];
+        trace?: never;
+    };
+    "/api/v1/tasks/{task_id}/close": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Close Task
+         * @description Close the task. An alert task needs its outcome (successful, unsuccessful, false alarm)
+         *     and closes its alert; its time to close is reported.
+         */
+        post: operations["closeTask"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/tasks/{task_id}/reopen": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Reopen Task
+         * @description Open a closed task again (not an alert task: its rule fires again instead).
+         */
+        post: operations["reopenTask"];
         delete?: never;
         options?: never;
         head?: never;
@@ -4249,6 +4457,11 @@ export interface components {
             account_id: string;
             /** Account Name */
             account_name: string;
+            /**
+             * Closed At
+             * @description When its alert task was closed
+             */
+            closed_at: string | null;
             /** Dismissed At */
             dismissed_at: string | null;
             /** Dismissed By */
@@ -4263,6 +4476,8 @@ export interface components {
              * Format: uuid
              */
             id: string;
+            /** @description Its alert task's outcome, once closed */
+            outcome: components["schemas"]["TaskOutcome"] | null;
             /**
              * Reason
              * @description The rule's description when it fired
@@ -4278,6 +4493,11 @@ export interface components {
             /** Snoozed Until */
             snoozed_until: string | null;
             status: components["schemas"]["AlertStatus"];
+            /**
+             * Task Id
+             * @description Its alert task; null: a plain alert
+             */
+            task_id: string | null;
             type: components["schemas"]["AlertType"];
             /**
              * Values
@@ -4317,7 +4537,7 @@ export interface components {
             condition: components["schemas"]["All"] | components["schemas"]["FilterAny"] | components["schemas"]["Not"] | components["schemas"]["Compare"] | components["schemas"]["CompareFields"] | components["schemas"]["DateWindow"];
             /**
              * Creates Task
-             * @description Create an alert task when it fires (stored; alert tasks come later)
+             * @description Its alerts are alert tasks, for the account's CSM, closed with an outcome
              * @default false
              */
             creates_task: boolean;
@@ -4350,6 +4570,11 @@ export interface components {
              * @default false
              */
             never_retrigger: boolean;
+            /**
+             * Playbook Id
+             * @description Its playbook's steps are copied into tasks when it fires
+             */
+            playbook_id?: string | null;
             /**
              * Retrigger Delay Days
              * @description Days after an alert FIRED before the rule may fire again for the account (once that alert is dismissed)
@@ -4438,6 +4663,8 @@ export interface components {
             name: string;
             /** Never Retrigger */
             never_retrigger: boolean;
+            /** Playbook Id */
+            playbook_id: string | null;
             /** Retrigger Delay Days */
             retrigger_delay_days: number;
             /**
@@ -4471,6 +4698,11 @@ export interface components {
             name?: string | null;
             /** Never Retrigger */
             never_retrigger?: boolean | null;
+            /**
+             * Playbook Id
+             * @description null: no playbook
+             */
+            playbook_id?: string | null;
             /** Retrigger Delay Days */
             retrigger_delay_days?: number | null;
             type?: components["schemas"]["AlertType"] | null;
@@ -4498,7 +4730,21 @@ export interface components {
          * AlertStatus
          * @enum {string}
          */
-        AlertStatus: "open" | "dismissed";
+        AlertStatus: "open" | "dismissed" | "closed";
+        /** AlertTaskMade */
+        AlertTaskMade: {
+            /**
+             * Task Id
+             * Format: uuid
+             * @description The alert task
+             */
+            task_id: string;
+            /**
+             * Tasks Created
+             * @description The alert task and its playbook's tasks
+             */
+            tasks_created: number;
+        };
         /**
          * AlertType
          * @enum {string}
@@ -4679,6 +4925,12 @@ export interface components {
          * @enum {string}
          */
         ApiScope: "ingest" | "read" | "full";
+        /**
+         * AssigneeRole
+         * @description Who a playbook step's task is for, resolved when the alert fires.
+         * @enum {string}
+         */
+        AssigneeRole: "csm" | "manager" | "user";
         /** AttributeTriggerRead */
         AttributeTriggerRead: {
             /** Churn Reason */
@@ -7006,6 +7258,8 @@ export interface components {
             invited_at: string | null;
             /** Last Login At */
             last_login_at: string | null;
+            /** Manager Id */
+            manager_id: string | null;
             /** Mfa Enabled */
             mfa_enabled: boolean;
             /** Mfa Enrolment Required */
@@ -7604,6 +7858,17 @@ export interface components {
             /** Total */
             total: number;
         };
+        /** Page[TaskRead] */
+        Page_TaskRead_: {
+            /** Items */
+            items: components["schemas"]["TaskRead"][];
+            /** Limit */
+            limit: number;
+            /** Offset */
+            offset: number;
+            /** Total */
+            total: number;
+        };
         /** Page[TimelineItem] */
         Page_TimelineItem_: {
             /** Items */
@@ -7660,6 +7925,96 @@ export interface components {
             key: components["schemas"]["Permission"];
             /** Label */
             label: string;
+        };
+        /** PlaybookRead */
+        PlaybookRead: {
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /** Description */
+            description: string;
+            /**
+             * Id
+             * Format: uuid
+             */
+            id: string;
+            /** Name */
+            name: string;
+            /** Steps */
+            steps: components["schemas"]["PlaybookStepRead"][];
+            /**
+             * Updated At
+             * Format: date-time
+             */
+            updated_at: string;
+        };
+        /** PlaybookStepRead */
+        PlaybookStepRead: {
+            assignee: components["schemas"]["AssigneeRole"];
+            /** Assignee User Id */
+            assignee_user_id: string | null;
+            /** Description */
+            description: string;
+            /** Due In Days */
+            due_in_days: number;
+            /**
+             * Id
+             * Format: uuid
+             */
+            id: string;
+            /** Position */
+            position: number;
+            /** Title */
+            title: string;
+        };
+        /** PlaybookStepWrite */
+        PlaybookStepWrite: {
+            /**
+             * @description The account's CSM, that CSM's manager, or the named user
+             * @default csm
+             */
+            assignee: components["schemas"]["AssigneeRole"];
+            /**
+             * Assignee User Id
+             * @description When assignee is `user`
+             */
+            assignee_user_id?: string | null;
+            /**
+             * Description
+             * @default
+             */
+            description: string;
+            /**
+             * Due In Days
+             * @description Due this many days after it fires
+             * @default 0
+             */
+            due_in_days: number;
+            /**
+             * Title
+             * @example Book a call with the sponsor
+             */
+            title: string;
+        };
+        /**
+         * PlaybookWrite
+         * @description A playbook as a whole: saving replaces its steps. Tasks already made stay as they are.
+         */
+        PlaybookWrite: {
+            /**
+             * Description
+             * @default
+             */
+            description: string;
+            /**
+             * Name
+             * @example Save the renewal
+             */
+            name: string;
+            /** Steps */
+            steps: components["schemas"]["PlaybookStepWrite"][];
         };
         /**
          * ProblemDetail
@@ -8462,6 +8817,217 @@ export interface components {
              */
             type: "subscriptions.upsert";
         };
+        /** TaskClose */
+        TaskClose: {
+            /**
+             * @description Required for an alert task: successful, unsuccessful or false alarm
+             * @example successful
+             */
+            outcome?: components["schemas"]["TaskOutcome"] | null;
+        };
+        /** TaskCreate */
+        TaskCreate: {
+            /**
+             * Account Id
+             * Format: uuid
+             * @description Required, and fixed once the task exists
+             */
+            account_id: string;
+            /**
+             * Details
+             * @default
+             */
+            details: string;
+            /**
+             * Due On
+             * @example 2026-12-20
+             */
+            due_on?: string | null;
+            /**
+             * Owner Id
+             * @description By default, you
+             */
+            owner_id?: string | null;
+            /**
+             * Parent Id
+             * @description Makes it a sub-task of this task
+             */
+            parent_id?: string | null;
+            /** @default normal */
+            priority: components["schemas"]["TaskPriority"];
+            /**
+             * Tags
+             * @example [
+             *       "renewal"
+             *     ]
+             */
+            tags?: string[];
+            /**
+             * Title
+             * @example Call the sponsor about the renewal
+             */
+            title: string;
+        };
+        /** TaskDetail */
+        TaskDetail: {
+            /**
+             * Account Id
+             * Format: uuid
+             */
+            account_id: string;
+            /** Account Name */
+            account_name: string;
+            /** Alert Id */
+            alert_id: string | null;
+            /** Closed At */
+            closed_at: string | null;
+            /** Closed By */
+            closed_by: string | null;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /** Details */
+            details: string;
+            /** Due On */
+            due_on: string | null;
+            /**
+             * Hours To Close
+             * @description From creation to closing, once closed
+             */
+            hours_to_close: number | null;
+            /**
+             * Id
+             * Format: uuid
+             */
+            id: string;
+            /**
+             * Is Overdue
+             * @description Open and due before today (the organisation's)
+             */
+            is_overdue: boolean;
+            outcome: components["schemas"]["TaskOutcome"] | null;
+            /** Owner Id */
+            owner_id: string | null;
+            /** Owner Name */
+            owner_name: string | null;
+            /** Parent Id */
+            parent_id: string | null;
+            priority: components["schemas"]["TaskPriority"];
+            status: components["schemas"]["TaskStatus"];
+            /** Subtask Count */
+            subtask_count: number;
+            /** Subtasks */
+            subtasks: components["schemas"]["TaskRead"][];
+            /** Tags */
+            tags: string[];
+            /** Title */
+            title: string;
+            type: components["schemas"]["TaskType"];
+        };
+        /**
+         * TaskOutcome
+         * @enum {string}
+         */
+        TaskOutcome: "successful" | "unsuccessful" | "false_alarm";
+        /**
+         * TaskPriority
+         * @enum {string}
+         */
+        TaskPriority: "low" | "normal" | "high" | "urgent";
+        /** TaskRead */
+        TaskRead: {
+            /**
+             * Account Id
+             * Format: uuid
+             */
+            account_id: string;
+            /** Account Name */
+            account_name: string;
+            /** Alert Id */
+            alert_id: string | null;
+            /** Closed At */
+            closed_at: string | null;
+            /** Closed By */
+            closed_by: string | null;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /** Details */
+            details: string;
+            /** Due On */
+            due_on: string | null;
+            /**
+             * Hours To Close
+             * @description From creation to closing, once closed
+             */
+            hours_to_close: number | null;
+            /**
+             * Id
+             * Format: uuid
+             */
+            id: string;
+            /**
+             * Is Overdue
+             * @description Open and due before today (the organisation's)
+             */
+            is_overdue: boolean;
+            outcome: components["schemas"]["TaskOutcome"] | null;
+            /** Owner Id */
+            owner_id: string | null;
+            /** Owner Name */
+            owner_name: string | null;
+            /** Parent Id */
+            parent_id: string | null;
+            priority: components["schemas"]["TaskPriority"];
+            status: components["schemas"]["TaskStatus"];
+            /** Subtask Count */
+            subtask_count: number;
+            /** Tags */
+            tags: string[];
+            /** Title */
+            title: string;
+            type: components["schemas"]["TaskType"];
+        };
+        /**
+         * TaskStatus
+         * @enum {string}
+         */
+        TaskStatus: "open" | "closed";
+        /**
+         * TaskType
+         * @enum {string}
+         */
+        TaskType: "regular" | "alert" | "playbook";
+        /**
+         * TaskUpdate
+         * @description The fields to change; those omitted stay as they are (the account never changes).
+         */
+        TaskUpdate: {
+            /** Details */
+            details?: string | null;
+            /**
+             * Due On
+             * @description null: no due date
+             */
+            due_on?: string | null;
+            /** Owner Id */
+            owner_id?: string | null;
+            priority?: components["schemas"]["TaskPriority"] | null;
+            /** Tags */
+            tags?: string[] | null;
+            /** Title */
+            title?: string | null;
+        };
+        /**
+         * TaskView
+         * @description The task lists every user has.
+         * @enum {string}
+         */
+        TaskView: "mine" | "team" | "overdue";
         /** TicketBatch */
         TicketBatch: {
             /** Items */
@@ -8793,6 +9359,8 @@ export interface components {
             invited_at: string | null;
             /** Last Login At */
             last_login_at: string | null;
+            /** Manager Id */
+            manager_id: string | null;
             /** Mfa Enabled */
             mfa_enabled: boolean;
             /**
@@ -8811,6 +9379,11 @@ export interface components {
         UserUpdate: {
             /** Full Name */
             full_name?: string | null;
+            /**
+             * Manager Id
+             * @description Whose team the user is on; null: no manager
+             */
+            manager_id?: string | null;
             /** Role Id */
             role_id?: string | null;
         };
@@ -12370,6 +12943,8 @@ export interface operations {
                 rule_id?: string | null;
                 account_id?: string | null;
                 type?: components["schemas"]["AlertType"] | null;
+                /** @description true: only alert tasks; false: only plain alerts */
+                is_task?: boolean | null;
                 /** @description false: hide alerts snoozed past today (the inbox); true: only those */
                 snoozed?: boolean | null;
                 limit?: number;
@@ -12570,6 +13145,134 @@ export interface operations {
             };
         };
     };
+    closeAlertTask: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                alert_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["TaskClose"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AlertRead"];
+                };
+            };
+            /** @description Not authenticated */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProblemDetail"];
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProblemDetail"];
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProblemDetail"];
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
+                };
+            };
+            /** @description Invalid request */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProblemDetail"];
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
+                };
+            };
+        };
+    };
+    convertAlertToTask: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                alert_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AlertTaskMade"];
+                };
+            };
+            /** @description Not authenticated */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProblemDetail"];
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProblemDetail"];
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProblemDetail"];
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
+                };
+            };
+            /** @description Invalid request */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProblemDetail"];
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
+                };
+            };
+        };
+    };
     dismissAlert: {
         parameters: {
             query?: never;
@@ -12602,6 +13305,16 @@ export interface operations {
             };
             /** @description Not found */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProblemDetail"];
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
+                };
+            };
+            /** @description Conflict */
+            409: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -16991,6 +17704,288 @@ export interface operations {
             };
         };
     };
+    listPlaybooks: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PlaybookRead"][];
+                };
+            };
+            /** @description Not authenticated */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProblemDetail"];
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
+                };
+            };
+        };
+    };
+    createPlaybook: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PlaybookWrite"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PlaybookRead"];
+                };
+            };
+            /** @description Not authenticated */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProblemDetail"];
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProblemDetail"];
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProblemDetail"];
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
+                };
+            };
+            /** @description Invalid request */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProblemDetail"];
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
+                };
+            };
+        };
+    };
+    getPlaybook: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                playbook_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PlaybookRead"];
+                };
+            };
+            /** @description Not authenticated */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProblemDetail"];
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProblemDetail"];
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
+                };
+            };
+            /** @description Invalid request */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProblemDetail"];
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
+                };
+            };
+        };
+    };
+    updatePlaybook: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                playbook_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PlaybookWrite"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PlaybookRead"];
+                };
+            };
+            /** @description Not authenticated */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProblemDetail"];
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProblemDetail"];
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProblemDetail"];
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProblemDetail"];
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
+                };
+            };
+            /** @description Invalid request */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProblemDetail"];
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
+                };
+            };
+        };
+    };
+    deletePlaybook: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                playbook_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Not authenticated */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProblemDetail"];
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProblemDetail"];
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProblemDetail"];
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
+                };
+            };
+            /** @description Invalid request */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProblemDetail"];
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
+                };
+            };
+        };
+    };
     listRoles: {
         parameters: {
             query?: never;
@@ -18182,6 +19177,470 @@ export interface operations {
             };
             /** @description Payload too large */
             413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProblemDetail"];
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
+                };
+            };
+            /** @description Invalid request */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProblemDetail"];
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
+                };
+            };
+        };
+    };
+    listTasks: {
+        parameters: {
+            query?: {
+                /** @description mine, team (tasks of the users you manage) or overdue */
+                view?: components["schemas"]["TaskView"] | null;
+                account_id?: string | null;
+                owner_id?: string | null;
+                status?: components["schemas"]["TaskStatus"] | null;
+                type?: components["schemas"]["TaskType"] | null;
+                priority?: components["schemas"]["TaskPriority"] | null;
+                tag?: string | null;
+                due_before?: string | null;
+                /** @description Leave sub-tasks out */
+                top_level?: boolean;
+                limit?: number;
+                offset?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Page_TaskRead_"];
+                };
+            };
+            /** @description Not authenticated */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProblemDetail"];
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
+                };
+            };
+            /** @description Invalid request */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProblemDetail"];
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
+                };
+            };
+        };
+    };
+    createTask: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["TaskCreate"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TaskDetail"];
+                };
+            };
+            /** @description Not authenticated */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProblemDetail"];
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProblemDetail"];
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProblemDetail"];
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
+                };
+            };
+            /** @description Invalid request */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProblemDetail"];
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
+                };
+            };
+        };
+    };
+    exportTasks: {
+        parameters: {
+            query?: {
+                view?: components["schemas"]["TaskView"] | null;
+                account_id?: string | null;
+                owner_id?: string | null;
+                status?: components["schemas"]["TaskStatus"] | null;
+                type?: components["schemas"]["TaskType"] | null;
+                priority?: components["schemas"]["TaskPriority"] | null;
+                tag?: string | null;
+                due_before?: string | null;
+                top_level?: boolean;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The tasks as CSV */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/csv": unknown;
+                };
+            };
+            /** @description Not authenticated */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProblemDetail"];
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
+                };
+            };
+            /** @description Invalid request */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProblemDetail"];
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
+                };
+            };
+        };
+    };
+    getTask: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                task_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TaskDetail"];
+                };
+            };
+            /** @description Not authenticated */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProblemDetail"];
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProblemDetail"];
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
+                };
+            };
+            /** @description Invalid request */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProblemDetail"];
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
+                };
+            };
+        };
+    };
+    deleteTask: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                task_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Not authenticated */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProblemDetail"];
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProblemDetail"];
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
+                };
+            };
+            /** @description Invalid request */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProblemDetail"];
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
+                };
+            };
+        };
+    };
+    updateTask: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                task_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["TaskUpdate"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TaskDetail"];
+                };
+            };
+            /** @description Not authenticated */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProblemDetail"];
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProblemDetail"];
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProblemDetail"];
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
+                };
+            };
+            /** @description Invalid request */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProblemDetail"];
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
+                };
+            };
+        };
+    };
+    closeTask: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                task_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["TaskClose"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TaskDetail"];
+                };
+            };
+            /** @description Not authenticated */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProblemDetail"];
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProblemDetail"];
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProblemDetail"];
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
+                };
+            };
+            /** @description Invalid request */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProblemDetail"];
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
+                };
+            };
+        };
+    };
+    reopenTask: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                task_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TaskDetail"];
+                };
+            };
+            /** @description Not authenticated */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProblemDetail"];
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProblemDetail"];
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
+                };
+            };
+            /** @description Conflict */
+            409: {
                 headers: {
                     [name: string]: unknown;
                 };

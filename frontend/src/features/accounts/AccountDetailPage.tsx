@@ -19,6 +19,7 @@ import { useCan } from "../auth/queries";
 import { ContactsTab } from "../contacts/ContactsTab";
 import { HealthTab } from "../health/HealthTab";
 import { AccountMetricsCard } from "../metrics/AccountMetricsCard";
+import { AccountTasksCard } from "../tasks/AccountTasksCard";
 import { FinancialsTab } from "../revenue/FinancialsTab";
 import { useStages, useTiers } from "../settings/queries";
 import { UsageTab } from "../usage/UsageTab";
@@ -237,6 +238,7 @@ export function AccountDetailPage() {
         <Tabs.Panel value="overview">
           <OverviewTab account={data} />
           <AccountMetricsCard accountId={data.id} />
+          <AccountTasksCard accountId={data.id} />
         </Tabs.Panel>
         <Tabs.Panel value="health">
           <HealthTab accountId={data.id} />

@@ -18,18 +18,7 @@ import { AccountsTable } from "./AccountsTable";
 import { AccountsToolbar } from "./AccountsToolbar";
 import { BulkActions } from "./BulkActions";
 import { useExportAccounts } from "./queries";
-
-/** Trigger a browser download of some text. */
-function downloadText(text: string, fileName: string, type: string) {
-  const url = URL.createObjectURL(new Blob([text], { type }));
-  const link = document.createElement("a");
-  link.href = url;
-  link.download = fileName;
-  document.body.appendChild(link);
-  link.click();
-  link.remove();
-  setTimeout(() => URL.revokeObjectURL(url), 1000);
-}
+import { downloadText } from "../../components/download";
 
 export function AccountsPage() {
   const { state, columnState, update } = useListState();

@@ -7,7 +7,17 @@ import type { FilterCondition } from "../../api/types";
 import { formatDate } from "../../components/format";
 import { FilterBuilder } from "../accounts/FilterBuilder";
 import { useAccountFields } from "../accounts/queries";
-import { ALERT_TYPES, type AlertRuleDraft, type AlertRuleRead, type AlertType, HELD_REASON, useAlertRulePreview, useCreateAlertRule, useUpdateAlertRule } from "./queries";
+import {
+  ALERT_TYPES,
+  type AlertRuleDraft,
+  type AlertRuleRead,
+  type AlertType,
+  HELD_REASON,
+  useAlertRulePreview,
+  useCreateAlertRule,
+  usePlaybooks,
+  useUpdateAlertRule,
+} from "./queries";
 
 const PREVIEW_ROWS = 20;
 
@@ -77,6 +87,8 @@ export function AlertRuleEditor({ rule, onClose }: { rule: AlertRuleRead | "new"
   const [never, setNever] = useState(existing?.never_retrigger ?? false);
   const [churned, setChurned] = useState(existing?.includes_churned ?? false);
   const [task, setTask] = useState(existing?.creates_task ?? false);
+  const [playbook, setPlaybook] = useState<string | null>(existing?.playbook_id ?? null);
+  const playbooks = usePlaybooks();
   const draft: AlertRuleDraft | null = condition
     ? { condition: condition as AlertRuleDraft["condition"], retrigger_delay_days: delay, never_retrigger: never, includes_churned: churned }
     : null;
@@ -87,7 +99,7 @@ export function AlertRuleEditor({ rule, onClose }: { rule: AlertRuleRead | "new"
   };
   const submit = () => {
     if (!draft) return;
-    const body = { ...draft, name, type, description, creates_task: task, is_active: existing?.is_active ?? true };
+    const body = { ...draft, name, type, description, creates_task: task, playbook_id: playbook, is_active: existing?.is_active ?? true };
     if (existing) update.mutate({ id: existing.id, body }, { onSuccess: done, onError: failed });
     else create.mutate(body, { onSuccess: done, onError: failed });
   };
@@ -110,8 +122,18 @@ export function AlertRuleEditor({ rule, onClose }: { rule: AlertRuleRead | "new"
           <NumberInput label="Retrigger delay (days)" min={0} max={3650} w={180} value={delay} onChange={(v) => setDelay(Number(v) || 0)} disabled={never} />
           <Checkbox label="Never retrigger" checked={never} onChange={(e) => setNever(e.currentTarget.checked)} pb={8} />
           <Checkbox label="Include churned accounts" checked={churned} onChange={(e) => setChurned(e.currentTarget.checked)} pb={8} />
-          <Checkbox label="Create an alert task" checked={task} onChange={(e) => setTask(e.currentTarget.checked)} pb={8} />
+          <Checkbox label="Create an alert task" checked={task} onChange={(e) => setTask(e.currentTarget.checked)} pb={8} data-testid="alert-rule-creates-task" />
         </Group>
+        <Select
+          label="Playbook"
+          description={task ? "Its steps become the alert task's sub-tasks" : "Its steps become tasks linked to the alert"}
+          placeholder="None"
+          clearable
+          value={playbook}
+          onChange={setPlaybook}
+          data={(playbooks.data ?? []).map((p) => ({ value: p.id, label: p.name }))}
+          data-testid="alert-rule-playbook"
+        />
         <Preview draft={draft} />
         <Group justify="flex-end">
           <Button disabled={!draft || !name.trim()} loading={create.isPending || update.isPending} onClick={submit} data-testid="alert-rule-save">

@@ -24,16 +24,24 @@ const ALERT: AlertRead = {
   snoozed_until: null,
   dismissed_at: null,
   dismissed_by: null,
+  closed_at: null,
+  task_id: null,
+  outcome: null,
 };
 
-function renderPage() {
+function renderPage(alert: AlertRead = ALERT) {
   startSession("token");
   const queries: string[] = [];
   const dismissed: string[] = [];
+  const closed: unknown[] = [];
   fakeApi({
     "GET /api/v1/alerts": (request) => {
       queries.push(new URL(request.url).search);
-      return json({ items: [ALERT], total: 1, limit: 50, offset: 0 });
+      return json({ items: [alert], total: 1, limit: 50, offset: 0 });
+    },
+    [`POST /api/v1/alerts/${ALERT.id}/close`]: async (request) => {
+      closed.push(await request.json());
+      return json({ ...alert, status: "closed", outcome: "successful" });
     },
     [`POST /api/v1/alerts/${ALERT.id}/dismiss`]: () => {
       dismissed.push(ALERT.id);
@@ -47,7 +55,7 @@ function renderPage() {
       </MemoryRouter>
     </Providers>,
   );
-  return { queries, dismissed };
+  return { queries, dismissed, closed };
 }
 
 describe("the alerts inbox", { timeout: 30_000 }, () => {
@@ -67,5 +75,17 @@ describe("the alerts inbox", { timeout: 30_000 }, () => {
 
     await user.click(within(row).getByLabelText("Dismiss"));
     await waitFor(() => expect(dismissed).toEqual([ALERT.id]));
+  });
+
+  it("closes an alert task with its outcome instead of dismissing it", async () => {
+    const user = userEvent.setup({ delay: null });
+    const { closed } = renderPage({ ...ALERT, task_id: "00000000-0000-0000-0000-000000000404" });
+
+    const row = await screen.findByTestId("alert-row", {}, LOAD);
+    expect(row).toHaveTextContent("alert task");
+    expect(within(row).queryByLabelText("Dismiss")).toBeNull();
+    await user.click(within(row).getByLabelText("Close with outcome"));
+    await user.click(await screen.findByText("Successful"));
+    await waitFor(() => expect(closed).toEqual([{ outcome: "successful" }]));
   });
 });

@@ -1,12 +1,14 @@
 import { ActionIcon, Anchor, Badge, Button, Card, Checkbox, Group, SegmentedControl, Select, Stack, Table, Text, Tooltip } from "@mantine/core";
 import { notifications } from "@mantine/notifications";
-import { IconAlarmSnooze, IconCheck, IconTrash } from "@tabler/icons-react";
+import { IconAlarmSnooze, IconCheck, IconListCheck, IconTrash } from "@tabler/icons-react";
 import { useState } from "react";
 import { Link } from "react-router";
 import { errorMessage } from "../../api/errors";
 import { PageHeader } from "../../components/PageHeader";
 import { formatDateTime, plural } from "../../components/format";
 import { CardSkeleton, EmptyState, ErrorState } from "../../components/states";
+import { OutcomeMenu } from "../tasks/OutcomeMenu";
+import { OUTCOMES } from "../tasks/tasks";
 import {
   ALERT_TYPES,
   type AlertRead,
@@ -15,12 +17,15 @@ import {
   useAlerts,
   useBulkDeleteAlerts,
   useBulkDismissAlerts,
+  useCloseAlertTask,
+  useConvertAlert,
   useDeleteAlert,
   useDismissAlert,
   useSnoozeAlert,
 } from "./queries";
 
 const PAGE = 50;
+const OUTCOME_LABEL = Object.fromEntries(OUTCOMES.map((o) => [o.value, o.label]));
 const SNOOZE_DAYS = 7;
 
 function inDays(days: number): string {
@@ -57,6 +62,8 @@ export function AlertsPage() {
     offset,
   });
   const dismiss = useDismissAlert();
+  const closeTask = useCloseAlertTask();
+  const convert = useConvertAlert();
   const snooze = useSnoozeAlert();
   const remove = useDeleteAlert();
   const bulkDismiss = useBulkDismissAlerts();
@@ -83,6 +90,7 @@ export function AlertsPage() {
           data={[
             { value: "open", label: "Open" },
             { value: "dismissed", label: "Dismissed" },
+            { value: "closed", label: "Closed tasks" },
             { value: "all", label: "All" },
           ]}
           data-testid="alerts-status"
@@ -145,7 +153,9 @@ export function AlertsPage() {
                     <Group gap={6}>
                       <Text fw={500}>{a.rule_name}</Text>
                       <Badge variant="light">{a.type}</Badge>
+                      {a.task_id && <Badge color="violet">alert task</Badge>}
                       {a.status === "dismissed" && <Badge color="gray">dismissed</Badge>}
+                      {a.outcome && <Badge color="gray">closed · {OUTCOME_LABEL[a.outcome]}</Badge>}
                       {a.snoozed_until && <Badge color="yellow">snoozed until {a.snoozed_until}</Badge>}
                     </Group>
                     <Text size="sm" c="dimmed">
@@ -158,23 +168,33 @@ export function AlertsPage() {
                   <Table.Td>{formatDateTime(a.fired_at)}</Table.Td>
                   <Table.Td>
                     <Group gap={4} justify="flex-end" wrap="nowrap">
-                      {a.status === "open" && (
+                      {a.status === "open" && a.task_id && (
+                        <OutcomeMenu onClose={(outcome) => closeTask.mutate({ id: a.id, outcome }, { onError: failed("Could not close") })} />
+                      )}
+                      {a.status === "open" && !a.task_id && (
                         <>
                           <Tooltip label="Dismiss">
                             <ActionIcon variant="subtle" aria-label="Dismiss" onClick={() => dismiss.mutate(a.id, { onError: failed("Could not dismiss") })}>
                               <IconCheck size={16} />
                             </ActionIcon>
                           </Tooltip>
-                          <Tooltip label={`Snooze ${SNOOZE_DAYS} days`}>
-                            <ActionIcon
-                              variant="subtle"
-                              aria-label="Snooze"
-                              onClick={() => snooze.mutate({ id: a.id, until: inDays(SNOOZE_DAYS) }, { onError: failed("Could not snooze") })}
-                            >
-                              <IconAlarmSnooze size={16} />
+                          <Tooltip label="Convert to task">
+                            <ActionIcon variant="subtle" aria-label="Convert to task" onClick={() => convert.mutate(a.id, { onError: failed("Could not convert") })}>
+                              <IconListCheck size={16} />
                             </ActionIcon>
                           </Tooltip>
                         </>
+                      )}
+                      {a.status === "open" && (
+                        <Tooltip label={`Snooze ${SNOOZE_DAYS} days`}>
+                          <ActionIcon
+                            variant="subtle"
+                            aria-label="Snooze"
+                            onClick={() => snooze.mutate({ id: a.id, until: inDays(SNOOZE_DAYS) }, { onError: failed("Could not snooze") })}
+                          >
+                            <IconAlarmSnooze size={16} />
+                          </ActionIcon>
+                        </Tooltip>
                       )}
                       <Tooltip label="Delete">
                         <ActionIcon variant="subtle" color="red" aria-label="Delete" onClick={() => remove.mutate(a.id, { onError: failed("Could not delete") })}>

@@ -11,6 +11,9 @@ export type AlertRuleUpdate = components["schemas"]["AlertRuleUpdate"];
 export type AlertRuleDraft = components["schemas"]["AlertRuleDraft"];
 export type AlertSelection = components["schemas"]["AlertSelection"];
 export type Held = components["schemas"]["Held"];
+export type TaskOutcome = components["schemas"]["TaskOutcome"];
+export type PlaybookRead = components["schemas"]["PlaybookRead"];
+export type PlaybookWrite = components["schemas"]["PlaybookWrite"];
 
 export const ALERT_TYPES: AlertType[] = ["churn", "renewal", "expansion", "conversion", "engagement", "custom"];
 
@@ -23,8 +26,10 @@ export const HELD_REASON: Record<Held, string> = {
 
 export interface AlertListFilters {
   status?: AlertStatus;
+  account_id?: string;
   type?: AlertType;
   snoozed?: boolean;
+  is_task?: boolean;
   limit: number;
   offset: number;
 }
@@ -48,7 +53,14 @@ export function useAlertRules() {
 
 function useAlertMutation<T, R>(fn: (body: T) => Promise<R>) {
   const client = useQueryClient();
-  return useMutation({ mutationFn: fn, onSuccess: () => client.invalidateQueries({ queryKey: all }) });
+  return useMutation({
+    mutationFn: fn,
+    onSuccess: () => {
+      void client.invalidateQueries({ queryKey: all });
+      // Closing or converting an alert changes tasks too.
+      void client.invalidateQueries({ queryKey: ["tasks"] });
+    },
+  });
 }
 
 const alertPath = (id: string) => ({ params: { path: { alert_id: id } } });
@@ -61,6 +73,38 @@ export const useSnoozeAlert = () =>
   useAlertMutation(({ id, until }: { id: string; until: string }) =>
     unwrap(api.POST("/api/v1/alerts/{alert_id}/snooze", { ...alertPath(id), body: { until } })),
   );
+
+export const useCloseAlertTask = () =>
+  useAlertMutation(({ id, outcome }: { id: string; outcome: TaskOutcome }) =>
+    unwrap(api.POST("/api/v1/alerts/{alert_id}/close", { ...alertPath(id), body: { outcome } })),
+  );
+
+export const useConvertAlert = () =>
+  useAlertMutation((id: string) => unwrap(api.POST("/api/v1/alerts/{alert_id}/convert", alertPath(id))));
+
+export function usePlaybooks() {
+  return useQuery({
+    queryKey: ["playbooks", "listPlaybooks"],
+    queryFn: ({ signal }) => unwrap(api.GET("/api/v1/playbooks", { signal })),
+  });
+}
+
+function usePlaybookMutation<T, R>(fn: (body: T) => Promise<R>) {
+  const client = useQueryClient();
+  return useMutation({ mutationFn: fn, onSuccess: () => client.invalidateQueries({ queryKey: ["playbooks"] }) });
+}
+
+const playbookPath = (id: string) => ({ params: { path: { playbook_id: id } } });
+
+export const useCreatePlaybook = () => usePlaybookMutation((body: PlaybookWrite) => unwrap(api.POST("/api/v1/playbooks", { body })));
+
+export const useUpdatePlaybook = () =>
+  usePlaybookMutation(({ id, body }: { id: string; body: PlaybookWrite }) =>
+    unwrap(api.PUT("/api/v1/playbooks/{playbook_id}", { ...playbookPath(id), body })),
+  );
+
+export const useDeletePlaybook = () =>
+  usePlaybookMutation((id: string) => unwrap(api.DELETE("/api/v1/playbooks/{playbook_id}", playbookPath(id))));
 
 export const useDeleteAlert = () =>
   useAlertMutation((id: string) => unwrap(api.DELETE("/api/v1/alerts/{alert_id}", alertPath(id))));

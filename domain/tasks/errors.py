@@ -1,0 +1,36 @@
+from domain.common.errors import Conflict, NotFound, RuleViolation
+
+
+class TaskNotFound(NotFound):
+    code = "task_not_found"
+    title = "Task not found"
+
+
+class TaskClosed(Conflict):
+    code = "task_closed"
+    title = "The task is closed"
+
+
+class TaskOpen(Conflict):
+    code = "task_open"
+    title = "The task is open"
+
+
+class AlertTaskReopen(Conflict):
+    code = "alert_task_reopen"
+    title = "An alert task stays closed: its rule may fire again instead"
+
+
+class OutcomeRequired(RuleViolation):
+    code = "task_outcome_required"
+    title = "Closing an alert task needs its outcome"
+
+
+class OwnerNotFound(Conflict):
+    code = "task_owner_not_found"
+    title = "The owner is not an active user of the organisation"
+
+
+class ParentTaskNotFound(Conflict):
+    code = "parent_task_not_found"
+    title = "The parent task is not a task on this account"

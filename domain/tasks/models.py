@@ -1,0 +1,86 @@
+"""CSM tasks (to-dos, not background jobs): regular, alert and playbook tasks, with sub-tasks.
+
+- An **alert task** is the task of one alert (`alert_id`, no `playbook_step_id`): at most one per
+  alert, a partial unique index decides, so a retried evaluation never makes a second.
+- A **playbook task** is a copy of one playbook step made when an alert fired or was converted
+  (`alert_id` and `playbook_step_id`, unique together): later edits to the playbook change no
+  task already made. It is a sub-task of the alert task when there is one.
+- Deleting a task deletes it and its sub-tasks outright, so it leaves every list and report.
+"""
+
+import uuid
+from datetime import date, datetime
+from enum import StrEnum
+
+from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint, text
+from sqlalchemy.dialects.postgresql import ARRAY
+from sqlalchemy.orm import Mapped, mapped_column
+
+from domain.common.base import Base, IdMixin, TimestampMixin
+
+
+class TaskType(StrEnum):
+    REGULAR = "regular"
+    ALERT = "alert"
+    PLAYBOOK = "playbook"
+
+
+class TaskStatus(StrEnum):
+    OPEN = "open"
+    CLOSED = "closed"
+
+
+class TaskOutcome(StrEnum):
+    SUCCESSFUL = "successful"
+    UNSUCCESSFUL = "unsuccessful"
+    FALSE_ALARM = "false_alarm"
+
+
+class TaskPriority(StrEnum):
+    LOW = "low"
+    NORMAL = "normal"
+    HIGH = "high"
+    URGENT = "urgent"
+
+
+class Task(IdMixin, TimestampMixin, Base):
+    __tablename__ = "tasks"
+    __table_args__ = (
+        # One alert task per alert, whoever creates it (an evaluation, its retry, a conversion).
+        Index(
+            "uq_tasks_alert_task",
+            "alert_id",
+            unique=True,
+            postgresql_where=text("playbook_step_id IS NULL"),
+        ),
+        # One copy of each playbook step per alert.
+        UniqueConstraint("alert_id", "playbook_step_id"),
+        Index("ix_tasks_org_id_owner_id_status", "org_id", "owner_id", "status"),
+        Index("ix_tasks_org_id_status_due_on", "org_id", "status", "due_on"),
+    )
+
+    org_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("organisations.id", ondelete="CASCADE"))
+    # Required and fixed: a task never moves to another account.
+    account_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("accounts.id", ondelete="CASCADE"), index=True
+    )
+    parent_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("tasks.id", ondelete="CASCADE"), index=True
+    )
+    alert_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("alerts.id", ondelete="CASCADE"))
+    # The step it was copied from; no foreign key: the copy outlives edits to the playbook.
+    playbook_step_id: Mapped[uuid.UUID | None]
+    type: Mapped[str] = mapped_column(String(16))
+    title: Mapped[str] = mapped_column(String(200))
+    details: Mapped[str] = mapped_column(Text, default="")
+    owner_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    due_on: Mapped[date | None]
+    priority: Mapped[str] = mapped_column(String(16))
+    tags: Mapped[list[str]] = mapped_column(ARRAY(String(64)), default=list)
+    status: Mapped[str] = mapped_column(String(16))
+    outcome: Mapped[str | None] = mapped_column(String(16))
+    closed_at: Mapped[datetime | None]
+    closed_by: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    created_by: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL")
+    )

@@ -1,0 +1,110 @@
+import { ActionIcon, Anchor, Badge, Card, Group, Table, Text, Tooltip } from "@mantine/core";
+import { notifications } from "@mantine/notifications";
+import { IconCheck, IconRotate, IconTrash } from "@tabler/icons-react";
+import { Link } from "react-router";
+import { errorMessage } from "../../api/errors";
+import { formatDate } from "../../components/format";
+import { OutcomeMenu } from "./OutcomeMenu";
+import { useCloseTask, useDeleteTask, useReopenTask } from "./queries";
+import { formatTimeToClose, needsOutcome, OUTCOMES, type TaskRead } from "./tasks";
+
+const OUTCOME_LABEL = Object.fromEntries(OUTCOMES.map((o) => [o.value, o.label]));
+
+/** Tasks with their account, owner, due day and state; closed (with an outcome for an alert
+ * task), reopened and deleted in place. */
+export function TaskTable({ tasks, showAccount = true }: { tasks: TaskRead[]; showAccount?: boolean }) {
+  const close = useCloseTask();
+  const reopen = useReopenTask();
+  const remove = useDeleteTask();
+  const failed = (title: string) => (error: unknown) => notifications.show({ color: "red", title, message: errorMessage(error) });
+  return (
+    <Card withBorder radius="lg" p={0}>
+      <Table verticalSpacing="sm" horizontalSpacing="md" data-testid="tasks-table">
+        <Table.Thead bg="gray.0">
+          <Table.Tr>
+            <Table.Th>Task</Table.Th>
+            {showAccount && <Table.Th>Account</Table.Th>}
+            <Table.Th>Owner</Table.Th>
+            <Table.Th>Due</Table.Th>
+            <Table.Th>State</Table.Th>
+            <Table.Th />
+          </Table.Tr>
+        </Table.Thead>
+        <Table.Tbody>
+          {tasks.map((t) => (
+            <Table.Tr key={t.id} data-testid="task-row">
+              <Table.Td>
+                <Group gap={6}>
+                  <Text fw={500}>{t.title}</Text>
+                  {t.type !== "regular" && <Badge variant="light">{t.type}</Badge>}
+                  {t.priority !== "normal" && <Badge color={t.priority === "low" ? "gray" : "orange"}>{t.priority}</Badge>}
+                  {t.tags.map((tag) => (
+                    <Badge key={tag} variant="outline" color="gray" tt="none">
+                      {tag}
+                    </Badge>
+                  ))}
+                </Group>
+                {t.details && (
+                  <Text size="sm" c="dimmed" lineClamp={2}>
+                    {t.details}
+                  </Text>
+                )}
+                {t.subtask_count > 0 && (
+                  <Text size="xs" c="dimmed">
+                    {t.subtask_count} sub-tasks
+                  </Text>
+                )}
+              </Table.Td>
+              {showAccount && (
+                <Table.Td>
+                  <Anchor component={Link} to={`/accounts/${t.account_id}`}>
+                    {t.account_name}
+                  </Anchor>
+                </Table.Td>
+              )}
+              <Table.Td>{t.owner_name ?? "—"}</Table.Td>
+              <Table.Td>
+                <Text c={t.is_overdue ? "red" : undefined}>{t.due_on ? formatDate(t.due_on) : "—"}</Text>
+              </Table.Td>
+              <Table.Td>
+                {t.status === "open" ? (
+                  <Badge color={t.is_overdue ? "red" : "blue"}>{t.is_overdue ? "overdue" : "open"}</Badge>
+                ) : (
+                  <Text size="sm">
+                    closed{t.outcome ? ` · ${OUTCOME_LABEL[t.outcome]}` : ""} · {formatTimeToClose(t.hours_to_close)}
+                  </Text>
+                )}
+              </Table.Td>
+              <Table.Td>
+                <Group gap={4} justify="flex-end" wrap="nowrap">
+                  {t.status === "open" &&
+                    (needsOutcome(t) ? (
+                      <OutcomeMenu onClose={(outcome) => close.mutate({ id: t.id, outcome }, { onError: failed("Could not close") })} />
+                    ) : (
+                      <Tooltip label="Close">
+                        <ActionIcon variant="subtle" aria-label="Close" onClick={() => close.mutate({ id: t.id, outcome: null }, { onError: failed("Could not close") })}>
+                          <IconCheck size={16} />
+                        </ActionIcon>
+                      </Tooltip>
+                    ))}
+                  {t.status === "closed" && t.type !== "alert" && (
+                    <Tooltip label="Reopen">
+                      <ActionIcon variant="subtle" aria-label="Reopen" onClick={() => reopen.mutate(t.id, { onError: failed("Could not reopen") })}>
+                        <IconRotate size={16} />
+                      </ActionIcon>
+                    </Tooltip>
+                  )}
+                  <Tooltip label="Delete">
+                    <ActionIcon variant="subtle" color="red" aria-label="Delete" onClick={() => remove.mutate(t.id, { onError: failed("Could not delete") })}>
+                      <IconTrash size={16} />
+                    </ActionIcon>
+                  </Tooltip>
+                </Group>
+              </Table.Td>
+            </Table.Tr>
+          ))}
+        </Table.Tbody>
+      </Table>
+    </Card>
+  );
+}
