@@ -4,7 +4,6 @@ import csv
 import io
 import uuid
 from collections.abc import Callable
-from decimal import Decimal
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -16,6 +15,7 @@ from domain.accounts.models import Account, CustomField, LifecycleStage, Tier
 from domain.accounts.repository import AccountRepository, ConfigRepository
 from domain.accounts.schemas import AccountExport, AccountSelection, AccountUpdate, BulkEdit
 from domain.common.errors import RuleViolation
+from domain.common.spreadsheet import csv_cell
 from domain.filters.compile import FieldDef, Ordering
 from domain.metrics import service as metrics
 from domain.users import service as users
@@ -100,21 +100,6 @@ async def bulk_edit(session: AsyncSession, actor: Actor, data: BulkEdit) -> tupl
     return len(account_ids), len(set(updated))
 
 
-def _safe_cell(value: Any) -> str:
-    """Text for a CSV cell; formulas are defused so a spreadsheet never executes them."""
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    # A number is never a formula: "-12.5", not "'-12.5" (nor "-1.25E+1" for a Decimal).
-    if isinstance(value, Decimal):
-        return format(value.normalize(), "f")
-    if isinstance(value, int | float):
-        return str(value)
-    text = str(value)
-    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
-
-
 async def export_csv(session: AsyncSession, actor: Actor, data: AccountExport) -> str:
     """Every matching account the caller may see, one row each, in the chosen columns and
     order. Metric columns hold the current values, read for all the accounts at once."""
@@ -155,15 +140,15 @@ async def export_csv(session: AsyncSession, actor: Actor, data: AccountExport) -
 
     def cell(account: Account, column: str) -> str:
         if column in derived:
-            return _safe_cell(derived[column](account))
+            return csv_cell(derived[column](account))
         if column.startswith("custom.") and column[7:] in custom:
-            return _safe_cell(account.custom_values.get(column[7:]))
+            return csv_cell(account.custom_values.get(column[7:]))
         if column.startswith(service.METRIC_PREFIX):
             key = column.removeprefix(service.METRIC_PREFIX)
-            return _safe_cell(metric_values.get(account.id, {}).get(key))
+            return csv_cell(metric_values.get(account.id, {}).get(key))
         if column.startswith(HEALTH_PREFIX):
-            return _safe_cell(health.get(account.id, {}).get(column.removeprefix(HEALTH_PREFIX)))
-        return _safe_cell(getattr(account, column))
+            return csv_cell(health.get(account.id, {}).get(column.removeprefix(HEALTH_PREFIX)))
+        return csv_cell(getattr(account, column))
 
     out = io.StringIO()
     writer = csv.writer(out)

@@ -12,11 +12,11 @@ from sqlalchemy import Select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain.accounts import service as accounts
-from domain.accounts.bulk import _safe_cell as csv_cell
 from domain.alerts.models import AlertStatus
 from domain.audit import service as audit
 from domain.common import clock
 from domain.common.pagination import Paged
+from domain.common.spreadsheet import csv_cell
 from domain.tasks.errors import (
     AlertTaskReopen,
     OutcomeRequired,

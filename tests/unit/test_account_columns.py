@@ -8,7 +8,6 @@ from decimal import Decimal
 import pytest
 from sqlalchemy.dialects import postgresql
 
-from domain.accounts.bulk import _safe_cell
 from domain.accounts.custom_values import FORMATS, check_format, default_format, format_of
 from domain.accounts.errors import InvalidCustomFieldFormat, InvalidSort
 from domain.accounts.fields import account_fields, sort_order
@@ -19,6 +18,7 @@ from domain.accounts.models import (
     LifecycleStage,
     Tier,
 )
+from domain.common.spreadsheet import csv_cell
 from domain.filters.compile import Ordering
 
 TODAY = dt.date(2026, 12, 3)
@@ -112,4 +112,4 @@ class TestSortOrder:
     ],
 )
 def test_csv_cells_keep_numbers_and_defuse_formulas(value: object, cell: str) -> None:
-    assert _safe_cell(value) == cell
+    assert csv_cell(value) == cell
