@@ -20,7 +20,8 @@ from scripts import services, stack
 from scripts.stack import Processes, free_port, wait_until_ready
 from workers import queue
 
-BENCH_DB = "tenure_bench"
+# BENCH_DB: another database, for a run beside others on the same server.
+BENCH_DB = os.environ.get("BENCH_DB", "tenure_bench")
 
 
 @pytest.fixture(scope="session")
