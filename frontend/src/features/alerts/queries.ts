@@ -11,6 +11,7 @@ export type AlertRuleUpdate = components["schemas"]["AlertRuleUpdate"];
 export type AlertRuleDraft = components["schemas"]["AlertRuleDraft"];
 export type AlertSelection = components["schemas"]["AlertSelection"];
 export type Held = components["schemas"]["Held"];
+export type AccountRuleVerdict = components["schemas"]["AccountRuleVerdict"];
 
 export const ALERT_TYPES: AlertType[] = ["churn", "renewal", "expansion", "conversion", "engagement", "custom"];
 
@@ -36,6 +37,24 @@ export function useAlerts(filters: AlertListFilters) {
     queryKey: ["alerts", "listAlerts", filters],
     queryFn: ({ signal }) => unwrap(api.GET("/api/v1/alerts", { params: { query: filters }, signal })),
     placeholderData: keepPreviousData,
+  });
+}
+
+/** The account's open alerts, newest first (every one: an account has a few). */
+export function useAccountAlerts(accountId: string) {
+  return useQuery({
+    queryKey: ["alerts", "listAlerts", "account", accountId],
+    queryFn: ({ signal }) =>
+      unwrap(api.GET("/api/v1/alerts", { params: { query: { account_id: accountId, status: "open", limit: 200 } }, signal })),
+  });
+}
+
+/** Why each active rule does or does not alert on the account now. */
+export function useAlertVerdicts(accountId: string) {
+  return useQuery({
+    queryKey: ["alerts", "listAccountAlertVerdicts", accountId],
+    queryFn: ({ signal }) =>
+      unwrap(api.GET("/api/v1/accounts/{account_id}/alert-verdicts", { params: { path: { account_id: accountId } }, signal })),
   });
 }
 
