@@ -14,6 +14,7 @@ from sqlalchemy import Select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain.accounts import service as accounts
+from domain.accounts.fields import HEALTH_PREFIX
 from domain.alerts.compile import CompiledRule, check_fields, compile_rule, read_by_join
 from domain.alerts.errors import (
     AlertAlreadyTask,
@@ -41,6 +42,7 @@ from domain.alerts.repository import (
     Counts,
     PlaybookRepository,
     Policy,
+    RuleRun,
     TaskPlan,
 )
 from domain.alerts.repository import organisations_with_active_rules as _organisations
@@ -73,6 +75,7 @@ from domain.common.pagination import Paged
 from domain.filters.compile import FieldDef
 from domain.filters.errors import InvalidFilter
 from domain.filters.schemas import Condition
+from domain.health.models import AccountHealth
 from domain.metrics.models import AccountMetricValues
 from domain.tasks import service as tasks
 from domain.tasks.schemas import TaskClose
@@ -88,6 +91,8 @@ TRIGGER_DAYS = 30
 # How long each rule's evaluation history is kept.
 EVALUATIONS_KEPT_DAYS = 30
 PREVIEW_ACCOUNTS = 200
+# Rules evaluated together, reading the accounts once (repository.AlertRepository.evaluate).
+RULES_PER_STATEMENT = 100
 _CONDITION: TypeAdapter[Condition] = TypeAdapter(Condition)
 
 
@@ -128,8 +133,14 @@ async def _fields(session: AsyncSession, org_id: uuid.UUID) -> dict[str, FieldDe
     """Every field of the filter language, health's included: rules are the organisation's
     own, evaluated over all its accounts whoever wrote them."""
     fields = await accounts.filter_fields(session, Actor.system(org_id))
-    # Every evaluation statement joins the stored metrics (repository.AlertRepository).
-    return read_by_join(fields, AccountMetricValues.__table__)
+    # Every evaluation statement joins the stored metrics and health scores
+    # (repository.AlertRepository): a column each, not a subquery per account and rule.
+    fields = read_by_join(fields, AccountMetricValues.__table__)
+    for key, column in (("score", AccountHealth.score), ("band", AccountHealth.band)):
+        fields[f"{HEALTH_PREFIX}{key}"] = replace(
+            fields[f"{HEALTH_PREFIX}{key}"], expression=column
+        )
+    return fields
 
 
 async def _compiled(
@@ -313,20 +324,20 @@ async def evaluate(
     repo = AlertRepository(session, org_id)
     fired = 0
     today = await org_today(session, org_id, now=now) if plan_.rules else now.date()
-    for rule, compiled in plan_.rules:
-        counts = await repo.evaluate(
-            _policy(rule, rule.id),
-            compiled,
-            reason=_reason(rule),
-            now=now,
-            accounts=accounts_,
-            tasks=_task_plan(rule, today),
-        )
-        # The live chain evaluates every few seconds: only its runs that matched an account
-        # are history worth keeping.
-        if trigger is not EvaluationTrigger.LIVE or counts.matched:
-            repo.add_evaluation(_evaluation(rule, counts, trigger, now, accounts_))
-        fired += counts.fired
+    for start in range(0, len(plan_.rules), RULES_PER_STATEMENT):
+        rules = plan_.rules[start : start + RULES_PER_STATEMENT]
+        runs = [
+            RuleRun(_policy(r, r.id), compiled, _reason(r), _task_plan(r, today))
+            for r, compiled in rules
+        ]
+        for (rule, _compiled_rule), counts in zip(
+            rules, await repo.evaluate(runs, now=now, accounts=accounts_), strict=True
+        ):
+            # The live chain evaluates every few seconds: only its runs that matched an
+            # account are history worth keeping.
+            if trigger is not EvaluationTrigger.LIVE or counts.matched:
+                repo.add_evaluation(_evaluation(rule, counts, trigger, now, accounts_))
+            fired += counts.fired
     return fired
 
 

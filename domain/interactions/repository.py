@@ -37,6 +37,7 @@ from domain.accounts.models import (
     StagePeriod,
     StatusUpdate,
 )
+from domain.alerts.models import Alert, AlertRule
 from domain.common import clock
 from domain.common.bulk_sql import among
 from domain.interactions.models import Interaction, InteractionType, Note, Ticket
@@ -445,6 +446,31 @@ def _timeline_branches(
             null(),
             ChurnEvent.reactivated_by_id,
         ).where(of(ChurnEvent), ChurnEvent.reactivated_on.is_not(None)),
+        # An alert as long as it exists: a deleted one leaves the timeline as it leaves the rest.
+        TimelineKind.ALERT: lambda: (
+            _timeline_item(
+                TimelineKind.ALERT,
+                Alert,
+                Alert.fired_at,
+                "Alert: " + AlertRule.name,
+                Alert.reason,
+                null(),
+            )
+            .join(AlertRule, AlertRule.id == Alert.rule_id)
+            .where(of(Alert))
+        ),
+        TimelineKind.ALERT_DISMISSED: lambda: (
+            _timeline_item(
+                TimelineKind.ALERT_DISMISSED,
+                Alert,
+                Alert.dismissed_at,
+                "Alert dismissed: " + AlertRule.name,
+                null(),
+                Alert.dismissed_by,
+            )
+            .join(AlertRule, AlertRule.id == Alert.rule_id)
+            .where(of(Alert), Alert.dismissed_at.is_not(None))
+        ),
     }
 
 

@@ -201,6 +201,8 @@ class TimelineKind(StrEnum):
     NPS_RESPONSE = "nps_response"
     CHURN = "churn"
     REACTIVATION = "reactivation"
+    ALERT = "alert"
+    ALERT_DISMISSED = "alert_dismissed"
 
 
 class TimelineItem(BaseModel):

@@ -14,6 +14,7 @@ from domain.alerts.models import EvaluationTrigger
 from domain.alerts.schemas import AlertFilters, AlertRuleCreate
 from domain.common.jobs import OutboundJob
 from domain.common.settings import Settings
+from domain.health import service as health
 from domain.orgs.models import Organisation
 from domain.users.actor import Actor
 from domain.users.models import User
@@ -192,6 +193,62 @@ class TestLifecycle:
         assert (await client.get(f"{API}/alerts", headers=headers)).json()["total"] == 0
         rules = (await client.get(f"{API}/alert-rules", headers=headers)).json()
         assert (rules[0]["triggers_last_30_days"], rules[0]["last_triggered_at"]) == (0, None)
+
+    async def test_a_rule_over_the_health_score_fires_with_its_values(
+        self,
+        client: AsyncClient,
+        headers: dict[str, str],
+        session: AsyncSession,
+        org: Organisation,
+    ) -> None:
+        slipping = await create_account(session, org, name="slipping", csm_score=20)
+        await create_account(session, org, name="steady", csm_score=80)
+        await create_account(session, org, name="unscored")
+        await health.compute(session, org.id)
+        condition = {
+            "kind": "all",
+            "conditions": [
+                {"kind": "compare", "field": "health.band", "op": "eq", "value": "poor"},
+                {"kind": "compare", "field": "health.score", "op": "lt", "value": 30},
+            ],
+        }
+        await _create(client, headers, condition=condition)
+        await _evaluate(session, org)
+
+        page = (await client.get(f"{API}/alerts", headers=headers)).json()
+        assert [(a["account_id"], a["values"]) for a in page["items"]] == [
+            (str(slipping.id), {"health.band": "poor", "health.score": 20})
+        ]
+
+    async def test_the_accounts_timeline_shows_the_alert_and_its_dismissal(
+        self,
+        client: AsyncClient,
+        headers: dict[str, str],
+        session: AsyncSession,
+        org: Organisation,
+        admin: User,
+    ) -> None:
+        account = await create_account(session, org, name="Risky Co")
+        await _create(client, headers)
+        await _evaluate(session, org)
+        (alert,) = (await client.get(f"{API}/alerts", headers=headers)).json()["items"]
+        timeline = f"{API}/accounts/{account.id}/timeline"
+
+        fired = (await client.get(timeline, headers=headers)).json()["items"]
+        assert [(i["kind"], i["title"], i["detail"]) for i in fired] == [
+            ("alert", "Alert: At risk", "Usage dropped")
+        ]
+        await client.post(f"{API}/alerts/{alert['id']}/dismiss", headers=headers)
+        items = (await client.get(timeline, headers=headers)).json()["items"]
+        assert [(i["kind"], i["title"], i["author_id"]) for i in items] == [
+            ("alert_dismissed", "Alert dismissed: At risk", str(admin.id)),
+            ("alert", "Alert: At risk", None),
+        ]
+        only = await client.get(f"{timeline}?kinds=alert_dismissed", headers=headers)
+        assert [i["kind"] for i in only.json()["items"]] == ["alert_dismissed"]
+
+        await client.delete(f"{API}/alerts/{alert['id']}", headers=headers)
+        assert (await client.get(timeline, headers=headers)).json()["items"] == []
 
     async def test_bulk_dismiss_every_alert_of_a_rule_and_bulk_delete_by_id(
         self,

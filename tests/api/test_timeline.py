@@ -148,7 +148,7 @@ class TestTimeline:
         account = await create_account(session, org)
 
         response = await client.get(
-            f"/api/v1/accounts/{account.id}/timeline", headers=headers, params={"kinds": "alert"}
+            f"/api/v1/accounts/{account.id}/timeline", headers=headers, params={"kinds": "mystery"}
         )
 
         assert_problem(response, 422, "validation_error")

@@ -21,6 +21,7 @@ from scripts import services, stack
 from scripts.stack import Processes, free_port, wait_until_ready
 from workers import queue
 
+# BENCH_DATABASE: another database, for a run beside others on the same server.
 BENCH_DB = os.environ.get("BENCH_DATABASE", "tenure_bench")
 
 

@@ -19,52 +19,99 @@ from domain.alerts.models import EvaluationTrigger
 from domain.alerts.schemas import AlertRuleCreate
 from domain.common import clock
 from domain.common.db import create_sessionmaker
+from domain.health import service as health
 from domain.orgs import service as orgs
 from domain.users.actor import Actor
 from tests.benchmarks.generate import insert_accounts, insert_csms
 
 ACCOUNTS = int(os.environ.get("BENCH_ALERT_ACCOUNTS", "100000"))
 RULES = 100
-MARKER = f"bench-alerts-{ACCOUNTS}"
+# The rules and data changed with v2: an organisation of the earlier kind is not reused.
+MARKER = f"bench-alerts-v2-{ACCOUNTS}"
 BATCH = 500
 
 
 def _condition(n: int) -> dict[str, Any]:
-    """Rules of the kinds CSMs write, each with its own threshold: a metric against a value,
-    a renewal window with a score, a metric against another, a drop in activity."""
-    match n % 4:
-        case 0:
-            return {"kind": "compare", "field": "metric.events_30d", "op": "lt", "value": 20 + n}
-        case 1:
+    """Rules of the kinds CSMs write, each with its own threshold so that each matches a few
+    per cent of the accounts: usage against a value with the health band, a renewal window
+    with revenue and a score, a poor health score with no recent interaction, a metric against
+    another, activity falling against its own earlier window."""
+    k = n // 5
+    match n % 5:
+        case 0:  # usage dropped and the account is not healthy
             return {
                 "kind": "all",
                 "conditions": [
-                    {"kind": "date", "field": "renewal_on", "op": "within_next_days", "days": n},
-                    {"kind": "compare", "field": "csm_score", "op": "lt", "value": 50},
+                    {
+                        "kind": "compare",
+                        "field": "metric.events_30d",
+                        "op": "lt",
+                        "value": 40 + 4 * k,
+                    },
+                    {"kind": "compare", "field": "health.band", "op": "ne", "value": "good"},
                 ],
             }
-        case 2:
+        case 1:  # renewal within N days, MRR above a figure and a low CSM score
             return {
-                "kind": "compare_fields",
-                "field": "metric.active_users_7d",
-                "op": "lt",
-                "other": "metric.open_tickets",
+                "kind": "all",
+                "conditions": [
+                    {
+                        "kind": "date",
+                        "field": "renewal_on",
+                        "op": "within_next_days",
+                        "days": 20 + k,
+                    },
+                    {"kind": "compare", "field": "metric.mrr", "op": "gt", "value": 1000 + 100 * k},
+                    {"kind": "compare", "field": "csm_score", "op": "lt", "value": 60},
+                ],
             }
-        case _:
+        case 2:  # a poor score and no interaction for weeks
+            return {
+                "kind": "all",
+                "conditions": [
+                    {"kind": "compare", "field": "health.score", "op": "lt", "value": 4 + k % 6},
+                    {
+                        "kind": "compare",
+                        "field": "metric.days_since_last_interaction",
+                        "op": "gt",
+                        "value": 20 + k,
+                    },
+                ],
+            }
+        case 3:  # fewer active users than open tickets, in a poor band
+            return {
+                "kind": "all",
+                "conditions": [
+                    {
+                        "kind": "compare_fields",
+                        "field": "metric.active_users_7d",
+                        "op": "lt",
+                        "other": "metric.open_tickets",
+                    },
+                    {"kind": "compare", "field": "health.band", "op": "eq", "value": "poor"},
+                    {
+                        "kind": "compare",
+                        "field": "metric.feature_adoption",
+                        "op": "lt",
+                        "value": 40 + 3 * k,
+                    },
+                ],
+            }
+        case _:  # activity fell against its own earlier window, or nobody logged in for long
             return {
                 "kind": "any",
                 "conditions": [
                     {
                         "kind": "compare",
-                        "field": "metric.activity_rank",
+                        "field": "metric.activity_rank_trend",
                         "op": "lt",
-                        "value": n / 10,
+                        "value": -97 + k / 10,
                     },
                     {
                         "kind": "compare",
                         "field": "metric.days_since_last_interaction",
                         "op": "gt",
-                        "value": 60 + n % 30,
+                        "value": 87 - k % 3,
                     },
                 ],
             }
@@ -95,25 +142,50 @@ async def _build(engine: AsyncEngine) -> uuid.UUID:
             admin_name="Bench Admin",
             admin_password="bench-password-123",
         )
+        # The default health model, whose version the generated scores name.
+        await health.list_models(session, Actor.system(org.id))
         await session.commit()
     async with engine.begin() as conn:
-        await insert_csms(conn, org.id, 20)
-        await insert_accounts(conn, org.id, ACCOUNTS)
-        await conn.execute(
-            text("""
-            INSERT INTO account_metric_values (account_id, org_id, last_interaction_on,
-                open_tickets, active_users_7d, active_users_30d, events_7d, events_30d,
-                sessions_30d, session_seconds_30d, features_used_30d, feature_adoption,
-                activity_rank, updated_at)
-            SELECT a.id, a.org_id, current_date - (h % 90), h % 7, h % 20, h % 40, h % 500,
-                   h % 2000, h % 60, (h % 3600) * 10, h % 12, (h % 101), (h % 10001) / 100.0,
-                   now()
-            FROM (SELECT id, org_id, abs(hashtext(id::text)) AS h FROM accounts
-                  WHERE org_id = :org) a"""),
+        version = await conn.scalar(
+            text(
+                "SELECT v.id FROM health_model_versions v JOIN health_models m "
+                "ON m.id = v.model_id WHERE m.org_id = :org LIMIT 1"
+            ),
             {"org": org.id},
         )
+        await insert_csms(conn, org.id, 20)
+        await insert_accounts(conn, org.id, ACCOUNTS)
+        # Each figure from its own hash of the account, so that conditions combine as
+        # independent ones would.
+        await conn.execute(
+            text("""
+            INSERT INTO account_metric_values (account_id, org_id, mrr, arr, last_interaction_on,
+                open_tickets, active_users_7d, active_users_30d, events_7d, events_30d,
+                sessions_30d, session_seconds_30d, features_used_30d, feature_adoption,
+                activity_rank, activity_rank_trend, updated_at)
+            SELECT a.id, a.org_id, h[1] % 1000000, 12 * (h[1] % 1000000),
+                   current_date - (h[2] % 90), h[3] % 7, h[4] % 20, h[4] % 40, h[5] % 500,
+                   h[5] % 2000, h[6] % 60, (h[6] % 3600) * 10, h[7] % 12, h[7] % 101,
+                   (h[8] % 10001) / 100.0, (h[9] % 2001 - 1000) / 10.0, now()
+            FROM (SELECT id, org_id,
+                         ARRAY(SELECT abs(hashtext(id::text || s)) FROM generate_series(1, 10) s)
+                           AS h
+                  FROM accounts WHERE org_id = :org) a"""),
+            {"org": org.id},
+        )
+        await conn.execute(
+            text("""
+            INSERT INTO account_health (account_id, org_id, version_id, score, band, components,
+                                        computed_at)
+            SELECT a.id, a.org_id, :version, s,
+                   CASE WHEN s > 70 THEN 'good' WHEN s > 30 THEN 'average' ELSE 'poor' END,
+                   '[]', now()
+            FROM (SELECT id, org_id, abs(hashtext(id::text || 'health')) % 101 AS s
+                  FROM accounts WHERE org_id = :org) a"""),
+            {"org": org.id, "version": version},
+        )
         # Planned as autovacuum would have it after a bulk load.
-        await conn.execute(text("ANALYZE accounts, account_metric_values"))
+        await conn.execute(text("ANALYZE accounts, account_metric_values, account_health"))
     async with create_sessionmaker(engine)() as session:
         actor = Actor.system(org.id)
         for n in range(RULES):

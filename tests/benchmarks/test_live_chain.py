@@ -1,5 +1,6 @@
-"""Event to figure (and to score): how long after its write's 200 an account's figures reflect
-it, and for a ticket its health score (computed with the new open tickets), through the
+"""Event to figure (and to score, and to alert): how long after its write's 200 an account's
+figures reflect it, for a ticket its health score (computed with the new open tickets) and the
+alert of a rule on open tickets listed by the API, through the
 live chain (ingestion marks the account, the `live.schedule` cron queues runs, workers bring
 batches of accounts up to date), while a sustained background ingest of events spread over
 every account keeps the chain busy. Targets: p95 60 s or less, 15 s as the moonshot.
@@ -7,7 +8,9 @@ every account keeps the chain busy. Targets: p95 60 s or less, 15 s as the moons
 Marked writes go to random accounts: an event (until the account's `events_7d` counts it, and
 the computed metric `events_7d * 2` with it), an open ticket (`open_tickets`) and a new
 subscription (`mrr`). Each is reflected once the stored figure reaches what the account's rows
-held right after the 200 (figures only grow during a run, so that is exact). Prints p50, p95,
+held right after the 200 (figures only grow during a run, so that is exact). A ticket on an
+account that had no open ticket makes it match the run's alert rule ("open tickets at least
+1"): its alert counts once `GET /alerts` lists it. Prints p50, p95,
 p99 of each, the backlog `GET /freshness` reported, and the live chain's stage timings
 (`freshness_stages`, sampled); never asserts timings.
 
@@ -38,15 +41,20 @@ from httpx import AsyncClient
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
+from domain.alerts import service as alerts
+from domain.alerts.models import AlertType
+from domain.alerts.schemas import AlertRuleCreate
 from domain.common import clock
 from domain.common.db import create_sessionmaker
 from domain.common.settings import Settings
+from domain.filters.schemas import Compare, CompareOp
 from domain.health import service as health
 from domain.integration.models import ApiScope
 from domain.metrics import service as metrics
 from domain.metrics.models import ComputedMetric, MetricFormat
 from domain.orgs.models import Organisation
 from domain.usage import service as usage
+from domain.users.actor import Actor
 from scripts.stack import Processes
 from tests.factories import create_api_key, create_org
 
@@ -203,6 +211,28 @@ async def _prepare(engine: AsyncEngine, org_id: uuid.UUID) -> dict[str, str]:
     return headers
 
 
+async def _alert_rule(engine: AsyncEngine, org_id: uuid.UUID, tag: str) -> uuid.UUID:
+    """The run's rule, "open tickets at least 1", evaluated by the live chain from now on; the
+    rules of earlier runs (and their alerts) deleted."""
+    async with create_sessionmaker(engine)() as session:
+        await session.execute(
+            text("DELETE FROM alert_rules WHERE org_id = :org AND name LIKE 'Open ticket %'"),
+            {"org": org_id},
+        )
+        rule = await alerts.create_rule(
+            session,
+            Actor.system(org_id),
+            AlertRuleCreate(
+                name=f"Open ticket {tag}",
+                type=AlertType.CHURN,
+                description="A ticket is open",
+                condition=Compare(field="metric.open_tickets", op=CompareOp.GTE, value=1),
+            ),
+        )
+        await session.commit()
+    return rule.id
+
+
 @pytest.fixture(scope="module")
 def workers(bench_settings: Settings) -> Iterator[None]:
     """Two arq workers with the production settings and cron schedule."""
@@ -232,11 +262,14 @@ class Sample:
     seconds: float | None = None
     # A ticket's: until the account's health score was computed with the figure.
     scored_seconds: float | None = None
+    # A first open ticket's: until the API listed the alert of the run's rule on the account.
+    alerted_seconds: float | None = None
 
 
 @dataclass
 class Run:
     org_id: uuid.UUID
+    rule_id: uuid.UUID
     started: float = field(default_factory=time.monotonic)
     stop_ingest: bool = False
     events_sent: int = 0
@@ -244,6 +277,7 @@ class Run:
     samples: list[Sample] = field(default_factory=list)
     waiting: list[Sample] = field(default_factory=list)
     unscored: list[Sample] = field(default_factory=list)
+    unalerted: list[Sample] = field(default_factory=list)
     backlog: list[tuple[float, int, float | None]] = field(default_factory=list)
     stages: dict[tuple[str, datetime], tuple[int, float]] = field(default_factory=dict)
     retried: int = 0  # requests answered 503 or dropped, and sent again
@@ -394,6 +428,9 @@ async def _send_marked(
         sample = await _mark(client, engine, headers, run, KINDS[n % len(KINDS)], n, tag)
         run.samples.append(sample)
         run.waiting.append(sample)
+        # The account's first open ticket: it starts to match the run's alert rule.
+        if sample.kind == "ticket" and sample.threshold == 1:
+            run.unalerted.append(sample)
 
 
 _FIGURES = """
@@ -440,6 +477,28 @@ async def _check_computed(
         run.computed_wrong += 1
 
 
+_ALERTED = """
+SELECT account_id FROM alerts
+WHERE rule_id = :rule AND account_id = ANY(CAST(:accounts AS uuid[]))"""
+
+
+async def _check_alert_listed(
+    client: AsyncClient, headers: dict[str, str], run: Run, sample: Sample
+) -> None:
+    """The alert the database holds, as a CSM's inbox would list it."""
+    response = await _send(
+        client,
+        run,
+        "GET",
+        "/api/v1/alerts",
+        params={"rule_id": str(run.rule_id), "account_id": str(sample.account)},
+        headers=headers,
+    )
+    assert response.status_code == 200, response.text[:300]
+    assert response.json()["total"] == 1, response.text[:300]
+    sample.alerted_seconds = time.monotonic() - sample.sent_at
+
+
 async def _watch(
     client: AsyncClient, engine: AsyncEngine, headers: dict[str, str], run: Run, until: float
 ) -> None:
@@ -447,7 +506,9 @@ async def _watch(
     stage timings; every 5 s the backlog as the API reports it."""
     next_backlog = 0.0
     checks: set[asyncio.Task[None]] = set()
-    while time.monotonic() < until and (run.waiting or run.unscored or not run.stop_ingest):
+    while time.monotonic() < until and (
+        run.waiting or run.unscored or run.unalerted or not run.stop_ingest
+    ):
         now = time.monotonic()
         async with engine.connect() as conn:
             if run.waiting:
@@ -474,6 +535,20 @@ async def _watch(
                     if value is not None and value >= sample.threshold:
                         sample.scored_seconds = now - sample.sent_at
                         run.unscored.remove(sample)
+            if run.unalerted:
+                accounts = list({s.account for s in run.unalerted})
+                found = set(
+                    (
+                        await conn.execute(
+                            text(_ALERTED), {"rule": run.rule_id, "accounts": accounts}
+                        )
+                    ).scalars()
+                )
+                for sample in [s for s in run.unalerted if s.account in found]:
+                    task = asyncio.create_task(_check_alert_listed(client, headers, run, sample))
+                    checks.add(task)
+                    task.add_done_callback(checks.discard)
+                    run.unalerted.remove(sample)
             for stage, completed_at, accounts_done, seconds in await conn.execute(
                 text(_STAGES), {"org": run.org_id}
             ):
@@ -528,6 +603,14 @@ def _report(run: Run) -> None:
         f"p99 {p99:6.1f} s   max {max(done, default=float('nan')):6.1f} s   "
         f"({len(done)}/{len(tickets)}, the score computed with the ticket)"
     )
+    alerted = [s for s in tickets if s.threshold == 1]
+    done = [s.alerted_seconds for s in alerted if s.alerted_seconds is not None]
+    p50, p95, p99 = _percentiles(done)
+    print(
+        f"  {'ticket -> alert listed':<28} p50 {p50:6.1f} s   p95 {p95:6.1f} s   "
+        f"p99 {p99:6.1f} s   max {max(done, default=float('nan')):6.1f} s   "
+        f"({len(done)}/{len(alerted)} first open tickets, GET /alerts listing the alert)"
+    )
     print(
         f"  computed metric ({COMPUTED}) agreed with events_7d on "
         f"{run.computed_checked - run.computed_wrong}/{run.computed_checked} reflected events"
@@ -557,7 +640,7 @@ async def test_event_to_figure(bench_server: str, bench_engine: AsyncEngine, wor
     org_id = await _build(bench_engine)
     headers = await _prepare(bench_engine, org_id)
     tag = uuid.uuid4().hex[:6]
-    run = Run(org_id=org_id)
+    run = Run(org_id=org_id, rule_id=await _alert_rule(bench_engine, org_id, tag))
     print(
         f"\n  Event to figure: {ACCOUNTS:,} accounts, background {EVENTS_PER_SECOND:,} events/s "
         f"for {SECONDS} s, {SAMPLES} marked writes of each kind after {WARM_UP} s; "

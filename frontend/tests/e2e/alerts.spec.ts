@@ -10,7 +10,7 @@ async function signIn(page: Page): Promise<string> {
   return (await response.json()).access_token as string;
 }
 
-test("an admin creates a rule, previews it, runs it and dismisses the alert in the inbox", async ({ page }) => {
+test("an admin creates a rule, previews it, runs it and dismisses the alert on the account page", async ({ page }) => {
   const token = await signIn(page);
   const id = unique();
   const name = `Alerted ${id}`;
@@ -48,8 +48,28 @@ test("an admin creates a rule, previews it, runs it and dismisses the alert in t
   }).toPass({ timeout: 30_000 });
   await expect(alert).toContainText("Named for the test");
   await expect(alert).toContainText(`name: ${name}`);
-  await alert.getByLabel("Dismiss").click();
-  await expect(alert).toHaveCount(0);
+
+  // The account page shows the open alert and why the rule holds back now; dismissed there,
+  // the alert leaves the inbox and both events stay in the account's timeline.
+  const accountId = (await created.json()).id as string;
+  await page.goto(`/accounts/${accountId}?tab=alerts`);
+  const open = page.getByTestId("account-alert").filter({ hasText: `Rule ${id}` });
+  await expect(open).toContainText("Named for the test");
+  await expect(open).toContainText(`name: ${name}`);
+  const verdict = page.getByTestId("account-alert-verdict").filter({ hasText: `Rule ${id}` });
+  await expect(verdict).toContainText("An alert of the rule is still open");
+  await open.getByLabel("Dismiss").click();
+  await expect(open).toHaveCount(0);
+  // The rule's default retrigger delay: 7 days from when it fired.
+  await expect(verdict).toContainText("Within the retrigger delay (may alert from");
+
+  await page.goto(`/accounts/${accountId}?tab=timeline`);
+  const items = page.getByTestId("timeline-item");
+  await expect(items.filter({ hasText: `Alert dismissed: Rule ${id}` })).toHaveCount(1);
+  await expect(items.filter({ hasText: `Alert: Rule ${id}` })).toContainText("Named for the test");
+
+  await page.goto("/alerts");
+  await expect(page.getByTestId("alert-row").filter({ hasText: name })).toHaveCount(0);
 
   await page.goto("/admin/alert-rules");
   await expect(rule.getByRole("cell").nth(3)).toHaveText("1");

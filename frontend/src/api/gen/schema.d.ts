@@ -9244,7 +9244,7 @@ export interface components {
          * TimelineKind
          * @enum {string}
          */
-        TimelineKind: "interaction" | "note" | "ticket" | "ticket_closed" | "status_update" | "stage_change" | "csm_assigned" | "csm_unassigned" | "csm_score" | "nps_response" | "churn" | "reactivation";
+        TimelineKind: "interaction" | "note" | "ticket" | "ticket_closed" | "status_update" | "stage_change" | "csm_assigned" | "csm_unassigned" | "csm_score" | "nps_response" | "churn" | "reactivation" | "alert" | "alert_dismissed";
         /**
          * TrendArrow
          * @enum {string}

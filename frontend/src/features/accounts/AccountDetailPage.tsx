@@ -15,6 +15,7 @@ import { errorMessage, isApiError } from "../../api/errors";
 import { ConfirmModal } from "../../components/ConfirmModal";
 import { formatDateTime } from "../../components/format";
 import { CardSkeleton, EmptyState, ErrorState } from "../../components/states";
+import { AccountAlertsTab } from "../alerts/AccountAlertsTab";
 import { useCan } from "../auth/queries";
 import { ContactsTab } from "../contacts/ContactsTab";
 import { HealthTab } from "../health/HealthTab";
@@ -37,7 +38,7 @@ import { useCsmNames } from "./csms";
 import { useAccount, useChildAccounts, useDeleteAccount, useReactivateAccount, useRestoreAccount } from "./queries";
 import { ROLLUP_TABS, RollupSwitch } from "./rollup";
 
-const TABS = ["overview", "health", "timeline", "notes", "interactions", "tickets", "financials", "usage", "contacts", "history"] as const;
+const TABS = ["overview", "alerts", "health", "timeline", "notes", "interactions", "tickets", "financials", "usage", "contacts", "history"] as const;
 type Tab = (typeof TABS)[number];
 
 export function AccountDetailPage() {
@@ -213,6 +214,7 @@ export function AccountDetailPage() {
       >
         <Tabs.List mb="md">
           <Tabs.Tab value="overview">Overview</Tabs.Tab>
+          <Tabs.Tab value="alerts">Alerts</Tabs.Tab>
           <Tabs.Tab value="health">Health</Tabs.Tab>
           <Tabs.Tab value="timeline">Timeline</Tabs.Tab>
           <Tabs.Tab value="notes">Notes</Tabs.Tab>
@@ -239,6 +241,9 @@ export function AccountDetailPage() {
           <OverviewTab account={data} />
           <AccountMetricsCard accountId={data.id} />
           <AccountTasksCard accountId={data.id} />
+        </Tabs.Panel>
+        <Tabs.Panel value="alerts">
+          <AccountAlertsTab accountId={data.id} />
         </Tabs.Panel>
         <Tabs.Panel value="health">
           <HealthTab accountId={data.id} />

@@ -21,6 +21,8 @@ const KIND_LABEL: Record<TimelineKind, { label: string; color: string }> = {
   nps_response: { label: "NPS", color: "cyan" },
   churn: { label: "Churn", color: "red" },
   reactivation: { label: "Reactivation", color: "green" },
+  alert: { label: "Alert", color: "red" },
+  alert_dismissed: { label: "Alert dismissed", color: "gray" },
 };
 
 /** What happened on the account, newest first: activity and changes in one stream. */

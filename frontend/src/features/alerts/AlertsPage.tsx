@@ -26,15 +26,15 @@ import {
 
 const PAGE = 50;
 const OUTCOME_LABEL = Object.fromEntries(OUTCOMES.map((o) => [o.value, o.label]));
-const SNOOZE_DAYS = 7;
+export const SNOOZE_DAYS = 7;
 
-function inDays(days: number): string {
+export function inDays(days: number): string {
   const day = new Date();
   day.setDate(day.getDate() + days);
   return day.toISOString().slice(0, 10);
 }
 
-function Values({ values }: { values: AlertRead["values"] }) {
+export function Values({ values }: { values: AlertRead["values"] }) {
   return (
     <Group gap={4}>
       {Object.entries(values).map(([key, value]) => (

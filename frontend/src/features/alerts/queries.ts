@@ -14,6 +14,7 @@ export type Held = components["schemas"]["Held"];
 export type TaskOutcome = components["schemas"]["TaskOutcome"];
 export type PlaybookRead = components["schemas"]["PlaybookRead"];
 export type PlaybookWrite = components["schemas"]["PlaybookWrite"];
+export type AccountRuleVerdict = components["schemas"]["AccountRuleVerdict"];
 
 export const ALERT_TYPES: AlertType[] = ["churn", "renewal", "expansion", "conversion", "engagement", "custom"];
 
@@ -41,6 +42,24 @@ export function useAlerts(filters: AlertListFilters) {
     queryKey: ["alerts", "listAlerts", filters],
     queryFn: ({ signal }) => unwrap(api.GET("/api/v1/alerts", { params: { query: filters }, signal })),
     placeholderData: keepPreviousData,
+  });
+}
+
+/** The account's open alerts, newest first (every one: an account has a few). */
+export function useAccountAlerts(accountId: string) {
+  return useQuery({
+    queryKey: ["alerts", "listAlerts", "account", accountId],
+    queryFn: ({ signal }) =>
+      unwrap(api.GET("/api/v1/alerts", { params: { query: { account_id: accountId, status: "open", limit: 200 } }, signal })),
+  });
+}
+
+/** Why each active rule does or does not alert on the account now. */
+export function useAlertVerdicts(accountId: string) {
+  return useQuery({
+    queryKey: ["alerts", "listAccountAlertVerdicts", accountId],
+    queryFn: ({ signal }) =>
+      unwrap(api.GET("/api/v1/accounts/{account_id}/alert-verdicts", { params: { path: { account_id: accountId } }, signal })),
   });
 }
 
