@@ -25,6 +25,9 @@ const ALERT: AlertRead = {
   snoozed_until: null,
   dismissed_at: null,
   dismissed_by: null,
+  task_id: null,
+  outcome: null,
+  closed_at: null,
 };
 const VERDICT: AccountRuleVerdict = {
   rule_id: ALERT.rule_id,

@@ -56,11 +56,16 @@ export function AccountAlertsTab({ accountId }: { accountId: string }) {
                   </Text>
                 </Stack>
                 <Group gap={4} wrap="nowrap">
-                  <Tooltip label="Dismiss">
-                    <ActionIcon variant="subtle" aria-label="Dismiss" onClick={() => dismiss.mutate(a.id, { onError: failed("Could not dismiss") })}>
-                      <IconCheck size={16} />
-                    </ActionIcon>
-                  </Tooltip>
+                  {/* An alert task is closed with an outcome (in the inbox or on the Tasks page), not dismissed. */}
+                  {a.task_id === null ? (
+                    <Tooltip label="Dismiss">
+                      <ActionIcon variant="subtle" aria-label="Dismiss" onClick={() => dismiss.mutate(a.id, { onError: failed("Could not dismiss") })}>
+                        <IconCheck size={16} />
+                      </ActionIcon>
+                    </Tooltip>
+                  ) : (
+                    <Badge variant="outline">alert task</Badge>
+                  )}
                   <Tooltip label={`Snooze ${SNOOZE_DAYS} days`}>
                     <ActionIcon
                       variant="subtle"
