@@ -197,6 +197,8 @@ class TestAsAMetric:
                 "sort": "metric.churn_probability",
                 "descending": "true",
                 "columns": "metric.churn_probability",
+                # Every account: the 60 of the history beside the two.
+                "limit": 100,
             },
         )
         assert listed.status_code == 200, listed.text
