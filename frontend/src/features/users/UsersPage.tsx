@@ -25,6 +25,7 @@ import {
   IconShieldOff,
   IconUserCheck,
   IconUserCog,
+  IconUsersGroup,
   IconUserOff,
   IconUserPlus,
 } from "@tabler/icons-react";
@@ -39,7 +40,7 @@ import { EmptyState, ErrorState, TableSkeletonRows } from "../../components/stat
 import { useMe } from "../auth/queries";
 import { useRoles } from "../roles/queries";
 import { InviteUserModal } from "./InviteUserModal";
-import { useUpdateUser, useUserAction, useUsers, type UserAction } from "./queries";
+import { useUpdateUser, useUserAction, useUserDirectory, useUsers, type UserAction } from "./queries";
 
 const TABS: { value: UserStatus; label: string; empty: string }[] = [
   { value: "active", label: "Active", empty: "No active users" },
@@ -170,6 +171,87 @@ function ChangeRoleModal({ user, roles, onClose }: { user: User | null; roles: R
   );
 }
 
+/** Whose team a user is on: any other active user of the organisation, or nobody. */
+function ChangeManagerModal({ user, directory, onClose }: { user: User | null; directory: User[]; onClose: () => void }) {
+  const update = useUpdateUser();
+  // undefined: untouched (the user's current manager); null: cleared.
+  const [managerId, setManagerId] = useState<string | null | undefined>(undefined);
+  const current = user?.manager_id ?? null;
+  const value = managerId === undefined ? current : managerId;
+  const candidates = directory
+    .filter((other) => other.status === "active" && other.id !== user?.id)
+    .map((other) => ({ value: other.id, label: `${other.full_name} (${other.email})` }));
+  // A current manager who is not active (deactivated, or still invited) shows too, so the select says who it is.
+  const formerManager = directory.find((other) => other.id === current && other.status !== "active");
+  const data = formerManager
+    ? [
+        ...candidates,
+        {
+          value: formerManager.id,
+          label: `${formerManager.full_name} (${formerManager.status === "invited" ? "invitation pending" : "deactivated"})`,
+        },
+      ]
+    : candidates;
+
+  const close = () => {
+    setManagerId(undefined);
+    update.reset();
+    onClose();
+  };
+
+  const save = () => {
+    if (!user) return;
+    update.mutate(
+      { userId: user.id, body: { manager_id: value } },
+      {
+        onSuccess: (saved) => {
+          const manager = directory.find((other) => other.id === saved.manager_id);
+          notifications.show({
+            color: "tenure",
+            title: "Manager changed",
+            message: manager ? `${saved.full_name} is now on ${manager.full_name}'s team.` : `${saved.full_name} has no manager.`,
+          });
+          close();
+        },
+      },
+    );
+  };
+
+  return (
+    <Modal opened={Boolean(user)} onClose={close} title="Set manager" centered>
+      <Stack>
+        <Text size="sm">
+          Whose team <b>{user?.full_name}</b> is on: their manager sees their tasks in the team view and is assigned
+          playbook steps meant for the CSM&apos;s manager.
+        </Text>
+        <Select
+          label="Manager"
+          placeholder="No manager"
+          data-testid="user-manager-select"
+          data={data}
+          value={value}
+          onChange={(next) => {
+            setManagerId(next);
+            update.reset();
+          }}
+          searchable
+          clearable
+          nothingFoundMessage="No active user matches"
+          error={update.isError ? errorMessage(update.error) : undefined}
+        />
+        <Group justify="flex-end">
+          <Button variant="default" onClick={close}>
+            Cancel
+          </Button>
+          <Button onClick={save} loading={update.isPending} disabled={value === current}>
+            Save manager
+          </Button>
+        </Group>
+      </Stack>
+    </Modal>
+  );
+}
+
 function initials(name: string): string {
   return name.split(/\s+/).filter(Boolean).slice(0, 2).map((p) => p[0]!.toUpperCase()).join("");
 }
@@ -184,6 +266,8 @@ export function UsersPage() {
   const me = useMe();
   const [inviteOpened, inviteModal] = useDisclosure(false);
   const [roleUser, setRoleUser] = useState<User | null>(null);
+  const [managerUser, setManagerUser] = useState<User | null>(null);
+  const directory = useUserDirectory(true);
   const [pending, setPending] = useState<{ user: User; spec: ActionSpec } | null>(null);
   const mutation = useUserAction(pending?.spec.action ?? "deactivate");
   const roleName = new Map((roles.data ?? []).map((role) => [role.id, role.name]));
@@ -207,7 +291,8 @@ export function UsersPage() {
     });
   };
 
-  const columns = tab === "invited" ? ["Name", "Role", "Invited", ""] : ["Name", "Role", "Two-factor", "Last sign-in", ""];
+  const columns =
+    tab === "invited" ? ["Name", "Role", "Manager", "Invited", ""] : ["Name", "Role", "Manager", "Two-factor", "Last sign-in", ""];
   const currentTab = TABS.find((t) => t.value === tab)!;
 
   let content;
@@ -226,7 +311,7 @@ export function UsersPage() {
     );
   } else {
     content = (
-      <Table.ScrollContainer minWidth={720}>
+      <Table.ScrollContainer minWidth={840}>
         <Table verticalSpacing="sm" horizontalSpacing="md" highlightOnHover data-testid="users-table">
           <Table.Thead bg="gray.0">
             <Table.Tr>
@@ -261,6 +346,9 @@ export function UsersPage() {
                     <Table.Td>
                       <Text size="sm">{roleName.get(user.role_id) ?? "—"}</Text>
                     </Table.Td>
+                    <Table.Td data-testid="user-manager">
+                      <Text size="sm">{(user.manager_id && directory.byId.get(user.manager_id)?.full_name) ?? "—"}</Text>
+                    </Table.Td>
                     {tab === "invited" ? (
                       <Table.Td>
                         <Text size="sm">{formatDateTime(user.invited_at)}</Text>
@@ -290,6 +378,11 @@ export function UsersPage() {
                           {user.status !== "inactive" && (
                             <Menu.Item leftSection={<IconUserCog size={16} />} onClick={() => setRoleUser(user)}>
                               Change role
+                            </Menu.Item>
+                          )}
+                          {user.status !== "inactive" && (
+                            <Menu.Item leftSection={<IconUsersGroup size={16} />} onClick={() => setManagerUser(user)}>
+                              Set manager
                             </Menu.Item>
                           )}
                           {actionsFor(user, isMe).map((action) => {
@@ -356,6 +449,7 @@ export function UsersPage() {
 
       <InviteUserModal opened={inviteOpened} onClose={inviteModal.close} roles={roles.data ?? []} />
       <ChangeRoleModal user={roleUser} roles={roles.data ?? []} onClose={() => setRoleUser(null)} />
+      <ChangeManagerModal user={managerUser} directory={directory.data ?? []} onClose={() => setManagerUser(null)} />
       <ConfirmModal
         opened={Boolean(pending)}
         onClose={() => setPending(null)}
