@@ -1,7 +1,7 @@
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Response, status
+from fastapi import APIRouter, Depends, Query, Response, status
 
 from api.deps import ApiActor, Session
 from api.errors import problem
@@ -52,29 +52,19 @@ def _filters(
     )
 
 
+# The same query parameters for the list and its CSV.
+TaskQuery = Annotated[TaskFilters, Depends(_filters)]
+
+
 @router.get("", response_model=Page[TaskRead], responses=problem(401, 422))
 async def list_tasks(
     actor: ApiActor,
     session: Session,
-    view: Annotated[
-        TaskView | None,
-        Query(description="mine, team (tasks of the users you manage) or overdue"),
-    ] = None,
-    account_id: uuid.UUID | None = None,
-    owner_id: uuid.UUID | None = None,
-    status: TaskStatus | None = None,
-    type: TaskType | None = None,
-    priority: TaskPriority | None = None,
-    tag: Annotated[str | None, Query(max_length=64)] = None,
-    due_before: Day | None = None,
-    top_level: Annotated[bool, Query(description="Leave sub-tasks out")] = False,
+    filters: TaskQuery,
     limit: Limit = 50,
     offset: Offset = 0,
 ) -> Page[TaskRead]:
     """Tasks on the accounts you may see and the tasks you own: open ones first, by due day."""
-    filters = _filters(
-        view, account_id, owner_id, status, type, priority, tag, due_before, top_level
-    )
     paged = await tasks.list_tasks(session, actor, filters, limit=limit, offset=offset)
     return Page[TaskRead].model_validate(paged)
 
@@ -87,23 +77,8 @@ async def list_tasks(
         **problem(401, 422),
     },
 )
-async def export_tasks(
-    actor: ApiActor,
-    session: Session,
-    view: TaskView | None = None,
-    account_id: uuid.UUID | None = None,
-    owner_id: uuid.UUID | None = None,
-    status: TaskStatus | None = None,
-    type: TaskType | None = None,
-    priority: TaskPriority | None = None,
-    tag: Annotated[str | None, Query(max_length=64)] = None,
-    due_before: Day | None = None,
-    top_level: bool = False,
-) -> Response:
+async def export_tasks(actor: ApiActor, session: Session, filters: TaskQuery) -> Response:
     """The tasks the same filters list, as CSV (up to 50,000)."""
-    filters = _filters(
-        view, account_id, owner_id, status, type, priority, tag, due_before, top_level
-    )
     return Response(
         await tasks.export_csv(session, actor, filters),
         media_type="text/csv; charset=utf-8",

@@ -19200,6 +19200,8 @@ export interface operations {
     listTasks: {
         parameters: {
             query?: {
+                limit?: number;
+                offset?: number;
                 /** @description mine, team (tasks of the users you manage) or overdue */
                 view?: components["schemas"]["TaskView"] | null;
                 account_id?: string | null;
@@ -19211,8 +19213,6 @@ export interface operations {
                 due_before?: string | null;
                 /** @description Leave sub-tasks out */
                 top_level?: boolean;
-                limit?: number;
-                offset?: number;
             };
             header?: never;
             path?: never;
@@ -19318,6 +19318,7 @@ export interface operations {
     exportTasks: {
         parameters: {
             query?: {
+                /** @description mine, team (tasks of the users you manage) or overdue */
                 view?: components["schemas"]["TaskView"] | null;
                 account_id?: string | null;
                 owner_id?: string | null;
@@ -19326,6 +19327,7 @@ export interface operations {
                 priority?: components["schemas"]["TaskPriority"] | null;
                 tag?: string | null;
                 due_before?: string | null;
+                /** @description Leave sub-tasks out */
                 top_level?: boolean;
             };
             header?: never;
