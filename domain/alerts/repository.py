@@ -151,6 +151,36 @@ def _accounts_with_figures() -> Join:
     ).outerjoin(AccountHealth, AccountHealth.account_id == Account.id)
 
 
+def _policies(runs: Sequence[RuleRun]) -> Any:
+    """The rules' policies as a VALUES table (`idx` is the rule's place in `runs`), so that one
+    statement decides for many rules."""
+    return (
+        values(
+            column("idx", Integer),
+            column("rule_id", Uuid),
+            column("includes_churned", Boolean),
+            column("never_retrigger", Boolean),
+            column("retrigger_delay_days", Integer),
+            column("reason", Text),
+            name="policies",
+        )
+        .data(
+            [
+                (
+                    i,
+                    run.policy.rule_id,
+                    run.policy.includes_churned,
+                    run.policy.never_retrigger,
+                    run.policy.retrigger_delay_days,
+                    run.reason,
+                )
+                for i, run in enumerate(runs)
+            ]
+        )
+        .alias("policies")
+    )
+
+
 class AlertRepository:
     def __init__(self, session: AsyncSession, org_id: uuid.UUID) -> None:
         self.session = session
@@ -221,12 +251,10 @@ class AlertRepository:
         rule: CompiledRule,
         *,
         now: datetime,
-        accounts: Sequence[uuid.UUID] | None,
         visible: Select[Any] | None = None,
-        only_matching: bool = True,
     ) -> Select[Any]:
-        """Per live account (of `accounts`, or all; of `visible`, or all): whether it matches,
-        the values that explain it, and why it is held back (NULL: it fires)."""
+        """Per matching live account (of `visible`, or all): the values that explain the match,
+        and why it is held back (NULL: it fires)."""
         earlier = _earlier_alert(
             literal(policy.rule_id, Uuid) if policy.rule_id is not None else None
         )
@@ -255,10 +283,7 @@ class AlertRepository:
             .outerjoin(earlier, true())
             .where(Account.org_id == self.org_id, Account.deleted_at.is_(None))
         )
-        if only_matching:
-            stmt = stmt.where(rule.matches)
-        if accounts is not None:
-            stmt = stmt.where(Account.id.in_(accounts))
+        stmt = stmt.where(rule.matches)
         if visible is not None:
             stmt = stmt.where(Account.id.in_(visible))
         return stmt
@@ -275,31 +300,7 @@ class AlertRepository:
         one-open-alert index does nothing), and each rule's counts are grouped from the same
         rows."""
         assert all(run.policy.rule_id is not None for run in runs)
-        policies = (
-            values(
-                column("idx", Integer),
-                column("rule_id", Uuid),
-                column("includes_churned", Boolean),
-                column("never_retrigger", Boolean),
-                column("retrigger_delay_days", Integer),
-                column("reason", Text),
-                name="policies",
-            )
-            .data(
-                [
-                    (
-                        i,
-                        run.policy.rule_id,
-                        run.policy.includes_churned,
-                        run.policy.never_retrigger,
-                        run.policy.retrigger_delay_days,
-                        run.reason,
-                    )
-                    for i, run in enumerate(runs)
-                ]
-            )
-            .alias("policies")
-        )
+        policies = _policies(runs)
         matched = (
             func.unnest(
                 pg_array([case((run.rule.matches, i)) for i, run in enumerate(runs)]),
@@ -527,7 +528,7 @@ class AlertRepository:
     ) -> tuple[Counts, list[dict[str, Any]]]:
         """The counts a run would give now over the `visible` accounts, and the first `limit`
         matching accounts by name with their verdicts; nothing is written."""
-        verdicts = self._verdicts(policy, rule, now=now, accounts=None, visible=visible).subquery()
+        verdicts = self._verdicts(policy, rule, now=now, visible=visible).subquery()
         row = (
             await self.session.execute(
                 select(
@@ -548,15 +549,53 @@ class AlertRepository:
         )
         return counts, [dict(r._mapping) for r in rows]
 
-    async def account_verdict(
-        self, policy: Policy, rule: CompiledRule, account_id: uuid.UUID, *, now: datetime
-    ) -> dict[str, Any] | None:
-        row = (
-            await self.session.execute(
-                self._verdicts(policy, rule, now=now, accounts=[account_id], only_matching=False)
+    async def account_verdicts(
+        self, runs: Sequence[RuleRun], account_id: uuid.UUID, *, now: datetime
+    ) -> list[dict[str, Any]]:
+        """For a live account, each rule's verdict in the rules' order, in one statement: the
+        rules' policies joined to the account (as an evaluation reads them), whether each
+        matches, its values, and why it is held back (NULL: it would fire)."""
+        if not runs:
+            return []
+        assert all(run.policy.rule_id is not None for run in runs)
+        policies = _policies(runs)
+        earlier = _earlier_alert(policies.c.rule_id)
+
+        def each(expressions: Sequence[ColumnElement[Any]]) -> Any:
+            return case(*((policies.c.idx == i, e) for i, e in enumerate(expressions)))
+
+        matches = each([run.rule.matches for run in runs])
+        stmt = (
+            select(
+                Account.id.label("account_id"),
+                Account.name.label("account_name"),
+                matches.label("matches"),
+                each([run.rule.values for run in runs]).label("values"),
+                _held(
+                    includes_churned=policies.c.includes_churned,
+                    never_retrigger=policies.c.never_retrigger,
+                    retrigger_delay_days=policies.c.retrigger_delay_days,
+                    earlier=earlier,
+                    now=now,
+                ).label("held"),
+                case(
+                    (policies.c.never_retrigger, null()),
+                    else_=earlier.c.fired_at
+                    + func.make_interval(0, 0, 0, policies.c.retrigger_delay_days, type_=Interval),
+                ).label("may_fire_from"),
+                case((earlier.c.status == OPEN, earlier.c.id)).label("open_alert_id"),
             )
-        ).one_or_none()
-        return None if row is None else dict(row._mapping)
+            .select_from(_accounts_with_figures())
+            .join(policies, true())
+            .outerjoin(earlier, true())
+            .where(
+                Account.org_id == self.org_id,
+                Account.deleted_at.is_(None),
+                Account.id == account_id,
+            )
+            .order_by(policies.c.idx)
+        )
+        return [dict(r._mapping) for r in await self.session.execute(stmt)]
 
     # --- alerts -----------------------------------------------------------------------------
 

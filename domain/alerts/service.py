@@ -447,22 +447,25 @@ async def account_verdicts(
     """Why each active rule does or does not alert on the account now."""
     account = await accounts.get_account(session, actor, account_id)
     now = now or clock.now()
-    repo = AlertRepository(session, actor.org_id)
-    verdicts = []
-    for rule, compiled in (await plan(session, actor.org_id, now=now)).rules:
-        row = await repo.account_verdict(_policy(rule, rule.id), compiled, account.id, now=now)
-        assert row is not None  # a live account the caller sees
-        verdicts.append(
-            AccountRuleVerdict.model_validate(
-                {
-                    **_verdict(row),
-                    "rule_id": rule.id,
-                    "rule_name": rule.name,
-                    "is_active": rule.is_active,
-                }
-            )
+    rules = (await plan(session, actor.org_id, now=now)).rules
+    rows = await AlertRepository(session, actor.org_id).account_verdicts(
+        [RuleRun(_policy(r, r.id), compiled, _reason(r)) for r, compiled in rules],
+        account.id,
+        now=now,
+    )
+    # A live account the caller sees: one row per rule.
+    assert len(rows) == len(rules)
+    return [
+        AccountRuleVerdict.model_validate(
+            {
+                **_verdict(row),
+                "rule_id": rule.id,
+                "rule_name": rule.name,
+                "is_active": rule.is_active,
+            }
         )
-    return verdicts
+        for (rule, _compiled_rule), row in zip(rules, rows, strict=True)
+    ]
 
 
 # --- alerts -----------------------------------------------------------------------------------

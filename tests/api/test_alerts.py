@@ -6,8 +6,8 @@ from typing import Any
 
 import pytest
 from httpx import AsyncClient
-from sqlalchemy import select
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy import event, select
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from domain.alerts import service as alerts
 from domain.alerts.models import EvaluationTrigger
@@ -338,6 +338,47 @@ class TestPreview:
         assert [(v["rule_name"], v["matches"], v["held"]) for v in why.json()] == [
             ("At risk", True, "retrigger_delay")
         ]
+
+    async def test_why_no_alert_answers_every_rule_in_one_statement(
+        self,
+        client: AsyncClient,
+        headers: dict[str, str],
+        session: AsyncSession,
+        org: Organisation,
+        connection: AsyncConnection,
+    ) -> None:
+        account = await create_account(session, org, name="Risky C")
+        await _create(client, headers, name="Named risky", retrigger_delay_days=3)
+        await _create(client, headers, name="Named calm", condition={**AT_RISK, "value": "Calm"})
+        await _create(client, headers, name="Never again", never_retrigger=True)
+        await _evaluate(session, org)
+        listed = (await client.get(f"{API}/alerts", headers=headers)).json()["items"]
+        for alert in listed:
+            if alert["rule_name"] != "Named risky":
+                await client.post(f"{API}/alerts/{alert['id']}/dismiss", headers=headers)
+
+        sent: list[str] = []
+
+        def record(conn: object, cursor: object, statement: str, *args: object) -> None:
+            sent.append(statement)
+
+        event.listen(connection.sync_connection, "before_cursor_execute", record)
+        try:
+            why = await client.get(f"{API}/accounts/{account.id}/alert-verdicts", headers=headers)
+        finally:
+            event.remove(connection.sync_connection, "before_cursor_execute", record)
+        assert why.status_code == 200, why.text
+        assert [
+            (v["rule_name"], v["matches"], v["held"], v["open_alert_id"] is not None)
+            for v in why.json()
+        ] == [
+            ("Named calm", False, None, False),
+            ("Named risky", True, "open_alert", True),
+            ("Never again", True, "never_retrigger", False),
+        ]
+        assert [v["values"] for v in why.json()] == [{"name": "Risky C"}] * 3
+        # The rules' verdicts come from one statement over a VALUES list of their policies.
+        assert len([s for s in sent if "policies" in s]) == 1
 
 
 class TestScoping:
