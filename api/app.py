@@ -36,6 +36,7 @@ from api.routers import (
     me,
     metrics,
     organisation,
+    reports,
     revenue,
     roles,
     segment,
@@ -127,6 +128,7 @@ def create_app(settings: Settings | None = None, *, serve_spa: bool = True) -> F
         churn,
         alerts,
         tasks,
+        reports,
         freshness,
         audit,
     ):
