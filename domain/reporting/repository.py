@@ -237,7 +237,7 @@ class ReportingRepository:
         hours = _hours(f.c.fired_at, f.c.closed_at)
         figures = [
             *(
-                func.count().filter(predicate(f, p)).label(m)
+                func.count().filter(predicate(f, p)).label(str(m))
                 for m, predicate in ALERT_METRICS.items()
             ),
             _median(hours, closed).label("median_hours_to_close"),
@@ -368,7 +368,7 @@ class ReportingRepository:
                 p.c.since,
                 p.c.until,
                 *keys,
-                *(func.count().filter(pr(f, p)).label(m) for m, pr in TASK_METRICS.items()),
+                *(func.count().filter(pr(f, p)).label(str(m)) for m, pr in TASK_METRICS.items()),
                 _median(hours, closed).label("median_hours_to_close"),
                 func.avg(hours).filter(closed).label("mean_hours_to_close"),
             )

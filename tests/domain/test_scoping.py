@@ -59,6 +59,14 @@ from domain.metrics import service as metrics
 from domain.metrics.models import AccountMetricValues, ComputedMetric, MetricFormat
 from domain.metrics.repository import MetricsRepository
 from domain.orgs.models import Organisation
+from domain.reporting.repository import Period, ReportingRepository, Scope
+from domain.reporting.schemas import (
+    AlertGrouping,
+    AlertMetric,
+    ReportSelection,
+    TaskGrouping,
+    TaskMetric,
+)
 from domain.revenue.models import FxRate, Subscription, SubscriptionStatus
 from domain.revenue.repository import RevenueRepository
 from domain.tasks import service as tasks
@@ -805,6 +813,81 @@ class TestTaskRepository:
             await TaskRepository(session, other_org.id).task(theirs.id, visible=None, user_id=None)
             is not None
         )
+
+
+class TestReportingRepository:
+    async def test_reports_count_and_list_only_the_organisations_rows(
+        self, session: AsyncSession, org: Organisation, other_org: Organisation
+    ) -> None:
+        rows = await _two_orgs(session, org, other_org)
+        for tenant, account, owner in (
+            (org, rows["mine"], rows["my_admin"]),
+            (other_org, rows["theirs"], rows["their_admin"]),
+        ):
+            await tasks.create_task(
+                session,
+                Actor.system(tenant.id),
+                TaskCreate(account_id=account.id, title="T", owner_id=owner.id),
+            )
+            rule = await alerts.create_rule(
+                session,
+                Actor.system(tenant.id),
+                AlertRuleCreate.model_validate(
+                    {
+                        "name": "Any",
+                        "type": "churn",
+                        "condition": {
+                            "kind": "compare",
+                            "field": "name",
+                            "op": "starts_with",
+                            "value": "Account",
+                        },
+                        "creates_task": True,
+                    }
+                ),
+            )
+            fired = await alerts.evaluate(
+                session, tenant.id, trigger=EvaluationTrigger.RUN_NOW, rule_id=rule.id
+            )
+            assert fired == 1
+        # A manager link across organisations (the API refuses one) still reaches no one.
+        rows["their_admin"].manager_id = rows["my_admin"].id
+        await session.flush()
+        mine = ReportingRepository(session, org.id)
+        now = clock.now()
+        period = Period(
+            since=now.date(),
+            until=now.date(),
+            starts_at=now - timedelta(days=1),
+            ends_at=now + timedelta(days=1),
+        )
+        everyone = Scope(team=None)
+        team = Scope(team=mine.team(rows["my_admin"].id))
+        # The alert's account has no CSM: only a viewer of everyone counts it.
+        for scope, alerts_, tasks_ in ((everyone, 1, 2), (team, 0, 1)):
+            (alert_row,) = await mine.alert_report(
+                scope, ReportSelection(), [period], by=AlertGrouping.MONTH
+            )
+            (task_row,) = await mine.task_report(
+                scope, ReportSelection(), [period], by=TaskGrouping.MONTH, time_zone="UTC"
+            )
+            assert (alert_row["raised"], task_row["created"]) == (alerts_, tasks_)
+            listed, total = await mine.task_rows(
+                scope,
+                ReportSelection(),
+                period,
+                TaskMetric.CREATED,
+                time_zone="UTC",
+                limit=10,
+                offset=0,
+            )
+            assert total == tasks_ and {t["account_id"] for t in listed} == {rows["mine"].id}
+            listed, total = await mine.alert_rows(
+                scope, ReportSelection(), period, AlertMetric.RAISED, limit=10, offset=0
+            )
+            assert total == alerts_ and {a["account_id"] for a in listed} <= {rows["mine"].id}
+        assert list(await session.scalars(mine.team(rows["my_admin"].id))) == [rows["my_admin"].id]
+        assert await mine.user_in(rows["their_admin"].id, None) is False
 
 
 def _repository_classes() -> set[type]:

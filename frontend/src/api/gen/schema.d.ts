@@ -2674,6 +2674,93 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/reports/alerts": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get Alert Report
+         * @description Alerts raised, dismissed, closed by outcome and open at the period's end, with the
+         *     median and mean hours from firing to closing, per CSM, month, rule or rule type. Days
+         *     are the organisation's. Deleted alerts and alerts of deleted accounts are not counted.
+         */
+        get: operations["getAlertReport"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/reports/alerts/rows": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List Alert Report Rows
+         * @description The alerts behind one figure of the alert report: ask with the report row's since,
+         *     until and key (csm_id, unassigned, rule_id or type); their total is the figure. Newest
+         *     first.
+         */
+        get: operations["listAlertReportRows"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/reports/tasks": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get Task Report
+         * @description Tasks created, outstanding and overdue at the period's end, closed on time and late,
+         *     with the median and mean hours from creation to closing, per CSM (the task's owner) or
+         *     month. Days are the organisation's. Deleted tasks are not counted.
+         */
+        get: operations["getTaskReport"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/reports/tasks/rows": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List Task Report Rows
+         * @description The tasks behind one figure of the task report: ask with the report row's since,
+         *     until and csm_id (or unassigned); their total is the figure. Newest first.
+         */
+        get: operations["listTaskReportRows"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/roles": {
         parameters: {
             query?: never;
@@ -4426,6 +4513,17 @@ export interface components {
             ran_at: string;
             trigger: components["schemas"]["EvaluationTrigger"];
         };
+        /**
+         * AlertGrouping
+         * @enum {string}
+         */
+        AlertGrouping: "csm" | "month" | "rule" | "type";
+        /**
+         * AlertMetric
+         * @description Each figure of the alert report, by the moment that puts an alert in a period.
+         * @enum {string}
+         */
+        AlertMetric: "raised" | "dismissed" | "closed" | "closed_successful" | "closed_unsuccessful" | "closed_false_alarm" | "open";
         /** AlertPreviewRead */
         AlertPreviewRead: {
             /**
@@ -4510,6 +4608,155 @@ export interface components {
             values: {
                 [key: string]: unknown;
             };
+        };
+        /** AlertReport */
+        AlertReport: {
+            group_by: components["schemas"]["AlertGrouping"];
+            /**
+             * Rows
+             * @description An alert's CSM is the owner of its alert task; an alert with no task (or whose task has no owner) belongs to each CSM assigned to its account now. Grouped by CSM, an alert of an account with two CSMs counts for both.
+             */
+            rows: components["schemas"]["AlertReportRow"][];
+            /**
+             * Since
+             * Format: date
+             */
+            since: string;
+            /**
+             * Until
+             * Format: date
+             */
+            until: string;
+        };
+        /**
+         * AlertReportItem
+         * @description One alert behind a figure of the alert report.
+         */
+        AlertReportItem: {
+            /**
+             * Account Id
+             * Format: uuid
+             */
+            account_id: string;
+            /** Account Name */
+            account_name: string;
+            /** Closed At */
+            closed_at: string | null;
+            /**
+             * Csm Ids
+             * @description Its CSMs, as the report counts them
+             */
+            csm_ids: string[];
+            /** Dismissed At */
+            dismissed_at: string | null;
+            /**
+             * Fired At
+             * Format: date-time
+             */
+            fired_at: string;
+            /** Hours To Close */
+            hours_to_close: number | null;
+            /**
+             * Id
+             * Format: uuid
+             */
+            id: string;
+            outcome: components["schemas"]["TaskOutcome"] | null;
+            /**
+             * Rule Id
+             * Format: uuid
+             */
+            rule_id: string;
+            /** Rule Name */
+            rule_name: string;
+            status: components["schemas"]["AlertStatus"];
+            /**
+             * Task Id
+             * @description Its alert task; null: a plain alert
+             */
+            task_id: string | null;
+            type: components["schemas"]["AlertType"];
+        };
+        /** AlertReportRow */
+        AlertReportRow: {
+            /**
+             * Closed
+             * @description Alert tasks closed in the period, any outcome
+             * @example 5
+             */
+            closed: number;
+            /**
+             * Closed False Alarm
+             * @example 1
+             */
+            closed_false_alarm: number;
+            /**
+             * Closed Successful
+             * @example 3
+             */
+            closed_successful: number;
+            /**
+             * Closed Unsuccessful
+             * @example 1
+             */
+            closed_unsuccessful: number;
+            /**
+             * Csm Id
+             * @description Grouped by CSM: whose figures these are; null there: the rows no CSM owns. Null when not grouped by CSM.
+             */
+            csm_id?: string | null;
+            /** Csm Name */
+            csm_name?: string | null;
+            /**
+             * Dismissed
+             * @description Plain alerts dismissed in the period
+             * @example 4
+             */
+            dismissed: number;
+            /**
+             * Mean Hours To Close
+             * @example 31.25
+             */
+            mean_hours_to_close: number | null;
+            /**
+             * Median Hours To Close
+             * @description From firing to closing, of the alert tasks closed in the period; null: none closed
+             * @example 26.5
+             */
+            median_hours_to_close: number | null;
+            /**
+             * Open
+             * @description Alerts open at the period's end (for a period ending today: open now)
+             * @example 3
+             */
+            open: number;
+            /**
+             * Raised
+             * @description Alerts that fired in the period
+             * @example 12
+             */
+            raised: number;
+            /**
+             * Rule Id
+             * @description Grouped by rule: the rule
+             */
+            rule_id?: string | null;
+            /** Rule Name */
+            rule_name?: string | null;
+            /**
+             * Since
+             * Format: date
+             * @description The row's first day (the organisation's time zone)
+             */
+            since: string;
+            /** @description Grouped by type: the rules' type */
+            type?: components["schemas"]["AlertType"] | null;
+            /**
+             * Until
+             * Format: date
+             * @description The row's last day; with since, the period its rows need
+             */
+            until: string;
         };
         /** AlertRuleCreate */
         AlertRuleCreate: {
@@ -7792,6 +8039,17 @@ export interface components {
             /** Total */
             total: number;
         };
+        /** Page[AlertReportItem] */
+        Page_AlertReportItem_: {
+            /** Items */
+            items: components["schemas"]["AlertReportItem"][];
+            /** Limit */
+            limit: number;
+            /** Offset */
+            offset: number;
+            /** Total */
+            total: number;
+        };
         /** Page[ApiCallRead] */
         Page_ApiCallRead_: {
             /** Items */
@@ -7862,6 +8120,17 @@ export interface components {
         Page_TaskRead_: {
             /** Items */
             items: components["schemas"]["TaskRead"][];
+            /** Limit */
+            limit: number;
+            /** Offset */
+            offset: number;
+            /** Total */
+            total: number;
+        };
+        /** Page[TaskReportItem] */
+        Page_TaskReportItem_: {
+            /** Items */
+            items: components["schemas"]["TaskReportItem"][];
             /** Limit */
             limit: number;
             /** Offset */
@@ -8927,6 +9196,16 @@ export interface components {
             type: components["schemas"]["TaskType"];
         };
         /**
+         * TaskGrouping
+         * @enum {string}
+         */
+        TaskGrouping: "csm" | "month";
+        /**
+         * TaskMetric
+         * @enum {string}
+         */
+        TaskMetric: "created" | "outstanding" | "overdue" | "closed" | "closed_on_time" | "closed_late";
+        /**
          * TaskOutcome
          * @enum {string}
          */
@@ -8991,6 +9270,134 @@ export interface components {
             /** Title */
             title: string;
             type: components["schemas"]["TaskType"];
+        };
+        /** TaskReport */
+        TaskReport: {
+            group_by: components["schemas"]["TaskGrouping"];
+            /**
+             * Rows
+             * @description A task's CSM is its owner (sub-tasks and playbook tasks are counted on their own).
+             */
+            rows: components["schemas"]["TaskReportRow"][];
+            /**
+             * Since
+             * Format: date
+             */
+            since: string;
+            /**
+             * Until
+             * Format: date
+             */
+            until: string;
+        };
+        /**
+         * TaskReportItem
+         * @description One task behind a figure of the task report.
+         */
+        TaskReportItem: {
+            /**
+             * Account Id
+             * Format: uuid
+             */
+            account_id: string;
+            /** Account Name */
+            account_name: string;
+            /** Closed At */
+            closed_at: string | null;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /** Due On */
+            due_on: string | null;
+            /** Hours To Close */
+            hours_to_close: number | null;
+            /**
+             * Id
+             * Format: uuid
+             */
+            id: string;
+            outcome: components["schemas"]["TaskOutcome"] | null;
+            /** Owner Id */
+            owner_id: string | null;
+            /** Owner Name */
+            owner_name: string | null;
+            /** Parent Id */
+            parent_id: string | null;
+            status: components["schemas"]["TaskStatus"];
+            /** Title */
+            title: string;
+            type: components["schemas"]["TaskType"];
+        };
+        /** TaskReportRow */
+        TaskReportRow: {
+            /**
+             * Closed
+             * @description Tasks closed in the period
+             * @example 15
+             */
+            closed: number;
+            /**
+             * Closed Late
+             * @description Closed in the period after their due day (days in the organisation's time zone)
+             * @example 3
+             */
+            closed_late: number;
+            /**
+             * Closed On Time
+             * @description Closed in the period on or before their due day (or with none)
+             * @example 12
+             */
+            closed_on_time: number;
+            /**
+             * Created
+             * @description Tasks created in the period
+             * @example 20
+             */
+            created: number;
+            /**
+             * Csm Id
+             * @description Grouped by CSM: whose figures these are; null there: the rows no CSM owns. Null when not grouped by CSM.
+             */
+            csm_id?: string | null;
+            /** Csm Name */
+            csm_name?: string | null;
+            /**
+             * Mean Hours To Close
+             * @example 52.75
+             */
+            mean_hours_to_close: number | null;
+            /**
+             * Median Hours To Close
+             * @description From creation to closing, of the tasks closed in the period; null: none
+             * @example 40
+             */
+            median_hours_to_close: number | null;
+            /**
+             * Outstanding
+             * @description Tasks open at the period's end (for a period ending today: open now)
+             * @example 7
+             */
+            outstanding: number;
+            /**
+             * Overdue
+             * @description Of the outstanding tasks, those due before the period's last day
+             * @example 2
+             */
+            overdue: number;
+            /**
+             * Since
+             * Format: date
+             * @description The row's first day (the organisation's time zone)
+             */
+            since: string;
+            /**
+             * Until
+             * Format: date
+             * @description The row's last day; with since, the period its rows need
+             */
+            until: string;
         };
         /**
          * TaskStatus
@@ -17956,6 +18363,260 @@ export interface operations {
             };
             /** @description Forbidden */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProblemDetail"];
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProblemDetail"];
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
+                };
+            };
+            /** @description Invalid request */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProblemDetail"];
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
+                };
+            };
+        };
+    };
+    getAlertReport: {
+        parameters: {
+            query?: {
+                /** @description First day or month (default: the first day of the month 5 months ago) */
+                since?: string | null;
+                /** @description Last day or month (default: today) */
+                until?: string | null;
+                group_by?: components["schemas"]["AlertGrouping"];
+                /** @description Only this user's figures (404 if not a user whose figures you see) */
+                csm_id?: string | null;
+                /** @description Only the rows no CSM owns (seen by viewers of every account) */
+                unassigned?: boolean;
+                /** @description Only this rule's alerts */
+                rule_id?: string | null;
+                /** @description Only alerts of rules of this type */
+                type?: components["schemas"]["AlertType"] | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AlertReport"];
+                };
+            };
+            /** @description Not authenticated */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProblemDetail"];
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProblemDetail"];
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
+                };
+            };
+            /** @description Invalid request */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProblemDetail"];
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
+                };
+            };
+        };
+    };
+    listAlertReportRows: {
+        parameters: {
+            query: {
+                /** @description The figure whose alerts to list */
+                metric: components["schemas"]["AlertMetric"];
+                /** @description First day or month (default: the first day of the month 5 months ago) */
+                since?: string | null;
+                /** @description Last day or month (default: today) */
+                until?: string | null;
+                limit?: number;
+                offset?: number;
+                /** @description Only this user's figures (404 if not a user whose figures you see) */
+                csm_id?: string | null;
+                /** @description Only the rows no CSM owns (seen by viewers of every account) */
+                unassigned?: boolean;
+                /** @description Only this rule's alerts */
+                rule_id?: string | null;
+                /** @description Only alerts of rules of this type */
+                type?: components["schemas"]["AlertType"] | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Page_AlertReportItem_"];
+                };
+            };
+            /** @description Not authenticated */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProblemDetail"];
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProblemDetail"];
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
+                };
+            };
+            /** @description Invalid request */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProblemDetail"];
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
+                };
+            };
+        };
+    };
+    getTaskReport: {
+        parameters: {
+            query?: {
+                /** @description First day or month (default: the first day of the month 5 months ago) */
+                since?: string | null;
+                /** @description Last day or month (default: today) */
+                until?: string | null;
+                group_by?: components["schemas"]["TaskGrouping"];
+                /** @description Only this user's figures (404 if not a user whose figures you see) */
+                csm_id?: string | null;
+                /** @description Only the rows no CSM owns (seen by viewers of every account) */
+                unassigned?: boolean;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TaskReport"];
+                };
+            };
+            /** @description Not authenticated */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProblemDetail"];
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProblemDetail"];
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
+                };
+            };
+            /** @description Invalid request */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProblemDetail"];
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
+                };
+            };
+        };
+    };
+    listTaskReportRows: {
+        parameters: {
+            query: {
+                /** @description The figure whose tasks to list */
+                metric: components["schemas"]["TaskMetric"];
+                /** @description First day or month (default: the first day of the month 5 months ago) */
+                since?: string | null;
+                /** @description Last day or month (default: today) */
+                until?: string | null;
+                limit?: number;
+                offset?: number;
+                /** @description Only this user's figures (404 if not a user whose figures you see) */
+                csm_id?: string | null;
+                /** @description Only the rows no CSM owns (seen by viewers of every account) */
+                unassigned?: boolean;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Page_TaskReportItem_"];
+                };
+            };
+            /** @description Not authenticated */
+            401: {
                 headers: {
                     [name: string]: unknown;
                 };
