@@ -27,8 +27,10 @@ from domain.common.settings import Settings
 from scripts import demo, stack
 from scripts.services import ROOT
 from scripts.stack import free_port, wait_until_ready
+from tests.benchmarks.conftest import BENCH_DB
 
-LOAD_DB = "tenure_bench_load"
+# Beside the generated data's database: tenure_bench_load, or BENCH_DATABASE + "_load".
+LOAD_DB = f"{BENCH_DB}_load"
 SECONDS = int(os.environ.get("BENCH_LOAD_SECONDS", "10"))
 CLIENTS = (8, 50)
 LUA = Path(__file__).with_name("load.lua")
