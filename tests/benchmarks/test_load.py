@@ -201,6 +201,9 @@ def _print(title: str, figures: Figures, healthz: float) -> None:
     errors = f"  ({figures.socket_errors})" if figures.socket_errors else ""
     print(f"  {title + ' ' if title else ''}{cpu}{errors}")
     for name in figures.latencies:
+        if len(figures.latencies[name]) < 2:  # a busy machine served this one at most once
+            print(f"    {name:<20} {len(figures.latencies[name])} served")
+            continue
         rate = figures.rate(name)
         p50, p95, p99 = figures.percentiles(name)
         share = f"{rate / healthz:6.0%} of healthz" if name != "healthz" else " " * 17
