@@ -293,7 +293,7 @@ def sort_order(sort: str, fields: Mapping[str, FieldDef]) -> Ordering:
     """How the account list sorts by `sort`: one of the account's own columns, or a sortable
     field; InvalidSort (422) otherwise."""
     if sort in SORT_COLUMNS:
-        return Ordering(getattr(Account, sort))
+        return Ordering(getattr(Account, sort), column=sort)
     field = fields.get(sort)
     order = field.sort_order() if field is not None else None
     if order is None:

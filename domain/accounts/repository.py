@@ -10,6 +10,7 @@ from sqlalchemy import (
     DateTime,
     Integer,
     Numeric,
+    Result,
     Row,
     RowMapping,
     Select,
@@ -57,7 +58,7 @@ SelectT = TypeVar("SelectT", bound=Select[Any])
 ConfigModel = TypeVar("ConfigModel", Tier, LifecycleStage, CustomField, AttributeTrigger)
 
 
-BY_NAME = Ordering(Account.name)
+BY_NAME = Ordering(Account.name, column="name")
 
 
 def _ordered(stmt: SelectT, order: Ordering, descending: bool) -> SelectT:
@@ -69,6 +70,37 @@ def _ordered(stmt: SelectT, order: Ordering, descending: bool) -> SelectT:
     return stmt.order_by(
         value.desc().nulls_last() if descending else value.asc().nulls_last(), Account.id
     )
+
+
+def _search_pattern(q: str) -> str:
+    """`q` anywhere in a text, as an ILIKE pattern (its own wildcards taken literally)."""
+    return "%" + q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+
+
+def _count(stmt: Select[Account]) -> Select[int]:
+    return select(func.count()).select_from(stmt.subquery())
+
+
+def _page_of(stmt: Select[Account], order: Ordering, descending: bool) -> Select[Any]:
+    """The list's columns for `stmt`'s accounts, sorted: the account's own, its CSMs' ids and
+    the total. The total rides on every row as an uncorrelated subquery, which PostgreSQL
+    counts once (an InitPlan) beside the page's own scan: one statement and one round trip."""
+    csm_ids = (
+        select(func.array_agg(AccountCsm.user_id))
+        .where(AccountCsm.account_id == Account.id)
+        .scalar_subquery()
+    )
+    columns = stmt.with_only_columns(
+        *Account.__table__.c,
+        func.coalesce(csm_ids, text("'{}'::uuid[]")).label("csm_ids"),
+        _count(stmt).scalar_subquery().label("total"),
+    )
+    return _ordered(columns, order, descending)
+
+
+# SQL text and parameter names of `_common_page`'s statements, by shape: a handful at most
+# (who sees what, searched or not, churned, sort column and direction, deleted).
+_COMPILED_PAGES: dict[tuple[Any, ...], tuple[str, tuple[str, ...]]] = {}
 
 
 class AccountRepository(VisibleAccounts):
@@ -94,8 +126,11 @@ class AccountRepository(VisibleAccounts):
         churned: bool | None,
         deleted: bool = False,
         account_ids: list[uuid.UUID] | None = None,
+        bound: bool = False,
     ) -> Select[Account]:
-        stmt = self._scoped(deleted=deleted)
+        """With `bound`, the scope and the search pattern are bind parameters (`_scoped`'s and
+        `pattern`), for a statement compiled once per shape."""
+        stmt = self._scoped(deleted=deleted, bound=bound)
         if account_ids is not None:
             stmt = stmt.where(Account.id.in_(account_ids))
         if condition is not None:
@@ -105,7 +140,7 @@ class AccountRepository(VisibleAccounts):
                 Account.churned_on.is_not(None) if churned else Account.churned_on.is_(None)
             )
         if q:
-            pattern = "%" + q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+            pattern: Any = bindparam("pattern", type_=String) if bound else _search_pattern(q)
             stmt = stmt.where(
                 or_(
                     Account.name.ilike(pattern),
@@ -159,31 +194,63 @@ class AccountRepository(VisibleAccounts):
         """One page as plain dicts (the account's columns and its `csm_ids`), not ORM objects:
         the list is the most read page of the SPA, and building and tracking an object per
         account and per CSM assignment cost several times the query itself."""
-        stmt = self._filtered(q=q, condition=condition, churned=churned, deleted=deleted)
-        count = select(func.count()).select_from(stmt.subquery())
-        csm_ids = (
-            select(func.array_agg(AccountCsm.user_id))
-            .where(AccountCsm.account_id == Account.id)
-            .scalar_subquery()
-        )
-        # The total rides on every row as an uncorrelated subquery, which PostgreSQL counts
-        # once (an InitPlan) beside the page's own scan: one statement and one round trip.
-        columns = stmt.with_only_columns(
-            *Account.__table__.c,
-            func.coalesce(csm_ids, text("'{}'::uuid[]")).label("csm_ids"),
-            count.scalar_subquery().label("total"),
-        )
-        result = await self.session.execute(
-            _ordered(columns, order, descending).limit(limit).offset(offset)
-        )
+        if condition is None and order.column is not None:
+            result = await self._common_page(
+                q=q, churned=churned, order=order, descending=descending, deleted=deleted,
+                limit=limit, offset=offset,
+            )  # fmt: skip
+        else:
+            stmt = self._filtered(q=q, condition=condition, churned=churned, deleted=deleted)
+            result = await self.session.execute(
+                _page_of(stmt, order, descending).limit(limit).offset(offset)
+            )
         *keys, _total = result.keys()
         rows = result.all()
         if rows:
             # Zipped with the keys (which leave the total out): a RowMapping reads each column
             # through Python, several times the cost of the dict.
             return [dict(zip(keys, row, strict=False)) for row in rows], rows[0][-1]
-        # An empty page carries no total: past the end it is counted alone, else there is none.
-        return [], (await self.session.scalar(count) or 0) if offset else 0
+        if not offset:
+            return [], 0
+        # An empty page carries no total: past the end it is counted alone.
+        stmt = self._filtered(q=q, condition=condition, churned=churned, deleted=deleted)
+        return [], await self.session.scalar(_count(stmt)) or 0
+
+    async def _common_page(
+        self,
+        *,
+        q: str | None,
+        churned: bool | None,
+        order: Ordering,
+        descending: bool,
+        deleted: bool,
+        limit: int,
+        offset: int,
+    ) -> Result[Any]:
+        """A page of the list's common shapes (no filter condition, sorted by one of the
+        account's own columns): its SQL is compiled once per process and shape, and a request
+        binds only its values. Building the statement and running it through the ORM cost
+        about a fifth of the list's CPU in the API."""
+        # What the ORM's execute would do first: this request's pending writes are then seen.
+        await self.session.flush()
+        connection = await self.session.connection()
+        shape = (self.actor.sees_all_accounts, bool(q), churned, order.column, descending, deleted)
+        compiled = _COMPILED_PAGES.get(shape)
+        if compiled is None:
+            stmt = self._filtered(q=q, condition=None, churned=churned, deleted=deleted, bound=True)
+            page = _page_of(stmt, order, descending)
+            page = page.limit(bindparam("limit", type_=Integer))
+            page = page.offset(bindparam("offset", type_=Integer))
+            sql = page.compile(dialect=connection.dialect)
+            compiled = _COMPILED_PAGES[shape] = (sql.string, tuple(sql.positiontup or ()))
+        text_, names = compiled
+        values = {
+            **self._scope_values(),
+            "pattern": _search_pattern(q) if q else None,
+            "limit": limit,
+            "offset": offset,
+        }
+        return await connection.exec_driver_sql(text_, tuple(values[n] for n in names))
 
     async def get_in_org(self, account_id: uuid.UUID) -> Account | None:
         """Any live account of the organisation, visible to the actor or not (parent links)."""

@@ -1,6 +1,7 @@
 from collections.abc import Awaitable, Callable
 from typing import Any, Concatenate, ParamSpec, TypeVar
 
+from pydantic_core import from_json
 from sqlalchemy import event
 from sqlalchemy.exc import DisconnectionError, IntegrityError
 from sqlalchemy.ext.asyncio import (
@@ -29,6 +30,9 @@ def create_engine(url: str, *, pool_size: int = 10) -> AsyncEngine:
         # plan that cannot see the values (a CSM's id list, a date window, a search word) and
         # is often many times slower. Planning with the values costs well under a millisecond.
         connect_args={"server_settings": {"plan_cache_mode": "force_custom_plan"}},
+        # JSONB values read with pydantic-core's parser, several times faster than the json
+        # module's and giving the same values: a list page decodes one per account.
+        json_deserializer=from_json,
     )
     event.listen(engine.sync_engine.pool, "checkout", _replace_if_closed)
     return engine

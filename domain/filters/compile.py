@@ -60,6 +60,9 @@ class Ordering:
 
     value: SQLColumnExpression[Any]
     joins: tuple[tuple[FromClause, ColumnElement[bool]], ...] = ()
+    # Set when the value is the same SQL for every request (one of the row's own columns):
+    # statements sorted by it can then be compiled once and reused.
+    column: str | None = None
 
 
 @dataclass(frozen=True)

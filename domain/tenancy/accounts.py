@@ -2,8 +2,21 @@
 one definition every area (interactions, usage, revenue, metrics, search, reports) scopes by."""
 
 import uuid
+from typing import Any
 
-from sqlalchemy import ARRAY, Select, Uuid, any_, cast, exists, func, literal, or_, select
+from sqlalchemy import (
+    ARRAY,
+    Select,
+    Uuid,
+    any_,
+    bindparam,
+    cast,
+    exists,
+    func,
+    literal,
+    or_,
+    select,
+)
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
@@ -23,22 +36,29 @@ class VisibleAccounts:
         self.session = session
         self.actor = actor
 
-    def _scoped(self, *, deleted: bool = False) -> Select[Account]:
+    def _scoped(self, *, deleted: bool = False, bound: bool = False) -> Select[Account]:
+        """With `bound`, the organisation and the user are the bind parameters `scope_org_id`
+        and `scope_user_id` (valued by `_scope_values()`), not this actor's ids: a statement
+        compiled once per shape, for every actor of that shape."""
+        org_id: Any = bindparam("scope_org_id", type_=Uuid) if bound else self.actor.org_id
+        user_id: Any = bindparam("scope_user_id", type_=Uuid) if bound else self.actor.user_id
         stmt = (
             select(Account)
             .options(selectinload(Account.csm_assignments))
-            .where(Account.org_id == self.actor.org_id)
+            .where(Account.org_id == org_id)
         )
         stmt = stmt.where(
             Account.deleted_at.is_not(None) if deleted else Account.deleted_at.is_(None)
         )
         if not self.actor.sees_all_accounts:
             stmt = stmt.where(
-                exists().where(
-                    AccountCsm.account_id == Account.id, AccountCsm.user_id == self.actor.user_id
-                )
+                exists().where(AccountCsm.account_id == Account.id, AccountCsm.user_id == user_id)
             )
         return stmt
+
+    def _scope_values(self) -> dict[str, Any]:
+        """The values of `_scoped(bound=True)`'s parameters for this actor."""
+        return {"scope_org_id": self.actor.org_id, "scope_user_id": self.actor.user_id}
 
     def visible_ids(self) -> Select[uuid.UUID]:
         """Ids of the live accounts the actor may see, for other areas to filter by."""

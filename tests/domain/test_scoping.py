@@ -179,6 +179,31 @@ class TestAccountRepository:
         # Uniqueness is still checked against the whole organisation.
         assert await repo.external_id_taken(unassigned.external_id, except_id=None) is True
 
+    async def test_a_page_compiled_once_binds_each_callers_scope(
+        self, session: AsyncSession, org: Organisation, other_org: Organisation
+    ) -> None:
+        """The list's common shapes are compiled once per process: whoever comes next through
+        the same shape (another organisation, another CSM) sees their own accounts."""
+        rows = await _two_orgs(session, org, other_org)
+        for owner, admin, account in [
+            (org, "my_admin", "mine"),
+            (other_org, "their_admin", "theirs"),
+            (org, "my_admin", "mine"),
+        ]:
+            repo = AccountRepository(session, _sees_all(owner, rows[admin]))
+            items, total = await repo.page(
+                q="same", order=BY_NAME, descending=True, limit=10, offset=0, deleted=False
+            )
+            assert ([a["id"] for a in items], total) == ([rows[account].id], 1)
+        first, second = await create_user(session, org), await create_user(session, org)
+        theirs = [await create_account(session, org, csms=[csm]) for csm in (first, second)]
+        for csm, account in [(first, theirs[0]), (second, theirs[1]), (first, theirs[0])]:
+            repo = AccountRepository(session, users.actor_for(await _with_role(session, csm)))
+            items, total = await repo.page(
+                q=None, order=BY_NAME, descending=True, limit=10, offset=0, deleted=False
+            )
+            assert ([a["id"] for a in items], total) == ([account.id], 1)
+
 
 class TestMetricsRepository:
     async def test_current_values_are_read_for_this_organisations_visible_accounts(
