@@ -301,9 +301,15 @@ class AlertRepository:
         rows."""
         assert all(run.policy.rule_id is not None for run in runs)
         policies = _policies(runs)
+        # The rules an account matches, without the NULLs of those it does not: a few rows an
+        # account instead of one per rule to join.
         matched = (
             func.unnest(
-                pg_array([case((run.rule.matches, i)) for i, run in enumerate(runs)]),
+                func.array_remove(
+                    pg_array([case((run.rule.matches, i)) for i, run in enumerate(runs)]),
+                    null(),
+                    type_=ARRAY(Integer),
+                ),
                 type_=Integer,
             )
             .table_valued(column("idx", Integer))
@@ -349,7 +355,14 @@ class AlertRepository:
                     literal(OPEN, String),
                     verdicts.c.reason,
                     verdicts.c["values"],
-                ).where(verdicts.c.held.is_(None)),
+                )
+                .where(verdicts.c.held.is_(None))
+                # In the order of the alerts' indexes on (rule, account) and on the account:
+                # each index then fills a few pages at a time, not one at random per row. The
+                # sort also reads every verdict before the first insert, so the latest-alert
+                # lookups never rescan alerts this statement is adding (with an empty table
+                # planned as a sequential scan, that made a first pass quadratic).
+                .order_by(verdicts.c.account_id, verdicts.c.rule_id),
             )
             .on_conflict_do_nothing(
                 index_elements=[Alert.rule_id, Alert.account_id],
@@ -371,26 +384,35 @@ class AlertRepository:
         # Compiling the rules' expressions to machine code costs more than it saves (1.5 s
         # of a full pass over 100,000 accounts): the rest of the transaction keeps it off too.
         await self.session.execute(text("SET LOCAL jit = off"))
-        rows = await self.session.execute(
+        # Each rule's counts grouped apart and joined by rule (every fired row is one of its
+        # verdicts): joining the pairs back would sort hundreds of thousands of rows twice.
+        counted = (
             select(
                 verdicts.c.idx,
-                func.count(),
-                func.count(fired.c.account_id),
-                *(func.count().filter(verdicts.c.held == str(h)) for h in Held),
+                verdicts.c.rule_id,
+                func.count().label("matched"),
+                *(func.count().filter(verdicts.c.held == str(h)).label(str(h)) for h in Held),
+            )
+            .group_by(verdicts.c.idx, verdicts.c.rule_id)
+            .subquery("counted")
+        )
+        fired_counts = (
+            select(fired.c.rule_id, func.count().label("fired"))
+            .group_by(fired.c.rule_id)
+            .subquery("fired_counts")
+        )
+        rows = await self.session.execute(
+            select(
+                counted.c.idx,
+                counted.c.matched,
+                func.coalesce(fired_counts.c.fired, 0),
+                *(counted.c[str(h)] for h in Held),
                 # Selected so that they are part of the statement: SQLAlchemy renders only
                 # the CTEs a query refers to.
                 *(select(func.count()).select_from(c).scalar_subquery() for c in made),
+            ).select_from(
+                counted.outerjoin(fired_counts, fired_counts.c.rule_id == counted.c.rule_id)
             )
-            .select_from(
-                verdicts.outerjoin(
-                    fired,
-                    and_(
-                        fired.c.rule_id == verdicts.c.rule_id,
-                        fired.c.account_id == verdicts.c.account_id,
-                    ),
-                )
-            )
-            .group_by(verdicts.c.idx)
         )
         found = {
             idx: Counts(
