@@ -35,6 +35,7 @@ from api.routers import (
     interactions,
     me,
     metrics,
+    notifications,
     organisation,
     revenue,
     roles,
@@ -127,6 +128,7 @@ def create_app(settings: Settings | None = None, *, serve_spa: bool = True) -> F
         churn,
         alerts,
         tasks,
+        notifications,
         freshness,
         audit,
     ):
