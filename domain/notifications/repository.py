@@ -384,8 +384,15 @@ class NotificationRepository:
     async def save_preferences(
         self, user_id: uuid.UUID, *, kinds: dict[str, Any], email_digest: str
     ) -> None:
-        stmt = pg_insert(NotificationPreferences).values(
-            user_id=user_id, org_id=self.org_id, kinds=kinds, email_digest=email_digest
+        # From the organisation's users: never a row for someone else's.
+        stmt = pg_insert(NotificationPreferences).from_select(
+            ["user_id", "org_id", "kinds", "email_digest"],
+            select(
+                User.id,
+                User.org_id,
+                literal(kinds, NotificationPreferences.kinds.type),
+                literal(email_digest, String),
+            ).where(User.org_id == self.org_id, User.id == user_id),
         )
         await self.session.execute(
             stmt.on_conflict_do_update(
