@@ -99,6 +99,10 @@ def _choice(kind: Any, key: str, default: ColumnElement[bool]) -> ColumnElement[
 async def _insert(session: AsyncSession, candidates: Any, *, now: datetime) -> Inserted:
     """Insert `candidates` (a selectable with `_COLUMNS`) for the active users among them who
     take that kind in the app or by email."""
+    # Materialised first: an evaluation's alerts were inserted by this transaction, so the
+    # planner (going by stale statistics) would expect a handful and loop over them once per
+    # user; computed once, they are joined to users and preferences by hash or index.
+    candidates = select(*candidates.c).cte("candidate_rows").prefix_with("MATERIALIZED")
     defaults = _defaults()
     in_app = _choice(candidates.c.kind, "in_app", defaults.c.in_app)
     email = _choice(candidates.c.kind, "email", defaults.c.email)
@@ -209,24 +213,41 @@ class NotificationRepository:
         """alert_task for the alerts of `rule_ids` fired at `fired_at` (those an evaluation
         just opened: it stamps them all with its `now`): to each alert task's owner and to the
         rules' recipients; and task_assigned to the owners of their playbook tasks. One
-        statement whatever the number of alerts."""
+        statement whatever the number of alerts: each part a plain join from the alerts (an
+        index range on organisation and time), so the planner hashes rather than rescans."""
         if not rule_ids:
             return Inserted(0, [])
-        fired = (
-            select(Alert.id, Alert.rule_id, Alert.account_id, Alert.reason)
-            .where(
-                Alert.org_id == self.org_id,
-                Alert.fired_at == literal(fired_at, DateTime(timezone=True)),
-                Alert.rule_id.in_(rule_ids),
-            )
-            .cte("fired")
-        )
         alert_task = aliased(Task, name="alert_task")
-        owners = select(alert_task.owner_id.label("user_id"), fired.c.id.label("alert_id")).join(
-            alert_task,
-            and_(alert_task.alert_id == fired.c.id, alert_task.playbook_step_id.is_(None)),
+        fired = and_(
+            Alert.org_id == self.org_id,
+            Alert.fired_at == literal(fired_at, DateTime(timezone=True)),
+            Alert.rule_id.in_(rule_ids),
         )
-        parts = [owners]
+
+        def told(user_id: Any) -> Select[Any]:
+            return (
+                select(
+                    literal(self.org_id, Uuid).label("org_id"),
+                    user_id.label("user_id"),
+                    literal(str(NotificationKind.ALERT_TASK), String).label("kind"),
+                    Alert.account_id,
+                    alert_task.id.label("task_id"),
+                    Alert.id.label("alert_id"),
+                    func.left(literal("Alert: ") + AlertRule.name, 300).label("title"),
+                    (Alert.reason + literal(" (") + Account.name + literal(")")).label("body"),
+                    (literal("alert_task:") + cast(Alert.id, String)).label("dedupe_key"),
+                )
+                .select_from(Alert)
+                .join(AlertRule, AlertRule.id == Alert.rule_id)
+                .join(Account, Account.id == Alert.account_id)
+                .outerjoin(
+                    alert_task,
+                    and_(alert_task.alert_id == Alert.id, alert_task.playbook_step_id.is_(None)),
+                )
+                .where(fired, user_id.is_not(None))
+            )
+
+        parts = [told(alert_task.owner_id)]
         if recipients:
             wanted = (
                 values(
@@ -239,49 +260,21 @@ class NotificationRepository:
                 .alias("recipients")
             )
             csm = aliased(User, name="csm")
-            by_role = (
-                select(
-                    case(
-                        (wanted.c.role == "owners_managers", csm.manager_id),
-                        else_=AccountCsm.user_id,
-                    ).label("user_id"),
-                    fired.c.id.label("alert_id"),
-                )
-                .select_from(fired)
-                .join(wanted, and_(wanted.c.rule_id == fired.c.rule_id, wanted.c.role.is_not(None)))
-                .join(AccountCsm, AccountCsm.account_id == fired.c.account_id)
+            by_role = case(
+                (wanted.c.role == "owners_managers", csm.manager_id), else_=AccountCsm.user_id
+            )
+            parts.append(
+                told(by_role)
+                .join(wanted, and_(wanted.c.rule_id == Alert.rule_id, wanted.c.role.is_not(None)))
+                .join(AccountCsm, AccountCsm.account_id == Alert.account_id)
                 .join(csm, csm.id == AccountCsm.user_id)
             )
-            named = (
-                select(cast(wanted.c.user_id, Uuid).label("user_id"), fired.c.id.label("alert_id"))
-                .select_from(fired)
-                .join(wanted, and_(wanted.c.rule_id == fired.c.rule_id, wanted.c.role.is_(None)))
+            parts.append(
+                told(cast(wanted.c.user_id, Uuid)).join(
+                    wanted, and_(wanted.c.rule_id == Alert.rule_id, wanted.c.role.is_(None))
+                )
             )
-            parts += [by_role, named]
-        who = union_all(*parts).subquery("who")
-        alert_candidates = (
-            select(
-                literal(self.org_id, Uuid).label("org_id"),
-                who.c.user_id,
-                literal(str(NotificationKind.ALERT_TASK), String).label("kind"),
-                fired.c.account_id,
-                alert_task.id.label("task_id"),
-                fired.c.id.label("alert_id"),
-                func.left(literal("Alert: ") + AlertRule.name, 300).label("title"),
-                (fired.c.reason + literal(" (") + Account.name + literal(")")).label("body"),
-                (literal("alert_task:") + func.cast(fired.c.id, String)).label("dedupe_key"),
-            )
-            .select_from(who)
-            .join(fired, fired.c.id == who.c.alert_id)
-            .join(AlertRule, AlertRule.id == fired.c.rule_id)
-            .join(Account, Account.id == fired.c.account_id)
-            .outerjoin(
-                alert_task,
-                and_(alert_task.alert_id == fired.c.id, alert_task.playbook_step_id.is_(None)),
-            )
-            .where(who.c.user_id.is_not(None))
-        )
-        playbook_candidates = (
+        parts.append(
             select(
                 literal(self.org_id, Uuid).label("org_id"),
                 Task.owner_id.label("user_id"),
@@ -291,21 +284,21 @@ class NotificationRepository:
                 Task.alert_id,
                 func.left(literal("New task: ") + Task.title, 300).label("title"),
                 _task_body(Account.name, Task.due_on).label("body"),
-                (literal("task_assigned:") + func.cast(Task.id, String)).label("dedupe_key"),
+                (literal("task_assigned:") + cast(Task.id, String)).label("dedupe_key"),
             )
-            .select_from(fired)
+            .select_from(Alert)
             .join(
                 Task,
                 and_(
-                    Task.org_id == self.org_id,
-                    Task.alert_id == fired.c.id,
+                    Task.alert_id == Alert.id,
                     Task.playbook_step_id.is_not(None),
                     Task.owner_id.is_not(None),
                 ),
             )
-            .join(Account, Account.id == fired.c.account_id)
+            .join(Account, Account.id == Alert.account_id)
+            .where(fired)
         )
-        candidates = union_all(alert_candidates, playbook_candidates).subquery("candidates")
+        candidates = union_all(*parts).subquery("candidates")
         return await _insert(self.session, candidates, now=now)
 
     # --- reading and marking ----------------------------------------------------------------
