@@ -35,6 +35,7 @@ from api.routers import (
     interactions,
     me,
     metrics,
+    notifications,
     organisation,
     reports,
     revenue,
@@ -129,6 +130,7 @@ def create_app(settings: Settings | None = None, *, serve_spa: bool = True) -> F
         alerts,
         tasks,
         reports,
+        notifications,
         freshness,
         audit,
     ):

@@ -38,6 +38,7 @@ from domain.metrics.models import (
     ComputedMetric,
     ContactActivityRank,
 )
+from domain.notifications.models import Notification, NotificationPreferences
 from domain.orgs.models import Organisation
 from domain.revenue.models import (
     AccountMrr,
@@ -101,6 +102,8 @@ __all__ = [
     "LifecycleStage",
     "MrrMovement",
     "Note",
+    "Notification",
+    "NotificationPreferences",
     "NpsResponse",
     "OneTimeToken",
     "Organisation",

@@ -7,6 +7,7 @@ from collections.abc import AsyncIterator, Iterator
 from typing import Any
 
 import pytest
+from aiosmtpd.controller import Controller
 from httpx import ASGITransport, AsyncClient
 from redis.asyncio import Redis
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession, async_sessionmaker
@@ -14,9 +15,12 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession, a
 from api.app import create_app
 from domain.common.db import create_engine
 from domain.common.settings import AuthSettings, EmailSettings, Settings
+from domain.emails.service import SmtpConfig
 from domain.orgs.models import Organisation
 from domain.users.models import User
 from scripts import services, stack
+from scripts.stack import free_port
+from tests.helpers import Inbox
 from workers import queue
 
 # Per process, so two test runs on one machine (or beside `make run`) never share state.
@@ -142,6 +146,23 @@ async def other_org(session: AsyncSession) -> Organisation:
 
     organisation, _ = await create_org(session, name="Other Org")
     return organisation
+
+
+@pytest.fixture
+def smtp_server() -> Iterator[tuple[Inbox, SmtpConfig]]:
+    """A real SMTP server on a free port, keeping what it receives."""
+    inbox = Inbox()
+    controller = Controller(inbox, hostname="127.0.0.1", port=free_port())
+    controller.start()
+    try:
+        yield (
+            inbox,
+            SmtpConfig(
+                host="127.0.0.1", port=controller.port, from_address="Tenure <no-reply@tenure.test>"
+            ),
+        )
+    finally:
+        controller.stop()
 
 
 @pytest.fixture

@@ -1,6 +1,8 @@
 """Assertions and readers the API and worker tests share."""
 
 import re
+from email import message_from_bytes, policy
+from email.message import EmailMessage
 from typing import Any
 
 from arq.worker import Worker
@@ -15,6 +17,21 @@ from scripts.stack import free_port
 from workers import queue
 
 PROBLEM_JSON = "application/problem+json"
+
+
+class Inbox:
+    """An aiosmtpd handler that keeps every message it accepts (the `smtp_server` fixture)."""
+
+    def __init__(self) -> None:
+        self.messages: list[EmailMessage] = []
+        self.recipients: list[list[str]] = []
+
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
+        message = message_from_bytes(envelope.content, policy=policy.default)
+        assert isinstance(message, EmailMessage)
+        self.messages.append(message)
+        self.recipients.append(list(envelope.rcpt_tos))
+        return "250 Message accepted"
 
 
 def assert_problem(response: Response, status: int, code: str | None = None) -> dict[str, Any]:
@@ -69,6 +86,7 @@ def unreachable_redis() -> queue.ArqRedis:
 async def run_burst_worker(
     settings: Settings,
     sessionmaker: async_sessionmaker[AsyncSession],
+    extra_ctx: dict[str, Any] | None = None,
     **options: Any,
 ) -> Worker:
     """A real arq worker in burst mode: runs until its queue is empty, then returns."""
@@ -81,7 +99,7 @@ async def run_burst_worker(
         burst=True,
         handle_signals=False,
         poll_delay=0.01,
-        ctx={"sessionmaker": sessionmaker},
+        ctx={"sessionmaker": sessionmaker, **(extra_ctx or {})},
         **options,
     )
     try:

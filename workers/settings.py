@@ -17,6 +17,7 @@ from workers.jobs import (  # noqa: F401  # registers the areas' jobs
     integration,
     live,
     metrics,
+    notifications,
     outbox,
     revenue,
     usage,
@@ -71,6 +72,11 @@ class WorkerSettings:
         # Alert rules over every account; changed accounts are evaluated by the live chain.
         queue.cron_schedule("alerts.schedule_full_pass", minute=50),
         queue.cron_schedule("alerts.prune_evaluations", hour=3, minute=35),
+        # Due-tomorrow and overdue reminders (one per task and due date, however often run).
+        queue.cron_schedule("notifications.remind_due_tasks", minute=12),
+        # Daily digests at 07:xx in each organisation's time zone.
+        queue.cron_schedule("notifications.schedule_digests", minute=2),
+        queue.cron_schedule("notifications.sweep_emails", minute={6, 21, 36, 51}),
     ]
     on_startup = startup
     on_shutdown = shutdown

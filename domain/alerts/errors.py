@@ -1,4 +1,4 @@
-from domain.common.errors import Conflict, NotFound
+from domain.common.errors import Conflict, NotFound, RuleViolation
 
 
 class AlertRuleNotFound(NotFound):
@@ -49,3 +49,8 @@ class RulePlaybookNotFound(Conflict):
 class AssigneeNotFound(Conflict):
     code = "playbook_assignee_not_found"
     title = "A step's named user is not an active user of the organisation"
+
+
+class RecipientNotFound(RuleViolation):
+    code = "alert_recipient_not_found"
+    title = "A user the rule notifies is not an active user of the organisation"

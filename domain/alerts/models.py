@@ -99,6 +99,11 @@ class AlertRule(IdMixin, TimestampMixin, Base):
         ForeignKey("playbooks.id", ondelete="SET NULL")
     )
     is_active: Mapped[bool]
+    # Whom its alerts notify: [{"role": "account_owners" | "owners_managers"} |
+    # {"user_id": "..."}]; empty: nobody (an alert task's owner is notified regardless).
+    notify: Mapped[list[dict[str, Any]]] = mapped_column(
+        JSONB, server_default=text("""'[{"role": "account_owners"}]'::jsonb""")
+    )
 
 
 class Alert(IdMixin, Base):

@@ -433,10 +433,15 @@ class AlertRepository:
         (a sub-task of the alert task when there is one). ON CONFLICT on the one-task-per-alert
         indexes does nothing, so a retry or a second conversion makes none twice."""
         made: list[CTE] = []
+        # The account's CSM; of several, one chosen per alert by hashing the alert's id with
+        # each CSM's (natero 4.5, "several owners: one of them"): the same CSM for every task
+        # of the alert and on every retry, spread evenly over the account's CSMs.
         csm = (
             select(AccountCsm.user_id)
             .where(AccountCsm.account_id == alerts.c.account_id)
-            .order_by(AccountCsm.user_id)
+            .order_by(
+                func.md5(func.cast(alerts.c.id, String) + func.cast(AccountCsm.user_id, String))
+            )
             .limit(1)
             .scalar_subquery()
         )

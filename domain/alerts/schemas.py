@@ -1,6 +1,7 @@
 import uuid
 from dataclasses import dataclass
 from datetime import date, datetime
+from enum import StrEnum
 from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
@@ -24,6 +25,30 @@ _CONDITION_EXAMPLE = {
         {"kind": "compare", "field": "health.band", "op": "eq", "value": "poor"},
     ],
 }
+
+
+class RecipientRole(StrEnum):
+    ACCOUNT_OWNERS = "account_owners"
+    OWNERS_MANAGERS = "owners_managers"
+
+
+class AlertRecipient(RequestModel):
+    """Whom a rule's alerts notify: a role (every CSM of the account, or their managers) or
+    one named user."""
+
+    role: RecipientRole | None = Field(None, description="account_owners or owners_managers")
+    user_id: uuid.UUID | None = Field(None, description="An active user of the organisation")
+
+    @model_validator(mode="after")
+    def _one(self) -> "AlertRecipient":
+        if (self.role is None) == (self.user_id is None):
+            raise ValueError("give either a role or a user_id")
+        return self
+
+
+# Freshsuccess's default: every owner (CSM) of the account.
+DEFAULT_NOTIFY = [AlertRecipient(role=RecipientRole.ACCOUNT_OWNERS)]
+Recipients = Annotated[list[AlertRecipient], Field(max_length=50)]
 
 
 class AlertRuleDraft(RequestModel):
@@ -58,6 +83,12 @@ class AlertRuleCreate(AlertRuleDraft):
     playbook_id: uuid.UUID | None = Field(
         None, description="Its playbook's steps are copied into tasks when it fires"
     )
+    notify: Recipients = Field(
+        default_factory=lambda: list(DEFAULT_NOTIFY),
+        description="Whom its alerts notify (an alert task's owner is always notified); "
+        "empty: nobody",
+        examples=[[{"role": "account_owners"}, {"role": "owners_managers"}]],
+    )
     is_active: bool = True
 
 
@@ -73,6 +104,7 @@ class AlertRuleUpdate(RequestModel):
     never_retrigger: bool | None = None
     creates_task: bool | None = None
     playbook_id: uuid.UUID | None = Field(None, description="null: no playbook")
+    notify: Recipients | None = None
     is_active: bool | None = None
 
     @model_validator(mode="after")
@@ -98,6 +130,7 @@ class AlertRuleRead(BaseModel):
     never_retrigger: bool
     creates_task: bool
     playbook_id: uuid.UUID | None
+    notify: list[AlertRecipient]
     is_active: bool
     created_at: datetime
     updated_at: datetime

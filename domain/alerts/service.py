@@ -26,6 +26,7 @@ from domain.alerts.errors import (
     AssigneeNotFound,
     PlaybookNameTaken,
     PlaybookNotFound,
+    RecipientNotFound,
     RulePlaybookNotFound,
 )
 from domain.alerts.models import (
@@ -54,6 +55,7 @@ from domain.alerts.schemas import (
     AlertFilters,
     AlertPreviewRead,
     AlertRead,
+    AlertRecipient,
     AlertRuleCreate,
     AlertRuleDraft,
     AlertRuleRead,
@@ -77,6 +79,7 @@ from domain.filters.errors import InvalidFilter
 from domain.filters.schemas import Condition
 from domain.health.models import AccountHealth
 from domain.metrics.models import AccountMetricValues
+from domain.notifications import service as notifications
 from domain.tasks import service as tasks
 from domain.tasks.schemas import TaskClose
 from domain.tenancy.clock import org_today
@@ -124,6 +127,18 @@ async def _check_playbook(
     repo = PlaybookRepository(session, actor.org_id)
     if playbook_id is not None and await repo.playbook(playbook_id) is None:
         raise RulePlaybookNotFound()
+
+
+async def _recipients(
+    session: AsyncSession, actor: Actor, notify: list[AlertRecipient] | None
+) -> list[dict[str, Any]] | None:
+    """The rule's recipients as stored; a named user must be an active user (422)."""
+    if notify is None:
+        return None
+    named = {r.user_id for r in notify if r.user_id is not None}
+    if named - await PlaybookRepository(session, actor.org_id).active_users(list(named)):
+        raise RecipientNotFound()
+    return [r.model_dump(mode="json", exclude_none=True) for r in notify]
 
 
 # --- rules ------------------------------------------------------------------------------------
@@ -203,7 +218,10 @@ async def create_rule(session: AsyncSession, actor: Actor, data: AlertRuleCreate
     repo = AlertRepository(session, actor.org_id)
     if not await repo.name_free(data.name):
         raise AlertRuleNameTaken(f"An alert rule is already named {data.name!r}")
-    stored = data.model_dump(mode="json")
+    stored = {
+        **data.model_dump(mode="json"),
+        "notify": await _recipients(session, actor, data.notify),
+    }
     rule = AlertRule(id=uuid.uuid4(), org_id=actor.org_id, **stored)
     rule.playbook_id = data.playbook_id  # a UUID, not its JSON string
     session.add(rule)
@@ -225,9 +243,11 @@ async def update_rule(
     if data.name is not None and not await repo.name_free(data.name, except_id=rule.id):
         raise AlertRuleNameTaken(f"An alert rule is already named {data.name!r}")
     changes = data.model_dump(mode="json", exclude_unset=True)
+    if "notify" in changes:
+        changes["notify"] = await _recipients(session, actor, data.notify)
     for key, value in data.model_dump(exclude_unset=True).items():
-        # The condition is stored as JSON; the rest as the model holds them.
-        setattr(rule, key, changes[key] if key == "condition" else value)
+        # The condition and recipients are stored as JSON; the rest as the model holds them.
+        setattr(rule, key, changes[key] if key in ("condition", "notify") else value)
     await session.flush()
     audit.record_for(session, actor, "alert_rule.updated", "alert_rule", rule.id, after=changes)
     return await get_rule(session, actor, rule.id)
@@ -330,6 +350,7 @@ async def evaluate(
             RuleRun(_policy(r, r.id), compiled, _reason(r), _task_plan(r, today))
             for r, compiled in rules
         ]
+        fired_by: dict[uuid.UUID, list[dict[str, Any]]] = {}
         for (rule, _compiled_rule), counts in zip(
             rules, await repo.evaluate(runs, now=now, accounts=accounts_), strict=True
         ):
@@ -338,6 +359,12 @@ async def evaluate(
             if trigger is not EvaluationTrigger.LIVE or counts.matched:
                 repo.add_evaluation(_evaluation(rule, counts, trigger, now, accounts_))
             fired += counts.fired
+            if counts.fired:
+                fired_by[rule.id] = rule.notify
+        if fired_by:
+            # The alerts just opened carry this evaluation's `now`: one statement notifies
+            # their owners and recipients.
+            await notifications.notify_alerts(session, org_id, fired_by, fired_at=now)
     return fired
 
 

@@ -126,6 +126,12 @@ class TaskRepository:
             )
         )
 
+    async def account_name(self, account_id: uuid.UUID) -> str:
+        name = await self.session.scalar(
+            select(Account.name).where(Account.org_id == self.org_id, Account.id == account_id)
+        )
+        return name or ""
+
     async def active_user(self, user_id: uuid.UUID) -> bool:
         found = await self.session.scalar(
             select(User.id).where(

@@ -17,6 +17,9 @@ from domain.audit import service as audit
 from domain.common import clock
 from domain.common.pagination import Paged
 from domain.common.spreadsheet import csv_cell
+from domain.notifications import service as notifications
+from domain.notifications.events import NewNotification
+from domain.notifications.models import NotificationKind
 from domain.tasks.errors import (
     AlertTaskReopen,
     OutcomeRequired,
@@ -135,6 +138,50 @@ async def get_task(session: AsyncSession, actor: Actor, task_id: uuid.UUID) -> T
     )
 
 
+# What a task's owner is told, and the notification's title.
+_TITLES = {
+    NotificationKind.TASK_ASSIGNED: "New task",
+    NotificationKind.TASK_REASSIGNED: "Task reassigned to you",
+    NotificationKind.TASK_UPDATED: "Task updated",
+}
+# The changes its owner hears about (tags and the like are not worth an email).
+_NOTIFIED_FIELDS = ("title", "details", "due_on", "priority")
+
+
+async def _notify_owner(
+    session: AsyncSession,
+    actor: Actor,
+    task: Task,
+    kind: NotificationKind,
+    *,
+    event: str,
+    what: str | None = None,
+) -> None:
+    """Tell the task's owner, unless the owner made the change. `event` names the change in
+    the dedupe key: the same change replayed notifies once."""
+    if task.owner_id is None or task.owner_id == actor.user_id:
+        return
+    account_name = await TaskRepository(session, actor.org_id).account_name(task.account_id)
+    due = f", due {task.due_on.isoformat()}" if task.due_on is not None else ""
+    body = f"On {account_name}{due}" + (f". {what}" if what else "")
+    await notifications.notify(
+        session,
+        actor.org_id,
+        [
+            NewNotification(
+                user_id=task.owner_id,
+                kind=kind,
+                account_id=task.account_id,
+                task_id=task.id,
+                alert_id=task.alert_id,
+                title=f"{_TITLES[kind]}: {task.title}",
+                body=body,
+                dedupe_key=event,
+            )
+        ],
+    )
+
+
 async def _check_owner(session: AsyncSession, actor: Actor, owner_id: uuid.UUID) -> None:
     if not await TaskRepository(session, actor.org_id).active_user(owner_id):
         raise OwnerNotFound()
@@ -173,6 +220,9 @@ async def create_task(session: AsyncSession, actor: Actor, data: TaskCreate) -> 
     audit.record_for(
         session, actor, "task.created", "task", task.id, after=data.model_dump(mode="json")
     )
+    await _notify_owner(
+        session, actor, task, NotificationKind.TASK_ASSIGNED, event=f"task_assigned:{task.id}"
+    )
     return await get_task(session, actor, task.id)
 
 
@@ -183,10 +233,30 @@ async def update_task(
     if data.owner_id is not None:
         await _check_owner(session, actor, data.owner_id)
     changes = data.model_dump(mode="json", exclude_unset=True)
+    before = {key: getattr(task, key) for key in ("owner_id", *_NOTIFIED_FIELDS)}
     for key, value in data.model_dump(exclude_unset=True).items():
         setattr(task, key, str(value) if key == "priority" else value)
     await session.flush()
     audit.record_for(session, actor, "task.updated", "task", task.id, after=changes)
+    now = clock.now().isoformat()
+    changed = [k for k in _NOTIFIED_FIELDS if getattr(task, k) != before[k]]
+    if task.owner_id != before["owner_id"]:
+        await _notify_owner(
+            session,
+            actor,
+            task,
+            NotificationKind.TASK_REASSIGNED,
+            event=f"task_reassigned:{task.id}:{now}",
+        )
+    elif changed:
+        await _notify_owner(
+            session,
+            actor,
+            task,
+            NotificationKind.TASK_UPDATED,
+            event=f"task_updated:{task.id}:{now}",
+            what="Changed: " + ", ".join(k.replace("_on", " date") for k in changed),
+        )
     return await get_task(session, actor, task.id)
 
 
@@ -218,6 +288,15 @@ async def close(session: AsyncSession, actor: Actor, task: Task, data: TaskClose
     audit.record_for(
         session, actor, "task.closed", "task", task.id, after={"outcome": task.outcome}
     )
+    outcome = f" ({task.outcome.replace('_', ' ')})" if task.outcome else ""
+    await _notify_owner(
+        session,
+        actor,
+        task,
+        NotificationKind.TASK_UPDATED,
+        event=f"task_closed:{task.id}:{now.isoformat()}",
+        what=f"Closed{outcome}",
+    )
 
 
 async def close_alert_task(
@@ -246,6 +325,14 @@ async def reopen_task(session: AsyncSession, actor: Actor, task_id: uuid.UUID) -
     task.closed_by = None
     await session.flush()
     audit.record_for(session, actor, "task.reopened", "task", task.id)
+    await _notify_owner(
+        session,
+        actor,
+        task,
+        NotificationKind.TASK_UPDATED,
+        event=f"task_reopened:{task.id}:{clock.now().isoformat()}",
+        what="Reopened",
+    )
     return await get_task(session, actor, task.id)
 
 

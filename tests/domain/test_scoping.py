@@ -58,6 +58,10 @@ from domain.interactions.repository import (
 from domain.metrics import service as metrics
 from domain.metrics.models import AccountMetricValues, ComputedMetric, MetricFormat
 from domain.metrics.repository import MetricsRepository
+from domain.notifications import service as notifications
+from domain.notifications.models import EmailState, Notification
+from domain.notifications.repository import NotificationRepository
+from domain.notifications.schemas import NotificationPreferencesWrite
 from domain.orgs.models import Organisation
 from domain.reporting.repository import Period, ReportingRepository, Scope
 from domain.reporting.schemas import (
@@ -913,6 +917,49 @@ class TestReportingRepository:
             assert total == alerts_ and {a["account_id"] for a in listed} <= {rows["mine"].id}
         assert list(await session.scalars(mine.team(rows["my_admin"].id))) == [rows["my_admin"].id]
         assert await mine.user_in(rows["their_admin"].id, None) is False
+
+
+class TestNotificationRepository:
+    async def test_notifications_stay_in_the_organisation_and_with_their_user(
+        self, session: AsyncSession, org: Organisation, other_org: Organisation
+    ) -> None:
+        rows = await _two_orgs(session, org, other_org)
+        their_csm = await create_user(session, other_org)
+        await tasks.create_task(
+            session,
+            Actor.system(other_org.id),
+            TaskCreate(account_id=rows["theirs"].id, title="T", owner_id=their_csm.id),
+        )
+        [theirs] = await session.scalars(
+            select(Notification).where(Notification.user_id == their_csm.id)
+        )
+        await notifications.set_preferences(
+            session,
+            Actor(org_id=other_org.id, user_id=their_csm.id, permissions=frozenset()),
+            NotificationPreferencesWrite(email_digest="daily"),
+        )
+        mine = NotificationRepository(session, org.id)
+        now = clock.now()
+
+        assert await mine.page(their_csm.id, unread_only=False, limit=10, offset=0) == ([], 0)
+        assert await mine.row(their_csm.id, theirs.id) is None
+        assert await mine.unread_count(their_csm.id) == 0
+        assert await mine.mark_read(their_csm.id, now=now) == 0
+        assert await mine.mark_read(their_csm.id, now=now, notification_id=theirs.id) == 0
+        assert await mine.preferences(their_csm.id) is None
+        await mine.save_preferences(their_csm.id, kinds={}, email_digest="immediate")
+        assert await mine.claim_emails(EmailState.PENDING, limit=None) == []
+        await mine.set_email_state([theirs.id], EmailState.EMAILED, now=now)
+        # Alerts of another organisation's rules notify nobody here.
+        assert (await mine.for_alerts([uuid.uuid4()], [], fired_at=now, now=now)).count == 0
+
+        again = await session.get_one(Notification, theirs.id, populate_existing=True)
+        assert (again.read_at, again.email_state) == (None, EmailState.PENDING)
+        prefs = await NotificationRepository(session, other_org.id).preferences(their_csm.id)
+        assert prefs is not None and prefs.email_digest == "daily"
+        stranger = await create_user(session, other_org)
+        await mine.save_preferences(stranger.id, kinds={}, email_digest="daily")
+        assert await NotificationRepository(session, other_org.id).preferences(stranger.id) is None
 
 
 def _repository_classes() -> set[type]:

@@ -2,14 +2,11 @@
 
 import time
 import uuid
-from collections.abc import Iterator
 from datetime import timedelta
-from email import message_from_bytes, policy
 from email.message import EmailMessage
 from typing import Any
 
 import pytest
-from aiosmtpd.controller import Controller
 from arq.worker import Worker
 from fastapi import FastAPI
 from httpx import AsyncClient
@@ -27,40 +24,9 @@ from domain.emails.service import SmtpConfig
 from domain.orgs.models import Organisation
 from domain.users.models import User
 from scripts.stack import free_port
-from tests.helpers import emails_to, outbox_count
+from tests.helpers import Inbox, emails_to, outbox_count
 from workers import queue
 from workers.jobs import emails as email_jobs
-
-
-class _Inbox:
-    """An aiosmtpd handler that keeps every message it accepts."""
-
-    def __init__(self) -> None:
-        self.messages: list[EmailMessage] = []
-        self.recipients: list[list[str]] = []
-
-    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
-        message = message_from_bytes(envelope.content, policy=policy.default)
-        assert isinstance(message, EmailMessage)
-        self.messages.append(message)
-        self.recipients.append(list(envelope.rcpt_tos))
-        return "250 Message accepted"
-
-
-@pytest.fixture
-def smtp_server() -> Iterator[tuple[_Inbox, SmtpConfig]]:
-    inbox = _Inbox()
-    controller = Controller(inbox, hostname="127.0.0.1", port=free_port())
-    controller.start()
-    try:
-        yield (
-            inbox,
-            SmtpConfig(
-                host="127.0.0.1", port=controller.port, from_address="Tenure <no-reply@tenure.test>"
-            ),
-        )
-    finally:
-        controller.stop()
 
 
 @pytest.fixture
@@ -120,7 +86,7 @@ class TestDeliver:
         redis: Redis,
         settings: Settings,
         org: Organisation,
-        smtp_server: tuple[_Inbox, SmtpConfig],
+        smtp_server: tuple[Inbox, SmtpConfig],
     ) -> None:
         inbox, smtp = smtp_server
         email = await _queue_and_commit(
@@ -152,7 +118,7 @@ class TestDeliver:
         redis: Redis,
         settings: Settings,
         org: Organisation,
-        smtp_server: tuple[_Inbox, SmtpConfig],
+        smtp_server: tuple[Inbox, SmtpConfig],
     ) -> None:
         inbox, smtp = smtp_server
         email = await _queue_and_commit(session, redis, org)
@@ -252,7 +218,7 @@ class TestCrashBetweenSendAndMark:
         redis: Redis,
         org: Organisation,
         job_ctx: dict[str, Any],
-        smtp_server: tuple[_Inbox, SmtpConfig],
+        smtp_server: tuple[Inbox, SmtpConfig],
         monkeypatch: pytest.MonkeyPatch,
         crash_after_send: None,
     ) -> None:

@@ -41,6 +41,7 @@ import { Link, Outlet, useLocation, useNavigate } from "react-router";
 import type { Permission } from "../api/types";
 import { Logo } from "../components/Logo";
 import { useCan, useLogout, useMe } from "../features/auth/queries";
+import { NotificationBell } from "../features/notifications/NotificationBell";
 
 interface NavItem {
   to: string;
@@ -206,36 +207,39 @@ export function AppLayout() {
             )}
           </Group>
           {user && (
-            <Menu position="bottom-end" width={220} shadow="md">
-              <Menu.Target>
-                <UnstyledButton aria-label="User menu" data-testid="user-menu">
-                  <Group gap={8} wrap="nowrap">
-                    <Avatar radius="xl" size={32} color="tenure" variant="filled">
-                      {initials(user.full_name)}
-                    </Avatar>
-                    <Stack gap={0} visibleFrom="sm">
-                      <Text size="sm" fw={600} lh={1.2}>
-                        {user.full_name}
-                      </Text>
-                      <Text size="xs" c="dimmed" lh={1.2}>
-                        {user.role.name}
-                      </Text>
-                    </Stack>
-                    <IconChevronDown size={14} />
-                  </Group>
-                </UnstyledButton>
-              </Menu.Target>
-              <Menu.Dropdown>
-                <Menu.Label>{user.email}</Menu.Label>
-                <Menu.Item component={Link} to="/profile" leftSection={<IconUser size={16} />}>
-                  Profile
-                </Menu.Item>
-                <Menu.Divider />
-                <Menu.Item color="red" leftSection={<IconLogout size={16} />} onClick={signOut}>
-                  Sign out
-                </Menu.Item>
-              </Menu.Dropdown>
-            </Menu>
+            <Group gap="md" wrap="nowrap">
+              <NotificationBell />
+              <Menu position="bottom-end" width={220} shadow="md">
+                <Menu.Target>
+                  <UnstyledButton aria-label="User menu" data-testid="user-menu">
+                    <Group gap={8} wrap="nowrap">
+                      <Avatar radius="xl" size={32} color="tenure" variant="filled">
+                        {initials(user.full_name)}
+                      </Avatar>
+                      <Stack gap={0} visibleFrom="sm">
+                        <Text size="sm" fw={600} lh={1.2}>
+                          {user.full_name}
+                        </Text>
+                        <Text size="xs" c="dimmed" lh={1.2}>
+                          {user.role.name}
+                        </Text>
+                      </Stack>
+                      <IconChevronDown size={14} />
+                    </Group>
+                  </UnstyledButton>
+                </Menu.Target>
+                <Menu.Dropdown>
+                  <Menu.Label>{user.email}</Menu.Label>
+                  <Menu.Item component={Link} to="/profile" leftSection={<IconUser size={16} />}>
+                    Profile
+                  </Menu.Item>
+                  <Menu.Divider />
+                  <Menu.Item color="red" leftSection={<IconLogout size={16} />} onClick={signOut}>
+                    Sign out
+                  </Menu.Item>
+                </Menu.Dropdown>
+              </Menu>
+            </Group>
           )}
         </Group>
       </AppShell.Header>

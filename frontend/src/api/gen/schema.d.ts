@@ -2469,6 +2469,32 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/me/notification-preferences": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get Notification Preferences
+         * @description Which notifications you take in the app and by email, and whether emails come one by
+         *     one or in a daily digest (07:00 in the organisation's time zone).
+         */
+        get: operations["getNotificationPreferences"];
+        /**
+         * Set Notification Preferences
+         * @description Replace your choices; a kind left out takes its default. Applies to notifications made
+         *     from now on.
+         */
+        put: operations["setNotificationPreferences"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/me/password": {
         parameters: {
             query?: never;
@@ -2597,6 +2623,86 @@ export interface paths {
          * @description Edit a note's body, or pin or unpin it.
          */
         patch: operations["updateNote"];
+        trace?: never;
+    };
+    "/api/v1/notifications": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List Notifications
+         * @description Your notifications: unread first, newest first.
+         */
+        get: operations["listNotifications"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/notifications/read-all": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Mark All Notifications Read
+         * @description Mark every one of your notifications read.
+         */
+        post: operations["markAllNotificationsRead"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/notifications/unread-count": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Count Unread Notifications
+         * @description How many of your notifications are unread (the bell's number).
+         */
+        get: operations["countUnreadNotifications"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/notifications/{notification_id}/read": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Mark Notification Read
+         * @description Mark one of your notifications read (again: it keeps its first read time).
+         */
+        post: operations["markNotificationRead"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
         trace?: never;
     };
     "/api/v1/organisation": {
@@ -4609,6 +4715,20 @@ export interface components {
                 [key: string]: unknown;
             };
         };
+        /**
+         * AlertRecipient
+         * @description Whom a rule's alerts notify: a role (every CSM of the account, or their managers) or
+         *     one named user.
+         */
+        AlertRecipient: {
+            /** @description account_owners or owners_managers */
+            role?: components["schemas"]["RecipientRole"] | null;
+            /**
+             * User Id
+             * @description An active user of the organisation
+             */
+            user_id?: string | null;
+        };
         /** AlertReport */
         AlertReport: {
             group_by: components["schemas"]["AlertGrouping"];
@@ -4818,6 +4938,19 @@ export interface components {
              */
             never_retrigger: boolean;
             /**
+             * Notify
+             * @description Whom its alerts notify (an alert task's owner is always notified); empty: nobody
+             * @example [
+             *       {
+             *         "role": "account_owners"
+             *       },
+             *       {
+             *         "role": "owners_managers"
+             *       }
+             *     ]
+             */
+            notify?: components["schemas"]["AlertRecipient"][];
+            /**
              * Playbook Id
              * @description Its playbook's steps are copied into tasks when it fires
              */
@@ -4910,6 +5043,8 @@ export interface components {
             name: string;
             /** Never Retrigger */
             never_retrigger: boolean;
+            /** Notify */
+            notify: components["schemas"]["AlertRecipient"][];
             /** Playbook Id */
             playbook_id: string | null;
             /** Retrigger Delay Days */
@@ -4945,6 +5080,8 @@ export interface components {
             name?: string | null;
             /** Never Retrigger */
             never_retrigger?: boolean | null;
+            /** Notify */
+            notify?: components["schemas"]["AlertRecipient"][] | null;
             /**
              * Playbook Id
              * @description null: no playbook
@@ -6321,6 +6458,11 @@ export interface components {
             percent: number | string | null;
         };
         /**
+         * EmailDigest
+         * @enum {string}
+         */
+        EmailDigest: "immediate" | "daily";
+        /**
          * EvaluationTrigger
          * @enum {string}
          */
@@ -7411,6 +7553,19 @@ export interface components {
          * @enum {string}
          */
         ItemKind: "plan" | "add_on";
+        /** KindChoice */
+        KindChoice: {
+            /**
+             * Email
+             * @description Sent by email (one by one, or in the daily digest)
+             */
+            email: boolean;
+            /**
+             * In App
+             * @description Shown under the bell
+             */
+            in_app: boolean;
+        };
         /**
          * LinearMapping
          * @description 0 at or below `low`, 100 at or above `high`, a straight line between; `invert` gives
@@ -7482,6 +7637,15 @@ export interface components {
              * @constant
              */
             token_type: "bearer";
+        };
+        /** MarkedRead */
+        MarkedRead: {
+            /**
+             * Marked
+             * @description Notifications marked read by this call
+             * @example 3
+             */
+            marked: number;
         };
         /** MeRead */
         MeRead: {
@@ -7914,6 +8078,91 @@ export interface components {
             /** Is Pinned */
             is_pinned?: boolean | null;
         };
+        /**
+         * NotificationKind
+         * @enum {string}
+         */
+        NotificationKind: "task_assigned" | "task_reassigned" | "task_updated" | "task_due_soon" | "task_overdue" | "alert_task";
+        /** NotificationPreferencesRead */
+        NotificationPreferencesRead: {
+            email_digest: components["schemas"]["EmailDigest"];
+            /**
+             * Kinds
+             * @description Every kind, with your choice
+             */
+            kinds: {
+                [key: string]: components["schemas"]["KindChoice"];
+            };
+        };
+        /**
+         * NotificationPreferencesWrite
+         * @description Your choices; a kind left out keeps its default.
+         */
+        NotificationPreferencesWrite: {
+            /**
+             * @description immediate: one email per notification; daily: one digest email a day (07:00 in the organisation's time zone) of what is still unread then
+             * @default immediate
+             */
+            email_digest: components["schemas"]["EmailDigest"];
+            /**
+             * Kinds
+             * @example {
+             *       "task_updated": {
+             *         "email": true,
+             *         "in_app": true
+             *       }
+             *     }
+             */
+            kinds?: {
+                [key: string]: components["schemas"]["KindChoice"];
+            };
+        };
+        /** NotificationRead */
+        NotificationRead: {
+            /**
+             * Account Id
+             * Format: uuid
+             */
+            account_id: string;
+            /** Account Name */
+            account_name: string;
+            /**
+             * Alert Id
+             * @description The alert it is about, if any
+             */
+            alert_id: string | null;
+            /**
+             * Body
+             * @example Ana Lima gave you a task on Acme Corp, due 2026-03-04
+             */
+            body: string;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /**
+             * Id
+             * Format: uuid
+             */
+            id: string;
+            kind: components["schemas"]["NotificationKind"];
+            /**
+             * Read At
+             * @description Null: unread
+             */
+            read_at: string | null;
+            /**
+             * Task Id
+             * @description The task it is about, if any
+             */
+            task_id: string | null;
+            /**
+             * Title
+             * @example New task: Call the sponsor
+             */
+            title: string;
+        };
         /** NpsResponseCreate */
         NpsResponseCreate: {
             /** Contact */
@@ -8109,6 +8358,17 @@ export interface components {
         Page_InvoiceRead_: {
             /** Items */
             items: components["schemas"]["InvoiceRead"][];
+            /** Limit */
+            limit: number;
+            /** Offset */
+            offset: number;
+            /** Total */
+            total: number;
+        };
+        /** Page[NotificationRead] */
+        Page_NotificationRead_: {
+            /** Items */
+            items: components["schemas"]["NotificationRead"][];
             /** Limit */
             limit: number;
             /** Offset */
@@ -8323,6 +8583,11 @@ export interface components {
             /** Ranges */
             ranges: components["schemas"]["ScoreRange"][];
         };
+        /**
+         * RecipientRole
+         * @enum {string}
+         */
+        RecipientRole: "account_owners" | "owners_managers";
         /** RecoveryCodes */
         RecoveryCodes: {
             /** Codes */
@@ -9662,6 +9927,15 @@ export interface components {
          * @enum {string}
          */
         TriggerTarget: "tier" | "stage" | "churned";
+        /** UnreadCount */
+        UnreadCount: {
+            /**
+             * Unread
+             * @description Your unread notifications
+             * @example 3
+             */
+            unread: number;
+        };
         /**
          * UpsertedRecord
          * @description The record a single-record call created or updated.
@@ -17690,6 +17964,80 @@ export interface operations {
             };
         };
     };
+    getNotificationPreferences: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["NotificationPreferencesRead"];
+                };
+            };
+            /** @description Not authenticated */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProblemDetail"];
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
+                };
+            };
+        };
+    };
+    setNotificationPreferences: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["NotificationPreferencesWrite"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["NotificationPreferencesRead"];
+                };
+            };
+            /** @description Not authenticated */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProblemDetail"];
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
+                };
+            };
+            /** @description Invalid request */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProblemDetail"];
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
+                };
+            };
+        };
+    };
     changeMyPassword: {
         parameters: {
             query?: never;
@@ -17997,6 +18345,163 @@ export interface operations {
             };
             /** @description Forbidden */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProblemDetail"];
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProblemDetail"];
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
+                };
+            };
+            /** @description Invalid request */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProblemDetail"];
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
+                };
+            };
+        };
+    };
+    listNotifications: {
+        parameters: {
+            query?: {
+                /** @description Only those not read yet */
+                unread_only?: boolean;
+                limit?: number;
+                offset?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Page_NotificationRead_"];
+                };
+            };
+            /** @description Not authenticated */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProblemDetail"];
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
+                };
+            };
+            /** @description Invalid request */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProblemDetail"];
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
+                };
+            };
+        };
+    };
+    markAllNotificationsRead: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MarkedRead"];
+                };
+            };
+            /** @description Not authenticated */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProblemDetail"];
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
+                };
+            };
+        };
+    };
+    countUnreadNotifications: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["UnreadCount"];
+                };
+            };
+            /** @description Not authenticated */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProblemDetail"];
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
+                };
+            };
+        };
+    };
+    markNotificationRead: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                notification_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["NotificationRead"];
+                };
+            };
+            /** @description Not authenticated */
+            401: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -8,6 +8,7 @@ import { errorMessage, isApiError } from "../../api/errors";
 import { PageHeader } from "../../components/PageHeader";
 import { MIN_PASSWORD_LENGTH, validateConfirmation, validateNewPassword } from "../auth/passwordRules";
 import { useMe } from "../auth/queries";
+import { NotificationPreferences } from "../notifications/NotificationPreferences";
 import { MfaEnrolment } from "./MfaEnrolment";
 import { RecoveryCodes } from "./RecoveryCodes";
 import { useChangePassword, useDisableMfa, useRefreshMe, useRegenerateRecoveryCodes } from "./queries";
@@ -269,6 +270,9 @@ export function ProfilePage() {
           <ChangePassword />
         </Section>
         <TwoFactor />
+        <Section title="Notifications" description="Which ones you get under the bell and by email.">
+          <NotificationPreferences />
+        </Section>
       </Stack>
     </>
   );

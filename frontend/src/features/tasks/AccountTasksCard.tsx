@@ -1,6 +1,7 @@
 import { Badge, Button, Card, Group, Stack, Table, Text, Title } from "@mantine/core";
 import { IconPlus } from "@tabler/icons-react";
 import { useState } from "react";
+import { useSearchParams } from "react-router";
 import { formatDateTime } from "../../components/format";
 import { CardSkeleton, ErrorState } from "../../components/states";
 import { useAlerts } from "../alerts/queries";
@@ -13,6 +14,8 @@ const SHOWN = 20;
 /** An account's open tasks and open alerts, on its overview. */
 export function AccountTasksCard({ accountId }: { accountId: string }) {
   const [creating, setCreating] = useState(false);
+  // A notification's link names its task.
+  const [params] = useSearchParams();
   const tasks = useTasks({ account_id: accountId, status: "open", limit: SHOWN, offset: 0 });
   const alerts = useAlerts({ account_id: accountId, status: "open", limit: SHOWN, offset: 0 });
   return (
@@ -33,7 +36,7 @@ export function AccountTasksCard({ accountId }: { accountId: string }) {
             No open tasks.
           </Text>
         ) : (
-          <TaskTable tasks={tasks.data.items} showAccount={false} />
+          <TaskTable tasks={tasks.data.items} showAccount={false} markedId={params.get("task")} />
         )}
         {alerts.data && alerts.data.items.length > 0 && (
           <Table verticalSpacing={4} fz="sm" data-testid="account-alerts">

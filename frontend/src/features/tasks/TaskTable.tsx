@@ -12,7 +12,16 @@ const OUTCOME_LABEL = Object.fromEntries(OUTCOMES.map((o) => [o.value, o.label])
 
 /** Tasks with their account, owner, due day and state; closed (with an outcome for an alert
  * task), reopened and deleted in place. */
-export function TaskTable({ tasks, showAccount = true }: { tasks: TaskRead[]; showAccount?: boolean }) {
+export function TaskTable({
+  tasks,
+  showAccount = true,
+  markedId = null,
+}: {
+  tasks: TaskRead[];
+  showAccount?: boolean;
+  /** A task to pick out (the one a notification led to). */
+  markedId?: string | null;
+}) {
   const close = useCloseTask();
   const reopen = useReopenTask();
   const remove = useDeleteTask();
@@ -32,7 +41,12 @@ export function TaskTable({ tasks, showAccount = true }: { tasks: TaskRead[]; sh
         </Table.Thead>
         <Table.Tbody>
           {tasks.map((t) => (
-            <Table.Tr key={t.id} data-testid="task-row">
+            <Table.Tr
+              key={t.id}
+              data-testid="task-row"
+              data-marked={t.id === markedId || undefined}
+              bg={t.id === markedId ? "var(--mantine-color-yellow-0)" : undefined}
+            >
               <Table.Td>
                 <Group gap={6}>
                   <Text fw={500}>{t.title}</Text>
