@@ -41,6 +41,7 @@ from api.routers import (
     segment,
     setup,
     system,
+    task_views,
     tasks,
     usage,
     users,
@@ -127,6 +128,7 @@ def create_app(settings: Settings | None = None, *, serve_spa: bool = True) -> F
         churn,
         alerts,
         tasks,
+        task_views,
         freshness,
         audit,
     ):

@@ -49,7 +49,7 @@ from domain.revenue.models import (
     Subscription,
     SubscriptionItem,
 )
-from domain.tasks.models import Task
+from domain.tasks.models import SavedTaskView, Task, TaskViewDefault
 from domain.usage.models import (
     Contact,
     ContactAccount,
@@ -111,11 +111,13 @@ __all__ = [
     "RecoveryCode",
     "RefreshToken",
     "Role",
+    "SavedTaskView",
     "StagePeriod",
     "StatusUpdate",
     "Subscription",
     "SubscriptionItem",
     "Task",
+    "TaskViewDefault",
     "Ticket",
     "Tier",
     "UsageDailyAccount",

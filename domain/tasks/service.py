@@ -17,6 +17,7 @@ from domain.audit import service as audit
 from domain.common import clock
 from domain.common.pagination import Paged
 from domain.common.spreadsheet import csv_cell
+from domain.tasks import grouping
 from domain.tasks.errors import (
     AlertTaskReopen,
     OutcomeRequired,
@@ -26,13 +27,15 @@ from domain.tasks.errors import (
     TaskNotFound,
     TaskOpen,
 )
-from domain.tasks.models import Task, TaskStatus, TaskType
+from domain.tasks.models import Task, TaskGroupBy, TaskStatus, TaskType
 from domain.tasks.repository import TaskRepository
 from domain.tasks.schemas import (
     TaskClose,
     TaskCreate,
     TaskDetail,
     TaskFilters,
+    TaskGroup,
+    TaskGroups,
     TaskRead,
     TaskUpdate,
 )
@@ -98,6 +101,37 @@ async def list_tasks(
         total=total,
         limit=limit,
         offset=offset,
+    )
+
+
+async def list_task_groups(
+    session: AsyncSession,
+    actor: Actor,
+    filters: TaskFilters,
+    group_by: TaskGroupBy,
+    *,
+    per_group: int,
+) -> TaskGroups:
+    """The tasks `list_tasks` lists, grouped: each group's count and its first tasks."""
+    today = await org_today(session, actor.org_id)
+    counts, rows, total = await TaskRepository(session, actor.org_id).groups(
+        filters,
+        group_by,
+        visible=await _visible(session, actor),
+        user_id=actor.user_id,
+        today=today,
+        per_group=per_group,
+    )
+    items: dict[str | None, list[TaskRead]] = {}
+    for row in rows:
+        items.setdefault(row.group_key, []).append(TaskRead.model_validate(_read(row, today)))
+    return TaskGroups(
+        group_by=group_by,
+        total=total,
+        groups=[
+            TaskGroup(key=key, label=label, count=count, items=items.get(key, []))
+            for key, label, count in grouping.ordered(group_by, counts)
+        ],
     )
 
 
