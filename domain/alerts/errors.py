@@ -49,3 +49,8 @@ class RulePlaybookNotFound(Conflict):
 class AssigneeNotFound(Conflict):
     code = "playbook_assignee_not_found"
     title = "A step's named user is not an active user of the organisation"
+
+
+class PlainAlertsSelected(Conflict):
+    code = "plain_alerts_selected"
+    title = "Plain alerts are dismissed, not closed with an outcome"

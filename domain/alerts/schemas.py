@@ -168,6 +168,13 @@ class AlertSelection(RequestModel):
         return self
 
 
+class AlertBulkClose(AlertSelection):
+    """Alert tasks by their alerts' ids, or every open alert task of a rule, closed with one
+    outcome."""
+
+    outcome: TaskOutcome = Field(examples=[TaskOutcome.SUCCESSFUL])
+
+
 class BulkResult(BaseModel):
     count: int = Field(description="Alerts changed")
 

@@ -24,6 +24,7 @@ from domain.alerts.errors import (
     AlertRuleNameTaken,
     AlertRuleNotFound,
     AssigneeNotFound,
+    PlainAlertsSelected,
     PlaybookNameTaken,
     PlaybookNotFound,
     RulePlaybookNotFound,
@@ -50,6 +51,7 @@ from domain.alerts.repository import prune_evaluations as _prune_evaluations
 from domain.alerts.retrigger import Held
 from domain.alerts.schemas import (
     AccountRuleVerdict,
+    AlertBulkClose,
     AlertEvaluationRead,
     AlertFilters,
     AlertPreviewRead,
@@ -91,6 +93,8 @@ TRIGGER_DAYS = 30
 # How long each rule's evaluation history is kept.
 EVALUATIONS_KEPT_DAYS = 30
 PREVIEW_ACCOUNTS = 200
+# Plain alerts a refused bulk close names.
+PLAIN_ALERTS_LISTED = 20
 # Rules evaluated together, reading the accounts once (repository.AlertRepository.evaluate).
 RULES_PER_STATEMENT = 100
 _CONDITION: TypeAdapter[Condition] = TypeAdapter(Condition)
@@ -588,6 +592,46 @@ async def bulk_delete(session: AsyncSession, actor: Actor, selection: AlertSelec
         alert_ids=selection.alert_ids,
         rule_id=selection.rule_id,
         visible=await _visible(session, actor),
+    )
+    return BulkResult(count=count)
+
+
+async def bulk_close(session: AsyncSession, actor: Actor, data: AlertBulkClose) -> BulkResult:
+    """The open alert tasks among the selected alerts the caller may see, closed with the
+    outcome (task and alert alike, closed now by the caller). Named plain alerts refuse the
+    whole request (409, listing them): they are dismissed instead. A rule's selection takes
+    its alert tasks only. Closed tasks and ids not seen are passed over."""
+    await _selection_rule(session, actor, data)
+    repo = AlertRepository(session, actor.org_id)
+    visible = await _visible(session, actor)
+    if data.alert_ids is not None:
+        plain = await repo.plain_alerts(data.alert_ids, visible=visible)
+        if plain:
+            shown = ", ".join(str(a) for a in plain[:PLAIN_ALERTS_LISTED])
+            more = (
+                f" and {len(plain) - PLAIN_ALERTS_LISTED} more"
+                if len(plain) > PLAIN_ALERTS_LISTED
+                else ""
+            )
+            raise PlainAlertsSelected(
+                f"{len(plain)} of the selected alerts are plain alerts, to be dismissed "
+                f"instead: {shown}{more}"
+            )
+    count = await repo.close_tasks(
+        alert_ids=data.alert_ids,
+        rule_id=data.rule_id,
+        visible=visible,
+        outcome=str(data.outcome),
+        by=actor.user_id,
+        now=clock.now(),
+    )
+    audit.record_for(
+        session,
+        actor,
+        "alert.bulk_closed",
+        "alert_rule" if data.rule_id is not None else "alert",
+        data.rule_id,
+        after={**data.model_dump(mode="json"), "closed": count},
     )
     return BulkResult(count=count)
 

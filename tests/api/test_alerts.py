@@ -290,6 +290,157 @@ class TestLifecycle:
         assert_problem(both, 422)
 
 
+class TestBulkClose:
+    async def test_by_ids_and_by_rule_closes_tasks_and_alerts_and_refuses_plain_alerts(
+        self,
+        client: AsyncClient,
+        headers: dict[str, str],
+        session: AsyncSession,
+        org: Organisation,
+        admin: User,
+    ) -> None:
+        for n in range(3):
+            await create_account(session, org, name=f"Risky {n}", csms=[admin])
+        tasks_rule = await _create(client, headers, creates_task=True)
+        plain_rule = await _create(client, headers, name="Plain", type="renewal")
+        await _evaluate(session, org)
+        task_alerts = (
+            await client.get(f"{API}/alerts", headers=headers, params={"is_task": True})
+        ).json()["items"]
+        plain = (
+            await client.get(f"{API}/alerts", headers=headers, params={"is_task": False})
+        ).json()["items"]
+        assert len(task_alerts) == len(plain) == 3
+
+        # A plain alert among the ids refuses the whole request, naming it.
+        refused = await client.post(
+            f"{API}/alerts/bulk-close",
+            headers=headers,
+            json={"alert_ids": [task_alerts[0]["id"], plain[0]["id"]], "outcome": "successful"},
+        )
+        assert_problem(refused, 409, "plain_alerts_selected")
+        assert plain[0]["id"] in refused.json()["detail"]
+        assert task_alerts[0]["id"] not in refused.json()["detail"]
+        assert (
+            await client.get(f"{API}/alerts", headers=headers, params={"status": "open"})
+        ).json()["total"] == 6
+
+        first = await client.post(
+            f"{API}/alerts/bulk-close",
+            headers=headers,
+            json={"alert_ids": [task_alerts[0]["id"]], "outcome": "false_alarm"},
+        )
+        assert first.json() == {"count": 1}, first.text
+        closed_alert = next(
+            a
+            for a in (await client.get(f"{API}/alerts", headers=headers)).json()["items"]
+            if a["id"] == task_alerts[0]["id"]
+        )
+        assert (closed_alert["status"], closed_alert["outcome"]) == ("closed", "false_alarm")
+        assert closed_alert["closed_at"] is not None
+        task = (await client.get(f"{API}/tasks/{closed_alert['task_id']}", headers=headers)).json()
+        assert (task["status"], task["outcome"], task["closed_by"]) == (
+            "closed",
+            "false_alarm",
+            str(admin.id),
+        )
+
+        # Every open alert task of the rule: the two left (the closed one is passed over).
+        rest = await client.post(
+            f"{API}/alerts/bulk-close",
+            headers=headers,
+            json={"rule_id": tasks_rule["id"], "outcome": "successful"},
+        )
+        assert rest.json() == {"count": 2}
+        by_outcome = (
+            await client.get(f"{API}/alerts", headers=headers, params={"rule_id": tasks_rule["id"]})
+        ).json()["items"]
+        assert sorted(a["outcome"] for a in by_outcome) == [
+            "false_alarm",
+            "successful",
+            "successful",
+        ]
+        # A plain rule's selection has no alert task to close.
+        none = await client.post(
+            f"{API}/alerts/bulk-close",
+            headers=headers,
+            json={"rule_id": plain_rule["id"], "outcome": "successful"},
+        )
+        assert none.json() == {"count": 0}
+        assert (
+            await client.get(f"{API}/alerts", headers=headers, params={"status": "open"})
+        ).json()["total"] == 3
+
+    async def test_bad_input_is_a_4xx_and_a_csm_closes_only_their_accounts_tasks(
+        self,
+        client: AsyncClient,
+        headers: dict[str, str],
+        session: AsyncSession,
+        org: Organisation,
+        other_org: Organisation,
+        settings: Settings,
+    ) -> None:
+        csm = await create_user(session, org, role_name="CSM")
+        await create_account(session, org, name="Risky Mine", csms=[csm])
+        await create_account(session, org, name="Risky Theirs")
+        await create_account(session, other_org, name="Risky Elsewhere")
+        rule = await _create(client, headers, creates_task=True)
+        their_rule = await alerts.create_rule(
+            session,
+            Actor.system(other_org.id),
+            AlertRuleCreate.model_validate(_rule(creates_task=True)),
+        )
+        for tenant in (org, other_org):
+            await _evaluate(session, tenant)
+        for body in (
+            {"rule_id": rule["id"]},
+            {"rule_id": rule["id"], "outcome": "maybe"},
+            {"outcome": "successful"},
+            {"rule_id": rule["id"], "alert_ids": [], "outcome": "successful"},
+            {"alert_ids": ["not-a-uuid"], "outcome": "successful"},
+        ):
+            assert_problem(
+                await client.post(f"{API}/alerts/bulk-close", headers=headers, json=body), 422
+            )
+        assert_problem(
+            await client.post(
+                f"{API}/alerts/bulk-close",
+                headers=headers,
+                json={"rule_id": str(their_rule.id), "outcome": "successful"},
+            ),
+            404,
+        )
+        their_alert = (
+            await alerts.list_alerts(
+                session, Actor.system(other_org.id), AlertFilters(), limit=1, offset=0
+            )
+        ).items[0]
+        foreign = await client.post(
+            f"{API}/alerts/bulk-close",
+            headers=headers,
+            json={"alert_ids": [str(their_alert.id)], "outcome": "successful"},
+        )
+        assert foreign.json() == {"count": 0}
+
+        as_csm = auth_headers(settings, csm)
+        mine = await client.post(
+            f"{API}/alerts/bulk-close",
+            headers=as_csm,
+            json={"rule_id": rule["id"], "outcome": "unsuccessful"},
+        )
+        assert mine.json() == {"count": 1}
+        still_open = (
+            await client.get(f"{API}/alerts", headers=headers, params={"status": "open"})
+        ).json()["items"]
+        assert [a["account_name"] for a in still_open] == ["Risky Theirs"]
+        theirs = (
+            await alerts.list_alerts(
+                session, Actor.system(other_org.id), AlertFilters(), limit=1, offset=0
+            )
+        ).items[0]
+        assert theirs.status == "open"
+
+
 class TestPreview:
     async def test_a_draft_and_a_saved_rule_say_why_each_account_is_held(
         self,
