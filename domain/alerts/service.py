@@ -5,7 +5,7 @@ and deleted, within the accounts the caller may see; playbooks kept."""
 
 import logging
 import uuid
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 from typing import Any
 
@@ -15,7 +15,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain.accounts import service as accounts
 from domain.accounts.fields import HEALTH_PREFIX
-from domain.alerts.compile import CompiledRule, check_fields, compile_rule, read_by_join
+from domain.alerts.compile import (
+    CompiledRule,
+    check_fields,
+    compile_rule,
+    read_by_join,
+    rule_problem,
+)
 from domain.alerts.errors import (
     AlertAlreadyTask,
     AlertDismissed,
@@ -75,7 +81,6 @@ from domain.common import clock
 from domain.common.jobs import enqueue
 from domain.common.pagination import Paged
 from domain.filters.compile import FieldDef
-from domain.filters.errors import InvalidFilter
 from domain.filters.schemas import Condition
 from domain.health.models import AccountHealth
 from domain.metrics.models import AccountMetricValues
@@ -173,16 +178,22 @@ async def _rule(repo: AlertRepository, rule_id: uuid.UUID) -> AlertRule:
     return rule
 
 
-async def _reads(repo: AlertRepository, rules: list[AlertRule]) -> list[AlertRuleRead]:
-    triggers = await repo.triggers(
-        [r.id for r in rules], since=clock.now() - timedelta(days=TRIGGER_DAYS)
-    )
+async def _reads(
+    session: AsyncSession, repo: AlertRepository, rules: list[AlertRule]
+) -> list[AlertRuleRead]:
+    now = clock.now()
+    triggers = await repo.triggers([r.id for r in rules], since=now - timedelta(days=TRIGGER_DAYS))
+    fields = await _fields(session, repo.org_id)
+    today = await org_today(session, repo.org_id, now=now)
     return [
         AlertRuleRead.model_validate(
             {
                 **{k: getattr(r, k) for k in AlertRuleRead.model_fields if hasattr(r, k)},
                 "last_triggered_at": triggers.get(r.id, (None, 0))[0],
                 "triggers_last_30_days": triggers.get(r.id, (None, 0))[1],
+                "problem": rule_problem(
+                    _CONDITION.validate_python(r.condition), fields, today=today
+                ),
             }
         )
         for r in rules
@@ -191,12 +202,12 @@ async def _reads(repo: AlertRepository, rules: list[AlertRule]) -> list[AlertRul
 
 async def list_rules(session: AsyncSession, actor: Actor) -> list[AlertRuleRead]:
     repo = AlertRepository(session, actor.org_id)
-    return await _reads(repo, await repo.rules())
+    return await _reads(session, repo, await repo.rules())
 
 
 async def get_rule(session: AsyncSession, actor: Actor, rule_id: uuid.UUID) -> AlertRuleRead:
     repo = AlertRepository(session, actor.org_id)
-    (read,) = await _reads(repo, [await _rule(repo, rule_id)])
+    (read,) = await _reads(session, repo, [await _rule(repo, rule_id)])
     return read
 
 
@@ -272,9 +283,11 @@ async def run_now(session: AsyncSession, actor: Actor, rule_id: uuid.UUID) -> Ru
 
 @dataclass(frozen=True)
 class Plan:
-    """The organisation's active rules compiled once (the live chain shares it per run)."""
+    """The organisation's active rules compiled once (the live chain shares it per run), and
+    those whose stored condition no longer compiles, with the problem."""
 
     rules: list[tuple[AlertRule, CompiledRule]]
+    broken: list[tuple[AlertRule, str]] = field(default_factory=list)
 
 
 async def plan(
@@ -285,7 +298,8 @@ async def plan(
     rule_id: uuid.UUID | None = None,
 ) -> Plan:
     """The active rules (or the one rule) compiled; a stored rule whose condition no longer
-    compiles (a metric since deleted) is left out and logged, not allowed to stop the others."""
+    compiles (a metric since deleted) is set aside with its problem, not allowed to stop the
+    others."""
     repo = AlertRepository(session, org_id)
     if rule_id is not None:
         rule = await repo.rule(rule_id)
@@ -295,16 +309,17 @@ async def plan(
     if not rules:
         return Plan([])
     fields = await _fields(session, org_id)
-    compiled = []
+    today = await org_today(session, org_id, now=now)
+    compiled, broken = [], []
     for rule in rules:
-        try:
-            condition = _CONDITION.validate_python(rule.condition)
-            compiled.append(
-                (rule, await _compiled(session, org_id, condition, now=now, fields=fields))
-            )
-        except InvalidFilter as exc:
-            log.warning("alert rule %s is not evaluated: %s", rule.id, exc.detail)
-    return Plan(compiled)
+        condition = _CONDITION.validate_python(rule.condition)
+        problem = rule_problem(condition, fields, today=today)
+        if problem is None:
+            compiled.append((rule, compile_rule(condition, fields, today=today)))
+        else:
+            log.warning("alert rule %s is not evaluated: %s", rule.id, problem)
+            broken.append((rule, problem))
+    return Plan(compiled, broken)
 
 
 async def evaluate(
@@ -342,6 +357,12 @@ async def evaluate(
             if trigger is not EvaluationTrigger.LIVE or counts.matched:
                 repo.add_evaluation(_evaluation(rule, counts, trigger, now, accounts_))
             fired += counts.fired
+    # A rule skipped as broken leaves a line in its history (not on every live run: the rules
+    # table shows the problem meanwhile).
+    if trigger is not EvaluationTrigger.LIVE:
+        for rule, problem in plan_.broken:
+            nothing = Counts(matched=0, fired=0, held=dict.fromkeys(Held, 0))
+            repo.add_evaluation(_evaluation(rule, nothing, trigger, now, accounts_, problem))
     return fired
 
 
@@ -351,6 +372,7 @@ def _evaluation(
     trigger: EvaluationTrigger,
     now: datetime,
     accounts_: list[uuid.UUID] | None,
+    problem: str | None = None,
 ) -> AlertEvaluation:
     return AlertEvaluation(
         id=uuid.uuid4(),
@@ -364,6 +386,7 @@ def _evaluation(
         held_by_delay=counts.held[Held.RETRIGGER_DELAY],
         held_by_never_retrigger=counts.held[Held.NEVER_RETRIGGER],
         excluded_churned=counts.held[Held.CHURNED_EXCLUDED],
+        problem=problem,
     )
 
 

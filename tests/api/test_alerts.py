@@ -290,6 +290,75 @@ class TestLifecycle:
         assert_problem(both, 422)
 
 
+class TestBrokenRules:
+    async def test_a_rule_naming_a_deleted_field_shows_its_problem_and_its_skips(
+        self,
+        client: AsyncClient,
+        headers: dict[str, str],
+        session: AsyncSession,
+        org: Organisation,
+    ) -> None:
+        await create_account(session, org, name="Risky Co")
+        field = await client.post(
+            f"{API}/custom-fields",
+            headers=headers,
+            json={"key": "seats", "label": "Seats", "type": "number"},
+        )
+        assert field.status_code == 201, field.text
+        broken = await _create(
+            client,
+            headers,
+            name="Few seats",
+            condition={"kind": "compare", "field": "custom.seats", "op": "lt", "value": 5},
+        )
+        fine = await _create(client, headers)
+        assert broken["problem"] is None
+        deleted = await client.delete(f"{API}/custom-fields/{field.json()['id']}", headers=headers)
+        assert deleted.status_code == 204
+
+        listed = {
+            r["name"]: r["problem"]
+            for r in (await client.get(f"{API}/alert-rules", headers=headers)).json()
+        }
+        assert listed == {
+            "At risk": None,
+            "Few seats": "names a field that no longer exists: custom.seats",
+        }
+        one = await client.get(f"{API}/alert-rules/{broken['id']}", headers=headers)
+        assert one.json()["problem"] == listed["Few seats"]
+
+        # The live chain skips it quietly; a scheduled pass records the skip, and the other
+        # rule still fires.
+        await alerts.evaluate(session, org.id, trigger=EvaluationTrigger.LIVE)
+        await session.commit()
+        assert (
+            await client.get(f"{API}/alert-rules/{broken['id']}/evaluations", headers=headers)
+        ).json() == []
+        await _evaluate(session, org)
+        [skip] = (
+            await client.get(f"{API}/alert-rules/{broken['id']}/evaluations", headers=headers)
+        ).json()
+        assert (skip["problem"], skip["matched"], skip["fired"], skip["trigger"]) == (
+            listed["Few seats"],
+            0,
+            0,
+            "schedule",
+        )
+        ran = (
+            await client.get(f"{API}/alert-rules/{fine['id']}/evaluations", headers=headers)
+        ).json()
+        assert [(r["trigger"], r["problem"], r["fired"]) for r in ran] == [
+            ("schedule", None, 0),
+            ("live", None, 1),
+        ]
+
+        # Editing the condition to fields that exist clears the problem.
+        mended = await client.patch(
+            f"{API}/alert-rules/{broken['id']}", headers=headers, json={"condition": AT_RISK}
+        )
+        assert mended.status_code == 200 and mended.json()["problem"] is None, mended.text
+
+
 class TestBulkClose:
     async def test_by_ids_and_by_rule_closes_tasks_and_alerts_and_refuses_plain_alerts(
         self,
