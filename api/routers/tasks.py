@@ -93,11 +93,17 @@ async def list_task_groups(
         ),
     ],
     per_group: Annotated[int, Query(ge=1, le=200, description="Tasks listed per group")] = 50,
+    max_groups: Annotated[
+        int, Query(ge=1, le=500, description="Groups listed (each group is counted)")
+    ] = 100,
 ) -> TaskGroups:
     """The tasks the same filters list, in groups: each group's key, label and count, and its
-    first tasks (open ones first, by due day). A task with several tags is in each tag's
+    first tasks (open ones first, by due day), for the first `max_groups` groups in order
+    (`group_count` says how many there are). A task with several tags is in each tag's
     group."""
-    return await tasks.list_task_groups(session, actor, filters, group_by, per_group=per_group)
+    return await tasks.list_task_groups(
+        session, actor, filters, group_by, per_group=per_group, max_groups=max_groups
+    )
 
 
 @router.get(

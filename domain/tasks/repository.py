@@ -13,6 +13,7 @@ from sqlalchemy import (
     case,
     cast,
     delete,
+    false,
     func,
     literal_column,
     or_,
@@ -183,7 +184,7 @@ class TaskRepository:
         rows = await self.session.execute(stmt.order_by(*_LIST_ORDER).limit(limit).offset(offset))
         return list(rows), int(total or 0)
 
-    async def groups(
+    def _keyed(
         self,
         filters: TaskFilters,
         group_by: TaskGroupBy,
@@ -191,23 +192,34 @@ class TaskRepository:
         visible: Select[Any] | None,
         user_id: uuid.UUID | None,
         today: date,
-        per_group: int,
-    ) -> tuple[list[Any], list[Any], int]:
-        """The groups' keys, labels and counts (counted by the database), the first
-        `per_group` rows of each (each with its group's `group_key`), and how many tasks the
-        filters list. A task with several tags is in each of their groups."""
+    ) -> Any:
+        """The listed tasks' ids, each with its group's key and label and its place in the
+        group (a task with several tags once per tag)."""
         stmt, key, label = _grouped(
             self._filtered(filters, visible=visible, user_id=user_id, today=today),
             group_by,
             today,
         )
-        keyed = stmt.with_only_columns(
+        return stmt.with_only_columns(
             Task.id.label("task_id"),
             key.label("group_key"),
             label.label("group_label"),
             func.row_number().over(partition_by=key, order_by=_LIST_ORDER).label("position"),
             maintain_column_froms=False,
         ).subquery("keyed")
+
+    async def group_counts(
+        self,
+        filters: TaskFilters,
+        group_by: TaskGroupBy,
+        *,
+        visible: Select[Any] | None,
+        user_id: uuid.UUID | None,
+        today: date,
+    ) -> tuple[list[Any], int]:
+        """Every group's key, label and count (counted by the database), and how many tasks the
+        filters list (a task in two tag groups once)."""
+        keyed = self._keyed(filters, group_by, visible=visible, user_id=user_id, today=today)
         counts = await self.session.execute(
             select(keyed.c.group_key, func.min(keyed.c.group_label), func.count()).group_by(
                 keyed.c.group_key
@@ -216,14 +228,35 @@ class TaskRepository:
         total = await self.session.scalar(
             select(func.count(func.distinct(keyed.c.task_id))).select_from(keyed)
         )
+        return list(counts), int(total or 0)
+
+    async def group_rows(
+        self,
+        filters: TaskFilters,
+        group_by: TaskGroupBy,
+        keys: Sequence[str | None],
+        *,
+        visible: Select[Any] | None,
+        user_id: uuid.UUID | None,
+        today: date,
+        per_group: int,
+    ) -> list[Any]:
+        """The first `per_group` rows of each of the groups `keys` names, each with its
+        `group_key`."""
+        keyed = self._keyed(filters, group_by, visible=visible, user_id=user_id, today=today)
+        named = [k for k in keys if k is not None]
+        wanted = or_(
+            keyed.c.group_key.in_(named),
+            keyed.c.group_key.is_(None) if None in keys else false(),
+        )
         rows = await self.session.execute(
             self._rows(None, None)
             .add_columns(keyed.c.group_key)
             .join(keyed, keyed.c.task_id == Task.id)
-            .where(keyed.c.position <= per_group)
+            .where(keyed.c.position <= per_group, wanted)
             .order_by(keyed.c.group_key, keyed.c.position)
         )
-        return list(counts), list(rows), int(total or 0)
+        return list(rows)
 
     async def row(self, task_id: uuid.UUID) -> Any:
         return (await self.session.execute(self._rows(None, None).where(Task.id == task_id))).one()

@@ -178,4 +178,5 @@ class TaskGroup(BaseModel):
 class TaskGroups(BaseModel):
     group_by: TaskGroupBy
     total: int = Field(description="Tasks listed (a task with two tags counts once)")
+    group_count: int = Field(description="Groups in all, of which the first `max_groups` follow")
     groups: list[TaskGroup]

@@ -111,13 +111,23 @@ async def list_task_groups(
     group_by: TaskGroupBy,
     *,
     per_group: int,
+    max_groups: int,
 ) -> TaskGroups:
-    """The tasks `list_tasks` lists, grouped: each group's count and its first tasks."""
+    """The tasks `list_tasks` lists, grouped: every group's count, and the first `max_groups`
+    groups (in reading order) with their first tasks."""
     today = await org_today(session, actor.org_id)
-    counts, rows, total = await TaskRepository(session, actor.org_id).groups(
+    repo = TaskRepository(session, actor.org_id)
+    visible = await _visible(session, actor)
+    counts, total = await repo.group_counts(
+        filters, group_by, visible=visible, user_id=actor.user_id, today=today
+    )
+    groups = grouping.ordered(group_by, counts)
+    shown = groups[:max_groups]
+    rows = await repo.group_rows(
         filters,
         group_by,
-        visible=await _visible(session, actor),
+        [key for key, _, _ in shown],
+        visible=visible,
         user_id=actor.user_id,
         today=today,
         per_group=per_group,
@@ -128,9 +138,10 @@ async def list_task_groups(
     return TaskGroups(
         group_by=group_by,
         total=total,
+        group_count=len(groups),
         groups=[
             TaskGroup(key=key, label=label, count=count, items=items.get(key, []))
-            for key, label, count in grouping.ordered(group_by, counts)
+            for key, label, count in shown
         ],
     )
 

@@ -280,6 +280,14 @@ class TestGroups:
             "open": ("Open", 1, ["Late"])
         }
         assert list(await _groups(client, headers, "type")) == ["regular"]
+        # Every group is counted; only the first `max_groups` come with their tasks.
+        few = await client.get(
+            f"{API}/tasks/groups", headers=headers, params={"group_by": "due", "max_groups": 2}
+        )
+        assert (few.json()["group_count"], [g["key"] for g in few.json()["groups"]]) == (
+            5,
+            ["overdue", "today"],
+        )
         assert_problem(
             await client.get(f"{API}/tasks/groups", headers=headers, params={"group_by": "x"}),
             422,

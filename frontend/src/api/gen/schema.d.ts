@@ -3152,7 +3152,8 @@ export interface paths {
         /**
          * List Task Groups
          * @description The tasks the same filters list, in groups: each group's key, label and count, and its
-         *     first tasks (open ones first, by due day). A task with several tags is in each tag's
+         *     first tasks (open ones first, by due day), for the first `max_groups` groups in order
+         *     (`group_count` says how many there are). A task with several tags is in each tag's
          *     group.
          */
         get: operations["listTaskGroups"];
@@ -9123,6 +9124,11 @@ export interface components {
         /** TaskGroups */
         TaskGroups: {
             group_by: components["schemas"]["TaskGroupBy"];
+            /**
+             * Group Count
+             * @description Groups in all, of which the first `max_groups` follow
+             */
+            group_count: number;
             /** Groups */
             groups: components["schemas"]["TaskGroup"][];
             /**
@@ -20051,6 +20057,8 @@ export interface operations {
                 group_by: components["schemas"]["TaskGroupBy"];
                 /** @description Tasks listed per group */
                 per_group?: number;
+                /** @description Groups listed (each group is counted) */
+                max_groups?: number;
                 /** @description mine, team (tasks of the users you manage) or overdue */
                 view?: components["schemas"]["TaskView"] | null;
                 account_id?: string | null;

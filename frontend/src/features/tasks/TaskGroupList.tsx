@@ -38,6 +38,11 @@ export function TaskGroupList({ groups }: { groups: TaskGroups }) {
           </Stack>
         );
       })}
+      {groups.group_count > groups.groups.length && (
+        <Text size="sm" c="dimmed">
+          Showing the first {groups.groups.length} of {groups.group_count} groups.
+        </Text>
+      )}
     </Stack>
   );
 }

@@ -79,6 +79,7 @@ function renderPage(views: TaskViewRead[]) {
       return json({
         group_by: "due",
         total: 3,
+        group_count: 2,
         groups: [
           { key: "overdue", label: "Overdue", count: 2, items: [task("t1", "Late call", "2026-11-01")] },
           { key: "no_date", label: "No due date", count: 1, items: [task("t2", "Someday", null)] },
