@@ -57,19 +57,23 @@ export function TasksPage() {
     setDefaultApplied(true);
   }, [views.data, defaultApplied]);
 
+  // Whatever the user picks first wins over a default view that arrives later.
   const change = (patch: Partial<TaskPageState>) => {
     setState((s) => ({ ...s, ...patch }));
     setOffset(0);
+    setDefaultApplied(true);
   };
   const open = (view: TaskViewRead) => {
     setState(stateOfView(view));
     setViewId(view.id);
     setOffset(0);
+    setDefaultApplied(true);
   };
   const openBuiltIn = (tab: TaskTab) => {
     setState(builtIn(tab));
     setViewId(null);
     setOffset(0);
+    setDefaultApplied(true);
   };
 
   const query = taskListQuery(state, { limit: PAGE, offset });
@@ -113,7 +117,8 @@ export function TasksPage() {
         onDeleted={() => openBuiltIn("mine")}
       />
       <Group>
-        <SegmentedControl value={state.tab} onChange={(v) => change({ tab: v as TaskTab })} data={TABS} data-testid="tasks-tab" />
+        {/* The built-in views: picking one leaves a saved view and its filters. */}
+        <SegmentedControl value={state.tab} onChange={(v) => openBuiltIn(v as TaskTab)} data={TABS} data-testid="tasks-tab" />
         {state.tab === "account" && <AccountPicker placeholder="Account" value={state.accountId} onChange={(accountId) => change({ accountId })} w={260} />}
       </Group>
       <Group gap="xs">
