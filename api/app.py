@@ -43,6 +43,7 @@ from api.routers import (
     segment,
     setup,
     system,
+    task_views,
     tasks,
     usage,
     users,
@@ -131,6 +132,7 @@ def create_app(settings: Settings | None = None, *, serve_spa: bool = True) -> F
         tasks,
         reports,
         notifications,
+        task_views,
         freshness,
         audit,
     ):

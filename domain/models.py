@@ -50,7 +50,7 @@ from domain.revenue.models import (
     Subscription,
     SubscriptionItem,
 )
-from domain.tasks.models import Task
+from domain.tasks.models import SavedTaskView, Task, TaskViewDefault
 from domain.usage.models import (
     Contact,
     ContactAccount,
@@ -114,11 +114,13 @@ __all__ = [
     "RecoveryCode",
     "RefreshToken",
     "Role",
+    "SavedTaskView",
     "StagePeriod",
     "StatusUpdate",
     "Subscription",
     "SubscriptionItem",
     "Task",
+    "TaskViewDefault",
     "Ticket",
     "Tier",
     "UsageDailyAccount",

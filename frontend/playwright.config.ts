@@ -42,8 +42,8 @@ export default defineConfig({
       use: { baseURL: process.env.E2E_FIRST_RUN_URL ?? "http://127.0.0.1:8100" },
     },
     { name: "setup", testMatch: /global\.setup\.ts/ },
-    { name: "chromium", testMatch: /.*\.spec\.ts/, testIgnore: /first-run\.spec\.ts|(account-(workspace|import|bulk|financials|assignment|metrics|usage|activity)|health|alerts|alert-tasks)\.spec\.ts/, dependencies: ["setup"] },
+    { name: "chromium", testMatch: /.*\.spec\.ts/, testIgnore: /first-run\.spec\.ts|(account-(workspace|import|bulk|financials|assignment|metrics|usage|activity)|health|alerts|alert-tasks|task-views)\.spec\.ts/, dependencies: ["setup"] },
     // Creates, edits and churns accounts: after the specs that count the demo organisation's accounts.
-    { name: "workspace", testMatch: /(account-(workspace|import|bulk|financials|assignment|metrics|usage|activity)|health|alerts|alert-tasks)\.spec\.ts/, dependencies: ["chromium"] },
+    { name: "workspace", testMatch: /(account-(workspace|import|bulk|financials|assignment|metrics|usage|activity)|health|alerts|alert-tasks|task-views)\.spec\.ts/, dependencies: ["chromium"] },
   ],
 });

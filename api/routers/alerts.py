@@ -10,6 +10,7 @@ from domain.alerts import service as alerts
 from domain.alerts.models import AlertStatus, AlertType
 from domain.alerts.schemas import (
     AccountRuleVerdict,
+    AlertBulkClose,
     AlertEvaluationRead,
     AlertFilters,
     AlertPreviewRead,
@@ -223,6 +224,17 @@ async def bulk_delete_alerts(data: AlertSelection, actor: ApiActor, session: Ses
     """Delete the alerts given, or every alert a rule has made, on the accounts you may see,
     as if they never existed."""
     return await alerts.bulk_delete(session, actor, data)
+
+
+@router.post("/alerts/bulk-close", response_model=BulkResult, responses=problem(401, 404, 409, 422))
+async def bulk_close_alert_tasks(
+    data: AlertBulkClose, actor: ApiActor, session: Session
+) -> BulkResult:
+    """Close with one outcome the open alert tasks among the alerts given, or every open alert
+    task of a rule, on the accounts you may see; each task and its alert are closed now, by
+    you. Naming a plain alert refuses the whole request with a 409 that lists them (plain
+    alerts are dismissed); alert tasks already closed are passed over."""
+    return await alerts.bulk_close(session, actor, data)
 
 
 @router.post(

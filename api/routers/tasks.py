@@ -2,6 +2,7 @@ import uuid
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Response, status
+from pydantic import StringConstraints
 
 from api.deps import ApiActor, Session
 from api.errors import problem
@@ -9,12 +10,14 @@ from api.params import Limit, Offset
 from domain.common.pagination import Page
 from domain.common.types import Day
 from domain.tasks import service as tasks
-from domain.tasks.models import TaskPriority, TaskStatus, TaskType
+from domain.tasks.models import TaskGroupBy, TaskPriority, TaskStatus, TaskType
 from domain.tasks.schemas import (
+    DueWindow,
     TaskClose,
     TaskCreate,
     TaskDetail,
     TaskFilters,
+    TaskGroups,
     TaskRead,
     TaskUpdate,
     TaskView,
@@ -35,7 +38,14 @@ def _filters(
     status: TaskStatus | None = None,
     type: TaskType | None = None,
     priority: TaskPriority | None = None,
-    tag: Annotated[str | None, Query(max_length=64)] = None,
+    tag: Annotated[
+        list[Annotated[str, StringConstraints(max_length=64)]] | None,
+        Query(max_length=20, description="Any of these tags (repeat the parameter)"),
+    ] = None,
+    due: Annotated[
+        DueWindow | None,
+        Query(description="overdue, today, next_7_days, next_30_days (from today) or no_date"),
+    ] = None,
     due_before: Day | None = None,
     top_level: Annotated[bool, Query(description="Leave sub-tasks out")] = False,
 ) -> TaskFilters:
@@ -46,7 +56,8 @@ def _filters(
         status=status,
         type=type,
         priority=priority,
-        tag=tag,
+        tags=tuple(tag or ()),
+        due=due,
         due_before=due_before,
         top_level=top_level,
     )
@@ -67,6 +78,32 @@ async def list_tasks(
     """Tasks on the accounts you may see and the tasks you own: open ones first, by due day."""
     paged = await tasks.list_tasks(session, actor, filters, limit=limit, offset=offset)
     return Page[TaskRead].model_validate(paged)
+
+
+@router.get("/groups", response_model=TaskGroups, responses=problem(401, 422))
+async def list_task_groups(
+    actor: ApiActor,
+    session: Session,
+    filters: TaskQuery,
+    group_by: Annotated[
+        TaskGroupBy,
+        Query(
+            description="owner, account, due (overdue, today, this week, later, no date), "
+            "priority, type, tag or status"
+        ),
+    ],
+    per_group: Annotated[int, Query(ge=1, le=200, description="Tasks listed per group")] = 50,
+    max_groups: Annotated[
+        int, Query(ge=1, le=500, description="Groups listed (each group is counted)")
+    ] = 100,
+) -> TaskGroups:
+    """The tasks the same filters list, in groups: each group's key, label and count, and its
+    first tasks (open ones first, by due day), for the first `max_groups` groups in order
+    (`group_count` says how many there are). A task with several tags is in each tag's
+    group."""
+    return await tasks.list_task_groups(
+        session, actor, filters, group_by, per_group=per_group, max_groups=max_groups
+    )
 
 
 @router.get(

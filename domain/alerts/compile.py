@@ -103,3 +103,18 @@ def compile_rule(
         values = values.op("||", return_type=JSONB)(call)
     matches = func.coalesce(compile_condition(condition, fields, today=today), false())
     return CompiledRule(matches=matches, values=values)
+
+
+def rule_problem(
+    condition: Condition, fields: Mapping[str, FieldDef], *, today: dt.date
+) -> str | None:
+    """Why a stored rule's condition no longer compiles (a field it names was deleted, a value
+    no longer fits its field), in a line for the rules table; None while it compiles."""
+    gone = [k for k in field_keys(condition) if k not in fields]
+    if gone:
+        return f"names a field that no longer exists: {', '.join(gone)}"
+    try:
+        compile_rule(condition, fields, today=today)
+    except InvalidFilter as exc:
+        return exc.detail
+    return None

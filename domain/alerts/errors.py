@@ -54,3 +54,8 @@ class AssigneeNotFound(Conflict):
 class RecipientNotFound(RuleViolation):
     code = "alert_recipient_not_found"
     title = "A user the rule notifies is not an active user of the organisation"
+
+
+class PlainAlertsSelected(Conflict):
+    code = "plain_alerts_selected"
+    title = "Plain alerts are dismissed, not closed with an outcome"

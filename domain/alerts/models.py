@@ -157,3 +157,6 @@ class AlertEvaluation(IdMixin, Base):
     held_by_delay: Mapped[int]
     held_by_never_retrigger: Mapped[int]
     excluded_churned: Mapped[int]
+    # Set when the rule was not evaluated: its stored condition no longer compiles (a field or
+    # metric it names was deleted); the counts are then all zero.
+    problem: Mapped[str | None] = mapped_column(Text)

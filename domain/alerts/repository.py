@@ -724,6 +724,50 @@ class AlertRepository:
         )
         return int(result.rowcount)  # type: ignore[attr-defined]  # CursorResult of a DML
 
+    async def plain_alerts(
+        self, alert_ids: Sequence[uuid.UUID], *, visible: Select[Any] | None
+    ) -> list[uuid.UUID]:
+        """Those of the alerts the caller sees that are not alert tasks."""
+        rows = await self.session.scalars(
+            select(Alert.id)
+            .where(*self._selected(alert_ids, None, visible), ~_has_task(Alert.id))
+            .order_by(Alert.fired_at, Alert.id)
+        )
+        return list(rows)
+
+    async def close_tasks(
+        self,
+        *,
+        alert_ids: Sequence[uuid.UUID] | None,
+        rule_id: uuid.UUID | None,
+        visible: Select[Any] | None,
+        outcome: str,
+        by: uuid.UUID | None,
+        now: datetime,
+    ) -> int:
+        """The open alert tasks of the selected alerts closed with `outcome`, and their alerts
+        with them, in one statement however many."""
+        selected = select(Alert.id).where(*self._selected(alert_ids, rule_id, visible))
+        closed = (
+            update(Task)
+            .where(
+                Task.org_id == self.org_id,
+                Task.alert_id.in_(selected),
+                Task.playbook_step_id.is_(None),
+                Task.status == str(TaskStatus.OPEN),
+            )
+            .values(status=str(TaskStatus.CLOSED), outcome=outcome, closed_at=now, closed_by=by)
+            .returning(Task.alert_id)
+            .cte("closed")
+        )
+        result = await self.session.execute(
+            update(Alert)
+            .where(Alert.org_id == self.org_id, Alert.id.in_(select(closed.c.alert_id)))
+            .values(status=str(AlertStatus.CLOSED), closed_at=now)
+            .execution_options(synchronize_session=False)
+        )
+        return int(result.rowcount)  # type: ignore[attr-defined]  # CursorResult of a DML
+
     async def delete(
         self,
         *,

@@ -136,6 +136,11 @@ class AlertRuleRead(BaseModel):
     updated_at: datetime
     last_triggered_at: datetime | None = Field(description="When it last opened an alert")
     triggers_last_30_days: int = Field(description="Alerts it opened in the last 30 days")
+    problem: str | None = Field(
+        description="Why it is not evaluated: its condition no longer compiles (a field or "
+        "metric it names was deleted); null: it is fine",
+        examples=["names a field that no longer exists: custom.seats"],
+    )
 
 
 class AlertEvaluationRead(BaseModel):
@@ -152,6 +157,10 @@ class AlertEvaluationRead(BaseModel):
     held_by_delay: int = Field(description="Matched, but within the retrigger delay")
     held_by_never_retrigger: int = Field(description="Matched, but fired once already")
     excluded_churned: int = Field(description="Matched, but churned and not included")
+    problem: str | None = Field(
+        description="Set when the rule was skipped, not evaluated: why its condition no longer "
+        "compiles (the counts are then zero)"
+    )
 
 
 class RuleRunQueued(BaseModel):
@@ -199,6 +208,13 @@ class AlertSelection(RequestModel):
         if (self.alert_ids is None) == (self.rule_id is None):
             raise ValueError("give either alert_ids or rule_id")
         return self
+
+
+class AlertBulkClose(AlertSelection):
+    """Alert tasks by their alerts' ids, or every open alert task of a rule, closed with one
+    outcome."""
+
+    outcome: TaskOutcome = Field(examples=[TaskOutcome.SUCCESSFUL])
 
 
 class BulkResult(BaseModel):

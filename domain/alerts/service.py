@@ -5,7 +5,7 @@ and deleted, within the accounts the caller may see; playbooks kept."""
 
 import logging
 import uuid
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 from typing import Any
 
@@ -15,7 +15,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain.accounts import service as accounts
 from domain.accounts.fields import HEALTH_PREFIX
-from domain.alerts.compile import CompiledRule, check_fields, compile_rule, read_by_join
+from domain.alerts.compile import (
+    CompiledRule,
+    check_fields,
+    compile_rule,
+    read_by_join,
+    rule_problem,
+)
 from domain.alerts.errors import (
     AlertAlreadyTask,
     AlertDismissed,
@@ -24,6 +30,7 @@ from domain.alerts.errors import (
     AlertRuleNameTaken,
     AlertRuleNotFound,
     AssigneeNotFound,
+    PlainAlertsSelected,
     PlaybookNameTaken,
     PlaybookNotFound,
     RecipientNotFound,
@@ -51,6 +58,7 @@ from domain.alerts.repository import prune_evaluations as _prune_evaluations
 from domain.alerts.retrigger import Held
 from domain.alerts.schemas import (
     AccountRuleVerdict,
+    AlertBulkClose,
     AlertEvaluationRead,
     AlertFilters,
     AlertPreviewRead,
@@ -75,7 +83,6 @@ from domain.common import clock
 from domain.common.jobs import enqueue
 from domain.common.pagination import Paged
 from domain.filters.compile import FieldDef
-from domain.filters.errors import InvalidFilter
 from domain.filters.schemas import Condition
 from domain.health.models import AccountHealth
 from domain.metrics.models import AccountMetricValues
@@ -94,6 +101,8 @@ TRIGGER_DAYS = 30
 # How long each rule's evaluation history is kept.
 EVALUATIONS_KEPT_DAYS = 30
 PREVIEW_ACCOUNTS = 200
+# Plain alerts a refused bulk close names.
+PLAIN_ALERTS_LISTED = 20
 # Rules evaluated together, reading the accounts once (repository.AlertRepository.evaluate).
 RULES_PER_STATEMENT = 100
 _CONDITION: TypeAdapter[Condition] = TypeAdapter(Condition)
@@ -184,16 +193,22 @@ async def _rule(repo: AlertRepository, rule_id: uuid.UUID) -> AlertRule:
     return rule
 
 
-async def _reads(repo: AlertRepository, rules: list[AlertRule]) -> list[AlertRuleRead]:
-    triggers = await repo.triggers(
-        [r.id for r in rules], since=clock.now() - timedelta(days=TRIGGER_DAYS)
-    )
+async def _reads(
+    session: AsyncSession, repo: AlertRepository, rules: list[AlertRule]
+) -> list[AlertRuleRead]:
+    now = clock.now()
+    triggers = await repo.triggers([r.id for r in rules], since=now - timedelta(days=TRIGGER_DAYS))
+    fields = await _fields(session, repo.org_id)
+    today = await org_today(session, repo.org_id, now=now)
     return [
         AlertRuleRead.model_validate(
             {
                 **{k: getattr(r, k) for k in AlertRuleRead.model_fields if hasattr(r, k)},
                 "last_triggered_at": triggers.get(r.id, (None, 0))[0],
                 "triggers_last_30_days": triggers.get(r.id, (None, 0))[1],
+                "problem": rule_problem(
+                    _CONDITION.validate_python(r.condition), fields, today=today
+                ),
             }
         )
         for r in rules
@@ -202,12 +217,12 @@ async def _reads(repo: AlertRepository, rules: list[AlertRule]) -> list[AlertRul
 
 async def list_rules(session: AsyncSession, actor: Actor) -> list[AlertRuleRead]:
     repo = AlertRepository(session, actor.org_id)
-    return await _reads(repo, await repo.rules())
+    return await _reads(session, repo, await repo.rules())
 
 
 async def get_rule(session: AsyncSession, actor: Actor, rule_id: uuid.UUID) -> AlertRuleRead:
     repo = AlertRepository(session, actor.org_id)
-    (read,) = await _reads(repo, [await _rule(repo, rule_id)])
+    (read,) = await _reads(session, repo, [await _rule(repo, rule_id)])
     return read
 
 
@@ -288,9 +303,11 @@ async def run_now(session: AsyncSession, actor: Actor, rule_id: uuid.UUID) -> Ru
 
 @dataclass(frozen=True)
 class Plan:
-    """The organisation's active rules compiled once (the live chain shares it per run)."""
+    """The organisation's active rules compiled once (the live chain shares it per run), and
+    those whose stored condition no longer compiles, with the problem."""
 
     rules: list[tuple[AlertRule, CompiledRule]]
+    broken: list[tuple[AlertRule, str]] = field(default_factory=list)
 
 
 async def plan(
@@ -301,7 +318,8 @@ async def plan(
     rule_id: uuid.UUID | None = None,
 ) -> Plan:
     """The active rules (or the one rule) compiled; a stored rule whose condition no longer
-    compiles (a metric since deleted) is left out and logged, not allowed to stop the others."""
+    compiles (a metric since deleted) is set aside with its problem, not allowed to stop the
+    others."""
     repo = AlertRepository(session, org_id)
     if rule_id is not None:
         rule = await repo.rule(rule_id)
@@ -311,16 +329,17 @@ async def plan(
     if not rules:
         return Plan([])
     fields = await _fields(session, org_id)
-    compiled = []
+    today = await org_today(session, org_id, now=now)
+    compiled, broken = [], []
     for rule in rules:
-        try:
-            condition = _CONDITION.validate_python(rule.condition)
-            compiled.append(
-                (rule, await _compiled(session, org_id, condition, now=now, fields=fields))
-            )
-        except InvalidFilter as exc:
-            log.warning("alert rule %s is not evaluated: %s", rule.id, exc.detail)
-    return Plan(compiled)
+        condition = _CONDITION.validate_python(rule.condition)
+        problem = rule_problem(condition, fields, today=today)
+        if problem is None:
+            compiled.append((rule, compile_rule(condition, fields, today=today)))
+        else:
+            log.warning("alert rule %s is not evaluated: %s", rule.id, problem)
+            broken.append((rule, problem))
+    return Plan(compiled, broken)
 
 
 async def evaluate(
@@ -365,6 +384,12 @@ async def evaluate(
             # The alerts just opened carry this evaluation's `now`: one statement notifies
             # their owners and recipients.
             await notifications.notify_alerts(session, org_id, fired_by, fired_at=now)
+    # A rule skipped as broken leaves a line in its history (not on every live run: the rules
+    # table shows the problem meanwhile).
+    if trigger is not EvaluationTrigger.LIVE:
+        for rule, problem in plan_.broken:
+            nothing = Counts(matched=0, fired=0, held=dict.fromkeys(Held, 0))
+            repo.add_evaluation(_evaluation(rule, nothing, trigger, now, accounts_, problem))
     return fired
 
 
@@ -374,6 +399,7 @@ def _evaluation(
     trigger: EvaluationTrigger,
     now: datetime,
     accounts_: list[uuid.UUID] | None,
+    problem: str | None = None,
 ) -> AlertEvaluation:
     return AlertEvaluation(
         id=uuid.uuid4(),
@@ -387,6 +413,7 @@ def _evaluation(
         held_by_delay=counts.held[Held.RETRIGGER_DELAY],
         held_by_never_retrigger=counts.held[Held.NEVER_RETRIGGER],
         excluded_churned=counts.held[Held.CHURNED_EXCLUDED],
+        problem=problem,
     )
 
 
@@ -618,6 +645,46 @@ async def bulk_delete(session: AsyncSession, actor: Actor, selection: AlertSelec
         alert_ids=selection.alert_ids,
         rule_id=selection.rule_id,
         visible=await _visible(session, actor),
+    )
+    return BulkResult(count=count)
+
+
+async def bulk_close(session: AsyncSession, actor: Actor, data: AlertBulkClose) -> BulkResult:
+    """The open alert tasks among the selected alerts the caller may see, closed with the
+    outcome (task and alert alike, closed now by the caller). Named plain alerts refuse the
+    whole request (409, listing them): they are dismissed instead. A rule's selection takes
+    its alert tasks only. Closed tasks and ids not seen are passed over."""
+    await _selection_rule(session, actor, data)
+    repo = AlertRepository(session, actor.org_id)
+    visible = await _visible(session, actor)
+    if data.alert_ids is not None:
+        plain = await repo.plain_alerts(data.alert_ids, visible=visible)
+        if plain:
+            shown = ", ".join(str(a) for a in plain[:PLAIN_ALERTS_LISTED])
+            more = (
+                f" and {len(plain) - PLAIN_ALERTS_LISTED} more"
+                if len(plain) > PLAIN_ALERTS_LISTED
+                else ""
+            )
+            raise PlainAlertsSelected(
+                f"{len(plain)} of the selected alerts are plain alerts, to be dismissed "
+                f"instead: {shown}{more}"
+            )
+    count = await repo.close_tasks(
+        alert_ids=data.alert_ids,
+        rule_id=data.rule_id,
+        visible=visible,
+        outcome=str(data.outcome),
+        by=actor.user_id,
+        now=clock.now(),
+    )
+    audit.record_for(
+        session,
+        actor,
+        "alert.bulk_closed",
+        "alert_rule" if data.rule_id is not None else "alert",
+        data.rule_id,
+        after={**data.model_dump(mode="json"), "closed": count},
     )
     return BulkResult(count=count)
 

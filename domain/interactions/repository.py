@@ -43,6 +43,7 @@ from domain.common.bulk_sql import among
 from domain.interactions.models import Interaction, InteractionType, Note, Ticket
 from domain.interactions.schemas import TimelineKind
 from domain.orgs.models import Organisation
+from domain.tasks.models import Task
 from domain.users.models import User
 
 # How many of the newest interactions and of the newest notes a listing without words shows
@@ -335,6 +336,14 @@ def _user_name(user_id: Any) -> Any:
     return select(User.full_name).where(User.id == user_id).correlate_except(User).scalar_subquery()
 
 
+def _task_owner_and_due() -> Any:
+    return func.concat_ws(
+        " · ",
+        func.coalesce("Owner: " + _user_name(Task.owner_id), "No owner"),
+        "Due " + cast(Task.due_on, Text),
+    )
+
+
 def _timeline_branches(
     org_id: uuid.UUID, account_ids: list[uuid.UUID]
 ) -> dict[TimelineKind, Callable[[], Any]]:
@@ -471,6 +480,27 @@ def _timeline_branches(
             .join(AlertRule, AlertRule.id == Alert.rule_id)
             .where(of(Alert), Alert.dismissed_at.is_not(None))
         ),
+        # A task as long as it exists: a deleted one leaves the timeline with its sub-tasks.
+        TimelineKind.TASK: lambda: _timeline_item(
+            TimelineKind.TASK,
+            Task,
+            Task.created_at,
+            "Task: " + Task.title,
+            _task_owner_and_due(),
+            Task.created_by,
+        ).where(of(Task)),
+        TimelineKind.TASK_CLOSED: lambda: _timeline_item(
+            TimelineKind.TASK_CLOSED,
+            Task,
+            Task.closed_at,
+            "Task closed: " + Task.title,
+            func.concat_ws(
+                " · ",
+                "Outcome: " + func.replace(Task.outcome, "_", " "),
+                _task_owner_and_due(),
+            ),
+            Task.closed_by,
+        ).where(of(Task), Task.closed_at.is_not(None)),
     }
 
 

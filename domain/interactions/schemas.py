@@ -203,6 +203,8 @@ class TimelineKind(StrEnum):
     REACTIVATION = "reactivation"
     ALERT = "alert"
     ALERT_DISMISSED = "alert_dismissed"
+    TASK = "task"
+    TASK_CLOSED = "task_closed"
 
 
 class TimelineItem(BaseModel):

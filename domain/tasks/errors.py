@@ -34,3 +34,8 @@ class OwnerNotFound(Conflict):
 class ParentTaskNotFound(Conflict):
     code = "parent_task_not_found"
     title = "The parent task is not a task on this account"
+
+
+class TaskViewNotFound(NotFound):
+    code = "task_view_not_found"
+    title = "Task view not found"

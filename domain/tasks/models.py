@@ -11,9 +11,10 @@
 import uuid
 from datetime import date, datetime
 from enum import StrEnum
+from typing import Any
 
 from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint, text
-from sqlalchemy.dialects.postgresql import ARRAY
+from sqlalchemy.dialects.postgresql import ARRAY, JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
 from domain.common.base import Base, IdMixin, TimestampMixin
@@ -83,4 +84,46 @@ class Task(IdMixin, TimestampMixin, Base):
     closed_by: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     created_by: Mapped[uuid.UUID | None] = mapped_column(
         ForeignKey("users.id", ondelete="SET NULL")
+    )
+
+
+class TaskGroupBy(StrEnum):
+    """How the task list is grouped."""
+
+    OWNER = "owner"
+    ACCOUNT = "account"
+    DUE = "due"
+    PRIORITY = "priority"
+    TYPE = "type"
+    TAG = "tag"
+    STATUS = "status"
+
+
+class SavedTaskView(IdMixin, TimestampMixin, Base):
+    """A saved task list: filters and a grouping; personal, or shared with the organisation
+    (as the account list's views are)."""
+
+    __tablename__ = "task_views"
+
+    org_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("organisations.id", ondelete="CASCADE"))
+    owner_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    name: Mapped[str] = mapped_column(String(200))
+    is_shared: Mapped[bool] = mapped_column(default=False)
+    # domain/tasks/schemas.py TaskViewFilters as JSON.
+    filters: Mapped[dict[str, Any]] = mapped_column(JSONB)
+    group_by: Mapped[str | None] = mapped_column(String(16))
+
+
+class TaskViewDefault(Base):
+    """The view a user's Tasks page opens with: one per user, any view they see (a shared view
+    is the default of many users). Gone with the view."""
+
+    __tablename__ = "task_view_defaults"
+
+    user_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), primary_key=True
+    )
+    org_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("organisations.id", ondelete="CASCADE"))
+    view_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("task_views.id", ondelete="CASCADE"), index=True
     )

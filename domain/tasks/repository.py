@@ -1,19 +1,99 @@
 import uuid
 from collections.abc import Sequence
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, and_, delete, func, or_, select, update
+from sqlalchemy import (
+    ARRAY,
+    ColumnElement,
+    Select,
+    String,
+    Text,
+    and_,
+    case,
+    cast,
+    delete,
+    false,
+    func,
+    literal_column,
+    or_,
+    select,
+    true,
+    update,
+)
+from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
 from domain.accounts.models import Account
 from domain.alerts.models import Alert, AlertStatus
-from domain.tasks.models import Task, TaskStatus
-from domain.tasks.schemas import TaskFilters, TaskView
+from domain.tasks.models import SavedTaskView, Task, TaskGroupBy, TaskStatus, TaskViewDefault
+from domain.tasks.schemas import DueBucket, DueWindow, TaskFilters, TaskView
 from domain.users.models import User, UserStatus
 
 OPEN = str(TaskStatus.OPEN)
+
+
+# Open first, by due day (none last), oldest first.
+_LIST_ORDER = (Task.status.desc(), Task.due_on.asc().nulls_last(), Task.created_at, Task.id)
+
+
+def _due_window(due: DueWindow, today: date) -> ColumnElement[bool]:
+    match due:
+        case DueWindow.OVERDUE:
+            return and_(Task.status == OPEN, Task.due_on < today)
+        case DueWindow.TODAY:
+            return Task.due_on == today
+        case DueWindow.NEXT_7_DAYS:
+            return Task.due_on.between(today, today + timedelta(days=7))
+        case DueWindow.NEXT_30_DAYS:
+            return Task.due_on.between(today, today + timedelta(days=30))
+        case DueWindow.NO_DATE:
+            return Task.due_on.is_(None)
+
+
+def due_bucket(today: date) -> ColumnElement[str]:
+    """Overdue (due before today), today, this week (the next seven days), later, no date."""
+    return case(
+        (Task.due_on.is_(None), str(DueBucket.NO_DATE)),
+        (Task.due_on < today, str(DueBucket.OVERDUE)),
+        (Task.due_on == today, str(DueBucket.TODAY)),
+        (Task.due_on <= today + timedelta(days=7), str(DueBucket.THIS_WEEK)),
+        else_=str(DueBucket.LATER),
+    )
+
+
+def _grouped(stmt: Select[Any], group_by: TaskGroupBy, today: date) -> tuple[Select[Any], Any, Any]:
+    """The statement (joined to what the grouping needs), the group's key and its label: the
+    owner's or account's name, else the key itself (the service orders and words them)."""
+    match group_by:
+        case TaskGroupBy.OWNER:
+            return stmt, cast(Task.owner_id, Text), User.full_name
+        case TaskGroupBy.ACCOUNT:
+            return stmt, cast(Task.account_id, Text), Account.name
+        case TaskGroupBy.DUE:
+            bucket = due_bucket(today)
+            return stmt, bucket, bucket
+        case TaskGroupBy.TAG:
+            # A row per tag; a task without tags once, with no tag (NULL).
+            tags = (
+                func.unnest(
+                    case(
+                        (func.cardinality(Task.tags) > 0, Task.tags),
+                        else_=literal_column("ARRAY[NULL]::varchar[]"),
+                    )
+                )
+                .table_valued("tag")
+                .render_derived(name="task_tags")
+                .lateral()
+            )
+            return stmt.join(tags, true()), tags.c.tag, tags.c.tag
+    column = {
+        TaskGroupBy.PRIORITY: Task.priority,
+        TaskGroupBy.TYPE: Task.type,
+        TaskGroupBy.STATUS: Task.status,
+    }[group_by]
+    return stmt, column, column
 
 
 class TaskRepository:
@@ -53,16 +133,14 @@ class TaskRepository:
             .where(*self._visible(visible, user_id))
         )
 
-    async def page(
+    def _filtered(
         self,
         filters: TaskFilters,
         *,
         visible: Select[Any] | None,
         user_id: uuid.UUID | None,
         today: date,
-        limit: int,
-        offset: int,
-    ) -> tuple[list[Any], int]:
+    ) -> Select[Any]:
         stmt = self._rows(visible, user_id)
         if filters.view is TaskView.MINE:
             stmt = stmt.where(Task.owner_id == user_id)
@@ -81,21 +159,104 @@ class TaskRepository:
             stmt = stmt.where(Task.type == str(filters.type))
         if filters.priority is not None:
             stmt = stmt.where(Task.priority == str(filters.priority))
-        if filters.tag is not None:
-            stmt = stmt.where(Task.tags.any_() == filters.tag)
+        if filters.tags:
+            stmt = stmt.where(Task.tags.overlap(cast(list(filters.tags), ARRAY(String(64)))))
+        if filters.due is not None:
+            stmt = stmt.where(_due_window(filters.due, today))
         if filters.due_before is not None:
             stmt = stmt.where(Task.due_on < filters.due_before)
         if filters.top_level:
             stmt = stmt.where(Task.parent_id.is_(None))
+        return stmt
+
+    async def page(
+        self,
+        filters: TaskFilters,
+        *,
+        visible: Select[Any] | None,
+        user_id: uuid.UUID | None,
+        today: date,
+        limit: int,
+        offset: int,
+    ) -> tuple[list[Any], int]:
+        stmt = self._filtered(filters, visible=visible, user_id=user_id, today=today)
         total = await self.session.scalar(select(func.count()).select_from(stmt.subquery()))
-        rows = await self.session.execute(
-            stmt.order_by(
-                Task.status.desc(), Task.due_on.asc().nulls_last(), Task.created_at, Task.id
-            )
-            .limit(limit)
-            .offset(offset)
-        )
+        rows = await self.session.execute(stmt.order_by(*_LIST_ORDER).limit(limit).offset(offset))
         return list(rows), int(total or 0)
+
+    def _keyed(
+        self,
+        filters: TaskFilters,
+        group_by: TaskGroupBy,
+        *,
+        visible: Select[Any] | None,
+        user_id: uuid.UUID | None,
+        today: date,
+    ) -> Any:
+        """The listed tasks' ids, each with its group's key and label and its place in the
+        group (a task with several tags once per tag)."""
+        stmt, key, label = _grouped(
+            self._filtered(filters, visible=visible, user_id=user_id, today=today),
+            group_by,
+            today,
+        )
+        return stmt.with_only_columns(
+            Task.id.label("task_id"),
+            key.label("group_key"),
+            label.label("group_label"),
+            func.row_number().over(partition_by=key, order_by=_LIST_ORDER).label("position"),
+            maintain_column_froms=False,
+        ).subquery("keyed")
+
+    async def group_counts(
+        self,
+        filters: TaskFilters,
+        group_by: TaskGroupBy,
+        *,
+        visible: Select[Any] | None,
+        user_id: uuid.UUID | None,
+        today: date,
+    ) -> tuple[list[Any], int]:
+        """Every group's key, label and count (counted by the database), and how many tasks the
+        filters list (a task in two tag groups once)."""
+        keyed = self._keyed(filters, group_by, visible=visible, user_id=user_id, today=today)
+        counts = await self.session.execute(
+            select(keyed.c.group_key, func.min(keyed.c.group_label), func.count()).group_by(
+                keyed.c.group_key
+            )
+        )
+        total = await self.session.scalar(
+            select(func.count(func.distinct(keyed.c.task_id))).select_from(keyed)
+        )
+        return list(counts), int(total or 0)
+
+    async def group_rows(
+        self,
+        filters: TaskFilters,
+        group_by: TaskGroupBy,
+        keys: Sequence[str | None],
+        *,
+        visible: Select[Any] | None,
+        user_id: uuid.UUID | None,
+        today: date,
+        per_group: int,
+    ) -> list[Any]:
+        """The first `per_group` rows of each of the groups `keys` names, each with its
+        `group_key`."""
+        keyed = self._keyed(filters, group_by, visible=visible, user_id=user_id, today=today)
+        named = [k for k in keys if k is not None]
+        wanted = or_(
+            keyed.c.group_key.in_(named),
+            keyed.c.group_key.is_(None) if None in keys else false(),
+        )
+        rows = await self.session.execute(
+            self._rows(None, None)
+            .add_columns(keyed.c.group_key)
+            .join(keyed, keyed.c.task_id == Task.id)
+            .where(keyed.c.position <= per_group, wanted)
+            .order_by(keyed.c.group_key, keyed.c.position)
+        )
+        return list(rows)
 
     async def row(self, task_id: uuid.UUID) -> Any:
         return (await self.session.execute(self._rows(None, None).where(Task.id == task_id))).one()
@@ -166,4 +327,58 @@ class TaskRepository:
             delete(Alert)
             .where(Alert.org_id == self.org_id, Alert.id == alert_id)
             .execution_options(synchronize_session=False)
+        )
+
+
+class TaskViewRepository:
+    """Saved task views: the caller's own and the organisation's shared ones, and each user's
+    default."""
+
+    def __init__(self, session: AsyncSession, org_id: uuid.UUID) -> None:
+        self.session = session
+        self.org_id = org_id
+
+    def _seen_by(self, user_id: uuid.UUID | None) -> Select[SavedTaskView]:
+        return select(SavedTaskView).where(
+            SavedTaskView.org_id == self.org_id,
+            or_(SavedTaskView.is_shared.is_(True), SavedTaskView.owner_id == user_id),
+        )
+
+    async def views(self, *, seen_by: uuid.UUID | None) -> list[SavedTaskView]:
+        rows = await self.session.scalars(
+            self._seen_by(seen_by).order_by(SavedTaskView.name, SavedTaskView.id)
+        )
+        return list(rows)
+
+    async def view(self, view_id: uuid.UUID, *, seen_by: uuid.UUID | None) -> SavedTaskView | None:
+        return await self.session.scalar(self._seen_by(seen_by).where(SavedTaskView.id == view_id))
+
+    async def default_of(self, user_id: uuid.UUID | None) -> uuid.UUID | None:
+        """The user's default view, while they still see it (a shared view made private again
+        is no one else's default)."""
+        return await self.session.scalar(
+            select(TaskViewDefault.view_id)
+            .join(SavedTaskView, SavedTaskView.id == TaskViewDefault.view_id)
+            .where(
+                TaskViewDefault.org_id == self.org_id,
+                TaskViewDefault.user_id == user_id,
+                or_(SavedTaskView.is_shared.is_(True), SavedTaskView.owner_id == user_id),
+            )
+        )
+
+    async def set_default(self, user_id: uuid.UUID, view_id: uuid.UUID) -> None:
+        stmt = insert(TaskViewDefault).values(user_id=user_id, org_id=self.org_id, view_id=view_id)
+        await self.session.execute(
+            stmt.on_conflict_do_update(
+                index_elements=[TaskViewDefault.user_id],
+                set_={"view_id": stmt.excluded.view_id},
+                where=TaskViewDefault.org_id == self.org_id,
+            )
+        )
+
+    async def clear_default(self, user_id: uuid.UUID) -> None:
+        await self.session.execute(
+            delete(TaskViewDefault).where(
+                TaskViewDefault.org_id == self.org_id, TaskViewDefault.user_id == user_id
+            )
         )

@@ -8,7 +8,7 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_vali
 
 from domain.common.schemas import RequestModel
 from domain.common.types import Day
-from domain.tasks.models import TaskOutcome, TaskPriority, TaskStatus, TaskType
+from domain.tasks.models import TaskGroupBy, TaskOutcome, TaskPriority, TaskStatus, TaskType
 
 Title = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
 Details = Annotated[str, StringConstraints(max_length=10_000)]
@@ -22,6 +22,26 @@ class TaskView(StrEnum):
     MINE = "mine"
     TEAM = "team"
     OVERDUE = "overdue"
+
+
+class DueWindow(StrEnum):
+    """When tasks are due, in the organisation's days."""
+
+    OVERDUE = "overdue"
+    TODAY = "today"
+    NEXT_7_DAYS = "next_7_days"
+    NEXT_30_DAYS = "next_30_days"
+    NO_DATE = "no_date"
+
+
+class DueBucket(StrEnum):
+    """The groups of a list grouped by due date."""
+
+    OVERDUE = "overdue"
+    TODAY = "today"
+    THIS_WEEK = "this_week"
+    LATER = "later"
+    NO_DATE = "no_date"
 
 
 class TaskCreate(RequestModel):
@@ -99,7 +119,64 @@ class TaskFilters:
     status: TaskStatus | None = None
     type: TaskType | None = None
     priority: TaskPriority | None = None
-    tag: str | None = None
+    # Any of these tags.
+    tags: tuple[str, ...] = ()
+    due: DueWindow | None = None
     due_before: date | None = None
     # Sub-tasks are listed under their task unless asked for.
     top_level: bool = False
+
+
+class TaskViewFilters(RequestModel):
+    """The Tasks page's filters as a view keeps them; those left out do not filter."""
+
+    view: TaskView | None = Field(
+        None, description="mine, team or overdue: relative to whoever opens the view"
+    )
+    status: TaskStatus | None = Field(None, examples=[TaskStatus.OPEN])
+    type: TaskType | None = None
+    owner_id: uuid.UUID | None = None
+    account_id: uuid.UUID | None = None
+    priority: TaskPriority | None = None
+    tags: Tags = Field(default_factory=list, description="Any of these tags", examples=[["qbr"]])
+    due: DueWindow | None = Field(None, examples=[DueWindow.NEXT_7_DAYS])
+
+
+class TaskViewWrite(RequestModel):
+    name: Title = Field(examples=["My week"])
+    is_shared: bool = Field(
+        False, description="Seen by the whole organisation (needs configure product)"
+    )
+    filters: TaskViewFilters = Field(default_factory=TaskViewFilters)
+    group_by: TaskGroupBy | None = Field(None, examples=[TaskGroupBy.DUE])
+
+
+class TaskViewRead(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: uuid.UUID
+    owner_id: uuid.UUID
+    name: str
+    is_shared: bool
+    filters: TaskViewFilters
+    group_by: TaskGroupBy | None
+    is_default: bool = Field(description="The view your Tasks page opens with")
+    created_at: datetime
+
+
+class TaskGroup(BaseModel):
+    key: str | None = Field(
+        description="The owner's or account's id, the due bucket, priority, type, tag or status; "
+        "null: no owner, no tag",
+        examples=["overdue"],
+    )
+    label: str = Field(examples=["Overdue"])
+    count: int = Field(description="Tasks in the group")
+    items: list[TaskRead] = Field(description="Its first tasks, open ones first, by due day")
+
+
+class TaskGroups(BaseModel):
+    group_by: TaskGroupBy
+    total: int = Field(description="Tasks listed (a task with two tags counts once)")
+    group_count: int = Field(description="Groups in all, of which the first `max_groups` follow")
+    groups: list[TaskGroup]

@@ -20,6 +20,7 @@ from domain.common.spreadsheet import csv_cell
 from domain.notifications import service as notifications
 from domain.notifications.events import NewNotification
 from domain.notifications.models import NotificationKind
+from domain.tasks import grouping
 from domain.tasks.errors import (
     AlertTaskReopen,
     OutcomeRequired,
@@ -29,13 +30,15 @@ from domain.tasks.errors import (
     TaskNotFound,
     TaskOpen,
 )
-from domain.tasks.models import Task, TaskStatus, TaskType
+from domain.tasks.models import Task, TaskGroupBy, TaskStatus, TaskType
 from domain.tasks.repository import TaskRepository
 from domain.tasks.schemas import (
     TaskClose,
     TaskCreate,
     TaskDetail,
     TaskFilters,
+    TaskGroup,
+    TaskGroups,
     TaskRead,
     TaskUpdate,
 )
@@ -101,6 +104,48 @@ async def list_tasks(
         total=total,
         limit=limit,
         offset=offset,
+    )
+
+
+async def list_task_groups(
+    session: AsyncSession,
+    actor: Actor,
+    filters: TaskFilters,
+    group_by: TaskGroupBy,
+    *,
+    per_group: int,
+    max_groups: int,
+) -> TaskGroups:
+    """The tasks `list_tasks` lists, grouped: every group's count, and the first `max_groups`
+    groups (in reading order) with their first tasks."""
+    today = await org_today(session, actor.org_id)
+    repo = TaskRepository(session, actor.org_id)
+    visible = await _visible(session, actor)
+    counts, total = await repo.group_counts(
+        filters, group_by, visible=visible, user_id=actor.user_id, today=today
+    )
+    groups = grouping.ordered(group_by, counts)
+    shown = groups[:max_groups]
+    rows = await repo.group_rows(
+        filters,
+        group_by,
+        [key for key, _, _ in shown],
+        visible=visible,
+        user_id=actor.user_id,
+        today=today,
+        per_group=per_group,
+    )
+    items: dict[str | None, list[TaskRead]] = {}
+    for row in rows:
+        items.setdefault(row.group_key, []).append(TaskRead.model_validate(_read(row, today)))
+    return TaskGroups(
+        group_by=group_by,
+        total=total,
+        group_count=len(groups),
+        groups=[
+            TaskGroup(key=key, label=label, count=count, items=items.get(key, []))
+            for key, label, count in shown
+        ],
     )
 
 

@@ -290,6 +290,226 @@ class TestLifecycle:
         assert_problem(both, 422)
 
 
+class TestBrokenRules:
+    async def test_a_rule_naming_a_deleted_field_shows_its_problem_and_its_skips(
+        self,
+        client: AsyncClient,
+        headers: dict[str, str],
+        session: AsyncSession,
+        org: Organisation,
+    ) -> None:
+        await create_account(session, org, name="Risky Co")
+        field = await client.post(
+            f"{API}/custom-fields",
+            headers=headers,
+            json={"key": "seats", "label": "Seats", "type": "number"},
+        )
+        assert field.status_code == 201, field.text
+        broken = await _create(
+            client,
+            headers,
+            name="Few seats",
+            condition={"kind": "compare", "field": "custom.seats", "op": "lt", "value": 5},
+        )
+        fine = await _create(client, headers)
+        assert broken["problem"] is None
+        deleted = await client.delete(f"{API}/custom-fields/{field.json()['id']}", headers=headers)
+        assert deleted.status_code == 204
+
+        listed = {
+            r["name"]: r["problem"]
+            for r in (await client.get(f"{API}/alert-rules", headers=headers)).json()
+        }
+        assert listed == {
+            "At risk": None,
+            "Few seats": "names a field that no longer exists: custom.seats",
+        }
+        one = await client.get(f"{API}/alert-rules/{broken['id']}", headers=headers)
+        assert one.json()["problem"] == listed["Few seats"]
+
+        # The live chain skips it quietly; a scheduled pass records the skip, and the other
+        # rule still fires.
+        await alerts.evaluate(session, org.id, trigger=EvaluationTrigger.LIVE)
+        await session.commit()
+        assert (
+            await client.get(f"{API}/alert-rules/{broken['id']}/evaluations", headers=headers)
+        ).json() == []
+        await _evaluate(session, org)
+        [skip] = (
+            await client.get(f"{API}/alert-rules/{broken['id']}/evaluations", headers=headers)
+        ).json()
+        assert (skip["problem"], skip["matched"], skip["fired"], skip["trigger"]) == (
+            listed["Few seats"],
+            0,
+            0,
+            "schedule",
+        )
+        ran = (
+            await client.get(f"{API}/alert-rules/{fine['id']}/evaluations", headers=headers)
+        ).json()
+        assert [(r["trigger"], r["problem"], r["fired"]) for r in ran] == [
+            ("schedule", None, 0),
+            ("live", None, 1),
+        ]
+
+        # Editing the condition to fields that exist clears the problem.
+        mended = await client.patch(
+            f"{API}/alert-rules/{broken['id']}", headers=headers, json={"condition": AT_RISK}
+        )
+        assert mended.status_code == 200 and mended.json()["problem"] is None, mended.text
+
+
+class TestBulkClose:
+    async def test_by_ids_and_by_rule_closes_tasks_and_alerts_and_refuses_plain_alerts(
+        self,
+        client: AsyncClient,
+        headers: dict[str, str],
+        session: AsyncSession,
+        org: Organisation,
+        admin: User,
+    ) -> None:
+        for n in range(3):
+            await create_account(session, org, name=f"Risky {n}", csms=[admin])
+        tasks_rule = await _create(client, headers, creates_task=True)
+        plain_rule = await _create(client, headers, name="Plain", type="renewal")
+        await _evaluate(session, org)
+        task_alerts = (
+            await client.get(f"{API}/alerts", headers=headers, params={"is_task": True})
+        ).json()["items"]
+        plain = (
+            await client.get(f"{API}/alerts", headers=headers, params={"is_task": False})
+        ).json()["items"]
+        assert len(task_alerts) == len(plain) == 3
+
+        # A plain alert among the ids refuses the whole request, naming it.
+        refused = await client.post(
+            f"{API}/alerts/bulk-close",
+            headers=headers,
+            json={"alert_ids": [task_alerts[0]["id"], plain[0]["id"]], "outcome": "successful"},
+        )
+        assert_problem(refused, 409, "plain_alerts_selected")
+        assert plain[0]["id"] in refused.json()["detail"]
+        assert task_alerts[0]["id"] not in refused.json()["detail"]
+        assert (
+            await client.get(f"{API}/alerts", headers=headers, params={"status": "open"})
+        ).json()["total"] == 6
+
+        first = await client.post(
+            f"{API}/alerts/bulk-close",
+            headers=headers,
+            json={"alert_ids": [task_alerts[0]["id"]], "outcome": "false_alarm"},
+        )
+        assert first.json() == {"count": 1}, first.text
+        closed_alert = next(
+            a
+            for a in (await client.get(f"{API}/alerts", headers=headers)).json()["items"]
+            if a["id"] == task_alerts[0]["id"]
+        )
+        assert (closed_alert["status"], closed_alert["outcome"]) == ("closed", "false_alarm")
+        assert closed_alert["closed_at"] is not None
+        task = (await client.get(f"{API}/tasks/{closed_alert['task_id']}", headers=headers)).json()
+        assert (task["status"], task["outcome"], task["closed_by"]) == (
+            "closed",
+            "false_alarm",
+            str(admin.id),
+        )
+
+        # Every open alert task of the rule: the two left (the closed one is passed over).
+        rest = await client.post(
+            f"{API}/alerts/bulk-close",
+            headers=headers,
+            json={"rule_id": tasks_rule["id"], "outcome": "successful"},
+        )
+        assert rest.json() == {"count": 2}
+        by_outcome = (
+            await client.get(f"{API}/alerts", headers=headers, params={"rule_id": tasks_rule["id"]})
+        ).json()["items"]
+        assert sorted(a["outcome"] for a in by_outcome) == [
+            "false_alarm",
+            "successful",
+            "successful",
+        ]
+        # A plain rule's selection has no alert task to close.
+        none = await client.post(
+            f"{API}/alerts/bulk-close",
+            headers=headers,
+            json={"rule_id": plain_rule["id"], "outcome": "successful"},
+        )
+        assert none.json() == {"count": 0}
+        assert (
+            await client.get(f"{API}/alerts", headers=headers, params={"status": "open"})
+        ).json()["total"] == 3
+
+    async def test_bad_input_is_a_4xx_and_a_csm_closes_only_their_accounts_tasks(
+        self,
+        client: AsyncClient,
+        headers: dict[str, str],
+        session: AsyncSession,
+        org: Organisation,
+        other_org: Organisation,
+        settings: Settings,
+    ) -> None:
+        csm = await create_user(session, org, role_name="CSM")
+        await create_account(session, org, name="Risky Mine", csms=[csm])
+        await create_account(session, org, name="Risky Theirs")
+        await create_account(session, other_org, name="Risky Elsewhere")
+        rule = await _create(client, headers, creates_task=True)
+        their_rule = await alerts.create_rule(
+            session,
+            Actor.system(other_org.id),
+            AlertRuleCreate.model_validate(_rule(creates_task=True)),
+        )
+        for tenant in (org, other_org):
+            await _evaluate(session, tenant)
+        for body in (
+            {"rule_id": rule["id"]},
+            {"rule_id": rule["id"], "outcome": "maybe"},
+            {"outcome": "successful"},
+            {"rule_id": rule["id"], "alert_ids": [], "outcome": "successful"},
+            {"alert_ids": ["not-a-uuid"], "outcome": "successful"},
+        ):
+            assert_problem(
+                await client.post(f"{API}/alerts/bulk-close", headers=headers, json=body), 422
+            )
+        assert_problem(
+            await client.post(
+                f"{API}/alerts/bulk-close",
+                headers=headers,
+                json={"rule_id": str(their_rule.id), "outcome": "successful"},
+            ),
+            404,
+        )
+        their_alert = (
+            await alerts.list_alerts(
+                session, Actor.system(other_org.id), AlertFilters(), limit=1, offset=0
+            )
+        ).items[0]
+        foreign = await client.post(
+            f"{API}/alerts/bulk-close",
+            headers=headers,
+            json={"alert_ids": [str(their_alert.id)], "outcome": "successful"},
+        )
+        assert foreign.json() == {"count": 0}
+
+        as_csm = auth_headers(settings, csm)
+        mine = await client.post(
+            f"{API}/alerts/bulk-close",
+            headers=as_csm,
+            json={"rule_id": rule["id"], "outcome": "unsuccessful"},
+        )
+        assert mine.json() == {"count": 1}
+        still_open = (
+            await client.get(f"{API}/alerts", headers=headers, params={"status": "open"})
+        ).json()["items"]
+        assert [a["account_name"] for a in still_open] == ["Risky Theirs"]
+        theirs = (
+            await alerts.list_alerts(
+                session, Actor.system(other_org.id), AlertFilters(), limit=1, offset=0
+            )
+        ).items[0]
+        assert theirs.status == "open"
+
+
 class TestPreview:
     async def test_a_draft_and_a_saved_rule_say_why_each_account_is_held(
         self,

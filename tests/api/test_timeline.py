@@ -18,6 +18,8 @@ from domain.accounts.models import (
     StagePeriod,
     StatusUpdate,
 )
+from domain.alerts import service as alerts
+from domain.alerts.models import EvaluationTrigger
 from domain.common.settings import Settings
 from domain.orgs.models import Organisation
 from domain.users.models import User
@@ -287,3 +289,97 @@ class TestReactivation:
         body = await _timeline(client, headers, account, kinds=["reactivation"])
 
         assert [(i["kind"], i["author_id"]) for i in body["items"]] == [("reactivation", None)]
+
+
+class TestTasks:
+    async def test_created_and_closed_with_owner_and_outcome_gone_once_deleted(
+        self,
+        client: AsyncClient,
+        session: AsyncSession,
+        settings: Settings,
+        org: Organisation,
+        admin: User,
+        headers: dict[str, str],
+    ) -> None:
+        csm = await create_user(session, org, full_name="Casey Csm")
+        account = await create_account(session, org, csms=[csm])
+        created = await client.post(
+            "/api/v1/tasks",
+            headers=headers,
+            json={
+                "account_id": str(account.id),
+                "title": "Book the QBR",
+                "owner_id": str(csm.id),
+                "due_on": "2026-12-20",
+            },
+        )
+        task = created.json()
+        sub = await client.post(
+            "/api/v1/tasks",
+            headers=headers,
+            json={"account_id": str(account.id), "title": "Send agenda", "parent_id": task["id"]},
+        )
+        closed = await client.post(f"/api/v1/tasks/{task['id']}/close", headers=headers, json={})
+        assert closed.status_code == 200, closed.text
+
+        # The account's CSM sees every task on it, whoever made or owns it.
+        as_csm = auth_headers(settings, csm)
+        body = await _timeline(client, as_csm, account, kinds=["task", "task_closed"])
+        assert [(i["kind"], i["title"], i["detail"], i["author_id"]) for i in body["items"]] == [
+            (
+                "task_closed",
+                "Task closed: Book the QBR",
+                "Owner: Casey Csm · Due 2026-12-20",
+                str(admin.id),
+            ),
+            ("task", "Task: Send agenda", f"Owner: {admin.full_name}", str(admin.id)),
+            ("task", "Task: Book the QBR", "Owner: Casey Csm · Due 2026-12-20", str(admin.id)),
+        ]
+        assert sub.status_code == 201
+
+        deleted = await client.delete(f"/api/v1/tasks/{task['id']}", headers=headers)
+        assert deleted.status_code == 204
+        assert (await _timeline(client, headers, account, kinds=["task", "task_closed"]))[
+            "total"
+        ] == 0
+
+    async def test_an_alert_task_closed_shows_its_outcome(
+        self,
+        client: AsyncClient,
+        session: AsyncSession,
+        org: Organisation,
+        other_org: Organisation,
+        admin: User,
+        headers: dict[str, str],
+    ) -> None:
+        account = await create_account(session, org, name="Risky Co", csms=[admin])
+        await create_account(session, other_org, name="Risky Elsewhere")
+        rule = await client.post(
+            "/api/v1/alert-rules",
+            headers=headers,
+            json={
+                "name": "At risk",
+                "type": "churn",
+                "creates_task": True,
+                "condition": {
+                    "kind": "compare",
+                    "field": "name",
+                    "op": "starts_with",
+                    "value": "Risky",
+                },
+            },
+        )
+        assert rule.status_code == 201, rule.text
+        for tenant in (org, other_org):
+            await alerts.evaluate(session, tenant.id, trigger=EvaluationTrigger.RUN_NOW)
+        await session.commit()
+        [alert] = (await client.get("/api/v1/alerts", headers=headers)).json()["items"]
+        closed = await client.post(
+            f"/api/v1/alerts/{alert['id']}/close", headers=headers, json={"outcome": "false_alarm"}
+        )
+        assert closed.status_code == 200, closed.text
+
+        body = await _timeline(client, headers, account, kinds=["task_closed"])
+        assert [(i["title"], i["detail"]) for i in body["items"]] == [
+            ("Task closed: At risk", f"Outcome: false alarm · Owner: {admin.full_name}")
+        ]

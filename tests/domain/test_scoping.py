@@ -74,8 +74,9 @@ from domain.reporting.schemas import (
 from domain.revenue.models import FxRate, Subscription, SubscriptionStatus
 from domain.revenue.repository import RevenueRepository
 from domain.tasks import service as tasks
-from domain.tasks.repository import TaskRepository
-from domain.tasks.schemas import TaskCreate, TaskFilters
+from domain.tasks import views as task_views
+from domain.tasks.repository import TaskRepository, TaskViewRepository
+from domain.tasks.schemas import TaskCreate, TaskFilters, TaskViewWrite
 from domain.tenancy.repository import TenancyRepository
 from domain.usage.repository import UsageRepository
 from domain.users import service as users
@@ -960,6 +961,32 @@ class TestNotificationRepository:
         stranger = await create_user(session, other_org)
         await mine.save_preferences(stranger.id, kinds={}, email_digest="daily")
         assert await NotificationRepository(session, other_org.id).preferences(stranger.id) is None
+
+
+class TestTaskViewRepository:
+    async def test_views_and_defaults_stay_in_the_organisation(
+        self, session: AsyncSession, org: Organisation, other_org: Organisation
+    ) -> None:
+        rows = await _two_orgs(session, org, other_org)
+        theirs = await task_views.create_view(
+            session,
+            _sees_all(other_org, rows["their_admin"]),
+            TaskViewWrite(name="Theirs", is_shared=True),
+        )
+        await TaskViewRepository(session, other_org.id).set_default(
+            rows["their_admin"].id, theirs.id
+        )
+        mine = TaskViewRepository(session, org.id)
+
+        assert await mine.views(seen_by=rows["my_admin"].id) == []
+        assert await mine.view(theirs.id, seen_by=rows["their_admin"].id) is None
+        assert await mine.default_of(rows["their_admin"].id) is None
+        await mine.clear_default(rows["their_admin"].id)
+        theirs_repo = TaskViewRepository(session, other_org.id)
+        assert await theirs_repo.default_of(rows["their_admin"].id) == theirs.id
+        # Another organisation's upsert never takes over a user's default.
+        await mine.set_default(rows["their_admin"].id, theirs.id)
+        assert await mine.default_of(rows["their_admin"].id) is None
 
 
 def _repository_classes() -> set[type]:

@@ -1079,6 +1079,29 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/alerts/bulk-close": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Bulk Close Alert Tasks
+         * @description Close with one outcome the open alert tasks among the alerts given, or every open alert
+         *     task of a rule, on the accounts you may see; each task and its alert are closed now, by
+         *     you. Naming a plain alert refuses the whole request with a 409 that lists them (plain
+         *     alerts are dismissed); alert tasks already closed are passed over.
+         */
+        post: operations["bulkCloseAlertTasks"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/alerts/bulk-delete": {
         parameters: {
             query?: never;
@@ -3179,6 +3202,95 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/task-views": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List Task Views
+         * @description Your task views and the organisation's shared ones, by name; `is_default` marks the one
+         *     your Tasks page opens with.
+         */
+        get: operations["listTaskViews"];
+        put?: never;
+        /**
+         * Create Task View
+         * @description Save filters and a grouping as a view (shared views need "configure product").
+         */
+        post: operations["createTaskView"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/task-views/default": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /**
+         * Clear Default Task View
+         * @description Open the Tasks page with the built-in list again.
+         */
+        delete: operations["clearDefaultTaskView"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/task-views/{view_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /**
+         * Update Task View
+         * @description Replace a view's name, sharing, filters and grouping.
+         */
+        put: operations["updateTaskView"];
+        post?: never;
+        /**
+         * Delete Task View
+         * @description Delete a view; whoever opened with it by default gets the built-in list.
+         */
+        delete: operations["deleteTaskView"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/task-views/{view_id}/default": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /**
+         * Set Default Task View
+         * @description Make any view you see (yours or shared) the one your Tasks page opens with.
+         */
+        put: operations["setDefaultTaskView"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/tasks": {
         parameters: {
             query?: never;
@@ -3215,6 +3327,29 @@ export interface paths {
          * @description The tasks the same filters list, as CSV (up to 50,000).
          */
         get: operations["exportTasks"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/tasks/groups": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List Task Groups
+         * @description The tasks the same filters list, in groups: each group's key, label and count, and its
+         *     first tasks (open ones first, by due day), for the first `max_groups` groups in order
+         *     (`group_count` says how many there are). A task with several tags is in each tag's
+         *     group.
+         */
+        get: operations["listTaskGroups"];
         put?: never;
         post?: never;
         delete?: never;
@@ -4575,6 +4710,19 @@ export interface components {
             /** @description The trend as an arrow: up or down from 0.2 rank points a day, flat below that */
             trend_arrow: components["schemas"]["TrendArrow"] | null;
         };
+        /**
+         * AlertBulkClose
+         * @description Alert tasks by their alerts' ids, or every open alert task of a rule, closed with one
+         *     outcome.
+         */
+        AlertBulkClose: {
+            /** Alert Ids */
+            alert_ids?: string[] | null;
+            /** @example successful */
+            outcome: components["schemas"]["TaskOutcome"];
+            /** Rule Id */
+            rule_id?: string | null;
+        };
         /** AlertEvaluationRead */
         AlertEvaluationRead: {
             /**
@@ -4612,6 +4760,11 @@ export interface components {
              * @description Live accounts the condition matched
              */
             matched: number;
+            /**
+             * Problem
+             * @description Set when the rule was skipped, not evaluated: why its condition no longer compiles (the counts are then zero)
+             */
+            problem: string | null;
             /**
              * Ran At
              * Format: date-time
@@ -5047,6 +5200,12 @@ export interface components {
             notify: components["schemas"]["AlertRecipient"][];
             /** Playbook Id */
             playbook_id: string | null;
+            /**
+             * Problem
+             * @description Why it is not evaluated: its condition no longer compiles (a field or metric it names was deleted); null: it is fine
+             * @example names a field that no longer exists: custom.seats
+             */
+            problem: string | null;
             /** Retrigger Delay Days */
             retrigger_delay_days: number;
             /**
@@ -6457,6 +6616,12 @@ export interface components {
             /** Percent */
             percent: number | string | null;
         };
+        /**
+         * DueWindow
+         * @description When tasks are due, in the organisation's days.
+         * @enum {string}
+         */
+        DueWindow: "overdue" | "today" | "next_7_days" | "next_30_days" | "no_date";
         /**
          * EmailDigest
          * @enum {string}
@@ -9460,11 +9625,57 @@ export interface components {
             title: string;
             type: components["schemas"]["TaskType"];
         };
+        /** TaskGroup */
+        TaskGroup: {
+            /**
+             * Count
+             * @description Tasks in the group
+             */
+            count: number;
+            /**
+             * Items
+             * @description Its first tasks, open ones first, by due day
+             */
+            items: components["schemas"]["TaskRead"][];
+            /**
+             * Key
+             * @description The owner's or account's id, the due bucket, priority, type, tag or status; null: no owner, no tag
+             * @example overdue
+             */
+            key: string | null;
+            /**
+             * Label
+             * @example Overdue
+             */
+            label: string;
+        };
+        /**
+         * TaskGroupBy
+         * @description How the task list is grouped.
+         * @enum {string}
+         */
+        TaskGroupBy: "owner" | "account" | "due" | "priority" | "type" | "tag" | "status";
         /**
          * TaskGrouping
          * @enum {string}
          */
         TaskGrouping: "csm" | "month";
+        /** TaskGroups */
+        TaskGroups: {
+            group_by: components["schemas"]["TaskGroupBy"];
+            /**
+             * Group Count
+             * @description Groups in all, of which the first `max_groups` follow
+             */
+            group_count: number;
+            /** Groups */
+            groups: components["schemas"]["TaskGroup"][];
+            /**
+             * Total
+             * @description Tasks listed (a task with two tags counts once)
+             */
+            total: number;
+        };
         /**
          * TaskMetric
          * @enum {string}
@@ -9700,6 +9911,78 @@ export interface components {
          * @enum {string}
          */
         TaskView: "mine" | "team" | "overdue";
+        /**
+         * TaskViewFilters
+         * @description The Tasks page's filters as a view keeps them; those left out do not filter.
+         */
+        TaskViewFilters: {
+            /** Account Id */
+            account_id?: string | null;
+            /** @example next_7_days */
+            due?: components["schemas"]["DueWindow"] | null;
+            /** Owner Id */
+            owner_id?: string | null;
+            priority?: components["schemas"]["TaskPriority"] | null;
+            /** @example open */
+            status?: components["schemas"]["TaskStatus"] | null;
+            /**
+             * Tags
+             * @description Any of these tags
+             * @example [
+             *       "qbr"
+             *     ]
+             */
+            tags?: string[];
+            type?: components["schemas"]["TaskType"] | null;
+            /** @description mine, team or overdue: relative to whoever opens the view */
+            view?: components["schemas"]["TaskView"] | null;
+        };
+        /** TaskViewRead */
+        TaskViewRead: {
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            filters: components["schemas"]["TaskViewFilters"];
+            group_by: components["schemas"]["TaskGroupBy"] | null;
+            /**
+             * Id
+             * Format: uuid
+             */
+            id: string;
+            /**
+             * Is Default
+             * @description The view your Tasks page opens with
+             */
+            is_default: boolean;
+            /** Is Shared */
+            is_shared: boolean;
+            /** Name */
+            name: string;
+            /**
+             * Owner Id
+             * Format: uuid
+             */
+            owner_id: string;
+        };
+        /** TaskViewWrite */
+        TaskViewWrite: {
+            filters?: components["schemas"]["TaskViewFilters"];
+            /** @example due */
+            group_by?: components["schemas"]["TaskGroupBy"] | null;
+            /**
+             * Is Shared
+             * @description Seen by the whole organisation (needs configure product)
+             * @default false
+             */
+            is_shared: boolean;
+            /**
+             * Name
+             * @example My week
+             */
+            name: string;
+        };
         /** TicketBatch */
         TicketBatch: {
             /** Items */
@@ -9916,7 +10199,7 @@ export interface components {
          * TimelineKind
          * @enum {string}
          */
-        TimelineKind: "interaction" | "note" | "ticket" | "ticket_closed" | "status_update" | "stage_change" | "csm_assigned" | "csm_unassigned" | "csm_score" | "nps_response" | "churn" | "reactivation" | "alert" | "alert_dismissed";
+        TimelineKind: "interaction" | "note" | "ticket" | "ticket_closed" | "status_update" | "stage_change" | "csm_assigned" | "csm_unassigned" | "csm_score" | "nps_response" | "churn" | "reactivation" | "alert" | "alert_dismissed" | "task" | "task_closed";
         /**
          * TrendArrow
          * @enum {string}
@@ -13648,6 +13931,70 @@ export interface operations {
             };
             /** @description Not authenticated */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProblemDetail"];
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
+                };
+            };
+            /** @description Invalid request */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProblemDetail"];
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
+                };
+            };
+        };
+    };
+    bulkCloseAlertTasks: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["AlertBulkClose"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["BulkResult"];
+                };
+            };
+            /** @description Not authenticated */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProblemDetail"];
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProblemDetail"];
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
+                };
+            };
+            /** @description Conflict */
+            409: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -20363,6 +20710,336 @@ export interface operations {
             };
         };
     };
+    listTaskViews: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TaskViewRead"][];
+                };
+            };
+            /** @description Not authenticated */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProblemDetail"];
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
+                };
+            };
+        };
+    };
+    createTaskView: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["TaskViewWrite"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TaskViewRead"];
+                };
+            };
+            /** @description Not authenticated */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProblemDetail"];
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProblemDetail"];
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProblemDetail"];
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProblemDetail"];
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
+                };
+            };
+            /** @description Invalid request */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProblemDetail"];
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
+                };
+            };
+        };
+    };
+    clearDefaultTaskView: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Not authenticated */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProblemDetail"];
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
+                };
+            };
+            /** @description Invalid request */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProblemDetail"];
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
+                };
+            };
+        };
+    };
+    updateTaskView: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                view_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["TaskViewWrite"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TaskViewRead"];
+                };
+            };
+            /** @description Not authenticated */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProblemDetail"];
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProblemDetail"];
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProblemDetail"];
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProblemDetail"];
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
+                };
+            };
+            /** @description Invalid request */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProblemDetail"];
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
+                };
+            };
+        };
+    };
+    deleteTaskView: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                view_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Not authenticated */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProblemDetail"];
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProblemDetail"];
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProblemDetail"];
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
+                };
+            };
+            /** @description Invalid request */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProblemDetail"];
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
+                };
+            };
+        };
+    };
+    setDefaultTaskView: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                view_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TaskViewRead"];
+                };
+            };
+            /** @description Not authenticated */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProblemDetail"];
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProblemDetail"];
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
+                };
+            };
+            /** @description Invalid request */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProblemDetail"];
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
+                };
+            };
+        };
+    };
     listTasks: {
         parameters: {
             query?: {
@@ -20375,7 +21052,10 @@ export interface operations {
                 status?: components["schemas"]["TaskStatus"] | null;
                 type?: components["schemas"]["TaskType"] | null;
                 priority?: components["schemas"]["TaskPriority"] | null;
-                tag?: string | null;
+                /** @description Any of these tags (repeat the parameter) */
+                tag?: string[] | null;
+                /** @description overdue, today, next_7_days, next_30_days (from today) or no_date */
+                due?: components["schemas"]["DueWindow"] | null;
                 due_before?: string | null;
                 /** @description Leave sub-tasks out */
                 top_level?: boolean;
@@ -20491,7 +21171,10 @@ export interface operations {
                 status?: components["schemas"]["TaskStatus"] | null;
                 type?: components["schemas"]["TaskType"] | null;
                 priority?: components["schemas"]["TaskPriority"] | null;
-                tag?: string | null;
+                /** @description Any of these tags (repeat the parameter) */
+                tag?: string[] | null;
+                /** @description overdue, today, next_7_days, next_30_days (from today) or no_date */
+                due?: components["schemas"]["DueWindow"] | null;
                 due_before?: string | null;
                 /** @description Leave sub-tasks out */
                 top_level?: boolean;
@@ -20509,6 +21192,67 @@ export interface operations {
                 };
                 content: {
                     "text/csv": unknown;
+                };
+            };
+            /** @description Not authenticated */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProblemDetail"];
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
+                };
+            };
+            /** @description Invalid request */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProblemDetail"];
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
+                };
+            };
+        };
+    };
+    listTaskGroups: {
+        parameters: {
+            query: {
+                /** @description owner, account, due (overdue, today, this week, later, no date), priority, type, tag or status */
+                group_by: components["schemas"]["TaskGroupBy"];
+                /** @description Tasks listed per group */
+                per_group?: number;
+                /** @description Groups listed (each group is counted) */
+                max_groups?: number;
+                /** @description mine, team (tasks of the users you manage) or overdue */
+                view?: components["schemas"]["TaskView"] | null;
+                account_id?: string | null;
+                owner_id?: string | null;
+                status?: components["schemas"]["TaskStatus"] | null;
+                type?: components["schemas"]["TaskType"] | null;
+                priority?: components["schemas"]["TaskPriority"] | null;
+                /** @description Any of these tags (repeat the parameter) */
+                tag?: string[] | null;
+                /** @description overdue, today, next_7_days, next_30_days (from today) or no_date */
+                due?: components["schemas"]["DueWindow"] | null;
+                due_before?: string | null;
+                /** @description Leave sub-tasks out */
+                top_level?: boolean;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TaskGroups"];
                 };
             };
             /** @description Not authenticated */

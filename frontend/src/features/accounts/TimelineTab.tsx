@@ -1,4 +1,5 @@
 import { Badge, Card, Group, Text, Timeline } from "@mantine/core";
+import { IconSquare, IconSquareCheck } from "@tabler/icons-react";
 import type { TimelineKind } from "../../api/types";
 import { RichText } from "../../components/RichText";
 import { formatDateTime } from "../../components/format";
@@ -23,6 +24,14 @@ const KIND_LABEL: Record<TimelineKind, { label: string; color: string }> = {
   reactivation: { label: "Reactivation", color: "green" },
   alert: { label: "Alert", color: "red" },
   alert_dismissed: { label: "Alert dismissed", color: "gray" },
+  task: { label: "Task", color: "violet" },
+  task_closed: { label: "Task closed", color: "violet" },
+};
+
+// Kinds drawn with an icon in their bullet.
+const KIND_ICON: Partial<Record<TimelineKind, React.ReactNode>> = {
+  task: <IconSquare size={10} />,
+  task_closed: <IconSquareCheck size={10} />,
 };
 
 /** What happened on the account, newest first: activity and changes in one stream. */
@@ -40,6 +49,7 @@ export function TimelineTab({ accountId, userName, rollup = false }: { accountId
             <Timeline.Item
               key={`${item.kind}-${item.id}`}
               color={kind.color}
+              bullet={KIND_ICON[item.kind]}
               data-testid="timeline-item"
               title={
                 <Group gap="xs">

@@ -1,6 +1,6 @@
 import { ActionIcon, Badge, Button, Card, Group, Stack, Switch, Table, Text, Tooltip } from "@mantine/core";
 import { notifications } from "@mantine/notifications";
-import { IconEdit, IconPlayerPlay, IconPlus, IconTrash } from "@tabler/icons-react";
+import { IconAlertTriangle, IconEdit, IconPlayerPlay, IconPlus, IconTrash } from "@tabler/icons-react";
 import { useState } from "react";
 import { errorMessage } from "../../api/errors";
 import { ConfirmModal } from "../../components/ConfirmModal";
@@ -57,7 +57,19 @@ export function AlertRulesPage() {
                     <Group gap={6}>
                       <Text fw={500}>{r.name}</Text>
                       <Badge variant="light">{r.type}</Badge>
+                      {r.problem && (
+                        <Tooltip label={`Not evaluated: ${r.problem}`} multiline w={280}>
+                          <Badge color="orange" variant="light" leftSection={<IconAlertTriangle size={12} />} data-testid="alert-rule-problem">
+                            Broken
+                          </Badge>
+                        </Tooltip>
+                      )}
                     </Group>
+                    {r.problem && (
+                      <Text size="xs" c="orange.8">
+                        Not evaluated: {r.problem}
+                      </Text>
+                    )}
                     <Text size="sm" c="dimmed">
                       {r.description}
                     </Text>

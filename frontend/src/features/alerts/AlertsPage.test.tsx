@@ -29,15 +29,20 @@ const ALERT: AlertRead = {
   outcome: null,
 };
 
-function renderPage(alert: AlertRead = ALERT) {
+function renderPage(alert: AlertRead = ALERT, more: AlertRead[] = []) {
   startSession("token");
   const queries: string[] = [];
   const dismissed: string[] = [];
   const closed: unknown[] = [];
+  const bulkClosed: unknown[] = [];
   fakeApi({
     "GET /api/v1/alerts": (request) => {
       queries.push(new URL(request.url).search);
-      return json({ items: [alert], total: 1, limit: 50, offset: 0 });
+      return json({ items: [alert, ...more], total: 1 + more.length, limit: 50, offset: 0 });
+    },
+    "POST /api/v1/alerts/bulk-close": async (request) => {
+      bulkClosed.push(await request.json());
+      return json({ count: 1 });
     },
     [`POST /api/v1/alerts/${ALERT.id}/close`]: async (request) => {
       closed.push(await request.json());
@@ -55,7 +60,7 @@ function renderPage(alert: AlertRead = ALERT) {
       </MemoryRouter>
     </Providers>,
   );
-  return { queries, dismissed, closed };
+  return { queries, dismissed, closed, bulkClosed };
 }
 
 describe("the alerts inbox", { timeout: 30_000 }, () => {
@@ -87,5 +92,19 @@ describe("the alerts inbox", { timeout: 30_000 }, () => {
     await user.click(within(row).getByLabelText("Close with outcome"));
     await user.click(await screen.findByText("Successful"));
     await waitFor(() => expect(closed).toEqual([{ outcome: "successful" }]));
+  });
+
+  it("closes the selected alert tasks with one outcome, leaving plain alerts out", async () => {
+    const user = userEvent.setup({ delay: null });
+    const task: AlertRead = { ...ALERT, id: "00000000-0000-0000-0000-000000000405", account_name: "Beta", task_id: "00000000-0000-0000-0000-000000000406" };
+    const { bulkClosed } = renderPage(ALERT, [task]);
+
+    await screen.findAllByTestId("alert-row", {}, LOAD);
+    await user.click(screen.getByLabelText("Select Acme"));
+    expect(screen.queryByTestId("alerts-bulk-close")).toBeNull();
+    await user.click(screen.getByLabelText("Select Beta"));
+    await user.click(screen.getByTestId("alerts-bulk-close"));
+    await user.click(await screen.findByText("False alarm"));
+    await waitFor(() => expect(bulkClosed).toEqual([{ alert_ids: [task.id], outcome: "false_alarm" }]));
   });
 });

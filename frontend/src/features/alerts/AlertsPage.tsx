@@ -1,4 +1,4 @@
-import { ActionIcon, Anchor, Badge, Button, Card, Checkbox, Group, SegmentedControl, Select, Stack, Table, Text, Tooltip } from "@mantine/core";
+import { ActionIcon, Anchor, Badge, Button, Card, Checkbox, Group, Menu, SegmentedControl, Select, Stack, Table, Text, Tooltip } from "@mantine/core";
 import { notifications } from "@mantine/notifications";
 import { IconAlarmSnooze, IconCheck, IconListCheck, IconTrash } from "@tabler/icons-react";
 import { useState } from "react";
@@ -15,6 +15,7 @@ import {
   type AlertStatus,
   type AlertType,
   useAlerts,
+  useBulkCloseAlertTasks,
   useBulkDeleteAlerts,
   useBulkDismissAlerts,
   useCloseAlertTask,
@@ -68,6 +69,7 @@ export function AlertsPage() {
   const remove = useDeleteAlert();
   const bulkDismiss = useBulkDismissAlerts();
   const bulkDelete = useBulkDeleteAlerts();
+  const bulkClose = useBulkCloseAlertTasks();
   const failed = (title: string) => (error: unknown) => notifications.show({ color: "red", title, message: errorMessage(error) });
   const bulkDone = (verb: string) => (result: { count: number }) => {
     setSelected([]);
@@ -75,6 +77,8 @@ export function AlertsPage() {
   };
   const items = alerts.data?.items ?? [];
   const total = alerts.data?.total ?? 0;
+  // Only open alert tasks close with an outcome; the API refuses plain alerts (they are dismissed).
+  const selectedTasks = items.filter((a) => selected.includes(a.id) && a.task_id && a.status === "open").map((a) => a.id);
   const toggle = (id: string) => setSelected((s) => (s.includes(id) ? s.filter((x) => x !== id) : [...s, id]));
 
   return (
@@ -113,6 +117,28 @@ export function AlertsPage() {
             <Button size="xs" variant="default" onClick={() => bulkDismiss.mutate({ alert_ids: selected }, { onSuccess: bulkDone("dismissed"), onError: failed("Could not dismiss") })}>
               Dismiss
             </Button>
+            {selectedTasks.length > 0 && (
+              <Menu position="bottom-end" withinPortal>
+                <Menu.Target>
+                  <Button size="xs" variant="default" data-testid="alerts-bulk-close">
+                    Close with outcome…
+                  </Button>
+                </Menu.Target>
+                <Menu.Dropdown>
+                  <Menu.Label>{plural(selectedTasks.length, "alert task")}</Menu.Label>
+                  {OUTCOMES.map((o) => (
+                    <Menu.Item
+                      key={o.value}
+                      onClick={() =>
+                        bulkClose.mutate({ alert_ids: selectedTasks, outcome: o.value }, { onSuccess: bulkDone("closed"), onError: failed("Could not close") })
+                      }
+                    >
+                      {o.label}
+                    </Menu.Item>
+                  ))}
+                </Menu.Dropdown>
+              </Menu>
+            )}
             <Button size="xs" color="red" variant="light" onClick={() => bulkDelete.mutate({ alert_ids: selected }, { onSuccess: bulkDone("deleted"), onError: failed("Could not delete") })}>
               Delete
             </Button>

@@ -10,6 +10,7 @@ export type AlertRuleCreate = components["schemas"]["AlertRuleCreate"];
 export type AlertRuleUpdate = components["schemas"]["AlertRuleUpdate"];
 export type AlertRuleDraft = components["schemas"]["AlertRuleDraft"];
 export type AlertSelection = components["schemas"]["AlertSelection"];
+export type AlertBulkClose = components["schemas"]["AlertBulkClose"];
 export type Held = components["schemas"]["Held"];
 export type TaskOutcome = components["schemas"]["TaskOutcome"];
 export type PlaybookRead = components["schemas"]["PlaybookRead"];
@@ -130,6 +131,9 @@ export const useDeleteAlert = () =>
 
 export const useBulkDismissAlerts = () =>
   useAlertMutation((body: AlertSelection) => unwrap(api.POST("/api/v1/alerts/bulk-dismiss", { body })));
+
+export const useBulkCloseAlertTasks = () =>
+  useAlertMutation((body: AlertBulkClose) => unwrap(api.POST("/api/v1/alerts/bulk-close", { body })));
 
 export const useBulkDeleteAlerts = () =>
   useAlertMutation((body: AlertSelection) => unwrap(api.POST("/api/v1/alerts/bulk-delete", { body })));

@@ -1,18 +1,37 @@
 import { describe, expect, it } from "vitest";
-import { formatTimeToClose, needsOutcome, taskListQuery } from "./tasks";
+import { builtIn, formatTimeToClose, INITIAL_STATE, needsOutcome, stateOfView, taskListQuery, viewFilters, type TaskPageState } from "./tasks";
 
 describe("task list queries", () => {
   const page = { limit: 50, offset: 0 };
 
   it("asks for open tasks of a named view, and overdue ones are always open", () => {
-    expect(taskListQuery("mine", { accountId: null, showClosed: false, ...page })).toEqual({ view: "mine", status: "open", ...page });
-    expect(taskListQuery("team", { accountId: null, showClosed: true, ...page })).toEqual({ view: "team", status: undefined, ...page });
-    expect(taskListQuery("overdue", { accountId: null, showClosed: true, ...page })).toEqual({ view: "overdue", status: "open", ...page });
+    expect(taskListQuery(builtIn("mine"), page)).toEqual({ view: "mine", status: "open", ...page });
+    expect(taskListQuery({ ...builtIn("team"), status: null }, page)).toEqual({ view: "team", ...page });
+    expect(taskListQuery({ ...builtIn("overdue"), status: null }, page)).toEqual({ view: "overdue", status: "open", ...page });
   });
 
   it("needs an account for the by-account tab", () => {
-    expect(taskListQuery("account", { accountId: null, showClosed: false, ...page })).toBeNull();
-    expect(taskListQuery("account", { accountId: "a1", showClosed: false, ...page })).toEqual({ account_id: "a1", status: "open", ...page });
+    expect(taskListQuery(builtIn("account"), page)).toBeNull();
+    expect(taskListQuery({ ...builtIn("account"), accountId: "a1" }, page)).toEqual({ account_id: "a1", status: "open", ...page });
+  });
+
+  it("sends the filters it has, tags as a repeated parameter", () => {
+    const state: TaskPageState = { ...builtIn("all"), priority: "urgent", type: "alert", due: "next_7_days", tags: ["qbr", "renewal"] };
+    expect(taskListQuery(state, page)).toEqual({ status: "open", priority: "urgent", type: "alert", due: "next_7_days", tag: ["qbr", "renewal"], ...page });
+  });
+});
+
+describe("saved views", () => {
+  it("keeps the page's filters and opens them again as they were", () => {
+    const state: TaskPageState = { ...INITIAL_STATE, tab: "team", status: "closed", due: "overdue", tags: ["qbr"], groupBy: "owner" };
+    const filters = viewFilters(state);
+    expect(filters).toEqual({ view: "team", status: "closed", due: "overdue", tags: ["qbr"] });
+    expect(stateOfView({ filters, group_by: "owner" })).toEqual(state);
+  });
+
+  it("opens an account's view on the by-account tab, and a view without a list on All", () => {
+    expect(stateOfView({ filters: { account_id: "a1" }, group_by: null })).toMatchObject({ tab: "account", accountId: "a1", status: null });
+    expect(stateOfView({ filters: { priority: "high" }, group_by: "due" })).toMatchObject({ tab: "all", priority: "high", groupBy: "due" });
   });
 });
 

@@ -1,0 +1,131 @@
+"""Saved views of the Tasks page: filters and a grouping, personal or shared with the
+organisation (as the account list's views are), and the one each user opens by default."""
+
+import uuid
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from domain.accounts import service as accounts
+from domain.audit import service as audit
+from domain.tasks.errors import OwnerNotFound, TaskViewNotFound
+from domain.tasks.models import SavedTaskView
+from domain.tasks.repository import TaskRepository, TaskViewRepository
+from domain.tasks.schemas import TaskViewRead, TaskViewWrite
+from domain.users.actor import Actor, require
+from domain.users.permissions import Permission
+
+
+def _read(view: SavedTaskView, default_id: uuid.UUID | None) -> TaskViewRead:
+    return TaskViewRead.model_validate(
+        {
+            **{k: getattr(view, k) for k in TaskViewRead.model_fields if hasattr(view, k)},
+            "is_default": view.id == default_id,
+        }
+    )
+
+
+async def list_views(session: AsyncSession, actor: Actor) -> list[TaskViewRead]:
+    """The caller's views and the organisation's shared ones, by name."""
+    repo = TaskViewRepository(session, actor.org_id)
+    default_id = await repo.default_of(actor.user_id)
+    return [_read(v, default_id) for v in await repo.views(seen_by=actor.user_id)]
+
+
+async def _view(session: AsyncSession, actor: Actor, view_id: uuid.UUID) -> SavedTaskView:
+    view = await TaskViewRepository(session, actor.org_id).view(view_id, seen_by=actor.user_id)
+    if view is None:
+        raise TaskViewNotFound()
+    return view
+
+
+async def _editable(session: AsyncSession, actor: Actor, view_id: uuid.UUID) -> SavedTaskView:
+    view = await _view(session, actor, view_id)
+    # Anyone edits their own views; shared views of others need "configure product settings".
+    if view.owner_id != actor.user_id:
+        require(actor, Permission.CONFIGURE_PRODUCT)
+    return view
+
+
+async def _validate(session: AsyncSession, actor: Actor, data: TaskViewWrite) -> None:
+    """The owner and account a view names exist (the account is one the caller sees)."""
+    if data.filters.owner_id is not None and not await TaskRepository(
+        session, actor.org_id
+    ).active_user(data.filters.owner_id):
+        raise OwnerNotFound()
+    if data.filters.account_id is not None:
+        await accounts.get_account(session, actor, data.filters.account_id)
+
+
+def _apply(view: SavedTaskView, data: TaskViewWrite) -> None:
+    view.name = data.name
+    view.is_shared = data.is_shared
+    view.filters = data.filters.model_dump(mode="json", exclude_defaults=True)
+    view.group_by = None if data.group_by is None else str(data.group_by)
+
+
+async def _reread(session: AsyncSession, actor: Actor, view: SavedTaskView) -> TaskViewRead:
+    await session.flush()
+    await session.refresh(view)
+    default_id = await TaskViewRepository(session, actor.org_id).default_of(actor.user_id)
+    return _read(view, default_id)
+
+
+async def create_view(session: AsyncSession, actor: Actor, data: TaskViewWrite) -> TaskViewRead:
+    if data.is_shared:
+        require(actor, Permission.CONFIGURE_PRODUCT)
+    await _validate(session, actor, data)
+    assert actor.user_id is not None  # a signed-in user's view
+    view = SavedTaskView(id=uuid.uuid4(), org_id=actor.org_id, owner_id=actor.user_id)
+    _apply(view, data)
+    session.add(view)
+    audit.record_for(
+        session,
+        actor,
+        "task_view.created",
+        "task_view",
+        view.id,
+        after=data.model_dump(mode="json"),
+    )
+    return await _reread(session, actor, view)
+
+
+async def update_view(
+    session: AsyncSession, actor: Actor, view_id: uuid.UUID, data: TaskViewWrite
+) -> TaskViewRead:
+    view = await _editable(session, actor, view_id)
+    if data.is_shared and not view.is_shared:
+        require(actor, Permission.CONFIGURE_PRODUCT)
+    await _validate(session, actor, data)
+    _apply(view, data)
+    audit.record_for(
+        session,
+        actor,
+        "task_view.updated",
+        "task_view",
+        view.id,
+        after=data.model_dump(mode="json"),
+    )
+    return await _reread(session, actor, view)
+
+
+async def delete_view(session: AsyncSession, actor: Actor, view_id: uuid.UUID) -> None:
+    """The view, and with it the default of everyone who opened with it."""
+    view = await _editable(session, actor, view_id)
+    audit.record_for(
+        session, actor, "task_view.deleted", "task_view", view.id, before={"name": view.name}
+    )
+    await session.delete(view)
+
+
+async def set_default(session: AsyncSession, actor: Actor, view_id: uuid.UUID) -> TaskViewRead:
+    """Any view the caller sees (theirs or shared) becomes the one their Tasks page opens with."""
+    view = await _view(session, actor, view_id)
+    assert actor.user_id is not None
+    await TaskViewRepository(session, actor.org_id).set_default(actor.user_id, view.id)
+    return await _reread(session, actor, view)
+
+
+async def clear_default(session: AsyncSession, actor: Actor) -> None:
+    """The caller's Tasks page opens with the built-in list again."""
+    assert actor.user_id is not None
+    await TaskViewRepository(session, actor.org_id).clear_default(actor.user_id)

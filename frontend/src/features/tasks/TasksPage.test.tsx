@@ -1,0 +1,138 @@
+import { render, screen, waitFor, within } from "@testing-library/react";
+import userEvent from "@testing-library/user-event";
+import { MemoryRouter } from "react-router";
+import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import { resetSessionForTests, startSession } from "../../api/session";
+import { Providers } from "../../app/Providers";
+import { createQueryClient } from "../../app/queryClient";
+import { fakeApi, json } from "../../test/fakeApi";
+import { meFixture } from "../../test/render";
+import type { TaskRead, TaskViewRead } from "./tasks";
+import { TasksPage } from "./TasksPage";
+
+const LOAD = { timeout: 5_000 };
+const ME = meFixture();
+
+function task(id: string, title: string, due_on: string | null): TaskRead {
+  return {
+    id,
+    account_id: "00000000-0000-0000-0000-000000000a01",
+    account_name: "Acme",
+    parent_id: null,
+    alert_id: null,
+    type: "regular",
+    title,
+    details: "",
+    owner_id: ME.id,
+    owner_name: ME.full_name,
+    due_on,
+    priority: "normal",
+    tags: ["qbr"],
+    status: "open",
+    outcome: null,
+    closed_at: null,
+    closed_by: null,
+    created_at: "2026-12-01T10:00:00Z",
+    is_overdue: false,
+    hours_to_close: null,
+    subtask_count: 0,
+  };
+}
+
+const DEFAULT_VIEW: TaskViewRead = {
+  id: "00000000-0000-0000-0000-000000000b01",
+  owner_id: ME.id,
+  name: "My QBRs",
+  is_shared: false,
+  filters: { view: "mine", status: "open", tags: ["qbr"] },
+  group_by: "due",
+  is_default: true,
+  created_at: "2026-12-01T10:00:00Z",
+};
+
+function renderPage(views: TaskViewRead[]) {
+  startSession("token");
+  const groupQueries: string[] = [];
+  const listQueries: string[] = [];
+  const saved: unknown[] = [];
+  const defaults: string[] = [];
+  fakeApi({
+    "GET /api/v1/me": () => json(ME),
+    "GET /api/v1/task-views": () => json(views),
+    "POST /api/v1/task-views": async (request) => {
+      const body = await request.json();
+      saved.push(body);
+      const view = { ...DEFAULT_VIEW, ...body, id: "00000000-0000-0000-0000-000000000b02", is_default: false };
+      views.push(view);
+      return json(view, 201);
+    },
+    "PUT /api/v1/task-views/00000000-0000-0000-0000-000000000b02/default": () => {
+      defaults.push("b02");
+      return json({ ...DEFAULT_VIEW, id: "00000000-0000-0000-0000-000000000b02", is_default: true });
+    },
+    "GET /api/v1/tasks": (request) => {
+      listQueries.push(new URL(request.url).search);
+      return json({ items: [task("t3", "Plain list", null)], total: 1, limit: 50, offset: 0 });
+    },
+    "GET /api/v1/tasks/groups": (request) => {
+      groupQueries.push(new URL(request.url).search);
+      return json({
+        group_by: "due",
+        total: 3,
+        group_count: 2,
+        groups: [
+          { key: "overdue", label: "Overdue", count: 2, items: [task("t1", "Late call", "2026-11-01")] },
+          { key: "no_date", label: "No due date", count: 1, items: [task("t2", "Someday", null)] },
+        ],
+      });
+    },
+  });
+  render(
+    <Providers queryClient={createQueryClient()}>
+      <MemoryRouter>
+        <TasksPage />
+      </MemoryRouter>
+    </Providers>,
+  );
+  return { groupQueries, listQueries, saved, defaults };
+}
+
+describe("the tasks page's views", { timeout: 30_000 }, () => {
+  beforeEach(() => resetSessionForTests());
+  afterEach(() => vi.unstubAllGlobals());
+
+  it("opens with the default view: its filters asked for, its groups shown with counts, collapsible", async () => {
+    const user = userEvent.setup({ delay: null });
+    const { groupQueries } = renderPage([DEFAULT_VIEW]);
+
+    const groups = await screen.findAllByTestId("task-group", {}, LOAD);
+    expect(groups.map((g) => within(g).getByTestId("task-group-header").textContent)).toEqual(["Overdue2", "No due date1"]);
+    const query = new URLSearchParams(groupQueries.at(-1));
+    expect(Object.fromEntries(query)).toEqual({ view: "mine", status: "open", tag: "qbr", group_by: "due" });
+    expect(screen.getByTestId("task-views")).toHaveTextContent("My QBRs");
+    expect(screen.getByText("Showing the first 1 of 2.")).toBeInTheDocument();
+
+    expect(within(groups[0]).getByText("Late call")).toBeInTheDocument();
+    await user.click(within(groups[0]).getByTestId("task-group-header"));
+    expect(within(groups[0]).queryByText("Late call")).toBeNull();
+    expect(within(groups[1]).getByText("Someday")).toBeInTheDocument();
+  });
+
+  it("saves the page as a view and makes it the default", async () => {
+    const user = userEvent.setup({ delay: null });
+    const { saved, defaults, listQueries } = renderPage([]);
+
+    await screen.findByText("Plain list", {}, LOAD);
+    expect(listQueries.at(-1)).toContain("view=mine");
+    await user.click(screen.getByTestId("tasks-group-by"));
+    await user.click(await screen.findByRole("option", { name: "Group by owner", hidden: true }));
+    await user.click(screen.getByTestId("task-view-save"));
+    await user.type(await screen.findByTestId("task-view-name"), "Mine by owner");
+    await user.click(screen.getByTestId("task-view-confirm"));
+    await waitFor(() =>
+      expect(saved).toEqual([{ name: "Mine by owner", is_shared: false, filters: { view: "mine", status: "open" }, group_by: "owner" }]),
+    );
+    await user.click(await screen.findByTestId("task-view-default"));
+    await waitFor(() => expect(defaults).toEqual(["b02"]));
+  });
+});
