@@ -117,8 +117,9 @@ export function TasksPage() {
         onDeleted={() => openBuiltIn("mine")}
       />
       <Group>
-        {/* The built-in views: picking one leaves a saved view and its filters. */}
-        <SegmentedControl value={state.tab} onChange={(v) => openBuiltIn(v as TaskTab)} data={TABS} data-testid="tasks-tab" />
+        {/* The built-in views: picking one leaves a saved view and its filters. While a saved view
+            is open no tab is selected, so any of them (its own tab too) can be picked to leave it. */}
+        <SegmentedControl value={viewId ? "" : state.tab} onChange={(v) => openBuiltIn(v as TaskTab)} data={TABS} data-testid="tasks-tab" />
         {state.tab === "account" && <AccountPicker placeholder="Account" value={state.accountId} onChange={(accountId) => change({ accountId })} w={260} />}
       </Group>
       <Group gap="xs">
