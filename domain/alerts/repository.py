@@ -13,6 +13,7 @@ from sqlalchemy import (
     Integer,
     Interval,
     Join,
+    Row,
     Select,
     String,
     Text,
@@ -744,9 +745,10 @@ class AlertRepository:
         outcome: str,
         by: uuid.UUID | None,
         now: datetime,
-    ) -> int:
+    ) -> list[Row[Any]]:
         """The open alert tasks of the selected alerts closed with `outcome`, and their alerts
-        with them, in one statement however many."""
+        with them, in one statement however many; each closed task (its id, alert, account,
+        account's name, title, owner and due day)."""
         selected = select(Alert.id).where(*self._selected(alert_ids, rule_id, visible))
         closed = (
             update(Task)
@@ -757,16 +759,30 @@ class AlertRepository:
                 Task.status == str(TaskStatus.OPEN),
             )
             .values(status=str(TaskStatus.CLOSED), outcome=outcome, closed_at=now, closed_by=by)
-            .returning(Task.alert_id)
+            .returning(
+                Task.id, Task.alert_id, Task.account_id, Task.title, Task.owner_id, Task.due_on
+            )
             .cte("closed")
         )
-        result = await self.session.execute(
+        rows = await self.session.execute(
             update(Alert)
-            .where(Alert.org_id == self.org_id, Alert.id.in_(select(closed.c.alert_id)))
+            .where(Alert.org_id == self.org_id, Alert.id == closed.c.alert_id)
             .values(status=str(AlertStatus.CLOSED), closed_at=now)
+            .returning(
+                closed.c.id,
+                closed.c.alert_id,
+                closed.c.account_id,
+                select(Account.name)
+                .where(Account.id == closed.c.account_id)
+                .scalar_subquery()
+                .label("account_name"),
+                closed.c.title,
+                closed.c.owner_id,
+                closed.c.due_on,
+            )
             .execution_options(synchronize_session=False)
         )
-        return int(result.rowcount)  # type: ignore[attr-defined]  # CursorResult of a DML
+        return list(rows)
 
     async def delete(
         self,

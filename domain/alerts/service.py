@@ -670,14 +670,17 @@ async def bulk_close(session: AsyncSession, actor: Actor, data: AlertBulkClose) 
                 f"{len(plain)} of the selected alerts are plain alerts, to be dismissed "
                 f"instead: {shown}{more}"
             )
-    count = await repo.close_tasks(
+    now = clock.now()
+    closed = await repo.close_tasks(
         alert_ids=data.alert_ids,
         rule_id=data.rule_id,
         visible=visible,
         outcome=str(data.outcome),
         by=actor.user_id,
-        now=clock.now(),
+        now=now,
     )
+    count = len(closed)
+    await tasks.notify_closed_in_bulk(session, actor, closed, outcome=str(data.outcome), now=now)
     audit.record_for(
         session,
         actor,

@@ -5,7 +5,8 @@ caller may see plus the tasks the caller owns."""
 import csv
 import io
 import uuid
-from datetime import date
+from collections.abc import Sequence
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import Select
@@ -193,6 +194,11 @@ _TITLES = {
 _NOTIFIED_FIELDS = ("title", "details", "due_on", "priority")
 
 
+def _body(account_name: str | None, due_on: date | None, what: str | None) -> str:
+    due = f", due {due_on.isoformat()}" if due_on is not None else ""
+    return f"On {account_name}{due}" + (f". {what}" if what else "")
+
+
 async def _notify_owner(
     session: AsyncSession,
     actor: Actor,
@@ -207,8 +213,7 @@ async def _notify_owner(
     if task.owner_id is None or task.owner_id == actor.user_id:
         return
     account_name = await TaskRepository(session, actor.org_id).account_name(task.account_id)
-    due = f", due {task.due_on.isoformat()}" if task.due_on is not None else ""
-    body = f"On {account_name}{due}" + (f". {what}" if what else "")
+    body = _body(account_name, task.due_on, what)
     await notifications.notify(
         session,
         actor.org_id,
@@ -225,6 +230,31 @@ async def _notify_owner(
             )
         ],
     )
+
+
+async def notify_closed_in_bulk(
+    session: AsyncSession, actor: Actor, closed: Sequence[Any], *, outcome: str, now: datetime
+) -> None:
+    """The owners of tasks someone else closed in bulk (rows with the task's `id`, `alert_id`,
+    `account_id`, `account_name`, `title`, `owner_id`, `due_on`), told as one close tells them."""
+    kind = NotificationKind.TASK_UPDATED
+    what = f"Closed ({outcome.replace('_', ' ')})"
+    events = [
+        NewNotification(
+            user_id=row.owner_id,
+            kind=kind,
+            account_id=row.account_id,
+            task_id=row.id,
+            alert_id=row.alert_id,
+            title=f"{_TITLES[kind]}: {row.title}",
+            body=_body(row.account_name, row.due_on, what),
+            dedupe_key=f"task_closed:{row.id}:{now.isoformat()}",
+        )
+        for row in closed
+        if row.owner_id is not None and row.owner_id != actor.user_id
+    ]
+    if events:
+        await notifications.notify(session, actor.org_id, events)
 
 
 async def _check_owner(session: AsyncSession, actor: Actor, owner_id: uuid.UUID) -> None:

@@ -11,6 +11,8 @@ from httpx import AsyncClient
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from domain.alerts import service as alerts
+from domain.alerts.models import EvaluationTrigger
 from domain.common.settings import Settings
 from domain.notifications.models import Notification
 from domain.orgs.models import Organisation
@@ -309,3 +311,45 @@ class TestRuleRecipients:
             f"{API}/alert-rules/{created.json()['id']}", headers=headers, json={"notify": []}
         )
         assert nobody.json()["notify"] == []
+
+
+class TestBulkClose:
+    async def test_closing_alert_tasks_in_bulk_tells_their_owners_once_each(
+        self,
+        client: AsyncClient,
+        session: AsyncSession,
+        settings: Settings,
+        org: Organisation,
+        headers: dict[str, str],
+    ) -> None:
+        csm = await create_user(session, org)
+        for n in range(2):
+            await create_account(session, org, name=f"Risky {n}", csms=[csm])
+        rule = await client.post(
+            f"{API}/alert-rules",
+            headers=headers,
+            json={
+                "name": "At risk",
+                "type": "churn",
+                "condition": AT_RISK,
+                "creates_task": True,
+                "notify": [],
+            },
+        )
+        assert rule.status_code == 201, rule.text
+        await alerts.evaluate(session, org.id, trigger=EvaluationTrigger.SCHEDULE)
+        await session.commit()
+        as_csm = auth_headers(settings, csm)
+        assert [n["kind"] for n in await _mine(client, as_csm)] == ["alert_task", "alert_task"]
+
+        closed = await client.post(
+            f"{API}/alerts/bulk-close",
+            headers=headers,
+            json={"rule_id": rule.json()["id"], "outcome": "false_alarm"},
+        )
+        assert closed.json() == {"count": 2}, closed.text
+        told = [n for n in await _mine(client, as_csm) if n["kind"] == "task_updated"]
+        assert sorted(n["body"].split(". ")[-1] for n in told) == ["Closed (false alarm)"] * 2
+        assert {n["account_name"] for n in told} == {"Risky 0", "Risky 1"}
+        # The one who closed them is not told.
+        assert await _mine(client, headers) == []
