@@ -72,6 +72,14 @@ class Account(IdMixin, TimestampMixin, Base):
             "org_id",
             postgresql_where=text("deleted_at IS NOT NULL"),
         ),
+        # A CSM's visible accounts are checked live and in their organisation by id, 5,000
+        # at a time: from the index alone, without reading the accounts' rows.
+        Index(
+            "ix_accounts_id_live",
+            "id",
+            postgresql_include=["org_id"],
+            postgresql_where=text("deleted_at IS NULL"),
+        ),
     )
 
     org_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("organisations.id", ondelete="CASCADE"))
@@ -121,14 +129,16 @@ class AccountCsm(Base):
     """Current CSM assignment: an account may have several CSMs."""
 
     __tablename__ = "account_csms"
-    __table_args__ = (UniqueConstraint("account_id", "user_id"),)
+    __table_args__ = (
+        UniqueConstraint("account_id", "user_id"),
+        # A CSM's accounts read from the index alone, without visiting each assignment row.
+        Index("ix_account_csms_user_id", "user_id", postgresql_include=["account_id"]),
+    )
 
     id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
     org_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("organisations.id", ondelete="CASCADE"))
     account_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("accounts.id", ondelete="CASCADE"))
-    user_id: Mapped[uuid.UUID] = mapped_column(
-        ForeignKey("users.id", ondelete="CASCADE"), index=True
-    )
+    user_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
 
 
 class _AccountHistory(IdMixin):
@@ -146,9 +156,7 @@ class CsmAssignmentPeriod(_AccountHistory, Base):
 
     __tablename__ = "csm_assignment_history"
 
-    user_id: Mapped[uuid.UUID] = mapped_column(
-        ForeignKey("users.id", ondelete="CASCADE"), index=True
-    )
+    user_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
     assigned_at: Mapped[datetime]
     unassigned_at: Mapped[datetime | None]
 

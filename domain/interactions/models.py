@@ -25,6 +25,8 @@ class Interaction(IdMixin, TimestampMixin, Base):
     __table_args__ = (
         Index("ix_interactions_org_id_occurred_at", "org_id", "occurred_at"),
         Index("ix_interactions_account_id_occurred_at", "account_id", "occurred_at"),
+        # A CSM's search probes it once per visible account: deduplicated, it stays in memory.
+        Index("ix_interactions_account_id", "account_id"),
         Index("ix_interactions_search", "search", postgresql_using="gin"),
         # A synced interaction is upserted by its id in the source system.
         Index(

@@ -169,11 +169,11 @@ async def _ensure_fields_and_metrics(engine: AsyncEngine, org_id: uuid.UUID) -> 
     return org_id
 
 
-async def test_account_list_and_interaction_search(
-    bench_engine: AsyncEngine, bench_client: AsyncClient, bench_settings: Settings
-) -> None:
-    org_id = await _build(bench_engine)
-    async with bench_engine.begin() as conn:
+async def _admin_and_csm(
+    engine: AsyncEngine, settings: Settings, org_id: uuid.UUID
+) -> tuple[dict[str, str], dict[str, str]]:
+    """Request headers of the organisation's admin and of its first CSM."""
+    async with engine.begin() as conn:
         admin_id = await conn.scalar(
             text(
                 "SELECT u.id FROM users u JOIN roles r ON r.id = u.role_id "
@@ -189,13 +189,24 @@ async def test_account_list_and_interaction_search(
     def headers(user_id: Any) -> dict[str, str]:
         token = tokens.encode(
             tokens.TokenClaims(user_id=user_id, org_id=org_id, purpose="access"),
-            secret=bench_settings.auth.secret_key.get_secret_value(),
+            secret=settings.auth.secret_key.get_secret_value(),
             now=clock.now(),
             ttl=timedelta(hours=1),
         )
         return {"Authorization": f"Bearer {token}"}
 
-    admin, csm = headers(admin_id), headers(csm_id)
+    return headers(admin_id), headers(csm_id)
+
+
+async def _check(response: Any) -> None:
+    assert response.status_code == 200, response.text
+
+
+async def test_account_list(
+    bench_engine: AsyncEngine, bench_client: AsyncClient, bench_settings: Settings
+) -> None:
+    org_id = await _build(bench_engine)
+    admin, csm = await _admin_and_csm(bench_engine, bench_settings, org_id)
     renewing_tier1 = {
         "filter": {
             "kind": "all",
@@ -209,12 +220,9 @@ async def test_account_list_and_interaction_search(
         "limit": 50,
     }
 
-    async def check(response: Any) -> None:
-        assert response.status_code == 200, response.text
-
     print(f"\n  Account workspace on {ACCOUNTS:,} accounts / {INTERACTIONS:,} interactions")
     first = await bench_client.post("/api/v1/accounts/query", headers=admin, json=renewing_tier1)
-    await check(first)
+    await _check(first)
     print(f"  (filtered list matches {first.json()['total']:,} accounts)")
     await measure(
         "account list: filter(tier, renewal window, custom metric), sorted",
@@ -263,10 +271,18 @@ async def test_account_list_and_interaction_search(
         "account list: search 'a12345' by name/domain/external id",
         lambda: bench_client.get("/api/v1/accounts", headers=admin, params={"q": "a12345"}),
     )
+
+
+async def test_interaction_search(
+    bench_engine: AsyncEngine, bench_client: AsyncClient, bench_settings: Settings
+) -> None:
+    org_id = await _build(bench_engine)
+    admin, csm = await _admin_and_csm(bench_engine, bench_settings, org_id)
+    print(f"\n  Interaction search on {ACCOUNTS:,} accounts / {INTERACTIONS:,} interactions")
     first = await bench_client.get(
         "/api/v1/interactions/search", headers=admin, params={"q": "sso escalation", "limit": 20}
     )
-    await check(first)
+    await _check(first)
     print(f"  (search 'sso escalation' matches {first.json()['total']:,} interactions)")
     await measure(
         "interaction search: 'sso escalation', ranked",
@@ -276,6 +292,11 @@ async def test_account_list_and_interaction_search(
             params={"q": "sso escalation", "limit": 20},
         ),
     )
+    first = await bench_client.get(
+        "/api/v1/interactions/search", headers=csm, params={"q": "renewal", "limit": 20}
+    )
+    await _check(first)
+    print(f"  (search 'renewal' as a CSM matches {first.json()['total']:,} of their interactions)")
     await measure(
         "interaction search: 'renewal', as a CSM",
         lambda: bench_client.get(
