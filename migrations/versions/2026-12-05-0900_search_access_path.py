@@ -1,7 +1,7 @@
 """indexes for a CSM's interaction search: their accounts and interactions by account
 
 Revision ID: 0032
-Revises: 0026
+Revises: 0028
 Create Date: 2026-12-05 09:00:00
 
 A CSM's search first lists their live accounts (5,000 of 100,000), then intersects the text
@@ -18,7 +18,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0032"
-down_revision: str | None = "0026"
+down_revision: str | None = "0028"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
