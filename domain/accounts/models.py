@@ -156,7 +156,9 @@ class CsmAssignmentPeriod(_AccountHistory, Base):
 
     __tablename__ = "csm_assignment_history"
 
-    user_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    user_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), index=True
+    )
     assigned_at: Mapped[datetime]
     unassigned_at: Mapped[datetime | None]
 
