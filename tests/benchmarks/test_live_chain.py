@@ -216,7 +216,7 @@ async def _prepare(engine: AsyncEngine, org_id: uuid.UUID) -> dict[str, str]:
         await conn.execute(
             text(
                 "ANALYZE usage_events, usage_daily_contact, usage_daily_feature, "
-                "usage_daily_account, account_metric_values, account_health, account_changes"
+                "usage_daily_account, account_metric_values, account_health"
             )
         )
         await conn.commit()
