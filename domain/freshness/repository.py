@@ -11,20 +11,21 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 # Oldest first, skipping rows another worker holds; a claim older than the lease is taken over.
+# The picked rows are updated through the primary key as an array, never joined: the table
+# grows from empty within seconds, and on statistics from when it was small the planner joined
+# every row of the backlog against every picked one (40 s for 2,000 of 53,000, measured).
 _CLAIM = text(
     """
-WITH picked AS (
+UPDATE account_changes c
+SET claimed_by = :run, claimed_at = :now, claimed_seq = c.last_seq, attempts = c.attempts + 1
+WHERE c.account_id = ANY(ARRAY(
     SELECT account_id FROM account_changes
     WHERE org_id = :org_id AND failed_at IS NULL
       AND (claimed_by IS NULL OR claimed_at < :stale_before)
     ORDER BY first_seq
     LIMIT :limit
     FOR UPDATE SKIP LOCKED
-)
-UPDATE account_changes c
-SET claimed_by = :run, claimed_at = :now, claimed_seq = c.last_seq, attempts = c.attempts + 1
-FROM picked
-WHERE c.account_id = picked.account_id
+))
 RETURNING c.account_id, c.usage_from, c.revenue, c.attempts
 """
 )

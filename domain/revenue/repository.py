@@ -5,7 +5,7 @@ from collections.abc import Mapping, Sequence
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Select, and_, delete, func, or_, select, update
+from sqlalchemy import Select, and_, delete, func, or_, select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
@@ -296,6 +296,31 @@ class RevenueRepository:
         await self.session.execute(
             select(func.pg_advisory_xact_lock(func.hashtextextended(f"revenue:{self.org_id}", 0)))
         )
+
+    async def share_recompute_turn(self) -> None:
+        """The organisation's turn shared with other recomputes of some accounts (each then
+        takes its accounts' turns): they wait only for a recompute of every account, and
+        for one another only where their accounts overlap."""
+        await self.session.execute(
+            select(
+                func.pg_advisory_xact_lock_shared(
+                    func.hashtextextended(f"revenue:{self.org_id}", 0)
+                )
+            )
+        )
+
+    async def take_account_turns(self, account_ids: Sequence[uuid.UUID]) -> None:
+        """Each account's turn, in account order (so two recomputes never wait for each other
+        in a cycle), held until this transaction ends."""
+        keys = [f"revenue:{self.org_id}:{a}" for a in sorted(account_ids)]
+        if keys:
+            await self.session.execute(
+                text(
+                    "SELECT pg_advisory_xact_lock(hashtextextended(k, 0)) "
+                    "FROM unnest(CAST(:keys AS text[])) AS k"
+                ),
+                {"keys": keys},
+            )
 
     async def replace_computed(
         self,

@@ -603,12 +603,18 @@ async def recompute(
     org = await _org(session, org_id)
     today = today or clock.today_in(org.time_zone, clock.now())
     repo = RevenueRepository(session, org_id)
-    await repo.take_recompute_turn()
+    # A recompute of every account waits for all others; one of some accounts (the live
+    # chain's batches, seconds each, side by side) only for those sharing an account.
+    if account_ids is None:
+        await repo.take_recompute_turn()
+    else:
+        await repo.share_recompute_turn()
     linked = await _link_waiting(session, repo)
     if account_ids is None:
         ids = await repo.accounts_with_revenue()
     else:
         ids = sorted(set(account_ids) | linked)
+        await repo.take_account_turns(ids)
     fx = mrr.FxTable(
         org.base_currency,
         (mrr.Rate(r.currency, r.effective_on, r.rate) for r in await repo.fx_rates()),

@@ -426,11 +426,16 @@ def _sync(
             f"DELETE FROM {table} t WHERE {stored}"
             f" AND NOT EXISTS (SELECT 1 FROM {fresh} n WHERE {match})"
         ),
+        # An upsert, not a plain insert: the quarter-hourly rollup of today and the live
+        # chain's rollup of some of today's accounts may insert the same new row at once
+        # (both computed from the same events), and a unique violation would fail the batch.
         text(
             f"INSERT INTO {table} (org_id, {columns}) "
             f"SELECT CAST(:org_id AS uuid), {columns} FROM {fresh} n "
             f"WHERE NOT EXISTS (SELECT 1 FROM {table} t WHERE {stored} AND {match}) "
-            f"ORDER BY {', '.join(keys)}"
+            f"ORDER BY {', '.join(keys)} "
+            f"ON CONFLICT ON CONSTRAINT pk_{table} DO UPDATE SET "
+            + ", ".join(f"{v} = EXCLUDED.{v}" for v in values)
         ),
     ]
 

@@ -208,6 +208,18 @@ async def _prepare(engine: AsyncEngine, org_id: uuid.UUID) -> dict[str, str]:
             await _roll_up_history(session, org_id)
         await metrics.refresh(session, org_id)
         await session.commit()
+    # Statistics of what was just generated or rolled up, as autovacuum would have them on a
+    # database that grew to this size (its analyse lags minutes behind a bulk load, and a
+    # rollup table it never analysed reads as a handful of rows: the live chain's account
+    # lookups then scan a whole month of the organisation's rows instead of its index).
+    async with engine.connect() as conn:
+        await conn.execute(
+            text(
+                "ANALYZE usage_events, usage_daily_contact, usage_daily_feature, "
+                "usage_daily_account, account_metric_values, account_health"
+            )
+        )
+        await conn.commit()
     return headers
 
 
