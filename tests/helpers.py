@@ -93,7 +93,7 @@ async def run_burst_worker(
     # Late: WorkerSettings reads the environment's settings when it is defined.
     from workers.settings import WorkerSettings
 
-    worker = Worker(
+    worker = queue.QueueWorker(
         functions=WorkerSettings.functions,
         redis_settings=queue.redis_settings(settings.redis_url),
         burst=True,

@@ -12,10 +12,10 @@ from urllib.parse import parse_qs, urlsplit
 import structlog
 from arq import create_pool
 from arq.connections import ArqRedis, RedisSettings
+from arq.constants import result_key_prefix
 from arq.cron import CronJob, cron
-from arq.jobs import Job, JobStatus
-from arq.worker import Function, Retry, func
-from arq.worker import run_worker as _run_worker
+from arq.jobs import Job, JobStatus, deserialize_result
+from arq.worker import Function, Retry, Worker, func, get_kwargs
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain.common import clock, jobs
@@ -34,6 +34,7 @@ __all__ = [
     "REGISTRY",
     "ArqRedis",
     "JobStatus",
+    "QueueWorker",
     "RetryLater",
     "connect",
     "cron_schedule",
@@ -49,6 +50,22 @@ __all__ = [
 
 class RetryLater(Retry):
     """Raise from a job to run it again after `defer` seconds (counts towards max_tries)."""
+
+
+class QueueWorker(Worker):
+    """arq's worker, except that a job given up after its last try (its worker died during
+    it) keeps no result when its function keeps none. arq keeps one under the worker's
+    default, an hour, and while it is kept the job's id is refused: the live chain's runs,
+    asked for again and again under one id per organisation, would stop for that hour."""
+
+    async def finish_failed_job(self, job_id: str, result_data: bytes | None) -> None:
+        await super().finish_failed_job(job_id, result_data)
+        if result_data is None:
+            return
+        name = deserialize_result(result_data, deserializer=self.job_deserializer).function
+        registered = REGISTRY.get(name)
+        if registered is not None and registered[3] == 0:
+            await self.pool.delete(result_key_prefix + job_id)
 
 
 def redis_settings(url: str) -> RedisSettings:
@@ -147,7 +164,7 @@ def worker_functions() -> list[Function]:
 
 def run_worker(settings_cls: type, **overrides: Any) -> None:
     """Run a worker with `settings_cls`; `overrides` replace some of its settings."""
-    _run_worker(settings_cls, **overrides)
+    QueueWorker(**{**get_kwargs(settings_cls), **overrides}).run()
 
 
 def discard(session: AsyncSession) -> None:

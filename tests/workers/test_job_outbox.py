@@ -25,6 +25,7 @@ from tests.helpers import outbox_jobs, run_burst_worker, unreachable_redis
 from workers import queue
 from workers.jobs import accounts as account_jobs
 from workers.jobs import emails as email_jobs
+from workers.jobs import live as live_jobs
 from workers.jobs import metrics as metric_jobs
 from workers.jobs import outbox
 from workers.jobs import revenue as revenue_jobs
@@ -198,3 +199,52 @@ class TestPrune:
         assert await jobs.prune_relayed(session, now=now) == 1
 
         assert [r.id for r in await outbox_jobs(session, "test.pruned")] == [recent.id, waiting.id]
+
+
+class TestGivenUp:
+    async def test_a_live_run_whose_worker_died_keeps_no_result_so_its_id_runs_again(
+        self,
+        sessionmaker: async_sessionmaker[AsyncSession],
+        redis: Redis,
+        settings: Settings,
+        org: Organisation,
+    ) -> None:
+        job_id = f"live:{org.id}:0"
+        # Its one try was spent by a worker that died: the next worker gives it up.
+        given_up = await redis.enqueue_job(  # type: ignore[attr-defined]  # ArqRedis
+            live_jobs.RUN_JOB, _job_id=job_id, _job_try=2, org_id=str(org.id)
+        )
+        assert given_up is not None
+        worker = await run_burst_worker(settings, sessionmaker)
+        assert (worker.jobs_complete, worker.jobs_failed) == (0, 1)
+
+        # arq would keep its failure for an hour and refuse the id meanwhile.
+        assert await redis.exists(f"arq:result:{job_id}") == 0
+        again = await redis.enqueue_job(  # type: ignore[attr-defined]  # ArqRedis
+            live_jobs.RUN_JOB, _job_id=job_id, org_id=str(org.id)
+        )
+        assert again is not None
+        ran = await run_burst_worker(settings, sessionmaker)
+        assert (ran.jobs_complete, ran.jobs_failed) == (1, 0)
+
+    async def test_a_job_that_keeps_its_result_still_keeps_it_when_given_up(
+        self,
+        sessionmaker: async_sessionmaker[AsyncSession],
+        redis: Redis,
+        settings: Settings,
+        org: Organisation,
+    ) -> None:
+        job_id = f"outbox:{org.id}"
+        await redis.enqueue_job(  # type: ignore[attr-defined]  # ArqRedis
+            revenue.RECOMPUTE_ORG_JOB, _job_id=job_id, _job_try=99, org_id=str(org.id)
+        )
+        worker = await run_burst_worker(settings, sessionmaker)
+        assert worker.jobs_failed == 1
+        # Its id stays taken, as the outbox's exactly-once relay counts on.
+        assert await redis.exists(f"arq:result:{job_id}") == 1
+        assert (
+            await redis.enqueue_job(  # type: ignore[attr-defined]  # ArqRedis
+                revenue.RECOMPUTE_ORG_JOB, _job_id=job_id, org_id=str(org.id)
+            )
+            is None
+        )
