@@ -13,7 +13,8 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 from domain.common.db import create_engine, create_read_sessionmaker, create_sessionmaker
 from domain.common.settings import Settings
 from domain.orgs.models import Organisation
-from domain.users.models import User
+from domain.users.models import Role, User, UserStatus
+from domain.users.permissions import Permission
 from tests.factories import auth_headers, create_account, create_user
 
 # The test's savepoints stand where a request's BEGIN and COMMIT would.
@@ -142,3 +143,31 @@ async def test_a_read_sends_no_begin_or_commit(settings: Settings) -> None:
 
     assert read[0] != read[1]
     assert write[0] == write[1]
+
+
+async def test_the_signed_in_user_is_read_afresh_on_every_request(
+    client: AsyncClient, session: AsyncSession, settings: Settings, org: Organisation
+) -> None:
+    """The actor is read in one row per request, never kept: a role losing a permission, then
+    the user deactivated, take effect on the same token's next request."""
+    custom = Role(org_id=org.id, name="Integrator", permissions=[Permission.CONFIGURE_CONNECTORS])
+    session.add(custom)
+    await session.flush()
+    user = await create_user(session, org)
+    user.role_id = custom.id
+    await session.flush()
+    headers = auth_headers(settings, user)
+    assert (await client.get("/api/v1/api-keys", headers=headers)).status_code == 200
+
+    custom.permissions = []
+    await session.flush()
+    assert (await client.get("/api/v1/api-keys", headers=headers)).status_code == 403
+    me = await client.get("/api/v1/me", headers=headers)
+    assert me.status_code == 200
+    assert me.json()["permissions"] == []
+    assert me.json()["role"]["name"] == "Integrator"
+
+    user.status = UserStatus.INACTIVE
+    await session.flush()
+    assert (await client.get("/api/v1/api-keys", headers=headers)).status_code == 401
+    assert (await client.get("/api/v1/me", headers=headers)).status_code == 401
