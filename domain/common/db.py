@@ -1,5 +1,5 @@
 from collections.abc import Awaitable, Callable
-from typing import Any, Concatenate, ParamSpec, TypeVar, Unpack
+from typing import Any, Concatenate, ParamSpec, TypeVar
 
 from pydantic_core import from_json
 from sqlalchemy import CursorResult, Select, event
@@ -66,7 +66,7 @@ class CompiledOnce:
     through the ORM cost more CPU than PostgreSQL's answer. Rows hold what asyncpg decodes
     (no SQLAlchemy type processing): plain columns, arrays, uuids, timestamps, booleans."""
 
-    def __init__(self, statement: Select[Unpack[tuple[Any, ...]]]) -> None:
+    def __init__(self, statement: Select[*tuple[Any, ...]]) -> None:
         self._statement = statement
         self._compiled: tuple[str, tuple[str, ...]] | None = None
 
