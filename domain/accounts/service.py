@@ -198,7 +198,12 @@ async def list_accounts(
             key: None if value is None else float(value)
             for key, value in values.get(account["id"], {}).items()
         }
-        account["health_values"] = health.get(account["id"], {})
+        # Numbers as the schema's floats (scores are integers in the database): the page is
+        # written without validation, which converted them before (LIST_PAGE).
+        account["health_values"] = {
+            key: float(value) if isinstance(value, int | Decimal) else value
+            for key, value in health.get(account["id"], {}).items()
+        }
     return Paged(items=items, total=total, limit=limit, offset=offset)
 
 
