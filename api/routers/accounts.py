@@ -67,7 +67,7 @@ async def list_accounts(
     deleted: Annotated[
         bool, Query(description="List deleted accounts instead (to restore them)")
     ] = False,
-) -> Page[AccountListRead]:
+) -> Response:
     """Accounts the caller may see (all, or only those assigned to them), one page at a time."""
     paged = await accounts.list_accounts(
         session,
@@ -80,7 +80,7 @@ async def list_accounts(
         offset=offset,
         deleted=deleted,
     )
-    return Page[AccountListRead].model_validate(paged)
+    return Response(accounts.LIST_PAGE.dump(paged), media_type="application/json")
 
 
 @router.post(
@@ -234,9 +234,7 @@ async def restore_account(account_id: uuid.UUID, actor: ApiActor, session: Sessi
 
 
 @router.post("/query", response_model=Page[AccountListRead], responses=problem(401, 403, 422))
-async def query_accounts(
-    data: AccountQuery, actor: ApiActor, session: Session
-) -> Page[AccountListRead]:
+async def query_accounts(data: AccountQuery, actor: ApiActor, session: Session) -> Response:
     """Accounts matching a filter-language condition, searched, sorted and paginated in one
     query, with the current values of the metric columns asked for. Fields are listed by
     `listAccountFields`."""
@@ -252,7 +250,7 @@ async def query_accounts(
         limit=data.limit,
         offset=data.offset,
     )
-    return Page[AccountListRead].model_validate(paged)
+    return Response(accounts.LIST_PAGE.dump(paged), media_type="application/json")
 
 
 @router.post(

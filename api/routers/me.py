@@ -1,6 +1,6 @@
 from fastapi import APIRouter, status
 
-from api.deps import EnrollingUser, Session
+from api.deps import AccessClaims, EnrollingUser, Session
 from api.errors import problem
 from domain.users import service as users
 from domain.users.schemas import (
@@ -16,9 +16,9 @@ router = APIRouter(prefix="/me", tags=["me"])
 
 
 @router.get("", response_model=MeRead, responses=problem(401))
-async def get_me(user: EnrollingUser, session: Session) -> MeRead:
+async def get_me(claims: AccessClaims, session: Session) -> MeRead:
     """The signed-in user, their role, permissions and organisation."""
-    return await users.describe_me(session, user)
+    return await users.describe_me(session, claims)
 
 
 @router.post("/password", status_code=status.HTTP_204_NO_CONTENT, responses=problem(401, 422))

@@ -2,7 +2,7 @@ from collections.abc import Awaitable, Callable
 from typing import Any, Concatenate, ParamSpec, TypeVar
 
 from pydantic_core import from_json
-from sqlalchemy import event
+from sqlalchemy import CursorResult, Select, event
 from sqlalchemy.exc import DisconnectionError, IntegrityError
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
@@ -58,6 +58,25 @@ def create_read_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSes
     connection's isolation level differs, set and reset on check-out and check-in without a
     statement."""
     return create_sessionmaker(engine.execution_options(isolation_level="AUTOCOMMIT"))
+
+
+class CompiledOnce:
+    """A statement compiled to SQL once per process, each run binding only its values: for the
+    reads behind every request, where building a statement and its cache key and running it
+    through the ORM cost more CPU than PostgreSQL's answer. Rows hold what asyncpg decodes
+    (no SQLAlchemy type processing): plain columns, arrays, uuids, timestamps, booleans."""
+
+    def __init__(self, statement: Select[*tuple[Any, ...]]) -> None:
+        self._statement = statement
+        self._compiled: tuple[str, tuple[str, ...]] | None = None
+
+    async def run(self, session: AsyncSession, values: dict[str, Any]) -> CursorResult[Any]:
+        connection = await session.connection()
+        if self._compiled is None:
+            sql = self._statement.compile(dialect=connection.dialect)
+            self._compiled = (sql.string, tuple(sql.positiontup or ()))
+        text_, names = self._compiled
+        return await connection.exec_driver_sql(text_, tuple(values[n] for n in names))
 
 
 def is_unique_violation(exc: IntegrityError) -> bool:

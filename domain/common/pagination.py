@@ -1,7 +1,8 @@
 from dataclasses import dataclass
-from typing import Generic, TypeVar
+from typing import Any, Generic, TypeVar
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
+from typing_extensions import TypedDict  # pydantic needs this one before Python 3.12
 
 T = TypeVar("T")
 
@@ -32,3 +33,25 @@ class Page(BaseModel, Generic[T]):
     total: int
     limit: int
     offset: int
+
+
+class PageJson:
+    """A page of plain dict rows written as `Page[model]`'s JSON in one pydantic-core pass,
+    without first validating each row into a model: for lists whose rows come straight from the
+    database, where validating 50 rows cost more than writing them. Only the model's fields are
+    written, each by its type, in the row's key order (tests hold them to `Page[model]`'s)."""
+
+    def __init__(self, model: type[BaseModel]) -> None:
+        fields = {name: f.annotation for name, f in model.model_fields.items()}
+        row = TypedDict(f"{model.__name__}Row", fields)  # type: ignore[misc]
+
+        class _Page(TypedDict):
+            items: list[row]
+            total: int
+            limit: int
+            offset: int
+
+        self._adapter: TypeAdapter[Any] = TypeAdapter(_Page)
+
+    def dump(self, paged: Paged[dict[str, Any]]) -> bytes:
+        return self._adapter.dump_json(vars(paged))

@@ -1,5 +1,6 @@
 """Signing in and out: passwords, the second factor, rotating refresh tokens, emailed links."""
 
+import functools
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -11,11 +12,13 @@ from domain.common.settings import Settings
 from domain.emails import service as emails
 from domain.orgs.models import Organisation
 from domain.users import mfa, repository, tokens
+from domain.users.actor import Actor
 from domain.users.errors import (
     EmailTaken,
     InvalidCredentials,
     InvalidLinkToken,
     InvalidMfaCode,
+    MfaEnrolmentRequired,
     RefreshTokenReused,
 )
 from domain.users.models import (
@@ -26,8 +29,9 @@ from domain.users.models import (
     UserStatus,
 )
 from domain.users.passwords import hash_password_in_thread, verify_password_in_thread
+from domain.users.permissions import Permission
 from domain.users.repository import UserRepository
-from domain.users.schemas import LoginResult
+from domain.users.schemas import LoginResult, MeRead
 from domain.users.throttle import LoginThrottle, PasswordResetThrottle, SingleUse
 
 SEND_PASSWORD_RESET_JOB = "users.send_password_reset"
@@ -390,10 +394,62 @@ async def accept_invitation(
     return await _start_session(session, config, user, now=clock.now())
 
 
+def _is_current(claims: tokens.TokenClaims, *, status: str, token_version: int) -> bool:
+    """A vanished or inactive user, or one whose tokens were revoked since (a new version), makes
+    a bad token (401), never a 404."""
+    return status == UserStatus.ACTIVE and token_version == claims.version
+
+
 async def load_principal(session: AsyncSession, claims: tokens.TokenClaims) -> User:
-    """The user a valid access token names; a vanished or inactive user is a bad token (401),
-    never a 404."""
+    """The user a valid access token names, as an entity (the routes that change the user)."""
     user = await UserRepository(session, claims.org_id).get(claims.user_id)
-    if user is None or user.status != UserStatus.ACTIVE or claims.version != user.token_version:
+    if user is None or not _is_current(
+        claims, status=user.status, token_version=user.token_version
+    ):
         raise tokens.InvalidToken()
     return user
+
+
+async def signed_in_actor(session: AsyncSession, claims: tokens.TokenClaims) -> Actor:
+    """The actor of every signed-in request, from one row read afresh each time (status, token
+    version, 2FA policy, permissions), not from the user's ORM entity: loading that entity with
+    its role and organisation was most of `GET /me`'s CPU."""
+    principal = await UserRepository(session, claims.org_id).principal(claims.user_id)
+    if principal is None or not _is_current(
+        claims, status=principal.status, token_version=principal.token_version
+    ):
+        raise tokens.InvalidToken()
+    # Users of an organisation that requires 2FA may only enrol until they have.
+    if principal.org_requires_mfa and not principal.mfa_enabled:
+        raise MfaEnrolmentRequired()
+    return Actor(
+        org_id=claims.org_id,
+        user_id=claims.user_id,
+        permissions=permission_set(tuple(principal.permissions)),
+    )
+
+
+@functools.lru_cache(maxsize=256)
+def permission_set(names: tuple[str, ...]) -> frozenset[Permission]:
+    """A role's stored permissions as the actor's set: a handful of distinct lists per process."""
+    return frozenset(Permission(p) for p in names)
+
+
+async def describe_me(session: AsyncSession, claims: tokens.TokenClaims) -> MeRead:
+    """The signed-in user, their role and organisation (also while they still have to enrol
+    in 2FA), from one row checked as every signed-in request is."""
+    me = await UserRepository(session, claims.org_id).me(claims.user_id)
+    if me is None or not _is_current(
+        claims, status=me["status"], token_version=me["token_version"]
+    ):
+        raise tokens.InvalidToken()
+    permissions = sorted(permission_set(tuple(me["role_permissions"])))
+    role = {k.removeprefix("role_"): v for k, v in me.items() if k.startswith("role_")}
+    return MeRead.model_validate(
+        {
+            **me,
+            "role": {**role, "id": me["role_id"]},
+            "permissions": permissions,
+            "mfa_enrolment_required": me["organisation_requires_mfa"] and not me["mfa_enabled"],
+        }
+    )

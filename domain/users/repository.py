@@ -1,10 +1,14 @@
 import uuid
+from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import Select, bindparam, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import joinedload, selectinload
 
+from domain.common.db import CompiledOnce
+from domain.orgs.models import Organisation
 from domain.users.models import (
     OneTimeToken,
     OneTimeTokenPurpose,
@@ -53,6 +57,60 @@ _USER_WITH_ROLE_AND_ORGANISATION = (
 )
 
 
+@dataclass(frozen=True, slots=True)
+class Principal:
+    status: str
+    token_version: int
+    mfa_enabled: bool
+    permissions: list[str]
+    org_requires_mfa: bool
+
+
+# The checks and permissions behind every signed-in request, as one row (no ORM entities): the
+# user's status and token version, whether they must still enrol in 2FA, their role's permissions.
+_PRINCIPAL = CompiledOnce(
+    select(
+        User.status,
+        User.token_version,
+        User.mfa_enabled_at.is_not(None).label("mfa_enabled"),
+        Role.permissions,
+        Organisation.requires_mfa.label("org_requires_mfa"),
+    )
+    .join(Role, Role.id == User.role_id)
+    .join(Organisation, Organisation.id == User.org_id)
+    .where(User.org_id == bindparam("org_id"), User.id == bindparam("user_id"))
+)
+
+# `GET /me` as one row: the user, their role and organisation (role columns prefixed `role_`).
+_ME = CompiledOnce(
+    select(
+        User.id,
+        User.email,
+        User.full_name,
+        User.status,
+        User.role_id,
+        User.manager_id,
+        User.mfa_enabled_at.is_not(None).label("mfa_enabled"),
+        User.last_login_at,
+        User.invited_at,
+        User.deactivated_at,
+        User.created_at,
+        User.token_version,
+        User.org_id,
+        Organisation.name.label("organisation_name"),
+        Organisation.requires_mfa.label("organisation_requires_mfa"),
+        Role.name.label("role_name"),
+        Role.description.label("role_description"),
+        Role.permissions.label("role_permissions"),
+        Role.landing_page.label("role_landing_page"),
+        Role.is_builtin.label("role_is_builtin"),
+    )
+    .join(Role, Role.id == User.role_id)
+    .join(Organisation, Organisation.id == User.org_id)
+    .where(User.org_id == bindparam("org_id"), User.id == bindparam("user_id"))
+)
+
+
 class UserRepository:
     def __init__(self, session: AsyncSession, org_id: uuid.UUID) -> None:
         self.session = session
@@ -68,6 +126,18 @@ class UserRepository:
         return await self.session.scalar(
             _USER_WITH_ROLE_AND_ORGANISATION, {"org_id": self.org_id, "user_id": user_id}
         )
+
+    async def principal(self, user_id: uuid.UUID) -> Principal | None:
+        """What a signed-in request checks of its user, read afresh on every request."""
+        result = await _PRINCIPAL.run(self.session, {"org_id": self.org_id, "user_id": user_id})
+        row = result.first()
+        return None if row is None else Principal(**row._mapping)
+
+    async def me(self, user_id: uuid.UUID) -> dict[str, Any] | None:
+        """The user with their role's and organisation's columns (`_ME`), as a plain dict."""
+        result = await _ME.run(self.session, {"org_id": self.org_id, "user_id": user_id})
+        row = result.first()
+        return None if row is None else dict(zip(result.keys(), row, strict=True))
 
     async def search(self, *, status: UserStatus | None, q: str | None) -> list[User]:
         stmt = self._scoped()

@@ -18,6 +18,9 @@ from domain.users.auth import (
     send_password_reset,
     use_totp_code,
 )
+
+# GET /me reads its user as every signed-in request does (domain/users/auth.py).
+from domain.users.auth import describe_me as describe_me
 from domain.users.errors import (
     BuiltinRoleImmutable,
     CannotChangeSelf,
@@ -44,11 +47,8 @@ from domain.users.repository import (
 )
 from domain.users.schemas import (
     InvitationCreate,
-    MeRead,
     RoleCreate,
-    RoleRead,
     RoleUpdate,
-    UserRead,
     UserUpdate,
 )
 
@@ -438,21 +438,6 @@ async def disable_mfa(session: AsyncSession, user: User, *, password: str, code:
         action="user.mfa_disabled",
         entity_type="user",
         entity_id=user.id,
-    )
-
-
-async def describe_me(session: AsyncSession, user: User) -> MeRead:
-    org = await session.get_one(Organisation, user.org_id)
-    return MeRead.model_validate(
-        {
-            **UserRead.model_validate(user).model_dump(),
-            "org_id": user.org_id,
-            "organisation_name": org.name,
-            "organisation_requires_mfa": org.requires_mfa,
-            "role": RoleRead.model_validate(user.role),
-            "permissions": sorted(Permission(p) for p in user.role.permissions),
-            "mfa_enrolment_required": org.requires_mfa and not user.mfa_enabled,
-        }
     )
 
 

@@ -3,6 +3,7 @@ benchmark (tests/benchmarks/test_load.py) measures the time; these keep the roun
 creeping back."""
 
 import asyncio
+import json
 from collections.abc import Iterator
 
 import pytest
@@ -10,10 +11,13 @@ from httpx import AsyncClient
 from sqlalchemy import event, text
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
+from domain.accounts.schemas import AccountListRead
 from domain.common.db import create_engine, create_read_sessionmaker, create_sessionmaker
+from domain.common.pagination import Page
 from domain.common.settings import Settings
 from domain.orgs.models import Organisation
-from domain.users.models import User
+from domain.users.models import Role, User, UserStatus
+from domain.users.permissions import Permission
 from tests.factories import auth_headers, create_account, create_user
 
 # The test's savepoints stand where a request's BEGIN and COMMIT would.
@@ -142,3 +146,51 @@ async def test_a_read_sends_no_begin_or_commit(settings: Settings) -> None:
 
     assert read[0] != read[1]
     assert write[0] == write[1]
+
+
+async def test_the_signed_in_user_is_read_afresh_on_every_request(
+    client: AsyncClient, session: AsyncSession, settings: Settings, org: Organisation
+) -> None:
+    """The actor is read in one row per request, never kept: a role losing a permission, then
+    the user deactivated, take effect on the same token's next request."""
+    custom = Role(org_id=org.id, name="Integrator", permissions=[Permission.CONFIGURE_CONNECTORS])
+    session.add(custom)
+    await session.flush()
+    user = await create_user(session, org)
+    user.role_id = custom.id
+    await session.flush()
+    headers = auth_headers(settings, user)
+    assert (await client.get("/api/v1/api-keys", headers=headers)).status_code == 200
+
+    custom.permissions = []
+    await session.flush()
+    assert (await client.get("/api/v1/api-keys", headers=headers)).status_code == 403
+    me = await client.get("/api/v1/me", headers=headers)
+    assert me.status_code == 200
+    assert me.json()["permissions"] == []
+    assert me.json()["role"]["name"] == "Integrator"
+
+    user.status = UserStatus.INACTIVE
+    await session.flush()
+    assert (await client.get("/api/v1/api-keys", headers=headers)).status_code == 401
+    assert (await client.get("/api/v1/me", headers=headers)).status_code == 401
+
+
+async def test_the_list_written_without_row_models_reads_back_as_the_documented_page(
+    client: AsyncClient, session: AsyncSession, settings: Settings, org: Organisation, admin: User
+) -> None:
+    await create_account(session, org, custom_values={"plan": "pro", "seats": 3}, nps=12.5)
+    await create_account(session, org)
+    headers = auth_headers(settings, admin)
+
+    for response in (
+        await client.get("/api/v1/accounts", headers=headers),
+        await client.post("/api/v1/accounts/query", headers=headers, json={}),
+    ):
+        assert response.status_code == 200
+        assert response.headers["content-type"] == "application/json"
+        page = Page[AccountListRead].model_validate_json(response.content)
+        assert page.total == 2
+        # Every field of the schema, none else, each written as the model writes it (the
+        # keys in the row's order).
+        assert json.loads(page.model_dump_json()) == response.json()
