@@ -22,6 +22,7 @@ from domain.alerts import service as alerts
 from domain.alerts.models import Alert, EvaluationTrigger
 from domain.common.settings import Settings
 from domain.integration.models import ApiScope
+from domain.notifications.models import Notification
 from domain.orgs.models import Organisation
 from domain.users.models import User, UserStatus
 from tests.factories import auth_headers, create_account, create_api_key, create_user
@@ -239,6 +240,22 @@ async def _task(o: OrgObjects) -> uuid.UUID:
     return await o.post("/tasks", json={"account_id": str(account.id), "title": "Matrix Task"})
 
 
+async def _notification(o: OrgObjects) -> uuid.UUID:
+    """A colleague's notification: the admin gives them a task."""
+    account = await o.the_account()
+    colleague = await create_user(o.session, o.org)
+    await o.session.commit()
+    task_id = await o.post(
+        "/tasks",
+        json={"account_id": str(account.id), "title": "Matrix Task", "owner_id": str(colleague.id)},
+    )
+    notification_id = await o.session.scalar(
+        select(Notification.id).where(Notification.task_id == task_id)
+    )
+    assert notification_id is not None
+    return notification_id
+
+
 ID_FACTORIES: dict[str, Callable[[OrgObjects], Awaitable[uuid.UUID]]] = {
     "account_id": _account,
     "user_id": _user,
@@ -261,6 +278,7 @@ ID_FACTORIES: dict[str, Callable[[OrgObjects], Awaitable[uuid.UUID]]] = {
     "alert_id": _alert,
     "playbook_id": _playbook,
     "task_id": _task,
+    "notification_id": _notification,
 }
 
 # Objects that belong to an account: a CSM not assigned to that account must not reach them.
