@@ -1,10 +1,11 @@
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Hashable
 from typing import Any, Concatenate, ParamSpec, TypeVar
 
 from pydantic_core import from_json
 from sqlalchemy import CursorResult, Select, event
 from sqlalchemy.exc import DisconnectionError, IntegrityError
 from sqlalchemy.ext.asyncio import (
+    AsyncConnection,
     AsyncEngine,
     AsyncSession,
     async_sessionmaker,
@@ -60,6 +61,18 @@ def create_read_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSes
     return create_sessionmaker(engine.execution_options(isolation_level="AUTOCOMMIT"))
 
 
+def _compile(statement: Select[*tuple[Any, ...]], dialect: Any) -> tuple[str, tuple[str, ...]]:
+    sql = statement.compile(dialect=dialect)
+    return sql.string, tuple(sql.positiontup or ())
+
+
+async def _run_compiled(
+    connection: AsyncConnection, compiled: tuple[str, tuple[str, ...]], values: dict[str, Any]
+) -> CursorResult[Any]:
+    text_, names = compiled
+    return await connection.exec_driver_sql(text_, tuple(values[n] for n in names))
+
+
 class CompiledOnce:
     """A statement compiled to SQL once per process, each run binding only its values: for the
     reads behind every request, where building a statement and its cache key and running it
@@ -73,10 +86,29 @@ class CompiledOnce:
     async def run(self, session: AsyncSession, values: dict[str, Any]) -> CursorResult[Any]:
         connection = await session.connection()
         if self._compiled is None:
-            sql = self._statement.compile(dialect=connection.dialect)
-            self._compiled = (sql.string, tuple(sql.positiontup or ()))
-        text_, names = self._compiled
-        return await connection.exec_driver_sql(text_, tuple(values[n] for n in names))
+            self._compiled = _compile(self._statement, connection.dialect)
+        return await _run_compiled(connection, self._compiled, values)
+
+
+class CompiledByShape:
+    """`CompiledOnce` for a statement that comes in a few shapes: each shape's SQL is built and
+    compiled the first time it is asked for."""
+
+    def __init__(self) -> None:
+        self._compiled: dict[Hashable, tuple[str, tuple[str, ...]]] = {}
+
+    async def run(
+        self,
+        session: AsyncSession,
+        shape: Hashable,
+        build: Callable[[], Select[*tuple[Any, ...]]],
+        values: dict[str, Any],
+    ) -> CursorResult[Any]:
+        connection = await session.connection()
+        compiled = self._compiled.get(shape)
+        if compiled is None:
+            compiled = self._compiled[shape] = _compile(build(), connection.dialect)
+        return await _run_compiled(connection, compiled, values)
 
 
 def is_unique_violation(exc: IntegrityError) -> bool:
