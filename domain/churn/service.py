@@ -36,7 +36,7 @@ from domain.health import service as health
 from domain.metrics import service as metrics
 from domain.metrics.catalog import CHURN_PROBABILITY, MetricKind
 from domain.tenancy import accounts
-from domain.tenancy.clock import org_today
+from domain.tenancy.clock import org_today, organisations_with_time_zones
 from domain.users.actor import Actor, require
 from domain.users.permissions import Permission
 
@@ -272,7 +272,7 @@ def queue_training(session: AsyncSession, org_id: uuid.UUID, requested_at: datet
 
 async def organisations(session: AsyncSession) -> list[uuid.UUID]:
     """Every organisation (each trains weekly, or records why it cannot)."""
-    return [org_id for org_id, _ in await metrics.organisations_with_time_zones(session)]
+    return [org_id for org_id, _ in await organisations_with_time_zones(session)]
 
 
 async def drivers(

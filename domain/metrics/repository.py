@@ -547,11 +547,3 @@ class MetricsRepository:
         if contact_ids is not None:
             stmt = stmt.where(Contact.id.in_(contact_ids))
         return [(c, r, s, t) for c, r, s, t in (await self.session.execute(stmt))]
-
-
-async def all_organisations_with_time_zones(session: AsyncSession) -> list[tuple[uuid.UUID, str]]:
-    """Every organisation, across organisations, with its time zone (for the refresh jobs)."""
-    rows = await session.execute(
-        select(Organisation.id, Organisation.time_zone).order_by(Organisation.id)
-    )
-    return [(org_id, tz) for org_id, tz in rows]

@@ -40,7 +40,6 @@ from domain.metrics.models import AccountMetricValues, ComputedMetric
 from domain.metrics.repository import (
     REFRESH_GROUPS,
     MetricsRepository,
-    all_organisations_with_time_zones,
 )
 from domain.metrics.schemas import (
     AccountMetricRead,
@@ -282,11 +281,6 @@ class Refreshed:
     today: date
     groups: dict[str, int] = field(default_factory=dict)
     contacts_ranked: int = 0
-
-
-async def organisations_with_time_zones(session: AsyncSession) -> list[tuple[uuid.UUID, str]]:
-    """Every organisation (metrics are refreshed for all, not one actor's) and its time zone."""
-    return await all_organisations_with_time_zones(session)
 
 
 async def refresh(

@@ -17,3 +17,11 @@ class TenancyRepository:
         return await self.session.scalar(
             select(Organisation.time_zone).where(Organisation.id == self.org_id)
         )
+
+
+async def all_organisations_with_time_zones(session: AsyncSession) -> list[tuple[uuid.UUID, str]]:
+    """Every organisation, across organisations, with its time zone (for the scheduled jobs)."""
+    rows = await session.execute(
+        select(Organisation.id, Organisation.time_zone).order_by(Organisation.id)
+    )
+    return [(org_id, tz) for org_id, tz in rows]

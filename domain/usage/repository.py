@@ -28,16 +28,25 @@ from domain.usage.models import (
 # unique index's lock, so concurrent batches on the same days do not queue behind each other.
 # Days are inserted in order, like message ids and external ids below: concurrent batches that
 # share keys then wait for each other in one order instead of deadlocking.
-_MARK_PENDING = """
+_MARK_PENDING_DAYS = """
 INSERT INTO usage_pending_days (org_id, day)
 SELECT DISTINCT CAST(:org_id AS uuid), d.day
-FROM (SELECT (occurred_at AT TIME ZONE :tz)::date AS day FROM touched) AS d
+FROM (SELECT (occurred_at AT TIME ZONE :tz)::date AS day FROM touched{where}) AS d
 WHERE NOT EXISTS (
     SELECT 1 FROM usage_pending_days p WHERE p.org_id = CAST(:org_id AS uuid) AND p.day = d.day
 )
 ORDER BY d.day
 ON CONFLICT DO NOTHING
 """
+_MARK_PENDING = _MARK_PENDING_DAYS.format(where="")
+# New events: the live chain rolls up their accounts' days from :live_from on, so only older
+# days are pending (and events without an account count nowhere until linked, which marks
+# them). A quarter-hourly rollup of today for the whole organisation would read every event of
+# the day and hold its rows' locks against the chain's batches.
+_MARK_PENDING_BEFORE_LIVE = _MARK_PENDING_DAYS.format(
+    where=" WHERE account_id IS NOT NULL"
+    " AND occurred_at < CAST(:live_from AS date)::timestamp AT TIME ZONE :tz"
+)
 
 # After a `touched` CTE of events: their days marked pending, and the (account, day) pairs
 # they touched listed, for the live chain to mark those accounts changed.
@@ -91,7 +100,7 @@ touched AS (
     ON CONFLICT (org_id, message_id) DO NOTHING
     RETURNING message_id, occurred_at, account_id
 ),
-pending AS ({_MARK_PENDING})
+pending AS ({_MARK_PENDING_BEFORE_LIVE})
 SELECT message_id, account_id, CAST(occurred_at AT TIME ZONE :tz AS date) FROM touched
 """
 )
@@ -467,27 +476,41 @@ def _sync_rollups(*, scoped: bool) -> list[TextClause]:
     ]
 
 
-_SYNC_ROLLUPS = _sync_rollups(scoped=False)
-_SYNC_ACCOUNT_ROLLUPS = _sync_rollups(scoped=True)
-
-_SEEN = text(
-    """
+_SEEN_OF = """
 WITH x AS (
     SELECT contact_id, min(first_event_at) AS first_at, max(last_event_at) AS last_at
-    FROM usage_daily_contact
-    WHERE org_id = CAST(:org_id AS uuid)
+    FROM usage_daily_contact ev
+    WHERE org_id = CAST(:org_id AS uuid){scope}
       AND day BETWEEN CAST(:first AS date) AND CAST(:last AS date)
     GROUP BY contact_id
+),
+-- Locked in external id order, as ingestion's contact upserts lock them: batches of the
+-- live chain and ingestion touching the same contacts wait instead of deadlocking.
+moved AS (
+    SELECT c.id, x.first_at, x.last_at
+    FROM contacts c JOIN x ON c.id = x.contact_id
+    WHERE c.org_id = CAST(:org_id AS uuid)
+      AND (c.first_seen_at IS NULL OR c.last_seen_at IS NULL
+           OR x.first_at < c.first_seen_at OR x.last_at > c.last_seen_at)
+    ORDER BY c.external_id
+    FOR UPDATE OF c
 )
 UPDATE contacts c
-SET first_seen_at = LEAST(c.first_seen_at, x.first_at),
-    last_seen_at = GREATEST(c.last_seen_at, x.last_at)
-FROM x
-WHERE c.org_id = CAST(:org_id AS uuid) AND c.id = x.contact_id
-  AND (c.first_seen_at IS NULL OR c.last_seen_at IS NULL
-       OR x.first_at < c.first_seen_at OR x.last_at > c.last_seen_at)
+SET first_seen_at = LEAST(c.first_seen_at, moved.first_at),
+    last_seen_at = GREATEST(c.last_seen_at, moved.last_at)
+FROM moved
+WHERE c.id = moved.id
 """
-)
+_SEEN = text(_SEEN_OF.format(scope=""))
+
+_SYNC_ROLLUPS = _sync_rollups(scoped=False)
+# The live chain's: contacts' first and last seen times move with their accounts' days (the
+# organisation's rollup no longer re-reads the chain's days; LEAST and GREATEST make a part of
+# a contact's days enough).
+_SYNC_ACCOUNT_ROLLUPS = [
+    *_sync_rollups(scoped=True),
+    text(_SEEN_OF.format(scope=_SCOPE.format(alias="ev"))),
+]
 
 # The rollup reads whole days of events: a bitmap or sequential read and one sort in memory
 # beat walking the account index (a random heap read per event, ten times slower at scale).
@@ -529,10 +552,14 @@ class UsageRepository:
         rows = await self.session.execute(statement, params)
         await changes.note_usage(self.session, self.org_id, [(a, d) for a, d in rows])
 
-    async def insert_events(self, columns: dict[str, list[Any]], *, tz: str) -> set[str]:
+    async def insert_events(
+        self, columns: dict[str, list[Any]], *, tz: str, live_from: date
+    ) -> set[str]:
         """The events new to the organisation (by message id), linked to their account and
-        contact where those exist; returns the message ids stored now."""
-        rows = (await self.session.execute(_INSERT_EVENTS, self._params(tz=tz, **columns))).all()
+        contact where those exist; returns the message ids stored now. Their days before
+        `live_from` are marked pending for the organisation's rollup."""
+        params = self._params(tz=tz, live_from=live_from, **columns)
+        rows = (await self.session.execute(_INSERT_EVENTS, params)).all()
         await changes.note_usage(self.session, self.org_id, [(a, d) for _, a, d in rows])
         return {row[0] for row in rows}
 

@@ -7,6 +7,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pydantic_core
 from pydantic import TypeAdapter, ValidationError
@@ -23,7 +24,7 @@ from domain.freshness import changes
 from domain.integration import webhooks
 from domain.integration.schemas import IngestReceipt
 from domain.tenancy import accounts
-from domain.tenancy.clock import org_today
+from domain.tenancy.clock import org_today, organisations_with_time_zones
 from domain.usage import periods, sessions
 from domain.usage.errors import ContactNotFound, InvalidItem, InvalidRange
 from domain.usage.models import Contact, UsageEvent
@@ -131,7 +132,7 @@ async def _store_events(
     if not seen:
         return set()
     outcome.accepted += len(seen)
-    return await repo.insert_events(columns, tz=tz)
+    return await repo.insert_events(columns, tz=tz, live_from=live_from(tz, now))
 
 
 async def ingest_event(session: AsyncSession, actor: Actor, data: EventCreate) -> EventReceipt:
@@ -449,10 +450,24 @@ async def segment_message(session: AsyncSession, actor: Actor, body: bytes) -> S
 # Rollup
 
 
-async def organisations_to_roll_up(session: AsyncSession) -> list[uuid.UUID]:
-    """Organisations with pending days or with events and memberships still waiting for
-    their account or contact (every organisation, not one actor's)."""
-    return await all_organisations_to_roll_up(session)
+# Each organisation's whole day is rolled up again in the first quarter of this local hour,
+# before the day's snapshot (the metrics refresh at :40): the live chain keeps the day's
+# rollups current, this recomputes them from every event, the source of truth.
+FULL_ROLLUP_LOCAL_HOUR = 23
+
+
+async def rollups_due(session: AsyncSession, now: datetime) -> dict[uuid.UUID, list[date]]:
+    """Every quarter hour, across organisations: those with pending days or with events and
+    memberships still waiting for their account or contact, and those whose day ends, with
+    that day to recompute whole."""
+    due: dict[uuid.UUID, list[date]] = {
+        org_id: [] for org_id in await all_organisations_to_roll_up(session)
+    }
+    for org_id, time_zone in await organisations_with_time_zones(session):
+        local = now.astimezone(ZoneInfo(time_zone))
+        if local.hour == FULL_ROLLUP_LOCAL_HOUR and local.minute < 15:
+            due.setdefault(org_id, []).append(local.date())
+    return due
 
 
 # Days rolled up by one statement: the sort of their events stays within the rollup's work_mem.
@@ -533,6 +548,12 @@ async def roll_up(
 # The oldest day the live chain rolls up for a changed account: the metrics read 30 days.
 # An older day's change waits for the organisation's quarter-hourly rollup (its day is pending).
 LIVE_ROLLUP_DAYS = 31
+
+
+def live_from(tz: str, now: datetime) -> date:
+    """The first day of the live chain's window a new event can count on: a day later than
+    the chain's oldest, in case midnight passes before the chain takes the account."""
+    return clock.today_in(tz, now) - timedelta(days=LIVE_ROLLUP_DAYS - 2)
 
 
 async def roll_up_accounts(

@@ -174,7 +174,7 @@ class TestReading:
                 "name": "Login",
                 "contact_external_id": "u-1",
                 "account_external_id": "acme",
-                "occurred_at": "2026-11-20T09:00:00Z",
+                "occurred_at": "2026-09-18T09:00:00Z",
             },
         )
         await usage.roll_up(session, org.id)
@@ -183,7 +183,7 @@ class TestReading:
         page = (await client.get(f"/api/v1/accounts/{acme.id}/contacts", headers=headers)).json()
         assert page["total"] == 2
         assert [c["external_id"] for c in page["items"]] == ["u-1", "u-2"]
-        assert page["items"][0]["last_seen_at"] == "2026-11-20T09:00:00Z"
+        assert page["items"][0]["last_seen_at"] == "2026-09-18T09:00:00Z"
 
         detail = (await client.get(f"{URL}/{page['items'][0]['id']}", headers=headers)).json()
         assert detail["accounts"] == [

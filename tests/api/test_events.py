@@ -11,6 +11,7 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain.common import clock
+from domain.freshness.models import AccountChange
 from domain.integration.models import ApiCall, ApiScope
 from domain.orgs.models import Organisation
 from domain.usage import service as usage
@@ -236,15 +237,25 @@ class TestLinking:
         [linked] = await stored(session, org)
         assert (linked.account_external_id, linked.account_id) == ("acme", account.id)
 
-    async def test_stored_events_mark_their_day_for_the_rollup(
+    async def test_recent_days_go_to_the_live_chain_older_ones_to_the_rollup(
         self, client: AsyncClient, session: AsyncSession, org: Organisation, ingest: dict[str, str]
     ) -> None:
-        await client.post(f"{URL}/batch", headers=ingest, json={"items": [event(1), event(2)]})
+        account = await create_account(session, org, external_id="acme")
+        today = clock.now().date()
+        old = today - timedelta(days=usage.LIVE_ROLLUP_DAYS)
+        recent = today - timedelta(days=usage.LIVE_ROLLUP_DAYS - 2)
+        at = {n: f"{day.isoformat()}T09:30:00Z" for n, day in ((1, old), (2, recent), (3, today))}
+        items = [event(n, occurred_at=at[n]) for n in at]
+        await client.post(f"{URL}/batch", headers=ingest, json={"items": items})
 
         days = await session.scalars(
             select(UsagePendingDay.day).where(UsagePendingDay.org_id == org.id)
         )
-        assert [d.isoformat() for d in days] == ["2026-11-20"]
+        assert list(days) == [old]
+        change = await session.scalar(
+            select(AccountChange).where(AccountChange.account_id == account.id)
+        )
+        assert change is not None and change.usage_from == old
 
 
 class TestAuth:

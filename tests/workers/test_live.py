@@ -28,6 +28,7 @@ from domain.live import chain
 from domain.metrics.models import AccountMetricValues
 from domain.orgs.models import Organisation
 from domain.usage import service as usage
+from domain.usage.models import Contact, UsagePendingDay
 from domain.users.actor import Actor
 from domain.users.permissions import Permission
 from tests.factories import create_account, create_api_key, create_org
@@ -146,6 +147,20 @@ async def test_pushed_events_tickets_and_interactions_reach_the_metrics_in_one_r
     scored = await session.get_one(AccountHealth, account.id, populate_existing=True)
     assert [c["score"] for c in scored.components] == [100, 100, 70, None]
     assert (scored.score, scored.band) == (94, "good")
+    # The contact's first and last seen moved with the chain; no day waits for the
+    # organisation's rollup.
+    ada = await session.scalar(
+        select(Contact)
+        .where(Contact.org_id == org.id, Contact.external_id == "ada")
+        .execution_options(populate_existing=True)
+    )
+    assert ada is not None
+    assert (ada.first_seen_at, ada.last_seen_at) == (
+        now - timedelta(minutes=3),
+        now - timedelta(minutes=1),
+    )
+    pending = select(func.count()).where(UsagePendingDay.org_id == org.id)
+    assert await session.scalar(pending) == 0
     # Nothing left: a second run has nothing to do.
     assert await live_jobs.run(job_ctx, str(org.id)) == 0
 
@@ -417,12 +432,20 @@ async def test_the_live_result_equals_the_full_recompute_on_random_data(
     live = await _figures(session, org)
     assert len(live) == len(accounts)
 
-    # The organisation-wide chain (the nightly one) on the same data.
-    await session.execute(
-        text("DELETE FROM account_metric_values WHERE org_id = :org_id"), {"org_id": org.id}
-    )
+    # The organisation-wide chain (the nightly one) on the same data, every figure and every
+    # day's rollup derived again from the events.
+    for table in (
+        "account_metric_values",
+        "usage_daily_contact",
+        "usage_daily_feature",
+        "usage_daily_account",
+    ):
+        await session.execute(
+            text(f"DELETE FROM {table} WHERE org_id = :org_id"), {"org_id": org.id}
+        )
     await session.commit()
-    await usage.roll_up(session, org.id)
+    today = clock.today_in(org.time_zone, now)
+    await usage.roll_up(session, org.id, days=[today - timedelta(days=d) for d in range(42)])
     await revenue_jobs.recompute_org(job_ctx, str(org.id))
     await metric_jobs.refresh_org(job_ctx, str(org.id))
 

@@ -37,7 +37,9 @@ from workers import queue
 from workers.jobs import live as live_jobs
 from workers.jobs import usage as usage_jobs
 
-DAY = date(2026, 11, 20)
+# Older than the live chain's window, so its events are pending for the organisation's rollup
+# (the chain rolls up recent days: tests/workers/test_live.py).
+DAY = date(2026, 9, 18)
 
 
 def at(hhmm: str, day: date = DAY) -> datetime:
@@ -319,15 +321,15 @@ class TestRollups:
         _, reader = await create_api_key(session, org, ApiScope.READ)
 
         response = await client.get(
-            f"/api/v1/accounts/{acme.id}/usage?since=2026-11-19&until=2026-11-21", headers=reader
+            f"/api/v1/accounts/{acme.id}/usage?since=2026-09-17&until=2026-09-19", headers=reader
         )
 
         assert response.status_code == 200, response.text
         series = response.json()
         assert [(d["day"], d["events"], d["sessions"]) for d in series["days"]] == [
-            ("2026-11-19", 0, 0),
-            ("2026-11-20", 8, 4),
-            ("2026-11-21", 0, 0),
+            ("2026-09-17", 0, 0),
+            ("2026-09-18", 8, 4),
+            ("2026-09-19", 0, 0),
         ]
         assert (series["events"], series["active_contacts"]) == (8, 2)
         assert series["top_features"][0] == {
@@ -359,7 +361,8 @@ class TestTimeoutChange:
         for day in (recent, old):
             # 40 minutes apart: two sessions with a 30-minute timeout, one with an hour.
             await send(session, org, ("u-1", at("09:00", day), {}), ("u-1", at("09:40", day), {}))
-        await usage.roll_up(session, org.id)
+        # The recent day is the live chain's; the organisation's rollup takes it when asked.
+        await usage.roll_up(session, org.id, days=[recent])
         two = ContactDay(2, 2, 0)
         assert await days_of(session, org, "u-1") == {old: two, recent: two}
         await session.commit()
@@ -408,6 +411,24 @@ class TestTimeoutChange:
             select(UsagePendingDay.day).where(UsagePendingDay.org_id == org.id)
         )
         assert list(pending) == []
+
+
+class TestNightlyRollup:
+    async def test_each_organisations_whole_day_is_due_once_as_its_day_ends(
+        self, session: AsyncSession, org: Organisation
+    ) -> None:
+        org.time_zone = "Asia/Kolkata"  # UTC+05:30: its quarter hours are not UTC's
+        await session.flush()
+        due_at = {
+            at: (await usage.rollups_due(session, datetime.fromisoformat(at))).get(org.id)
+            for at in (
+                "2026-12-04T17:33:00+00:00",  # 23:03 there: the day ends
+                "2026-12-04T17:48:00+00:00",  # 23:18: done already this hour
+                "2026-12-04T17:03:00+00:00",  # 22:33
+                "2026-12-04T18:33:00+00:00",  # 00:03 on the 5th
+            )
+        }
+        assert list(due_at.values()) == [[date(2026, 12, 4)], None, None, None]
 
 
 class TestTimeZoneChange:

@@ -5,6 +5,7 @@ from zoneinfo import ZoneInfo
 from domain.common import clock, jobs
 from domain.health import service as health
 from domain.metrics import service as metrics
+from domain.tenancy.clock import organisations_with_time_zones
 from workers import queue
 from workers.context import transaction
 
@@ -38,7 +39,7 @@ async def schedule_refresh(ctx: dict[str, Any]) -> int:
     """Hourly, after the usage rollup: one refresh per organisation, with the snapshot for
     organisations whose local time is SNAPSHOT_LOCAL_HOUR (ids collapse duplicates)."""
     async with transaction(ctx) as session:
-        orgs = await metrics.organisations_with_time_zones(session)
+        orgs = await organisations_with_time_zones(session)
         now = clock.now()
         for org_id, time_zone in orgs:
             jobs.enqueue(

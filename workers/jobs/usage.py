@@ -36,16 +36,17 @@ async def roll_up(ctx: dict[str, Any], org_id: str, days: list[str] | None = Non
 
 @queue.job("usage.schedule_rollups", max_tries=1)
 async def schedule_rollups(ctx: dict[str, Any]) -> int:
-    """Every 15 minutes: one rollup per organisation with something to do (ids collapse
-    duplicates of the same quarter hour)."""
+    """Every 15 minutes: one rollup per organisation with something to do, its whole day
+    once a day (ids collapse duplicates of the same quarter hour)."""
     async with transaction(ctx) as session:
-        org_ids = await usage.organisations_to_roll_up(session)
         now = clock.now()
-        for org_id in org_ids:
+        due = await usage.rollups_due(session, now)
+        for org_id, days in due.items():
             jobs.enqueue(
                 session,
                 usage.ROLL_UP_JOB,
                 job_id=usage.roll_up_job_id(org_id, now),
                 org_id=str(org_id),
+                days=[d.isoformat() for d in days],
             )
-    return len(org_ids)
+    return len(due)
