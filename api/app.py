@@ -1,3 +1,4 @@
+import gc
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -71,6 +72,11 @@ def create_app(settings: Settings | None = None, *, serve_spa: bool = True) -> F
         app.state.sessionmaker = create_sessionmaker(app.state.engine)
         app.state.read_sessionmaker = create_read_sessionmaker(app.state.engine)
         app.state.redis = await queue.connect(settings.redis_url)
+        # What startup made (routes, schemas, mappers, compiled statements) lives as long as
+        # the process: kept out of the collector, whose full passes would walk it again and
+        # again while requests wait.
+        gc.collect()
+        gc.freeze()
         yield
         await app.state.redis.aclose()
         await app.state.engine.dispose()

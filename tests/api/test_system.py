@@ -1,6 +1,10 @@
+import gc
 import re
 
 from httpx import AsyncClient
+
+from api.app import create_app
+from domain.common.settings import Settings
 
 
 async def test_liveness(client: AsyncClient) -> None:
@@ -46,3 +50,13 @@ class TestApiDocs:
                 served = await client.get(asset)
                 assert served.status_code == 200, asset
                 assert len(served.content) > 1000, asset
+
+
+async def test_startup_keeps_its_heap_out_of_the_collector(settings: Settings) -> None:
+    app = create_app(settings, serve_spa=False)
+    gc.unfreeze()
+    try:
+        async with app.router.lifespan_context(app):
+            assert gc.get_freeze_count() > 0
+    finally:
+        gc.unfreeze()
