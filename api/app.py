@@ -68,7 +68,9 @@ def create_app(settings: Settings | None = None, *, serve_spa: bool = True) -> F
         configure_logging(
             settings.log_level, as_json=settings.log_json, access_log_file=settings.access_log_file
         )
-        app.state.engine = create_engine(settings.async_database_url)
+        app.state.engine = create_engine(
+            settings.async_database_url, pool_size=settings.database_pool_size
+        )
         app.state.sessionmaker = create_sessionmaker(app.state.engine)
         app.state.read_sessionmaker = create_read_sessionmaker(app.state.engine)
         app.state.redis = await queue.connect(settings.redis_url)

@@ -52,11 +52,14 @@ class TestApiDocs:
                 assert len(served.content) > 1000, asset
 
 
-async def test_startup_keeps_its_heap_out_of_the_collector(settings: Settings) -> None:
-    app = create_app(settings, serve_spa=False)
+async def test_startup_sizes_the_pool_and_keeps_its_heap_out_of_the_collector(
+    settings: Settings,
+) -> None:
+    app = create_app(settings.model_copy(update={"database_pool_size": 7}), serve_spa=False)
     gc.unfreeze()
     try:
         async with app.router.lifespan_context(app):
             assert gc.get_freeze_count() > 0
+            assert app.state.engine.pool.size() == 7
     finally:
         gc.unfreeze()
