@@ -32,10 +32,27 @@ class IntegrationRepository:
             select(ApiKey).where(ApiKey.org_id == self.org_id, ApiKey.id == key_id)
         )
 
-    async def note_key_used(self, key_id: uuid.UUID, at: datetime) -> None:
+    async def note_key_used(
+        self, key_id: uuid.UUID, at: datetime, *, unless_since: datetime
+    ) -> None:
+        """`at`, unless the key was noted used after `unless_since` or another request is
+        noting it now: concurrent requests of one key skip its locked row instead of queueing
+        behind each other's transactions (ingestion clients share a key)."""
+        due = (
+            select(ApiKey.id)
+            .where(
+                ApiKey.org_id == self.org_id,
+                ApiKey.id == key_id,
+                or_(ApiKey.last_used_at.is_(None), ApiKey.last_used_at <= unless_since),
+            )
+            # NO KEY UPDATE, as the UPDATE itself: the call log's key check (KEY SHARE) of
+            # another request must not wait for it.
+            .with_for_update(skip_locked=True, key_share=True)
+            .scalar_subquery()
+        )
         await self.session.execute(
             update(ApiKey)
-            .where(ApiKey.org_id == self.org_id, ApiKey.id == key_id)
+            .where(ApiKey.id == due)
             .values(last_used_at=at)
             .execution_options(synchronize_session=False)
         )

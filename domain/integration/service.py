@@ -106,7 +106,9 @@ async def authenticate(session: AsyncSession, credential: str) -> Actor:
         raise InvalidApiKey()
     now = clock.now()
     if key.last_used_at is None or now - key.last_used_at > LAST_USED_RESOLUTION:
-        await IntegrationRepository(session, key.org_id).note_key_used(key.id, now)
+        await IntegrationRepository(session, key.org_id).note_key_used(
+            key.id, now, unless_since=now - LAST_USED_RESOLUTION
+        )
     return Actor(
         org_id=key.org_id,
         user_id=None,

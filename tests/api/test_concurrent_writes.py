@@ -10,12 +10,21 @@ from typing import Any
 import pytest
 from httpx import ASGITransport, AsyncClient, Response
 from redis.asyncio import Redis
-from sqlalchemy import text
+from sqlalchemy import select, text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from domain.common.db import create_read_sessionmaker, create_sessionmaker
 from domain.common.settings import Settings
-from tests.factories import auth_headers, create_account, create_org, create_user
+from domain.integration import service as integration
+from domain.integration.models import ApiKey, ApiScope
+from domain.orgs.models import Organisation
+from tests.factories import (
+    auth_headers,
+    create_account,
+    create_api_key,
+    create_org,
+    create_user,
+)
 
 CLIENTS = 8
 
@@ -149,3 +158,28 @@ async def test_assigning_the_same_csms_at_once(committed: tuple[AsyncClient, Ten
     assert all(r.status_code == 200 for r in responses), [r.text for r in responses]
     final = await client.get(f"/api/v1/accounts/{t.account_id}", headers=t.admin)
     assert sorted(final.json()["csm_ids"]) == sorted(t.csm_ids)
+
+
+async def test_requests_of_one_key_do_not_queue_on_its_last_use(
+    committed: tuple[AsyncClient, Tenant], engine: AsyncEngine
+) -> None:
+    """A request noting its key's use holds the key's row until it commits; another request of
+    the same key (ingestion clients share one) goes on without waiting for it."""
+    client, t = committed
+    sessionmaker = create_sessionmaker(engine)
+    async with sessionmaker() as session:
+        org = await session.get_one(Organisation, t.org_id)
+        key, headers = await create_api_key(session, org, ApiScope.READ)
+        await session.commit()
+    async with sessionmaker() as holder:
+        noted = await integration.authenticate(holder, headers["Authorization"][7:])
+        assert noted.api_key_id == key.id
+        # `holder` has not committed: the row is locked, its last use still unset elsewhere.
+        response = await asyncio.wait_for(
+            client.get("/api/v1/accounts", headers=headers), timeout=5
+        )
+        assert response.status_code == 200
+        await holder.commit()
+    async with sessionmaker() as session:
+        used = await session.scalar(select(ApiKey.last_used_at).where(ApiKey.id == key.id))
+    assert used is not None

@@ -504,7 +504,7 @@ class TestIntegrationRepository:
 
         assert await repo.keys() == []
         assert await repo.key(their_key.id) is None
-        await repo.note_key_used(their_key.id, clock.now())
+        await repo.note_key_used(their_key.id, clock.now(), unless_since=clock.now())
         await session.refresh(their_key)
         assert their_key.last_used_at is None
         assert await repo.calls(their_key.id, only_errors=False, limit=10, offset=0) == ([], 0)
