@@ -454,7 +454,12 @@ def _sync(
 
 # The scoped rollups' events, read once through the account index for both the contacts' and
 # the features' days (a random heap read per event: reading them twice was a fifth of a live
-# batch), with the day before for the sessions that continue from it.
+# batch). Of the time before the first day, the sessions need only each contact's last event
+# (what `lag` compares the day's first event with): its time is in the rollup of the day before
+# (or of the one before that, when a day is 23 hours long), which is current, since the
+# accounts' earliest changed day is :first; one index probe then finds its session id. The
+# whole day before was read until then: at most hours of today against a full day, it was most
+# of a live batch's reading.
 _ROLLUP_EVENTS = [
     text("DROP TABLE IF EXISTS pg_temp.rollup_events"),
     text(
@@ -464,7 +469,26 @@ SELECT ev.org_id, ev.account_id, ev.contact_id, ev.occurred_at, ev.session_id, e
        ev.feature
 FROM usage_events ev
 WHERE ev.org_id = CAST(:org_id AS uuid) AND {_COUNTED}{_SCOPE.format(alias="ev")}
-  AND ev.occurred_at >= {_LO} - interval '1 day' AND ev.occurred_at < {_HI}
+  AND ev.occurred_at >= {_LO} AND ev.occurred_at < {_HI}
+UNION ALL
+SELECT CAST(:org_id AS uuid), seen.account_id, seen.contact_id, seen.last_at, latest.session_id,
+       NULL, NULL
+FROM (
+    SELECT d.account_id, d.contact_id, max(d.last_event_at) AS last_at
+    FROM usage_daily_contact d
+    WHERE d.org_id = CAST(:org_id AS uuid){_SCOPE.format(alias="d")}
+      AND d.day BETWEEN CAST(:first AS date) - 2 AND CAST(:first AS date) - 1
+    GROUP BY d.account_id, d.contact_id
+) seen
+-- The last in the sessions' order (time, then session id with nulls last) of its events then.
+CROSS JOIN LATERAL (
+    SELECT ev.session_id FROM usage_events ev
+    WHERE ev.org_id = CAST(:org_id AS uuid) AND ev.account_id = seen.account_id
+      AND ev.occurred_at = seen.last_at AND ev.contact_id = seen.contact_id
+    ORDER BY ev.session_id DESC NULLS FIRST
+    LIMIT 1
+) latest
+WHERE seen.last_at >= {_LO} - interval '1 day' AND seen.last_at < {_LO}
 """
     ),
 ]

@@ -7,8 +7,9 @@ import random
 import uuid
 from collections import Counter
 from collections.abc import AsyncIterator
-from datetime import timedelta
+from datetime import datetime, time, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 from httpx import AsyncClient
@@ -450,6 +451,67 @@ async def test_the_live_result_equals_the_full_recompute_on_random_data(
     await metric_jobs.refresh_org(job_ctx, str(org.id))
 
     assert await _figures(session, org) == live
+
+
+async def test_sessions_continue_from_the_day_before_as_in_the_full_rollup(
+    client: AsyncClient, session: AsyncSession, org: Organisation, job_ctx: dict[str, Any]
+) -> None:
+    """The chain reads only the changed days' events and, of the time before, each contact's
+    last event (found through the day before's rollup): a session that runs over midnight
+    continues, ties on the last time are broken as the full rollup breaks them, and every
+    row equals the full rollup's."""
+    await create_account(session, org, external_id="night-owl")
+    _, key = await create_api_key(session, org, ApiScope.INGEST)
+    await session.commit()
+    await _contacts(client, key, [(c, "night-owl") for c in ("late", "tab", "tie", "gone")])
+    today = clock.today_in(org.time_zone, clock.now())
+    before, day = today - timedelta(days=3), today - timedelta(days=2)
+
+    def at(on: Any, hour: int, minute: int) -> datetime:
+        return datetime.combine(on, time(hour, minute), tzinfo=ZoneInfo(org.time_zone))
+
+    async def send(*events: tuple[str, datetime, str | None]) -> None:
+        items = [
+            {**_event("night-owl", contact, when), "session_id": session_id}
+            for contact, when, session_id in events
+        ]
+        response = await client.post("/api/v1/events/batch", headers=key, json={"items": items})
+        assert response.status_code == 200 and response.json()["rejected"] == 0, response.text
+        await live_jobs.run(job_ctx, str(org.id))
+
+    await send(
+        ("late", at(before, 23, 50), None),
+        ("tab", at(before, 12, 0), "s9"),
+        ("tie", at(before, 20, 0), "s5"),
+        ("tie", at(before, 20, 0), None),
+        # Over a day before the next one: no session continues from it.
+        ("gone", at(before, 1, 0), "s1"),
+    )
+    await send(
+        ("late", at(day, 0, 10), None),
+        ("tab", at(day, 9, 0), "s9"),
+        ("tie", at(day, 0, 5), "s5"),
+        ("gone", at(day, 2, 0), "s1"),
+    )
+
+    rows = text(
+        "SELECT c.external_id, d.day, d.events, d.sessions, d.session_seconds "
+        "FROM usage_daily_contact d JOIN contacts c ON c.id = d.contact_id "
+        "WHERE d.org_id = :org_id ORDER BY 1, 2"
+    )
+    live = (await session.execute(rows, {"org_id": org.id})).all()
+    assert [tuple(r) for r in live if r.day == day] == [
+        ("gone", day, 1, 1, 0),
+        ("late", day, 1, 0, 20 * 60),
+        ("tab", day, 1, 0, 21 * 3600),
+        # The null session id comes last at 20:00: the day's first event starts a session.
+        ("tie", day, 1, 1, 0),
+    ]
+    await session.execute(
+        text("DELETE FROM usage_daily_contact WHERE org_id = :org_id"), {"org_id": org.id}
+    )
+    await usage.roll_up(session, org.id, days=[before, day])
+    assert (await session.execute(rows, {"org_id": org.id})).all() == live
 
 
 async def test_a_ticket_moved_to_another_account_changes_both(
