@@ -157,6 +157,10 @@ async def bring_up_to_date(
                 seconds=round(time.perf_counter() - started, 3),
             )
         )
+    # Contacts' seen times lock rows that ingestion's contact upserts wait for: written last,
+    # they are held only until the commit that follows, not through every later stage.
+    if batch.usage_from:
+        await usage.mark_accounts_contacts_seen(session, org_id, batch.usage_from, batch.today)
     await freshness.record_stages(session, org_id, timings)
     await freshness.clear(session, org_id, run, batch.accounts)
     return done

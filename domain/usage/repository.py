@@ -550,13 +550,11 @@ WHERE c.id = moved.id
 _SEEN = text(_SEEN_OF.format(scope=""))
 
 _SYNC_ROLLUPS = _sync_rollups(scoped=False)
+_SYNC_ACCOUNT_ROLLUPS = _sync_rollups(scoped=True)
 # The live chain's: contacts' first and last seen times move with their accounts' days (the
 # organisation's rollup no longer re-reads the chain's days; LEAST and GREATEST make a part of
 # a contact's days enough).
-_SYNC_ACCOUNT_ROLLUPS = [
-    *_sync_rollups(scoped=True),
-    text(_SEEN_OF.format(scope=_SCOPE.format(alias="ev"))),
-]
+_SEEN_OF_ACCOUNTS = text(_SEEN_OF.format(scope=_SCOPE.format(alias="ev")))
 
 # The rollup reads whole days of events: a bitmap or sequential read and one sort in memory
 # beat walking the account index (a random heap read per event, ten times slower at scale).
@@ -690,6 +688,14 @@ class UsageRepository:
         )
         for statement in _SYNC_ACCOUNT_ROLLUPS:
             await self.session.execute(statement, params)
+
+    async def mark_accounts_contacts_seen(
+        self, accounts: Sequence[uuid.UUID], first: date, last: date
+    ) -> None:
+        """The first and last seen times of these accounts' contacts from their rollups of the
+        days first..last."""
+        params = self._params(first=first, last=last, accounts=list(accounts))
+        await self.session.execute(_SEEN_OF_ACCOUNTS, params)
 
     # Reads
 

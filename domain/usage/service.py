@@ -556,27 +556,43 @@ def live_from(tz: str, now: datetime) -> date:
     return clock.today_in(tz, now) - timedelta(days=LIVE_ROLLUP_DAYS - 2)
 
 
-async def roll_up_accounts(
-    session: AsyncSession, org_id: uuid.UUID, usage_from: dict[uuid.UUID, date], today: date
-) -> int:
-    """The live chain's rollup: for each account, its days from the earliest changed one
-    (at most LIVE_ROLLUP_DAYS back) through today. Two sets of statements at most: the
+def live_days(usage_from: dict[uuid.UUID, date], today: date) -> list[tuple[date, list[uuid.UUID]]]:
+    """The live chain's days for each account: from its earliest changed one (at most
+    LIVE_ROLLUP_DAYS back) through today. Two groups at most, each rolled up together: the
     accounts whose changes are all of today (the usual case: one day each), and the others
-    from the earliest of their days. Returns how many accounts."""
-    repo = UsageRepository(session, org_id)
-    org = await repo.organisation()
-    timeout = min(max(org.session_timeout_minutes, 1), MAX_TIMEOUT_MINUTES)
+    from the earliest of their days. (first day, accounts), in that order."""
     oldest = today - timedelta(days=LIVE_ROLLUP_DAYS - 1)
     earlier = [first for first in usage_from.values() if first < today]
     backfill_from = max(min(earlier), oldest) if earlier else today
     by_first: dict[date, list[uuid.UUID]] = {}
     for account_id, first in usage_from.items():
         by_first.setdefault(today if first >= today else backfill_from, []).append(account_id)
-    for first, account_ids in sorted(by_first.items()):
+    return [(first, sorted(account_ids)) for first, account_ids in sorted(by_first.items())]
+
+
+async def roll_up_accounts(
+    session: AsyncSession, org_id: uuid.UUID, usage_from: dict[uuid.UUID, date], today: date
+) -> int:
+    """The live chain's rollup of the `live_days` of these accounts. Returns how many."""
+    repo = UsageRepository(session, org_id)
+    org = await repo.organisation()
+    timeout = min(max(org.session_timeout_minutes, 1), MAX_TIMEOUT_MINUTES)
+    for first, account_ids in live_days(usage_from, today):
         await repo.roll_up_accounts(
-            sorted(account_ids), first, today, tz=org.time_zone, timeout_minutes=timeout
+            account_ids, first, today, tz=org.time_zone, timeout_minutes=timeout
         )
     return len(usage_from)
+
+
+async def mark_accounts_contacts_seen(
+    session: AsyncSession, org_id: uuid.UUID, usage_from: dict[uuid.UUID, date], today: date
+) -> None:
+    """After `roll_up_accounts`: their contacts' first and last seen times from those days.
+    It locks the contacts (as ingestion's contact upserts do), so the chain runs it last,
+    right before its commit."""
+    repo = UsageRepository(session, org_id)
+    for first, account_ids in live_days(usage_from, today):
+        await repo.mark_accounts_contacts_seen(account_ids, first, today)
 
 
 # How far back changing the session timeout re-derives sessions: the longest range the Usage
