@@ -51,3 +51,26 @@ async def insert_accounts(conn: AsyncConnection, org_id: uuid.UUID, count: int) 
         FROM numbered, csms"""),
         p,
     )
+
+
+async def insert_account_histories(conn: AsyncConnection, org_id: uuid.UUID) -> None:
+    """What every write path records beside an account, for the organisation's accounts: the
+    open period of its stage and of each of its CSMs (a write that changes them closes these,
+    as it would in production, instead of finding none)."""
+    p = {"org": org_id}
+    await conn.execute(
+        text("""
+        INSERT INTO stage_history (id, org_id, account_id, stage_id, stage_name, entered_at)
+        SELECT gen_random_uuid(), :org, a.id, a.stage_id, s.name, a.created_at
+        FROM accounts a JOIN lifecycle_stages s ON s.id = a.stage_id
+        WHERE a.org_id = :org"""),
+        p,
+    )
+    await conn.execute(
+        text("""
+        INSERT INTO csm_assignment_history (id, org_id, account_id, user_id, assigned_at)
+        SELECT gen_random_uuid(), :org, c.account_id, c.user_id, a.created_at
+        FROM account_csms c JOIN accounts a ON a.id = c.account_id
+        WHERE c.org_id = :org"""),
+        p,
+    )

@@ -1,7 +1,8 @@
 """Writes at scale: a 20,000-row CSV import (creates, then the same file again as updates) through
 the real import service, and a bulk edit of 10,000 accounts (stage, CSM, score); then a bulk edit
 of every account matching a filter, an attribute trigger matching every account, and a bulk churn
-and reactivation of them all, over 100,000 generated accounts. Each runs in its own organisation
+and reactivation of them all, over 100,000 generated accounts (with the open stage and CSM
+periods their writes would have recorded: an edit closes those). Each runs in its own organisation
 of the benchmark database, removed afterwards. Prints rows/s and statements sent.
 
 BENCH_IMPORT_ROWS sets the file's size (the bulk edit takes half of them), and
@@ -32,7 +33,7 @@ from domain.common.db import create_sessionmaker
 from domain.common.settings import Settings
 from domain.users import service as users
 from domain.users.actor import Actor
-from tests.benchmarks.generate import insert_accounts
+from tests.benchmarks.generate import insert_account_histories, insert_accounts
 from tests.factories import create_org, create_user
 from workers import queue
 
@@ -210,6 +211,7 @@ async def test_bulk_edit_and_trigger_over_all_matching(
         actor = users.actor_for(await users.get_user(session, nobody, admin.id))
     async with bench_engine.begin() as conn:
         await insert_accounts(conn, org_id, ACCOUNTS)
+        await insert_account_histories(conn, org_id)
         await conn.execute(text("ANALYZE accounts"))
         await conn.execute(text("ANALYZE account_csms"))
     print(f"\n  All matching accounts ({ACCOUNTS:,} generated, each matches)")

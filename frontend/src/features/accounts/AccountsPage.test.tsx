@@ -181,7 +181,7 @@ describe("the accounts list", () => {
     await screen.findAllByTestId("account-row");
 
     await user.type(screen.getByLabelText("Search accounts"), "zzz");
-    expect(await screen.findByText("No accounts match", undefined, { timeout: 4000 })).toBeInTheDocument();
+    expect(await screen.findByText("No accounts match", undefined, { timeout: 10_000 })).toBeInTheDocument();
     expect(router.state.location.search).toBe("?q=zzz");
     const bodies = await Promise.all(requestsTo(mock, "POST", "/api/v1/accounts/query").map(query));
     // One request for the whole word, not one per keystroke.

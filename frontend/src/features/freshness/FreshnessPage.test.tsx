@@ -61,7 +61,8 @@ describe("the data freshness page", { timeout: 20_000 }, () => {
     const rows = within(screen.getByTestId("freshness-stages")).getAllByRole("row").slice(1);
     expect(rows.map((row) => within(row).getAllByRole("cell")[0]!.textContent)).toEqual(["Usage rollup", "Metrics"]);
     const usage = screen.getByTestId("freshness-stage-usage");
-    expect(usage).toHaveTextContent("30 seconds ago");
+    // Seconds pass while a slow machine renders: 30 to 39.
+    expect(usage).toHaveTextContent(/3\d seconds ago/);
     expect(usage).toHaveTextContent("1,200");
     expect(usage).toHaveTextContent("2.4 s");
     expect(screen.getByTestId("freshness-stage-metrics")).toHaveTextContent("2 minutes ago");
