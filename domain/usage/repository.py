@@ -480,11 +480,13 @@ FROM (
       AND d.day BETWEEN CAST(:first AS date) - 2 AND CAST(:first AS date) - 1
     GROUP BY d.account_id, d.contact_id
 ) seen
--- The last in the sessions' order (time, then session id with nulls last) of its events then.
+-- The last in the sessions' order (time, then session id with nulls last) of its events then,
+-- found in the account index the first part has just read (the contact is compared in a form
+-- no index takes, or the planner would read the event from the table through the contacts').
 CROSS JOIN LATERAL (
     SELECT ev.session_id FROM usage_events ev
     WHERE ev.org_id = CAST(:org_id AS uuid) AND ev.account_id = seen.account_id
-      AND ev.occurred_at = seen.last_at AND ev.contact_id = seen.contact_id
+      AND ev.occurred_at = seen.last_at AND ev.contact_id IS NOT DISTINCT FROM seen.contact_id
     ORDER BY ev.session_id DESC NULLS FIRST
     LIMIT 1
 ) latest
