@@ -7,8 +7,10 @@ const baseURL = process.env.E2E_BASE_URL ?? "http://127.0.0.1:8000";
 export default defineConfig({
   testDir: "tests/e2e",
   outputDir: "test-results",
-  timeout: 30_000,
-  expect: { timeout: 10_000 },
+  // Generous for a slow 2-core machine, where Chromium, the API, a worker and PostgreSQL share
+  // the cores with a second test: a page that renders in 1 s there can take 15.
+  timeout: 60_000,
+  expect: { timeout: 20_000 },
   fullyParallel: false,
   forbidOnly: Boolean(process.env.CI),
   retries: 0,
