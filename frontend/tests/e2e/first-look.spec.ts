@@ -84,9 +84,11 @@ async function pixel(page: Page, png: Buffer, x: number, y: number): Promise<num
 }
 
 test("the sidebar's background runs down a long page, and only the page shown is highlighted", async ({ page }) => {
+  // A hundred rows: the slowest page to render of these tests.
+  test.slow();
   await signIn(page);
   await page.goto("/accounts?size=100");
-  await expect(page.getByTestId("account-row")).toHaveCount(100);
+  await expect(page.getByTestId("account-row")).toHaveCount(100, { timeout: 60_000 });
   const navbar = page.getByRole("navigation", { name: "Main navigation" });
   const width = (await navbar.boundingBox())!.width;
   // A full-page capture shows the page below the first screen: the sidebar's column is white
