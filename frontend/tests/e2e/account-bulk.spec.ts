@@ -343,8 +343,12 @@ test("a saved view keeps the Active/Churned/All choice", async ({ page }) => {
   const id = unique();
   await signInViaApi(page, DEMO.admin);
   await page.goto("/accounts");
-  await page.getByTestId("segment").getByText("Churned").click();
+  // The list first, then the choice, as a user would: on a slow machine a choice made while the page
+  // was still loading did not reach the URL.
+  await expect(page.getByTestId("accounts-total")).toBeVisible();
+  await page.getByTestId("segment").getByText("Churned", { exact: true }).click();
   await expect(page).toHaveURL(/segment=churned/);
+  await expect(page.getByTestId("accounts-total")).toContainText("churned account");
   const viewName = `Churned view ${id}`;
   await page.getByTestId("views-menu").click();
   await page.getByTestId("save-view").click();
