@@ -61,16 +61,23 @@ def create_read_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSes
     return create_sessionmaker(engine.execution_options(isolation_level="AUTOCOMMIT"))
 
 
-def _compile(statement: Select[*tuple[Any, ...]], dialect: Any) -> tuple[str, tuple[str, ...]]:
+# A statement's SQL, the names of its parameters in order, and the values it carries itself
+# (literals such as a label's text), bound as they are unless a run gives its own.
+_Compiled = tuple[str, tuple[str, ...], dict[str, Any]]
+
+
+def _compile(statement: Select[*tuple[Any, ...]], dialect: Any) -> _Compiled:
     sql = statement.compile(dialect=dialect)
-    return sql.string, tuple(sql.positiontup or ())
+    carried = {name: value for name, value in sql.params.items() if value is not None}
+    return sql.string, tuple(sql.positiontup or ()), carried
 
 
 async def _run_compiled(
-    connection: AsyncConnection, compiled: tuple[str, tuple[str, ...]], values: dict[str, Any]
+    connection: AsyncConnection, compiled: _Compiled, values: dict[str, Any]
 ) -> CursorResult[Any]:
-    text_, names = compiled
-    return await connection.exec_driver_sql(text_, tuple(values[n] for n in names))
+    text_, names, carried = compiled
+    bound = {**carried, **values}
+    return await connection.exec_driver_sql(text_, tuple(bound[n] for n in names))
 
 
 class CompiledOnce:
@@ -81,7 +88,7 @@ class CompiledOnce:
 
     def __init__(self, statement: Select[*tuple[Any, ...]]) -> None:
         self._statement = statement
-        self._compiled: tuple[str, tuple[str, ...]] | None = None
+        self._compiled: _Compiled | None = None
 
     async def run(self, session: AsyncSession, values: dict[str, Any]) -> CursorResult[Any]:
         connection = await session.connection()
@@ -95,7 +102,7 @@ class CompiledByShape:
     compiled the first time it is asked for."""
 
     def __init__(self) -> None:
-        self._compiled: dict[Hashable, tuple[str, tuple[str, ...]]] = {}
+        self._compiled: dict[Hashable, _Compiled] = {}
 
     async def run(
         self,

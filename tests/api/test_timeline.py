@@ -127,6 +127,11 @@ class TestTimeline:
         kinds = [i["kind"] for page in (first, second, last) for i in page["items"]]
         assert len(kinds) == len(set(kinds)) == 10
         assert [i["kind"] for i in last["items"]] == ["stage_change", "interaction"]
+        # A page past the end still says how many items there are.
+        beyond = await _timeline(client, headers, account, limit=4, offset=12)
+        assert beyond["items"] == [] and beyond["total"] == 10
+        only = await _timeline(client, headers, account, kinds=["note"], offset=5)
+        assert only["items"] == [] and only["total"] == 1
 
     async def test_filters_by_kind(
         self,
