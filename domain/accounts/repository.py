@@ -524,7 +524,10 @@ class AccountBatchRepository:
     async def rows(self, account_ids: Iterable[uuid.UUID]) -> list[RowMapping]:
         """The live accounts among `account_ids` the actor may see, as plain rows, locked until
         the transaction ends: concurrent writers of the same account take turns (in id order,
-        so they never deadlock), each reading what the one before it wrote."""
+        so they never deadlock), each reading what the one before it wrote. An edit never
+        changes the account's id, so the lock leaves it free to be referenced: notes,
+        interactions and tickets added to it meanwhile do not wait (their foreign-key check
+        shares the key)."""
         stmt = (
             select(table_of(Account))
             .where(
@@ -533,7 +536,7 @@ class AccountBatchRepository:
                 Account.deleted_at.is_(None),
             )
             .order_by(Account.id)
-            .with_for_update()
+            .with_for_update(key_share=True)
         )
         if not self.actor.sees_all_accounts:
             # Only then: for everyone else the subquery would be the whole organisation.

@@ -13,11 +13,14 @@ from redis.asyncio import Redis
 from sqlalchemy import select, text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from domain.accounts.repository import AccountBatchRepository
 from domain.common.db import create_read_sessionmaker, create_sessionmaker
 from domain.common.settings import Settings
 from domain.integration import service as integration
 from domain.integration.models import ApiKey, ApiScope
 from domain.orgs.models import Organisation
+from domain.users.actor import Actor
+from domain.users.permissions import Permission
 from tests.factories import (
     auth_headers,
     create_account,
@@ -183,3 +186,25 @@ async def test_requests_of_one_key_do_not_queue_on_its_last_use(
     async with sessionmaker() as session:
         used = await session.scalar(select(ApiKey.last_used_at).where(ApiKey.id == key.id))
     assert used is not None
+
+
+async def test_a_note_on_an_account_being_edited_does_not_wait_for_the_edit(
+    committed: tuple[AsyncClient, Tenant], engine: AsyncEngine
+) -> None:
+    """An edit holds the account's row until it commits; a note, an interaction or a ticket
+    added to the account meanwhile only references it, and goes on."""
+    client, t = committed
+    actor = Actor(org_id=t.org_id, user_id=None, permissions=frozenset(Permission))
+    async with create_sessionmaker(engine)() as editor:
+        (locked,) = await AccountBatchRepository(editor, actor).rows([t.account_id])
+        assert locked["id"] == t.account_id
+        note = await asyncio.wait_for(
+            client.post(
+                f"/api/v1/accounts/{t.account_id}/notes",
+                json={"body": "<p>Call went well</p>"},
+                headers=t.admin,
+            ),
+            timeout=5,
+        )
+        assert note.status_code == 201, note.text
+        await editor.rollback()
