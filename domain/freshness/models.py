@@ -45,6 +45,8 @@ class AccountChange(Base):
     claimed_by: Mapped[uuid.UUID | None]
     claimed_at: Mapped[datetime | None]
     claimed_seq: Mapped[int | None] = mapped_column(BigInteger)
+    # When the first change after the claim was made: `changed_at` once the claim is cleared.
+    rechanged_at: Mapped[datetime | None]
     attempts: Mapped[int] = mapped_column(server_default=text("0"))
     failed_at: Mapped[datetime | None]
     error: Mapped[str | None] = mapped_column(Text)

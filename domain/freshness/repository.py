@@ -17,7 +17,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 _CLAIM = text(
     """
 UPDATE account_changes c
-SET claimed_by = :run, claimed_at = :now, claimed_seq = c.last_seq, attempts = c.attempts + 1
+SET claimed_by = :run, claimed_at = :now, claimed_seq = c.last_seq, rechanged_at = NULL,
+    attempts = c.attempts + 1
 WHERE c.account_id = ANY(ARRAY(
     SELECT account_id FROM account_changes
     WHERE org_id = :org_id AND failed_at IS NULL
@@ -53,7 +54,8 @@ FOR UPDATE
 """
 )
 
-# Done: rows not changed again since the claim go; the others stay for their newer change.
+# Done: rows not changed again since the claim go; the others stay for their newer change,
+# made when `rechanged_at` says.
 _CLEAR = [
     _LOCK_CLAIMED,
     text(
@@ -63,8 +65,8 @@ _CLEAR = [
     text(
         """
 UPDATE account_changes
-SET first_seq = claimed_seq + 1, claimed_by = NULL, claimed_at = NULL, claimed_seq = NULL,
-    attempts = 0
+SET first_seq = claimed_seq + 1, changed_at = COALESCE(rechanged_at, changed_at),
+    rechanged_at = NULL, claimed_by = NULL, claimed_at = NULL, claimed_seq = NULL, attempts = 0
 WHERE org_id = :org_id AND claimed_by = :run AND account_id = ANY(CAST(:accounts AS uuid[]))
 """
     ),
@@ -73,7 +75,7 @@ WHERE org_id = :org_id AND claimed_by = :run AND account_id = ANY(CAST(:accounts
 _RELEASE = text(
     """
 UPDATE account_changes
-SET claimed_by = NULL, claimed_at = NULL, claimed_seq = NULL,
+SET claimed_by = NULL, claimed_at = NULL, claimed_seq = NULL, rechanged_at = NULL,
     failed_at = CASE WHEN :failed THEN CAST(:now AS timestamptz) END, error = :error
 WHERE org_id = :org_id AND claimed_by = :run AND account_id = ANY(CAST(:accounts AS uuid[]))
 """

@@ -210,19 +210,39 @@ async def test_an_account_changed_during_its_run_stays_for_its_newer_change(
 
         first = await changes.note(writer, org.id, [account.id])
         await writer.commit()
+    # The first change an hour ago (this test's transactions share one clock).
+    await session.execute(
+        text(
+            "UPDATE account_changes SET changed_at = changed_at - interval '1 hour' "
+            "WHERE account_id = :account"
+        ),
+        {"account": account.id},
+    )
+    first_at = (await session.get_one(AccountChange, account.id)).changed_at
     run = uuid.uuid4()
     claimed = await freshness.claim(session, org.id, run)
     await session.commit()
     async with sessionmaker() as writer:
         second = await changes.note(writer, org.id, [account.id])
         await writer.commit()
+    async with sessionmaker() as writer:  # a third change keeps the second's time
+        third = await changes.note(writer, org.id, [account.id])
+        await writer.commit()
+    second_at = (
+        await session.get_one(AccountChange, account.id, populate_existing=True)
+    ).rechanged_at
+    assert second_at is not None and second_at > first_at
 
     await chain.bring_up_to_date(session, org.id, run, claimed)
     await session.commit()
 
     row = await session.get_one(AccountChange, account.id, populate_existing=True)
-    assert (row.first_seq, row.last_seq, row.claimed_by) == (first + 1, second, None)
-    assert second > first
+    assert (row.first_seq, row.last_seq, row.claimed_by) == (first + 1, third, None)
+    assert third > second > first
+    # What waits now is the second change: its age is the second's, not the first's.
+    assert (row.changed_at, row.rechanged_at) == (second_at, None)
+    actor = Actor(org_id=org.id, user_id=None, permissions=frozenset(Permission))
+    assert (await freshness.freshness(session, actor)).oldest_change_at == second_at
 
 
 async def test_a_dead_workers_claim_is_taken_over_after_the_lease(
