@@ -61,14 +61,20 @@ def create_read_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSes
     return create_sessionmaker(engine.execution_options(isolation_level="AUTOCOMMIT"))
 
 
-# A statement's SQL, the names of its parameters in order, and the values it carries itself
-# (literals such as a label's text), bound as they are unless a run gives its own.
+# A statement's SQL, the names of its parameters in order, and the constants it carries itself
+# (a label's text, a length), bound as they are unless a run gives its own.
 _Compiled = tuple[str, tuple[str, ...], dict[str, Any]]
+_CONSTANTS = (str, int, float)
 
 
 def _compile(statement: Select[*tuple[Any, ...]], dialect: Any) -> _Compiled:
     sql = statement.compile(dialect=dialect)
     carried = {name: value for name, value in sql.params.items() if value is not None}
+    # Ids, times and lists are a run's values: compiled in, every later run would reuse the
+    # first's. They must be named parameters given to each run.
+    for name, value in carried.items():
+        if not isinstance(value, _CONSTANTS):
+            raise TypeError(f"a compiled statement carries {type(value).__name__} :{name}")
     return sql.string, tuple(sql.positiontup or ()), carried
 
 
@@ -99,7 +105,8 @@ class CompiledOnce:
 
 class CompiledByShape:
     """`CompiledOnce` for a statement that comes in a few shapes: each shape's SQL is built and
-    compiled the first time it is asked for."""
+    compiled the first time it is asked for. `build` depends on the shape alone: whatever
+    varies from run to run is a named parameter in `values`."""
 
     def __init__(self) -> None:
         self._compiled: dict[Hashable, _Compiled] = {}
