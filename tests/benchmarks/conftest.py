@@ -66,8 +66,10 @@ async def bench_client(
 @pytest.fixture(scope="session")
 def bench_server(bench_settings: Settings) -> Iterator[str]:
     """The API served by uvicorn in its own process, as in production, on a loopback port:
-    requests cross a real socket and HTTP parser."""
+    requests cross a real socket and HTTP parser. BENCH_SERVER_PROCESSES serves it with more
+    processes (production runs one a core)."""
     port = free_port()
+    processes = int(os.environ.get("BENCH_SERVER_PROCESSES", "1"))
     env = {
         **os.environ,
         "DATABASE_URL": bench_settings.database_url,
@@ -77,7 +79,8 @@ def bench_server(bench_settings: Settings) -> Iterator[str]:
     procs = Processes()
     procs.start(
         [sys.executable, "-m", "uvicorn", "api.app:create_app", "--factory", "--host",
-         "127.0.0.1", "--port", str(port), "--no-access-log", "--log-level", "warning"],
+         "127.0.0.1", "--port", str(port), "--no-access-log", "--log-level", "warning",
+         *(["--workers", str(processes)] if processes > 1 else [])],
         env,
     )  # fmt: skip
     try:

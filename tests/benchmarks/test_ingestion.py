@@ -4,7 +4,8 @@ of the same rows into a table with the same indexes, on the same machine. Prints
 never asserts timings.
 
 BENCH_EVENTS (unique events), BENCH_BATCH (events per request) and BENCH_CLIENTS (concurrent
-clients) change the run."""
+clients) change the run; BENCH_SERVER_PROCESSES serves it with more processes, as production does
+(one a core)."""
 
 import asyncio
 import json
@@ -29,6 +30,7 @@ from tests.factories import create_api_key, create_org
 EVENTS = int(os.environ.get("BENCH_EVENTS", "400000"))
 BATCH = int(os.environ.get("BENCH_BATCH", "2500"))
 CLIENTS = int(os.environ.get("BENCH_CLIENTS", "4"))
+SERVER_PROCESSES = os.environ.get("BENCH_SERVER_PROCESSES", "1")  # read by the bench_server
 ACCOUNTS = 400
 CONTACTS = 4_000
 # Share of each batch that repeats events of an earlier batch (retries).
@@ -218,7 +220,8 @@ async def test_event_ingestion(
         copy_rate = EVENTS / copy_seconds
         print(
             f"\n  Event ingestion: {EVENTS:,} unique events, {sent:,} sent in {len(bodies)} "
-            f"batches of ~{BATCH:,} by {CLIENTS} clients (load average before "
+            f"batches of ~{BATCH:,} by {CLIENTS} clients to {SERVER_PROCESSES} server "
+            f"process(es) (load average before "
             f"{load[0]:.2f} {load[1]:.2f} {load[2]:.2f}, {os.cpu_count()} CPUs)"
         )
         print(
