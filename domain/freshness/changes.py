@@ -29,8 +29,16 @@ class _Marks:
     revenue: set[uuid.UUID] = field(default_factory=set)
 
 
-# A row being run (claimed) that changes again for the first time notes when (`rechanged_at`):
-# the run leaves it for that newer change.
+# What a change does to a row already there: a failed row starts again from now; a row being
+# run (claimed) that changes again for the first time notes when (`rechanged_at`), as the run
+# leaves it for that newer change.
+_AGAIN = """
+    changed_at = CASE WHEN c.failed_at IS NULL THEN c.changed_at ELSE now() END,
+    rechanged_at = CASE WHEN c.last_seq = c.claimed_seq THEN now() ELSE c.rechanged_at END,
+    attempts = 0,
+    failed_at = NULL,
+    error = NULL"""
+
 _UPSERT = text(
     """
 INSERT INTO account_changes AS c (account_id, org_id, first_seq, last_seq, usage_from, revenue)
@@ -42,13 +50,8 @@ ORDER BY v.account_id
 ON CONFLICT (account_id) DO UPDATE SET
     last_seq = EXCLUDED.last_seq,
     usage_from = LEAST(c.usage_from, EXCLUDED.usage_from),
-    revenue = c.revenue OR EXCLUDED.revenue,
-    changed_at = CASE WHEN c.failed_at IS NULL THEN c.changed_at ELSE now() END,
-    rechanged_at = CASE WHEN c.last_seq = c.claimed_seq THEN now() ELSE c.rechanged_at END,
-    attempts = 0,
-    failed_at = NULL,
-    error = NULL
-"""
+    revenue = c.revenue OR EXCLUDED.revenue,"""
+    + _AGAIN
 )
 
 # Every account of the organisation with revenue (an exchange rate changed), marked in SQL.
@@ -61,11 +64,8 @@ FROM subscriptions s
 WHERE s.org_id = CAST(:org_id AS uuid) AND s.account_id IS NOT NULL
 ORDER BY s.account_id
 ON CONFLICT (account_id) DO UPDATE SET
-    last_seq = EXCLUDED.last_seq, revenue = true,
-    changed_at = CASE WHEN c.failed_at IS NULL THEN c.changed_at ELSE now() END,
-    rechanged_at = CASE WHEN c.last_seq = c.claimed_seq THEN now() ELSE c.rechanged_at END,
-    attempts = 0, failed_at = NULL, error = NULL
-"""
+    last_seq = EXCLUDED.last_seq, revenue = true,"""
+    + _AGAIN
 )
 
 # Every live account of the organisation (its "today" moved): usage from :usage_from, revenue
@@ -85,13 +85,8 @@ ORDER BY a.id
 ON CONFLICT (account_id) DO UPDATE SET
     last_seq = EXCLUDED.last_seq,
     usage_from = LEAST(c.usage_from, EXCLUDED.usage_from),
-    revenue = c.revenue OR EXCLUDED.revenue,
-    changed_at = CASE WHEN c.failed_at IS NULL THEN c.changed_at ELSE now() END,
-    rechanged_at = CASE WHEN c.last_seq = c.claimed_seq THEN now() ELSE c.rechanged_at END,
-    attempts = 0,
-    failed_at = NULL,
-    error = NULL
-"""
+    revenue = c.revenue OR EXCLUDED.revenue,"""
+    + _AGAIN
 )
 
 

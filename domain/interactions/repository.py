@@ -350,14 +350,14 @@ _TIMELINE_ORG = bindparam("org_id", type_=Uuid())
 _TIMELINE_ACCOUNTS = bindparam("account_ids", type_=ARRAY(Uuid()))
 
 
-def _timeline_branches(
-    org_id: Any = _TIMELINE_ORG, account_ids: Any = _TIMELINE_ACCOUNTS
-) -> dict[TimelineKind, Callable[[], Any]]:
+def _timeline_branches() -> dict[TimelineKind, Callable[[], Any]]:
     def of(model: Any) -> Any:
-        return (model.org_id == org_id) & (model.account_id == any_(account_ids))
+        return (model.org_id == _TIMELINE_ORG) & (model.account_id == any_(_TIMELINE_ACCOUNTS))
 
     # Churn dates are days in the organisation's time zone: midnight there.
-    org_tz = select(Organisation.time_zone).where(Organisation.id == org_id).scalar_subquery()
+    org_tz = (
+        select(Organisation.time_zone).where(Organisation.id == _TIMELINE_ORG).scalar_subquery()
+    )
 
     def day_start(day: Any) -> Any:
         return func.timezone(org_tz, cast(day, TIMESTAMP(timezone=False)))
@@ -510,13 +510,18 @@ def _timeline_branches(
     }
 
 
-def _timeline_page(kinds: frozenset[TimelineKind] | None) -> Select[Any]:
-    """A page of the feed of these kinds (all when None), newest first, each item with its
-    account's name and the feed's size (counted before the page is cut)."""
+def _timeline_feed(kinds: frozenset[TimelineKind] | None) -> Any:
+    """The items of these kinds (all when None), unsorted."""
     branches = _timeline_branches()
-    feed = union_all(
+    return union_all(
         *(build() for kind, build in branches.items() if not kinds or kind in kinds)
     ).subquery("timeline")
+
+
+def _timeline_page(kinds: frozenset[TimelineKind] | None) -> Select[Any]:
+    """A page of the feed, newest first, each item with its account's name and the feed's
+    size (counted before the page is cut)."""
+    feed = _timeline_feed(kinds)
     return (
         select(feed, Account.name.label("account_name"), func.count().over().label("total"))
         .join(Account, Account.id == feed.c.account_id)
@@ -527,11 +532,7 @@ def _timeline_page(kinds: frozenset[TimelineKind] | None) -> Select[Any]:
 
 
 def _timeline_count(kinds: frozenset[TimelineKind] | None) -> Select[Any]:
-    branches = _timeline_branches()
-    feed = union_all(
-        *(build() for kind, build in branches.items() if not kinds or kind in kinds)
-    ).subquery("timeline")
-    return select(func.count()).select_from(feed)
+    return select(func.count()).select_from(_timeline_feed(kinds))
 
 
 class TimelineRepository:
