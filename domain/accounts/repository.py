@@ -48,7 +48,7 @@ from domain.accounts.models import (
     Tier,
 )
 from domain.common.base import Base
-from domain.common.bulk_sql import among, insert_rows, table_of, unnest_rows
+from domain.common.bulk_sql import among, insert_rows, table_of, unnest_rows, without_jit
 from domain.common.db import CompiledByShape
 from domain.filters.compile import Ordering
 from domain.health.models import HealthModel
@@ -743,6 +743,7 @@ class AccountBatchRepository:
             "actor": self.actor.user_id,
             "now": now,
         }
+        await without_jit(self.session)
         return list(await self.session.scalars(_EDIT_ALL, params))
 
     async def churn_all(
@@ -769,6 +770,7 @@ class AccountBatchRepository:
             "churned_on": churned_on,
             "reason": reason,
         }
+        await without_jit(self.session)
         return {row.id: row.eligible for row in await self.session.execute(_CHURN_ALL, params)}
 
     async def reactivate_all(
@@ -792,6 +794,7 @@ class AccountBatchRepository:
             "now": now,
             "reactivated_on": reactivated_on,
         }
+        await without_jit(self.session)
         result = await self.session.execute(_REACTIVATE_ALL, params)
         return {row.id: row.eligible for row in result}
 
@@ -919,7 +922,7 @@ WITH target AS (
     FROM accounts a
     WHERE a.org_id = :org AND a.id = ANY(:ids) AND a.deleted_at IS NULL
     ORDER BY a.id
-    FOR UPDATE OF a
+    FOR NO KEY UPDATE OF a
 )"""
 
 # The accounts of a same-for-all edit with their CSMs after (`new_csm_ids`: replaced or kept,
@@ -989,6 +992,13 @@ _AFTER_COLUMNS = ", ".join(
     for c in table_of(Account).c
 )
 
+# What a same-for-all edit may change of an account's snapshot: the rest stays as it was.
+_SAME_EDIT_SNAPSHOT = (
+    "jsonb_build_object("
+    + ", ".join(f"'{key}', a.{key}" for key in (*SAME_EDIT_FIELDS, "custom_values"))
+    + ", 'csm_ids', to_jsonb(a.new_csm_ids))"
+)
+
 _EDIT_ALL = text(
     _EDITED
     + f""",
@@ -999,7 +1009,7 @@ after AS (
     FROM csms_changed e
 ),
 written AS (
-    SELECT a.*, {_snapshot_sql("a", "a.new_csm_ids")} AS after_snapshot
+    SELECT a.*, a.before || {_SAME_EDIT_SNAPSHOT} AS after_snapshot
     FROM after a
 ),
 chosen AS (

@@ -2,11 +2,11 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ForeignKey, Index, String, func
+from sqlalchemy import Index, String, func
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
-from domain.common.base import Base, IdMixin
+from domain.common.base import Base, IdMixin, reference
 
 
 class AuditEntry(IdMixin, Base):
@@ -15,9 +15,9 @@ class AuditEntry(IdMixin, Base):
     __tablename__ = "audit_log"
     __table_args__ = (Index("ix_audit_log_org_id_created_at", "org_id", "created_at"),)
 
-    org_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("organisations.id", ondelete="CASCADE"))
+    org_id: Mapped[uuid.UUID] = mapped_column(reference("organisations.id", ondelete="CASCADE"))
     actor_user_id: Mapped[uuid.UUID | None] = mapped_column(
-        ForeignKey("users.id", ondelete="SET NULL")
+        reference("users.id", ondelete="SET NULL")
     )
     action: Mapped[str] = mapped_column(String(100))
     entity_type: Mapped[str] = mapped_column(String(50))

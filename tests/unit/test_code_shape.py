@@ -12,14 +12,13 @@ RUNNERS = {"execute", "scalar", "scalars", "stream", "stream_scalars"}
 
 # Modules that may build or run statements outside a repository, and why.
 ALLOWED = {
-    "common/bulk_sql.py": "the INSERT ... SELECT FROM unnest helper every repository shares",
+    "common/bulk_sql.py": "set-based statements' helpers every repository shares (unnest, JIT)",
     "common/jobs.py": "the job outbox, written and relayed by the queue infrastructure",
     "tenancy/accounts.py": "VisibleAccounts: the account scope every repository starts from",
     "freshness/changes.py": "change marks, written in a before_commit hook",
     "metrics/catalog.py": "a metric's filter column: a scalar subquery inside another statement",
     "accounts/fields.py": "filter-language fields (health): scalar subqueries inside a statement",
     "health/compile.py": "a health model compiled to SQL: pure, run by the health repository",
-    # Owned by the attribute-triggers change in flight; its statements move to ConfigRepository.
 }
 
 
