@@ -99,9 +99,9 @@ class Account(IdMixin, TimestampMixin, Base):
     parent_id: Mapped[uuid.UUID | None] = mapped_column(
         ForeignKey("accounts.id", ondelete="SET NULL")
     )
-    tier_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("tiers.id", ondelete="SET NULL"))
+    tier_id: Mapped[uuid.UUID | None] = mapped_column(reference("tiers.id", ondelete="SET NULL"))
     stage_id: Mapped[uuid.UUID | None] = mapped_column(
-        ForeignKey("lifecycle_stages.id", ondelete="SET NULL")
+        reference("lifecycle_stages.id", ondelete="SET NULL")
     )
     # Latest status: the newest of the account's status updates.
     status_title: Mapped[str | None] = mapped_column(String(300))

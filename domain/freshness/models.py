@@ -17,7 +17,7 @@ from datetime import date, datetime
 from sqlalchemy import BigInteger, ForeignKey, Index, Sequence, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from domain.common.base import Base
+from domain.common.base import Base, reference
 
 CHANGE_SEQUENCE = Sequence("account_change_seq", metadata=Base.metadata)
 
@@ -34,7 +34,7 @@ class AccountChange(Base):
     # No foreign key to accounts: marking takes no lock on the account rows that account
     # writers lock, and the chain skips an account that is gone.
     account_id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
-    org_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("organisations.id", ondelete="CASCADE"))
+    org_id: Mapped[uuid.UUID] = mapped_column(reference("organisations.id", ondelete="CASCADE"))
     first_seq: Mapped[int] = mapped_column(BigInteger)
     last_seq: Mapped[int] = mapped_column(BigInteger)
     # The earliest day (organisation time) whose usage changed; None when usage did not.

@@ -1,18 +1,20 @@
-"""account histories, current CSMs and audit entries: references checked once per statement
+"""account histories, current CSMs, audit entries and change marks: references checked once
+per statement
 
 Revision ID: 0036
 Revises: 0035
 Create Date: 2026-12-05 18:10:00
 
 A bulk edit of 100,000 accounts writes each account's history (stage and CSM periods, score
-entries, churn events), its current CSMs and an audit entry, and each row's foreign keys ran a
-lookup that locks the referenced row: 20 of the edit's 33 s. As migration 0030 did for alerts,
-a statement trigger now checks the new rows' references in one set-based query per column,
-locking each referenced row once (FOR KEY SHARE, as a foreign key would) so that a concurrent
-delete either waits for the write or makes it fail. A reference is fixed once written, except
-that it may become NULL (ON DELETE SET NULL) and a churn event gains its reactivation's author.
-Deleting a referenced row does what the foreign key did (statement triggers): an account's
-rows go with it, so an organisation's go with its accounts, and its audit entries with it.
+entries, churn events), its current CSMs, an audit entry and a change mark, and each row's
+foreign keys ran a lookup that locks the referenced row: 20 of the edit's 33 s. As migration
+0030 did for alerts, a statement trigger now checks the new rows' references in one set-based
+query per column, locking each referenced row once (FOR KEY SHARE, as a foreign key would) so
+that a concurrent delete either waits for the write or makes it fail. A reference is fixed once
+written, except that it may become NULL (ON DELETE SET NULL) and a churn event gains its
+reactivation's author. Deleting a referenced row does what the foreign key did (statement
+triggers): an account's rows go with it, so an organisation's go with its accounts, and its
+audit entries and change marks with it.
 """
 
 from collections.abc import Sequence
@@ -52,6 +54,8 @@ REFERENCES: dict[str, dict[str, tuple[str, str]]] = {
         "org_id": ("organisations", "CASCADE"),
         "actor_user_id": ("users", "SET NULL"),
     },
+    # Marked by every such write too (and by each ingested batch).
+    "account_changes": {"org_id": ("organisations", "CASCADE")},
 }
 REFERENCES["stage_history"]["stage_id"] = ("lifecycle_stages", "SET NULL")
 REFERENCES["csm_assignment_history"]["user_id"] = ("users", "CASCADE")
@@ -62,12 +66,12 @@ SET_LATER = {"churn_events": ["reactivated_by_id"]}
 
 def _deleted_with(parent: str) -> list[str]:
     """What deleting rows of `parent` does, as triggers' arguments (table, column, action).
-    An organisation's account rows go with its accounts, so only its audit entries are named."""
+    An organisation's rows that name an account go with its accounts."""
     return [
         arg
         for table, columns in REFERENCES.items()
         for column, (referenced, action) in columns.items()
-        if referenced == parent and not (parent == "organisations" and table != "audit_log")
+        if referenced == parent and not (parent == "organisations" and "account_id" in columns)
         for arg in (table, column, action)
     ]
 

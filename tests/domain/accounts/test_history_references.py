@@ -1,9 +1,10 @@
-"""The references of account histories, current CSMs and audit entries, kept by statement
-triggers rather than per-row foreign keys (migration 0036): a row cannot name a missing account,
-user, stage or organisation, nor change what it names; deleting what it names does what the
-foreign key did (the account's rows go with it, a deleted author becomes NULL, a deleted CSM's
-periods go); and an account deleted while a bulk edit writes its history either waits for the
-edit and deletes that history too, or makes the edit fail."""
+"""The references of account histories, current CSMs, audit entries and change marks, kept by
+statement triggers rather than per-row foreign keys (migration 0036): a row cannot name a missing
+account, user, stage or organisation, nor change what it names; deleting what it names does what
+the foreign key did (the account's rows go with it, a deleted author becomes NULL, a deleted
+CSM's periods go, an organisation's audit entries and change marks go with it); and an account
+deleted while a bulk edit writes its history either waits for the edit and deletes that history
+too, or makes the edit fail."""
 
 import asyncio
 import uuid
@@ -28,6 +29,7 @@ from domain.accounts.models import (
 from domain.accounts.schemas import AccountUpdate, ChurnCreate
 from domain.audit.models import AuditEntry
 from domain.common.db import create_sessionmaker
+from domain.freshness.models import AccountChange
 from domain.orgs.models import Organisation
 from domain.users.actor import Actor
 from domain.users.permissions import Permission
@@ -136,10 +138,11 @@ class TestDeletes:
     ) -> None:
         for tenant in (org, other_org):
             await _edit(session, tenant, [(await create_account(session, tenant)).id])
+            await session.commit()  # writes the accounts' change marks
 
         await session.execute(text("DELETE FROM organisations WHERE id = :id"), {"id": org.id})
 
-        for model in (*HISTORIES, AuditEntry):
+        for model in (*HISTORIES, AuditEntry, AccountChange):
             assert await _count(session, model, model.org_id == org.id) == 0, model
             assert await _count(session, model, model.org_id == other_org.id) > 0, model
 
@@ -204,6 +207,56 @@ class TestChecks:
             text("UPDATE stage_history SET left_at = now() WHERE account_id = :a"),
             {"a": account.id},
         )
+
+
+class TestAccountsTierAndStage:
+    async def test_an_account_names_an_existing_tier_and_stage(
+        self, session: AsyncSession, org: Organisation, other_org: Organisation
+    ) -> None:
+        account = await create_account(session, org, name="Kept Co")
+        for column in ("tier_id", "stage_id"):
+            with pytest.raises(IntegrityError, match="ForeignKeyViolation"):
+                async with session.begin_nested():
+                    await session.execute(
+                        text(f"UPDATE accounts SET {column} = :v WHERE id = :a"),
+                        {"v": uuid.uuid4(), "a": account.id},
+                    )
+            with pytest.raises(IntegrityError, match="ForeignKeyViolation"):
+                async with session.begin_nested():
+                    await create_account(session, other_org, **{column: uuid.uuid4()})
+        renewal = await _stage(session, org.id, "Renewal")
+        await session.execute(
+            text("UPDATE accounts SET stage_id = :s WHERE id = :a"), {"s": renewal, "a": account.id}
+        )
+        assert (
+            await session.scalar(
+                text("SELECT stage_id FROM accounts WHERE id = :a"), {"a": account.id}
+            )
+            == renewal
+        )
+
+    async def test_deleting_a_tier_or_stage_clears_it_from_its_accounts_only(
+        self, session: AsyncSession, org: Organisation
+    ) -> None:
+        renewal = await _stage(session, org.id, "Renewal")
+        tiers = list(
+            await session.scalars(
+                text("SELECT id FROM tiers WHERE org_id = :o ORDER BY position"), {"o": org.id}
+            )
+        )
+        gone = await create_account(session, org, tier_id=tiers[0], stage_id=renewal)
+        kept = await create_account(session, org, tier_id=tiers[1])
+
+        await session.execute(text("DELETE FROM tiers WHERE id = :t"), {"t": tiers[0]})
+        await session.execute(text("DELETE FROM lifecycle_stages WHERE id = :s"), {"s": renewal})
+
+        rows = await session.execute(
+            text("SELECT id, tier_id, stage_id FROM accounts WHERE org_id = :o"), {"o": org.id}
+        )
+        assert {r.id: (r.tier_id, r.stage_id) for r in rows} == {
+            gone.id: (None, None),
+            kept.id: (tiers[1], None),
+        }
 
 
 @pytest.fixture
