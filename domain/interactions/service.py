@@ -80,11 +80,6 @@ async def _listed_account_ids(
     return await accounts.rollup_account_ids(session, actor, account.id)
 
 
-async def _refresh_timestamps(session: AsyncSession, row: Interaction | Note | Ticket) -> None:
-    await session.flush()
-    await session.refresh(row, ["created_at", "updated_at"])
-
-
 # Interactions
 
 
@@ -158,7 +153,7 @@ async def create_interaction(
         participant_user_ids=participants,
     )
     session.add(interaction)
-    await _refresh_timestamps(session, interaction)
+    await session.flush()  # the INSERT returns its timestamps (eager defaults)
     await note_change(session, actor.org_id, [interaction.account_id])
     audit.record_for(
         session,
@@ -272,7 +267,7 @@ async def create_note(
         is_pinned=data.is_pinned,
     )
     session.add(note)
-    await _refresh_timestamps(session, note)
+    await session.flush()  # the INSERT returns its timestamps (eager defaults)
     audit.record_for(session, actor, "note.created", "note", note.id, after=_note_snapshot(note))
     return note
 
@@ -389,7 +384,7 @@ async def create_ticket(
         closed_at=closed_at,
     )
     session.add(ticket)
-    await _refresh_timestamps(session, ticket)
+    await session.flush()  # the INSERT returns its timestamps (eager defaults)
     await note_change(session, actor.org_id, [ticket.account_id])
     audit.record_for(
         session, actor, "ticket.created", "ticket", ticket.id, after=_ticket_snapshot(ticket)

@@ -194,3 +194,27 @@ async def test_the_list_written_without_row_models_reads_back_as_the_documented_
         # Every field of the schema, none else, each written as the model writes it (the
         # keys in the row's order).
         assert json.loads(page.model_dump_json()) == response.json()
+
+
+async def test_a_new_note_reads_its_timestamps_back_from_its_insert(
+    client: AsyncClient,
+    session: AsyncSession,
+    settings: Settings,
+    org: Organisation,
+    admin: User,
+    statements: list[str],
+) -> None:
+    account = await create_account(session, org)
+    await session.flush()
+    statements.clear()
+
+    response = await client.post(
+        f"/api/v1/accounts/{account.id}/notes",
+        json={"body": "Kick-off went well"},
+        headers=auth_headers(settings, admin),
+    )
+
+    assert response.status_code == 201
+    assert response.json()["created_at"] is not None
+    # The caller, the account and its CSMs, the note (returning its timestamps), the audit entry.
+    assert len(statements) == 5, "\n".join(s[:80] for s in statements)
