@@ -10,6 +10,7 @@ from fastapi_offline import FastAPIOffline
 
 from api import errors
 from api.middleware import (
+    ActiveRequestLimit,
     ApiCallLog,
     BodySizeLimit,
     GzipRequests,
@@ -99,7 +100,9 @@ def create_app(settings: Settings | None = None, *, serve_spa: bool = True) -> F
     )
     app.state.settings = settings
     errors.install(app)
-    # Innermost: it reads the body through BodySizeLimit's limit.
+    # Innermost: a request takes its turn with its JSON body already received and checked.
+    app.add_middleware(ActiveRequestLimit, limit=settings.web_active_requests)
+    # It reads the body through BodySizeLimit's limit.
     app.add_middleware(StorableText)
     # Between the two: the limit applies to the bytes received and to what they inflate to.
     app.add_middleware(GzipRequests, max_bytes=MAX_BODY_BYTES)

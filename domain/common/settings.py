@@ -64,6 +64,10 @@ class Settings(BaseSettings):
     rollup_parallelism: int = Field(2, ge=1, le=16)
     # API processes `python -m api.serve` starts: unset, one per core.
     web_concurrency: int | None = Field(None, ge=1, le=64)
+    # Requests each API process works on at once; the rest wait their turn (api/middleware.py).
+    # Enough to keep a core busy while some wait for the database, few enough that each of a
+    # request's round trips waits behind few others.
+    web_active_requests: int = Field(6, ge=1, le=1000)
     # Database connections each API process keeps (10 more open under load): about the
     # requests one process has in flight, or they queue for a connection (at 50 clients on two
     # processes, 10 kept gave `GET /me` a p99 of 295 ms, 30 gave 119 ms).
