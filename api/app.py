@@ -100,7 +100,7 @@ def create_app(settings: Settings | None = None, *, serve_spa: bool = True) -> F
     )
     app.state.settings = settings
     errors.install(app)
-    # Innermost: a request takes its turn with its JSON body already received and checked.
+    # Innermost: a request takes its turn with its body received (and a JSON body checked).
     app.add_middleware(ActiveRequestLimit, limit=settings.web_active_requests)
     # It reads the body through BodySizeLimit's limit.
     app.add_middleware(StorableText)

@@ -51,8 +51,41 @@ async def test_a_request_that_fails_gives_its_turn_back() -> None:
     limit = ActiveRequestLimit(endpoint, limit=1)
     for _ in range(3):  # each would wait forever if the first kept its turn
         with pytest.raises(RuntimeError, match="broken"):
-            await asyncio.wait_for(limit({"type": "http", "path": "/"}, _no_body, _discard), 1)
+            await asyncio.wait_for(limit({"type": "http", "method": "GET"}, _no_body, _discard), 1)
     assert not limit.turns.locked()
+
+
+async def test_a_body_still_arriving_holds_no_turn() -> None:
+    """A slow upload waits for its body outside the limit: the one turn goes to the request
+    behind it, and the upload takes it once its body is complete."""
+    answered: list[str] = []
+    body_sent = asyncio.Event()
+
+    async def endpoint(scope: Scope, receive: Receive, send: Send) -> None:
+        message = await receive()
+        await send({"type": "http.response.start", "status": 200, "headers": []})
+        await send({"type": "http.response.body", "body": message.get("body", b"")})
+        answered.append(scope["method"])
+
+    async def slow_body() -> dict[str, Any]:
+        await body_sent.wait()
+        return {"type": "http.request", "body": b"csv,rows", "more_body": False}
+
+    sent: list[dict[str, Any]] = []
+
+    async def keep(message: Any) -> None:
+        sent.append(message)
+
+    limit = ActiveRequestLimit(endpoint, limit=1)
+    upload = asyncio.create_task(limit({"type": "http", "method": "POST"}, slow_body, keep))
+    await asyncio.sleep(0.01)
+    await asyncio.wait_for(limit({"type": "http", "method": "GET"}, _no_body, _discard), 1)
+    assert answered == ["GET"], "the read went first, the upload's body still arriving"
+
+    body_sent.set()
+    await asyncio.wait_for(upload, 1)
+    assert answered == ["GET", "POST"]
+    assert sent[-1]["body"] == b"csv,rows", "the body reached the route whole"
 
 
 async def _no_body() -> dict[str, Any]:
