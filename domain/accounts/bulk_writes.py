@@ -141,14 +141,15 @@ async def write_same_edit(
     rules.check(item)
     custom = rules.custom(edit.custom_values) if edit.custom_values is not None else None
     repo = AccountBatchRepository(session, actor)
-    ids = list(account_ids)
     if edit.csms is not None:
-        listed = await repo.csms_after_same_edit(ids, edit.csms)
-        await rules.check_csms(listed)
-        rules.csm_list(listed)
+        # The users the edit names are refused before anything is written.
+        named = [*(edit.csms.replace or ()), *edit.csms.add]
+        named = [u for u in named if u not in edit.csms.remove]
+        await rules.check_csms(named)
+        rules.csm_list(named)
     stage_id = edit.fields.get("stage_id")
-    written = await repo.same_edit(
-        ids,
+    written, csms_changed = await repo.same_edit(
+        list(account_ids),
         fields=dict(edit.fields),
         stage_name=rules.stages[stage_id] if stage_id else None,
         custom_set=None if custom is None else {k: v for k, v in custom.items() if v is not None},
@@ -157,6 +158,14 @@ async def write_same_edit(
         always=always,
         now=now,
     )
+    if csms_changed:
+        # So must every CSM it keeps on an account whose CSMs it changes (one may have lost
+        # their seat since): checked from the lists as written, instead of computing each
+        # account's new list a second time first; refused, the request's transaction takes the
+        # whole edit back.
+        listed = await repo.csms_of(csms_changed)
+        await rules.check_csms(listed)
+        rules.csm_list(listed)
     await repo.reload_held(written)
     await figures.note(session, actor.org_id, written)
     return written

@@ -702,13 +702,15 @@ class AccountBatchRepository:
             "only_if_different": bool(csms and csms.only_if_different),
         }
 
-    async def csms_after_same_edit(
-        self, account_ids: list[uuid.UUID], csms: SameCsmChange
-    ) -> list[uuid.UUID]:
-        """Every user some of these accounts would have as CSM after `csms`, among the
-        accounts whose CSMs it changes (to check each still has a CSM seat)."""
-        params = self._csm_params(account_ids, csms)
-        return list(await self.session.scalars(_CSMS_LISTED, params))
+    async def csms_of(self, account_ids: list[uuid.UUID]) -> list[uuid.UUID]:
+        """Every user who is CSM of some of these accounts, each once."""
+        return list(
+            await self.session.scalars(
+                select(AccountCsm.user_id)
+                .where(AccountCsm.org_id == self.org_id, among(AccountCsm.account_id, account_ids))
+                .distinct()
+            )
+        )
 
     async def same_edit(
         self,
@@ -721,14 +723,14 @@ class AccountBatchRepository:
         csms: SameCsmChange | None,
         always: bool,
         now: datetime,
-    ) -> list[uuid.UUID]:
+    ) -> tuple[list[uuid.UUID], list[uuid.UUID]]:
         """Give every one of these accounts the same `fields` (SAME_EDIT_FIELDS), custom values
         (`custom_set` merged in, `custom_removed` keys dropped) and CSM change, in one
         statement however many accounts: the accounts, their histories (stage and CSM periods,
         score entries), current CSMs and one audit entry each, with `now` as the effective time.
         An account whose fields and CSMs would stay the same is left alone unless `always`.
         The ids were chosen through the actor's scope; an account deleted since is skipped.
-        Returns the accounts written."""
+        Returns the accounts written, and those of them whose CSMs changed."""
         if unknown := set(fields) - set(SAME_EDIT_FIELDS):
             raise ValueError(f"Not settable on every account at once: {sorted(unknown)}")
         params = {
@@ -744,7 +746,8 @@ class AccountBatchRepository:
             "now": now,
         }
         await without_jit(self.session)
-        return list(await self.session.scalars(_EDIT_ALL, params))
+        rows = (await self.session.execute(_EDIT_ALL, params)).all()
+        return [row.id for row in rows], [row.id for row in rows if row.csms_change]
 
     async def churn_all(
         self,
@@ -976,12 +979,6 @@ _EDIT_ALL_PARAMS: tuple[BindParameter[Any], ...] = (
     bindparam("now", type_=DateTime(timezone=True)),
 )
 
-_CSMS_LISTED = text(
-    _EDITED
-    + """
-SELECT DISTINCT u FROM csms_changed, unnest(new_csm_ids) u WHERE csms_change"""
-).bindparams(*_EDITED_PARAMS)
-
 
 def _edited_value(key: str, alias: str) -> str:
     """An account's `key` (of SAME_EDIT_FIELDS or custom_values) after a same-for-all edit."""
@@ -1107,7 +1104,7 @@ audited AS (
     FROM csms_changed e, LATERAL (SELECT {_snapshot_sql("e", "e.csm_ids")} AS before) s
     WHERE {_CHOSEN}
 )
-SELECT id FROM chosen"""
+SELECT id, csms_change FROM chosen"""
 ).bindparams(*_EDITED_PARAMS, *_EDIT_ALL_PARAMS)
 
 # Churn and reactivation of many accounts, each one statement however many accounts: the

@@ -16,7 +16,7 @@ from domain.accounts.models import Account, ChurnEvent, LifecycleStage, StagePer
 from domain.audit.models import AuditEntry
 from domain.common.settings import Settings
 from domain.orgs.models import Organisation
-from domain.users.models import User
+from domain.users.models import User, UserStatus
 from tests.factories import auth_headers, create_account, create_user
 from tests.helpers import assert_problem
 from workers.jobs.accounts import run_attribute_triggers
@@ -83,6 +83,73 @@ class TestBulkEdit:
             )
         ).all()
         assert len(periods) == 2
+
+    @pytest.mark.parametrize("who", ["unknown", "analyst", "other organisation"])
+    async def test_naming_a_user_without_a_csm_seat_is_refused(
+        self,
+        client: AsyncClient,
+        session: AsyncSession,
+        org: Organisation,
+        other_org: Organisation,
+        headers: dict[str, str],
+        who: str,
+    ) -> None:
+        match who:
+            case "unknown":
+                user_id = uuid.uuid4()
+            case "analyst":
+                user_id = (await create_user(session, org, role_name="Analyst")).id
+            case _:
+                user_id = (await create_user(session, other_org)).id
+        account = await create_account(session, org, csm_score=10)
+        before = await _trigger_writes(session)
+
+        response = await client.post(
+            f"{API}/accounts/bulk-edit",
+            headers=headers,
+            json={
+                "selection": {"account_ids": [str(account.id)]},
+                "changes": {"add_csm_ids": [str(user_id)], "csm_score": 20},
+            },
+        )
+
+        body = assert_problem(response, 409, "not_a_csm")
+        assert str(user_id) in body["detail"]
+        got = (await client.get(f"{API}/accounts/{account.id}", headers=headers)).json()
+        assert (got["csm_ids"], got["csm_score"]) == ([], 10)
+        assert await _trigger_writes(session) == before
+
+    async def test_keeping_a_csm_who_lost_their_seat_writes_nothing(
+        self,
+        client: AsyncClient,
+        session: AsyncSession,
+        org: Organisation,
+        headers: dict[str, str],
+    ) -> None:
+        """Kept CSMs are checked from the lists the edit wrote: refused, the whole edit goes."""
+        csm = await create_user(session, org, role_name="CSM")
+        lost = await create_user(session, org, role_name="CSM")
+        fine = await create_account(session, org, csm_score=10)
+        keeps_lost = await create_account(session, org, csms=[lost], csm_score=10)
+        lost.status = UserStatus.INACTIVE
+        await session.flush()
+        before = await _trigger_writes(session)
+
+        response = await client.post(
+            f"{API}/accounts/bulk-edit",
+            headers=headers,
+            json={
+                "selection": {"account_ids": [str(fine.id), str(keeps_lost.id)]},
+                "changes": {"add_csm_ids": [str(csm.id)], "csm_score": 20},
+            },
+        )
+
+        body = assert_problem(response, 409, "not_a_csm")
+        assert str(lost.id) in body["detail"]
+        for account, csm_ids in ((fine, []), (keeps_lost, [str(lost.id)])):
+            got = (await client.get(f"{API}/accounts/{account.id}", headers=headers)).json()
+            assert (got["csm_ids"], got["csm_score"]) == (csm_ids, 10)
+        assert await _trigger_writes(session) == before
 
     async def test_selected_ids_and_removal(
         self,
