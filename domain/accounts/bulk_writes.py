@@ -46,7 +46,7 @@ from domain.accounts.models import (
     StagePeriod,
     Tier,
 )
-from domain.accounts.repository import AccountBatchRepository, ConfigRepository
+from domain.accounts.repository import AccountBatchRepository, ConfigRepository, StateChange
 from domain.accounts.schemas import AccountCreate, AccountRead, AccountUpdate, ChurnCreate
 from domain.audit import service as audit
 from domain.common import clock
@@ -657,11 +657,11 @@ async def churn_accounts(
     await session.flush()
     repo = AccountBatchRepository(session, actor)
     ids = await _visible(repo, account_ids)
-    found = await repo.churn_all(
+    change = await repo.churn_all(
         ids, churned_on=data.churned_on, reason=data.reason, skip_churned=skip_churned, now=now
     )
     already = None if skip_churned else AlreadyChurned
-    return await _state_changed(session, actor, repo, account_ids, found, already)
+    return await _state_changed(session, actor, repo, account_ids, change, already)
 
 
 async def churn_each(
@@ -738,9 +738,9 @@ async def reactivate_accounts(
     await session.flush()
     repo = AccountBatchRepository(session, actor)
     ids = await _visible(repo, account_ids)
-    found = await repo.reactivate_all(ids, reactivated_on=on, skip_active=skip_active, now=now)
+    change = await repo.reactivate_all(ids, reactivated_on=on, skip_active=skip_active, now=now)
     already = None if skip_active else NotChurned
-    return await _state_changed(session, actor, repo, account_ids, found, already)
+    return await _state_changed(session, actor, repo, account_ids, change, already)
 
 
 async def _visible(
@@ -759,23 +759,22 @@ async def _state_changed(
     actor: Actor,
     repo: AccountBatchRepository,
     account_ids: Sequence[uuid.UUID],
-    found: Mapping[uuid.UUID, bool],
+    change: StateChange,
     already: type[DomainError] | None,
 ) -> list[uuid.UUID]:
-    """The accounts a churn or reactivation wrote (`found`: each live account and whether it
-    could change), in the order asked. Unless those `already` in that state were to be skipped
-    (None), the first account refused (missing, or `already`) is named: then none was
-    written."""
-    if already is not None:
+    """The accounts a churn or reactivation wrote. Unless those `already` in that state were
+    to be skipped (None), the first account refused (missing, or `already`) is named: then none
+    was written."""
+    if already is not None and change.found is not None:
+        found, unchanged = set(change.found), set(change.unchanged or ())
         for index, account_id in enumerate(account_ids):
             if account_id not in found:
                 raise refused(AccountNotFound(), index)
-            if not found[account_id]:
+            if account_id in unchanged:
                 raise refused(already(), index)
-    written = list(dict.fromkeys(a for a in account_ids if found.get(a)))
-    await repo.reload_held(written)
-    await figures.note(session, actor.org_id, written)
-    return written
+    await repo.reload_held(change.written)
+    await figures.note(session, actor.org_id, change.written)
+    return change.written
 
 
 async def _csm_ids(
