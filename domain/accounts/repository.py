@@ -379,11 +379,12 @@ class AccountRepository(VisibleAccounts):
         account_ids: list[uuid.UUID] | None,
         limit: int,
     ) -> list[uuid.UUID]:
-        """The ids of the accounts `matching` would return (the first `limit` by name),
-        without loading them: bulk writes read what they need themselves."""
+        """The ids of the accounts `matching` would return (the first `limit` by name, in no
+        particular order), without loading them: bulk writes read what they need themselves.
+        One array, not a row per account: 100,000 rows took a bulk edit half a second to read."""
         stmt = self._filtered(q=q, condition=condition, churned=churned, account_ids=account_ids)
         chosen = _ordered(stmt, BY_NAME, False).limit(limit).subquery()
-        return list(await self.session.scalars(select(chosen.c.id)))
+        return await self.session.scalar(select(func.array_agg(chosen.c.id))) or []
 
 
 class ConfigRepository:

@@ -31,6 +31,7 @@ from domain.accounts.repository import (
     AccountRepository,
     ConfigRepository,
     ImportRepository,
+    StateChange,
 )
 from domain.accounts.schemas import AccountCreate, NpsResponseCreate, StatusUpdateCreate
 from domain.alerts import service as alerts
@@ -433,16 +434,13 @@ class TestAccountBatchRepository:
         # Nothing of theirs is found, so a churn or reactivation of it writes nothing.
         now = clock.now()
         churn = {"churned_on": now.date(), "reason": "x", "skip_churned": True, "now": now}
-        assert await repo.churn_all([theirs.id], **churn) == {}
+        assert await repo.churn_all([theirs.id], **churn) == StateChange([], [], [])
         await AccountBatchRepository(session, _sees_all(other_org, rows["their_admin"])).churn_all(
             [theirs.id], **churn
         )
-        assert (
-            await repo.reactivate_all(
-                [theirs.id], reactivated_on=now.date(), skip_active=True, now=now
-            )
-            == {}
-        )
+        assert await repo.reactivate_all(
+            [theirs.id], reactivated_on=now.date(), skip_active=True, now=now
+        ) == StateChange([], [], [])
         await session.refresh(theirs)
         assert theirs.name != "Renamed"
         assert theirs.churned_on == now.date()
