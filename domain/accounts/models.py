@@ -311,7 +311,6 @@ def custom_value_expression(field: CustomField) -> SQLColumnExpression[Any]:
     return text
 
 
-Index("ix_accounts_custom_values", Account.custom_values, postgresql_using="gin")
 Index("ix_accounts_org_id_lower_name", Account.org_id, func.lower(Account.name))
 # Trigram indexes make the list's "contains" search (ILIKE '%q%') an index scan.
 for _column in ("name", "domain", "external_id"):

@@ -1,8 +1,9 @@
 """Writes at scale: a 20,000-row CSV import (creates, then the same file again as updates) through
 the real import service, and a bulk edit of 10,000 accounts (stage, CSM, score); then a bulk edit
-of every account matching a filter, an attribute trigger matching every account, and a bulk churn
-and reactivation of them all, over 100,000 generated accounts (with the open stage and CSM
-periods their writes would have recorded: an edit closes those). Each runs in its own organisation
+of every account matching a filter (stage, score and CSM, then a custom value),
+an attribute trigger matching every account, and a bulk churn and reactivation of them all, over
+100,000 generated accounts (with the open stage and CSM periods their writes would have recorded:
+an edit closes those). Each runs in its own organisation
 of the benchmark database, removed afterwards. Prints rows/s and statements sent.
 
 BENCH_IMPORT_ROWS sets the file's size (the bulk edit takes half of them), and
@@ -228,6 +229,21 @@ async def test_bulk_edit_and_trigger_over_all_matching(
             )
             matched, updated = await _timed(
                 "bulk edit of all matching: stage, score, CSM",
+                ACCOUNTS,
+                statements,
+                session,
+                lambda: bulk.bulk_edit(session, actor, edit),
+            )
+            assert (matched, updated) == (ACCOUNTS, ACCOUNTS)
+
+        # The same with a field that keeps no history of its own (an audit entry each).
+        async with sessionmaker() as session:
+            edit = BulkEdit(
+                selection=AccountSelection.model_validate({"filter": everyone}),
+                changes=BulkChanges(custom_values={"seats": 500}),
+            )
+            matched, updated = await _timed(
+                "bulk edit of all matching: a custom value",
                 ACCOUNTS,
                 statements,
                 session,
