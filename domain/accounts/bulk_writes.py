@@ -765,8 +765,11 @@ async def _state_changed(
     """The accounts a churn or reactivation wrote. Unless those `already` in that state were
     to be skipped (None), the first account refused (missing, or `already`) is named: then none
     was written."""
-    if already is not None and change.found is not None:
-        found, unchanged = set(change.found), set(change.unchanged or ())
+    # One was refused (nothing written), or one asked for is out of the actor's sight (named
+    # all the same: the caller's transaction takes back what was written).
+    if already is not None and (change.found is not None or len(change.written) < len(account_ids)):
+        found = set(change.written if change.found is None else change.found)
+        unchanged = set(change.unchanged or ())
         for index, account_id in enumerate(account_ids):
             if account_id not in found:
                 raise refused(AccountNotFound(), index)

@@ -432,6 +432,41 @@ class TestChurn:
         response = await client.post(f"{API}/accounts/{account.id}/reactivate", headers=headers)
         assert (response.json()["churned_on"], response.json()["churn_reason"]) == (None, None)
 
+    async def test_a_csm_cannot_churn_or_reactivate_an_account_outside_their_book(
+        self,
+        client: AsyncClient,
+        session: AsyncSession,
+        settings: Settings,
+        org: Organisation,
+        headers: dict[str, str],
+    ) -> None:
+        csm = await create_user(session, org, role_name="CSM")
+        theirs = await create_account(session, org, name="Not mine")
+        churned = await create_account(session, org, name="Gone, not mine")
+        await client.post(
+            f"{API}/accounts/{churned.id}/churn",
+            headers=headers,
+            json={"churned_on": "2026-01-31", "reason": "Budget"},
+        )
+        csm_headers = auth_headers(settings, csm)
+
+        churn = await client.post(
+            f"{API}/accounts/{theirs.id}/churn",
+            headers=csm_headers,
+            json={"churned_on": "2026-10-31", "reason": "x"},
+        )
+        reactivate = await client.post(
+            f"{API}/accounts/{churned.id}/reactivate", headers=csm_headers
+        )
+
+        assert_problem(churn, 404, "account_not_found")
+        assert_problem(reactivate, 404, "account_not_found")
+        states = {
+            a["name"]: a["churned_on"]
+            for a in (await client.get(f"{API}/accounts?churned=", headers=headers)).json()["items"]
+        }
+        assert states == {"Not mine": None, "Gone, not mine": "2026-01-31"}
+
 
 class TestHierarchy:
     async def test_cycle_is_refused(
