@@ -19,6 +19,13 @@ class AuditEntryRead(BaseModel):
     target_name: str | None = Field(
         description="The changed record's name: its current one, else the one it had in the entry"
     )
-    before: dict[str, Any] | None
-    after: dict[str, Any] | None
+    before: dict[str, Any] | None = Field(
+        description="The record before the change: for an update, the fields it concerns (an "
+        "account's update, churn or reactivation: those it changed); the whole record when it "
+        "was deleted; null when it was created"
+    )
+    after: dict[str, Any] | None = Field(
+        description="The record after the change, as `before` holds it: the whole record when "
+        "it was created or restored; null when it was deleted"
+    )
     created_at: datetime

@@ -5541,11 +5541,17 @@ export interface components {
             actor_name: string | null;
             /** Actor User Id */
             actor_user_id: string | null;
-            /** After */
+            /**
+             * After
+             * @description The record after the change, as `before` holds it: the whole record when it was created or restored; null when it was deleted
+             */
             after: {
                 [key: string]: unknown;
             } | null;
-            /** Before */
+            /**
+             * Before
+             * @description The record before the change: for an update, the fields it concerns (an account's update, churn or reactivation: those it changed); the whole record when it was deleted; null when it was created
+             */
             before: {
                 [key: string]: unknown;
             } | null;

@@ -6,6 +6,7 @@ import { PageHeader } from "../../components/PageHeader";
 import { formatDateTime, plural } from "../../components/format";
 import { EmptyState, ErrorState, TableSkeletonRows } from "../../components/states";
 import { useUserDirectory } from "../users/queries";
+import { changedFields } from "./changes";
 import { auditQuery, readAuditFilters, type AuditFilters } from "./filters";
 import { useAuditActions, useAuditEntries } from "./queries";
 
@@ -23,6 +24,52 @@ function Json({ value }: { value: Record<string, unknown> | null }) {
     <Code block style={{ maxHeight: 320, overflow: "auto" }}>
       {JSON.stringify(value, null, 2)}
     </Code>
+  );
+}
+
+/** An update's fields as a table, before and after; a record created or deleted in full. */
+function Changes({ entry }: { entry: AuditEntry }) {
+  if (entry.before && entry.after) {
+    const changes = changedFields(entry.before, entry.after);
+    if (changes.length === 0) return <Text size="sm" c="dimmed">Saved with no field changed.</Text>;
+    return (
+      <Table data-testid="audit-changes" verticalSpacing={6}>
+        <Table.Thead>
+          <Table.Tr>
+            <Table.Th>Field</Table.Th>
+            <Table.Th>Before</Table.Th>
+            <Table.Th>After</Table.Th>
+          </Table.Tr>
+        </Table.Thead>
+        <Table.Tbody>
+          {changes.map((change) => (
+            <Table.Tr key={change.field}>
+              <Table.Td>
+                <Text size="sm" fw={500}>{change.field}</Text>
+              </Table.Td>
+              <Table.Td>
+                <Text size="sm" style={{ wordBreak: "break-word" }}>{change.before}</Text>
+              </Table.Td>
+              <Table.Td>
+                <Text size="sm" style={{ wordBreak: "break-word" }}>{change.after}</Text>
+              </Table.Td>
+            </Table.Tr>
+          ))}
+        </Table.Tbody>
+      </Table>
+    );
+  }
+  return (
+    <SimpleGrid cols={{ base: 1, sm: 2 }}>
+      <Stack gap={4}>
+        <Title order={6}>Before</Title>
+        <Json value={entry.before} />
+      </Stack>
+      <Stack gap={4}>
+        <Title order={6}>After</Title>
+        <Json value={entry.after} />
+      </Stack>
+    </SimpleGrid>
   );
 }
 
@@ -188,16 +235,7 @@ export function AuditLogPage() {
               <Text size="sm" c="dimmed">
                 {actor(open)} · {open.action} · {formatDateTime(open.created_at)}
               </Text>
-              <SimpleGrid cols={{ base: 1, sm: 2 }}>
-                <Stack gap={4}>
-                  <Title order={6}>Before</Title>
-                  <Json value={open.before} />
-                </Stack>
-                <Stack gap={4}>
-                  <Title order={6}>After</Title>
-                  <Json value={open.after} />
-                </Stack>
-              </SimpleGrid>
+              <Changes entry={open} />
             </Stack>
           </ScrollArea.Autosize>
         )}

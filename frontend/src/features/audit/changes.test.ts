@@ -1,0 +1,24 @@
+import { describe, expect, it } from "vitest";
+import { changedFields } from "./changes";
+
+describe("an audit entry's changes", () => {
+  it("lists each changed field once, before and after, as the entry holds them", () => {
+    const changes = changedFields(
+      { csm_score: 40, renewal_on: "2026-09-30", custom_values: { plan: "pro" }, csm_ids: ["u1"] },
+      { csm_score: 41, renewal_on: null, custom_values: {}, csm_ids: ["u1", "u2"] },
+    );
+    expect(changes).toEqual([
+      { field: "csm score", before: "40", after: "41" },
+      { field: "renewal on", before: "2026-09-30", after: "—" },
+      { field: "custom values", before: '{"plan":"pro"}', after: "{}" },
+      { field: "csm ids", before: '["u1"]', after: '["u1","u2"]' },
+    ]);
+  });
+
+  it("leaves out a field with the same value on both sides, and shows one on one side only", () => {
+    expect(changedFields({ name: "Acme", position: 1 }, { name: "Acme", position: 2, label: "New" })).toEqual([
+      { field: "position", before: "1", after: "2" },
+      { field: "label", before: "—", after: "New" },
+    ]);
+  });
+});
