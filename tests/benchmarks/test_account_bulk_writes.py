@@ -1,10 +1,10 @@
 """Writes at scale: a 20,000-row CSV import (creates, then the same file again as updates) through
 the real import service, and a bulk edit of 10,000 accounts (stage, CSM, score); then a bulk edit
-of every account matching a filter (stage, score and CSM, then a custom value),
-an attribute trigger matching every account, and a bulk churn and reactivation of them all, over
-100,000 generated accounts (with the open stage and CSM periods their writes would have recorded:
-an edit closes those). Each runs in its own organisation
-of the benchmark database, removed afterwards. Prints rows/s and statements sent.
+of every account matching a filter (stage, score and CSM, then a custom value), attribute
+triggers of a tier and of a stage matching every account, and a bulk churn and reactivation of
+them all, over 100,000 generated accounts (with the open stage and CSM periods their writes would
+have recorded: an edit closes those). Each runs in its own organisation of the benchmark
+database, removed afterwards. Prints rows/s and statements sent.
 
 BENCH_IMPORT_ROWS sets the file's size (the bulk edit takes half of them), and
 BENCH_BULK_ACCOUNTS the generated accounts, to measure a slower path on fewer rows."""
@@ -277,6 +277,33 @@ async def test_bulk_edit_and_trigger_over_all_matching(
                 lambda: triggers.run_triggers(session, org_id),
             )
             assert changed == {str(trigger.id): pending}
+            trigger.is_active = False
+            await session.commit()
+
+        # A stage trigger writes stage periods too (the edit above moved every account to
+        # Renewal).
+        async with sessionmaker() as session:
+            onboarding = await session.scalar(
+                text("SELECT id FROM lifecycle_stages WHERE org_id = :org AND name = 'Onboarding'"),
+                {"org": org_id},
+            )
+            trigger = await triggers.create_trigger(
+                session,
+                actor,
+                AttributeTriggerWrite.model_validate(
+                    {"name": "All to Onboarding", "target": TriggerTarget.STAGE,
+                     "stage_id": onboarding, "condition": everyone}
+                ),
+            )  # fmt: skip
+            await session.commit()
+            changed = await _timed(
+                "attribute trigger run: stage",
+                ACCOUNTS,
+                statements,
+                session,
+                lambda: triggers.run_triggers(session, org_id),
+            )
+            assert changed == {str(trigger.id): ACCOUNTS}
             trigger.is_active = False
             await session.commit()
 
