@@ -217,60 +217,43 @@ async def test_bulk_edit_and_trigger_over_all_matching(
         await conn.execute(text("ANALYZE account_csms"))
     print(f"\n  All matching accounts ({ACCOUNTS:,} generated, each matches)")
     everyone = {"kind": "compare", "field": "custom.seats", "op": "gte", "value": 0}
-    try:
+
+    async def edit_all(label: str, changes: BulkChanges) -> None:
         async with sessionmaker() as session:
-            renewal = await session.scalar(
-                text("SELECT id FROM lifecycle_stages WHERE org_id = :org AND name = 'Renewal'"),
-                {"org": org_id},
-            )
             edit = BulkEdit(
-                selection=AccountSelection.model_validate({"filter": everyone}),
-                changes=BulkChanges(stage_id=renewal, csm_score=50, add_csm_ids=[new_csm]),
+                selection=AccountSelection.model_validate({"filter": everyone}), changes=changes
             )
             matched, updated = await _timed(
-                "bulk edit of all matching: stage, score, CSM",
-                ACCOUNTS,
-                statements,
-                session,
-                lambda: bulk.bulk_edit(session, actor, edit),
+                label, ACCOUNTS, statements, session, lambda: bulk.bulk_edit(session, actor, edit)
             )
             assert (matched, updated) == (ACCOUNTS, ACCOUNTS)
 
-        # The same with a field that keeps no history of its own (an audit entry each).
+    async def run_trigger(label: str, target: TriggerTarget, column: str, name: str) -> None:
+        """A trigger giving every account the tier or stage `name`, run once, then set aside."""
+        table = {"tier_id": "tiers", "stage_id": "lifecycle_stages"}[column]
         async with sessionmaker() as session:
-            edit = BulkEdit(
-                selection=AccountSelection.model_validate({"filter": everyone}),
-                changes=BulkChanges(custom_values={"seats": 500}),
-            )
-            matched, updated = await _timed(
-                "bulk edit of all matching: a custom value",
-                ACCOUNTS,
-                statements,
-                session,
-                lambda: bulk.bulk_edit(session, actor, edit),
-            )
-            assert (matched, updated) == (ACCOUNTS, ACCOUNTS)
-
-        async with sessionmaker() as session:
-            tier = await session.scalar(
-                text("SELECT id FROM tiers WHERE org_id = :org AND name = 'Tier 1'"),
-                {"org": org_id},
+            value = await session.scalar(
+                text(f"SELECT id FROM {table} WHERE org_id = :org AND name = :name"),
+                {"org": org_id, "name": name},
             )
             trigger = await triggers.create_trigger(
                 session,
                 actor,
                 AttributeTriggerWrite.model_validate(
-                    {"name": "All to Tier 1", "target": TriggerTarget.TIER, "tier_id": tier,
+                    {"name": f"All to {name}", "target": target, column: value,
                      "condition": everyone}
                 ),
             )  # fmt: skip
             await session.commit()
             pending = await session.scalar(
-                text("SELECT count(*) FROM accounts WHERE org_id = :org AND tier_id <> :tier"),
-                {"org": org_id, "tier": tier},
+                text(
+                    f"SELECT count(*) FROM accounts WHERE org_id = :org"
+                    f" AND {column} IS DISTINCT FROM :value"
+                ),
+                {"org": org_id, "value": value},
             )
             changed = await _timed(
-                "attribute trigger run: tier",
+                label,
                 pending or 0,
                 statements,
                 session,
@@ -280,51 +263,31 @@ async def test_bulk_edit_and_trigger_over_all_matching(
             trigger.is_active = False
             await session.commit()
 
-        # A stage trigger writes stage periods too (the edit above moved every account to
-        # Renewal).
+    try:
         async with sessionmaker() as session:
-            onboarding = await session.scalar(
-                text("SELECT id FROM lifecycle_stages WHERE org_id = :org AND name = 'Onboarding'"),
+            renewal = await session.scalar(
+                text("SELECT id FROM lifecycle_stages WHERE org_id = :org AND name = 'Renewal'"),
                 {"org": org_id},
             )
-            trigger = await triggers.create_trigger(
-                session,
-                actor,
-                AttributeTriggerWrite.model_validate(
-                    {"name": "All to Onboarding", "target": TriggerTarget.STAGE,
-                     "stage_id": onboarding, "condition": everyone}
-                ),
-            )  # fmt: skip
-            await session.commit()
-            changed = await _timed(
-                "attribute trigger run: stage",
-                ACCOUNTS,
-                statements,
-                session,
-                lambda: triggers.run_triggers(session, org_id),
-            )
-            assert changed == {str(trigger.id): ACCOUNTS}
-            trigger.is_active = False
-            await session.commit()
-
-        for label, changes in (
-            ("bulk edit of all matching: churn", BulkChanges(churn=ChurnCreate(
-                churned_on=date(2026, 3, 1), reason="Budget"))),
-            ("bulk edit of all matching: reactivate", BulkChanges(reactivate=True)),
-        ):  # fmt: skip
-            async with sessionmaker() as session:
-                edit = BulkEdit(
-                    selection=AccountSelection.model_validate({"filter": everyone}),
-                    changes=changes,
-                )
-                matched, updated = await _timed(
-                    label,
-                    ACCOUNTS,
-                    statements,
-                    session,
-                    lambda: bulk.bulk_edit(session, actor, edit),  # noqa: B023  # awaited at once
-                )
-                assert (matched, updated) == (ACCOUNTS, ACCOUNTS)
+        await edit_all(
+            "bulk edit of all matching: stage, score, CSM",
+            BulkChanges(stage_id=renewal, csm_score=50, add_csm_ids=[new_csm]),
+        )
+        # The same with a field that keeps no history of its own (an audit entry each).
+        await edit_all(
+            "bulk edit of all matching: a custom value", BulkChanges(custom_values={"seats": 500})
+        )
+        await run_trigger("attribute trigger run: tier", TriggerTarget.TIER, "tier_id", "Tier 1")
+        # A stage trigger writes stage periods too (the first edit moved every account to
+        # Renewal).
+        await run_trigger(
+            "attribute trigger run: stage", TriggerTarget.STAGE, "stage_id", "Onboarding"
+        )
+        await edit_all(
+            "bulk edit of all matching: churn",
+            BulkChanges(churn=ChurnCreate(churned_on=date(2026, 3, 1), reason="Budget")),
+        )
+        await edit_all("bulk edit of all matching: reactivate", BulkChanges(reactivate=True))
     finally:
         statements.close()
         async with bench_engine.begin() as conn:
