@@ -911,25 +911,33 @@ def _changed_sql(values: Sequence[tuple[str, str, str]]) -> tuple[str, str]:
     return side(0), side(1)
 
 
-# The live accounts among `ids`, locked in id order (as `AccountBatchRepository.rows` locks
-# them), with their CSMs (`csm_ids`).
-_TARGET = """
+def _target(*more: str) -> str:
+    """The live accounts among `ids`, locked in id order (as `AccountBatchRepository.rows`
+    locks them), with the columns `more` computes of each (`a`)."""
+    return f"""
 WITH target AS (
-    SELECT a.*, coalesce(
-        (SELECT array_agg(c.user_id ORDER BY c.id) FROM account_csms c
-         WHERE c.org_id = :org AND c.account_id = a.id),
-        '{}'::uuid[]) AS csm_ids
+    SELECT {", ".join(("a.*", *more))}
     FROM accounts a
     WHERE a.org_id = :org AND a.id = ANY(:ids) AND a.deleted_at IS NULL
     ORDER BY a.id
     FOR NO KEY UPDATE OF a
 )"""
 
+
+# An edit reads the accounts' CSMs only when it changes CSMs: otherwise they stay as they are
+# and no entry records them, and reading them was a tenth of a stage trigger's statement.
+_EDIT_TARGET = _target(
+    """CASE WHEN :csms THEN coalesce(
+        (SELECT array_agg(c.user_id ORDER BY c.id) FROM account_csms c
+         WHERE c.org_id = :org AND c.account_id = a.id),
+        '{}'::uuid[]) ELSE '{}'::uuid[] END AS csm_ids"""
+)
+
 # The accounts of a same-for-all edit with their CSMs after (`new_csm_ids`: replaced or kept,
 # then added, then removed, each user once in the order first listed) the edit, and whether
 # these change.
 _EDITED = (
-    _TARGET
+    _EDIT_TARGET
     + """,
 edited AS MATERIALIZED (
     SELECT t.*, CASE WHEN NOT :csms THEN t.csm_ids ELSE coalesce(
@@ -1128,7 +1136,7 @@ def _state_change(to_change: str, changes: Sequence[tuple[str, str]], action: st
     chosen = f"{to_change} AND (:skip OR NOT EXISTS (SELECT FROM refused))"
     before, after = _changed_sql([(column, f"t.{column}", value) for column, value in changes])
     return (
-        _TARGET
+        _target()
         + f""",
 refused AS (
     SELECT t.id FROM target t WHERE NOT ({to_change})
