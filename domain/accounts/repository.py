@@ -1039,12 +1039,15 @@ _STAGES_LEFT = _rows_of_chosen(
     "r.left_at IS NULL AND r.stage_id IS DISTINCT FROM :stage_id",
     ":set_stage_id AND w.old_stage_id IS DISTINCT FROM :stage_id",
 )
+# An edit that only adds CSMs ends no one's period and removes no one: their rows are not
+# looked for (a fifth of a second per 100,000 accounts each).
+_REMOVES_CSMS = "w.csms_change AND (:csm_replace IS NOT NULL OR cardinality(:csm_remove) > 0)"
 _CSM_PERIODS_ENDED = _rows_of_chosen(
     "csm_assignment_history",
     "r.unassigned_at IS NULL AND r.user_id <> ALL(w.new_csm_ids)",
-    "w.csms_change",
+    _REMOVES_CSMS,
 )
-_CSMS_REMOVED = _rows_of_chosen("account_csms", "r.user_id <> ALL(w.new_csm_ids)", "w.csms_change")
+_CSMS_REMOVED = _rows_of_chosen("account_csms", "r.user_id <> ALL(w.new_csm_ids)", _REMOVES_CSMS)
 
 # The audit entries read the accounts' rows as `edited` holds them: what they record carried
 # through `chosen` (which every write reads) cost more than building it.
