@@ -911,12 +911,14 @@ def _changed_sql(values: Sequence[tuple[str, str, str]]) -> tuple[str, str]:
     return side(0), side(1)
 
 
-def _target(*more: str) -> str:
+def _target(*columns: str) -> str:
     """The live accounts among `ids`, locked in id order (as `AccountBatchRepository.rows`
-    locks them), with the columns `more` computes of each (`a`)."""
+    locks them): their ids and `columns` (SQL of `a`, the account). Only what the statement
+    reads: carrying whole rows (custom values and all) through every later part made a tier
+    trigger, a churn or a reactivation of 100,000 accounts about 5 % slower."""
     return f"""
 WITH target AS (
-    SELECT {", ".join(("a.*", *more))}
+    SELECT {", ".join(("a.id", *columns))}
     FROM accounts a
     WHERE a.org_id = :org AND a.id = ANY(:ids) AND a.deleted_at IS NULL
     ORDER BY a.id
@@ -924,13 +926,19 @@ WITH target AS (
 )"""
 
 
-# An edit reads the accounts' CSMs only when it changes CSMs: otherwise they stay as they are
-# and no entry records them, and reading them was a tenth of a stage trigger's statement.
+# An edit reads the accounts' CSMs and custom values only when it changes them: otherwise they
+# stay as they are and no entry records them (reading the CSMs was a tenth of a stage trigger's
+# statement).
 _EDIT_TARGET = _target(
+    "a.tier_id",
+    "a.stage_id",
+    "a.csm_score",
+    "a.renewal_on",
+    "CASE WHEN :set_custom_values THEN a.custom_values END AS custom_values",
     """CASE WHEN :csms THEN coalesce(
         (SELECT array_agg(c.user_id ORDER BY c.id) FROM account_csms c
          WHERE c.org_id = :org AND c.account_id = a.id),
-        '{}'::uuid[]) ELSE '{}'::uuid[] END AS csm_ids"""
+        '{}'::uuid[]) ELSE '{}'::uuid[] END AS csm_ids""",
 )
 
 # The accounts of a same-for-all edit with their CSMs after (`new_csm_ids`: replaced or kept,
@@ -1139,7 +1147,7 @@ def _state_change(to_change: str, changes: Sequence[tuple[str, str]], action: st
     chosen = f"{to_change} AND (:skip OR NOT EXISTS (SELECT FROM refused))"
     before, after = _changed_sql([(column, f"t.{column}", value) for column, value in changes])
     return (
-        _target()
+        _target(*(f"a.{column}" for column, _ in changes))
         + f""",
 refused AS (
     SELECT t.id FROM target t WHERE NOT ({to_change})
