@@ -25,10 +25,10 @@ def batch_body(envelope: type[BaseModel], example: dict[str, Any] | None = None)
     return {"requestBody": {"required": True, "content": {"application/json": content}}}
 
 
-def record(outcome: CallOutcome, result: R, session: AsyncSession) -> R:
+async def record(outcome: CallOutcome, result: R, session: AsyncSession) -> R:
     """`result` as this call's outcome in the API log, with the number of the change it
     made; returns it."""
-    result.change = changes.issued(session)
+    result.change = await changes.issued(session)
     outcome.accepted = result.accepted
     outcome.rejected = result.rejected
     outcome.errors = [

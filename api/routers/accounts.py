@@ -107,7 +107,7 @@ async def upsert_accounts(
     CSMs by email. Each record succeeds or fails on its own: the answer lists the stored ones
     with their ids and the refused ones with why (also in the key's API log). Sending the same
     batch again changes nothing."""
-    return record(
+    return await record(
         outcome, await ingest.upsert_accounts(session, actor, await request.body()), session
     )
 
@@ -120,7 +120,7 @@ async def upsert_account(
     refused record is a 422 saying why."""
     account_id = await ingest.upsert_account(session, actor, data)
     outcome.accepted = 1
-    return UpsertedRecord(id=account_id, change=changes.issued(session))
+    return UpsertedRecord(id=account_id, change=await changes.issued(session))
 
 
 @router.post("/metric-values", response_model=UpsertedRecord, responses=problem(401, 403, 422))
@@ -131,7 +131,7 @@ async def set_account_metric_value(
     `/accounts/metric-values/batch`; answers the account's id."""
     account_id = await ingest.set_account_metric_values(session, actor, data)
     outcome.accepted = 1
-    return UpsertedRecord(id=account_id, change=changes.issued(session))
+    return UpsertedRecord(id=account_id, change=await changes.issued(session))
 
 
 @router.post(
@@ -146,7 +146,7 @@ async def set_account_metric_values(
     """Set custom dimension and metric values of up to 5,000 accounts by external id (the
     stored ones are in `records` with the account's id); a value of the wrong type refuses
     that record only."""
-    return record(
+    return await record(
         outcome, await ingest.set_metric_values(session, actor, await request.body()), session
     )
 

@@ -55,7 +55,7 @@ async def upsert_contacts(
     """Upsert up to 5,000 contacts by external id. Valid ones are written, with their ids in
     `records`, and invalid ones reported by position (200 unless the body itself is malformed:
     422, or too long: 413)."""
-    return record(
+    return await record(
         outcome, await usage.upsert_contact_batch(session, actor, await request.body()), session
     )
 

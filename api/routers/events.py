@@ -52,7 +52,7 @@ async def ingest_events(
     by position (the answer is 200 unless the body itself is malformed: 422, or too long:
     413). Sending the same batch again stores nothing new. An event has no id of its own
     beyond its message id, so `records` stays empty."""
-    return record(
+    return await record(
         outcome, await usage.ingest_event_batch(session, actor, await request.body()), session
     )
 

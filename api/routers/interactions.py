@@ -70,7 +70,7 @@ async def upsert_interactions(
     succeeds or fails on its own: the stored ones are in `records` with their ids, the
     refused ones in `errors` with why."""
     body = await request.body()
-    return record(outcome, await ingest.upsert_interactions(session, actor, body), session)
+    return await record(outcome, await ingest.upsert_interactions(session, actor, body), session)
 
 
 @router.post(
@@ -86,7 +86,7 @@ async def upsert_tickets(
     """Create or update up to 5,000 help-desk tickets by (source, external id); each record
     succeeds or fails on its own: the stored ones are in `records` with their ids, the
     refused ones in `errors` with why."""
-    return record(
+    return await record(
         outcome, await ingest.upsert_tickets(session, actor, await request.body()), session
     )
 
@@ -104,7 +104,7 @@ async def upsert_interaction(
     `/interactions/batch`; a refused record is a 422 saying why."""
     interaction_id = await ingest.upsert_interaction(session, actor, data)
     outcome.accepted = 1
-    return UpsertedRecord(id=interaction_id, change=changes.issued(session))
+    return UpsertedRecord(id=interaction_id, change=await changes.issued(session))
 
 
 @router.post(
@@ -120,7 +120,7 @@ async def upsert_ticket(
     `/tickets/batch`; a refused record is a 422 saying why."""
     ticket_id = await ingest.upsert_ticket(session, actor, data)
     outcome.accepted = 1
-    return UpsertedRecord(id=ticket_id, change=changes.issued(session))
+    return UpsertedRecord(id=ticket_id, change=await changes.issued(session))
 
 
 # Search first: "/interactions/search" must not be read as an interaction id.

@@ -109,7 +109,7 @@ async def upsert_subscriptions(
     account has not arrived yet is kept and links to it when it does. MRR is recomputed in
     the background."""
     body = await request.body()
-    return record(outcome, await revenue.ingest_subscriptions(session, actor, body), session)
+    return await record(outcome, await revenue.ingest_subscriptions(session, actor, body), session)
 
 
 @router.post(
@@ -125,7 +125,7 @@ async def upsert_invoices(
     """Create or update up to 5,000 invoices with their lines, by number; records are
     accepted (with their ids, `external_id` being the number) or rejected one by one, and a
     repeated batch changes nothing."""
-    return record(
+    return await record(
         outcome, await revenue.ingest_invoices(session, actor, await request.body()), session
     )
 
@@ -144,7 +144,7 @@ async def upsert_fx_rates(
     effective day (a day's rate is the latest effective on or before it); each stored rate is
     in `records` (its `external_id` is the currency) with its id. Items convert at the rate
     of the day they started, so MRR is recomputed in the background."""
-    return record(
+    return await record(
         outcome, await revenue.ingest_fx_rates(session, actor, await request.body()), session
     )
 

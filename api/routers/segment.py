@@ -87,7 +87,7 @@ def _single_call(kind: str, body: type[BaseModel], description: str) -> Any:
     ) -> SegmentResult:
         # A screen call shares the page call's body; the route says which it is.
         call = data.model_copy(update={"type": "screen"}) if kind == "screen" else data
-        return record(outcome, await usage.segment_call(session, actor, call), session)
+        return await record(outcome, await usage.segment_call(session, actor, call), session)
 
     endpoint.__annotations__["data"] = body
     endpoint.__doc__ = description
@@ -121,7 +121,9 @@ async def segment_batch(
     """Up to 5,000 calls of any type, in order (an `alias` applies to the calls before it);
     each valid one is handled as its single route would, each invalid one reported by
     position. The batch's `context` and `sentAt` apply to calls that have none."""
-    return record(outcome, await usage.segment_batch(session, actor, await request.body()), session)
+    return await record(
+        outcome, await usage.segment_batch(session, actor, await request.body()), session
+    )
 
 
 @router.post(
@@ -136,7 +138,7 @@ async def segment_any(
     """One URL for everything, for destinations that post every call to the same address
     (Segment's and RudderStack's webhook destinations): a `batch` body, or a single call of
     any `type` (identify, group, track, page, screen, alias)."""
-    return record(
+    return await record(
         outcome, await usage.segment_message(session, actor, await request.body()), session
     )
 

@@ -3,8 +3,10 @@
 A service calls `note(...)` with the accounts its write touched; the marks gather in the
 session and are written by one ordered upsert when the transaction commits (so two writers
 never lock the same rows in different orders, and a rolled-back write marks nothing). The
-change number is taken at the first note of a transaction and returned, so the write's
-answer can carry it (`GET /freshness/changes/{change}` tells when it is reflected).
+transaction's change number is taken when a write's answer asks for it (`issued`), so the
+answer can carry it (`GET /freshness/changes/{change}` tells when it is reflected), or else by
+that upsert itself: a write whose answer does not carry it (an edit in the SPA) sends no
+statement for it.
 """
 
 import uuid
@@ -22,8 +24,8 @@ _KEY = "tenure_account_changes"
 
 @dataclass
 class _Marks:
-    seq: int
     org_id: uuid.UUID
+    seq: int | None = None
     # account -> earliest usage day changed (None: usage unchanged)
     usage_from: dict[uuid.UUID, date | None] = field(default_factory=dict)
     revenue: set[uuid.UUID] = field(default_factory=set)
@@ -41,11 +43,13 @@ _AGAIN = """
 
 _UPSERT = text(
     """
+WITH s AS MATERIALIZED (
+    SELECT COALESCE(CAST(:seq AS bigint), nextval('account_change_seq')) AS seq
+)
 INSERT INTO account_changes AS c (account_id, org_id, first_seq, last_seq, usage_from, revenue)
-SELECT v.account_id, CAST(:org_id AS uuid), CAST(:seq AS bigint), CAST(:seq AS bigint),
-       v.usage_from, v.revenue
-FROM unnest(CAST(:account_ids AS uuid[]), CAST(:usage_from AS date[]), CAST(:revenue AS bool[]))
-    AS v(account_id, usage_from, revenue)
+SELECT v.account_id, CAST(:org_id AS uuid), s.seq, s.seq, v.usage_from, v.revenue
+FROM s, unnest(CAST(:account_ids AS uuid[]), CAST(:usage_from AS date[]),
+               CAST(:revenue AS bool[])) AS v(account_id, usage_from, revenue)
 ORDER BY v.account_id
 ON CONFLICT (account_id) DO UPDATE SET
     last_seq = EXCLUDED.last_seq,
@@ -96,45 +100,50 @@ async def note(
     account_ids: Iterable[uuid.UUID | None],
     *,
     revenue: bool = False,
-) -> int | None:
+) -> None:
     """Mark these accounts changed once this transaction commits (`revenue`: their MRR inputs
-    changed); returns the transaction's change number, None while it has marked nothing."""
+    changed)."""
     accounts = [a for a in account_ids if a is not None]
     if not accounts:
-        return issued(session)
+        return
     marks = await _marks(session, org_id)
     for account_id in accounts:
         marks.usage_from.setdefault(account_id, None)
         if revenue:
             marks.revenue.add(account_id)
-    return marks.seq
 
 
-def issued(session: AsyncSession) -> int | None:
-    """The change number this transaction has taken so far (None: it changed no input)."""
+async def issued(session: AsyncSession) -> int | None:
+    """This transaction's change number, taken now if not yet (None: it changed no input)."""
     marks: _Marks | None = session.info.get(_KEY)
-    return marks.seq if marks is not None else None
+    return await _seq(session, marks) if marks is not None else None
+
+
+async def _seq(session: AsyncSession, marks: _Marks) -> int:
+    if marks.seq is None:
+        marks.seq = int(await session.scalar(text("SELECT nextval('account_change_seq')")) or 0)
+    return marks.seq
 
 
 async def note_usage(
     session: AsyncSession, org_id: uuid.UUID, days: Iterable[tuple[uuid.UUID | None, date]]
-) -> int | None:
+) -> None:
     """Mark accounts whose usage changed on these (account, day) pairs."""
     pairs = [(a, d) for a, d in days if a is not None]
     if not pairs:
-        return issued(session)
+        return
     marks = await _marks(session, org_id)
     for account_id, day in pairs:
         before = marks.usage_from.get(account_id)
         marks.usage_from[account_id] = day if before is None else min(before, day)
-    return marks.seq
 
 
 async def note_revenue_of_organisation(session: AsyncSession, org_id: uuid.UUID) -> int:
     """Every account with subscriptions: an exchange rate changed their MRR."""
     marks = await _marks(session, org_id)
-    await session.execute(_UPSERT_REVENUE_ACCOUNTS, {"org_id": org_id, "seq": marks.seq})
-    return marks.seq
+    seq = await _seq(session, marks)
+    await session.execute(_UPSERT_REVENUE_ACCOUNTS, {"org_id": org_id, "seq": seq})
+    return seq
 
 
 async def note_organisation(session: AsyncSession, org_id: uuid.UUID, *, usage_from: date) -> int:
@@ -142,11 +151,11 @@ async def note_organisation(session: AsyncSession, org_id: uuid.UUID, *, usage_f
     `usage_from`, revenue (today's MRR, the current month) and metrics are brought up to
     date."""
     marks = await _marks(session, org_id)
+    seq = await _seq(session, marks)
     await session.execute(
-        _UPSERT_ORGANISATION_ACCOUNTS,
-        {"org_id": org_id, "seq": marks.seq, "usage_from": usage_from},
+        _UPSERT_ORGANISATION_ACCOUNTS, {"org_id": org_id, "seq": seq, "usage_from": usage_from}
     )
-    return marks.seq
+    return seq
 
 
 async def _marks(session: AsyncSession, org_id: uuid.UUID) -> _Marks:
@@ -156,8 +165,7 @@ async def _marks(session: AsyncSession, org_id: uuid.UUID) -> _Marks:
             # Another organisation's marks (a job working for several): written now, as they
             # would be at commit.
             await session.run_sync(_write)
-        seq = await session.scalar(text("SELECT nextval('account_change_seq')"))
-        marks = _Marks(seq=int(seq or 0), org_id=org_id)
+        marks = _Marks(org_id=org_id)
         session.info[_KEY] = marks
     return marks
 

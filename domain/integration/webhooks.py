@@ -170,6 +170,6 @@ async def receive(
             "errors": errors,
             "records": outcome.records,
             "replayed": False,
-            "change": changes.issued(session),
+            "change": await changes.issued(session),
         }
     )

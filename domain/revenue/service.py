@@ -171,7 +171,7 @@ async def upsert_subscription(
     existed = bool(await repo.subscriptions_by_external_id([data.external_id]))
     [subscription] = await _store_subscriptions(session, actor, [data])
     return IngestReceipt(
-        change=changes.issued(session),
+        change=await changes.issued(session),
         id=subscription.id,
         external_id=subscription.external_id,
         status="updated" if existed else "created",
@@ -256,7 +256,7 @@ async def upsert_invoice(session: AsyncSession, actor: Actor, data: InvoiceIn) -
     existed = bool(await repo.invoices_by_number([data.number]))
     [invoice] = await _store_invoices(session, actor, [data])
     return IngestReceipt(
-        change=changes.issued(session),
+        change=await changes.issued(session),
         id=invoice.id,
         external_id=invoice.number,
         status="updated" if existed else "created",

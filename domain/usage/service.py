@@ -145,7 +145,7 @@ async def ingest_event(session: AsyncSession, actor: Actor, data: EventCreate) -
     return EventReceipt(
         message_id=data.message_id,
         duplicate=data.message_id not in stored,
-        change=changes.issued(session),
+        change=await changes.issued(session),
     )
 
 
@@ -238,7 +238,7 @@ async def upsert_contact(session: AsyncSession, actor: Actor, data: ContactUpser
     existed = await repo.contact_exists(data.external_id)
     ids = await _store_contacts(repo, [(0, data)], BatchOutcome(), tz=tz)
     return IngestReceipt(
-        change=changes.issued(session),
+        change=await changes.issued(session),
         id=ids[data.external_id],
         external_id=data.external_id,
         status="updated" if existed else "created",

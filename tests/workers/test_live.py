@@ -14,8 +14,13 @@ from zoneinfo import ZoneInfo
 import pytest
 from httpx import AsyncClient
 from redis.asyncio import Redis
-from sqlalchemy import func, select, text
-from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+from sqlalchemy import event, func, select, text
+from sqlalchemy.ext.asyncio import (
+    AsyncConnection,
+    AsyncEngine,
+    AsyncSession,
+    async_sessionmaker,
+)
 
 from domain.accounts.models import Account
 from domain.common import clock
@@ -208,7 +213,8 @@ async def test_an_account_changed_during_its_run_stays_for_its_newer_change(
     async with sessionmaker() as writer:
         from domain.freshness import changes
 
-        first = await changes.note(writer, org.id, [account.id])
+        await changes.note(writer, org.id, [account.id])
+        first = await changes.issued(writer)
         await writer.commit()
     # The first change an hour ago (this test's transactions share one clock).
     await session.execute(
@@ -223,10 +229,12 @@ async def test_an_account_changed_during_its_run_stays_for_its_newer_change(
     claimed = await freshness.claim(session, org.id, run)
     await session.commit()
     async with sessionmaker() as writer:
-        second = await changes.note(writer, org.id, [account.id])
+        await changes.note(writer, org.id, [account.id])
+        second = await changes.issued(writer)
         await writer.commit()
     async with sessionmaker() as writer:  # a third change keeps the second's time
-        third = await changes.note(writer, org.id, [account.id])
+        await changes.note(writer, org.id, [account.id])
+        third = await changes.issued(writer)
         await writer.commit()
     second_at = (
         await session.get_one(AccountChange, account.id, populate_existing=True)
@@ -243,6 +251,48 @@ async def test_an_account_changed_during_its_run_stays_for_its_newer_change(
     assert (row.changed_at, row.rechanged_at) == (second_at, None)
     actor = Actor(org_id=org.id, user_id=None, permissions=frozenset(Permission))
     assert (await freshness.freshness(session, actor)).oldest_change_at == second_at
+
+
+async def test_a_write_takes_its_change_number_only_when_its_answer_carries_it(
+    session: AsyncSession,
+    sessionmaker: async_sessionmaker[AsyncSession],
+    connection: AsyncConnection,
+    org: Organisation,
+) -> None:
+    from domain.freshness import changes
+
+    account = await create_account(session, org)
+    await session.commit()
+    sent: list[str] = []
+
+    def record(conn: object, cursor: object, statement: str, *args: object) -> None:
+        sent.append(statement)
+
+    event.listen(connection.sync_connection, "before_cursor_execute", record)
+    try:
+        # An edit in the SPA: its answer does not carry the number, so the marks' upsert
+        # takes it, in the statement that writes them.
+        async with sessionmaker() as writer:
+            await changes.note(writer, org.id, [account.id])
+            await writer.commit()
+    finally:
+        event.remove(connection.sync_connection, "before_cursor_execute", record)
+    [upsert] = [s for s in sent if "account_change_seq" in s]
+    assert "INSERT INTO account_changes" in upsert
+    row = await session.get_one(AccountChange, account.id, populate_existing=True)
+    assert row.first_seq == row.last_seq > 0
+
+    # A write whose answer carries it takes it when asked, once, and marks with it.
+    async with sessionmaker() as writer:
+        await changes.note(writer, org.id, [account.id])
+        number = await changes.issued(writer)
+        assert number is not None and number > row.last_seq
+        assert await changes.issued(writer) == number
+        await writer.commit()
+    row = await session.get_one(AccountChange, account.id, populate_existing=True)
+    assert row.last_seq == number
+    async with sessionmaker() as reader:
+        assert await changes.issued(reader) is None  # nothing marked, nothing taken
 
 
 async def test_a_dead_workers_claim_is_taken_over_after_the_lease(
@@ -284,7 +334,8 @@ async def test_one_failing_account_holds_back_only_itself(
 
     good, bad = await create_account(session, org), await create_account(session, org)
     _, key = await create_api_key(session, org, ApiScope.INGEST)
-    change = await changes.note(session, org.id, [good.id, bad.id])
+    await changes.note(session, org.id, [good.id, bad.id])
+    change = await changes.issued(session)
     await session.commit()
 
     async def explode(session: AsyncSession, batch: chain.Batch) -> int:
