@@ -324,6 +324,32 @@ async def test_a_bulk_csm_change_only_writes_accounts_whose_csms_change(
     assert lacks_it.csm_ids == [csm.id]
 
 
+async def test_a_bulk_edit_adding_csms_adds_each_missing_one_once(
+    session: AsyncSession, org: Organisation, actor: Actor, config: dict[str, Any]
+) -> None:
+    csm1, csm2, csm3 = [await session.get_one(User, config[k]) for k in ("csm1", "csm2", "csm3")]
+    account = await create_account(session, org, csms=[csm2])
+
+    await bulk.bulk_edit(
+        session,
+        actor,
+        BulkEdit(
+            selection=AccountSelection(account_ids=[account.id]),
+            changes=BulkChanges(add_csm_ids=[csm3.id, csm2.id, csm1.id, csm3.id]),
+        ),
+    )
+
+    assert sorted(account.csm_ids) == sorted([csm1.id, csm2.id, csm3.id])
+    periods = await session.scalars(
+        select(CsmAssignmentPeriod.user_id).where(
+            CsmAssignmentPeriod.account_id == account.id,
+            CsmAssignmentPeriod.unassigned_at.is_(None),
+        )
+    )
+    opened = list(periods)
+    assert len(opened) == len(set(opened)) and {csm1.id, csm3.id} <= set(opened)
+
+
 async def test_churning_a_batch_records_an_event_and_an_audit_entry_each(
     session: AsyncSession, org: Organisation, actor: Actor
 ) -> None:
