@@ -1,7 +1,8 @@
+import uuid
 from dataclasses import dataclass
-from typing import Any, Generic, TypeVar
+from typing import Annotated, Any, Generic, TypeVar
 
-from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
+from pydantic import BaseModel, ConfigDict, Field, PlainSerializer, TypeAdapter
 from typing_extensions import TypedDict  # pydantic needs this one before Python 3.12
 
 T = TypeVar("T")
@@ -35,6 +36,13 @@ class Page(BaseModel, Generic[T]):
     offset: int
 
 
+# asyncpg reads ids as a subclass of `uuid.UUID`, which pydantic-core writes through a slower
+# path than the class itself; its own `str` is as fast and writes the same text (a third of a
+# 50-row account page's writing).
+_Id = Annotated[uuid.UUID, PlainSerializer(str, return_type=str)]
+_IDS = {uuid.UUID: _Id, uuid.UUID | None: _Id | None, list[uuid.UUID]: list[_Id]}
+
+
 class PageJson:
     """A page of plain dict rows written as `Page[model]`'s JSON in one pydantic-core pass,
     without first validating each row into a model: for lists whose rows come straight from the
@@ -42,7 +50,10 @@ class PageJson:
     written, each by its type, in the row's key order (tests hold them to `Page[model]`'s)."""
 
     def __init__(self, model: type[BaseModel]) -> None:
-        fields = {name: f.annotation for name, f in model.model_fields.items()}
+        fields = {
+            name: _IDS.get(f.annotation, f.annotation)  # type: ignore[arg-type]
+            for name, f in model.model_fields.items()
+        }
         row = TypedDict(f"{model.__name__}Row", fields)  # type: ignore[misc]
 
         class _Page(TypedDict):

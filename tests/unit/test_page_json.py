@@ -6,6 +6,8 @@ from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any
 
+from asyncpg.pgproto.pgproto import UUID as PgUUID
+
 from domain.accounts.schemas import AccountListRead
 from domain.accounts.service import LIST_PAGE
 from domain.common.pagination import Page, Paged
@@ -58,3 +60,17 @@ def test_columns_that_are_not_the_models_fields_are_left_out() -> None:
     paged = Paged(items=[{**_row(), "org_id": uuid.uuid4()}], total=1, limit=50, offset=0)
 
     assert b"org_id" not in LIST_PAGE.dump(paged)
+
+
+def test_ids_as_the_database_driver_reads_them_are_written_as_ids() -> None:
+    def driver_id() -> PgUUID:
+        return PgUUID(str(uuid.uuid4()))
+
+    row = _row(id=driver_id(), tier_id=driver_id(), csm_ids=[driver_id(), driver_id()])
+    paged = Paged(items=[row], total=1, limit=50, offset=0)
+    validated = Page[AccountListRead].model_validate(
+        {**vars(paged), "items": [AccountListRead.model_validate(row)]}
+    )
+
+    assert LIST_PAGE.dump(paged) == validated.model_dump_json().encode()
+    assert f'"id":"{row["id"]}"'.encode() in LIST_PAGE.dump(paged)
