@@ -52,6 +52,12 @@ function signedInApi(accounts: (request: Request) => Response | Promise<Response
   });
 }
 
+const HEALTH_FIELDS = [
+  { key: "name", label: "Name", type: "text", options: [], format: null, sortable: true },
+  { key: "health.score", label: "Health score", type: "number", options: [], format: "integer", sortable: true },
+  { key: "health.band", label: "Health band", type: "category", options: ["good", "average", "poor"], format: null, sortable: true },
+];
+
 const METRIC_FIELDS = [
   { key: "name", label: "Name", type: "text", options: [], format: null, sortable: true },
   { key: "metric.mrr", label: "MRR", type: "number", options: [], format: "currency", sortable: true },
@@ -132,6 +138,25 @@ describe("the accounts list", () => {
       const bodies = await Promise.all(requestsTo(mock, "POST", "/api/v1/accounts/query").map(query));
       expect(bodies.some((b) => b.get("sort") === "custom.seats")).toBe(true);
     });
+  });
+
+  it("shows each account's health score in its band's colour in the default Health column", async () => {
+    const listed = ACCOUNTS.map((a, i) => ({
+      ...a,
+      metric_values: {},
+      health_values: i === 2 ? { score: null, band: null } : { score: 20 + 60 * i, band: i ? "good" : "poor" },
+    }));
+    const mock = signedInApi(() => json({ items: listed, total: 3, limit: 25, offset: 0 }), {
+      "GET /api/v1/accounts/fields": () => json(HEALTH_FIELDS),
+    });
+    renderApp("/accounts");
+    const rows = await screen.findAllByTestId("account-row");
+
+    const bodies = await Promise.all(requestsTo(mock, "POST", "/api/v1/accounts/query").map(query));
+    expect(bodies.at(-1)!.get("columns")).toBe("health.score,health.band");
+    await waitFor(() => expect(within(rows[0]!).getByTestId("health-badge")).toHaveTextContent("20"));
+    expect(within(rows[1]!).getByTestId("health-badge")).toHaveTextContent("80");
+    expect(within(rows[2]!).getByTestId("cell-health.score")).toHaveTextContent("—");
   });
 
   it("sorts by name when the sort in the link is a field the organisation no longer has", async () => {

@@ -5,6 +5,7 @@ import {
   canSort,
   chosenColumns,
   columnsForSegment,
+  listedValues,
   readColumnState,
   resolveColumns,
   writeColumnState,
@@ -53,10 +54,10 @@ export function useAccountList(state: ListState, columnState: ColumnState) {
   const columns = resolveColumns(columnsForSegment(columnKeys, state.segment), fields.data);
   // A sort the organisation no longer has (a deleted custom field in an old link or view): by name.
   const sort = fields.data && !canSort(state.sort, fields.data) ? "name" : state.sort;
-  // Metric values come with the list, for the metric columns shown: wait for the fields that say
-  // which columns those are (and whether a custom field or metric sort still exists).
-  const metricColumns = columns.filter((column) => column.key.startsWith("metric.")).map((column) => column.key);
-  const needsFields = columnKeys.some((key) => key.startsWith("metric.")) || state.sort.includes(".");
+  // Metric and health values come with the list, for those columns shown: wait for the fields
+  // that say which columns those are (and whether a custom field or metric sort still exists).
+  const valueColumns = listedValues(columns.map((column) => column.key));
+  const needsFields = listedValues(columnKeys).length > 0 || state.sort.includes(".");
 
   // Deleted accounts are only listed (and restored) through the plain list; the explorer is the rest.
   const deletedQuery = useAccounts(
@@ -80,7 +81,7 @@ export function useAccountList(state: ListState, columnState: ColumnState) {
       offset: (state.page - 1) * state.size,
       churned,
       filter: state.filter,
-      columns: metricColumns,
+      columns: valueColumns,
     },
     !state.deleted && (!needsFields || fields.data !== undefined || fields.isError),
   );

@@ -7,6 +7,7 @@ import {
   chosenColumns,
   columnValue,
   formatCell,
+  listedValues,
   moveColumn,
   plausibleSort,
   readColumnState,
@@ -105,6 +106,14 @@ describe("resolveColumns", () => {
       DEFAULT_COLUMNS.filter((key) => !key.startsWith("metric.")),
     );
     expect(resolveColumns(["name", "custom.seats"], undefined).map((c) => c.key)).toEqual(["name"]);
+  });
+});
+
+describe("values asked for with the list", () => {
+  it("are the metric and health columns', a health score with its band", () => {
+    expect(listedValues(DEFAULT_COLUMNS)).toEqual(["health.score", "health.band", "metric.mrr", "metric.arr"]);
+    expect(listedValues(["name", "health.band", "health.score", "custom.seats"])).toEqual(["health.band", "health.score"]);
+    expect(listedValues(["name", "tier", "custom.seats"])).toEqual([]);
   });
 });
 

@@ -169,6 +169,16 @@ function daysBetween(from: string, to: Date): number {
   return Math.round((end - start) / 86_400_000);
 }
 
+/** The columns whose values the list must ask for with its accounts (metrics and health, which
+ * an account's own fields do not carry); a health score is shown in its band's colour, so the
+ * band comes with it. */
+export function listedValues(keys: string[]): string[] {
+  const wanted = keys.flatMap((key) =>
+    key === "health.score" ? [key, "health.band"] : key.startsWith("metric.") || key.startsWith("health.") ? [key] : [],
+  );
+  return [...new Set(wanted)];
+}
+
 /** An account's raw value for a column key (derived fields computed as the API does). */
 export function columnValue(account: Account | AccountListItem, key: string, today: Date = new Date()): CellValue {
   if (key.startsWith("custom.")) {
