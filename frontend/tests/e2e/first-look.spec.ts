@@ -12,7 +12,7 @@ async function signIn(page: Page) {
   await signInViaApi(page, DEMO.admin);
 }
 
-test("the account list shows one line a row, MRR and ARR, and no Churned column in the Active view", async ({ page }) => {
+test("the account list shows one line a row, health scores, MRR and ARR, and no Churned column in the Active view", async ({ page }) => {
   await signIn(page);
   await page.goto("/accounts");
   await expect(page.getByTestId("account-row").first()).toBeVisible();
@@ -28,7 +28,10 @@ test("the account list shows one line a row, MRR and ARR, and no Churned column 
   }
   // CSM names and renewal badges are whole.
   for (const cell of await page.getByTestId("cell-csm").locator("p").all()) expect(await isCut(cell)).toBe(false);
-  for (const badge of await page.getByTestId("renewal-soon").all()) {
+  // The Health column shows the demo's scores in their bands' colours; renewal badges beside
+  // them stay whole.
+  await expect(page.getByTestId("health-badge").first()).toHaveText(/^\d+$/);
+  for (const badge of await page.getByTestId(/^renewal-(soon|overdue)$/).all()) {
     expect(await isCut(badge.locator(".mantine-Badge-label"))).toBe(false);
   }
 

@@ -40,6 +40,10 @@ export function useCellNames(): CellNames {
   };
 }
 
+// A badge's label may be cut to an ellipsis, so the table, squeezing its columns to fit, counted
+// it as no width at all and let the next column's badge cover it ("overdu").
+const WHOLE_BADGE = { style: { flexShrink: 0, overflow: "visible" }, styles: { label: { overflow: "visible" } } } as const;
+
 function RenewalCell({ value }: { value: string | null }) {
   if (!value) return <Text size="sm" c="dimmed">—</Text>;
   const days = Math.round((new Date(`${value}T00:00:00`).getTime() - new Date().setHours(0, 0, 0, 0)) / 86_400_000);
@@ -47,12 +51,12 @@ function RenewalCell({ value }: { value: string | null }) {
     <Group gap={6} wrap="nowrap" style={{ whiteSpace: "nowrap" }}>
       <Text size="sm">{formatDate(value)}</Text>
       {days < 0 ? (
-        <Badge size="xs" color="red" variant="light" tt="none" style={{ flexShrink: 0, overflow: "visible" }}>
+        <Badge size="xs" color="red" variant="light" tt="none" {...WHOLE_BADGE} data-testid="renewal-overdue">
           overdue
         </Badge>
       ) : days <= 30 ? (
         <Tooltip label={days === 0 ? "Renews today" : `Renews in ${plural(days, "day")}`}>
-          <Badge size="xs" color="orange" variant="light" tt="none" style={{ flexShrink: 0, overflow: "visible" }} data-testid="renewal-soon">
+          <Badge size="xs" color="orange" variant="light" tt="none" {...WHOLE_BADGE} data-testid="renewal-soon">
             {days === 0 ? "today" : `in ${days}d`}
           </Badge>
         </Tooltip>
