@@ -19,6 +19,8 @@ from domain.accounts.models import (
     NpsResponse,
     StatusUpdate,
 )
+from domain.alerts import service as alerts
+from domain.alerts.models import Alert, AlertRule, AlertStatus, EvaluationTrigger
 from domain.churn import service as churn
 from domain.common import clock
 from domain.health import service as health
@@ -27,7 +29,9 @@ from domain.health.schemas import BacktestRequest
 from domain.interactions import service as interactions
 from domain.interactions.models import Interaction, Note, Ticket
 from domain.metrics.models import AccountMetricSnapshot
+from domain.notifications.models import EmailState, Notification
 from domain.revenue.models import Subscription, SubscriptionItem
+from domain.tasks.models import Task
 from domain.usage.models import ContactAccount
 from domain.users.actor import Actor
 from domain.users.permissions import Permission
@@ -127,6 +131,36 @@ async def test_the_demo_shows_every_area_with_history(session: AsyncSession) -> 
         )
         assert result.churned >= 4, days_ago
         assert result.auc is not None and result.auc > 0.7, (days_ago, result.auc)
+
+    # Alert rules evaluated once, as the worker would: every rule opened alerts, the renewals
+    # at risk each with a task and its playbook's three steps under it, and nothing is left to fire.
+    rules = {
+        r.name: r
+        for r in await session.scalars(select(AlertRule).where(AlertRule.org_id == org.id))
+    }
+    assert len(rules) == 4
+    for rule in rules.values():
+        assert (
+            await _count(session, Alert, Alert.rule_id == rule.id, Alert.status == AlertStatus.OPEN)
+            > 0
+        )
+    at_risk = await _count(session, Alert, Alert.rule_id == rules["Renewal at risk"].id)
+    of_at_risk = Task.alert_id.in_(
+        select(Alert.id).where(Alert.rule_id == rules["Renewal at risk"].id)
+    )
+    tasks = await _count(session, Task, of_at_risk, Task.parent_id.is_(None))
+    steps = await _count(session, Task, of_at_risk, Task.parent_id.is_not(None))
+    assert (tasks, steps) == (at_risk, 3 * at_risk)
+    assert await alerts.evaluate(session, org.id, trigger=EvaluationTrigger.SCHEDULE) == 0
+    # Their notifications wait for the daily digest: no burst of emails when `make run` starts.
+    of_org_notifications = Notification.org_id == org.id
+    waiting = await _count(
+        session, Notification, of_org_notifications, Notification.email_state == EmailState.DIGEST
+    )
+    to_send = await _count(
+        session, Notification, of_org_notifications, Notification.email_state == EmailState.PENDING
+    )
+    assert (waiting > 0, to_send) == (True, 0)
 
     # The churn model trained on that year: every account with metrics has a probability.
     model = await churn.status(session, admin)

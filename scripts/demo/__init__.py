@@ -13,6 +13,7 @@ from domain.churn import service as churn
 from domain.common import clock
 from domain.orgs.models import Organisation
 from scripts.demo.accounts import churn_story, create_accounts, deleted_account
+from scripts.demo.alerts import alert_story
 from scripts.demo.attribute_triggers import attribute_triggers
 from scripts.demo.custom_fields import create_custom_fields
 from scripts.demo.history import score_story, status_story
@@ -79,4 +80,6 @@ async def load(session: AsyncSession, *, accounts: int = 150) -> Organisation:
     await year_story(session, org, today)
     # The weekly training's first run, so accounts have a churn probability from the start.
     await churn.train(session, org.id)
+    # Last: the rules read the health scores, metrics and churn probabilities above.
+    await alert_story(session, people, now)
     return org
