@@ -47,7 +47,7 @@ test("an admin creates a rule, previews it, runs it and dismisses the alert on t
     await expect(alert).toBeVisible({ timeout: 2_000 });
   }).toPass({ timeout: 30_000 });
   await expect(alert).toContainText("Named for the test");
-  await expect(alert).toContainText(`name: ${name}`);
+  await expect(alert).toContainText(`Name: ${name}`);
 
   // The account page shows the open alert and why the rule holds back now; dismissed there,
   // the alert leaves the inbox and both events stay in the account's timeline.
@@ -55,7 +55,7 @@ test("an admin creates a rule, previews it, runs it and dismisses the alert on t
   await page.goto(`/accounts/${accountId}?tab=alerts`);
   const open = page.getByTestId("account-alert").filter({ hasText: `Rule ${id}` });
   await expect(open).toContainText("Named for the test");
-  await expect(open).toContainText(`name: ${name}`);
+  await expect(open).toContainText(`Name: ${name}`);
   const verdict = page.getByTestId("account-alert-verdict").filter({ hasText: `Rule ${id}` });
   await expect(verdict).toContainText("An alert of the rule is still open");
   await open.getByLabel("Dismiss").click();

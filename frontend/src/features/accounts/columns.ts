@@ -1,5 +1,7 @@
 import type { Account, AccountField, AccountListItem, AccountSort } from "../../api/types";
 import { formatDate, formatNps } from "../../components/format";
+import { BAND_LABELS } from "../health/bands";
+import type { Band } from "../health/queries";
 import { formatNumberAs, type FieldFormat } from "./fieldFormat";
 import { fieldType, type FieldType } from "./filters";
 
@@ -232,6 +234,7 @@ export function formatCell(
   if (column.key === "tier" || column.key === "stage") {
     return typeof value === "string" ? (names[column.key](value) ?? "…") : null;
   }
+  if (column.key === "health.band") return BAND_LABELS[value as Band] ?? String(value);
   switch (column.type) {
     case "users": {
       const ids = Array.isArray(value) ? value : [String(value)];

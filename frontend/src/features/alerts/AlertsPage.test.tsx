@@ -5,6 +5,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { resetSessionForTests, startSession } from "../../api/session";
 import { Providers } from "../../app/Providers";
 import { createQueryClient } from "../../app/queryClient";
+import { formatDate } from "../../components/format";
 import { fakeApi, json } from "../../test/fakeApi";
 import { AlertsPage } from "./AlertsPage";
 import type { AlertRead } from "./queries";
@@ -36,6 +37,11 @@ function renderPage(alert: AlertRead = ALERT, more: AlertRead[] = []) {
   const closed: unknown[] = [];
   const bulkClosed: unknown[] = [];
   fakeApi({
+    "GET /api/v1/accounts/fields": () =>
+      json([
+        { key: "renewal_on", label: "Renewal date", type: "date", options: [], format: null, sortable: true },
+        { key: "health.band", label: "Health band", type: "category", options: ["good", "average", "poor"], format: null, sortable: true },
+      ]),
     "GET /api/v1/alerts": (request) => {
       queries.push(new URL(request.url).search);
       return json({ items: [alert, ...more], total: 1 + more.length, limit: 50, offset: 0 });
@@ -74,7 +80,9 @@ describe("the alerts inbox", { timeout: 30_000 }, () => {
     const row = await screen.findByTestId("alert-row", {}, LOAD);
     expect(row).toHaveTextContent("Renewal at risk");
     expect(row).toHaveTextContent("Renews soon with a poor health band");
-    expect(row).toHaveTextContent("health.band: poor");
+    // Each value by its field's label, in its format.
+    await waitFor(() => expect(row).toHaveTextContent("Health band: Poor"));
+    expect(row).toHaveTextContent(`Renewal: ${formatDate("2026-04-01")}`);
     expect(queries[0]).toContain("status=open");
     expect(queries[0]).toContain("snoozed=false");
 

@@ -7,6 +7,9 @@ import { errorMessage } from "../../api/errors";
 import { PageHeader } from "../../components/PageHeader";
 import { formatDateTime, plural } from "../../components/format";
 import { CardSkeleton, EmptyState, ErrorState } from "../../components/states";
+import { useCellNames } from "../accounts/AccountCell";
+import { formatCell, resolveColumns, type CellValue } from "../accounts/columns";
+import { useAccountFields } from "../accounts/queries";
 import { OutcomeMenu } from "../tasks/OutcomeMenu";
 import { OUTCOMES } from "../tasks/tasks";
 import {
@@ -35,14 +38,26 @@ export function inDays(days: number): string {
   return day.toISOString().slice(0, 10);
 }
 
+// A value is never cut to an ellipsis: its column widens instead.
+const WHOLE = { label: { overflow: "visible" } } as const;
+
+/** The values that made an account match, each by its field's label and in its format (the
+ * field's key and the raw value while the fields load, or for a field since removed). */
 export function Values({ values }: { values: AlertRead["values"] }) {
+  const fields = useAccountFields();
+  const names = useCellNames();
+  const columns = new Map(resolveColumns(Object.keys(values), fields.data).map((column) => [column.key, column]));
   return (
     <Group gap={4}>
-      {Object.entries(values).map(([key, value]) => (
-        <Badge key={key} variant="light" color="gray" tt="none">
-          {key}: {value === null ? "—" : String(value)}
-        </Badge>
-      ))}
+      {Object.entries(values).map(([key, value]) => {
+        const column = columns.get(key);
+        const shown = column ? formatCell(column, value as CellValue, names) : value === null ? null : String(value);
+        return (
+          <Badge key={key} variant="light" color="gray" tt="none" styles={WHOLE} data-testid="alert-value">
+            {column?.label ?? key}: {shown ?? "—"}
+          </Badge>
+        );
+      })}
     </Group>
   );
 }
