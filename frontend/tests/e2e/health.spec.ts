@@ -47,6 +47,8 @@ test("an admin edits the health model, previews it, saves it and sees an account
   }).toPass({ timeout: 30_000 });
   await expect(page.getByTestId("health-score")).toHaveText("100");
   await expect(page.getByTestId("health-band")).toHaveText("Good");
+  // The header shows it too, on every tab.
+  await expect(page.getByTestId("account-health-score")).toHaveText("100 · Good");
   await expect(page.getByTestId("health-component")).toHaveCount(1);
   await expect(page.getByTestId("health-component")).toContainText("CSM score");
 });

@@ -1,9 +1,11 @@
-import { MantineProvider } from "@mantine/core";
 import { render, screen } from "@testing-library/react";
 import userEvent from "@testing-library/user-event";
-import { describe, expect, it, vi } from "vitest";
+import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import { resetSessionForTests, startSession } from "../../api/session";
 import type { Account } from "../../api/types";
-import { theme } from "../../app/theme";
+import { Providers } from "../../app/Providers";
+import { createQueryClient } from "../../app/queryClient";
+import { fakeApi, json } from "../../test/fakeApi";
 import { AccountHeader } from "./AccountHeader";
 
 const ACCOUNT: Account = {
@@ -35,8 +37,11 @@ const ACCOUNT: Account = {
 };
 
 function renderHeader(account: Account, onPostStatus?: () => void) {
+  startSession("token");
+  // Scored with the first account's id only: the other has no score yet (404).
+  fakeApi({ [`GET /api/v1/accounts/${ACCOUNT.id}/health`]: () => json({ score: 64, band: "average" }) });
   return render(
-    <MantineProvider theme={theme}>
+    <Providers queryClient={createQueryClient()}>
       <AccountHeader
         account={account}
         tierName="Gold"
@@ -45,11 +50,14 @@ function renderHeader(account: Account, onPostStatus?: () => void) {
         statusAuthor="Casey CSM"
         onPostStatus={onPostStatus}
       />
-    </MantineProvider>,
+    </Providers>,
   );
 }
 
 describe("the account header", () => {
+  beforeEach(() => resetSessionForTests());
+  afterEach(() => vi.unstubAllGlobals());
+
   it("shows who looks after the account and how it is doing", async () => {
     const onPostStatus = vi.fn();
     renderHeader(ACCOUNT, onPostStatus);
@@ -58,6 +66,7 @@ describe("the account header", () => {
     expect(screen.getByTestId("account-tier")).toHaveTextContent("Gold");
     expect(screen.getByTestId("account-stage")).toHaveTextContent("Established");
     expect(screen.getByTestId("account-csm-score")).toHaveTextContent("82");
+    expect(await screen.findByTestId("account-health-score")).toHaveTextContent("64 · Average");
     expect(screen.getByTestId("account-nps")).toHaveTextContent("8.5");
     expect(screen.getByTestId("account-status-title")).toHaveTextContent("Expansion talks");
     expect(screen.getByText("They want 20 more seats.")).toBeInTheDocument();
@@ -66,12 +75,14 @@ describe("the account header", () => {
     expect(onPostStatus).toHaveBeenCalledOnce();
   });
 
-  it("marks a churned account, and says when there is no status or CSM", () => {
-    renderHeader({ ...ACCOUNT, churned_on: "2025-04-30", churn_reason: "Budget cuts", csm_ids: [], status_title: null, nps: null });
+  it("marks a churned account, and says when there is no status, CSM or health score", async () => {
+    renderHeader({ ...ACCOUNT, id: "00000000-0000-0000-0000-000000000102", churned_on: "2025-04-30", churn_reason: "Budget cuts", csm_ids: [], status_title: null, nps: null });
     expect(screen.getByTestId("churned-badge")).toHaveTextContent("Churned");
     expect(screen.getByTestId("account-csms")).toHaveTextContent("Unassigned");
     expect(screen.getByText("No status posted yet.")).toBeInTheDocument();
     expect(screen.getByTestId("account-nps")).toHaveTextContent("—");
     expect(screen.queryByRole("button", { name: "Post status" })).not.toBeInTheDocument();
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(screen.getByTestId("account-health")).toHaveTextContent("—");
   });
 });

@@ -3,6 +3,20 @@ import { IconExternalLink, IconMessage2 } from "@tabler/icons-react";
 import type { ReactNode } from "react";
 import type { Account } from "../../api/types";
 import { formatDate, formatDateTime, formatNps } from "../../components/format";
+import { BAND_COLOURS, BAND_LABELS } from "../health/bands";
+import { useAccountHealth } from "../health/queries";
+
+/** The account's health score in its band's colour ("—" before its first score). */
+function HealthScore({ accountId }: { accountId: string }) {
+  const health = useAccountHealth(accountId);
+  const { score, band } = health.data ?? {};
+  if (score == null || !band) return <>—</>;
+  return (
+    <Badge size="lg" color={BAND_COLOURS[band]} variant="light" tt="none" data-testid="account-health-score">
+      {score} · {BAND_LABELS[band]}
+    </Badge>
+  );
+}
 
 function Stat({ label, children, testId }: { label: string; children: ReactNode; testId?: string }) {
   return (
@@ -79,7 +93,7 @@ export function AccountHeader({
       </Group>
 
       <Card withBorder radius="lg" p="lg">
-        <SimpleGrid cols={{ base: 2, sm: 3, md: 6 }} spacing="lg" verticalSpacing="md">
+        <SimpleGrid cols={{ base: 2, sm: 4, md: 7 }} spacing="lg" verticalSpacing="md">
           <Stat label="CSMs" testId="account-csms">
             {csms}
           </Stat>
@@ -88,6 +102,9 @@ export function AccountHeader({
           </Stat>
           <Stat label="Stage" testId="account-stage">
             {stageName ?? "—"}
+          </Stat>
+          <Stat label="Health" testId="account-health">
+            <HealthScore accountId={account.id} />
           </Stat>
           <Stat label="CSM score" testId="account-csm-score">
             {account.csm_score ?? "—"}
