@@ -31,7 +31,7 @@ function Backlog({ freshness }: { freshness: FreshnessRead }) {
       <Card withBorder radius="lg" p={0} data-testid="freshness-up-to-date">
         <EmptyState
           title="All figures are up to date"
-          description="No change to your data waits to be reflected in usage, revenue or metrics."
+          description="No change to your data waits to be reflected in usage, revenue, metrics, health scores or alerts."
           icon={<IconCircleCheck size={28} />}
         />
       </Card>
@@ -115,7 +115,7 @@ export function FreshnessPage() {
     <>
       <PageHeader
         title="Data freshness"
-        description="Changes to your data waiting to be reflected in usage, revenue and metrics. Refreshes every few seconds."
+        description="Changes to your data waiting to be reflected in usage, revenue, metrics, health scores and alerts. Refreshes every few seconds."
       />
       {freshness.isError ? (
         <ErrorState error={freshness.error} onRetry={() => void freshness.refetch()} title="Could not load data freshness" />

@@ -6,12 +6,13 @@ const run = (stage: string) => ({ stage, completed_at: "2026-03-01T12:00:00Z", a
 describe("the live chain's stages", () => {
   it("are named in the product's words, a new stage by its own name", () => {
     expect(stageLabel("usage")).toBe("Usage rollup");
-    expect(stageLabel("health_scores")).toBe("Health scores");
+    expect(stageLabel("health")).toBe("Health scores");
+    expect(stageLabel("next_stage")).toBe("Next stage");
   });
 
   it("are listed in the order the chain runs them, new ones last", () => {
-    const stages = [run("metrics"), run("alerts"), run("revenue"), run("usage")];
-    expect(inChainOrder(stages).map((s) => s.stage)).toEqual(["usage", "revenue", "metrics", "alerts"]);
+    const stages = [run("metrics"), run("alerts"), run("next_stage"), run("health"), run("revenue"), run("usage")];
+    expect(inChainOrder(stages).map((s) => s.stage)).toEqual(["usage", "revenue", "metrics", "health", "alerts", "next_stage"]);
   });
 
   it("say how long a run took", () => {

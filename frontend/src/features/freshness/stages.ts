@@ -5,6 +5,8 @@ const STAGES: Record<string, string> = {
   usage: "Usage rollup",
   revenue: "Revenue (MRR)",
   metrics: "Metrics",
+  health: "Health scores",
+  alerts: "Alerts",
 };
 const ORDER = Object.keys(STAGES);
 
