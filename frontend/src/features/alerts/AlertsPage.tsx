@@ -98,7 +98,7 @@ export function AlertsPage() {
 
   return (
     <Stack gap="lg">
-      <PageHeader title="Alerts" description="Alerts raised by your alert rules on the accounts you may see." />
+      <PageHeader title="Alerts" description="Alerts raised by your organisation's alert rules on the accounts you may see." />
       <Group>
         <SegmentedControl
           value={status}
