@@ -1,11 +1,11 @@
-import { render, screen } from "@testing-library/react";
+import { render, screen, waitFor } from "@testing-library/react";
 import userEvent from "@testing-library/user-event";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { resetSessionForTests, startSession } from "../../api/session";
 import type { Account } from "../../api/types";
 import { Providers } from "../../app/Providers";
 import { createQueryClient } from "../../app/queryClient";
-import { fakeApi, json } from "../../test/fakeApi";
+import { fakeApi, json, requestsTo } from "../../test/fakeApi";
 import { AccountHeader } from "./AccountHeader";
 
 const ACCOUNT: Account = {
@@ -36,11 +36,13 @@ const ACCOUNT: Account = {
   deleted_at: null,
 };
 
+const UNSCORED = "00000000-0000-0000-0000-000000000102";
+
 function renderHeader(account: Account, onPostStatus?: () => void) {
   startSession("token");
   // Scored with the first account's id only: the other has no score yet (404).
-  fakeApi({ [`GET /api/v1/accounts/${ACCOUNT.id}/health`]: () => json({ score: 64, band: "average" }) });
-  return render(
+  const mock = fakeApi({ [`GET /api/v1/accounts/${ACCOUNT.id}/health`]: () => json({ score: 64, band: "average" }) });
+  render(
     <Providers queryClient={createQueryClient()}>
       <AccountHeader
         account={account}
@@ -52,6 +54,7 @@ function renderHeader(account: Account, onPostStatus?: () => void) {
       />
     </Providers>,
   );
+  return mock;
 }
 
 describe("the account header", () => {
@@ -76,13 +79,14 @@ describe("the account header", () => {
   });
 
   it("marks a churned account, and says when there is no status, CSM or health score", async () => {
-    renderHeader({ ...ACCOUNT, id: "00000000-0000-0000-0000-000000000102", churned_on: "2025-04-30", churn_reason: "Budget cuts", csm_ids: [], status_title: null, nps: null });
+    const mock = renderHeader({ ...ACCOUNT, id: UNSCORED, churned_on: "2025-04-30", churn_reason: "Budget cuts", csm_ids: [], status_title: null, nps: null });
     expect(screen.getByTestId("churned-badge")).toHaveTextContent("Churned");
     expect(screen.getByTestId("account-csms")).toHaveTextContent("Unassigned");
     expect(screen.getByText("No status posted yet.")).toBeInTheDocument();
     expect(screen.getByTestId("account-nps")).toHaveTextContent("—");
     expect(screen.queryByRole("button", { name: "Post status" })).not.toBeInTheDocument();
-    await new Promise((resolve) => setTimeout(resolve, 50));
+    // Asked, and answered 404: no score yet.
+    await waitFor(() => expect(requestsTo(mock, "GET", `/api/v1/accounts/${UNSCORED}/health`)).not.toHaveLength(0));
     expect(screen.getByTestId("account-health")).toHaveTextContent("—");
   });
 });
