@@ -37,6 +37,7 @@ test("an admin creates a rule, previews it, runs it and dismisses the alert on t
 
   const rule = page.getByTestId("alert-rule-row").filter({ hasText: `Rule ${id}` });
   await expect(rule).toContainText("Never");
+  await expect(rule.getByTestId("alert-rule-condition")).toHaveText(`When Name starts with “${name}”`);
   await rule.getByLabel("Run now").click();
 
   // A worker evaluates the rule; the alert reaches the inbox.

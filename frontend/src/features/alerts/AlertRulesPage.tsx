@@ -3,10 +3,14 @@ import { notifications } from "@mantine/notifications";
 import { IconAlertTriangle, IconEdit, IconPlayerPlay, IconPlus, IconTrash } from "@tabler/icons-react";
 import { useState } from "react";
 import { errorMessage } from "../../api/errors";
+import type { FilterCondition } from "../../api/types";
 import { ConfirmModal } from "../../components/ConfirmModal";
 import { PageHeader } from "../../components/PageHeader";
 import { formatDateTime } from "../../components/format";
 import { CardSkeleton, EmptyState, ErrorState } from "../../components/states";
+import { describeCondition } from "../accounts/conditionText";
+import { useAccountFields } from "../accounts/queries";
+import { useUserDirectory } from "../users/queries";
 import { AlertRuleEditor } from "./AlertRuleEditor";
 import { type AlertRuleRead, useAlertRules, useDeleteAlertRule, useRunAlertRule, useUpdateAlertRule } from "./queries";
 
@@ -16,6 +20,8 @@ export function AlertRulesPage() {
   const update = useUpdateAlertRule();
   const run = useRunAlertRule();
   const remove = useDeleteAlertRule();
+  const fields = useAccountFields();
+  const directory = useUserDirectory(true);
   const [editing, setEditing] = useState<AlertRuleRead | "new" | null>(null);
   const [deleting, setDeleting] = useState<AlertRuleRead | null>(null);
   const failed = (title: string) => (error: unknown) => notifications.show({ color: "red", title, message: errorMessage(error) });
@@ -72,6 +78,10 @@ export function AlertRulesPage() {
                     )}
                     <Text size="sm" c="dimmed">
                       {r.description}
+                    </Text>
+                    <Text size="xs" c="dimmed" data-testid="alert-rule-condition">
+                      When {describeCondition(r.condition as FilterCondition, fields.data ?? [], (id) => directory.byId.get(id)?.full_name)}
+                      {r.creates_task || r.playbook_id ? " · makes a task" : ""}
                     </Text>
                   </Table.Td>
                   <Table.Td>{r.never_retrigger ? "Never" : `After ${r.retrigger_delay_days} days`}</Table.Td>
