@@ -10,6 +10,7 @@ import pytest
 from aiosmtpd.controller import Controller
 from httpx import ASGITransport, AsyncClient
 from redis.asyncio import Redis
+from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession, async_sessionmaker
 
 from api.app import create_app
@@ -67,6 +68,36 @@ async def connection(engine: AsyncEngine) -> AsyncIterator[AsyncConnection]:
         transaction = await conn.begin()
         yield conn
         await transaction.rollback()
+
+
+# The test's savepoints stand where a request's BEGIN and COMMIT would.
+TRANSACTION_CONTROL = ("SAVEPOINT", "RELEASE SAVEPOINT", "ROLLBACK TO SAVEPOINT")
+
+
+@pytest.fixture
+async def statements(connection: AsyncConnection) -> AsyncIterator[list[str]]:
+    """Every SQL statement the app sends during the test but its transactions' savepoints:
+    those run through SQLAlchemy, and the compiled reads the driver fetches itself
+    (`domain.common.db.CompiledOnce`)."""
+    sent: list[str] = []
+
+    def through_sqlalchemy(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+        if not statement.startswith(TRANSACTION_CONTROL):
+            sent.append(statement)
+
+    def through_the_driver(query: Any) -> None:
+        if not query.query.startswith(TRANSACTION_CONTROL):
+            sent.append(query.query)
+
+    sync = connection.sync_connection
+    assert sync is not None
+    driver = (await connection.get_raw_connection()).driver_connection
+    assert driver is not None
+    event.listen(sync, "before_cursor_execute", through_sqlalchemy)
+    driver.add_query_logger(through_the_driver)
+    yield sent
+    driver.remove_query_logger(through_the_driver)
+    event.remove(sync, "before_cursor_execute", through_sqlalchemy)
 
 
 @pytest.fixture

@@ -194,16 +194,24 @@ async def list_accounts(
     values = await metrics.current_values(session, actor, ids, metric_keys(columns))
     health = await health_values(session, actor, ids, columns, fields)
     for account in items:
-        account["metric_values"] = {
-            key: None if value is None else float(value)
-            for key, value in values.get(account["id"], {}).items()
-        }
         # Numbers as the schema's floats (scores are integers in the database): the page is
-        # written without validation, which converted them before (LIST_PAGE).
-        account["health_values"] = {
-            key: float(value) if isinstance(value, int | Decimal) else value
-            for key, value in health.get(account["id"], {}).items()
-        }
+        # written without validation, which converted them before (LIST_PAGE). Most pages ask
+        # for neither kind, and skip building empty ones per account.
+        metric = values.get(account["id"])
+        account["metric_values"] = (
+            {key: None if value is None else float(value) for key, value in metric.items()}
+            if metric
+            else {}
+        )
+        scored = health.get(account["id"])
+        account["health_values"] = (
+            {
+                key: float(value) if isinstance(value, int | Decimal) else value
+                for key, value in scored.items()
+            }
+            if scored
+            else {}
+        )
     return Paged(items=items, total=total, limit=limit, offset=offset)
 
 

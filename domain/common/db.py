@@ -2,7 +2,7 @@ from collections.abc import Awaitable, Callable, Hashable
 from typing import Any, Concatenate, ParamSpec, TypeVar
 
 from pydantic_core import from_json
-from sqlalchemy import CursorResult, Select, event
+from sqlalchemy import Select, event
 from sqlalchemy.exc import DisconnectionError, IntegrityError
 from sqlalchemy.ext.asyncio import (
     AsyncConnection,
@@ -80,23 +80,33 @@ def _compile(statement: Select[*tuple[Any, ...]], dialect: Any) -> _Compiled:
 
 async def _run_compiled(
     connection: AsyncConnection, compiled: _Compiled, values: dict[str, Any]
-) -> CursorResult[Any]:
+) -> list[dict[str, Any]]:
+    """The rows as plain dicts, fetched by the driver itself on the session's connection (in
+    its transaction if one has begun): SQLAlchemy's cursor and result objects cost half again
+    the driver's own work (a sixth of a millisecond for a 50-row account page)."""
     text_, names, carried = compiled
     bound = {**carried, **values}
-    return await connection.exec_driver_sql(text_, tuple(bound[n] for n in names))
+    driver = (await connection.get_raw_connection()).driver_connection
+    assert driver is not None
+    records = await driver.fetch(text_, *(bound[n] for n in names))
+    if not records:
+        return []
+    keys = list(records[0].keys())
+    return [dict(zip(keys, record, strict=True)) for record in records]
 
 
 class CompiledOnce:
     """A statement compiled to SQL once per process, each run binding only its values: for the
     reads behind every request, where building a statement and its cache key and running it
-    through the ORM cost more CPU than PostgreSQL's answer. Rows hold what asyncpg decodes
-    (no SQLAlchemy type processing): plain columns, arrays, uuids, timestamps, booleans."""
+    through the ORM cost more CPU than PostgreSQL's answer. Rows are dicts of what asyncpg
+    decodes (no SQLAlchemy type processing): plain columns, arrays, uuids, timestamps,
+    booleans, JSON. Only for reads: a database error reaches the caller as the driver's."""
 
     def __init__(self, statement: Select[*tuple[Any, ...]]) -> None:
         self._statement = statement
         self._compiled: _Compiled | None = None
 
-    async def run(self, session: AsyncSession, values: dict[str, Any]) -> CursorResult[Any]:
+    async def run(self, session: AsyncSession, values: dict[str, Any]) -> list[dict[str, Any]]:
         connection = await session.connection()
         if self._compiled is None:
             self._compiled = _compile(self._statement, connection.dialect)
@@ -117,7 +127,7 @@ class CompiledByShape:
         shape: Hashable,
         build: Callable[[], Select[*tuple[Any, ...]]],
         values: dict[str, Any],
-    ) -> CursorResult[Any]:
+    ) -> list[dict[str, Any]]:
         connection = await session.connection()
         compiled = self._compiled.get(shape)
         if compiled is None:

@@ -532,7 +532,7 @@ def _timeline_page(kinds: frozenset[TimelineKind] | None) -> Select[Any]:
 
 
 def _timeline_count(kinds: frozenset[TimelineKind] | None) -> Select[Any]:
-    return select(func.count()).select_from(_timeline_feed(kinds))
+    return select(func.count().label("total")).select_from(_timeline_feed(kinds))
 
 
 class TimelineRepository:
@@ -551,27 +551,25 @@ class TimelineRepository:
         kinds: Collection[TimelineKind] | None,
         limit: int,
         offset: int,
-    ) -> tuple[list[Any], int]:
+    ) -> tuple[list[dict[str, Any]], int]:
         """One page of the timeline of these accounts, newest first, and how many items it
         has. Each item names its account. The caller has checked that the accounts are
         visible."""
         shape = frozenset(kinds) if kinds else None
         values = {"org_id": self.org_id, "account_ids": account_ids}
-        rows = list(
-            await self._pages.run(
-                self.session,
-                shape,
-                lambda: _timeline_page(shape),
-                {**values, "limit": limit, "offset": offset},
-            )
+        rows = await self._pages.run(
+            self.session,
+            shape,
+            lambda: _timeline_page(shape),
+            {**values, "limit": limit, "offset": offset},
         )
         if rows:
-            return rows, rows[0].total
+            return rows, rows[0]["total"]
         # A page past the end has no row to carry the count.
         counted = await self._counts.run(
             self.session, shape, lambda: _timeline_count(shape), values
         )
-        return rows, counted.scalar_one()
+        return rows, counted[0]["total"]
 
 
 class InteractionBatchRepository:

@@ -520,5 +520,5 @@ async def get_account_timeline(
     rows, total = await TimelineRepository(session, actor.org_id).page(
         account_ids, kinds=kinds, limit=limit, offset=offset
     )
-    items = [TimelineItem.model_validate(row, from_attributes=True) for row in rows]
+    items = [TimelineItem.model_validate(row) for row in rows]
     return Paged(items=items, total=total, limit=limit, offset=offset)

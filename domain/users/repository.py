@@ -130,14 +130,12 @@ class UserRepository:
     async def principal(self, user_id: uuid.UUID) -> Principal | None:
         """What a signed-in request checks of its user, read afresh on every request."""
         result = await _PRINCIPAL.run(self.session, {"org_id": self.org_id, "user_id": user_id})
-        row = result.first()
-        return None if row is None else Principal(**row._mapping)
+        return Principal(**result[0]) if result else None
 
     async def me(self, user_id: uuid.UUID) -> dict[str, Any] | None:
         """The user with their role's and organisation's columns (`_ME`), as a plain dict."""
         result = await _ME.run(self.session, {"org_id": self.org_id, "user_id": user_id})
-        row = result.first()
-        return None if row is None else dict(zip(result.keys(), row, strict=True))
+        return result[0] if result else None
 
     async def search(self, *, status: UserStatus | None, q: str | None) -> list[User]:
         stmt = self._scoped()

@@ -4,14 +4,13 @@ segment a saved view keeps."""
 
 import csv
 import io
-from collections.abc import Iterator
 from decimal import Decimal
 from typing import Any
 
 import pytest
 from httpx import AsyncClient
-from sqlalchemy import event, select
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain.accounts.models import (
     Account,
@@ -65,21 +64,6 @@ async def _query(client: AsyncClient, headers: dict[str, str], **body: Any) -> d
 async def _names(client: AsyncClient, headers: dict[str, str], **body: Any) -> list[str]:
     page = await _query(client, headers, churned=None, **body)
     return [a["name"] for a in page["items"]]
-
-
-@pytest.fixture
-def statements(connection: AsyncConnection) -> Iterator[list[str]]:
-    """Every SQL statement the app sends during the test."""
-    sent: list[str] = []
-
-    def record(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
-        sent.append(statement)
-
-    sync = connection.sync_connection
-    assert sync is not None
-    event.listen(sync, "before_cursor_execute", record)
-    yield sent
-    event.remove(sync, "before_cursor_execute", record)
 
 
 class TestMetricColumns:

@@ -4,12 +4,10 @@ creeping back."""
 
 import asyncio
 import json
-from collections.abc import Iterator
 
-import pytest
 from httpx import AsyncClient
-from sqlalchemy import event, text
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain.accounts.schemas import AccountListRead
 from domain.common.db import create_engine, create_read_sessionmaker, create_sessionmaker
@@ -19,22 +17,6 @@ from domain.orgs.models import Organisation
 from domain.users.models import Role, User, UserStatus
 from domain.users.permissions import Permission
 from tests.factories import auth_headers, create_account, create_user
-
-# The test's savepoints stand where a request's BEGIN and COMMIT would.
-TRANSACTION_CONTROL = ("SAVEPOINT", "RELEASE SAVEPOINT", "ROLLBACK TO SAVEPOINT")
-
-
-@pytest.fixture
-def statements(connection: AsyncConnection) -> Iterator[list[str]]:
-    sent: list[str] = []
-
-    def record(conn: object, cursor: object, statement: str, *args: object) -> None:
-        if not statement.startswith(TRANSACTION_CONTROL):
-            sent.append(statement)
-
-    event.listen(connection.sync_connection, "before_cursor_execute", record)
-    yield sent
-    event.remove(connection.sync_connection, "before_cursor_execute", record)
 
 
 async def test_me_is_one_query(

@@ -547,7 +547,7 @@ class TestTimelineRepository:
             [rows["mine"].id, rows["theirs"].id], kinds=None, limit=10, offset=0
         )
 
-        assert ({i.account_id for i in items}, total) == ({rows["mine"].id}, 1)
+        assert ({i["account_id"] for i in items}, total) == ({rows["mine"].id}, 1)
 
 
 class TestInteractionBatchRepository:
