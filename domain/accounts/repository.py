@@ -1078,6 +1078,18 @@ def _rows_of_chosen(table: str, where: str, chosen_where: str) -> str:
         WHERE {chosen_where})"""
 
 
+def _none_of_chosen(table: str, where: str) -> str:
+    """That no row (`r`) of `table` of the chosen account (`w`) holds `where`: looked up
+    account by account through the rows' account index (OFFSET 0 keeps the subquery a probe per
+    account). As `NOT IN` over the statement's ids, the planner read the whole history, every
+    organisation's, to build its hash: 1.4 s of an edit of 100,000 accounts beside 925,000
+    stage periods."""
+    return f"""NOT EXISTS (
+            SELECT FROM {table} r
+            WHERE r.org_id = :org AND r.account_id = w.id AND {where}
+            OFFSET 0)"""
+
+
 _STAGES_LEFT = _rows_of_chosen(
     "stage_history",
     "r.left_at IS NULL AND r.stage_id IS DISTINCT FROM :stage_id",
@@ -1116,10 +1128,7 @@ opened_stages AS (
                                entered_at)
     SELECT gen_random_uuid(), :org, w.id, :actor, :stage_id, :stage_name, :now FROM chosen w
     WHERE :set_stage_id AND :stage_id IS NOT NULL AND w.old_stage_id IS DISTINCT FROM :stage_id
-      AND w.id NOT IN (
-          SELECT h.account_id FROM stage_history h
-          WHERE h.org_id = :org AND h.account_id = ANY(:ids) AND h.left_at IS NULL
-            AND h.stage_id = :stage_id)
+      AND {_none_of_chosen("stage_history", "r.left_at IS NULL AND r.stage_id = :stage_id")}
 ),
 scores AS (
     INSERT INTO csm_score_history (id, org_id, account_id, changed_by_id, score, recorded_at)
@@ -1135,9 +1144,8 @@ opened_csm_periods AS (
     INSERT INTO csm_assignment_history (id, org_id, account_id, changed_by_id, user_id,
                                         assigned_at)
     SELECT gen_random_uuid(), :org, w.id, :actor, u, :now FROM chosen w, unnest(w.new_csm_ids) u
-    WHERE w.csms_change AND (w.id, u) NOT IN (
-        SELECT p.account_id, p.user_id FROM csm_assignment_history p
-        WHERE p.org_id = :org AND p.account_id = ANY(:ids) AND p.unassigned_at IS NULL)
+    WHERE w.csms_change
+      AND {_none_of_chosen("csm_assignment_history", "r.unassigned_at IS NULL AND r.user_id = u")}
 ),
 removed_csms AS (
     DELETE FROM account_csms
