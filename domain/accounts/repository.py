@@ -1126,13 +1126,13 @@ closed_stages AS (
 opened_stages AS (
     INSERT INTO stage_history (id, org_id, account_id, changed_by_id, stage_id, stage_name,
                                entered_at)
-    SELECT gen_random_uuid(), :org, w.id, :actor, :stage_id, :stage_name, :now FROM chosen w
+    SELECT time_ordered_uuid(), :org, w.id, :actor, :stage_id, :stage_name, :now FROM chosen w
     WHERE :set_stage_id AND :stage_id IS NOT NULL AND w.old_stage_id IS DISTINCT FROM :stage_id
       AND {_none_of_chosen("stage_history", "r.left_at IS NULL AND r.stage_id = :stage_id")}
 ),
 scores AS (
     INSERT INTO csm_score_history (id, org_id, account_id, changed_by_id, score, recorded_at)
-    SELECT gen_random_uuid(), :org, w.id, :actor, :csm_score, :now FROM chosen w
+    SELECT time_ordered_uuid(), :org, w.id, :actor, :csm_score, :now FROM chosen w
     WHERE :set_csm_score AND :csm_score IS NOT NULL
       AND w.old_csm_score IS DISTINCT FROM :csm_score
 ),
@@ -1143,7 +1143,7 @@ closed_csm_periods AS (
 opened_csm_periods AS (
     INSERT INTO csm_assignment_history (id, org_id, account_id, changed_by_id, user_id,
                                         assigned_at)
-    SELECT gen_random_uuid(), :org, w.id, :actor, u, :now FROM chosen w, unnest(w.new_csm_ids) u
+    SELECT time_ordered_uuid(), :org, w.id, :actor, u, :now FROM chosen w, unnest(w.new_csm_ids) u
     WHERE w.csms_change
       AND {_none_of_chosen("csm_assignment_history", "r.unassigned_at IS NULL AND r.user_id = u")}
 ),
@@ -1153,13 +1153,13 @@ removed_csms AS (
 ),
 added_csms AS (
     INSERT INTO account_csms (id, org_id, account_id, user_id)
-    SELECT gen_random_uuid(), :org, w.id, u FROM chosen w, unnest(w.new_csm_ids) u
+    SELECT time_ordered_uuid(), :org, w.id, u FROM chosen w, unnest(w.new_csm_ids) u
     WHERE w.csms_change AND u <> ALL(w.old_csm_ids)
 ),
 audited AS (
     INSERT INTO audit_log (id, org_id, actor_user_id, action, entity_type, entity_id, before,
                            after)
-    SELECT gen_random_uuid(), :org, :actor, 'account.updated', 'account', e.id,
+    SELECT time_ordered_uuid(), :org, :actor, 'account.updated', 'account', e.id,
            {_EDIT_BEFORE}, {_EDIT_AFTER}
     FROM csms_changed e
     WHERE {_CHOSEN}
@@ -1209,7 +1209,7 @@ updated AS (
 audited AS (
     INSERT INTO audit_log (id, org_id, actor_user_id, action, entity_type, entity_id, before,
                            after)
-    SELECT gen_random_uuid(), :org, :actor, '{action}', 'account', t.id, {before}, {after}
+    SELECT time_ordered_uuid(), :org, :actor, '{action}', 'account', t.id, {before}, {after}
     FROM target t WHERE {chosen}
 )"""
     )
@@ -1234,7 +1234,7 @@ _CHURN_ALL = text(
     + """,
 events AS (
     INSERT INTO churn_events (id, org_id, account_id, changed_by_id, churned_on, reason)
-    SELECT gen_random_uuid(), :org, w.id, :actor, :churned_on, :reason FROM chosen w
+    SELECT time_ordered_uuid(), :org, w.id, :actor, :churned_on, :reason FROM chosen w
 )"""
     + _STATE_CHANGED
 ).bindparams(

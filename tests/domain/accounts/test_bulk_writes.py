@@ -587,6 +587,27 @@ async def test_a_refused_account_leaves_the_whole_set_unchanged(
     ) == [fine]
 
 
+async def test_a_bulk_edit_gives_its_rows_time_ordered_ids(
+    session: AsyncSession, org: Organisation, actor: Actor
+) -> None:
+    account = await create_account(session, org)
+
+    await bulk.bulk_edit(
+        session,
+        actor,
+        BulkEdit(
+            selection=AccountSelection(account_ids=[account.id]),
+            changes=BulkChanges(csm_score=40),
+        ),
+    )
+
+    written = [
+        *await session.scalars(select(CsmScoreEntry.id).where(CsmScoreEntry.org_id == org.id)),
+        *await session.scalars(select(AuditEntry.id).where(AuditEntry.org_id == org.id)),
+    ]
+    assert len(written) == 2 and {i.version for i in written} == {7}
+
+
 async def test_a_bulk_edit_churns_and_reactivates_more_than_10000_accounts(
     session: AsyncSession, org: Organisation, actor: Actor
 ) -> None:
