@@ -93,6 +93,9 @@ async def run_burst_worker(
     # Late: WorkerSettings reads the environment's settings when it is defined.
     from workers.settings import WorkerSettings
 
+    # One job at a time: the test's sessions share one connection, and two jobs at once would
+    # interleave their savepoints (a sweep's release then finds its savepoint gone, seen in CI).
+    options.setdefault("max_jobs", 1)
     worker = queue.QueueWorker(
         functions=WorkerSettings.functions,
         redis_settings=queue.redis_settings(settings.redis_url),
