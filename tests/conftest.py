@@ -74,10 +74,16 @@ async def connection(engine: AsyncEngine) -> AsyncIterator[AsyncConnection]:
 TRANSACTION_CONTROL = ("SAVEPOINT", "RELEASE SAVEPOINT", "ROLLBACK TO SAVEPOINT")
 
 
+# What asyncpg asks the server the first time a connection meets a type (its oid, then its
+# codec, with JIT off meanwhile): once per connection, not the request's, and only when the
+# test happens to be the first on its connection to read that type.
+_DRIVER_INTROSPECTION = ("typeinfo_tree", "set_config('jit'")
+
+
 @pytest.fixture
 async def statements(connection: AsyncConnection) -> AsyncIterator[list[str]]:
-    """Every SQL statement the app sends during the test but its transactions' savepoints:
-    those run through SQLAlchemy, and the compiled reads the driver fetches itself
+    """Every SQL statement the app sends during the test but its transactions' savepoints and
+    the driver's introspection of types: those run through SQLAlchemy, and the compiled reads the driver fetches itself
     (`domain.common.db.CompiledOnce`)."""
     sent: list[str] = []
 
@@ -86,7 +92,9 @@ async def statements(connection: AsyncConnection) -> AsyncIterator[list[str]]:
             sent.append(statement)
 
     def through_the_driver(query: Any) -> None:
-        if not query.query.startswith(TRANSACTION_CONTROL):
+        if not query.query.startswith(TRANSACTION_CONTROL) and not any(
+            marker in query.query for marker in _DRIVER_INTROSPECTION
+        ):
             sent.append(query.query)
 
     sync = connection.sync_connection
