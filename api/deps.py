@@ -2,6 +2,7 @@
 
 import base64
 from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass
 from typing import Annotated
 
 from fastapi import Depends, Request
@@ -263,6 +264,34 @@ async def _api_actor(
 
 # A signed-in user or an integrator's API key (its scopes become permissions).
 ApiActor = Annotated[Actor, Depends(_api_actor)]
+
+
+@dataclass(frozen=True)
+class Reader:
+    """Who reads: `actor`, and when it is a signed-in user as this process last found them
+    (not read again), the claims the read checks them by (`auth.presuming`)."""
+
+    actor: Actor
+    presumed_for: TokenClaims | None = None
+
+
+async def _api_reader(
+    request: Request,
+    session: Session,
+    bearer: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+    key_as_bearer: Annotated[str | None, Depends(_api_key)],
+    key_as_basic_user: Annotated[str | None, Depends(_api_key_as_basic_user)],
+) -> Reader:
+    if key_as_bearer is None and key_as_basic_user is None:
+        claims = _access_claims(request, bearer)
+        presumed = auth.presumed_actor(claims)
+        if presumed is not None:
+            return Reader(presumed, claims)
+    return Reader(await _api_actor(request, session, bearer, key_as_bearer, key_as_basic_user))
+
+
+# ApiActor for a read that checks a signed-in user in its own statement (the account list).
+ApiReader = Annotated[Reader, Depends(_api_reader)]
 
 
 async def _call_outcome(request: Request) -> CallOutcome:

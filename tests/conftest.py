@@ -83,8 +83,8 @@ _DRIVER_INTROSPECTION = ("typeinfo_tree", "set_config('jit'")
 @pytest.fixture
 async def statements(connection: AsyncConnection) -> AsyncIterator[list[str]]:
     """Every SQL statement the app sends during the test but its transactions' savepoints and
-    the driver's introspection of types: those run through SQLAlchemy, and the compiled reads the driver fetches itself
-    (`domain.common.db.CompiledOnce`)."""
+    the driver's introspection of types: those run through SQLAlchemy, and the compiled reads
+    the driver fetches itself (`domain.common.db.CompiledOnce`)."""
     sent: list[str] = []
 
     def through_sqlalchemy(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:

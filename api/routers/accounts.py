@@ -4,7 +4,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Request, Response, status
 
 from api.batches import batch_body, record
-from api.deps import ApiActor, ApiCallOutcome, Session
+from api.deps import ApiActor, ApiCallOutcome, ApiReader, Session
 from api.errors import problem
 from api.params import Limit, Offset
 from domain.accounts import bulk, ingest
@@ -45,7 +45,7 @@ router = APIRouter(prefix="/accounts", tags=["accounts"])
 
 @router.get("", response_model=Page[AccountListRead], responses=problem(401, 403, 422))
 async def list_accounts(
-    actor: ApiActor,
+    reader: ApiReader,
     session: Session,
     q: Annotated[
         str | None, Query(max_length=200, description="Search name, domain and external id")
@@ -71,7 +71,7 @@ async def list_accounts(
     """Accounts the caller may see (all, or only those assigned to them), one page at a time."""
     paged = await accounts.list_accounts(
         session,
-        actor,
+        reader.actor,
         q=q,
         sort=sort,
         descending=descending,
@@ -79,6 +79,7 @@ async def list_accounts(
         limit=limit,
         offset=offset,
         deleted=deleted,
+        presumed_for=reader.presumed_for,
     )
     return Response(accounts.LIST_PAGE.dump(paged), media_type="application/json")
 

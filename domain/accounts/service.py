@@ -1,4 +1,5 @@
 import datetime as dt
+import functools
 import uuid
 from collections.abc import Iterable, Sequence
 from decimal import ROUND_HALF_UP, Decimal
@@ -67,8 +68,11 @@ from domain.tenancy.accounts import rollup_account_ids as rollup_account_ids
 from domain.tenancy.accounts import visible_account_id_list as visible_account_id_list
 from domain.tenancy.accounts import visible_account_ids as visible_account_ids
 from domain.tenancy.clock import org_today as org_today
+from domain.users import auth
 from domain.users.actor import Actor, require
 from domain.users.permissions import Permission
+from domain.users.repository import PrincipalCheck
+from domain.users.tokens import TokenClaims
 
 METRIC_PREFIX = "metric."
 DEFAULT_STAGES = ("Trial", "Onboarding", "Established", "Renewal")
@@ -169,10 +173,36 @@ async def list_accounts(
     condition: Condition | None = None,
     churned: bool | None = None,
     columns: Sequence[str] = (),
+    presumed_for: TokenClaims | None = None,
 ) -> Paged[dict[str, Any]]:
     """A page of the accounts the caller may see, each with the values of the metric columns
     among `columns` (read for the whole page at once): plain rows, written as
-    `AccountListRead`s by `LIST_PAGE` without validating them."""
+    `AccountListRead`s by `LIST_PAGE` without validating them. With `presumed_for`, `actor` is
+    the signed-in user as last found (`auth.presumed_actor`), checked by the page's statement."""
+    read = functools.partial(
+        _list_accounts, session, q=q, sort=sort, descending=descending, limit=limit,
+        offset=offset, deleted=deleted, condition=condition, churned=churned, columns=columns,
+    )  # fmt: skip
+    if presumed_for is None:
+        return await read(actor, None)
+    return await auth.presuming(session, presumed_for, actor, read)
+
+
+async def _list_accounts(
+    session: AsyncSession,
+    actor: Actor,
+    check: PrincipalCheck | None,
+    *,
+    q: str | None,
+    sort: str,
+    descending: bool,
+    limit: int,
+    offset: int,
+    deleted: bool,
+    condition: Condition | None,
+    churned: bool | None,
+    columns: Sequence[str],
+) -> Paged[dict[str, Any]]:
     if deleted:
         require(actor, Permission.DELETE_ACCOUNTS)
     # The organisation's fields are read once, and only when something needs them.
@@ -189,6 +219,7 @@ async def list_accounts(
         limit=limit,
         offset=offset,
         deleted=deleted,
+        check=check,
     )
     ids = [a["id"] for a in items]
     values = await metrics.current_values(session, actor, ids, metric_keys(columns))

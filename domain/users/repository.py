@@ -68,18 +68,68 @@ class Principal:
 
 # The checks and permissions behind every signed-in request, as one row (no ORM entities): the
 # user's status and token version, whether they must still enrol in 2FA, their role's permissions.
-_PRINCIPAL = CompiledOnce(
-    select(
-        User.status,
-        User.token_version,
-        User.mfa_enabled_at.is_not(None).label("mfa_enabled"),
-        Role.permissions,
-        Organisation.requires_mfa.label("org_requires_mfa"),
+_PRINCIPAL_COLUMNS = {
+    "status": User.status,
+    "token_version": User.token_version,
+    "mfa_enabled": User.mfa_enabled_at.is_not(None),
+    "permissions": Role.permissions,
+    "org_requires_mfa": Organisation.requires_mfa,
+}
+
+
+def _principal(*columns: Any, org_id: str, user_id: str) -> Select[*tuple[Any, ...]]:
+    return (
+        select(*columns)
+        .join(Role, Role.id == User.role_id)
+        .join(Organisation, Organisation.id == User.org_id)
+        .where(User.org_id == bindparam(org_id), User.id == bindparam(user_id))
     )
-    .join(Role, Role.id == User.role_id)
-    .join(Organisation, Organisation.id == User.org_id)
-    .where(User.org_id == bindparam("org_id"), User.id == bindparam("user_id"))
+
+
+_PRINCIPAL = CompiledOnce(
+    _principal(
+        *(column.label(name) for name, column in _PRINCIPAL_COLUMNS.items()),
+        org_id="org_id",
+        user_id="user_id",
+    )
 )
+
+# The same row as one JSON value, for a read that checks its reader in its own statement
+# (`domain.users.auth.presuming`): a subquery PostgreSQL runs once beside the read (0.03 ms),
+# where joined with the read's own tables it cost more planning than the separate statement.
+PRINCIPAL_CHECK = (
+    _principal(
+        func.json_build_object(*(v for item in _PRINCIPAL_COLUMNS.items() for v in item)),
+        org_id="principal_org_id",
+        user_id="principal_user_id",
+    )
+    .scalar_subquery()
+    .label("principal")
+)
+
+
+@dataclass(slots=True)
+class PrincipalCheck:
+    """A read asked to check its reader in its own statement (`PRINCIPAL_CHECK`, bound to
+    `values`): a read that can adds it to its rows and `take`s it; one that cannot (or that
+    found no row to carry it) leaves it, and the reader is then read on its own."""
+
+    values: dict[str, Any]
+    carried: bool = False
+    principal: Principal | None = None
+
+    def take(self, rows: list[dict[str, Any]]) -> None:
+        """Take the principal out of the read's rows (every row carries the same)."""
+        for row in rows:
+            found = row.pop("principal")
+        if rows:
+            self.carried = True
+            self.principal = None if found is None else Principal(**found)
+
+    @classmethod
+    def of(cls, org_id: uuid.UUID, user_id: uuid.UUID) -> "PrincipalCheck":
+        return cls({"principal_org_id": org_id, "principal_user_id": user_id})
+
 
 # `GET /me` as one row: the user, their role and organisation (role columns prefixed `role_`).
 _ME = CompiledOnce(
