@@ -3,7 +3,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Select, bindparam, func, select, update
+from pydantic_core import from_json
+from sqlalchemy import Select, Text, bindparam, cast, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import joinedload, selectinload
 
@@ -94,12 +95,16 @@ _PRINCIPAL = CompiledOnce(
     )
 )
 
-# The same row as one JSON value, for a read that checks its reader in its own statement
-# (`domain.users.auth.presuming`): a subquery PostgreSQL runs once beside the read (0.03 ms),
-# where joined with the read's own tables it cost more planning than the separate statement.
+# The same row as one JSON text, for a read that checks its reader in its own statement
+# (`domain.users.auth.presuming`): a subquery PostgreSQL runs once beside the read, where
+# joined with the read's own tables it cost more planning than the separate statement. Text,
+# not json: each of the read's rows carries it, and only one is parsed.
 PRINCIPAL_CHECK = (
     _principal(
-        func.json_build_object(*(v for item in _PRINCIPAL_COLUMNS.items() for v in item)),
+        cast(
+            func.json_build_object(*(v for item in _PRINCIPAL_COLUMNS.items() for v in item)),
+            Text,
+        ),
         org_id="principal_org_id",
         user_id="principal_user_id",
     )
@@ -124,7 +129,7 @@ class PrincipalCheck:
             found = row.pop("principal")
         if rows:
             self.carried = True
-            self.principal = None if found is None else Principal(**found)
+            self.principal = None if found is None else Principal(**from_json(found))
 
     @classmethod
     def of(cls, org_id: uuid.UUID, user_id: uuid.UUID) -> "PrincipalCheck":
