@@ -424,19 +424,23 @@ async def signed_in_actor(session: AsyncSession, claims: tokens.TokenClaims) -> 
 
 
 def _actor_of(claims: tokens.TokenClaims, principal: Principal | None) -> Actor:
+    found = (claims.org_id, claims.user_id, claims.version)
     if principal is None or not _is_current(
         claims, status=principal.status, token_version=principal.token_version
     ):
+        # Forgotten, so a refused token is not presumed again: it costs no read before its 401.
+        _last_found.pop(found, None)
         raise tokens.InvalidToken()
     # Users of an organisation that requires 2FA may only enrol until they have.
     if principal.org_requires_mfa and not principal.mfa_enabled:
+        _last_found.pop(found, None)
         raise MfaEnrolmentRequired()
     actor = Actor(
         org_id=claims.org_id,
         user_id=claims.user_id,
         permissions=permission_set(tuple(principal.permissions)),
     )
-    _last_found[(claims.org_id, claims.user_id, claims.version)] = actor
+    _last_found[found] = actor
     if len(_last_found) > _LAST_FOUND_SIZE:
         del _last_found[next(iter(_last_found))]
     return actor

@@ -49,7 +49,11 @@ async def test_a_users_next_list_is_one_statement(
 
 
 async def test_a_revoked_token_or_an_inactive_user_is_refused_on_the_next_list(
-    client: AsyncClient, session: AsyncSession, settings: Settings, org: Organisation
+    client: AsyncClient,
+    session: AsyncSession,
+    settings: Settings,
+    org: Organisation,
+    statements: list[str],
 ) -> None:
     revoked, leaving = await create_user(session, org), await create_user(session, org)
     await create_account(session, org, csms=[revoked, leaving])
@@ -62,9 +66,14 @@ async def test_a_revoked_token_or_an_inactive_user_is_refused_on_the_next_list(
 
     for user in (revoked, leaving):
         for query in ("", "?q=no-account-matches-this", "?sort=custom.plan"):
+            statements.clear()
             response = await client.get(LIST + query, headers=auth_headers(settings, user))
             assert response.status_code == 401, (query, response.text)
             assert response.json()["code"] == "invalid_token"
+            # Refused first by the page's own statement; then no longer presumed, so refused
+            # by the read of the user alone, before any page.
+            assert len(statements) == 1
+            assert ("WITH page" in statements[0]) == (query == ""), query
 
 
 async def test_a_user_whose_role_changed_lists_as_their_new_role(
