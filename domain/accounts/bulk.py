@@ -62,6 +62,7 @@ async def bulk_edit(session: AsyncSession, actor: Actor, data: BulkEdit) -> tupl
         churned=selection.churned,
         account_ids=selection.account_ids,
         limit=MAX_BULK + 1,
+        by_name=False,
     )
     if len(account_ids) > MAX_BULK:
         raise TooManyAccounts(f"Select at most {MAX_BULK:,} accounts for a bulk edit")

@@ -148,7 +148,7 @@ async def write_same_edit(
         await rules.check_csms(named)
         rules.csm_list(named)
     stage_id = edit.fields.get("stage_id")
-    written, csms_changed = await repo.same_edit(
+    written, csms_listed = await repo.same_edit(
         list(account_ids),
         fields=dict(edit.fields),
         stage_name=rules.stages[stage_id] if stage_id else None,
@@ -158,14 +158,13 @@ async def write_same_edit(
         always=always,
         now=now,
     )
-    if csms_changed:
+    if csms_listed:
         # So must every CSM it keeps on an account whose CSMs it changes (one may have lost
-        # their seat since): checked from the lists as written, instead of computing each
-        # account's new list a second time first; refused, the request's transaction takes the
-        # whole edit back.
-        listed = await repo.csms_of(csms_changed)
-        await rules.check_csms(listed)
-        rules.csm_list(listed)
+        # their seat since): checked from the lists as written, which the edit's statement
+        # answers with, instead of computing each account's new list a second time first or
+        # reading the lists back; refused, the request's transaction takes the whole edit back.
+        await rules.check_csms(csms_listed)
+        rules.csm_list(csms_listed)
     await repo.reload_held(written)
     await figures.note(session, actor.org_id, written)
     return written
