@@ -27,7 +27,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects.postgresql import ARRAY, JSONB
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import defer, selectinload
+from sqlalchemy.orm import defer, joinedload, selectinload
 from sqlalchemy.sql.elements import BindParameter
 
 from domain.accounts.models import (
@@ -859,14 +859,16 @@ class AccountBatchRepository:
     async def reload(self, account_ids: list[uuid.UUID]) -> list[Account]:
         """The accounts as ORM objects, refreshed in place if the session already holds them
         (after Core writes). By organisation, not visibility: a CSM who just unassigned
-        themselves still gets the account they edited back."""
+        themselves still gets the account they edited back. One account (a write's answer)
+        comes with its CSMs joined in: one statement, not two, for every single edit."""
+        load = joinedload if len(account_ids) == 1 else selectinload
         rows = await self.session.scalars(
             select(Account)
-            .options(selectinload(Account.csm_assignments))
+            .options(load(Account.csm_assignments))
             .where(Account.org_id == self.org_id, among(Account.id, account_ids))
             .execution_options(populate_existing=True)
         )
-        return list(rows)
+        return list(rows.unique())
 
     async def reload_held(self, account_ids: list[uuid.UUID]) -> None:
         """Refresh the ORM objects this session already holds for these accounts, so nothing

@@ -200,3 +200,34 @@ async def test_a_new_note_reads_its_timestamps_back_from_its_insert(
     assert response.json()["created_at"] is not None
     # The caller, the account and its CSMs, the note (returning its timestamps), the audit entry.
     assert len(statements) == 5, "\n".join(s[:80] for s in statements)
+
+
+async def test_an_account_edit_answers_with_the_account_read_back_in_one_statement(
+    client: AsyncClient,
+    session: AsyncSession,
+    settings: Settings,
+    org: Organisation,
+    admin: User,
+    statements: list[str],
+) -> None:
+    account = await create_account(session, org)
+    csm = await create_user(session, org, role_name="CSM")
+    await session.flush()
+    headers = auth_headers(settings, admin)
+    assert (
+        await client.patch(
+            f"/api/v1/accounts/{account.id}", json={"csm_ids": [str(csm.id)]}, headers=headers
+        )
+    ).status_code == 200
+    statements.clear()
+
+    response = await client.patch(
+        f"/api/v1/accounts/{account.id}", json={"csm_score": 41}, headers=headers
+    )
+
+    assert response.status_code == 200
+    assert response.json()["csm_score"] == 41
+    assert response.json()["csm_ids"] == [str(csm.id)]
+    # The account (locked) and its CSMs, the caller, the account's update, its score entry, its
+    # audit entry, the account read back with its CSMs, the change mark.
+    assert len(statements) == 8, "\n".join(s[:80] for s in statements)
