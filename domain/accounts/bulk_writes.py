@@ -578,11 +578,13 @@ async def _edit(rules: _Rules, chunk: Sequence[_Item], now: datetime) -> list[uu
         if item.account_id not in current:
             raise _ItemRefused(item.index, AccountNotFound())
     # user id -> row id, per account: its account_csms rows, and its open assignment periods.
+    # Read only when an item changes CSMs: otherwise the lists stay as they are and no audit
+    # entry records them (a score edit sends one statement fewer).
     csm_rows: dict[uuid.UUID, dict[uuid.UUID, uuid.UUID]] = {i: {} for i in ids}
-    for row_id, account_id, user_id in await repo.csm_rows(ids):
-        csm_rows[account_id][user_id] = row_id
     open_csms: dict[uuid.UUID, dict[uuid.UUID, uuid.UUID]] = {i: {} for i in ids}
     if any(item.edit and item.edit.csms for item in chunk):
+        for row_id, account_id, user_id in await repo.csm_rows(ids):
+            csm_rows[account_id][user_id] = row_id
         for period_id, account_id, user_id in await repo.open_csm_periods(ids):
             open_csms[account_id][user_id] = period_id
     open_stages: dict[uuid.UUID, tuple[uuid.UUID, uuid.UUID | None]] = {}
