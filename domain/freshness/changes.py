@@ -29,6 +29,8 @@ class _Marks:
     # account -> earliest usage day changed (None: usage unchanged)
     usage_from: dict[uuid.UUID, date | None] = field(default_factory=dict)
     revenue: set[uuid.UUID] = field(default_factory=set)
+    # accounts whose events moved between their contacts: their days recomputed whole
+    rebuild: set[uuid.UUID] = field(default_factory=set)
 
 
 # What a change does to a row already there: a failed row starts again from now; a row being
@@ -46,15 +48,19 @@ _UPSERT = text(
 WITH s AS MATERIALIZED (
     SELECT COALESCE(CAST(:seq AS bigint), nextval('account_change_seq')) AS seq
 )
-INSERT INTO account_changes AS c (account_id, org_id, first_seq, last_seq, usage_from, revenue)
-SELECT v.account_id, CAST(:org_id AS uuid), s.seq, s.seq, v.usage_from, v.revenue
+INSERT INTO account_changes AS c (
+    account_id, org_id, first_seq, last_seq, usage_from, revenue, usage_rebuild
+)
+SELECT v.account_id, CAST(:org_id AS uuid), s.seq, s.seq, v.usage_from, v.revenue, v.rebuild
 FROM s, unnest(CAST(:account_ids AS uuid[]), CAST(:usage_from AS date[]),
-               CAST(:revenue AS bool[])) AS v(account_id, usage_from, revenue)
+               CAST(:revenue AS bool[]), CAST(:rebuild AS bool[]))
+    AS v(account_id, usage_from, revenue, rebuild)
 ORDER BY v.account_id
 ON CONFLICT (account_id) DO UPDATE SET
     last_seq = EXCLUDED.last_seq,
     usage_from = LEAST(c.usage_from, EXCLUDED.usage_from),
-    revenue = c.revenue OR EXCLUDED.revenue,"""
+    revenue = c.revenue OR EXCLUDED.revenue,
+    usage_rebuild = c.usage_rebuild OR EXCLUDED.usage_rebuild,"""
     + _AGAIN
 )
 
@@ -126,9 +132,14 @@ async def _seq(session: AsyncSession, marks: _Marks) -> int:
 
 
 async def note_usage(
-    session: AsyncSession, org_id: uuid.UUID, days: Iterable[tuple[uuid.UUID | None, date]]
+    session: AsyncSession,
+    org_id: uuid.UUID,
+    days: Iterable[tuple[uuid.UUID | None, date]],
+    *,
+    rebuild: bool = False,
 ) -> None:
-    """Mark accounts whose usage changed on these (account, day) pairs."""
+    """Mark accounts whose usage changed on these (account, day) pairs: events added to them
+    (or linked to them), or, with `rebuild`, events of theirs moved to another contact."""
     pairs = [(a, d) for a, d in days if a is not None]
     if not pairs:
         return
@@ -136,6 +147,8 @@ async def note_usage(
     for account_id, day in pairs:
         before = marks.usage_from.get(account_id)
         marks.usage_from[account_id] = day if before is None else min(before, day)
+        if rebuild:
+            marks.rebuild.add(account_id)
 
 
 async def note_revenue_of_organisation(session: AsyncSession, org_id: uuid.UUID) -> int:
@@ -181,6 +194,7 @@ def _write(session: Session) -> None:
         "account_ids": ids,
         "usage_from": [marks.usage_from[a] for a in ids],
         "revenue": [a in marks.revenue for a in ids],
+        "rebuild": [a in marks.rebuild for a in ids],
     }
     session.execute(_UPSERT, params)
 

@@ -41,6 +41,9 @@ class AccountChange(Base):
     usage_from: Mapped[date | None]
     # Its subscriptions, invoices or exchange rates changed: its MRR is recomputed first.
     revenue: Mapped[bool] = mapped_column(server_default=text("false"))
+    # Its events moved between its contacts: its usage days are recomputed whole, not from
+    # their new events.
+    usage_rebuild: Mapped[bool] = mapped_column(server_default=text("false"))
     changed_at: Mapped[datetime] = mapped_column(server_default=text("now()"))
     claimed_by: Mapped[uuid.UUID | None]
     claimed_at: Mapped[datetime | None]

@@ -27,7 +27,7 @@ WHERE c.account_id = ANY(ARRAY(
     LIMIT :limit
     FOR UPDATE SKIP LOCKED
 ))
-RETURNING c.account_id, c.usage_from, c.revenue, c.attempts
+RETURNING c.account_id, c.usage_from, c.revenue, c.attempts, c.usage_rebuild
 """
 )
 
@@ -156,6 +156,7 @@ class ClaimedAccount:
     usage_from: date | None
     revenue: bool
     attempts: int
+    usage_rebuild: bool
 
 
 @dataclass(frozen=True)

@@ -36,6 +36,8 @@ class Batch:
     accounts: list[uuid.UUID]
     # The earliest changed usage day of each account whose usage changed.
     usage_from: dict[uuid.UUID, date]
+    # Of those, the accounts whose events moved between contacts: their days recomputed whole.
+    usage_rebuild: frozenset[uuid.UUID]
     revenue: list[uuid.UUID]
     # What the batches of one run share: organisation-wide figures read once per run (a run
     # lasts seconds), not once per batch.
@@ -53,7 +55,9 @@ class Stage:
 async def _usage(session: AsyncSession, batch: Batch) -> int:
     if not batch.usage_from:
         return 0
-    return await usage.roll_up_accounts(session, batch.org_id, batch.usage_from, batch.today)
+    return await usage.roll_up_accounts(
+        session, batch.org_id, batch.usage_from, batch.today, rebuild=batch.usage_rebuild
+    )
 
 
 async def _revenue(session: AsyncSession, batch: Batch) -> int:
@@ -141,6 +145,7 @@ async def bring_up_to_date(
         now=now,
         accounts=[c.account_id for c in claimed],
         usage_from={c.account_id: c.usage_from for c in claimed if c.usage_from is not None},
+        usage_rebuild=frozenset(c.account_id for c in claimed if c.usage_rebuild),
         revenue=[c.account_id for c in claimed if c.revenue],
         shared={} if shared is None else shared,
     )

@@ -26,7 +26,8 @@ executable definition).
   session seconds, first and last event. Distinct active contacts over any window (7/30 days)
   are counted from here.
 - `usage_daily_account` (org_id, account_id, day): events, active_contacts (contacts with at
-  least one event that day), sessions, session_seconds: the sum of its contacts' rows.
+  least one event that day), sessions, session_seconds: the sum of its contacts' rows; and the
+  time of the last of them.
 - `usage_daily_feature` (org_id, account_id, day, module, feature): events and active contacts
   per feature; `module` is '' for events sent without one; events without a feature are not
   in this table.
@@ -200,6 +201,9 @@ class UsageDailyAccount(Base):
     active_contacts: Mapped[int]
     sessions: Mapped[int]
     session_seconds: Mapped[int]
+    # Its contacts' latest: the live chain reads only the events after it (None: rolled up
+    # before the time was kept, so recomputed whole once).
+    last_event_at: Mapped[datetime | None]
 
 
 class UsageDailyFeature(Base):

@@ -347,12 +347,13 @@ _COUNTED = "ev.account_id IS NOT NULL AND ev.contact_id IS NOT NULL"
 
 # Sessions as `domain.usage.sessions.contact_days` defines them, in one sorted pass: each event
 # against the one before it (the day before `first` is read for that), grouped by day in the
-# same order. The day is in the sort key so the grouping streams instead of hashing.
+# same order. The day is in the sort key so the grouping streams instead of hashing. An event
+# read only as the one before (`prior`) counts nowhere.
 _CONTACT_DAYS = f"""
 WITH e AS (
     SELECT ev.account_id, ev.contact_id, ev.occurred_at, {_DAY} AS day,
            ev.occurred_at - lag(ev.occurred_at) OVER w AS gap,
-           ev.session_id, lag(ev.session_id) OVER w AS previous_session_id
+           ev.session_id, lag(ev.session_id) OVER w AS previous_session_id, {{prior}} AS prior
     FROM {{events}} ev
     WHERE ev.org_id = CAST(:org_id AS uuid) AND {_COUNTED}{{scope}}
       AND ev.occurred_at >= {_LO} - interval '1 day' AND ev.occurred_at < {_HI}
@@ -367,11 +368,13 @@ f AS (
            AND session_id IS NOT DISTINCT FROM previous_session_id
            AND (session_id IS NOT NULL OR gap <= make_interval(mins => :timeout)) AS continues
     FROM e
-    WHERE day BETWEEN CAST(:first AS date) AND CAST(:last AS date)
+    WHERE day BETWEEN CAST(:first AS date) AND CAST(:last AS date) AND NOT prior
 )
 SELECT account_id, contact_id, day, count(*) AS events,
        count(*) FILTER (WHERE NOT continues) AS sessions,
-       COALESCE(CAST(sum(extract(epoch FROM gap)) FILTER (WHERE continues) AS bigint), 0)
+       -- Whole seconds of each gap, as `domain.usage.sessions` counts them: a sum of them
+       -- is the same whether a day's gaps are added at once or run by run.
+       COALESCE(sum(CAST(trunc(extract(epoch FROM gap)) AS bigint)) FILTER (WHERE continues), 0)
            AS session_seconds,
        min(occurred_at) AS first_event_at, max(occurred_at) AS last_event_at
 FROM f
@@ -381,7 +384,8 @@ GROUP BY account_id, contact_id, day
 # From the contact rows just synced, so it runs after them.
 _ACCOUNT_DAYS = """
 SELECT account_id, day, sum(events) AS events, count(*) AS active_contacts,
-       sum(sessions) AS sessions, sum(session_seconds) AS session_seconds
+       sum(sessions) AS sessions, sum(session_seconds) AS session_seconds,
+       max(last_event_at) AS last_event_at
 FROM usage_daily_contact ev
 WHERE org_id = CAST(:org_id AS uuid){scope}
   AND day BETWEEN CAST(:first AS date) AND CAST(:last AS date)
@@ -416,6 +420,7 @@ def _sync(
     rows = rows.format(
         scope=_SCOPE.format(alias="ev") if scoped else "",
         events="pg_temp.rollup_events" if scoped else "usage_events",
+        prior="false",
     )
     stored = (
         "t.org_id = CAST(:org_id AS uuid) "
@@ -452,6 +457,18 @@ def _sync(
     ]
 
 
+# The session id of the last in the sessions' order (time, then session id with nulls last) of
+# a contact's events at `seen.last_at`, found in the account index the rollup has just read (the
+# contact is compared in a form no index takes, or the planner would read the event from the
+# table through the contacts').
+_SESSION_OF_SEEN = """CROSS JOIN LATERAL (
+    SELECT ev.session_id FROM usage_events ev
+    WHERE ev.org_id = CAST(:org_id AS uuid) AND ev.account_id = seen.account_id
+      AND ev.occurred_at = seen.last_at AND ev.contact_id IS NOT DISTINCT FROM seen.contact_id
+    ORDER BY ev.session_id DESC NULLS FIRST
+    LIMIT 1
+) latest"""
+
 # The scoped rollups' events, read once through the account index for both the contacts' and
 # the features' days (a random heap read per event: reading them twice was a fifth of a live
 # batch). Of the time before the first day, the sessions need only each contact's last event
@@ -480,20 +497,19 @@ FROM (
       AND d.day BETWEEN CAST(:first AS date) - 2 AND CAST(:first AS date) - 1
     GROUP BY d.account_id, d.contact_id
 ) seen
--- The last in the sessions' order (time, then session id with nulls last) of its events then,
--- found in the account index the first part has just read (the contact is compared in a form
--- no index takes, or the planner would read the event from the table through the contacts').
-CROSS JOIN LATERAL (
-    SELECT ev.session_id FROM usage_events ev
-    WHERE ev.org_id = CAST(:org_id AS uuid) AND ev.account_id = seen.account_id
-      AND ev.occurred_at = seen.last_at AND ev.contact_id IS NOT DISTINCT FROM seen.contact_id
-    ORDER BY ev.session_id DESC NULLS FIRST
-    LIMIT 1
-) latest
+{_SESSION_OF_SEEN}
 WHERE seen.last_at >= {_LO} - interval '1 day' AND seen.last_at < {_LO}
 """
     ),
 ]
+
+
+_ACCOUNT_SYNC_ARGS = (
+    "usage_daily_account",
+    _ACCOUNT_DAYS,
+    ["account_id", "day"],
+    ["events", "active_contacts", "sessions", "session_seconds", "last_event_at"],
+)
 
 
 def _sync_rollups(*, scoped: bool) -> list[TextClause]:
@@ -515,10 +531,7 @@ def _sync_rollups(*, scoped: bool) -> list[TextClause]:
             scoped=scoped,
         ),
         *_sync(
-            "usage_daily_account",
-            _ACCOUNT_DAYS,
-            ["account_id", "day"],
-            ["events", "active_contacts", "sessions", "session_seconds"],
+            *_ACCOUNT_SYNC_ARGS,
             scoped=scoped,
         ),
     ]
@@ -553,6 +566,159 @@ _SEEN = text(_SEEN_OF.format(scope=""))
 
 _SYNC_ROLLUPS = _sync_rollups(scoped=False)
 _SYNC_ACCOUNT_ROLLUPS = _sync_rollups(scoped=True)
+
+# The live chain's rollup of today for accounts whose day already counts every event up to its
+# last one: only the events after that are read and added to its rows, so a batch's cost
+# follows what arrived since the last run, not how full the day is (at 2,000 events an account
+# each day, 500 accounts took 4.4 s whole, 0.29 s from their new events).
+#
+# First the check, per account: its stored day has the time of its last event, and as many
+# events as there are (counted) up to that time. Events are only ever added to an account's
+# contacts (linked late, or sent late), except when contacts merge, which marks the account
+# for a whole recompute (`usage_rebuild`). So equal counts mean the day counts exactly those
+# events, and the events after that time are exactly the ones it lacks. An event sent late
+# (before the day's last) makes the counts differ and the day is recomputed whole.
+_CHECK_DAYS = [
+    text("DROP TABLE IF EXISTS pg_temp.rollup_after"),
+    text(
+        f"""
+CREATE TEMPORARY TABLE rollup_after ON COMMIT DROP AS
+SELECT d.account_id, d.last_event_at AS after
+FROM usage_daily_account d
+WHERE d.org_id = CAST(:org_id AS uuid) AND d.account_id = ANY(CAST(:accounts AS uuid[]))
+  AND d.day = CAST(:first AS date) AND d.last_event_at IS NOT NULL
+  AND d.events = (
+      SELECT count(*) FROM usage_events ev
+      WHERE ev.org_id = CAST(:org_id AS uuid) AND ev.account_id = d.account_id
+        AND ev.contact_id IS NOT NULL
+        AND ev.occurred_at >= {_LO} AND ev.occurred_at <= d.last_event_at
+  )
+"""
+    ),
+]
+_CHECKED = text("SELECT account_id FROM rollup_after")
+
+# Then, for the accounts that passed: their new events, and for each contact with one, the
+# event before it (its last counted today, else its last before today) for the sessions.
+_NEW_EVENTS = [
+    text("DROP TABLE IF EXISTS pg_temp.rollup_new_events"),
+    text(
+        f"""
+CREATE TEMPORARY TABLE rollup_new_events ON COMMIT DROP AS
+SELECT ev.org_id, ev.account_id, ev.contact_id, ev.occurred_at, ev.session_id, ev.module,
+       ev.feature, false AS prior
+FROM rollup_after b
+JOIN usage_events ev ON ev.org_id = CAST(:org_id AS uuid) AND ev.account_id = b.account_id
+WHERE ev.contact_id IS NOT NULL AND ev.occurred_at > b.after AND ev.occurred_at < {_HI}
+"""
+    ),
+    text(
+        f"""
+INSERT INTO rollup_new_events
+SELECT CAST(:org_id AS uuid), seen.account_id, seen.contact_id, seen.last_at, latest.session_id,
+       NULL, NULL, true
+FROM (
+    SELECT d.account_id, d.contact_id, max(d.last_event_at) AS last_at
+    FROM (SELECT DISTINCT account_id, contact_id FROM rollup_new_events) n
+    JOIN usage_daily_contact d
+        ON d.org_id = CAST(:org_id AS uuid) AND d.account_id = n.account_id
+        AND d.contact_id = n.contact_id
+    WHERE d.day BETWEEN CAST(:first AS date) - 2 AND CAST(:first AS date)
+    GROUP BY d.account_id, d.contact_id
+) seen
+{_SESSION_OF_SEEN}
+WHERE seen.last_at >= {_LO} - interval '1 day'
+"""
+    ),
+    text("ANALYZE rollup_new_events"),
+]
+
+
+def _add(
+    table: str, rows: str, keys: list[str], added: list[str], merged: dict[str, str]
+) -> list[TextClause]:
+    """Add `rows` (the new events' counts) onto `table`'s rows, inserting the rows it lacks;
+    `merged` gives each other column's value from the stored one (t) and the new (EXCLUDED)."""
+    fresh = f"rollup_added_{table}"
+    columns = ", ".join(keys + added + list(merged))
+    updates = [f"{v} = t.{v} + EXCLUDED.{v}" for v in added]
+    updates += [f"{column} = {value}" for column, value in merged.items()]
+    return [
+        text(f"DROP TABLE IF EXISTS pg_temp.{fresh}"),
+        text(f"CREATE TEMPORARY TABLE {fresh} ON COMMIT DROP AS {rows}"),
+        text(
+            f"INSERT INTO {table} AS t (org_id, {columns}) "
+            f"SELECT CAST(:org_id AS uuid), {columns} FROM {fresh} n "
+            f"ORDER BY {', '.join(keys)} "
+            f"ON CONFLICT ON CONSTRAINT pk_{table} DO UPDATE SET {', '.join(updates)}"
+        ),
+    ]
+
+
+# A contact's first time on a feature today: no event of it on the feature before the day's
+# last counted one. A probe per contact and feature through the contacts' index (a contact's
+# day is narrower than its account's; as a plain NOT EXISTS the planner hashed the whole
+# organisation's day against the new events).
+_FEATURE_DAYS_ADDED = f"""
+WITH n AS (
+    SELECT account_id, contact_id, COALESCE(module, '') AS module, feature
+    FROM rollup_new_events
+    WHERE NOT prior AND feature IS NOT NULL
+),
+counted AS (
+    SELECT account_id, module, feature, count(*) AS events FROM n GROUP BY 1, 2, 3
+),
+firsts AS (
+    SELECT p.account_id, p.module, p.feature, count(*) AS active_contacts
+    FROM (SELECT DISTINCT account_id, contact_id, module, feature FROM n) p
+    JOIN rollup_after b ON b.account_id = p.account_id
+    LEFT JOIN LATERAL (
+        SELECT 1 AS used FROM usage_events o
+        WHERE o.org_id = CAST(:org_id AS uuid) AND o.contact_id = p.contact_id
+          AND o.occurred_at >= {_LO} AND o.occurred_at <= b.after
+          AND o.account_id IS NOT DISTINCT FROM p.account_id
+          AND o.feature = p.feature AND COALESCE(o.module, '') = p.module
+        LIMIT 1
+    ) before ON true
+    WHERE before.used IS NULL
+    GROUP BY 1, 2, 3
+)
+SELECT c.account_id, CAST(:first AS date) AS day, c.module, c.feature, c.events,
+       COALESCE(f.active_contacts, 0) AS active_contacts
+FROM counted c LEFT JOIN firsts f USING (account_id, module, feature)
+"""
+
+_ADD_NEW_EVENTS = [
+    *_NEW_EVENTS,
+    *_add(
+        "usage_daily_contact",
+        _CONTACT_DAYS.format(events="pg_temp.rollup_new_events", scope="", prior="ev.prior"),
+        ["account_id", "contact_id", "day"],
+        ["events", "sessions", "session_seconds"],
+        {
+            "first_event_at": "LEAST(t.first_event_at, EXCLUDED.first_event_at)",
+            "last_event_at": "GREATEST(t.last_event_at, EXCLUDED.last_event_at)",
+        },
+    ),
+    *_add(
+        "usage_daily_feature",
+        _FEATURE_DAYS_ADDED,
+        ["account_id", "day", "module", "feature"],
+        ["events", "active_contacts"],
+        {},
+    ),
+    # Its contacts' rows are whole again: the account's day is summed from them as always.
+    *_sync(*_ACCOUNT_SYNC_ARGS, scoped=True),
+]
+
+# The live chain's rollups and the organisation's rollup of the chain's days take turns: a
+# rollup computes its rows from what it reads, then writes them, and one writing between the
+# other's read and write would be overwritten with older counts (or have counts added twice).
+# Batches of the chain share the lock; the organisation's rollup of those days holds it alone.
+_DAYS_LOCK = "hashtextextended('usage-live-days:' || CAST(CAST(:org_id AS uuid) AS text), 0)"
+_LOCK_LIVE_DAYS = text(f"SELECT pg_advisory_xact_lock_shared({_DAYS_LOCK})")
+_LOCK_LIVE_DAYS_ALONE = text(f"SELECT pg_advisory_xact_lock({_DAYS_LOCK})")
+
 # The live chain's: contacts' first and last seen times move with their accounts' days (the
 # organisation's rollup no longer re-reads the chain's days; LEAST and GREATEST make a part of
 # a contact's days enough).
@@ -592,11 +758,16 @@ class UsageRepository:
 
     # Writes
 
-    async def _touching(self, statement: TextClause, params: dict[str, Any]) -> None:
+    async def _touching(
+        self, statement: TextClause, params: dict[str, Any], *, rebuild: bool = False
+    ) -> None:
         """Run a statement that lists the (account, day) pairs of the events it touched, and
-        mark those accounts changed for the live chain."""
+        mark those accounts changed for the live chain (`rebuild`: it moved their events
+        between contacts)."""
         rows = await self.session.execute(statement, params)
-        await changes.note_usage(self.session, self.org_id, [(a, d) for a, d in rows])
+        await changes.note_usage(
+            self.session, self.org_id, [(a, d) for a, d in rows], rebuild=rebuild
+        )
 
     async def insert_events(
         self, columns: dict[str, list[Any]], *, tz: str, live_from: date
@@ -632,7 +803,7 @@ class UsageRepository:
         params = self._params(previous=previous, external_id=external_id, tz=tz)
         if (await self.session.execute(_RENAME_CONTACT, params)).first() is None:
             merge_events, *merge_rest = _MERGE_CONTACTS
-            await self._touching(merge_events, params)
+            await self._touching(merge_events, params, rebuild=True)
             for statement in merge_rest:
                 await self.session.execute(statement, params)
         await self._touching(_ALIAS_UNLINKED_EVENTS, params)
@@ -690,6 +861,39 @@ class UsageRepository:
         )
         for statement in _SYNC_ACCOUNT_ROLLUPS:
             await self.session.execute(statement, params)
+
+    async def roll_up_accounts_today(
+        self,
+        accounts: Sequence[uuid.UUID],
+        today: date,
+        *,
+        rebuild: frozenset[uuid.UUID],
+        tz: str,
+        timeout_minutes: int,
+    ) -> int:
+        """Today's rollups of these accounts: of those whose day counts every event up to its
+        last one (and not in `rebuild`), only the events since are read and added; the others
+        are recomputed whole. Returns how many were added to."""
+        params = self._params(first=today, last=today, tz=tz, timeout=timeout_minutes)
+        checked = [a for a in accounts if a not in rebuild]
+        added: list[uuid.UUID] = []
+        if checked:
+            for statement in _CHECK_DAYS:
+                await self.session.execute(statement, {**params, "accounts": checked})
+            added = list(await self.session.scalars(_CHECKED))
+        if added:
+            for statement in _ADD_NEW_EVENTS:
+                await self.session.execute(statement, {**params, "accounts": added})
+        whole = sorted(set(accounts) - set(added))
+        if whole:
+            await self.roll_up_accounts(whole, today, today, tz=tz, timeout_minutes=timeout_minutes)
+        return len(added)
+
+    async def lock_live_days(self, *, alone: bool) -> None:
+        """Take turns between the live chain's rollups (`alone` False: they share) and the
+        organisation's rollup of the chain's days, until the transaction ends."""
+        lock = _LOCK_LIVE_DAYS_ALONE if alone else _LOCK_LIVE_DAYS
+        await self.session.execute(lock, self._params())
 
     async def mark_accounts_contacts_seen(
         self, accounts: Sequence[uuid.UUID], first: date, last: date

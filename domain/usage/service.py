@@ -514,10 +514,12 @@ async def plan_roll_up(
 
 
 async def roll_up_slice(session: AsyncSession, plan: RollupPlan, first: date, last: date) -> None:
-    """Recompute the sessions and daily rollups of the days first..last of the plan."""
-    await UsageRepository(session, plan.org_id).roll_up_days(
-        first, last, tz=plan.tz, timeout_minutes=plan.timeout_minutes
-    )
+    """Recompute the sessions and daily rollups of the days first..last of the plan (days
+    the live chain rolls up too: while its batches wait)."""
+    repo = UsageRepository(session, plan.org_id)
+    if last >= clock.today_in(plan.tz, clock.now()) - timedelta(days=LIVE_ROLLUP_DAYS):
+        await repo.lock_live_days(alone=True)
+    await repo.roll_up_days(first, last, tz=plan.tz, timeout_minutes=plan.timeout_minutes)
 
 
 async def finish_roll_up(session: AsyncSession, plan: RollupPlan) -> None:
@@ -571,16 +573,29 @@ def live_days(usage_from: dict[uuid.UUID, date], today: date) -> list[tuple[date
 
 
 async def roll_up_accounts(
-    session: AsyncSession, org_id: uuid.UUID, usage_from: dict[uuid.UUID, date], today: date
+    session: AsyncSession,
+    org_id: uuid.UUID,
+    usage_from: dict[uuid.UUID, date],
+    today: date,
+    *,
+    rebuild: frozenset[uuid.UUID] = frozenset(),
 ) -> int:
-    """The live chain's rollup of the `live_days` of these accounts. Returns how many."""
+    """The live chain's rollup of the `live_days` of these accounts: those changed today
+    only from the events added since their day's last (`rebuild`: recomputed whole).
+    Returns how many."""
     repo = UsageRepository(session, org_id)
     org = await repo.organisation()
     timeout = min(max(org.session_timeout_minutes, 1), MAX_TIMEOUT_MINUTES)
+    await repo.lock_live_days(alone=False)
     for first, account_ids in live_days(usage_from, today):
-        await repo.roll_up_accounts(
-            account_ids, first, today, tz=org.time_zone, timeout_minutes=timeout
-        )
+        if first == today:
+            await repo.roll_up_accounts_today(
+                account_ids, today, rebuild=rebuild, tz=org.time_zone, timeout_minutes=timeout
+            )
+        else:
+            await repo.roll_up_accounts(
+                account_ids, first, today, tz=org.time_zone, timeout_minutes=timeout
+            )
     return len(usage_from)
 
 

@@ -35,6 +35,7 @@ from domain.metrics.models import AccountMetricValues
 from domain.orgs.models import Organisation
 from domain.usage import service as usage
 from domain.usage.models import Contact, UsagePendingDay
+from domain.usage.repository import UsageRepository
 from domain.users.actor import Actor
 from domain.users.permissions import Permission
 from tests.factories import create_account, create_api_key, create_org
@@ -522,6 +523,138 @@ async def test_the_live_result_equals_the_full_recompute_on_random_data(
     await metric_jobs.refresh_org(job_ctx, str(org.id))
 
     assert await _figures(session, org) == live
+
+
+_ROLLUPS = {
+    table: text(f"SELECT * FROM {table} WHERE org_id = :org_id ORDER BY 1, 2, 3, 4")
+    for table in ("usage_daily_contact", "usage_daily_feature", "usage_daily_account")
+}
+
+
+async def _rollups(session: AsyncSession, org: Organisation) -> dict[str, list[tuple[Any, ...]]]:
+    return {
+        table: [tuple(r) for r in await session.execute(query, {"org_id": org.id})]
+        for table, query in _ROLLUPS.items()
+    }
+
+
+def _today_at(org: Organisation, fraction: float) -> datetime:
+    """A time of the organisation's today so far (0: its midnight, 1: now)."""
+    now = clock.now()
+    start = datetime.combine(
+        clock.today_in(org.time_zone, now), time(), tzinfo=ZoneInfo(org.time_zone)
+    )
+    return start + (now - start) * fraction
+
+
+async def test_todays_new_events_added_to_the_day_equal_the_full_rollup_on_random_data(
+    client: AsyncClient,
+    session: AsyncSession,
+    org: Organisation,
+    job_ctx: dict[str, Any],
+    statements: list[str],
+) -> None:
+    """Run after run, the events of today arrive (most in order, some late, some in a session
+    the integrator names, some on another account of their contact) and the chain adds the
+    new ones to each account's day, or recomputes a day a late event reached: after every
+    run, every row equals the full rollup's."""
+    rng = random.Random(20261206)
+    accounts = [f"acc-{i}" for i in range(8)]
+    for external_id in accounts:
+        await create_account(session, org, external_id=external_id)
+    _, key = await create_api_key(session, org, ApiScope.INGEST)
+    await session.commit()
+    contacts = [(f"user-{i}", rng.choice(accounts)) for i in range(20)]
+    await _contacts(client, key, contacts)
+    rounds = 6
+    for r in range(rounds):
+        events = []
+        for _ in range(rng.randint(20, 60)):
+            contact, account = rng.choice(contacts)
+            late = rng.random() < 0.1
+            fraction = rng.uniform(0, (r + 1) / rounds if late else 1 / rounds) + (
+                0 if late else r / rounds
+            )
+            events.append(
+                {
+                    **_event(
+                        rng.choice([account, account, rng.choice(accounts)]),
+                        contact,
+                        _today_at(org, fraction),
+                    ),
+                    "feature": rng.choice(["reports", "alerts", None]),
+                    "module": rng.choice(["analytics", None]),
+                    "session_id": rng.choice([None, None, "s-1", "s-2"]),
+                }
+            )
+        response = await client.post("/api/v1/events/batch", headers=key, json={"items": events})
+        assert response.status_code == 200 and response.json()["rejected"] == 0, response.text
+        await live_jobs.run(job_ctx, str(org.id))
+        live = await _rollups(session, org)
+
+        await usage.roll_up(session, org.id, days=[clock.today_in(org.time_zone, clock.now())])
+        assert await _rollups(session, org) == live, f"after run {r + 1}"
+
+    # The runs after the first added to days rather than recomputing them all.
+    assert sum("INSERT INTO usage_daily_contact AS t" in s for s in statements) >= rounds - 2
+
+
+async def test_a_day_is_added_to_only_while_it_counts_every_event_up_to_its_last(
+    client: AsyncClient, session: AsyncSession, org: Organisation, job_ctx: dict[str, Any]
+) -> None:
+    """A day whose counts agree with its events gets only the new events added: a row made
+    wrong in a way its event count does not show stays wrong. An event sent late (before the
+    day's last) or contacts merged make it recompute the day whole, which mends it."""
+    await create_account(session, org, external_id="acme")
+    _, key = await create_api_key(session, org, ApiScope.INGEST)
+    await session.commit()
+    await _contacts(client, key, [("ada", "acme"), ("bob", "acme")])
+
+    async def send(contact: str, fraction: float) -> None:
+        # A session each: the counts do not depend on the time of day the test runs at.
+        items = [
+            {**_event("acme", contact, _today_at(org, fraction)), "session_id": uuid.uuid4().hex}
+        ]
+        response = await client.post("/api/v1/events/batch", headers=key, json={"items": items})
+        assert response.status_code == 200 and response.json()["rejected"] == 0, response.text
+        await live_jobs.run(job_ctx, str(org.id))
+
+    contact_days = text(
+        "SELECT c.external_id, d.events, d.sessions FROM usage_daily_contact d "
+        "JOIN contacts c ON c.id = d.contact_id WHERE d.org_id = :org_id ORDER BY 1"
+    )
+
+    async def days() -> list[tuple[Any, ...]]:
+        return [tuple(r) for r in await session.execute(contact_days, {"org_id": org.id})]
+
+    async def spoil() -> None:
+        await session.execute(
+            text("UPDATE usage_daily_contact SET sessions = sessions + 100 WHERE org_id = :o"),
+            {"o": org.id},
+        )
+        await session.commit()
+
+    await send("ada", 0.2)
+    await send("bob", 0.5)
+    assert await days() == [("ada", 1, 1), ("bob", 1, 1)]
+
+    await spoil()
+    await send("ada", 0.9)
+    assert await days() == [("ada", 2, 102), ("bob", 1, 101)]
+
+    # Before the day's last event: the day is recomputed.
+    await send("bob", 0.4)
+    assert await days() == [("ada", 2, 2), ("bob", 2, 2)]
+
+    # The merge keeps the day's event count; its mark says to recompute the day.
+    await spoil()
+    await UsageRepository(session, org.id).alias_contact("bob", "ada", tz=org.time_zone)
+    await session.commit()
+    await live_jobs.run(job_ctx, str(org.id))
+    assert await days() == [("ada", 4, 4)]
+    live = await _rollups(session, org)
+    await usage.roll_up(session, org.id, days=[clock.today_in(org.time_zone, clock.now())])
+    assert await _rollups(session, org) == live
 
 
 async def test_sessions_continue_from_the_day_before_as_in_the_full_rollup(
