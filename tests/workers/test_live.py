@@ -452,6 +452,51 @@ async def test_clearing_a_batch_waits_for_a_writer_instead_of_deadlocking_with_i
     assert left == 0
 
 
+async def test_the_organisations_rollup_of_the_chains_days_and_a_batch_take_turns(
+    engine: AsyncEngine, redis: Redis, settings: Settings, committed_org: uuid.UUID
+) -> None:
+    """While a slice of the organisation's rollup of today is uncommitted, a batch of the
+    chain waits for it (each computes rows from what it read, then writes them); a slice of
+    days older than the chain's does not hold it back."""
+    sessionmaker = create_sessionmaker(engine)
+    actor = Actor(org_id=committed_org, user_id=None, permissions=frozenset(Permission))
+    async with sessionmaker() as session:
+        org = await session.get_one(Organisation, committed_org)
+        await create_account(session, org, external_id="acme")
+        contacts = {"items": [{"external_id": "ada", "account_external_ids": ["acme"]}]}
+        await usage.upsert_contact_batch(session, actor, json.dumps(contacts).encode())
+        items = [_event("acme", "ada", _today_at(org, 0.5))]
+        await usage.ingest_event_batch(session, actor, json.dumps({"items": items}).encode())
+        await session.commit()
+    today = clock.today_in(org.time_zone, clock.now())
+    ctx = {"sessionmaker": sessionmaker, "redis": redis, "settings": settings}
+
+    async with sessionmaker() as rollup:
+        plan = await usage.plan_roll_up(rollup, committed_org, days=[today])
+        old = today - timedelta(days=usage.LIVE_ROLLUP_DAYS + 5)
+        await usage.roll_up_slice(rollup, plan, old, old)
+        assert await asyncio.wait_for(live_jobs.run(ctx, str(committed_org)), 10) == 1
+        await rollup.rollback()
+
+        async with sessionmaker() as session:
+            await usage.ingest_event_batch(
+                session, actor, json.dumps({"items": [_event("acme", "ada", clock.now())]}).encode()
+            )
+            await session.commit()
+        await usage.roll_up_slice(rollup, plan, today, today)
+        batch = asyncio.create_task(live_jobs.run(ctx, str(committed_org)))
+        await asyncio.sleep(1)
+        assert not batch.done()
+        await rollup.commit()
+        assert await asyncio.wait_for(batch, 10) == 1
+
+    async with sessionmaker() as session:
+        events = await session.scalar(
+            select(AccountMetricValues.events_7d).where(AccountMetricValues.org_id == committed_org)
+        )
+    assert events == 2
+
+
 async def test_the_live_result_equals_the_full_recompute_on_random_data(
     client: AsyncClient, session: AsyncSession, org: Organisation, job_ctx: dict[str, Any]
 ) -> None:
