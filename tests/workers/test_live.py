@@ -600,9 +600,10 @@ async def test_todays_new_events_added_to_the_day_equal_the_full_rollup_on_rando
     statements: list[str],
 ) -> None:
     """Run after run, the events of today arrive (most in order, some late, some in a session
-    the integrator names, some on another account of their contact) and the chain adds the
-    new ones to each account's day, or recomputes a day a late event reached: after every
-    run, every row equals the full rollup's."""
+    the integrator names, some on another account of their contact, some on a feature or
+    module whose name needs quoting) and the chain adds the new ones to each account's day,
+    or recomputes a day a late event reached: after every run, every row equals the full
+    rollup's."""
     rng = random.Random(20261206)
     accounts = [f"acc-{i}" for i in range(8)]
     for external_id in accounts:
@@ -627,8 +628,8 @@ async def test_todays_new_events_added_to_the_day_equal_the_full_rollup_on_rando
                         contact,
                         _today_at(org, fraction),
                     ),
-                    "feature": rng.choice(["reports", "alerts", None]),
-                    "module": rng.choice(["analytics", None]),
+                    "feature": rng.choice(["reports", "alerts", None, 'export, "csv" (beta)']),
+                    "module": rng.choice(["analytics", None, "a,b"]),
                     "session_id": rng.choice([None, None, "s-1", "s-2"]),
                 }
             )
