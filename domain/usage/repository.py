@@ -885,10 +885,10 @@ class UsageRepository:
         rebuild: frozenset[uuid.UUID],
         tz: str,
         timeout_minutes: int,
-    ) -> int:
+    ) -> None:
         """Today's rollups of these accounts: of those whose day counts every event up to its
         last one (and not in `rebuild`), only the events since are read and added; the others
-        are recomputed whole. Returns how many were added to."""
+        are recomputed whole."""
         params = self._params(first=today, last=today, tz=tz, timeout=timeout_minutes)
         checked = [a for a in accounts if a not in rebuild]
         added: list[uuid.UUID] = []
@@ -902,7 +902,6 @@ class UsageRepository:
         whole = sorted(set(accounts) - set(added))
         if whole:
             await self.roll_up_accounts(whole, today, today, tz=tz, timeout_minutes=timeout_minutes)
-        return len(added)
 
     async def lock_live_days(self, *, alone: bool) -> None:
         """Take turns between the live chain's rollups (`alone` False: they share) and the
