@@ -150,9 +150,9 @@ async def search_interactions(
     limit: Limit = 50,
     offset: Offset = 0,
 ) -> SearchPage:
-    """Search the interactions and notes of every account the caller may see, best match first
-    (newest first without `q`), among the newest 1,000 matches of each; each result carries a
-    highlighted snippet."""
+    """Search the interactions and notes of every account the caller may see. With `q`, every
+    match is ranked, best first; without it, the newest 1,000 interactions and the newest 1,000
+    notes are listed, newest first. Each result carries a highlighted snippet."""
     paged = await interactions.search_interactions(
         session,
         actor,

@@ -2254,9 +2254,9 @@ export interface paths {
         };
         /**
          * Search Interactions
-         * @description Search the interactions and notes of every account the caller may see, best match first
-         *     (newest first without `q`), among the newest 1,000 matches of each; each result carries a
-         *     highlighted snippet.
+         * @description Search the interactions and notes of every account the caller may see. With `q`, every
+         *     match is ranked, best first; without it, the newest 1,000 interactions and the newest 1,000
+         *     notes are listed, newest first. Each result carries a highlighted snippet.
          */
         get: operations["searchInteractions"];
         put?: never;
