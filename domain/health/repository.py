@@ -204,14 +204,15 @@ class HealthRepository:
 
     async def ensure_default(self, name: str, components: list[dict[str, Any]]) -> None:
         """The default model with `components` as its first version, unless it exists (a
-        concurrent first call makes it once: the unique index decides). One statement, so the
+        concurrent first call makes it once: the unique indexes decide). One statement, so the
         model never exists without its version, also when a read runs it in autocommit."""
         made = (
             pg_insert(HealthModel)
             .values(id=uuid.uuid4(), org_id=self.org_id, name=name, live_version=1)
-            .on_conflict_do_nothing(
-                index_elements=[HealthModel.org_id], index_where=HealthModel.filter.is_(None)
-            )
+            # Whichever unique index a concurrent first call meets first (the default's or the
+            # name's): with the default's alone as the arbiter, one call in ten of two at once
+            # failed on the name's.
+            .on_conflict_do_nothing()
             .returning(HealthModel.id)
             .cte("made")
         )
