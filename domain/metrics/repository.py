@@ -3,6 +3,7 @@ snapshotting are set-based: one statement per metric group for the whole organis
 
 import uuid
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
@@ -46,83 +47,84 @@ RANK_HISTORY_DAYS = TREND_WINDOW_DAYS + 5
 _PAIRS_PER_OBJECT = 40
 
 
-def _upsert(columns: list[str], source: str) -> str:
-    """INSERT one row per live account of the organisation from `source` (which selects
-    `account_id` and `columns` for the accounts joined as `a`), updating only the rows
-    whose values changed, so a repeated refresh writes nothing."""
+@dataclass(frozen=True)
+class _Group:
+    """Metrics computed together: their columns of `account_metric_values`, their values (SQL
+    over the accounts `a` and `joins`), and the CTEs `joins` read, if any."""
+
+    columns: tuple[str, ...]
+    values: str
+    joins: str
+    ctes: str = ""
+
+
+def _upsert(groups: Sequence[_Group], *, scoped: bool) -> str:
+    """INSERT one row per live account of the organisation (or of :accounts when `scoped`) with
+    the values of `groups`, updating only the rows whose values changed, so a repeated refresh
+    writes nothing."""
+    columns = [c for g in groups for c in g.columns]
     names = ", ".join(columns)
     sets = ", ".join(f"{c} = EXCLUDED.{c}" for c in columns)
     current = ", ".join(f"account_metric_values.{c}" for c in columns)
     excluded = ", ".join(f"EXCLUDED.{c}" for c in columns)
-    return f"""
+    ctes = ",\n".join(g.ctes for g in groups if g.ctes)
+    scope = " AND a.id = ANY(CAST(:accounts AS uuid[]))" if scoped else ""
+    return f"""{f"WITH {ctes}" if ctes else ""}
 INSERT INTO account_metric_values (account_id, org_id, {names}, updated_at)
-{source}
+SELECT a.id, a.org_id, {", ".join(g.values for g in groups)}, CAST(:now AS timestamptz)
+FROM accounts a {" ".join(g.joins for g in groups)}
+WHERE a.org_id = :org_id AND a.deleted_at IS NULL{scope}
 ON CONFLICT (account_id) DO UPDATE SET {sets}, updated_at = EXCLUDED.updated_at
 WHERE ({current}) IS DISTINCT FROM ({excluded})
 """
 
 
-_LIVE = "FROM accounts a {joins} WHERE a.org_id = :org_id AND a.deleted_at IS NULL{scope}"
-# The live chain refreshes some accounts only: each group's reads and writes are of :accounts.
+# The live chain refreshes some accounts only: each group's reads are of :accounts.
 _SCOPE = " AND {alias}account_id = ANY(CAST(:accounts AS uuid[]))"
 
 
-def _refresh_groups(*, scoped: bool) -> dict[str, str]:
-    """Metric groups: each one statement over every live account of the organisation (or of
-    :accounts when `scoped`)."""
-
-    def live(joins: str) -> str:
-        return _LIVE.format(
-            joins=joins, scope=" AND a.id = ANY(CAST(:accounts AS uuid[]))" if scoped else ""
-        )
+def _groups(*, scoped: bool) -> dict[str, _Group]:
+    """Metric groups, each read from its own sources for every live account of the
+    organisation (or of :accounts when `scoped`)."""
 
     def only(alias: str = "") -> str:
         return _SCOPE.format(alias=alias) if scoped else ""
 
     return {
-        "revenue": _upsert(
-            ["mrr", "arr"],
-            "SELECT a.id, a.org_id, m.mrr, m.arr, CAST(:now AS timestamptz) "
-            + live("LEFT JOIN account_mrr m ON m.account_id = a.id"),
+        "revenue": _Group(
+            ("mrr", "arr"), "m.mrr, m.arr", "LEFT JOIN account_mrr m ON m.account_id = a.id"
         ),
-        "interactions": _upsert(
-            ["last_interaction_on"],
-            "SELECT a.id, a.org_id, CAST(i.latest AT TIME ZONE :tz AS date), "
-            "CAST(:now AS timestamptz) "
-            + live(
-                f"""LEFT JOIN (
+        "interactions": _Group(
+            ("last_interaction_on",),
+            "CAST(i.latest AT TIME ZONE :tz AS date)",
+            f"""LEFT JOIN (
                 SELECT account_id, max(occurred_at) AS latest FROM interactions
                 WHERE org_id = :org_id AND occurred_at <= :now{only()} GROUP BY account_id
-            ) i ON i.account_id = a.id"""
-            ),
+            ) i ON i.account_id = a.id""",
         ),
-        "tickets": _upsert(
-            ["open_tickets"],
-            "SELECT a.id, a.org_id, coalesce(t.n, 0), CAST(:now AS timestamptz) "
-            + live(
-                f"""LEFT JOIN (
+        "tickets": _Group(
+            ("open_tickets",),
+            "coalesce(t.n, 0)",
+            f"""LEFT JOIN (
                 SELECT account_id, count(*) AS n FROM tickets
                 WHERE org_id = :org_id AND status <> ALL(CAST(:closed_statuses AS text[])){only()}
                 GROUP BY account_id
-            ) t ON t.account_id = a.id"""
-            ),
+            ) t ON t.account_id = a.id""",
         ),
         # From the daily rollups (a missing day is no usage), never the raw events.
-        "usage": _upsert(
-            [
+        "usage": _Group(
+            (
                 "active_users_7d",
                 "active_users_30d",
                 "events_7d",
                 "events_30d",
                 "sessions_30d",
                 "session_seconds_30d",
-            ],
-            """SELECT a.id, a.org_id, coalesce(c.users_7d, 0), coalesce(c.users_30d, 0),
+            ),
+            """coalesce(c.users_7d, 0), coalesce(c.users_30d, 0),
                coalesce(u.events_7d, 0), coalesce(u.events_30d, 0),
-               coalesce(u.sessions_30d, 0), coalesce(u.seconds_30d, 0),
-               CAST(:now AS timestamptz) """
-            + live(
-                f"""LEFT JOIN (
+               coalesce(u.sessions_30d, 0), coalesce(u.seconds_30d, 0)""",
+            f"""LEFT JOIN (
                 SELECT account_id,
                        sum(events) FILTER (WHERE day > :day_7) AS events_7d,
                        sum(events) AS events_30d,
@@ -139,31 +141,27 @@ def _refresh_groups(*, scoped: bool) -> dict[str, str]:
                 FROM usage_daily_contact
                 WHERE org_id = :org_id AND day > :day_30 AND day <= :today{only()}
                 GROUP BY account_id
-            ) c ON c.account_id = a.id"""
-            ),
+            ) c ON c.account_id = a.id""",
         ),
         # Adoption is against every feature the organisation's accounts used: counted here by
         # the full refresh, and passed in (:org_features, counted once per live run) when
         # only some accounts are refreshed, as reading the whole organisation's 30 days for
         # each batch would cost seconds at scale.
-        "features": f"""
-WITH used AS (
+        "features": _Group(
+            ("features_used_30d", "feature_adoption"),
+            """coalesce(p.n, 0),
+               CASE WHEN o.n > 0 THEN round(100.0 * coalesce(p.n, 0) / o.n, 2) END""",
+            "LEFT JOIN per_account p ON p.account_id = a.id CROSS JOIN org_wide o",
+            ctes=f"""used AS (
     SELECT DISTINCT account_id, module, feature FROM usage_daily_feature
     WHERE org_id = :org_id AND day > :day_30 AND day <= :today{only()}
 ),
 per_account AS (SELECT account_id, count(*) AS n FROM used GROUP BY account_id),
 org_wide AS ({
-            "SELECT CAST(:org_features AS bigint) AS n"
-            if scoped
-            else "SELECT count(*) AS n FROM (SELECT DISTINCT module, feature FROM used) f"
-        })
-"""
-        + _upsert(
-            ["features_used_30d", "feature_adoption"],
-            """SELECT a.id, a.org_id, coalesce(p.n, 0),
-               CASE WHEN o.n > 0 THEN round(100.0 * coalesce(p.n, 0) / o.n, 2) END,
-               CAST(:now AS timestamptz) """
-            + live("LEFT JOIN per_account p ON p.account_id = a.id CROSS JOIN org_wide o"),
+                "SELECT CAST(:org_features AS bigint) AS n"
+                if scoped
+                else "SELECT count(*) AS n FROM (SELECT DISTINCT module, feature FROM used) f"
+            })""",
         ),
     }
 
@@ -178,8 +176,11 @@ SELECT count(*) FROM (
 )
 
 
-REFRESH_GROUPS = _refresh_groups(scoped=False)
-_ACCOUNT_REFRESH_GROUPS = _refresh_groups(scoped=True)
+# The full refresh: one statement a group, each counting the rows it changed.
+REFRESH_GROUPS = {name: _upsert([g], scoped=False) for name, g in _groups(scoped=False).items()}
+# The live chain's: every group in one statement, so an account's row gets one new version a
+# batch however many of its groups changed.
+_ACCOUNT_REFRESH = _upsert(list(_groups(scoped=True).values()), scoped=True)
 
 # Percentile rank of 30-day session time among the active (time > 0):
 # 100 * (n_below + 0.5 * n_equal) / n_active; inactive → 0. Needs the usage group first.
@@ -208,20 +209,23 @@ WHERE account_activity_ranks.rank IS DISTINCT FROM EXCLUDED.rank
 # window's days (rank points per day; `domain.metrics.trend` is its definition), NULL with
 # fewer than two. One pass over the window's history (30 narrow rows per account, read by
 # the (org_id, day) index) hashed by account; the day offset keeps the regression's x small.
-_ACCOUNT_TRENDS = """
-WITH history AS (
+_ACCOUNT_TRENDS = _upsert(
+    [
+        _Group(
+            ("activity_rank", "activity_rank_trend"),
+            "coalesce(h.rank, 0), round(CAST(h.slope AS numeric), 2)",
+            "LEFT JOIN history h ON h.account_id = a.id",
+            ctes="""history AS (
     SELECT account_id,
            max(rank) FILTER (WHERE day = :today) AS rank,
            regr_slope(CAST(rank AS float8), CAST(day - CAST(:today AS date) AS float8)) AS slope
     FROM account_activity_ranks
     WHERE org_id = :org_id AND day > :window_start AND day <= :today
     GROUP BY account_id
-)
-""" + _upsert(
-    ["activity_rank", "activity_rank_trend"],
-    """SELECT a.id, a.org_id, coalesce(h.rank, 0), round(CAST(h.slope AS numeric), 2),
-           CAST(:now AS timestamptz) """
-    + _LIVE.format(joins="LEFT JOIN history h ON h.account_id = a.id", scope=""),
+)""",
+        )
+    ],
+    scoped=False,
 )
 
 _RANK_CONTACTS = """
@@ -323,9 +327,8 @@ class MetricsRepository:
         params = {"org_id": self.org_id, "today": today, "day_30": today - timedelta(days=30)}
         return int(await self.session.scalar(_ORGANISATION_FEATURES, params) or 0)
 
-    async def refresh_accounts_group(
+    async def refresh_accounts(
         self,
-        group: str,
         accounts: Sequence[uuid.UUID],
         *,
         today: date,
@@ -334,7 +337,7 @@ class MetricsRepository:
         org_features: int,
     ) -> int:
         result = await self.session.execute(
-            text(_ACCOUNT_REFRESH_GROUPS[group]),
+            text(_ACCOUNT_REFRESH),
             {
                 **self._params(today=today, now=now, tz=tz),
                 "accounts": list(accounts),

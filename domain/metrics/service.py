@@ -322,10 +322,9 @@ async def refresh_accounts(
     repo = MetricsRepository(session, org_id)
     org = await repo.organisation()
     today = clock.today_in(org.time_zone, now)
-    for group in REFRESH_GROUPS:
-        await repo.refresh_accounts_group(
-            group, account_ids, today=today, now=now, tz=org.time_zone, org_features=org_features
-        )
+    await repo.refresh_accounts(
+        account_ids, today=today, now=now, tz=org.time_zone, org_features=org_features
+    )
     return len(account_ids)
 
 
