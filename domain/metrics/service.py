@@ -316,9 +316,9 @@ async def refresh_accounts(
     now: datetime,
     org_features: int,
 ) -> int:
-    """The live chain's refresh: every metric group for these accounts only, as the full
-    refresh computes them (ranks, relative to the whole organisation, stay with it), feature
-    adoption against `org_features` (see `organisation_features`)."""
+    """The live chain's refresh: every metric group for these accounts only, in one statement,
+    as the full refresh computes them (ranks, relative to the whole organisation, stay with
+    it), feature adoption against `org_features` (see `organisation_features`)."""
     repo = MetricsRepository(session, org_id)
     org = await repo.organisation()
     today = clock.today_in(org.time_zone, now)
