@@ -202,7 +202,7 @@ async def export_accounts(data: AccountExport, actor: ApiActor, session: Session
 @router.get("/{account_id}", response_model=AccountRead, responses=problem(401, 404, 422))
 async def get_account(account_id: uuid.UUID, actor: ApiActor, session: Session) -> AccountRead:
     """One account."""
-    return AccountRead.model_validate(await accounts.get_account(session, actor, account_id))
+    return AccountRead.model_validate(await accounts.read_account(session, actor, account_id))
 
 
 @router.patch(

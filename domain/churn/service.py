@@ -279,7 +279,7 @@ async def drivers(
     session: AsyncSession, actor: Actor, account_id: uuid.UUID, *, limit: int = 5
 ) -> ChurnDriversRead:
     """The account's churn probability and the features that contribute most to it."""
-    await accounts.get_account(session, actor, account_id)
+    await accounts.check_visible(session, actor, account_id)
     repo = ChurnRepository(session, actor.org_id)
     live = next((m for m in await repo.models(limit=HISTORY_RUNS) if m.refused is None), None)
     scorer = metrics.churn_scorer(live)

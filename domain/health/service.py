@@ -716,7 +716,7 @@ async def account_health(
     """The account's score as stored and how it was made: each component's metrics (value and
     score), its share of the weights, the points it adds and could add at 100. None before the
     account was first scored."""
-    await visible.get_account(session, actor, account_id)
+    await visible.check_visible(session, actor, account_id)
     repo = HealthRepository(session, actor.org_id)
     stored = await repo.account_health(account_id)
     if stored is None:
@@ -803,7 +803,7 @@ async def account_history(
 ) -> AccountHealthHistoryRead:
     """An account's daily live scores (the last 90 days unless a range is given), with the
     band edges to draw them against."""
-    await visible.get_account(session, actor, account_id)
+    await visible.check_visible(session, actor, account_id)
     since, until = await _period(session, actor, since, until)
     repo = HealthRepository(session, actor.org_id)
     edges = await bands(session, actor)

@@ -6,6 +6,7 @@ from typing import Any
 from sqlalchemy import (
     ARRAY,
     TIMESTAMP,
+    Integer,
     Row,
     Select,
     Text,
@@ -181,6 +182,8 @@ class InteractionRepository:
         )
         return set(rows)
 
+    _searches = CompiledByShape()
+
     async def search(
         self,
         *,
@@ -194,29 +197,85 @@ class InteractionRepository:
         offset: int,
         visible_ids: list[uuid.UUID] | None = None,
         deleted_ids: list[uuid.UUID] | None = None,
-    ) -> tuple[list[Row[Any]], int]:
+    ) -> tuple[list[dict[str, Any]], int]:
         """Interactions and notes in one ranked list; notes count as type `note`.
         `visible_ids`, when given, are the visible accounts as a list (see
         `VisibleAccounts.visible_id_list`); `deleted_ids`, the organisation's deleted accounts
         for a caller who sees all the others (`VisibleAccounts.deleted_id_list`): the same
-        scope either way, a faster plan."""
-        query = func.websearch_to_tsquery("english", q) if q else None
+        scope either way, a faster plan. With either, the statement is compiled once per
+        shape (building it was a third of the search's CPU in the API)."""
+        scope = (
+            "visible" if visible_ids is not None else "deleted" if deleted_ids is not None else None
+        )
+        shape = (
+            scope, q is not None, type is None, type == InteractionType.NOTE,
+            *(v is not None for v in (account_id, author_id, since, until)),
+        )  # fmt: skip
+        values = {
+            "org_id": self.org_id,
+            "q": q,
+            "type": type.value if type else None,
+            "visible_ids": visible_ids,
+            "deleted_ids": deleted_ids,
+            "account_id": account_id,
+            "author_id": author_id,
+            "since": since,
+            "until": until,
+            "limit": limit,
+            "offset": offset,
+            "candidates": SEARCH_CANDIDATES,
+        }
+
+        def build(counted: bool) -> Callable[[], Select[Any]]:
+            return lambda: self._search_statement(
+                scope, q is not None, type, counted=counted,
+                **{k: values[k] is not None for k in ("account_id", "author_id", "since", "until")},
+            )  # fmt: skip
+
+        found = await self._run_search(shape, build(False), values)
+        if found or offset == 0:
+            return found, found[0]["total"] if found else 0
+        # A page past the end has no row to carry the total.
+        counted = await self._run_search((*shape, "count"), build(True), values)
+        return found, counted[0]["total"]
+
+    async def _run_search(
+        self, shape: tuple[Any, ...], build: Callable[[], Select[Any]], values: dict[str, Any]
+    ) -> list[dict[str, Any]]:
+        if shape[0] is not None:
+            await self.session.flush()
+            return await self._searches.run(self.session, shape, build, values)
+        # Scoped by a subquery that carries the actor's ids: not compiled for later runs.
+        rows = await self.session.execute(build(), values)
+        return [dict(row._mapping) for row in rows]
+
+    def _search_statement(
+        self,
+        scope: str | None,
+        has_words: bool,
+        type: InteractionType | None,
+        *,
+        counted: bool,
+        account_id: bool,
+        author_id: bool,
+        since: bool,
+        until: bool,
+    ) -> Select[Any]:
+        """The search's statement for one shape, every value a named parameter: `scope`
+        `visible` (`visible_ids`), `deleted` (`deleted_ids`) or None (the repository's
+        visible subquery); `counted`, the count of all matches instead of a page."""
+        query = func.websearch_to_tsquery("english", bindparam("q", type_=Text))
         # One parameter for both branches: an id list is sent to the server once.
-        visible = (
-            None
-            if visible_ids is None
-            else bindparam("visible_ids", visible_ids, type_=ARRAY(Uuid))
-        )
-        deleted = (
-            None
-            if deleted_ids is None
-            else bindparam("deleted_ids", deleted_ids, type_=ARRAY(Uuid))
-        )
+        if scope == "visible":
+            visible = bindparam("visible_ids", type_=ARRAY(Uuid))
+        elif scope == "deleted":
+            deleted = bindparam("deleted_ids", type_=ARRAY(Uuid))
+        org_id = bindparam("org_id", type_=Uuid)
 
         def scoped(account_id: Any) -> Any:
-            if visible is not None:
+            if scope == "visible":
                 return account_id == any_(visible)
-            if deleted is not None:
+            if scope == "deleted":
                 # Not a join with every live account: hashing 100k of them cost more than
                 # ranking a rare word's matches.
                 return account_id != all_(deleted)
@@ -232,45 +291,45 @@ class InteractionRepository:
                 type_.label("type"),
                 occurred_at.label("occurred_at"),
                 model.author_id.label("author_id"),
-                (func.ts_rank(model.search, query) if query is not None else literal(0.0)).label(
-                    "rank"
-                ),
-            ).where(model.org_id == self.org_id, scoped(model.account_id))
+                (func.ts_rank(model.search, query) if has_words else literal(0.0)).label("rank"),
+            ).where(model.org_id == org_id, scoped(model.account_id))
             if account_id:
-                stmt = stmt.where(model.account_id == account_id)
+                stmt = stmt.where(model.account_id == bindparam("account_id", type_=Uuid))
             if author_id:
-                stmt = stmt.where(model.author_id == author_id)
+                stmt = stmt.where(model.author_id == bindparam("author_id", type_=Uuid))
             if since:
-                stmt = stmt.where(occurred_at >= since)
+                stmt = stmt.where(occurred_at >= bindparam("since", type_=TIMESTAMP(timezone=True)))
             if until:
-                stmt = stmt.where(occurred_at < until)
-            if query is not None:
+                stmt = stmt.where(occurred_at < bindparam("until", type_=TIMESTAMP(timezone=True)))
+            if has_words:
                 # Every match is ranked and counted, so the best can be years old: the text
                 # index and a CSM's visible accounts intersect as bitmaps first.
                 return stmt.where(model.search.bool_op("@@")(query))
             # Without words the list is newest first: it reads the newest rows of the date
             # index, and the count stops at the cap instead of reading all of history.
-            return stmt.order_by(occurred_at.desc()).limit(SEARCH_CANDIDATES)
+            return stmt.order_by(occurred_at.desc()).limit(bindparam("candidates", type_=Integer))
 
         interactions = branch("interaction", Interaction, Interaction.type, Interaction.occurred_at)
         if type:
-            interactions = interactions.where(Interaction.type == type)
+            interactions = interactions.where(Interaction.type == bindparam("type", type_=Text))
         branches = [interactions]
         if type in (None, InteractionType.NOTE):
             note_type = literal(InteractionType.NOTE.value, Text)
             branches.append(branch("note", Note, note_type, Note.created_at))
         results = union_all(*branches).subquery("results")
+        if counted:
+            return select(func.count().label("total")).select_from(results)
 
         def ordered(rows: Any) -> list[Any]:
             order = [rows.c.occurred_at.desc(), rows.c.id]
-            return [rows.c.rank.desc(), *order] if query is not None else order
+            return [rows.c.rank.desc(), *order] if has_words else order
 
         page = (
             # Counted in the same pass: a second query would search all over again.
             select(results, func.count().over().label("total"))
             .order_by(*ordered(results))
-            .limit(limit)
-            .offset(offset)
+            .limit(bindparam("limit", type_=Integer))
+            .offset(bindparam("offset", type_=Integer))
             .subquery("page")
         )
         text = case(
@@ -280,10 +339,10 @@ class InteractionRepository:
         )
         snippet = (
             func.ts_headline("english", text, query, _HEADLINE_OPTIONS)
-            if query is not None
+            if has_words
             else func.left(text, 300)
         )
-        rows = await self.session.execute(
+        return (
             select(
                 page.c.kind,
                 page.c.id,
@@ -302,15 +361,9 @@ class InteractionRepository:
             .join(Account, Account.id == page.c.account_id)
             .outerjoin(Interaction, and_(page.c.kind == "interaction", Interaction.id == page.c.id))
             .outerjoin(Note, and_(page.c.kind == "note", Note.id == page.c.id))
-            .outerjoin(User, and_(User.id == page.c.author_id, User.org_id == self.org_id))
+            .outerjoin(User, and_(User.id == page.c.author_id, User.org_id == org_id))
             .order_by(*ordered(page))
         )
-        found = list(rows)
-        if found or offset == 0:
-            return found, found[0].total if found else 0
-        # A page past the end has no row to carry the total.
-        total = await self.session.scalar(select(func.count()).select_from(results))
-        return found, total or 0
 
 
 # --- the timeline: every kind of an account's history in one UNION ALL, sorted and paged by

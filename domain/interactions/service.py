@@ -74,10 +74,10 @@ async def _listed_account_ids(
 ) -> list[uuid.UUID]:
     """The account whose lists are asked for; with `rollup`, also every live descendant
     the actor may see (a parent's view of its whole hierarchy)."""
-    account = await accounts.get_account(session, actor, account_id)
+    await accounts.check_visible(session, actor, account_id)
     if not rollup:
-        return [account.id]
-    return await accounts.rollup_account_ids(session, actor, account.id)
+        return [account_id]
+    return await accounts.rollup_account_ids(session, actor, account_id)
 
 
 # Interactions
@@ -481,18 +481,8 @@ async def search_interactions(
         offset=offset,
     )
     items = [
-        SearchResult(
-            kind=row.kind,
-            id=row.id,
-            account_id=row.account_id,
-            account_name=row.account_name,
-            type=row.type,
-            occurred_at=row.occurred_at,
-            author_id=row.author_id,
-            author_name=row.author_name,
-            subject=row.subject,
-            headline=_headline(row.headline, kind=row.kind),
-            rank=row.rank,
+        SearchResult.model_validate(
+            {**row, "headline": _headline(row["headline"], kind=row["kind"])}
         )
         for row in rows
     ]

@@ -364,10 +364,10 @@ async def account_metrics(
     org = await repo.organisation()
     today = clock.today_in(org.time_zone, clock.now())
     catalog = [m for m in (await _metrics(repo, org, today)).values() if m.valid]
-    await accounts.get_account(session, actor, account_id)
+    await accounts.check_visible(session, actor, account_id)
     visible = accounts.visible_account_ids(session, actor)
     current = (await repo.current(catalog, [account_id], visible)).get(account_id)
-    if current is None:  # pragma: no cover  # get_account checked visibility
+    if current is None:  # pragma: no cover  # check_visible checked visibility
         raise MetricNotFound()
     compared_with = today - timedelta(days=TREND_DAYS)
     before = await repo.snapshot_values(account_id, compared_with)
@@ -420,7 +420,7 @@ async def metric_history(
     """A metric's daily snapshots for one visible account (the last 90 days by default)."""
     repo = MetricsRepository(session, actor.org_id)
     org = await repo.organisation()
-    await accounts.get_account(session, actor, account_id)
+    await accounts.check_visible(session, actor, account_id)
     metric = await _metric(repo, org, key)
     until = until or clock.today_in(org.time_zone, clock.now())
     since = since or until - timedelta(days=89)
@@ -479,7 +479,7 @@ async def contact_activity_ranks(
 ) -> list[ContactActivityRankRead]:
     """The contacts of a visible account (or those of them in `contact_ids`) with their
     activity rank and its trend over the last 30 daily ranks, highest rank first."""
-    await accounts.get_account(session, actor, account_id)
+    await accounts.check_visible(session, actor, account_id)
     repo = MetricsRepository(session, actor.org_id)
     org = await repo.organisation()
     rows = await repo.contact_ranks(

@@ -418,10 +418,10 @@ async def _account_ids(
 ) -> tuple[uuid.UUID, list[uuid.UUID]]:
     """The account asked for and the accounts whose revenue it shows: itself, or with
     `rollup` itself and every live descendant the actor may see."""
-    account = await accounts.get_account(session, actor, account_id)
+    await accounts.check_visible(session, actor, account_id)
     if not rollup:
-        return account.id, [account.id]
-    return account.id, await accounts.rollup_account_ids(session, actor, account.id)
+        return account_id, [account_id]
+    return account_id, await accounts.rollup_account_ids(session, actor, account_id)
 
 
 async def get_account_mrr(

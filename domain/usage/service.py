@@ -713,9 +713,9 @@ async def get_contact(session: AsyncSession, actor: Actor, contact_id: uuid.UUID
 async def list_account_contacts(
     session: AsyncSession, actor: Actor, account_id: uuid.UUID, *, limit: int, offset: int
 ) -> Paged[Contact]:
-    account = await accounts.get_account(session, actor, account_id)
+    await accounts.check_visible(session, actor, account_id)
     items, total = await UsageRepository(session, actor.org_id).page_account_contacts(
-        account.id, limit=limit, offset=offset
+        account_id, limit=limit, offset=offset
     )
     return Paged(items=items, total=total, limit=limit, offset=offset)
 
@@ -725,9 +725,9 @@ async def list_account_group_traits(
 ) -> Paged[GroupTraitsRead]:
     """The account traits that Segment `group` calls sent for a visible account, per contact
     that sent any."""
-    account = await accounts.get_account(session, actor, account_id)
+    await accounts.check_visible(session, actor, account_id)
     rows, total = await UsageRepository(session, actor.org_id).page_account_group_traits(
-        account.id, limit=limit, offset=offset
+        account_id, limit=limit, offset=offset
     )
     items = [
         GroupTraitsRead(contact_id=contact_id, contact_external_id=external_id, traits=traits)
@@ -741,10 +741,10 @@ async def _account_ids(
 ) -> list[uuid.UUID]:
     """The visible account; with `rollup`, it and every live descendant the actor may see
     (usage rolls up to ancestors)."""
-    account = await accounts.get_account(session, actor, account_id)
+    await accounts.check_visible(session, actor, account_id)
     if not rollup:
-        return [account.id]
-    return await accounts.rollup_account_ids(session, actor, account.id)
+        return [account_id]
+    return await accounts.rollup_account_ids(session, actor, account_id)
 
 
 async def list_account_events(
