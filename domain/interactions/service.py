@@ -137,7 +137,7 @@ async def create_interaction(
     session: AsyncSession, actor: Actor, account_id: uuid.UUID, data: InteractionCreate
 ) -> Interaction:
     require(actor, Permission.UPDATE_ACCOUNTS)
-    account = await accounts.get_account(session, actor, account_id)
+    await accounts.check_visible(session, actor, account_id)
     repo = _repo(session, actor)
     if data.external_id is not None and await repo.interaction_external_id_taken(
         data.source, data.external_id
@@ -147,7 +147,7 @@ async def create_interaction(
     interaction = Interaction(
         id=uuid.uuid4(),
         org_id=actor.org_id,
-        account_id=account.id,
+        account_id=account_id,
         author_id=actor.user_id,
         **data.model_dump(exclude={"participant_user_ids"}),
         participant_user_ids=participants,
@@ -257,11 +257,11 @@ async def create_note(
     session: AsyncSession, actor: Actor, account_id: uuid.UUID, data: NoteCreate
 ) -> Note:
     require(actor, Permission.UPDATE_ACCOUNTS)
-    account = await accounts.get_account(session, actor, account_id)
+    await accounts.check_visible(session, actor, account_id)
     note = Note(
         id=uuid.uuid4(),
         org_id=actor.org_id,
-        account_id=account.id,
+        account_id=account_id,
         author_id=actor.user_id,
         body=_clean_body(data.body),
         is_pinned=data.is_pinned,
@@ -363,7 +363,7 @@ async def create_ticket(
     session: AsyncSession, actor: Actor, account_id: uuid.UUID, data: TicketCreate
 ) -> Ticket:
     require(actor, Permission.UPDATE_ACCOUNTS)
-    account = await accounts.get_account(session, actor, account_id)
+    await accounts.check_visible(session, actor, account_id)
     repo = _repo(session, actor)
     if data.external_id is not None and await repo.ticket_external_id_taken(
         data.source, data.external_id, except_id=None
@@ -379,7 +379,7 @@ async def create_ticket(
     ticket = Ticket(
         id=uuid.uuid4(),
         org_id=actor.org_id,
-        account_id=account.id,
+        account_id=account_id,
         **data.model_dump(exclude={"closed_at"}),
         closed_at=closed_at,
     )
