@@ -72,6 +72,56 @@ async def test_account_list_page_is_two_queries(
     assert len(statements) == 2, "\n".join(s[:80] for s in statements)
 
 
+async def test_an_account_and_its_csms_are_one_query(
+    client: AsyncClient,
+    session: AsyncSession,
+    settings: Settings,
+    org: Organisation,
+    admin: User,
+    statements: list[str],
+) -> None:
+    csm = await create_user(session, org, role_name="CSM")
+    account = await create_account(session, org, csms=[csm, admin])
+    lonely = await create_account(session, org)
+    await session.flush()
+    statements.clear()
+
+    response = await client.get(
+        f"/api/v1/accounts/{account.id}", headers=auth_headers(settings, admin)
+    )
+    without = await client.get(
+        f"/api/v1/accounts/{lonely.id}", headers=auth_headers(settings, admin)
+    )
+
+    assert response.status_code == 200
+    assert sorted(response.json()["csm_ids"]) == sorted([str(csm.id), str(admin.id)])
+    assert response.json()["name"] == account.name
+    assert without.json()["csm_ids"] == []
+    # Per request: the signed-in user, then the account with its CSMs.
+    assert len(statements) == 4, "\n".join(s[:80] for s in statements)
+
+
+async def test_an_account_s_timeline_checks_the_account_in_one_query(
+    client: AsyncClient,
+    session: AsyncSession,
+    settings: Settings,
+    org: Organisation,
+    admin: User,
+    statements: list[str],
+) -> None:
+    account = await create_account(session, org, csms=[admin])
+    await session.flush()
+    statements.clear()
+
+    response = await client.get(
+        f"/api/v1/accounts/{account.id}/timeline", headers=auth_headers(settings, admin)
+    )
+
+    assert response.status_code == 200
+    # The signed-in user, whether the account is visible, the page (empty: then its count).
+    assert len(statements) == 4, "\n".join(s[:80] for s in statements)
+
+
 async def test_account_list_past_the_end_still_counts_the_total(
     client: AsyncClient,
     session: AsyncSession,
@@ -198,8 +248,9 @@ async def test_a_new_note_reads_its_timestamps_back_from_its_insert(
 
     assert response.status_code == 201
     assert response.json()["created_at"] is not None
-    # The caller, the account and its CSMs, the note (returning its timestamps), the audit entry.
-    assert len(statements) == 5, "\n".join(s[:80] for s in statements)
+    # The caller, whether the account is visible (not the account and its CSMs: two
+    # statements), the note (returning its timestamps), the audit entry.
+    assert len(statements) == 4, "\n".join(s[:80] for s in statements)
 
 
 async def test_an_edit_of_a_score_reads_no_csms_and_reads_the_account_back_in_one_statement(
