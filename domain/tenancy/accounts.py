@@ -2,10 +2,12 @@
 one definition every area (interactions, usage, revenue, metrics, search, reports) scopes by."""
 
 import uuid
+from collections.abc import Callable
 from typing import Any
 
 from sqlalchemy import (
     ARRAY,
+    Integer,
     Select,
     Uuid,
     any_,
@@ -33,6 +35,7 @@ VISIBLE_LIST_AT_MOST = 20_000
 # may see it), compiled once per process and shape (who sees what, which columns): through the
 # ORM, an account and its CSMs were two statements and a fifth of the account page's CPU.
 _ONE_ACCOUNT = CompiledByShape()
+_ID_LISTS = CompiledByShape()
 
 
 class VisibleAccounts:
@@ -86,21 +89,23 @@ class VisibleAccounts:
         accounts with a full-text match) instead of probing each account in turn."""
         if self.actor.sees_all_accounts:
             return None
-        # The same accounts as `visible_ids()`, found from the CSM's assignments by primary
-        # key: as a join, the planner hashes every account of the organisation instead.
-        assigned = (
-            select(func.array_agg(AccountCsm.account_id))
-            .where(AccountCsm.user_id == self.actor.user_id)
-            .scalar_subquery()
-        )
-        stmt = select(Account.id).where(
-            # An array, not `IN (subquery)`: probed by primary key, not joined.
-            Account.id == any_(cast(assigned, ARRAY(Uuid))),
-            Account.org_id == self.actor.org_id,
-            Account.deleted_at.is_(None),
-        )
-        ids = list(await self.session.scalars(stmt.limit(at_most + 1)))
-        return ids if len(ids) <= at_most else None
+
+        def build() -> Select[Any]:
+            # The same accounts as `visible_ids()`, found from the CSM's assignments by primary
+            # key: as a join, the planner hashes every account of the organisation instead.
+            assigned = (
+                select(func.array_agg(AccountCsm.account_id))
+                .where(AccountCsm.user_id == bindparam("scope_user_id", type_=Uuid))
+                .scalar_subquery()
+            )
+            return select(Account.id).where(
+                # An array, not `IN (subquery)`: probed by primary key, not joined.
+                Account.id == any_(cast(assigned, ARRAY(Uuid))),
+                Account.org_id == bindparam("scope_org_id", type_=Uuid),
+                Account.deleted_at.is_(None),
+            )
+
+        return await self._id_list("visible", build, at_most)
 
     async def deleted_id_list(self, *, at_most: int) -> list[uuid.UUID] | None:
         """For an actor who sees the whole organisation, its deleted accounts as a list (few,
@@ -109,14 +114,28 @@ class VisibleAccounts:
         joining every live account."""
         if not self.actor.sees_all_accounts:
             return None
-        ids = list(
-            await self.session.scalars(
-                select(Account.id)
-                .where(Account.org_id == self.actor.org_id, Account.deleted_at.is_not(None))
-                .limit(at_most + 1)
-            )
+        return await self._id_list(
+            "deleted",
+            lambda: select(Account.id).where(
+                Account.org_id == bindparam("scope_org_id", type_=Uuid),
+                Account.deleted_at.is_not(None),
+            ),
+            at_most,
         )
-        return ids if len(ids) <= at_most else None
+
+    async def _id_list(
+        self, shape: str, build: Callable[[], Select[Any]], at_most: int
+    ) -> list[uuid.UUID] | None:
+        """The ids `build`'s statement selects, at most `at_most` of them, else None: a read
+        behind every search, compiled once."""
+        await self.session.flush()
+        rows = await _ID_LISTS.run(
+            self.session,
+            shape,
+            lambda: build().limit(bindparam("limit", type_=Integer)),
+            {**self._scope_values(), "limit": at_most + 1},
+        )
+        return [row["id"] for row in rows] if len(rows) <= at_most else None
 
     async def get(self, account_id: uuid.UUID, *, deleted: bool = False) -> Account | None:
         return await self.session.scalar(
