@@ -1,3 +1,4 @@
+import functools
 import uuid
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -9,6 +10,7 @@ from sqlalchemy import (
     ColumnElement,
     Date,
     DateTime,
+    Executable,
     Integer,
     Row,
     RowMapping,
@@ -47,7 +49,14 @@ from domain.accounts.models import (
     Tier,
 )
 from domain.common.base import Base
-from domain.common.bulk_sql import among, insert_rows, table_of, unnest_rows, without_jit
+from domain.common.bulk_sql import (
+    among,
+    column_arrays,
+    insert_rows,
+    table_of,
+    unnest_parameters,
+    without_jit,
+)
 from domain.common.db import CompiledByShape
 from domain.filters.compile import Ordering
 from domain.health.models import HealthModel
@@ -703,14 +712,13 @@ class AccountBatchRepository:
     ) -> None:
         """Set the columns `keys` of each row's account (`id`) to the row's values, in one
         UPDATE ... FROM unnest(...)."""
-        table = table_of(Account)
-        values = unnest_rows(table, ["id", *keys], rows)
         await self.session.execute(
-            update(table)
-            .values(
-                {**{table.c[key]: values.c[key] for key in keys}, table.c.updated_at: updated_at}
-            )
-            .where(table.c.org_id == self.org_id, table.c.id == values.c.id)
+            _accounts_update(tuple(keys)),
+            {
+                **column_arrays(["id", *keys], rows),
+                "scope_org": self.org_id,
+                "written_at": updated_at,
+            },
         )
 
     async def close_stage_periods(self, period_ids: list[uuid.UUID], at: datetime) -> None:
@@ -1012,6 +1020,20 @@ csms_changed AS NOT MATERIALIZED (
     FROM edited e
 )"""
 )
+
+
+@functools.lru_cache(maxsize=64)
+def _accounts_update(keys: tuple[str, ...]) -> Executable:
+    """`update_accounts`' statement for these columns, built once."""
+    table = table_of(Account)
+    values = unnest_parameters(table, ["id", *keys])
+    written_at = bindparam("written_at", type_=table.c.updated_at.type)
+    return (
+        update(table)
+        .values({**{table.c[key]: values.c[key] for key in keys}, table.c.updated_at: written_at})
+        .where(table.c.org_id == bindparam("scope_org", type_=Uuid()), table.c.id == values.c.id)
+    )
+
 
 # Settable by an edit that is the same for every account (bulk edits, attribute triggers).
 SAME_EDIT_FIELDS = ("tier_id", "stage_id", "csm_score", "renewal_on")
