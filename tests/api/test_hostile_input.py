@@ -204,9 +204,11 @@ class TestTextsPostgresCannotStore:
         self, client: AsyncClient, headers: dict[str, str]
     ) -> None:
         query = await client.get(f"{API}/accounts", headers=headers, params={"q": NUL})
+        search = await client.get(f"{API}/interactions/search", headers=headers, params={"q": NUL})
         path = await client.get(f"{API}/metrics/mrr%00/aggregate", headers=headers)
 
         assert assert_problem(query, 422)["errors"][0]["loc"] == ["query", "q"]
+        assert assert_problem(search, 422)["errors"][0]["loc"] == ["query", "q"]
         assert assert_problem(path, 422)["errors"][0]["loc"] == ["path"]
 
     async def test_numbers_that_are_not_finite(
