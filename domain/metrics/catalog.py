@@ -7,7 +7,8 @@ language needs a value per `accounts` row instead, so `field_expression` wraps s
 in a correlated scalar subquery on the values table's primary key."""
 
 import datetime as dt
-from collections.abc import Callable, Mapping, Sequence
+from collections import OrderedDict
+from collections.abc import Callable, Hashable, Mapping, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
@@ -347,6 +348,50 @@ def metrics(
             valid=valid,
         )
     return out
+
+
+# Catalogs built, by everything `metrics` reads (`_catalog_key`): the pages that read a metric
+# (an account's metrics, health and churn drivers, alert verdicts, metric columns) rebuilt the
+# same catalog from the same rows on every request, 4-5 ms of Python, most of it the churn
+# model's SQL. A changed field, formula, model, currency or day is another key.
+_CATALOGS: OrderedDict[Hashable, dict[str, Metric]] = OrderedDict()
+_CATALOGS_KEPT = 64
+
+
+def _catalog_key(
+    custom_fields: Sequence[CustomField],
+    computed: Sequence[ComputedMetric],
+    ctx: Context,
+    churn: ChurnScorer | None,
+) -> Hashable:
+    return (
+        ctx,
+        churn,
+        tuple((f.key, f.label, f.kind, f.type, f.format) for f in custom_fields),
+        tuple((c.key, c.label, c.format, c.description, c.formula) for c in computed),
+    )
+
+
+def metrics_catalog(
+    *,
+    custom_fields: Sequence[CustomField],
+    computed: Sequence[ComputedMetric],
+    ctx: Context,
+    churn: ChurnScorer | None = None,
+) -> dict[str, Metric]:
+    """`metrics`, built once per process for the same inputs (the last `_CATALOGS_KEPT`)."""
+    key = _catalog_key(custom_fields, computed, ctx, churn)
+    found = _CATALOGS.get(key)
+    if found is None:
+        found = _CATALOGS[key] = metrics(
+            custom_fields=custom_fields, computed=computed, ctx=ctx, churn=churn
+        )
+        if len(_CATALOGS) > _CATALOGS_KEPT:
+            _CATALOGS.popitem(last=False)
+    else:
+        _CATALOGS.move_to_end(key)
+    # A copy: a caller may add to its catalog; a Metric and its SQL cannot change.
+    return dict(found)
 
 
 def field_expression(metric: Metric) -> SQLColumnExpression[Any]:

@@ -27,7 +27,7 @@ from domain.metrics.catalog import (
     Metric,
     MetricKind,
     field_expression,
-    metrics,
+    metrics_catalog,
 )
 from domain.metrics.errors import (
     ComputedMetricNotFound,
@@ -86,7 +86,7 @@ def churn_scorer(model: ChurnModel | None) -> ChurnScorer | None:
 
 
 async def _metrics(repo: MetricsRepository, org: Organisation, today: date) -> dict[str, Metric]:
-    return metrics(
+    return metrics_catalog(
         custom_fields=await repo.custom_fields(),
         computed=await repo.computed(),
         ctx=_context(org, today),

@@ -1,11 +1,21 @@
 """The metric catalog: built-in, custom and computed metrics and their SQL (pure)."""
 
 import datetime as dt
+from typing import Any
 
 from sqlalchemy.dialects import postgresql
 
 from domain.accounts.models import CustomField, CustomFieldKind, CustomFieldType
-from domain.metrics.catalog import BUILTIN, Context, MetricKind, field_expression, metrics
+from domain.metrics.catalog import (
+    BUILTIN,
+    ChurnFeature,
+    ChurnScorer,
+    Context,
+    MetricKind,
+    field_expression,
+    metrics,
+    metrics_catalog,
+)
 from domain.metrics.models import ComputedMetric, MetricFormat
 
 CTX = Context(today=dt.date(2026, 5, 15), currency_exponent=2)
@@ -13,6 +23,16 @@ CTX = Context(today=dt.date(2026, 5, 15), currency_exponent=2)
 
 def _sql(expression: object) -> str:
     return str(expression.compile(dialect=postgresql.dialect()))  # type: ignore[attr-defined]
+
+
+def _compiled(expression: object) -> Any:
+    return expression.compile(dialect=postgresql.dialect())  # type: ignore[attr-defined]
+
+
+def _shown(expression: object) -> tuple[str, list[object]]:
+    """The SQL and the values it is sent with."""
+    compiled = _compiled(expression)
+    return str(compiled), sorted(compiled.params.values(), key=repr)
 
 
 def _custom(key: str, type: CustomFieldType = CustomFieldType.NUMBER) -> CustomField:
@@ -78,3 +98,60 @@ def test_money_is_in_major_units_of_the_base_currency() -> None:
         found = metrics(custom_fields=[], computed=[], ctx=Context(CTX.today, exponent))
         compiled = found["mrr"].expression.compile(dialect=postgresql.dialect())  # type: ignore[attr-defined]
         assert list(compiled.params.values()) == [divisor]
+
+
+def _scorer(coefficient: float) -> ChurnScorer:
+    return ChurnScorer(
+        features=(ChurnFeature("seats", 10.0, 2.0, coefficient),),
+        intercept=-1.0,
+        horizon_days=90,
+        trained_on=dt.date(2026, 5, 1),
+    )
+
+
+def test_the_catalog_is_built_once_for_the_same_inputs_and_anew_when_one_changes() -> None:
+    def built(**changes: object) -> dict[str, object]:
+        inputs: dict[str, object] = {
+            "custom_fields": [_custom("seats")],
+            "computed": [_computed("per_seat", "mrr / seats")],
+            "ctx": CTX,
+            "churn": _scorer(0.5),
+        }
+        return metrics_catalog(**{**inputs, **changes})  # type: ignore[arg-type]
+
+    first, again = built(), built()
+    # Equal rows read again (new ORM objects) find the same metrics, in a dict of their own.
+    assert again is not first and again == first
+    assert again["churn_probability"] is first["churn_probability"]
+    for changed in (
+        built(
+            custom_fields=[
+                CustomField(
+                    key="seats",
+                    label="Licences",
+                    kind=CustomFieldKind.METRIC,
+                    type=CustomFieldType.NUMBER,
+                )
+            ]
+        ),
+        built(computed=[_computed("per_seat", "arr / seats")]),
+        built(ctx=Context(today=dt.date(2026, 5, 16), currency_exponent=2)),
+        built(churn=_scorer(0.7)),
+        built(churn=None),
+    ):
+        assert changed != first
+    reweighed = built(churn=_scorer(0.7))["churn_probability"].expression  # type: ignore[attr-defined]
+    assert 0.7 in _compiled(reweighed).params.values()
+    assert 0.7 not in _compiled(first["churn_probability"].expression).params.values()  # type: ignore[attr-defined]
+    # What it builds is what `metrics` builds.
+    fresh = metrics(
+        custom_fields=[_custom("seats")],
+        computed=[_computed("per_seat", "arr / seats")],
+        ctx=CTX,
+        churn=_scorer(0.5),
+    )
+    cached = built(computed=[_computed("per_seat", "arr / seats")])
+    assert {k: _shown(m.expression) for k, m in fresh.items()} == {  # type: ignore[attr-defined]
+        k: _shown(m.expression)  # type: ignore[attr-defined]
+        for k, m in cached.items()
+    }
