@@ -66,7 +66,6 @@ from domain.tenancy.accounts import account_ids_by_reference as account_ids_by_r
 from domain.tenancy.accounts import check_visible as check_visible
 from domain.tenancy.accounts import get_account as get_account
 from domain.tenancy.accounts import read_account as read_account
-from domain.tenancy.accounts import rollup_account_ids as rollup_account_ids
 from domain.tenancy.accounts import visible_account_id_list as visible_account_id_list
 from domain.tenancy.accounts import visible_account_ids as visible_account_ids
 from domain.tenancy.clock import org_today as org_today

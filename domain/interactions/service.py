@@ -69,17 +69,6 @@ def _repo(session: AsyncSession, actor: Actor) -> InteractionRepository:
     )
 
 
-async def _listed_account_ids(
-    session: AsyncSession, actor: Actor, account_id: uuid.UUID, *, rollup: bool
-) -> list[uuid.UUID]:
-    """The account whose lists are asked for; with `rollup`, also every live descendant
-    the actor may see (a parent's view of its whole hierarchy)."""
-    await accounts.check_visible(session, actor, account_id)
-    if not rollup:
-        return [account_id]
-    return await accounts.rollup_account_ids(session, actor, account_id)
-
-
 # Interactions
 
 
@@ -120,7 +109,7 @@ async def list_account_interactions(
     limit: int = 50,
     offset: int = 0,
 ) -> Paged[AccountInteractionRead]:
-    account_ids = await _listed_account_ids(session, actor, account_id, rollup=rollup)
+    account_ids = await accounts.listed_account_ids(session, actor, account_id, rollup=rollup)
     rows, total = await _repo(session, actor).page_interactions(
         account_ids, type=type, limit=limit, offset=offset
     )
@@ -244,7 +233,7 @@ async def list_account_notes(
     limit: int = 50,
     offset: int = 0,
 ) -> Paged[AccountNoteRead]:
-    account_ids = await _listed_account_ids(session, actor, account_id, rollup=rollup)
+    account_ids = await accounts.listed_account_ids(session, actor, account_id, rollup=rollup)
     rows, total = await _repo(session, actor).page_notes(account_ids, limit=limit, offset=offset)
     items = [
         AccountNoteRead(**NoteRead.model_validate(row).model_dump(), account_name=name)
@@ -350,7 +339,7 @@ async def list_account_tickets(
     limit: int = 50,
     offset: int = 0,
 ) -> Paged[AccountTicketRead]:
-    account_ids = await _listed_account_ids(session, actor, account_id, rollup=rollup)
+    account_ids = await accounts.listed_account_ids(session, actor, account_id, rollup=rollup)
     rows, total = await _repo(session, actor).page_tickets(account_ids, limit=limit, offset=offset)
     items = [
         AccountTicketRead(**TicketRead.model_validate(row).model_dump(), account_name=name)
@@ -506,7 +495,7 @@ async def get_account_timeline(
     limit: int = 50,
     offset: int = 0,
 ) -> Paged[TimelineItem]:
-    account_ids = await _listed_account_ids(session, actor, account_id, rollup=rollup)
+    account_ids = await accounts.listed_account_ids(session, actor, account_id, rollup=rollup)
     rows, total = await TimelineRepository(session, actor.org_id).page(
         account_ids, kinds=kinds, limit=limit, offset=offset
     )

@@ -413,23 +413,12 @@ async def delete_fx_rate(session: AsyncSession, actor: Actor, rate_id: uuid.UUID
 # --- computed MRR ----------------------------------------------------------------------
 
 
-async def _account_ids(
-    session: AsyncSession, actor: Actor, account_id: uuid.UUID, *, rollup: bool
-) -> tuple[uuid.UUID, list[uuid.UUID]]:
-    """The account asked for and the accounts whose revenue it shows: itself, or with
-    `rollup` itself and every live descendant the actor may see."""
-    await accounts.check_visible(session, actor, account_id)
-    if not rollup:
-        return account_id, [account_id]
-    return account_id, await accounts.rollup_account_ids(session, actor, account_id)
-
-
 async def get_account_mrr(
     session: AsyncSession, actor: Actor, account_id: uuid.UUID, *, rollup: bool = False
 ) -> AccountMrrRead:
     """Current MRR and ARR and the monthly series, summed over the rollup when asked, with
     the currencies whose items the recompute left out for want of a rate."""
-    account_id, ids = await _account_ids(session, actor, account_id, rollup=rollup)
+    ids = await accounts.listed_account_ids(session, actor, account_id, rollup=rollup)
     org = await _org(session, actor.org_id)
     repo = RevenueRepository(session, actor.org_id)
     currency, current, arr, as_of, computed_at = await repo.mrr_totals(ids)
@@ -455,7 +444,7 @@ async def list_account_movements(
 ) -> list[MrrMovementRead]:
     """Newest month first; renewals are listed beside the MRR movements. With `rollup`, the
     movements of every account of the subtree, each naming its account."""
-    _, ids = await _account_ids(session, actor, account_id, rollup=rollup)
+    ids = await accounts.listed_account_ids(session, actor, account_id, rollup=rollup)
     rows = await RevenueRepository(session, actor.org_id).account_movements(ids)
     return [
         MrrMovementRead(

@@ -221,12 +221,16 @@ async def deleted_account_id_list(session: AsyncSession, actor: Actor) -> list[u
     return await VisibleAccounts(session, actor).deleted_id_list(at_most=VISIBLE_LIST_AT_MOST)
 
 
-async def rollup_account_ids(
-    session: AsyncSession, actor: Actor, account_id: uuid.UUID
+async def listed_account_ids(
+    session: AsyncSession, actor: Actor, account_id: uuid.UUID, *, rollup: bool
 ) -> list[uuid.UUID]:
-    """The account and every live descendant below it (any depth) that `actor` may see, so a
-    parent's view can roll up its children. The caller has checked the account is visible."""
-    return await VisibleAccounts(session, actor).subtree_ids(account_id)
+    """The visible account whose records a page lists (404 otherwise); with `rollup`, it and
+    every live descendant below it (any depth) that `actor` may see, so a parent's view can
+    roll up its children."""
+    visible = VisibleAccounts(session, actor)
+    if not await visible.is_visible(account_id):
+        raise AccountNotFound()
+    return await visible.subtree_ids(account_id) if rollup else [account_id]
 
 
 async def get_account(session: AsyncSession, actor: Actor, account_id: uuid.UUID) -> Account:

@@ -736,17 +736,6 @@ async def list_account_group_traits(
     return Paged(items=items, total=total, limit=limit, offset=offset)
 
 
-async def _account_ids(
-    session: AsyncSession, actor: Actor, account_id: uuid.UUID, *, rollup: bool
-) -> list[uuid.UUID]:
-    """The visible account; with `rollup`, it and every live descendant the actor may see
-    (usage rolls up to ancestors)."""
-    await accounts.check_visible(session, actor, account_id)
-    if not rollup:
-        return [account_id]
-    return await accounts.rollup_account_ids(session, actor, account_id)
-
-
 async def list_account_events(
     session: AsyncSession,
     actor: Actor,
@@ -756,7 +745,7 @@ async def list_account_events(
     limit: int,
     offset: int,
 ) -> Paged[UsageEvent]:
-    account_ids = await _account_ids(session, actor, account_id, rollup=rollup)
+    account_ids = await accounts.listed_account_ids(session, actor, account_id, rollup=rollup)
     items, total = await UsageRepository(session, actor.org_id).page_account_events(
         account_ids, limit=limit, offset=offset
     )
@@ -786,7 +775,7 @@ async def account_usage(
 ) -> UsageSeries:
     """Daily usage of an account from the rollups (the last 30 days by default); with
     `rollup`, of it and its visible descendants together (contacts counted once)."""
-    account_ids = await _account_ids(session, actor, account_id, rollup=rollup)
+    account_ids = await accounts.listed_account_ids(session, actor, account_id, rollup=rollup)
     since, until = await _range(session, actor.org_id, since, until)
     repo = UsageRepository(session, actor.org_id)
     rows = await repo.usage_days(account_ids, since, until)
@@ -832,7 +821,7 @@ async def account_feature_usage(
     """The most used features of an account over a range (the last 30 days by default) and
     their events per day, or per week for ranges longer than 31 days; with `rollup`, of it
     and its visible descendants together."""
-    account_ids = await _account_ids(session, actor, account_id, rollup=rollup)
+    account_ids = await accounts.listed_account_ids(session, actor, account_id, rollup=rollup)
     since, until = await _range(session, actor.org_id, since, until)
     interval = periods.interval_for(since, until)
     spans = periods.periods(since, until, interval)
