@@ -340,7 +340,9 @@ class AlertRepository:
             .from_select(
                 ["id", "org_id", "rule_id", "account_id", "fired_at", "status", "reason", "values"],
                 select(
-                    func.gen_random_uuid(),
+                    # Ordered by time, as the rows are inserted: the primary key's index fills
+                    # at its end.
+                    func.time_ordered_uuid(),
                     literal(self.org_id, Uuid),
                     verdicts.c.rule_id,
                     verdicts.c.account_id,

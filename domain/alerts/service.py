@@ -383,7 +383,7 @@ async def evaluate(
         if fired_by:
             # The alerts just opened carry this evaluation's `now`: one statement notifies
             # their owners and recipients.
-            await notifications.notify_alerts(session, org_id, fired_by, fired_at=now)
+            await notifications.notify_alerts(session, org_id, fired_by, fired_at=now, opened=fired)
     # A rule skipped as broken leaves a line in its history (not on every live run: the rules
     # table shows the problem meanwhile).
     if trigger is not EvaluationTrigger.LIVE:

@@ -14,16 +14,16 @@ NAMING_CONVENTION = {
     "pk": "pk_%(table_name)s",
 }
 
-# Marks a reference the database checks once per statement (triggers of migrations 0036 and
-# 0037), not by a foreign key once per row: the ORM still orders its writes by it, alembic
-# leaves it out.
+# Marks a reference the database checks once per statement (triggers of migrations 0036,
+# 0037 and 0044), not by a foreign key once per row: the ORM still orders its writes by it,
+# alembic leaves it out.
 CHECKED_PER_STATEMENT = "checked_per_statement"
 
 
 def reference(column: str, *, ondelete: str) -> ForeignKey:
     """A reference written in bulk (account histories, audit entries, accounts' tier and
-    stage): a row's lookup of each referenced row cost most of a bulk edit of 100,000
-    accounts."""
+    stage, notifications): a row's lookup of each referenced row cost most of a bulk edit of
+    100,000 accounts, and of an alert pass that opens as many alerts."""
     return ForeignKey(column, ondelete=ondelete, info={CHECKED_PER_STATEMENT: True})
 
 

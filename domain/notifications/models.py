@@ -19,7 +19,7 @@ from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint, func, 
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
-from domain.common.base import Base, IdMixin
+from domain.common.base import Base, IdMixin, reference
 
 
 class NotificationKind(StrEnum):
@@ -52,6 +52,8 @@ class Notification(IdMixin, Base):
         UniqueConstraint("user_id", "dedupe_key"),
         # The bell: a user's unread ones, newest first.
         Index("ix_notifications_user_id_read_at_created_at", "user_id", "read_at", "created_at"),
+        # A deleted task's notifications; most (an alert's) name none.
+        Index("ix_notifications_task_id", "task_id", postgresql_where=text("task_id IS NOT NULL")),
         # The email and digest jobs read only what is still to send.
         Index(
             "ix_notifications_email_to_send",
@@ -61,18 +63,17 @@ class Notification(IdMixin, Base):
         ),
     )
 
-    org_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("organisations.id", ondelete="CASCADE"))
-    user_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    org_id: Mapped[uuid.UUID] = mapped_column(reference("organisations.id", ondelete="CASCADE"))
+    user_id: Mapped[uuid.UUID] = mapped_column(reference("users.id", ondelete="CASCADE"))
     kind: Mapped[str] = mapped_column(String(32))
-    # A deleted task, alert or account takes its notifications along.
-    task_id: Mapped[uuid.UUID | None] = mapped_column(
-        ForeignKey("tasks.id", ondelete="CASCADE"), index=True
-    )
+    # A deleted task, alert, account or user takes its notifications along (checked and
+    # deleted by statement triggers, migration 0044).
+    task_id: Mapped[uuid.UUID | None] = mapped_column(reference("tasks.id", ondelete="CASCADE"))
     alert_id: Mapped[uuid.UUID | None] = mapped_column(
-        ForeignKey("alerts.id", ondelete="CASCADE"), index=True
+        reference("alerts.id", ondelete="CASCADE"), index=True
     )
     account_id: Mapped[uuid.UUID] = mapped_column(
-        ForeignKey("accounts.id", ondelete="CASCADE"), index=True
+        reference("accounts.id", ondelete="CASCADE"), index=True
     )
     title: Mapped[str] = mapped_column(String(300))
     body: Mapped[str] = mapped_column(Text)

@@ -102,12 +102,13 @@ async def notify_alerts(
     rules: Mapping[uuid.UUID, Sequence[Mapping[str, Any]]],
     *,
     fired_at: datetime,
+    opened: int,
 ) -> int:
-    """alert_task notifications for the alerts these rules (id: its `notify` list) opened at
-    `fired_at`, in one statement; returns how many were new (none when replayed)."""
+    """alert_task notifications for the `opened` alerts these rules (id: its `notify` list)
+    opened at `fired_at`, in one statement; returns how many were new (none when replayed)."""
     recipients = [r for rule_id, n in rules.items() for r in _recipients(rule_id, n)]
     inserted = await NotificationRepository(session, org_id).for_alerts(
-        list(rules), recipients, fired_at=fired_at, now=clock.now()
+        list(rules), recipients, fired_at=fired_at, opened=opened, now=clock.now()
     )
     _ask_for_emails(session, inserted)
     return inserted.count

@@ -137,11 +137,14 @@ async def _build(engine: AsyncEngine) -> uuid.UUID:
                 text("DELETE FROM organisations WHERE name = :name"), {"name": MARKER}
             )
     if found:
-        # The previous run's alerts vacuumed away, as autovacuum would have them: otherwise
-        # each run inserts beside the last one's dead rows and index entries.
+        # The previous run's alerts and their notifications vacuumed away, as autovacuum would
+        # have them: otherwise each run inserts beside the last one's dead rows and index
+        # entries.
         async with engine.connect() as conn:
             autocommit = await conn.execution_options(isolation_level="AUTOCOMMIT")
-            await autocommit.execute(text("VACUUM (ANALYZE) alerts, alert_evaluations"))
+            await autocommit.execute(
+                text("VACUUM (ANALYZE) alerts, alert_evaluations, notifications")
+            )
         return uuid.UUID(str(found))
     async with create_sessionmaker(engine)() as session:
         org, _admin = await orgs.create_organisation(

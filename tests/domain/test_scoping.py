@@ -950,7 +950,9 @@ class TestNotificationRepository:
         assert await mine.claim_emails(EmailState.PENDING, limit=None) == []
         await mine.set_email_state([theirs.id], EmailState.EMAILED, now=now)
         # Alerts of another organisation's rules notify nobody here.
-        assert (await mine.for_alerts([uuid.uuid4()], [], fired_at=now, now=now)).count == 0
+        assert (
+            await mine.for_alerts([uuid.uuid4()], [], fired_at=now, opened=1, now=now)
+        ).count == 0
 
         again = await session.get_one(Notification, theirs.id, populate_existing=True)
         assert (again.read_at, again.email_state) == (None, EmailState.PENDING)
