@@ -2,7 +2,8 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Select, func, select
+from sqlalchemy import CTE, Insert, Select, Uuid, func, insert, literal, select
+from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain.audit.models import AuditEntry
@@ -104,3 +105,28 @@ class AuditRepository:
     async def add_many(self, entries: list[dict[str, Any]]) -> None:
         """Many entries in one statement (created_at from the column's server default)."""
         await insert_rows(self.session, AuditEntry, [{**e, "org_id": self.org_id} for e in entries])
+
+
+def entry_of_written(
+    written: CTE,
+    *,
+    org_id: uuid.UUID,
+    actor_user_id: uuid.UUID | None,
+    action: str,
+    entity_type: str,
+    after: dict[str, Any],
+) -> Insert:
+    """The audit entry of the record `written` (an INSERT ... RETURNING its `id`, as a CTE)
+    made, for the same statement: there is an entry only if the record was written."""
+    return insert(AuditEntry).from_select(
+        ["id", "org_id", "actor_user_id", "action", "entity_type", "entity_id", "after"],
+        select(
+            literal(uuid.uuid4(), Uuid),
+            literal(org_id, Uuid),
+            literal(actor_user_id, Uuid),
+            literal(action),
+            literal(entity_type),
+            written.c.id,
+            literal(after, JSONB),
+        ).select_from(written),
+    )

@@ -2,10 +2,11 @@ import uuid
 from datetime import datetime
 from typing import Any
 
+from sqlalchemy import CTE, Insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain.audit.models import AuditEntry
-from domain.audit.repository import AuditRepository
+from domain.audit.repository import AuditRepository, entry_of_written
 from domain.audit.schemas import AuditEntryRead
 from domain.common.pagination import Paged, PageParams
 from domain.tenancy.actor import Actor, require
@@ -54,6 +55,21 @@ def record_for(
         entity_type=entity_type,
         entity_id=entity_id,
         before=before,
+        after=after,
+    )
+
+
+def record_written_for(
+    actor: Actor, action: str, entity_type: str, written: CTE, *, after: dict[str, Any]
+) -> Insert:
+    """`record_for`'s entry of the record an insert's CTE `written` returns, as a CTE of the
+    same statement: a record created and audited in one round trip."""
+    return entry_of_written(
+        written,
+        org_id=actor.org_id,
+        actor_user_id=actor.user_id,
+        action=action,
+        entity_type=entity_type,
         after=after,
     )
 

@@ -5,7 +5,9 @@ from typing import Any
 
 from sqlalchemy import (
     ARRAY,
+    CTE,
     TIMESTAMP,
+    Insert,
     Integer,
     Row,
     Select,
@@ -40,7 +42,7 @@ from domain.accounts.models import (
 )
 from domain.alerts.models import Alert, AlertRule
 from domain.common import clock
-from domain.common.bulk_sql import among
+from domain.common.bulk_sql import among, table_of
 from domain.common.db import CompiledByShape
 from domain.interactions.models import Interaction, InteractionType, Note, Ticket
 from domain.interactions.schemas import TimelineKind
@@ -70,6 +72,35 @@ class InteractionRepository:
         self.session = session
         self.org_id = org_id
         self.visible = visible
+
+    async def add_on_visible_account(
+        self, record: Interaction | Note | Ticket, audit_entry: Callable[[CTE], Insert]
+    ) -> tuple[datetime, datetime] | None:
+        """A new record, written with its audit entry in one statement only if its account is
+        live and visible: the timestamps the database gave it, or None when nothing was
+        written. Checked apart, the account was a round trip of its own, and each waits its
+        turn for the cores again under load."""
+        table = table_of(type(record))
+        # Every column the database does not fill itself (timestamps, search vectors).
+        values = {c.key: getattr(record, c.key) for c in table.c if c.server_default is None}
+        written = (
+            insert(table)
+            .from_select(
+                list(values),
+                select(*(literal(v, table.c[k].type) for k, v in values.items())).where(
+                    self.visible.where(Account.id == record.account_id).exists()
+                ),
+            )
+            .returning(table.c.id, table.c.created_at, table.c.updated_at)
+            .cte("written")
+        )
+        audited = audit_entry(written).cte("audited")
+        row = (
+            await self.session.execute(
+                select(written.c.created_at, written.c.updated_at).add_cte(audited)
+            )
+        ).one_or_none()
+        return None if row is None else (row.created_at, row.updated_at)
 
     async def get_interaction(self, interaction_id: uuid.UUID) -> Interaction | None:
         return await self.session.scalar(

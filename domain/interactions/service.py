@@ -1,8 +1,8 @@
 import html
 import uuid
-from collections.abc import Collection
+from collections.abc import Callable, Collection
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -59,6 +59,7 @@ from domain.interactions.schemas import (
     TimelineKind,
 )
 from domain.tenancy import accounts
+from domain.tenancy.errors import AccountNotFound
 from domain.users.actor import Actor, require
 from domain.users.permissions import Permission
 
@@ -67,6 +68,32 @@ def _repo(session: AsyncSession, actor: Actor) -> InteractionRepository:
     return InteractionRepository(
         session, actor.org_id, accounts.visible_account_ids(session, actor)
     )
+
+
+_Record = TypeVar("_Record", Interaction, Note, Ticket)
+
+
+async def _add(
+    repo: InteractionRepository,
+    actor: Actor,
+    record: _Record,
+    entity_type: str,
+    snapshot: Callable[[_Record], dict[str, Any]],
+) -> None:
+    """Write a new record with its `<type>.created` audit entry if its account is live and
+    visible (else 404, nothing written); the record gets the timestamps the database gave it."""
+    # The snapshot leaves the timestamps out: the database sets them in the same statement.
+    record.created_at = record.updated_at = clock.now()
+    after = snapshot(record)
+    stamps = await repo.add_on_visible_account(
+        record,
+        lambda written: audit.record_written_for(
+            actor, f"{entity_type}.created", entity_type, written, after=after
+        ),
+    )
+    if stamps is None:
+        raise AccountNotFound()
+    record.created_at, record.updated_at = stamps
 
 
 # Interactions
@@ -126,8 +153,10 @@ async def create_interaction(
     session: AsyncSession, actor: Actor, account_id: uuid.UUID, data: InteractionCreate
 ) -> Interaction:
     require(actor, Permission.UPDATE_ACCOUNTS)
-    await accounts.check_visible(session, actor, account_id)
     repo = _repo(session, actor)
+    if data.external_id is not None or data.participant_user_ids:
+        # Their answers (409, 422) must not come before an invisible account's 404.
+        await accounts.check_visible(session, actor, account_id)
     if data.external_id is not None and await repo.interaction_external_id_taken(
         data.source, data.external_id
     ):
@@ -141,17 +170,8 @@ async def create_interaction(
         **data.model_dump(exclude={"participant_user_ids"}),
         participant_user_ids=participants,
     )
-    session.add(interaction)
-    await session.flush()  # the INSERT returns its timestamps (eager defaults)
+    await _add(repo, actor, interaction, "interaction", _interaction_snapshot)
     await note_change(session, actor.org_id, [interaction.account_id])
-    audit.record_for(
-        session,
-        actor,
-        "interaction.created",
-        "interaction",
-        interaction.id,
-        after=_interaction_snapshot(interaction),
-    )
     return interaction
 
 
@@ -246,7 +266,6 @@ async def create_note(
     session: AsyncSession, actor: Actor, account_id: uuid.UUID, data: NoteCreate
 ) -> Note:
     require(actor, Permission.UPDATE_ACCOUNTS)
-    await accounts.check_visible(session, actor, account_id)
     note = Note(
         id=uuid.uuid4(),
         org_id=actor.org_id,
@@ -255,9 +274,7 @@ async def create_note(
         body=_clean_body(data.body),
         is_pinned=data.is_pinned,
     )
-    session.add(note)
-    await session.flush()  # the INSERT returns its timestamps (eager defaults)
-    audit.record_for(session, actor, "note.created", "note", note.id, after=_note_snapshot(note))
+    await _add(_repo(session, actor), actor, note, "note", _note_snapshot)
     return note
 
 
@@ -352,12 +369,12 @@ async def create_ticket(
     session: AsyncSession, actor: Actor, account_id: uuid.UUID, data: TicketCreate
 ) -> Ticket:
     require(actor, Permission.UPDATE_ACCOUNTS)
-    await accounts.check_visible(session, actor, account_id)
     repo = _repo(session, actor)
-    if data.external_id is not None and await repo.ticket_external_id_taken(
-        data.source, data.external_id, except_id=None
-    ):
-        raise TicketExternalIdTaken()
+    if data.external_id is not None:
+        # A taken id's 409 must not come before an invisible account's 404.
+        await accounts.check_visible(session, actor, account_id)
+        if await repo.ticket_external_id_taken(data.source, data.external_id, except_id=None):
+            raise TicketExternalIdTaken()
     closed_at = _settle_closed_at(
         data.status,
         data.opened_at,
@@ -372,12 +389,8 @@ async def create_ticket(
         **data.model_dump(exclude={"closed_at"}),
         closed_at=closed_at,
     )
-    session.add(ticket)
-    await session.flush()  # the INSERT returns its timestamps (eager defaults)
+    await _add(repo, actor, ticket, "ticket", _ticket_snapshot)
     await note_change(session, actor.org_id, [ticket.account_id])
-    audit.record_for(
-        session, actor, "ticket.created", "ticket", ticket.id, after=_ticket_snapshot(ticket)
-    )
     return ticket
 
 

@@ -4,15 +4,20 @@ creeping back."""
 
 import asyncio
 import json
+import uuid
 
+import pytest
 from httpx import AsyncClient
-from sqlalchemy import text
+from sqlalchemy import func, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain.accounts.schemas import AccountListRead
+from domain.audit.models import AuditEntry
 from domain.common.db import create_engine, create_read_sessionmaker, create_sessionmaker
 from domain.common.pagination import Page
 from domain.common.settings import Settings
+from domain.freshness.models import AccountChange
+from domain.interactions.models import Interaction, Note, Ticket
 from domain.orgs.models import Organisation
 from domain.users.models import Role, User, UserStatus
 from domain.users.permissions import Permission
@@ -228,29 +233,90 @@ async def test_the_list_written_without_row_models_reads_back_as_the_documented_
         assert json.loads(page.model_dump_json()) == response.json()
 
 
-async def test_a_new_note_reads_its_timestamps_back_from_its_insert(
+# A new record on an account: its path and body, and the statements after the caller's.
+NEW_RECORDS = {
+    "note": ("notes", {"body": "Kick-off went well"}, 1),
+    "interaction": (
+        "interactions",
+        {"type": "call", "occurred_at": "2026-11-30T10:00:00Z", "subject": "Kick-off"},
+        2,
+    ),
+    "ticket": ("tickets", {"subject": "Cannot log in", "opened_at": "2026-11-30T10:00:00Z"}, 2),
+}
+
+
+@pytest.mark.parametrize("kind", NEW_RECORDS)
+async def test_a_new_record_checks_its_account_and_is_audited_in_its_insert(
     client: AsyncClient,
     session: AsyncSession,
     settings: Settings,
     org: Organisation,
     admin: User,
     statements: list[str],
+    kind: str,
 ) -> None:
+    path, body, after_the_caller = NEW_RECORDS[kind]
     account = await create_account(session, org)
     await session.flush()
     statements.clear()
 
     response = await client.post(
-        f"/api/v1/accounts/{account.id}/notes",
-        json={"body": "Kick-off went well"},
-        headers=auth_headers(settings, admin),
+        f"/api/v1/accounts/{account.id}/{path}", json=body, headers=auth_headers(settings, admin)
     )
 
-    assert response.status_code == 201
-    assert response.json()["created_at"] is not None
-    # The caller, whether the account is visible (not the account and its CSMs: two
-    # statements), the note (returning its timestamps), the audit entry.
-    assert len(statements) == 4, "\n".join(s[:80] for s in statements)
+    sent = list(statements)
+    assert response.status_code == 201, response.text
+    record = response.json()
+    assert record["created_at"] is not None
+    assert record["updated_at"] == record["created_at"]
+    entry = (
+        await session.execute(
+            select(AuditEntry.action, AuditEntry.actor_user_id, AuditEntry.after).where(
+                AuditEntry.entity_id == uuid.UUID(record["id"])
+            )
+        )
+    ).one()
+    assert entry.action == f"{kind}.created"
+    assert entry.actor_user_id == admin.id
+    assert entry.after == {k: v for k, v in record.items() if k not in ("created_at", "updated_at")}
+    # The caller; the record, its account's check and its audit entry in one statement; and
+    # for the inputs of figures, the account's change mark.
+    assert len(sent) == 1 + after_the_caller, "\n".join(s[:80] for s in sent)
+
+
+@pytest.mark.parametrize("kind", NEW_RECORDS)
+@pytest.mark.parametrize("account_is", ["not the CSM's", "deleted", "of another organisation"])
+async def test_a_new_record_on_an_account_out_of_sight_writes_nothing(
+    client: AsyncClient,
+    session: AsyncSession,
+    settings: Settings,
+    org: Organisation,
+    other_org: Organisation,
+    kind: str,
+    account_is: str,
+) -> None:
+    path, body, _ = NEW_RECORDS[kind]
+    csm = await create_user(session, org, role_name="CSM")
+    if account_is == "of another organisation":
+        account = await create_account(session, other_org)
+    else:
+        account = await create_account(
+            session, org, csms=[] if account_is == "not the CSM's" else [csm]
+        )
+        if account_is == "deleted":
+            account.deleted_at = account.created_at
+    await session.flush()
+
+    response = await client.post(
+        f"/api/v1/accounts/{account.id}/{path}", json=body, headers=auth_headers(settings, csm)
+    )
+
+    assert response.status_code == 404, response.text
+    assert response.json()["code"] == "account_not_found"
+    table = {"note": Note, "interaction": Interaction, "ticket": Ticket}[kind]
+    assert await session.scalar(select(func.count()).select_from(table)) == 0
+    assert await session.scalar(select(func.count()).select_from(AuditEntry)) == 0
+    assert await session.scalar(select(func.count()).select_from(AccountChange)) == 0
 
 
 async def test_an_edit_of_a_score_reads_no_csms_and_reads_the_account_back_in_one_statement(
