@@ -350,6 +350,55 @@ async def test_a_bulk_edit_adding_csms_adds_each_missing_one_once(
     assert len(opened) == len(set(opened)) and {csm1.id, csm3.id} <= set(opened)
 
 
+async def test_a_bulk_edit_writes_the_histories_from_the_periods_it_finds_open(
+    session: AsyncSession, org: Organisation, actor: Actor, config: dict[str, Any]
+) -> None:
+    """Periods as they are, not as the account's columns say: one already open at the new
+    stage stays the open one and any other closes; each CSM of the new list gets an open
+    period unless they have one (a current CSM without one, as data from before histories
+    were kept, gets one)."""
+    csm1, csm2 = [await session.get_one(User, config[k]) for k in ("csm1", "csm2")]
+    account = await create_account(session, org, csms=[csm2], stage_id=config["Trial"])
+    then = datetime(2026, 1, 1, tzinfo=UTC)
+    trial, renewal = (
+        StagePeriod(
+            org_id=org.id, account_id=account.id, stage_id=config[name], stage_name=name,
+            entered_at=then,
+        )
+        for name in ("Trial", "Renewal")
+    )  # fmt: skip
+    csm1_period = CsmAssignmentPeriod(
+        org_id=org.id, account_id=account.id, user_id=csm1.id, assigned_at=then
+    )
+    session.add_all([trial, renewal, csm1_period])
+    await session.flush()
+
+    await bulk.bulk_edit(
+        session,
+        actor,
+        BulkEdit(
+            selection=AccountSelection(account_ids=[account.id]),
+            changes=BulkChanges(stage_id=config["Renewal"], add_csm_ids=[csm1.id]),
+        ),
+    )
+
+    stages = await session.execute(
+        select(StagePeriod.id, StagePeriod.left_at).where(StagePeriod.account_id == account.id)
+    )
+    left = {period_id: left_at for period_id, left_at in stages}
+    assert left.keys() == {trial.id, renewal.id}
+    assert left[trial.id] is not None and left[renewal.id] is None
+    csm_periods = await session.execute(
+        select(CsmAssignmentPeriod.id, CsmAssignmentPeriod.user_id).where(
+            CsmAssignmentPeriod.account_id == account.id,
+            CsmAssignmentPeriod.unassigned_at.is_(None),
+        )
+    )
+    opened = {period_id: user_id for period_id, user_id in csm_periods}
+    assert sorted(opened.values()) == sorted([csm1.id, csm2.id])
+    assert opened[csm1_period.id] == csm1.id
+
+
 async def test_churning_a_batch_records_an_event_and_an_audit_entry_each(
     session: AsyncSession, org: Organisation, actor: Actor
 ) -> None:
