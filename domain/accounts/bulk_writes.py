@@ -50,6 +50,7 @@ from domain.accounts.repository import AccountBatchRepository, ConfigRepository,
 from domain.accounts.schemas import AccountCreate, AccountRead, AccountUpdate, ChurnCreate
 from domain.audit import service as audit
 from domain.common import clock
+from domain.common.bulk_sql import Write, insert_write, send
 from domain.common.errors import DomainError
 from domain.freshness import changes as figures
 from domain.users import service as users
@@ -518,14 +519,18 @@ class _History:
             }
         )
 
-    async def write(self, repo: AccountBatchRepository, now: datetime) -> None:
-        await repo.close_stage_periods(self.closed_stages, now)
-        await repo.insert(StagePeriod, self.stage_periods)
-        await repo.insert(CsmScoreEntry, self.scores)
-        await repo.close_csm_periods(self.closed_csm_periods, now)
-        await repo.insert(CsmAssignmentPeriod, self.csm_periods)
-        await repo.delete_csm_rows(self.removed_csm_rows)
-        await repo.insert(AccountCsm, self.csm_rows)
+    def writes(self, repo: AccountBatchRepository, now: datetime) -> list[Write | None]:
+        """What to write, to send with the accounts' own writes: none of these rows is
+        another's (a period closed is never one opened, a CSM row deleted never one added)."""
+        return [
+            repo.stage_periods_closed(self.closed_stages, now),
+            insert_write(StagePeriod, self.stage_periods),
+            insert_write(CsmScoreEntry, self.scores),
+            repo.csm_periods_closed(self.closed_csm_periods, now),
+            insert_write(CsmAssignmentPeriod, self.csm_periods),
+            repo.csm_rows_deleted(self.removed_csm_rows),
+            insert_write(AccountCsm, self.csm_rows),
+        ]
 
 
 async def _create(rules: _Rules, chunk: Sequence[_Item], now: datetime) -> list[uuid.UUID]:
@@ -551,9 +556,15 @@ async def _create(rules: _Rules, chunk: Sequence[_Item], now: datetime) -> list[
             history.score(actor, account_id, score, now)
         created = {**_NEW_ACCOUNT, **row, "csm_ids": csm_ids, "created_at": now, "updated_at": now}
         audited.append((account_id, None, snapshot(created)))
+    # The accounts first: their histories and current CSMs name them.
     await rules.repo.insert(Account, rows)
-    await history.write(rules.repo, now)
-    await audit.record_many_for(rules.session, actor, "account.created", "account", audited)
+    await send(
+        rules.session,
+        [
+            *history.writes(rules.repo, now),
+            audit.many_for(actor, "account.created", "account", audited),
+        ],
+    )
     return [item.account_id for item in chunk]
 
 
@@ -634,10 +645,19 @@ async def _edit(rules: _Rules, chunk: Sequence[_Item], now: datetime) -> list[uu
             continue
         updates.setdefault(tuple(sorted(changes)), []).append({"id": account_id, **changes})
         audited.append((account_id, *changed(before, after)))
-    for keys, rows in updates.items():
-        await repo.update_accounts(list(keys), rows, updated_at=now)
-    await history.write(repo, now)
-    await audit.record_many_for(rules.session, actor, "account.updated", "account", audited)
+    # One statement: an edit of a score was three round trips (the account, its score entry,
+    # its audit entry), each waiting its turn for the cores again under load.
+    await send(
+        rules.session,
+        [
+            *(
+                repo.accounts_update(list(keys), rows, updated_at=now)
+                for keys, rows in updates.items()
+            ),
+            *history.writes(repo, now),
+            audit.many_for(actor, "account.updated", "account", audited),
+        ],
+    )
     written = [account_id for account_id, _, _ in audited]
     await repo.reload_held(written)
     return written
@@ -711,9 +731,14 @@ async def churn_each(
             )
         if not changes:
             continue
-        await repo.update_accounts(["churned_on", "churn_reason"], changes, updated_at=now)
-        await repo.insert(ChurnEvent, events)
-        await audit.record_many_for(session, actor, "account.churned", "account", audited)
+        await send(
+            session,
+            [
+                repo.accounts_update(["churned_on", "churn_reason"], changes, updated_at=now),
+                insert_write(ChurnEvent, events),
+                audit.many_for(actor, "account.churned", "account", audited),
+            ],
+        )
         written = [account_id for account_id, _, _ in audited]
         await repo.reload_held(written)
         churned += written

@@ -1,4 +1,3 @@
-import functools
 import uuid
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -17,6 +16,7 @@ from sqlalchemy import (
     Select,
     SQLColumnExpression,
     String,
+    Table,
     Uuid,
     bindparam,
     delete,
@@ -50,9 +50,12 @@ from domain.accounts.models import (
 )
 from domain.common.base import Base
 from domain.common.bulk_sql import (
+    Write,
     among,
+    among_named,
     column_arrays,
     insert_rows,
+    send,
     table_of,
     unnest_parameters,
     without_jit,
@@ -707,13 +710,13 @@ class AccountBatchRepository:
         """Many rows of one table in one statement."""
         await insert_rows(self.session, model, rows)
 
-    async def update_accounts(
+    def accounts_update(
         self, keys: list[str], rows: list[dict[str, Any]], *, updated_at: datetime
-    ) -> None:
-        """Set the columns `keys` of each row's account (`id`) to the row's values, in one
+    ) -> Write:
+        """Set the columns `keys` of each row's account (`id`) to the row's values, as one
         UPDATE ... FROM unnest(...)."""
-        await self.session.execute(
-            _accounts_update(tuple(keys)),
+        return Write(
+            (_accounts_update, tuple(keys)),
             {
                 **column_arrays(["id", *keys], rows),
                 "scope_org": self.org_id,
@@ -721,30 +724,26 @@ class AccountBatchRepository:
             },
         )
 
-    async def close_stage_periods(self, period_ids: list[uuid.UUID], at: datetime) -> None:
-        if period_ids:
-            await self.session.execute(
-                update(table_of(StagePeriod))
-                .values(left_at=at)
-                .where(StagePeriod.org_id == self.org_id, among(StagePeriod.id, period_ids))
-            )
+    async def update_accounts(
+        self, keys: list[str], rows: list[dict[str, Any]], *, updated_at: datetime
+    ) -> None:
+        await send(self.session, [self.accounts_update(keys, rows, updated_at=updated_at)])
 
-    async def close_csm_periods(self, period_ids: list[uuid.UUID], at: datetime) -> None:
-        if period_ids:
-            period = CsmAssignmentPeriod
-            await self.session.execute(
-                update(table_of(period))
-                .values(unassigned_at=at)
-                .where(period.org_id == self.org_id, among(period.id, period_ids))
-            )
+    def stage_periods_closed(self, period_ids: list[uuid.UUID], at: datetime) -> Write | None:
+        return self._by_ids(_periods_closed, StagePeriod, period_ids, at=at)
 
-    async def delete_csm_rows(self, row_ids: list[uuid.UUID]) -> None:
-        if row_ids:
-            await self.session.execute(
-                delete(table_of(AccountCsm)).where(
-                    AccountCsm.org_id == self.org_id, among(AccountCsm.id, row_ids)
-                )
-            )
+    def csm_periods_closed(self, period_ids: list[uuid.UUID], at: datetime) -> Write | None:
+        return self._by_ids(_periods_closed, CsmAssignmentPeriod, period_ids, at=at)
+
+    def csm_rows_deleted(self, row_ids: list[uuid.UUID]) -> Write | None:
+        return self._by_ids(_rows_deleted, AccountCsm, row_ids)
+
+    def _by_ids(
+        self, build: Any, model: type[Base], ids: list[uuid.UUID], **values: Any
+    ) -> Write | None:
+        if not ids:
+            return None
+        return Write((build, table_of(model)), {"org": self.org_id, "ids": ids, **values})
 
     async def end_churn_events(
         self,
@@ -1022,16 +1021,39 @@ csms_changed AS NOT MATERIALIZED (
 )
 
 
-@functools.lru_cache(maxsize=64)
-def _accounts_update(keys: tuple[str, ...]) -> Executable:
-    """`update_accounts`' statement for these columns, built once."""
+def _accounts_update(keys: tuple[str, ...], *, prefix: str) -> Executable:
+    """`accounts_update`'s statement for these columns (built once per prefix by `send`)."""
     table = table_of(Account)
-    values = unnest_parameters(table, ["id", *keys])
-    written_at = bindparam("written_at", type_=table.c.updated_at.type)
+    values = unnest_parameters(table, ["id", *keys], prefix)
+    written_at = bindparam(f"{prefix}written_at", type_=table.c.updated_at.type)
+    org = bindparam(f"{prefix}scope_org", type_=Uuid())
     return (
         update(table)
         .values({**{table.c[key]: values.c[key] for key in keys}, table.c.updated_at: written_at})
-        .where(table.c.org_id == bindparam("scope_org", type_=Uuid()), table.c.id == values.c.id)
+        .where(table.c.org_id == org, table.c.id == values.c.id)
+    )
+
+
+# The history period's end column, by table.
+_PERIOD_ENDS = {"stage_history": "left_at", "csm_assignment_history": "unassigned_at"}
+
+
+def _periods_closed(table: Table, *, prefix: str) -> Executable:
+    """Periods among `<prefix>ids` ended at `<prefix>at`."""
+    end = table.c[_PERIOD_ENDS[table.name]]
+    return (
+        update(table)
+        .values({end: bindparam(f"{prefix}at", type_=end.type)})
+        .where(
+            table.c.org_id == bindparam(f"{prefix}org", type_=Uuid()),
+            among_named(table.c.id, prefix),
+        )
+    )
+
+
+def _rows_deleted(table: Table, *, prefix: str) -> Executable:
+    return delete(table).where(
+        table.c.org_id == bindparam(f"{prefix}org", type_=Uuid()), among_named(table.c.id, prefix)
     )
 
 

@@ -8,7 +8,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain.audit.models import AuditEntry
 from domain.common.base import Base
-from domain.common.bulk_sql import insert_rows
+from domain.common.bulk_sql import Write, insert_write, send
 from domain.common.pagination import PageParams
 from domain.users.models import User
 
@@ -104,7 +104,12 @@ class AuditRepository:
 
     async def add_many(self, entries: list[dict[str, Any]]) -> None:
         """Many entries in one statement (created_at from the column's server default)."""
-        await insert_rows(self.session, AuditEntry, [{**e, "org_id": self.org_id} for e in entries])
+        await send(self.session, [entries_write(self.org_id, entries)])
+
+
+def entries_write(org_id: uuid.UUID, entries: list[dict[str, Any]]) -> Write | None:
+    """Entries of the organisation as one write, for a statement that sends others too."""
+    return insert_write(AuditEntry, [{**e, "org_id": org_id} for e in entries])
 
 
 def entry_of_written(

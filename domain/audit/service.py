@@ -6,8 +6,9 @@ from sqlalchemy import CTE, Insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain.audit.models import AuditEntry
-from domain.audit.repository import AuditRepository, entry_of_written
+from domain.audit.repository import AuditRepository, entries_write, entry_of_written
 from domain.audit.schemas import AuditEntryRead
+from domain.common.bulk_sql import Write, send
 from domain.common.pagination import Paged, PageParams
 from domain.tenancy.actor import Actor, require
 from domain.tenancy.permissions import Permission
@@ -84,7 +85,19 @@ async def record_many_for(
     """One entry per (entity id, before, after), as `record_for` writes them, in one statement:
     a bulk change is audited record by record, so each record's log reads the same whichever
     path changed it."""
-    await AuditRepository(session, actor.org_id).add_many(
+    await send(session, [many_for(actor, action, entity_type, changes)])
+
+
+def many_for(
+    actor: Actor,
+    action: str,
+    entity_type: str,
+    changes: list[tuple[uuid.UUID, dict[str, Any] | None, dict[str, Any] | None]],
+) -> Write | None:
+    """`record_many_for`'s entries as a write not sent yet, to go with the change they record
+    in one statement (`domain.common.bulk_sql.send`)."""
+    return entries_write(
+        actor.org_id,
         [
             {
                 "actor_user_id": actor.user_id,
@@ -95,7 +108,7 @@ async def record_many_for(
                 "after": after,
             }
             for entity_id, before, after in changes
-        ]
+        ],
     )
 
 

@@ -43,6 +43,7 @@ from domain.audit.repository import AuditRepository
 from domain.churn.models import ChurnModel
 from domain.churn.repository import ChurnRepository
 from domain.common import clock
+from domain.common.bulk_sql import send
 from domain.common.pagination import PageParams
 from domain.freshness import changes
 from domain.freshness.repository import FreshnessRepository
@@ -459,8 +460,13 @@ class TestAccountBatchRepository:
         assert await repo.open_stage_periods([child.id]) == []
         assert await repo.csm_rows([csm.id]) == []
         assert await repo.parent_links([child.id]) == {}
-        await repo.close_stage_periods([period_id], clock.now())
-        await repo.delete_csm_rows([csm_row_id])
+        await send(
+            session,
+            [
+                repo.stage_periods_closed([period_id], clock.now()),
+                repo.csm_rows_deleted([csm_row_id]),
+            ],
+        )
 
         assert len(await theirs.open_stage_periods([child.id])) == 1
         assert len(await theirs.csm_rows([csm.id])) == 1

@@ -50,6 +50,8 @@ from domain.accounts.schemas import (
     ChurnCreate,
 )
 from domain.audit.models import AuditEntry
+from domain.audit.repository import entries_write
+from domain.common.bulk_sql import send
 from domain.filters.schemas import Condition
 from domain.freshness.models import AccountChange
 from domain.orgs.models import Organisation
@@ -397,6 +399,43 @@ async def test_a_bulk_edit_writes_the_histories_from_the_periods_it_finds_open(
     opened = {period_id: user_id for period_id, user_id in csm_periods}
     assert sorted(opened.values()) == sorted([csm1.id, csm2.id])
     assert opened[csm1_period.id] == csm1.id
+
+
+NOW = datetime(2026, 11, 30, 9, 0, tzinfo=UTC)
+
+
+async def test_writes_sent_together_are_one_statement_with_their_values_kept_apart(
+    session: AsyncSession, org: Organisation, actor: Actor, statements: list[str]
+) -> None:
+    """`send`: two writes of the same shape (audit entries), one to skip and an account's
+    update, in one statement, each with its own values."""
+    account = await create_account(session, org, csm_score=10)
+    await session.flush()
+    statements.clear()
+
+    def entry(action: str) -> dict[str, Any]:
+        return {"actor_user_id": None, "action": action, "entity_type": "account",
+                "entity_id": account.id, "before": None, "after": {"action": action}}  # fmt: skip
+
+    await send(
+        session,
+        [
+            entries_write(org.id, [entry("first")]),
+            None,
+            entries_write(org.id, [entry("second"), entry("third")]),
+            AccountBatchRepository(session, actor).accounts_update(
+                ["csm_score"], [{"id": account.id, "csm_score": 7}], updated_at=NOW
+            ),
+        ],
+    )
+
+    assert len(statements) == 1
+    entries = await session.execute(
+        select(AuditEntry.action, AuditEntry.after).where(AuditEntry.org_id == org.id)
+    )
+    assert sorted(entries) == [(a, {"action": a}) for a in ("first", "second", "third")]
+    await session.refresh(account)
+    assert (account.csm_score, account.updated_at) == (7, NOW)
 
 
 async def test_churning_a_batch_records_an_event_and_an_audit_entry_each(
