@@ -2,7 +2,7 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import CTE, Insert, Select, Uuid, func, insert, literal, select
+from sqlalchemy import CTE, Insert, Select, String, Uuid, bindparam, func, insert, select
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -112,26 +112,37 @@ def entries_write(org_id: uuid.UUID, entries: list[dict[str, Any]]) -> Write | N
     return insert_write(AuditEntry, [{**e, "org_id": org_id} for e in entries])
 
 
-def entry_of_written(
-    written: CTE,
+def entry_of_written(written: CTE) -> Insert:
+    """The audit entry of the record `written` (an INSERT ... RETURNING its `id`, as a CTE)
+    made, for the same statement: there is an entry only if the record was written. Its
+    values are the parameters `entry_of_written_values` gives (a statement built once)."""
+    return insert(AuditEntry).from_select(
+        ["id", "org_id", "actor_user_id", "action", "entity_type", "entity_id", "after"],
+        select(
+            bindparam("audit_id", type_=Uuid),
+            bindparam("audit_org_id", type_=Uuid),
+            bindparam("audit_actor_user_id", type_=Uuid),
+            bindparam("audit_action", type_=String),
+            bindparam("audit_entity_type", type_=String),
+            written.c.id,
+            bindparam("audit_after", type_=JSONB),
+        ).select_from(written),
+    )
+
+
+def entry_of_written_values(
     *,
     org_id: uuid.UUID,
     actor_user_id: uuid.UUID | None,
     action: str,
     entity_type: str,
     after: dict[str, Any],
-) -> Insert:
-    """The audit entry of the record `written` (an INSERT ... RETURNING its `id`, as a CTE)
-    made, for the same statement: there is an entry only if the record was written."""
-    return insert(AuditEntry).from_select(
-        ["id", "org_id", "actor_user_id", "action", "entity_type", "entity_id", "after"],
-        select(
-            literal(uuid.uuid4(), Uuid),
-            literal(org_id, Uuid),
-            literal(actor_user_id, Uuid),
-            literal(action),
-            literal(entity_type),
-            written.c.id,
-            literal(after, JSONB),
-        ).select_from(written),
-    )
+) -> dict[str, Any]:
+    return {
+        "audit_id": uuid.uuid4(),
+        "audit_org_id": org_id,
+        "audit_actor_user_id": actor_user_id,
+        "audit_action": action,
+        "audit_entity_type": entity_type,
+        "audit_after": after,
+    }

@@ -2,11 +2,10 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import CTE, Insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain.audit.models import AuditEntry
-from domain.audit.repository import AuditRepository, entries_write, entry_of_written
+from domain.audit.repository import AuditRepository, entries_write, entry_of_written_values
 from domain.audit.schemas import AuditEntryRead
 from domain.common.bulk_sql import Write, send
 from domain.common.pagination import Paged, PageParams
@@ -60,13 +59,12 @@ def record_for(
     )
 
 
-def record_written_for(
-    actor: Actor, action: str, entity_type: str, written: CTE, *, after: dict[str, Any]
-) -> Insert:
-    """`record_for`'s entry of the record an insert's CTE `written` returns, as a CTE of the
-    same statement: a record created and audited in one round trip."""
-    return entry_of_written(
-        written,
+def written_for(
+    actor: Actor, action: str, entity_type: str, *, after: dict[str, Any]
+) -> dict[str, Any]:
+    """`record_for`'s entry of a record an insert writes in the same statement: the values of
+    `entry_of_written`'s parameters."""
+    return entry_of_written_values(
         org_id=actor.org_id,
         actor_user_id=actor.user_id,
         action=action,

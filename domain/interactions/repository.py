@@ -1,3 +1,4 @@
+import functools
 import uuid
 from collections.abc import Callable, Collection
 from datetime import datetime
@@ -5,12 +6,12 @@ from typing import Any
 
 from sqlalchemy import (
     ARRAY,
-    CTE,
     TIMESTAMP,
-    Insert,
+    Executable,
     Integer,
     Row,
     Select,
+    Table,
     Text,
     Uuid,
     all_,
@@ -41,6 +42,7 @@ from domain.accounts.models import (
     StatusUpdate,
 )
 from domain.alerts.models import Alert, AlertRule
+from domain.audit.repository import entry_of_written
 from domain.common import clock
 from domain.common.bulk_sql import among, table_of
 from domain.common.db import CompiledByShape
@@ -48,6 +50,8 @@ from domain.interactions.models import Interaction, InteractionType, Note, Ticke
 from domain.interactions.schemas import TimelineKind
 from domain.orgs.models import Organisation
 from domain.tasks.models import Task
+from domain.tenancy.accounts import scope_values, visible_account_bound
+from domain.tenancy.actor import Actor
 from domain.users.models import User
 
 # How many of the newest interactions and of the newest notes a listing without words shows
@@ -74,30 +78,23 @@ class InteractionRepository:
         self.visible = visible
 
     async def add_on_visible_account(
-        self, record: Interaction | Note | Ticket, audit_entry: Callable[[CTE], Insert]
+        self, record: Interaction | Note | Ticket, actor: Actor, audit_entry: dict[str, Any]
     ) -> tuple[datetime, datetime] | None:
-        """A new record, written with its audit entry in one statement only if its account is
-        live and visible: the timestamps the database gave it, or None when nothing was
-        written. Checked apart, the account was a round trip of its own, and each waits its
-        turn for the cores again under load."""
+        """A new record, written with its audit entry (`entry_of_written_values`) in one
+        statement only if its account is live and visible to `actor`: the timestamps the
+        database gave it, or None when nothing was written. Checked apart, the account was a
+        round trip of its own, and each waits its turn for the cores again under load."""
         table = table_of(type(record))
         # Every column the database does not fill itself (timestamps, search vectors).
-        values = {c.key: getattr(record, c.key) for c in table.c if c.server_default is None}
-        written = (
-            insert(table)
-            .from_select(
-                list(values),
-                select(*(literal(v, table.c[k].type) for k, v in values.items())).where(
-                    self.visible.where(Account.id == record.account_id).exists()
-                ),
-            )
-            .returning(table.c.id, table.c.created_at, table.c.updated_at)
-            .cte("written")
-        )
-        audited = audit_entry(written).cte("audited")
+        keys = tuple(c.key for c in table.c if c.server_default is None)
         row = (
             await self.session.execute(
-                select(written.c.created_at, written.c.updated_at).add_cte(audited)
+                _added_on_visible_account(table, keys, actor.sees_all_accounts),
+                {
+                    **{f"record_{key}": getattr(record, key) for key in keys},
+                    **scope_values(actor),
+                    **audit_entry,
+                },
             )
         ).one_or_none()
         return None if row is None else (row.created_at, row.updated_at)
@@ -710,3 +707,23 @@ class InteractionBatchRepository:
             ).returning(table.c.account_id)
         )
         return {*written.scalars(), *left}
+
+
+@functools.lru_cache(maxsize=32)
+def _added_on_visible_account(table: Table, keys: tuple[str, ...], sees_all: bool) -> Executable:
+    """`add_on_visible_account`'s statement, built once per table and scope: its values are
+    the parameters `record_<column>`, the scope's and the audit entry's."""
+    record = select(*(bindparam(f"record_{key}", type_=table.c[key].type) for key in keys))
+    written = (
+        insert(table)
+        .from_select(
+            list(keys),
+            record.where(
+                visible_account_bound(bindparam("record_account_id", type_=Uuid), sees_all=sees_all)
+            ),
+        )
+        .returning(table.c.id, table.c.created_at, table.c.updated_at)
+        .cte("written")
+    )
+    audited = entry_of_written(written).cte("audited")
+    return select(written.c.created_at, written.c.updated_at).add_cte(audited)

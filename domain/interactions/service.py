@@ -84,13 +84,8 @@ async def _add(
     visible (else 404, nothing written); the record gets the timestamps the database gave it."""
     # The snapshot leaves the timestamps out: the database sets them in the same statement.
     record.created_at = record.updated_at = clock.now()
-    after = snapshot(record)
-    stamps = await repo.add_on_visible_account(
-        record,
-        lambda written: audit.record_written_for(
-            actor, f"{entity_type}.created", entity_type, written, after=after
-        ),
-    )
+    entry = audit.written_for(actor, f"{entity_type}.created", entity_type, after=snapshot(record))
+    stamps = await repo.add_on_visible_account(record, actor, entry)
     if stamps is None:
         raise AccountNotFound()
     record.created_at, record.updated_at = stamps

@@ -7,6 +7,7 @@ from typing import Any
 
 from sqlalchemy import (
     ARRAY,
+    Exists,
     Integer,
     Select,
     Uuid,
@@ -68,7 +69,7 @@ class VisibleAccounts:
 
     def _scope_values(self) -> dict[str, Any]:
         """The values of `_scoped(bound=True)`'s parameters for this actor."""
-        return {"scope_org_id": self.actor.org_id, "scope_user_id": self.actor.user_id}
+        return scope_values(self.actor)
 
     def visible_ids(self) -> Select[uuid.UUID]:
         """Ids of the live accounts the actor may see, for other areas to filter by."""
@@ -201,6 +202,31 @@ class VisibleAccounts:
             select(tree.c.id).distinct().where(tree.c.id.in_(self.visible_ids()))
         )
         return list(rows)
+
+
+def scope_values(actor: Actor) -> dict[str, Any]:
+    """The parameters `scope_org_id` and `scope_user_id` of a statement built once for every
+    actor of a shape (`visible_account_bound`)."""
+    return {"scope_org_id": actor.org_id, "scope_user_id": actor.user_id}
+
+
+def visible_account_bound(account_id: Any, *, sees_all: bool) -> Exists:
+    """Whether the account `account_id` (an expression) is live and visible to the actor
+    whose ids are the parameters `scope_values` gives: for a statement built once per shape
+    (`Actor.sees_all_accounts`) that checks its account itself."""
+    visible = select(Account.id).where(
+        Account.id == account_id,
+        Account.org_id == bindparam("scope_org_id", type_=Uuid),
+        Account.deleted_at.is_(None),
+    )
+    if not sees_all:
+        visible = visible.where(
+            exists().where(
+                AccountCsm.account_id == Account.id,
+                AccountCsm.user_id == bindparam("scope_user_id", type_=Uuid),
+            )
+        )
+    return visible.exists()
 
 
 def visible_account_ids(session: AsyncSession, actor: Actor) -> Select[uuid.UUID]:
