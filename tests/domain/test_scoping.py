@@ -451,10 +451,16 @@ class TestAccountBatchRepository:
     ) -> None:
         rows = await _two_orgs(session, org, other_org)
         child = await _their_child_with_history(session, other_org, rows)
-        csm = await create_account(session, other_org, csms=[rows["their_admin"]])
-        theirs = AccountBatchRepository(session, _sees_all(other_org, rows["their_admin"]))
+        their_actor = _sees_all(other_org, rows["their_admin"])
+        csm = await accounts.create_account(
+            session,
+            their_actor,
+            AccountCreate(external_id="csm", name="Csm", csm_ids=[rows["their_admin"].id]),
+        )
+        theirs = AccountBatchRepository(session, their_actor)
         [(period_id, _, _)] = await theirs.open_stage_periods([child.id])
         [(csm_row_id, _, _)] = await theirs.csm_rows([csm.id])
+        [(csm_period_id, _, _)] = await theirs.open_csm_periods([csm.id])
         repo = AccountBatchRepository(session, _sees_all(org, rows["my_admin"]))
 
         assert await repo.open_stage_periods([child.id]) == []
@@ -464,11 +470,13 @@ class TestAccountBatchRepository:
             session,
             [
                 repo.stage_periods_closed([period_id], clock.now()),
+                repo.csm_periods_closed([csm_period_id], clock.now()),
                 repo.csm_rows_deleted([csm_row_id]),
             ],
         )
 
         assert len(await theirs.open_stage_periods([child.id])) == 1
+        assert len(await theirs.open_csm_periods([csm.id])) == 1
         assert len(await theirs.csm_rows([csm.id])) == 1
 
 
