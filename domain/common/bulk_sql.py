@@ -93,8 +93,8 @@ class Write:
 async def send(session: AsyncSession, writes: Iterable[Write | None]) -> None:
     """These writes (None for one with nothing to write) as one statement, each a CTE of it:
     one round trip where there were as many as writes, each of which waits its turn for the
-    cores again under load. PostgreSQL runs them against one snapshot, so none may depend
-    on another's rows (a reference checked once per statement sees them all)."""
+    cores again under load. PostgreSQL runs them against one snapshot, so none may read or
+    change another's rows."""
     parts = [w for w in writes if w is not None]
     if not parts:
         return
