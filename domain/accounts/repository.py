@@ -55,7 +55,6 @@ from domain.common.bulk_sql import (
     among_named,
     column_arrays,
     insert_rows,
-    send,
     table_of,
     unnest_parameters,
     without_jit,
@@ -724,26 +723,19 @@ class AccountBatchRepository:
             },
         )
 
-    async def update_accounts(
-        self, keys: list[str], rows: list[dict[str, Any]], *, updated_at: datetime
-    ) -> None:
-        await send(self.session, [self.accounts_update(keys, rows, updated_at=updated_at)])
-
     def stage_periods_closed(self, period_ids: list[uuid.UUID], at: datetime) -> Write | None:
-        return self._by_ids(_periods_closed, StagePeriod, period_ids, at=at)
+        return self._by_ids((_periods_closed, table_of(StagePeriod), "left_at"), period_ids, at=at)
 
     def csm_periods_closed(self, period_ids: list[uuid.UUID], at: datetime) -> Write | None:
-        return self._by_ids(_periods_closed, CsmAssignmentPeriod, period_ids, at=at)
+        period = table_of(CsmAssignmentPeriod)
+        return self._by_ids((_periods_closed, period, "unassigned_at"), period_ids, at=at)
 
     def csm_rows_deleted(self, row_ids: list[uuid.UUID]) -> Write | None:
-        return self._by_ids(_rows_deleted, AccountCsm, row_ids)
+        return self._by_ids((_rows_deleted, table_of(AccountCsm)), row_ids)
 
-    def _by_ids(
-        self, build: Any, model: type[Base], ids: list[uuid.UUID], **values: Any
-    ) -> Write | None:
-        if not ids:
-            return None
-        return Write((build, table_of(model)), {"org": self.org_id, "ids": ids, **values})
+    def _by_ids(self, shape: tuple[Any, ...], ids: list[uuid.UUID], **values: Any) -> Write | None:
+        """A write of the organisation's rows among `ids` (None for none)."""
+        return Write(shape, {"org": self.org_id, "ids": ids, **values}) if ids else None
 
     async def end_churn_events(
         self,
@@ -1034,13 +1026,9 @@ def _accounts_update(keys: tuple[str, ...], *, prefix: str) -> Executable:
     )
 
 
-# The history period's end column, by table.
-_PERIOD_ENDS = {"stage_history": "left_at", "csm_assignment_history": "unassigned_at"}
-
-
-def _periods_closed(table: Table, *, prefix: str) -> Executable:
-    """Periods among `<prefix>ids` ended at `<prefix>at`."""
-    end = table.c[_PERIOD_ENDS[table.name]]
+def _periods_closed(table: Table, end_column: str, *, prefix: str) -> Executable:
+    """Periods among `<prefix>ids` ended (`end_column`) at `<prefix>at`."""
+    end = table.c[end_column]
     return (
         update(table)
         .values({end: bindparam(f"{prefix}at", type_=end.type)})

@@ -8,7 +8,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain.audit.models import AuditEntry
 from domain.common.base import Base
-from domain.common.bulk_sql import Write, insert_write, send
+from domain.common.bulk_sql import Write, insert_write
 from domain.common.pagination import PageParams
 from domain.users.models import User
 
@@ -102,13 +102,10 @@ class AuditRepository:
         )
         return list(rows)
 
-    async def add_many(self, entries: list[dict[str, Any]]) -> None:
-        """Many entries in one statement (created_at from the column's server default)."""
-        await send(self.session, [entries_write(self.org_id, entries)])
-
 
 def entries_write(org_id: uuid.UUID, entries: list[dict[str, Any]]) -> Write | None:
-    """Entries of the organisation as one write, for a statement that sends others too."""
+    """Entries of the organisation as one write, for a statement that sends others too
+    (created_at from the column's server default)."""
     return insert_write(AuditEntry, [{**e, "org_id": org_id} for e in entries])
 
 

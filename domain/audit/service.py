@@ -7,7 +7,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from domain.audit.models import AuditEntry
 from domain.audit.repository import AuditRepository, entries_write, entry_of_written_values
 from domain.audit.schemas import AuditEntryRead
-from domain.common.bulk_sql import Write, send
+from domain.common.bulk_sql import Write
 from domain.common.pagination import Paged, PageParams
 from domain.tenancy.actor import Actor, require
 from domain.tenancy.permissions import Permission
@@ -73,27 +73,15 @@ def written_for(
     )
 
 
-async def record_many_for(
-    session: AsyncSession,
-    actor: Actor,
-    action: str,
-    entity_type: str,
-    changes: list[tuple[uuid.UUID, dict[str, Any] | None, dict[str, Any] | None]],
-) -> None:
-    """One entry per (entity id, before, after), as `record_for` writes them, in one statement:
-    a bulk change is audited record by record, so each record's log reads the same whichever
-    path changed it."""
-    await send(session, [many_for(actor, action, entity_type, changes)])
-
-
 def many_for(
     actor: Actor,
     action: str,
     entity_type: str,
     changes: list[tuple[uuid.UUID, dict[str, Any] | None, dict[str, Any] | None]],
 ) -> Write | None:
-    """`record_many_for`'s entries as a write not sent yet, to go with the change they record
-    in one statement (`domain.common.bulk_sql.send`)."""
+    """One entry per (entity id, before, after), as `record_for` writes them, as a write to
+    send with the change they record (`domain.common.bulk_sql.send`): a bulk change is
+    audited record by record, so each record's log reads the same whichever path changed it."""
     return entries_write(
         actor.org_id,
         [

@@ -7,6 +7,7 @@ from typing import Any
 
 from sqlalchemy import (
     ARRAY,
+    ColumnElement,
     Exists,
     Integer,
     Select,
@@ -53,19 +54,11 @@ class VisibleAccounts:
         compiled once per shape, for every actor of that shape."""
         org_id: Any = bindparam("scope_org_id", type_=Uuid) if bound else self.actor.org_id
         user_id: Any = bindparam("scope_user_id", type_=Uuid) if bound else self.actor.user_id
-        stmt = (
+        return (
             select(Account)
             .options(selectinload(Account.csm_assignments))
-            .where(Account.org_id == org_id)
+            .where(*_scope(org_id, user_id, sees_all=self.actor.sees_all_accounts, deleted=deleted))
         )
-        stmt = stmt.where(
-            Account.deleted_at.is_not(None) if deleted else Account.deleted_at.is_(None)
-        )
-        if not self.actor.sees_all_accounts:
-            stmt = stmt.where(
-                exists().where(AccountCsm.account_id == Account.id, AccountCsm.user_id == user_id)
-            )
-        return stmt
 
     def _scope_values(self) -> dict[str, Any]:
         """The values of `_scoped(bound=True)`'s parameters for this actor."""
@@ -214,19 +207,29 @@ def visible_account_bound(account_id: Any, *, sees_all: bool) -> Exists:
     """Whether the account `account_id` (an expression) is live and visible to the actor
     whose ids are the parameters `scope_values` gives: for a statement built once per shape
     (`Actor.sees_all_accounts`) that checks its account itself."""
-    visible = select(Account.id).where(
-        Account.id == account_id,
-        Account.org_id == bindparam("scope_org_id", type_=Uuid),
-        Account.deleted_at.is_(None),
+    scope = _scope(
+        bindparam("scope_org_id", type_=Uuid),
+        bindparam("scope_user_id", type_=Uuid),
+        sees_all=sees_all,
+        deleted=False,
     )
+    return select(Account.id).where(Account.id == account_id, *scope).exists()
+
+
+def _scope(
+    org_id: Any, user_id: Any, *, sees_all: bool, deleted: bool
+) -> list[ColumnElement[bool]]:
+    """The accounts of the organisation, live (or deleted), and for an actor who does not see
+    them all, only those assigned to the user."""
+    scope = [
+        Account.org_id == org_id,
+        Account.deleted_at.is_not(None) if deleted else Account.deleted_at.is_(None),
+    ]
     if not sees_all:
-        visible = visible.where(
-            exists().where(
-                AccountCsm.account_id == Account.id,
-                AccountCsm.user_id == bindparam("scope_user_id", type_=Uuid),
-            )
+        scope.append(
+            exists().where(AccountCsm.account_id == Account.id, AccountCsm.user_id == user_id)
         )
-    return visible.exists()
+    return scope
 
 
 def visible_account_ids(session: AsyncSession, actor: Actor) -> Select[uuid.UUID]:

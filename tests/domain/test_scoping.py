@@ -429,8 +429,13 @@ class TestAccountBatchRepository:
         assert await repo.live_ids_among([theirs.id]) == set()
         assert await repo.external_ids_in_use({"same"}) == {"same": rows["mine"].id}
         assert await repo.reload([theirs.id]) == []
-        await repo.update_accounts(
-            ["name"], [{"id": theirs.id, "name": "Renamed"}], updated_at=clock.now()
+        await send(
+            session,
+            [
+                repo.accounts_update(
+                    ["name"], [{"id": theirs.id, "name": "Renamed"}], updated_at=clock.now()
+                )
+            ],
         )
         # Nothing of theirs is found, so a churn or reactivation of it writes nothing.
         now = clock.now()
