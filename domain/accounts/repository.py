@@ -762,8 +762,11 @@ class AccountBatchRepository:
             "org": self.org_id,
             "ids": account_ids,
             "csms": csms is not None,
-            "csm_replace": list(csms.replace) if csms and csms.replace is not None else None,
-            "csm_add": list(csms.add) if csms else [],
+            # Each user once: the statement appends to lists that already hold each user once.
+            "csm_replace": (
+                list(dict.fromkeys(csms.replace)) if csms and csms.replace is not None else None
+            ),
+            "csm_add": list(dict.fromkeys(csms.add)) if csms else [],
             "csm_remove": list(csms.remove) if csms else [],
             "only_if_different": bool(csms and csms.only_if_different),
         }
@@ -982,27 +985,31 @@ _EDIT_TARGET = _target(
     "a.csm_score",
     "a.renewal_on",
     "CASE WHEN :set_custom_values THEN a.custom_values END AS custom_values",
-    """CASE WHEN :csms THEN coalesce(
-        (SELECT array_agg(c.user_id ORDER BY c.id) FROM account_csms c
-         WHERE c.org_id = :org AND c.account_id = a.id),
-        '{}'::uuid[]) ELSE '{}'::uuid[] END AS csm_ids""",
+    """CASE WHEN :csms THEN ARRAY(
+        SELECT c.user_id FROM account_csms c WHERE c.org_id = :org AND c.account_id = a.id
+        ORDER BY c.id) ELSE '{}'::uuid[] END AS csm_ids""",
 )
 
 # The accounts of a same-for-all edit with their CSMs after (`new_csm_ids`: replaced or kept,
 # then added, then removed, each user once in the order first listed) the edit, and whether
-# these change.
+# these change. The lists replaced or kept and the users added each hold a user once, so the
+# new list is the kept users not removed, then the added ones not among them: no grouping of
+# each account's users (4 % of the instructions of an edit of stage, score and CSM), and an
+# edit that only adds keeps each list as it is read.
 _EDITED = (
     _EDIT_TARGET
     + """,
 edited AS MATERIALIZED (
-    SELECT t.*, CASE WHEN NOT :csms THEN t.csm_ids ELSE coalesce(
-        (SELECT array_agg(l.user_id ORDER BY l.first) FROM (
-            SELECT listed.user_id, min(listed.n) AS first
-            FROM unnest(CASE WHEN :csm_replace IS NULL THEN t.csm_ids ELSE :csm_replace END
-                        || :csm_add) WITH ORDINALITY AS listed(user_id, n)
-            WHERE listed.user_id <> ALL(:csm_remove)
-            GROUP BY listed.user_id) l),
-        '{}'::uuid[]) END AS new_csm_ids
+    SELECT t.*, CASE WHEN NOT :csms THEN t.csm_ids ELSE
+        CASE WHEN :csm_replace IS NULL AND cardinality(:csm_remove) = 0 THEN t.csm_ids ELSE ARRAY(
+            SELECT kept.user_id
+            FROM unnest(coalesce(:csm_replace, t.csm_ids)) WITH ORDINALITY AS kept(user_id, n)
+            WHERE kept.user_id <> ALL(:csm_remove) ORDER BY kept.n) END
+        || ARRAY(
+            SELECT added.user_id FROM unnest(:csm_add) WITH ORDINALITY AS added(user_id, n)
+            WHERE added.user_id <> ALL(coalesce(:csm_replace, t.csm_ids))
+              AND added.user_id <> ALL(:csm_remove)
+            ORDER BY added.n) END AS new_csm_ids
     FROM target t
 ),
 csms_changed AS NOT MATERIALIZED (
@@ -1086,7 +1093,9 @@ def _edited_value(key: str, alias: str) -> str:
 _EDITED_KEYS = (*SAME_EDIT_FIELDS, "custom_values")
 # The accounts are updated by id from an array, each from its own row (as locked by `target`
 # in the same statement): a join with `chosen` was planned as a nested loop over both while
-# just-imported accounts had no statistics (100 s for 10,000 accounts).
+# just-imported accounts had no statistics (100 s for 10,000 accounts). Not where `target`
+# found them (ctid): one another transaction changed while this one waited for its lock has
+# moved, and the update would skip it.
 _UPDATED_COLUMNS = ", ".join(f"{key} = {_edited_value(key, 'accounts')}" for key in _EDITED_KEYS)
 
 # The accounts a same-for-all edit writes: all of them if `always`, else those whose fields or
@@ -1107,19 +1116,26 @@ _EDIT_BEFORE, _EDIT_AFTER = _changed_sql(
 )
 
 
-def _rows_of_chosen(table: str, where: str, chosen_where: str) -> str:
-    """The ids of `table`'s rows (`r`) of the chosen accounts (`w`, those `chosen_where`
-    holds for) that `where` holds for, found account by account through the rows' account
-    index (LATERAL, kept apart by OFFSET 0) for the statement to write them by id: joined with
+def _rows_of_chosen(table: str, where: str, chosen_where: str, *columns: str) -> str:
+    """`table`'s rows (`r`) of the chosen accounts (`w`, those `chosen_where` holds for) that
+    `where` holds for: their ids and `columns`, with the account's id. Found account by
+    account through the rows' account index (LATERAL, kept apart by OFFSET 0): joined with
     `chosen` as tables, a history whose statistics did not know the organisation yet was
     planned as a nested loop of every history row over every chosen account (10^10 rows for
     100,000 accounts)."""
-    return f"""ARRAY(
-        SELECT r.id FROM chosen w, LATERAL (
-            SELECT r.id FROM {table} r
+    return f"""
+        SELECT w.id AS account_id, r.* FROM chosen w, LATERAL (
+            SELECT {", ".join(f"r.{c}" for c in ("id", *columns))}
+            FROM {table} r
             WHERE r.org_id = :org AND r.account_id = w.id AND {where}
             OFFSET 0) r
-        WHERE {chosen_where})"""
+        WHERE {chosen_where}"""
+
+
+def _ids_of_chosen(table: str, where: str, chosen_where: str) -> str:
+    """The ids of `_rows_of_chosen`'s rows, as an array for the statement to write them by
+    id."""
+    return f"ARRAY(SELECT o.id FROM ({_rows_of_chosen(table, where, chosen_where)}) o)"
 
 
 def _none_of_chosen(table: str, where: str) -> str:
@@ -1135,20 +1151,24 @@ def _none_of_chosen(table: str, where: str) -> str:
             OFFSET 0)"""
 
 
-_STAGES_LEFT = _rows_of_chosen(
+# The open stage periods of the accounts whose stage changes: read once, for the periods to
+# close and to know whether one at the new stage is open already (a probe each for the latter
+# was 1 % of the instructions of an edit of stage, score and CSM).
+_STAGES_OPEN = _rows_of_chosen(
     "stage_history",
-    "r.left_at IS NULL AND r.stage_id IS DISTINCT FROM :stage_id",
+    "r.left_at IS NULL",
     ":set_stage_id AND w.old_stage_id IS DISTINCT FROM :stage_id",
+    "stage_id",
 )
 # An edit that only adds CSMs ends no one's period and removes no one: their rows are not
 # looked for (a fifth of a second per 100,000 accounts each).
 _REMOVES_CSMS = "w.csms_change AND (:csm_replace IS NOT NULL OR cardinality(:csm_remove) > 0)"
-_CSM_PERIODS_ENDED = _rows_of_chosen(
+_CSM_PERIODS_ENDED = _ids_of_chosen(
     "csm_assignment_history",
     "r.unassigned_at IS NULL AND r.user_id <> ALL(w.new_csm_ids)",
     _REMOVES_CSMS,
 )
-_CSMS_REMOVED = _rows_of_chosen("account_csms", "r.user_id <> ALL(w.new_csm_ids)", _REMOVES_CSMS)
+_CSMS_REMOVED = _ids_of_chosen("account_csms", "r.user_id <> ALL(w.new_csm_ids)", _REMOVES_CSMS)
 # The user compared without `=`: ANDed with the account's index by a planner that thought the
 # history small, the users' index read a CSM's whole history (32,500 rows) for every probe, 65 s
 # of an edit of 100,000 just-generated accounts.
@@ -1170,16 +1190,20 @@ updated AS (
     UPDATE accounts SET {_UPDATED_COLUMNS}, updated_at = :now
     WHERE accounts.org_id = :org AND accounts.id = ANY(ARRAY(SELECT w.id FROM chosen w))
 ),
+stages_open AS MATERIALIZED ({_STAGES_OPEN}
+),
 closed_stages AS (
     UPDATE stage_history SET left_at = :now
-    WHERE id = ANY({_STAGES_LEFT})
+    WHERE id = ANY(ARRAY(
+        SELECT o.id FROM stages_open o WHERE o.stage_id IS DISTINCT FROM :stage_id))
 ),
 opened_stages AS (
     INSERT INTO stage_history (id, org_id, account_id, changed_by_id, stage_id, stage_name,
                                entered_at)
     SELECT time_ordered_uuid(), :org, w.id, :actor, :stage_id, :stage_name, :now FROM chosen w
     WHERE :set_stage_id AND :stage_id IS NOT NULL AND w.old_stage_id IS DISTINCT FROM :stage_id
-      AND {_none_of_chosen("stage_history", "r.left_at IS NULL AND r.stage_id = :stage_id")}
+      AND NOT EXISTS (
+        SELECT FROM stages_open o WHERE o.account_id = w.id AND o.stage_id = :stage_id)
 ),
 scores AS (
     INSERT INTO csm_score_history (id, org_id, account_id, changed_by_id, score, recorded_at)

@@ -208,3 +208,42 @@ async def test_a_note_on_an_account_being_edited_does_not_wait_for_the_edit(
         )
         assert note.status_code == 201, note.text
         await editor.rollback()
+
+
+@pytest.mark.parametrize("churn", [False, True])
+async def test_a_bulk_edit_waiting_for_an_edit_writes_the_account_as_that_edit_left_it(
+    committed: tuple[AsyncClient, Tenant], engine: AsyncEngine, churn: bool
+) -> None:
+    """A bulk edit (fields, or a churn) of an account another transaction is changing waits
+    for that transaction, then writes the account's new version: that change is kept and
+    the bulk edit's is not lost (written where its row was found, it would be)."""
+    client, t = committed
+    actor = Actor(org_id=t.org_id, user_id=None, permissions=frozenset(Permission))
+    changes = (
+        {"churn": {"churned_on": "2026-11-01", "reason": "Budget"}} if churn else {"csm_score": 77}
+    )
+    async with create_sessionmaker(engine)() as editor:
+        await AccountBatchRepository(editor, actor).rows([t.account_id])
+        await editor.execute(
+            text("UPDATE accounts SET name = 'Renamed meanwhile' WHERE id = :id"),
+            {"id": t.account_id},
+        )
+        bulk = asyncio.create_task(
+            client.post(
+                "/api/v1/accounts/bulk-edit",
+                json={"selection": {"account_ids": [str(t.account_id)]}, "changes": changes},
+                headers=t.admin,
+            )
+        )
+        await asyncio.sleep(0.5)
+        assert not bulk.done()  # waiting for the editor's lock
+        await editor.commit()
+    response = await asyncio.wait_for(bulk, timeout=10)
+    assert response.status_code == 200, response.text
+    assert response.json() == {"matched": 1, "updated": 1}
+    account = (await client.get(f"/api/v1/accounts/{t.account_id}", headers=t.admin)).json()
+    assert account["name"] == "Renamed meanwhile"
+    if churn:
+        assert account["churned_on"] == "2026-11-01"
+    else:
+        assert account["csm_score"] == 77
