@@ -34,27 +34,42 @@ print(json.dumps({
 """
 
 
-def _copied_into_app_stage() -> list[str]:
-    """The build context's paths the app stage copies (not those from other stages)."""
+def _copied(stage: str) -> list[tuple[str, str]]:
+    """(source, destination) of what a stage of the Dockerfile copies from the build context
+    (not from other stages), each destination made absolute from the stage's WORKDIR."""
     dockerfile = (ROOT / "Dockerfile").read_text()
-    app_stage = dockerfile[dockerfile.index(" AS app") :]
-    sources: list[str] = []
-    for line in app_stage.splitlines():
-        if line.startswith("COPY ") and "--from=" not in line:
-            *paths, _destination = line.split()[1:]
-            sources += paths
-    return sources
+    start = dockerfile.index(f" AS {stage}\n")
+    end = dockerfile.find("\nFROM ", start)
+    workdir, copies = "/", []
+    for line in dockerfile[start : end if end > 0 else None].splitlines():
+        if line.startswith("WORKDIR "):
+            workdir = line.split()[1]
+        elif line.startswith("COPY ") and "--from=" not in line:
+            *sources, destination = line.split()[1:]
+            if not destination.startswith("/"):
+                destination = f"{workdir.rstrip('/')}/{destination.removeprefix('./')}"
+            copies += [(source, destination) for source in sources]
+    return copies
+
+
+def _lay_out(copies: list[tuple[str, str]], root: Path) -> None:
+    """The copies as the build makes them, under `root` standing in for `/`: a folder's
+    contents into the destination, a file into a destination ending in `/`, else as it."""
+    for source, destination in copies:
+        target = root / destination.lstrip("/")
+        if (ROOT / source).is_dir():
+            ignored = shutil.ignore_patterns("__pycache__", "node_modules", "dist")
+            shutil.copytree(ROOT / source, target, dirs_exist_ok=True, ignore=ignored)
+        else:
+            if destination.endswith("/"):
+                target = target / Path(source).name
+            target.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy(ROOT / source, target)
 
 
 def test_the_image_holds_what_its_programs_import(tmp_path: Path) -> None:
+    _lay_out(_copied("app"), tmp_path)
     app = tmp_path / "app"
-    for source in _copied_into_app_stage():
-        target = app / source
-        if (ROOT / source).is_dir():
-            shutil.copytree(ROOT / source, target, ignore=shutil.ignore_patterns("__pycache__"))
-        else:
-            target.parent.mkdir(parents=True, exist_ok=True)
-            shutil.copy(ROOT / source, target)
     assert (app / "api").is_dir() and (app / "scripts" / "create_org.py").is_file()
 
     # The deps stage: the lock's production packages only, into an environment of their own.
@@ -97,3 +112,19 @@ def test_the_image_holds_what_its_programs_import(tmp_path: Path) -> None:
     assert not outside, f"imported from outside the image: {outside}"
     assert {"api.app", "workers.settings", "scripts.create_org", "domain.models"} <= set(loaded)
     assert not any(name.split(".")[0] == "tests" for name in loaded)
+
+
+def test_the_spa_builds_from_what_its_stage_copies(tmp_path: Path) -> None:
+    """The SPA stage copies the SPA, the OpenAPI schema and the rich-text allowlist the server
+    keeps too: the build (type check, then bundle) finds everything it imports there. Its
+    packages are the ones `npm ci` installs from the same lock, linked rather than installed
+    again."""
+    _lay_out(_copied("spa"), tmp_path)
+    frontend = tmp_path / "src" / "frontend"
+    assert (frontend / "package-lock.json").is_file() and (tmp_path / "src" / "openapi").is_dir()
+    (frontend / "node_modules").symlink_to(ROOT / "frontend" / "node_modules")
+    built = subprocess.run(
+        ["npm", "run", "build"], cwd=frontend, capture_output=True, text=True, timeout=600
+    )
+    assert built.returncode == 0, (built.stdout + built.stderr)[-3000:]
+    assert (frontend / "dist" / "index.html").is_file()
