@@ -39,7 +39,7 @@ def test_the_access_log_can_go_to_a_file(
         console = capsys.readouterr().out
         assert "kept on the console" in console and "/healthz" not in console
     finally:
-        configure_logging("INFO", as_json=False)
+        _console_logging_after(capsys)
 
 
 def test_the_worker_keeps_only_warnings_and_errors_on_the_terminal(
@@ -60,4 +60,12 @@ def test_the_worker_keeps_only_warnings_and_errors_on_the_terminal(
     finally:
         for handler in logging.getLogger().handlers:
             handler.close()
+        _console_logging_after(capsys)
+
+
+def _console_logging_after(capsys: pytest.CaptureFixture[str]) -> None:
+    """Logging as the suite had it, its console handler on the run's output: bound to this
+    test's captured output, closed when the test ends, the next line another thread logs (the
+    SMTP test server's) would fail to write."""
+    with capsys.disabled():
         configure_logging("INFO", as_json=False)
