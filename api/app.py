@@ -73,7 +73,14 @@ def create_app(settings: Settings | None = None, *, serve_spa: bool = True) -> F
             settings.async_database_url, pool_size=settings.database_pool_size
         )
         app.state.sessionmaker = create_sessionmaker(app.state.engine)
-        app.state.read_sessionmaker = create_read_sessionmaker(app.state.engine)
+        # At most `web_active_requests` requests work at once: as many connections for the
+        # reads whose plans PostgreSQL may keep.
+        app.state.generic_engine = create_engine(
+            settings.async_database_url, pool_size=settings.web_active_requests, plans="generic"
+        )
+        app.state.read_sessionmaker = create_read_sessionmaker(
+            app.state.engine, generic=app.state.generic_engine
+        )
         app.state.redis = await queue.connect(settings.redis_url)
         # What startup made (routes, schemas, mappers, compiled statements) lives as long as
         # the process: kept out of the collector, whose full passes would walk it again and
@@ -83,6 +90,7 @@ def create_app(settings: Settings | None = None, *, serve_spa: bool = True) -> F
         yield
         await app.state.redis.aclose()
         await app.state.engine.dispose()
+        await app.state.generic_engine.dispose()
 
     # The docs' scripts and styles are served from the package's own copy (no CDN), so they
     # render on a network without internet.

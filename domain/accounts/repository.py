@@ -306,7 +306,9 @@ class AccountRepository(VisibleAccounts):
             "offset": offset,
             **(check.values if check else {}),
         }
-        rows = await _COMMON_PAGES.run(self.session, shape, build, values)
+        # Its values (organisation, user, page) change its best plan little, and PostgreSQL
+        # keeps one only as cheap as planning each; a search pattern's matches change it.
+        rows = await _COMMON_PAGES.run(self.session, shape, build, values, generic=not q)
         if check is not None:
             check.take(rows)
         return rows

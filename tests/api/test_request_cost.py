@@ -8,9 +8,10 @@ import uuid
 
 import pytest
 from httpx import AsyncClient
-from sqlalchemy import func, select, text
+from sqlalchemy import event, func, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from domain.accounts import service as accounts
 from domain.accounts.schemas import AccountListRead
 from domain.audit.models import AuditEntry
 from domain.common.db import create_engine, create_read_sessionmaker, create_sessionmaker
@@ -19,9 +20,11 @@ from domain.common.settings import Settings
 from domain.freshness.models import AccountChange
 from domain.interactions.models import Interaction, Note, Ticket
 from domain.orgs.models import Organisation
+from domain.users import service as users
+from domain.users.actor import Actor
 from domain.users.models import Role, User, UserStatus
 from domain.users.permissions import Permission
-from tests.factories import auth_headers, create_account, create_user
+from tests.factories import auth_headers, create_account, create_org, create_user
 
 
 async def test_me_is_one_query(
@@ -183,6 +186,45 @@ async def test_a_read_sends_no_begin_or_commit(settings: Settings) -> None:
 
     assert read[0] != read[1]
     assert write[0] == write[1]
+
+
+async def test_the_list_page_keeps_its_plan_on_the_engine_for_generic_plans(
+    settings: Settings,
+) -> None:
+    """A read session given an engine for generic plans runs the list's page there (PostgreSQL
+    may keep its plan instead of planning each request's), with the same rows; a search page,
+    whose best plan depends on its pattern, stays on the session's own connection."""
+    engine = create_engine(settings.async_database_url, pool_size=1)
+    generic = create_engine(settings.async_database_url, pool_size=1, plans="generic")
+    checked_out: list[object] = []
+    event.listen(generic.sync_engine.pool, "checkout", lambda *args: checked_out.append(args))
+    try:
+        async with create_sessionmaker(engine)() as session:
+            org, admin = await create_org(session, name=f"plans-{uuid.uuid4().hex[:8]}")
+            for name in ("Beta", "Acme"):
+                await create_account(session, org, name=name)
+            await session.commit()
+            nobody = Actor(org_id=org.id, user_id=None, permissions=frozenset())
+            actor = users.actor_for(await users.get_user(session, nobody, admin.id))
+        reads = create_read_sessionmaker(engine, generic=generic)
+        async with reads() as session:
+            page = await accounts.list_accounts(session, actor)
+            assert [a["name"] for a in page.items] == ["Acme", "Beta"] and page.total == 2
+            assert len(checked_out) == 1
+            searched = await accounts.list_accounts(session, actor, q="acm")
+            assert [a["name"] for a in searched.items] == ["Acme"] and searched.total == 1
+            assert len(checked_out) == 1
+        for pool, mode in ((engine, "force_custom_plan"), (generic, "auto")):
+            async with pool.connect() as conn:
+                assert await conn.scalar(text("SHOW plan_cache_mode")) == mode
+    finally:
+        async with engine.begin() as conn:
+            await conn.execute(
+                text("DELETE FROM organisations WHERE name LIKE 'plans-%' AND id = :id"),
+                {"id": org.id},
+            )
+        await engine.dispose()
+        await generic.dispose()
 
 
 async def test_the_signed_in_user_is_read_afresh_on_every_request(
