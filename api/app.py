@@ -73,10 +73,13 @@ def create_app(settings: Settings | None = None, *, serve_spa: bool = True) -> F
             settings.async_database_url, pool_size=settings.database_pool_size
         )
         app.state.sessionmaker = create_sessionmaker(app.state.engine)
-        # At most `web_active_requests` requests work at once: as many connections for the
-        # reads whose plans PostgreSQL may keep.
+        # At most `web_active_requests` requests work at once (`ActiveRequestLimit`): as many
+        # connections, and no more, for the reads whose plans PostgreSQL may keep.
         app.state.generic_engine = create_engine(
-            settings.async_database_url, pool_size=settings.web_active_requests, plans="generic"
+            settings.async_database_url,
+            pool_size=settings.web_active_requests,
+            max_overflow=0,
+            plans="generic",
         )
         app.state.read_sessionmaker = create_read_sessionmaker(
             app.state.engine, generic=app.state.generic_engine

@@ -23,7 +23,11 @@ _RACE_ATTEMPTS = 3
 
 
 def create_engine(
-    url: str, *, pool_size: int = 10, plans: Literal["custom", "generic"] = "custom"
+    url: str,
+    *,
+    pool_size: int = 10,
+    max_overflow: int = 10,
+    plans: Literal["custom", "generic"] = "custom",
 ) -> AsyncEngine:
     """`plans`: asyncpg prepares every statement; after five runs PostgreSQL may switch to a
     generic plan that cannot see the values (a CSM's id list, a date window, a search word)
@@ -33,7 +37,7 @@ def create_engine(
     engine = create_async_engine(
         url,
         pool_size=pool_size,
-        max_overflow=10,
+        max_overflow=max_overflow,
         connect_args={
             "server_settings": {
                 "plan_cache_mode": "force_custom_plan" if plans == "custom" else "auto"
