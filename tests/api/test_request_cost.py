@@ -219,10 +219,7 @@ async def test_the_list_page_keeps_its_plan_on_the_engine_for_generic_plans(
                 assert await conn.scalar(text("SHOW plan_cache_mode")) == mode
     finally:
         async with engine.begin() as conn:
-            await conn.execute(
-                text("DELETE FROM organisations WHERE name LIKE 'plans-%' AND id = :id"),
-                {"id": org.id},
-            )
+            await conn.execute(text("DELETE FROM organisations WHERE id = :id"), {"id": org.id})
         await engine.dispose()
         await generic.dispose()
 
