@@ -1,7 +1,6 @@
-# syntax=docker/dockerfile:1
 # One image for the API and the worker:
 #   api:    docker run tenure                      (migrates, then serves API + SPA on :8000)
-#   worker: docker run tenure python -m workers
+#   worker: docker run --health-cmd "python -m workers --check" tenure python -m workers
 
 FROM node:20-bookworm-slim AS spa
 WORKDIR /src/frontend

@@ -7,7 +7,7 @@ from domain.common.db import create_engine, create_sessionmaker
 from domain.common.logging import configure_logging
 from domain.common.settings import Settings, get_settings
 from domain.emails.service import SmtpConfig
-from workers import queue
+from workers import liveness, queue
 from workers.jobs import (  # noqa: F401  # registers the areas' jobs
     accounts,
     alerts,
@@ -82,5 +82,7 @@ class WorkerSettings:
     on_shutdown = shutdown
     redis_settings = queue.redis_settings(get_settings().redis_url)
     max_jobs = 20
+    health_check_key = liveness.key()
+    health_check_interval = liveness.INTERVAL
     job_timeout = 300
     keep_result = 3600

@@ -1,9 +1,9 @@
 """The production image holds what the API, the worker, the migrations and `create-org` run on:
-the files its app stage copies (`Dockerfile`) and the packages its deps stage installs (`uv sync
---frozen --no-dev`, from uv's cache). Docker itself is not run here: the image's layout is
-rebuilt in a folder and its programs' modules imported there by that environment's Python, so a
-module the image lacks, or a development package imported at run time, fails here as it would
-in the container."""
+the files its app stage copies (`Dockerfile`) from the build context `.dockerignore` leaves, and
+the packages its deps stage installs (`uv sync --frozen --no-dev`, from uv's cache). Docker
+itself is not run here: the image's layout is rebuilt in a folder and its programs' modules
+imported there by that environment's Python, so a module the image lacks, or a development
+package imported at run time, fails here as it would in the container."""
 
 import json
 import os
@@ -11,6 +11,8 @@ import shutil
 import subprocess
 import sys
 from pathlib import Path
+
+from docker.utils.build import exclude_paths
 
 ROOT = Path(__file__).resolve().parents[2]
 UV = ROOT / ".tools" / "bin" / "uv"  # pinned; `make install` puts it there
@@ -52,19 +54,42 @@ def _copied(stage: str) -> list[tuple[str, str]]:
     return copies
 
 
+def _context() -> set[str]:
+    """The files the build context holds: the checkout's, less what `.dockerignore` leaves out
+    (matched as Docker matches it)."""
+    lines = (ROOT / ".dockerignore").read_text().splitlines()
+    patterns = [line.strip() for line in lines if line.strip() and not line.startswith("#")]
+    return {path for path in exclude_paths(str(ROOT), patterns) if (ROOT / path).is_file()}
+
+
 def _lay_out(copies: list[tuple[str, str]], root: Path) -> None:
-    """The copies as the build makes them, under `root` standing in for `/`: a folder's
-    contents into the destination, a file into a destination ending in `/`, else as it."""
+    """The copies as the build makes them from the context, under `root` standing in for `/`:
+    a folder's contents into the destination, a file into a destination ending in `/`, else as
+    it."""
+    context = _context()
     for source, destination in copies:
-        target = root / destination.lstrip("/")
-        if (ROOT / source).is_dir():
-            ignored = shutil.ignore_patterns("__pycache__", "node_modules", "dist")
-            shutil.copytree(ROOT / source, target, dirs_exist_ok=True, ignore=ignored)
-        else:
-            if destination.endswith("/"):
-                target = target / Path(source).name
+        files = [source] if source in context else [
+            path for path in context if path.startswith(f"{source.rstrip('/')}/")
+        ]  # fmt: skip
+        assert files, f"the build context has nothing for `COPY {source}`"
+        for path in files:
+            target = root / destination.lstrip("/")
+            if path == source:
+                if destination.endswith("/"):
+                    target = target / Path(source).name
+            else:
+                target = target / path.removeprefix(source.rstrip("/") + "/")
             target.parent.mkdir(parents=True, exist_ok=True)
-            shutil.copy(ROOT / source, target)
+            shutil.copy(ROOT / path, target)
+
+
+def test_the_build_context_leaves_out_the_checkouts_own_files() -> None:
+    """Not the host's packages (a Mac's node_modules over the image's own would break the SPA's
+    build), nor the embedded database's data, nor .env's secrets."""
+    left_out = (".venv", ".tools", ".data", ".env", ".git", "frontend/node_modules", "tests")
+    context = _context()
+    assert not [path for path in context if path.startswith(left_out) or "__pycache__" in path]
+    assert {"uv.lock", "api/app.py", "frontend/package-lock.json"} <= context
 
 
 def test_the_image_holds_what_its_programs_import(tmp_path: Path) -> None:
