@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 from redis.asyncio import Redis
 from redis.exceptions import ConnectionError as RedisConnectionError
-from sqlalchemy import update
+from sqlalchemy import delete, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from domain.accounts.models import AttributeTrigger, TriggerTarget
@@ -30,6 +30,16 @@ from workers.jobs import metrics as metric_jobs
 from workers.jobs import outbox
 from workers.jobs import revenue as revenue_jobs
 from workers.jobs import usage as usage_jobs
+
+
+@pytest.fixture(autouse=True)
+async def only_this_tests_jobs(session: AsyncSession) -> None:
+    """The outbox holds this test's jobs alone: tests that commit for real leave theirs (an
+    organisation deleted does not take its jobs), which these counts would include. Deleted
+    inside this test's transaction only, rolled back with it (the commit ends a savepoint), so a
+    rollback in the test does not bring them back."""
+    await session.execute(delete(OutboundJob))
+    await session.commit()
 
 
 @pytest.fixture
