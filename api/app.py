@@ -51,6 +51,7 @@ from api.routers import (
     users,
     webhooks,
 )
+from api.routing import AreaRouter
 from domain.common.db import create_engine, create_read_sessionmaker, create_sessionmaker
 from domain.common.logging import configure_logging
 from domain.common.settings import Settings, get_settings
@@ -158,13 +159,18 @@ def create_app(settings: Settings | None = None, *, serve_spa: bool = True) -> F
         freshness,
         audit,
     ):
-        app.include_router(router.router, prefix=API_PREFIX)
-    app.include_router(system.router)
+        include(app, router.router, API_PREFIX)
+    include(app, system.router, "")
     add_components(app, webhooks.body_schemas)
 
     if serve_spa and (SPA_DIST / "index.html").exists():
         _serve_spa(app)
     return app
+
+
+def include(app: FastAPI, router: AreaRouter, prefix: str) -> None:
+    router.included_at = prefix
+    app.include_router(router, prefix=prefix)
 
 
 def _serve_spa(app: FastAPI) -> None:

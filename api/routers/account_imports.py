@@ -1,14 +1,15 @@
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, File, Form, Response, UploadFile, status
+from fastapi import File, Form, Response, UploadFile, status
 
 from api.deps import CurrentActor, RedisDep, Session
 from api.errors import problem
+from api.routing import AreaRouter
 from domain.accounts import imports
 from domain.accounts.schemas import AccountImportRead
 
-router = APIRouter(prefix="/account-imports", tags=["account-imports"])
+router = AreaRouter(prefix="/account-imports", tags=["account-imports"])
 
 
 @router.post(

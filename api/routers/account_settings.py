@@ -1,9 +1,10 @@
 import uuid
 
-from fastapi import APIRouter, status
+from fastapi import status
 
 from api.deps import CurrentActor, Session
 from api.errors import problem
+from api.routing import AreaRouter
 from domain.accounts import configuration
 from domain.accounts.models import LifecycleStage, Tier
 from domain.accounts.schemas import (
@@ -16,7 +17,7 @@ from domain.accounts.schemas import (
     TierWrite,
 )
 
-router = APIRouter(tags=["account settings"])
+router = AreaRouter(tags=["account settings"])
 
 
 @router.get("/tiers", response_model=list[TierRead], responses=problem(401))

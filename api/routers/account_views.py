@@ -1,13 +1,14 @@
 import uuid
 
-from fastapi import APIRouter, status
+from fastapi import status
 
 from api.deps import CurrentActor, Session
 from api.errors import problem
+from api.routing import AreaRouter
 from domain.accounts import views
 from domain.accounts.schemas import AccountViewRead, AccountViewWrite
 
-router = APIRouter(prefix="/account-views", tags=["account views"])
+router = AreaRouter(prefix="/account-views", tags=["account views"])
 
 
 @router.get("", response_model=list[AccountViewRead], responses=problem(401))

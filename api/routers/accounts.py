@@ -1,12 +1,13 @@
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Request, Response, status
+from fastapi import Query, Request, Response, status
 
 from api.batches import batch_body, record
 from api.deps import ApiActor, ApiCallOutcome, ApiReader, Session
 from api.errors import problem
 from api.params import Limit, Offset
+from api.routing import AreaRouter
 from domain.accounts import bulk, ingest
 from domain.accounts import service as accounts
 from domain.accounts.ingest import (
@@ -40,7 +41,7 @@ from domain.common.schemas import BatchResult
 from domain.freshness import changes
 from domain.integration.schemas import UpsertedRecord
 
-router = APIRouter(prefix="/accounts", tags=["accounts"])
+router = AreaRouter(prefix="/accounts", tags=["accounts"])
 
 
 @router.get("", response_model=Page[AccountListRead], responses=problem(401, 403, 422))

@@ -1,11 +1,12 @@
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, Query, status
+from fastapi import Query, status
 
 from api.deps import ApiActor, Session
 from api.errors import problem
 from api.params import Limit, Offset
+from api.routing import AreaRouter
 from domain.alerts import service as alerts
 from domain.alerts.models import AlertStatus, AlertType
 from domain.alerts.schemas import (
@@ -32,7 +33,7 @@ from domain.tasks.schemas import TaskClose
 
 # Alert rules (evaluated by workers as accounts change, hourly and on "Run now") and the alerts
 # they open.
-router = APIRouter(tags=["alerts"])
+router = AreaRouter(tags=["alerts"])
 
 
 @router.get("/alert-rules", response_model=list[AlertRuleRead], responses=problem(401))

@@ -1,15 +1,16 @@
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, Query, status
+from fastapi import Query, status
 
 from api.deps import CurrentActor, Session
 from api.errors import problem
+from api.routing import AreaRouter
 from domain.common.pagination import Page, PageParams
 from domain.integration import service as integration
 from domain.integration.schemas import ApiCallRead, ApiKeyCreate, ApiKeyCreated, ApiKeyRead
 
-router = APIRouter(prefix="/api-keys", tags=["api keys"])
+router = AreaRouter(prefix="/api-keys", tags=["api keys"])
 
 
 @router.get("", response_model=list[ApiKeyRead], responses=problem(401, 403))

@@ -1,13 +1,14 @@
 import uuid
 
-from fastapi import APIRouter, Response, status
+from fastapi import Response, status
 
 from api.deps import CurrentActor, Session
 from api.errors import problem
+from api.routing import AreaRouter
 from domain.accounts import triggers
 from domain.accounts.schemas import AttributeTriggerRead, AttributeTriggerWrite
 
-router = APIRouter(prefix="/attribute-triggers", tags=["attribute triggers"])
+router = AreaRouter(prefix="/attribute-triggers", tags=["attribute triggers"])
 
 
 @router.get("", response_model=list[AttributeTriggerRead], responses=problem(401))

@@ -1,16 +1,17 @@
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, Query
+from fastapi import Query
 
 from api.deps import CurrentActor, Session
 from api.errors import problem
+from api.routing import AreaRouter
 from domain.audit import service as audit
 from domain.audit.schemas import AuditEntryRead
 from domain.common.pagination import Page, PageParams
 from domain.common.types import Instant
 
-router = APIRouter(prefix="/audit-log", tags=["audit"])
+router = AreaRouter(prefix="/audit-log", tags=["audit"])
 
 
 @router.get("", response_model=Page[AuditEntryRead], responses=problem(401, 403, 422))

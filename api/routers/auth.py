@@ -1,6 +1,6 @@
 from typing import Annotated
 
-from fastapi import APIRouter, Cookie, Response, status
+from fastapi import Cookie, Response, status
 
 from api.deps import (
     AuthConfigDep,
@@ -12,6 +12,7 @@ from api.deps import (
     SingleUseDep,
 )
 from api.errors import problem
+from api.routing import AreaRouter
 from domain.users import auth
 from domain.users.auth import SignedIn
 from domain.users.schemas import (
@@ -25,7 +26,7 @@ from domain.users.schemas import (
 )
 from domain.users.tokens import InvalidToken
 
-router = APIRouter(prefix="/auth", tags=["auth"])
+router = AreaRouter(prefix="/auth", tags=["auth"])
 
 REFRESH_COOKIE = "tenure_refresh"
 REFRESH_COOKIE_PATH = "/api/v1/auth"

@@ -1,14 +1,15 @@
 import uuid
 
-from fastapi import APIRouter, status
+from fastapi import status
 
 from api.deps import ApiActor, Session
 from api.errors import problem
+from api.routing import AreaRouter
 from domain.churn import service as churn
 from domain.churn.schemas import ChurnDriversRead, ChurnStatusRead, ChurnTrainingQueued
 
 # Predictive churn: the organisation's churn model and what drives each account's probability.
-router = APIRouter(tags=["churn"])
+router = AreaRouter(tags=["churn"])
 
 
 @router.get("/churn/model", response_model=ChurnStatusRead, responses=problem(401, 403))

@@ -1,11 +1,12 @@
 import uuid
 
-from fastapi import APIRouter, Request
+from fastapi import Request
 
 from api.batches import batch_body, record
 from api.deps import ApiActor, ApiCallOutcome, Session
 from api.errors import problem
 from api.params import Limit, Offset
+from api.routing import AreaRouter
 from domain.common.pagination import Page
 from domain.common.schemas import BatchResult
 from domain.integration.schemas import IngestReceipt
@@ -19,7 +20,7 @@ from domain.usage.schemas import (
 )
 
 # Contacts: the people who use the customer's product, and the accounts they belong to.
-router = APIRouter(tags=["contacts"])
+router = AreaRouter(tags=["contacts"])
 
 _CONTACT_EXAMPLE = {
     "external_id": "user-42",

@@ -1,19 +1,20 @@
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Request
+from fastapi import Query, Request
 
 from api.batches import batch_body, record
 from api.deps import ApiActor, ApiCallOutcome, Session
 from api.errors import problem
 from api.params import Limit, Offset
+from api.routing import AreaRouter
 from domain.common.pagination import Page
 from domain.common.schemas import BatchResult
 from domain.usage import service as usage
 from domain.usage.schemas import EventBatch, EventCreate, EventRead, EventReceipt
 
 # Product usage events: what contacts did in the customer's product.
-router = APIRouter(tags=["events"])
+router = AreaRouter(tags=["events"])
 
 
 _EVENT_EXAMPLE = {

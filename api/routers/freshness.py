@@ -1,14 +1,15 @@
 from typing import Annotated
 
-from fastapi import APIRouter, Path
+from fastapi import Path
 
 from api.deps import ApiActor, Session
 from api.errors import problem
+from api.routing import AreaRouter
 from domain.freshness import service as freshness
 from domain.freshness.schemas import ChangeState, FreshnessRead
 
 # How far the figures are behind the data: the live chain's backlog, and one write's state.
-router = APIRouter(prefix="/freshness", tags=["freshness"])
+router = AreaRouter(prefix="/freshness", tags=["freshness"])
 
 
 @router.get("", response_model=FreshnessRead, responses=problem(401))

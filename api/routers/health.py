@@ -1,10 +1,11 @@
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, Query, status
+from fastapi import Query, status
 
 from api.deps import ApiActor, Session
 from api.errors import problem
+from api.routing import AreaRouter
 from domain.common.types import PeriodEnd, PeriodStart
 from domain.health import service as health
 from domain.health.schemas import (
@@ -24,7 +25,7 @@ from domain.health.schemas import (
 )
 
 # Health scores: the organisation's models and bands, and each account's score explained.
-router = APIRouter(tags=["health"])
+router = AreaRouter(tags=["health"])
 
 
 @router.get("/health/models", response_model=list[HealthModelRead], responses=problem(401))

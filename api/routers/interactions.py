@@ -2,7 +2,7 @@ import uuid
 from collections.abc import Awaitable, Callable
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Path, Query, Request, status
+from fastapi import Path, Query, Request, status
 from pydantic import BaseModel
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -10,6 +10,7 @@ from api.batches import batch_body, record
 from api.deps import ApiActor, ApiCallOutcome, CurrentActor, Session
 from api.errors import problem
 from api.params import Limit, Offset
+from api.routing import AreaRouter
 from domain.common.pagination import Page
 from domain.common.schemas import BatchResult
 from domain.common.types import Instant
@@ -44,7 +45,7 @@ from domain.interactions.schemas import (
 from domain.users.actor import Actor
 
 # Interactions, notes, tickets, their search and the account timeline: the account's history.
-router = APIRouter()
+router = AreaRouter()
 
 Rollup = Annotated[
     bool,

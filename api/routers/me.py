@@ -1,7 +1,8 @@
-from fastapi import APIRouter, status
+from fastapi import status
 
 from api.deps import AccessClaims, EnrollingUser, Session
 from api.errors import problem
+from api.routing import AreaRouter
 from domain.users import service as users
 from domain.users.schemas import (
     MeRead,
@@ -12,7 +13,7 @@ from domain.users.schemas import (
     RecoveryCodes,
 )
 
-router = APIRouter(prefix="/me", tags=["me"])
+router = AreaRouter(prefix="/me", tags=["me"])
 
 
 @router.get("", response_model=MeRead, responses=problem(401))

@@ -1,10 +1,11 @@
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, Query, status
+from fastapi import Query, status
 
 from api.deps import ApiActor, Session
 from api.errors import problem
+from api.routing import AreaRouter
 from domain.common.types import Day, PeriodEnd, PeriodStart
 from domain.metrics import service as metrics
 from domain.metrics.schemas import (
@@ -21,7 +22,7 @@ from domain.metrics.schemas import (
 )
 
 # Account metrics: the catalog, computed metrics, current values, history and aggregates.
-router = APIRouter(tags=["metrics"])
+router = AreaRouter(tags=["metrics"])
 
 
 @router.get("/metrics", response_model=list[MetricRead], responses=problem(401))

@@ -1,11 +1,12 @@
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, Query
+from fastapi import Query
 
 from api.deps import CurrentActor, Session
 from api.errors import problem
 from api.params import Limit, Offset
+from api.routing import AreaRouter
 from domain.common.pagination import Page
 from domain.notifications import service as notifications
 from domain.notifications.schemas import (
@@ -18,7 +19,7 @@ from domain.notifications.schemas import (
 
 # Your own notifications (the bell) and which ones you take where. Another user's
 # notification answers 404.
-router = APIRouter(tags=["notifications"])
+router = AreaRouter(tags=["notifications"])
 
 
 @router.get("/notifications", response_model=Page[NotificationRead], responses=problem(401, 422))

@@ -1,11 +1,10 @@
-from fastapi import APIRouter
-
 from api.deps import CurrentActor, Session
 from api.errors import problem
+from api.routing import AreaRouter
 from domain.orgs import service as orgs
 from domain.orgs.schemas import OrganisationRead, OrganisationUpdate
 
-router = APIRouter(prefix="/organisation", tags=["organisation"])
+router = AreaRouter(prefix="/organisation", tags=["organisation"])
 
 
 @router.get("", response_model=OrganisationRead, responses=problem(401))

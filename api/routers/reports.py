@@ -1,11 +1,12 @@
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import Depends, Query
 
 from api.deps import ApiActor, Session
 from api.errors import problem
 from api.params import Limit, Offset
+from api.routing import AreaRouter
 from domain.alerts.models import AlertType
 from domain.common.pagination import Page
 from domain.common.types import PeriodEnd, PeriodStart
@@ -25,7 +26,7 @@ from domain.reporting.schemas import (
 # The team page's figures: alerts and tasks per CSM and period, each figure drillable to the
 # rows it counts. Whose figures: a viewer who sees every account, everyone's; anyone else,
 # their own and those of the users they manage (directly or further down).
-router = APIRouter(prefix="/reports", tags=["reports"])
+router = AreaRouter(prefix="/reports", tags=["reports"])
 
 Since = Annotated[
     PeriodStart | None,

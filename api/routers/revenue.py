@@ -1,12 +1,13 @@
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Request, status
+from fastapi import Query, Request, status
 
 from api.batches import batch_body, record
 from api.deps import ApiActor, ApiCallOutcome, Session
 from api.errors import problem
 from api.params import Limit, Offset
+from api.routing import AreaRouter
 from domain.common.pagination import Page
 from domain.common.schemas import BatchResult
 from domain.common.types import PeriodEnd, PeriodStart
@@ -29,7 +30,7 @@ from domain.revenue.schemas import (
 )
 
 # Subscriptions, invoices and FX rates sent by integrators; the MRR computed from them.
-router = APIRouter()
+router = AreaRouter()
 
 Rollup = Annotated[
     bool,

@@ -1,14 +1,15 @@
 import uuid
 
-from fastapi import APIRouter, status
+from fastapi import status
 
 from api.deps import CurrentActor, Session
 from api.errors import problem
+from api.routing import AreaRouter
 from domain.users import service as users
 from domain.users.permissions import PERMISSION_LABELS
 from domain.users.schemas import PermissionRead, RoleCreate, RoleRead, RoleUpdate
 
-router = APIRouter(prefix="/roles", tags=["roles"])
+router = AreaRouter(prefix="/roles", tags=["roles"])
 
 
 @router.get("", response_model=list[RoleRead], responses=problem(401))

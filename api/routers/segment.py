@@ -1,11 +1,12 @@
 from typing import Any
 
-from fastapi import APIRouter, Request
+from fastapi import Request
 from pydantic import BaseModel, Field
 
 from api.batches import batch_body, record
 from api.deps import ApiActor, ApiCallOutcome, Session
 from api.errors import ProblemDetail, problem
+from api.routing import AreaRouter
 from domain.usage import service as usage
 from domain.usage.schemas import (
     SegmentAlias,
@@ -20,7 +21,7 @@ from domain.usage.schemas import (
 
 # Segment's HTTP Tracking API, so Segment (or RudderStack) can send here unchanged: the write
 # key is the API key, sent as the Basic user name; bodies may be gzip (api/middleware.py).
-router = APIRouter(prefix="/segment", tags=["segment"])
+router = AreaRouter(prefix="/segment", tags=["segment"])
 
 
 class SegmentProblem(ProblemDetail):

@@ -1,11 +1,12 @@
-from fastapi import APIRouter, status
+from fastapi import status
 
 from api.deps import Session
 from api.errors import problem
+from api.routing import AreaRouter
 from domain.orgs import service as orgs
 from domain.orgs.schemas import FirstOrganisation, OrganisationRead, SetupStatus
 
-router = APIRouter(prefix="/setup", tags=["setup"])
+router = AreaRouter(prefix="/setup", tags=["setup"])
 
 
 @router.get("", response_model=SetupStatus)

@@ -1,9 +1,11 @@
-from fastapi import APIRouter, Request
+from fastapi import Request
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 from sqlalchemy import text
 
-router = APIRouter(tags=["system"])
+from api.routing import AreaRouter
+
+router = AreaRouter(tags=["system"])
 
 
 class HealthRead(BaseModel):

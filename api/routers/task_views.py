@@ -1,14 +1,15 @@
 import uuid
 
-from fastapi import APIRouter, status
+from fastapi import status
 
 from api.deps import CurrentActor, Session
 from api.errors import problem
+from api.routing import AreaRouter
 from domain.tasks import views
 from domain.tasks.schemas import TaskViewRead, TaskViewWrite
 
 # Saved views of the Tasks page: filters and a grouping, yours or shared, one your default.
-router = APIRouter(prefix="/task-views", tags=["task views"])
+router = AreaRouter(prefix="/task-views", tags=["task views"])
 
 
 @router.get("", response_model=list[TaskViewRead], responses=problem(401))

@@ -1,12 +1,13 @@
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query, Response, status
+from fastapi import Depends, Query, Response, status
 from pydantic import StringConstraints
 
 from api.deps import ApiActor, Session
 from api.errors import problem
 from api.params import Limit, Offset
+from api.routing import AreaRouter
 from domain.common.pagination import Page
 from domain.common.types import Day
 from domain.tasks import service as tasks
@@ -25,7 +26,7 @@ from domain.tasks.schemas import (
 
 # CSM tasks: regular tasks, alert tasks (one per alert of a rule that creates tasks) and the
 # tasks copied from playbooks.
-router = APIRouter(prefix="/tasks", tags=["tasks"])
+router = AreaRouter(prefix="/tasks", tags=["tasks"])
 
 
 def _filters(

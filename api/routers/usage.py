@@ -1,15 +1,16 @@
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, Query
+from fastapi import Query
 
 from api.deps import ApiActor, Session
 from api.errors import problem
+from api.routing import AreaRouter
 from domain.common.types import PeriodEnd, PeriodStart
 from domain.usage import service as usage
 from domain.usage.schemas import FeatureSeries, UsageSeries
 
-router = APIRouter(tags=["usage"])
+router = AreaRouter(tags=["usage"])
 
 Rollup = Annotated[
     bool,

@@ -1,14 +1,15 @@
 import uuid
 
-from fastapi import APIRouter, status
+from fastapi import status
 
 from api.deps import AuthConfigDep, CurrentActor, Session
 from api.errors import problem
+from api.routing import AreaRouter
 from domain.users import service as users
 from domain.users.models import UserStatus
 from domain.users.schemas import InvitationCreate, UserRead, UserUpdate
 
-router = APIRouter(prefix="/users", tags=["users"])
+router = AreaRouter(prefix="/users", tags=["users"])
 
 
 @router.get("", response_model=list[UserRead], responses=problem(401, 422))

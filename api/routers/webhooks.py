@@ -1,16 +1,17 @@
 import uuid
 from typing import Any
 
-from fastapi import APIRouter, Request, status
+from fastapi import Request, status
 from pydantic import TypeAdapter
 
 from api.deps import CurrentActor, Session
 from api.errors import problem
+from api.routing import AreaRouter
 from domain.integration import webhooks
 from domain.integration.models import WebhookSecret
 from domain.integration.schemas import WebhookReceipt, WebhookSecretCreated, WebhookSecretRead
 
-router = APIRouter(tags=["webhooks"])
+router = AreaRouter(tags=["webhooks"])
 
 
 def _read(secret: WebhookSecret) -> dict[str, Any]:

@@ -1,0 +1,35 @@
+"""The API's routers: FastAPI's, each declining at once a request none of its routes can take."""
+
+from functools import cached_property
+
+from fastapi import APIRouter
+from starlette._utils import get_route_path  # how Starlette's own routes read the path
+from starlette.routing import Match
+from starlette.types import Scope
+
+
+class AreaRouter(APIRouter):
+    """An area's routes. FastAPI finds a request's route by trying the pattern of every route
+    of every router included before it, in order: a request to `/healthz`, in the last router,
+    spent half its CPU time on the 240 patterns before it. This router first looks at the
+    path's first segment after where it is included (`included_at`, set by `include`), and
+    when none of its routes begins with that segment, declines without trying them."""
+
+    included_at = ""
+
+    @cached_property
+    def first_segments(self) -> frozenset[str] | None:
+        """Its routes' first segments; None when one of them is a parameter (any segment)."""
+        paths = [getattr(route, "path", "{}") for route in self.routes]
+        segments = {path.lstrip("/").split("/", 1)[0] for path in paths}
+        return None if any("{" in segment for segment in segments) else frozenset(segments)
+
+    def matches(self, scope: Scope) -> tuple[Match, Scope]:
+        segments = self.first_segments
+        if segments is not None:
+            path = get_route_path(scope)
+            if not path.startswith(self.included_at):
+                return Match.NONE, {}
+            if path[len(self.included_at) :].lstrip("/").split("/", 1)[0] not in segments:
+                return Match.NONE, {}
+        return super().matches(scope)

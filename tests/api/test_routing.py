@@ -1,0 +1,49 @@
+"""Each area's router declines at once a path none of its routes begins like (`api.routing`):
+every operation is still reached, and every router keeps the shortcut."""
+
+import re
+import uuid
+from typing import Any
+
+from httpx import AsyncClient
+
+from api.app import create_app
+from api.routers import system
+from api.routing import AreaRouter
+
+
+async def test_every_operation_is_routed_to(client: AsyncClient, app: Any) -> None:
+    """Sent without credentials or a body, an operation answers for itself (401, 422, a 404
+    naming what was not found...), never the router's "no such route" or "method not
+    allowed"."""
+    operations = [
+        (method, path)
+        for path, item in app.openapi()["paths"].items()
+        for method in item
+        if method in {"get", "post", "put", "patch", "delete"}
+    ]
+    assert len(operations) > 200
+    unrouted = []
+    for method, path in operations:
+        concrete = re.sub(r"\{[^}]+\}", str(uuid.uuid4()), path)
+        response = await client.request(method.upper(), concrete)
+        if response.status_code == 405 or (
+            response.status_code == 404 and response.json().get("detail") == "Not Found"
+        ):
+            unrouted.append(f"{method.upper()} {path}")
+    assert unrouted == []
+
+
+def test_every_router_declines_what_none_of_its_routes_begins_like() -> None:
+    app = create_app(serve_spa=False)
+    routers = [
+        route.original_router  # FastAPI's wrapper of an included router
+        for route in app.router.routes
+        if isinstance(getattr(route, "original_router", None), AreaRouter)
+    ]
+    assert len(routers) == 30
+    assert all(router.first_segments for router in routers)
+    assert system.router.first_segments == {"healthz", "readyz"}
+    assert system.router.included_at == ""
+    api_routers = [router for router in routers if router is not system.router]
+    assert {router.included_at for router in api_routers} == {"/api/v1"}
