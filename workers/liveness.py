@@ -5,6 +5,8 @@ import socket
 
 import redis
 
+from workers import redis_urls
+
 # Seconds between a worker's marks; each mark lasts one second more.
 INTERVAL = 30
 
@@ -17,8 +19,13 @@ def key() -> str:
 
 def check(redis_url: str) -> int:
     """0 when this host's worker has marked itself alive within its interval, else 1."""
+    unix = redis_urls.unix_socket(redis_url)
     try:
-        with redis.Redis.from_url(redis_url, socket_timeout=5) as client:
+        with (
+            redis.Redis(unix_socket_path=unix[0], db=unix[1], socket_timeout=5)
+            if unix is not None
+            else redis.Redis.from_url(redis_url, socket_timeout=5)
+        ) as client:
             alive = bool(client.exists(key()))
     except redis.RedisError as error:
         print(f"Redis unreachable: {error}")

@@ -7,7 +7,6 @@ import uuid
 from collections.abc import Awaitable, Callable, Coroutine
 from datetime import timedelta
 from typing import Any, ParamSpec, TypeVar
-from urllib.parse import parse_qs, urlsplit
 
 import structlog
 from arq import create_pool
@@ -19,6 +18,7 @@ from arq.worker import Function, Retry, Worker, func, get_kwargs
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain.common import clock, jobs
+from workers import redis_urls
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -69,11 +69,9 @@ class QueueWorker(Worker):
 
 
 def redis_settings(url: str) -> RedisSettings:
-    parts = urlsplit(url)
-    if parts.scheme == "unix":
-        # arq's from_dsn does not understand unix sockets.
-        db = parse_qs(parts.query).get("db", ["0"])[0]
-        return RedisSettings(unix_socket_path=parts.path, database=int(db))
+    socket = redis_urls.unix_socket(url)
+    if socket is not None:
+        return RedisSettings(unix_socket_path=socket[0], database=socket[1])
     return RedisSettings.from_dsn(url)
 
 
