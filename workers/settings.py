@@ -40,6 +40,7 @@ def smtp_config(settings: Settings) -> SmtpConfig:
 async def startup(ctx: dict[str, Any]) -> None:
     settings: Settings = ctx.get("settings") or get_settings()
     configure_logging(settings.log_level, as_json=settings.log_json)
+    queue.quiet_idle_runs("live.schedule")
     ctx["settings"] = settings
     ctx["engine"] = create_engine(settings.async_database_url, pool_size=5)
     ctx["sessionmaker"] = create_sessionmaker(ctx["engine"])
