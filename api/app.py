@@ -169,6 +169,7 @@ def create_app(settings: Settings | None = None, *, serve_spa: bool = True) -> F
 
 
 def include(app: FastAPI, router: AreaRouter, prefix: str) -> None:
+    """`router` under `prefix`, which it is told: it declines paths by what follows it."""
     router.included_at = prefix
     app.include_router(router, prefix=prefix)
 

@@ -11,7 +11,7 @@ from starlette.types import Scope
 class AreaRouter(APIRouter):
     """An area's routes. FastAPI finds a request's route by trying the pattern of every route
     of every router included before it, in order: a request to `/healthz`, in the last router,
-    spent half its CPU time on the 240 patterns before it. This router first looks at the
+    spent more than half its CPU time on the 240 patterns before it. This router first looks at the
     path's first segment after where it is included (`included_at`, set by `include`), and
     when none of its routes begins with that segment, declines without trying them."""
 
