@@ -1,5 +1,6 @@
-"""The worker's log leaves out the live chain's idle scheduler runs, every five seconds, and
-keeps everything else arq says (the lines below are arq's own formats)."""
+"""The worker's log leaves out the live chain's idle scheduler runs, every five seconds, and its
+liveness mark, every 30 s, and keeps everything else arq says (the lines below are arq's own
+formats)."""
 
 import logging
 from collections.abc import Iterator
@@ -26,6 +27,7 @@ def test_an_idle_scheduler_run_logs_nothing(quiet: None, caplog: pytest.LogCaptu
     with caplog.at_level(logging.INFO, logger="arq.worker"):
         ARQ.info("%6.2fs → %s(%s)%s", 1.0, "live.schedule", "", "")
         ARQ.info("%6.2fs ← %s ● %s", 0.0, "live.schedule", "0")
+        ARQ.info("recording health: %s", "Dec-07 00:37:35 j_complete=52 j_failed=0")
     assert _logged(caplog) == []
 
 
