@@ -73,23 +73,22 @@ class QuietIdleRuns(logging.Filter):
     """Leaves out arq's lines for the runs of the scheduled jobs `names` that found nothing to
     do (answered 0): the live chain's scheduler runs every five seconds, and its two lines a
     run, 35,000 a day on an idle install, buried the rest of the worker's log. A run that
-    scheduled work still logs its answer, and a failure its error. Nor the worker's liveness
-    mark, renewed every 30 s (`workers.liveness`), which arq logs whenever its counts moved."""
+    scheduled work still logs its answer, and a failure its error. Also left out: the line arq
+    writes for each liveness mark (`workers.liveness`, every 30 s on a busy worker)."""
 
     def __init__(self, *names: str) -> None:
         super().__init__()
         self.names = frozenset(names)
 
     def filter(self, record: logging.LogRecord) -> bool:
-        if record.levelno == logging.INFO and str(record.msg).startswith("recording health"):
+        if record.levelno != logging.INFO:
+            return True
+        message, args = str(record.msg), record.args
+        if message.startswith("recording health"):
             return False
-        args = record.args
-        if record.levelno != logging.INFO or not isinstance(args, tuple) or len(args) < 3:
+        if not isinstance(args, tuple) or len(args) < 3 or args[1] not in self.names:
             return True
-        if args[1] not in self.names:
-            return True
-        started, finished = "→" in str(record.msg), "←" in str(record.msg)
-        return not (started or (finished and args[2] == "0"))
+        return not ("→" in message or ("←" in message and args[2] == "0"))
 
 
 def quiet_idle_runs(*names: str) -> None:

@@ -1128,26 +1128,19 @@ _EDIT_BEFORE, _EDIT_AFTER = _changed_sql(
 )
 
 
-def _rows_of_chosen(table: str, where: str, chosen_where: str, *columns: str) -> str:
-    """`table`'s rows (`r`) of the chosen accounts (`w`, those `chosen_where` holds for) that
-    `where` holds for: their ids and `columns`, with the account's id. Found account by
-    account through the rows' account index (LATERAL, kept apart by OFFSET 0): joined with
-    `chosen` as tables, a history whose statistics did not know the organisation yet was
-    planned as a nested loop of every history row over every chosen account (10^10 rows for
-    100,000 accounts)."""
-    return f"""
-        SELECT w.id AS account_id, r.* FROM chosen w, LATERAL (
-            SELECT {", ".join(f"r.{c}" for c in ("id", *columns))}
-            FROM {table} r
+def _ids_of_chosen(table: str, where: str, chosen_where: str) -> str:
+    """The ids of `table`'s rows (`r`) of the chosen accounts (`w`, those `chosen_where` holds
+    for) that `where` holds for, as an array for the statement to write them by id. Found
+    account by account through the rows' account index (LATERAL, kept apart by OFFSET 0):
+    joined with `chosen` as tables, a history whose statistics did not know the organisation
+    yet was planned as a nested loop of every history row over every chosen account (10^10
+    rows for 100,000 accounts)."""
+    return f"""ARRAY(
+        SELECT r.id FROM chosen w, LATERAL (
+            SELECT r.id FROM {table} r
             WHERE r.org_id = :org AND r.account_id = w.id AND {where}
             OFFSET 0) r
-        WHERE {chosen_where}"""
-
-
-def _ids_of_chosen(table: str, where: str, chosen_where: str) -> str:
-    """The ids of `_rows_of_chosen`'s rows, as an array for the statement to write them by
-    id."""
-    return f"ARRAY(SELECT o.id FROM ({_rows_of_chosen(table, where, chosen_where)}) o)"
+        WHERE {chosen_where})"""
 
 
 def _none_of_chosen(table: str, where: str) -> str:
@@ -1163,13 +1156,11 @@ def _none_of_chosen(table: str, where: str) -> str:
             OFFSET 0)"""
 
 
-# The open stage periods of the accounts whose stage changes, to close those not at the new
-# stage.
-_STAGES_OPEN = _rows_of_chosen(
+# The open stage periods, not at the new stage, of the accounts whose stage changes.
+_STAGES_LEFT = _ids_of_chosen(
     "stage_history",
-    "r.left_at IS NULL",
+    "r.left_at IS NULL AND r.stage_id IS DISTINCT FROM :stage_id",
     ":set_stage_id AND w.old_stage_id IS DISTINCT FROM :stage_id",
-    "stage_id",
 )
 # An edit that only adds CSMs ends no one's period and removes no one: their rows are not
 # looked for (a fifth of a second per 100,000 accounts each).
@@ -1183,9 +1174,9 @@ _CSMS_REMOVED = _ids_of_chosen("account_csms", "r.user_id <> ALL(w.new_csm_ids)"
 # The user compared without `=`: ANDed with the account's index by a planner that thought the
 # history small, the users' index read a CSM's whole history (32,500 rows) for every probe, 65 s
 # of an edit of 100,000 just-generated accounts.
-# A probe per account, not an anti-join with `stages_open`: while the accounts had no statistics
-# yet (just imported), that was planned as a nested loop over the whole CTE for each account (6 s
-# of an edit of 10,000).
+# A probe per account, not an anti-join with the open periods read once as a CTE: while the
+# accounts had no statistics yet (just imported), that was planned as a nested loop over the
+# whole CTE for each account (6 s of an edit of 10,000).
 _NO_OPEN_PERIOD_AT_THE_NEW_STAGE = _none_of_chosen(
     "stage_history", "r.left_at IS NULL AND r.stage_id IS NOT DISTINCT FROM :stage_id"
 )
@@ -1207,12 +1198,9 @@ updated AS (
     UPDATE accounts SET {_UPDATED_COLUMNS}, updated_at = :now
     WHERE {_CHOSEN_ACCOUNTS}
 ),
-stages_open AS MATERIALIZED ({_STAGES_OPEN}
-),
 closed_stages AS (
     UPDATE stage_history SET left_at = :now
-    WHERE id = ANY(ARRAY(
-        SELECT o.id FROM stages_open o WHERE o.stage_id IS DISTINCT FROM :stage_id))
+    WHERE id = ANY({_STAGES_LEFT})
 ),
 opened_stages AS (
     INSERT INTO stage_history (id, org_id, account_id, changed_by_id, stage_id, stage_name,
