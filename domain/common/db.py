@@ -5,12 +5,13 @@ from pydantic_core import from_json
 from sqlalchemy import Select, event
 from sqlalchemy.exc import DisconnectionError, IntegrityError
 from sqlalchemy.ext.asyncio import (
-    AsyncConnection,
     AsyncEngine,
     AsyncSession,
     async_sessionmaker,
     create_async_engine,
 )
+from sqlalchemy.pool import PoolProxiedConnection
+from sqlalchemy.util import greenlet_spawn
 
 from domain.common.errors import RaceLost as RaceLost
 
@@ -63,31 +64,75 @@ def create_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]
     return async_sessionmaker(engine, expire_on_commit=False)
 
 
-# Where a read session keeps its engine for statements whose plans may be kept.
-_GENERIC = "tenure_generic_plans"
+class ReadSession(AsyncSession):
+    """A read session (GET requests): its ORM statements run in autocommit (see
+    `create_read_sessionmaker`), and its compiled statements (`CompiledOnce`, `CompiledByShape`)
+    on a pooled driver connection it checks out at the first and returns when it closes,
+    without the session's transaction bookkeeping or the isolation level's set and reset: that
+    bookkeeping was 0.25 ms of CPU a request, a quarter of `GET /me`'s. The driver runs each
+    statement in its own transaction, as autocommit does.
+
+    `generic`: an engine made with `plans="generic"`, where the statements compiled with
+    `generic=True` run and PostgreSQL keeps one plan for all runs once it is as good as
+    planning each: the account list's page, planned for each request, cost PostgreSQL
+    0.73-0.83 ms a page, 0.42-0.49 ms with its plan kept."""
+
+    def __init__(self, *args: Any, generic: AsyncEngine | None = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._generic = generic
+        self._leases: dict[bool, PoolProxiedConnection] = {}
+
+    async def driver(self, *, generic: bool) -> Any:
+        """The asyncpg connection for this session's compiled statements (the generic
+        engine's when `generic` and the session has one)."""
+        generic = generic and self._generic is not None
+        lease = self._leases.get(generic)
+        if lease is None:
+            engine = self._generic if generic else self.bind
+            assert isinstance(engine, AsyncEngine)
+            lease = self._leases[generic] = await engine.raw_connection()
+        return lease.driver_connection
+
+    async def commit(self) -> None:
+        # A read that ran only compiled statements began no transaction of the session's, and
+        # SQLAlchemy would begin one to end it (a twentieth of `GET /me`'s CPU).
+        if self.in_transaction() or self.new or self.dirty or self.deleted:
+            await super().commit()
+
+    async def close(self) -> None:
+        leases, self._leases = self._leases, {}
+        try:
+            for lease in leases.values():
+                await greenlet_spawn(lease.close)
+        finally:
+            # Most reads used no ORM statement: there is nothing else to close.
+            if self.in_transaction() or self.identity_map:
+                await super().close()
+
+    async def __aexit__(self, type_: Any, value: Any, traceback: Any) -> None:
+        # SQLAlchemy closes in a task of its own so that a cancellation cannot cut the closing
+        # short (a thirtieth of `GET /me`'s CPU). Without a transaction of the session's,
+        # closing is returning the leases to the pool, which waits for nothing.
+        if self.in_transaction():
+            await super().__aexit__(type_, value, traceback)
+        else:
+            await self.close()
 
 
 def create_read_sessionmaker(
     engine: AsyncEngine, *, generic: AsyncEngine | None = None
-) -> async_sessionmaker[AsyncSession]:
+) -> async_sessionmaker[ReadSession]:
     """Sessions for reads (GET requests) on the same pool, without BEGIN and COMMIT: in
     autocommit each statement is its own transaction, which a read under READ COMMITTED (where
     every statement takes a fresh snapshot anyway) cannot tell apart, and the two round trips
     cost about a seventh of `GET /me`'s CPU in the API and a fifth of PostgreSQL's. Only the
     connection's isolation level differs, set and reset on check-out and check-in without a
-    statement.
-
-    With `generic` (an engine made with `plans="generic"`), the statements run with
-    `generic=True` run on its connections, where PostgreSQL keeps one plan for all runs once
-    it is as good as planning each: the account list's page, planned for each request, cost
-    PostgreSQL 0.73-0.83 ms a page, 0.42-0.49 ms with its plan kept. Being their own statements
-    in autocommit, they need not share the session's connection."""
+    statement. `generic`: see `ReadSession`."""
     return async_sessionmaker(
         engine.execution_options(isolation_level="AUTOCOMMIT"),
+        class_=ReadSession,
         expire_on_commit=False,
-        info={_GENERIC: generic.execution_options(isolation_level="AUTOCOMMIT")}
-        if generic is not None
-        else {},
+        generic=generic,
     )
 
 
@@ -109,15 +154,18 @@ def _compile(statement: Select[*tuple[Any, ...]], dialect: Any) -> _Compiled:
 
 
 async def _run_compiled(
-    connection: AsyncConnection, compiled: _Compiled, values: dict[str, Any]
+    session: AsyncSession, compiled: _Compiled, values: dict[str, Any], *, generic: bool = False
 ) -> list[dict[str, Any]]:
     """The rows as plain dicts, fetched by the driver itself on the session's connection (in
-    its transaction if one has begun): SQLAlchemy's cursor and result objects cost half again
-    the driver's own work (a sixth of a millisecond for a 50-row account page)."""
+    its transaction if one has begun; a read session's own, see `ReadSession`): SQLAlchemy's
+    cursor and result objects cost half again the driver's own work (a sixth of a millisecond
+    for a 50-row account page)."""
     text_, names, carried = compiled
     bound = {**carried, **values}
-    driver = (await connection.get_raw_connection()).driver_connection
-    assert driver is not None
+    if isinstance(session, ReadSession):
+        driver = await session.driver(generic=generic)
+    else:
+        driver = (await (await session.connection()).get_raw_connection()).driver_connection
     records = await driver.fetch(text_, *(bound[n] for n in names))
     if not records:
         return []
@@ -125,22 +173,29 @@ async def _run_compiled(
     return [dict(zip(keys, record, strict=True)) for record in records]
 
 
+def _dialect(session: AsyncSession) -> Any:
+    assert session.bind is not None
+    return session.bind.dialect
+
+
 class CompiledOnce:
     """A statement compiled to SQL once per process, each run binding only its values: for the
     reads behind every request, where building a statement and its cache key and running it
     through the ORM cost more CPU than PostgreSQL's answer. Rows are dicts of what asyncpg
     decodes (no SQLAlchemy type processing): plain columns, arrays, uuids, timestamps,
-    booleans, JSON. Only for reads: a database error reaches the caller as the driver's."""
+    booleans, JSON. Only for reads: a database error reaches the caller as the driver's.
+    `generic`: as `CompiledByShape.run`'s, for a statement whose plan does not depend on its
+    values."""
 
-    def __init__(self, statement: Select[*tuple[Any, ...]]) -> None:
+    def __init__(self, statement: Select[*tuple[Any, ...]], *, generic: bool = False) -> None:
         self._statement = statement
         self._compiled: _Compiled | None = None
+        self._generic = generic
 
     async def run(self, session: AsyncSession, values: dict[str, Any]) -> list[dict[str, Any]]:
-        connection = await session.connection()
         if self._compiled is None:
-            self._compiled = _compile(self._statement, connection.dialect)
-        return await _run_compiled(connection, self._compiled, values)
+            self._compiled = _compile(self._statement, _dialect(session))
+        return await _run_compiled(session, self._compiled, values, generic=self._generic)
 
 
 class CompiledByShape:
@@ -161,26 +216,11 @@ class CompiledByShape:
         generic: bool = False,
     ) -> list[dict[str, Any]]:
         """`generic`: this shape's plan does not depend on its values; in a read session that
-        has an engine for such statements (`create_read_sessionmaker`) it runs there."""
-        engine: AsyncEngine | None = session.info.get(_GENERIC) if generic else None
-        if engine is not None:
-            async with engine.connect() as connection:
-                return await _run_compiled(
-                    connection, self._compiled_for(shape, build, connection), values
-                )
-        connection = await session.connection()
-        return await _run_compiled(connection, self._compiled_for(shape, build, connection), values)
-
-    def _compiled_for(
-        self,
-        shape: Hashable,
-        build: Callable[[], Select[*tuple[Any, ...]]],
-        connection: AsyncConnection,
-    ) -> _Compiled:
+        has an engine for such statements (`ReadSession`) it runs there."""
         compiled = self._compiled.get(shape)
         if compiled is None:
-            compiled = self._compiled[shape] = _compile(build(), connection.dialect)
-        return compiled
+            compiled = self._compiled[shape] = _compile(build(), _dialect(session))
+        return await _run_compiled(session, compiled, values, generic=generic)
 
 
 def is_unique_violation(exc: IntegrityError) -> bool:

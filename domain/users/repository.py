@@ -92,7 +92,8 @@ _PRINCIPAL = CompiledOnce(
         *(column.label(name) for name, column in _PRINCIPAL_COLUMNS.items()),
         org_id="org_id",
         user_id="user_id",
-    )
+    ),
+    generic=True,
 )
 
 # The same row as one JSON text, for a read that checks its reader in its own statement
@@ -162,7 +163,8 @@ _ME = CompiledOnce(
     )
     .join(Role, Role.id == User.role_id)
     .join(Organisation, Organisation.id == User.org_id)
-    .where(User.org_id == bindparam("org_id"), User.id == bindparam("user_id"))
+    .where(User.org_id == bindparam("org_id"), User.id == bindparam("user_id")),
+    generic=True,
 )
 
 

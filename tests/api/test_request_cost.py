@@ -14,7 +14,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from domain.accounts import service as accounts
 from domain.accounts.schemas import AccountListRead
 from domain.audit.models import AuditEntry
-from domain.common.db import create_engine, create_read_sessionmaker, create_sessionmaker
+from domain.common.db import (
+    CompiledOnce,
+    create_engine,
+    create_read_sessionmaker,
+    create_sessionmaker,
+)
 from domain.common.pagination import Page
 from domain.common.settings import Settings
 from domain.freshness.models import AccountChange
@@ -186,6 +191,37 @@ async def test_a_read_sends_no_begin_or_commit(settings: Settings) -> None:
 
     assert read[0] != read[1]
     assert write[0] == write[1]
+
+
+async def test_a_read_session_s_compiled_reads_share_one_connection_it_returns_on_closing(
+    settings: Settings,
+) -> None:
+    """A read session's compiled statements run on one pooled connection of their own, each in
+    its own transaction, without a transaction of the session's; closing returns it (a pool
+    of one serves the next session), and the generic engine's statements lease their own."""
+    engine = create_engine(settings.async_database_url, pool_size=1, max_overflow=0)
+    generic = create_engine(settings.async_database_url, pool_size=1, max_overflow=0)
+    started = CompiledOnce(
+        select(func.transaction_timestamp().label("began"), func.pg_backend_pid().label("pid"))
+    )
+    started_generic = CompiledOnce(select(func.pg_backend_pid().label("pid")), generic=True)
+    try:
+        for _ in range(2):
+            async with create_read_sessionmaker(engine, generic=generic)() as session:
+                first, second = [(await started.run(session, {}))[0] for _ in range(2)]
+                pids = {(await started_generic.run(session, {}))[0]["pid"] for _ in range(2)}
+                assert not session.in_transaction()
+                await session.commit()
+            assert first["began"] != second["began"]
+            assert first["pid"] == second["pid"]
+            assert len(pids) == 1 and pids != {first["pid"]}
+        async with asyncio.timeout(5), create_sessionmaker(engine)() as session:
+            assert await session.scalar(text("SELECT 1")) == 1
+        assert engine.sync_engine.pool.checkedout() == 0  # type: ignore[attr-defined]
+        assert generic.sync_engine.pool.checkedout() == 0  # type: ignore[attr-defined]
+    finally:
+        await engine.dispose()
+        await generic.dispose()
 
 
 async def test_the_list_page_keeps_its_plan_on_the_engine_for_generic_plans(
