@@ -51,7 +51,7 @@ from api.routers import (
     users,
     webhooks,
 )
-from api.routing import AreaRouter
+from api.routing import AreaRouter, InSession
 from domain.common.db import create_engine, create_read_sessionmaker, create_sessionmaker
 from domain.common.logging import configure_logging
 from domain.common.settings import Settings, get_settings
@@ -111,6 +111,8 @@ def create_app(settings: Settings | None = None, *, serve_spa: bool = True) -> F
         openapi_url="/api/v1/openapi.json",
     )
     app.state.settings = settings
+    # A route added to the app itself ends its request's session too (`InSession`).
+    app.router.route_class = InSession
     errors.install(app)
     # Innermost: a request takes its turn with its body received (and a JSON body checked).
     app.add_middleware(ActiveRequestLimit, limit=settings.web_active_requests)

@@ -1,11 +1,35 @@
 """The API's routers: FastAPI's, each declining at once a request none of its routes can take."""
 
+from collections.abc import Callable, Coroutine
 from functools import cached_property
+from typing import Any
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Request, Response
+from fastapi.routing import APIRoute
 from starlette._utils import get_route_path  # how Starlette's own routes read the path
 from starlette.routing import Match
 from starlette.types import Scope
+
+from api.deps import end_session
+
+
+class InSession(APIRoute):
+    """A route whose request's session (`api.deps.Session`) ends when its handler has returned
+    or raised, before the response is sent (`end_session`)."""
+
+    def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
+        handle = super().get_route_handler()
+
+        async def handle_in_session(request: Request) -> Response:
+            try:
+                response = await handle(request)
+            except BaseException as error:
+                await end_session(request, error)
+                raise
+            await end_session(request, None)
+            return response
+
+        return handle_in_session
 
 
 class AreaRouter(APIRouter):
@@ -16,6 +40,9 @@ class AreaRouter(APIRouter):
     when none of its routes begins with that segment, declines without trying them."""
 
     included_at = ""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, route_class=InSession, **kwargs)
 
     @cached_property
     def first_segments(self) -> frozenset[str] | None:

@@ -9,7 +9,7 @@ from httpx import AsyncClient
 
 from api.app import create_app
 from api.routers import system
-from api.routing import AreaRouter
+from api.routing import AreaRouter, InSession
 
 
 async def test_every_operation_is_routed_to(client: AsyncClient, app: Any) -> None:
@@ -47,3 +47,23 @@ def test_every_router_declines_what_none_of_its_routes_begins_like() -> None:
     assert system.router.included_at == ""
     api_routers = [router for router in routers if router is not system.router]
     assert {router.included_at for router in api_routers} == {"/api/v1"}
+
+
+def test_every_route_ends_its_request_s_session() -> None:
+    """`api.deps.Session` is ended by the route (`InSession`): a route of another class would
+    leave its session open, its connection out of the pool. Routes added to the app itself
+    (the SPA's, a test's) are of the class too."""
+    app = create_app(serve_spa=False)
+    routes = [
+        route
+        for included in app.router.routes
+        if isinstance(router := getattr(included, "original_router", None), AreaRouter)
+        for route in router.routes
+    ]
+    assert len(routes) > 200
+    assert all(isinstance(route, InSession) for route in routes)
+
+    async def added() -> None: ...
+
+    app.add_api_route("/added", added)
+    assert isinstance(app.router.routes[-1], InSession)
