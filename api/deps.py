@@ -75,13 +75,17 @@ async def end_session(request: Request, error: BaseException | None) -> None:
 
 
 async def _end(request: Request, session: AsyncSession, error: BaseException | None) -> None:
-    async with session:
+    # Closed in this task (not `async with`, which closes in a task of its own): a write's
+    # ending is a task no cancellation reaches already, and a read's closing waits for nothing.
+    try:
         if error is None or (isinstance(error, DomainError) and error.keeps_changes):
             await session.commit()
             await queue.relay_committed(request.app.state.redis, session)
         else:
             await session.rollback()
             queue.discard(session)
+    finally:
+        await session.close()
 
 
 async def get_redis(request: Request) -> Redis:

@@ -109,15 +109,6 @@ class ReadSession(AsyncSession):
             if self.in_transaction() or self.identity_map:
                 await super().close()
 
-    async def __aexit__(self, type_: Any, value: Any, traceback: Any) -> None:
-        # SQLAlchemy closes in a task of its own so that a cancellation cannot cut the closing
-        # short (a thirtieth of `GET /me`'s CPU). Without a transaction of the session's,
-        # closing is returning the leases to the pool, which waits for nothing.
-        if self.in_transaction():
-            await super().__aexit__(type_, value, traceback)
-        else:
-            await self.close()
-
 
 def create_read_sessionmaker(
     engine: AsyncEngine, *, generic: AsyncEngine | None = None
