@@ -36,7 +36,7 @@ from domain.accounts.schemas import (
     NpsResponseCreate,
     StatusUpdateCreate,
 )
-from domain.common.pagination import Page
+from domain.common.pagination import Page, page_json
 from domain.common.schemas import BatchResult
 from domain.freshness import changes
 from domain.integration.schemas import UpsertedRecord
@@ -82,7 +82,7 @@ async def list_accounts(
         deleted=deleted,
         presumed_for=reader.presumed_for,
     )
-    return Response(accounts.LIST_PAGE.dump(paged), media_type="application/json")
+    return Response(page_json(paged), media_type="application/json")
 
 
 @router.post(
@@ -252,7 +252,7 @@ async def query_accounts(data: AccountQuery, actor: ApiActor, session: Session) 
         limit=data.limit,
         offset=data.offset,
     )
-    return Response(accounts.LIST_PAGE.dump(paged), media_type="application/json")
+    return Response(page_json(paged), media_type="application/json")
 
 
 @router.post(

@@ -48,6 +48,7 @@ from domain.accounts.models import (
     StatusUpdate,
     Tier,
 )
+from domain.accounts.schemas import AccountRead
 from domain.common.base import Base
 from domain.common.bulk_sql import (
     Write,
@@ -60,6 +61,7 @@ from domain.common.bulk_sql import (
     without_jit,
 )
 from domain.common.db import CompiledByShape
+from domain.common.json_sql import json_object
 from domain.filters.compile import Ordering
 from domain.health.models import HealthModel
 from domain.tenancy.accounts import VisibleAccounts
@@ -102,12 +104,13 @@ def _page_of(
     offset: int | BindParameter[int],
     reader: ColumnElement[Any] | None = None,
 ) -> Select[Any]:
-    """One page of `stmt`'s accounts, sorted, with the list's columns: the account's own, its
-    CSMs' ids and the total. The total rides on every row as an uncorrelated subquery, which
-    PostgreSQL counts once (an InitPlan) beside the page's own scan: one statement and one
-    round trip. The CSMs are gathered once for the page's accounts after the page is chosen:
-    a subquery per listed row scanned `account_csms` for each (two fifths of the page's time
-    in PostgreSQL). With `reader` (the check of the signed-in user), every row carries it."""
+    """One page of `stmt`'s accounts, sorted: each account's id and its `AccountRead` as JSON
+    written by PostgreSQL (its own columns and its CSMs' ids; `json_object`), and the total.
+    The total rides on every row as an uncorrelated subquery, which PostgreSQL counts once (an
+    InitPlan) beside the page's own scan: one statement and one round trip. The CSMs are
+    gathered once for the page's accounts after the page is chosen: a subquery per listed row
+    scanned `account_csms` for each (two fifths of the page's time in PostgreSQL). With
+    `reader` (the check of the signed-in user), every row carries it."""
     page = (
         _ordered(
             stmt.with_only_columns(
@@ -131,8 +134,14 @@ def _page_of(
     value = page.c.sort_value
     return (
         select(
-            *(page.c[column.name] for column in Account.__table__.c),
-            func.coalesce(csms.c.ids, text("'{}'::uuid[]")).label("csm_ids"),
+            page.c.id,
+            json_object(
+                AccountRead,
+                {
+                    **{column.name: page.c[column.name] for column in Account.__table__.c},
+                    "csm_ids": func.coalesce(csms.c.ids, text("'{}'::uuid[]")),
+                },
+            ).label("json"),
             page.c.total,
             *(() if reader is None else (reader,)),
         )
@@ -236,10 +245,10 @@ class AccountRepository(VisibleAccounts):
         deleted: bool,
         check: PrincipalCheck | None = None,
     ) -> tuple[list[dict[str, Any]], int]:
-        """One page as plain dicts (the account's columns and its `csm_ids`), not ORM objects:
-        the list is the most read page of the SPA, and building and tracking an object per
-        account and per CSM assignment cost several times the query itself. The common shapes
-        carry `check` in the page's statement."""
+        """One page of the accounts' ids and JSON (`_page_of`), not ORM objects: the list is the
+        most read page of the SPA, and building and tracking an object per account and per CSM
+        assignment cost several times the query itself. The common shapes carry `check` in the
+        page's statement."""
         if condition is None and order.column is not None:
             rows = await self._common_page(
                 q=q, churned=churned, order=order, descending=descending, deleted=deleted,

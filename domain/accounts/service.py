@@ -5,6 +5,7 @@ from collections.abc import Iterable, Sequence
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
+from pydantic import TypeAdapter
 from sqlalchemy import ColumnElement, SQLColumnExpression
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.attributes import set_committed_value
@@ -41,7 +42,6 @@ from domain.accounts.repository import (
 from domain.accounts.schemas import (
     AccountCreate,
     AccountHistoryRead,
-    AccountListRead,
     AccountSort,
     AccountUpdate,
     ChurnCreate,
@@ -55,7 +55,7 @@ from domain.accounts.schemas import (
 )
 from domain.audit import service as audit
 from domain.common import clock
-from domain.common.pagination import Paged, PageJson
+from domain.common.pagination import Paged
 from domain.filters.compile import FieldDef, Ordering, compile_condition
 from domain.filters.schemas import Condition
 from domain.metrics import service as metrics
@@ -175,10 +175,10 @@ async def list_accounts(
     churned: bool | None = None,
     columns: Sequence[str] = (),
     presumed_for: TokenClaims | None = None,
-) -> Paged[dict[str, Any]]:
-    """A page of the accounts the caller may see, each with the values of the metric columns
-    among `columns` (read for the whole page at once): plain rows, written as
-    `AccountListRead`s by `LIST_PAGE` without validating them. With `presumed_for`, `actor` is
+) -> Paged[str]:
+    """A page of the accounts the caller may see, each with the values of the metric and health
+    columns among `columns` (read for the whole page at once): each account is already the
+    JSON of its `AccountListRead` (`page_json` writes the page). With `presumed_for`, `actor` is
     the signed-in user as last found (`auth.presumed_actor`), checked by the page's statement."""
     read = functools.partial(
         _list_accounts, session, q=q, sort=sort, descending=descending, limit=limit,
@@ -203,7 +203,7 @@ async def _list_accounts(
     condition: Condition | None,
     churned: bool | None,
     columns: Sequence[str],
-) -> Paged[dict[str, Any]]:
+) -> Paged[str]:
     if deleted:
         require(actor, Permission.DELETE_ACCOUNTS)
     # The organisation's fields are read once, and only when something needs them.
@@ -225,29 +225,32 @@ async def _list_accounts(
     ids = [a["id"] for a in items]
     values = await metrics.current_values(session, actor, ids, metric_keys(columns))
     health = await health_values(session, actor, ids, columns, fields)
-    for account in items:
-        # Numbers as the schema's floats (scores are integers in the database): the page is
-        # written without validation, which converted them before (LIST_PAGE). Most pages ask
-        # for neither kind, and skip building empty ones per account.
-        metric = values.get(account["id"])
-        account["metric_values"] = (
-            {key: None if value is None else float(value) for key, value in metric.items()}
-            if metric
-            else {}
-        )
-        scored = health.get(account["id"])
-        account["health_values"] = (
-            {
-                key: float(value) if isinstance(value, int | Decimal) else value
-                for key, value in scored.items()
-            }
-            if scored
-            else {}
-        )
-    return Paged(items=items, total=total, limit=limit, offset=offset)
+    listed = [
+        # The account's JSON as PostgreSQL wrote it, its closing brace replaced by the rest.
+        account["json"][:-1] + _column_values(values.get(account["id"]), health.get(account["id"]))
+        for account in items
+    ]
+    return Paged(items=listed, total=total, limit=limit, offset=offset)
 
 
-LIST_PAGE = PageJson(AccountListRead)
+# `AccountListRead.metric_values` and `health_values`.
+_METRIC_VALUES = TypeAdapter(dict[str, float | None])
+_HEALTH_VALUES = TypeAdapter(dict[str, float | str | None])
+# Most pages ask for neither kind of column.
+_NO_COLUMN_VALUES = ',"metric_values":{},"health_values":{}}'
+
+
+def _column_values(metric: dict[str, Any] | None, scored: dict[str, Any] | None) -> str:
+    """The end of a listed account's JSON: `AccountListRead`'s fields beyond `AccountRead`'s,
+    numbers as the schema's floats (scores are integers in the database)."""
+    if not metric and not scored:
+        return _NO_COLUMN_VALUES
+    metric_values = {k: None if v is None else float(v) for k, v in (metric or {}).items()}
+    health = {k: float(v) if isinstance(v, int | Decimal) else v for k, v in (scored or {}).items()}
+    return (
+        f',"metric_values":{_METRIC_VALUES.dump_json(metric_values).decode()}'
+        f',"health_values":{_HEALTH_VALUES.dump_json(health).decode()}}}'
+    )
 
 
 async def health_values(

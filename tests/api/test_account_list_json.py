@@ -1,6 +1,6 @@
-"""The account list writes its plain rows without a model per row (`PageJson`,
-domain/common/pagination.py): each account reads exactly as the account's own endpoint writes it
-through its model, text for text, whatever its values."""
+"""The account list's accounts are written as JSON by PostgreSQL (`json_object`,
+domain/common/json_sql.py): each reads exactly as the account's own endpoint writes it through
+its model, whatever its values."""
 
 from datetime import UTC, date, datetime
 from decimal import Decimal

@@ -4,6 +4,7 @@ when a repository class has no test class here."""
 
 import importlib
 import inspect
+import json
 import pkgutil
 import uuid
 from datetime import date, timedelta
@@ -181,7 +182,8 @@ class TestAccountRepository:
             q=None, order=BY_NAME, descending=False, limit=10, offset=0, deleted=False
         )
 
-        assert ([(a["id"], a["csm_ids"]) for a in items], total) == ([(assigned.id, [csm.id])], 1)
+        listed = [(a["id"], json.loads(a["json"])["csm_ids"]) for a in items]
+        assert (listed, total) == ([(assigned.id, [str(csm.id)])], 1)
         assert await repo.get(unassigned.id) is None
         # Uniqueness is still checked against the whole organisation.
         assert await repo.external_id_taken(unassigned.external_id, except_id=None) is True
