@@ -28,6 +28,20 @@ from domain.users.permissions import Permission
 
 PASSWORD = "correct-horse-battery"
 
+# Text and custom values that JSON must escape or keep exactly (quotes, backslashes, control
+# characters, line separators, astral characters, numbers beyond 64 bits).
+AWKWARD_TEXT = 'Ünïcode "quoted" \\ back\\slash \x01\x1f\x7f\t\n\r\b\f / \u2028 😀 <b>'
+AWKWARD_CUSTOM_VALUES: dict[str, Any] = {
+    "plan": "pro",
+    "seats": 12,
+    "ratio": 0.5,
+    "big": 12345678901234567890,
+    "vip": True,
+    "since": None,
+    "note": AWKWARD_TEXT,
+    "nested": {"list": [1, "two", None, 3.25]},
+}
+
 
 def _email(prefix: str) -> str:
     return f"{prefix}-{uuid.uuid4().hex[:10]}@example.com"

@@ -14,9 +14,13 @@ from domain.accounts.schemas import AccountListRead
 from domain.common.settings import Settings
 from domain.orgs.models import Organisation
 from domain.users.models import User
-from tests.factories import auth_headers, create_account, create_user
-
-AWKWARD_TEXT = 'Ünïcode "quoted" \\ back\\slash \x1f\t\n / \u2028 😀 <b>'
+from tests.factories import (
+    AWKWARD_CUSTOM_VALUES,
+    AWKWARD_TEXT,
+    auth_headers,
+    create_account,
+    create_user,
+)
 
 
 @pytest.fixture
@@ -40,16 +44,7 @@ async def accounts(session: AsyncSession, org: Organisation, admin: User) -> lis
             nps=Decimal("42.5"),
             churned_on=date(2026, 11, 30),
             churn_reason=AWKWARD_TEXT,
-            custom_values={
-                "plan": "pro",
-                "seats": 12,
-                "ratio": 0.5,
-                "big": 12345678901234567890,
-                "vip": True,
-                "since": None,
-                "note": AWKWARD_TEXT,
-                "nested": {"list": [1, "two", None, 3.25]},
-            },
+            custom_values=AWKWARD_CUSTOM_VALUES,
             created_at=datetime(2026, 1, 2, 3, 4, 5, 130000, tzinfo=UTC),
             updated_at=datetime(2026, 1, 2, 3, 4, 5, 1, tzinfo=UTC),
         ),

@@ -14,8 +14,7 @@ from sqlalchemy.dialects.postgresql import ARRAY, JSONB
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain.common.json_sql import json_object
-
-AWKWARD_TEXT = 'Ünïcode "quoted" \\ back\\slash \x01\x1f\x7f\t\n\r\b\f / \u2028 😀 <b>'
+from tests.factories import AWKWARD_CUSTOM_VALUES, AWKWARD_TEXT
 
 
 class Written(BaseModel):
@@ -98,21 +97,11 @@ async def test_a_jsonb_value_is_the_same_json(session: AsyncSession) -> None:
     class WithValues(BaseModel):
         custom_values: dict[str, Any]
 
-    custom = {
-        "plan": "pro",
-        "seats": 12,
-        "ratio": 0.5,
-        "big": 12345678901234567890,
-        "vip": True,
-        "since": None,
-        "note": AWKWARD_TEXT,
-        "nested": {"list": [1, "two", None, 3.25]},
-    }
     written = await session.scalar(
-        select(json_object(WithValues, {"custom_values": literal(custom, JSONB)}))
+        select(json_object(WithValues, {"custom_values": literal(AWKWARD_CUSTOM_VALUES, JSONB)}))
     )
 
-    assert json.loads(str(written)) == {"custom_values": custom}
+    assert json.loads(str(written)) == {"custom_values": AWKWARD_CUSTOM_VALUES}
 
 
 def test_a_type_it_cannot_write_is_refused() -> None:
