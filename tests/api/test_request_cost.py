@@ -305,8 +305,7 @@ async def test_the_list_written_without_row_models_reads_back_as_the_documented_
         assert response.headers["content-type"] == "application/json"
         page = Page[AccountListRead].model_validate_json(response.content)
         assert page.total == 2
-        # Every field of the schema, none else, each written as the model writes it (the
-        # keys in the row's order).
+        # Every field of the schema, none else, each written as the model writes it.
         assert json.loads(page.model_dump_json()) == response.json()
 
 
