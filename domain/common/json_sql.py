@@ -13,6 +13,9 @@ from typing import Any, Union, get_args, get_origin
 from pydantic import BaseModel
 from sqlalchemy import ColumnElement, Text, cast, func, literal_column
 
+# How a value of one type is written: SQL that gives its JSON text.
+Writer = Callable[[Any], ColumnElement[str]]
+
 
 def json_object(
     model: type[BaseModel], values: Mapping[str, ColumnElement[Any]]
@@ -30,7 +33,7 @@ def json_object(
     return func.concat(*parts, _literal("}"), type_=Text)
 
 
-def _value(annotation: Any) -> "Writer":
+def _value(annotation: Any) -> Writer:
     """How a value of `annotation` is written: SQL text, `null` when it is NULL."""
     nullable = get_origin(annotation) in (Union, types.UnionType) and type(None) in get_args(
         annotation
@@ -60,8 +63,6 @@ def _as_text(value: Any) -> Any:
 
 
 _MICROSECONDS = 'YYYY-MM-DD"T"HH24:MI:SS.US'
-
-Writer = Callable[[Any], ColumnElement[str]]
 
 _WRITERS: dict[Any, Writer] = {
     str: lambda value: _as_text(func.to_json(value)),
