@@ -172,8 +172,14 @@ const MAIN_BACKGROUND = `linear-gradient(to right,
   var(--mantine-color-gray-3) var(--app-shell-navbar-offset, 0rem),
   var(--mantine-color-gray-0) var(--app-shell-navbar-offset, 0rem))`;
 
+// The pages that are one wide table: they take the whole width of the screen, where the others
+// keep a readable measure (a 1920-pixel screen showed the account list's last columns only by
+// scrolling the table, beside 300 empty pixels).
+const FULL_WIDTH_PAGES = ["/accounts", "/interactions", "/alerts", "/tasks", "/admin/audit-log"];
+
 export function AppLayout() {
   const [opened, { toggle, close }] = useDisclosure();
+  const { pathname } = useLocation();
   const me = useMe();
   const can = useCan();
   const logout = useLogout();
@@ -261,7 +267,7 @@ export function AppLayout() {
       </AppShell.Navbar>
 
       <AppShell.Main>
-        <Container size="xl" px={0}>
+        <Container size="xl" fluid={FULL_WIDTH_PAGES.includes(pathname)} px={0}>
           <Outlet />
         </Container>
       </AppShell.Main>

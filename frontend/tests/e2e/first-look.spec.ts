@@ -39,6 +39,22 @@ test("the account list shows one line a row, health scores, MRR and ARR, and no 
   await expect(page.getByRole("columnheader", { name: "Churned" })).toBeVisible();
 });
 
+test("on a wide screen the account list uses the width, every default column shown without scrolling", async ({ page }) => {
+  await page.setViewportSize({ width: 1920, height: 1000 });
+  await signIn(page);
+  await page.goto("/accounts");
+  await expect(page.getByTestId("account-row").first()).toBeVisible();
+  // The table is as wide as its columns: it ends within the page, not past it.
+  const table = (await page.getByRole("table").boundingBox())!;
+  const main = (await page.locator("main").boundingBox())!;
+  expect(table.x + table.width).toBeLessThanOrEqual(main.x + main.width);
+  await expect(page.getByRole("columnheader", { name: "NPS" })).toBeInViewport();
+  // A page that is a form or a card keeps its measure.
+  await page.goto("/admin/organisation");
+  const measure = (await page.locator("main .mantine-Container-root").boundingBox())!;
+  expect(measure.width).toBeLessThan(1400);
+});
+
 test("the filter builder shows operators whole, starts a group blank and flags an incomplete condition", async ({ page }) => {
   await signIn(page);
   await page.goto("/accounts");
