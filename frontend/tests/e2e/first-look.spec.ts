@@ -55,6 +55,27 @@ test("on a wide screen the account list uses the width, every default column sho
   expect(measure.width).toBeLessThan(1400);
 });
 
+test("scrolled sideways, the account list keeps each row's tick box and name in view", async ({ page }) => {
+  await signIn(page);
+  await page.goto("/accounts");
+  const row = page.getByTestId("account-row").first();
+  await expect(row).toBeVisible();
+  const tickCell = row.getByTestId("account-select").locator("xpath=ancestor::td");
+  const nameCell = row.getByTestId("cell-name");
+  const before = [(await tickCell.boundingBox())!, (await nameCell.boundingBox())!];
+  const nps = page.getByRole("columnheader", { name: "NPS" });
+  await expect(nps).not.toBeInViewport();
+  await nps.scrollIntoViewIfNeeded();
+  await expect(nps).toBeInViewport();
+  const [tick, name] = [(await tickCell.boundingBox())!, (await nameCell.boundingBox())!];
+  // Both stay where they were, side by side, over the columns scrolled under them.
+  expect(tick.x).toBeCloseTo(before[0]!.x, 0);
+  expect(name.x).toBeCloseTo(before[1]!.x, 0);
+  expect(Math.abs(name.x - (tick.x + tick.width))).toBeLessThanOrEqual(1);
+  await expect(row.getByTestId("account-name")).toBeInViewport();
+  expect(await page.evaluate(([x, y]) => document.elementFromPoint(x!, y!)?.closest("td")?.dataset.testid, [name.x + 10, name.y + name.height / 2])).toBe("cell-name");
+});
+
 test("the filter builder shows operators whole, starts a group blank and flags an incomplete condition", async ({ page }) => {
   await signIn(page);
   await page.goto("/accounts");

@@ -12,12 +12,33 @@ import type { Column } from "./columns";
 import type { ListState } from "./listState";
 import { useRestoreAccount } from "./queries";
 
-function SortHeader({ column, state, onSort }: { column: Column; state: ListState; onSort: (key: AccountSort) => void }) {
-  if (!column.sort) return <Table.Th style={{ whiteSpace: "nowrap" }}>{column.label}</Table.Th>;
+// The leading cells stay in view while the table scrolls sideways (`global.css`): the tick
+// box's, this wide with its padding (a 20-pixel box), and the first chosen column's beside it.
+const TICK_WIDTH = 40;
+const TICK_CELL = {
+  className: "sticky-column",
+  style: { width: TICK_WIDTH, minWidth: TICK_WIDTH, paddingInline: 10, left: 0 },
+};
+const FIRST_COLUMN = "sticky-column last-sticky-column";
+
+function SortHeader({
+  column,
+  state,
+  onSort,
+  pinned,
+}: {
+  column: Column;
+  state: ListState;
+  onSort: (key: AccountSort) => void;
+  /** Where it sticks, if it is the first column. */
+  pinned?: number;
+}) {
+  const place = pinned !== undefined && { className: FIRST_COLUMN, style: { whiteSpace: "nowrap" as const, left: pinned } };
+  if (!column.sort) return <Table.Th style={{ whiteSpace: "nowrap" }} {...place}>{column.label}</Table.Th>;
   const active = state.sort === column.sort;
   const Icon = active ? (state.descending ? IconChevronDown : IconChevronUp) : IconSelector;
   return (
-    <Table.Th aria-sort={active ? (state.descending ? "descending" : "ascending") : "none"} style={{ whiteSpace: "nowrap" }}>
+    <Table.Th aria-sort={active ? (state.descending ? "descending" : "ascending") : "none"} style={{ whiteSpace: "nowrap" }} {...place}>
       <UnstyledButton onClick={() => onSort(column.sort!)} data-testid={`sort-${column.sort}`} aria-label={column.label}>
         <Group gap={4} wrap="nowrap">
           <Text fw={active ? 700 : 600} size="sm" c={active ? undefined : "dimmed"}>
@@ -63,6 +84,8 @@ export function AccountsTable({
     });
   };
 
+  const firstLeft = selection ? TICK_WIDTH : 0;
+
   const rows = accounts?.map((account) => (
     <Table.Tr
       key={account.id}
@@ -71,7 +94,7 @@ export function AccountsTable({
       data-testid="account-row"
     >
       {selection && (
-        <Table.Td w={40} onClick={(event: MouseEvent) => event.stopPropagation()}>
+        <Table.Td {...TICK_CELL} onClick={(event: MouseEvent) => event.stopPropagation()}>
           <Checkbox
             aria-label={`Select ${account.name}`}
             checked={selection.isSelected(account.id)}
@@ -80,11 +103,15 @@ export function AccountsTable({
           />
         </Table.Td>
       )}
-      {columns.map((column) => (
-        <Table.Td key={column.key} {...cellProps(column)}>
-          <AccountCell account={account} column={column} names={names} />
-        </Table.Td>
-      ))}
+      {columns.map((column, i) => {
+        const props = cellProps(column);
+        const place = i === 0 ? { className: FIRST_COLUMN, style: { ...props.style, left: firstLeft } } : {};
+        return (
+          <Table.Td key={column.key} {...props} {...place}>
+            <AccountCell account={account} column={column} names={names} />
+          </Table.Td>
+        );
+      })}
       {state.deleted && (
         <Table.Td ta="right">
           <Button
@@ -113,7 +140,7 @@ export function AccountsTable({
         <Table.Thead bg="gray.0">
           <Table.Tr>
             {selection && (
-              <Table.Th w={40}>
+              <Table.Th {...TICK_CELL}>
                 <Checkbox
                   aria-label="Select all on this page"
                   checked={selection.allMatching || selection.pageAllSelected}
@@ -123,8 +150,8 @@ export function AccountsTable({
                 />
               </Table.Th>
             )}
-            {columns.map((column) => (
-              <SortHeader key={column.key} column={column} state={state} onSort={onSort} />
+            {columns.map((column, i) => (
+              <SortHeader key={column.key} column={column} state={state} onSort={onSort} pinned={i === 0 ? firstLeft : undefined} />
             ))}
             {state.deleted && <Table.Th />}
           </Table.Tr>
