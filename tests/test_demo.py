@@ -28,7 +28,7 @@ from domain.health.models import AccountHealthDay
 from domain.health.schemas import BacktestRequest
 from domain.interactions import service as interactions
 from domain.interactions.models import Interaction, Note, Ticket
-from domain.metrics.models import AccountMetricSnapshot
+from domain.metrics.models import AccountMetricSnapshot, AccountMetricValues
 from domain.notifications.models import EmailState, Notification
 from domain.revenue.models import Subscription, SubscriptionItem
 from domain.tasks.models import Task
@@ -229,3 +229,17 @@ async def test_the_demo_does_not_contradict_itself(session: AsyncSession) -> Non
         )
     )
     assert billed == {acme.custom_values["plan"]}
+
+    # The accounts with usage are ranked by it today, Acme Corp (the busiest) first: the month
+    # of metrics is computed from every day of usage, the live chain's days included.
+    ranks = {
+        account_id: rank
+        for account_id, rank in await session.execute(
+            select(AccountMetricValues.account_id, AccountMetricValues.activity_rank).where(
+                AccountMetricValues.org_id == org.id, AccountMetricValues.session_seconds_30d > 0
+            )
+        )
+    }
+    assert len(ranks) >= 5
+    assert all(rank is not None and rank > 0 for rank in ranks.values()), ranks
+    assert ranks[acme.id] == max(ranks.values())

@@ -6,6 +6,7 @@ from datetime import datetime, timedelta
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain.accounts.models import Account
+from domain.common import clock
 from domain.orgs.models import Organisation
 from domain.usage import service as usage
 from domain.usage.schemas import ContactUpsert, EventCreate
@@ -104,4 +105,10 @@ async def usage_story(
     # second), rather than a batch body whose JSON envelope this script would have to spell.
     for event in events:
         await usage.ingest_event(session, ingester, event)
-    await usage.roll_up(session, org.id)
+    # Every day of the story, the last 31 included: those are the live chain's, which rolls
+    # them up only once the worker runs, after the month of metrics below has been computed
+    # from them (without them, the busiest accounts ranked 0 today and their health "fell").
+    today = clock.today_in(org.time_zone, now)
+    await usage.roll_up(
+        session, org.id, days=[today - timedelta(days=d) for d in range(_USAGE_DAYS)]
+    )
