@@ -123,6 +123,11 @@ test("a manager sees accounts per band over time for the organisation, then for 
   await expect(count).toHaveText(accounts(everyone[band!]!));
   await expect(page.getByTestId("health-trend-accounts")).toBeVisible();
   await expect(page.getByTestId("health-trend-mrr")).toBeVisible();
+  // Each legend lists the bands from good to poor, then the accounts without a score.
+  for (const chart of ["health-trend-accounts", "health-trend-mrr"]) {
+    const legend = page.getByTestId(chart).locator(".mantine-ChartLegend-legendItemName");
+    await expect(legend).toHaveText([/^Good/, /^Average/, /^Poor/, "No data"]);
+  }
 
   await page.getByTestId("health-trend-scope").click();
   await page.getByRole("option", { name: csm.full_name }).click();

@@ -1,5 +1,6 @@
 import { AreaChart } from "@mantine/charts";
 import { SimpleGrid, Text } from "@mantine/core";
+import { LEGEND_BELOW } from "../../components/charts";
 import { Section } from "../../components/Section";
 import { BAND_COLOURS, BAND_LABELS, bandRanges } from "./bands";
 import type { HealthBands, HealthTrendRead } from "./queries";
@@ -40,7 +41,7 @@ export default function HealthTrendCharts({ trend, edges }: { trend: HealthTrend
             type="stacked"
             series={series}
             withLegend
-            legendProps={{ verticalAlign: "bottom" }}
+            legendProps={LEGEND_BELOW}
             withDots={accounts.length <= 31}
             tickLine="none"
             yAxisProps={{ allowDecimals: false }}
@@ -56,7 +57,7 @@ export default function HealthTrendCharts({ trend, edges }: { trend: HealthTrend
             type="stacked"
             series={series}
             withLegend
-            legendProps={{ verticalAlign: "bottom" }}
+            legendProps={LEGEND_BELOW}
             withDots={mrr.length <= 31}
             tickLine="none"
             valueFormatter={(v) => formatMrr(v, trend.currency)}

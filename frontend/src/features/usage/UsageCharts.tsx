@@ -1,6 +1,7 @@
 import { AreaChart, BarChart, LineChart } from "@mantine/charts";
 import { SimpleGrid, Stack, Text } from "@mantine/core";
 import type { ReactNode } from "react";
+import { LEGEND_BELOW } from "../../components/charts";
 import { Section } from "../../components/Section";
 import { CardSkeleton, ErrorState } from "../../components/states";
 import type { FeatureBar, FeatureLines, UsagePoint } from "./series";
@@ -36,7 +37,7 @@ function FeatureTrendChart({ trend }: { trend: FeatureTrend }) {
         dataKey="label"
         series={lines.series}
         withLegend
-        legendProps={{ verticalAlign: "bottom" }}
+        legendProps={LEGEND_BELOW}
         curveType="monotone"
         tickLine="none"
         withDots={lines.data.length <= 31}
@@ -99,6 +100,7 @@ export default function UsageCharts({
             yAxisLabel="Sessions"
             rightYAxisLabel="Minutes"
             withLegend
+            legendProps={LEGEND_BELOW}
             curveType="monotone"
             tickLine="none"
             withDots={points.length <= 31}
