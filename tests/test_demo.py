@@ -30,7 +30,7 @@ from domain.interactions import service as interactions
 from domain.interactions.models import Interaction, Note, Ticket
 from domain.metrics.models import AccountMetricSnapshot, AccountMetricValues
 from domain.notifications.models import EmailState, Notification
-from domain.revenue.models import Subscription, SubscriptionItem
+from domain.revenue.models import AccountMrr, Subscription, SubscriptionItem
 from domain.tasks.models import Task
 from domain.usage.models import ContactAccount
 from domain.users.actor import Actor
@@ -202,6 +202,22 @@ async def test_the_demo_does_not_contradict_itself(session: AsyncSession) -> Non
         if account.stage_id == trial:
             assert "plan" not in account.custom_values, account.name
             assert account.id not in first_paid, account.name
+    # Every other account of the book pays (the year's former customers, created apart, have
+    # only their MRR of then): a customer still with us has MRR, billing its plan's seats.
+    mrr = {
+        account_id: cents
+        for account_id, cents in await session.execute(
+            select(AccountMrr.account_id, AccountMrr.mrr).where(AccountMrr.org_id == org.id)
+        )
+    }
+    book = [a for a in accounts.values() if "-former-" not in a.external_id]
+    paying = [a for a in book if a.stage_id != trial and a.deleted_at is None]
+    assert len(paying) >= 140
+    for account in paying:
+        assert account.id in first_paid, account.name
+        cancelled = account.custom_values.get("billing_status") == "cancelled"
+        if account.churned_on is None and not cancelled:
+            assert mrr.get(account.id, 0) > 0, account.name
 
     # Seats and their utilisation agree with the users an account has.
     users = {

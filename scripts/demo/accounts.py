@@ -22,7 +22,7 @@ from domain.users.actor import Actor
 from domain.users.models import User
 from scripts.demo.custom_fields import custom_values
 from scripts.demo.people import People
-from scripts.demo.shared import CHURNED, REACTIVATED, REVENUE_ACCOUNTS
+from scripts.demo.shared import CHURNED, NEVER_ON_TRIAL, REACTIVATED
 
 _PREFIXES = [
     "Acme",
@@ -113,8 +113,8 @@ async def create_accounts(
         # The first 40 (Acme Corp among them) belong to the demo CSM, the rest are shared out.
         owner = csm if i < 40 else rng.choice([second_csm, manager, None])
         values = custom_values(custom_rng, i, today)
-        # Only an account without a plan or a subscription yet is on trial.
-        on_trial_allowed = not values.get("plan") and i >= REVENUE_ACCOUNTS
+        # Only an account without a plan (and so without a subscription) is on trial.
+        on_trial_allowed = not values.get("plan") and i >= NEVER_ON_TRIAL
         stage = rng.choice(stage_list if on_trial_allowed else paid_stages)
         # Older than every story told about it: its churn, activity and subscriptions.
         joined_on = today - timedelta(days=rng.randint(240, 1500))

@@ -4,12 +4,17 @@ import json
 import random
 from datetime import date, timedelta
 
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from domain.accounts.models import Account
+from domain.accounts.models import Account, LifecycleStage
 from domain.orgs.models import Organisation
 from domain.revenue import service as revenue
-from scripts.demo.shared import REVENUE_ACCOUNTS, as_integration
+from scripts.demo.shared import CANCELLED_IN_BILLING, as_integration
+
+# A seat's monthly list price by plan, in cents; the larger plans are billed for a year at once.
+_SEAT_PRICES = {"Starter": 1_500, "Team": 2_900, "Business": 4_900, "Enterprise": 7_900}
+_ANNUAL_PLANS = {"Business", "Enterprise"}
 
 
 def _batch(records: list[dict[str, object]]) -> bytes:
@@ -20,8 +25,9 @@ def _batch(records: list[dict[str, object]]) -> bytes:
 async def revenue_story(
     session: AsyncSession, org: Organisation, accounts: list[Account], today: date
 ) -> None:
-    """Subscriptions, invoices and an FX rate for the first 30 accounts, sent the way an
-    integrator would, then the MRR the recompute job would store."""
+    """Subscriptions for every paying account (all but those on trial), each billing its plan's
+    seats, invoices and an FX rate, sent the way an integrator would, then the MRR the
+    recompute job would store."""
     ingester = as_integration(org)
     rng = random.Random(7)
     year_ago = date(today.year - 1, today.month, 1)
@@ -76,25 +82,35 @@ async def revenue_story(
     ]
     # A customer joins when it starts paying, if not before.
     accounts[0].joined_on = min(accounts[0].joined_on or today, year_ago - timedelta(days=365))
-    for account in accounts[1:REVENUE_ACCOUNTS]:
+    trial = await session.scalar(
+        select(LifecycleStage.id).where(
+            LifecycleStage.org_id == org.id, LifecycleStage.name == "Trial"
+        )
+    )
+    for index, account in enumerate(accounts[1:], start=1):
+        if account.stage_id == trial:
+            continue
         start = year_ago - timedelta(days=rng.randint(0, 500))
         account.joined_on = min(account.joined_on or today, start)
+        plan = str(account.custom_values.get("plan", "Team"))
+        seats = int(account.custom_values.get("seats", 10))
+        annual = plan in _ANNUAL_PLANS
+        # Lost customers' subscriptions have ended, as has the one cancelled in billing.
+        ended = account.churned_on is not None or index == CANCELLED_IN_BILLING
         subscriptions.append(
             {
                 "external_id": f"sub_{account.external_id}",
                 "account_external_id": account.external_id,
                 "currency": rng.choice(["USD", "USD", "EUR"]),
                 "starts_on": str(start),
-                "ends_on": str(today - timedelta(days=rng.randint(5, 90)))
-                if account.churned_on
-                else None,
+                "ends_on": str(today - timedelta(days=rng.randint(5, 90))) if ended else None,
                 "items": [
                     {
                         "external_id": "plan",
-                        "name": "Team",
-                        "interval_months": 1,
-                        "unit_price": rng.choice([19_900, 49_900, 99_900]),
-                        "quantity": rng.randint(1, 5),
+                        "name": plan,
+                        "interval_months": 12 if annual else 1,
+                        "unit_price": _SEAT_PRICES[plan] * (12 if annual else 1),
+                        "quantity": seats,
                     }
                 ],
             }

@@ -17,8 +17,8 @@ CHURNED = {
     140: (75, "Budget cuts"),
 }
 REACTIVATED = 60
-# Accounts with subscriptions: Acme Corp and the 29 after it.
-REVENUE_ACCOUNTS = 30
+# Acme Corp and the 29 accounts after it are never on trial (every other paying account may be).
+NEVER_ON_TRIAL = 30
 # Cancelled in the billing system but not yet churned: the churn trigger picks it up.
 CANCELLED_IN_BILLING = 96
 # Accounts whose history is told elsewhere (Acme Corp and the hierarchy) keep only that.
