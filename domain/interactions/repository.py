@@ -64,6 +64,16 @@ HIT_END = "\x02"
 _HEADLINE_OPTIONS = (
     f"StartSel={HIT_START}, StopSel={HIT_END}, MaxWords=35, MinWords=15, MaxFragments=2"
 )
+# The tags that end a block of a note's text (paragraphs, list items, line breaks...).
+_BLOCK_TAGS = r"</?(p|div|li|ul|ol|br|hr|h[1-6]|blockquote|pre|table|tr|td|th)(\s[^>]*)?/?>"
+
+
+def _note_text(body: Any) -> Any:
+    """A note's HTML as text: a block's tags become a space, the others (bold, a link) vanish,
+    so "in <b>October</b>;" reads "in October;" and two list items do not run together."""
+    return func.regexp_replace(
+        func.regexp_replace(body, _BLOCK_TAGS, " ", "gi"), "<[^>]+>", "", "g"
+    )
 
 
 class InteractionRepository:
@@ -362,7 +372,7 @@ class InteractionRepository:
         )
         text = case(
             # Tags are not words: headlines are made from the note's text.
-            (page.c.kind == "note", func.regexp_replace(Note.body, "<[^>]+>", " ", "g")),
+            (page.c.kind == "note", _note_text(Note.body)),
             else_=func.concat_ws(" ", Interaction.subject, Interaction.body, Interaction.outcome),
         )
         snippet = (

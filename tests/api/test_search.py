@@ -66,6 +66,26 @@ class TestRelevance:
         # The snippet is escaped text: stored markup never reaches a consumer as markup.
         assert "&amp;" in result["headline"] and "<b>" not in result["headline"]
 
+    async def test_a_notes_snippet_reads_as_its_text(
+        self, client: AsyncClient, session: AsyncSession, org: Organisation, headers: dict[str, str]
+    ) -> None:
+        account = await create_account(session, org)
+        await create_note(
+            session,
+            account,
+            body="<ul><li>SSO for all regions</li><li>Analytics add-on</li></ul>"
+            "<p>Budget is set in <b>October</b>; raise it before then.</p>",
+        )
+
+        [result] = (await _search(client, headers, q="budget"))["items"]
+
+        # Inline tags leave no gap before the punctuation after them; blocks keep words apart.
+        assert "in October; raise" in result["headline"]
+        assert "regionsAnalytics" not in result["headline"]
+        assert (
+            "regions Analytics" in (await _search(client, headers, q="sso"))["items"][0]["headline"]
+        )
+
     async def test_stems_words(
         self, client: AsyncClient, session: AsyncSession, org: Organisation, headers: dict[str, str]
     ) -> None:
