@@ -1,7 +1,7 @@
 import { Button, Checkbox, Group, Table, Text, UnstyledButton } from "@mantine/core";
 import { notifications } from "@mantine/notifications";
 import { IconArrowBackUp, IconChevronDown, IconChevronUp, IconSelector } from "@tabler/icons-react";
-import type { MouseEvent } from "react";
+import type { CSSProperties, MouseEvent } from "react";
 import { useNavigate } from "react-router";
 import { errorMessage } from "../../api/errors";
 import type { AccountListItem, AccountSort } from "../../api/types";
@@ -19,7 +19,12 @@ const TICK_CELL = {
   className: "sticky-column",
   style: { width: TICK_WIDTH, minWidth: TICK_WIDTH, paddingInline: 10, left: 0 },
 };
-const FIRST_COLUMN = "sticky-column last-sticky-column";
+const NO_WRAP = { whiteSpace: "nowrap" as const };
+
+/** The first chosen column's cells, stuck `left` pixels from the table's start. */
+function firstColumn(left: number, style: CSSProperties = NO_WRAP) {
+  return { className: "sticky-column last-sticky-column", style: { ...style, left } };
+}
 
 function SortHeader({
   column,
@@ -33,12 +38,12 @@ function SortHeader({
   /** Where it sticks, if it is the first column. */
   pinned?: number;
 }) {
-  const place = pinned !== undefined && { className: FIRST_COLUMN, style: { whiteSpace: "nowrap" as const, left: pinned } };
-  if (!column.sort) return <Table.Th style={{ whiteSpace: "nowrap" }} {...place}>{column.label}</Table.Th>;
+  const place = pinned === undefined ? { style: NO_WRAP } : firstColumn(pinned);
+  if (!column.sort) return <Table.Th {...place}>{column.label}</Table.Th>;
   const active = state.sort === column.sort;
   const Icon = active ? (state.descending ? IconChevronDown : IconChevronUp) : IconSelector;
   return (
-    <Table.Th aria-sort={active ? (state.descending ? "descending" : "ascending") : "none"} style={{ whiteSpace: "nowrap" }} {...place}>
+    <Table.Th aria-sort={active ? (state.descending ? "descending" : "ascending") : "none"} {...place}>
       <UnstyledButton onClick={() => onSort(column.sort!)} data-testid={`sort-${column.sort}`} aria-label={column.label}>
         <Group gap={4} wrap="nowrap">
           <Text fw={active ? 700 : 600} size="sm" c={active ? undefined : "dimmed"}>
@@ -105,9 +110,8 @@ export function AccountsTable({
       )}
       {columns.map((column, i) => {
         const props = cellProps(column);
-        const place = i === 0 ? { className: FIRST_COLUMN, style: { ...props.style, left: firstLeft } } : {};
         return (
-          <Table.Td key={column.key} {...props} {...place}>
+          <Table.Td key={column.key} {...props} {...(i === 0 && firstColumn(firstLeft, props.style))}>
             <AccountCell account={account} column={column} names={names} />
           </Table.Td>
         );
