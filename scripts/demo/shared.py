@@ -17,7 +17,8 @@ CHURNED = {
     140: (75, "Budget cuts"),
 }
 REACTIVATED = 60
-# Acme Corp and the 29 accounts after it are never on trial (every other paying account may be).
+# Acme Corp and the 29 accounts after it are never on trial (another account without a plan
+# may be).
 NEVER_ON_TRIAL = 30
 # Cancelled in the billing system but not yet churned: the churn trigger picks it up.
 CANCELLED_IN_BILLING = 96
