@@ -167,6 +167,24 @@ async def test_the_demo_shows_every_area_with_history(session: AsyncSession) -> 
     assert model.missing is None and model.live is not None, model.history
     assert model.live.held_out is not None and model.live.held_out.auc is not None
     assert model.live.held_out.auc > 0.7, model.live.held_out
+    # It reads the year the right way round: using the product, a good CSM score and licences
+    # in use lower the risk, open tickets raise it; the busiest account is the least at risk.
+    coefficients = {f.key: f.coefficient for f in model.live.features}
+    usage = {"activity_rank", "feature_adoption", "events_30d", "sessions_30d"}
+    assert usage <= coefficients.keys(), coefficients
+    assert all(coefficients[key] < 0 for key in usage), coefficients
+    assert coefficients["csm_score"] < 0 and coefficients["licence_utilisation"] < 0, coefficients
+    assert coefficients["open_tickets"] > 0, coefficients
+    risks = {}
+    for account in await session.scalars(
+        select(Account).where(
+            Account.org_id == org.id, Account.churned_on.is_(None), Account.deleted_at.is_(None)
+        )
+    ):
+        risks[account.name] = await churn.drivers(session, admin, account.id)
+    acme = risks["Acme Corp"]
+    assert acme.probability == min(r.probability or 0 for r in risks.values()), acme
+    assert all(d.contribution < 0 for d in acme.drivers[:3]), acme
 
 
 async def test_the_demo_does_not_contradict_itself(session: AsyncSession) -> None:

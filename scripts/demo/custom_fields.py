@@ -10,9 +10,8 @@ from domain.accounts import configuration
 from domain.accounts.models import CustomFieldType
 from domain.accounts.schemas import CustomFieldCreate
 from domain.users.actor import Actor
-from scripts.demo.shared import CANCELLED_IN_BILLING, CHURNED
+from scripts.demo.shared import CANCELLED_IN_BILLING, CHURNED, PLAN_SEATS
 
-_PLANS = ["Starter", "Team", "Business", "Enterprise"]
 _REGIONS = ["EMEA", "North America", "APAC", "LATAM"]
 _BILLING = ["active", "past_due", "cancelled"]
 _INDUSTRIES = ["Retail", "Healthcare", "Financial services", "Manufacturing", "Media", "Software"]
@@ -20,7 +19,7 @@ _INDUSTRIES = ["Retail", "Healthcare", "Financial services", "Manufacturing", "M
 
 async def create_custom_fields(session: AsyncSession, actor: Actor) -> None:
     for key, label, kind, fmt, options in [
-        ("plan", "Plan", CustomFieldType.CATEGORY, None, _PLANS),
+        ("plan", "Plan", CustomFieldType.CATEGORY, None, list(PLAN_SEATS)),
         ("region", "Region", CustomFieldType.CATEGORY, None, _REGIONS),
         ("industry", "Industry", CustomFieldType.TEXT, None, []),
         ("has_sso", "SSO enabled", CustomFieldType.BOOLEAN, None, []),
@@ -40,12 +39,11 @@ def custom_values(rng: random.Random, index: int, today: date) -> dict[str, obje
     """Most accounts have most values; a few have none, as in a real book."""
     if index % 11 == 7:
         return {}
-    plan = "Enterprise" if index == 0 else rng.choices(_PLANS, weights=[3, 4, 3, 2])[0]
-    seats = {"Starter": (3, 15), "Team": (10, 60), "Business": (40, 180), "Enterprise": (120, 600)}
+    plan = "Enterprise" if index == 0 else rng.choices(list(PLAN_SEATS), weights=[3, 4, 3, 2])[0]
     values: dict[str, object] = {
         "plan": plan,
         "region": "EMEA" if index == 0 else rng.choice(_REGIONS),
-        "seats": rng.randint(*seats[plan]),
+        "seats": rng.randint(*PLAN_SEATS[plan]),
         "licence_utilisation": round(rng.uniform(18, 98), 1),
         "has_sso": plan in ("Business", "Enterprise") and rng.random() < 0.8,
         "billing_status": "active" if rng.random() < 0.9 else "past_due",

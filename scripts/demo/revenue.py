@@ -10,10 +10,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from domain.accounts.models import Account, LifecycleStage
 from domain.orgs.models import Organisation
 from domain.revenue import service as revenue
-from scripts.demo.shared import CANCELLED_IN_BILLING, as_integration
+from scripts.demo.shared import CANCELLED_IN_BILLING, SEAT_PRICES, as_integration
 
-# A seat's monthly list price by plan, in cents; the larger plans are billed for a year at once.
-_SEAT_PRICES = {"Starter": 1_500, "Team": 2_900, "Business": 4_900, "Enterprise": 7_900}
+# The larger plans are billed for a year at once.
 _ANNUAL_PLANS = {"Business", "Enterprise"}
 
 
@@ -109,7 +108,7 @@ async def revenue_story(
                         "external_id": "plan",
                         "name": plan,
                         "interval_months": 12 if annual else 1,
-                        "unit_price": _SEAT_PRICES[plan] * (12 if annual else 1),
+                        "unit_price": SEAT_PRICES[plan] * (12 if annual else 1),
                         "quantity": seats,
                     }
                 ],

@@ -25,6 +25,11 @@ CANCELLED_IN_BILLING = 96
 # Accounts whose history is told elsewhere (Acme Corp and the hierarchy) keep only that.
 OWN_STORY = {0, 30, 31, 32, 33}
 
+# The plans a customer buys: the seats an account of each plan has, and a seat's monthly list
+# price in cents.
+PLAN_SEATS = {"Starter": (3, 15), "Team": (10, 60), "Business": (40, 180), "Enterprise": (120, 600)}
+SEAT_PRICES = {"Starter": 1_500, "Team": 2_900, "Business": 4_900, "Enterprise": 7_900}
+
 # The people at the customers: (name, title, role).
 CONTACTS: list[tuple[str, str, str]] = [
     ("Jordan Buyer", "VP Operations", "owner"),

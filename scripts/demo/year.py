@@ -4,6 +4,7 @@ health score for every day of the year before the month the nightly runs recorde
 (`metrics_story`). Set-based: one statement writes the snapshots, one per health model the
 scores."""
 
+import json
 import random
 import uuid
 from datetime import date, timedelta
@@ -33,12 +34,24 @@ from domain.health import service as health
 from domain.metrics.models import AccountMetricSnapshot
 from domain.metrics.trend import TREND_WINDOW_DAYS
 from domain.orgs.models import Organisation
+from scripts.demo.shared import PLAN_SEATS, SEAT_PRICES
 
 YEAR = 365
 # Customers lost during the year, beside the demo's own churned accounts.
 FORMER_CUSTOMERS = 40
 # How far before its churn an account's metrics start to slide.
 DECLINE_DAYS = 120
+# The usage metrics of an account that sends no events.
+_USAGE_METRICS = (
+    "activity_rank",
+    "feature_adoption",
+    "events_7d",
+    "events_30d",
+    "sessions_30d",
+    "session_minutes_30d",
+    "active_users_7d",
+    "active_users_30d",
+)
 _NAMES = [
     "Northwind",
     "Contoso",
@@ -106,7 +119,7 @@ async def year_story(session: AsyncSession, org: Organisation, today: date) -> N
             latent_health(rng, churned=True) if a.churned_on is not None else None,
             a.churned_on,
             a.joined_on or today - timedelta(days=YEAR),
-            former.get(a.id, 0.0),
+            *former.get(a.id, (None, None)),
         )
         for seed, a in enumerate(accounts)
     ]
@@ -119,9 +132,10 @@ async def year_story(session: AsyncSession, org: Organisation, today: date) -> N
 
 async def _former_customers(
     session: AsyncSession, org: Organisation, today: date, rng: random.Random
-) -> dict[uuid.UUID, float]:
+) -> dict[uuid.UUID, tuple[int, float]]:
     """Customers lost during the year (after the month the nightly runs recorded), with their
-    churn events; their MRR then."""
+    churn events; their seats and MRR then (small customers leave more often, as in a real
+    book)."""
     tiers = list(await session.scalars(select(Tier).where(Tier.org_id == org.id)))
     stages = list(
         await session.scalars(
@@ -131,11 +145,13 @@ async def _former_customers(
         )
     )
     names = sorted({f"{rng.choice(_NAMES)} {rng.choice(_KINDS)}" for _ in range(200)})
-    mrr = {}
+    paid = {}
     for i, name in enumerate(rng.sample(names, FORMER_CUSTOMERS)):
         churned_on = today - timedelta(days=rng.randint(TREND_WINDOW_DAYS + 1, YEAR - 1))
         reason = rng.choice(_REASONS)
         slug = name.lower().replace(" ", "-").replace("'", "")
+        plan = rng.choices(list(PLAN_SEATS), weights=[5, 4, 2, 1])[0]
+        seats = rng.randint(*PLAN_SEATS[plan])
         account = Account(
             id=uuid.uuid4(),
             org_id=org.id,
@@ -152,9 +168,9 @@ async def _former_customers(
         session.add(
             ChurnEvent(org_id=org.id, account_id=account.id, churned_on=churned_on, reason=reason)
         )
-        mrr[account.id] = float(rng.choice([250, 500, 900, 1500, 2400, 4000]))
+        paid[account.id] = (seats, seats * SEAT_PRICES[plan] / 100)
     await session.flush()
-    return mrr
+    return paid
 
 
 def _noise(account: Any, day: Any, salt: str) -> Any:
@@ -171,19 +187,22 @@ def _clamp(value: Any, low: float, high: float | None = None) -> Any:
 async def _snapshots(
     session: AsyncSession,
     org: Organisation,
-    people: list[tuple[uuid.UUID, int, float | None, date | None, date, float]],
+    people: list[tuple[uuid.UUID, int, float | None, date | None, date, int | None, float | None]],
     since: date,
     until: date,
 ) -> None:
     """Each account's metrics on every day from `since` to `until` it was a customer. An
     account that stayed has its metrics of the first recorded day, drifting slowly; one that
-    churned has metrics of its latent health, sliding in the months before it left."""
+    churned has metrics of its latent health, sliding in the months before it left, and no
+    usage (as most of the book: a model that saw usage only on the lost would learn that
+    using the product is a risk)."""
     who = values(
         column("account_id", Uuid),
         column("seed", Integer),
         column("health", Float),
         column("churned_on", Date),
         column("joined_on", Date),
+        column("seats", Integer),
         column("mrr", Float),
         name="who",
     ).data(people)
@@ -193,53 +212,93 @@ async def _snapshots(
         .render_derived(name="days")
     )
     on = cast(day.c.day, Date)
+    first = until + timedelta(days=1)
     base = AccountMetricSnapshot.__table__.alias("base")
     kept = func.coalesce(base.c["values"], cast(literal("{}"), JSONB))
 
     def was(key: str) -> Any:
         return cast(kept[key].astext, Numeric)
 
-    # The stayers: the first recorded day's values, on a slow wave of their own.
+    # The stayers: the first recorded day's values, on a slow wave of their own; an account
+    # that does not use the product (most of the demo's) did not use it before either.
     phase = (func.hashtext(cast(who.c.seed, String)).op("&")(1023)) / 163.0
     wave = func.sin(cast(on.op("-")(literal(since, Date)), Float) / 58.0 + phase)
     a = who.c.seed
+
+    def used(key: str, drifted: Any) -> Any:
+        return case((was(key) > 0, drifted), else_=was(key))
+
+    # Counting down to the renewal, a year earlier once it is more than a year away.
+    to_renewal = was("days_to_renewal") + literal(first, Date).op("-")(on)
     stayed = kept.op("||")(
         func.jsonb_strip_nulls(
             func.jsonb_build_object(
                 "activity_rank",
-                _clamp(was("activity_rank") + 12 * wave + 5 * _noise(a, on, "a"), 0, 100),
+                used(
+                    "activity_rank",
+                    _clamp(was("activity_rank") + 12 * wave + 5 * _noise(a, on, "a"), 0, 100),
+                ),
                 "feature_adoption",
-                _clamp(was("feature_adoption") + 6 * wave + 3 * _noise(a, on, "f"), 0, 100),
+                used(
+                    "feature_adoption",
+                    _clamp(was("feature_adoption") + 6 * wave + 3 * _noise(a, on, "f"), 0, 100),
+                ),
                 "days_since_last_interaction",
                 _clamp(was("days_since_last_interaction") - 8 * wave + 4 * _noise(a, on, "d"), 0),
                 "open_tickets",
                 _clamp(was("open_tickets") + _noise(a, on, "t"), 0),
+                "days_to_renewal",
+                case((to_renewal > YEAR, to_renewal - YEAR), else_=to_renewal),
             )
         )
     )
-    # The lost: their health, minus a slide over the months before they left.
+    # The lost: their health, minus a slide over the months before they left, each metric
+    # off it by a little of its own. Half left at a renewal. Like most of the book, they sent
+    # no usage.
     slide = func.greatest(0, 1 - cast(who.c.churned_on.op("-")(on), Float) / DECLINE_DAYS)
-    health = who.c.health - 0.35 * slide
-    lost = kept.op("||")(
-        func.jsonb_build_object(
-            "activity_rank",
-            _clamp(100 * health + 12 * _noise(a, on, "a"), 0, 100),
-            "feature_adoption",
-            _clamp(65 * health + 8 * _noise(a, on, "f"), 0, 100),
-            "days_since_last_interaction",
-            _clamp(4 + 80 * (1 - health) + 8 * _noise(a, on, "d"), 0),
-            "open_tickets",
-            _clamp(6 * (1 - health) + 1.5 * _noise(a, on, "t"), 0),
-            "csm_score",
-            _clamp(30 + 60 * who.c.health, 0, 100),
-        ).op("||")(
+
+    def health(salt: str) -> Any:
+        return who.c.health - 0.35 * slide + 0.15 * _noise(a, literal(""), salt)
+
+    renewed = case(
+        (_noise(a, literal(""), "r") > 0, 0),
+        else_=cast(182 * (1 + _noise(a, literal(""), "o")), Integer),
+    )
+    lost = (
+        kept.op("||")(cast(literal(json.dumps(dict.fromkeys(_USAGE_METRICS, 0))), JSONB))
+        .op("||")(
+            func.jsonb_build_object(
+                "days_since_last_interaction",
+                _clamp(4 + 80 * (1 - health("d")) + 8 * _noise(a, on, "d"), 0),
+                "open_tickets",
+                _clamp(6 * (1 - health("t")) + 1.5 * _noise(a, on, "t"), 0),
+                "csm_score",
+                _clamp(30 + 60 * (who.c.health + 0.15 * _noise(a, literal(""), "c")), 0, 100),
+                "licence_utilisation",
+                _clamp(15 + 75 * health("l") - 30 * slide + 8 * _noise(a, on, "l"), 0, 100),
+                "days_to_renewal",
+                func.mod(who.c.churned_on.op("-")(on) + renewed, YEAR),
+            )
+        )
+        .op("||")(
             case(
-                (who.c.mrr > 0, func.jsonb_build_object("mrr", who.c.mrr, "arr", 12 * who.c.mrr)),
+                (
+                    who.c.mrr.is_not(None),
+                    func.jsonb_build_object(
+                        "seats",
+                        who.c.seats,
+                        "mrr",
+                        who.c.mrr,
+                        "arr",
+                        12 * who.c.mrr,
+                        "mrr_per_seat",
+                        who.c.mrr / who.c.seats,
+                    ),
+                ),
                 else_=cast(literal("{}"), JSONB),
             )
         )
     )
-    first = until + timedelta(days=1)
     rows = (
         select(
             who.c.account_id,
