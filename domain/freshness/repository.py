@@ -141,9 +141,14 @@ FROM account_changes WHERE org_id = :org_id AND first_seq <= :seq
 )
 
 # A change waits for the account (a failed one waits for its retry, not for the chain).
-_WAITING = text(
-    "SELECT EXISTS (SELECT 1 FROM account_changes WHERE org_id = :org_id "
-    "AND account_id = :account_id AND failed_at IS NULL)"
+# Whether a change to the account waits for the live chain, and when the refresh of every
+# account last completed.
+_ACCOUNT = text(
+    """
+SELECT EXISTS (SELECT 1 FROM account_changes WHERE org_id = :org_id
+               AND account_id = :account_id AND failed_at IS NULL) AS waiting,
+       (SELECT completed_at FROM freshness_stages WHERE org_id = :org_id AND stage = :refresh)
+           AS refreshed_at"""
 )
 
 # Before the first change, last_value is the start value but not yet issued.
@@ -159,9 +164,15 @@ class ClaimedAccount:
     usage_rebuild: bool
 
 
+# Not a stage of the live chain: the hourly refresh of every account's metrics (the figures
+# that change with time alone, such as days since the last interaction, move only with it).
+REFRESH_STAGE = "refresh"
+
+
 @dataclass(frozen=True)
 class StageDone:
-    """A stage of the live chain that completed for a batch."""
+    """A stage of the live chain that completed for a batch (or the refresh of every
+    account, `REFRESH_STAGE`)."""
 
     stage: str
     completed_at: datetime
@@ -250,9 +261,12 @@ class FreshnessRepository:
         ).one()
         return dict(row._mapping)
 
-    async def waiting(self, account_id: uuid.UUID) -> bool:
-        params = {"org_id": self.org_id, "account_id": account_id}
-        return bool(await self.session.scalar(_WAITING, params))
+    async def account(self, account_id: uuid.UUID) -> tuple[bool, datetime | None]:
+        """Whether a change to the account waits, and when the refresh of every account last
+        completed."""
+        params = {"org_id": self.org_id, "account_id": account_id, "refresh": REFRESH_STAGE}
+        waiting, refreshed_at = (await self.session.execute(_ACCOUNT, params)).one()
+        return bool(waiting), refreshed_at
 
     async def last_issued(self) -> int:
         return int(await self.session.scalar(_LAST_ISSUED) or 0)

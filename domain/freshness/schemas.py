@@ -5,11 +5,15 @@ from pydantic import BaseModel, ConfigDict, Field
 
 
 class FreshnessStageRead(BaseModel):
-    """When a stage of the live chain last completed for the organisation."""
+    """When a stage of the live chain last completed for the organisation, or (`refresh`) the
+    hourly refresh of every account's figures."""
 
     model_config = ConfigDict(from_attributes=True)
 
-    stage: str = Field(examples=["metrics"])
+    stage: str = Field(
+        description="usage, revenue, metrics, health, alerts (the live chain's) or refresh",
+        examples=["metrics"],
+    )
     completed_at: datetime
     accounts: int = Field(description="Accounts it brought up to date in that run")
     seconds: float = Field(description="How long that run of the stage took")

@@ -2,6 +2,7 @@
 (the chain itself, which calls every area, is `domain.live`)."""
 
 import uuid
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -9,7 +10,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from domain.common import clock
 from domain.freshness import repository
 from domain.freshness.errors import ChangeNotFound
-from domain.freshness.repository import ClaimedAccount, FreshnessRepository, StageDone
+from domain.freshness.repository import (
+    REFRESH_STAGE,
+    ClaimedAccount,
+    FreshnessRepository,
+    StageDone,
+)
 from domain.freshness.schemas import ChangeState, FreshnessRead, FreshnessStageRead
 from domain.tenancy.actor import Actor
 
@@ -105,10 +111,27 @@ async def freshness(session: AsyncSession, actor: Actor) -> FreshnessRead:
     )
 
 
-async def updating(session: AsyncSession, org_id: uuid.UUID, account_id: uuid.UUID) -> bool:
-    """Whether a change to the account waits for the live chain (a failed one does not: it
-    is retried later, and the figures stay as they are meanwhile)."""
-    return await FreshnessRepository(session, org_id).waiting(account_id)
+async def record_refresh(
+    session: AsyncSession, org_id: uuid.UUID, *, at: datetime, accounts: int, seconds: float
+) -> None:
+    """The refresh of every account's figures (as of `at`) completed."""
+    done = StageDone(REFRESH_STAGE, completed_at=at, accounts=accounts, seconds=seconds)
+    await FreshnessRepository(session, org_id).record_stages([done])
+
+
+@dataclass(frozen=True)
+class AccountFreshness:
+    # A change to the account waits for the live chain (a failed one does not: it is retried
+    # later, and the figures stay as they are meanwhile).
+    updating: bool
+    # When the refresh of every account last completed (None before the first).
+    refreshed_at: datetime | None
+
+
+async def account_freshness(
+    session: AsyncSession, org_id: uuid.UUID, account_id: uuid.UUID
+) -> AccountFreshness:
+    return AccountFreshness(*await FreshnessRepository(session, org_id).account(account_id))
 
 
 async def change_state(session: AsyncSession, actor: Actor, change: int) -> ChangeState:

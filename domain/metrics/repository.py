@@ -436,7 +436,18 @@ class MetricsRepository:
         rows = await self.session.execute(stmt)
         return {row[0]: {m.key: row[i + 1] for i, m in enumerate(metrics)} for row in rows}
 
-    async def computed_at(self, account_id: uuid.UUID) -> datetime | None:
+    async def live_accounts(self) -> int:
+        return int(
+            await self.session.scalar(
+                select(func.count())
+                .select_from(Account)
+                .where(Account.org_id == self.org_id, Account.deleted_at.is_(None))
+            )
+            or 0
+        )
+
+    async def changed_at(self, account_id: uuid.UUID) -> datetime | None:
+        """When the account's figures last changed (None before their first computation)."""
         return await self.session.scalar(
             select(AccountMetricValues.updated_at).where(
                 AccountMetricValues.org_id == self.org_id,

@@ -99,8 +99,9 @@ class AccountMetricsRead(BaseModel):
     activity_rank: ActivityRankRead = Field(description="The activity rank with its trend arrow")
     computed_at: datetime | None = Field(
         description=(
-            "When the account's figures were last computed with a different result (a "
-            "recompute that changes nothing keeps it); null before their first computation"
+            "As of when the account's figures are: the last hourly refresh of every account, "
+            "or the last recompute that changed them if later; null before their first "
+            "computation"
         )
     )
     updating: bool = Field(

@@ -2,6 +2,7 @@
 values and activity ranks, daily snapshots, and reads (an account's metrics, a metric's history,
 aggregates) over the accounts the caller may see."""
 
+import time
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -289,6 +290,7 @@ async def refresh(
     """Recompute the current values of every built-in metric for every live account of the
     organisation (one statement per metric group), then account and contact activity ranks.
     Rows whose values did not change are not written, so running it again does nothing."""
+    started = time.perf_counter()
     now = now or clock.now()
     repo = MetricsRepository(session, org_id)
     org = await repo.organisation()
@@ -299,6 +301,14 @@ async def refresh(
         done.groups[group] = await repo.refresh_group(group, today=today, now=now, tz=org.time_zone)
     done.groups["activity_rank"] = await repo.rank_accounts(today=today, now=now)
     done.contacts_ranked = await repo.rank_contacts(today=today)
+    # Rows it did not change keep when they last changed: this says every figure is as of now.
+    await freshness.record_refresh(
+        session,
+        org_id,
+        at=now,
+        accounts=await repo.live_accounts(),
+        seconds=round(time.perf_counter() - started, 3),
+    )
     return done
 
 
@@ -355,6 +365,15 @@ def _number(value: Any) -> float | None:
     return None if value is None else float(value)
 
 
+def computed_at(changed_at: datetime | None, refreshed_at: datetime | None) -> datetime | None:
+    """As of when an account's figures are: the last refresh of every account, or the last
+    recompute that changed them if later (one that changes nothing writes nothing). None
+    before their first computation."""
+    if changed_at is None or refreshed_at is None:
+        return changed_at
+    return max(changed_at, refreshed_at)
+
+
 async def account_metrics(
     session: AsyncSession, actor: Actor, account_id: uuid.UUID
 ) -> AccountMetricsRead:
@@ -371,6 +390,7 @@ async def account_metrics(
         raise MetricNotFound()
     compared_with = today - timedelta(days=TREND_DAYS)
     before = await repo.snapshot_values(account_id, compared_with)
+    fresh = await freshness.account_freshness(session, actor.org_id, account_id)
     items = []
     for m in catalog:
         value, previous = _number(current[m.key]), _number(before.get(m.key))
@@ -396,8 +416,8 @@ async def account_metrics(
         activity_rank=ActivityRankRead(
             rank=_number(current.get("activity_rank")), trend=slope, trend_arrow=trend_arrow(slope)
         ),
-        computed_at=await repo.computed_at(account_id),
-        updating=await freshness.updating(session, actor.org_id, account_id),
+        computed_at=computed_at(await repo.changed_at(account_id), fresh.refreshed_at),
+        updating=fresh.updating,
     )
 
 

@@ -274,6 +274,14 @@ class TestAccountMetrics:
         assert datetime.fromisoformat(computed["computed_at"]) == NOW
         assert computed["updating"] is False
 
+        # The next refresh changes none of its figures (so writes none of them): they
+        # are as of that refresh all the same, not of when they last changed.
+        later = NOW + timedelta(minutes=1)
+        await metrics.refresh(session, org.id, now=later)
+        await session.commit()
+        computed = (await client.get(url, headers=headers)).json()
+        assert datetime.fromisoformat(computed["computed_at"]) == later
+
         await changes.note(session, org.id, [account.id])
         await session.commit()
         assert (await client.get(url, headers=headers)).json()["updating"] is True

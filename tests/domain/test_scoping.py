@@ -47,7 +47,7 @@ from domain.common import clock
 from domain.common.bulk_sql import send
 from domain.common.pagination import PageParams
 from domain.freshness import changes
-from domain.freshness.repository import FreshnessRepository
+from domain.freshness.repository import REFRESH_STAGE, FreshnessRepository, StageDone
 from domain.health import service as health
 from domain.health.repository import HealthRepository
 from domain.integration import webhooks
@@ -242,8 +242,9 @@ class TestMetricsRepository:
 
         assert values == {rows["mine"].id: {"mrr": 1}}
         repo = MetricsRepository(session, org.id)
-        assert await repo.computed_at(rows["theirs"].id) is None
-        assert await repo.computed_at(rows["mine"].id) is not None
+        assert await repo.changed_at(rows["theirs"].id) is None
+        assert await repo.changed_at(rows["mine"].id) is not None
+        assert await repo.live_accounts() == 2
 
     async def test_snapshots_and_computed_metrics_stay_in_the_organisation(
         self, session: AsyncSession, org: Organisation, other_org: Organisation
@@ -674,15 +675,18 @@ class TestFreshnessRepository:
     ) -> None:
         rows = await _two_orgs(session, org, other_org)
         await changes.note(session, other_org.id, [rows["theirs"].id])
+        theirs = FreshnessRepository(session, other_org.id)
+        await theirs.record_stages([StageDone(REFRESH_STAGE, clock.now(), 1, 0.1)])
         await session.commit()
         repo = FreshnessRepository(session, org.id)
 
-        assert await repo.waiting(rows["theirs"].id) is False
+        assert await repo.account(rows["theirs"].id) == (False, None)
         claimed = await repo.claim(
             uuid.uuid4(), limit=10, now=clock.now(), stale_before=clock.now(), max_attempts=3
         )
         assert claimed == []
-        assert await FreshnessRepository(session, other_org.id).waiting(rows["theirs"].id)
+        waiting, refreshed_at = await theirs.account(rows["theirs"].id)
+        assert waiting and refreshed_at is not None
 
 
 class TestTenancyRepository:

@@ -4199,7 +4199,7 @@ export interface components {
             compared_with: string;
             /**
              * Computed At
-             * @description When the account's figures were last computed with a different result (a recompute that changes nothing keeps it); null before their first computation
+             * @description As of when the account's figures are: the last hourly refresh of every account, or the last recompute that changed them if later; null before their first computation
              */
             computed_at: string | null;
             /**
@@ -6956,7 +6956,8 @@ export interface components {
         };
         /**
          * FreshnessStageRead
-         * @description When a stage of the live chain last completed for the organisation.
+         * @description When a stage of the live chain last completed for the organisation, or (`refresh`) the
+         *     hourly refresh of every account's figures.
          */
         FreshnessStageRead: {
             /**
@@ -6976,6 +6977,7 @@ export interface components {
             seconds: number;
             /**
              * Stage
+             * @description usage, revenue, metrics, health, alerts (the live chain's) or refresh
              * @example metrics
              */
             stage: string;

@@ -46,6 +46,7 @@ describe("the data freshness page", { timeout: 20_000 }, () => {
         oldest_change_seconds: 95,
         stages: [
           { stage: "metrics", completed_at: ago(120), accounts: 12, seconds: 0.034 },
+          { stage: "refresh", completed_at: ago(600), accounts: 5000, seconds: 3.1 },
           { stage: "usage", completed_at: ago(30), accounts: 1200, seconds: 2.44 },
         ],
       }),
@@ -59,7 +60,11 @@ describe("the data freshness page", { timeout: 20_000 }, () => {
     expect(screen.getByTestId("freshness-oldest")).toHaveTextContent("1 minute ago");
 
     const rows = within(screen.getByTestId("freshness-stages")).getAllByRole("row").slice(1);
-    expect(rows.map((row) => within(row).getAllByRole("cell")[0]!.textContent)).toEqual(["Usage rollup", "Metrics"]);
+    expect(rows.map((row) => within(row).getAllByRole("cell")[0]!.textContent)).toEqual([
+      "Usage rollup",
+      "Metrics",
+      "Hourly refresh of every account",
+    ]);
     const usage = screen.getByTestId("freshness-stage-usage");
     // Seconds pass while a slow machine renders: 30 to 39.
     expect(usage).toHaveTextContent(/3\d seconds ago/);

@@ -1,12 +1,14 @@
 import type { FreshnessStageRead } from "./queries";
 
-// The live chain's stages in the order they run; a stage added later shows under its own name.
+// The live chain's stages in the order they run, then the hourly refresh of every account; a
+// stage added later shows under its own name.
 const STAGES: Record<string, string> = {
   usage: "Usage rollup",
   revenue: "Revenue (MRR)",
   metrics: "Metrics",
   health: "Health scores",
   alerts: "Alerts",
+  refresh: "Hourly refresh of every account",
 };
 const ORDER = Object.keys(STAGES);
 
