@@ -263,6 +263,16 @@ async def test_the_demo_does_not_contradict_itself(session: AsyncSession) -> Non
         )
     )
     assert billed == {acme.custom_values["plan"]}
+    # Its renewal is its annual plan's next, a year after its last (not "overdue" beside a
+    # subscription that has just renewed).
+    current = await session.scalar(
+        select(Subscription.starts_on).where(
+            Subscription.account_id == acme.id, Subscription.ends_on.is_(None)
+        )
+    )
+    today = clock.today_in(org.time_zone, clock.now())
+    assert current is not None and acme.renewal_on is not None and acme.renewal_on > today
+    assert acme.renewal_on == current.replace(year=current.year + 2), (current, acme.renewal_on)
 
     # The accounts with usage are ranked by it today, Acme Corp (the busiest) first: the month
     # of metrics is computed from every day of usage, the live chain's days included.

@@ -81,6 +81,9 @@ async def revenue_story(
     ]
     # A customer joins when it starts paying, if not before.
     accounts[0].joined_on = min(accounts[0].joined_on or today, year_ago - timedelta(days=365))
+    # Its annual plan renewed on the first of this month: the next renewal is a year on (a
+    # random date had it "overdue" beside a subscription that had just renewed).
+    accounts[0].renewal_on = date(today.year + 1, today.month, 1)
     trial = await session.scalar(
         select(LifecycleStage.id).where(
             LifecycleStage.org_id == org.id, LifecycleStage.name == "Trial"
