@@ -30,7 +30,7 @@ from domain.interactions import service as interactions
 from domain.interactions.models import Interaction, Note, Ticket
 from domain.metrics.models import AccountMetricSnapshot, AccountMetricValues
 from domain.notifications.models import EmailState, Notification
-from domain.revenue.models import AccountMrr, Subscription, SubscriptionItem
+from domain.revenue.models import AccountMrr, Invoice, Subscription, SubscriptionItem
 from domain.tasks.models import Task
 from domain.usage.models import ContactAccount
 from domain.users.actor import Actor
@@ -273,6 +273,18 @@ async def test_the_demo_does_not_contradict_itself(session: AsyncSession) -> Non
     today = clock.today_in(org.time_zone, clock.now())
     assert current is not None and acme.renewal_on is not None and acme.renewal_on > today
     assert acme.renewal_on == current.replace(year=current.year + 2), (current, acme.renewal_on)
+    # Its invoices bill what its subscriptions do: its plan once a year, at $12,000 and then
+    # $15,000 (a monthly $1,250 beside an annual plan said otherwise), the SSO add-on monthly;
+    # one is past due and unpaid.
+    invoices = list(
+        await session.scalars(
+            select(Invoice).where(Invoice.account_id == acme.id).order_by(Invoice.issued_on)
+        )
+    )
+    assert [i.total for i in invoices if i.total >= 1_000_000] == [1_200_000, 1_500_000, 1_500_000]
+    assert {i.total for i in invoices if i.total < 1_000_000} == {10_000, 20_000}
+    past_due = [i for i in invoices if i.paid_on is None and i.due_on and i.due_on < today]
+    assert len(past_due) == 1 and past_due[0].total == 20_000, past_due
 
     # The accounts with usage are ranked by it today, Acme Corp (the busiest) first: the month
     # of metrics is computed from every day of usage, the live chain's days included.

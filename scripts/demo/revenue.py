@@ -118,17 +118,41 @@ async def revenue_story(
             }
         )
     await revenue.ingest_subscriptions(session, ingester, _batch(subscriptions))
-    invoices = [
-        {
-            "number": f"INV-ACME-{i + 1:03d}",
-            "account_external_id": acme,
-            "currency": "USD",
-            "issued_on": str(year_ago + timedelta(days=30 * i)),
-            "due_on": str(year_ago + timedelta(days=30 * i + 30)),
-            "paid_on": str(year_ago + timedelta(days=30 * i + 12)) if i < 3 else None,
-            "lines": [{"description": "Business plan", "amount": 125_000}],
-        }
-        for i in range(4)
-    ]
-    await revenue.ingest_invoices(session, ingester, _batch(invoices))
+    await revenue.ingest_invoices(session, ingester, _batch(_acme_invoices(acme, year_ago, today)))
     await revenue.recompute(session, org.id, today=today)
+
+
+def _acme_invoices(acme: str, year_ago: date, today: date) -> list[dict[str, object]]:
+    """What Acme Corp's subscriptions bill: its plan once a year, due within a month, and the
+    SSO add-on monthly (50 % off its first three), due within a fortnight. Each is paid nine
+    days after it is issued, but those not due yet (this month's renewal among them) and the
+    last add-on invoice that is, now past due."""
+    plan = [
+        (year_ago - timedelta(days=365), 1_200_000, "Business plan, a year", 30),
+        (year_ago, 1_500_000, "Business plan, a year", 30),
+        (date(today.year, today.month, 1), 1_500_000, "Business plan, a year (renewal)", 30),
+    ]
+    sso_from = year_ago + timedelta(days=100)
+    sso = [
+        (sso_from + timedelta(days=30 * i), 10_000 if i < 3 else 20_000, "SSO add-on, a month", 14)
+        for i in range(12)
+        if sso_from + timedelta(days=30 * i) <= today
+    ]
+    past_due = max(i for i in sso if i[0] + timedelta(days=i[3]) < today)
+    invoices: list[dict[str, object]] = []
+    for n, invoice in enumerate(sorted(plan + sso), start=1):
+        issued_on, amount, description, days = invoice
+        due_on = issued_on + timedelta(days=days)
+        paid = due_on < today and invoice != past_due
+        invoices.append(
+            {
+                "number": f"INV-ACME-{n:03d}",
+                "account_external_id": acme,
+                "currency": "USD",
+                "issued_on": str(issued_on),
+                "due_on": str(due_on),
+                "paid_on": str(issued_on + timedelta(days=9)) if paid else None,
+                "lines": [{"description": description, "amount": amount}],
+            }
+        )
+    return invoices

@@ -2,7 +2,8 @@ import { expect, test } from "@playwright/test";
 import { DEMO, unique } from "./demo";
 
 // Acme Corp's demo revenue (scripts/demo/revenue.py): an annual Business plan at $15,000 a year
-// and an SSO add-on at $200 a month whose launch coupon has run out: $1,450.00 MRR.
+// and an SSO add-on at $200 a month whose launch coupon has run out: $1,450.00 MRR. Of their
+// invoices, last month's add-on is past due.
 test("the Financials tab shows an account's MRR, movements, subscriptions and invoices", async ({ page }) => {
   const login = await page.request.post("/api/v1/auth/login", { data: DEMO.admin });
   expect(login.status(), await login.text()).toBe(200);
@@ -23,6 +24,7 @@ test("the Financials tab shows an account's MRR, movements, subscriptions and in
   await expect(page.getByTestId("subscription")).toHaveCount(2);
   await expect(page.getByText("50% off for 3 intervals (coupon LAUNCH50)")).toBeVisible();
   await expect(page.getByTestId("invoices-table")).toContainText("INV-ACME-004");
+  await expect(page.getByTestId("invoice-overdue")).toHaveCount(1);
 });
 
 // A parent billed in USD and its child billed in a currency with no rate yet (GBP; the demo
