@@ -3,6 +3,7 @@ are set-based: one statement per batch or per day range, never one per event."""
 
 import uuid
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
@@ -757,6 +758,13 @@ _DEFAULT_SETTINGS = [
 ]
 
 
+@dataclass(frozen=True)
+class NamedEvent:
+    event: UsageEvent
+    contact_name: str | None
+    account_name: str | None
+
+
 class UsageRepository:
     """Contacts, events, sessions and rollups of one organisation."""
 
@@ -959,18 +967,29 @@ class UsageRepository:
             stmt = stmt.where(ContactAccount.account_id.in_(visible))
         return [(r[0], r[1], r[2]) for r in await self.session.execute(stmt)]
 
+    def _named_events(self) -> Select[UsageEvent, str, str]:
+        """Events with the names a person reads them by: the contact's (else its email) and the
+        account's, when Tenure knows them."""
+        return (
+            select(UsageEvent, func.coalesce(Contact.name, Contact.email), Account.name)
+            .outerjoin(
+                Contact, (Contact.id == UsageEvent.contact_id) & (Contact.org_id == self.org_id)
+            )
+            .outerjoin(
+                Account, (Account.id == UsageEvent.account_id) & (Account.org_id == self.org_id)
+            )
+            .where(UsageEvent.org_id == self.org_id)
+            .order_by(UsageEvent.occurred_at.desc(), UsageEvent.message_id.desc())
+        )
+
     async def contact_events(
         self, contact_id: uuid.UUID, *, visible: Select[uuid.UUID] | None, limit: int
-    ) -> list[UsageEvent]:
-        stmt = select(UsageEvent).where(
-            UsageEvent.org_id == self.org_id, UsageEvent.contact_id == contact_id
-        )
+    ) -> list[NamedEvent]:
+        stmt = self._named_events().where(UsageEvent.contact_id == contact_id)
         if visible is not None:
             stmt = stmt.where(UsageEvent.account_id.in_(visible))
-        rows = await self.session.scalars(
-            stmt.order_by(UsageEvent.occurred_at.desc(), UsageEvent.message_id.desc()).limit(limit)
-        )
-        return list(rows)
+        rows = await self.session.execute(stmt.limit(limit))
+        return [NamedEvent(event, contact, account) for event, contact, account in rows]
 
     async def page_account_contacts(
         self, account_id: uuid.UUID, *, limit: int, offset: int
@@ -1015,17 +1034,17 @@ class UsageRepository:
 
     async def page_account_events(
         self, account_ids: list[uuid.UUID], *, limit: int, offset: int
-    ) -> tuple[list[UsageEvent], int]:
-        stmt = select(UsageEvent).where(
-            UsageEvent.org_id == self.org_id, among(UsageEvent.account_id, account_ids)
+    ) -> tuple[list[NamedEvent], int]:
+        of_accounts = among(UsageEvent.account_id, account_ids)
+        total = await self.session.scalar(
+            select(func.count())
+            .select_from(UsageEvent)
+            .where(UsageEvent.org_id == self.org_id, of_accounts)
         )
-        total = await self.session.scalar(select(func.count()).select_from(stmt.subquery()))
-        rows = await self.session.scalars(
-            stmt.order_by(UsageEvent.occurred_at.desc(), UsageEvent.message_id.desc())
-            .limit(limit)
-            .offset(offset)
+        rows = await self.session.execute(
+            self._named_events().where(of_accounts).limit(limit).offset(offset)
         )
-        return list(rows), total or 0
+        return [NamedEvent(event, contact, account) for event, contact, account in rows], total or 0
 
     # Usage of one account or of several together (an account and its descendants): each a
     # statement over the rollups of those accounts' days, by their (org_id, account_id, day)

@@ -117,10 +117,25 @@ class EventRead(BaseModel):
     account_external_id: str | None
     contact_id: uuid.UUID | None
     account_id: uuid.UUID | None
+    contact_name: str | None = Field(
+        default=None,
+        description="The contact's name, else its email (null while Tenure does not know it)",
+        examples=["Priya Patel"],
+    )
+    account_name: str | None = Field(
+        default=None,
+        description="The account's name (null while Tenure does not know it)",
+        examples=["Acme Corp"],
+    )
     session_id: str | None
     occurred_at: datetime
     received_at: datetime
     properties: dict[str, Any]
+
+    @classmethod
+    def named(cls, event: Any, contact_name: str | None, account_name: str | None) -> "EventRead":
+        names = {"contact_name": contact_name, "account_name": account_name}
+        return cls.model_validate(event).model_copy(update=names)
 
 
 class EventReceipt(ChangeNumbered):

@@ -27,7 +27,7 @@ from domain.tenancy import accounts
 from domain.tenancy.clock import org_today, organisations_with_time_zones
 from domain.usage import periods, sessions
 from domain.usage.errors import ContactNotFound, InvalidItem, InvalidRange
-from domain.usage.models import Contact, UsageEvent
+from domain.usage.models import Contact
 from domain.usage.repository import UsageRepository, all_organisations_to_roll_up
 from domain.usage.schemas import (
     ContactAccountRead,
@@ -706,7 +706,7 @@ async def get_contact(session: AsyncSession, actor: Actor, contact_id: uuid.UUID
             ContactAccountRead(account_external_id=ext, account_id=acc, account_name=name)
             for ext, acc, name in links
         ],
-        recent_events=[EventRead.model_validate(e) for e in events],
+        recent_events=[EventRead.named(e.event, e.contact_name, e.account_name) for e in events],
     )
 
 
@@ -744,11 +744,12 @@ async def list_account_events(
     rollup: bool = False,
     limit: int,
     offset: int,
-) -> Paged[UsageEvent]:
+) -> Paged[EventRead]:
     account_ids = await accounts.listed_account_ids(session, actor, account_id, rollup=rollup)
-    items, total = await UsageRepository(session, actor.org_id).page_account_events(
+    events, total = await UsageRepository(session, actor.org_id).page_account_events(
         account_ids, limit=limit, offset=offset
     )
+    items = [EventRead.named(e.event, e.contact_name, e.account_name) for e in events]
     return Paged(items=items, total=total, limit=limit, offset=offset)
 
 

@@ -189,7 +189,9 @@ class TestReading:
         assert detail["accounts"] == [
             {"account_external_id": "acme", "account_id": str(acme.id), "account_name": "Acme"}
         ]
-        assert [e["message_id"] for e in detail["recent_events"]] == ["m-1"]
+        assert [
+            (e["message_id"], e["contact_name"], e["account_name"]) for e in detail["recent_events"]
+        ] == [("m-1", "User 1", "Acme")]
 
     async def test_a_csm_sees_only_contacts_of_their_accounts(
         self,

@@ -313,6 +313,40 @@ class TestReading:
         assert page["total"] == 3
         assert [e["message_id"] for e in page["items"]] == ["m-1", "m-2"]
 
+    async def test_each_event_names_its_contact_and_account(
+        self, client: AsyncClient, session: AsyncSession, org: Organisation, ingest: dict[str, str]
+    ) -> None:
+        account = await create_account(session, org, external_id="acme", name="Acme Corp")
+        _, reader = await create_api_key(session, org, ApiScope.READ)
+        contacts = [
+            {"external_id": "user-1", "name": "Priya Patel", "email": "priya@acme.example"},
+            {"external_id": "user-2", "email": "tom@acme.example"},
+        ]
+        for contact in contacts:
+            sent = await client.post(
+                "/api/v1/contacts",
+                headers=ingest,
+                json={**contact, "account_external_ids": ["acme"]},
+            )
+            assert sent.status_code == 200, sent.text
+        body = {
+            "items": [
+                event(1, occurred_at="2026-11-20T09:00:00Z"),
+                event(2, contact_external_id="user-2", occurred_at="2026-11-20T10:00:00Z"),
+                # Of a person Tenure does not know yet: their id alone.
+                event(3, contact_external_id="user-3", occurred_at="2026-11-20T11:00:00Z"),
+            ]
+        }
+        await client.post(f"{URL}/batch", headers=ingest, json=body)
+
+        page = (await client.get(f"/api/v1/accounts/{account.id}/events", headers=reader)).json()
+
+        assert [(e["contact_name"], e["account_name"]) for e in page["items"]] == [
+            (None, "Acme Corp"),
+            ("tom@acme.example", "Acme Corp"),
+            ("Priya Patel", "Acme Corp"),
+        ]
+
     async def test_another_organisations_account_is_404(
         self,
         client: AsyncClient,

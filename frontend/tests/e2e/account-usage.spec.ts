@@ -39,9 +39,11 @@ test("an admin sees Acme Corp's usage, its contacts and a contact's page", async
   await expect(trend.getByRole("heading")).toHaveText("Top features per week");
   await expect(trend.locator(".recharts-line").first()).toBeVisible();
 
-  // The latest events, newest first, link to the people who sent them.
+  // The latest events, newest first, link to the people who sent them, by name.
   await expect(page.getByTestId("event-row").first()).toBeVisible();
-  await expect(page.getByTestId("event-row").first().getByRole("link")).toHaveText(/^acme-user-\d$/);
+  await expect(page.getByTestId("event-row").first().getByRole("link")).toHaveText(
+    /^(Jordan Buyer|Priya Patel|Tom Becker|Lena Fischer|Marco Rossi)$/,
+  );
 
   await page.getByRole("tab", { name: "Contacts" }).click();
   await expect(page.getByTestId("contact-row")).toHaveCount(5);
@@ -65,7 +67,10 @@ test("an admin sees Acme Corp's usage, its contacts and a contact's page", async
   await expect(page.getByTestId("contact-accounts").getByRole("link", { name: "Acme Corp" })).toBeVisible();
   const events = page.getByTestId("contact-events").getByTestId("event-row");
   await expect(events.first()).toBeVisible();
-  await expect(events.first().getByRole("link", { name: "acme", exact: true })).toHaveAttribute("href", /^\/accounts\//);
+  await expect(events.first().getByRole("link", { name: "Acme Corp", exact: true })).toHaveAttribute(
+    "href",
+    /^\/accounts\//,
+  );
 });
 
 test("a parent account's Usage tab rolls up its child accounts' usage", async ({ page }) => {

@@ -6702,10 +6702,22 @@ export interface components {
             account_external_id: string | null;
             /** Account Id */
             account_id: string | null;
+            /**
+             * Account Name
+             * @description The account's name (null while Tenure does not know it)
+             * @example Acme Corp
+             */
+            account_name?: string | null;
             /** Contact External Id */
             contact_external_id: string;
             /** Contact Id */
             contact_id: string | null;
+            /**
+             * Contact Name
+             * @description The contact's name, else its email (null while Tenure does not know it)
+             * @example Priya Patel
+             */
+            contact_name?: string | null;
             /** Feature */
             feature: string | null;
             /** Message Id */

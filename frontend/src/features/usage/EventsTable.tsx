@@ -9,7 +9,8 @@ type UsageEvent = components["schemas"]["EventRead"];
 /**
  * Product events, newest first. On an account the contact column links to each person (and,
  * for an event a rollup brought in from a child account, to that account); on a contact the
- * account column links to the account the event was sent for.
+ * account column links to the account the event was sent for. Each by name, else by the id the
+ * product sent.
  */
 export function EventsTable({
   events,
@@ -59,7 +60,7 @@ export function EventsTable({
                     <>
                       {event.contact_id ? (
                         <Anchor component={Link} to={`/contacts/${event.contact_id}`} size="sm">
-                          {event.contact_external_id}
+                          {event.contact_name ?? event.contact_external_id}
                         </Anchor>
                       ) : (
                         <Text size="sm">{event.contact_external_id}</Text>
@@ -73,14 +74,14 @@ export function EventsTable({
                             size="xs"
                             data-testid="event-child-account"
                           >
-                            {event.account_external_id}
+                            {event.account_name ?? event.account_external_id}
                           </Anchor>
                         </Text>
                       )}
                     </>
                   ) : event.account_id ? (
                     <Anchor component={Link} to={`/accounts/${event.account_id}`} size="sm">
-                      {event.account_external_id}
+                      {event.account_name ?? event.account_external_id}
                     </Anchor>
                   ) : (
                     <Text size="sm" c="dimmed">

@@ -99,7 +99,7 @@ export function UsageTab({ accountId, rollup = false }: { accountId: string; rol
     body = (
       <EmptyState
         title="No product usage in this range"
-        description="Usage appears here once your product sends events for this account's users; it is rolled up every 15 minutes."
+        description="Usage appears here a few seconds after your product sends events for this account's users."
       />
     );
   } else {
