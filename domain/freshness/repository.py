@@ -140,9 +140,8 @@ FROM account_changes WHERE org_id = :org_id AND first_seq <= :seq
 """
 )
 
-# A change waits for the account (a failed one waits for its retry, not for the chain).
-# Whether a change to the account waits for the live chain, and when the refresh of every
-# account last completed.
+# Whether a change to the account waits for the live chain (a failed one waits for its retry,
+# not for the chain), and when the refresh of every account last completed.
 _ACCOUNT = text(
     """
 SELECT EXISTS (SELECT 1 FROM account_changes WHERE org_id = :org_id
