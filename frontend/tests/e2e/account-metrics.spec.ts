@@ -50,3 +50,38 @@ test("an admin defines a computed metric and sees it on an account", async ({ pa
   await expect(card.getByTestId(`metric-${key}`)).toContainText("2");
   await expect(card.getByTestId("metric-days_to_renewal")).toContainText("14 days");
 });
+
+test("an event sent while an account is open shows in its figures without a reload", async ({ page }) => {
+  // The worker's live chain takes the change within seconds; the card asks again every 30.
+  test.setTimeout(120_000);
+  const headers = { Authorization: `Bearer ${await signIn(page)}` };
+  const id = unique();
+  const created = await page.request.post("/api/v1/accounts", {
+    data: { name: `Live ${id}`, external_id: `live-${id}` },
+    headers,
+  });
+  expect(created.status(), await created.text()).toBe(201);
+  const account = await created.json();
+
+  await page.goto(`/accounts/${account.id}`);
+  const events = page.getByTestId("account-metrics").getByTestId("metric-events_7d").getByTestId("metric-value");
+  await expect(events).toHaveText("0", { timeout: 60_000 });
+  // Gone if the page were loaded again.
+  await page.evaluate(() => Object.assign(window, { stillTheSamePage: true }));
+
+  const sent = await page.request.post("/api/v1/events", {
+    headers,
+    data: {
+      message_id: `live-${id}`,
+      name: "Report Viewed",
+      feature: "reports",
+      contact_external_id: `live-${id}-user`,
+      account_external_id: `live-${id}`,
+      occurred_at: new Date().toISOString(),
+    },
+  });
+  expect(sent.status(), await sent.text()).toBe(200);
+
+  await expect(events).toHaveText("1", { timeout: 60_000 });
+  expect(await page.evaluate(() => "stillTheSamePage" in window)).toBe(true);
+});

@@ -69,7 +69,9 @@ export function AccountMetricsCard({ accountId }: { accountId: string }) {
                 {m.label}
               </Text>
               <Group gap="xs" align="baseline" wrap="nowrap">
-                <Text fw={600}>{formatMetric(m.value, m.format, metrics.data.currency)}</Text>
+                <Text fw={600} data-testid="metric-value">
+                  {formatMetric(m.value, m.format, metrics.data.currency)}
+                </Text>
                 {m.key === "activity_rank" ? (
                   // SPEC: the rank's arrow comes from its 30-day regression, not a 7-day change.
                   <TrendArrowIcon arrow={metrics.data.activity_rank.trend_arrow} trend={metrics.data.activity_rank.trend} />

@@ -34,15 +34,17 @@ export function useComputedMetrics() {
 }
 
 // While a change waits for the account, ask again until its figures reflect it (the live
-// chain's worker looks for changes every 5 seconds).
+// chain's worker looks for changes every 5 seconds); otherwise now and then, so data sent
+// while the page is open (an event, a ticket from the helpdesk) shows without a reload.
 const UPDATING_REFRESH_MS = 5_000;
+const IDLE_REFRESH_MS = 30_000;
 
 export function useAccountMetrics(accountId: string) {
   return useQuery({
     queryKey: metricKeys.account(accountId),
     queryFn: ({ signal }) =>
       unwrap(api.GET("/api/v1/accounts/{account_id}/metrics", { params: { path: { account_id: accountId } }, signal })),
-    refetchInterval: (query) => (query.state.data?.updating ? UPDATING_REFRESH_MS : false),
+    refetchInterval: (query) => (query.state.data?.updating ? UPDATING_REFRESH_MS : IDLE_REFRESH_MS),
   });
 }
 
