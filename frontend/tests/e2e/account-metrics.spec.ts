@@ -69,6 +69,13 @@ test("an event sent while an account is open shows in its figures without a relo
   // Gone if the page were loaded again.
   await page.evaluate(() => Object.assign(window, { stillTheSamePage: true }));
 
+  // As a product sends them: the person first (an event of someone Tenure does not know yet
+  // waits for them), then what they did.
+  const contact = await page.request.post("/api/v1/contacts", {
+    headers,
+    data: { external_id: `live-${id}-user`, name: "Live User", account_external_ids: [`live-${id}`] },
+  });
+  expect(contact.status(), await contact.text()).toBe(200);
   const sent = await page.request.post("/api/v1/events", {
     headers,
     data: {

@@ -218,7 +218,10 @@ test("Acme's Metrics card does not repeat the header, and its Financials read ri
   // The 2024 term is over: ended, whatever the billing system last said.
   const ended = page.getByTestId("subscription").filter({ hasText: "sub_acme_2024" });
   await expect(ended.getByTestId("subscription-status")).toHaveText("ended");
-  // INV-ACME-004 is unpaid and past its due day.
-  const invoice = page.getByTestId("invoices-table").getByRole("row").filter({ hasText: "INV-ACME-004" });
-  await expect(invoice.getByTestId("invoice-overdue")).toBeVisible();
+  // Last month's SSO add-on invoice is unpaid and past its due day; this month's renewal is not due yet.
+  const rows = page.getByTestId("invoices-table").getByRole("row");
+  const overdue = rows.filter({ has: page.getByTestId("invoice-overdue") });
+  await expect(overdue).toHaveCount(1);
+  await expect(overdue).toContainText("$200.00");
+  await expect(rows.filter({ hasText: "$15,000.00" }).first().getByTestId("invoice-overdue")).toHaveCount(0);
 });
