@@ -1,4 +1,4 @@
-import { render, screen } from "@testing-library/react";
+import { render, screen, waitFor } from "@testing-library/react";
 import userEvent from "@testing-library/user-event";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { resetSessionForTests, startSession } from "../../api/session";
@@ -6,6 +6,7 @@ import { Providers } from "../../app/Providers";
 import { createQueryClient } from "../../app/queryClient";
 import { formatDateTime } from "../../components/format";
 import { fakeApi, json } from "../../test/fakeApi";
+import { useAccountHealth } from "../health/queries";
 import { AccountMetricsCard } from "./AccountMetricsCard";
 import type { AccountMetricsRead } from "./queries";
 
@@ -60,6 +61,33 @@ describe("the account's metrics card", { timeout: 20_000 }, () => {
     expect(await screen.findByTestId("metrics-freshness", {}, LOAD)).toHaveTextContent("Updating…");
     // The second answer's computed_at was made when the test began, seconds before it came.
     expect(await screen.findByText(/^Updated \d+ seconds ago$/, {}, { timeout: 8_000 })).toBeInTheDocument();
+  });
+
+  it("asks for the account's health again when its figures move", async () => {
+    startSession("token");
+    const answers = [
+      metrics({ computed_at: new Date(Date.now() - 3_600_000).toISOString(), updating: true }),
+      metrics({ computed_at: new Date().toISOString() }),
+    ];
+    let asked = 0;
+    let healthAsked = 0;
+    fakeApi({
+      [`GET /api/v1/accounts/${ACCOUNT}/metrics`]: () => json(answers[Math.min(asked++, answers.length - 1)]),
+      [`GET /api/v1/accounts/${ACCOUNT}/health`]: () => json({ account_id: ACCOUNT, score: healthAsked++ }),
+    });
+    function HealthScore() {
+      const health = useAccountHealth(ACCOUNT);
+      return <span data-testid="health-asked">{health.data ? "asked" : ""}</span>;
+    }
+    render(
+      <Providers queryClient={createQueryClient()}>
+        <HealthScore />
+        <AccountMetricsCard accountId={ACCOUNT} />
+      </Providers>,
+    );
+
+    expect(await screen.findByText(/^Updated \d+ seconds ago$/, {}, { timeout: 8_000 })).toBeInTheDocument();
+    await waitFor(() => expect(healthAsked).toBe(2));
   });
 
   it("says when the figures were never computed", async () => {

@@ -1,6 +1,8 @@
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
+import { useEffect, useRef } from "react";
 import { api, unwrap } from "../../api/client";
 import type { components } from "../../api/gen/schema";
+import { healthKeys } from "../health/queries";
 
 export type MetricRead = components["schemas"]["MetricRead"];
 export type ComputedMetricRead = components["schemas"]["ComputedMetricRead"];
@@ -40,12 +42,25 @@ const UPDATING_REFRESH_MS = 5_000;
 const IDLE_REFRESH_MS = 30_000;
 
 export function useAccountMetrics(accountId: string) {
-  return useQuery({
+  const metrics = useQuery({
     queryKey: metricKeys.account(accountId),
     queryFn: ({ signal }) =>
       unwrap(api.GET("/api/v1/accounts/{account_id}/metrics", { params: { path: { account_id: accountId } }, signal })),
     refetchInterval: (query) => (query.state.data?.updating ? UPDATING_REFRESH_MS : IDLE_REFRESH_MS),
   });
+  // The health score is recomputed with the figures (the live chain's next stage): when they
+  // move, the page's health (its header, the Health tab) is asked again too.
+  const queryClient = useQueryClient();
+  const computedAt = metrics.data?.computed_at;
+  const seen = useRef(computedAt);
+  useEffect(() => {
+    if (seen.current && computedAt && computedAt !== seen.current) {
+      void queryClient.invalidateQueries({ queryKey: healthKeys.account(accountId) });
+      void queryClient.invalidateQueries({ queryKey: healthKeys.history(accountId) });
+    }
+    seen.current = computedAt;
+  }, [accountId, computedAt, queryClient]);
+  return metrics;
 }
 
 /** The activity rank and trend of these contacts of an account (a page of the Contacts tab), by contact id. */
