@@ -63,7 +63,13 @@ export function EventsTable({
                           {event.contact_name ?? event.contact_external_id}
                         </Anchor>
                       ) : (
-                        <Text size="sm">{event.contact_external_id}</Text>
+                        <>
+                          <Text size="sm">{event.contact_external_id}</Text>
+                          {/* Usage figures count a person's events once the product has sent the person. */}
+                          <Text size="xs" c="dimmed" data-testid="event-unknown-contact">
+                            Not in the figures until this person is sent
+                          </Text>
+                        </>
                       )}
                       {accountId && event.account_id && event.account_id !== accountId && (
                         <Text size="xs" c="dimmed">
