@@ -3,6 +3,7 @@ import { render, screen, within } from "@testing-library/react";
 import { MemoryRouter } from "react-router";
 import { describe, expect, it } from "vitest";
 import type { components } from "../../api/gen/schema";
+import { theme } from "../../app/theme";
 import { EventsTable } from "./EventsTable";
 
 type UsageEvent = components["schemas"]["EventRead"];
@@ -32,7 +33,7 @@ function event(n: number, fields: Partial<UsageEvent>): UsageEvent {
 describe("the events table", () => {
   it("names each person, and says an unknown one's events are not in the figures yet", () => {
     render(
-      <MantineProvider>
+      <MantineProvider theme={theme} env="test">
         <MemoryRouter>
           <EventsTable
             show="contact"
