@@ -14,6 +14,10 @@ from scripts.demo.shared import CANCELLED_IN_BILLING, SEAT_PRICES, as_integratio
 
 # The larger plans are billed for a year at once.
 _ANNUAL_PLANS = {"Business", "Enterprise"}
+# Acme Corp's prices (cents): its plan a year, before and after its renewal at a higher price,
+# and its SSO add-on a month, from 100 days into its current term, half price for three months.
+_ACME_PLAN_BEFORE, _ACME_PLAN = 1_200_000, 1_500_000
+_ACME_SSO, _ACME_SSO_FROM, _ACME_SSO_OFFER = 20_000, timedelta(days=100), 3
 
 
 def _batch(records: list[dict[str, object]]) -> bytes:
@@ -45,7 +49,7 @@ async def revenue_story(
                 {
                     "external_id": "business",
                     "name": "Business",
-                    "unit_price": 1_200_000,
+                    "unit_price": _ACME_PLAN_BEFORE,
                     "quantity": 1,
                     "interval_months": 12,
                 }
@@ -60,19 +64,19 @@ async def revenue_story(
                 {
                     "external_id": "business",
                     "name": "Business",
-                    "unit_price": 1_500_000,
+                    "unit_price": _ACME_PLAN,
                     "interval_months": 12,
                 },
                 {
                     "external_id": "sso",
                     "kind": "add_on",
                     "name": "SSO",
-                    "unit_price": 20_000,
-                    "starts_on": str(year_ago + timedelta(days=100)),
+                    "unit_price": _ACME_SSO,
+                    "starts_on": str(year_ago + _ACME_SSO_FROM),
                     "discount": {
                         "kind": "percent",
                         "percent": "50",
-                        "intervals": 3,
+                        "intervals": _ACME_SSO_OFFER,
                         "coupon_code": "LAUNCH50",
                     },
                 },
@@ -128,13 +132,18 @@ def _acme_invoices(acme: str, year_ago: date, today: date) -> list[dict[str, obj
     days after it is issued, but those not due yet (this month's renewal among them) and the
     last add-on invoice that is, now past due."""
     plan = [
-        (year_ago - timedelta(days=365), 1_200_000, "Business plan, a year", 30),
-        (year_ago, 1_500_000, "Business plan, a year", 30),
-        (date(today.year, today.month, 1), 1_500_000, "Business plan, a year (renewal)", 30),
+        (year_ago - timedelta(days=365), _ACME_PLAN_BEFORE, "Business plan, a year", 30),
+        (year_ago, _ACME_PLAN, "Business plan, a year", 30),
+        (date(today.year, today.month, 1), _ACME_PLAN, "Business plan, a year (renewal)", 30),
     ]
-    sso_from = year_ago + timedelta(days=100)
+    sso_from = year_ago + _ACME_SSO_FROM
     sso = [
-        (sso_from + timedelta(days=30 * i), 10_000 if i < 3 else 20_000, "SSO add-on, a month", 14)
+        (
+            sso_from + timedelta(days=30 * i),
+            _ACME_SSO // 2 if i < _ACME_SSO_OFFER else _ACME_SSO,
+            "SSO add-on, a month",
+            14,
+        )
         for i in range(12)
         if sso_from + timedelta(days=30 * i) <= today
     ]
