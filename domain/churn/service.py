@@ -6,7 +6,7 @@ wherever a metric is."""
 import asyncio
 import math
 import uuid
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -177,7 +177,7 @@ def fit_and_evaluate(
             None,
             None,
         )
-    features = training.choose_features(before, candidates)
+    features = _features(before, candidates)
     if not features:
         return "No metric has values in enough snapshots to learn from", None, None
     early = training.fit(
@@ -190,7 +190,7 @@ def fit_and_evaluate(
     backtest = training.backtest(
         early.probabilities(training.feature_matrix(on_cutoff, features)), on_cutoff
     )
-    features = training.choose_features(examples, candidates)
+    features = _features(examples, candidates)
     fitted = training.fit(
         training.feature_matrix(examples, features), training.labels(examples), features
     )
@@ -199,6 +199,14 @@ def fit_and_evaluate(
         "backtest": {"day": cutoff.isoformat(), **backtest},
     }
     return None, fitted, evaluation
+
+
+def _features(examples: Sequence[training.Example], candidates: Sequence[str]) -> list[str]:
+    """The metrics the model learns from: those worth a coefficient, less any whose
+    coefficient would contradict what it measures."""
+    features = training.choose_features(examples, candidates)
+    matrix = training.feature_matrix(examples, features)
+    return training.consistent_features(matrix, training.labels(examples), features)
 
 
 def _labels(catalog: Mapping[str, Any]) -> dict[str, str]:

@@ -24,6 +24,29 @@ MAX_FEATURES = 40
 MIN_COVERAGE = 0.5
 # L2 strength (scikit-learn's C: smaller is stronger).
 REGULARISATION_C = 1.0
+# Which way the built-in metrics whose meaning is known move the risk: more use of the product,
+# a better CSM score or NPS lowers it (-1); more open tickets, or longer since the last
+# interaction, raises it (1). Metrics of size (seats, MRR) and the organisation's own may go
+# either way.
+RISK_DIRECTION = {
+    **dict.fromkeys(
+        (
+            "activity_rank",
+            "feature_adoption",
+            "events_7d",
+            "events_30d",
+            "sessions_30d",
+            "session_minutes_30d",
+            "active_users_7d",
+            "active_users_30d",
+            "csm_score",
+            "nps",
+        ),
+        -1,
+    ),
+    "open_tickets": 1,
+    "days_since_last_interaction": 1,
+}
 # The backtest names at most this many churned accounts per decile, as the health backtest.
 NAMED_ACCOUNTS = 100
 
@@ -97,6 +120,38 @@ def choose_features(examples: Sequence[Example], candidates: Sequence[str]) -> l
     return [key for _, key in sorted(coverage)[:MAX_FEATURES]]
 
 
+def consistent_features(x: np.ndarray, y: np.ndarray, features: Sequence[str]) -> list[str]:
+    """`features` less those whose coefficient would contradict their known direction
+    (`RISK_DIRECTION`). Usage metrics move together, so a fit may give one of them the
+    opposite sign of what it measures, standing in for the others ("more sessions raise the
+    risk" beside "more events lower it"): a driver a CSM would be right not to believe. The
+    most contradicting is left out and the rest fitted again, until none contradicts. Plain
+    fits: the calibration `fit` adds keeps their signs."""
+    standard, _, _ = _standardised(x)
+    kept = list(range(len(features)))
+    while kept:
+        regression = LogisticRegression(
+            C=REGULARISATION_C, class_weight="balanced", max_iter=1000
+        ).fit(standard[:, kept], y)
+        contradicting = [
+            (abs(weight), column)
+            for weight, column in zip(regression.coef_[0], kept, strict=True)
+            if RISK_DIRECTION.get(features[column], 0) * weight < 0
+        ]
+        if not contradicting:
+            break
+        kept.remove(max(contradicting)[1])
+    return [features[column] for column in kept]
+
+
+def _standardised(x: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(x standardised, a missing value as the mean; the means; the scales)."""
+    means = np.nanmean(x, axis=0)
+    scales = np.nanstd(x, axis=0)
+    scales = np.where(scales > 0, scales, 1.0)
+    return np.nan_to_num((x - means) / scales, nan=0.0), means, scales
+
+
 def feature_matrix(examples: Sequence[Example], features: Sequence[str]) -> np.ndarray:
     """One row per example, one column per feature; NaN where the account had no value."""
     return np.array(
@@ -132,10 +187,7 @@ def fit(x: np.ndarray, y: np.ndarray, features: Sequence[str]) -> Fitted:
     cross-validated predictions so the probabilities mean what they say. Platt's sigmoid of a
     linear score is itself linear in the features, so the two fold into one set of
     coefficients."""
-    means = np.nanmean(x, axis=0)
-    scales = np.nanstd(x, axis=0)
-    scales = np.where(scales > 0, scales, 1.0)
-    standard = np.nan_to_num((x - means) / scales, nan=0.0)
+    standard, means, scales = _standardised(x)
     churned = int(y.sum())
     folds = max(2, min(5, churned, len(y) - churned))
     model = CalibratedClassifierCV(

@@ -56,6 +56,36 @@ class TestFeatures:
         assert chosen == ["varies"]
 
 
+class TestConsistentFeatures:
+    def test_a_metric_standing_in_for_another_against_its_meaning_is_left_out(self) -> None:
+        # Churn follows how much the product is used; events and active users both grow with
+        # it (the same people), and with how many people an account has. Given events, more
+        # active users then "raise" the risk: they mean more people, so less use each.
+        rng = np.random.default_rng(5)
+        use, people, size = rng.normal(size=(3, 2_000))
+        logit = -1.0 - 2.0 * use
+        y = (rng.random(2_000) < 1 / (1 + np.exp(-logit))).astype(int)
+        x = np.column_stack([use + people, 0.5 * use + people, size])
+        features = ["events_30d", "active_users_30d", "seats"]
+        plain = LogisticRegression(class_weight="balanced", max_iter=1000).fit(x, y).coef_[0]
+        # What the check is for: alone, active users go with less churn; beside events, more.
+        assert np.corrcoef(x[:, 1], y)[0, 1] < 0 and plain[0] < 0 < plain[1]
+
+        assert training.consistent_features(x, y, features) == ["events_30d", "seats"]
+
+    def test_metrics_of_no_known_direction_and_consistent_ones_are_all_kept(self) -> None:
+        x, y = _data()
+        # Users lower the risk (as they should); the others have no direction.
+        assert training.consistent_features(x, y, ["users", "noise", "active_users_30d"]) == [
+            "users",
+            "noise",
+            "active_users_30d",
+        ]
+        x[:, 2] = -x[:, 0] + np.random.default_rng(1).normal(size=len(x))
+        kept = training.consistent_features(x, y, ["users", "noise", "active_users_30d"])
+        assert kept == ["users", "noise"]
+
+
 def _data(seed: int = 3, n: int = 600) -> tuple[np.ndarray, np.ndarray]:
     rng = np.random.default_rng(seed)
     x = rng.normal(size=(n, 3)) * [5.0, 1.0, 100.0] + [20.0, 0.0, 1000.0]
