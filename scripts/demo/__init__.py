@@ -31,7 +31,8 @@ from scripts.demo.people import (
 )
 from scripts.demo.revenue import revenue_story
 from scripts.demo.saved_views import saved_views
-from scripts.demo.usage import USAGE_ACCOUNTS, usage_story
+from scripts.demo.shared import HIERARCHY_PARENT
+from scripts.demo.usage import usage_story
 from scripts.demo.year import year_story
 
 __all__ = [
@@ -61,11 +62,12 @@ async def load(session: AsyncSession, *, accounts: int = 150) -> Organisation:
     # Churned before the revenue story, whose subscriptions end for churned accounts.
     await churn_story(session, as_admin, created, today)
     await acme_story(session, org, created[0], csm, now)
-    await hierarchy_story(session, org, created[30:34], csm, now)
+    await hierarchy_story(session, org, created[HIERARCHY_PARENT : HIERARCHY_PARENT + 4], csm, now)
     await revenue_story(session, org, created, today)
-    # Usage on Acme Corp and the three accounts after it, and on the hierarchy's children (not
-    # the parent itself: its Usage tab shows usage only once it includes child accounts).
-    await usage_story(session, org, [*created[:USAGE_ACCOUNTS], *created[31:34]], now)
+    # Usage on every customer still with us but the hierarchy's parent (its Usage tab shows
+    # usage only once it includes child accounts).
+    using = [a for i, a in enumerate(created) if a.churned_on is None and i != HIERARCHY_PARENT]
+    await usage_story(session, org, using, now)
     await activity_story(session, org, created, owners, admin, now)
     await status_story(session, org, created, owners, admin, now)
     await score_story(session, org, created, owners, admin, now)

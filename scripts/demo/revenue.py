@@ -1,6 +1,5 @@
 """Revenue: subscriptions, invoices and an FX rate, sent the way an integrator would."""
 
-import json
 import random
 from datetime import date, timedelta
 
@@ -10,7 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from domain.accounts.models import Account, LifecycleStage
 from domain.orgs.models import Organisation
 from domain.revenue import service as revenue
-from scripts.demo.shared import CANCELLED_IN_BILLING, SEAT_PRICES, as_integration
+from scripts.demo.shared import CANCELLED_IN_BILLING, SEAT_PRICES, as_integration, batch
 
 # The larger plans are billed for a year at once.
 _ANNUAL_PLANS = {"Business", "Enterprise"}
@@ -18,11 +17,6 @@ _ANNUAL_PLANS = {"Business", "Enterprise"}
 # and its SSO add-on a month, from 100 days into its current term, half price for three months.
 _ACME_PLAN_BEFORE, _ACME_PLAN = 1_200_000, 1_500_000
 _ACME_SSO, _ACME_SSO_FROM, _ACME_SSO_OFFER = 20_000, timedelta(days=100), 3
-
-
-def _batch(records: list[dict[str, object]]) -> bytes:
-    """Records as the body of a batch request."""
-    return json.dumps({"items": records}).encode()
 
 
 async def revenue_story(
@@ -35,7 +29,7 @@ async def revenue_story(
     rng = random.Random(7)
     year_ago = date(today.year - 1, today.month, 1)
     rate = {"currency": "EUR", "effective_on": str(year_ago - timedelta(days=400)), "rate": "1.08"}
-    await revenue.ingest_fx_rates(session, ingester, _batch([rate]))
+    await revenue.ingest_fx_rates(session, ingester, batch([rate]))
     # Acme: an annual plan renewed at a higher price, plus an SSO add-on with a launch coupon.
     acme = accounts[0].external_id
     subscriptions: list[dict[str, object]] = [
@@ -121,8 +115,8 @@ async def revenue_story(
                 ],
             }
         )
-    await revenue.ingest_subscriptions(session, ingester, _batch(subscriptions))
-    await revenue.ingest_invoices(session, ingester, _batch(_acme_invoices(acme, year_ago, today)))
+    await revenue.ingest_subscriptions(session, ingester, batch(subscriptions))
+    await revenue.ingest_invoices(session, ingester, batch(_acme_invoices(acme, year_ago, today)))
     await revenue.recompute(session, org.id, today=today)
 
 

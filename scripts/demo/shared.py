@@ -1,6 +1,9 @@
 """What several parts of the demo's story share: which accounts tell which story, the people at
 the customers, and how integrations and saved filters are written."""
 
+import json
+from collections.abc import Mapping, Sequence
+
 from pydantic import TypeAdapter
 
 from domain.filters.schemas import Condition
@@ -22,13 +25,15 @@ REACTIVATED = 60
 NEVER_ON_TRIAL = 30
 # Cancelled in the billing system but not yet churned: the churn trigger picks it up.
 CANCELLED_IN_BILLING = 96
+# The parent of the account hierarchy; the three accounts after it are its descendants.
+HIERARCHY_PARENT = 30
 # Accounts whose history is told elsewhere (Acme Corp and the hierarchy) keep only that.
 OWN_STORY = {0, 30, 31, 32, 33}
 
 # The plans a customer buys: the seats an account of each plan has, and a seat's monthly list
 # price in cents.
-PLAN_SEATS = {"Starter": (3, 15), "Team": (10, 60), "Business": (40, 180), "Enterprise": (120, 600)}
-SEAT_PRICES = {"Starter": 1_500, "Team": 2_900, "Business": 4_900, "Enterprise": 7_900}
+PLAN_SEATS = {"Starter": (2, 8), "Team": (6, 25), "Business": (20, 60), "Enterprise": (50, 150)}
+SEAT_PRICES = {"Starter": 2_500, "Team": 4_500, "Business": 7_900, "Enterprise": 12_900}
 
 # The people at the customers: (name, title, role).
 CONTACTS: list[tuple[str, str, str]] = [
@@ -43,6 +48,11 @@ CONTACTS: list[tuple[str, str, str]] = [
 ]
 
 CONDITION: TypeAdapter[Condition] = TypeAdapter(Condition)
+
+
+def batch(records: Sequence[Mapping[str, object]]) -> bytes:
+    """Records as the body of a batch request, as an integrator sends them."""
+    return json.dumps({"items": records}, default=str).encode()
 
 
 def as_integration(org: Organisation) -> Actor:

@@ -4,7 +4,6 @@ health score for every day of the year before the month the nightly runs recorde
 (`metrics_story`). Set-based: one statement writes the snapshots, one per health model the
 scores."""
 
-import json
 import random
 import uuid
 from datetime import date, timedelta
@@ -41,17 +40,14 @@ YEAR = 365
 FORMER_CUSTOMERS = 40
 # How far before its churn an account's metrics start to slide.
 DECLINE_DAYS = 120
-# The usage metrics of an account that sends no events.
-_USAGE_METRICS = (
-    "activity_rank",
-    "feature_adoption",
-    "events_7d",
-    "events_30d",
-    "sessions_30d",
-    "session_minutes_30d",
-    "active_users_7d",
-    "active_users_30d",
-)
+# What the people of scripts/demo/usage.py do in expectation, per unit of their chance of being
+# active on a weekday (a weekend day a third as likely): active days in 30 and in 7 days,
+# sessions an active day, events a session, and minutes a session (as the demo's measure).
+_ACTIVE_DAYS_30 = 30 * (5 + 2 * 0.3) / 7
+_ACTIVE_DAYS_7 = 5 + 2 * 0.3
+_SESSIONS_A_DAY = 1.25
+_EVENTS_A_SESSION = 3
+_MINUTES_A_SESSION = 12.4
 _NAMES = [
     "Northwind",
     "Contoso",
@@ -193,9 +189,9 @@ async def _snapshots(
 ) -> None:
     """Each account's metrics on every day from `since` to `until` it was a customer. An
     account that stayed has its metrics of the first recorded day, drifting slowly; one that
-    churned has metrics of its latent health, sliding in the months before it left, and no
-    usage (as most of the book: a model that saw usage only on the lost would learn that
-    using the product is a risk)."""
+    churned has metrics of its latent health, sliding in the months before it left. Usage is
+    made the same way for both (so the year tells what usage says of churn, not how made-up
+    figures differ from measured ones), and the activity rank is each day's percentile."""
     who = values(
         column("account_id", Uuid),
         column("seed", Integer),
@@ -219,98 +215,166 @@ async def _snapshots(
     def was(key: str) -> Any:
         return cast(kept[key].astext, Numeric)
 
-    # The stayers: the first recorded day's values, on a slow wave of their own; an account
-    # that does not use the product (most of the demo's) did not use it before either.
     phase = (func.hashtext(cast(who.c.seed, String)).op("&")(1023)) / 163.0
     wave = func.sin(cast(on.op("-")(literal(since, Date)), Float) / 58.0 + phase)
     a = who.c.seed
-
-    def used(key: str, drifted: Any) -> Any:
-        return case((was(key) > 0, drifted), else_=was(key))
-
     # Counting down to the renewal, a year earlier once it is more than a year away.
     to_renewal = was("days_to_renewal") + literal(first, Date).op("-")(on)
+    # The stayers: the first recorded day's values, on a slow wave of their own.
     stayed = kept.op("||")(
-        func.jsonb_strip_nulls(
-            func.jsonb_build_object(
-                "activity_rank",
-                used(
-                    "activity_rank",
-                    _clamp(was("activity_rank") + 12 * wave + 5 * _noise(a, on, "a"), 0, 100),
-                ),
-                "feature_adoption",
-                used(
-                    "feature_adoption",
-                    _clamp(was("feature_adoption") + 6 * wave + 3 * _noise(a, on, "f"), 0, 100),
-                ),
-                "days_since_last_interaction",
-                _clamp(was("days_since_last_interaction") - 8 * wave + 4 * _noise(a, on, "d"), 0),
-                "open_tickets",
-                _clamp(was("open_tickets") + _noise(a, on, "t"), 0),
-                "days_to_renewal",
-                case((to_renewal > YEAR, to_renewal - YEAR), else_=to_renewal),
-            )
+        func.jsonb_build_object(
+            "days_since_last_interaction",
+            _clamp(was("days_since_last_interaction") - 8 * wave + 4 * _noise(a, on, "d"), 0),
+            "open_tickets",
+            _clamp(was("open_tickets") + _noise(a, on, "t"), 0),
+            "days_to_renewal",
+            case((to_renewal > YEAR, to_renewal - YEAR), else_=to_renewal),
         )
     )
     # The lost: their health, minus a slide over the months before they left, each metric
-    # off it by a little of its own. Half left at a renewal. Like most of the book, they sent
-    # no usage.
+    # off it by a little of its own. Half left at a renewal.
     slide = func.greatest(0, 1 - cast(who.c.churned_on.op("-")(on), Float) / DECLINE_DAYS)
 
     def health(salt: str) -> Any:
         return who.c.health - 0.35 * slide + 0.15 * _noise(a, literal(""), salt)
 
+    # As much of their licence in use as anyone's, a little less towards the end.
+    utilisation = _clamp(
+        58 + 40 * _noise(a, literal(""), "l") - 10 * slide + 4 * _noise(a, on, "l"), 0, 100
+    )
     renewed = case(
         (_noise(a, literal(""), "r") > 0, 0),
         else_=cast(182 * (1 + _noise(a, literal(""), "o")), Integer),
     )
-    lost = (
-        kept.op("||")(cast(literal(json.dumps(dict.fromkeys(_USAGE_METRICS, 0))), JSONB))
-        .op("||")(
-            func.jsonb_build_object(
-                "days_since_last_interaction",
-                _clamp(4 + 80 * (1 - health("d")) + 8 * _noise(a, on, "d"), 0),
-                "open_tickets",
-                _clamp(6 * (1 - health("t")) + 1.5 * _noise(a, on, "t"), 0),
-                "csm_score",
-                _clamp(30 + 60 * (who.c.health + 0.15 * _noise(a, literal(""), "c")), 0, 100),
-                "licence_utilisation",
-                _clamp(15 + 75 * health("l") - 30 * slide + 8 * _noise(a, on, "l"), 0, 100),
-                "days_to_renewal",
-                func.mod(who.c.churned_on.op("-")(on) + renewed, YEAR),
-            )
+    lost = kept.op("||")(
+        func.jsonb_build_object(
+            "days_since_last_interaction",
+            _clamp(4 + 80 * (1 - health("d")) + 8 * _noise(a, on, "d"), 0),
+            "open_tickets",
+            _clamp(6 * (1 - health("t")) + 1.5 * _noise(a, on, "t"), 0),
+            "csm_score",
+            _clamp(30 + 60 * (who.c.health + 0.15 * _noise(a, literal(""), "c")), 0, 100),
+            "licence_utilisation",
+            utilisation,
+            "days_to_renewal",
+            func.mod(who.c.churned_on.op("-")(on) + renewed, YEAR),
         )
-        .op("||")(
-            case(
-                (
-                    who.c.mrr.is_not(None),
-                    func.jsonb_build_object(
-                        "seats",
-                        who.c.seats,
-                        "mrr",
-                        who.c.mrr,
-                        "arr",
-                        12 * who.c.mrr,
-                        "mrr_per_seat",
-                        who.c.mrr / who.c.seats,
-                    ),
+    ).op("||")(
+        case(
+            (
+                who.c.mrr.is_not(None),
+                func.jsonb_build_object(
+                    "seats",
+                    who.c.seats,
+                    "mrr",
+                    who.c.mrr,
+                    "arr",
+                    12 * who.c.mrr,
+                    "mrr_per_seat",
+                    who.c.mrr / who.c.seats,
                 ),
-                else_=cast(literal("{}"), JSONB),
-            )
+            ),
+            else_=cast(literal("{}"), JSONB),
         )
     )
-    rows = (
+    # Product usage, the same way for both, as scripts/demo/usage.py makes it, in
+    # expectation: the people an account's licences are in use by, each active on a weekday
+    # with a chance of their own. A stayer's people and chance are those of its first recorded
+    # day, on its wave; a lost one's chance follows how much its people took to the product,
+    # and falls in the months before it left.
+    stays = who.c.health.is_(None)
+    per_chance = _ACTIVE_DAYS_30 * _SESSIONS_A_DAY  # sessions in 30 days
+    ups = 1 + 0.12 * wave + 0.05 * _noise(a, on, "u")
+    in_use = was("seats") * was("licence_utilisation") / 100
+    people = case(
+        (stays, func.coalesce(in_use, func.greatest(was("active_users_30d"), 1))),
+        else_=func.coalesce(who.c.seats, 10) * utilisation / 100,
+    )
+    # How much its people took to the product; they use it less and less before they leave.
+    took_to = func.least(1, func.greatest(0.05, 0.1 + 0.5 * health("g")))
+    engaged = took_to * (1 - 0.8 * slide)
+    chance = case(
+        (
+            stays,
+            func.coalesce(was("sessions_30d"), 0) / func.greatest(people, 1) / per_chance * ups,
+        ),
+        else_=0.15 * func.greatest(engaged, 0.02) * (1 + 0.1 * _noise(a, on, "c")),
+    )
+    sessions = people * per_chance * chance
+    usage = (
         select(
             who.c.account_id,
-            on,
-            literal(org.id, Uuid),
-            case((who.c.health.is_(None), stayed), else_=lost),
-            func.timezone("UTC", cast(on, DateTime) + timedelta(hours=23)),
+            on.label("day"),
+            case((stays, stayed), else_=lost).label("other"),
+            (people * (1 - func.exp(-_ACTIVE_DAYS_30 * chance))).label("active_users_30d"),
+            (people * (1 - func.exp(-_ACTIVE_DAYS_7 * chance))).label("active_users_7d"),
+            sessions.label("sessions_30d"),
+            (sessions * _EVENTS_A_SESSION).label("events_30d"),
+            (sessions * _EVENTS_A_SESSION * 7 / 30).label("events_7d"),
+            (sessions * _MINUTES_A_SESSION).label("session_minutes_30d"),
+            case(
+                # One that does not use the product did not use it before either.
+                (
+                    stays & (was("feature_adoption") > 0),
+                    was("feature_adoption") + 6 * wave + 3 * _noise(a, on, "f"),
+                ),
+                (stays, was("feature_adoption")),
+                else_=100 / 6 * (1 + 5 * func.power(took_to, 1.5)),
+            ).label("feature_adoption"),
         )
         .select_from(who)
         .join(day, on >= who.c.joined_on)
         .outerjoin(base, (base.c.account_id == who.c.account_id) & (base.c.day == first))
         .where((who.c.churned_on.is_(None)) | (on < who.c.churned_on))
+        .subquery("usage")
+    )
+    # The activity rank: the day's percentile of session time among the accounts using it.
+    minutes = _clamp(usage.c.session_minutes_30d, 0)
+    active = minutes > 0
+    rank = case(
+        (
+            active,
+            func.round(
+                cast(
+                    100
+                    * func.percent_rank().over(
+                        partition_by=(usage.c.day, active), order_by=minutes
+                    ),
+                    Numeric,
+                ),
+                2,
+            ),
+        ),
+        else_=0,
+    )
+    counts = [
+        (key, _clamp(usage.c[key], 0))
+        for key in (
+            "active_users_30d",
+            "active_users_7d",
+            "sessions_30d",
+            "events_30d",
+            "events_7d",
+        )
+    ]
+    rows = select(
+        usage.c.account_id,
+        usage.c.day,
+        literal(org.id, Uuid),
+        usage.c.other.op("||")(
+            func.jsonb_strip_nulls(
+                func.jsonb_build_object(
+                    "activity_rank",
+                    rank,
+                    "feature_adoption",
+                    _clamp(usage.c.feature_adoption, 0, 100),
+                    "session_minutes_30d",
+                    minutes,
+                    *(part for pair in counts for part in pair),
+                )
+            )
+        ),
+        func.timezone("UTC", cast(usage.c.day, DateTime) + timedelta(hours=23)),
     )
     await session.execute(
         insert(AccountMetricSnapshot)
