@@ -31,6 +31,7 @@ from domain.common import clock
 from domain.common.jobs import enqueue
 from domain.filters.compile import FieldDef
 from domain.filters.schemas import Condition
+from domain.freshness import service as freshness
 from domain.health import backtest as backtests
 from domain.health import scoring
 from domain.health.backtest import Outcome
@@ -714,8 +715,10 @@ async def account_health(
     session: AsyncSession, actor: Actor, account_id: uuid.UUID
 ) -> AccountHealthRead | None:
     """The account's score as stored and how it was made: each component's metrics (value and
-    score), its share of the weights, the points it adds and could add at 100. None before the
-    account was first scored."""
+    score), its share of the weights, the points it adds and could add at 100, and as of when
+    (the hourly refresh recomputes every score with the figures, writing only those that
+    change: as of it, or of the last change if later). None before the account was first
+    scored."""
     await visible.check_visible(session, actor, account_id)
     repo = HealthRepository(session, actor.org_id)
     stored = await repo.account_health(account_id)
@@ -732,6 +735,7 @@ async def account_health(
     parts = scoring.breakdown(
         [(part["score"], c.weight) for part, c in zip(stored.components, components, strict=True)]
     )
+    fresh = await freshness.account_freshness(session, actor.org_id, account_id)
     today = await org_today(session, actor.org_id)
     changes = []
     for days in CHANGE_DAYS:
@@ -744,7 +748,8 @@ async def account_health(
         model_id=model.id,
         model_name=model.name,
         version=version.number,
-        computed_at=stored.computed_at,
+        computed_at=metrics.computed_at(stored.computed_at, fresh.refreshed_at)
+        or stored.computed_at,
         components=[
             ComponentBreakdown(
                 name=c.name,

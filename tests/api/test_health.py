@@ -1,7 +1,7 @@
 """Health models through the API: validation, segments and their order, versions, shadow
 versions, bands, and an account's breakdown, scoped to what the caller may see."""
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -15,6 +15,7 @@ from domain.common import clock
 from domain.common.jobs import OutboundJob
 from domain.common.settings import Settings
 from domain.health import service as health
+from domain.metrics import service as metrics
 from domain.orgs.models import Organisation
 from domain.users.models import User
 from tests.factories import auth_headers, create_account, create_user
@@ -372,6 +373,28 @@ class TestBreakdown:
         ]
         assert (nps["score"], nps["contribution"]) == (75, 18.75)
         assert (seats["score"], seats["share"], seats["metrics"][0]["value"]) == (None, 0, None)
+
+    async def test_a_score_is_as_of_the_refresh_that_recomputed_it(
+        self, client: AsyncClient, session: AsyncSession, org: Organisation, headers: dict[str, str]
+    ) -> None:
+        account = await create_account(session, org, csm_score=60)
+        url = f"{API}/accounts/{account.id}/health"
+        first = clock.now().replace(microsecond=0) - timedelta(days=3)
+        await metrics.refresh(session, org.id, now=first)
+        await health.compute(session, org.id, now=first)
+        await session.commit()
+        scored = (await client.get(url, headers=headers)).json()
+        assert datetime.fromisoformat(scored["computed_at"]) == first
+
+        # The hourly refresh recomputes every score with the figures; one that stays the same
+        # is not written, and is as of that refresh all the same (it said "3 days ago").
+        later = first + timedelta(days=3)
+        await metrics.refresh(session, org.id, now=later)
+        assert await health.compute(session, org.id, now=later) == 0
+        await session.commit()
+        again = (await client.get(url, headers=headers)).json()
+        assert again["score"] == scored["score"]
+        assert datetime.fromisoformat(again["computed_at"]) == later
 
     async def test_a_dimension_mapped_to_numbers_scores_and_shows_its_value(
         self, client: AsyncClient, session: AsyncSession, org: Organisation, headers: dict[str, str]
