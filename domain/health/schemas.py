@@ -301,7 +301,12 @@ class AccountHealthRead(BaseModel):
     model_id: uuid.UUID
     model_name: str
     version: int
-    computed_at: datetime
+    computed_at: datetime = Field(
+        description=(
+            "As of when the score is: the last hourly refresh (which recomputes every score "
+            "with the figures), or the last recompute that changed it if later"
+        )
+    )
     components: list[ComponentBreakdown]
     changes: list[HealthChange] = Field(description="Against 7 and 30 days ago")
 

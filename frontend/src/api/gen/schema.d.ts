@@ -3903,6 +3903,7 @@ export interface components {
             /**
              * Computed At
              * Format: date-time
+             * @description As of when the score is: the last hourly refresh (which recomputes every score with the figures), or the last recompute that changed it if later
              */
             computed_at: string;
             /**
