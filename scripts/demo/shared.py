@@ -28,7 +28,7 @@ CANCELLED_IN_BILLING = 96
 # The parent of the account hierarchy; the three accounts after it are its descendants.
 HIERARCHY_PARENT = 30
 # Accounts whose history is told elsewhere (Acme Corp and the hierarchy) keep only that.
-OWN_STORY = {0, 30, 31, 32, 33}
+OWN_STORY = {0, *range(HIERARCHY_PARENT, HIERARCHY_PARENT + 4)}
 
 # The plans a customer buys: the seats an account of each plan has, and a seat's monthly list
 # price in cents.
