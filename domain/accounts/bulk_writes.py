@@ -286,6 +286,7 @@ class _Rules:
             if (parent := i.values.get("parent_id")) is not None and parent not in self.new_ids
         }
         if parents:
+            await self.repo.take_hierarchy_turn()
             self.live_parents = await self.repo.live_ids_among(parents)
             self.parent_links = await self.repo.parent_links(parents)
         await self.check_csms([u for i in items for u in i.new_csm_ids])

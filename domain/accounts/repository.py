@@ -364,7 +364,8 @@ class AccountRepository(VisibleAccounts):
             .join(tree, Account.parent_id == tree.c.node)
             .where(Account.org_id == self.actor.org_id, Account.deleted_at.is_(None))
         )
-        tree = tree.union_all(below)
+        # UNION, not UNION ALL: a loop already in the data ends the walk instead of running on.
+        tree = tree.union(below)
         counts = (
             select(tree.c.root, (func.count() - 1).label("descendants"))
             .group_by(tree.c.root)
@@ -683,6 +684,14 @@ class AccountBatchRepository:
             )
         )
         return {external_id: account_id for external_id, account_id in result}
+
+    async def take_hierarchy_turn(self) -> None:
+        """Wait until no other transaction is changing this organisation's parent links (held
+        until this one ends): two batches that each put one account under the other would
+        each find no loop in what the other has not committed yet."""
+        await self.session.execute(
+            select(func.pg_advisory_xact_lock(func.hashtextextended(f"hierarchy:{self.org_id}", 0)))
+        )
 
     async def live_ids_among(self, account_ids: Iterable[uuid.UUID]) -> set[uuid.UUID]:
         """Which of these are live accounts the actor may see (parents an account may be put

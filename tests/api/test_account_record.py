@@ -562,6 +562,25 @@ class TestHierarchy:
             ("Right", 0),
         ]
 
+    async def test_children_of_a_loop_already_in_the_data_are_answered(
+        self,
+        client: AsyncClient,
+        session: AsyncSession,
+        org: Organisation,
+        headers: dict[str, str],
+    ) -> None:
+        """Writes refuse a loop; one already stored (written before that rule) still ends the
+        walk instead of running until the connection is given up."""
+        first = await create_account(session, org, name="First")
+        second = await create_account(session, org, name="Second", parent_id=first.id)
+        first.parent_id = second.id
+        await session.flush()
+
+        children = await client.get(f"{API}/accounts/{first.id}/children", headers=headers)
+        assert [(c["account"]["name"], c["descendants"]) for c in children.json()] == [
+            ("Second", 1)
+        ]
+
 
 class TestCustomFields:
     async def _define(self, client: AsyncClient, headers: dict[str, str], **body: Any) -> None:

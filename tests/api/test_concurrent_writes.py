@@ -247,3 +247,36 @@ async def test_a_bulk_edit_waiting_for_an_edit_writes_the_account_as_that_edit_l
         assert account["churned_on"] == "2026-11-01"
     else:
         assert account["csm_score"] == 77
+
+
+async def test_two_batches_putting_accounts_under_each_other_at_once_make_no_loop(
+    committed: tuple[AsyncClient, Tenant],
+) -> None:
+    """Each batch alone is fine; together they would make each account the other's parent, and
+    each would find no loop in what the other had not committed yet."""
+    client, t = committed
+    for attempt in range(5):
+        a, b = f"loop-{attempt}-a", f"loop-{attempt}-b"
+        created = await client.post(
+            "/api/v1/accounts/batch",
+            json={"items": [{"external_id": a, "name": a}, {"external_id": b, "name": b}]},
+            headers=t.admin,
+        )
+        assert created.json()["accepted"] == 2, created.text
+        responses = await asyncio.gather(
+            *(
+                client.post(
+                    "/api/v1/accounts/batch",
+                    json={"items": [{"external_id": child, "parent_external_id": parent}]},
+                    headers=t.admin,
+                )
+                for child, parent in ((a, b), (b, a))
+            )
+        )
+        assert all(r.status_code in (200, 422) for r in responses), [r.text for r in responses]
+        accepted = [r.json().get("accepted", 0) if r.status_code == 200 else 0 for r in responses]
+        assert sum(accepted) == 1, [r.text for r in responses]
+        found = await client.get(f"/api/v1/accounts?q={a}", headers=t.admin)
+        account_a = next(i for i in found.json()["items"] if i["external_id"] == a)
+        children = await client.get(f"/api/v1/accounts/{account_a['id']}/children", headers=t.admin)
+        assert children.status_code == 200
