@@ -182,7 +182,9 @@ async def list_alerts(
 
 
 @router.post(
-    "/alerts/{alert_id}/dismiss", response_model=AlertRead, responses=problem(401, 404, 409, 422)
+    "/alerts/{alert_id}/dismiss",
+    response_model=AlertRead,
+    responses=problem(401, 403, 404, 409, 422),
 )
 async def dismiss_alert(alert_id: uuid.UUID, actor: ApiActor, session: Session) -> AlertRead:
     """Dismiss an open plain alert; an alert task is closed with an outcome instead. The rule
@@ -192,7 +194,9 @@ async def dismiss_alert(alert_id: uuid.UUID, actor: ApiActor, session: Session) 
 
 
 @router.post(
-    "/alerts/{alert_id}/snooze", response_model=AlertRead, responses=problem(401, 404, 409, 422)
+    "/alerts/{alert_id}/snooze",
+    response_model=AlertRead,
+    responses=problem(401, 403, 404, 409, 422),
 )
 async def snooze_alert(
     alert_id: uuid.UUID, data: AlertSnooze, actor: ApiActor, session: Session
@@ -204,14 +208,16 @@ async def snooze_alert(
 @router.delete(
     "/alerts/{alert_id}",
     status_code=status.HTTP_204_NO_CONTENT,
-    responses=problem(401, 404, 422),
+    responses=problem(401, 403, 404, 422),
 )
 async def delete_alert(alert_id: uuid.UUID, actor: ApiActor, session: Session) -> None:
     """Remove the alert as if it never existed: from lists, counts and the rule's triggers."""
     await alerts.delete_alert(session, actor, alert_id)
 
 
-@router.post("/alerts/bulk-dismiss", response_model=BulkResult, responses=problem(401, 404, 422))
+@router.post(
+    "/alerts/bulk-dismiss", response_model=BulkResult, responses=problem(401, 403, 404, 422)
+)
 async def bulk_dismiss_alerts(
     data: AlertSelection, actor: ApiActor, session: Session
 ) -> BulkResult:
@@ -220,14 +226,18 @@ async def bulk_dismiss_alerts(
     return await alerts.bulk_dismiss(session, actor, data)
 
 
-@router.post("/alerts/bulk-delete", response_model=BulkResult, responses=problem(401, 404, 422))
+@router.post(
+    "/alerts/bulk-delete", response_model=BulkResult, responses=problem(401, 403, 404, 422)
+)
 async def bulk_delete_alerts(data: AlertSelection, actor: ApiActor, session: Session) -> BulkResult:
     """Delete the alerts given, or every alert a rule has made, on the accounts you may see,
     as if they never existed."""
     return await alerts.bulk_delete(session, actor, data)
 
 
-@router.post("/alerts/bulk-close", response_model=BulkResult, responses=problem(401, 404, 409, 422))
+@router.post(
+    "/alerts/bulk-close", response_model=BulkResult, responses=problem(401, 403, 404, 409, 422)
+)
 async def bulk_close_alert_tasks(
     data: AlertBulkClose, actor: ApiActor, session: Session
 ) -> BulkResult:
@@ -241,7 +251,7 @@ async def bulk_close_alert_tasks(
 @router.post(
     "/alerts/{alert_id}/close",
     response_model=AlertRead,
-    responses=problem(401, 404, 409, 422),
+    responses=problem(401, 403, 404, 409, 422),
 )
 async def close_alert_task(
     alert_id: uuid.UUID, data: TaskClose, actor: ApiActor, session: Session
@@ -255,7 +265,7 @@ async def close_alert_task(
     "/alerts/{alert_id}/convert",
     status_code=status.HTTP_201_CREATED,
     response_model=AlertTaskMade,
-    responses=problem(401, 404, 409, 422),
+    responses=problem(401, 403, 404, 409, 422),
 )
 async def convert_alert_to_task(
     alert_id: uuid.UUID, actor: ApiActor, session: Session

@@ -128,7 +128,7 @@ async def export_tasks(actor: ApiActor, session: Session, filters: TaskQuery) ->
     "",
     status_code=status.HTTP_201_CREATED,
     response_model=TaskDetail,
-    responses=problem(401, 404, 409, 422),
+    responses=problem(401, 403, 404, 409, 422),
 )
 async def create_task(data: TaskCreate, actor: ApiActor, session: Session) -> TaskDetail:
     """A regular task (or a sub-task) on an account you may see; yours unless you name an owner."""
@@ -141,7 +141,7 @@ async def get_task(task_id: uuid.UUID, actor: ApiActor, session: Session) -> Tas
     return await tasks.get_task(session, actor, task_id)
 
 
-@router.patch("/{task_id}", response_model=TaskDetail, responses=problem(401, 404, 409, 422))
+@router.patch("/{task_id}", response_model=TaskDetail, responses=problem(401, 403, 404, 409, 422))
 async def update_task(
     task_id: uuid.UUID, data: TaskUpdate, actor: ApiActor, session: Session
 ) -> TaskDetail:
@@ -149,7 +149,9 @@ async def update_task(
     return await tasks.update_task(session, actor, task_id, data)
 
 
-@router.post("/{task_id}/close", response_model=TaskDetail, responses=problem(401, 404, 409, 422))
+@router.post(
+    "/{task_id}/close", response_model=TaskDetail, responses=problem(401, 403, 404, 409, 422)
+)
 async def close_task(
     task_id: uuid.UUID, data: TaskClose, actor: ApiActor, session: Session
 ) -> TaskDetail:
@@ -158,14 +160,16 @@ async def close_task(
     return await tasks.close_task(session, actor, task_id, data)
 
 
-@router.post("/{task_id}/reopen", response_model=TaskDetail, responses=problem(401, 404, 409, 422))
+@router.post(
+    "/{task_id}/reopen", response_model=TaskDetail, responses=problem(401, 403, 404, 409, 422)
+)
 async def reopen_task(task_id: uuid.UUID, actor: ApiActor, session: Session) -> TaskDetail:
     """Open a closed task again (not an alert task: its rule fires again instead)."""
     return await tasks.reopen_task(session, actor, task_id)
 
 
 @router.delete(
-    "/{task_id}", status_code=status.HTTP_204_NO_CONTENT, responses=problem(401, 404, 422)
+    "/{task_id}", status_code=status.HTTP_204_NO_CONTENT, responses=problem(401, 403, 404, 422)
 )
 async def delete_task(task_id: uuid.UUID, actor: ApiActor, session: Session) -> None:
     """Remove the task and its sub-tasks as if they never existed (an alert task takes its

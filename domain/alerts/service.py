@@ -561,6 +561,7 @@ async def _read(session: AsyncSession, actor: Actor, alert: Alert) -> AlertRead:
 
 async def dismiss_alert(session: AsyncSession, actor: Actor, alert_id: uuid.UUID) -> AlertRead:
     """Dismissed stays dismissed: dismissing again changes nothing."""
+    require(actor, Permission.UPDATE_ACCOUNTS)
     alert = await _alert(session, actor, alert_id)
     if await AlertRepository(session, actor.org_id).has_task(alert.id):
         raise AlertIsTask()
@@ -575,6 +576,7 @@ async def close_alert(
     session: AsyncSession, actor: Actor, alert_id: uuid.UUID, data: TaskClose
 ) -> AlertRead:
     """An alert task closed with its outcome (its task and the alert alike)."""
+    require(actor, Permission.UPDATE_ACCOUNTS)
     alert = await _alert(session, actor, alert_id)
     await tasks.close_alert_task(session, actor, alert.id, data)
     # The task's repository closed the alert in SQL: read it again.
@@ -585,6 +587,7 @@ async def close_alert(
 async def convert_alert(session: AsyncSession, actor: Actor, alert_id: uuid.UUID) -> AlertTaskMade:
     """An open plain alert made an alert task for the account's CSM, its rule's playbook steps
     copied as sub-tasks, as if the rule had created the task when it fired."""
+    require(actor, Permission.UPDATE_ACCOUNTS)
     alert = await _alert(session, actor, alert_id)
     repo = AlertRepository(session, actor.org_id)
     if alert.status != AlertStatus.OPEN:
@@ -603,6 +606,7 @@ async def convert_alert(session: AsyncSession, actor: Actor, alert_id: uuid.UUID
 async def snooze_alert(
     session: AsyncSession, actor: Actor, alert_id: uuid.UUID, data: AlertSnooze
 ) -> AlertRead:
+    require(actor, Permission.UPDATE_ACCOUNTS)
     alert = await _alert(session, actor, alert_id)
     if alert.status != AlertStatus.OPEN:
         raise AlertDismissed("Only an open alert can be snoozed")
@@ -612,6 +616,7 @@ async def snooze_alert(
 
 async def delete_alert(session: AsyncSession, actor: Actor, alert_id: uuid.UUID) -> None:
     """Gone as if it never existed (the rule may fire again for the account)."""
+    require(actor, Permission.UPDATE_ACCOUNTS)
     alert = await _alert(session, actor, alert_id)
     await AlertRepository(session, actor.org_id).delete(
         alert_ids=[alert.id], rule_id=None, visible=None
@@ -627,6 +632,7 @@ async def bulk_dismiss(
     session: AsyncSession, actor: Actor, selection: AlertSelection
 ) -> BulkResult:
     """The open ones among the selected alerts the caller may see."""
+    require(actor, Permission.UPDATE_ACCOUNTS)
     await _selection_rule(session, actor, selection)
     count = await AlertRepository(session, actor.org_id).dismiss(
         alert_ids=selection.alert_ids,
@@ -640,6 +646,7 @@ async def bulk_dismiss(
 
 async def bulk_delete(session: AsyncSession, actor: Actor, selection: AlertSelection) -> BulkResult:
     """The selected alerts the caller may see, as if they never existed."""
+    require(actor, Permission.UPDATE_ACCOUNTS)
     await _selection_rule(session, actor, selection)
     count = await AlertRepository(session, actor.org_id).delete(
         alert_ids=selection.alert_ids,
@@ -654,6 +661,7 @@ async def bulk_close(session: AsyncSession, actor: Actor, data: AlertBulkClose) 
     outcome (task and alert alike, closed now by the caller). Named plain alerts refuse the
     whole request (409, listing them): they are dismissed instead. A rule's selection takes
     its alert tasks only. Closed tasks and ids not seen are passed over."""
+    require(actor, Permission.UPDATE_ACCOUNTS)
     await _selection_rule(session, actor, data)
     repo = AlertRepository(session, actor.org_id)
     visible = await _visible(session, actor)

@@ -44,7 +44,8 @@ from domain.tasks.schemas import (
     TaskUpdate,
 )
 from domain.tenancy.clock import org_today
-from domain.users.actor import Actor
+from domain.users.actor import Actor, require
+from domain.users.permissions import Permission
 
 MAX_EXPORT = 50_000
 EXPORT_COLUMNS = (
@@ -264,6 +265,7 @@ async def _check_owner(session: AsyncSession, actor: Actor, owner_id: uuid.UUID)
 
 async def create_task(session: AsyncSession, actor: Actor, data: TaskCreate) -> TaskDetail:
     """A regular task (or sub-task) on an account the caller sees."""
+    require(actor, Permission.UPDATE_ACCOUNTS)
     account = await accounts.get_account(session, actor, data.account_id)
     owner_id = data.owner_id or actor.user_id
     if owner_id is not None:
@@ -304,6 +306,7 @@ async def create_task(session: AsyncSession, actor: Actor, data: TaskCreate) -> 
 async def update_task(
     session: AsyncSession, actor: Actor, task_id: uuid.UUID, data: TaskUpdate
 ) -> TaskDetail:
+    require(actor, Permission.UPDATE_ACCOUNTS)
     task = await _task(session, actor, task_id)
     if data.owner_id is not None:
         await _check_owner(session, actor, data.owner_id)
@@ -345,6 +348,8 @@ async def close_task(
 
 
 async def close(session: AsyncSession, actor: Actor, task: Task, data: TaskClose) -> None:
+    # Working tasks changes accounts' records: guests and read-only keys change nothing.
+    require(actor, Permission.UPDATE_ACCOUNTS)
     if task.status == TaskStatus.CLOSED:
         raise TaskClosed()
     is_alert_task = task.type == TaskType.ALERT
@@ -389,6 +394,7 @@ async def alert_task_of(session: AsyncSession, actor: Actor, alert_id: uuid.UUID
 
 
 async def reopen_task(session: AsyncSession, actor: Actor, task_id: uuid.UUID) -> TaskDetail:
+    require(actor, Permission.UPDATE_ACCOUNTS)
     task = await _task(session, actor, task_id)
     if task.status == TaskStatus.OPEN:
         raise TaskOpen()
@@ -413,6 +419,7 @@ async def reopen_task(session: AsyncSession, actor: Actor, task_id: uuid.UUID) -
 
 async def delete_task(session: AsyncSession, actor: Actor, task_id: uuid.UUID) -> None:
     """Gone as if it never existed, with its sub-tasks; an alert task takes its alert along."""
+    require(actor, Permission.UPDATE_ACCOUNTS)
     task = await _task(session, actor, task_id)
     repo = TaskRepository(session, actor.org_id)
     if task.type == TaskType.ALERT and task.alert_id is not None:

@@ -16,12 +16,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from domain.alerts import service as alerts
 from domain.alerts.models import EvaluationTrigger
 from domain.common.settings import Settings
+from domain.integration.models import ApiScope
 from domain.orgs.models import Organisation
 from domain.tasks import service as tasks
 from domain.tasks.schemas import TaskCreate
 from domain.users.actor import Actor
 from domain.users.models import User
-from tests.factories import auth_headers, create_account, create_user
+from tests.factories import auth_headers, create_account, create_api_key, create_user
 from tests.helpers import assert_problem
 
 API = "/api/v1"
@@ -403,3 +404,61 @@ class TestScoping:
         assert_problem(
             await client.post(f"{API}/tasks/{foreign.id}/close", headers=headers, json={}), 404
         )
+
+
+class TestOnlyThoseWhoUpdateAccountsWorkThem:
+    """A guest ("view all, change nothing") and a read-only API key see tasks and alerts but
+    change none of them: each write is a 403 that leaves the task and the alert as they were."""
+
+    @pytest.mark.parametrize("who", ["guest", "read key"])
+    async def test_tasks_and_alerts_are_read_only(
+        self,
+        who: str,
+        client: AsyncClient,
+        headers: dict[str, str],
+        session: AsyncSession,
+        settings: Settings,
+        org: Organisation,
+    ) -> None:
+        account = await create_account(session, org, name="Risky Co")
+        await _alert_task_rule(client, headers)
+        await alerts.evaluate(session, org.id, trigger=EvaluationTrigger.SCHEDULE)
+        task = await _task(client, headers, account_id=str(account.id))
+        if who == "guest":
+            reader = auth_headers(settings, await create_user(session, org, role_name="Guest"))
+        else:
+            _, reader = await create_api_key(session, org, ApiScope.READ)
+        await session.commit()
+        (alert,) = (await client.get(f"{API}/alerts", headers=reader)).json()["items"]
+        assert (await client.get(f"{API}/tasks/{task['id']}", headers=reader)).status_code == 200
+        tasks_before = (await client.get(f"{API}/tasks", headers=headers)).json()["total"]
+
+        task_url, alert_url = f"{API}/tasks/{task['id']}", f"{API}/alerts/{alert['id']}"
+        selection = {"alert_ids": [alert["id"]]}
+        for method, url, body in (
+            ("POST", f"{API}/tasks", {"title": "Call", "account_id": str(account.id)}),
+            ("PATCH", task_url, {"title": "Renamed"}),
+            ("POST", f"{task_url}/close", {}),
+            ("POST", f"{task_url}/reopen", None),
+            ("DELETE", task_url, None),
+            ("POST", f"{alert_url}/dismiss", None),
+            ("POST", f"{alert_url}/snooze", {"until": "2030-01-01"}),
+            ("POST", f"{alert_url}/convert", None),
+            ("POST", f"{alert_url}/close", {"outcome": "successful"}),
+            ("DELETE", alert_url, None),
+            ("POST", f"{API}/alerts/bulk-dismiss", selection),
+            ("POST", f"{API}/alerts/bulk-delete", selection),
+            ("POST", f"{API}/alerts/bulk-close", {**selection, "outcome": "successful"}),
+        ):
+            response = await client.request(method, url, headers=reader, json=body)
+            assert_problem(response, 403, "permission_denied")
+
+        after = (await client.get(task_url, headers=headers)).json()
+        assert (after["title"], after["status"]) == (task["title"], "open")
+        (unchanged,) = (await client.get(f"{API}/alerts", headers=headers)).json()["items"]
+        assert (unchanged["status"], unchanged["snoozed_until"], unchanged["task_id"]) == (
+            "open",
+            None,
+            None,
+        )
+        assert (await client.get(f"{API}/tasks", headers=headers)).json()["total"] == tasks_before

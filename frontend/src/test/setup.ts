@@ -30,6 +30,10 @@ if (typeof window !== "undefined") {
     disconnect() {}
   }
   window.ResizeObserver = ResizeObserver;
+  // A Textarea that grows with its text listens for fonts loading.
+  if (!document.fonts) {
+    Object.defineProperty(document, "fonts", { value: { addEventListener: vi.fn(), removeEventListener: vi.fn() } });
+  }
   window.HTMLElement.prototype.scrollIntoView = () => {};
   Object.defineProperty(window, "getComputedStyle", { value: window.getComputedStyle, writable: true });
 

@@ -6,6 +6,7 @@ import { resetSessionForTests, startSession } from "../../api/session";
 import { Providers } from "../../app/Providers";
 import { createQueryClient } from "../../app/queryClient";
 import { fakeApi, json } from "../../test/fakeApi";
+import { meFixture } from "../../test/render";
 import { AccountAlertsTab, verdictText } from "./AccountAlertsTab";
 import type { AccountRuleVerdict, AlertRead } from "./queries";
 
@@ -57,6 +58,7 @@ function renderTab() {
   const queries: string[] = [];
   const snoozed: unknown[] = [];
   fakeApi({
+    "GET /api/v1/me": () => json(meFixture()),
     "GET /api/v1/alerts": (request) => {
       queries.push(new URL(request.url).search);
       return json({ items: [ALERT], total: 1, limit: 200, offset: 0 });
@@ -97,7 +99,7 @@ describe("the account's alerts", { timeout: 30_000 }, () => {
       expect.stringContaining("Does not match"),
     ]);
 
-    await user.click(within(alert).getByLabelText("Snooze"));
+    await user.click(await within(alert).findByLabelText("Snooze"));
     await waitFor(() => expect(snoozed).toHaveLength(1));
     expect(snoozed[0]).toEqual({ until: expect.stringMatching(/^\d{4}-\d{2}-\d{2}$/) });
   });

@@ -5,6 +5,7 @@ import { errorMessage } from "../../api/errors";
 import { Section } from "../../components/Section";
 import { formatDate, formatDateTime } from "../../components/format";
 import { CardSkeleton, ErrorState } from "../../components/states";
+import { useCan } from "../auth/queries";
 import { inDays, SNOOZE_DAYS, Values } from "./AlertsPage";
 import { type AccountRuleVerdict, HELD_REASON, useAccountAlerts, useAlertVerdicts, useDismissAlert, useSnoozeAlert } from "./queries";
 
@@ -24,6 +25,7 @@ export function AccountAlertsTab({ accountId }: { accountId: string }) {
   const verdicts = useAlertVerdicts(accountId);
   const dismiss = useDismissAlert();
   const snooze = useSnoozeAlert();
+  const canWork = useCan()("update_accounts");
   const failed = (title: string) => (error: unknown) => notifications.show({ color: "red", title, message: errorMessage(error) });
 
   return (
@@ -55,27 +57,29 @@ export function AccountAlertsTab({ accountId }: { accountId: string }) {
                     Fired {formatDateTime(a.fired_at)}
                   </Text>
                 </Stack>
-                <Group gap={4} wrap="nowrap">
-                  {/* An alert task is closed with an outcome (in the inbox or on the Tasks page), not dismissed. */}
-                  {a.task_id === null ? (
-                    <Tooltip label="Dismiss">
-                      <ActionIcon variant="subtle" aria-label="Dismiss" onClick={() => dismiss.mutate(a.id, { onError: failed("Could not dismiss") })}>
-                        <IconCheck size={16} />
+                {canWork && (
+                  <Group gap={4} wrap="nowrap">
+                    {/* An alert task is closed with an outcome (in the inbox or on the Tasks page), not dismissed. */}
+                    {a.task_id === null ? (
+                      <Tooltip label="Dismiss">
+                        <ActionIcon variant="subtle" aria-label="Dismiss" onClick={() => dismiss.mutate(a.id, { onError: failed("Could not dismiss") })}>
+                          <IconCheck size={16} />
+                        </ActionIcon>
+                      </Tooltip>
+                    ) : (
+                      <Badge variant="outline">alert task</Badge>
+                    )}
+                    <Tooltip label={`Snooze ${SNOOZE_DAYS} days`}>
+                      <ActionIcon
+                        variant="subtle"
+                        aria-label="Snooze"
+                        onClick={() => snooze.mutate({ id: a.id, until: inDays(SNOOZE_DAYS) }, { onError: failed("Could not snooze") })}
+                      >
+                        <IconAlarmSnooze size={16} />
                       </ActionIcon>
                     </Tooltip>
-                  ) : (
-                    <Badge variant="outline">alert task</Badge>
-                  )}
-                  <Tooltip label={`Snooze ${SNOOZE_DAYS} days`}>
-                    <ActionIcon
-                      variant="subtle"
-                      aria-label="Snooze"
-                      onClick={() => snooze.mutate({ id: a.id, until: inDays(SNOOZE_DAYS) }, { onError: failed("Could not snooze") })}
-                    >
-                      <IconAlarmSnooze size={16} />
-                    </ActionIcon>
-                  </Tooltip>
-                </Group>
+                  </Group>
+                )}
               </Group>
             ))}
           </Stack>

@@ -7,6 +7,7 @@ import { Providers } from "../../app/Providers";
 import { createQueryClient } from "../../app/queryClient";
 import { formatDate } from "../../components/format";
 import { fakeApi, json } from "../../test/fakeApi";
+import { meFixture } from "../../test/render";
 import { AlertsPage } from "./AlertsPage";
 import type { AlertRead } from "./queries";
 
@@ -30,13 +31,19 @@ const ALERT: AlertRead = {
   outcome: null,
 };
 
-function renderPage(alert: AlertRead = ALERT, more: AlertRead[] = []) {
+function renderPage(alert: AlertRead = ALERT, more: AlertRead[] = [], me = meFixture()) {
   startSession("token");
   const queries: string[] = [];
   const dismissed: string[] = [];
+  const deleted: string[] = [];
   const closed: unknown[] = [];
   const bulkClosed: unknown[] = [];
   fakeApi({
+    "GET /api/v1/me": () => json(me),
+    [`DELETE /api/v1/alerts/${ALERT.id}`]: () => {
+      deleted.push(ALERT.id);
+      return new Response(null, { status: 204 });
+    },
     "GET /api/v1/accounts/fields": () =>
       json([
         { key: "renewal_on", label: "Renewal date", type: "date", options: [], format: null, sortable: true },
@@ -66,7 +73,7 @@ function renderPage(alert: AlertRead = ALERT, more: AlertRead[] = []) {
       </MemoryRouter>
     </Providers>,
   );
-  return { queries, dismissed, closed, bulkClosed };
+  return { queries, dismissed, deleted, closed, bulkClosed };
 }
 
 describe("the alerts inbox", { timeout: 30_000 }, () => {
@@ -86,8 +93,36 @@ describe("the alerts inbox", { timeout: 30_000 }, () => {
     expect(queries[0]).toContain("status=open");
     expect(queries[0]).toContain("snoozed=false");
 
-    await user.click(within(row).getByLabelText("Dismiss"));
+    await user.click(await within(row).findByLabelText("Dismiss"));
     await waitFor(() => expect(dismissed).toEqual([ALERT.id]));
+    expect(await screen.findByText("Alert dismissed")).toBeInTheDocument();
+  });
+
+  it("deletes an alert only once the deletion is confirmed", async () => {
+    const user = userEvent.setup({ delay: null });
+    const { deleted } = renderPage();
+
+    const row = await screen.findByTestId("alert-row", {}, LOAD);
+    await user.click(await within(row).findByLabelText("Delete"));
+    const dialog = await screen.findByRole("dialog", { name: "Delete this alert?" });
+    expect(deleted).toEqual([]);
+    await user.click(within(dialog).getByRole("button", { name: "Cancel" }));
+    await waitFor(() => expect(screen.queryByRole("dialog")).toBeNull());
+    expect(deleted).toEqual([]);
+
+    await user.click(within(row).getByLabelText("Delete"));
+    await user.click(within(await screen.findByRole("dialog")).getByRole("button", { name: "Delete" }));
+    await waitFor(() => expect(deleted).toEqual([ALERT.id]));
+  });
+
+  it("shows alerts without ways to work them to those who may not change accounts", async () => {
+    renderPage(ALERT, [], meFixture({}, ["view_all_accounts"]));
+
+    const row = await screen.findByTestId("alert-row", {}, LOAD);
+    await waitFor(() => expect(row).toHaveTextContent("Health band: Poor"));
+    expect(within(row).queryByLabelText("Dismiss")).toBeNull();
+    expect(within(row).queryByLabelText("Delete")).toBeNull();
+    expect(within(row).queryByLabelText("Select Acme")).toBeNull();
   });
 
   it("closes an alert task with its outcome instead of dismissing it", async () => {
@@ -97,7 +132,7 @@ describe("the alerts inbox", { timeout: 30_000 }, () => {
     const row = await screen.findByTestId("alert-row", {}, LOAD);
     expect(row).toHaveTextContent("alert task");
     expect(within(row).queryByLabelText("Dismiss")).toBeNull();
-    await user.click(within(row).getByLabelText("Close with outcome"));
+    await user.click(await within(row).findByLabelText("Close with outcome"));
     await user.click(await screen.findByText("Successful"));
     await waitFor(() => expect(closed).toEqual([{ outcome: "successful" }]));
   });
@@ -108,7 +143,7 @@ describe("the alerts inbox", { timeout: 30_000 }, () => {
     const { bulkClosed } = renderPage(ALERT, [task]);
 
     await screen.findAllByTestId("alert-row", {}, LOAD);
-    await user.click(screen.getByLabelText("Select Acme"));
+    await user.click(await screen.findByLabelText("Select Acme"));
     expect(screen.queryByTestId("alerts-bulk-close")).toBeNull();
     await user.click(screen.getByLabelText("Select Beta"));
     await user.click(screen.getByTestId("alerts-bulk-close"));

@@ -4,12 +4,14 @@ import { IconAlarmSnooze, IconCheck, IconListCheck, IconTrash } from "@tabler/ic
 import { useState } from "react";
 import { Link } from "react-router";
 import { errorMessage } from "../../api/errors";
+import { ConfirmModal } from "../../components/ConfirmModal";
 import { PageHeader } from "../../components/PageHeader";
-import { formatDateTime, plural } from "../../components/format";
+import { formatDate, formatDateTime, plural } from "../../components/format";
 import { CardSkeleton, EmptyState, ErrorState } from "../../components/states";
 import { useCellNames } from "../accounts/AccountCell";
 import { formatCell, resolveColumns, type CellValue } from "../accounts/columns";
 import { useAccountFields } from "../accounts/queries";
+import { useCan } from "../auth/queries";
 import { OutcomeMenu } from "../tasks/OutcomeMenu";
 import { OUTCOMES } from "../tasks/tasks";
 import {
@@ -70,6 +72,10 @@ export function AlertsPage() {
   const [showSnoozed, setShowSnoozed] = useState(false);
   const [offset, setOffset] = useState(0);
   const [selected, setSelected] = useState<string[]>([]);
+  // The alerts to delete once confirmed: one row's, or the selection.
+  const [deleting, setDeleting] = useState<{ ids: string[]; selection: boolean } | null>(null);
+  // Working alerts changes accounts' records: those who may not see them read-only.
+  const canWork = useCan()("update_accounts");
   const alerts = useAlerts({
     status: status === "all" ? undefined : status,
     type: type ?? undefined,
@@ -86,9 +92,18 @@ export function AlertsPage() {
   const bulkDelete = useBulkDeleteAlerts();
   const bulkClose = useBulkCloseAlertTasks();
   const failed = (title: string) => (error: unknown) => notifications.show({ color: "red", title, message: errorMessage(error) });
+  const done = (title: string) => () => notifications.show({ color: "tenure", title, message: "" });
   const bulkDone = (verb: string) => (result: { count: number }) => {
     setSelected([]);
     notifications.show({ color: "tenure", title: `${plural(result.count, "alert")} ${verb}`, message: "" });
+  };
+  const confirmDelete = ({ ids, selection }: { ids: string[]; selection: boolean }) => {
+    const onError = failed("Could not delete");
+    if (selection) {
+      bulkDelete.mutate({ alert_ids: ids }, { onSuccess: (result) => (setDeleting(null), bulkDone("deleted")(result)), onError });
+    } else {
+      remove.mutate(ids[0], { onSuccess: () => (setDeleting(null), done("Alert deleted")()), onError });
+    }
   };
   const items = alerts.data?.items ?? [];
   const total = alerts.data?.total ?? 0;
@@ -126,7 +141,7 @@ export function AlertsPage() {
           data={ALERT_TYPES}
         />
         <Checkbox label="Show snoozed" checked={showSnoozed} onChange={(e) => setShowSnoozed(e.currentTarget.checked)} />
-        {selected.length > 0 && (
+        {canWork && selected.length > 0 && (
           <Group gap="xs" ml="auto">
             <Text size="sm">{plural(selected.length, "alert")} selected</Text>
             <Button size="xs" variant="default" onClick={() => bulkDismiss.mutate({ alert_ids: selected }, { onSuccess: bulkDone("dismissed"), onError: failed("Could not dismiss") })}>
@@ -154,7 +169,7 @@ export function AlertsPage() {
                 </Menu.Dropdown>
               </Menu>
             )}
-            <Button size="xs" color="red" variant="light" onClick={() => bulkDelete.mutate({ alert_ids: selected }, { onSuccess: bulkDone("deleted"), onError: failed("Could not delete") })}>
+            <Button size="xs" color="red" variant="light" onClick={() => setDeleting({ ids: selected, selection: true })}>
               Delete
             </Button>
           </Group>
@@ -171,20 +186,22 @@ export function AlertsPage() {
           <Table verticalSpacing="sm" horizontalSpacing="md" data-testid="alerts-table">
             <Table.Thead bg="gray.0">
               <Table.Tr>
-                <Table.Th w={40} />
+                {canWork && <Table.Th w={40} />}
                 <Table.Th>Account</Table.Th>
                 <Table.Th>Alert</Table.Th>
                 <Table.Th>Values</Table.Th>
                 <Table.Th>Fired</Table.Th>
-                <Table.Th />
+                {canWork && <Table.Th />}
               </Table.Tr>
             </Table.Thead>
             <Table.Tbody>
               {items.map((a) => (
                 <Table.Tr key={a.id} data-testid="alert-row">
-                  <Table.Td>
-                    <Checkbox aria-label={`Select ${a.account_name}`} checked={selected.includes(a.id)} onChange={() => toggle(a.id)} />
-                  </Table.Td>
+                  {canWork && (
+                    <Table.Td>
+                      <Checkbox aria-label={`Select ${a.account_name}`} checked={selected.includes(a.id)} onChange={() => toggle(a.id)} />
+                    </Table.Td>
+                  )}
                   <Table.Td>
                     <Anchor component={Link} to={`/accounts/${a.account_id}`}>
                       {a.account_name}
@@ -197,7 +214,7 @@ export function AlertsPage() {
                       {a.task_id && <Badge color="violet">alert task</Badge>}
                       {a.status === "dismissed" && <Badge color="gray">dismissed</Badge>}
                       {a.outcome && <Badge color="gray">closed · {OUTCOME_LABEL[a.outcome]}</Badge>}
-                      {a.snoozed_until && <Badge color="yellow">snoozed until {a.snoozed_until}</Badge>}
+                      {a.snoozed_until && <Badge color="yellow">snoozed until {formatDate(a.snoozed_until)}</Badge>}
                     </Group>
                     <Text size="sm" c="dimmed">
                       {a.reason}
@@ -207,43 +224,47 @@ export function AlertsPage() {
                     <Values values={a.values} />
                   </Table.Td>
                   <Table.Td>{formatDateTime(a.fired_at)}</Table.Td>
-                  <Table.Td>
-                    <Group gap={4} justify="flex-end" wrap="nowrap">
-                      {a.status === "open" && a.task_id && (
-                        <OutcomeMenu onClose={(outcome) => closeTask.mutate({ id: a.id, outcome }, { onError: failed("Could not close") })} />
-                      )}
-                      {a.status === "open" && !a.task_id && (
-                        <>
-                          <Tooltip label="Dismiss">
-                            <ActionIcon variant="subtle" aria-label="Dismiss" onClick={() => dismiss.mutate(a.id, { onError: failed("Could not dismiss") })}>
-                              <IconCheck size={16} />
+                  {canWork && (
+                    <Table.Td>
+                      <Group gap={4} justify="flex-end" wrap="nowrap">
+                        {a.status === "open" && a.task_id && (
+                          <OutcomeMenu onClose={(outcome) => closeTask.mutate({ id: a.id, outcome }, { onError: failed("Could not close") })} />
+                        )}
+                        {a.status === "open" && !a.task_id && (
+                          <>
+                            <Tooltip label="Dismiss">
+                              <ActionIcon variant="subtle" aria-label="Dismiss" onClick={() => dismiss.mutate(a.id, { onSuccess: done("Alert dismissed"), onError: failed("Could not dismiss") })}>
+                                <IconCheck size={16} />
+                              </ActionIcon>
+                            </Tooltip>
+                            <Tooltip label="Convert to task">
+                              <ActionIcon variant="subtle" aria-label="Convert to task" onClick={() => convert.mutate(a.id, { onSuccess: done("Alert converted into a task"), onError: failed("Could not convert") })}>
+                                <IconListCheck size={16} />
+                              </ActionIcon>
+                            </Tooltip>
+                          </>
+                        )}
+                        {a.status === "open" && (
+                          <Tooltip label={`Snooze ${SNOOZE_DAYS} days`}>
+                            <ActionIcon
+                              variant="subtle"
+                              aria-label="Snooze"
+                              onClick={() =>
+                                snooze.mutate({ id: a.id, until: inDays(SNOOZE_DAYS) }, { onSuccess: done(`Alert snoozed for ${SNOOZE_DAYS} days`), onError: failed("Could not snooze") })
+                              }
+                            >
+                              <IconAlarmSnooze size={16} />
                             </ActionIcon>
                           </Tooltip>
-                          <Tooltip label="Convert to task">
-                            <ActionIcon variant="subtle" aria-label="Convert to task" onClick={() => convert.mutate(a.id, { onError: failed("Could not convert") })}>
-                              <IconListCheck size={16} />
-                            </ActionIcon>
-                          </Tooltip>
-                        </>
-                      )}
-                      {a.status === "open" && (
-                        <Tooltip label={`Snooze ${SNOOZE_DAYS} days`}>
-                          <ActionIcon
-                            variant="subtle"
-                            aria-label="Snooze"
-                            onClick={() => snooze.mutate({ id: a.id, until: inDays(SNOOZE_DAYS) }, { onError: failed("Could not snooze") })}
-                          >
-                            <IconAlarmSnooze size={16} />
+                        )}
+                        <Tooltip label="Delete">
+                          <ActionIcon variant="subtle" color="red" aria-label="Delete" onClick={() => setDeleting({ ids: [a.id], selection: false })}>
+                            <IconTrash size={16} />
                           </ActionIcon>
                         </Tooltip>
-                      )}
-                      <Tooltip label="Delete">
-                        <ActionIcon variant="subtle" color="red" aria-label="Delete" onClick={() => remove.mutate(a.id, { onError: failed("Could not delete") })}>
-                          <IconTrash size={16} />
-                        </ActionIcon>
-                      </Tooltip>
-                    </Group>
-                  </Table.Td>
+                      </Group>
+                    </Table.Td>
+                  )}
                 </Table.Tr>
               ))}
             </Table.Tbody>
@@ -264,6 +285,20 @@ export function AlertsPage() {
             </Button>
           </Group>
         </Group>
+      )}
+      {deleting && (
+        <ConfirmModal
+          opened
+          title={deleting.selection ? `Delete ${plural(deleting.ids.length, "alert")}?` : "Delete this alert?"}
+          confirmLabel="Delete"
+          danger
+          loading={remove.isPending || bulkDelete.isPending}
+          onClose={() => setDeleting(null)}
+          onConfirm={() => confirmDelete(deleting)}
+        >
+          Deleted alerts go from lists, counts and their rules' history as if they never fired (an alert task takes its task along); a rule may fire
+          again for the account. To keep the record, dismiss instead.
+        </ConfirmModal>
       )}
     </Stack>
   );

@@ -5,6 +5,7 @@ import { useSearchParams } from "react-router";
 import { formatDateTime } from "../../components/format";
 import { CardSkeleton, ErrorState } from "../../components/states";
 import { useAlerts } from "../alerts/queries";
+import { useCan } from "../auth/queries";
 import { useTasks } from "./queries";
 import { TaskFormModal } from "./TaskFormModal";
 import { TaskTable } from "./TaskTable";
@@ -14,6 +15,7 @@ const SHOWN = 20;
 /** An account's open tasks and open alerts, on its overview. */
 export function AccountTasksCard({ accountId }: { accountId: string }) {
   const [creating, setCreating] = useState(false);
+  const canWork = useCan()("update_accounts");
   // A notification's link names its task.
   const [params] = useSearchParams();
   const tasks = useTasks({ account_id: accountId, status: "open", limit: SHOWN, offset: 0 });
@@ -22,9 +24,11 @@ export function AccountTasksCard({ accountId }: { accountId: string }) {
     <Card withBorder radius="lg" p="lg" mt="md" data-testid="account-tasks">
       <Group justify="space-between" mb="md">
         <Title order={5}>Open tasks and alerts</Title>
-        <Button size="xs" variant="default" leftSection={<IconPlus size={14} />} onClick={() => setCreating(true)}>
-          New task
-        </Button>
+        {canWork && (
+          <Button size="xs" variant="default" leftSection={<IconPlus size={14} />} onClick={() => setCreating(true)}>
+            New task
+          </Button>
+        )}
       </Group>
       <Stack>
         {tasks.isError ? (

@@ -1,17 +1,22 @@
 import { ActionIcon, Anchor, Badge, Card, Group, Table, Text, Tooltip } from "@mantine/core";
 import { notifications } from "@mantine/notifications";
 import { IconCheck, IconRotate, IconTrash } from "@tabler/icons-react";
+import { useState } from "react";
 import { Link } from "react-router";
 import { errorMessage } from "../../api/errors";
+import { ConfirmModal } from "../../components/ConfirmModal";
 import { formatDate } from "../../components/format";
+import { useCan } from "../auth/queries";
 import { OutcomeMenu } from "./OutcomeMenu";
 import { useCloseTask, useDeleteTask, useReopenTask } from "./queries";
+import { TaskFormModal } from "./TaskFormModal";
 import { formatTimeToClose, needsOutcome, OUTCOMES, type TaskRead } from "./tasks";
 
 const OUTCOME_LABEL = Object.fromEntries(OUTCOMES.map((o) => [o.value, o.label]));
 
-/** Tasks with their account, owner, due day and state; closed (with an outcome for an alert
- * task), reopened and deleted in place. */
+/** Tasks with their account, owner, due day and state; edited (by their title), closed (with an
+ * outcome for an alert task), reopened and deleted (once confirmed) in place, by those who may
+ * change accounts. */
 export function TaskTable({
   tasks,
   showAccount = true,
@@ -25,6 +30,9 @@ export function TaskTable({
   const close = useCloseTask();
   const reopen = useReopenTask();
   const remove = useDeleteTask();
+  const canWork = useCan()("update_accounts");
+  const [editing, setEditing] = useState<TaskRead | null>(null);
+  const [deleting, setDeleting] = useState<TaskRead | null>(null);
   const failed = (title: string) => (error: unknown) => notifications.show({ color: "red", title, message: errorMessage(error) });
   return (
     <Card withBorder radius="lg" p={0}>
@@ -36,7 +44,7 @@ export function TaskTable({
             <Table.Th>Owner</Table.Th>
             <Table.Th>Due</Table.Th>
             <Table.Th>State</Table.Th>
-            <Table.Th />
+            {canWork && <Table.Th />}
           </Table.Tr>
         </Table.Thead>
         <Table.Tbody>
@@ -49,7 +57,13 @@ export function TaskTable({
             >
               <Table.Td>
                 <Group gap={6}>
-                  <Text fw={500}>{t.title}</Text>
+                  {canWork ? (
+                    <Anchor component="button" fw={500} onClick={() => setEditing(t)} title="Edit the task">
+                      {t.title}
+                    </Anchor>
+                  ) : (
+                    <Text fw={500}>{t.title}</Text>
+                  )}
                   {t.type !== "regular" && <Badge variant="light">{t.type}</Badge>}
                   {t.priority !== "normal" && <Badge color={t.priority === "low" ? "gray" : "orange"}>{t.priority}</Badge>}
                   {t.tags.map((tag) => (
@@ -89,36 +103,54 @@ export function TaskTable({
                   </Text>
                 )}
               </Table.Td>
-              <Table.Td>
-                <Group gap={4} justify="flex-end" wrap="nowrap">
-                  {t.status === "open" &&
-                    (needsOutcome(t) ? (
-                      <OutcomeMenu onClose={(outcome) => close.mutate({ id: t.id, outcome }, { onError: failed("Could not close") })} />
-                    ) : (
-                      <Tooltip label="Close">
-                        <ActionIcon variant="subtle" aria-label="Close" onClick={() => close.mutate({ id: t.id, outcome: null }, { onError: failed("Could not close") })}>
-                          <IconCheck size={16} />
+              {canWork && (
+                <Table.Td>
+                  <Group gap={4} justify="flex-end" wrap="nowrap">
+                    {t.status === "open" &&
+                      (needsOutcome(t) ? (
+                        <OutcomeMenu onClose={(outcome) => close.mutate({ id: t.id, outcome }, { onError: failed("Could not close") })} />
+                      ) : (
+                        <Tooltip label="Close">
+                          <ActionIcon variant="subtle" aria-label="Close" onClick={() => close.mutate({ id: t.id, outcome: null }, { onError: failed("Could not close") })}>
+                            <IconCheck size={16} />
+                          </ActionIcon>
+                        </Tooltip>
+                      ))}
+                    {t.status === "closed" && t.type !== "alert" && (
+                      <Tooltip label="Reopen">
+                        <ActionIcon variant="subtle" aria-label="Reopen" onClick={() => reopen.mutate(t.id, { onError: failed("Could not reopen") })}>
+                          <IconRotate size={16} />
                         </ActionIcon>
                       </Tooltip>
-                    ))}
-                  {t.status === "closed" && t.type !== "alert" && (
-                    <Tooltip label="Reopen">
-                      <ActionIcon variant="subtle" aria-label="Reopen" onClick={() => reopen.mutate(t.id, { onError: failed("Could not reopen") })}>
-                        <IconRotate size={16} />
+                    )}
+                    <Tooltip label="Delete">
+                      <ActionIcon variant="subtle" color="red" aria-label="Delete" onClick={() => setDeleting(t)}>
+                        <IconTrash size={16} />
                       </ActionIcon>
                     </Tooltip>
-                  )}
-                  <Tooltip label="Delete">
-                    <ActionIcon variant="subtle" color="red" aria-label="Delete" onClick={() => remove.mutate(t.id, { onError: failed("Could not delete") })}>
-                      <IconTrash size={16} />
-                    </ActionIcon>
-                  </Tooltip>
-                </Group>
-              </Table.Td>
+                  </Group>
+                </Table.Td>
+              )}
             </Table.Tr>
           ))}
         </Table.Tbody>
       </Table>
+      {editing && <TaskFormModal task={editing} onClose={() => setEditing(null)} />}
+      {deleting && (
+        <ConfirmModal
+          opened
+          title={`Delete “${deleting.title}”?`}
+          confirmLabel="Delete"
+          danger
+          loading={remove.isPending}
+          onClose={() => setDeleting(null)}
+          onConfirm={() => remove.mutate(deleting.id, { onSuccess: () => setDeleting(null), onError: failed("Could not delete") })}
+        >
+          {deleting.type === "alert"
+            ? "The task, its sub-tasks and its alert go from lists and reports as if they never existed. To keep the record, close it with an outcome instead."
+            : "The task and its sub-tasks go from lists and reports as if they never existed. To keep the record, close it instead."}
+        </ConfirmModal>
+      )}
     </Card>
   );
 }

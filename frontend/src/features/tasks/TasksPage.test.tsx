@@ -50,14 +50,27 @@ const DEFAULT_VIEW: TaskViewRead = {
   created_at: "2026-12-01T10:00:00Z",
 };
 
-function renderPage(views: TaskViewRead[]) {
+const TEAMMATE = { ...ME, id: "00000000-0000-0000-0000-000000000002", email: "sam@demo.example.com", full_name: "Sam Rivera" };
+
+function renderPage(views: TaskViewRead[], me = ME) {
   startSession("token");
+  const updates: unknown[] = [];
+  const deletions: string[] = [];
   const groupQueries: string[] = [];
   const listQueries: string[] = [];
   const saved: unknown[] = [];
   const defaults: string[] = [];
   fakeApi({
-    "GET /api/v1/me": () => json(ME),
+    "GET /api/v1/me": () => json(me),
+    "GET /api/v1/users": () => json([ME, TEAMMATE]),
+    "PATCH /api/v1/tasks/t1": async (request) => {
+      updates.push(await request.json());
+      return json(task("t1", "Late call", "2026-11-01"));
+    },
+    "DELETE /api/v1/tasks/t1": () => {
+      deletions.push("t1");
+      return new Response(null, { status: 204 });
+    },
     "GET /api/v1/task-views": () => json(views),
     "POST /api/v1/task-views": async (request) => {
       const body = await request.json();
@@ -94,7 +107,7 @@ function renderPage(views: TaskViewRead[]) {
       </MemoryRouter>
     </Providers>,
   );
-  return { groupQueries, listQueries, saved, defaults };
+  return { groupQueries, listQueries, saved, defaults, updates, deletions };
 }
 
 describe("the tasks page's views", { timeout: 30_000 }, () => {
@@ -134,5 +147,37 @@ describe("the tasks page's views", { timeout: 30_000 }, () => {
     );
     await user.click(await screen.findByTestId("task-view-default"));
     await waitFor(() => expect(defaults).toEqual(["b02"]));
+  });
+
+  it("edits a task from its title and deletes one only once confirmed", async () => {
+    const user = userEvent.setup({ delay: null });
+    const { updates, deletions } = renderPage([DEFAULT_VIEW]);
+
+    await user.click(await screen.findByRole("button", { name: "Late call" }, LOAD));
+    const dialog = await screen.findByRole("dialog", { name: "Edit task" });
+    const title = within(dialog).getByTestId("task-title");
+    await user.clear(title);
+    await user.type(title, "Call the sponsor");
+    await user.click(within(dialog).getByTestId("task-owner"));
+    await user.click(await screen.findByRole("option", { name: "Sam Rivera", hidden: true }));
+    await user.click(within(dialog).getByTestId("task-save"));
+    await waitFor(() => expect(updates).toHaveLength(1));
+    expect(updates[0]).toMatchObject({ title: "Call the sponsor", owner_id: TEAMMATE.id, due_on: "2026-11-01", tags: ["qbr"] });
+
+    const row = screen.getAllByTestId("task-row").find((r) => r.textContent?.includes("Late call"))!;
+    await user.click(within(row).getByLabelText("Delete"));
+    expect(deletions).toEqual([]);
+    await user.click(within(await screen.findByRole("dialog", { name: "Delete “Late call”?" })).getByRole("button", { name: "Delete" }));
+    await waitFor(() => expect(deletions).toEqual(["t1"]));
+  });
+
+  it("shows tasks read-only to those who may not change accounts", async () => {
+    renderPage([DEFAULT_VIEW], meFixture({}, ["view_all_accounts"]));
+
+    await screen.findAllByTestId("task-group", {}, LOAD);
+    await screen.findAllByTestId("task-row");
+    expect(screen.queryByRole("button", { name: "Late call" })).toBeNull();
+    expect(screen.queryByLabelText("Delete")).toBeNull();
+    expect(screen.queryByTestId("task-new")).toBeNull();
   });
 });

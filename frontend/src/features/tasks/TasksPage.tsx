@@ -7,6 +7,7 @@ import { downloadText } from "../../components/download";
 import { PageHeader } from "../../components/PageHeader";
 import { CardSkeleton, EmptyState, ErrorState } from "../../components/states";
 import { AccountPicker } from "../accounts/AccountPicker";
+import { useCan } from "../auth/queries";
 import { useExportTasks, useTaskGroups, useTasks, useTaskViews } from "./queries";
 import { TaskFormModal } from "./TaskFormModal";
 import { TaskGroupList } from "./TaskGroupList";
@@ -43,6 +44,7 @@ export function TasksPage() {
   const [defaultApplied, setDefaultApplied] = useState(false);
   const [offset, setOffset] = useState(0);
   const [creating, setCreating] = useState(false);
+  const canWork = useCan()("update_accounts");
   const views = useTaskViews();
   const selected = views.data?.find((v) => v.id === viewId) ?? null;
 
@@ -103,9 +105,11 @@ export function TasksPage() {
             <Button variant="default" leftSection={<IconDownload size={16} />} onClick={download} disabled={!query} loading={exportCsv.isPending}>
               Export CSV
             </Button>
-            <Button leftSection={<IconPlus size={16} />} onClick={() => setCreating(true)} data-testid="task-new">
-              New task
-            </Button>
+            {canWork && (
+              <Button leftSection={<IconPlus size={16} />} onClick={() => setCreating(true)} data-testid="task-new">
+                New task
+              </Button>
+            )}
           </Group>
         }
       />

@@ -4,6 +4,7 @@ import type { components } from "../../api/gen/schema";
 import type { TaskGroupBy, TaskListQuery, TaskOutcome, TaskViewWrite } from "./tasks";
 
 export type TaskCreate = components["schemas"]["TaskCreate"];
+export type TaskUpdate = components["schemas"]["TaskUpdate"];
 
 const all = ["tasks"] as const;
 
@@ -69,6 +70,9 @@ function useTaskMutation<T, R>(fn: (body: T) => Promise<R>) {
 const taskPath = (id: string) => ({ params: { path: { task_id: id } } });
 
 export const useCreateTask = () => useTaskMutation((body: TaskCreate) => unwrap(api.POST("/api/v1/tasks", { body })));
+
+export const useUpdateTask = () =>
+  useTaskMutation(({ id, body }: { id: string; body: TaskUpdate }) => unwrap(api.PATCH("/api/v1/tasks/{task_id}", { ...taskPath(id), body })));
 
 export const useCloseTask = () =>
   useTaskMutation(({ id, outcome }: { id: string; outcome: TaskOutcome | null }) =>
