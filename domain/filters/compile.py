@@ -5,6 +5,7 @@ import datetime as dt
 import math
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from decimal import Decimal
 from enum import StrEnum
 from typing import Any
 
@@ -173,14 +174,20 @@ def _number(field: FieldDef, value: Any) -> Any:
     bound = _integer_bound(field)
     if bound is None:
         # Sent as a decimal whatever its size (the server would guess a bigint for an int).
-        return literal(value, Numeric())
+        return literal(_decimal(value), Numeric())
     if not -bound <= value < bound:
         # The driver could not even send it as the column's type.
         raise InvalidFilter(f"{field.key} holds whole numbers from {-bound:,} to {bound - 1:,}")
     if isinstance(value, float) and not value.is_integer():
         # Compared as a decimal: an integer column takes no fraction as its parameter.
-        return literal(value, Numeric())
+        return literal(_decimal(value), Numeric())
     return int(value)
+
+
+def _decimal(value: int | float) -> Decimal | int:
+    """The number the caller wrote: 83.3 is the decimal 83.3, as stored values are, not the
+    binary float nearest to it (83.2999999999999971...), which equals no stored 83.3."""
+    return Decimal(repr(value)) if isinstance(value, float) else value
 
 
 def _coerce(field: FieldDef, value: Any) -> Any:

@@ -302,6 +302,35 @@ class TestSort:
             "none",
         ]
 
+    async def test_a_decimal_equals_the_number_written(
+        self, client: AsyncClient, session: AsyncSession, org: Organisation, headers: dict[str, str]
+    ) -> None:
+        """83.3 finds the 83.3 stored, in a custom value as in a metric, and each side of a
+        range holds its bound: the float nearest to 83.3 is no stored 83.3."""
+        await _field(session, org, "utilisation", CustomFieldType.NUMBER)
+        # MRR is kept in cents and shown in the currency's units.
+        for name, share, mrr in (("low", 0.1, 1010), ("mid", 83.3, 243101), ("high", 1e40, 300)):
+            account = await create_account(
+                session, org, name=name, custom_values={"utilisation": share}
+            )
+            await _values(session, account, mrr=mrr)
+        await session.commit()
+
+        def compare(field: str, op: str, value: Any) -> dict[str, Any]:
+            return {"filter": {"kind": "compare", "field": field, "op": op, "value": value}}
+
+        for field, value, name in (
+            ("custom.utilisation", 83.3, "mid"),
+            ("custom.utilisation", 0.1, "low"),
+            ("custom.utilisation", 1e40, "high"),
+            ("metric.mrr", 2431.01, "mid"),
+            ("metric.mrr", 10.1, "low"),
+        ):
+            assert await _names(client, headers, **compare(field, "eq", value)) == [name]
+            assert await _names(client, headers, **compare(field, "in", [value])) == [name]
+            assert name in await _names(client, headers, **compare(field, "gte", value))
+            assert name in await _names(client, headers, **compare(field, "lte", value))
+
     async def test_custom_dates_and_texts(
         self, client: AsyncClient, session: AsyncSession, org: Organisation, headers: dict[str, str]
     ) -> None:
