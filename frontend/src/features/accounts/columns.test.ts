@@ -131,7 +131,7 @@ describe("default columns", () => {
 
 describe("sorting", () => {
   it("takes built-in, custom and metric sort keys from the URL, nothing else", () => {
-    expect(["tier", "created_at", "custom.seats", "metric.mrr"].every(plausibleSort)).toBe(true);
+    expect(["tier", "created_at", "custom.seats", "metric.mrr", "health.score", "health.change_7d"].every(plausibleSort)).toBe(true);
     expect(["bogus", "csm", "custom.", "metric.MRR", "custom.a.b"].some(plausibleSort)).toBe(false);
   });
 

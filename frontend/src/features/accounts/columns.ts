@@ -71,9 +71,10 @@ const BUILTIN_SORTS: readonly string[] = [
   "updated_at",
 ];
 
-/** Whether a sort key from the URL may be sent: a built-in sort, or a custom field or metric. */
+/** Whether a sort key from the URL may be sent: a built-in sort, a custom field, a metric or a
+ * health score's field. */
 export function plausibleSort(key: string): boolean {
-  return BUILTIN_SORTS.includes(key) || /^(custom|metric)\.[a-z][a-z0-9_]*$/.test(key);
+  return BUILTIN_SORTS.includes(key) || /^(custom|metric|health)\.[a-z][a-z0-9_]*$/.test(key);
 }
 
 /** Whether the list can sort by `key`, once the organisation's fields are known. */
