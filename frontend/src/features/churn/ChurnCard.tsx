@@ -3,10 +3,12 @@ import { formatDateTime } from "../../components/format";
 import { CardSkeleton, ErrorState } from "../../components/states";
 import { describeDriver, formatProbability } from "./churn";
 import { useChurnDrivers } from "./queries";
+import { useMetricFormatter } from "../metrics/useMetricFormatter";
 
 /** The account's churn probability and the metrics that push it up or down most. */
 export function ChurnCard({ accountId }: { accountId: string }) {
   const drivers = useChurnDrivers(accountId);
+  const format = useMetricFormatter();
   if (drivers.isError) return <ErrorState error={drivers.error} onRetry={() => void drivers.refetch()} title="Could not load the churn probability" />;
   if (drivers.isPending) return <CardSkeleton lines={2} />;
   const d = drivers.data;
@@ -36,7 +38,7 @@ export function ChurnCard({ accountId }: { accountId: string }) {
                   <Table.Td fw={500}>{driver.label}</Table.Td>
                   <Table.Td>
                     <Text size="sm" c={driver.contribution > 0 ? "red" : driver.contribution < 0 ? "teal" : "dimmed"}>
-                      {describeDriver(driver)}
+                      {describeDriver(driver, format)}
                     </Text>
                   </Table.Td>
                 </Table.Tr>

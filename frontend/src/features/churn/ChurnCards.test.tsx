@@ -80,8 +80,8 @@ describe("the churn model card", { timeout: 20_000 }, () => {
     const [, strongest] = within(screen.getByTestId("churn-features")).getAllByRole("row");
     expect(strongest).toHaveTextContent("Active users (30 d)");
     expect(strongest).toHaveTextContent("-2.40 log-odds");
-    expect(screen.getByTestId("churn-calibration")).toHaveTextContent("3 %");
-    expect(screen.getByTestId("churn-deciles")).toHaveTextContent("100 %");
+    expect(screen.getByTestId("churn-calibration")).toHaveTextContent("3%");
+    expect(screen.getByTestId("churn-deciles")).toHaveTextContent("100%");
   });
 
   it("says what history is missing, and trains on demand", async () => {
@@ -126,7 +126,7 @@ describe("the account's churn card", { timeout: 20_000 }, () => {
       }),
     );
 
-    expect(await screen.findByTestId("churn-probability", {}, LOAD)).toHaveTextContent("87.3 %");
+    expect(await screen.findByTestId("churn-probability", {}, LOAD)).toHaveTextContent("87.3%");
     expect(screen.getByTestId("churn-driver")).toHaveTextContent("Raises the risk: 2 against 17.2 on average");
   });
 

@@ -3,8 +3,9 @@ import { notifications } from "@mantine/notifications";
 import { errorMessage } from "../../api/errors";
 import { formatDate, formatDateTime } from "../../components/format";
 import { CardSkeleton, ErrorState } from "../../components/states";
-import { formatAuc, formatRate, worstCalibrationGap } from "./churn";
+import { formatAuc, formatRate, LOOSE_CALIBRATION, worstCalibrationGap } from "./churn";
 import { type ChurnModelRead, useChurnModel, useTrainChurnModel } from "./queries";
+import { useMetricFormatter } from "../metrics/useMetricFormatter";
 
 function Figure({ label, value, testId }: { label: string; value: string; testId?: string }) {
   return (
@@ -20,6 +21,7 @@ function Figure({ label, value, testId }: { label: string; value: string; testId
 }
 
 function LiveModel({ model }: { model: ChurnModelRead }) {
+  const format = useMetricFormatter();
   const gap = model.held_out ? worstCalibrationGap(model.held_out.bins) : null;
   return (
     <Stack gap="md">
@@ -44,7 +46,7 @@ function LiveModel({ model }: { model: ChurnModelRead }) {
             .map((f) => (
               <Table.Tr key={f.key}>
                 <Table.Td>{f.label}</Table.Td>
-                <Table.Td ta="right">{Math.round(f.mean * 10) / 10}</Table.Td>
+                <Table.Td ta="right">{format(f.key, f.mean)}</Table.Td>
                 <Table.Td ta="right" c={f.coefficient > 0 ? "red" : "teal"}>
                   {f.coefficient > 0 ? "+" : ""}
                   {f.coefficient.toFixed(2)} log-odds
@@ -62,6 +64,12 @@ function LiveModel({ model }: { model: ChurnModelRead }) {
             Brier score {model.held_out.brier?.toFixed(3) ?? "—"} · worst gap {gap == null ? "—" : formatRate(gap)} between
             predicted and observed churn
           </Text>
+          {gap != null && gap > LOOSE_CALIBRATION && (
+            <Alert color="yellow" data-testid="churn-loose-calibration">
+              On the days it did not see, the model ranked accounts well (AUC {formatAuc(model.held_out.auc)}), but its probabilities
+              were off by up to {formatRate(gap)}: read them as an order of risk (which accounts first), not as the chance of churning.
+            </Alert>
+          )}
           <Table verticalSpacing={2} data-testid="churn-calibration">
             <Table.Thead>
               <Table.Tr>

@@ -3,9 +3,11 @@ import { describeDriver, formatAuc, formatProbability, formatRate, worstCalibrat
 
 describe("churn figures", () => {
   it("formats probabilities, rates and AUCs", () => {
-    expect(formatProbability(23.456)).toBe("23.5 %");
+    expect(formatProbability(23.456)).toBe("23.5%");
     expect(formatProbability(null)).toBe("—");
-    expect(formatRate(0.416)).toBe("42 %");
+    expect(formatRate(0.416)).toBe("42%");
+    expect(formatRate(0.004)).toBe("0.4%");
+    expect(formatRate(0.0004)).toBe("0%");
     expect(formatAuc(0.9134)).toBe("0.91");
     expect(formatAuc(null)).toBe("—");
   });
@@ -15,6 +17,10 @@ describe("churn figures", () => {
     expect(describeDriver(driver)).toBe("Raises the risk: 2 against 19.9 on average");
     expect(describeDriver({ ...driver, contribution: -0.4 })).toMatch(/^Lowers the risk/);
     expect(describeDriver({ ...driver, value: null, contribution: 0 })).toBe("No effect: no value (counted as average)");
+    const money = (_key: string, value: number) => `$${value.toFixed(2)}`;
+    expect(describeDriver({ ...driver, value: 182230.56, mean: 34896.1, contribution: -0.2 }, money)).toBe(
+      "Lowers the risk: $182230.56 against $34896.10 on average",
+    );
   });
 
   it("measures calibration on bins with enough rows", () => {

@@ -71,7 +71,7 @@ describe("the health backtest", { timeout: 20_000 }, () => {
     expect(screen.getAllByTestId("backtest-auc").map((e) => e.textContent)).toEqual(["0.75", "0.90"]);
     expect(asked.map((b) => b.version).sort()).toEqual([2, 3]);
     expect(screen.getByText("Version 3")).toBeInTheDocument();
-    expect(screen.getAllByText("33.3 %")).toHaveLength(2);
+    expect(screen.getAllByText("33.3%")).toHaveLength(2);
 
     // The accounts behind a band's churn: the good band's one churned account, linked.
     await userEvent.click(screen.getAllByRole("button", { name: "Show the 1 good account that churned" })[0]!);

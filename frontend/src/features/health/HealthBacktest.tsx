@@ -11,7 +11,7 @@ function daysAgo(days: number): string {
 }
 
 function percent(value: number | null | undefined): string {
-  return value == null ? "—" : `${Math.round(value * 1000) / 10} %`;
+  return value == null ? "—" : `${Math.round(value * 1000) / 10}%`;
 }
 
 function Result({ result, label }: { result: BacktestRead; label: string }) {

@@ -90,7 +90,7 @@ describe("the health models page", { timeout: 30_000 }, () => {
     await waitFor(() => expect(previews.at(-1)).toMatchObject({ components: [{ name: "CSM score", weight: 5 }] }));
     // The mapping is drawn and the weights shared out as the draft stands.
     expect(await screen.findByTestId("mapping-chart", {}, LOAD)).toHaveAttribute("aria-label", "Score by value: -25 → 0, 0 → 0, 100 → 100, 125 → 100");
-    expect(await screen.findByTestId("health-weight-share", {}, LOAD)).toHaveTextContent("CSM score 100 %");
+    expect(await screen.findByTestId("health-weight-share", {}, LOAD)).toHaveTextContent("CSM score 100%");
 
     await user.click(screen.getByTestId("health-model-save"));
     await waitFor(() => expect(saved).toHaveLength(1));

@@ -69,7 +69,7 @@ describe("the account's health tab", { timeout: 20_000 }, () => {
     expect(screen.getByTestId("health-band")).toHaveTextContent("Average");
     expect(screen.getByTestId("health-model")).toHaveTextContent("Default model, version 2");
     const [csm, seats] = screen.getAllByTestId("health-component");
-    expect(within(csm).getByText("75 %")).toBeInTheDocument();
+    expect(within(csm).getByText("75%")).toBeInTheDocument();
     expect(within(csm).getByText("45 · +30 possible")).toBeInTheDocument();
     expect(within(seats).getByText("Left out: weights re-normalised")).toBeInTheDocument();
     expect(screen.getByText("The trend appears after two daily scores.")).toBeInTheDocument();

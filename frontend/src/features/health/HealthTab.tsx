@@ -3,6 +3,7 @@ import { lazy, Suspense } from "react";
 import { formatDateTime } from "../../components/format";
 import { CardSkeleton, ErrorState } from "../../components/states";
 import { ChurnCard } from "../churn/ChurnCard";
+import { useMetricFormatter } from "../metrics/useMetricFormatter";
 import { BAND_COLOURS, BAND_LABELS, formatPoints, formatShare } from "./bands";
 import { type AccountHealthRead, useAccountHealth, useAccountHealthHistory } from "./queries";
 
@@ -40,6 +41,7 @@ function Changes({ health }: { health: AccountHealthRead }) {
 }
 
 function Breakdown({ health }: { health: AccountHealthRead }) {
+  const format = useMetricFormatter();
   return (
     <Table verticalSpacing="xs" data-testid="health-breakdown">
       <Table.Thead>
@@ -59,14 +61,14 @@ function Breakdown({ health }: { health: AccountHealthRead }) {
               <Stack gap={0}>
                 {c.metrics.map((m) => (
                   <Text key={m.metric} size="xs" c="dimmed">
-                    {m.label}: {m.value ?? "no data"}
+                    {m.label}: {m.value == null ? "no data" : typeof m.value === "number" ? format(m.metric, m.value) : m.value}
                     {m.score != null ? ` → ${formatShare(m.score)}` : ""}
                   </Text>
                 ))}
               </Stack>
             </Table.Td>
             <Table.Td ta="right">{c.score ?? <Text span size="sm" c="dimmed">no data</Text>}</Table.Td>
-            <Table.Td ta="right">{c.score == null ? "—" : `${formatShare(c.share * 100)} %`}</Table.Td>
+            <Table.Td ta="right">{c.score == null ? "—" : `${formatShare(c.share * 100)}%`}</Table.Td>
             <Table.Td miw={180}>
               {c.score == null ? (
                 <Text size="xs" c="dimmed">

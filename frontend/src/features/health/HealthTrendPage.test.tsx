@@ -44,7 +44,7 @@ describe("the health trend page", { timeout: 20_000 }, () => {
     const good = await screen.findByTestId("health-trend-latest-good", {}, LOAD);
     expect(good).toHaveTextContent("Good · 75–100");
     expect(good).toHaveTextContent("3 accounts");
-    expect(good).toHaveTextContent("75 % · $300 MRR");
+    expect(good).toHaveTextContent("75% · $300 MRR");
     expect(screen.getByTestId("health-trend-latest-poor")).toHaveTextContent("Poor · 0–39");
     expect(await screen.findByTestId("health-trend-accounts", {}, LOAD)).toBeInTheDocument();
     expect(new URL(requestsTo(api, "GET", "/api/v1/health/trend")[0]!.url).searchParams.get("csm_id")).toBeNull();

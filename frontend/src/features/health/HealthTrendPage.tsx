@@ -44,7 +44,7 @@ function Latest({ trend }: { trend: HealthTrendRead }) {
               {plural(accounts[band], "account")}
             </Text>
             <Text size="sm" c="dimmed">
-              {formatShare(shares[band])} % · {formatMrr(mrr[band], trend.currency)} MRR
+              {formatShare(shares[band])}% · {formatMrr(mrr[band], trend.currency)} MRR
             </Text>
           </Stack>
         ))}

@@ -27,7 +27,7 @@ export default function WeightsPie({ draft }: { draft: ComponentDraft[] }) {
           <Group key={s.name} gap={6} wrap="nowrap">
             <div style={{ width: 10, height: 10, borderRadius: 2, background: `var(--mantine-color-${s.color.replace(".", "-")})` }} />
             <Text size="sm" data-testid="health-weight-share">
-              {s.name} {formatShare(s.share)} %
+              {s.name} {formatShare(s.share)}%
             </Text>
           </Group>
         ))}
