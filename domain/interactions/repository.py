@@ -432,7 +432,8 @@ def _task_owner_and_due() -> Any:
     return func.concat_ws(
         " · ",
         func.coalesce("Owner: " + _user_name(Task.owner_id), "No owner"),
-        "Due " + cast(Task.due_on, Text),
+        # As the SPA writes a day ("Dec 20, 2026"): the detail is shown as it is.
+        "Due " + func.to_char(Task.due_on, "Mon FMDD, YYYY"),
     )
 
 

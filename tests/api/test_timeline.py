@@ -334,11 +334,11 @@ class TestTasks:
             (
                 "task_closed",
                 "Task closed: Book the QBR",
-                "Owner: Casey Csm · Due 2026-12-20",
+                "Owner: Casey Csm · Due Dec 20, 2026",
                 str(admin.id),
             ),
             ("task", "Task: Send agenda", f"Owner: {admin.full_name}", str(admin.id)),
-            ("task", "Task: Book the QBR", "Owner: Casey Csm · Due 2026-12-20", str(admin.id)),
+            ("task", "Task: Book the QBR", "Owner: Casey Csm · Due Dec 20, 2026", str(admin.id)),
         ]
         assert sub.status_code == 201
 

@@ -44,8 +44,10 @@ export function useCellNames(): CellNames {
 // it as no width at all and let the next column's badge cover it ("overdu").
 const WHOLE_BADGE = { style: { flexShrink: 0, overflow: "visible" }, styles: { label: { overflow: "visible" } } } as const;
 
-function RenewalCell({ value }: { value: string | null }) {
+function RenewalCell({ value, churned }: { value: string | null; churned: boolean }) {
   if (!value) return <Text size="sm" c="dimmed">—</Text>;
+  // A churned account renews on no day: its last renewal date shows without a countdown.
+  if (churned) return <Text size="sm" c="dimmed">{formatDate(value)}</Text>;
   const days = Math.round((new Date(`${value}T00:00:00`).getTime() - new Date().setHours(0, 0, 0, 0)) / 86_400_000);
   return (
     <Group gap={6} wrap="nowrap" style={{ whiteSpace: "nowrap" }}>
@@ -124,7 +126,7 @@ export function AccountCell({ account, column, names }: { account: AccountListIt
     case "csm":
       return <CsmCell ids={account.csm_ids} names={names} />;
     case "renewal_on":
-      return <RenewalCell value={account.renewal_on} />;
+      return <RenewalCell value={account.renewal_on} churned={account.churned_on != null} />;
     case "health.score":
     case "health.band":
       return <HealthCell values={account.health_values} showScore={column.key === "health.score"} />;

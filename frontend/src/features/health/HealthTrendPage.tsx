@@ -2,7 +2,7 @@ import { Card, SegmentedControl, Select, SimpleGrid, Stack, Text } from "@mantin
 import { lazy, Suspense } from "react";
 import { useSearchParams } from "react-router";
 import { PageHeader } from "../../components/PageHeader";
-import { plural } from "../../components/format";
+import { formatDate, plural } from "../../components/format";
 import { CardSkeleton, ErrorState } from "../../components/states";
 import { useCsmOptions } from "../accounts/csms";
 import { useCan, useMe } from "../auth/queries";
@@ -31,7 +31,7 @@ function Latest({ trend }: { trend: HealthTrendRead }) {
   return (
     <Card withBorder radius="lg" p="lg">
       <Text size="sm" c="dimmed" mb="xs">
-        On {accounts.day}
+        On {formatDate(accounts.day)}
       </Text>
       <SimpleGrid cols={{ base: 2, md: 4 }}>
         {TREND_BANDS.map((band) => (

@@ -1,6 +1,6 @@
 import { Card, Group, SimpleGrid, Stack, Text, Title, Tooltip } from "@mantine/core";
 import { IconArrowDownRight, IconArrowUpRight, IconMinus } from "@tabler/icons-react";
-import { formatAgo, formatDateTime } from "../../components/format";
+import { formatAgo, formatDate, formatDateTime } from "../../components/format";
 import { CardSkeleton, ErrorState } from "../../components/states";
 import { cardMetrics, formatChange, formatMetric, trendColor, trendOf } from "./format";
 import { type AccountMetricsRead, useAccountMetrics } from "./queries";
@@ -52,7 +52,7 @@ export function AccountMetricsCard({ accountId }: { accountId: string }) {
           <Group gap="md">
             <Freshness metrics={metrics.data} now={metrics.dataUpdatedAt} />
             <Text size="xs" c="dimmed">
-              Trends compare with {metrics.data.compared_with}
+              Trends compare with {formatDate(metrics.data.compared_with)}
             </Text>
           </Group>
         )}

@@ -285,7 +285,8 @@ export function AttributeTriggersPage() {
                         </Text>
                       </Table.Td>
                       <Table.Td>{describeTarget(t)}</Table.Td>
-                      <Table.Td>
+                      {/* Wide enough for the badge whole: the condition beside it takes the rest. */}
+                      <Table.Td miw={100}>
                         <Badge variant="light" color={t.is_active ? "tenure" : "gray"}>
                           {t.is_active ? "Active" : "Paused"}
                         </Badge>
