@@ -109,7 +109,10 @@ class AccountEdit:
             account_id=account_id,
             fields=fields,
             custom_values=data.custom_values,
-            csms=CsmChange(replace=data.csm_ids) if data.csm_ids is not None else None,
+            # An edit written only if it changes something leaves the same CSMs alone too.
+            csms=CsmChange(replace=data.csm_ids, only_if_different=not always)
+            if data.csm_ids is not None
+            else None,
             always=always,
         )
 

@@ -99,7 +99,17 @@ class TestUpsertingAccounts:
     async def test_the_same_batch_twice_changes_nothing_the_second_time(
         self, client: AsyncClient, session: AsyncSession, org: Organisation, key: dict[str, str]
     ) -> None:
-        items = [{"external_id": "a-1", "name": "One", "stage": "Trial", "csm_score": 40}]
+        csm = await create_user(session, org, role_name="CSM")
+        await session.commit()
+        items = [
+            {
+                "external_id": "a-1",
+                "name": "One",
+                "stage": "Trial",
+                "csm_score": 40,
+                "csm_emails": [csm.email],
+            }
+        ]
         await _send(client, key, items)
         audits = select(func.count()).select_from(AuditEntry)
         before = await session.scalar(audits)
@@ -107,6 +117,8 @@ class TestUpsertingAccounts:
         again = await _send(client, key, items)
 
         assert again["accepted"] == 1, again
+        # Nothing to recompute, and no audit entry of an edit that changed nothing.
+        assert again["change"] is None, again
         assert await session.scalar(audits) == before
         count = select(func.count()).select_from(Account).where(Account.org_id == org.id)
         assert await session.scalar(count) == 1
