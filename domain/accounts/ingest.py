@@ -56,7 +56,7 @@ class AccountUpsert(BaseModel):
                     "domain": "acme.com",
                     "tier": "Tier 1",
                     "stage": "Onboarding",
-                    "csm_emails": ["casey@example.com"],
+                    "csm_emails": ["csm@demo.example.com"],
                     "renewal_on": "2027-03-31",
                     "custom_values": {"seats": 120},
                 }

@@ -4564,7 +4564,7 @@ export interface components {
          *     only the fields sent change (null clears one).
          * @example {
          *       "csm_emails": [
-         *         "casey@example.com"
+         *         "csm@demo.example.com"
          *       ],
          *       "custom_values": {
          *         "seats": 120
