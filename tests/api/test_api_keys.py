@@ -139,13 +139,16 @@ class TestAuthenticatingWithAKey:
     async def test_an_ingest_key_cannot_read_accounts(
         self, client: AsyncClient, session: AsyncSession, org: Organisation
     ) -> None:
-        await create_account(session, org)
+        account = await create_account(session, org)
         _, key = await create_api_key(session, org, ApiScope.INGEST)
 
-        listed = await client.get("/api/v1/accounts", headers=key)
-
-        # Without "view all accounts" and without a CSM's assignments it sees nothing.
-        assert listed.status_code == 200 and listed.json()["total"] == 0
+        # Refused, not an empty list that would read as "there are no accounts".
+        for url in ("/api/v1/accounts", f"/api/v1/accounts/{account.id}"):
+            response = await client.get(url, headers=key)
+            assert_problem(response, 403, "permission_denied")
+            assert "read" in response.json()["detail"]
+        query = await client.post("/api/v1/accounts/query", headers=key, json={})
+        assert_problem(query, 403, "permission_denied")
 
     async def test_a_key_works_as_the_basic_auth_user_name(
         self, client: AsyncClient, session: AsyncSession, org: Organisation

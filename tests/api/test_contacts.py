@@ -218,5 +218,5 @@ class TestReading:
         assert seen.status_code == 200 and seen.json()["accounts"][0]["account_id"] == str(mine.id)
         assert_problem(await client.get(f"{URL}/{contacts['u-theirs'].id}", headers=headers), 404)
         assert_problem(await client.get(f"{URL}/{other['id']}", headers=headers), 404)
-        # An ingest-only key reads nothing.
-        assert_problem(await client.get(f"{URL}/{contacts['u-mine'].id}", headers=ingest), 404)
+        # An ingest-only key reads nothing: refused, not "not found".
+        assert_problem(await client.get(f"{URL}/{contacts['u-mine'].id}", headers=ingest), 403)

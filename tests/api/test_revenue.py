@@ -318,7 +318,7 @@ class TestReading:
         self, client: AsyncClient, session: AsyncSession, org: Organisation, ingest: dict[str, str]
     ) -> None:
         account = await create_account(session, org, external_id="acme")
-        assert_problem(await client.get(f"/api/v1/accounts/{account.id}/mrr", headers=ingest), 404)
+        assert_problem(await client.get(f"/api/v1/accounts/{account.id}/mrr", headers=ingest), 403)
 
     async def test_other_organisations_ids_are_404(
         self,
