@@ -25,6 +25,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from domain.accounts import custom_values
 from domain.accounts.errors import (
     AccountNotFound,
+    AccountReferenceTaken,
     AlreadyChurned,
     ExternalIdTaken,
     HierarchyCycle,
@@ -56,6 +57,10 @@ from domain.freshness import changes as figures
 from domain.users import service as users
 from domain.users.actor import Actor, require
 from domain.users.permissions import Permission
+
+# The ids that name an account: Tenure's external id, then the CRM, billing and support ids
+# (`accounts.account_ids_by_reference` resolves records by them in this order).
+REFERENCES = ("external_id", "crm_id", "billing_id", "support_id")
 
 # Accounts per round of statements: bounds statement and parameter sizes, and is the import's
 # progress step.
@@ -271,6 +276,9 @@ class _Rules:
         self.new_ids: set[uuid.UUID] = set()
         self.new_parents: dict[uuid.UUID, uuid.UUID | None] = {}
         self.taken: dict[str, uuid.UUID] = {}
+        # The external, CRM, billing and support ids the batch sets, and which accounts hold
+        # each (stored, then the batch's items so far): one value names one account.
+        self.references: dict[str, dict[uuid.UUID, str | None]] = {}
 
     async def load(self, items: Sequence[_Item]) -> None:
         config = ConfigRepository(self.session, self.actor.org_id)
@@ -282,6 +290,12 @@ class _Rules:
             self.custom_fields = {f.key: f for f in await config.all(CustomField)}
         if external_ids := {i.values["external_id"] for i in items if i.values.get("external_id")}:
             self.external_ids = await self.repo.external_ids_in_use(external_ids)
+        other_systems = {v for i in items for k in REFERENCES[1:] if (v := i.values.get(k))}
+        if other_systems:
+            await self.repo.take_references_turn()
+        if references := external_ids | other_systems:
+            for value, account_id, external_id in await self.repo.reference_holders(references):
+                self.references.setdefault(value, {})[account_id] = external_id
         self.new_ids = {i.account_id for i in items if i.is_new}
         parents = {
             parent
@@ -327,6 +341,7 @@ class _Rules:
             if holder is not None and holder != item.account_id:
                 raise ExternalIdTaken()
             self.taken[external_id] = item.account_id
+        self._check_references(item)
         if item.is_new:
             self.csm_list(item.new_csm_ids)
         if values.get("tier_id") and values["tier_id"] not in self.tiers:
@@ -341,6 +356,23 @@ class _Rules:
             if self._descends_from(parent, item.account_id):
                 raise HierarchyCycle()
         self.custom(item.custom_values or {})
+
+    def _check_references(self, item: _Item) -> None:
+        """Each id the item sets names no other account, in any of the four systems: a record
+        sent with it would otherwise find either account."""
+        own = item.values.get("external_id")
+        for key in REFERENCES:
+            value = item.values.get(key)
+            if not value:
+                continue
+            holders = self.references.setdefault(value, {})
+            if others := [ext for a, ext in holders.items() if a != item.account_id]:
+                named = f"the account {others[0]!r}" if others[0] else "another account"
+                raise AccountReferenceTaken(
+                    f"{key} {value!r} already names {named}: one id names one account, so "
+                    "that records sent with it find that account"
+                )
+            holders[item.account_id] = own
 
     def _descends_from(self, account_id: uuid.UUID, ancestor: uuid.UUID) -> bool:
         """Whether `ancestor` is `account_id` or above it, with the batch's parent links so far

@@ -7,6 +7,14 @@ class ExternalIdTaken(Conflict):
     title = "Another account already has this external id"
 
 
+class AccountReferenceTaken(Conflict):
+    """An id of another system (or the external id) that already names another account: a
+    ticket or subscription sent with it would find either."""
+
+    code = "account_reference_taken"
+    title = "Another account already has this id"
+
+
 class NotACsm(Conflict):
     code = "not_a_csm"
     title = "Only active users with a CSM seat can be assigned accounts"

@@ -685,6 +685,37 @@ class AccountBatchRepository:
         )
         return {external_id: account_id for external_id, account_id in result}
 
+    async def reference_holders(
+        self, references: Iterable[str]
+    ) -> list[tuple[str, uuid.UUID, str]]:
+        """(reference, account id, external id) for each live account of the organisation
+        with one of these values as its external, CRM, billing or support id."""
+        wanted = set(references)
+        columns = (Account.external_id, Account.crm_id, Account.billing_id, Account.support_id)
+        rows = await self.session.execute(
+            select(Account.id, *columns).where(
+                Account.org_id == self.org_id,
+                Account.deleted_at.is_(None),
+                or_(*(among(column, wanted) for column in columns)),
+            )
+        )
+        return [
+            (value, account_id, external_id)
+            for account_id, external_id, *ids in rows
+            for value in {external_id, *ids}
+            if value in wanted
+        ]
+
+    async def take_references_turn(self) -> None:
+        """Wait until no other transaction is giving accounts CRM, billing or support ids
+        (held until this one ends): two batches giving one id to two accounts would each find
+        it free."""
+        await self.session.execute(
+            select(
+                func.pg_advisory_xact_lock(func.hashtextextended(f"references:{self.org_id}", 0))
+            )
+        )
+
     async def take_hierarchy_turn(self) -> None:
         """Wait until no other transaction is changing this organisation's parent links (held
         until this one ends): two batches that each put one account under the other would

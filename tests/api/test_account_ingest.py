@@ -133,6 +133,47 @@ class TestUpsertingAccounts:
         account = await _account(session, org, "a-1")
         assert (account.name, account.domain) == ("New", "old.com")
 
+    async def test_one_id_names_one_account_in_every_system(
+        self, client: AsyncClient, session: AsyncSession, org: Organisation, key: dict[str, str]
+    ) -> None:
+        """A ticket or subscription names its account by any of its ids: an id another
+        account already has, in any system, would make it find either."""
+        acme = {"external_id": "acme", "name": "Acme", "crm_id": "001ACME", "support_id": "zd-9"}
+        assert (await _send(client, key, [acme]))["accepted"] == 1
+
+        body = await _send(
+            client,
+            key,
+            [
+                {"external_id": "copy", "name": "Copy", "crm_id": "001ACME"},
+                {"external_id": "zd-9", "name": "Shadow"},
+                {"external_id": "b-1", "name": "One", "billing_id": "cus_1"},
+                {"external_id": "b-2", "name": "Two", "billing_id": "cus_1"},
+                # The account's own ids, sent again, are its own.
+                {**acme, "name": "Acme Inc"},
+            ],
+        )
+
+        assert (body["accepted"], body["rejected"]) == (2, 3), body
+        assert [(e["index"], e["message"]) for e in body["errors"]] == [
+            (
+                0,
+                "crm_id '001ACME' already names the account 'acme': one id names one account, "
+                "so that records sent with it find that account",
+            ),
+            (
+                1,
+                "external_id 'zd-9' already names the account 'acme': one id names one "
+                "account, so that records sent with it find that account",
+            ),
+            (
+                3,
+                "billing_id 'cus_1' already names the account 'b-1': one id names one account, "
+                "so that records sent with it find that account",
+            ),
+        ]
+        assert (await _account(session, org, "acme")).name == "Acme Inc"
+
     async def test_bad_records_are_refused_one_by_one_with_their_reason(
         self, client: AsyncClient, session: AsyncSession, org: Organisation, key: dict[str, str]
     ) -> None:
