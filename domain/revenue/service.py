@@ -482,6 +482,9 @@ async def mrr_summary(
     last = mrr.month_start(until or today)
     first = mrr.month_start(since) if since else mrr.add_months(last, -11)
     if first > last:
+        if until is not None:
+            raise InvalidRange("since must not be after until")
+        # A first month still to come, with no last one asked for: this month alone.
         first = last
     if mrr.months_elapsed(first, last) >= MAX_SUMMARY_MONTHS:
         raise InvalidRange(f"A summary spans at most {MAX_SUMMARY_MONTHS} months")

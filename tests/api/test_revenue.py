@@ -380,6 +380,12 @@ class TestReading:
                 "/api/v1/mrr-movements/summary", headers=headers, params={"since": bad}
             )
             assert_problem(refused, 422)
+        reversed_range = await client.get(
+            "/api/v1/mrr-movements/summary",
+            headers=headers,
+            params={"since": "2026-12-01", "until": "2020-01-01"},
+        )
+        assert_problem(reversed_range, 422)
 
 
 class TestFxRates:
