@@ -11,6 +11,7 @@ from api.routing import AreaRouter
 from domain.common.pagination import Page
 from domain.common.schemas import BatchResult
 from domain.common.types import PeriodEnd, PeriodStart
+from domain.freshness import changes
 from domain.integration.schemas import IngestReceipt
 from domain.revenue import service as revenue
 from domain.revenue.schemas import (
@@ -18,6 +19,7 @@ from domain.revenue.schemas import (
     FxRateBatch,
     FxRateIn,
     FxRateRead,
+    FxRateSet,
     InvoiceBatch,
     InvoiceIn,
     InvoiceRead,
@@ -75,22 +77,23 @@ async def upsert_invoice(
 
 
 @router.post(
-    "/fx-rates", tags=["revenue"], response_model=FxRateRead, responses=problem(401, 403, 409, 422)
+    "/fx-rates", tags=["revenue"], response_model=FxRateSet, responses=problem(401, 403, 409, 422)
 )
 async def set_fx_rate(
     data: FxRateIn, actor: ApiActor, session: Session, outcome: ApiCallOutcome
-) -> FxRateRead:
+) -> FxRateSet:
     """Set one exchange rate to the base currency, by currency and effective day: the same
     rules as one record of `/fx-rates/batch` (a rate for the base currency itself is a `409`
     problem). MRR is recomputed in the background when the rate is new or changed."""
     base, rate = await revenue.set_fx_rate(session, actor, data)
     outcome.accepted = 1
-    return FxRateRead(
+    return FxRateSet(
         id=rate.id,
         currency=rate.currency,
         effective_on=rate.effective_on,
         rate=rate.rate,
         base_currency=base,
+        change=await changes.issued(session),
     )
 
 

@@ -8,11 +8,12 @@ from pydantic import (
     ConfigDict,
     Field,
     StringConstraints,
+    field_serializer,
     model_validator,
 )
 
 from domain.common.batches import batch_items
-from domain.common.schemas import RequestModel
+from domain.common.schemas import ChangeNumbered, RequestModel
 from domain.common.types import CurrencyCode, Day
 from domain.revenue.models import ItemKind, MrrMovementKind, SubscriptionStatus
 from domain.revenue.mrr import DiscountKind
@@ -277,6 +278,15 @@ class FxRateRead(BaseModel):
     effective_on: Day
     rate: Decimal
     base_currency: str = Field(description="The organisation's base currency the rate converts to")
+
+    @field_serializer("rate")
+    def _rate(self, rate: Decimal) -> str:
+        # As it was sent: stored with ten decimal places, "1.08" would read "1.0800000000".
+        return f"{rate.normalize():f}"
+
+
+class FxRateSet(FxRateRead, ChangeNumbered):
+    """The rate as set, and the change it made (null when it was already so)."""
 
 
 class MonthMrrRead(BaseModel):

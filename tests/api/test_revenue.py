@@ -565,7 +565,9 @@ class TestSingleUpsert:
 
         assert response.status_code == 200, response.text
         assert (response.json()["currency"], response.json()["base_currency"]) == ("EUR", "USD")
-        assert response.json()["rate"] in ("1.08", "1.0800000000")
+        # The rate as sent, and the change it made to the figures' inputs (none the second time).
+        assert response.json()["rate"] == again.json()["rate"] == "1.08"
+        assert response.json()["change"] == changes and again.json()["change"] is None
         assert again.json()["id"] == response.json()["id"]
         # Only the new rate marked the organisation's revenue changed; the repeat changed nothing.
         assert changes == before + 1 and await _last_change(session) == changes

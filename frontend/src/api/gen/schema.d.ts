@@ -7049,6 +7049,37 @@ export interface components {
             rate: number | string;
         };
         /**
+         * FxRateSet
+         * @description The rate as set, and the change it made (null when it was already so).
+         */
+        FxRateSet: {
+            /**
+             * Base Currency
+             * @description The organisation's base currency the rate converts to
+             */
+            base_currency: string;
+            /**
+             * Change
+             * @description The number of the change this call made to the inputs of the accounts' figures: `GET /freshness/changes/{change}` says when the figures reflect it. Null when the call changed no figure's input.
+             * @example 48213
+             */
+            change?: number | null;
+            /** Currency */
+            currency: string;
+            /**
+             * Effective On
+             * Format: date
+             */
+            effective_on: string;
+            /**
+             * Id
+             * Format: uuid
+             */
+            id: string;
+            /** Rate */
+            rate: number | string;
+        };
+        /**
          * FxRatesSetWebhook
          * @description A webhook of type `fx_rates.set`
          */
@@ -16529,7 +16560,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["FxRateRead"];
+                    "application/json": components["schemas"]["FxRateSet"];
                 };
             };
             /** @description Not authenticated */
