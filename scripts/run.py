@@ -16,6 +16,11 @@ class _Stop(Exception):
 
 
 def _raise_stop(signum: int, frame: FrameType | None) -> None:
+    # Once: stopping the servers must not be cut short by the next signal (a second Ctrl-C,
+    # or make passing on the SIGTERM that a kill of its process group sent everyone already),
+    # which left the embedded PostgreSQL and Redis running.
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     raise _Stop()
 
 
