@@ -15,6 +15,14 @@ export function formatDate(value: string | null | undefined): string {
   return dateFormat.format(new Date(y, m - 1, d));
 }
 
+const dayFormat = new Intl.DateTimeFormat(undefined, { month: "short", day: "numeric" });
+
+/** A calendar date as a chart's axis shows it ("Sep 9"), without its year. */
+export function formatDay(value: string): string {
+  const [y, m, d] = value.slice(0, 10).split("-").map(Number);
+  return y && m && d ? dayFormat.format(new Date(y, m - 1, d)) : value;
+}
+
 export function formatDateTime(value: string | null | undefined): string {
   if (!value) return "—";
   const date = new Date(value);

@@ -1,4 +1,5 @@
 import { LineChart } from "@mantine/charts";
+import { DAY_AXIS } from "../../components/charts";
 import type { AccountHealthHistoryRead } from "./queries";
 
 /** The score day by day with the band edges drawn (a module of its own, so the Health tab loads
@@ -13,6 +14,7 @@ export default function HealthTrendChart({ history }: { history: AccountHealthHi
         dataKey="day"
         series={[{ name: "score", label: "Health score", color: "blue.6" }]}
         yAxisProps={{ domain: [0, 100], width: 40 }}
+        xAxisProps={DAY_AXIS}
         referenceLines={[
           { y: history.good_from, label: `Good from ${history.good_from}`, color: "teal.6" },
           { y: history.average_from, label: `Average from ${history.average_from}`, color: "yellow.7" },

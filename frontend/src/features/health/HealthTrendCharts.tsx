@@ -1,6 +1,6 @@
 import { AreaChart } from "@mantine/charts";
 import { SimpleGrid, Text } from "@mantine/core";
-import { LEGEND_BELOW } from "../../components/charts";
+import { DAY_AXIS, LEGEND_BELOW } from "../../components/charts";
 import { Section } from "../../components/Section";
 import { BAND_COLOURS, BAND_LABELS, bandRanges } from "./bands";
 import type { HealthBands, HealthTrendRead } from "./queries";
@@ -45,6 +45,7 @@ export default function HealthTrendCharts({ trend, edges }: { trend: HealthTrend
             withDots={accounts.length <= 31}
             tickLine="none"
             yAxisProps={{ allowDecimals: false }}
+            xAxisProps={DAY_AXIS}
           />
         </div>
       </Section>
@@ -62,6 +63,7 @@ export default function HealthTrendCharts({ trend, edges }: { trend: HealthTrend
             tickLine="none"
             valueFormatter={(v) => formatMrr(v, trend.currency)}
             yAxisProps={{ width: 80 }}
+            xAxisProps={DAY_AXIS}
           />
         </div>
       </Section>
