@@ -75,6 +75,10 @@ async def create_people(session: AsyncSession) -> People:
     )
     session.add_all([csm, manager, second_csm])
     await session.flush()
+    # Morgan leads the two CSMs: "My team's" tasks and team reports, and playbook steps for
+    # the CSM's manager, have someone.
+    csm.manager_id = second_csm.manager_id = manager.id
+    await session.flush()
     as_admin = Actor(org_id=org.id, user_id=admin.id, permissions=frozenset(Permission))
     as_csm = Actor(
         org_id=org.id,
