@@ -99,7 +99,7 @@ export function UsageTab({ accountId, rollup = false }: { accountId: string; rol
     body = (
       <EmptyState
         title="No product usage in this range"
-        description="Usage appears here a few seconds after your product sends events for this account's users."
+        description={`No event from this account's users in the last ${range} days: the latest ones, if any, are listed below. New events appear here a few seconds after your product sends them.`}
       />
     );
   } else {
