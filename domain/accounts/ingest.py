@@ -189,6 +189,30 @@ def _as_write(item: AccountUpsert, names: _Names, new_ids: dict[str, uuid.UUID])
     return NewAccount(AccountCreate.model_validate(fields), id=new_ids[item.external_id])
 
 
+def _without_refused_parents(
+    writes: list[tuple[int, str, Any]],
+    items: dict[int, AccountUpsert],
+    refused: set[str],
+    outcome: BatchOutcome,
+) -> list[tuple[int, str, Any]]:
+    """The writes left once the accounts whose new parent was refused in this batch (and
+    theirs in turn) are refused too, with that reason rather than "the parent does not
+    exist"."""
+    while True:
+        orphans = [w for w in writes if items[w[0]].parent_external_id in refused]
+        if not orphans:
+            return writes
+        for index, external_id, _ in orphans:
+            parent = items[index].parent_external_id
+            outcome.reject(
+                index,
+                external_id,
+                f"parent_external_id: the parent {parent!r} was refused in this batch",
+            )
+            refused.add(external_id)
+        writes = [w for w in writes if w not in orphans]
+
+
 async def _write_each(
     session: AsyncSession,
     actor: Actor,
@@ -247,11 +271,17 @@ async def _upsert_accounts(
     names = await _Names.load(session, actor, wanted)
     new_ids = {ext: uuid.uuid4() for ext in seen if ext not in names.accounts}
     writes: list[tuple[int, str, Any]] = []
+    refused: set[str] = set()
     for index, item in unique:
         try:
             writes.append((index, item.external_id, _as_write(item, names, new_ids)))
         except (ValueError, DomainError) as exc:
             outcome.reject(index, item.external_id, str(exc))
+            refused.add(item.external_id)
+    # A refused update leaves its account in place: only refused new accounts are missing.
+    writes = _without_refused_parents(
+        writes, dict(unique), refused - names.accounts.keys(), outcome
+    )
     await _write_each(session, actor, writes, outcome, new_ids.keys())
     # What is left in `writes` was stored (refused items were taken out).
     for index, external_id, _ in writes:

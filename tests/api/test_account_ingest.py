@@ -174,6 +174,26 @@ class TestUpsertingAccounts:
         ]
         assert (await _account(session, org, "acme")).name == "Acme Inc"
 
+    async def test_an_account_under_a_parent_refused_in_the_batch_says_so(
+        self, client: AsyncClient, session: AsyncSession, org: Organisation, key: dict[str, str]
+    ) -> None:
+        body = await _send(
+            client,
+            key,
+            [
+                {"external_id": "child", "name": "Child", "parent_external_id": "parent"},
+                {"external_id": "grandchild", "name": "GC", "parent_external_id": "child"},
+                {"external_id": "parent", "name": "Parent", "tier": "Gold"},
+            ],
+        )
+
+        assert body["accepted"] == 0, body
+        assert [(e["index"], e["message"]) for e in body["errors"]] == [
+            (0, "parent_external_id: the parent 'parent' was refused in this batch"),
+            (1, "parent_external_id: the parent 'child' was refused in this batch"),
+            (2, "Unknown tier 'Gold'; tiers are: Tier 1, Tier 2, Tier 3"),
+        ]
+
     async def test_bad_records_are_refused_one_by_one_with_their_reason(
         self, client: AsyncClient, session: AsyncSession, org: Organisation, key: dict[str, str]
     ) -> None:
