@@ -273,6 +273,9 @@ async def _api_actor(
     actor = await integration.authenticate(session, key)
     # The API log (api/middleware.py) records calls made with a key.
     request.state.api_key = (actor.org_id, actor.api_key_id)
+    if request.method not in _READS:
+        # A read runs no transaction to set it for, and writes nothing to audit.
+        await integration.attribute_writes(session, actor)
     return actor
 
 

@@ -2,7 +2,7 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Index, String, func
+from sqlalchemy import Index, String, func, text
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -18,6 +18,11 @@ class AuditEntry(IdMixin, Base):
     org_id: Mapped[uuid.UUID] = mapped_column(reference("organisations.id", ondelete="CASCADE"))
     actor_user_id: Mapped[uuid.UUID | None] = mapped_column(
         reference("users.id", ondelete="SET NULL")
+    )
+    # The API key whose request wrote the entry (migration 0045: set by the database from the
+    # transaction's `tenure.api_key_id`); no reference, so a revoked key's entries stay.
+    actor_api_key_id: Mapped[uuid.UUID | None] = mapped_column(
+        server_default=text("nullif(current_setting('tenure.api_key_id', true), '')::uuid")
     )
     action: Mapped[str] = mapped_column(String(100))
     entity_type: Mapped[str] = mapped_column(String(50))

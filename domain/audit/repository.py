@@ -2,7 +2,19 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import CTE, Insert, Select, String, Uuid, bindparam, func, insert, select
+from sqlalchemy import (
+    CTE,
+    Insert,
+    Select,
+    String,
+    Uuid,
+    bindparam,
+    column,
+    func,
+    insert,
+    select,
+    table,
+)
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -27,6 +39,10 @@ _TARGET_NAMES: dict[str, tuple[str, str]] = {
     "interaction": ("interactions", "subject"),
 }
 
+# The integration area's keys, by name only: it writes audit entries, so the audit area, below
+# it, does not import its models.
+_API_KEYS = table("api_keys", column("id", Uuid()), column("org_id", Uuid()), column("name"))
+
 
 class AuditRepository:
     def __init__(self, session: AsyncSession, org_id: uuid.UUID) -> None:
@@ -46,8 +62,9 @@ class AuditRepository:
         action: str | None = None,
         since: datetime | None = None,
         until: datetime | None = None,
-    ) -> tuple[list[tuple[AuditEntry, str | None]], int]:
-        """A page of entries, newest first, each with its actor's name."""
+    ) -> tuple[list[tuple[AuditEntry, str | None, str | None]], int]:
+        """A page of entries, newest first, each with its actor's name and the name of the API
+        key that wrote it."""
         stmt = self._scoped()
         if entity_type:
             stmt = stmt.where(AuditEntry.entity_type == entity_type)
@@ -63,13 +80,18 @@ class AuditRepository:
             stmt = stmt.where(AuditEntry.created_at < until)
         total = await self.session.scalar(select(func.count()).select_from(stmt.subquery()))
         rows = await self.session.execute(
-            stmt.add_columns(User.full_name)
+            stmt.add_columns(User.full_name, _API_KEYS.c.name)
             .outerjoin(User, (User.id == AuditEntry.actor_user_id) & (User.org_id == self.org_id))
+            .outerjoin(
+                _API_KEYS,
+                (_API_KEYS.c.id == AuditEntry.actor_api_key_id)
+                & (_API_KEYS.c.org_id == self.org_id),
+            )
             .order_by(AuditEntry.created_at.desc(), AuditEntry.id.desc())
             .limit(page.limit)
             .offset(page.offset)
         )
-        return [(entry, name) for entry, name in rows], total or 0
+        return [(entry, name, key) for entry, name, key in rows], total or 0
 
     async def target_names(self, targets: set[tuple[str, uuid.UUID]]) -> dict[uuid.UUID, str]:
         """The current names of these records (kind, id), of the organisation only; a deleted

@@ -10,8 +10,12 @@ class AuditEntryRead(BaseModel):
 
     id: uuid.UUID
     actor_user_id: uuid.UUID | None
+    actor_api_key_id: uuid.UUID | None = Field(
+        description="The API key whose request made the change (an integration's)"
+    )
     actor_name: str | None = Field(
-        description="The acting user's name; null for the system or a user since removed"
+        description="The acting user's name, or the API key's (\"API key Sync\"); null for the "
+        "system or a user since removed"
     )
     action: str
     entity_type: str

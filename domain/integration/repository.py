@@ -32,6 +32,11 @@ class IntegrationRepository:
             select(ApiKey).where(ApiKey.org_id == self.org_id, ApiKey.id == key_id)
         )
 
+    async def attribute_writes_to(self, key_id: uuid.UUID) -> None:
+        """Set the transaction's `tenure.api_key_id` (until it ends), which audit entries
+        take as the key that wrote them."""
+        await self.session.execute(select(func.set_config("tenure.api_key_id", str(key_id), True)))
+
     async def note_key_used(
         self, key_id: uuid.UUID, at: datetime, *, unless_since: datetime
     ) -> None:

@@ -117,6 +117,13 @@ async def authenticate(session: AsyncSession, credential: str) -> Actor:
     )
 
 
+async def attribute_writes(session: AsyncSession, actor: Actor) -> None:
+    """Name the acting key in every audit entry this transaction writes (the entries take it
+    from the transaction's setting: `domain.audit.models.AuditEntry.actor_api_key_id`)."""
+    if actor.api_key_id is not None:
+        await IntegrationRepository(session, actor.org_id).attribute_writes_to(actor.api_key_id)
+
+
 async def list_calls(
     session: AsyncSession,
     actor: Actor,

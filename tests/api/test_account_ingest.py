@@ -395,3 +395,33 @@ class TestSingleRecords:
         assert_problem(wrong, 422, code="record_refused")
         assert_problem(unknown, 422, code="record_refused")
         assert (await _account(session, org, "a-1")).custom_values == {"seats": 12}
+
+
+class TestAuditedAsTheKey:
+    async def test_an_integrations_changes_name_its_key_in_the_audit_log(
+        self,
+        client: AsyncClient,
+        session: AsyncSession,
+        org: Organisation,
+        admin: User,
+        settings: Settings,
+    ) -> None:
+        key, headers = await create_api_key(session, org, ApiScope.FULL, name="CRM sync")
+        account = await create_account(session, org, external_id="acme", name="Acme")
+        await session.commit()
+
+        await _send(client, headers, [{"external_id": "acme", "name": "Acme Inc"}])
+        await _send(client, headers, [{"external_id": "new-1", "name": "New"}])
+        edited = await client.patch(
+            f"/api/v1/accounts/{account.id}", headers=headers, json={"csm_score": 40}
+        )
+        assert edited.status_code == 200, edited.text
+
+        log = await client.get(
+            "/api/v1/audit-log", headers=auth_headers(settings, admin), params={"limit": 10}
+        )
+        entries = [e for e in log.json()["items"] if e["entity_type"] == "account"]
+        assert len(entries) == 3, entries
+        assert {(e["actor_api_key_id"], e["actor_name"]) for e in entries} == {
+            (str(key.id), "API key CRM sync")
+        }

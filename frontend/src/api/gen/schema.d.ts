@@ -5536,8 +5536,13 @@ export interface components {
             /** Action */
             action: string;
             /**
+             * Actor Api Key Id
+             * @description The API key whose request made the change (an integration's)
+             */
+            actor_api_key_id: string | null;
+            /**
              * Actor Name
-             * @description The acting user's name; null for the system or a user since removed
+             * @description The acting user's name, or the API key's ("API key Sync"); null for the system or a user since removed
              */
             actor_name: string | null;
             /** Actor User Id */

@@ -12,6 +12,7 @@ function entry(id: string, action: string, before: AuditEntry["before"], after: 
   return {
     id: `00000000-0000-0000-0000-00000000000${id}`,
     actor_user_id: meFixture().id,
+    actor_api_key_id: null,
     actor_name: "Ada Admin",
     action,
     entity_type: "account",
@@ -25,6 +26,12 @@ function entry(id: string, action: string, before: AuditEntry["before"], after: 
 
 const UPDATED = entry("1", "account.updated", { csm_score: 40, renewal_on: "2026-09-30" }, { csm_score: 41, renewal_on: null });
 const CREATED = entry("2", "account.created", null, { name: "Acme", csm_score: 40 });
+const BY_KEY = {
+  ...entry("3", "account.updated", { name: "Acme" }, { name: "Acme Inc" }),
+  actor_user_id: null,
+  actor_api_key_id: "00000000-0000-0000-0000-0000000000c1",
+  actor_name: "API key CRM sync",
+};
 
 beforeEach(() => {
   resetSessionForTests();
@@ -33,7 +40,7 @@ beforeEach(() => {
     "GET /api/v1/me": () => json(meFixture()),
     "GET /api/v1/users": () => json([]),
     "GET /api/v1/audit-log/actions": () => json(["account.created", "account.updated"]),
-    "GET /api/v1/audit-log": () => json({ items: [UPDATED, CREATED], total: 2, limit: 25, offset: 0 }),
+    "GET /api/v1/audit-log": () => json({ items: [UPDATED, CREATED, BY_KEY], total: 3, limit: 25, offset: 0 }),
   });
 });
 
@@ -46,6 +53,13 @@ describe("audit log details", () => {
     const changes = await screen.findByTestId("audit-changes");
     const rows = within(changes).getAllByRole("row").map((row) => row.textContent);
     expect(rows).toEqual(["FieldBeforeAfter", "csm score4041", "renewal on2026-09-30—"]);
+  });
+
+  it("names the API key an integration's change was made with", async () => {
+    renderApp("/admin/audit-log");
+    const rows = await screen.findAllByTestId("audit-row", {}, LOAD);
+    expect(rows[2]).toHaveTextContent("API key CRM sync");
+    expect(rows[0]).toHaveTextContent("Ada Admin");
   });
 
   it("shows a created record whole", async () => {

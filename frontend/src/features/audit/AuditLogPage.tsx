@@ -102,7 +102,8 @@ export function AuditLogPage() {
   const actor = (entry: AuditEntry) =>
     entry.actor_user_id
       ? (entry.actor_name ?? directory.byId.get(entry.actor_user_id)?.full_name ?? "A removed user")
-      : "System";
+      : // An integration's API key, by name, else the organisation's own rules.
+        (entry.actor_name ?? "System");
 
   return (
     <>
