@@ -292,7 +292,7 @@ class _Rules:
             self.external_ids = await self.repo.external_ids_in_use(external_ids)
         other_systems = {v for i in items for k in REFERENCES[1:] if (v := i.values.get(k))}
         if other_systems:
-            await self.repo.take_references_turn()
+            await self.repo.take_turn("references")
         if references := external_ids | other_systems:
             for value, account_id, external_id in await self.repo.reference_holders(references):
                 self.references.setdefault(value, {})[account_id] = external_id
@@ -303,7 +303,7 @@ class _Rules:
             if (parent := i.values.get("parent_id")) is not None and parent not in self.new_ids
         }
         if parents:
-            await self.repo.take_hierarchy_turn()
+            await self.repo.take_turn("hierarchy")
             self.live_parents = await self.repo.live_ids_among(parents)
             self.parent_links = await self.repo.parent_links(parents)
         await self.check_csms([u for i in items for u in i.new_csm_ids])

@@ -2,7 +2,7 @@ import uuid
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from typing import Any, Protocol, TypeVar
+from typing import Any, Literal, Protocol, TypeVar
 
 from sqlalchemy import (
     Boolean,
@@ -706,22 +706,13 @@ class AccountBatchRepository:
             if value in wanted
         ]
 
-    async def take_references_turn(self) -> None:
-        """Wait until no other transaction is giving accounts CRM, billing or support ids
-        (held until this one ends): two batches giving one id to two accounts would each find
-        it free."""
+    async def take_turn(self, what: Literal["hierarchy", "references"]) -> None:
+        """Wait until no other transaction of this organisation is changing `what` (held until
+        this one ends): its parent links, or its accounts' CRM, billing and support ids. Two
+        batches each putting one account under the other, or giving one id to two accounts,
+        would each find nothing wrong in what the other has not committed yet."""
         await self.session.execute(
-            select(
-                func.pg_advisory_xact_lock(func.hashtextextended(f"references:{self.org_id}", 0))
-            )
-        )
-
-    async def take_hierarchy_turn(self) -> None:
-        """Wait until no other transaction is changing this organisation's parent links (held
-        until this one ends): two batches that each put one account under the other would
-        each find no loop in what the other has not committed yet."""
-        await self.session.execute(
-            select(func.pg_advisory_xact_lock(func.hashtextextended(f"hierarchy:{self.org_id}", 0)))
+            select(func.pg_advisory_xact_lock(func.hashtextextended(f"{what}:{self.org_id}", 0)))
         )
 
     async def live_ids_among(self, account_ids: Iterable[uuid.UUID]) -> set[uuid.UUID]:
