@@ -83,9 +83,12 @@ async def _metrics(session: AsyncSession, batch: Batch) -> int:
 async def _health(session: AsyncSession, batch: Batch) -> int:
     if "health" not in batch.shared:
         batch.shared["health"] = await health.plan(session, batch.org_id, batch.today)
-    return await health.compute(
+    await health.compute(
         session, batch.org_id, accounts_=batch.accounts, now=batch.now, plan_=batch.shared["health"]
     )
+    # Every account of the batch is scored (the stage's count on the freshness page), even
+    # those whose score stays the same and is not rewritten.
+    return len(batch.accounts)
 
 
 async def _alerts(session: AsyncSession, batch: Batch) -> int:
