@@ -159,6 +159,12 @@ def _access_claims(
 ) -> TokenClaims:
     if credentials is None:
         raise tokens.InvalidToken("Sign in to continue")
+    if keys.looks_like_key(credentials.credentials):
+        # Not "invalid or expired": the key may well be valid, for the API's other routes.
+        raise tokens.InvalidToken(
+            "API keys are not accepted here: this route is for signed-in users (an access "
+            "token from /api/v1/auth/login)"
+        )
     secret = request.app.state.settings.auth.secret_key.get_secret_value()
     return tokens.decode(credentials.credentials, secret=secret, purpose="access")
 

@@ -150,6 +150,16 @@ class TestAuthenticatingWithAKey:
         query = await client.post("/api/v1/accounts/query", headers=key, json={})
         assert_problem(query, 403, "permission_denied")
 
+    async def test_a_key_on_a_route_for_signed_in_users_is_told_so(
+        self, client: AsyncClient, session: AsyncSession, org: Organisation
+    ) -> None:
+        _, key = await create_api_key(session, org, ApiScope.FULL)
+
+        for url in ("/api/v1/me", "/api/v1/tiers", "/api/v1/custom-fields"):
+            response = await client.get(url, headers=key)
+            assert_problem(response, 401, "invalid_token")
+            assert "API keys are not accepted here" in response.json()["detail"]
+
     async def test_a_key_works_as_the_basic_auth_user_name(
         self, client: AsyncClient, session: AsyncSession, org: Organisation
     ) -> None:
