@@ -2,7 +2,7 @@ import uuid
 
 from fastapi import status
 
-from api.deps import CurrentActor, Session
+from api.deps import ApiActor, CurrentActor, Session
 from api.errors import problem
 from api.routing import AreaRouter
 from domain.accounts import configuration
@@ -21,8 +21,8 @@ router = AreaRouter(tags=["account settings"])
 
 
 @router.get("/tiers", response_model=list[TierRead], responses=problem(401))
-async def list_tiers(actor: CurrentActor, session: Session) -> list[TierRead]:
-    """The organisation's account tiers, in order."""
+async def list_tiers(actor: ApiActor, session: Session) -> list[TierRead]:
+    """The organisation's account tiers, in order (also for an API key: batches name them)."""
     return [
         TierRead.model_validate(t) for t in await configuration.list_items(session, actor, Tier)
     ]
@@ -61,7 +61,7 @@ async def delete_tier(tier_id: uuid.UUID, actor: CurrentActor, session: Session)
 
 
 @router.get("/lifecycle-stages", response_model=list[StageRead], responses=problem(401))
-async def list_lifecycle_stages(actor: CurrentActor, session: Session) -> list[StageRead]:
+async def list_lifecycle_stages(actor: ApiActor, session: Session) -> list[StageRead]:
     """The organisation's lifecycle stages, in order."""
     return [
         StageRead.model_validate(s)
@@ -113,7 +113,7 @@ async def delete_lifecycle_stage(
 
 
 @router.get("/custom-fields", response_model=list[CustomFieldRead], responses=problem(401))
-async def list_custom_fields(actor: CurrentActor, session: Session) -> list[CustomFieldRead]:
+async def list_custom_fields(actor: ApiActor, session: Session) -> list[CustomFieldRead]:
     """The organisation's custom dimensions and metrics."""
     return [
         CustomFieldRead.model_validate(f)

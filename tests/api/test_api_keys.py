@@ -155,10 +155,13 @@ class TestAuthenticatingWithAKey:
     ) -> None:
         _, key = await create_api_key(session, org, ApiScope.FULL)
 
-        for url in ("/api/v1/me", "/api/v1/tiers", "/api/v1/custom-fields"):
+        for url in ("/api/v1/me", "/api/v1/users", "/api/v1/api-keys"):
             response = await client.get(url, headers=key)
             assert_problem(response, 401, "invalid_token")
             assert "API keys are not accepted here" in response.json()["detail"]
+        # The names a batch refers to are read with a key.
+        for url in ("/api/v1/tiers", "/api/v1/lifecycle-stages", "/api/v1/custom-fields"):
+            assert (await client.get(url, headers=key)).status_code == 200, url
 
     async def test_a_key_works_as_the_basic_auth_user_name(
         self, client: AsyncClient, session: AsyncSession, org: Organisation

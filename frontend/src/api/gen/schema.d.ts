@@ -3508,7 +3508,7 @@ export interface paths {
         };
         /**
          * List Tiers
-         * @description The organisation's account tiers, in order.
+         * @description The organisation's account tiers, in order (also for an API key: batches name them).
          */
         get: operations["listTiers"];
         put?: never;
