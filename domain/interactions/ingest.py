@@ -4,9 +4,9 @@ system's), each record succeeding or failing on its own. One INSERT ... ON CONFL
 a record sent again unchanged is not written again."""
 
 import uuid
-from typing import Any
+from typing import Any, Self
 
-from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
+from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, model_validator
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain.common import clock
@@ -74,6 +74,12 @@ class TicketUpsert(BaseModel):
     closed_at: Instant | None = Field(
         None, description="For a solved or closed ticket; defaults to the time it arrives"
     )
+
+    @model_validator(mode="after")
+    def _closed_after_opened(self) -> Self:
+        if self.closed_at is not None and self.closed_at < self.opened_at:
+            raise ValueError("closed_at must not be before opened_at")
+        return self
 
 
 class InteractionUpsert(BaseModel):

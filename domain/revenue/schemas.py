@@ -180,6 +180,8 @@ class InvoiceIn(RequestModel):
             raise ValueError("due_on must not be before issued_on")
         if self.is_paid is False and self.paid_on is not None:
             raise ValueError("an unpaid invoice has no paid_on")
+        if self.paid_on is not None and self.paid_on < self.issued_on:
+            raise ValueError("paid_on must not be before issued_on")
         return self
 
 

@@ -89,6 +89,7 @@ class TestTickets:
                 _ticket(external_id="ZD-3", opened_at="yesterday"),
                 _ticket(),
                 _ticket(external_id="ZD-4", status="lost"),
+                _ticket(external_id="ZD-5", status="closed", closed_at="2026-11-19T09:30:00Z"),
             ],
         )
 
@@ -98,8 +99,10 @@ class TestTickets:
             (2, "ZD-3"),
             (3, "ZD-1"),
             (4, "ZD-4"),
+            (5, "ZD-5"),
         ]
         assert "ghost" in body["errors"][0]["message"]
+        assert "closed_at must not be before opened_at" in body["errors"][4]["message"]
 
     async def test_another_organisations_account_is_unknown(
         self,

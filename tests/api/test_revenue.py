@@ -269,11 +269,17 @@ class TestReading:
             ],
         }
         bad = {**invoice, "number": "INV-2", "due_on": "2026-02-01"}
-        result = await _post(client, "invoices/batch", ingest, {"items": [invoice, bad]})
+        paid_early = {**invoice, "number": "INV-3", "paid_on": "2026-02-01"}
+        result = await _post(
+            client, "invoices/batch", ingest, {"items": [invoice, bad, paid_early]}
+        )
         again = await _post(client, "invoices/batch", ingest, {"items": [invoice]})
 
-        assert (result["accepted"], result["rejected"], again["accepted"]) == (1, 1, 1)
-        assert result["errors"][0]["message"] == "invoice: due_on must not be before issued_on"
+        assert (result["accepted"], result["rejected"], again["accepted"]) == (1, 2, 1)
+        assert [e["message"] for e in result["errors"]] == [
+            "invoice: due_on must not be before issued_on",
+            "invoice: paid_on must not be before issued_on",
+        ]
         page = (await client.get(f"/api/v1/accounts/{account.id}/invoices", headers=headers)).json()
         assert page["total"] == 1
         [stored] = page["items"]
