@@ -288,14 +288,16 @@ class _Rules:
             self.stages = {s.id: s.name for s in await config.all(LifecycleStage)}
         if any(i.custom_values for i in items):
             self.custom_fields = {f.key: f for f in await config.all(CustomField)}
-        if external_ids := {i.values["external_id"] for i in items if i.values.get("external_id")}:
-            self.external_ids = await self.repo.external_ids_in_use(external_ids)
+        external_ids = {i.values["external_id"] for i in items if i.values.get("external_id")}
         other_systems = {v for i in items for k in REFERENCES[1:] if (v := i.values.get(k))}
         if other_systems:
             await self.repo.take_turn("references")
         if references := external_ids | other_systems:
             for value, account_id, external_id in await self.repo.reference_holders(references):
                 self.references.setdefault(value, {})[account_id] = external_id
+                # The same read finds the accounts holding the batch's external ids.
+                if value == external_id:
+                    self.external_ids[value] = account_id
         self.new_ids = {i.account_id for i in items if i.is_new}
         parents = {
             parent

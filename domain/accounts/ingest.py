@@ -210,7 +210,7 @@ def _without_refused_parents(
                 f"parent_external_id: the parent {parent!r} was refused in this batch",
             )
             refused.add(external_id)
-        writes = [w for w in writes if w not in orphans]
+        writes = [w for w in writes if w[1] not in refused]
 
 
 async def _write_each(
