@@ -33,8 +33,8 @@ from domain.accounts.errors import (
     NotACsm,
     NotChurned,
     ParentNotFound,
-    StageNotFound,
-    TierNotFound,
+    UnknownStage,
+    UnknownTier,
 )
 from domain.accounts.models import (
     Account,
@@ -347,9 +347,9 @@ class _Rules:
         if item.is_new:
             self.csm_list(item.new_csm_ids)
         if values.get("tier_id") and values["tier_id"] not in self.tiers:
-            raise TierNotFound()
+            raise UnknownTier()
         if values.get("stage_id") and values["stage_id"] not in self.stages:
-            raise StageNotFound()
+            raise UnknownStage()
         if item.is_new or "parent_id" in values:
             self.new_parents[item.account_id] = values.get("parent_id")
         if parent := values.get("parent_id"):

@@ -45,6 +45,20 @@ class StageNotFound(NotFound):
     title = "Lifecycle stage not found"
 
 
+class UnknownTier(Conflict):
+    """A write naming a tier the organisation does not have: the account it writes exists."""
+
+    code = TierNotFound.code
+    title = "The organisation has no such tier"
+
+
+class UnknownStage(Conflict):
+    """A write naming a lifecycle stage the organisation does not have."""
+
+    code = StageNotFound.code
+    title = "The organisation has no such lifecycle stage"
+
+
 class ConfigNameTaken(Conflict):
     code = "name_taken"
     title = "That name is already used"

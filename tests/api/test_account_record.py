@@ -211,7 +211,8 @@ class TestConfiguration:
         response = await client.patch(
             f"{API}/accounts/{account.id}", headers=headers, json={"tier_id": str(foreign.id)}
         )
-        assert_problem(response, 404, "tier_not_found")
+        # The account exists; the tier its body names does not.
+        assert_problem(response, 409, "tier_not_found")
         response = await client.delete(f"{API}/tiers/{foreign.id}", headers=headers)
         assert_problem(response, 404, "tier_not_found")
 
