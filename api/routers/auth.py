@@ -30,6 +30,10 @@ router = AreaRouter(prefix="/auth", tags=["auth"])
 
 REFRESH_COOKIE = "tenure_refresh"
 REFRESH_COOKIE_PATH = "/api/v1/auth"
+# Beside the refresh cookie, which scripts cannot read: tells the SPA there is a session to
+# resume, so a visitor who never signed in is not sent through a refresh that must fail. It
+# holds nothing secret ("1").
+SIGNED_IN_COOKIE = "tenure_signed_in"
 
 
 def _answer(response: Response, signed_in: SignedIn, settings: SettingsDep) -> LoginResult:
@@ -40,6 +44,14 @@ def _answer(response: Response, signed_in: SignedIn, settings: SettingsDep) -> L
             max_age=settings.auth.refresh_token_days * 86400,
             path=REFRESH_COOKIE_PATH,
             httponly=True,
+            secure=settings.secure_refresh_cookie,
+            samesite="strict",
+        )
+        response.set_cookie(
+            SIGNED_IN_COOKIE,
+            "1",
+            max_age=settings.auth.refresh_token_days * 86400,
+            path="/",
             secure=settings.secure_refresh_cookie,
             samesite="strict",
         )
@@ -116,6 +128,7 @@ async def logout(
     every access token of the user (other devices get a new one on their next refresh)."""
     await auth.logout(session, refresh_token=tenure_refresh)
     response.delete_cookie(REFRESH_COOKIE, path=REFRESH_COOKIE_PATH)
+    response.delete_cookie(SIGNED_IN_COOKIE, path="/")
 
 
 @router.post(

@@ -116,6 +116,10 @@ class TestLogin:
         assert "HttpOnly" in cookie
         assert "Path=/api/v1/auth" in cookie
         assert "samesite=strict" in cookie.lower()
+        # Beside it, one a script reads: there is a session to resume.
+        (hint,) = [c for c in response.headers.get_list("set-cookie") if "tenure_signed_in" in c]
+        assert hint.startswith("tenure_signed_in=1;") and "HttpOnly" not in hint
+        assert "Path=/;" in hint
         me = await _me(client, _bearer(body))
         assert me.status_code == 200
         assert me.json()["email"] == admin.email
@@ -343,6 +347,7 @@ class TestLogout:
         cookie = response.headers["set-cookie"]
         assert cookie.startswith('tenure_refresh=""') and "Max-Age=0" in cookie
         assert "Path=/api/v1/auth" in cookie
+        assert 'tenure_signed_in=""' in cookie
         assert_problem(await _refresh(client, token), 401, "invalid_token")
 
     async def test_revokes_tokens_rotated_from_the_same_login(

@@ -1,7 +1,7 @@
 import createClient, { type Middleware } from "openapi-fetch";
 import { ApiError, apiErrorFromResponse } from "./errors";
 import type { paths } from "./gen/schema";
-import { endSession, getAccessToken, startSession } from "./session";
+import { endSession, forgetSignedIn, getAccessToken, startSession } from "./session";
 
 /** Endpoints that authenticate by cookie or by body: a 401 from them is an answer, not an expired token. */
 const AUTH_PREFIX = "/api/v1/auth/";
@@ -43,7 +43,9 @@ export function createApiClient(options: ApiClientOptions = {}) {
         }
         endSession();
         return false;
-      } catch {
+      } catch (error) {
+        // A refused cookie is gone for good; a network failure may pass.
+        if (error instanceof ApiError && error.status === 401) forgetSignedIn();
         endSession();
         return false;
       } finally {

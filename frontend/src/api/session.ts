@@ -51,8 +51,23 @@ export function endSession(reason?: SignedOutReason) {
   emit({ status: "signed-out", accessToken: null, reason: why });
 }
 
+/** Set by the API beside the HttpOnly refresh cookie at sign-in (api/routers/auth.py). */
+const SIGNED_IN_COOKIE = "tenure_signed_in";
+
+/** Whether this browser signed in and has not signed out since: only then is there a session to resume. */
+export function mayResumeSession(): boolean {
+  return document.cookie.split(";").some((cookie) => cookie.trim().startsWith(`${SIGNED_IN_COOKIE}=`));
+}
+
+/** The refresh cookie was refused: the next page load starts signed out without asking. */
+export function forgetSignedIn() {
+  if (typeof document === "undefined") return; // not in a browser (the client's own tests)
+  document.cookie = `${SIGNED_IN_COOKIE}=; Max-Age=0; Path=/; SameSite=Strict`;
+}
+
 /** Tests only: back to the state of a fresh page load. */
 export function resetSessionForTests() {
+  forgetSignedIn();
   state = { status: "unknown", accessToken: null, reason: null };
   listeners.clear();
 }

@@ -4,7 +4,7 @@ import { useQueryClient } from "@tanstack/react-query";
 import { useEffect, type ReactNode } from "react";
 import { Navigate, Outlet, useLocation, useSearchParams } from "react-router";
 import { refreshSession } from "../api/client";
-import { getSessionStatus, getSignedOutReason } from "../api/session";
+import { endSession, getSessionStatus, getSignedOutReason, mayResumeSession } from "../api/session";
 import type { Permission } from "../api/types";
 import { ErrorState, FullPageLoader } from "../components/states";
 import { landingPath, useCan, useMe, useSessionStatus } from "../features/auth/queries";
@@ -12,13 +12,16 @@ import { setupKey } from "../features/auth/setupQueries";
 
 export const MFA_SETUP_PATH = "/setup-2fa";
 
-/** Top of the tree: resumes the session from the refresh cookie once per page load. */
+/** Top of the tree: resumes the session from the refresh cookie once per page load, when this
+ * browser signed in (a visitor who never did is not sent through a refresh that must fail). */
 export function SessionRoot() {
   const status = useSessionStatus();
   const queryClient = useQueryClient();
 
   useEffect(() => {
-    if (getSessionStatus() === "unknown") void refreshSession();
+    if (getSessionStatus() !== "unknown") return;
+    if (mayResumeSession()) void refreshSession();
+    else endSession("anonymous");
   }, []);
 
   useEffect(() => {

@@ -1,7 +1,8 @@
 import { screen, waitFor } from "@testing-library/react";
 import userEvent from "@testing-library/user-event";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
-import { resetSessionForTests } from "../../api/session";
+import { refreshSession } from "../../api/client";
+import { mayResumeSession, resetSessionForTests } from "../../api/session";
 import { fakeApi, json, problem, requestsTo } from "../../test/fakeApi";
 import { meFixture, renderApp } from "../../test/render";
 
@@ -70,14 +71,30 @@ describe("signing in", () => {
   });
 
   it("sends a visitor without a session from a private page to the login page", async () => {
-    fakeApi({ "POST /api/v1/auth/refresh": () => problem(401, "invalid_token") });
+    const mock = fakeApi({ "POST /api/v1/auth/refresh": () => problem(401, "invalid_token") });
     const { router } = renderApp("/admin/users?status=invited");
     await screen.findByRole("heading", { name: "Sign in" });
     expect(router.state.location.pathname).toBe("/login");
     expect(router.state.location.search).toBe(`?next=${encodeURIComponent("/admin/users?status=invited")}`);
+    // This browser never signed in: no refresh that must fail.
+    expect(requestsTo(mock, "POST", "/api/v1/auth/refresh")).toHaveLength(0);
+  });
+
+  it("once the refresh cookie is refused, the next page load asks no more; an unreachable server forgets nothing", async () => {
+    document.cookie = "tenure_signed_in=1; Path=/";
+    vi.stubGlobal("fetch", vi.fn(async () => Promise.reject(new TypeError("fetch failed"))));
+    renderApp("/accounts");
+    await screen.findByRole("heading", { name: "Sign in" });
+    expect(mayResumeSession()).toBe(true);
+
+    const mock = fakeApi({ "POST /api/v1/auth/refresh": () => problem(401, "invalid_token") });
+    await refreshSession();
+    expect(requestsTo(mock, "POST", "/api/v1/auth/refresh")).toHaveLength(1);
+    expect(mayResumeSession()).toBe(false);
   });
 
   it("confines a user who must enrol in 2FA to the enrolment screen", async () => {
+    document.cookie = "tenure_signed_in=1; Path=/";
     fakeApi({
       "POST /api/v1/auth/refresh": () => json({ status: "authenticated", access_token: "a", mfa_enrolment_required: true }),
       "GET /api/v1/me": () => json(meFixture({ mfa_enrolment_required: true, organisation_requires_mfa: true })),
