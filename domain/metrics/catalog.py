@@ -398,7 +398,14 @@ def field_expression(metric: Metric) -> SQLColumnExpression[Any]:
     """The metric's value for each row of a query over `accounts` (the filter language)."""
     if not metric.stored:
         return metric.expression
-    return select(metric.expression).where(V.account_id == Account.id).scalar_subquery()
+    # Correlated with the account alone: a query that joins the values itself (health
+    # scoring) must not take the subquery's own table as the outer one and leave it no FROM.
+    return (
+        select(metric.expression)
+        .where(V.account_id == Account.id)
+        .correlate(Account)
+        .scalar_subquery()
+    )
 
 
 def formula_names(existing: Mapping[str, Metric], *, excluding: str | None = None) -> set[str]:

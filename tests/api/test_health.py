@@ -20,7 +20,7 @@ from domain.orgs.models import Organisation
 from domain.users.models import User
 from tests.factories import auth_headers, create_account, create_user
 from tests.helpers import assert_problem
-from tests.metric_factories import add_snapshot
+from tests.metric_factories import add_snapshot, set_mrr
 
 API = "/api/v1"
 
@@ -217,6 +217,44 @@ class TestModels:
             f"{API}/health/segment-order", headers=headers, json={"segment_ids": [made[0]["id"]]}
         )
         assert_problem(response, 422, "segment_order_mismatch")
+
+    async def test_a_segment_of_a_stored_metric_scores_and_previews(
+        self, client: AsyncClient, session: AsyncSession, org: Organisation, headers: dict[str, str]
+    ) -> None:
+        """Scoring joins the accounts' stored metric values itself: a segment's filter on one of
+        them (here MRR) is read for the same account, not left without a table to read."""
+        large = await create_account(session, org, csm_score=80)
+        small = await create_account(session, org, csm_score=20)
+        await set_mrr(session, large, 500_000)
+        await set_mrr(session, small, 1_000)
+        await metrics.refresh(session, org.id)
+        by_mrr = {"kind": "compare", "field": "metric.mrr", "op": "gte", "value": 1000}
+        percentile = _component(
+            "CSM score", 1, {"metric": "csm_score", "mapping": {"kind": "percentile"}}
+        )
+        made = await client.post(
+            f"{API}/health/models",
+            headers=headers,
+            json={"name": "Large", "filter": by_mrr, "components": [percentile]},
+        )
+        assert made.status_code == 201, made.text
+
+        assert await health.compute(session, org.id) == 2
+        scored = {
+            a.id: (await client.get(f"{API}/accounts/{a.id}/health", headers=headers)).json()
+            for a in (large, small)
+        }
+        assert (scored[large.id]["model_name"], scored[small.id]["model_name"]) == (
+            "Large",
+            "Default",
+        )
+        for model_id in (made.json()["id"], (await _default(client, headers))["id"]):
+            preview = await client.post(
+                f"{API}/health/models/{model_id}/preview",
+                headers=headers,
+                json={"components": [percentile]},
+            )
+            assert preview.status_code == 200, preview.text
 
     async def test_saving_makes_a_version_and_asks_for_a_recompute(
         self, client: AsyncClient, session: AsyncSession, headers: dict[str, str]
