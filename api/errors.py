@@ -231,9 +231,14 @@ async def handle_database_error(request: Request, exc: Exception) -> JSONRespons
     return await _unexpected_error(request, exc)
 
 
-async def _unexpected_error(request: Request, exc: Exception) -> JSONResponse:
+def unexpected_error(exc: Exception) -> JSONResponse:
+    """The 500 of an error nothing expected, logged with its traceback."""
     log.error("unhandled error", exc_info=exc)
     return problem_response(500, detail="Something went wrong on our side; it has been logged.")
+
+
+async def _unexpected_error(request: Request, exc: Exception) -> JSONResponse:
+    return unexpected_error(exc)
 
 
 def install(app: FastAPI) -> None:

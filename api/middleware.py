@@ -16,7 +16,7 @@ from pydantic import BaseModel
 from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from api.errors import FieldError, problem_response
+from api.errors import FieldError, problem_response, unexpected_error
 from domain.common import clock
 from domain.common.types import JsonPath, json_problem, may_be_unstorable, text_problem
 from domain.integration import service as integration
@@ -40,10 +40,12 @@ class RequestContext:
         request_id = incoming[:64] if incoming.isprintable() and incoming else uuid.uuid4().hex
         started = time.perf_counter()
         status = 500
+        responded = False
 
         async def send_with_id(message: Message) -> None:
-            nonlocal status
+            nonlocal status, responded
             if message["type"] == "http.response.start":
+                responded = True
                 status = message["status"]
                 message.setdefault("headers", [])
                 message["headers"].append((b"x-request-id", request_id.encode()))
@@ -52,6 +54,13 @@ class RequestContext:
         with structlog.contextvars.bound_contextvars(request_id=request_id):
             try:
                 await self.app(scope, receive, send_with_id)
+            except Exception as exc:
+                if responded:
+                    raise  # the answer had begun: the server can only close the connection
+                # Answered here, not re-raised as Starlette's outermost handler does after its
+                # 500: the server would then close the connection, and a client's next request
+                # on it (a pooled one, unrelated) would fail.
+                await unexpected_error(exc)(scope, receive, send_with_id)
             finally:
                 log.info(
                     "request",

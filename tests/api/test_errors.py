@@ -17,6 +17,7 @@ from api.errors import handle_database_error
 from domain.accounts.models import Account
 from domain.audit.models import AuditEntry
 from domain.common.settings import Settings
+from domain.users import service as users
 from domain.users.models import User
 from tests.factories import auth_headers
 from tests.helpers import assert_problem
@@ -319,3 +320,28 @@ class TestValuesOutOfRange:
             response = await handle_database_error(Request({"type": "http"}), error)
             assert response.status_code == 422, error
             assert json.loads(response.body)["code"] == "out_of_range"
+
+
+class TestUnexpectedErrors:
+    async def test_a_fault_is_a_logged_500_problem_the_server_need_not_close_for(
+        self,
+        client: AsyncClient,
+        headers: dict[str, str],
+        monkeypatch: pytest.MonkeyPatch,
+        caplog: pytest.LogCaptureFixture,
+    ) -> None:
+        """An error nothing expected is answered and not raised on to the server (this client
+        raises what the app raises): uvicorn closes a connection whose request raised, and a
+        pooled client's next request on it would fail."""
+
+        async def fault(*_: Any) -> None:
+            raise RuntimeError("a fault")
+
+        monkeypatch.setattr(users, "describe_me", fault)
+
+        response = await client.get("/api/v1/me", headers=headers)
+
+        body = assert_problem(response, 500, "internal_error")
+        assert "logged" in body["detail"]
+        assert response.headers["x-request-id"]
+        assert any(r.exc_info and r.exc_info[1].args == ("a fault",) for r in caplog.records)
