@@ -31,6 +31,11 @@ class AlertAlreadyTask(Conflict):
     title = "The alert is already an alert task"
 
 
+class AlertNotTask(Conflict):
+    code = "alert_not_task"
+    title = "A plain alert is dismissed, not closed with an outcome"
+
+
 class PlaybookNotFound(NotFound):
     code = "playbook_not_found"
     title = "Playbook not found"

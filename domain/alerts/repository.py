@@ -664,7 +664,11 @@ class AlertRepository:
         )
         return [_alert_row(r) for r in rows], int(total or 0)
 
-    async def alert(self, alert_id: uuid.UUID, *, visible: Select[Any] | None) -> Alert | None:
+    async def alert(
+        self, alert_id: uuid.UUID, *, visible: Select[Any] | None, lock: bool = False
+    ) -> Alert | None:
+        """With `lock`, held until the transaction ends, as it was last committed: a dismissal
+        and a conversion of the same alert take turns, and the second sees what the first did."""
         stmt = (
             select(Alert)
             .join(Account, Account.id == Alert.account_id)
@@ -672,6 +676,8 @@ class AlertRepository:
         )
         if visible is not None:
             stmt = stmt.where(Alert.account_id.in_(visible))
+        if lock:
+            stmt = stmt.with_for_update(of=Alert).execution_options(populate_existing=True)
         return await self.session.scalar(stmt)
 
     async def alert_row(self, alert_id: uuid.UUID) -> dict[str, Any]:
@@ -705,11 +711,21 @@ class AlertRepository:
         by: uuid.UUID | None,
         now: datetime,
     ) -> int:
+        # Locked first, then dismissed by a statement of its own: it sees a task that a
+        # conversion made while this waited for the lock (the update's own check would read the
+        # tasks as they were when it started).
+        locked = await self.session.scalars(
+            select(Alert.id)
+            .where(*self._selected(alert_ids, rule_id, visible), Alert.status == OPEN)
+            .order_by(Alert.id)
+            .with_for_update(of=Alert)
+        )
         result = await self.session.execute(
             update(Alert)
             # An alert task is closed with an outcome, never dismissed.
             .where(
-                *self._selected(alert_ids, rule_id, visible),
+                Alert.org_id == self.org_id,
+                Alert.id.in_(list(locked)),
                 Alert.status == OPEN,
                 ~_has_task(Alert.id),
             )

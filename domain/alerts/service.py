@@ -27,6 +27,7 @@ from domain.alerts.errors import (
     AlertDismissed,
     AlertIsTask,
     AlertNotFound,
+    AlertNotTask,
     AlertRuleNameTaken,
     AlertRuleNotFound,
     AssigneeNotFound,
@@ -544,9 +545,11 @@ async def list_alerts(
     )
 
 
-async def _alert(session: AsyncSession, actor: Actor, alert_id: uuid.UUID) -> Alert:
+async def _alert(
+    session: AsyncSession, actor: Actor, alert_id: uuid.UUID, *, lock: bool = False
+) -> Alert:
     alert = await AlertRepository(session, actor.org_id).alert(
-        alert_id, visible=await _visible(session, actor)
+        alert_id, visible=await _visible(session, actor), lock=lock
     )
     if alert is None:
         raise AlertNotFound()
@@ -562,7 +565,7 @@ async def _read(session: AsyncSession, actor: Actor, alert: Alert) -> AlertRead:
 async def dismiss_alert(session: AsyncSession, actor: Actor, alert_id: uuid.UUID) -> AlertRead:
     """Dismissed stays dismissed: dismissing again changes nothing."""
     require(actor, Permission.UPDATE_ACCOUNTS)
-    alert = await _alert(session, actor, alert_id)
+    alert = await _alert(session, actor, alert_id, lock=True)
     if await AlertRepository(session, actor.org_id).has_task(alert.id):
         raise AlertIsTask()
     if alert.status == AlertStatus.OPEN:
@@ -577,7 +580,9 @@ async def close_alert(
 ) -> AlertRead:
     """An alert task closed with its outcome (its task and the alert alike)."""
     require(actor, Permission.UPDATE_ACCOUNTS)
-    alert = await _alert(session, actor, alert_id)
+    alert = await _alert(session, actor, alert_id, lock=True)
+    if not await AlertRepository(session, actor.org_id).has_task(alert.id):
+        raise AlertNotTask()
     await tasks.close_alert_task(session, actor, alert.id, data)
     # The task's repository closed the alert in SQL: read it again.
     await session.refresh(alert)
@@ -588,7 +593,7 @@ async def convert_alert(session: AsyncSession, actor: Actor, alert_id: uuid.UUID
     """An open plain alert made an alert task for the account's CSM, its rule's playbook steps
     copied as sub-tasks, as if the rule had created the task when it fired."""
     require(actor, Permission.UPDATE_ACCOUNTS)
-    alert = await _alert(session, actor, alert_id)
+    alert = await _alert(session, actor, alert_id, lock=True)
     repo = AlertRepository(session, actor.org_id)
     if alert.status != AlertStatus.OPEN:
         raise AlertDismissed("Only an open alert can be converted into a task")
@@ -607,7 +612,7 @@ async def snooze_alert(
     session: AsyncSession, actor: Actor, alert_id: uuid.UUID, data: AlertSnooze
 ) -> AlertRead:
     require(actor, Permission.UPDATE_ACCOUNTS)
-    alert = await _alert(session, actor, alert_id)
+    alert = await _alert(session, actor, alert_id, lock=True)
     if alert.status != AlertStatus.OPEN:
         raise AlertDismissed("Only an open alert can be snoozed")
     alert.snoozed_until = data.until

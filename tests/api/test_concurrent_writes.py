@@ -14,6 +14,8 @@ from sqlalchemy import select, text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from domain.accounts.repository import AccountBatchRepository
+from domain.alerts import service as alerts
+from domain.alerts.models import EvaluationTrigger
 from domain.common.db import create_read_sessionmaker, create_sessionmaker
 from domain.common.settings import Settings
 from domain.integration import service as integration
@@ -280,3 +282,53 @@ async def test_two_batches_putting_accounts_under_each_other_at_once_make_no_loo
         account_a = next(i for i in found.json()["items"] if i["external_id"] == a)
         children = await client.get(f"/api/v1/accounts/{account_a['id']}/children", headers=t.admin)
         assert children.status_code == 200
+
+
+async def _plain_alert(client: AsyncClient, t: Tenant, engine: AsyncEngine, n: int) -> str:
+    """A plain alert on the shared account, opened by a rule run now."""
+    rule = await client.post(
+        "/api/v1/alert-rules",
+        json={
+            "name": f"Race {n}",
+            "type": "churn",
+            "condition": {"kind": "compare", "field": "external_id", "op": "eq",
+                          "value": "shared-account"},
+        },
+        headers=t.admin,
+    )  # fmt: skip
+    assert rule.status_code == 201, rule.text
+    async with create_sessionmaker(engine)() as session:
+        await alerts.evaluate(
+            session,
+            t.org_id,
+            trigger=EvaluationTrigger.RUN_NOW,
+            rule_id=uuid.UUID(rule.json()["id"]),
+        )
+        await session.commit()
+    listed = await client.get(f"/api/v1/alerts?rule_id={rule.json()['id']}", headers=t.admin)
+    (alert,) = listed.json()["items"]
+    return str(alert["id"])
+
+
+async def test_dismissing_and_converting_one_alert_at_once(
+    committed: tuple[AsyncClient, Tenant], engine: AsyncEngine
+) -> None:
+    """Each takes its turn on the alert: it ends dismissed or an alert task, never both, and
+    one conversion at most is told it made the task."""
+    client, t = committed
+    for attempt in range(3):
+        alert_id = await _plain_alert(client, t, engine, attempt)
+        url = f"/api/v1/alerts/{alert_id}"
+        responses = await asyncio.gather(
+            *(
+                client.post(f"{url}/{'dismiss' if i % 2 else 'convert'}", headers=t.admin)
+                for i in range(CLIENTS)
+            )
+        )
+        assert all(r.status_code in (200, 201, 409) for r in responses), [r.text for r in responses]
+        made = [r for r in responses if r.status_code == 201]
+        assert len(made) <= 1, [r.text for r in made]
+        listed = (await client.get("/api/v1/alerts?limit=200", headers=t.admin)).json()
+        found = next(a for a in listed["items"] if a["id"] == alert_id)
+        assert (found["status"] == "dismissed") != (found["task_id"] is not None), found
+        assert bool(made) == (found["task_id"] is not None)

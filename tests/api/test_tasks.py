@@ -288,6 +288,14 @@ class TestAlertTasks:
         linked = (await client.get(f"{API}/tasks", headers=headers)).json()
         assert {t["type"] for t in linked["items"]} == {"playbook"}
 
+        # A plain alert is dismissed, not closed with an outcome.
+        assert_problem(
+            await client.post(
+                f"{API}/alerts/{alert['id']}/close", headers=headers, json={"outcome": "successful"}
+            ),
+            409,
+            "alert_not_task",
+        )
         made = await client.post(f"{API}/alerts/{alert['id']}/convert", headers=headers)
 
         assert made.status_code == 201, made.text
