@@ -3,7 +3,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import ForeignKey, Index, String, UniqueConstraint, func
+from sqlalchemy import BigInteger, ForeignKey, Index, String, UniqueConstraint, func
 from sqlalchemy.dialects.postgresql import ARRAY, JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -97,3 +97,6 @@ class WebhookDelivery(IdMixin, Base):
     accepted: Mapped[int] = mapped_column(default=0)
     rejected: Mapped[int] = mapped_column(default=0)
     errors: Mapped[list[dict[str, Any]]] = mapped_column(JSONB, server_default="[]")
+    # The rest of the first answer, for a sender that retries after a timeout.
+    records: Mapped[list[dict[str, Any]]] = mapped_column(JSONB, server_default="[]")
+    change: Mapped[int | None] = mapped_column(BigInteger)

@@ -98,8 +98,7 @@ class WebhookSecretCreated(WebhookSecretRead):
 
 
 class WebhookReceipt(BatchResult):
-    """What a webhook's records did; a replay answers the first delivery's counts and errors
-    (not its records)."""
+    """What a webhook's records did; a replay gets the first delivery's answer again."""
 
     webhook_id: str
     type: str

@@ -150,8 +150,9 @@ async def receive(
                 "accepted": first.accepted,
                 "rejected": first.rejected,
                 "errors": first.errors,
-                "records": [],
+                "records": first.records,
                 "replayed": True,
+                "change": first.change,
             }
         )
     actor = Actor(org_id=org_id, user_id=None, permissions=frozenset({Permission.INGEST_DATA}))
@@ -161,6 +162,8 @@ async def receive(
     delivery.rejected = outcome.rejected
     errors = [e.model_dump() for e in outcome.errors[:100]]
     delivery.errors = errors
+    delivery.records = [r.model_dump(mode="json") for r in outcome.records]
+    delivery.change = await changes.issued(session)
     return WebhookReceipt.model_validate(
         {
             "webhook_id": webhook_id,
@@ -168,8 +171,8 @@ async def receive(
             "accepted": outcome.accepted,
             "rejected": outcome.rejected,
             "errors": errors,
-            "records": outcome.records,
+            "records": delivery.records,
             "replayed": False,
-            "change": await changes.issued(session),
+            "change": delivery.change,
         }
     )

@@ -113,6 +113,22 @@ class TestReceiving:
         assert again.json() == {**first.json(), "replayed": True}
         assert await _echoes(session) == 2
 
+    async def test_a_retry_gets_the_ids_the_first_delivery_gave_its_records(
+        self, client: AsyncClient, org: Organisation, headers: dict[str, str]
+    ) -> None:
+        accounts = {
+            "type": "accounts.upsert",
+            "data": {"items": [{"external_id": "wh-1", "name": "W"}]},
+        }
+        body, signed = _signed(await _secret(client, headers), accounts)
+        first = await client.post(f"/api/v1/webhooks/{org.id}", content=body, headers=signed)
+        assert [r["external_id"] for r in first.json()["records"]] == ["wh-1"], first.text
+
+        again = await client.post(f"/api/v1/webhooks/{org.id}", content=body, headers=signed)
+
+        assert again.json() == {**first.json(), "replayed": True}
+        assert again.json()["change"] is not None
+
     @pytest.mark.parametrize(
         "tamper",
         [

@@ -10448,8 +10448,7 @@ export interface components {
         Webhook: components["schemas"]["AccountsUpsertWebhook"] | components["schemas"]["ContactsBatchWebhook"] | components["schemas"]["EventsBatchWebhook"] | components["schemas"]["FxRatesSetWebhook"] | components["schemas"]["InteractionsUpsertWebhook"] | components["schemas"]["InvoicesUpsertWebhook"] | components["schemas"]["MetricValuesSetWebhook"] | components["schemas"]["SubscriptionsUpsertWebhook"] | components["schemas"]["TicketsUpsertWebhook"];
         /**
          * WebhookReceipt
-         * @description What a webhook's records did; a replay answers the first delivery's counts and errors
-         *     (not its records).
+         * @description What a webhook's records did; a replay gets the first delivery's answer again.
          */
         WebhookReceipt: {
             /**
