@@ -25,9 +25,13 @@ export function SessionRoot() {
   }, []);
 
   useEffect(() => {
-    // Nothing fetched for one user may be shown to the next (whether the install still needs
-    // its setup belongs to nobody, and the signed-out pages are reading it right now).
-    if (status === "signed-out") queryClient.removeQueries({ predicate: (query) => query.queryKey[0] !== setupKey[0] });
+    // Nothing fetched for one user may be shown to the next: forgotten when a session ends (whether
+    // the install still needs its setup belongs to nobody, and the signed-out pages are reading it
+    // right now). A visitor who never signed in holds nothing of anyone's, and the page they opened
+    // (an invitation) is reading its own query by now.
+    if (status === "signed-out" && getSignedOutReason() !== "anonymous") {
+      queryClient.removeQueries({ predicate: (query) => query.queryKey[0] !== setupKey[0] });
+    }
   }, [status, queryClient]);
 
   return <Outlet />;
