@@ -15,6 +15,15 @@ test("an admin dry-runs then imports a CSV, watching the progress bar, and finds
   // The template's fields are loaded before a file can be chosen.
   const fileInput = page.locator('input[type="file"]');
   await expect(page.getByTestId("import-file")).toBeEnabled();
+
+  // A file with a row the import would refuse: its dry run says nothing would be imported.
+  const refused = csv.replace("Tier 3", "Tier 9");
+  await fileInput.setInputFiles({ name: `refused-${id}.csv`, mimeType: "text/csv", buffer: Buffer.from(refused) });
+  await page.getByTestId("import-submit").click();
+  await expect(page.getByTestId("import-status")).toHaveText("errors found");
+  await expect(page.getByTestId("import-counts")).toContainText("Nothing would be imported");
+  await expect(page.getByTestId("import-errors")).toContainText("Tier 9");
+
   await fileInput.setInputFiles({ name: `accounts-${id}.csv`, mimeType: "text/csv", buffer: Buffer.from(csv) });
 
   // Exact column names are mapped already.

@@ -403,8 +403,8 @@ export function FilterBuilder({
       {incomplete > 0 && (
         <Alert color="orange" variant="light" p="xs" data-testid="filter-incomplete">
           <Text size="sm">
-            {incomplete === 1 ? "1 condition is" : `${incomplete} conditions are`} incomplete and not applied: the list
-            ignores {incomplete === 1 ? "it" : "them"} until {incomplete === 1 ? "it is" : "they are"} finished or removed.
+            {incomplete === 1 ? "1 condition is" : `${incomplete} conditions are`} incomplete and not applied: {incomplete === 1 ? "it is" : "they are"}{" "}
+            left out until finished or removed.
           </Text>
         </Alert>
       )}

@@ -15,13 +15,14 @@ export function useCsmNames() {
       .filter(Boolean);
 }
 
-/** Users who may be assigned accounts (their role has a CSM seat), for CSM pickers and filters. */
+/** Users who may be assigned accounts (active, their role has a CSM seat: not one still invited),
+ * for CSM pickers and filters. */
 export function useCsmOptions(enabled: boolean, selected: string[] = []) {
   const directory = useUserDirectory(enabled);
   const roles = useRoles({ enabled });
   const seatRoles = new Set((roles.data ?? []).filter((role) => role.permissions.includes("csm_seat")).map((role) => role.id));
   const options = (directory.data ?? [])
-    .filter((user) => selected.includes(user.id) || (user.status !== "inactive" && seatRoles.has(user.role_id)))
+    .filter((user) => selected.includes(user.id) || (user.status === "active" && seatRoles.has(user.role_id)))
     .map((user) => ({ value: user.id, label: user.full_name }));
   return { available: directory.isSuccess && roles.isSuccess, options };
 }

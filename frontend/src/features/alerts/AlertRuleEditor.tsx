@@ -5,10 +5,11 @@ import { useState } from "react";
 import { errorMessage } from "../../api/errors";
 import type { FilterCondition } from "../../api/types";
 import { formatDate } from "../../components/format";
+import { useCsmOptions } from "../accounts/csms";
 import { FilterBuilder } from "../accounts/FilterBuilder";
 import { useAccountFields } from "../accounts/queries";
 import {
-  ALERT_TYPES,
+  ALERT_TYPE_OPTIONS,
   type AlertRuleDraft,
   type AlertRuleRead,
   type AlertType,
@@ -18,6 +19,7 @@ import {
   usePlaybooks,
   useUpdateAlertRule,
 } from "./queries";
+import { Values } from "./AlertsPage";
 
 const PREVIEW_ROWS = 20;
 
@@ -57,11 +59,7 @@ function Preview({ draft }: { draft: AlertRuleDraft | null }) {
                   )}
                 </Table.Td>
                 <Table.Td>
-                  <Text size="xs" c="dimmed">
-                    {Object.entries(a.values)
-                      .map(([k, v]) => `${k}: ${v === null ? "—" : String(v)}`)
-                      .join(", ")}
-                  </Text>
+                  <Values values={a.values} />
                 </Table.Td>
               </Table.Tr>
             ))}
@@ -76,6 +74,7 @@ function Preview({ draft }: { draft: AlertRuleDraft | null }) {
  * accounts you may see as it is edited. */
 export function AlertRuleEditor({ rule, onClose }: { rule: AlertRuleRead | "new"; onClose: () => void }) {
   const fields = useAccountFields();
+  const csms = useCsmOptions(true);
   const create = useCreateAlertRule();
   const update = useUpdateAlertRule();
   const existing = rule === "new" ? null : rule;
@@ -109,14 +108,14 @@ export function AlertRuleEditor({ rule, onClose }: { rule: AlertRuleRead | "new"
       <Stack>
         <Group grow>
           <TextInput label="Name" value={name} onChange={(e) => setName(e.currentTarget.value)} data-testid="alert-rule-name" />
-          <Select label="Type" value={type} onChange={(v) => v && setType(v as AlertType)} data={ALERT_TYPES} allowDeselect={false} />
+          <Select label="Type" value={type} onChange={(v) => v && setType(v as AlertType)} data={ALERT_TYPE_OPTIONS} allowDeselect={false} />
         </Group>
         <Textarea label="Reason shown to CSMs" value={description} onChange={(e) => setDescription(e.currentTarget.value)} autosize minRows={2} />
         <Stack gap={4}>
           <Text size="sm" fw={500}>
             Accounts it alerts on
           </Text>
-          <FilterBuilder fields={fields.data ?? []} value={condition} onChange={setCondition} />
+          <FilterBuilder fields={fields.data ?? []} value={condition} users={csms.options} onChange={setCondition} />
         </Stack>
         <Group align="flex-end">
           <NumberInput label="Retrigger delay (days)" min={0} max={3650} w={180} value={delay} onChange={(v) => setDelay(Number(v) || 0)} disabled={never} />

@@ -15,7 +15,7 @@ import { useCan } from "../auth/queries";
 import { OutcomeMenu } from "../tasks/OutcomeMenu";
 import { OUTCOMES } from "../tasks/tasks";
 import {
-  ALERT_TYPES,
+  ALERT_TYPE_OPTIONS,
   type AlertRead,
   type AlertStatus,
   type AlertType,
@@ -138,7 +138,7 @@ export function AlertsPage() {
             setType(v as AlertType | null);
             setOffset(0);
           }}
-          data={ALERT_TYPES}
+          data={ALERT_TYPE_OPTIONS}
         />
         <Checkbox label="Show snoozed" checked={showSnoozed} onChange={(e) => setShowSnoozed(e.currentTarget.checked)} />
         {canWork && selected.length > 0 && (

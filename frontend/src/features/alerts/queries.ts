@@ -19,6 +19,9 @@ export type AccountRuleVerdict = components["schemas"]["AccountRuleVerdict"];
 
 export const ALERT_TYPES: AlertType[] = ["churn", "renewal", "expansion", "conversion", "engagement", "custom"];
 
+/** The types as a picker shows them. */
+export const ALERT_TYPE_OPTIONS = ALERT_TYPES.map((type) => ({ value: type, label: type.charAt(0).toUpperCase() + type.slice(1) }));
+
 export const HELD_REASON: Record<Held, string> = {
   open_alert: "An alert of the rule is still open",
   retrigger_delay: "Within the retrigger delay",

@@ -20,6 +20,7 @@ import { IconPlus, IconTrash } from "@tabler/icons-react";
 import { lazy, Suspense, useState } from "react";
 import { errorMessage } from "../../api/errors";
 import type { FilterCondition } from "../../api/types";
+import { useCsmOptions } from "../accounts/csms";
 import { FilterBuilder } from "../accounts/FilterBuilder";
 import { useAccountFields } from "../accounts/queries";
 import { useMetricCatalog } from "../metrics/queries";
@@ -273,6 +274,7 @@ function Preview({ modelId, draft }: { modelId: string; draft: ComponentDraft[] 
  * Saving makes a new version, live or in shadow. */
 export function HealthModelEditor({ model, onClose }: { model: HealthModelRead | "new"; onClose: () => void }) {
   const fields = useAccountFields();
+  const csms = useCsmOptions(true);
   const catalog = useMetricCatalog();
   const create = useCreateHealthModel();
   const save = useSaveHealthModel();
@@ -314,7 +316,7 @@ export function HealthModelEditor({ model, onClose }: { model: HealthModelRead |
               <Text size="sm" fw={500}>
                 Accounts it scores
               </Text>
-              <FilterBuilder fields={segmentFields} value={filter} onChange={setFilter} />
+              <FilterBuilder fields={segmentFields} value={filter} users={csms.options} onChange={setFilter} />
             </Stack>
           </>
         )}

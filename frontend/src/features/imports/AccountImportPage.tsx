@@ -31,6 +31,8 @@ const STATUS_COLORS: Record<string, string> = { queued: "gray", running: "blue",
 function ImportProgress({ run }: { run: AccountImport }) {
   const percent = run.total_rows > 0 ? Math.round((run.processed_rows / run.total_rows) * 100) : isFinished(run.status) ? 100 : 0;
   const finished = isFinished(run.status);
+  // An import writes nothing while any row is refused: a dry run that found some would import nothing.
+  const wouldFail = run.dry_run && finished && run.error_count > 0;
   return (
     <Card withBorder radius="lg" p="md" data-testid="import-result">
       <Stack gap="sm">
@@ -38,8 +40,8 @@ function ImportProgress({ run }: { run: AccountImport }) {
           <Text fw={600}>
             {run.dry_run ? "Dry run" : "Import"} of {run.file_name}
           </Text>
-          <Badge color={STATUS_COLORS[run.status] ?? "gray"} variant="light" data-testid="import-status">
-            {run.status}
+          <Badge color={wouldFail ? "orange" : (STATUS_COLORS[run.status] ?? "gray")} variant="light" data-testid="import-status">
+            {wouldFail ? "errors found" : run.status}
           </Badge>
         </Group>
         <Progress
@@ -56,10 +58,18 @@ function ImportProgress({ run }: { run: AccountImport }) {
         </Text>
         {finished && (
           <>
-            <Text size="sm" data-testid="import-counts">
-              {run.dry_run ? "Would create" : "Created"} {run.created_count}, {run.dry_run ? "would update" : "updated"}{" "}
-              {run.updated_count}, {plural(run.error_count, "error")}
-            </Text>
+            {wouldFail ? (
+              <Text size="sm" data-testid="import-counts">
+                Nothing would be imported: an import writes no row while any row has an error. Fix{" "}
+                {plural(run.error_count, "error")} below and run it again (then it would create {run.created_count} and update{" "}
+                {run.updated_count}).
+              </Text>
+            ) : (
+              <Text size="sm" data-testid="import-counts">
+                {run.dry_run ? "Would create" : "Created"} {run.created_count}, {run.dry_run ? "would update" : "updated"}{" "}
+                {run.updated_count}, {plural(run.error_count, "error")}
+              </Text>
+            )}
             {run.errors.length > 0 && (
               <Table.ScrollContainer minWidth={500}>
                 <Table data-testid="import-errors" striped>
