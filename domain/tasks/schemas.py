@@ -4,7 +4,14 @@ from datetime import date, datetime
 from enum import StrEnum
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    model_validator,
+)
 
 from domain.common.schemas import RequestModel
 from domain.common.types import Day
@@ -13,7 +20,10 @@ from domain.tasks.models import TaskGroupBy, TaskOutcome, TaskPriority, TaskStat
 Title = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
 Details = Annotated[str, StringConstraints(max_length=10_000)]
 Tag = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64)]
-Tags = Annotated[list[Tag], Field(max_length=20)]
+# A tag given twice is kept once: a task counts once in its tag's group.
+Tags = Annotated[
+    list[Tag], Field(max_length=20), AfterValidator(lambda tags: list(dict.fromkeys(tags)))
+]
 
 
 class TaskView(StrEnum):

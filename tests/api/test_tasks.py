@@ -123,6 +123,21 @@ class TestLifecycle:
         page = (await client.get(f"{API}/tasks", headers=headers)).json()
         assert page["total"] == 0
 
+    async def test_a_tag_given_twice_is_kept_once(
+        self, client: AsyncClient, headers: dict[str, str], session: AsyncSession, org: Organisation
+    ) -> None:
+        account = await create_account(session, org)
+        made = await client.post(
+            f"{API}/tasks",
+            headers=headers,
+            json={"account_id": str(account.id), "title": "t", "tags": ["a", "a", " a ", "A"]},
+        )
+        assert made.json()["tags"] == ["a", "A"]
+        changed = await client.patch(
+            f"{API}/tasks/{made.json()['id']}", headers=headers, json={"tags": ["b", "b"]}
+        )
+        assert changed.json()["tags"] == ["b"]
+
     @pytest.mark.parametrize(
         "body",
         [
