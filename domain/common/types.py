@@ -19,6 +19,7 @@ import re
 from datetime import UTC, date, datetime
 from typing import Annotated, Any
 
+import pycountry
 from pydantic import (
     AfterValidator,
     AwareDatetime,
@@ -188,8 +189,17 @@ FiniteFloat = Annotated[float, Field(allow_inf_nan=False)]
 Instant = Annotated[AwareDatetime, AfterValidator(_bounded_utc)]
 # A moment whose offset may be left out (then it is UTC), answered in UTC.
 UtcInstant = Annotated[datetime, AfterValidator(_bounded_utc)]
+
+
+def _iso_4217(code: str) -> str:
+    if pycountry.currencies.get(alpha_3=code) is None:
+        raise ValueError(f"{code!r} is not an ISO 4217 currency code")
+    return code
+
+
 CurrencyCode = Annotated[
     str,
     StringConstraints(strip_whitespace=True, to_upper=True, max_length=3, pattern=r"^[A-Za-z]{3}$"),
+    AfterValidator(_iso_4217),
     Field(description="ISO 4217 code", examples=["USD"]),
 ]

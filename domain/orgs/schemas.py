@@ -5,9 +5,7 @@ from typing import Annotated
 from pydantic import BaseModel, ConfigDict, EmailStr, Field, StringConstraints, field_validator
 
 from domain.common.schemas import RequestModel
-
-Currency = Annotated[str, StringConstraints(max_length=3, pattern=r"^[A-Z]{3}$")]
-
+from domain.common.types import CurrencyCode as Currency
 
 TimeZone = Annotated[str, Field(max_length=64, examples=["Europe/London"])]
 

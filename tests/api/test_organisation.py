@@ -64,7 +64,8 @@ class TestUpdateOrganisation:
         ("payload", "field"),
         [
             ({"time_zone": "Mars/Olympus"}, "time_zone"),
-            ({"base_currency": "usd"}, "base_currency"),
+            ({"base_currency": "ZZZ"}, "base_currency"),
+            ({"base_currency": "US"}, "base_currency"),
             ({"fiscal_year_start_month": 13}, "fiscal_year_start_month"),
             ({"name": "  "}, "name"),
             # Goes into invitation subjects: a line break there broke every invitation.

@@ -120,17 +120,20 @@ class TestSubscriptionBatch:
             _subscription("sub_3", currency="dollars"),
             _subscription("sub_1"),
             {"external_id": "sub_5"},
+            _subscription("sub_6", currency="ZZZ"),
         ]
 
         result = await _post(client, "subscriptions/batch", ingest, {"items": batch})
 
-        assert (result["accepted"], result["rejected"]) == (1, 4)
+        assert (result["accepted"], result["rejected"]) == (1, 5)
         assert [(e["index"], e["id"]) for e in result["errors"]] == [
             (1, "sub_2"),
             (2, "sub_3"),
             (3, "sub_1"),
             (4, "sub_5"),
+            (5, "sub_6"),
         ]
+        assert "'ZZZ' is not an ISO 4217 currency code" in result["errors"][4]["message"]
         # A rule across fields is the record's, not its `items`'.
         assert result["errors"][0]["message"] == "subscription: ends_on must be after starts_on"
         assert result["errors"][1]["message"].startswith("currency:")
@@ -140,7 +143,7 @@ class TestSubscriptionBatch:
         assert stored is not None
         assert result["records"] == [{"index": 0, "external_id": "sub_1", "id": str(stored.id)}]
         logged = await session.scalar(select(ApiCall))
-        assert logged is not None and (logged.accepted, logged.rejected) == (1, 4)
+        assert logged is not None and (logged.accepted, logged.rejected) == (1, 5)
         assert logged.errors[0]["id"] == "sub_2"
 
     async def test_sending_the_same_batch_twice_changes_nothing(

@@ -6925,7 +6925,9 @@ export interface components {
             admin_password: string;
             /**
              * Base Currency
+             * @description ISO 4217 code
              * @default USD
+             * @example USD
              */
             base_currency: string;
             /** Organisation Name */
