@@ -8,6 +8,7 @@ from datetime import datetime, timedelta
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain.common import clock
+from domain.common.errors import DomainError
 from domain.freshness import repository
 from domain.freshness.errors import ChangeNotFound
 from domain.freshness.repository import (
@@ -65,10 +66,15 @@ async def release(
     run: uuid.UUID,
     claimed: list[ClaimedAccount],
     *,
-    error: str,
+    failure: Exception,
 ) -> None:
     """The chain failed on these accounts: free them for another try, or report them failed
-    after MAX_ATTEMPTS."""
+    after MAX_ATTEMPTS, saying why as anyone reading their change may see it: a rule's own
+    words, else only the kind of error (the worker's log has the rest, SQL included)."""
+    if isinstance(failure, DomainError):
+        error = failure.detail
+    else:
+        error = f"An internal error ({type(failure).__name__}); the worker's log has its details"
     repo = FreshnessRepository(session, org_id)
     now = clock.now()
     for failed in (True, False):

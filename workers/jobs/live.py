@@ -62,8 +62,9 @@ async def run(ctx: dict[str, Any], org_id: str) -> int:
                     half = len(part) // 2
                     parts += [part[half:], part[:half]]
                     continue
+                log.error("live chain gave up on account %s of %s", part[0], org, exc_info=exc)
                 async with transaction(ctx) as session:
-                    await freshness.release(session, org, run_id, part, error=repr(exc))
+                    await freshness.release(session, org, run_id, part, failure=exc)
                 # Tried again by a later run, not at once: what failed may be transient.
                 failed = True
     return done
