@@ -61,7 +61,7 @@ AlertSelection = Annotated[ReportSelection, Depends(_alert_selection)]
 TaskSelection = Annotated[ReportSelection, Depends(_task_selection)]
 
 
-@router.get("/alerts", response_model=AlertReport, responses=problem(401, 404, 422))
+@router.get("/alerts", response_model=AlertReport, responses=problem(401, 403, 404, 422))
 async def get_alert_report(
     actor: ApiActor,
     session: Session,
@@ -78,7 +78,9 @@ async def get_alert_report(
     )
 
 
-@router.get("/alerts/rows", response_model=Page[AlertReportItem], responses=problem(401, 404, 422))
+@router.get(
+    "/alerts/rows", response_model=Page[AlertReportItem], responses=problem(401, 403, 404, 422)
+)
 async def list_alert_report_rows(
     actor: ApiActor,
     session: Session,
@@ -105,7 +107,7 @@ async def list_alert_report_rows(
     return Page[AlertReportItem].model_validate(paged)
 
 
-@router.get("/tasks", response_model=TaskReport, responses=problem(401, 404, 422))
+@router.get("/tasks", response_model=TaskReport, responses=problem(401, 403, 404, 422))
 async def get_task_report(
     actor: ApiActor,
     session: Session,
@@ -122,7 +124,9 @@ async def get_task_report(
     )
 
 
-@router.get("/tasks/rows", response_model=Page[TaskReportItem], responses=problem(401, 404, 422))
+@router.get(
+    "/tasks/rows", response_model=Page[TaskReportItem], responses=problem(401, 403, 404, 422)
+)
 async def list_task_report_rows(
     actor: ApiActor,
     session: Session,

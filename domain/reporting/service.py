@@ -25,7 +25,7 @@ from domain.reporting.schemas import (
     TaskReportItem,
     TaskReportRow,
 )
-from domain.tenancy.actor import Actor
+from domain.tenancy.actor import Actor, require_account_reader
 from domain.tenancy.repository import TenancyRepository
 
 # Two years of months at most.
@@ -72,6 +72,7 @@ async def _range(
 async def _scope(
     session: AsyncSession, actor: Actor, selection: ReportSelection
 ) -> tuple[ReportingRepository, Scope]:
+    require_account_reader(actor)
     if selection.csm_id is not None and selection.unassigned:
         raise InvalidSelection()
     repo = ReportingRepository(session, actor.org_id)

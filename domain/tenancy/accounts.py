@@ -27,8 +27,8 @@ from sqlalchemy.orm import selectinload
 
 from domain.accounts.models import Account, AccountCsm
 from domain.common.db import CompiledByShape
-from domain.tenancy.actor import Actor
-from domain.tenancy.errors import AccountNotFound, PermissionDenied
+from domain.tenancy.actor import Actor, require_account_reader
+from domain.tenancy.errors import AccountNotFound
 
 # Above this many accounts a list of ids costs more to send and plan than it saves.
 VISIBLE_LIST_AT_MOST = 20_000
@@ -45,12 +45,7 @@ class VisibleAccounts:
     "view all accounts", only the accounts assigned to them."""
 
     def __init__(self, session: AsyncSession, actor: Actor) -> None:
-        if actor.api_key_id is not None and not actor.sees_all_accounts:
-            # A user without "view all accounts" sees their own accounts; a key has none, and
-            # an empty answer would read as "there are no accounts".
-            raise PermissionDenied(
-                "This API key may not read accounts: its scopes do not include read"
-            )
+        require_account_reader(actor)
         self.session = session
         self.actor = actor
 

@@ -143,7 +143,16 @@ class TestAuthenticatingWithAKey:
         _, key = await create_api_key(session, org, ApiScope.INGEST)
 
         # Refused, not an empty list that would read as "there are no accounts".
-        for url in ("/api/v1/accounts", f"/api/v1/accounts/{account.id}"):
+        for url in (
+            "/api/v1/accounts",
+            f"/api/v1/accounts/{account.id}",
+            # What belongs to accounts too: the alert and task reports and their rows.
+            "/api/v1/reports/alerts",
+            "/api/v1/reports/tasks",
+            "/api/v1/reports/alerts/rows?metric=raised",
+            "/api/v1/alerts",
+            "/api/v1/tasks",
+        ):
             response = await client.get(url, headers=key)
             assert_problem(response, 403, "permission_denied")
             assert "read" in response.json()["detail"]
