@@ -1,10 +1,18 @@
 import uuid
+from collections import Counter
 from datetime import date, datetime
 from decimal import Decimal
 from enum import StrEnum
 from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    model_validator,
+)
 
 from domain.accounts.models import (
     AccountSegment,
@@ -274,6 +282,19 @@ class CustomFieldRead(BaseModel):
     options: list[str]
 
 
+def _each_once(options: list[str]) -> list[str]:
+    if repeated := [o for o, n in Counter(options).items() if n > 1]:
+        raise ValueError(f"each option once: {', '.join(map(repr, repeated))} given twice")
+    return options
+
+
+CategoryOptions = Annotated[
+    list[Annotated[str, Field(min_length=1, max_length=200)]],
+    Field(max_length=500),
+    AfterValidator(_each_once),
+]
+
+
 class CustomFieldCreate(RequestModel):
     key: Annotated[
         str, Field(pattern=r"^[a-z][a-z0-9_]{0,63}$", max_length=64, examples=["plan_seats"])
@@ -283,17 +304,19 @@ class CustomFieldCreate(RequestModel):
     format: CustomFieldFormat | None = Field(
         None, description=f"{_FORMATS}. Omitted: the type's default", examples=["currency"]
     )
-    options: list[Annotated[str, Field(min_length=1, max_length=200)]] = Field(
-        default_factory=list, max_length=500
-    )
+    options: CategoryOptions = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _a_category_has_options(self) -> "CustomFieldCreate":
+        if self.type == CustomFieldType.CATEGORY and not self.options:
+            raise ValueError("a category field needs at least one option")
+        return self
 
 
 class CustomFieldUpdate(RequestModel):
     label: ConfigName | None = None
     format: CustomFieldFormat | None = Field(None, description=_FORMATS)
-    options: list[Annotated[str, Field(min_length=1, max_length=200)]] | None = Field(
-        None, max_length=500
-    )
+    options: Annotated[CategoryOptions, Field(min_length=1)] | None = None
 
 
 class FieldRead(BaseModel):
@@ -443,6 +466,15 @@ class AttributeTriggerWrite(BaseModel):
         "active trigger that matches an account decides it; later ones leave it alone",
     )
     is_active: bool = True
+
+    @model_validator(mode="after")
+    def _only_the_targets_value(self) -> "AttributeTriggerWrite":
+        # A value for another target would be dropped without a word.
+        own = {"tier": "tier_id", "stage": "stage_id", "churned": "churn_reason"}[self.target]
+        given = ("tier_id", "stage_id", "churn_reason")
+        if others := [k for k in given if k != own and getattr(self, k) is not None]:
+            raise ValueError(f"a {self.target} trigger sets {own} only, not {', '.join(others)}")
+        return self
 
 
 class TriggerRunResult(BaseModel):

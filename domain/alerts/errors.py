@@ -31,6 +31,11 @@ class AlertAlreadyTask(Conflict):
     title = "The alert is already an alert task"
 
 
+class SnoozeInThePast(RuleViolation):
+    code = "snooze_in_the_past"
+    title = "An alert is snoozed until a day after today"
+
+
 class AlertNotTask(Conflict):
     code = "alert_not_task"
     title = "A plain alert is dismissed, not closed with an outcome"

@@ -36,6 +36,7 @@ from domain.alerts.errors import (
     PlaybookNotFound,
     RecipientNotFound,
     RulePlaybookNotFound,
+    SnoozeInThePast,
 )
 from domain.alerts.models import (
     Alert,
@@ -615,6 +616,9 @@ async def snooze_alert(
     alert = await _alert(session, actor, alert_id, lock=True)
     if alert.status != AlertStatus.OPEN:
         raise AlertDismissed("Only an open alert can be snoozed")
+    today = await org_today(session, actor.org_id)
+    if data.until <= today:
+        raise SnoozeInThePast(f"Snooze until a day after today ({today.isoformat()})")
     alert.snoozed_until = data.until
     return await _read(session, actor, alert)
 

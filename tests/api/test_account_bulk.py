@@ -593,6 +593,14 @@ class TestAttributeTriggers:
             json={"name": "x", "target": "stage", "condition": cond},
         )
         assert_problem(no_stage, 422, "invalid_trigger")
+        # A value of another target would be dropped without a word.
+        both = await client.post(
+            f"{API}/attribute-triggers",
+            headers=headers,
+            json={"name": "x", "target": "tier", "tier_id": str(uuid.uuid4()),
+                  "stage_id": str(uuid.uuid4()), "condition": cond},
+        )  # fmt: skip
+        assert "not stage_id" in assert_problem(both, 422, "validation_error")["detail"]
         bad_cond = await client.post(
             f"{API}/attribute-triggers",
             headers=headers,

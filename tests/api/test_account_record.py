@@ -588,6 +588,21 @@ class TestCustomFields:
         response = await client.post(f"{API}/custom-fields", headers=headers, json=body)
         assert response.status_code == 201, response.text
 
+    @pytest.mark.parametrize("options", [[], ["EMEA", "EMEA"]])
+    async def test_a_category_has_options_each_once(
+        self, client: AsyncClient, headers: dict[str, str], options: list[str]
+    ) -> None:
+        body = {"key": "region", "label": "Region", "type": "category", "options": options}
+        created = await client.post(f"{API}/custom-fields", headers=headers, json=body)
+        assert_problem(created, 422, "validation_error")
+        made = await client.post(
+            f"{API}/custom-fields", headers=headers, json={**body, "options": ["EMEA"]}
+        )
+        updated = await client.patch(
+            f"{API}/custom-fields/{made.json()['id']}", headers=headers, json={"options": options}
+        )
+        assert_problem(updated, 422, "validation_error")
+
     async def test_typed_values(
         self,
         client: AsyncClient,

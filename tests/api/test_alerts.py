@@ -164,6 +164,16 @@ class TestLifecycle:
         ).json()
         assert [(e["matched"], e["fired"], e["trigger"]) for e in history] == [(1, 1, "schedule")]
 
+        for past in (date.today() - timedelta(days=400), date.today() - timedelta(days=1)):
+            assert_problem(
+                await client.post(
+                    f"{API}/alerts/{alert['id']}/snooze",
+                    headers=headers,
+                    json={"until": past.isoformat()},
+                ),
+                422,
+                "snooze_in_the_past",
+            )
         until = (date.today() + timedelta(days=3)).isoformat()
         snoozed = await client.post(
             f"{API}/alerts/{alert['id']}/snooze", headers=headers, json={"until": until}
