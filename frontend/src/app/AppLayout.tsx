@@ -47,7 +47,8 @@ interface NavItem {
   to: string;
   label: string;
   icon: ReactNode;
-  permission?: Permission;
+  /** Shown to users with it, or with each of several. */
+  permission?: Permission | Permission[];
 }
 
 const MAIN_NAV: NavItem[] = [
@@ -56,7 +57,8 @@ const MAIN_NAV: NavItem[] = [
     to: "/accounts/assignment",
     label: "Account assignment",
     icon: <IconUserCheck size={18} />,
-    permission: "update_accounts",
+    // It shows every CSM's accounts and those of no one: not for who sees only their own.
+    permission: ["update_accounts", "view_all_accounts"],
   },
   { to: "/interactions", label: "Interactions", icon: <IconMessages size={18} /> },
   { to: "/health", label: "Health", icon: <IconChartAreaLine size={18} /> },
@@ -184,8 +186,9 @@ export function AppLayout() {
   const can = useCan();
   const logout = useLogout();
   const navigate = useNavigate();
-  const mainItems = MAIN_NAV.filter((item) => !item.permission || can(item.permission));
-  const adminItems = ADMIN_NAV.filter((item) => !item.permission || can(item.permission));
+  const allowed = (item: NavItem) => [item.permission ?? []].flat().every(can);
+  const mainItems = MAIN_NAV.filter(allowed);
+  const adminItems = ADMIN_NAV.filter(allowed);
   const user = me.data;
 
   const signOut = () => {

@@ -88,9 +88,10 @@ export function LandingRedirect() {
   return <Navigate to={landingPath(me.data)} replace />;
 }
 
-export function RequirePermission({ permission, children }: { permission: Permission; children: ReactNode }) {
+/** Only for users with the permission, or with each of several. */
+export function RequirePermission({ permission, children }: { permission: Permission | Permission[]; children: ReactNode }) {
   const can = useCan();
-  if (!can(permission)) return <NoAccess />;
+  if (![permission].flat().every(can)) return <NoAccess />;
   return <>{children}</>;
 }
 

@@ -59,7 +59,11 @@ export const routes = [
               // Before "accounts/:accountId", so "assignment" is never read as an account id.
               {
                 path: "accounts/assignment",
-                element: <RequirePermission permission="update_accounts"><AssignmentPage /></RequirePermission>,
+                element: (
+                  <RequirePermission permission={["update_accounts", "view_all_accounts"]}>
+                    <AssignmentPage />
+                  </RequirePermission>
+                ),
               },
               { path: "accounts/:accountId", element: <AccountDetailPage /> },
               { path: "contacts/:contactId", element: <ContactPage /> },
