@@ -368,4 +368,5 @@ class BacktestRead(BaseModel):
         "half): 1 is perfect separation, 0.5 a coin toss; null without both kinds"
     )
     poor_lift: float | None = Field(description="The poor band's churn rate / the overall rate")
+    currency: str = Field(description="The organisation's base currency, of the bands' MRR")
     bands: list[BacktestBand]

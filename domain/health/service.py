@@ -691,6 +691,7 @@ async def backtest(
         churned=sum(1 for o in outcomes if o.churned),
         auc=backtests.auc(outcomes),
         poor_lift=backtests.lift(outcomes),
+        currency=await repo.base_currency(),
         bands=[
             BacktestBand(
                 band=b.band,

@@ -688,6 +688,7 @@ class TestBacktest:
         ]
         assert (poor["accounts"], poor["churn_rate"], poor["churned_mrr"]) == (1, 1.0, 100)
         assert body["poor_lift"] == 2.0
+        assert body["currency"] == "USD"
         assert (average["accounts"], no_data["band"], no_data["accounts"]) == (0, None, 0)
         assert body["version"] is None
 

@@ -5631,6 +5631,11 @@ export interface components {
             /** Churned */
             churned: number;
             /**
+             * Currency
+             * @description The organisation's base currency, of the bands' MRR
+             */
+            currency: string;
+            /**
              * Day
              * Format: date
              */

@@ -36,6 +36,7 @@ function result(version: number, auc: number): BacktestRead {
     churned: 2,
     auc,
     poor_lift: 2,
+    currency: "USD",
     bands: [
       { band: "good", accounts: 3, churned: 1, churn_rate: 1 / 3, mrr: 300, churned_mrr: 100, churned_accounts: [{ id: LOST_HIGH, name: "Lost high" }] },
       { band: "poor", accounts: 1, churned: 1, churn_rate: 1, mrr: 100, churned_mrr: 100, churned_accounts: [{ id: LOST_LOW, name: "Lost low" }] },
@@ -72,6 +73,8 @@ describe("the health backtest", { timeout: 20_000 }, () => {
     expect(asked.map((b) => b.version).sort()).toEqual([2, 3]);
     expect(screen.getByText("Version 3")).toBeInTheDocument();
     expect(screen.getAllByText("33.3%")).toHaveLength(2);
+    // Money in the base currency.
+    expect(screen.getAllByText("$100 of $300")).toHaveLength(2);
 
     // The accounts behind a band's churn: the good band's one churned account, linked.
     await userEvent.click(screen.getAllByRole("button", { name: "Show the 1 good account that churned" })[0]!);

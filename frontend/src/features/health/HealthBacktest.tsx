@@ -5,6 +5,7 @@ import { plural } from "../../components/format";
 import { ErrorState } from "../../components/states";
 import { BAND_COLOURS, BAND_LABELS } from "./bands";
 import { type BacktestRead, type Band, type HealthModelRead, useBacktest } from "./queries";
+import { formatMrr } from "./trend";
 
 function daysAgo(days: number): string {
   return new Date(Date.now() - days * 86_400_000).toISOString().slice(0, 10);
@@ -77,7 +78,7 @@ function Result({ result, label }: { result: BacktestRead; label: string }) {
                   </Table.Td>
                   <Table.Td ta="right">{percent(b.churn_rate)}</Table.Td>
                   <Table.Td ta="right">
-                    {Math.round(b.churned_mrr).toLocaleString()} of {Math.round(b.mrr).toLocaleString()}
+                    {formatMrr(b.churned_mrr, result.currency)} of {formatMrr(b.mrr, result.currency)}
                   </Table.Td>
                 </Table.Tr>
                 {open && (

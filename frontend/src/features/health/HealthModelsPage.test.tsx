@@ -6,7 +6,7 @@ import { resetSessionForTests, startSession } from "../../api/session";
 import { Providers } from "../../app/Providers";
 import { createQueryClient } from "../../app/queryClient";
 import { fakeApi, json } from "../../test/fakeApi";
-import { HealthModelsPage } from "./HealthModelsPage";
+import { bandsProblem, HealthModelsPage } from "./HealthModelsPage";
 import type { HealthModelRead } from "./queries";
 
 const LOAD = { timeout: 5_000 };
@@ -129,5 +129,14 @@ describe("the health models page", { timeout: 30_000 }, () => {
     await waitFor(() => expect(orders).toHaveLength(2));
     expect(orders[1]).toEqual({ segment_ids: [second!.id, first!.id, third!.id] });
     expect(screen.getByLabelText("Move Enterprise up")).toBeDisabled();
+  });
+
+  it("says why bands cannot be saved", () => {
+    expect(bandsProblem(71, 31)).toBeNull();
+    expect(bandsProblem(30, 31)).toBe("Good must start above where average starts.");
+    expect(bandsProblem(31, 31)).toBe("Good must start above where average starts.");
+    expect(bandsProblem(71, "")).toBe("Enter where each band starts.");
+    expect(bandsProblem(71, 0)).toBe("Average must start at 1 or more, so poor has scores of its own.");
+    expect(bandsProblem(101, 31)).toBe("Good must start at 100 or less.");
   });
 });

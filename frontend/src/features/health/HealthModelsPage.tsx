@@ -23,35 +23,55 @@ import {
 } from "./queries";
 import { moveItem } from "./reorder";
 
+/** Why the bands cannot be saved, or null: each band needs scores of its own. */
+export function bandsProblem(good: number | "", average: number | ""): string | null {
+  if (good === "" || average === "") return "Enter where each band starts.";
+  if (average < 1) return "Average must start at 1 or more, so poor has scores of its own.";
+  if (good > 100) return "Good must start at 100 or less.";
+  if (good <= average) return "Good must start above where average starts.";
+  return null;
+}
+
 function BandsCard() {
   const bands = useHealthBands();
   const setBands = useSetHealthBands();
-  const [good, setGood] = useState<number>(71);
-  const [average, setAverage] = useState<number>(31);
+  // Empty while a field is cleared: not read as 0.
+  const [good, setGood] = useState<number | "">(71);
+  const [average, setAverage] = useState<number | "">(31);
   useEffect(() => {
     if (bands.data) {
       setGood(bands.data.good_from);
       setAverage(bands.data.average_from);
     }
   }, [bands.data]);
-  const invalid = !(average > 0 && average < good && good <= 100);
+  const problem = bandsProblem(good, average);
   return (
     <Card withBorder radius="lg" p="lg">
       <Text fw={600} mb="xs">
         Bands
       </Text>
       <Group align="flex-end">
-        <NumberInput label="Good from" min={2} max={100} w={120} value={good} onChange={(v) => setGood(Number(v))} data-testid="band-good" />
-        <NumberInput label="Average from" min={1} max={99} w={120} value={average} onChange={(v) => setAverage(Number(v))} data-testid="band-average" />
-        <Text size="sm" c="dimmed" pb={6}>
-          Poor below {average}
-        </Text>
+        <NumberInput label="Good from" min={2} max={100} w={120} value={good} onChange={(v) => setGood(v === "" ? "" : Number(v))} data-testid="band-good" />
+        <NumberInput
+          label="Average from"
+          min={1}
+          max={99}
+          w={120}
+          value={average}
+          onChange={(v) => setAverage(v === "" ? "" : Number(v))}
+          data-testid="band-average"
+        />
+        {average !== "" && (
+          <Text size="sm" c="dimmed" pb={6}>
+            Poor below {average}
+          </Text>
+        )}
         <Button
-          disabled={invalid}
+          disabled={problem !== null}
           loading={setBands.isPending}
           onClick={() =>
             setBands.mutate(
-              { good_from: good, average_from: average },
+              { good_from: Number(good), average_from: Number(average) },
               {
                 onSuccess: () => notifications.show({ color: "tenure", title: "Bands saved", message: "Scores are being recomputed." }),
                 onError: (error) => notifications.show({ color: "red", title: "Could not save", message: errorMessage(error) }),
@@ -62,6 +82,11 @@ function BandsCard() {
           Save bands
         </Button>
       </Group>
+      {problem && (
+        <Text size="sm" c="red" mt="xs" data-testid="band-problem">
+          {problem}
+        </Text>
+      )}
     </Card>
   );
 }
