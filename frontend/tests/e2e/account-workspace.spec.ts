@@ -267,12 +267,12 @@ test("an admin excludes accounts with a \"not\" group", async ({ page }) => {
   await expect(total).toHaveText("1 account matching your search and filters");
   await expect(page.getByTestId("account-name")).toHaveText([`Not ${id} Alpha`]);
 
-  await group.getByRole("checkbox", { name: /^Not/ }).check();
+  await group.getByRole("checkbox", { name: /^Exclude/ }).check();
   await expect(page.getByTestId("account-name")).toHaveText([`Not ${id} Beta`]);
   await expect(total).toHaveText("1 account matching your search and filters");
 
   // The negated group is in the URL: a reload shows it.
   await page.reload();
   await expect(page.getByTestId("account-name")).toHaveText([`Not ${id} Beta`]);
-  await expect(page.getByTestId("filter-group").getByRole("checkbox", { name: /^Not/ })).toBeChecked();
+  await expect(page.getByTestId("filter-group").getByRole("checkbox", { name: /^Exclude/ })).toBeChecked();
 });

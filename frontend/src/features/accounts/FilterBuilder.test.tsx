@@ -256,7 +256,7 @@ describe("the filter builder", () => {
       kind: "all",
       conditions: [{ kind: "all", conditions: [{ kind: "compare", field: "tier", op: "eq", value: "Gold" }] }],
     });
-    await user.click(within(group).getByRole("checkbox", { name: /^Not/ }));
+    await user.click(within(group).getByRole("checkbox", { name: /^Exclude/ }));
     expect(onChange).toHaveBeenLastCalledWith({
       kind: "all",
       conditions: [{ kind: "not", condition: { kind: "all", conditions: [{ kind: "compare", field: "tier", op: "eq", value: "Gold" }] } }],

@@ -352,13 +352,13 @@ export function FilterBuilder({
               <Group gap="xs" justify="space-between">
                 <Group gap="xs">
                   <Checkbox
-                    label="Not"
-                    aria-label="Not: exclude the accounts this group matches"
+                    label="Exclude"
+                    aria-label="Exclude the accounts this group matches"
                     checked={group.negate}
                     onChange={(event) => setGroup(group.id, { negate: event.currentTarget.checked })}
                   />
                   <Text size="sm" c="dimmed">
-                    {group.negate ? "none of the accounts matching" : "accounts matching"}
+                    accounts matching
                   </Text>
                   <ModeControl mode={group.mode} label="Match all or any condition in the group" onChange={(mode) => setGroup(group.id, { mode })} />
                   <Text size="sm" c="dimmed">
