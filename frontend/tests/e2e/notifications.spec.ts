@@ -46,7 +46,10 @@ test("a task given to someone rings their bell; opening it leads to the task and
   await item.click();
 
   await expect(page).toHaveURL(new RegExp(`/accounts/${accountId}\\?task=${taskId}$`));
-  await expect(page.getByTestId("task-row").filter({ hasText: `Renewal call ${id}` })).toHaveAttribute("data-marked", "true");
+  const marked = page.getByTestId("task-row").filter({ hasText: `Renewal call ${id}` });
+  await expect(marked).toHaveAttribute("data-marked", "true");
+  // Far down the account's page, it is brought into view.
+  await expect(marked).toBeInViewport();
   await expect(bell).toHaveAttribute("aria-label", "Notifications");
 
   // Read now: the panel lists it as read, and "mark all read" has nothing left to do.

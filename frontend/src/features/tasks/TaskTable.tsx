@@ -14,6 +14,12 @@ import { formatTimeToClose, needsOutcome, OUTCOMES, type TaskRead } from "./task
 
 const OUTCOME_LABEL = Object.fromEntries(OUTCOMES.map((o) => [o.value, o.label]));
 
+/** Brings the marked row into view once it is shown: the notification led to it, and it may be
+ * far down the account's page. */
+function scrollToRow(row: HTMLTableRowElement | null) {
+  row?.scrollIntoView({ block: "center" });
+}
+
 /** Tasks with their account, owner, due day and state; edited (by their title), closed (with an
  * outcome for an alert task), reopened and deleted (once confirmed) in place, by those who may
  * change accounts. */
@@ -52,6 +58,7 @@ export function TaskTable({
             <Table.Tr
               key={t.id}
               data-testid="task-row"
+              ref={t.id === markedId ? scrollToRow : undefined}
               data-marked={t.id === markedId || undefined}
               bg={t.id === markedId ? "var(--mantine-color-yellow-0)" : undefined}
             >
