@@ -26,11 +26,11 @@ test("an admin dry-runs then imports a CSV, watching the progress bar, and finds
 
   await fileInput.setInputFiles({ name: `accounts-${id}.csv`, mimeType: "text/csv", buffer: Buffer.from(csv) });
 
-  // Exact column names are mapped already.
+  // Columns named as fields are mapped already, each shown by its label and key.
   const mapping = page.getByTestId("import-mapping");
-  await expect(mapping.getByRole("combobox", { name: "Field for external_id" })).toHaveValue("external_id");
-  await expect(mapping.getByRole("combobox", { name: "Field for name" })).toHaveValue("name");
-  await expect(mapping.getByRole("combobox", { name: "Field for tier" })).toHaveValue("tier");
+  await expect(mapping.getByRole("combobox", { name: "Field for external_id" })).toHaveValue("External id · external_id");
+  await expect(mapping.getByRole("combobox", { name: "Field for name" })).toHaveValue("Name · name");
+  await expect(mapping.getByRole("combobox", { name: "Field for tier" })).toHaveValue("Tier · tier");
 
   // A dry run first: nothing written, no errors.
   await page.getByTestId("import-submit").click();

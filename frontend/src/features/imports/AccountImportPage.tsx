@@ -23,7 +23,8 @@ import type { AccountImport } from "../../api/types";
 import { PageHeader } from "../../components/PageHeader";
 import { formatDateTime, plural } from "../../components/format";
 import { EmptyState, ErrorState, TableSkeletonRows } from "../../components/states";
-import { IGNORE, csvHeader, duplicateFields, initialMapping, isFinished, mappingJson } from "./mapping";
+import { IGNORE, csvHeader, duplicateFields, fieldLabel, initialMapping, isFinished, mappingJson } from "./mapping";
+import { useAccountFields } from "../accounts/queries";
 import { useAccountImport, useAccountImports, useImportTemplate, useStartImport } from "./queries";
 
 const STATUS_COLORS: Record<string, string> = { queued: "gray", running: "blue", succeeded: "green", failed: "red" };
@@ -156,6 +157,8 @@ export function AccountImportPage() {
   const run = useAccountImport(runId);
 
   const fields = template.data ?? [];
+  const accountFields = useAccountFields();
+  const labels = new Map((accountFields.data ?? []).map((f) => [f.key, f.label]));
 
   const onFile = async (picked: File | null) => {
     setFile(picked);
@@ -169,7 +172,7 @@ export function AccountImportPage() {
     const header = csvHeader(await picked.text());
     if (!header.length) setFileError("This file has no header row.");
     setColumns(header);
-    setMapping(initialMapping(header, fields));
+    setMapping(initialMapping(header, fields, labels));
   };
 
   const duplicates = duplicateFields(mapping);
@@ -231,12 +234,14 @@ export function AccountImportPage() {
                           </Text>
                         </Table.Td>
                         <Table.Td>
+                          {/* An ignored column shows no value, so typing searches the fields afresh. */}
                           <Select
                             aria-label={`Field for ${column}`}
-                            data={[{ value: IGNORE, label: "Ignore" }, ...fields.map((f) => ({ value: f, label: f }))]}
-                            value={mapping[column] ?? IGNORE}
+                            placeholder="Ignore"
+                            data={fields.map((f) => ({ value: f, label: fieldLabel(f, labels) }))}
+                            value={mapping[column] === IGNORE ? null : (mapping[column] ?? null)}
                             onChange={(value) => setMapping({ ...mapping, [column]: value ?? IGNORE })}
-                            allowDeselect={false}
+                            clearable
                             searchable
                             error={duplicates.includes(mapping[column] ?? "") ? "Mapped twice" : undefined}
                           />

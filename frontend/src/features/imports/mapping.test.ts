@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { IGNORE, csvHeader, duplicateFields, initialMapping, mappingJson, parseCsvLine } from "./mapping";
+import { IGNORE, csvHeader, duplicateFields, fieldLabel, initialMapping, mappingJson, parseCsvLine } from "./mapping";
 
 describe("import column mapping", () => {
   it("reads the header row, quotes and BOM included", () => {
@@ -8,15 +8,30 @@ describe("import column mapping", () => {
     expect(csvHeader("")).toEqual([]);
   });
 
-  it("pre-selects exact field-name matches and ignores the rest", () => {
-    const fields = ["external_id", "name", "tier", "custom.seats"];
-    expect(initialMapping(["external_id", "Name", "tier", "custom.seats", "Notes"], fields)).toEqual({
+  it("pre-selects columns named as a field's key or label, each field once, and ignores the rest", () => {
+    const fields = ["external_id", "name", "tier", "custom.seats", "custom.plan", "csm"];
+    const labels = new Map([
+      ["name", "Name"],
+      ["custom.plan", "Plan"],
+    ]);
+    expect(initialMapping(["external_id", "Name", "tier", "custom.seats", "plan", "CSM email", "Notes", "name"], fields, labels)).toEqual({
       external_id: "external_id",
-      Name: IGNORE,
+      Name: "name",
       tier: "tier",
       "custom.seats": "custom.seats",
+      plan: "custom.plan",
+      "CSM email": "csm",
       Notes: IGNORE,
+      name: IGNORE,
     });
+  });
+
+  it("shows a field by its label, with its key when they differ", () => {
+    const labels = new Map([["custom.plan", "Plan"]]);
+    expect(fieldLabel("custom.plan", labels)).toBe("Plan · custom.plan");
+    expect(fieldLabel("csm", labels)).toBe("CSM email · csm");
+    expect(fieldLabel("tier", new Map([["tier", "tier"]]))).toBe("tier");
+    expect(fieldLabel("crm_id", labels)).toBe("crm_id");
   });
 
   it("sends only the mapped columns as JSON", () => {

@@ -43,15 +43,37 @@ export function csvHeader(text: string): string[] {
     .filter(Boolean);
 }
 
-/** The first mapping: a column whose name is exactly a field key maps to it, the rest are ignored. */
-export function initialMapping(columns: string[], fields: string[]): Record<string, string> {
-  const known = new Set(fields);
+/** Names of what an import sets that are not filter fields (the rest are named by `labels`). */
+const IMPORT_LABELS: Record<string, string> = { csm: "CSM email", parent_external_id: "Parent's external id" };
+
+/** A field as the mapping shows it: its label, and its key when they differ. */
+export function fieldLabel(field: string, labels: ReadonlyMap<string, string>): string {
+  const label = IMPORT_LABELS[field] ?? labels.get(field) ?? field;
+  return label === field ? field : `${label} · ${field}`;
+}
+
+/** The first mapping: a column named as a field's key, or as its label (in any case), maps to
+ * it, each field once; the rest are ignored. */
+export function initialMapping(
+  columns: string[],
+  fields: string[],
+  labels: ReadonlyMap<string, string> = new Map(),
+): Record<string, string> {
+  const byName = new Map<string, string>();
+  for (const field of fields) {
+    byName.set(field, field);
+    for (const name of [field, IMPORT_LABELS[field] ?? labels.get(field)]) {
+      const key = name?.toLowerCase();
+      if (key && !byName.has(key)) byName.set(key, field);
+    }
+  }
   const used = new Set<string>();
   const mapping: Record<string, string> = {};
   for (const column of columns) {
-    if (known.has(column) && !used.has(column)) {
-      mapping[column] = column;
-      used.add(column);
+    const field = byName.get(column) ?? byName.get(column.trim().toLowerCase());
+    if (field && !used.has(field)) {
+      mapping[column] = field;
+      used.add(field);
     } else {
       mapping[column] = IGNORE;
     }

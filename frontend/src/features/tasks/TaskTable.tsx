@@ -1,7 +1,7 @@
 import { ActionIcon, Anchor, Badge, Card, Group, Table, Text, Tooltip } from "@mantine/core";
 import { notifications } from "@mantine/notifications";
 import { IconCheck, IconRotate, IconTrash } from "@tabler/icons-react";
-import { useState } from "react";
+import { useEffect, useState } from "react";
 import { Link } from "react-router";
 import { errorMessage } from "../../api/errors";
 import { ConfirmModal } from "../../components/ConfirmModal";
@@ -14,10 +14,28 @@ import { formatTimeToClose, needsOutcome, OUTCOMES, type TaskRead } from "./task
 
 const OUTCOME_LABEL = Object.fromEntries(OUTCOMES.map((o) => [o.value, o.label]));
 
-/** Brings the marked row into view once it is shown: the notification led to it, and it may be
- * far down the account's page. */
-function scrollToRow(row: HTMLTableRowElement | null) {
-  row?.scrollIntoView({ block: "center" });
+// How long the marked row is kept in view while the rest of the page loads above it.
+const KEEP_IN_VIEW_MS = 3_000;
+
+/** Brings the marked row into view (the notification led to it; it may be far down the account's
+ * page), and keeps it there while cards above it load and grow, until the user moves. */
+function useKeptInView(row: HTMLElement | null) {
+  useEffect(() => {
+    if (!row) return;
+    const show = () => row.scrollIntoView({ block: "center" });
+    show();
+    const observer = new ResizeObserver(show);
+    observer.observe(document.body);
+    const stop = () => observer.disconnect();
+    const moves = ["wheel", "keydown", "pointerdown", "touchstart"] as const;
+    for (const move of moves) window.addEventListener(move, stop, { once: true });
+    const timer = window.setTimeout(stop, KEEP_IN_VIEW_MS);
+    return () => {
+      stop();
+      window.clearTimeout(timer);
+      for (const move of moves) window.removeEventListener(move, stop);
+    };
+  }, [row]);
 }
 
 /** Tasks with their account, owner, due day and state; edited (by their title), closed (with an
@@ -39,6 +57,8 @@ export function TaskTable({
   const canWork = useCan()("update_accounts");
   const [editing, setEditing] = useState<TaskRead | null>(null);
   const [deleting, setDeleting] = useState<TaskRead | null>(null);
+  const [markedRow, setMarkedRow] = useState<HTMLTableRowElement | null>(null);
+  useKeptInView(markedRow);
   const failed = (title: string) => (error: unknown) => notifications.show({ color: "red", title, message: errorMessage(error) });
   return (
     <Card withBorder radius="lg" p={0}>
@@ -58,7 +78,7 @@ export function TaskTable({
             <Table.Tr
               key={t.id}
               data-testid="task-row"
-              ref={t.id === markedId ? scrollToRow : undefined}
+              ref={t.id === markedId ? setMarkedRow : undefined}
               data-marked={t.id === markedId || undefined}
               bg={t.id === markedId ? "var(--mantine-color-yellow-0)" : undefined}
             >
