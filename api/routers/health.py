@@ -127,7 +127,7 @@ async def delete_health_model(model_id: uuid.UUID, actor: ApiActor, session: Ses
 @router.put(
     "/health/segment-order",
     response_model=list[HealthModelRead],
-    responses=problem(401, 403, 422),
+    responses=problem(401, 403, 409, 422),
 )
 async def order_health_segments(
     data: HealthModelOrder, actor: ApiActor, session: Session

@@ -26,7 +26,7 @@ class UnknownHealthMetric(RuleViolation):
     title = "A component uses a metric accounts do not have"
 
 
-class SegmentOrderMismatch(RuleViolation):
+class SegmentOrderMismatch(Conflict):
     code = "segment_order_mismatch"
     title = "The order must list every segment model once"
 

@@ -216,7 +216,7 @@ class TestModels:
         response = await client.put(
             f"{API}/health/segment-order", headers=headers, json={"segment_ids": [made[0]["id"]]}
         )
-        assert_problem(response, 422, "segment_order_mismatch")
+        assert_problem(response, 409, "segment_order_mismatch")
 
     async def test_a_segment_of_a_stored_metric_scores_and_previews(
         self, client: AsyncClient, session: AsyncSession, org: Organisation, headers: dict[str, str]
