@@ -202,6 +202,17 @@ export function AppLayout() {
       padding="lg"
       styles={{ main: { background: MAIN_BACKGROUND } }}
     >
+      <a
+        href="#main-content"
+        className="skip-link"
+        onClick={(event) => {
+          // Focus moves to the page itself, past the header and the navigation.
+          event.preventDefault();
+          document.getElementById("main-content")?.focus();
+        }}
+      >
+        Skip to content
+      </a>
       <AppShell.Header>
         <Group h="100%" px="md" justify="space-between" wrap="nowrap">
           <Group gap="sm" wrap="nowrap">
@@ -269,7 +280,7 @@ export function AppLayout() {
         </ScrollArea>
       </AppShell.Navbar>
 
-      <AppShell.Main>
+      <AppShell.Main id="main-content" tabIndex={-1} style={{ outline: "none" }}>
         <Container size="xl" fluid={FULL_WIDTH_PAGES.includes(pathname)} px={0}>
           <Outlet />
         </Container>

@@ -178,7 +178,8 @@ export function InteractionsPage() {
                         </Anchor>
                       </Table.Td>
                       <Table.Td>
-                        <Badge size="sm" variant="light" tt="none" color={item.kind === "note" ? "yellow" : undefined}>
+                        {/* Never cut to "N…": the column widens instead. */}
+                        <Badge size="sm" variant="light" tt="none" color={item.kind === "note" ? "yellow" : undefined} styles={{ label: { overflow: "visible" } }}>
                           {item.kind === "note" ? "Note" : interactionTypeLabel(item.type)}
                         </Badge>
                       </Table.Td>

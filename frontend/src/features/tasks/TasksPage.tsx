@@ -159,7 +159,7 @@ export function TasksPage() {
           aria-label="Group by"
           placeholder="No grouping"
           clearable
-          w={170}
+          w={200}
           value={state.groupBy}
           onChange={(v) => change({ groupBy: v as TaskGroupBy | null })}
           data={GROUP_BY.map((g) => ({ value: g.value, label: `Group by ${g.label.toLowerCase()}` }))}
