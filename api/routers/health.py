@@ -191,7 +191,7 @@ async def get_account_health_history(
     return await health.account_history(session, actor, account_id, since=since, until=until)
 
 
-@router.get("/health/trend", response_model=HealthTrendRead, responses=problem(401, 422))
+@router.get("/health/trend", response_model=HealthTrendRead, responses=problem(401, 404, 422))
 async def get_health_trend(
     actor: ApiActor,
     session: Session,

@@ -80,6 +80,8 @@ from domain.metrics.errors import InvalidRange
 from domain.metrics.service import MAX_HISTORY_DAYS
 from domain.tenancy import accounts as visible
 from domain.tenancy.clock import org_today
+from domain.tenancy.errors import CsmNotFound
+from domain.tenancy.repository import TenancyRepository
 from domain.users.actor import Actor, require
 from domain.users.permissions import Permission
 
@@ -852,6 +854,8 @@ async def trend(
     """Accounts and MRR per band per day over the accounts the caller may see (those of one
     CSM when `csm_id` is given: the accounts assigned to them now)."""
     since, until = await _period(session, actor, since, until)
+    if csm_id is not None and not await TenancyRepository(session, actor.org_id).has_user(csm_id):
+        raise CsmNotFound()
     rows = await HealthRepository(session, actor.org_id).trend(
         visible.visible_account_ids(session, actor), since=since, until=until, csm_id=csm_id
     )

@@ -1,9 +1,4 @@
-from domain.common.errors import NotFound, RuleViolation
-
-
-class CsmNotFound(NotFound):
-    code = "csm_not_found"
-    title = "Not a user whose figures you may see"
+from domain.common.errors import RuleViolation
 
 
 class InvalidRange(RuleViolation):

@@ -10,7 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain.common import clock
 from domain.common.pagination import Paged
-from domain.reporting.errors import CsmNotFound, InvalidRange, InvalidSelection
+from domain.reporting.errors import InvalidRange, InvalidSelection
 from domain.reporting.repository import Period, ReportingRepository, Scope
 from domain.reporting.schemas import (
     AlertGrouping,
@@ -26,6 +26,7 @@ from domain.reporting.schemas import (
     TaskReportRow,
 )
 from domain.tenancy.actor import Actor, require_account_reader
+from domain.tenancy.errors import CsmNotFound
 from domain.tenancy.repository import TenancyRepository
 
 # Two years of months at most.

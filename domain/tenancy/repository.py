@@ -6,12 +6,17 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain.orgs.models import Organisation
+from domain.users.models import User
 
 
 class TenancyRepository:
     def __init__(self, session: AsyncSession, org_id: uuid.UUID) -> None:
         self.session = session
         self.org_id = org_id
+
+    async def has_user(self, user_id: uuid.UUID) -> bool:
+        found = select(User.id).where(User.org_id == self.org_id, User.id == user_id)
+        return await self.session.scalar(found) is not None
 
     async def time_zone(self) -> str | None:
         return await self.session.scalar(

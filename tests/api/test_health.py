@@ -1,6 +1,7 @@
 """Health models through the API: validation, segments and their order, versions, shadow
 versions, bands, and an account's breakdown, scoped to what the caller may see."""
 
+import uuid
 from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
@@ -639,6 +640,11 @@ class TestHistoryAndTrend:
             f"{API}/health/trend", headers=headers, params={"since": "2026-05", "until": "2026-01"}
         )
         assert_problem(response, 422, "invalid_range")
+        # Nobody of the organisation: said so, as the reports say it.
+        response = await client.get(
+            f"{API}/health/trend", headers=headers, params={"csm_id": str(uuid.uuid4())}
+        )
+        assert_problem(response, 404, "csm_not_found")
 
 
 class TestBacktest:
