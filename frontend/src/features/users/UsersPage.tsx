@@ -42,6 +42,10 @@ import { useRoles } from "../roles/queries";
 import { InviteUserModal } from "./InviteUserModal";
 import { useUpdateUser, useUserAction, useUserDirectory, useUsers, type UserAction } from "./queries";
 
+// The row's actions stay at the right edge while the table scrolls under them.
+const ACTIONS_CELL = { position: "sticky", right: 0, background: "var(--mantine-color-body)" } as const;
+const ACTIONS_HEADER = { ...ACTIONS_CELL, background: "var(--mantine-color-gray-0)" } as const;
+
 const TABS: { value: UserStatus; label: string; empty: string }[] = [
   { value: "active", label: "Active", empty: "No active users" },
   { value: "invited", label: "Pending", empty: "No pending invitations" },
@@ -316,7 +320,9 @@ export function UsersPage() {
           <Table.Thead bg="gray.0">
             <Table.Tr>
               {columns.map((c) => (
-                <Table.Th key={c}>{c}</Table.Th>
+                <Table.Th key={c} style={c === "" ? ACTIONS_HEADER : undefined}>
+                  {c}
+                </Table.Th>
               ))}
             </Table.Tr>
           </Table.Thead>
@@ -367,7 +373,8 @@ export function UsersPage() {
                         </Table.Td>
                       </>
                     )}
-                    <Table.Td ta="right" w={60}>
+                    {/* Kept in view when a narrow window scrolls the table sideways. */}
+                    <Table.Td ta="right" w={60} style={ACTIONS_CELL}>
                       <Menu position="bottom-end" withinPortal shadow="md" width={220}>
                         <Menu.Target>
                           <ActionIcon variant="subtle" color="gray" aria-label={`Actions for ${user.full_name}`}>
