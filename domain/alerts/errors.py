@@ -61,7 +61,7 @@ class AssigneeNotFound(Conflict):
     title = "A step's named user is not an active user of the organisation"
 
 
-class RecipientNotFound(RuleViolation):
+class RecipientNotFound(Conflict):
     code = "alert_recipient_not_found"
     title = "A user the rule notifies is not an active user of the organisation"
 

@@ -284,7 +284,7 @@ class TestRuleRecipients:
                 headers=headers,
                 json={"notify": [{"user_id": str(user_id)}]},
             )
-            assert_problem(response, 422, "alert_recipient_not_found")
+            assert_problem(response, 409, "alert_recipient_not_found")
         both = await client.post(
             f"{API}/alert-rules",
             headers=headers,
