@@ -40,6 +40,13 @@ class RoleNotFound(NotFound):
     title = "Role not found"
 
 
+class UnknownRole(Conflict):
+    """A user given a role the organisation does not have: the user exists, the role does not."""
+
+    code = RoleNotFound.code
+    title = "The organisation has no such role"
+
+
 class EmailTaken(Conflict):
     code = "email_taken"
     title = "A user with this email already exists"

@@ -34,6 +34,7 @@ from domain.users.errors import (
     RoleInUse,
     RoleNameTaken,
     RoleNotFound,
+    UnknownRole,
     UserNotActive,
     UserNotFound,
 )
@@ -97,10 +98,13 @@ async def list_users(
     return await UserRepository(session, actor.org_id).search(status=status, q=q)
 
 
-async def _get_role(session: AsyncSession, actor: Actor, role_id: uuid.UUID) -> Role:
+async def _get_role(
+    session: AsyncSession, actor: Actor, role_id: uuid.UUID, *, named: bool = False
+) -> Role:
+    """The role at `role_id`; `named` when a body names it (a conflict, not a missing page)."""
     role = await RoleRepository(session, actor.org_id).get(role_id)
     if role is None:
-        raise RoleNotFound()
+        raise UnknownRole() if named else RoleNotFound()
     return role
 
 
@@ -108,7 +112,7 @@ async def invite_user(
     session: AsyncSession, actor: Actor, config: AuthConfig, data: InvitationCreate
 ) -> User:
     require(actor, Permission.MANAGE_USERS)
-    role = await _get_role(session, actor, data.role_id)
+    role = await _get_role(session, actor, data.role_id, named=True)
     # Only this organisation's users are checked: whether the address signs in elsewhere must
     # not show here (accepting the invitation is where that is refused, to its owner).
     if await UserRepository(session, actor.org_id).find_by_email(data.email) is not None:
@@ -168,7 +172,7 @@ async def update_user(
     user = await get_user(session, actor, user_id)
     before = _user_snapshot(user)
     if data.role_id is not None and data.role_id != user.role_id:
-        role = await _get_role(session, actor, data.role_id)
+        role = await _get_role(session, actor, data.role_id, named=True)
         if user.id == actor.user_id and Permission.MANAGE_USERS not in role.permissions:
             raise CannotChangeSelf()
         user.role_id = role.id

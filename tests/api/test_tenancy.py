@@ -301,8 +301,9 @@ class TestOtherOrganisationsIdsAnswer404:
             f"/api/v1/users/{mine.id}", headers=headers, json={"role_id": str(foreign["role"].id)}
         )
 
-        assert_problem(invited, 404, "role_not_found")
-        assert_problem(updated, 404, "role_not_found")
+        # The user exists; the role their body names does not.
+        assert_problem(invited, 409, "role_not_found")
+        assert_problem(updated, 409, "role_not_found")
 
     async def test_lists_never_show_another_organisation(
         self, client: AsyncClient, settings: Settings, admin: User, foreign: dict[str, Any]

@@ -146,7 +146,7 @@ class TestUpdateUser:
             json={"role_id": str(uuid.uuid4())},
         )
 
-        assert_problem(response, 404, "role_not_found")
+        assert_problem(response, 409, "role_not_found")
 
 
 class TestDeactivateUser:
