@@ -36,11 +36,6 @@ class SnoozeInThePast(RuleViolation):
     title = "An alert is snoozed until a day after today"
 
 
-class AlertNotTask(Conflict):
-    code = "alert_not_task"
-    title = "A plain alert is dismissed, not closed with an outcome"
-
-
 class PlaybookNotFound(NotFound):
     code = "playbook_not_found"
     title = "Playbook not found"

@@ -27,7 +27,6 @@ from domain.alerts.errors import (
     AlertDismissed,
     AlertIsTask,
     AlertNotFound,
-    AlertNotTask,
     AlertRuleNameTaken,
     AlertRuleNotFound,
     AssigneeNotFound,
@@ -582,8 +581,6 @@ async def close_alert(
     """An alert task closed with its outcome (its task and the alert alike)."""
     require(actor, Permission.UPDATE_ACCOUNTS)
     alert = await _alert(session, actor, alert_id, lock=True)
-    if not await AlertRepository(session, actor.org_id).has_task(alert.id):
-        raise AlertNotTask()
     await tasks.close_alert_task(session, actor, alert.id, data)
     # The task's repository closed the alert in SQL: read it again.
     await session.refresh(alert)

@@ -6,6 +6,13 @@ class TaskNotFound(NotFound):
     title = "Task not found"
 
 
+class NotAnAlertTask(Conflict):
+    """An alert asked for its task that has none: a plain alert is dismissed instead."""
+
+    code = "alert_not_task"
+    title = "A plain alert is dismissed, not closed with an outcome"
+
+
 class TaskClosed(Conflict):
     code = "task_closed"
     title = "The task is closed"

@@ -24,6 +24,7 @@ from domain.notifications.models import NotificationKind
 from domain.tasks import grouping
 from domain.tasks.errors import (
     AlertTaskReopen,
+    NotAnAlertTask,
     OutcomeRequired,
     OwnerNotFound,
     ParentTaskNotFound,
@@ -389,7 +390,7 @@ async def close_alert_task(
 async def alert_task_of(session: AsyncSession, actor: Actor, alert_id: uuid.UUID) -> Task:
     task = await TaskRepository(session, actor.org_id).alert_task(alert_id)
     if task is None:
-        raise TaskNotFound("The alert is not an alert task")
+        raise NotAnAlertTask()
     return task
 
 

@@ -1,6 +1,6 @@
 import { render } from "@testing-library/react";
 import { createMemoryRouter, RouterProvider } from "react-router";
-import type { Me, Permission } from "../api/types";
+import type { Me, Permission, User } from "../api/types";
 import { Providers } from "../app/Providers";
 import { createQueryClient } from "../app/queryClient";
 import { routes } from "../app/router";
@@ -56,6 +56,24 @@ export function meFixture(overrides: Partial<Me> = {}, permissions: Permission[]
     },
     permissions,
     mfa_enrolment_required: false,
+    ...overrides,
+  };
+}
+
+/** A user of the organisation as `GET /api/v1/users` lists them: active, never signed in. */
+export function userFixture(id: string, full_name: string, overrides: Partial<User> = {}): User {
+  return {
+    id,
+    email: `${full_name.split(" ")[0]!.toLowerCase()}@demo.example.com`,
+    full_name,
+    status: "active",
+    role_id: "00000000-0000-0000-0000-0000000000aa",
+    manager_id: null,
+    mfa_enabled: false,
+    last_login_at: null,
+    invited_at: null,
+    deactivated_at: null,
+    created_at: "2025-01-01T00:00:00Z",
     ...overrides,
   };
 }

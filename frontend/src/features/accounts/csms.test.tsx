@@ -6,26 +6,14 @@ import type { User } from "../../api/types";
 import { Providers } from "../../app/Providers";
 import { createQueryClient } from "../../app/queryClient";
 import { fakeApi, json } from "../../test/fakeApi";
+import { userFixture } from "../../test/render";
 import { useCsmOptions } from "./csms";
 
 const SEAT = "00000000-0000-0000-0000-0000000000c1";
 const NO_SEAT = "00000000-0000-0000-0000-0000000000c2";
 
 function user(n: number, full_name: string, overrides: Partial<User> = {}): User {
-  return {
-    id: `00000000-0000-0000-0000-00000000000${n}`,
-    email: `u${n}@demo.example.com`,
-    full_name,
-    status: "active",
-    role_id: SEAT,
-    manager_id: null,
-    mfa_enabled: false,
-    last_login_at: null,
-    invited_at: null,
-    deactivated_at: null,
-    created_at: "2025-01-01T00:00:00Z",
-    ...overrides,
-  };
+  return userFixture(`00000000-0000-0000-0000-00000000000${n}`, full_name, { role_id: SEAT, ...overrides });
 }
 
 describe("the CSMs offered by pickers and filters", () => {

@@ -4,26 +4,13 @@ import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { resetSessionForTests, startSession } from "../../api/session";
 import type { User } from "../../api/types";
 import { fakeApi, json, problem, requestsTo } from "../../test/fakeApi";
-import { meFixture, renderApp } from "../../test/render";
+import { meFixture, renderApp, userFixture } from "../../test/render";
 
 const LOAD = { timeout: 5_000 };
 const ROLE_ID = "00000000-0000-0000-0000-0000000000aa";
 
 function user(id: string, full_name: string, overrides: Partial<User> = {}): User {
-  return {
-    id,
-    email: `${full_name.split(" ")[0]!.toLowerCase()}@demo.example.com`,
-    full_name,
-    status: "active",
-    role_id: ROLE_ID,
-    manager_id: null,
-    mfa_enabled: false,
-    last_login_at: null,
-    invited_at: null,
-    deactivated_at: null,
-    created_at: "2025-01-01T00:00:00Z",
-    ...overrides,
-  };
+  return userFixture(id, full_name, { role_id: ROLE_ID, ...overrides });
 }
 
 const ADA = user(meFixture().id, "Ada Admin");
