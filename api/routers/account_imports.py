@@ -73,7 +73,7 @@ async def get_account_import_template(actor: CurrentActor, session: Session) -> 
     )
 
 
-@router.get("/{import_id}", response_model=AccountImportRead, responses=problem(401, 404, 422))
+@router.get("/{import_id:id}", response_model=AccountImportRead, responses=problem(401, 404, 422))
 async def get_account_import(
     import_id: uuid.UUID, actor: CurrentActor, session: Session, redis: RedisDep
 ) -> AccountImportRead:

@@ -39,7 +39,9 @@ async def create_tier(data: TierWrite, actor: CurrentActor, session: Session) ->
     return TierRead.model_validate(await configuration.create_item(session, actor, Tier, data))
 
 
-@router.put("/tiers/{tier_id}", response_model=TierRead, responses=problem(401, 403, 404, 409, 422))
+@router.put(
+    "/tiers/{tier_id:id}", response_model=TierRead, responses=problem(401, 403, 404, 409, 422)
+)
 async def update_tier(
     tier_id: uuid.UUID, data: TierWrite, actor: CurrentActor, session: Session
 ) -> TierRead:
@@ -50,7 +52,7 @@ async def update_tier(
 
 
 @router.delete(
-    "/tiers/{tier_id}",
+    "/tiers/{tier_id:id}",
     status_code=status.HTTP_204_NO_CONTENT,
     responses=problem(401, 403, 404, 409, 422),
 )
@@ -85,7 +87,7 @@ async def create_lifecycle_stage(
 
 
 @router.put(
-    "/lifecycle-stages/{stage_id}",
+    "/lifecycle-stages/{stage_id:id}",
     response_model=StageRead,
     responses=problem(401, 403, 404, 409, 422),
 )
@@ -99,7 +101,7 @@ async def update_lifecycle_stage(
 
 
 @router.delete(
-    "/lifecycle-stages/{stage_id}",
+    "/lifecycle-stages/{stage_id:id}",
     status_code=status.HTTP_204_NO_CONTENT,
     responses=problem(401, 403, 404, 409, 422),
 )
@@ -138,7 +140,7 @@ async def create_custom_field(
 
 
 @router.patch(
-    "/custom-fields/{field_id}",
+    "/custom-fields/{field_id:id}",
     response_model=CustomFieldRead,
     responses=problem(401, 403, 404, 422),
 )
@@ -152,7 +154,7 @@ async def update_custom_field(
 
 
 @router.delete(
-    "/custom-fields/{field_id}",
+    "/custom-fields/{field_id:id}",
     status_code=status.HTTP_204_NO_CONTENT,
     responses=problem(401, 403, 404, 422),
 )

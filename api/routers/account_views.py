@@ -30,7 +30,7 @@ async def create_account_view(
     return AccountViewRead.model_validate(await views.create_view(session, actor, data))
 
 
-@router.put("/{view_id}", response_model=AccountViewRead, responses=problem(401, 403, 404, 422))
+@router.put("/{view_id:id}", response_model=AccountViewRead, responses=problem(401, 403, 404, 422))
 async def update_account_view(
     view_id: uuid.UUID, data: AccountViewWrite, actor: CurrentActor, session: Session
 ) -> AccountViewRead:
@@ -39,7 +39,7 @@ async def update_account_view(
 
 
 @router.delete(
-    "/{view_id}", status_code=status.HTTP_204_NO_CONTENT, responses=problem(401, 403, 404, 422)
+    "/{view_id:id}", status_code=status.HTTP_204_NO_CONTENT, responses=problem(401, 403, 404, 422)
 )
 async def delete_account_view(view_id: uuid.UUID, actor: CurrentActor, session: Session) -> None:
     """Delete a view."""

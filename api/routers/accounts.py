@@ -200,14 +200,14 @@ async def export_accounts(data: AccountExport, actor: ApiActor, session: Session
     )
 
 
-@router.get("/{account_id}", response_model=AccountRead, responses=problem(401, 404, 422))
+@router.get("/{account_id:id}", response_model=AccountRead, responses=problem(401, 404, 422))
 async def get_account(account_id: uuid.UUID, actor: ApiActor, session: Session) -> AccountRead:
     """One account."""
     return AccountRead.model_validate(await accounts.read_account(session, actor, account_id))
 
 
 @router.patch(
-    "/{account_id}", response_model=AccountRead, responses=problem(401, 403, 404, 409, 422)
+    "/{account_id:id}", response_model=AccountRead, responses=problem(401, 403, 404, 409, 422)
 )
 async def update_account(
     account_id: uuid.UUID, data: AccountUpdate, actor: ApiActor, session: Session
@@ -219,7 +219,9 @@ async def update_account(
 
 
 @router.delete(
-    "/{account_id}", status_code=status.HTTP_204_NO_CONTENT, responses=problem(401, 403, 404, 422)
+    "/{account_id:id}",
+    status_code=status.HTTP_204_NO_CONTENT,
+    responses=problem(401, 403, 404, 422),
 )
 async def delete_account(account_id: uuid.UUID, actor: ApiActor, session: Session) -> None:
     """Delete an account (test data, duplicates): it leaves every view and report.
@@ -228,7 +230,9 @@ async def delete_account(account_id: uuid.UUID, actor: ApiActor, session: Sessio
 
 
 @router.post(
-    "/{account_id}/restore", response_model=AccountRead, responses=problem(401, 403, 404, 409, 422)
+    "/{account_id:id}/restore",
+    response_model=AccountRead,
+    responses=problem(401, 403, 404, 409, 422),
 )
 async def restore_account(account_id: uuid.UUID, actor: ApiActor, session: Session) -> AccountRead:
     """Bring back a deleted account."""
@@ -256,7 +260,7 @@ async def query_accounts(data: AccountQuery, actor: ApiActor, session: Session) 
 
 
 @router.post(
-    "/{account_id}/status", response_model=AccountRead, responses=problem(401, 403, 404, 422)
+    "/{account_id:id}/status", response_model=AccountRead, responses=problem(401, 403, 404, 422)
 )
 async def post_account_status(
     account_id: uuid.UUID, data: StatusUpdateCreate, actor: ApiActor, session: Session
@@ -265,7 +269,9 @@ async def post_account_status(
     return AccountRead.model_validate(await accounts.post_status(session, actor, account_id, data))
 
 
-@router.post("/{account_id}/nps", response_model=AccountRead, responses=problem(401, 403, 404, 422))
+@router.post(
+    "/{account_id:id}/nps", response_model=AccountRead, responses=problem(401, 403, 404, 422)
+)
 async def record_account_nps(
     account_id: uuid.UUID, data: NpsResponseCreate, actor: ApiActor, session: Session
 ) -> AccountRead:
@@ -275,7 +281,7 @@ async def record_account_nps(
 
 
 @router.post(
-    "/{account_id}/churn", response_model=AccountRead, responses=problem(401, 403, 404, 409, 422)
+    "/{account_id:id}/churn", response_model=AccountRead, responses=problem(401, 403, 404, 409, 422)
 )
 async def churn_account(
     account_id: uuid.UUID, data: ChurnCreate, actor: ApiActor, session: Session
@@ -288,7 +294,7 @@ async def churn_account(
 
 
 @router.post(
-    "/{account_id}/reactivate",
+    "/{account_id:id}/reactivate",
     response_model=AccountRead,
     responses=problem(401, 403, 404, 409, 422),
 )
@@ -300,7 +306,7 @@ async def reactivate_account(
 
 
 @router.get(
-    "/{account_id}/history", response_model=AccountHistoryRead, responses=problem(401, 404, 422)
+    "/{account_id:id}/history", response_model=AccountHistoryRead, responses=problem(401, 404, 422)
 )
 async def get_account_history(
     account_id: uuid.UUID, actor: ApiActor, session: Session
@@ -311,7 +317,7 @@ async def get_account_history(
 
 
 @router.get(
-    "/{account_id}/children",
+    "/{account_id:id}/children",
     response_model=list[ChildAccountRead],
     responses=problem(401, 404, 422),
 )

@@ -67,14 +67,14 @@ async def preview_alert_rule_draft(
 
 
 @router.get(
-    "/alert-rules/{rule_id}", response_model=AlertRuleRead, responses=problem(401, 404, 422)
+    "/alert-rules/{rule_id:id}", response_model=AlertRuleRead, responses=problem(401, 404, 422)
 )
 async def get_alert_rule(rule_id: uuid.UUID, actor: ApiActor, session: Session) -> AlertRuleRead:
     return await alerts.get_rule(session, actor, rule_id)
 
 
 @router.patch(
-    "/alert-rules/{rule_id}",
+    "/alert-rules/{rule_id:id}",
     response_model=AlertRuleRead,
     responses=problem(401, 403, 404, 409, 422),
 )
@@ -86,7 +86,7 @@ async def update_alert_rule(
 
 
 @router.delete(
-    "/alert-rules/{rule_id}",
+    "/alert-rules/{rule_id:id}",
     status_code=status.HTTP_204_NO_CONTENT,
     responses=problem(401, 403, 404, 422),
 )
@@ -96,7 +96,7 @@ async def delete_alert_rule(rule_id: uuid.UUID, actor: ApiActor, session: Sessio
 
 
 @router.post(
-    "/alert-rules/{rule_id}/preview",
+    "/alert-rules/{rule_id:id}/preview",
     response_model=AlertPreviewRead,
     responses=problem(401, 404, 422),
 )
@@ -110,7 +110,7 @@ async def preview_alert_rule(
 
 
 @router.post(
-    "/alert-rules/{rule_id}/run",
+    "/alert-rules/{rule_id:id}/run",
     status_code=status.HTTP_202_ACCEPTED,
     response_model=RuleRunQueued,
     responses=problem(401, 403, 404, 422),
@@ -121,7 +121,7 @@ async def run_alert_rule(rule_id: uuid.UUID, actor: ApiActor, session: Session) 
 
 
 @router.get(
-    "/alert-rules/{rule_id}/evaluations",
+    "/alert-rules/{rule_id:id}/evaluations",
     response_model=list[AlertEvaluationRead],
     responses=problem(401, 404, 422),
 )
@@ -134,7 +134,7 @@ async def list_alert_rule_evaluations(
 
 
 @router.get(
-    "/accounts/{account_id}/alert-verdicts",
+    "/accounts/{account_id:id}/alert-verdicts",
     response_model=list[AccountRuleVerdict],
     responses=problem(401, 404, 422),
 )
@@ -182,7 +182,7 @@ async def list_alerts(
 
 
 @router.post(
-    "/alerts/{alert_id}/dismiss",
+    "/alerts/{alert_id:id}/dismiss",
     response_model=AlertRead,
     responses=problem(401, 403, 404, 409, 422),
 )
@@ -194,7 +194,7 @@ async def dismiss_alert(alert_id: uuid.UUID, actor: ApiActor, session: Session) 
 
 
 @router.post(
-    "/alerts/{alert_id}/snooze",
+    "/alerts/{alert_id:id}/snooze",
     response_model=AlertRead,
     responses=problem(401, 403, 404, 409, 422),
 )
@@ -206,7 +206,7 @@ async def snooze_alert(
 
 
 @router.delete(
-    "/alerts/{alert_id}",
+    "/alerts/{alert_id:id}",
     status_code=status.HTTP_204_NO_CONTENT,
     responses=problem(401, 403, 404, 422),
 )
@@ -249,7 +249,7 @@ async def bulk_close_alert_tasks(
 
 
 @router.post(
-    "/alerts/{alert_id}/close",
+    "/alerts/{alert_id:id}/close",
     response_model=AlertRead,
     responses=problem(401, 403, 404, 409, 422),
 )
@@ -262,7 +262,7 @@ async def close_alert_task(
 
 
 @router.post(
-    "/alerts/{alert_id}/convert",
+    "/alerts/{alert_id:id}/convert",
     status_code=status.HTTP_201_CREATED,
     response_model=AlertTaskMade,
     responses=problem(401, 403, 404, 409, 422),
@@ -294,14 +294,14 @@ async def create_playbook(data: PlaybookWrite, actor: ApiActor, session: Session
 
 
 @router.get(
-    "/playbooks/{playbook_id}", response_model=PlaybookRead, responses=problem(401, 404, 422)
+    "/playbooks/{playbook_id:id}", response_model=PlaybookRead, responses=problem(401, 404, 422)
 )
 async def get_playbook(playbook_id: uuid.UUID, actor: ApiActor, session: Session) -> PlaybookRead:
     return await alerts.get_playbook(session, actor, playbook_id)
 
 
 @router.put(
-    "/playbooks/{playbook_id}",
+    "/playbooks/{playbook_id:id}",
     response_model=PlaybookRead,
     responses=problem(401, 403, 404, 409, 422),
 )
@@ -314,7 +314,7 @@ async def update_playbook(
 
 
 @router.delete(
-    "/playbooks/{playbook_id}",
+    "/playbooks/{playbook_id:id}",
     status_code=status.HTTP_204_NO_CONTENT,
     responses=problem(401, 403, 404, 422),
 )

@@ -36,14 +36,16 @@ async def create_api_key(
     )
 
 
-@router.post("/{key_id}/revoke", response_model=ApiKeyRead, responses=problem(401, 403, 404, 422))
+@router.post(
+    "/{key_id:id}/revoke", response_model=ApiKeyRead, responses=problem(401, 403, 404, 422)
+)
 async def revoke_api_key(key_id: uuid.UUID, actor: CurrentActor, session: Session) -> ApiKeyRead:
     """Stop a key working at once (its API log stays readable)."""
     return ApiKeyRead.model_validate(await integration.revoke_key(session, actor, key_id))
 
 
 @router.get(
-    "/{key_id}/calls", response_model=Page[ApiCallRead], responses=problem(401, 403, 404, 422)
+    "/{key_id:id}/calls", response_model=Page[ApiCallRead], responses=problem(401, 403, 404, 422)
 )
 async def list_api_calls(
     key_id: uuid.UUID,

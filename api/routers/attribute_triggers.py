@@ -48,7 +48,7 @@ async def run_attribute_triggers(actor: CurrentActor, session: Session) -> Respo
 
 
 @router.put(
-    "/{trigger_id}",
+    "/{trigger_id:id}",
     response_model=AttributeTriggerRead,
     responses=problem(401, 403, 404, 409, 422),
 )
@@ -62,7 +62,9 @@ async def update_attribute_trigger(
 
 
 @router.delete(
-    "/{trigger_id}", status_code=status.HTTP_204_NO_CONTENT, responses=problem(401, 403, 404, 422)
+    "/{trigger_id:id}",
+    status_code=status.HTTP_204_NO_CONTENT,
+    responses=problem(401, 403, 404, 422),
 )
 async def delete_attribute_trigger(
     trigger_id: uuid.UUID, actor: CurrentActor, session: Session

@@ -34,7 +34,7 @@ async def train_churn_model(actor: ApiActor, session: Session) -> ChurnTrainingQ
 
 
 @router.get(
-    "/accounts/{account_id}/churn-drivers",
+    "/accounts/{account_id:id}/churn-drivers",
     response_model=ChurnDriversRead,
     responses=problem(401, 404, 422),
 )

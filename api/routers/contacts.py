@@ -62,7 +62,7 @@ async def upsert_contacts(
 
 
 @router.get(
-    "/contacts/{contact_id}", response_model=ContactDetail, responses=problem(401, 404, 422)
+    "/contacts/{contact_id:id}", response_model=ContactDetail, responses=problem(401, 404, 422)
 )
 async def get_contact(contact_id: uuid.UUID, actor: ApiActor, session: Session) -> ContactDetail:
     """A contact with its accounts and its newest events."""
@@ -70,7 +70,7 @@ async def get_contact(contact_id: uuid.UUID, actor: ApiActor, session: Session) 
 
 
 @router.get(
-    "/accounts/{account_id}/contacts",
+    "/accounts/{account_id:id}/contacts",
     response_model=Page[ContactRead],
     responses=problem(401, 404, 422),
 )
@@ -89,7 +89,7 @@ async def list_account_contacts(
 
 
 @router.get(
-    "/accounts/{account_id}/group-traits",
+    "/accounts/{account_id:id}/group-traits",
     response_model=Page[GroupTraitsRead],
     responses=problem(401, 404, 422),
 )

@@ -59,7 +59,7 @@ async def ingest_events(
 
 
 @router.get(
-    "/accounts/{account_id}/events",
+    "/accounts/{account_id:id}/events",
     response_model=Page[EventRead],
     responses=problem(401, 404, 422),
 )

@@ -51,7 +51,7 @@ async def create_health_model(
 
 
 @router.get(
-    "/health/models/{model_id}", response_model=HealthModelRead, responses=problem(401, 404, 422)
+    "/health/models/{model_id:id}", response_model=HealthModelRead, responses=problem(401, 404, 422)
 )
 async def get_health_model(
     model_id: uuid.UUID, actor: ApiActor, session: Session
@@ -60,7 +60,7 @@ async def get_health_model(
 
 
 @router.put(
-    "/health/models/{model_id}",
+    "/health/models/{model_id:id}",
     response_model=HealthModelRead,
     responses=problem(401, 403, 404, 409, 422),
 )
@@ -74,7 +74,7 @@ async def save_health_model(
 
 
 @router.post(
-    "/health/models/{model_id}/preview",
+    "/health/models/{model_id:id}/preview",
     response_model=HealthPreviewRead,
     responses=problem(401, 403, 404, 409, 422),
 )
@@ -87,7 +87,7 @@ async def preview_health_model(
 
 
 @router.post(
-    "/health/models/{model_id}/backtest",
+    "/health/models/{model_id:id}/backtest",
     response_model=BacktestRead,
     responses=problem(401, 403, 404, 422),
 )
@@ -102,7 +102,7 @@ async def backtest_health_model(
 
 
 @router.post(
-    "/health/models/{model_id}/make-shadow-live",
+    "/health/models/{model_id:id}/make-shadow-live",
     response_model=HealthModelRead,
     responses=problem(401, 403, 404, 409, 422),
 )
@@ -114,7 +114,7 @@ async def make_health_shadow_live(
 
 
 @router.delete(
-    "/health/models/{model_id}",
+    "/health/models/{model_id:id}",
     status_code=status.HTTP_204_NO_CONTENT,
     responses=problem(401, 403, 404, 409, 422),
 )
@@ -161,7 +161,7 @@ async def set_health_bands(data: HealthBands, actor: ApiActor, session: Session)
 
 
 @router.get(
-    "/accounts/{account_id}/health",
+    "/accounts/{account_id:id}/health",
     response_model=AccountHealthRead | None,
     responses=problem(401, 404, 422),
 )
@@ -175,7 +175,7 @@ async def get_account_health(
 
 
 @router.get(
-    "/accounts/{account_id}/health/history",
+    "/accounts/{account_id:id}/health/history",
     response_model=AccountHealthHistoryRead,
     responses=problem(401, 404, 422),
 )

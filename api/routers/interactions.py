@@ -170,7 +170,7 @@ async def search_interactions(
 
 
 @router.get(
-    "/accounts/{account_id}/interactions",
+    "/accounts/{account_id:id}/interactions",
     tags=["interactions"],
     response_model=Page[AccountInteractionRead],
     responses=problem(401, 404, 422),
@@ -192,7 +192,7 @@ async def list_account_interactions(
 
 
 @router.post(
-    "/accounts/{account_id}/interactions",
+    "/accounts/{account_id:id}/interactions",
     tags=["interactions"],
     response_model=InteractionRead,
     status_code=status.HTTP_201_CREATED,
@@ -209,7 +209,7 @@ async def create_interaction(
 
 
 @router.patch(
-    "/interactions/{interaction_id}",
+    "/interactions/{interaction_id:id}",
     tags=["interactions"],
     response_model=InteractionRead,
     responses=problem(401, 403, 404, 409, 422),
@@ -224,7 +224,7 @@ async def update_interaction(
 
 
 @router.delete(
-    "/interactions/{interaction_id}",
+    "/interactions/{interaction_id:id}",
     tags=["interactions"],
     status_code=status.HTTP_204_NO_CONTENT,
     responses=problem(401, 403, 404, 422),
@@ -237,7 +237,7 @@ async def delete_interaction(
 
 
 @router.post(
-    "/accounts/{account_id}/notes",
+    "/accounts/{account_id:id}/notes",
     tags=["notes"],
     response_model=NoteRead,
     status_code=status.HTTP_201_CREATED,
@@ -252,7 +252,7 @@ async def create_note(
 
 
 @router.patch(
-    "/notes/{note_id}",
+    "/notes/{note_id:id}",
     tags=["notes"],
     response_model=NoteRead,
     responses=problem(401, 403, 404, 422),
@@ -265,7 +265,7 @@ async def update_note(
 
 
 @router.delete(
-    "/notes/{note_id}",
+    "/notes/{note_id:id}",
     tags=["notes"],
     status_code=status.HTTP_204_NO_CONTENT,
     responses=problem(401, 403, 404, 422),
@@ -276,7 +276,7 @@ async def delete_note(note_id: uuid.UUID, actor: CurrentActor, session: Session)
 
 
 @router.post(
-    "/accounts/{account_id}/tickets",
+    "/accounts/{account_id:id}/tickets",
     tags=["tickets"],
     response_model=TicketRead,
     status_code=status.HTTP_201_CREATED,
@@ -292,7 +292,7 @@ async def create_ticket(
 
 
 @router.patch(
-    "/tickets/{ticket_id}",
+    "/tickets/{ticket_id:id}",
     tags=["tickets"],
     response_model=TicketRead,
     responses=problem(401, 403, 404, 409, 422),
@@ -307,7 +307,7 @@ async def update_ticket(
 
 
 @router.delete(
-    "/tickets/{ticket_id}",
+    "/tickets/{ticket_id:id}",
     tags=["tickets"],
     status_code=status.HTTP_204_NO_CONTENT,
     responses=problem(401, 403, 404, 422),
@@ -318,7 +318,7 @@ async def delete_ticket(ticket_id: uuid.UUID, actor: CurrentActor, session: Sess
 
 
 @router.get(
-    "/accounts/{account_id}/timeline",
+    "/accounts/{account_id:id}/timeline",
     tags=["accounts"],
     response_model=Page[TimelineItem],
     responses=problem(401, 404, 422),
@@ -402,7 +402,7 @@ for _kind, _page, _list, _description in (
     ),
 ):
     router.add_api_route(
-        f"/accounts/{{account_id}}/{_kind}",
+        f"/accounts/{{account_id:id}}/{_kind}",
         _account_items(_page, _list, _description),
         methods=["GET"],
         name=f"list_account_{_kind}",

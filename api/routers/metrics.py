@@ -79,7 +79,7 @@ async def create_computed_metric(
 
 
 @router.patch(
-    "/computed-metrics/{metric_id}",
+    "/computed-metrics/{metric_id:id}",
     response_model=ComputedMetricRead,
     responses=problem(401, 403, 404, 409, 422),
 )
@@ -93,7 +93,7 @@ async def update_computed_metric(
 
 
 @router.delete(
-    "/computed-metrics/{metric_id}",
+    "/computed-metrics/{metric_id:id}",
     status_code=status.HTTP_204_NO_CONTENT,
     responses=problem(401, 403, 404, 409, 422),
 )
@@ -103,7 +103,7 @@ async def delete_computed_metric(metric_id: uuid.UUID, actor: ApiActor, session:
 
 
 @router.get(
-    "/accounts/{account_id}/metrics",
+    "/accounts/{account_id:id}/metrics",
     response_model=AccountMetricsRead,
     responses=problem(401, 404, 422),
 )
@@ -115,7 +115,7 @@ async def get_account_metrics(
 
 
 @router.get(
-    "/accounts/{account_id}/metrics/{key}/history",
+    "/accounts/{account_id:id}/metrics/{key}/history",
     response_model=MetricHistoryRead,
     responses=problem(401, 404, 422),
 )
@@ -132,7 +132,7 @@ async def get_account_metric_history(
 
 
 @router.get(
-    "/accounts/{account_id}/contact-activity-ranks",
+    "/accounts/{account_id:id}/contact-activity-ranks",
     response_model=list[ContactActivityRankRead],
     responses=problem(401, 404, 422),
 )
@@ -155,7 +155,7 @@ async def list_contact_activity_ranks(
 
 
 @router.get(
-    "/contacts/{contact_id}/activity-rank",
+    "/contacts/{contact_id:id}/activity-rank",
     response_model=ContactActivityRankRead,
     responses=problem(401, 404, 422),
 )

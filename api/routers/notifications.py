@@ -44,7 +44,7 @@ async def count_unread_notifications(actor: CurrentActor, session: Session) -> U
 
 
 @router.post(
-    "/notifications/{notification_id}/read",
+    "/notifications/{notification_id:id}/read",
     response_model=NotificationRead,
     responses=problem(401, 404, 422),
 )

@@ -190,7 +190,7 @@ async def list_missing_fx_rates(actor: ApiActor, session: Session) -> list[Missi
 
 
 @router.delete(
-    "/fx-rates/{rate_id}",
+    "/fx-rates/{rate_id:id}",
     tags=["revenue"],
     status_code=status.HTTP_204_NO_CONTENT,
     responses=problem(401, 403, 404, 422),
@@ -201,7 +201,7 @@ async def delete_fx_rate(rate_id: uuid.UUID, actor: ApiActor, session: Session) 
 
 
 @router.get(
-    "/accounts/{account_id}/subscriptions",
+    "/accounts/{account_id:id}/subscriptions",
     tags=["revenue"],
     response_model=list[SubscriptionRead],
     responses=problem(401, 404, 422),
@@ -217,7 +217,7 @@ async def list_account_subscriptions(
 
 
 @router.get(
-    "/accounts/{account_id}/invoices",
+    "/accounts/{account_id:id}/invoices",
     tags=["revenue"],
     response_model=Page[InvoiceRead],
     responses=problem(401, 404, 422),
@@ -237,7 +237,7 @@ async def list_account_invoices(
 
 
 @router.get(
-    "/accounts/{account_id}/mrr",
+    "/accounts/{account_id:id}/mrr",
     tags=["revenue"],
     response_model=AccountMrrRead,
     responses=problem(401, 404, 422),
@@ -252,7 +252,7 @@ async def get_account_mrr(
 
 
 @router.get(
-    "/accounts/{account_id}/mrr-movements",
+    "/accounts/{account_id:id}/mrr-movements",
     tags=["revenue"],
     response_model=list[MrrMovementRead],
     responses=problem(401, 404, 422),

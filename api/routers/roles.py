@@ -35,7 +35,7 @@ async def create_role(data: RoleCreate, actor: CurrentActor, session: Session) -
     return RoleRead.model_validate(await users.create_role(session, actor, data))
 
 
-@router.patch("/{role_id}", response_model=RoleRead, responses=problem(401, 403, 404, 409, 422))
+@router.patch("/{role_id:id}", response_model=RoleRead, responses=problem(401, 403, 404, 409, 422))
 async def update_role(
     role_id: uuid.UUID, data: RoleUpdate, actor: CurrentActor, session: Session
 ) -> RoleRead:
@@ -44,7 +44,9 @@ async def update_role(
 
 
 @router.delete(
-    "/{role_id}", status_code=status.HTTP_204_NO_CONTENT, responses=problem(401, 403, 404, 409, 422)
+    "/{role_id:id}",
+    status_code=status.HTTP_204_NO_CONTENT,
+    responses=problem(401, 403, 404, 409, 422),
 )
 async def delete_role(role_id: uuid.UUID, actor: CurrentActor, session: Session) -> None:
     """Delete a custom role that no user (of any status) holds."""

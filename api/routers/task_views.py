@@ -38,7 +38,9 @@ async def clear_default_task_view(actor: CurrentActor, session: Session) -> None
     await views.clear_default(session, actor)
 
 
-@router.put("/{view_id}", response_model=TaskViewRead, responses=problem(401, 403, 404, 409, 422))
+@router.put(
+    "/{view_id:id}", response_model=TaskViewRead, responses=problem(401, 403, 404, 409, 422)
+)
 async def update_task_view(
     view_id: uuid.UUID, data: TaskViewWrite, actor: CurrentActor, session: Session
 ) -> TaskViewRead:
@@ -47,14 +49,14 @@ async def update_task_view(
 
 
 @router.delete(
-    "/{view_id}", status_code=status.HTTP_204_NO_CONTENT, responses=problem(401, 403, 404, 422)
+    "/{view_id:id}", status_code=status.HTTP_204_NO_CONTENT, responses=problem(401, 403, 404, 422)
 )
 async def delete_task_view(view_id: uuid.UUID, actor: CurrentActor, session: Session) -> None:
     """Delete a view; whoever opened with it by default gets the built-in list."""
     await views.delete_view(session, actor, view_id)
 
 
-@router.put("/{view_id}/default", response_model=TaskViewRead, responses=problem(401, 404, 422))
+@router.put("/{view_id:id}/default", response_model=TaskViewRead, responses=problem(401, 404, 422))
 async def set_default_task_view(
     view_id: uuid.UUID, actor: CurrentActor, session: Session
 ) -> TaskViewRead:

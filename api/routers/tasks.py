@@ -135,13 +135,15 @@ async def create_task(data: TaskCreate, actor: ApiActor, session: Session) -> Ta
     return await tasks.create_task(session, actor, data)
 
 
-@router.get("/{task_id}", response_model=TaskDetail, responses=problem(401, 404, 422))
+@router.get("/{task_id:id}", response_model=TaskDetail, responses=problem(401, 404, 422))
 async def get_task(task_id: uuid.UUID, actor: ApiActor, session: Session) -> TaskDetail:
     """One task with its sub-tasks."""
     return await tasks.get_task(session, actor, task_id)
 
 
-@router.patch("/{task_id}", response_model=TaskDetail, responses=problem(401, 403, 404, 409, 422))
+@router.patch(
+    "/{task_id:id}", response_model=TaskDetail, responses=problem(401, 403, 404, 409, 422)
+)
 async def update_task(
     task_id: uuid.UUID, data: TaskUpdate, actor: ApiActor, session: Session
 ) -> TaskDetail:
@@ -150,7 +152,7 @@ async def update_task(
 
 
 @router.post(
-    "/{task_id}/close", response_model=TaskDetail, responses=problem(401, 403, 404, 409, 422)
+    "/{task_id:id}/close", response_model=TaskDetail, responses=problem(401, 403, 404, 409, 422)
 )
 async def close_task(
     task_id: uuid.UUID, data: TaskClose, actor: ApiActor, session: Session
@@ -161,7 +163,7 @@ async def close_task(
 
 
 @router.post(
-    "/{task_id}/reopen", response_model=TaskDetail, responses=problem(401, 403, 404, 409, 422)
+    "/{task_id:id}/reopen", response_model=TaskDetail, responses=problem(401, 403, 404, 409, 422)
 )
 async def reopen_task(task_id: uuid.UUID, actor: ApiActor, session: Session) -> TaskDetail:
     """Open a closed task again (not an alert task: its rule fires again instead)."""
@@ -169,7 +171,7 @@ async def reopen_task(task_id: uuid.UUID, actor: ApiActor, session: Session) -> 
 
 
 @router.delete(
-    "/{task_id}", status_code=status.HTTP_204_NO_CONTENT, responses=problem(401, 403, 404, 422)
+    "/{task_id:id}", status_code=status.HTTP_204_NO_CONTENT, responses=problem(401, 403, 404, 422)
 )
 async def delete_task(task_id: uuid.UUID, actor: ApiActor, session: Session) -> None:
     """Remove the task and its sub-tasks as if they never existed (an alert task takes its

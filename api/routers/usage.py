@@ -22,7 +22,7 @@ Rollup = Annotated[
 
 
 @router.get(
-    "/accounts/{account_id}/usage", response_model=UsageSeries, responses=problem(401, 404, 422)
+    "/accounts/{account_id:id}/usage", response_model=UsageSeries, responses=problem(401, 404, 422)
 )
 async def get_account_usage(
     account_id: uuid.UUID,
@@ -41,7 +41,7 @@ async def get_account_usage(
 
 
 @router.get(
-    "/accounts/{account_id}/usage/features",
+    "/accounts/{account_id:id}/usage/features",
     response_model=FeatureSeries,
     responses=problem(401, 404, 422),
 )

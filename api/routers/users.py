@@ -42,13 +42,13 @@ async def invite_user(
     return UserRead.model_validate(await users.invite_user(session, actor, config, data))
 
 
-@router.get("/{user_id}", response_model=UserRead, responses=problem(401, 404, 422))
+@router.get("/{user_id:id}", response_model=UserRead, responses=problem(401, 404, 422))
 async def get_user(user_id: uuid.UUID, actor: CurrentActor, session: Session) -> UserRead:
     """One user of the organisation."""
     return UserRead.model_validate(await users.get_user(session, actor, user_id))
 
 
-@router.patch("/{user_id}", response_model=UserRead, responses=problem(401, 403, 404, 409, 422))
+@router.patch("/{user_id:id}", response_model=UserRead, responses=problem(401, 403, 404, 409, 422))
 async def update_user(
     user_id: uuid.UUID, data: UserUpdate, actor: CurrentActor, session: Session
 ) -> UserRead:
@@ -57,7 +57,7 @@ async def update_user(
 
 
 @router.post(
-    "/{user_id}/deactivate", response_model=UserRead, responses=problem(401, 403, 404, 409, 422)
+    "/{user_id:id}/deactivate", response_model=UserRead, responses=problem(401, 403, 404, 409, 422)
 )
 async def deactivate_user(user_id: uuid.UUID, actor: CurrentActor, session: Session) -> UserRead:
     """Stop a user from signing in; their history stays."""
@@ -65,7 +65,7 @@ async def deactivate_user(user_id: uuid.UUID, actor: CurrentActor, session: Sess
 
 
 @router.post(
-    "/{user_id}/reactivate", response_model=UserRead, responses=problem(401, 403, 404, 409, 422)
+    "/{user_id:id}/reactivate", response_model=UserRead, responses=problem(401, 403, 404, 409, 422)
 )
 async def reactivate_user(user_id: uuid.UUID, actor: CurrentActor, session: Session) -> UserRead:
     """Let a deactivated user sign in again (`409 email_taken` if their address now signs in
@@ -74,7 +74,7 @@ async def reactivate_user(user_id: uuid.UUID, actor: CurrentActor, session: Sess
 
 
 @router.post(
-    "/{user_id}/resend-invitation",
+    "/{user_id:id}/resend-invitation",
     response_model=UserRead,
     responses=problem(401, 403, 404, 409, 422),
 )
@@ -86,7 +86,9 @@ async def resend_invitation(
 
 
 @router.post(
-    "/{user_id}/reset-password", response_model=UserRead, responses=problem(401, 403, 404, 409, 422)
+    "/{user_id:id}/reset-password",
+    response_model=UserRead,
+    responses=problem(401, 403, 404, 409, 422),
 )
 async def reset_user_password(
     user_id: uuid.UUID, actor: CurrentActor, session: Session, config: AuthConfigDep
@@ -97,7 +99,9 @@ async def reset_user_password(
     )
 
 
-@router.post("/{user_id}/reset-mfa", response_model=UserRead, responses=problem(401, 403, 404, 422))
+@router.post(
+    "/{user_id:id}/reset-mfa", response_model=UserRead, responses=problem(401, 403, 404, 422)
+)
 async def reset_user_mfa(user_id: uuid.UUID, actor: CurrentActor, session: Session) -> UserRead:
     """Turn off a user's two-factor authentication (e.g. a lost phone)."""
     return UserRead.model_validate(await users.admin_reset_mfa(session, actor, user_id))

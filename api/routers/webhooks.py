@@ -97,7 +97,7 @@ _SIGNATURE_HEADERS = [
 
 
 @router.post(
-    "/webhooks/{org_id}",
+    "/webhooks/{org_id:id}",
     response_model=WebhookReceipt,
     responses=problem(401, 413, 422),
     openapi_extra={

@@ -103,7 +103,7 @@ class TestValidationErrors:
     @pytest.mark.parametrize(
         "path",
         [
-            "/api/v1/accounts/not-a-uuid",
+            "/api/v1/accounts/1234-not-a-uuid",
             "/api/v1/users/123",
             "/api/v1/accounts/00000000-0000-0000-0000-00000000000g/restore",
         ],
@@ -213,6 +213,10 @@ class TestHttpErrors:
             ("GET", "/api/v1/nowhere", 404, "not_found"),
             ("PUT", "/api/v1/accounts", 405, "method_not_allowed"),
             ("DELETE", "/api/v1/me", 405, "method_not_allowed"),
+            # A word where an id would be is a route's name, not a malformed id.
+            ("GET", "/api/v1/accounts/batch", 405, "method_not_allowed"),
+            ("GET", "/api/v1/subscriptions/batch", 405, "method_not_allowed"),
+            ("GET", "/api/v1/accounts/nowhere", 404, "not_found"),
             ("GET", "/api/v1/accounts", 401, "invalid_token"),
         ],
     )
