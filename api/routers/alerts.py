@@ -145,7 +145,7 @@ async def list_account_alert_verdicts(
     return await alerts.account_verdicts(session, actor, account_id)
 
 
-@router.get("/alerts", response_model=Page[AlertRead], responses=problem(401, 422))
+@router.get("/alerts", response_model=Page[AlertRead], responses=problem(401, 404, 422))
 async def list_alerts(
     actor: ApiActor,
     session: Session,

@@ -534,7 +534,10 @@ async def list_alerts(
     limit: int,
     offset: int,
 ) -> Paged[AlertRead]:
-    """Newest first, of the accounts the caller may see."""
+    """Newest first, of the accounts the caller may see; a rule named that the organisation
+    lacks is a 404, as in the bulk actions."""
+    if filters.rule_id is not None:
+        await _rule(AlertRepository(session, actor.org_id), filters.rule_id)
     if filters.snoozed is not None:
         filters = replace(filters, today=await org_today(session, actor.org_id))
     rows, total = await AlertRepository(session, actor.org_id).page(

@@ -667,6 +667,9 @@ class TestScoping:
                 headers=headers,
                 json={"rule_id": str(their_alert.rule_id)},
             ),
+            await client.get(
+                f"{API}/alerts", headers=headers, params={"rule_id": str(their_alert.rule_id)}
+            ),
         ):
             assert_problem(response, 404)
         deleted = await client.post(
