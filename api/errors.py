@@ -98,8 +98,9 @@ def problem_response(
 
 async def _domain_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, DomainError)
-    if isinstance(exc, RecordRefused | InvalidBatch | BatchTooLarge):
-        # A batch refused at its envelope rejected each of its records (when they were read).
+    if isinstance(exc, RecordRefused | InvalidBatch | BatchTooLarge) or "records" in exc.extra:
+        # A batch refused at its envelope rejected each of its records (when they were read);
+        # a single-record call answering a rule's refusal of its record rejected that one.
         _count_refused(request, exc.extra.get("records", 1))
     headers = {}
     if isinstance(exc, TooManyRequests):

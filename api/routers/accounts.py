@@ -114,23 +114,25 @@ async def upsert_accounts(
     )
 
 
-@router.post("/upsert", response_model=UpsertedRecord, responses=problem(401, 403, 422))
+@router.post("/upsert", response_model=UpsertedRecord, responses=problem(401, 403, 409, 422))
 async def upsert_account(
     data: AccountUpsert, actor: ApiActor, session: Session, outcome: ApiCallOutcome
 ) -> UpsertedRecord:
     """Create or update one account by external id, as one record of `/accounts/batch`; a
-    refused record is a 422 saying why."""
+    refused record is a problem saying why: a 409 when it names what the organisation lacks
+    (`tier_not_found`, `stage_not_found`, `parent_not_found`...), otherwise a 422."""
     account_id = await ingest.upsert_account(session, actor, data)
     outcome.accepted = 1
     return UpsertedRecord(id=account_id, change=await changes.issued(session))
 
 
-@router.post("/metric-values", response_model=UpsertedRecord, responses=problem(401, 403, 422))
+@router.post("/metric-values", response_model=UpsertedRecord, responses=problem(401, 403, 409, 422))
 async def set_account_metric_value(
     data: MetricValues, actor: ApiActor, session: Session, outcome: ApiCallOutcome
 ) -> UpsertedRecord:
     """Set custom dimension and metric values of one account, as one record of
-    `/accounts/metric-values/batch`; answers the account's id."""
+    `/accounts/metric-values/batch`; answers the account's id. An account the organisation
+    lacks is a 409 `account_not_found`; a value of the wrong type a 422."""
     account_id = await ingest.set_account_metric_values(session, actor, data)
     outcome.accepted = 1
     return UpsertedRecord(id=account_id, change=await changes.issued(session))

@@ -96,13 +96,14 @@ async def upsert_tickets(
     "/interactions",
     response_model=UpsertedRecord,
     tags=["interactions"],
-    responses=problem(401, 403, 422),
+    responses=problem(401, 403, 409, 422),
 )
 async def upsert_interaction(
     data: InteractionUpsert, actor: ApiActor, session: Session, outcome: ApiCallOutcome
 ) -> UpsertedRecord:
     """Create or update one interaction by (source, external id), as one record of
-    `/interactions/batch`; a refused record is a 422 saying why."""
+    `/interactions/batch`; a refused record is a problem saying why (an account the
+    organisation lacks: a 409 `account_not_found`)."""
     interaction_id = await ingest.upsert_interaction(session, actor, data)
     outcome.accepted = 1
     return UpsertedRecord(id=interaction_id, change=await changes.issued(session))
@@ -112,13 +113,14 @@ async def upsert_interaction(
     "/tickets",
     response_model=UpsertedRecord,
     tags=["tickets"],
-    responses=problem(401, 403, 422),
+    responses=problem(401, 403, 409, 422),
 )
 async def upsert_ticket(
     data: TicketUpsert, actor: ApiActor, session: Session, outcome: ApiCallOutcome
 ) -> UpsertedRecord:
     """Create or update one ticket by (source, external id), as one record of
-    `/tickets/batch`; a refused record is a 422 saying why."""
+    `/tickets/batch`; a refused record is a problem saying why (an account the
+    organisation lacks: a 409 `account_not_found`)."""
     ticket_id = await ingest.upsert_ticket(session, actor, data)
     outcome.accepted = 1
     return UpsertedRecord(id=ticket_id, change=await changes.issued(session))

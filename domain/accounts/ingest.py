@@ -12,7 +12,13 @@ from pydantic import BaseModel, ConfigDict, EmailStr, Field, TypeAdapter
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain.accounts.bulk_writes import AccountEdit, NewAccount, write_accounts
-from domain.accounts.errors import ExternalIdTaken
+from domain.accounts.errors import (
+    ExternalIdTaken,
+    NotACsm,
+    ParentNotFound,
+    UnknownStage,
+    UnknownTier,
+)
 from domain.accounts.models import LifecycleStage, Tier
 from domain.accounts.repository import AccountBatchRepository, ConfigRepository
 from domain.accounts.schemas import (
@@ -36,6 +42,7 @@ from domain.common.errors import DomainError
 from domain.common.schemas import BatchResult, RequestModel
 from domain.common.types import Day
 from domain.integration import webhooks
+from domain.tenancy.errors import UnknownAccount
 from domain.users import service as users
 from domain.users.actor import Actor, require
 from domain.users.models import UserStatus
@@ -145,7 +152,13 @@ class _Names:
             accounts=accounts,
         )
 
-    def lookup(self, table: dict[str, uuid.UUID], name: str | None, what: str) -> uuid.UUID | None:
+    def lookup(
+        self,
+        table: dict[str, uuid.UUID],
+        name: str | None,
+        what: str,
+        missing: type[DomainError],
+    ) -> uuid.UUID | None:
         if name is None:
             return None
         found = table.get(name.lower())
@@ -153,8 +166,8 @@ class _Names:
             known = self.choices.get(what)
             if known is not None:
                 listed = ", ".join(known) if known else "none yet"
-                raise ValueError(f"Unknown {what} {name!r}; {what}s are: {listed}")
-            raise ValueError(f"Unknown {what} {name!r}")
+                raise missing(f"Unknown {what} {name!r}; {what}s are: {listed}")
+            raise missing(f"Unknown {what} {name!r}")
         return found
 
 
@@ -166,19 +179,19 @@ def _as_write(item: AccountUpsert, names: _Names, new_ids: dict[str, uuid.UUID])
         if k not in ("parent_external_id", "tier", "stage", "csm_emails")
     }
     if "tier" in sent:
-        fields["tier_id"] = names.lookup(names.tiers, item.tier, "tier")
+        fields["tier_id"] = names.lookup(names.tiers, item.tier, "tier", UnknownTier)
     if "stage" in sent:
-        fields["stage_id"] = names.lookup(names.stages, item.stage, "stage")
+        fields["stage_id"] = names.lookup(names.stages, item.stage, "stage", UnknownStage)
     if "csm_emails" in sent:
         fields["csm_ids"] = [
-            names.lookup(names.csms, email, "CSM (no active user with a CSM seat)")
+            names.lookup(names.csms, email, "CSM (no active user with a CSM seat)", NotACsm)
             for email in item.csm_emails or []
         ]
     if "parent_external_id" in sent:
         parent = item.parent_external_id
         parent_id = None if parent is None else names.accounts.get(parent) or new_ids.get(parent)
         if parent is not None and parent_id is None:
-            raise ValueError(f"Unknown parent account {parent!r}")
+            raise ParentNotFound(f"Unknown parent account {parent!r}")
         fields["parent_id"] = parent_id
     existing = names.accounts.get(item.external_id)
     if existing is not None:
@@ -238,7 +251,7 @@ async def _write_each(
             index, id_, _ = writes.pop(position)
             if isinstance(exc, ExternalIdTaken) and id_ in new_external_ids:
                 raise RaceLost() from exc
-            outcome.reject(index, id_, exc.detail)
+            outcome.reject(index, id_, exc.detail, exc)
             continue
         outcome.accepted += len(writes)
         return
@@ -276,7 +289,8 @@ async def _upsert_accounts(
         try:
             writes.append((index, item.external_id, _as_write(item, names, new_ids)))
         except (ValueError, DomainError) as exc:
-            outcome.reject(index, item.external_id, str(exc))
+            cause = exc if isinstance(exc, DomainError) else None
+            outcome.reject(index, item.external_id, str(exc), cause)
             refused.add(item.external_id)
     # A refused update leaves its account in place: only refused new accounts are missing.
     writes = _without_refused_parents(
@@ -312,7 +326,8 @@ async def _set_metric_values(
     for index, item in batch.items:
         account_id = names.accounts.get(item.account_external_id)
         if account_id is None:
-            outcome.reject(index, item.account_external_id, "Unknown account")
+            message = f"Unknown account {item.account_external_id!r}"
+            outcome.reject(index, item.account_external_id, message, UnknownAccount(message))
             continue
         writes.append(
             (

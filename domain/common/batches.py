@@ -15,7 +15,7 @@ from typing import Any, Generic, TypeVar
 from pydantic import BaseModel, Field, TypeAdapter, ValidationError
 from pydantic_core import ErrorDetails
 
-from domain.common.errors import BatchTooLarge, InvalidBatch, RecordRefused
+from domain.common.errors import BatchTooLarge, DomainError, InvalidBatch, RecordRefused
 from domain.common.schemas import BatchError, BatchResult, StoredRecord
 from domain.common.types import describe_json_problem, json_problem, may_be_unstorable
 
@@ -71,20 +71,28 @@ class BatchOutcome:
         self.accepted = 0
         self.errors = list(errors)
         self.records: list[StoredRecord] = []
+        # The domain error behind a refusal, by record: a single-record call answers it.
+        self.causes: dict[int, DomainError] = {}
 
-    def reject(self, index: int, id_: str | None, message: str) -> None:
+    def reject(
+        self, index: int, id_: str | None, message: str, cause: DomainError | None = None
+    ) -> None:
         self.errors.append(BatchError(index=index, id=id_, message=message[:1000]))
+        if cause is not None:
+            self.causes[index] = cause
 
     def stored(self, index: int, external_id: str, id_: uuid.UUID) -> None:
         self.records.append(StoredRecord(index=index, external_id=external_id, id=id_))
 
     def result(self) -> BatchResult:
-        return BatchResult(
+        result = BatchResult(
             accepted=self.accepted,
             rejected=len(self.errors),
             errors=sorted(self.errors, key=lambda e: e.index),
             records=sorted(self.records, key=lambda r: r.index),
         )
+        result.causes.update(self.causes)
+        return result
 
 
 @dataclass
@@ -178,6 +186,13 @@ def webhook_body(data: Any) -> bytes:
 
 
 def single(result: BatchResult) -> None:
-    """A single-record call answers the refusal of its record as a 422 problem."""
+    """A single-record call answers the refusal of its record as a problem: the domain's
+    own when a rule refused it (a tier the organisation lacks is a 409 `tier_not_found`, as in
+    a PATCH), otherwise a 422."""
     if result.errors:
-        raise RecordRefused(result.errors[0].message)
+        refusal = result.errors[0]
+        cause = result.causes.get(refusal.index)
+        if cause is None:
+            raise RecordRefused(refusal.message)
+        cause.extra["records"] = 1  # for the API log, as a refused record
+        raise cause

@@ -2,7 +2,9 @@
 
 import uuid
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr
+
+from domain.common.errors import DomainError
 
 
 class RequestModel(BaseModel):
@@ -52,3 +54,9 @@ class BatchResult(ChangeNumbered):
         description="The stored records with Tenure's ids, in batch order (none for events, "
         "whose message id is their id)"
     )
+    # The domain errors behind refusals, by record (`BatchOutcome.causes`); not answered.
+    _causes: dict[int, DomainError] = PrivateAttr(default_factory=dict)
+
+    @property
+    def causes(self) -> dict[int, DomainError]:
+        return self._causes

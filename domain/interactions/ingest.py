@@ -42,6 +42,7 @@ from domain.interactions.schemas import (
     TicketSubject,
 )
 from domain.tenancy.accounts import account_ids_by_reference
+from domain.tenancy.errors import UnknownAccount
 from domain.users.actor import Actor, require
 from domain.users.permissions import Permission
 
@@ -141,7 +142,8 @@ async def _rows_with_accounts(
         if key in seen:
             outcome.reject(index, item.external_id, "external_id: repeated in this batch")
         elif item.account not in accounts:
-            outcome.reject(index, item.external_id, f"Unknown account {item.account!r}")
+            message = f"Unknown account {item.account!r}"
+            outcome.reject(index, item.external_id, message, UnknownAccount(message))
         else:
             seen.add(key)
             row = item.model_dump(exclude={"account"})

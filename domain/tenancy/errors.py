@@ -1,4 +1,4 @@
-from domain.common.errors import Forbidden, NotFound
+from domain.common.errors import Conflict, Forbidden, NotFound
 
 
 class PermissionDenied(Forbidden):
@@ -17,3 +17,11 @@ class CsmNotFound(NotFound):
 class AccountNotFound(NotFound):
     code = "account_not_found"
     title = "Account not found"
+
+
+class UnknownAccount(Conflict):
+    """A record naming an account (by external or another system's id) the organisation does
+    not have: the record itself is not what was not found."""
+
+    code = AccountNotFound.code
+    title = "No account has this id"

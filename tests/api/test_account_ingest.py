@@ -299,7 +299,7 @@ class TestUpsertingAccounts:
         single = await client.post(
             "/api/v1/accounts/upsert", headers=key, json={"external_id": "b", "tier": "Gold"}
         )
-        assert_problem(single, 422, "record_refused")
+        assert_problem(single, 409, "tier_not_found")
 
         calls = await client.get(f"/api/v1/api-keys/{api_key.id}/calls", headers=admin_headers)
 
@@ -358,7 +358,7 @@ class TestSingleRecords:
         assert isinstance(created.json()["change"], int)
         assert (account.name, account.domain) == ("Acme", "a.io")
 
-    async def test_a_refused_account_is_a_422_and_writes_nothing(
+    async def test_a_refused_account_is_a_problem_and_writes_nothing(
         self, client: AsyncClient, session: AsyncSession, org: Organisation, key: dict[str, str]
     ) -> None:
         url = "/api/v1/accounts/upsert"
@@ -368,7 +368,8 @@ class TestSingleRecords:
         )
 
         assert_problem(no_name, 422, code="record_refused")
-        assert "Gold" in assert_problem(bad_tier, 422, code="record_refused")["detail"]
+        # A tier the organisation lacks is a conflict with what is stored, as in a PATCH.
+        assert "Gold" in assert_problem(bad_tier, 409, code="tier_not_found")["detail"]
         count = select(func.count()).select_from(Account).where(Account.org_id == org.id)
         assert await session.scalar(count) == 0
 
@@ -392,8 +393,8 @@ class TestSingleRecords:
         )
 
         assert ok.json()["id"] == str(account.id)
-        assert_problem(wrong, 422, code="record_refused")
-        assert_problem(unknown, 422, code="record_refused")
+        assert_problem(wrong, 422, code="invalid_custom_value")
+        assert "'zz'" in assert_problem(unknown, 409, code="account_not_found")["detail"]
         assert (await _account(session, org, "a-1")).custom_values == {"seats": 12}
 
 

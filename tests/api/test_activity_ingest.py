@@ -203,13 +203,13 @@ class TestSingleRecords:
         [synced] = await session.scalars(select(Interaction).where(Interaction.org_id == org.id))
         assert call.json()["id"] == str(synced.id)
 
-    async def test_a_refused_record_is_a_422_and_writes_nothing(
+    async def test_a_refused_record_is_a_problem_and_writes_nothing(
         self, client: AsyncClient, session: AsyncSession, org: Organisation, key: dict[str, str]
     ) -> None:
         unknown = await client.post("/api/v1/tickets", headers=key, json=_ticket(account="zz"))
         malformed = await client.post("/api/v1/tickets", headers=key, json={"source": "x"})
 
-        assert "zz" in assert_problem(unknown, 422, code="record_refused")["detail"]
+        assert "zz" in assert_problem(unknown, 409, code="account_not_found")["detail"]
         assert_problem(malformed, 422)
         assert (await session.scalars(select(Ticket).where(Ticket.org_id == org.id))).all() == []
 

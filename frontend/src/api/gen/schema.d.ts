@@ -243,7 +243,8 @@ export interface paths {
         /**
          * Set Account Metric Value
          * @description Set custom dimension and metric values of one account, as one record of
-         *     `/accounts/metric-values/batch`; answers the account's id.
+         *     `/accounts/metric-values/batch`; answers the account's id. An account the organisation
+         *     lacks is a 409 `account_not_found`; a value of the wrong type a 422.
          */
         post: operations["setAccountMetricValue"];
         delete?: never;
@@ -308,7 +309,8 @@ export interface paths {
         /**
          * Upsert Account
          * @description Create or update one account by external id, as one record of `/accounts/batch`; a
-         *     refused record is a 422 saying why.
+         *     refused record is a problem saying why: a 409 when it names what the organisation lacks
+         *     (`tier_not_found`, `stage_not_found`, `parent_not_found`...), otherwise a 422.
          */
         post: operations["upsertAccount"];
         delete?: never;
@@ -2213,7 +2215,8 @@ export interface paths {
         /**
          * Upsert Interaction
          * @description Create or update one interaction by (source, external id), as one record of
-         *     `/interactions/batch`; a refused record is a 422 saying why.
+         *     `/interactions/batch`; a refused record is a problem saying why (an account the
+         *     organisation lacks: a 409 `account_not_found`).
          */
         post: operations["upsertInteraction"];
         delete?: never;
@@ -3440,7 +3443,8 @@ export interface paths {
         /**
          * Upsert Ticket
          * @description Create or update one ticket by (source, external id), as one record of
-         *     `/tickets/batch`; a refused record is a 422 saying why.
+         *     `/tickets/batch`; a refused record is a problem saying why (an account the
+         *     organisation lacks: a 409 `account_not_found`).
          */
         post: operations["upsertTicket"];
         delete?: never;
@@ -11317,6 +11321,16 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetail"];
                 };
             };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProblemDetail"];
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
+                };
+            };
             /** @description Invalid request */
             422: {
                 headers: {
@@ -11484,6 +11498,16 @@ export interface operations {
             };
             /** @description Forbidden */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProblemDetail"];
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
+                };
+            };
+            /** @description Conflict */
+            409: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -17573,6 +17597,16 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetail"];
                 };
             };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProblemDetail"];
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
+                };
+            };
             /** @description Invalid request */
             422: {
                 headers: {
@@ -21870,6 +21904,16 @@ export interface operations {
             };
             /** @description Forbidden */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProblemDetail"];
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
+                };
+            };
+            /** @description Conflict */
+            409: {
                 headers: {
                     [name: string]: unknown;
                 };
