@@ -119,6 +119,11 @@ class AttributeTriggerNotFound(NotFound):
     title = "Attribute trigger not found"
 
 
+class AttributeTriggerNameTaken(Conflict):
+    code = "attribute_trigger_name_taken"
+    title = "Another attribute trigger has this name"
+
+
 class InvalidTrigger(RuleViolation):
     code = "invalid_trigger"
     title = "The trigger is not valid"

@@ -504,10 +504,15 @@ class ConfigRepository:
         )
 
     async def name_taken(
-        self, model: type[Tier] | type[LifecycleStage], name: str, except_id: uuid.UUID | None
+        self,
+        model: type[Tier] | type[LifecycleStage] | type[AttributeTrigger],
+        name: str,
+        except_id: uuid.UUID | None,
     ) -> bool:
+        # Both sides lowered by PostgreSQL, as a unique index on lower(name) compares them
+        # (Python's str.lower() does not always agree with it).
         stmt = select(model.id).where(
-            model.org_id == self.org_id, func.lower(model.name) == name.lower()
+            model.org_id == self.org_id, func.lower(model.name) == func.lower(name)
         )
         if except_id:
             stmt = stmt.where(model.id != except_id)

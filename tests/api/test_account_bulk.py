@@ -17,7 +17,7 @@ from domain.audit.models import AuditEntry
 from domain.common.settings import Settings
 from domain.orgs.models import Organisation
 from domain.users.models import User, UserStatus
-from tests.factories import auth_headers, create_account, create_user
+from tests.factories import auth_headers, create_account, create_user, user_by_role
 from tests.helpers import assert_problem
 from workers.jobs.accounts import run_attribute_triggers
 
@@ -640,6 +640,52 @@ class TestAttributeTriggers:
 
         for answer in answers:
             assert_problem(answer, 409, "trigger_target_not_found")
+
+    async def test_a_name_is_the_organisations_one_trigger_whatever_its_case(
+        self,
+        client: AsyncClient,
+        session: AsyncSession,
+        other_org: Organisation,
+        headers: dict[str, str],
+        settings: Settings,
+    ) -> None:
+        cond = {"kind": "compare", "field": "csm_score", "op": "gt", "value": 1}
+        body = {"name": "Renewals", "target": "churned", "churn_reason": "r", "condition": cond}
+        first = await client.post(f"{API}/attribute-triggers", headers=headers, json=body)
+        assert first.status_code == 201, first.text
+        second = await client.post(
+            f"{API}/attribute-triggers", headers=headers, json={**body, "name": "Upsells"}
+        )
+        assert second.status_code == 201, second.text
+
+        created = await client.post(
+            f"{API}/attribute-triggers", headers=headers, json={**body, "name": " RENEWALS "}
+        )
+        renamed = await client.put(
+            f"{API}/attribute-triggers/{second.json()['id']}",
+            headers=headers,
+            json={**body, "name": "renewals"},
+        )
+
+        assert assert_problem(created, 409, "attribute_trigger_name_taken")["detail"] == (
+            "An attribute trigger is already named 'RENEWALS'"
+        )
+        assert_problem(renamed, 409, "attribute_trigger_name_taken")
+        # A trigger keeps its own name, in any case; another organisation has its own names.
+        kept = await client.put(
+            f"{API}/attribute-triggers/{first.json()['id']}",
+            headers=headers,
+            json={**body, "name": "RENEWALS"},
+        )
+        assert (kept.status_code, kept.json()["name"]) == (200, "RENEWALS"), kept.text
+        theirs = await client.post(
+            f"{API}/attribute-triggers",
+            headers=auth_headers(settings, await user_by_role(session, other_org, "Admin")),
+            json=body,
+        )
+        assert theirs.status_code == 201, theirs.text
+        listed = (await client.get(f"{API}/attribute-triggers", headers=headers)).json()
+        assert sorted(t["name"] for t in listed) == ["RENEWALS", "Upsells"]
 
     async def test_run_now_enqueues_a_job_after_commit(
         self, client: AsyncClient, headers: dict[str, str], redis: Redis
