@@ -139,6 +139,11 @@ class AccountViewNotFound(NotFound):
     title = "View not found"
 
 
+class AccountViewNameTaken(Conflict):
+    code = "account_view_name_taken"
+    title = "Another view has this name"
+
+
 class ImportTooLarge(DomainError):
     status = 413
     code = "import_too_large"
