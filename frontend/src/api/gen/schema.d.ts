@@ -3221,7 +3221,9 @@ export interface paths {
         put?: never;
         /**
          * Create Task View
-         * @description Save filters and a grouping as a view (shared views need "configure product").
+         * @description Save filters and a grouping as a view (shared views need "configure product"). Its name
+         *     is unique, whatever the case, among your views, and a shared view's among the shared views
+         *     (409).
          */
         post: operations["createTaskView"];
         delete?: never;
