@@ -30,6 +30,7 @@ from domain.accounts.repository import (
 from domain.accounts.schemas import AccountUpdate, AttributeTriggerWrite, ChurnCreate
 from domain.audit import service as audit
 from domain.common import clock, jobs
+from domain.common.db import retries_races
 from domain.filters.schemas import Condition
 from domain.users.actor import Actor, require
 from domain.users.permissions import Permission
@@ -89,6 +90,7 @@ def _apply(trigger: AttributeTrigger, data: AttributeTriggerWrite) -> None:
     trigger.is_active = data.is_active
 
 
+@retries_races
 async def create_trigger(
     session: AsyncSession, actor: Actor, data: AttributeTriggerWrite
 ) -> AttributeTrigger:
@@ -109,6 +111,7 @@ async def create_trigger(
     return trigger
 
 
+@retries_races
 async def update_trigger(
     session: AsyncSession, actor: Actor, trigger_id: uuid.UUID, data: AttributeTriggerWrite
 ) -> AttributeTrigger:
@@ -116,6 +119,8 @@ async def update_trigger(
     trigger = await _get(session, actor, trigger_id)
     await _validate(session, actor, data, trigger)
     _apply(trigger, data)
+    # A name another request took meanwhile fails here, where the write is run again.
+    await session.flush()
     audit.record_for(
         session,
         actor,

@@ -11,6 +11,7 @@ from domain.accounts.models import AccountView
 from domain.accounts.repository import ConfigRepository
 from domain.accounts.schemas import AccountViewWrite
 from domain.audit import service as audit
+from domain.common.db import retries_races
 from domain.users.actor import Actor, require
 from domain.users.permissions import Permission
 
@@ -70,6 +71,7 @@ def _apply(view: AccountView, data: AccountViewWrite) -> None:
     view.segment = data.segment
 
 
+@retries_races
 async def create_view(session: AsyncSession, actor: Actor, data: AccountViewWrite) -> AccountView:
     if data.is_shared:
         require(actor, Permission.CONFIGURE_PRODUCT)
@@ -91,6 +93,7 @@ async def create_view(session: AsyncSession, actor: Actor, data: AccountViewWrit
     return view
 
 
+@retries_races
 async def update_view(
     session: AsyncSession, actor: Actor, view_id: uuid.UUID, data: AccountViewWrite
 ) -> AccountView:
@@ -100,6 +103,8 @@ async def update_view(
     await _validate(session, actor, data)
     await _check_name(session, actor, data, owner_id=view.owner_id, view=view)
     _apply(view, data)
+    # A name another request took meanwhile fails here, where the write is run again.
+    await session.flush()
     audit.record_for(
         session,
         actor,

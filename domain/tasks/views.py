@@ -7,6 +7,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain.accounts import service as accounts
 from domain.audit import service as audit
+from domain.common.db import retries_races
 from domain.tasks.errors import OwnerNotFound, TaskViewNameTaken, TaskViewNotFound
 from domain.tasks.models import SavedTaskView
 from domain.tasks.repository import TaskRepository, TaskViewRepository
@@ -93,6 +94,7 @@ async def _reread(session: AsyncSession, actor: Actor, view: SavedTaskView) -> T
     return _read(view, default_id)
 
 
+@retries_races
 async def create_view(session: AsyncSession, actor: Actor, data: TaskViewWrite) -> TaskViewRead:
     if data.is_shared:
         require(actor, Permission.CONFIGURE_PRODUCT)
@@ -113,6 +115,7 @@ async def create_view(session: AsyncSession, actor: Actor, data: TaskViewWrite) 
     return await _reread(session, actor, view)
 
 
+@retries_races
 async def update_view(
     session: AsyncSession, actor: Actor, view_id: uuid.UUID, data: TaskViewWrite
 ) -> TaskViewRead:
