@@ -4,6 +4,7 @@ import asyncio
 import os
 import subprocess
 import sys
+import uuid
 
 import asyncpg
 import pytest
@@ -121,4 +122,123 @@ class TestMigrations:
         rows = _sql(scratch_url, "SELECT key, format FROM custom_fields")
         assert {r["key"]: r["format"] for r in rows} == {
             key: after for key, (_type, _before, after) in fields.items()
+        }
+
+    def test_names_that_clash_are_renamed_before_they_are_made_unique(
+        self, scratch_url: str
+    ) -> None:
+        assert _alembic(scratch_url, "upgrade", "head").returncode == 0
+        assert _alembic(scratch_url, "downgrade", "0046").returncode == 0
+        org, elsewhere, role, ann, bob = (uuid.uuid4() for _ in range(5))
+        long = "L" * 200
+        # (table, owner, shared, name, minutes ago); triggers have no owner, and are the
+        # organisation's (`elsewhere` is another one).
+        rows = [
+            ("attribute_triggers", org, None, "Renewals", 9),
+            ("attribute_triggers", org, None, "renewals", 8),
+            ("attribute_triggers", org, None, "Renewals (2)", 7),
+            ("attribute_triggers", org, None, "RENEWALS", 6),
+            ("attribute_triggers", elsewhere, None, "Renewals", 5),
+            ("account_views", ann, False, "Team", 9),
+            ("account_views", bob, True, "Team", 8),
+            ("account_views", ann, True, "team", 7),
+            ("account_views", bob, False, "Mine", 6),
+            ("account_views", ann, False, "Mine", 5),
+            ("task_views", ann, False, "My week", 9),
+            ("task_views", ann, True, "MY WEEK", 8),
+            ("task_views", bob, False, "My week", 7),
+            ("task_views", bob, True, long, 6),
+            ("task_views", ann, True, long.lower(), 5),
+        ]
+        inserts = []
+        for table, owner, shared, name, ago in rows:
+            at = f"now() - interval '{ago} minutes'"
+            if table == "attribute_triggers":
+                inserts.append(
+                    "INSERT INTO attribute_triggers (id, org_id, name, target, churn_reason,"
+                    " condition, position, is_active, last_changed, created_at) VALUES"
+                    f" (gen_random_uuid(), '{owner}', '{name}', 'churned', 'r', '{{}}', 0, true,"
+                    f" 0, {at})"
+                )
+            elif table == "account_views":
+                inserts.append(
+                    "INSERT INTO account_views (id, org_id, owner_id, name, is_shared, columns,"
+                    " sort, descending, created_at) VALUES (gen_random_uuid(),"
+                    f" '{org}', '{owner}', '{name}', {shared}, CAST('{{}}' AS varchar[]), 'name',"
+                    f" false, {at})"
+                )
+            else:
+                inserts.append(
+                    "INSERT INTO task_views (id, org_id, owner_id, name, is_shared, filters,"
+                    f" created_at) VALUES (gen_random_uuid(), '{org}', '{owner}', '{name}',"
+                    f" {shared}, '{{}}', {at})"
+                )
+        _sql(
+            scratch_url,
+            "DELETE FROM organisations",
+            "INSERT INTO organisations (id, name, base_currency, time_zone,"
+            " fiscal_year_start_month, requires_mfa) VALUES"
+            f" ('{org}', 'Names', 'USD', 'UTC', 1, false),"
+            f" ('{elsewhere}', 'Elsewhere', 'USD', 'UTC', 1, false)",
+            "INSERT INTO roles (id, org_id, name, description, permissions, landing_page,"
+            f" is_builtin) VALUES ('{role}', '{org}', 'Admin', '', '{{}}', '/', true)",
+            "INSERT INTO users (id, org_id, email, full_name, role_id, status) VALUES"
+            f" ('{ann}', '{org}', 'ann@example.com', 'Ann', '{role}', 'active'),"
+            f" ('{bob}', '{org}', 'bob@example.com', 'Bob', '{role}', 'active')",
+            *inserts,
+        )
+
+        assert _alembic(scratch_url, "upgrade", "head").returncode == 0
+
+        names = {
+            table: [
+                (r["owner"], r["shared"], r["name"])
+                for r in _sql(
+                    scratch_url,
+                    f"SELECT {owner} AS owner, {shared} AS shared, name FROM {table}"
+                    " ORDER BY created_at",
+                )
+            ]
+            for table, owner, shared in (
+                ("attribute_triggers", "org_id", "NULL"),
+                ("account_views", "owner_id", "is_shared"),
+                ("task_views", "owner_id", "is_shared"),
+            )
+        }
+        assert names == {
+            # "Renewals (2)" was taken: the second is the third.
+            "attribute_triggers": [
+                (org, None, "Renewals"),
+                (org, None, "renewals (3)"),
+                (org, None, "Renewals (2)"),
+                (org, None, "RENEWALS (4)"),
+                (elsewhere, None, "Renewals"),
+            ],
+            # Ann's own "Team" and Bob's shared one clash with her shared "team"; the same name
+            # as another's personal view, or beside another's shared view, is no clash.
+            "account_views": [
+                (ann, False, "Team"),
+                (bob, True, "Team"),
+                (ann, True, "team (2)"),
+                (bob, False, "Mine"),
+                (ann, False, "Mine"),
+            ],
+            "task_views": [
+                (ann, False, "My week"),
+                (ann, True, "MY WEEK (2)"),
+                (bob, False, "My week"),
+                (bob, True, long),
+                (ann, True, "l" * 196 + " (2)"),
+            ],
+        }
+        indexes = _sql(
+            scratch_url,
+            "SELECT indexname FROM pg_indexes WHERE indexname LIKE 'uq_%_name_lower'",
+        )
+        assert {r["indexname"] for r in indexes} == {
+            "uq_attribute_triggers_org_id_name_lower",
+            "uq_account_views_owner_id_name_lower",
+            "uq_account_views_shared_name_lower",
+            "uq_task_views_owner_id_name_lower",
+            "uq_task_views_shared_name_lower",
         }

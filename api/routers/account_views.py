@@ -21,16 +21,20 @@ async def list_account_views(actor: CurrentActor, session: Session) -> list[Acco
     "",
     response_model=AccountViewRead,
     status_code=status.HTTP_201_CREATED,
-    responses=problem(401, 403, 422),
+    responses=problem(401, 403, 409, 422),
 )
 async def create_account_view(
     data: AccountViewWrite, actor: CurrentActor, session: Session
 ) -> AccountViewRead:
-    """Save columns, a filter and a sort as a view (shared views need "configure product")."""
+    """Save columns, a filter and a sort as a view (shared views need "configure product"). Its
+    name is unique, whatever the case, among your views, and a shared view's among the shared
+    views (409)."""
     return AccountViewRead.model_validate(await views.create_view(session, actor, data))
 
 
-@router.put("/{view_id:id}", response_model=AccountViewRead, responses=problem(401, 403, 404, 422))
+@router.put(
+    "/{view_id:id}", response_model=AccountViewRead, responses=problem(401, 403, 404, 409, 422)
+)
 async def update_account_view(
     view_id: uuid.UUID, data: AccountViewWrite, actor: CurrentActor, session: Session
 ) -> AccountViewRead:

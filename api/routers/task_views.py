@@ -28,7 +28,9 @@ async def list_task_views(actor: CurrentActor, session: Session) -> list[TaskVie
 async def create_task_view(
     data: TaskViewWrite, actor: CurrentActor, session: Session
 ) -> TaskViewRead:
-    """Save filters and a grouping as a view (shared views need "configure product")."""
+    """Save filters and a grouping as a view (shared views need "configure product"). Its name
+    is unique, whatever the case, among your views, and a shared view's among the shared views
+    (409)."""
     return await views.create_view(session, actor, data)
 
 

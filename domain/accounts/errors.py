@@ -119,6 +119,11 @@ class AttributeTriggerNotFound(NotFound):
     title = "Attribute trigger not found"
 
 
+class AttributeTriggerNameTaken(Conflict):
+    code = "attribute_trigger_name_taken"
+    title = "Another attribute trigger has this name"
+
+
 class InvalidTrigger(RuleViolation):
     code = "invalid_trigger"
     title = "The trigger is not valid"
@@ -132,6 +137,11 @@ class TriggerTargetNotFound(Conflict):
 class AccountViewNotFound(NotFound):
     code = "account_view_not_found"
     title = "View not found"
+
+
+class AccountViewNameTaken(Conflict):
+    code = "account_view_name_taken"
+    title = "Another view has this name"
 
 
 class ImportTooLarge(DomainError):

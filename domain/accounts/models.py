@@ -340,6 +340,19 @@ class AccountView(IdMixin, TimestampMixin, Base):
     """A saved account list: columns, filter, segment and sort; personal, or shared."""
 
     __tablename__ = "account_views"
+    __table_args__ = (
+        # No one sees two of their own views, or two shared views, of one name, whatever its
+        # case: domain/accounts/views.py refuses a taken name saying which; these settle two
+        # requests that race past it.
+        Index("uq_account_views_owner_id_name_lower", "owner_id", text("lower(name)"), unique=True),
+        Index(
+            "uq_account_views_shared_name_lower",
+            "org_id",
+            text("lower(name)"),
+            unique=True,
+            postgresql_where=text("is_shared"),
+        ),
+    )
 
     org_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("organisations.id", ondelete="CASCADE"))
     owner_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
@@ -365,6 +378,13 @@ class AttributeTrigger(IdMixin, TimestampMixin, Base):
     """A rule that sets an account's tier, stage or churned status when it matches a filter."""
 
     __tablename__ = "attribute_triggers"
+    __table_args__ = (
+        # A trigger is known by its name, whatever its case: domain/accounts/triggers.py
+        # refuses a taken one; this settles two requests that race past it.
+        Index(
+            "uq_attribute_triggers_org_id_name_lower", "org_id", text("lower(name)"), unique=True
+        ),
+    )
 
     org_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("organisations.id", ondelete="CASCADE"))
     name: Mapped[str] = mapped_column(String(200))

@@ -504,10 +504,15 @@ class ConfigRepository:
         )
 
     async def name_taken(
-        self, model: type[Tier] | type[LifecycleStage], name: str, except_id: uuid.UUID | None
+        self,
+        model: type[Tier] | type[LifecycleStage] | type[AttributeTrigger],
+        name: str,
+        except_id: uuid.UUID | None,
     ) -> bool:
+        # Both sides lowered by PostgreSQL, as a unique index on lower(name) compares them
+        # (Python's str.lower() does not always agree with it).
         stmt = select(model.id).where(
-            model.org_id == self.org_id, func.lower(model.name) == name.lower()
+            model.org_id == self.org_id, func.lower(model.name) == func.lower(name)
         )
         if except_id:
             stmt = stmt.where(model.id != except_id)
@@ -568,6 +573,25 @@ class ConfigRepository:
 
     async def view(self, view_id: uuid.UUID, *, seen_by: uuid.UUID | None) -> AccountView | None:
         return await self.session.scalar(self._views_of(seen_by).where(AccountView.id == view_id))
+
+    async def view_named(
+        self, name: str, *, owner_id: uuid.UUID, shared: bool, except_id: uuid.UUID | None
+    ) -> AccountView | None:
+        """The view whose name (case-insensitively) a view of this owner may not take: another of
+        the owner's views, or when it is shared another shared view; the owner's first."""
+        holders = AccountView.owner_id == owner_id
+        if shared:
+            holders = or_(holders, AccountView.is_shared.is_(True))
+        stmt = select(AccountView).where(
+            AccountView.org_id == self.org_id,
+            func.lower(AccountView.name) == func.lower(name),
+            holders,
+        )
+        if except_id is not None:
+            stmt = stmt.where(AccountView.id != except_id)
+        return await self.session.scalar(
+            stmt.order_by((AccountView.owner_id == owner_id).desc()).limit(1)
+        )
 
 
 async def all_organisations_with_active_triggers(session: AsyncSession) -> list[uuid.UUID]:

@@ -15,7 +15,12 @@ from sqlalchemy import ColumnElement, or_
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain.accounts import bulk_writes, service
-from domain.accounts.errors import AttributeTriggerNotFound, InvalidTrigger, TriggerTargetNotFound
+from domain.accounts.errors import (
+    AttributeTriggerNameTaken,
+    AttributeTriggerNotFound,
+    InvalidTrigger,
+    TriggerTargetNotFound,
+)
 from domain.accounts.models import Account, AttributeTrigger, LifecycleStage, Tier, TriggerTarget
 from domain.accounts.repository import (
     AccountRepository,
@@ -25,6 +30,7 @@ from domain.accounts.repository import (
 from domain.accounts.schemas import AccountUpdate, AttributeTriggerWrite, ChurnCreate
 from domain.audit import service as audit
 from domain.common import clock, jobs
+from domain.common.db import retries_races
 from domain.filters.schemas import Condition
 from domain.users.actor import Actor, require
 from domain.users.permissions import Permission
@@ -46,7 +52,13 @@ async def _get(session: AsyncSession, actor: Actor, trigger_id: uuid.UUID) -> At
     return trigger
 
 
-async def _validate(session: AsyncSession, actor: Actor, data: AttributeTriggerWrite) -> None:
+async def _validate(
+    session: AsyncSession,
+    actor: Actor,
+    data: AttributeTriggerWrite,
+    trigger: AttributeTrigger | None = None,
+) -> None:
+    """`trigger`: the one being replaced (its own name is not taken)."""
     config = ConfigRepository(session, actor.org_id)
     if data.target == TriggerTarget.TIER:
         if data.tier_id is None:
@@ -61,6 +73,10 @@ async def _validate(session: AsyncSession, actor: Actor, data: AttributeTriggerW
     if data.target == TriggerTarget.CHURNED and not data.churn_reason:
         raise InvalidTrigger("A churn trigger needs the churn reason to record")
     await service.compile_filter(session, actor, data.condition)
+    # A trigger is known by its name (the list, a tier or stage refused deletion naming those
+    # that set it), so two may not share one.
+    if await config.name_taken(AttributeTrigger, data.name, trigger.id if trigger else None):
+        raise AttributeTriggerNameTaken(f"An attribute trigger is already named {data.name!r}")
 
 
 def _apply(trigger: AttributeTrigger, data: AttributeTriggerWrite) -> None:
@@ -74,6 +90,7 @@ def _apply(trigger: AttributeTrigger, data: AttributeTriggerWrite) -> None:
     trigger.is_active = data.is_active
 
 
+@retries_races
 async def create_trigger(
     session: AsyncSession, actor: Actor, data: AttributeTriggerWrite
 ) -> AttributeTrigger:
@@ -94,13 +111,16 @@ async def create_trigger(
     return trigger
 
 
+@retries_races
 async def update_trigger(
     session: AsyncSession, actor: Actor, trigger_id: uuid.UUID, data: AttributeTriggerWrite
 ) -> AttributeTrigger:
     require(actor, Permission.CONFIGURE_PRODUCT)
     trigger = await _get(session, actor, trigger_id)
-    await _validate(session, actor, data)
+    await _validate(session, actor, data, trigger)
     _apply(trigger, data)
+    # A name another request took meanwhile fails here, where the write is run again.
+    await session.flush()
     audit.record_for(
         session,
         actor,

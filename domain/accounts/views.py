@@ -5,12 +5,13 @@ import uuid
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain.accounts import service
-from domain.accounts.errors import AccountViewNotFound
+from domain.accounts.errors import AccountViewNameTaken, AccountViewNotFound
 from domain.accounts.fields import check_columns
 from domain.accounts.models import AccountView
 from domain.accounts.repository import ConfigRepository
 from domain.accounts.schemas import AccountViewWrite
 from domain.audit import service as audit
+from domain.common.db import retries_races
 from domain.users.actor import Actor, require
 from domain.users.permissions import Permission
 
@@ -37,6 +38,29 @@ async def _validate(session: AsyncSession, actor: Actor, data: AccountViewWrite)
     await service.list_order(session, actor, data.sort, fields=fields)
 
 
+async def _check_name(
+    session: AsyncSession,
+    actor: Actor,
+    data: AccountViewWrite,
+    *,
+    owner_id: uuid.UUID,
+    view: AccountView | None = None,
+) -> None:
+    """A view's name is unique among its owner's views, and a shared view's among the
+    organisation's shared views, whatever the case: no one sees two of their own views, or two
+    shared views, of one name. `view`: the one being replaced (its own name is not taken)."""
+    taken = await ConfigRepository(session, actor.org_id).view_named(
+        data.name, owner_id=owner_id, shared=data.is_shared, except_id=view.id if view else None
+    )
+    if taken is None:
+        return
+    if taken.owner_id != owner_id:
+        raise AccountViewNameTaken(f"A shared view is already named {data.name!r}")
+    if owner_id == actor.user_id:
+        raise AccountViewNameTaken(f"You already have a view named {data.name!r}")
+    raise AccountViewNameTaken(f"The view's owner already has a view named {data.name!r}")
+
+
 def _apply(view: AccountView, data: AccountViewWrite) -> None:
     view.name = data.name
     view.is_shared = data.is_shared
@@ -47,11 +71,13 @@ def _apply(view: AccountView, data: AccountViewWrite) -> None:
     view.segment = data.segment
 
 
+@retries_races
 async def create_view(session: AsyncSession, actor: Actor, data: AccountViewWrite) -> AccountView:
     if data.is_shared:
         require(actor, Permission.CONFIGURE_PRODUCT)
     await _validate(session, actor, data)
     assert actor.user_id is not None
+    await _check_name(session, actor, data, owner_id=actor.user_id)
     view = AccountView(org_id=actor.org_id, owner_id=actor.user_id)
     _apply(view, data)
     session.add(view)
@@ -67,6 +93,7 @@ async def create_view(session: AsyncSession, actor: Actor, data: AccountViewWrit
     return view
 
 
+@retries_races
 async def update_view(
     session: AsyncSession, actor: Actor, view_id: uuid.UUID, data: AccountViewWrite
 ) -> AccountView:
@@ -74,7 +101,10 @@ async def update_view(
     if data.is_shared and not view.is_shared:
         require(actor, Permission.CONFIGURE_PRODUCT)
     await _validate(session, actor, data)
+    await _check_name(session, actor, data, owner_id=view.owner_id, view=view)
     _apply(view, data)
+    # A name another request took meanwhile fails here, where the write is run again.
+    await session.flush()
     audit.record_for(
         session,
         actor,

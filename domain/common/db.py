@@ -221,9 +221,11 @@ def is_unique_violation(exc: IntegrityError) -> bool:
 def retries_races(
     upsert: Callable[Concatenate[AsyncSession, P], Awaitable[T]],
 ) -> Callable[Concatenate[AsyncSession, P], Awaitable[T]]:
-    """For an upsert by external key: when a concurrent request inserts the same key first,
-    only this upsert's savepoint is undone and it runs again, now updating the winner's row,
-    so every sender gets the same record instead of a duplicate-key error."""
+    """For a write a concurrent request may beat to a unique key: when the other inserts the
+    same key first, only this write's savepoint is undone and it runs again, now seeing the
+    winner's row. An upsert by external key updates it, so every sender gets the same record
+    instead of a duplicate-key error; a write that refuses a taken key (a name) refuses it with
+    its own 409, as it would have a moment later. The write must flush what it changes."""
 
     async def run(session: AsyncSession, /, *args: P.args, **kwargs: P.kwargs) -> T:
         attempt = 1

@@ -46,3 +46,8 @@ class ParentTaskNotFound(Conflict):
 class TaskViewNotFound(NotFound):
     code = "task_view_not_found"
     title = "Task view not found"
+
+
+class TaskViewNameTaken(Conflict):
+    code = "task_view_name_taken"
+    title = "Another task view has this name"

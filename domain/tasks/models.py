@@ -104,6 +104,19 @@ class SavedTaskView(IdMixin, TimestampMixin, Base):
     (as the account list's views are)."""
 
     __tablename__ = "task_views"
+    __table_args__ = (
+        # As the account list's views: no one sees two of their own views, or two shared views,
+        # of one name, whatever its case (domain/tasks/views.py refuses a taken name saying
+        # which; these settle two requests that race past it).
+        Index("uq_task_views_owner_id_name_lower", "owner_id", text("lower(name)"), unique=True),
+        Index(
+            "uq_task_views_shared_name_lower",
+            "org_id",
+            text("lower(name)"),
+            unique=True,
+            postgresql_where=text("is_shared"),
+        ),
+    )
 
     org_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("organisations.id", ondelete="CASCADE"))
     owner_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))

@@ -353,6 +353,25 @@ class TaskViewRepository:
     async def view(self, view_id: uuid.UUID, *, seen_by: uuid.UUID | None) -> SavedTaskView | None:
         return await self.session.scalar(self._seen_by(seen_by).where(SavedTaskView.id == view_id))
 
+    async def view_named(
+        self, name: str, *, owner_id: uuid.UUID, shared: bool, except_id: uuid.UUID | None
+    ) -> SavedTaskView | None:
+        """The view whose name (case-insensitively) a view of this owner may not take: another of
+        the owner's views, or when it is shared another shared view; the owner's first."""
+        holders = SavedTaskView.owner_id == owner_id
+        if shared:
+            holders = or_(holders, SavedTaskView.is_shared.is_(True))
+        stmt = select(SavedTaskView).where(
+            SavedTaskView.org_id == self.org_id,
+            func.lower(SavedTaskView.name) == func.lower(name),
+            holders,
+        )
+        if except_id is not None:
+            stmt = stmt.where(SavedTaskView.id != except_id)
+        return await self.session.scalar(
+            stmt.order_by((SavedTaskView.owner_id == owner_id).desc()).limit(1)
+        )
+
     async def default_of(self, user_id: uuid.UUID | None) -> uuid.UUID | None:
         """The user's default view, while they still see it (a shared view made private again
         is no one else's default)."""

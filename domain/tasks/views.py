@@ -7,7 +7,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain.accounts import service as accounts
 from domain.audit import service as audit
-from domain.tasks.errors import OwnerNotFound, TaskViewNotFound
+from domain.common.db import retries_races
+from domain.tasks.errors import OwnerNotFound, TaskViewNameTaken, TaskViewNotFound
 from domain.tasks.models import SavedTaskView
 from domain.tasks.repository import TaskRepository, TaskViewRepository
 from domain.tasks.schemas import TaskViewRead, TaskViewWrite
@@ -56,6 +57,29 @@ async def _validate(session: AsyncSession, actor: Actor, data: TaskViewWrite) ->
         await accounts.get_account(session, actor, data.filters.account_id)
 
 
+async def _check_name(
+    session: AsyncSession,
+    actor: Actor,
+    data: TaskViewWrite,
+    *,
+    owner_id: uuid.UUID,
+    view: SavedTaskView | None = None,
+) -> None:
+    """A view's name is unique among its owner's views, and a shared view's among the
+    organisation's shared views, whatever the case (as the account list's views' are). `view`:
+    the one being replaced (its own name is not taken)."""
+    taken = await TaskViewRepository(session, actor.org_id).view_named(
+        data.name, owner_id=owner_id, shared=data.is_shared, except_id=view.id if view else None
+    )
+    if taken is None:
+        return
+    if taken.owner_id != owner_id:
+        raise TaskViewNameTaken(f"A shared task view is already named {data.name!r}")
+    if owner_id == actor.user_id:
+        raise TaskViewNameTaken(f"You already have a task view named {data.name!r}")
+    raise TaskViewNameTaken(f"The view's owner already has a task view named {data.name!r}")
+
+
 def _apply(view: SavedTaskView, data: TaskViewWrite) -> None:
     view.name = data.name
     view.is_shared = data.is_shared
@@ -70,11 +94,13 @@ async def _reread(session: AsyncSession, actor: Actor, view: SavedTaskView) -> T
     return _read(view, default_id)
 
 
+@retries_races
 async def create_view(session: AsyncSession, actor: Actor, data: TaskViewWrite) -> TaskViewRead:
     if data.is_shared:
         require(actor, Permission.CONFIGURE_PRODUCT)
     await _validate(session, actor, data)
     assert actor.user_id is not None  # a signed-in user's view
+    await _check_name(session, actor, data, owner_id=actor.user_id)
     view = SavedTaskView(id=uuid.uuid4(), org_id=actor.org_id, owner_id=actor.user_id)
     _apply(view, data)
     session.add(view)
@@ -89,6 +115,7 @@ async def create_view(session: AsyncSession, actor: Actor, data: TaskViewWrite) 
     return await _reread(session, actor, view)
 
 
+@retries_races
 async def update_view(
     session: AsyncSession, actor: Actor, view_id: uuid.UUID, data: TaskViewWrite
 ) -> TaskViewRead:
@@ -96,6 +123,7 @@ async def update_view(
     if data.is_shared and not view.is_shared:
         require(actor, Permission.CONFIGURE_PRODUCT)
     await _validate(session, actor, data)
+    await _check_name(session, actor, data, owner_id=view.owner_id, view=view)
     _apply(view, data)
     audit.record_for(
         session,

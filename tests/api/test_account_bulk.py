@@ -17,7 +17,7 @@ from domain.audit.models import AuditEntry
 from domain.common.settings import Settings
 from domain.orgs.models import Organisation
 from domain.users.models import User, UserStatus
-from tests.factories import auth_headers, create_account, create_user
+from tests.factories import auth_headers, create_account, create_user, user_by_role
 from tests.helpers import assert_problem
 from workers.jobs.accounts import run_attribute_triggers
 
@@ -363,6 +363,79 @@ class TestViews:
         )
         assert_problem(hidden, 404)
 
+    async def test_a_name_is_unique_among_the_owners_views_and_the_shared_ones(
+        self,
+        client: AsyncClient,
+        session: AsyncSession,
+        org: Organisation,
+        other_org: Organisation,
+        headers: dict[str, str],
+        settings: Settings,
+    ) -> None:
+        async def save(who: dict[str, str], name: str, shared: bool = False) -> Any:
+            return await client.post(
+                f"{API}/account-views", headers=who, json={"name": name, "is_shared": shared}
+            )
+
+        async def edit(who: dict[str, str], view: Any, name: str, shared: bool = False) -> Any:
+            return await client.put(
+                f"{API}/account-views/{view['id']}",
+                headers=who,
+                json={"name": name, "is_shared": shared},
+            )
+
+        colleague = auth_headers(settings, await create_user(session, org, role_name="Admin"))
+        csm = auth_headers(settings, await create_user(session, org, role_name="CSM"))
+        mine = (await save(headers, "Renewals")).json()
+        other = (await save(headers, "Upsells")).json()
+        team = (await save(colleague, "Team", shared=True)).json()
+        await save(colleague, "Private")
+
+        refused = {
+            "created": await save(headers, " RENEWALS "),
+            "created shared": await save(headers, "renewals", shared=True),
+            "renamed": await edit(headers, other, "Renewals"),
+            "created as another's shared": await save(headers, "TEAM", shared=True),
+            "shared": await edit(headers, other, "team", shared=True),
+            "renamed for its owner": await edit(headers, team, "private", shared=True),
+        }
+
+        details = {
+            case: assert_problem(answer, 409, "account_view_name_taken")["detail"]
+            for case, answer in refused.items()
+        }
+        assert details == {
+            "created": "You already have a view named 'RENEWALS'",
+            "created shared": "You already have a view named 'renewals'",
+            "renamed": "You already have a view named 'Renewals'",
+            "created as another's shared": "A shared view is already named 'TEAM'",
+            "shared": "A shared view is already named 'team'",
+            "renamed for its owner": "The view's owner already has a view named 'private'",
+        }
+        # A view keeps its own name in any case; another user's personal view, a personal view
+        # beside another's shared one and another organisation's view may share a name.
+        allowed = [
+            await edit(headers, mine, "RENEWALS"),
+            await save(csm, "Renewals"),
+            await save(colleague, "Upsells"),
+            await save(headers, "Team"),
+            await save(
+                auth_headers(settings, await user_by_role(session, other_org, "Admin")),
+                "Team",
+                shared=True,
+            ),
+        ]
+        assert [a.status_code for a in allowed] == [200, 201, 201, 201, 201], [
+            a.text for a in allowed
+        ]
+        listed = (await client.get(f"{API}/account-views", headers=headers)).json()
+        assert sorted((v["name"], v["is_shared"]) for v in listed) == [
+            ("RENEWALS", False),
+            ("Team", False),
+            ("Team", True),
+            ("Upsells", False),
+        ]
+
     async def test_view_with_bad_filter_or_column_is_422(
         self, client: AsyncClient, headers: dict[str, str]
     ) -> None:
@@ -640,6 +713,52 @@ class TestAttributeTriggers:
 
         for answer in answers:
             assert_problem(answer, 409, "trigger_target_not_found")
+
+    async def test_a_name_is_the_organisations_one_trigger_whatever_its_case(
+        self,
+        client: AsyncClient,
+        session: AsyncSession,
+        other_org: Organisation,
+        headers: dict[str, str],
+        settings: Settings,
+    ) -> None:
+        cond = {"kind": "compare", "field": "csm_score", "op": "gt", "value": 1}
+        body = {"name": "Renewals", "target": "churned", "churn_reason": "r", "condition": cond}
+        first = await client.post(f"{API}/attribute-triggers", headers=headers, json=body)
+        assert first.status_code == 201, first.text
+        second = await client.post(
+            f"{API}/attribute-triggers", headers=headers, json={**body, "name": "Upsells"}
+        )
+        assert second.status_code == 201, second.text
+
+        created = await client.post(
+            f"{API}/attribute-triggers", headers=headers, json={**body, "name": " RENEWALS "}
+        )
+        renamed = await client.put(
+            f"{API}/attribute-triggers/{second.json()['id']}",
+            headers=headers,
+            json={**body, "name": "renewals"},
+        )
+
+        assert assert_problem(created, 409, "attribute_trigger_name_taken")["detail"] == (
+            "An attribute trigger is already named 'RENEWALS'"
+        )
+        assert_problem(renamed, 409, "attribute_trigger_name_taken")
+        # A trigger keeps its own name, in any case; another organisation has its own names.
+        kept = await client.put(
+            f"{API}/attribute-triggers/{first.json()['id']}",
+            headers=headers,
+            json={**body, "name": "RENEWALS"},
+        )
+        assert (kept.status_code, kept.json()["name"]) == (200, "RENEWALS"), kept.text
+        theirs = await client.post(
+            f"{API}/attribute-triggers",
+            headers=auth_headers(settings, await user_by_role(session, other_org, "Admin")),
+            json=body,
+        )
+        assert theirs.status_code == 201, theirs.text
+        listed = (await client.get(f"{API}/attribute-triggers", headers=headers)).json()
+        assert sorted(t["name"] for t in listed) == ["RENEWALS", "Upsells"]
 
     async def test_run_now_enqueues_a_job_after_commit(
         self, client: AsyncClient, headers: dict[str, str], redis: Redis

@@ -75,13 +75,14 @@ async def _at_once(send: Callable[[], Awaitable[Response]]) -> list[Response]:
     return list(await asyncio.gather(*(send() for _ in range(CLIENTS))))
 
 
-def _one_winner(responses: list[Response], created: int = 201) -> None:
+def _one_winner(responses: list[Response], created: int = 201, code: str | None = None) -> None:
+    """`code`: the losers' problem, the one a request sent after the winner's commit gets."""
     statuses = sorted(r.status_code for r in responses)
     assert statuses == [created] + [409] * (CLIENTS - 1), [r.text for r in responses]
     for r in responses:
         if r.status_code == 409:
             assert r.headers["content-type"] == "application/problem+json"
-            assert r.json()["code"]
+            assert r.json()["code"] == (code or r.json()["code"]), r.text
 
 
 def _all_same_record(responses: list[Response]) -> None:
@@ -123,6 +124,59 @@ async def test_adding_the_same_tier_at_once(committed: tuple[AsyncClient, Tenant
     client, t = committed
     body = {"name": "Platinum race"}
     _one_winner(await _at_once(lambda: client.post("/api/v1/tiers", json=body, headers=t.admin)))
+
+
+async def test_adding_attribute_triggers_of_one_name_at_once(
+    committed: tuple[AsyncClient, Tenant],
+) -> None:
+    client, t = committed
+    cond = {"kind": "compare", "field": "csm_score", "op": "gt", "value": 1}
+    responses = await _at_once(
+        lambda: client.post(
+            "/api/v1/attribute-triggers",
+            json={"name": "Race", "target": "churned", "churn_reason": "r", "condition": cond},
+            headers=t.admin,
+        )
+    )
+    _one_winner(responses, code="attribute_trigger_name_taken")
+
+
+@pytest.mark.parametrize(
+    ("path", "code"),
+    [("account-views", "account_view_name_taken"), ("task-views", "task_view_name_taken")],
+)
+async def test_saving_views_of_one_name_at_once(
+    committed: tuple[AsyncClient, Tenant], path: str, code: str
+) -> None:
+    client, t = committed
+    responses = await _at_once(
+        lambda: client.post(
+            f"/api/v1/{path}", json={"name": "Race", "is_shared": True}, headers=t.admin
+        )
+    )
+    _one_winner(responses, code=code)
+
+
+@pytest.mark.parametrize(
+    ("path", "code"),
+    [("account-views", "account_view_name_taken"), ("task-views", "task_view_name_taken")],
+)
+async def test_renaming_views_to_one_name_at_once(
+    committed: tuple[AsyncClient, Tenant], path: str, code: str
+) -> None:
+    client, t = committed
+    ids = []
+    for n in range(CLIENTS):
+        saved = await client.post(f"/api/v1/{path}", json={"name": f"View {n}"}, headers=t.admin)
+        assert saved.status_code == 201, saved.text
+        ids.append(saved.json()["id"])
+    responses = await asyncio.gather(
+        *(
+            client.put(f"/api/v1/{path}/{id_}", json={"name": "Race"}, headers=t.admin)
+            for id_ in ids
+        )
+    )
+    _one_winner(responses, created=200, code=code)
 
 
 async def test_inviting_the_same_address_at_once(committed: tuple[AsyncClient, Tenant]) -> None:

@@ -144,6 +144,76 @@ class TestSavedViews:
             v["is_default"] for v in (await client.get(f"{API}/task-views", headers=headers)).json()
         ] == [False]
 
+    async def test_a_name_is_unique_among_the_owners_views_and_the_shared_ones(
+        self,
+        client: AsyncClient,
+        headers: dict[str, str],
+        session: AsyncSession,
+        org: Organisation,
+        other_org: Organisation,
+        settings: Settings,
+    ) -> None:
+        async def save(who: dict[str, str], name: str, shared: bool = False) -> Any:
+            return await client.post(
+                f"{API}/task-views", headers=who, json={"name": name, "is_shared": shared}
+            )
+
+        async def edit(who: dict[str, str], view: Any, name: str, shared: bool = False) -> Any:
+            return await client.put(
+                f"{API}/task-views/{view['id']}",
+                headers=who,
+                json={"name": name, "is_shared": shared},
+            )
+
+        colleague = auth_headers(settings, await create_user(session, org, role_name="Admin"))
+        csm = auth_headers(settings, await create_user(session, org, role_name="CSM"))
+        mine = (await save(headers, "My week")).json()
+        other = (await save(headers, "Overdue")).json()
+        team = (await save(colleague, "Team", shared=True)).json()
+        await save(colleague, "Private")
+
+        refused = {
+            "created": await save(headers, " MY WEEK "),
+            "created shared": await save(headers, "my week", shared=True),
+            "renamed": await edit(headers, other, "My Week"),
+            "created as another's shared": await save(headers, "TEAM", shared=True),
+            "shared": await edit(headers, other, "team", shared=True),
+            "renamed for its owner": await edit(headers, team, "PRIVATE", shared=True),
+        }
+
+        details = {
+            case: assert_problem(answer, 409, "task_view_name_taken")["detail"]
+            for case, answer in refused.items()
+        }
+        assert details == {
+            "created": "You already have a task view named 'MY WEEK'",
+            "created shared": "You already have a task view named 'my week'",
+            "renamed": "You already have a task view named 'My Week'",
+            "created as another's shared": "A shared task view is already named 'TEAM'",
+            "shared": "A shared task view is already named 'team'",
+            "renamed for its owner": "The view's owner already has a task view named 'PRIVATE'",
+        }
+        # A view keeps its own name in any case; another user's personal view, a personal view
+        # beside another's shared one and another organisation's view may share a name.
+        stranger = await create_user(session, other_org, role_name="Admin")
+        allowed = [
+            await edit(headers, mine, "MY WEEK"),
+            await save(csm, "My week"),
+            await save(colleague, "Overdue"),
+            await save(headers, "Team"),
+            await save(auth_headers(settings, stranger), "Team", shared=True),
+        ]
+        assert [a.status_code for a in allowed] == [200, 201, 201, 201, 201], [
+            a.text for a in allowed
+        ]
+        listed = (await client.get(f"{API}/task-views", headers=headers)).json()
+        assert sorted((v["name"], v["is_shared"]) for v in listed) == [
+            ("MY WEEK", False),
+            ("Overdue", False),
+            ("Team", False),
+            ("Team", True),
+        ]
+
     async def test_bad_input_changes_nothing(
         self,
         client: AsyncClient,

@@ -87,7 +87,9 @@ export interface paths {
         put?: never;
         /**
          * Create Account View
-         * @description Save columns, a filter and a sort as a view (shared views need "configure product").
+         * @description Save columns, a filter and a sort as a view (shared views need "configure product"). Its
+         *     name is unique, whatever the case, among your views, and a shared view's among the shared
+         *     views (409).
          */
         post: operations["createAccountView"];
         delete?: never;
@@ -1332,7 +1334,8 @@ export interface paths {
         /**
          * Create Attribute Trigger
          * @description Create a rule, e.g. Tier 1 when `custom.mrr gte 1000`, or Onboarding when
-         *     `joined_on within_last_days 30`.
+         *     `joined_on within_last_days 30`. Its name is unique in the organisation, whatever the case
+         *     (409).
          */
         post: operations["createAttributeTrigger"];
         delete?: never;
@@ -3221,7 +3224,9 @@ export interface paths {
         put?: never;
         /**
          * Create Task View
-         * @description Save filters and a grouping as a view (shared views need "configure product").
+         * @description Save filters and a grouping as a view (shared views need "configure product"). Its name
+         *     is unique, whatever the case, among your views, and a shared view's among the shared views
+         *     (409).
          */
         post: operations["createTaskView"];
         delete?: never;
@@ -10800,6 +10805,16 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetail"];
                 };
             };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProblemDetail"];
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
+                };
+            };
             /** @description Invalid request */
             422: {
                 headers: {
@@ -10858,6 +10873,16 @@ export interface operations {
             };
             /** @description Not found */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProblemDetail"];
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
+                };
+            };
+            /** @description Conflict */
+            409: {
                 headers: {
                     [name: string]: unknown;
                 };
