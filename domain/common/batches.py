@@ -17,7 +17,7 @@ from pydantic_core import ErrorDetails
 
 from domain.common.errors import BatchTooLarge, DomainError, InvalidBatch, RecordRefused
 from domain.common.schemas import BatchError, BatchResult, StoredRecord
-from domain.common.types import describe_json_problem, json_problem, may_be_unstorable
+from domain.common.types import describe_json_problem, json_problem, may_be_unstorable, printable
 
 T = TypeVar("T")
 
@@ -60,7 +60,7 @@ def id_of(value: Any, keys: Sequence[str]) -> str | None:
         for key in keys:
             found = value.get(key)
             if isinstance(found, str | int) and not isinstance(found, bool) and found != "":
-                return str(found)[:200]
+                return printable(str(found)[:200])
     return None
 
 

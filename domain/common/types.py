@@ -51,6 +51,12 @@ def text_problem(value: str) -> str | None:
 JsonPath = tuple[str | int, ...]
 
 
+def printable(text: str) -> str:
+    """`text` as an answer may carry it: an unpaired surrogate, which no response can encode,
+    written as its escape (`\\ud800`)."""
+    return text.encode("utf-8", "backslashreplace").decode("utf-8")
+
+
 def json_problem(value: Any, *, max_depth: int | None = None) -> tuple[JsonPath, str] | None:
     """Where and why parsed JSON `value` cannot be stored: a text `text_problem` refuses (as a
     key or a value), a number that is not finite, or nesting deeper than `max_depth`."""
@@ -74,7 +80,7 @@ def json_problem(value: Any, *, max_depth: int | None = None) -> tuple[JsonPath,
             for key, item in node.items():
                 problem = text_problem(str(key))
                 if problem is not None:
-                    return (*path, str(key)), problem
+                    return (*path, printable(str(key))), problem
                 stack.append((item, (*path, str(key))))
     return None
 

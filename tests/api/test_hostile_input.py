@@ -184,6 +184,76 @@ class TestTextsPostgresCannotStore:
             assert "surrogate" in body["detail"]
         assert await _count(session, Contact) == 0
 
+    async def test_a_lone_surrogate_in_a_key_is_answered_escaped(
+        self, client: AsyncClient, session: AsyncSession, ingest: dict[str, str], account: Account
+    ) -> None:
+        """The problem's location names the key, which no response could encode as sent."""
+        for path, headers, content in (
+            ("/auth/login", {}, b'{"\\ud800": 1}'),
+            ("/auth/password-reset", {}, b'{"email": "a@b.co", "x": {"\\udfff": 1}}'),
+            (
+                "/accounts/metric-values",
+                ingest,
+                b'{"account_external_id": "acme", "values": {"\\ud800": 1}}',
+            ),
+        ):
+            response = await client.post(
+                f"{API}{path}",
+                headers={**headers, "content-type": "application/json"},
+                content=content,
+            )
+            body = assert_problem(response, 422, "validation_error")
+            assert "\\ud800" in body["detail"] or "\\udfff" in body["detail"]
+
+    @pytest.mark.parametrize(
+        ("path", "id_key"),
+        [
+            ("/accounts/batch", "external_id"),
+            ("/accounts/metric-values/batch", "account_external_id"),
+            ("/tickets/batch", "external_id"),
+            ("/interactions/batch", "external_id"),
+            ("/contacts/batch", "external_id"),
+            ("/events/batch", "message_id"),
+            ("/subscriptions/batch", "external_id"),
+            ("/invoices/batch", "number"),
+            ("/fx-rates/batch", "currency"),
+        ],
+    )
+    async def test_a_lone_surrogate_in_a_batch_record_s_id_refuses_that_record(
+        self, client: AsyncClient, ingest: dict[str, str], path: str, id_key: str
+    ) -> None:
+        response = await client.post(
+            f"{API}{path}",
+            headers={**ingest, "content-type": "application/json"},
+            content=b'{"items": [{"%b": "s\\ud800"}]}' % id_key.encode(),
+        )
+
+        assert response.status_code == 200, response.text
+        [error] = response.json()["errors"]
+        assert error["id"] == "s\\ud800"  # escaped, as the record cannot be stored
+        assert "surrogate" in error["message"]
+
+    async def test_a_batch_keeps_its_good_records_beside_an_id_with_a_lone_surrogate(
+        self, client: AsyncClient, session: AsyncSession, ingest: dict[str, str]
+    ) -> None:
+        accounts = await client.post(
+            f"{API}/accounts/batch",
+            headers={**ingest, "content-type": "application/json"},
+            content=b'{"items": [{"external_id": "ok", "name": "ok"},'
+            b' {"external_id": "s\\ud800", "name": "x"}]}',
+        )
+        segment = await client.post(
+            f"{API}/segment/batch",
+            headers={**ingest, "content-type": "application/json"},
+            content=b'{"batch": [{"type": "track", "event": "E", "userId": "u-1",'
+            b' "messageId": "m\\ud800", "timestamp": "2026-11-20T09:30:00Z"}]}',
+        )
+
+        assert accounts.status_code == 200, accounts.text
+        assert (accounts.json()["accepted"], accounts.json()["rejected"]) == (1, 1)
+        assert await _count(session, Account) == 1
+        assert segment.status_code < 500, segment.text
+
     async def test_paired_surrogates_and_other_escapes_are_fine(
         self, client: AsyncClient, session: AsyncSession, ingest: dict[str, str]
     ) -> None:
