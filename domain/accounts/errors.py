@@ -153,3 +153,11 @@ class ImportTooLarge(DomainError):
 class TooManyAccounts(RuleViolation):
     code = "too_many_accounts"
     title = "Too many accounts for a bulk edit"
+
+
+class AccountOutOfYourSight(RuleViolation):
+    """A new account its creator could not see: one who sees only their own accounts left
+    themself out of its CSMs."""
+
+    code = "account_out_of_your_sight"
+    title = "You would not see this account"

@@ -528,7 +528,12 @@ class TestHierarchy:
         created = await client.post(
             f"{API}/accounts",
             headers=csm_headers,
-            json={"external_id": "new", "name": "New", "parent_id": str(theirs.id)},
+            json={
+                "external_id": "new",
+                "name": "New",
+                "parent_id": str(theirs.id),
+                "csm_ids": [str(csm.id)],
+            },
         )
         moved = await client.patch(
             f"{API}/accounts/{mine.id}", headers=csm_headers, json={"parent_id": str(also_mine.id)}

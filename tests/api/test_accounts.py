@@ -85,6 +85,27 @@ class TestCreateAccount:
 
         assert_problem(response, 403, "permission_denied")
 
+    async def test_one_who_sees_only_their_accounts_creates_only_accounts_they_see(
+        self, client: AsyncClient, session: AsyncSession, settings: Settings, org: Organisation
+    ) -> None:
+        csm = await create_user(session, org)  # a CSM: their own accounts only
+        as_csm = auth_headers(settings, csm)
+
+        unassigned = await client.post(
+            "/api/v1/accounts", headers=as_csm, json={"external_id": "x", "name": "X"}
+        )
+        theirs = await client.post(
+            "/api/v1/accounts",
+            headers=as_csm,
+            json={"external_id": "y", "name": "Y", "csm_ids": [str(csm.id)]},
+        )
+
+        assert "yourself" in assert_problem(unassigned, 422, "account_out_of_your_sight")["detail"]
+        assert theirs.status_code == 201, theirs.text
+        seen = await client.get(f"/api/v1/accounts/{theirs.json()['id']}", headers=as_csm)
+        assert seen.status_code == 200
+        assert (await _list(client, as_csm))["total"] == 1
+
 
 class TestExternalId:
     async def _create(self, client: AsyncClient, headers: dict[str, str], external_id: str) -> Any:
