@@ -27,6 +27,7 @@ from domain.accounts.errors import (
     AccountNotFound,
     AccountReferenceTaken,
     AlreadyChurned,
+    ChurnedInTheFuture,
     ExternalIdTaken,
     HierarchyCycle,
     InvalidCustomValue,
@@ -54,6 +55,7 @@ from domain.common import clock
 from domain.common.bulk_sql import Write, insert_write, send
 from domain.common.errors import DomainError
 from domain.freshness import changes as figures
+from domain.tenancy.clock import org_today
 from domain.users import service as users
 from domain.users.actor import Actor, require
 from domain.users.permissions import Permission
@@ -712,6 +714,7 @@ async def churn_accounts(
     """Mark accounts churned on the same date for the same reason, as `churn_each` does (a
     churn event and an audit entry each) but in one statement over the whole set."""
     require(actor, Permission.UPDATE_ACCOUNTS)
+    _check_churn_day(data, await org_today(session, actor.org_id))
     now = clock.now()
     await session.flush()
     repo = AccountBatchRepository(session, actor)
@@ -721,6 +724,16 @@ async def churn_accounts(
     )
     already = None if skip_churned else AlreadyChurned
     return await _state_changed(session, actor, repo, account_ids, change, already)
+
+
+def _check_churn_day(data: ChurnCreate, today: date, index: int | None = None) -> None:
+    """A churn is recorded when it has happened: its day is not after the organisation's
+    today (reports would count it in a month still to come)."""
+    if data.churned_on > today:
+        error = ChurnedInTheFuture(
+            f"churned_on: {data.churned_on.isoformat()} is after today ({today.isoformat()})"
+        )
+        raise error if index is None else refused(error, index)
 
 
 async def churn_each(
@@ -737,6 +750,7 @@ async def churn_each(
     now = clock.now()
     await session.flush()
     repo = AccountBatchRepository(session, actor)
+    today = await org_today(session, actor.org_id)
     churned: list[uuid.UUID] = []
     for start, chunk in enumerate(_chunks(churns)):
         ids = [account_id for account_id, _ in chunk]
@@ -746,6 +760,7 @@ async def churn_each(
         changes: list[dict[str, Any]] = []
         events: list[dict[str, Any]] = []
         for index, (account_id, data) in enumerate(chunk):
+            _check_churn_day(data, today, start * CHUNK + index)
             row = current.get(account_id)
             if row is None:
                 raise refused(AccountNotFound(), start * CHUNK + index)

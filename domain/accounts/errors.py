@@ -94,6 +94,11 @@ class AlreadyChurned(Conflict):
     title = "The account is already churned"
 
 
+class ChurnedInTheFuture(RuleViolation):
+    code = "churned_in_the_future"
+    title = "An account churns on a day that has come, not later"
+
+
 class NotChurned(Conflict):
     code = "not_churned"
     title = "The account is not churned"

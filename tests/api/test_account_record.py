@@ -415,6 +415,35 @@ class TestChurn:
             await client.get(f"{API}/accounts/{churned.id}", headers=headers)
         ).status_code == 200
 
+    async def test_a_churn_is_not_dated_after_today(
+        self,
+        client: AsyncClient,
+        session: AsyncSession,
+        org: Organisation,
+        headers: dict[str, str],
+    ) -> None:
+        account = await create_account(session, org, name="Soon Co")
+        tomorrow = (datetime.now(UTC) + timedelta(days=2)).date().isoformat()
+
+        single = await client.post(
+            f"{API}/accounts/{account.id}/churn",
+            headers=headers,
+            json={"churned_on": tomorrow, "reason": "Notice given"},
+        )
+        bulk = await client.post(
+            f"{API}/accounts/bulk-edit",
+            headers=headers,
+            json={
+                "selection": {"account_ids": [str(account.id)]},
+                "changes": {"churn": {"churned_on": tomorrow, "reason": "Notice given"}},
+            },
+        )
+
+        assert tomorrow in assert_problem(single, 422, "churned_in_the_future")["detail"]
+        assert_problem(bulk, 422, "churned_in_the_future")
+        got = (await client.get(f"{API}/accounts/{account.id}", headers=headers)).json()
+        assert got["churned_on"] is None
+
     async def test_reactivate(
         self,
         client: AsyncClient,
