@@ -6,10 +6,11 @@ from domain.accounts import service as accounts
 from domain.audit import service as audit
 from domain.common import clock
 from domain.freshness import changes
-from domain.orgs.errors import SetupDone
+from domain.orgs.errors import BaseCurrencyHasRates, SetupDone
 from domain.orgs.models import Organisation
 from domain.orgs.repository import any_organisation_exists, take_first_run_turn
 from domain.orgs.schemas import FirstOrganisation, OrganisationRead, OrganisationUpdate
+from domain.revenue import service as revenue
 from domain.usage import service as usage
 from domain.users import service as users
 from domain.users.actor import Actor, require
@@ -91,6 +92,14 @@ async def update_organisation(
     require(actor, Permission.MANAGE_ORGANISATION)
     org = await get_organisation(session, actor)
     before = OrganisationRead.model_validate(org).model_dump(mode="json")
+    if data.base_currency not in (None, org.base_currency):
+        rates = await revenue.fx_rate_count(session, org.id)
+        if rates:
+            kept = "1 exchange rate is" if rates == 1 else f"{rates:,} exchange rates are"
+            raise BaseCurrencyHasRates(
+                f"{kept} to {org.base_currency}: delete them before changing the base "
+                f"currency to {data.base_currency}, then set rates to it"
+            )
     for field, value in data.model_dump(exclude_unset=True, exclude_none=True).items():
         setattr(org, field, value)
     await session.flush()

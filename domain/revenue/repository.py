@@ -197,6 +197,10 @@ class RevenueRepository:
         )
         return list(rows)
 
+    async def fx_rate_count(self) -> int:
+        stmt = select(func.count()).select_from(FxRate).where(FxRate.org_id == self.org_id)
+        return await self.session.scalar(stmt) or 0
+
     async def fx_rates_by_key(
         self, keys: Sequence[tuple[str, date]]
     ) -> dict[tuple[str, date], FxRate]:

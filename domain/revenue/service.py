@@ -349,6 +349,11 @@ async def ingest_fx_rates(session: AsyncSession, actor: Actor, body: bytes) -> B
     return outcome.result()
 
 
+async def fx_rate_count(session: AsyncSession, org_id: uuid.UUID) -> int:
+    """How many exchange rates the organisation keeps (each to its base currency)."""
+    return await RevenueRepository(session, org_id).fx_rate_count()
+
+
 async def set_fx_rate(session: AsyncSession, actor: Actor, data: FxRateIn) -> tuple[str, FxRate]:
     """One rate, stored exactly as one record of a batch would be; the base currency and it."""
     require(actor, Permission.INGEST_DATA)

@@ -111,3 +111,29 @@ class TestUpdateOrganisation:
         assert_problem(response, 403, "permission_denied")
         await session.refresh(org)
         assert org.requires_mfa is False
+
+    async def test_the_base_currency_changes_only_without_rates_to_it(
+        self, client: AsyncClient, session: AsyncSession, settings: Settings, admin: User
+    ) -> None:
+        """A rate is to the base currency: kept under another base, CHF → USD would silently
+        become CHF → EUR."""
+        headers = auth_headers(settings, admin)
+        rate = {"currency": "CHF", "effective_on": "2026-01-01", "rate": "1.1"}
+        set_rate = await client.post("/api/v1/fx-rates", headers=headers, json=rate)
+        assert set_rate.status_code == 200, set_rate.text
+
+        refused = await client.patch(
+            "/api/v1/organisation", headers=headers, json={"base_currency": "EUR"}
+        )
+        unchanged = await client.patch(
+            "/api/v1/organisation", headers=headers, json={"base_currency": "USD", "name": "N"}
+        )
+        await client.delete(f"/api/v1/fx-rates/{set_rate.json()['id']}", headers=headers)
+        changed = await client.patch(
+            "/api/v1/organisation", headers=headers, json={"base_currency": "EUR"}
+        )
+
+        detail = assert_problem(refused, 409, "base_currency_has_rates")["detail"]
+        assert detail.startswith("1 exchange rate is to USD")
+        assert unchanged.status_code == 200, unchanged.text
+        assert changed.json()["base_currency"] == "EUR"

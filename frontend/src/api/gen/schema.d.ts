@@ -2753,7 +2753,9 @@ export interface paths {
         head?: never;
         /**
          * Update Organisation
-         * @description Change the organisation's name, currency, time zone or 2FA requirement.
+         * @description Change the organisation's name, currency, time zone or 2FA requirement. The base
+         *     currency changes only while no exchange rate is stored (each is a rate to it): a 409
+         *     otherwise.
          */
         patch: operations["updateOrganisation"];
         trace?: never;
@@ -19175,6 +19177,16 @@ export interface operations {
             };
             /** @description Forbidden */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProblemDetail"];
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
+                };
+            };
+            /** @description Conflict */
+            409: {
                 headers: {
                     [name: string]: unknown;
                 };
