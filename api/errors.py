@@ -129,15 +129,6 @@ def _json_error_message(error: dict[str, Any], document: Any) -> str:
     return f"Malformed JSON at line {line}, column {column}: {reason}"
 
 
-def _records_sent(body: Any) -> int:
-    """How many records a refused call carried: a batch's items, else its one record."""
-    if isinstance(body, dict):
-        for key in ("items", "batch"):
-            if isinstance(body.get(key), list):
-                return len(body[key])
-    return 1
-
-
 def _count_refused(request: Request, records: int) -> None:
     """A call refused whole rejected every record it carried: the API log counts them."""
     outcome = getattr(request.state, "api_outcome", None)
@@ -149,7 +140,9 @@ def _count_refused(request: Request, records: int) -> None:
 
 async def _validation_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, RequestValidationError)
-    _count_refused(request, _records_sent(exc.body))
+    # A batch route reads its body itself (`api.batches`): what FastAPI validates is one
+    # record, whatever lists it holds (a subscription's items).
+    _count_refused(request, 1)
     errors = [
         FieldError(
             loc=_json_safe_loc(tuple(e.get("loc", ()))),

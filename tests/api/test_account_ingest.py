@@ -300,11 +300,28 @@ class TestUpsertingAccounts:
             "/api/v1/accounts/upsert", headers=key, json={"external_id": "b", "tier": "Gold"}
         )
         assert_problem(single, 409, "tier_not_found")
+        # One subscription with two items, refused by its schema, is one record.
+        subscription = await client.post(
+            "/api/v1/subscriptions",
+            headers=key,
+            json={
+                "external_id": "s",
+                "account_external_id": "b",
+                "currency": "USD",
+                "starts_on": "not a day",
+                "items": [{"external_id": "i", "unit_price": 1}] * 2,
+            },
+        )
+        assert_problem(subscription, 422)
 
         calls = await client.get(f"/api/v1/api-keys/{api_key.id}/calls", headers=admin_headers)
 
         counted = sorted((c["path"], c["accepted"], c["rejected"]) for c in calls.json()["items"])
-        assert counted == [("/api/v1/accounts/batch", 0, 3), ("/api/v1/accounts/upsert", 0, 1)]
+        assert counted == [
+            ("/api/v1/accounts/batch", 0, 3),
+            ("/api/v1/accounts/upsert", 0, 1),
+            ("/api/v1/subscriptions", 0, 1),
+        ]
 
 
 class TestMetricValues:
