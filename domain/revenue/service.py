@@ -364,6 +364,7 @@ async def set_fx_rate(session: AsyncSession, actor: Actor, data: FxRateIn) -> tu
     return org.base_currency, rate
 
 
+@retries_races
 async def _store_fx_rates(
     session: AsyncSession, actor: Actor, records: Sequence[FxRateIn]
 ) -> list[FxRate]:

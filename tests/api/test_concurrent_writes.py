@@ -207,6 +207,16 @@ async def test_upserting_the_same_subscription_at_once(
     )
 
 
+async def test_setting_the_same_exchange_rate_at_once(
+    committed: tuple[AsyncClient, Tenant],
+) -> None:
+    client, t = committed
+    body = {"currency": "CHF", "effective_on": "2026-01-01", "rate": "1.1"}
+    _all_same_record(
+        await _at_once(lambda: client.post("/api/v1/fx-rates", json=body, headers=t.admin))
+    )
+
+
 async def test_assigning_the_same_csms_at_once(committed: tuple[AsyncClient, Tenant]) -> None:
     client, t = committed
     body = {"csm_ids": t.csm_ids}
