@@ -99,7 +99,7 @@ def many_for(
 
 
 # Keys of a record's snapshot that name it, in order of preference.
-_NAME_KEYS = ("name", "full_name", "label", "subject", "email")
+_NAME_KEYS = ("name", "full_name", "label", "subject", "email", "currency")
 
 
 def snapshot_name(entry: AuditEntry) -> str | None:

@@ -12,6 +12,7 @@ from typing import Any, TypeVar
 from pydantic import BaseModel, TypeAdapter
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from domain.audit import service as audit
 from domain.common import clock
 from domain.common.batches import BatchOutcome, read_batch, webhook_body
 from domain.common.db import retries_races
@@ -384,9 +385,22 @@ async def _store_fx_rates(
             )
             session.add(current)
             changed = True
+            audit.record_for(
+                session, actor, "fx_rate.created", "fx_rate", current.id, after=_audited(current)
+            )
         elif current.rate != data.rate:
+            before = _audited(current)
             current.rate = data.rate
             changed = True
+            audit.record_for(
+                session,
+                actor,
+                "fx_rate.updated",
+                "fx_rate",
+                current.id,
+                before=before,
+                after=_audited(current),
+            )
         stored.append(current)
     await session.flush()
     if changed:
@@ -411,9 +425,18 @@ async def delete_fx_rate(session: AsyncSession, actor: Actor, rate_id: uuid.UUID
     rate = await repo.get_fx_rate(rate_id)
     if rate is None:
         raise FxRateNotFound()
+    audit.record_for(session, actor, "fx_rate.deleted", "fx_rate", rate.id, before=_audited(rate))
     await session.delete(rate)
     await session.flush()
     await changes.note_revenue_of_organisation(session, actor.org_id)
+
+
+def _audited(rate: FxRate) -> dict[str, Any]:
+    return {
+        "currency": rate.currency,
+        "effective_on": rate.effective_on.isoformat(),
+        "rate": format(Decimal(rate.rate).normalize(), "f"),  # as sent or stored alike
+    }
 
 
 # --- computed MRR ----------------------------------------------------------------------

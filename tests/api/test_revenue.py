@@ -438,6 +438,31 @@ class TestFxRates:
         ).json()
         assert [m["kind"] for m in moves] == ["new"]
 
+    async def test_each_change_of_a_rate_is_audited(
+        self, client: AsyncClient, headers: dict[str, str]
+    ) -> None:
+        rate = {"currency": "EUR", "effective_on": "2026-01-01", "rate": "1.10"}
+        created = await client.post("/api/v1/fx-rates", headers=headers, json=rate)
+        await client.post("/api/v1/fx-rates", headers=headers, json=rate)  # the same: no change
+        await client.post("/api/v1/fx-rates", headers=headers, json={**rate, "rate": "1.2"})
+        await client.delete(f"/api/v1/fx-rates/{created.json()['id']}", headers=headers)
+
+        log = (
+            await client.get(
+                "/api/v1/audit-log", headers=headers, params={"entity_type": "fx_rate"}
+            )
+        ).json()["items"]
+        day = {"currency": "EUR", "effective_on": "2026-01-01"}
+        # One transaction in tests: the entries share a time, so their order is not asserted.
+        assert sorted(((e["action"], e["before"], e["after"]) for e in log), key=str) == sorted(
+            [
+                ("fx_rate.created", None, {**day, "rate": "1.1"}),
+                ("fx_rate.updated", {**day, "rate": "1.1"}, {**day, "rate": "1.2"}),
+                ("fx_rate.deleted", {**day, "rate": "1.2"}, None),
+            ],
+            key=str,
+        )
+
 
 class TestSingleUpsert:
     async def test_a_subscription_is_stored_and_a_repeat_changes_nothing(
