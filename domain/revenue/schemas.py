@@ -77,7 +77,11 @@ class SubscriptionIn(RequestModel):
     account_external_id: ExternalId = Field(
         description=ACCOUNT_REFERENCE, examples=["acme", "cus_ACME42"]
     )
-    status: SubscriptionStatus = SubscriptionStatus.ACTIVE
+    status: SubscriptionStatus = Field(
+        SubscriptionStatus.ACTIVE,
+        description="As the billing system reports it, kept as sent: MRR follows the term "
+        "(`starts_on` to `ends_on`), so a cancelled subscription needs its `ends_on`",
+    )
     currency: Currency
     starts_on: Day
     ends_on: Day | None = Field(None, description="Exclusive: the first day it no longer runs")

@@ -9478,7 +9478,10 @@ export interface components {
              * Format: date
              */
             starts_on: string;
-            /** @default active */
+            /**
+             * @description As the billing system reports it, kept as sent: MRR follows the term (`starts_on` to `ends_on`), so a cancelled subscription needs its `ends_on`
+             * @default active
+             */
             status: components["schemas"]["SubscriptionStatus"];
         };
         /** SubscriptionItemIn */
