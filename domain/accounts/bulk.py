@@ -10,11 +10,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain.accounts import bulk_writes, service
 from domain.accounts.errors import TooManyAccounts
-from domain.accounts.fields import HEALTH_PREFIX
+from domain.accounts.fields import HEALTH_PREFIX, check_columns
 from domain.accounts.models import Account, CustomField, LifecycleStage, Tier
 from domain.accounts.repository import AccountRepository, ConfigRepository
 from domain.accounts.schemas import AccountExport, AccountSelection, AccountUpdate, BulkEdit
-from domain.common.errors import RuleViolation
 from domain.common.spreadsheet import csv_cell
 from domain.filters.compile import FieldDef, Ordering
 from domain.metrics import service as metrics
@@ -105,8 +104,7 @@ async def export_csv(session: AsyncSession, actor: Actor, data: AccountExport) -
     """Every matching account the caller may see, one row each, in the chosen columns and
     order. Metric columns hold the current values, read for all the accounts at once."""
     fields = await service.filter_fields(session, actor)
-    if unknown := [c for c in data.columns if c not in fields]:
-        raise RuleViolation(f"Unknown columns: {', '.join(unknown)}")
+    check_columns(data.columns, fields)  # as the list checks them
     order = await service.list_order(session, actor, data.sort, fields=fields)
     config = ConfigRepository(session, actor.org_id)
     tiers = {t.id: t.name for t in await config.all(Tier)}
