@@ -3,6 +3,8 @@
 Raw data (written by ingestion, the integrator's ids kept so late arrivals link up):
 
 - `contacts`: the end users of the customer's product, unique per organisation by external id.
+- `contact_aliases`: a contact's former external ids (Segment's `alias`): events sent under
+  one are stored under the contact's id.
 - `contact_accounts`: which accounts a contact belongs to, by the account's external id;
   `account_id` is filled once that account exists (at ingest, and by the rollup job).
 - `usage_events`: one row per event, keyed by (org_id, message_id) so a retried or duplicated
@@ -66,6 +68,20 @@ class Contact(IdMixin, TimestampMixin, Base):
     traits: Mapped[dict[str, Any]] = mapped_column(
         JSONB, default=dict, server_default=text("'{}'::jsonb")
     )
+
+
+class ContactAlias(Base):
+    """A contact's former external id (Segment's `alias`, from `previousId` to `userId`): an
+    event sent under it later belongs to the contact it became."""
+
+    __tablename__ = "contact_aliases"
+
+    org_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("organisations.id", ondelete="CASCADE"), primary_key=True
+    )
+    alias: Mapped[str] = mapped_column(String(200), primary_key=True)
+    external_id: Mapped[str] = mapped_column(String(200))
+    created_at: Mapped[datetime] = mapped_column(server_default=text("now()"))
 
 
 class ContactAccount(Base):

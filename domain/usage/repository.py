@@ -71,7 +71,7 @@ _SOLE_ACCOUNT_OF_UNATTRIBUTED = _SOLE_ACCOUNT.format(
 
 _INSERT_EVENTS = text(
     f"""
-WITH v AS (
+WITH sent AS (
     SELECT * FROM unnest(
         CAST(:message_ids AS text[]), CAST(:names AS text[]), CAST(:features AS text[]),
         CAST(:modules AS text[]), CAST(:contact_external_ids AS text[]),
@@ -79,6 +79,15 @@ WITH v AS (
         CAST(:occurred_ats AS timestamptz[]), CAST(:properties AS text[])
     ) AS v(message_id, name, feature, module, contact_external_id, account_external_id,
            session_id, occurred_at, properties)
+),
+-- An event sent under a contact's former id (Segment's alias) is the contact's own.
+v AS (
+    SELECT s.message_id, s.name, s.feature, s.module,
+           COALESCE(al.external_id, s.contact_external_id) AS contact_external_id,
+           s.account_external_id, s.session_id, s.occurred_at, s.properties
+    FROM sent s
+    LEFT JOIN contact_aliases al
+        ON al.org_id = CAST(:org_id AS uuid) AND al.alias = s.contact_external_id
 ),
 touched AS (
     INSERT INTO usage_events (
@@ -144,6 +153,30 @@ ON CONFLICT (contact_id, account_external_id) DO UPDATE SET
     account_id = COALESCE(contact_accounts.account_id, EXCLUDED.account_id)
 """
 )
+
+# Segment `alias`: :previous now names :external_id, as do the ids that named :previous.
+_KEEP_ALIAS = [
+    text(
+        """
+UPDATE contact_aliases SET external_id = :external_id
+WHERE org_id = CAST(:org_id AS uuid) AND external_id = :previous
+"""
+    ),
+    text(
+        """
+INSERT INTO contact_aliases (org_id, alias, external_id)
+VALUES (CAST(:org_id AS uuid), :previous, :external_id)
+ON CONFLICT (org_id, alias) DO UPDATE SET external_id = EXCLUDED.external_id
+"""
+    ),
+    # An id that is a contact's own again names no other.
+    text(
+        """
+DELETE FROM contact_aliases
+WHERE org_id = CAST(:org_id AS uuid) AND (alias = :external_id OR alias = external_id)
+"""
+    ),
+]
 
 # Segment `alias`: the contact known as :previous is the one known as :external_id.
 _RENAME_CONTACT = text(
@@ -829,8 +862,11 @@ class UsageRepository:
 
     async def alias_contact(self, previous: str, external_id: str, *, tz: str) -> None:
         """The contact `previous` becomes `external_id`: renamed, or merged into it when
-        both exist. Nothing to do when `previous` is unknown."""
+        both exist (nothing to do when `previous` is unknown); events sent under `previous`
+        from now on are `external_id`'s too."""
         params = self._params(previous=previous, external_id=external_id, tz=tz)
+        for statement in _KEEP_ALIAS:
+            await self.session.execute(statement, params)
         if (await self.session.execute(_RENAME_CONTACT, params)).first() is None:
             merge_events, *merge_rest = _MERGE_CONTACTS
             await self._touching(merge_events, params, rebuild=True)

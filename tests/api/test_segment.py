@@ -388,6 +388,50 @@ class TestInOrder:
         assert (event.contact_external_id, event.contact_id) == ("user-2", contact.id)
         assert (event.account_external_id, event.account_id) == ("acme", acme.id)
 
+    async def test_events_sent_under_a_former_id_after_its_alias_follow_the_contact(
+        self,
+        client: AsyncClient,
+        session: AsyncSession,
+        org: Organisation,
+        basic: dict[str, str],
+    ) -> None:
+        """A browser keeps sending its anonymous id after the user signed in (and a later
+        alias moves both ids on): every event is the contact's, through Segment or /events."""
+        acme = await create_account(session, org, external_id="acme")
+        anonymous = {"userId": None, "anonymousId": "anon-5", "context": {}}
+        batch = [
+            {**IDENTIFY, "userId": "user-5", "context": {"groupId": "acme"}},
+            {"type": "alias", "previousId": "anon-5", "userId": "user-5"},
+            {**TRACK, **anonymous, "messageId": "after-alias"},
+        ]
+        await client.post(f"{URL}/batch", headers=basic, json={"batch": batch})
+        await client.post(
+            f"{URL}/alias", headers=basic, json={"previousId": "user-5", "userId": "user-6"}
+        )
+        await client.post(f"{URL}/track", headers=basic, json={**TRACK, **anonymous})
+        write_key = base64.b64decode(basic["Authorization"].split()[1]).decode().rstrip(":")
+        await client.post(
+            "/api/v1/events",
+            headers={"Authorization": f"Bearer {write_key}"},
+            json={
+                "message_id": "plain",
+                "name": "Report Exported",
+                "contact_external_id": "user-5",
+                "occurred_at": "2026-11-20T09:30:00Z",
+            },
+        )
+
+        [contact] = await rows(session, Contact, org)
+        events = {e.message_id: e for e in await rows(session, UsageEvent, org)}
+        assert contact.external_id == "user-6"
+        # Stored under the id the contact had then; all of them the contact's.
+        assert {m: (e.contact_external_id, e.contact_id) for m, e in events.items()} == {
+            "after-alias": ("user-5", contact.id),
+            "ajs-track-1": ("user-6", contact.id),
+            "plain": ("user-6", contact.id),
+        }
+        assert all(e.account_id == acme.id for e in events.values())
+
 
 class TestTimestamps:
     async def test_original_timestamp_is_corrected_by_the_clock_skew(
