@@ -130,6 +130,8 @@ class SubscriptionIn(RequestModel):
         for item in self.items:
             if item.starts_on is not None and item.starts_on < self.starts_on:
                 raise ValueError(f"item {item.external_id} starts before its subscription")
+            if item.starts_on is not None and self.ends_on and item.starts_on >= self.ends_on:
+                raise ValueError(f"item {item.external_id} starts after its subscription ends")
         return self
 
 

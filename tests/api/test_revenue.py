@@ -121,18 +121,27 @@ class TestSubscriptionBatch:
             _subscription("sub_1"),
             {"external_id": "sub_5"},
             _subscription("sub_6", currency="ZZZ"),
+            _subscription(
+                "sub_7",
+                ends_on="2026-06-01",
+                items=[{"external_id": "late", "unit_price": 1, "starts_on": "2026-06-01"}],
+            ),
         ]
 
         result = await _post(client, "subscriptions/batch", ingest, {"items": batch})
 
-        assert (result["accepted"], result["rejected"]) == (1, 5)
+        assert (result["accepted"], result["rejected"]) == (1, 6)
         assert [(e["index"], e["id"]) for e in result["errors"]] == [
             (1, "sub_2"),
             (2, "sub_3"),
             (3, "sub_1"),
             (4, "sub_5"),
             (5, "sub_6"),
+            (6, "sub_7"),
         ]
+        assert result["errors"][5]["message"] == (
+            "subscription: item late starts after its subscription ends"
+        )
         assert "'ZZZ' is not an ISO 4217 currency code" in result["errors"][4]["message"]
         # A rule across fields is the record's, not its `items`'.
         assert result["errors"][0]["message"] == "subscription: ends_on must be after starts_on"
