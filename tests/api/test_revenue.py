@@ -152,7 +152,7 @@ class TestSubscriptionBatch:
         assert stored is not None
         assert result["records"] == [{"index": 0, "external_id": "sub_1", "id": str(stored.id)}]
         logged = await session.scalar(select(ApiCall))
-        assert logged is not None and (logged.accepted, logged.rejected) == (1, 5)
+        assert logged is not None and (logged.accepted, logged.rejected) == (1, 6)
         assert logged.errors[0]["id"] == "sub_2"
 
     async def test_sending_the_same_batch_twice_changes_nothing(
