@@ -5,8 +5,9 @@ import type { AuditEntry } from "../../api/types";
 import { PageHeader } from "../../components/PageHeader";
 import { formatDateTime, plural } from "../../components/format";
 import { EmptyState, ErrorState, TableSkeletonRows } from "../../components/states";
+import { useStages, useTiers } from "../settings/queries";
 import { useUserDirectory } from "../users/queries";
-import { changedFields } from "./changes";
+import { changedFields, type AuditNames } from "./changes";
 import { auditQuery, readAuditFilters, type AuditFilters } from "./filters";
 import { useAuditActions, useAuditEntries } from "./queries";
 
@@ -28,9 +29,9 @@ function Json({ value }: { value: Record<string, unknown> | null }) {
 }
 
 /** An update's fields as a table, before and after; a record created or deleted in full. */
-function Changes({ entry }: { entry: AuditEntry }) {
+function Changes({ entry, names }: { entry: AuditEntry; names: AuditNames }) {
   if (entry.before && entry.after) {
-    const changes = changedFields(entry.before, entry.after);
+    const changes = changedFields(entry.before, entry.after, names);
     if (changes.length === 0) return <Text size="sm" c="dimmed">Saved with no field changed.</Text>;
     return (
       <Table data-testid="audit-changes" verticalSpacing={6}>
@@ -80,6 +81,13 @@ export function AuditLogPage() {
   const filters = readAuditFilters(params);
   const entries = useAuditEntries({ limit: size, offset: (page - 1) * size, ...auditQuery(filters) });
   const directory = useUserDirectory(true);
+  const tiers = useTiers();
+  const stages = useStages();
+  const names: AuditNames = {
+    tiers: new Map((tiers.data ?? []).map((tier) => [tier.id, tier.name])),
+    stages: new Map((stages.data ?? []).map((stage) => [stage.id, stage.name])),
+    users: new Map([...directory.byId.values()].map((user) => [user.id, user.full_name || user.email])),
+  };
   const actions = useAuditActions();
   const [open, setOpen] = useState<AuditEntry | null>(null);
   const total = entries.data?.total ?? 0;
@@ -236,7 +244,7 @@ export function AuditLogPage() {
               <Text size="sm" c="dimmed">
                 {actor(open)} · {open.action} · {formatDateTime(open.created_at)}
               </Text>
-              <Changes entry={open} />
+              <Changes entry={open} names={names} />
             </Stack>
           </ScrollArea.Autosize>
         )}

@@ -11,7 +11,26 @@ describe("an audit entry's changes", () => {
       { field: "csm score", before: "40", after: "41" },
       { field: "renewal on", before: "2026-09-30", after: "—" },
       { field: "custom values", before: '{"plan":"pro"}', after: "{}" },
-      { field: "csm ids", before: '["u1"]', after: '["u1","u2"]' },
+      { field: "CSMs", before: "u1", after: "u1, u2" },
+    ]);
+  });
+
+  it("names the tiers, stages and users it knows, and shows the ids of those it does not", () => {
+    const names = {
+      tiers: new Map([["t1", "Tier 1"]]),
+      stages: new Map([["s1", "Onboarding"], ["s2", "Established"]]),
+      users: new Map([["u1", "Sam Lee"]]),
+    };
+    expect(
+      changedFields(
+        { tier_id: "t9", stage_id: "s1", csm_ids: ["u1"] },
+        { tier_id: "t1", stage_id: "s2", csm_ids: ["u1", "u2"] },
+        names,
+      ),
+    ).toEqual([
+      { field: "tier", before: "t9", after: "Tier 1" },
+      { field: "stage", before: "Onboarding", after: "Established" },
+      { field: "CSMs", before: "Sam Lee", after: "Sam Lee, u2" },
     ]);
   });
 
