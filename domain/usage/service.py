@@ -274,6 +274,8 @@ def _account_of(call: SegmentIdentify | SegmentTrack | SegmentPage) -> str | Non
     group = call.context.get("groupId")
     if group is None and not isinstance(call, SegmentIdentify):
         group = call.properties.get("groupId")
+    if isinstance(group, bool):  # an int to Python, never an account's id
+        return None
     return _text(group) if not isinstance(group, int | float) else str(group)
 
 

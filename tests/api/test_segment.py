@@ -495,6 +495,17 @@ class TestAccounts:
 
         assert [e["message_id"] for e in listed.json()["items"]] == ["ajs-track-1"]
 
+    async def test_a_group_id_that_is_not_an_id_names_no_account(
+        self, client: AsyncClient, session: AsyncSession, org: Organisation, basic: dict[str, str]
+    ) -> None:
+        await create_account(session, org, external_id="True")
+        await client.post(
+            f"{URL}/track", headers=basic, json={**TRACK, "context": {"groupId": True}}
+        )
+
+        [event] = await rows(session, UsageEvent, org)
+        assert (event.account_external_id, event.account_id) == (None, None)
+
     async def test_identify_traits_in_context_as_rudderstack_sends_them(
         self, client: AsyncClient, session: AsyncSession, org: Organisation, basic: dict[str, str]
     ) -> None:
