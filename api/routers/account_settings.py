@@ -133,7 +133,9 @@ async def create_custom_field(
     data: CustomFieldCreate, actor: CurrentActor, session: Session
 ) -> CustomFieldRead:
     """Define a custom field: a number is a metric; text, category, date and boolean are
-    dimensions. Its values are set per account under `custom_values.<key>`."""
+    dimensions. Its values are set per account under `custom_values.<key>`. Its key is not
+    another custom field's, a metric's (built-in or computed) or one of the account's own
+    fields' (409)."""
     return CustomFieldRead.model_validate(
         await configuration.create_custom_field(session, actor, data)
     )

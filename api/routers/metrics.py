@@ -74,7 +74,8 @@ async def create_computed_metric(
 ) -> ComputedMetricRead:
     """Define a metric as a formula over other metrics (`mrr / active_users_30d`): numbers,
     metric keys, + - * /, parentheses, abs(), round(), min(), max(), coalesce(). Unknown
-    metrics and formulas that would depend on themselves are refused."""
+    metrics and formulas that would depend on themselves are refused, and so is a key another
+    metric, a custom field or one of the account's own fields has (409)."""
     return ComputedMetricRead.model_validate(await metrics.create_computed(session, actor, data))
 
 

@@ -10,6 +10,7 @@ from domain.accounts.errors import (
     ConfigItemInUse,
     ConfigNameTaken,
     CustomFieldNotFound,
+    FieldKeyTaken,
     StageNotFound,
     TierNotFound,
 )
@@ -24,6 +25,7 @@ from domain.accounts.repository import ConfigRepository
 from domain.accounts.schemas import CustomFieldCreate, CustomFieldUpdate, TierWrite
 from domain.audit import service as audit
 from domain.common import clock
+from domain.metrics import service as metrics
 from domain.users.actor import Actor, require
 from domain.users.permissions import Permission
 
@@ -150,10 +152,15 @@ async def list_custom_fields(session: AsyncSession, actor: Actor) -> list[Custom
 async def create_custom_field(
     session: AsyncSession, actor: Actor, data: CustomFieldCreate
 ) -> CustomField:
+    """A custom field's key is its own: not another custom field's, a metric's (built-in or
+    computed) or one of the account's own fields' (409)."""
     require(actor, Permission.CONFIGURE_PRODUCT)
     config = ConfigRepository(session, actor.org_id)
+    holder = await metrics.claim_key(session, actor.org_id, data.key)
     if await config.custom_field_by_key(data.key) is not None:
         raise ConfigNameTaken("A custom field with this key exists")
+    if holder is not None:
+        raise FieldKeyTaken(f"{data.key!r} is already the key of {holder}")
     field = CustomField(
         org_id=actor.org_id,
         key=data.key,

@@ -69,6 +69,14 @@ class ConfigItemInUse(Conflict):
     title = "Accounts or attribute triggers still use it"
 
 
+class FieldKeyTaken(Conflict):
+    """A custom field's key that a metric or one of the account's own fields already has:
+    filters, list columns and the metric catalog would name two things by it."""
+
+    code = "field_key_taken"
+    title = "A metric or one of the account's own fields already has this key"
+
+
 class CustomFieldNotFound(NotFound):
     code = "custom_field_not_found"
     title = "Custom field not found"

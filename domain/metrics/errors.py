@@ -13,7 +13,7 @@ class ComputedMetricNotFound(NotFound):
 
 class MetricKeyTaken(Conflict):
     code = "metric_key_taken"
-    title = "Another metric already has this key"
+    title = "Another metric or field already has this key"
 
 
 class MetricInUse(Conflict):

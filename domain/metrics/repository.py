@@ -302,6 +302,14 @@ class MetricsRepository:
             )
         )
 
+    async def take_key_turn(self) -> None:
+        """Wait until no other transaction of this organisation is giving a custom field or
+        computed metric its key (held until this one ends): two requests taking one key at
+        once, one in each table, would each find it free."""
+        await self.session.execute(
+            select(func.pg_advisory_xact_lock(func.hashtextextended(f"keys:{self.org_id}", 0)))
+        )
+
     # Refresh
 
     def _params(self, *, today: date, now: datetime, tz: str) -> dict[str, Any]:

@@ -12,7 +12,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from domain.accounts.models import Account
+from domain.accounts.models import ACCOUNT_FIELD_KEYS, Account
 from domain.audit import service as audit
 from domain.churn.models import ChurnModel
 from domain.common import clock
@@ -173,6 +173,30 @@ async def list_computed(session: AsyncSession, actor: Actor) -> list[ComputedMet
     return await MetricsRepository(session, actor.org_id).computed()
 
 
+async def claim_key(session: AsyncSession, org_id: uuid.UUID, key: str) -> str | None:
+    """What already has `key` among the keys custom fields and metrics share, as a message
+    names it; None when it is free, and then no other custom field or computed metric can take
+    it until this transaction ends. Custom fields are `custom.<key>` in filters and metrics
+    `metric.<key>`, but a numeric custom field is also a metric, a metric named like one of the
+    account's own fields is hidden behind it, and the column picker offers a custom field's key
+    once (its metric or another metric of that key, hidden)."""
+    return await _claim_key(MetricsRepository(session, org_id), key)
+
+
+async def _claim_key(repo: MetricsRepository, key: str) -> str | None:
+    await repo.take_key_turn()
+    if key in ACCOUNT_FIELD_KEYS:
+        return f"the account's own field {key!r}"
+    for custom in await repo.custom_fields():
+        if custom.key == key:
+            return f"the custom field {custom.label!r}"
+    org = await repo.organisation()
+    existing = await _metrics(repo, org, clock.today_in(org.time_zone, clock.now()))
+    if key in existing:
+        return f"the metric {existing[key].label!r}"
+    return None
+
+
 def _check_formulas(
     existing: dict[str, Metric], computed: dict[str, str], *, key: str, new_formula: str
 ) -> None:
@@ -188,12 +212,10 @@ async def create_computed(
 ) -> ComputedMetric:
     require(actor, Permission.CONFIGURE_PRODUCT)
     repo = MetricsRepository(session, actor.org_id)
+    if holder := await _claim_key(repo, data.key):
+        raise MetricKeyTaken(f"{data.key!r} is already the key of {holder}")
     org = await repo.organisation()
     existing = await _metrics(repo, org, clock.today_in(org.time_zone, clock.now()))
-    if data.key in existing:
-        raise MetricKeyTaken(
-            f"{data.key!r} is already the key of the metric {existing[data.key].label!r}"
-        )
     computed = {c.key: c.formula for c in await repo.computed()}
     _check_formulas(existing, computed, key=data.key, new_formula=data.formula)
     metric = ComputedMetric(org_id=actor.org_id, **data.model_dump())

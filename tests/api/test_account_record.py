@@ -659,6 +659,38 @@ class TestCustomFields:
         fields = (await client.get(f"{API}/custom-fields", headers=headers)).json()
         assert [(f["key"], f["kind"]) for f in fields] == [("seats", "metric")]
 
+    async def test_a_key_a_metric_or_an_account_field_has_is_taken(
+        self, client: AsyncClient, headers: dict[str, str]
+    ) -> None:
+        """A custom field of a metric's key would replace the metric in the catalog, filters
+        and columns; one of an account field's name would hide its metric behind the field."""
+        computed = await client.post(
+            f"{API}/computed-metrics",
+            headers=headers,
+            json={"key": "per_seat", "label": "Per seat", "formula": "mrr / 2"},
+        )
+        assert computed.status_code == 201, computed.text
+        for key, type_, holder in (
+            ("per_seat", "number", "the metric 'Per seat'"),
+            ("mrr", "number", "the metric 'MRR'"),
+            ("churn_probability", "number", "the metric 'Churn probability'"),
+            ("mrr", "text", "the metric 'MRR'"),
+            ("name", "text", "the account's own field 'name'"),
+            ("days_to_renewal", "number", "the account's own field 'days_to_renewal'"),
+        ):
+            response = await client.post(
+                f"{API}/custom-fields",
+                headers=headers,
+                json={"key": key, "label": "Clash", "type": type_},
+            )
+            problem = assert_problem(response, 409, "field_key_taken")
+            assert problem["detail"] == f"{key!r} is already the key of {holder}"
+
+        assert (await client.get(f"{API}/custom-fields", headers=headers)).json() == []
+        listed = (await client.get(f"{API}/metrics", headers=headers)).json()
+        kinds = {m["key"]: m["kind"] for m in listed}
+        assert (kinds["per_seat"], kinds["mrr"]) == ("computed", "builtin")
+
     async def test_format_defaults_to_the_types_first(
         self, client: AsyncClient, headers: dict[str, str]
     ) -> None:

@@ -1333,7 +1333,7 @@ export interface paths {
         put?: never;
         /**
          * Create Attribute Trigger
-         * @description Create a rule, e.g. Tier 1 when `custom.mrr gte 1000`, or Onboarding when
+         * @description Create a rule, e.g. Tier 1 when `metric.mrr gte 1000`, or Onboarding when
          *     `joined_on within_last_days 30`. Its name is unique in the organisation, whatever the case
          *     (409).
          */
@@ -1657,7 +1657,8 @@ export interface paths {
          * Create Computed Metric
          * @description Define a metric as a formula over other metrics (`mrr / active_users_30d`): numbers,
          *     metric keys, + - * /, parentheses, abs(), round(), min(), max(), coalesce(). Unknown
-         *     metrics and formulas that would depend on themselves are refused.
+         *     metrics and formulas that would depend on themselves are refused, and so is a key another
+         *     metric, a custom field or one of the account's own fields has (409).
          */
         post: operations["createComputedMetric"];
         delete?: never;
@@ -1790,7 +1791,9 @@ export interface paths {
         /**
          * Create Custom Field
          * @description Define a custom field: a number is a metric; text, category, date and boolean are
-         *     dimensions. Its values are set per account under `custom_values.<key>`.
+         *     dimensions. Its values are set per account under `custom_values.<key>`. Its key is not
+         *     another custom field's, a metric's (built-in or computed) or one of the account's own
+         *     fields' (409).
          */
         post: operations["createCustomField"];
         delete?: never;
