@@ -158,8 +158,10 @@ async def update_custom_field(
 @router.delete(
     "/custom-fields/{field_id:id}",
     status_code=status.HTTP_204_NO_CONTENT,
-    responses=problem(401, 403, 404, 422),
+    responses=problem(401, 403, 404, 409, 422),
 )
 async def delete_custom_field(field_id: uuid.UUID, actor: CurrentActor, session: Session) -> None:
-    """Remove a custom field definition."""
+    """Remove a custom field definition. While account views (columns, sort, filter), alert
+    rules, attribute triggers, health models or computed metrics name it, the answer is 409
+    saying which: change or delete those first."""
     await configuration.delete_custom_field(session, actor, field_id)

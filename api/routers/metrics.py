@@ -99,7 +99,9 @@ async def update_computed_metric(
     responses=problem(401, 403, 404, 409, 422),
 )
 async def delete_computed_metric(metric_id: uuid.UUID, actor: ApiActor, session: Session) -> None:
-    """Remove a computed metric; refused while another computed metric uses it."""
+    """Remove a computed metric. While other computed metrics, account views (columns, sort,
+    filter), alert rules, attribute triggers or health models name it, the answer is 409
+    saying which: change or delete those first."""
     await metrics.delete_computed(session, actor, metric_id)
 
 

@@ -9,6 +9,7 @@ from domain.accounts.custom_values import check_format
 from domain.accounts.errors import (
     ConfigItemInUse,
     ConfigNameTaken,
+    CustomFieldInUse,
     CustomFieldNotFound,
     FieldKeyTaken,
     StageNotFound,
@@ -212,10 +213,18 @@ async def update_custom_field(
 
 
 async def delete_custom_field(session: AsyncSession, actor: Actor, field_id: uuid.UUID) -> None:
+    """Remove a custom field nothing stored names: while account views, alert rules, attribute
+    triggers, health models or computed metrics use it, it is refused (409) with what uses it,
+    as they would stop working (a view answers 422, a rule is skipped)."""
     require(actor, Permission.CONFIGURE_PRODUCT)
     field = await ConfigRepository(session, actor.org_id).get(CustomField, field_id)
     if field is None:
         raise CustomFieldNotFound()
+    users = await metrics.custom_field_users(session, actor, field)
+    if users.count:
+        raise CustomFieldInUse(
+            metrics.users_detail(f"The custom field “{field.label}” (custom.{field.key})", users)
+        )
     audit.record_for(
         session,
         actor,

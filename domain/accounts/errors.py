@@ -77,6 +77,11 @@ class FieldKeyTaken(Conflict):
     title = "A metric or one of the account's own fields already has this key"
 
 
+class CustomFieldInUse(Conflict):
+    code = "custom_field_in_use"
+    title = "Views, rules, triggers, health models or computed metrics use the custom field"
+
+
 class CustomFieldNotFound(NotFound):
     code = "custom_field_not_found"
     title = "Custom field not found"

@@ -18,7 +18,7 @@ class MetricKeyTaken(Conflict):
 
 class MetricInUse(Conflict):
     code = "metric_in_use"
-    title = "Other computed metrics use this metric"
+    title = "Computed metrics, views, rules or health models use this metric"
 
 
 class InvalidRange(RuleViolation):

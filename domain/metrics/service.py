@@ -5,14 +5,14 @@ aggregates) over the accounts the caller may see."""
 import time
 import uuid
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from domain.accounts.models import ACCOUNT_FIELD_KEYS, Account
+from domain.accounts.models import ACCOUNT_FIELD_KEYS, Account, CustomField
 from domain.audit import service as audit
 from domain.churn.models import ChurnModel
 from domain.common import clock
@@ -40,7 +40,10 @@ from domain.metrics.errors import (
 from domain.metrics.models import AccountMetricValues, ComputedMetric
 from domain.metrics.repository import (
     REFRESH_GROUPS,
+    SHOWN,
     MetricsRepository,
+    Named,
+    Users,
 )
 from domain.metrics.schemas import (
     AccountMetricRead,
@@ -268,16 +271,19 @@ async def update_computed(
 
 
 async def delete_computed(session: AsyncSession, actor: Actor, metric_id: uuid.UUID) -> None:
+    """Remove a computed metric nothing stored names: while other computed metrics, account
+    views, alert rules, attribute triggers or health models use it, it is refused (409) with
+    what uses it, as they would stop working (a view answers 422, a rule is skipped)."""
     require(actor, Permission.CONFIGURE_PRODUCT)
     repo = MetricsRepository(session, actor.org_id)
     metric = await _get_computed(repo, metric_id)
-    users = sorted(
-        c.key
-        for c in await repo.computed()
-        if c.id != metric.id and metric.key in _names(c.formula)
-    )
-    if users:
-        raise MetricInUse(f"{metric.key} is used by {', '.join(users)}")
+    users = await _users(repo, actor, keys=[f"{FIELD_PREFIX}{metric.key}"], metric=metric.key)
+    if users.count:
+        raise MetricInUse(
+            users_detail(
+                f"The computed metric “{metric.label}” ({FIELD_PREFIX}{metric.key})", users
+            )
+        )
     audit.record_for(
         session,
         actor,
@@ -294,6 +300,64 @@ def _names(text: str) -> set[str]:
         return formula.metric_names(text)
     except formula.InvalidFormula:
         return set()
+
+
+async def _users(
+    repo: MetricsRepository, actor: Actor, *, keys: list[str], metric: str | None
+) -> Users:
+    """What names any of the filter-language `keys`, or `metric` (a metric's key: health
+    models score it, formulas use it) when it is given."""
+    scored = [*keys, metric] if metric else keys
+    users = await repo.naming(keys, scored=scored, seen_by=actor.user_id)
+    if metric is None:
+        return users
+    computed = sorted(
+        c.key for c in await repo.computed() if c.key != metric and metric in _names(c.formula)
+    )
+    return replace(users, computed=Named(computed[:SHOWN], len(computed)))
+
+
+async def custom_field_users(session: AsyncSession, actor: Actor, field: CustomField) -> Users:
+    """What names the custom field: as `custom.<key>`, and while it is the metric of its key
+    (a number whose key no built-in or computed metric had first) as `metric.<key>` in filters
+    and columns and as `<key>` in formulas and health models."""
+    repo = MetricsRepository(session, actor.org_id)
+    org = await repo.organisation()
+    catalog = await _metrics(repo, org, clock.today_in(org.time_zone, clock.now()))
+    found = catalog.get(field.key)
+    if found is None or found.kind is not MetricKind.CUSTOM:
+        return await _users(repo, actor, keys=[f"custom.{field.key}"], metric=None)
+    keys = [f"custom.{field.key}", f"{FIELD_PREFIX}{field.key}"]
+    return await _users(repo, actor, keys=keys, metric=field.key)
+
+
+def _listed(noun: str, named: Named) -> str:
+    names = ", ".join(f"“{n}”" for n in named.names)
+    more = named.count - len(named.names)
+    return f"the {noun}{'' if named.count == 1 else 's'} {names}" + (
+        f" and {more:,} more" if more else ""
+    )
+
+
+def users_detail(what: str, users: Users) -> str:
+    """What uses something that cannot be removed or changed yet, and what to do first."""
+    parts = [
+        _listed(noun, named)
+        for noun, named in (
+            ("computed metric", users.computed),
+            ("account view", users.views),
+            ("alert rule", users.alert_rules),
+            ("attribute trigger", users.triggers),
+            ("health model", users.health_models),
+        )
+        if named.count
+    ]
+    if users.others_views == 1:
+        parts.append("1 personal account view of another user")
+    elif users.others_views:
+        parts.append(f"{users.others_views:,} personal account views of other users")
+    them = "it" if users.count == 1 else "them"
+    return f"{what} is in use by {'; '.join(parts)}. Change or delete {them} first."
 
 
 # Refresh, ranks and snapshots (jobs; every organisation, no actor)

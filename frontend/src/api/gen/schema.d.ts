@@ -1679,7 +1679,9 @@ export interface paths {
         post?: never;
         /**
          * Delete Computed Metric
-         * @description Remove a computed metric; refused while another computed metric uses it.
+         * @description Remove a computed metric. While other computed metrics, account views (columns, sort,
+         *     filter), alert rules, attribute triggers or health models name it, the answer is 409
+         *     saying which: change or delete those first.
          */
         delete: operations["deleteComputedMetric"];
         options?: never;
@@ -1814,7 +1816,9 @@ export interface paths {
         post?: never;
         /**
          * Delete Custom Field
-         * @description Remove a custom field definition.
+         * @description Remove a custom field definition. While account views (columns, sort, filter), alert
+         *     rules, attribute triggers, health models or computed metrics name it, the answer is 409
+         *     saying which: change or delete those first.
          */
         delete: operations["deleteCustomField"];
         options?: never;
@@ -16264,6 +16268,16 @@ export interface operations {
             };
             /** @description Not found */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProblemDetail"];
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
+                };
+            };
+            /** @description Conflict */
+            409: {
                 headers: {
                     [name: string]: unknown;
                 };
