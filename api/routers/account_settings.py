@@ -144,12 +144,14 @@ async def create_custom_field(
 @router.patch(
     "/custom-fields/{field_id:id}",
     response_model=CustomFieldRead,
-    responses=problem(401, 403, 404, 422),
+    responses=problem(401, 403, 404, 409, 422),
 )
 async def update_custom_field(
     field_id: uuid.UUID, data: CustomFieldUpdate, actor: CurrentActor, session: Session
 ) -> CustomFieldRead:
-    """Change a custom field's label, format or options (key and type are fixed)."""
+    """Change a custom field's label, format or options (key and type are fixed). A category
+    keeps the options live accounts hold or saved filters compare it with: removing one is a
+    409 saying how many accounts hold which and which filters name them."""
     return CustomFieldRead.model_validate(
         await configuration.update_custom_field(session, actor, field_id, data)
     )

@@ -11,6 +11,7 @@ from domain.accounts.errors import (
     ConfigNameTaken,
     CustomFieldInUse,
     CustomFieldNotFound,
+    CustomFieldOptionInUse,
     FieldKeyTaken,
     StageNotFound,
     TierNotFound,
@@ -191,13 +192,17 @@ async def update_custom_field(
     session: AsyncSession, actor: Actor, field_id: uuid.UUID, data: CustomFieldUpdate
 ) -> CustomField:
     """Key and type are fixed once created (stored values and filters depend on them); the
-    format must be one the type allows."""
+    format must be one the type allows. A category keeps the options live accounts hold or
+    saved filters compare it with (409): those accounts could no longer be found by them."""
     require(actor, Permission.CONFIGURE_PRODUCT)
-    field = await ConfigRepository(session, actor.org_id).get(CustomField, field_id)
+    config = ConfigRepository(session, actor.org_id)
+    field = await config.get(CustomField, field_id)
     if field is None:
         raise CustomFieldNotFound()
     if data.format is not None:
         check_format(field.type, data.format)
+    if data.options is not None:
+        await _check_options_kept(session, actor, config, field, data.options)
     for name, value in data.model_dump(exclude_unset=True).items():
         if value is not None:
             setattr(field, name, value)
@@ -210,6 +215,42 @@ async def update_custom_field(
         after=data.model_dump(mode="json", exclude_unset=True),
     )
     return field
+
+
+async def _check_options_kept(
+    session: AsyncSession,
+    actor: Actor,
+    config: ConfigRepository,
+    field: CustomField,
+    options: list[str],
+) -> None:
+    """CustomFieldOptionInUse when an option the field would lose is held by a live account or
+    compared with in a saved filter: the filter language refuses a value that is not an option,
+    so neither could find those accounts any more."""
+    lost = [o for o in field.options if o not in options]
+    if not lost:
+        return
+    held = await config.live_accounts_holding(field.key, lost)
+    users = await metrics.option_users(session, actor, field, lost)
+    if not held and not users.count:
+        return
+    uses, steps = [], []
+    if held:
+        counted = (
+            ("1 live account holds" if held[o] == 1 else f"{held[o]:,} live accounts hold", o)
+            for o in lost
+            if o in held
+        )
+        uses.append(", ".join(f"{accounts} “{o}”" for accounts, o in counted))
+        steps.append("give those accounts another value")
+    if users.count:
+        verb = "compares" if users.count == 1 else "compare"
+        uses.append(f"{metrics.listed(users)} {verb} the field with them")
+        steps.append("change those filters")
+    raise CustomFieldOptionInUse(
+        f"Options the custom field “{field.label}” (custom.{field.key}) would lose are in use: "
+        f"{'; '.join(uses)}. {' and '.join(steps).capitalize()} first."
+    )
 
 
 async def delete_custom_field(session: AsyncSession, actor: Actor, field_id: uuid.UUID) -> None:

@@ -82,6 +82,11 @@ class CustomFieldInUse(Conflict):
     title = "Views, rules, triggers, health models or computed metrics use the custom field"
 
 
+class CustomFieldOptionInUse(Conflict):
+    code = "custom_field_option_in_use"
+    title = "Accounts or saved filters use an option the custom field would lose"
+
+
 class CustomFieldNotFound(NotFound):
     code = "custom_field_not_found"
     title = "Custom field not found"

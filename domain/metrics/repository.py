@@ -265,11 +265,16 @@ WHERE v.org_id = :org_id AND a.id = v.account_id AND a.deleted_at IS NOT NULL
 """
 
 
-# What names a field or metric in stored configuration, as jsonpath over the filter language's
-# JSON (domain/filters/schemas.py: only compare, compare_fields and date nodes have a `field`,
-# only compare_fields an `other`; a value is never read as a field) and over a health model
-# version's components. Strict: lax mode unwraps every list it meets.
+# What names a field or metric in stored configuration, or compares a field with some values,
+# as jsonpath over the filter language's JSON (domain/filters/schemas.py: only compare,
+# compare_fields and date nodes have a `field`, only compare_fields an `other`; a value is never
+# read as a field) and over a health model version's components. Strict: lax mode unwraps every
+# list it meets, an `all` node's conditions too, and would match one node's field with another
+# node's value.
 _NAMES_FIELD = "strict $.** ? (@.field == $keys[*] || @.other == $keys[*])"
+_COMPARES_WITH = (
+    "strict $.** ? (@.field == $key && (@.value == $values[*] || @.value[*] == $values[*]))"
+)
 _SCORES = "strict $[*].metrics[*] ? (@.metric == $keys[*])"
 # How many names of each kind of user a message lists (it says how many there are in all).
 SHOWN = 3
@@ -296,9 +301,9 @@ NONE = Named([], 0)
 
 @dataclass(frozen=True)
 class Users:
-    """The stored configuration that names a field or metric: account views (those the actor
-    sees by name, other users' personal views counted), alert rules, attribute triggers,
-    health models and computed metrics."""
+    """The stored configuration that names a field or metric, or compares a field with some of
+    its values: account views (those the actor sees by name, other users' personal views
+    counted), alert rules, attribute triggers, health models and computed metrics."""
 
     views: Named = NONE
     others_views: int = 0
@@ -388,6 +393,16 @@ class MetricsRepository:
             in_view=or_(AccountView.columns.overlap(list(keys)), AccountView.sort.in_(keys)),
             in_components=lambda column: _matches(column, _SCORES, {"keys": list(scored)}),
             seen_by=seen_by,
+        )
+
+    async def comparing(
+        self, key: str, values: Sequence[str], *, seen_by: uuid.UUID | None
+    ) -> Users:
+        """What compares the field `key` with any of `values` in a stored filter (an account
+        view's, alert rule's, attribute trigger's or health model's)."""
+        variables = {"key": key, "values": list(values)}
+        return await self._users(
+            lambda column: _matches(column, _COMPARES_WITH, variables), seen_by=seen_by
         )
 
     async def _users(

@@ -331,6 +331,14 @@ async def custom_field_users(session: AsyncSession, actor: Actor, field: CustomF
     return await _users(repo, actor, keys=keys, metric=field.key)
 
 
+async def option_users(
+    session: AsyncSession, actor: Actor, field: CustomField, options: Sequence[str]
+) -> Users:
+    """What compares the custom field with any of `options` in a stored filter."""
+    repo = MetricsRepository(session, actor.org_id)
+    return await repo.comparing(f"custom.{field.key}", options, seen_by=actor.user_id)
+
+
 def _listed(noun: str, named: Named) -> str:
     names = ", ".join(f"“{n}”" for n in named.names)
     more = named.count - len(named.names)
@@ -340,7 +348,13 @@ def _listed(noun: str, named: Named) -> str:
 
 
 def users_detail(what: str, users: Users) -> str:
-    """What uses something that cannot be removed or changed yet, and what to do first."""
+    """What uses something that cannot be removed yet, and what to do first."""
+    them = "it" if users.count == 1 else "them"
+    return f"{what} is in use by {listed(users)}. Change or delete {them} first."
+
+
+def listed(users: Users) -> str:
+    """The users found, a few of each kind by name (computed metrics by key)."""
     parts = [
         _listed(noun, named)
         for noun, named in (
@@ -356,8 +370,7 @@ def users_detail(what: str, users: Users) -> str:
         parts.append("1 personal account view of another user")
     elif users.others_views:
         parts.append(f"{users.others_views:,} personal account views of other users")
-    them = "it" if users.count == 1 else "them"
-    return f"{what} is in use by {'; '.join(parts)}. Change or delete {them} first."
+    return "; ".join(parts)
 
 
 # Refresh, ranks and snapshots (jobs; every organisation, no actor)

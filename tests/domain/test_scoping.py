@@ -309,6 +309,8 @@ class TestMetricsRepository:
         for repo, triggers in ((theirs, 1), (mine, 0)):
             found = await repo.naming(["custom.plan"], scored=[], seen_by=None)
             assert found.triggers.count == triggers
+            compared = await repo.comparing("custom.plan", ["Pro"], seen_by=None)
+            assert compared.triggers.count == triggers
 
 
 async def _with_role(session: AsyncSession, user: User) -> User:

@@ -1825,7 +1825,9 @@ export interface paths {
         head?: never;
         /**
          * Update Custom Field
-         * @description Change a custom field's label, format or options (key and type are fixed).
+         * @description Change a custom field's label, format or options (key and type are fixed). A category
+         *     keeps the options live accounts hold or saved filters compare it with: removing one is a
+         *     409 saying how many accounts hold which and which filters name them.
          */
         patch: operations["updateCustomField"];
         trace?: never;
@@ -16344,6 +16346,16 @@ export interface operations {
             };
             /** @description Not found */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProblemDetail"];
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
+                };
+            };
+            /** @description Conflict */
+            409: {
                 headers: {
                     [name: string]: unknown;
                 };
