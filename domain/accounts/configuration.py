@@ -13,6 +13,7 @@ from domain.accounts.errors import (
     CustomFieldNotFound,
     CustomFieldOptionInUse,
     FieldKeyTaken,
+    InvalidCustomFieldOptions,
     StageNotFound,
     TierNotFound,
 )
@@ -173,7 +174,7 @@ async def create_custom_field(
         if data.type == CustomFieldType.NUMBER
         else CustomFieldKind.DIMENSION,
         format=check_format(data.type, data.format),
-        options=data.options if data.type == CustomFieldType.CATEGORY else [],
+        options=data.options,
     )
     session.add(field)
     await session.flush()
@@ -202,6 +203,10 @@ async def update_custom_field(
     if data.format is not None:
         check_format(field.type, data.format)
     if data.options is not None:
+        if field.type != CustomFieldType.CATEGORY:
+            raise InvalidCustomFieldOptions(
+                f"Only a category field has options, not a {field.type} field"
+            )
         await _check_options_kept(session, actor, config, field, data.options)
     for name, value in data.model_dump(exclude_unset=True).items():
         if value is not None:

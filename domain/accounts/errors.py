@@ -102,6 +102,11 @@ class InvalidCustomFieldFormat(RuleViolation):
     title = "The custom field cannot be shown in that format"
 
 
+class InvalidCustomFieldOptions(RuleViolation):
+    code = "invalid_custom_field_options"
+    title = "Only a category field has options"
+
+
 class InvalidSort(RuleViolation):
     code = "invalid_sort"
     title = "The account list cannot be sorted that way"

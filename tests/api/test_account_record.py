@@ -603,6 +603,26 @@ class TestCustomFields:
         )
         assert_problem(updated, 422, "validation_error")
 
+    async def test_only_a_category_has_options(
+        self, client: AsyncClient, headers: dict[str, str]
+    ) -> None:
+        body = {"key": "seats", "label": "Seats", "type": "number"}
+        created = await client.post(
+            f"{API}/custom-fields", headers=headers, json={**body, "options": ["A"]}
+        )
+        problem = assert_problem(created, 422, "validation_error")
+        assert "only a category field has options, not a number field" in str(problem)
+        await self._define(client, headers, **body)
+        (field,) = (await client.get(f"{API}/custom-fields", headers=headers)).json()
+
+        updated = await client.patch(
+            f"{API}/custom-fields/{field['id']}", headers=headers, json={"options": ["A"]}
+        )
+
+        assert_problem(updated, 422, "invalid_custom_field_options")
+        (after,) = (await client.get(f"{API}/custom-fields", headers=headers)).json()
+        assert after["options"] == []
+
     async def test_typed_values(
         self,
         client: AsyncClient,

@@ -6539,7 +6539,10 @@ export interface components {
             key: string;
             /** Label */
             label: string;
-            /** Options */
+            /**
+             * Options
+             * @description A category field's values (at least one); no other type has options
+             */
             options?: string[];
             type: components["schemas"]["CustomFieldType"];
         };
