@@ -133,7 +133,9 @@ async def create_custom_field(
     data: CustomFieldCreate, actor: CurrentActor, session: Session
 ) -> CustomFieldRead:
     """Define a custom field: a number is a metric; text, category, date and boolean are
-    dimensions. Its values are set per account under `custom_values.<key>`."""
+    dimensions. Its values are set per account under `custom_values.<key>`. Its key is not
+    another custom field's, a metric's (built-in or computed) or one of the account's own
+    fields' (409)."""
     return CustomFieldRead.model_validate(
         await configuration.create_custom_field(session, actor, data)
     )
@@ -142,12 +144,14 @@ async def create_custom_field(
 @router.patch(
     "/custom-fields/{field_id:id}",
     response_model=CustomFieldRead,
-    responses=problem(401, 403, 404, 422),
+    responses=problem(401, 403, 404, 409, 422),
 )
 async def update_custom_field(
     field_id: uuid.UUID, data: CustomFieldUpdate, actor: CurrentActor, session: Session
 ) -> CustomFieldRead:
-    """Change a custom field's label, format or options (key and type are fixed)."""
+    """Change a custom field's label, format or options (key and type are fixed). A category
+    keeps the options live accounts hold or saved filters compare it with: removing one is a
+    409 saying how many accounts hold which and which filters name them."""
     return CustomFieldRead.model_validate(
         await configuration.update_custom_field(session, actor, field_id, data)
     )
@@ -156,8 +160,10 @@ async def update_custom_field(
 @router.delete(
     "/custom-fields/{field_id:id}",
     status_code=status.HTTP_204_NO_CONTENT,
-    responses=problem(401, 403, 404, 422),
+    responses=problem(401, 403, 404, 409, 422),
 )
 async def delete_custom_field(field_id: uuid.UUID, actor: CurrentActor, session: Session) -> None:
-    """Remove a custom field definition."""
+    """Remove a custom field definition. While account views (columns, sort, filter), alert
+    rules, attribute triggers, health models or computed metrics name it, the answer is 409
+    saying which: change or delete those first."""
     await configuration.delete_custom_field(session, actor, field_id)

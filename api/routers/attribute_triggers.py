@@ -30,7 +30,7 @@ async def list_attribute_triggers(
 async def create_attribute_trigger(
     data: AttributeTriggerWrite, actor: CurrentActor, session: Session
 ) -> AttributeTriggerRead:
-    """Create a rule, e.g. Tier 1 when `custom.mrr gte 1000`, or Onboarding when
+    """Create a rule, e.g. Tier 1 when `metric.mrr gte 1000`, or Onboarding when
     `joined_on within_last_days 30`. Its name is unique in the organisation, whatever the case
     (409)."""
     return AttributeTriggerRead.model_validate(await triggers.create_trigger(session, actor, data))

@@ -74,7 +74,8 @@ async def create_computed_metric(
 ) -> ComputedMetricRead:
     """Define a metric as a formula over other metrics (`mrr / active_users_30d`): numbers,
     metric keys, + - * /, parentheses, abs(), round(), min(), max(), coalesce(). Unknown
-    metrics and formulas that would depend on themselves are refused."""
+    metrics and formulas that would depend on themselves are refused, and so is a key another
+    metric, a custom field or one of the account's own fields has (409)."""
     return ComputedMetricRead.model_validate(await metrics.create_computed(session, actor, data))
 
 
@@ -98,7 +99,9 @@ async def update_computed_metric(
     responses=problem(401, 403, 404, 409, 422),
 )
 async def delete_computed_metric(metric_id: uuid.UUID, actor: ApiActor, session: Session) -> None:
-    """Remove a computed metric; refused while another computed metric uses it."""
+    """Remove a computed metric. While other computed metrics, account views (columns, sort,
+    filter), alert rules, attribute triggers or health models name it, the answer is 409
+    saying which: change or delete those first."""
     await metrics.delete_computed(session, actor, metric_id)
 
 

@@ -9,7 +9,11 @@ from domain.accounts.custom_values import check_format
 from domain.accounts.errors import (
     ConfigItemInUse,
     ConfigNameTaken,
+    CustomFieldInUse,
     CustomFieldNotFound,
+    CustomFieldOptionInUse,
+    FieldKeyTaken,
+    InvalidCustomFieldOptions,
     StageNotFound,
     TierNotFound,
 )
@@ -24,6 +28,7 @@ from domain.accounts.repository import ConfigRepository
 from domain.accounts.schemas import CustomFieldCreate, CustomFieldUpdate, TierWrite
 from domain.audit import service as audit
 from domain.common import clock
+from domain.metrics import service as metrics
 from domain.users.actor import Actor, require
 from domain.users.permissions import Permission
 
@@ -150,10 +155,15 @@ async def list_custom_fields(session: AsyncSession, actor: Actor) -> list[Custom
 async def create_custom_field(
     session: AsyncSession, actor: Actor, data: CustomFieldCreate
 ) -> CustomField:
+    """A custom field's key is its own: not another custom field's, a metric's (built-in or
+    computed) or one of the account's own fields' (409)."""
     require(actor, Permission.CONFIGURE_PRODUCT)
     config = ConfigRepository(session, actor.org_id)
+    holder = await metrics.claim_key(session, actor.org_id, data.key)
     if await config.custom_field_by_key(data.key) is not None:
         raise ConfigNameTaken("A custom field with this key exists")
+    if holder is not None:
+        raise FieldKeyTaken(f"{data.key!r} is already the key of {holder}")
     field = CustomField(
         org_id=actor.org_id,
         key=data.key,
@@ -164,7 +174,7 @@ async def create_custom_field(
         if data.type == CustomFieldType.NUMBER
         else CustomFieldKind.DIMENSION,
         format=check_format(data.type, data.format),
-        options=data.options if data.type == CustomFieldType.CATEGORY else [],
+        options=data.options,
     )
     session.add(field)
     await session.flush()
@@ -183,13 +193,21 @@ async def update_custom_field(
     session: AsyncSession, actor: Actor, field_id: uuid.UUID, data: CustomFieldUpdate
 ) -> CustomField:
     """Key and type are fixed once created (stored values and filters depend on them); the
-    format must be one the type allows."""
+    format must be one the type allows. A category keeps the options live accounts hold or
+    saved filters compare it with (409): those accounts could no longer be found by them."""
     require(actor, Permission.CONFIGURE_PRODUCT)
-    field = await ConfigRepository(session, actor.org_id).get(CustomField, field_id)
+    config = ConfigRepository(session, actor.org_id)
+    field = await config.get(CustomField, field_id)
     if field is None:
         raise CustomFieldNotFound()
     if data.format is not None:
         check_format(field.type, data.format)
+    if data.options is not None:
+        if field.type != CustomFieldType.CATEGORY:
+            raise InvalidCustomFieldOptions(
+                f"Only a category field has options, not a {field.type} field"
+            )
+        await _check_options_kept(session, actor, config, field, data.options)
     for name, value in data.model_dump(exclude_unset=True).items():
         if value is not None:
             setattr(field, name, value)
@@ -204,11 +222,55 @@ async def update_custom_field(
     return field
 
 
+async def _check_options_kept(
+    session: AsyncSession,
+    actor: Actor,
+    config: ConfigRepository,
+    field: CustomField,
+    options: list[str],
+) -> None:
+    """CustomFieldOptionInUse when an option the field would lose is held by a live account or
+    compared with in a saved filter: the filter language refuses a value that is not an option,
+    so neither could find those accounts any more."""
+    lost = [o for o in field.options if o not in options]
+    if not lost:
+        return
+    held = await config.live_accounts_holding(field.key, lost)
+    users = await metrics.option_users(session, actor, field, lost)
+    if not held and not users.count:
+        return
+    uses, steps = [], []
+    if held:
+        counted = (
+            ("1 live account holds" if held[o] == 1 else f"{held[o]:,} live accounts hold", o)
+            for o in lost
+            if o in held
+        )
+        uses.append(", ".join(f"{accounts} “{o}”" for accounts, o in counted))
+        steps.append("give those accounts another value")
+    if users.count:
+        verb = "compares" if users.count == 1 else "compare"
+        uses.append(f"{metrics.listed(users)} {verb} the field with them")
+        steps.append("change those filters")
+    raise CustomFieldOptionInUse(
+        f"Options the custom field “{field.label}” (custom.{field.key}) would lose are in use: "
+        f"{'; '.join(uses)}. {' and '.join(steps).capitalize()} first."
+    )
+
+
 async def delete_custom_field(session: AsyncSession, actor: Actor, field_id: uuid.UUID) -> None:
+    """Remove a custom field nothing stored names: while account views, alert rules, attribute
+    triggers, health models or computed metrics use it, it is refused (409) with what uses it,
+    as they would stop working (a view answers 422, a rule is skipped)."""
     require(actor, Permission.CONFIGURE_PRODUCT)
     field = await ConfigRepository(session, actor.org_id).get(CustomField, field_id)
     if field is None:
         raise CustomFieldNotFound()
+    users = await metrics.custom_field_users(session, actor, field)
+    if users.count:
+        raise CustomFieldInUse(
+            metrics.users_detail(f"The custom field “{field.label}” (custom.{field.key})", users)
+        )
     audit.record_for(
         session,
         actor,

@@ -69,6 +69,24 @@ class ConfigItemInUse(Conflict):
     title = "Accounts or attribute triggers still use it"
 
 
+class FieldKeyTaken(Conflict):
+    """A custom field's key that a metric or one of the account's own fields already has:
+    filters, list columns and the metric catalog would name two things by it."""
+
+    code = "field_key_taken"
+    title = "A metric or one of the account's own fields already has this key"
+
+
+class CustomFieldInUse(Conflict):
+    code = "custom_field_in_use"
+    title = "Views, rules, triggers, health models or computed metrics use the custom field"
+
+
+class CustomFieldOptionInUse(Conflict):
+    code = "custom_field_option_in_use"
+    title = "Accounts or saved filters use an option the custom field would lose"
+
+
 class CustomFieldNotFound(NotFound):
     code = "custom_field_not_found"
     title = "Custom field not found"
@@ -82,6 +100,11 @@ class InvalidCustomValue(RuleViolation):
 class InvalidCustomFieldFormat(RuleViolation):
     code = "invalid_custom_field_format"
     title = "The custom field cannot be shown in that format"
+
+
+class InvalidCustomFieldOptions(RuleViolation):
+    code = "invalid_custom_field_options"
+    title = "Only a category field has options"
 
 
 class InvalidSort(RuleViolation):

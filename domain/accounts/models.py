@@ -289,6 +289,18 @@ class CustomField(IdMixin, TimestampMixin, Base):
     source: Mapped[str] = mapped_column(String(32), default="manual")
 
 
+# The account's own fields as the filter language, list columns and sorts name them
+# (domain/accounts/fields.py builds them). A metric of one of these names would be hidden behind
+# the field, so neither a custom field nor a computed metric may take one.
+ACCOUNT_FIELD_KEYS = frozenset(
+    {
+        "name", "external_id", "crm_id", "billing_id", "support_id", "domain", "joined_on",
+        "renewal_on", "days_to_renewal", "days_since_joined", "tier", "stage", "csm",
+        "csm_score", "nps", "status_title", "churned", "churned_on", "has_parent",
+    }
+)  # fmt: skip
+
+
 def format_of(field: CustomField) -> CustomFieldFormat:
     """The field's format; its type's default for a field not yet written (no format)."""
     if field.format in FORMATS[field.type]:

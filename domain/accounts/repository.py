@@ -556,6 +556,17 @@ class ConfigRepository:
             )
         )
 
+    async def live_accounts_holding(self, key: str, values: Sequence[str]) -> dict[str, int]:
+        """How many live accounts of the organisation (visible to anyone or not) hold each of
+        `values` in the custom field `key`; values no account holds are left out."""
+        value = Account.custom_values[key].astext
+        rows = await self.session.execute(
+            select(value, func.count())
+            .where(Account.org_id == self.org_id, Account.deleted_at.is_(None), value.in_(values))
+            .group_by(value)
+        )
+        return {held: count for held, count in rows}
+
     async def custom_field_by_key(self, key: str) -> CustomField | None:
         return await self.session.scalar(
             select(CustomField).where(CustomField.org_id == self.org_id, CustomField.key == key)

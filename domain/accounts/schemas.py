@@ -304,12 +304,17 @@ class CustomFieldCreate(RequestModel):
     format: CustomFieldFormat | None = Field(
         None, description=f"{_FORMATS}. Omitted: the type's default", examples=["currency"]
     )
-    options: CategoryOptions = Field(default_factory=list)
+    options: CategoryOptions = Field(
+        default_factory=list,
+        description="A category field's values (at least one); no other type has options",
+    )
 
     @model_validator(mode="after")
     def _a_category_has_options(self) -> "CustomFieldCreate":
         if self.type == CustomFieldType.CATEGORY and not self.options:
             raise ValueError("a category field needs at least one option")
+        if self.type != CustomFieldType.CATEGORY and self.options:
+            raise ValueError(f"only a category field has options, not a {self.type} field")
         return self
 
 

@@ -301,18 +301,21 @@ def metrics(
     ctx: Context,
     churn: ChurnScorer | None = None,
 ) -> dict[str, Metric]:
-    """Every metric of an organisation by key. Built-in keys win over a custom field of the
-    same key (saving a computed metric refuses any clash). The churn probability reads the
-    built-in and custom metrics the churn model was trained on, and computed metrics may use
-    it (expected MRR lost, say)."""
+    """Every metric of an organisation by key. Saving a custom field or computed metric
+    refuses a key another has; of a clash stored before that, the built-in or computed metric
+    wins over the custom field (the metric had the key first: a computed metric could never
+    take a custom metric's, so the views, rules and formulas naming it meant the metric). The
+    churn probability reads the built-in and custom metrics the churn model was trained on,
+    and computed metrics may use it (expected MRR lost, say)."""
     out: dict[str, Metric] = {
         b.key: Metric(
             b.key, b.label, b.format, MetricKind.BUILTIN, b.description, b.expression(ctx), b.stored
         )
         for b in BUILTIN
     }
+    computed_keys = {c.key for c in computed}
     for f in custom_metric_fields(custom_fields):
-        if f.key in out:
+        if f.key in out or f.key in computed_keys:
             continue
         fmt = _CUSTOM_FORMATS.get(format_of(f), MetricFormat.NUMBER)
         value = custom_value_expression(f)

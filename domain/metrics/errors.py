@@ -13,12 +13,12 @@ class ComputedMetricNotFound(NotFound):
 
 class MetricKeyTaken(Conflict):
     code = "metric_key_taken"
-    title = "Another metric already has this key"
+    title = "Another metric or field already has this key"
 
 
 class MetricInUse(Conflict):
     code = "metric_in_use"
-    title = "Other computed metrics use this metric"
+    title = "Computed metrics, views, rules or health models use this metric"
 
 
 class InvalidRange(RuleViolation):

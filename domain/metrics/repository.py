@@ -2,7 +2,7 @@
 snapshotting are set-based: one statement per metric group for the whole organisation."""
 
 import uuid
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -16,18 +16,25 @@ from sqlalchemy import (
     SQLColumnExpression,
     cast,
     delete,
+    exists,
     func,
     literal,
+    literal_column,
+    not_,
+    or_,
     select,
     text,
     true,
 )
-from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.dialects.postgresql import JSONB, insert
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import InstrumentedAttribute
 
-from domain.accounts.models import Account, CustomField
+from domain.accounts.models import Account, AccountView, AttributeTrigger, CustomField
+from domain.alerts.models import AlertRule
 from domain.churn.models import ChurnModel
 from domain.common.bulk_sql import among
+from domain.health.models import HealthModel, HealthModelVersion
 from domain.interactions.models import CLOSED_TICKET_STATUSES
 from domain.metrics.catalog import Metric
 from domain.metrics.models import (
@@ -258,6 +265,67 @@ WHERE v.org_id = :org_id AND a.id = v.account_id AND a.deleted_at IS NOT NULL
 """
 
 
+# What names a field or metric in stored configuration, or compares a field with some values,
+# as jsonpath over the filter language's JSON (domain/filters/schemas.py: only compare,
+# compare_fields and date nodes have a `field`, only compare_fields an `other`; a value is never
+# read as a field) and over a health model version's components. Strict: lax mode unwraps every
+# list it meets, an `all` node's conditions too, and would match one node's field with another
+# node's value.
+_NAMES_FIELD = "strict $.** ? (@.field == $keys[*] || @.other == $keys[*])"
+_COMPARES_WITH = (
+    "strict $.** ? (@.field == $key && (@.value == $values[*] || @.value[*] == $values[*]))"
+)
+_SCORES = "strict $[*].metrics[*] ? (@.metric == $keys[*])"
+# How many names of each kind of user a message lists (it says how many there are in all).
+SHOWN = 3
+
+
+def _matches(column: SQLColumnExpression[Any], path: str, variables: dict[str, Any]) -> Any:
+    """Whether the JSON in `column` has an item `path` finds (false when it is NULL)."""
+    found = func.jsonb_path_exists(
+        column, literal_column(f"'{path}'::jsonpath"), literal(variables, JSONB)
+    )
+    return func.coalesce(found, False)
+
+
+@dataclass(frozen=True)
+class Named:
+    """The first names (SHOWN, by name) of the things found, and how many were found."""
+
+    names: list[str]
+    count: int
+
+
+NONE = Named([], 0)
+
+
+@dataclass(frozen=True)
+class Users:
+    """The stored configuration that names a field or metric, or compares a field with some of
+    its values: account views (those the actor sees by name, other users' personal views
+    counted), alert rules, attribute triggers, health models and computed metrics."""
+
+    views: Named = NONE
+    others_views: int = 0
+    alert_rules: Named = NONE
+    triggers: Named = NONE
+    health_models: Named = NONE
+    computed: Named = NONE
+
+    @property
+    def count(self) -> int:
+        return self.others_views + sum(
+            n.count
+            for n in (
+                self.views,
+                self.alert_rules,
+                self.triggers,
+                self.health_models,
+                self.computed,
+            )
+        )
+
+
 def _as_number(value: SQLColumnExpression[Any]) -> ColumnElement[Any]:
     return cast(value, Numeric)
 
@@ -301,6 +369,95 @@ class MetricsRepository:
                 ComputedMetric.org_id == self.org_id, ComputedMetric.id == metric_id
             )
         )
+
+    async def take_key_turn(self) -> None:
+        """Wait until no other transaction of this organisation is giving a custom field or
+        computed metric its key (held until this one ends): two requests taking one key at
+        once, one in each table, would each find it free."""
+        await self.session.execute(
+            select(func.pg_advisory_xact_lock(func.hashtextextended(f"keys:{self.org_id}", 0)))
+        )
+
+    # What uses a field or metric
+
+    async def naming(
+        self, keys: Sequence[str], *, scored: Sequence[str], seen_by: uuid.UUID | None
+    ) -> Users:
+        """What names any of `keys` (filter-language keys): an account view's columns, sort or
+        filter, an alert rule's or attribute trigger's condition, a health model's segment
+        filter; or any of `scored` in the components of a health model's live or shadow
+        version."""
+        variables = {"keys": list(keys)}
+        return await self._users(
+            lambda column: _matches(column, _NAMES_FIELD, variables),
+            in_view=or_(AccountView.columns.overlap(list(keys)), AccountView.sort.in_(keys)),
+            in_components=lambda column: _matches(column, _SCORES, {"keys": list(scored)}),
+            seen_by=seen_by,
+        )
+
+    async def comparing(
+        self, key: str, values: Sequence[str], *, seen_by: uuid.UUID | None
+    ) -> Users:
+        """What compares the field `key` with any of `values` in a stored filter (an account
+        view's, alert rule's, attribute trigger's or health model's)."""
+        variables = {"key": key, "values": list(values)}
+        return await self._users(
+            lambda column: _matches(column, _COMPARES_WITH, variables), seen_by=seen_by
+        )
+
+    async def _users(
+        self,
+        in_filter: Callable[[SQLColumnExpression[Any]], ColumnElement[bool]],
+        *,
+        in_view: ColumnElement[bool] | None = None,
+        in_components: Callable[[SQLColumnExpression[Any]], ColumnElement[bool]] | None = None,
+        seen_by: uuid.UUID | None,
+    ) -> Users:
+        view = in_filter(AccountView.filter)
+        if in_view is not None:
+            view = or_(view, in_view)
+        seen = or_(AccountView.is_shared.is_(True), AccountView.owner_id == seen_by)
+        health = in_filter(HealthModel.filter)
+        if in_components is not None:
+            scoring = exists().where(
+                HealthModelVersion.model_id == HealthModel.id,
+                HealthModelVersion.number.in_(
+                    [HealthModel.live_version, HealthModel.shadow_version]
+                ),
+                in_components(HealthModelVersion.components),
+            )
+            health = or_(health, scoring)
+        others = await self.session.scalar(
+            select(func.count()).where(AccountView.org_id == self.org_id, view, not_(seen))
+        )
+        return Users(
+            views=await self._named(
+                AccountView.name, AccountView.org_id == self.org_id, view, seen
+            ),
+            others_views=others or 0,
+            alert_rules=await self._named(
+                AlertRule.name, AlertRule.org_id == self.org_id, in_filter(AlertRule.condition)
+            ),
+            triggers=await self._named(
+                AttributeTrigger.name,
+                AttributeTrigger.org_id == self.org_id,
+                in_filter(AttributeTrigger.condition),
+            ),
+            health_models=await self._named(
+                HealthModel.name,
+                HealthModel.org_id == self.org_id,
+                HealthModel.deleted_at.is_(None),
+                health,
+            ),
+        )
+
+    async def _named(self, name: InstrumentedAttribute[str], *where: Any) -> Named:
+        rows = (
+            await self.session.execute(
+                select(name, func.count().over()).where(*where).order_by(name).limit(SHOWN)
+            )
+        ).all()
+        return Named([n for n, _ in rows], rows[0][1] if rows else 0)
 
     # Refresh
 

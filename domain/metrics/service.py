@@ -5,14 +5,14 @@ aggregates) over the accounts the caller may see."""
 import time
 import uuid
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from domain.accounts.models import Account
+from domain.accounts.models import ACCOUNT_FIELD_KEYS, Account, CustomField
 from domain.audit import service as audit
 from domain.churn.models import ChurnModel
 from domain.common import clock
@@ -40,7 +40,10 @@ from domain.metrics.errors import (
 from domain.metrics.models import AccountMetricValues, ComputedMetric
 from domain.metrics.repository import (
     REFRESH_GROUPS,
+    SHOWN,
     MetricsRepository,
+    Named,
+    Users,
 )
 from domain.metrics.schemas import (
     AccountMetricRead,
@@ -173,6 +176,30 @@ async def list_computed(session: AsyncSession, actor: Actor) -> list[ComputedMet
     return await MetricsRepository(session, actor.org_id).computed()
 
 
+async def claim_key(session: AsyncSession, org_id: uuid.UUID, key: str) -> str | None:
+    """What already has `key` among the keys custom fields and metrics share, as a message
+    names it; None when it is free, and then no other custom field or computed metric can take
+    it until this transaction ends. Custom fields are `custom.<key>` in filters and metrics
+    `metric.<key>`, but a numeric custom field is also a metric, a metric named like one of the
+    account's own fields is hidden behind it, and the column picker offers a custom field's key
+    once (its metric or another metric of that key, hidden)."""
+    return await _claim_key(MetricsRepository(session, org_id), key)
+
+
+async def _claim_key(repo: MetricsRepository, key: str) -> str | None:
+    await repo.take_key_turn()
+    if key in ACCOUNT_FIELD_KEYS:
+        return f"the account's own field {key!r}"
+    for custom in await repo.custom_fields():
+        if custom.key == key:
+            return f"the custom field {custom.label!r}"
+    org = await repo.organisation()
+    existing = await _metrics(repo, org, clock.today_in(org.time_zone, clock.now()))
+    if key in existing:
+        return f"the metric {existing[key].label!r}"
+    return None
+
+
 def _check_formulas(
     existing: dict[str, Metric], computed: dict[str, str], *, key: str, new_formula: str
 ) -> None:
@@ -188,12 +215,10 @@ async def create_computed(
 ) -> ComputedMetric:
     require(actor, Permission.CONFIGURE_PRODUCT)
     repo = MetricsRepository(session, actor.org_id)
+    if holder := await _claim_key(repo, data.key):
+        raise MetricKeyTaken(f"{data.key!r} is already the key of {holder}")
     org = await repo.organisation()
     existing = await _metrics(repo, org, clock.today_in(org.time_zone, clock.now()))
-    if data.key in existing:
-        raise MetricKeyTaken(
-            f"{data.key!r} is already the key of the metric {existing[data.key].label!r}"
-        )
     computed = {c.key: c.formula for c in await repo.computed()}
     _check_formulas(existing, computed, key=data.key, new_formula=data.formula)
     metric = ComputedMetric(org_id=actor.org_id, **data.model_dump())
@@ -246,16 +271,19 @@ async def update_computed(
 
 
 async def delete_computed(session: AsyncSession, actor: Actor, metric_id: uuid.UUID) -> None:
+    """Remove a computed metric nothing stored names: while other computed metrics, account
+    views, alert rules, attribute triggers or health models use it, it is refused (409) with
+    what uses it, as they would stop working (a view answers 422, a rule is skipped)."""
     require(actor, Permission.CONFIGURE_PRODUCT)
     repo = MetricsRepository(session, actor.org_id)
     metric = await _get_computed(repo, metric_id)
-    users = sorted(
-        c.key
-        for c in await repo.computed()
-        if c.id != metric.id and metric.key in _names(c.formula)
-    )
-    if users:
-        raise MetricInUse(f"{metric.key} is used by {', '.join(users)}")
+    users = await _users(repo, actor, keys=[f"{FIELD_PREFIX}{metric.key}"], metric=metric.key)
+    if users.count:
+        raise MetricInUse(
+            users_detail(
+                f"The computed metric “{metric.label}” ({FIELD_PREFIX}{metric.key})", users
+            )
+        )
     audit.record_for(
         session,
         actor,
@@ -272,6 +300,77 @@ def _names(text: str) -> set[str]:
         return formula.metric_names(text)
     except formula.InvalidFormula:
         return set()
+
+
+async def _users(
+    repo: MetricsRepository, actor: Actor, *, keys: list[str], metric: str | None
+) -> Users:
+    """What names any of the filter-language `keys`, or `metric` (a metric's key: health
+    models score it, formulas use it) when it is given."""
+    scored = [*keys, metric] if metric else keys
+    users = await repo.naming(keys, scored=scored, seen_by=actor.user_id)
+    if metric is None:
+        return users
+    computed = sorted(
+        c.key for c in await repo.computed() if c.key != metric and metric in _names(c.formula)
+    )
+    return replace(users, computed=Named(computed[:SHOWN], len(computed)))
+
+
+async def custom_field_users(session: AsyncSession, actor: Actor, field: CustomField) -> Users:
+    """What names the custom field: as `custom.<key>`, and while it is the metric of its key
+    (a number whose key no built-in or computed metric had first) as `metric.<key>` in filters
+    and columns and as `<key>` in formulas and health models."""
+    repo = MetricsRepository(session, actor.org_id)
+    org = await repo.organisation()
+    catalog = await _metrics(repo, org, clock.today_in(org.time_zone, clock.now()))
+    found = catalog.get(field.key)
+    if found is None or found.kind is not MetricKind.CUSTOM:
+        return await _users(repo, actor, keys=[f"custom.{field.key}"], metric=None)
+    keys = [f"custom.{field.key}", f"{FIELD_PREFIX}{field.key}"]
+    return await _users(repo, actor, keys=keys, metric=field.key)
+
+
+async def option_users(
+    session: AsyncSession, actor: Actor, field: CustomField, options: Sequence[str]
+) -> Users:
+    """What compares the custom field with any of `options` in a stored filter."""
+    repo = MetricsRepository(session, actor.org_id)
+    return await repo.comparing(f"custom.{field.key}", options, seen_by=actor.user_id)
+
+
+def _listed(noun: str, named: Named) -> str:
+    names = ", ".join(f"“{n}”" for n in named.names)
+    more = named.count - len(named.names)
+    return f"the {noun}{'' if named.count == 1 else 's'} {names}" + (
+        f" and {more:,} more" if more else ""
+    )
+
+
+def users_detail(what: str, users: Users) -> str:
+    """What uses something that cannot be removed yet, and what to do first."""
+    them = "it" if users.count == 1 else "them"
+    return f"{what} is in use by {listed(users)}. Change or delete {them} first."
+
+
+def listed(users: Users) -> str:
+    """The users found, a few of each kind by name (computed metrics by key)."""
+    parts = [
+        _listed(noun, named)
+        for noun, named in (
+            ("computed metric", users.computed),
+            ("account view", users.views),
+            ("alert rule", users.alert_rules),
+            ("attribute trigger", users.triggers),
+            ("health model", users.health_models),
+        )
+        if named.count
+    ]
+    if users.others_views == 1:
+        parts.append("1 personal account view of another user")
+    elif users.others_views:
+        parts.append(f"{users.others_views:,} personal account views of other users")
+    return "; ".join(parts)
 
 
 # Refresh, ranks and snapshots (jobs; every organisation, no actor)

@@ -469,27 +469,27 @@ class TestAttributeTriggers:
         await client.post(
             f"{API}/custom-fields",
             headers=headers,
-            json={"key": "mrr", "label": "MRR", "type": "number"},
+            json={"key": "rev", "label": "Revenue", "type": "number"},
         )
         big = await create_account(
             session,
             org,
             name="Big",
-            custom_values={"mrr": 2000},
+            custom_values={"rev": 2000},
             joined_on=date.today() - timedelta(days=400),
         )
         new = await create_account(
             session,
             org,
             name="New",
-            custom_values={"mrr": 10},
+            custom_values={"rev": 10},
             joined_on=date.today() - timedelta(days=3),
         )
         dead = await create_account(
             session,
             org,
             name="Dead",
-            custom_values={"mrr": 0},
+            custom_values={"rev": 0},
             joined_on=date.today() - timedelta(days=900),
         )
         for body in (
@@ -497,7 +497,7 @@ class TestAttributeTriggers:
                 "name": "Tier 1 at 1k",
                 "target": "tier",
                 "tier_id": str(tier1.id),
-                "condition": {"kind": "compare", "field": "custom.mrr", "op": "gte", "value": 1000},
+                "condition": {"kind": "compare", "field": "custom.rev", "op": "gte", "value": 1000},
             },
             {
                 "name": "New is onboarding",
@@ -514,7 +514,7 @@ class TestAttributeTriggers:
                 "name": "No revenue",
                 "target": "churned",
                 "churn_reason": "No revenue",
-                "condition": {"kind": "compare", "field": "custom.mrr", "op": "eq", "value": 0},
+                "condition": {"kind": "compare", "field": "custom.rev", "op": "eq", "value": 0},
             },
         ):
             created = await client.post(f"{API}/attribute-triggers", headers=headers, json=body)
@@ -580,15 +580,15 @@ class TestAttributeTriggers:
         await client.post(
             f"{API}/custom-fields",
             headers=headers,
-            json={"key": "mrr", "label": "MRR", "type": "number"},
+            json={"key": "rev", "label": "Revenue", "type": "number"},
         )
         recent = date.today() - timedelta(days=3)
-        both = await create_account(session, org, custom_values={"mrr": 2000}, joined_on=recent)
+        both = await create_account(session, org, custom_values={"rev": 2000}, joined_on=recent)
         old = await create_account(
-            session, org, custom_values={"mrr": 2000}, joined_on=date.today() - timedelta(days=400)
+            session, org, custom_values={"rev": 2000}, joined_on=date.today() - timedelta(days=400)
         )
         # No join date: the first stage trigger's condition is unknown for it, not a match.
-        undated = await create_account(session, org, custom_values={"mrr": 2000})
+        undated = await create_account(session, org, custom_values={"rev": 2000})
         joined_within_30 = {
             "kind": "date",
             "field": "joined_on",
@@ -602,7 +602,7 @@ class TestAttributeTriggers:
                 "target": "stage",
                 "stage_id": str(established.id),
                 "position": 1,
-                "condition": {"kind": "compare", "field": "custom.mrr", "op": "gte", "value": 1000},
+                "condition": {"kind": "compare", "field": "custom.rev", "op": "gte", "value": 1000},
             },
             {
                 "name": "New is onboarding",
@@ -616,14 +616,14 @@ class TestAttributeTriggers:
                 "target": "tier",
                 "tier_id": str(tier2.id),
                 "position": 3,
-                "condition": {"kind": "compare", "field": "custom.mrr", "op": "gt", "value": 0},
+                "condition": {"kind": "compare", "field": "custom.rev", "op": "gt", "value": 0},
             },
             {
                 "name": "Big is Tier 1",
                 "target": "tier",
                 "tier_id": str(tier1.id),
                 "position": 2,
-                "condition": {"kind": "compare", "field": "custom.mrr", "op": "gte", "value": 1000},
+                "condition": {"kind": "compare", "field": "custom.rev", "op": "gte", "value": 1000},
             },
         ):
             created = await client.post(f"{API}/attribute-triggers", headers=headers, json=body)

@@ -637,6 +637,26 @@ class TestCustomFields:
         )
         assert_problem(updated, 422, "validation_error")
 
+    async def test_only_a_category_has_options(
+        self, client: AsyncClient, headers: dict[str, str]
+    ) -> None:
+        body = {"key": "seats", "label": "Seats", "type": "number"}
+        created = await client.post(
+            f"{API}/custom-fields", headers=headers, json={**body, "options": ["A"]}
+        )
+        problem = assert_problem(created, 422, "validation_error")
+        assert "only a category field has options, not a number field" in str(problem)
+        await self._define(client, headers, **body)
+        (field,) = (await client.get(f"{API}/custom-fields", headers=headers)).json()
+
+        updated = await client.patch(
+            f"{API}/custom-fields/{field['id']}", headers=headers, json={"options": ["A"]}
+        )
+
+        assert_problem(updated, 422, "invalid_custom_field_options")
+        (after,) = (await client.get(f"{API}/custom-fields", headers=headers)).json()
+        assert after["options"] == []
+
     async def test_typed_values(
         self,
         client: AsyncClient,
@@ -692,6 +712,103 @@ class TestCustomFields:
         assert_problem(bad, 422)
         fields = (await client.get(f"{API}/custom-fields", headers=headers)).json()
         assert [(f["key"], f["kind"]) for f in fields] == [("seats", "metric")]
+
+    async def test_a_key_a_metric_or_an_account_field_has_is_taken(
+        self, client: AsyncClient, headers: dict[str, str]
+    ) -> None:
+        """A custom field of a metric's key would replace the metric in the catalog, filters
+        and columns; one of an account field's name would hide its metric behind the field."""
+        computed = await client.post(
+            f"{API}/computed-metrics",
+            headers=headers,
+            json={"key": "per_seat", "label": "Per seat", "formula": "mrr / 2"},
+        )
+        assert computed.status_code == 201, computed.text
+        for key, type_, holder in (
+            ("per_seat", "number", "the metric 'Per seat'"),
+            ("mrr", "number", "the metric 'MRR'"),
+            ("churn_probability", "number", "the metric 'Churn probability'"),
+            ("mrr", "text", "the metric 'MRR'"),
+            ("name", "text", "the account's own field 'name'"),
+            ("days_to_renewal", "number", "the account's own field 'days_to_renewal'"),
+        ):
+            response = await client.post(
+                f"{API}/custom-fields",
+                headers=headers,
+                json={"key": key, "label": "Clash", "type": type_},
+            )
+            problem = assert_problem(response, 409, "field_key_taken")
+            assert problem["detail"] == f"{key!r} is already the key of {holder}"
+
+        assert (await client.get(f"{API}/custom-fields", headers=headers)).json() == []
+        listed = (await client.get(f"{API}/metrics", headers=headers)).json()
+        kinds = {m["key"]: m["kind"] for m in listed}
+        assert (kinds["per_seat"], kinds["mrr"]) == ("computed", "builtin")
+
+    async def test_an_option_live_accounts_hold_is_kept(
+        self,
+        client: AsyncClient,
+        session: AsyncSession,
+        org: Organisation,
+        headers: dict[str, str],
+    ) -> None:
+        """The filter language refuses a value that is not an option: accounts holding a
+        removed one could no longer be found by it."""
+        plan = {"key": "plan", "label": "Plan", "type": "category"}
+        created = await client.post(
+            f"{API}/custom-fields",
+            headers=headers,
+            json={**plan, "options": ["Basic", "Pro", "Gold"]},
+        )
+        url = f"{API}/custom-fields/{created.json()['id']}"
+        for value in ("Pro", "Pro", "Gold"):
+            await create_account(session, org, custom_values={"plan": value})
+        await create_account(
+            session, org, custom_values={"plan": "Basic"}, deleted_at=datetime.now(UTC)
+        )
+
+        refused = await client.patch(url, headers=headers, json={"options": ["Basic"]})
+
+        problem = assert_problem(refused, 409, "custom_field_option_in_use")
+        assert problem["detail"] == (
+            "Options the custom field “Plan” (custom.plan) would lose are in use: 2 live "
+            "accounts hold “Pro”, 1 live account holds “Gold”. Give those accounts another "
+            "value first."
+        )
+        (field,) = (await client.get(f"{API}/custom-fields", headers=headers)).json()
+        assert field["options"] == ["Basic", "Pro", "Gold"]
+        # Only a deleted account holds "Basic"; options may be added and reordered.
+        kept = await client.patch(url, headers=headers, json={"options": ["Gold", "Pro", "New"]})
+        assert kept.status_code == 200, kept.text
+        assert kept.json()["options"] == ["Gold", "Pro", "New"]
+
+    async def test_an_option_a_saved_filter_compares_with_is_kept(
+        self, client: AsyncClient, headers: dict[str, str]
+    ) -> None:
+        created = await client.post(
+            f"{API}/custom-fields",
+            headers=headers,
+            json={"key": "plan", "label": "Plan", "type": "category", "options": ["Basic", "Pro"]},
+        )
+        pro = {"kind": "compare", "field": "custom.plan", "op": "in", "value": ["Pro"]}
+        for path, body in (
+            ("account-views", {"name": "Pro plans", "filter": pro}),
+            ("alert-rules", {"name": "Pro at risk", "type": "churn", "condition": pro}),
+        ):
+            response = await client.post(f"{API}/{path}", headers=headers, json=body)
+            assert response.status_code == 201, response.text
+        url = f"{API}/custom-fields/{created.json()['id']}"
+
+        refused = await client.patch(url, headers=headers, json={"options": ["Basic"]})
+        kept = await client.patch(url, headers=headers, json={"options": ["Pro"]})
+
+        problem = assert_problem(refused, 409, "custom_field_option_in_use")
+        assert problem["detail"] == (
+            "Options the custom field “Plan” (custom.plan) would lose are in use: the account "
+            "view “Pro plans”; the alert rule “Pro at risk” compare the field with them. "
+            "Change those filters first."
+        )
+        assert kept.status_code == 200, kept.text
 
     async def test_format_defaults_to_the_types_first(
         self, client: AsyncClient, headers: dict[str, str]

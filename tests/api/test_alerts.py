@@ -6,9 +6,10 @@ from typing import Any
 
 import pytest
 from httpx import AsyncClient
-from sqlalchemy import event, select
+from sqlalchemy import delete, event, select
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
+from domain.accounts.models import CustomField
 from domain.alerts import service as alerts
 from domain.alerts.models import EvaluationTrigger
 from domain.alerts.schemas import AlertFilters, AlertRuleCreate
@@ -308,6 +309,8 @@ class TestBrokenRules:
         session: AsyncSession,
         org: Organisation,
     ) -> None:
+        """Deleting a field a rule names is refused; a rule stored before that was refused can
+        still name one that is gone."""
         await create_account(session, org, name="Risky Co")
         field = await client.post(
             f"{API}/custom-fields",
@@ -323,8 +326,7 @@ class TestBrokenRules:
         )
         fine = await _create(client, headers)
         assert broken["problem"] is None
-        deleted = await client.delete(f"{API}/custom-fields/{field.json()['id']}", headers=headers)
-        assert deleted.status_code == 204
+        await session.execute(delete(CustomField).where(CustomField.id == field.json()["id"]))
 
         listed = {
             r["name"]: r["problem"]

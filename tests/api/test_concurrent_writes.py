@@ -120,6 +120,25 @@ async def test_defining_the_same_custom_field_at_once(
     )
 
 
+async def test_a_custom_field_and_a_computed_metric_of_one_key_at_once(
+    committed: tuple[AsyncClient, Tenant],
+) -> None:
+    """Each checks the other's table: one waits for the other's key to be taken or not."""
+    client, t = committed
+    field = {"key": "seats_clash", "label": "Seats", "type": "number"}
+    metric = {"key": "seats_clash", "label": "Seats", "formula": "mrr"}
+    responses = list(
+        await asyncio.gather(
+            *(
+                client.post(f"/api/v1/{path}", json=body, headers=t.admin)
+                for _ in range(CLIENTS // 2)
+                for path, body in (("custom-fields", field), ("computed-metrics", metric))
+            )
+        )
+    )
+    _one_winner(responses)
+
+
 async def test_adding_the_same_tier_at_once(committed: tuple[AsyncClient, Tenant]) -> None:
     client, t = committed
     body = {"name": "Platinum race"}

@@ -142,13 +142,27 @@ class TestComputedMetrics:
         self, client: AsyncClient, headers: dict[str, str]
     ) -> None:
         await _create(client, headers, key="ratio", label="Ratio", formula="events_30d / 30")
-        for key in ("ratio", "mrr"):
+        region = await client.post(
+            f"{API}/custom-fields",
+            headers=headers,
+            json={"key": "region", "label": "Region", "type": "text"},
+        )
+        assert region.status_code == 201, region.text
+        for key, holder in (
+            ("ratio", "the metric 'Ratio'"),
+            ("mrr", "the metric 'MRR'"),
+            # Not a metric, but the column picker offers its key once, as the custom field.
+            ("region", "the custom field 'Region'"),
+            # metric.tier would be hidden behind the account's own field.
+            ("tier", "the account's own field 'tier'"),
+        ):
             response = await client.post(
                 f"{API}/computed-metrics",
                 headers=headers,
                 json={"key": key, "label": "Again", "formula": "1"},
             )
-            assert_problem(response, 409, "metric_key_taken")
+            problem = assert_problem(response, 409, "metric_key_taken")
+            assert problem["detail"] == f"{key!r} is already the key of {holder}"
 
     async def test_a_metric_in_use_is_not_deleted(
         self, client: AsyncClient, headers: dict[str, str]

@@ -21,10 +21,12 @@ from domain.accounts.models import (
     AccountCsm,
     AccountImport,
     AccountView,
+    AttributeTrigger,
     ChurnEvent,
     CustomField,
     LifecycleStage,
     Tier,
+    TriggerTarget,
 )
 from domain.accounts.repository import (
     BY_NAME,
@@ -270,6 +272,45 @@ class TestMetricsRepository:
         assert await repo.history(rows["theirs"].id, "mrr", since=day, until=day) == []
         assert await repo.get_computed(metric.id) is None
         assert await repo.computed() == []
+
+    async def test_what_names_a_field_is_looked_for_in_the_organisation(
+        self, session: AsyncSession, org: Organisation, other_org: Organisation
+    ) -> None:
+        rows = await _two_orgs(session, org, other_org)
+        session.add_all(
+            [
+                AccountView(
+                    org_id=other_org.id,
+                    owner_id=rows["their_admin"].id,
+                    name="Theirs",
+                    is_shared=True,
+                    columns=["custom.seats"],
+                ),
+                AttributeTrigger(
+                    org_id=other_org.id,
+                    name="Theirs",
+                    target=TriggerTarget.CHURNED,
+                    churn_reason="Pro",
+                    condition={
+                        "kind": "compare",
+                        "field": "custom.plan",
+                        "op": "eq",
+                        "value": "Pro",
+                    },
+                ),
+            ]
+        )
+        await session.flush()
+        mine, theirs = MetricsRepository(session, org.id), MetricsRepository(session, other_org.id)
+
+        for repo, views in ((theirs, ["Theirs"]), (mine, [])):
+            found = await repo.naming(["custom.seats"], scored=["seats"], seen_by=None)
+            assert (found.views.names, found.others_views) == (views, 0)
+        for repo, triggers in ((theirs, 1), (mine, 0)):
+            found = await repo.naming(["custom.plan"], scored=[], seen_by=None)
+            assert found.triggers.count == triggers
+            compared = await repo.comparing("custom.plan", ["Pro"], seen_by=None)
+            assert compared.triggers.count == triggers
 
 
 async def _with_role(session: AsyncSession, user: User) -> User:

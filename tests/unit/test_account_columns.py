@@ -12,6 +12,7 @@ from domain.accounts.custom_values import FORMATS, check_format, default_format,
 from domain.accounts.errors import InvalidCustomFieldFormat, InvalidSort
 from domain.accounts.fields import account_fields, sort_order
 from domain.accounts.models import (
+    ACCOUNT_FIELD_KEYS,
     CustomField,
     CustomFieldFormat,
     CustomFieldType,
@@ -39,6 +40,12 @@ def sql(order: Ordering) -> str:
         dialect=postgresql.dialect(), compile_kwargs={"literal_binds": True}
     )
     return str(compiled)
+
+
+def test_the_account_field_keys_are_the_accounts_own_fields() -> None:
+    """What keys custom fields and computed metrics may not take: every field but the custom
+    ones (`custom.<key>`)."""
+    assert {k for k in FIELDS if not k.startswith("custom.")} == ACCOUNT_FIELD_KEYS
 
 
 class TestFormats:

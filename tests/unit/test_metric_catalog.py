@@ -62,6 +62,18 @@ def test_only_numeric_custom_metrics_and_builtins_win_clashes() -> None:
     assert found["mrr"].kind is MetricKind.BUILTIN
 
 
+def test_a_computed_metric_wins_over_a_custom_field_stored_with_its_key() -> None:
+    """Only a custom field saved after the metric, before keys were checked, can clash."""
+    found = metrics(
+        custom_fields=[_custom("seats"), _custom("per_seat")],
+        computed=[_computed("per_seat", "mrr / seats")],
+        ctx=CTX,
+    )
+    assert found["per_seat"].kind is MetricKind.COMPUTED
+    assert found["per_seat"].valid and "custom_values" in _sql(found["per_seat"].expression)
+    assert found["seats"].kind is MetricKind.CUSTOM
+
+
 def test_computed_metrics_compile_in_dependency_order() -> None:
     found = metrics(
         custom_fields=[_custom("seats")],

@@ -1333,7 +1333,7 @@ export interface paths {
         put?: never;
         /**
          * Create Attribute Trigger
-         * @description Create a rule, e.g. Tier 1 when `custom.mrr gte 1000`, or Onboarding when
+         * @description Create a rule, e.g. Tier 1 when `metric.mrr gte 1000`, or Onboarding when
          *     `joined_on within_last_days 30`. Its name is unique in the organisation, whatever the case
          *     (409).
          */
@@ -1657,7 +1657,8 @@ export interface paths {
          * Create Computed Metric
          * @description Define a metric as a formula over other metrics (`mrr / active_users_30d`): numbers,
          *     metric keys, + - * /, parentheses, abs(), round(), min(), max(), coalesce(). Unknown
-         *     metrics and formulas that would depend on themselves are refused.
+         *     metrics and formulas that would depend on themselves are refused, and so is a key another
+         *     metric, a custom field or one of the account's own fields has (409).
          */
         post: operations["createComputedMetric"];
         delete?: never;
@@ -1678,7 +1679,9 @@ export interface paths {
         post?: never;
         /**
          * Delete Computed Metric
-         * @description Remove a computed metric; refused while another computed metric uses it.
+         * @description Remove a computed metric. While other computed metrics, account views (columns, sort,
+         *     filter), alert rules, attribute triggers or health models name it, the answer is 409
+         *     saying which: change or delete those first.
          */
         delete: operations["deleteComputedMetric"];
         options?: never;
@@ -1790,7 +1793,9 @@ export interface paths {
         /**
          * Create Custom Field
          * @description Define a custom field: a number is a metric; text, category, date and boolean are
-         *     dimensions. Its values are set per account under `custom_values.<key>`.
+         *     dimensions. Its values are set per account under `custom_values.<key>`. Its key is not
+         *     another custom field's, a metric's (built-in or computed) or one of the account's own
+         *     fields' (409).
          */
         post: operations["createCustomField"];
         delete?: never;
@@ -1811,14 +1816,18 @@ export interface paths {
         post?: never;
         /**
          * Delete Custom Field
-         * @description Remove a custom field definition.
+         * @description Remove a custom field definition. While account views (columns, sort, filter), alert
+         *     rules, attribute triggers, health models or computed metrics name it, the answer is 409
+         *     saying which: change or delete those first.
          */
         delete: operations["deleteCustomField"];
         options?: never;
         head?: never;
         /**
          * Update Custom Field
-         * @description Change a custom field's label, format or options (key and type are fixed).
+         * @description Change a custom field's label, format or options (key and type are fixed). A category
+         *     keeps the options live accounts hold or saved filters compare it with: removing one is a
+         *     409 saying how many accounts hold which and which filters name them.
          */
         patch: operations["updateCustomField"];
         trace?: never;
@@ -6532,7 +6541,10 @@ export interface components {
             key: string;
             /** Label */
             label: string;
-            /** Options */
+            /**
+             * Options
+             * @description A category field's values (at least one); no other type has options
+             */
             options?: string[];
             type: components["schemas"]["CustomFieldType"];
         };
@@ -16274,6 +16286,16 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetail"];
                 };
             };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProblemDetail"];
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
+                };
+            };
             /** @description Invalid request */
             422: {
                 headers: {
@@ -16332,6 +16354,16 @@ export interface operations {
             };
             /** @description Not found */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProblemDetail"];
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
+                };
+            };
+            /** @description Conflict */
+            409: {
                 headers: {
                     [name: string]: unknown;
                 };

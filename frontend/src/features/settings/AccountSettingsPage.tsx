@@ -305,7 +305,14 @@ function CustomFieldModal({ opened, onClose, field }: { opened: boolean; onClose
       if (!isApiError(error)) return;
       const map = error.fieldErrorMap();
       if (!Object.keys(map).length) {
-        const at = error.code === "invalid_custom_field_format" ? "format" : error.status === 409 ? "key" : "label";
+        const at =
+          error.code === "invalid_custom_field_format"
+            ? "format"
+            : error.code === "custom_field_option_in_use"
+              ? "options"
+              : error.status === 409
+                ? "key"
+                : "label";
         map[at] = error.detail || error.title;
       }
       form.setErrors(map);
