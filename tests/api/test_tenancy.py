@@ -91,7 +91,11 @@ class TestCsmSeesOnlyTheirAccounts:
         response = await client.post(
             "/api/v1/accounts",
             headers=auth_headers(settings, book["csm"]),
-            json={"external_id": book["theirs"].external_id, "name": "Copy"},
+            json={
+                "external_id": book["theirs"].external_id,
+                "name": "Copy",
+                "csm_ids": [str(book["csm"].id)],
+            },
         )
 
         assert_problem(response, 409, "external_id_taken")
