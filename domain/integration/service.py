@@ -19,8 +19,8 @@ from domain.integration.repository import (
     prune_all_organisations,
 )
 from domain.integration.schemas import ApiKeyCreate
-from domain.users.actor import Actor, require
-from domain.users.permissions import Permission
+from domain.tenancy.actor import Actor, require
+from domain.tenancy.permissions import Permission
 
 P = Permission
 SCOPE_PERMISSIONS: dict[ApiScope, frozenset[Permission]] = {
