@@ -11,7 +11,7 @@ from domain.audit import service as audit
 from domain.common import clock
 from domain.common.pagination import Paged
 from domain.integration import keys
-from domain.integration.errors import ApiKeyNotFound, InvalidApiKey
+from domain.integration.errors import ApiKeyNotFound, InvalidApiKey, ScopeBeyondYourPermissions
 from domain.integration.models import ApiCall, ApiKey, ApiScope
 from domain.integration.repository import (
     IntegrationRepository,
@@ -57,9 +57,24 @@ async def list_keys(session: AsyncSession, actor: Actor) -> list[ApiKey]:
     return await IntegrationRepository(session, actor.org_id).keys()
 
 
+def _require_grantable(actor: Actor, scopes: list[str]) -> None:
+    """Managing keys is not a licence to do everything: a key's scopes may grant only what its
+    maker may do themselves (`full` deletes accounts; `read` reads every one)."""
+    missing = permissions_for(scopes) - actor.permissions
+    if missing:
+        beyond = [s for s in scopes if SCOPE_PERMISSIONS[ApiScope(s)] & missing]
+        raise ScopeBeyondYourPermissions(
+            f"You may not make a key with the scope{'s' if len(beyond) > 1 else ''} "
+            f"{', '.join(beyond)}: it needs permissions you do not have "
+            f"({', '.join(sorted(missing))})"
+        )
+
+
 async def create_key(session: AsyncSession, actor: Actor, data: ApiKeyCreate) -> tuple[ApiKey, str]:
     """A new key and its secret, which is returned this once and never stored."""
     require(actor, Permission.CONFIGURE_CONNECTORS)
+    scopes = sorted({s.value for s in data.scopes})
+    _require_grantable(actor, scopes)
     new = keys.generate()
     key = ApiKey(
         id=uuid.uuid4(),
@@ -67,7 +82,7 @@ async def create_key(session: AsyncSession, actor: Actor, data: ApiKeyCreate) ->
         name=data.name,
         prefix=new.prefix,
         secret_hash=new.secret_hash,
-        scopes=sorted({s.value for s in data.scopes}),
+        scopes=scopes,
         created_by_id=actor.user_id,
         created_at=clock.now(),
     )

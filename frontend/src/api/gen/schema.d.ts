@@ -1268,7 +1268,9 @@ export interface paths {
         /**
          * Create Api Key
          * @description Create a key with scopes: `ingest` sends data, `read` reads every account, `full` does
-         *     both and edits accounts. The response holds the key itself, shown this once.
+         *     both and creates, edits, deletes and restores accounts. A key never does more than you
+         *     may: a scope granting a permission you lack is a 403 `scope_beyond_your_permissions`. The
+         *     response holds the key itself, shown this once.
          */
         post: operations["createApiKey"];
         delete?: never;
@@ -5474,7 +5476,8 @@ export interface components {
         };
         /**
          * ApiScope
-         * @description What an API key may do: send data, read it, or both (and edit accounts).
+         * @description What an API key may do: send data, read it, or both (and create, edit, delete and
+         *     restore accounts).
          * @enum {string}
          */
         ApiScope: "ingest" | "read" | "full";
