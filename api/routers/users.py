@@ -60,7 +60,9 @@ async def update_user(
     "/{user_id:id}/deactivate", response_model=UserRead, responses=problem(401, 403, 404, 409, 422)
 )
 async def deactivate_user(user_id: uuid.UUID, actor: CurrentActor, session: Session) -> UserRead:
-    """Stop a user from signing in; their history stays."""
+    """Stop a user from signing in and revoke the API keys they made (in the same change, each
+    revocation in the audit log; reactivating the user does not bring the keys back). Their
+    history stays."""
     return UserRead.model_validate(await users.deactivate_user(session, actor, user_id))
 
 

@@ -32,6 +32,16 @@ class IntegrationRepository:
             select(ApiKey).where(ApiKey.org_id == self.org_id, ApiKey.id == key_id)
         )
 
+    async def live_keys_made_by(self, user_id: uuid.UUID) -> list[ApiKey]:
+        rows = await self.session.scalars(
+            select(ApiKey).where(
+                ApiKey.org_id == self.org_id,
+                ApiKey.created_by_id == user_id,
+                ApiKey.revoked_at.is_(None),
+            )
+        )
+        return list(rows)
+
     async def attribute_writes_to(self, key_id: uuid.UUID) -> None:
         """Set the transaction's `tenure.api_key_id` (until it ends), which audit entries
         take as the key that wrote them."""

@@ -111,6 +111,28 @@ async def revoke_key(session: AsyncSession, actor: Actor, key_id: uuid.UUID) -> 
     return key
 
 
+async def revoke_keys_made_by(
+    session: AsyncSession, actor: Actor, user_id: uuid.UUID
+) -> list[ApiKey]:
+    """Stop the live keys a user made as the user is deactivated: a key acts for its maker.
+    The caller has checked that the actor may deactivate them (revoking is part of that, even
+    without "configure connectors")."""
+    now = clock.now()
+    revoked = await IntegrationRepository(session, actor.org_id).live_keys_made_by(user_id)
+    for key in revoked:
+        key.revoked_at = now
+        audit.record_for(
+            session,
+            actor,
+            "api_key.revoked",
+            "api_key",
+            key.id,
+            before=_snapshot(key),
+            after={"reason": "maker_deactivated"},
+        )
+    return revoked
+
+
 async def authenticate(session: AsyncSession, credential: str) -> Actor:
     """The actor an API key acts as; 401 for a malformed, unknown or revoked key."""
     prefix = keys.prefix_of(credential)

@@ -8,6 +8,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from domain.audit import service as audit
 from domain.common import clock
 from domain.emails import service as emails
+from domain.integration import service as integration
 from domain.orgs.models import Organisation
 from domain.users import mfa, tokens
 from domain.users.actor import Actor, require
@@ -193,7 +194,8 @@ async def update_user(
 
 
 async def deactivate_user(session: AsyncSession, actor: Actor, user_id: uuid.UUID) -> User:
-    """Deactivated users cannot sign in; their history (accounts, notes, tasks) stays."""
+    """Deactivated users cannot sign in, and the API keys they made are revoked (reactivating
+    them does not bring the keys back); their history (accounts, notes, tasks) stays."""
     require(actor, Permission.MANAGE_USERS)
     user = await get_user(session, actor, user_id)
     if user.id == actor.user_id:
@@ -204,6 +206,7 @@ async def deactivate_user(session: AsyncSession, actor: Actor, user_id: uuid.UUI
     user.deactivated_at = now
     end_access_tokens(user)
     await UserRepository(session, actor.org_id).revoke_refresh_tokens(user.id, now)
+    await integration.revoke_keys_made_by(session, actor, user.id)
     audit.record_for(
         session,
         actor,

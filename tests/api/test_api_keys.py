@@ -1,6 +1,7 @@
 """API keys: created once-shown and hashed, scoped, revocable; the API log of each key."""
 
 import base64
+import uuid
 from typing import Any
 
 import pytest
@@ -146,6 +147,40 @@ class TestAKeyDoesNoMoreThanItsMaker:
         body = assert_problem(both, 403, "scope_beyond_your_permissions")
         assert "read" in body["detail"] and "view_all_accounts" in body["detail"]
         assert "ingest_data" not in body["detail"]
+
+    async def test_deactivating_the_maker_revokes_their_keys(
+        self,
+        client: AsyncClient,
+        session: AsyncSession,
+        settings: Settings,
+        org: Organisation,
+        admin: User,
+        headers: dict[str, str],
+    ) -> None:
+        maker = await create_user(session, org, role_name="Admin")
+        made = await _create(client, auth_headers(settings, maker), scopes=["full"])
+        _, others = await create_api_key(session, org, ApiScope.READ, by=admin)
+        key = {"Authorization": f"Bearer {made['key']}"}
+        assert (await client.get("/api/v1/accounts", headers=key)).status_code == 200
+
+        deactivated = await client.post(f"/api/v1/users/{maker.id}/deactivate", headers=headers)
+
+        assert deactivated.status_code == 200, deactivated.text
+        assert_problem(await client.get("/api/v1/accounts", headers=key), 401, "invalid_api_key")
+        assert (await client.get("/api/v1/accounts", headers=others)).status_code == 200
+        listed = {k["id"]: k for k in (await client.get(URL, headers=headers)).json()}
+        assert listed[made["id"]]["revoked_at"] is not None
+        revoked = await session.scalar(
+            select(AuditEntry).where(
+                AuditEntry.entity_id == uuid.UUID(made["id"]),
+                AuditEntry.action == "api_key.revoked",
+            )
+        )
+        assert revoked is not None and revoked.actor_user_id == admin.id
+        assert revoked.after == {"reason": "maker_deactivated"}
+        # Reactivating the maker does not bring the key back.
+        await client.post(f"/api/v1/users/{maker.id}/reactivate", headers=headers)
+        assert_problem(await client.get("/api/v1/accounts", headers=key), 401, "invalid_api_key")
 
 
 class TestAuthenticatingWithAKey:

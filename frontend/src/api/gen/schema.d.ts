@@ -3637,7 +3637,9 @@ export interface paths {
         put?: never;
         /**
          * Deactivate User
-         * @description Stop a user from signing in; their history stays.
+         * @description Stop a user from signing in and revoke the API keys they made (in the same change, each
+         *     revocation in the audit log; reactivating the user does not bring the keys back). Their
+         *     history stays.
          */
         post: operations["deactivateUser"];
         delete?: never;

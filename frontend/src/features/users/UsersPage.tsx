@@ -67,7 +67,8 @@ const ACTIONS: Record<UserAction, ActionSpec> = {
     action: "deactivate",
     label: "Deactivate",
     title: "Deactivate this user?",
-    question: (u) => `${u.full_name} will be signed out everywhere and will not be able to sign in. Their data stays.`,
+    question: (u) =>
+      `${u.full_name} will be signed out everywhere and will not be able to sign in, and the API keys they made stop working. Their data stays.`,
     confirm: "Deactivate",
     done: (u) => `${u.full_name} was deactivated.`,
     danger: true,
