@@ -134,12 +134,18 @@ async def revoke_keys_made_by(
 
 
 async def authenticate(session: AsyncSession, credential: str) -> Actor:
-    """The actor an API key acts as; 401 for a malformed, unknown or revoked key."""
+    """The actor an API key acts as: its scopes, as far as its maker may still do what they
+    grant (a role that loses a permission takes it from the keys its users made); 401 for a
+    malformed, unknown or revoked key, or one whose maker is no longer an active user."""
     prefix = keys.prefix_of(credential)
-    key = None
-    if prefix is not None:
-        key = await find_key_in_any_organisation(session, prefix)
-    if key is None or key.revoked_at is not None or not keys.matches(credential, key.secret_hash):
+    found = await find_key_in_any_organisation(session, prefix) if prefix is not None else None
+    key, maker_may = found or (None, None)
+    if (
+        key is None
+        or key.revoked_at is not None
+        or maker_may is None
+        or not keys.matches(credential, key.secret_hash)
+    ):
         raise InvalidApiKey()
     now = clock.now()
     if key.last_used_at is None or now - key.last_used_at > LAST_USED_RESOLUTION:
@@ -149,7 +155,7 @@ async def authenticate(session: AsyncSession, credential: str) -> Actor:
     return Actor(
         org_id=key.org_id,
         user_id=None,
-        permissions=permissions_for(key.scopes),
+        permissions=permissions_for(key.scopes) & {Permission(p) for p in maker_may},
         api_key_id=key.id,
     )
 

@@ -15,7 +15,7 @@ from domain.common.settings import Settings
 from domain.integration import keys
 from domain.integration.models import ApiKey, ApiScope
 from domain.orgs.models import Organisation
-from domain.users.models import Role, User
+from domain.users.models import Role, User, UserStatus
 from domain.users.permissions import Permission
 from tests.factories import auth_headers, create_account, create_api_key, create_user
 from tests.helpers import assert_problem
@@ -180,6 +180,41 @@ class TestAKeyDoesNoMoreThanItsMaker:
         assert revoked.after == {"reason": "maker_deactivated"}
         # Reactivating the maker does not bring the key back.
         await client.post(f"/api/v1/users/{maker.id}/reactivate", headers=headers)
+        assert_problem(await client.get("/api/v1/accounts", headers=key), 401, "invalid_api_key")
+
+    async def test_a_key_loses_what_its_makers_role_loses(
+        self, client: AsyncClient, session: AsyncSession, settings: Settings, org: Organisation
+    ) -> None:
+        await create_account(session, org)
+        maker = await _user_who_may(
+            session, org, Permission.CONFIGURE_CONNECTORS, Permission.VIEW_ALL_ACCOUNTS
+        )
+        made = await _create(client, auth_headers(settings, maker), scopes=["read"])
+        key = {"Authorization": f"Bearer {made['key']}"}
+        assert (await client.get("/api/v1/accounts", headers=key)).json()["total"] == 1
+        custom = await session.get_one(Role, maker.role_id)
+
+        custom.permissions = [Permission.CONFIGURE_CONNECTORS]
+        await session.flush()
+        lost = await client.get("/api/v1/accounts", headers=key)
+        custom.permissions = [Permission.CONFIGURE_CONNECTORS, Permission.VIEW_ALL_ACCOUNTS]
+        await session.flush()
+        regained = await client.get("/api/v1/accounts", headers=key)
+
+        assert "the user who made it" in assert_problem(lost, 403, "permission_denied")["detail"]
+        assert regained.json()["total"] == 1
+
+    async def test_a_key_whose_maker_is_not_active_is_refused(
+        self, client: AsyncClient, session: AsyncSession, org: Organisation
+    ) -> None:
+        # Deactivation revokes the maker's keys; a key made at that very moment (its request
+        # began before) must not outlive them either.
+        maker = await create_user(session, org, role_name="Admin")
+        _, key = await create_api_key(session, org, ApiScope.READ, by=maker)
+
+        maker.status = UserStatus.INACTIVE
+        await session.flush()
+
         assert_problem(await client.get("/api/v1/accounts", headers=key), 401, "invalid_api_key")
 
 
