@@ -1,6 +1,6 @@
 from fastapi import Response, status
 
-from api.deps import AccessClaims, EnrollingUser, Session
+from api.deps import AccessClaims, ClientIp, EnrollingUser, LoginThrottleDep, Session
 from api.errors import problem
 from api.routing import AreaRouter
 from domain.users import service as users
@@ -24,11 +24,26 @@ async def get_me(claims: AccessClaims, session: Session) -> Response:
     return Response(me.model_dump_json(), media_type="application/json")
 
 
-@router.post("/password", status_code=status.HTTP_204_NO_CONTENT, responses=problem(401, 422))
-async def change_my_password(data: PasswordChange, user: EnrollingUser, session: Session) -> None:
-    """Change your password; requires the current one."""
+@router.post(
+    "/password", status_code=status.HTTP_204_NO_CONTENT, responses=problem(401, 403, 422, 429)
+)
+async def change_my_password(
+    data: PasswordChange,
+    user: EnrollingUser,
+    session: Session,
+    throttle: LoginThrottleDep,
+    ip: ClientIp,
+) -> None:
+    """Change your password; requires the current one. A wrong one is a 403 `wrong_password`
+    (the session goes on) and counts as a failed sign-in: past the sign-in limit, a 429
+    `login_throttled` with `Retry-After`."""
     await users.change_password(
-        session, user, current_password=data.current_password, new_password=data.new_password
+        session,
+        throttle,
+        user,
+        current_password=data.current_password,
+        new_password=data.new_password,
+        ip=ip,
     )
 
 
@@ -60,8 +75,18 @@ async def regenerate_recovery_codes(
 
 
 @router.post(
-    "/mfa/disable", status_code=status.HTTP_204_NO_CONTENT, responses=problem(401, 409, 422)
+    "/mfa/disable",
+    status_code=status.HTTP_204_NO_CONTENT,
+    responses=problem(401, 403, 409, 422, 429),
 )
-async def disable_mfa(data: MfaDisable, user: EnrollingUser, session: Session) -> None:
-    """Turn off two-factor authentication; needs your password and a current code."""
-    await users.disable_mfa(session, user, password=data.password, code=data.code)
+async def disable_mfa(
+    data: MfaDisable,
+    user: EnrollingUser,
+    session: Session,
+    throttle: LoginThrottleDep,
+    ip: ClientIp,
+) -> None:
+    """Turn off two-factor authentication; needs your password and a current code. A wrong
+    password is a 403 `wrong_password`; wrong passwords and codes count as failed sign-ins
+    (past the limit, a 429 `login_throttled` with `Retry-After`)."""
+    await users.disable_mfa(session, throttle, user, password=data.password, code=data.code, ip=ip)

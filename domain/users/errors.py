@@ -14,6 +14,14 @@ class InvalidCredentials(Unauthorized):
     title = "Email or password is incorrect"
 
 
+class WrongPassword(Forbidden):
+    """A signed-in user's password, asked for again before a change that needs it, is wrong.
+    Not a 401: the session is fine, and clients take a 401 for one that ended."""
+
+    code = "wrong_password"
+    title = "The password is incorrect"
+
+
 class InvalidMfaCode(Unauthorized):
     code = "invalid_mfa_code"
     title = "The authentication code is not valid"

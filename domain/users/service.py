@@ -14,6 +14,7 @@ from domain.users import mfa, tokens
 from domain.users.actor import Actor, require
 from domain.users.auth import (
     AuthConfig,
+    confirm_password,
     end_access_tokens,
     issue_link,
     send_password_reset,
@@ -26,7 +27,6 @@ from domain.users.errors import (
     BuiltinRoleImmutable,
     CannotChangeSelf,
     EmailTaken,
-    InvalidCredentials,
     InvalidMfaCode,
     ManagerNotFound,
     MfaAlreadyEnabled,
@@ -40,7 +40,7 @@ from domain.users.errors import (
     UserNotFound,
 )
 from domain.users.models import OneTimeTokenPurpose, RecoveryCode, Role, User, UserStatus
-from domain.users.passwords import hash_password_in_thread, verify_password_in_thread
+from domain.users.passwords import hash_password_in_thread
 from domain.users.permissions import BUILTIN_ROLES, Permission
 from domain.users.repository import (
     RoleRepository,
@@ -53,6 +53,7 @@ from domain.users.schemas import (
     RoleUpdate,
     UserUpdate,
 )
+from domain.users.throttle import LoginThrottle
 
 
 def actor_for(user: User) -> Actor:
@@ -365,10 +366,15 @@ def builtin_roles(org_id: uuid.UUID) -> list[Role]:
 
 
 async def change_password(
-    session: AsyncSession, user: User, *, current_password: str, new_password: str
+    session: AsyncSession,
+    throttle: LoginThrottle,
+    user: User,
+    *,
+    current_password: str,
+    new_password: str,
+    ip: str,
 ) -> None:
-    if not await verify_password_in_thread(user.password_hash, current_password):
-        raise InvalidCredentials("The current password is incorrect")
+    await confirm_password(throttle, user, current_password, ip=ip)
     user.password_hash = await hash_password_in_thread(new_password)
     # Other sessions' access tokens end; their refresh tokens (and this one's) still work.
     end_access_tokens(user)
@@ -380,6 +386,7 @@ async def change_password(
         entity_type="user",
         entity_id=user.id,
     )
+    await throttle.forgive(user.email, ip, signed_in=True)
 
 
 async def start_mfa_enrolment(session: AsyncSession, user: User) -> tuple[str, str]:
@@ -430,11 +437,20 @@ async def regenerate_recovery_codes(session: AsyncSession, user: User, *, code: 
     return await _replace_recovery_codes(session, user)
 
 
-async def disable_mfa(session: AsyncSession, user: User, *, password: str, code: str) -> None:
+async def disable_mfa(
+    session: AsyncSession,
+    throttle: LoginThrottle,
+    user: User,
+    *,
+    password: str,
+    code: str,
+    ip: str,
+) -> None:
+    """Needs the password and a current code; a wrong code counts against the throttle as a
+    wrong password does (the attempt is forgiven only once both were right)."""
     if not user.mfa_enabled or not user.mfa_secret:
         raise MfaNotEnabled()
-    if not await verify_password_in_thread(user.password_hash, password):
-        raise InvalidCredentials("The password is incorrect")
+    await confirm_password(throttle, user, password, ip=ip)
     if not await use_totp_code(session, user, code, now=clock.now()):
         raise InvalidMfaCode()
     await _clear_mfa(session, user)
@@ -446,6 +462,7 @@ async def disable_mfa(session: AsyncSession, user: User, *, password: str, code:
         entity_type="user",
         entity_id=user.id,
     )
+    await throttle.forgive(user.email, ip, signed_in=True)
 
 
 async def csm_ids_among(

@@ -2450,7 +2450,9 @@ export interface paths {
         put?: never;
         /**
          * Disable Mfa
-         * @description Turn off two-factor authentication; needs your password and a current code.
+         * @description Turn off two-factor authentication; needs your password and a current code. A wrong
+         *     password is a 403 `wrong_password`; wrong passwords and codes count as failed sign-ins
+         *     (past the limit, a 429 `login_throttled` with `Retry-After`).
          */
         post: operations["disableMfa"];
         delete?: never;
@@ -2537,7 +2539,9 @@ export interface paths {
         put?: never;
         /**
          * Change My Password
-         * @description Change your password; requires the current one.
+         * @description Change your password; requires the current one. A wrong one is a 403 `wrong_password`
+         *     (the session goes on) and counts as a failed sign-in: past the sign-in limit, a 429
+         *     `login_throttled` with `Retry-After`.
          */
         post: operations["changeMyPassword"];
         delete?: never;
@@ -18432,6 +18436,16 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetail"];
                 };
             };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProblemDetail"];
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
+                };
+            };
             /** @description Conflict */
             409: {
                 headers: {
@@ -18444,6 +18458,16 @@ export interface operations {
             };
             /** @description Invalid request */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProblemDetail"];
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
+                };
+            };
+            /** @description Too many requests */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -18652,8 +18676,28 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetail"];
                 };
             };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProblemDetail"];
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
+                };
+            };
             /** @description Invalid request */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProblemDetail"];
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
+                };
+            };
+            /** @description Too many requests */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
