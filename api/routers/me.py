@@ -55,21 +55,24 @@ async def start_mfa_enrolment(user: EnrollingUser, session: Session) -> MfaEnrol
     return MfaEnrolment(secret=secret, otpauth_uri=uri)
 
 
-@router.post("/mfa/confirm", response_model=RecoveryCodes, responses=problem(401, 409, 422))
+@router.post("/mfa/confirm", response_model=RecoveryCodes, responses=problem(401, 403, 409, 422))
 async def confirm_mfa_enrolment(
     data: MfaConfirm, user: EnrollingUser, session: Session
 ) -> RecoveryCodes:
     """Confirm enrolment with a code from the app. Answers the single-use recovery codes,
-    shown this once."""
+    shown this once. A wrong code is a 403 `invalid_mfa_code` (the session goes on)."""
     codes = await users.confirm_mfa_enrolment(session, user, code=data.code)
     return RecoveryCodes(codes=codes)
 
 
-@router.post("/mfa/recovery-codes", response_model=RecoveryCodes, responses=problem(401, 409, 422))
+@router.post(
+    "/mfa/recovery-codes", response_model=RecoveryCodes, responses=problem(401, 403, 409, 422)
+)
 async def regenerate_recovery_codes(
     data: MfaConfirm, user: EnrollingUser, session: Session
 ) -> RecoveryCodes:
-    """Replace your recovery codes (the old ones stop working); needs a current code."""
+    """Replace your recovery codes (the old ones stop working); needs a current code (a wrong
+    one is a 403 `invalid_mfa_code`)."""
     codes = await users.regenerate_recovery_codes(session, user, code=data.code)
     return RecoveryCodes(codes=codes)
 
@@ -87,6 +90,6 @@ async def disable_mfa(
     ip: ClientIp,
 ) -> None:
     """Turn off two-factor authentication; needs your password and a current code. A wrong
-    password is a 403 `wrong_password`; wrong passwords and codes count as failed sign-ins
-    (past the limit, a 429 `login_throttled` with `Retry-After`)."""
+    password is a 403 `wrong_password`, a wrong code a 403 `invalid_mfa_code`; both count as
+    failed sign-ins (past the limit, a 429 `login_throttled` with `Retry-After`)."""
     await users.disable_mfa(session, throttle, user, password=data.password, code=data.code, ip=ip)

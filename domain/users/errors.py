@@ -27,6 +27,14 @@ class InvalidMfaCode(Unauthorized):
     title = "The authentication code is not valid"
 
 
+class WrongMfaCode(Forbidden):
+    """A signed-in user's code (enrolling, new recovery codes, turning 2FA off) is wrong: the
+    sign-in's code, with a 403, since the session is fine (a 401 reads as one that ended)."""
+
+    code = InvalidMfaCode.code
+    title = InvalidMfaCode.title
+
+
 class RefreshTokenReused(Unauthorized):
     code = "refresh_token_reused"
     title = "This session was signed out because its refresh token was used twice"

@@ -27,7 +27,6 @@ from domain.users.errors import (
     BuiltinRoleImmutable,
     CannotChangeSelf,
     EmailTaken,
-    InvalidMfaCode,
     ManagerNotFound,
     MfaAlreadyEnabled,
     MfaNotEnabled,
@@ -38,6 +37,7 @@ from domain.users.errors import (
     UnknownRole,
     UserNotActive,
     UserNotFound,
+    WrongMfaCode,
 )
 from domain.users.models import OneTimeTokenPurpose, RecoveryCode, Role, User, UserStatus
 from domain.users.passwords import hash_password_in_thread
@@ -415,7 +415,7 @@ async def confirm_mfa_enrolment(session: AsyncSession, user: User, *, code: str)
     if not user.mfa_secret:
         raise MfaNotEnrolling()
     if not await use_totp_code(session, user, code, now=clock.now()):
-        raise InvalidMfaCode()
+        raise WrongMfaCode()
     user.mfa_enabled_at = clock.now()
     codes = await _replace_recovery_codes(session, user)
     audit.record(
@@ -433,7 +433,7 @@ async def regenerate_recovery_codes(session: AsyncSession, user: User, *, code: 
     if not user.mfa_enabled or not user.mfa_secret:
         raise MfaNotEnabled()
     if not await use_totp_code(session, user, code, now=clock.now()):
-        raise InvalidMfaCode()
+        raise WrongMfaCode()
     return await _replace_recovery_codes(session, user)
 
 
@@ -452,7 +452,7 @@ async def disable_mfa(
         raise MfaNotEnabled()
     await confirm_password(throttle, user, password, ip=ip)
     if not await use_totp_code(session, user, code, now=clock.now()):
-        raise InvalidMfaCode()
+        raise WrongMfaCode()
     await _clear_mfa(session, user)
     audit.record(
         session,

@@ -586,7 +586,8 @@ class TestMfaEnrolment:
             "/api/v1/me/mfa/confirm", headers=headers, json={"code": "000000"}
         )
 
-        assert_problem(response, 401, "invalid_mfa_code")
+        # A 403: the session is fine (a 401 would have the SPA sign out).
+        assert_problem(response, 403, "invalid_mfa_code")
         assert (await _me(client, headers)).json()["mfa_enabled"] is False
 
     async def test_confirming_before_starting_is_409(
@@ -652,7 +653,7 @@ class TestRecoveryCodes:
             "/api/v1/me/mfa/recovery-codes", headers=headers, json={"code": "000000"}
         )
 
-        assert_problem(response, 401, "invalid_mfa_code")
+        assert_problem(response, 403, "invalid_mfa_code")
         assert (await _mfa_login(client, admin, recovery_code=old[0])).status_code == 200
 
     async def test_regenerating_without_2fa_is_409(
@@ -693,7 +694,7 @@ class TestDisableMfa:
             "/api/v1/me/mfa/disable", headers=headers, json={"password": PASSWORD, "code": "000000"}
         )
 
-        assert_problem(response, 401, "invalid_mfa_code")
+        assert_problem(response, 403, "invalid_mfa_code")
         assert (await _me(client, headers)).json()["mfa_enabled"] is True
 
     async def test_with_password_and_code_turns_2fa_off(
@@ -1266,7 +1267,7 @@ class TestCodesAndChallengesWorkOnce:
             json={"password": PASSWORD, "code": code},
         )
 
-        assert_problem(response, 401, "invalid_mfa_code")
+        assert_problem(response, 403, "invalid_mfa_code")
 
     async def test_an_mfa_token_starts_one_session(self, client: AsyncClient, user: User) -> None:
         assert user.mfa_secret

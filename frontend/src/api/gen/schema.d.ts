@@ -2430,7 +2430,7 @@ export interface paths {
         /**
          * Confirm Mfa Enrolment
          * @description Confirm enrolment with a code from the app. Answers the single-use recovery codes,
-         *     shown this once.
+         *     shown this once. A wrong code is a 403 `invalid_mfa_code` (the session goes on).
          */
         post: operations["confirmMfaEnrolment"];
         delete?: never;
@@ -2451,8 +2451,8 @@ export interface paths {
         /**
          * Disable Mfa
          * @description Turn off two-factor authentication; needs your password and a current code. A wrong
-         *     password is a 403 `wrong_password`; wrong passwords and codes count as failed sign-ins
-         *     (past the limit, a 429 `login_throttled` with `Retry-After`).
+         *     password is a 403 `wrong_password`, a wrong code a 403 `invalid_mfa_code`; both count as
+         *     failed sign-ins (past the limit, a 429 `login_throttled` with `Retry-After`).
          */
         post: operations["disableMfa"];
         delete?: never;
@@ -2493,7 +2493,8 @@ export interface paths {
         put?: never;
         /**
          * Regenerate Recovery Codes
-         * @description Replace your recovery codes (the old ones stop working); needs a current code.
+         * @description Replace your recovery codes (the old ones stop working); needs a current code (a wrong
+         *     one is a 403 `invalid_mfa_code`).
          */
         post: operations["regenerateRecoveryCodes"];
         delete?: never;
@@ -18384,6 +18385,16 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetail"];
                 };
             };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProblemDetail"];
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
+                };
+            };
             /** @description Conflict */
             409: {
                 headers: {
@@ -18542,6 +18553,16 @@ export interface operations {
             };
             /** @description Not authenticated */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProblemDetail"];
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };

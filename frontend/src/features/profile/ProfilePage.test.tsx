@@ -7,11 +7,12 @@ import { meFixture, renderApp } from "../../test/render";
 
 const LOAD = { timeout: 5_000 };
 
-function signedInApi(changePassword: Handler) {
+function signedInApi(changePassword: Handler, routes: Record<string, Handler> = {}) {
   startSession("token");
   return fakeApi({
     "GET /api/v1/me": () => json(meFixture()),
     "POST /api/v1/me/password": changePassword,
+    ...routes,
   });
 }
 
@@ -50,5 +51,29 @@ describe("changing one's password", { timeout: 20_000 }, () => {
 
     expect(await within(form).findByRole("alert")).toHaveTextContent("Too many wrong passwords or codes. Try again later.");
     expect(getSessionStatus()).toBe("signed-in");
+  });
+});
+
+describe("turning two-factor off", { timeout: 20_000 }, () => {
+  beforeEach(() => resetSessionForTests());
+  afterEach(() => vi.unstubAllGlobals());
+
+  it("shows a wrong code in the dialog and stays signed in", async () => {
+    const mock = signedInApi(() => json(null), {
+      "GET /api/v1/me": () => json(meFixture({ mfa_enabled: true })),
+      "POST /api/v1/me/mfa/disable": () => problem(403, "invalid_mfa_code", "The authentication code is not valid"),
+    });
+    renderApp("/profile");
+    const user = userEvent.setup({ delay: null });
+
+    await user.click(await screen.findByRole("button", { name: "Turn off" }, LOAD));
+    const dialog = await screen.findByRole("dialog", { name: "Turn off two-factor authentication?" });
+    await user.type(within(dialog).getByLabelText("Password"), "correct-horse-battery");
+    await user.type(within(dialog).getByLabelText("Authentication code"), "000000");
+    await user.click(within(dialog).getByRole("button", { name: "Turn off" }));
+
+    expect(await within(dialog).findByRole("alert")).toHaveTextContent("The authentication code is not valid");
+    expect(getSessionStatus()).toBe("signed-in");
+    expect(requestsTo(mock, "POST", "/api/v1/me/mfa/disable")).toHaveLength(1);
   });
 });
