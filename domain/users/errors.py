@@ -113,6 +113,14 @@ class CannotChangeSelf(Conflict):
     title = "You cannot deactivate yourself or remove your own admin rights"
 
 
+class CannotResetOwnMfa(Conflict):
+    """An admin's reset of a user's 2FA asks for nothing more: on themselves it would let a
+    stolen session remove the second factor."""
+
+    code = "cannot_reset_own_mfa"
+    title = "You cannot reset your own two-factor authentication"
+
+
 class UserNotActive(Conflict):
     code = "user_not_active"
     title = "The user is not active"

@@ -26,6 +26,7 @@ from domain.users.auth import describe_me as describe_me
 from domain.users.errors import (
     BuiltinRoleImmutable,
     CannotChangeSelf,
+    CannotResetOwnMfa,
     EmailTaken,
     ManagerNotFound,
     MfaAlreadyEnabled,
@@ -261,9 +262,15 @@ async def admin_reset_password(
 
 
 async def admin_reset_mfa(session: AsyncSession, actor: Actor, user_id: uuid.UUID) -> User:
-    """Turn off a user's two-factor (lost phone); they enrol again at next sign-in if required."""
+    """Turn off a user's two-factor (lost phone); they enrol again at next sign-in if required.
+    Not one's own: that is `disable_mfa`, which asks for the password and a code."""
     require(actor, Permission.MANAGE_USERS)
     user = await get_user(session, actor, user_id)
+    if user.id == actor.user_id:
+        raise CannotResetOwnMfa(
+            "Use /api/v1/me/mfa/disable, which asks for your password and a code "
+            "(Profile → Two-factor authentication → Turn off)"
+        )
     before = _user_snapshot(user)
     await _clear_mfa(session, user)
     audit.record_for(

@@ -3705,7 +3705,9 @@ export interface paths {
         put?: never;
         /**
          * Reset User Mfa
-         * @description Turn off a user's two-factor authentication (e.g. a lost phone).
+         * @description Turn off another user's two-factor authentication (e.g. a lost phone). Your own is a
+         *     409 `cannot_reset_own_mfa`: turn it off with `/me/mfa/disable`, which asks for your
+         *     password and a code.
          */
         post: operations["resetUserMfa"];
         delete?: never;
@@ -23027,6 +23029,16 @@ export interface operations {
             };
             /** @description Not found */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProblemDetail"];
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
+                };
+            };
+            /** @description Conflict */
+            409: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -113,7 +113,8 @@ function actionsFor(user: User, isMe: boolean): UserAction[] {
   if (user.status === "invited") return ["resend-invitation", "deactivate"];
   if (user.status === "inactive") return ["reactivate"];
   const list: UserAction[] = ["reset-password"];
-  if (user.mfa_enabled) list.push("reset-mfa");
+  // One's own two-factor is turned off on the profile page, with password and code (the API refuses it here).
+  if (user.mfa_enabled && !isMe) list.push("reset-mfa");
   if (!isMe) list.push("deactivate");
   return list;
 }
