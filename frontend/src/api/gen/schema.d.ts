@@ -1589,7 +1589,10 @@ export interface paths {
         /**
          * Refresh Session
          * @description Exchange the refresh cookie for a new access token (and a new refresh cookie).
-         *     A refresh token works once; presenting it again signs out every session of that login.
+         *     A refresh token works once: presenting it again more than 20 seconds after it was used
+         *     revokes every refresh token of that sign-in (401 `refresh_token_reused`). Within those 20
+         *     seconds it refreshes again, so tabs refreshing at once, or a reload while a refresh is in
+         *     flight, do not sign the user out.
          */
         post: operations["refreshSession"];
         delete?: never;
