@@ -167,11 +167,18 @@ def auth_headers(settings: Settings, user: User) -> dict[str, str]:
 
 
 async def create_api_key(
-    session: AsyncSession, org: Organisation, *scopes: ApiScope, name: str = "Sync"
+    session: AsyncSession,
+    org: Organisation,
+    *scopes: ApiScope,
+    name: str = "Sync",
+    by: User | None = None,
 ) -> tuple[ApiKey, dict[str, str]]:
-    """A real API key of `org` and the headers that send it."""
+    """A real API key of `org`, made by `by` (else the organisation's admin, who may grant
+    every scope), and the headers that send it."""
+    maker = by or await user_by_role(session, org, "Admin")
+    granted = (await session.get_one(Role, maker.role_id)).permissions
     actor = Actor(
-        org_id=org.id, user_id=None, permissions=frozenset({Permission.CONFIGURE_CONNECTORS})
+        org_id=org.id, user_id=maker.id, permissions=frozenset(Permission(p) for p in granted)
     )
     key, raw = await integration.create_key(
         session, actor, ApiKeyCreate(name=name, scopes=list(scopes) or [ApiScope.FULL])

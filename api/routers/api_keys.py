@@ -29,7 +29,9 @@ async def create_api_key(
     data: ApiKeyCreate, actor: CurrentActor, session: Session
 ) -> ApiKeyCreated:
     """Create a key with scopes: `ingest` sends data, `read` reads every account, `full` does
-    both and edits accounts. The response holds the key itself, shown this once."""
+    both and creates, edits, deletes and restores accounts. A key never does more than you
+    may: a scope granting a permission you lack is a 403 `scope_beyond_your_permissions`. The
+    response holds the key itself, shown this once."""
     key, secret = await integration.create_key(session, actor, data)
     return ApiKeyCreated.model_validate(
         {**ApiKeyRead.model_validate(key).model_dump(), "key": secret}

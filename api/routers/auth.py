@@ -111,7 +111,10 @@ async def refresh_session(
     tenure_refresh: Annotated[str | None, Cookie(max_length=200)] = None,
 ) -> LoginResult:
     """Exchange the refresh cookie for a new access token (and a new refresh cookie).
-    A refresh token works once; presenting it again signs out every session of that login."""
+    A refresh token works once: presenting it again more than 20 seconds after it was used
+    revokes every refresh token of that sign-in (401 `refresh_token_reused`). Within those 20
+    seconds it refreshes again, so tabs refreshing at once, or a reload while a refresh is in
+    flight, do not sign the user out."""
     if not tenure_refresh:
         raise InvalidToken("No refresh token")
     signed_in = await auth.refresh(session, config, refresh_token=tenure_refresh)

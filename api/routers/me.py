@@ -1,6 +1,6 @@
 from fastapi import Response, status
 
-from api.deps import AccessClaims, EnrollingUser, Session
+from api.deps import AccessClaims, ClientIp, EnrollingUser, LoginThrottleDep, Session
 from api.errors import problem
 from api.routing import AreaRouter
 from domain.users import service as users
@@ -24,11 +24,26 @@ async def get_me(claims: AccessClaims, session: Session) -> Response:
     return Response(me.model_dump_json(), media_type="application/json")
 
 
-@router.post("/password", status_code=status.HTTP_204_NO_CONTENT, responses=problem(401, 422))
-async def change_my_password(data: PasswordChange, user: EnrollingUser, session: Session) -> None:
-    """Change your password; requires the current one."""
+@router.post(
+    "/password", status_code=status.HTTP_204_NO_CONTENT, responses=problem(401, 403, 422, 429)
+)
+async def change_my_password(
+    data: PasswordChange,
+    user: EnrollingUser,
+    session: Session,
+    throttle: LoginThrottleDep,
+    ip: ClientIp,
+) -> None:
+    """Change your password; requires the current one. A wrong one is a 403 `wrong_password`
+    (the session goes on) and counts as a failed sign-in: past the sign-in limit, a 429
+    `login_throttled` with `Retry-After`."""
     await users.change_password(
-        session, user, current_password=data.current_password, new_password=data.new_password
+        session,
+        throttle,
+        user,
+        current_password=data.current_password,
+        new_password=data.new_password,
+        ip=ip,
     )
 
 
@@ -40,28 +55,41 @@ async def start_mfa_enrolment(user: EnrollingUser, session: Session) -> MfaEnrol
     return MfaEnrolment(secret=secret, otpauth_uri=uri)
 
 
-@router.post("/mfa/confirm", response_model=RecoveryCodes, responses=problem(401, 409, 422))
+@router.post("/mfa/confirm", response_model=RecoveryCodes, responses=problem(401, 403, 409, 422))
 async def confirm_mfa_enrolment(
     data: MfaConfirm, user: EnrollingUser, session: Session
 ) -> RecoveryCodes:
     """Confirm enrolment with a code from the app. Answers the single-use recovery codes,
-    shown this once."""
+    shown this once. A wrong code is a 403 `invalid_mfa_code` (the session goes on)."""
     codes = await users.confirm_mfa_enrolment(session, user, code=data.code)
     return RecoveryCodes(codes=codes)
 
 
-@router.post("/mfa/recovery-codes", response_model=RecoveryCodes, responses=problem(401, 409, 422))
+@router.post(
+    "/mfa/recovery-codes", response_model=RecoveryCodes, responses=problem(401, 403, 409, 422)
+)
 async def regenerate_recovery_codes(
     data: MfaConfirm, user: EnrollingUser, session: Session
 ) -> RecoveryCodes:
-    """Replace your recovery codes (the old ones stop working); needs a current code."""
+    """Replace your recovery codes (the old ones stop working); needs a current code (a wrong
+    one is a 403 `invalid_mfa_code`)."""
     codes = await users.regenerate_recovery_codes(session, user, code=data.code)
     return RecoveryCodes(codes=codes)
 
 
 @router.post(
-    "/mfa/disable", status_code=status.HTTP_204_NO_CONTENT, responses=problem(401, 409, 422)
+    "/mfa/disable",
+    status_code=status.HTTP_204_NO_CONTENT,
+    responses=problem(401, 403, 409, 422, 429),
 )
-async def disable_mfa(data: MfaDisable, user: EnrollingUser, session: Session) -> None:
-    """Turn off two-factor authentication; needs your password and a current code."""
-    await users.disable_mfa(session, user, password=data.password, code=data.code)
+async def disable_mfa(
+    data: MfaDisable,
+    user: EnrollingUser,
+    session: Session,
+    throttle: LoginThrottleDep,
+    ip: ClientIp,
+) -> None:
+    """Turn off two-factor authentication; needs your password and a current code. A wrong
+    password is a 403 `wrong_password`, a wrong code a 403 `invalid_mfa_code`; both count as
+    failed sign-ins (past the limit, a 429 `login_throttled` with `Retry-After`)."""
+    await users.disable_mfa(session, throttle, user, password=data.password, code=data.code, ip=ip)

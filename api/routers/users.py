@@ -60,7 +60,9 @@ async def update_user(
     "/{user_id:id}/deactivate", response_model=UserRead, responses=problem(401, 403, 404, 409, 422)
 )
 async def deactivate_user(user_id: uuid.UUID, actor: CurrentActor, session: Session) -> UserRead:
-    """Stop a user from signing in; their history stays."""
+    """Stop a user from signing in and revoke the API keys they made (in the same change, each
+    revocation in the audit log; reactivating the user does not bring the keys back). Their
+    history stays."""
     return UserRead.model_validate(await users.deactivate_user(session, actor, user_id))
 
 
@@ -100,8 +102,12 @@ async def reset_user_password(
 
 
 @router.post(
-    "/{user_id:id}/reset-mfa", response_model=UserRead, responses=problem(401, 403, 404, 422)
+    "/{user_id:id}/reset-mfa",
+    response_model=UserRead,
+    responses=problem(401, 403, 404, 409, 422),
 )
 async def reset_user_mfa(user_id: uuid.UUID, actor: CurrentActor, session: Session) -> UserRead:
-    """Turn off a user's two-factor authentication (e.g. a lost phone)."""
+    """Turn off another user's two-factor authentication (e.g. a lost phone). Your own is a
+    409 `cannot_reset_own_mfa`: turn it off with `/me/mfa/disable`, which asks for your
+    password and a code."""
     return UserRead.model_validate(await users.admin_reset_mfa(session, actor, user_id))

@@ -1,4 +1,4 @@
-from domain.common.errors import NotFound, RuleViolation, Unauthorized
+from domain.common.errors import Forbidden, NotFound, RuleViolation, Unauthorized
 
 
 class InvalidApiKey(Unauthorized):
@@ -9,6 +9,13 @@ class InvalidApiKey(Unauthorized):
 class ApiKeyNotFound(NotFound):
     code = "api_key_not_found"
     title = "API key not found"
+
+
+class ScopeBeyondYourPermissions(Forbidden):
+    """A key acts for the user who makes it: its scopes may grant only what they may do."""
+
+    code = "scope_beyond_your_permissions"
+    title = "A key cannot do what you may not do"
 
 
 class InvalidWebhookSignature(Unauthorized):

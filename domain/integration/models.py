@@ -11,7 +11,8 @@ from domain.common.base import Base, IdMixin
 
 
 class ApiScope(StrEnum):
-    """What an API key may do: send data, read it, or both (and edit accounts)."""
+    """What an API key may do: send data, read it, or both (and create, edit, delete and
+    restore accounts)."""
 
     INGEST = "ingest"
     READ = "read"

@@ -9,6 +9,7 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain.integration.models import ApiCall, ApiKey, WebhookDelivery, WebhookSecret
+from domain.users.models import Role, User, UserStatus
 
 
 class IntegrationRepository:
@@ -31,6 +32,16 @@ class IntegrationRepository:
         return await self.session.scalar(
             select(ApiKey).where(ApiKey.org_id == self.org_id, ApiKey.id == key_id)
         )
+
+    async def live_keys_made_by(self, user_id: uuid.UUID) -> list[ApiKey]:
+        rows = await self.session.scalars(
+            select(ApiKey).where(
+                ApiKey.org_id == self.org_id,
+                ApiKey.created_by_id == user_id,
+                ApiKey.revoked_at.is_(None),
+            )
+        )
+        return list(rows)
 
     async def attribute_writes_to(self, key_id: uuid.UUID) -> None:
         """Set the transaction's `tenure.api_key_id` (until it ends), which audit entries
@@ -121,9 +132,21 @@ class IntegrationRepository:
         )
 
 
-async def find_key_in_any_organisation(session: AsyncSession, prefix: str) -> ApiKey | None:
-    """The key with this prefix, whichever organisation's: the key says which one it acts in."""
-    return await session.scalar(select(ApiKey).where(ApiKey.prefix == prefix))
+async def find_key_in_any_organisation(
+    session: AsyncSession, prefix: str
+) -> tuple[ApiKey, list[str] | None] | None:
+    """The key with this prefix, whichever organisation's (the key says which one it acts in),
+    and what its maker may do now: their role's permissions, None unless they are an active
+    user. One statement: it runs on every call made with a key."""
+    row = (
+        await session.execute(
+            select(ApiKey, Role.permissions)
+            .outerjoin(User, (User.id == ApiKey.created_by_id) & (User.status == UserStatus.ACTIVE))
+            .outerjoin(Role, Role.id == User.role_id)
+            .where(ApiKey.prefix == prefix)
+        )
+    ).one_or_none()
+    return None if row is None else (row[0], row[1])
 
 
 async def prune_all_organisations(

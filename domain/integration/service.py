@@ -11,7 +11,7 @@ from domain.audit import service as audit
 from domain.common import clock
 from domain.common.pagination import Paged
 from domain.integration import keys
-from domain.integration.errors import ApiKeyNotFound, InvalidApiKey
+from domain.integration.errors import ApiKeyNotFound, InvalidApiKey, ScopeBeyondYourPermissions
 from domain.integration.models import ApiCall, ApiKey, ApiScope
 from domain.integration.repository import (
     IntegrationRepository,
@@ -19,8 +19,8 @@ from domain.integration.repository import (
     prune_all_organisations,
 )
 from domain.integration.schemas import ApiKeyCreate
-from domain.users.actor import Actor, require
-from domain.users.permissions import Permission
+from domain.tenancy.actor import Actor, require
+from domain.tenancy.permissions import Permission
 
 P = Permission
 SCOPE_PERMISSIONS: dict[ApiScope, frozenset[Permission]] = {
@@ -57,9 +57,24 @@ async def list_keys(session: AsyncSession, actor: Actor) -> list[ApiKey]:
     return await IntegrationRepository(session, actor.org_id).keys()
 
 
+def _require_grantable(actor: Actor, scopes: list[str]) -> None:
+    """Managing keys is not a licence to do everything: a key's scopes may grant only what its
+    maker may do themselves (`full` deletes accounts; `read` reads every one)."""
+    missing = permissions_for(scopes) - actor.permissions
+    if missing:
+        beyond = [s for s in scopes if SCOPE_PERMISSIONS[ApiScope(s)] & missing]
+        raise ScopeBeyondYourPermissions(
+            f"You may not make a key with the scope{'s' if len(beyond) > 1 else ''} "
+            f"{', '.join(beyond)}: it needs permissions you do not have "
+            f"({', '.join(sorted(missing))})"
+        )
+
+
 async def create_key(session: AsyncSession, actor: Actor, data: ApiKeyCreate) -> tuple[ApiKey, str]:
     """A new key and its secret, which is returned this once and never stored."""
     require(actor, Permission.CONFIGURE_CONNECTORS)
+    scopes = sorted({s.value for s in data.scopes})
+    _require_grantable(actor, scopes)
     new = keys.generate()
     key = ApiKey(
         id=uuid.uuid4(),
@@ -67,7 +82,7 @@ async def create_key(session: AsyncSession, actor: Actor, data: ApiKeyCreate) ->
         name=data.name,
         prefix=new.prefix,
         secret_hash=new.secret_hash,
-        scopes=sorted({s.value for s in data.scopes}),
+        scopes=scopes,
         created_by_id=actor.user_id,
         created_at=clock.now(),
     )
@@ -96,13 +111,41 @@ async def revoke_key(session: AsyncSession, actor: Actor, key_id: uuid.UUID) -> 
     return key
 
 
+async def revoke_keys_made_by(
+    session: AsyncSession, actor: Actor, user_id: uuid.UUID
+) -> list[ApiKey]:
+    """Stop the live keys a user made as the user is deactivated: a key acts for its maker.
+    The caller has checked that the actor may deactivate them (revoking is part of that, even
+    without "configure connectors")."""
+    now = clock.now()
+    revoked = await IntegrationRepository(session, actor.org_id).live_keys_made_by(user_id)
+    for key in revoked:
+        key.revoked_at = now
+        audit.record_for(
+            session,
+            actor,
+            "api_key.revoked",
+            "api_key",
+            key.id,
+            before=_snapshot(key),
+            after={"reason": "maker_deactivated"},
+        )
+    return revoked
+
+
 async def authenticate(session: AsyncSession, credential: str) -> Actor:
-    """The actor an API key acts as; 401 for a malformed, unknown or revoked key."""
+    """The actor an API key acts as: its scopes, as far as its maker may still do what they
+    grant (a role that loses a permission takes it from the keys its users made); 401 for a
+    malformed, unknown or revoked key, or one whose maker is no longer an active user."""
     prefix = keys.prefix_of(credential)
-    key = None
-    if prefix is not None:
-        key = await find_key_in_any_organisation(session, prefix)
-    if key is None or key.revoked_at is not None or not keys.matches(credential, key.secret_hash):
+    found = await find_key_in_any_organisation(session, prefix) if prefix is not None else None
+    key, maker_may = found or (None, None)
+    if (
+        key is None
+        or key.revoked_at is not None
+        or maker_may is None
+        or not keys.matches(credential, key.secret_hash)
+    ):
         raise InvalidApiKey()
     now = clock.now()
     if key.last_used_at is None or now - key.last_used_at > LAST_USED_RESOLUTION:
@@ -112,7 +155,7 @@ async def authenticate(session: AsyncSession, credential: str) -> Actor:
     return Actor(
         org_id=key.org_id,
         user_id=None,
-        permissions=permissions_for(key.scopes),
+        permissions=permissions_for(key.scopes) & {Permission(p) for p in maker_may},
         api_key_id=key.id,
     )
 

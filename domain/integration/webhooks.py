@@ -26,8 +26,8 @@ from domain.integration.errors import InvalidWebhookSignature, UnknownWebhookTyp
 from domain.integration.models import WebhookDelivery, WebhookSecret
 from domain.integration.repository import IntegrationRepository
 from domain.integration.schemas import WebhookReceipt
-from domain.users.actor import Actor, require
-from domain.users.permissions import Permission
+from domain.tenancy.actor import Actor, require
+from domain.tenancy.permissions import Permission
 
 SECRET_PREFIX = "whsec_"
 # After a rotation the old secret keeps working this long, so senders can switch over.

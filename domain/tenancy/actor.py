@@ -39,4 +39,7 @@ def require_account_reader(actor: Actor) -> None:
     """Whoever reads accounts or what belongs to them: a user sees at least their own; a key
     needs the read scope (an empty answer would read as "there are no accounts")."""
     if actor.api_key_id is not None and not actor.sees_all_accounts:
-        raise PermissionDenied("This API key may not read accounts: its scopes do not include read")
+        raise PermissionDenied(
+            "This API key may not read accounts: its scopes do not include read, or the user "
+            "who made it may no longer view all accounts"
+        )

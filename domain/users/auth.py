@@ -23,6 +23,7 @@ from domain.users.errors import (
     InvalidMfaCode,
     MfaEnrolmentRequired,
     RefreshTokenReused,
+    WrongPassword,
 )
 from domain.users.models import (
     OneTimeToken,
@@ -170,6 +171,15 @@ async def login_mfa(
         raise tokens.InvalidToken("This sign-in challenge was already used; sign in again")
     await throttle.forgive(user.email, ip, signed_in=True)
     return await _start_session(session, config, user, now=now)
+
+
+async def confirm_password(throttle: LoginThrottle, user: User, password: str, *, ip: str) -> None:
+    """Check a signed-in user's password before a change that needs it. Counted as a sign-in
+    attempt, before the check as a sign-in is, so a stolen session gets no more guesses than the
+    sign-in form gives; the caller forgives it (`throttle.forgive`) once its change is made."""
+    await throttle.attempt(user.email, ip)
+    if not await verify_password_in_thread(user.password_hash, password):
+        raise WrongPassword()
 
 
 async def use_totp_code(session: AsyncSession, user: User, code: str, *, now: datetime) -> bool:

@@ -14,9 +14,25 @@ class InvalidCredentials(Unauthorized):
     title = "Email or password is incorrect"
 
 
+class WrongPassword(Forbidden):
+    """A signed-in user's password, asked for again before a change that needs it, is wrong.
+    Not a 401: the session is fine, and clients take a 401 for one that ended."""
+
+    code = "wrong_password"
+    title = "The password is incorrect"
+
+
 class InvalidMfaCode(Unauthorized):
     code = "invalid_mfa_code"
     title = "The authentication code is not valid"
+
+
+class WrongMfaCode(Forbidden):
+    """A signed-in user's code (enrolling, new recovery codes, turning 2FA off) is wrong: the
+    sign-in's code, with a 403, since the session is fine (a 401 reads as one that ended)."""
+
+    code = InvalidMfaCode.code
+    title = InvalidMfaCode.title
 
 
 class RefreshTokenReused(Unauthorized):
@@ -95,6 +111,14 @@ class MfaNotEnabled(Conflict):
 class CannotChangeSelf(Conflict):
     code = "cannot_change_self"
     title = "You cannot deactivate yourself or remove your own admin rights"
+
+
+class CannotResetOwnMfa(Conflict):
+    """An admin's reset of a user's 2FA asks for nothing more: on themselves it would let a
+    stolen session remove the second factor."""
+
+    code = "cannot_reset_own_mfa"
+    title = "You cannot reset your own two-factor authentication"
 
 
 class UserNotActive(Conflict):

@@ -8,11 +8,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from domain.audit import service as audit
 from domain.common import clock
 from domain.emails import service as emails
+from domain.integration import service as integration
 from domain.orgs.models import Organisation
 from domain.users import mfa, tokens
 from domain.users.actor import Actor, require
 from domain.users.auth import (
     AuthConfig,
+    confirm_password,
     end_access_tokens,
     issue_link,
     send_password_reset,
@@ -24,9 +26,8 @@ from domain.users.auth import describe_me as describe_me
 from domain.users.errors import (
     BuiltinRoleImmutable,
     CannotChangeSelf,
+    CannotResetOwnMfa,
     EmailTaken,
-    InvalidCredentials,
-    InvalidMfaCode,
     ManagerNotFound,
     MfaAlreadyEnabled,
     MfaNotEnabled,
@@ -37,9 +38,10 @@ from domain.users.errors import (
     UnknownRole,
     UserNotActive,
     UserNotFound,
+    WrongMfaCode,
 )
 from domain.users.models import OneTimeTokenPurpose, RecoveryCode, Role, User, UserStatus
-from domain.users.passwords import hash_password_in_thread, verify_password_in_thread
+from domain.users.passwords import hash_password_in_thread
 from domain.users.permissions import BUILTIN_ROLES, Permission
 from domain.users.repository import (
     RoleRepository,
@@ -52,6 +54,7 @@ from domain.users.schemas import (
     RoleUpdate,
     UserUpdate,
 )
+from domain.users.throttle import LoginThrottle
 
 
 def actor_for(user: User) -> Actor:
@@ -193,7 +196,8 @@ async def update_user(
 
 
 async def deactivate_user(session: AsyncSession, actor: Actor, user_id: uuid.UUID) -> User:
-    """Deactivated users cannot sign in; their history (accounts, notes, tasks) stays."""
+    """Deactivated users cannot sign in, and the API keys they made are revoked (reactivating
+    them does not bring the keys back); their history (accounts, notes, tasks) stays."""
     require(actor, Permission.MANAGE_USERS)
     user = await get_user(session, actor, user_id)
     if user.id == actor.user_id:
@@ -204,6 +208,7 @@ async def deactivate_user(session: AsyncSession, actor: Actor, user_id: uuid.UUI
     user.deactivated_at = now
     end_access_tokens(user)
     await UserRepository(session, actor.org_id).revoke_refresh_tokens(user.id, now)
+    await integration.revoke_keys_made_by(session, actor, user.id)
     audit.record_for(
         session,
         actor,
@@ -257,9 +262,15 @@ async def admin_reset_password(
 
 
 async def admin_reset_mfa(session: AsyncSession, actor: Actor, user_id: uuid.UUID) -> User:
-    """Turn off a user's two-factor (lost phone); they enrol again at next sign-in if required."""
+    """Turn off a user's two-factor (lost phone); they enrol again at next sign-in if required.
+    Not one's own: that is `disable_mfa`, which asks for the password and a code."""
     require(actor, Permission.MANAGE_USERS)
     user = await get_user(session, actor, user_id)
+    if user.id == actor.user_id:
+        raise CannotResetOwnMfa(
+            "Use /api/v1/me/mfa/disable, which asks for your password and a code "
+            "(Profile → Two-factor authentication → Turn off)"
+        )
     before = _user_snapshot(user)
     await _clear_mfa(session, user)
     audit.record_for(
@@ -362,10 +373,15 @@ def builtin_roles(org_id: uuid.UUID) -> list[Role]:
 
 
 async def change_password(
-    session: AsyncSession, user: User, *, current_password: str, new_password: str
+    session: AsyncSession,
+    throttle: LoginThrottle,
+    user: User,
+    *,
+    current_password: str,
+    new_password: str,
+    ip: str,
 ) -> None:
-    if not await verify_password_in_thread(user.password_hash, current_password):
-        raise InvalidCredentials("The current password is incorrect")
+    await confirm_password(throttle, user, current_password, ip=ip)
     user.password_hash = await hash_password_in_thread(new_password)
     # Other sessions' access tokens end; their refresh tokens (and this one's) still work.
     end_access_tokens(user)
@@ -377,6 +393,7 @@ async def change_password(
         entity_type="user",
         entity_id=user.id,
     )
+    await throttle.forgive(user.email, ip, signed_in=True)
 
 
 async def start_mfa_enrolment(session: AsyncSession, user: User) -> tuple[str, str]:
@@ -405,7 +422,7 @@ async def confirm_mfa_enrolment(session: AsyncSession, user: User, *, code: str)
     if not user.mfa_secret:
         raise MfaNotEnrolling()
     if not await use_totp_code(session, user, code, now=clock.now()):
-        raise InvalidMfaCode()
+        raise WrongMfaCode()
     user.mfa_enabled_at = clock.now()
     codes = await _replace_recovery_codes(session, user)
     audit.record(
@@ -423,17 +440,26 @@ async def regenerate_recovery_codes(session: AsyncSession, user: User, *, code: 
     if not user.mfa_enabled or not user.mfa_secret:
         raise MfaNotEnabled()
     if not await use_totp_code(session, user, code, now=clock.now()):
-        raise InvalidMfaCode()
+        raise WrongMfaCode()
     return await _replace_recovery_codes(session, user)
 
 
-async def disable_mfa(session: AsyncSession, user: User, *, password: str, code: str) -> None:
+async def disable_mfa(
+    session: AsyncSession,
+    throttle: LoginThrottle,
+    user: User,
+    *,
+    password: str,
+    code: str,
+    ip: str,
+) -> None:
+    """Needs the password and a current code; a wrong code counts against the throttle as a
+    wrong password does (the attempt is forgiven only once both were right)."""
     if not user.mfa_enabled or not user.mfa_secret:
         raise MfaNotEnabled()
-    if not await verify_password_in_thread(user.password_hash, password):
-        raise InvalidCredentials("The password is incorrect")
+    await confirm_password(throttle, user, password, ip=ip)
     if not await use_totp_code(session, user, code, now=clock.now()):
-        raise InvalidMfaCode()
+        raise WrongMfaCode()
     await _clear_mfa(session, user)
     audit.record(
         session,
@@ -443,6 +469,7 @@ async def disable_mfa(session: AsyncSession, user: User, *, password: str, code:
         entity_type="user",
         entity_id=user.id,
     )
+    await throttle.forgive(user.email, ip, signed_in=True)
 
 
 async def csm_ids_among(

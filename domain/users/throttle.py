@@ -1,5 +1,6 @@
 """Sign-in throttling per email and per client IP, in Redis fixed windows: every attempt is
-counted before its password is checked, and one that succeeds is forgiven."""
+counted before its password is checked, and one that succeeds is forgiven. A signed-in user
+asked for their password again (a new password, turning 2FA off) counts in the same windows."""
 
 from datetime import datetime
 
@@ -50,7 +51,7 @@ class LoginThrottle:
             if count > limit:
                 ttl = await self.redis.ttl(key)
                 raise LoginThrottled(
-                    "Too many failed sign-in attempts. Try again later.",
+                    "Too many wrong passwords or codes. Try again later.",
                     retry_after=max(int(ttl), 1),
                 )
 

@@ -1,6 +1,7 @@
 """API keys: created once-shown and hashed, scoped, revocable; the API log of each key."""
 
 import base64
+import uuid
 from typing import Any
 
 import pytest
@@ -14,7 +15,8 @@ from domain.common.settings import Settings
 from domain.integration import keys
 from domain.integration.models import ApiKey, ApiScope
 from domain.orgs.models import Organisation
-from domain.users.models import User
+from domain.users.models import Role, User, UserStatus
+from domain.users.permissions import Permission
 from tests.factories import auth_headers, create_account, create_api_key, create_user
 from tests.helpers import assert_problem
 
@@ -96,6 +98,126 @@ class TestManagingKeys:
         assert_problem(await client.get(f"{URL}/{foreign.id}/calls", headers=headers), 404)
 
 
+async def _user_who_may(session: AsyncSession, org: Organisation, *permissions: Permission) -> User:
+    """A user whose custom role grants exactly `permissions`."""
+    custom = Role(org_id=org.id, name="Integrator", permissions=sorted(permissions))
+    session.add(custom)
+    await session.flush()
+    user = await create_user(session, org)
+    user.role_id = custom.id
+    await session.flush()
+    return user
+
+
+class TestAKeyDoesNoMoreThanItsMaker:
+    async def test_scopes_granting_what_the_maker_may_not_do_are_refused(
+        self, client: AsyncClient, session: AsyncSession, settings: Settings, org: Organisation
+    ) -> None:
+        # May manage keys, and nothing else: sees no account at all.
+        maker = auth_headers(
+            settings, await _user_who_may(session, org, Permission.CONFIGURE_CONNECTORS)
+        )
+
+        full = await client.post(URL, headers=maker, json={"name": "x", "scopes": ["full"]})
+
+        body = assert_problem(full, 403, "scope_beyond_your_permissions")
+        for permission in ("view_all_accounts", "update_accounts", "delete_accounts"):
+            assert permission in body["detail"]
+        for scopes in (["read"], ["ingest"]):
+            refused = await client.post(URL, headers=maker, json={"name": "x", "scopes": scopes})
+            assert_problem(refused, 403, "scope_beyond_your_permissions")
+        assert (await client.get(URL, headers=maker)).json() == []
+
+    async def test_a_maker_grants_the_scopes_within_their_permissions(
+        self, client: AsyncClient, session: AsyncSession, settings: Settings, org: Organisation
+    ) -> None:
+        maker = auth_headers(
+            settings,
+            await _user_who_may(
+                session, org, Permission.CONFIGURE_CONNECTORS, Permission.INGEST_DATA
+            ),
+        )
+
+        ingest = await client.post(URL, headers=maker, json={"name": "x", "scopes": ["ingest"]})
+        both = await client.post(
+            URL, headers=maker, json={"name": "x", "scopes": ["ingest", "read"]}
+        )
+
+        assert ingest.status_code == 201, ingest.text
+        body = assert_problem(both, 403, "scope_beyond_your_permissions")
+        assert "read" in body["detail"] and "view_all_accounts" in body["detail"]
+        assert "ingest_data" not in body["detail"]
+
+    async def test_deactivating_the_maker_revokes_their_keys(
+        self,
+        client: AsyncClient,
+        session: AsyncSession,
+        settings: Settings,
+        org: Organisation,
+        admin: User,
+        headers: dict[str, str],
+    ) -> None:
+        maker = await create_user(session, org, role_name="Admin")
+        made = await _create(client, auth_headers(settings, maker), scopes=["full"])
+        _, others = await create_api_key(session, org, ApiScope.READ, by=admin)
+        key = {"Authorization": f"Bearer {made['key']}"}
+        assert (await client.get("/api/v1/accounts", headers=key)).status_code == 200
+
+        deactivated = await client.post(f"/api/v1/users/{maker.id}/deactivate", headers=headers)
+
+        assert deactivated.status_code == 200, deactivated.text
+        assert_problem(await client.get("/api/v1/accounts", headers=key), 401, "invalid_api_key")
+        assert (await client.get("/api/v1/accounts", headers=others)).status_code == 200
+        listed = {k["id"]: k for k in (await client.get(URL, headers=headers)).json()}
+        assert listed[made["id"]]["revoked_at"] is not None
+        revoked = await session.scalar(
+            select(AuditEntry).where(
+                AuditEntry.entity_id == uuid.UUID(made["id"]),
+                AuditEntry.action == "api_key.revoked",
+            )
+        )
+        assert revoked is not None and revoked.actor_user_id == admin.id
+        assert revoked.after == {"reason": "maker_deactivated"}
+        # Reactivating the maker does not bring the key back.
+        await client.post(f"/api/v1/users/{maker.id}/reactivate", headers=headers)
+        assert_problem(await client.get("/api/v1/accounts", headers=key), 401, "invalid_api_key")
+
+    async def test_a_key_loses_what_its_makers_role_loses(
+        self, client: AsyncClient, session: AsyncSession, settings: Settings, org: Organisation
+    ) -> None:
+        await create_account(session, org)
+        maker = await _user_who_may(
+            session, org, Permission.CONFIGURE_CONNECTORS, Permission.VIEW_ALL_ACCOUNTS
+        )
+        made = await _create(client, auth_headers(settings, maker), scopes=["read"])
+        key = {"Authorization": f"Bearer {made['key']}"}
+        assert (await client.get("/api/v1/accounts", headers=key)).json()["total"] == 1
+        custom = await session.get_one(Role, maker.role_id)
+
+        custom.permissions = [Permission.CONFIGURE_CONNECTORS]
+        await session.flush()
+        lost = await client.get("/api/v1/accounts", headers=key)
+        custom.permissions = [Permission.CONFIGURE_CONNECTORS, Permission.VIEW_ALL_ACCOUNTS]
+        await session.flush()
+        regained = await client.get("/api/v1/accounts", headers=key)
+
+        assert "the user who made it" in assert_problem(lost, 403, "permission_denied")["detail"]
+        assert regained.json()["total"] == 1
+
+    async def test_a_key_whose_maker_is_not_active_is_refused(
+        self, client: AsyncClient, session: AsyncSession, org: Organisation
+    ) -> None:
+        # Deactivation revokes the maker's keys; a key made at that very moment (its request
+        # began before) must not outlive them either.
+        maker = await create_user(session, org, role_name="Admin")
+        _, key = await create_api_key(session, org, ApiScope.READ, by=maker)
+
+        maker.status = UserStatus.INACTIVE
+        await session.flush()
+
+        assert_problem(await client.get("/api/v1/accounts", headers=key), 401, "invalid_api_key")
+
+
 class TestAuthenticatingWithAKey:
     async def test_a_read_key_reads_every_account_but_cannot_edit(
         self, client: AsyncClient, session: AsyncSession, org: Organisation
@@ -124,7 +246,7 @@ class TestAuthenticatingWithAKey:
         # Notes, interactions and tickets by hand are for signed-in people (they have authors).
         assert_problem(note, 401)
 
-    async def test_a_full_key_edits_accounts(
+    async def test_a_full_key_edits_and_deletes_accounts(
         self, client: AsyncClient, session: AsyncSession, org: Organisation
     ) -> None:
         account = await create_account(session, org, name="Acme")
@@ -133,8 +255,10 @@ class TestAuthenticatingWithAKey:
         response = await client.patch(
             f"/api/v1/accounts/{account.id}", headers=key, json={"name": "Acme Inc"}
         )
+        deleted = await client.delete(f"/api/v1/accounts/{account.id}", headers=key)
 
         assert response.status_code == 200 and response.json()["name"] == "Acme Inc"
+        assert deleted.status_code == 204, deleted.text
 
     async def test_an_ingest_key_cannot_read_accounts(
         self, client: AsyncClient, session: AsyncSession, org: Organisation

@@ -586,7 +586,8 @@ class TestMfaEnrolment:
             "/api/v1/me/mfa/confirm", headers=headers, json={"code": "000000"}
         )
 
-        assert_problem(response, 401, "invalid_mfa_code")
+        # A 403: the session is fine (a 401 would have the SPA sign out).
+        assert_problem(response, 403, "invalid_mfa_code")
         assert (await _me(client, headers)).json()["mfa_enabled"] is False
 
     async def test_confirming_before_starting_is_409(
@@ -652,7 +653,7 @@ class TestRecoveryCodes:
             "/api/v1/me/mfa/recovery-codes", headers=headers, json={"code": "000000"}
         )
 
-        assert_problem(response, 401, "invalid_mfa_code")
+        assert_problem(response, 403, "invalid_mfa_code")
         assert (await _mfa_login(client, admin, recovery_code=old[0])).status_code == 200
 
     async def test_regenerating_without_2fa_is_409(
@@ -680,7 +681,7 @@ class TestDisableMfa:
             json={"password": "wrong-password", "code": _next_code(secret)},
         )
 
-        assert_problem(response, 401, "invalid_credentials")
+        assert_problem(response, 403, "wrong_password")
         assert (await _me(client, headers)).json()["mfa_enabled"] is True
 
     async def test_needs_a_valid_code(
@@ -693,7 +694,7 @@ class TestDisableMfa:
             "/api/v1/me/mfa/disable", headers=headers, json={"password": PASSWORD, "code": "000000"}
         )
 
-        assert_problem(response, 401, "invalid_mfa_code")
+        assert_problem(response, 403, "invalid_mfa_code")
         assert (await _me(client, headers)).json()["mfa_enabled"] is True
 
     async def test_with_password_and_code_turns_2fa_off(
@@ -784,17 +785,27 @@ class TestOrganisationRequiresMfa:
         )
 
 
+async def _change_password(
+    client: AsyncClient, headers: dict[str, str], current: str, new: str = NEW_PASSWORD
+) -> Response:
+    return await client.post(
+        "/api/v1/me/password",
+        headers=headers,
+        json={"current_password": current, "new_password": new},
+    )
+
+
 class TestChangePassword:
-    async def test_wrong_current_password_is_401(
+    async def test_wrong_current_password_is_403_and_the_session_goes_on(
         self, client: AsyncClient, settings: Settings, admin: User
     ) -> None:
-        response = await client.post(
-            "/api/v1/me/password",
-            headers=auth_headers(settings, admin),
-            json={"current_password": "wrong-password", "new_password": NEW_PASSWORD},
-        )
+        headers = auth_headers(settings, admin)
 
-        assert_problem(response, 401, "invalid_credentials")
+        response = await _change_password(client, headers, "wrong-password")
+
+        # Not a 401: clients take that for an ended session (the SPA signs out).
+        assert_problem(response, 403, "wrong_password")
+        assert (await _me(client, headers)).status_code == 200
         assert (await _login(client, admin.email)).status_code == 200
 
     async def test_new_password_works_and_the_old_one_does_not(
@@ -821,6 +832,65 @@ class TestChangePassword:
 
         body = assert_problem(response, 422, "validation_error")
         assert body["errors"][0]["loc"] == ["body", "new_password"]
+
+
+class TestPasswordChecksOfSignedInUsers:
+    """Asking a signed-in user for their password again counts against the sign-in throttle
+    (conftest: 5 failures per email): a stolen session gets no more guesses than the sign-in
+    form gives."""
+
+    async def test_changing_the_password_is_throttled_after_five_wrong_ones(
+        self, client: AsyncClient, redis: Redis, settings: Settings, admin: User
+    ) -> None:
+        headers = auth_headers(settings, admin)
+        for n in range(5):
+            assert_problem(await _change_password(client, headers, f"wrong-{n}"), 403)
+
+        throttled = await _change_password(client, headers, PASSWORD)
+
+        assert_problem(throttled, 429, "login_throttled")
+        assert 0 < int(throttled.headers["retry-after"]) <= 900
+        # One count for the address: signing in is throttled too.
+        assert_problem(await _login(client, admin.email), 429, "login_throttled")
+        await redis.flushdb()
+        assert (await _login(client, admin.email)).status_code == 200
+
+    async def test_turning_2fa_off_is_throttled_after_five_wrong_passwords(
+        self, client: AsyncClient, settings: Settings, admin: User
+    ) -> None:
+        headers = auth_headers(settings, admin)
+        secret, _ = await _enrol(client, headers)
+        for n in range(5):
+            wrong = await client.post(
+                "/api/v1/me/mfa/disable",
+                headers=headers,
+                json={"password": f"wrong-{n}", "code": "000000"},
+            )
+            assert_problem(wrong, 403, "wrong_password")
+
+        throttled = await client.post(
+            "/api/v1/me/mfa/disable",
+            headers=headers,
+            json={"password": PASSWORD, "code": _next_code(secret)},
+        )
+
+        assert_problem(throttled, 429, "login_throttled")
+        assert int(throttled.headers["retry-after"]) > 0
+        assert (await _me(client, headers)).json()["mfa_enabled"] is True
+
+    async def test_the_right_password_clears_the_count(
+        self, client: AsyncClient, settings: Settings, admin: User
+    ) -> None:
+        headers = auth_headers(settings, admin)
+        for n in range(4):
+            assert_problem(await _change_password(client, headers, f"wrong-{n}"), 403)
+        assert (await _change_password(client, headers, PASSWORD)).status_code == 204
+
+        # The change ended this access token; the count shows in sign-ins as well: five more
+        # failures before the sixth is refused.
+        for _ in range(5):
+            assert_problem(await _login(client, admin.email, "wrong"), 401, "invalid_credentials")
+        assert_problem(await _login(client, admin.email, "wrong"), 429, "login_throttled")
 
 
 class TestPasswordReset:
@@ -1197,7 +1267,7 @@ class TestCodesAndChallengesWorkOnce:
             json={"password": PASSWORD, "code": code},
         )
 
-        assert_problem(response, 401, "invalid_mfa_code")
+        assert_problem(response, 403, "invalid_mfa_code")
 
     async def test_an_mfa_token_starts_one_session(self, client: AsyncClient, user: User) -> None:
         assert user.mfa_secret

@@ -16,7 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from domain.common.db import create_read_sessionmaker, create_sessionmaker
 from domain.common.settings import Settings
 from domain.users import auth
-from tests.factories import create_org
+from tests.factories import PASSWORD, create_org
 
 GUESSES = 12
 
@@ -65,4 +65,37 @@ async def test_parallel_guesses_get_the_limit_of_checks_and_the_rest_429(
     limit = settings.auth.max_failures_per_email
     statuses = sorted(r.status_code for r in responses)
     assert statuses == [401] * limit + [429] * (GUESSES - limit), [r.text for r in responses]
+    assert checked == limit
+
+
+async def test_parallel_guesses_of_a_signed_in_users_password_are_counted_alike(
+    committed: tuple[AsyncClient, str], settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    client, email = committed
+    signed_in = await client.post("/api/v1/auth/login", json={"email": email, "password": PASSWORD})
+    headers = {"Authorization": f"Bearer {signed_in.json()['access_token']}"}
+    checked = 0
+    verify = auth.verify_password_in_thread
+
+    async def counting_verify(password_hash: str | None, password: str) -> bool:
+        nonlocal checked
+        checked += 1
+        return await verify(password_hash, password)
+
+    monkeypatch.setattr(auth, "verify_password_in_thread", counting_verify)
+
+    responses = await asyncio.gather(
+        *(
+            client.post(
+                "/api/v1/me/password",
+                headers=headers,
+                json={"current_password": "wrong-guess", "new_password": "a-brand-new-one"},
+            )
+            for _ in range(GUESSES)
+        )
+    )
+
+    limit = settings.auth.max_failures_per_email
+    statuses = sorted(r.status_code for r in responses)
+    assert statuses == [403] * limit + [429] * (GUESSES - limit), [r.text for r in responses]
     assert checked == limit

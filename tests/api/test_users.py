@@ -9,6 +9,7 @@ from httpx import AsyncClient
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from domain.common import clock
 from domain.common.settings import Settings
 from domain.orgs.models import Organisation
 from domain.users.models import RecoveryCode, User, UserStatus
@@ -277,6 +278,23 @@ class TestAdminResetMfa:
         assert (await _login(client, csm)).json()["status"] == "authenticated"
         codes = await session.scalars(select(RecoveryCode).where(RecoveryCode.user_id == csm.id))
         assert list(codes) == []
+
+    async def test_an_admin_cannot_reset_their_own(
+        self, client: AsyncClient, session: AsyncSession, settings: Settings, admin: User
+    ) -> None:
+        # Their own goes through /me/mfa/disable, which asks for the password and a code: a
+        # stolen session must not remove the second factor.
+        admin.mfa_secret = pyotp.random_base32()
+        admin.mfa_enabled_at = clock.now()
+        await session.flush()
+
+        response = await client.post(
+            f"/api/v1/users/{admin.id}/reset-mfa", headers=auth_headers(settings, admin)
+        )
+
+        body = assert_problem(response, 409, "cannot_reset_own_mfa")
+        assert "/me/mfa/disable" in body["detail"]
+        assert (await _login(client, admin)).json()["status"] == "mfa_required"
 
 
 # Every route that needs "manage users", with a body that would otherwise be valid.

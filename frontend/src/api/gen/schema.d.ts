@@ -1268,7 +1268,9 @@ export interface paths {
         /**
          * Create Api Key
          * @description Create a key with scopes: `ingest` sends data, `read` reads every account, `full` does
-         *     both and edits accounts. The response holds the key itself, shown this once.
+         *     both and creates, edits, deletes and restores accounts. A key never does more than you
+         *     may: a scope granting a permission you lack is a 403 `scope_beyond_your_permissions`. The
+         *     response holds the key itself, shown this once.
          */
         post: operations["createApiKey"];
         delete?: never;
@@ -1587,7 +1589,10 @@ export interface paths {
         /**
          * Refresh Session
          * @description Exchange the refresh cookie for a new access token (and a new refresh cookie).
-         *     A refresh token works once; presenting it again signs out every session of that login.
+         *     A refresh token works once: presenting it again more than 20 seconds after it was used
+         *     revokes every refresh token of that sign-in (401 `refresh_token_reused`). Within those 20
+         *     seconds it refreshes again, so tabs refreshing at once, or a reload while a refresh is in
+         *     flight, do not sign the user out.
          */
         post: operations["refreshSession"];
         delete?: never;
@@ -2437,7 +2442,7 @@ export interface paths {
         /**
          * Confirm Mfa Enrolment
          * @description Confirm enrolment with a code from the app. Answers the single-use recovery codes,
-         *     shown this once.
+         *     shown this once. A wrong code is a 403 `invalid_mfa_code` (the session goes on).
          */
         post: operations["confirmMfaEnrolment"];
         delete?: never;
@@ -2457,7 +2462,9 @@ export interface paths {
         put?: never;
         /**
          * Disable Mfa
-         * @description Turn off two-factor authentication; needs your password and a current code.
+         * @description Turn off two-factor authentication; needs your password and a current code. A wrong
+         *     password is a 403 `wrong_password`, a wrong code a 403 `invalid_mfa_code`; both count as
+         *     failed sign-ins (past the limit, a 429 `login_throttled` with `Retry-After`).
          */
         post: operations["disableMfa"];
         delete?: never;
@@ -2498,7 +2505,8 @@ export interface paths {
         put?: never;
         /**
          * Regenerate Recovery Codes
-         * @description Replace your recovery codes (the old ones stop working); needs a current code.
+         * @description Replace your recovery codes (the old ones stop working); needs a current code (a wrong
+         *     one is a 403 `invalid_mfa_code`).
          */
         post: operations["regenerateRecoveryCodes"];
         delete?: never;
@@ -2544,7 +2552,9 @@ export interface paths {
         put?: never;
         /**
          * Change My Password
-         * @description Change your password; requires the current one.
+         * @description Change your password; requires the current one. A wrong one is a 403 `wrong_password`
+         *     (the session goes on) and counts as a failed sign-in: past the sign-in limit, a 429
+         *     `login_throttled` with `Retry-After`.
          */
         post: operations["changeMyPassword"];
         delete?: never;
@@ -3646,7 +3656,9 @@ export interface paths {
         put?: never;
         /**
          * Deactivate User
-         * @description Stop a user from signing in; their history stays.
+         * @description Stop a user from signing in and revoke the API keys they made (in the same change, each
+         *     revocation in the audit log; reactivating the user does not bring the keys back). Their
+         *     history stays.
          */
         post: operations["deactivateUser"];
         delete?: never;
@@ -3707,7 +3719,9 @@ export interface paths {
         put?: never;
         /**
          * Reset User Mfa
-         * @description Turn off a user's two-factor authentication (e.g. a lost phone).
+         * @description Turn off another user's two-factor authentication (e.g. a lost phone). Your own is a
+         *     409 `cannot_reset_own_mfa`: turn it off with `/me/mfa/disable`, which asks for your
+         *     password and a code.
          */
         post: operations["resetUserMfa"];
         delete?: never;
@@ -5485,7 +5499,8 @@ export interface components {
         };
         /**
          * ApiScope
-         * @description What an API key may do: send data, read it, or both (and edit accounts).
+         * @description What an API key may do: send data, read it, or both (and create, edit, delete and
+         *     restore accounts).
          * @enum {string}
          */
         ApiScope: "ingest" | "read" | "full";
@@ -18412,6 +18427,16 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetail"];
                 };
             };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProblemDetail"];
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
+                };
+            };
             /** @description Conflict */
             409: {
                 headers: {
@@ -18464,6 +18489,16 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetail"];
                 };
             };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProblemDetail"];
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
+                };
+            };
             /** @description Conflict */
             409: {
                 headers: {
@@ -18476,6 +18511,16 @@ export interface operations {
             };
             /** @description Invalid request */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProblemDetail"];
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
+                };
+            };
+            /** @description Too many requests */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -18550,6 +18595,16 @@ export interface operations {
             };
             /** @description Not authenticated */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProblemDetail"];
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -18684,8 +18739,28 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetail"];
                 };
             };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProblemDetail"];
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
+                };
+            };
             /** @description Invalid request */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProblemDetail"];
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
+                };
+            };
+            /** @description Too many requests */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -23004,6 +23079,16 @@ export interface operations {
             };
             /** @description Not found */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProblemDetail"];
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
+                };
+            };
+            /** @description Conflict */
+            409: {
                 headers: {
                     [name: string]: unknown;
                 };

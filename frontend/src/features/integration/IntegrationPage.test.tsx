@@ -3,7 +3,7 @@ import userEvent from "@testing-library/user-event";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { resetSessionForTests, startSession } from "../../api/session";
 import type { ApiCall, ApiKey, Organisation, Permission, WebhookSecret } from "../../api/types";
-import { fakeApi, json, requestsTo, type Handler } from "../../test/fakeApi";
+import { fakeApi, json, problem, requestsTo, type Handler } from "../../test/fakeApi";
 import { meFixture, renderApp } from "../../test/render";
 
 const ORG: Organisation = {
@@ -129,6 +129,25 @@ describe("the integration settings page", { timeout: 20_000 }, () => {
 
     await user.click(screen.getByRole("button", { name: "I've copied the key" }));
     await waitFor(() => expect(screen.queryByTestId("new-api-key")).not.toBeInTheDocument());
+  });
+
+  it("shows why a key with more rights than the user's own is refused", async () => {
+    const detail = "You may not make a key with the scope full: it needs permissions you do not have (delete_accounts)";
+    signedInApi({ "POST /api/v1/api-keys": () => problem(403, "scope_beyond_your_permissions", detail) });
+    renderApp("/admin/integration");
+    const user = userEvent.setup({ delay: null });
+    await screen.findAllByTestId("api-key-row", undefined, LOAD);
+
+    await user.click(screen.getAllByRole("button", { name: "New API key" })[0]!);
+    const dialog = await screen.findByRole("dialog", { name: "New API key" });
+    expect(dialog).toHaveTextContent("A key can do only what you may do yourself");
+    await user.click(within(dialog).getByLabelText(/Name/));
+    await user.paste("Everything");
+    await user.click(within(dialog).getByRole("checkbox", { name: /Full/ }));
+    await user.click(within(dialog).getByRole("button", { name: "Create key" }));
+
+    expect(await within(dialog).findByRole("alert")).toHaveTextContent(detail);
+    expect(screen.queryByTestId("new-api-key")).not.toBeInTheDocument();
   });
 
   it("revokes a key only after confirming", async () => {

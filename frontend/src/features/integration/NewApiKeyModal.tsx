@@ -94,7 +94,12 @@ export function NewApiKeyModal({ opened, onClose }: { opened: boolean; onClose: 
               withAsterisk
               {...form.getInputProps("name")}
             />
-            <Checkbox.Group label="Scopes" withAsterisk {...form.getInputProps("scopes")}>
+            <Checkbox.Group
+              label="Scopes"
+              description="A key can do only what you may do yourself."
+              withAsterisk
+              {...form.getInputProps("scopes")}
+            >
               <Stack gap="sm" mt="xs">
                 {SCOPES.map((scope) => (
                   <Checkbox key={scope.value} value={scope.value} label={scope.label} description={scope.description} />

@@ -51,18 +51,21 @@ function ChangePassword() {
           notifications.show({ color: "tenure", title: "Password changed", message: "Use your new password next time you sign in." });
         },
         onError: (error) => {
-          if (isApiError(error) && (error.status === 401 || error.code.includes("password"))) {
+          // A 403, not a 401: the session goes on (a 401 would have the client sign out).
+          if (isApiError(error, "wrong_password")) {
             form.setFieldError("current_password", error.detail || "That is not your current password");
           } else if (isApiError(error)) form.setErrors(error.fieldErrorMap());
         },
       },
     ),
   );
+  // What no field shows: too many wrong passwords (429), an unreachable server, ...
+  const onAField = isApiError(change.error) && (change.error.code === "wrong_password" || change.error.fieldErrors.length > 0);
   return (
     <form onSubmit={submit} noValidate>
       <Stack maw={420}>
-        {change.isError && isApiError(change.error) && change.error.status === 0 && (
-          <Alert color="red" variant="light" icon={<IconAlertCircle size={18} />}>
+        {change.isError && !onAField && (
+          <Alert color="red" variant="light" icon={<IconAlertCircle size={18} />} role="alert">
             {errorMessage(change.error)}
           </Alert>
         )}

@@ -47,6 +47,21 @@ async function openSetManager(person: string) {
   return screen.findByTestId("user-manager-select");
 }
 
+/** The items of a user's actions menu (read from the DOM: the menu may be mid-transition). */
+async function actionsOffered(person: string): Promise<(string | null)[]> {
+  const row = screen.getAllByTestId("user-row").find((r) => within(r).queryByText(person))!;
+  const target = within(row).getByRole("button", { name: `Actions for ${person}` });
+  await userEvent.click(target);
+  const menu = await waitFor(() => {
+    const open = document.getElementById(target.getAttribute("aria-controls") ?? "");
+    if (!open) throw new Error(`the menu of ${person} is not open`);
+    return open;
+  });
+  const items = within(menu).getAllByRole("menuitem", { hidden: true }).map((item) => item.textContent);
+  await userEvent.keyboard("{Escape}");
+  return items;
+}
+
 function managerOf(person: string): string | null | undefined {
   const row = screen.getAllByTestId("user-row").find((r) => within(r).queryByText(person))!;
   return within(row).getByTestId("user-manager").textContent;
@@ -125,5 +140,24 @@ describe("managers on the users page", { timeout: 20_000 }, () => {
     await userEvent.click(within(row).getByRole("button", { name: "Actions for Ivy Inactive" }));
     expect(await screen.findByRole("menuitem", { name: "Reactivate" })).toBeInTheDocument();
     expect(screen.queryByRole("menuitem", { name: "Set manager" })).not.toBeInTheDocument();
+  });
+});
+
+describe("actions on the users page", { timeout: 20_000 }, () => {
+  beforeEach(() => resetSessionForTests());
+  afterEach(() => vi.unstubAllGlobals());
+
+  it("does not offer to reset one's own two-factor, only other users'", async () => {
+    startSession("token");
+    fakeApi({
+      "GET /api/v1/me": () => json(meFixture({ mfa_enabled: true })),
+      "GET /api/v1/roles": () => json([]),
+      "GET /api/v1/users": () => json([{ ...ADA, mfa_enabled: true }, { ...BEN, mfa_enabled: true }]),
+    });
+    renderApp("/admin/users");
+    await screen.findAllByTestId("user-row", {}, LOAD);
+
+    expect(await actionsOffered("Ada Admin")).toEqual(["Change role", "Set manager", "Reset password"]);
+    expect(await actionsOffered("Ben Boss")).toContain("Reset two-factor");
   });
 });

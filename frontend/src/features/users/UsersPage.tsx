@@ -67,7 +67,8 @@ const ACTIONS: Record<UserAction, ActionSpec> = {
     action: "deactivate",
     label: "Deactivate",
     title: "Deactivate this user?",
-    question: (u) => `${u.full_name} will be signed out everywhere and will not be able to sign in. Their data stays.`,
+    question: (u) =>
+      `${u.full_name} will be signed out everywhere and will not be able to sign in, and the API keys they made stop working. Their data stays.`,
     confirm: "Deactivate",
     done: (u) => `${u.full_name} was deactivated.`,
     danger: true,
@@ -112,7 +113,8 @@ function actionsFor(user: User, isMe: boolean): UserAction[] {
   if (user.status === "invited") return ["resend-invitation", "deactivate"];
   if (user.status === "inactive") return ["reactivate"];
   const list: UserAction[] = ["reset-password"];
-  if (user.mfa_enabled) list.push("reset-mfa");
+  // One's own two-factor is turned off on the profile page, with password and code (the API refuses it here).
+  if (user.mfa_enabled && !isMe) list.push("reset-mfa");
   if (!isMe) list.push("deactivate");
   return list;
 }
