@@ -75,11 +75,6 @@ export function AccountHeader({
                 </Badge>
               </Tooltip>
             )}
-            {account.deleted_at && (
-              <Badge color="red" variant="filled">
-                Deleted
-              </Badge>
-            )}
           </Group>
           {account.domain && (
             <Anchor href={`https://${account.domain}`} target="_blank" rel="noreferrer" size="sm">

@@ -197,6 +197,27 @@ describe("the accounts list", () => {
     });
   });
 
+  it("shows deleted accounts without a way to their page, which cannot load, and restores them", async () => {
+    const deleted = { ...ACCOUNTS[0]!, deleted_at: "2026-03-01T10:00:00Z" };
+    const mock = signedInApi(() => json({ items: ACCOUNTS, total: 3, limit: 25, offset: 0 }), {
+      "GET /api/v1/accounts": () => json({ items: [deleted], total: 1, limit: 25, offset: 0 }),
+      [`POST /api/v1/accounts/${deleted.id}/restore`]: () => json({ ...deleted, deleted_at: null }),
+    });
+    const { router } = renderApp("/accounts?deleted=1");
+    const user = userEvent.setup();
+    const [row] = await screen.findAllByTestId("account-row");
+
+    expect(within(row!).getByTestId("account-name")).toHaveTextContent("Acme Corp");
+    expect(within(row!).queryByRole("link")).not.toBeInTheDocument();
+    await user.click(within(row!).getByTestId("account-name"));
+    expect(router.state.location.pathname).toBe("/accounts");
+
+    await user.click(within(row!).getByRole("button", { name: "Restore" }));
+    expect(await screen.findByText("Account restored")).toBeInTheDocument();
+    expect(requestsTo(mock, "POST", `/api/v1/accounts/${deleted.id}/restore`)).toHaveLength(1);
+    expect(router.state.location.pathname).toBe("/accounts");
+  });
+
   it("searches as you type (debounced) and says when nothing matches", async () => {
     const mock = signedInApi(async (request) =>
       (await query(request)).get("q") ? json({ items: [], total: 0, limit: 25, offset: 0 }) : json({ items: ACCOUNTS, total: 3, limit: 25, offset: 0 }),
