@@ -18,6 +18,7 @@ import { IconAlertCircle } from "@tabler/icons-react";
 import { useEffect } from "react";
 import { errorMessage, isApiError } from "../../api/errors";
 import type { Account, CustomField } from "../../api/types";
+import { wholeNumberProblem } from "../../components/numbers";
 import { useCustomFields, useStages, useTiers } from "../settings/queries";
 import { useCsmOptions } from "./csms";
 import { AccountPicker } from "./AccountPicker";
@@ -83,7 +84,8 @@ function toBody(values: Values, customFields: CustomField[], account?: Account) 
     parent_id: values.parent_id,
     tier_id: values.tier_id,
     stage_id: values.stage_id,
-    csm_score: typeof values.csm_score === "number" ? values.csm_score : null,
+    // Validated: a whole number, maybe still text as typed ("55.").
+    csm_score: values.csm_score === "" ? null : Number(values.csm_score),
     custom_values: Object.keys(custom).length ? custom : undefined,
   };
 }
@@ -240,10 +242,7 @@ export function AccountFormModal({
       domain: (value) => (!value.trim() || /^[^\s/]+\.[^\s/]+$/.test(value.trim()) ? null : "Enter a domain like acme.com"),
       renewal_on: (value, values) =>
         value && values.joined_on && value < values.joined_on ? "The renewal date is before the join date" : null,
-      csm_score: (value) =>
-        value === "" || (typeof value === "number" && Number.isInteger(value) && value >= 0 && value <= 100)
-          ? null
-          : "A whole number from 0 to 100",
+      csm_score: (value) => (value === "" ? null : wholeNumberProblem(value, 0, 100, "CSM score")),
     },
   });
 
@@ -333,7 +332,7 @@ export function AccountFormModal({
               description="0–100, your judgement of the account"
               min={0}
               max={100}
-              allowDecimal={false}
+              clampBehavior="none"
               {...form.getInputProps("csm_score")}
             />
             <ParentPicker
