@@ -6,12 +6,14 @@ import { resetSessionForTests, startSession } from "../../api/session";
 import type { Me } from "../../api/types";
 import { Providers } from "../../app/Providers";
 import { createQueryClient } from "../../app/queryClient";
-import { fakeApi, json, requestsTo, type Handler } from "../../test/fakeApi";
+import { fakeApi, json, problem, requestsTo, type Handler } from "../../test/fakeApi";
 import { meFixture, userFixture } from "../../test/render";
 import { AccountFormModal } from "./AccountFormModal";
 
 const SEAT_ROLE = "00000000-0000-0000-0000-0000000000aa";
 const ADMIN = meFixture();
+// A CSM sees only the accounts they look after.
+const CSM = meFixture({ full_name: "Casey CSM" }, ["csm_seat", "update_accounts"]);
 
 function renderForm(me: Me, more: Record<string, Handler> = {}) {
   startSession("token");
@@ -72,5 +74,46 @@ describe("the new account form", { timeout: 30_000 }, () => {
     await user.type(score, "55");
     await user.click(within(dialog).getByRole("button", { name: "Create account" }));
     await waitFor(async () => expect(await postedBodies(mock)).toMatchObject([{ csm_score: 55 }]));
+  });
+
+  it("makes a CSM who sees only their accounts a CSM of the new one, saying they must stay so to see it", async () => {
+    const { mock, user } = renderForm(CSM);
+    const dialog = await fillRequired(user);
+    const csms = await within(dialog).findByText(/You see only the accounts you look after: stay among its CSMs/);
+    expect(csms).toBeInTheDocument();
+    expect(within(dialog).getByText("Casey CSM")).toBeInTheDocument();
+
+    await user.click(within(dialog).getByRole("button", { name: "Create account" }));
+    await waitFor(async () => expect(await postedBodies(mock)).toMatchObject([{ csm_ids: [CSM.id] }]));
+  });
+
+  it("refuses, before the API does, a new account that a CSM who sees only their accounts is not a CSM of", async () => {
+    const { mock, user } = renderForm(CSM);
+    const dialog = await fillRequired(user);
+    const field = within(dialog).getByLabelText("CSMs");
+    await user.click(field);
+    await user.keyboard("{Backspace}");
+    await user.click(within(dialog).getByRole("button", { name: "Create account" }));
+    expect(await within(dialog).findByText("Keep yourself among the CSMs, or you will not see this account")).toBeInTheDocument();
+    expect(requestsTo(mock, "POST", "/api/v1/accounts")).toHaveLength(0);
+  });
+
+  it("leaves the CSMs empty for whoever sees every account", async () => {
+    const { mock, user } = renderForm(ADMIN);
+    const dialog = await fillRequired(user);
+    await within(dialog).findByText("Who looks after this account");
+    await user.click(within(dialog).getByRole("button", { name: "Create account" }));
+    await waitFor(async () => expect(await postedBodies(mock)).toMatchObject([{ csm_ids: [] }]));
+  });
+
+  it("shows a refusal the form cannot place on a field above it, in the API's words", async () => {
+    const { user } = renderForm(CSM, {
+      "POST /api/v1/accounts": () => problem(409, "creator_not_csm", "You would not see this account: stay among its CSMs."),
+    });
+    const dialog = await fillRequired(user);
+    await within(dialog).findByText("Casey CSM");
+    await user.click(within(dialog).getByRole("button", { name: "Create account" }));
+    expect(await within(dialog).findByRole("alert")).toHaveTextContent("You would not see this account: stay among its CSMs.");
+    expect(within(dialog).getByLabelText(/^External ID/)).not.toHaveAttribute("aria-invalid", "true");
   });
 });
