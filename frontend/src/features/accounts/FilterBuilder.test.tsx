@@ -293,6 +293,21 @@ describe("the filter builder", () => {
     });
   });
 
+  it("keeps a number of days as typed, and flags one out of range rather than clamping it", async () => {
+    const { onChange, user } = renderBuilder({ kind: "date", field: "renewal_on", op: "within_next_days", days: 30 });
+    const row = screen.getByTestId("filter-row");
+    const days = within(row).getByRole("textbox", { name: "Days for Renewal date" });
+    await user.clear(days);
+    await user.type(days, "40000");
+    await user.tab();
+    expect(days).toHaveValue("40000");
+    expect(within(row).getByTestId("filter-row-incomplete")).toHaveTextContent(
+      "The number of days is a whole number from 0 to 36500: not applied yet",
+    );
+    expect(onChange).not.toHaveBeenCalledWith(expect.objectContaining({ conditions: [expect.objectContaining({ days: 36500 })] }));
+    expect(onChange).not.toHaveBeenCalledWith(expect.objectContaining({ conditions: [expect.objectContaining({ days: 40000 })] }));
+  });
+
   it("joins conditions with Any when asked", async () => {
     const { onChange, user } = renderBuilder({
       kind: "all",

@@ -24,6 +24,7 @@ import {
   fieldType,
   filterToRows,
   incompleteCount,
+  MAX_DAYS,
   missingPart,
   newGroup,
   newRow,
@@ -66,8 +67,9 @@ function ValueInput({
         aria-label={`Days for ${field.label}`}
         placeholder="Days"
         min={0}
-        max={36500}
+        max={MAX_DAYS}
         allowDecimal={false}
+        clampBehavior="none"
         value={typeof row.value === "number" ? row.value : ""}
         onChange={(v) => onChange(typeof v === "number" ? v : null)}
         w={110}

@@ -1,9 +1,13 @@
 import type { AccountField, CompareOp, DateOp, FilterCompareFields, FilterCondition } from "../../api/types";
+import { wholeNumberProblem } from "../../components/numbers";
 
 /** The field types /accounts/fields reports. */
 export type FieldType = "text" | "category" | "number" | "date" | "boolean" | "users";
 
 export type RowOp = CompareOp | DateOp;
+
+/** The most days a date window may span (the API's bound: a hundred years). */
+export const MAX_DAYS = 36500;
 
 /** What a condition compares its field with: a value, or another field of the same type. */
 export type CompareTarget = "value" | "field";
@@ -211,6 +215,9 @@ export function missingPart(row: FilterRow, fields: AccountField[]): string | nu
   if (!fields.some((f) => f.key === row.field)) return "Pick a field";
   if (!row.op) return "Pick an operator";
   if (row.against === "field") return "Pick the other field";
+  if (typeof row.value === "number" && operatorInfo(fieldType(fields.find((f) => f.key === row.field)), row.op)?.input === "days") {
+    return wholeNumberProblem(row.value, 0, MAX_DAYS, "The number of days") ?? "Enter a value";
+  }
   return "Enter a value";
 }
 
@@ -230,7 +237,7 @@ function isComplete(row: FilterRow, type: FieldType): boolean {
     case "multi":
       return Array.isArray(v) && v.length > 0;
     case "days":
-      return typeof v === "number" && Number.isFinite(v) && v >= 0;
+      return typeof v === "number" && wholeNumberProblem(v, 0, MAX_DAYS, "") === null;
     case "date":
       return typeof v === "string" && /^\d{4}-\d{2}-\d{2}$/.test(v);
     case "single":
