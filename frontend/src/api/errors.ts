@@ -5,6 +5,26 @@ export interface FieldError {
   type: string;
 }
 
+/** The field a validation error is about: the last name in its `loc` (["body", "items", 2, "currency"] → "currency"). */
+function fieldKey(error: FieldError): string | undefined {
+  const key = [...error.loc].reverse().find((part) => typeof part === "string" && part !== "body");
+  return typeof key === "string" ? key : undefined;
+}
+
+/** A validation error's message as a person reads it: without the prefix pydantic gives the
+ * message of a validator's ValueError ("Value error, 'ZZZ' is not an ISO 4217 currency code"). */
+export function fieldErrorText(error: FieldError): string {
+  return error.msg.replace(/^(Value error|Assertion failed), /, "");
+}
+
+/** "Currency: 'ZZZ' is not an ISO 4217 currency code", rather than the problem's
+ * "body.currency: Value error, ...". */
+function describeFieldError(error: FieldError): string {
+  const key = fieldKey(error);
+  const label = key ? key.charAt(0).toUpperCase() + key.slice(1).replaceAll("_", " ") : "";
+  return label ? `${label}: ${fieldErrorText(error)}` : fieldErrorText(error);
+}
+
 /**
  * A failed API call. The backend answers every error with RFC 9457 problem+json carrying a
  * stable `code`; anything else (a proxy's HTML page, a dropped connection) is mapped onto the
@@ -41,8 +61,8 @@ export class ApiError extends Error {
   fieldErrorMap(): Record<string, string> {
     const out: Record<string, string> = {};
     for (const e of this.fieldErrors) {
-      const key = [...e.loc].reverse().find((part) => typeof part === "string" && part !== "body");
-      if (typeof key === "string" && !(key in out)) out[key] = e.msg;
+      const key = fieldKey(e);
+      if (key !== undefined && !(key in out)) out[key] = fieldErrorText(e);
     }
     return out;
   }
@@ -56,6 +76,7 @@ export function isApiError(error: unknown, code?: string): error is ApiError {
 export function errorMessage(error: unknown): string {
   if (error instanceof ApiError) {
     if (error.status === 0) return "Could not reach the server. Check your connection and try again.";
+    if (error.fieldErrors.length) return error.fieldErrors.map(describeFieldError).join("; ");
     return error.detail || error.title || `Request failed (${error.status})`;
   }
   if (error instanceof Error) return error.message;

@@ -23,6 +23,22 @@ export function formatDay(value: string): string {
   return y && m && d ? dayFormat.format(new Date(y, m - 1, d)) : value;
 }
 
+/**
+ * The calendar date an instant from the API falls on in `timeZone` (the organisation's; the
+ * browser's when not given): for what happened on a day, which the API sends as that day's start.
+ */
+export function formatDateOf(value: string | null | undefined, timeZone?: string): string {
+  if (!value) return "—";
+  const date = new Date(value);
+  if (Number.isNaN(date.getTime())) return value;
+  try {
+    return new Intl.DateTimeFormat(undefined, { year: "numeric", month: "short", day: "numeric", timeZone }).format(date);
+  } catch {
+    // A zone this browser does not know: its own.
+    return dateFormat.format(date);
+  }
+}
+
 export function formatDateTime(value: string | null | undefined): string {
   if (!value) return "—";
   const date = new Date(value);

@@ -95,7 +95,10 @@ test("an admin exports the matching accounts as CSV, and saves and reopens a vie
   await page.getByTestId("views-menu").click();
   await expect(page.getByTestId("view-item").filter({ hasText: viewName })).toHaveCount(1);
   await page.getByLabel(`Delete view ${viewName}`).click();
+  await page.getByRole("dialog", { name: "Delete this view?" }).getByRole("button", { name: "Delete view" }).click();
   await expect(page.getByText("View deleted")).toBeVisible();
+  await page.getByTestId("views-menu").click();
+  await expect(page.getByRole("menu")).toBeVisible();
   await expect(page.getByTestId("view-item").filter({ hasText: viewName })).toHaveCount(0);
 });
 

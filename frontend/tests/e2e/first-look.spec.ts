@@ -76,6 +76,21 @@ test("scrolled sideways, the account list keeps each row's tick box and name in 
   expect(await page.evaluate(([x, y]) => document.elementFromPoint(x!, y!)?.closest("td")?.dataset.testid, [name.x + 10, name.y + name.height / 2])).toBe("cell-name");
 });
 
+test("at 800 pixels wide an account's page fits: Post status whole, the health breakdown scrolling inside its card", async ({ page }) => {
+  await page.setViewportSize({ width: 800, height: 900 });
+  await signIn(page);
+  await page.goto("/accounts");
+  await page.getByTestId("account-name").first().click();
+  const post = page.getByRole("button", { name: "Post status" });
+  await expect(post).toBeVisible();
+  expect(await isCut(post.locator(".mantine-Button-label"))).toBe(false);
+
+  await page.getByRole("tab", { name: "Health" }).click();
+  await expect(page.getByTestId("health-breakdown")).toBeVisible();
+  // Nothing runs past the card: the table scrolls sideways within it.
+  expect(await page.getByTestId("account-health").evaluate((el) => el.scrollWidth <= el.clientWidth + 1)).toBe(true);
+});
+
 test("the filter builder shows operators whole, starts a group blank and flags an incomplete condition", async ({ page }) => {
   await signIn(page);
   await page.goto("/accounts");

@@ -78,6 +78,7 @@ test("a saved task view groups by due date, opens as the default, and tasks reac
   await page.getByTestId("task-view-option").filter({ hasText: `QBRs ${id}` }).click();
   await expect(page.getByTestId("task-group")).toHaveCount(2);
   await page.getByTestId("task-view-delete").click();
+  await page.getByRole("dialog", { name: "Delete this view?" }).getByRole("button", { name: "Delete view" }).click();
   await expect(page.getByTestId("task-views")).toHaveText("Views");
   const left = await page.request.get("/api/v1/task-views", { headers: auth });
   expect((await left.json()).map((v: { name: string }) => v.name)).not.toContain(`QBRs ${id}`);

@@ -6,6 +6,7 @@ import type { UseMutationResult } from "@tanstack/react-query";
 import { useEffect, type ReactNode } from "react";
 import { errorMessage, isApiError } from "../../api/errors";
 import type { Account } from "../../api/types";
+import { wholeNumberProblem } from "../../components/numbers";
 import { useChurnAccount, usePostStatus, useRecordNps } from "./queries";
 
 function today(): string {
@@ -115,7 +116,7 @@ export function RecordNpsModal({ account, opened, onClose }: { account: Account;
   const form = useForm({
     initialValues: initial,
     validate: {
-      score: (v) => (typeof v === "number" && Number.isInteger(v) && v >= 0 && v <= 10 ? null : "A whole number from 0 to 10"),
+      score: (v) => wholeNumberProblem(v, 0, 10, "The score"),
     },
   });
   return (
@@ -130,7 +131,7 @@ export function RecordNpsModal({ account, opened, onClose }: { account: Account;
       toBody={(v) => ({ score: Number(v.score), contact: v.contact.trim() || null })}
       success="NPS recorded"
     >
-      <NumberInput label="Score" description="0 to 10" min={0} max={10} allowDecimal={false} withAsterisk data-autofocus {...form.getInputProps("score")} />
+      <NumberInput label="Score" description="0 to 10" min={0} max={10} clampBehavior="none" withAsterisk data-autofocus {...form.getInputProps("score")} />
       <TextInput label="Contact" placeholder="jane@customer.com" description="Who answered (optional)" {...form.getInputProps("contact")} />
     </ActionModal>
   );

@@ -100,6 +100,13 @@ function HealthCell({ values, showScore }: { values: AccountListItem["health_val
 export function AccountCell({ account, column, names }: { account: AccountListItem; column: Column; names: CellNames }) {
   switch (column.key) {
     case "name":
+      // A deleted account has no page (the API answers 404 until it is restored): its name is not a link.
+      if (account.deleted_at)
+        return (
+          <Text fw={600} size="sm" data-testid="account-name">
+            {account.name}
+          </Text>
+        );
       return (
         <Anchor
           component={Link}

@@ -1,8 +1,7 @@
-import { Alert, Anchor, Breadcrumbs, Button, Card, Menu, Tabs, Text } from "@mantine/core";
+import { Anchor, Breadcrumbs, Button, Card, Menu, Tabs, Text } from "@mantine/core";
 import { useDisclosure } from "@mantine/hooks";
 import { notifications } from "@mantine/notifications";
 import {
-  IconArrowBackUp,
   IconChevronDown,
   IconEdit,
   IconMoodSmile,
@@ -13,7 +12,6 @@ import {
 import { Link, useNavigate, useParams, useSearchParams } from "react-router";
 import { errorMessage, isApiError } from "../../api/errors";
 import { ConfirmModal } from "../../components/ConfirmModal";
-import { formatDateTime } from "../../components/format";
 import { CardSkeleton, EmptyState, ErrorState } from "../../components/states";
 import { AccountAlertsTab } from "../alerts/AccountAlertsTab";
 import { useCan } from "../auth/queries";
@@ -35,7 +33,7 @@ import { OverviewTab } from "./OverviewTab";
 import { TicketsTab } from "./TicketsTab";
 import { TimelineTab } from "./TimelineTab";
 import { useCsmNames } from "./csms";
-import { useAccount, useChildAccounts, useDeleteAccount, useReactivateAccount, useRestoreAccount } from "./queries";
+import { useAccount, useChildAccounts, useDeleteAccount, useReactivateAccount } from "./queries";
 import { ROLLUP_TABS, RollupSwitch } from "./rollup";
 
 const TABS = ["overview", "alerts", "health", "timeline", "notes", "interactions", "tickets", "financials", "usage", "contacts", "history"] as const;
@@ -61,7 +59,6 @@ export function AccountDetailPage() {
   const [churnOpened, churnModal] = useDisclosure(false);
   const [reactivateOpened, reactivateModal] = useDisclosure(false);
   const remove = useDeleteAccount();
-  const restore = useRestoreAccount();
   const reactivate = useReactivateAccount(accountId);
 
   const userName = (id: string | null | undefined) => (id ? (directory.byId.get(id)?.full_name ?? null) : null);
@@ -109,10 +106,10 @@ export function AccountDetailPage() {
     );
   }
 
+  // The API reads no deleted account (404, as above): a deleted one is restored from the list's "Show deleted".
   const data = account.data;
-  const deleted = Boolean(data.deleted_at);
   const churned = Boolean(data.churned_on);
-  const canUpdate = can("update_accounts") && !deleted;
+  const canUpdate = can("update_accounts");
 
   const onDelete = () =>
     remove.mutate(data.id, {
@@ -122,12 +119,6 @@ export function AccountDetailPage() {
         navigate("/accounts");
       },
       onError: (error) => notifications.show({ color: "red", title: "Could not delete the account", message: errorMessage(error) }),
-    });
-
-  const onRestore = () =>
-    restore.mutate(data.id, {
-      onSuccess: () => notifications.show({ color: "tenure", title: "Account restored", message: data.name }),
-      onError: (error) => notifications.show({ color: "red", title: "Could not restore the account", message: errorMessage(error) }),
     });
 
   const onReactivate = () =>
@@ -169,16 +160,11 @@ export function AccountDetailPage() {
           </Menu.Dropdown>
         </Menu>
       )}
-      {can("delete_accounts") &&
-        (deleted ? (
-          <Button leftSection={<IconArrowBackUp size={16} />} onClick={onRestore} loading={restore.isPending}>
-            Restore
-          </Button>
-        ) : (
-          <Button color="red" variant="light" leftSection={<IconTrash size={16} />} onClick={deleteModal.open}>
-            Delete
-          </Button>
-        ))}
+      {can("delete_accounts") && (
+        <Button color="red" variant="light" leftSection={<IconTrash size={16} />} onClick={deleteModal.open}>
+          Delete
+        </Button>
+      )}
     </>
   );
 
@@ -194,13 +180,6 @@ export function AccountDetailPage() {
         actions={actions}
         onPostStatus={canUpdate ? statusModal.open : undefined}
       />
-
-      {deleted && (
-        <Alert color="red" variant="light" mb="md">
-          This account was deleted on {formatDateTime(data.deleted_at)}. It is hidden from lists and reports until
-          restored.
-        </Alert>
-      )}
 
       <Tabs
         value={tab}

@@ -18,6 +18,8 @@ import { IconAlertCircle } from "@tabler/icons-react";
 import { useEffect } from "react";
 import { errorMessage, isApiError } from "../../api/errors";
 import type { Account, CustomField } from "../../api/types";
+import { wholeNumberProblem } from "../../components/numbers";
+import { useCan, useMe } from "../auth/queries";
 import { useCustomFields, useStages, useTiers } from "../settings/queries";
 import { useCsmOptions } from "./csms";
 import { AccountPicker } from "./AccountPicker";
@@ -42,14 +44,15 @@ interface Values {
   custom_values: Record<string, CustomValue>;
 }
 
-function initialValues(account?: Account): Values {
+/** The form's values for `account`, or for a new account assigned to `newCsmIds`. */
+function initialValues(account?: Account, newCsmIds: string[] = []): Values {
   return {
     name: account?.name ?? "",
     external_id: account?.external_id ?? "",
     domain: account?.domain ?? "",
     joined_on: account?.joined_on ?? "",
     renewal_on: account?.renewal_on ?? "",
-    csm_ids: account?.csm_ids ?? [],
+    csm_ids: account?.csm_ids ?? newCsmIds,
     crm_id: account?.crm_id ?? "",
     billing_id: account?.billing_id ?? "",
     support_id: account?.support_id ?? "",
@@ -83,7 +86,8 @@ function toBody(values: Values, customFields: CustomField[], account?: Account) 
     parent_id: values.parent_id,
     tier_id: values.tier_id,
     stage_id: values.stage_id,
-    csm_score: typeof values.csm_score === "number" ? values.csm_score : null,
+    // Validated: a whole number, maybe still text as typed ("55.").
+    csm_score: values.csm_score === "" ? null : Number(values.csm_score),
     custom_values: Object.keys(custom).length ? custom : undefined,
   };
 }
@@ -101,6 +105,7 @@ function fieldForCode(code: string, detail: string, customFields: CustomField[])
     case "not_a_csm":
       return "csm_ids";
     case "external_id_taken":
+    case "account_reference_taken":
       return "external_id";
     case "invalid_custom_value": {
       const field = customFields.find((f) => detail.startsWith(`${f.key} `) || detail.includes(`'${f.key}'`));
@@ -231,31 +236,35 @@ export function AccountFormModal({
   const stages = useStages();
   const customFields = useCustomFields();
   const fields = customFields.data ?? [];
+  const can = useCan();
+  const me = useMe().data;
+  // A CSM sees only the accounts they look after: one they create without being among its CSMs
+  // would vanish from their list, and its page would be "not found" (the API is to refuse it too).
+  const mustStayCsm = !editing && !can("view_all_accounts") && can("csm_seat") && me !== undefined;
+  const newCsmIds = mustStayCsm ? [me.id] : [];
 
   const form = useForm<Values>({
-    initialValues: initialValues(account),
+    initialValues: initialValues(account, newCsmIds),
     validate: {
       name: (value) => (value.trim() ? null : "Enter the account's name"),
       external_id: (value) => (value.trim() ? null : "Enter the ID this account has in your systems"),
       domain: (value) => (!value.trim() || /^[^\s/]+\.[^\s/]+$/.test(value.trim()) ? null : "Enter a domain like acme.com"),
       renewal_on: (value, values) =>
         value && values.joined_on && value < values.joined_on ? "The renewal date is before the join date" : null,
-      csm_score: (value) =>
-        value === "" || (typeof value === "number" && Number.isInteger(value) && value >= 0 && value <= 100)
-          ? null
-          : "A whole number from 0 to 100",
+      csm_score: (value) => (value === "" ? null : wholeNumberProblem(value, 0, 100, "CSM score")),
+      csm_ids: (ids) => (mustStayCsm && !ids.includes(me.id) ? "Keep yourself among the CSMs, or you will not see this account" : null),
     },
   });
 
   useEffect(() => {
     if (opened) {
-      form.setValues(initialValues(account));
-      form.resetDirty(initialValues(account));
+      form.setValues(initialValues(account, newCsmIds));
+      form.resetDirty(initialValues(account, newCsmIds));
       form.clearErrors();
       mutation.reset();
     }
-    // Reset when the modal opens (or opens for another account), not on every render.
-  }, [opened, account?.id]); // eslint-disable-line react-hooks/exhaustive-deps
+    // Reset when the modal opens (or opens for another account, or the signed-in user is known), not on every render.
+  }, [opened, account?.id, newCsmIds[0]]); // eslint-disable-line react-hooks/exhaustive-deps
 
   const submit = form.onSubmit((values) => {
     mutation.mutate(toBody(values, fields, account), {
@@ -273,9 +282,7 @@ export function AccountFormModal({
         const map = error.fieldErrorMap();
         const target = fieldForCode(error.code, error.detail, fields);
         if (target) map[target] = error.detail || error.title;
-        else if (error.status === 409 && !Object.keys(map).length) {
-          map.external_id = error.detail || "Another account already has this external ID";
-        }
+        // Any other refusal (a rule of the API's the form does not know) shows above the form.
         form.setErrors(map);
       },
     });
@@ -283,9 +290,7 @@ export function AccountFormModal({
 
   const handled =
     isApiError(mutation.error) &&
-    (mutation.error.status === 409 ||
-      mutation.error.fieldErrors.length > 0 ||
-      fieldForCode(mutation.error.code, mutation.error.detail, fields) !== null);
+    (mutation.error.fieldErrors.length > 0 || fieldForCode(mutation.error.code, mutation.error.detail, fields) !== null);
   const showGeneralError = mutation.isError && !handled;
 
   return (
@@ -333,7 +338,7 @@ export function AccountFormModal({
               description="0–100, your judgement of the account"
               min={0}
               max={100}
-              allowDecimal={false}
+              clampBehavior="none"
               {...form.getInputProps("csm_score")}
             />
             <ParentPicker
@@ -347,7 +352,11 @@ export function AccountFormModal({
           {csmOptions.available && (
             <MultiSelect
               label="CSMs"
-              description="Who looks after this account"
+              description={
+                mustStayCsm
+                  ? "Who looks after this account. You see only the accounts you look after: stay among its CSMs to see this one."
+                  : "Who looks after this account"
+              }
               placeholder={form.values.csm_ids.length ? undefined : "Assign CSMs"}
               data={csmOptions.options}
               searchable

@@ -78,6 +78,12 @@ describe("the account header", () => {
     expect(onPostStatus).toHaveBeenCalledOnce();
   });
 
+  it("keeps Post status whole in a narrow window: the status beside it wraps, the button does not shrink", () => {
+    renderHeader(ACCOUNT, vi.fn());
+    expect(screen.getByRole("button", { name: "Post status" })).toHaveStyle({ flexShrink: "0" });
+    expect(screen.getByTestId("account-status")).toHaveStyle({ minWidth: "0px" });
+  });
+
   it("marks a churned account, and says when there is no status, CSM or health score", async () => {
     const mock = renderHeader({ ...ACCOUNT, id: UNSCORED, churned_on: "2025-04-30", churn_reason: "Budget cuts", csm_ids: [], status_title: null, nps: null });
     expect(screen.getByTestId("churned-badge")).toHaveTextContent("Churned");

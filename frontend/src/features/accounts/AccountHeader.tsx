@@ -75,11 +75,6 @@ export function AccountHeader({
                 </Badge>
               </Tooltip>
             )}
-            {account.deleted_at && (
-              <Badge color="red" variant="filled">
-                Deleted
-              </Badge>
-            )}
           </Group>
           {account.domain && (
             <Anchor href={`https://${account.domain}`} target="_blank" rel="noreferrer" size="sm">
@@ -124,7 +119,7 @@ export function AccountHeader({
           wrap="nowrap"
           style={{ borderTop: "1px solid var(--mantine-color-gray-2)" }}
         >
-          <Stack gap={2} data-testid="account-status">
+          <Stack gap={2} style={{ flex: 1, minWidth: 0 }} data-testid="account-status">
             <Text size="xs" tt="uppercase" fw={700} c="dimmed" lts={0.4}>
               Latest status
             </Text>
@@ -150,7 +145,8 @@ export function AccountHeader({
             )}
           </Stack>
           {onPostStatus && (
-            <Button size="xs" variant="light" leftSection={<IconMessage2 size={14} />} onClick={onPostStatus}>
+            // Whole however narrow the window: the status beside it wraps instead ("Post stat" was cut).
+            <Button size="xs" variant="light" leftSection={<IconMessage2 size={14} />} onClick={onPostStatus} style={{ flexShrink: 0 }}>
               Post status
             </Button>
           )}

@@ -197,6 +197,74 @@ describe("the accounts list", () => {
     });
   });
 
+  const SHARED_VIEW = {
+    id: "v1",
+    owner_id: meFixture().id,
+    name: "Renewals",
+    is_shared: true,
+    columns: ["name"],
+    filter: null,
+    segment: "active",
+    sort: "name",
+    descending: false,
+  };
+
+  it("closes the Views menu when a view's pencil opens its Edit view dialog", async () => {
+    signedInApi(() => json({ items: ACCOUNTS, total: 3, limit: 25, offset: 0 }), {
+      "GET /api/v1/account-views": () => json([SHARED_VIEW]),
+    });
+    renderApp("/accounts");
+    const user = userEvent.setup();
+    await screen.findAllByTestId("account-row");
+
+    await user.click(screen.getByTestId("views-menu"));
+    await user.click(await screen.findByRole("button", { name: "Rename view Renewals" }));
+    expect(await screen.findByRole("dialog", { name: "Edit view" })).toBeInTheDocument();
+    await waitFor(() => expect(screen.getByTestId("views-menu")).toHaveAttribute("aria-expanded", "false"));
+  });
+
+  it("asks before deleting a view, saying it is shared with the organisation, and closes the Views menu", async () => {
+    const mock = signedInApi(() => json({ items: ACCOUNTS, total: 3, limit: 25, offset: 0 }), {
+      "GET /api/v1/account-views": () => json([SHARED_VIEW]),
+      "DELETE /api/v1/account-views/v1": () => new Response(null, { status: 204 }),
+    });
+    renderApp("/accounts");
+    const user = userEvent.setup();
+    await screen.findAllByTestId("account-row");
+
+    await user.click(screen.getByTestId("views-menu"));
+    await user.click(await screen.findByRole("button", { name: "Delete view Renewals" }));
+    const confirm = await screen.findByRole("dialog", { name: "Delete this view?" });
+    await waitFor(() => expect(screen.getByTestId("views-menu")).toHaveAttribute("aria-expanded", "false"));
+    expect(confirm).toHaveTextContent("“Renewals” is shared with the organisation: it will be deleted for everyone.");
+    expect(requestsTo(mock, "DELETE", "/api/v1/account-views/v1")).toHaveLength(0);
+
+    await user.click(within(confirm).getByRole("button", { name: "Delete view" }));
+    expect(await screen.findByText("View deleted")).toBeInTheDocument();
+    expect(requestsTo(mock, "DELETE", "/api/v1/account-views/v1")).toHaveLength(1);
+  });
+
+  it("shows deleted accounts without a way to their page, which cannot load, and restores them", async () => {
+    const deleted = { ...ACCOUNTS[0]!, deleted_at: "2026-03-01T10:00:00Z" };
+    const mock = signedInApi(() => json({ items: ACCOUNTS, total: 3, limit: 25, offset: 0 }), {
+      "GET /api/v1/accounts": () => json({ items: [deleted], total: 1, limit: 25, offset: 0 }),
+      [`POST /api/v1/accounts/${deleted.id}/restore`]: () => json({ ...deleted, deleted_at: null }),
+    });
+    const { router } = renderApp("/accounts?deleted=1");
+    const user = userEvent.setup();
+    const [row] = await screen.findAllByTestId("account-row");
+
+    expect(within(row!).getByTestId("account-name")).toHaveTextContent("Acme Corp");
+    expect(within(row!).queryByRole("link")).not.toBeInTheDocument();
+    await user.click(within(row!).getByTestId("account-name"));
+    expect(router.state.location.pathname).toBe("/accounts");
+
+    await user.click(within(row!).getByRole("button", { name: "Restore" }));
+    expect(await screen.findByText("Account restored")).toBeInTheDocument();
+    expect(requestsTo(mock, "POST", `/api/v1/accounts/${deleted.id}/restore`)).toHaveLength(1);
+    expect(router.state.location.pathname).toBe("/accounts");
+  });
+
   it("searches as you type (debounced) and says when nothing matches", async () => {
     const mock = signedInApi(async (request) =>
       (await query(request)).get("q") ? json({ items: [], total: 0, limit: 25, offset: 0 }) : json({ items: ACCOUNTS, total: 3, limit: 25, offset: 0 }),

@@ -57,7 +57,7 @@ function SortHeader({
 }
 
 /** A page of accounts in the chosen columns, sorted by a header's click; rows tick for a bulk edit
- * (`selection`), and deleted accounts can be restored. */
+ * (`selection`), and deleted accounts, which have no page to open, can be restored. */
 export function AccountsTable({
   accounts,
   columns,
@@ -94,8 +94,8 @@ export function AccountsTable({
   const rows = accounts?.map((account) => (
     <Table.Tr
       key={account.id}
-      onClick={() => navigate(`/accounts/${account.id}`)}
-      style={{ cursor: "pointer" }}
+      // A deleted account's page cannot load (404 until it is restored): only Restore acts on its row.
+      {...(!account.deleted_at && { onClick: () => navigate(`/accounts/${account.id}`), style: { cursor: "pointer" } })}
       data-testid="account-row"
     >
       {selection && (

@@ -26,6 +26,7 @@ import {
   EMPTY_BULK_FORM,
   bulkEditBody,
   churnIncomplete,
+  csmScoreProblem,
   hasChanges,
   type BulkForm,
   type ChurnAction,
@@ -171,8 +172,10 @@ export function BulkEditModal({
           placeholder="Leave as is"
           min={0}
           max={100}
+          clampBehavior="none"
           value={form.csmScore}
-          onChange={(value) => set({ csmScore: typeof value === "number" ? value : "" })}
+          onChange={(value) => set({ csmScore: value })}
+          error={csmScoreProblem(form)}
         />
         <Group gap="md" align="flex-end">
           <TextInput
@@ -279,7 +282,7 @@ export function BulkEditModal({
           <Button
             onClick={submit}
             loading={bulk.isPending}
-            disabled={!hasChanges(body.changes) || churnIncomplete(form)}
+            disabled={!hasChanges(body.changes) || churnIncomplete(form) || csmScoreProblem(form) !== null}
             data-testid="bulk-apply"
           >
             Apply

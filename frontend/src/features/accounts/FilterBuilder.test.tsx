@@ -185,7 +185,79 @@ describe("not groups and field comparisons", () => {
   });
 });
 
+// any[ all[Tier Gold, CSM score ≥ 70], all[Tier Bronze, any[NPS < 0, CSM unassigned]] ]: the second
+// group holds a group, which the builder's groups cannot.
+const GOLD: FilterCondition = {
+  kind: "all",
+  conditions: [
+    { kind: "compare", field: "tier", op: "eq", value: "Gold" },
+    { kind: "compare", field: "csm_score", op: "gte", value: 70 },
+  ],
+};
+const DEEP: FilterCondition = {
+  kind: "all",
+  conditions: [
+    { kind: "compare", field: "tier", op: "eq", value: "Bronze" },
+    {
+      kind: "any",
+      conditions: [
+        { kind: "compare", field: "nps", op: "lt", value: 0 },
+        { kind: "compare", field: "csm", op: "is_empty" },
+      ],
+    },
+  ],
+};
+const NESTED: FilterCondition = { kind: "any", conditions: [GOLD, DEEP] };
+
+describe("conditions nested deeper than a group", () => {
+  it("are locked, kept whole, beside the rows and groups the builder edits", () => {
+    const state = filterToRows(NESTED);
+    expect(state.groups.map((g) => g.rows.length)).toEqual([2]);
+    expect(state.locked.map((l) => l.condition)).toEqual([DEEP]);
+    expect(stateToFilter(state, FIELDS)).toEqual(NESTED);
+    // An edit of the rest keeps them.
+    expect(stateToFilter({ ...state, mode: "all", groups: [] }, FIELDS)).toEqual({
+      kind: "all",
+      conditions: [DEEP],
+    });
+  });
+
+  it("include an empty group (an empty any matches no account) and a not of a not", () => {
+    const emptyAny: FilterCondition = { kind: "any", conditions: [] };
+    const doubleNot: FilterCondition = { kind: "not", condition: { kind: "not", condition: { kind: "compare", field: "csm", op: "is_empty" } } };
+    const filter: FilterCondition = { kind: "all", conditions: [{ kind: "compare", field: "tier", op: "eq", value: "Gold" }, emptyAny, doubleNot] };
+    const state = filterToRows(filter);
+    expect(state.rows).toHaveLength(1);
+    expect(state.groups).toEqual([]);
+    expect(state.locked.map((l) => l.condition)).toEqual([emptyAny, doubleNot]);
+    expect(stateToFilter(state, FIELDS)).toEqual(filter);
+  });
+});
+
 describe("the filter builder", () => {
+  it("shows a condition nested deeper than a group read-only, and keeps it through edits until removed", async () => {
+    const { onChange, user } = renderBuilder(NESTED);
+    expect(screen.getAllByTestId("filter-group")).toHaveLength(1);
+    const locked = screen.getByTestId("filter-locked");
+    expect(locked).toHaveTextContent("Tier is Bronze and (NPS < 0 or CSM is unassigned)");
+    expect(locked).toHaveTextContent("nested groups the builder cannot edit; it applies as saved");
+    expect(within(locked).queryByRole("combobox")).toBeNull();
+
+    await user.click(within(screen.getByTestId("filter-group")).getByRole("checkbox", { name: /^Exclude/ }));
+    expect(onChange).toHaveBeenLastCalledWith({
+      kind: "any",
+      conditions: [{ kind: "not", condition: GOLD }, DEEP],
+    });
+
+    await user.click(within(locked).getByRole("button", { name: "Remove" }));
+    expect(onChange).toHaveBeenLastCalledWith({
+      kind: "any",
+      conditions: [{ kind: "not", condition: GOLD }],
+    });
+    expect(screen.queryByTestId("filter-locked")).toBeNull();
+  });
+
+
   it("builds a category condition and emits its JSON", async () => {
     const { onChange, user } = renderBuilder();
     await user.click(screen.getByRole("button", { name: "Add condition" }));
@@ -219,6 +291,21 @@ describe("the filter builder", () => {
       kind: "all",
       conditions: [{ kind: "date", field: "renewal_on", op: "within_next_days", days: 60 }],
     });
+  });
+
+  it("keeps a number of days as typed, and flags one out of range rather than clamping it", async () => {
+    const { onChange, user } = renderBuilder({ kind: "date", field: "renewal_on", op: "within_next_days", days: 30 });
+    const row = screen.getByTestId("filter-row");
+    const days = within(row).getByRole("textbox", { name: "Days for Renewal date" });
+    await user.clear(days);
+    await user.type(days, "40000");
+    await user.tab();
+    expect(days).toHaveValue("40000");
+    expect(within(row).getByTestId("filter-row-incomplete")).toHaveTextContent(
+      "The number of days is a whole number from 0 to 36500: not applied yet",
+    );
+    expect(onChange).not.toHaveBeenCalledWith(expect.objectContaining({ conditions: [expect.objectContaining({ days: 36500 })] }));
+    expect(onChange).not.toHaveBeenCalledWith(expect.objectContaining({ conditions: [expect.objectContaining({ days: 40000 })] }));
   });
 
   it("joins conditions with Any when asked", async () => {

@@ -13,9 +13,10 @@ import {
   Text,
   TextInput,
 } from "@mantine/core";
-import { IconPlus, IconTrash } from "@tabler/icons-react";
+import { IconLock, IconPlus, IconTrash } from "@tabler/icons-react";
 import { useEffect, useRef, useState } from "react";
 import type { AccountField, FilterCondition } from "../../api/types";
+import { describeCondition } from "./conditionText";
 import {
   blankRow,
   comparableFields,
@@ -23,6 +24,7 @@ import {
   fieldType,
   filterToRows,
   incompleteCount,
+  MAX_DAYS,
   missingPart,
   newGroup,
   newRow,
@@ -34,6 +36,7 @@ import {
   type FilterGroup,
   type FilterMode,
   type FilterRow,
+  type LockedCondition,
 } from "./filters";
 
 export interface UserOption {
@@ -64,8 +67,9 @@ function ValueInput({
         aria-label={`Days for ${field.label}`}
         placeholder="Days"
         min={0}
-        max={36500}
+        max={MAX_DAYS}
         allowDecimal={false}
+        clampBehavior="none"
         value={typeof row.value === "number" ? row.value : ""}
         onChange={(v) => onChange(typeof v === "number" ? v : null)}
         w={110}
@@ -258,6 +262,29 @@ function ConditionRow({
   );
 }
 
+/** A saved condition the builder cannot edit, in words: it stays in the filter as it is, unless removed. */
+function LockedConditionCard({ locked, fields, users, onRemove }: { locked: LockedCondition; fields: AccountField[]; users: UserOption[]; onRemove: () => void }) {
+  const userName = (id: string) => users.find((u) => u.value === id)?.label;
+  return (
+    <Card withBorder radius="md" p="sm" style={{ flex: 1 }} bg="gray.0" data-testid="filter-locked">
+      <Group gap="xs" justify="space-between" align="flex-start" wrap="nowrap">
+        <Group gap="xs" align="flex-start" wrap="nowrap">
+          <IconLock size={16} style={{ flexShrink: 0, marginTop: 2 }} color="var(--mantine-color-gray-6)" />
+          <Stack gap={2}>
+            <Text size="sm">{describeCondition(locked.condition, fields, userName)}</Text>
+            <Text size="xs" c="dimmed">
+              This condition has nested groups the builder cannot edit; it applies as saved. Remove it to build a new one.
+            </Text>
+          </Stack>
+        </Group>
+        <Button size="xs" variant="subtle" color="gray" onClick={onRemove}>
+          Remove
+        </Button>
+      </Group>
+    </Card>
+  );
+}
+
 function ModeControl({ mode, label, onChange }: { mode: FilterMode; label: string; onChange: (mode: FilterMode) => void }) {
   return (
     <SegmentedControl
@@ -276,7 +303,9 @@ function ModeControl({ mode, label, onChange }: { mode: FilterMode; label: strin
 /**
  * Builds a filter in the API's condition language: rows of field / operator / value (or another
  * field), and bracketed groups that can be negated, joined by All or Any. Emits the filter (only
- * complete conditions) on every change; null when there is none.
+ * complete conditions) on every change; null when there is none. A saved condition nested deeper
+ * than a group is shown read-only and emitted unchanged (alert rules, triggers and segments are
+ * written through the API too, and a view's filter may come from a link).
  */
 export function FilterBuilder({
   fields,
@@ -315,7 +344,7 @@ export function FilterBuilder({
   const setGroup = (id: string, patch: Partial<FilterGroup>) =>
     commit({ ...state, groups: state.groups.map((group) => (group.id === id ? { ...group, ...patch } : group)) });
   const joiner = (mode: FilterMode, index: number) => (index === 0 ? "Where" : mode === "all" ? "and" : "or");
-  const count = state.rows.length + state.groups.length;
+  const count = state.rows.length + state.groups.length + state.locked.length;
   const incomplete = incompleteCount(state, fields);
 
   return (
@@ -400,6 +429,19 @@ export function FilterBuilder({
           </Card>
         </Group>
       ))}
+      {state.locked.map((locked, index) => (
+        <Group key={locked.id} gap="xs" align="flex-start" wrap="nowrap">
+          <Text size="sm" c="dimmed" w={40} ta="right" mt={8}>
+            {joiner(state.mode, state.rows.length + state.groups.length + index)}
+          </Text>
+          <LockedConditionCard
+            locked={locked}
+            fields={fields}
+            users={users}
+            onRemove={() => commit({ ...state, locked: state.locked.filter((l) => l.id !== locked.id) })}
+          />
+        </Group>
+      ))}
       {incomplete > 0 && (
         <Alert color="orange" variant="light" p="xs" data-testid="filter-incomplete">
           <Text size="sm">
@@ -428,7 +470,7 @@ export function FilterBuilder({
           Add group
         </Button>
         {count > 0 && (
-          <Button size="xs" variant="subtle" color="gray" onClick={() => commit({ ...state, rows: [], groups: [] })}>
+          <Button size="xs" variant="subtle" color="gray" onClick={() => commit({ ...state, rows: [], groups: [], locked: [] })}>
             Clear filters
           </Button>
         )}

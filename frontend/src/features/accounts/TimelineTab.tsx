@@ -2,9 +2,10 @@ import { Badge, Card, Group, Text, Timeline } from "@mantine/core";
 import { IconSquare, IconSquareCheck } from "@tabler/icons-react";
 import type { TimelineKind } from "../../api/types";
 import { RichText } from "../../components/RichText";
-import { formatDateTime } from "../../components/format";
+import { formatDateOf, formatDateTime } from "../../components/format";
 import { htmlToText } from "../../components/richtext";
 import { CardSkeleton, EmptyState, ErrorState } from "../../components/states";
+import { useOrganisation } from "../organisation/queries";
 import type { NameOf } from "../users/queries";
 import { useAccountTimeline } from "./queries";
 import { FromChildAccount } from "./rollup";
@@ -28,6 +29,10 @@ const KIND_LABEL: Record<TimelineKind, { label: string; color: string }> = {
   task_closed: { label: "Task closed", color: "violet" },
 };
 
+// Kinds that happen on a day, not at a time (a churn's date): the API sends the day's start in
+// the organisation's time zone, which a time would show as "12:00 AM".
+const DATE_ONLY: TimelineKind[] = ["churn", "reactivation"];
+
 // Kinds drawn with an icon in their bullet.
 const KIND_ICON: Partial<Record<TimelineKind, React.ReactNode>> = {
   task: <IconSquare size={10} />,
@@ -37,6 +42,7 @@ const KIND_ICON: Partial<Record<TimelineKind, React.ReactNode>> = {
 /** What happened on the account, newest first: activity and changes in one stream. */
 export function TimelineTab({ accountId, userName, rollup = false }: { accountId: string; userName: NameOf; rollup?: boolean }) {
   const timeline = useAccountTimeline(accountId, true, rollup);
+  const timeZone = useOrganisation().data?.time_zone;
   if (timeline.isPending) return <Card withBorder radius="lg" p="lg"><CardSkeleton lines={6} /></Card>;
   if (timeline.isError) return <ErrorState error={timeline.error} onRetry={() => void timeline.refetch()} title="Could not load the timeline" />;
   if (timeline.data.items.length === 0) return <EmptyState title="Nothing has happened yet" description="Interactions, notes, tickets and changes show up here." />;
@@ -72,7 +78,7 @@ export function TimelineTab({ accountId, userName, rollup = false }: { accountId
                   </Text>
                 ))}
               <Text size="xs" c="dimmed" mt={4}>
-                {formatDateTime(item.occurred_at)}
+                {DATE_ONLY.includes(item.kind) ? formatDateOf(item.occurred_at, timeZone) : formatDateTime(item.occurred_at)}
                 {item.author_id && userName(item.author_id) ? ` · ${userName(item.author_id)}` : ""}
               </Text>
             </Timeline.Item>

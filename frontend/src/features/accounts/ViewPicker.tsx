@@ -5,6 +5,7 @@ import { IconBookmark, IconChevronDown, IconPencil, IconTrash } from "@tabler/ic
 import { useState } from "react";
 import { errorMessage } from "../../api/errors";
 import type { AccountSegment, AccountSort, AccountView, AccountViewWrite, FilterCondition } from "../../api/types";
+import { ConfirmModal } from "../../components/ConfirmModal";
 import { useCan, useMe } from "../auth/queries";
 import { useAccountViews, useCreateAccountView, useDeleteAccountView, useUpdateAccountView } from "./queries";
 
@@ -29,9 +30,31 @@ function viewBody(view: AccountView): AccountViewWrite {
   };
 }
 
+/** Asks before a saved view (of accounts or tasks) is deleted, for good and, if it is shared, for everyone. */
+export function DeleteViewModal({
+  view,
+  loading,
+  onConfirm,
+  onClose,
+}: {
+  /** The view to delete; null when none is. */
+  view: { name: string; is_shared: boolean } | null;
+  loading: boolean;
+  onConfirm: () => void;
+  onClose: () => void;
+}) {
+  return (
+    <ConfirmModal opened={view !== null} onClose={onClose} title="Delete this view?" confirmLabel="Delete view" danger loading={loading} onConfirm={onConfirm}>
+      {view?.is_shared
+        ? `“${view.name}” is shared with the organisation: it will be deleted for everyone. This cannot be undone.`
+        : `“${view?.name ?? ""}” will be deleted. This cannot be undone.`}
+    </ConfirmModal>
+  );
+}
+
 /**
  * Saved views: open one (its filter, segment, sort and columns), save the current state into the open
- * view or as a new one, rename or share a view, delete one. Anyone edits their own views; shared
+ * view or as a new one, rename or share a view, delete one (once asked). Anyone edits their own views; shared
  * views of others need "configure product settings", as the API checks.
  */
 export function ViewPicker({
@@ -54,12 +77,14 @@ export function ViewPicker({
   const create = useCreateAccountView();
   const updateView = useUpdateAccountView();
   const remove = useDeleteAccountView();
+  const [menuOpened, menu] = useDisclosure(false);
   const [saveOpened, saveModal] = useDisclosure(false);
   const [name, setName] = useState("");
   const [shared, setShared] = useState(false);
   const [editing, setEditing] = useState<AccountView | null>(null);
   const [editName, setEditName] = useState("");
   const [editShared, setEditShared] = useState(false);
+  const [deleting, setDeleting] = useState<AccountView | null>(null);
 
   const selected = views.data?.find((view) => view.id === selectedId) ?? null;
   const editable = (view: AccountView) => view.owner_id === me.data?.id || can("configure_product");
@@ -133,6 +158,7 @@ export function ViewPicker({
   const onDelete = (view: AccountView) => {
     remove.mutate(view.id, {
       onSuccess: () => {
+        setDeleting(null);
         notifications.show({ color: "tenure", title: "View deleted", message: view.name });
         onDeleted(view);
       },
@@ -142,7 +168,8 @@ export function ViewPicker({
 
   return (
     <>
-      <Menu position="bottom-end" width={300} shadow="md">
+      {/* Controlled, to close it when a view's rename or delete opens a dialog (their clicks are not the item's). */}
+      <Menu opened={menuOpened} onChange={menu.set} position="bottom-end" width={300} shadow="md">
         <Menu.Target>
           <Button variant="default" leftSection={<IconBookmark size={16} />} rightSection={<IconChevronDown size={14} />} data-testid="views-menu">
             {selected ? selected.name : "Views"}
@@ -174,6 +201,7 @@ export function ViewPicker({
                           aria-label={`Rename view ${view.name}`}
                           onClick={(event) => {
                             event.stopPropagation();
+                            menu.close();
                             startEdit(view);
                           }}
                         >
@@ -190,7 +218,8 @@ export function ViewPicker({
                           aria-label={`Delete view ${view.name}`}
                           onClick={(event) => {
                             event.stopPropagation();
-                            onDelete(view);
+                            menu.close();
+                            setDeleting(view);
                           }}
                         >
                           <IconTrash size={14} />
@@ -243,6 +272,12 @@ export function ViewPicker({
           </Group>
         </Stack>
       </Modal>
+      <DeleteViewModal
+        view={deleting}
+        loading={remove.isPending}
+        onConfirm={() => deleting && onDelete(deleting)}
+        onClose={() => setDeleting(null)}
+      />
       <Modal opened={editing !== null} onClose={() => setEditing(null)} title="Edit view">
         <Stack gap="sm">
           <TextInput label="Name" value={editName} onChange={(event) => setEditName(event.currentTarget.value)} maxLength={100} required />

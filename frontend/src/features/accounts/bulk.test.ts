@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { EMPTY_BULK_FORM, bulkEditBody, churnIncomplete, hasChanges } from "./bulk";
+import { EMPTY_BULK_FORM, bulkEditBody, churnIncomplete, csmScoreProblem, hasChanges } from "./bulk";
 
 const list = { filter: { kind: "all" as const, conditions: [] }, q: "acme", churned: false };
 
@@ -13,6 +13,16 @@ describe("bulk edit request body", () => {
     const body = bulkEditBody(["a"], true, list, { ...EMPTY_BULK_FORM, stageId: "s1" });
     expect(body.selection).toEqual({ filter: list.filter, q: "acme", churned: false });
     expect(body.changes).toEqual({ stage_id: "s1" });
+  });
+
+  it("refuses a CSM score that is not a whole number from 0 to 100, rather than clamping it", () => {
+    for (const csmScore of [150, -5, 55.5]) {
+      const form = { ...EMPTY_BULK_FORM, csmScore };
+      expect(csmScoreProblem(form)).toBe("CSM score is a whole number from 0 to 100");
+      expect(bulkEditBody(["a"], false, list, form).changes).toEqual({});
+    }
+    expect(csmScoreProblem(EMPTY_BULK_FORM)).toBeNull();
+    expect(bulkEditBody(["a"], false, list, { ...EMPTY_BULK_FORM, csmScore: "55" }).changes).toEqual({ csm_score: 55 });
   });
 
   it("replacing CSMs wins over adding and removing", () => {

@@ -1,4 +1,5 @@
 import type { AccountSelection, BulkChanges, BulkEdit, FilterCondition } from "../../api/types";
+import { wholeNumberProblem } from "../../components/numbers";
 
 export type CustomValue = string | number | boolean | null;
 
@@ -9,7 +10,8 @@ export type ChurnAction = "leave" | "churn" | "reactivate";
 export interface BulkForm {
   tierId: string;
   stageId: string;
-  csmScore: number | "";
+  /** As typed: refused (`csmScoreProblem`), never clamped, when not a whole number from 0 to 100. */
+  csmScore: number | string;
   /** A date ("YYYY-MM-DD") to set, or "" to leave it alone (unless `clearRenewal`). */
   renewalOn: string;
   clearRenewal: boolean;
@@ -58,7 +60,7 @@ export function bulkChanges(form: BulkForm): BulkChanges {
   const changes: BulkChanges = {};
   if (form.tierId) changes.tier_id = form.tierId;
   if (form.stageId) changes.stage_id = form.stageId;
-  if (form.csmScore !== "") changes.csm_score = form.csmScore;
+  if (form.csmScore !== "" && !csmScoreProblem(form)) changes.csm_score = Number(form.csmScore);
   if (form.clearRenewal) changes.renewal_on = null;
   else if (form.renewalOn) changes.renewal_on = form.renewalOn;
   const custom = Object.entries(form.customValues);
@@ -78,6 +80,11 @@ export function bulkChanges(form: BulkForm): BulkChanges {
   }
   if (form.churnAction === "reactivate") changes.reactivate = true;
   return changes;
+}
+
+/** Why the CSM score typed cannot be set, or null (also when it is left as is). */
+export function csmScoreProblem(form: BulkForm): string | null {
+  return form.csmScore === "" ? null : wholeNumberProblem(form.csmScore, 0, 100, "CSM score");
 }
 
 /** Marking churned needs both a date and a reason (the API refuses one without the other). */

@@ -216,6 +216,14 @@ describe("cells", () => {
     expect(columnValue(ACCOUNT, "metric.mrr")).toBeNull();
   });
 
+  it("signs a health score's change as the health trends do", () => {
+    const change = { key: "health.change_7d", type: "number" as const };
+    expect(formatCell(change, 5, NAMES)).toBe("+5");
+    expect(formatCell(change, -3, NAMES)).toBe("−3");
+    expect(formatCell(change, 0, NAMES)).toBe("0");
+    expect(formatCell({ ...change, key: "health.change_30d" }, 12, NAMES)).toBe("+12");
+  });
+
   it("says how many CSMs when their names are unknown, and nothing when there are none", () => {
     const none: CellNames = { ...NAMES, users: () => [] };
     expect(formatCell({ key: "csm", type: "users" }, ["x", "y"], none)).toBe("2 CSMs");

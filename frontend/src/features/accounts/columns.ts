@@ -1,6 +1,6 @@
 import type { Account, AccountField, AccountListItem, AccountSort } from "../../api/types";
 import { formatDate, formatNps } from "../../components/format";
-import { BAND_LABELS } from "../health/bands";
+import { BAND_LABELS, formatPoints } from "../health/bands";
 import type { Band } from "../health/queries";
 import { formatNumberAs, type FieldFormat } from "./fieldFormat";
 import { fieldType, type FieldType } from "./filters";
@@ -250,6 +250,8 @@ export function formatCell(
     case "number": {
       if (column.key === "nps") return formatNps(value as number | string);
       const n = typeof value === "number" ? value : Number(value);
+      // A health score's change over 7 or 30 days, signed as the health trends write it ("+5", "−3").
+      if (column.key.startsWith("health.change_") && Number.isFinite(n)) return formatPoints(n);
       return Number.isFinite(n) ? formatNumberAs(n, column.format, names.currency) : String(value);
     }
     case "boolean":

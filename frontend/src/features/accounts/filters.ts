@@ -1,9 +1,13 @@
 import type { AccountField, CompareOp, DateOp, FilterCompareFields, FilterCondition } from "../../api/types";
+import { wholeNumberProblem } from "../../components/numbers";
 
 /** The field types /accounts/fields reports. */
 export type FieldType = "text" | "category" | "number" | "date" | "boolean" | "users";
 
 export type RowOp = CompareOp | DateOp;
+
+/** The most days a date window may span (the API's bound: a hundred years). */
+export const MAX_DAYS = 36500;
 
 /** What a condition compares its field with: a value, or another field of the same type. */
 export type CompareTarget = "value" | "field";
@@ -30,11 +34,22 @@ export interface FilterGroup {
   rows: FilterRow[];
 }
 
-/** The builder's whole state: top-level conditions, then groups, joined by `mode`. */
+/**
+ * A condition of a saved filter that the builder's rows and groups cannot hold (a group inside a
+ * group, an empty group, a "not" of a "not"): shown read-only and kept whole, so that editing the
+ * rest never drops it.
+ */
+export interface LockedCondition {
+  id: string;
+  condition: FilterCondition;
+}
+
+/** The builder's whole state: top-level conditions, then groups, then locked conditions, joined by `mode`. */
 export interface BuilderState {
   mode: FilterMode;
   rows: FilterRow[];
   groups: FilterGroup[];
+  locked: LockedCondition[];
 }
 
 export interface OperatorInfo {
@@ -200,6 +215,9 @@ export function missingPart(row: FilterRow, fields: AccountField[]): string | nu
   if (!fields.some((f) => f.key === row.field)) return "Pick a field";
   if (!row.op) return "Pick an operator";
   if (row.against === "field") return "Pick the other field";
+  if (typeof row.value === "number" && operatorInfo(fieldType(fields.find((f) => f.key === row.field)), row.op)?.input === "days") {
+    return wholeNumberProblem(row.value, 0, MAX_DAYS, "The number of days") ?? "Enter a value";
+  }
   return "Enter a value";
 }
 
@@ -219,7 +237,7 @@ function isComplete(row: FilterRow, type: FieldType): boolean {
     case "multi":
       return Array.isArray(v) && v.length > 0;
     case "days":
-      return typeof v === "number" && Number.isFinite(v) && v >= 0;
+      return typeof v === "number" && wholeNumberProblem(v, 0, MAX_DAYS, "") === null;
     case "date":
       return typeof v === "string" && /^\d{4}-\d{2}-\d{2}$/.test(v);
     case "single":
@@ -261,25 +279,27 @@ function groupToCondition(group: FilterGroup, fields: AccountField[]): FilterCon
 }
 
 /**
- * The builder's rows (and groups) as the API's filter tree; null when no condition is complete.
- * A group with no complete condition is left out, negated or not.
+ * The builder's rows (and groups, and locked conditions, as they were) as the API's filter tree;
+ * null when no condition is complete. A group with no complete condition is left out, negated or not.
  */
 export function rowsToFilter(
   mode: FilterMode,
   rows: FilterRow[],
   fields: AccountField[],
   groups: FilterGroup[] = [],
+  locked: LockedCondition[] = [],
 ): FilterCondition | null {
   const conditions = [
     ...rows.map((row) => rowToCondition(row, fields)),
     ...groups.map((group) => groupToCondition(group, fields)),
+    ...locked.map((l) => l.condition),
   ].filter((c): c is FilterCondition => c !== null);
   if (!conditions.length) return null;
   return { kind: mode, conditions };
 }
 
 export function stateToFilter(state: BuilderState, fields: AccountField[]): FilterCondition | null {
-  return rowsToFilter(state.mode, state.rows, fields, state.groups);
+  return rowsToFilter(state.mode, state.rows, fields, state.groups, state.locked);
 }
 
 /** A comparison as a row; null for a condition that is not one (a nested group). */
@@ -295,14 +315,13 @@ function conditionToRow(c: FilterCondition): FilterRow | null {
   return null;
 }
 
-function conditionToGroup(c: FilterCondition, negate: boolean): FilterGroup {
+/** A group of comparisons as a group; null when it is more (a group in it) or less (empty, which
+ * the builder would leave out, though an empty "any" matches no account). */
+function conditionToGroup(c: FilterCondition, negate: boolean): FilterGroup | null {
   const inner = c.kind === "all" || c.kind === "any" ? c : { kind: "all" as const, conditions: [c] };
-  return {
-    id: newRowId(),
-    negate,
-    mode: inner.kind,
-    rows: inner.conditions.map(conditionToRow).filter((row): row is FilterRow => row !== null),
-  };
+  const rows = inner.conditions.map(conditionToRow);
+  if (!rows.length || rows.some((row) => row === null)) return null;
+  return { id: newRowId(), negate, mode: inner.kind, rows: rows as FilterRow[] };
 }
 
 export function newGroup(): FilterGroup {
@@ -311,20 +330,23 @@ export function newGroup(): FilterGroup {
 
 /**
  * The builder's state back from a filter tree, as the builder writes it: an all/any of
- * comparisons and of groups (all/any, maybe under a "not"). Deeper nesting is not shown.
+ * comparisons and of groups (all/any, maybe under a "not"). A condition nested deeper is locked:
+ * kept as it is, never rewritten without its inner groups.
  */
 export function filterToRows(filter: FilterCondition | null): BuilderState {
-  if (!filter) return { mode: "all", rows: [], groups: [] };
+  if (!filter) return { mode: "all", rows: [], groups: [], locked: [] };
   const top = filter.kind === "all" || filter.kind === "any" ? filter : { kind: "all" as const, conditions: [filter] };
   const rows: FilterRow[] = [];
   const groups: FilterGroup[] = [];
+  const locked: LockedCondition[] = [];
   for (const c of top.conditions) {
     const row = conditionToRow(c);
+    const group = row ? null : c.kind === "not" ? conditionToGroup(c.condition, true) : conditionToGroup(c, false);
     if (row) rows.push(row);
-    else if (c.kind === "not") groups.push(conditionToGroup(c.condition, true));
-    else groups.push(conditionToGroup(c, false));
+    else if (group) groups.push(group);
+    else locked.push({ id: newRowId(), condition: c });
   }
-  return { mode: top.kind, rows, groups };
+  return { mode: top.kind, rows, groups, locked };
 }
 
 /** The filter as a URL parameter value, and back (a bad value is no filter). */

@@ -5,6 +5,7 @@ import { useState } from "react";
 import { errorMessage } from "../../api/errors";
 import type { FilterCondition } from "../../api/types";
 import { formatDate } from "../../components/format";
+import { wholeNumberProblem } from "../../components/numbers";
 import { useCsmOptions } from "../accounts/csms";
 import { FilterBuilder } from "../accounts/FilterBuilder";
 import { useAccountFields } from "../accounts/queries";
@@ -82,15 +83,22 @@ export function AlertRuleEditor({ rule, onClose }: { rule: AlertRuleRead | "new"
   const [type, setType] = useState<AlertType>(existing?.type ?? "churn");
   const [description, setDescription] = useState(existing?.description ?? "");
   const [condition, setCondition] = useState<FilterCondition | null>((existing?.condition as FilterCondition | undefined) ?? null);
-  const [delay, setDelay] = useState<number>(existing?.retrigger_delay_days ?? 7);
+  const [delay, setDelay] = useState<number | string>(existing?.retrigger_delay_days ?? 7);
   const [never, setNever] = useState(existing?.never_retrigger ?? false);
   const [churned, setChurned] = useState(existing?.includes_churned ?? false);
   const [task, setTask] = useState(existing?.creates_task ?? false);
   const [playbook, setPlaybook] = useState<string | null>(existing?.playbook_id ?? null);
   const playbooks = usePlaybooks();
-  const draft: AlertRuleDraft | null = condition
-    ? { condition: condition as AlertRuleDraft["condition"], retrigger_delay_days: delay, never_retrigger: never, includes_churned: churned }
-    : null;
+  const delayProblem = wholeNumberProblem(delay, 0, 3650, "Retrigger delay (days)");
+  const draft: AlertRuleDraft | null =
+    condition && !delayProblem
+      ? {
+          condition: condition as AlertRuleDraft["condition"],
+          retrigger_delay_days: Number(delay),
+          never_retrigger: never,
+          includes_churned: churned,
+        }
+      : null;
   const failed = (error: unknown) => notifications.show({ color: "red", title: "Could not save", message: errorMessage(error) });
   const done = () => {
     notifications.show({ color: "tenure", title: "Rule saved", message: "Accounts are evaluated as they change and every hour." });
@@ -118,7 +126,17 @@ export function AlertRuleEditor({ rule, onClose }: { rule: AlertRuleRead | "new"
           <FilterBuilder fields={fields.data ?? []} value={condition} users={csms.options} onChange={setCondition} />
         </Stack>
         <Group align="flex-end">
-          <NumberInput label="Retrigger delay (days)" min={0} max={3650} w={180} value={delay} onChange={(v) => setDelay(Number(v) || 0)} disabled={never} />
+          <NumberInput
+            label="Retrigger delay (days)"
+            min={0}
+            max={3650}
+            clampBehavior="none"
+            w={180}
+            value={delay}
+            onChange={setDelay}
+            error={delayProblem}
+            disabled={never}
+          />
           <Checkbox label="Never retrigger" checked={never} onChange={(e) => setNever(e.currentTarget.checked)} pb={8} />
           <Checkbox label="Include churned accounts" checked={churned} onChange={(e) => setChurned(e.currentTarget.checked)} pb={8} />
           <Checkbox label="Create an alert task" checked={task} onChange={(e) => setTask(e.currentTarget.checked)} pb={8} data-testid="alert-rule-creates-task" />

@@ -71,7 +71,7 @@ function ValuesEditor({
         <Group key={i} gap="xs" wrap="nowrap">
           <TextInput size="xs" w={140} aria-label="Value" value={s.value} onChange={(e) => setScore(i, { value: e.currentTarget.value })} />
           <Text size="xs">scores</Text>
-          <NumberInput size="xs" w={80} min={0} max={100} aria-label={`Score of ${s.value}`} value={s.score} onChange={(v) => setScore(i, { score: Number(v) })} />
+          <NumberInput size="xs" w={80} min={0} max={100} clampBehavior="none" aria-label={`Score of ${s.value}`} value={s.score} onChange={(v) => setScore(i, { score: Number(v) })} />
           <ActionIcon size="sm" variant="subtle" color="red" aria-label="Remove value" onClick={() => onChange({ ...mapping, scores: mapping.scores.filter((_, j) => j !== i) })}>
             <IconTrash size={14} />
           </ActionIcon>
@@ -95,7 +95,7 @@ function ValuesEditor({
           onChange={(e) => onChange({ ...mapping, other: e.currentTarget.checked ? 0 : null })}
         />
         {mapping.other !== null ? (
-          <NumberInput size="xs" w={80} min={0} max={100} aria-label="Other values' score" value={mapping.other} onChange={(v) => onChange({ ...mapping, other: Number(v) })} />
+          <NumberInput size="xs" w={80} min={0} max={100} clampBehavior="none" aria-label="Other values' score" value={mapping.other} onChange={(v) => onChange({ ...mapping, other: Number(v) })} />
         ) : (
           <Text size="xs" c="dimmed">
             (else no data)
@@ -141,7 +141,7 @@ function MappingEditor({ mapping, onChange }: { mapping: MappingDraft; onChange:
                 </Text>
                 {!last && <NumberInput size="xs" w={90} aria-label="Below" value={step.end ?? ""} onChange={(v) => setStep({ end: Number(v) })} />}
                 <Text size="xs">scores</Text>
-                <NumberInput size="xs" w={80} min={0} max={100} aria-label="Score" value={step.score} onChange={(v) => setStep({ score: Number(v) })} />
+                <NumberInput size="xs" w={80} min={0} max={100} clampBehavior="none" aria-label="Score" value={step.score} onChange={(v) => setStep({ score: Number(v) })} />
                 {!last && mapping.steps.length > 2 && (
                   <ActionIcon size="sm" variant="subtle" color="red" aria-label="Remove range" onClick={() => onChange({ ...mapping, steps: mapping.steps.filter((_, j) => j !== i) })}>
                     <IconTrash size={14} />
@@ -200,7 +200,7 @@ function ComponentEditor({
     <Card withBorder radius="md" p="sm" data-testid="health-component-editor">
       <Group align="flex-end" mb="xs">
         <TextInput size="xs" label="Component" value={component.name} onChange={(e) => onChange({ ...component, name: e.currentTarget.value })} flex={1} />
-        <NumberInput size="xs" w={90} label="Weight" min={0} value={component.weight} onChange={(v) => onChange({ ...component, weight: Number(v) })} />
+        <NumberInput size="xs" w={90} label="Weight" min={0} clampBehavior="none" value={component.weight} onChange={(v) => onChange({ ...component, weight: Number(v) })} />
         <ActionIcon variant="subtle" color="red" aria-label={`Remove ${component.name || "component"}`} onClick={onRemove}>
           <IconTrash size={16} />
         </ActionIcon>

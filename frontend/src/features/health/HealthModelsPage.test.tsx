@@ -138,5 +138,31 @@ describe("the health models page", { timeout: 30_000 }, () => {
     expect(bandsProblem(71, "")).toBe("Enter where each band starts.");
     expect(bandsProblem(71, 0)).toBe("Average must start at 1 or more, so poor has scores of its own.");
     expect(bandsProblem(101, 31)).toBe("Good must start at 100 or less.");
+    expect(bandsProblem(70.5, 31)).toBe("Bands start at whole numbers.");
+  });
+
+  it("keeps a band's start as typed and says why it cannot be saved, rather than clamping it", async () => {
+    const user = userEvent.setup({ delay: null });
+    renderPage();
+    const good = await screen.findByTestId("band-good", {}, LOAD);
+    await waitFor(() => expect(good).toHaveValue("71"));
+    await user.clear(good);
+    await user.type(good, "150");
+    await user.tab();
+    expect(good).toHaveValue("150");
+    expect(screen.getByTestId("band-problem")).toHaveTextContent("Good must start at 100 or less.");
+    expect(screen.getByRole("button", { name: "Save bands" })).toBeDisabled();
+  });
+
+  it("keeps a weight as typed and says why the draft cannot be saved, rather than clamping it", async () => {
+    const user = userEvent.setup({ delay: null });
+    renderPage();
+    await user.click(await screen.findByLabelText("Edit Default", {}, LOAD));
+    const weight = await screen.findByLabelText("Weight");
+    await user.clear(weight);
+    await user.type(weight, "-2");
+    await user.tab();
+    expect(weight).toHaveValue("-2");
+    expect(await screen.findByTestId("health-draft-problem")).toHaveTextContent("CSM score: the weight must be above 0.");
   });
 });

@@ -26,6 +26,7 @@ import { moveItem } from "./reorder";
 /** Why the bands cannot be saved, or null: each band needs scores of its own. */
 export function bandsProblem(good: number | "", average: number | ""): string | null {
   if (good === "" || average === "") return "Enter where each band starts.";
+  if (!Number.isInteger(good) || !Number.isInteger(average)) return "Bands start at whole numbers.";
   if (average < 1) return "Average must start at 1 or more, so poor has scores of its own.";
   if (good > 100) return "Good must start at 100 or less.";
   if (good <= average) return "Good must start above where average starts.";
@@ -51,11 +52,12 @@ function BandsCard() {
         Bands
       </Text>
       <Group align="flex-end">
-        <NumberInput label="Good from" min={2} max={100} w={120} value={good} onChange={(v) => setGood(v === "" ? "" : Number(v))} data-testid="band-good" />
+        <NumberInput label="Good from" min={2} max={100} clampBehavior="none" w={120} value={good} onChange={(v) => setGood(v === "" ? "" : Number(v))} data-testid="band-good" />
         <NumberInput
           label="Average from"
           min={1}
           max={99}
+          clampBehavior="none"
           w={120}
           value={average}
           onChange={(v) => setAverage(v === "" ? "" : Number(v))}

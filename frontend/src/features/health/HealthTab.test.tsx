@@ -75,6 +75,14 @@ describe("the account's health tab", { timeout: 20_000 }, () => {
     expect(screen.getByText("The trend appears after two daily scores.")).toBeInTheDocument();
   });
 
+  it("lets the breakdown scroll sideways inside its card in a narrow window, rather than run past it", async () => {
+    renderTab(HEALTH);
+    const table = await screen.findByTestId("health-breakdown", {}, LOAD);
+    const scroll = screen.getByTestId("health-breakdown-scroll");
+    expect(scroll).toContainElement(table);
+    expect(within(screen.getByTestId("account-health")).getByTestId("health-breakdown-scroll")).toBe(scroll);
+  });
+
   it("shows the change since a week ago and which components moved it", async () => {
     renderTab(HEALTH);
 

@@ -42,56 +42,59 @@ function Changes({ health }: { health: AccountHealthRead }) {
 
 function Breakdown({ health }: { health: AccountHealthRead }) {
   const format = useMetricFormatter();
+  // In a narrow window the table scrolls inside its card, rather than running past it with the Points bars cut.
   return (
-    <Table verticalSpacing="xs" data-testid="health-breakdown">
-      <Table.Thead>
-        <Table.Tr>
-          <Table.Th>Component</Table.Th>
-          <Table.Th>Metrics</Table.Th>
-          <Table.Th ta="right">Score</Table.Th>
-          <Table.Th ta="right">Weight</Table.Th>
-          <Table.Th>Points</Table.Th>
-        </Table.Tr>
-      </Table.Thead>
-      <Table.Tbody>
-        {health.components.map((c) => (
-          <Table.Tr key={c.name} data-testid="health-component">
-            <Table.Td fw={500}>{c.name}</Table.Td>
-            <Table.Td>
-              <Stack gap={0}>
-                {c.metrics.map((m) => (
-                  <Text key={m.metric} size="xs" c="dimmed">
-                    {m.label}: {m.value == null ? "no data" : typeof m.value === "number" ? format(m.metric, m.value) : m.value}
-                    {m.score != null ? ` → ${formatShare(m.score)}` : ""}
-                  </Text>
-                ))}
-              </Stack>
-            </Table.Td>
-            <Table.Td ta="right">{c.score ?? <Text span size="sm" c="dimmed">no data</Text>}</Table.Td>
-            <Table.Td ta="right">{c.score == null ? "—" : `${formatShare(c.share * 100)}%`}</Table.Td>
-            <Table.Td miw={180}>
-              {c.score == null ? (
-                <Text size="xs" c="dimmed">
-                  Left out: weights re-normalised
-                </Text>
-              ) : (
-                <Tooltip label={`Adds ${formatShare(c.contribution)}; +${formatShare(c.could_add)} if ${c.name} reached 100`}>
-                  <Stack gap={2}>
-                    <Progress.Root size="md">
-                      <Progress.Section value={c.contribution} color="blue" />
-                      <Progress.Section value={c.could_add} color="gray.3" />
-                    </Progress.Root>
-                    <Text size="xs" c="dimmed">
-                      {formatShare(c.contribution)} · +{formatShare(c.could_add)} possible
-                    </Text>
-                  </Stack>
-                </Tooltip>
-              )}
-            </Table.Td>
+    <Table.ScrollContainer minWidth={620} type="native" data-testid="health-breakdown-scroll">
+      <Table verticalSpacing="xs" data-testid="health-breakdown">
+        <Table.Thead>
+          <Table.Tr>
+            <Table.Th>Component</Table.Th>
+            <Table.Th>Metrics</Table.Th>
+            <Table.Th ta="right">Score</Table.Th>
+            <Table.Th ta="right">Weight</Table.Th>
+            <Table.Th>Points</Table.Th>
           </Table.Tr>
-        ))}
-      </Table.Tbody>
-    </Table>
+        </Table.Thead>
+        <Table.Tbody>
+          {health.components.map((c) => (
+            <Table.Tr key={c.name} data-testid="health-component">
+              <Table.Td fw={500}>{c.name}</Table.Td>
+              <Table.Td>
+                <Stack gap={0}>
+                  {c.metrics.map((m) => (
+                    <Text key={m.metric} size="xs" c="dimmed">
+                      {m.label}: {m.value == null ? "no data" : typeof m.value === "number" ? format(m.metric, m.value) : m.value}
+                      {m.score != null ? ` → ${formatShare(m.score)}` : ""}
+                    </Text>
+                  ))}
+                </Stack>
+              </Table.Td>
+              <Table.Td ta="right">{c.score ?? <Text span size="sm" c="dimmed">no data</Text>}</Table.Td>
+              <Table.Td ta="right">{c.score == null ? "—" : `${formatShare(c.share * 100)}%`}</Table.Td>
+              <Table.Td miw={180}>
+                {c.score == null ? (
+                  <Text size="xs" c="dimmed">
+                    Left out: weights re-normalised
+                  </Text>
+                ) : (
+                  <Tooltip label={`Adds ${formatShare(c.contribution)}; +${formatShare(c.could_add)} if ${c.name} reached 100`}>
+                    <Stack gap={2}>
+                      <Progress.Root size="md">
+                        <Progress.Section value={c.contribution} color="blue" />
+                        <Progress.Section value={c.could_add} color="gray.3" />
+                      </Progress.Root>
+                      <Text size="xs" c="dimmed">
+                        {formatShare(c.contribution)} · +{formatShare(c.could_add)} possible
+                      </Text>
+                    </Stack>
+                  </Tooltip>
+                )}
+              </Table.Td>
+            </Table.Tr>
+          ))}
+        </Table.Tbody>
+      </Table>
+    </Table.ScrollContainer>
   );
 }
 

@@ -45,7 +45,7 @@ function PlaybookEditor({ playbook, onClose }: { playbook: PlaybookRead | "new";
           <Card key={i} withBorder p="sm" data-testid="playbook-step">
             <Group align="flex-end" wrap="nowrap">
               <TextInput label="Title" value={step.title} onChange={(e) => change(i, { title: e.currentTarget.value })} style={{ flex: 1 }} />
-              <NumberInput label="Due in (days)" min={0} max={365} w={120} value={step.due_in_days} onChange={(v) => change(i, { due_in_days: Number(v) || 0 })} />
+              <NumberInput label="Due in (days)" min={0} max={365} clampBehavior="none" w={120} value={step.due_in_days} onChange={(v) => change(i, { due_in_days: Number(v) || 0 })} />
               <Select label="For" w={200} value={step.assignee} onChange={(v) => v && change(i, { assignee: v as AssigneeRole })} data={ASSIGNEES} allowDeselect={false} />
               {step.assignee === "user" && (
                 <Select label="User" w={180} searchable value={step.assignee_user_id ?? null} onChange={(v) => change(i, { assignee_user_id: v })} data={people} />

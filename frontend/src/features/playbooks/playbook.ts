@@ -1,4 +1,5 @@
 import type { components } from "../../api/gen/schema";
+import { wholeNumberProblem } from "../../components/numbers";
 
 export type PlaybookStepWrite = components["schemas"]["PlaybookStepWrite"];
 export type AssigneeRole = components["schemas"]["AssigneeRole"];
@@ -15,7 +16,7 @@ export const blankStep = (): PlaybookStepWrite => ({ title: "", description: "",
 export function stepProblem(step: PlaybookStepWrite): string | null {
   if (!step.title.trim()) return "Give the step a title";
   if (step.assignee === "user" && !step.assignee_user_id) return "Pick the user it is for";
-  return null;
+  return wholeNumberProblem(step.due_in_days, 0, 365, "Due in (days)");
 }
 
 /** A step as the API takes it: a named user only when the assignee is one. */

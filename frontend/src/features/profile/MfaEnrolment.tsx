@@ -13,9 +13,17 @@ function groupSecret(secret: string) {
 
 /**
  * Turning on 2FA: scan a QR code (or type the secret), prove it works with a code, then save the
- * recovery codes, which are shown once.
+ * recovery codes, which are shown once. `onConfirmed`: 2FA is on, the codes are showing.
  */
-export function MfaEnrolment({ onFinished, onCancel }: { onFinished: () => void; onCancel?: () => void }) {
+export function MfaEnrolment({
+  onConfirmed,
+  onFinished,
+  onCancel,
+}: {
+  onConfirmed?: () => void;
+  onFinished: () => void;
+  onCancel?: () => void;
+}) {
   const start = useStartMfaEnrolment();
   const confirm = useConfirmMfaEnrolment();
   const [codes, setCodes] = useState<string[] | null>(null);
@@ -53,7 +61,10 @@ export function MfaEnrolment({ onFinished, onCancel }: { onFinished: () => void;
   const { secret, otpauth_uri } = start.data;
   const submit = form.onSubmit((values) =>
     confirm.mutate(values.code.replace(/\s/g, ""), {
-      onSuccess: (result) => setCodes(result.codes),
+      onSuccess: (result) => {
+        setCodes(result.codes);
+        onConfirmed?.();
+      },
       onError: (error) => {
         form.setFieldValue("code", "");
         if (isApiError(error) && error.status !== 0) form.setFieldError("code", "That code did not work. Try the newest code in the app.");

@@ -188,7 +188,8 @@ function DisableMfa({ opened, onClose }: { opened: boolean; onClose: () => void 
 function TwoFactor() {
   const me = useMe();
   const refreshMe = useRefreshMe();
-  const [enrolling, setEnrolling] = useState(false);
+  // Its recovery codes stay in view once 2FA is on, until they are saved.
+  const [showingCodes, setShowingCodes] = useState(false);
   const [regenOpened, regenModal] = useDisclosure(false);
   const [disableOpened, disableModal] = useDisclosure(false);
   const enabled = Boolean(me.data?.mfa_enabled);
@@ -210,7 +211,7 @@ function TwoFactor() {
         )
       }
     >
-      {enabled && !enrolling ? (
+      {enabled && !showingCodes ? (
         <Stack gap="sm" align="flex-start">
           <Text size="sm">
             Two-factor authentication is on. If you lose your phone, sign in with a recovery code and set it up again.
@@ -231,10 +232,13 @@ function TwoFactor() {
         </Stack>
       ) : (
         <MfaEnrolment
-          key={enrolling ? "enrolling" : "idle"}
-          onFinished={() => {
-            setEnrolling(false);
+          onConfirmed={() => {
+            setShowingCodes(true);
+            // The badge says On at once, beside the codes.
             void refreshMe();
+          }}
+          onFinished={() => {
+            setShowingCodes(false);
             notifications.show({ color: "tenure", title: "Two-factor authentication is on", message: "You'll be asked for a code when you sign in." });
           }}
         />

@@ -29,6 +29,11 @@ function signedInApi(missing: unknown[], sent: unknown[] = []) {
       const body = (await request.json()) as { currency: string; effective_on: string; rate: string };
       sent.push(body);
       if (body.currency === "USD") return problem(409, "base_currency_rate", "currency: the base currency needs no rate");
+      if (body.currency === "ZZZ") {
+        return problem(422, "validation_error", "body.currency: Value error, 'ZZZ' is not an ISO 4217 currency code", {
+          errors: [{ loc: ["body", "currency"], msg: "Value error, 'ZZZ' is not an ISO 4217 currency code", type: "value_error" }],
+        });
+      }
       return json({ ...EUR, ...body, id: "00000000-0000-0000-0000-00000000f002" });
     },
   });
@@ -73,5 +78,19 @@ describe("the FX rates page", { timeout: 20_000 }, () => {
     await userEvent.click(screen.getByTestId("fx-save"));
 
     expect(await screen.findByText(/the base currency needs no rate/)).toBeInTheDocument();
+  });
+
+  it("shows a currency the API refuses under the field, in words, not the raw validation text", async () => {
+    signedInApi([]);
+    renderApp("/admin/fx-rates");
+
+    await screen.findByTestId("fx-rates-table", {}, LOAD);
+    await userEvent.type(screen.getByTestId("fx-currency"), "ZZZ");
+    await userEvent.type(screen.getByTestId("fx-rate"), "1");
+    await userEvent.click(screen.getByTestId("fx-save"));
+
+    expect(await screen.findByText("'ZZZ' is not an ISO 4217 currency code")).toBeInTheDocument();
+    expect(screen.getByTestId("fx-currency")).toHaveAttribute("aria-invalid", "true");
+    expect(screen.queryByText(/body\.currency|Value error/)).toBeNull();
   });
 });

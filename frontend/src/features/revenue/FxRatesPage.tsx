@@ -2,7 +2,7 @@ import { ActionIcon, Alert, Button, Card, Group, Loader, Stack, Table, Text, Tex
 import { useForm } from "@mantine/form";
 import { notifications } from "@mantine/notifications";
 import { IconAlertTriangle, IconTrash } from "@tabler/icons-react";
-import { errorMessage } from "../../api/errors";
+import { errorMessage, isApiError } from "../../api/errors";
 import { PageHeader } from "../../components/PageHeader";
 import { formatDate } from "../../components/format";
 import { CardSkeleton, EmptyState, ErrorState } from "../../components/states";
@@ -97,7 +97,16 @@ export function FxRatesPage() {
           recompute.follow();
           form.setFieldValue("rate", "");
         },
-        onError: (error) => notifications.show({ color: "red", title: "Could not save", message: errorMessage(error) }),
+        onError: (error) => {
+          // A field the API refused shows under it, as the form's own checks do; anything else in a notification.
+          const map = isApiError(error) ? error.fieldErrorMap() : {};
+          const onFields = Object.fromEntries(Object.entries(map).filter(([key]) => key in values));
+          form.setErrors(onFields);
+          const placed = Object.keys(onFields).length;
+          if (!placed || placed < Object.keys(map).length) {
+            notifications.show({ color: "red", title: "Could not save", message: errorMessage(error) });
+          }
+        },
       },
     ),
   );

@@ -4,13 +4,14 @@ import { notifications } from "@mantine/notifications";
 import { IconBookmark, IconChevronDown, IconStar, IconStarFilled, IconTrash } from "@tabler/icons-react";
 import { useState } from "react";
 import { errorMessage } from "../../api/errors";
+import { DeleteViewModal } from "../accounts/ViewPicker";
 import { useCan, useMe } from "../auth/queries";
 import { useClearDefaultTaskView, useCreateTaskView, useDeleteTaskView, useSetDefaultTaskView, useTaskViews } from "./queries";
 import { TABS, type TaskTab, type TaskViewRead, type TaskViewWrite } from "./tasks";
 
 /**
  * The Tasks page's views: the built-in ones and the saved ones (yours and the organisation's
- * shared ones); save the page as a view, make the open view your default, delete it.
+ * shared ones); save the page as a view, make the open view your default, delete it (once asked).
  */
 export function TaskViewPicker({
   current,
@@ -34,6 +35,7 @@ export function TaskViewPicker({
   const setDefault = useSetDefaultTaskView();
   const clearDefault = useClearDefaultTaskView();
   const [saving, saveModal] = useDisclosure(false);
+  const [deleting, deleteModal] = useDisclosure(false);
   const [name, setName] = useState("");
   const [shared, setShared] = useState(false);
   const failed = (title: string) => (error: unknown) => notifications.show({ color: "red", title, message: errorMessage(error) });
@@ -115,13 +117,27 @@ export function TaskViewPicker({
           variant="subtle"
           color="red"
           leftSection={<IconTrash size={16} />}
-          loading={remove.isPending}
-          onClick={() => remove.mutate(selected.id, { onSuccess: onDeleted, onError: failed("Could not delete the view") })}
+          onClick={deleteModal.open}
           data-testid="task-view-delete"
         >
           Delete view
         </Button>
       )}
+      <DeleteViewModal
+        view={deleting ? selected : null}
+        loading={remove.isPending}
+        onConfirm={() =>
+          selected &&
+          remove.mutate(selected.id, {
+            onSuccess: () => {
+              deleteModal.close();
+              onDeleted();
+            },
+            onError: failed("Could not delete the view"),
+          })
+        }
+        onClose={deleteModal.close}
+      />
       <Modal opened={saving} onClose={saveModal.close} title="Save view">
         <Stack>
           <TextInput label="Name" value={name} onChange={(e) => setName(e.currentTarget.value)} data-testid="task-view-name" data-autofocus />

@@ -60,6 +60,7 @@ function renderPage(views: TaskViewRead[], me = ME) {
   const listQueries: string[] = [];
   const saved: unknown[] = [];
   const defaults: string[] = [];
+  const viewDeletions: string[] = [];
   fakeApi({
     "GET /api/v1/me": () => json(me),
     "GET /api/v1/users": () => json([ME, TEAMMATE]),
@@ -78,6 +79,10 @@ function renderPage(views: TaskViewRead[], me = ME) {
       const view = { ...DEFAULT_VIEW, ...body, id: "00000000-0000-0000-0000-000000000b02", is_default: false };
       views.push(view);
       return json(view, 201);
+    },
+    [`DELETE /api/v1/task-views/${DEFAULT_VIEW.id}`]: () => {
+      viewDeletions.push(DEFAULT_VIEW.id);
+      return new Response(null, { status: 204 });
     },
     "PUT /api/v1/task-views/00000000-0000-0000-0000-000000000b02/default": () => {
       defaults.push("b02");
@@ -107,7 +112,7 @@ function renderPage(views: TaskViewRead[], me = ME) {
       </MemoryRouter>
     </Providers>,
   );
-  return { groupQueries, listQueries, saved, defaults, updates, deletions };
+  return { groupQueries, listQueries, saved, defaults, updates, deletions, viewDeletions };
 }
 
 describe("the tasks page's views", { timeout: 30_000 }, () => {
@@ -147,6 +152,18 @@ describe("the tasks page's views", { timeout: 30_000 }, () => {
     );
     await user.click(await screen.findByTestId("task-view-default"));
     await waitFor(() => expect(defaults).toEqual(["b02"]));
+  });
+
+  it("deletes the open view only once confirmed", async () => {
+    const user = userEvent.setup({ delay: null });
+    const { viewDeletions } = renderPage([DEFAULT_VIEW]);
+
+    await user.click(await screen.findByTestId("task-view-delete", {}, LOAD));
+    const confirm = await screen.findByRole("dialog", { name: "Delete this view?" });
+    expect(confirm).toHaveTextContent("“My QBRs” will be deleted. This cannot be undone.");
+    expect(viewDeletions).toEqual([]);
+    await user.click(within(confirm).getByRole("button", { name: "Delete view" }));
+    await waitFor(() => expect(viewDeletions).toEqual([DEFAULT_VIEW.id]));
   });
 
   it("edits a task from its title and deletes one only once confirmed", async () => {

@@ -21,7 +21,15 @@ import {
   useRunAttributeTriggers,
   useUpdateAttributeTrigger,
 } from "./queries";
-import { EMPTY_TRIGGER_FORM, triggerBody, triggerToForm, validateTriggerForm, type TriggerForm, type TriggerFormErrors } from "./triggers";
+import {
+  EMPTY_TRIGGER_FORM,
+  shownPosition,
+  triggerBody,
+  triggerToForm,
+  validateTriggerForm,
+  type TriggerForm,
+  type TriggerFormErrors,
+} from "./triggers";
 
 const TARGETS: { value: TriggerTarget; label: string }[] = [
   { value: "tier", label: "Set tier" },
@@ -55,7 +63,7 @@ function TriggerModal({
 
   useEffect(() => {
     if (opened) {
-      setForm(trigger ? triggerToForm(trigger) : { ...EMPTY_TRIGGER_FORM, position: nextPosition });
+      setForm(trigger ? triggerToForm(trigger) : { ...EMPTY_TRIGGER_FORM, place: shownPosition(nextPosition) });
       setErrors({});
       setServerError(null);
       setBuilderKey((k) => k + 1);
@@ -85,6 +93,7 @@ function TriggerModal({
           tierId: map.tier_id,
           stageId: map.stage_id,
           churnReason: map.churn_reason,
+          place: map.position,
           condition: map.condition ?? (error.code === "invalid_filter" ? error.detail || error.title : undefined),
         });
         setServerError(
@@ -176,10 +185,11 @@ function TriggerModal({
             <NumberInput
               label="Position"
               description="Lower runs first; when triggers set the same attribute, the first that matches an account decides it"
-              min={0}
-              allowDecimal={false}
-              value={form.position}
-              onChange={(v) => set("position", typeof v === "number" ? v : 0)}
+              min={1}
+              clampBehavior="none"
+              value={form.place}
+              onChange={(v) => set("place", v)}
+              error={errors.place}
               w={160}
             />
             <Switch label="Active" checked={form.isActive} onChange={(e) => set("isActive", e.currentTarget.checked)} mb={8} />
@@ -275,7 +285,7 @@ export function AttributeTriggersPage() {
                 ) : (
                   items.map((t) => (
                     <Table.Tr key={t.id} data-testid="trigger-row">
-                      <Table.Td>{t.position}</Table.Td>
+                      <Table.Td data-testid="trigger-position">{shownPosition(t.position)}</Table.Td>
                       <Table.Td>
                         <Text size="sm" fw={600}>
                           {t.name}

@@ -1,4 +1,13 @@
 import type { AttributeTrigger, AttributeTriggerWrite, FilterAll, FilterAny, FilterCondition, TriggerTarget } from "../../api/types";
+import { wholeNumberProblem } from "../../components/numbers";
+
+/** The highest position the API takes (it counts from 0). */
+const MAX_POSITION = 1000;
+
+/** A trigger's position as people count, from 1 (the API counts from 0). */
+export function shownPosition(position: number): number {
+  return position + 1;
+}
 
 export interface TriggerForm {
   name: string;
@@ -8,7 +17,8 @@ export interface TriggerForm {
   churnReason: string;
   /** The FilterBuilder's output: an all/any node, or null while no condition is complete. */
   condition: FilterCondition | null;
-  position: number;
+  /** Counted from 1 (`shownPosition`), as typed. */
+  place: number | string;
   isActive: boolean;
 }
 
@@ -19,7 +29,7 @@ export const EMPTY_TRIGGER_FORM: TriggerForm = {
   stageId: null,
   churnReason: "",
   condition: null,
-  position: 0,
+  place: 1,
   isActive: true,
 };
 
@@ -31,12 +41,12 @@ export function triggerToForm(trigger: AttributeTrigger): TriggerForm {
     stageId: trigger.stage_id,
     churnReason: trigger.churn_reason ?? "",
     condition: trigger.condition,
-    position: trigger.position,
+    place: shownPosition(trigger.position),
     isActive: trigger.is_active,
   };
 }
 
-export type TriggerFormErrors = Partial<Record<"name" | "tierId" | "stageId" | "churnReason" | "condition", string>>;
+export type TriggerFormErrors = Partial<Record<"name" | "tierId" | "stageId" | "churnReason" | "condition" | "place", string>>;
 
 function isGroup(condition: FilterCondition | null): condition is FilterAll | FilterAny {
   return condition !== null && (condition.kind === "all" || condition.kind === "any") && condition.conditions.length > 0;
@@ -49,6 +59,8 @@ export function validateTriggerForm(form: TriggerForm): TriggerFormErrors {
   if (form.target === "stage" && !form.stageId) errors.stageId = "Pick a stage";
   if (form.target === "churned" && !form.churnReason.trim()) errors.churnReason = "Enter a churn reason";
   if (!isGroup(form.condition)) errors.condition = "Add at least one complete condition";
+  const place = wholeNumberProblem(form.place, 1, shownPosition(MAX_POSITION), "Position");
+  if (place) errors.place = place;
   return errors;
 }
 
@@ -58,7 +70,7 @@ export function triggerBody(form: TriggerForm): AttributeTriggerWrite {
     name: form.name.trim(),
     target: form.target,
     condition: form.condition!,
-    position: form.position,
+    position: Number(form.place) - 1,
     is_active: form.isActive,
   };
   switch (form.target) {
