@@ -55,25 +55,38 @@ async def start_mfa_enrolment(user: EnrollingUser, session: Session) -> MfaEnrol
     return MfaEnrolment(secret=secret, otpauth_uri=uri)
 
 
-@router.post("/mfa/confirm", response_model=RecoveryCodes, responses=problem(401, 403, 409, 422))
+@router.post(
+    "/mfa/confirm", response_model=RecoveryCodes, responses=problem(401, 403, 409, 422, 429)
+)
 async def confirm_mfa_enrolment(
-    data: MfaConfirm, user: EnrollingUser, session: Session
+    data: MfaConfirm,
+    user: EnrollingUser,
+    session: Session,
+    throttle: LoginThrottleDep,
+    ip: ClientIp,
 ) -> RecoveryCodes:
     """Confirm enrolment with a code from the app. Answers the single-use recovery codes,
-    shown this once. A wrong code is a 403 `invalid_mfa_code` (the session goes on)."""
-    codes = await users.confirm_mfa_enrolment(session, user, code=data.code)
+    shown this once. A wrong code is a 403 `invalid_mfa_code` (the session goes on) and
+    counts as a failed sign-in (past the limit, a 429 `login_throttled` with `Retry-After`)."""
+    codes = await users.confirm_mfa_enrolment(session, throttle, user, code=data.code, ip=ip)
     return RecoveryCodes(codes=codes)
 
 
 @router.post(
-    "/mfa/recovery-codes", response_model=RecoveryCodes, responses=problem(401, 403, 409, 422)
+    "/mfa/recovery-codes",
+    response_model=RecoveryCodes,
+    responses=problem(401, 403, 409, 422, 429),
 )
 async def regenerate_recovery_codes(
-    data: MfaConfirm, user: EnrollingUser, session: Session
+    data: MfaConfirm,
+    user: EnrollingUser,
+    session: Session,
+    throttle: LoginThrottleDep,
+    ip: ClientIp,
 ) -> RecoveryCodes:
     """Replace your recovery codes (the old ones stop working); needs a current code (a wrong
-    one is a 403 `invalid_mfa_code`)."""
-    codes = await users.regenerate_recovery_codes(session, user, code=data.code)
+    one is a 403 `invalid_mfa_code` and counts as a failed sign-in, as above)."""
+    codes = await users.regenerate_recovery_codes(session, throttle, user, code=data.code, ip=ip)
     return RecoveryCodes(codes=codes)
 
 

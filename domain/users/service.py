@@ -416,13 +416,25 @@ async def _replace_recovery_codes(session: AsyncSession, user: User) -> list[str
     return codes
 
 
-async def confirm_mfa_enrolment(session: AsyncSession, user: User, *, code: str) -> list[str]:
+async def _check_code(
+    session: AsyncSession, throttle: LoginThrottle, user: User, code: str, *, ip: str
+) -> None:
+    """A signed-in user's code, counted as a sign-in attempt (a stolen session may not guess
+    codes unchecked) and forgiven once right."""
+    await throttle.attempt(user.email, ip)
+    if not await use_totp_code(session, user, code, now=clock.now()):
+        raise WrongMfaCode()
+    await throttle.forgive(user.email, ip, signed_in=True)
+
+
+async def confirm_mfa_enrolment(
+    session: AsyncSession, throttle: LoginThrottle, user: User, *, code: str, ip: str
+) -> list[str]:
     if user.mfa_enabled:
         raise MfaAlreadyEnabled()
     if not user.mfa_secret:
         raise MfaNotEnrolling()
-    if not await use_totp_code(session, user, code, now=clock.now()):
-        raise WrongMfaCode()
+    await _check_code(session, throttle, user, code, ip=ip)
     user.mfa_enabled_at = clock.now()
     codes = await _replace_recovery_codes(session, user)
     audit.record(
@@ -436,11 +448,12 @@ async def confirm_mfa_enrolment(session: AsyncSession, user: User, *, code: str)
     return codes
 
 
-async def regenerate_recovery_codes(session: AsyncSession, user: User, *, code: str) -> list[str]:
+async def regenerate_recovery_codes(
+    session: AsyncSession, throttle: LoginThrottle, user: User, *, code: str, ip: str
+) -> list[str]:
     if not user.mfa_enabled or not user.mfa_secret:
         raise MfaNotEnabled()
-    if not await use_totp_code(session, user, code, now=clock.now()):
-        raise WrongMfaCode()
+    await _check_code(session, throttle, user, code, ip=ip)
     return await _replace_recovery_codes(session, user)
 
 

@@ -878,6 +878,32 @@ class TestPasswordChecksOfSignedInUsers:
         assert int(throttled.headers["retry-after"]) > 0
         assert (await _me(client, headers)).json()["mfa_enabled"] is True
 
+    async def test_codes_of_a_signed_in_user_are_throttled_after_five_wrong_ones(
+        self, client: AsyncClient, settings: Settings, admin: User
+    ) -> None:
+        """Confirming enrolment and replacing recovery codes ask for a code alone: a stolen
+        session may not guess one unchecked."""
+        headers = auth_headers(settings, admin)
+        started = await client.post("/api/v1/me/mfa/enrolment", headers=headers)
+        secret = started.json()["secret"]
+        for _ in range(5):
+            wrong = await client.post(
+                "/api/v1/me/mfa/confirm", headers=headers, json={"code": "000000"}
+            )
+            assert_problem(wrong, 403, "invalid_mfa_code")
+
+        throttled = await client.post(
+            "/api/v1/me/mfa/confirm", headers=headers, json={"code": pyotp.TOTP(secret).now()}
+        )
+        regenerated = await client.post(
+            "/api/v1/me/mfa/recovery-codes", headers=headers, json={"code": "000000"}
+        )
+
+        assert_problem(throttled, 429, "login_throttled")
+        assert (await _me(client, headers)).json()["mfa_enabled"] is False
+        # Not enrolled: refused for that before any code is counted.
+        assert_problem(regenerated, 409, "mfa_not_enabled")
+
     async def test_the_right_password_clears_the_count(
         self, client: AsyncClient, settings: Settings, admin: User
     ) -> None:

@@ -2442,7 +2442,8 @@ export interface paths {
         /**
          * Confirm Mfa Enrolment
          * @description Confirm enrolment with a code from the app. Answers the single-use recovery codes,
-         *     shown this once. A wrong code is a 403 `invalid_mfa_code` (the session goes on).
+         *     shown this once. A wrong code is a 403 `invalid_mfa_code` (the session goes on) and
+         *     counts as a failed sign-in (past the limit, a 429 `login_throttled` with `Retry-After`).
          */
         post: operations["confirmMfaEnrolment"];
         delete?: never;
@@ -2506,7 +2507,7 @@ export interface paths {
         /**
          * Regenerate Recovery Codes
          * @description Replace your recovery codes (the old ones stop working); needs a current code (a wrong
-         *     one is a 403 `invalid_mfa_code`).
+         *     one is a 403 `invalid_mfa_code` and counts as a failed sign-in, as above).
          */
         post: operations["regenerateRecoveryCodes"];
         delete?: never;
@@ -18457,6 +18458,16 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetail"];
                 };
             };
+            /** @description Too many requests */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProblemDetail"];
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
+                };
+            };
         };
     };
     disableMfa: {
@@ -18625,6 +18636,16 @@ export interface operations {
             };
             /** @description Invalid request */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProblemDetail"];
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
+                };
+            };
+            /** @description Too many requests */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
