@@ -88,7 +88,7 @@ test("at 800 pixels wide an account's page fits: Post status whole, the health b
   await page.getByRole("tab", { name: "Health" }).click();
   await expect(page.getByTestId("health-breakdown")).toBeVisible();
   // Nothing runs past the card: the table scrolls sideways within it.
-  expect(await page.getByTestId("account-health").evaluate((el) => el.scrollWidth <= el.clientWidth + 1)).toBe(true);
+  expect(await page.getByRole("tabpanel", { name: "Health" }).getByTestId("account-health").evaluate((el) => el.scrollWidth <= el.clientWidth + 1)).toBe(true);
 });
 
 test("the filter builder shows operators whole, starts a group blank and flags an incomplete condition", async ({ page }) => {
