@@ -472,6 +472,12 @@ class ConfigRepository:
         self.session = session
         self.org_id = org_id
 
+    async def attribute_writes_to(self, trigger_id: uuid.UUID | None) -> None:
+        """Set the transaction's `tenure.trigger_id` (cleared with None), which audit entries
+        take as the attribute trigger whose run wrote them."""
+        value = "" if trigger_id is None else str(trigger_id)
+        await self.session.execute(select(func.set_config("tenure.trigger_id", value, True)))
+
     async def all(self, model: type[ConfigModel]) -> list[ConfigModel]:
         order = model.key if model is CustomField else model.position  # type: ignore[attr-defined]
         return list(

@@ -164,6 +164,7 @@ async def run_triggers(session: AsyncSession, org_id: uuid.UUID) -> dict[str, in
     log are written as for a manual edit."""
     actor = Actor.system(org_id)
     accounts = AccountRepository(session, actor)
+    config = ConfigRepository(session, org_id)
     changed: dict[str, int] = {}
     # Per attribute, the conditions of the triggers before this one: an account any of them
     # matches is theirs, whether or not they had to change it.
@@ -196,6 +197,8 @@ async def run_triggers(session: AsyncSession, org_id: uuid.UUID) -> dict[str, in
             account_ids=None,
             limit=MAX_CHANGES_PER_RUN,
         )
+        # The audit entries of its writes name it (`AuditEntry.actor_trigger_id`).
+        await config.attribute_writes_to(trigger.id)
         match trigger.target:
             case TriggerTarget.TIER:
                 await bulk_writes.write_same_edit(
@@ -218,6 +221,7 @@ async def run_triggers(session: AsyncSession, org_id: uuid.UUID) -> dict[str, in
         trigger.last_run_at = clock.now()
         trigger.last_changed = len(targets)
         changed[str(trigger.id)] = len(targets)
+    await config.attribute_writes_to(None)
     return changed
 
 

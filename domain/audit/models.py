@@ -24,6 +24,11 @@ class AuditEntry(IdMixin, Base):
     actor_api_key_id: Mapped[uuid.UUID | None] = mapped_column(
         server_default=text("nullif(current_setting('tenure.api_key_id', true), '')::uuid")
     )
+    # The attribute trigger whose run wrote the entry (migration 0050: from the transaction's
+    # `tenure.trigger_id`, which a run sets for each trigger's writes); no reference either.
+    actor_trigger_id: Mapped[uuid.UUID | None] = mapped_column(
+        server_default=text("nullif(current_setting('tenure.trigger_id', true), '')::uuid")
+    )
     action: Mapped[str] = mapped_column(String(100))
     entity_type: Mapped[str] = mapped_column(String(50))
     entity_id: Mapped[uuid.UUID | None]

@@ -42,6 +42,9 @@ _TARGET_NAMES: dict[str, tuple[str, str]] = {
 # The integration area's keys, by name only: it writes audit entries, so the audit area, below
 # it, does not import its models.
 _API_KEYS = table("api_keys", column("id", Uuid()), column("org_id", Uuid()), column("name"))
+_TRIGGERS = table(
+    "attribute_triggers", column("id", Uuid()), column("org_id", Uuid()), column("name")
+)
 
 
 class AuditRepository:
@@ -62,9 +65,9 @@ class AuditRepository:
         action: str | None = None,
         since: datetime | None = None,
         until: datetime | None = None,
-    ) -> tuple[list[tuple[AuditEntry, str | None, str | None]], int]:
-        """A page of entries, newest first, each with its actor's name and the name of the API
-        key that wrote it."""
+    ) -> tuple[list[tuple[AuditEntry, str | None, str | None, str | None]], int]:
+        """A page of entries, newest first, each with its actor's name and the names of the
+        API key and the attribute trigger that wrote it."""
         stmt = self._scoped()
         if entity_type:
             stmt = stmt.where(AuditEntry.entity_type == entity_type)
@@ -80,18 +83,23 @@ class AuditRepository:
             stmt = stmt.where(AuditEntry.created_at < until)
         total = await self.session.scalar(select(func.count()).select_from(stmt.subquery()))
         rows = await self.session.execute(
-            stmt.add_columns(User.full_name, _API_KEYS.c.name)
+            stmt.add_columns(User.full_name, _API_KEYS.c.name, _TRIGGERS.c.name)
             .outerjoin(User, (User.id == AuditEntry.actor_user_id) & (User.org_id == self.org_id))
             .outerjoin(
                 _API_KEYS,
                 (_API_KEYS.c.id == AuditEntry.actor_api_key_id)
                 & (_API_KEYS.c.org_id == self.org_id),
             )
+            .outerjoin(
+                _TRIGGERS,
+                (_TRIGGERS.c.id == AuditEntry.actor_trigger_id)
+                & (_TRIGGERS.c.org_id == self.org_id),
+            )
             .order_by(AuditEntry.created_at.desc(), AuditEntry.id.desc())
             .limit(page.limit)
             .offset(page.offset)
         )
-        return [(entry, name, key) for entry, name, key in rows], total or 0
+        return [(entry, name, key, trigger) for entry, name, key, trigger in rows], total or 0
 
     async def target_names(self, targets: set[tuple[str, uuid.UUID]]) -> dict[uuid.UUID, str]:
         """The current names of these records (kind, id), of the organisation only; a deleted

@@ -13,9 +13,13 @@ class AuditEntryRead(BaseModel):
     actor_api_key_id: uuid.UUID | None = Field(
         description="The API key whose request made the change (an integration's)"
     )
+    actor_trigger_id: uuid.UUID | None = Field(
+        description="The attribute trigger whose run made the change"
+    )
     actor_name: str | None = Field(
-        description="The acting user's name, or the API key's (\"API key Sync\"); null for the "
-        "system or a user since removed"
+        description="The acting user's name, the API key's (\"API key Sync\") or the attribute "
+        'trigger\'s ("Attribute trigger Renewal window"); null for the system or what was since '
+        "removed"
     )
     action: str
     entity_type: str

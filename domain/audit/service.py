@@ -137,14 +137,17 @@ async def list_entries(
         until=until,
     )
     names = await repo.target_names(
-        {(e.entity_type, e.entity_id) for e, _, _ in rows if e.entity_id is not None}
+        {(e.entity_type, e.entity_id) for e, *_ in rows if e.entity_id is not None}
     )
     items = [
         AuditEntryRead(
             id=entry.id,
             actor_user_id=entry.actor_user_id,
             actor_api_key_id=entry.actor_api_key_id,
-            actor_name=actor_name or (f"API key {key_name}" if key_name else None),
+            actor_trigger_id=entry.actor_trigger_id,
+            actor_name=actor_name
+            or (f"API key {key_name}" if key_name else None)
+            or (f"Attribute trigger {trigger_name}" if trigger_name else None),
             action=entry.action,
             entity_type=entry.entity_type,
             entity_id=entry.entity_id,
@@ -154,7 +157,7 @@ async def list_entries(
             after=entry.after,
             created_at=entry.created_at,
         )
-        for entry, actor_name, key_name in rows
+        for entry, actor_name, key_name, trigger_name in rows
     ]
     return Paged(items=items, total=total, limit=page.limit, offset=page.offset)
 

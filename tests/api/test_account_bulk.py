@@ -562,6 +562,26 @@ class TestAttributeTriggers:
             None,
             str(tier1.id),
         )
+        # Each entry names the trigger that made it; later writes of the transaction none.
+        log = (
+            await client.get(f"{API}/audit-log", headers=headers, params={"entity_type": "account"})
+        ).json()["items"]
+        assert sorted((e["entity_id"], e["actor_name"]) for e in log) == sorted(
+            [
+                (str(dead.id), "Attribute trigger No revenue"),
+                (str(big.id), "Attribute trigger Tier 1 at 1k"),
+                (str(new.id), "Attribute trigger New is onboarding"),
+            ]
+        )
+        edited = await client.patch(
+            f"{API}/accounts/{big.id}", headers=headers, json={"csm_score": 70}
+        )
+        assert edited.status_code == 200, edited.text
+        log = (
+            await client.get(f"{API}/audit-log", headers=headers, params={"entity_id": str(big.id)})
+        ).json()["items"]
+        edit = next(e for e in log if e["after"] == {"csm_score": 70})
+        assert edit["actor_trigger_id"] is None and edit["actor_user_id"] is not None
 
     async def test_overlapping_triggers_the_first_by_position_decides_and_a_rerun_writes_nothing(
         self,

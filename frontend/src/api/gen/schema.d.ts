@@ -5578,9 +5578,14 @@ export interface components {
             actor_api_key_id: string | null;
             /**
              * Actor Name
-             * @description The acting user's name, or the API key's ("API key Sync"); null for the system or a user since removed
+             * @description The acting user's name, the API key's ("API key Sync") or the attribute trigger's ("Attribute trigger Renewal window"); null for the system or what was since removed
              */
             actor_name: string | null;
+            /**
+             * Actor Trigger Id
+             * @description The attribute trigger whose run made the change
+             */
+            actor_trigger_id: string | null;
             /** Actor User Id */
             actor_user_id: string | null;
             /**

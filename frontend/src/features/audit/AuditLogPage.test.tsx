@@ -13,6 +13,7 @@ function entry(id: string, action: string, before: AuditEntry["before"], after: 
     id: `00000000-0000-0000-0000-00000000000${id}`,
     actor_user_id: meFixture().id,
     actor_api_key_id: null,
+    actor_trigger_id: null,
     actor_name: "Ada Admin",
     action,
     entity_type: "account",
