@@ -108,12 +108,12 @@ describe("the new account form", { timeout: 30_000 }, () => {
 
   it("shows a refusal the form cannot place on a field above it, in the API's words", async () => {
     const { user } = renderForm(CSM, {
-      "POST /api/v1/accounts": () => problem(409, "creator_not_csm", "You would not see this account: stay among its CSMs."),
+      "POST /api/v1/accounts": () => problem(422, "account_out_of_your_sight", "You see only the accounts you are a CSM of: list yourself among its CSMs"),
     });
     const dialog = await fillRequired(user);
     await within(dialog).findByText("Casey CSM");
     await user.click(within(dialog).getByRole("button", { name: "Create account" }));
-    expect(await within(dialog).findByRole("alert")).toHaveTextContent("You would not see this account: stay among its CSMs.");
+    expect(await within(dialog).findByRole("alert")).toHaveTextContent("You see only the accounts you are a CSM of: list yourself among its CSMs");
     expect(within(dialog).getByLabelText(/^External ID/)).not.toHaveAttribute("aria-invalid", "true");
   });
 });

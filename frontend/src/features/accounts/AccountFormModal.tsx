@@ -239,7 +239,8 @@ export function AccountFormModal({
   const can = useCan();
   const me = useMe().data;
   // A CSM sees only the accounts they look after: one they create without being among its CSMs
-  // would vanish from their list, and its page would be "not found" (the API is to refuse it too).
+  // would vanish from their list, and its page would be "not found" (the API refuses it too:
+  // a 422 `account_out_of_your_sight`, shown above the form).
   const mustStayCsm = !editing && !can("view_all_accounts") && can("csm_seat") && me !== undefined;
   const newCsmIds = mustStayCsm ? [me.id] : [];
 
