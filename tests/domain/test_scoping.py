@@ -407,9 +407,9 @@ class TestAuditRepository:
         )
 
         # Each entry comes with its actor's name, looked up in the same organisation only.
-        entry, actor_name, key_name = items[0]
+        entry, actor_name, key_name, trigger_name = items[0]
         assert total == 1 and entry.actor_user_id == rows["my_admin"].id
-        assert (actor_name, key_name) == (rows["my_admin"].full_name, None)
+        assert (actor_name, key_name, trigger_name) == (rows["my_admin"].full_name, None, None)
         repo = AuditRepository(session, org.id)
         assert await repo.target_names({("account", rows["theirs"].id)}) == {}
         assert await repo.target_names({("account", rows["mine"].id)}) == {
