@@ -49,6 +49,7 @@ from domain.accounts.models import (
     Tier,
 )
 from domain.accounts.schemas import AccountRead
+from domain.common import saved_views
 from domain.common.base import Base
 from domain.common.bulk_sql import (
     Write,
@@ -594,20 +595,14 @@ class ConfigRepository:
     async def view_named(
         self, name: str, *, owner_id: uuid.UUID, shared: bool, except_id: uuid.UUID | None
     ) -> AccountView | None:
-        """The view whose name (case-insensitively) a view of this owner may not take: another of
-        the owner's views, or when it is shared another shared view; the owner's first."""
-        holders = AccountView.owner_id == owner_id
-        if shared:
-            holders = or_(holders, AccountView.is_shared.is_(True))
-        stmt = select(AccountView).where(
-            AccountView.org_id == self.org_id,
-            func.lower(AccountView.name) == func.lower(name),
-            holders,
-        )
-        if except_id is not None:
-            stmt = stmt.where(AccountView.id != except_id)
-        return await self.session.scalar(
-            stmt.order_by((AccountView.owner_id == owner_id).desc()).limit(1)
+        return await saved_views.view_named(
+            self.session,
+            AccountView,
+            self.org_id,
+            name,
+            owner_id=owner_id,
+            shared=shared,
+            except_id=except_id,
         )
 
 

@@ -11,6 +11,7 @@ from domain.accounts.models import AccountView
 from domain.accounts.repository import ConfigRepository
 from domain.accounts.schemas import AccountViewWrite
 from domain.audit import service as audit
+from domain.common import saved_views
 from domain.common.db import retries_races
 from domain.users.actor import Actor, require
 from domain.users.permissions import Permission
@@ -52,13 +53,16 @@ async def _check_name(
     taken = await ConfigRepository(session, actor.org_id).view_named(
         data.name, owner_id=owner_id, shared=data.is_shared, except_id=view.id if view else None
     )
-    if taken is None:
-        return
-    if taken.owner_id != owner_id:
-        raise AccountViewNameTaken(f"A shared view is already named {data.name!r}")
-    if owner_id == actor.user_id:
-        raise AccountViewNameTaken(f"You already have a view named {data.name!r}")
-    raise AccountViewNameTaken(f"The view's owner already has a view named {data.name!r}")
+    if taken is not None:
+        raise AccountViewNameTaken(
+            saved_views.name_taken(
+                "view",
+                data.name,
+                holder_id=taken.owner_id,
+                owner_id=owner_id,
+                actor_id=actor.user_id,
+            )
+        )
 
 
 def _apply(view: AccountView, data: AccountViewWrite) -> None:

@@ -27,6 +27,7 @@ from sqlalchemy.orm import aliased
 
 from domain.accounts.models import Account
 from domain.alerts.models import Alert, AlertStatus
+from domain.common import saved_views
 from domain.tasks.models import SavedTaskView, Task, TaskGroupBy, TaskStatus, TaskViewDefault
 from domain.tasks.schemas import DueBucket, DueWindow, TaskFilters, TaskView
 from domain.users.models import User, UserStatus
@@ -356,20 +357,14 @@ class TaskViewRepository:
     async def view_named(
         self, name: str, *, owner_id: uuid.UUID, shared: bool, except_id: uuid.UUID | None
     ) -> SavedTaskView | None:
-        """The view whose name (case-insensitively) a view of this owner may not take: another of
-        the owner's views, or when it is shared another shared view; the owner's first."""
-        holders = SavedTaskView.owner_id == owner_id
-        if shared:
-            holders = or_(holders, SavedTaskView.is_shared.is_(True))
-        stmt = select(SavedTaskView).where(
-            SavedTaskView.org_id == self.org_id,
-            func.lower(SavedTaskView.name) == func.lower(name),
-            holders,
-        )
-        if except_id is not None:
-            stmt = stmt.where(SavedTaskView.id != except_id)
-        return await self.session.scalar(
-            stmt.order_by((SavedTaskView.owner_id == owner_id).desc()).limit(1)
+        return await saved_views.view_named(
+            self.session,
+            SavedTaskView,
+            self.org_id,
+            name,
+            owner_id=owner_id,
+            shared=shared,
+            except_id=except_id,
         )
 
     async def default_of(self, user_id: uuid.UUID | None) -> uuid.UUID | None:

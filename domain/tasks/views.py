@@ -7,6 +7,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain.accounts import service as accounts
 from domain.audit import service as audit
+from domain.common import saved_views
 from domain.common.db import retries_races
 from domain.tasks.errors import OwnerNotFound, TaskViewNameTaken, TaskViewNotFound
 from domain.tasks.models import SavedTaskView
@@ -71,13 +72,16 @@ async def _check_name(
     taken = await TaskViewRepository(session, actor.org_id).view_named(
         data.name, owner_id=owner_id, shared=data.is_shared, except_id=view.id if view else None
     )
-    if taken is None:
-        return
-    if taken.owner_id != owner_id:
-        raise TaskViewNameTaken(f"A shared task view is already named {data.name!r}")
-    if owner_id == actor.user_id:
-        raise TaskViewNameTaken(f"You already have a task view named {data.name!r}")
-    raise TaskViewNameTaken(f"The view's owner already has a task view named {data.name!r}")
+    if taken is not None:
+        raise TaskViewNameTaken(
+            saved_views.name_taken(
+                "task view",
+                data.name,
+                holder_id=taken.owner_id,
+                owner_id=owner_id,
+                actor_id=actor.user_id,
+            )
+        )
 
 
 def _apply(view: SavedTaskView, data: TaskViewWrite) -> None:
