@@ -49,7 +49,6 @@ from domain.accounts.models import (
     Tier,
 )
 from domain.accounts.schemas import AccountRead
-from domain.common import saved_views
 from domain.common.base import Base
 from domain.common.bulk_sql import (
     Write,
@@ -63,6 +62,7 @@ from domain.common.bulk_sql import (
 )
 from domain.common.db import CompiledByShape
 from domain.common.json_sql import json_object
+from domain.common.repository import view_named as shared_view_named
 from domain.filters.compile import Ordering
 from domain.health.models import HealthModel
 from domain.tenancy.accounts import VisibleAccounts
@@ -595,7 +595,7 @@ class ConfigRepository:
     async def view_named(
         self, name: str, *, owner_id: uuid.UUID, shared: bool, except_id: uuid.UUID | None
     ) -> AccountView | None:
-        return await saved_views.view_named(
+        return await shared_view_named(
             self.session,
             AccountView,
             self.org_id,

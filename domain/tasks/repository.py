@@ -27,7 +27,7 @@ from sqlalchemy.orm import aliased
 
 from domain.accounts.models import Account
 from domain.alerts.models import Alert, AlertStatus
-from domain.common import saved_views
+from domain.common.repository import view_named as shared_view_named
 from domain.tasks.models import SavedTaskView, Task, TaskGroupBy, TaskStatus, TaskViewDefault
 from domain.tasks.schemas import DueBucket, DueWindow, TaskFilters, TaskView
 from domain.users.models import User, UserStatus
@@ -357,7 +357,7 @@ class TaskViewRepository:
     async def view_named(
         self, name: str, *, owner_id: uuid.UUID, shared: bool, except_id: uuid.UUID | None
     ) -> SavedTaskView | None:
-        return await saved_views.view_named(
+        return await shared_view_named(
             self.session,
             SavedTaskView,
             self.org_id,
