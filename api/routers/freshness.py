@@ -12,10 +12,11 @@ from domain.freshness.schemas import ChangeState, FreshnessRead
 router = AreaRouter(prefix="/freshness", tags=["freshness"])
 
 
-@router.get("", response_model=FreshnessRead, responses=problem(401))
+@router.get("", response_model=FreshnessRead, responses=problem(401, 403))
 async def get_freshness(actor: ApiActor, session: Session) -> FreshnessRead:
     """The organisation's data freshness: accounts whose figures wait for the live chain
-    (queued, running, failed), the oldest waiting change, and when each stage last ran."""
+    (queued, running, failed), the oldest waiting change, and when each stage last ran. Needs
+    "manage organisation" or, for an integration's key, "send data"."""
     return await freshness.freshness(session, actor)
 
 

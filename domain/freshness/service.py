@@ -19,6 +19,8 @@ from domain.freshness.repository import (
 )
 from domain.freshness.schemas import ChangeState, FreshnessRead, FreshnessStageRead
 from domain.tenancy.actor import Actor
+from domain.tenancy.errors import PermissionDenied
+from domain.tenancy.permissions import Permission
 
 # A claim older than this is taken over: its worker died (a batch takes seconds).
 LEASE = timedelta(minutes=5)
@@ -101,7 +103,13 @@ async def retry_failed(session: AsyncSession) -> int:
 
 
 async def freshness(session: AsyncSession, actor: Actor) -> FreshnessRead:
-    """The organisation's backlog of changes and when each stage of the chain last ran."""
+    """The organisation's backlog of changes and when each stage of the chain last ran: for
+    who runs the organisation (the admin page) and for the integrations that send it data."""
+    if not (actor.can(Permission.MANAGE_ORGANISATION) or actor.can(Permission.INGEST_DATA)):
+        raise PermissionDenied(
+            "The organisation's data freshness is for who manages the organisation or sends "
+            "it data; a write's own state is at /api/v1/freshness/changes/{change}"
+        )
     repo = FreshnessRepository(session, actor.org_id)
     now = clock.now()
     backlog = await repo.backlog(stale_before=now - LEASE)

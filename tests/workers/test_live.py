@@ -38,7 +38,7 @@ from domain.usage.models import Contact, UsagePendingDay
 from domain.usage.repository import UsageRepository
 from domain.users.actor import Actor
 from domain.users.permissions import Permission
-from tests.factories import create_account, create_api_key, create_org
+from tests.factories import create_account, create_api_key, create_org, create_user, login
 from tests.helpers import run_burst_worker
 from workers.jobs import live as live_jobs
 from workers.jobs import metrics as metric_jobs
@@ -204,6 +204,29 @@ async def test_an_unknown_change_number_is_a_404(
     assert response.json()["code"] == "change_not_found"
     assert (await client.get("/api/v1/freshness/changes/0", headers=key)).status_code == 422
     assert (await client.get("/api/v1/freshness/changes/x", headers=key)).status_code == 422
+
+
+async def test_the_organisations_freshness_is_for_its_admins_and_integrations_alone(
+    client: AsyncClient, session: AsyncSession, org: Organisation
+) -> None:
+    csm = await create_user(session, org, role_name="CSM")
+    manager = await create_user(session, org, role_name="CSM Manager")
+    admin = await create_user(session, org, role_name="Admin")
+    await create_account(session, org, external_id="acme", csms=[csm])
+    _, key = await create_api_key(session, org, ApiScope.INGEST)
+    await session.commit()
+    await _contacts(client, key, [("ada", "acme")])
+    change = (await client.get("/api/v1/freshness", headers=key)).json()["last_change"]
+    for user in (csm, manager):
+        headers = await login(client, user)
+        response = await client.get("/api/v1/freshness", headers=headers)
+        assert response.status_code == 403, response.text
+        assert response.json()["code"] == "permission_denied"
+        # A write's own state stays theirs to follow.
+        state = await client.get(f"/api/v1/freshness/changes/{change}", headers=headers)
+        assert state.status_code == 200, state.text
+    response = await client.get("/api/v1/freshness", headers=await login(client, admin))
+    assert response.status_code == 200, response.text
 
 
 async def test_an_account_changed_during_its_run_stays_for_its_newer_change(

@@ -1891,7 +1891,8 @@ export interface paths {
         /**
          * Get Freshness
          * @description The organisation's data freshness: accounts whose figures wait for the live chain
-         *     (queued, running, failed), the oldest waiting change, and when each stage last ran.
+         *     (queued, running, failed), the oldest waiting change, and when each stage last ran. Needs
+         *     "manage organisation" or, for an integration's key, "send data".
          */
         get: operations["getFreshness"];
         put?: never;
@@ -16564,6 +16565,16 @@ export interface operations {
             };
             /** @description Not authenticated */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProblemDetail"];
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
