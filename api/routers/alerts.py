@@ -123,13 +123,14 @@ async def run_alert_rule(rule_id: uuid.UUID, actor: ApiActor, session: Session) 
 @router.get(
     "/alert-rules/{rule_id:id}/evaluations",
     response_model=list[AlertEvaluationRead],
-    responses=problem(401, 404, 422),
+    responses=problem(401, 403, 404, 422),
 )
 async def list_alert_rule_evaluations(
     rule_id: uuid.UUID, actor: ApiActor, session: Session, limit: Limit = 50
 ) -> list[AlertEvaluationRead]:
     """The rule's evaluations, newest first: accounts matched, alerts fired and those held back
-    by an open alert, the retrigger delay, never retrigger or as churned."""
+    by an open alert, the retrigger delay, never retrigger or as churned, over the whole
+    organisation (needs "configure product settings")."""
     return await alerts.list_evaluations(session, actor, rule_id, limit=limit)
 
 

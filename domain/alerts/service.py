@@ -281,6 +281,9 @@ async def delete_rule(session: AsyncSession, actor: Actor, rule_id: uuid.UUID) -
 async def list_evaluations(
     session: AsyncSession, actor: Actor, rule_id: uuid.UUID, *, limit: int
 ) -> list[AlertEvaluationRead]:
+    """For who configures rules: an evaluation counts every account of the organisation, not
+    only those the caller may see (a rule's preview is the caller's own)."""
+    require(actor, Permission.CONFIGURE_PRODUCT)
     repo = AlertRepository(session, actor.org_id)
     rule = await _rule(repo, rule_id)
     return [

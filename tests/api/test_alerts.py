@@ -118,6 +118,24 @@ class TestRules:
         )
         assert_problem(response, 403)
 
+    async def test_a_rules_evaluations_are_for_who_configures_rules(
+        self,
+        client: AsyncClient,
+        headers: dict[str, str],
+        session: AsyncSession,
+        org: Organisation,
+        settings: Settings,
+    ) -> None:
+        # An evaluation counts every account of the organisation, not only a CSM's own.
+        rule = await _create(client, headers)
+        csm = await create_user(session, org, role_name="CSM")
+        await session.commit()
+        path = f"{API}/alert-rules/{rule['id']}/evaluations"
+        assert_problem(
+            await client.get(path, headers=auth_headers(settings, csm)), 403, "permission_denied"
+        )
+        assert (await client.get(path, headers=headers)).status_code == 200
+
     async def test_run_now_queues_the_rules_evaluation(
         self, client: AsyncClient, headers: dict[str, str], session: AsyncSession
     ) -> None:

@@ -1010,7 +1010,8 @@ export interface paths {
         /**
          * List Alert Rule Evaluations
          * @description The rule's evaluations, newest first: accounts matched, alerts fired and those held back
-         *     by an open alert, the retrigger delay, never retrigger or as churned.
+         *     by an open alert, the retrigger delay, never retrigger or as churned, over the whole
+         *     organisation (needs "configure product settings").
          */
         get: operations["listAlertRuleEvaluations"];
         put?: never;
@@ -13907,6 +13908,16 @@ export interface operations {
             };
             /** @description Not authenticated */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProblemDetail"];
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
