@@ -4,12 +4,13 @@ import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from email.message import EmailMessage
+from email.utils import format_datetime, parseaddr
 from enum import StrEnum
 
 import aiosmtplib
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from domain.common import jobs
+from domain.common import clock, jobs
 from domain.emails.models import OutboundEmail, OutboxStatus
 from domain.emails.repository import (
     all_organisations_emails_to_send,
@@ -68,13 +69,24 @@ def build_message(email: OutboundEmail, smtp: SmtpConfig) -> EmailMessage:
     msg["From"] = header_value(smtp.from_address)
     msg["To"] = header_value(email.to_address)
     msg["Subject"] = header_value(email.subject)
+    # When the email was written, the same on every attempt (RFC 5322 requires a Date; servers
+    # that do not add one score a message without it as spam).
+    msg["Date"] = format_datetime(email.created_at or clock.now())
     # A stable Message-ID lets receivers discard a duplicate if a retried job resends.
-    # (make_msgid would add a timestamp and randomness, a new id on every attempt.)
-    msg["Message-ID"] = f"<{email.id}@tenure>"
+    # (make_msgid would add a timestamp and randomness, a new id on every attempt.) Its domain
+    # is the sender's, as receivers expect of a message from that domain.
+    msg["Message-ID"] = f"<{email.id}@{_domain_of(smtp.from_address)}>"
     msg.set_content(email.text_body)
     if email.html_body:
         msg.add_alternative(email.html_body, subtype="html")
     return msg
+
+
+def _domain_of(address: str) -> str:
+    """The domain of an address such as `Tenure <noreply@acme.com>` (`tenure.invalid`, a name
+    reserved never to exist, for an address without one)."""
+    _, at, domain = parseaddr(address)[1].rpartition("@")
+    return (header_value(domain).replace(" ", "") if at else "") or "tenure.invalid"
 
 
 class Delivery(StrEnum):

@@ -1,6 +1,8 @@
 """Building the MIME message for an outbox email."""
 
 import uuid
+from datetime import UTC, datetime
+from email.utils import parsedate_to_datetime
 
 from domain.emails.models import OutboundEmail
 from domain.emails.service import SmtpConfig, build_message
@@ -46,8 +48,23 @@ class TestBuildMessage:
 
         first, again = build_message(email, SMTP), build_message(email, SMTP)
 
-        assert first["Message-ID"] == again["Message-ID"] == f"<{email.id}@tenure>"
+        assert first["Message-ID"] == again["Message-ID"] == f"<{email.id}@tenure.test>"
         assert build_message(_email(), SMTP)["Message-ID"] != first["Message-ID"]
+
+    def test_dated_when_written_on_every_attempt(self) -> None:
+        email = _email()
+        email.created_at = datetime(2026, 3, 1, 9, 30, tzinfo=UTC)
+
+        first, again = build_message(email, SMTP), build_message(email, SMTP)
+
+        assert first["Date"] == again["Date"] == "Sun, 01 Mar 2026 09:30:00 +0000"
+        assert parsedate_to_datetime(first["Date"]) == email.created_at
+
+    def test_message_id_of_a_sender_without_a_domain(self) -> None:
+        email = _email()
+        bare = SmtpConfig(host="localhost", port=25, from_address="tenure")
+
+        assert build_message(email, bare)["Message-ID"] == f"<{email.id}@tenure.invalid>"
 
     def test_line_breaks_in_a_subject_cannot_add_headers(self) -> None:
         # A subject built from user data (an organisation's name) stored before names were

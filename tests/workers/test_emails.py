@@ -247,7 +247,7 @@ class TestCrashBetweenSendAndMark:
         assert await email_jobs.deliver({**ctx, "job_try": 3}, str(email.id)) == "sent"
 
         [_, second] = inbox.messages
-        assert second["Message-ID"] == first["Message-ID"] == f"<{email.id}@tenure>"
+        assert second["Message-ID"] == first["Message-ID"] == f"<{email.id}@tenure.test>"
         sent = await _reload(session, email.id)
         assert (sent.status, sent.attempts) == (OutboxStatus.SENT, 2)
         assert sent.sent_at is not None
