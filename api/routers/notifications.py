@@ -11,6 +11,7 @@ from domain.common.pagination import Page
 from domain.notifications import service as notifications
 from domain.notifications.schemas import (
     MarkedRead,
+    NotificationPreferencesChange,
     NotificationPreferencesRead,
     NotificationPreferencesWrite,
     NotificationRead,
@@ -82,6 +83,20 @@ async def get_notification_preferences(
 async def set_notification_preferences(
     data: NotificationPreferencesWrite, actor: CurrentActor, session: Session
 ) -> NotificationPreferencesRead:
-    """Replace your choices; a kind left out takes its default. Applies to notifications made
-    from now on."""
+    """Replace your choices; a kind left out takes its default, and the digest too
+    (`immediate`): to change one choice alone, PATCH. Applies to notifications made from now
+    on."""
     return await notifications.set_preferences(session, actor, data)
+
+
+@router.patch(
+    "/me/notification-preferences",
+    response_model=NotificationPreferencesRead,
+    responses=problem(401, 422),
+)
+async def change_notification_preferences(
+    data: NotificationPreferencesChange, actor: CurrentActor, session: Session
+) -> NotificationPreferencesRead:
+    """Change only what you send: each kind sent, and the digest if sent; everything else
+    stays as it is. Applies to notifications made from now on."""
+    return await notifications.change_preferences(session, actor, data)

@@ -49,6 +49,19 @@ class NotificationPreferencesWrite(RequestModel):
     )
 
 
+class NotificationPreferencesChange(RequestModel):
+    """Only what you send changes: each kind sent takes its new choice, the others and the
+    digest (unless sent) stay as they are."""
+
+    kinds: dict[NotificationKind, KindChoice] = Field(
+        default_factory=dict,
+        examples=[{"task_updated": {"in_app": True, "email": True}}],
+    )
+    email_digest: EmailDigest | None = Field(
+        None, description="Left out or null: unchanged", examples=["daily"]
+    )
+
+
 class NotificationPreferencesRead(BaseModel):
     kinds: dict[NotificationKind, KindChoice] = Field(description="Every kind, with your choice")
     email_digest: EmailDigest

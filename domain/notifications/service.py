@@ -36,6 +36,7 @@ from domain.notifications.repository import (
 from domain.notifications.schemas import (
     KindChoice,
     MarkedRead,
+    NotificationPreferencesChange,
     NotificationPreferencesRead,
     NotificationPreferencesWrite,
     NotificationRead,
@@ -199,6 +200,19 @@ async def set_preferences(
         _me(actor),
         kinds={str(k): v.model_dump() for k, v in data.kinds.items()},
         email_digest=str(data.email_digest),
+    )
+    return await get_preferences(session, actor)
+
+
+async def change_preferences(
+    session: AsyncSession, actor: Actor, data: NotificationPreferencesChange
+) -> NotificationPreferencesRead:
+    """The kinds (and digest) sent, the rest kept; applies to notifications made from now on."""
+    await NotificationRepository(session, actor.org_id).save_preferences(
+        _me(actor),
+        kinds={str(k): v.model_dump() for k, v in data.kinds.items()},
+        email_digest=None if data.email_digest is None else str(data.email_digest),
+        merge=True,
     )
     return await get_preferences(session, actor)
 

@@ -245,6 +245,36 @@ class TestPreferences:
         await _task(client, headers, account_id=str(account.id), owner_id=str(csm.id))
         assert await _mine(client, mine) == []
 
+    async def test_a_change_keeps_every_choice_it_does_not_send(
+        self, client: AsyncClient, session: AsyncSession, settings: Settings, org: Organisation
+    ) -> None:
+        mine = auth_headers(settings, await create_user(session, org))
+        path = f"{API}/me/notification-preferences"
+
+        async def change(body: dict[str, Any]) -> dict[str, Any]:
+            response = await client.patch(path, headers=mine, json=body)
+            assert response.status_code == 200, response.text
+            answer: dict[str, Any] = response.json()
+            assert (await client.get(path, headers=mine)).json() == answer
+            return answer
+
+        # Before any choice is stored, then once one is.
+        first = await change({"email_digest": "daily"})
+        assert first["email_digest"] == "daily"
+        assert first["kinds"]["task_assigned"] == {"in_app": True, "email": True}
+        second = await change({"kinds": {"task_updated": {"in_app": True, "email": True}}})
+        assert second["email_digest"] == "daily"
+        assert second["kinds"]["task_updated"] == {"in_app": True, "email": True}
+        third = await change({"kinds": {"task_assigned": {"in_app": False, "email": False}}})
+        assert third["kinds"]["task_updated"] == {"in_app": True, "email": True}
+        assert third["kinds"]["task_assigned"] == {"in_app": False, "email": False}
+        assert third["email_digest"] == "daily"
+        # Null or nothing leaves the digest alone; a PUT still replaces everything.
+        assert (await change({"email_digest": None}))["email_digest"] == "daily"
+        replaced = await client.put(path, headers=mine, json={})
+        assert replaced.json()["email_digest"] == "immediate"
+        assert replaced.json()["kinds"]["task_updated"]["email"] is False
+
     async def test_a_wrong_choice_is_422_and_changes_nothing(
         self, client: AsyncClient, session: AsyncSession, settings: Settings, org: Organisation
     ) -> None:
@@ -254,10 +284,11 @@ class TestPreferences:
             {"email_digest": "weekly"},
             {"kinds": {"task_assigned": {"in_app": True}}},
         ):
-            response = await client.put(
-                f"{API}/me/notification-preferences", headers=mine, json=body
-            )
-            assert_problem(response, 422)
+            for method in ("PUT", "PATCH"):
+                response = await client.request(
+                    method, f"{API}/me/notification-preferences", headers=mine, json=body
+                )
+                assert_problem(response, 422)
         current = await client.get(f"{API}/me/notification-preferences", headers=mine)
         assert current.json()["email_digest"] == "immediate"
 

@@ -2533,15 +2533,21 @@ export interface paths {
         get: operations["getNotificationPreferences"];
         /**
          * Set Notification Preferences
-         * @description Replace your choices; a kind left out takes its default. Applies to notifications made
-         *     from now on.
+         * @description Replace your choices; a kind left out takes its default, and the digest too
+         *     (`immediate`): to change one choice alone, PATCH. Applies to notifications made from now
+         *     on.
          */
         put: operations["setNotificationPreferences"];
         post?: never;
         delete?: never;
         options?: never;
         head?: never;
-        patch?: never;
+        /**
+         * Change Notification Preferences
+         * @description Change only what you send: each kind sent, and the digest if sent; everything else
+         *     stays as it is. Applies to notifications made from now on.
+         */
+        patch: operations["changeNotificationPreferences"];
         trace?: never;
     };
     "/api/v1/me/password": {
@@ -8358,6 +8364,30 @@ export interface components {
          * @enum {string}
          */
         NotificationKind: "task_assigned" | "task_reassigned" | "task_updated" | "task_due_soon" | "task_overdue" | "alert_task";
+        /**
+         * NotificationPreferencesChange
+         * @description Only what you send changes: each kind sent takes its new choice, the others and the
+         *     digest (unless sent) stay as they are.
+         */
+        NotificationPreferencesChange: {
+            /**
+             * @description Left out or null: unchanged
+             * @example daily
+             */
+            email_digest?: components["schemas"]["EmailDigest"] | null;
+            /**
+             * Kinds
+             * @example {
+             *       "task_updated": {
+             *         "email": true,
+             *         "in_app": true
+             *       }
+             *     }
+             */
+            kinds?: {
+                [key: string]: components["schemas"]["KindChoice"];
+            };
+        };
         /** NotificationPreferencesRead */
         NotificationPreferencesRead: {
             email_digest: components["schemas"]["EmailDigest"];
@@ -18723,6 +18753,50 @@ export interface operations {
         requestBody: {
             content: {
                 "application/json": components["schemas"]["NotificationPreferencesWrite"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["NotificationPreferencesRead"];
+                };
+            };
+            /** @description Not authenticated */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProblemDetail"];
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
+                };
+            };
+            /** @description Invalid request */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProblemDetail"];
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
+                };
+            };
+        };
+    };
+    changeNotificationPreferences: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["NotificationPreferencesChange"];
             };
         };
         responses: {
