@@ -1,5 +1,6 @@
-"""A local SMTP sink for development: every message is saved under .data/mail/ and its subject
-and links are printed, so invitation and password-reset links can be followed."""
+"""A local SMTP sink for development: every message is saved under the data folder's mail/
+(`.data/mail/`, or `$TENURE_DATA_DIR/mail/`) and its subject and links are printed, so
+invitation and password-reset links can be followed."""
 
 import re
 from email import message_from_bytes, policy

@@ -11,6 +11,16 @@ from scripts.services import DATA
 from scripts.stack import free_port, running
 
 
+def _where_emails_go() -> str:
+    """Where `stack.running` sends the emails: to the local sink unless an SMTP server is set."""
+    if host := os.environ.get("TENURE_EMAIL__SMTP_HOST"):
+        return f"  Emails go to the SMTP server {host}; warnings and errors are printed here.\n"
+    return (
+        f"  Emails are saved under {DATA / 'mail'}/; their links, warnings and errors\n"
+        f"  are printed here.\n"
+    )
+
+
 class _Stop(Exception):
     pass
 
@@ -47,8 +57,7 @@ def main() -> None:
                 f"  API docs:    {url}/api/docs\n"
                 f"  Logs:        requests in {os.environ['TENURE_ACCESS_LOG_FILE']}\n"
                 f"               the worker's jobs in {worker_log}\n"
-                f"  Emails are saved under .data/mail/; their links, warnings and errors\n"
-                f"  are printed here.\n"
+                f"{_where_emails_go()}"
                 f"  Press Ctrl-C to stop.\n",
                 flush=True,
             )

@@ -3,10 +3,10 @@ evaluation's SQL (repository.py) classifies accounts by the same rule, and a tes
 to each other.
 
 A rule fires for a matching account when it has no earlier alert from the rule; or when the
-earlier alert is dismissed, "never retrigger" is off, and at least the retrigger delay has
-passed since the earlier alert FIRED (fired Mar 1, dismissed Mar 3, delay 7: may fire again from
-Mar 8). At most one alert is open per rule and account. Churned accounts fire only when the rule
-includes them; deleted accounts are never evaluated."""
+earlier alert is dismissed (or, an alert task, closed), "never retrigger" is off, and at least
+the retrigger delay has passed since the earlier alert FIRED (fired Mar 1, dismissed Mar 3,
+delay 7: may fire again from Mar 8). At most one alert is open per rule and account. Churned
+accounts fire only when the rule includes them; deleted accounts are never evaluated."""
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta

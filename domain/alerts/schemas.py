@@ -63,7 +63,7 @@ class AlertRuleDraft(RequestModel):
     retrigger_delay_days: RetriggerDelay = Field(
         7,
         description="Days after an alert FIRED before the rule may fire again for the account "
-        "(once that alert is dismissed)",
+        "(once that alert is dismissed, or its alert task closed)",
     )
     never_retrigger: bool = Field(False, description="Fire at most once per account, ever")
 

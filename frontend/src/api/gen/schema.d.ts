@@ -5154,7 +5154,7 @@ export interface components {
             playbook_id?: string | null;
             /**
              * Retrigger Delay Days
-             * @description Days after an alert FIRED before the rule may fire again for the account (once that alert is dismissed)
+             * @description Days after an alert FIRED before the rule may fire again for the account (once that alert is dismissed, or its alert task closed)
              * @default 7
              */
             retrigger_delay_days: number;
@@ -5202,7 +5202,7 @@ export interface components {
             never_retrigger: boolean;
             /**
              * Retrigger Delay Days
-             * @description Days after an alert FIRED before the rule may fire again for the account (once that alert is dismissed)
+             * @description Days after an alert FIRED before the rule may fire again for the account (once that alert is dismissed, or its alert task closed)
              * @default 7
              */
             retrigger_delay_days: number;

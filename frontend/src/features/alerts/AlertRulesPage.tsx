@@ -30,7 +30,7 @@ export function AlertRulesPage() {
     <Stack gap="lg">
       <PageHeader
         title="Alert rules"
-        description="Active rules are evaluated for accounts as their figures change, for every account hourly, and on Run now. A rule fires again for an account once its alert is dismissed and the retrigger delay has passed since it fired."
+        description="Active rules are evaluated for accounts as their figures change, for every account hourly, and on Run now. A rule fires again for an account once its alert is dismissed (or its alert task closed) and the retrigger delay has passed since it fired."
         actions={
           <Button leftSection={<IconPlus size={16} />} onClick={() => setEditing("new")} data-testid="alert-rule-new">
             New alert rule
