@@ -42,6 +42,11 @@ test("a rule that creates tasks: its alert task reaches the inbox and is closed 
   await page.getByRole("option", { name: `Playbook ${id}`, exact: true }).click();
   await page.getByTestId("alert-rule-save").click();
   await page.getByTestId("alert-rule-row").filter({ hasText: `Task rule ${id}` }).getByLabel("Run now").click();
+  // Run now asks first, saying how many accounts the rule would fire for.
+  const confirmRun = page.getByRole("dialog");
+  await expect(confirmRun.getByTestId("alert-rule-run-preview")).toContainText("would fire for");
+  await confirmRun.getByRole("button", { name: "Run now" }).click();
+  await expect(confirmRun).toBeHidden();
 
   // A worker evaluates the rule; the alert task reaches the inbox.
   await page.goto("/alerts");

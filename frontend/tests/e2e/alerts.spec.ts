@@ -39,6 +39,11 @@ test("an admin creates a rule, previews it, runs it and dismisses the alert on t
   await expect(rule).toContainText("Never");
   await expect(rule.getByTestId("alert-rule-condition")).toHaveText(`When Name starts with “${name}”`);
   await rule.getByLabel("Run now").click();
+  // Run now asks first, saying how many accounts the rule would fire for.
+  const confirmRun = page.getByRole("dialog");
+  await expect(confirmRun.getByTestId("alert-rule-run-preview")).toContainText("would fire for");
+  await confirmRun.getByRole("button", { name: "Run now" }).click();
+  await expect(confirmRun).toBeHidden();
 
   // A worker evaluates the rule; the alert reaches the inbox.
   await page.goto("/alerts");

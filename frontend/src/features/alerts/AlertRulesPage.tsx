@@ -12,7 +12,14 @@ import { describeCondition } from "../accounts/conditionText";
 import { useAccountFields } from "../accounts/queries";
 import { useUserDirectory } from "../users/queries";
 import { AlertRuleEditor } from "./AlertRuleEditor";
-import { type AlertRuleRead, useAlertRules, useDeleteAlertRule, useRunAlertRule, useUpdateAlertRule } from "./queries";
+import {
+  type AlertRuleRead,
+  useAlertRules,
+  useDeleteAlertRule,
+  useRunAlertRule,
+  useSavedAlertRulePreview,
+  useUpdateAlertRule,
+} from "./queries";
 
 /** Alert rules: each with its retrigger policy, when it last fired and how often lately. */
 export function AlertRulesPage() {
@@ -24,6 +31,7 @@ export function AlertRulesPage() {
   const directory = useUserDirectory(true);
   const [editing, setEditing] = useState<AlertRuleRead | "new" | null>(null);
   const [deleting, setDeleting] = useState<AlertRuleRead | null>(null);
+  const [running, setRunning] = useState<AlertRuleRead | null>(null);
   const failed = (title: string) => (error: unknown) => notifications.show({ color: "red", title, message: errorMessage(error) });
 
   return (
@@ -100,12 +108,7 @@ export function AlertRulesPage() {
                         <ActionIcon
                           variant="subtle"
                           aria-label="Run now"
-                          onClick={() =>
-                            run.mutate(r.id, {
-                              onSuccess: () => notifications.show({ color: "tenure", title: "Running", message: `${r.name} is being evaluated over every account.` }),
-                              onError: failed("Could not run the rule"),
-                            })
-                          }
+                          onClick={() => setRunning(r)}
                         >
                           <IconPlayerPlay size={16} />
                         </ActionIcon>
@@ -129,6 +132,26 @@ export function AlertRulesPage() {
         </Card>
       )}
       {editing && <AlertRuleEditor rule={editing} onClose={() => setEditing(null)} />}
+      {running && (
+        <ConfirmModal
+          opened
+          title={`Run ${running.name} now?`}
+          confirmLabel="Run now"
+          loading={run.isPending}
+          onClose={() => setRunning(null)}
+          onConfirm={() =>
+            run.mutate(running.id, {
+              onSuccess: () => {
+                notifications.show({ color: "tenure", title: "Running", message: `${running.name} is being evaluated over every account.` });
+                setRunning(null);
+              },
+              onError: failed("Could not run the rule"),
+            })
+          }
+        >
+          <RunConsequences rule={running} />
+        </ConfirmModal>
+      )}
       {deleting && (
         <ConfirmModal
           opened
@@ -142,6 +165,27 @@ export function AlertRulesPage() {
           The rule, every alert it raised and its history are deleted.
         </ConfirmModal>
       )}
+    </Stack>
+  );
+}
+
+/** What a run does, before it is confirmed: real alerts (and their tasks and notifications) for
+ * the accounts that would fire now, even while the rule is inactive. */
+function RunConsequences({ rule }: { rule: AlertRuleRead }) {
+  const preview = useSavedAlertRulePreview(rule.id);
+  return (
+    <Stack gap="xs">
+      <Text size="sm">
+        The rule is evaluated over every account now{rule.is_active ? "" : ", although it is inactive"}: each account it fires for gets a
+        real alert{rule.creates_task || rule.playbook_id ? " and task" : ""}, and the people it notifies are notified.
+      </Text>
+      <Text size="sm" c="dimmed" data-testid="alert-rule-run-preview">
+        {preview.isError
+          ? "How many accounts it would fire for could not be worked out."
+          : preview.isPending
+            ? "Counting the accounts it would fire for…"
+            : `Of the accounts you see, ${preview.data.matched} match it now and it would fire for ${preview.data.would_fire}.`}
+      </Text>
     </Stack>
   );
 }

@@ -155,6 +155,17 @@ export const useDeleteAlertRule = () =>
 export const useRunAlertRule = () =>
   useAlertMutation((id: string) => unwrap(api.POST("/api/v1/alert-rules/{rule_id}/run", rulePath(id))));
 
+/** What "Run now" would do for a saved rule: how many of the accounts the caller sees match
+ * it now and would fire (asked when the run is confirmed; nothing is run). */
+export function useSavedAlertRulePreview(id: string | null) {
+  return useQuery({
+    enabled: id !== null,
+    queryKey: ["alerts", "previewAlertRule", id],
+    queryFn: ({ signal }) => unwrap(api.POST("/api/v1/alert-rules/{rule_id}/preview", { ...rulePath(id!), signal })),
+    retry: false,
+  });
+}
+
 /** Which accounts a draft rule matches now and why each would or would not fire (asked again
  * as the draft changes; nothing is saved). */
 export function useAlertRulePreview(draft: AlertRuleDraft | null) {
