@@ -3086,7 +3086,8 @@ export interface paths {
          * Segment Identify
          * @description Upsert the contact `userId` (or `anonymousId`) with its traits (`email`, `name` or
          *     `firstName`/`lastName`, `title`, `role`; the rest are kept as custom traits), sent in
-         *     `traits` or, as RudderStack does, in `context.traits`.
+         *     `traits` or, as RudderStack does, in `context.traits`. An `email` that is not an email
+         *     address is left out: the contact keeps the one it had.
          */
         post: operations["segmentIdentify"];
         delete?: never;
@@ -6492,6 +6493,7 @@ export interface components {
             account_external_ids?: string[];
             /**
              * Email
+             * @description An email address (name@domain); anything else is refused
              * @example ada@acme.com
              */
             email?: string | null;
