@@ -3862,6 +3862,7 @@ export interface components {
             } | null;
             /**
              * Domain
+             * @description The account's web domain: a host name, without https:// or a path
              * @example acme.com
              */
             domain?: string | null;
@@ -4574,6 +4575,7 @@ export interface components {
             } | null;
             /**
              * Domain
+             * @description The account's web domain: a host name, without https:// or a path
              * @example acme.com
              */
             domain?: string | null;
@@ -4626,7 +4628,10 @@ export interface components {
             custom_values?: {
                 [key: string]: string | number | boolean | null;
             } | null;
-            /** Domain */
+            /**
+             * Domain
+             * @description The account's web domain: a host name, without https:// or a path
+             */
             domain?: string | null;
             /** External Id */
             external_id: string;
