@@ -7756,7 +7756,7 @@ export interface components {
             paid_on?: string | null;
             /**
              * Total
-             * @description Defaults to the sum of the lines
+             * @description The amount due in minor units, tax included (negative for a credit note). It may differ from the sum of the lines (tax, rounding, a discount on the whole invoice), and is kept as sent; left out, it is the sum of the lines
              */
             total?: number | null;
         };
@@ -7771,6 +7771,7 @@ export interface components {
             description: string;
             /**
              * Quantity
+             * @description Units billed; `amount` is already their total
              * @default 1
              */
             quantity: number;
