@@ -18,6 +18,7 @@ from domain.common.errors import (
     RecordRefused,
     TooManyRequests,
 )
+from domain.filters.errors import InvalidFilter
 from domain.integration.schemas import CallOutcome
 
 log = logging.getLogger(__name__)
@@ -154,6 +155,16 @@ async def _validation_error(request: Request, exc: Exception) -> JSONResponse:
         for e in exc.errors()
     ]
     summary = "; ".join(f"{'.'.join(str(p) for p in e.loc)}: {e.msg}" for e in errors[:5])
+    # A rule of the filter language checked as the body is read (domain.filters.schemas.Filter)
+    # answers with the code it has when the compiler checks it, and keeps the error's location.
+    if errors and all(e.type == InvalidFilter.code for e in errors):
+        return problem_response(
+            422,
+            code=InvalidFilter.code,
+            title=InvalidFilter.title,
+            detail=summary,
+            errors=errors,
+        )
     return problem_response(422, detail=summary or "Invalid request", errors=errors)
 
 

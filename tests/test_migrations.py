@@ -1,6 +1,7 @@
 """The migrations: one head, a working downgrade, and no drift from the models."""
 
 import asyncio
+import json
 import os
 import subprocess
 import sys
@@ -242,3 +243,60 @@ class TestMigrations:
             "uq_task_views_owner_id_name_lower",
             "uq_task_views_shared_name_lower",
         }
+
+    def test_stored_filters_lose_the_parts_their_operators_ignored(self, scratch_url: str) -> None:
+        assert _alembic(scratch_url, "upgrade", "head").returncode == 0
+        assert _alembic(scratch_url, "downgrade", "0050").returncode == 0
+        org, role, ann = (uuid.uuid4() for _ in range(3))
+        tier = {"kind": "compare", "field": "tier", "op": "eq", "value": "Tier 1"}
+        unassigned = {"kind": "compare", "field": "csm", "op": "is_empty", "value": None}
+        before = {"kind": "date", "field": "renewal_on", "op": "before", "days": None}
+        soon = {"kind": "date", "field": "renewal_on", "op": "within_next_days", "date": None}
+        stored = {
+            "kind": "any",
+            "conditions": [
+                tier,
+                {**unassigned, "value": "u-1"},
+                {"kind": "not", "condition": {**before, "date": "2027-01-01", "days": 3}},
+            ],
+        }
+        trigger = {**soon, "days": 30, "date": "2026-01-01"}
+        clean_view = {"kind": "all", "conditions": [tier, unassigned]}
+        _sql(
+            scratch_url,
+            "DELETE FROM organisations",
+            "INSERT INTO organisations (id, name, base_currency, time_zone,"
+            " fiscal_year_start_month, requires_mfa) VALUES"
+            f" ('{org}', 'Filters', 'USD', 'UTC', 1, false)",
+            "INSERT INTO roles (id, org_id, name, description, permissions, landing_page,"
+            f" is_builtin) VALUES ('{role}', '{org}', 'Admin', '', '{{}}', '/', true)",
+            "INSERT INTO users (id, org_id, email, full_name, role_id, status) VALUES"
+            f" ('{ann}', '{org}', 'ann@example.com', 'Ann', '{role}', 'active')",
+            *(
+                "INSERT INTO account_views (id, org_id, owner_id, name, is_shared, columns,"
+                f" sort, descending, filter) VALUES (gen_random_uuid(), '{org}', '{ann}',"
+                f" '{name}', false, CAST('{{}}' AS varchar[]), 'name', false,"
+                f" '{json.dumps(filter_)}')"
+                for name, filter_ in (("Old", stored), ("Clean", clean_view))
+            ),
+            "INSERT INTO attribute_triggers (id, org_id, name, target, churn_reason, condition,"
+            f" position, is_active, last_changed) VALUES (gen_random_uuid(), '{org}', 'Soon',"
+            f" 'churned', 'r', '{json.dumps(trigger)}', 0, true, 0)",
+        )
+
+        assert _alembic(scratch_url, "upgrade", "head").returncode == 0
+
+        views = _sql(scratch_url, "SELECT name, CAST(filter AS text) AS f FROM account_views")
+        assert {r["name"]: json.loads(r["f"]) for r in views} == {
+            "Old": {
+                "kind": "any",
+                "conditions": [
+                    tier,
+                    unassigned,
+                    {"kind": "not", "condition": {**before, "date": "2027-01-01"}},
+                ],
+            },
+            "Clean": clean_view,
+        }
+        [row] = _sql(scratch_url, "SELECT CAST(condition AS text) AS c FROM attribute_triggers")
+        assert json.loads(row["c"]) == {**soon, "days": 30}

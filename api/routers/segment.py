@@ -52,7 +52,8 @@ _CALLS: tuple[tuple[str, type[BaseModel], str], ...] = (
         SegmentIdentify,
         """Upsert the contact `userId` (or `anonymousId`) with its traits (`email`, `name` or
     `firstName`/`lastName`, `title`, `role`; the rest are kept as custom traits), sent in
-    `traits` or, as RudderStack does, in `context.traits`.""",
+    `traits` or, as RudderStack does, in `context.traits`. An `email` that is not an email
+    address is left out: the contact keeps the one it had.""",
     ),
     (
         "group",

@@ -22,6 +22,7 @@ from domain.accounts.errors import (
 from domain.accounts.models import LifecycleStage, Tier
 from domain.accounts.repository import AccountBatchRepository, ConfigRepository
 from domain.accounts.schemas import (
+    DOMAIN,
     AccountCreate,
     AccountName,
     AccountUpdate,
@@ -76,7 +77,7 @@ class AccountUpsert(BaseModel):
     crm_id: ExternalId | None = None
     billing_id: ExternalId | None = None
     support_id: ExternalId | None = None
-    domain: Domain | None = None
+    domain: Domain | None = Field(None, description=DOMAIN)
     joined_on: Day | None = None
     renewal_on: Day | None = None
     parent_external_id: ExternalId | None = Field(

@@ -1,3 +1,4 @@
+import re
 import uuid
 from collections import Counter
 from datetime import date, datetime
@@ -28,7 +29,34 @@ from domain.filters.schemas import Condition, Filter
 
 ExternalId = Annotated[str, StringConstraints(min_length=1, max_length=200)]
 AccountName = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=300)]
-Domain = Annotated[str, StringConstraints(strip_whitespace=True, max_length=300)]
+# A public host name: two labels or more of letters, digits and hyphens (an internationalised
+# name is taken in its ASCII form), at most 63 characters each and 253 in all.
+_HOST_NAME = re.compile(
+    r"^(?=.{1,254}$)(?!-)[a-z0-9-]{1,63}(?<!-)(\.(?!-)[a-z0-9-]{1,63}(?<!-))+\.?$", re.IGNORECASE
+)
+
+
+def _host_name(value: str) -> str:
+    # The SPA links an account to https://<domain>: a scheme, a path, a port or a user@ there
+    # would link somewhere else. Blank stays allowed: it shows, and filters, as no domain.
+    if not value:
+        return value
+    try:
+        ascii_name = value.encode("idna").decode("ascii")
+    except UnicodeError:
+        ascii_name = ""
+    if not _HOST_NAME.match(ascii_name):
+        raise ValueError(
+            "not a domain: give the host name alone (acme.com), without https://, a path, a "
+            "port or spaces"
+        )
+    return value
+
+
+Domain = Annotated[
+    str, StringConstraints(strip_whitespace=True, max_length=300), AfterValidator(_host_name)
+]
+DOMAIN = "The account's web domain: a host name, without https:// or a path"
 ConfigName = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
 CustomValue = str | FiniteFloat | int | bool | Day | None
 
@@ -117,7 +145,7 @@ class _AccountFields(BaseModel):
     crm_id: ExternalId | None = None
     billing_id: ExternalId | None = None
     support_id: ExternalId | None = None
-    domain: Domain | None = Field(None, examples=["acme.com"])
+    domain: Domain | None = Field(None, description=DOMAIN, examples=["acme.com"])
     joined_on: Day | None = None
     renewal_on: Day | None = None
     parent_id: uuid.UUID | None = None

@@ -14,6 +14,7 @@ from enum import StrEnum
 from typing import Annotated, Literal, Union
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+from pydantic_core import PydanticCustomError
 
 from domain.common.types import Day, FiniteFloat
 
@@ -146,12 +147,61 @@ def size_problem(condition: Condition) -> str | None:
     return None
 
 
-def _bounded(condition: Condition) -> Condition:
-    problem = size_problem(condition)
+# The operators that use each part of a condition besides its field: any other operator
+# ignores it, so a request sending it meant something the filter would silently not do.
+_TESTS_PRESENCE = (CompareOp.IS_EMPTY, CompareOp.IS_NOT_EMPTY)
+_ON_A_DATE = (DateOp.BEFORE, DateOp.AFTER, DateOp.ON)
+_COUNTS_DAYS = tuple(op for op in DateOp if op not in _ON_A_DATE)
+
+
+def _names(ops: tuple[StrEnum, ...]) -> str:
+    return ", ".join(op.value for op in ops)
+
+
+def _path(path: tuple[str | int, ...]) -> str:
+    return ".".join(map(str, path))
+
+
+def misplaced_part(condition: Condition) -> str | None:
+    """Where in `condition` a part sits that its operator does not use (a value with
+    `is_empty`, `days` with `before`, a `date` with `within_next_days`), and what that operator
+    takes instead. A missing part is the compiler's to refuse (it knows the field's type)."""
+    stack: list[tuple[Condition, tuple[str | int, ...]]] = [(condition, ())]
+    while stack:
+        node, path = stack.pop()
+        where = f"{_path(path)}: " if path else ""
+        if isinstance(node, All | FilterAny):
+            children = [(c, (*path, "conditions", i)) for i, c in enumerate(node.conditions)]
+            stack.extend(reversed(children))  # the first one found is the first one written
+        elif isinstance(node, Not):
+            stack.append((node.condition, (*path, "condition")))
+        elif isinstance(node, Compare) and node.op in _TESTS_PRESENCE and node.value is not None:
+            return (
+                f"{where}{node.op.value} tests whether {node.field} has a value, and takes "
+                "none to compare with: leave out `value`"
+            )
+        elif isinstance(node, DateWindow) and node.op in _ON_A_DATE and node.days is not None:
+            return (
+                f"{where}{node.op.value} compares {node.field} with `date`, and takes no "
+                f"`days` (only {_names(_COUNTS_DAYS)} count days from today): leave out `days`"
+            )
+        elif isinstance(node, DateWindow) and node.op in _COUNTS_DAYS and node.date is not None:
+            return (
+                f"{where}{node.op.value} counts `days` from today, and takes no "
+                f"`date` (only {_names(_ON_A_DATE)} compare with a date): leave out `date`"
+            )
+    return None
+
+
+def _checked(condition: Condition) -> Condition:
+    # Answered as the filter's own problem (422 invalid_filter, api/errors.py), located on the
+    # filter, as the same rules are when the compiler finds them.
+    problem = size_problem(condition) or misplaced_part(condition)
     if problem is not None:
-        raise ValueError(problem)
+        raise PydanticCustomError("invalid_filter", "{problem}", {"problem": problem})
     return condition
 
 
-# A whole filter, as a request carries it (a Condition is also each node inside one).
-Filter = Annotated[Condition, AfterValidator(_bounded)]
+# A whole filter, as a request carries it (a Condition is also each node inside one). Stored
+# filters are read back as a Condition: a rule added here applies to what is sent from then on.
+Filter = Annotated[Condition, AfterValidator(_checked)]

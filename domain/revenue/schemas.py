@@ -146,7 +146,7 @@ class InvoiceLineIn(RequestModel):
         le=MAX_MINOR_UNITS,
         description="The line's total in minor units (may be negative)",
     )
-    quantity: Quantity = 1
+    quantity: Quantity = Field(1, description="Units billed; `amount` is already their total")
 
 
 class InvoiceIn(RequestModel):
@@ -161,7 +161,12 @@ class InvoiceIn(RequestModel):
     is_paid: bool | None = Field(None, description="Defaults to whether `paid_on` is set")
     lines: list[InvoiceLineIn] = Field(default_factory=list, max_length=500)
     total: int | None = Field(
-        None, ge=-(10**15), le=10**15, description="Defaults to the sum of the lines"
+        None,
+        ge=-(10**15),
+        le=10**15,
+        description="The amount due in minor units, tax included (negative for a credit note). "
+        "It may differ from the sum of the lines (tax, rounding, a discount on the whole "
+        "invoice), and is kept as sent; left out, it is the sum of the lines",
     )
 
     model_config = ConfigDict(

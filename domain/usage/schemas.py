@@ -12,7 +12,7 @@ from pydantic import (
 
 from domain.common.batches import MAX_BATCH, batch_items
 from domain.common.schemas import BatchResult, ChangeNumbered, RequestModel
-from domain.common.types import JsonObject, UtcInstant
+from domain.common.types import EmailAddress, JsonObject, UtcInstant
 from domain.usage.periods import Interval
 
 ExternalId = Annotated[str, StringConstraints(min_length=1, max_length=200)]
@@ -33,8 +33,10 @@ class ContactUpsert(RequestModel):
     to the contact's accounts (never removed)."""
 
     external_id: ExternalId = Field(examples=["user-42"])
-    email: Annotated[str, StringConstraints(strip_whitespace=True, max_length=320)] | None = Field(
-        None, examples=["ada@acme.com"]
+    email: EmailAddress | None = Field(
+        None,
+        description="An email address (name@domain); anything else is refused",
+        examples=["ada@acme.com"],
     )
     name: Annotated[str, StringConstraints(strip_whitespace=True, max_length=300)] | None = Field(
         None, examples=["Ada Lovelace"]

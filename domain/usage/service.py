@@ -20,6 +20,7 @@ from domain.common.errors import InvalidBatch
 from domain.common.jobs import enqueue
 from domain.common.pagination import Paged
 from domain.common.schemas import BatchResult
+from domain.common.types import email_problem
 from domain.freshness import changes
 from domain.integration import webhooks
 from domain.integration.schemas import IngestReceipt
@@ -261,6 +262,13 @@ def _text(value: Any) -> str | None:
     return value.strip()[:200] or None if isinstance(value, str) else None
 
 
+def _email(value: Any) -> str | None:
+    # A trait that is not an email address is left out, as one that is not a text is: the
+    # call's other traits are stored, and the contact keeps the email it had.
+    text = value.strip() if isinstance(value, str) else ""
+    return text if text and email_problem(text) is None else None
+
+
 def _derived_message_id(call: SegmentCall) -> str:
     # Segment's libraries always send a messageId; without one a retry of the same payload
     # must still collapse, so the key is the payload's hash (without `sentAt`, which a retry
@@ -294,7 +302,7 @@ def _contact_of(call: SegmentIdentify) -> ContactUpsert:
     return ContactUpsert.model_validate(
         {
             "external_id": call.contact_external_id,
-            "email": _text(traits.get("email")),
+            "email": _email(traits.get("email")),
             "name": name or None,
             "title": _text(traits.get("title")),
             "role": _text(traits.get("role")),

@@ -390,6 +390,60 @@ class TestSingleRecords:
         count = select(func.count()).select_from(Account).where(Account.org_id == org.id)
         assert await session.scalar(count) == 0
 
+    @pytest.mark.parametrize(
+        "domain",
+        ["acme .com", "https://acme.com", "acme.com/pricing", "acme.com@evil.example", "acme"],
+    )
+    async def test_a_domain_that_is_not_a_host_name_is_a_422_and_writes_nothing(
+        self,
+        client: AsyncClient,
+        session: AsyncSession,
+        org: Organisation,
+        key: dict[str, str],
+        settings: Settings,
+        admin: User,
+        domain: str,
+    ) -> None:
+        # The SPA links an account to https://<domain>: a user@, a path or a second scheme
+        # there would lead somewhere else.
+        account = await create_account(session, org, external_id="a-3", domain="acme.com")
+        url = "/api/v1/accounts/upsert"
+        answers = [
+            await client.post(url, headers=key, json={"external_id": "a-3", "domain": domain}),
+            await client.post(
+                url, headers=key, json={"external_id": "a-4", "name": "D", "domain": domain}
+            ),
+            await client.patch(
+                f"/api/v1/accounts/{account.id}",
+                headers=auth_headers(settings, admin),
+                json={"domain": domain},
+            ),
+        ]
+        batch = await _send(client, key, [{"external_id": "a-3", "domain": domain}])
+
+        for answer in answers:
+            [error] = assert_problem(answer, 422, "validation_error")["errors"]
+            assert error["loc"] == ["body", "domain"] and "not a domain" in error["msg"]
+        [refused] = batch["errors"]
+        assert refused["message"].startswith("domain: not a domain: give the host name alone")
+        assert (await _account(session, org, "a-3")).domain == "acme.com"
+        count = select(func.count()).select_from(Account).where(Account.org_id == org.id)
+        assert await session.scalar(count) == 1
+
+    async def test_a_domain_may_be_any_host_name(
+        self, client: AsyncClient, session: AsyncSession, org: Organisation, key: dict[str, str]
+    ) -> None:
+        domains = ["www.acme.co.uk", "Acme.COM", "bücher.de", "acme.example", "xn--bcher-kva.de"]
+
+        body = await _send(
+            client,
+            key,
+            [{"external_id": f"d-{n}", "name": "D", "domain": d} for n, d in enumerate(domains)],
+        )
+
+        assert (body["accepted"], body["rejected"]) == (len(domains), 0)
+        assert [(await _account(session, org, f"d-{n}")).domain for n in range(5)] == domains
+
     async def test_set_one_accounts_values(
         self, client: AsyncClient, session: AsyncSession, org: Organisation, key: dict[str, str]
     ) -> None:

@@ -113,6 +113,51 @@ class TestUpsert:
             {"index": 3, "external_id": "u-1", "id": str(ada.id)},
         ]
 
+    @pytest.mark.parametrize(
+        "email", ["ada", "ada@", "@acme.com", "ada at acme.com", "Ada <ada@acme.com>", ""]
+    )
+    async def test_an_email_that_is_not_an_address_is_a_422_and_writes_nothing(
+        self,
+        client: AsyncClient,
+        session: AsyncSession,
+        org: Organisation,
+        ingest: dict[str, str],
+        email: str,
+    ) -> None:
+        await client.post(URL, headers=ingest, json={"external_id": "u-1", "email": "ada@acme.com"})
+
+        response = await client.post(
+            URL, headers=ingest, json={"external_id": "u-1", "email": email, "name": "Ada"}
+        )
+        added = await client.post(URL, headers=ingest, json={"external_id": "u-2", "email": email})
+
+        for refused in (response, added):
+            body = assert_problem(refused, 422, "validation_error")
+            [error] = body["errors"]
+            assert error["loc"] == ["body", "email"]
+            assert error["msg"].startswith("Value error, not an email address: ")
+        [ada] = await contacts_of(session, org)
+        assert (ada.external_id, ada.email, ada.name) == ("u-1", "ada@acme.com", None)
+
+    async def test_a_batch_refuses_the_record_whose_email_is_not_an_address(
+        self, client: AsyncClient, session: AsyncSession, org: Organisation, ingest: dict[str, str]
+    ) -> None:
+        # Addresses at names reserved for tests and examples, or at a host without a dot, are
+        # addresses all the same: only the form is checked, not whether mail arrives.
+        good = ["ada@acme.com", " jo@acme.test ", "x@y", "a@b.example", "Zoë@exämple.de"]
+        items = [{"external_id": f"u-{n}", "email": e} for n, e in enumerate(good)]
+        items.insert(2, {"external_id": "u-bad", "email": "jo@@acme.test"})
+
+        response = await client.post(f"{URL}/batch", headers=ingest, json={"items": items})
+
+        result = response.json()
+        assert (result["accepted"], result["rejected"]) == (5, 1)
+        [error] = result["errors"]
+        assert (error["index"], error["id"]) == (2, "u-bad")
+        assert error["message"].startswith("email: not an email address")
+        stored = [c.email for c in await contacts_of(session, org)]
+        assert stored == [e.strip() for e in good]
+
     async def test_accounts_link_now_or_when_they_arrive(
         self, client: AsyncClient, session: AsyncSession, org: Organisation, ingest: dict[str, str]
     ) -> None:

@@ -299,6 +299,32 @@ class TestReading:
         assert result["records"] == again["records"] == [record]
         assert (stored["total"], stored["is_paid"], len(stored["lines"])) == (12_500, True, 2)
 
+    async def test_an_invoice_total_is_the_amount_due_kept_as_sent(
+        self,
+        client: AsyncClient,
+        session: AsyncSession,
+        org: Organisation,
+        ingest: dict[str, str],
+        headers: dict[str, str],
+    ) -> None:
+        # The lines are before tax: the total due may differ from their sum, and a credit
+        # note may have no lines at all.
+        account = await create_account(session, org, external_id="acme")
+        base = {"account_external_id": "acme", "currency": "EUR", "issued_on": "2026-03-01"}
+        lines = [{"description": "Plan", "amount": 10_000}, {"description": "Fix", "amount": 1}]
+        invoices = [
+            {**base, "number": "TAXED", "lines": lines, "total": 12_001},
+            {**base, "number": "SUMMED", "lines": lines},
+            {**base, "number": "CREDIT", "total": -2_000},
+        ]
+
+        result = await _post(client, "invoices/batch", ingest, {"items": invoices})
+
+        assert (result["accepted"], result["rejected"]) == (3, 0)
+        page = (await client.get(f"/api/v1/accounts/{account.id}/invoices", headers=headers)).json()
+        totals = {i["number"]: i["total"] for i in page["items"]}
+        assert totals == {"TAXED": 12_001, "SUMMED": 10_001, "CREDIT": -2_000}
+
     async def test_a_csm_sees_only_their_accounts(
         self,
         client: AsyncClient,

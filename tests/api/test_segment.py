@@ -126,6 +126,39 @@ async def test_a_batch_is_idempotent_and_reports_bad_calls(
     assert link.account_id is None and link.account_external_id == "acme"
 
 
+async def test_an_email_trait_that_is_not_an_address_is_left_out_of_the_contact(
+    client: AsyncClient, session: AsyncSession, org: Organisation, basic: dict[str, str]
+) -> None:
+    # Traits are whatever the client's code puts in them: a bad one is left out, as a
+    # non-text email is, and the rest of the call is stored.
+    await client.post(f"{URL}/identify", headers=basic, json=IDENTIFY)
+    calls = [
+        {**IDENTIFY, "messageId": f"again-{n}", "traits": {**IDENTIFY["traits"], "email": email}}
+        for n, email in enumerate(["Peter Gibbons", "peter@", "Peter <p@example.com>", "a" * 400])
+    ]
+    calls.append(
+        {
+            **IDENTIFY,
+            "messageId": "again-last",
+            "traits": {"email": " p@initech.test ", "title": "CTO"},
+        }
+    )
+
+    single = await client.post(f"{URL}/identify", headers=basic, json=calls[0])
+    batch = await client.post(f"{URL}/batch", headers=basic, json={"batch": calls[1:-1]})
+
+    assert single.status_code == 200, single.text
+    assert (single.json()["accepted"], single.json()["rejected"]) == (1, 0)
+    assert (batch.json()["accepted"], batch.json()["rejected"]) == (3, 0)
+    [contact] = await rows(session, Contact, org)
+    assert (contact.email, contact.name) == ("pgibbons@example.com", "Peter Gibbons")
+    assert "email" not in contact.traits
+    # An address at a domain reserved for tests is an address.
+    await client.post(f"{URL}/identify", headers=basic, json=calls[-1])
+    [contact] = await rows(session, Contact, org)
+    assert (contact.email, contact.title) == ("p@initech.test", "CTO")
+
+
 async def test_a_call_without_message_id_is_still_stored_once(
     client: AsyncClient, session: AsyncSession, org: Organisation, basic: dict[str, str]
 ) -> None:

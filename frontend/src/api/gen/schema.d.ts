@@ -3094,7 +3094,8 @@ export interface paths {
          * Segment Identify
          * @description Upsert the contact `userId` (or `anonymousId`) with its traits (`email`, `name` or
          *     `firstName`/`lastName`, `title`, `role`; the rest are kept as custom traits), sent in
-         *     `traits` or, as RudderStack does, in `context.traits`.
+         *     `traits` or, as RudderStack does, in `context.traits`. An `email` that is not an email
+         *     address is left out: the contact keeps the one it had.
          */
         post: operations["segmentIdentify"];
         delete?: never;
@@ -3869,6 +3870,7 @@ export interface components {
             } | null;
             /**
              * Domain
+             * @description The account's web domain: a host name, without https:// or a path
              * @example acme.com
              */
             domain?: string | null;
@@ -4581,6 +4583,7 @@ export interface components {
             } | null;
             /**
              * Domain
+             * @description The account's web domain: a host name, without https:// or a path
              * @example acme.com
              */
             domain?: string | null;
@@ -4633,7 +4636,10 @@ export interface components {
             custom_values?: {
                 [key: string]: string | number | boolean | null;
             } | null;
-            /** Domain */
+            /**
+             * Domain
+             * @description The account's web domain: a host name, without https:// or a path
+             */
             domain?: string | null;
             /** External Id */
             external_id: string;
@@ -6500,6 +6506,7 @@ export interface components {
             account_external_ids?: string[];
             /**
              * Email
+             * @description An email address (name@domain); anything else is refused
              * @example ada@acme.com
              */
             email?: string | null;
@@ -7757,7 +7764,7 @@ export interface components {
             paid_on?: string | null;
             /**
              * Total
-             * @description Defaults to the sum of the lines
+             * @description The amount due in minor units, tax included (negative for a credit note). It may differ from the sum of the lines (tax, rounding, a discount on the whole invoice), and is kept as sent; left out, it is the sum of the lines
              */
             total?: number | null;
         };
@@ -7772,6 +7779,7 @@ export interface components {
             description: string;
             /**
              * Quantity
+             * @description Units billed; `amount` is already their total
              * @default 1
              */
             quantity: number;
