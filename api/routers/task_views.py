@@ -4,6 +4,7 @@ from fastapi import status
 
 from api.deps import CurrentActor, Session
 from api.errors import problem
+from api.params import ViewOwner
 from api.routing import AreaRouter
 from domain.tasks import views
 from domain.tasks.schemas import TaskViewRead, TaskViewWrite
@@ -12,11 +13,15 @@ from domain.tasks.schemas import TaskViewRead, TaskViewWrite
 router = AreaRouter(prefix="/task-views", tags=["task views"])
 
 
-@router.get("", response_model=list[TaskViewRead], responses=problem(401))
-async def list_task_views(actor: CurrentActor, session: Session) -> list[TaskViewRead]:
+@router.get("", response_model=list[TaskViewRead], responses=problem(401, 403, 422))
+async def list_task_views(
+    actor: CurrentActor, session: Session, owner: ViewOwner = None
+) -> list[TaskViewRead]:
     """Your task views and the organisation's shared ones, by name; `is_default` marks the one
-    your Tasks page opens with."""
-    return await views.list_views(session, actor)
+    your Tasks page opens with. With `owner=all`, every user's views, personal ones too (needs
+    "configure product", 403 otherwise); with a user's id, that user's views (their personal
+    ones only if you configure product settings, or they are yours)."""
+    return await views.list_views(session, actor, owner=owner)
 
 
 @router.post(
@@ -46,7 +51,8 @@ async def clear_default_task_view(actor: CurrentActor, session: Session) -> None
 async def update_task_view(
     view_id: uuid.UUID, data: TaskViewWrite, actor: CurrentActor, session: Session
 ) -> TaskViewRead:
-    """Replace a view's name, sharing, filters and grouping."""
+    """Replace a view's name, sharing, filters and grouping: your own, or (with "configure
+    product") anyone's, personal views too; one you may not see is a 404."""
     return await views.update_view(session, actor, view_id, data)
 
 
@@ -54,7 +60,8 @@ async def update_task_view(
     "/{view_id:id}", status_code=status.HTTP_204_NO_CONTENT, responses=problem(401, 403, 404, 422)
 )
 async def delete_task_view(view_id: uuid.UUID, actor: CurrentActor, session: Session) -> None:
-    """Delete a view; whoever opened with it by default gets the built-in list."""
+    """Delete a view (your own, or with "configure product" anyone's, personal views too; one
+    you may not see is a 404); whoever opened with it by default gets the built-in list."""
     await views.delete_view(session, actor, view_id)
 
 

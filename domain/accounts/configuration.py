@@ -250,7 +250,7 @@ async def _check_options_kept(
         steps.append("give those accounts another value")
     if users.count:
         verb = "compares" if users.count == 1 else "compare"
-        uses.append(f"{metrics.listed(users)} {verb} the field with them")
+        uses.append(f"{metrics.listed(users, reader=actor.user_id)} {verb} the field with them")
         steps.append("change those filters")
     raise CustomFieldOptionInUse(
         f"Options the custom field “{field.label}” (custom.{field.key}) would lose are in use: "
@@ -259,9 +259,11 @@ async def _check_options_kept(
 
 
 async def delete_custom_field(session: AsyncSession, actor: Actor, field_id: uuid.UUID) -> None:
-    """Remove a custom field nothing stored names: while account views, alert rules, attribute
-    triggers, health models or computed metrics use it, it is refused (409) with what uses it,
-    as they would stop working (a view answers 422, a rule is skipped)."""
+    """Remove a custom field nothing stored means something by: while account views' filters,
+    alert rules, attribute triggers, health models or computed metrics use it, it is refused
+    (409) with what uses it (every user's views, with whose they are), as they would stop
+    working (a view answers 422, a rule is skipped). Views that only show it or sort by it
+    lose that column or sort, in the same transaction."""
     require(actor, Permission.CONFIGURE_PRODUCT)
     field = await ConfigRepository(session, actor.org_id).get(CustomField, field_id)
     if field is None:
@@ -269,8 +271,13 @@ async def delete_custom_field(session: AsyncSession, actor: Actor, field_id: uui
     users = await metrics.custom_field_users(session, actor, field)
     if users.count:
         raise CustomFieldInUse(
-            metrics.users_detail(f"The custom field “{field.label}” (custom.{field.key})", users)
+            metrics.users_detail(
+                f"The custom field “{field.label}” (custom.{field.key})",
+                users,
+                reader=actor.user_id,
+            )
         )
+    await metrics.forget_custom_field_in_views(session, actor, field)
     audit.record_for(
         session,
         actor,

@@ -348,6 +348,10 @@ class AccountSegment(StrEnum):
         return {"active": False, "churned": True}.get(self.value)
 
 
+# What a view sorts by unless it says (ascending), and again once its sort's field is deleted.
+DEFAULT_VIEW_SORT = "name"
+
+
 class AccountView(IdMixin, TimestampMixin, Base):
     """A saved account list: columns, filter, segment and sort; personal, or shared."""
 
@@ -373,7 +377,7 @@ class AccountView(IdMixin, TimestampMixin, Base):
     columns: Mapped[list[str]] = mapped_column(ARRAY(String(120)), default=list)
     filter: Mapped[dict[str, Any] | None] = mapped_column(JSONB)
     # A column of the account itself, or any sortable field key (custom.<key>, metric.<key>).
-    sort: Mapped[str] = mapped_column(String(120), default="name")
+    sort: Mapped[str] = mapped_column(String(120), default=DEFAULT_VIEW_SORT)
     descending: Mapped[bool] = mapped_column(default=False)
     segment: Mapped[AccountSegment] = mapped_column(
         String(16), default=AccountSegment.ACTIVE, server_default=AccountSegment.ACTIVE.value

@@ -63,6 +63,7 @@ from domain.common.bulk_sql import (
 from domain.common.db import CompiledByShape
 from domain.common.json_sql import json_object
 from domain.common.repository import view_named as shared_view_named
+from domain.common.repository import views_of
 from domain.filters.compile import Ordering
 from domain.health.models import HealthModel
 from domain.tenancy.accounts import VisibleAccounts
@@ -579,18 +580,31 @@ class ConfigRepository:
             select(CustomField).where(CustomField.org_id == self.org_id, CustomField.key == key)
         )
 
-    def _views_of(self, user_id: uuid.UUID | None) -> Select[AccountView]:
-        return select(AccountView).where(
-            AccountView.org_id == self.org_id,
-            or_(AccountView.is_shared.is_(True), AccountView.owner_id == user_id),
+    def _views_of(
+        self, seen_by: uuid.UUID | None, *, every_owner: bool, owner_id: uuid.UUID | None = None
+    ) -> Select[AccountView]:
+        return views_of(
+            AccountView, self.org_id, seen_by=seen_by, every_owner=every_owner, owner_id=owner_id
         )
 
-    async def views(self, *, seen_by: uuid.UUID | None) -> list[AccountView]:
-        """The shared views and the user's own, by name."""
-        return list(await self.session.scalars(self._views_of(seen_by).order_by(AccountView.name)))
+    async def views(
+        self,
+        *,
+        seen_by: uuid.UUID | None,
+        every_owner: bool = False,
+        owner_id: uuid.UUID | None = None,
+    ) -> list[AccountView]:
+        """The shared views and the user's own (`every_owner`: every user's), by name; only
+        `owner_id`'s when it is given."""
+        stmt = self._views_of(seen_by, every_owner=every_owner, owner_id=owner_id)
+        return list(await self.session.scalars(stmt.order_by(AccountView.name, AccountView.id)))
 
-    async def view(self, view_id: uuid.UUID, *, seen_by: uuid.UUID | None) -> AccountView | None:
-        return await self.session.scalar(self._views_of(seen_by).where(AccountView.id == view_id))
+    async def view(
+        self, view_id: uuid.UUID, *, seen_by: uuid.UUID | None, every_owner: bool = False
+    ) -> AccountView | None:
+        return await self.session.scalar(
+            self._views_of(seen_by, every_owner=every_owner).where(AccountView.id == view_id)
+        )
 
     async def view_named(
         self, name: str, *, owner_id: uuid.UUID, shared: bool, except_id: uuid.UUID | None

@@ -17,15 +17,33 @@ from domain.users.actor import Actor, require
 from domain.users.permissions import Permission
 
 
-async def list_views(session: AsyncSession, actor: Actor) -> list[AccountView]:
-    return await ConfigRepository(session, actor.org_id).views(seen_by=actor.user_id)
+def _manages_views(actor: Actor) -> bool:
+    """Those who configure product settings look after every user's views, personal ones too:
+    a view filtering on a custom field or metric keeps it from being deleted."""
+    return actor.can(Permission.CONFIGURE_PRODUCT)
+
+
+async def list_views(
+    session: AsyncSession, actor: Actor, *, owner: saved_views.Owner = None
+) -> list[AccountView]:
+    """The caller's views and the shared ones; `owner`: every user's (only for those who
+    configure product settings) or one user's (their personal views only for them)."""
+    if owner == saved_views.EVERY_OWNER:
+        require(actor, Permission.CONFIGURE_PRODUCT)
+    return await ConfigRepository(session, actor.org_id).views(
+        seen_by=actor.user_id,
+        every_owner=owner is not None and _manages_views(actor),
+        owner_id=owner if isinstance(owner, uuid.UUID) else None,
+    )
 
 
 async def _editable(session: AsyncSession, actor: Actor, view_id: uuid.UUID) -> AccountView:
-    view = await ConfigRepository(session, actor.org_id).view(view_id, seen_by=actor.user_id)
+    view = await ConfigRepository(session, actor.org_id).view(
+        view_id, seen_by=actor.user_id, every_owner=_manages_views(actor)
+    )
     if view is None:
         raise AccountViewNotFound()
-    # Anyone edits their own views; shared views of others need "configure product settings".
+    # Anyone edits their own views; others' need "configure product settings".
     if view.owner_id != actor.user_id:
         require(actor, Permission.CONFIGURE_PRODUCT)
     return view
@@ -123,6 +141,11 @@ async def update_view(
 async def delete_view(session: AsyncSession, actor: Actor, view_id: uuid.UUID) -> None:
     view = await _editable(session, actor, view_id)
     audit.record_for(
-        session, actor, "account_view.deleted", "account_view", view.id, before={"name": view.name}
+        session,
+        actor,
+        "account_view.deleted",
+        "account_view",
+        view.id,
+        before={"name": view.name, "owner_id": str(view.owner_id)},
     )
     await session.delete(view)

@@ -3,10 +3,30 @@
 import uuid
 from typing import Any, TypeVar
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import Select, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 V = TypeVar("V")
+
+
+def views_of(
+    model: type[V],
+    org_id: uuid.UUID,
+    *,
+    seen_by: uuid.UUID | None,
+    every_owner: bool = False,
+    owner_id: uuid.UUID | None = None,
+) -> Select[V]:
+    """The views of `model` (a table with `org_id`, `owner_id` and `is_shared`) a query starts
+    from: the shared ones and `seen_by`'s own, or with `every_owner` every user's personal
+    ones too; only `owner_id`'s when it is given."""
+    view: Any = model
+    stmt = select(view).where(view.org_id == org_id)
+    if not every_owner:
+        stmt = stmt.where(or_(view.is_shared.is_(True), view.owner_id == seen_by))
+    if owner_id is not None:
+        stmt = stmt.where(view.owner_id == owner_id)
+    return stmt
 
 
 async def view_named(

@@ -1,8 +1,15 @@
 """What saved lists (the account list's views, the task list's) share: a name no one sees
-twice. A view's name is unique, whatever the case, among its owner's views, and a shared view's
-among the organisation's shared views (found by `domain.common.repository.view_named`)."""
+twice, and who may list whose. A view's name is unique, whatever the case, among its owner's
+views, and a shared view's among the organisation's shared views (found by
+`domain.common.repository.view_named`)."""
 
 import uuid
+from typing import Literal
+
+# Asked for instead of one owner's id: every user's views (for those who look after them).
+EVERY_OWNER = "all"
+# Whose views a list shows: every user's, one user's, or (None) the caller's and the shared.
+Owner = uuid.UUID | Literal["all"] | None
 
 
 def name_taken(

@@ -20,7 +20,6 @@ from sqlalchemy import (
     func,
     literal,
     literal_column,
-    not_,
     or_,
     select,
     text,
@@ -47,6 +46,7 @@ from domain.metrics.models import (
 from domain.metrics.trend import TREND_WINDOW_DAYS
 from domain.orgs.models import Organisation
 from domain.usage.models import Contact, ContactAccount
+from domain.users.models import User
 
 # Days of daily ranks kept (accounts and contacts): the trend's window with room for late runs.
 RANK_HISTORY_DAYS = TREND_WINDOW_DAYS + 5
@@ -278,6 +278,9 @@ _COMPARES_WITH = (
 _SCORES = "strict $[*].metrics[*] ? (@.metric == $keys[*])"
 # How many names of each kind of user a message lists (it says how many there are in all).
 SHOWN = 3
+# Account views are named with their owners up to this many: the one who deletes a field
+# must find each, most likely in another user's list.
+VIEWS_SHOWN = 10
 
 
 def _matches(column: SQLColumnExpression[Any], path: str, variables: dict[str, Any]) -> Any:
@@ -300,13 +303,33 @@ NONE = Named([], 0)
 
 
 @dataclass(frozen=True)
-class Users:
-    """The stored configuration that names a field or metric, or compares a field with some of
-    its values: account views (those the actor sees by name, other users' personal views
-    counted), alert rules, attribute triggers, health models and computed metrics."""
+class ViewOfOwner:
+    """An account view found, with whose it is (a personal view is seen by its owner only)."""
 
-    views: Named = NONE
-    others_views: int = 0
+    name: str
+    is_shared: bool
+    owner_id: uuid.UUID
+    owner_name: str
+
+
+@dataclass(frozen=True)
+class Views:
+    """The first account views found (VIEWS_SHOWN, by name), and how many were found."""
+
+    shown: list[ViewOfOwner]
+    count: int
+
+
+NO_VIEWS = Views([], 0)
+
+
+@dataclass(frozen=True)
+class Users:
+    """The stored configuration that names a field or metric in what it means, or compares a
+    field with some of its values: account views' filters (every user's, personal ones too),
+    alert rules, attribute triggers, health models and computed metrics."""
+
+    views: Views = NO_VIEWS
     alert_rules: Named = NONE
     triggers: Named = NONE
     health_models: Named = NONE
@@ -314,10 +337,9 @@ class Users:
 
     @property
     def count(self) -> int:
-        return self.others_views + sum(
+        return self.views.count + sum(
             n.count
             for n in (
-                self.views,
                 self.alert_rules,
                 self.triggers,
                 self.health_models,
@@ -380,43 +402,43 @@ class MetricsRepository:
 
     # What uses a field or metric
 
-    async def naming(
-        self, keys: Sequence[str], *, scored: Sequence[str], seen_by: uuid.UUID | None
-    ) -> Users:
-        """What names any of `keys` (filter-language keys): an account view's columns, sort or
-        filter, an alert rule's or attribute trigger's condition, a health model's segment
-        filter; or any of `scored` in the components of a health model's live or shadow
-        version."""
+    async def naming(self, keys: Sequence[str], *, scored: Sequence[str]) -> Users:
+        """What names any of `keys` (filter-language keys) in a filter: an account view's, an
+        alert rule's or attribute trigger's condition, a health model's segment; or any of
+        `scored` in the components of a health model's live or shadow version. A view's
+        columns and sort are not looked at: they change how it shows its accounts, not which
+        (`views_showing`)."""
         variables = {"keys": list(keys)}
         return await self._users(
             lambda column: _matches(column, _NAMES_FIELD, variables),
-            in_view=or_(AccountView.columns.overlap(list(keys)), AccountView.sort.in_(keys)),
             in_components=lambda column: _matches(column, _SCORES, {"keys": list(scored)}),
-            seen_by=seen_by,
         )
 
-    async def comparing(
-        self, key: str, values: Sequence[str], *, seen_by: uuid.UUID | None
-    ) -> Users:
+    async def comparing(self, key: str, values: Sequence[str]) -> Users:
         """What compares the field `key` with any of `values` in a stored filter (an account
         view's, alert rule's, attribute trigger's or health model's)."""
         variables = {"key": key, "values": list(values)}
-        return await self._users(
-            lambda column: _matches(column, _COMPARES_WITH, variables), seen_by=seen_by
+        return await self._users(lambda column: _matches(column, _COMPARES_WITH, variables))
+
+    async def views_showing(self, keys: Sequence[str]) -> list[AccountView]:
+        """Every user's account views with any of `keys` among their columns or as their
+        sort."""
+        rows = await self.session.scalars(
+            select(AccountView)
+            .where(
+                AccountView.org_id == self.org_id,
+                or_(AccountView.columns.overlap(list(keys)), AccountView.sort.in_(keys)),
+            )
+            .order_by(AccountView.id)
         )
+        return list(rows)
 
     async def _users(
         self,
         in_filter: Callable[[SQLColumnExpression[Any]], ColumnElement[bool]],
         *,
-        in_view: ColumnElement[bool] | None = None,
         in_components: Callable[[SQLColumnExpression[Any]], ColumnElement[bool]] | None = None,
-        seen_by: uuid.UUID | None,
     ) -> Users:
-        view = in_filter(AccountView.filter)
-        if in_view is not None:
-            view = or_(view, in_view)
-        seen = or_(AccountView.is_shared.is_(True), AccountView.owner_id == seen_by)
         health = in_filter(HealthModel.filter)
         if in_components is not None:
             scoring = exists().where(
@@ -427,14 +449,8 @@ class MetricsRepository:
                 in_components(HealthModelVersion.components),
             )
             health = or_(health, scoring)
-        others = await self.session.scalar(
-            select(func.count()).where(AccountView.org_id == self.org_id, view, not_(seen))
-        )
         return Users(
-            views=await self._named(
-                AccountView.name, AccountView.org_id == self.org_id, view, seen
-            ),
-            others_views=others or 0,
+            views=await self._views(in_filter(AccountView.filter)),
             alert_rules=await self._named(
                 AlertRule.name, AlertRule.org_id == self.org_id, in_filter(AlertRule.condition)
             ),
@@ -449,6 +465,30 @@ class MetricsRepository:
                 HealthModel.deleted_at.is_(None),
                 health,
             ),
+        )
+
+    async def _views(self, using: ColumnElement[bool]) -> Views:
+        rows = (
+            await self.session.execute(
+                select(
+                    AccountView.name,
+                    AccountView.is_shared,
+                    AccountView.owner_id,
+                    User.full_name,
+                    func.count().over(),
+                )
+                .join(User, User.id == AccountView.owner_id)
+                .where(AccountView.org_id == self.org_id, using)
+                .order_by(AccountView.name, User.full_name, AccountView.id)
+                .limit(VIEWS_SHOWN)
+            )
+        ).all()
+        return Views(
+            [
+                ViewOfOwner(name, shared, owner, owner_name)
+                for name, shared, owner, owner_name, _ in rows
+            ],
+            rows[0][4] if rows else 0,
         )
 
     async def _named(self, name: InstrumentedAttribute[str], *where: Any) -> Named:

@@ -12,7 +12,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from domain.accounts.models import ACCOUNT_FIELD_KEYS, Account, CustomField
+from domain.accounts.models import ACCOUNT_FIELD_KEYS, DEFAULT_VIEW_SORT, Account, CustomField
 from domain.audit import service as audit
 from domain.churn.models import ChurnModel
 from domain.common import clock
@@ -44,6 +44,8 @@ from domain.metrics.repository import (
     MetricsRepository,
     Named,
     Users,
+    ViewOfOwner,
+    Views,
 )
 from domain.metrics.schemas import (
     AccountMetricRead,
@@ -271,19 +273,24 @@ async def update_computed(
 
 
 async def delete_computed(session: AsyncSession, actor: Actor, metric_id: uuid.UUID) -> None:
-    """Remove a computed metric nothing stored names: while other computed metrics, account
-    views, alert rules, attribute triggers or health models use it, it is refused (409) with
-    what uses it, as they would stop working (a view answers 422, a rule is skipped)."""
+    """Remove a computed metric nothing stored means something by: while other computed
+    metrics, account views' filters, alert rules, attribute triggers or health models use it,
+    it is refused (409) with what uses it, as they would stop working (a view answers 422, a
+    rule is skipped). Views that only show it or sort by it lose that column or sort."""
     require(actor, Permission.CONFIGURE_PRODUCT)
     repo = MetricsRepository(session, actor.org_id)
     metric = await _get_computed(repo, metric_id)
-    users = await _users(repo, actor, keys=[f"{FIELD_PREFIX}{metric.key}"], metric=metric.key)
+    keys = [f"{FIELD_PREFIX}{metric.key}"]
+    users = await _users(repo, keys=keys, metric=metric.key)
     if users.count:
         raise MetricInUse(
             users_detail(
-                f"The computed metric “{metric.label}” ({FIELD_PREFIX}{metric.key})", users
+                f"The computed metric “{metric.label}” ({FIELD_PREFIX}{metric.key})",
+                users,
+                reader=actor.user_id,
             )
         )
+    await _forget_in_views(session, actor, repo, keys, reason="computed_metric_deleted")
     audit.record_for(
         session,
         actor,
@@ -302,13 +309,11 @@ def _names(text: str) -> set[str]:
         return set()
 
 
-async def _users(
-    repo: MetricsRepository, actor: Actor, *, keys: list[str], metric: str | None
-) -> Users:
-    """What names any of the filter-language `keys`, or `metric` (a metric's key: health
-    models score it, formulas use it) when it is given."""
+async def _users(repo: MetricsRepository, *, keys: list[str], metric: str | None) -> Users:
+    """What names any of the filter-language `keys` in a filter, or `metric` (a metric's key:
+    health models score it, formulas use it) when it is given."""
     scored = [*keys, metric] if metric else keys
-    users = await repo.naming(keys, scored=scored, seen_by=actor.user_id)
+    users = await repo.naming(keys, scored=scored)
     if metric is None:
         return users
     computed = sorted(
@@ -317,18 +322,63 @@ async def _users(
     return replace(users, computed=Named(computed[:SHOWN], len(computed)))
 
 
-async def custom_field_users(session: AsyncSession, actor: Actor, field: CustomField) -> Users:
-    """What names the custom field: as `custom.<key>`, and while it is the metric of its key
-    (a number whose key no built-in or computed metric had first) as `metric.<key>` in filters
-    and columns and as `<key>` in formulas and health models."""
-    repo = MetricsRepository(session, actor.org_id)
+async def _custom_field_names(
+    repo: MetricsRepository, field: CustomField
+) -> tuple[list[str], str | None]:
+    """The filter-language keys that name the custom field (`custom.<key>`, and while it is
+    the metric of its key, a number whose key no built-in or computed metric had first,
+    `metric.<key>`), and that metric's key (as formulas and health models name it)."""
     org = await repo.organisation()
     catalog = await _metrics(repo, org, clock.today_in(org.time_zone, clock.now()))
     found = catalog.get(field.key)
     if found is None or found.kind is not MetricKind.CUSTOM:
-        return await _users(repo, actor, keys=[f"custom.{field.key}"], metric=None)
-    keys = [f"custom.{field.key}", f"{FIELD_PREFIX}{field.key}"]
-    return await _users(repo, actor, keys=keys, metric=field.key)
+        return [f"custom.{field.key}"], None
+    return [f"custom.{field.key}", f"{FIELD_PREFIX}{field.key}"], field.key
+
+
+async def custom_field_users(session: AsyncSession, actor: Actor, field: CustomField) -> Users:
+    """What names the custom field in what it means: filters, formulas, health models."""
+    repo = MetricsRepository(session, actor.org_id)
+    keys, metric = await _custom_field_names(repo, field)
+    return await _users(repo, keys=keys, metric=metric)
+
+
+async def forget_custom_field_in_views(
+    session: AsyncSession, actor: Actor, field: CustomField
+) -> None:
+    """The custom field, about to be deleted, leaves the columns and sort of every user's
+    account views (`_forget_in_views`)."""
+    repo = MetricsRepository(session, actor.org_id)
+    keys, _ = await _custom_field_names(repo, field)
+    await _forget_in_views(session, actor, repo, keys, reason="custom_field_deleted")
+
+
+async def _forget_in_views(
+    session: AsyncSession, actor: Actor, repo: MetricsRepository, keys: list[str], *, reason: str
+) -> None:
+    """Take `keys` out of the columns of every user's account views, and put back the default
+    sort (by name, ascending) where one of them was the sort: columns and sort are how a view
+    shows its accounts, not which, so they do not keep a field from being deleted (a filter
+    does). Each view changed is audited, saying why."""
+    for view in await repo.views_showing(keys):
+        before = {"columns": view.columns, "sort": view.sort, "descending": view.descending}
+        view.columns = [c for c in view.columns if c not in keys]
+        if view.sort in keys:
+            view.sort, view.descending = DEFAULT_VIEW_SORT, False
+        audit.record_for(
+            session,
+            actor,
+            "account_view.updated",
+            "account_view",
+            view.id,
+            before=before,
+            after={
+                "columns": view.columns,
+                "sort": view.sort,
+                "descending": view.descending,
+                "reason": reason,
+            },
+        )
 
 
 async def option_users(
@@ -336,7 +386,7 @@ async def option_users(
 ) -> Users:
     """What compares the custom field with any of `options` in a stored filter."""
     repo = MetricsRepository(session, actor.org_id)
-    return await repo.comparing(f"custom.{field.key}", options, seen_by=actor.user_id)
+    return await repo.comparing(f"custom.{field.key}", options)
 
 
 def _listed(noun: str, named: Named) -> str:
@@ -347,29 +397,40 @@ def _listed(noun: str, named: Named) -> str:
     )
 
 
-def users_detail(what: str, users: Users) -> str:
+def _view(view: ViewOfOwner, reader: uuid.UUID | None) -> str:
+    if view.is_shared:
+        return f"the shared account view “{view.name}”"
+    whose = "your" if view.owner_id == reader else f"{view.owner_name}'s"
+    return f"{whose} personal account view “{view.name}”"
+
+
+def _listed_views(views: Views, reader: uuid.UUID | None) -> str:
+    named = ", ".join(_view(v, reader) for v in views.shown)
+    more = views.count - len(views.shown)
+    return named + (f" and {more:,} more account view{'' if more == 1 else 's'}" if more else "")
+
+
+def users_detail(what: str, users: Users, *, reader: uuid.UUID | None) -> str:
     """What uses something that cannot be removed yet, and what to do first."""
     them = "it" if users.count == 1 else "them"
-    return f"{what} is in use by {listed(users)}. Change or delete {them} first."
+    return f"{what} is in use by {listed(users, reader=reader)}. Change or delete {them} first."
 
 
-def listed(users: Users) -> str:
-    """The users found, a few of each kind by name (computed metrics by key)."""
-    parts = [
+def listed(users: Users, *, reader: uuid.UUID | None) -> str:
+    """The users found, a few of each kind by name (computed metrics by key), account views
+    with whose they are (`reader`'s own are "your")."""
+    parts = [_listed("computed metric", users.computed)] if users.computed.count else []
+    if users.views.count:
+        parts.append(_listed_views(users.views, reader))
+    parts += [
         _listed(noun, named)
         for noun, named in (
-            ("computed metric", users.computed),
-            ("account view", users.views),
             ("alert rule", users.alert_rules),
             ("attribute trigger", users.triggers),
             ("health model", users.health_models),
         )
         if named.count
     ]
-    if users.others_views == 1:
-        parts.append("1 personal account view of another user")
-    elif users.others_views:
-        parts.append(f"{users.others_views:,} personal account views of other users")
     return "; ".join(parts)
 
 

@@ -28,6 +28,7 @@ from sqlalchemy.orm import aliased
 from domain.accounts.models import Account
 from domain.alerts.models import Alert, AlertStatus
 from domain.common.repository import view_named as shared_view_named
+from domain.common.repository import views_of
 from domain.tasks.models import SavedTaskView, Task, TaskGroupBy, TaskStatus, TaskViewDefault
 from domain.tasks.schemas import DueBucket, DueWindow, TaskFilters, TaskView
 from domain.users.models import User, UserStatus
@@ -339,20 +340,36 @@ class TaskViewRepository:
         self.session = session
         self.org_id = org_id
 
-    def _seen_by(self, user_id: uuid.UUID | None) -> Select[SavedTaskView]:
-        return select(SavedTaskView).where(
-            SavedTaskView.org_id == self.org_id,
-            or_(SavedTaskView.is_shared.is_(True), SavedTaskView.owner_id == user_id),
+    def _views_of(
+        self, seen_by: uuid.UUID | None, *, every_owner: bool, owner_id: uuid.UUID | None = None
+    ) -> Select[SavedTaskView]:
+        return views_of(
+            SavedTaskView,
+            self.org_id,
+            seen_by=seen_by,
+            every_owner=every_owner,
+            owner_id=owner_id,
         )
 
-    async def views(self, *, seen_by: uuid.UUID | None) -> list[SavedTaskView]:
-        rows = await self.session.scalars(
-            self._seen_by(seen_by).order_by(SavedTaskView.name, SavedTaskView.id)
-        )
+    async def views(
+        self,
+        *,
+        seen_by: uuid.UUID | None,
+        every_owner: bool = False,
+        owner_id: uuid.UUID | None = None,
+    ) -> list[SavedTaskView]:
+        """The shared views and the user's own (`every_owner`: every user's), by name; only
+        `owner_id`'s when it is given."""
+        stmt = self._views_of(seen_by, every_owner=every_owner, owner_id=owner_id)
+        rows = await self.session.scalars(stmt.order_by(SavedTaskView.name, SavedTaskView.id))
         return list(rows)
 
-    async def view(self, view_id: uuid.UUID, *, seen_by: uuid.UUID | None) -> SavedTaskView | None:
-        return await self.session.scalar(self._seen_by(seen_by).where(SavedTaskView.id == view_id))
+    async def view(
+        self, view_id: uuid.UUID, *, seen_by: uuid.UUID | None, every_owner: bool = False
+    ) -> SavedTaskView | None:
+        return await self.session.scalar(
+            self._views_of(seen_by, every_owner=every_owner).where(SavedTaskView.id == view_id)
+        )
 
     async def view_named(
         self, name: str, *, owner_id: uuid.UUID, shared: bool, except_id: uuid.UUID | None

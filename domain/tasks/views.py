@@ -26,14 +26,32 @@ def _read(view: SavedTaskView, default_id: uuid.UUID | None) -> TaskViewRead:
     )
 
 
-async def list_views(session: AsyncSession, actor: Actor) -> list[TaskViewRead]:
-    """The caller's views and the organisation's shared ones, by name."""
+def _manages_views(actor: Actor) -> bool:
+    """Those who configure product settings look after every user's views, personal ones too
+    (as they do the account list's)."""
+    return actor.can(Permission.CONFIGURE_PRODUCT)
+
+
+async def list_views(
+    session: AsyncSession, actor: Actor, *, owner: saved_views.Owner = None
+) -> list[TaskViewRead]:
+    """The caller's views and the organisation's shared ones, by name; `owner`: every user's
+    (only for those who configure product settings) or one user's (their personal views only
+    for them)."""
+    if owner == saved_views.EVERY_OWNER:
+        require(actor, Permission.CONFIGURE_PRODUCT)
     repo = TaskViewRepository(session, actor.org_id)
     default_id = await repo.default_of(actor.user_id)
-    return [_read(v, default_id) for v in await repo.views(seen_by=actor.user_id)]
+    found = await repo.views(
+        seen_by=actor.user_id,
+        every_owner=owner is not None and _manages_views(actor),
+        owner_id=owner if isinstance(owner, uuid.UUID) else None,
+    )
+    return [_read(v, default_id) for v in found]
 
 
 async def _view(session: AsyncSession, actor: Actor, view_id: uuid.UUID) -> SavedTaskView:
+    """A view the caller sees: theirs or shared."""
     view = await TaskViewRepository(session, actor.org_id).view(view_id, seen_by=actor.user_id)
     if view is None:
         raise TaskViewNotFound()
@@ -41,8 +59,12 @@ async def _view(session: AsyncSession, actor: Actor, view_id: uuid.UUID) -> Save
 
 
 async def _editable(session: AsyncSession, actor: Actor, view_id: uuid.UUID) -> SavedTaskView:
-    view = await _view(session, actor, view_id)
-    # Anyone edits their own views; shared views of others need "configure product settings".
+    view = await TaskViewRepository(session, actor.org_id).view(
+        view_id, seen_by=actor.user_id, every_owner=_manages_views(actor)
+    )
+    if view is None:
+        raise TaskViewNotFound()
+    # Anyone edits their own views; others' need "configure product settings".
     if view.owner_id != actor.user_id:
         require(actor, Permission.CONFIGURE_PRODUCT)
     return view
@@ -144,7 +166,12 @@ async def delete_view(session: AsyncSession, actor: Actor, view_id: uuid.UUID) -
     """The view, and with it the default of everyone who opened with it."""
     view = await _editable(session, actor, view_id)
     audit.record_for(
-        session, actor, "task_view.deleted", "task_view", view.id, before={"name": view.name}
+        session,
+        actor,
+        "task_view.deleted",
+        "task_view",
+        view.id,
+        before={"name": view.name, "owner_id": str(view.owner_id)},
     )
     await session.delete(view)
 

@@ -364,6 +364,79 @@ class TestViews:
         )
         assert_problem(hidden, 404)
 
+    async def test_those_who_configure_product_look_after_every_users_views(
+        self,
+        client: AsyncClient,
+        session: AsyncSession,
+        org: Organisation,
+        other_org: Organisation,
+        admin: User,
+        headers: dict[str, str],
+        settings: Settings,
+    ) -> None:
+        """A personal view may keep a field from being deleted: whoever configures product
+        settings lists, edits and deletes anyone's. Everyone else keeps to their own and the
+        shared ones, and another's personal view is not found, as before."""
+
+        async def listed(who: dict[str, str], **params: str) -> Any:
+            response = await client.get(f"{API}/account-views", headers=who, params=params)
+            return [v["name"] for v in response.json()] if response.is_success else response
+
+        async def save(who: dict[str, str], name: str, shared: bool = False) -> Any:
+            body = {"name": name, "is_shared": shared}
+            response = await client.post(f"{API}/account-views", headers=who, json=body)
+            assert response.status_code == 201, response.text
+            return response.json()
+
+        csm_user = await create_user(session, org, role_name="CSM", full_name="Sam Lee")
+        csm = auth_headers(settings, csm_user)
+        other_csm = auth_headers(settings, await create_user(session, org, role_name="CSM"))
+        stranger = await user_by_role(session, other_org, "Admin")
+        await save(auth_headers(settings, stranger), "Elsewhere", shared=True)
+        await save(headers, "Team", shared=True)
+        await save(headers, "Admin's own")
+        sams = await save(csm, "My renewals")
+
+        assert await listed(headers) == ["Admin's own", "Team"]
+        assert await listed(headers, owner="all") == ["Admin's own", "My renewals", "Team"]
+        assert await listed(headers, owner=str(csm_user.id)) == ["My renewals"]
+        assert await listed(headers, owner=str(stranger.id)) == []
+        assert await listed(csm, owner=str(admin.id)) == ["Team"]
+        assert await listed(csm, owner=str(csm_user.id)) == ["My renewals"]
+        assert_problem(await listed(csm, owner="all"), 403)
+        assert_problem(await listed(headers, owner="everyone"), 422)
+
+        # Another CSM neither sees nor touches Sam's view: not found, not forbidden.
+        url = f"{API}/account-views/{sams['id']}"
+        assert_problem(await client.put(url, headers=other_csm, json={"name": "x"}), 404)
+        assert_problem(await client.delete(url, headers=other_csm), 404)
+
+        edited = await client.put(
+            url, headers=headers, json={"name": "Renewals", "columns": ["name"]}
+        )
+        assert edited.status_code == 200, edited.text
+        assert (edited.json()["owner_id"], edited.json()["is_shared"]) == (str(csm_user.id), False)
+        assert await listed(csm) == ["Renewals", "Team"]
+        deleted = await client.delete(url, headers=headers)
+        assert deleted.status_code == 204, deleted.text
+        assert await listed(csm) == ["Team"]
+
+        entries = {
+            e.action: e
+            for e in await session.scalars(
+                select(AuditEntry).where(AuditEntry.entity_id == uuid.UUID(sams["id"]))
+            )
+        }
+        assert {action: e.actor_user_id for action, e in entries.items()} == {
+            "account_view.created": csm_user.id,
+            "account_view.updated": admin.id,
+            "account_view.deleted": admin.id,
+        }
+        assert entries["account_view.deleted"].before == {
+            "name": "Renewals",
+            "owner_id": str(csm_user.id),
+        }
+
     async def test_a_name_is_unique_among_the_owners_views_and_the_shared_ones(
         self,
         client: AsyncClient,

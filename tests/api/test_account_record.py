@@ -804,8 +804,8 @@ class TestCustomFields:
 
         problem = assert_problem(refused, 409, "custom_field_option_in_use")
         assert problem["detail"] == (
-            "Options the custom field “Plan” (custom.plan) would lose are in use: the account "
-            "view “Pro plans”; the alert rule “Pro at risk” compare the field with them. "
+            "Options the custom field “Plan” (custom.plan) would lose are in use: your personal "
+            "account view “Pro plans”; the alert rule “Pro at risk” compare the field with them. "
             "Change those filters first."
         )
         assert kept.status_code == 200, kept.text

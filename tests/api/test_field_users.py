@@ -1,6 +1,8 @@
-"""Deleting a custom field or computed metric that stored configuration names (account views'
-columns, sort and filter, alert rules, attribute triggers, health models' segment filters and
-components, computed metrics' formulas) is refused with what names it: they would stop working."""
+"""Deleting a custom field or computed metric that stored configuration means something by
+(account views' filters, alert rules, attribute triggers, health models' segment filters and
+components, computed metrics' formulas) is refused with what names it, every user's views by
+whose they are: they would stop working. Views that only show it or sort by it lose that column
+or sort instead."""
 
 from typing import Any
 
@@ -9,6 +11,7 @@ from httpx import AsyncClient
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain.common.settings import Settings
+from domain.metrics.repository import VIEWS_SHOWN
 from domain.orgs.models import Organisation
 from domain.users.models import User
 from tests.factories import auth_headers, create_user
@@ -53,18 +56,18 @@ class TestDeletingACustomField:
         [
             (
                 "account-views",
-                {"name": "Seats column", "columns": ["name", "custom.seats"]},
-                "the account view “Seats column”",
-            ),
-            (
-                "account-views",
-                {"name": "By seats", "sort": "metric.seats"},
-                "the account view “By seats”",
-            ),
-            (
-                "account-views",
                 {"name": "Many seats", "filter": _compare("metric.seats", "gt", 10)},
-                "the account view “Many seats”",
+                "your personal account view “Many seats”",
+            ),
+            (
+                "account-views",
+                {
+                    "name": "Team seats",
+                    "is_shared": True,
+                    "columns": ["custom.seats"],
+                    "filter": _compare("custom.seats", "gt", 10),
+                },
+                "the shared account view “Team seats”",
             ),
             (
                 "alert-rules",
@@ -158,7 +161,7 @@ class TestDeletingACustomField:
         problem = assert_problem(response, 409, "custom_field_in_use")
         assert "by the health model “Regional”." in problem["detail"]
 
-    async def test_names_a_few_views_counts_the_rest_and_no_one_elses(
+    async def test_names_every_users_views_by_whose_they_are_and_an_admin_clears_them(
         self,
         client: AsyncClient,
         session: AsyncSession,
@@ -167,19 +170,121 @@ class TestDeletingACustomField:
         settings: Settings,
     ) -> None:
         field = await _seats(client, headers)
-        for name, shared in (("D", True), ("C", False), ("B", True), ("A", False)):
-            body = {"name": f"{name} view", "is_shared": shared, "columns": ["custom.seats"]}
-            await _post(client, headers, "account-views", body)
-        csm = auth_headers(settings, await create_user(session, org, role_name="CSM"))
-        await _post(client, csm, "account-views", {"name": "Mine", "sort": "custom.seats"})
+        many = _compare("custom.seats", "gt", 10)
+        shared = await _post(
+            client, headers, "account-views", {"name": "D view", "is_shared": True, "filter": many}
+        )
+        mine = await _post(client, headers, "account-views", {"name": "C view", "filter": many})
+        sam = await create_user(session, org, role_name="CSM", full_name="Sam Lee")
+        csm = auth_headers(settings, sam)
+        theirs = await _post(client, csm, "account-views", {"name": "Mine", "filter": many})
 
         response = await client.delete(f"{API}/custom-fields/{field['id']}", headers=headers)
 
         problem = assert_problem(response, 409, "custom_field_in_use")
         assert problem["detail"] == (
-            "The custom field “Seats” (custom.seats) is in use by the account views “A view”, "
-            "“B view”, “C view” and 1 more; 1 personal account view of another user. "
-            "Change or delete them first."
+            "The custom field “Seats” (custom.seats) is in use by your personal account view "
+            "“C view”, the shared account view “D view”, Sam Lee's personal account view "
+            "“Mine”. Change or delete them first."
+        )
+        # The admin finds the CSM's view among every user's, edits one, deletes the others.
+        everyone = await client.get(
+            f"{API}/account-views", headers=headers, params={"owner": "all"}
+        )
+        assert everyone.status_code == 200, everyone.text
+        assert [(v["name"], v["owner_id"]) for v in everyone.json()] == [
+            ("C view", mine["owner_id"]),
+            ("D view", shared["owner_id"]),
+            ("Mine", str(sam.id)),
+        ]
+        edited = await client.put(
+            f"{API}/account-views/{theirs['id']}", headers=headers, json={"name": "Mine"}
+        )
+        assert (edited.status_code, edited.json()["filter"]) == (200, None), edited.text
+        for view in (mine, shared):
+            deleted = await client.delete(f"{API}/account-views/{view['id']}", headers=headers)
+            assert deleted.status_code == 204, deleted.text
+
+        response = await client.delete(f"{API}/custom-fields/{field['id']}", headers=headers)
+
+        assert response.status_code == 204, response.text
+        assert [
+            v["name"] for v in (await client.get(f"{API}/account-views", headers=csm)).json()
+        ] == ["Mine"]
+
+    async def test_names_a_few_views_and_counts_the_rest(
+        self, client: AsyncClient, headers: dict[str, str]
+    ) -> None:
+        field = await _seats(client, headers)
+        for n in range(VIEWS_SHOWN + 2):
+            body = {"name": f"View {n:02}", "filter": _compare("custom.seats", "gt", n)}
+            await _post(client, headers, "account-views", body)
+
+        response = await client.delete(f"{API}/custom-fields/{field['id']}", headers=headers)
+
+        detail = assert_problem(response, 409, "custom_field_in_use")["detail"]
+        assert detail.count("your personal account view") == VIEWS_SHOWN
+        assert f"“View {VIEWS_SHOWN - 1:02}” and 2 more account views. " in detail
+
+    async def test_columns_and_sort_do_not_keep_it_they_lose_it(
+        self,
+        client: AsyncClient,
+        session: AsyncSession,
+        org: Organisation,
+        headers: dict[str, str],
+        settings: Settings,
+    ) -> None:
+        """Columns and sort are how a view shows its accounts, not which: every user's views
+        that only show the field or sort by it lose it, each change audited."""
+        field = await _seats(client, headers)
+        other = {"key": "region", "label": "Region", "type": "text"}
+        await _post(client, headers, "custom-fields", other)
+        mine = await _post(
+            client,
+            headers,
+            "account-views",
+            {
+                "name": "Seats column",
+                "columns": ["name", "custom.seats", "metric.seats", "custom.region"],
+                "sort": "custom.region",
+                "descending": True,
+            },
+        )
+        csm = auth_headers(settings, await create_user(session, org, role_name="CSM"))
+        theirs = await _post(
+            client,
+            csm,
+            "account-views",
+            {"name": "By seats", "columns": ["name"], "sort": "metric.seats", "descending": True},
+        )
+
+        response = await client.delete(f"{API}/custom-fields/{field['id']}", headers=headers)
+
+        assert response.status_code == 204, response.text
+        views = {
+            v["id"]: (v["columns"], v["sort"], v["descending"])
+            for v in (
+                await client.get(f"{API}/account-views", headers=headers, params={"owner": "all"})
+            ).json()
+        }
+        assert views == {
+            mine["id"]: (["name", "custom.region"], "custom.region", True),
+            theirs["id"]: (["name"], "name", False),
+        }
+        audited = await client.get(
+            f"{API}/audit-log",
+            headers=headers,
+            params={"action": "account_view.updated", "entity_id": theirs["id"]},
+        )
+        (entry,) = audited.json()["items"]
+        assert (entry["before"]["sort"], entry["after"]) == (
+            "metric.seats",
+            {
+                "columns": ["name"],
+                "sort": "name",
+                "descending": False,
+                "reason": "custom_field_deleted",
+            },
         )
 
     async def test_what_does_not_name_it_does_not_keep_it(
@@ -193,9 +298,10 @@ class TestDeletingACustomField:
         view = {
             "name": "Look-alikes",
             "columns": ["custom.seats_total"],
+            "sort": "custom.seats_total",
             "filter": _compare("name", "in", ["custom.seats", "metric.seats", "seats"]),
         }
-        await _post(client, headers, "account-views", view)
+        look_alikes = await _post(client, headers, "account-views", view)
         formula = {"key": "doubled", "label": "Doubled", "formula": "seats_total * 2"}
         await _post(client, headers, "computed-metrics", formula)
         model = await _post(
@@ -216,6 +322,8 @@ class TestDeletingACustomField:
         response = await client.delete(f"{API}/custom-fields/{field['id']}", headers=headers)
 
         assert response.status_code == 204, response.text
+        (kept,) = (await client.get(f"{API}/account-views", headers=headers)).json()
+        assert kept == look_alikes
 
 
 class TestDeletingAComputedMetric:
@@ -226,8 +334,10 @@ class TestDeletingAComputedMetric:
         metric = await _post(client, headers, "computed-metrics", body)
         double = {"key": "double", "label": "Double", "formula": "per_seat * 2"}
         await _post(client, headers, "computed-metrics", double)
-        view = {"name": "Per seat", "columns": ["name", "metric.per_seat"]}
+        view = {"name": "Per seat", "filter": _compare("metric.per_seat", "gt", 1)}
         await _post(client, headers, "account-views", view)
+        shown = {"name": "Shown", "columns": ["name", "metric.per_seat"], "sort": "metric.per_seat"}
+        await _post(client, headers, "account-views", shown)
         rule = {
             "name": "Cheap seats",
             "type": "churn",
@@ -241,8 +351,29 @@ class TestDeletingAComputedMetric:
         problem = assert_problem(response, 409, "metric_in_use")
         assert problem["detail"] == (
             "The computed metric “Per seat” (metric.per_seat) is in use by the computed metric "
-            "“double”; the account view “Per seat”; the alert rule “Cheap seats”; the health "
-            "model “Value”. Change or delete them first."
+            "“double”; your personal account view “Per seat”; the alert rule “Cheap seats”; the "
+            "health model “Value”. Change or delete them first."
         )
         listed = (await client.get(f"{API}/computed-metrics", headers=headers)).json()
         assert {m["key"] for m in listed} == {"per_seat", "double"}
+
+    async def test_columns_and_sort_do_not_keep_it_they_lose_it(
+        self, client: AsyncClient, headers: dict[str, str]
+    ) -> None:
+        body = {"key": "per_seat", "label": "Per seat", "formula": "mrr / 2"}
+        metric = await _post(client, headers, "computed-metrics", body)
+        shown = {"name": "Shown", "columns": ["name", "metric.per_seat"], "sort": "metric.per_seat"}
+        view = await _post(client, headers, "account-views", shown)
+
+        response = await client.delete(f"{API}/computed-metrics/{metric['id']}", headers=headers)
+
+        assert response.status_code == 204, response.text
+        (kept,) = (await client.get(f"{API}/account-views", headers=headers)).json()
+        assert (kept["columns"], kept["sort"]) == (["name"], "name")
+        audited = await client.get(
+            f"{API}/audit-log",
+            headers=headers,
+            params={"action": "account_view.updated", "entity_id": view["id"]},
+        )
+        (entry,) = audited.json()["items"]
+        assert entry["after"]["reason"] == "computed_metric_deleted"

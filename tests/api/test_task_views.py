@@ -214,6 +214,48 @@ class TestSavedViews:
             ("Team", True),
         ]
 
+    async def test_those_who_configure_product_look_after_every_users_views(
+        self,
+        client: AsyncClient,
+        headers: dict[str, str],
+        session: AsyncSession,
+        org: Organisation,
+        admin: User,
+        settings: Settings,
+    ) -> None:
+        """As for the account list's views: an admin lists, edits and deletes anyone's task
+        views, but makes only a view they see their default; a CSM keeps to their own and the
+        shared ones, another's personal view not found."""
+        sam = await create_user(session, org, role_name="CSM", full_name="Sam Lee")
+        csm = auth_headers(settings, sam)
+        other_csm = auth_headers(settings, await create_user(session, org, role_name="CSM"))
+        created = await client.post(f"{API}/task-views", headers=csm, json={"name": "My week"})
+        assert created.status_code == 201, created.text
+        sams = created.json()
+        await client.post(
+            f"{API}/task-views", headers=headers, json={"name": "Team", "is_shared": True}
+        )
+
+        async def listed(who: dict[str, str], **params: str) -> Any:
+            response = await client.get(f"{API}/task-views", headers=who, params=params)
+            return [v["name"] for v in response.json()] if response.is_success else response
+
+        assert await listed(headers) == ["Team"]
+        assert await listed(headers, owner="all") == ["My week", "Team"]
+        assert await listed(headers, owner=str(sam.id)) == ["My week"]
+        assert await listed(csm, owner=str(admin.id)) == ["Team"]
+        assert_problem(await listed(other_csm, owner="all"), 403)
+        url = f"{API}/task-views/{sams['id']}"
+        assert_problem(await client.put(url, headers=other_csm, json={"name": "x"}), 404)
+        assert_problem(await client.delete(url, headers=other_csm), 404)
+        assert_problem(await client.put(f"{url}/default", headers=headers), 404)
+
+        renamed = await client.put(url, headers=headers, json={"name": "Sam's week"})
+        assert (renamed.status_code, renamed.json()["owner_id"]) == (200, str(sam.id))
+        assert await listed(csm) == ["Sam's week", "Team"]
+        assert (await client.delete(url, headers=headers)).status_code == 204
+        assert await listed(csm) == ["Team"]
+
     async def test_bad_input_changes_nothing(
         self,
         client: AsyncClient,

@@ -283,8 +283,9 @@ class TestMetricsRepository:
                     org_id=other_org.id,
                     owner_id=rows["their_admin"].id,
                     name="Theirs",
-                    is_shared=True,
+                    is_shared=False,
                     columns=["custom.seats"],
+                    filter={"kind": "compare", "field": "custom.seats", "op": "gt", "value": 1},
                 ),
                 AttributeTrigger(
                     org_id=other_org.id,
@@ -304,12 +305,14 @@ class TestMetricsRepository:
         mine, theirs = MetricsRepository(session, org.id), MetricsRepository(session, other_org.id)
 
         for repo, views in ((theirs, ["Theirs"]), (mine, [])):
-            found = await repo.naming(["custom.seats"], scored=["seats"], seen_by=None)
-            assert (found.views.names, found.others_views) == (views, 0)
+            found = await repo.naming(["custom.seats"], scored=["seats"])
+            assert ([v.name for v in found.views.shown], found.views.count) == (views, len(views))
+            showing = await repo.views_showing(["custom.seats"])
+            assert [v.name for v in showing] == views
         for repo, triggers in ((theirs, 1), (mine, 0)):
-            found = await repo.naming(["custom.plan"], scored=[], seen_by=None)
+            found = await repo.naming(["custom.plan"], scored=[])
             assert found.triggers.count == triggers
-            compared = await repo.comparing("custom.plan", ["Pro"], seen_by=None)
+            compared = await repo.comparing("custom.plan", ["Pro"])
             assert compared.triggers.count == triggers
 
 

@@ -81,7 +81,10 @@ export interface paths {
         };
         /**
          * List Account Views
-         * @description Your views and the organisation's shared views of the account list.
+         * @description Your views and the organisation's shared views of the account list, by name. With
+         *     `owner=all`, every user's views, personal ones too (needs "configure product", 403
+         *     otherwise); with a user's id, that user's views (their personal ones only if you configure
+         *     product settings, or they are yours).
          */
         get: operations["listAccountViews"];
         put?: never;
@@ -108,13 +111,15 @@ export interface paths {
         get?: never;
         /**
          * Update Account View
-         * @description Replace a view's name, columns, filter and sort.
+         * @description Replace a view's name, columns, filter and sort: your own, or (with "configure
+         *     product") anyone's, personal views too; one you may not see is a 404.
          */
         put: operations["updateAccountView"];
         post?: never;
         /**
          * Delete Account View
-         * @description Delete a view.
+         * @description Delete a view: your own, or (with "configure product") anyone's, personal views too; one
+         *     you may not see is a 404.
          */
         delete: operations["deleteAccountView"];
         options?: never;
@@ -3249,7 +3254,9 @@ export interface paths {
         /**
          * List Task Views
          * @description Your task views and the organisation's shared ones, by name; `is_default` marks the one
-         *     your Tasks page opens with.
+         *     your Tasks page opens with. With `owner=all`, every user's views, personal ones too (needs
+         *     "configure product", 403 otherwise); with a user's id, that user's views (their personal
+         *     ones only if you configure product settings, or they are yours).
          */
         get: operations["listTaskViews"];
         put?: never;
@@ -3296,13 +3303,15 @@ export interface paths {
         get?: never;
         /**
          * Update Task View
-         * @description Replace a view's name, sharing, filters and grouping.
+         * @description Replace a view's name, sharing, filters and grouping: your own, or (with "configure
+         *     product") anyone's, personal views too; one you may not see is a 404.
          */
         put: operations["updateTaskView"];
         post?: never;
         /**
          * Delete Task View
-         * @description Delete a view; whoever opened with it by default gets the built-in list.
+         * @description Delete a view (your own, or with "configure product" anyone's, personal views too; one
+         *     you may not see is a 404); whoever opened with it by default gets the built-in list.
          */
         delete: operations["deleteTaskView"];
         options?: never;
@@ -10813,7 +10822,10 @@ export interface operations {
     };
     listAccountViews: {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description Whose saved views: `all` (every user's), or one user's id; left out: yours and the shared ones */
+                owner?: string | "all" | null;
+            };
             header?: never;
             path?: never;
             cookie?: never;
@@ -10831,6 +10843,26 @@ export interface operations {
             };
             /** @description Not authenticated */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProblemDetail"];
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProblemDetail"];
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
+                };
+            };
+            /** @description Invalid request */
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -21236,7 +21268,10 @@ export interface operations {
     };
     listTaskViews: {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description Whose saved views: `all` (every user's), or one user's id; left out: yours and the shared ones */
+                owner?: string | "all" | null;
+            };
             header?: never;
             path?: never;
             cookie?: never;
@@ -21254,6 +21289,26 @@ export interface operations {
             };
             /** @description Not authenticated */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProblemDetail"];
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProblemDetail"];
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
+                };
+            };
+            /** @description Invalid request */
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };

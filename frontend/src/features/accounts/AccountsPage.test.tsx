@@ -289,6 +289,44 @@ describe("the accounts list", () => {
     expect(within(empty).getByRole("button", { name: "New account" })).toBeInTheDocument();
   });
 
+  it("tells one who sees only their own accounts and has no CSM seat why the list is empty, and keeps them from adding one", async () => {
+    startSession("token");
+    fakeApi({
+      "GET /api/v1/me": () => json(meFixture({}, ["update_accounts"])),
+      "GET /api/v1/users": () => json([]),
+      "GET /api/v1/roles": () => json([]),
+      "GET /api/v1/accounts/fields": () => json([]),
+      "POST /api/v1/accounts/query": () => json({ items: [], total: 0, limit: 25, offset: 0 }),
+    });
+    renderApp("/accounts");
+
+    const empty = await screen.findByTestId("empty-state");
+    expect(within(empty).getByText("No accounts to show you")).toBeInTheDocument();
+    expect(empty).toHaveTextContent("You see only the accounts you are a CSM of, and you have no CSM seat: ask an admin");
+    expect(within(empty).queryByRole("button", { name: "New account" })).not.toBeInTheDocument();
+    const newAccount = screen.getByTestId("new-account-disabled");
+    expect(within(newAccount).getByRole("button", { name: "New account" })).toBeDisabled();
+    await userEvent.setup().hover(newAccount);
+    expect(await screen.findByRole("tooltip")).toHaveTextContent("you have no CSM seat");
+  });
+
+  it("lets a CSM who sees only their own accounts add one", async () => {
+    startSession("token");
+    fakeApi({
+      "GET /api/v1/me": () => json(meFixture({}, ["update_accounts", "csm_seat"])),
+      "GET /api/v1/users": () => json([]),
+      "GET /api/v1/roles": () => json([]),
+      "GET /api/v1/accounts/fields": () => json([]),
+      "POST /api/v1/accounts/query": () => json({ items: [], total: 0, limit: 25, offset: 0 }),
+    });
+    renderApp("/accounts");
+
+    const empty = await screen.findByTestId("empty-state");
+    expect(within(empty).getByText("No accounts yet")).toBeInTheDocument();
+    expect(screen.queryByTestId("new-account-disabled")).not.toBeInTheDocument();
+    expect(within(empty).getByRole("button", { name: "New account" })).toBeEnabled();
+  });
+
   it("shows an error with a retry that works", async () => {
     let calls = 0;
     signedInApi(() => (++calls === 1 ? problem(503, "unavailable", "The database is restarting") : json({ items: ACCOUNTS, total: 3, limit: 25, offset: 0 })));

@@ -1,4 +1,4 @@
-import { Box, Button, Card } from "@mantine/core";
+import { Box, Button, Card, Tooltip } from "@mantine/core";
 import { useDisclosure } from "@mantine/hooks";
 import { notifications } from "@mantine/notifications";
 import { IconDownload, IconPlus, IconUpload } from "@tabler/icons-react";
@@ -9,10 +9,10 @@ import type { AccountSort } from "../../api/types";
 import { PageHeader } from "../../components/PageHeader";
 import { plural } from "../../components/format";
 import { ErrorState } from "../../components/states";
-import { useCan } from "../auth/queries";
+import { useCan, useMe } from "../auth/queries";
 import { AccountFormModal } from "./AccountFormModal";
 import { useAccountList, useListState, useSearchBox, useSelectedAccounts } from "./accountList";
-import { AccountsEmptyState } from "./AccountsEmptyState";
+import { AccountsEmptyState, NO_SEAT } from "./AccountsEmptyState";
 import { AccountsPagination } from "./AccountsPagination";
 import { AccountsTable } from "./AccountsTable";
 import { AccountsToolbar } from "./AccountsToolbar";
@@ -27,6 +27,7 @@ export function AccountsPage() {
   const { columns, sort, query, total, pages, listSelection } = list;
   const navigate = useNavigate();
   const can = useCan();
+  const me = useMe();
   const [createOpened, createModal] = useDisclosure(false);
   const exportCsv = useExportAccounts();
   const data = query.data;
@@ -57,6 +58,9 @@ export function AccountsPage() {
 
   const canEdit = can("update_accounts");
   const selectable = canEdit && !state.deleted;
+  // Who sees only the accounts they are a CSM of and has no CSM seat cannot be one: an account
+  // they made would be out of their sight (the API refuses it, 422 account_out_of_your_sight).
+  const noSeat = me.data !== undefined && !can("view_all_accounts") && !can("csm_seat");
 
   return (
     <>
@@ -90,11 +94,21 @@ export function AccountsPage() {
                   Import CSV
                 </Button>
               )}
-              {canEdit && (
-                <Button leftSection={<IconPlus size={16} />} onClick={createModal.open}>
-                  New account
-                </Button>
-              )}
+              {canEdit &&
+                (noSeat ? (
+                  <Tooltip label={NO_SEAT} multiline w={280} withArrow>
+                    {/* A disabled button gets no pointer events: the wrapper shows the reason. */}
+                    <span data-testid="new-account-disabled">
+                      <Button leftSection={<IconPlus size={16} />} disabled>
+                        New account
+                      </Button>
+                    </span>
+                  </Tooltip>
+                ) : (
+                  <Button leftSection={<IconPlus size={16} />} onClick={createModal.open}>
+                    New account
+                  </Button>
+                ))}
             </>
           )
         }
@@ -121,7 +135,8 @@ export function AccountsPage() {
             state={state}
             onClearFilter={() => update({ filter: null, page: 1 })}
             onClearSearch={() => setSearch("")}
-            onNewAccount={canEdit ? createModal.open : undefined}
+            onNewAccount={canEdit && !noSeat ? createModal.open : undefined}
+            noSeat={noSeat}
           />
         ) : (
           <AccountsTable

@@ -18,7 +18,7 @@ export interface CurrentView {
 }
 
 /** A saved view as the API takes it back (to rename or share it without changing what it shows). */
-function viewBody(view: AccountView): AccountViewWrite {
+export function viewBody(view: AccountView): AccountViewWrite {
   return {
     name: view.name,
     is_shared: view.is_shared,
@@ -33,12 +33,15 @@ function viewBody(view: AccountView): AccountViewWrite {
 /** Asks before a saved view (of accounts or tasks) is deleted, for good and, if it is shared, for everyone. */
 export function DeleteViewModal({
   view,
+  ownerName,
   loading,
   onConfirm,
   onClose,
 }: {
   /** The view to delete; null when none is. */
   view: { name: string; is_shared: boolean } | null;
+  /** Whose personal view it is, when not the reader's. */
+  ownerName?: string;
   loading: boolean;
   onConfirm: () => void;
   onClose: () => void;
@@ -47,7 +50,9 @@ export function DeleteViewModal({
     <ConfirmModal opened={view !== null} onClose={onClose} title="Delete this view?" confirmLabel="Delete view" danger loading={loading} onConfirm={onConfirm}>
       {view?.is_shared
         ? `“${view.name}” is shared with the organisation: it will be deleted for everyone. This cannot be undone.`
-        : `“${view?.name ?? ""}” will be deleted. This cannot be undone.`}
+        : ownerName
+          ? `“${view?.name ?? ""}” is ${ownerName}'s personal view: it will be deleted for them. This cannot be undone.`
+          : `“${view?.name ?? ""}” will be deleted. This cannot be undone.`}
     </ConfirmModal>
   );
 }

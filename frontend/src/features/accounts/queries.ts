@@ -355,12 +355,24 @@ export function useExportAccounts() {
   });
 }
 
-export const viewKeys = { list: ["listAccountViews"] as const };
+export const viewKeys = {
+  /** Yours and the shared ones (the Views menu); a prefix of every list of views. */
+  list: ["listAccountViews"] as const,
+  everyones: ["listAccountViews", { owner: "all" }] as const,
+};
 
 export function useAccountViews() {
   return useQuery({
     queryKey: viewKeys.list,
     queryFn: ({ signal }) => unwrap(api.GET("/api/v1/account-views", { signal })),
+  });
+}
+
+/** Every user's views, personal ones too: only for those who configure product settings. */
+export function useEveryonesAccountViews() {
+  return useQuery({
+    queryKey: viewKeys.everyones,
+    queryFn: ({ signal }) => unwrap(api.GET("/api/v1/account-views", { params: { query: { owner: "all" } }, signal })),
   });
 }
 

@@ -12,12 +12,29 @@ if (!("fonts" in document)) {
   Object.defineProperty(document, "fonts", { value: new EventTarget(), configurable: true });
 }
 
+const PER_SEAT = {
+  id: "m1",
+  key: "per_seat",
+  label: "Per seat",
+  formula: "mrr / 2",
+  format: "number",
+  description: null,
+  created_at: "2025-01-01T00:00:00Z",
+  updated_at: "2025-01-01T00:00:00Z",
+};
+
 function signedInApi() {
   startSession("token");
   return fakeApi({
     "GET /api/v1/me": () => json(meFixture({}, ["configure_product"])),
     "GET /api/v1/metrics": () => json([]),
-    "GET /api/v1/computed-metrics": () => json([]),
+    "GET /api/v1/computed-metrics": () => json([PER_SEAT]),
+    "DELETE /api/v1/computed-metrics/m1": () =>
+      problem(
+        409,
+        "metric_in_use",
+        "The computed metric “Per seat” (metric.per_seat) is in use by Sam Lee's personal account view “Mine”. Change or delete it first.",
+      ),
     "POST /api/v1/computed-metrics": async (request) => {
       const body = (await request.json()) as { key: string };
       if (body.key === "taken") return problem(409, "metric_key_taken", "'taken' is already the key of the metric 'Taken'");
@@ -52,5 +69,21 @@ describe("the computed metrics page", { timeout: 20_000 }, () => {
     await userEvent.click(screen.getByTestId("metric-save"));
     expect(await screen.findByText(/already the key/)).toBeInTheDocument();
     expect(screen.getByTestId("metric-key")).toHaveAttribute("aria-invalid", "true");
+  });
+
+  it("shows why a metric in use was not deleted, with a way to every user's account views", async () => {
+    signedInApi();
+    renderApp("/admin/metrics");
+
+    await userEvent.click(await screen.findByRole("button", { name: "Delete Per seat" }, LOAD));
+    const dialog = await screen.findByRole("dialog", { name: "Delete this computed metric?" });
+    await userEvent.click(within(dialog).getByRole("button", { name: "Delete" }));
+
+    const refusal = await within(dialog).findByTestId("in-use-error");
+    expect(refusal).toHaveTextContent("in use by Sam Lee's personal account view “Mine”");
+    expect(within(refusal).getByRole("link", { name: "Find these views among every user's views" })).toHaveAttribute(
+      "href",
+      "/admin/account-settings#account-views",
+    );
   });
 });

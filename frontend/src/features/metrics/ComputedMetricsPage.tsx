@@ -19,6 +19,7 @@ import { IconEdit, IconPlus, IconRefresh, IconTrash } from "@tabler/icons-react"
 import { useEffect, useState } from "react";
 import { errorMessage, isApiError } from "../../api/errors";
 import { ConfirmModal } from "../../components/ConfirmModal";
+import { InUseAlert } from "../settings/InUseAlert";
 import { PageHeader } from "../../components/PageHeader";
 import { CardSkeleton, EmptyState, ErrorState } from "../../components/states";
 import { KEY_PATTERN, keyFromLabel, type MetricFormat, unknownNames } from "./format";
@@ -188,6 +189,10 @@ export function ComputedMetricsPage() {
   const [editing, setEditing] = useState<ComputedMetricRead | null>(null);
   const [opened, setOpened] = useState(false);
   const [deleting, setDeleting] = useState<ComputedMetricRead | null>(null);
+  const closeDelete = () => {
+    setDeleting(null);
+    remove.reset();
+  };
   const invalid = new Set((catalog.data ?? []).filter((m) => !m.valid).map((m) => m.key));
 
   const open = (metric: ComputedMetricRead | null) => {
@@ -284,20 +289,20 @@ export function ComputedMetricsPage() {
       <MetricModal opened={opened} metric={editing} onClose={() => setOpened(false)} />
       <ConfirmModal
         opened={deleting !== null}
-        onClose={() => setDeleting(null)}
+        onClose={closeDelete}
         title="Delete this computed metric?"
         confirmLabel="Delete"
         danger
         loading={remove.isPending}
-        onConfirm={() =>
-          deleting &&
-          remove.mutate(deleting.id, {
-            onSuccess: () => setDeleting(null),
-            onError: (error) => notifications.show({ color: "red", title: "Could not delete", message: errorMessage(error) }),
-          })
-        }
+        onConfirm={() => deleting && remove.mutate(deleting.id, { onSuccess: closeDelete })}
       >
-        {`“${deleting?.label ?? ""}” disappears from accounts, filters and lists. Its snapshotted history is kept.`}
+        <Stack gap="sm">
+          <Text size="sm">
+            {`“${deleting?.label ?? ""}” disappears from accounts, and views that show it or sort by it drop that column or sort. Its snapshotted history is kept.`}
+          </Text>
+          {/* What uses it, every user's views by whose they are. */}
+          {remove.isError && <InUseAlert error={remove.error} onFindViews={closeDelete} />}
+        </Stack>
       </ConfirmModal>
     </Stack>
   );

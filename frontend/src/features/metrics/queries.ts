@@ -2,6 +2,7 @@ import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useEffect, useRef } from "react";
 import { api, unwrap } from "../../api/client";
 import type { components } from "../../api/gen/schema";
+import { viewKeys } from "../accounts/queries";
 import { healthKeys } from "../health/queries";
 
 export type MetricRead = components["schemas"]["MetricRead"];
@@ -114,7 +115,11 @@ export function useDeleteComputedMetric() {
   return useMutation({
     mutationFn: (id: string) =>
       unwrap(api.DELETE("/api/v1/computed-metrics/{metric_id}", { params: { path: { metric_id: id } } })),
-    onSuccess: () => client.invalidateQueries({ queryKey: metricKeys.all }),
+    onSuccess: () => {
+      // Views that showed or sorted by it lost that column or sort.
+      void client.invalidateQueries({ queryKey: viewKeys.list });
+      return client.invalidateQueries({ queryKey: metricKeys.all });
+    },
   });
 }
 

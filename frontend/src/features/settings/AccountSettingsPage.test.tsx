@@ -2,9 +2,9 @@ import { screen, waitFor, within } from "@testing-library/react";
 import userEvent from "@testing-library/user-event";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { resetSessionForTests, startSession } from "../../api/session";
-import type { CustomField } from "../../api/types";
-import { fakeApi, json, problem, requestsTo } from "../../test/fakeApi";
-import { meFixture, renderApp } from "../../test/render";
+import type { AccountView, CustomField } from "../../api/types";
+import { fakeApi, json, problem, requestsTo, type Handler } from "../../test/fakeApi";
+import { meFixture, renderApp, userFixture } from "../../test/render";
 
 const PLAN: CustomField = {
   id: "f3",
@@ -26,16 +26,40 @@ const SITE: CustomField = {
   options: [],
 };
 
-function api(onPatch = () => json({ ...SITE, format: "email" })) {
+const SAM = userFixture("00000000-0000-0000-0000-0000000000c5", "Sam Lee");
+
+const SAMS_VIEW: AccountView = {
+  id: "v1",
+  owner_id: SAM.id,
+  name: "My renewals",
+  is_shared: false,
+  columns: ["name", "custom.site"],
+  filter: { kind: "compare", field: "custom.site", op: "eq", value: "acme.com" },
+  segment: "active",
+  sort: "name",
+  descending: false,
+};
+
+const FIELDS = [
+  { key: "name", label: "Name", type: "text", options: [], format: null, sortable: true },
+  { key: "custom.site", label: "Website", type: "text", options: [], format: "url", sortable: true },
+];
+
+function api(onPatch = () => json({ ...SITE, format: "email" }), more: Record<string, Handler> = {}) {
   startSession("token");
   return fakeApi({
     "GET /api/v1/me": () => json(meFixture()),
     "GET /api/v1/tiers": () => json([]),
     "GET /api/v1/lifecycle-stages": () => json([]),
     "GET /api/v1/custom-fields": () => json([SITE, PLAN]),
+    "GET /api/v1/account-views": () => json([SAMS_VIEW]),
+    "GET /api/v1/accounts/fields": () => json(FIELDS),
+    "GET /api/v1/users": () => json([SAM]),
+    "GET /api/v1/roles": () => json([]),
     "POST /api/v1/custom-fields": async (request) => json({ id: "f2", kind: "metric", options: [], ...(await request.clone().json()) }, 201),
     "PATCH /api/v1/custom-fields/f1": onPatch,
     "PATCH /api/v1/custom-fields/f3": onPatch,
+    ...more,
   });
 }
 
@@ -113,5 +137,73 @@ describe("custom field formats on the account settings page", () => {
     expect(within(dialog).getByLabelText(/^Key/)).not.toHaveAttribute("aria-invalid", "true");
     const body = await requestsTo(mock, "PATCH", "/api/v1/custom-fields/f3")[0]!.json();
     expect(body.options).toEqual(["Basic", "Pro"]);
+  });
+});
+
+describe("deleting a custom field in use, and every user's views", () => {
+  beforeEach(() => resetSessionForTests());
+  afterEach(() => vi.unstubAllGlobals());
+
+  const IN_USE =
+    "The custom field “Website” (custom.site) is in use by Sam Lee's personal account view “My renewals”. Change or delete it first.";
+
+  it("shows why the field was not deleted in the dialog, with a way to the views that keep it", async () => {
+    api(undefined, { "DELETE /api/v1/custom-fields/f1": () => problem(409, "custom_field_in_use", IN_USE) });
+    renderApp("/admin/account-settings");
+    const user = userEvent.setup();
+    await screen.findAllByTestId("custom-field-row");
+
+    await user.click(screen.getByRole("button", { name: "Delete Website" }));
+    const dialog = await screen.findByRole("dialog", { name: "Delete “Website”?" });
+    await user.click(within(dialog).getByRole("button", { name: "Delete field" }));
+
+    const refusal = await within(dialog).findByTestId("in-use-error");
+    expect(refusal).toHaveTextContent(IN_USE);
+    await user.click(within(refusal).getByRole("link", { name: "Find these views among every user's views" }));
+    await waitFor(() => expect(screen.queryByRole("dialog", { name: "Delete “Website”?" })).not.toBeInTheDocument());
+    const [row] = await within(screen.getByTestId("everyones-views-card")).findAllByTestId("everyones-view-row");
+    expect(row).toHaveTextContent("My renewals");
+    expect(row).toHaveTextContent("Personal");
+    expect(row).toHaveTextContent("Sam Lee");
+    expect(row).toHaveTextContent("Website is “acme.com”");
+  });
+
+  it("lists every user's views and deletes another user's personal view, saying whose it is", async () => {
+    const mock = api(undefined, { "DELETE /api/v1/account-views/v1": () => new Response(null, { status: 204 }) });
+    renderApp("/admin/account-settings");
+    const user = userEvent.setup();
+    await screen.findByRole("button", { name: "Delete view My renewals" });
+    expect(new URL(requestsTo(mock, "GET", "/api/v1/account-views")[0]!.url).searchParams.get("owner")).toBe("all");
+
+    await user.click(screen.getByRole("button", { name: "Delete view My renewals" }));
+    const dialog = await screen.findByRole("dialog", { name: "Delete this view?" });
+    expect(dialog).toHaveTextContent("“My renewals” is Sam Lee's personal view: it will be deleted for them.");
+    await user.click(within(dialog).getByRole("button", { name: "Delete view" }));
+
+    await waitFor(() => expect(requestsTo(mock, "DELETE", "/api/v1/account-views/v1")).toHaveLength(1));
+  });
+
+  it("takes the condition out of another user's view's filter, keeping the rest of the view", async () => {
+    const mock = api(undefined, {
+      "PUT /api/v1/account-views/v1": async (request) => json({ ...SAMS_VIEW, ...(await request.clone().json()) }),
+    });
+    renderApp("/admin/account-settings");
+    const user = userEvent.setup();
+    await user.click(await screen.findByRole("button", { name: "Edit view My renewals" }));
+    const dialog = await screen.findByRole("dialog", { name: "Edit view" });
+    await user.click(within(dialog).getByRole("button", { name: "Remove condition" }));
+    await user.click(within(dialog).getByTestId("save-view-edit"));
+
+    await waitFor(() => expect(requestsTo(mock, "PUT", "/api/v1/account-views/v1")).toHaveLength(1));
+    const body = await requestsTo(mock, "PUT", "/api/v1/account-views/v1")[0]!.json();
+    expect(body).toEqual({
+      name: "My renewals",
+      is_shared: false,
+      filter: null,
+      sort: "name",
+      descending: false,
+      columns: ["name", "custom.site"],
+      segment: "active",
+    });
   });
 });

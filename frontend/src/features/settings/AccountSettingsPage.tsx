@@ -25,7 +25,9 @@ import type { CustomField, CustomFieldFormat, CustomFieldType, Stage } from "../
 import { ConfirmModal } from "../../components/ConfirmModal";
 import { PageHeader } from "../../components/PageHeader";
 import { CardSkeleton, ErrorState } from "../../components/states";
+import { EveryonesViewsCard } from "../accounts/EveryonesViewsCard";
 import { FORMAT_OPTIONS, defaultFormat, formatLabel } from "../accounts/fieldFormat";
+import { InUseAlert } from "./InUseAlert";
 import {
   useCreateCustomField,
   useCustomFields,
@@ -389,6 +391,10 @@ function CustomFieldsCard() {
   const [editing, setEditing] = useState<CustomField | null>(null);
   const [opened, setOpened] = useState(false);
   const [deleting, setDeleting] = useState<CustomField | null>(null);
+  const closeDelete = () => {
+    setDeleting(null);
+    remove.reset();
+  };
 
   return (
     <Card withBorder radius="lg" p="lg" data-testid="custom-fields-card">
@@ -477,16 +483,20 @@ function CustomFieldsCard() {
       <CustomFieldModal opened={opened} onClose={() => setOpened(false)} field={editing} />
       <ConfirmModal
         opened={deleting !== null}
-        onClose={() => setDeleting(null)}
+        onClose={closeDelete}
         title={`Delete “${deleting?.label ?? ""}”?`}
         confirmLabel="Delete field"
         danger
         loading={remove.isPending}
-        onConfirm={() =>
-          deleting && remove.mutate(deleting.id, { onSuccess: () => setDeleting(null), onError: failed("Could not delete the field") })
-        }
+        onConfirm={() => deleting && remove.mutate(deleting.id, { onSuccess: closeDelete })}
       >
-        Its values are removed from every account.
+        <Stack gap="sm">
+          <Text size="sm">
+            Its values are removed from every account, and views that show it or sort by it drop that column or sort.
+          </Text>
+          {/* What uses it, every user's views by whose they are. */}
+          {remove.isError && <InUseAlert error={remove.error} onFindViews={closeDelete} />}
+        </Stack>
       </ConfirmModal>
     </Card>
   );
@@ -495,13 +505,17 @@ function CustomFieldsCard() {
 export function AccountSettingsPage() {
   return (
     <>
-      <PageHeader title="Account settings" description="Tiers, lifecycle stages and custom fields for your organisation's accounts." />
+      <PageHeader
+        title="Account settings"
+        description="Tiers, lifecycle stages, custom fields and every user's saved views of your organisation's accounts."
+      />
       <Stack>
         <SimpleGrid cols={{ base: 1, md: 2 }}>
           <LadderCard ladder="tiers" title="Tiers" description="Service levels, highest first." />
           <LadderCard ladder="stages" title="Lifecycle stages" description="The stages an account moves through, in order." />
         </SimpleGrid>
         <CustomFieldsCard />
+        <EveryonesViewsCard />
       </Stack>
     </>
   );

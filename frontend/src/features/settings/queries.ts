@@ -1,7 +1,7 @@
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { api, unwrap } from "../../api/client";
 import type { CustomFieldCreate, CustomFieldUpdate, StageWrite } from "../../api/types";
-import { accountKeys } from "../accounts/queries";
+import { accountKeys, viewKeys } from "../accounts/queries";
 
 export const settingsKeys = {
   tiers: ["listTiers"] as const,
@@ -91,8 +91,13 @@ export function useUpdateCustomField() {
 
 export function useDeleteCustomField() {
   const invalidate = useInvalidate(settingsKeys.customFields);
+  const queryClient = useQueryClient();
   return useMutation({
     mutationFn: (id: string) => unwrap(api.DELETE("/api/v1/custom-fields/{field_id}", { params: { path: { field_id: id } } })),
-    onSuccess: invalidate,
+    onSuccess: () => {
+      invalidate();
+      // Views that showed or sorted by it lost that column or sort.
+      void queryClient.invalidateQueries({ queryKey: viewKeys.list });
+    },
   });
 }
