@@ -25,6 +25,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from domain.accounts import custom_values
 from domain.accounts.errors import (
     AccountNotFound,
+    AccountOutOfYourSight,
     AccountReferenceTaken,
     AlreadyChurned,
     ChurnedInTheFuture,
@@ -347,6 +348,7 @@ class _Rules:
             self.taken[external_id] = item.account_id
         self._check_references(item)
         if item.is_new:
+            self._check_in_sight(item)
             self.csm_list(item.new_csm_ids)
         if values.get("tier_id") and values["tier_id"] not in self.tiers:
             raise UnknownTier()
@@ -360,6 +362,17 @@ class _Rules:
             if self._descends_from(parent, item.account_id):
                 raise HierarchyCycle()
         self.custom(item.custom_values or {})
+
+    def _check_in_sight(self, item: _Item) -> None:
+        """A user who sees only the accounts they are a CSM of creates only accounts they are a
+        CSM of (in the SPA, an import or the API alike): any other would vanish from their
+        sight as it is made. An integration's key creates accounts for the organisation."""
+        actor = self.actor
+        by_key = actor.api_key_id is not None
+        if not by_key and not actor.sees_all_accounts and actor.user_id not in item.new_csm_ids:
+            raise AccountOutOfYourSight(
+                "You see only the accounts you are a CSM of: list yourself among its CSMs"
+            )
 
     def _check_references(self, item: _Item) -> None:
         """Each id the item sets names no other account, in any of the four systems: a record

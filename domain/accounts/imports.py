@@ -18,6 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain.accounts import bulk_writes, custom_values
 from domain.accounts.errors import (
+    AccountOutOfYourSight,
     ExternalIdTaken,
     HierarchyCycle,
     ImportNotFound,
@@ -682,6 +683,7 @@ _REFUSAL_COLUMNS = {
     TierNotFound.code: "tier",
     StageNotFound.code: "stage",
     NotACsm.code: "csm",
+    AccountOutOfYourSight.code: "csm",
     InvalidCustomValue.code: None,
 }
 

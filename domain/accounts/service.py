@@ -15,7 +15,6 @@ from domain.accounts.bulk_writes import snapshot
 from domain.accounts.errors import (
     AccountNotDeleted,
     AccountNotFound,
-    AccountOutOfYourSight,
     ExternalIdTaken,
 )
 from domain.accounts.fields import (
@@ -277,10 +276,6 @@ def _expression(fields: dict[str, FieldDef] | None, key: str) -> SQLColumnExpres
 
 async def create_account(session: AsyncSession, actor: Actor, data: AccountCreate) -> Account:
     require(actor, Permission.UPDATE_ACCOUNTS)
-    if not actor.sees_all_accounts and actor.user_id not in data.csm_ids:
-        raise AccountOutOfYourSight(
-            "You see only the accounts you are a CSM of: list yourself among its CSMs"
-        )
     new = bulk_writes.NewAccount(data)
     await bulk_writes.write_accounts(session, actor, [new])
     return await _written(session, actor, new.id, data.csm_ids)

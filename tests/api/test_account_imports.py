@@ -759,3 +759,35 @@ class TestVisibility:
         ok = await run(client, csm_headers, job_ctx, csv_of({"Id": "mine", "Company": "Mine 2"}))
         assert (ok["status"], ok["updated_count"]) == ("succeeded", 1)
         assert (await accounts_of(session, org))["mine"].name == "Mine 2"
+
+    async def test_a_csm_creates_only_accounts_they_are_a_csm_of(
+        self,
+        client: AsyncClient,
+        session: AsyncSession,
+        org: Organisation,
+        settings: Settings,
+        job_ctx: dict[str, Any],
+    ) -> None:
+        # One who sees only their own accounts: a new account without them would vanish from
+        # their sight as it is made, as it would through the API (account_out_of_your_sight).
+        csm = await create_user(session, org, role_name="CSM")
+        someone_else = await create_user(session, org, role_name="CSM")
+        csm_headers = auth_headers(settings, csm)
+        content = csv_of(
+            {"Id": "given-away", "Company": "Given away", "CSM": someone_else.email},
+            {"Id": "kept", "Company": "Kept", "CSM": f"{someone_else.email};{csm.email}"},
+        )
+
+        body = await run(client, csm_headers, job_ctx, content)
+
+        assert body["status"] == "failed"
+        assert errors_by_row(body) == {
+            2: ("CSM", "You see only the accounts you are a CSM of: list yourself among its CSMs")
+        }
+        assert set(await accounts_of(session, org)) == set()
+        fixed = csv_of(
+            {"Id": "given-away", "Company": "Given away", "CSM": csm.email},
+            {"Id": "kept", "Company": "Kept", "CSM": f"{someone_else.email};{csm.email}"},
+        )
+        assert (await run(client, csm_headers, job_ctx, fixed))["created_count"] == 2
+        assert set(await accounts_of(session, org)) == {"given-away", "kept"}
