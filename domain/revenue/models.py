@@ -95,6 +95,9 @@ class SubscriptionItem(IdMixin, Base):
     currency: Mapped[str] = mapped_column(String(3))
     # None: the subscription's start.
     starts_on: Mapped[date | None]
+    # Exclusive; None: with the subscription. A mid-term change of price or quantity ends
+    # the old item on the day and starts a new one, so earlier months keep the old price.
+    ends_on: Mapped[date | None]
     discount_kind: Mapped[str | None] = mapped_column(String(16))
     discount_percent: Mapped[Decimal | None] = mapped_column(Numeric(7, 4))
     discount_amount: Mapped[int | None] = mapped_column(BigInteger)

@@ -63,6 +63,9 @@ class Item:
     currency: str
     starts_on: date
     discount: Discount | None = None
+    # Exclusive; None: with its term. A mid-term change of price or quantity is this item
+    # ending on the day and another starting then.
+    ends_on: date | None = None
 
 
 @dataclass(frozen=True)
@@ -154,9 +157,18 @@ def item_mrr(item: Item, interval: int = 0) -> Fraction:
 
 
 def item_mrr_on(item: Item, on: date) -> Fraction:
-    if on < item.starts_on:
+    if on < item.starts_on or (item.ends_on is not None and on >= item.ends_on):
         return Fraction(0)
     return item_mrr(item, interval_index(item, on))
+
+
+def item_ended(item: Item, term: Term, on: date) -> bool:
+    """Whether the item no longer runs on `on` though its term may. An item ending when its
+    term does (or later) ends with the term, so the term's renewal cover holds it too."""
+    end = item.ends_on
+    if end is None or (term.ends_on is not None and end >= term.ends_on):
+        return False
+    return on >= end
 
 
 def _to_base(amount: Fraction, currency: str, rate: Decimal, base_currency: str) -> Fraction:
@@ -231,7 +243,14 @@ class AccountRevenue:
         return self._base[key] or Fraction(0)
 
     def _term_items_mrr(self, term: Term, on: date) -> Fraction:
-        return sum((self._item_base_mrr(item, on) for item in term.items), Fraction(0))
+        return sum(
+            (
+                self._item_base_mrr(item, on)
+                for item in term.items
+                if not item_ended(item, term, on)
+            ),
+            Fraction(0),
+        )
 
     def mrr(self, on: date) -> int:
         """Account MRR on a day, in base-currency minor units, rounded half up."""
@@ -244,8 +263,8 @@ class AccountRevenue:
         """The first day the account had MRR, whatever day of the month it was: a term that
         began and ended inside one month still makes a later return a reactivation.
 
-        MRR only rises when a term or item starts or a discount runs out, so those days are
-        the only candidates."""
+        MRR only rises when a term or item starts or a discount runs out (an item's end only
+        lowers it), so those days are the only candidates."""
         candidates: set[date] = set()
         for term in self.terms:
             for item in term.items:

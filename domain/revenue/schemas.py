@@ -11,6 +11,7 @@ from pydantic import (
     field_serializer,
     model_validator,
 )
+from pydantic_core import InitErrorDetails, PydanticCustomError, ValidationError
 
 from domain.common.batches import batch_items
 from domain.common.schemas import ChangeNumbered, RequestModel
@@ -69,6 +70,13 @@ class SubscriptionItemIn(RequestModel):
     )
     currency: Currency | None = Field(None, description="Defaults to the subscription's")
     starts_on: Day | None = Field(None, description="Defaults to the subscription's start")
+    ends_on: Day | None = Field(
+        None,
+        description="Exclusive: the first day the item no longer counts; omitted, it runs as "
+        "long as its subscription. A mid-term change of price or quantity is this item ending "
+        "on the day and a new item (a new external id) starting that day, so earlier months "
+        "keep the old price",
+    )
     discount: DiscountIn | None = None
 
 
@@ -106,6 +114,17 @@ class SubscriptionIn(RequestModel):
                             "quantity": 10,
                             "interval_months": 12,
                             "discount": {"kind": "percent", "percent": "10", "intervals": 1},
+                            "ends_on": "2026-05-10",
+                        },
+                        {
+                            "external_id": "si_1b",
+                            "kind": "plan",
+                            "name": "Business, upgraded to 15 seats",
+                            "unit_price": 120000,
+                            "quantity": 15,
+                            "interval_months": 12,
+                            "discount": {"kind": "percent", "percent": "10", "intervals": 1},
+                            "starts_on": "2026-05-10",
                         },
                         {
                             "external_id": "si_2",
@@ -132,7 +151,34 @@ class SubscriptionIn(RequestModel):
                 raise ValueError(f"item {item.external_id} starts before its subscription")
             if item.starts_on is not None and self.ends_on and item.starts_on >= self.ends_on:
                 raise ValueError(f"item {item.external_id} starts after its subscription ends")
+        self._items_end_in_their_term()
         return self
+
+    def _items_end_in_their_term(self) -> None:
+        """An item's end must be after its start and not after its subscription's end. It is
+        checked here, where the subscription's dates are known, yet reported on the item's own
+        field (`items.N.ends_on`), hence a ValidationError: a ValueError would name the whole
+        subscription."""
+        problems: list[InitErrorDetails] = []
+        for index, item in enumerate(self.items):
+            if item.ends_on is None:
+                continue
+            if item.ends_on <= (item.starts_on or self.starts_on):
+                whose = "the item's" if item.starts_on is not None else "the subscription's"
+                reason = f"must be after {whose} starts_on"
+            elif self.ends_on is not None and item.ends_on > self.ends_on:
+                reason = "must not be after the subscription's ends_on"
+            else:
+                continue
+            problems.append(
+                InitErrorDetails(
+                    type=PydanticCustomError("value_error", reason),
+                    loc=("items", index, "ends_on"),
+                    input=item.ends_on.isoformat(),
+                )
+            )
+        if problems:
+            raise ValidationError.from_exception_data(type(self).__name__, problems)
 
 
 class SubscriptionBatch(RequestModel):
@@ -240,6 +286,7 @@ class SubscriptionItemRead(BaseModel):
     interval_months: int
     currency: str
     starts_on: date | None
+    ends_on: date | None = Field(description="Exclusive; null: it runs with its subscription")
     discount: DiscountRead | None
 
 

@@ -113,6 +113,7 @@ def _item_values(sub: SubscriptionIn, item: SubscriptionItemIn, position: int) -
         "interval_months": item.interval_months,
         "currency": item.currency or sub.currency,
         "starts_on": item.starts_on,
+        "ends_on": item.ends_on,
         "discount_kind": d.kind.value if d else None,
         "discount_percent": d.percent if d else None,
         "discount_amount": d.amount if d else None,
@@ -584,6 +585,7 @@ def _terms(rows: list[tuple[Subscription, list[SubscriptionItem]]]) -> list[mrr.
                         currency=i.currency,
                         starts_on=i.starts_on or sub.starts_on,
                         discount=_discount(i),
+                        ends_on=i.ends_on,
                     )
                     for i in items
                 ),

@@ -432,6 +432,185 @@ class TestReading:
         assert_problem(reversed_range, 422)
 
 
+def _seats(quantity: int, **dates: str) -> dict[str, Any]:
+    return {"external_id": f"seats_{quantity}", "unit_price": 10_000, "quantity": quantity, **dates}
+
+
+class TestMidTermChanges:
+    """An item ending mid-term beside its successor: MRR changes on that day, earlier months
+    keep the old price, and the month moves by the difference."""
+
+    async def test_an_upgrade_changes_mrr_from_its_day_and_is_the_months_expansion(
+        self,
+        client: AsyncClient,
+        session: AsyncSession,
+        org: Organisation,
+        ingest: dict[str, str],
+        headers: dict[str, str],
+    ) -> None:
+        account = await create_account(session, org, external_id="acme")
+        # 10 seats at 100.00 a month, 15 from March 10.
+        upgraded = _subscription(
+            items=[_seats(10, ends_on="2026-03-10"), _seats(15, starts_on="2026-03-10")]
+        )
+        response = await client.post("/api/v1/subscriptions", headers=ingest, json=upgraded)
+        assert response.status_code == 200, response.text
+        await _recompute(session, org)
+
+        mrr = (await client.get(f"/api/v1/accounts/{account.id}/mrr", headers=headers)).json()
+        assert mrr["mrr"] == 150_000
+        assert [(m["month"], m["mrr"]) for m in mrr["months"]] == [
+            ("2026-01-01", 100_000),
+            ("2026-02-01", 100_000),
+            ("2026-03-01", 150_000),
+            ("2026-04-01", 150_000),
+            ("2026-05-01", 150_000),
+        ]
+        moves = (
+            await client.get(f"/api/v1/accounts/{account.id}/mrr-movements", headers=headers)
+        ).json()
+        assert [
+            (m["month"], m["kind"], m["start_mrr"], m["end_mrr"], m["delta"]) for m in moves
+        ] == [
+            ("2026-03-01", "expansion", 100_000, 150_000, 50_000),
+            ("2026-01-01", "new", 0, 100_000, 100_000),
+        ]
+        summary = await client.get(
+            "/api/v1/mrr-movements/summary",
+            headers=headers,
+            params={"since": "2026-03", "until": "2026-03"},
+        )
+        [march] = summary.json()["months"]
+        assert (march["expansion"], march["new"], march["churn"], march["net_change"]) == (
+            50_000,
+            0,
+            0,
+            50_000,
+        )
+        listed = await client.get(f"/api/v1/accounts/{account.id}/subscriptions", headers=headers)
+        assert [
+            (i["external_id"], i["starts_on"], i["ends_on"]) for i in listed.json()[0]["items"]
+        ] == [
+            ("seats_10", None, "2026-03-10"),
+            ("seats_15", "2026-03-10", None),
+        ]
+
+    async def test_a_downgrade_is_the_months_contraction(
+        self,
+        client: AsyncClient,
+        session: AsyncSession,
+        org: Organisation,
+        ingest: dict[str, str],
+        headers: dict[str, str],
+    ) -> None:
+        account = await create_account(session, org, external_id="acme")
+        downgraded = _subscription(
+            items=[_seats(15, ends_on="2026-04-30"), _seats(12, starts_on="2026-04-30")]
+        )
+        await _post(client, "subscriptions/batch", ingest, {"items": [downgraded]})
+        await _recompute(session, org)
+
+        moves = (
+            await client.get(f"/api/v1/accounts/{account.id}/mrr-movements", headers=headers)
+        ).json()
+        assert [(m["month"], m["kind"], m["delta"]) for m in moves] == [
+            ("2026-04-01", "contraction", -30_000),
+            ("2026-01-01", "new", 150_000),
+        ]
+
+    async def test_ending_an_item_or_moving_its_end_marks_the_account_for_a_recompute(
+        self,
+        client: AsyncClient,
+        session: AsyncSession,
+        org: Organisation,
+        ingest: dict[str, str],
+    ) -> None:
+        account = await create_account(session, org, external_id="acme")
+        await _post(
+            client, "subscriptions/batch", ingest, {"items": [_subscription(items=[_seats(10)])]}
+        )
+        [(_, first, _)] = await _marked(session)
+        changes = []
+        for items in (
+            [_seats(10, ends_on="2026-03-10"), _seats(15, starts_on="2026-03-10")],
+            [_seats(10, ends_on="2026-03-12"), _seats(15, starts_on="2026-03-10")],
+        ):
+            response = await client.post(
+                "/api/v1/subscriptions", headers=ingest, json=_subscription(items=items)
+            )
+            assert response.status_code == 200, response.text
+            changes.append(response.json()["change"])
+            [(marked, last, revenue_changed)] = await _marked(session)
+            assert (marked, last, revenue_changed) == (account.id, changes[-1], True)
+
+        again = await client.post(
+            "/api/v1/subscriptions",
+            headers=ingest,
+            json=_subscription(
+                items=[_seats(10, ends_on="2026-03-12"), _seats(15, starts_on="2026-03-10")]
+            ),
+        )
+
+        assert first < changes[0] < changes[1]
+        assert again.json()["change"] is None
+        assert (await _marked(session))[0][1] == changes[1]
+        stored = await _subscription_stored(session)
+        assert [i.ends_on for i in stored.items] == [date(2026, 3, 12), None]
+
+    @pytest.mark.parametrize(
+        ("fields", "item", "message"),
+        [
+            ({}, {"ends_on": "2026-01-01"}, "must be after the subscription's starts_on"),
+            ({}, {"ends_on": "2025-12-01"}, "must be after the subscription's starts_on"),
+            (
+                {},
+                {"starts_on": "2026-03-10", "ends_on": "2026-03-10"},
+                "must be after the item's starts_on",
+            ),
+            (
+                {"ends_on": "2026-06-01"},
+                {"ends_on": "2026-06-02"},
+                "must not be after the subscription's ends_on",
+            ),
+        ],
+    )
+    async def test_an_end_not_after_the_items_start_or_past_its_term_is_refused_on_its_field(
+        self,
+        client: AsyncClient,
+        session: AsyncSession,
+        org: Organisation,
+        ingest: dict[str, str],
+        fields: dict[str, str],
+        item: dict[str, str],
+        message: str,
+    ) -> None:
+        await create_account(session, org, external_id="acme")
+        bad = _subscription(items=[_seats(10), _seats(15, **item)], **fields)
+
+        single = await client.post("/api/v1/subscriptions", headers=ingest, json=bad)
+        batch = await _post(client, "subscriptions/batch", ingest, {"items": [bad]})
+
+        problem = assert_problem(single, 422)
+        assert [(e["loc"], e["msg"]) for e in problem["errors"]] == [
+            (["body", "items", 1, "ends_on"], message)
+        ]
+        assert (batch["accepted"], batch["rejected"]) == (0, 1)
+        assert batch["errors"][0]["message"] == f"items.1.ends_on: {message}"
+        assert await _count(session, Subscription) == 0
+        assert await _count(session, SubscriptionItem) == 0
+        assert await _marked(session) == []
+
+    async def test_an_end_on_the_subscriptions_end_is_accepted(
+        self, client: AsyncClient, session: AsyncSession, org: Organisation, ingest: dict[str, str]
+    ) -> None:
+        await create_account(session, org, external_id="acme")
+        ended = _subscription(ends_on="2026-06-01", items=[_seats(10, ends_on="2026-06-01")])
+
+        response = await client.post("/api/v1/subscriptions", headers=ingest, json=ended)
+
+        assert response.status_code == 200, response.text
+
+
 class TestFxRates:
     async def test_set_list_and_convert_at_the_items_start(
         self,

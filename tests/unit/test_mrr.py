@@ -30,8 +30,9 @@ def item(
     currency: str = "USD",
     starts_on: date = date(2026, 1, 1),
     discount: Discount | None = None,
+    ends_on: date | None = None,
 ) -> Item:
-    return Item(price, quantity, months, currency, starts_on, discount)
+    return Item(price, quantity, months, currency, starts_on, discount, ends_on)
 
 
 def term(start: date, end: date | None, *items: Item) -> Term:
@@ -341,6 +342,160 @@ class TestRenewals:
     def test_a_successor_after_four_days_is_no_renewal(self) -> None:
         terms = [term(date(2026, 1, 1), date(2026, 3, 1)), term(date(2026, 3, 5), None)]
         assert mrr.renewals(AccountRevenue(terms, USD), today=date(2026, 4, 1)) == []
+
+
+MAY_10 = date(2026, 5, 10)
+
+
+class TestMidTermChanges:
+    """A change of price or quantity in a term: the old item ends on the day (exclusive) and a
+    new one starts then. Earlier months keep the old MRR; the month of the change moves by the
+    difference, as an expansion or a contraction, never a churn and a new."""
+
+    def test_an_upgrade_is_an_expansion_of_the_difference_in_its_month(self) -> None:
+        # 10 seats at 100.00 a month become 15 on May 10.
+        terms = [
+            term(
+                date(2026, 1, 1),
+                None,
+                item(10_000, quantity=10, ends_on=MAY_10),
+                item(10_000, quantity=15, starts_on=MAY_10),
+            )
+        ]
+        revenue = AccountRevenue(terms, USD)
+
+        assert (revenue.mrr(date(2026, 5, 9)), revenue.mrr(MAY_10)) == (100_000, 150_000)
+        assert [p.mrr for p in series(terms, date(2026, 7, 31))] == [100_000] * 4 + [150_000] * 3
+        assert kinds(terms, date(2026, 7, 31)) == [
+            (date(2026, 1, 1), MovementKind.NEW, 0, 100_000),
+            (date(2026, 5, 1), MovementKind.EXPANSION, 100_000, 150_000),
+        ]
+        assert mrr.renewals(revenue, today=date(2026, 7, 31)) == []
+
+    def test_a_downgrade_is_a_contraction_exact_to_the_minor_unit(self) -> None:
+        # An annual plan of 10 seats at 999.99 (83,332.5 a month) becomes 7 seats (58,332.75)
+        # on Aug 15, beside an add-on of 3.33 a month at 10 % off forever (299.7): 83,632.2
+        # rounds to 83,632 and 58,632.45 to 58,632, so 250.00 less.
+        tenth = Discount(DiscountKind.PERCENT, Decimal(10))
+        aug_15 = date(2026, 8, 15)
+        terms = [
+            term(
+                date(2026, 1, 1),
+                None,
+                item(99_999, quantity=10, months=12, ends_on=aug_15),
+                item(99_999, quantity=7, months=12, starts_on=aug_15),
+                item(333, discount=tenth),
+            )
+        ]
+
+        assert kinds(terms, date(2026, 9, 30)) == [
+            (date(2026, 1, 1), MovementKind.NEW, 0, 83_632),
+            (date(2026, 8, 1), MovementKind.CONTRACTION, 83_632, 58_632),
+        ]
+        assert movements(terms, date(2026, 9, 30))[-1].delta == -25_000
+
+    def test_a_discount_spanning_the_change(self) -> None:
+        # 20 % off the first six months (to Jul 1) for 10 seats; the 15 seats from May 10
+        # keep it for their first two months, counted from their own start (to Jul 10).
+        def fifth(intervals: int) -> Discount:
+            return Discount(DiscountKind.PERCENT, Decimal(20), intervals)
+
+        terms = [
+            term(
+                date(2026, 1, 1),
+                None,
+                item(10_000, quantity=10, discount=fifth(6), ends_on=MAY_10),
+                item(10_000, quantity=15, discount=fifth(2), starts_on=MAY_10),
+            )
+        ]
+        revenue = AccountRevenue(terms, USD)
+
+        # The old item's discount outlives it, but the old item does not come back.
+        assert [revenue.mrr(date(2026, 7, d)) for d in (1, 9, 10)] == [120_000, 120_000, 150_000]
+        assert kinds(terms, date(2026, 7, 31)) == [
+            (date(2026, 1, 1), MovementKind.NEW, 0, 80_000),
+            (date(2026, 5, 1), MovementKind.EXPANSION, 80_000, 120_000),
+            (date(2026, 7, 1), MovementKind.EXPANSION, 120_000, 150_000),
+        ]
+
+    def test_the_new_item_converts_at_the_rate_of_its_own_start(self) -> None:
+        # 100.00 EUR from Jan 1 at 1.10; 150.00 EUR from May 10 at March's 1.30.
+        terms = [
+            term(
+                date(2026, 1, 1),
+                None,
+                item(10_000, currency="EUR", ends_on=MAY_10),
+                item(15_000, currency="EUR", starts_on=MAY_10),
+            )
+        ]
+        assert [(m.kind, m.start_mrr, m.end_mrr) for m in movements(terms, MAY_10, TestFx.FX)] == [
+            (MovementKind.NEW, 0, 11_000),
+            (MovementKind.EXPANSION, 11_000, 19_500),
+        ]
+
+    def test_an_item_ending_with_its_term_is_covered_through_a_renewal_gap(self) -> None:
+        # As if it had no end of its own: Jan 30-31 are covered up to the successor's start.
+        ended = [
+            term(date(2025, 12, 1), JAN_30, item(starts_on=date(2025, 12, 1), ends_on=JAN_30)),
+            term(date(2026, 2, 2), None, item(12_000, starts_on=date(2026, 2, 2))),
+        ]
+        open_ended = [
+            term(date(2025, 12, 1), JAN_30, item(starts_on=date(2025, 12, 1))),
+            ended[1],
+        ]
+        today = date(2026, 3, 31)
+        assert AccountRevenue(ended, USD).mrr(date(2026, 1, 31)) == 10_000
+        assert kinds(ended, today) == kinds(open_ended, today)
+        assert mrr.renewals(AccountRevenue(ended, USD), today=today) == [
+            mrr.Renewal(date(2026, 1, 1), 10_000, 12_000)
+        ]
+
+    def test_a_term_renewed_after_a_change_renews_the_new_price(self) -> None:
+        terms = [
+            term(
+                date(2025, 3, 1),
+                date(2026, 3, 1),
+                item(10_000, starts_on=date(2025, 3, 1), ends_on=date(2025, 9, 1)),
+                item(11_000, starts_on=date(2025, 9, 1)),
+            ),
+            term(date(2026, 3, 1), None, item(12_000, starts_on=date(2026, 3, 1))),
+        ]
+        assert mrr.renewals(AccountRevenue(terms, USD), today=date(2026, 4, 1)) == [
+            mrr.Renewal(date(2026, 3, 1), 11_000, 12_000)
+        ]
+
+    def test_an_item_ended_with_no_successor_is_churn_though_its_term_runs(self) -> None:
+        terms = [
+            term(
+                date(2026, 1, 1),
+                None,
+                item(ends_on=date(2026, 3, 15)),
+                item(4_000, starts_on=date(2026, 5, 1)),
+            )
+        ]
+        assert kinds(terms, date(2026, 5, 31)) == [
+            (date(2026, 1, 1), MovementKind.NEW, 0, 10_000),
+            (date(2026, 3, 1), MovementKind.CHURN, 10_000, 0),
+            (date(2026, 5, 1), MovementKind.REACTIVATION, 0, 4_000),
+        ]
+
+    def test_an_item_ended_within_its_first_month_is_still_earlier_revenue(self) -> None:
+        terms = [
+            term(
+                date(2026, 1, 3),
+                None,
+                item(starts_on=date(2026, 1, 3), ends_on=date(2026, 1, 20)),
+                item(8_000, starts_on=date(2026, 3, 1)),
+            )
+        ]
+        assert AccountRevenue(terms, USD).first_revenue_on() == date(2026, 1, 3)
+        assert kinds(terms, date(2026, 3, 31)) == [
+            (date(2026, 3, 1), MovementKind.REACTIVATION, 0, 8_000)
+        ]
+
+    def test_an_items_own_mrr_stops_on_its_end_day(self) -> None:
+        it = item(ends_on=MAY_10)
+        assert (mrr.item_mrr_on(it, date(2026, 5, 9)), mrr.item_mrr_on(it, MAY_10)) == (10_000, 0)
 
 
 class TestChurnRates:

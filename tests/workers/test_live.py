@@ -7,7 +7,7 @@ import random
 import uuid
 from collections import Counter
 from collections.abc import AsyncIterator
-from datetime import datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -527,6 +527,8 @@ async def test_the_live_result_equals_the_full_recompute_on_random_data(
     client: AsyncClient, session: AsyncSession, org: Organisation, job_ctx: dict[str, Any]
 ) -> None:
     rng = random.Random(20261204)
+    # Apart from `rng`, so the rest of the data stays what it was.
+    upgrades = random.Random(20261208)
     accounts: list[Account] = [
         await create_account(session, org, external_id=f"acc-{i}") for i in range(12)
     ]
@@ -566,6 +568,19 @@ async def test_the_live_result_equals_the_full_recompute_on_random_data(
                 {"external_id": "plan", "unit_price": rng.randint(1, 900) * 100, "quantity": 1}
             ],
         }
+        if upgrades.random() < 0.75:
+            # A mid-term upgrade: the plan ends on a day and its successor starts then.
+            changed_on = date(2025, 2, 1) + timedelta(days=upgrades.randint(0, 400))
+            [plan] = subscription["items"]
+            subscription["items"] = [
+                {**plan, "ends_on": changed_on.isoformat()},
+                {
+                    **plan,
+                    "external_id": "plan-2",
+                    "quantity": upgrades.randint(2, 5),
+                    "starts_on": changed_on.isoformat(),
+                },
+            ]
         response = await client.post(
             "/api/v1/subscriptions/batch", headers=key, json={"items": [subscription]}
         )
@@ -575,6 +590,8 @@ async def test_the_live_result_equals_the_full_recompute_on_random_data(
     assert await _pending(session, org) == 0
     live = await _figures(session, org)
     assert len(live) == len(accounts)
+    live_history = await _mrr_history(session, org)
+    assert {kind for _, _, kind, _, _ in live_history[1]} >= {"new", "expansion"}
 
     # The organisation-wide chain (the nightly one) on the same data, every figure and every
     # day's rollup derived again from the events.
@@ -594,6 +611,28 @@ async def test_the_live_result_equals_the_full_recompute_on_random_data(
     await metric_jobs.refresh_org(job_ctx, str(org.id))
 
     assert await _figures(session, org) == live
+    assert await _mrr_history(session, org) == live_history
+
+
+async def _mrr_history(
+    session: AsyncSession, org: Organisation
+) -> tuple[list[tuple[Any, ...]], list[tuple[Any, ...]]]:
+    """Every account's monthly MRR and movements, as stored."""
+    months = await session.execute(
+        text(
+            "SELECT account_id, month, mrr FROM account_mrr_months WHERE org_id = :org_id "
+            "ORDER BY 1, 2"
+        ),
+        {"org_id": org.id},
+    )
+    moves = await session.execute(
+        text(
+            "SELECT account_id, month, kind, start_mrr, end_mrr FROM mrr_movements "
+            "WHERE org_id = :org_id ORDER BY 1, 2, 3"
+        ),
+        {"org_id": org.id},
+    )
+    return [tuple(r) for r in months], [tuple(r) for r in moves]
 
 
 _ROLLUPS = {

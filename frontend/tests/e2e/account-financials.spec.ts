@@ -23,6 +23,9 @@ test("the Financials tab shows an account's MRR, movements, subscriptions and in
   await expect(page.getByTestId("movement-row").filter({ hasText: "renewal" })).toBeVisible();
   await expect(page.getByTestId("subscription")).toHaveCount(2);
   await expect(page.getByText("50% off for 3 intervals (coupon LAUNCH50)")).toBeVisible();
+  // The add-on started within its term: its own start shows beside it; no item has ended.
+  await expect(page.getByTestId("item-dates").filter({ hasText: /^from / })).toHaveCount(1);
+  await expect(page.getByTestId("item-dates").filter({ hasText: /ended|ends/ })).toHaveCount(0);
   await expect(page.getByTestId("invoices-table")).toContainText("INV-ACME-004");
   await expect(page.getByTestId("invoice-overdue")).toHaveCount(1);
 });
@@ -48,9 +51,19 @@ test("a parent adds up its child's revenue, and a missing FX rate is flagged unt
   });
   expect((await accounts.json()).accepted, await accounts.text()).toBe(2);
   const startsOn = new Date(Date.now() - 40 * 86_400_000).toISOString().slice(0, 10);
-  for (const [n, reference, currency, price] of [
-    [1, `holding-${id}`, "USD", 10_000],
-    [2, `cus_${id}`, "GBP", 8_000],
+  // The parent's plan went from $50.00 to $100.00 ten days ago: one item ended, its successor started.
+  const changedOn = new Date(Date.now() - 10 * 86_400_000).toISOString().slice(0, 10);
+  for (const [n, reference, currency, items] of [
+    [
+      1,
+      `holding-${id}`,
+      "USD",
+      [
+        { external_id: "plan", unit_price: 5_000, ends_on: changedOn },
+        { external_id: "plan-2", unit_price: 10_000, starts_on: changedOn },
+      ],
+    ],
+    [2, `cus_${id}`, "GBP", [{ external_id: "plan", unit_price: 8_000 }]],
   ] as const) {
     const sent = await page.request.post("/api/v1/subscriptions", {
       headers,
@@ -59,7 +72,7 @@ test("a parent adds up its child's revenue, and a missing FX rate is flagged unt
         account_external_id: reference,
         currency,
         starts_on: startsOn,
-        items: [{ external_id: "plan", unit_price: price }],
+        items,
       },
     });
     expect(sent.status(), await sent.text()).toBe(200);
@@ -77,6 +90,8 @@ test("a parent adds up its child's revenue, and a missing FX rate is flagged unt
 
   await page.goto(`/accounts/${parent.id}?tab=financials`);
   await expect(page.getByTestId("account-mrr")).toHaveText("$100.00");
+  await expect(page.getByTestId("item-dates").filter({ hasText: /^ended / })).toHaveCount(1);
+  await expect(page.getByTestId("item-dates").filter({ hasText: /^from / })).toHaveCount(1);
   await expect(page.getByTestId("missing-rates-alert")).toHaveCount(0);
   await page.getByRole("switch", { name: "Include child accounts" }).click();
   await expect(page).toHaveURL(/rollup=1/);

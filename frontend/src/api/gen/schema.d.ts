@@ -9513,11 +9513,26 @@ export interface components {
          *             "kind": "percent",
          *             "percent": "10"
          *           },
+         *           "ends_on": "2026-05-10",
          *           "external_id": "si_1",
          *           "interval_months": 12,
          *           "kind": "plan",
          *           "name": "Business",
          *           "quantity": 10,
+         *           "unit_price": 120000
+         *         },
+         *         {
+         *           "discount": {
+         *             "intervals": 1,
+         *             "kind": "percent",
+         *             "percent": "10"
+         *           },
+         *           "external_id": "si_1b",
+         *           "interval_months": 12,
+         *           "kind": "plan",
+         *           "name": "Business, upgraded to 15 seats",
+         *           "quantity": 15,
+         *           "starts_on": "2026-05-10",
          *           "unit_price": 120000
          *         },
          *         {
@@ -9574,6 +9589,11 @@ export interface components {
              */
             currency?: string | null;
             discount?: components["schemas"]["DiscountIn"] | null;
+            /**
+             * Ends On
+             * @description Exclusive: the first day the item no longer counts; omitted, it runs as long as its subscription. A mid-term change of price or quantity is this item ending on the day and a new item (a new external id) starting that day, so earlier months keep the old price
+             */
+            ends_on?: string | null;
             /** External Id */
             external_id: string;
             /**
@@ -9607,6 +9627,11 @@ export interface components {
             /** Currency */
             currency: string;
             discount: components["schemas"]["DiscountRead"] | null;
+            /**
+             * Ends On
+             * @description Exclusive; null: it runs with its subscription
+             */
+            ends_on: string | null;
             /** External Id */
             external_id: string;
             /** Interval Months */

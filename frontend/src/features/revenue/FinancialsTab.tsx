@@ -15,6 +15,7 @@ import {
   formatMoney,
   intervalLabel,
   invoiceState,
+  itemDates,
   movementChange,
   subscriptionStatus,
 } from "./money";
@@ -219,6 +220,11 @@ function SubscriptionsSection({ accountId, rollup }: { accountId: string; rollup
                     </Table.Td>
                     <Table.Td>
                       {item.quantity} × {formatMoney(item.unit_price, item.currency)} {intervalLabel(item.interval_months)}
+                    </Table.Td>
+                    <Table.Td>
+                      <Text size="sm" c="dimmed" data-testid="item-dates">
+                        {itemDates(item, today)}
+                      </Text>
                     </Table.Td>
                     <Table.Td>
                       {item.discount && (

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { discountLabel, formatMoney, formatRate, formatMoneyCompact, intervalLabel, invoiceState, movementChange, mrrChartPoints, subscriptionStatus } from "./money";
+import { formatDate } from "../../components/format";
+import { discountLabel, formatMoney, formatRate, formatMoneyCompact, intervalLabel, invoiceState, itemDates, movementChange, mrrChartPoints, subscriptionStatus } from "./money";
 
 describe("formatMoney", () => {
   it("shows minor units in the currency's own decimals", () => {
@@ -71,5 +72,15 @@ describe("invoiceState", () => {
     expect(invoiceState({ is_paid: false, due_on: "2026-06-01" }, "2026-06-01")).toBe("unpaid");
     expect(invoiceState({ is_paid: false, due_on: null }, "2026-06-01")).toBe("unpaid");
     expect(invoiceState({ is_paid: true, due_on: "2026-05-01" }, "2026-06-01")).toBe("paid");
+  });
+});
+
+describe("itemDates", () => {
+  it("shows an item's own start and its end, ended once the exclusive end day has come", () => {
+    const [may10, jun1] = [formatDate("2026-05-10"), formatDate("2026-06-01")];
+    expect(itemDates({ starts_on: null, ends_on: null }, "2026-05-20")).toBe("");
+    expect(itemDates({ starts_on: "2026-05-10", ends_on: null }, "2026-05-20")).toBe(`from ${may10}`);
+    expect(itemDates({ starts_on: null, ends_on: "2026-06-01" }, "2026-05-31")).toBe(`ends ${jun1}`);
+    expect(itemDates({ starts_on: "2026-05-10", ends_on: "2026-06-01" }, "2026-06-01")).toBe(`from ${may10}, ended ${jun1}`);
   });
 });

@@ -1,4 +1,5 @@
 import type { components } from "../../api/gen/schema";
+import { formatDate } from "../../components/format";
 
 type Discount = components["schemas"]["DiscountRead"];
 
@@ -95,6 +96,15 @@ export function movementChange(m: Pick<Movement, "kind" | "end_mrr" | "delta">, 
 export function subscriptionStatus(s: { status: string; ends_on: string | null }, today: string): string {
   if (s.ends_on && s.ends_on <= today) return "ended";
   return s.status.replace(/_/g, " ");
+}
+
+/** An item's own dates, when it has any ("from May 10, 2026, ended Jun 1, 2026"): a mid-term
+ * change of price or quantity shows as one item ending on the day its successor starts.
+ * ends_on is exclusive; `today` is "YYYY-MM-DD". */
+export function itemDates(item: { starts_on: string | null; ends_on: string | null }, today: string): string {
+  const from = item.starts_on ? `from ${formatDate(item.starts_on)}` : null;
+  const until = item.ends_on ? `${item.ends_on <= today ? "ended" : "ends"} ${formatDate(item.ends_on)}` : null;
+  return [from, until].filter(Boolean).join(", ");
 }
 
 export const SUBSCRIPTION_COLORS: Record<string, string> = {
