@@ -1,7 +1,7 @@
 """stored filters lose the parts their operators ignore, as a request may no longer send them
 
 Revision ID: 0052
-Revises: 0050
+Revises: 0051
 Create Date: 2026-12-07 21:30:00
 
 A filter sent with a value for `is_empty` or `is_not_empty`, `days` for `before`, `after` or
@@ -19,7 +19,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0052"
-down_revision: str | None = "0050"
+down_revision: str | None = "0051"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

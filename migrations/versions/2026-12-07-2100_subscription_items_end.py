@@ -2,7 +2,7 @@
 
 Revision ID: 0051
 Revises: 0050
-Create Date: 2026-12-08 09:00:00
+Create Date: 2026-12-07 21:00:00
 
 `subscription_items.ends_on` (exclusive, null: with the subscription): a change of price or
 quantity in the middle of a term is the old item ending on the day and a new one starting
