@@ -158,16 +158,6 @@ class TestFx:
         assert self.FX.rate("USD", date(2020, 1, 1)) == 1
         assert self.FX.rate("GBP", date(2026, 3, 1)) is None
 
-    def test_a_rate_moving_alone_is_no_movement(self) -> None:
-        terms = [term(date(2026, 1, 1), None, item(10_000, currency="EUR"))]
-        assert movements(terms, date(2026, 5, 31), self.FX) == [
-            mrr.Movement(date(2026, 1, 1), MovementKind.NEW, 0, 11_000)
-        ]
-
-
-def kinds(terms: list[Term], today: date) -> list[tuple[date, MovementKind, int, int]]:
-    return [(m.month, m.kind, m.start_mrr, m.end_mrr) for m in movements(terms, today)]
-
     def test_an_item_in_a_currency_without_any_rate_is_left_out(self) -> None:
         terms = [
             term(
@@ -178,6 +168,16 @@ def kinds(terms: list[Term], today: date) -> list[tuple[date, MovementKind, int,
             )
         ]
         assert mrr.account_mrr(terms, date(2026, 1, 10), self.FX) == 2_000
+
+    def test_a_rate_moving_alone_is_no_movement(self) -> None:
+        terms = [term(date(2026, 1, 1), None, item(10_000, currency="EUR"))]
+        assert movements(terms, date(2026, 5, 31), self.FX) == [
+            mrr.Movement(date(2026, 1, 1), MovementKind.NEW, 0, 11_000)
+        ]
+
+
+def kinds(terms: list[Term], today: date) -> list[tuple[date, MovementKind, int, int]]:
+    return [(m.month, m.kind, m.start_mrr, m.end_mrr) for m in movements(terms, today)]
 
 
 class TestMovements:
