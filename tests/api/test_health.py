@@ -287,6 +287,49 @@ class TestModels:
         )
         assert_problem(again, 409, "no_shadow_version")
 
+    async def test_two_components_of_one_name_are_refused_wherever_components_are_sent(
+        self, client: AsyncClient, headers: dict[str, str]
+    ) -> None:
+        """The breakdown and its changes tell components apart by name: a model (created,
+        saved live or in shadow, previewed, or a draft backtested) names each once."""
+        default = await _default(client, headers)
+        model = f"{API}/health/models/{default['id']}"
+        twice = [
+            _component("U", 1, _linear("csm_score", 0, 100)),
+            NPS,
+            _component(" U ", 2, _linear("nps", 0, 100)),  # the same name once trimmed
+        ]
+
+        for response in (
+            await client.post(
+                f"{API}/health/models",
+                headers=headers,
+                json={"name": "Twice", "filter": SEGMENT_FILTER, "components": twice},
+            ),
+            await client.put(model, headers=headers, json={"components": twice}),
+            await client.put(model, headers=headers, json={"components": twice, "shadow": True}),
+            await client.post(f"{model}/preview", headers=headers, json={"components": twice}),
+            await client.post(
+                f"{model}/backtest",
+                headers=headers,
+                json={"components": twice, "day": "2026-01-01"},
+            ),
+        ):
+            body = assert_problem(response, 422)
+            assert [(e["loc"], e["type"]) for e in body["errors"]] == [
+                (["body", "components", 2, "name"], "component_name_repeated")
+            ]
+            assert "another component is named 'U'" in body["detail"]
+
+        models = (await client.get(f"{API}/health/models", headers=headers)).json()
+        assert [(m["name"], m["live"]["number"], m["shadow"]) for m in models] == [
+            ("Default", 1, None)
+        ]
+        # Names differing in case are two names.
+        other = [twice[0], _component("u", 1, _linear("nps", 0, 100))]
+        saved = await client.put(model, headers=headers, json={"components": other})
+        assert saved.status_code == 200, saved.text
+
     async def test_a_preview_shows_the_spread_if_saved_and_saves_nothing(
         self, client: AsyncClient, session: AsyncSession, org: Organisation, headers: dict[str, str]
     ) -> None:

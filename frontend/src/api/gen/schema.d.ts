@@ -7217,6 +7217,7 @@ export interface components {
             metrics: components["schemas"]["ComponentMetric"][];
             /**
              * Name
+             * @description Each component of a model has a name of its own (the breakdown and what changed since tell them apart by name; compared once trimmed, case counts)
              * @example Product usage
              */
             name: string;
