@@ -97,7 +97,9 @@ async def backtest_health_model(
     """Replay a version of the model (the live one, another saved or shadow version, or a draft
     of components) over the metric snapshots of a past day, and report how well its scores
     separated the accounts that churned within the horizon from those that stayed: AUC,
-    churn rate and MRR per band with the churned accounts, and the poor band's lift."""
+    churn rate and MRR per band with the churned accounts, and the poor band's lift. A day
+    without a metric snapshot is a 422 `no_snapshot_for_day` naming the first and last days
+    that have one."""
     return await health.backtest(session, actor, model_id, data)
 
 

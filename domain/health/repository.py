@@ -541,6 +541,23 @@ class HealthRepository:
         )
         return [(r[0], r[1], r[2], r[3], r[4]) for r in rows]
 
+    async def snapshot_days(self, day: date) -> tuple[bool, date | None, date | None]:
+        """Whether the organisation's metrics were snapshotted on `day`, and the first and
+        last days they were (None: never), in one statement of index probes."""
+        snapshots = select(AccountMetricSnapshot.day).where(
+            AccountMetricSnapshot.org_id == self.org_id
+        )
+        row = (
+            await self.session.execute(
+                select(
+                    snapshots.where(AccountMetricSnapshot.day == day).exists(),
+                    snapshots.order_by(AccountMetricSnapshot.day).limit(1).scalar_subquery(),
+                    snapshots.order_by(AccountMetricSnapshot.day.desc()).limit(1).scalar_subquery(),
+                )
+            )
+        ).one()
+        return row[0], row[1], row[2]
+
     async def account_names(self, account_ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, str]:
         """The names of these accounts of the organisation (a backtest's churned accounts)."""
         if not account_ids:

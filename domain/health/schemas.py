@@ -372,7 +372,10 @@ class BacktestRequest(RequestModel):
 
     version: Annotated[int, Field(ge=1)] | None = None
     components: Components | None = Field(None, description="A draft, instead of a version")
-    day: Day = Field(description="The day replayed: its metric snapshot must exist")
+    day: Day = Field(
+        description="The day replayed: its metric snapshot must exist (else 422 "
+        "no_snapshot_for_day, naming the first and last days snapshotted)"
+    )
     horizon_days: Annotated[int, Field(ge=7, le=730)] = 90
 
 

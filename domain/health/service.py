@@ -41,6 +41,7 @@ from domain.health.errors import (
     HealthModelNameTaken,
     HealthModelNotFound,
     NoShadowVersion,
+    NoSnapshotForDay,
     SegmentOrderMismatch,
     UnknownHealthDimension,
     UnknownHealthMetric,
@@ -657,6 +658,16 @@ async def backtest(
     if churned_by > today:
         raise InvalidRange(
             f"Replay a day at least {data.horizon_days} days ago, so its outcome is known"
+        )
+    taken, earliest, latest = await repo.snapshot_days(data.day)
+    if not taken:
+        raise NoSnapshotForDay(
+            f"No metric snapshot was taken on {data.day}; "
+            + (
+                f"the first was taken on {earliest}, the last on {latest}"
+                if earliest is not None
+                else "none has been taken yet"
+            )
         )
     plan_ = await plan(session, actor.org_id, today)
     scored = next(s for s in plan_.scored if s.model_id == model.id and not s.shadow)

@@ -760,6 +760,13 @@ class TestBacktest:
             json={"day": str(day), "version": 9},
         )
         assert_problem(unknown, 404, "health_model_not_found")
+        # A day without a metric snapshot has nothing to replay: said so, with the days that do.
+        for body in ({"day": "1900-01-01"}, {"day": "1900-01-01", "components": [CSM]}):
+            nothing = await client.post(
+                f"{API}/health/models/{default['id']}/backtest", headers=headers, json=body
+            )
+            problem = assert_problem(nothing, 422, "no_snapshot_for_day")
+            assert f"the first was taken on {day}, the last on {day}" in problem["detail"]
 
         # A dimension is replayed with its value now (the snapshots hold metrics only).
         tiers = {
@@ -777,3 +784,19 @@ class TestBacktest:
             },
         )
         assert (by_tier.json()["accounts"], by_tier.json()["auc"]) == (4, 1.0)
+
+    async def test_before_any_snapshot_a_backtest_says_there_is_none(
+        self, client: AsyncClient, session: AsyncSession, org: Organisation, headers: dict[str, str]
+    ) -> None:
+        await create_account(session, org, csm_score=50)
+        default = await _default(client, headers)
+        day = clock.today_in(org.time_zone, clock.now()) - timedelta(days=200)
+
+        response = await client.post(
+            f"{API}/health/models/{default['id']}/backtest",
+            headers=headers,
+            json={"day": str(day)},
+        )
+
+        problem = assert_problem(response, 422, "no_snapshot_for_day")
+        assert problem["detail"].endswith("none has been taken yet")
