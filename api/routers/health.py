@@ -202,5 +202,7 @@ async def get_health_trend(
     csm_id: Annotated[uuid.UUID | None, Query()] = None,
 ) -> HealthTrendRead:
     """Accounts and MRR per health band per day (the last 90 days unless a range is given),
-    over the accounts the caller may see, or those assigned to one CSM."""
+    over the accounts the caller may see, or those assigned to one CSM. `csm_id` is a user
+    whose figures the caller may see, as in the team reports (anyone, for a viewer of every
+    account; otherwise themselves and those they manage), else 404 `csm_not_found`."""
     return await health.trend(session, actor, since=since, until=until, csm_id=csm_id)

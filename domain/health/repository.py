@@ -27,7 +27,7 @@ from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from domain.accounts.models import Account, AccountCsm, ChurnEvent
+from domain.accounts.models import Account, ChurnEvent
 from domain.health import scoring
 from domain.health.compile import (
     Component,
@@ -448,19 +448,10 @@ class HealthRepository:
         *,
         since: date,
         until: date,
-        csm_id: uuid.UUID | None = None,
     ) -> list[tuple[date, str | None, int, Any]]:
         """Per day and band (None: no data) of the live scores of `accounts` (a query of
-        account ids; those assigned to `csm_id` now among them), how many accounts and their
-        MRR that day (major units, from the day's metric snapshot)."""
-        if csm_id is not None:
-            accounts = accounts.where(
-                Account.id.in_(
-                    select(AccountCsm.account_id).where(
-                        AccountCsm.org_id == self.org_id, AccountCsm.user_id == csm_id
-                    )
-                )
-            )
+        account ids), how many accounts and their MRR that day (major units, from the day's
+        metric snapshot)."""
         mrr = AccountMetricSnapshot.values["mrr"].astext.cast(Numeric)
         rows = await self.session.execute(
             select(D.day, D.band, func.count(), func.coalesce(func.sum(mrr), 0))

@@ -81,8 +81,7 @@ from domain.metrics.errors import InvalidRange
 from domain.metrics.service import MAX_HISTORY_DAYS
 from domain.tenancy import accounts as visible
 from domain.tenancy.clock import org_today
-from domain.tenancy.errors import CsmNotFound
-from domain.tenancy.repository import TenancyRepository
+from domain.tenancy.team import csm_account_ids
 from domain.users.actor import Actor, require
 from domain.users.permissions import Permission
 
@@ -862,14 +861,16 @@ async def trend(
     until: date | None = None,
     csm_id: uuid.UUID | None = None,
 ) -> HealthTrendRead:
-    """Accounts and MRR per band per day over the accounts the caller may see (those of one
-    CSM when `csm_id` is given: the accounts assigned to them now)."""
+    """Accounts and MRR per band per day over the accounts the caller may see, or with
+    `csm_id` those assigned to that CSM now (a CSM whose figures the caller may see, as the
+    team reports check it)."""
     since, until = await _period(session, actor, since, until)
-    if csm_id is not None and not await TenancyRepository(session, actor.org_id).has_user(csm_id):
-        raise CsmNotFound()
-    rows = await HealthRepository(session, actor.org_id).trend(
-        visible.visible_account_ids(session, actor), since=since, until=until, csm_id=csm_id
+    accounts_ = (
+        visible.visible_account_ids(session, actor)
+        if csm_id is None
+        else await csm_account_ids(session, actor, csm_id)
     )
+    rows = await HealthRepository(session, actor.org_id).trend(accounts_, since=since, until=until)
     return HealthTrendRead(
         since=since,
         until=until,

@@ -689,6 +689,42 @@ class TestHistoryAndTrend:
         )
         assert_problem(response, 404, "csm_not_found")
 
+    async def test_a_csm_narrows_the_trend_only_to_whose_figures_they_may_see(
+        self, client: AsyncClient, session: AsyncSession, org: Organisation, settings: Settings
+    ) -> None:
+        """As the team reports answer a `csm_id`: a CSM who sees only their accounts may ask
+        for their own figures and, whole, those of whom they manage; another CSM is not found
+        (not an empty trend that reads as "no accounts")."""
+        lead = await create_user(session, org, role_name="CSM")
+        report = await create_user(session, org, role_name="CSM", manager_id=lead.id)
+        other = await create_user(session, org, role_name="CSM")
+        await create_account(session, org, csms=[lead, report], csm_score=90)
+        await create_account(session, org, csms=[report], csm_score=90)
+        await create_account(session, org, csms=[other], csm_score=90)
+        await health.compute(session, org.id)
+        await health.record_day(session, org.id)
+        as_lead, as_report = auth_headers(settings, lead), auth_headers(settings, report)
+
+        for headers, csm, accounts in (
+            (as_lead, lead, 1),
+            (as_lead, report, 2),
+            (as_report, report, 2),
+        ):
+            response = await client.get(
+                f"{API}/health/trend", headers=headers, params={"csm_id": str(csm.id)}
+            )
+            assert response.status_code == 200, response.text
+            assert [p["accounts"] for p in response.json()["points"]] == [accounts]
+        for headers, csm in ((as_lead, other), (as_report, lead), (as_report, other)):
+            response = await client.get(
+                f"{API}/health/trend", headers=headers, params={"csm_id": str(csm.id)}
+            )
+            assert_problem(response, 404, "csm_not_found")
+            response = await client.get(
+                f"{API}/reports/alerts", headers=headers, params={"csm_id": str(csm.id)}
+            )
+            assert_problem(response, 404, "csm_not_found")
+
 
 class TestBacktest:
     async def test_a_backtest_on_a_constructed_history_reports_its_auc(

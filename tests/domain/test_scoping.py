@@ -948,6 +948,7 @@ class TestReportingRepository:
         rows["their_admin"].manager_id = rows["my_admin"].id
         await session.flush()
         mine = ReportingRepository(session, org.id)
+        who = TenancyRepository(session, org.id)
         now = clock.now()
         period = Period(
             since=now.date(),
@@ -956,7 +957,7 @@ class TestReportingRepository:
             ends_at=now + timedelta(days=1),
         )
         everyone = Scope(team=None)
-        team = Scope(team=mine.team(rows["my_admin"].id))
+        team = Scope(team=who.team(rows["my_admin"].id))
         # The alert's account has no CSM: only a viewer of everyone counts it.
         for scope, alerts_, tasks_ in ((everyone, 1, 2), (team, 0, 1)):
             (alert_row,) = await mine.alert_report(
@@ -980,8 +981,8 @@ class TestReportingRepository:
                 scope, ReportSelection(), period, AlertMetric.RAISED, limit=10, offset=0
             )
             assert total == alerts_ and {a["account_id"] for a in listed} <= {rows["mine"].id}
-        assert list(await session.scalars(mine.team(rows["my_admin"].id))) == [rows["my_admin"].id]
-        assert await mine.user_in(rows["their_admin"].id, None) is False
+        assert list(await session.scalars(who.team(rows["my_admin"].id))) == [rows["my_admin"].id]
+        assert await who.user_in(rows["their_admin"].id, None) is False
 
 
 class TestNotificationRepository:

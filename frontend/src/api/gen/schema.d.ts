@@ -2211,7 +2211,9 @@ export interface paths {
         /**
          * Get Health Trend
          * @description Accounts and MRR per health band per day (the last 90 days unless a range is given),
-         *     over the accounts the caller may see, or those assigned to one CSM.
+         *     over the accounts the caller may see, or those assigned to one CSM. `csm_id` is a user
+         *     whose figures the caller may see, as in the team reports (anyone, for a viewer of every
+         *     account; otherwise themselves and those they manage), else 404 `csm_not_found`.
          */
         get: operations["getHealthTrend"];
         put?: never;
