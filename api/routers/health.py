@@ -189,7 +189,8 @@ async def get_account_health_history(
     until: Annotated[PeriodEnd | None, Query()] = None,
 ) -> AccountHealthHistoryRead:
     """The account's daily health scores (the last 90 days unless a range is given), each
-    with its band, model, version and component scores, and the band edges to draw."""
+    with its band, model, version and component scores, and the band edges to draw. Today
+    (the organisation's) is the current score; earlier days are the nightly history."""
     return await health.account_history(session, actor, account_id, since=since, until=until)
 
 
@@ -202,7 +203,9 @@ async def get_health_trend(
     csm_id: Annotated[uuid.UUID | None, Query()] = None,
 ) -> HealthTrendRead:
     """Accounts and MRR per health band per day (the last 90 days unless a range is given),
-    over the accounts the caller may see, or those assigned to one CSM. `csm_id` is a user
-    whose figures the caller may see, as in the team reports (anyone, for a viewer of every
-    account; otherwise themselves and those they manage), else 404 `csm_not_found`."""
+    over the accounts the caller may see, or those assigned to one CSM. Today (the
+    organisation's) counts the current scores and MRR, so a recompute shows at once; earlier
+    days are the nightly history. `csm_id` is a user whose figures the caller may see, as in
+    the team reports (anyone, for a viewer of every account; otherwise themselves and those
+    they manage), else 404 `csm_not_found`."""
     return await health.trend(session, actor, since=since, until=until, csm_id=csm_id)

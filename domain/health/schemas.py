@@ -312,7 +312,10 @@ class AccountHealthHistoryRead(BaseModel):
     account_id: uuid.UUID
     good_from: int
     average_from: int
-    points: list[HealthPoint] = Field(description="One per day scored, oldest first")
+    points: list[HealthPoint] = Field(
+        description="One per day scored, oldest first; the organisation's today is the "
+        "current score, earlier days as the nightly history recorded them"
+    )
 
 
 class HealthTrendPoint(BaseModel):
@@ -327,7 +330,10 @@ class HealthTrendRead(BaseModel):
     until: date
     csm_id: uuid.UUID | None
     currency: str
-    points: list[HealthTrendPoint] = Field(description="Per day and band, oldest first")
+    points: list[HealthTrendPoint] = Field(
+        description="Per day and band, oldest first; the organisation's today counts the "
+        "current scores and MRR, earlier days the nightly history and that day's snapshot"
+    )
 
 
 class AccountHealthRead(BaseModel):

@@ -46,8 +46,13 @@ from domain.health.errors import (
     UnknownHealthDimension,
     UnknownHealthMetric,
 )
-from domain.health.models import AccountHealth, AccountHealthDay, HealthModel, HealthModelVersion
-from domain.health.repository import HealthRepository, VersionScores, snapshot_metrics
+from domain.health.models import AccountHealth, HealthModel, HealthModelVersion
+from domain.health.repository import (
+    HealthDay,
+    HealthRepository,
+    VersionScores,
+    snapshot_metrics,
+)
 from domain.health.schemas import (
     AccountHealthHistoryRead,
     AccountHealthRead,
@@ -791,15 +796,14 @@ async def _change(
     days: int,
     now: AccountHealth,
     components: list[HealthComponent],
-    then: tuple[AccountHealthDay, int, str] | None,
+    then: HealthDay | None,
     repo: HealthRepository,
 ) -> HealthChange:
     if then is None:
         return HealthChange(days=days, score_then=None, change=None, components=[])
-    day = then[0]
-    version = await repo.version_and_model(day.version_id)
+    version = await repo.version_and_model(then.version_id)
     names = [c["name"] for c in version[0].components] if version is not None else []
-    before = dict(zip(names, day.components, strict=False))
+    before = dict(zip(names, then.components, strict=False))
     moved = []
     for c, part in zip(components, now.components, strict=True):
         earlier = before.get(c.name)
@@ -807,8 +811,8 @@ async def _change(
         delta = None if earlier is None or score is None else score - earlier
         moved.append(ComponentChange(name=c.name, then=earlier, now=score, change=delta))
     moved.sort(key=lambda m: -abs(m.change or 0))
-    change = None if now.score is None or day.score is None else now.score - day.score
-    return HealthChange(days=days, score_then=day.score, change=change, components=moved)
+    change = None if now.score is None or then.score is None else now.score - then.score
+    return HealthChange(days=days, score_then=then.score, change=change, components=moved)
 
 
 async def account_history(
@@ -820,9 +824,11 @@ async def account_history(
     until: date | None = None,
 ) -> AccountHealthHistoryRead:
     """An account's daily live scores (the last 90 days unless a range is given), with the
-    band edges to draw them against."""
+    band edges to draw them against. Today's is its current score: the history records the
+    day only at night, and a recompute since must show."""
     await visible.check_visible(session, actor, account_id)
-    since, until = await _period(session, actor, since, until)
+    today = await org_today(session, actor.org_id)
+    since, until = _period(today, since, until)
     repo = HealthRepository(session, actor.org_id)
     edges = await bands(session, actor)
     return AccountHealthHistoryRead(
@@ -834,19 +840,17 @@ async def account_history(
                 day=d.day,
                 score=d.score,
                 band=scoring.Band(d.band) if d.band else None,
-                model_name=model_name,
-                version=number,
+                model_name=d.model_name,
+                version=d.version,
                 components=d.components,
             )
-            for d, number, model_name in await repo.days(account_id, since=since, until=until)
+            for d in await repo.days(account_id, since=since, until=until, today=today)
         ],
     )
 
 
-async def _period(
-    session: AsyncSession, actor: Actor, since: date | None, until: date | None
-) -> tuple[date, date]:
-    until = until or await org_today(session, actor.org_id)
+def _period(today: date, since: date | None, until: date | None) -> tuple[date, date]:
+    until = until or today
     since = since or until - timedelta(days=89)
     if since > until or (until - since).days > MAX_HISTORY_DAYS:
         raise InvalidRange(f"The range must run forward and span at most {MAX_HISTORY_DAYS} days")
@@ -863,14 +867,19 @@ async def trend(
 ) -> HealthTrendRead:
     """Accounts and MRR per band per day over the accounts the caller may see, or with
     `csm_id` those assigned to that CSM now (a CSM whose figures the caller may see, as the
-    team reports check it)."""
-    since, until = await _period(session, actor, since, until)
+    team reports check it). Past days are the nightly history; today is the current scores and MRR,
+    so a recompute shows at once."""
+    today = await org_today(session, actor.org_id)
+    since, until = _period(today, since, until)
     accounts_ = (
         visible.visible_account_ids(session, actor)
         if csm_id is None
         else await csm_account_ids(session, actor, csm_id)
     )
-    rows = await HealthRepository(session, actor.org_id).trend(accounts_, since=since, until=until)
+    mrr_now = (await metrics.org_metrics(session, actor.org_id, today=today))["mrr"].expression
+    rows = await HealthRepository(session, actor.org_id).trend(
+        accounts_, since=since, until=until, today=today, mrr_now=mrr_now
+    )
     return HealthTrendRead(
         since=since,
         until=until,

@@ -659,12 +659,14 @@ class TestHistoryAndTrend:
             for score in (90, 80, 10)
         ]
         await create_account(session, org, csm_score=90)  # not theirs
-        await health.compute(session, org.id)
-        await health.record_day(session, org.id)
-        await add_snapshot(
-            session, mine[0], clock.today_in(org.time_zone, clock.now()), {"mrr": 1200.5}
-        )
-        today = str(clock.today_in(org.time_zone, clock.now()))
+        a_day_ago = clock.now() - timedelta(days=1)
+        await health.compute(session, org.id, now=a_day_ago)
+        await health.record_day(session, org.id, now=a_day_ago)
+        today = clock.today_in(org.time_zone, clock.now())
+        # A past day's MRR is its snapshot's; today's is the MRR now.
+        await add_snapshot(session, mine[0], today - timedelta(days=1), {"mrr": 1200.5})
+        await set_mrr(session, mine[0], 150_050)
+        await metrics.refresh(session, org.id)
 
         as_csm = await client.get(f"{API}/health/trend", headers=auth_headers(settings, user))
         everyone = await client.get(f"{API}/health/trend", headers=headers)
@@ -672,13 +674,16 @@ class TestHistoryAndTrend:
             f"{API}/health/trend", headers=headers, params={"csm_id": str(user.id)}
         )
 
+        yesterday, today_ = str(today - timedelta(days=1)), str(today)
         expected = [
-            {"day": today, "band": "good", "accounts": 2, "mrr": 1200.5},
-            {"day": today, "band": "poor", "accounts": 1, "mrr": 0},
+            {"day": yesterday, "band": "good", "accounts": 2, "mrr": 1200.5},
+            {"day": yesterday, "band": "poor", "accounts": 1, "mrr": 0},
+            {"day": today_, "band": "good", "accounts": 2, "mrr": 1500.5},
+            {"day": today_, "band": "poor", "accounts": 1, "mrr": 0},
         ]
         assert as_csm.json()["points"] == expected
         assert one_csm.json()["points"] == expected
-        assert everyone.json()["points"][0]["accounts"] == 3
+        assert [p["accounts"] for p in everyone.json()["points"]] == [3, 1, 3, 1]
         response = await client.get(
             f"{API}/health/trend", headers=headers, params={"since": "2026-05", "until": "2026-01"}
         )
@@ -702,7 +707,6 @@ class TestHistoryAndTrend:
         await create_account(session, org, csms=[report], csm_score=90)
         await create_account(session, org, csms=[other], csm_score=90)
         await health.compute(session, org.id)
-        await health.record_day(session, org.id)
         as_lead, as_report = auth_headers(settings, lead), auth_headers(settings, report)
 
         for headers, csm, accounts in (
@@ -724,6 +728,60 @@ class TestHistoryAndTrend:
                 f"{API}/reports/alerts", headers=headers, params={"csm_id": str(csm.id)}
             )
             assert_problem(response, 404, "csm_not_found")
+
+    async def test_today_is_the_current_scores_in_the_organisations_day(
+        self, client: AsyncClient, session: AsyncSession, org: Organisation, headers: dict[str, str]
+    ) -> None:
+        """A model change made live and changed CSM scores, recomputed: the trend's today and
+        an account's today are the scores the accounts have now, with no nightly history run
+        since; the days before stay as recorded."""
+        # A zone whose date is not UTC's at this moment: today must be the organisation's.
+        org.time_zone = "Pacific/Kiritimati" if clock.now().hour >= 10 else "Pacific/Pago_Pago"
+        accounts = [
+            await create_account(session, org, csm_score=score) for score in (90, 80, 50, 10, None)
+        ]
+        today = clock.today_in(org.time_zone, clock.now())
+        assert today != clock.now().date()
+        await health.compute(session, org.id, now=clock.now() - timedelta(days=1))
+        await health.record_day(session, org.id, now=clock.now() - timedelta(days=1))
+        await health.record_day(session, org.id)  # today's recording, before the change
+        default = await _default(client, headers)
+        inverted = _component("CSM score", 1, _linear("csm_score", 0, 100, invert=True))
+        saved = await client.put(
+            f"{API}/health/models/{default['id']}",
+            headers=headers,
+            json={"components": [inverted], "shadow": True},
+        )
+        assert saved.status_code == 200, saved.text
+        live = await client.post(
+            f"{API}/health/models/{default['id']}/make-shadow-live", headers=headers
+        )
+        assert live.status_code == 200, live.text
+        accounts[0].csm_score, accounts[4].csm_score = 20, 60
+        await session.flush()
+        await health.compute(session, org.id)  # what the recompute job does
+
+        bands: dict[str | None, int] = {}
+        for account in accounts:
+            now = (await client.get(f"{API}/accounts/{account.id}/health", headers=headers)).json()
+            bands[now["band"]] = bands.get(now["band"], 0) + 1
+        trend = (await client.get(f"{API}/health/trend", headers=headers)).json()
+
+        by_day: dict[str, dict[str | None, int]] = {}
+        for point in trend["points"]:
+            by_day.setdefault(point["day"], {})[point["band"]] = point["accounts"]
+        assert trend["until"] == str(today)
+        # 20, 80, 50, 10, 60 inverted: 80, 20, 50, 90, 40.
+        assert by_day[str(today)] == bands == {"good": 2, "average": 2, "poor": 1}
+        recorded = {"good": 2, "average": 1, "poor": 1, None: 1}
+        assert by_day == {str(today - timedelta(days=1)): recorded, str(today): bands}
+        history = await client.get(
+            f"{API}/accounts/{accounts[0].id}/health/history", headers=headers
+        )
+        assert [(p["day"], p["score"], p["version"]) for p in history.json()["points"]] == [
+            (str(today - timedelta(days=1)), 90, 1),
+            (str(today), 80, 2),
+        ]
 
 
 class TestBacktest:

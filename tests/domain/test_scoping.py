@@ -766,6 +766,20 @@ class TestHealthRepository:
         await mine.retire(their_model.id)
         await mine.set_priorities([their_model.id])
         assert (their_model.deleted_at, their_model.priority) == (None, None)
+        # Today's point of a trend or a history is the organisation's current scores alone,
+        # and its snapshots are its own, whichever accounts a caller passes.
+        day = date(2026, 1, 1)
+        await add_snapshot(session, rows["theirs"], day, {"mrr": 5})
+        assert await mine.snapshot_days(day) == (False, None, None)
+        assert await theirs.snapshot_days(day) == (True, day, day)
+        for repo, counted in ((mine, [(day, None, 1, 0)]), (theirs, [(day, None, 1, 0)])):
+            every_account = select(Account.id)  # unscoped: the repository scopes
+            trend = await repo.trend(
+                every_account, since=day, until=day, today=day, mrr_now=AccountMetricValues.mrr
+            )
+            assert trend == counted
+        assert await mine.days(rows["theirs"].id, since=day, until=day, today=day) == []
+        assert len(await theirs.days(rows["theirs"].id, since=day, until=day, today=day)) == 1
 
 
 class TestChurnRepository:

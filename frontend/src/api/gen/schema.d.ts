@@ -548,7 +548,8 @@ export interface paths {
         /**
          * Get Account Health History
          * @description The account's daily health scores (the last 90 days unless a range is given), each
-         *     with its band, model, version and component scores, and the band edges to draw.
+         *     with its band, model, version and component scores, and the band edges to draw. Today
+         *     (the organisation's) is the current score; earlier days are the nightly history.
          */
         get: operations["getAccountHealthHistory"];
         put?: never;
@@ -2211,9 +2212,11 @@ export interface paths {
         /**
          * Get Health Trend
          * @description Accounts and MRR per health band per day (the last 90 days unless a range is given),
-         *     over the accounts the caller may see, or those assigned to one CSM. `csm_id` is a user
-         *     whose figures the caller may see, as in the team reports (anyone, for a viewer of every
-         *     account; otherwise themselves and those they manage), else 404 `csm_not_found`.
+         *     over the accounts the caller may see, or those assigned to one CSM. Today (the
+         *     organisation's) counts the current scores and MRR, so a recompute shows at once; earlier
+         *     days are the nightly history. `csm_id` is a user whose figures the caller may see, as in
+         *     the team reports (anyone, for a viewer of every account; otherwise themselves and those
+         *     they manage), else 404 `csm_not_found`.
          */
         get: operations["getHealthTrend"];
         put?: never;
@@ -3925,7 +3928,7 @@ export interface components {
             good_from: number;
             /**
              * Points
-             * @description One per day scored, oldest first
+             * @description One per day scored, oldest first; the organisation's today is the current score, earlier days as the nightly history recorded them
              */
             points: components["schemas"]["HealthPoint"][];
         };
@@ -7409,7 +7412,7 @@ export interface components {
             currency: string;
             /**
              * Points
-             * @description Per day and band, oldest first
+             * @description Per day and band, oldest first; the organisation's today counts the current scores and MRR, earlier days the nightly history and that day's snapshot
              */
             points: components["schemas"]["HealthTrendPoint"][];
             /**
