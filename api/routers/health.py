@@ -97,7 +97,9 @@ async def backtest_health_model(
     """Replay a version of the model (the live one, another saved or shadow version, or a draft
     of components) over the metric snapshots of a past day, and report how well its scores
     separated the accounts that churned within the horizon from those that stayed: AUC,
-    churn rate and MRR per band with the churned accounts, and the poor band's lift."""
+    churn rate and MRR per band with the churned accounts, and the poor band's lift. A day
+    without a metric snapshot is a 422 `no_snapshot_for_day` naming the first and last days
+    that have one."""
     return await health.backtest(session, actor, model_id, data)
 
 
@@ -187,7 +189,8 @@ async def get_account_health_history(
     until: Annotated[PeriodEnd | None, Query()] = None,
 ) -> AccountHealthHistoryRead:
     """The account's daily health scores (the last 90 days unless a range is given), each
-    with its band, model, version and component scores, and the band edges to draw."""
+    with its band, model, version and component scores, and the band edges to draw. Today
+    (the organisation's) is the current score; earlier days are the nightly history."""
     return await health.account_history(session, actor, account_id, since=since, until=until)
 
 
@@ -200,5 +203,9 @@ async def get_health_trend(
     csm_id: Annotated[uuid.UUID | None, Query()] = None,
 ) -> HealthTrendRead:
     """Accounts and MRR per health band per day (the last 90 days unless a range is given),
-    over the accounts the caller may see, or those assigned to one CSM."""
+    over the accounts the caller may see, or those assigned to one CSM. Today (the
+    organisation's) counts the current scores and MRR, so a recompute shows at once; earlier
+    days are the nightly history. `csm_id` is a user whose figures the caller may see, as in
+    the team reports (anyone, for a viewer of every account; otherwise themselves and those
+    they manage), else 404 `csm_not_found`."""
     return await health.trend(session, actor, since=since, until=until, csm_id=csm_id)

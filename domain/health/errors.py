@@ -34,3 +34,10 @@ class SegmentOrderMismatch(Conflict):
 class UnknownHealthDimension(RuleViolation):
     code = "unknown_health_dimension"
     title = "A component maps values of a dimension accounts do not have"
+
+
+class NoSnapshotForDay(RuleViolation):
+    """A backtest replays a day's metric snapshot: a day without one has nothing to replay."""
+
+    code = "no_snapshot_for_day"
+    title = "The organisation's metrics were not snapshotted on this day"

@@ -21,13 +21,14 @@ from sqlalchemy import (
     select,
     true,
     tuple_,
+    union_all,
     update,
 )
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from domain.accounts.models import Account, AccountCsm, ChurnEvent
+from domain.accounts.models import Account, ChurnEvent
 from domain.health import scoring
 from domain.health.compile import (
     Component,
@@ -69,6 +70,19 @@ class VersionScores:
     # the accounts those not churned by then; each day up to `replay_until` when given.
     replay_day: date | None = None
     replay_until: date | None = None
+
+
+@dataclass(frozen=True)
+class HealthDay:
+    """An account's live score of a day, with the number and model name of its version."""
+
+    day: date
+    version_id: uuid.UUID
+    score: int | None
+    band: str | None
+    components: list[int | None]
+    version: int
+    model_name: str
 
 
 def snapshot_metrics(keys: Sequence[str]) -> dict[str, SQLColumnExpression[Any]]:
@@ -356,22 +370,30 @@ class HealthRepository:
         )
         return int(written.rowcount)  # type: ignore[attr-defined]  # CursorResult of a DML
 
-    async def record_day(self, day: date) -> int:
-        """The day's history: every live account's current score."""
-        stmt = pg_insert(D).from_select(
-            ["account_id", "day", "shadow", "org_id", "version_id", "score", "band", "components"],
+    def _as_of_today(self, day: date) -> Select[Any]:
+        """The live history's rows of `day` as the current scores make them: every live
+        account's current score. The nightly history records these, and a read of today takes
+        them instead of the last recording, so today is never a score that has since changed."""
+        return (
             select(
                 H.account_id,
-                literal(day),
-                false(),
+                literal(day).label("day"),
+                false().label("shadow"),
                 H.org_id,
                 H.version_id,
                 H.score,
                 H.band,
-                _component_scores(H.components),
+                _component_scores(H.components).label("components"),
             )
             .join(Account, Account.id == H.account_id)
-            .where(H.org_id == self.org_id, Account.deleted_at.is_(None)),
+            .where(H.org_id == self.org_id, Account.deleted_at.is_(None))
+        )
+
+    async def record_day(self, day: date) -> int:
+        """The day's history: every live account's current score."""
+        stmt = pg_insert(D).from_select(
+            ["account_id", "day", "shadow", "org_id", "version_id", "score", "band", "components"],
+            self._as_of_today(day),
         )
         return await self._upsert_days(stmt)
 
@@ -423,24 +445,33 @@ class HealthRepository:
         return int(written.rowcount)  # type: ignore[attr-defined]  # CursorResult of a DML
 
     async def days(
-        self, account_id: uuid.UUID, *, since: date, until: date
-    ) -> list[tuple[AccountHealthDay, int, str]]:
+        self, account_id: uuid.UUID, *, since: date, until: date, today: date | None = None
+    ) -> list[HealthDay]:
         """The account's live scores per day in [since, until], oldest first, each with the
-        number and model name of the version that gave it."""
-        rows = await self.session.execute(
-            select(D, HealthModelVersion.number, HealthModel.name)
-            .join(HealthModelVersion, HealthModelVersion.id == D.version_id)
-            .join(HealthModel, HealthModel.id == HealthModelVersion.model_id)
-            .where(
-                D.org_id == self.org_id,
-                D.account_id == account_id,
-                D.shadow.is_(False),
-                D.day >= since,
-                D.day <= until,
-            )
-            .order_by(D.day)
+        number and model name of the version that gave it. With `today`, that day is the
+        current score (as the history will record it), not the last recording."""
+        recorded = select(D.day, D.version_id, D.score, D.band, D.components).where(
+            D.org_id == self.org_id,
+            D.account_id == account_id,
+            D.shadow.is_(False),
+            D.day >= since,
+            D.day <= until,
         )
-        return [(r[0], r[1], r[2]) for r in rows]
+        if today is not None and since <= today <= until:
+            now = self._as_of_today(today).where(H.account_id == account_id).subquery("now")
+            d = union_all(
+                recorded.where(D.day != today),
+                select(now.c.day, now.c.version_id, now.c.score, now.c.band, now.c.components),
+            ).subquery("days")
+        else:
+            d = recorded.subquery("days")
+        rows = await self.session.execute(
+            select(d, HealthModelVersion.number, HealthModel.name)
+            .join(HealthModelVersion, HealthModelVersion.id == d.c.version_id)
+            .join(HealthModel, HealthModel.id == HealthModelVersion.model_id)
+            .order_by(d.c.day)
+        )
+        return [HealthDay(*r) for r in rows]
 
     async def trend(
         self,
@@ -448,22 +479,22 @@ class HealthRepository:
         *,
         since: date,
         until: date,
-        csm_id: uuid.UUID | None = None,
+        today: date,
+        mrr_now: SQLColumnExpression[Any],
     ) -> list[tuple[date, str | None, int, Any]]:
         """Per day and band (None: no data) of the live scores of `accounts` (a query of
-        account ids; those assigned to `csm_id` now among them), how many accounts and their
-        MRR that day (major units, from the day's metric snapshot)."""
-        if csm_id is not None:
-            accounts = accounts.where(
-                Account.id.in_(
-                    select(AccountCsm.account_id).where(
-                        AccountCsm.org_id == self.org_id, AccountCsm.user_id == csm_id
-                    )
-                )
-            )
+        account ids), how many accounts and their MRR that day (major units, from the day's
+        metric snapshot). `today`, when in the range, is the current scores (as the history
+        will record them) with the MRR now (`mrr_now`, the MRR metric over the accounts'
+        current values), not the last recording: a recompute shows in it at once."""
         mrr = AccountMetricSnapshot.values["mrr"].astext.cast(Numeric)
-        rows = await self.session.execute(
-            select(D.day, D.band, func.count(), func.coalesce(func.sum(mrr), 0))
+        recorded = (
+            select(
+                D.day.label("day"),
+                D.band.label("band"),
+                func.count().label("accounts"),
+                func.coalesce(func.sum(mrr), 0).label("mrr"),
+            )
             .outerjoin(
                 AccountMetricSnapshot,
                 (AccountMetricSnapshot.account_id == D.account_id)
@@ -474,11 +505,29 @@ class HealthRepository:
                 D.shadow.is_(False),
                 D.day >= since,
                 D.day <= until,
+                D.day != today,
                 D.account_id.in_(accounts),
             )
             .group_by(D.day, D.band)
-            .order_by(D.day, D.band)
         )
+        if since <= today <= until:
+            now = self._as_of_today(today).subquery("now")
+            current = (
+                select(
+                    now.c.day,
+                    now.c.band,
+                    func.count().label("accounts"),
+                    func.coalesce(func.sum(mrr_now), 0).label("mrr"),
+                )
+                .select_from(now)
+                .outerjoin(AccountMetricValues, AccountMetricValues.account_id == now.c.account_id)
+                .where(now.c.account_id.in_(accounts))
+                .group_by(now.c.day, now.c.band)
+            )
+            t = union_all(recorded, current).subquery("trend")
+        else:
+            t = recorded.subquery("trend")
+        rows = await self.session.execute(select(t).order_by(t.c.day, t.c.band))
         return [(r[0], r[1], r[2], r[3]) for r in rows]
 
     async def base_currency(self) -> str:
@@ -540,6 +589,23 @@ class HealthRepository:
             select(s.c.account_id, s.c.score, s.c.band, churned, func.coalesce(mrr, 0))
         )
         return [(r[0], r[1], r[2], r[3], r[4]) for r in rows]
+
+    async def snapshot_days(self, day: date) -> tuple[bool, date | None, date | None]:
+        """Whether the organisation's metrics were snapshotted on `day`, and the first and
+        last days they were (None: never), in one statement of index probes."""
+        snapshots = select(AccountMetricSnapshot.day).where(
+            AccountMetricSnapshot.org_id == self.org_id
+        )
+        row = (
+            await self.session.execute(
+                select(
+                    snapshots.where(AccountMetricSnapshot.day == day).exists(),
+                    snapshots.order_by(AccountMetricSnapshot.day).limit(1).scalar_subquery(),
+                    snapshots.order_by(AccountMetricSnapshot.day.desc()).limit(1).scalar_subquery(),
+                )
+            )
+        ).one()
+        return row[0], row[1], row[2]
 
     async def account_names(self, account_ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, str]:
         """The names of these accounts of the organisation (a backtest's churned accounts)."""

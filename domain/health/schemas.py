@@ -4,13 +4,16 @@ from decimal import Decimal
 from typing import Annotated, Literal
 
 from pydantic import (
+    AfterValidator,
     BaseModel,
     ConfigDict,
     Field,
     PlainSerializer,
     StringConstraints,
+    ValidationError,
     model_validator,
 )
+from pydantic_core import InitErrorDetails, PydanticCustomError
 
 from domain.common.schemas import RequestModel
 from domain.common.types import Day
@@ -124,14 +127,46 @@ class ComponentMetric(RequestModel):
 
 
 class HealthComponent(RequestModel):
-    name: Name = Field(examples=["Product usage"])
+    name: Name = Field(
+        description="Each component of a model has a name of its own (the breakdown and what "
+        "changed since tell them apart by name; compared once trimmed, case counts)",
+        examples=["Product usage"],
+    )
     weight: Weight = Field(description="Any positive number: weights are relative", examples=[8])
     metrics: Annotated[
         list[ComponentMetric], Field(min_length=1, max_length=MAX_METRICS_PER_COMPONENT)
     ]
 
 
-Components = Annotated[list[HealthComponent], Field(min_length=1, max_length=MAX_COMPONENTS)]
+def _named_once(components: list[HealthComponent]) -> list[HealthComponent]:
+    """Refuse a component named as an earlier one, the error on the repeated name."""
+    repeated = scoring.repeated_names([c.name for c in components])
+    if repeated:
+        raise ValidationError.from_exception_data(
+            "Components",
+            [
+                InitErrorDetails(
+                    type=PydanticCustomError(
+                        "component_name_repeated",
+                        "another component is named {name}: each component needs its own name",
+                        {"name": repr(components[i].name)},
+                    ),
+                    loc=(i, "name"),
+                    input=components[i].name,
+                )
+                for i in repeated
+            ],
+        )
+    return components
+
+
+# What every request with components shares (create, save, shadow save, preview, a draft's
+# backtest), so each refuses the same models.
+Components = Annotated[
+    list[HealthComponent],
+    Field(min_length=1, max_length=MAX_COMPONENTS),
+    AfterValidator(_named_once),
+]
 
 
 def to_scoring(
@@ -277,7 +312,10 @@ class AccountHealthHistoryRead(BaseModel):
     account_id: uuid.UUID
     good_from: int
     average_from: int
-    points: list[HealthPoint] = Field(description="One per day scored, oldest first")
+    points: list[HealthPoint] = Field(
+        description="One per day scored, oldest first; the organisation's today is the "
+        "current score, earlier days as the nightly history recorded them"
+    )
 
 
 class HealthTrendPoint(BaseModel):
@@ -292,7 +330,10 @@ class HealthTrendRead(BaseModel):
     until: date
     csm_id: uuid.UUID | None
     currency: str
-    points: list[HealthTrendPoint] = Field(description="Per day and band, oldest first")
+    points: list[HealthTrendPoint] = Field(
+        description="Per day and band, oldest first; the organisation's today counts the "
+        "current scores and MRR, earlier days the nightly history and that day's snapshot"
+    )
 
 
 class AccountHealthRead(BaseModel):
@@ -337,7 +378,10 @@ class BacktestRequest(RequestModel):
 
     version: Annotated[int, Field(ge=1)] | None = None
     components: Components | None = Field(None, description="A draft, instead of a version")
-    day: Day = Field(description="The day replayed: its metric snapshot must exist")
+    day: Day = Field(
+        description="The day replayed: its metric snapshot must exist (else 422 "
+        "no_snapshot_for_day, naming the first and last days snapshotted)"
+    )
     horizon_days: Annotated[int, Field(ge=7, le=730)] = 90
 
 

@@ -94,6 +94,18 @@ def values_problem(scores: Sequence[tuple[str, Decimal]], other: Decimal | None)
     return None
 
 
+def repeated_names(names: Sequence[str]) -> list[int]:
+    """The positions of the names an earlier one already has: a model's components are told
+    apart by name (the breakdown, "what changed since"), so each is named once."""
+    seen: set[str] = set()
+    repeated = []
+    for i, name in enumerate(names):
+        if name in seen:
+            repeated.append(i)
+        seen.add(name)
+    return repeated
+
+
 def ranges_problem(ranges: Sequence[Range]) -> str | None:
     """Why ranges do not cover every value exactly once, or None when they do."""
     if not ranges:

@@ -41,12 +41,18 @@ from domain.health.errors import (
     HealthModelNameTaken,
     HealthModelNotFound,
     NoShadowVersion,
+    NoSnapshotForDay,
     SegmentOrderMismatch,
     UnknownHealthDimension,
     UnknownHealthMetric,
 )
-from domain.health.models import AccountHealth, AccountHealthDay, HealthModel, HealthModelVersion
-from domain.health.repository import HealthRepository, VersionScores, snapshot_metrics
+from domain.health.models import AccountHealth, HealthModel, HealthModelVersion
+from domain.health.repository import (
+    HealthDay,
+    HealthRepository,
+    VersionScores,
+    snapshot_metrics,
+)
 from domain.health.schemas import (
     AccountHealthHistoryRead,
     AccountHealthRead,
@@ -80,8 +86,7 @@ from domain.metrics.errors import InvalidRange
 from domain.metrics.service import MAX_HISTORY_DAYS
 from domain.tenancy import accounts as visible
 from domain.tenancy.clock import org_today
-from domain.tenancy.errors import CsmNotFound
-from domain.tenancy.repository import TenancyRepository
+from domain.tenancy.team import csm_account_ids
 from domain.users.actor import Actor, require
 from domain.users.permissions import Permission
 
@@ -658,6 +663,16 @@ async def backtest(
         raise InvalidRange(
             f"Replay a day at least {data.horizon_days} days ago, so its outcome is known"
         )
+    taken, earliest, latest = await repo.snapshot_days(data.day)
+    if not taken:
+        raise NoSnapshotForDay(
+            f"No metric snapshot was taken on {data.day}; "
+            + (
+                f"the first was taken on {earliest}, the last on {latest}"
+                if earliest is not None
+                else "none has been taken yet"
+            )
+        )
     plan_ = await plan(session, actor.org_id, today)
     scored = next(s for s in plan_.scored if s.model_id == model.id and not s.shadow)
     components = to_compile(
@@ -781,15 +796,14 @@ async def _change(
     days: int,
     now: AccountHealth,
     components: list[HealthComponent],
-    then: tuple[AccountHealthDay, int, str] | None,
+    then: HealthDay | None,
     repo: HealthRepository,
 ) -> HealthChange:
     if then is None:
         return HealthChange(days=days, score_then=None, change=None, components=[])
-    day = then[0]
-    version = await repo.version_and_model(day.version_id)
+    version = await repo.version_and_model(then.version_id)
     names = [c["name"] for c in version[0].components] if version is not None else []
-    before = dict(zip(names, day.components, strict=False))
+    before = dict(zip(names, then.components, strict=False))
     moved = []
     for c, part in zip(components, now.components, strict=True):
         earlier = before.get(c.name)
@@ -797,8 +811,8 @@ async def _change(
         delta = None if earlier is None or score is None else score - earlier
         moved.append(ComponentChange(name=c.name, then=earlier, now=score, change=delta))
     moved.sort(key=lambda m: -abs(m.change or 0))
-    change = None if now.score is None or day.score is None else now.score - day.score
-    return HealthChange(days=days, score_then=day.score, change=change, components=moved)
+    change = None if now.score is None or then.score is None else now.score - then.score
+    return HealthChange(days=days, score_then=then.score, change=change, components=moved)
 
 
 async def account_history(
@@ -810,9 +824,11 @@ async def account_history(
     until: date | None = None,
 ) -> AccountHealthHistoryRead:
     """An account's daily live scores (the last 90 days unless a range is given), with the
-    band edges to draw them against."""
+    band edges to draw them against. Today's is its current score: the history records the
+    day only at night, and a recompute since must show."""
     await visible.check_visible(session, actor, account_id)
-    since, until = await _period(session, actor, since, until)
+    today = await org_today(session, actor.org_id)
+    since, until = _period(today, since, until)
     repo = HealthRepository(session, actor.org_id)
     edges = await bands(session, actor)
     return AccountHealthHistoryRead(
@@ -824,19 +840,17 @@ async def account_history(
                 day=d.day,
                 score=d.score,
                 band=scoring.Band(d.band) if d.band else None,
-                model_name=model_name,
-                version=number,
+                model_name=d.model_name,
+                version=d.version,
                 components=d.components,
             )
-            for d, number, model_name in await repo.days(account_id, since=since, until=until)
+            for d in await repo.days(account_id, since=since, until=until, today=today)
         ],
     )
 
 
-async def _period(
-    session: AsyncSession, actor: Actor, since: date | None, until: date | None
-) -> tuple[date, date]:
-    until = until or await org_today(session, actor.org_id)
+def _period(today: date, since: date | None, until: date | None) -> tuple[date, date]:
+    until = until or today
     since = since or until - timedelta(days=89)
     if since > until or (until - since).days > MAX_HISTORY_DAYS:
         raise InvalidRange(f"The range must run forward and span at most {MAX_HISTORY_DAYS} days")
@@ -851,13 +865,20 @@ async def trend(
     until: date | None = None,
     csm_id: uuid.UUID | None = None,
 ) -> HealthTrendRead:
-    """Accounts and MRR per band per day over the accounts the caller may see (those of one
-    CSM when `csm_id` is given: the accounts assigned to them now)."""
-    since, until = await _period(session, actor, since, until)
-    if csm_id is not None and not await TenancyRepository(session, actor.org_id).has_user(csm_id):
-        raise CsmNotFound()
+    """Accounts and MRR per band per day over the accounts the caller may see, or with
+    `csm_id` those assigned to that CSM now (a CSM whose figures the caller may see, as the
+    team reports check it). Past days are the nightly history; today is the current scores and MRR,
+    so a recompute shows at once."""
+    today = await org_today(session, actor.org_id)
+    since, until = _period(today, since, until)
+    accounts_ = (
+        visible.visible_account_ids(session, actor)
+        if csm_id is None
+        else await csm_account_ids(session, actor, csm_id)
+    )
+    mrr_now = (await metrics.org_metrics(session, actor.org_id, today=today))["mrr"].expression
     rows = await HealthRepository(session, actor.org_id).trend(
-        visible.visible_account_ids(session, actor), since=since, until=until, csm_id=csm_id
+        accounts_, since=since, until=until, today=today, mrr_now=mrr_now
     )
     return HealthTrendRead(
         since=since,

@@ -146,26 +146,6 @@ class ReportingRepository:
         self.session = session
         self.org_id = org_id
 
-    # --- who ------------------------------------------------------------------------------
-
-    def team(self, viewer_id: uuid.UUID | None) -> Select[Any]:
-        """The viewer and everyone whose manager, or manager's manager and so on, they are
-        (UNION, not UNION ALL: a loop of managers ends)."""
-        team = (
-            select(User.id)
-            .where(User.org_id == self.org_id, User.id == viewer_id)
-            .cte("team", recursive=True)
-        )
-        below = select(User.id).join(team, User.manager_id == team.c.id)
-        team = team.union(below.where(User.org_id == self.org_id))
-        return select(team.c.id)
-
-    async def user_in(self, user_id: uuid.UUID, team: Select[Any] | None) -> bool:
-        stmt = select(User.id).where(User.org_id == self.org_id, User.id == user_id)
-        if team is not None:
-            stmt = stmt.where(User.id.in_(team))
-        return await self.session.scalar(stmt) is not None
-
     def _team_array(self, team: Select[Any]) -> Any:
         ids = team.subquery()
         return select(

@@ -26,8 +26,8 @@ from domain.reporting.schemas import (
     TaskReportRow,
 )
 from domain.tenancy.actor import Actor, require_account_reader
-from domain.tenancy.errors import CsmNotFound
 from domain.tenancy.repository import TenancyRepository
+from domain.tenancy.team import check_csm, figures_team
 
 # Two years of months at most.
 MAX_DAYS = 731
@@ -76,14 +76,13 @@ async def _scope(
     require_account_reader(actor)
     if selection.csm_id is not None and selection.unassigned:
         raise InvalidSelection()
-    repo = ReportingRepository(session, actor.org_id)
     # Without "view all accounts", the viewer's own figures and their team's: a CSM's alerts
     # are those of their accounts and alert tasks, their tasks those they own (as the task
     # list shows them), and a manager's line of management grants their team's.
-    scope = Scope(team=None if actor.sees_all_accounts else repo.team(actor.user_id))
-    if selection.csm_id is not None and not await repo.user_in(selection.csm_id, scope.team):
-        raise CsmNotFound()
-    return repo, scope
+    scope = Scope(team=figures_team(session, actor))
+    if selection.csm_id is not None:
+        await check_csm(session, actor, selection.csm_id)
+    return ReportingRepository(session, actor.org_id), scope
 
 
 def _hours(row: dict[str, Any]) -> dict[str, Any]:

@@ -287,6 +287,49 @@ class TestModels:
         )
         assert_problem(again, 409, "no_shadow_version")
 
+    async def test_two_components_of_one_name_are_refused_wherever_components_are_sent(
+        self, client: AsyncClient, headers: dict[str, str]
+    ) -> None:
+        """The breakdown and its changes tell components apart by name: a model (created,
+        saved live or in shadow, previewed, or a draft backtested) names each once."""
+        default = await _default(client, headers)
+        model = f"{API}/health/models/{default['id']}"
+        twice = [
+            _component("U", 1, _linear("csm_score", 0, 100)),
+            NPS,
+            _component(" U ", 2, _linear("nps", 0, 100)),  # the same name once trimmed
+        ]
+
+        for response in (
+            await client.post(
+                f"{API}/health/models",
+                headers=headers,
+                json={"name": "Twice", "filter": SEGMENT_FILTER, "components": twice},
+            ),
+            await client.put(model, headers=headers, json={"components": twice}),
+            await client.put(model, headers=headers, json={"components": twice, "shadow": True}),
+            await client.post(f"{model}/preview", headers=headers, json={"components": twice}),
+            await client.post(
+                f"{model}/backtest",
+                headers=headers,
+                json={"components": twice, "day": "2026-01-01"},
+            ),
+        ):
+            body = assert_problem(response, 422)
+            assert [(e["loc"], e["type"]) for e in body["errors"]] == [
+                (["body", "components", 2, "name"], "component_name_repeated")
+            ]
+            assert "another component is named 'U'" in body["detail"]
+
+        models = (await client.get(f"{API}/health/models", headers=headers)).json()
+        assert [(m["name"], m["live"]["number"], m["shadow"]) for m in models] == [
+            ("Default", 1, None)
+        ]
+        # Names differing in case are two names.
+        other = [twice[0], _component("u", 1, _linear("nps", 0, 100))]
+        saved = await client.put(model, headers=headers, json={"components": other})
+        assert saved.status_code == 200, saved.text
+
     async def test_a_preview_shows_the_spread_if_saved_and_saves_nothing(
         self, client: AsyncClient, session: AsyncSession, org: Organisation, headers: dict[str, str]
     ) -> None:
@@ -616,12 +659,14 @@ class TestHistoryAndTrend:
             for score in (90, 80, 10)
         ]
         await create_account(session, org, csm_score=90)  # not theirs
-        await health.compute(session, org.id)
-        await health.record_day(session, org.id)
-        await add_snapshot(
-            session, mine[0], clock.today_in(org.time_zone, clock.now()), {"mrr": 1200.5}
-        )
-        today = str(clock.today_in(org.time_zone, clock.now()))
+        a_day_ago = clock.now() - timedelta(days=1)
+        await health.compute(session, org.id, now=a_day_ago)
+        await health.record_day(session, org.id, now=a_day_ago)
+        today = clock.today_in(org.time_zone, clock.now())
+        # A past day's MRR is its snapshot's; today's is the MRR now.
+        await add_snapshot(session, mine[0], today - timedelta(days=1), {"mrr": 1200.5})
+        await set_mrr(session, mine[0], 150_050)
+        await metrics.refresh(session, org.id)
 
         as_csm = await client.get(f"{API}/health/trend", headers=auth_headers(settings, user))
         everyone = await client.get(f"{API}/health/trend", headers=headers)
@@ -629,13 +674,16 @@ class TestHistoryAndTrend:
             f"{API}/health/trend", headers=headers, params={"csm_id": str(user.id)}
         )
 
+        yesterday, today_ = str(today - timedelta(days=1)), str(today)
         expected = [
-            {"day": today, "band": "good", "accounts": 2, "mrr": 1200.5},
-            {"day": today, "band": "poor", "accounts": 1, "mrr": 0},
+            {"day": yesterday, "band": "good", "accounts": 2, "mrr": 1200.5},
+            {"day": yesterday, "band": "poor", "accounts": 1, "mrr": 0},
+            {"day": today_, "band": "good", "accounts": 2, "mrr": 1500.5},
+            {"day": today_, "band": "poor", "accounts": 1, "mrr": 0},
         ]
         assert as_csm.json()["points"] == expected
         assert one_csm.json()["points"] == expected
-        assert everyone.json()["points"][0]["accounts"] == 3
+        assert [p["accounts"] for p in everyone.json()["points"]] == [3, 1, 3, 1]
         response = await client.get(
             f"{API}/health/trend", headers=headers, params={"since": "2026-05", "until": "2026-01"}
         )
@@ -645,6 +693,95 @@ class TestHistoryAndTrend:
             f"{API}/health/trend", headers=headers, params={"csm_id": str(uuid.uuid4())}
         )
         assert_problem(response, 404, "csm_not_found")
+
+    async def test_a_csm_narrows_the_trend_only_to_whose_figures_they_may_see(
+        self, client: AsyncClient, session: AsyncSession, org: Organisation, settings: Settings
+    ) -> None:
+        """As the team reports answer a `csm_id`: a CSM who sees only their accounts may ask
+        for their own figures and, whole, those of whom they manage; another CSM is not found
+        (not an empty trend that reads as "no accounts")."""
+        lead = await create_user(session, org, role_name="CSM")
+        report = await create_user(session, org, role_name="CSM", manager_id=lead.id)
+        other = await create_user(session, org, role_name="CSM")
+        await create_account(session, org, csms=[lead, report], csm_score=90)
+        await create_account(session, org, csms=[report], csm_score=90)
+        await create_account(session, org, csms=[other], csm_score=90)
+        await health.compute(session, org.id)
+        as_lead, as_report = auth_headers(settings, lead), auth_headers(settings, report)
+
+        for headers, csm, accounts in (
+            (as_lead, lead, 1),
+            (as_lead, report, 2),
+            (as_report, report, 2),
+        ):
+            response = await client.get(
+                f"{API}/health/trend", headers=headers, params={"csm_id": str(csm.id)}
+            )
+            assert response.status_code == 200, response.text
+            assert [p["accounts"] for p in response.json()["points"]] == [accounts]
+        for headers, csm in ((as_lead, other), (as_report, lead), (as_report, other)):
+            response = await client.get(
+                f"{API}/health/trend", headers=headers, params={"csm_id": str(csm.id)}
+            )
+            assert_problem(response, 404, "csm_not_found")
+            response = await client.get(
+                f"{API}/reports/alerts", headers=headers, params={"csm_id": str(csm.id)}
+            )
+            assert_problem(response, 404, "csm_not_found")
+
+    async def test_today_is_the_current_scores_in_the_organisations_day(
+        self, client: AsyncClient, session: AsyncSession, org: Organisation, headers: dict[str, str]
+    ) -> None:
+        """A model change made live and changed CSM scores, recomputed: the trend's today and
+        an account's today are the scores the accounts have now, with no nightly history run
+        since; the days before stay as recorded."""
+        # A zone whose date is not UTC's at this moment: today must be the organisation's.
+        org.time_zone = "Pacific/Kiritimati" if clock.now().hour >= 10 else "Pacific/Pago_Pago"
+        accounts = [
+            await create_account(session, org, csm_score=score) for score in (90, 80, 50, 10, None)
+        ]
+        today = clock.today_in(org.time_zone, clock.now())
+        assert today != clock.now().date()
+        await health.compute(session, org.id, now=clock.now() - timedelta(days=1))
+        await health.record_day(session, org.id, now=clock.now() - timedelta(days=1))
+        await health.record_day(session, org.id)  # today's recording, before the change
+        default = await _default(client, headers)
+        inverted = _component("CSM score", 1, _linear("csm_score", 0, 100, invert=True))
+        saved = await client.put(
+            f"{API}/health/models/{default['id']}",
+            headers=headers,
+            json={"components": [inverted], "shadow": True},
+        )
+        assert saved.status_code == 200, saved.text
+        live = await client.post(
+            f"{API}/health/models/{default['id']}/make-shadow-live", headers=headers
+        )
+        assert live.status_code == 200, live.text
+        accounts[0].csm_score, accounts[4].csm_score = 20, 60
+        await session.flush()
+        await health.compute(session, org.id)  # what the recompute job does
+
+        bands: dict[str | None, int] = {}
+        for account in accounts:
+            now = (await client.get(f"{API}/accounts/{account.id}/health", headers=headers)).json()
+            bands[now["band"]] = bands.get(now["band"], 0) + 1
+        trend = (await client.get(f"{API}/health/trend", headers=headers)).json()
+
+        by_day: dict[str, dict[str | None, int]] = {}
+        for point in trend["points"]:
+            by_day.setdefault(point["day"], {})[point["band"]] = point["accounts"]
+        assert trend["until"] == str(today)
+        # 20, 80, 50, 10, 60 inverted: 80, 20, 50, 90, 40.
+        assert by_day[str(today)] == bands == {"good": 2, "average": 2, "poor": 1}
+        recorded = {"good": 2, "average": 1, "poor": 1, None: 1}
+        assert by_day == {str(today - timedelta(days=1)): recorded, str(today): bands}
+        history = await client.get(
+            f"{API}/accounts/{accounts[0].id}/health/history", headers=headers
+        )
+        assert [(p["day"], p["score"], p["version"]) for p in history.json()["points"]] == [
+            (str(today - timedelta(days=1)), 90, 1),
+            (str(today), 80, 2),
+        ]
 
 
 class TestBacktest:
@@ -717,6 +854,13 @@ class TestBacktest:
             json={"day": str(day), "version": 9},
         )
         assert_problem(unknown, 404, "health_model_not_found")
+        # A day without a metric snapshot has nothing to replay: said so, with the days that do.
+        for body in ({"day": "1900-01-01"}, {"day": "1900-01-01", "components": [CSM]}):
+            nothing = await client.post(
+                f"{API}/health/models/{default['id']}/backtest", headers=headers, json=body
+            )
+            problem = assert_problem(nothing, 422, "no_snapshot_for_day")
+            assert f"the first was taken on {day}, the last on {day}" in problem["detail"]
 
         # A dimension is replayed with its value now (the snapshots hold metrics only).
         tiers = {
@@ -734,3 +878,19 @@ class TestBacktest:
             },
         )
         assert (by_tier.json()["accounts"], by_tier.json()["auc"]) == (4, 1.0)
+
+    async def test_before_any_snapshot_a_backtest_says_there_is_none(
+        self, client: AsyncClient, session: AsyncSession, org: Organisation, headers: dict[str, str]
+    ) -> None:
+        await create_account(session, org, csm_score=50)
+        default = await _default(client, headers)
+        day = clock.today_in(org.time_zone, clock.now()) - timedelta(days=200)
+
+        response = await client.post(
+            f"{API}/health/models/{default['id']}/backtest",
+            headers=headers,
+            json={"day": str(day)},
+        )
+
+        problem = assert_problem(response, 422, "no_snapshot_for_day")
+        assert problem["detail"].endswith("none has been taken yet")

@@ -769,6 +769,20 @@ class TestHealthRepository:
         await mine.retire(their_model.id)
         await mine.set_priorities([their_model.id])
         assert (their_model.deleted_at, their_model.priority) == (None, None)
+        # Today's point of a trend or a history is the organisation's current scores alone,
+        # and its snapshots are its own, whichever accounts a caller passes.
+        day = date(2026, 1, 1)
+        await add_snapshot(session, rows["theirs"], day, {"mrr": 5})
+        assert await mine.snapshot_days(day) == (False, None, None)
+        assert await theirs.snapshot_days(day) == (True, day, day)
+        for repo, counted in ((mine, [(day, None, 1, 0)]), (theirs, [(day, None, 1, 0)])):
+            every_account = select(Account.id)  # unscoped: the repository scopes
+            trend = await repo.trend(
+                every_account, since=day, until=day, today=day, mrr_now=AccountMetricValues.mrr
+            )
+            assert trend == counted
+        assert await mine.days(rows["theirs"].id, since=day, until=day, today=day) == []
+        assert len(await theirs.days(rows["theirs"].id, since=day, until=day, today=day)) == 1
 
 
 class TestChurnRepository:
@@ -951,6 +965,7 @@ class TestReportingRepository:
         rows["their_admin"].manager_id = rows["my_admin"].id
         await session.flush()
         mine = ReportingRepository(session, org.id)
+        who = TenancyRepository(session, org.id)
         now = clock.now()
         period = Period(
             since=now.date(),
@@ -959,7 +974,7 @@ class TestReportingRepository:
             ends_at=now + timedelta(days=1),
         )
         everyone = Scope(team=None)
-        team = Scope(team=mine.team(rows["my_admin"].id))
+        team = Scope(team=who.team(rows["my_admin"].id))
         # The alert's account has no CSM: only a viewer of everyone counts it.
         for scope, alerts_, tasks_ in ((everyone, 1, 2), (team, 0, 1)):
             (alert_row,) = await mine.alert_report(
@@ -983,8 +998,8 @@ class TestReportingRepository:
                 scope, ReportSelection(), period, AlertMetric.RAISED, limit=10, offset=0
             )
             assert total == alerts_ and {a["account_id"] for a in listed} <= {rows["mine"].id}
-        assert list(await session.scalars(mine.team(rows["my_admin"].id))) == [rows["my_admin"].id]
-        assert await mine.user_in(rows["their_admin"].id, None) is False
+        assert list(await session.scalars(who.team(rows["my_admin"].id))) == [rows["my_admin"].id]
+        assert await who.user_in(rows["their_admin"].id, None) is False
 
 
 class TestNotificationRepository:

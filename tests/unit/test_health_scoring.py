@@ -20,6 +20,7 @@ from domain.health.scoring import (
     overall_score,
     percent_rank,
     ranges_problem,
+    repeated_names,
 )
 
 D = Decimal
@@ -254,3 +255,26 @@ class TestValues:
         result = metric_score(Values((("x", score),), other=D(50)), value)
 
         assert result is not None and 0 <= result <= 100
+
+
+class TestComponentNames:
+    @pytest.mark.parametrize(
+        ("names", "repeated"),
+        [
+            (["Usage", "Support"], []),
+            (["U", "U"], [1]),
+            (["U", "V", "U", "U", "V"], [2, 3, 4]),
+            (["U", "u"], []),  # names differing in case are two names
+        ],
+    )
+    def test_each_name_given_before_is_repeated(
+        self, names: list[str], repeated: list[int]
+    ) -> None:
+        assert repeated_names(names) == repeated
+
+    @given(st.lists(st.sampled_from("abc"), max_size=8))
+    def test_what_is_left_is_each_name_once(self, names: list[str]) -> None:
+        repeated = set(repeated_names(names))
+        kept = [n for i, n in enumerate(names) if i not in repeated]
+
+        assert kept == list(dict.fromkeys(names))

@@ -553,7 +553,8 @@ export interface paths {
         /**
          * Get Account Health History
          * @description The account's daily health scores (the last 90 days unless a range is given), each
-         *     with its band, model, version and component scores, and the band edges to draw.
+         *     with its band, model, version and component scores, and the band edges to draw. Today
+         *     (the organisation's) is the current score; earlier days are the nightly history.
          */
         get: operations["getAccountHealthHistory"];
         put?: never;
@@ -2114,7 +2115,9 @@ export interface paths {
          * @description Replay a version of the model (the live one, another saved or shadow version, or a draft
          *     of components) over the metric snapshots of a past day, and report how well its scores
          *     separated the accounts that churned within the horizon from those that stayed: AUC,
-         *     churn rate and MRR per band with the churned accounts, and the poor band's lift.
+         *     churn rate and MRR per band with the churned accounts, and the poor band's lift. A day
+         *     without a metric snapshot is a 422 `no_snapshot_for_day` naming the first and last days
+         *     that have one.
          */
         post: operations["backtestHealthModel"];
         delete?: never;
@@ -2216,7 +2219,11 @@ export interface paths {
         /**
          * Get Health Trend
          * @description Accounts and MRR per health band per day (the last 90 days unless a range is given),
-         *     over the accounts the caller may see, or those assigned to one CSM.
+         *     over the accounts the caller may see, or those assigned to one CSM. Today (the
+         *     organisation's) counts the current scores and MRR, so a recompute shows at once; earlier
+         *     days are the nightly history. `csm_id` is a user whose figures the caller may see, as in
+         *     the team reports (anyone, for a viewer of every account; otherwise themselves and those
+         *     they manage), else 404 `csm_not_found`.
          */
         get: operations["getHealthTrend"];
         put?: never;
@@ -3940,7 +3947,7 @@ export interface components {
             good_from: number;
             /**
              * Points
-             * @description One per day scored, oldest first
+             * @description One per day scored, oldest first; the organisation's today is the current score, earlier days as the nightly history recorded them
              */
             points: components["schemas"]["HealthPoint"][];
         };
@@ -5737,7 +5744,7 @@ export interface components {
             /**
              * Day
              * Format: date
-             * @description The day replayed: its metric snapshot must exist
+             * @description The day replayed: its metric snapshot must exist (else 422 no_snapshot_for_day, naming the first and last days snapshotted)
              */
             day: string;
             /**
@@ -7241,6 +7248,7 @@ export interface components {
             metrics: components["schemas"]["ComponentMetric"][];
             /**
              * Name
+             * @description Each component of a model has a name of its own (the breakdown and what changed since tell them apart by name; compared once trimmed, case counts)
              * @example Product usage
              */
             name: string;
@@ -7428,7 +7436,7 @@ export interface components {
             currency: string;
             /**
              * Points
-             * @description Per day and band, oldest first
+             * @description Per day and band, oldest first; the organisation's today counts the current scores and MRR, earlier days the nightly history and that day's snapshot
              */
             points: components["schemas"]["HealthTrendPoint"][];
             /**

@@ -5,7 +5,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { resetSessionForTests, startSession } from "../../api/session";
 import { Providers } from "../../app/Providers";
 import { createQueryClient } from "../../app/queryClient";
-import { fakeApi, json } from "../../test/fakeApi";
+import { fakeApi, json, problem } from "../../test/fakeApi";
 import { HealthBacktest } from "./HealthBacktest";
 import type { BacktestRead, HealthModelRead } from "./queries";
 
@@ -80,5 +80,23 @@ describe("the health backtest", { timeout: 20_000 }, () => {
     await userEvent.click(screen.getAllByRole("button", { name: "Show the 1 good account that churned" })[0]!);
     expect(screen.getByRole("link", { name: "Lost high" })).toHaveAttribute("href", `/accounts/${LOST_HIGH}`);
     expect(screen.queryByRole("link", { name: "Lost low" })).not.toBeInTheDocument();
+  });
+
+  it("says which days can be replayed when the day has no snapshot", async () => {
+    startSession("token");
+    const detail = "No metric snapshot was taken on 1900-01-01; the first was taken on 2025-12-08, the last on 2026-12-07";
+    fakeApi({ [`POST /api/v1/health/models/${MODEL_ID}/backtest`]: () => problem(422, "no_snapshot_for_day", detail) });
+    render(
+      <Providers queryClient={createQueryClient()}>
+        <MemoryRouter>
+          <HealthBacktest models={[{ ...MODEL, shadow: null }]} />
+        </MemoryRouter>
+      </Providers>,
+    );
+
+    await userEvent.click(screen.getByTestId("backtest-run"));
+
+    expect(await screen.findByTestId("error-state")).toHaveTextContent(detail);
+    expect(screen.queryByTestId("backtest-auc")).not.toBeInTheDocument();
   });
 });

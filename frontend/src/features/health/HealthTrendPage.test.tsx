@@ -42,6 +42,7 @@ describe("the health trend page", { timeout: 20_000 }, () => {
     renderApp("/health");
 
     const good = await screen.findByTestId("health-trend-latest-good", {}, LOAD);
+    expect(screen.getByTestId("health-trend-latest-day")).toHaveTextContent(/^Now \(/);
     expect(good).toHaveTextContent("Good · 75–100");
     expect(good).toHaveTextContent("3 accounts");
     expect(good).toHaveTextContent("75% · $300 MRR");

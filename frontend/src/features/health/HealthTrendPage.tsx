@@ -30,8 +30,9 @@ function Latest({ trend }: { trend: HealthTrendRead }) {
   const ranges = bands.data ? bandRanges(bands.data) : null;
   return (
     <Card withBorder radius="lg" p="lg">
-      <Text size="sm" c="dimmed" mb="xs">
-        On {formatDate(accounts.day)}
+      <Text size="sm" c="dimmed" mb="xs" data-testid="health-trend-latest-day">
+        {/* The range ends on the organisation's today, whose figures are the current scores. */}
+        {accounts.day === trend.until ? `Now (${formatDate(accounts.day)})` : `On ${formatDate(accounts.day)}`}
       </Text>
       <SimpleGrid cols={{ base: 2, md: 4 }}>
         {TREND_BANDS.map((band) => (
@@ -78,7 +79,7 @@ export function HealthTrendPage() {
     <Stack gap="lg">
       <PageHeader
         title="Health"
-        description="How many accounts, and how much MRR, sit in each health band day by day. Each day counts the scores the accounts had that day."
+        description="How many accounts, and how much MRR, sit in each health band day by day. Each day counts the scores the accounts had that day; today, the scores they have now."
         actions={
           <>
             {everyone ? (

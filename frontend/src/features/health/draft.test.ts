@@ -45,6 +45,14 @@ describe("a health model's draft", () => {
     expect(draftProblem(draft)).toBe("Support: the 0 bound must be below the 100 bound.");
   });
 
+  it("refuses two components of one name, as the API does", () => {
+    const [support] = toDraft([SUPPORT]);
+    expect(draftProblem([support!, { ...support!, name: " Support " }])).toBe(
+      "Two components are named Support: give each a name of its own.",
+    );
+    expect(draftProblem([support!, { ...support!, name: "support" }])).toBeNull();
+  });
+
   it("draws a linear mapping as the API scores it", () => {
     expect([0, 10, 15, 20, 30].map((v) => linearScore(10, 20, false, v))).toEqual([0, 0, 50, 100, 100]);
     expect(linearScore(10, 20, true, 12)).toBe(80);

@@ -59,8 +59,11 @@ export function fromDraft(draft: ComponentDraft[]): HealthComponent[] {
 /** What keeps the draft from being saved, in words; null when it can be. */
 export function draftProblem(draft: ComponentDraft[]): string | null {
   if (!draft.length) return "Add at least one component.";
-  for (const c of draft) {
+  const names = draft.map((c) => c.name.trim());
+  for (const [i, c] of draft.entries()) {
     if (!c.name.trim()) return "Every component needs a name.";
+    // The breakdown and its changes tell components apart by name (the API refuses a repeat too).
+    if (names.indexOf(names[i]!) < i) return `Two components are named ${names[i]}: give each a name of its own.`;
     if (!(c.weight > 0)) return `${c.name}: the weight must be above 0.`;
     if (!c.metrics.length) return `${c.name}: add at least one metric.`;
     for (const m of c.metrics) {
