@@ -203,7 +203,8 @@ async def get_health_trend(
     csm_id: Annotated[uuid.UUID | None, Query()] = None,
 ) -> HealthTrendRead:
     """Accounts and MRR per health band per day (the last 90 days unless a range is given),
-    over the accounts the caller may see, or those assigned to one CSM. Today (the
+    over the active book the caller may see (an account churned that day is left out), or
+    the accounts assigned to one CSM. Today (the
     organisation's) counts the current scores and MRR, so a recompute shows at once; earlier
     days are the nightly history. `csm_id` is a user whose figures the caller may see, as in
     the team reports (anyone, for a viewer of every account; otherwise themselves and those

@@ -17,6 +17,7 @@ from sqlalchemy import (
     insert,
     literal,
     literal_column,
+    or_,
     over,
     select,
     true,
@@ -483,7 +484,8 @@ class HealthRepository:
         mrr_now: SQLColumnExpression[Any],
     ) -> list[tuple[date, str | None, int, Any]]:
         """Per day and band (None: no data) of the live scores of `accounts` (a query of
-        account ids), how many accounts and their MRR that day (major units, from the day's
+        account ids) in the active book that day (not churned), how many accounts and their MRR
+        that day (major units, from the day's
         metric snapshot). `today`, when in the range, is the current scores (as the history
         will record them) with the MRR now (`mrr_now`, the MRR metric over the accounts'
         current values), not the last recording: a recompute shows in it at once."""
@@ -507,6 +509,7 @@ class HealthRepository:
                 D.day <= until,
                 D.day != today,
                 D.account_id.in_(accounts),
+                self._in_the_book(D.account_id, D.day),
             )
             .group_by(D.day, D.band)
         )
@@ -521,7 +524,7 @@ class HealthRepository:
                 )
                 .select_from(now)
                 .outerjoin(AccountMetricValues, AccountMetricValues.account_id == now.c.account_id)
-                .where(now.c.account_id.in_(accounts))
+                .where(now.c.account_id.in_(accounts), self._in_the_book(now.c.account_id, today))
                 .group_by(now.c.day, now.c.band)
             )
             t = union_all(recorded, current).subquery("trend")
@@ -529,6 +532,18 @@ class HealthRepository:
             t = recorded.subquery("trend")
         rows = await self.session.execute(select(t).order_by(t.c.day, t.c.band))
         return [(r[0], r[1], r[2], r[3]) for r in rows]
+
+    def _in_the_book(self, account_id: Any, day: Any) -> ColumnElement[bool]:
+        """The account was in the active book on `day`: not churned then (from a churn's day
+        until its reactivation). The history keeps churned accounts' scores (a backtest replays
+        them); the book's trend counts only those it held."""
+        churned = select(ChurnEvent.id).where(
+            ChurnEvent.org_id == self.org_id,
+            ChurnEvent.account_id == account_id,
+            ChurnEvent.churned_on <= day,
+            or_(ChurnEvent.reactivated_on.is_(None), ChurnEvent.reactivated_on > day),
+        )
+        return ~churned.exists()
 
     async def base_currency(self) -> str:
         return (

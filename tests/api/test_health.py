@@ -694,6 +694,44 @@ class TestHistoryAndTrend:
         )
         assert_problem(response, 404, "csm_not_found")
 
+    async def test_the_trend_counts_the_active_book_of_each_day(
+        self, client: AsyncClient, session: AsyncSession, org: Organisation, headers: dict[str, str]
+    ) -> None:
+        """Churned accounts leave the book (SPEC "Churned vs deleted"): a day counts those not
+        churned on it, though the history keeps their scores; reactivated, they count again."""
+        today = clock.today_in(org.time_zone, clock.now())
+        _, left, came_back = [await create_account(session, org, csm_score=90) for _ in range(3)]
+        for days_ago in (3, 1):
+            await health.compute(session, org.id, now=clock.now() - timedelta(days=days_ago))
+            await health.record_day(session, org.id, now=clock.now() - timedelta(days=days_ago))
+        session.add_all(
+            [
+                ChurnEvent(
+                    org_id=org.id,
+                    account_id=left.id,
+                    churned_on=today - timedelta(days=2),
+                    reason="Budget",
+                ),
+                ChurnEvent(
+                    org_id=org.id,
+                    account_id=came_back.id,
+                    churned_on=today - timedelta(days=2),
+                    reason="Budget",
+                    reactivated_on=today,
+                ),
+            ]
+        )
+        left.churned_on = today - timedelta(days=2)
+        await session.commit()
+
+        trend = await client.get(f"{API}/health/trend", headers=headers)
+
+        assert [(p["day"], p["accounts"]) for p in trend.json()["points"]] == [
+            (str(today - timedelta(days=3)), 3),
+            (str(today - timedelta(days=1)), 1),
+            (str(today), 2),
+        ]
+
     async def test_a_csm_narrows_the_trend_only_to_whose_figures_they_may_see(
         self, client: AsyncClient, session: AsyncSession, org: Organisation, settings: Settings
     ) -> None:
