@@ -73,7 +73,10 @@ class TicketUpsert(BaseModel):
     priority: TicketPriority = TicketPriority.NORMAL
     opened_at: Instant
     closed_at: Instant | None = Field(
-        None, description="For a solved or closed ticket; defaults to the time it arrives"
+        None,
+        description="For a solved or closed ticket; defaults to the time it arrives. Left out "
+        "of an open or pending ticket (a help desk may keep a reopened ticket's old solved "
+        "time)",
     )
 
     @model_validator(mode="after")

@@ -10297,7 +10297,7 @@ export interface components {
             account: string;
             /**
              * Closed At
-             * @description For a solved or closed ticket; defaults to the time it arrives
+             * @description For a solved or closed ticket; defaults to the time it arrives. Left out of an open or pending ticket (a help desk may keep a reopened ticket's old solved time)
              */
             closed_at?: string | null;
             /** External Id */
