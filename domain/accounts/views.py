@@ -13,14 +13,9 @@ from domain.accounts.schemas import AccountViewWrite
 from domain.audit import service as audit
 from domain.common import saved_views
 from domain.common.db import retries_races
+from domain.tenancy.actor import manages_views, views_asked
 from domain.users.actor import Actor, require
 from domain.users.permissions import Permission
-
-
-def _manages_views(actor: Actor) -> bool:
-    """Those who configure product settings look after every user's views, personal ones too:
-    a view filtering on a custom field or metric keeps it from being deleted."""
-    return actor.can(Permission.CONFIGURE_PRODUCT)
 
 
 async def list_views(
@@ -28,18 +23,17 @@ async def list_views(
 ) -> list[AccountView]:
     """The caller's views and the shared ones; `owner`: every user's (only for those who
     configure product settings) or one user's (their personal views only for them)."""
-    if owner == saved_views.EVERY_OWNER:
-        require(actor, Permission.CONFIGURE_PRODUCT)
+    every_owner, owner_id = views_asked(actor, owner)
     return await ConfigRepository(session, actor.org_id).views(
         seen_by=actor.user_id,
-        every_owner=owner is not None and _manages_views(actor),
-        owner_id=owner if isinstance(owner, uuid.UUID) else None,
+        every_owner=every_owner,
+        owner_id=owner_id,
     )
 
 
 async def _editable(session: AsyncSession, actor: Actor, view_id: uuid.UUID) -> AccountView:
     view = await ConfigRepository(session, actor.org_id).view(
-        view_id, seen_by=actor.user_id, every_owner=_manages_views(actor)
+        view_id, seen_by=actor.user_id, every_owner=manages_views(actor)
     )
     if view is None:
         raise AccountViewNotFound()

@@ -13,6 +13,7 @@ from domain.tasks.errors import OwnerNotFound, TaskViewNameTaken, TaskViewNotFou
 from domain.tasks.models import SavedTaskView
 from domain.tasks.repository import TaskRepository, TaskViewRepository
 from domain.tasks.schemas import TaskViewRead, TaskViewWrite
+from domain.tenancy.actor import manages_views, views_asked
 from domain.users.actor import Actor, require
 from domain.users.permissions import Permission
 
@@ -26,26 +27,19 @@ def _read(view: SavedTaskView, default_id: uuid.UUID | None) -> TaskViewRead:
     )
 
 
-def _manages_views(actor: Actor) -> bool:
-    """Those who configure product settings look after every user's views, personal ones too
-    (as they do the account list's)."""
-    return actor.can(Permission.CONFIGURE_PRODUCT)
-
-
 async def list_views(
     session: AsyncSession, actor: Actor, *, owner: saved_views.Owner = None
 ) -> list[TaskViewRead]:
     """The caller's views and the organisation's shared ones, by name; `owner`: every user's
     (only for those who configure product settings) or one user's (their personal views only
     for them)."""
-    if owner == saved_views.EVERY_OWNER:
-        require(actor, Permission.CONFIGURE_PRODUCT)
+    every_owner, owner_id = views_asked(actor, owner)
     repo = TaskViewRepository(session, actor.org_id)
     default_id = await repo.default_of(actor.user_id)
     found = await repo.views(
         seen_by=actor.user_id,
-        every_owner=owner is not None and _manages_views(actor),
-        owner_id=owner if isinstance(owner, uuid.UUID) else None,
+        every_owner=every_owner,
+        owner_id=owner_id,
     )
     return [_read(v, default_id) for v in found]
 
@@ -60,7 +54,7 @@ async def _view(session: AsyncSession, actor: Actor, view_id: uuid.UUID) -> Save
 
 async def _editable(session: AsyncSession, actor: Actor, view_id: uuid.UUID) -> SavedTaskView:
     view = await TaskViewRepository(session, actor.org_id).view(
-        view_id, seen_by=actor.user_id, every_owner=_manages_views(actor)
+        view_id, seen_by=actor.user_id, every_owner=manages_views(actor)
     )
     if view is None:
         raise TaskViewNotFound()

@@ -1,6 +1,7 @@
 import uuid
 from dataclasses import dataclass
 
+from domain.common import saved_views
 from domain.tenancy.errors import PermissionDenied
 from domain.tenancy.permissions import Permission
 
@@ -43,3 +44,21 @@ def require_account_reader(actor: Actor) -> None:
             "This API key may not read accounts: its scopes do not include read, or the user "
             "who made it may no longer view all accounts"
         )
+
+
+def manages_views(actor: Actor) -> bool:
+    """Those who configure product settings look after every user's saved views (the account
+    list's and the task list's), personal ones too: a view filtering on a custom field or
+    metric keeps it from being deleted."""
+    return actor.can(Permission.CONFIGURE_PRODUCT)
+
+
+def views_asked(actor: Actor, owner: saved_views.Owner) -> tuple[bool, uuid.UUID | None]:
+    """Whose views a list of them shows (`every_owner`, `owner_id` of a views query): every
+    user's only for who manages views (`owner=all` from anyone else is refused), one user's
+    (their personal views only for who manages views), else the caller's and the shared."""
+    if owner == saved_views.EVERY_OWNER:
+        require(actor, Permission.CONFIGURE_PRODUCT)
+    return owner is not None and manages_views(actor), owner if isinstance(
+        owner, uuid.UUID
+    ) else None
