@@ -2,7 +2,7 @@ import uuid
 from datetime import date, datetime
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
 from domain.common.schemas import RequestModel
 from domain.metrics.catalog import MetricKind
@@ -59,12 +59,22 @@ class ComputedMetricCreate(RequestModel):
 
 
 class ComputedMetricUpdate(RequestModel):
-    """The key is fixed once created (formulas, filters and history refer to it)."""
+    """The fields to change; those omitted stay as they are. The key is fixed once created
+    (formulas, filters and history refer to it)."""
 
     label: Label | None = None
     format: MetricFormat | None = None
     formula: Formula | None = None
-    description: Description | None = None
+    description: Description | None = Field(None, description="null: no description")
+
+    @model_validator(mode="after")
+    def _no_nulls(self) -> "ComputedMetricUpdate":
+        nulls = sorted(
+            k for k in self.model_fields_set - {"description"} if getattr(self, k) is None
+        )
+        if nulls:
+            raise ValueError(f"{', '.join(nulls)} cannot be null (omit a field to keep it)")
+        return self
 
 
 class AccountMetricRead(BaseModel):

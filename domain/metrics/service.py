@@ -250,7 +250,8 @@ async def update_computed(
     require(actor, Permission.CONFIGURE_PRODUCT)
     repo = MetricsRepository(session, actor.org_id)
     metric = await _get_computed(repo, metric_id)
-    changes = data.model_dump(exclude_unset=True, exclude_none=True)
+    # A description sent as null is taken away (the schema refuses null for the others).
+    changes = data.model_dump(exclude_unset=True)
     if "formula" in changes:
         org = await repo.organisation()
         existing = await _metrics(repo, org, clock.today_in(org.time_zone, clock.now()))

@@ -229,6 +229,24 @@ class TestComputedMetrics:
         assert body["label"] == "Half the MRR" and body["formula"] == "mrr / 2.0"
         assert body["updated_at"] >= created["updated_at"]
 
+    async def test_a_description_sent_as_null_is_taken_away(
+        self, client: AsyncClient, headers: dict[str, str]
+    ) -> None:
+        # The edit form sends a description it emptied as null: it used to be kept.
+        created = await _create(
+            client, headers, key="ratio", label="Ratio", formula="mrr / 2", description="Half"
+        )
+        url = f"{API}/computed-metrics/{created['id']}"
+
+        response = await client.patch(url, headers=headers, json={"description": None})
+
+        assert response.status_code == 200, response.text
+        assert response.json()["description"] is None
+        kept = await client.patch(url, headers=headers, json={"label": "Half the MRR"})
+        assert kept.json()["description"] is None and kept.json()["formula"] == "mrr / 2"
+        refused = await client.patch(url, headers=headers, json={"formula": None})
+        assert_problem(refused, 422, "validation_error")
+
 
 class TestAccountMetrics:
     async def test_current_values_with_formats_and_trend(

@@ -6364,10 +6364,14 @@ export interface components {
         };
         /**
          * ComputedMetricUpdate
-         * @description The key is fixed once created (formulas, filters and history refer to it).
+         * @description The fields to change; those omitted stay as they are. The key is fixed once created
+         *     (formulas, filters and history refer to it).
          */
         ComputedMetricUpdate: {
-            /** Description */
+            /**
+             * Description
+             * @description null: no description
+             */
             description?: string | null;
             format?: components["schemas"]["MetricFormat"] | null;
             /** Formula */
