@@ -2,6 +2,7 @@ import { Box, Card, Group, Pagination, SegmentedControl, SimpleGrid, Stack, Text
 import { lazy, Suspense, useState, type ReactNode } from "react";
 import { formatDate, plural } from "../../components/format";
 import { CardSkeleton, EmptyState, ErrorState } from "../../components/states";
+import { useOrganisation } from "../organisation/queries";
 import { EventsTable } from "./EventsTable";
 import { useAccountEvents, useAccountFeatureUsage, useAccountUsage } from "./queries";
 import {
@@ -72,9 +73,13 @@ function RecentEvents({ accountId, rollup }: { accountId: string; rollup: boolea
  */
 export function UsageTab({ accountId, rollup = false }: { accountId: string; rollup?: boolean }) {
   const [range, setRange] = useState<UsageRange>(30);
-  const query = { ...usageRange(range), rollup };
-  const usage = useAccountUsage(accountId, query);
-  const featureUsage = useAccountFeatureUsage(accountId, query);
+  // The range ends on the organisation's today (its days are the ones usage is counted in);
+  // the browser's only if the organisation cannot be read.
+  const organisation = useOrganisation();
+  const ready = !organisation.isPending;
+  const query = { ...usageRange(range, new Date(), organisation.data?.time_zone), rollup };
+  const usage = useAccountUsage(accountId, query, ready);
+  const featureUsage = useAccountFeatureUsage(accountId, query, ready);
 
   const picker = (
     <SegmentedControl

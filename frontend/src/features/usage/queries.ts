@@ -22,8 +22,9 @@ export const usageKeys = {
 };
 
 /** An account's daily usage and top features over `since`..`until`, as of the last rollup. */
-export function useAccountUsage(accountId: string, query: UsageQuery) {
+export function useAccountUsage(accountId: string, query: UsageQuery, enabled: boolean) {
   return useQuery({
+    enabled,
     queryKey: usageKeys.usage(accountId, query),
     queryFn: ({ signal }) =>
       unwrap(api.GET("/api/v1/accounts/{account_id}/usage", { params: { path: { account_id: accountId }, query }, signal })),
@@ -33,8 +34,9 @@ export function useAccountUsage(accountId: string, query: UsageQuery) {
 }
 
 /** The account's top features and their events per day (per week over long ranges). */
-export function useAccountFeatureUsage(accountId: string, query: UsageQuery) {
+export function useAccountFeatureUsage(accountId: string, query: UsageQuery, enabled: boolean) {
   return useQuery({
+    enabled,
     queryKey: usageKeys.features(accountId, query),
     queryFn: ({ signal }) =>
       unwrap(

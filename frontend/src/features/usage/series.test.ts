@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { dayLabel, featureBars, featureLines, formatDuration, isoDate, toMinutes, usagePoints, usageRange } from "./series";
+import { dayLabel, featureBars, featureLines, formatDuration, isoDate, isoDateIn, toMinutes, usagePoints, usageRange } from "./series";
 
 describe("usageRange", () => {
   it("covers exactly the given number of days, today included", () => {
@@ -15,6 +15,30 @@ describe("usageRange", () => {
   it("counts calendar days across a daylight-saving change", () => {
     // Europe and the US change clocks in late March; 7 days must still be 7 dates.
     expect(usageRange(7, new Date(2025, 2, 31, 0, 30))).toEqual({ since: "2025-03-25", until: "2025-03-31" });
+  });
+});
+
+describe("usageRange in the organisation's time zone", () => {
+  // 23:30 in London on 10 March is already the 11th in Tokyo and still the 10th in Los Angeles.
+  const instant = new Date(Date.UTC(2025, 2, 10, 23, 30));
+
+  it("ends on the organisation's today, whatever the browser's", () => {
+    expect(usageRange(7, instant, "Asia/Tokyo")).toEqual({ since: "2025-03-05", until: "2025-03-11" });
+    expect(usageRange(7, instant, "America/Los_Angeles")).toEqual({ since: "2025-03-04", until: "2025-03-10" });
+    expect(usageRange(1, instant, "Pacific/Kiritimati")).toEqual({ since: "2025-03-11", until: "2025-03-11" });
+  });
+
+  it("crosses month and year ends and daylight-saving changes", () => {
+    expect(usageRange(30, new Date(Date.UTC(2025, 0, 15, 12)), "Europe/London")).toEqual({ since: "2024-12-17", until: "2025-01-15" });
+    expect(usageRange(7, new Date(Date.UTC(2025, 2, 31, 0, 30)), "Europe/Berlin")).toEqual({ since: "2025-03-25", until: "2025-03-31" });
+  });
+});
+
+describe("isoDateIn", () => {
+  it("is the date the instant falls on in the zone", () => {
+    const instant = new Date(Date.UTC(2025, 11, 31, 23, 30));
+    expect(isoDateIn(instant, "UTC")).toBe("2025-12-31");
+    expect(isoDateIn(instant, "Asia/Tokyo")).toBe("2026-01-01");
   });
 });
 

@@ -14,14 +14,29 @@ export function isoDate(date: Date): string {
   return `${date.getFullYear()}-${month}-${day}`;
 }
 
+/** The calendar date ("2025-03-01") `instant` falls on in `timeZone` (the organisation's). */
+export function isoDateIn(instant: Date, timeZone: string): string {
+  const parts = new Intl.DateTimeFormat("en-US", { timeZone, year: "numeric", month: "2-digit", day: "2-digit" }).formatToParts(instant);
+  const part = (type: string) => parts.find((p) => p.type === type)?.value ?? "";
+  return `${part("year")}-${part("month")}-${part("day")}`;
+}
+
 /**
  * The `since` and `until` query for the last `days` days, today included. Both are sent, so the
- * range always holds exactly `days` days; "today" is the browser's, which can be a day off the
- * organisation's time zone (the API's own default) around midnight.
+ * range always holds exactly `days` days. "Today" is the organisation's when its `timeZone` is
+ * given (the days the API counts usage in): a browser in another zone is a day off it for hours
+ * every day, and would drop the organisation's today or ask for its tomorrow.
  */
-export function usageRange(days: number, today: Date = new Date()): { since: string; until: string } {
-  const start = new Date(today.getFullYear(), today.getMonth(), today.getDate() - (days - 1));
-  return { since: isoDate(start), until: isoDate(today) };
+export function usageRange(days: number, now: Date = new Date(), timeZone?: string): { since: string; until: string } {
+  if (!timeZone) {
+    const start = new Date(now.getFullYear(), now.getMonth(), now.getDate() - (days - 1));
+    return { since: isoDate(start), until: isoDate(now) };
+  }
+  const until = isoDateIn(now, timeZone);
+  const [y, m, d] = until.split("-").map(Number);
+  // Calendar arithmetic in UTC, where no day is 23 or 25 hours long.
+  const since = new Date(Date.UTC(y!, m! - 1, d! - (days - 1))).toISOString().slice(0, 10);
+  return { since, until };
 }
 
 const dayFormat = new Intl.DateTimeFormat(undefined, { month: "short", day: "numeric" });
