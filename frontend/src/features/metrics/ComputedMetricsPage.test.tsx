@@ -55,6 +55,15 @@ describe("the computed metrics page", { timeout: 20_000 }, () => {
   beforeEach(() => resetSessionForTests());
   afterEach(() => vi.unstubAllGlobals());
 
+  it("says a percent is shown as the formula's value, not times 100", async () => {
+    signedInApi();
+    renderApp("/admin/metrics");
+    await userEvent.click(await screen.findByTestId("metric-new", {}, LOAD));
+    const dialog = await screen.findByRole("dialog", { name: "New computed metric" }, LOAD);
+    await userEvent.click(within(dialog).getByTestId("metric-format"));
+    expect(await screen.findByRole("option", { name: "Percent (12.5 → 12.5%)", hidden: true })).toBeInTheDocument();
+  });
+
   it("shows a formula cycle under the formula and a taken key under the key (both 409s)", async () => {
     signedInApi();
     renderApp("/admin/metrics");

@@ -33,10 +33,12 @@ import {
   useUpdateComputedMetric,
 } from "./queries";
 
+// As the custom fields' formats say it: a percent is shown as the formula's value, not times
+// 100 (a share of seats is 100 * active_users_30d / seats), as built-in percents are 0-100.
 const FORMATS: { value: MetricFormat; label: string }[] = [
   { value: "number", label: "Number" },
-  { value: "currency", label: "Currency" },
-  { value: "percent", label: "Percent" },
+  { value: "currency", label: "Money (base currency)" },
+  { value: "percent", label: "Percent (12.5 → 12.5%)" },
   { value: "days", label: "Days" },
 ];
 
@@ -143,7 +145,7 @@ function MetricModal({
               form.setFieldValue("key", event.currentTarget.value);
             }}
           />
-          <Select label="Format" data={FORMATS} allowDeselect={false} {...form.getInputProps("format")} />
+          <Select label="Format" data={FORMATS} allowDeselect={false} data-testid="metric-format" {...form.getInputProps("format")} />
           <Textarea
             label="Formula"
             description="Metric keys, numbers, + - * / and parentheses; abs, round, min, max, coalesce"
