@@ -719,11 +719,18 @@ class MetricsRepository:
         account_id: uuid.UUID | None = None,
         contact_ids: list[uuid.UUID] | None = None,
     ) -> list[tuple[Contact, Any, Any, Any]]:
-        """Contacts (those of `account_id`, and/or those in `contact_ids`) with today's rank,
-        30-day seconds and trend: the slope of their ranks over the trend's window, read per
-        contact by the history's primary key (a few hundred contacts a request)."""
+        """Contacts (those of `account_id`, and/or those in `contact_ids`) with their latest
+        rank and 30-day seconds and their trend: the slope of their ranks over the trend's
+        window, read per contact by the history's primary key (a few hundred contacts a
+        request)."""
         now = ContactActivityRank.__table__.alias("now")
         h = ContactActivityRank
+        # The organisation's latest ranking: today's once the day's first refresh ran, until
+        # then the day before's (as an account's rank is its last refresh's), not no rank for
+        # every contact from midnight to that refresh.
+        latest = (
+            select(func.max(h.day)).where(h.org_id == self.org_id, h.day <= today).scalar_subquery()
+        )
         trend = (
             select(
                 func.regr_slope(
@@ -740,7 +747,8 @@ class MetricsRepository:
         )
         stmt = (
             select(Contact, now.c.rank, now.c.session_seconds_30d, trend.c.slope)
-            .outerjoin(now, (now.c.contact_id == Contact.id) & (now.c.day == today))
+            .select_from(Contact)
+            .outerjoin(now, (now.c.contact_id == Contact.id) & (now.c.day == latest))
             .outerjoin(trend, true())
             .where(Contact.org_id == self.org_id)
             .order_by(now.c.rank.desc().nulls_last(), Contact.external_id)

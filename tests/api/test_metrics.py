@@ -389,6 +389,32 @@ class TestAccountMetrics:
         assert one.status_code == 200
         assert (one.json()["activity_rank"], one.json()["trend_arrow"]) == (50.0, "up")
 
+    async def test_before_the_days_first_refresh_the_rank_is_the_latest_ranking(
+        self, client: AsyncClient, session: AsyncSession, org: Organisation, headers: dict[str, str]
+    ) -> None:
+        # After the organisation's midnight and before the next hourly refresh, today has no
+        # ranking yet: every contact showed no rank (the account's kept its last refresh's).
+        account = await create_account(session, org)
+        ranked = await create_contact(session, account, name="Ranked Rae")
+        for days, rank in ((-3, 20), (-2, 30), (-1, 40)):
+            await add_contact_rank(session, ranked, TODAY + timedelta(days=days), rank, 1800)
+        await create_contact(session, account, name="New Ned")
+        await session.commit()
+
+        response = await client.get(
+            f"{API}/accounts/{account.id}/contact-activity-ranks", headers=headers
+        )
+
+        assert response.status_code == 200
+        assert [
+            (c["name"], c["activity_rank"], c["session_minutes_30d"]) for c in response.json()
+        ] == [
+            ("Ranked Rae", 40.0, 30.0),
+            ("New Ned", None, None),
+        ]
+        one = await client.get(f"{API}/contacts/{ranked.id}/activity-rank", headers=headers)
+        assert one.json()["activity_rank"] == 40.0
+
     async def test_a_contacts_rank_is_scoped_like_the_contact(
         self,
         client: AsyncClient,
