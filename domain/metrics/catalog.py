@@ -147,14 +147,16 @@ BUILTIN: tuple[Builtin, ...] = (
         "activity_rank",
         "Activity rank",
         P,
-        "Percentile of 30-day session time among active accounts (0 when inactive)",
+        "Percentile of 30-day session time among the organisation's active accounts (70: "
+        "busier than 70 % of them; 0 when inactive), ranked again every hour",
         _column(V.activity_rank),
     ),
     Builtin(
         "activity_rank_trend",
         "Activity rank trend",
         N,
-        "Slope of the activity rank over the last 30 daily ranks, in rank points per day",
+        "Slope of the activity rank over the last 30 daily ranks, in rank points per day "
+        "(the arrow beside the rank)",
         _column(V.activity_rank_trend),
     ),
     Builtin(

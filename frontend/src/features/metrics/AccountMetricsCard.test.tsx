@@ -44,6 +44,25 @@ describe("the account's metrics card", { timeout: 20_000 }, () => {
   beforeEach(() => resetSessionForTests());
   afterEach(() => vi.unstubAllGlobals());
 
+  it("says what a metric measures when its label is hovered", async () => {
+    startSession("token");
+    fakeApi({
+      [`GET /api/v1/accounts/${ACCOUNT}/metrics`]: () => json(metrics({})),
+      "GET /api/v1/metrics": () =>
+        json([{ key: "mrr", field: "metric.mrr", label: "MRR", format: "currency", kind: "builtin", description: "Monthly recurring revenue", formula: null, valid: true }]),
+    });
+    render(
+      <Providers queryClient={createQueryClient()}>
+        <AccountMetricsCard accountId={ACCOUNT} />
+      </Providers>,
+    );
+
+    const label = await screen.findByTestId("metric-title", {}, LOAD);
+    expect(label).toHaveTextContent("MRR");
+    await userEvent.hover(label);
+    expect(await screen.findByText("Monthly recurring revenue", {}, LOAD)).toBeInTheDocument();
+  });
+
   it("says how long ago the figures were computed, the exact time in its tooltip", async () => {
     const computedAt = new Date(Date.now() - 120_000).toISOString();
     renderCard([metrics({ computed_at: computedAt })]);

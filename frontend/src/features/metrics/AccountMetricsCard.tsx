@@ -3,7 +3,7 @@ import { IconArrowDownRight, IconArrowUpRight, IconMinus } from "@tabler/icons-r
 import { formatAgo, formatDate, formatDateTime } from "../../components/format";
 import { CardSkeleton, ErrorState } from "../../components/states";
 import { cardMetrics, formatChange, formatMetric, trendColor, trendOf } from "./format";
-import { type AccountMetricsRead, useAccountMetrics } from "./queries";
+import { type AccountMetricsRead, useAccountMetrics, useMetricCatalog } from "./queries";
 import { TrendArrowIcon } from "./RankTrend";
 
 type Metric = AccountMetricsRead["metrics"][number];
@@ -41,9 +41,28 @@ function Freshness({ metrics, now }: { metrics: AccountMetricsRead; now: number 
   );
 }
 
+/** A metric's label, with what it measures on hover (built-in metrics' definitions, the
+ * descriptions admins give their computed metrics). */
+function MetricLabel({ label, description }: { label: string; description: string | null | undefined }) {
+  const text = (
+    <Text size="xs" c="dimmed" tt="uppercase" fw={600} data-testid="metric-title">
+      {label}
+    </Text>
+  );
+  return description ? (
+    <Tooltip label={description} multiline maw={320}>
+      {text}
+    </Tooltip>
+  ) : (
+    text
+  );
+}
+
 /** An account's current metrics with their change over the last 7 days. */
 export function AccountMetricsCard({ accountId }: { accountId: string }) {
   const metrics = useAccountMetrics(accountId);
+  const catalog = useMetricCatalog();
+  const descriptions = new Map((catalog.data ?? []).map((m) => [m.key, m.description]));
   return (
     <Card withBorder radius="lg" p="lg" mt="md" data-testid="account-metrics">
       <Group justify="space-between" mb="md">
@@ -65,9 +84,7 @@ export function AccountMetricsCard({ accountId }: { accountId: string }) {
         <SimpleGrid cols={{ base: 2, sm: 3, lg: 4 }} spacing="md">
           {cardMetrics(metrics.data.metrics).map((m) => (
             <Stack key={m.key} gap={2} data-testid={`metric-${m.key}`}>
-              <Text size="xs" c="dimmed" tt="uppercase" fw={600}>
-                {m.label}
-              </Text>
+              <MetricLabel label={m.label} description={descriptions.get(m.key)} />
               <Group gap="xs" align="baseline" wrap="nowrap">
                 <Text fw={600} data-testid="metric-value">
                   {formatMetric(m.value, m.format, metrics.data.currency)}
