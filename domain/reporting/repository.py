@@ -57,6 +57,9 @@ class Period:
     until: date
     starts_at: datetime
     ends_at: datetime
+    # A task open at the period's end and due before this day is overdue: the period's last
+    # day, or today for a period that has not ended.
+    overdue_before: date
 
 
 @dataclass(frozen=True)
@@ -107,7 +110,7 @@ TASK_METRICS: dict[TaskMetric, Predicate] = {
     TaskMetric.CREATED: lambda f, p: _between(f.c.created_at, p),
     TaskMetric.OUTSTANDING: _outstanding,
     # As the task list's "overdue" says it today: due before the day.
-    TaskMetric.OVERDUE: lambda f, p: and_(_outstanding(f, p), f.c.due_on < p.c.until),
+    TaskMetric.OVERDUE: lambda f, p: and_(_outstanding(f, p), f.c.due_on < p.c.overdue_before),
     TaskMetric.CLOSED: lambda f, p: _between(f.c.closed_at, p),
     TaskMetric.CLOSED_ON_TIME: lambda f, p: and_(
         _between(f.c.closed_at, p), or_(f.c.due_on.is_(None), f.c.closed_on <= f.c.due_on)
@@ -130,9 +133,15 @@ def _periods(periods: Sequence[Period]) -> Any:
             column("until", Date),
             column("starts_at", DateTime(timezone=True)),
             column("ends_at", DateTime(timezone=True)),
+            column("overdue_before", Date),
             name="periods",
         )
-        .data([(i, p.since, p.until, p.starts_at, p.ends_at) for i, p in enumerate(periods)])
+        .data(
+            [
+                (i, p.since, p.until, p.starts_at, p.ends_at, p.overdue_before)
+                for i, p in enumerate(periods)
+            ]
+        )
         .alias("periods")
     )
 

@@ -111,7 +111,8 @@ class TaskReportRow(_Row):
         examples=[7],
     )
     overdue: int = Field(
-        description="Of the outstanding tasks, those due before the period's last day",
+        description="Of the outstanding tasks, those due before the period's last day (before "
+        "today for a period that has not ended)",
         examples=[2],
     )
     closed: int = Field(description="Tasks closed in the period", examples=[15])

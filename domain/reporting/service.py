@@ -2,6 +2,7 @@
 viewer who sees every account reports on everyone; anyone else on themselves and the users they
 manage (directly or further down). Each figure's rows come from the predicate that counts it."""
 
+from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -46,28 +47,39 @@ def month_periods(since: date, until: date) -> list[tuple[date, date]]:
     return months
 
 
-def _period(since: date, until: date, zone: ZoneInfo) -> Period:
-    return Period(
-        since=since,
-        until=until,
-        starts_at=datetime.combine(since, time(), zone),
-        ends_at=datetime.combine(until + timedelta(days=1), time(), zone),
-    )
+@dataclass(frozen=True)
+class _Range:
+    since: date
+    until: date
+    zone: ZoneInfo
+    today: date
+
+    def period(self, since: date, until: date) -> Period:
+        return Period(
+            since=since,
+            until=until,
+            starts_at=datetime.combine(since, time(), self.zone),
+            ends_at=datetime.combine(until + timedelta(days=1), time(), self.zone),
+            # A period that has not ended yet (this month) is judged as of today: a task due
+            # later this month is not overdue yet.
+            overdue_before=min(until, self.today),
+        )
 
 
 async def _range(
     session: AsyncSession, actor: Actor, since: date | None, until: date | None
-) -> tuple[date, date, ZoneInfo]:
+) -> _Range:
     time_zone = await TenancyRepository(session, actor.org_id).time_zone()
     assert time_zone is not None
-    until = until or clock.today_in(time_zone, clock.now())
+    today = clock.today_in(time_zone, clock.now())
+    until = until or today
     if since is None:
         since = until.replace(day=1)
         for _ in range(DEFAULT_MONTHS - 1):
             since = (since - timedelta(days=1)).replace(day=1)
     if since > until or (until - since).days >= MAX_DAYS:
         raise InvalidRange(f"since must not be after until, and the range at most {MAX_DAYS} days")
-    return since, until, ZoneInfo(time_zone)
+    return _Range(since, until, ZoneInfo(time_zone), today)
 
 
 async def _scope(
@@ -101,15 +113,19 @@ async def alert_report(
     since: date | None = None,
     until: date | None = None,
 ) -> AlertReport:
-    since, until, zone = await _range(session, actor, since, until)
+    days = await _range(session, actor, since, until)
     repo, scope = await _scope(session, actor, selection)
-    spans = month_periods(since, until) if group_by is AlertGrouping.MONTH else [(since, until)]
+    spans = (
+        month_periods(days.since, days.until)
+        if group_by is AlertGrouping.MONTH
+        else [(days.since, days.until)]
+    )
     rows = await repo.alert_report(
-        scope, selection, [_period(s, u, zone) for s, u in spans], by=group_by
+        scope, selection, [days.period(s, u) for s, u in spans], by=group_by
     )
     return AlertReport(
-        since=since,
-        until=until,
+        since=days.since,
+        until=days.until,
         group_by=group_by,
         rows=[AlertReportRow.model_validate(_hours(r)) for r in rows],
     )
@@ -126,10 +142,10 @@ async def alert_rows(
     limit: int,
     offset: int,
 ) -> Paged[AlertReportItem]:
-    since, until, zone = await _range(session, actor, since, until)
+    days = await _range(session, actor, since, until)
     repo, scope = await _scope(session, actor, selection)
     rows, total = await repo.alert_rows(
-        scope, selection, _period(since, until, zone), metric, limit=limit, offset=offset
+        scope, selection, days.period(days.since, days.until), metric, limit=limit, offset=offset
     )
     return Paged(
         items=[AlertReportItem.model_validate(_hours(r)) for r in rows],
@@ -148,19 +164,23 @@ async def task_report(
     since: date | None = None,
     until: date | None = None,
 ) -> TaskReport:
-    since, until, zone = await _range(session, actor, since, until)
+    days = await _range(session, actor, since, until)
     repo, scope = await _scope(session, actor, selection)
-    spans = month_periods(since, until) if group_by is TaskGrouping.MONTH else [(since, until)]
+    spans = (
+        month_periods(days.since, days.until)
+        if group_by is TaskGrouping.MONTH
+        else [(days.since, days.until)]
+    )
     rows = await repo.task_report(
         scope,
         selection,
-        [_period(s, u, zone) for s, u in spans],
+        [days.period(s, u) for s, u in spans],
         by=group_by,
-        time_zone=zone.key,
+        time_zone=days.zone.key,
     )
     return TaskReport(
-        since=since,
-        until=until,
+        since=days.since,
+        until=days.until,
         group_by=group_by,
         rows=[TaskReportRow.model_validate(_hours(r)) for r in rows],
     )
@@ -177,14 +197,14 @@ async def task_rows(
     limit: int,
     offset: int,
 ) -> Paged[TaskReportItem]:
-    since, until, zone = await _range(session, actor, since, until)
+    days = await _range(session, actor, since, until)
     repo, scope = await _scope(session, actor, selection)
     rows, total = await repo.task_rows(
         scope,
         selection,
-        _period(since, until, zone),
+        days.period(days.since, days.until),
         metric,
-        time_zone=zone.key,
+        time_zone=days.zone.key,
         limit=limit,
         offset=offset,
     )

@@ -617,6 +617,31 @@ class TestTaskFigures:
             ("2026-02-01", 0, 3, 1),
         ]
 
+    async def test_a_period_not_ended_counts_overdue_as_of_today(
+        self, client: AsyncClient, session: AsyncSession, settings: Settings, team: Team
+    ) -> None:
+        # Asked for a range ending next month, tasks due later this month counted as overdue.
+        today = clock.today_in(ZONE, clock.now())
+        ben = team.users["ben"]
+        for due in (today - timedelta(days=1), today, today + timedelta(days=10)):
+            await _task(session, team.accounts["ben's"], clock.now(), owner=ben, due_on=due)
+        await session.commit()
+        headers = auth_headers(settings, team.users["admin"])
+        ahead = today + timedelta(days=40)
+        span = {"since": f"{today:%Y-%m}", "until": f"{ahead:%Y-%m}"}
+
+        (row,) = (await _report(client, headers, "tasks", **span))["rows"]
+        months = await _report(client, headers, "tasks", **span, group_by="month")
+
+        assert (row["outstanding"], row["overdue"]) == (3, 1)
+        assert [(r["outstanding"], r["overdue"]) for r in months["rows"]] == [(3, 1)] * len(
+            months["rows"]
+        )
+        drill = await client.get(
+            f"{API}/reports/tasks/rows", headers=headers, params={"metric": "overdue", **span}
+        )
+        assert [t["due_on"] for t in drill.json()["items"]] == [str(today - timedelta(days=1))]
+
 
 class TestBadInput:
     @pytest.mark.parametrize(

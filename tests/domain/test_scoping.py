@@ -972,6 +972,7 @@ class TestReportingRepository:
             until=now.date(),
             starts_at=now - timedelta(days=1),
             ends_at=now + timedelta(days=1),
+            overdue_before=now.date(),
         )
         everyone = Scope(team=None)
         team = Scope(team=who.team(rows["my_admin"].id))

@@ -10056,7 +10056,7 @@ export interface components {
             outstanding: number;
             /**
              * Overdue
-             * @description Of the outstanding tasks, those due before the period's last day
+             * @description Of the outstanding tasks, those due before the period's last day (before today for a period that has not ended)
              * @example 2
              */
             overdue: number;
