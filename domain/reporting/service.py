@@ -72,11 +72,16 @@ async def _range(
     time_zone = await TenancyRepository(session, actor.org_id).time_zone()
     assert time_zone is not None
     today = clock.today_in(time_zone, clock.now())
+    asked_until = until
     until = until or today
     if since is None:
         since = until.replace(day=1)
         for _ in range(DEFAULT_MONTHS - 1):
             since = (since - timedelta(days=1)).replace(day=1)
+    if since > until and asked_until is None:
+        raise InvalidRange(
+            "since must not be after today (the organisation's), where until defaults to"
+        )
     if since > until or (until - since).days >= MAX_DAYS:
         raise InvalidRange(f"since must not be after until, and the range at most {MAX_DAYS} days")
     return _Range(since, until, ZoneInfo(time_zone), today)

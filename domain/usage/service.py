@@ -766,10 +766,15 @@ async def list_account_events(
 async def _range(
     session: AsyncSession, org_id: uuid.UUID, since: date | None, until: date | None
 ) -> tuple[date, date]:
+    asked_until = until
     until = until or await org_today(session, org_id)
     since = since or until - timedelta(days=DEFAULT_SERIES_DAYS - 1)
     if since > until:
-        raise InvalidRange("`since` must not be after `until`")
+        raise InvalidRange(
+            "`since` must not be after `until`"
+            if asked_until is not None
+            else "`since` must not be after today (the organisation's), where `until` defaults to"
+        )
     if (until - since).days >= MAX_SERIES_DAYS:
         raise InvalidRange(f"At most {MAX_SERIES_DAYS} days at a time")
     return since, until

@@ -663,6 +663,16 @@ class TestBadInput:
             response = await client.get(f"{API}/reports/{path}", headers=headers, params=params)
             assert_problem(response, 422)
 
+    async def test_a_since_after_today_without_until_says_until_is_today(
+        self, client: AsyncClient, settings: Settings, team: Team
+    ) -> None:
+        headers = auth_headers(settings, team.users["admin"])
+        for path in ("alerts", "tasks"):
+            response = await client.get(
+                f"{API}/reports/{path}", headers=headers, params={"since": "2999-01-01"}
+            )
+            assert "after today" in assert_problem(response, 422, "invalid_range")["detail"]
+
     async def test_drill_needs_a_known_metric_and_not_both_a_csm_and_unassigned(
         self, client: AsyncClient, settings: Settings, team: Team
     ) -> None:

@@ -156,6 +156,9 @@ class TestFeaturesOverTime:
         too_long = {"since": "2025-01-01", "until": "2026-10-01"}
         assert_problem(await client.get(url, headers=headers, params=too_long), 422)
         assert_problem(await client.get(url, headers=headers, params={"since": "soon"}), 422)
+        # With no until, since is compared with today, and the answer says so.
+        future = await client.get(url, headers=headers, params={"since": "2999-01-01"})
+        assert "after today" in assert_problem(future, 422, "invalid_range")["detail"]
         assert_problem(
             await client.get(f"{API}/accounts/{theirs.id}/usage/features", headers=headers),
             404,
