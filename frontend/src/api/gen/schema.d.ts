@@ -3002,7 +3002,8 @@ export interface paths {
         head?: never;
         /**
          * Update Role
-         * @description Change a custom role; built-in roles are fixed.
+         * @description Change a custom role; built-in roles are fixed. Taking "manage users" from the role you
+         *     hold is a `409 cannot_change_self`, as changing your own role to one without it is.
          */
         patch: operations["updateRole"];
         trace?: never;
