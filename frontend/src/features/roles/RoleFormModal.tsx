@@ -72,7 +72,7 @@ export function RoleFormModal({
     };
     const onError = (error: unknown) => {
       if (!isApiError(error)) return;
-      if (isApiError(error, "role_name_taken")) form.setFieldError("name", error.detail || "Another role has this name");
+      if (error.code === "role_name_taken") form.setFieldError("name", error.detail || "Another role has this name");
       else form.setErrors(error.fieldErrorMap());
     };
     if (role) update.mutate({ roleId: role.id, body }, { onSuccess, onError });
