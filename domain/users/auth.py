@@ -73,9 +73,13 @@ class SignedIn:
     refresh_token: str | None
 
 
-def _access_token(config: AuthConfig, user: User, *, now: datetime) -> str:
+def _access_token(config: AuthConfig, user: User, *, sign_in: uuid.UUID, now: datetime) -> str:
     claims = tokens.TokenClaims(
-        user_id=user.id, org_id=user.org_id, purpose="access", version=user.token_version
+        user_id=user.id,
+        org_id=user.org_id,
+        purpose="access",
+        version=user.token_version,
+        sign_in=sign_in,
     )
     return tokens.encode(claims, secret=config.secret_key, now=now, ttl=config.access_token_ttl)
 
@@ -86,11 +90,12 @@ async def _start_session(
     org = await session.get_one(Organisation, user.org_id)
     enrol = org.requires_mfa and not user.mfa_enabled
     refresh = tokens.new_opaque_token()
+    sign_in = uuid.uuid4()
     session.add(
         RefreshToken(
             org_id=user.org_id,
             user_id=user.id,
-            family_id=uuid.uuid4(),
+            family_id=sign_in,
             token_hash=tokens.hash_opaque_token(refresh),
             created_at=now,
             expires_at=now + config.refresh_token_ttl,
@@ -100,7 +105,7 @@ async def _start_session(
     return SignedIn(
         result=LoginResult(
             status="authenticated",
-            access_token=_access_token(config, user, now=now),
+            access_token=_access_token(config, user, sign_in=sign_in, now=now),
             expires_in=int(config.access_token_ttl.total_seconds()),
             mfa_enrolment_required=enrol,
         ),
@@ -251,7 +256,7 @@ async def refresh(session: AsyncSession, config: AuthConfig, *, refresh_token: s
     return SignedIn(
         result=LoginResult(
             status="authenticated",
-            access_token=_access_token(config, user, now=now),
+            access_token=_access_token(config, user, sign_in=stored.family_id, now=now),
             expires_in=int(config.access_token_ttl.total_seconds()),
             mfa_enrolment_required=enrol,
         ),

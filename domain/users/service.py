@@ -397,11 +397,17 @@ async def change_password(
     current_password: str,
     new_password: str,
     ip: str,
+    sign_in: uuid.UUID | None,
 ) -> None:
+    """A new password ends every other sign-in of the user (whoever knew the old one is out);
+    this one (`sign_in`, the access token's) goes on through its refresh token. A token issued
+    before sign-ins were named has none: then every sign-in ends."""
     await confirm_password(throttle, user, current_password, ip=ip)
     user.password_hash = await hash_password_in_thread(new_password)
-    # Other sessions' access tokens end; their refresh tokens (and this one's) still work.
     end_access_tokens(user)
+    await UserRepository(session, user.org_id).revoke_refresh_tokens(
+        user.id, clock.now(), but=sign_in
+    )
     audit.record(
         session,
         org_id=user.org_id,

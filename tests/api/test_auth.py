@@ -821,6 +821,25 @@ class TestChangePassword:
         assert (await _login(client, admin.email, NEW_PASSWORD)).status_code == 200
         assert_problem(await _login(client, admin.email), 401, "invalid_credentials")
 
+    async def test_ends_every_other_sign_in_and_keeps_this_one(
+        self, client: AsyncClient, admin: User
+    ) -> None:
+        # Whoever else signed in with the old password (another device, someone who knew it)
+        # is signed out; the browser that changed it goes on.
+        here, elsewhere = await _login(client, admin.email), await _login(client, admin.email)
+        headers = {"Authorization": f"Bearer {here.json()['access_token']}"}
+
+        assert (await _change_password(client, headers, PASSWORD)).status_code == 204
+
+        assert_problem(await _refresh(client, _refresh_cookie(elsewhere)), 401, "invalid_token")
+        refreshed = await _refresh(client, _refresh_cookie(here))
+        assert refreshed.status_code == 200, refreshed.text
+        again = {"Authorization": f"Bearer {refreshed.json()['access_token']}"}
+        assert (await _me(client, again)).status_code == 200
+        # The refreshed sign-in is still this one: a second change keeps it too.
+        assert (await _change_password(client, again, NEW_PASSWORD, PASSWORD)).status_code == 204
+        assert (await _refresh(client, _refresh_cookie(refreshed))).status_code == 200
+
     async def test_short_new_password_is_422(
         self, client: AsyncClient, settings: Settings, admin: User
     ) -> None:

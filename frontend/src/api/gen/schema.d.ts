@@ -2574,9 +2574,11 @@ export interface paths {
         put?: never;
         /**
          * Change My Password
-         * @description Change your password; requires the current one. A wrong one is a 403 `wrong_password`
-         *     (the session goes on) and counts as a failed sign-in: past the sign-in limit, a 429
-         *     `login_throttled` with `Retry-After`.
+         * @description Change your password; requires the current one. Every other sign-in of yours ends
+         *     (their refresh tokens stop working); this one goes on, with a new access token from
+         *     `/auth/refresh`. A wrong password is a 403 `wrong_password` (the session goes on) and
+         *     counts as a failed sign-in: past the sign-in limit, a 429 `login_throttled` with
+         *     `Retry-After`.
          */
         post: operations["changeMyPassword"];
         delete?: never;
