@@ -58,6 +58,9 @@ class TestListPermissions:
         body = response.json()
         assert {p["key"] for p in body} == {str(p) for p in Permission}
         assert all(p["label"] for p in body)
+        # Nothing checks it until email campaigns exist: its label must not promise otherwise.
+        email = next(p["label"] for p in body if p["key"] == "manage_email")
+        assert "grants nothing today" in email
 
 
 class TestCreateRole:
