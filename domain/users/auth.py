@@ -9,6 +9,7 @@ from typing import TypeVar
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from domain.audit import service as audit
 from domain.common import clock, jobs
 from domain.common.errors import DomainError
 from domain.common.settings import Settings
@@ -381,6 +382,7 @@ async def confirm_password_reset(session: AsyncSession, *, token: str, new_passw
     user.password_hash = await hash_password_in_thread(new_password)
     end_access_tokens(user)
     await UserRepository(session, user.org_id).revoke_refresh_tokens(user.id, clock.now())
+    _audit_own(session, user, "user.password_reset")
 
 
 async def preview_invitation(session: AsyncSession, *, token: str) -> tuple[User, Organisation]:
@@ -411,7 +413,21 @@ async def accept_invitation(
     user.status = UserStatus.ACTIVE
     if full_name:
         user.full_name = full_name
+    _audit_own(session, user, "user.invitation_accepted")
     return await _start_session(session, config, user, now=clock.now())
+
+
+def _audit_own(session: AsyncSession, user: User, action: str) -> None:
+    """A change users make to themselves through an emailed link: their admins see it in the
+    audit log as they see a change of password made signed in."""
+    audit.record(
+        session,
+        org_id=user.org_id,
+        actor_user_id=user.id,
+        action=action,
+        entity_type="user",
+        entity_id=user.id,
+    )
 
 
 def _is_current(claims: tokens.TokenClaims, *, status: str, token_version: int) -> bool:

@@ -981,7 +981,12 @@ class TestPasswordReset:
         assert "within 60 minutes" in email.text_body
 
     async def test_confirming_sets_the_password_and_signs_out_everywhere(
-        self, request_reset: RequestReset, client: AsyncClient, session: AsyncSession, admin: User
+        self,
+        request_reset: RequestReset,
+        client: AsyncClient,
+        session: AsyncSession,
+        settings: Settings,
+        admin: User,
     ) -> None:
         old_session = _refresh_cookie(await _login(client, admin.email))
         await request_reset(admin.email)
@@ -993,6 +998,18 @@ class TestPasswordReset:
         assert (await _login(client, admin.email, NEW_PASSWORD)).status_code == 200
         assert_problem(await _login(client, admin.email), 401, "invalid_credentials")
         assert_problem(await _refresh(client, old_session), 401)
+        # The admins see it, as they see a password changed signed in (another admin here:
+        # the reset ended this one's tokens).
+        org = await session.get_one(Organisation, admin.org_id)
+        other_admin = await create_user(session, org, role_name="Admin")
+        [logged] = (
+            await client.get(
+                "/api/v1/audit-log",
+                params={"action": "user.password_reset"},
+                headers=auth_headers(settings, other_admin),
+            )
+        ).json()["items"]
+        assert (logged["actor_user_id"], logged["entity_id"]) == (str(admin.id), str(admin.id))
 
     async def test_the_link_works_once(
         self, request_reset: RequestReset, client: AsyncClient, session: AsyncSession, admin: User
@@ -1128,6 +1145,14 @@ class TestInvitations:
             "Renamed Teammate",
         )
         assert (await _login(client, email, NEW_PASSWORD)).status_code == 200
+        [logged] = (
+            await client.get(
+                "/api/v1/audit-log",
+                params={"action": "user.invitation_accepted"},
+                headers=auth_headers(settings, admin),
+            )
+        ).json()["items"]
+        assert logged["actor_name"] == logged["target_name"] == "Renamed Teammate"
 
     async def test_the_link_works_once(
         self, client: AsyncClient, session: AsyncSession, settings: Settings, admin: User
