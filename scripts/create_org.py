@@ -1,6 +1,6 @@
 """`make create-org` / `python -m scripts.create_org`: an organisation and its first admin,
 without the demo. In a container (DATABASE_URL set) it uses that database; on a laptop without
-one it uses the embedded PostgreSQL of `make run`.
+one it uses the embedded PostgreSQL of `make run`. Either way it applies the migrations first.
 
     python -m scripts.create_org --name "Acme CS" --admin-email ops@acme.example
     docker compose exec api python -m scripts.create_org --name "Acme CS" --admin-email ...
@@ -12,7 +12,9 @@ import argparse
 import asyncio
 import os
 import secrets
+import subprocess
 import sys
+from pathlib import Path
 
 from pydantic import ValidationError
 
@@ -34,6 +36,17 @@ def _arguments(argv: list[str] | None) -> argparse.Namespace:
         "--password-stdin", action="store_true", help="read the admin's password from stdin"
     )
     return parser.parse_args(argv)
+
+
+def migrate(database_url: str) -> None:
+    """Bring the database up to date first (nothing to do once the API has started on it): a
+    new database, or one older than this Tenure, has no tables or not all of them yet."""
+    subprocess.run(
+        [sys.executable, "-m", "alembic", "upgrade", "head"],
+        cwd=Path(__file__).resolve().parent.parent,
+        env={**os.environ, "DATABASE_URL": database_url},
+        check=True,
+    )
 
 
 async def create(database_url: str, data: FirstOrganisation) -> str:
@@ -74,6 +87,7 @@ def main(argv: list[str] | None = None) -> None:
     except ValidationError as exc:
         sys.exit("\n".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors()))
     if url := os.environ.get("DATABASE_URL"):
+        migrate(url)
         org_id = asyncio.run(create(url, data))
     else:
         from scripts import services, stack
@@ -82,7 +96,7 @@ def main(argv: list[str] | None = None) -> None:
         try:
             url = stack.database_url(svc.database_url, "tenure")
             stack.ensure_database(url)
-            stack.migrate(url)
+            migrate(url)
             org_id = asyncio.run(create(url, data))
         finally:
             services.down(svc)

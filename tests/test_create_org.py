@@ -10,6 +10,7 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from domain.users.passwords import verify_password
+from scripts import stack
 from scripts.services import ROOT
 
 
@@ -81,3 +82,15 @@ def test_refuses_bad_input(service_urls: tuple[str, str]) -> None:
         password="short\n",
     )
     assert short.returncode != 0 and "admin_password" in short.stderr
+
+
+def test_migrates_a_new_database_first(service_urls: tuple[str, str]) -> None:
+    # A self-hoster's own PostgreSQL before the API ever started on it: no tables yet.
+    fresh = stack.database_url(service_urls[0], f"tenure_create_org_{uuid.uuid4().hex[:8]}")
+    stack.ensure_database(fresh, fresh=True)
+    try:
+        done = _run(fresh, "--name", "Acme CS", "--admin-email", "ops@acme.example")
+        assert done.returncode == 0, done.stderr
+        assert "Its admin signs in as ops@acme.example with the password " in done.stdout
+    finally:
+        stack.drop_database(fresh)

@@ -30,13 +30,16 @@ async def get_me(claims: AccessClaims, session: Session) -> Response:
 async def change_my_password(
     data: PasswordChange,
     user: EnrollingUser,
+    claims: AccessClaims,
     session: Session,
     throttle: LoginThrottleDep,
     ip: ClientIp,
 ) -> None:
-    """Change your password; requires the current one. A wrong one is a 403 `wrong_password`
-    (the session goes on) and counts as a failed sign-in: past the sign-in limit, a 429
-    `login_throttled` with `Retry-After`."""
+    """Change your password; requires the current one. Every other sign-in of yours ends
+    (their refresh tokens stop working); this one goes on, with a new access token from
+    `/auth/refresh`. A wrong password is a 403 `wrong_password` (the session goes on) and
+    counts as a failed sign-in: past the sign-in limit, a 429 `login_throttled` with
+    `Retry-After`."""
     await users.change_password(
         session,
         throttle,
@@ -44,6 +47,7 @@ async def change_my_password(
         current_password=data.current_password,
         new_password=data.new_password,
         ip=ip,
+        sign_in=claims.sign_in,
     )
 
 

@@ -39,7 +39,8 @@ async def create_role(data: RoleCreate, actor: CurrentActor, session: Session) -
 async def update_role(
     role_id: uuid.UUID, data: RoleUpdate, actor: CurrentActor, session: Session
 ) -> RoleRead:
-    """Change a custom role; built-in roles are fixed."""
+    """Change a custom role; built-in roles are fixed. Taking "manage users" from the role you
+    hold is a `409 cannot_change_self`, as changing your own role to one without it is."""
     return RoleRead.model_validate(await users.update_role(session, actor, role_id, data))
 
 

@@ -9,6 +9,7 @@ from typing import TypeVar
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from domain.audit import service as audit
 from domain.common import clock, jobs
 from domain.common.errors import DomainError
 from domain.common.settings import Settings
@@ -73,9 +74,13 @@ class SignedIn:
     refresh_token: str | None
 
 
-def _access_token(config: AuthConfig, user: User, *, now: datetime) -> str:
+def _access_token(config: AuthConfig, user: User, *, sign_in: uuid.UUID, now: datetime) -> str:
     claims = tokens.TokenClaims(
-        user_id=user.id, org_id=user.org_id, purpose="access", version=user.token_version
+        user_id=user.id,
+        org_id=user.org_id,
+        purpose="access",
+        version=user.token_version,
+        sign_in=sign_in,
     )
     return tokens.encode(claims, secret=config.secret_key, now=now, ttl=config.access_token_ttl)
 
@@ -86,11 +91,12 @@ async def _start_session(
     org = await session.get_one(Organisation, user.org_id)
     enrol = org.requires_mfa and not user.mfa_enabled
     refresh = tokens.new_opaque_token()
+    sign_in = uuid.uuid4()
     session.add(
         RefreshToken(
             org_id=user.org_id,
             user_id=user.id,
-            family_id=uuid.uuid4(),
+            family_id=sign_in,
             token_hash=tokens.hash_opaque_token(refresh),
             created_at=now,
             expires_at=now + config.refresh_token_ttl,
@@ -100,7 +106,7 @@ async def _start_session(
     return SignedIn(
         result=LoginResult(
             status="authenticated",
-            access_token=_access_token(config, user, now=now),
+            access_token=_access_token(config, user, sign_in=sign_in, now=now),
             expires_in=int(config.access_token_ttl.total_seconds()),
             mfa_enrolment_required=enrol,
         ),
@@ -251,7 +257,7 @@ async def refresh(session: AsyncSession, config: AuthConfig, *, refresh_token: s
     return SignedIn(
         result=LoginResult(
             status="authenticated",
-            access_token=_access_token(config, user, now=now),
+            access_token=_access_token(config, user, sign_in=stored.family_id, now=now),
             expires_in=int(config.access_token_ttl.total_seconds()),
             mfa_enrolment_required=enrol,
         ),
@@ -376,6 +382,7 @@ async def confirm_password_reset(session: AsyncSession, *, token: str, new_passw
     user.password_hash = await hash_password_in_thread(new_password)
     end_access_tokens(user)
     await UserRepository(session, user.org_id).revoke_refresh_tokens(user.id, clock.now())
+    _audit_own(session, user, "user.password_reset")
 
 
 async def preview_invitation(session: AsyncSession, *, token: str) -> tuple[User, Organisation]:
@@ -406,7 +413,21 @@ async def accept_invitation(
     user.status = UserStatus.ACTIVE
     if full_name:
         user.full_name = full_name
+    _audit_own(session, user, "user.invitation_accepted")
     return await _start_session(session, config, user, now=clock.now())
+
+
+def _audit_own(session: AsyncSession, user: User, action: str) -> None:
+    """A change users make to themselves through an emailed link: their admins see it in the
+    audit log as they see a change of password made signed in."""
+    audit.record(
+        session,
+        org_id=user.org_id,
+        actor_user_id=user.id,
+        action=action,
+        entity_type="user",
+        entity_id=user.id,
+    )
 
 
 def _is_current(claims: tokens.TokenClaims, *, status: str, token_version: int) -> bool:

@@ -8,7 +8,8 @@ PERMISSION_LABELS: dict[Permission, str] = {
     Permission.UPDATE_ACCOUNTS: "Create and update accounts",
     Permission.CONFIGURE_PRODUCT: "Configure product settings (account fields, metrics, triggers)",
     Permission.CONFIGURE_CONNECTORS: "Configure data connectors and API keys",
-    Permission.MANAGE_EMAIL: "Manage email",
+    # Kept for the email campaigns on the roadmap; nothing checks it yet, and the label says so.
+    Permission.MANAGE_EMAIL: "Manage email campaigns (not built yet: grants nothing today)",
     Permission.MANAGE_USERS: "Manage users and roles",
     Permission.MANAGE_ORGANISATION: "Manage organisation settings",
     Permission.DELETE_ACCOUNTS: "Delete and restore accounts",

@@ -253,16 +253,18 @@ class UserRepository:
             or 0
         )
 
-    async def revoke_refresh_tokens(self, user_id: uuid.UUID, now: datetime) -> None:
-        await self.session.execute(
-            update(RefreshToken)
-            .where(
-                RefreshToken.org_id == self.org_id,
-                RefreshToken.user_id == user_id,
-                RefreshToken.revoked_at.is_(None),
-            )
-            .values(revoked_at=now)
+    async def revoke_refresh_tokens(
+        self, user_id: uuid.UUID, now: datetime, *, but: uuid.UUID | None = None
+    ) -> None:
+        """End the user's sign-ins, all of them or all `but` one (a refresh token family)."""
+        stmt = update(RefreshToken).where(
+            RefreshToken.org_id == self.org_id,
+            RefreshToken.user_id == user_id,
+            RefreshToken.revoked_at.is_(None),
         )
+        if but is not None:
+            stmt = stmt.where(RefreshToken.family_id != but)
+        await self.session.execute(stmt.values(revoked_at=now))
 
     async def revoke_family(self, family_id: uuid.UUID, now: datetime) -> None:
         await self.session.execute(

@@ -186,6 +186,12 @@ async def update_user(
             manager = await UserRepository(session, actor.org_id).get(data.manager_id)
             if manager is None or manager.id == user.id:
                 raise ManagerNotFound()
+            # A manager who is kept as they were may have left since; a new one must be active.
+            if manager.status != UserStatus.ACTIVE and manager.id != user.manager_id:
+                raise ManagerNotFound(
+                    f"{manager.full_name} cannot sign in (invitation pending or deactivated): "
+                    "choose an active user as the manager"
+                )
         user.manager_id = data.manager_id
     await session.flush()
     audit.record_for(
@@ -333,6 +339,12 @@ async def update_role(
     if data.description is not None:
         role.description = data.description
     if data.permissions is not None:
+        if Permission.MANAGE_USERS not in data.permissions and await _holds_role(
+            session, actor, role
+        ):
+            # As a change of one's own role is refused (`update_user`): taking "manage users"
+            # from the role one holds would leave one unable to give it back.
+            raise CannotChangeSelf()
         role.permissions = sorted({str(p) for p in data.permissions})
     if data.landing_page is not None:
         role.landing_page = data.landing_page
@@ -341,6 +353,11 @@ async def update_role(
         session, actor, "role.updated", "role", role.id, before=before, after=_role_snapshot(role)
     )
     return role
+
+
+async def _holds_role(session: AsyncSession, actor: Actor, role: Role) -> bool:
+    me = await UserRepository(session, actor.org_id).get(actor.user_id) if actor.user_id else None
+    return me is not None and me.role_id == role.id
 
 
 async def delete_role(session: AsyncSession, actor: Actor, role_id: uuid.UUID) -> None:
@@ -380,11 +397,17 @@ async def change_password(
     current_password: str,
     new_password: str,
     ip: str,
+    sign_in: uuid.UUID | None,
 ) -> None:
+    """A new password ends every other sign-in of the user (whoever knew the old one is out);
+    this one (`sign_in`, the access token's) goes on through its refresh token. A token issued
+    before sign-ins were named has none: then every sign-in ends."""
     await confirm_password(throttle, user, current_password, ip=ip)
     user.password_hash = await hash_password_in_thread(new_password)
-    # Other sessions' access tokens end; their refresh tokens (and this one's) still work.
     end_access_tokens(user)
+    await UserRepository(session, user.org_id).revoke_refresh_tokens(
+        user.id, clock.now(), but=sign_in
+    )
     audit.record(
         session,
         org_id=user.org_id,

@@ -27,6 +27,9 @@ class TokenClaims:
     purpose: TokenPurpose
     # The user's token version when the token was issued (see User.token_version).
     version: int = 0
+    # The sign-in (its refresh tokens' family) an access token was issued to: a new password
+    # ends every other sign-in and keeps this one.
+    sign_in: uuid.UUID | None = None
 
 
 @dataclass(frozen=True)
@@ -47,6 +50,8 @@ def encode(claims: TokenClaims, *, secret: str, now: datetime, ttl: timedelta) -
         "exp": int((now + ttl).timestamp()),
         "jti": secrets.token_hex(16),
     }
+    if claims.sign_in is not None:
+        payload["sid"] = str(claims.sign_in)
     return jwt.encode(payload, secret, algorithm=ALGORITHM)
 
 
@@ -87,6 +92,7 @@ def _verified(token: str, secret: str) -> DecodedToken:
                 org_id=uuid.UUID(payload["org"]),
                 purpose=purpose,
                 version=version,
+                sign_in=uuid.UUID(payload["sid"]) if "sid" in payload else None,
             ),
             token_id=str(payload["jti"]),
             expires_at=datetime.fromtimestamp(int(payload["exp"]), UTC),

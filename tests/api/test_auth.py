@@ -821,6 +821,25 @@ class TestChangePassword:
         assert (await _login(client, admin.email, NEW_PASSWORD)).status_code == 200
         assert_problem(await _login(client, admin.email), 401, "invalid_credentials")
 
+    async def test_ends_every_other_sign_in_and_keeps_this_one(
+        self, client: AsyncClient, admin: User
+    ) -> None:
+        # Whoever else signed in with the old password (another device, someone who knew it)
+        # is signed out; the browser that changed it goes on.
+        here, elsewhere = await _login(client, admin.email), await _login(client, admin.email)
+        headers = {"Authorization": f"Bearer {here.json()['access_token']}"}
+
+        assert (await _change_password(client, headers, PASSWORD)).status_code == 204
+
+        assert_problem(await _refresh(client, _refresh_cookie(elsewhere)), 401, "invalid_token")
+        refreshed = await _refresh(client, _refresh_cookie(here))
+        assert refreshed.status_code == 200, refreshed.text
+        again = {"Authorization": f"Bearer {refreshed.json()['access_token']}"}
+        assert (await _me(client, again)).status_code == 200
+        # The refreshed sign-in is still this one: a second change keeps it too.
+        assert (await _change_password(client, again, NEW_PASSWORD, PASSWORD)).status_code == 204
+        assert (await _refresh(client, _refresh_cookie(refreshed))).status_code == 200
+
     async def test_short_new_password_is_422(
         self, client: AsyncClient, settings: Settings, admin: User
     ) -> None:
@@ -962,7 +981,12 @@ class TestPasswordReset:
         assert "within 60 minutes" in email.text_body
 
     async def test_confirming_sets_the_password_and_signs_out_everywhere(
-        self, request_reset: RequestReset, client: AsyncClient, session: AsyncSession, admin: User
+        self,
+        request_reset: RequestReset,
+        client: AsyncClient,
+        session: AsyncSession,
+        settings: Settings,
+        admin: User,
     ) -> None:
         old_session = _refresh_cookie(await _login(client, admin.email))
         await request_reset(admin.email)
@@ -974,6 +998,18 @@ class TestPasswordReset:
         assert (await _login(client, admin.email, NEW_PASSWORD)).status_code == 200
         assert_problem(await _login(client, admin.email), 401, "invalid_credentials")
         assert_problem(await _refresh(client, old_session), 401)
+        # The admins see it, as they see a password changed signed in (another admin here:
+        # the reset ended this one's tokens).
+        org = await session.get_one(Organisation, admin.org_id)
+        other_admin = await create_user(session, org, role_name="Admin")
+        [logged] = (
+            await client.get(
+                "/api/v1/audit-log",
+                params={"action": "user.password_reset"},
+                headers=auth_headers(settings, other_admin),
+            )
+        ).json()["items"]
+        assert (logged["actor_user_id"], logged["entity_id"]) == (str(admin.id), str(admin.id))
 
     async def test_the_link_works_once(
         self, request_reset: RequestReset, client: AsyncClient, session: AsyncSession, admin: User
@@ -1109,6 +1145,14 @@ class TestInvitations:
             "Renamed Teammate",
         )
         assert (await _login(client, email, NEW_PASSWORD)).status_code == 200
+        [logged] = (
+            await client.get(
+                "/api/v1/audit-log",
+                params={"action": "user.invitation_accepted"},
+                headers=auth_headers(settings, admin),
+            )
+        ).json()["items"]
+        assert logged["actor_name"] == logged["target_name"] == "Renamed Teammate"
 
     async def test_the_link_works_once(
         self, client: AsyncClient, session: AsyncSession, settings: Settings, admin: User

@@ -58,6 +58,9 @@ class TestListPermissions:
         body = response.json()
         assert {p["key"] for p in body} == {str(p) for p in Permission}
         assert all(p["label"] for p in body)
+        # Nothing checks it until email campaigns exist: its label must not promise otherwise.
+        email = next(p["label"] for p in body if p["key"] == "manage_email")
+        assert "grants nothing today" in email
 
 
 class TestCreateRole:
@@ -162,6 +165,46 @@ class TestUpdateRole:
         )
 
         assert (await client.get("/api/v1/audit-log", headers=holder_headers)).status_code == 200
+
+    async def test_cannot_take_manage_users_from_the_role_one_holds(
+        self, client: AsyncClient, session: AsyncSession, settings: Settings, org: Organisation
+    ) -> None:
+        # As changing one's own role to one without it is refused: no one is left unable to
+        # give it back.
+        created = (
+            await _create(
+                client,
+                auth_headers(settings, await create_user(session, org, role_name="Admin")),
+                permissions=["manage_users"],
+            )
+        ).json()
+        holder = await create_user(session, org)
+        holder.role_id = created["id"]
+        await session.flush()
+        holder_headers = auth_headers(settings, holder)
+
+        response = await client.patch(
+            f"/api/v1/roles/{created['id']}",
+            headers=holder_headers,
+            json={"permissions": ["view_all_accounts"]},
+        )
+
+        assert_problem(response, 409, "cannot_change_self")
+        assert (await client.get("/api/v1/audit-log", headers=holder_headers)).status_code == 200
+        # Other changes to it, and taking it away from a role one does not hold, still work.
+        renamed = await client.patch(
+            f"/api/v1/roles/{created['id']}",
+            headers=holder_headers,
+            json={"name": "User desk", "permissions": ["manage_users", "view_all_accounts"]},
+        )
+        assert renamed.status_code == 200
+        other = (
+            await _create(client, holder_headers, name="Other", permissions=["manage_users"])
+        ).json()
+        taken = await client.patch(
+            f"/api/v1/roles/{other['id']}", headers=holder_headers, json={"permissions": []}
+        )
+        assert taken.json()["permissions"] == []
 
     @pytest.mark.parametrize("name", list(BUILTIN_ROLES))
     async def test_built_in_roles_are_fixed(

@@ -135,6 +135,32 @@ class TestUpdateUser:
 
         assert_problem(response, 409, "cannot_change_self")
 
+    async def test_a_new_manager_must_be_an_active_user(
+        self, client: AsyncClient, session: AsyncSession, settings: Settings, org: Organisation
+    ) -> None:
+        admin = await create_user(session, org, role_name="Admin")
+        csm = await create_user(session, org)
+        headers = auth_headers(settings, admin)
+        left = await create_user(session, org, status=UserStatus.INACTIVE, full_name="Lee Left")
+        invited = await create_user(session, org, status=UserStatus.INVITED)
+
+        for manager in (left, invited):
+            response = await client.patch(
+                f"/api/v1/users/{csm.id}", headers=headers, json={"manager_id": str(manager.id)}
+            )
+            assert_problem(response, 409, "manager_not_found")
+            assert response.json()["detail"].startswith(f"{manager.full_name} cannot sign in")
+
+        # A manager who left after being set stays while the user's other fields change.
+        csm.manager_id = left.id
+        await session.flush()
+        kept = await client.patch(
+            f"/api/v1/users/{csm.id}",
+            headers=headers,
+            json={"full_name": "Renamed", "manager_id": str(left.id)},
+        )
+        assert kept.status_code == 200 and kept.json()["manager_id"] == str(left.id)
+
     async def test_unknown_role_is_404(
         self, client: AsyncClient, session: AsyncSession, settings: Settings, org: Organisation
     ) -> None:

@@ -2574,9 +2574,11 @@ export interface paths {
         put?: never;
         /**
          * Change My Password
-         * @description Change your password; requires the current one. A wrong one is a 403 `wrong_password`
-         *     (the session goes on) and counts as a failed sign-in: past the sign-in limit, a 429
-         *     `login_throttled` with `Retry-After`.
+         * @description Change your password; requires the current one. Every other sign-in of yours ends
+         *     (their refresh tokens stop working); this one goes on, with a new access token from
+         *     `/auth/refresh`. A wrong password is a 403 `wrong_password` (the session goes on) and
+         *     counts as a failed sign-in: past the sign-in limit, a 429 `login_throttled` with
+         *     `Retry-After`.
          */
         post: operations["changeMyPassword"];
         delete?: never;
@@ -3002,7 +3004,8 @@ export interface paths {
         head?: never;
         /**
          * Update Role
-         * @description Change a custom role; built-in roles are fixed.
+         * @description Change a custom role; built-in roles are fixed. Taking "manage users" from the role you
+         *     hold is a `409 cannot_change_self`, as changing your own role to one without it is.
          */
         patch: operations["updateRole"];
         trace?: never;

@@ -5,6 +5,7 @@ import type { AuditEntry } from "../../api/types";
 import { PageHeader } from "../../components/PageHeader";
 import { formatDateTime, plural } from "../../components/format";
 import { EmptyState, ErrorState, TableSkeletonRows } from "../../components/states";
+import { useRoles } from "../roles/queries";
 import { useStages, useTiers } from "../settings/queries";
 import { useUserDirectory } from "../users/queries";
 import { changedFields, type AuditNames } from "./changes";
@@ -83,10 +84,12 @@ export function AuditLogPage() {
   const directory = useUserDirectory(true);
   const tiers = useTiers();
   const stages = useStages();
+  const roles = useRoles();
   const names: AuditNames = {
     tiers: new Map((tiers.data ?? []).map((tier) => [tier.id, tier.name])),
     stages: new Map((stages.data ?? []).map((stage) => [stage.id, stage.name])),
     users: new Map([...directory.byId.values()].map((user) => [user.id, user.full_name || user.email])),
+    roles: new Map((roles.data ?? []).map((role) => [role.id, role.name])),
   };
   const actions = useAuditActions();
   const [open, setOpen] = useState<AuditEntry | null>(null);

@@ -34,6 +34,14 @@ describe("an audit entry's changes", () => {
     ]);
   });
 
+  it("names a user's role and manager", () => {
+    const names = { roles: new Map([["r1", "CSM"], ["r2", "Analyst"]]), users: new Map([["u1", "Morgan Manager"]]) };
+    expect(changedFields({ role_id: "r1", manager_id: null }, { role_id: "r2", manager_id: "u1" }, names)).toEqual([
+      { field: "role", before: "CSM", after: "Analyst" },
+      { field: "manager", before: "—", after: "Morgan Manager" },
+    ]);
+  });
+
   it("leaves out a field with the same value on both sides, and shows one on one side only", () => {
     expect(changedFields({ name: "Acme", position: 1 }, { name: "Acme", position: 2, label: "New" })).toEqual([
       { field: "position", before: "1", after: "2" },

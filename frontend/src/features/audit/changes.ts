@@ -9,6 +9,7 @@ export interface AuditNames {
   tiers?: Map<string, string>;
   stages?: Map<string, string>;
   users?: Map<string, string>;
+  roles?: Map<string, string>;
 }
 
 /** Fields holding ids: the label shown for them and the names that read them. */
@@ -18,6 +19,7 @@ const NAMED: Record<string, { label: string; names: keyof AuditNames }> = {
   csm_ids: { label: "CSMs", names: "users" },
   status_author_id: { label: "status author", names: "users" },
   manager_id: { label: "manager", names: "users" },
+  role_id: { label: "role", names: "roles" },
 };
 
 function shown(value: unknown, names?: Map<string, string>): string {
@@ -30,7 +32,7 @@ function shown(value: unknown, names?: Map<string, string>): string {
 
 /** The fields an update changed, each with its value before and after, in the order the entry
  * lists them; a field the entry holds on both sides with the same value is left out. Ids of
- * tiers, stages and users read as their names when `names` knows them. */
+ * tiers, stages, users and roles read as their names when `names` knows them. */
 export function changedFields(before: Record<string, unknown>, after: Record<string, unknown>, names: AuditNames = {}): FieldChange[] {
   const fields = [...new Set([...Object.keys(before), ...Object.keys(after)])];
   return fields

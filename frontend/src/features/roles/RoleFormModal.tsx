@@ -72,7 +72,7 @@ export function RoleFormModal({
     };
     const onError = (error: unknown) => {
       if (!isApiError(error)) return;
-      if (error.status === 409) form.setFieldError("name", error.detail || "Another role has this name");
+      if (error.code === "role_name_taken") form.setFieldError("name", error.detail || "Another role has this name");
       else form.setErrors(error.fieldErrorMap());
     };
     if (role) update.mutate({ roleId: role.id, body }, { onSuccess, onError });
@@ -80,7 +80,7 @@ export function RoleFormModal({
   });
 
   const generalError =
-    mutation.isError && !(isApiError(mutation.error) && (mutation.error.status === 409 || mutation.error.fieldErrors.length));
+    mutation.isError && !(isApiError(mutation.error, "role_name_taken") || (isApiError(mutation.error) && mutation.error.fieldErrors.length));
 
   return (
     <Modal opened={opened} onClose={onClose} title={role ? `Edit ${role.name}` : "New role"} size="lg" centered>
