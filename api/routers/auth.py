@@ -153,9 +153,14 @@ async def request_password_reset(
 @router.post(
     "/password-reset/confirm", status_code=status.HTTP_204_NO_CONTENT, responses=problem(409, 422)
 )
-async def confirm_password_reset(data: PasswordResetConfirm, session: Session) -> None:
-    """Set a new password with the token from the emailed link; signs out every session."""
-    await auth.confirm_password_reset(session, token=data.token, new_password=data.new_password)
+async def confirm_password_reset(
+    data: PasswordResetConfirm, session: Session, throttle: LoginThrottleDep
+) -> None:
+    """Set a new password with the token from the emailed link; signs out every session and
+    lifts a lock on the address from wrong passwords (the link proves its owner)."""
+    await auth.confirm_password_reset(
+        session, throttle, token=data.token, new_password=data.new_password
+    )
 
 
 @router.get("/invitations/{token}", response_model=InvitationPreview, responses=problem(409, 422))

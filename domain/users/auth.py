@@ -375,7 +375,9 @@ async def _redeem_link(
     return user
 
 
-async def confirm_password_reset(session: AsyncSession, *, token: str, new_password: str) -> None:
+async def confirm_password_reset(
+    session: AsyncSession, throttle: LoginThrottle, *, token: str, new_password: str
+) -> None:
     user = await _redeem_link(session, token, OneTimeTokenPurpose.PASSWORD_RESET, consume=True)
     if user.status != UserStatus.ACTIVE:
         raise InvalidLinkToken()
@@ -383,6 +385,9 @@ async def confirm_password_reset(session: AsyncSession, *, token: str, new_passw
     end_access_tokens(user)
     await UserRepository(session, user.org_id).revoke_refresh_tokens(user.id, clock.now())
     _audit_own(session, user, "user.password_reset")
+    # Whoever reset it reads the address's mail: the wrong guesses that may have locked the
+    # address (theirs or someone else's) no longer keep them from signing in with the new one.
+    await throttle.pardon(user.email)
 
 
 async def preview_invitation(session: AsyncSession, *, token: str) -> tuple[User, Organisation]:

@@ -35,9 +35,13 @@ class LoginThrottle:
         self.window = window_seconds
         self._decr_if_present = redis.register_script(_DECR_IF_PRESENT)
 
+    @staticmethod
+    def _email_key(email: str) -> str:
+        return f"throttle:login:email:{email.lower()}"
+
     def _keys(self, email: str, ip: str) -> list[tuple[str, int]]:
         return [
-            (f"throttle:login:email:{email.lower()}", self.per_email),
+            (self._email_key(email), self.per_email),
             (f"throttle:login:ip:{ip}", self.per_ip),
         ]
 
@@ -65,6 +69,11 @@ class LoginThrottle:
             await self._uncount(keys=[ip_key])
         else:
             await self._uncount(keys=[email_key, ip_key])
+
+    async def pardon(self, email: str) -> None:
+        """Clear the address's count: its owner proved themselves another way (a password
+        reset through its mailbox), so the guesses before do not keep them out."""
+        await self.redis.delete(self._email_key(email))
 
     async def _uncount(self, *, keys: list[str]) -> None:
         # Only a window still open is decremented: DECR on an expired key would start a

@@ -1011,6 +1011,19 @@ class TestPasswordReset:
         ).json()["items"]
         assert (logged["actor_user_id"], logged["entity_id"]) == (str(admin.id), str(admin.id))
 
+    async def test_a_reset_lifts_the_lock_wrong_passwords_put_on_the_address(
+        self, request_reset: RequestReset, client: AsyncClient, session: AsyncSession, admin: User
+    ) -> None:
+        for _ in range(5):
+            await _login(client, admin.email, "wrong-password")
+        assert_problem(await _login(client, admin.email), 429, "login_throttled")
+        await request_reset(admin.email)
+        token = await only_link_token(session, admin.email, "/reset-password")
+
+        assert (await self._confirm(client, token, NEW_PASSWORD)).status_code == 204
+
+        assert (await _login(client, admin.email, NEW_PASSWORD)).status_code == 200
+
     async def test_the_link_works_once(
         self, request_reset: RequestReset, client: AsyncClient, session: AsyncSession, admin: User
     ) -> None:

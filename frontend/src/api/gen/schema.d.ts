@@ -1575,7 +1575,8 @@ export interface paths {
         put?: never;
         /**
          * Confirm Password Reset
-         * @description Set a new password with the token from the emailed link; signs out every session.
+         * @description Set a new password with the token from the emailed link; signs out every session and
+         *     lifts a lock on the address from wrong passwords (the link proves its owner).
          */
         post: operations["confirmPasswordReset"];
         delete?: never;
