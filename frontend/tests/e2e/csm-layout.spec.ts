@@ -43,3 +43,18 @@ test("at 1280 pixels interaction search names who wrote each one on one line", a
   await expect(authors.first()).toBeVisible();
   for (const author of (await authors.all()).slice(0, 10)) expect(await wraps(author.locator("p"))).toBe(false);
 });
+
+test("at 1280 pixels an account's header shows its health badge whole, band and all", async ({ page }) => {
+  await page.setViewportSize({ width: 1280, height: 900 });
+  await signInViaApi(page, MANAGER);
+  await page.goto("/accounts");
+  // "Average", the longest band's name, was cut to "58 · Avera…".
+  const average = page.getByTestId("account-row").filter({ has: page.getByTestId("health-badge").getByText(/^([3-6]\d|70)$/) });
+  await average.first().getByTestId("account-name").click();
+  const badge = page.getByTestId("account-health-score");
+  await expect(badge).toContainText("Average");
+  expect(await isCut(badge.locator(".mantine-Badge-label"))).toBe(false);
+  // Within its own column: the CSM score beside it is not covered.
+  const [health, next] = [(await badge.boundingBox())!, (await page.getByTestId("account-csm-score").boundingBox())!];
+  if (Math.abs(health.y - next.y) < 20) expect(health.x + health.width).toBeLessThanOrEqual(next.x);
+});
