@@ -58,3 +58,12 @@ test("at 1280 pixels an account's header shows its health badge whole, band and 
   const [health, next] = [(await badge.boundingBox())!, (await page.getByTestId("account-csm-score").boundingBox())!];
   if (Math.abs(health.y - next.y) < 20) expect(health.x + health.width).toBeLessThanOrEqual(next.x);
 });
+
+test("at 1280 pixels the alerts list gives each alert's firing time one line", async ({ page }) => {
+  await page.setViewportSize({ width: 1280, height: 900 });
+  await signInViaApi(page, MANAGER);
+  await page.goto("/alerts");
+  const fired = page.getByTestId("alert-fired");
+  await expect(fired.first()).toBeVisible();
+  for (const cell of (await fired.all()).slice(0, 8)) expect(await wraps(cell)).toBe(false);
+});
