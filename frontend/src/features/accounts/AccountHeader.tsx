@@ -12,7 +12,16 @@ function HealthScore({ accountId }: { accountId: string }) {
   const { score, band } = health.data ?? {};
   if (score == null || !band) return <>—</>;
   return (
-    <Badge size="lg" color={BAND_COLOURS[band]} variant="light" tt="none" data-testid="account-health-score">
+    // Whole, never "58 · Avera…": a badge's label may be cut to an ellipsis in a narrow column.
+    <Badge
+      size="md"
+      color={BAND_COLOURS[band]}
+      variant="light"
+      tt="none"
+      style={{ flexShrink: 0, overflow: "visible" }}
+      styles={{ label: { overflow: "visible" } }}
+      data-testid="account-health-score"
+    >
       {score} · {BAND_LABELS[band]}
     </Badge>
   );
@@ -88,7 +97,8 @@ export function AccountHeader({
       </Group>
 
       <Card withBorder radius="lg" p="lg">
-        <SimpleGrid cols={{ base: 2, sm: 4, md: 7 }} spacing="lg" verticalSpacing="md">
+        {/* Seven in a row only from 1200 pixels: narrower, a column could not hold the health badge. */}
+        <SimpleGrid cols={{ base: 2, sm: 4, lg: 7 }} spacing="lg" verticalSpacing="md">
           <Stat label="CSMs" testId="account-csms">
             {csms}
           </Stat>

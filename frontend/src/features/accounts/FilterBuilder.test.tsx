@@ -5,7 +5,7 @@ import { describe, expect, it, vi } from "vitest";
 import type { AccountField, FilterCondition } from "../../api/types";
 import { theme } from "../../app/theme";
 import { FilterBuilder } from "./FilterBuilder";
-import { comparableFields, filterToRows, missingPart, operatorsFor, rowsToFilter, stateToFilter, type FilterRow } from "./filters";
+import { appliedFilter, comparableFields, filterToRows, missingPart, operatorsFor, rowsToFilter, stateToFilter, type FilterRow } from "./filters";
 
 const FIELDS: AccountField[] = (
   [
@@ -107,6 +107,32 @@ describe("missingPart", () => {
     );
     expect(missingPart({ ...base, field: "tier", op: "eq", value: "Gold" }, FIELDS)).toBeNull();
     expect(missingPart({ ...base, field: "csm", op: "is_empty", value: null }, FIELDS)).toBeNull();
+  });
+});
+
+describe("appliedFilter", () => {
+  it("leaves out a condition on a field the organisation no longer has, as the builder shows it", () => {
+    const filter: FilterCondition = {
+      kind: "all",
+      conditions: [
+        { kind: "compare", field: "custom.deleted", op: "gt", value: 2 },
+        { kind: "compare", field: "csm_score", op: "gte", value: 50 },
+      ],
+    };
+    expect(appliedFilter(filter, FIELDS)).toEqual({ kind: "all", conditions: [{ kind: "compare", field: "csm_score", op: "gte", value: 50 }] });
+    expect(appliedFilter({ kind: "compare", field: "custom.deleted", op: "gt", value: 2 }, FIELDS)).toBeNull();
+    expect(appliedFilter(null, FIELDS)).toBeNull();
+  });
+
+  it("keeps a whole filter as it was", () => {
+    const filter: FilterCondition = {
+      kind: "any",
+      conditions: [
+        { kind: "compare", field: "tier", op: "in", value: ["Gold"] },
+        { kind: "not", condition: { kind: "all", conditions: [{ kind: "date", field: "renewal_on", op: "within_next_days", days: 30 }] } },
+      ],
+    };
+    expect(appliedFilter(filter, FIELDS)).toEqual(filter);
   });
 });
 

@@ -11,6 +11,7 @@ import {
   writeColumnState,
   type ColumnState,
 } from "./columns";
+import { appliedFilter } from "./filters";
 import { churnedOf, readListState, writeListState, type ListState } from "./listState";
 import { useAccountFields, useAccountQuery, useAccounts, useAccountViews } from "./queries";
 
@@ -57,7 +58,9 @@ export function useAccountList(state: ListState, columnState: ColumnState) {
   // Metric and health values come with the list, for those columns shown: wait for the fields
   // that say which columns those are (and whether a custom field or metric sort still exists).
   const valueColumns = listedValues(columns.map((column) => column.key));
-  const needsFields = listedValues(columnKeys).length > 0 || state.sort.includes(".");
+  const needsFields = listedValues(columnKeys).length > 0 || state.sort.includes(".") || state.filter !== null;
+  // Conditions the builder shows as not applied (a field since deleted) are left out here too.
+  const filter = fields.data ? appliedFilter(state.filter, fields.data) : state.filter;
 
   // Deleted accounts are only listed (and restored) through the plain list; the explorer is the rest.
   const deletedQuery = useAccounts(
@@ -80,7 +83,7 @@ export function useAccountList(state: ListState, columnState: ColumnState) {
       limit: state.size,
       offset: (state.page - 1) * state.size,
       churned,
-      filter: state.filter,
+      filter,
       columns: valueColumns,
     },
     !state.deleted && (!needsFields || fields.data !== undefined || fields.isError),
@@ -96,7 +99,7 @@ export function useAccountList(state: ListState, columnState: ColumnState) {
     total,
     pages: Math.max(1, Math.ceil(total / state.size)),
     /** The accounts the list stands for, for an export or a bulk edit of all that match. */
-    listSelection: { filter: state.filter, q: state.q, churned },
+    listSelection: { filter, q: state.q, churned },
   };
 }
 

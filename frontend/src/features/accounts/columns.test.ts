@@ -188,6 +188,14 @@ describe("cells", () => {
     expect(columnValue({ ...ACCOUNT, renewal_on: null }, "days_to_renewal")).toBeNull();
   });
 
+  it("counts an account renewing today as 0 days to renewal, not -0", () => {
+    const [column] = resolveColumns(["days_to_renewal"], FIELDS);
+    const today = columnValue(ACCOUNT, "days_to_renewal", new Date(2025, 2, 11, 9, 30));
+    expect(Object.is(today, 0)).toBe(true);
+    expect(formatCell(column!, today, NAMES)).toBe("0");
+    expect(columnValue(ACCOUNT, "days_to_renewal", new Date(2025, 2, 12))).toBe(-1);
+  });
+
   it("reads custom values and formats them by the custom field's type", () => {
     expect(cell("custom.seats")).toBe((1500).toLocaleString());
     expect(cell("custom.go_live")).toBe(new Date(2024, 5, 1).toLocaleDateString(undefined, { year: "numeric", month: "short", day: "numeric" }));

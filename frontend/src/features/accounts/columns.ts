@@ -209,7 +209,8 @@ export function columnValue(account: Account | AccountListItem, key: string, tod
     case "has_parent":
       return account.parent_id !== null;
     case "days_to_renewal":
-      return account.renewal_on ? -daysBetween(account.renewal_on, today) : null;
+      // `0 -`, not a unary minus: an account renewing today showed "-0".
+      return account.renewal_on ? 0 - daysBetween(account.renewal_on, today) : null;
     case "days_since_joined":
       return account.joined_on ? daysBetween(account.joined_on, today) : null;
   }

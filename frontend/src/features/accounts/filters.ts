@@ -302,6 +302,15 @@ export function stateToFilter(state: BuilderState, fields: AccountField[]): Filt
   return rowsToFilter(state.mode, state.rows, fields, state.groups, state.locked);
 }
 
+/**
+ * The filter the builder shows as applied: its incomplete rows left out, as the builder says they
+ * are. A saved view or link with a condition on a field the organisation no longer has showed
+ * "not applied", yet was sent and failed the whole list ("unknown field").
+ */
+export function appliedFilter(filter: FilterCondition | null, fields: AccountField[]): FilterCondition | null {
+  return filter && stateToFilter(filterToRows(filter), fields);
+}
+
 /** A comparison as a row; null for a condition that is not one (a nested group). */
 function conditionToRow(c: FilterCondition): FilterRow | null {
   switch (c.kind) {

@@ -223,7 +223,10 @@ export function AlertsPage() {
                   <Table.Td>
                     <Values values={a.values} />
                   </Table.Td>
-                  <Table.Td>{formatDateTime(a.fired_at)}</Table.Td>
+                  {/* One line: at 1280 pixels it took three ("Dec 7, / 2026, / 11:49 PM"). */}
+                  <Table.Td style={{ whiteSpace: "nowrap" }} data-testid="alert-fired">
+                    {formatDateTime(a.fired_at)}
+                  </Table.Td>
                   {canWork && (
                     <Table.Td>
                       <Group gap={4} justify="flex-end" wrap="nowrap">

@@ -23,7 +23,7 @@ import type { AccountImport } from "../../api/types";
 import { PageHeader } from "../../components/PageHeader";
 import { formatDateTime, plural } from "../../components/format";
 import { EmptyState, ErrorState, TableSkeletonRows } from "../../components/states";
-import { IGNORE, csvHeader, duplicateFields, fieldLabel, initialMapping, isFinished, mappingJson } from "./mapping";
+import { IGNORE, csvHeader, duplicateFields, fieldLabel, foundErrors, initialMapping, isFinished, mappingJson, statusLabel } from "./mapping";
 import { useAccountFields } from "../accounts/queries";
 import { useAccountImport, useAccountImports, useImportTemplate, useStartImport } from "./queries";
 
@@ -33,7 +33,7 @@ function ImportProgress({ run }: { run: AccountImport }) {
   const percent = run.total_rows > 0 ? Math.round((run.processed_rows / run.total_rows) * 100) : isFinished(run.status) ? 100 : 0;
   const finished = isFinished(run.status);
   // An import writes nothing while any row is refused: a dry run that found some would import nothing.
-  const wouldFail = run.dry_run && finished && run.error_count > 0;
+  const wouldFail = foundErrors(run);
   return (
     <Card withBorder radius="lg" p="md" data-testid="import-result">
       <Stack gap="sm">
@@ -42,7 +42,7 @@ function ImportProgress({ run }: { run: AccountImport }) {
             {run.dry_run ? "Dry run" : "Import"} of {run.file_name}
           </Text>
           <Badge color={wouldFail ? "orange" : (STATUS_COLORS[run.status] ?? "gray")} variant="light" data-testid="import-status">
-            {wouldFail ? "errors found" : run.status}
+            {statusLabel(run)}
           </Badge>
         </Group>
         <Progress
@@ -61,9 +61,9 @@ function ImportProgress({ run }: { run: AccountImport }) {
           <>
             {wouldFail ? (
               <Text size="sm" data-testid="import-counts">
+                {/* No counts: they leave out the rows with errors, so they are not what the fixed file would do. */}
                 Nothing would be imported: an import writes no row while any row has an error. Fix{" "}
-                {plural(run.error_count, "error")} below and run it again (then it would create {run.created_count} and update{" "}
-                {run.updated_count}).
+                {plural(run.error_count, "error")} below and run it again.
               </Text>
             ) : (
               <Text size="sm" data-testid="import-counts">
@@ -117,12 +117,13 @@ function RecentImports({ onOpen }: { onOpen: (id: string) => void }) {
         </Table.Td>
         <Table.Td>{run.dry_run ? "Dry run" : "Import"}</Table.Td>
         <Table.Td>
-          <Badge color={STATUS_COLORS[run.status] ?? "gray"} variant="light">
-            {run.status}
+          <Badge color={foundErrors(run) ? "orange" : (STATUS_COLORS[run.status] ?? "gray")} variant="light" data-testid="import-row-status">
+            {statusLabel(run)}
           </Badge>
         </Table.Td>
-        <Table.Td>
-          {run.created_count} / {run.updated_count} / {run.error_count}
+        <Table.Td data-testid="import-row-counts">
+          {/* A dry run that found errors would write nothing: its counts leave out the rows with errors. */}
+          {foundErrors(run) ? "— / —" : `${run.created_count} / ${run.updated_count}`} / {run.error_count}
         </Table.Td>
         <Table.Td>{formatDateTime(run.created_at)}</Table.Td>
       </Table.Tr>

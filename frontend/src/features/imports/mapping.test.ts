@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { IGNORE, csvHeader, duplicateFields, fieldLabel, initialMapping, mappingJson, parseCsvLine } from "./mapping";
+import { IGNORE, csvHeader, duplicateFields, fieldLabel, initialMapping, mappingJson, parseCsvLine, statusLabel } from "./mapping";
 
 describe("import column mapping", () => {
   it("reads the header row, quotes and BOM included", () => {
@@ -41,5 +41,12 @@ describe("import column mapping", () => {
 
   it("finds fields mapped twice", () => {
     expect(duplicateFields({ a: "name", b: "name", c: IGNORE, d: IGNORE })).toEqual(["name"]);
+  });
+
+  it("says a finished dry run that found errors found errors, not that it succeeded", () => {
+    expect(statusLabel({ status: "succeeded", dry_run: true, error_count: 3 })).toBe("errors found");
+    expect(statusLabel({ status: "succeeded", dry_run: true, error_count: 0 })).toBe("succeeded");
+    expect(statusLabel({ status: "running", dry_run: true, error_count: 1 })).toBe("running");
+    expect(statusLabel({ status: "failed", dry_run: false, error_count: 3 })).toBe("failed");
   });
 });

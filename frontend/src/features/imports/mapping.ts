@@ -1,5 +1,7 @@
 /** Pure helpers for the CSV import wizard: reading the header row and mapping columns to fields. */
 
+import type { AccountImport } from "../../api/types";
+
 /** The value a column maps to when it is not imported. */
 export const IGNORE = "__ignore__";
 
@@ -101,4 +103,17 @@ export function duplicateFields(mapping: Record<string, string>): string[] {
 
 export function isFinished(status: string): boolean {
   return status === "succeeded" || status === "failed";
+}
+
+type RunOutcome = Pick<AccountImport, "status" | "dry_run" | "error_count">;
+
+/** A dry run that found errors: an import of its file would write nothing. */
+export function foundErrors(run: RunOutcome): boolean {
+  return run.dry_run && isFinished(run.status) && run.error_count > 0;
+}
+
+/** A run's state in words. A dry run that found errors finished, but "succeeded" (its job's
+ * state) read as if the file would import. */
+export function statusLabel(run: RunOutcome): string {
+  return foundErrors(run) ? "errors found" : run.status;
 }

@@ -193,7 +193,8 @@ export function InteractionsPage() {
                           <Headline text={item.headline} />
                         </Stack>
                       </Table.Td>
-                      <Table.Td>
+                      {/* One line: "Casey CSM" wrapped beside a two-line headline at 1280 pixels. */}
+                      <Table.Td style={{ whiteSpace: "nowrap" }} data-testid="interaction-author">
                         <Text size="sm">{item.author_name ?? "—"}</Text>
                       </Table.Td>
                     </Table.Tr>

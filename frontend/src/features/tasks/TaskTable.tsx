@@ -14,6 +14,11 @@ import { formatTimeToClose, needsOutcome, OUTCOMES, type TaskRead } from "./task
 
 const OUTCOME_LABEL = Object.fromEntries(OUTCOMES.map((o) => [o.value, o.label]));
 
+// At 1280 pixels the title column took the width: the owner and due day wrapped onto two lines
+// and the state badge, whose label may be cut to an ellipsis, was squeezed to "OP…".
+const NO_WRAP = { whiteSpace: "nowrap" as const };
+const WHOLE_BADGE = { style: { flexShrink: 0, overflow: "visible" }, styles: { label: { overflow: "visible" } } } as const;
+
 // How long the marked row is kept in view while the rest of the page loads above it.
 const KEEP_IN_VIEW_MS = 3_000;
 
@@ -117,13 +122,17 @@ export function TaskTable({
                   </Anchor>
                 </Table.Td>
               )}
-              <Table.Td>{t.owner_name ?? "—"}</Table.Td>
-              <Table.Td>
+              <Table.Td style={NO_WRAP} data-testid="task-row-owner">
+                {t.owner_name ?? "—"}
+              </Table.Td>
+              <Table.Td style={NO_WRAP} data-testid="task-row-due">
                 <Text c={t.is_overdue ? "red" : undefined}>{t.due_on ? formatDate(t.due_on) : "—"}</Text>
               </Table.Td>
               <Table.Td>
                 {t.status === "open" ? (
-                  <Badge color={t.is_overdue ? "red" : "blue"}>{t.is_overdue ? "overdue" : "open"}</Badge>
+                  <Badge color={t.is_overdue ? "red" : "blue"} {...WHOLE_BADGE} data-testid="task-state">
+                    {t.is_overdue ? "overdue" : "open"}
+                  </Badge>
                 ) : (
                   <Text size="sm">
                     closed{t.outcome ? ` · ${OUTCOME_LABEL[t.outcome]}` : ""} · {formatTimeToClose(t.hours_to_close)}
