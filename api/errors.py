@@ -11,6 +11,7 @@ from pydantic import BaseModel, Field
 from sqlalchemy.exc import DBAPIError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from domain.common.batches import reason
 from domain.common.errors import (
     BatchTooLarge,
     DomainError,
@@ -147,9 +148,7 @@ async def _validation_error(request: Request, exc: Exception) -> JSONResponse:
     errors = [
         FieldError(
             loc=_json_safe_loc(tuple(e.get("loc", ()))),
-            msg=_json_error_message(e, exc.body)
-            if e.get("type") == "json_invalid"
-            else str(e.get("msg", "")),
+            msg=_json_error_message(e, exc.body) if e.get("type") == "json_invalid" else reason(e),
             type=str(e.get("type", "")),
         )
         for e in exc.errors()

@@ -90,6 +90,30 @@ class TestValidationErrors:
 
         assert_problem(response, 422, "validation_error")
 
+    async def test_messages_speak_json_not_python(
+        self, client: AsyncClient, session: AsyncSession, headers: dict[str, str]
+    ) -> None:
+        """A record that is not an object, alone or in a batch, is told so without a Python
+        class name; a validator's message reads without pydantic's "Value error, " before
+        it, as a batch reports the same record."""
+        before = await _rows(session)
+
+        alone = await client.post("/api/v1/accounts/upsert", headers=headers, json=[1])
+        batch = await client.post("/api/v1/accounts/batch", headers=headers, json={"items": [1]})
+        domain = await client.post(
+            "/api/v1/accounts/upsert",
+            headers=headers,
+            json={"external_id": "x", "name": "X", "domain": "https://x.com"},
+        )
+
+        [error] = assert_problem(alone, 422, "validation_error")["errors"]
+        assert error["msg"] == "Input should be a JSON object"
+        assert batch.json()["errors"][0]["message"] == "account: Input should be a JSON object"
+        [error] = assert_problem(domain, 422, "validation_error")["errors"]
+        assert error["msg"].startswith("not a domain: ")
+        assert "Value error" not in domain.json()["detail"]
+        assert await _rows(session) == before
+
     async def test_unknown_query_enum_is_422(
         self, client: AsyncClient, headers: dict[str, str]
     ) -> None:
