@@ -169,6 +169,14 @@ async def _validation_error(request: Request, exc: Exception) -> JSONResponse:
 
 async def _http_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, StarletteHTTPException)
+    if isinstance(exc.__cause__, UnicodeDecodeError):
+        # FastAPI answers a JSON body it cannot decode with a bare 400; it is malformed JSON
+        # like any other, a 422 saying where.
+        _count_refused(request, 1)
+        at = exc.__cause__.start
+        message = f"Malformed JSON at byte {at + 1}: not UTF-8 text"
+        error = FieldError(loc=["body", at], msg=message, type="json_invalid")
+        return problem_response(422, detail=f"body: {message}", errors=[error])
     detail = exc.detail if isinstance(exc.detail, str) else None
     return problem_response(exc.status_code, detail=detail, headers=exc.headers)
 

@@ -90,6 +90,31 @@ class TestValidationErrors:
 
         assert_problem(response, 422, "validation_error")
 
+    @pytest.mark.parametrize(
+        "path", ["/api/v1/accounts/upsert", "/api/v1/segment/track", "/api/v1/accounts"]
+    )
+    async def test_a_body_that_is_not_utf8_is_malformed_json(
+        self, client: AsyncClient, session: AsyncSession, headers: dict[str, str], path: str
+    ) -> None:
+        """Not a bare 400: a 422 like any malformed JSON, saying where."""
+        before = await _rows(session)
+
+        response = await client.post(
+            path,
+            headers={**headers, "Content-Type": "application/json"},
+            content=b'{"name": "Caf\xe9"}',
+        )
+
+        body = assert_problem(response, 422, "validation_error")
+        assert body["errors"] == [
+            {
+                "loc": ["body", 13],
+                "msg": "Malformed JSON at byte 14: not UTF-8 text",
+                "type": "json_invalid",
+            }
+        ]
+        assert await _rows(session) == before
+
     async def test_messages_speak_json_not_python(
         self, client: AsyncClient, session: AsyncSession, headers: dict[str, str]
     ) -> None:
