@@ -346,6 +346,31 @@ class TestAlias:
         [event] = await rows(session, UsageEvent, org)
         assert (event.contact_id, event.account_id) == (contact.id, beta.id)
 
+    async def test_a_retried_batch_does_not_bring_back_the_aliased_contact(
+        self, client: AsyncClient, session: AsyncSession, org: Organisation, basic: dict[str, str]
+    ) -> None:
+        """A batch that identifies `previousId`, groups it and then aliases it, sent again
+        (a retry after a timeout): the second identify and group are the contact's, as an
+        event under `previousId` is, not a new contact of the retired id."""
+        acme = await create_account(session, org, external_id="acme")
+        batch = {
+            "batch": [
+                {"type": "identify", "anonymousId": "anon-9", "traits": {"title": "Analyst"}},
+                {"type": "group", "anonymousId": "anon-9", "groupId": "acme"},
+                {"type": "alias", "previousId": "anon-9", "userId": "user-9"},
+            ]
+        }
+
+        first = await client.post(f"{URL}/batch", headers=basic, json=batch)
+        again = await client.post(f"{URL}/batch", headers=basic, json=batch)
+
+        [contact] = await rows(session, Contact, org)
+        assert (contact.external_id, contact.title) == ("user-9", "Analyst")
+        [link] = await rows(session, ContactAccount, org)
+        assert (link.contact_id, link.account_id) == (contact.id, acme.id)
+        assert first.json()["records"][0]["id"] == str(contact.id)
+        assert [r["id"] for r in again.json()["records"]] == [str(contact.id)] * 2
+
     async def test_an_unknown_previous_id_changes_nothing(
         self, client: AsyncClient, session: AsyncSession, org: Organisation, basic: dict[str, str]
     ) -> None:
