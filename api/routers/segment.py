@@ -77,7 +77,8 @@ _CALLS: tuple[tuple[str, type[BaseModel], str], ...] = (
         "alias",
         SegmentAlias,
         """The contact known as `previousId` is `userId` from now on: renamed, or merged into
-    `userId` (events, accounts and traits; `userId`'s own values win) when both exist.""",
+    `userId` (events, accounts and traits; `userId`'s own values win) when both exist. Later
+    calls under `previousId` (events, identify, group) are `userId`'s.""",
     ),
 )
 
