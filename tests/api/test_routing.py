@@ -105,3 +105,19 @@ async def test_an_unknown_api_path_is_a_404_whatever_the_method(
     )
     assert page.status_code == 200
     assert "<title>Tenure</title>" in page.text
+
+
+async def test_every_id_in_a_path_is_told_from_a_word(client: AsyncClient, app: Any) -> None:
+    """Every `{..._id}` takes the `id` convertor (`api.routing.IdConvertor`), so a sibling
+    route's word is not read as a malformed id: `GET /tickets/batch` (a route taking only
+    POST) is a 405, not a 422 about a ticket id."""
+    plain = [
+        route.path
+        for included in app.router.routes
+        if isinstance(router := getattr(included, "original_router", None), AreaRouter)
+        for route in router.routes
+        if re.search(r"\{[a-z_]+_id\}", getattr(route, "path", ""))
+    ]
+    assert plain == []
+    for path in ("/api/v1/tickets/batch", "/api/v1/interactions/batch"):
+        assert_problem(await client.get(path), 405, "method_not_allowed")
