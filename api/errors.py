@@ -10,6 +10,7 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 from sqlalchemy.exc import DBAPIError
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.formparsers import MultiPartException
 
 from domain.common.batches import reason
 from domain.common.errors import (
@@ -176,6 +177,12 @@ async def _http_error(request: Request, exc: Exception) -> JSONResponse:
         at = exc.__cause__.start
         message = f"Malformed JSON at byte {at + 1}: not UTF-8 text"
         error = FieldError(loc=["body", at], msg=message, type="json_invalid")
+        return problem_response(422, detail=f"body: {message}", errors=[error])
+    if isinstance(exc.__context__, MultiPartException):
+        # Starlette answers a form it cannot parse with a bare 400: the body is malformed.
+        _count_refused(request, 1)
+        message = f"Malformed form data: {exc.detail}"
+        error = FieldError(loc=["body"], msg=message, type="multipart_invalid")
         return problem_response(422, detail=f"body: {message}", errors=[error])
     detail = exc.detail if isinstance(exc.detail, str) else None
     return problem_response(exc.status_code, detail=detail, headers=exc.headers)

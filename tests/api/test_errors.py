@@ -115,6 +115,24 @@ class TestValidationErrors:
         ]
         assert await _rows(session) == before
 
+    async def test_malformed_form_data_is_a_422(
+        self, client: AsyncClient, session: AsyncSession, headers: dict[str, str]
+    ) -> None:
+        """An upload whose multipart body does not parse: not a bare 400."""
+        before = await _rows(session)
+        boundary = "2a0cd505e5e99e753b29d70ff3baa4ea"
+
+        response = await client.post(
+            "/api/v1/account-imports",
+            headers={**headers, "Content-Type": f"multipart/form-data; boundary={boundary}"},
+            content=f"--{boundary}\r\n#--{boundary}--\r\n".encode(),
+        )
+
+        body = assert_problem(response, 422, "validation_error")
+        assert body["errors"][0]["loc"] == ["body"]
+        assert body["errors"][0]["msg"].startswith("Malformed form data: ")
+        assert await _rows(session) == before
+
     async def test_messages_speak_json_not_python(
         self, client: AsyncClient, session: AsyncSession, headers: dict[str, str]
     ) -> None:
