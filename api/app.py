@@ -181,12 +181,8 @@ def _serve_spa(app: FastAPI) -> None:
     app.mount("/assets", StaticFiles(directory=SPA_DIST / "assets"), name="assets")
     index = SPA_DIST / "index.html"
 
-    @app.get("/{path:path}", include_in_schema=False)
+    @app.get("/{path:spa}", include_in_schema=False)
     async def spa(path: str) -> FileResponse:
-        if path.startswith("api/"):
-            from starlette.exceptions import HTTPException
-
-            raise HTTPException(404)
         candidate = (SPA_DIST / path).resolve()
         if path and candidate.is_file() and candidate.is_relative_to(SPA_DIST):
             return FileResponse(candidate)

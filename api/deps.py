@@ -2,6 +2,7 @@
 
 import asyncio
 import base64
+import json
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Annotated
@@ -276,6 +277,10 @@ async def _api_actor(
     key = key_as_bearer or key_as_basic_user
     if key is None:
         return await auth.signed_in_actor(session, _access_claims(request, bearer))
+    return await _key_actor(request, session, key)
+
+
+async def _key_actor(request: Request, session: AsyncSession, key: str) -> Actor:
     actor = await integration.authenticate(session, key)
     # The API log (api/middleware.py) records calls made with a key.
     request.state.api_key = (actor.org_id, actor.api_key_id)
@@ -287,6 +292,35 @@ async def _api_actor(
 
 # A signed-in user or an integrator's API key (its scopes become permissions).
 ApiActor = Annotated[Actor, Depends(_api_actor)]
+
+
+def _write_key_in_body(body: bytes) -> str | None:
+    try:
+        data = json.loads(body)
+    except (ValueError, RecursionError):
+        return None
+    key = data.get("writeKey") if isinstance(data, dict) else None
+    return key if isinstance(key, str) and keys.looks_like_key(key) else None
+
+
+async def _segment_actor(
+    request: Request,
+    session: Session,
+    bearer: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+    key_as_bearer: Annotated[str | None, Depends(_api_key)],
+    key_as_basic_user: Annotated[str | None, Depends(_api_key_as_basic_user)],
+) -> Actor:
+    """ApiActor, or without credentials the API key as `writeKey` in the JSON body: the
+    third way Segment's HTTP API takes the write key, which clients of it may rely on."""
+    if bearer is None and key_as_bearer is None and key_as_basic_user is None:
+        key = _write_key_in_body(await request.body())
+        if key is not None:
+            return await _key_actor(request, session, key)
+    return await _api_actor(request, session, bearer, key_as_bearer, key_as_basic_user)
+
+
+# ApiActor for the Segment-compatible routes (api/routers/segment.py).
+SegmentActor = Annotated[Actor, Depends(_segment_actor)]
 
 
 @dataclass(frozen=True)

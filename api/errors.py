@@ -10,7 +10,9 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 from sqlalchemy.exc import DBAPIError
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.formparsers import MultiPartException
 
+from domain.common.batches import reason
 from domain.common.errors import (
     BatchTooLarge,
     DomainError,
@@ -147,9 +149,7 @@ async def _validation_error(request: Request, exc: Exception) -> JSONResponse:
     errors = [
         FieldError(
             loc=_json_safe_loc(tuple(e.get("loc", ()))),
-            msg=_json_error_message(e, exc.body)
-            if e.get("type") == "json_invalid"
-            else str(e.get("msg", "")),
+            msg=_json_error_message(e, exc.body) if e.get("type") == "json_invalid" else reason(e),
             type=str(e.get("type", "")),
         )
         for e in exc.errors()
@@ -170,6 +170,20 @@ async def _validation_error(request: Request, exc: Exception) -> JSONResponse:
 
 async def _http_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, StarletteHTTPException)
+    if isinstance(exc.__cause__, UnicodeDecodeError):
+        # FastAPI answers a JSON body it cannot decode with a bare 400; it is malformed JSON
+        # like any other, a 422 saying where.
+        _count_refused(request, 1)
+        at = exc.__cause__.start
+        message = f"Malformed JSON at byte {at + 1}: not UTF-8 text"
+        error = FieldError(loc=["body", at], msg=message, type="json_invalid")
+        return problem_response(422, detail=f"body: {message}", errors=[error])
+    if isinstance(exc.__context__, MultiPartException):
+        # Starlette answers a form it cannot parse with a bare 400: the body is malformed.
+        _count_refused(request, 1)
+        message = f"Malformed form data: {exc.detail}"
+        error = FieldError(loc=["body"], msg=message, type="multipart_invalid")
+        return problem_response(422, detail=f"body: {message}", errors=[error])
     detail = exc.detail if isinstance(exc.detail, str) else None
     return problem_response(exc.status_code, detail=detail, headers=exc.headers)
 

@@ -7,7 +7,7 @@ from typing import Any
 from fastapi import APIRouter, Request, Response
 from fastapi.routing import APIRoute
 from starlette._utils import get_route_path  # how Starlette's own routes read the path
-from starlette.convertors import StringConvertor, register_url_convertor
+from starlette.convertors import PathConvertor, StringConvertor, register_url_convertor
 from starlette.routing import Match
 from starlette.types import Scope
 
@@ -23,6 +23,16 @@ class IdConvertor(StringConvertor):
 
 
 register_url_convertor("id", IdConvertor())
+
+
+class SpaPathConvertor(PathConvertor):
+    """A path of the SPA's (`{path:spa}`): any but the API's, so that an unknown API path is
+    a 404 whatever its method, not a 405 from the SPA's GET route matching it."""
+
+    regex = "(?!api(?:/|$)).*"
+
+
+register_url_convertor("spa", SpaPathConvertor())
 
 
 class InSession(APIRoute):

@@ -418,7 +418,7 @@ for _kind, _read, _get, _description in (
     ("ticket", TicketRead, interactions.get_ticket, "One support ticket."),
 ):
     router.add_api_route(
-        f"/{_kind}s/{{{_kind}_id}}",
+        f"/{_kind}s/{{{_kind}_id:id}}",
         _one_item(f"{_kind}_id", _read, _get, _description),
         methods=["GET"],
         name=f"get_{_kind}",

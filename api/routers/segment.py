@@ -4,7 +4,7 @@ from fastapi import Request
 from pydantic import BaseModel, Field
 
 from api.batches import batch_body, record
-from api.deps import ApiActor, ApiCallOutcome, Session
+from api.deps import ApiCallOutcome, SegmentActor, Session
 from api.errors import ProblemDetail, problem
 from api.routing import AreaRouter
 from domain.usage import service as usage
@@ -20,7 +20,8 @@ from domain.usage.schemas import (
 )
 
 # Segment's HTTP Tracking API, so Segment (or RudderStack) can send here unchanged: the write
-# key is the API key, sent as the Basic user name; bodies may be gzip (api/middleware.py).
+# key is the API key, sent as the Basic user name or as `writeKey` in the body
+# (api.deps.SegmentActor); bodies may be gzip (api/middleware.py).
 router = AreaRouter(prefix="/segment", tags=["segment"])
 
 
@@ -76,7 +77,8 @@ _CALLS: tuple[tuple[str, type[BaseModel], str], ...] = (
         "alias",
         SegmentAlias,
         """The contact known as `previousId` is `userId` from now on: renamed, or merged into
-    `userId` (events, accounts and traits; `userId`'s own values win) when both exist.""",
+    `userId` (events, accounts and traits; `userId`'s own values win) when both exist. Later
+    calls under `previousId` (events, identify, group) are `userId`'s.""",
     ),
 )
 
@@ -85,7 +87,7 @@ def _single_call(kind: str, body: type[BaseModel], description: str) -> Any:
     """The route of one call type: its body is that type's schema."""
 
     async def endpoint(
-        data: SegmentCall, actor: ApiActor, session: Session, outcome: ApiCallOutcome
+        data: SegmentCall, actor: SegmentActor, session: Session, outcome: ApiCallOutcome
     ) -> SegmentResult:
         # A screen call shares the page call's body; the route says which it is.
         call = data.model_copy(update={"type": "screen"}) if kind == "screen" else data
@@ -118,7 +120,7 @@ _BATCH_EXAMPLE: dict[str, Any] = {
     openapi_extra=batch_body(SegmentBatch, _BATCH_EXAMPLE),
 )
 async def segment_batch(
-    request: Request, actor: ApiActor, session: Session, outcome: ApiCallOutcome
+    request: Request, actor: SegmentActor, session: Session, outcome: ApiCallOutcome
 ) -> SegmentResult:
     """Up to 5,000 calls of any type, in order (an `alias` applies to the calls before it);
     each valid one is handled as its single route would, each invalid one reported by
@@ -135,7 +137,7 @@ async def segment_batch(
     openapi_extra=batch_body(SegmentBatch, _BATCH_EXAMPLE),
 )
 async def segment_any(
-    request: Request, actor: ApiActor, session: Session, outcome: ApiCallOutcome
+    request: Request, actor: SegmentActor, session: Session, outcome: ApiCallOutcome
 ) -> SegmentResult:
     """One URL for everything, for destinations that post every call to the same address
     (Segment's and RudderStack's webhook destinations): a `batch` body, or a single call of

@@ -8,7 +8,7 @@ batch with a bad record is parsed again record by record to tell the good from t
 
 import json
 import uuid
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Generic, TypeVar
 
@@ -41,17 +41,25 @@ def describe(exc: ValidationError, what: str) -> str:
     required"), or on the record itself when it concerns several fields ("subscription:
     ends_on must be after starts_on")."""
     return "; ".join(
-        f"{'.'.join(str(part) for part in error['loc']) or what}: {_reason(error)}"
+        f"{'.'.join(str(part) for part in error['loc']) or what}: {reason(error)}"
         for error in exc.errors(include_url=False)[:_PROBLEMS_SHOWN]
     )
 
 
-def _reason(error: ErrorDetails) -> str:
-    # A validator's own message reads without pydantic's "Value error, " before it.
+# Pydantic's words for "not an object", which name a Python class ("instance of
+# TicketUpsert") or speak of Python ("a valid dictionary"): a sender of JSON sees neither.
+_NOT_AN_OBJECT = frozenset({"model_type", "model_attributes_type", "dict_type"})
+
+
+def reason(error: ErrorDetails | Mapping[str, Any]) -> str:
+    """Why a field was refused, in words for a sender of JSON: a validator's own message
+    without pydantic's "Value error, " before it, and no Python class names."""
     cause = error.get("ctx", {}).get("error")
-    if error["type"] == "value_error" and cause is not None:
+    if error.get("type") == "value_error" and cause is not None:
         return str(cause)
-    return error["msg"]
+    if error.get("type") in _NOT_AN_OBJECT:
+        return "Input should be a JSON object"
+    return str(error.get("msg", ""))
 
 
 def id_of(value: Any, keys: Sequence[str]) -> str | None:

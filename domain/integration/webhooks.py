@@ -19,7 +19,8 @@ from standardwebhooks.webhooks import Webhook, WebhookVerificationError
 
 from domain.audit import service as audit
 from domain.common import clock
-from domain.common.errors import RuleViolation
+from domain.common.batches import describe
+from domain.common.errors import InvalidBatch
 from domain.common.schemas import BatchResult
 from domain.freshness import changes
 from domain.integration.errors import InvalidWebhookSignature, UnknownWebhookType
@@ -131,7 +132,8 @@ async def receive(
     try:
         envelope = WebhookEnvelope.model_validate_json(body)
     except ValidationError as exc:
-        raise RuleViolation(f"Not a webhook envelope: {exc.errors()[0]['msg']}") from None
+        # As a batch route answers a body it cannot read: where the envelope is wrong.
+        raise InvalidBatch(f"Not a webhook envelope: {describe(exc, 'body')}") from None
     handler = HANDLERS.get(envelope.type)
     if handler is None:
         known = ", ".join(sorted(HANDLERS)) or "none"

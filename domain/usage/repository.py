@@ -2,7 +2,7 @@
 are set-based: one statement per batch or per day range, never one per event."""
 
 import uuid
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -177,6 +177,13 @@ WHERE org_id = CAST(:org_id AS uuid) AND (alias = :external_id OR alias = extern
 """
     ),
 ]
+
+_ALIASED = text(
+    """
+SELECT alias, external_id FROM contact_aliases
+WHERE org_id = CAST(:org_id AS uuid) AND alias = ANY(CAST(:external_ids AS varchar[]))
+"""
+)
 
 # Segment `alias`: the contact known as :previous is the one known as :external_id.
 _RENAME_CONTACT = text(
@@ -859,6 +866,14 @@ class UsageRepository:
                 contact_ids=contact_ids, account_external_ids=account_external_ids, traits=traits
             ),
         )
+
+    async def aliased(self, external_ids: Iterable[str]) -> dict[str, str]:
+        """The contact each of these former ids (Segment's `alias`) now names, by former id."""
+        external_ids = list(external_ids)
+        if not external_ids:
+            return {}
+        rows = await self.session.execute(_ALIASED, self._params(external_ids=external_ids))
+        return {alias: external_id for alias, external_id in rows}
 
     async def alias_contact(self, previous: str, external_id: str, *, tz: str) -> None:
         """The contact `previous` becomes `external_id`: renamed, or merged into it when

@@ -4,7 +4,7 @@ idempotent by message id), roll usage up by day, and read it back for the SPA.""
 import hashlib
 import uuid
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -369,9 +369,25 @@ class _SegmentRun:
 async def _store_run(
     repo: UsageRepository, run: _SegmentRun, outcome: BatchOutcome, *, tz: str, now: datetime
 ) -> None:
+    # An identify or group call under an id an earlier alias retired is its contact's, as an
+    # event under it is: a retried batch that identifies `previousId` before aliasing it must
+    # not bring back the contact the alias merged away.
+    former = await repo.aliased(
+        {c.external_id for _, c in run.contacts} | {m.contact_external_id for m in run.memberships}
+    )
+    contacts = [
+        (i, c.model_copy(update={"external_id": former[c.external_id]}))
+        if c.external_id in former
+        else (i, c)
+        for i, c in run.contacts
+    ]
+    memberships = [
+        replace(m, contact_external_id=former.get(m.contact_external_id, m.contact_external_id))
+        for m in run.memberships
+    ]
     # Contacts and memberships first, so the run's events link to them (and to the contact's
     # only account) as they are stored.
-    await _store_contacts(repo, run.contacts, outcome, tz=tz, memberships=run.memberships)
+    await _store_contacts(repo, contacts, outcome, tz=tz, memberships=memberships)
     await _store_events(repo, run.events, outcome, tz=tz, now=now)
 
 

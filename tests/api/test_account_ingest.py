@@ -1,6 +1,8 @@
 """Integrators send accounts and custom metric values in batches: by external id, names and
 emails instead of ids, each record succeeding or failing on its own, idempotently."""
 
+import gzip
+import json
 from typing import Any
 
 import pytest
@@ -497,3 +499,16 @@ class TestAuditedAsTheKey:
         assert {(e["actor_api_key_id"], e["actor_name"]) for e in entries} == {
             (str(key.id), "API key CRM sync")
         }
+
+
+async def test_a_gzip_batch_is_read_as_its_json(
+    client: AsyncClient, session: AsyncSession, org: Organisation, key: dict[str, str]
+) -> None:
+    """As the README says: any route takes a gzip body, not only Segment's."""
+    body = gzip.compress(json.dumps({"items": [{"external_id": "gz", "name": "Gz"}]}).encode())
+    headers = {**key, "Content-Type": "application/json", "Content-Encoding": "gzip"}
+
+    response = await client.post(URL, headers=headers, content=body)
+
+    assert response.json()["accepted"] == 1, response.text
+    assert (await _account(session, org, "gz")).name == "Gz"

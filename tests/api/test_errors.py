@@ -90,6 +90,73 @@ class TestValidationErrors:
 
         assert_problem(response, 422, "validation_error")
 
+    @pytest.mark.parametrize(
+        "path", ["/api/v1/accounts/upsert", "/api/v1/segment/track", "/api/v1/accounts"]
+    )
+    async def test_a_body_that_is_not_utf8_is_malformed_json(
+        self, client: AsyncClient, session: AsyncSession, headers: dict[str, str], path: str
+    ) -> None:
+        """Not a bare 400: a 422 like any malformed JSON, saying where."""
+        before = await _rows(session)
+
+        response = await client.post(
+            path,
+            headers={**headers, "Content-Type": "application/json"},
+            content=b'{"name": "Caf\xe9"}',
+        )
+
+        body = assert_problem(response, 422, "validation_error")
+        assert body["errors"] == [
+            {
+                "loc": ["body", 13],
+                "msg": "Malformed JSON at byte 14: not UTF-8 text",
+                "type": "json_invalid",
+            }
+        ]
+        assert await _rows(session) == before
+
+    async def test_malformed_form_data_is_a_422(
+        self, client: AsyncClient, session: AsyncSession, headers: dict[str, str]
+    ) -> None:
+        """An upload whose multipart body does not parse: not a bare 400."""
+        before = await _rows(session)
+        boundary = "2a0cd505e5e99e753b29d70ff3baa4ea"
+
+        response = await client.post(
+            "/api/v1/account-imports",
+            headers={**headers, "Content-Type": f"multipart/form-data; boundary={boundary}"},
+            content=f"--{boundary}\r\n#--{boundary}--\r\n".encode(),
+        )
+
+        body = assert_problem(response, 422, "validation_error")
+        assert body["errors"][0]["loc"] == ["body"]
+        assert body["errors"][0]["msg"].startswith("Malformed form data: ")
+        assert await _rows(session) == before
+
+    async def test_messages_speak_json_not_python(
+        self, client: AsyncClient, session: AsyncSession, headers: dict[str, str]
+    ) -> None:
+        """A record that is not an object, alone or in a batch, is told so without a Python
+        class name; a validator's message reads without pydantic's "Value error, " before
+        it, as a batch reports the same record."""
+        before = await _rows(session)
+
+        alone = await client.post("/api/v1/accounts/upsert", headers=headers, json=[1])
+        batch = await client.post("/api/v1/accounts/batch", headers=headers, json={"items": [1]})
+        domain = await client.post(
+            "/api/v1/accounts/upsert",
+            headers=headers,
+            json={"external_id": "x", "name": "X", "domain": "https://x.com"},
+        )
+
+        [error] = assert_problem(alone, 422, "validation_error")["errors"]
+        assert error["msg"] == "Input should be a JSON object"
+        assert batch.json()["errors"][0]["message"] == "account: Input should be a JSON object"
+        [error] = assert_problem(domain, 422, "validation_error")["errors"]
+        assert error["msg"].startswith("not a domain: ")
+        assert "Value error" not in domain.json()["detail"]
+        assert await _rows(session) == before
+
     async def test_unknown_query_enum_is_422(
         self, client: AsyncClient, headers: dict[str, str]
     ) -> None:

@@ -3,13 +3,17 @@ every operation is still reached, and every router keeps the shortcut."""
 
 import re
 import uuid
+from pathlib import Path
 from typing import Any
 
-from httpx import AsyncClient
+import pytest
+from httpx import ASGITransport, AsyncClient
 
+from api import app as app_module
 from api.app import create_app
 from api.routers import system
 from api.routing import AreaRouter, InSession
+from tests.helpers import assert_problem
 
 
 async def test_every_operation_is_routed_to(client: AsyncClient, app: Any) -> None:
@@ -67,3 +71,53 @@ def test_every_route_ends_its_request_s_session() -> None:
 
     app.add_api_route("/added", added)
     assert isinstance(app.router.routes[-1], InSession)
+
+
+async def test_an_unknown_api_path_is_a_404_whatever_the_method(
+    settings: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """With the SPA served, its GET route answers every other path: an API path no route has
+    (a typo) is still a 404, not a 405 telling the integrator to change the method, and one
+    with a trailing slash is redirected to the route, its method kept."""
+    (tmp_path / "assets").mkdir()
+    (tmp_path / "index.html").write_text("<!doctype html><title>Tenure</title>")
+    monkeypatch.setattr(app_module, "SPA_DIST", tmp_path)
+    served = create_app(settings, serve_spa=True)
+
+    async with AsyncClient(transport=ASGITransport(served), base_url="http://test") as client:
+        answers = [
+            await client.request(method, path)
+            for method, path in [
+                ("POST", "/api/v1/acounts/batch"),
+                ("DELETE", "/api/v1/accounts/null"),
+                ("PUT", "/api"),
+                ("GET", "/api/v2/accounts"),
+            ]
+        ]
+        page = await client.get("/accounts/123")
+        slashed = await client.post("/api/v1/accounts/batch/")
+
+    for answer in answers:
+        assert_problem(answer, 404, "not_found")
+    assert (slashed.status_code, slashed.headers["location"]) == (
+        307,
+        "http://test/api/v1/accounts/batch",
+    )
+    assert page.status_code == 200
+    assert "<title>Tenure</title>" in page.text
+
+
+async def test_every_id_in_a_path_is_told_from_a_word(client: AsyncClient, app: Any) -> None:
+    """Every `{..._id}` takes the `id` convertor (`api.routing.IdConvertor`), so a sibling
+    route's word is not read as a malformed id: `GET /tickets/batch` (a route taking only
+    POST) is a 405, not a 422 about a ticket id."""
+    plain = [
+        route.path
+        for included in app.router.routes
+        if isinstance(router := getattr(included, "original_router", None), AreaRouter)
+        for route in router.routes
+        if re.search(r"\{[a-z_]+_id\}", getattr(route, "path", ""))
+    ]
+    assert plain == []
+    for path in ("/api/v1/tickets/batch", "/api/v1/interactions/batch"):
+        assert_problem(await client.get(path), 405, "method_not_allowed")

@@ -184,6 +184,74 @@ async def test_bad_calls_and_credentials(
     assert_problem(await client.post(f"{URL}/track", headers=read, json=TRACK), 403)
 
 
+class TestWriteKeyInTheBody:
+    """Segment's HTTP API also takes the write key as `writeKey` in the body, without an
+    Authorization header: a client written to its documentation may send it only there."""
+
+    @pytest.fixture
+    async def write_key(self, session: AsyncSession, org: Organisation) -> str:
+        _, headers = await create_api_key(session, org, ApiScope.INGEST)
+        return headers["Authorization"].removeprefix("Bearer ")
+
+    @pytest.mark.parametrize("path", ["/track", "/v1/track", ""])
+    async def test_a_call_carrying_its_write_key_is_stored(
+        self,
+        client: AsyncClient,
+        session: AsyncSession,
+        org: Organisation,
+        write_key: str,
+        path: str,
+    ) -> None:
+        response = await client.post(f"{URL}{path}", json={**TRACK, "writeKey": write_key})
+
+        assert response.status_code == 200, response.text
+        [event] = await rows(session, UsageEvent, org)
+        assert event.message_id == "ajs-track-1"
+
+    async def test_a_batch_carrying_its_write_key_is_stored(
+        self, client: AsyncClient, session: AsyncSession, org: Organisation, write_key: str
+    ) -> None:
+        body = {"batch": [IDENTIFY, TRACK], "writeKey": write_key}
+
+        response = await client.post(f"{URL}/batch", json=body)
+
+        assert response.json()["accepted"] == 2, response.text
+        assert len(await rows(session, UsageEvent, org)) == 1
+
+    @pytest.mark.parametrize("write_key", ["tnr_000000000000_forged", "not-a-key", 42])
+    async def test_a_wrong_write_key_is_a_401_and_stores_nothing(
+        self, client: AsyncClient, session: AsyncSession, org: Organisation, write_key: Any
+    ) -> None:
+        response = await client.post(f"{URL}/track", json={**TRACK, "writeKey": write_key})
+
+        assert_problem(response, 401)
+        assert await rows(session, UsageEvent, org) == []
+
+    async def test_a_revoked_key_in_the_body_is_a_401(
+        self,
+        client: AsyncClient,
+        session: AsyncSession,
+        org: Organisation,
+        settings: Settings,
+        write_key: str,
+    ) -> None:
+        admin = auth_headers(settings, await create_user(session, org, role_name="Admin"))
+        [key] = (await client.get("/api/v1/api-keys", headers=admin)).json()
+        await client.post(f"/api/v1/api-keys/{key['id']}/revoke", headers=admin)
+
+        response = await client.post(f"{URL}/track", json={**TRACK, "writeKey": write_key})
+
+        assert_problem(response, 401, "invalid_api_key")
+        assert await rows(session, UsageEvent, org) == []
+
+    async def test_only_the_segment_routes_read_it(
+        self, client: AsyncClient, org: Organisation, write_key: str
+    ) -> None:
+        body = {"items": [{"external_id": "acme", "name": "Acme"}], "writeKey": write_key}
+
+        assert_problem(await client.post("/api/v1/accounts/batch", json=body), 401)
+
+
 class TestOneUrl:
     """Destinations that post every call to one address, and SDKs pointed at a base URL."""
 
@@ -277,6 +345,31 @@ class TestAlias:
         }
         [event] = await rows(session, UsageEvent, org)
         assert (event.contact_id, event.account_id) == (contact.id, beta.id)
+
+    async def test_a_retried_batch_does_not_bring_back_the_aliased_contact(
+        self, client: AsyncClient, session: AsyncSession, org: Organisation, basic: dict[str, str]
+    ) -> None:
+        """A batch that identifies `previousId`, groups it and then aliases it, sent again
+        (a retry after a timeout): the second identify and group are the contact's, as an
+        event under `previousId` is, not a new contact of the retired id."""
+        acme = await create_account(session, org, external_id="acme")
+        batch = {
+            "batch": [
+                {"type": "identify", "anonymousId": "anon-9", "traits": {"title": "Analyst"}},
+                {"type": "group", "anonymousId": "anon-9", "groupId": "acme"},
+                {"type": "alias", "previousId": "anon-9", "userId": "user-9"},
+            ]
+        }
+
+        first = await client.post(f"{URL}/batch", headers=basic, json=batch)
+        again = await client.post(f"{URL}/batch", headers=basic, json=batch)
+
+        [contact] = await rows(session, Contact, org)
+        assert (contact.external_id, contact.title) == ("user-9", "Analyst")
+        [link] = await rows(session, ContactAccount, org)
+        assert (link.contact_id, link.account_id) == (contact.id, acme.id)
+        assert first.json()["records"][0]["id"] == str(contact.id)
+        assert [r["id"] for r in again.json()["records"]] == [str(contact.id)] * 2
 
     async def test_an_unknown_previous_id_changes_nothing(
         self, client: AsyncClient, session: AsyncSession, org: Organisation, basic: dict[str, str]

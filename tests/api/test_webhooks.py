@@ -202,11 +202,15 @@ class TestReceiving:
         )
 
     @pytest.mark.parametrize(
-        ("body", "code"),
+        ("body", "code", "said"),
         [
-            (b"not json", "rule_violation"),
-            (json.dumps({"data": {}}).encode(), "rule_violation"),
-            (json.dumps({"type": "nope", "data": {}}).encode(), "unknown_webhook_type"),
+            # As a batch route answers a body it cannot read, saying where it is wrong.
+            (b"not json", "invalid_batch", "body: Invalid JSON: expected ident at line 1 column 2"),
+            (json.dumps({"data": {}}).encode(), "invalid_batch", "type: Field required"),
+            (json.dumps({"type": "x"}).encode(), "invalid_batch", "data: Field required"),
+            (json.dumps({"type": 5, "data": {}}).encode(), "invalid_batch", "type: Input should"),
+            (json.dumps([]).encode(), "invalid_batch", "body: Input should be a JSON object"),
+            (json.dumps({"type": "nope", "data": {}}).encode(), "unknown_webhook_type", "nope"),
         ],
     )
     async def test_a_signed_but_unusable_body_is_422(
@@ -216,12 +220,13 @@ class TestReceiving:
         headers: dict[str, str],
         body: bytes,
         code: str,
+        said: str,
     ) -> None:
         raw, signed = _signed(await _secret(client, headers), body)
 
         response = await client.post(f"/api/v1/webhooks/{org.id}", content=raw, headers=signed)
 
-        assert_problem(response, 422, code)
+        assert said in assert_problem(response, 422, code)["detail"]
 
 
 class TestTheDocumentedWebhook:

@@ -3045,7 +3045,8 @@ export interface paths {
         /**
          * Segment Alias
          * @description The contact known as `previousId` is `userId` from now on: renamed, or merged into
-         *     `userId` (events, accounts and traits; `userId`'s own values win) when both exist.
+         *     `userId` (events, accounts and traits; `userId`'s own values win) when both exist. Later
+         *     calls under `previousId` (events, identify, group) are `userId`'s.
          */
         post: operations["segmentAlias"];
         delete?: never;
