@@ -167,11 +167,15 @@ class AccountCreate(_AccountFields):
 
 
 class AccountUpdate(_AccountFields):
-    """Only the fields sent change; send null to clear one."""
+    """Only the fields sent change; send null to clear one. Every account keeps a name and an
+    external id, so null for either leaves it as it is; `csm_ids` replaces the CSMs (`[]` takes
+    them all away, null keeps them)."""
 
     external_id: ExternalId | None = None
     name: AccountName | None = None
-    csm_ids: list[uuid.UUID] | None = Field(None, max_length=20)
+    csm_ids: list[uuid.UUID] | None = Field(
+        None, max_length=20, description="The account's CSMs: [] for none, null keeps them"
+    )
 
 
 class AccountQuery(BaseModel):

@@ -4585,14 +4585,19 @@ export interface components {
         };
         /**
          * AccountUpdate
-         * @description Only the fields sent change; send null to clear one.
+         * @description Only the fields sent change; send null to clear one. Every account keeps a name and an
+         *     external id, so null for either leaves it as it is; `csm_ids` replaces the CSMs (`[]` takes
+         *     them all away, null keeps them).
          */
         AccountUpdate: {
             /** Billing Id */
             billing_id?: string | null;
             /** Crm Id */
             crm_id?: string | null;
-            /** Csm Ids */
+            /**
+             * Csm Ids
+             * @description The account's CSMs: [] for none, null keeps them
+             */
             csm_ids?: string[] | null;
             /** Csm Score */
             csm_score?: number | null;
