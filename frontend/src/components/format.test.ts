@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { formatAgo, formatDateOf, secondsAgo } from "./format";
+import { formatAgo, formatDateOf, secondsAgo, todayIn } from "./format";
 
 describe("how long ago", () => {
   it("says seconds, minutes, hours or days, whole and rounded down", () => {
@@ -28,5 +28,22 @@ describe("the day an instant falls on", () => {
     expect(formatDateOf("2026-12-06T23:00:00Z", "Europe/Paris")).toBe(day(2026, 12, 7));
     expect(formatDateOf("2026-12-07T05:00:00Z", "America/New_York")).toBe(day(2026, 12, 7));
     expect(formatDateOf(null, "Europe/Paris")).toBe("—");
+  });
+});
+
+describe("the organisation's today", () => {
+  it("is the day it is in the organisation's zone, whatever the browser's", () => {
+    // 23:30 in London on Dec 31 is already Jan 1 in Tokyo.
+    const now = new Date(Date.UTC(2025, 11, 31, 23, 30));
+    const tokyo = todayIn("Asia/Tokyo", now);
+    const london = todayIn("Europe/London", now);
+    expect([tokyo.getFullYear(), tokyo.getMonth(), tokyo.getDate()]).toEqual([2026, 0, 1]);
+    expect([london.getFullYear(), london.getMonth(), london.getDate()]).toEqual([2025, 11, 31]);
+    expect(tokyo.getHours()).toBe(0);
+  });
+
+  it("falls back to the browser's day for a zone it does not know", () => {
+    const now = new Date(2025, 5, 15, 10);
+    expect(todayIn("Not/AZone", now).getDate()).toBe(15);
   });
 });

@@ -39,6 +39,22 @@ export function formatDateOf(value: string | null | undefined, timeZone?: string
   }
 }
 
+/**
+ * The day it is in `timeZone` (the organisation's, in which the API counts days; the browser's
+ * when not given), as the browser's midnight of that day: for counts of days such as days to
+ * renewal, which a browser in another zone would make a day off for hours every day.
+ */
+export function todayIn(timeZone?: string, now: Date = new Date()): Date {
+  try {
+    const parts = new Intl.DateTimeFormat("en-US", { timeZone, year: "numeric", month: "numeric", day: "numeric" }).formatToParts(now);
+    const part = (type: string) => Number(parts.find((p) => p.type === type)?.value);
+    return new Date(part("year"), part("month") - 1, part("day"));
+  } catch {
+    // A zone this browser does not know: its own.
+    return new Date(now.getFullYear(), now.getMonth(), now.getDate());
+  }
+}
+
 export function formatDateTime(value: string | null | undefined): string {
   if (!value) return "—";
   const date = new Date(value);

@@ -2,7 +2,7 @@ import { Anchor, Badge, Group, Text, Tooltip } from "@mantine/core";
 import type { MouseEvent } from "react";
 import { Link } from "react-router";
 import type { AccountListItem } from "../../api/types";
-import { formatDate, plural } from "../../components/format";
+import { formatDate, plural, todayIn } from "../../components/format";
 import { useMe } from "../auth/queries";
 import { BAND_COLOURS, BAND_LABELS } from "../health/bands";
 import type { Band } from "../health/queries";
@@ -37,6 +37,7 @@ export function useCellNames(): CellNames {
     stage: (id: string) => stageNames.get(id),
     users: (ids: string[]) => csmNames(ids).map((name) => (name === me.data?.full_name ? "You" : name)),
     currency: organisation.data?.base_currency,
+    today: todayIn(organisation.data?.time_zone),
   };
 }
 
@@ -44,11 +45,11 @@ export function useCellNames(): CellNames {
 // it as no width at all and let the next column's badge cover it ("overdu").
 const WHOLE_BADGE = { style: { flexShrink: 0, overflow: "visible" }, styles: { label: { overflow: "visible" } } } as const;
 
-function RenewalCell({ value, churned }: { value: string | null; churned: boolean }) {
+function RenewalCell({ value, churned, today }: { value: string | null; churned: boolean; today?: Date }) {
   if (!value) return <Text size="sm" c="dimmed">—</Text>;
   // A churned account renews on no day: its last renewal date shows without a countdown.
   if (churned) return <Text size="sm" c="dimmed">{formatDate(value)}</Text>;
-  const days = Math.round((new Date(`${value}T00:00:00`).getTime() - new Date().setHours(0, 0, 0, 0)) / 86_400_000);
+  const days = Math.round((new Date(`${value}T00:00:00`).getTime() - (today ?? todayIn()).getTime()) / 86_400_000);
   return (
     <Group gap={6} wrap="nowrap" style={{ whiteSpace: "nowrap" }}>
       <Text size="sm">{formatDate(value)}</Text>
@@ -133,7 +134,7 @@ export function AccountCell({ account, column, names }: { account: AccountListIt
     case "csm":
       return <CsmCell ids={account.csm_ids} names={names} />;
     case "renewal_on":
-      return <RenewalCell value={account.renewal_on} churned={account.churned_on != null} />;
+      return <RenewalCell value={account.renewal_on} churned={account.churned_on != null} today={names.today} />;
     case "health.score":
     case "health.band":
       return <HealthCell values={account.health_values} showScore={column.key === "health.score"} />;
@@ -148,7 +149,7 @@ export function AccountCell({ account, column, names }: { account: AccountListIt
         <Text size="sm" c="dimmed">—</Text>
       );
   }
-  const text = formatCell(column, columnValue(account, column.key), names);
+  const text = formatCell(column, columnValue(account, column.key, names.today), names);
   return text === null ? (
     <Text size="sm" c="dimmed">—</Text>
   ) : (

@@ -224,6 +224,8 @@ export interface CellNames {
   users: (ids: string[]) => string[];
   /** The organisation's base currency, for money columns. */
   currency?: string;
+  /** The organisation's today (`todayIn`), for days to renewal and since joining. */
+  today?: Date;
 }
 
 /** A cell's text, formatted by the field's type and format; null when there is no value. */
