@@ -477,7 +477,9 @@ class NotificationRepository:
 
 
 def _task_body(account_name: Any, due_on: Any) -> Any:
-    due = func.coalesce(literal(", due ") + func.cast(due_on, String), literal(""))
+    # "Mar 4, 2026", as `domain.tasks.service` writes it (month names are English whatever
+    # the server's locale: `TM` is not used).
+    due = func.coalesce(literal(", due ") + func.to_char(due_on, "Mon FMDD, YYYY"), literal(""))
     return literal("On ") + account_name + due
 
 

@@ -13,7 +13,7 @@ class NotificationRead(BaseModel):
     id: uuid.UUID
     kind: NotificationKind
     title: str = Field(examples=["New task: Call the sponsor"])
-    body: str = Field(examples=["Ana Lima gave you a task on Acme Corp, due 2026-03-04"])
+    body: str = Field(examples=["Ana Lima gave you a task on Acme Corp, due Mar 4, 2026"])
     task_id: uuid.UUID | None = Field(description="The task it is about, if any")
     alert_id: uuid.UUID | None = Field(description="The alert it is about, if any")
     account_id: uuid.UUID

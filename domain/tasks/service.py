@@ -197,7 +197,8 @@ _NOTIFIED_FIELDS = ("title", "details", "due_on", "priority")
 
 
 def _body(account_name: str | None, due_on: date | None, what: str | None) -> str:
-    due = f", due {due_on.isoformat()}" if due_on is not None else ""
+    # The day as the SPA shows it ("Mar 4, 2026"), as the reminders' bodies write it in SQL.
+    due = f", due {due_on:%b} {due_on.day}, {due_on.year}" if due_on is not None else ""
     return f"On {account_name}{due}" + (f". {what}" if what else "")
 
 

@@ -74,7 +74,7 @@ class TestTaskEvents:
         [notification] = await _mine(client, auth_headers(settings, csm))
         assert notification["kind"] == "task_assigned"
         assert notification["title"] == "New task: Call the sponsor"
-        assert notification["body"] == "On Acme, due 2026-03-04"
+        assert notification["body"] == "On Acme, due Mar 4, 2026"
         assert notification["task_id"] == task["id"]
         assert notification["account_id"] == str(account.id)
         assert notification["account_name"] == "Acme"

@@ -218,7 +218,7 @@ class TestReminders:
         assert await _remind(session, 2026, 3, 1, 12) == 1
         assert await _remind(session, 2026, 3, 1, 13) == 0
         [soon] = await _notifications(session, task_id=task_id, kind="task_due_soon")
-        assert (soon.title, soon.body) == ("Due tomorrow: Renewal call", "On Acme, due 2026-03-03")
+        assert (soon.title, soon.body) == ("Due tomorrow: Renewal call", "On Acme, due Mar 3, 2026")
         # Its default: no email for due-soon.
         assert soon.email_state == EmailState.NONE
 

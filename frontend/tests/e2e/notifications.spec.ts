@@ -42,7 +42,7 @@ test("a task given to someone rings their bell; opening it leads to the task and
   await bell.click();
   const item = page.getByTestId("notification-panel").getByTestId("notification-item").filter({ hasText: `New task: Renewal call ${id}` });
   await expect(item).toHaveAttribute("data-unread", "true");
-  await expect(item).toContainText(`On Bell ${id}, due 2030-01-15`);
+  await expect(item).toContainText(`On Bell ${id}, due Jan 15, 2030`);
   await item.click();
 
   await expect(page).toHaveURL(new RegExp(`/accounts/${accountId}\\?task=${taskId}$`));

@@ -8478,7 +8478,7 @@ export interface components {
             alert_id: string | null;
             /**
              * Body
-             * @example Ana Lima gave you a task on Acme Corp, due 2026-03-04
+             * @example Ana Lima gave you a task on Acme Corp, due Mar 4, 2026
              */
             body: string;
             /**
