@@ -10,7 +10,8 @@ PERMISSION_LABELS: dict[Permission, str] = {
     Permission.CONFIGURE_CONNECTORS: "Configure data connectors and API keys",
     # Kept for the email campaigns on the roadmap; nothing checks it yet, and the label says so.
     Permission.MANAGE_EMAIL: "Manage email campaigns (not built yet: grants nothing today)",
-    Permission.MANAGE_USERS: "Manage users and roles",
+    # Whoever holds it may give anyone any role, their own included: as much as Admin.
+    Permission.MANAGE_USERS: "Manage users and roles (may give any role, Admin included)",
     Permission.MANAGE_ORGANISATION: "Manage organisation settings",
     Permission.DELETE_ACCOUNTS: "Delete and restore accounts",
     Permission.INGEST_DATA: "Send data through the API (contacts, events, revenue, ...)",

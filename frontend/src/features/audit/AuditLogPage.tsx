@@ -1,4 +1,4 @@
-import { Badge, Box, Button, Card, Code, Group, Modal, Pagination, ScrollArea, Select, SimpleGrid, Stack, Table, Text, TextInput, Title } from "@mantine/core";
+import { Badge, Box, Button, Card, Group, Modal, Pagination, ScrollArea, Select, Stack, Table, Text, TextInput, Title } from "@mantine/core";
 import { useState } from "react";
 import { useSearchParams } from "react-router";
 import type { AuditEntry } from "../../api/types";
@@ -8,7 +8,7 @@ import { EmptyState, ErrorState, TableSkeletonRows } from "../../components/stat
 import { useRoles } from "../roles/queries";
 import { useStages, useTiers } from "../settings/queries";
 import { useUserDirectory } from "../users/queries";
-import { changedFields, type AuditNames } from "./changes";
+import { changedFields, recordFields, type AuditNames } from "./changes";
 import { auditQuery, readAuditFilters, type AuditFilters } from "./filters";
 import { useAuditActions, useAuditEntries } from "./queries";
 
@@ -20,12 +20,23 @@ function actionColor(action: string): string {
   return "blue";
 }
 
-function Json({ value }: { value: Record<string, unknown> | null }) {
-  if (!value) return <Text size="sm" c="dimmed">—</Text>;
+/** A record created or deleted in full, a field a row. */
+function RecordTable({ record, names, testId }: { record: Record<string, unknown>; names: AuditNames; testId: string }) {
   return (
-    <Code block style={{ maxHeight: 320, overflow: "auto" }}>
-      {JSON.stringify(value, null, 2)}
-    </Code>
+    <Table data-testid={testId} verticalSpacing={6}>
+      <Table.Tbody>
+        {recordFields(record, names).map((row) => (
+          <Table.Tr key={row.field}>
+            <Table.Td w="35%">
+              <Text size="sm" fw={500}>{row.field}</Text>
+            </Table.Td>
+            <Table.Td>
+              <Text size="sm" style={{ wordBreak: "break-word" }}>{row.value}</Text>
+            </Table.Td>
+          </Table.Tr>
+        ))}
+      </Table.Tbody>
+    </Table>
   );
 }
 
@@ -61,17 +72,13 @@ function Changes({ entry, names }: { entry: AuditEntry; names: AuditNames }) {
       </Table>
     );
   }
+  const record = entry.after ?? entry.before;
+  if (!record) return <Text size="sm" c="dimmed">—</Text>;
   return (
-    <SimpleGrid cols={{ base: 1, sm: 2 }}>
-      <Stack gap={4}>
-        <Title order={6}>Before</Title>
-        <Json value={entry.before} />
-      </Stack>
-      <Stack gap={4}>
-        <Title order={6}>After</Title>
-        <Json value={entry.after} />
-      </Stack>
-    </SimpleGrid>
+    <Stack gap={4}>
+      <Title order={6}>{entry.after ? "Created as" : "As it was when deleted"}</Title>
+      <RecordTable record={record} names={names} testId="audit-record" />
+    </Stack>
   );
 }
 

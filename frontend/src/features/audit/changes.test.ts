@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { changedFields } from "./changes";
+import { changedFields, recordFields } from "./changes";
 
 describe("an audit entry's changes", () => {
   it("lists each changed field once, before and after, as the entry holds them", () => {
@@ -46,6 +46,21 @@ describe("an audit entry's changes", () => {
     expect(changedFields({ name: "Acme", position: 1 }, { name: "Acme", position: 2, label: "New" })).toEqual([
       { field: "position", before: "1", after: "2" },
       { field: "label", before: "—", after: "New" },
+    ]);
+  });
+});
+
+describe("a record created or deleted in full", () => {
+  it("lists its fields with the names of the role, manager and CSMs it refers to", () => {
+    const roles = new Map([["r1", "CSM Manager"]]);
+    const users = new Map([["u1", "Ada Admin"]]);
+    const rows = recordFields({ email: "sam@example.com", role_id: "r1", manager_id: "u1", csm_ids: [], plan: { seats: 5 } }, { roles, users });
+    expect(rows).toEqual([
+      { field: "email", value: "sam@example.com" },
+      { field: "role", value: "CSM Manager" },
+      { field: "manager", value: "Ada Admin" },
+      { field: "CSMs", value: "—" },
+      { field: "plan", value: '{"seats":5}' },
     ]);
   });
 });

@@ -30,6 +30,21 @@ function shown(value: unknown, names?: Map<string, string>): string {
   return JSON.stringify(value);
 }
 
+export interface RecordField {
+  field: string;
+  value: string;
+}
+
+/** A record created or deleted in full, field by field as the entry lists them, ids of tiers,
+ * stages, users and roles read as names as in `changedFields`. */
+export function recordFields(record: Record<string, unknown>, names: AuditNames = {}): RecordField[] {
+  return Object.entries(record).map(([field, value]) => {
+    const named = NAMED[field];
+    const known = named ? (names[named.names] ?? new Map<string, string>()) : undefined;
+    return { field: named?.label ?? field.replace(/_/g, " "), value: shown(value, known) };
+  });
+}
+
 /** The fields an update changed, each with its value before and after, in the order the entry
  * lists them; a field the entry holds on both sides with the same value is left out. Ids of
  * tiers, stages, users and roles read as their names when `names` knows them. */

@@ -49,6 +49,7 @@ describe("trends", () => {
   it("keeps days to renewal neutral: counting down is normal", () => {
     expect(trendColor("days_to_renewal", "down")).toBe("dimmed");
     expect(trendColor("days_to_renewal", "up")).toBe("dimmed");
+    expect(trendColor("activity_rank_trend", "down")).toBe("dimmed");
   });
 
   it("formats a signed change", () => {

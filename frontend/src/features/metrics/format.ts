@@ -46,8 +46,10 @@ export function formatChange(change: number, format: MetricFormat, currency: str
 /** Lower is better for these: a rise is shown in red, a fall in green. */
 const LOWER_IS_BETTER = new Set(["days_since_last_interaction", "open_tickets"]);
 
-/** Neither direction is good or bad: days to renewal count down every day as a matter of course. */
-const NEUTRAL = new Set(["days_to_renewal"]);
+/** Neither direction is good or bad: days to renewal count down every day as a matter of course,
+ * and the activity rank's trend is a slope, whose change says nothing of whether the rank rises
+ * (a slope of +0.5 a day falling to +0.2 is still a rising rank). */
+const NEUTRAL = new Set(["days_to_renewal", "activity_rank_trend"]);
 
 export function trendColor(key: string, trend: Trend | null): string {
   if (trend === null || trend === "flat" || NEUTRAL.has(key)) return "dimmed";
