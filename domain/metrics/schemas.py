@@ -54,7 +54,14 @@ class ComputedMetricCreate(RequestModel):
     key: MetricKey = Field(examples=["mrr_per_active_user"])
     label: Label = Field(examples=["MRR per active user"])
     format: MetricFormat = MetricFormat.NUMBER
-    formula: Formula = Field(examples=["mrr / active_users_30d"])
+    formula: Formula = Field(
+        description="Arithmetic over metric keys: numbers, `+ - * /`, parentheses, `abs(x)`, "
+        "`round(x)`, `min(a, b)`, `max(a, b)` and `coalesce(a, b)`. A metric with no value "
+        "gives the formula none, except in `min` and `max`, which skip it (`min(a, b)` is `b` "
+        "when `a` has none), and `coalesce`, which stands in its second argument. Division "
+        "by zero gives no value too",
+        examples=["mrr / active_users_30d"],
+    )
     description: Description | None = None
 
 

@@ -6328,6 +6328,7 @@ export interface components {
             format: components["schemas"]["MetricFormat"];
             /**
              * Formula
+             * @description Arithmetic over metric keys: numbers, `+ - * /`, parentheses, `abs(x)`, `round(x)`, `min(a, b)`, `max(a, b)` and `coalesce(a, b)`. A metric with no value gives the formula none, except in `min` and `max`, which skip it (`min(a, b)` is `b` when `a` has none), and `coalesce`, which stands in its second argument. Division by zero gives no value too
              * @example mrr / active_users_30d
              */
             formula: string;
